@@ -1,0 +1,188 @@
+"""`asb build`: inputs folder -> validated DuckDB warehouse, published atomically.
+
+The warehouse is built in a temporary file beside the target and moved over it with os.replace
+only after validation passes, so a failed or killed build leaves the previous warehouse intact
+(readers holding it open keep their snapshot). Re-running on the same inputs and as-of date gives
+the same tables and keys: the load id is a hash of the inputs and the as-of date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from . import accounting, authorities, config, extract, geo, locate, pseudonym, publish, stage, validate
+from .progress import Progress
+
+TEMP_MARK = ".building-"
+
+
+class BuildError(RuntimeError):
+    """The build could not produce a valid warehouse; the previous one is untouched."""
+
+
+@dataclass
+class BuildResult:
+    warehouse: Path
+    load_id: str
+    as_of: dt.date
+    counts: dict[str, int]
+    seconds: float
+    stages: list[dict] = field(default_factory=list)
+
+
+def _load_id(cfg: config.BuildConfig, hashes: dict[Path, str], as_of: dt.date) -> str:
+    digest = hashlib.sha256((cfg.inputs / "sources.toml").read_bytes())
+    digest.update(as_of.isoformat().encode())
+    for path, sha in sorted(hashes.items()):
+        digest.update(f"{cfg.display_path(path)}:{sha}".encode())
+    return digest.hexdigest()[:16]
+
+
+def _remove_stale_temps(warehouse: Path) -> None:
+    """Delete temp files of builds that were killed (their process is gone)."""
+    for tmp in warehouse.parent.glob(f".{warehouse.name}{TEMP_MARK}*"):
+        pid = tmp.name.rsplit("-", 1)[-1].split(".")[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            tmp.unlink(missing_ok=True)
+
+
+def _register_maps(con: duckdb.DuckDBPyConnection, cfg: config.BuildConfig) -> None:
+    """Authorities as partners write them, and districts named by LSOA names, resolved in Python."""
+    values, names = set(), set()
+    for s in cfg.sources:
+        col = "lsoa_name" if s.kind == "police_uk" else "authority"
+        found = {r[0] for r in con.execute(f"select distinct {col} from {s.table}").fetchall()}
+        (names if s.kind == "police_uk" else values).update(v for v in found if v)
+    con.register("_am", pd.DataFrame({"authority_value": sorted(values),
+                                      "authority_code": [authorities.resolve(v) for v in sorted(values)]},
+                                     dtype="object"))
+    con.register("_ln", pd.DataFrame({"lsoa_name": sorted(names),
+                                      "authority_code": [authorities.from_lsoa_name(v) for v in sorted(names)]},
+                                     dtype="object"))
+    con.execute("create temp table _authority_map as select * from _am")
+    con.execute("create temp table _lsoa_name_map as select * from _ln")
+
+
+def _stage_all(con, cfg: config.BuildConfig, loads, load_id: str, as_of: dt.date) -> None:
+    by_table = {s.table: s for s in cfg.sources}
+    for kind in config.KINDS:
+        tables = [s.table for s in cfg.sources if s.kind == kind]
+        if not tables:
+            extract.empty_raw(con, f"_empty_{kind}", kind, temp=True)
+            tables, by_table[f"_empty_{kind}"] = [f"_empty_{kind}"], config.Source("none", kind, "")
+        con.execute(f"create temp table stg_{kind} as {stage.stage_sql(kind, tables, by_table, as_of)}")
+        publish.reject_from(con, load_id, kind, f"stg_{kind} where reject_code is not null",
+                            "reject_code", "reject_reason", "raw_values")
+    broken = [(x.source.slug, x.source.kind, x.path, row, msg) for x in loads for row, msg in x.broken]
+    if broken:
+        con.register("_broken", pd.DataFrame(broken, columns=["source", "kind", "file", "row", "msg"]))
+        con.execute(f"""insert into etl_rejects select '{load_id}', source, kind, file, row,
+            'malformed_row', 'the record could not be split into the header''s columns: ' || msg, null
+            from _broken""")
+
+
+def _reference_tables(con, bounds: geo.Boundaries) -> None:
+    outlines = geo.outlines_geojson(bounds.districts, "authority_code", 50.0)
+    areas = dict(zip(bounds.districts["authority_code"], bounds.districts.area / 1e6, strict=True))
+    con.executemany("insert into authorities values (?, ?, ?, ?, ?)",
+                    [(a.code, a.name, a.kind, areas.get(a.code), outlines.get(a.code))
+                     for a in authorities.AUTHORITIES])
+    lsoa_geo = geo.outlines_geojson(bounds.lsoa, "lsoa_code", 10.0)
+    con.executemany("insert into ref_lsoa values (?, ?, ?, ?, ?)",
+                    [(r.lsoa_code, r.lsoa_name, r.authority_code, r.geometry.area / 1e6, lsoa_geo[r.lsoa_code])
+                     for r in bounds.lsoa.itertuples()])
+
+
+def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:
+    progress.stage("locate and de-duplicate incidents")
+    publish.candidates(con)
+    publish.police_context(con)
+    locate.locate(con, bounds)
+    publish.keyed_reports(con, load_id)
+    publish.deduplicate(con, cfg.duplicate_distance_m)
+    publish.publish_incidents(con, load_id)
+    progress.stage("applications and appeals")
+    publish.publish_cases(con, load_id, "applications", "source, source_file, source_row")
+    con.execute("""update stg_appeals set reject_code = 'unknown_application',
+            reject_reason = format('application_ref {!r} is not a loaded application', application_ref),
+            raw_values = to_json(struct_pack(appeal_ref, application_ref))::varchar
+        where reject_code is null and application_ref not in (select application_ref from applications)""")
+    publish.reject_from(con, load_id, "appeals", "stg_appeals where reject_code = 'unknown_application'",
+                        "reject_code", "reject_reason", "raw_values")
+    publish.publish_cases(con, load_id, "appeals", "source, source_file, source_row")
+
+
+def _write(con, cfg, tmp: Path, as_of: dt.date, key: bytes, hashes, progress: Progress) -> str:
+    load_id = _load_id(cfg, hashes, as_of)
+    con.execute((resources.files("etl") / "sql" / "warehouse.sql").read_text(encoding="utf-8"))
+    progress.stage("extract")
+    loads = extract.extract(con, cfg, load_id, key, hashes, progress)
+    progress.stage("stage and validate rows")
+    _register_maps(con, cfg)
+    _stage_all(con, cfg, loads, load_id, as_of)
+    progress.stage("boundaries")
+    bounds = geo.load_boundaries(str(cfg.lsoa_path) if cfg.lsoa_path else None,
+                                 str(cfg.ward_path) if cfg.ward_path else None)
+    _transform(con, cfg, bounds, load_id, progress)
+    progress.stage("marts, accounting and checks")
+    _reference_tables(con, bounds)
+    con.execute("insert into mart_source_months " + publish.sql_file("mart_source_months"))
+    accounting.record(con, load_id, loads)
+    con.execute("insert into etl_builds (load_id, built_at, as_of_date, inputs_path, boundaries, "
+                "key_fingerprint) values (?, now()::timestamp, ?, ?, ?, ?)",
+                [load_id, as_of, str(cfg.inputs), bounds.name, pseudonym.fingerprint(key)])
+    con.execute("""update etl_builds set incidents = (select count(*) from incidents),
+        reports = (select count(*) from incident_reports), applications = (select count(*) from applications),
+        appeals = (select count(*) from appeals), rejects = (select count(*) from etl_rejects)""")
+    failures = validate.run(con)
+    if failures:
+        raise BuildError("validation failed, warehouse not published:\n  " + "\n  ".join(failures))
+    return load_id
+
+
+def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = None,
+          progress: Progress | None = None, memory_limit: str = "3GB") -> BuildResult:
+    """Build the warehouse from an inputs folder; replace `warehouse` only when the build succeeds."""
+    started = time.perf_counter()
+    progress = progress or Progress()
+    cfg = config.load(inputs)
+    as_of = as_of or dt.date.today()
+    key = pseudonym.load_key(cfg.pseudonym_key_file)
+    warehouse = Path(warehouse).resolve()
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(warehouse)
+    progress.stage("hash inputs")
+    hashes = {p: extract.sha256_file(p) for s in cfg.sources for p in s.files(cfg.inputs)}
+    tmp = warehouse.with_name(f".{warehouse.name}{TEMP_MARK}{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute(f"set memory_limit = '{memory_limit}'; set preserve_insertion_order = true")
+        con.execute(f"set temp_directory = '{tmp}.spill'")
+        load_id = _write(con, cfg, tmp, as_of, key, hashes, progress)
+        seconds = time.perf_counter() - started
+        con.execute("update etl_builds set build_seconds = ?", [round(seconds, 2)])
+        counts = dict(zip(("incidents", "reports", "applications", "appeals", "rejects"), con.execute(
+            "select incidents, reports, applications, appeals, rejects from etl_builds").fetchall()[0],
+            strict=True))
+        con.execute("checkpoint")
+        con.close()
+        progress.stage("")
+        os.replace(tmp, warehouse)  # atomic on one filesystem: readers see old or new, never half
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+    return BuildResult(warehouse, load_id, as_of, counts, round(time.perf_counter() - started, 2),
+                       progress.stages)

@@ -1,0 +1,81 @@
+"""The `asb` command: `asb build` (inputs folder -> warehouse) and `asb demo` (synthetic inputs, built)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from . import build as build_mod
+from . import config, pseudonym, readers
+from .progress import Progress
+
+DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
+DEFAULT_DEMO_INPUTS = Path("data/demo_inputs")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _summary(result: build_mod.BuildResult) -> str:
+    c = result.counts
+    return (f"warehouse {result.warehouse} built in {result.seconds:.1f}s (as of {result.as_of}, "
+            f"load {result.load_id}): {c['incidents']:,} incidents from {c['reports']:,} reports, "
+            f"{c['applications']:,} applications, {c['appeals']:,} appeals, {c['rejects']:,} rejected rows")
+
+
+def cmd_build(args) -> int:
+    progress = Progress(enabled=Progress().enabled and not args.quiet)
+    result = build_mod.build(args.inputs, args.warehouse, args.as_of, progress)
+    print(_summary(result))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from . import demo
+
+    progress = Progress(enabled=Progress().enabled and not args.quiet)
+    progress.say(f"writing demo inputs to {args.out} (seed {args.seed}, scale {args.scale})")
+    summary = demo.generate(args.out, seed=args.seed, scale=args.scale, as_of=args.as_of)
+    pseudonym.generate_key_file(args.out / "secrets" / "pseudonym.key")
+    result = build_mod.build(args.out, args.warehouse, summary.as_of, progress)
+    print(_summary(result))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="asb", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build the warehouse from an inputs folder with sources.toml")
+    b.add_argument("--inputs", type=Path, required=True, help="folder holding sources.toml")
+    b.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to (re)place")
+    b.add_argument("--as-of", type=_date, default=None, help="evaluation date (default: today)")
+    b.add_argument("--quiet", action="store_true", help="no progress lines")
+    b.set_defaults(func=cmd_build)
+    d = sub.add_parser("demo", help="generate realistic synthetic partner exports and build them")
+    d.add_argument("--seed", type=int, default=7)
+    d.add_argument("--scale", type=float, default=1.0, help="1 = Derbyshire-sized; 55 ~ 10M incidents")
+    d.add_argument("--out", type=Path, default=DEFAULT_DEMO_INPUTS, help="where the inputs are written")
+    d.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+    d.add_argument("--as-of", type=_date, default=dt.date(2026, 10, 31), help="last day of the demo data")
+    d.add_argument("--quiet", action="store_true")
+    d.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (config.ConfigError, readers.ReadError, pseudonym.KeyError_, build_mod.BuildError) as exc:
+        print(f"asb: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

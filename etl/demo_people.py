@@ -1,0 +1,85 @@
+"""People in the demo data: partnership references (ECINS-like) and fake personal details.
+
+A person is an integer id. Its shared reference is "ECN-" and seven digits, drawn without
+repetition so ids do not show through. Personal details (name, phone, e-mail, home address) are
+built from small built-in lists, derived from the id so a person keeps the same details in every
+export; phone numbers are in Ofcom's drama range (07700 900xxx) and e-mail domains are the
+reserved example.* ones, so no value can belong to a real person.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+FIRST = ("Alex", "Amy", "Ben", "Chloe", "Dan", "Ella", "Fiona", "Gary", "Hannah", "Ian", "Jade",
+         "Karen", "Liam", "Megan", "Nadia", "Owen", "Priya", "Ryan", "Sophie", "Tom", "Usha", "Vicky",
+         "Wayne", "Yusuf", "Zoe", "Derek", "Brenda", "Colin", "Dawn", "Graham", "Jean", "Keith",
+         "Lesley", "Martin", "Paula", "Stuart", "Tracey", "Aleksander", "Agnieszka", "Marek")
+LAST = ("Smith", "Jones", "Taylor", "Brown", "Wilson", "Johnson", "Walker", "Wright", "Robinson",
+        "Thompson", "White", "Hughes", "Edwards", "Green", "Hall", "Wood", "Harris", "Lewis", "Martin",
+        "Jackson", "Clarke", "Clark", "Turner", "Hill", "Scott", "Cooper", "Morris", "Ward", "Moore",
+        "King", "Watson", "Baker", "Harrison", "Morgan", "Patel", "Young", "Allen", "Mitchell",
+        "Bennett", "Kowalski")
+HOME_STREETS = ("Acacia Avenue", "Birch Close", "Cedar Road", "Elm Grove", "Hawthorn Way",
+                "Laburnum Street", "Maple Drive", "Poplar Row", "Rowan Court", "Willow Walk")
+EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
+# Home towns per authority (authorities.CODES order), for the fake home addresses.
+TOWNS = ("Ripley", "Shirebrook", "Chesterfield", "Derby", "Matlock", "Ilkeston", "Buxton",
+         "Dronfield", "Swadlincote")
+PERSONAL_FIELDS = ("_name", "_phone", "_email", "_address")
+
+
+class People:
+    """Reference numbers for person ids 0..n-1 and their derived personal details."""
+
+    def __init__(self, rng: np.random.Generator, n: int, home_authority: np.ndarray):
+        self.number = rng.choice(10**7 - 1, size=n, replace=False).astype(np.int64) + 1
+        self.home_authority = home_authority
+        self._refs = None
+
+    def __len__(self) -> int:
+        return len(self.number)
+
+    def refs(self, ids: np.ndarray) -> pa.Array:
+        """Shared references for ids; null where the id is negative (anonymous)."""
+        if self._refs is None:
+            digits = pc.utf8_lpad(pc.cast(pa.array(self.number), pa.string()), 7, "0")
+            self._refs = pc.binary_join_element_wise("ECN-", digits, "")
+        return self._refs.take(_masked(ids))
+
+    def case_refs(self, ids: np.ndarray, prefix: str) -> pa.Array:
+        """A case reference per person (all of one person's reports to one agency form a case)."""
+        digits = pc.utf8_lpad(pc.cast(pa.array(self.number % 900_001 + 100_000), pa.string()), 6, "0")
+        return pc.binary_join_element_wise(prefix, digits, "").take(_masked(ids))
+
+    def personal(self, ids: np.ndarray, what: str) -> pa.Array:
+        """One fake personal-data column (what in PERSONAL_FIELDS) for the given ids."""
+        idx = _masked(ids)
+        num = pc.take(pa.array(self.number), idx)
+        first = pa.array(FIRST).take(pc.bit_wise_and(num, 0) if False else pc.remainder(num, len(FIRST)))
+        last = pa.array(LAST).take(pc.remainder(pc.divide(num, 41), len(LAST)))
+        if what == "_name":
+            return pc.binary_join_element_wise(first, last, " ")
+        if what == "_phone":
+            return pc.binary_join_element_wise("07700 900", _digits(pc.remainder(num, 1000), 3), "")
+        if what == "_email":
+            user = pc.utf8_lower(pc.binary_join_element_wise(first, last, "."))
+            domain = pa.array(EMAIL_DOMAINS).take(pc.remainder(num, len(EMAIL_DOMAINS)))
+            return pc.binary_join_element_wise(user, _digits(pc.remainder(num, 97), 2), "@", domain, "")
+        if what == "_address":
+            house = pc.cast(pc.add(pc.remainder(num, 180), 1), pa.string())
+            street = pa.array(HOME_STREETS).take(pc.remainder(pc.divide(num, 7), len(HOME_STREETS)))
+            town = pa.array(TOWNS).take(pa.array(self.home_authority).take(idx))
+            return pc.binary_join_element_wise(pc.binary_join_element_wise(house, street, " "), town, ", ")
+        raise ValueError(f"unknown personal field {what!r}")
+
+
+def _masked(ids: np.ndarray) -> pa.Array:
+    ids = np.asarray(ids)
+    return pa.array(np.where(ids < 0, 0, ids), mask=ids < 0)
+
+
+def _digits(values: pa.Array, width: int) -> pa.Array:
+    return pc.utf8_lpad(pc.cast(values, pa.string()), width, "0")

@@ -1,0 +1,57 @@
+"""Pseudonymise people at ingest: HMAC-SHA256 with a key kept outside the warehouse and git.
+
+The same person_ref gives the same person_key across sources and builds while the key stays the
+same, so repeat callers can be counted; without the key nobody can go back to the reference.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from pathlib import Path
+
+ENV_VAR = "ASB_PSEUDONYM_KEY"
+MIN_KEY_BYTES = 16
+
+
+class KeyError_(RuntimeError):
+    """No usable pseudonymisation key."""
+
+
+def load_key(key_file: Path | None) -> bytes:
+    """The key from ASB_PSEUDONYM_KEY, else from the configured key file."""
+    value = os.environ.get(ENV_VAR)
+    origin = f"${ENV_VAR}"
+    if not value and key_file is not None:
+        if not key_file.exists():
+            raise KeyError_(f"pseudonymisation key file {key_file} not found")
+        value, origin = key_file.read_text(encoding="utf-8").strip(), str(key_file)
+    if not value:
+        raise KeyError_(f"no pseudonymisation key: set ${ENV_VAR} or [build] pseudonym_key_file")
+    key = value.encode("utf-8")
+    if len(key) < MIN_KEY_BYTES:
+        raise KeyError_(f"pseudonymisation key from {origin} is shorter than {MIN_KEY_BYTES} bytes")
+    return key
+
+
+def fingerprint(key: bytes) -> str:
+    """A short, non-reversible id of the key, so a build can tell that person keys changed."""
+    return hashlib.sha256(b"asb-key-id:" + key).hexdigest()[:12]
+
+
+def person_key(key: bytes, person_ref: str) -> str:
+    """Keyed hash of one normalised reference ("p_" + 20 hex digits)."""
+    norm = " ".join(person_ref.upper().split())
+    return "p_" + hmac.new(key, norm.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+
+
+def generate_key_file(path: Path) -> Path:
+    """Write a fresh random key (readable by the owner only) unless one exists."""
+    import secrets
+
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
+        path.chmod(0o600)
+    return path

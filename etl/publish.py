@@ -1,0 +1,150 @@
+"""From staged rows to the published tables: candidates, keys, de-duplication, incidents, cases.
+
+Every staged row ends in exactly one place: a published table (loaded), `etl_rejects` (with its
+reason) or `etl_merged` (folded into a row that is kept). `etl/accounting.py` proves it per file.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import duckdb
+
+from . import schema
+from .stage import stored_fields
+
+CANDIDATE_COLUMNS = (
+    "source, source_file, source_row, kind, incident_ref, agency, authority_code, reported_date, "
+    "occurred_date, asb_category, asb_type, latitude, longitude, easting, northing, postcode, "
+    "location_desc, person_key, victim_type, is_hate, case_ref, source_lsoa_code, source_lsoa_name, "
+    "source_lsoa_authority_code, row_hash")
+
+
+def sql_file(name: str, **params) -> str:
+    """A layer SQL file from etl/sql, with {placeholders} filled."""
+    text = (resources.files("etl") / "sql" / f"{name}.sql").read_text(encoding="utf-8")
+    return text.format(**params) if params else text
+
+
+def reject_from(con, load_id: str, kind: str, relation: str, code: str, reason: str, raw: str) -> None:
+    """Append rows of `relation` to etl_rejects."""
+    con.execute(f"""insert into etl_rejects select '{load_id}', source, '{kind}', source_file,
+        source_row, {code}, {reason}, {raw} from {relation}""")
+
+
+def candidates(con: duckdb.DuckDBPyConnection) -> None:
+    """`_cand`: good incident rows from canonical sources and ASB rows from police street files."""
+    inc = stored_fields("incidents")
+    hash_cols = ", ".join(f"coalesce(cast({f.name} as varchar), '')" for f in inc if f.name != "incident_ref")
+    con.execute(f"""create or replace temp table _cand as
+        select source, source_file, source_row, 'incidents' as kind, incident_ref, agency, authority_code,
+            reported_date, coalesce(occurred_date, reported_date) as occurred_date, asb_category,
+            asb_type, latitude, longitude, easting, northing, postcode, location_desc, person_key,
+            victim_type, coalesce(is_hate = 'Y', false) as is_hate, case_ref,
+            null::varchar as source_lsoa_code, null::varchar as source_lsoa_name,
+            null::varchar as source_lsoa_authority_code, md5(concat_ws('|', {hash_cols})) as row_hash
+        from stg_incidents where reject_code is null
+        union all by name
+        select source, source_file, source_row, 'police_uk' as kind,
+            content_key || '-' || row_number() over (partition by source_file, content_key
+                                                     order by source_row) as incident_ref,
+            'police' as agency, null as authority_code, month as reported_date, month as occurred_date,
+            null as asb_category, null as asb_type, latitude, longitude, null as easting,
+            null as northing, null as postcode, location as location_desc, null as person_key,
+            null as victim_type, false as is_hate, null as case_ref, lsoa_code as source_lsoa_code,
+            lsoa_name as source_lsoa_name, lsoa_authority_code as source_lsoa_authority_code,
+            content_key as row_hash
+        from (select p.*, l.authority_code as lsoa_authority_code,
+                     left(md5(concat_ws('|', falls_within, month, longitude, latitude, location,
+                                         lsoa_code, lsoa_name)), 16) as content_key
+              from stg_police_uk p left join _lsoa_name_map l using (lsoa_name)
+              where reject_code is null and crime_type = '{schema.POLICE_ASB_TYPE}')
+        order by source, source_file, source_row""")
+
+
+def police_context(con: duckdb.DuckDBPyConnection) -> None:
+    """Non-ASB street-level rows, loaded for context only."""
+    con.execute(f"""insert into police_crimes
+        select source, month, crime_type, falls_within, latitude, longitude, lsoa_code,
+               l.authority_code, last_outcome_category, source_file, source_row
+        from stg_police_uk left join _lsoa_name_map l using (lsoa_name)
+        where reject_code is null and crime_type <> '{schema.POLICE_ASB_TYPE}'""")
+
+
+def _split_keys(con, relation: str, key: str, order: str) -> None:
+    """`_keyed`: rows of `relation` with key_rank and the first occurrence's file, row and hash."""
+    con.execute(f"""create or replace temp table _keyed as
+        select *, row_number() over w as key_rank,
+               first_value(row_hash) over w as first_hash,
+               first_value(source_file) over w as first_file,
+               first_value(source_row) over w as first_row
+        from {relation}
+        window w as (partition by {key} order by {order})""")
+
+
+def keyed_reports(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
+    """Repeated keys: identical repeats merge into the first row, conflicting ones are rejects."""
+    reject_from(con, load_id, "incidents", "_located where loc_reject is not null",
+                "loc_reject.code", "loc_reject.reason", "to_json(struct_pack(incident_ref, agency, "
+                "reported_date, postcode, latitude := in_latitude, longitude := in_longitude, "
+                "easting := in_easting, northing := in_northing, location_desc, source_lsoa_name))::varchar")
+    _split_keys(con, "_located where loc_reject is null", "source, incident_ref", "source_file, source_row")
+    reject_from(con, load_id, "incidents", "_keyed where key_rank > 1 and row_hash <> first_hash",
+                "'duplicate_key'", "format('incident_ref {!r} already used in {} row {} with other values', "
+                "incident_ref, first_file, first_row)",
+                "to_json(struct_pack(incident_ref, agency, reported_date, asb_type))::varchar")
+    con.execute("""create or replace temp table _repeats as
+        select source || ':' || incident_ref as report_id, source, source_file, source_row, kind
+        from _keyed where key_rank > 1 and row_hash = first_hash""")
+    con.execute("""create or replace temp table _reports as
+        select *, source || ':' || incident_ref as report_id, null::varchar as merged_into,
+               row_number() over (order by reported_date, source, incident_ref) as report_order
+        from _keyed where key_rank = 1""")
+
+
+def deduplicate(con: duckdb.DuckDBPyConnection, distance_m: float) -> None:
+    """Fold reports of one incident to several agencies into the earliest one."""
+    con.execute("create or replace temp table _match as "
+                + sql_file("int_incidents_deduplicated", distance_m=float(distance_m)))
+    # A report may match one that itself matched an earlier one: follow chains to the first.
+    con.execute("create or replace temp table _root as select report_id, first_match as root from _match")
+    while True:
+        changed = con.execute("""update _root set root = m.first_match from _match m
+            where _root.root = m.report_id""").fetchall()[0][0]
+        if not changed:
+            break
+    con.execute("""update _reports set merged_into = r.root from _root r
+        where _reports.report_id = r.report_id""")
+
+
+def publish_incidents(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
+    """incident_reports, incidents and etl_merged for incidents."""
+    con.execute("""insert into incident_reports
+        select coalesce(merged_into, report_id), report_id, source, agency, reported_date,
+               merged_into is not null, source_file, source_row
+        from _reports order by report_order""")
+    con.execute(f"""insert into etl_merged
+        select '{load_id}', 'incidents', source, source_file, source_row, merged_into, 'cross_agency'
+        from _reports where merged_into is not null
+        union all
+        select '{load_id}', 'incidents', r.source, r.source_file, r.source_row,
+               coalesce(k.merged_into, k.report_id),
+               case when r.kind = 'police_uk' then 'police_republished' else 'repeated_row' end
+        from _repeats r join _reports k using (report_id)""")
+    con.execute(sql_file("incidents"))
+
+
+def publish_cases(con: duckdb.DuckDBPyConnection, load_id: str, kind: str, order_sql: str) -> None:
+    """applications or appeals: the first row of each ref loads, identical repeats merge."""
+    key = schema.KEYS[kind]
+    cols = [f.name for f in stored_fields(kind)]
+    hashed = ", ".join(f"coalesce(cast({c} as varchar), '')" for c in cols if c != key)
+    con.execute(f"""create or replace temp table _good as
+        select *, md5(concat_ws('|', {hashed})) as row_hash from stg_{kind} where reject_code is null""")
+    _split_keys(con, "_good", key, order_sql)
+    reject_from(con, load_id, kind, "_keyed where key_rank > 1 and row_hash <> first_hash",
+                "'duplicate_key'", f"format('{key} {{!r}} already used in {{}} row {{}} with other values', "
+                f"{key}, first_file, first_row)", f"to_json(struct_pack({key}))::varchar")
+    con.execute(f"""insert into etl_merged select '{load_id}', '{kind}', source, source_file, source_row,
+        {key}, 'repeated_row' from _keyed where key_rank > 1 and row_hash = first_hash""")
+    con.execute(sql_file(kind))

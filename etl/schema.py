@@ -1,0 +1,119 @@
+"""Every column declared once: canonical input templates and warehouse tables.
+
+The generic reader maps each source onto the canonical columns below; staging SQL casts them;
+validation checks types, allowed values and keys; pages take labels and help text from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # DuckDB type in the warehouse
+    description: str
+    required: bool = False
+    allowed: tuple[str, ...] | None = None
+    unit: str | None = None
+
+
+AGENCIES = ("police", "council", "housing", "health", "other")
+ASB_CATEGORIES = ("personal", "nuisance", "environmental")
+VICTIM_TYPES = ("individual", "business", "community_group")
+YES_NO = ("Y", "N")
+ROUTES = ("victim", "community", "discretion")
+DECISIONS = ("met", "not_met", "withdrawn", "pending")
+OUTCOMES = ("recommendations", "no_further_action", "pending")
+APPELLANTS = ("victim", "representative", "group")
+GROUNDS = ("threshold_decision", "review_process", "action_plan_delivery")
+APPEAL_OUTCOMES = ("upheld", "partially_upheld", "not_upheld", "withdrawn", "pending")
+
+# Canonical input templates (DESIGN.md "Sources and the canonical input templates").
+INPUTS: dict[str, tuple[Field, ...]] = {
+    "incidents": (
+        Field("incident_ref", "VARCHAR", "Reference of the report, unique within its source", True),
+        Field("agency", "VARCHAR", "Agency that took the report", True, AGENCIES),
+        Field("authority", "VARCHAR", "Authority (GSS code or name); the location decides where known"),
+        Field("reported_date", "DATE", "Date the report was made", True),
+        Field("occurred_date", "DATE", "Date the behaviour happened (defaults to reported)"),
+        Field("asb_category", "VARCHAR", "Home Office ASB category", True, ASB_CATEGORIES),
+        Field("asb_type", "VARCHAR", "Sub-type (noise, rowdy behaviour, ...)"),
+        Field("latitude", "DOUBLE", "WGS84 latitude", unit="degrees"),
+        Field("longitude", "DOUBLE", "WGS84 longitude", unit="degrees"),
+        Field("easting", "DOUBLE", "British National Grid easting", unit="metres"),
+        Field("northing", "DOUBLE", "British National Grid northing", unit="metres"),
+        Field("postcode", "VARCHAR", "Postcode of the location"),
+        Field("location_desc", "VARCHAR", "Free-text description of the place (not the reporter's address)"),
+        Field("person_ref", "VARCHAR", "Shared reference of the reporting person; empty = anonymous"),
+        Field("victim_type", "VARCHAR", "Who was affected", allowed=VICTIM_TYPES),
+        Field("is_hate", "VARCHAR", "Hate incident (Y/N)", allowed=YES_NO),
+        Field("case_ref", "VARCHAR", "Case the report belongs to"),
+    ),
+    "applications": (
+        Field("application_ref", "VARCHAR", "Case review application reference", True),
+        Field("authority", "VARCHAR", "Authority the application was made to", True),
+        Field("person_ref", "VARCHAR", "The applicant, or the victim they act for"),
+        Field("on_behalf", "VARCHAR", "Made on someone else's behalf", allowed=YES_NO),
+        Field("consent_received", "VARCHAR", "Signed consent received", allowed=YES_NO),
+        Field("received_date", "DATE", "Date the application was received", True),
+        Field("acknowledged_date", "DATE", "Date it was acknowledged"),
+        Field("threshold_route", "VARCHAR", "Route the application took", allowed=ROUTES),
+        Field("decision", "VARCHAR", "Threshold decision", True, DECISIONS),
+        Field("decision_date", "DATE", "Date of the threshold decision"),
+        Field("decision_notified_date", "DATE", "Date the applicant was told the decision"),
+        Field("review_date", "DATE", "Date of the case review meeting"),
+        Field("outcome", "VARCHAR", "Outcome of the review", allowed=OUTCOMES),
+        Field("recommendations_count", "INTEGER", "Recommendations made by the review"),
+        Field("outcome_notified_date", "DATE", "Date the outcome and action plan were told"),
+        Field("action_plan_closed_date", "DATE", "Date the action plan was delivered"),
+        Field("independent_chair", "VARCHAR", "Review chaired independently", allowed=YES_NO),
+        Field("victim_attended", "VARCHAR", "Victim attended the review", allowed=YES_NO),
+    ),
+    "appeals": (
+        Field("appeal_ref", "VARCHAR", "OPCC appeal reference", True),
+        Field("application_ref", "VARCHAR", "Application appealed against", True),
+        Field("authority", "VARCHAR", "Authority of the application", True),
+        Field("received_date", "DATE", "Date the OPCC received the appeal", True),
+        Field("appellant", "VARCHAR", "Who appealed", allowed=APPELLANTS),
+        Field("consent_letter", "VARCHAR", "Consent letter supplied", allowed=YES_NO),
+        Field("grounds", "VARCHAR", "Grounds of the appeal", True, GROUNDS),
+        Field("outcome", "VARCHAR", "Outcome of the appeal", True, APPEAL_OUTCOMES),
+        Field("decision_date", "DATE", "Date the OPCC decided"),
+    ),
+}
+
+# The data.police.uk street-level CSV, as published (headers match these names ignoring case/spaces).
+INPUTS["police_uk"] = (
+    Field("crime_id", "VARCHAR", "Crime ID (empty for ASB; not unique)"),
+    Field("month", "DATE", "Month of the report (YYYY-MM)", True),
+    Field("reported_by", "VARCHAR", "Force that reported it"),
+    Field("falls_within", "VARCHAR", "Force area"),
+    Field("longitude", "DOUBLE", "Anonymised WGS84 longitude (snapped to a map point)", unit="degrees"),
+    Field("latitude", "DOUBLE", "Anonymised WGS84 latitude (snapped to a map point)", unit="degrees"),
+    Field("location", "VARCHAR", "Snap point description (\"On or near ...\")"),
+    Field("lsoa_code", "VARCHAR", "LSOA code (2011 or 2021 vintage)"),
+    Field("lsoa_name", "VARCHAR", "LSOA name (begins with the district's name)"),
+    Field("crime_type", "VARCHAR", "Crime type; ASB rows are 'Anti-social behaviour'", True),
+    Field("last_outcome_category", "VARCHAR", "Last outcome (crimes only)"),
+    Field("context", "VARCHAR", "Context"),
+)
+POLICE_ASB_TYPE = "Anti-social behaviour"
+
+KEYS = {"incidents": "incident_ref", "applications": "application_ref", "appeals": "appeal_ref",
+        "police_uk": None}
+# Columns whose values are people: replaced by a keyed hash at ingest, never stored as given.
+PERSON_COLUMNS = ("person_ref",)
+# Header words that mark personal data a partner export may carry; such columns are never read.
+PERSONAL_HEADER_WORDS = ("name", "phone", "mobile", "tel", "email", "e-mail", "address", "dob", "birth")
+
+
+def field(kind: str, name: str) -> Field:
+    """The declaration of one canonical input column."""
+    return next(f for f in INPUTS[kind] if f.name == name)
+
+
+def date_fields(kind: str) -> list[str]:
+    """Names of the canonical date columns of a kind."""
+    return [f.name for f in INPUTS[kind] if f.type == "DATE"]

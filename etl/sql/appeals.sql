@@ -1,0 +1,9 @@
+-- Published OPCC appeals: one row per appeal_ref, each resolving to an application.
+insert into appeals
+with final as (
+    select appeal_ref, application_ref, authority_code, received_date, appellant,
+           consent_letter = 'Y' as consent_letter, grounds, outcome, decision_date,
+           source, source_file, source_row
+    from _keyed where key_rank = 1
+)
+select * from final order by appeal_ref

@@ -1,0 +1,217 @@
+"""Streamlit glue shared by every page: the warehouse connection, the sidebar filters, formatting.
+
+The frame (`dashboard.py`) opens the warehouse with `require_warehouse()`, draws the sidebar
+with `sidebar()` and runs the page; pages read the choices with `current_filters()` and ask
+for data with `load(queries.some_query, ...)`, which caches results per warehouse build. The
+sidebar's choices live in session state (so they survive page switches) and in the URL query
+string (so a link reproduces the view): `?authority=E07000036&start=2025-01-01&end=2025-12-31`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from . import authorities, queries
+
+WAREHOUSE_ENV = "ASB_WAREHOUSE"
+DEFAULT_WAREHOUSE = Path("data") / "warehouse.duckdb"
+QUERY_TTL_SECONDS = 600
+EARLIEST_DATE = date(2000, 1, 1)  # the ETL rejects anything older
+LATEST_DATE = date(2100, 12, 31)
+ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
+
+_STATE = {"authority": "flt_authority", "start": "flt_start", "end": "flt_end", "as_of": "flt_as_of"}
+_FILTERS_KEY = "flt_filters"
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Filters:
+    authority_codes: tuple[str, ...]
+    start_date: date
+    end_date: date
+    as_of_date: date
+
+
+def warehouse_path() -> Path:
+    """The warehouse file: $ASB_WAREHOUSE, else ./data/warehouse.duckdb."""
+    return Path(os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE).resolve()
+
+
+def build_key(path: Path) -> str | None:
+    """Identify one build of the warehouse file (path, inode, mtime); None when it is missing."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return f"{path}|{stat.st_ino}|{stat.st_mtime_ns}"
+
+
+def connect(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-only as database `wh` of a private in-memory DuckDB."""
+    # duckdb.connect(path) reuses any live instance opened on the same path, so after a build
+    # replaced the file it would keep serving the old one; ATTACH opens the file anew.
+    con = duckdb.connect(":memory:")
+    quoted = str(path).replace("'", "''")
+    con.execute(f"attach '{quoted}' as wh (read_only)")
+    con.execute("use wh")
+    return con
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _connection(key: str) -> duckdb.DuckDBPyConnection:
+    return connect(Path(key.split("|")[0]))
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=500, show_spinner=False)
+def _run(query_name: str, key: str, args: tuple, kwargs: tuple) -> pd.DataFrame:
+    # One cursor per call: a DuckDB connection must not be shared by concurrent threads.
+    cursor = _connection(key).cursor()
+    try:
+        cursor.execute("use wh")
+        return getattr(queries, query_name)(cursor, *args, **dict(kwargs))
+    finally:
+        cursor.close()
+
+
+def load(query, *args, **kwargs) -> pd.DataFrame:
+    """Run a function of etl.queries on the current warehouse build, cached."""
+    key = build_key(warehouse_path())
+    if key is None:
+        require_warehouse()
+    return _run(query.__name__, key, args, tuple(sorted(kwargs.items())))
+
+
+def require_warehouse() -> None:
+    """Stop the page with instructions when the warehouse file does not exist."""
+    path = warehouse_path()
+    if build_key(path) is not None:
+        return
+    st.error(
+        f"No warehouse found at `{path}`.\n\n"
+        "Build one first: `asb demo` makes a demonstration warehouse from generated data, "
+        "`asb build --inputs DIR --warehouse FILE` builds one from real exports. "
+        f"Set `{WAREHOUSE_ENV}` to open a warehouse somewhere else.",
+        icon=":material/database_off:",
+    )
+    st.stop()
+
+
+def build_as_of() -> date:
+    """The as-of date of the latest build (today when the warehouse records none)."""
+    build = load(queries.latest_build)
+    if build.empty:
+        return date.today()
+    return pd.Timestamp(build["as_of_date"].iloc[0]).date()
+
+
+def _parse_date(text: str | None) -> date | None:
+    try:
+        parsed = date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return parsed if parsed and EARLIEST_DATE <= parsed <= LATEST_DATE else None
+
+
+def _seed_from_url(default_as_of: date) -> None:
+    """Fill the sidebar's session state from the query string (first run of a session)."""
+    params = st.query_params
+    codes = [authorities.resolve(v) for raw in params.get_all("authority") for v in raw.split(",")]
+    start, end = queries.default_period(default_as_of)
+    st.session_state[_STATE["authority"]] = sorted({c for c in codes if c}, key=authorities.CODES.index)
+    st.session_state[_STATE["start"]] = _parse_date(params.get("start")) or start
+    st.session_state[_STATE["end"]] = _parse_date(params.get("end")) or end
+    st.session_state[_STATE["as_of"]] = _parse_date(params.get("as_of")) or default_as_of
+
+
+def _write_url(filters: Filters, default_as_of: date) -> None:
+    """Mirror the filters in the query string; all nine authorities and the default as-of are implied."""
+    every = set(filters.authority_codes) == set(authorities.CODES)
+    wanted = {
+        "authority": None if every else list(filters.authority_codes),
+        "start": [filters.start_date.isoformat()],
+        "end": [filters.end_date.isoformat()],
+        "as_of": None if filters.as_of_date == default_as_of else [filters.as_of_date.isoformat()],
+    }
+    params = st.query_params
+    for name, values in wanted.items():
+        if values is None and name in params:
+            del params[name]
+        elif values is not None and params.get_all(name) != values:
+            params[name] = values
+
+
+def sidebar() -> Filters:
+    """Draw the shared filters in the sidebar and return the choices."""
+    default_as_of = build_as_of()
+    if _STATE["authority"] not in st.session_state:
+        _seed_from_url(default_as_of)
+    dates = {"min_value": EARLIEST_DATE, "max_value": LATEST_DATE, "format": "DD/MM/YYYY",
+             "persist_state": "session"}
+    with st.sidebar:
+        codes = st.multiselect(
+            "Authorities", authorities.CODES, format_func=authorities.NAME_BY_CODE.get,
+            key=_STATE["authority"], placeholder="All nine authorities", persist_state="session")
+        start = st.date_input("From", key=_STATE["start"], **dates)
+        end = st.date_input("To", key=_STATE["end"], **dates)
+        as_of = st.date_input("As of", key=_STATE["as_of"], help="Date that threshold status and "
+                              "freshness are measured at; defaults to the build's as-of date.", **dates)
+        if start > end:
+            st.warning("'From' is after 'To': the dates were swapped.")
+            start, end = end, start
+    filters = Filters(tuple(codes) or authorities.CODES, start, end, as_of)
+    _write_url(filters, default_as_of)
+    st.session_state[_FILTERS_KEY] = filters
+    return filters
+
+
+def current_filters() -> Filters:
+    """The filters chosen in the sidebar on this run."""
+    return st.session_state[_FILTERS_KEY]
+
+
+def footer() -> None:
+    """The data attribution line shown under every page."""
+    st.divider()
+    st.caption(ATTRIBUTION)
+
+
+def fmt_int(value) -> str:
+    """A whole number with thousands separators ('1,234'); an en dash when missing."""
+    return "–" if pd.isna(value) else f"{int(value):,}"
+
+
+def fmt_change(change, previous) -> str:
+    """A change on the previous period as '+12 (+5%)'; '+3 (new)' when the previous was zero."""
+    if pd.isna(change) or pd.isna(previous):
+        return "–"
+    if previous == 0:
+        return "0" if change == 0 else f"{int(change):+,} (new)"
+    return f"{int(change):+,} ({change / previous:+.0%})"
+
+
+def fmt_date(value) -> str:
+    """A date as '1 Jan 2025'."""
+    return pd.Timestamp(value).strftime("%-d %b %Y")
+
+
+def fmt_period(start: date, end: date) -> str:
+    """A period as '1 Jan 2025 – 30 Jun 2025'."""
+    return f"{fmt_date(start)} – {fmt_date(end)}"
+
+
+def safe_csv(frame: pd.DataFrame) -> bytes:
+    """CSV bytes for download, with text cells that a spreadsheet would run as a formula defused."""
+    out = frame.copy()
+    for column in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[column]):
+            out[column] = out[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_PREFIXES) else v)
+    return out.to_csv(index=False).encode("utf-8-sig")

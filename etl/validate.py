@@ -1,0 +1,73 @@
+"""Checks every build runs before the warehouse is published; any failure stops the build.
+
+Each check is a query returning offending rows (none = pass): keys unique and not null, foreign
+keys resolve, allowed values, row rules, the per-file accounting identity, and privacy (no column
+that names personal data, no stored person reference).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from . import authorities, schema
+
+
+class ValidationError(RuntimeError):
+    """The built warehouse broke a rule; the message names the check and sample rows."""
+
+
+def _in(values) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+NINE = _in(authorities.CODES)
+# Column names that would mean personal data reached the warehouse; place names are allowed.
+PERSONAL_COLUMN_PATTERN = r"(^|_)(name|forename|surname|phone|mobile|telephone|email|e_mail|address|dob|birth)($|_)"
+PLACE_NAME_COLUMNS = ("authority_name", "lsoa_name", "source_lsoa_name", "ward_name")
+
+
+def _unique(table: str, key: str) -> str:
+    return f"select {key}, count(*) as n from {table} group by {key} having count(*) > 1 or {key} is null"
+
+
+CHECKS: dict[str, str] = {
+    "incidents.incident_id unique, not null": _unique("incidents", "incident_id"),
+    "applications.application_ref unique, not null": _unique("applications", "application_ref"),
+    "appeals.appeal_ref unique, not null": _unique("appeals", "appeal_ref"),
+    "incidents.authority_code is one of the nine":
+        f"select incident_id, authority_code from incidents where authority_code not in ({NINE})",
+    "applications.authority_code is one of the nine":
+        f"select application_ref from applications where authority_code not in ({NINE})",
+    "appeals.application_ref resolves to an application":
+        "select appeal_ref from appeals a anti join applications p using (application_ref)",
+    "incident_reports.incident_id resolves to an incident":
+        "select report_id from incident_reports r anti join incidents i using (incident_id)",
+    "incidents.asb_category allowed":
+        f"select incident_id from incidents where asb_category not in ({_in(schema.ASB_CATEGORIES)})",
+    "incidents.agency allowed": f"select incident_id from incidents where agency not in ({_in(schema.AGENCIES)})",
+    "applications.decision allowed":
+        f"select application_ref from applications where decision not in ({_in(schema.DECISIONS)})",
+    "appeals.outcome allowed":
+        f"select appeal_ref from appeals where outcome not in ({_in(schema.APPEAL_OUTCOMES)})",
+    "incidents occurred on or before reported, not after the as-of date":
+        "select incident_id from incidents, (select max(as_of_date) d from etl_builds) b "
+        "where occurred_date > reported_date or reported_date > b.d",
+    "applications decided on or after receipt":
+        "select application_ref from applications where decision_date < received_date",
+    "every file: read = loaded + rejected + merged":
+        "select source_file, rows_read, rows_loaded, rows_rejected, rows_merged from etl_loads "
+        "where rows_read <> rows_loaded + rows_rejected + rows_merged",
+    "no column names personal data": f"""select table_name, column_name from information_schema.columns
+        where table_catalog <> 'temp' and column_name not in ({_in(PLACE_NAME_COLUMNS)})
+          and (regexp_matches(lower(column_name), '{PERSONAL_COLUMN_PATTERN}') or column_name = 'person_ref')""",
+}
+
+
+def run(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Run every check; returns the failures as readable lines (empty when all pass)."""
+    failures = []
+    for name, sql in CHECKS.items():
+        rows = con.execute(f"select * from ({sql}) limit 5").fetchall()
+        if rows:
+            failures.append(f"{name}: e.g. {rows}")
+    return failures
