@@ -113,7 +113,7 @@ def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:
     progress.stage("applications and appeals")
     publish.publish_cases(con, load_id, "applications", "source, source_file, source_row")
     con.execute("""update stg_appeals set reject_code = 'unknown_application',
-            reject_reason = format('application_ref {!r} is not a loaded application', application_ref),
+            reject_reason = format('application_ref ''{}'' is not a loaded application', application_ref),
             raw_values = to_json(struct_pack(appeal_ref, application_ref))::varchar
         where reject_code is null and application_ref not in (select application_ref from applications)""")
     publish.reject_from(con, load_id, "appeals", "stg_appeals where reject_code = 'unknown_application'",

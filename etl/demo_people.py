@@ -58,7 +58,7 @@ class People:
         """One fake personal-data column (what in PERSONAL_FIELDS) for the given ids."""
         idx = _masked(ids)
         num = pc.take(pa.array(self.number), idx)
-        first = pa.array(FIRST).take(pc.bit_wise_and(num, 0) if False else pc.remainder(num, len(FIRST)))
+        first = pa.array(FIRST).take(pc.remainder(num, len(FIRST)))
         last = pa.array(LAST).take(pc.remainder(pc.divide(num, 41), len(LAST)))
         if what == "_name":
             return pc.binary_join_element_wise(first, last, " ")

@@ -93,7 +93,7 @@ def locate(con: duckdb.DuckDBPyConnection, bounds: geo.Boundaries) -> None:
                     'reason': format('easting/northing {{}}, {{}} is not a usable British National Grid point',
                                      in_easting, in_northing)}}
                 when loc_kind = 'postcode' and pt_easting is null then {{'code': 'unplaceable',
-                    'reason': format('postcode {{!r}} is not in the ONS Postcode Directory', postcode)}}
+                    'reason': format('postcode ''{{}}'' is not in the ONS Postcode Directory', postcode)}}
                 when loc_kind is not null and located_authority_code is null then {{'code': 'outside_area',
                     'reason': format('location ({{}}) is outside the nine Derbyshire districts',
                                      coalesce(source_lsoa_name, postcode, printf('%.5f, %.5f', in_latitude, in_longitude)))}}

@@ -90,7 +90,7 @@ def keyed_reports(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
                 "easting := in_easting, northing := in_northing, location_desc, source_lsoa_name))::varchar")
     _split_keys(con, "_located where loc_reject is null", "source, incident_ref", "source_file, source_row")
     reject_from(con, load_id, "incidents", "_keyed where key_rank > 1 and row_hash <> first_hash",
-                "'duplicate_key'", "format('incident_ref {!r} already used in {} row {} with other values', "
+                "'duplicate_key'", "format('incident_ref ''{}'' already used in {} row {} with other values', "
                 "incident_ref, first_file, first_row)",
                 "to_json(struct_pack(incident_ref, agency, reported_date, asb_type))::varchar")
     con.execute("""create or replace temp table _repeats as
@@ -143,7 +143,7 @@ def publish_cases(con: duckdb.DuckDBPyConnection, load_id: str, kind: str, order
         select *, md5(concat_ws('|', {hashed})) as row_hash from stg_{kind} where reject_code is null""")
     _split_keys(con, "_good", key, order_sql)
     reject_from(con, load_id, kind, "_keyed where key_rank > 1 and row_hash <> first_hash",
-                "'duplicate_key'", f"format('{key} {{!r}} already used in {{}} row {{}} with other values', "
+                "'duplicate_key'", f"format('{key} ''{{}}'' already used in {{}} row {{}} with other values', "
                 f"{key}, first_file, first_row)", f"to_json(struct_pack({key}))::varchar")
     con.execute(f"""insert into etl_merged select '{load_id}', '{kind}', source, source_file, source_row,
         {key}, 'repeated_row' from _keyed where key_rank > 1 and row_hash = first_hash""")

@@ -163,7 +163,6 @@ def headline(con, codes: tuple[str, ...], start: date, end: date) -> pd.DataFram
     wide = current.merge(previous, on="authority_code", suffixes=("", "_previous"), how="left")
     for m in MEASURES:
         wide[f"{m.column}_change"] = wide[m.column] - wide[f"{m.column}_previous"]
-    wide.attrs["previous_period"] = (prev_start, prev_end)
     return wide[keys + [c for c in wide.columns if c not in keys]].reset_index(drop=True)
 
 

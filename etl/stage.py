@@ -90,7 +90,7 @@ def _checks(kind: str, key: str | None) -> list[tuple[str, str, str]]:
         if f.type == "DATE":
             out += [
                 (f"{raw} is not null and {name} is null", "bad_date",
-                 f"format('{name} {{!r}} is not a valid date (format {{}})', {raw}, fmt__{name})"),
+                 f"format('{name} ''{{}}'' is not a valid date (format {{}})', {raw}, fmt__{name})"),
                 (f"{name} > as_of_date", "future_date",
                  f"format('{name} {{}} is after the as-of date {{}}', {name}, as_of_date)"),
                 (f"{name} < date '{MIN_DATE}'", "too_old_date",
@@ -98,14 +98,14 @@ def _checks(kind: str, key: str | None) -> list[tuple[str, str, str]]:
             ]
         elif f.type in ("INTEGER", "DOUBLE"):
             out.append((f"{raw} is not null and {name} is null", "bad_value",
-                        f"format('{name} {{!r}} is not a number', {raw})"))
+                        f"format('{name} ''{{}}'' is not a number', {raw})"))
         if f.allowed:
             allowed = ", ".join(f"'{v}'" for v in f.allowed)
             out.append((f"{name} is not null and {name} not in ({allowed})", "bad_value",
-                        f"format('{name} {{!r}} is not one of {'/'.join(f.allowed)}', {raw})"))
+                        f"format('{name} ''{{}}'' is not one of {'/'.join(f.allowed)}', {raw})"))
     if _has_authority(kind):
         out.append(("raw__authority is not null and authority_code is null", "unknown_authority",
-                    "format('authority {!r} is not one of the nine Derbyshire authorities', raw__authority)"))
+                    "format('authority ''{}'' is not one of the nine Derbyshire authorities', raw__authority)"))
     out += ROW_RULES[kind]
     return out
 

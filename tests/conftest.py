@@ -1,0 +1,69 @@
+"""Shared fixtures: small hand-made inputs folders built with the real ETL, and the demo warehouse.
+
+The demo warehouse is built once per test session from the real generator and the real build, at
+a small scale, and shared read-only by the page and browser tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from etl import build
+
+REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+TEST_KEY = "test-key-0123456789abcdef"
+AS_OF = dt.date(2025, 6, 30)
+DEMO_SCALE = float(os.environ.get("ASB_TEST_DEMO_SCALE", "0.1"))
+
+
+def real_data(*parts: str) -> Path:
+    """A file under ../shared/data/real, or skip the test saying why."""
+    path = REAL.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real data not available at {path} (../shared/data/real is absent)")
+    return path
+
+
+def write_inputs(folder: Path, toml: str, files: dict[str, str | bytes]) -> Path:
+    """An inputs folder: sources.toml plus files (text is written as UTF-8)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sources.toml").write_text(toml, encoding="utf-8")
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return folder
+
+
+def run_build(inputs: Path, warehouse: Path | None = None, as_of: dt.date = AS_OF):
+    """Build with the real ETL and return (result, read-only connection)."""
+    warehouse = warehouse or inputs.parent / "warehouse.duckdb"
+    result = build.build(inputs, warehouse, as_of)
+    return result, duckdb.connect(str(warehouse), read_only=True)
+
+
+@pytest.fixture(autouse=True)
+def _pseudonym_key(monkeypatch):
+    monkeypatch.setenv("ASB_PSEUDONYM_KEY", TEST_KEY)
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory):
+    """(inputs folder, warehouse path, DemoSummary) of the demo at a small scale, built once."""
+    from etl import demo
+
+    root = tmp_path_factory.mktemp("demo")
+    summary = demo.generate(root / "inputs", seed=7, scale=DEMO_SCALE)
+    build.build(root / "inputs", root / "warehouse.duckdb", summary.as_of)
+    return root / "inputs", root / "warehouse.duckdb", summary
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(demo_build) -> Path:
+    """Path of the demo warehouse (read it read-only)."""
+    return demo_build[1]
