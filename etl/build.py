@@ -104,8 +104,9 @@ def _reference_tables(con, bounds: geo.Boundaries) -> None:
 
 def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:
     progress.stage("locate and de-duplicate incidents")
+    publish.police_rows(con)
     publish.candidates(con)
-    publish.police_context(con)
+    publish.police_context(con, load_id)
     locate.locate(con, bounds)
     publish.keyed_reports(con, load_id)
     publish.deduplicate(con, cfg.duplicate_distance_m)

@@ -32,6 +32,20 @@ def reject_from(con, load_id: str, kind: str, relation: str, code: str, reason: 
         source_row, {code}, {reason}, {raw} from {relation}""")
 
 
+def police_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """`_police`: good street-level rows with a content key; the n-th identical row of a file is
+    `<key>-<n>`, so a month published twice (a re-download) repeats the same refs."""
+    con.execute("""create or replace temp table _police as
+        select p.*, l.authority_code as lsoa_authority_code,
+               content_key || '-' || row_number() over (partition by source_file, content_key
+                                                        order by source_row) as police_ref
+        from (select *, left(md5(concat_ws('|', crime_type, falls_within, month, longitude, latitude,
+                                              location, lsoa_code, lsoa_name, crime_id)), 16) as content_key,
+                     null as row_hash
+              from stg_police_uk where reject_code is null) p
+        left join _lsoa_name_map l using (lsoa_name)""")
+
+
 def candidates(con: duckdb.DuckDBPyConnection) -> None:
     """`_cand`: good incident rows from canonical sources and ASB rows from police street files."""
     inc = stored_fields("incidents")
@@ -45,30 +59,27 @@ def candidates(con: duckdb.DuckDBPyConnection) -> None:
             null::varchar as source_lsoa_authority_code, md5(concat_ws('|', {hash_cols})) as row_hash
         from stg_incidents where reject_code is null
         union all by name
-        select source, source_file, source_row, 'police_uk' as kind,
-            content_key || '-' || row_number() over (partition by source_file, content_key
-                                                     order by source_row) as incident_ref,
+        select source, source_file, source_row, 'police_uk' as kind, police_ref as incident_ref,
             'police' as agency, null as authority_code, month as reported_date, month as occurred_date,
             null as asb_category, null as asb_type, latitude, longitude, null as easting,
             null as northing, null as postcode, location as location_desc, null as person_key,
             null as victim_type, false as is_hate, null as case_ref, lsoa_code as source_lsoa_code,
             lsoa_name as source_lsoa_name, lsoa_authority_code as source_lsoa_authority_code,
             content_key as row_hash
-        from (select p.*, l.authority_code as lsoa_authority_code,
-                     left(md5(concat_ws('|', falls_within, month, longitude, latitude, location,
-                                         lsoa_code, lsoa_name)), 16) as content_key
-              from stg_police_uk p left join _lsoa_name_map l using (lsoa_name)
-              where reject_code is null and crime_type = '{schema.POLICE_ASB_TYPE}')
+        from _police where crime_type = '{schema.POLICE_ASB_TYPE}'
         order by source, source_file, source_row""")
 
 
-def police_context(con: duckdb.DuckDBPyConnection) -> None:
-    """Non-ASB street-level rows, loaded for context only."""
-    con.execute(f"""insert into police_crimes
+def police_context(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
+    """Non-ASB street-level rows, loaded for context only (a republished row merges)."""
+    _split_keys(con, f"_police where crime_type <> '{schema.POLICE_ASB_TYPE}'", "source, police_ref",
+                "source_file, source_row")
+    con.execute("""insert into police_crimes
         select source, month, crime_type, falls_within, latitude, longitude, lsoa_code,
-               l.authority_code, last_outcome_category, source_file, source_row
-        from stg_police_uk left join _lsoa_name_map l using (lsoa_name)
-        where reject_code is null and crime_type <> '{schema.POLICE_ASB_TYPE}'""")
+               lsoa_authority_code, last_outcome_category, source_file, source_row
+        from _keyed where key_rank = 1""")
+    con.execute(f"""insert into etl_merged select '{load_id}', 'police_uk', source, source_file, source_row,
+        police_ref, 'police_republished' from _keyed where key_rank > 1""")
 
 
 def _split_keys(con, relation: str, key: str, order: str) -> None:

@@ -1,0 +1,117 @@
+"""The real data.police.uk files for Derbyshire (22 months), read from ../shared/data/real.
+
+ASB rows become incidents placed by their point; the district in the LSOA name checks the
+placement; rows outside the nine districts are rejects with a reason; a month without ASB rows
+is a gap; a month published twice is merged, not double counted.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+import pytest
+from conftest import real_data, run_build, write_inputs
+
+POLICE_TOML = """
+[[source]]
+slug = "police-uk"
+kind = "police_uk"
+path = "{path}"
+"""
+
+
+def _asb_rows(folder) -> int:
+    n = 0
+    for path in sorted(folder.glob("*.csv")):
+        with open(path, newline="", encoding="utf-8") as fh:
+            n += sum(1 for r in csv.DictReader(fh) if r["Crime type"] == "Anti-social behaviour")
+    return n
+
+
+@pytest.fixture(scope="module")
+def police_build(tmp_path_factory):
+    folder = real_data("police_uk", "derbyshire")
+    root = tmp_path_factory.mktemp("police")
+    inputs = write_inputs(root / "in", POLICE_TOML.format(path=f"{folder}/*.csv"), {})
+    import os
+
+    os.environ["ASB_PSEUDONYM_KEY"] = "test-key-0123456789abcdef"
+    result, con = run_build(inputs, as_of=dt.date(2024, 11, 30))
+    return folder, result, con
+
+
+def test__police_uk__every_asb_row_is_an_incident_or_a_reject(police_build):
+    """34,557 ASB rows in the files = incidents + rejects (+ merged, none here)."""
+    folder, _, con = police_build
+    asb = _asb_rows(folder)
+    incidents = con.execute("select count(*) from incidents").fetchall()[0][0]
+    rejects = con.execute("select count(*) from etl_rejects").fetchall()[0][0]
+    merged = con.execute("select count(*) from etl_merged").fetchall()[0][0]
+    assert asb == 34_557
+    assert incidents + rejects + merged == asb
+    assert incidents > 34_000
+    assert con.execute("select count(*) from etl_loads where rows_read <> rows_loaded + rows_rejected "
+                       "+ rows_merged").fetchall()[0][0] == 0
+    assert con.execute("select sum(rows_read) from etl_loads").fetchall()[0][0] == 204_633
+
+
+def test__police_uk__authority_from_point_agrees_with_lsoa_name(police_build):
+    """Inside Derbyshire, the point's district equals the LSOA name's district for >= 99% of rows."""
+    _, _, con = police_build
+    n, agree = con.execute("""select count(*), avg((authority_code = source_lsoa_authority_code)::int)
+        from incidents where source_lsoa_authority_code is not null""").fetchall()[0]
+    assert n > 34_000 and agree >= 0.99
+
+
+def test__police_uk__2011_and_2021_lsoa_codes_both_handled(police_build):
+    """Months before 2023-06 carry retired 2011 codes: those rows are placed and agree too."""
+    lookup21 = real_data("boundaries", "lsoa21_to_lad_derbyshire.csv")
+    with open(lookup21, encoding="utf-8") as fh:
+        codes21 = {r["LSOA21CD"] for r in csv.DictReader(fh)}
+    _, _, con = police_build
+    rows = con.execute("""select source_lsoa_code, authority_code, source_lsoa_authority_code from incidents
+        where source_lsoa_authority_code is not null and reported_date < date '2023-06-01'""").fetchall()
+    old = [r for r in rows if r[0] not in codes21]
+    assert len(old) > 100
+    assert sum(r[1] == r[2] for r in old) / len(old) >= 0.99
+
+
+def test__police_uk__rows_outside_the_nine_are_rejects_with_a_reason(police_build):
+    """Rows in neighbouring districts are kept in etl_rejects naming the place."""
+    _, _, con = police_build
+    rows = con.execute("select reason_code, reason, source_row from etl_rejects").fetchall()
+    assert rows and {r[0] for r in rows} == {"outside_area"}
+    assert all("outside the nine Derbyshire districts" in r[1] and r[2] >= 2 for r in rows)
+    assert any("Ashfield" in r[1] or "Broxtowe" in r[1] or "Sheffield" in r[1] for r in rows)
+
+
+def test__police_uk__no_gaps_in_22_months_and_context_rows_kept(police_build):
+    """Each of the 22 months has ASB rows; other crime types load as context, not as incidents."""
+    _, _, con = police_build
+    months = con.execute("select count(*), count(*) filter (where is_gap) from mart_source_months").fetchall()
+    assert months == [(22, 0)]
+    context = con.execute("select count(*) from police_crimes").fetchall()[0][0]
+    assert context == 204_633 - 34_557
+
+
+def test__police_uk__month_without_asb_is_a_gap_and_republished_month_merges(tmp_path):
+    """Feb with only crimes -> a gap; January downloaded again with CRLF -> merged, not counted twice."""
+    folder = real_data("police_uk", "derbyshire")
+    files = {}
+    for month in ("2023-01", "2023-02", "2023-03"):
+        text = (folder / f"{month}-derbyshire-street.csv").read_text(encoding="utf-8")
+        if month == "2023-02":
+            text = "\n".join(line for line in text.splitlines() if "Anti-social behaviour" not in line) + "\n"
+        files[f"police/{month}-derbyshire-street.csv"] = text
+    files["police/again/2023-01-derbyshire-street.csv"] = files["police/2023-01-derbyshire-street.csv"].replace(
+        "\n", "\r\n").encode()
+    inputs = write_inputs(tmp_path / "in", POLICE_TOML.format(path="police/**/*.csv"), files)
+    _, con = run_build(inputs, as_of=dt.date(2024, 11, 30))
+    gaps = con.execute("select month from mart_source_months where is_gap").fetchall()
+    assert gaps == [(dt.date(2023, 2, 1),)]
+    merged = con.execute("select kind, rule, count(*) from etl_merged group by all order by 1").fetchall()
+    assert merged == [("incidents", "police_republished", 1280 - 11), ("police_uk", "police_republished", 8884 - 1280)]
+    assert con.execute("select rows_read, rows_loaded, rows_merged from etl_loads where source_file like "
+                       "'police/again/%'").fetchall() == [(8884, 0, 8884 - 11)]
+    assert con.execute("select count(*) from incidents where reported_date = '2023-01-01'").fetchall()[0][0] == 1269
