@@ -107,6 +107,7 @@ def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:
     publish.police_rows(con)
     publish.candidates(con)
     publish.police_context(con, load_id)
+    progress.count(con.execute("select count(*) from _cand").fetchall()[0][0])
     locate.locate(con, bounds)
     publish.keyed_reports(con, load_id)
     publish.deduplicate(con, cfg.duplicate_distance_m)
@@ -130,6 +131,7 @@ def _write(con, cfg, tmp: Path, as_of: dt.date, key: bytes, hashes, progress: Pr
     progress.stage("stage and validate rows")
     _register_maps(con, cfg)
     _stage_all(con, cfg, loads, load_id, as_of)
+    progress.count(sum(x.rows_read for x in loads))
     progress.stage("boundaries")
     bounds = geo.load_boundaries(str(cfg.lsoa_path) if cfg.lsoa_path else None,
                                  str(cfg.ward_path) if cfg.ward_path else None)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import datetime as dt
 import sys
 from pathlib import Path
 
 from . import build as build_mod
 from . import config, pseudonym, readers
-from .progress import Progress
+from .progress import Progress, peak_rss_mib
 
 DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
 DEFAULT_DEMO_INPUTS = Path("data/demo_inputs")
@@ -33,6 +34,9 @@ def cmd_build(args) -> int:
     progress = Progress(enabled=Progress().enabled and not args.quiet)
     result = build_mod.build(args.inputs, args.warehouse, args.as_of, progress)
     print(_summary(result))
+    if args.stats:
+        args.stats.write_text(json.dumps({"seconds": result.seconds, "counts": result.counts,
+                                          "stages": result.stages, "peak_rss_mib": peak_rss_mib()}, indent=1))
     return 0
 
 
@@ -56,6 +60,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to (re)place")
     b.add_argument("--as-of", type=_date, default=None, help="evaluation date (default: today)")
     b.add_argument("--quiet", action="store_true", help="no progress lines")
+    b.add_argument("--stats", type=Path, help="write stage timings and peak memory as JSON (benchmarks)")
     b.set_defaults(func=cmd_build)
     d = sub.add_parser("demo", help="generate realistic synthetic partner exports and build them")
     d.add_argument("--seed", type=int, default=7)

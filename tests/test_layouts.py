@@ -148,3 +148,21 @@ def test__build__applications_and_appeals_rules(tmp_path):
                        ("apps.csv", 5, "bad_value")]
     assert con.execute("select count(*) from etl_loads where rows_read <> rows_loaded + rows_rejected "
                        "+ rows_merged").fetchall()[0][0] == 0
+
+
+def test__build__ons_boundaries_give_2021_lsoas_and_wards(tmp_path):
+    """[build] boundaries = "ons": LSOA 2021 codes and May 2025 wards from ../shared files."""
+    from conftest import real_data
+
+    lsoa = real_data("boundaries", "lsoa21_bgc_derbyshire.geojson")
+    wards = real_data("boundaries", "wards_may2025_bgc_derbyshire.geojson")
+    toml = (f'[build]\nboundaries = "ons"\nlsoa_path = "{lsoa}"\nward_path = "{wards}"\n'
+            + MAPPED.format(encoding="utf-8", delimiter=",", date_format="iso"))
+    _, con = run_build(write_inputs(tmp_path / "in", toml, {"hp/export.csv": _mapped_file(",", "2025-03-04")}))
+    lsoa_code, ward_code, authority = con.execute(
+        "select lsoa_code, ward_code, authority_code from incidents").fetchall()[0]
+    names = dict(con.execute("select lsoa_code, lsoa_name from ref_lsoa").fetchall())
+    assert names[lsoa_code].startswith("High Peak") and ward_code.startswith("E05")
+    assert authority == "E07000037"
+    assert con.execute("select count(*) from ref_lsoa").fetchall()[0][0] == 651
+    assert con.execute("select boundaries from etl_builds").fetchall()[0][0] == "ons"
