@@ -80,7 +80,7 @@ def _stage_all(con, cfg: config.BuildConfig, loads, load_id: str, as_of: dt.date
             extract.empty_raw(con, f"_empty_{kind}", kind, temp=True)
             tables, by_table[f"_empty_{kind}"] = [f"_empty_{kind}"], config.Source("none", kind, "")
         con.execute(f"create temp table stg_{kind} as {stage.stage_sql(kind, tables, by_table, as_of)}")
-        publish.reject_from(con, load_id, kind, f"stg_{kind} where reject_code is not null",
+        publish.reject_from(con, load_id, f"'{kind}'", f"stg_{kind} where reject_code is not null",
                             "reject_code", "reject_reason", "raw_values")
     broken = [(x.source.slug, x.source.kind, x.path, row, msg) for x in loads for row, msg in x.broken]
     if broken:
@@ -118,7 +118,7 @@ def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:
             reject_reason = format('application_ref ''{}'' is not a loaded application', application_ref),
             raw_values = to_json(struct_pack(appeal_ref, application_ref))::varchar
         where reject_code is null and application_ref not in (select application_ref from applications)""")
-    publish.reject_from(con, load_id, "appeals", "stg_appeals where reject_code = 'unknown_application'",
+    publish.reject_from(con, load_id, "'appeals'", "stg_appeals where reject_code = 'unknown_application'",
                         "reject_code", "reject_reason", "raw_values")
     publish.publish_cases(con, load_id, "appeals", "source, source_file, source_row")
 

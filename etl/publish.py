@@ -27,8 +27,8 @@ def sql_file(name: str, **params) -> str:
 
 
 def reject_from(con, load_id: str, kind: str, relation: str, code: str, reason: str, raw: str) -> None:
-    """Append rows of `relation` to etl_rejects."""
-    con.execute(f"""insert into etl_rejects select '{load_id}', source, '{kind}', source_file,
+    """Append rows of `relation` to etl_rejects (`kind`, `code`, `reason`, `raw` are SQL expressions)."""
+    con.execute(f"""insert into etl_rejects select '{load_id}', source, {kind}, source_file,
         source_row, {code}, {reason}, {raw} from {relation}""")
 
 
@@ -95,12 +95,12 @@ def _split_keys(con, relation: str, key: str, order: str) -> None:
 
 def keyed_reports(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
     """Repeated keys: identical repeats merge into the first row, conflicting ones are rejects."""
-    reject_from(con, load_id, "incidents", "_located where loc_reject is not null",
+    reject_from(con, load_id, "kind", "_located where loc_reject is not null",
                 "loc_reject.code", "loc_reject.reason", "to_json(struct_pack(incident_ref, agency, "
                 "reported_date, postcode, latitude := in_latitude, longitude := in_longitude, "
                 "easting := in_easting, northing := in_northing, location_desc, source_lsoa_name))::varchar")
     _split_keys(con, "_located where loc_reject is null", "source, incident_ref", "source_file, source_row")
-    reject_from(con, load_id, "incidents", "_keyed where key_rank > 1 and row_hash <> first_hash",
+    reject_from(con, load_id, "kind", "_keyed where key_rank > 1 and row_hash <> first_hash",
                 "'duplicate_key'", "format('incident_ref ''{}'' already used in {} row {} with other values', "
                 "incident_ref, first_file, first_row)",
                 "to_json(struct_pack(incident_ref, agency, reported_date, asb_type))::varchar")
@@ -138,7 +138,7 @@ def publish_incidents(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
         select '{load_id}', 'incidents', source, source_file, source_row, merged_into, 'cross_agency'
         from _reports where merged_into is not null
         union all
-        select '{load_id}', 'incidents', r.source, r.source_file, r.source_row,
+        select '{load_id}', r.kind, r.source, r.source_file, r.source_row,
                coalesce(k.merged_into, k.report_id),
                case when r.kind = 'police_uk' then 'police_republished' else 'repeated_row' end
         from _repeats r join _reports k using (report_id)""")
@@ -153,7 +153,7 @@ def publish_cases(con: duckdb.DuckDBPyConnection, load_id: str, kind: str, order
     con.execute(f"""create or replace temp table _good as
         select *, md5(concat_ws('|', {hashed})) as row_hash from stg_{kind} where reject_code is null""")
     _split_keys(con, "_good", key, order_sql)
-    reject_from(con, load_id, kind, "_keyed where key_rank > 1 and row_hash <> first_hash",
+    reject_from(con, load_id, f"'{kind}'", "_keyed where key_rank > 1 and row_hash <> first_hash",
                 "'duplicate_key'", f"format('{key} ''{{}}'' already used in {{}} row {{}} with other values', "
                 f"{key}, first_file, first_row)", f"to_json(struct_pack({key}))::varchar")
     con.execute(f"""insert into etl_merged select '{load_id}', '{kind}', source, source_file, source_row,
