@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from . import pseudonym, readers, schema
 from .config import BuildConfig, Source
@@ -90,19 +89,6 @@ def _file_problem(source: Source, mapped: dict[str, str | None]) -> str | None:
     return f"file has no column for {', '.join(missing)}" if missing else None
 
 
-def _pseudonymise(con: duckdb.DuckDBPyConnection, table: str, key: bytes) -> None:
-    refs = [r[0] for r in con.execute(f"select distinct person_ref from {table} "
-                                      "where person_ref is not null").fetchall()]
-    keys = pd.DataFrame({"person_ref": refs, "person_key": [pseudonym.person_key(key, r) for r in refs]},
-                        dtype="object")
-    con.register("_person_keys", keys)
-    con.execute(f"""create or replace temp table {table} as
-        select t.* exclude (person_ref), k.person_key
-        from {table} t left join _person_keys k using (person_ref)
-        order by t.source_row""")
-    con.unregister("_person_keys")
-
-
 def _load_file(con, cfg: BuildConfig, source: Source, path: Path, load_id: str, key: bytes,
                sha256: str) -> FileLoad:
     rel = cfg.display_path(path)
@@ -116,8 +102,11 @@ def _load_file(con, cfg: BuildConfig, source: Source, path: Path, load_id: str, 
                source_row, {_q(problem) if problem else 'null::varchar'} as file_problem, {cols}
         from {read.table}""")
     if "person_ref" in mapped:
-        _pseudonymise(con, "_mapped", key)
-    con.execute(f"insert into {source.table} by name select * from _mapped")
+        # Hashed on the way in: the raw table never holds a person reference.
+        con.execute(f"""insert into {source.table} by name select * exclude (person_ref),
+            {pseudonym.person_key_sql('person_ref')} as person_key from _mapped""", pseudonym.hmac_pads(key))
+    else:
+        con.execute(f"insert into {source.table} by name select * from _mapped")
     return FileLoad(source, rel, sha256, read.rows_read, ignored, read.broken)
 
 

@@ -96,7 +96,8 @@ def locate(con: duckdb.DuckDBPyConnection, bounds: geo.Boundaries) -> None:
                     'reason': format('postcode ''{{}}'' is not in the ONS Postcode Directory', postcode)}}
                 when loc_kind is not null and located_authority_code is null then {{'code': 'outside_area',
                     'reason': format('location ({{}}) is outside the nine Derbyshire districts',
-                                     coalesce(source_lsoa_name, postcode, printf('%.5f, %.5f', in_latitude, in_longitude)))}}
+                                     coalesce(source_lsoa_name, postcode, printf('%.5f, %.5f', in_latitude, in_longitude),
+                                              printf('easting %.0f, northing %.0f', in_easting, in_northing)))}}
                 when loc_kind is null and declared_authority_code is null then {{'code': 'unplaceable',
                     'reason': 'no location and no authority'}}
             end as loc_reject

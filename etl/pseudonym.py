@@ -46,6 +46,23 @@ def person_key(key: bytes, person_ref: str) -> str:
     return "p_" + hmac.new(key, norm.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
 
 
+def person_key_sql(column: str) -> str:
+    """The same HMAC-SHA256 as `person_key`, as a DuckDB expression over `column`.
+
+    It takes two BLOB parameters, the key's inner and outer pads (`hmac_pads`), so ten million
+    references hash inside the database and the key never appears in SQL text.
+    """
+    norm = f"upper(trim(regexp_replace({column}, '\\s+', ' ', 'g')))"
+    return f"'p_' || left(sha256($opad::blob || unhex(sha256($ipad::blob || encode({norm})))), 20)"
+
+
+def hmac_pads(key: bytes) -> dict[str, bytes]:
+    """RFC 2104 inner and outer pads of a key, the parameters of `person_key_sql`."""
+    block = hashlib.sha256(key).digest() if len(key) > 64 else key
+    block = block.ljust(64, b"\0")
+    return {"ipad": bytes(b ^ 0x36 for b in block), "opad": bytes(b ^ 0x5C for b in block)}
+
+
 def generate_key_file(path: Path) -> Path:
     """Write a fresh random key (readable by the owner only) unless one exists."""
     import secrets
