@@ -70,20 +70,26 @@ def _geometry(text: str | None):
     return shape(doc)
 
 
-def _view(geometries) -> pdk.ViewState:
-    """A view that fits every outline into a map about 700 pixels wide."""
+def _view(geometries, width_px: int = 700, height_px: int = 500) -> pdk.ViewState:
+    """A view that fits every outline into a map of about the given size in pixels."""
     bounds = [g.bounds for g in geometries]
     west, south = min(b[0] for b in bounds), min(b[1] for b in bounds)
     east, north = max(b[2] for b in bounds), max(b[3] for b in bounds)
-    span = max(east - west, (north - south) / math.cos(math.radians((north + south) / 2)), 1e-3)
-    zoom = math.log2(360 * 700 / (256 * span)) - 0.6
-    return pdk.ViewState(latitude=(south + north) / 2, longitude=(west + east) / 2, zoom=zoom)
+    # deck.gl draws the whole world 512 pixels wide at zoom 0 (Web Mercator).
+    lat_stretch = 1 / math.cos(math.radians((north + south) / 2))
+    zoom_x = math.log2(360 * width_px / (512 * max(east - west, 1e-3)))
+    zoom_y = math.log2(360 * height_px / (512 * max((north - south) * lat_stretch, 1e-3)))
+    return pdk.ViewState(latitude=(south + north) / 2, longitude=(west + east) / 2,
+                         zoom=min(zoom_x, zoom_y) - 0.1)
 
 
-def density_map(density: pd.DataFrame) -> pdk.Deck:
-    """Authority outlines coloured by incidents per km² (selected ones only), offline base layer."""
+def density_map(density: pd.DataFrame, height_px: int = 520) -> pdk.Deck | None:
+    """Authority outlines coloured by incidents per km² (selected ones only), offline base layer;
+    None when the warehouse holds no outlines."""
     rows = density.assign(geometry=density["boundary_geojson"].map(_geometry))
     rows = rows[rows["geometry"].notna()]
+    if rows.empty:
+        return None
     top = rows.loc[rows["is_selected"], "incidents_per_km2"].max()
     features, labels = [], []
     for row in rows.itertuples():
@@ -97,38 +103,53 @@ def density_map(density: pd.DataFrame) -> pdk.Deck:
     outlines = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": features},
                          id="authorities", pickable=True, stroked=True, filled=True,
                          get_fill_color="properties.fill", get_line_color=_OUTLINE,
-                         line_width_min_pixels=1, auto_highlight=True)
+                         line_width_min_pixels=1, auto_highlight=True,
+                         highlight_color=[0, 0, 0, 50])
     names = pdk.Layer("TextLayer", labels, id="names", get_position="position", get_text="name",
-                      get_size=13, get_color=[30, 30, 30, 255], get_alignment_baseline="'center'")
+                      get_size=12, get_color=[30, 30, 30, 255], get_alignment_baseline="'center'",
+                      background=True, get_background_color=[255, 255, 255, 170],
+                      background_padding=[3, 1])
     tooltip = {"html": "<b>{authority_name}</b><br/>{incidents} incidents<br/>{per_km2} per km²"
                        "<br/>area {area_km2} km²"}
-    return pdk.Deck(layers=[outlines, names], initial_view_state=_view(rows["geometry"]),
-                    map_provider=None, map_style=None, tooltip=tooltip)
+    return pdk.Deck(layers=[outlines, names], initial_view_state=_view(rows["geometry"], height_px=height_px),
+                    map_provider=None, tooltip=tooltip)
 
 
 def rejects_chart(by_reason: pd.DataFrame) -> go.Figure:
-    """Rejected rows per reason, stacked by source."""
-    fig = px.bar(by_reason, x="rows_rejected", y="reason_code", color="source", orientation="h",
-                 color_discrete_map=category_colours(by_reason["source"]),
-                 labels={"rows_rejected": "Rows rejected", "reason_code": "Reason", "source": "Source"})
+    """Rejected rows per reason, stacked by kind of source (the table beside names each source)."""
+    fig = px.bar(by_reason, x="rows_rejected", y="reason_code", color="kind", orientation="h",
+                 color_discrete_map=category_colours(by_reason["kind"]), hover_data=["source"],
+                 labels={"rows_rejected": "Rows rejected", "reason_code": "Reason", "kind": "Kind",
+                         "source": "Source"})
     fig.update_layout(barmode="stack", yaxis={"categoryorder": "total ascending"}, margin={"t": 10})
     return fig
 
 
 def source_month_heatmap(months: pd.DataFrame) -> go.Figure:
-    """Rows loaded per source and month; gap months marked with a cross."""
-    grid = months.pivot_table(index="source_label", columns="month", values="rows_loaded",
-                              aggfunc="sum")
+    """Rows loaded per source and month, shaded against each source's busiest month; gaps crossed."""
+    share = months.pivot(index="source_label", columns="month", values="share_of_peak")
+    rows = months.pivot(index="source_label", columns="month", values="rows_loaded")
     fig = go.Figure(go.Heatmap(
-        z=grid.values, x=grid.columns, y=grid.index, colorscale=list(YLORBR), xgap=1, ygap=1,
-        colorbar={"title": {"text": "Rows"}}, hoverongaps=False,
-        hovertemplate="%{y}<br>%{x|%b %Y}: %{z:,} rows<extra></extra>"))
+        z=share.values, x=share.columns, y=share.index, customdata=rows.values,
+        colorscale=list(YLORBR), zmin=0, zmax=1, xgap=1, ygap=1, hoverongaps=False,
+        colorbar={"title": {"text": "share of<br>busiest month"}, "tickformat": ".0%"},
+        hovertemplate="%{y}<br>%{x|%b %Y}: %{customdata:,} rows<extra></extra>"))
     gaps = months[months["is_gap"]]
     fig.add_trace(go.Scatter(
         x=gaps["month"], y=gaps["source_label"], mode="markers", name="gap (no rows)",
         marker={"symbol": "x-thin", "size": 12, "line": {"width": 3, "color": GAP_COLOUR}},
         hovertemplate="%{y}<br>%{x|%b %Y}: gap, no rows<extra></extra>"))
     fig.update_layout(legend={"orientation": "h", "y": -0.25}, margin={"t": 10},
-                      height=max(220, 60 + 40 * len(grid.index)))
+                      height=max(240, 80 + 40 * len(share.index)))
     fig.update_xaxes(tickformat="%b %Y")
+    fig.update_yaxes(autorange="reversed")  # sources in alphabetical order, top down
     return fig
+
+
+def density_legend(density: pd.DataFrame) -> str:
+    """One line explaining the map's colours, with the range shown."""
+    top = density.loc[density["is_selected"], "incidents_per_km2"].max()
+    top_text = "no incidents" if pd.isna(top) or not top else f"{top:,.1f} incidents per km²"
+    return (f"Colour: incidents per km² in the period, from pale (0) to dark brown ({top_text}) among "
+            "the selected authorities; grey = not selected. Outlines only, no basemap, so the map "
+            "works offline. Hover for figures.")

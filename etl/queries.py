@@ -41,7 +41,12 @@ MEASURES: tuple[Measure, ...] = (
 
 
 def previous_period(start: date, end: date) -> tuple[date, date]:
-    """The period of equal length that ends the day before `start`."""
+    """The period just before, of equal length: as many whole months when the period is made of
+    whole months (so a calendar year compares with the year before), else as many days."""
+    if start.day == 1 and (end + timedelta(days=1)).day == 1:
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        year, month = divmod(start.year * 12 + start.month - 1 - months, 12)
+        return date(year, month + 1, 1), start - timedelta(days=1)
     days = (end - start).days + 1
     return start - timedelta(days=days), start - timedelta(days=1)
 
@@ -288,7 +293,7 @@ def rejects(con, sources: tuple[str, ...] = (), reason_codes: tuple[str, ...] = 
 
 
 def _spread_raw_values(frame: pd.DataFrame) -> pd.DataFrame:
-    """Replace the JSON raw_values column by one text column per key."""
+    """Replace the JSON raw_values column by one text column per key that has any value."""
     def parse(value):
         try:
             parsed = json.loads(value) if value else {}
@@ -297,7 +302,7 @@ def _spread_raw_values(frame: pd.DataFrame) -> pd.DataFrame:
         return parsed if isinstance(parsed, dict) else {"raw": value}
 
     raw = pd.DataFrame([parse(v) for v in frame["raw_values"]], index=frame.index)
-    raw = raw.astype("object").where(raw.notna(), None).astype("string")
+    raw = raw.astype("object").where(raw.notna(), None).astype("string").dropna(axis=1, how="all")
     return pd.concat([frame.drop(columns="raw_values"), raw], axis=1)
 
 
@@ -323,11 +328,13 @@ def source_freshness(con, as_of: date) -> pd.DataFrame:
 
 
 def source_months(con) -> pd.DataFrame:
-    """Rows loaded per source and month, with gaps flagged (mart_source_months)."""
+    """Rows loaded per source and month (also as a share of the source's busiest month), gaps flagged."""
     return _df(con, """
         with final as (
             select source, kind, source || ' (' || kind || ')' as source_label, month,
-                   rows_loaded, is_gap
+                   rows_loaded, is_gap,
+                   rows_loaded / nullif(max(rows_loaded) over (partition by source, kind), 0)
+                       as share_of_peak
             from mart_source_months
         )
         select * from final order by source, month

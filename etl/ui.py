@@ -45,13 +45,13 @@ def warehouse_path() -> Path:
     return Path(os.environ.get(WAREHOUSE_ENV) or DEFAULT_WAREHOUSE).resolve()
 
 
-def build_key(path: Path) -> str | None:
+def build_key(path: Path) -> tuple[str, int, int] | None:
     """Identify one build of the warehouse file (path, inode, mtime); None when it is missing."""
     try:
         stat = path.stat()
     except FileNotFoundError:
         return None
-    return f"{path}|{stat.st_ino}|{stat.st_mtime_ns}"
+    return str(path), stat.st_ino, stat.st_mtime_ns
 
 
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
@@ -66,12 +66,14 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _connection(key: str) -> duckdb.DuckDBPyConnection:
-    return connect(Path(key.split("|")[0]))
+def _connection(key: tuple[str, int, int]) -> duckdb.DuckDBPyConnection:
+    # Keyed on inode and mtime, so a rebuilt file gets a new connection; the old one keeps
+    # reading the replaced file until it is evicted.
+    return connect(Path(key[0]))
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=500, show_spinner=False)
-def _run(query_name: str, key: str, args: tuple, kwargs: tuple) -> pd.DataFrame:
+def _run(query_name: str, key: tuple[str, int, int], args: tuple, kwargs: tuple) -> pd.DataFrame:
     # One cursor per call: a DuckDB connection must not be shared by concurrent threads.
     cursor = _connection(key).cursor()
     try:
@@ -86,7 +88,13 @@ def load(query, *args, **kwargs) -> pd.DataFrame:
     key = build_key(warehouse_path())
     if key is None:
         require_warehouse()
-    return _run(query.__name__, key, args, tuple(sorted(kwargs.items())))
+    try:
+        return _run(query.__name__, key, args, tuple(sorted(kwargs.items())))
+    except duckdb.CatalogException as exc:
+        st.error(f"The warehouse at `{warehouse_path()}` lacks what this page needs; it was "
+                 f"probably built by an older version. Rebuild it with `asb build` or `asb demo`."
+                 f"\n\n{exc}", icon=":material/database_off:")
+        st.stop()
 
 
 def require_warehouse() -> None:
@@ -181,6 +189,33 @@ def footer() -> None:
     """The data attribution line shown under every page."""
     st.divider()
     st.caption(ATTRIBUTION)
+
+
+def measure_tiles(headline: pd.DataFrame, per_row: int = 3) -> None:
+    """One st.metric tile per headline measure for the 'All selected' row of queries.headline."""
+    total = headline[headline["authority_code"].isna()].iloc[0]
+    tiles = st.columns(per_row)
+    for i, m in enumerate(queries.MEASURES):
+        colour = "off" if m.higher_is_worse is None else "inverse" if m.higher_is_worse else "normal"
+        tiles[i % per_row].metric(
+            m.label, fmt_int(total[m.column]),
+            fmt_change(total[f"{m.column}_change"], total[f"{m.column}_previous"]),
+            delta_color=colour, help=m.definition, border=True,
+            delta_description="on the previous period")
+
+
+def measure_table(headline: pd.DataFrame) -> None:
+    """The per-authority rows of queries.headline: each measure and its change."""
+    config = {"authority_name": st.column_config.TextColumn("Authority")}
+    columns = ["authority_name"]
+    for m in queries.MEASURES:
+        config[m.column] = st.column_config.NumberColumn(m.label, help=m.definition,
+                                                         format="localized")
+        config[f"{m.column}_change"] = st.column_config.NumberColumn(
+            "change", help=f"{m.label}: change on the previous period", format="%+d")
+        columns += [m.column, f"{m.column}_change"]
+    st.dataframe(headline[headline["authority_code"].notna()], column_order=columns,
+                 column_config=config, hide_index=True)
 
 
 def fmt_int(value) -> str:

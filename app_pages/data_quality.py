@@ -1,0 +1,91 @@
+"""Data quality: builds, per-file row accounting, rejects (summary, browser, download), freshness
+and the month-by-source coverage heatmap.
+
+Layout only: every table comes from etl.queries and every chart from etl.charts. These views
+cover the whole warehouse; only the as-of date of the sidebar applies (to freshness).
+"""
+
+import streamlit as st
+
+from etl import charts, queries, ui
+
+f = ui.current_filters()
+
+st.title("Data quality")
+st.caption("What the latest build read, kept, rejected and merged. The authority and period "
+           "filters do not apply here; freshness is measured at the sidebar's as-of date.")
+
+st.subheader("Builds")
+st.dataframe(ui.load(queries.builds), hide_index=True, column_config={
+    "built_at": st.column_config.DatetimeColumn("built at", format="D MMM YYYY, HH:mm"),
+    "as_of_date": st.column_config.DateColumn("as of", format="D MMM YYYY"),
+    "build_seconds": st.column_config.NumberColumn("seconds", format="%.1f"),
+})
+
+st.subheader("Rows per file")
+files = ui.load(queries.file_accounting)
+unbalanced = files[~files["is_balanced"]]
+if files.empty:
+    st.info("The latest build loaded no files.")
+elif unbalanced.empty:
+    st.success(f"All {len(files)} files add up: rows read = loaded + rejected + merged.",
+               icon=":material/check_circle:")
+else:
+    st.error(f"{len(unbalanced)} of {len(files)} files do not add up (read ≠ loaded + rejected + "
+             f"merged): {', '.join(unbalanced['source_file'])}.", icon=":material/error:")
+st.dataframe(files, hide_index=True, column_config={
+    "source_file": st.column_config.TextColumn("file"),
+    "rows_read": st.column_config.NumberColumn("read"),
+    "rows_loaded": st.column_config.NumberColumn("loaded"),
+    "rows_rejected": st.column_config.NumberColumn("rejected"),
+    "rows_merged": st.column_config.NumberColumn("merged", help="Merged into another report of "
+                                                 "the same incident or a repeated row"),
+    "ignored_columns": st.column_config.TextColumn("columns not read"),
+    "is_balanced": st.column_config.CheckboxColumn("adds up", help="read = loaded + rejected + merged"),
+    "rows_context": st.column_config.NumberColumn("context rows", help="Of the loaded rows: police "
+                                                  "non-ASB rows kept for context only"),
+    "first_date": st.column_config.DateColumn("first date", format="D MMM YYYY"),
+    "last_date": st.column_config.DateColumn("last date", format="D MMM YYYY"),
+})
+
+st.subheader("Rejects by reason")
+by_reason = ui.load(queries.rejects_by_reason)
+if by_reason.empty:
+    st.success("No rows were rejected.", icon=":material/check_circle:")
+else:
+    chart, table = st.columns(2)
+    chart.plotly_chart(charts.rejects_chart(by_reason), key="dq_rejects_chart")
+    table.dataframe(by_reason, hide_index=True, column_config={
+        "reason_code": st.column_config.TextColumn("reason"),
+        "rows_rejected": st.column_config.NumberColumn("rows")})
+
+    st.subheader("Rejected rows")
+    pick_source, pick_reason, pick_text = st.columns(3)
+    sources = pick_source.multiselect("Source", sorted(by_reason["source"].unique()), key="dq_source",
+                                      placeholder="All sources")
+    reasons = pick_reason.multiselect("Reason", sorted(by_reason["reason_code"].unique()),
+                                      key="dq_reason", placeholder="All reasons")
+    text = pick_text.text_input("Contains", key="dq_text", placeholder="text in the reason or values")
+    rows = ui.load(queries.rejects, tuple(sources), tuple(reasons), text)
+    st.dataframe(rows, hide_index=True, height=320)
+    st.download_button(f"Download {len(rows):,} rows as CSV", ui.safe_csv(rows),
+                       file_name="rejected_rows.csv", mime="text/csv", key="dq_download",
+                       icon=":material/download:")
+
+st.subheader("Freshness")
+st.dataframe(ui.load(queries.source_freshness, f.as_of_date), hide_index=True, column_config={
+    "first_date": st.column_config.DateColumn("first date", format="D MMM YYYY"),
+    "last_date": st.column_config.DateColumn("last date loaded", format="D MMM YYYY"),
+    "days_behind": st.column_config.NumberColumn(
+        "days behind",
+        help=f"Days from the last date loaded to the as-of date ({ui.fmt_date(f.as_of_date)})"),
+})
+
+st.subheader("Rows loaded per month")
+months = ui.load(queries.source_months)
+if months.empty:
+    st.info("No monthly counts in the warehouse (mart_source_months is empty).")
+else:
+    st.plotly_chart(charts.source_month_heatmap(months), key="dq_heatmap")
+    st.caption("Each row is shaded against that source's busiest month, so a thin month stands "
+               "out; × marks a gap, a month inside the source's span with no rows at all.")

@@ -1,0 +1,36 @@
+"""Overview: headline figures for the chosen authorities and period, the monthly trend, the map.
+
+Layout only: the figures come from etl.queries (which also works out the previous period of
+the same length), the tiles and table from etl.ui, the charts from etl.charts.
+"""
+
+import streamlit as st
+
+from etl import charts, queries, ui
+
+f = ui.current_filters()
+headline = ui.load(queries.headline, f.authority_codes, f.start_date, f.end_date)
+prev_start, prev_end = queries.previous_period(f.start_date, f.end_date)
+
+st.title("Overview")
+st.caption(f"{ui.fmt_period(f.start_date, f.end_date)}, compared with the period of the same "
+           f"length just before it ({ui.fmt_period(prev_start, prev_end)}).")
+
+ui.measure_tiles(headline)
+
+st.subheader("By authority")
+ui.measure_table(headline)
+
+st.subheader("Incidents per month")
+monthly = ui.load(queries.monthly_incidents, f.authority_codes, f.start_date, f.end_date)
+st.plotly_chart(charts.trend_chart(monthly), key="ov_trend")
+st.caption("The first and last months count only the days inside the period.")
+
+st.subheader("Incidents per km²")
+density = ui.load(queries.incident_density, f.authority_codes, f.start_date, f.end_date)
+deck = charts.density_map(density, height_px=520)
+if deck is None:
+    st.info("The warehouse holds no authority outlines (authorities.boundary_geojson is empty).")
+else:
+    st.pydeck_chart(deck, height=520, key="ov_map")
+    st.caption(charts.density_legend(density))

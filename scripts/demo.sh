@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Run the dashboard on demonstration data: set up, build the demo warehouse if there is none
+# (asb demo writes data/warehouse.duckdb), then serve dashboard.py on port 8501.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '==> %s\n' "$*"; }
+./scripts/setup.sh
+
+if [ -f data/warehouse.duckdb ]; then
+    say "data/warehouse.duckdb exists (delete it, or run .venv/bin/asb demo, to rebuild)"
+else
+    say "building the demo warehouse: asb demo"
+    .venv/bin/asb demo
+fi
+
+PORT=${PORT:-8501}
+say "starting the dashboard: open http://localhost:$PORT (Ctrl+C to stop)"
+exec .venv/bin/python -m streamlit run dashboard.py --server.headless true --server.port "$PORT" \
+    --browser.gatherUsageStats false --client.toolbarMode viewer

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Set up this project on a fresh Debian machine with Python 3.11; safe to run again: steps
+# already done are skipped. Creates .venv, installs the pinned packages (requirements.txt)
+# and the project itself (editable, no dependencies), and Debian's Chromium for browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '==> %s\n' "$*"; }
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"
+    elif command -v sudo >/dev/null; then sudo "$@"
+    else return 1; fi
+}
+apt_install() {  # refresh the package lists only when the first attempt fails
+    as_root apt-get install -y "$@" || { as_root apt-get update && as_root apt-get install -y "$@"; }
+}
+
+PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
+if [ -x .venv/bin/python ]; then
+    say ".venv exists ($(.venv/bin/python --version))"
+else
+    say "creating .venv with $PYTHON ($($PYTHON --version))"
+    if ! "$PYTHON" -m venv .venv; then
+        rm -rf .venv
+        say "python3-venv is missing: installing it with apt-get"
+        apt_install python3-venv
+        "$PYTHON" -m venv .venv
+    fi
+fi
+
+stamp=.venv/.requirements.sha256
+wanted=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+    say "packages in requirements.txt already installed"
+else
+    say "installing packages: pip install -r requirements.txt"
+    .venv/bin/python -m pip install --disable-pip-version-check -q -r requirements.txt
+    echo "$wanted" > "$stamp"
+fi
+
+if [ -x .venv/bin/asb ] && .venv/bin/python -m pip show -q asb-derbyshire >/dev/null 2>&1; then
+    say "project already installed (editable; the asb command exists)"
+else
+    say "installing the project: pip install --no-deps -e ."
+    .venv/bin/python -m pip install --disable-pip-version-check -q --no-deps -e .
+fi
+
+if [ -x /usr/bin/chromium ]; then
+    say "chromium present at /usr/bin/chromium"
+else
+    say "installing chromium with apt-get (for the browser tests)"
+    apt_install chromium || say "could not install chromium (not root?): browser tests will be skipped"
+fi
+say "setup done"

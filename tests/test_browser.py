@@ -1,0 +1,168 @@
+"""What a person sees: the real server (`streamlit run dashboard.py`) on the demo warehouse,
+driven by Debian's Chromium through Playwright.
+
+Each page loads without an exception box and shows its key text; full-page screenshots go to
+tests/artifacts/ and must not be blank; the map draws on a canvas and shows a tooltip on hover;
+the sidebar's choices survive a click to another page and stay in the URL.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from etl import ui
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+EXCEPTION = '[data-testid="stException"]'
+MAP_CANVAS = '[data-testid="stDeckGlJsonChart"] canvas'
+
+PAGES = [  # (url path, file stem for the screenshot, texts that must show)
+    ("/", "overview", ["Overview", "ASB incidents", "By authority", "Incidents per month",
+                       "Incidents per km²"]),
+    ("/data_quality", "data_quality", ["Data quality", "Builds", "Rows per file",
+                                       "Freshness", "Rows loaded per month"]),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"streamlit did not answer within {seconds}s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def server(demo_warehouse, tmp_path_factory):
+    """Base URL of `streamlit run dashboard.py` on a free port, reading the demo warehouse."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
+    env = {**os.environ, ui.WAREHOUSE_ENV: str(demo_warehouse)}
+    command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1",
+               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def _wait_for_run(tab) -> None:
+    """Wait until the script has finished: the footer comes last, then charts draw."""
+    tab.get_by_text(ui.ATTRIBUTION).wait_for(timeout=60_000)
+    tab.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                          timeout=60_000)
+    tab.wait_for_timeout(1500)
+
+
+def _screenshot(tab, name: str) -> Path:
+    """Full-page screenshot: Streamlit scrolls inside its main block, so grow the viewport first."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    height = tab.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    tab.set_viewport_size({"width": 1400, "height": max(1000, height + 40)})
+    tab.wait_for_timeout(1500)
+    path = ARTIFACTS / f"{name}.png"
+    tab.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def _assert_not_blank(path: Path, min_colours: int = 50) -> None:
+    with Image.open(path) as image:
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 24)
+    assert len(colours) >= min_colours, f"{path.name} looks blank ({len(colours)} colours)"
+
+
+@pytest.mark.parametrize("path, name, texts", PAGES, ids=[p[1] for p in PAGES])
+def test__page__renders_in_chromium(server, page, path, name, texts):
+    page.goto(server + path)
+    _wait_for_run(page)
+    assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).first.inner_text()
+    for text in texts:
+        assert page.get_by_text(text, exact=True).first.is_visible(), text
+    _assert_not_blank(_screenshot(page, name))
+
+
+def test__overview__map_draws_and_answers_hover(server, page):
+    page.goto(server + "/")
+    _wait_for_run(page)
+    canvas = page.locator(MAP_CANVAS).first
+    canvas.wait_for(timeout=30_000)
+    canvas.scroll_into_view_if_needed()
+    shot = ARTIFACTS / "overview_map.png"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    canvas.screenshot(path=str(shot))
+    _assert_not_blank(shot, min_colours=10)
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tooltip = page.locator(".deck-tooltip")
+    tooltip.wait_for(state="visible", timeout=10_000)
+    assert "per km²" in tooltip.inner_text()
+
+
+def test__sidebar__choices_survive_page_switch_and_stay_in_url(server, page):
+    page.goto(server + "/?authority=E07000036&start=2025-01-01&end=2025-03-31")
+    _wait_for_run(page)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.get_by_text("Erewash").is_visible()
+    assert page.get_by_text("1 Jan 2025 – 31 Mar 2025", exact=False).first.is_visible()
+    sidebar.get_by_text("Data quality").click()
+    page.get_by_role("heading", name="Data quality").wait_for(timeout=30_000)
+    _wait_for_run(page)
+    assert "authority=E07000036" in page.url and "start=2025-01-01" in page.url
+    assert sidebar.get_by_text("Erewash").is_visible()
+    assert page.locator(EXCEPTION).count() == 0
