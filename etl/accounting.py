@@ -28,7 +28,9 @@ final as (
         (select count(*) from etl_merged m where m.source = f.source and m.source_file = f.source_file),
         coalesce((select sum(ctx) from loaded l where l.source = f.source and l.source_file = f.source_file), 0),
         (select min(d) from dated x where x.source = f.source and x.source_file = f.source_file),
-        (select max(d) from dated x where x.source = f.source and x.source_file = f.source_file),
+        -- police street files give a month, which covers its last day too
+        (select case when f.kind = 'police_uk' then last_day(max(d)) else max(d) end
+         from dated x where x.source = f.source and x.source_file = f.source_file),
         f.ignored_columns
     from _files f
 )

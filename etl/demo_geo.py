@@ -86,7 +86,8 @@ def _district_insets() -> dict[str, object]:
     where = " OR ".join(f"LSOA11NM LIKE '{name} %'" for name in authorities.NAME_BY_CODE.values())
     _, _, wkb, fields = pyogrio.raw.read(path, columns=["LSOA11NM"], where=where)
     to_bng = Transformer.from_crs(4326, 27700, always_xy=True)
-    geoms = shapely.transform(shapely.from_wkb(wkb), lambda xy: np.column_stack(to_bng.transform(xy[:, 0], xy[:, 1])))
+    geoms = shapely.transform(shapely.from_wkb(wkb),
+                              lambda xy: np.column_stack(to_bng.transform(xy[:, 0], xy[:, 1])))
     codes = np.array([authorities.from_lsoa_name(re.sub(r"\s+", " ", n)) for n in fields[0]])
     return {c: shapely.union_all(geoms[codes == c]).buffer(-INSET_M) for c in authorities.CODES}
 

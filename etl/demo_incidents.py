@@ -16,6 +16,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from .authorities import CODES
 from .demo_geo import Places
 
 AGENCIES = ("police", "council", "housing")
@@ -23,7 +24,8 @@ POLICE, COUNCIL, HOUSING = 0, 1, 2
 ASB_TYPES = (("neighbour dispute", "personal"), ("intimidation", "personal"), ("harassment", "personal"),
              ("noise", "nuisance"), ("rowdy behaviour", "nuisance"), ("vehicle nuisance", "nuisance"),
              ("drugs", "nuisance"), ("begging", "nuisance"), ("fly-tipping", "environmental"),
-             ("littering", "environmental"), ("graffiti", "environmental"), ("abandoned vehicle", "environmental"))
+             ("littering", "environmental"), ("graffiti", "environmental"),
+             ("abandoned vehicle", "environmental"))
 CATEGORIES = ("personal", "nuisance", "environmental")
 TYPE_CATEGORY = np.array([CATEGORIES.index(c) for _, c in ASB_TYPES], dtype=np.int8)
 TYPE_WEIGHTS = np.array([  # per agency, over ASB_TYPES
@@ -32,7 +34,7 @@ TYPE_WEIGHTS = np.array([  # per agency, over ASB_TYPES
     [22, 8, 6, 26, 12, 4, 6, 1, 8, 3, 2, 2]], dtype=float)
 VICTIM_TYPES = ("individual", "business", "community_group")
 VICTIM_BY_CATEGORY = np.array([[0.97, 0.02, 0.01], [0.80, 0.12, 0.08], [0.60, 0.15, 0.25]])
-HATE_BY_CATEGORY = np.array([0.04, 0.003, 0.0])
+HATE_BY_CATEGORY = np.array([0.02, 0.002, 0.0])  # about 0.5% of reports
 HOUR_WEIGHTS = np.array([1, .6, .4, .3, .2, .2, .3, .5, .8, 1, 1.1, 1.2, 1.3, 1.3, 1.4, 1.6, 1.9, 2.2,
                          2.5, 2.6, 2.5, 2.2, 1.8, 1.4])
 # Reports a year at scale 1 per agency, and each authority's share (authorities.CODES order).
@@ -44,7 +46,7 @@ MEAN_REPORTS = 4.0  # reports per identified person over the span (heavy-tailed 
 TWIN_RATE = 0.02  # share of identified police/council reports also made to the other agency
 COLUMNS = {"agency": np.int8, "auth": np.int8, "place": np.int32, "rep": np.int32, "occ": np.int32,
            "atype": np.int8, "person": np.int32, "victim": np.int8, "hate": bool, "minute": np.int16,
-           "pair": np.int32, "role": np.int8}
+           "pair": np.int32, "role": np.int8, "bad": np.int8}
 BACKGROUND, PLANTED, TWIN = 0, 1, 2
 
 
@@ -127,12 +129,14 @@ def make_reports(rng: np.random.Generator, places: Places, agency, auth, rep, **
     lag = given.get("lag")
     lag = draw_lags(rng, n) if lag is None else lag
     minute = rng.choice(24, size=n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum()) * 60 + rng.integers(0, 60, n)
-    frame = pd.DataFrame({
+    columns = {
         "agency": agency, "auth": auth, "place": place, "rep": rep, "occ": np.asarray(rep) - lag,
-        "atype": atype, "person": given.get("person", -1), "victim": _grouped_choice(rng, cat, VICTIM_BY_CATEGORY),
-        "hate": rng.random(n) < HATE_BY_CATEGORY[cat], "minute": minute, "pair": -1,
-        "role": given.get("role", BACKGROUND)})
-    return frame.astype(COLUMNS)
+        "atype": atype, "person": given.get("person", -1),
+        "victim": _grouped_choice(rng, cat, VICTIM_BY_CATEGORY),
+        "hate": rng.random(n) < HATE_BY_CATEGORY[cat], "minute": minute, "pair": given.get("pair", -1),
+        "role": given.get("role", BACKGROUND), "bad": given.get("bad", 0)}
+    return pd.DataFrame({k: np.broadcast_to(np.asarray(v).astype(COLUMNS[k], copy=False), n)
+                         for k, v in columns.items()}).copy()
 
 
 def background(rng: np.random.Generator, places: Places, span: Span, scale: float,
@@ -142,7 +146,8 @@ def background(rng: np.random.Generator, places: Places, span: Span, scale: floa
     for g, volume in enumerate(VOLUME_PER_YEAR):
         covered = HOUSING_AUTHORITIES if g == HOUSING else range(len(SHARE))
         share = SHARE[list(covered)] / SHARE[list(covered)].sum()
-        counts += [(g, a, rng.poisson(volume * s * span.years * scale)) for a, s in zip(covered, share)]
+        counts += [(g, a, rng.poisson(volume * s * span.years * scale))
+                   for a, s in zip(covered, share, strict=True)]
     agency = np.repeat([c[0] for c in counts], [c[2] for c in counts])
     auth = np.repeat([c[1] for c in counts], [c[2] for c in counts])
     rep = span.first + rng.choice(span.last - span.first + 1, size=len(agency), p=daily_weights(span))
@@ -167,7 +172,8 @@ def _repeat_reporters(rng, places, agency, auth, first_person):
         s = places.of(a)
         home_place.append(s.start + rng.choice(s.stop - s.start, size=n_people, p=places.weight[s]))
         home_auth.append(np.full(n_people, a))
-        favourite.append(rng.choice(len(ASB_TYPES), size=n_people, p=TYPE_WEIGHTS[COUNCIL] / TYPE_WEIGHTS[COUNCIL].sum()))
+        mix = TYPE_WEIGHTS[COUNCIL] / TYPE_WEIGHTS[COUNCIL].sum()
+        favourite.append(rng.choice(len(ASB_TYPES), size=n_people, p=mix))
     home_auth, home_place, favourite = (np.concatenate(x) for x in (home_auth, home_place, favourite))
     movers = ident & (rng.random(n) < 0.03)  # reports made in another authority
     person[movers] = first_person + rng.integers(0, len(home_auth), movers.sum())
@@ -216,11 +222,18 @@ def isolate_reports(reports: pd.DataFrame) -> int:
     return len(intact)
 
 
-def threshold_truth(reports: pd.DataFrame, as_of_day: int, threshold: int = 3) -> dict[str, int]:
-    """Persons-by-authority meeting the victim threshold (and one short) as of the day, after merging twins."""
+def threshold_truth(reports: pd.DataFrame, as_of_day: int, threshold: int = 3) -> dict[str, dict[str, int]]:
+    """Person-authority rows meeting the victim threshold, and one short, as of the day (twins merged).
+
+    Returns {"met": {code: n, ..., "all": n}, "near_miss": {...}}.
+    """
     distinct = reports[(reports.person >= 0) & ~((reports.role == TWIN) & (reports.pair >= 0))]
     rep, occ = distinct.rep.to_numpy(), distinct.occ.to_numpy()
     window_start = int(add_months(np.array([as_of_day]), -6)[0])
     ok = (rep <= add_months(occ, 1)) & (rep > window_start) & (rep <= as_of_day)
     counts = distinct[ok].groupby(["person", "auth"]).size()
-    return {"met": int((counts >= threshold).sum()), "near_miss": int((counts == threshold - 1).sum())}
+    out = {}
+    for name, hit in (("met", counts >= threshold), ("near_miss", counts == threshold - 1)):
+        by_auth = counts[hit].groupby(level="auth").size()
+        out[name] = {CODES[a]: int(by_auth.get(a, 0)) for a in range(len(CODES))} | {"all": int(hit.sum())}
+    return out

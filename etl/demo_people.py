@@ -2,8 +2,8 @@
 
 A person is an integer id. Its shared reference is "ECN-" and seven digits, drawn without
 repetition so ids do not show through. Personal details (name, phone, e-mail, home address) are
-built from small built-in lists, derived from the id so a person keeps the same details in every
-export; phone numbers are in Ofcom's drama range (07700 900xxx) and e-mail domains are the
+built from small built-in lists, derived from a hash of the reference so a person keeps the same
+details in every export (without the reference showing through); phone numbers are in Ofcom's drama range (07700 900xxx) and e-mail domains are the
 reserved example.* ones, so no value can belong to a real person.
 """
 
@@ -51,13 +51,13 @@ class People:
 
     def case_refs(self, ids: np.ndarray, prefix: str) -> pa.Array:
         """A case reference per person (all of one person's reports to one agency form a case)."""
-        digits = pc.utf8_lpad(pc.cast(pa.array(self.number % 900_001 + 100_000), pa.string()), 6, "0")
+        digits = pc.cast(pa.array(_mix(self.number, 48_271) % 900_000 + 100_000), pa.string())
         return pc.binary_join_element_wise(prefix, digits, "").take(_masked(ids))
 
     def personal(self, ids: np.ndarray, what: str) -> pa.Array:
         """One fake personal-data column (what in PERSONAL_FIELDS) for the given ids."""
         idx = _masked(ids)
-        num = pc.take(pa.array(self.number), idx)
+        num = pc.take(pa.array(_mix(self.number, 2_654_435_761)), idx)
         first = pa.array(FIRST).take(pc.remainder(num, len(FIRST)))
         last = pa.array(LAST).take(pc.remainder(pc.divide(num, 41), len(LAST)))
         if what == "_name":
@@ -74,6 +74,11 @@ class People:
             town = pa.array(TOWNS).take(pa.array(self.home_authority).take(idx))
             return pc.binary_join_element_wise(pc.binary_join_element_wise(house, street, " "), town, ", ")
         raise ValueError(f"unknown personal field {what!r}")
+
+
+def _mix(numbers: np.ndarray, factor: int) -> np.ndarray:
+    """A fixed scramble of reference numbers (multiplicative hash modulo a prime)."""
+    return (numbers.astype(np.int64) * factor + 97) % 4_294_967_291
 
 
 def _masked(ids: np.ndarray) -> pa.Array:

@@ -1,5 +1,6 @@
--- Freshness and gaps: rows loaded per source and month; a month inside a source's span with no
--- rows is a gap (for police files: a month whose file had no ASB rows).
+-- Freshness and gaps: rows loaded per source and month. For incident feeds, a month inside the
+-- source's span with no rows is a gap (for police files: a month whose file had no ASB rows);
+-- case review applications and appeals are rare, so an empty month there is not a gap.
 with counted as (
     select source, 'incidents' as kind, date_trunc('month', reported_date) as month, count(*) as n
     from incident_reports group by all
@@ -21,7 +22,7 @@ months as (
     from spans s, lateral (select unnest(generate_series(s.first_month, s.last_month, interval 1 month)) as month) m
 ),
 final as (
-    select m.source, m.kind, m.month, coalesce(c.n, 0) as rows_loaded, coalesce(c.n, 0) = 0 as is_gap
+    select m.source, m.kind, m.month, coalesce(c.n, 0) as rows_loaded, coalesce(c.n, 0) = 0 and m.kind = 'incidents' as is_gap
     from months m left join counted c on c.source = m.source and c.kind = m.kind and c.month = m.month
 )
 select * from final order by source, kind, month

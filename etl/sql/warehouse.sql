@@ -148,6 +148,6 @@ create table mart_source_months (         -- freshness and gaps: loaded rows per
     source varchar not null,
     kind varchar not null,
     month date not null,                  -- first day of the month
-    rows_loaded bigint not null,          -- incidents/applications/appeals dated in that month
-    is_gap boolean not null               -- no rows in a month inside the source's span
+    rows_loaded bigint not null,          -- incident reports / applications / appeals dated in that month
+    is_gap boolean not null               -- incident feeds only: no rows in a month inside the span
 );
