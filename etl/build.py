@@ -103,15 +103,18 @@ def _reference_tables(con, bounds: geo.Boundaries) -> None:
 
 
 def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:
-    progress.stage("locate and de-duplicate incidents")
+    progress.stage("locate incidents")
     publish.police_rows(con)
     publish.candidates(con)
     publish.police_context(con, load_id)
-    progress.count(con.execute("select count(*) from _cand").fetchall()[0][0])
     locate.locate(con, bounds)
+    progress.count(con.execute("select count(*) from _located").fetchall()[0][0])
+    progress.stage("keys and cross-agency de-duplication")
     publish.keyed_reports(con, load_id)
     publish.deduplicate(con, cfg.duplicate_distance_m)
+    progress.stage("publish incidents")
     publish.publish_incidents(con, load_id)
+    progress.count(con.execute("select count(*) from incident_reports").fetchall()[0][0])
     progress.stage("applications and appeals")
     publish.publish_cases(con, load_id, "applications", "source, source_file, source_row")
     con.execute("""update stg_appeals set reject_code = 'unknown_application',
@@ -153,7 +156,7 @@ def _write(con, cfg, tmp: Path, as_of: dt.date, key: bytes, hashes, progress: Pr
 
 
 def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = None,
-          progress: Progress | None = None, memory_limit: str = "3GB") -> BuildResult:
+          progress: Progress | None = None, memory_limit: str = "2GB") -> BuildResult:
     """Build the warehouse from an inputs folder; replace `warehouse` only when the build succeeds."""
     started = time.perf_counter()
     progress = progress or Progress()
@@ -169,7 +172,9 @@ def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = Non
     tmp.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))
     try:
-        con.execute(f"set memory_limit = '{memory_limit}'; set preserve_insertion_order = true")
+        # Row order in the published tables carries no meaning (readers sort), and not keeping it
+        # lets DuckDB insert in parallel with less memory; the CSV reader asks for it where needed.
+        con.execute(f"set memory_limit = '{memory_limit}'; set global preserve_insertion_order = false")
         con.execute(f"set temp_directory = '{tmp}.spill'")
         load_id = _write(con, cfg, tmp, as_of, key, hashes, progress)
         seconds = time.perf_counter() - started

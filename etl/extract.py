@@ -95,18 +95,18 @@ def _load_file(con, cfg: BuildConfig, source: Source, path: Path, load_id: str, 
     read = readers.read_file(con, path, source, "_file")
     mapped, ignored = _match_headers(source, read.headers)
     problem = _file_problem(source, mapped)
-    cols = ", ".join(f"{_value_expr(source, f, mapped[f.name])} as {f.name}"
-                     for f in schema.INPUTS[source.kind])
-    con.execute(f"""create or replace temp table _mapped as
+    exprs = {f.name: _value_expr(source, f, mapped[f.name]) for f in schema.INPUTS[source.kind]}
+    params = {}
+    if "person_ref" in exprs:
+        # Hashed on the way in: no table ever holds a person reference.
+        exprs["person_key"] = pseudonym.person_key_sql(exprs.pop("person_ref"))
+        params = pseudonym.hmac_pads(key)
+    cols = ", ".join(f"{expr} as {name}" for name, expr in exprs.items())
+    con.execute(f"""insert into {source.table} by name
         select {_q(load_id)} as load_id, {_q(source.slug)} as source, {_q(rel)} as source_file,
-               source_row, {_q(problem) if problem else 'null::varchar'} as file_problem, {cols}
-        from {read.table}""")
-    if "person_ref" in mapped:
-        # Hashed on the way in: the raw table never holds a person reference.
-        con.execute(f"""insert into {source.table} by name select * exclude (person_ref),
-            {pseudonym.person_key_sql('person_ref')} as person_key from _mapped""", pseudonym.hmac_pads(key))
-    else:
-        con.execute(f"insert into {source.table} by name select * from _mapped")
+               {read.row_sql} as source_row, {_q(problem) if problem else 'null::varchar'} as file_problem,
+               {cols}
+        from {read.table}""", params)
     return FileLoad(source, rel, sha256, read.rows_read, ignored, read.broken)
 
 

@@ -44,7 +44,8 @@ def locate(con: duckdb.DuckDBPyConnection, bounds: geo.Boundaries) -> None:
     _latlon_to_bng(con)
     _postcodes(con)
     nine = ", ".join(f"'{c}'" for c in authorities.CODES)
-    con.execute(f"""create or replace temp table _pointed as
+    # A view: its wide rows are materialised once, in _located, after the distinct points are placed.
+    con.execute(f"""create or replace temp view _pointed as
         with c as (
             select c.*, upper(replace(postcode, ' ', '')) as postcode_key,
                 case when latitude is not null or longitude is not null then 'latlon'

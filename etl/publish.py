@@ -50,7 +50,7 @@ def candidates(con: duckdb.DuckDBPyConnection) -> None:
     """`_cand`: good incident rows from canonical sources and ASB rows from police street files."""
     inc = stored_fields("incidents")
     hash_cols = ", ".join(f"coalesce(cast({f.name} as varchar), '')" for f in inc if f.name != "incident_ref")
-    con.execute(f"""create or replace temp table _cand as
+    con.execute(f"""create or replace temp view _cand as
         select source, source_file, source_row, 'incidents' as kind, incident_ref, agency, authority_code,
             reported_date, coalesce(occurred_date, reported_date) as occurred_date, asb_category,
             asb_type, latitude, longitude, easting, northing, postcode, location_desc, person_key,
@@ -66,8 +66,7 @@ def candidates(con: duckdb.DuckDBPyConnection) -> None:
             null as victim_type, false as is_hate, null as case_ref, lsoa_code as source_lsoa_code,
             lsoa_name as source_lsoa_name, lsoa_authority_code as source_lsoa_authority_code,
             content_key as row_hash
-        from _police where crime_type = '{schema.POLICE_ASB_TYPE}'
-        order by source, source_file, source_row""")
+        from _police where crime_type = '{schema.POLICE_ASB_TYPE}'""")
 
 
 def police_context(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
@@ -94,27 +93,36 @@ def _split_keys(con, relation: str, key: str, order: str) -> None:
 
 
 def keyed_reports(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
-    """Repeated keys: identical repeats merge into the first row, conflicting ones are rejects."""
+    """Repeated keys: identical repeats merge into the first row, conflicting ones are rejects.
+
+    Keys repeat rarely, so the repeated ones are found with a hash aggregate first and only their
+    rows are ranked; `_reports` is a view over the located rows minus those repeats.
+    """
     reject_from(con, load_id, "kind", "_located where loc_reject is not null",
                 "loc_reject.code", "loc_reject.reason", "to_json(struct_pack(incident_ref, agency, "
                 "reported_date, postcode, latitude := in_latitude, longitude := in_longitude, "
                 "easting := in_easting, northing := in_northing, location_desc, source_lsoa_name))::varchar")
-    _split_keys(con, "_located where loc_reject is null", "source, incident_ref", "source_file, source_row")
+    con.execute("""create or replace temp table _repeated as
+        select source, incident_ref from _located where loc_reject is null
+        group by all having count(*) > 1""")
+    _split_keys(con, "_located l semi join _repeated r using (source, incident_ref) where loc_reject is null",
+                "source, incident_ref", "source_file, source_row")
     reject_from(con, load_id, "kind", "_keyed where key_rank > 1 and row_hash <> first_hash",
                 "'duplicate_key'", "format('incident_ref ''{}'' already used in {} row {} with other values', "
                 "incident_ref, first_file, first_row)",
                 "to_json(struct_pack(incident_ref, agency, reported_date, asb_type))::varchar")
     con.execute("""create or replace temp table _repeats as
-        select source || ':' || incident_ref as report_id, source, source_file, source_row, kind
-        from _keyed where key_rank > 1 and row_hash = first_hash""")
-    con.execute("""create or replace temp table _reports as
-        select *, source || ':' || incident_ref as report_id, null::varchar as merged_into,
-               row_number() over (order by reported_date, source, incident_ref) as report_order
-        from _keyed where key_rank = 1""")
+        select source || ':' || incident_ref as report_id, source, source_file, source_row, kind,
+               row_hash = first_hash as is_repeat
+        from _keyed where key_rank > 1""")
+    con.execute("""create or replace temp view _reports as
+        select l.*, l.source || ':' || l.incident_ref as report_id
+        from _located l anti join _repeats r using (source_file, source_row)
+        where l.loc_reject is null""")
 
 
 def deduplicate(con: duckdb.DuckDBPyConnection, distance_m: float) -> None:
-    """Fold reports of one incident to several agencies into the earliest one."""
+    """Fold reports of one incident to several agencies into the earliest one (`_root`)."""
     con.execute("create or replace temp table _match as "
                 + sql_file("int_incidents_deduplicated", distance_m=float(distance_m)))
     # A report may match one that itself matched an earlier one: follow chains to the first.
@@ -124,24 +132,22 @@ def deduplicate(con: duckdb.DuckDBPyConnection, distance_m: float) -> None:
             where _root.root = m.report_id""").fetchall()[0][0]
         if not changed:
             break
-    con.execute("""update _reports set merged_into = r.root from _root r
-        where _reports.report_id = r.report_id""")
 
 
 def publish_incidents(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
     """incident_reports, incidents and etl_merged for incidents."""
     con.execute("""insert into incident_reports
-        select coalesce(merged_into, report_id), report_id, source, agency, reported_date,
-               merged_into is not null, source_file, source_row
-        from _reports order by report_order""")
+        select coalesce(m.root, r.report_id), r.report_id, r.source, r.agency, r.reported_date,
+               m.root is not null, r.source_file, r.source_row
+        from _reports r left join _root m using (report_id)""")
     con.execute(f"""insert into etl_merged
-        select '{load_id}', 'incidents', source, source_file, source_row, merged_into, 'cross_agency'
-        from _reports where merged_into is not null
+        select '{load_id}', r.kind, r.source, r.source_file, r.source_row, m.root, 'cross_agency'
+        from _reports r join _root m using (report_id)
         union all
-        select '{load_id}', r.kind, r.source, r.source_file, r.source_row,
-               coalesce(k.merged_into, k.report_id),
-               case when r.kind = 'police_uk' then 'police_republished' else 'repeated_row' end
-        from _repeats r join _reports k using (report_id)""")
+        select '{load_id}', p.kind, p.source, p.source_file, p.source_row,
+               coalesce(m.root, p.report_id),
+               case when p.kind = 'police_uk' then 'police_republished' else 'repeated_row' end
+        from _repeats p left join _root m using (report_id) where p.is_repeat""")
     con.execute(sql_file("incidents"))
 
 

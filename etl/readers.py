@@ -1,6 +1,7 @@
 """One generic reader: any declared CSV or XLSX file into a DuckDB table of text, numbered by row.
 
-Every file becomes `(source_row, <header columns as text>)`; `source_row` is the record number in
+Every file becomes a table of its header columns as text plus a way to number its records
+(`FileRead.row_sql`); `source_row` is the record number in
 the file with the header as 1, so a reject can be found in the partner's own file. Structurally
 broken CSV records (too many or too few fields) come back separately, with their line numbers.
 """
@@ -30,6 +31,7 @@ class FileRead:
     headers: list[str]
     broken: list[tuple[int, str]]   # (source_row, reason) for structurally broken records
     rows_read: int
+    row_sql: str                    # SQL giving each record's source_row in `table`
 
 
 def _sniff_delimiter(first_line: str) -> str:
@@ -64,11 +66,15 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
         delim = source.delimiter or _sniff_delimiter(lines[-1])
         con.execute(f"drop table if exists {table}; drop table if exists {table}_rej; "
                     f"drop table if exists {table}_scan")
+        # Record numbers come from table order, so this read must keep the file's order.
+        keep = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
+        con.execute("set preserve_insertion_order = true")
         con.execute(
             f"create temp table {table} as select * from read_csv(?, all_varchar=true, header=true,"
             f" delim=?, quote='\"', escape='\"', skip={source.skip_rows},"
             f" null_padding=false, store_rejects=true, rejects_table='{table}_rej',"
             f" rejects_scan='{table}_scan')", [str(real), delim])
+        con.execute(f"set preserve_insertion_order = {str(keep).lower()}")
         if real != path and os.path.exists(real):
             os.unlink(real)
         headers = [r[0] for r in con.execute(f"describe {table}").fetchall()]
@@ -82,24 +88,27 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
         if real != path and os.path.exists(real):
             os.unlink(real)
     first = source.skip_rows + 2  # record number of the first data row
-    # Good records keep file order (insertion order is preserved); shift past the broken ones.
-    con.execute(f"alter table {table} add column source_row bigint")
+    rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+    if not broken:  # the usual case: record number = position in the table (insertion order kept)
+        return FileRead(table, headers, [], rows, f"rowid + {first}")
+    # Good records keep file order; shift their numbers past the broken ones.
     con.execute(f"create or replace temp table {table}_b as select unnest(?::bigint[]) as line",
                 [[b[0] for b in broken]])
     con.execute(f"""
         create or replace temp table {table} as
-        with numbered as (select *, row_number() over () - 1 as k from {table}),
+        with numbered as (select *, row_number() over (order by rowid) - 1 as k from {table}),
         gaps as (select line - {first} - (row_number() over (order by line) - 1) as k_at
                  from {table}_b)
-        select * exclude (source_row, k),
-               k + {first} + (select count(*) from gaps where k_at <= numbered.k) as source_row
+        select * exclude (k), k + {first} + (select count(*) from gaps where k_at <= numbered.k) as _source_row
         from numbered""")
-    rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
-    return FileRead(table, headers, [(int(line), msg) for line, msg in broken], rows + len(broken))
+    return FileRead(table, headers, [(int(line), msg) for line, msg in broken], rows + len(broken),
+                    "_source_row")
 
 
 def _cell(value) -> str | None:
-    if value is None or value == "":
+    if type(value) is str:
+        return value.strip() or None
+    if value is None:
         return None
     if isinstance(value, dt.datetime | dt.date):
         return value.strftime("%Y-%m-%d")
@@ -127,16 +136,16 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table
     headers = [str(h).strip() if h not in (None, "") else f"column{i}" for i, h in enumerate(rows[0], 1)]
     body = [r for r in rows[1:]]
     frame = pd.DataFrame([[_cell(v) for v in r] for r in body], columns=headers, dtype="object")
-    frame["source_row"] = range(source.skip_rows + 2, source.skip_rows + 2 + len(frame))
+    frame["_source_row"] = range(source.skip_rows + 2, source.skip_rows + 2 + len(frame))
     # Trailing blank rows are formatting, not records.
     blank = frame[headers].isna().all(axis=1)
     frame = frame[~blank | (blank[::-1].cumprod()[::-1] == 0)]
     con.register("_xlsx_frame", frame)
-    con.execute(f"create or replace temp table {table} as select * from _xlsx_frame")
+    cols = ", ".join(f'cast("{h.replace(chr(34), chr(34) * 2)}" as varchar) as "{h.replace(chr(34), chr(34) * 2)}"'
+                     for h in headers)
+    con.execute(f"create or replace temp table {table} as select {cols}, _source_row from _xlsx_frame")
     con.unregister("_xlsx_frame")
-    for h in headers:
-        con.execute(f'alter table {table} alter "{h}" type varchar')
-    return FileRead(table, headers, [], len(frame))
+    return FileRead(table, headers, [], len(frame), "_source_row")
 
 
 def read_file(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table: str) -> FileRead:

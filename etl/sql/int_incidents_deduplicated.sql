@@ -1,13 +1,14 @@
 -- The same incident reported to several agencies counts once (DESIGN.md threshold rules):
 -- same person, same ASB type, a different agency, reported within 1 day of each other, and
 -- within {distance_m} m when both reports have a point. A report joins the earliest matching
--- report (by reported_date, source, incident_ref); chains are followed to their first report in
--- etl/build.py. Anonymous reports are never merged: nothing says two of them are one incident.
+-- report (ordered by reported_date, source, incident_ref); chains are followed to their first
+-- report in etl/publish.py. Anonymous reports never merge: nothing says two are one incident.
 with reports as (
     select report_id, person_key, asb_type, agency, reported_date,
-           pt_easting as easting, pt_northing as northing, report_order
+           pt_easting as easting, pt_northing as northing,
+           {{'d': reported_date, 's': source, 'r': incident_ref}} as report_order
     from _reports
-    where person_key is not null and merged_into is null
+    where person_key is not null
 ),
 matches as (
     select r.report_id,
