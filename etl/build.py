@@ -19,7 +19,20 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from . import accounting, authorities, config, extract, geo, locate, pseudonym, publish, stage, validate
+from . import (
+    accounting,
+    authorities,
+    config,
+    extract,
+    geo,
+    locate,
+    pseudonym,
+    publish,
+    settings,
+    stage,
+    threshold,
+    validate,
+)
 from .progress import Progress
 
 TEMP_MARK = ".building-"
@@ -139,8 +152,11 @@ def _write(con, cfg, tmp: Path, as_of: dt.date, key: bytes, hashes, progress: Pr
     bounds = geo.load_boundaries(str(cfg.lsoa_path) if cfg.lsoa_path else None,
                                  str(cfg.ward_path) if cfg.ward_path else None)
     _transform(con, cfg, bounds, load_id, progress)
-    progress.stage("marts, accounting and checks")
+    progress.stage("threshold engine")
     _reference_tables(con, bounds)
+    threshold.store_rules(con, settings.load(cfg.settings_path))
+    threshold.build_engine(con, as_of)
+    progress.stage("marts, accounting and checks")
     con.execute("insert into mart_source_months " + publish.sql_file("mart_source_months"))
     accounting.record(con, load_id, loads)
     con.execute("insert into etl_builds (load_id, built_at, as_of_date, inputs_path, boundaries, "

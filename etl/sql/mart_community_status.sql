@@ -1,0 +1,55 @@
+-- The community route as of $as_of, where an authority's rule enables it: distinct identified
+-- people reporting related ASB in the window. "Related" (not defined in law) is defined here
+-- as the same H3 cell at the rule's resolution (res 9: about 0.1 km2) and the same ASB
+-- category. Anonymous reports count for the place (incidents) but are never a distinct
+-- reporter. Met at community_threshold reporters, near-miss one or two short. The cluster's
+-- window_expires_date is the day its reporter count next drops: the earliest among each
+-- reporter's latest qualifying report, plus the window.
+with rules as (
+    select * from settings_rules
+    where community_route and $as_of >= effective_from and $as_of < effective_to
+),
+reports as (
+    select i.authority_code, i.asb_category, i.person_key, i.reported_date, r.rule_id,
+        r.community_threshold, r.window_months, r.community_h3_resolution,
+        case r.community_h3_resolution when 8 then i.h3_r8 when 9 then i.h3_r9 else i.h3_r10 end as cluster_cell
+    from incidents i
+    join rules r using (authority_code)
+    where i.reported_date <= $as_of
+      and i.reported_date > $as_of - to_months(r.window_months)
+      and i.reported_date <= i.occurred_date + to_months(r.qualifying_report_months)
+      and i.asb_category is not null
+),
+reporters as (
+    select authority_code, cluster_cell, asb_category, person_key, max(reported_date) as latest_report_date
+    from reports
+    where person_key is not null and cluster_cell is not null
+    group by all
+),
+reporter_counts as (
+    select authority_code, cluster_cell, asb_category, count(*) as distinct_reporters,
+        min(latest_report_date) as earliest_latest_report
+    from reporters group by all
+),
+clusters as (
+    select authority_code, cluster_cell, asb_category, any_value(rule_id) as rule_id,
+        any_value(community_threshold) as community_threshold, any_value(window_months) as window_months,
+        any_value(community_h3_resolution) as h3_resolution,
+        count(*) as incidents, count(*) filter (where person_key is null) as anonymous_reports,
+        min(reported_date) as first_report_date, max(reported_date) as last_report_date
+    from reports
+    where cluster_cell is not null
+    group by all
+),
+final as (
+    select c.authority_code, c.cluster_cell, c.h3_resolution, c.asb_category, rc.distinct_reporters,
+        c.incidents, c.anonymous_reports, c.first_report_date, c.last_report_date,
+        rc.distinct_reporters >= c.community_threshold as is_threshold_met,
+        rc.distinct_reporters < c.community_threshold
+            and rc.distinct_reporters >= c.community_threshold - 2 as is_near_miss,
+        cast(rc.earliest_latest_report + to_months(c.window_months) as date) as window_expires_date,
+        c.community_threshold, c.rule_id, cast($as_of as date) as as_of_date
+    from clusters c
+    join reporter_counts rc using (authority_code, cluster_cell, asb_category)
+)
+select * from final
