@@ -1,16 +1,17 @@
 -- Each person's qualifying count through time, per authority: a row per interval in which the
 -- count is constant, from a complaint (+1) or a complaint dropping out of the window (-1) to the
 -- next such day, or a change of rule (a zero event, so a new threshold applies from its date).
--- is_crossing marks the first day of a spell at or above the threshold; the threshold is the
--- rule in force on the interval's first day.
+-- is_met uses the rule in force on the interval's first day; is_crossing marks the first day of
+-- a spell at or above the threshold (met now, not met with the day before's count and rule).
+-- Only intervals at the threshold or one short are kept: all that status and history need.
 with events as (
-    select person_key, authority_code, reported_date as event_date, 1 as delta, is_hate::int as hate_delta
+    select person_authority_id, authority_code,
+           unnest([reported_date, drops_out_date]) as event_date,
+           unnest([1, -1]) as delta,
+           unnest([is_hate::int, -(is_hate::int)]) as hate_delta
     from int_complaints where is_qualifying
     union all
-    select person_key, authority_code, drops_out_date, -1, -(is_hate::int)
-    from int_complaints where is_qualifying
-    union all
-    select distinct c.person_key, c.authority_code, r.effective_from, 0, 0
+    select distinct c.person_authority_id, c.authority_code, r.effective_from, 0, 0
     from int_complaints c
     join settings_rules r
       on r.authority_code = c.authority_code
@@ -18,33 +19,44 @@ with events as (
     where c.is_qualifying
 ),
 daily as (
-    select person_key, authority_code, event_date, sum(delta) as delta, sum(hate_delta) as hate_delta
-    from events group by all
+    select person_authority_id, event_date, any_value(authority_code) as authority_code,
+           sum(delta)::integer as delta, sum(hate_delta)::integer as hate_delta
+    from events group by person_authority_id, event_date
 ),
 running as (
-    select person_key, authority_code, event_date,
+    select *,
         sum(delta) over w as qualifying_count,
         sum(hate_delta) over w as hate_count,
         lead(event_date, 1, date '9999-12-31') over w as next_date
     from daily
-    window w as (partition by person_key, authority_code order by event_date
+    window w as (partition by person_authority_id order by event_date
                  rows between unbounded preceding and current row)
 ),
-judged as (
-    select t.*, r.rule_id, r.victim_threshold,
-        t.qualifying_count >= r.victim_threshold
-            or (r.hate_threshold > 0 and t.hate_count >= r.hate_threshold) as is_met
+ruled as (
+    select t.*, r.rule_id, r.victim_threshold, r.hate_threshold,
+           p.victim_threshold as prev_victim_threshold, p.hate_threshold as prev_hate_threshold
     from running t
     join settings_rules r
       on r.authority_code = t.authority_code
      and t.event_date >= r.effective_from and t.event_date < r.effective_to
+    left join settings_rules p
+      on p.authority_code = t.authority_code
+     and t.event_date - 1 >= p.effective_from and t.event_date - 1 < p.effective_to
+),
+judged as (
+    select *,
+        qualifying_count >= victim_threshold
+            or (hate_threshold > 0 and hate_count >= hate_threshold) as is_met,
+        coalesce(qualifying_count - delta >= prev_victim_threshold
+            or (prev_hate_threshold > 0 and hate_count - hate_delta >= prev_hate_threshold), false)
+            as was_met
+    from ruled
 ),
 final as (
-    select person_key, authority_code, event_date as from_date, next_date as to_date,
-        qualifying_count, hate_count, is_met,
-        is_met and not coalesce(lag(is_met) over (partition by person_key, authority_code
-                                                  order by event_date), false) as is_crossing,
+    select person_authority_id, authority_code, event_date as from_date, next_date as to_date,
+        qualifying_count, hate_count, is_met, is_met and not was_met as is_crossing,
         victim_threshold, rule_id
     from judged
+    where is_met or qualifying_count = victim_threshold - 1
 )
 select * from final

@@ -9,11 +9,11 @@ month_ends as (
     select least(last_day(m.month), cast($as_of as date)) as month_end, cast(m.month as date) as month_start
     from bounds, lateral (select unnest(generate_series(first_month, last_month, interval 1 month)) as month) m
 ),
-relevant as (   -- only spells near or at a threshold matter, which keeps the join small
-    select * from int_threshold_timeline where is_met or qualifying_count = victim_threshold - 1
+relevant as (   -- the timeline keeps only spells near or at a threshold, so the join is small
+    select * from int_threshold_timeline
 ),
 status as (
-    select t.authority_code, m.month_end, t.person_key, t.is_met
+    select t.authority_code, m.month_end, t.person_authority_id, t.is_met
     from relevant t
     join month_ends m on m.month_end >= t.from_date and m.month_end < t.to_date
 ),
@@ -24,7 +24,7 @@ at_month_end as (
     from status group by all
 ),
 crossed as (
-    select t.authority_code, m.month_end, count(distinct t.person_key) as newly_met_people
+    select t.authority_code, m.month_end, count(distinct t.person_authority_id) as newly_met_people
     from int_threshold_timeline t
     join month_ends m on t.from_date between m.month_start and m.month_end
     where t.is_crossing

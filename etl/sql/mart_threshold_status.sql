@@ -9,9 +9,10 @@ with rules as (
 qualifying as (
     select c.person_key, c.authority_code, c.reported_date, c.is_hate, r.rule_id,
            r.victim_threshold, r.hate_threshold, r.window_months
-    from int_complaints c
+    from incidents c
     join rules r using (authority_code)
-    where c.reported_date <= $as_of
+    where c.person_key is not null
+      and c.reported_date <= $as_of
       and c.reported_date > $as_of - to_months(r.window_months)
       and c.reported_date <= c.occurred_date + to_months(r.qualifying_report_months)
 ),
@@ -33,10 +34,10 @@ judged as (
     from people
 ),
 crossings as (
-    select person_key, authority_code, min(from_date) as first_met_date, max(from_date) as latest_crossing_date
+    select person_authority_id, min(from_date) as first_met_date, max(from_date) as latest_crossing_date
     from int_threshold_timeline
     where is_crossing and from_date <= $as_of
-    group by person_key, authority_code
+    group by person_authority_id
 ),
 applied as (   -- an application about these complaints: received since the window before the oldest
     select distinct a.person_key, a.authority_code
@@ -56,7 +57,7 @@ final as (
         j.oldest_complaint_date, j.latest_complaint_date, j.victim_threshold, j.hate_threshold,
         j.window_months, j.rule_id, cast($as_of as date) as as_of_date
     from judged j
-    left join crossings c using (person_key, authority_code)
+    left join crossings c on c.person_authority_id = hash(j.person_key, j.authority_code)
     left join applied ap using (person_key, authority_code)
 )
 select * from final
