@@ -9,6 +9,7 @@ string (so a link reproduces the view): `?authority=E07000036&start=2025-01-01&e
 
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -75,21 +76,26 @@ def _connection(key: tuple[str, int, int]) -> duckdb.DuckDBPyConnection:
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=500, show_spinner=False)
 def _run(query_name: str, key: tuple[str, int, int], args: tuple, kwargs: tuple) -> pd.DataFrame:
     # One cursor per call: a DuckDB connection must not be shared by concurrent threads.
+    module, _, function = query_name.rpartition(".")
+    query = getattr(importlib.import_module(module), function)
     cursor = _connection(key).cursor()
     try:
         cursor.execute("use wh")
-        return getattr(queries, query_name)(cursor, *args, **dict(kwargs))
+        return query(cursor, *args, **dict(kwargs))
     finally:
         cursor.close()
 
 
 def load(query, *args, **kwargs) -> pd.DataFrame:
-    """Run a function of etl.queries on the current warehouse build, cached."""
+    """Run a query function (etl.queries or another etl.queries_* module) on the current
+    warehouse build, cached."""
+    if not query.__module__.startswith("etl.queries"):
+        raise ValueError(f"{query.__module__}.{query.__name__} is not a named query")
     key = build_key(warehouse_path())
     if key is None:
         require_warehouse()
     try:
-        return _run(query.__name__, key, args, tuple(sorted(kwargs.items())))
+        return _run(f"{query.__module__}.{query.__name__}", key, args, tuple(sorted(kwargs.items())))
     except duckdb.CatalogException as exc:
         st.error(f"The warehouse at `{warehouse_path()}` lacks what this page needs; it was "
                  f"probably built by an older version. Rebuild it with `asb build` or `asb demo`."
@@ -183,6 +189,15 @@ def sidebar() -> Filters:
 def current_filters() -> Filters:
     """The filters chosen in the sidebar on this run."""
     return st.session_state[_FILTERS_KEY]
+
+
+def person_level_codes(filters: Filters) -> tuple[str, ...]:
+    """The selected authorities whose person-level rows (pseudonymised) this viewer may see.
+
+    Every query that returns a row per person takes these codes and filters on them in SQL;
+    aggregate counts use all selected authorities. Access control by role will narrow this one
+    function; for now every viewer sees every selected authority."""
+    return filters.authority_codes
 
 
 def footer() -> None:

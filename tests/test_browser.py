@@ -2,8 +2,10 @@
 driven by Debian's Chromium through Playwright.
 
 Each page loads without an exception box and shows its key text; full-page screenshots go to
-tests/artifacts/ and must not be blank; the map draws on a canvas and shows a tooltip on hover;
-the sidebar's choices survive a click to another page and stay in the URL.
+tests/artifacts/ and must not be blank; the maps draw on a canvas and show a tooltip on hover
+(the threshold map draws its H3 hexagons over the outlines); selecting a row of the threshold
+work list opens that person's complaints; the sidebar's choices survive a click to another page
+and stay in the URL.
 """
 
 from __future__ import annotations
@@ -36,7 +38,13 @@ PAGES = [  # (url path, file stem for the screenshot, texts that must show)
                        "Incidents per km²"]),
     ("/data_quality", "data_quality", ["Data quality", "Builds", "Rows per file",
                                        "Freshness", "Rows loaded per month"]),
+    ("/threshold", "threshold", ["Threshold near-misses", "Near-miss people", "Met, no application",
+                                 "Work list: one complaint short", "Met the threshold, no application",
+                                 "Near-miss and met people over time",
+                                 "Community route: clusters near and at the threshold"]),
 ]
+# Hexagon fills on the threshold map as drawn (Okabe-Ito orange / vermillion over their halo).
+NEAR_MISS_HEX, MET_HEX = (231, 168, 26), (215, 110, 26)
 
 
 def _free_port() -> int:
@@ -166,3 +174,53 @@ def test__sidebar__choices_survive_page_switch_and_stay_in_url(server, page):
     assert "authority=E07000036" in page.url and "start=2025-01-01" in page.url
     assert sidebar.get_by_text("Erewash").is_visible()
     assert page.locator(EXCEPTION).count() == 0
+
+
+def _pixels(path: Path, colour: tuple[int, int, int], tolerance: int = 12) -> list[tuple[int, int]]:
+    """(x, y) of the pixels within `tolerance` of `colour` on every channel."""
+    with Image.open(path) as image:
+        rgb = image.convert("RGB")
+        width, height = rgb.size
+        data = rgb.load()
+        return [(x, y) for y in range(height) for x in range(width)
+                if all(abs(a - b) <= tolerance for a, b in zip(data[x, y], colour, strict=True))]
+
+
+def test__threshold__map_draws_hexagons_over_outlines_and_answers_hover(server, page):
+    page.goto(server + "/threshold")
+    _wait_for_run(page)
+    canvas = page.locator(MAP_CANVAS).first
+    canvas.wait_for(timeout=30_000)
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    shot = ARTIFACTS / "threshold_map.png"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    canvas.screenshot(path=str(shot))
+    _assert_not_blank(shot, min_colours=10)
+    assert len(_pixels(shot, (80, 80, 80), tolerance=20)) > 300, "no authority outlines drawn"
+    near, met = _pixels(shot, NEAR_MISS_HEX), _pixels(shot, MET_HEX)
+    assert near and met, f"hexagons missing: {len(near)} near-miss, {len(met)} met pixels"
+    box = canvas.bounding_box()
+    x, y = near[len(near) // 2]
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    tooltip = page.locator(".deck-tooltip")
+    tooltip.wait_for(state="visible", timeout=10_000)
+    assert "reporters" in tooltip.inner_text() and "near-miss" in tooltip.inner_text()
+
+
+def test__threshold__selecting_a_work_list_row_opens_the_complaints(server, page):
+    page.goto(server + "/threshold")
+    _wait_for_run(page)
+    grid = page.locator('.st-key-thr_worklist [data-testid="stDataFrame"]')
+    grid.scroll_into_view_if_needed()
+    heading = page.locator("strong", has_text="Complaints behind")
+    assert heading.count() == 0
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # the first row's selection box
+    heading.wait_for(timeout=30_000)
+    _wait_for_run(page)
+    assert page.locator(EXCEPTION).count() == 0
+    line = page.locator("p", has=heading)
+    assert "p_" in line.inner_text() and "in the window on" in line.inner_text()
+    line.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "threshold_drilldown.png"))

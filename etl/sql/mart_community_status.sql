@@ -16,6 +16,7 @@ reports as (
     from incidents i
     join rules r using (authority_code)
     where i.reported_date <= $as_of
+      and i.reported_date > cast($as_of as date) - to_months((select max(window_months) from settings_rules))
       and i.reported_date > $as_of - to_months(r.window_months)
       and i.reported_date <= i.occurred_date + to_months(r.qualifying_report_months)
       and i.asb_category is not null

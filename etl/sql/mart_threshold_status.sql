@@ -13,6 +13,8 @@ qualifying as (
     join rules r using (authority_code)
     where c.person_key is not null
       and c.reported_date <= $as_of
+      -- a constant floor (the longest window in any rule) lets the scan skip old rows early
+      and c.reported_date > cast($as_of as date) - to_months((select max(window_months) from settings_rules))
       and c.reported_date > $as_of - to_months(r.window_months)
       and c.reported_date <= c.occurred_date + to_months(r.qualifying_report_months)
 ),

@@ -1,0 +1,58 @@
+"""Benchmark each page's server-side run (Streamlit AppTest, no browser) on a built warehouse.
+
+    .venv/bin/python bench/page_bench.py --warehouse /tmp/asb55/warehouse.duckdb [--as-of 2026-10-01]
+
+After a start-up run (imports and the first connection, paid once per server process), for each
+page: the first run (cold: its query results not cached yet) and the mean of three reruns (warm: what a user switching back to the page, or changing a widget, waits for).
+`--as-of` asks the threshold page for a date other than the build's, evaluated live.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ("app_pages/overview.py", "app_pages/data_quality.py", "app_pages/threshold.py")
+
+
+def _time_page(page: str, params: dict) -> tuple[float, float]:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
+    at.query_params.update(params)
+    at.switch_page(page)
+    started = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - started
+    if at.exception:
+        raise SystemExit(f"{page}: {[e.value for e in at.exception]}")
+    warm = []
+    for _ in range(3):
+        started = time.perf_counter()
+        at.run()
+        warm.append(time.perf_counter() - started)
+    return cold, statistics.mean(warm)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--warehouse", type=Path, required=True)
+    ap.add_argument("--as-of", default=None, help="sidebar as-of date (default: the build's)")
+    args = ap.parse_args()
+    os.environ["ASB_WAREHOUSE"] = str(args.warehouse)
+    params = {"as_of": args.as_of} if args.as_of else {}
+    print(f"warehouse {args.warehouse}{' as of ' + args.as_of if args.as_of else ''}")
+    started = time.perf_counter()
+    AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300).switch_page(PAGES[1]).run()
+    print(f"{'start-up (imports, first connection)':<32} {time.perf_counter() - started:6.2f} s")
+    for page in PAGES:
+        cold, warm = _time_page(page, params)
+        print(f"{page:<32} cold {cold:6.2f} s   warm {warm:6.2f} s")
+
+
+if __name__ == "__main__":
+    main()
