@@ -38,6 +38,18 @@ PERSON_COLUMNS = {
 }
 
 
+def person_list(rows, key: str, file_stem: str, columns: list[str]):
+    """A selectable list of people with its row-limit note and CSV download; returns the selection."""
+    picked = st.dataframe(rows, hide_index=True, placeholder="–", key=key, on_select="rerun",
+                          selection_mode="single-row", column_config=PERSON_COLUMNS, column_order=columns)
+    if len(rows) >= qt.LIST_LIMIT:
+        st.caption(f"Showing the first {qt.LIST_LIMIT:,} rows; choose fewer authorities to see the rest.")
+    st.download_button(f"Download {len(rows):,} rows as CSV", ui.safe_csv(rows), key=f"{key}_dl",
+                       file_name=f"{file_stem}_{ui.current_filters().as_of_date.isoformat()}.csv",
+                       mime="text/csv", icon=":material/download:", on_click="ignore")
+    return picked.selection
+
+
 def complaints_of(rows, selection, key: str) -> None:
     """The complaints behind the selected person, or a hint to select one."""
     picked = [i for i in selection.rows if i < len(rows)]
@@ -121,32 +133,19 @@ else:
     work = ui.load(qt.near_miss_work_list, f.as_of_date, person_codes)
     st.caption("Soonest expiry first: when the oldest qualifying complaint drops out of the window, the "
                "person is no longer one complaint short. Select a row to see the complaints behind it.")
-    picked = st.dataframe(work, hide_index=True, placeholder="–", key="thr_worklist", on_select="rerun",
-                          selection_mode="single-row", column_config=PERSON_COLUMNS, column_order=[
-                              "days_left", "window_expires_date", "authority_name", "person_key",
-                              "qualifying_complaints", "victim_threshold", "oldest_complaint_date",
-                              "latest_complaint_date", "first_met_date", "has_application", "rule_id"])
-    if len(work) >= qt.LIST_LIMIT:
-        st.caption(f"Showing the first {qt.LIST_LIMIT:,} rows; choose fewer authorities to see the rest.")
-    st.download_button(f"Download {len(work):,} rows as CSV", ui.safe_csv(work), key="thr_dl_worklist",
-                       file_name=f"near_misses_{f.as_of_date.isoformat()}.csv", mime="text/csv",
-                       icon=":material/download:", on_click="ignore")
-    complaints_of(work, picked.selection, "thr_worklist_complaints")
+    picked = person_list(work, "thr_worklist", "near_misses", [
+        "days_left", "window_expires_date", "authority_name", "person_key", "qualifying_complaints",
+        "victim_threshold", "oldest_complaint_date", "latest_complaint_date", "first_met_date",
+        "has_application", "rule_id"])
+    complaints_of(work, picked, "thr_worklist_complaints")
 
     st.subheader("Met the threshold, no application")
     met = ui.load(qt.met_without_application, f.as_of_date, person_codes)
     st.caption("Candidates for an automatic case review, longest waiting first.")
-    picked_met = st.dataframe(met, hide_index=True, placeholder="–", key="thr_met", on_select="rerun",
-                              selection_mode="single-row", column_config=PERSON_COLUMNS, column_order=[
-                                  "met_since_date", "days_since_met", "first_met_date", "authority_name",
-                                  "person_key", "qualifying_complaints", "victim_threshold",
-                                  "latest_complaint_date", "rule_id"])
-    if len(met) >= qt.LIST_LIMIT:
-        st.caption(f"Showing the first {qt.LIST_LIMIT:,} rows; choose fewer authorities to see the rest.")
-    st.download_button(f"Download {len(met):,} rows as CSV", ui.safe_csv(met), key="thr_dl_met",
-                       file_name=f"met_no_application_{f.as_of_date.isoformat()}.csv", mime="text/csv",
-                       icon=":material/download:", on_click="ignore")
-    complaints_of(met, picked_met.selection, "thr_met_complaints")
+    picked_met = person_list(met, "thr_met", "met_no_application", [
+        "met_since_date", "days_since_met", "first_met_date", "authority_name", "person_key",
+        "qualifying_complaints", "victim_threshold", "latest_complaint_date", "rule_id"])
+    complaints_of(met, picked_met, "thr_met_complaints")
 
 st.subheader("Near-miss and met people over time")
 history = ui.load(qt.history, f.as_of_date, f.authority_codes)
