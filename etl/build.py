@@ -25,6 +25,7 @@ from . import (
     config,
     extract,
     geo,
+    hotspots,
     locate,
     pseudonym,
     publish,
@@ -156,6 +157,8 @@ def _write(con, cfg, tmp: Path, as_of: dt.date, key: bytes, hashes, progress: Pr
     _reference_tables(con, bounds)
     threshold.store_rules(con, settings.load(cfg.settings_path))
     threshold.build_engine(con, as_of)
+    progress.stage("hotspots")
+    hotspots.build_hotspots(con, bounds.districts, as_of)
     progress.stage("marts, accounting and checks")
     con.execute("insert into mart_source_months " + publish.sql_file("mart_source_months"))
     accounting.record(con, load_id, loads)

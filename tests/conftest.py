@@ -47,6 +47,10 @@ def run_build(inputs: Path, warehouse: Path | None = None, as_of: dt.date = AS_O
     return result, duckdb.connect(str(warehouse), read_only=True)
 
 
+# Gi* permutations per build: 999 in production; 99 keeps the suite's many builds fast.
+os.environ.setdefault("ASB_GI_PERMUTATIONS", "99")
+
+
 @pytest.fixture(autouse=True)
 def _pseudonym_key(monkeypatch):
     monkeypatch.setenv("ASB_PSEUDONYM_KEY", TEST_KEY)
