@@ -4,12 +4,12 @@
 Gi* per DESIGN.md on every H3 cell of resolutions 8 and 9 whose centre lies in the nine
 districts, zero counts included, over the 12 months (D - 12 months, D]; weights are the cell and
 its k=1 ring, binary, self included; `gi_p` is esda's `p_sim` from 999 permutations with seed
-12345 (the test suite lowers the count with ASB_GI_PERMUTATIONS to save time); `gi_class` uses esda's `fdr` helper (Benjamini-Hochberg threshold on `p_sim`) at
-alpha 0.01/0.05/0.10, signed by `gi_z`), `mart_repeat_locations` (a location is an H3
+12345; the test suite lowers the count with ASB_GI_PERMUTATIONS to save time); `gi_class`
+uses esda's `fdr` helper (Benjamini-Hochberg threshold on `p_sim`) at alpha 0.01/0.05/0.10, signed by `gi_z`), `mart_repeat_locations` (a location is an H3
 resolution-10 cell, about 15,000 m²: police points are snapped, so a cell aggregates them) and
 `mart_concentration` (Lorenz curves over every resolution-10 cell whose centre lies in the
 authority, including cells with none). Resolution 10 is left out of Gi* at build time: about
-170,000 cells make 999 permutations too slow. `pai` and `knox` are functions for the pages;
+196,000 cells make 999 permutations too slow. `pai` and `knox` are functions for the pages;
 `knox` refuses month-only dates (police files), which would give nonsense.
 """
 
