@@ -114,6 +114,12 @@ def _reference_tables(con, bounds: geo.Boundaries) -> None:
     con.executemany("insert into ref_lsoa values (?, ?, ?, ?, ?)",
                     [(r.lsoa_code, r.lsoa_name, r.authority_code, r.geometry.area / 1e6, lsoa_geo[r.lsoa_code])
                      for r in bounds.lsoa.itertuples()])
+    if bounds.wards is not None:
+        wards = geo.ward_districts(bounds)
+        ward_geo = geo.outlines_geojson(wards, "ward_code", 10.0)
+        con.executemany("insert into ref_ward values (?, ?, ?, ?, ?)",
+                        [(r.ward_code, r.ward_name, r.authority_code, r.geometry.area / 1e6, ward_geo[r.ward_code])
+                         for r in wards.itertuples()])
 
 
 def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:

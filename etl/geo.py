@@ -83,6 +83,15 @@ def load_boundaries(lsoa_path: str | None = None, ward_path: str | None = None) 
     return Boundaries(label, lsoa, wards, districts)
 
 
+def ward_districts(bounds: Boundaries) -> gpd.GeoDataFrame:
+    """The wards that overlap the nine districts, each with the district holding most of it."""
+    pieces = gpd.overlay(bounds.wards, bounds.districts, how="intersection", keep_geom_type=True)
+    pieces["piece_area"] = pieces.area
+    main = pieces.sort_values(["ward_code", "piece_area"], ascending=[True, False]).drop_duplicates("ward_code")
+    wards = bounds.wards.merge(main[["ward_code", "authority_code"]], on="ward_code")
+    return wards.drop_duplicates("ward_code").reset_index(drop=True)
+
+
 def _nearest_index(polys: gpd.GeoDataFrame, points: np.ndarray) -> np.ndarray:
     """Index into `polys` of the polygon holding each point (or nearest within tolerance), else -1."""
     tree = shapely.STRtree(polys.geometry.values)

@@ -3,13 +3,15 @@
 `build_hotspots` materialises, as of the build's as-of date D: `mart_hotspot_cells` (Getis-Ord
 Gi* per DESIGN.md on every H3 cell of resolutions 8 and 9 whose centre lies in the nine
 districts, zero counts included, over the 12 months (D - 12 months, D]; weights are the cell and
-its k=1 ring, binary, self included; `gi_p` is esda's `p_sim` from 999 permutations with seed
-12345; the test suite lowers the count with ASB_GI_PERMUTATIONS to save time); `gi_class`
-uses esda's `fdr` helper (Benjamini-Hochberg threshold on `p_sim`) at alpha 0.01/0.05/0.10, signed by `gi_z`), `mart_repeat_locations` (a location is an H3
+its k=1 ring, binary, self included; 999 conditional permutations with seed 12345, which the
+test suite lowers with ASB_GI_PERMUTATIONS to save time; `gi_class` is explained in `gi_star`
+and `gi_classes`), `mart_repeat_locations` (a location is an H3
 resolution-10 cell, about 15,000 m²: police points are snapped, so a cell aggregates them) and
 `mart_concentration` (Lorenz curves over every resolution-10 cell whose centre lies in the
-authority, including cells with none). Resolution 10 is left out of Gi* at build time: about
-196,000 cells make 999 permutations too slow. `pai` and `knox` are functions for the pages;
+authority, including cells with none) and `mart_hotspot_accuracy` (hit rate and PAI of the top
+1/5/10% of cells, see `_accuracy`). Emerging hotspots (a trend test across months) are not
+built: the installed esda (2.9) has no space-time trend test. Resolution 10 is left out of Gi* at build time: about
+196,000 cells make 999 permutations too slow. `knox` is a function for the pages;
 `knox` refuses month-only dates (police files), which would give nonsense.
 """
 
@@ -38,8 +40,21 @@ def district_cells(districts, resolution: int) -> dict[str, list[str]]:
             for code, geom in zip(wgs["authority_code"], wgs.geometry, strict=True)}
 
 
-def gi_star(cells: list[str], counts: np.ndarray, permutations: int = PERMUTATIONS, seed: int = SEED):
-    """Gi* (esda G_Local, star, binary k=1 H3 weights): (z, p_sim, class -3..3 after FDR)."""
+def gi_star(cells: list[str], counts: np.ndarray, permutations: int = PERMUTATIONS,
+            seed: int = SEED) -> dict[str, np.ndarray]:
+    """Gi* (esda G_Local, star, binary k=1 H3 weights, conditional permutations, fixed seed).
+
+    Returns the columns of `mart_hotspot_cells`: `gi_z` (esda's analytical `Zs`) and `gi_p`
+    (esda's pseudo p-value `p_sim`) as the DESIGN.md contract says; `gi_z_perm` (esda's `z_sim`:
+    G standardised by the mean and spread of its permutations) with `gi_p_perm`, its two-sided
+    normal p-value (2 x esda's `p_z_sim`); and `gi_class` from `gi_classes`.
+
+    Why the class does not come from `p_sim` alone: its floor of 1/(permutations + 1) = 0.001
+    cannot pass a false-discovery-rate threshold over ~28,000 cells unless thousands of cells
+    sit at the floor, and esda counts ties as "larger" before folding, so every cell with no
+    incidents nearby (G = 0, as are many simulated values) gets p_sim = 0.001. On the demo
+    that made 18,000 of 28,000 cells "99% cold spots" and let hot cells through only on their
+    back. The permutation z-score has no floor and no tie artefact."""
     from esda.getisord import G_Local
     from libpysal.weights import W
 
@@ -49,33 +64,41 @@ def gi_star(cells: list[str], counts: np.ndarray, permutations: int = PERMUTATIO
         warnings.simplefilter("ignore")
         w = W(neighbours, silence_warnings=True)
         g = G_Local(np.asarray(counts, dtype=float), w, transform="B", star=True,
-                    permutations=permutations, seed=seed, keep_simulations=False)
-    return g.Zs, g.p_sim, gi_classes(g.Zs, g.p_sim)
+                    permutations=permutations, seed=seed, keep_simulations=True)
+    finite = np.isfinite(g.z_sim)  # a cell whose permutations never vary gives no evidence
+    z_perm = np.where(finite, g.z_sim, 0.0)
+    p_perm = np.where(finite, 2 * g.p_z_sim, 1.0)
+    return {"gi_z": g.Zs, "gi_p": g.p_sim, "gi_class": gi_classes(g.Zs, g.p_sim, z_perm, p_perm),
+            "gi_z_perm": z_perm, "gi_p_perm": p_perm}
 
 
-def gi_classes(z: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """-3..3: hot (+) / cold (-) at 99/95/90% where p <= esda.fdr(p, alpha), else 0."""
+def gi_classes(z: np.ndarray, p_sim: np.ndarray, z_perm: np.ndarray, p_perm: np.ndarray) -> np.ndarray:
+    """-3..3: hot (+) / cold (-) at 99/95/90% confidence, else 0. A cell reaches a level when
+    `p_perm` passes the Benjamini-Hochberg threshold at that alpha (esda's `fdr` over all cells
+    of the resolution), `p_sim` <= alpha too, and `z` and `z_perm` agree in sign."""
     from esda import fdr
 
-    out = np.zeros(len(p), dtype=int)
+    z, p_sim, z_perm, p_perm = (np.asarray(a, dtype=float) for a in (z, p_sim, z_perm, p_perm))
+    sign = np.where(np.sign(z) == np.sign(z_perm), np.sign(z), 0).astype(int)
+    out = np.zeros(len(p_perm), dtype=int)
     for level, alpha in reversed(LEVELS):
-        significant = np.asarray(p) <= fdr(np.asarray(p), alpha)
-        out[significant] = level * np.sign(np.nan_to_num(np.asarray(z)[significant])).astype(int)
+        significant = (p_perm <= fdr(p_perm, alpha)) & (p_sim <= alpha)
+        out[significant] = level * sign[significant]
     return out
 
 
 def hotspot_cells(con, districts, as_of: dt.date) -> pd.DataFrame:
     """The `mart_hotspot_cells` frame for resolutions 8 and 9 over (as_of - 12 months, as_of]."""
-    start = (pd.Timestamp(as_of) - pd.DateOffset(months=12)).date() + dt.timedelta(days=1)
+    start = months_before(as_of, 12) + dt.timedelta(days=1)
     frames = []
     for res in GI_RESOLUTIONS:
         cells = sorted(set().union(*district_cells(districts, res).values()))
         found = dict(con.execute(f"""select h3_r{res}, count(*) from incidents where h3_r{res} is not null
             and reported_date between ? and ? group by 1""", [start, as_of]).fetchall())
         counts = np.array([found.get(c, 0) for c in cells], dtype=float)
-        z, p, cls = gi_star(cells, counts, int(os.environ.get("ASB_GI_PERMUTATIONS", PERMUTATIONS)))
+        gi = gi_star(cells, counts, int(os.environ.get("ASB_GI_PERMUTATIONS", PERMUTATIONS)))
         frames.append(pd.DataFrame({"h3_cell": cells, "h3_resolution": res, "incidents": counts.astype(int),
-                                    "gi_z": z, "gi_p": p, "gi_class": cls}))
+                                    **gi}))
     frame = pd.concat(frames, ignore_index=True)
     frame["period_start"], frame["period_end"] = start, as_of
     return frame
@@ -111,8 +134,12 @@ def pai(current: dict[str, int], following: dict[str, int], cells: list[str], to
             "hit_rate": hit, "pai": hit / (a / len(cells)) if n_total else float("nan")}
 
 
-def _concentration(con, districts, start: dt.date, as_of: dt.date) -> pd.DataFrame:
-    per = district_cells(districts, 10)
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day `months` earlier (clamped to the month's end)."""
+    return (pd.Timestamp(day) - pd.DateOffset(months=months)).date()
+
+
+def _concentration(con, per: dict[str, list[str]], start: dt.date, as_of: dt.date) -> pd.DataFrame:
     found = con.execute("select authority_code, h3_r10, count(*) from incidents where h3_r10 is not null "
                         "and reported_date between ? and ? group by all", [start, as_of]).df()
     rows = []
@@ -132,6 +159,30 @@ def _concentration(con, districts, start: dt.date, as_of: dt.date) -> pd.DataFra
     return pd.concat(rows, ignore_index=True)
 
 
+ACCURACY_RESOLUTIONS = (9, 10)
+ACCURACY_TOP_SHARES = (0.01, 0.05, 0.10)
+
+
+def _accuracy(con, per_resolution: dict[int, dict[str, list[str]]], as_of: dt.date) -> pd.DataFrame:
+    """Hotspot accuracy per authority (and "all"): the top cells of the six months
+    (D - 12 months, D - 6 months] tested on the next six months (D - 6 months, D]."""
+    mid, start = months_before(as_of, 6), months_before(as_of, 12)
+    rows = []
+    for res, per in per_resolution.items():
+        found = con.execute(f"""select h3_r{res} as cell, count(*) filter (where reported_date <= $mid) as now,
+                count(*) filter (where reported_date > $mid) as next
+            from incidents where h3_r{res} is not null and reported_date > $start and reported_date <= $as_of
+            group by 1""", {"mid": mid, "start": start, "as_of": as_of}).df()
+        now, nxt = dict(zip(found["cell"], found["now"], strict=True)), dict(zip(found["cell"], found["next"], strict=True))
+        for code, cells in {**per, "all": sorted(set().union(*per.values()))}.items():
+            for share in ACCURACY_TOP_SHARES:
+                rows.append({"authority_code": code, "h3_resolution": res, "top_share": share,
+                             **pai(now, nxt, cells, share)})
+    out = pd.DataFrame(rows)
+    out["period_start"], out["period_mid"], out["period_end"] = start + dt.timedelta(days=1), mid, as_of
+    return out
+
+
 def build_hotspots(con: duckdb.DuckDBPyConnection, districts, as_of: dt.date, timings: list | None = None) -> None:
     """Materialise the hotspot marts as of `as_of`; `timings` receives (step, seconds) per step."""
     from . import publish
@@ -143,17 +194,17 @@ def build_hotspots(con: duckdb.DuckDBPyConnection, districts, as_of: dt.date, ti
             timings.append((name, time.perf_counter() - started))
 
     def cells():
-        con.register("_hotspots", hotspot_cells(con, districts, as_of))
-        con.execute("create or replace table mart_hotspot_cells as select * from _hotspots")
-        con.unregister("_hotspots")
+        _create(con, "mart_hotspot_cells", hotspot_cells(con, districts, as_of))
 
     def repeats():
         con.execute("create or replace table mart_repeat_locations as "
                     + publish.sql_file("mart_repeat_locations"), {"as_of": as_of})
 
+    per_resolution = {res: district_cells(districts, res) for res in ACCURACY_RESOLUTIONS}
+
     def concentration():
-        start = (pd.Timestamp(as_of) - pd.DateOffset(months=12)).date() + dt.timedelta(days=1)
-        con.register("_conc", _concentration(con, districts, start, as_of))
+        start = months_before(as_of, 12) + dt.timedelta(days=1)
+        con.register("_conc", _concentration(con, per_resolution[10], start, as_of))
         con.execute("create or replace table mart_concentration as select *, ?::date as period_start, "
                     "?::date as period_end from _conc", [start, as_of])
         con.unregister("_conc")
@@ -161,3 +212,10 @@ def build_hotspots(con: duckdb.DuckDBPyConnection, districts, as_of: dt.date, ti
     step("mart_hotspot_cells", cells)
     step("mart_repeat_locations", repeats)
     step("mart_concentration", concentration)
+    step("mart_hotspot_accuracy", lambda: _create(con, "mart_hotspot_accuracy", _accuracy(con, per_resolution, as_of)))
+
+
+def _create(con, table: str, frame: pd.DataFrame) -> None:
+    con.register("_frame", frame)
+    con.execute(f"create or replace table {table} as select * from _frame")
+    con.unregister("_frame")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 
 class NeedsDayLevelDates(ValueError):
@@ -44,9 +45,13 @@ def knox(points_xy_m, days, spatial_bands_m, temporal_bands_days, permutations: 
                                  "(police data), so near repeats cannot be measured")
     xy = np.asarray(points_xy_m, dtype=float)
     t = pd.to_datetime(pd.Series(np.asarray(days))).to_numpy().astype("datetime64[D]").astype(np.int64)
-    i, j = np.triu_indices(len(xy), k=1)
-    dist = np.hypot(*(xy[i] - xy[j]).T)
     s_edges = np.asarray(spatial_bands_m, dtype=float)
+    # Only pairs closer than the last spatial edge can fall in the table: find them with a k-d
+    # tree instead of all n(n-1)/2 pairs, so tens of thousands of points stay quick.
+    pairs = cKDTree(xy).query_pairs(r=float(s_edges[-1]), output_type="ndarray") if len(xy) > 1 \
+        else np.empty((0, 2), dtype=np.int64)
+    i, j = pairs[:, 0], pairs[:, 1]
+    dist = np.hypot(*(xy[i] - xy[j]).T)
     d_bin = np.searchsorted(s_edges, dist, side="right") - 1
     d_bin[d_bin >= len(s_edges) - 1] = -1
     s_labels = _labels(spatial_bands_m, "m")

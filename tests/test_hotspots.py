@@ -31,22 +31,51 @@ def test__gi_star__matches_esda_run_directly():
     from libpysal.weights import W
 
     cells, counts = _small_grid()
-    z, p, cls = hotspots.gi_star(cells, counts, permutations=999, seed=7)
+    gi = hotspots.gi_star(cells, counts, permutations=999, seed=7)
     idx = {c: i for i, c in enumerate(cells)}
     w = W({i: [idx[n] for n in h3.grid_disk(c, 1) if n != c and n in idx] for c, i in idx.items()})
     g = G_Local(counts, w, transform="B", star=True, permutations=999, seed=7)
-    assert np.allclose(z, g.Zs) and np.allclose(p, g.p_sim)
-    assert cls[cells.index(cells[0])] in range(-3, 4)
-    assert set(np.unique(cls)) <= set(range(-3, 4))
+    assert np.allclose(gi["gi_z"], g.Zs) and np.allclose(gi["gi_p"], g.p_sim)
+    assert np.allclose(gi["gi_z_perm"], g.z_sim) and np.allclose(gi["gi_p_perm"], 2 * g.p_z_sim)
+    assert np.array_equal(gi["gi_class"], hotspots.gi_classes(g.Zs, g.p_sim, g.z_sim, 2 * g.p_z_sim))
+
+
+def test__gi_star__quiet_cells_are_not_cold_spots():
+    """esda's p_sim gives every all-zero neighbourhood p = 0.001 (ties fold to the low tail);
+    the classes must not call them 99% cold spots."""
+    from esda.getisord import G_Local
+    from libpysal.weights import W
+
+    centre = h3.latlng_to_cell(53.0, -1.5, 9)
+    cells = sorted(h3.grid_disk(centre, 8))
+    counts = np.zeros(len(cells))
+    rng = np.random.default_rng(5)
+    for c in h3.grid_disk(centre, 1):
+        counts[cells.index(c)] = rng.poisson(20)
+    counts[rng.choice(len(cells), 20, replace=False)] += rng.poisson(3, 20)
+    gi = hotspots.gi_star(cells, counts, permutations=999, seed=3)
+    idx = {c: i for i, c in enumerate(cells)}
+    w = W({i: [idx[n] for n in h3.grid_disk(c, 1) if n != c and n in idx] for c, i in idx.items()})
+    g = G_Local(counts, w, transform="B", star=True, permutations=999, seed=3)
+    quiet = [k for k, c in enumerate(cells) if all(counts[idx[n]] == 0 for n in h3.grid_disk(c, 1) if n in idx)]
+    assert len(quiet) > 50 and np.allclose(g.p_sim[quiet], 0.001)  # the artefact, in esda itself
+    assert (gi["gi_class"][quiet] == 0).all()
+    hot = np.flatnonzero(gi["gi_class"] > 0)
+    assert gi["gi_class"][cells.index(centre)] == 3  # the planted cluster
+    assert all(gi["gi_z"][k] > 0 and gi["gi_p"][k] <= 0.10 for k in hot)
 
 
 def test__gi_classes__fdr_thresholds_by_hand():
-    from esda import fdr
-
-    p = np.array([0.001, 0.001, 0.04, 0.5, 0.001])
+    # Benjamini-Hochberg over 5 p-values at alpha 0.05: sorted 0.001, 0.002, 0.02, 0.04, 0.5 against
+    # k * 0.05 / 5 = 0.01, 0.02, 0.03, 0.04, 0.05 -> the largest k passing is 4 (0.04 <= 0.04)
+    p_perm = np.array([0.001, 0.002, 0.02, 0.5, 0.04])
     z = np.array([3.0, -3.0, 2.0, 0.1, 2.5])
-    assert fdr(p, 0.01) >= 0.001
-    assert list(hotspots.gi_classes(z, p)) == [3, -3, 2 if p[2] <= fdr(p, 0.05) else (1 if p[2] <= fdr(p, 0.1) else 0), 0, 3]
+    p_sim = np.array([0.001, 0.001, 0.02, 0.4, 0.2])
+    # alpha 0.01: thresholds 0.002, 0.004...: k=2 (0.002 <= 0.004) -> cells 0 and 1 at 99%
+    # cell 2 at 95% (0.02 <= 0.04); cell 4 passes FDR at 95% but p_sim 0.2 > 0.10 -> 0
+    assert list(hotspots.gi_classes(z, p_sim, z, p_perm)) == [3, -3, 2, 0, 0]
+    # z and the permutation z disagreeing in sign -> no class
+    assert list(hotspots.gi_classes(z, p_sim, -z, p_perm)) == [0, 0, 0, 0, 0]
 
 
 def test__knox__counts_match_brute_force():
@@ -90,6 +119,24 @@ def test__lorenz_and_concentration_by_hand():
     assert hotspots.share_of_places_for([1, 1, 1, 1], 0.5) == 0.5
 
 
+def test__accuracy_mart_by_hand(tmp_path):
+    """The mart's hit rate and PAI for one authority, recomputed from the incident rows."""
+    con = duckdb.connect()
+    near, far = h3.latlng_to_cell(53.0, -1.5, 9), h3.latlng_to_cell(53.2, -1.6, 9)
+    con.execute("create table incidents (h3_r9 varchar, h3_r10 varchar, reported_date date)")
+    rows = [(near, "2026-01-10")] * 6 + [(far, "2026-02-01")] * 2 + [(near, "2026-07-01")] * 3 \
+        + [(far, "2026-08-01")] * 1 + [("other", "2026-09-01")] * 4
+    con.executemany("insert into incidents values (?, null, ?)", rows)
+    cells = [near, far] + [f"z{i}" for i in range(98)]
+    out = hotspots._accuracy(con, {9: {"X": cells}}, dt.date(2026, 10, 31))
+    row = out[(out.authority_code == "X") & (out.top_share == 0.01)].iloc[0]
+    # top 1% of 100 cells = the busiest cell of Nov 2025 - Apr 2026 (near: 6) captures 3 of the
+    # 4 later incidents inside X's cells ("other" lies outside)
+    assert (row.cells, row.captured, row.incidents) == (1, 3, 4)
+    assert row.hit_rate == pytest.approx(0.75) and row.pai == pytest.approx(75.0)
+    assert str(row.period_start) == "2025-11-01" and str(row.period_mid) == "2026-04-30"
+
+
 def test__pai_by_hand():
     cells = [f"c{i}" for i in range(10)]
     now = {"c0": 9, "c1": 5, "c2": 1}
@@ -107,12 +154,18 @@ def test__demo_build__hotspot_marts(demo_warehouse):
     assert set(res) == {8, 9} and res[9] > res[8] > 1000
     assert con.execute("select count(*) from mart_hotspot_cells where incidents = 0").fetchone()[0] > 0
     lo, hi = con.execute("select min(gi_class), max(gi_class) from mart_hotspot_cells").fetchone()
-    assert -3 <= lo < 0 < hi <= 3  # 99 permutations in tests: p >= 0.01, so 99% is out of reach
+    assert -3 <= lo and 0 < hi <= 3
     assert con.execute("select count(*) from mart_repeat_locations").fetchone()[0] > 0
     assert con.execute("""select count(*) from mart_repeat_locations where not (incidents_30d <= incidents_90d
         and incidents_90d <= incidents_180d and incidents_180d <= incidents_365d)""").fetchone()[0] == 0
     a = con.execute("select count(distinct authority_code) from mart_concentration").fetchone()[0]
     assert a == 10
+    classes = dict(con.execute("select gi_class, count(*) from mart_hotspot_cells where h3_resolution = 9 "
+                               "group by 1").fetchall())
+    assert classes.get(-3, 0) + classes.get(-2, 0) + classes.get(-1, 0) < 0.01 * res[9]  # no quiet-area artefact
+    acc = con.execute("select * from mart_hotspot_accuracy where authority_code = 'all' and top_share = 0.05 "
+                      "and h3_resolution = 9").df().iloc[0]
+    assert 0 < acc.hit_rate <= 1 and acc.pai > 1  # demo ASB is concentrated: top cells beat chance
 
 
 POLICE_TOML = """

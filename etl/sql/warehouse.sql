@@ -18,6 +18,14 @@ create table ref_lsoa (
     boundary_geojson varchar
 );
 
+create table ref_ward (                  -- filled only when [build] ward_path names a ward layer
+    ward_code varchar primary key,
+    ward_name varchar,
+    authority_code varchar not null,      -- the district holding most of the ward
+    area_km2 double,
+    boundary_geojson varchar
+);
+
 create table etl_builds (
     load_id varchar primary key,          -- deterministic: hash of inputs + as-of date
     built_at timestamp not null,
