@@ -12,6 +12,7 @@ from etl import ui
 PAGES = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview",
             default=True),
+    st.Page("app_pages/maps.py", title="Hotspots and maps", icon=":material/map:", url_path="maps"),
     st.Page("app_pages/threshold.py", title="Threshold near-misses", icon=":material/notification_important:",
             url_path="threshold"),
     st.Page("app_pages/data_quality.py", title="Data quality", icon=":material/fact_check:",

@@ -92,13 +92,15 @@ def hotspot_cells(con, districts, as_of: dt.date) -> pd.DataFrame:
     start = months_before(as_of, 12) + dt.timedelta(days=1)
     frames = []
     for res in GI_RESOLUTIONS:
-        cells = sorted(set().union(*district_cells(districts, res).values()))
+        per = district_cells(districts, res)
+        cells = sorted(set().union(*per.values()))
+        district = {c: code for code, members in per.items() for c in members}
         found = dict(con.execute(f"""select h3_r{res}, count(*) from incidents where h3_r{res} is not null
             and reported_date between ? and ? group by 1""", [start, as_of]).fetchall())
         counts = np.array([found.get(c, 0) for c in cells], dtype=float)
         gi = gi_star(cells, counts, int(os.environ.get("ASB_GI_PERMUTATIONS", PERMUTATIONS)))
         frames.append(pd.DataFrame({"h3_cell": cells, "h3_resolution": res, "incidents": counts.astype(int),
-                                    **gi}))
+                                    **gi, "authority_code": [district[c] for c in cells]}))
     frame = pd.concat(frames, ignore_index=True)
     frame["period_start"], frame["period_end"] = start, as_of
     return frame
@@ -149,8 +151,9 @@ def _concentration(con, per: dict[str, list[str]], start: dt.date, as_of: dt.dat
         by_cell = sub.groupby("h3_r10")["count_star()"].sum()
         counts = by_cell.reindex(cells, fill_value=0).to_numpy()
         places, share = lorenz(counts)
-        step = max(1, len(places) // 100)
-        keep = sorted(set(range(0, len(places), step)) | {len(places) - 1})
+        # ~200 points spaced evenly on a log scale of places: the curve's shape is in its first 1%
+        keep = np.unique(np.concatenate([[0, len(places) - 1], np.round(np.geomspace(1, len(places) - 1, 200))
+                                         ])).astype(int) if len(places) > 1 else np.array([0])
         rows.append(pd.DataFrame({
             "authority_code": code, "places": len(cells), "incidents": int(counts.sum()),
             "places_for_50pct": share_of_places_for(counts, 0.5),

@@ -71,3 +71,31 @@ def demo_build(tmp_path_factory):
 def demo_warehouse(demo_build) -> Path:
     """Path of the demo warehouse (read it read-only)."""
     return demo_build[1]
+
+
+POLICE_AS_OF = dt.date(2024, 10, 31)  # the last month of the real Derbyshire files
+
+
+@pytest.fixture(scope="session")
+def police_warehouse(tmp_path_factory) -> Path:
+    """A warehouse of the 22 real Derbyshire police.uk months with the ONS 2021 LSOAs and the May
+    2025 wards as boundaries, built once (skips when ../shared/data/real is absent)."""
+    folder = real_data("police_uk", "derbyshire")
+    lsoa = real_data("boundaries", "lsoa21_bgc_derbyshire.geojson")
+    wards = real_data("boundaries", "wards_may2025_bgc_derbyshire.geojson")
+    root = tmp_path_factory.mktemp("police")
+    inputs = write_inputs(root / "inputs", f"""
+[build]
+boundaries = "ons"
+lsoa_path = "{lsoa}"
+ward_path = "{wards}"
+
+[[source]]
+slug = "police-uk"
+kind = "police_uk"
+path = "{folder}/*.csv"
+""", {})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ASB_PSEUDONYM_KEY", TEST_KEY)
+        build.build(inputs, root / "warehouse.duckdb", POLICE_AS_OF)
+    return root / "warehouse.duckdb"

@@ -3,7 +3,8 @@ driven by Debian's Chromium through Playwright.
 
 Each page loads without an exception box and shows its key text; full-page screenshots go to
 tests/artifacts/ and must not be blank; the maps draw on a canvas and show a tooltip on hover
-(the threshold map draws its H3 hexagons over the outlines); selecting a row of the threshold
+(the threshold and hotspot maps draw their H3 hexagons over the outlines, on the demo and on the
+real police.uk data); a click on a map area opens it; selecting a row of the threshold
 work list opens that person's complaints; the sidebar's choices survive a click to another page
 and stay in the URL.
 """
@@ -21,7 +22,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from etl import ui
+from etl import authorities, ui
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +39,8 @@ PAGES = [  # (url path, file stem for the screenshot, texts that must show)
                        "Incidents per km²"]),
     ("/data_quality", "data_quality", ["Data quality", "Builds", "Rows per file",
                                        "Freshness", "Rows loaded per month"]),
+    ("/maps", "maps", ["Hotspots and repeat locations", "Statistical hot spots (Getis-Ord Gi*)",
+                       "Repeat locations", "Concentration", "Hotspot accuracy", "Near repeats (Knox test)"]),
     ("/threshold", "threshold", ["Threshold near-misses", "Near-miss people", "Met, no application",
                                  "Work list: one complaint short", "Met the threshold, no application",
                                  "Near-miss and met people over time",
@@ -67,12 +70,10 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, seconds: float = 
     pytest.fail(f"streamlit did not answer within {seconds}s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def server(demo_warehouse, tmp_path_factory):
-    """Base URL of `streamlit run dashboard.py` on a free port, reading the demo warehouse."""
+def _serve(warehouse: Path, log: Path):
+    """Yield the base URL of `streamlit run dashboard.py` on a free port, reading `warehouse`."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    env = {**os.environ, ui.WAREHOUSE_ENV: str(demo_warehouse)}
+    env = {**os.environ, ui.WAREHOUSE_ENV: str(warehouse)}
     command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1",
                "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
@@ -88,6 +89,18 @@ def server(demo_warehouse, tmp_path_factory):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(demo_warehouse, tmp_path_factory):
+    """Base URL of the dashboard on the demo warehouse."""
+    yield from _serve(demo_warehouse, tmp_path_factory.mktemp("streamlit") / "streamlit.log")
+
+
+@pytest.fixture(scope="module")
+def police_server(police_warehouse, tmp_path_factory):
+    """Base URL of the dashboard on the real Derbyshire police.uk warehouse (ONS boundaries, wards)."""
+    yield from _serve(police_warehouse, tmp_path_factory.mktemp("streamlit") / "streamlit.log")
 
 
 @pytest.fixture(scope="module")
@@ -224,3 +237,69 @@ def test__threshold__selecting_a_work_list_row_opens_the_complaints(server, page
     assert "p_" in line.inner_text() and "in the window on" in line.inner_text()
     line.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "threshold_drilldown.png"))
+
+
+def _map_shot(tab, name: str, index: int = 0) -> tuple[Path, dict]:
+    canvas = tab.locator(MAP_CANVAS).nth(index)
+    canvas.wait_for(timeout=30_000)
+    canvas.scroll_into_view_if_needed()
+    tab.wait_for_timeout(1500)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / f"{name}.png"
+    canvas.screenshot(path=str(shot))
+    return shot, canvas.bounding_box()
+
+
+def _warm_pixels(path: Path) -> int:
+    """Pixels in the yellow-orange-brown ramp (red well above blue), as hexagons and areas are filled."""
+    with Image.open(path) as image:
+        return sum(1 for r, g, b in image.convert("RGB").getdata() if r > 150 and r - b > 70 and g > 40)
+
+
+def _choose_view(tab, label: str) -> None:
+    tab.locator(".st-key-mp_view").get_by_text(label, exact=True).click()
+    tab.wait_for_timeout(500)
+    _wait_for_run(tab)
+
+
+@pytest.mark.parametrize("where", ["demo", "police"])
+def test__maps__hexagons_over_outlines(request, page, where):
+    url = request.getfixturevalue("server" if where == "demo" else "police_server")
+    page.goto(url + "/maps")
+    _wait_for_run(page)
+    assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).first.inner_text()
+    shot, _ = _map_shot(page, f"maps_hexagons_{where}")
+    assert len(_pixels(shot, (60, 60, 60), tolerance=20)) > 300, "no authority outlines drawn"
+    assert _warm_pixels(shot) > 200, "no hexagons drawn"
+    _assert_not_blank(_screenshot(page, f"maps_{where}"))
+
+
+def test__maps__click_on_an_authority_opens_it(server, page):
+    page.goto(server + "/maps")
+    _wait_for_run(page)
+    _choose_view(page, "Authorities")
+    _, box = _map_shot(page, "maps_authorities_demo")
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_text("Incidents per month", exact=True).wait_for(timeout=30_000)
+    _wait_for_run(page)
+    assert page.locator(EXCEPTION).count() == 0
+    names = [n for n in authorities.NAME_BY_CODE.values()
+             if page.get_by_role("heading", name=n, exact=True).count()]
+    assert len(names) == 1, names
+    page.get_by_text("Busiest places", exact=False).first.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "maps_selection_demo.png"))
+
+
+def test__maps__real_police_wards_and_knox_refusal(police_server, page):
+    page.goto(police_server + "/maps")
+    _wait_for_run(page)
+    _choose_view(page, "Wards")
+    shot, box = _map_shot(page, "maps_wards_police")
+    assert _warm_pixels(shot) > 5000, "ward choropleth not filled"
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tooltip = page.locator(".deck-tooltip").filter(has_text="incidents")  # the second map's is empty
+    tooltip.wait_for(state="visible", timeout=10_000)
+    assert "per km²" in tooltip.inner_text()
+    page.get_by_role("button", name="Run the near-repeat test").click()
+    page.get_by_text("Not computed", exact=False).wait_for(timeout=30_000)
+    assert "month" in page.get_by_text("Not computed", exact=False).inner_text()

@@ -1,9 +1,10 @@
 -- Repeat locations as of $as_of: one row per authority and H3 resolution-10 cell (a cell of
 -- about 15,000 m²; police points are snapped, so a cell aggregates them) with an incident in the
 -- 365 days (as_of - 365 days, as_of]. Windows are "last N days" ending at as_of, inclusive.
+-- main_location: the cell's most frequent location description (ties: alphabetical first).
 -- change_z = 2(sqrt(last 90 days) - sqrt(the 90 days before)); changed when |z| > 2.
 with base as (
-    select authority_code, h3_r10 as h3_cell, reported_date, asb_type, person_key,
+    select authority_code, h3_r10 as h3_cell, reported_date, asb_type, person_key, location_desc,
            $as_of::date - reported_date as age
     from incidents
     where h3_r10 is not null and reported_date <= $as_of::date and reported_date > $as_of::date - 365
@@ -21,13 +22,14 @@ with base as (
            count(*) as incidents_365d,
            count(*) filter (where age >= 90 and age < 180) as incidents_prev_90d,
            min(reported_date) as first_report, max(reported_date) as last_report,
-           count(distinct person_key) as distinct_reporters
+           count(distinct person_key) as distinct_reporters,
+           mode(location_desc order by location_desc) as main_location
     from base group by 1, 2
 )
 select c.authority_code,
        row_number() over (partition by c.authority_code order by incidents_365d desc, incidents_90d desc, c.h3_cell) as rank,
        c.h3_cell, incidents_30d, incidents_90d, incidents_180d, incidents_365d, incidents_prev_90d,
-       first_report, last_report, t.main_asb_types, distinct_reporters,
+       first_report, last_report, t.main_asb_types, distinct_reporters, main_location,
        2 * (sqrt(incidents_90d) - sqrt(incidents_prev_90d)) as change_z,
        abs(2 * (sqrt(incidents_90d) - sqrt(incidents_prev_90d))) > 2 as changed
 from cells c left join types t using (authority_code, h3_cell)

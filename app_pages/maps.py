@@ -1,0 +1,235 @@
+"""Hotspots and repeat locations: where ASB concentrates, which places repeat, and how much.
+
+The map (H3 hexagons at resolution 8, 9 or 10, or a choropleth of authorities, wards or LSOAs)
+colours counts, per-km² density or change on the previous period; a click on a hexagon or area
+(or the chooser under the map) opens its monthly trend, its busiest street-level places and its
+incidents. Below: Getis-Ord Gi* hot spots, repeat locations, concentration (Lorenz), hotspot
+accuracy (PAI) and the Knox near-repeat test on demand. Layout only: figures come from
+etl.queries_maps (aggregated in DuckDB), maps and charts from etl.charts_maps. Incident rows are
+asked for with ui.person_level_codes; they never carry a person key.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from etl import charts_maps as cm
+from etl import knox, queries, ui
+from etl import queries_maps as qm
+
+f = ui.current_filters()
+person_codes = ui.person_level_codes(f)
+build_as_of = ui.build_as_of()
+DATE = {"format": "D MMM YYYY"}
+VIEWS = {"h3": "Hexagons (H3)", "authority": "Authorities", "ward": "Wards", "lsoa": "LSOAs"}
+
+st.title("Hotspots and repeat locations")
+prev_start, prev_end = queries.previous_period(f.start_date, f.end_date)
+st.caption(f"Incidents reported {ui.fmt_period(f.start_date, f.end_date)}; change is on "
+           f"{ui.fmt_period(prev_start, prev_end)}. Police.uk locations are snapped to anonymous map "
+           "points and dated by month only, so police rows pile up on those points.")
+span = ui.load(qm.data_span, f.authority_codes).iloc[0]
+if pd.notna(span["first_date"]) and pd.Timestamp(span["first_date"]).date() > prev_start:
+    st.warning(f"The data starts on {ui.fmt_date(span['first_date'])}, after the previous period begins: "
+               "read \"change\" with care, or choose a later period.", icon=":material/history:")
+
+# --- the map -------------------------------------------------------------------------------
+left, middle, right = st.columns([2, 2, 3])
+view = left.radio("Map", list(VIEWS), format_func=VIEWS.get, horizontal=True, key="mp_view")
+resolution = middle.selectbox("Hexagon size", list(qm.RESOLUTIONS), index=1, format_func=qm.RESOLUTIONS.get,
+                              key="mp_res", disabled=view != "h3", help="H3 resolution: 8 for rural areas, "
+                              "9 for towns, 10 for streets")
+measure = right.radio("Colour by", list(cm.MEASURES), format_func=cm.MEASURES.get, horizontal=True,
+                      key="mp_measure")
+kind = f"h3_{resolution}" if view == "h3" else view
+outlines = ui.load(qm.outlines)
+
+if view == "ward" and not ui.load(qm.has_wards):
+    st.info("This warehouse was built without a ward layer, so there is no ward map. Point "
+            "`[build] ward_path` in sources.toml at an ONS ward boundary file (for example "
+            "`wards_may2025_bgc_derbyshire.geojson`) and rebuild.", icon=":material/info:")
+    st.stop()
+
+if view == "h3":
+    frame = ui.load(qm.hex_counts, f.authority_codes, f.start_date, f.end_date, resolution)
+    frame = frame.assign(code=frame["h3_cell"], name="H3 cell " + frame["h3_cell"])
+    deck = cm.hex_map(frame, measure, outlines)
+    if len(frame) and frame["cells_total"].iloc[0] > len(frame):
+        st.caption(f"Showing the busiest {len(frame):,} of {frame['cells_total'].iloc[0]:,} cells; "
+                   "choose fewer authorities or a larger hexagon to see every cell.")
+else:
+    frame = ui.load(qm.area_counts, f.authority_codes, f.start_date, f.end_date, view)
+    deck = cm.area_map(frame, measure, outlines)
+event = st.pydeck_chart(deck, height=600, on_select="rerun", selection_mode="single-object", key=f"mp_map_{kind}")
+st.caption(cm.legend(frame, measure) + " Boundaries are the base layer (no basemap), so the map "
+           "works offline. Hover for figures; click a hexagon or area to open it.")
+
+# --- the selected area -----------------------------------------------------------------------
+labels = dict(zip(frame["code"], frame["name"], strict=True))
+picked = cm.picked_id(event)
+choice_key = f"mp_area_{kind}"
+if picked and picked != st.session_state.get(f"mp_last_{kind}"):
+    st.session_state[f"mp_last_{kind}"] = picked
+    st.session_state[choice_key] = picked
+options = list(frame["code"].head(300))
+if st.session_state.get(choice_key) and st.session_state[choice_key] not in options:
+    options.insert(0, st.session_state[choice_key])
+chosen = st.selectbox("Selected area", options, index=None, key=choice_key, placeholder="Click the map, or "
+                      "choose here (busiest first)", format_func=lambda c: labels.get(c, c))
+
+if chosen:
+    row = frame[frame["code"] == chosen].iloc[0] if chosen in labels else None
+    st.subheader(labels.get(chosen, chosen))
+    if row is not None:
+        tiles = st.columns(3)
+        tiles[0].metric("Incidents", ui.fmt_int(row["incidents"]), ui.fmt_change(row["change"], row["previous"]),
+                        delta_color="inverse", border=True, delta_description="on the previous period")
+        tiles[1].metric("Per km²", f"{row['per_km2']:,.1f}", border=True)
+        tiles[2].metric("Area", f"{row['area_km2']:,.3f} km²", border=True)
+    trend_col, top_col = st.columns([3, 2])
+    with trend_col:
+        st.markdown("**Incidents per month**")
+        monthly = ui.load(qm.area_trend, f.authority_codes, f.start_date, f.end_date, kind, chosen)
+        st.plotly_chart(cm.area_trend_chart(monthly), key="mp_trend")
+    with top_col:
+        st.markdown("**Busiest places** (H3 resolution-10 cells)")
+        top = ui.load(qm.area_top_locations, f.authority_codes, f.start_date, f.end_date, kind, chosen)
+        st.dataframe(top, hide_index=True, column_config={
+            "h3_cell": None, "incidents": st.column_config.NumberColumn("incidents"),
+            "main_location": st.column_config.TextColumn("most given location"),
+            "main_asb_type": st.column_config.TextColumn("main type"),
+            "first_report": st.column_config.DateColumn("first", **DATE),
+            "last_report": st.column_config.DateColumn("last", **DATE)})
+    incidents = ui.load(qm.area_incidents, person_codes, f.start_date, f.end_date, kind, chosen)
+    with st.expander(f"Incidents ({len(incidents):,}{'+' if len(incidents) >= qm.INCIDENT_LIMIT else ''})"):
+        st.dataframe(incidents, hide_index=True, column_config={
+            "reported_date": st.column_config.DateColumn("reported", **DATE),
+            "occurred_date": st.column_config.DateColumn("occurred", **DATE),
+            "is_hate": st.column_config.CheckboxColumn("hate"),
+            "report_count": st.column_config.NumberColumn("reports", help="Reports merged into this incident")})
+        if len(incidents) >= qm.INCIDENT_LIMIT:
+            st.caption(f"The newest {qm.INCIDENT_LIMIT:,}; shorten the period to see older ones.")
+        st.download_button(f"Download {len(incidents):,} incidents as CSV", ui.safe_csv(incidents),
+                           file_name=f"incidents_{chosen}.csv", mime="text/csv", key="mp_inc_dl",
+                           icon=":material/download:", on_click="ignore")
+
+# --- Gi* hot spots ---------------------------------------------------------------------------
+st.subheader("Statistical hot spots (Getis-Ord Gi*)")
+summary = ui.load(qm.hotspot_summary, f.authority_codes)
+if summary.empty:
+    st.info("The warehouse holds no hot spot cells; rebuild it.")
+else:
+    period = ui.fmt_period(summary["period_start"].min(), summary["period_end"].max())
+    gi_res = st.radio("Resolution", [9, 8], format_func=qm.RESOLUTIONS.get, horizontal=True, key="mp_gi_res")
+    cells = ui.load(qm.hotspot_cells, f.authority_codes, gi_res)
+    counts = summary[summary["h3_resolution"] == gi_res].set_index("gi_class")["cells"]
+    tiles = st.columns(4)
+    for tile, (label, classes) in zip(tiles, [("Hot, 99%", [3]), ("Hot, 95%", [2]), ("Hot, 90%", [1]),
+                                              ("Cold (any level)", [-1, -2, -3])], strict=True):
+        tile.metric(label, ui.fmt_int(sum(int(counts.get(c, 0)) for c in classes)), border=True)
+    st.pydeck_chart(cm.gi_map(cells, outlines), height=520, key="mp_gi_map")
+    st.caption(
+        f"Cells of the 12 months {period} (the build's as-of date; the sidebar period does not change "
+        "this map). Gi* compares each cell plus its six neighbours with 999 random rearrangements of "
+        "the counts (fixed seed); classes survive a false-discovery-rate correction over all cells, so "
+        "a hot cell is part of a cluster of busy cells, not just one busy cell. Red = hot at 90/95/99%; "
+        "blue would be cold, but with most cells empty a quiet neighbourhood is never unusual, so "
+        "cold spots are rare. Emerging hot spots (a trend test per cell across months) are not shown: "
+        "the installed esda has no space-time trend test.")
+
+# --- repeat locations ------------------------------------------------------------------------
+st.subheader("Repeat locations")
+repeats = ui.load(qm.repeat_locations, f.authority_codes, f.as_of_date, build_as_of)
+only_changed = st.toggle("Only places whose last 90 days changed significantly", key="mp_changed")
+shown = repeats[repeats["changed"]] if only_changed else repeats
+st.dataframe(shown, hide_index=True, key="mp_repeats", column_order=[
+    "authority_name", "rank", "main_location", "incidents_30d", "incidents_90d", "incidents_180d",
+    "incidents_365d", "change_z", "changed", "first_report", "last_report", "main_asb_types",
+    "distinct_reporters", "h3_cell"], column_config={
+    "authority_name": st.column_config.TextColumn("authority"),
+    "main_location": st.column_config.TextColumn("most given location", help="The cell's most frequent "
+                                                 "location description"),
+    "incidents_30d": st.column_config.NumberColumn("30 days"),
+    "incidents_90d": st.column_config.NumberColumn("90 days"),
+    "incidents_180d": st.column_config.NumberColumn("180 days"),
+    "incidents_365d": st.column_config.NumberColumn("365 days"),
+    "change_z": st.column_config.NumberColumn("change Z", format="%+.1f", help="Poisson Z = 2(√last 90 days − "
+                                              "√the 90 days before); beyond ±2 is flagged"),
+    "changed": st.column_config.CheckboxColumn("changed"),
+    "first_report": st.column_config.DateColumn("first", **DATE),
+    "last_report": st.column_config.DateColumn("last", **DATE),
+    "main_asb_types": st.column_config.TextColumn("main types"),
+    "distinct_reporters": st.column_config.NumberColumn("reporters", help="Distinct pseudonymised people"),
+    "h3_cell": st.column_config.TextColumn("H3 cell")})
+st.caption(f"A place is an H3 resolution-10 cell (about 15,000 m², 130 m across): police points are "
+           f"snapped, so a cell gathers a street's points. Counts are the last 30/90/180/365 days to "
+           f"{ui.fmt_date(f.as_of_date)} (the sidebar's as-of date); the top 50 per authority.")
+st.download_button(f"Download {len(shown):,} places as CSV", ui.safe_csv(shown), key="mp_repeats_dl",
+                   file_name=f"repeat_locations_{f.as_of_date.isoformat()}.csv", mime="text/csv",
+                   icon=":material/download:", on_click="ignore")
+
+# --- concentration and accuracy --------------------------------------------------------------
+st.subheader("Concentration")
+conc = ui.load(qm.concentration, f.authority_codes)
+if not conc.empty:
+    firsts = conc.groupby("authority_name", sort=False).first().reset_index()
+    sentences = [f"**{r.authority_name}**: {r.places_for_50pct:.2%} of places produced half of ASB, "
+                 f"{r.places_for_25pct:.2%} a quarter ({r.incidents:,} incidents, {r.places:,} places)"
+                 for r in firsts.itertuples()]
+    st.markdown("\n".join(f"- {s}" for s in sentences))
+    st.plotly_chart(cm.lorenz_chart(conc), key="mp_lorenz")
+    st.caption(f"Places are H3 resolution-10 cells whose centre lies in the authority, counting those "
+               f"with no incidents; 12 months {ui.fmt_period(conc['period_start'].min(), conc['period_end'].max())}.")
+
+st.subheader("Hotspot accuracy")
+acc_res = st.radio("Cells", [9, 10], format_func=qm.RESOLUTIONS.get, horizontal=True, key="mp_acc_res")
+accuracy = ui.load(qm.hotspot_accuracy, f.authority_codes, acc_res)
+if not accuracy.empty:
+    columns = {"authority_name": st.column_config.TextColumn("authority"),
+               "all_cells": st.column_config.NumberColumn("cells (A)", help="Cells whose centre lies in the authority"),
+               "incidents": st.column_config.NumberColumn("later incidents (N)")}
+    for share in ("1", "5", "10"):
+        columns[f"hit_rate_{share}"] = st.column_config.NumberColumn(
+            f"top {share}%: hit rate", format="percent", help=f"Share of later incidents (n/N) in the busiest "
+            f"{share}% of cells (a) of the earlier period")
+        columns[f"pai_{share}"] = st.column_config.NumberColumn(
+            f"top {share}%: PAI", format="%.1f", help="Predictive Accuracy Index (n/N)/(a/A): how many times "
+            "better than as many cells picked at random")
+    st.dataframe(accuracy, hide_index=True, column_order=list(columns), column_config=columns, key="mp_accuracy")
+    first = accuracy.iloc[0]
+    st.caption(f"The busiest cells of {ui.fmt_period(first['period_start'], first['period_mid'])} tested on "
+               f"where ASB happened in the six months after, up to {ui.fmt_date(first['period_end'])} "
+               "(the build's as-of date).")
+
+# --- near repeats ----------------------------------------------------------------------------
+st.subheader("Near repeats (Knox test)")
+with st.form("mp_knox"):
+    cols = st.columns(5)
+    s_width = cols[0].number_input("Distance band (m)", 25, 1000, 100, 25)
+    s_count = cols[1].number_input("Distance bands", 1, 6, 3)
+    t_width = cols[2].number_input("Time band (days)", 1, 60, 7)
+    t_count = cols[3].number_input("Time bands", 1, 6, 3)
+    perms = cols[4].selectbox("Permutations", [99, 999], help="999 is slower but resolves p-values to 0.001")
+    ran = st.form_submit_button("Run the near-repeat test", icon=":material/play_arrow:")
+if ran:
+    st.session_state["mp_knox_args"] = (f.authority_codes, f.start_date, f.end_date,
+                                        tuple(float(s_width * k) for k in range(int(s_count) + 1)),
+                                        tuple(int(t_width * k) for k in range(int(t_count) + 1)), int(perms))
+args = st.session_state.get("mp_knox_args")
+if args is None:
+    st.caption("Counts pairs of incidents close in space and time against random re-dating (Monte Carlo); "
+               "runs on demand over the sidebar's authorities and period.")
+else:
+    try:
+        table = ui.load(qm.near_repeats, *args)
+    except knox.NeedsDayLevelDates as exc:
+        st.warning(f"Not computed: {exc}.", icon=":material/event_busy:")
+    except qm.TooManyPoints as exc:
+        st.warning(f"Not computed: {exc}.", icon=":material/warning:")
+    else:
+        st.plotly_chart(cm.knox_heatmap(table), key="mp_knox_chart")
+        excluded = int(table["month_only_excluded"].iloc[0])
+        st.caption(f"{int(table['points'].iloc[0]):,} incidents with day-level dates"
+                   + (f"; {excluded:,} police.uk incidents (month-only dates) left out" if excluded else "")
+                   + ". Bands are half-open: [0,100) m includes 0 and excludes 100. Pairs at the same spot "
+                   "form their own band. Ratio above 1 (red) = more pairs than chance; p from the permutations.")
+        st.dataframe(table.drop(columns=["points", "month_only_excluded"]), hide_index=True, key="mp_knox_table")
