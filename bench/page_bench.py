@@ -18,7 +18,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ("app_pages/overview.py", "app_pages/data_quality.py", "app_pages/threshold.py")
+PAGES = ("app_pages/overview.py", "app_pages/data_quality.py", "app_pages/threshold.py", "app_pages/maps.py")
 
 
 def _time_page(page: str, params: dict) -> tuple[float, float]:

@@ -99,3 +99,45 @@ path = "{folder}/*.csv"
         mp.setenv("ASB_PSEUDONYM_KEY", TEST_KEY)
         build.build(inputs, root / "warehouse.duckdb", POLICE_AS_OF)
     return root / "warehouse.duckdb"
+
+
+# --- the real server and browser (tests/support.py has the helpers) ------------------------------
+
+@pytest.fixture(scope="module")
+def server(demo_warehouse, tmp_path_factory):
+    """Base URL of the dashboard on the demo warehouse."""
+    import support
+
+    yield from support.serve(demo_warehouse, tmp_path_factory.mktemp("streamlit") / "streamlit.log")
+
+
+@pytest.fixture(scope="module")
+def police_server(police_warehouse, tmp_path_factory):
+    """Base URL of the dashboard on the real Derbyshire police.uk warehouse (ONS boundaries, wards)."""
+    import support
+
+    yield from support.serve(police_warehouse, tmp_path_factory.mktemp("streamlit") / "streamlit.log")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (skips when it is not installed)."""
+    import support
+
+    if not Path(support.CHROMIUM).exists():
+        pytest.skip(f"{support.CHROMIUM} not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=support.CHROMIUM, args=support.CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser tab (own context: no cookies shared with other tests)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    yield tab
+    context.close()

@@ -11,28 +11,18 @@ and stay in the URL.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from support import ARTIFACTS, EXCEPTION, MAP_CANVAS
+from support import assert_not_blank as _assert_not_blank
+from support import screenshot as _screenshot
+from support import wait_for_run as _wait_for_run
 
-from etl import authorities, ui
+from etl import authorities
 
 pytestmark = pytest.mark.browser
-
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
-EXCEPTION = '[data-testid="stException"]'
-MAP_CANVAS = '[data-testid="stDeckGlJsonChart"] canvas'
 
 PAGES = [  # (url path, file stem for the screenshot, texts that must show)
     ("/", "overview", ["Overview", "ASB incidents", "By authority", "Incidents per month",
@@ -48,104 +38,6 @@ PAGES = [  # (url path, file stem for the screenshot, texts that must show)
 ]
 # Hexagon fills on the threshold map as drawn (Okabe-Ito orange / vermillion over their halo).
 NEAR_MISS_HEX, MET_HEX = (231, 168, 26), (215, 110, 26)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"streamlit did not answer within {seconds}s:\n{log.read_text()}")
-
-
-def _serve(warehouse: Path, log: Path):
-    """Yield the base URL of `streamlit run dashboard.py` on a free port, reading `warehouse`."""
-    port = _free_port()
-    env = {**os.environ, ui.WAREHOUSE_ENV: str(warehouse)}
-    command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, log)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-@pytest.fixture(scope="module")
-def server(demo_warehouse, tmp_path_factory):
-    """Base URL of the dashboard on the demo warehouse."""
-    yield from _serve(demo_warehouse, tmp_path_factory.mktemp("streamlit") / "streamlit.log")
-
-
-@pytest.fixture(scope="module")
-def police_server(police_warehouse, tmp_path_factory):
-    """Base URL of the dashboard on the real Derbyshire police.uk warehouse (ONS boundaries, wards)."""
-    yield from _serve(police_warehouse, tmp_path_factory.mktemp("streamlit") / "streamlit.log")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    tab = context.new_page()
-    yield tab
-    context.close()
-
-
-def _wait_for_run(tab) -> None:
-    """Wait until the script has finished: the footer comes last, then charts draw."""
-    tab.get_by_text(ui.ATTRIBUTION).wait_for(timeout=60_000)
-    tab.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                          timeout=60_000)
-    tab.wait_for_timeout(1500)
-
-
-def _screenshot(tab, name: str) -> Path:
-    """Full-page screenshot: Streamlit scrolls inside its main block, so grow the viewport first."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    height = tab.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    tab.set_viewport_size({"width": 1400, "height": max(1000, height + 40)})
-    tab.wait_for_timeout(1500)
-    path = ARTIFACTS / f"{name}.png"
-    tab.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def _assert_not_blank(path: Path, min_colours: int = 50) -> None:
-    with Image.open(path) as image:
-        colours = image.convert("RGB").getcolors(maxcolors=1 << 24)
-    assert len(colours) >= min_colours, f"{path.name} looks blank ({len(colours)} colours)"
 
 
 @pytest.mark.parametrize("path, name, texts", PAGES, ids=[p[1] for p in PAGES])
@@ -280,7 +172,7 @@ def test__maps__click_on_an_authority_opens_it(server, page):
     _choose_view(page, "Authorities")
     _, box = _map_shot(page, "maps_authorities_demo")
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.get_by_text("Incidents per month", exact=True).wait_for(timeout=30_000)
+    page.get_by_text("Incidents per month", exact=True).wait_for(timeout=90_000)
     _wait_for_run(page)
     assert page.locator(EXCEPTION).count() == 0
     names = [n for n in authorities.NAME_BY_CODE.values()

@@ -1,0 +1,123 @@
+"""Helpers shared by the page tests (Streamlit AppTest) and the browser tests (Playwright).
+
+`open_app` opens the dashboard in AppTest on a warehouse, optionally on one page with query
+parameters. The browser helpers serve the real app (`serve`), wait for a script run to finish
+(`wait_for_run`), take full-page screenshots into tests/artifacts/ (`screenshot`) and check an
+image is not blank (`assert_not_blank`). The fixtures that use them live in conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from etl import ui
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "dashboard.py"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+EXCEPTION = '[data-testid="stException"]'
+MAP_CANVAS = '[data-testid="stDeckGlJsonChart"] canvas'
+
+
+# --- AppTest -----------------------------------------------------------------------------------
+
+def open_app(monkeypatch, warehouse: Path, page: str | None = None, timeout: float = 120,
+             **params) -> AppTest:
+    """The dashboard in AppTest on `warehouse`, run once, then switched to `page` (a path such as
+    "app_pages/maps.py") and run; `params` seed the query string. Fails on an exception."""
+    monkeypatch.setenv(ui.WAREHOUSE_ENV, str(warehouse))
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    at.query_params.update(params)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+# --- the real server and browser -----------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"streamlit did not answer within {seconds}s:\n{log.read_text()}")
+
+
+def serve(warehouse: Path, log: Path, env: dict | None = None):
+    """Yield the base URL of `streamlit run dashboard.py` on a free port, reading `warehouse`."""
+    port = _free_port()
+    env = {**os.environ, **(env or {}), ui.WAREHOUSE_ENV: str(warehouse)}
+    command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1",
+               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def wait_for_run(tab) -> None:
+    """Wait until the script has finished: the footer comes last, then charts draw."""
+    tab.get_by_text(ui.ATTRIBUTION).wait_for(timeout=60_000)
+    tab.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                          timeout=60_000)
+    tab.wait_for_timeout(1500)
+
+
+def assert_no_exception(tab) -> None:
+    """Fail with the exception's text when the page shows Streamlit's exception box."""
+    boxes = tab.locator(EXCEPTION)
+    assert boxes.count() == 0, boxes.first.inner_text()
+
+
+def screenshot(tab, name: str) -> Path:
+    """Full-page screenshot: Streamlit scrolls inside its main block, so grow the viewport first."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    height = tab.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    tab.set_viewport_size({"width": 1400, "height": max(1000, height + 40)})
+    tab.wait_for_timeout(1500)
+    path = ARTIFACTS / f"{name}.png"
+    tab.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def assert_not_blank(path: Path, min_colours: int = 50) -> None:
+    """Fail when an image has fewer than `min_colours` distinct colours (a blank page)."""
+    with Image.open(path) as image:
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 24)
+    assert len(colours) >= min_colours, f"{path.name} looks blank ({len(colours)} colours)"
