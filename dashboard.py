@@ -2,12 +2,14 @@
 
 Run with `streamlit run dashboard.py`. Every page sees the same sidebar (authorities, period,
 as-of date), whose choices persist across pages and in the URL. The warehouse is read from
-$ASB_WAREHOUSE or ./data/warehouse.duckdb; to add a page, add one line to PAGES.
+$ASB_WAREHOUSE or ./data/warehouse.duckdb; to add a page, add one line to PAGES and classify it
+in etl/access.py (PAGES there): each role's navigation holds only the pages it may open, and a
+signed-out visitor gets the sign-in page whatever the address.
 """
 
 import streamlit as st
 
-from etl import ui
+from etl import ui, ui_access
 
 PAGES = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview",
@@ -15,13 +17,23 @@ PAGES = [
     st.Page("app_pages/maps.py", title="Hotspots and maps", icon=":material/map:", url_path="maps"),
     st.Page("app_pages/threshold.py", title="Threshold near-misses", icon=":material/notification_important:",
             url_path="threshold"),
+    st.Page("app_pages/turnaround.py", title="Review turnaround", icon=":material/timer:", url_path="turnaround"),
+    st.Page("app_pages/appeals.py", title="Appeals", icon=":material/gavel:", url_path="appeals"),
+    st.Page("app_pages/partnership.py", title="Partnership", icon=":material/groups:", url_path="partnership"),
+    st.Page("app_pages/board_pack.py", title="Board pack", icon=":material/slideshow:", url_path="board_pack"),
     st.Page("app_pages/data_quality.py", title="Data quality", icon=":material/fact_check:",
             url_path="data_quality"),
+    st.Page("app_pages/audit.py", title="Audit log", icon=":material/policy:", url_path="audit"),
 ]
 
 st.set_page_config(page_title="ASB and Case Review – Derbyshire", page_icon="🛡️", layout="wide")
-page = st.navigation(PAGES)
+viewer = ui_access.viewer()
+page = ui_access.navigation(PAGES, viewer)
+if viewer is None:
+    page.run()  # the sign-in page
+    st.stop()
 st.sidebar.caption("ASB and ASB Case Review (Community Trigger), Derbyshire partnership")
+ui_access.account_box(viewer)
 ui.require_warehouse()
 ui.sidebar()
 page.run()

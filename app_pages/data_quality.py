@@ -2,7 +2,8 @@
 and the month-by-source coverage heatmap.
 
 Layout only: every table comes from etl.queries and every chart from etl.charts. These views
-cover the whole warehouse; only the as-of date of the sidebar applies (to freshness).
+cover the whole warehouse; only the as-of date of the sidebar applies (to freshness). The rejected
+rows themselves are person-level (partner records): OPCC analysts only, and every view is logged.
 """
 
 import streamlit as st
@@ -60,17 +61,20 @@ else:
         "rows_rejected": st.column_config.NumberColumn("rows")})
 
     st.subheader("Rejected rows")
-    pick_source, pick_reason, pick_text = st.columns(3)
-    sources = pick_source.multiselect("Source", sorted(by_reason["source"].unique()), key="dq_source",
-                                      placeholder="All sources")
-    reasons = pick_reason.multiselect("Reason", sorted(by_reason["reason_code"].unique()),
-                                      key="dq_reason", placeholder="All reasons")
-    text = pick_text.text_input("Contains", key="dq_text", placeholder="text in the reason or values")
-    rows = ui.load(queries.rejects, tuple(sources), tuple(reasons), text)
-    st.dataframe(rows, hide_index=True, height=320)
-    st.download_button(f"Download {len(rows):,} rows as CSV", ui.safe_csv(rows),
-                       file_name="rejected_rows.csv", mime="text/csv", key="dq_download",
-                       icon=":material/download:")
+    if not ui.may_load(queries.rejects):
+        st.info("The rejected rows themselves (partner records, from every authority) are open to "
+                "the OPCC analyst role only.", icon=":material/lock:")
+    else:
+        pick_source, pick_reason, pick_text = st.columns(3)
+        sources = pick_source.multiselect("Source", sorted(by_reason["source"].unique()), key="dq_source",
+                                          placeholder="All sources")
+        reasons = pick_reason.multiselect("Reason", sorted(by_reason["reason_code"].unique()),
+                                          key="dq_reason", placeholder="All reasons")
+        text = pick_text.text_input("Contains", key="dq_text", placeholder="text in the reason or values")
+        rows = ui.load(queries.rejects, tuple(sources), tuple(reasons), text)
+        st.dataframe(rows, hide_index=True, height=320)
+        ui.download_csv(f"Download {len(rows):,} rows as CSV", rows, file_name="rejected_rows.csv",
+                        key="dq_download")
 
 st.subheader("Freshness")
 st.dataframe(ui.load(queries.source_freshness, f.as_of_date), hide_index=True, column_config={

@@ -6,7 +6,8 @@ colours counts, per-km² density or change on the previous period; a click on a 
 incidents. Below: Getis-Ord Gi* hot spots, repeat locations, concentration (Lorenz), hotspot
 accuracy (PAI) and the Knox near-repeat test on demand. Layout only: figures come from
 etl.queries_maps (aggregated in DuckDB), maps and charts from etl.charts_maps. Incident rows are
-asked for with ui.person_level_codes; they never carry a person key.
+asked for with ui.person_level_codes (none for a board viewer), never carry a person key,
+and their views and downloads are logged in the audit log.
 """
 
 import pandas as pd
@@ -21,6 +22,22 @@ person_codes = ui.person_level_codes(f)
 build_as_of = ui.build_as_of()
 DATE = {"format": "D MMM YYYY"}
 VIEWS = {"h3": "Hexagons (H3)", "authority": "Authorities", "ward": "Wards", "lsoa": "LSOAs"}
+
+
+def incident_rows(kind: str, area: str) -> None:
+    """The incident rows behind the selected area (person-level: only the viewer's authorities)."""
+    incidents = ui.load(qm.area_incidents, person_codes, f.start_date, f.end_date, kind, area)
+    with st.expander(f"Incidents ({len(incidents):,}{'+' if len(incidents) >= qm.INCIDENT_LIMIT else ''})"):
+        st.dataframe(incidents, hide_index=True, column_config={
+            "reported_date": st.column_config.DateColumn("reported", **DATE),
+            "occurred_date": st.column_config.DateColumn("occurred", **DATE),
+            "is_hate": st.column_config.CheckboxColumn("hate"),
+            "report_count": st.column_config.NumberColumn("reports", help="Reports merged into this incident")})
+        if len(incidents) >= qm.INCIDENT_LIMIT:
+            st.caption(f"The newest {qm.INCIDENT_LIMIT:,}; shorten the period to see older ones.")
+        ui.download_csv(f"Download {len(incidents):,} incidents as CSV", incidents,
+                        file_name=f"incidents_{area}.csv", key="mp_inc_dl")
+
 
 st.title("Hotspots and repeat locations")
 prev_start, prev_end = queries.previous_period(f.start_date, f.end_date)
@@ -99,18 +116,10 @@ if chosen:
             "main_asb_type": st.column_config.TextColumn("main type"),
             "first_report": st.column_config.DateColumn("first", **DATE),
             "last_report": st.column_config.DateColumn("last", **DATE)})
-    incidents = ui.load(qm.area_incidents, person_codes, f.start_date, f.end_date, kind, chosen)
-    with st.expander(f"Incidents ({len(incidents):,}{'+' if len(incidents) >= qm.INCIDENT_LIMIT else ''})"):
-        st.dataframe(incidents, hide_index=True, column_config={
-            "reported_date": st.column_config.DateColumn("reported", **DATE),
-            "occurred_date": st.column_config.DateColumn("occurred", **DATE),
-            "is_hate": st.column_config.CheckboxColumn("hate"),
-            "report_count": st.column_config.NumberColumn("reports", help="Reports merged into this incident")})
-        if len(incidents) >= qm.INCIDENT_LIMIT:
-            st.caption(f"The newest {qm.INCIDENT_LIMIT:,}; shorten the period to see older ones.")
-        st.download_button(f"Download {len(incidents):,} incidents as CSV", ui.safe_csv(incidents),
-                           file_name=f"incidents_{chosen}.csv", mime="text/csv", key="mp_inc_dl",
-                           icon=":material/download:", on_click="ignore")
+    if not person_codes:
+        st.caption("Incident rows are not available to your role for the selected authorities.")
+    else:
+        incident_rows(kind, chosen)
 
 # --- Gi* hot spots ---------------------------------------------------------------------------
 st.subheader("Statistical hot spots (Getis-Ord Gi*)")
@@ -163,9 +172,8 @@ st.dataframe(shown, hide_index=True, key="mp_repeats", column_order=[
 st.caption(f"A place is an H3 resolution-10 cell (about 15,000 m², 130 m across): police points are "
            f"snapped, so a cell gathers a street's points. Counts are the last 30/90/180/365 days to "
            f"{ui.fmt_date(f.as_of_date)} (the sidebar's as-of date); the top 50 per authority.")
-st.download_button(f"Download {len(shown):,} places as CSV", ui.safe_csv(shown), key="mp_repeats_dl",
-                   file_name=f"repeat_locations_{f.as_of_date.isoformat()}.csv", mime="text/csv",
-                   icon=":material/download:", on_click="ignore")
+ui.download_csv(f"Download {len(shown):,} places as CSV", shown, key="mp_repeats_dl",
+                file_name=f"repeat_locations_{f.as_of_date.isoformat()}.csv")
 
 # --- concentration and accuracy --------------------------------------------------------------
 st.subheader("Concentration")

@@ -5,7 +5,8 @@ chance to act expires (select a row to see the complaints behind it), people who
 threshold but never applied, the monthly trend and the map of community-route clusters.
 Layout only: figures come from etl.queries_threshold, charts from etl.charts_threshold.
 Person-level rows (pseudonymised keys, never names) are asked for with the authority codes
-from ui.person_level_codes, the one place that will restrict them by role.
+from ui.person_level_codes, the one place that restricts them by role (etl/access.py); their
+views and downloads are logged in the audit log.
 """
 
 import streamlit as st
@@ -44,9 +45,8 @@ def person_list(rows, key: str, file_stem: str, columns: list[str]):
                           selection_mode="single-row", column_config=PERSON_COLUMNS, column_order=columns)
     if len(rows) >= qt.LIST_LIMIT:
         st.caption(f"Showing the first {qt.LIST_LIMIT:,} rows; choose fewer authorities to see the rest.")
-    st.download_button(f"Download {len(rows):,} rows as CSV", ui.safe_csv(rows), key=f"{key}_dl",
-                       file_name=f"{file_stem}_{ui.current_filters().as_of_date.isoformat()}.csv",
-                       mime="text/csv", icon=":material/download:", on_click="ignore")
+    ui.download_csv(f"Download {len(rows):,} rows as CSV", rows, key=f"{key}_dl",
+                    file_name=f"{file_stem}_{ui.current_filters().as_of_date.isoformat()}.csv")
     return picked.selection
 
 
@@ -182,6 +182,5 @@ else:
         "is_threshold_met": st.column_config.CheckboxColumn("met"),
         "rule_id": st.column_config.TextColumn("rule"),
     })
-    st.download_button(f"Download {len(clusters):,} clusters as CSV", ui.safe_csv(clusters),
-                       key="thr_dl_clusters", file_name=f"community_clusters_{f.as_of_date.isoformat()}.csv",
-                       mime="text/csv", icon=":material/download:", on_click="ignore")
+    ui.download_csv(f"Download {len(clusters):,} clusters as CSV", clusters, key="thr_dl_clusters",
+                    file_name=f"community_clusters_{f.as_of_date.isoformat()}.csv")

@@ -29,6 +29,7 @@ from . import (
     locate,
     pseudonym,
     publish,
+    reviews,
     settings,
     stage,
     threshold,
@@ -165,6 +166,8 @@ def _write(con, cfg, tmp: Path, as_of: dt.date, key: bytes, hashes, progress: Pr
     threshold.build_engine(con, as_of)
     progress.stage("hotspots")
     hotspots.build_hotspots(con, bounds.districts, as_of)
+    progress.stage("case review performance")
+    reviews.build_reviews(con, as_of)
     progress.stage("marts, accounting and checks")
     con.execute("insert into mart_source_months " + publish.sql_file("mart_source_months"))
     accounting.record(con, load_id, loads)

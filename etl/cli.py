@@ -8,8 +8,8 @@ import json
 import sys
 from pathlib import Path
 
+from . import auth_cli, config, pseudonym, readers, report_cli
 from . import build as build_mod
-from . import config, pseudonym, readers
 from .progress import Progress, peak_rss_mib
 
 DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
@@ -70,6 +70,8 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--as-of", type=_date, default=dt.date(2026, 10, 31), help="last day of the demo data")
     d.add_argument("--quiet", action="store_true")
     d.set_defaults(func=cmd_demo)
+    auth_cli.add_parser(sub)
+    report_cli.add_parser(sub)
     return p
 
 

@@ -87,11 +87,13 @@ def gi_classes(z: np.ndarray, p_sim: np.ndarray, z_perm: np.ndarray, p_perm: np.
     return out
 
 
-def hotspot_cells(con, districts, as_of: dt.date) -> pd.DataFrame:
-    """The `mart_hotspot_cells` frame for resolutions 8 and 9 over (as_of - 12 months, as_of]."""
-    start = months_before(as_of, 12) + dt.timedelta(days=1)
+def hotspot_cells(con, districts, as_of: dt.date, resolutions: tuple[int, ...] = GI_RESOLUTIONS,
+                  start: dt.date | None = None) -> pd.DataFrame:
+    """The `mart_hotspot_cells` frame for resolutions 8 and 9 over (as_of - 12 months, as_of]
+    (or over [start, as_of] at the given resolutions: the board pack's month)."""
+    start = start or months_before(as_of, 12) + dt.timedelta(days=1)
     frames = []
-    for res in GI_RESOLUTIONS:
+    for res in resolutions:
         per = district_cells(districts, res)
         cells = sorted(set().union(*per.values()))
         district = {c: code for code, members in per.items() for c in members}
@@ -134,6 +136,27 @@ def pai(current: dict[str, int], following: dict[str, int], cells: list[str], to
     hit = n / n_total if n_total else float("nan")
     return {"cells": a, "all_cells": len(cells), "captured": n, "incidents": n_total,
             "hit_rate": hit, "pai": hit / (a / len(cells)) if n_total else float("nan")}
+
+
+CHANGE_Z_LIMIT = 2.0
+
+
+def change_z(current, baseline):
+    """Poisson change Z = 2(sqrt(current) - sqrt(baseline)): the square root makes a Poisson count's
+    variance about 1/4, so |Z| > CHANGE_Z_LIMIT is a change beyond normal variation. The one
+    statement of the rule in Python; etl/sql/mart_repeat_locations.sql applies the same in SQL."""
+    return 2 * (np.sqrt(current) - np.sqrt(baseline))
+
+
+def is_significant_change(current, baseline):
+    """|change_z| > CHANGE_Z_LIMIT (element-wise for arrays)."""
+    return np.abs(change_z(current, baseline)) > CHANGE_Z_LIMIT
+
+
+def concentration(con, districts, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """The `mart_concentration` frame (Lorenz points and "X% of places" per authority and "all")
+    over [start, end], for any period (the board pack's month)."""
+    return _concentration(con, district_cells(districts, 10), start, end)
 
 
 def months_before(day: dt.date, months: int) -> dt.date:

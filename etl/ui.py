@@ -5,11 +5,15 @@ with `sidebar()` and runs the page; pages read the choices with `current_filters
 for data with `load(queries.some_query, ...)`, which caches results per warehouse build. The
 sidebar's choices live in session state (so they survive page switches) and in the URL query
 string (so a link reproduces the view): `?authority=E07000036&start=2025-01-01&end=2025-12-31`.
+Person-level rows are asked for with `person_level_codes()`, which the viewer's role narrows;
+`load` refuses a person-level query outside the role and logs every view, and `download_csv`
+logs every export (etl/access.py, etl/ui_access.py, etl/audit.py).
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -19,7 +23,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from . import authorities, queries
+from . import access, authorities, queries, ui_access
 
 WAREHOUSE_ENV = "ASB_WAREHOUSE"
 DEFAULT_WAREHOUSE = Path("data") / "warehouse.duckdb"
@@ -94,13 +98,20 @@ def load(query, *args, **kwargs) -> pd.DataFrame:
     key = build_key(warehouse_path())
     if key is None:
         require_warehouse()
+    codes = access.requested_codes(query, args, kwargs)  # None unless person-level rows
+    if codes is not None:
+        ui_access.check_rows(query, codes)
     try:
-        return _run(f"{query.__module__}.{query.__name__}", key, args, tuple(sorted(kwargs.items())))
+        frame = _run(f"{query.__module__}.{query.__name__}", key, args, tuple(sorted(kwargs.items())))
     except duckdb.CatalogException as exc:
         st.error(f"The warehouse at `{warehouse_path()}` lacks what this page needs; it was "
                  f"probably built by an older version. Rebuild it with `asb build` or `asb demo`."
                  f"\n\n{exc}", icon=":material/database_off:")
         st.stop()
+    if codes is None:
+        return frame
+    arguments = inspect.signature(query).bind(None, *args, **kwargs).arguments
+    return ui_access.record_view(query.__name__, {k: v for k, v in list(arguments.items())[1:]}, frame)
 
 
 def require_warehouse() -> None:
@@ -195,9 +206,16 @@ def person_level_codes(filters: Filters) -> tuple[str, ...]:
     """The selected authorities whose person-level rows (pseudonymised) this viewer may see.
 
     Every query that returns a row per person takes these codes and filters on them in SQL;
-    aggregate counts use all selected authorities. Access control by role will narrow this one
-    function; for now every viewer sees every selected authority."""
-    return filters.authority_codes
+    aggregate counts use all selected authorities. The codes are those the viewer's role allows
+    (etl/access.py): all for an OPCC analyst, their own for a council manager, none for a board
+    viewer; `load` refuses a person-level query for any other code and logs every view."""
+    return access.person_level_codes(ui_access.viewer(), filters.authority_codes)
+
+
+def may_load(query, *args, **kwargs) -> bool:
+    """Whether this viewer may run `load(query, *args, **kwargs)` (a page asks before it offers
+    a person-level section)."""
+    return access.may_load(ui_access.viewer(), query, *args, **kwargs)
 
 
 def footer() -> None:
@@ -255,6 +273,13 @@ def fmt_date(value) -> str:
 def fmt_period(start: date, end: date) -> str:
     """A period as '1 Jan 2025 – 30 Jun 2025'."""
     return f"{fmt_date(start)} – {fmt_date(end)}"
+
+
+def download_csv(label: str, frame: pd.DataFrame, file_name: str, key: str, **kwargs) -> None:
+    """A CSV download button (formulas defused); for person-level rows from `load` the file is
+    made when the button is clicked, and that export is logged first."""
+    st.download_button(label, ui_access.export_data(frame, file_name, safe_csv), file_name=file_name,
+                       mime="text/csv", key=key, icon=":material/download:", on_click="ignore", **kwargs)
 
 
 def safe_csv(frame: pd.DataFrame) -> bytes:

@@ -26,6 +26,11 @@ PERSONAL_COLUMN_PATTERN = r"(^|_)(name|forename|surname|phone|mobile|telephone|e
 PLACE_NAME_COLUMNS = ("authority_name", "lsoa_name", "source_lsoa_name", "ward_name")
 
 
+REVIEW_DAYS = ("acknowledge_working_days", "decision_working_days", "decision_notice_working_days",
+               "review_working_days", "outcome_notice_working_days", "total_working_days",
+               "action_plan_working_days")
+
+
 def _unique(table: str, key: str) -> str:
     return f"select {key}, count(*) as n from {table} group by {key} having count(*) > 1 or {key} is null"
 
@@ -54,6 +59,20 @@ CHECKS: dict[str, str] = {
         "where occurred_date > reported_date or reported_date > b.d",
     "applications decided on or after receipt":
         "select application_ref from applications where decision_date < received_date",
+    "ref_working_days: one row per day, the index counting the working days before it":
+        "select calendar_date from (select *, coalesce(sum(is_working_day::int) over (order by calendar_date "
+        "rows between unbounded preceding and 1 preceding), 0) as expected, calendar_date - lag(calendar_date) "
+        "over (order by calendar_date) as step from ref_working_days) where working_day_index <> expected "
+        "or step <> 1",
+    "mart_review_turnaround: one row per application":
+        "select application_ref from applications full join mart_review_turnaround t using (application_ref) "
+        "where t.application_ref is null or applications.application_ref is null",
+    "mart_review_turnaround: no negative working days":
+        f"select application_ref from mart_review_turnaround where least({', '.join(REVIEW_DAYS)}) < 0",
+    "mart_statutory_returns: applications received add up to the applications":
+        "select authority_code from (select authority_code, sum(applications_received) as n "
+        "from mart_statutory_returns group by all) r full join (select authority_code, count(*) as n "
+        "from applications group by all) a using (authority_code) where coalesce(r.n, 0) <> coalesce(a.n, 0)",
     "every file: read = loaded + rejected + merged":
         "select source_file, rows_read, rows_loaded, rows_rejected, rows_merged from etl_loads "
         "where rows_read <> rows_loaded + rows_rejected + rows_merged",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the dashboard on demonstration data: set up, build the demo warehouse if there is none
-# (asb demo writes data/warehouse.duckdb), then serve dashboard.py on port 8501.
+# (asb demo writes data/warehouse.duckdb), write the demo users if there is no users file
+# (asb users --demo writes data/users.toml), then serve dashboard.py on port 8501.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,15 @@ else
     say "building the demo warehouse: asb demo"
     .venv/bin/asb demo
 fi
+
+USERS=${ASB_USERS:-data/users.toml}
+if [ -f "$USERS" ]; then
+    say "$USERS exists (the users who can sign in; README: Roles, sign-in and audit)"
+else
+    say "writing the demo users to $USERS: asb users --demo"
+    .venv/bin/asb users --file "$USERS" --demo
+fi
+say "sign in as opcc.analyst / demo-opcc, erewash.manager / demo-erewash, derby.manager / demo-derby or board.viewer / demo-board"
 
 PORT=${PORT:-8501}
 say "starting the dashboard: open http://localhost:$PORT (Ctrl+C to stop)"

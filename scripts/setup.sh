@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up this project on a fresh Debian machine with Python 3.11; safe to run again: steps
 # already done are skipped. Creates .venv, installs the pinned packages (requirements.txt)
-# and the project itself (editable, no dependencies), and Debian's Chromium for browser tests.
+# and the project itself (editable, no dependencies), Debian's Chromium for browser tests (and
+# the board pack's map images), LibreOffice Impress and poppler-utils for the board pack's PDF.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,5 +51,13 @@ if [ -x /usr/bin/chromium ]; then
 else
     say "installing chromium with apt-get (for the browser tests)"
     apt_install chromium || say "could not install chromium (not root?): browser tests will be skipped"
+fi
+
+if command -v libreoffice >/dev/null && command -v pdftoppm >/dev/null; then
+    say "libreoffice and pdftoppm present (board pack PDF)"
+else
+    say "installing libreoffice-impress, poppler-utils and fonts-liberation with apt-get (board pack PDF)"
+    apt_install --no-install-recommends libreoffice-impress poppler-utils fonts-liberation \
+        || say "could not install them (not root?): the board pack is made without its PDF"
 fi
 say "setup done"

@@ -1,17 +1,24 @@
 """Helpers shared by the page tests (Streamlit AppTest) and the browser tests (Playwright).
 
-`open_app` opens the dashboard in AppTest on a warehouse, optionally on one page with query
-parameters. The browser helpers serve the real app (`serve`), wait for a script run to finish
-(`wait_for_run`), take full-page screenshots into tests/artifacts/ (`screenshot`) and check an
-image is not blank (`assert_not_blank`). The fixtures that use them live in conftest.py.
+`open_app` opens the dashboard in AppTest on a warehouse, signed in as a demo user (the OPCC
+analyst unless told otherwise), optionally on one page with query parameters. The browser
+helpers serve the real app (`serve`), open an address and sign in there (`signed_in`), wait for
+a script run to finish (`wait_for_run`), take full-page screenshots into tests/artifacts/
+(`screenshot`) and check an image is not blank (`assert_not_blank`). Sign-in happens here and
+nowhere else: `users_file` writes the demo users once per test process, and both AppTest and the
+served app read it through $ASB_USERS. The fixtures that use these live in conftest.py.
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -20,7 +27,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from etl import ui
+from etl import auth, ui
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "dashboard.py"
@@ -32,16 +39,41 @@ EXCEPTION = '[data-testid="stException"]'
 MAP_CANVAS = '[data-testid="stDeckGlJsonChart"] canvas'
 
 
+# --- signing in ----------------------------------------------------------------------------------
+
+@functools.cache
+def users_file() -> Path:
+    """The demo users (etl.auth.DEMO_USERS; cheap argon2 parameters), written once per process."""
+    folder = Path(tempfile.mkdtemp(prefix="asb-users-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return auth.write_accounts(folder / "users.toml", auth.demo_accounts(fast=True))
+
+
+def sign_in(at: AppTest, user: str) -> AppTest:
+    """Sign in through the sign-in form as a demo user: "opcc", "erewash", "derby" or "board"."""
+    user_id, password, *_ = auth.DEMO_USERS[user]
+    at.text_input(key="sign_in_user").input(user_id)
+    at.text_input(key="sign_in_password").input(password)
+    at.button(key="sign_in_submit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Sign in" not in [t.value for t in at.title], [e.value for e in at.error]
+    return at
+
+
 # --- AppTest -----------------------------------------------------------------------------------
 
 def open_app(monkeypatch, warehouse: Path, page: str | None = None, timeout: float = 120,
-             **params) -> AppTest:
-    """The dashboard in AppTest on `warehouse`, run once, then switched to `page` (a path such as
+             user: str | None = "opcc", **params) -> AppTest:
+    """The dashboard in AppTest on `warehouse`, run once, signed in as `user` (a demo user, see
+    `sign_in`; None stays signed out), then switched to `page` (a path such as
     "app_pages/maps.py") and run; `params` seed the query string. Fails on an exception."""
     monkeypatch.setenv(ui.WAREHOUSE_ENV, str(warehouse))
+    monkeypatch.setenv(auth.USERS_ENV, str(users_file()))
     at = AppTest.from_file(str(APP), default_timeout=timeout)
     at.query_params.update(params)
     at.run()
+    if user:
+        sign_in(at, user)
     if page:
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -73,7 +105,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, seconds: float = 
 def serve(warehouse: Path, log: Path, env: dict | None = None):
     """Yield the base URL of `streamlit run dashboard.py` on a free port, reading `warehouse`."""
     port = _free_port()
-    env = {**os.environ, **(env or {}), ui.WAREHOUSE_ENV: str(warehouse)}
+    env = {**os.environ, auth.USERS_ENV: str(users_file()), **(env or {}), ui.WAREHOUSE_ENV: str(warehouse)}
     command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1",
                "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
@@ -89,6 +121,21 @@ def serve(warehouse: Path, log: Path, env: dict | None = None):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def signed_in(tab, url: str, user: str | None = "opcc") -> None:
+    """Open `url` in the tab and sign in there as a demo user (see `sign_in`); the page the address
+    names then runs, and this waits for it. A reload or a new address signs out again."""
+    tab.goto(url)
+    submit = tab.get_by_role("button", name="Sign in", exact=True)
+    if not user:
+        submit.wait_for(timeout=60_000)
+        return
+    user_id, password, *_ = auth.DEMO_USERS[user]
+    tab.get_by_label("User", exact=True).fill(user_id)
+    tab.get_by_label("Password", exact=True).fill(password)
+    submit.click()
+    wait_for_run(tab)
 
 
 def wait_for_run(tab) -> None:

@@ -1,5 +1,6 @@
 """What a person sees: the real server (`streamlit run dashboard.py`) on the demo warehouse,
-driven by Debian's Chromium through Playwright.
+driven by Debian's Chromium through Playwright, signed in as the OPCC analyst (support.signed_in;
+what each role sees is in tests/test_browser_access.py).
 
 Each page loads without an exception box and shows its key text; full-page screenshots go to
 tests/artifacts/ and must not be blank; the maps draw on a canvas and show a tooltip on hover
@@ -18,6 +19,7 @@ from PIL import Image
 from support import ARTIFACTS, EXCEPTION, MAP_CANVAS
 from support import assert_not_blank as _assert_not_blank
 from support import screenshot as _screenshot
+from support import signed_in as _signed_in
 from support import wait_for_run as _wait_for_run
 
 from etl import authorities
@@ -42,8 +44,7 @@ NEAR_MISS_HEX, MET_HEX = (231, 168, 26), (215, 110, 26)
 
 @pytest.mark.parametrize("path, name, texts", PAGES, ids=[p[1] for p in PAGES])
 def test__page__renders_in_chromium(server, page, path, name, texts):
-    page.goto(server + path)
-    _wait_for_run(page)
+    _signed_in(page, server + path)
     assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).first.inner_text()
     for text in texts:
         assert page.get_by_text(text, exact=True).first.is_visible(), text
@@ -51,8 +52,7 @@ def test__page__renders_in_chromium(server, page, path, name, texts):
 
 
 def test__overview__map_draws_and_answers_hover(server, page):
-    page.goto(server + "/")
-    _wait_for_run(page)
+    _signed_in(page, server + "/")
     canvas = page.locator(MAP_CANVAS).first
     canvas.wait_for(timeout=30_000)
     canvas.scroll_into_view_if_needed()
@@ -68,8 +68,7 @@ def test__overview__map_draws_and_answers_hover(server, page):
 
 
 def test__sidebar__choices_survive_page_switch_and_stay_in_url(server, page):
-    page.goto(server + "/?authority=E07000036&start=2025-01-01&end=2025-03-31")
-    _wait_for_run(page)
+    _signed_in(page, server + "/?authority=E07000036&start=2025-01-01&end=2025-03-31")
     sidebar = page.locator('[data-testid="stSidebar"]')
     assert sidebar.get_by_text("Erewash").is_visible()
     assert page.get_by_text("1 Jan 2025 – 31 Mar 2025", exact=False).first.is_visible()
@@ -92,8 +91,7 @@ def _pixels(path: Path, colour: tuple[int, int, int], tolerance: int = 12) -> li
 
 
 def test__threshold__map_draws_hexagons_over_outlines_and_answers_hover(server, page):
-    page.goto(server + "/threshold")
-    _wait_for_run(page)
+    _signed_in(page, server + "/threshold")
     canvas = page.locator(MAP_CANVAS).first
     canvas.wait_for(timeout=30_000)
     canvas.scroll_into_view_if_needed()
@@ -114,8 +112,7 @@ def test__threshold__map_draws_hexagons_over_outlines_and_answers_hover(server, 
 
 
 def test__threshold__selecting_a_work_list_row_opens_the_complaints(server, page):
-    page.goto(server + "/threshold")
-    _wait_for_run(page)
+    _signed_in(page, server + "/threshold")
     grid = page.locator('.st-key-thr_worklist [data-testid="stDataFrame"]')
     grid.scroll_into_view_if_needed()
     heading = page.locator("strong", has_text="Complaints behind")
@@ -157,8 +154,7 @@ def _choose_view(tab, label: str) -> None:
 @pytest.mark.parametrize("where", ["demo", "police"])
 def test__maps__hexagons_over_outlines(request, page, where):
     url = request.getfixturevalue("server" if where == "demo" else "police_server")
-    page.goto(url + "/maps")
-    _wait_for_run(page)
+    _signed_in(page, url + "/maps")
     assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).first.inner_text()
     shot, _ = _map_shot(page, f"maps_hexagons_{where}")
     assert len(_pixels(shot, (60, 60, 60), tolerance=20)) > 300, "no authority outlines drawn"
@@ -167,10 +163,12 @@ def test__maps__hexagons_over_outlines(request, page, where):
 
 
 def test__maps__click_on_an_authority_opens_it(server, page):
-    page.goto(server + "/maps")
-    _wait_for_run(page)
+    _signed_in(page, server + "/maps")
     _choose_view(page, "Authorities")
     _, box = _map_shot(page, "maps_authorities_demo")
+    # Hover first: a click before deck.gl can pick (shown by its tooltip) is sometimes lost.
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.locator(".deck-tooltip").filter(has_text="incidents").wait_for(state="visible", timeout=10_000)
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.get_by_text("Incidents per month", exact=True).wait_for(timeout=90_000)
     _wait_for_run(page)
@@ -183,8 +181,7 @@ def test__maps__click_on_an_authority_opens_it(server, page):
 
 
 def test__maps__real_police_wards_and_knox_refusal(police_server, page):
-    page.goto(police_server + "/maps")
-    _wait_for_run(page)
+    _signed_in(page, police_server + "/maps")
     _choose_view(page, "Wards")
     shot, box = _map_shot(page, "maps_wards_police")
     assert _warm_pixels(shot) > 5000, "ward choropleth not filled"

@@ -11,12 +11,12 @@ import h3
 import pytest
 from conftest import POLICE_AS_OF
 from streamlit.testing.v1 import AppTest
+from support import open_app
 
 from etl import authorities, knox, ui
 from etl import queries_maps as qm
 from etl.queries import previous_period
 
-APP = "../dashboard.py"
 MAPS = "app_pages/maps.py"
 ALL = authorities.CODES
 DERBY, EREWASH = "E06000015", "E07000036"
@@ -156,11 +156,7 @@ def test__near_repeats__refused_on_police_data(police_con):
 # --- the page in AppTest ----------------------------------------------------------------------
 
 def _app(monkeypatch, warehouse) -> AppTest:
-    monkeypatch.setenv(ui.WAREHOUSE_ENV, str(warehouse))
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    at.switch_page(MAPS).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app(monkeypatch, warehouse, MAPS)  # signed in as the OPCC analyst
 
 
 def _layers(at: AppTest, index: int = 0) -> dict[str, str]:

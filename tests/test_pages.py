@@ -9,6 +9,7 @@ spreadsheet formulas; the headline figures agree with the warehouse.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import shutil
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
+from support import open_app
 
 from etl import authorities, queries, ui
 
@@ -27,9 +28,9 @@ EREWASH, BOLSOVER = "E07000036", "E07000033"
 
 
 @pytest.fixture
-def app(demo_warehouse, monkeypatch) -> AppTest:
-    monkeypatch.setenv(ui.WAREHOUSE_ENV, str(demo_warehouse))
-    return AppTest.from_file(APP, default_timeout=90)
+def app(demo_warehouse, monkeypatch):
+    """app(page, **query_params): the dashboard signed in as the OPCC analyst (support.open_app)."""
+    return functools.partial(open_app, monkeypatch, demo_warehouse)
 
 
 @pytest.fixture
@@ -39,13 +40,8 @@ def con(demo_warehouse):
     connection.close()
 
 
-def _open(at: AppTest, page: str | None = None, **params) -> AppTest:
-    at.query_params.update(params)
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+def _open(app, page: str | None = None, **params):
+    return app(page, **params)
 
 
 def _texts(elements) -> list[str]:
@@ -152,9 +148,7 @@ def test__sidebar__swaps_reversed_dates(app):
 
 
 def test__dashboard__missing_warehouse_says_how_to_build(monkeypatch, tmp_path):
-    monkeypatch.setenv(ui.WAREHOUSE_ENV, str(tmp_path / "nowhere.duckdb"))
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    assert not at.exception
+    at = open_app(monkeypatch, tmp_path / "nowhere.duckdb", timeout=60)
     assert "asb demo" in at.error[0].value and "asb build" in at.error[0].value
 
 
@@ -167,9 +161,7 @@ def _tiny_warehouse(path: Path, as_of: str) -> None:
 
 def test__dashboard__old_warehouse_says_to_rebuild(monkeypatch, tmp_path):
     _tiny_warehouse(tmp_path / "old.duckdb", "2025-01-31")  # holds etl_builds only
-    monkeypatch.setenv(ui.WAREHOUSE_ENV, str(tmp_path / "old.duckdb"))
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    assert not at.exception
+    at = open_app(monkeypatch, tmp_path / "old.duckdb", timeout=60)
     assert "Rebuild it" in at.error[0].value
 
 

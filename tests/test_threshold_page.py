@@ -16,8 +16,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+from support import open_app
 
-from etl import authorities, threshold, ui
+from etl import access, authorities, threshold, ui
 from etl import queries_threshold as qt
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,9 +31,9 @@ COUNTS = ["near_miss_people", "met_people", "met_without_application_people", "n
 
 
 @pytest.fixture
-def app(demo_warehouse, monkeypatch) -> AppTest:
-    monkeypatch.setenv(ui.WAREHOUSE_ENV, str(demo_warehouse))
-    return AppTest.from_file(ROOT / "dashboard.py", default_timeout=90)
+def app(demo_warehouse, monkeypatch):
+    """app(**query_params): the threshold page signed in as the OPCC analyst (support.open_app)."""
+    return lambda **params: open_app(monkeypatch, demo_warehouse, PAGE, **params)
 
 
 @pytest.fixture(scope="module")
@@ -47,12 +48,8 @@ def build_date(con) -> dt.date:
     return qt.build_as_of(con)
 
 
-def _open(at: AppTest, **params) -> AppTest:
-    at.query_params.update(params)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+def _open(app, **params):
+    return app(**params)
 
 
 def _frame(at: AppTest, key: str) -> pd.DataFrame:
@@ -257,9 +254,10 @@ def test__community_clusters__near_or_met_where_the_route_applies(con, build_dat
     assert qt.community_clusters(con, build_date, (EREWASH,)).empty
 
 
-def test__person_level_codes__every_selected_authority_for_now():
-    filters = ui.Filters((EREWASH, DERBY), dt.date(2025, 1, 1), dt.date(2025, 12, 31), dt.date(2025, 12, 31))
-    assert ui.person_level_codes(filters) == (EREWASH, DERBY)
+def test__person_level_codes__every_selected_authority_for_an_opcc_analyst():
+    """ui.person_level_codes narrows the selection by role (tests/test_access.py has every role)."""
+    opcc = access.Viewer("opcc.analyst", access.OPCC_ANALYST)
+    assert access.person_level_codes(opcc, (EREWASH, DERBY)) == (EREWASH, DERBY)
 
 
 def test__load__refuses_a_function_that_is_not_a_named_query():

@@ -160,3 +160,127 @@ create table mart_source_months (         -- freshness and gaps: loaded rows per
     rows_loaded bigint not null,          -- incident reports / applications / appeals dated in that month
     is_gap boolean not null               -- incident feeds only: no rows in a month inside the span
 );
+
+-- Case review performance (etl/reviews.py, etl/sql/mart_review_*.sql, mart_statutory_*.sql,
+-- mart_appeals.sql), built as of the build's as-of date. Working days: England, weekends and
+-- England and Wales bank holidays excluded (etl/workdays.py); A -> B counts A, not B.
+create table ref_working_days (           -- the one working-day calendar, 2000-01-01 to 2100-12-31
+    calendar_date date primary key,
+    is_working_day boolean not null,      -- not a Saturday, Sunday or bank holiday (substitute days too)
+    bank_holiday varchar,                 -- which bank holiday it is, if any
+    working_day_index integer not null    -- working days from 2000-01-01 to the day before; A -> B = index(B) - index(A)
+);
+
+create table mart_review_turnaround (     -- one row per application (contract); null where a stage has not happened
+    application_ref varchar primary key,
+    authority_code varchar not null,
+    rule_id varchar,                      -- settings version in force on received_date: the SLA limits used
+    threshold_route varchar,
+    decision varchar not null,            -- as of the as-of date: met/not_met decided later are 'pending'
+    outcome varchar,
+    recommendations_count integer,
+    received_date date not null,
+    acknowledged_date date, decision_date date, decision_notified_date date, review_date date,
+    outcome_notified_date date, action_plan_closed_date date,
+    acknowledge_working_days integer,     -- received -> acknowledged
+    acknowledge_within_sla boolean,       -- working days <= the limit in force
+    decision_working_days integer,        -- received -> threshold decision
+    decision_within_sla boolean,
+    decision_notice_working_days integer, -- decision -> applicant told
+    decision_notice_within_sla boolean,
+    review_working_days integer,          -- decision -> review meeting
+    review_within_sla boolean,
+    outcome_notice_working_days integer,  -- review meeting -> outcome told
+    outcome_notice_within_sla boolean,
+    total_working_days integer,           -- received -> outcome told
+    total_within_sla boolean,             -- limit: decision + review + outcome limits
+    action_plan_working_days integer,     -- outcome told -> action plan closed (no limit set)
+    sla_acknowledge_days integer, sla_decision_days integer, sla_decision_notice_days integer,
+    sla_review_days integer, sla_outcome_days integer,
+    sla_total_days integer,               -- sla_decision_days + sla_review_days + sla_outcome_days
+    is_open boolean not null,             -- review process not finished (not told the outcome / decision)
+    open_working_days integer,            -- open cases: received -> as-of date
+    open_stage varchar,                   -- open cases: decision | decision_notice | review | outcome_notice
+    is_action_plan_open boolean,          -- recommendations told, action plan not closed
+    data_errors varchar,                  -- stage dates out of order or a stage without the one before ('; ')
+    has_data_error boolean not null,
+    as_of_date date not null
+);
+
+create table mart_review_open_stages (    -- open-case ageing and the at-risk list: stages whose clock runs
+    application_ref varchar not null,
+    authority_code varchar not null,
+    rule_id varchar,
+    stage varchar not null,               -- acknowledge | decision | decision_notice | review | outcome_notice
+    started_date date not null,
+    sla_days integer,                     -- the limit in force (working days)
+    due_date date,                        -- last day it can finish within the limit
+    working_days_elapsed integer not null,-- started -> as-of date
+    working_days_left integer,            -- limit - elapsed (negative: overdue by that many)
+    is_overdue boolean,
+    is_at_risk boolean,                   -- not overdue, at most 3 working days left (the build's margin)
+    as_of_date date not null,
+    primary key (application_ref, stage)
+);
+
+create table mart_statutory_returns (     -- contract: the four published figures per authority and financial year
+    authority_code varchar not null,
+    financial_year varchar not null,      -- '2024/25' = 1 April 2024 - 31 March 2025
+    year_start_date date not null, year_end_date date not null,
+    is_complete_year boolean not null,    -- the year ended on or before the as-of date
+    applications_received integer not null,       -- by received_date
+    threshold_not_met integer not null,           -- by decision_date
+    reviews_carried_out integer not null,         -- by review_date
+    reviews_with_recommendations integer not null,-- by review_date, outcome = recommendations
+    threshold_met integer not null,               -- by decision_date (not published; for the checks)
+    carried_in_applications integer not null,     -- received in an earlier year, not met or reviewed in this one
+    counts_add_up boolean not null,       -- as a reader of the published table checks: not met + reviews <= received
+    contradictions integer not null,      -- rows of mart_statutory_exceptions with severity 'contradiction'
+    notes integer not null,               -- ... with severity 'note'
+    is_consistent boolean not null,       -- no contradiction and the counts add up
+    as_of_date date not null,
+    primary key (authority_code, financial_year)
+);
+
+create table mart_statutory_exceptions (  -- the applications behind each failed check or note
+    authority_code varchar not null,
+    financial_year varchar not null,      -- the year whose figures it affects
+    application_ref varchar not null,
+    check_code varchar not null,          -- contradictions: review_without_threshold_met |
+                                          -- recommendations_without_review | recommendations_count_mismatch;
+                                          -- notes: decided_after_year_end | carried_in | reviewed_by_discretion
+    severity varchar not null,            -- contradiction | note
+    reason varchar not null,
+    as_of_date date not null
+);
+
+create table mart_appeals (               -- one row per OPCC appeal, linked to its application
+    appeal_ref varchar primary key,
+    application_ref varchar not null,
+    authority_code varchar not null,
+    rule_id varchar,                      -- settings version in force on received_date
+    received_date date not null,
+    appellant varchar,
+    grounds varchar not null,
+    outcome varchar not null,             -- as of the as-of date: decided later = 'pending'
+    decision_date date,
+    is_decided boolean not null,          -- upheld, partially upheld or not upheld
+    is_upheld boolean not null,           -- upheld or partially upheld
+    is_open boolean not null,             -- pending
+    decision_working_days integer,        -- received -> decision (decided appeals)
+    sla_appeal_decision_days integer,
+    decision_within_sla boolean,
+    open_working_days integer,            -- pending: received -> as-of date
+    due_date date,                        -- last day to decide within the limit
+    is_overdue boolean,                   -- pending and past the limit
+    notice_date date,                     -- the letter appealed against (decision or outcome told)
+    lodged_working_days integer,          -- notice -> appeal received
+    sla_appeal_window_days integer,
+    is_within_appeal_window boolean,
+    data_errors varchar,
+    application_route varchar, application_decision varchar, application_outcome varchar,
+    application_received_date date,
+    application_decision_working_days integer, application_decision_within_sla boolean,
+    application_total_working_days integer, application_total_within_sla boolean,
+    as_of_date date not null
+);

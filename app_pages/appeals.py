@@ -1,0 +1,112 @@
+"""Appeals: OPCC appeals by authority, grounds and outcome, time to decision against the limit, the
+upheld rate, and the applications appealed against (route, decision, turnaround).
+
+Layout only: figures come from etl.queries_appeals, charts from etl.charts_reviews. The list of
+appeals is application-level, so it is asked for with the codes from ui.person_level_codes.
+"""
+
+import streamlit as st
+
+from etl import charts_reviews, ui
+from etl import queries_appeals as qa
+
+f = ui.current_filters()
+person_codes = ui.person_level_codes(f)
+DATE = {"format": "D MMM YYYY"}
+SHARE = {"format": "percent"}
+
+st.title("Appeals")
+st.caption(f"Appeals to the OPCC received in {ui.fmt_period(f.start_date, f.end_date)}, as they stood on "
+           f"{ui.fmt_date(f.as_of_date)}. Upheld counts partially upheld too, of the appeals decided "
+           "(withdrawn and pending ones are not decisions). Time in working days (England).")
+
+summary = ui.load(qa.summary, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
+total = summary[summary["authority_code"].isna()].iloc[0]
+tiles = st.columns(6)
+tiles[0].metric("Appeals received", ui.fmt_int(total["appeals"]), border=True)
+tiles[1].metric("Decided", ui.fmt_int(total["decided"]), border=True,
+                help="Upheld, partially upheld or not upheld")
+tiles[2].metric("Upheld rate", "–" if total.isna()["upheld_rate"] else f"{total['upheld_rate']:.0%}",
+                border=True, help="Upheld or partially upheld, of the appeals decided")
+tiles[3].metric("Median days to decision", "–" if total.isna()["median_decision_working_days"]
+                else f"{total['median_decision_working_days']:g}", border=True,
+                help="Working days from the OPCC receiving the appeal to its decision")
+tiles[4].metric("Decided in time", "–" if total.isna()["share_within_sla"]
+                else f"{total['share_within_sla']:.0%}", border=True,
+                help=f"Within the appeal-decision limit in force ({total['limits_in_force'] or '–'} working days)")
+tiles[5].metric("Pending past the limit", ui.fmt_int(total["overdue"]), border=True)
+
+st.subheader("By authority")
+st.dataframe(summary, hide_index=True, placeholder="–", column_order=[
+    "authority_name", "appeals", "upheld", "partially_upheld", "not_upheld", "withdrawn", "pending",
+    "upheld_rate", "median_decision_working_days", "share_within_sla", "overdue", "limits_in_force"],
+    column_config={
+    "authority_name": st.column_config.TextColumn("authority"),
+    "partially_upheld": st.column_config.NumberColumn("partially upheld"),
+    "not_upheld": st.column_config.NumberColumn("not upheld"),
+    "upheld_rate": st.column_config.NumberColumn("upheld rate", help="Fully or partly, of decided", **SHARE),
+    "median_decision_working_days": st.column_config.NumberColumn("median working days to decision"),
+    "share_within_sla": st.column_config.NumberColumn("decided within the limit", **SHARE),
+    "overdue": st.column_config.NumberColumn("pending past the limit"),
+    "limits_in_force": st.column_config.TextColumn("limit (working days)"),
+})
+
+grounds_col, times_col = st.columns(2)
+with grounds_col:
+    st.subheader("Grounds and outcome")
+    grounds = ui.load(qa.grounds_outcomes, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
+    st.plotly_chart(charts_reviews.grounds_chart(grounds), key="ap_grounds")
+    st.caption("What the appeals were about (threshold decision, how the review was done, delivery of "
+               "the action plan) and how they ended.")
+with times_col:
+    st.subheader("Time to decision")
+    times = ui.load(qa.decision_times, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
+    st.plotly_chart(charts_reviews.decision_time_chart(times), key="ap_times")
+    st.caption("Working days from receipt to the OPCC's decision, a dot per decided appeal; dashed: "
+               "the limit in force.")
+
+st.subheader("Upheld by the original decision")
+st.dataframe(ui.load(qa.by_original_decision, f.as_of_date, f.authority_codes, f.start_date, f.end_date),
+             hide_index=True, placeholder="–", column_config={
+    "application_decision": st.column_config.TextColumn("threshold decision appealed"),
+    "application_route": st.column_config.TextColumn("route of the application"),
+    "upheld_rate": st.column_config.NumberColumn("upheld rate", **SHARE),
+})
+
+st.subheader("Appeals and the applications behind them")
+if not person_codes:
+    st.info("Application-level lists are not available to you for the selected authorities.")
+else:
+    rows = ui.load(qa.appeal_list, f.as_of_date, person_codes, f.start_date, f.end_date)
+    st.caption("Newest first. Each appeal with the application it is about: its route, decision, "
+               "outcome and turnaround (working days, and whether within the limits).")
+    st.dataframe(rows, hide_index=True, key="ap_list", placeholder="–", column_order=[
+        "appeal_ref", "received_date", "authority_name", "grounds", "outcome", "decision_date",
+        "decision_working_days", "decision_within_sla", "open_working_days", "due_date",
+        "lodged_working_days", "is_within_appeal_window", "application_ref", "application_route",
+        "application_decision", "application_outcome", "application_decision_working_days",
+        "application_decision_within_sla", "application_total_working_days", "application_total_within_sla",
+        "data_errors"], column_config={
+        "appeal_ref": st.column_config.TextColumn("appeal"),
+        "received_date": st.column_config.DateColumn("received", **DATE),
+        "authority_name": st.column_config.TextColumn("authority"),
+        "decision_date": st.column_config.DateColumn("decided", **DATE),
+        "decision_working_days": st.column_config.NumberColumn("working days to decision"),
+        "decision_within_sla": st.column_config.CheckboxColumn("in time"),
+        "open_working_days": st.column_config.NumberColumn("pending for (working days)"),
+        "due_date": st.column_config.DateColumn("decision due", **DATE),
+        "lodged_working_days": st.column_config.NumberColumn(
+            "lodged after (working days)", help="From the letter appealed against (decision or outcome)"),
+        "is_within_appeal_window": st.column_config.CheckboxColumn("within the appeal window"),
+        "application_ref": st.column_config.TextColumn("application"),
+        "application_route": st.column_config.TextColumn("route"),
+        "application_decision": st.column_config.TextColumn("threshold decision"),
+        "application_outcome": st.column_config.TextColumn("review outcome"),
+        "application_decision_working_days": st.column_config.NumberColumn("days to threshold decision"),
+        "application_decision_within_sla": st.column_config.CheckboxColumn("decision in time"),
+        "application_total_working_days": st.column_config.NumberColumn("whole process (working days)"),
+        "application_total_within_sla": st.column_config.CheckboxColumn("process in time"),
+        "data_errors": st.column_config.TextColumn("problem"),
+    })
+    ui.download_csv(f"Download {len(rows):,} appeals as CSV", rows, key="ap_list_dl",
+                    file_name=f"opcc_appeals_{f.start_date.isoformat()}_{f.end_date.isoformat()}.csv")

@@ -1,0 +1,52 @@
+"""Audit log: who viewed or exported person-level data, when, on which page, with which filters
+and how many rows; plus sign-ins, sign-outs and refused requests. OPCC analysts only.
+
+Layout only: entries come from etl.audit (which refuses any other role), filtered here by date,
+user, action, page and text; the chain check says whether the file was edited outside the app.
+"""
+
+import datetime as dt
+
+import streamlit as st
+
+from etl import audit, ui, ui_access
+
+path = audit.audit_path(ui.warehouse_path())
+viewer = ui_access.viewer()
+
+st.title("Audit log")
+st.caption(f"Every view and export of person-level data, appended to `{path.name}` (beside the "
+           "warehouse), which the application cannot change or delete. Times are UTC.")
+
+checked, broken = audit.verify(path)
+if broken is None:
+    st.success(f"Hash chain intact over {checked:,} entries.", icon=":material/verified:")
+else:
+    st.error(f"The hash chain breaks at entry {broken:,}: the file was edited outside the "
+             "application from there on.", icon=":material/gpp_bad:")
+
+options = audit.choices(path, viewer)
+today = dt.datetime.now(dt.UTC).date()
+when, users, actions, pages, text = st.columns([2, 2, 2, 2, 2])
+period = when.date_input("Dates", (today - dt.timedelta(days=30), today), format="DD/MM/YYYY",
+                         key="au_dates")
+picked_users = users.multiselect("Users", options["user_id"], key="au_users", placeholder="Everyone")
+picked_actions = actions.multiselect("Actions", options["action"], key="au_actions", placeholder="All")
+picked_pages = pages.multiselect("Pages", options["page"], key="au_pages", placeholder="All",
+                                 format_func=lambda p: p or "overview")
+needle = text.text_input("Contains", key="au_text", placeholder="query, file or filter value")
+start, end = (tuple(period) + (None, None))[:2]
+
+rows = audit.entries(path, viewer, start, end or start, picked_users, picked_actions, picked_pages, needle)
+rows = ui_access.record_view("audit_entries", {"start": start, "end": end or start, "users": picked_users,
+                             "actions": picked_actions, "pages": picked_pages, "text": needle}, rows)
+st.dataframe(rows, hide_index=True, key="au_rows", placeholder="–", column_config={
+    "seq": st.column_config.NumberColumn("#"),
+    "at_utc": st.column_config.DatetimeColumn("when (UTC)", format="D MMM YYYY, HH:mm:ss"),
+    "user_id": st.column_config.TextColumn("user"),
+    "authority_code": st.column_config.TextColumn("authority"),
+    "what": st.column_config.TextColumn("query or file"),
+    "filters": st.column_config.TextColumn("filters", width="large"),
+    "row_count": st.column_config.NumberColumn("rows"),
+})
+ui.download_csv(f"Download {len(rows):,} entries as CSV", rows, "audit_log.csv", key="au_download")

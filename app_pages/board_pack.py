@@ -1,0 +1,76 @@
+"""Board pack: the month's presentation for the board, made by the same code as `asb report`.
+
+Choose the month (the authorities come from the sidebar), write the commentary, make the pack,
+then look through the slides and download the pptx (and the PDF when LibreOffice is installed).
+Layout only: etl.report makes the pack, etl.report_data knows the months.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from etl import authorities, queries_maps, report, report_data, report_disclosure, ui
+
+f = ui.current_filters()
+as_of = ui.build_as_of()
+has_pdf = report.libreoffice() is not None
+
+
+@st.cache_data(ttl=ui.QUERY_TTL_SECONDS, max_entries=8, show_spinner=False)
+def make(build: tuple, month: str, codes: tuple[str, ...], commentary: str, pdf: bool):
+    """(pack, preview PNGs) for these choices on this warehouse build, cached."""
+    pack = report.make_pack(build[0], month, codes, commentary, pdf=pdf)
+    return pack, (report.pdf_pages(pack.pdf, dpi=50) if pack.pdf else [])
+
+
+st.title("Board pack")
+span = ui.load(queries_maps.data_span, f.authority_codes)
+first = span["first_date"].iloc[0] if not span.empty else None
+months = report_data.month_options(None if pd.isna(first) else pd.Timestamp(first).date(), as_of)
+default = report_data.default_month(as_of)
+month = st.selectbox("Month", months, index=months.index(default) if default in months else 0,
+                     format_func=lambda m: m.label, key="bp_month")
+scope = ("all nine authorities" if set(f.authority_codes) == set(authorities.CODES)
+         else ", ".join(authorities.NAME_BY_CODE[c] for c in f.authority_codes))
+k = report_disclosure.suppress_below()
+st.caption(f"For {scope} (choose them in the sidebar; the sidebar's dates are not used). The month is "
+           f"compared with the month before and the same month a year earlier. Counts of people under "
+           f"{k} are shown as \"<{k}\"; the pack holds no row about any person.")
+commentary = st.text_area("Commentary for the last slide", key="bp_commentary", height=120,
+                          placeholder="The presenter's message for the board (it stays editable in the pptx).")
+if not has_pdf:
+    st.info("LibreOffice is not installed here, so the pack comes as pptx only, without a preview of its "
+            "pages (Debian: `apt-get install libreoffice-impress poppler-utils`).")
+
+choice = (month.key, f.authority_codes, commentary, has_pdf)
+if st.button("Make the pack", key="bp_make", type="primary", icon=":material/slideshow:"):
+    with st.spinner(f"Making the {month.label} pack (about ten seconds)…"):
+        try:
+            st.session_state["bp_result"] = (choice, *make(ui.build_key(ui.warehouse_path()), *choice))
+        except report.ReportError as exc:
+            st.session_state.pop("bp_result", None)
+            st.error(str(exc))
+
+result = st.session_state.get("bp_result")
+if result and result[0] != choice:
+    st.warning("The choices changed since the pack below was made: make it again to include them.")
+if result:
+    _, pack, pages = result
+    stem = f"asb_board_pack_{pack.month.key}"
+    left, right = st.columns(2)
+    left.download_button("Download the pptx", pack.pptx, file_name=f"{stem}.pptx", key="bp_dl_pptx",
+                         mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                         icon=":material/download:", on_click="ignore")
+    if pack.pdf:
+        right.download_button("Download the PDF", pack.pdf, file_name=f"{stem}.pdf", key="bp_dl_pdf",
+                              mime="application/pdf", icon=":material/picture_as_pdf:", on_click="ignore")
+    st.subheader(f"{pack.month.label}: {len(pack.titles)} slides")
+    st.caption(f"Made in {pack.seconds:.1f} s. Charts are native PowerPoint charts, editable in PowerPoint "
+               "or Impress; the map is a picture.")
+    if pages:
+        grid = st.columns(2)
+        for i, (title, png) in enumerate(zip(pack.titles, pages, strict=False)):
+            grid[i % 2].image(png, caption=f"{i + 1}. {title}", width="stretch")
+    else:
+        st.markdown("\n".join(f"{i}. {t}" for i, t in enumerate(pack.titles, start=1)))
+else:
+    st.caption("Nothing made yet: press **Make the pack**.")

@@ -1,0 +1,81 @@
+"""Partnership: the nine authorities' case review performance side by side, and the statutory returns.
+
+The partnership table colours every cell by one rule, shown when hovering it: days to decision
+against the authority's limit, the other measures against the county median of the nine. The
+statutory returns are the four figures each council publishes per financial year (s.104), with the
+checks that they agree with each other and the applications behind any that fail. Layout only:
+figures from etl.queries_partnership, charts from etl.charts_reviews.
+"""
+
+import streamlit as st
+
+from etl import authorities, charts_reviews, ui
+from etl import queries_partnership as qp
+
+f = ui.current_filters()
+person_codes = ui.person_level_codes(f)
+
+st.title("Partnership")
+st.caption(f"Case reviews in {ui.fmt_period(f.start_date, f.end_date)}, as they stood on "
+           f"{ui.fmt_date(f.as_of_date)}. Hover a cell for the rule that coloured it.")
+
+st.subheader("The authorities side by side")
+cells = ui.load(qp.partnership, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
+st.plotly_chart(charts_reviews.partnership_heatmap(cells, [m.label for m in qp.MEASURES]), key="pt_table")
+st.caption(charts_reviews.PARTNERSHIP_LEGEND)
+with st.expander("What each column counts"):
+    st.markdown("\n".join(f"- **{m.label}**: {m.definition}." for m in qp.MEASURES))
+
+st.subheader("Statutory returns")
+st.caption("The four figures each council must publish at least yearly (ASB, Crime and Policing Act "
+           "2014 s.104), per financial year (April to March), counted as recorded. A year is consistent "
+           "when its counts add up as a reader would check them (not met + reviews ≤ received) and no "
+           "application contradicts itself; the checks below list the applications behind each.")
+returns = ui.load(qp.statutory_returns, f.as_of_date, f.authority_codes)
+st.dataframe(returns, hide_index=True, key="pt_returns", placeholder="–", column_order=[
+    "authority_name", "financial_year", "applications_received", "threshold_not_met", "reviews_carried_out",
+    "reviews_with_recommendations", "is_consistent", "counts_add_up", "contradictions", "notes",
+    "carried_in_applications", "is_complete_year"], column_config={
+    "authority_name": st.column_config.TextColumn("authority"),
+    "financial_year": st.column_config.TextColumn("year"),
+    "applications_received": st.column_config.NumberColumn("applications received"),
+    "threshold_not_met": st.column_config.NumberColumn("threshold not met"),
+    "reviews_carried_out": st.column_config.NumberColumn("reviews carried out"),
+    "reviews_with_recommendations": st.column_config.NumberColumn("reviews with recommendations"),
+    "carried_in_applications": st.column_config.NumberColumn(
+        "carried in", help="Received in an earlier year, not met or reviewed in this one"),
+    "is_complete_year": st.column_config.CheckboxColumn("year complete"),
+    "counts_add_up": st.column_config.CheckboxColumn("counts add up"),
+    "contradictions": st.column_config.NumberColumn("contradictions"),
+    "notes": st.column_config.NumberColumn("notes", help="Applications that explain counts not adding "
+                                           "up: carried in, decided after the year, reviewed by discretion"),
+    "is_consistent": st.column_config.CheckboxColumn("consistent"),
+})
+
+pick = st.selectbox("Published table for", f.authority_codes, format_func=authorities.NAME_BY_CODE.get,
+                    key="pt_authority")
+published = ui.load(qp.published_returns, f.as_of_date, pick)
+st.dataframe(published, hide_index=True, key="pt_published")
+ui.download_csv(f"Download the {authorities.NAME_BY_CODE[pick]} return as CSV", published, key="pt_published_dl",
+                file_name=f"asb_case_review_return_{pick}_{f.as_of_date.isoformat()}.csv")
+
+st.subheader("Consistency checks")
+if not person_codes:
+    st.info("Application-level lists are not available to you for the selected authorities.")
+else:
+    exceptions = ui.load(qp.statutory_exceptions, f.as_of_date, person_codes)
+    is_clean, sentence = charts_reviews.checks_sentence(
+        ui.load(qp.statutory_returns, f.as_of_date, person_codes), exceptions)
+    if is_clean:
+        st.success(sentence, icon=":material/check_circle:")
+    else:
+        st.error(sentence, icon=":material/error:")
+    st.dataframe(exceptions, hide_index=True, key="pt_exceptions", placeholder="–", column_order=[
+        "financial_year", "authority_name", "application_ref", "severity", "check_code", "reason"],
+        column_config={"financial_year": st.column_config.TextColumn("year"),
+                       "authority_name": st.column_config.TextColumn("authority"),
+                       "application_ref": st.column_config.TextColumn("application"),
+                       "check_code": st.column_config.TextColumn("check"),
+                       "reason": st.column_config.TextColumn("reason", width="large")})
+    with st.expander("The checks"):
+        st.markdown(charts_reviews.CHECKS)

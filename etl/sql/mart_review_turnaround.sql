@@ -1,0 +1,135 @@
+-- Case review turnaround in working days (England), one row per application, as of $as_of
+-- (DESIGN.md mart_review_turnaround, contract). The working days from A to B are
+-- index(B) - index(A) in ref_working_days (numpy.busday_count semantics: A counts, B does not).
+-- An event dated after $as_of has not happened yet on that date, so the same SQL evaluates any
+-- as-of date. The SLA limits are the rule in force on the day the application was received.
+-- Staging already rejects whole rows whose stages run backwards (a stage before receipt, told
+-- before decided, meeting before decision, outcome told before meeting); the orderings it keeps
+-- (acknowledged after the decision, meeting before the applicant was told, action plan closed
+-- before the outcome was told, a stage without the one before it) are listed in data_errors,
+-- and a stage that ends before it starts has no duration, never a negative one.
+with apps as (
+    select a.application_ref, a.authority_code, a.threshold_route, a.received_date,
+        case when a.acknowledged_date <= $as_of then a.acknowledged_date end as acknowledged_date,
+        case when a.decision_date <= $as_of then a.decision_date end as decision_date,
+        case when a.decision_notified_date <= $as_of then a.decision_notified_date end as decision_notified_date,
+        case when a.review_date <= $as_of then a.review_date end as review_date,
+        case when a.outcome_notified_date <= $as_of then a.outcome_notified_date end as outcome_notified_date,
+        case when a.action_plan_closed_date <= $as_of then a.action_plan_closed_date end as action_plan_closed_date,
+        case when a.decision in ('met', 'not_met') and a.decision_date > $as_of then 'pending'
+             else a.decision end as decision,
+        case when a.review_date > $as_of then 'pending' else a.outcome end as outcome,
+        case when a.review_date > $as_of then null else a.recommendations_count end as recommendations_count
+    from applications as a
+    where a.received_date <= $as_of
+),
+ruled as (
+    select a.*, r.rule_id, r.sla_acknowledge_days, r.sla_decision_days, r.sla_decision_notice_days,
+        r.sla_review_days, r.sla_outcome_days,
+        r.sla_decision_days + r.sla_review_days + r.sla_outcome_days as sla_total_days
+    from apps as a
+    left join settings_rules as r
+        on r.authority_code = a.authority_code
+        and a.received_date >= r.effective_from and a.received_date < r.effective_to
+),
+indexed as (   -- each date's working-day index; a difference of two is a working-day count
+    select a.*, w_rec.working_day_index as i_received, w_ack.working_day_index as i_acknowledged,
+        w_dec.working_day_index as i_decision, w_not.working_day_index as i_decision_notified,
+        w_rev.working_day_index as i_review, w_out.working_day_index as i_outcome_notified,
+        w_plan.working_day_index as i_action_plan_closed, w_asof.working_day_index as i_as_of
+    from ruled as a
+    left join ref_working_days as w_rec on w_rec.calendar_date = a.received_date
+    left join ref_working_days as w_ack on w_ack.calendar_date = a.acknowledged_date
+    left join ref_working_days as w_dec on w_dec.calendar_date = a.decision_date
+    left join ref_working_days as w_not on w_not.calendar_date = a.decision_notified_date
+    left join ref_working_days as w_rev on w_rev.calendar_date = a.review_date
+    left join ref_working_days as w_out on w_out.calendar_date = a.outcome_notified_date
+    left join ref_working_days as w_plan on w_plan.calendar_date = a.action_plan_closed_date
+    left join ref_working_days as w_asof on w_asof.calendar_date = cast($as_of as date)
+),
+durations as (   -- null where a stage has not happened, or ends before it starts
+    select *,
+        case when acknowledged_date >= received_date then i_acknowledged - i_received end
+            as acknowledge_working_days,
+        case when decision_date >= received_date then i_decision - i_received end as decision_working_days,
+        case when decision_notified_date >= decision_date then i_decision_notified - i_decision end
+            as decision_notice_working_days,
+        case when review_date >= decision_date then i_review - i_decision end as review_working_days,
+        case when outcome_notified_date >= review_date then i_outcome_notified - i_review end
+            as outcome_notice_working_days,
+        case when outcome_notified_date >= received_date then i_outcome_notified - i_received end
+            as total_working_days,
+        case when action_plan_closed_date >= outcome_notified_date
+             then i_action_plan_closed - i_outcome_notified end as action_plan_working_days
+    from indexed
+),
+checked as (
+    select *, nullif(concat_ws('; ',
+        case when acknowledged_date < received_date
+             then format('acknowledged_date {} is before received_date {}', acknowledged_date, received_date) end,
+        case when decision_date < received_date
+             then format('decision_date {} is before received_date {}', decision_date, received_date) end,
+        case when acknowledged_date > decision_date
+             then format('acknowledged_date {} is after decision_date {}', acknowledged_date, decision_date) end,
+        case when decision_notified_date < decision_date
+             then format('decision_notified_date {} is before decision_date {}', decision_notified_date,
+                         decision_date) end,
+        case when review_date < decision_date
+             then format('review_date {} is before decision_date {}', review_date, decision_date) end,
+        case when review_date < decision_notified_date
+             then format('review_date {} is before decision_notified_date {} (met before the applicant '
+                         'was told)', review_date, decision_notified_date) end,
+        case when outcome_notified_date < review_date
+             then format('outcome_notified_date {} is before review_date {}', outcome_notified_date,
+                         review_date) end,
+        case when action_plan_closed_date < outcome_notified_date
+             then format('action_plan_closed_date {} is before outcome_notified_date {}',
+                         action_plan_closed_date, outcome_notified_date) end,
+        case when decision_notified_date is not null and decision_date is null
+             then format('decision_notified_date {} but no decision_date', decision_notified_date) end,
+        case when review_date is not null and decision_date is null
+             then format('review_date {} but no decision_date', review_date) end,
+        case when outcome_notified_date is not null and review_date is null
+             then format('outcome_notified_date {} but no review_date', outcome_notified_date) end,
+        case when action_plan_closed_date is not null and outcome_notified_date is null
+             then format('action_plan_closed_date {} but no outcome_notified_date', action_plan_closed_date) end
+    ), '') as data_errors
+    from durations
+),
+opened as (   -- the review process ends when the applicant is told the outcome (or, not met, the decision)
+    select *,
+        case when decision = 'pending' then true
+             when decision = 'not_met' then decision_notified_date is null
+             when decision = 'met' then outcome_notified_date is null
+             else false end as is_open
+    from checked
+),
+final as (
+    select application_ref, authority_code, rule_id, threshold_route, decision, outcome,
+        recommendations_count, received_date, acknowledged_date, decision_date, decision_notified_date,
+        review_date, outcome_notified_date, action_plan_closed_date,
+        acknowledge_working_days, acknowledge_working_days <= sla_acknowledge_days as acknowledge_within_sla,
+        decision_working_days, decision_working_days <= sla_decision_days as decision_within_sla,
+        decision_notice_working_days,
+        decision_notice_working_days <= sla_decision_notice_days as decision_notice_within_sla,
+        review_working_days, review_working_days <= sla_review_days as review_within_sla,
+        outcome_notice_working_days,
+        outcome_notice_working_days <= sla_outcome_days as outcome_notice_within_sla,
+        total_working_days, total_working_days <= sla_total_days as total_within_sla,
+        action_plan_working_days,
+        sla_acknowledge_days, sla_decision_days, sla_decision_notice_days, sla_review_days,
+        sla_outcome_days, sla_total_days,
+        is_open,
+        case when is_open then i_as_of - i_received end as open_working_days,
+        case when not is_open then null
+             when decision = 'pending' then 'decision'
+             when decision_notified_date is null then 'decision_notice'
+             when review_date is null then 'review'
+             else 'outcome_notice' end as open_stage,
+        outcome = 'recommendations' and outcome_notified_date is not null
+            and action_plan_closed_date is null as is_action_plan_open,
+        data_errors, data_errors is not null as has_data_error,
+        cast($as_of as date) as as_of_date
+    from opened
+)
+select * from final

@@ -1,0 +1,67 @@
+"""What a person sees on the case review pages: the real server on the demo warehouse, Debian's
+Chromium through Playwright, signed in as the OPCC analyst.
+
+Each page loads without an exception box and shows its sections; full-page screenshots go to
+tests/artifacts/ (turnaround.png, appeals.png, partnership.png) and must not be blank; hovering a
+cell of the partnership table shows the rule that coloured it; choosing another stage redraws the
+turnaround page's detail charts; the at-risk list and the published return offer a CSV download.
+"""
+
+from __future__ import annotations
+
+import pytest
+from support import ARTIFACTS, EXCEPTION, assert_not_blank, screenshot, signed_in, wait_for_run
+
+pytestmark = pytest.mark.browser
+
+PAGES = [  # (url path, screenshot name, texts that must show)
+    ("/turnaround", "turnaround", ["Review turnaround", "Working days per stage", "Within the limits in force",
+                                   "One stage in detail", "Open cases by age", "At risk of breach",
+                                   "From application to appeal"]),
+    ("/appeals", "appeals", ["Appeals", "By authority", "Grounds and outcome", "Time to decision",
+                             "Upheld by the original decision", "Appeals and the applications behind them"]),
+    ("/partnership", "partnership", ["Partnership", "The authorities side by side", "Statutory returns",
+                                     "Consistency checks"]),
+]
+
+
+@pytest.mark.parametrize("path, name, texts", PAGES, ids=[p[1] for p in PAGES])
+def test__review_page__renders_in_chromium(server, page, path, name, texts):
+    signed_in(page, server + path)
+    assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).first.inner_text()
+    for text in texts:
+        assert page.get_by_text(text, exact=True).first.is_visible(), text
+    page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)  # plotly's script loads lazily
+    assert_not_blank(screenshot(page, name))
+
+
+def test__partnership__hovering_a_cell_shows_its_rule(server, page):
+    signed_in(page, server + "/partnership")
+    chart = page.locator(".st-key-pt_table .js-plotly-plot")
+    chart.scroll_into_view_if_needed()
+    area = chart.locator(".nsewdrag").first.bounding_box()
+    # the first row is the first authority alphabetically, the first column "Applications"
+    page.mouse.move(area["x"] + area["width"] / 16, area["y"] + area["height"] / 18)
+    label = chart.locator(".hoverlayer .hovertext")
+    label.wait_for(state="visible", timeout=10_000)
+    text = label.text_content()  # an SVG element: no inner_text
+    assert "Amber Valley" in text and "Applications" in text and "county median" in text
+    page.mouse.move(area["x"] + area["width"] * 5 / 16, area["y"] + area["height"] / 18)  # days to decision
+    page.wait_for_timeout(500)
+    assert "working days" in chart.locator(".hoverlayer .hovertext").text_content()
+
+
+def test__turnaround__another_stage_redraws_and_lists_download(server, page):
+    signed_in(page, server + "/turnaround")
+    page.get_by_text("One stage in detail", exact=True).scroll_into_view_if_needed()  # far: a skeleton
+    page.get_by_role("combobox", name="Stage").click()
+    page.get_by_role("option", name="Review meeting", exact=False).first.click()
+    page.wait_for_timeout(500)
+    wait_for_run(page)
+    assert page.locator(EXCEPTION).count() == 0
+    detail = page.locator(".st-key-rt_distribution .js-plotly-plot")
+    detail.scroll_into_view_if_needed()
+    assert "limit 20 working days" in detail.text_content()
+    assert page.get_by_role("button", name="Download", exact=False).first.is_visible()
+    page.get_by_text("At risk of breach", exact=True).scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "turnaround_at_risk.png"))
