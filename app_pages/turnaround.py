@@ -58,8 +58,8 @@ stage = st.selectbox("Stage", [s.name for s in reviews.STAGES], index=1, key="rt
 spread, trend = st.columns(2)
 durations = ui.load(qt.stage_durations, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
 spread.plotly_chart(charts_reviews.stage_distribution(durations, stage), key="rt_distribution")
-spread.caption("Every case finished in the period, by authority (box: the middle half, line: the median); "
-               "dashed: the limit in force.")
+spread.caption("Cases finished in the period, by authority (in brackets: how many; box: the middle half, "
+               "line: the median, whiskers: the shortest and longest); dashed: the limit in force.")
 monthly = ui.load(qt.monthly_compliance, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
 trend.plotly_chart(charts_reviews.monthly_chart(monthly, stage), key="rt_trend")
 trend.caption("By month of finishing, the selected authorities together: cases within and over the "

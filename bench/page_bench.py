@@ -26,16 +26,23 @@ PAGES = ("app_pages/overview.py", "app_pages/data_quality.py", "app_pages/thresh
          "app_pages/turnaround.py", "app_pages/appeals.py", "app_pages/partnership.py")
 
 
-def _app() -> AppTest:
+def signed_in_app() -> AppTest:
     """The dashboard in AppTest, signed in as the demo OPCC analyst (a session token, so no run is
     spent on the sign-in form and the first timed run of a page is really cold)."""
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
-    at.session_state[ui_access._TOKEN_KEY] = auth.issue_token(auth.DEMO_USERS["opcc"][0])
+    ui_access.start_session(at.session_state, auth.DEMO_USERS["opcc"][0])
     return at
 
 
+def demo_users() -> None:
+    """Point $ASB_USERS at a temporary file of the demo users unless it is set."""
+    if not os.environ.get(auth.USERS_ENV):
+        users = Path(tempfile.mkdtemp(prefix="asb-bench-users-")) / "users.toml"
+        os.environ[auth.USERS_ENV] = str(auth.write_accounts(users, auth.demo_accounts(fast=True)))
+
+
 def _time_page(page: str, params: dict) -> tuple[float, float]:
-    at = _app()
+    at = signed_in_app()
     at.query_params.update(params)
     at.switch_page(page)
     started = time.perf_counter()
@@ -57,13 +64,11 @@ def main() -> None:
     ap.add_argument("--as-of", default=None, help="sidebar as-of date (default: the build's)")
     args = ap.parse_args()
     os.environ["ASB_WAREHOUSE"] = str(args.warehouse)
-    if not os.environ.get(auth.USERS_ENV):
-        users = Path(tempfile.mkdtemp(prefix="asb-bench-users-")) / "users.toml"
-        os.environ[auth.USERS_ENV] = str(auth.write_accounts(users, auth.demo_accounts(fast=True)))
+    demo_users()
     params = {"as_of": args.as_of} if args.as_of else {}
     print(f"warehouse {args.warehouse}{' as of ' + args.as_of if args.as_of else ''}")
     started = time.perf_counter()
-    _app().switch_page(PAGES[1]).run()
+    signed_in_app().switch_page(PAGES[1]).run()
     print(f"{'start-up (imports, first connection)':<32} {time.perf_counter() - started:6.2f} s")
     for page in PAGES:
         cold, warm = _time_page(page, params)

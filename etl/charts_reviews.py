@@ -108,17 +108,23 @@ def _limit_lines(fig: go.Figure, limits) -> None:
                       annotation_text=f"limit {limit} working days", annotation_position="top left")
 
 
+def _boxes(fig: go.Figure, stats: pd.DataFrame) -> None:
+    """One box per authority from statistics computed in SQL (queries_turnaround.box_stats_sql):
+    box = the middle half, line = the median, whiskers = the shortest and the longest."""
+    for row in stats.sort_values("authority_name").itertuples():
+        label = f"{row.authority_name} ({row.cases})"
+        fig.add_trace(go.Box(x=[label], q1=[row.q1_days], median=[row.median_days], q3=[row.q3_days],
+                             lowerfence=[row.min_days], upperfence=[row.max_days], name=label,
+                             marker_color=charts.AUTHORITY_NAME_COLOURS.get(row.authority_name)))
+    _limit_lines(fig, pd.concat([stats["limit_min"], stats["limit_max"]]))
+    fig.update_layout(showlegend=False, margin={"t": 10}, yaxis_rangemode="tozero")
+
+
 def stage_distribution(durations: pd.DataFrame, stage: str) -> go.Figure:
-    """Working days of one stage per authority (box with every case as a dot), the limit dashed."""
-    rows = durations[durations["stage"] == stage]
+    """Working days of one stage per authority (box statistics, cases in brackets), the limit dashed."""
     fig = go.Figure()
-    for name, group in rows.groupby("authority_name", sort=True):
-        fig.add_box(y=group["working_days"], name=name, boxpoints="all", jitter=0.4, pointpos=0,
-                    marker_color=charts.AUTHORITY_NAME_COLOURS.get(name), boxmean=False,
-                    hovertemplate="%{y} working days<extra>" + name + "</extra>")
-    _limit_lines(fig, rows["sla_days"])
-    fig.update_layout(showlegend=False, margin={"t": 10}, yaxis_title="Working days",
-                      yaxis_rangemode="tozero")
+    _boxes(fig, durations[durations["stage"] == stage])
+    fig.update_layout(yaxis_title="Working days")
     return fig
 
 
@@ -240,13 +246,8 @@ def grounds_chart(grounds: pd.DataFrame) -> go.Figure:
 
 
 def decision_time_chart(times: pd.DataFrame) -> go.Figure:
-    """Working days from receipt to the OPCC's decision per authority (a dot per appeal), limit dashed."""
+    """Working days from receipt to the OPCC's decision per authority (box statistics), limit dashed."""
     fig = go.Figure()
-    for name, group in times.groupby("authority_name", sort=True):
-        fig.add_box(y=group["decision_working_days"], name=name, boxpoints="all", jitter=0.4, pointpos=0,
-                    marker_color=charts.AUTHORITY_NAME_COLOURS.get(name),
-                    hovertemplate="%{y} working days<extra>" + name + "</extra>")
-    _limit_lines(fig, times["sla_appeal_decision_days"])
-    fig.update_layout(showlegend=False, margin={"t": 10}, yaxis_title="Working days to decision",
-                      yaxis_rangemode="tozero")
+    _boxes(fig, times)
+    fig.update_layout(yaxis_title="Working days to decision")
     return fig

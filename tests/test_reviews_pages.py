@@ -230,3 +230,23 @@ def test__published_returns__four_rows_a_column_per_year(con, period):
     for (column, _), row in zip(qp.FIGURES, table.itertuples(index=False), strict=True):
         assert list(row[1:]) == list(mart[column])
     assert ui.safe_csv(table).decode("utf-8-sig").splitlines()[0].startswith("figure,20")
+
+
+def test__spread_queries__box_statistics_not_case_rows(con, period):
+    """The distribution charts get one row of statistics per authority (and stage), equal to
+    pandas' quartiles of the mart's rows: no per-case row reaches the browser for any role."""
+    as_of, start, end = period
+    spread = qt.stage_durations(con, as_of, ALL, start, end)
+    assert not spread.duplicated(["authority_code", "stage"]).any()
+    mart = con.execute("select authority_code, received_date, decision_date, decision_working_days "
+                       "from mart_review_turnaround where decision_working_days is not null").df()
+    mart = mart[(mart["decision_date"] >= pd.Timestamp(start)) & (mart["decision_date"] <= pd.Timestamp(end))]
+    for code, days in mart.groupby("authority_code")["decision_working_days"]:
+        row = spread[(spread["authority_code"] == code) & (spread["stage"] == "decision")].iloc[0]
+        assert row["cases"] == len(days)
+        assert (row["min_days"], row["max_days"]) == (days.min(), days.max())
+        assert row["q1_days"] == pytest.approx(days.quantile(0.25))
+        assert row["median_days"] == pytest.approx(days.median())
+        assert row["q3_days"] == pytest.approx(days.quantile(0.75))
+    times = qa.decision_times(con, as_of, ALL, start, end)
+    assert not times.duplicated(["authority_code"]).any() and "cases" in times.columns
