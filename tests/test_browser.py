@@ -12,6 +12,7 @@ and stay in the URL.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -111,20 +112,39 @@ def test__threshold__map_draws_hexagons_over_outlines_and_answers_hover(server, 
     assert "reporters" in tooltip.inner_text() and "near-miss" in tooltip.inner_text()
 
 
+def _settled_box(tab, locator, seconds: float = 30) -> dict:
+    """The element's bounding box once it has stayed put for a second (layout has settled)."""
+    locator.scroll_into_view_if_needed()
+    last, deadline = None, time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        box = locator.bounding_box()
+        if box and box == last:
+            return box
+        last = box
+        tab.wait_for_timeout(1000)
+    return last
+
+
 def test__threshold__selecting_a_work_list_row_opens_the_complaints(server, page):
     _signed_in(page, server + "/threshold")
     grid = page.locator('.st-key-thr_worklist [data-testid="stDataFrame"]')
     grid.scroll_into_view_if_needed()
     heading = page.locator("strong", has_text="Complaints behind")
     assert heading.count() == 0
-    page.wait_for_timeout(1000)  # the grid is a canvas: let it finish drawing before the click
-    box = grid.bounding_box()
-    for attempt in range(3):  # a click that lands while the grid is still settling is lost: retry
-        page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # the first row's selection box
+    for attempt in range(3):
+        # The grid is drawn on a canvas: click its first row's selection box only once the page
+        # has stopped moving (maps above it still draw), then let the rerun finish. If no
+        # complaints showed, nothing was selected, so clicking again cannot undo a selection.
+        box = _settled_box(page, grid)
+        page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
+        page.wait_for_timeout(1500)
+        _wait_for_run(page)
         try:
-            heading.wait_for(timeout=20_000)
+            heading.wait_for(timeout=15_000)
             break
         except Exception:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)  # for diagnosis; keeps the viewport
+            page.screenshot(path=str(ARTIFACTS / f"threshold_worklist_click_{attempt}.png"))
             if attempt == 2:
                 raise
     _wait_for_run(page)
