@@ -73,6 +73,16 @@ def demo_warehouse(demo_build) -> Path:
     return demo_build[1]
 
 
+@pytest.fixture(scope="module")
+def con(demo_warehouse):
+    """The demo warehouse opened the way the dashboard opens it (etl.ui.connect: read-only)."""
+    from etl import ui
+
+    connection = ui.connect(demo_warehouse)
+    yield connection
+    connection.close()
+
+
 POLICE_AS_OF = dt.date(2024, 10, 31)  # the last month of the real Derbyshire files
 
 

@@ -168,3 +168,16 @@ def assert_not_blank(path: Path, min_colours: int = 50) -> None:
     with Image.open(path) as image:
         colours = image.convert("RGB").getcolors(maxcolors=1 << 24)
     assert len(colours) >= min_colours, f"{path.name} looks blank ({len(colours)} colours)"
+
+
+def assert_page_shows(tab, url: str, texts: list[str], name: str, ready: str | None = None) -> None:
+    """Sign in at `url` (as the OPCC analyst), fail on an exception box or a missing text, wait
+    for the `ready` selector if given (plotly loads its script lazily), and save a full-page
+    screenshot `name` that must not be blank."""
+    signed_in(tab, url)
+    assert_no_exception(tab)
+    for text in texts:
+        assert tab.get_by_text(text, exact=True).first.is_visible(), text
+    if ready:
+        tab.locator(ready).first.wait_for(timeout=30_000)
+    assert_not_blank(screenshot(tab, name))

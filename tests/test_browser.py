@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from support import ARTIFACTS, EXCEPTION, MAP_CANVAS
+from support import ARTIFACTS, EXCEPTION, MAP_CANVAS, assert_page_shows
 from support import assert_not_blank as _assert_not_blank
 from support import screenshot as _screenshot
 from support import signed_in as _signed_in
@@ -45,11 +45,7 @@ NEAR_MISS_HEX, MET_HEX = (231, 168, 26), (215, 110, 26)
 
 @pytest.mark.parametrize("path, name, texts", PAGES, ids=[p[1] for p in PAGES])
 def test__page__renders_in_chromium(server, page, path, name, texts):
-    _signed_in(page, server + path)
-    assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).first.inner_text()
-    for text in texts:
-        assert page.get_by_text(text, exact=True).first.is_visible(), text
-    _assert_not_blank(_screenshot(page, name))
+    assert_page_shows(page, server + path, texts, name)
 
 
 def test__overview__map_draws_and_answers_hover(server, page):

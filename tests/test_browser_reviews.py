@@ -10,7 +10,13 @@ turnaround page's detail charts; the at-risk list and the published return offer
 from __future__ import annotations
 
 import pytest
-from support import ARTIFACTS, EXCEPTION, assert_not_blank, screenshot, signed_in, wait_for_run
+from support import (
+    ARTIFACTS,
+    EXCEPTION,
+    assert_page_shows,
+    signed_in,
+    wait_for_run,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -27,12 +33,7 @@ PAGES = [  # (url path, screenshot name, texts that must show)
 
 @pytest.mark.parametrize("path, name, texts", PAGES, ids=[p[1] for p in PAGES])
 def test__review_page__renders_in_chromium(server, page, path, name, texts):
-    signed_in(page, server + path)
-    assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).first.inner_text()
-    for text in texts:
-        assert page.get_by_text(text, exact=True).first.is_visible(), text
-    page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)  # plotly's script loads lazily
-    assert_not_blank(screenshot(page, name))
+    assert_page_shows(page, server + path, texts, name, ready=".js-plotly-plot")
 
 
 def test__partnership__hovering_a_cell_shows_its_rule(server, page):

@@ -33,13 +33,6 @@ def app(demo_warehouse, monkeypatch):
     return functools.partial(open_app, monkeypatch, demo_warehouse)
 
 
-@pytest.fixture
-def con(demo_warehouse):
-    connection = ui.connect(demo_warehouse)
-    yield connection
-    connection.close()
-
-
 def _open(app, page: str | None = None, **params):
     return app(page, **params)
 

@@ -28,13 +28,6 @@ LIVE_DATE = dt.date(2026, 6, 30)
 
 
 @pytest.fixture(scope="module")
-def con(demo_warehouse):
-    connection = ui.connect(demo_warehouse)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(scope="module")
 def period(con):
     as_of = qt.build_as_of(con)
     return (as_of, *queries.default_period(as_of))

@@ -37,13 +37,6 @@ def app(demo_warehouse, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def con(demo_warehouse):
-    connection = ui.connect(demo_warehouse)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(scope="module")
 def build_date(con) -> dt.date:
     return qt.build_as_of(con)
 
