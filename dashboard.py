@@ -9,7 +9,8 @@ signed-out visitor gets the sign-in page whatever the address.
 
 import streamlit as st
 
-from etl import ui, ui_access
+from insight import ui
+from insight.ui import session as ui_access
 
 PAGES = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview",

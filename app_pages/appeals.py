@@ -7,8 +7,9 @@ appeals is application-level, so it is asked for with the codes from ui.person_l
 
 import streamlit as st
 
-from etl import charts_reviews, ui
-from etl import queries_appeals as qa
+from insight import ui
+from insight.charts import reviews as charts_reviews
+from insight.queries import appeals as qa
 
 f = ui.current_filters()
 person_codes = ui.person_level_codes(f)

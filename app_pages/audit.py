@@ -9,9 +9,11 @@ import datetime as dt
 
 import streamlit as st
 
-from etl import audit, ui, ui_access
+from insight import db, ui
+from insight.access import audit
+from insight.ui import session as ui_access
 
-path = audit.audit_path(ui.warehouse_path())
+path = audit.audit_path(db.warehouse_path())
 viewer = ui_access.viewer()
 
 st.title("Audit log")

@@ -8,7 +8,12 @@ Layout only: etl.report makes the pack, etl.report_data knows the months.
 import pandas as pd
 import streamlit as st
 
-from etl import authorities, queries_maps, report, report_data, report_disclosure, ui
+from etl.rules import authorities
+from insight import db, ui
+from insight.board_pack import data as report_data
+from insight.board_pack import disclosure as report_disclosure
+from insight.board_pack import pack as report
+from insight.queries import maps as queries_maps
 
 f = ui.current_filters()
 as_of = ui.build_as_of()
@@ -45,7 +50,7 @@ choice = (month.key, f.authority_codes, commentary, has_pdf)
 if st.button("Make the pack", key="bp_make", type="primary", icon=":material/slideshow:"):
     with st.spinner(f"Making the {month.label} pack (about ten seconds)…"):
         try:
-            st.session_state["bp_result"] = (choice, *make(ui.build_key(ui.warehouse_path()), *choice))
+            st.session_state["bp_result"] = (choice, *make(db.build_key(db.warehouse_path()), *choice))
         except report.ReportError as exc:
             st.session_state.pop("bp_result", None)
             st.error(str(exc))

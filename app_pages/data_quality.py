@@ -8,7 +8,9 @@ rows themselves are person-level (partner records): OPCC analysts only, and ever
 
 import streamlit as st
 
-from etl import charts, queries, ui
+from insight import ui
+from insight.charts import base as charts
+from insight.queries import quality
 
 f = ui.current_filters()
 
@@ -17,14 +19,14 @@ st.caption("What the latest build read, kept, rejected and merged. The authority
            "filters do not apply here; freshness is measured at the sidebar's as-of date.")
 
 st.subheader("Builds")
-st.dataframe(ui.load(queries.builds), hide_index=True, column_config={
+st.dataframe(ui.load(quality.builds), hide_index=True, column_config={
     "built_at": st.column_config.DatetimeColumn("built at", format="D MMM YYYY, HH:mm"),
     "as_of_date": st.column_config.DateColumn("as of", format="D MMM YYYY"),
     "build_seconds": st.column_config.NumberColumn("seconds", format="%.1f"),
 })
 
 st.subheader("Rows per file")
-files = ui.load(queries.file_accounting)
+files = ui.load(quality.file_accounting)
 unbalanced = files[~files["is_balanced"]]
 if files.empty:
     st.info("The latest build loaded no files.")
@@ -50,7 +52,7 @@ st.dataframe(files, hide_index=True, column_config={
 })
 
 st.subheader("Rejects by reason")
-by_reason = ui.load(queries.rejects_by_reason)
+by_reason = ui.load(quality.rejects_by_reason)
 if by_reason.empty:
     st.success("No rows were rejected.", icon=":material/check_circle:")
 else:
@@ -61,7 +63,7 @@ else:
         "rows_rejected": st.column_config.NumberColumn("rows")})
 
     st.subheader("Rejected rows")
-    if not ui.may_load(queries.rejects):
+    if not ui.may_load(quality.rejects):
         st.info("The rejected rows themselves (partner records, from every authority) are open to "
                 "the OPCC analyst role only.", icon=":material/lock:")
     else:
@@ -71,13 +73,13 @@ else:
         reasons = pick_reason.multiselect("Reason", sorted(by_reason["reason_code"].unique()),
                                           key="dq_reason", placeholder="All reasons")
         text = pick_text.text_input("Contains", key="dq_text", placeholder="text in the reason or values")
-        rows = ui.load(queries.rejects, tuple(sources), tuple(reasons), text)
+        rows = ui.load(quality.rejects, tuple(sources), tuple(reasons), text)
         st.dataframe(rows, hide_index=True, height=320)
         ui.download_csv(f"Download {len(rows):,} rows as CSV", rows, file_name="rejected_rows.csv",
                         key="dq_download")
 
 st.subheader("Freshness")
-st.dataframe(ui.load(queries.source_freshness, f.as_of_date), hide_index=True, column_config={
+st.dataframe(ui.load(quality.source_freshness, f.as_of_date), hide_index=True, column_config={
     "first_date": st.column_config.DateColumn("first date", format="D MMM YYYY"),
     "last_date": st.column_config.DateColumn("last date loaded", format="D MMM YYYY"),
     "days_behind": st.column_config.NumberColumn(
@@ -86,7 +88,7 @@ st.dataframe(ui.load(queries.source_freshness, f.as_of_date), hide_index=True, c
 })
 
 st.subheader("Rows loaded per month")
-months = ui.load(queries.source_months)
+months = ui.load(quality.source_months)
 if months.empty:
     st.info("No monthly counts in the warehouse (mart_source_months is empty).")
 else:

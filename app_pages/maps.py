@@ -13,9 +13,11 @@ and their views and downloads are logged in the audit log.
 import pandas as pd
 import streamlit as st
 
-from etl import charts_maps as cm
-from etl import knox, queries, ui
-from etl import queries_maps as qm
+from etl.rules import periods
+from insight import ui
+from insight.charts import maps as cm
+from insight.queries import knox
+from insight.queries import maps as qm
 
 f = ui.current_filters()
 person_codes = ui.person_level_codes(f)
@@ -40,7 +42,7 @@ def incident_rows(kind: str, area: str) -> None:
 
 
 st.title("Hotspots and repeat locations")
-prev_start, prev_end = queries.previous_period(f.start_date, f.end_date)
+prev_start, prev_end = periods.previous_period(f.start_date, f.end_date)
 st.caption(f"Incidents reported {ui.fmt_period(f.start_date, f.end_date)}; change is on "
            f"{ui.fmt_period(prev_start, prev_end)}. Police.uk locations are snapped to anonymous map "
            "points and dated by month only, so police rows pile up on those points.")

@@ -6,11 +6,14 @@ the same length), the tiles and table from etl.ui, the charts from etl.charts.
 
 import streamlit as st
 
-from etl import charts, queries, ui
+from etl.rules import periods
+from insight import ui
+from insight.charts import base as charts
+from insight.queries import overview as queries
 
 f = ui.current_filters()
 headline = ui.load(queries.headline, f.authority_codes, f.start_date, f.end_date)
-prev_start, prev_end = queries.previous_period(f.start_date, f.end_date)
+prev_start, prev_end = periods.previous_period(f.start_date, f.end_date)
 
 st.title("Overview")
 st.caption(f"{ui.fmt_period(f.start_date, f.end_date)}, compared with the period of the same "

@@ -9,8 +9,10 @@ figures from etl.queries_partnership, charts from etl.charts_reviews.
 
 import streamlit as st
 
-from etl import authorities, charts_reviews, ui
-from etl import queries_partnership as qp
+from etl.rules import authorities
+from insight import ui
+from insight.charts import reviews as charts_reviews
+from insight.queries import partnership as qp
 
 f = ui.current_filters()
 person_codes = ui.person_level_codes(f)

@@ -7,7 +7,7 @@ address names opens, if the role allows it.
 
 import streamlit as st
 
-from etl import ui_access
+from insight.ui import session as ui_access
 
 st.title("Sign in")
 st.caption("ASB and ASB Case Review (Community Trigger), Derbyshire partnership. The dashboard holds "

@@ -5,14 +5,15 @@ chance to act expires (select a row to see the complaints behind it), people who
 threshold but never applied, the monthly trend and the map of community-route clusters.
 Layout only: figures come from etl.queries_threshold, charts from etl.charts_threshold.
 Person-level rows (pseudonymised keys, never names) are asked for with the authority codes
-from ui.person_level_codes, the one place that restricts them by role (etl/access.py); their
+from ui.person_level_codes, the one place that restricts them by role (insight/access/roles.py); their
 views and downloads are logged in the audit log.
 """
 
 import streamlit as st
 
-from etl import charts_threshold, ui
-from etl import queries_threshold as qt
+from insight import ui
+from insight.charts import threshold as charts_threshold
+from insight.queries import threshold as qt
 
 f = ui.current_filters()
 person_codes = ui.person_level_codes(f)

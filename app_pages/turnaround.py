@@ -9,8 +9,10 @@ asked for with the codes from ui.person_level_codes.
 
 import streamlit as st
 
-from etl import charts_reviews, reviews, ui
-from etl import queries_turnaround as qt
+from etl.marts import reviews
+from insight import ui
+from insight.charts import reviews as charts_reviews
+from insight.queries import turnaround as qt
 
 f = ui.current_filters()
 person_codes = ui.person_level_codes(f)

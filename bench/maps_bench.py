@@ -4,12 +4,12 @@
 
 1. The map: for each view (H3 resolution 8, 9, 10; authorities; LSOAs) the server-side work of
    drawing it for the twelve months to the build's as-of date, all nine authorities: the DuckDB
-   aggregation (etl.queries_maps) plus building the pydeck map and serialising it to the JSON
+   aggregation (insight/queries/maps.py) plus building the pydeck map and serialising it to the JSON
    Streamlit sends. "first" is the first run in this process (DuckDB reading the file); "warm" is
    the mean of three more runs, uncached (what a changed filter costs; Streamlit's cache makes an
    unchanged view's rerun nearly free).
 2. The whole page in Streamlit's AppTest: first run (cold) and a cached rerun.
-3. Gi* (etl.hotspots.gi_star, esda, 999 permutations) on every cell of one resolution whose centre
+3. Gi* (etl.marts.hotspots.gi_star, esda, 999 permutations) on every cell of one resolution whose centre
    lies in the nine districts, zero counts included, with that warehouse's 12-month counts.
 """
 
@@ -24,9 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from etl import authorities, geo, hotspots, ui
-from etl import charts_maps as cm
-from etl import queries_maps as qm
+from etl.marts import hotspots
+from etl.rules import authorities, periods
+from etl.transform import geo
+from insight import db
+from insight.charts import maps as cm
+from insight.queries import maps as qm
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,8 +66,8 @@ def main() -> None:
     ap.add_argument("--warehouse", type=Path, required=True)
     ap.add_argument("--gi", type=int, nargs="*", default=[8, 9], help="resolutions for the Gi* timing")
     args = ap.parse_args()
-    os.environ[ui.WAREHOUSE_ENV] = str(args.warehouse)
-    con = ui.connect(args.warehouse)
+    os.environ[db.WAREHOUSE_ENV] = str(args.warehouse)
+    con = db.connect(args.warehouse)
     as_of = con.execute("select max(as_of_date) from etl_builds").fetchall()[0][0]
     rows = con.execute("select count(*) from incidents").fetchall()[0][0]
     start = as_of.replace(year=as_of.year - 1) + dt.timedelta(days=1)
@@ -85,7 +88,7 @@ def main() -> None:
     print(f"\nwhole page (AppTest): first run {cold:.2f} s, cached rerun {cached:.2f} s")
 
     districts = geo.load_boundaries().districts
-    gi_start = hotspots.months_before(as_of, 12) + dt.timedelta(days=1)
+    gi_start = periods.months_before(as_of, 12) + dt.timedelta(days=1)
     print("\n| Gi* resolution | cells | permutations | seconds |\n|---|---|---|---|")
     for res in args.gi:
         cells = sorted(set().union(*hotspots.district_cells(districts, res).values()))

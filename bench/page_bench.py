@@ -19,7 +19,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from etl import auth, ui_access
+from insight.access import auth
+from insight.ui import session as ui_access
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ("app_pages/overview.py", "app_pages/data_quality.py", "app_pages/threshold.py", "app_pages/maps.py",

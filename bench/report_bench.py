@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import report_data
+from insight.board_pack import data as report_data
 
 ASB = Path(sys.executable).with_name("asb")
 TARGET_SECONDS = 15.0

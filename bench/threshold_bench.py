@@ -19,7 +19,8 @@ from pathlib import Path
 
 import duckdb
 
-from etl import settings, threshold
+from etl.marts import registry, threshold
+from etl.rules import settings
 
 
 def _timed(label: str, fn, results: list) -> object:
@@ -46,7 +47,7 @@ def main() -> None:
     started = time.perf_counter()
     _timed("rules", lambda: threshold.store_rules(con, settings.load()), results)
     steps: list = []
-    threshold.build_engine(con, as_of, steps)
+    registry.build(con, "threshold", registry.Context(as_of), steps)
     for name, seconds in steps:
         print(f"{name:<48} {seconds:7.2f} s")
     total = time.perf_counter() - started
@@ -56,9 +57,9 @@ def main() -> None:
     print(f"  people with a qualifying complaint {counts[0]:,}; met {counts[1]:,}; near-miss {counts[2]:,}")
     for days in (30, 180):
         other = as_of - dt.timedelta(days=days)
-        _timed(f"live status as of {other}", lambda d=other: threshold.status(con, d), results)
+        _timed(f"live status as of {other}", lambda d=other: registry.evaluate(con, "mart_threshold_status", d), results)
         _timed(f"live community as of {other}",
-               lambda d=other: threshold.status(con, d, "mart_community_status"), results)
+               lambda d=other: registry.evaluate(con, "mart_community_status", d), results)
     con.close()
     shutil.rmtree(work)
 

@@ -13,29 +13,17 @@ import hashlib
 import os
 import time
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from . import (
-    accounting,
-    authorities,
-    config,
-    extract,
-    geo,
-    hotspots,
-    locate,
-    pseudonym,
-    publish,
-    reviews,
-    settings,
-    stage,
-    threshold,
-    validate,
-)
-from .progress import Progress
+from etl import sqlfile, validate
+from etl.marts import registry, reviews, threshold
+from etl.progress import Progress
+from etl.rules import authorities, settings
+from etl.sources import accounting, config, extract
+from etl.transform import geo, locate, pseudonym, publish, stage
 
 TEMP_MARK = ".building-"
 
@@ -149,7 +137,7 @@ def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:
 
 def _write(con, cfg, tmp: Path, as_of: dt.date, key: bytes, hashes, progress: Progress) -> str:
     load_id = _load_id(cfg, hashes, as_of)
-    con.execute((resources.files("etl") / "sql" / "warehouse.sql").read_text(encoding="utf-8"))
+    con.execute(sqlfile.read("warehouse"))
     progress.stage("extract")
     loads = extract.extract(con, cfg, load_id, key, hashes, progress)
     progress.stage("stage and validate rows")
@@ -163,13 +151,15 @@ def _write(con, cfg, tmp: Path, as_of: dt.date, key: bytes, hashes, progress: Pr
     progress.stage("threshold engine")
     _reference_tables(con, bounds)
     threshold.store_rules(con, settings.load(cfg.settings_path))
-    threshold.build_engine(con, as_of)
+    context = registry.Context(as_of, bounds.districts)
+    registry.build(con, "threshold", context)
     progress.stage("hotspots")
-    hotspots.build_hotspots(con, bounds.districts, as_of)
+    registry.build(con, "hotspots", context)
     progress.stage("case review performance")
-    reviews.build_reviews(con, as_of)
+    reviews.store_calendar(con)
+    registry.build(con, "reviews", context)
     progress.stage("marts, accounting and checks")
-    con.execute("insert into mart_source_months " + publish.sql_file("mart_source_months"))
+    registry.build(con, "quality", context)
     accounting.record(con, load_id, loads)
     con.execute("insert into etl_builds (load_id, built_at, as_of_date, inputs_path, boundaries, "
                 "key_fingerprint) values (?, now()::timestamp, ?, ?, ?, ?)",

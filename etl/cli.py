@@ -1,4 +1,6 @@
-"""The `asb` command: `asb build` (inputs folder -> warehouse) and `asb demo` (synthetic inputs, built)."""
+"""The write side's commands: `asb build` (inputs folder -> warehouse) and `asb demo` (synthetic
+inputs, built). The `asb` command itself (insight/cli.py) adds the read side's `asb report` and
+`asb users` to these; `python -m etl.cli` runs the write side alone."""
 
 from __future__ import annotations
 
@@ -8,9 +10,10 @@ import json
 import sys
 from pathlib import Path
 
-from . import auth_cli, config, pseudonym, readers, report_cli
-from . import build as build_mod
-from .progress import Progress, peak_rss_mib
+from etl import build as build_mod
+from etl.progress import Progress, peak_rss_mib
+from etl.sources import config, readers
+from etl.transform import pseudonym
 
 DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
 DEFAULT_DEMO_INPUTS = Path("data/demo_inputs")
@@ -41,7 +44,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from . import demo
+    from etl.demo import generator as demo
 
     progress = Progress(enabled=Progress().enabled and not args.quiet)
     progress.say(f"writing demo inputs to {args.out} (seed {args.seed}, scale {args.scale})")
@@ -52,9 +55,11 @@ def cmd_demo(args) -> int:
     return 0
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="asb", description=__doc__)
-    sub = p.add_subparsers(dest="command", required=True)
+ERRORS = (config.ConfigError, readers.ReadError, pseudonym.KeyError_, build_mod.BuildError)
+
+
+def add_commands(sub) -> None:
+    """Add `build` and `demo` to an argparse subparsers object."""
     b = sub.add_parser("build", help="build the warehouse from an inputs folder with sources.toml")
     b.add_argument("--inputs", type=Path, required=True, help="folder holding sources.toml")
     b.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to (re)place")
@@ -70,8 +75,11 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--as-of", type=_date, default=dt.date(2026, 10, 31), help="last day of the demo data")
     d.add_argument("--quiet", action="store_true")
     d.set_defaults(func=cmd_demo)
-    auth_cli.add_parser(sub)
-    report_cli.add_parser(sub)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="asb", description=__doc__)
+    add_commands(p.add_subparsers(dest="command", required=True))
     return p
 
 
@@ -79,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except (config.ConfigError, readers.ReadError, pseudonym.KeyError_, build_mod.BuildError) as exc:
+    except ERRORS as exc:
         print(f"asb: error: {exc}", file=sys.stderr)
         return 2
 

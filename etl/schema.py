@@ -25,10 +25,13 @@ VICTIM_TYPES = ("individual", "business", "community_group")
 YES_NO = ("Y", "N")
 ROUTES = ("victim", "community", "discretion")
 DECISIONS = ("met", "not_met", "withdrawn", "pending")
-OUTCOMES = ("recommendations", "no_further_action", "pending")
+REVIEW_OUTCOMES = ("recommendations", "no_further_action", "pending")
 APPELLANTS = ("victim", "representative", "group")
 GROUNDS = ("threshold_decision", "review_process", "action_plan_delivery")
 APPEAL_OUTCOMES = ("upheld", "partially_upheld", "not_upheld", "withdrawn", "pending")
+APPEAL_OUTCOME_LABELS = dict(zip(APPEAL_OUTCOMES, ("Upheld", "Partially upheld", "Not upheld", "Withdrawn", "Pending"),
+                                 strict=True))
+DECIDED_APPEAL_OUTCOMES = APPEAL_OUTCOMES[:3]  # withdrawn and pending are not decisions
 
 # Canonical input templates (DESIGN.md "Sources and the canonical input templates").
 INPUTS: dict[str, tuple[Field, ...]] = {
@@ -64,7 +67,7 @@ INPUTS: dict[str, tuple[Field, ...]] = {
         Field("decision_date", "DATE", "Date of the threshold decision"),
         Field("decision_notified_date", "DATE", "Date the applicant was told the decision"),
         Field("review_date", "DATE", "Date of the case review meeting"),
-        Field("outcome", "VARCHAR", "Outcome of the review", allowed=OUTCOMES),
+        Field("outcome", "VARCHAR", "Outcome of the review", allowed=REVIEW_OUTCOMES),
         Field("recommendations_count", "INTEGER", "Recommendations made by the review"),
         Field("outcome_notified_date", "DATE", "Date the outcome and action plan were told"),
         Field("action_plan_closed_date", "DATE", "Date the action plan was delivered"),

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
-from . import authorities, schema
-
-
-class ValidationError(RuntimeError):
-    """The built warehouse broke a rule; the message names the check and sample rows."""
+from etl import schema
+from etl.rules import authorities
 
 
 def _in(values) -> str:

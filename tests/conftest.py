@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from etl import build
+from insight import db
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 TEST_KEY = "test-key-0123456789abcdef"
@@ -59,7 +60,7 @@ def _pseudonym_key(monkeypatch):
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory):
     """(inputs folder, warehouse path, DemoSummary) of the demo at a small scale, built once."""
-    from etl import demo
+    from etl.demo import generator as demo
 
     root = tmp_path_factory.mktemp("demo")
     summary = demo.generate(root / "inputs", seed=7, scale=DEMO_SCALE)
@@ -75,10 +76,9 @@ def demo_warehouse(demo_build) -> Path:
 
 @pytest.fixture(scope="module")
 def con(demo_warehouse):
-    """The demo warehouse opened the way the dashboard opens it (etl.ui.connect: read-only)."""
-    from etl import ui
+    """The demo warehouse opened the way the dashboard opens it (etl.db.connect: read-only)."""
 
-    connection = ui.connect(demo_warehouse)
+    connection = db.connect(demo_warehouse)
     yield connection
     connection.close()
 

@@ -27,7 +27,8 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from etl import auth, ui
+from insight import db, ui
+from insight.access import auth
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "dashboard.py"
@@ -67,7 +68,7 @@ def open_app(monkeypatch, warehouse: Path, page: str | None = None, timeout: flo
     """The dashboard in AppTest on `warehouse`, run once, signed in as `user` (a demo user, see
     `sign_in`; None stays signed out), then switched to `page` (a path such as
     "app_pages/maps.py") and run; `params` seed the query string. Fails on an exception."""
-    monkeypatch.setenv(ui.WAREHOUSE_ENV, str(warehouse))
+    monkeypatch.setenv(db.WAREHOUSE_ENV, str(warehouse))
     monkeypatch.setenv(auth.USERS_ENV, str(users_file()))
     at = AppTest.from_file(str(APP), default_timeout=timeout)
     at.query_params.update(params)
@@ -105,7 +106,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, seconds: float = 
 def serve(warehouse: Path, log: Path, env: dict | None = None):
     """Yield the base URL of `streamlit run dashboard.py` on a free port, reading `warehouse`."""
     port = _free_port()
-    env = {**os.environ, auth.USERS_ENV: str(users_file()), **(env or {}), ui.WAREHOUSE_ENV: str(warehouse)}
+    env = {**os.environ, auth.USERS_ENV: str(users_file()), **(env or {}), db.WAREHOUSE_ENV: str(warehouse)}
     command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1",
                "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]

@@ -13,7 +13,7 @@ create table authorities (
 create table ref_lsoa (
     lsoa_code varchar primary key,
     lsoa_name varchar,
-    authority_code varchar not null,
+    authority_code varchar,
     area_km2 double,
     boundary_geojson varchar
 );
@@ -21,7 +21,7 @@ create table ref_lsoa (
 create table ref_ward (                  -- filled only when [build] ward_path names a ward layer
     ward_code varchar primary key,
     ward_name varchar,
-    authority_code varchar not null,      -- the district holding most of the ward
+    authority_code varchar,      -- the district holding most of the ward
     area_km2 double,
     boundary_geojson varchar
 );
@@ -76,7 +76,7 @@ create table etl_merged (                 -- rows folded into another row, so no
 create table incidents (                  -- one row per distinct ASB incident (after de-dup)
     incident_id varchar not null,         -- <source>:<incident_ref>; unique (checked by validation:
                                           -- an index over ten million keys would cost 40% of publishing)
-    authority_code varchar not null,
+    authority_code varchar,
     source varchar not null,              -- source of the earliest report
     agency varchar not null,              -- agency of the earliest report
     agencies varchar not null,            -- every agency that had it, comma-separated, sorted
@@ -114,7 +114,7 @@ create table incident_reports (           -- every loaded report, merged or not
 
 create table applications (
     application_ref varchar primary key,
-    authority_code varchar not null,
+    authority_code varchar,
     person_key varchar,
     on_behalf boolean, consent_received boolean,
     received_date date not null,
@@ -132,7 +132,7 @@ create table applications (
 create table appeals (
     appeal_ref varchar primary key,
     application_ref varchar not null,     -- resolves to applications
-    authority_code varchar not null,
+    authority_code varchar,
     received_date date not null,
     appellant varchar, consent_letter boolean,
     grounds varchar not null,
@@ -173,7 +173,7 @@ create table ref_working_days (           -- the one working-day calendar, 2000-
 
 create table mart_review_turnaround (     -- one row per application (contract); null where a stage has not happened
     application_ref varchar primary key,
-    authority_code varchar not null,
+    authority_code varchar,
     rule_id varchar,                      -- settings version in force on received_date: the SLA limits used
     threshold_route varchar,
     decision varchar not null,            -- as of the as-of date: met/not_met decided later are 'pending'
@@ -209,7 +209,7 @@ create table mart_review_turnaround (     -- one row per application (contract);
 
 create table mart_review_open_stages (    -- open-case ageing and the at-risk list: stages whose clock runs
     application_ref varchar not null,
-    authority_code varchar not null,
+    authority_code varchar,
     rule_id varchar,
     stage varchar not null,               -- acknowledge | decision | decision_notice | review | outcome_notice
     started_date date not null,
@@ -224,7 +224,7 @@ create table mart_review_open_stages (    -- open-case ageing and the at-risk li
 );
 
 create table mart_statutory_returns (     -- contract: the four published figures per authority and financial year
-    authority_code varchar not null,
+    authority_code varchar,
     financial_year varchar not null,      -- '2024/25' = 1 April 2024 - 31 March 2025
     year_start_date date not null, year_end_date date not null,
     is_complete_year boolean not null,    -- the year ended on or before the as-of date
@@ -243,7 +243,7 @@ create table mart_statutory_returns (     -- contract: the four published figure
 );
 
 create table mart_statutory_exceptions (  -- the applications behind each failed check or note
-    authority_code varchar not null,
+    authority_code varchar,
     financial_year varchar not null,      -- the year whose figures it affects
     application_ref varchar not null,
     check_code varchar not null,          -- contradictions: review_without_threshold_met |
@@ -257,7 +257,7 @@ create table mart_statutory_exceptions (  -- the applications behind each failed
 create table mart_appeals (               -- one row per OPCC appeal, linked to its application
     appeal_ref varchar primary key,
     application_ref varchar not null,
-    authority_code varchar not null,
+    authority_code varchar,
     rule_id varchar,                      -- settings version in force on received_date
     received_date date not null,
     appellant varchar,
@@ -283,4 +283,112 @@ create table mart_appeals (               -- one row per OPCC appeal, linked to 
     application_decision_working_days integer, application_decision_within_sla boolean,
     application_total_working_days integer, application_total_within_sla boolean,
     as_of_date date not null
+);
+
+-- Threshold engine marts (etl/marts/threshold.py; SQL in sql/marts/), as of the build's as-of date.
+create table mart_threshold_status (      -- contract: one row per person and authority with a qualifying complaint
+    person_key varchar,
+    authority_code varchar,
+    qualifying_complaints bigint,
+    qualifying_hate_complaints bigint,
+    is_threshold_met boolean,
+    is_near_miss boolean,
+    window_expires_date date,             -- see sql/marts/mart_threshold_status.sql
+    first_met_date date,
+    met_since_date date,
+    has_application boolean,
+    oldest_complaint_date date,
+    latest_complaint_date date,
+    victim_threshold bigint,
+    hate_threshold bigint,
+    window_months bigint,
+    rule_id varchar,
+    as_of_date date
+);
+
+create table mart_community_status (      -- community-route clusters (H3 cell and ASB category)
+    authority_code varchar,
+    cluster_cell varchar,
+    h3_resolution bigint,
+    asb_category varchar,
+    distinct_reporters bigint,
+    incidents bigint,
+    anonymous_reports bigint,
+    first_report_date date,
+    last_report_date date,
+    is_threshold_met boolean,
+    is_near_miss boolean,
+    window_expires_date date,
+    community_threshold bigint,
+    rule_id varchar,
+    as_of_date date
+);
+
+create table mart_threshold_history (     -- people near and at the threshold at each month end
+    authority_code varchar,
+    month_end date,
+    near_miss_people bigint,
+    met_people bigint,
+    newly_met_people bigint
+);
+
+-- Hotspot marts (etl/marts/hotspots.py).
+create table mart_hotspot_cells (         -- contract: Gi* per H3 cell of resolutions 8 and 9, zero counts included
+    h3_cell varchar,
+    h3_resolution bigint,
+    incidents bigint,
+    gi_z double,                          -- esda's analytical Zs
+    gi_p float,                           -- esda's permutation pseudo p-value p_sim
+    gi_class bigint,                      -- -3..3: cold/hot at 99/95/90% after the FDR correction
+    gi_z_perm double,
+    gi_p_perm double,
+    authority_code varchar,
+    period_start date,
+    period_end date
+);
+
+create table mart_repeat_locations (      -- repeat locations: H3 resolution-10 cells ranked per authority
+    authority_code varchar,
+    rank bigint,
+    h3_cell varchar,
+    incidents_30d bigint,
+    incidents_90d bigint,
+    incidents_180d bigint,
+    incidents_365d bigint,
+    incidents_prev_90d bigint,
+    first_report date,
+    last_report date,
+    main_asb_types varchar,
+    distinct_reporters bigint,
+    main_location varchar,
+    change_z double,
+    changed boolean
+);
+
+create table mart_concentration (         -- Lorenz points and "X% of places" per authority and "all"
+    authority_code varchar,
+    places bigint,
+    incidents bigint,
+    places_for_50pct double,
+    places_for_25pct double,
+    point bigint,
+    share_of_places double,
+    share_of_incidents double,
+    period_start date,
+    period_end date
+);
+
+create table mart_hotspot_accuracy (      -- hit rate and PAI of the top 1/5/10% of cells
+    authority_code varchar,
+    h3_resolution bigint,
+    top_share double,
+    cells bigint,
+    all_cells bigint,
+    captured bigint,
+    incidents bigint,
+    hit_rate double,
+    pai double,
+    period_start date,
+    period_mid date,
+    period_end date
 );

@@ -1,0 +1,182 @@
+"""Synthetic demo inputs: what the Derbyshire partners would send, in their own export layouts.
+
+`generate` writes `sources.toml`, one folder per source (nine councils, the police, a housing
+provider, case-review applications and the OPCC appeals register) and a pseudonymisation key.
+The data is Derbyshire-sized at scale 1 (about 60,000 reports a year, seasonal, concentrated at
+repeat places and repeat reporters), with planted threshold cases, cross-agency duplicates,
+personal data the ETL must not read, and a few deliberately bad rows of every reject kind. The
+same seed, scale and as-of date give byte-identical files (except the key). The layouts, the bad
+rows and the planted people are declared in etl/demo_layouts.py, demo_bad.py and demo_cases.py.
+"""
+
+from __future__ import annotations
+
+import secrets
+import zlib
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from etl.demo import bad as demo_bad
+from etl.demo.cases import (
+    Planted,
+    application_refs,
+    application_timeline,
+    plant_appeals,
+    plant_applicants,
+    plant_as_of,
+)
+from etl.demo.formats import Context
+from etl.demo.incidents import Span, background, isolate_reports, plant_twins, threshold_truth
+from etl.demo.layouts import SOURCES, toml_entry
+from etl.demo.people import People
+from etl.demo.places import build_places, foreign_places
+from etl.demo.write import write_case_source, write_incident_source
+from etl.rules import authorities
+
+KEY_FILE = "secrets/pseudonym.key"
+APP_DATES = ["received_date", "acknowledged_date", "decision_date", "decision_notified_date", "review_date",
+             "outcome_notified_date", "action_plan_closed_date"]
+
+
+@dataclass
+class DemoSummary:
+    """What `generate` wrote, and what the ETL should find in it."""
+
+    out_dir: Path
+    as_of: date
+    seed: int
+    scale: float
+    files: dict[str, int] = field(default_factory=dict)  # path under out_dir -> data rows (bad ones included)
+    sources: dict[str, int] = field(default_factory=dict)  # slug -> data rows
+    layouts: dict[str, str] = field(default_factory=dict)  # slug -> layout description
+    bad_rows: dict[str, int] = field(default_factory=dict)  # reject kind -> rows planted
+    bad_rows_by_source: dict[str, dict[str, int]] = field(default_factory=dict)
+    cross_agency_duplicates: int = 0  # report pairs (police + council) the ETL should merge
+    personal_data_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # slug -> headers
+    personal_data_samples: tuple[str, ...] = ()  # fake values that must never reach the warehouse
+    # Person-authority rows meeting the victim threshold (3) / one short on as_of, after merging
+    # duplicates: {"met": {GSS code: n, ..., "all": n}, "near_miss": {...}}
+    expected_threshold: dict[str, dict[str, int]] = field(default_factory=dict)
+    applications: dict[str, int] = field(default_factory=dict)  # good rows by decision
+    appeals: dict[str, int] = field(default_factory=dict)  # good rows by outcome
+
+    @property
+    def incident_rows(self) -> int:
+        return sum(n for s, n in self.sources.items() if _spec(s).kind == "incidents")
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "out_dir": str(self.out_dir), "as_of": self.as_of.isoformat()}
+
+
+def _spec(slug: str):
+    return next(s for s in SOURCES if s.slug == slug)
+
+
+def _rng(seed: int, name: str) -> np.random.Generator:
+    return np.random.default_rng([seed, zlib.crc32(name.encode())])
+
+
+def generate(out_dir: Path, seed: int = 7, scale: float = 1.0,
+             as_of: date = date(2026, 10, 31)) -> DemoSummary:
+    """Write the demo inputs folder (sources.toml, source folders, key) and summarise it."""
+    if not scale >= 0:
+        raise ValueError(f"scale must be zero or more, not {scale!r}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    span, places = Span(as_of), build_places(_rng(seed, "places"))
+    reports, homes = background(_rng(seed, "background"), places, span, scale, first_person=0)
+    reports = plant_twins(_rng(seed, "twins"), reports, span.last)
+    planted = Planted(first_person=len(homes))
+    plant_as_of(_rng(seed, "as-of"), places, span, planted)
+    apps = plant_applicants(_rng(seed, "applicants"), places, span, planted, scale)
+    bad = demo_bad.plant_bad_reports(_rng(seed, "bad"), places, span, SOURCES)
+    reports = pd.concat([reports, planted.frame(_rng(seed, "planted"), places), bad], ignore_index=True)
+    summary = DemoSummary(out_dir, as_of, seed, scale)
+    summary.cross_agency_duplicates = isolate_reports(reports)
+    summary.expected_threshold = threshold_truth(reports, span.last)
+    people = People(_rng(seed, "people"), len(homes) + len(planted.homes),
+                    np.concatenate([homes, np.asarray(planted.homes, dtype=homes.dtype)]))
+    ctx = Context(places, people, span.last)
+    apps, appeals = _cases(seed, apps, span)
+    foreign, samples = foreign_places(), []
+    for spec in SOURCES:
+        if spec.kind == "incidents":
+            rows = _source_rows(reports, spec)
+            written = write_incident_source(out_dir, spec, rows, ctx, foreign, as_of)
+            if spec.layout.personal_headers:
+                samples += list(rows.person[rows.person >= 0].drop_duplicates().iloc[:2])
+        else:
+            table = appeals if spec.kind == "appeals" else apps[apps.source == spec.slug]
+            written = write_case_source(out_dir, spec, table, ctx, foreign, as_of)
+        _record(summary, spec, written)
+    _summarise_cases(summary, apps, appeals, people, np.array(samples))
+    (out_dir / "sources.toml").write_text(_sources_toml(), encoding="utf-8")
+    _ensure_key(out_dir / KEY_FILE)
+    return summary
+
+
+def _cases(seed: int, apps: pd.DataFrame, span: Span) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Applications (with their bad copies and refs) and appeals (with theirs)."""
+    apps = application_timeline(_rng(seed, "timeline"), apps, span.last).assign(bad=0, template=-1)
+    rng = _rng(seed, "bad-cases")
+    groups = {"derby_case_reviews": [3], "chesterfield_case_reviews": [2],
+              "district_case_reviews": [0, 1, 4, 5, 6, 7, 8]}
+    copies = demo_bad.plant_bad_copies(rng, apps, [(a, demo_bad.PLAN[s]) for s, a in groups.items()])
+    apps = pd.concat([apps, demo_bad.shift_copy_dates(copies, APP_DATES, 2)], ignore_index=True)
+    apps = apps.sort_values(["received_date", "auth"], kind="stable")
+    apps["application_ref"] = application_refs(apps)
+    apps["source"] = [next(s for s, a in groups.items() if x in a) for x in apps.auth]
+    appeals = plant_appeals(rng, apps[apps.bad == 0], span.last).assign(bad=0, template=-1)
+    copies = demo_bad.plant_bad_copies(rng, appeals, [(list(range(9)), demo_bad.PLAN["opcc_appeals"])])
+    year = copies.received_date.to_numpy().astype("int64").astype("datetime64[D]").astype("datetime64[Y]")
+    copies["appeal_ref"] = [f"OPCC/CT/{y + 1970}/9{i:02d}" for i, y in enumerate(year.astype(int))]
+    appeals = pd.concat([appeals, demo_bad.shift_copy_dates(copies, ["received_date", "decision_date"], 2)],
+                        ignore_index=True)
+    return apps, appeals.sort_values("received_date", kind="stable")
+
+
+def _source_rows(reports: pd.DataFrame, spec) -> pd.DataFrame:
+    """The reports one incident source holds, ordered by reported day, time and place."""
+    mine = reports.agency == spec.agency
+    if spec.authority:
+        mine &= reports.auth == authorities.CODES.index(spec.authority)
+    order = ["rep", "minute", "place", "person"]
+    return reports[mine].sort_values(order, kind="stable").reset_index(drop=True)
+
+
+def _record(summary: DemoSummary, spec, written: dict[str, int]) -> None:
+    summary.files.update({k: int(v) for k, v in written.items()})
+    summary.sources[spec.slug] = int(sum(written.values()))
+    summary.layouts[spec.slug] = spec.layout.name
+    if spec.layout.personal_headers:
+        summary.personal_data_columns[spec.slug] = spec.layout.personal_headers
+    kinds = Counter(demo_bad.PLAN.get(spec.slug, ()))
+    summary.bad_rows_by_source[spec.slug] = dict(kinds)
+    for kind in demo_bad.KINDS:
+        summary.bad_rows[kind] = summary.bad_rows.get(kind, 0) + kinds.get(kind, 0)
+
+
+def _summarise_cases(summary: DemoSummary, apps: pd.DataFrame, appeals: pd.DataFrame, people: People,
+                     sample: np.ndarray) -> None:
+    summary.applications = apps[apps.bad == 0].decision.value_counts().sort_index().to_dict()
+    summary.appeals = appeals[appeals.bad == 0].outcome.value_counts().sort_index().to_dict()
+    summary.personal_data_samples = tuple(v for what in ("_name", "_phone", "_email", "_address")
+                                          for v in people.personal(sample, what).to_pylist())
+
+
+def _sources_toml() -> str:
+    head = ("# Demo inputs written by etl/demo.py (synthetic data; the people and their details are fake).\n"
+            "[build]\n" f'pseudonym_key_file = "{KEY_FILE}"\n' "duplicate_distance_m = 250\n")
+    return head + "".join("\n" + toml_entry(spec) for spec in SOURCES)
+
+
+def _ensure_key(path: Path) -> None:
+    """A random 32-byte key (hex), created once and never overwritten."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")

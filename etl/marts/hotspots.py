@@ -1,0 +1,237 @@
+"""Hotspots, repeat locations, concentration, hotspot accuracy and near repeats on H3 cells.
+
+`build_hotspots` materialises, as of the build's as-of date D: `mart_hotspot_cells` (Getis-Ord
+Gi* per DESIGN.md on every H3 cell of resolutions 8 and 9 whose centre lies in the nine
+districts, zero counts included, over the 12 months (D - 12 months, D]; weights are the cell and
+its k=1 ring, binary, self included; 999 conditional permutations with seed 12345, which the
+test suite lowers with ASB_GI_PERMUTATIONS to save time; `gi_class` is explained in `gi_star`
+and `gi_classes`), `mart_repeat_locations` (a location is an H3
+resolution-10 cell, about 15,000 m²: police points are snapped, so a cell aggregates them) and
+`mart_concentration` (Lorenz curves over every resolution-10 cell whose centre lies in the
+authority, including cells with none) and `mart_hotspot_accuracy` (hit rate and PAI of the top
+1/5/10% of cells, see `_accuracy`). Emerging hotspots (a trend test across months) are not
+built: the installed esda (2.9) has no space-time trend test. Resolution 10 is left out of Gi* at build time: about
+196,000 cells make 999 permutations too slow. `knox` is a function for the pages;
+`knox` refuses month-only dates (police files), which would give nonsense.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import warnings
+
+import duckdb
+import h3
+import numpy as np
+import pandas as pd
+
+from etl.rules.periods import months_before
+
+GI_RESOLUTIONS = (8, 9)
+# A repeat location is a street-level place: an H3 resolution-10 cell (about 15,000 m²; police
+# points are snapped, so a cell aggregates them). mart_repeat_locations ranks these cells (its SQL
+# names h3_r10), the Overview counts those with REPEAT_LOCATION_MIN_INCIDENTS or more.
+REPEAT_LOCATION_RESOLUTION = 10
+REPEAT_LOCATION_MIN_INCIDENTS = 3
+PERMUTATIONS = 999
+SEED = 12345
+LEVELS = ((3, 0.01), (2, 0.05), (1, 0.10))
+
+
+def district_cells(districts, resolution: int) -> dict[str, list[str]]:
+    """H3 cells whose centre lies in each district (`districts`: authority_code, EPSG:27700)."""
+    wgs = districts.to_crs(4326)
+    return {code: sorted(h3.geo_to_cells(geom.__geo_interface__, resolution))
+            for code, geom in zip(wgs["authority_code"], wgs.geometry, strict=True)}
+
+
+def gi_star(cells: list[str], counts: np.ndarray, permutations: int = PERMUTATIONS,
+            seed: int = SEED) -> dict[str, np.ndarray]:
+    """Gi* (esda G_Local, star, binary k=1 H3 weights, conditional permutations, fixed seed).
+
+    Returns the columns of `mart_hotspot_cells`: `gi_z` (esda's analytical `Zs`) and `gi_p`
+    (esda's pseudo p-value `p_sim`) as the DESIGN.md contract says; `gi_z_perm` (esda's `z_sim`:
+    G standardised by the mean and spread of its permutations) with `gi_p_perm`, its two-sided
+    normal p-value (2 x esda's `p_z_sim`); and `gi_class` from `gi_classes`.
+
+    Why the class does not come from `p_sim` alone: its floor of 1/(permutations + 1) = 0.001
+    cannot pass a false-discovery-rate threshold over ~28,000 cells unless thousands of cells
+    sit at the floor, and esda counts ties as "larger" before folding, so every cell with no
+    incidents nearby (G = 0, as are many simulated values) gets p_sim = 0.001. On the demo
+    that made 18,000 of 28,000 cells "99% cold spots" and let hot cells through only on their
+    back. The permutation z-score has no floor and no tie artefact."""
+    from esda.getisord import G_Local
+    from libpysal.weights import W
+
+    index = {c: i for i, c in enumerate(cells)}
+    neighbours = {i: [index[n] for n in h3.grid_disk(c, 1) if n != c and n in index] for c, i in index.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = W(neighbours, silence_warnings=True)
+        g = G_Local(np.asarray(counts, dtype=float), w, transform="B", star=True,
+                    permutations=permutations, seed=seed, keep_simulations=True)
+    finite = np.isfinite(g.z_sim)  # a cell whose permutations never vary gives no evidence
+    z_perm = np.where(finite, g.z_sim, 0.0)
+    p_perm = np.where(finite, 2 * g.p_z_sim, 1.0)
+    return {"gi_z": g.Zs, "gi_p": g.p_sim, "gi_class": gi_classes(g.Zs, g.p_sim, z_perm, p_perm),
+            "gi_z_perm": z_perm, "gi_p_perm": p_perm}
+
+
+def gi_classes(z: np.ndarray, p_sim: np.ndarray, z_perm: np.ndarray, p_perm: np.ndarray) -> np.ndarray:
+    """-3..3: hot (+) / cold (-) at 99/95/90% confidence, else 0. A cell reaches a level when
+    `p_perm` passes the Benjamini-Hochberg threshold at that alpha (esda's `fdr` over all cells
+    of the resolution), `p_sim` <= alpha too, and `z` and `z_perm` agree in sign."""
+    from esda import fdr
+
+    z, p_sim, z_perm, p_perm = (np.asarray(a, dtype=float) for a in (z, p_sim, z_perm, p_perm))
+    sign = np.where(np.sign(z) == np.sign(z_perm), np.sign(z), 0).astype(int)
+    out = np.zeros(len(p_perm), dtype=int)
+    for level, alpha in reversed(LEVELS):
+        significant = (p_perm <= fdr(p_perm, alpha)) & (p_sim <= alpha)
+        out[significant] = level * sign[significant]
+    return out
+
+
+def hotspot_cells(con, districts, as_of: dt.date, resolutions: tuple[int, ...] = GI_RESOLUTIONS,
+                  start: dt.date | None = None) -> pd.DataFrame:
+    """The `mart_hotspot_cells` frame for resolutions 8 and 9 over (as_of - 12 months, as_of]
+    (or over [start, as_of] at the given resolutions: the board pack's month)."""
+    start = start or months_before(as_of, 12) + dt.timedelta(days=1)
+    frames = []
+    for res in resolutions:
+        per = district_cells(districts, res)
+        cells = sorted(set().union(*per.values()))
+        district = {c: code for code, members in per.items() for c in members}
+        found = dict(con.execute(f"""select h3_r{res}, count(*) from incidents where h3_r{res} is not null
+            and reported_date between ? and ? group by 1""", [start, as_of]).fetchall())
+        counts = np.array([found.get(c, 0) for c in cells], dtype=float)
+        gi = gi_star(cells, counts, int(os.environ.get("ASB_GI_PERMUTATIONS", PERMUTATIONS)))
+        frames.append(pd.DataFrame({"h3_cell": cells, "h3_resolution": res, "incidents": counts.astype(int),
+                                    **gi, "authority_code": [district[c] for c in cells]}))
+    frame = pd.concat(frames, ignore_index=True)
+    frame["period_start"], frame["period_end"] = start, as_of
+    return frame
+
+
+def lorenz(counts) -> tuple[np.ndarray, np.ndarray]:
+    """Lorenz points (share of places, share of incidents), places sorted by count, most first."""
+    c = np.sort(np.asarray(counts, dtype=float))[::-1]
+    total = c.sum()
+    places = np.arange(len(c) + 1) / max(len(c), 1)
+    share = np.concatenate([[0.0], np.cumsum(c) / total]) if total else np.zeros(len(c) + 1)
+    return places, share
+
+
+def share_of_places_for(counts, target: float) -> float:
+    """The smallest share of places (most first) that produced at least `target` of incidents."""
+    places, share = lorenz(counts)
+    if share[-1] == 0:
+        return float("nan")
+    return float(places[np.argmax(share >= target - 1e-12)])
+
+
+def pai(current: dict[str, int], following: dict[str, int], cells: list[str], top_share: float) -> dict:
+    """Hit rate n/N and PAI = (n/N)/(a/A): the top `top_share` of `cells` by `current` counts
+    (ties by cell id) tested on `following` counts; areas are equal for cells of one resolution."""
+    ranked = sorted(cells, key=lambda c: (-current.get(c, 0), c))
+    a = max(1, int(round(top_share * len(cells))))
+    top = set(ranked[:a])
+    n_total = sum(following.get(c, 0) for c in cells)
+    n = sum(following.get(c, 0) for c in top)
+    hit = n / n_total if n_total else float("nan")
+    return {"cells": a, "all_cells": len(cells), "captured": n, "incidents": n_total,
+            "hit_rate": hit, "pai": hit / (a / len(cells)) if n_total else float("nan")}
+
+
+CHANGE_Z_LIMIT = 2.0
+
+
+def change_z(current, baseline):
+    """Poisson change Z = 2(sqrt(current) - sqrt(baseline)): the square root makes a Poisson count's
+    variance about 1/4, so |Z| > CHANGE_Z_LIMIT is a change beyond normal variation. The one
+    statement of the rule in Python; etl/sql/marts/mart_repeat_locations.sql applies the same in SQL."""
+    return 2 * (np.sqrt(current) - np.sqrt(baseline))
+
+
+def is_significant_change(current, baseline):
+    """|change_z| > CHANGE_Z_LIMIT (element-wise for arrays)."""
+    return np.abs(change_z(current, baseline)) > CHANGE_Z_LIMIT
+
+
+def concentration(con, districts, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """The `mart_concentration` frame (Lorenz points and "X% of places" per authority and "all")
+    over [start, end], for any period (the board pack's month)."""
+    return _concentration(con, district_cells(districts, 10), start, end)
+
+
+def _concentration(con, per: dict[str, list[str]], start: dt.date, as_of: dt.date) -> pd.DataFrame:
+    found = con.execute("select authority_code, h3_r10, count(*) from incidents where h3_r10 is not null "
+                        "and reported_date between ? and ? group by all", [start, as_of]).df()
+    rows = []
+    groups = {**per, "all": sorted(set().union(*per.values()))}
+    for code, cells in groups.items():
+        sub = found if code == "all" else found[found["authority_code"] == code]
+        by_cell = sub.groupby("h3_r10")["count_star()"].sum()
+        counts = by_cell.reindex(cells, fill_value=0).to_numpy()
+        places, share = lorenz(counts)
+        # ~200 points spaced evenly on a log scale of places: the curve's shape is in its first 1%
+        keep = np.unique(np.concatenate([[0, len(places) - 1], np.round(np.geomspace(1, len(places) - 1, 200))
+                                         ])).astype(int) if len(places) > 1 else np.array([0])
+        rows.append(pd.DataFrame({
+            "authority_code": code, "places": len(cells), "incidents": int(counts.sum()),
+            "places_for_50pct": share_of_places_for(counts, 0.5),
+            "places_for_25pct": share_of_places_for(counts, 0.25),
+            "point": range(len(keep)), "share_of_places": places[keep], "share_of_incidents": share[keep]}))
+    return pd.concat(rows, ignore_index=True)
+
+
+ACCURACY_RESOLUTIONS = (9, 10)
+ACCURACY_TOP_SHARES = (0.01, 0.05, 0.10)
+
+
+def _accuracy(con, per_resolution: dict[int, dict[str, list[str]]], as_of: dt.date) -> pd.DataFrame:
+    """Hotspot accuracy per authority (and "all"): the top cells of the six months
+    (D - 12 months, D - 6 months] tested on the next six months (D - 6 months, D]."""
+    mid, start = months_before(as_of, 6), months_before(as_of, 12)
+    rows = []
+    for res, per in per_resolution.items():
+        found = con.execute(f"""select h3_r{res} as cell, count(*) filter (where reported_date <= $mid) as now,
+                count(*) filter (where reported_date > $mid) as next
+            from incidents where h3_r{res} is not null and reported_date > $start and reported_date <= $as_of
+            group by 1""", {"mid": mid, "start": start, "as_of": as_of}).df()
+        now, nxt = dict(zip(found["cell"], found["now"], strict=True)), dict(zip(found["cell"], found["next"], strict=True))
+        for code, cells in {**per, "all": sorted(set().union(*per.values()))}.items():
+            for share in ACCURACY_TOP_SHARES:
+                rows.append({"authority_code": code, "h3_resolution": res, "top_share": share,
+                             **pai(now, nxt, cells, share)})
+    out = pd.DataFrame(rows)
+    out["period_start"], out["period_mid"], out["period_end"] = start + dt.timedelta(days=1), mid, as_of
+    return out
+
+
+def _district_cells_cached(context, resolution: int) -> dict[str, list[str]]:
+    cache = context.params.setdefault("_district_cells", {})
+    if resolution not in cache:
+        cache[resolution] = district_cells(context.districts, resolution)
+    return cache[resolution]
+
+
+def cells_frame(con: duckdb.DuckDBPyConnection, context) -> pd.DataFrame:
+    """`mart_hotspot_cells` as of the context's as-of date (resolutions 8 and 9, 12 months)."""
+    return hotspot_cells(con, context.districts, context.as_of)
+
+
+def concentration_frame(con: duckdb.DuckDBPyConnection, context) -> pd.DataFrame:
+    """`mart_concentration` over the 12 months to the context's as-of date."""
+    as_of = context.as_of
+    start = months_before(as_of, 12) + dt.timedelta(days=1)
+    frame = _concentration(con, _district_cells_cached(context, 10), start, as_of)
+    frame["period_start"], frame["period_end"] = start, as_of
+    return frame
+
+
+def accuracy_frame(con: duckdb.DuckDBPyConnection, context) -> pd.DataFrame:
+    """`mart_hotspot_accuracy` as of the context's as-of date."""
+    per_resolution = {res: _district_cells_cached(context, res) for res in ACCURACY_RESOLUTIONS}
+    return _accuracy(con, per_resolution, context.as_of)

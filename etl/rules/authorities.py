@@ -1,0 +1,62 @@
+"""The nine Derbyshire authorities: the one place in the project that knows their codes and names."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Authority:
+    code: str
+    name: str
+    kind: str  # "district" or "unitary"
+
+
+AUTHORITIES: tuple[Authority, ...] = (
+    Authority("E07000032", "Amber Valley", "district"),
+    Authority("E07000033", "Bolsover", "district"),
+    Authority("E07000034", "Chesterfield", "district"),
+    Authority("E06000015", "Derby", "unitary"),
+    Authority("E07000035", "Derbyshire Dales", "district"),
+    Authority("E07000036", "Erewash", "district"),
+    Authority("E07000037", "High Peak", "district"),
+    Authority("E07000038", "North East Derbyshire", "district"),
+    Authority("E07000039", "South Derbyshire", "district"),
+)
+CODES: tuple[str, ...] = tuple(a.code for a in AUTHORITIES)
+NAME_BY_CODE: dict[str, str] = {a.code: a.name for a in AUTHORITIES}
+
+# Words that partners add around a name in their exports ("Erewash Borough Council").
+_NOISE = re.compile(r"\b(borough|district|city|council|of|the|bc|dc|cc)\b")
+
+
+def _norm(text: str) -> str:
+    text = text.lower().replace("&", " and ").replace("n.e.", "north east ")
+    text = re.sub(r"[^a-z0-9 ]", " ", text)
+    return " ".join(_NOISE.sub(" ", text).split())
+
+
+_ALIASES: dict[str, str] = {}
+for _a in AUTHORITIES:
+    _ALIASES[_a.code.lower()] = _a.code
+    _ALIASES[_norm(_a.name)] = _a.code
+_ALIASES.update({"ned": "E07000038", "ne derbyshire": "E07000038", "north east derbys": "E07000038",
+                 "s derbyshire": "E07000039", "south derbys": "E07000039", "derbys dales": "E07000035"})
+
+
+def resolve(value: str | None) -> str | None:
+    """Return the GSS code for a code or a name as partners write it, or None if not one of the nine."""
+    if value is None:
+        return None
+    key = value.strip().lower()
+    if key in _ALIASES:
+        return _ALIASES[key]
+    return _ALIASES.get(_norm(value))
+
+
+def from_lsoa_name(lsoa_name: str | None) -> str | None:
+    """District code from an ONS LSOA name ("Amber Valley 001A" -> E07000032)."""
+    if not lsoa_name:
+        return None
+    return resolve(re.sub(r"\s+\d{3}[A-Z]$", "", lsoa_name.strip()))

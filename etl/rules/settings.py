@@ -1,0 +1,97 @@
+"""Per-authority Community Trigger rules with dated versions, from settings/authorities.toml.
+
+`versions()` flattens the file into complete rows, one per authority and effective date, each
+valid from `effective_from` until the day before the next version (`effective_to`, exclusive).
+The build stores them as `settings_rules`, so SQL picks the rule in force on any date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from etl.rules import authorities
+
+DEFAULT_PATH = Path(__file__).resolve().parents[2] / "settings" / "authorities.toml"
+ENV_VAR = "ASB_SETTINGS"
+FAR_FUTURE = dt.date(9999, 12, 31)
+INT_KEYS = ("victim_threshold", "window_months", "qualifying_report_months", "hate_threshold",
+            "community_threshold", "community_h3_resolution", "sla_acknowledge_days", "sla_decision_days",
+            "sla_decision_notice_days", "sla_review_days", "sla_outcome_days", "sla_appeal_window_days",
+            "sla_appeal_decision_days")
+BOOL_KEYS = ("community_route",)
+
+
+class SettingsError(ValueError):
+    """A settings file that cannot be used; the message names the entry and key."""
+
+
+@dataclass(frozen=True)
+class Rules:
+    path: Path
+    table: pd.DataFrame  # one row per authority version: rule_id, authority_code, effective_from/to, ...
+
+
+def settings_path(path: Path | str | None = None) -> Path:
+    """The settings file: the argument, else $ASB_SETTINGS, else settings/authorities.toml."""
+    return Path(path or os.environ.get(ENV_VAR) or DEFAULT_PATH)
+
+
+def _check(entry: dict, where: str, defaults: dict | None) -> dict:
+    known = set(INT_KEYS) | set(BOOL_KEYS) | {"effective_from", "authority"}
+    unknown = set(entry) - known
+    if unknown:
+        raise SettingsError(f"{where}: unknown setting(s) {sorted(unknown)}")
+    out = dict(entry)
+    for key in INT_KEYS:
+        if key in out and (not isinstance(out[key], int) or isinstance(out[key], bool) or out[key] < 0):
+            raise SettingsError(f"{where}: {key} must be a whole number >= 0, not {out[key]!r}")
+    for key in BOOL_KEYS:
+        if key in out and not isinstance(out[key], bool):
+            raise SettingsError(f"{where}: {key} must be true or false")
+    if "effective_from" in out:
+        try:
+            out["effective_from"] = dt.date.fromisoformat(str(out["effective_from"]))
+        except ValueError as exc:
+            raise SettingsError(f"{where}: effective_from must be a date (YYYY-MM-DD)") from exc
+    if defaults is None:
+        missing = (set(INT_KEYS) | set(BOOL_KEYS) | {"effective_from"}) - set(out)
+        if missing:
+            raise SettingsError(f"{where}: [defaults] must set {sorted(missing)}")
+    return out
+
+
+def load(path: Path | str | None = None) -> Rules:
+    """Parse and validate the settings file into complete dated versions per authority."""
+    path = settings_path(path)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"{path}: {exc}") from exc
+    defaults = _check(doc.get("defaults", {}), f"{path} [defaults]", None)
+    rules: dict[str, list[dict]] = {a.code: [] for a in authorities.AUTHORITIES}
+    for n, entry in enumerate(doc.get("rule", []), 1):
+        where = f"{path} [[rule]] #{n}"
+        entry = _check(entry, where, defaults)
+        code = authorities.resolve(str(entry.get("authority", "")))
+        if code is None or "effective_from" not in entry:
+            raise SettingsError(f"{where}: needs authority (one of the nine) and effective_from")
+        rules[code].append(entry)
+    rows = []
+    for code, entries in rules.items():
+        current = {**defaults}
+        versions = [(defaults["effective_from"], {})] + sorted(
+            ((e["effective_from"], e) for e in entries), key=lambda pair: pair[0])
+        for i, (start, entry) in enumerate(versions):
+            current = {**current, **{k: v for k, v in entry.items() if k != "authority"}}
+            end = versions[i + 1][0] if i + 1 < len(versions) else FAR_FUTURE
+            if end == start:
+                continue  # a rule on the defaults' own date replaces them
+            rows.append({"rule_id": f"{code}@{start.isoformat()}", "authority_code": code,
+                         **current, "effective_from": start, "effective_to": end})
+    return Rules(path, pd.DataFrame(rows))

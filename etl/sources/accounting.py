@@ -1,0 +1,53 @@
+"""Per-file accounting: rows read = loaded + rejected + merged, counted from the published tables."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from etl.sources.extract import FileLoad
+
+ACCOUNTING_SQL = """
+insert into etl_loads
+with loaded as (
+    select source, source_file, count(*) as n, 0 as ctx from incidents group by all
+    union all select source, source_file, count(*), 0 from applications group by all
+    union all select source, source_file, count(*), 0 from appeals group by all
+    union all select source, source_file, count(*), count(*) from police_crimes group by all
+),
+dated as (
+    select source, source_file, reported_date as d from incident_reports
+    union all select source, source_file, received_date from applications
+    union all select source, source_file, received_date from appeals
+    union all select source, source_file, month from police_crimes
+),
+final as (
+    select f.load_id, f.source, f.kind, f.source_file, f.file_sha256, f.rows_read,
+        coalesce((select sum(n) from loaded l where l.source = f.source and l.source_file = f.source_file), 0),
+        (select count(*) from etl_rejects r where r.source = f.source and r.source_file = f.source_file),
+        (select count(*) from etl_merged m where m.source = f.source and m.source_file = f.source_file),
+        coalesce((select sum(ctx) from loaded l where l.source = f.source and l.source_file = f.source_file), 0),
+        (select min(d) from dated x where x.source = f.source and x.source_file = f.source_file),
+        -- police street files give a month, which covers its last day too
+        (select case when f.kind = 'police_uk' then last_day(max(d)) else max(d) end
+         from dated x where x.source = f.source and x.source_file = f.source_file),
+        f.ignored_columns
+    from _files f
+)
+select * from final order by source, source_file
+"""
+
+
+def record(con: duckdb.DuckDBPyConnection, load_id: str, loads: list[FileLoad]) -> None:
+    """Fill etl_loads for every file read in this build."""
+    files = pd.DataFrame({
+        "load_id": load_id,
+        "source": [x.source.slug for x in loads], "kind": [x.source.kind for x in loads],
+        "source_file": [x.path for x in loads], "file_sha256": [x.sha256 for x in loads],
+        "rows_read": pd.array([x.rows_read for x in loads], dtype="int64"),
+        "ignored_columns": [", ".join(x.ignored_columns) or None for x in loads],
+    }, dtype="object").astype({"rows_read": "int64"})
+    con.register("_files_frame", files)
+    con.execute("create or replace temp table _files as select * from _files_frame")
+    con.unregister("_files_frame")
+    con.execute(ACCOUNTING_SQL)

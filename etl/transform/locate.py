@@ -1,0 +1,106 @@
+"""Place incident reports: coordinates or postcode -> BNG point -> district, LSOA, ward, H3.
+
+Priority per row: latitude/longitude, then easting/northing, then postcode. A point's district
+comes from the boundaries; a postcode's from the ONS Postcode Directory. A location that is given
+but cannot be used, or that lies outside the nine districts, makes the row a reject; a row with no
+location at all keeps the authority its source declared (and no point).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from etl.rules import authorities
+from etl.transform import geo
+
+# Rough box around Great Britain, to catch swapped or garbage coordinates.
+GB_LAT, GB_LON = (49.8, 60.9), (-8.7, 1.8)
+GB_EASTING, GB_NORTHING = (0, 700_000), (0, 1_250_000)
+
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    con.register(f"_{name}_frame", frame)
+    con.execute(f"create or replace temp table {name} as select * from _{name}_frame")
+    con.unregister(f"_{name}_frame")
+
+
+def _latlon_to_bng(con: duckdb.DuckDBPyConnection) -> None:
+    pts = con.execute(f"""select distinct latitude, longitude from _cand
+        where latitude between {GB_LAT[0]} and {GB_LAT[1]}
+          and longitude between {GB_LON[0]} and {GB_LON[1]}""").df()
+    e, n = geo.to_bng(pts["longitude"].to_numpy(), pts["latitude"].to_numpy())
+    _register(con, "_ll_bng", pts.assign(ll_easting=np.round(e, 1), ll_northing=np.round(n, 1)))
+
+
+def _postcodes(con: duckdb.DuckDBPyConnection) -> None:
+    letters = {r[0] for r in con.execute(
+        "select distinct upper(left(trim(postcode), 1)) from _cand where postcode is not null").fetchall()}
+    _register(con, "_postcodes", geo.postcode_table(letters))
+
+
+def locate(con: duckdb.DuckDBPyConnection, bounds: geo.Boundaries) -> None:
+    """`_cand` (candidate reports) -> `_located` with point, district, LSOA, H3 and reject reasons."""
+    _latlon_to_bng(con)
+    _postcodes(con)
+    nine = ", ".join(f"'{c}'" for c in authorities.CODES)
+    # A view: its wide rows are materialised once, in _located, after the distinct points are placed.
+    con.execute(f"""create or replace temp view _pointed as
+        with c as (
+            select c.*, upper(replace(postcode, ' ', '')) as postcode_key,
+                case when latitude is not null or longitude is not null then 'latlon'
+                     when easting is not null or northing is not null then 'bng'
+                     when postcode is not null then 'postcode' end as loc_kind
+            from _cand c
+        )
+        select c.*,
+            case loc_kind when 'latlon' then ll.ll_easting when 'postcode' then pc.easting
+                 when 'bng' then case when c.easting between {GB_EASTING[0]} and {GB_EASTING[1]}
+                      and c.northing between {GB_NORTHING[0]} and {GB_NORTHING[1]} then c.easting end
+            end as pt_easting,
+            case loc_kind when 'latlon' then ll.ll_northing when 'postcode' then pc.northing
+                 when 'bng' then case when c.easting between {GB_EASTING[0]} and {GB_EASTING[1]}
+                      and c.northing between {GB_NORTHING[0]} and {GB_NORTHING[1]} then c.northing end
+            end as pt_northing,
+            pc.postcode_authority_code
+        from c
+        left join _ll_bng ll on c.loc_kind = 'latlon' and ll.latitude = c.latitude
+                             and ll.longitude = c.longitude
+        left join _postcodes pc on c.loc_kind = 'postcode' and pc.postcode_key = c.postcode_key""")
+    pts = con.execute("select distinct pt_easting, pt_northing from _pointed "
+                      "where pt_easting is not null order by all").df()
+    placed = geo.place_points(pts["pt_easting"].to_numpy(float), pts["pt_northing"].to_numpy(float), bounds)
+    placed = placed.rename(columns={"easting": "pt_easting", "northing": "pt_northing"})
+    _register(con, "_placed", placed)
+    con.execute(f"""create or replace temp table _located as
+        with p as (
+            select t.* exclude (latitude, longitude, easting, northing, authority_code),
+                t.latitude as in_latitude, t.longitude as in_longitude,
+                t.easting as in_easting, t.northing as in_northing,
+                t.authority_code as declared_authority_code,
+                pl.* exclude (pt_easting, pt_northing),
+                case when t.loc_kind = 'postcode' then
+                        case when t.postcode_authority_code in ({nine}) then t.postcode_authority_code end
+                     else pl.geo_authority_code end as located_authority_code
+            from _pointed t left join _placed pl using (pt_easting, pt_northing)
+        )
+        select p.*, coalesce(located_authority_code,
+                             case when loc_kind is null then declared_authority_code end) as authority_code,
+            case
+                when loc_kind = 'latlon' and pt_easting is null then {{'code': 'unplaceable',
+                    'reason': format('latitude/longitude {{}}, {{}} is not a usable point in Great Britain',
+                                     in_latitude, in_longitude)}}
+                when loc_kind = 'bng' and pt_easting is null then {{'code': 'unplaceable',
+                    'reason': format('easting/northing {{}}, {{}} is not a usable British National Grid point',
+                                     in_easting, in_northing)}}
+                when loc_kind = 'postcode' and pt_easting is null then {{'code': 'unplaceable',
+                    'reason': format('postcode ''{{}}'' is not in the ONS Postcode Directory', postcode)}}
+                when loc_kind is not null and located_authority_code is null then {{'code': 'outside_area',
+                    'reason': format('location ({{}}) is outside the nine Derbyshire districts',
+                                     coalesce(source_lsoa_name, postcode, printf('%.5f, %.5f', in_latitude, in_longitude),
+                                              printf('easting %.0f, northing %.0f', in_easting, in_northing)))}}
+                when loc_kind is null and declared_authority_code is null then {{'code': 'unplaceable',
+                    'reason': 'no location and no authority'}}
+            end as loc_reject
+        from p""")

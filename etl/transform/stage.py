@@ -1,0 +1,154 @@
+"""Staging: cast the raw text to types and give every row that cannot be used one reason.
+
+The checks come from the column declarations in `schema` (required, dates, allowed values) plus
+each kind's row rules; the first failing check names the row's reason. The result, `stg_<kind>`,
+holds typed columns, `reject_code` and `reject_reason` (null for good rows) and, for rejected
+rows only, `raw_values` (the canonical text as read, as JSON).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from etl import schema
+
+MIN_DATE = "2000-01-01"
+
+# Row rules per kind: (condition on typed columns, reason code, reason SQL).
+ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
+    "incidents": [
+        ("occurred_date > reported_date", "occurred_after_reported",
+         "format('occurred_date {} is after reported_date {}', occurred_date, reported_date)"),
+    ],
+    "applications": [
+        *[(f"{c} < received_date", "date_order",
+           f"format('{c} {{}} is before received_date {{}}', {c}, received_date)")
+          for c in ("acknowledged_date", "decision_date", "decision_notified_date", "review_date",
+                    "outcome_notified_date", "action_plan_closed_date")],
+        ("decision_notified_date < decision_date", "date_order",
+         "format('decision_notified_date {} is before decision_date {}', decision_notified_date, decision_date)"),
+        ("review_date < decision_date", "date_order",
+         "format('review_date {} is before decision_date {}', review_date, decision_date)"),
+        ("outcome_notified_date < review_date", "date_order",
+         "format('outcome_notified_date {} is before review_date {}', outcome_notified_date, review_date)"),
+        ("decision in ('met', 'not_met') and decision_date is null", "missing_value",
+         "format('decision is {} but decision_date is empty', decision)"),
+    ],
+    "appeals": [
+        ("decision_date < received_date", "date_order",
+         "format('decision_date {} is before received_date {}', decision_date, received_date)"),
+    ],
+    "police_uk": [],
+}
+
+
+def date_sql(column: str, fmt: str) -> str:
+    """The one date parser: the declared format first, then ISO (unambiguous) as a fallback."""
+    iso = f"try_cast(case when regexp_matches({column}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}') then left({column}, 10) end as date)"
+    if fmt == "iso":
+        return iso
+    if fmt == "month":
+        return f"try_cast(case when regexp_matches({column}, '^\\d{{4}}-\\d{{2}}$') then {column} || '-01' end as date)"
+    if fmt == "excel":
+        serial = f"try_cast({column} as double)"
+        return (f"coalesce(case when {serial} between 1 and 2958465 "
+                f"then date '1899-12-30' + cast(floor({serial}) as integer) end, {iso})")
+    fmts = f"['{fmt}', '{fmt} %H:%M', '{fmt} %H:%M:%S']"
+    return f"coalesce(cast(try_strptime({column}, {fmts}) as date), {iso})"
+
+
+def _typed_column(f: schema.Field, fmt: str) -> str:
+    if f.type == "DATE":
+        return f"{date_sql(f.name, fmt)} as {f.name}"
+    if f.type == "INTEGER":
+        return f"try_cast({f.name} as integer) as {f.name}"
+    if f.type == "DOUBLE":
+        return f"try_cast({f.name} as double) as {f.name}"
+    return f.name
+
+
+def _typed_select(table: str, source, fields: tuple[schema.Field, ...]) -> str:
+    """Typed columns of one raw table; formats are constants, so each source gets its own select."""
+    raw = ", ".join(f"{f.name} as raw__{f.name}" for f in fields)
+    typed = ", ".join(_typed_column(f, source.date_format_for(f.name)) for f in fields)
+    fmts = ", ".join(f"'{source.date_format_for(f.name)}' as fmt__{f.name}"
+                     for f in fields if f.type == "DATE")
+    return (f"select load_id, source, source_file, source_row, file_problem, {raw}, {typed}, {fmts} "
+            f"from {table}")
+
+
+def _checks(kind: str, key: str | None) -> list[tuple[str, str, str]]:
+    """(condition, code, reason) in the order a row is judged; conditions see raw__ and typed."""
+    out = [("file_problem is not null", "missing_column", "file_problem")]
+    if key:
+        out.append((f"raw__{key} is null", "missing_key", f"'{key} is empty'"))
+    for f in stored_fields(kind):
+        raw, name = f"raw__{f.name}", f.name
+        if f.required and f.name != key:
+            out.append((f"{raw} is null", "missing_value", f"'{name} is empty'"))
+        if f.type == "DATE":
+            out += [
+                (f"{raw} is not null and {name} is null", "bad_date",
+                 f"format('{name} ''{{}}'' is not a valid date (format {{}})', {raw}, fmt__{name})"),
+                (f"{name} > as_of_date", "future_date",
+                 f"format('{name} {{}} is after the as-of date {{}}', {name}, as_of_date)"),
+                (f"{name} < date '{MIN_DATE}'", "too_old_date",
+                 f"format('{name} {{}} is before {MIN_DATE}', {name})"),
+            ]
+        elif f.type in ("INTEGER", "DOUBLE"):
+            out.append((f"{raw} is not null and {name} is null", "bad_value",
+                        f"format('{name} ''{{}}'' is not a number', {raw})"))
+        if f.allowed:
+            allowed = ", ".join(f"'{v}'" for v in f.allowed)
+            out.append((f"{name} is not null and {name} not in ({allowed})", "bad_value",
+                        f"format('{name} ''{{}}'' is not one of {'/'.join(f.allowed)}', {raw})"))
+    if _has_authority(kind):
+        out.append(("raw__authority is not null and authority_code is null", "unknown_authority",
+                    "format('authority ''{}'' is not one of the nine Derbyshire authorities', raw__authority)"))
+    out += ROW_RULES[kind]
+    return out
+
+
+def _has_authority(kind: str) -> bool:
+    return any(f.name == "authority" for f in schema.INPUTS[kind])
+
+
+def stored_fields(kind: str) -> tuple[schema.Field, ...]:
+    """The canonical fields as raw tables store them: person_ref is already person_key there."""
+    return tuple(replace(f, name="person_key") if f.name in schema.PERSON_COLUMNS else f
+                 for f in schema.INPUTS[kind])
+
+
+def stage_sql(kind: str, tables: list[str], sources: dict, as_of: dt.date) -> str:
+    """The SQL that builds stg_<kind> from raw tables of that kind (`sources`: table -> Source)."""
+    fields = stored_fields(kind)
+    by_table = sources
+    union = "\n    union all by name\n    ".join(_typed_select(t, by_table[t], fields) for t in tables)
+    case = "\n        ".join(f"when {c} then {{'code': '{code}', 'reason': {r}}}"
+                             for c, code, r in _checks(kind, schema.KEYS[kind]))
+    raw_json = ", ".join(f"{f.name} := raw__{f.name}" for f in fields)
+    auth_join = ("left join _authority_map am on am.authority_value = typed.raw__authority"
+                 if _has_authority(kind) else "")
+    auth_col = "am.authority_code" if _has_authority(kind) else "null::varchar as authority_code"
+    return f"""
+with typed as (
+    {union}
+),
+judged as (
+    select typed.*, {auth_col}, date '{as_of.isoformat()}' as as_of_date
+    from typed {auth_join}
+),
+checked as (
+    select *, case
+        {case}
+    end as reject
+    from judged
+),
+final as (
+    select load_id, source, source_file, source_row, {", ".join(f.name for f in fields)},
+           authority_code, reject.code as reject_code, reject.reason as reject_reason,
+           case when reject is not null then to_json(struct_pack({raw_json}))::varchar end as raw_values
+    from checked
+)
+select * from final"""

@@ -1,0 +1,67 @@
+"""`asb users`: write the demo users, or add one user, to the users file (etl/auth.py).
+
+`asb users --demo` writes the four demo users (demo passwords, see README) unless the file
+exists; `asb users --add ID --role ROLE [--authority A] [--name N] [--email E] [--subject S]`
+adds a user, asking for a password (twice, not echoed) unless `--no-password` (an OpenID
+Connect user, matched by e-mail or subject). The file is `--file`, else $ASB_USERS, else
+data/users.toml.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+from etl.rules import authorities
+from insight.access import auth
+from insight.access import roles as access
+
+
+def _password() -> str:
+    first = getpass.getpass("password: ")
+    if len(first) < 12:
+        raise auth.UsersFileError("a password needs at least 12 characters")
+    if getpass.getpass("again: ") != first:
+        raise auth.UsersFileError("the passwords differ")
+    return first
+
+
+def cmd_users(args) -> int:
+    path = (args.file or auth.users_path()).resolve()
+    try:
+        if args.demo:
+            if path.exists():
+                print(f"{path} exists: left as it is (delete it to write the demo users again)")
+                return 0
+            auth.write_accounts(path, auth.demo_accounts())
+            print(f"wrote the {len(auth.DEMO_USERS)} demo users to {path}")
+            return 0
+        code = authorities.resolve(args.authority) if args.authority else None
+        if args.authority and code is None:
+            raise auth.UsersFileError(f"{args.authority!r} is not one of the nine authorities")
+        password_hash = "" if args.no_password else auth.hash_password(_password())
+        account = auth.Account(args.add, args.role, code, args.name or args.add, password_hash,
+                               (args.email or "").lower(), args.subject or "")
+        auth.add_account(path, account)
+        print(f"added {account.user_id} ({account.viewer().label}) to {path}")
+        return 0
+    except (auth.UsersFileError, ValueError) as exc:
+        print(f"asb users: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def add_parser(sub) -> None:
+    """Register `asb users` on the `asb` command's subparsers."""
+    u = sub.add_parser("users", help="write the demo users, or add a user, to the users file")
+    u.add_argument("--file", type=Path, help="users file (default: $ASB_USERS, else data/users.toml)")
+    what = u.add_mutually_exclusive_group(required=True)
+    what.add_argument("--demo", action="store_true", help="write the four demo users if the file is missing")
+    what.add_argument("--add", metavar="ID", help="add a user with this id (the sign-in name)")
+    u.add_argument("--role", choices=sorted(access.ROLE_LABELS), default=access.BOARD_VIEWER)
+    u.add_argument("--authority", help="a council manager's authority (code or name)")
+    u.add_argument("--name", help="the name shown when signed in")
+    u.add_argument("--email", help="OpenID Connect: the verified e-mail that maps to this user")
+    u.add_argument("--subject", help="OpenID Connect: the subject (sub) that maps to this user")
+    u.add_argument("--no-password", action="store_true", help="no local password (OpenID Connect only)")
+    u.set_defaults(func=cmd_users)

@@ -1,0 +1,182 @@
+"""The board pack's case review slides: turnaround against the SLAs per authority, appeals to the
+OPCC and their outcomes, and the statutory figures for the financial year to date.
+
+Figures come from the case review marts through their own query functions
+(etl.queries_turnaround.stage_summary, etl.queries_appeals.summary,
+etl.queries_partnership.statutory_returns), evaluated as of the month's last day. Case reviews
+are few (a district has a handful a year), so turnaround and appeals cover the 12 months to the
+month's end and the statutory figures the financial year to it. Every count here is of cases
+brought by people, so all pass through disclosure control (etl.report_disclosure).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from etl.marts import reviews
+from etl.schema import APPEAL_OUTCOME_LABELS, DECIDED_APPEAL_OUTCOMES
+from insight.board_pack import slides as rs
+from insight.board_pack.content import Context
+from insight.board_pack.disclosure import protect, share_or_none
+from insight.charts.base import OKABE_ITO
+from insight.queries import appeals as queries_appeals
+from insight.queries import partnership as queries_partnership
+from insight.queries import turnaround as queries_turnaround
+
+STAGES = ("acknowledge", "decision", "total")  # the stages the board follows, with their limits
+STAGE_COLOURS = [OKABE_ITO[4], OKABE_ITO[0], OKABE_ITO[1]]
+TOTAL = "All selected"
+
+
+def gather(con, month, codes) -> dict:
+    """The case review frames for the pack (see the module docstring for the periods)."""
+    start = month.shift(-11).start
+    fy = month.financial_year_start
+    returns = queries_partnership.statutory_returns(con, month.end, codes)
+    return {
+        "period_start": start,
+        "turnaround": queries_turnaround.stage_summary(con, month.end, codes, start, month.end),
+        "appeals": queries_appeals.summary(con, month.end, codes, start, month.end),
+        "financial_year": f"{fy.year}/{(fy.year + 1) % 100:02d}",
+        "statutory": returns[pd.to_datetime(returns["year_start_date"]).dt.date == fy].reset_index(drop=True),
+    }
+
+
+def _twelve_months(ctx: Context) -> str:
+    return f"the 12 months to {ctx.data.month.end:%-d %b %Y}"
+
+
+def slide_turnaround(deck, ctx: Context) -> None:
+    summary = ctx.data.cases["turnaround"]
+    summary = summary[summary["stage"].isin(STAGES)]
+    rows = list(dict.fromkeys(summary["authority_name"]))
+    if not rows:
+        slide = ctx.slide(deck, f"No case review stage finished in the 12 months to {ctx.data.month.name}",
+                          notes=TURNAROUND_NOTE)
+        rs.text(slide, rs.BODY, ["No application was acknowledged, decided or completed in the period."])
+        return
+    share = {}
+    for stage in STAGES:
+        part = summary[summary["stage"] == stage].set_index("authority_name").reindex(rows)
+        share[stage] = [share_or_none(r.within_sla, r.finished, ctx.k, whole_is_shown=False)
+                        for r in part.itertuples()]
+    total = summary[(summary["authority_name"] == TOTAL) & (summary["stage"] == "decision")]
+    decision = share["decision"][-1] if rows else None
+    limit = total["limits_in_force"].iloc[0] if not total.empty else "?"
+    title = (f"{decision:.0%} of threshold decisions were made within {limit} working days"
+             if decision is not None else "Too few threshold decisions to show a rate")
+    slide = ctx.slide(deck, title, f"Share of case review stages finished within their limit, {_twelve_months(ctx)}",
+                      notes=TURNAROUND_NOTE)
+    rs.bar_chart(slide, rs.box(0.5, 1.75, 7.6, 4.6), rows, {reviews.STAGE_BY_NAME[s].label: share[s]
+                                                             for s in STAGES},
+                 STAGE_COLOURS, number_format="0%", font_pt=13, maximum=1.0)
+    rs.text(slide, rs.box(0.5, 6.35, 7.6, 0.5), [f"No bar: fewer than {ctx.k} cases finished that stage in "
+                                                 "the period, too few for a rate."], rs.SMALL_PT, rs.MUTED)
+    lines = []
+    for stage in STAGES:
+        r = summary[(summary["authority_name"] == TOTAL) & (summary["stage"] == stage)]
+        finished, within = (r["finished"].iloc[0], r["within_sla"].iloc[0]) if not r.empty else (0, 0)
+        rate = share_or_none(within, finished, ctx.k, whole_is_shown=True)
+        median = r["median_working_days"].iloc[0] if finished >= ctx.k else None
+        lines.append([reviews.STAGE_BY_NAME[stage].label, ctx.person_count(finished),
+                      "–" if rate is None else f"{rate:.0%}", "–" if median is None else f"{median:.0f}"])
+    rs.table(slide, rs.box(8.4, 1.9, 4.43, 2.5), [TOTAL, "cases", "in time", "median days"], lines,
+             [1.9, 0.75, 0.85, 0.93], font_pt=13)
+
+
+TURNAROUND_NOTE = ("Working days (England and Wales bank holidays excluded) from mart_review_turnaround: "
+                   "acknowledgement = received to acknowledged; threshold decision = received to decision; "
+                   "whole process = received to outcome told. A stage counts in the month it finished. "
+                   "Limits are each authority's settings. A share is shown only with 5 or more cases "
+                   "behind it, and, beside a count, with 0 or 5 or more on each side.")
+
+
+
+
+def appeal_counts(ctx: Context):
+    """The all-selected appeals by outcome with their totals (appeals, decided), protected."""
+    summary = ctx.data.cases["appeals"].set_index("authority_name")
+    columns = [*APPEAL_OUTCOME_LABELS, "decided", "appeals"]
+    row = summary.loc[TOTAL, columns] if TOTAL in summary.index else pd.Series(0, index=columns)
+    counts = pd.DataFrame([row.astype(float)], index=[TOTAL])
+    return protect(counts, columns, ctx.k, column_totals={"appeals": list(APPEAL_OUTCOME_LABELS), "decided": list(DECIDED_APPEAL_OUTCOMES)})
+
+
+def slide_appeals(deck, ctx: Context) -> None:
+    summary = ctx.data.cases["appeals"].set_index("authority_name")
+    row = summary.loc[TOTAL] if TOTAL in summary.index else pd.Series(dtype=float)
+    table = appeal_counts(ctx)
+    values = table.values.loc[TOTAL]
+    rate = share_or_none(values["upheld"] + values["partially_upheld"], values["decided"], ctx.k,
+                         whole_is_shown=True)
+    appeals = table.text(TOTAL, "appeals")
+    title = (f"Fewer than {ctx.k} appeals" if appeals.startswith("<") else f"{appeals} appeals") + \
+        f" to the OPCC in the 12 months to {ctx.data.month.name}"
+    if rate is not None:
+        title += f"; {rate:.0%} of those decided upheld in full or part"
+    slide = ctx.slide(deck, title, f"Appeals received in {_twelve_months(ctx)}, by outcome (all selected "
+                      "authorities)", notes=APPEALS_NOTE)
+    shown = table.shown()
+    drawn = [o for o in APPEAL_OUTCOME_LABELS if shown.at[TOTAL, o] is not None and shown.at[TOTAL, o] > 0]
+    if len(drawn) >= 2:
+        rs.bar_chart(slide, rs.box(0.5, 1.75, 7.6, 4.6), list(APPEAL_OUTCOME_LABELS.values()),
+                     {"Appeals": [shown.at[TOTAL, o] for o in APPEAL_OUTCOME_LABELS]}, [OKABE_ITO[2]], font_pt=14)
+        hidden = [f"{label.lower()} {table.text(TOTAL, o)}" for o, label in APPEAL_OUTCOME_LABELS.items()
+                  if table.is_hidden(TOTAL, o)]
+        if hidden:
+            rs.text(slide, rs.box(0.5, 6.35, 7.6, 0.5), ["Not drawn (hidden counts): " + "; ".join(hidden) + "."],
+                    rs.SMALL_PT + 1, rs.INK, name="Hidden counts")
+    else:  # too few to draw: the outcomes as a table
+        rs.table(slide, rs.box(0.5, 1.9, 7.0, 3.0), ["Outcome", "appeals"],
+                 [[label, table.text(TOTAL, o)] for o, label in APPEAL_OUTCOME_LABELS.items()], [4.5, 2.5], font_pt=16)
+    median = row.get("median_decision_working_days") if values["decided"] >= ctx.k else None
+    lines = [["Appeals received", appeals], ["Decided", table.text(TOTAL, "decided")],
+             ["Upheld in full or part", "–" if rate is None else f"{rate:.0%}"],
+             ["Median working days to decision", "–" if median is None or pd.isna(median) else f"{median:.0f}"],
+             ["Pending past the limit", ctx.person_count(row.get("overdue", 0))]]
+    rs.table(slide, rs.box(8.4, 1.9, 4.43, 3.0), [TOTAL, ""], lines, [3.13, 1.3], font_pt=15)
+    rs.text(slide, rs.box(8.4, 5.3, 4.43, 1.2), [
+        f"<{ctx.k}: fewer than {ctx.k} appeals; *: hidden so that a small count cannot be worked out."],
+        rs.SMALL_PT, rs.MUTED)
+
+
+APPEALS_NOTE = ("Appeals to the OPCC received in the period (mart_appeals). Upheld in full or part is of "
+                "the appeals decided (withdrawn and pending ones are not decisions). Counts of appeals "
+                "are counts of people and are protected: a hidden outcome cannot be worked out from the "
+                "total.")
+
+FIGURE_HEADS = {"applications_received": "applications", "threshold_not_met": "not met",
+                "reviews_carried_out": "reviews held", "reviews_with_recommendations": "recommendations"}
+
+
+def slide_statutory(deck, ctx: Context) -> None:
+    cases = ctx.data.cases
+    returns = cases["statutory"].set_index("authority_name").sort_index()
+    columns = list(FIGURE_HEADS)
+    frame = returns[columns].astype(float)
+    frame.loc[TOTAL] = frame.sum()
+    table = protect(frame, columns, ctx.k, total_row=TOTAL)
+    apps, held = table.text(TOTAL, "applications_received"), table.text(TOTAL, "reviews_carried_out")
+    fy = cases["financial_year"]
+    slide = ctx.slide(deck, f"{apps} case review applications so far in {fy}, {held} reviews held",
+                      f"The four figures published each year (s.104), {fy} to {ctx.data.month.end:%-d %b %Y}",
+                      notes=STATUTORY_NOTE)
+    rows = [[name, *[table.text(name, c) for c in columns],
+             "" if name == TOTAL else ("yes" if returns.at[name, "is_consistent"] else "no")]
+            for name in frame.index]
+    emphasis = {(i, 5): rs.RISE for i, r in enumerate(rows) if r[5] == "no"}
+    rs.table(slide, rs.box(0.5, 1.85, 12.33, 4.4), ["Authority", *FIGURE_HEADS.values(), "agree"],
+             rows, [3.0, 1.9, 2.2, 1.8, 2.4, 1.03], font_pt=14, emphasis=emphasis, row_height=0.38)
+    rs.text(slide, rs.box(0.5, 6.4, 12.33, 0.45), [
+        f"Not met: threshold not met. Recommendations: reviews that made recommendations. <{ctx.k}: fewer than "
+        f"{ctx.k}; *: hidden so that a small count cannot be worked out. Agree: the figures are consistent."],
+        rs.SMALL_PT, rs.MUTED)
+
+
+STATUTORY_NOTE = ("mart_statutory_returns as of the month's last day: applications by received date, "
+                  "threshold not met by decision date, reviews and reviews with recommendations by review "
+                  "date, in the financial year (April-March) to date. 'Figures agree' is the mart's "
+                  "consistency check. The published annual return itself is exempt from suppression; this "
+                  "pack, circulated more widely during the year, is not.")
+
+SLIDES = (slide_turnaround, slide_appeals, slide_statutory)

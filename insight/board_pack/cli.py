@@ -1,0 +1,84 @@
+"""`asb report`: the monthly board pack from the command line (the same code as the page).
+
+    asb report --month 2026-10 --out pack.pptx [--pdf] [--authority CODE ...] [--warehouse FILE]
+               [--commentary-file notes.txt] [--suppress-below 5]
+
+The PDF, when asked for, is written beside the pptx with the same name and `.pdf`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from etl.rules import authorities
+
+DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
+
+
+def _month(text: str) -> str:
+    from insight.board_pack.data import Month
+
+    try:
+        return Month.parse(text).key
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _authority(text: str) -> str:
+    code = authorities.resolve(text)
+    if code is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of the nine authorities (code or name)")
+    return code
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
+    return int(text)
+
+
+def cmd_report(args) -> int:
+    from insight.board_pack import map_slide as report_map
+    from insight.board_pack import pack as report
+
+    if not args.warehouse.exists():
+        print(f"asb: error: no warehouse at {args.warehouse} (build one with `asb build` or `asb demo`)",
+              file=sys.stderr)
+        return 2
+    codes = tuple(sorted(set(args.authority), key=authorities.CODES.index)) if args.authority else authorities.CODES
+    commentary = args.commentary_file.read_text(encoding="utf-8") if args.commentary_file else ""
+    try:
+        with report_map.chromium_started():
+            pack = report.make_pack(args.warehouse, args.month, codes, commentary, pdf=args.pdf,
+                                    suppress_below=args.suppress_below)
+    except report.ReportError as exc:
+        print(f"asb: error: {exc}", file=sys.stderr)
+        return 2
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(pack.pptx)
+    written = [str(args.out)]
+    if pack.pdf is not None:
+        pdf = args.out.with_suffix(".pdf")
+        pdf.write_bytes(pack.pdf)
+        written.append(str(pdf))
+    print(f"board pack for {pack.month.label}, {len(codes)} authorit{'y' if len(codes) == 1 else 'ies'}: "
+          f"{len(pack.titles)} slides -> {' and '.join(written)} in {pack.seconds:.1f}s")
+    return 0
+
+
+def add_parser(sub) -> None:
+    """Add `asb report` to the `asb` command's sub-commands."""
+    r = sub.add_parser("report", help="make the monthly board pack (pptx, optionally PDF)",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("--month", type=_month, required=True, help="the month, YYYY-MM")
+    r.add_argument("--out", type=Path, required=True, help="the .pptx file to write")
+    r.add_argument("--pdf", action="store_true", help="also write the PDF (LibreOffice) beside it")
+    r.add_argument("--authority", type=_authority, nargs="+", metavar="CODE",
+                   help="authorities to include, GSS code or name (default: all nine)")
+    r.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+    r.add_argument("--commentary-file", type=Path, help="text for the commentary slide")
+    r.add_argument("--suppress-below", type=_positive, default=None,
+                   help="show counts of people below this as '<N' (default: settings/report.toml, 5)")
+    r.set_defaults(func=cmd_report)

@@ -1,0 +1,201 @@
+"""The board pack's slides about ASB itself: cover, headline figures, authorities, trend,
+hotspot map, repeat locations and concentration.
+
+Each `slide_*` function adds one slide (one idea, titled with its message) to the deck from a
+`Context` (the gathered PackData and the disclosure limit k) and puts the definitions in the
+speaker notes. Figures come from etl.report_data; wording from etl.report_words; layout
+from etl.report_slides. Incidents and places are not people, so only the headline's people
+measures pass through disclosure control here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from etl.rules.authorities import CODES
+from insight.board_pack import map_slide as report_map
+from insight.board_pack import slides as rs
+from insight.board_pack import words as w
+from insight.board_pack.data import PEOPLE, PackData
+from insight.board_pack.disclosure import protect_one
+from insight.charts.base import AUTHORITY_NAME_COLOURS
+
+
+@dataclass(frozen=True)
+class Context:
+    data: PackData
+    k: int
+
+    @property
+    def scope(self) -> str:
+        return "all nine authorities" if set(self.data.codes) == set(CODES) else w.names(self.data.names, 4, 9)
+
+    def slide(self, deck, title: str, subtitle: str | None = None, notes: str = ""):
+        """A new titled slide with the pack's footer and `notes` as speaker notes."""
+        footer = f"ASB board pack · {self.data.month.label} · {self.scope} · {len(deck.slides) + 1}"
+        slide = rs.add_slide(deck, title, subtitle, footer)
+        if notes:
+            slide.notes_slide.notes_text_frame.text = notes
+        return slide
+
+    def person_count(self, value) -> str:
+        """A count of people as printed: '<k' when hidden."""
+        return protect_one(value, self.k) or w.num(value)
+
+
+def slide_cover(deck, ctx: Context, made: dt.date) -> None:
+    d = ctx.data
+    slide = ctx.slide(deck, f"ASB and ASB Case Review: {d.month.label}",
+                      f"Monthly board pack for {ctx.scope}")
+    rs.text(slide, rs.box(0.5, 2.2, 12.33, 3.5), [
+        f"Figures for 1–{d.month.end.day} {d.month.label}, compared with the month before and the "
+        "same month a year earlier. Threshold figures are taken on the month's last day.",
+        f"Data: warehouse build {d.build['load_id']} (as of {d.build['as_of']:%-d %B %Y}); pack made "
+        f"{made:%-d %B %Y}.",
+        f"Disclosure control: counts of people from 1 to {ctx.k - 1} are shown as \"<{ctx.k}\", and a "
+        f"cell marked \"*\" is hidden so that a small count cannot be worked out from a total. The "
+        "pack holds no row about any person.",
+    ], rs.BODY_PT + 2)
+
+
+def slide_headline(deck, ctx: Context) -> None:
+    d, h = ctx.data, ctx.data.headline
+    month, prev, ly = d.month, d.month.shift(-1), d.month.shift(-12)
+    inc = h.loc["incidents"]
+    title = w.change_phrase("ASB", inc["current"], inc["previous"], "last month")
+    year = w.change_phrase("it", inc["current"], inc["last_year"], f"{ly.start:%B %Y}")
+    subtitle = f"{w.num(inc['current'])} incidents in {month.label}; {year}"
+    slide = ctx.slide(deck, title, subtitle, notes="\n".join(
+        f"{row.label}: {row.definition}" for row in h.itertuples()) + "\n" + SIGNIFICANCE_NOTE)
+    rows, emphasis = [], {}
+    for i, (measure, row) in enumerate(h.iterrows()):
+        cells = [row["current"], row["previous"], row["last_year"]]
+        if measure in PEOPLE and any(protect_one(v, ctx.k) for v in cells):
+            shown = [ctx.person_count(v) for v in cells]
+            rows.append([row["label"], shown[0], shown[1], "–", shown[2], "–"])
+            continue
+        on_month, dir_month = w.change_cell(row["current"], row["previous"])
+        on_year, dir_year = w.change_cell(row["current"], row["last_year"])
+        rows.append([row["label"], w.num(row["current"]), w.num(row["previous"]), on_month,
+                     w.num(row["last_year"]), on_year])
+        for column, direction in ((3, dir_month), (5, dir_year)):
+            if direction:
+                emphasis[(i, column)] = rs.RISE if direction > 0 else rs.FALL
+    header = ["", month.start.strftime("%b %Y"), prev.start.strftime("%b %Y"), "change",
+              ly.start.strftime("%b %Y"), "change"]
+    rs.table(slide, rs.box(0.5, 1.9, 12.33, 3.5), header, rows, [3.25, 1.45, 1.45, 2.4, 1.45, 2.33],
+             font_pt=17, emphasis=emphasis)
+    rs.text(slide, rs.box(0.5, 5.6, 12.33, 1.2), [
+        f"{w.UP} {w.DOWN} and colour: a change beyond normal variation (Poisson change Z = "
+        "2(√this − √that), |Z| > 2). Other changes are within the month-to-month noise.",
+        f"Counts of people from 1 to {ctx.k - 1} are shown as <{ctx.k}, with no change beside them."],
+        rs.SMALL_PT + 2, rs.MUTED)
+
+
+SIGNIFICANCE_NOTE = ("A change is flagged only when the Poisson change Z = 2(sqrt(this) - sqrt(that)) is "
+                     "beyond ±2, the rule the repeat-location flags use (etl.hotspots.change_z).")
+
+
+def slide_authorities(deck, ctx: Context) -> None:
+    d, frame = ctx.data, ctx.data.by_authority
+    directions = {n: w.significance(r.current, r.previous) for n, r in frame.iterrows()}
+    rises = [n for n, v in directions.items() if v > 0]
+    falls = [n for n, v in directions.items() if v < 0]
+    of = len(frame)
+    if rises and falls:
+        title = f"ASB rose in {w.names(rises, 2, of)} and fell in {w.names(falls, 2, of)} on last month"
+    elif rises or falls:
+        title = f"ASB {'rose' if rises else 'fell'} on last month in {w.names(rises or falls, 3, of)}"
+    else:
+        title = "No authority's ASB changed beyond normal variation on last month"
+    slide = ctx.slide(deck, title, f"Incidents per authority; {w.UP}{w.DOWN} marks a change on last "
+                      "month beyond normal variation", notes=SIGNIFICANCE_NOTE)
+    labels = [f"{n} {w.arrow(directions[n])}".strip() for n in frame.index]
+    rs.bar_chart(slide, rs.BODY, labels, {
+        d.month.label: frame["current"].tolist(), d.month.shift(-1).label: frame["previous"].tolist(),
+        d.month.shift(-12).label: frame["last_year"].tolist()},
+        [rs.SERIES["current"], rs.SERIES["previous"], rs.SERIES["last_year"]], font_pt=14)
+
+
+def slide_trend(deck, ctx: Context) -> None:
+    d, trend = ctx.data, ctx.data.trend
+    current, year_before = trend["incidents"].iloc[-1], trend["incidents"].iloc[0]
+    title = w.change_phrase(f"ASB in {d.month.label}", current, year_before, d.month.shift(-12).label)
+    slide = ctx.slide(deck, title, "Incidents per month over the last 13 months", notes=SIGNIFICANCE_NOTE + " ASB is seasonal: compare a month "
+                      "with the same month a year earlier before reading a trend into it.")
+    months = [pd.Timestamp(m).strftime("%b %y") for m in trend["month"]]
+    rs.line_chart(slide, rs.BODY, months, {"Incidents": trend["incidents"].tolist()},
+                  [rs.SERIES["current"]], label_points=(0, len(months) - 1))
+
+
+def slide_map(deck, ctx: Context) -> None:
+    d, cells = ctx.data, ctx.data.hot_cells
+    hot = cells[cells["gi_class"] > 0]
+    per = hot.groupby("authority_code").agg(cells=("h3_cell", "size"), incidents=("incidents", "sum"))
+    per.index = per.index.map(dict(zip(d.outlines["authority_code"], d.outlines["authority_name"], strict=True)))
+    per = per.sort_values(["cells", "incidents"], ascending=False)
+    if per.empty:
+        title = f"No significant ASB hot spots in {d.month.name}"
+    else:
+        title = (f"{w.plural(len(hot), 'hot-spot cell')} in {d.month.name}, "
+                 f"{per['cells'].iloc[0]:,} of them in {per.index[0]}")
+    slide = ctx.slide(deck, title, "Getis-Ord Gi* on the month's incidents per H3 cell (about 0.7 km²), "
+                      "false-discovery-rate corrected", notes=MAP_NOTE)
+    png = report_map.to_png(report_map.hotspot_figure(cells, d.outlines, d.codes))
+    shape = rs.picture(slide, png, rs.box(0.3, 1.75, 7.0, 5.15))
+    left = (shape.left + shape.width) / 914400 + 0.3
+    rows = [[name, w.num(r.cells), w.num(r.incidents)] for name, r in per.head(9).iterrows()]
+    rs.table(slide, rs.box(left, 1.9, 12.83 - left, 4.5), ["Authority", "hot cells", "incidents in them"],
+             rows or [["none", "0", "0"]], [(12.83 - left) * f for f in (0.48, 0.22, 0.30)], font_pt=16)
+
+
+MAP_NOTE = ("Hot spots: Getis-Ord Gi* over every H3 resolution-8 cell of the nine districts (zero "
+            "counts included), the cell and its ring of neighbours, 999 permutations, classes at "
+            "90/95/99% after the false-discovery-rate correction (the method of mart_hotspot_cells, "
+            "here on the month's incidents). A hot cell may hold few incidents itself when its "
+            "neighbours hold many. The base map is the authorities' outlines: no online map is used.")
+
+
+def _place(row, k: int) -> str:
+    # A location description is printed only where at least k different people reported: a place
+    # with fewer reporters may be a victim's home.
+    where = row.main_location if row.distinct_reporters >= k and row.main_location else "a street-level cell"
+    return f"{where}, {row.authority_name}"
+
+
+def slide_repeats(deck, ctx: Context) -> None:
+    d, top = ctx.data, ctx.data.repeats
+    rising = top[top["changed"] & (top["change_z"] > 0)]
+    title = (f"{len(rising)} of the {len(top)} busiest places {'is' if len(rising) == 1 else 'are'} rising "
+             "significantly" if len(rising) else f"None of the {len(top)} busiest places is rising significantly")
+    slide = ctx.slide(deck, title, f"The places (cells of about 0.015 km²) with most ASB in the year to "
+                      f"{d.month.end:%-d %b %Y}: last 90 days against the 90 before; {w.UP}{w.DOWN}: significant",
+                      notes=SIGNIFICANCE_NOTE + " A place is named only when at least "
+                      f"{ctx.k} different people reported there.")
+    labels = [f"{_place(r, ctx.k)} {w.arrow(int(r.changed) * (1 if r.change_z > 0 else -1))}".strip()
+              for r in top.itertuples()]
+    rs.bar_chart(slide, rs.BODY, labels, {"last 90 days": top["incidents_90d"].tolist(),
+                                          "the 90 days before": top["incidents_prev_90d"].tolist()},
+                 [rs.SERIES["current"], rs.SERIES["previous"]], font_pt=14)
+
+
+def slide_concentration(deck, ctx: Context) -> None:
+    d, conc = ctx.data, ctx.data.concentration
+    total = conc[conc["authority_code"] == "all"]
+    share = total["places_for_50pct"].iloc[0] if not total.empty else float("nan")
+    if pd.notna(share):
+        places = round(share * total["places"].iloc[0])
+        title = f"Half of {d.month.name}'s ASB happened in {w.plural(places, 'place')} ({w.share(share)} of them)"
+    else:
+        title = f"No located incidents in {d.month.name}"
+    slide = ctx.slide(deck, title, "Share of places (cells of about 0.015 km², every cell of the area counted) "
+                      "holding half of the month's incidents", notes="Concentration: cells sorted busiest "
+                      "first; the smallest share of them holding 50% of the located incidents.")
+    rows = conc.sort_values("authority_code", key=lambda s: s == "all")
+    names = rows["authority_name"].tolist()
+    colours = [AUTHORITY_NAME_COLOURS.get(n, rs.INK) for n in names]
+    rs.bar_chart(slide, rs.BODY, names, {"Share of places": rows["places_for_50pct"].tolist()},
+                 [rs.SERIES["current"]], number_format="0.00%", point_colours=colours, font_pt=14)

@@ -1,0 +1,241 @@
+"""The figures of the monthly board pack, gathered from the warehouse by the named queries.
+
+`gather(con, month, codes)` asks the existing query functions (etl.queries, etl.queries_maps,
+etl.queries_threshold, the hotspot computations of etl.hotspots and the case review queries)
+for one month and the selected authorities, and returns a `PackData` of small aggregate
+frames: no frame here holds a row per person. Comparisons are with the previous month and the
+same month a year earlier; threshold figures are taken at the month's last day (the engine runs
+live when that is not the build's as-of date). Which figures count people, and so are
+suppressed by etl.report_disclosure, is `PEOPLE`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+from etl.marts import hotspots
+from etl.rules import authorities
+from insight.charts.base import _geometry
+from insight.queries import maps as queries_maps
+from insight.queries import overview as queries
+from insight.queries import threshold as qt
+
+# Figures that count people (or cases each brought by one person): disclosure control applies.
+PEOPLE = frozenset({
+    "reporting_persons", "applications", "threshold_met", "appeals",
+    "near_miss_people", "met_people", "met_without_application_people", "newly_met_people",
+})
+HOTSPOT_RESOLUTION = 8  # about 0.7 km² a cell: readable on a slide of the whole county
+REPEAT_TOP = 10
+LATE_DAYS = 7  # an incident feed whose last record is more than this before the month end is late
+
+
+class PackDataError(ValueError):
+    """The pack cannot be made from this warehouse for this month."""
+
+
+@dataclass(frozen=True)
+class Month:
+    start: dt.date
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        """'2026-10' -> October 2026."""
+        if not re.fullmatch(r"\d{4}-\d{2}", text or ""):
+            raise ValueError(f"{text!r} is not a month (YYYY-MM)")
+        year, month = (int(p) for p in text.split("-"))
+        if not 1 <= month <= 12:
+            raise ValueError(f"{text!r} is not a month (YYYY-MM)")
+        return cls(dt.date(year, month, 1))
+
+    def shift(self, months: int) -> Month:
+        year, month = divmod(self.start.year * 12 + self.start.month - 1 + months, 12)
+        return Month(dt.date(year, month + 1, 1))
+
+    @property
+    def end(self) -> dt.date:
+        return self.shift(1).start - dt.timedelta(days=1)
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%B %Y}"
+
+    @property
+    def name(self) -> str:
+        """'October' (titles: the footer gives the year)."""
+        return f"{self.start:%B}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.start:%Y-%m}"
+
+    @property
+    def financial_year_start(self) -> dt.date:
+        """1 April of the financial year (April-March) the month belongs to."""
+        return dt.date(self.start.year if self.start.month >= 4 else self.start.year - 1, 4, 1)
+
+
+def default_month(as_of: dt.date) -> Month:
+    """The latest whole month on the as-of date: its own month when it is the month's last day."""
+    this = Month(as_of.replace(day=1))
+    return this if this.end == as_of else this.shift(-1)
+
+
+def month_options(first: dt.date | None, as_of: dt.date) -> list[Month]:
+    """Every month from the first data to the as-of date, newest first."""
+    last = Month(as_of.replace(day=1))
+    month = Month((first or as_of).replace(day=1))
+    out = []
+    while month.start <= last.start:
+        out.append(month)
+        month = month.shift(1)
+    return out[::-1]
+
+
+@dataclass
+class PackData:
+    month: Month
+    codes: tuple[str, ...]
+    build: dict
+    headline: pd.DataFrame  # index measure column; current, previous, last_year (all selected)
+    by_authority: pd.DataFrame  # index authority_name; incidents current, previous, last_year
+    trend: pd.DataFrame  # month, incidents (13 months to the month, all selected)
+    hot_cells: pd.DataFrame  # h3_cell, incidents, gi_class, authority_code (selected, class <> 0)
+    outlines: pd.DataFrame
+    repeats: pd.DataFrame
+    concentration: pd.DataFrame  # one row per authority (and 'all'): places, places_for_50pct
+    threshold: pd.DataFrame  # qt.summary at the month end, index authority_name ('All selected')
+    threshold_history: pd.DataFrame
+    sources: pd.DataFrame  # incident feeds with a problem in the month
+    rejects: pd.DataFrame
+    cases: dict = field(default_factory=dict)  # turnaround, appeals, statutory frames
+
+    @property
+    def names(self) -> list[str]:
+        return [authorities.NAME_BY_CODE[c] for c in self.codes]
+
+
+def _comparisons(con, codes, month: Month) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(headline, by_authority): queries.headline for the month (which brings the previous month)
+    and for the same month a year earlier."""
+    current = queries.headline(con, codes, month.start, month.end)
+    year_before = queries.headline(con, codes, month.shift(-12).start, month.shift(-12).end)
+    total = current[current["authority_code"].isna()].iloc[0]
+    total_ly = year_before[year_before["authority_code"].isna()].iloc[0]
+    headline = pd.DataFrame([
+        {"measure": m.column, "label": m.label, "definition": m.definition,
+         "higher_is_worse": m.higher_is_worse, "current": int(total[m.column]),
+         "previous": int(total[f"{m.column}_previous"]), "last_year": int(total_ly[m.column])}
+        for m in queries.MEASURES]).set_index("measure")
+    rows = current[current["authority_code"].notna()].set_index("authority_name")
+    before = year_before[year_before["authority_code"].notna()].set_index("authority_name")
+    by_authority = pd.DataFrame({"authority_code": rows["authority_code"], "current": rows["incidents"],
+                                 "previous": rows["incidents_previous"], "last_year": before["incidents"]})
+    return headline, by_authority.astype({"current": int, "previous": int, "last_year": int})
+
+
+def _trend(con, codes, month: Month) -> pd.DataFrame:
+    monthly = queries.monthly_incidents(con, codes, month.shift(-12).start, month.end)
+    return monthly.groupby("month", as_index=False)["incidents"].sum()
+
+
+def districts(outlines: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The authorities' outlines from the warehouse as a GeoDataFrame (WGS84)."""
+    return gpd.GeoDataFrame({"authority_code": outlines["authority_code"]},
+                            geometry=[_geometry(t) for t in outlines["boundary_geojson"]], crs=4326)
+
+
+def _hot_cells(con, codes, month: Month, outlines: pd.DataFrame) -> pd.DataFrame:
+    """Gi* (etl.hotspots, the mart's method) on the month's counts over every cell of the nine
+    districts; the significant cells of the selected authorities."""
+    if outlines.empty:
+        return pd.DataFrame(columns=["h3_cell", "incidents", "gi_class", "authority_code"])
+    cells = hotspots.hotspot_cells(con, districts(outlines), month.end, (HOTSPOT_RESOLUTION,), month.start)
+    keep = cells["authority_code"].isin(codes) & (cells["gi_class"] != 0)
+    return cells.loc[keep, ["h3_cell", "incidents", "gi_class", "authority_code"]].reset_index(drop=True)
+
+
+def _repeats(con, codes, month: Month, build_as_of: dt.date) -> pd.DataFrame:
+    """The busiest places in the 12 months to the month end, in the order of the mart's rank
+    (12 months, then 90 days, then cell), so each authority's top REPEAT_TOP hold them all."""
+    frame = queries_maps.repeat_locations(con, codes, month.end, build_as_of, per_authority=REPEAT_TOP)
+    frame = frame.sort_values(["incidents_365d", "incidents_90d", "h3_cell"], ascending=[False, False, True])
+    return frame.head(REPEAT_TOP).reset_index(drop=True)
+
+
+def _concentration(con, codes, month: Month, outlines: pd.DataFrame) -> pd.DataFrame:
+    if outlines.empty:
+        return pd.DataFrame(columns=["authority_code", "authority_name", "places", "incidents",
+                                     "places_for_50pct", "places_for_25pct"])
+    chosen = outlines[outlines["authority_code"].isin(codes)]
+    conc = hotspots.concentration(con, districts(chosen), month.start, month.end)
+    per = conc.drop_duplicates("authority_code")[["authority_code", "places", "incidents",
+                                                   "places_for_50pct", "places_for_25pct"]]
+    per = per.assign(authority_name=per["authority_code"].map(authorities.NAME_BY_CODE).fillna("All selected"))
+    return per.reset_index(drop=True)
+
+
+def _threshold(con, codes, month: Month) -> tuple[pd.DataFrame, pd.DataFrame]:
+    summary = qt.summary(con, month.end, codes).set_index("authority_name")
+    history = qt.history(con, month.end, codes)
+    history = history[pd.to_datetime(history["month_end"]).dt.date >= month.shift(-12).end]
+    return summary, history.reset_index(drop=True)
+
+
+def _sources(con, month: Month) -> pd.DataFrame:
+    """Incident feeds that sent nothing for the month, stop before its end or have empty months
+    in the year to it (mart_source_months gaps), with the reason in words."""
+    fresh = queries.source_freshness(con, month.end)
+    months = queries.source_months(con)
+    months = months[months["kind"] == "incidents"]
+    month_ts = pd.Timestamp(month.start)
+    rows = []
+    for source, kind, last in fresh[["source", "kind", "last_date"]].itertuples(index=False):
+        if kind not in ("incidents", "police_uk"):
+            continue
+        own = months[months["source"] == source]
+        in_month = int(own.loc[pd.to_datetime(own["month"]) == month_ts, "rows_loaded"].sum())
+        window = pd.to_datetime(own["month"]).between(pd.Timestamp(month.shift(-11).start), month_ts,
+                                                      inclusive="left")
+        gaps = int(own.loc[window, "is_gap"].sum())
+        last = pd.Timestamp(last).date() if pd.notna(last) else None
+        problems = []
+        if in_month == 0:
+            problems.append(f"no rows for {month.label}")
+        elif kind != "police_uk" and last and last < month.end - dt.timedelta(days=LATE_DAYS):
+            problems.append(f"stops on {last:%-d %b %Y}")
+        if gaps:
+            problems.append(f"{gaps} empty month{'s' if gaps > 1 else ''} in the year before")
+        if problems:
+            rows.append({"source": source, "rows_in_month": in_month, "last_date": last,
+                         "problem": "; ".join(problems)})
+    return pd.DataFrame(rows, columns=["source", "rows_in_month", "last_date", "problem"])
+
+
+def gather(con, month: Month, codes: tuple[str, ...], case_data=None) -> PackData:
+    """Every figure of the pack for `month` and the authorities `codes`. `case_data`, when
+    given, is called as case_data(con, month, codes) and returns the case review frames."""
+    build = queries.latest_build(con)
+    if build.empty:
+        raise PackDataError("the warehouse records no build")
+    build_row = build.iloc[0]
+    as_of = pd.Timestamp(build_row["as_of_date"]).date()
+    if month.start > as_of:
+        raise PackDataError(f"{month.label} starts after the warehouse's as-of date ({as_of:%-d %b %Y})")
+    outlines = queries_maps.outlines(con)
+    threshold, history = _threshold(con, codes, month)
+    headline, by_authority = _comparisons(con, codes, month)
+    return PackData(
+        month=month, codes=tuple(codes),
+        build={"as_of": as_of, "load_id": build_row["load_id"], "built_at": build_row["built_at"]},
+        headline=headline, by_authority=by_authority,
+        trend=_trend(con, codes, month), hot_cells=_hot_cells(con, codes, month, outlines),
+        outlines=outlines, repeats=_repeats(con, codes, month, as_of),
+        concentration=_concentration(con, codes, month, outlines), threshold=threshold,
+        threshold_history=history, sources=_sources(con, month), rejects=queries.rejects_by_reason(con),
+        cases=case_data(con, month, codes) if case_data else {})

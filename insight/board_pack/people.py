@@ -1,0 +1,138 @@
+"""The board pack's slides about people and about the data: people and places near or at the
+Community Trigger threshold, people newly eligible, data caveats and the presenter's commentary.
+
+Threshold figures are counts only (never a row per person) and pass through disclosure control:
+a per-authority table of people with its total row is protected with secondary suppression
+(etl.report_disclosure.protect), a lone total with primary suppression. Community-route
+clusters are places, not people, and are shown as they are.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from insight.board_pack import slides as rs
+from insight.board_pack import words as w
+from insight.board_pack.content import Context
+from insight.board_pack.data import LATE_DAYS
+from insight.board_pack.disclosure import Protected, protect, protect_one
+from insight.charts.base import OKABE_ITO
+from insight.charts.threshold import MET_COLOUR, NEAR_MISS_COLOUR, NEWLY_MET_COLOUR
+
+THRESHOLD_COLUMNS = {"near_miss_people": "One complaint short", "met_people": "At or over the threshold",
+                     "met_without_application_people": "Met, no application"}
+THRESHOLD_COLOURS = [NEAR_MISS_COLOUR, MET_COLOUR, NEWLY_MET_COLOUR]
+TOTAL = "All selected"
+COMMENTARY_NAME = "Commentary"
+COMMENTARY_PROMPT = "Presenter: type the month's commentary here."
+
+
+def threshold_table(ctx: Context) -> Protected:
+    """The per-authority people counts at the month end with the total row, protected."""
+    frame = ctx.data.threshold[list(THRESHOLD_COLUMNS)].astype(float)
+    return protect(frame, list(THRESHOLD_COLUMNS), ctx.k, total_row=TOTAL)
+
+
+def hidden_note(table: Protected, rows: list[str]) -> str:
+    """The hidden cells in words: a blank bar says nothing, so the slide says what is there."""
+    cells = [f"{row}, {label.lower()} {table.text(row, column)}" for row in rows
+             for column, label in THRESHOLD_COLUMNS.items() if table.is_hidden(row, column)]
+    return ("Not drawn (hidden counts): " + "; ".join(cells) + ".") if cells else ""
+
+
+def slide_threshold(deck, ctx: Context) -> None:
+    d, table = ctx.data, threshold_table(ctx)
+    near = table.text(TOTAL, "near_miss_people")
+    who = f"Fewer than {ctx.k} people were" if near.startswith("<") else (
+        "1 person was" if near == "1" else f"{near} people were")
+    slide = ctx.slide(deck, f"{who} one complaint short of a case review on {d.month.end:%-d %B}",
+                      f"People near and at the victim threshold on {d.month.end:%-d %b %Y}, per authority "
+                      "(counts only)", notes=THRESHOLD_NOTE)
+    rows = [r for r in table.values.index if r != TOTAL]
+    shown = table.shown()
+    note = hidden_note(table, rows)
+    where = rs.box(0.5, 1.75, 7.6, 4.45 if note else 5.1)
+    rs.bar_chart(slide, where, rows, {label: shown.loc[rows, column].tolist()
+                                      for column, label in THRESHOLD_COLUMNS.items()},
+                 THRESHOLD_COLOURS, font_pt=13)
+    if note:
+        rs.text(slide, rs.box(0.5, 6.25, 7.6, 0.6), [note], rs.SMALL_PT + 1, rs.INK, name="Hidden counts")
+    clusters = d.threshold.loc[TOTAL, ["near_miss_clusters", "met_clusters"]]
+    lines = [[label, table.text(TOTAL, column)] for column, label in THRESHOLD_COLUMNS.items()]
+    if d.threshold["community_route"].any():
+        lines += [["Community clusters near", w.num(clusters["near_miss_clusters"])],
+                  ["Community clusters met", w.num(clusters["met_clusters"])]]
+    rs.table(slide, rs.box(8.4, 1.9, 4.43, 3.0), ["All selected", "count"], lines, [3.13, 1.3], font_pt=16)
+    rs.text(slide, rs.box(8.4, 5.0, 4.43, 1.8), [
+        "Met, no application: candidates for an automatic case review.",
+        f"<{ctx.k}: fewer than {ctx.k} people; *: hidden so that a small count cannot be worked out."],
+        rs.SMALL_PT, rs.MUTED)
+
+
+THRESHOLD_NOTE = ("Counts from the threshold engine (mart_threshold_status, mart_community_status) on the "
+                  "month's last day, with the rule in force for each authority. Community clusters are "
+                  "places (same H3 cell and ASB category) one or two reporters short of, or at, the "
+                  "community threshold, where the authority uses that route.")
+
+
+def slide_newly_eligible(deck, ctx: Context) -> None:
+    d, history = ctx.data, ctx.data.threshold_history
+    if history.empty:
+        ctx.slide(deck, "No threshold history up to this month")
+        return
+    series = {"One complaint short (month end)": "near_miss_people",
+              "At or over the threshold (month end)": "met_people", "Became eligible in the month": "newly_met_people"}
+    newly = history["newly_met_people"].iloc[-1]
+    shown_newly = ctx.person_count(newly)
+    if shown_newly.startswith("<"):
+        title = f"Fewer than {ctx.k} people became eligible for a case review in {d.month.name}"
+    else:
+        title = f"{w.plural(int(newly), 'person', 'people')} became eligible for a case review in {d.month.name}"
+        if len(history) > 1 and not protect_one(history["newly_met_people"].iloc[-2], ctx.k):
+            title = (f"{w.plural(int(newly), 'person', 'people')} became eligible in {d.month.name}, "
+                     f"against {w.num(history['newly_met_people'].iloc[-2])} in {d.month.shift(-1).name}")
+    slide = ctx.slide(deck, title, "People near and at the threshold at each month end, and people who "
+                      "crossed it in the month", notes=THRESHOLD_NOTE)
+    values = {label: [None if protect_one(v, ctx.k) else v for v in history[column]]
+              for label, column in series.items()}
+    months = [pd.Timestamp(m).strftime("%b %y") for m in history["month_end"]]
+    rs.line_chart(slide, rs.BODY, months, values, THRESHOLD_COLOURS, label_points=(len(months) - 1,))
+
+
+def slide_caveats(deck, ctx: Context) -> None:
+    d = ctx.data
+    rejected = int(d.rejects["rows_rejected"].sum()) if not d.rejects.empty else 0
+    problems = d.sources
+    feeds = (f"{w.plural(len(problems), 'incident feed')} late or missing for {d.month.name}"
+             if len(problems) else f"Every incident feed is complete for {d.month.name}")
+    slide = ctx.slide(deck, f"{feeds}; {w.plural(rejected, 'row')} rejected",
+                      "Data caveats: sources late, missing or with empty months; rows the build refused "
+                      "(all months)", notes=CAVEATS_NOTE)
+    if len(problems):
+        rows = [[r.source, w.num(r.rows_in_month), "–" if r.last_date is None else f"{r.last_date:%-d %b %Y}",
+                 r.problem] for r in problems.head(8).itertuples()]
+        rs.table(slide, rs.box(0.5, 1.9, 7.6, 4.5), ["Source", "rows", "last record", "problem"], rows,
+                 [2.6, 0.9, 1.6, 2.5], font_pt=13, align_right_from=1)
+    else:
+        rs.text(slide, rs.box(0.5, 1.9, 7.4, 2.0), [
+            f"Every incident feed has rows in {d.month.label}, runs to within {LATE_DAYS} days of its end and has "
+            "no empty month in the year before.",
+            "Case review registers and the appeals register are small, so an empty month there is not "
+            "a gap."], rs.BODY_PT + 2)
+    if rejected:
+        reasons = d.rejects.groupby("reason_code")["rows_rejected"].sum().sort_values(ascending=False)
+        rs.bar_chart(slide, rs.RIGHT, [r.replace("_", " ") for r in reasons.index], {"rows rejected": reasons.tolist()},
+                     [OKABE_ITO[5]], font_pt=12)
+
+
+CAVEATS_NOTE = ("Late: an incident feed whose last record is more than 7 days before the month's end. "
+                "Missing: no rows for the month. Empty months: months inside the source's span with no "
+                "rows (mart_source_months). Rejected rows are rows the build refused, with a reason; "
+                "the Data quality page lists them.")
+
+
+def slide_commentary(deck, ctx: Context, commentary: str = "") -> None:
+    slide = ctx.slide(deck, f"Commentary on {ctx.data.month.label}",
+                      notes="The text box is editable: the presenter's commentary for the board.")
+    paragraphs = [p for p in (commentary or "").splitlines()] or [COMMENTARY_PROMPT]
+    rs.text(slide, rs.box(0.5, 1.75, 12.33, 5.0), paragraphs, rs.BODY_PT + 4, name=COMMENTARY_NAME)

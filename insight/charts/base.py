@@ -1,0 +1,155 @@
+"""Chart builders (plotly figures and pydeck maps) with the project's colours set once.
+
+Colours are colour-blind safe: each authority keeps one colour from Paul Tol's nine-colour
+"muted" scheme on every chart, other categories cycle through the Okabe-Ito palette, and
+quantities use Tol's sequential "YlOrBr" ramp. Builders take the frames that etl.queries
+returns and never query or compute business figures themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+import pydeck as pdk
+from shapely.geometry import shape
+
+from etl.rules import authorities
+
+TOL_MUTED = ("#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE", "#882255", "#44AA99",
+             "#999933", "#AA4499")
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+             "#000000")
+YLORBR = ("#FFFFE5", "#FFF7BC", "#FEE391", "#FEC44F", "#FB9A29", "#EC7014", "#CC4C02",
+          "#993404", "#662506")
+GAP_COLOUR = "#0077BB"  # Tol vibrant blue: stands apart from the yellow-brown ramp
+AUTHORITY_COLOURS = dict(zip(authorities.CODES, TOL_MUTED, strict=True))
+AUTHORITY_NAME_COLOURS = {authorities.NAME_BY_CODE[c]: h for c, h in AUTHORITY_COLOURS.items()}
+_UNSELECTED_FILL = [210, 210, 210, 90]
+_OUTLINE = [80, 80, 80, 255]
+
+
+def category_colours(values) -> dict[str, str]:
+    """A stable colour for each distinct value (sorted), cycling through Okabe-Ito."""
+    ordered = sorted({str(v) for v in values})
+    return {v: OKABE_ITO[i % len(OKABE_ITO)] for i, v in enumerate(ordered)}
+
+
+def _rgb(hex_colour: str) -> list[int]:
+    return [int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)]
+
+
+def ramp_colour(value: float, maximum: float, alpha: int = 200) -> list[int]:
+    """RGBA on the sequential ramp for value in [0, maximum]."""
+    share = 0.0 if not maximum or pd.isna(value) else min(max(value / maximum, 0.0), 1.0)
+    return _rgb(YLORBR[round(share * (len(YLORBR) - 1))]) + [alpha]
+
+
+def trend_chart(monthly: pd.DataFrame) -> go.Figure:
+    """Incidents per month, one line per authority."""
+    fig = px.line(monthly, x="month", y="incidents", color="authority_name", markers=True,
+                  color_discrete_map=AUTHORITY_NAME_COLOURS,
+                  labels={"month": "Month", "incidents": "Incidents", "authority_name": "Authority"})
+    fig.update_layout(legend_title_text="", hovermode="x unified", margin={"t": 10})
+    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
+    return fig
+
+
+def _geometry(text: str | None):
+    """A shapely geometry from boundary_geojson (a geometry, a Feature or a FeatureCollection)."""
+    if not text:
+        return None
+    doc = json.loads(text)
+    if doc.get("type") == "FeatureCollection":
+        doc = {"type": "GeometryCollection", "geometries": [f["geometry"] for f in doc["features"]]}
+    elif doc.get("type") == "Feature":
+        doc = doc["geometry"]
+    return shape(doc)
+
+
+def _view(geometries, width_px: int = 700, height_px: int = 500) -> pdk.ViewState:
+    """A view that fits every outline into a map of about the given size in pixels."""
+    bounds = [g.bounds for g in geometries]
+    west, south = min(b[0] for b in bounds), min(b[1] for b in bounds)
+    east, north = max(b[2] for b in bounds), max(b[3] for b in bounds)
+    # deck.gl draws the whole world 512 pixels wide at zoom 0 (Web Mercator).
+    lat_stretch = 1 / math.cos(math.radians((north + south) / 2))
+    zoom_x = math.log2(360 * width_px / (512 * max(east - west, 1e-3)))
+    zoom_y = math.log2(360 * height_px / (512 * max((north - south) * lat_stretch, 1e-3)))
+    return pdk.ViewState(latitude=(south + north) / 2, longitude=(west + east) / 2,
+                         zoom=min(zoom_x, zoom_y) - 0.1)
+
+
+def density_map(density: pd.DataFrame, height_px: int = 520) -> pdk.Deck | None:
+    """Authority outlines coloured by incidents per km² (selected ones only), offline base layer;
+    None when the warehouse holds no outlines."""
+    rows = density.assign(geometry=density["boundary_geojson"].map(_geometry))
+    rows = rows[rows["geometry"].notna()]
+    if rows.empty:
+        return None
+    top = rows.loc[rows["is_selected"], "incidents_per_km2"].max()
+    features, labels = [], []
+    for row in rows.itertuples():
+        fill = ramp_colour(row.incidents_per_km2, top) if row.is_selected else _UNSELECTED_FILL
+        per_km2 = "–" if pd.isna(row.incidents_per_km2) else f"{row.incidents_per_km2:,.1f}"
+        features.append({"type": "Feature", "geometry": row.geometry.__geo_interface__, "properties": {
+            "authority_name": row.authority_name, "incidents": f"{int(row.incidents):,}",
+            "per_km2": per_km2, "area_km2": f"{row.area_km2:,.0f}", "fill": fill}})
+        point = row.geometry.representative_point()
+        labels.append({"name": row.authority_name, "position": [point.x, point.y]})
+    outlines = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": features},
+                         id="authorities", pickable=True, stroked=True, filled=True,
+                         get_fill_color="properties.fill", get_line_color=_OUTLINE,
+                         line_width_min_pixels=1, auto_highlight=True,
+                         highlight_color=[0, 0, 0, 50])
+    names = pdk.Layer("TextLayer", labels, id="names", get_position="position", get_text="name",
+                      get_size=12, get_color=[30, 30, 30, 255], get_alignment_baseline="'center'",
+                      background=True, get_background_color=[255, 255, 255, 170],
+                      background_padding=[3, 1])
+    tooltip = {"html": "<b>{authority_name}</b><br/>{incidents} incidents<br/>{per_km2} per km²"
+                       "<br/>area {area_km2} km²"}
+    return pdk.Deck(layers=[outlines, names], initial_view_state=_view(rows["geometry"], height_px=height_px),
+                    map_provider=None, tooltip=tooltip)
+
+
+def rejects_chart(by_reason: pd.DataFrame) -> go.Figure:
+    """Rejected rows per reason, stacked by kind of source (the table beside names each source)."""
+    fig = px.bar(by_reason, x="rows_rejected", y="reason_code", color="kind", orientation="h",
+                 color_discrete_map=category_colours(by_reason["kind"]), hover_data=["source"],
+                 labels={"rows_rejected": "Rows rejected", "reason_code": "Reason", "kind": "Kind",
+                         "source": "Source"})
+    fig.update_layout(barmode="stack", yaxis={"categoryorder": "total ascending"}, margin={"t": 10})
+    return fig
+
+
+def source_month_heatmap(months: pd.DataFrame) -> go.Figure:
+    """Rows loaded per source and month, shaded against each source's busiest month; gaps crossed."""
+    share = months.pivot(index="source_label", columns="month", values="share_of_peak")
+    rows = months.pivot(index="source_label", columns="month", values="rows_loaded")
+    fig = go.Figure(go.Heatmap(
+        z=share.values, x=share.columns, y=share.index, customdata=rows.values,
+        colorscale=list(YLORBR), zmin=0, zmax=1, xgap=1, ygap=1, hoverongaps=False,
+        colorbar={"title": {"text": "share of<br>busiest month"}, "tickformat": ".0%"},
+        hovertemplate="%{y}<br>%{x|%b %Y}: %{customdata:,} rows<extra></extra>"))
+    gaps = months[months["is_gap"]]
+    fig.add_trace(go.Scatter(
+        x=gaps["month"], y=gaps["source_label"], mode="markers", name="gap (no rows)",
+        marker={"symbol": "x-thin", "size": 12, "line": {"width": 3, "color": GAP_COLOUR}},
+        hovertemplate="%{y}<br>%{x|%b %Y}: gap, no rows<extra></extra>"))
+    fig.update_layout(legend={"orientation": "h", "y": -0.25}, margin={"t": 10},
+                      height=max(240, 80 + 40 * len(share.index)))
+    fig.update_xaxes(tickformat="%b %Y")
+    fig.update_yaxes(autorange="reversed")  # sources in alphabetical order, top down
+    return fig
+
+
+def density_legend(density: pd.DataFrame) -> str:
+    """One line explaining the map's colours, with the range shown."""
+    top = density.loc[density["is_selected"], "incidents_per_km2"].max()
+    top_text = "no incidents" if pd.isna(top) or not top else f"{top:,.1f} incidents per km²"
+    return (f"Colour: incidents per km² in the period, from pale (0) to dark brown ({top_text}) among "
+            "the selected authorities; grey = not selected. Outlines only, no basemap, so the map "
+            "works offline. Hover for figures.")

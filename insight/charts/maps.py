@@ -1,0 +1,220 @@
+"""Maps and charts for the Hotspots and maps page (pydeck, plotly), built from etl.queries_maps frames.
+
+Every map draws the nine authorities' outlines as its base layer and uses no basemap
+(`map_provider=None`), so it works offline; set ASB_MAP_STYLE to a basemap style URL (for
+example a CARTO or Mapbox style, with its key in the environment) to draw one underneath when the
+internet is there. The selectable layer of every map has the id `areas`; each of its objects
+carries an `id` (H3 cell or area code) that `picked_id` reads back from a selection event.
+
+Colours: counts and per-km² use the sequential YlOrBr ramp of etl.charts; change and Gi* classes
+use ColorBrewer's diverging RdBu (blue = fewer / cold, red = more / hot), colour-blind safe.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+import pydeck as pdk
+
+from insight.charts.base import AUTHORITY_NAME_COLOURS, _geometry, _rgb, _view, ramp_colour
+
+LAYER_ID = "areas"
+RDBU = ("#2166AC", "#67A9CF", "#D1E5F0", "#F7F7F7", "#FDDBC7", "#EF8A62", "#B2182B")  # -3..3
+GI_LABELS = {3: "hot, 99%", 2: "hot, 95%", 1: "hot, 90%", 0: "not significant",
+             -1: "cold, 90%", -2: "cold, 95%", -3: "cold, 99%"}
+MEASURES = {"incidents": "Incidents", "per_km2": "Incidents per km²", "change": "Change on the previous period"}
+_OUTLINE = [60, 60, 60, 255]
+
+
+def _fmt(value, digits: int = 0, sign: bool = False) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{value:{'+' if sign else ''},.{digits}f}"
+
+
+def fill_colours(values: pd.Series, measure: str, alpha: int = 200) -> list[list[int]]:
+    """RGBA per value on a logarithmic scale (ASB is heavily skewed: a linear scale leaves all
+    but a few cells pale): the sequential ramp from 0 to the maximum for counts and densities,
+    the diverging ramp symmetric around zero for change."""
+    values = pd.Series(values, dtype=float)
+    if measure == "change":
+        top = float(np.log1p(values.abs().max())) if len(values) else 0.0
+        steps = [0 if not top or pd.isna(v) else int(np.clip(np.sign(v) * np.ceil(np.log1p(abs(v)) / top * 3), -3, 3))
+                 for v in values]
+        return [_rgb(RDBU[s + 3]) + [alpha] for s in steps]
+    top = float(np.log1p(values.max())) if len(values) else 0.0
+    return [ramp_colour(np.log1p(v), top, alpha) for v in values]
+
+
+def legend(frame: pd.DataFrame, measure: str) -> str:
+    """One line saying what the colours mean and the range shown."""
+    if frame.empty:
+        return "Nothing to colour: no incidents in this selection."
+    if measure == "change":
+        top = frame["change"].abs().max()
+        return (f"Colour: change on the previous period, blue = fewer, red = more, darkest at ±{top:,.0f} "
+                "incidents (log scale); white = no change.")
+    top = frame[measure].max()
+    unit = "incidents per km²" if measure == "per_km2" else "incidents"
+    return (f"Colour: {unit} on a log scale, from pale (0) to dark brown "
+            f"({_fmt(top, 1 if measure == 'per_km2' else 0)}).")
+
+
+def _base_layers(outlines: pd.DataFrame) -> tuple[list[pdk.Layer], list]:
+    geometries = [g for g in outlines["boundary_geojson"].map(_geometry) if g is not None]
+    features = [{"type": "Feature", "geometry": g.__geo_interface__, "properties": {"name": n}}
+                for g, n in zip(geometries, outlines["authority_name"], strict=False)]
+    layer = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": features}, id="outlines",
+                      stroked=True, filled=True, get_fill_color=[232, 232, 228, 255], get_line_color=_OUTLINE,
+                      line_width_min_pixels=1.5, pickable=False)
+    return [layer], geometries
+
+
+def _labels(outlines: pd.DataFrame) -> pdk.Layer:
+    rows = []
+    for text, name in zip(outlines["boundary_geojson"], outlines["authority_name"], strict=True):
+        geometry = _geometry(text)
+        if geometry is not None:
+            point = geometry.representative_point()
+            rows.append({"name": name, "position": [point.x, point.y]})
+    return pdk.Layer("TextLayer", rows, id="names", get_position="position", get_text="name", get_size=12,
+                     get_color=[30, 30, 30, 255], background=True, get_background_color=[255, 255, 255, 160],
+                     background_padding=[3, 1])
+
+
+def _deck(layers: list, geometries: list, tooltip: dict, height_px: int) -> pdk.Deck:
+    style = os.environ.get("ASB_MAP_STYLE")
+    return pdk.Deck(layers=layers, initial_view_state=_view(geometries, height_px=height_px),
+                    map_provider="carto" if style else None, map_style=style or None, tooltip=tooltip)
+
+
+_TOOLTIP = ("<b>{label}</b><br/>{incidents} incidents ({previous} in the previous period, {change})"
+            "<br/>{per_km2} per km² · area {area} km²")
+
+
+def _tooltip_fields(frame: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "incidents": [_fmt(v) for v in frame["incidents"]],
+        "previous": [_fmt(v) for v in frame["previous"]],
+        "change": [_fmt(c, sign=True) + ("" if pd.isna(p) else f", {p:+.0%}")
+                   for c, p in zip(frame["change"], frame["change_pct"], strict=True)],
+        "per_km2": [_fmt(v, 1) for v in frame["per_km2"]],
+        "area": [_fmt(v, 3 if v < 1 else 1) for v in frame["area_km2"]],
+    }, index=frame.index)
+
+
+def hex_map(cells: pd.DataFrame, measure: str, outlines: pd.DataFrame, height_px: int = 600) -> pdk.Deck:
+    """H3 cells coloured by `measure` over the authority outlines."""
+    base, geometries = _base_layers(outlines)
+    data = pd.concat([cells[["h3_cell"]].rename(columns={"h3_cell": "id"}), _tooltip_fields(cells)], axis=1)
+    data["label"] = "H3 cell " + cells["h3_cell"]
+    data["fill"] = fill_colours(cells[measure], measure)
+    hexes = pdk.Layer("H3HexagonLayer", data.to_dict("records"), id=LAYER_ID, get_hexagon="id",
+                      get_fill_color="fill", extruded=False, stroked=False, pickable=True,
+                      auto_highlight=True, highlight_color=[0, 0, 0, 90])
+    return _deck([*base, hexes, _labels(outlines)], geometries, {"html": _TOOLTIP}, height_px)
+
+
+def area_map(areas: pd.DataFrame, measure: str, outlines: pd.DataFrame, height_px: int = 600) -> pdk.Deck:
+    """Areas (authorities, wards or LSOAs) coloured by `measure`, authority outlines on top."""
+    base, geometries = _base_layers(outlines)
+    fields = _tooltip_fields(areas)
+    fills = fill_colours(areas[measure], measure, alpha=220)
+    features = []
+    for i, row in enumerate(areas.itertuples()):
+        geometry = _geometry(row.boundary_geojson)
+        if geometry is None:
+            continue
+        features.append({"type": "Feature", "geometry": geometry.__geo_interface__, "properties": {
+            "id": row.code, "label": f"{row.name} ({row.authority_name})" if row.name != row.authority_name
+            else row.name, "fill": fills[i], **fields.iloc[i].to_dict()}})
+    choropleth = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": features}, id=LAYER_ID,
+                           stroked=True, filled=True, get_fill_color="properties.fill",
+                           get_line_color=[255, 255, 255, 160], line_width_min_pixels=0.5, pickable=True,
+                           auto_highlight=True, highlight_color=[0, 0, 0, 70])
+    top_lines = pdk.Layer("GeoJsonLayer", base[0].data, id="outlines_top", stroked=True, filled=False,
+                          get_line_color=_OUTLINE, line_width_min_pixels=1.5, pickable=False)
+    # the tooltip reads GeoJSON features' properties by bare name, as in etl.charts.density_map
+    return _deck([*base, choropleth, top_lines, _labels(outlines)], geometries, {"html": _TOOLTIP}, height_px)
+
+
+def gi_map(cells: pd.DataFrame, outlines: pd.DataFrame, height_px: int = 600) -> pdk.Deck:
+    """Gi* classes of H3 cells (significant ones coloured, others with incidents pale grey)."""
+    base, geometries = _base_layers(outlines)
+    data = pd.DataFrame({
+        "id": cells["h3_cell"], "label": "H3 cell " + cells["h3_cell"],
+        "incidents": [_fmt(v) for v in cells["incidents"]],
+        "gi": [GI_LABELS[int(c)] for c in cells["gi_class"]],
+        "z": [_fmt(v, 2) for v in cells["gi_z"]], "p": [_fmt(v, 3) for v in cells["gi_p"]],
+        "fill": [_rgb(RDBU[int(c) + 3]) + [230] if c else [200, 200, 200, 110] for c in cells["gi_class"]]})
+    hexes = pdk.Layer("H3HexagonLayer", data.to_dict("records"), id=LAYER_ID, get_hexagon="id",
+                      get_fill_color="fill", extruded=False, stroked=False, pickable=True,
+                      auto_highlight=True, highlight_color=[0, 0, 0, 90])
+    tooltip = {"html": "<b>{label}</b><br/>{gi}<br/>{incidents} incidents in the 12 months"
+                       "<br/>Gi* z {z}, pseudo p {p}"}
+    return _deck([*base, hexes, _labels(outlines)], geometries, tooltip, height_px)
+
+
+def picked_id(event) -> str | None:
+    """The `id` of the object selected on a map made here, from st.pydeck_chart's event."""
+    try:
+        objects = event.selection["objects"].get(LAYER_ID) or []
+    except (AttributeError, KeyError, TypeError):
+        return None
+    if not objects:
+        return None
+    first = objects[0]
+    return first.get("id") or (first.get("properties") or {}).get("id")
+
+
+def area_trend_chart(monthly: pd.DataFrame) -> go.Figure:
+    """Incidents per month in the selected area, previous period grey, current period brown."""
+    fig = px.bar(monthly, x="month", y="incidents", color="period",
+                 color_discrete_map={"previous": "#BBBBBB", "current": "#CC4C02"},
+                 labels={"month": "Month", "incidents": "Incidents", "period": "Period"})
+    fig.update_layout(barmode="stack", margin={"t": 10}, height=280, legend={"orientation": "h", "y": -0.3})
+    fig.update_xaxes(tickformat="%b %Y")
+    return fig
+
+
+def lorenz_chart(conc: pd.DataFrame) -> go.Figure:
+    """Lorenz curves: share of places (busiest first) against share of incidents, one line per
+    authority, with the line of equality and the 25% and 50% marks."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="equal spread",
+                             line={"dash": "dot", "color": "#888888"}))
+    for name, rows in conc.groupby("authority_name", sort=False):
+        fig.add_trace(go.Scatter(x=rows["share_of_places"], y=rows["share_of_incidents"], mode="lines",
+                                 name=name, line={"color": AUTHORITY_NAME_COLOURS.get(name, "#000000"),
+                                                  "width": 3 if name.startswith("All") else 1.5},
+                                 hovertemplate="%{x:.2%} of places: %{y:.1%} of incidents<extra>" + name + "</extra>"))
+    for level in (0.25, 0.5):
+        fig.add_hline(y=level, line={"width": 0.5, "color": "#888888"}, annotation_text=f"{level:.0%} of ASB")
+    fig.update_layout(margin={"t": 10}, height=380, legend={"title": ""},
+                      xaxis={"title": "Share of places (H3 resolution-10 cells, busiest first, log scale)",
+                             "type": "log", "tickformat": ".1%", "range": [-4, 0]},
+                      yaxis={"title": "Share of incidents", "tickformat": ".0%", "range": [0, 1]})
+    return fig
+
+
+def knox_heatmap(table: pd.DataFrame) -> go.Figure:
+    """Knox ratios (observed / expected) per spatial x temporal band, p-values in the cells."""
+    spatial = list(dict.fromkeys(table["spatial_band"]))
+    temporal = list(dict.fromkeys(table["temporal_band"]))
+    ratio = table.pivot(index="spatial_band", columns="temporal_band", values="ratio").loc[spatial, temporal]
+    text = table.assign(t=[f"{r:.2f}<br>obs {o:,}, p {p:.3f}" if pd.notna(r) else f"obs {o:,}"
+                           for r, o, p in zip(table["ratio"], table["observed"], table["p_value"], strict=True)]
+                        ).pivot(index="spatial_band", columns="temporal_band", values="t").loc[spatial, temporal]
+    top = max(2.0, float(np.nanmax(ratio.to_numpy())) if ratio.notna().any().any() else 2.0)
+    fig = go.Figure(go.Heatmap(z=ratio.to_numpy(), x=temporal, y=spatial, text=text.to_numpy(),
+                               texttemplate="%{text}", colorscale=list(RDBU), zmin=2 - top, zmax=top,
+                               colorbar={"title": {"text": "observed /<br>expected"}},
+                               hovertemplate="%{y}, %{x}: ratio %{z:.2f}<extra></extra>"))
+    fig.update_layout(margin={"t": 10}, height=120 + 60 * len(spatial))
+    fig.update_yaxes(autorange="reversed", title="Distance between the two incidents")
+    fig.update_xaxes(title="Days between the two incidents", side="top")
+    return fig

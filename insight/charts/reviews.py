@@ -1,0 +1,254 @@
+"""Chart builders for the case review pages: turnaround, backlog, funnel, partnership, appeals.
+
+Colours follow etl.charts: one colour per authority (Tol muted), categories in Okabe-Ito,
+quantities on the YlOrBr ramp. In the partnership table, better / within the limit is bluish
+green, worse / over the limit vermillion, above and below the county median (neither good nor
+bad) dark and light blue, at the median grey. Builders only arrange and word the frames that
+etl.queries_turnaround, queries_partnership and queries_appeals return.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from etl.marts import reviews
+from insight.charts import base as charts
+
+WITHIN_COLOUR, OVER_COLOUR = charts.OKABE_ITO[2], charts.OKABE_ITO[5]
+CELL_COLOURS = {  # partnership colour class -> (fill, text colour)
+    "better": ("#009E73", "white"), "within": ("#009E73", "white"),
+    "worse": ("#D55E00", "white"), "over": ("#D55E00", "white"),
+    "above": ("#0072B2", "white"), "below": ("#9ECAE9", "black"),
+    "median": ("#DDDDDD", "black"), "none": ("#FFFFFF", "black"),
+}
+OUTCOME_COLOURS = {"upheld": charts.OKABE_ITO[5], "partially_upheld": charts.OKABE_ITO[1],
+                   "not_upheld": charts.OKABE_ITO[0], "withdrawn": "#999999", "pending": charts.OKABE_ITO[4]}
+AGE_COLOURS = tuple(charts.YLORBR[i] for i in (2, 4, 5, 7, 8))  # young to old open cases
+STAGE_LABELS = {s.name: s.label for s in reviews.STAGES}
+FUNNEL_LABELS = {"applications": "Applications received", "threshold_met": "Threshold met",
+                 "reviews": "Reviews held", "recommendations": "Reviews with recommendations",
+                 "appealed": "Appealed to the OPCC", "appeals_upheld": "Appeal upheld (fully or partly)"}
+
+
+DEFINITIONS = """
+- **Working days**: England, weekends and England and Wales bank holidays (substitute days included)
+  excluded. From A to B counts A when it is a working day and not B, so the same day is 0.
+- **Limits**: the per-authority settings (`settings/authorities.toml`) in force on the day the
+  application was received; the whole process is allowed the decision, review and outcome limits
+  added up.
+- **A stage counts in the month and period in which it finished.** Open cases, overdue and at-risk
+  stages are as of the as-of date.
+- **Open case**: the applicant has not yet been told the decision (threshold not met) or the outcome
+  of the review (met). Withdrawn applications are closed.
+- **Funnel**: applications received in the period; each later step counts those applications only.
+"""
+PARTNERSHIP_LEGEND = (
+    "Green: better than the county median of the nine authorities (days to decision: within the "
+    "authority's limit); vermillion: worse (over the limit). For measures that are neither good nor "
+    "bad (how many applications, reviews, appeals; % met; % with action plans), dark blue is above "
+    "the county median and light blue below. Grey: at the median; white: no data in the period.")
+CHECKS = """
+Contradictions (the year is inconsistent):
+- **review_without_threshold_met**: a review was held although the threshold decision was not
+  "met" and no discretion was applied, the contradiction real published tables often show.
+- **recommendations_without_review**: recommendations recorded with no review date.
+- **recommendations_count_mismatch**: the outcome and the number of recommendations disagree.
+
+Counts adding up: a reader of the published table expects not met + reviews ≤ received. Notes
+(the figures are right) explain a year where they do not:
+- **carried_in**: counted as not met or reviewed this year, received in an earlier year.
+- **reviewed_by_discretion**: not met, yet reviewed by discretion: counted in both figures.
+- **decided_after_year_end** (decisions inside the year): received this year, decided in a later
+  one or still undecided, so it counts in two years' figures.
+"""
+
+
+def checks_sentence(returns: pd.DataFrame, exceptions: pd.DataFrame) -> tuple[bool, str]:
+    """Whether the statutory checks found no contradiction, and what they found, in words."""
+    contradictions = int((exceptions["severity"] == "contradiction").sum())
+    short = int((~returns["counts_add_up"].astype(bool)).sum())
+    years = f"{short} authority-year{'s' if short != 1 else ''} whose counts do not add up"
+    if contradictions:
+        return False, (f"{contradictions} application{'s' if contradictions != 1 else ''} contradict"
+                       f"{'s' if contradictions == 1 else ''} the published figures; {years}.")
+    if short:
+        return True, (f"No application contradicts the published figures. The {years} are explained by "
+                      "the notes below (applications carried in from an earlier year, reviewed by "
+                      "discretion, or decided after the year they were received in).")
+    return True, "No application contradicts the published figures, and every year's counts add up."
+
+
+def median_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Median working days per authority (rows) and stage (columns), 'median (finished)'."""
+    rows = summary.assign(cell=summary["median_working_days"].map(lambda v: f"{v:g}")
+                          + " (" + summary["finished"].astype(str) + ")")
+    table = rows.pivot(index="authority_name", columns="stage", values="cell")
+    table = table.reindex(columns=[s.name for s in reviews.STAGES if s.name in table.columns])
+    names = [n for n in table.index if n != "All selected"] + [n for n in table.index if n == "All selected"]
+    return table.reindex(names).rename(columns=STAGE_LABELS).reset_index(names="Authority")
+
+
+def limits_sentence(summary: pd.DataFrame) -> str:
+    """The limits in force behind the compliance figures, in words."""
+    overall = summary[summary["authority_code"].isna() & summary["limits_in_force"].notna()]
+    if overall.empty:
+        return "No stage with a limit finished in the period."
+    parts = [f"{STAGE_LABELS[r.stage].lower()} {r.limits_in_force}" for r in overall.itertuples()]
+    return ("Limits in force, in working days: " + "; ".join(parts) + ". Several values for a stage "
+            "mean a rule changed; each case is held to the rule in force when it was received. "
+            "Hover a cell for the counts.")
+
+
+def _limit_lines(fig: go.Figure, limits) -> None:
+    for limit in sorted({int(v) for v in limits if pd.notna(v)}):
+        fig.add_hline(y=limit, line_dash="dash", line_color=OVER_COLOUR,
+                      annotation_text=f"limit {limit} working days", annotation_position="top left")
+
+
+def _boxes(fig: go.Figure, stats: pd.DataFrame) -> None:
+    """One box per authority from statistics computed in SQL (queries_turnaround.box_stats_sql):
+    box = the middle half, line = the median, whiskers = the shortest and the longest."""
+    for row in stats.sort_values("authority_name").itertuples():
+        label = f"{row.authority_name} ({row.cases})"
+        fig.add_trace(go.Box(x=[label], q1=[row.q1_days], median=[row.median_days], q3=[row.q3_days],
+                             lowerfence=[row.min_days], upperfence=[row.max_days], name=label,
+                             marker_color=charts.AUTHORITY_NAME_COLOURS.get(row.authority_name)))
+    _limit_lines(fig, pd.concat([stats["limit_min"], stats["limit_max"]]))
+    fig.update_layout(showlegend=False, margin={"t": 10}, yaxis_rangemode="tozero")
+
+
+def stage_distribution(durations: pd.DataFrame, stage: str) -> go.Figure:
+    """Working days of one stage per authority (box statistics, cases in brackets), the limit dashed."""
+    fig = go.Figure()
+    _boxes(fig, durations[durations["stage"] == stage])
+    fig.update_layout(yaxis_title="Working days")
+    return fig
+
+
+def compliance_heatmap(summary: pd.DataFrame) -> go.Figure:
+    """Share of stages finished within their limit, authority by stage, with the counts on hover."""
+    rows = summary[summary["share_within_sla"].notna()].copy()
+    rows["stage_label"] = rows["stage"].map(STAGE_LABELS)
+    order = [STAGE_LABELS[s.name] for s in reviews.STAGES if s.sla_column]
+    share = rows.pivot(index="authority_name", columns="stage_label", values="share_within_sla")
+    share = share.reindex(columns=[c for c in order if c in share.columns])
+    names = [n for n in share.index if n != "All selected"] + (["All selected"] if "All selected" in share.index else [])
+    share = share.reindex(names)
+    detail = rows.assign(text=rows["within_sla"].astype(int).astype(str) + " of "
+                         + rows["finished"].astype(str) + " within " + rows["limits_in_force"].fillna("?")
+                         + " working days").pivot(index="authority_name", columns="stage_label", values="text")
+    detail = detail.reindex(index=share.index, columns=share.columns)
+    fig = go.Figure(go.Heatmap(
+        z=share.values, x=share.columns, y=share.index, customdata=detail.values,
+        text=[[("" if pd.isna(v) else f"{v:.0%}") for v in row] for row in share.values],
+        texttemplate="%{text}", colorscale=list(reversed(charts.YLORBR[:6])), zmin=0, zmax=1, xgap=2, ygap=2,
+        hoverongaps=False, colorbar={"title": {"text": "within<br>limit"}, "tickformat": ".0%"},
+        hovertemplate="%{y}, %{x}: %{z:.0%}<br>%{customdata}<extra></extra>"))
+    fig.update_layout(margin={"t": 10, "b": 10}, height=max(240, 60 + 32 * len(share.index)))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(side="top")
+    return fig
+
+
+def monthly_chart(monthly: pd.DataFrame, stage: str) -> go.Figure:
+    """One stage by month of finishing: cases within and over the limit (stacked bars; all cases
+    when the stage has no limit) and the median working days (line, right axis)."""
+    rows = monthly[monthly["stage"] == stage]
+    fig = go.Figure()
+    if rows["within_sla"].notna().any():
+        fig.add_bar(x=rows["month"], y=rows["within_sla"], name="within the limit", marker_color=WITHIN_COLOUR,
+                    hovertemplate="%{y} within the limit<extra></extra>")
+        fig.add_bar(x=rows["month"], y=rows["over_sla"], name="over the limit", marker_color=OVER_COLOUR,
+                    customdata=rows["share_within_sla"],
+                    hovertemplate="%{y} over the limit (%{customdata:.0%} within)<extra></extra>")
+    else:
+        fig.add_bar(x=rows["month"], y=rows["finished"], name="finished (no limit set)",
+                    marker_color=charts.OKABE_ITO[0], hovertemplate="%{y} finished<extra></extra>")
+    fig.add_scatter(x=rows["month"], y=rows["median_working_days"], name="median working days", yaxis="y2",
+                    mode="lines+markers", line_color=charts.OKABE_ITO[7],
+                    hovertemplate="median %{y:g} working days<extra></extra>")
+    fig.update_layout(barmode="stack", hovermode="x unified", margin={"t": 10}, yaxis_title="Cases finished",
+                      yaxis2={"title": "Median working days", "overlaying": "y", "side": "right",
+                              "rangemode": "tozero", "showgrid": False},
+                      legend={"orientation": "h", "y": -0.2})
+    fig.update_xaxes(tickformat="%b %Y", dtick="M1")
+    fig.update_yaxes(rangemode="tozero", tickformat="d")
+    return fig
+
+
+def backlog_chart(backlog: pd.DataFrame, bands: tuple) -> go.Figure:
+    """Open cases per authority, stacked by how many working days they have been open."""
+    fig = go.Figure()
+    totals = backlog.groupby(["authority_name", "age_order", "age_band"], as_index=False)["open_cases"].sum()
+    for i, (_, _, label) in enumerate(bands):
+        rows = totals[totals["age_order"] == i]
+        fig.add_bar(y=rows["authority_name"], x=rows["open_cases"], name=f"{label} working days",
+                    orientation="h", marker_color=AGE_COLOURS[i % len(AGE_COLOURS)],
+                    hovertemplate="%{y}: %{x} open " + label + " working days<extra></extra>")
+    fig.update_layout(barmode="stack", margin={"t": 10}, xaxis_title="Open cases",
+                      legend={"orientation": "h", "y": -0.25, "traceorder": "normal"},
+                      height=max(220, 90 + 30 * totals["authority_name"].nunique()))
+    fig.update_yaxes(categoryorder="category descending")
+    fig.update_xaxes(tickformat="d", rangemode="tozero", tick0=0,
+                     dtick=max(1, math.ceil(totals.groupby("authority_name")["open_cases"].sum().max() / 8)))
+    return fig
+
+
+def funnel_chart(funnel: pd.DataFrame) -> go.Figure:
+    """From applications received to appeals upheld, with each step as a share of applications."""
+    fig = go.Figure(go.Funnel(y=funnel["step"].map(FUNNEL_LABELS), x=funnel["applications"],
+                              textinfo="value+percent initial", marker_color=charts.OKABE_ITO[0],
+                              hovertemplate="%{y}: %{x}<extra></extra>"))
+    fig.update_layout(margin={"t": 10, "l": 10, "b": 10}, height=300)
+    return fig
+
+
+def partnership_heatmap(cells: pd.DataFrame, labels: list[str]) -> go.Figure:
+    """The partnership table: authorities by measures, each cell coloured by its rule (on hover)."""
+    classes = list(CELL_COLOURS)
+    colour = cells.pivot(index="authority_name", columns="label", values="colour").reindex(columns=labels)
+    text = cells.pivot(index="authority_name", columns="label", values="display").reindex(columns=labels)
+    rule = cells.pivot(index="authority_name", columns="label", values="rule").reindex(columns=labels)
+    n = len(classes)
+    scale = [pair for i, c in enumerate(classes) for pair in ([i / n, CELL_COLOURS[c][0]],
+                                                              [(i + 1) / n, CELL_COLOURS[c][0]])]
+    columns = ["<br>".join(textwrap.wrap(label, 12)) for label in labels]
+    fig = go.Figure(go.Heatmap(
+        z=colour.map(classes.index).values, x=columns, y=colour.index, zmin=-0.5, zmax=n - 0.5,
+        colorscale=scale, showscale=False, xgap=3, ygap=3, customdata=rule.values,
+        hovertemplate="<b>%{y}</b><br>%{customdata}<extra></extra>"))
+    labels_on_cells = [  # annotations, so the text colour can follow the fill (set at once: fast)
+        {"x": column, "y": name, "text": text.iat[row, col], "showarrow": False,
+         "font": {"size": 14, "color": CELL_COLOURS[colour.iat[row, col]][1]}}
+        for row, name in enumerate(colour.index) for col, column in enumerate(columns)]
+    fig.update_layout(annotations=labels_on_cells, margin={"t": 10, "l": 10, "b": 10},
+                      height=max(240, 70 + 38 * len(colour.index)))
+    fig.update_yaxes(autorange="reversed", tickfont={"size": 13})
+    fig.update_xaxes(side="top", tickfont={"size": 13}, tickangle=0)
+    return fig
+
+
+def grounds_chart(grounds: pd.DataFrame) -> go.Figure:
+    """Appeals by grounds, stacked by outcome."""
+    fig = go.Figure()
+    for outcome, colour in OUTCOME_COLOURS.items():
+        rows = grounds[grounds["outcome"] == outcome]
+        if not rows.empty:
+            fig.add_bar(y=rows["grounds"].str.replace("_", " "), x=rows["appeals"], orientation="h",
+                        name=outcome.replace("_", " "), marker_color=colour,
+                        hovertemplate="%{y}: %{x} " + outcome.replace("_", " ") + "<extra></extra>")
+    fig.update_layout(barmode="stack", margin={"t": 10}, xaxis_title="Appeals", height=280,
+                      legend={"orientation": "h", "y": -0.3})
+    return fig
+
+
+def decision_time_chart(times: pd.DataFrame) -> go.Figure:
+    """Working days from receipt to the OPCC's decision per authority (box statistics), limit dashed."""
+    fig = go.Figure()
+    _boxes(fig, times)
+    fig.update_layout(yaxis_title="Working days to decision")
+    return fig

@@ -1,0 +1,126 @@
+"""Chart builders for the "Threshold near-misses" page: the monthly trend and the cluster map.
+
+Colours follow etl.charts (Okabe-Ito): near-miss orange, met vermillion, newly eligible blue.
+The map draws the authority outlines as its base layer (no basemap, so it works offline) and
+the community-route clusters as H3 hexagons at their true size, each with a dot that stays
+visible when the map is zoomed out. Builders take the frames of etl.queries_threshold and only
+arrange and word them.
+"""
+
+from __future__ import annotations
+
+import h3
+import pandas as pd
+import plotly.graph_objects as go
+import pydeck as pdk
+
+from insight.charts import base as charts
+
+NEAR_MISS_COLOUR, MET_COLOUR, NEWLY_MET_COLOUR = charts.OKABE_ITO[1], charts.OKABE_ITO[5], charts.OKABE_ITO[0]
+_ROUTE_FILL = [235, 235, 225, 255]  # selected authority with the community route
+_PLAIN_FILL = [250, 250, 250, 255]  # selected, no community route
+_OTHER_FILL = [215, 215, 215, 255]  # not selected
+
+
+def _fmt_date(value) -> str:
+    return pd.Timestamp(value).strftime("%-d %b %Y")
+
+
+def history_chart(history: pd.DataFrame) -> go.Figure:
+    """People near and at the threshold at each month end (lines) and newly eligible per month (bars)."""
+    fig = go.Figure()
+    fig.add_bar(x=history["month_end"], y=history["newly_met_people"], name="Newly eligible in the month",
+                marker_color=NEWLY_MET_COLOUR, opacity=0.55,
+                hovertemplate="%{y:,} newly eligible<extra></extra>")
+    fig.add_scatter(x=history["month_end"], y=history["near_miss_people"], mode="lines+markers",
+                    name="One complaint short (at month end)", line_color=NEAR_MISS_COLOUR,
+                    hovertemplate="%{y:,} one complaint short<extra></extra>")
+    fig.add_scatter(x=history["month_end"], y=history["met_people"], mode="lines+markers",
+                    name="At or over the threshold (at month end)", line_color=MET_COLOUR,
+                    hovertemplate="%{y:,} at or over<extra></extra>")
+    fig.update_layout(hovermode="x unified", margin={"t": 10}, yaxis_title="People",
+                      legend={"orientation": "h", "y": -0.2})
+    fig.update_xaxes(tickformat="%b %Y")
+    return fig
+
+
+def history_sentence(history: pd.DataFrame) -> str:
+    """The latest month of the trend in words, for the board ('12 people became eligible in ...')."""
+    if history.empty:
+        return "No month end on or before the as-of date has any threshold history."
+    last = history.iloc[-1]
+    newly = int(last["newly_met_people"])
+    who = "1 person" if newly == 1 else f"{newly:,} people"
+    return (f"{who} became eligible (reached the threshold) in {pd.Timestamp(last['month_end']):%B %Y}. "
+            f"At {_fmt_date(last['month_end'])}, {int(last['near_miss_people']):,} were one complaint "
+            f"short and {int(last['met_people']):,} were at or over the threshold.")
+
+
+def _cells(clusters: pd.DataFrame) -> list[dict]:
+    """One record per H3 cell (a cell may hold clusters of several categories), with its tooltip."""
+    if clusters.empty:
+        return []
+    status = clusters["is_threshold_met"].map({True: "met", False: "near-miss"})
+    drops = pd.to_datetime(clusters["window_expires_date"]).dt.strftime("%-d %b %Y")
+    lines = (clusters["asb_category"].astype(str) + ": " + clusters["distinct_reporters"].astype(str)
+             + " reporters (threshold " + clusters["community_threshold"].astype(str) + ", " + status + "), "
+             + clusters["incidents"].astype(str) + " incidents (" + clusters["anonymous_reports"].astype(str)
+             + " anonymous); count drops on " + drops + " (" + clusters["days_left"].astype(str)
+             + clusters["days_left"].map(lambda n: " day)" if n == 1 else " days)"))
+    cells = clusters.assign(line=lines).groupby("cluster_cell", sort=False).agg(
+        is_met=("is_threshold_met", "any"), details=("line", "\n".join),
+        authority_name=("authority_name", "first"), rule=("rule_id", "first"))
+    near, met = charts._rgb(NEAR_MISS_COLOUR), charts._rgb(MET_COLOUR)
+    records = []
+    for cell, row in zip(cells.index, cells.itertuples(index=False), strict=True):
+        colour = met if row.is_met else near
+        latitude, longitude = h3.cell_to_latlng(cell)
+        records.append({"cell": cell, "position": [longitude, latitude], "fill": colour + [210],
+                        "halo": colour + [90], "title": f"{row.authority_name}, cell {cell}",
+                        "details": row.details, "rule": row.rule})
+    return records
+
+
+def cluster_map(clusters: pd.DataFrame, outlines: pd.DataFrame, height_px: int = 520) -> pdk.Deck | None:
+    """Community-route clusters (near-miss orange, met vermillion) over the authority outlines;
+    None when the warehouse holds no outlines."""
+    rows = outlines.assign(geometry=outlines["boundary_geojson"].map(charts._geometry))
+    rows = rows[rows["geometry"].notna()]
+    if rows.empty:
+        return None
+    features = []
+    for row in rows.itertuples():
+        fill = (_OTHER_FILL if not row.is_selected else _ROUTE_FILL if row.community_route else _PLAIN_FILL)
+        features.append({"type": "Feature", "geometry": row.geometry.__geo_interface__,
+                         "properties": {"authority_name": row.authority_name, "fill": fill}})
+    base = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": features}, id="authorities",
+                     pickable=False, stroked=True, filled=True, get_fill_color="properties.fill",
+                     get_line_color=[80, 80, 80, 255], line_width_min_pixels=1)
+    focus = rows[rows["is_selected"] & rows["community_route"]]
+    view = charts._view((focus if not focus.empty else rows)["geometry"], height_px=height_px)
+    cells = _cells(clusters)
+    halos = pdk.Layer("ScatterplotLayer", cells, id="cluster_dots", get_position="position",
+                      get_radius=150, radius_min_pixels=6, get_fill_color="halo", stroked=True,
+                      get_line_color="fill", line_width_min_pixels=1, pickable=True)
+    hexagons = pdk.Layer("H3HexagonLayer", cells, id="clusters", get_hexagon="cell", get_fill_color="fill",
+                         extruded=False, stroked=True, get_line_color=[40, 40, 40, 255],
+                         line_width_min_pixels=1, pickable=True, auto_highlight=True)
+    labels = [{"name": r.authority_name, "position": list(r.geometry.representative_point().coords[0])}
+              for r in focus.itertuples()]
+    names = pdk.Layer("TextLayer", labels, id="names", get_position="position", get_text="name", get_size=12,
+                      get_color=[60, 60, 60, 255], background=True,
+                      get_background_color=[255, 255, 255, 150])
+    # deck.gl escapes the values it puts into the template, so lines are split by pre-line.
+    tooltip = {"html": "<b>{title}</b><br/>{details}<br/>rule {rule}",
+               "style": {"white-space": "pre-line", "max-width": "460px", "font-size": "13px"}}
+    return pdk.Deck(layers=[base, names, halos, hexagons], initial_view_state=view, map_provider=None,
+                    tooltip=tooltip)
+
+
+def cluster_legend(clusters: pd.DataFrame) -> str:
+    """One line explaining the map's marks."""
+    levels = ", ".join(str(v) for v in sorted(clusters["h3_resolution"].unique())) or "none"
+    return (f"Orange: near-miss cluster; vermillion: met. Each hexagon is one H3 cell (resolution {levels}) "
+            "drawn at its true size, with a dot so it shows when zoomed out; hover for reporters, "
+            "incidents and the date the reporter count next drops. Darker grey areas are not "
+            "selected; outlines only, no basemap, so the map works offline.")

@@ -1,0 +1,306 @@
+"""Named, read-only queries behind the Hotspots and maps page.
+
+Everything is aggregated in DuckDB before it reaches the page: a map gets one row per H3 cell
+or area, never a row per incident (the busiest view, resolution 10, is capped at
+`HEX_LIMIT` cells, the busiest first). The incident list behind a selected area is capped at
+`INCIDENT_LIMIT` rows and asked for with the viewer's person-level authority codes.
+
+Areas ("kinds"): `authority`, `ward` (only when the build had a ward layer), `lsoa`, and H3
+cells `h3_8`, `h3_9`, `h3_10`. Counts are distinct incidents by reported date in the chosen
+period; "previous" is the period of equal length just before (etl/rules/periods.py).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import h3
+import numpy as np
+import pandas as pd
+
+from etl.rules.periods import previous_period
+from insight.queries import knox
+from insight.queries.run import run, source
+
+HEX_LIMIT = 20_000
+INCIDENT_LIMIT = 1_000
+KNOX_POINT_LIMIT = 20_000
+RESOLUTIONS = {8: "8 – rural (about 0.7 km²)", 9: "9 – town (about 0.1 km²)", 10: "10 – street (about 0.015 km²)"}
+
+# kind -> (incidents column, reference table, its key column, its name column)
+AREA_KINDS = {
+    "authority": ("authority_code", "authorities", "authority_code", "authority_name"),
+    "ward": ("ward_code", "ref_ward", "ward_code", "ward_name"),
+    "lsoa": ("lsoa_code", "ref_lsoa", "lsoa_code", "lsoa_name"),
+}
+
+
+def _column(kind: str) -> str:
+    """The incidents column that identifies an area of this kind."""
+    if kind in AREA_KINDS:
+        return AREA_KINDS[kind][0]
+    if kind.startswith("h3_") and int(kind[3:]) in RESOLUTIONS:
+        return f"h3_r{int(kind[3:])}"
+    raise ValueError(f"unknown kind of area: {kind!r}")
+
+
+def _periods(start: date, end: date) -> dict:
+    prev_start, prev_end = previous_period(start, end)
+    return {"start": start, "end": end, "prev_start": prev_start, "prev_end": prev_end}
+
+
+def _counted_sql(column: str, key: str) -> str:
+    """Incidents per value of `column` (as `key`) in the period and the previous one."""
+    return f"""
+            select {column} as {key},
+                   count(*) filter (where reported_date between $start and $end) as incidents,
+                   count(*) filter (where reported_date between $prev_start and $prev_end) as previous
+            from incidents
+            where authority_code = any($codes)
+              and reported_date between $prev_start and $end and {column} is not null
+            group by 1
+        """
+
+
+def _with_change(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["change"] = frame["incidents"] - frame["previous"]
+    frame["change_pct"] = np.where(frame["previous"] > 0, frame["change"] / frame["previous"].where(
+        frame["previous"] > 0), np.nan)
+    frame["per_km2"] = frame["incidents"] / frame["area_km2"]
+    return frame
+
+
+def hex_counts(con, codes: tuple[str, ...], start: date, end: date, resolution: int) -> pd.DataFrame:
+    """One row per H3 cell with an incident in the period or the previous one: `h3_cell`,
+    `incidents`, `previous`, `change`, `change_pct`, `area_km2`, `per_km2`, `lat`, `lon`, `rank`
+    (1 = busiest). At most HEX_LIMIT rows, the busiest first; `cells_total` says how many there
+    were."""
+    column = _column(f"h3_{int(resolution)}")
+    frame = run(con, f"""
+        with counted as ({_counted_sql(column, "h3_cell")}), final as (
+            select *, row_number() over (order by incidents desc, previous desc, h3_cell) as rank,
+                   count(*) over () as cells_total
+            from counted
+        )
+        select * from final where rank <= {HEX_LIMIT} order by rank
+    """, {**_periods(start, end), "codes": list(codes)})
+    frame["area_km2"] = [h3.cell_area(c, "km^2") for c in frame["h3_cell"]]
+    centres = [h3.cell_to_latlng(c) for c in frame["h3_cell"]]
+    frame["lat"], frame["lon"] = [c[0] for c in centres], [c[1] for c in centres]
+    return _with_change(frame)
+
+
+def area_counts(con, codes: tuple[str, ...], start: date, end: date, kind: str) -> pd.DataFrame:
+    """One row per area of the kind (authority, ward, lsoa) in the selected authorities, with
+    none included: `code`, `name`, `authority_code`, `authority_name`, `area_km2`, `incidents`,
+    `previous`, `change`, `change_pct`, `per_km2`, `boundary_geojson`."""
+    column, table, key, name = AREA_KINDS[kind]
+    frame = run(con, f"""
+        with counted as ({_counted_sql(column, "code")}), final as (
+            select r.{key} as code, r.{name} as name, r.authority_code as authority_code, a.authority_name,
+                   r.area_km2, coalesce(c.incidents, 0) as incidents, coalesce(c.previous, 0) as previous,
+                   r.boundary_geojson
+            from {table} r
+            join authorities a on a.authority_code = r.authority_code
+            left join counted c on c.code = r.{key}
+            where r.authority_code = any($codes)
+        )
+        select * from final order by incidents desc, code
+    """, {**_periods(start, end), "codes": list(codes)})
+    return _with_change(frame)
+
+
+def data_span(con, codes: tuple[str, ...]) -> pd.DataFrame:
+    """First and last reported date of the selected authorities' incidents (one row)."""
+    return run(con, "select min(reported_date) as first_date, max(reported_date) as last_date from incidents "
+                    "where authority_code = any($codes)", {"codes": list(codes)})
+
+
+def has_wards(con) -> bool:
+    """True when the build had a ward layer (ref_ward holds rows)."""
+    return bool(con.execute("select count(*) from ref_ward").fetchall()[0][0])
+
+
+def outlines(con) -> pd.DataFrame:
+    """The nine authorities' outlines (the maps' offline base layer)."""
+    return run(con, "select authority_code, authority_name, boundary_geojson from authorities "
+                    "where boundary_geojson is not null order by authority_code")
+
+
+def area_trend(con, codes: tuple[str, ...], start: date, end: date, kind: str, key: str) -> pd.DataFrame:
+    """Incidents per month in one area over the previous and the current period: `month`,
+    `incidents`, `period` ('previous' or 'current'; a month split by the boundary is split)."""
+    column = _column(kind)
+    return run(con, f"""
+        with picked as (
+            select date_trunc('month', reported_date)::date as month,
+                   case when reported_date >= $start then 'current' else 'previous' end as period
+            from incidents
+            where authority_code = any($codes) and {column} = $key
+              and reported_date between $prev_start and $end
+        ), final as (
+            select month, period, count(*) as incidents from picked group by all
+        )
+        select * from final order by month, period
+    """, {**_periods(start, end), "codes": list(codes), "key": key})
+
+
+def area_top_locations(con, codes: tuple[str, ...], start: date, end: date, kind: str, key: str,
+                       limit: int = 10) -> pd.DataFrame:
+    """The busiest street-level places (H3 resolution-10 cells) inside one area in the period:
+    `h3_cell`, `incidents`, `main_location` (most frequent description), `main_asb_type`,
+    `first_report`, `last_report`."""
+    column = _column(kind)
+    return run(con, f"""
+        with picked as (
+            select h3_r10, location_desc, asb_type, reported_date
+            from incidents
+            where authority_code = any($codes) and {column} = $key
+              and reported_date between $start and $end and h3_r10 is not null
+        ), final as (
+            select h3_r10 as h3_cell, count(*) as incidents,
+                   mode(location_desc order by location_desc) as main_location,
+                   mode(asb_type order by asb_type) as main_asb_type,
+                   min(reported_date) as first_report, max(reported_date) as last_report
+            from picked group by 1
+        )
+        select * from final order by incidents desc, h3_cell limit {int(limit)}
+    """, {"start": start, "end": end, "codes": list(codes), "key": key})
+
+
+def area_incidents(con, person_codes: tuple[str, ...], start: date, end: date, kind: str,
+                   key: str) -> pd.DataFrame:
+    """The incidents in one area in the period (newest first, at most INCIDENT_LIMIT), from the
+    authorities whose incident rows this viewer may see. No person key or name is returned."""
+    column = _column(kind)
+    return run(con, f"""
+        with final as (
+            select i.reported_date, i.occurred_date, a.authority_name, i.agencies, i.asb_category,
+                   i.asb_type, i.location_desc, i.lsoa_code, i.is_hate, i.report_count, i.incident_id
+            from incidents i join authorities a using (authority_code)
+            where i.authority_code = any($codes) and i.{column} = $key
+              and i.reported_date between $start and $end
+        )
+        select * from final order by reported_date desc, incident_id limit {INCIDENT_LIMIT}
+    """, {"start": start, "end": end, "codes": list(person_codes), "key": key})
+
+
+def hotspot_cells(con, codes: tuple[str, ...], resolution: int) -> pd.DataFrame:
+    """Gi* cells of `mart_hotspot_cells` at one resolution in the selected authorities, with a
+    class (significant) or with incidents: every column of the mart plus `lat`, `lon`."""
+    frame = run(con, """
+        with final as (
+            select * from mart_hotspot_cells
+            where h3_resolution = $res and authority_code = any($codes)
+              and (gi_class <> 0 or incidents > 0)
+        )
+        select * from final order by gi_class desc, incidents desc, h3_cell
+    """, {"res": int(resolution), "codes": list(codes)})
+    centres = [h3.cell_to_latlng(c) for c in frame["h3_cell"]]
+    frame["lat"], frame["lon"] = [c[0] for c in centres], [c[1] for c in centres]
+    return frame
+
+
+def hotspot_summary(con, codes: tuple[str, ...]) -> pd.DataFrame:
+    """Cells per Gi* class and resolution in the selected authorities, with the mart's period."""
+    return run(con, """
+        with final as (
+            select h3_resolution, gi_class, count(*) as cells, sum(incidents) as incidents,
+                   min(period_start) as period_start, max(period_end) as period_end
+            from mart_hotspot_cells where authority_code = any($codes)
+            group by all
+        )
+        select * from final order by h3_resolution, gi_class desc
+    """, {"codes": list(codes)})
+
+
+def repeat_locations(con, codes: tuple[str, ...], as_of: date, build_as_of: date,
+                     per_authority: int = 50) -> pd.DataFrame:
+    """Repeat locations (H3 resolution-10 cells) ranked per authority as of `as_of`: the
+    `mart_repeat_locations` rows when `as_of` is the build's as-of date, else the same SQL run
+    live. The top `per_authority` per authority, with `authority_name`, `lat`, `lon`."""
+    relation = source(con, as_of, "mart_repeat_locations", built=build_as_of)
+    frame = run(con, f"""
+        with final as (
+            select a.authority_name, m.* from {relation} m join authorities a using (authority_code)
+            where m.authority_code = any($codes) and m.rank <= $limit
+        )
+        select * from final order by authority_name, rank
+    """, {"codes": list(codes), "limit": int(per_authority), "as_of": as_of})
+    centres = [h3.cell_to_latlng(c) for c in frame["h3_cell"]]
+    frame["lat"], frame["lon"] = [c[0] for c in centres], [c[1] for c in centres]
+    return frame
+
+
+def concentration(con, codes: tuple[str, ...]) -> pd.DataFrame:
+    """Lorenz curves and the "X% of places" figures of `mart_concentration` for the selected
+    authorities (and the nine together when all are selected), with `authority_name`."""
+    return run(con, """
+        with final as (
+            select coalesce(a.authority_name, 'All nine authorities') as authority_name, m.*
+            from mart_concentration m left join authorities a using (authority_code)
+            where m.authority_code = any($codes)
+               or (m.authority_code = 'all' and len($codes::varchar[]) = 9)
+        )
+        select * from final order by authority_code = 'all' desc, authority_name, point
+    """, {"codes": list(codes)})
+
+
+def hotspot_accuracy(con, codes: tuple[str, ...], resolution: int) -> pd.DataFrame:
+    """`mart_hotspot_accuracy` at one resolution for the selected authorities (and all nine when
+    all are), one row per authority: `all_cells`, `incidents` (N, the later six months) and per
+    top share s (1, 5, 10%) `cells_s`, `captured_s`, `hit_rate_s`, `pai_s`; the periods."""
+    long = run(con, """
+        with final as (
+            select coalesce(a.authority_name, 'All nine authorities') as authority_name, m.*
+            from mart_hotspot_accuracy m left join authorities a using (authority_code)
+            where m.h3_resolution = $res and (m.authority_code = any($codes)
+               or (m.authority_code = 'all' and len($codes::varchar[]) = 9))
+        )
+        select * from final order by authority_code = 'all' desc, authority_name, top_share
+    """, {"codes": list(codes), "res": int(resolution)})
+    if long.empty:
+        return long
+    long["share"] = (long["top_share"] * 100).round().astype(int).astype(str)
+    wide = long.pivot(index="authority_name", columns="share", values=["cells", "captured", "hit_rate", "pai"])
+    wide.columns = [f"{measure}_{share}" for measure, share in wide.columns]
+    keys = long.drop_duplicates("authority_name").set_index("authority_name")[
+        ["all_cells", "incidents", "period_start", "period_mid", "period_end"]]
+    return keys.join(wide).reset_index()
+
+
+class TooManyPoints(ValueError):
+    """More incidents than the near-repeat test takes at once: narrow the selection."""
+
+
+def near_repeats(con, codes: tuple[str, ...], start: date, end: date, spatial_bands_m: tuple[float, ...],
+                 temporal_bands_days: tuple[int, ...], permutations: int) -> pd.DataFrame:
+    """The Knox table (etl.knox) over the located incidents with day-level dates in the period.
+
+    Police.uk rows carry the month only, so they are left out; when nothing else is left,
+    `knox.NeedsDayLevelDates` is raised with that reason. Adds `points` and `month_only_excluded`
+    columns. Raises TooManyPoints above KNOX_POINT_LIMIT incidents."""
+    frame = run(con, """
+        with police as (
+            select distinct source from etl_loads where kind = 'police_uk'
+        ), final as (
+            select easting, northing, reported_date, source in (select source from police) as month_only
+            from incidents
+            where authority_code = any($codes) and easting is not null
+              and reported_date between $start and $end
+        )
+        select * from final
+    """, {"start": start, "end": end, "codes": list(codes)})
+    day_level = frame[~frame["month_only"]]
+    if day_level.empty:
+        raise knox.NeedsDayLevelDates(
+            f"near repeats need day-level dates; all {len(frame):,} located incidents in this selection "
+            "come from police.uk files, which date every incident to the 1st of its month, so 'within 7 "
+            "days' cannot be measured" if len(frame) else
+            "there are no located incidents in this selection")
+    if len(day_level) > KNOX_POINT_LIMIT:
+        raise TooManyPoints(f"{len(day_level):,} incidents are more than the {KNOX_POINT_LIMIT:,} the test takes "
+                            "at once: choose one authority or a shorter period")
+    table = knox.knox(day_level[["easting", "northing"]].to_numpy(), day_level["reported_date"].to_numpy(),
+                      list(spatial_bands_m), list(temporal_bands_days), permutations=permutations)
+    return table.assign(points=len(day_level), month_only_excluded=int(frame["month_only"].sum()))

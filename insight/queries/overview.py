@@ -1,0 +1,175 @@
+"""Named, read-only queries behind the Overview page: the headline measures with their change on
+the previous period, incidents per month and per km².
+
+Each function takes an open DuckDB connection (or cursor) on the warehouse and plain filter
+values, runs one readable SQL statement (lower-case, a chain of CTEs ending in `final`) through
+`run` and returns a pandas DataFrame. The measures' names and definitions are `MEASURES`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from etl.marts.hotspots import REPEAT_LOCATION_MIN_INCIDENTS, REPEAT_LOCATION_RESOLUTION
+from etl.rules.periods import previous_period
+from insight.queries.measures import Measure
+from insight.queries.run import run
+
+MEASURES: tuple[Measure, ...] = (
+    Measure("incidents", "ASB incidents", "Distinct incidents (after cross-agency de-duplication) "
+            "by reported date.", -1),
+    Measure("reporting_persons", "Reporting persons", "Distinct pseudonymised people who reported "
+            "an incident in the period (anonymous reports excluded).", 0),
+    Measure("repeat_locations", "Repeat locations", "Repeat locations (street-level map cells of about "
+            f"0.015 km², H3 resolution {REPEAT_LOCATION_RESOLUTION}, as in the repeat locations table) with "
+            f"{REPEAT_LOCATION_MIN_INCIDENTS} or more incidents in the period.", -1),
+    Measure("applications", "Case review applications", "Applications received in the period.", 0),
+    Measure("threshold_met", "Threshold met", "Applications whose threshold decision, dated in the "
+            "period, was 'met'.", 0),
+    Measure("appeals", "Appeals to the OPCC", "Appeals received by the OPCC in the period.", 0),
+)
+
+
+
+_REPEAT_CELL = f"h3_r{REPEAT_LOCATION_RESOLUTION}"  # the repeat-location cell column
+_HEADLINE_SQL = f"""
+with periods as (
+    select 'current' as period, $start::date as start_date, $end::date as end_date
+    union all
+    select 'previous', $prev_start::date, $prev_end::date
+),
+chosen as (
+    select authority_code, authority_name from authorities
+    where authority_code = any($codes)
+    union all
+    select null, 'All selected'
+),
+incident_counts as (
+    select p.period, i.authority_code, count(*) as incidents,
+           count(distinct i.person_key) as reporting_persons
+    from incidents as i
+    join periods as p on i.reported_date between p.start_date and p.end_date
+    where i.authority_code = any($codes)
+    group by grouping sets ((p.period, i.authority_code), (p.period))
+),
+cell_counts as (
+    select p.period, i.authority_code, i.{_REPEAT_CELL} as cell, count(*) as cell_incidents
+    from incidents as i
+    join periods as p on i.reported_date between p.start_date and p.end_date
+    where i.authority_code = any($codes) and i.{_REPEAT_CELL} is not null
+    group by all
+),
+repeat_counts as (
+    select period, authority_code,
+           count(*) filter (where cell_incidents >= $repeat_min) as repeat_locations
+    from cell_counts
+    group by grouping sets ((period, authority_code), (period))
+),
+case_events as (
+    select 'applications' as measure, authority_code, received_date as event_date from applications
+    union all
+    select 'threshold_met', authority_code, decision_date from applications where decision = 'met'
+    union all
+    select 'appeals', authority_code, received_date from appeals
+),
+case_counts as (
+    select p.period, e.authority_code,
+           count(*) filter (where e.measure = 'applications') as applications,
+           count(*) filter (where e.measure = 'threshold_met') as threshold_met,
+           count(*) filter (where e.measure = 'appeals') as appeals
+    from case_events as e
+    join periods as p on e.event_date between p.start_date and p.end_date
+    where e.authority_code = any($codes)
+    group by grouping sets ((p.period, e.authority_code), (p.period))
+),
+final as (
+    select c.authority_code, c.authority_name, p.period,
+           coalesce(ic.incidents, 0) as incidents,
+           coalesce(ic.reporting_persons, 0) as reporting_persons,
+           coalesce(rc.repeat_locations, 0) as repeat_locations,
+           coalesce(cc.applications, 0) as applications,
+           coalesce(cc.threshold_met, 0) as threshold_met,
+           coalesce(cc.appeals, 0) as appeals
+    from chosen as c
+    cross join periods as p
+    left join incident_counts as ic
+        on ic.period = p.period and ic.authority_code is not distinct from c.authority_code
+    left join repeat_counts as rc
+        on rc.period = p.period and rc.authority_code is not distinct from c.authority_code
+    left join case_counts as cc
+        on cc.period = p.period and cc.authority_code is not distinct from c.authority_code
+)
+select * from final
+order by authority_code is null, authority_name, period
+"""
+
+
+def headline(con, codes: tuple[str, ...], start: date, end: date) -> pd.DataFrame:
+    """Headline measures per authority (and an 'All selected' row with a null code), with the
+    previous period of equal length in `<measure>_previous` columns."""
+    prev_start, prev_end = previous_period(start, end)
+    long = run(con, _HEADLINE_SQL, {
+        "codes": list(codes), "start": start, "end": end, "prev_start": prev_start,
+        "prev_end": prev_end, "repeat_min": REPEAT_LOCATION_MIN_INCIDENTS,
+    })
+    keys = ["authority_code", "authority_name"]
+    current = long[long.period == "current"].drop(columns="period")
+    previous = long[long.period == "previous"].drop(columns=["period", "authority_name"])
+    wide = current.merge(previous, on="authority_code", suffixes=("", "_previous"), how="left")
+    for m in MEASURES:
+        wide[f"{m.column}_change"] = wide[m.column] - wide[f"{m.column}_previous"]
+    return wide[keys + [c for c in wide.columns if c not in keys]].reset_index(drop=True)
+
+
+def monthly_incidents(con, codes: tuple[str, ...], start: date, end: date) -> pd.DataFrame:
+    """Incidents per calendar month and authority in the period, zero-filled."""
+    return run(con, """
+        with months as (
+            select unnest(generate_series(date_trunc('month', $start::date),
+                                          date_trunc('month', $end::date),
+                                          interval 1 month))::date as month
+        ),
+        chosen as (
+            select authority_code, authority_name from authorities
+            where authority_code = any($codes)
+        ),
+        counts as (
+            select authority_code, date_trunc('month', reported_date)::date as month,
+                   count(*) as incidents
+            from incidents
+            where reported_date between $start and $end
+              and authority_code = any($codes)
+            group by all
+        ),
+        final as (
+            select m.month, c.authority_code, c.authority_name,
+                   coalesce(n.incidents, 0) as incidents
+            from months as m
+            cross join chosen as c
+            left join counts as n using (month, authority_code)
+        )
+        select * from final order by month, authority_name
+    """, {"codes": list(codes), "start": start, "end": end})
+
+
+def incident_density(con, codes: tuple[str, ...], start: date, end: date) -> pd.DataFrame:
+    """Every authority's outline with its incidents and incidents per km² in the period."""
+    return run(con, """
+        with counts as (
+            select authority_code, count(*) as incidents
+            from incidents
+            where reported_date between $start and $end
+            group by all
+        ),
+        final as (
+            select a.authority_code, a.authority_name, a.area_km2, a.boundary_geojson,
+                   coalesce(c.incidents, 0) as incidents,
+                   coalesce(c.incidents, 0) / nullif(a.area_km2, 0) as incidents_per_km2,
+                   a.authority_code = any($codes) as is_selected
+            from authorities as a
+            left join counts as c using (authority_code)
+        )
+        select * from final order by authority_name
+    """, {"codes": list(codes), "start": start, "end": end})

@@ -1,0 +1,170 @@
+"""Named, read-only queries behind the "Partnership" page: the nine authorities side by side and the
+statutory returns with their consistency checks.
+
+The partnership table computes eight measures per authority over the period, over all nine
+authorities, so the county median does not move with the sidebar's choice; each cell is then
+coloured by one rule, which travels with it as text for the tooltip: days to decision against the
+authority's limit in force on the period's last day, every other measure against the county
+median (better or worse where higher is clearly good or bad, otherwise only above or below).
+Statutory figures come from mart_statutory_returns (live for another as-of date).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from insight.queries.measures import Measure
+from insight.queries.run import run, source
+
+FIGURES = (  # the four published figures (s.104), in the published order
+    ("applications_received", "Applications for an ASB case review received"),
+    ("threshold_not_met", "Times the threshold for a review was not met"),
+    ("reviews_carried_out", "ASB case reviews carried out"),
+    ("reviews_with_recommendations", "ASB case reviews that resulted in recommendations"),
+)
+
+
+MEASURES = (
+    Measure("applications", "Applications", "applications received in the period", 0),
+    Measure("share_met", "% met", "threshold met, of the threshold decisions made in the period", 0, True),
+    Measure("median_decision_days", "Median days to decision",
+            "median working days from receipt to threshold decision, decisions made in the period", -1),
+    Measure("share_decisions_in_time", "% decisions in time",
+            "threshold decisions made in the period within the authority's limit", 1, True),
+    Measure("reviews", "Reviews", "case review meetings held in the period", 0),
+    Measure("share_action_plans", "% with action plans",
+            "reviews held in the period that made recommendations (an action plan)", 0, True),
+    Measure("appeals", "Appeals", "appeals to the OPCC received in the period", 0),
+    Measure("share_upheld", "% upheld",
+            "appeals received in the period and decided that were upheld or partially upheld", -1, True),
+)
+
+
+def _wide(con, as_of: date, start: date, end: date) -> pd.DataFrame:
+    turnaround = source(con, as_of, "mart_review_turnaround")
+    appeals = source(con, as_of, "mart_appeals")
+    return run(con, f"""
+        with apps as (
+            select authority_code,
+                count(*) filter (where received_date between $start and $end) as applications,
+                count(*) filter (where decision = 'met' and decision_date between $start and $end) as met,
+                count(*) filter (where decision in ('met', 'not_met') and decision_date between $start and $end)
+                    as decisions,
+                median(decision_working_days) filter (where decision_date between $start and $end)
+                    as median_decision_days,
+                count(*) filter (where decision_within_sla and decision_date between $start and $end)
+                    as decisions_in_time,
+                count(decision_within_sla) filter (where decision_date between $start and $end) as decisions_timed,
+                count(*) filter (where review_date between $start and $end) as reviews,
+                count(*) filter (where review_date between $start and $end and outcome = 'recommendations')
+                    as action_plans
+            from {turnaround} group by all
+        ),
+        appealed as (
+            select authority_code, count(*) as appeals, count(*) filter (where is_decided) as decided,
+                   count(*) filter (where is_decided and is_upheld) as upheld
+            from {appeals} where received_date between $start and $end group by all
+        ),
+        limits as (
+            select authority_code, rule_id, sla_decision_days from settings_rules
+            where $end::date >= effective_from and $end::date < effective_to
+        ),
+        final as (
+            select a.authority_code, a.authority_name, l.rule_id, l.sla_decision_days,
+                coalesce(p.applications, 0) as applications, p.met / nullif(p.decisions, 0) as share_met,
+                p.median_decision_days, p.decisions_in_time / nullif(p.decisions_timed, 0) as share_decisions_in_time,
+                coalesce(p.reviews, 0) as reviews, p.action_plans / nullif(p.reviews, 0) as share_action_plans,
+                coalesce(q.appeals, 0) as appeals, q.upheld / nullif(q.decided, 0) as share_upheld,
+                coalesce(p.decisions, 0) as decisions, coalesce(q.decided, 0) as appeals_decided
+            from authorities as a
+            left join apps as p using (authority_code)
+            left join appealed as q using (authority_code)
+            left join limits as l using (authority_code)
+        )
+        select * from final order by authority_name
+    """, {"as_of": as_of, "start": start, "end": end})
+
+
+def _show(m: Measure, value) -> str:
+    if pd.isna(value):
+        return "–"
+    if m.is_share:
+        return f"{value:.0%}"
+    return f"{value:,.1f}".removesuffix(".0") if isinstance(value, float) else f"{int(value):,}"
+
+
+def judge(m: Measure, value, median, limit=None, rule_id=None) -> tuple[str, str]:
+    """The colour class of one cell and the rule that gave it, in words."""
+    shown = _show(m, value)
+    if pd.isna(value):
+        return "none", f"{m.label}: no data in the period ({m.definition})"
+    if m.column == "median_decision_days" and limit is not None and not pd.isna(limit):
+        over = value > limit
+        return ("over" if over else "within",
+                f"{m.label} {shown} is {'over' if over else 'within'} the limit of {int(limit)} working days "
+                f"(rule {rule_id})")
+    if pd.isna(median) or value == median:
+        return "median", f"{m.label} {shown} is at the county median"
+    higher = value > median
+    relation = f"{'above' if higher else 'below'} the county median {_show(m, median)}"
+    if m.direction == 0:
+        return ("above" if higher else "below"), f"{m.label} {shown} is {relation} (neither good nor bad)"
+    good = higher == (m.direction > 0)
+    return ("better" if good else "worse"), f"{m.label} {shown} is {relation}: {'better' if good else 'worse'}"
+
+
+def partnership(con, as_of: date, codes: tuple[str, ...], start: date, end: date) -> pd.DataFrame:
+    """One row per selected authority and measure: value, display text, colour class and the rule
+    that coloured it (medians over all nine authorities)."""
+    wide = _wide(con, as_of, start, end)
+    rows = []
+    for m in MEASURES:
+        median = wide[m.column].median(skipna=True)
+        for r in wide.itertuples():
+            if r.authority_code not in codes:
+                continue
+            value = getattr(r, m.column)
+            colour, rule = judge(m, value, median, r.sla_decision_days, r.rule_id)
+            rows.append({"authority_code": r.authority_code, "authority_name": r.authority_name,
+                         "measure": m.column, "label": m.label, "value": value, "display": _show(m, value),
+                         "county_median": median, "colour": colour, "rule": rule})
+    return pd.DataFrame(rows, columns=["authority_code", "authority_name", "measure", "label", "value",
+                                       "display", "county_median", "colour", "rule"])
+
+
+def statutory_returns(con, as_of: date, codes: tuple[str, ...]) -> pd.DataFrame:
+    """mart_statutory_returns for the selected authorities, newest year first, with names."""
+    returns = source(con, as_of, "mart_statutory_returns")
+    return run(con, f"""
+        with final as (
+            select a.authority_name, r.* from {returns} as r join authorities as a using (authority_code)
+            where r.authority_code = any($codes)
+        )
+        select * from final order by authority_name, financial_year desc
+    """, {"as_of": as_of, "codes": list(codes)})
+
+
+def published_returns(con, as_of: date, authority_code: str) -> pd.DataFrame:
+    """One authority's returns in the published shape: four rows (the figures), a column per year."""
+    returns = statutory_returns(con, as_of, (authority_code,)).sort_values("financial_year")
+    table = pd.DataFrame({"figure": [label for _, label in FIGURES]})
+    for row in returns.itertuples():
+        table[row.financial_year] = [int(getattr(row, column)) for column, _ in FIGURES]
+    return table
+
+
+def statutory_exceptions(con, as_of: date, person_codes: tuple[str, ...]) -> pd.DataFrame:
+    """The applications behind failed checks (contradictions first) and notes, newest year first."""
+    exceptions = source(con, as_of, "mart_statutory_exceptions")
+    return run(con, f"""
+        with final as (
+            select e.financial_year, a.authority_name, e.authority_code, e.application_ref, e.severity,
+                   e.check_code, e.reason
+            from {exceptions} as e join authorities as a using (authority_code)
+            where e.authority_code = any($person_codes)
+        )
+        select * from final
+        order by severity, financial_year desc, authority_name, application_ref, check_code
+    """, {"as_of": as_of, "person_codes": list(person_codes)})

@@ -1,0 +1,142 @@
+"""Named, read-only queries behind the Data quality page: builds, per-file accounting, rejected
+rows, source freshness and gaps. Every query reads the latest build's rows; rejected rows are
+person-level (insight/access/roles.py).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+
+from insight.queries.run import run
+
+
+def latest_build(con) -> pd.DataFrame:
+    """The most recent row of etl_builds (empty when the warehouse holds no build)."""
+    return run(con, """
+        with final as (
+            select * from etl_builds order by built_at desc limit 1
+        )
+        select * from final
+    """)
+
+
+
+def builds(con) -> pd.DataFrame:
+    """Every build recorded in the warehouse, newest first."""
+    return run(con, """
+        with final as (
+            select load_id, built_at, as_of_date, inputs_path, boundaries, incidents, reports,
+                   applications, appeals, rejects, build_seconds
+            from etl_builds
+        )
+        select * from final order by built_at desc
+    """)
+
+
+def file_accounting(con) -> pd.DataFrame:
+    """Per file of the latest build: rows read, loaded, rejected, merged, and whether they add up."""
+    return run(con, """
+        with latest as (
+            select load_id from etl_builds order by built_at desc limit 1
+        ),
+        final as (
+            select l.source, l.kind, l.source_file, l.rows_read, l.rows_loaded, l.rows_rejected,
+                   l.rows_merged, l.rows_context, l.first_date, l.last_date,
+                   l.rows_read = l.rows_loaded + l.rows_rejected + l.rows_merged as is_balanced,
+                   l.ignored_columns
+            from etl_loads as l
+            join latest using (load_id)
+        )
+        select * from final order by source, source_file
+    """)
+
+
+def rejects_by_reason(con) -> pd.DataFrame:
+    """Rejected rows of the latest build counted by source and reason code."""
+    return run(con, """
+        with latest as (
+            select load_id from etl_builds order by built_at desc limit 1
+        ),
+        final as (
+            select r.source, r.kind, r.reason_code, count(*) as rows_rejected
+            from etl_rejects as r
+            join latest using (load_id)
+            group by all
+        )
+        select * from final order by rows_rejected desc, source, reason_code
+    """)
+
+
+def rejects(con, sources: tuple[str, ...] = (), reason_codes: tuple[str, ...] = (),
+            text: str = "", limit: int = 50_000) -> pd.DataFrame:
+    """Rejected rows of the latest build, filtered, with their raw values spread into columns."""
+    frame = run(con, """
+        with latest as (
+            select load_id from etl_builds order by built_at desc limit 1
+        ),
+        final as (
+            select r.source, r.kind, r.source_file, r.source_row, r.reason_code, r.reason,
+                   r.raw_values
+            from etl_rejects as r
+            join latest using (load_id)
+            where (len($sources) = 0 or r.source = any($sources))
+              and (len($reasons) = 0 or r.reason_code = any($reasons))
+              and ($text = '' or contains(lower(r.reason), lower($text))
+                   or contains(lower(r.raw_values), lower($text)))
+        )
+        select * from final order by source, source_file, source_row limit $limit
+    """, {"sources": list(sources), "reasons": list(reason_codes), "text": text.strip(),
+          "limit": limit})
+    return _spread_raw_values(frame)
+
+
+def _spread_raw_values(frame: pd.DataFrame) -> pd.DataFrame:
+    """Replace the JSON raw_values column by one text column per key that has any value."""
+    def parse(value):
+        try:
+            parsed = json.loads(value) if value else {}
+        except ValueError:
+            return {"raw": value}
+        return parsed if isinstance(parsed, dict) else {"raw": value}
+
+    raw = pd.DataFrame([parse(v) for v in frame["raw_values"]], index=frame.index)
+    raw = raw.astype("object").where(raw.notna(), None).astype("string").dropna(axis=1, how="all")
+    return pd.concat([frame.drop(columns="raw_values"), raw], axis=1)
+
+
+def source_freshness(con, as_of: date) -> pd.DataFrame:
+    """Per source of the latest build: the last date loaded and how many days it is behind."""
+    return run(con, """
+        with latest as (
+            select load_id from etl_builds order by built_at desc limit 1
+        ),
+        per_source as (
+            select l.source, l.kind, count(*) as files, sum(l.rows_loaded) as rows_loaded,
+                   min(l.first_date) as first_date, max(l.last_date) as last_date
+            from etl_loads as l
+            join latest using (load_id)
+            group by all
+        ),
+        final as (
+            select *, date_diff('day', last_date, $as_of::date) as days_behind
+            from per_source
+        )
+        select * from final order by days_behind desc nulls first, source
+    """, {"as_of": as_of})
+
+
+def source_months(con) -> pd.DataFrame:
+    """Rows loaded per source and month (also as a share of the source's busiest month), gaps flagged."""
+    return run(con, """
+        with final as (
+            select source, kind, source || ' (' || kind || ')' as source_label, month,
+                   rows_loaded, is_gap,
+                   rows_loaded / nullif(max(rows_loaded) over (partition by source, kind), 0)
+                       as share_of_peak
+            from mart_source_months
+        )
+        select * from final order by source, month
+    """)

@@ -1,0 +1,268 @@
+"""Streamlit glue shared by every page: the warehouse connection, the sidebar filters, formatting.
+
+The frame (`dashboard.py`) opens the warehouse with `require_warehouse()`, draws the sidebar
+with `sidebar()` and runs the page; pages read the choices with `current_filters()` and ask
+for data with `load(queries.some_query, ...)`, which caches results per warehouse build. The
+sidebar's choices live in session state (so they survive page switches) and in the URL query
+string (so a link reproduces the view): `?authority=E07000036&start=2025-01-01&end=2025-12-31`.
+Person-level rows are asked for with `person_level_codes()`, which the viewer's role narrows;
+`load` refuses a person-level query outside the role and logs every view, and `download_csv`
+logs every export (insight/access/roles.py, insight/ui/session.py, insight/access/audit.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from etl.rules import authorities, periods
+from insight import db
+from insight.access import roles as access
+from insight.queries import overview, quality
+from insight.ui import session as ui_access
+
+QUERY_TTL_SECONDS = 600
+EARLIEST_DATE = date(2000, 1, 1)  # the ETL rejects anything older
+LATEST_DATE = date(2100, 12, 31)
+ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
+
+_STATE = {"authority": "flt_authority", "start": "flt_start", "end": "flt_end", "as_of": "flt_as_of"}
+_FILTERS_KEY = "flt_filters"
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Filters:
+    authority_codes: tuple[str, ...]
+    start_date: date
+    end_date: date
+    as_of_date: date
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _connection(key: tuple[str, int, int]) -> duckdb.DuckDBPyConnection:
+    # Keyed on inode and mtime, so a rebuilt file gets a new connection; the old one keeps
+    # reading the replaced file until it is evicted.
+    return db.connect(Path(key[0]))
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=500, show_spinner=False)
+def _run(query_name: str, key: tuple[str, int, int], args: tuple, kwargs: tuple) -> pd.DataFrame:
+    # One cursor per call: a DuckDB connection must not be shared by concurrent threads.
+    module, _, function = query_name.rpartition(".")
+    query = getattr(importlib.import_module(module), function)
+    cursor = _connection(key).cursor()
+    try:
+        cursor.execute("use wh")
+        return query(cursor, *args, **dict(kwargs))
+    finally:
+        cursor.close()
+
+
+def load(query, *args, **kwargs) -> pd.DataFrame:
+    """Run a named query (a function of a module in insight/queries) on the current warehouse
+    build, cached."""
+    if not query.__module__.startswith("insight.queries."):
+        raise ValueError(f"{query.__module__}.{query.__name__} is not a named query")
+    key = db.build_key(db.warehouse_path())
+    if key is None:
+        require_warehouse()
+    codes = access.requested_codes(query, args, kwargs)  # None unless person-level rows
+    if codes is not None:
+        ui_access.check_rows(query, codes)
+    try:
+        frame = _run(f"{query.__module__}.{query.__name__}", key, args, tuple(sorted(kwargs.items())))
+    except duckdb.CatalogException as exc:
+        st.error(f"The warehouse at `{db.warehouse_path()}` lacks what this page needs; it was "
+                 f"probably built by an older version. Rebuild it with `asb build` or `asb demo`."
+                 f"\n\n{exc}", icon=":material/database_off:")
+        st.stop()
+    if codes is None:
+        return frame
+    arguments = inspect.signature(query).bind(None, *args, **kwargs).arguments
+    return ui_access.record_view(query.__name__, {k: v for k, v in list(arguments.items())[1:]}, frame)
+
+
+def require_warehouse() -> None:
+    """Stop the page with instructions when the warehouse file does not exist."""
+    path = db.warehouse_path()
+    if db.build_key(path) is not None:
+        return
+    st.error(
+        f"No warehouse found at `{path}`.\n\n"
+        "Build one first: `asb demo` makes a demonstration warehouse from generated data, "
+        "`asb build --inputs DIR --warehouse FILE` builds one from real exports. "
+        f"Set `{db.WAREHOUSE_ENV}` to open a warehouse somewhere else.",
+        icon=":material/database_off:",
+    )
+    st.stop()
+
+
+def build_as_of() -> date:
+    """The as-of date of the latest build (today when the warehouse records none)."""
+    build = load(quality.latest_build)
+    if build.empty:
+        return date.today()
+    return pd.Timestamp(build["as_of_date"].iloc[0]).date()
+
+
+def _parse_date(text: str | None) -> date | None:
+    try:
+        parsed = date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return parsed if parsed and EARLIEST_DATE <= parsed <= LATEST_DATE else None
+
+
+def _seed_from_url(default_as_of: date) -> None:
+    """Fill the sidebar's session state from the query string (first run of a session)."""
+    params = st.query_params
+    codes = [authorities.resolve(v) for raw in params.get_all("authority") for v in raw.split(",")]
+    start, end = periods.default_period(default_as_of)
+    st.session_state[_STATE["authority"]] = sorted({c for c in codes if c}, key=authorities.CODES.index)
+    st.session_state[_STATE["start"]] = _parse_date(params.get("start")) or start
+    st.session_state[_STATE["end"]] = _parse_date(params.get("end")) or end
+    st.session_state[_STATE["as_of"]] = _parse_date(params.get("as_of")) or default_as_of
+
+
+def _write_url(filters: Filters, default_as_of: date) -> None:
+    """Mirror the filters in the query string; all nine authorities and the default as-of are implied."""
+    every = set(filters.authority_codes) == set(authorities.CODES)
+    wanted = {
+        "authority": None if every else list(filters.authority_codes),
+        "start": [filters.start_date.isoformat()],
+        "end": [filters.end_date.isoformat()],
+        "as_of": None if filters.as_of_date == default_as_of else [filters.as_of_date.isoformat()],
+    }
+    params = st.query_params
+    for name, values in wanted.items():
+        if values is None and name in params:
+            del params[name]
+        elif values is not None and params.get_all(name) != values:
+            params[name] = values
+
+
+def sidebar() -> Filters:
+    """Draw the shared filters in the sidebar and return the choices."""
+    default_as_of = build_as_of()
+    if _STATE["authority"] not in st.session_state:
+        _seed_from_url(default_as_of)
+    dates = {"min_value": EARLIEST_DATE, "max_value": LATEST_DATE, "format": "DD/MM/YYYY",
+             "persist_state": "session"}
+    with st.sidebar:
+        codes = st.multiselect(
+            "Authorities", authorities.CODES, format_func=authorities.NAME_BY_CODE.get,
+            key=_STATE["authority"], placeholder="All nine authorities", persist_state="session")
+        start = st.date_input("From", key=_STATE["start"], **dates)
+        end = st.date_input("To", key=_STATE["end"], **dates)
+        as_of = st.date_input("As of", key=_STATE["as_of"], help="Date that threshold status and "
+                              "freshness are measured at; defaults to the build's as-of date.", **dates)
+        if start > end:
+            st.warning("'From' is after 'To': the dates were swapped.")
+            start, end = end, start
+    filters = Filters(tuple(codes) or authorities.CODES, start, end, as_of)
+    _write_url(filters, default_as_of)
+    st.session_state[_FILTERS_KEY] = filters
+    return filters
+
+
+def current_filters() -> Filters:
+    """The filters chosen in the sidebar on this run."""
+    return st.session_state[_FILTERS_KEY]
+
+
+def person_level_codes(filters: Filters) -> tuple[str, ...]:
+    """The selected authorities whose person-level rows (pseudonymised) this viewer may see.
+
+    Every query that returns a row per person takes these codes and filters on them in SQL;
+    aggregate counts use all selected authorities. The codes are those the viewer's role allows
+    (insight/access/roles.py): all for an OPCC analyst, their own for a council manager, none for a board
+    viewer; `load` refuses a person-level query for any other code and logs every view."""
+    return access.person_level_codes(ui_access.viewer(), filters.authority_codes)
+
+
+def may_load(query, *args, **kwargs) -> bool:
+    """Whether this viewer may run `load(query, *args, **kwargs)` (a page asks before it offers
+    a person-level section)."""
+    return access.may_load(ui_access.viewer(), query, *args, **kwargs)
+
+
+def footer() -> None:
+    """The data attribution line shown under every page."""
+    st.divider()
+    st.caption(ATTRIBUTION)
+
+
+def measure_tiles(headline: pd.DataFrame, per_row: int = 3) -> None:
+    """One st.metric tile per headline measure for the 'All selected' row of queries.headline."""
+    total = headline[headline["authority_code"].isna()].iloc[0]
+    tiles = st.columns(per_row)
+    for i, m in enumerate(overview.MEASURES):
+        colour = {0: "off", -1: "inverse", 1: "normal"}[m.direction]
+        tiles[i % per_row].metric(
+            m.label, fmt_int(total[m.column]),
+            fmt_change(total[f"{m.column}_change"], total[f"{m.column}_previous"]),
+            delta_color=colour, help=m.definition, border=True,
+            delta_description="on the previous period")
+
+
+def measure_table(headline: pd.DataFrame) -> None:
+    """The per-authority rows of queries.headline: each measure and its change."""
+    config = {"authority_name": st.column_config.TextColumn("Authority")}
+    columns = ["authority_name"]
+    for m in overview.MEASURES:
+        config[m.column] = st.column_config.NumberColumn(m.label, help=m.definition,
+                                                         format="localized")
+        config[f"{m.column}_change"] = st.column_config.NumberColumn(
+            "change", help=f"{m.label}: change on the previous period", format="%+d")
+        columns += [m.column, f"{m.column}_change"]
+    st.dataframe(headline[headline["authority_code"].notna()], column_order=columns,
+                 column_config=config, hide_index=True)
+
+
+def fmt_int(value) -> str:
+    """A whole number with thousands separators ('1,234'); an en dash when missing."""
+    return "–" if pd.isna(value) else f"{int(value):,}"
+
+
+def fmt_change(change, previous) -> str:
+    """A change on the previous period as '+12 (+5%)'; '+3 (new)' when the previous was zero."""
+    if pd.isna(change) or pd.isna(previous):
+        return "–"
+    if previous == 0:
+        return "0" if change == 0 else f"{int(change):+,} (new)"
+    return f"{int(change):+,} ({change / previous:+.0%})"
+
+
+def fmt_date(value) -> str:
+    """A date as '1 Jan 2025'."""
+    return pd.Timestamp(value).strftime("%-d %b %Y")
+
+
+def fmt_period(start: date, end: date) -> str:
+    """A period as '1 Jan 2025 – 30 Jun 2025'."""
+    return f"{fmt_date(start)} – {fmt_date(end)}"
+
+
+def download_csv(label: str, frame: pd.DataFrame, file_name: str, key: str, **kwargs) -> None:
+    """A CSV download button (formulas defused); for person-level rows from `load` the file is
+    made when the button is clicked, and that export is logged first."""
+    st.download_button(label, ui_access.export_data(frame, file_name, safe_csv), file_name=file_name,
+                       mime="text/csv", key=key, icon=":material/download:", on_click="ignore", **kwargs)
+
+
+def safe_csv(frame: pd.DataFrame) -> bytes:
+    """CSV bytes for download, with text cells that a spreadsheet would run as a formula defused."""
+    out = frame.copy()
+    for column in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[column]):
+            out[column] = out[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_PREFIXES) else v)
+    return out.to_csv(index=False).encode("utf-8-sig")

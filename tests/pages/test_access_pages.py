@@ -1,0 +1,250 @@
+"""Each role signed in through the real sign-in form (AppTest) on the demo warehouse: the pages it
+gets, the rows each page shows, attempts to get round it, and the audit log's rows.
+
+The matrix: an OPCC analyst opens every page and sees every authority's people; an Erewash
+council manager sees Erewash's people only, other authorities as counts, and no audit page; a
+board viewer has no threshold or audit page and no incident or rejected rows. Bypasses tried: a
+deep link to a page the role lacks, `?authority=` of another council, widget and session-state
+keys written by hand (forged tokens, a Viewer, a role), and a person-level query called for
+another authority. Every one must fail, and views and exports must land in the audit log.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+from support import APP, open_app, sign_in, users_file
+
+from etl.rules import authorities
+from insight import db, ui
+from insight.access import audit, auth
+from insight.access import roles as access
+
+THRESHOLD, MAPS, DQ, AUDIT, OVERVIEW = (f"app_pages/{p}.py" for p in
+                                        ("threshold", "maps", "data_quality", "audit", "overview"))
+EREWASH, DERBY = "E07000036", "E06000015"
+ROOT = Path(__file__).resolve().parents[2]
+# Columns that only a row per person, complaint, incident, application, appeal or rejected row has.
+PERSON_COLUMNS = {"person_key", "incident_id", "application_ref", "appeal_ref", "source_row"}
+MATRIX = {  # page file -> title, roles that get it
+    OVERVIEW: ("Overview", {"opcc", "erewash", "derby", "board"}),
+    MAPS: ("Hotspots and repeat locations", {"opcc", "erewash", "derby", "board"}),
+    THRESHOLD: ("Threshold near-misses", {"opcc", "erewash", "derby"}),
+    DQ: ("Data quality", {"opcc", "erewash", "derby", "board"}),
+    AUDIT: ("Audit log", {"opcc"}),
+}
+
+
+@pytest.fixture
+def audit_file(tmp_path, monkeypatch):
+    path = tmp_path / "audit.sqlite"
+    monkeypatch.setenv(audit.AUDIT_ENV, str(path))
+    return path
+
+
+def _log(path) -> pd.DataFrame:
+    return pd.read_sql_query("select * from audit_log order by seq", sqlite3.connect(path))
+
+
+def _frame(at: AppTest, key: str) -> pd.DataFrame | None:
+    """A selectable table by its key; the audit page's table ("au_rows") by its columns."""
+    if key == "au_rows":
+        return next((d.value for d in at.dataframe if "row_count" in d.value.columns), None)
+    return next((d.value for d in at.dataframe if d.key == key), None)
+
+
+def _titles(at: AppTest) -> list[str]:
+    return [t.value for t in at.title]
+
+
+def _deep_link(monkeypatch, warehouse, page: str, user: str, **params) -> AppTest:
+    """Open the address of `page` signed out (as a link would), then sign in there."""
+    monkeypatch.setenv(db.WAREHOUSE_ENV, str(warehouse))
+    monkeypatch.setenv(auth.USERS_ENV, str(users_file()))
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.query_params.update(params)
+    at.switch_page(page).run()  # before the first run a page is found by its file name = url path
+    assert _titles(at) == ["Sign in"] and not at.dataframe and not at.sidebar.multiselect
+    return sign_in(at, user)
+
+
+# --- the navigation and each page, per role ------------------------------------------------------
+
+def _dashboard_pages() -> list[tuple[str, str]]:
+    """(page file, url path) of every page in dashboard.py, the other issues' pages included."""
+    text = (ROOT / "dashboard.py").read_text()
+    return re.findall(r'st\.Page\("(app_pages/[a-z_]+\.py)"[^)]*?url_path="([a-z_]+)"', text, re.S)
+
+
+@pytest.mark.parametrize("user", ["opcc", "erewash", "board"])
+def test__navigation__each_role_gets_its_pages_only(monkeypatch, demo_warehouse, user):
+    """Every page of the dashboard, as each role: the pages of its navigation open without an
+    exception (a board viewer's with no person-level column in any table); the others cannot
+    be switched to."""
+    at = open_app(monkeypatch, demo_warehouse, user=user)
+    user_id, _, role, code, _ = auth.DEMO_USERS[user]
+    viewer = access.Viewer(user_id, role, code)
+    assert at.sidebar.markdown[0].value.endswith(viewer.label)
+    pages = _dashboard_pages()
+    assert {p for p, _ in pages} >= set(MATRIX)
+    for page, url_path in pages:
+        if access.may_open(viewer, url_path):
+            at.switch_page(page).run()
+            assert not at.exception, (page, [e.value for e in at.exception])
+            if page in MATRIX:
+                assert user in MATRIX[page][1] and _titles(at) == [MATRIX[page][0]], page
+            else:
+                assert _titles(at), page  # another issue's page: it ran and has a title
+            if user == "board":
+                columns = {c for d in at.dataframe for c in d.value.columns}
+                assert not columns & PERSON_COLUMNS, (page, columns & PERSON_COLUMNS)
+        else:
+            assert page not in MATRIX or user not in MATRIX[page][1]
+            with pytest.raises(ValueError, match="navigation page"):
+                at.switch_page(page)
+
+
+@pytest.mark.parametrize("page, user, title", [
+    (THRESHOLD, "opcc", "Threshold near-misses"), (THRESHOLD, "erewash", "Threshold near-misses"),
+    (THRESHOLD, "board", "Overview"), (AUDIT, "erewash", "Overview"), (AUDIT, "board", "Overview"),
+])
+def test__deep_link__signing_in_opens_the_page_or_the_overview_when_the_role_lacks_it(
+        monkeypatch, demo_warehouse, page, user, title):
+    at = _deep_link(monkeypatch, demo_warehouse, page, user)
+    assert not at.exception and _titles(at) == [title]
+    if title == "Overview":
+        assert _frame(at, "thr_worklist") is None and _frame(at, "au_rows") is None
+
+
+def test__threshold__opcc_analyst_sees_every_authority_s_people(monkeypatch, demo_warehouse):
+    at = open_app(monkeypatch, demo_warehouse, THRESHOLD, user="opcc")
+    assert len(set(_frame(at, "thr_worklist")["authority_code"])) > 3
+
+
+def test__threshold__council_manager_sees_own_people_and_every_authority_s_counts(monkeypatch, demo_warehouse):
+    at = open_app(monkeypatch, demo_warehouse, THRESHOLD, user="erewash")
+    assert set(_frame(at, "thr_worklist")["authority_code"]) == {EREWASH}
+    assert set(_frame(at, "thr_met")["authority_code"]) == {EREWASH}
+    counts = next(d.value for d in at.dataframe if "near_miss_people" in d.value.columns)
+    assert len(counts) == len(authorities.CODES)
+
+
+@pytest.mark.parametrize("authority", [DERBY, f"{DERBY},{EREWASH}", "Derby"])
+def test__threshold__another_council_in_the_url_gives_its_counts_never_its_people(
+        monkeypatch, demo_warehouse, authority):
+    at = open_app(monkeypatch, demo_warehouse, THRESHOLD, user="erewash", authority=authority)
+    counts = next(d.value for d in at.dataframe if "near_miss_people" in d.value.columns)
+    assert DERBY in set(counts["authority_code"])
+    work = _frame(at, "thr_worklist")
+    if EREWASH in authority:
+        assert set(work["authority_code"]) == {EREWASH}
+    else:
+        assert work is None and any("not available to you" in i.value for i in at.info)
+
+
+def test__threshold__choosing_another_council_in_the_sidebar_gives_no_people(monkeypatch, demo_warehouse):
+    at = open_app(monkeypatch, demo_warehouse, THRESHOLD, user="derby")
+    assert set(_frame(at, "thr_worklist")["authority_code"]) == {DERBY}
+    at.multiselect(key="flt_authority").set_value([EREWASH]).run()
+    assert not at.exception and _frame(at, "thr_worklist") is None
+
+
+@pytest.mark.parametrize("user, shown", [("opcc", {EREWASH}), ("erewash", {EREWASH}), ("derby", set()),
+                                         ("board", None)])
+def test__maps__incident_rows_of_an_area_only_for_the_role_s_authorities(monkeypatch, demo_warehouse, user, shown):
+    at = open_app(monkeypatch, demo_warehouse, MAPS, user=user)
+    at.radio(key="mp_view").set_value("authority").run()
+    at.selectbox(key="mp_area_authority").set_value(EREWASH).run()
+    assert not at.exception and at.subheader[0].value == "Erewash"
+    incidents = next((d.value for d in at.dataframe if "incident_id" in d.value.columns), None)
+    if shown is None:
+        assert incidents is None and any("not available to your role" in c.value for c in at.caption)
+        assert not [b for b in at.get("download_button") if "incidents" in b.proto.label]
+    else:
+        assert set(incidents["authority_name"].map({"Erewash": EREWASH}.get)) <= shown
+        assert (len(incidents) > 0) == bool(shown)
+
+
+@pytest.mark.parametrize("user, sees_rows", [("opcc", True), ("erewash", False), ("board", False)])
+def test__data_quality__rejected_rows_for_the_opcc_analyst_only(monkeypatch, demo_warehouse, user, sees_rows):
+    at = open_app(monkeypatch, demo_warehouse, DQ, user=user)
+    has_rows = any("source_row" in d.value.columns for d in at.dataframe)
+    assert has_rows == sees_rows
+    assert any("OPCC analyst role only" in i.value for i in at.info) != sees_rows
+
+
+# --- the audit log, written by the pages ---------------------------------------------------------
+
+def test__audit__each_view_of_person_level_rows_is_logged_once(monkeypatch, demo_warehouse, audit_file):
+    at = open_app(monkeypatch, demo_warehouse, THRESHOLD, user="erewash")
+    work = _frame(at, "thr_worklist")
+    log = _log(audit_file)
+    assert list(log["action"]) == ["sign_in", "view", "view"]
+    view = log[log["what"] == "near_miss_work_list"].iloc[0]
+    assert (view["user_id"], view["role"], view["authority_code"], view["page"], view["row_count"]) == (
+        "erewash.manager", "council_manager", EREWASH, "threshold", len(work))
+    assert '"person_codes": ["E07000036"]' in view["filters"]
+    at.run()
+    assert len(_log(audit_file)) == 3  # the same rows again in this session: not a new view
+    at.session_state["thr_worklist"] = {"selection": {"rows": [0]}}
+    at.run()
+    last = _log(audit_file).iloc[-1]
+    assert last["what"] == "person_complaints" and work.iloc[0]["person_key"] in last["filters"]
+
+
+def test__audit__aggregate_pages_log_nothing(monkeypatch, demo_warehouse, audit_file):
+    at = open_app(monkeypatch, demo_warehouse, MAPS, user="board")
+    at.switch_page(OVERVIEW).run()
+    assert list(_log(audit_file)["action"]) == ["sign_in"]
+
+
+def _export_work_list():
+    import datetime as dt
+
+    import streamlit as st
+
+    from insight.queries import threshold as qt
+    from insight.ui import session as ui_access
+
+    rows = ui.load(qt.near_miss_work_list, dt.date(2026, 10, 31), ("E07000036",))
+    served = ui_access.export_data(rows, "near_misses.csv", ui.safe_csv)
+    st.write(f"callable {callable(served)}")
+    st.write(f"bytes {len(served().decode('utf-8-sig').splitlines()) - 1} rows")
+
+
+def test__audit__an_export_is_logged_when_the_file_is_made(monkeypatch, demo_warehouse, audit_file):
+    monkeypatch.setenv(db.WAREHOUSE_ENV, str(demo_warehouse))
+    monkeypatch.setenv(auth.USERS_ENV, str(users_file()))
+    at = AppTest.from_function(_export_work_list, default_timeout=120)
+    at.session_state["auth_token"] = auth.issue_token("erewash.manager")
+    at.run()
+    assert not at.exception
+    texts = [m.value for m in at.markdown]
+    log = _log(audit_file)
+    assert list(log["action"]) == ["view", "export"] and texts[0] == "callable True"
+    export = log.iloc[1]
+    assert (export["what"], export["user_id"]) == ("near_misses.csv", "erewash.manager")
+    assert texts[1] == f"bytes {export['row_count']} rows" and export["filters"] == log.iloc[0]["filters"]
+
+
+def test__audit_page__opcc_analyst_filters_the_entries_and_sees_the_chain(monkeypatch, demo_warehouse, audit_file):
+    open_app(monkeypatch, demo_warehouse, THRESHOLD, user="derby")
+    at = open_app(monkeypatch, demo_warehouse, AUDIT, user="opcc")
+    assert "Hash chain intact" in at.success[0].value
+    rows = _frame(at, "au_rows")
+    assert {"derby.manager", "opcc.analyst"} <= set(rows["user_id"]) and rows["seq"].is_monotonic_decreasing
+    at.multiselect(key="au_users").set_value(["derby.manager"]).run()
+    at.multiselect(key="au_actions").set_value(["view"]).run()
+    rows = _frame(at, "au_rows")
+    assert set(rows["user_id"]) == {"derby.manager"} and set(rows["page"]) == {"threshold"} and len(rows) == 2
+    assert _log(audit_file).iloc[-1]["what"] == "audit_entries"  # looking at the log is logged too
+    con = sqlite3.connect(audit_file)
+    con.executescript("drop trigger audit_log_no_update; update audit_log set user_id = 'x' where seq = 2;")
+    con.close()
+    at.run()
+    assert "breaks at entry 2" in at.error[0].value

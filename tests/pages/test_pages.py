@@ -1,0 +1,240 @@
+"""Page tests with Streamlit's AppTest on the demo warehouse, plus the pieces the pages rely on.
+
+Every page renders without an exception and shows its sections; the shared sidebar restores
+its choices from the URL, keeps them across pages and writes them back to the URL; a missing
+warehouse explains how to make one; a rebuilt warehouse file is picked up; downloads defuse
+spreadsheet formulas; the headline figures agree with the warehouse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from support import open_app
+
+from etl.rules import authorities, periods
+from insight import db, ui
+from insight.queries import overview as queries
+from insight.queries import quality
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "dashboard.py"
+OVERVIEW, DATA_QUALITY = "app_pages/overview.py", "app_pages/data_quality.py"
+EREWASH, BOLSOVER = "E07000036", "E07000033"
+
+
+@pytest.fixture
+def app(demo_warehouse, monkeypatch):
+    """app(page, **query_params): the dashboard signed in as the OPCC analyst (support.open_app)."""
+    return functools.partial(open_app, monkeypatch, demo_warehouse)
+
+
+def _open(app, page: str | None = None, **params):
+    return app(page, **params)
+
+
+def _texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def test__pages_folder__absent():
+    """A pages/ folder next to dashboard.py would switch Streamlit to its old folder-based
+    navigation, which runs a page without the frame (no sidebar); pages live in app_pages/."""
+    assert not (ROOT / "pages").exists()
+
+
+@pytest.mark.parametrize("page, title", [(None, "Overview"), (OVERVIEW, "Overview"),
+                                         (DATA_QUALITY, "Data quality")])
+def test__page__renders_with_sidebar_and_footer(app, page, title):
+    at = _open(app, page)
+    assert _texts(at.title) == [title]
+    assert [w.key for w in at.sidebar.date_input] == ["flt_start", "flt_end", "flt_as_of"]
+    assert ui.ATTRIBUTION in _texts(at.caption)
+
+
+def test__overview__shows_tiles_table_trend_and_map(app):
+    at = _open(app, OVERVIEW)
+    assert [m.label for m in at.metric] == [
+        queries.MEASURES[i].label for i in (0, 3, 1, 4, 2, 5)]  # listed column by column
+    assert all(m.delta and m.delta != "–" for m in at.metric)
+    assert _texts(at.subheader) == ["By authority", "Incidents per month", "Incidents per km²"]
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 9
+    assert len(at.get("plotly_chart")) == 1
+    assert len(at.get("deck_gl_json_chart")) == 1
+
+
+def test__data_quality__shows_every_section(app):
+    at = _open(app, DATA_QUALITY)
+    assert _texts(at.subheader)[:3] == ["Builds", "Rows per file", "Rejects by reason"]
+    assert _texts(at.subheader)[-2:] == ["Freshness", "Rows loaded per month"]
+    assert not at.error, _texts(at.error)  # every file adds up in the demo build
+    assert any("add up" in s for s in _texts(at.success))
+
+
+def test__data_quality__rejects_browser_filters(app):
+    at = _open(app, DATA_QUALITY)
+    if not at.multiselect(key="dq_reason").options:
+        pytest.skip("the demo build rejected no rows")
+    reason = at.multiselect(key="dq_reason").options[0]
+    at.multiselect(key="dq_reason").set_value([reason]).run()
+    assert not at.exception
+    shown = next(d.value for d in at.dataframe if "source_row" in d.value.columns)
+    assert set(shown["reason_code"]) == {reason}
+
+
+def test__sidebar__restores_choices_from_url(app):
+    at = _open(app, authority=EREWASH, start="2025-01-01", end="2025-03-31", as_of="2025-04-30")
+    assert at.multiselect(key="flt_authority").value == [EREWASH]
+    assert at.date_input(key="flt_start").value == dt.date(2025, 1, 1)
+    assert at.date_input(key="flt_end").value == dt.date(2025, 3, 31)
+    assert at.date_input(key="flt_as_of").value == dt.date(2025, 4, 30)
+    assert at.session_state["flt_filters"] == ui.Filters(
+        (EREWASH,), dt.date(2025, 1, 1), dt.date(2025, 3, 31), dt.date(2025, 4, 30))
+    assert "1 Jan 2025 – 31 Mar 2025" in at.caption[0].value
+
+
+def test__sidebar__keeps_choices_across_pages_and_in_url(app):
+    at = _open(app, authority=[EREWASH, BOLSOVER], start="2025-01-01", end="2025-06-30")
+    at.switch_page(DATA_QUALITY).run()
+    assert not at.exception
+    assert at.multiselect(key="flt_authority").value == [BOLSOVER, EREWASH]
+    assert at.query_params["authority"] == [BOLSOVER, EREWASH]
+    assert (at.query_params["start"], at.query_params["end"]) == ("2025-01-01", "2025-06-30")
+    at.switch_page(OVERVIEW).run()
+    assert at.date_input(key="flt_start").value == dt.date(2025, 1, 1)
+
+
+def test__sidebar__writes_changes_to_url(app):
+    at = _open(app)
+    assert "authority" not in at.query_params  # all nine: implied
+    assert "as_of" not in at.query_params  # the build's as-of date: implied
+    at.multiselect(key="flt_authority").set_value([EREWASH])
+    at.date_input(key="flt_start").set_value(dt.date(2024, 10, 1))
+    at.run()
+    assert at.query_params["authority"] == EREWASH
+    assert at.query_params["start"] == "2024-10-01"
+
+
+@pytest.mark.parametrize("params, codes", [
+    ({"authority": "Erewash"}, [EREWASH]),
+    ({"authority": f"{EREWASH},{BOLSOVER}"}, [BOLSOVER, EREWASH]),
+    ({"authority": "Nottingham"}, []),
+    ({"start": "2025-13-45", "end": "yesterday"}, []),
+])
+def test__sidebar__reads_names_lists_and_ignores_junk(app, params, codes):
+    at = _open(app, **params)
+    assert at.multiselect(key="flt_authority").value == codes
+    filters = at.session_state["flt_filters"]
+    assert filters.authority_codes == (tuple(codes) or authorities.CODES)
+    assert filters.start_date <= filters.end_date
+
+
+def test__sidebar__swaps_reversed_dates(app):
+    at = _open(app, start="2025-06-30", end="2025-01-01")
+    assert at.sidebar.warning
+    filters = at.session_state["flt_filters"]
+    assert (filters.start_date, filters.end_date) == (dt.date(2025, 1, 1), dt.date(2025, 6, 30))
+
+
+def test__dashboard__missing_warehouse_says_how_to_build(monkeypatch, tmp_path):
+    at = open_app(monkeypatch, tmp_path / "nowhere.duckdb", timeout=60)
+    assert "asb demo" in at.error[0].value and "asb build" in at.error[0].value
+
+
+def _tiny_warehouse(path: Path, as_of: str) -> None:
+    con = duckdb.connect(str(path))
+    con.execute("create table etl_builds as select 'x' as load_id, now() as built_at, "
+                f"date '{as_of}' as as_of_date")
+    con.close()
+
+
+def test__dashboard__old_warehouse_says_to_rebuild(monkeypatch, tmp_path):
+    _tiny_warehouse(tmp_path / "old.duckdb", "2025-01-31")  # holds etl_builds only
+    at = open_app(monkeypatch, tmp_path / "old.duckdb", timeout=60)
+    assert "Rebuild it" in at.error[0].value
+
+
+def test__load__picks_up_a_replaced_warehouse_file(monkeypatch, tmp_path):
+    """Builds replace the file with os.replace; the next query must read the new build."""
+    live = tmp_path / "warehouse.duckdb"
+    _tiny_warehouse(live, "2025-01-31")
+    monkeypatch.setenv(db.WAREHOUSE_ENV, str(live))
+    old = db.connect(live)  # a connection still open on the old file, as a session would hold
+    assert ui.build_as_of() == dt.date(2025, 1, 31)
+    _tiny_warehouse(tmp_path / "next.duckdb", "2025-02-28")
+    os.replace(tmp_path / "next.duckdb", live)
+    assert ui.build_as_of() == dt.date(2025, 2, 28)
+    assert old.execute("select as_of_date from etl_builds").fetchall() == [(dt.date(2025, 1, 31),)]
+    old.close()
+
+
+@pytest.mark.parametrize("cell, written", [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"\"http://x\"\")"),
+    ("+44 1332", "'+44 1332"), ("-1+2", "'-1+2"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("High St", "High St"), ("", ""),
+])
+def test__safe_csv__defuses_formulas(cell, written):
+    csv = ui.safe_csv(pd.DataFrame({"text": [cell], "number": [-5]})).decode("utf-8-sig")
+    assert csv.splitlines()[1] == (f'"{written}",-5' if '"' in written else f"{written},-5")
+
+
+@pytest.mark.parametrize("start, end, previous", [
+    ("2025-01-01", "2025-12-31", ("2024-01-01", "2024-12-31")),
+    ("2025-03-01", "2025-03-31", ("2025-02-01", "2025-02-28")),
+    ("2025-01-01", "2025-02-28", ("2024-11-01", "2024-12-31")),
+    ("2025-01-10", "2025-01-19", ("2024-12-31", "2025-01-09")),
+    ("2025-06-30", "2025-06-30", ("2025-06-29", "2025-06-29")),
+])
+def test__previous_period__same_months_or_days_just_before(start, end, previous):
+    got = periods.previous_period(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+    assert got == tuple(dt.date.fromisoformat(d) for d in previous)
+
+
+@pytest.mark.parametrize("as_of, period", [
+    ("2025-06-30", ("2024-07-01", "2025-06-30")), ("2024-02-29", ("2023-03-01", "2024-02-29")),
+])
+def test__default_period__twelve_months_to_as_of(as_of, period):
+    assert periods.default_period(dt.date.fromisoformat(as_of)) == tuple(
+        dt.date.fromisoformat(d) for d in period)
+
+
+def test__headline__totals_agree_with_the_warehouse(con):
+    as_of = pd.Timestamp(quality.latest_build(con)["as_of_date"].iloc[0]).date()
+    start, end = periods.default_period(as_of)
+    frame = queries.headline(con, authorities.CODES, start, end)
+    total = frame[frame["authority_code"].isna()].iloc[0]
+    per_authority = frame[frame["authority_code"].notna()]
+    assert len(per_authority) == 9
+    for column in ("incidents", "applications", "threshold_met", "appeals"):
+        assert total[column] == per_authority[column].sum()
+    counted = con.execute("select count(*) from incidents where reported_date between ? and ?",
+                          [start, end]).fetchall()[0][0]
+    assert total["incidents"] == counted > 0
+    assert total["incidents_change"] == total["incidents"] - total["incidents_previous"]
+
+
+def test__monthly_incidents__zero_fills_months(con):
+    frame = queries.monthly_incidents(con, (EREWASH,), dt.date(1999, 11, 15), dt.date(2000, 2, 10))
+    assert list(frame["incidents"]) == [0, 0, 0, 0]
+    assert list(frame["month"].dt.month) == [11, 12, 1, 2]
+
+
+def test__file_accounting__every_file_adds_up(con):
+    files = quality.file_accounting(con)
+    assert len(files) and files["is_balanced"].all()
+
+
+def test__copy_of_warehouse__opens_read_only(demo_warehouse, tmp_path):
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(demo_warehouse, copy)
+    connection = db.connect(copy)
+    with pytest.raises(duckdb.Error):
+        connection.execute("create table wh.scratch (x int)")
+    connection.close()

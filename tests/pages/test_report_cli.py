@@ -1,0 +1,75 @@
+"""`asb report` (etl/report_cli.py), the board pack's command, on the demo warehouse: one
+authority, the files it writes and what it says; the months, authorities and warehouses it
+refuses, with the reason; the month arithmetic behind --month.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+
+import duckdb
+import pytest
+from pptx import Presentation
+
+from insight import cli
+from insight.board_pack import data as report_data
+from insight.board_pack import pack as report
+
+
+@pytest.fixture(scope="module")
+def month(demo_warehouse) -> report_data.Month:
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        return report_data.default_month(con.execute("select max(as_of_date) from etl_builds").fetchall()[0][0])
+
+
+def test__cli__report_for_one_authority_with_its_pdf(demo_warehouse, month, tmp_path, capsys):
+    if not report.libreoffice():
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-impress)")
+    out = tmp_path / "erewash.pptx"
+    code = cli.main(["report", "--month", month.key, "--out", str(out), "--warehouse", str(demo_warehouse),
+                     "--authority", "Erewash", "--pdf"])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    assert f"board pack for {month.label}, 1 authority:" in printed.out
+    assert f"-> {out} and {out.with_suffix('.pdf')} in" in printed.out
+    assert out.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
+    deck = Presentation(str(out))
+    chart = next(s.chart for s in deck.slides[2].shapes if s.has_chart)
+    assert [c.split(" ")[0] for c in chart.plots[0].categories] == ["Erewash"]
+    subtitle = [s.text_frame.text for s in deck.slides[0].shapes if s.has_text_frame]
+    assert "Monthly board pack for Erewash" in subtitle
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--month", "2099-01"], "starts after the warehouse's as-of date"),
+    (["--month", "2026-13"], "is not a month"),
+    (["--month", "2026-01", "--authority", "Gotham"], "is not one of the nine authorities"),
+])
+def test__cli__refuses_what_it_cannot_make(demo_warehouse, tmp_path, capsys, arguments, message):
+    argv = ["report", "--out", str(tmp_path / "x.pptx"), "--warehouse", str(demo_warehouse), *arguments]
+    try:
+        code = cli.main(argv)
+    except SystemExit as exc:  # argparse refuses a bad value itself
+        code = exc.code
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "x.pptx").exists()
+
+
+def test__cli__an_older_warehouse_is_refused_with_a_hint(demo_warehouse, month, tmp_path, capsys):
+    old = tmp_path / "old.duckdb"
+    shutil.copy(demo_warehouse, old)
+    with duckdb.connect(str(old)) as con:
+        con.execute("drop table mart_statutory_returns")
+    code = cli.main(["report", "--month", month.key, "--out", str(tmp_path / "x.pptx"), "--warehouse", str(old)])
+    assert code == 2 and "rebuild it with `asb build`" in capsys.readouterr().err
+
+
+def test__month__arithmetic_and_financial_year():
+    m = report_data.Month.parse("2026-01")
+    assert (m.end, m.shift(-1).label, m.shift(-12).key) == (m.start + timedelta(days=30), "December 2025", "2025-01")
+    assert m.financial_year_start.isoformat() == "2025-04-01"
+    assert report_data.Month.parse("2026-04").financial_year_start.isoformat() == "2026-04-01"
+    assert report_data.default_month(m.end).key == "2026-01"
+    assert report_data.default_month(m.end - timedelta(days=1)).key == "2025-12"

@@ -1,0 +1,59 @@
+"""The "Board pack" page (app_pages/board_pack.py) in AppTest on the demo warehouse: month chooser
+defaulting to the latest whole month, authorities from the sidebar, the commentary box, and after
+"Make the pack" the slide previews and the download buttons, whose pptx is the same pack the
+command makes (same titles, the commentary in its text box).
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pptx import Presentation
+from support import open_app
+
+from insight.board_pack import pack as report
+
+PAGE = "app_pages/board_pack.py"
+
+
+@pytest.fixture(scope="module")
+def made(demo_warehouse):
+    mp = pytest.MonkeyPatch()
+    at = open_app(mp, demo_warehouse, PAGE, timeout=300, authority="E07000036")
+    yield at
+    mp.undo()
+
+
+def test__page__offers_the_latest_whole_month_and_the_sidebar_authorities(made):
+    month = made.selectbox(key="bp_month")
+    assert month.value.label == "October 2026"
+    assert month.options[0] == "October 2026" and "November 2023" in month.options
+    assert any("For Erewash" in c.value for c in made.caption)
+    assert not made.get("download_button")
+
+
+def test__page__makes_the_pack_with_previews_and_downloads(made):
+    made.text_area(key="bp_commentary").input("Erewash is quiet this month.")
+    made.button(key="bp_make").click().run(timeout=300)
+    assert not made.exception, [e.value for e in made.exception]
+    labels = [b.proto.label for b in made.get("download_button")]
+    assert labels == ["Download the pptx", "Download the PDF"] if report.libreoffice() else ["Download the pptx"]
+    pack, pages = made.session_state["bp_result"][1:]
+    assert made.subheader[0].value == f"October 2026: {len(pack.titles)} slides"
+    deck = Presentation(io.BytesIO(pack.pptx))
+    assert tuple(s.shapes.title.text_frame.text for s in deck.slides) == pack.titles
+    commentary = next(s for s in deck.slides[-1].shapes if s.name == "Commentary")
+    assert commentary.text_frame.text == "Erewash is quiet this month."
+    chart = next(s.chart for s in deck.slides[2].shapes if s.has_chart)
+    assert [c.split(" ")[0] for c in chart.plots[0].categories] == ["Erewash"]
+    if report.libreoffice():
+        captions = sorted((c for image in made.image for c in image.captions),  # two columns
+                          key=lambda c: int(c.split(".")[0]))
+        assert len(pages) == len(pack.titles)
+        assert captions == [f"{i}. {t}" for i, t in enumerate(pack.titles, start=1)]
+
+
+def test__page__a_changed_choice_asks_to_make_it_again(made):
+    made.text_area(key="bp_commentary").input("Something else.").run()
+    assert any("make it again" in w.value for w in made.warning)

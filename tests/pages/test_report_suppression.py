@@ -1,0 +1,152 @@
+"""Disclosure control in a real pack: a small hand-made warehouse where some counts of people are
+under 5, built with the real ETL, then made into a pack and opened with python-pptx.
+
+    June 2025, complaints per person       people near (2 complaints) / met (3 complaints)
+    Erewash  E1..E3: 2 each                 near 3  -> "<5"
+    Derby    D1..D7: 2 each, D8..D13: 3     near 7  -> "*" (else 10 - 7 would give Erewash's 3)
+                                            met 6   -> shown
+No count from 1 to 4 of people may be visible anywhere (tables, chart values, chart workbooks),
+and no hidden cell may be the only hidden one of a group whose total is shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+import openpyxl
+import pytest
+from conftest import run_build, write_inputs
+from pptx import Presentation
+
+from insight.board_pack import pack as report
+
+HEADER = ("incident_ref,agency,authority,reported_date,occurred_date,asb_category,asb_type,"
+          "latitude,longitude,easting,northing,postcode,location_desc,person_ref,victim_type,is_hate")
+TOML = '[[source]]\nslug = "partners"\nkind = "incidents"\npath = "p/*.csv"\n'
+EREWASH_POSTCODE = "NG10 1AA"  # Long Eaton
+DERBY_POINT = ("52.9225", "-1.4746")  # Derby city centre
+AS_OF = dt.date(2025, 6, 30)
+
+
+def _rows() -> list[str]:
+    rows, n = [], 0
+    people = [(f"E{i}", 2, "erewash") for i in range(1, 4)] + [(f"D{i}", 2, "derby") for i in range(1, 8)] + [
+        (f"D{i}", 3, "derby") for i in range(8, 14)]
+    for person, complaints, where in people:
+        for day in range(complaints):
+            n += 1
+            date = dt.date(2025, 6, 2 + 7 * day + n % 5).isoformat()
+            place = f",,,,{EREWASH_POSTCODE}" if where == "erewash" else f"{DERBY_POINT[0]},{DERBY_POINT[1]},,,"
+            rows.append(f"R{n},council,,{date},{date},personal,noise,{place},Market Place,ECN-{person},individual,N")
+    return rows
+
+
+@pytest.fixture(scope="module")
+def small_pack(tmp_path_factory) -> tuple[report.Pack, object, object]:
+    """(pack, its python-pptx deck, the warehouse path)."""
+    root = tmp_path_factory.mktemp("small")
+    inputs = write_inputs(root / "in", TOML, {"p/june.csv": "\n".join([HEADER, *_rows()]) + "\n"})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ASB_PSEUDONYM_KEY", "test-key-0123456789abcdef")
+        _, con = run_build(inputs, root / "warehouse.duckdb", AS_OF)
+    con.close()
+    pack = report.make_pack(root / "warehouse.duckdb", "2025-06", suppress_below=5)
+    return pack, Presentation(io.BytesIO(pack.pptx)), root / "warehouse.duckdb"
+
+
+def _threshold_slide(deck):
+    return next(s for s in deck.slides if "one complaint short of a case review" in s.shapes.title.text_frame.text)
+
+
+def test__threshold__small_counts_hidden_with_one_more_per_total(small_pack):
+    deck = small_pack[1]
+    slide = _threshold_slide(deck)
+    chart = next(s.chart for s in slide.shapes if s.has_chart)
+    categories = list(chart.plots[0].categories)
+    near = dict(zip(categories, chart.plots[0].series[0].values, strict=True))
+    met = dict(zip(categories, chart.plots[0].series[1].values, strict=True))
+    assert near["Erewash"] is None and near["Derby"] is None  # 3 (primary) and 7 (secondary)
+    assert met["Derby"] == 6.0 and met["Erewash"] == 0.0
+    assert all(v == 0.0 for name, v in near.items() if name not in ("Erewash", "Derby"))
+    note = next(s.text_frame.text for s in slide.shapes if s.name == "Hidden counts")
+    assert note == "Not drawn (hidden counts): Derby, one complaint short *; Erewash, one complaint short <5."
+    table = next(s.table for s in slide.shapes if s.has_table)
+    cells = {r.cells[0].text: r.cells[1].text for r in table.rows}
+    assert cells["One complaint short"] == "10" and cells["At or over the threshold"] == "6"
+    assert slide.shapes.title.text_frame.text.startswith("10 people were one complaint short")
+
+
+def _numbers(deck) -> list[tuple[str, float]]:
+    """(where, value) of every number on the slides about people: table cells and chart values."""
+    out = []
+    for slide in deck.slides:
+        title = slide.shapes.title.text_frame.text
+        for shape in slide.shapes:
+            if shape.has_chart:
+                out += [(f"{title} / {s.name}", v) for s in shape.chart.plots[0].series for v in s.values]
+            if shape.has_table:
+                # a change is the difference of two shown counts: it tells nothing they do not
+                heads = [c.text for c in shape.table.rows[0].cells]
+                for row in shape.table.rows:
+                    for head, cell in list(zip(heads, row.cells, strict=True))[1:]:
+                        if head == "change":
+                            continue
+                        text = cell.text.replace(",", "").split(" ")[0]
+                        if text.lstrip("+−-").isdigit():
+                            out.append((f"{title} / {row.cells[0].text}", float(text.lstrip("+−-"))))
+    return out
+
+
+PEOPLE_PLACES = ("one complaint short", "became eligible", "Reporting persons", "Threshold met",
+                 "Case review applications", "case review applications so far", "appeals to the OPCC",
+                 "At or over", "Met, no application")
+
+
+def small_people_counts(deck) -> list[tuple[str, float]]:
+    """Numbers from 1 to 4 on the slides and rows that count people (must be none)."""
+    people = [(where, v) for where, v in _numbers(deck) if any(p in where for p in PEOPLE_PLACES)]
+    assert people, "the people slides hold no numbers at all"
+    return [(where, v) for where, v in people if v is not None and 0 < v < 5]
+
+
+def test__pack__no_count_of_people_from_1_to_4_anywhere(small_pack):
+    assert small_people_counts(small_pack[1]) == []
+
+
+def test__pack__chart_workbooks_hold_no_hidden_value(small_pack):
+    pack = small_pack[0]
+    with zipfile.ZipFile(io.BytesIO(pack.pptx)) as archive:
+        books = [openpyxl.load_workbook(io.BytesIO(archive.read(n))) for n in archive.namelist()
+                 if n.endswith(".xlsx")]
+    threshold = [b for b in books if any(c.value == "One complaint short" for row in b.active.iter_rows()
+                                          for c in row)]
+    assert len(threshold) == 1
+    values = [c.value for row in threshold[0].active.iter_rows(min_row=2) for c in row[1:]]
+    assert 3 not in values and 7 not in values
+    assert all(v is None or v == 0 or v >= 5 for v in values)
+
+
+def _headline_rows(deck) -> dict[str, list[str]]:
+    table = next(s.table for s in deck.slides[1].shapes if s.has_table)
+    return {r.cells[0].text: [c.text for c in list(r.cells)[1:]] for r in table.rows}
+
+
+def test__headline__people_shown_incidents_never_hidden(small_pack):
+    rows = _headline_rows(small_pack[1])
+    assert rows["ASB incidents"][0] == "38"  # incidents are not people: never hidden
+    assert rows["Reporting persons"][0] == "16"
+    assert rows["Case review applications"][:2] == ["0", "0"]
+
+
+def test__headline__the_limit_is_a_setting(small_pack, tmp_path, monkeypatch):
+    """With suppress_below = 20 in the settings file, 16 reporting persons become "<20"."""
+    settings = tmp_path / "report.toml"
+    settings.write_text("[report]\nsuppress_below = 20\n")
+    monkeypatch.setenv("ASB_REPORT_SETTINGS", str(settings))
+    deck = Presentation(io.BytesIO(report.make_pack(small_pack[2], "2025-06").pptx))
+    rows = _headline_rows(deck)
+    assert rows["Reporting persons"][:4] == ["<20", "0", "–", "0"]
+    assert rows["ASB incidents"][0] == "38"
+    assert _threshold_slide(deck).shapes.title.text_frame.text.startswith("Fewer than 20 people were")

@@ -1,0 +1,247 @@
+"""The "Review turnaround", "Appeals" and "Partnership" pages (AppTest, signed in as the OPCC analyst)
+and their queries (etl/queries_turnaround.py, queries_appeals.py, queries_partnership.py) on the
+demo warehouse.
+
+The pages show their sections without an exception; their headline figures equal what pandas
+counts from the marts; another as-of date ages open cases live; the queries agree with the marts,
+never return application-level rows outside the authorities given, and colour each partnership
+cell by the rule they state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from support import open_app
+
+from etl.marts import registry, reviews
+from etl.rules import authorities, periods
+from insight import ui
+from insight.queries import appeals as qa
+from insight.queries import partnership as qp
+from insight.queries import turnaround as qt
+
+TURNAROUND, APPEALS, PARTNERSHIP = "app_pages/turnaround.py", "app_pages/appeals.py", "app_pages/partnership.py"
+EREWASH, DERBY = "E07000036", "E06000015"
+ALL = authorities.CODES
+LIVE_DATE = dt.date(2026, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def period(con):
+    as_of = qt.build_as_of(con)
+    return (as_of, *periods.default_period(as_of))
+
+
+def _frame(at, column: str) -> pd.DataFrame:
+    """The table on the page that has `column` (AppTest gives tables without selection no key)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _share(hits: pd.Series) -> str:
+    return "–" if hits.empty else f"{hits.mean():.0%}"
+
+
+# --- the pages ---------------------------------------------------------------------------------------
+
+def test__turnaround_page__figures_equal_the_mart(demo_warehouse, monkeypatch, con, period):
+    as_of, start, end = period
+    at = open_app(monkeypatch, demo_warehouse, TURNAROUND)
+    assert [t.value for t in at.title] == ["Review turnaround"]
+    assert [s.value for s in at.subheader] == [
+        "Working days per stage", "Within the limits in force", "One stage in detail", "Open cases by age",
+        "At risk of breach", "From application to appeal"]
+    mart = con.execute("select * from mart_review_turnaround").df()
+    decided = mart[mart["decision_date"].between(pd.Timestamp(start), pd.Timestamp(end))]
+    shown = _metrics(at)
+    assert shown["Threshold decision in time"] == _share(decided["decision_within_sla"].dropna().astype(bool))
+    assert shown["Open cases"] == str(int(mart["is_open"].sum())) and int(mart["is_open"].sum()) > 0
+    stages = con.execute("select * from mart_review_open_stages").df()
+    assert shown["Overdue stages"] == str(int(stages["is_overdue"].sum()))
+    assert shown["At risk"] == str(int(stages["is_at_risk"].sum()))
+    risky = _frame(at, "working_days_left")
+    assert len(risky) == int(stages["is_overdue"].sum() + stages["is_at_risk"].sum())
+    assert risky["working_days_left"].is_monotonic_increasing and "person_key" not in risky
+    assert len(at.get("plotly_chart")) == 5 and at.get("download_button")
+
+
+def test__turnaround_page__margin_and_stage_choices(demo_warehouse, monkeypatch, con):
+    at = open_app(monkeypatch, demo_warehouse, TURNAROUND)
+    before = len(_frame(at, "working_days_left"))
+    at.slider(key="rt_margin").set_value(10).run()
+    at.selectbox(key="rt_stage").set_value("review").run()
+    assert not at.exception, [e.value for e in at.exception]
+    wider = _frame(at, "working_days_left")
+    assert len(wider) >= before and (wider["working_days_left"] <= 10).all()
+    left = con.execute("select count(*) from mart_review_open_stages where working_days_left <= 10").fetchall()
+    assert len(wider) == left[0][0]
+
+
+def test__turnaround_page__another_as_of_date_ages_cases_live(demo_warehouse, monkeypatch, con):
+    at = open_app(monkeypatch, demo_warehouse, TURNAROUND, as_of=LIVE_DATE.isoformat())
+    assert "evaluated live for this date" in at.caption[0].value
+    live = registry.evaluate(con, "mart_review_turnaround", LIVE_DATE)
+    assert _metrics(at)["Open cases"] == str(int(live["is_open"].sum()))
+    assert live["received_date"].max() <= pd.Timestamp(LIVE_DATE)
+
+
+def test__appeals_page__figures_equal_the_mart(demo_warehouse, monkeypatch, con, period):
+    as_of, start, end = period
+    at = open_app(monkeypatch, demo_warehouse, APPEALS, start=(end - dt.timedelta(days=3 * 365)).isoformat())
+    assert [t.value for t in at.title] == ["Appeals"]
+    mart = con.execute("select * from mart_appeals where received_date between ? and ?",
+                       [end - dt.timedelta(days=3 * 365), end]).df()
+    shown = _metrics(at)
+    assert shown["Appeals received"] == str(len(mart)) and len(mart) > 10
+    decided = mart[mart["is_decided"]]
+    assert shown["Upheld rate"] == f"{decided['is_upheld'].mean():.0%}"
+    assert shown["Median days to decision"] == f"{decided['decision_working_days'].median():g}"
+    listed = _frame(at, "appeal_ref")
+    assert set(listed["appeal_ref"]) == set(mart["appeal_ref"])
+    assert listed["application_decision"].notna().all() and "person_key" not in listed
+    assert len(at.get("plotly_chart")) == 2
+
+
+def test__partnership_page__table_returns_and_checks(demo_warehouse, monkeypatch, con):
+    at = open_app(monkeypatch, demo_warehouse, PARTNERSHIP, authority=EREWASH)
+    assert [s.value for s in at.subheader] == ["The authorities side by side", "Statutory returns",
+                                               "Consistency checks"]
+    returns = _frame(at, "is_consistent")
+    assert set(returns["authority_code"]) == {EREWASH}
+    published = _frame(at, "figure")
+    assert list(published["figure"]) == [label for _, label in qp.FIGURES]
+    assert list(published.columns[1:]) == sorted(returns["financial_year"])
+    assert set(_frame(at, "check_code")["authority_name"]) <= {"Erewash"}
+    assert [m.value[:48] for m in at.success] == ["No application contradicts the published figures"]
+    assert len(at.get("plotly_chart")) == 1 and at.get("download_button")
+
+
+@pytest.mark.parametrize("page, column, manager, name", [
+    (TURNAROUND, "working_days_left", "erewash", "Erewash"), (APPEALS, "appeal_ref", "erewash", "Erewash"),
+    (PARTNERSHIP, "check_code", "derby", "Derby")])
+def test__review_pages__application_rows_follow_the_role(demo_warehouse, monkeypatch, page, column, manager,
+                                                         name):
+    """A board viewer gets the aggregates and no application rows; a council manager gets the
+    rows of their own authority only, whatever the sidebar selects."""
+    board = open_app(monkeypatch, demo_warehouse, page, user="board")
+    assert not [d for d in board.dataframe if column in d.value.columns]
+    assert any("not available to you" in i.value for i in board.info)
+    assert board.get("plotly_chart")
+    rows = _frame(open_app(monkeypatch, demo_warehouse, page, user=manager, start="2023-11-01"), column)
+    assert set(rows["authority_name"]) == {name}
+
+
+# --- the queries ------------------------------------------------------------------------------------
+
+def test__stage_summary__equals_pandas_over_the_mart(con, period):
+    as_of, start, end = period
+    got = qt.stage_summary(con, as_of, ALL, start, end)
+    mart = con.execute("select * from mart_review_turnaround").df()
+    for stage in reviews.STAGES:
+        done = mart[mart[stage.end_column].between(pd.Timestamp(start), pd.Timestamp(end))
+                    & mart[f"{stage.name}_working_days"].notna()]
+        row = got[got["authority_code"].isna() & (got["stage"] == stage.name)].iloc[0]
+        assert row["finished"] == len(done) > 0
+        assert row["median_working_days"] == done[f"{stage.name}_working_days"].median()
+        if stage.sla_column:
+            assert row["within_sla"] == done[f"{stage.name}_within_sla"].sum()
+
+
+def test__funnel__each_step_a_subset_of_the_one_before(con, period):
+    as_of, start, end = period
+    steps = qt.funnel(con, as_of, ALL, start, end).set_index("step")["applications"]
+    assert list(steps.index) == ["applications", "threshold_met", "reviews", "recommendations", "appealed",
+                                 "appeals_upheld"]
+    assert steps["applications"] >= steps["threshold_met"] >= steps["recommendations"] > 0
+    assert steps["reviews"] >= steps["recommendations"] and steps["appealed"] >= steps["appeals_upheld"]
+    mart = con.execute("select * from mart_review_turnaround where received_date between ? and ?",
+                       [start, end]).df()
+    assert steps["applications"] == len(mart) and steps["threshold_met"] == (mart["decision"] == "met").sum()
+
+
+@pytest.mark.parametrize("query, args", [
+    (qt.at_risk, (10,)), (qt.data_errors, ()), (qp.statutory_exceptions, ()),
+    (qa.appeal_list, (dt.date(2020, 1, 1), dt.date(2030, 1, 1))),
+])
+def test__application_level_queries__only_the_authorities_given(con, period, query, args):
+    as_of = period[0]
+    everyone = query(con, as_of, ALL, *args)
+    derby = query(con, as_of, (DERBY,), *args)
+    assert set(derby["authority_code"]) <= {DERBY}
+    assert len(derby) == (everyone["authority_code"] == DERBY).sum()
+    assert query(con, as_of, (), *args).empty
+
+
+def test__partnership__every_cell_coloured_by_its_rule(con, period):
+    as_of, start, end = period
+    cells = qp.partnership(con, as_of, ALL, start, end)
+    assert len(cells) == 9 * len(qp.MEASURES)
+    days = cells[cells["measure"] == "median_decision_days"]
+    limits = con.execute("""select authority_code, sla_decision_days from settings_rules
+                            where ? >= effective_from and ? < effective_to""", [end, end]).df()
+    merged = days.merge(limits, on="authority_code")
+    known = merged[merged["value"].notna()]
+    assert ((known["value"] > known["sla_decision_days"]) == (known["colour"] == "over")).all()
+    upheld = cells[(cells["measure"] == "share_upheld") & cells["value"].notna()]
+    median = upheld["county_median"].iloc[0]
+    assert ((upheld["value"] > median) == (upheld["colour"] == "worse")).all()
+    assert cells["rule"].str.len().gt(20).all()
+    only = qp.partnership(con, as_of, (EREWASH,), start, end)
+    pd.testing.assert_frame_equal(only.reset_index(drop=True),
+                                  cells[cells["authority_code"] == EREWASH].reset_index(drop=True))
+
+
+MEASURE = {m.column: m for m in qp.MEASURES}
+
+
+@pytest.mark.parametrize(("column", "value", "median", "limit", "colour", "words"), [
+    ("median_decision_days", 12.0, 8.0, 10, "over", "over the limit of 10 working days"),
+    ("median_decision_days", 10.0, 12.0, 10, "within", "within the limit of 10"),
+    ("share_decisions_in_time", 0.8, 0.6, None, "better", "above the county median 60%: better"),
+    ("share_decisions_in_time", 0.4, 0.6, None, "worse", "below the county median 60%: worse"),
+    ("share_upheld", 0.5, 0.25, None, "worse", "above the county median 25%: worse"),
+    ("applications", 14, 9, None, "above", "above the county median 9 (neither good nor bad)"),
+    ("reviews", 1, 3, None, "below", "below the county median 3"),
+    ("appeals", 2, 2, None, "median", "at the county median"),
+    ("share_upheld", float("nan"), 0.2, None, "none", "no data in the period"),
+])
+def test__judge__colour_and_rule(column, value, median, limit, colour, words):
+    got, rule = qp.judge(MEASURE[column], value, median, limit, "E07000036@2014-10-20")
+    assert got == colour and words in rule
+
+
+def test__published_returns__four_rows_a_column_per_year(con, period):
+    as_of = period[0]
+    table = qp.published_returns(con, as_of, DERBY)
+    mart = con.execute("""select * from mart_statutory_returns where authority_code = ?
+                          order by financial_year""", [DERBY]).df()
+    assert list(table.columns) == ["figure", *mart["financial_year"]]
+    for (column, _), row in zip(qp.FIGURES, table.itertuples(index=False), strict=True):
+        assert list(row[1:]) == list(mart[column])
+    assert ui.safe_csv(table).decode("utf-8-sig").splitlines()[0].startswith("figure,20")
+
+
+def test__spread_queries__box_statistics_not_case_rows(con, period):
+    """The distribution charts get one row of statistics per authority (and stage), equal to
+    pandas' quartiles of the mart's rows: no per-case row reaches the browser for any role."""
+    as_of, start, end = period
+    spread = qt.stage_durations(con, as_of, ALL, start, end)
+    assert not spread.duplicated(["authority_code", "stage"]).any()
+    mart = con.execute("select authority_code, received_date, decision_date, decision_working_days "
+                       "from mart_review_turnaround where decision_working_days is not null").df()
+    mart = mart[(mart["decision_date"] >= pd.Timestamp(start)) & (mart["decision_date"] <= pd.Timestamp(end))]
+    for code, days in mart.groupby("authority_code")["decision_working_days"]:
+        row = spread[(spread["authority_code"] == code) & (spread["stage"] == "decision")].iloc[0]
+        assert row["cases"] == len(days)
+        assert (row["min_days"], row["max_days"]) == (days.min(), days.max())
+        assert row["q1_days"] == pytest.approx(days.quantile(0.25))
+        assert row["median_days"] == pytest.approx(days.median())
+        assert row["q3_days"] == pytest.approx(days.quantile(0.75))
+    times = qa.decision_times(con, as_of, ALL, start, end)
+    assert not times.duplicated(["authority_code"]).any() and "cases" in times.columns

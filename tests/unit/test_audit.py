@@ -1,0 +1,126 @@
+"""The audit log store (etl/audit.py): appends a hash chain, refuses edits, detects tampering.
+
+A real SQLite file per test. Entries are appended with consecutive numbers, each linked to the
+one before; UPDATE, DELETE and any insert that is not the next link are aborted by the file's
+own triggers, whoever connects; an edit made after dropping the triggers is found by `verify`;
+only the OPCC analyst role may read the entries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+
+import pytest
+
+from insight.access import audit
+from insight.access import roles as access
+
+OPCC = access.Viewer("opcc.analyst", access.OPCC_ANALYST, name="Olivia")
+EREWASH = access.Viewer("erewash.manager", access.COUNCIL_MANAGER, "E07000036")
+BOARD = access.Viewer("board.viewer", access.BOARD_VIEWER)
+
+
+@pytest.fixture
+def log(tmp_path):
+    path = tmp_path / "audit.sqlite"
+    audit.record(path, OPCC, "view", "threshold", "near_miss_work_list",
+                 audit.filters_json({"as_of": dt.date(2026, 10, 31), "person_codes": ("E07000036",)}), 29)
+    audit.record(path, EREWASH, "export", "threshold", "near_misses_2026-10-31.csv", "{}", 29)
+    audit.record(path, BOARD, "denied", "maps", "area_incidents", '{"codes": ["E07000036"]}', 0)
+    return path
+
+
+def test__record__numbers_entries_and_chains_them(log):
+    con = sqlite3.connect(log)
+    rows = con.execute("select seq, prev_hash, row_hash from audit_log order by seq").fetchall()
+    assert [r[0] for r in rows] == [1, 2, 3]
+    assert rows[0][1] == audit.GENESIS and rows[1][1] == rows[0][2] and rows[2][1] == rows[1][2]
+    assert audit.verify(log) == (3, None)
+
+
+def test__record__keeps_who_when_what_filters_and_rows(log):
+    first = audit.entries(log, OPCC).iloc[-1]
+    assert (first["user_id"], first["role"], first["action"], first["page"], first["row_count"]) == (
+        "opcc.analyst", "opcc_analyst", "view", "threshold", 29)
+    assert json.loads(first["filters"]) == {"as_of": "2026-10-31", "person_codes": ["E07000036"]}
+    assert abs(first["at_utc"] - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
+    assert audit.entries(log, OPCC).iloc[1]["authority_code"] == "E07000036"
+
+
+@pytest.mark.parametrize("sql", [
+    "update audit_log set row_count = 0 where seq = 1",
+    "update audit_log set user_id = 'someone.else'",
+    "delete from audit_log where seq = 2",
+    "delete from audit_log",
+    "insert or replace into audit_log select * from audit_log where seq = 1",
+    "replace into audit_log select * from audit_log where seq = 3",
+    "insert into audit_log (seq, at_utc, user_id, role, action, page, what, filters, row_count, prev_hash, "
+    "row_hash) values (9, '2026-01-01', 'x', 'opcc_analyst', 'view', '', '', '{}', 0, 'a', 'b')",
+    "insert into audit_log (seq, at_utc, user_id, role, action, page, what, filters, row_count, prev_hash, "
+    "row_hash) values (4, '2026-01-01', 'x', 'opcc_analyst', 'view', '', '', '{}', 0, 'not the last hash', 'b')",
+])
+def test__audit_log__refuses_edits_whoever_connects(log, sql):
+    con = sqlite3.connect(log)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        con.execute(sql)
+    con.rollback()
+    assert audit.verify(log) == (3, None)
+    assert len(audit.entries(log, OPCC)) == 3
+
+
+def test__verify__finds_an_edit_made_with_the_triggers_dropped(log):
+    con = sqlite3.connect(log)
+    con.executescript("drop trigger audit_log_no_update; update audit_log set row_count = 0 where seq = 2;")
+    con.close()
+    assert audit.verify(log) == (2, 2)
+
+
+def test__verify__finds_a_deleted_entry(log):
+    con = sqlite3.connect(log)
+    con.executescript("drop trigger audit_log_no_delete; delete from audit_log where seq = 2;")
+    con.close()
+    assert audit.verify(log)[1] == 3
+
+
+def test__verify__an_absent_log_is_empty(tmp_path):
+    assert audit.verify(tmp_path / "none.sqlite") == (0, None)
+
+
+def test__record__refuses_an_unknown_action(log):
+    with pytest.raises(ValueError, match="unknown audit action"):
+        audit.record(log, OPCC, "delete", "", "")
+
+
+@pytest.mark.parametrize("viewer", [EREWASH, BOARD, None])
+def test__entries__for_the_opcc_analyst_only(log, viewer):
+    with pytest.raises(access.AccessDenied):
+        audit.entries(log, viewer)
+    with pytest.raises(access.AccessDenied):
+        audit.choices(log, viewer)
+
+
+@pytest.mark.parametrize("kwargs, expected", [
+    ({}, [3, 2, 1]),
+    ({"users": ["erewash.manager"]}, [2]),
+    ({"actions": ["view", "denied"]}, [3, 1]),
+    ({"pages": ["maps"]}, [3]),
+    ({"text": "NEAR_MISS"}, [2, 1]),
+    ({"start": dt.date.today() + dt.timedelta(days=2)}, []),
+    ({"end": dt.date(2020, 1, 1)}, []),
+])
+def test__entries__filters(log, kwargs, expected):
+    assert list(audit.entries(log, OPCC, **kwargs)["seq"]) == expected
+
+
+def test__choices__the_users_actions_and_pages_in_the_log(log):
+    assert audit.choices(log, OPCC) == {"user_id": ["board.viewer", "erewash.manager", "opcc.analyst"],
+                                  "action": ["denied", "export", "view"], "page": ["maps", "threshold"]}
+
+
+def test__audit_path__env_else_beside_the_warehouse(tmp_path, monkeypatch):
+    monkeypatch.delenv(audit.AUDIT_ENV, raising=False)
+    assert audit.audit_path(tmp_path / "w.duckdb") == tmp_path / "audit.sqlite"
+    monkeypatch.setenv(audit.AUDIT_ENV, str(tmp_path / "elsewhere.sqlite"))
+    assert audit.audit_path(tmp_path / "w.duckdb") == tmp_path / "elsewhere.sqlite"

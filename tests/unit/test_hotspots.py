@@ -1,0 +1,194 @@
+"""Hotspots: Gi* against esda run directly, Knox against brute force, Lorenz and PAI by hand,
+repeat locations against the raw police rows, and the marts in the demo build."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+from collections import Counter
+
+import duckdb
+import h3
+import numpy as np
+import pytest
+from conftest import real_data, run_build, write_inputs
+
+from etl.marts import hotspots
+from insight.queries import knox
+
+
+def _small_grid():
+    centre = h3.latlng_to_cell(53.0, -1.5, 9)
+    cells = sorted(h3.grid_disk(centre, 4))
+    rng = np.random.default_rng(1)
+    counts = rng.poisson(2, len(cells)).astype(float)
+    counts[cells.index(centre)] = 30
+    return cells, counts
+
+
+def test__gi_star__matches_esda_run_directly():
+    from esda.getisord import G_Local
+    from libpysal.weights import W
+
+    cells, counts = _small_grid()
+    gi = hotspots.gi_star(cells, counts, permutations=999, seed=7)
+    idx = {c: i for i, c in enumerate(cells)}
+    w = W({i: [idx[n] for n in h3.grid_disk(c, 1) if n != c and n in idx] for c, i in idx.items()})
+    g = G_Local(counts, w, transform="B", star=True, permutations=999, seed=7)
+    assert np.allclose(gi["gi_z"], g.Zs) and np.allclose(gi["gi_p"], g.p_sim)
+    assert np.allclose(gi["gi_z_perm"], g.z_sim) and np.allclose(gi["gi_p_perm"], 2 * g.p_z_sim)
+    assert np.array_equal(gi["gi_class"], hotspots.gi_classes(g.Zs, g.p_sim, g.z_sim, 2 * g.p_z_sim))
+
+
+def test__gi_star__quiet_cells_are_not_cold_spots():
+    """esda's p_sim gives every all-zero neighbourhood p = 0.001 (ties fold to the low tail);
+    the classes must not call them 99% cold spots."""
+    from esda.getisord import G_Local
+    from libpysal.weights import W
+
+    centre = h3.latlng_to_cell(53.0, -1.5, 9)
+    cells = sorted(h3.grid_disk(centre, 8))
+    counts = np.zeros(len(cells))
+    rng = np.random.default_rng(5)
+    for c in h3.grid_disk(centre, 1):
+        counts[cells.index(c)] = rng.poisson(20)
+    counts[rng.choice(len(cells), 20, replace=False)] += rng.poisson(3, 20)
+    gi = hotspots.gi_star(cells, counts, permutations=999, seed=3)
+    idx = {c: i for i, c in enumerate(cells)}
+    w = W({i: [idx[n] for n in h3.grid_disk(c, 1) if n != c and n in idx] for c, i in idx.items()})
+    g = G_Local(counts, w, transform="B", star=True, permutations=999, seed=3)
+    quiet = [k for k, c in enumerate(cells) if all(counts[idx[n]] == 0 for n in h3.grid_disk(c, 1) if n in idx)]
+    assert len(quiet) > 50 and np.allclose(g.p_sim[quiet], 0.001)  # the artefact, in esda itself
+    assert (gi["gi_class"][quiet] == 0).all()
+    hot = np.flatnonzero(gi["gi_class"] > 0)
+    assert gi["gi_class"][cells.index(centre)] == 3  # the planted cluster
+    assert all(gi["gi_z"][k] > 0 and gi["gi_p"][k] <= 0.10 for k in hot)
+
+
+def test__gi_classes__fdr_thresholds_by_hand():
+    # Benjamini-Hochberg over 5 p-values at alpha 0.05: sorted 0.001, 0.002, 0.02, 0.04, 0.5 against
+    # k * 0.05 / 5 = 0.01, 0.02, 0.03, 0.04, 0.05 -> the largest k passing is 4 (0.04 <= 0.04)
+    p_perm = np.array([0.001, 0.002, 0.02, 0.5, 0.04])
+    z = np.array([3.0, -3.0, 2.0, 0.1, 2.5])
+    p_sim = np.array([0.001, 0.001, 0.02, 0.4, 0.2])
+    # alpha 0.01: thresholds 0.002, 0.004...: k=2 (0.002 <= 0.004) -> cells 0 and 1 at 99%
+    # cell 2 at 95% (0.02 <= 0.04); cell 4 passes FDR at 95% but p_sim 0.2 > 0.10 -> 0
+    assert list(hotspots.gi_classes(z, p_sim, z, p_perm)) == [3, -3, 2, 0, 0]
+    # z and the permutation z disagreeing in sign -> no class
+    assert list(hotspots.gi_classes(z, p_sim, -z, p_perm)) == [0, 0, 0, 0, 0]
+
+
+def test__knox__counts_match_brute_force():
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(0, 400, (40, 2))
+    xy[5] = xy[6]
+    days = np.datetime64("2024-01-03") + rng.integers(0, 30, 40).astype("timedelta64[D]")
+    s, t = [0, 100, 200, 300], [0, 3, 7, 14]
+    table = knox.knox(xy, days, s, t, permutations=19, seed=1)
+    brute = Counter()
+    for i in range(40):
+        for j in range(i + 1, 40):
+            d = float(np.hypot(*(xy[i] - xy[j])))
+            dd = abs(int((days[i] - days[j]).astype(int)))
+            sb = "same location (0 m)" if d == 0 else next((k for k in range(3) if s[k] <= d < s[k + 1]), None)
+            tb = next((k for k in range(3) if t[k] <= dd < t[k + 1]), None)
+            if sb is not None and tb is not None:
+                brute[(sb, tb)] += 1
+    labels = {0: "[0,100) m excl. 0 m", 1: "[100,200) m", 2: "[200,300) m"}
+    for row in table.itertuples():
+        sb = row.spatial_band if row.spatial_band.startswith("same") else \
+            {v: k for k, v in labels.items()}[row.spatial_band]
+        tb = ["[0,3) days", "[3,7) days", "[7,14) days"].index(row.temporal_band)
+        assert row.observed == brute[(sb, tb)], row
+        assert 0 < row.p_value <= 1
+
+
+def test__knox__refuses_month_only_dates():
+    days = np.array(["2024-01-01", "2024-02-01", "2024-03-01"], dtype="datetime64[D]")
+    with pytest.raises(knox.NeedsDayLevelDates, match="day-level"):
+        knox.knox(np.zeros((3, 2)), days, [0, 100], [0, 7])
+
+
+def test__lorenz_and_concentration_by_hand():
+    counts = [6, 0, 3, 1, 0]  # 10 incidents, 5 places (two with none)
+    places, share = hotspots.lorenz(counts)
+    assert list(places) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert np.allclose(share, [0, 0.6, 0.9, 1.0, 1.0, 1.0])
+    assert hotspots.share_of_places_for(counts, 0.5) == 0.2
+    assert hotspots.share_of_places_for(counts, 0.25) == 0.2
+    assert hotspots.share_of_places_for([1, 1, 1, 1], 0.5) == 0.5
+
+
+def test__accuracy_mart_by_hand(tmp_path):
+    """The mart's hit rate and PAI for one authority, recomputed from the incident rows."""
+    con = duckdb.connect()
+    near, far = h3.latlng_to_cell(53.0, -1.5, 9), h3.latlng_to_cell(53.2, -1.6, 9)
+    con.execute("create table incidents (h3_r9 varchar, h3_r10 varchar, reported_date date)")
+    rows = [(near, "2026-01-10")] * 6 + [(far, "2026-02-01")] * 2 + [(near, "2026-07-01")] * 3 \
+        + [(far, "2026-08-01")] * 1 + [("other", "2026-09-01")] * 4
+    con.executemany("insert into incidents values (?, null, ?)", rows)
+    cells = [near, far] + [f"z{i}" for i in range(98)]
+    out = hotspots._accuracy(con, {9: {"X": cells}}, dt.date(2026, 10, 31))
+    row = out[(out.authority_code == "X") & (out.top_share == 0.01)].iloc[0]
+    # top 1% of 100 cells = the busiest cell of Nov 2025 - Apr 2026 (near: 6) captures 3 of the
+    # 4 later incidents inside X's cells ("other" lies outside)
+    assert (row.cells, row.captured, row.incidents) == (1, 3, 4)
+    assert row.hit_rate == pytest.approx(0.75) and row.pai == pytest.approx(75.0)
+    assert str(row.period_start) == "2025-11-01" and str(row.period_mid) == "2026-04-30"
+
+
+def test__pai_by_hand():
+    cells = [f"c{i}" for i in range(10)]
+    now = {"c0": 9, "c1": 5, "c2": 1}
+    nxt = {"c0": 4, "c1": 2, "c5": 4}
+    r = hotspots.pai(now, nxt, cells, 0.2)  # top 2 cells capture 6 of 10
+    assert (r["cells"], r["captured"], r["incidents"]) == (2, 6, 10)
+    assert r["hit_rate"] == pytest.approx(0.6) and r["pai"] == pytest.approx(0.6 / 0.2)
+
+
+def test__demo_build__hotspot_marts(demo_warehouse):
+    con = duckdb.connect(str(demo_warehouse), read_only=True)
+    cols = [r[0] for r in con.execute("describe mart_hotspot_cells").fetchall()]
+    assert cols[:6] == ["h3_cell", "h3_resolution", "incidents", "gi_z", "gi_p", "gi_class"]
+    res = dict(con.execute("select h3_resolution, count(*) from mart_hotspot_cells group by 1").fetchall())
+    assert set(res) == {8, 9} and res[9] > res[8] > 1000
+    assert con.execute("select count(*) from mart_hotspot_cells where incidents = 0").fetchone()[0] > 0
+    lo, hi = con.execute("select min(gi_class), max(gi_class) from mart_hotspot_cells").fetchone()
+    assert -3 <= lo and 0 < hi <= 3
+    assert con.execute("select count(*) from mart_repeat_locations").fetchone()[0] > 0
+    assert con.execute("""select count(*) from mart_repeat_locations where not (incidents_30d <= incidents_90d
+        and incidents_90d <= incidents_180d and incidents_180d <= incidents_365d)""").fetchone()[0] == 0
+    a = con.execute("select count(distinct authority_code) from mart_concentration").fetchone()[0]
+    assert a == 10
+    classes = dict(con.execute("select gi_class, count(*) from mart_hotspot_cells where h3_resolution = 9 "
+                               "group by 1").fetchall())
+    assert classes.get(-3, 0) + classes.get(-2, 0) + classes.get(-1, 0) < 0.01 * res[9]  # no quiet-area artefact
+    acc = con.execute("select * from mart_hotspot_accuracy where authority_code = 'all' and top_share = 0.05 "
+                      "and h3_resolution = 9").df().iloc[0]
+    assert 0 < acc.hit_rate <= 1 and acc.pai > 1  # demo ASB is concentrated: top cells beat chance
+
+
+POLICE_TOML = """
+[[source]]
+slug = "police-uk"
+kind = "police_uk"
+path = "{path}"
+"""
+
+
+@pytest.mark.skipif(not os.path.isdir(os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data", "real")),
+                    reason="real police data absent")
+def test__repeat_locations__match_raw_police_rows(tmp_path):
+    folder = real_data("police_uk", "derbyshire")
+    inputs = write_inputs(tmp_path / "in", POLICE_TOML.format(path=f"{folder}/*.csv"), {})
+    _, con = run_build(inputs, as_of=dt.date(2024, 11, 30))
+    raw = Counter()
+    for path in sorted(folder.glob("*.csv")):
+        with open(path, newline="", encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):  # window (2023-12-01, 2024-11-30]: months 2024-01..2024-11
+                if r["Crime type"] == "Anti-social behaviour" and r["Longitude"] and "2024-01" <= r["Month"] <= "2024-11":
+                    raw[h3.latlng_to_cell(float(r["Latitude"]), float(r["Longitude"]), 10)] += 1
+    mart = dict(con.execute("select h3_cell, sum(incidents_365d) from mart_repeat_locations group by 1").fetchall())
+    top = [c for c, _ in raw.most_common(50)]
+    assert [mart.get(c) for c in top] == [raw[c] for c in top]

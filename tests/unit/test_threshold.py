@@ -1,0 +1,249 @@
+"""The threshold engine (etl/threshold.py + SQL) on hand-made histories in a real DuckDB.
+
+Table tests cover the edge cases the issue names; a property test compares the engine with the
+plain day-by-day reference in threshold_reference.py on random histories.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import duckdb
+import pandas as pd
+import pytest
+from conftest import run_build, write_inputs
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from threshold_reference import Complaint, Rule
+from threshold_reference import status as reference_status
+
+from etl import sqlfile
+from etl.marts import registry, threshold
+from etl.rules import settings as rule_settings
+
+D = dt.date
+EREWASH, DERBY, BOLSOVER = "E07000036", "E06000015", "E07000033"
+CELL = "89195da49b7ffff"
+_ids = itertools.count(1)
+
+
+def _rules_toml(tmp_path, extra: str = "", **defaults) -> rule_settings.Rules:
+    """The project's [defaults] with some values changed, plus `extra` rules."""
+    head = rule_settings.DEFAULT_PATH.read_text(encoding="utf-8").split("\n[[rule]]")[0]
+    for key, value in defaults.items():
+        head = "\n".join(f"{key} = {str(value).lower() if isinstance(value, bool) else value}"
+                         if line.split("=")[0].strip() == key else line for line in head.splitlines())
+    path = tmp_path / "rules.toml"
+    path.write_text(head + "\n" + extra, encoding="utf-8")
+    return rule_settings.load(path)
+
+
+def incident(person, authority, reported, occurred=None, *, is_hate=False, category="personal", cell=CELL,
+             agencies="council") -> dict:
+    return {"incident_id": f"t:{next(_ids)}", "person_key": person, "authority_code": authority,
+            "reported_date": reported, "occurred_date": occurred or reported, "is_hate": is_hate,
+            "asb_category": category, "asb_type": "noise", "agencies": agencies, "h3_r9": cell}
+
+
+def engine(tmp_path, incidents: list[dict], as_of: dt.date, rules: rule_settings.Rules | None = None,
+           applications: list[dict] | None = None) -> duckdb.DuckDBPyConnection:
+    """A real DuckDB warehouse holding just these rows, with the engine built as of `as_of`."""
+    con = duckdb.connect(str(tmp_path / f"w{next(_ids)}.duckdb"))
+    con.execute(sqlfile.read("warehouse"))
+    frame = pd.DataFrame(incidents, columns=["incident_id", "person_key", "authority_code", "reported_date",
+                                             "occurred_date", "is_hate", "asb_category", "asb_type",
+                                             "agencies", "h3_r9"])
+    con.register("_inc", frame)
+    con.execute("""insert into incidents by name select *, 'test' as source, 'council' as agency,
+        1 as report_count, 'f.csv' as source_file, 1 as source_row from _inc""")
+    apps = pd.DataFrame(applications or [], columns=["application_ref", "authority_code", "person_key",
+                                                     "received_date"])
+    con.register("_apps", apps)
+    con.execute("""insert into applications by name select *, 'pending' as decision, 'test' as source,
+        'a.csv' as source_file, 1 as source_row from _apps""")
+    con.execute("insert into authorities (authority_code, authority_name, authority_kind) "
+                "values ('E07000036', 'Erewash', 'district')")
+    threshold.store_rules(con, rules or _rules_toml(tmp_path))
+    registry.build(con, "threshold", registry.Context(as_of))
+    return con
+
+
+def rows(con, mart: str = "mart_threshold_status") -> dict:
+    frame = con.execute(f"select * from {mart}").df()
+    key = ["person_key", "authority_code"] if "person_key" in frame else ["cluster_cell", "asb_category"]
+    return {tuple(r[k] for k in key): r for r in frame.to_dict("records")}
+
+
+# --- table tests -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("reported", "as_of", "counts", "expires"), [
+    (D(2025, 8, 31), D(2026, 2, 28), True, D(2026, 2, 28)),   # 31 Aug + 6 months = 28 Feb, still counts
+    (D(2025, 8, 31), D(2026, 3, 1), False, None),             # ... gone the next day
+    (D(2023, 8, 31), D(2024, 2, 29), True, D(2024, 2, 29)),   # leap year: 29 Feb
+    (D(2024, 2, 29), D(2024, 8, 28), True, D(2024, 8, 29)),   # a leap day + 6 months = 29 Aug
+    (D(2025, 3, 15), D(2025, 9, 14), True, D(2025, 9, 15)),   # mid-month: window (D - 6m, D]
+    (D(2025, 3, 15), D(2025, 9, 15), False, None),
+    (D(2025, 3, 15), D(2025, 3, 14), False, None),            # not yet made
+])
+def test__threshold__month_ends_and_leap_days(tmp_path, reported, as_of, counts, expires):
+    con = engine(tmp_path, [incident("p1", EREWASH, reported)], as_of)
+    got = rows(con)
+    assert (("p1", EREWASH) in got) == counts
+    if counts:
+        assert got["p1", EREWASH]["window_expires_date"].date() == expires
+
+
+@pytest.mark.parametrize(("occurred", "reported", "qualifies"), [
+    (D(2025, 1, 1), D(2025, 2, 1), True),     # within one month of the behaviour
+    (D(2025, 1, 1), D(2025, 2, 2), False),    # reported more than a month later
+    (D(2025, 1, 31), D(2025, 2, 28), True),   # month-end: 31 Jan + 1 month = 28 Feb
+    (D(2025, 1, 31), D(2025, 3, 1), False),
+])
+def test__threshold__late_reports_do_not_qualify(tmp_path, occurred, reported, qualifies):
+    con = engine(tmp_path, [incident("p1", EREWASH, reported, occurred)], D(2025, 4, 1))
+    assert (("p1", EREWASH) in rows(con)) == qualifies
+
+
+def test__threshold__met_near_miss_expiry_and_first_met(tmp_path):
+    """3 in the window = met (since the 3rd); 2 = near-miss, expiring 6 months after the oldest."""
+    con = engine(tmp_path, [
+        incident("met", EREWASH, D(2025, 1, 10)), incident("met", EREWASH, D(2025, 2, 10)),
+        incident("met", EREWASH, D(2025, 3, 10)), incident("near", EREWASH, D(2025, 2, 1)),
+        incident("near", EREWASH, D(2025, 5, 1)), incident("one", EREWASH, D(2025, 5, 1)),
+    ], D(2025, 6, 1))
+    got = rows(con)
+    met, near, one = got["met", EREWASH], got["near", EREWASH], got["one", EREWASH]
+    assert (met["qualifying_complaints"], met["is_threshold_met"], met["is_near_miss"]) == (3, True, False)
+    assert met["first_met_date"].date() == met["met_since_date"].date() == D(2025, 3, 10)
+    assert (near["qualifying_complaints"], near["is_threshold_met"], near["is_near_miss"]) == (2, False, True)
+    assert near["window_expires_date"].date() == D(2025, 8, 1) and pd.isna(near["first_met_date"])
+    assert (one["is_threshold_met"], one["is_near_miss"]) == (False, False)
+    assert met["rule_id"] == "E07000036@2014-10-20" and met["victim_threshold"] == 3
+
+
+def test__threshold__people_in_two_authorities_have_a_row_each(tmp_path):
+    con = engine(tmp_path, [incident("p", EREWASH, D(2025, 1, 10)), incident("p", EREWASH, D(2025, 2, 10)),
+                            incident("p", DERBY, D(2025, 3, 10))], D(2025, 4, 1))
+    got = rows(con)
+    assert got["p", EREWASH]["qualifying_complaints"] == 2 and got["p", EREWASH]["is_near_miss"]
+    assert got["p", DERBY]["qualifying_complaints"] == 1 and not got["p", DERBY]["is_near_miss"]
+
+
+def test__threshold__hate_threshold_and_dated_rule_change(tmp_path):
+    """Derby's lower hate count applies to evaluations on or after its effective date only."""
+    rules = _rules_toml(tmp_path, '[[rule]]\nauthority = "Derby"\neffective_from = "2025-04-01"\nhate_threshold = 1\n')
+    hate = [incident("h", DERBY, D(2025, 3, 1), is_hate=True)]
+    before = rows(engine(tmp_path, hate, D(2025, 3, 31), rules))["h", DERBY]
+    after = rows(engine(tmp_path, hate, D(2025, 4, 1), rules))["h", DERBY]
+    assert (before["is_threshold_met"], before["rule_id"]) == (False, "E06000015@2014-10-20")
+    assert (after["is_threshold_met"], after["rule_id"]) == (True, "E06000015@2025-04-01")
+    assert after["first_met_date"].date() == D(2025, 4, 1)  # the day the new rule made it count
+
+
+def test__threshold__application_clears_the_automatic_review_list(tmp_path):
+    inc = [incident(p, EREWASH, d) for p in ("a", "b") for d in (D(2025, 1, 5), D(2025, 2, 5), D(2025, 3, 5))]
+    apps = [{"application_ref": "CT-1", "authority_code": EREWASH, "person_key": "a",
+             "received_date": D(2025, 3, 20)},
+            {"application_ref": "CT-0", "authority_code": EREWASH, "person_key": "b",   # years before
+             "received_date": D(2022, 1, 1)}]
+    got = rows(engine(tmp_path, inc, D(2025, 4, 1), applications=apps))
+    assert got["a", EREWASH]["has_application"] and not got["b", EREWASH]["has_application"]
+
+
+def test__threshold__same_incident_to_police_and_council_counts_once(tmp_path):
+    """Through the real build: the police twin of a council report merges, leaving a near-miss."""
+    header = "incident_ref,agency,authority,reported_date,asb_category,asb_type,postcode,person_ref"
+    council = [f"C{i},council,,2025-0{m}-10,personal,noise,NG10 1AA,ECN-7" for i, m in ((1, 3), (2, 4))]
+    police = ["P1,police,,2025-03-11,personal,noise,NG10 1AA,ECN-7"]
+    toml = ('[[source]]\nslug = "erewash"\nkind = "incidents"\npath = "e.csv"\n'
+            '[[source]]\nslug = "police"\nkind = "incidents"\npath = "p.csv"\n')
+    inputs = write_inputs(tmp_path / "in", toml, {"e.csv": "\n".join([header, *council]) + "\n",
+                                                  "p.csv": "\n".join([header, *police]) + "\n"})
+    _, con = run_build(inputs, as_of=D(2025, 5, 1))
+    got = con.execute("select qualifying_complaints, is_near_miss, is_threshold_met from mart_threshold_status"
+                      ).fetchall()
+    assert got == [(2, True, False)]
+
+
+def test__community__distinct_reporters_related_by_cell_and_category(tmp_path):
+    """Bolsover: 5 people in one cell and category = met; anonymous reports add incidents only."""
+    rules = _rules_toml(tmp_path, '[[rule]]\nauthority = "Bolsover"\neffective_from = "2020-01-01"\n'
+                                  'community_route = true\n')
+    other = "89195da4983ffff"
+    inc = [incident(f"r{i}", BOLSOVER, D(2025, 3, i + 1)) for i in range(5)]
+    inc += [incident(None, BOLSOVER, D(2025, 3, 20)) for _ in range(3)]
+    inc += [incident(f"s{i}", BOLSOVER, D(2025, 3, i + 1), cell=other) for i in range(3)]
+    inc += [incident("x", BOLSOVER, D(2025, 3, 1), category="environmental"),
+            incident("y", EREWASH, D(2025, 3, 1))]  # no community route in Erewash
+    got = rows(engine(tmp_path, inc, D(2025, 4, 1), rules), "mart_community_status")
+    met, near = got[CELL, "personal"], got[other, "personal"]
+    assert (met["distinct_reporters"], met["incidents"], met["anonymous_reports"]) == (5, 8, 3)
+    assert met["is_threshold_met"] and not met["is_near_miss"]
+    assert met["window_expires_date"].date() == D(2025, 9, 1)  # r0's report drops out first
+    assert (near["distinct_reporters"], near["is_near_miss"], near["is_threshold_met"]) == (3, True, False)
+    assert got[CELL, "environmental"]["distinct_reporters"] == 1
+    assert {r["authority_code"] for r in got.values()} == {BOLSOVER}
+
+
+def test__threshold__anonymous_reports_are_never_a_person(tmp_path):
+    con = engine(tmp_path, [incident(None, EREWASH, D(2025, 3, 1)) for _ in range(4)], D(2025, 4, 1))
+    assert rows(con) == {}
+
+
+def test__history__counts_people_at_each_month_end(tmp_path):
+    inc = [incident("p", EREWASH, d) for d in (D(2025, 1, 10), D(2025, 2, 10), D(2025, 3, 10))]
+    con = engine(tmp_path, inc, D(2025, 9, 30))
+    hist = {r[0]: r[1:] for r in con.execute("""select month_end, near_miss_people, met_people, newly_met_people
+        from mart_threshold_history where authority_code = 'E07000036' order by 1""").fetchall()}
+    assert hist[D(2025, 1, 31)] == (0, 0, 0)
+    assert hist[D(2025, 2, 28)] == (1, 0, 0)
+    assert hist[D(2025, 3, 31)] == (0, 1, 1)
+    assert hist[D(2025, 7, 31)] == (1, 0, 0)   # January's complaint dropped out on 10 July
+    assert hist[D(2025, 9, 30)] == (0, 0, 0)
+
+
+# --- property test -----------------------------------------------------------------------------
+
+DAYS = st.dates(min_value=D(2024, 9, 1), max_value=D(2025, 9, 30))
+# Month ends and the 28th-31st are where month arithmetic goes wrong: draw them often.
+EDGY = st.builds(lambda y, m, d: D(y, m, 1) + pd.offsets.MonthEnd(0) - pd.Timedelta(days=d),
+                 st.just(2025), st.integers(1, 9), st.integers(0, 3)).map(
+    lambda t: t.date() if hasattr(t, "date") else t)
+REPORTED = st.one_of(DAYS, EDGY)
+
+
+@st.composite
+def histories(draw):
+    people = draw(st.lists(st.sampled_from(["a", "a", "b", "c"]), min_size=1, max_size=12))
+    out = []
+    for person in people:
+        reported = draw(REPORTED)
+        delay = draw(st.sampled_from([0, 0, 1, 15, 28, 30, 31, 45]))
+        authority = draw(st.sampled_from([EREWASH, EREWASH, DERBY]))
+        out.append(Complaint(person, authority, reported, reported - dt.timedelta(delay),
+                             draw(st.booleans())))
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(history=histories(), as_of=st.one_of(st.dates(D(2025, 1, 1), D(2025, 12, 31)), EDGY),
+       rule=st.builds(Rule, victim_threshold=st.integers(2, 4), window_months=st.sampled_from([3, 6]),
+                      qualifying_report_months=st.sampled_from([1, 2]), hate_threshold=st.sampled_from([0, 0, 1, 2])))
+def test__threshold__engine_equals_reference(tmp_path, history, as_of, rule):
+    rules = _rules_toml(tmp_path, victim_threshold=rule.victim_threshold, window_months=rule.window_months,
+                        qualifying_report_months=rule.qualifying_report_months,
+                        hate_threshold=rule.hate_threshold, effective_from='"2000-01-01"')
+    inc = [incident(c.person, c.authority, c.reported, c.occurred, is_hate=c.is_hate) for c in history]
+    got = rows(engine(tmp_path, inc, as_of, rules))
+    want = reference_status(history, as_of, rule)
+    for row in want.values():
+        event("met" if row["is_threshold_met"] else "near-miss" if row["is_near_miss"] else "below")
+        event("has first_met_date" if row["first_met_date"] else "never met")
+    assert set(got) == set(want)
+    for key, expected in want.items():
+        actual = got[key]
+        for field, value in expected.items():
+            a = actual[field]
+            a = None if pd.isna(a) else (a.date() if hasattr(a, "date") else a)
+            assert a == value, (key, field, a, value)
