@@ -3,7 +3,7 @@
 Run with `streamlit run dashboard.py`. Every page sees the same sidebar (authorities, period,
 as-of date), whose choices persist across pages and in the URL. The warehouse is read from
 $ASB_WAREHOUSE or ./data/warehouse.duckdb; to add a page, add one line to PAGES and classify it
-in etl/access.py (PAGES there): each role's navigation holds only the pages it may open, and a
+in insight/access/roles.py (PAGES there): each role's navigation holds only the pages it may open, and a
 signed-out visitor gets the sign-in page whatever the address.
 """
 

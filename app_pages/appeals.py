@@ -1,7 +1,7 @@
 """Appeals: OPCC appeals by authority, grounds and outcome, time to decision against the limit, the
 upheld rate, and the applications appealed against (route, decision, turnaround).
 
-Layout only: figures come from etl.queries_appeals, charts from etl.charts_reviews. The list of
+Layout only: figures come from insight.queries.appeals, charts from insight.charts.reviews. The list of
 appeals is application-level, so it is asked for with the codes from ui.person_level_codes.
 """
 

@@ -1,7 +1,7 @@
 """Audit log: who viewed or exported person-level data, when, on which page, with which filters
 and how many rows; plus sign-ins, sign-outs and refused requests. OPCC analysts only.
 
-Layout only: entries come from etl.audit (which refuses any other role), filtered here by date,
+Layout only: entries come from insight.access.audit (which refuses any other role), filtered here by date,
 user, action, page and text; the chain check says whether the file was edited outside the app.
 """
 

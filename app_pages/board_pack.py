@@ -2,7 +2,7 @@
 
 Choose the month (the authorities come from the sidebar), write the commentary, make the pack,
 then look through the slides and download the pptx (and the PDF when LibreOffice is installed).
-Layout only: etl.report makes the pack, etl.report_data knows the months.
+Layout only: insight.board_pack.pack makes the pack, insight.board_pack.data knows the months.
 """
 
 import pandas as pd

@@ -1,7 +1,7 @@
 """Data quality: builds, per-file row accounting, rejects (summary, browser, download), freshness
 and the month-by-source coverage heatmap.
 
-Layout only: every table comes from etl.queries and every chart from etl.charts. These views
+Layout only: every table comes from insight.queries.overview and every chart from insight.charts.base. These views
 cover the whole warehouse; only the as-of date of the sidebar applies (to freshness). The rejected
 rows themselves are person-level (partner records): OPCC analysts only, and every view is logged.
 """

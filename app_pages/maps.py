@@ -5,7 +5,7 @@ colours counts, per-km² density or change on the previous period; a click on a 
 (or the chooser under the map) opens its monthly trend, its busiest street-level places and its
 incidents. Below: Getis-Ord Gi* hot spots, repeat locations, concentration (Lorenz), hotspot
 accuracy (PAI) and the Knox near-repeat test on demand. Layout only: figures come from
-etl.queries_maps (aggregated in DuckDB), maps and charts from etl.charts_maps. Incident rows are
+insight.queries.maps (aggregated in DuckDB), maps and charts from insight.charts.maps. Incident rows are
 asked for with ui.person_level_codes (none for a board viewer), never carry a person key,
 and their views and downloads are logged in the audit log.
 """

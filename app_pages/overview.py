@@ -1,7 +1,7 @@
 """Overview: headline figures for the chosen authorities and period, the monthly trend, the map.
 
-Layout only: the figures come from etl.queries (which also works out the previous period of
-the same length), the tiles and table from etl.ui, the charts from etl.charts.
+Layout only: the figures come from insight.queries.overview (which also works out the previous period of
+the same length), the tiles and table from insight.ui, the charts from insight.charts.base.
 """
 
 import streamlit as st

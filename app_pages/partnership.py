@@ -4,7 +4,7 @@ The partnership table colours every cell by one rule, shown when hovering it: da
 against the authority's limit, the other measures against the county median of the nine. The
 statutory returns are the four figures each council publishes per financial year (s.104), with the
 checks that they agree with each other and the applications behind any that fail. Layout only:
-figures from etl.queries_partnership, charts from etl.charts_reviews.
+figures from insight.queries.partnership, charts from insight.charts.reviews.
 """
 
 import streamlit as st

@@ -1,7 +1,7 @@
 """Sign in: the only page a signed-out visitor sees, at whatever address they asked for.
 
 OpenID Connect buttons when .streamlit/secrets.toml configures a provider, and the form for the
-local users file when it holds password hashes (etl/auth.py). Once signed in, the page the
+local users file when it holds password hashes (insight/access/auth.py). Once signed in, the page the
 address names opens, if the role allows it.
 """
 

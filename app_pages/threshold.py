@@ -3,7 +3,7 @@
 Counts per authority with the rule behind them, the work list of near-misses by the date the
 chance to act expires (select a row to see the complaints behind it), people who met the
 threshold but never applied, the monthly trend and the map of community-route clusters.
-Layout only: figures come from etl.queries_threshold, charts from etl.charts_threshold.
+Layout only: figures come from insight.queries.threshold, charts from insight.charts.threshold.
 Person-level rows (pseudonymised keys, never names) are asked for with the authority codes
 from ui.person_level_codes, the one place that restricts them by role (insight/access/roles.py); their
 views and downloads are logged in the audit log.
@@ -87,7 +87,7 @@ summary = ui.load(qt.summary, f.as_of_date, f.authority_codes)
 total = summary[summary["authority_code"].isna()].iloc[0]
 if summary["authority_code"].isna().all():
     st.warning("No threshold rule is in force on this date for the selected authorities (see "
-               "settings/authorities.toml): every figure below is empty.")
+               "etl/rules/authorities.toml): every figure below is empty.")
 tiles = st.columns(5)
 tiles[0].metric("Near-miss people", ui.fmt_int(total["near_miss_people"]), border=True,
                 help="People one qualifying complaint short of the victim threshold")

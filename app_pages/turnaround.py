@@ -2,8 +2,8 @@
 
 Medians and distributions per authority and stage, compliance with the limits in force, the
 monthly trend, open cases by age, the "at risk of breach" list and the funnel from application
-to appeal. Layout only: figures come from etl.queries_turnaround, charts from
-etl.charts_reviews. The at-risk list and the data errors are application-level, so they are
+to appeal. Layout only: figures come from insight.queries.turnaround, charts from
+insight.charts.reviews. The at-risk list and the data errors are application-level, so they are
 asked for with the codes from ui.person_level_codes.
 """
 

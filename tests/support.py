@@ -44,7 +44,7 @@ MAP_CANVAS = '[data-testid="stDeckGlJsonChart"] canvas'
 
 @functools.cache
 def users_file() -> Path:
-    """The demo users (etl.auth.DEMO_USERS; cheap argon2 parameters), written once per process."""
+    """The demo users (insight.access.auth.DEMO_USERS; cheap argon2 parameters), written once per process."""
     folder = Path(tempfile.mkdtemp(prefix="asb-users-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return auth.write_accounts(folder / "users.toml", auth.demo_accounts(fast=True))

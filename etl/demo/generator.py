@@ -6,7 +6,7 @@ The data is Derbyshire-sized at scale 1 (about 60,000 reports a year, seasonal, 
 repeat places and repeat reporters), with planted threshold cases, cross-agency duplicates,
 personal data the ETL must not read, and a few deliberately bad rows of every reject kind. The
 same seed, scale and as-of date give byte-identical files (except the key). The layouts, the bad
-rows and the planted people are declared in etl/demo_layouts.py, demo_bad.py and demo_cases.py.
+rows and the planted people are declared in etl/demo/layouts.py, demo_bad.py and demo_cases.py.
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ def _summarise_cases(summary: DemoSummary, apps: pd.DataFrame, appeals: pd.DataF
 
 
 def _sources_toml() -> str:
-    head = ("# Demo inputs written by etl/demo.py (synthetic data; the people and their details are fake).\n"
+    head = ("# Demo inputs written by etl/demo/generator.py (synthetic data; the people and their details are fake).\n"
             "[build]\n" f'pseudonym_key_file = "{KEY_FILE}"\n' "duplicate_distance_m = 250\n")
     return head + "".join("\n" + toml_entry(spec) for spec in SOURCES)
 

@@ -4,7 +4,7 @@ Each `Layout` says how one partner's system writes a file: which header carries 
 column (or a fake personal-data column the ETL must never read), date formats as declared in
 sources.toml, value maps (canonical value -> value in the file), encoding, delimiter, line ending
 and XLSX sheet. Each `SourceSpec` puts a layout in a folder with a file-naming rule and a reference
-style. `toml_entry` turns a source into the `[[source]]` text etl/config.py reads.
+style. `toml_entry` turns a source into the `[[source]]` text etl/sources/config.py reads.
 """
 
 from __future__ import annotations
@@ -233,7 +233,7 @@ def _toml(value) -> str:
 
 
 def toml_entry(spec: SourceSpec) -> str:
-    """The [[source]] block for one source, exactly in the etl/config.py format."""
+    """The [[source]] block for one source, exactly in the etl/sources/config.py format."""
     lay = spec.layout
     lines = ["[[source]]", f"slug = {_toml(spec.slug)}", f"kind = {_toml(spec.kind)}",
              f"path = {_toml(spec.folder + '/*' + spec.file[spec.file.rindex('.'):])}"]

@@ -1,6 +1,7 @@
 """Hotspots, repeat locations, concentration, hotspot accuracy and near repeats on H3 cells.
 
-`build_hotspots` materialises, as of the build's as-of date D: `mart_hotspot_cells` (Getis-Ord
+The registry (etl/marts/registry.py) materialises, as of the build's as-of date D, with the
+frame functions at the end of this module and the SQL of mart_repeat_locations: `mart_hotspot_cells` (Getis-Ord
 Gi* per DESIGN.md on every H3 cell of resolutions 8 and 9 whose centre lies in the nine
 districts, zero counts included, over the 12 months (D - 12 months, D]; weights are the cell and
 its k=1 ring, binary, self included; 999 conditional permutations with seed 12345, which the

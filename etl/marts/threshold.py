@@ -1,6 +1,6 @@
 """The Community Trigger threshold engine: who has met or nearly met it, as of any date.
 
-The rules live in settings/authorities.toml (`etl.settings`), stored in the warehouse as
+The rules live in etl/rules/authorities.toml (`etl.rules.settings`), stored in the warehouse as
 `settings_rules` (`store_rules`). The models below are registered in etl/marts/registry.py,
 which materialises them as of the build's as-of date and evaluates the same SQL live for
 another date.

@@ -1,4 +1,4 @@
-"""Per-authority Community Trigger rules with dated versions, from settings/authorities.toml.
+"""Per-authority Community Trigger rules with dated versions, from etl/rules/authorities.toml.
 
 `versions()` flattens the file into complete rows, one per authority and effective date, each
 valid from `effective_from` until the day before the next version (`effective_to`, exclusive).
@@ -17,7 +17,7 @@ import pandas as pd
 
 from etl.rules import authorities
 
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "settings" / "authorities.toml"
+DEFAULT_PATH = Path(__file__).resolve().with_name("authorities.toml")
 ENV_VAR = "ASB_SETTINGS"
 FAR_FUTURE = dt.date(9999, 12, 31)
 INT_KEYS = ("victim_threshold", "window_months", "qualifying_report_months", "hate_threshold",
@@ -38,7 +38,7 @@ class Rules:
 
 
 def settings_path(path: Path | str | None = None) -> Path:
-    """The settings file: the argument, else $ASB_SETTINGS, else settings/authorities.toml."""
+    """The settings file: the argument, else $ASB_SETTINGS, else etl/rules/authorities.toml."""
     return Path(path or os.environ.get(ENV_VAR) or DEFAULT_PATH)
 
 

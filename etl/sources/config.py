@@ -8,7 +8,7 @@ lsoa_path = "/path/lsoa21_bgc_derbyshire.geojson"
 ward_path = "/path/wards_may2025_bgc_derbyshire.geojson"
 pseudonym_key_file = "secrets/key"        # else the ASB_PSEUDONYM_KEY environment variable
 duplicate_distance_m = 250                # cross-agency de-duplication distance
-settings = "my_rules.toml"                # per-authority rules (default: settings/authorities.toml)
+settings = "my_rules.toml"                # per-authority rules (default: etl/rules/authorities.toml)
 
 [[source]]
 slug = "erewash-council"                  # [a-z0-9_]+ after lower-casing; names raw_<slug>__<kind>
@@ -90,7 +90,7 @@ class BuildConfig:
     ward_path: Path | None = None
     pseudonym_key_file: Path | None = None
     duplicate_distance_m: float = 250.0
-    settings_path: Path | None = None       # per-authority rules; default settings/authorities.toml
+    settings_path: Path | None = None       # per-authority rules; default etl/rules/authorities.toml
 
     def display_path(self, path: Path) -> str:
         """A file's name as recorded: relative to the inputs folder, or absolute if outside it."""

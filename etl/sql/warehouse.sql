@@ -161,9 +161,9 @@ create table mart_source_months (         -- freshness and gaps: loaded rows per
     is_gap boolean not null               -- incident feeds only: no rows in a month inside the span
 );
 
--- Case review performance (etl/reviews.py, etl/sql/mart_review_*.sql, mart_statutory_*.sql,
+-- Case review performance (etl/marts/reviews.py, etl/sql/mart_review_*.sql, mart_statutory_*.sql,
 -- mart_appeals.sql), built as of the build's as-of date. Working days: England, weekends and
--- England and Wales bank holidays excluded (etl/workdays.py); A -> B counts A, not B.
+-- England and Wales bank holidays excluded (etl/rules/workdays.py); A -> B counts A, not B.
 create table ref_working_days (           -- the one working-day calendar, 2000-01-01 to 2100-12-31
     calendar_date date primary key,
     is_working_day boolean not null,      -- not a Saturday, Sunday or bank holiday (substitute days too)

@@ -1,7 +1,7 @@
 """From staged rows to the published tables: candidates, keys, de-duplication, incidents, cases.
 
 Every staged row ends in exactly one place: a published table (loaded), `etl_rejects` (with its
-reason) or `etl_merged` (folded into a row that is kept). `etl/accounting.py` proves it per file.
+reason) or `etl_merged` (folded into a row that is kept). `etl/sources/accounting.py` proves it per file.
 """
 
 from __future__ import annotations

@@ -64,7 +64,7 @@ class PageRule:
 
 # Every page of the dashboard by its url_path ("" is the default page, where everyone lands,
 # including a board viewer who typed the address of a page their role lacks: it must be
-# aggregate). A page missing here is shown to the OPCC analyst only (tests/test_access.py fails
+# aggregate). A page missing here is shown to the OPCC analyst only (tests/unit/test_access.py fails
 # until it is classified).
 PAGES: dict[str, PageRule] = {
     "": PageRule(EVERY_ROLE, ""),  # Overview
@@ -83,7 +83,7 @@ PAGES: dict[str, PageRule] = {
 
 # Named queries that return person-level rows -> the argument holding the authority codes asked
 # for (ALL_AUTHORITIES when the rows are not tied to an authority). Convention: such a query takes
-# its codes as `person_codes`; tests/test_access.py fails when one is missing here.
+# its codes as `person_codes`; tests/unit/test_access.py fails when one is missing here.
 PERSON_LEVEL_QUERIES: dict[str, str] = {
     "insight.queries.threshold.near_miss_work_list": "person_codes",
     "insight.queries.threshold.met_without_application": "person_codes",

@@ -1,4 +1,4 @@
-"""`asb users`: write the demo users, or add one user, to the users file (etl/auth.py).
+"""`asb users`: write the demo users, or add one user, to the users file (insight/access/auth.py).
 
 `asb users --demo` writes the four demo users (demo passwords, see README) unless the file
 exists; `asb users --add ID --role ROLE [--authority A] [--name N] [--email E] [--subject S]`

@@ -2,11 +2,11 @@
 OPCC and their outcomes, and the statutory figures for the financial year to date.
 
 Figures come from the case review marts through their own query functions
-(etl.queries_turnaround.stage_summary, etl.queries_appeals.summary,
-etl.queries_partnership.statutory_returns), evaluated as of the month's last day. Case reviews
+(insight.queries.turnaround.stage_summary, insight.queries.appeals.summary,
+insight.queries.partnership.statutory_returns), evaluated as of the month's last day. Case reviews
 are few (a district has a handful a year), so turnaround and appeals cover the 12 months to the
 month's end and the statutory figures the financial year to it. Every count here is of cases
-brought by people, so all pass through disclosure control (etl.report_disclosure).
+brought by people, so all pass through disclosure control (insight.board_pack.disclosure).
 """
 
 from __future__ import annotations

@@ -80,5 +80,5 @@ def add_parser(sub) -> None:
     r.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
     r.add_argument("--commentary-file", type=Path, help="text for the commentary slide")
     r.add_argument("--suppress-below", type=_positive, default=None,
-                   help="show counts of people below this as '<N' (default: settings/report.toml, 5)")
+                   help="show counts of people below this as '<N' (default: insight/board_pack/report.toml, 5)")
     r.set_defaults(func=cmd_report)

@@ -3,7 +3,7 @@ hotspot map, repeat locations and concentration.
 
 Each `slide_*` function adds one slide (one idea, titled with its message) to the deck from a
 `Context` (the gathered PackData and the disclosure limit k) and puts the definitions in the
-speaker notes. Figures come from etl.report_data; wording from etl.report_words; layout
+speaker notes. Figures come from insight.board_pack.data; wording from insight.board_pack.words; layout
 from etl.report_slides. Incidents and places are not people, so only the headline's people
 measures pass through disclosure control here.
 """
@@ -96,7 +96,7 @@ def slide_headline(deck, ctx: Context) -> None:
 
 
 SIGNIFICANCE_NOTE = ("A change is flagged only when the Poisson change Z = 2(sqrt(this) - sqrt(that)) is "
-                     "beyond ±2, the rule the repeat-location flags use (etl.hotspots.change_z).")
+                     "beyond ±2, the rule the repeat-location flags use (etl.marts.hotspots.change_z).")
 
 
 def slide_authorities(deck, ctx: Context) -> None:

@@ -1,12 +1,12 @@
 """The figures of the monthly board pack, gathered from the warehouse by the named queries.
 
-`gather(con, month, codes)` asks the existing query functions (etl.queries, etl.queries_maps,
-etl.queries_threshold, the hotspot computations of etl.hotspots and the case review queries)
+`gather(con, month, codes)` asks the existing query functions (insight.queries.overview, insight.queries.maps,
+insight.queries.threshold, the hotspot computations of etl.marts.hotspots and the case review queries)
 for one month and the selected authorities, and returns a `PackData` of small aggregate
 frames: no frame here holds a row per person. Comparisons are with the previous month and the
 same month a year earlier; threshold figures are taken at the month's last day (the engine runs
 live when that is not the build's as-of date). Which figures count people, and so are
-suppressed by etl.report_disclosure, is `PEOPLE`.
+suppressed by insight.board_pack.disclosure, is `PEOPLE`.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def _comparisons(con, codes, month: Month) -> tuple[pd.DataFrame, pd.DataFrame]:
     total_ly = year_before[year_before["authority_code"].isna()].iloc[0]
     headline = pd.DataFrame([
         {"measure": m.column, "label": m.label, "definition": m.definition,
-         "higher_is_worse": m.higher_is_worse, "current": int(total[m.column]),
+         "direction": m.direction, "current": int(total[m.column]),
          "previous": int(total[f"{m.column}_previous"]), "last_year": int(total_ly[m.column])}
         for m in queries.MEASURES]).set_index("measure")
     rows = current[current["authority_code"].notna()].set_index("authority_name")
@@ -151,7 +151,7 @@ def districts(outlines: pd.DataFrame) -> gpd.GeoDataFrame:
 
 
 def _hot_cells(con, codes, month: Month, outlines: pd.DataFrame) -> pd.DataFrame:
-    """Gi* (etl.hotspots, the mart's method) on the month's counts over every cell of the nine
+    """Gi* (etl.marts.hotspots, the mart's method) on the month's counts over every cell of the nine
     districts; the significant cells of the selected authorities."""
     if outlines.empty:
         return pd.DataFrame(columns=["h3_cell", "incidents", "gi_class", "authority_code"])

@@ -1,7 +1,7 @@
 """Disclosure control for the board pack: small counts of people hidden, and kept hidden.
 
-A figure that counts people (see `PEOPLE` in etl/report_data.py for which ones) is shown as
-"<k" when it is 1 to k-1 (k = `suppress_below`, default 5, from settings/report.toml or the
+A figure that counts people (see `PEOPLE` in insight/board_pack/data.py for which ones) is shown as
+"<k" when it is 1 to k-1 (k = `suppress_below`, default 5, from insight/board_pack/report.toml or the
 `--suppress-below` option); 0 is shown. That is primary suppression. A table that also shows
 a total lets a reader subtract, and knowing that "<5" means 1 to 4 narrows it further (two
 hidden cells that must add up to 2 are both 1). So, in every group of cells that add up to a
@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 DEFAULT_SUPPRESS_BELOW = 5
-SETTINGS_PATH = Path(__file__).resolve().parents[2] / "settings" / "report.toml"
+SETTINGS_PATH = Path(__file__).resolve().with_name("report.toml")
 SETTINGS_ENV = "ASB_REPORT_SETTINGS"
 SECONDARY = "*"
 
@@ -33,7 +33,7 @@ Key = tuple[Hashable, Hashable]  # (row label, column label)
 
 def suppress_below(path: Path | str | None = None) -> int:
     """The smallest count of people that is shown: [report] suppress_below of the settings file
-    (the argument, else $ASB_REPORT_SETTINGS, else settings/report.toml), default 5."""
+    (the argument, else $ASB_REPORT_SETTINGS, else insight/board_pack/report.toml), default 5."""
     path = Path(path or os.environ.get(SETTINGS_ENV) or SETTINGS_PATH)
     if not path.exists():
         return DEFAULT_SUPPRESS_BELOW

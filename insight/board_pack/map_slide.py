@@ -3,7 +3,7 @@
 The map needs no basemap and no internet: the authorities' outlines from the warehouse are the
 base layer, and the Gi* hot (and cold) H3 cells are drawn on top as filled polygons, on plain
 axes with longitude scaled by cos(latitude) so shapes keep their proportions. Colours are the
-maps' diverging RdBu classes (etl.charts_maps), with the confidence level in the legend, so the
+maps' diverging RdBu classes (insight.charts.maps), with the confidence level in the legend, so the
 map does not rely on colour alone to be read.
 """
 

@@ -1,8 +1,8 @@
 """The monthly board pack: one function makes it for `asb report` and for the "Board pack" page.
 
 `make_pack(warehouse, month, codes)` opens the warehouse read-only, gathers the month's figures
-(etl.report_data), lays out one slide per idea (etl.report_content, etl.report_people,
-etl.report_cases) with native PowerPoint charts and the hotspot map as a picture, and returns
+(insight.board_pack.data), lays out one slide per idea (insight.board_pack.content, insight.board_pack.people,
+insight.board_pack.cases) with native PowerPoint charts and the hotspot map as a picture, and returns
 a `Pack`: the pptx bytes, the slide titles and, when asked and LibreOffice is installed, the
 same pack as PDF (`libreoffice --headless --convert-to pdf`). `pdf_pages` renders a PDF to PNG
 pages with poppler's pdftoppm, for the page's preview and the tests.
@@ -82,7 +82,7 @@ def make_pack(warehouse: Path, month: str | report_data.Month, codes: tuple[str,
     k = suppress_below or report_disclosure.suppress_below()
     if pdf and not libreoffice():
         raise ReportError("the PDF needs LibreOffice (Debian: apt-get install libreoffice-impress)")
-    con = duckdb.connect(str(warehouse), read_only=True)  # etl.ui's factory would import Streamlit
+    con = duckdb.connect(str(warehouse), read_only=True)  # insight.ui's factory would import Streamlit
     try:
         deck = build_deck(con, month, tuple(codes), k, commentary)
     except report_data.PackDataError as exc:

@@ -3,7 +3,7 @@ Community Trigger threshold, people newly eligible, data caveats and the present
 
 Threshold figures are counts only (never a row per person) and pass through disclosure control:
 a per-authority table of people with its total row is protected with secondary suppression
-(etl.report_disclosure.protect), a lone total with primary suppression. Community-route
+(insight.board_pack.disclosure.protect), a lone total with primary suppression. Community-route
 clusters are places, not people, and are shown as they are.
 """
 

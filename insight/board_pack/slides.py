@@ -4,7 +4,7 @@ editable charts, tables, text and pictures, in the project's colours and project
 Charts are python-pptx chart objects (their data sits in the workbook embedded in the pptx, so
 a presenter can edit them in PowerPoint or Impress); only maps are pictures. A value of None is
 a blank point (a suppressed count): the chart draws nothing there, and the slide says in words
-what is hidden. Colours come from etl.charts (Okabe-Ito, Tol's muted scheme for authorities), set once.
+what is hidden. Colours come from insight.charts.base (Okabe-Ito, Tol's muted scheme for authorities), set once.
 """
 
 from __future__ import annotations

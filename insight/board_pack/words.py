@@ -1,7 +1,7 @@
 """Words for the board pack: numbers, changes and lists of names as a slide title says them.
 
 A change is called a rise or a fall only when it is significant by the Poisson change rule of
-etl.hotspots (|2(sqrt(current) - sqrt(baseline))| > 2); smaller ones are "about the same" or
+etl.marts.hotspots (|2(sqrt(current) - sqrt(baseline))| > 2); smaller ones are "about the same" or
 "within normal variation", so the board is not asked to explain every wiggle.
 """
 

@@ -2,7 +2,7 @@
 
 Colours are colour-blind safe: each authority keeps one colour from Paul Tol's nine-colour
 "muted" scheme on every chart, other categories cycle through the Okabe-Ito palette, and
-quantities use Tol's sequential "YlOrBr" ramp. Builders take the frames that etl.queries
+quantities use Tol's sequential "YlOrBr" ramp. Builders take the frames that insight.queries.overview
 returns and never query or compute business figures themselves.
 """
 

@@ -1,4 +1,4 @@
-"""Maps and charts for the Hotspots and maps page (pydeck, plotly), built from etl.queries_maps frames.
+"""Maps and charts for the Hotspots and maps page (pydeck, plotly), built from insight.queries.maps frames.
 
 Every map draws the nine authorities' outlines as its base layer and uses no basemap
 (`map_provider=None`), so it works offline; set ASB_MAP_STYLE to a basemap style URL (for
@@ -6,7 +6,7 @@ example a CARTO or Mapbox style, with its key in the environment) to draw one un
 internet is there. The selectable layer of every map has the id `areas`; each of its objects
 carries an `id` (H3 cell or area code) that `picked_id` reads back from a selection event.
 
-Colours: counts and per-km² use the sequential YlOrBr ramp of etl.charts; change and Gi* classes
+Colours: counts and per-km² use the sequential YlOrBr ramp of insight.charts.base; change and Gi* classes
 use ColorBrewer's diverging RdBu (blue = fewer / cold, red = more / hot), colour-blind safe.
 """
 
@@ -138,7 +138,7 @@ def area_map(areas: pd.DataFrame, measure: str, outlines: pd.DataFrame, height_p
                            auto_highlight=True, highlight_color=[0, 0, 0, 70])
     top_lines = pdk.Layer("GeoJsonLayer", base[0].data, id="outlines_top", stroked=True, filled=False,
                           get_line_color=_OUTLINE, line_width_min_pixels=1.5, pickable=False)
-    # the tooltip reads GeoJSON features' properties by bare name, as in etl.charts.density_map
+    # the tooltip reads GeoJSON features' properties by bare name, as in insight.charts.base.density_map
     return _deck([*base, choropleth, top_lines, _labels(outlines)], geometries, {"html": _TOOLTIP}, height_px)
 
 

@@ -1,10 +1,10 @@
 """Chart builders for the case review pages: turnaround, backlog, funnel, partnership, appeals.
 
-Colours follow etl.charts: one colour per authority (Tol muted), categories in Okabe-Ito,
+Colours follow insight.charts.base: one colour per authority (Tol muted), categories in Okabe-Ito,
 quantities on the YlOrBr ramp. In the partnership table, better / within the limit is bluish
 green, worse / over the limit vermillion, above and below the county median (neither good nor
 bad) dark and light blue, at the median grey. Builders only arrange and word the frames that
-etl.queries_turnaround, queries_partnership and queries_appeals return.
+insight.queries.turnaround, queries_partnership and queries_appeals return.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ FUNNEL_LABELS = {"applications": "Applications received", "threshold_met": "Thre
 DEFINITIONS = """
 - **Working days**: England, weekends and England and Wales bank holidays (substitute days included)
   excluded. From A to B counts A when it is a working day and not B, so the same day is 0.
-- **Limits**: the per-authority settings (`settings/authorities.toml`) in force on the day the
+- **Limits**: the per-authority settings (`etl/rules/authorities.toml`) in force on the day the
   application was received; the whole process is allowed the decision, review and outcome limits
   added up.
 - **A stage counts in the month and period in which it finished.** Open cases, overdue and at-risk

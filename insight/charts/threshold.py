@@ -1,9 +1,9 @@
 """Chart builders for the "Threshold near-misses" page: the monthly trend and the cluster map.
 
-Colours follow etl.charts (Okabe-Ito): near-miss orange, met vermillion, newly eligible blue.
+Colours follow insight.charts.base (Okabe-Ito): near-miss orange, met vermillion, newly eligible blue.
 The map draws the authority outlines as its base layer (no basemap, so it works offline) and
 the community-route clusters as H3 hexagons at their true size, each with a dot that stays
-visible when the map is zoomed out. Builders take the frames of etl.queries_threshold and only
+visible when the map is zoomed out. Builders take the frames of insight.queries.threshold and only
 arrange and word them.
 """
 

@@ -275,7 +275,7 @@ class TooManyPoints(ValueError):
 
 def near_repeats(con, codes: tuple[str, ...], start: date, end: date, spatial_bands_m: tuple[float, ...],
                  temporal_bands_days: tuple[int, ...], permutations: int) -> pd.DataFrame:
-    """The Knox table (etl.knox) over the located incidents with day-level dates in the period.
+    """The Knox table (insight.queries.knox) over the located incidents with day-level dates in the period.
 
     Police.uk rows carry the month only, so they are left out; when nothing else is left,
     `knox.NeedsDayLevelDates` is raised with that reason. Adds `points` and `month_only_excluded`

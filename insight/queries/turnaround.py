@@ -1,6 +1,6 @@
 """Named, read-only queries behind the "Review turnaround" page (and shared by the case review pages).
 
-Each function runs one SQL statement over the case review marts (etl/reviews.py). At the build's
+Each function runs one SQL statement over the case review marts (etl/marts/reviews.py). At the build's
 as-of date the stored marts are read; for any other as-of date the marts' own SQL runs inline for
 that date (`run.source`), so open cases are aged to the day asked for. A stage counts in the period
 in which it finished (its end date); open cases and the at-risk list are as of the as-of date;

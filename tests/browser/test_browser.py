@@ -1,6 +1,6 @@
 """What a person sees: the real server (`streamlit run dashboard.py`) on the demo warehouse,
 driven by Debian's Chromium through Playwright, signed in as the OPCC analyst (support.signed_in;
-what each role sees is in tests/test_browser_access.py).
+what each role sees is in tests/browser/test_browser_access.py).
 
 Each page loads without an exception box and shows its key text; full-page screenshots go to
 tests/artifacts/ and must not be blank; the maps draw on a canvas and show a tooltip on hover

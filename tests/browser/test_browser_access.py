@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _role_nav(user: str) -> set[str]:
-    """The titles of the dashboard's pages (dashboard.py) that the role may open (etl/access.py)."""
+    """The titles of the dashboard's pages (dashboard.py) that the role may open (insight/access/roles.py)."""
     user_id, _, role, code, _ = auth.DEMO_USERS[user]
     pages = re.findall(r'st\.Page\("app_pages/[a-z_]+\.py", title="([^"]+)"[^)]*?url_path="([a-z_]+)"',
                        (ROOT / "dashboard.py").read_text(), re.S)

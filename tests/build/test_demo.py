@@ -1,7 +1,7 @@
 """Tests for the demo-data generator: built once at small scale, then read back as the ETL would.
 
-The reader here is deliberately independent of etl/demo*.py: it knows only sources.toml (through
-etl.config), the canonical columns (etl.schema) and the postcode directory, so the checks prove
+The reader here is deliberately independent of etl/demo/generator.py*.py: it knows only sources.toml (through
+etl.sources.config), the canonical columns (etl.schema) and the postcode directory, so the checks prove
 that what the summary promises is really in the files.
 """
 

@@ -1,4 +1,4 @@
-"""Case review marts (etl/reviews.py + SQL) on hand-built applications and appeals, through the real build.
+"""Case review marts (etl/marts/reviews.py + SQL) on hand-built applications and appeals, through the real build.
 
 One build, as of Monday 30 June 2025, of a register whose every row is one scenario; working days
 are counted by hand in the comments (England: weekends and bank holidays excluded, the start

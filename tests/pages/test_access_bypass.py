@@ -16,10 +16,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from support import APP, open_app, sign_in, users_file
 
-from insight import db, ui
+from insight import db
 from insight.access import audit, auth
 from insight.access import roles as access
-from insight.queries import quality
 
 THRESHOLD, EREWASH, DERBY = "app_pages/threshold.py", "E07000036", "E06000015"
 OPCC = access.Viewer("opcc.analyst", access.OPCC_ANALYST, name="x")
@@ -93,6 +92,7 @@ def _load_derby_people():
 
     import streamlit as st
 
+    from insight import ui
     from insight.queries import threshold as qt
 
     rows = ui.load(qt.near_miss_work_list, dt.date(2026, 10, 31), ("E06000015",))
@@ -102,6 +102,8 @@ def _load_derby_people():
 def _load_rejects():
     import streamlit as st
 
+    from insight import ui
+    from insight.queries import quality
 
     rows = ui.load(quality.rejects)
     st.write(f"reached with {len(rows)} rows")

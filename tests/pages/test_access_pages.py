@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 from support import APP, open_app, sign_in, users_file
 
 from etl.rules import authorities
-from insight import db, ui
+from insight import db
 from insight.access import audit, auth
 from insight.access import roles as access
 
@@ -208,6 +208,7 @@ def _export_work_list():
 
     import streamlit as st
 
+    from insight import ui
     from insight.queries import threshold as qt
     from insight.ui import session as ui_access
 

@@ -14,10 +14,10 @@ from streamlit.testing.v1 import AppTest
 from support import open_app
 
 from etl.rules import authorities
+from etl.rules.periods import previous_period
 from insight import db
 from insight.queries import knox
 from insight.queries import maps as qm
-from insight.queries.overview import previous_period
 
 MAPS = "app_pages/maps.py"
 ALL = authorities.CODES

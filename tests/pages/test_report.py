@@ -1,4 +1,4 @@
-"""The board pack (etl/report*.py) on the demo warehouse, made once per session.
+"""The board pack (insight/board_pack/pack.py*.py) on the demo warehouse, made once per session.
 
 The pptx is opened with python-pptx: every slide has its message as title; the charts are native
 chart objects whose series hold what the warehouse says (each expected value is counted here with

@@ -1,4 +1,4 @@
-"""`asb report` (etl/report_cli.py), the board pack's command, on the demo warehouse: one
+"""`asb report` (insight/board_pack/cli.py), the board pack's command, on the demo warehouse: one
 authority, the files it writes and what it says; the months, authorities and warehouses it
 refuses, with the reason; the month arithmetic behind --month.
 """

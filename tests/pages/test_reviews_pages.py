@@ -1,5 +1,5 @@
 """The "Review turnaround", "Appeals" and "Partnership" pages (AppTest, signed in as the OPCC analyst)
-and their queries (etl/queries_turnaround.py, queries_appeals.py, queries_partnership.py) on the
+and their queries (insight/queries/turnaround.py, queries_appeals.py, queries_partnership.py) on the
 demo warehouse.
 
 The pages show their sections without an exception; their headline figures equal what pandas

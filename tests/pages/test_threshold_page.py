@@ -1,10 +1,10 @@
-"""The "Threshold near-misses" page (AppTest) and its queries (etl/queries_threshold.py) on the
+"""The "Threshold near-misses" page (AppTest) and its queries (insight/queries/threshold.py) on the
 demo warehouse.
 
 The page shows the counts, the work list sorted by window expiry, the complaints behind a
 selected person, the met-but-not-applied list, the trend and the map; another as-of date in the
 URL gives the live engine's figures. The queries agree with the marts at the build's as-of
-date, with `threshold.status` at any other date, and never return a person-level row outside
+date, with `registry.evaluate` at any other date, and never return a person-level row outside
 the authorities they are given.
 """
 
@@ -251,7 +251,7 @@ def test__community_clusters__near_or_met_where_the_route_applies(con, build_dat
 
 
 def test__person_level_codes__every_selected_authority_for_an_opcc_analyst():
-    """ui.person_level_codes narrows the selection by role (tests/test_access.py has every role)."""
+    """ui.person_level_codes narrows the selection by role (tests/unit/test_access.py has every role)."""
     opcc = access.Viewer("opcc.analyst", access.OPCC_ANALYST)
     assert access.person_level_codes(opcc, (EREWASH, DERBY)) == (EREWASH, DERBY)
 

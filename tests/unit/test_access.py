@@ -1,8 +1,8 @@
 """Roles, the page and query classification, the users file, passwords and session tokens.
 
-Plain functions, no Streamlit: what each role may see (etl/access.py) and how a sign-in becomes
-a viewer (etl/auth.py). The pages themselves, signed in as each role, are in
-tests/test_access_pages.py; the browser in tests/test_browser_access.py.
+Plain functions, no Streamlit: what each role may see (insight/access/roles.py) and how a sign-in becomes
+a viewer (insight/access/auth.py). The pages themselves, signed in as each role, are in
+tests/pages/test_access_pages.py; the browser in tests/browser/test_browser_access.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The audit log store (etl/audit.py): appends a hash chain, refuses edits, detects tampering.
+"""The audit log store (insight/access/audit.py): appends a hash chain, refuses edits, detects tampering.
 
 A real SQLite file per test. Entries are appended with consecutive numbers, each linked to the
 one before; UPDATE, DELETE and any insert that is not the next link are aborted by the file's

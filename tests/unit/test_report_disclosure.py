@@ -1,4 +1,4 @@
-"""Disclosure control of the board pack (etl/report_disclosure.py), on small inline tables.
+"""Disclosure control of the board pack (insight/board_pack/disclosure.py), on small inline tables.
 
     counts (k = 5)        shown
     a    3   10           a   <5   *        <- 3 hidden (primary); 10 would give 3 by subtraction,

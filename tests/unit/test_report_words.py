@@ -1,4 +1,4 @@
-"""How slide titles say numbers (etl/report_words.py): a change is a rise or a fall only when the
+"""How slide titles say numbers (insight/board_pack/words.py): a change is a rise or a fall only when the
 Poisson change rule says so, |2(sqrt(now) - sqrt(before))| > 2; lists of names stay short.
 """
 

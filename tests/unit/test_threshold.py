@@ -1,4 +1,4 @@
-"""The threshold engine (etl/threshold.py + SQL) on hand-made histories in a real DuckDB.
+"""The threshold engine (etl/marts/threshold.py + SQL) on hand-made histories in a real DuckDB.
 
 Table tests cover the edge cases the issue names; a property test compares the engine with the
 plain day-by-day reference in threshold_reference.py on random histories.

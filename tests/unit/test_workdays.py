@@ -1,4 +1,4 @@
-"""The working-day calendar (etl/workdays.py): England, weekends and England and Wales bank holidays.
+"""The working-day calendar (etl/rules/workdays.py): England, weekends and England and Wales bank holidays.
 
 Table tests give hand-counted working days around Christmas and New Year (substitute days when
 they fall on a weekend), Easter, the early and late May and August bank holidays, weekends, the

@@ -2,7 +2,7 @@
 -- same person, same ASB type, a different agency, reported within 1 day of each other, and
 -- within $distance_m m when both reports have a point. A report joins the earliest matching
 -- report (ordered by reported_date, source, incident_ref); chains are followed to their first
--- report in etl/publish.py. Anonymous reports never merge: nothing says two are one incident.
+-- report in etl/transform/publish.py. Anonymous reports never merge: nothing says two are one incident.
 with reports as (
     select report_id, person_key, asb_type, agency, reported_date,
            pt_easting as easting, pt_northing as northing,
