@@ -10,12 +10,12 @@ import json
 import sys
 from pathlib import Path
 
+from etl import DEFAULT_WAREHOUSE
 from etl import build as build_mod
 from etl.progress import Progress, peak_rss_mib
 from etl.sources import config, readers
 from etl.transform import pseudonym
 
-DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
 DEFAULT_DEMO_INPUTS = Path("data/demo_inputs")
 
 

@@ -15,8 +15,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from etl import DEFAULT_WAREHOUSE
+
 WAREHOUSE_ENV = "ASB_WAREHOUSE"
-DEFAULT_WAREHOUSE = Path("data") / "warehouse.duckdb"
 
 
 def warehouse_path() -> Path:

@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 
 from etl.rules import authorities
-
-DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
+from insight import db
 
 
 def _month(text: str) -> str:
@@ -43,6 +42,7 @@ def cmd_report(args) -> int:
     from insight.board_pack import map_slide as report_map
     from insight.board_pack import pack as report
 
+    args.warehouse = args.warehouse or db.warehouse_path()
     if not args.warehouse.exists():
         print(f"asb: error: no warehouse at {args.warehouse} (build one with `asb build` or `asb demo`)",
               file=sys.stderr)
@@ -77,7 +77,8 @@ def add_parser(sub) -> None:
     r.add_argument("--pdf", action="store_true", help="also write the PDF (LibreOffice) beside it")
     r.add_argument("--authority", type=_authority, nargs="+", metavar="CODE",
                    help="authorities to include, GSS code or name (default: all nine)")
-    r.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+    r.add_argument("--warehouse", type=Path, default=None,
+                   help="the warehouse file (default: $ASB_WAREHOUSE, else data/warehouse.duckdb)")
     r.add_argument("--commentary-file", type=Path, help="text for the commentary slide")
     r.add_argument("--suppress-below", type=_positive, default=None,
                    help="show counts of people below this as '<N' (default: insight/board_pack/report.toml, 5)")

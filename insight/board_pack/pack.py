@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from etl.rules.authorities import CODES
+from insight import db
 from insight.board_pack import cases as report_cases
 from insight.board_pack import content as report_content
 from insight.board_pack import data as report_data
@@ -82,7 +83,7 @@ def make_pack(warehouse: Path, month: str | report_data.Month, codes: tuple[str,
     k = suppress_below or report_disclosure.suppress_below()
     if pdf and not libreoffice():
         raise ReportError("the PDF needs LibreOffice (Debian: apt-get install libreoffice-impress)")
-    con = duckdb.connect(str(warehouse), read_only=True)  # insight.ui's factory would import Streamlit
+    con = db.connect(warehouse)
     try:
         deck = build_deck(con, month, tuple(codes), k, commentary)
     except report_data.PackDataError as exc:

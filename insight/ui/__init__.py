@@ -25,7 +25,7 @@ import streamlit as st
 from etl.rules import authorities, periods
 from insight import db
 from insight.access import roles as access
-from insight.queries import overview, quality
+from insight.queries import overview
 from insight.ui import session as ui_access
 
 QUERY_TTL_SECONDS = 600
@@ -107,10 +107,20 @@ def require_warehouse() -> None:
 
 def build_as_of() -> date:
     """The as-of date of the latest build (today when the warehouse records none)."""
-    build = load(quality.latest_build)
-    if build.empty:
-        return date.today()
-    return pd.Timestamp(build["as_of_date"].iloc[0]).date()
+    key = db.build_key(db.warehouse_path())
+    if key is None:
+        require_warehouse()
+    return _build_as_of(key) or date.today()
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=4, show_spinner=False)
+def _build_as_of(key: tuple[str, int, int]) -> date | None:
+    cursor = _connection(key).cursor()
+    try:
+        cursor.execute("use wh")
+        return db.build_as_of(cursor)
+    finally:
+        cursor.close()
 
 
 def _parse_date(text: str | None) -> date | None:
