@@ -1,7 +1,7 @@
 """Overview: headline figures for the chosen authorities and period, the monthly trend, the map.
 
-Layout only: the figures come from insight.queries.overview (which also works out the previous period of
-the same length), the tiles and table from insight.ui, the charts from insight.charts.base.
+Layout only: the figures come from insight/queries/overview.py (the previous period from
+etl/rules/periods.py), the tiles and table from insight.ui, the charts from insight.charts.base.
 """
 
 import streamlit as st
@@ -9,10 +9,10 @@ import streamlit as st
 from etl.rules import periods
 from insight import ui
 from insight.charts import base as charts
-from insight.queries import overview as queries
+from insight.queries import overview
 
 f = ui.current_filters()
-headline = ui.load(queries.headline, f.authority_codes, f.start_date, f.end_date)
+headline = ui.load(overview.headline, f.authority_codes, f.start_date, f.end_date)
 prev_start, prev_end = periods.previous_period(f.start_date, f.end_date)
 
 st.title("Overview")
@@ -25,12 +25,12 @@ st.subheader("By authority")
 ui.measure_table(headline)
 
 st.subheader("Incidents per month")
-monthly = ui.load(queries.monthly_incidents, f.authority_codes, f.start_date, f.end_date)
+monthly = ui.load(overview.monthly_incidents, f.authority_codes, f.start_date, f.end_date)
 st.plotly_chart(charts.trend_chart(monthly), key="ov_trend")
 st.caption("The first and last months count only the days inside the period.")
 
 st.subheader("Incidents per km²")
-density = ui.load(queries.incident_density, f.authority_codes, f.start_date, f.end_date)
+density = ui.load(overview.incident_density, f.authority_codes, f.start_date, f.end_date)
 deck = charts.density_map(density, height_px=520)
 if deck is None:
     st.info("The warehouse holds no authority outlines (authorities.boundary_geojson is empty).")

@@ -22,7 +22,7 @@ from etl.marts import hotspots
 from etl.rules import authorities
 from insight.charts.base import _geometry
 from insight.queries import maps as queries_maps
-from insight.queries import overview as queries
+from insight.queries import overview, quality
 from insight.queries import threshold as qt
 
 # Figures that count people (or cases each brought by one person): disclosure control applies.
@@ -121,17 +121,17 @@ class PackData:
 
 
 def _comparisons(con, codes, month: Month) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(headline, by_authority): queries.headline for the month (which brings the previous month)
+    """(headline, by_authority): overview.headline for the month (which brings the previous month)
     and for the same month a year earlier."""
-    current = queries.headline(con, codes, month.start, month.end)
-    year_before = queries.headline(con, codes, month.shift(-12).start, month.shift(-12).end)
+    current = overview.headline(con, codes, month.start, month.end)
+    year_before = overview.headline(con, codes, month.shift(-12).start, month.shift(-12).end)
     total = current[current["authority_code"].isna()].iloc[0]
     total_ly = year_before[year_before["authority_code"].isna()].iloc[0]
     headline = pd.DataFrame([
         {"measure": m.column, "label": m.label, "definition": m.definition,
          "direction": m.direction, "current": int(total[m.column]),
          "previous": int(total[f"{m.column}_previous"]), "last_year": int(total_ly[m.column])}
-        for m in queries.MEASURES]).set_index("measure")
+        for m in overview.MEASURES]).set_index("measure")
     rows = current[current["authority_code"].notna()].set_index("authority_name")
     before = year_before[year_before["authority_code"].notna()].set_index("authority_name")
     by_authority = pd.DataFrame({"authority_code": rows["authority_code"], "current": rows["incidents"],
@@ -140,7 +140,7 @@ def _comparisons(con, codes, month: Month) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _trend(con, codes, month: Month) -> pd.DataFrame:
-    monthly = queries.monthly_incidents(con, codes, month.shift(-12).start, month.end)
+    monthly = overview.monthly_incidents(con, codes, month.shift(-12).start, month.end)
     return monthly.groupby("month", as_index=False)["incidents"].sum()
 
 
@@ -190,8 +190,8 @@ def _threshold(con, codes, month: Month) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _sources(con, month: Month) -> pd.DataFrame:
     """Incident feeds that sent nothing for the month, stop before its end or have empty months
     in the year to it (mart_source_months gaps), with the reason in words."""
-    fresh = queries.source_freshness(con, month.end)
-    months = queries.source_months(con)
+    fresh = quality.source_freshness(con, month.end)
+    months = quality.source_months(con)
     months = months[months["kind"] == "incidents"]
     month_ts = pd.Timestamp(month.start)
     rows = []
@@ -220,7 +220,7 @@ def _sources(con, month: Month) -> pd.DataFrame:
 def gather(con, month: Month, codes: tuple[str, ...], case_data=None) -> PackData:
     """Every figure of the pack for `month` and the authorities `codes`. `case_data`, when
     given, is called as case_data(con, month, codes) and returns the case review frames."""
-    build = queries.latest_build(con)
+    build = quality.latest_build(con)
     if build.empty:
         raise PackDataError("the warehouse records no build")
     build_row = build.iloc[0]
@@ -237,5 +237,5 @@ def gather(con, month: Month, codes: tuple[str, ...], case_data=None) -> PackDat
         trend=_trend(con, codes, month), hot_cells=_hot_cells(con, codes, month, outlines),
         outlines=outlines, repeats=_repeats(con, codes, month, as_of),
         concentration=_concentration(con, codes, month, outlines), threshold=threshold,
-        threshold_history=history, sources=_sources(con, month), rejects=queries.rejects_by_reason(con),
+        threshold_history=history, sources=_sources(con, month), rejects=quality.rejects_by_reason(con),
         cases=case_data(con, month, codes) if case_data else {})

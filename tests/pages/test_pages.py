@@ -21,8 +21,7 @@ from support import open_app
 
 from etl.rules import authorities, periods
 from insight import db, ui
-from insight.queries import overview as queries
-from insight.queries import quality
+from insight.queries import overview, quality
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "dashboard.py"
@@ -62,7 +61,7 @@ def test__page__renders_with_sidebar_and_footer(app, page, title):
 def test__overview__shows_tiles_table_trend_and_map(app):
     at = _open(app, OVERVIEW)
     assert [m.label for m in at.metric] == [
-        queries.MEASURES[i].label for i in (0, 3, 1, 4, 2, 5)]  # listed column by column
+        overview.MEASURES[i].label for i in (0, 3, 1, 4, 2, 5)]  # listed column by column
     assert all(m.delta and m.delta != "–" for m in at.metric)
     assert _texts(at.subheader) == ["By authority", "Incidents per month", "Incidents per km²"]
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 9
@@ -208,7 +207,7 @@ def test__default_period__twelve_months_to_as_of(as_of, period):
 def test__headline__totals_agree_with_the_warehouse(con):
     as_of = pd.Timestamp(quality.latest_build(con)["as_of_date"].iloc[0]).date()
     start, end = periods.default_period(as_of)
-    frame = queries.headline(con, authorities.CODES, start, end)
+    frame = overview.headline(con, authorities.CODES, start, end)
     total = frame[frame["authority_code"].isna()].iloc[0]
     per_authority = frame[frame["authority_code"].notna()]
     assert len(per_authority) == 9
@@ -221,7 +220,7 @@ def test__headline__totals_agree_with_the_warehouse(con):
 
 
 def test__monthly_incidents__zero_fills_months(con):
-    frame = queries.monthly_incidents(con, (EREWASH,), dt.date(1999, 11, 15), dt.date(2000, 2, 10))
+    frame = overview.monthly_incidents(con, (EREWASH,), dt.date(1999, 11, 15), dt.date(2000, 2, 10))
     assert list(frame["incidents"]) == [0, 0, 0, 0]
     assert list(frame["month"].dt.month) == [11, 12, 1, 2]
 

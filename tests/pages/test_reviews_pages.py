@@ -18,7 +18,7 @@ from support import open_app
 
 from etl.marts import registry, reviews
 from etl.rules import authorities, periods
-from insight import ui
+from insight import db, ui
 from insight.queries import appeals as qa
 from insight.queries import partnership as qp
 from insight.queries import turnaround as qt
@@ -31,7 +31,7 @@ LIVE_DATE = dt.date(2026, 6, 30)
 
 @pytest.fixture(scope="module")
 def period(con):
-    as_of = qt.build_as_of(con)
+    as_of = db.build_as_of(con)
     return (as_of, *periods.default_period(as_of))
 
 

@@ -20,7 +20,7 @@ from support import open_app
 
 from etl.marts import registry
 from etl.rules import authorities
-from insight import ui
+from insight import db, ui
 from insight.access import roles as access
 from insight.queries import threshold as qt
 
@@ -41,7 +41,7 @@ def app(demo_warehouse, monkeypatch):
 
 @pytest.fixture(scope="module")
 def build_date(con) -> dt.date:
-    return qt.build_as_of(con)
+    return db.build_as_of(con)
 
 
 def _open(app, **params):

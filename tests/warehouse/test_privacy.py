@@ -1,4 +1,4 @@
-"""Privacy checks on the built demo warehouse and the repository (extends tests/build/test_demo_build.py,
+"""Privacy checks on the built demo warehouse and the repository (extends tests/warehouse/test_demo_build.py,
 which checks the generator's exact fake values and the raw person references).
 
 The pseudonymisation key that built the warehouse (proved by recomputing a person key from an
