@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 import zlib
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -68,9 +68,6 @@ class DemoSummary:
     @property
     def incident_rows(self) -> int:
         return sum(n for s, n in self.sources.items() if _spec(s).kind == "incidents")
-
-    def as_dict(self) -> dict:
-        return {**asdict(self), "out_dir": str(self.out_dir), "as_of": self.as_of.isoformat()}
 
 
 def _spec(slug: str):

@@ -28,9 +28,6 @@ EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
 # Home towns per authority (authorities.CODES order), for the fake home addresses.
 TOWNS = ("Ripley", "Shirebrook", "Chesterfield", "Derby", "Matlock", "Ilkeston", "Buxton",
          "Dronfield", "Swadlincote")
-PERSONAL_FIELDS = ("_name", "_phone", "_email", "_address")
-
-
 class People:
     """Reference numbers for person ids 0..n-1 and their derived personal details."""
 
@@ -55,7 +52,7 @@ class People:
         return pc.binary_join_element_wise(prefix, digits, "").take(_masked(ids))
 
     def personal(self, ids: np.ndarray, what: str) -> pa.Array:
-        """One fake personal-data column (what in PERSONAL_FIELDS) for the given ids."""
+        """One fake personal-data column (what: _name, _phone, _email or _address) for the given ids."""
         idx = _masked(ids)
         num = pc.take(pa.array(_mix(self.number, 2_654_435_761)), idx)
         first = pa.array(FIRST).take(pc.remainder(num, len(FIRST)))

@@ -171,6 +171,12 @@ create table ref_working_days (           -- the one working-day calendar, 2000-
     working_day_index integer not null    -- working days from 2000-01-01 to the day before; A -> B = index(B) - index(A)
 );
 
+-- A date's working-day index (null for a null date): the marts count the working days from A to B
+-- as working_day_index(B) - working_day_index(A), so the lookup is written once.
+create macro working_day_index(day) as (
+    select w.working_day_index from ref_working_days as w where w.calendar_date = day
+);
+
 create table mart_review_turnaround (     -- one row per application (contract); null where a stage has not happened
     application_ref varchar primary key,
     authority_code varchar,

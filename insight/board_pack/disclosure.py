@@ -122,10 +122,6 @@ class Protected:
             out.at[row, column] = None
         return out
 
-    @property
-    def hidden_count(self) -> int:
-        return len(self.primary) + len(self.secondary)
-
 
 def protect(values: pd.DataFrame, people_columns: Sequence[str], k: int, total_row=None,
             column_totals: dict[str, Sequence[str]] | None = None) -> Protected:

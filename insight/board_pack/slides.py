@@ -29,7 +29,6 @@ SERIES = {"current": OKABE_ITO[0], "previous": OKABE_ITO[4], "last_year": OKABE_
 RISE, FALL = OKABE_ITO[5], OKABE_ITO[0]  # vermillion / blue, always with an arrow beside them
 TITLE_PT, SUBTITLE_PT, BODY_PT, SMALL_PT = 30, 17, 16, 12
 TITLE_FITS = 55  # characters on one line at TITLE_PT; a longer title is set smaller
-BODY_TOP, BODY_BOTTOM, MARGIN = Inches(1.75), Inches(6.85), Inches(0.5)
 TITLE_ONLY_LAYOUT = 5
 
 

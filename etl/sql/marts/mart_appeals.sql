@@ -32,13 +32,9 @@ linked as (
 indexed as (
     select l.*, outcome in ('upheld', 'partially_upheld', 'not_upheld') as is_decided,
         outcome = 'pending' as is_open,
-        w_rec.working_day_index as i_received, w_dec.working_day_index as i_decision,
-        w_not.working_day_index as i_notice, w_asof.working_day_index as i_as_of
+        working_day_index(l.received_date) as i_received, working_day_index(l.decision_date) as i_decision,
+        working_day_index(l.notice_date) as i_notice, working_day_index(cast($as_of as date)) as i_as_of
     from linked as l
-    left join ref_working_days as w_rec on w_rec.calendar_date = l.received_date
-    left join ref_working_days as w_dec on w_dec.calendar_date = l.decision_date
-    left join ref_working_days as w_not on w_not.calendar_date = l.notice_date
-    left join ref_working_days as w_asof on w_asof.calendar_date = cast($as_of as date)
 ),
 timed as (
     select *,

@@ -33,19 +33,15 @@ ruled as (
         and a.received_date >= r.effective_from and a.received_date < r.effective_to
 ),
 indexed as (   -- each date's working-day index; a difference of two is a working-day count
-    select a.*, w_rec.working_day_index as i_received, w_ack.working_day_index as i_acknowledged,
-        w_dec.working_day_index as i_decision, w_not.working_day_index as i_decision_notified,
-        w_rev.working_day_index as i_review, w_out.working_day_index as i_outcome_notified,
-        w_plan.working_day_index as i_action_plan_closed, w_asof.working_day_index as i_as_of
+    select a.*, working_day_index(a.received_date) as i_received,
+        working_day_index(a.acknowledged_date) as i_acknowledged,
+        working_day_index(a.decision_date) as i_decision,
+        working_day_index(a.decision_notified_date) as i_decision_notified,
+        working_day_index(a.review_date) as i_review,
+        working_day_index(a.outcome_notified_date) as i_outcome_notified,
+        working_day_index(a.action_plan_closed_date) as i_action_plan_closed,
+        working_day_index(cast($as_of as date)) as i_as_of
     from ruled as a
-    left join ref_working_days as w_rec on w_rec.calendar_date = a.received_date
-    left join ref_working_days as w_ack on w_ack.calendar_date = a.acknowledged_date
-    left join ref_working_days as w_dec on w_dec.calendar_date = a.decision_date
-    left join ref_working_days as w_not on w_not.calendar_date = a.decision_notified_date
-    left join ref_working_days as w_rev on w_rev.calendar_date = a.review_date
-    left join ref_working_days as w_out on w_out.calendar_date = a.outcome_notified_date
-    left join ref_working_days as w_plan on w_plan.calendar_date = a.action_plan_closed_date
-    left join ref_working_days as w_asof on w_asof.calendar_date = cast($as_of as date)
 ),
 durations as (   -- null where a stage has not happened, or ends before it starts
     select *,
