@@ -23,9 +23,14 @@ from etl.marts import registry, reviews, threshold
 from etl.progress import Progress
 from etl.rules import authorities, settings
 from etl.sources import accounting, config, extract
-from etl.transform import geo, locate, pseudonym, publish, stage
+from etl.transform import dedupe, geo, locate, pseudonym, publish, stage
 
 TEMP_MARK = ".building-"
+
+
+def default_key_file(warehouse: Path) -> Path:
+    """Where a build keeps the pseudonymisation key it made when none was configured."""
+    return warehouse.parent / "secrets" / "pseudonym.key"
 
 
 class BuildError(RuntimeError):
@@ -40,11 +45,13 @@ class BuildResult:
     counts: dict[str, int]
     seconds: float
     stages: list[dict] = field(default_factory=list)
+    as_of_is_latest_data: bool = False  # no --as-of: the latest date the incident data covers
+    notes: list[str] = field(default_factory=list)  # things the person who ran the build must know
 
 
-def _load_id(cfg: config.BuildConfig, hashes: dict[Path, str], as_of: dt.date) -> str:
+def _load_id(cfg: config.BuildConfig, hashes: dict[Path, str], as_of: dt.date | None) -> str:
     digest = hashlib.sha256((cfg.inputs / "sources.toml").read_bytes())
-    digest.update(as_of.isoformat().encode())
+    digest.update(as_of.isoformat().encode() if as_of else b"latest data date")
     for path, sha in sorted(hashes.items()):
         digest.update(f"{cfg.display_path(path)}:{sha}".encode())
     return digest.hexdigest()[:16]
@@ -120,7 +127,7 @@ def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:
     progress.count(con.execute("select count(*) from _located").fetchall()[0][0])
     progress.stage("keys and cross-agency de-duplication")
     publish.keyed_reports(con, load_id)
-    publish.deduplicate(con, cfg.duplicate_distance_m)
+    dedupe.deduplicate(con, cfg.duplicate_distance_m, cfg.duplicate_days)
     progress.stage("publish incidents")
     publish.publish_incidents(con, load_id)
     progress.count(con.execute("select count(*) from incident_reports").fetchall()[0][0])
@@ -135,8 +142,17 @@ def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:
     publish.publish_cases(con, load_id, "appeals", "source, source_file, source_row")
 
 
-def _write(con, cfg, tmp: Path, as_of: dt.date, key: bytes, hashes, progress: Progress) -> str:
+def latest_data_date(con) -> dt.date | None:
+    """The latest reported_date loaded: the default as-of date (DESIGN.md "The as-of date")."""
+    return con.execute("select max(reported_date) from incidents").fetchall()[0][0]
+
+
+def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes,
+           progress: Progress) -> tuple[str, dt.date]:
+    """Fill the temporary warehouse; returns the load id and the as-of date used (`as_of`, else
+    the latest data date; staging rejects dates after `as_of`, else after today)."""
     load_id = _load_id(cfg, hashes, as_of)
+    requested, as_of = as_of, as_of or dt.date.today()
     con.execute(sqlfile.read("warehouse"))
     progress.stage("extract")
     loads = extract.extract(con, cfg, load_id, key, hashes, progress)
@@ -148,6 +164,9 @@ def _write(con, cfg, tmp: Path, as_of: dt.date, key: bytes, hashes, progress: Pr
     bounds = geo.load_boundaries(str(cfg.lsoa_path) if cfg.lsoa_path else None,
                                  str(cfg.ward_path) if cfg.ward_path else None)
     _transform(con, cfg, bounds, load_id, progress)
+    if requested is None:
+        as_of = latest_data_date(con) or as_of
+        progress.say(f"as of {as_of.isoformat()}: the latest date the incident data covers (--as-of to choose)")
     progress.stage("threshold engine")
     _reference_tables(con, bounds)
     threshold.store_rules(con, settings.load(cfg.settings_path))
@@ -170,7 +189,7 @@ def _write(con, cfg, tmp: Path, as_of: dt.date, key: bytes, hashes, progress: Pr
     failures = validate.run(con)
     if failures:
         raise BuildError("validation failed, warehouse not published:\n  " + "\n  ".join(failures))
-    return load_id
+    return load_id, as_of
 
 
 def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = None,
@@ -178,10 +197,12 @@ def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = Non
     """Build the warehouse from an inputs folder; replace `warehouse` only when the build succeeds."""
     started = time.perf_counter()
     progress = progress or Progress()
+    requested_as_of = as_of
     cfg = config.load(inputs)
-    as_of = as_of or dt.date.today()
-    key = pseudonym.load_key(cfg.pseudonym_key_file)
     warehouse = Path(warehouse).resolve()
+    key, key_note = pseudonym.resolve_key(cfg.pseudonym_key_file, default_key_file(warehouse))
+    if key_note:
+        progress.say(key_note)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(warehouse)
     progress.stage("hash inputs")
@@ -194,7 +215,7 @@ def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = Non
         # lets DuckDB insert in parallel with less memory; the CSV reader asks for it where needed.
         con.execute(f"set memory_limit = '{memory_limit}'; set global preserve_insertion_order = false")
         con.execute(f"set temp_directory = '{tmp}.spill'")
-        load_id = _write(con, cfg, tmp, as_of, key, hashes, progress)
+        load_id, as_of = _write(con, cfg, tmp, as_of, key, hashes, progress)
         seconds = time.perf_counter() - started
         con.execute("update etl_builds set build_seconds = ?", [round(seconds, 2)])
         counts = dict(zip(("incidents", "reports", "applications", "appeals", "rejects"), con.execute(
@@ -211,4 +232,4 @@ def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = Non
     finally:
         Path(f"{tmp}.wal").unlink(missing_ok=True)
     return BuildResult(warehouse, load_id, as_of, counts, round(time.perf_counter() - started, 2),
-                       progress.stages)
+                       progress.stages, requested_as_of is None, [key_note] if key_note else [])

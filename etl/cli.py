@@ -28,9 +28,12 @@ def _date(text: str) -> dt.date:
 
 def _summary(result: build_mod.BuildResult) -> str:
     c = result.counts
-    return (f"warehouse {result.warehouse} built in {result.seconds:.1f}s (as of {result.as_of}, "
+    as_of = f"{result.as_of}, the latest data date" if result.as_of_is_latest_data else str(result.as_of)
+    notes = "".join(f"\nnote: {n}" for n in result.notes)
+    return (f"warehouse {result.warehouse} built in {result.seconds:.1f}s (as of {as_of}, "
             f"load {result.load_id}): {c['incidents']:,} incidents from {c['reports']:,} reports, "
-            f"{c['applications']:,} applications, {c['appeals']:,} appeals, {c['rejects']:,} rejected rows")
+            f"{c['applications']:,} applications, {c['appeals']:,} appeals, {c['rejects']:,} rejected rows"
+            f"{notes}")
 
 
 def cmd_build(args) -> int:
@@ -63,7 +66,8 @@ def add_commands(sub) -> None:
     b = sub.add_parser("build", help="build the warehouse from an inputs folder with sources.toml")
     b.add_argument("--inputs", type=Path, required=True, help="folder holding sources.toml")
     b.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to (re)place")
-    b.add_argument("--as-of", type=_date, default=None, help="evaluation date (default: today)")
+    b.add_argument("--as-of", type=_date, default=None,
+                   help="evaluation date (default: the latest date the incident data covers)")
     b.add_argument("--quiet", action="store_true", help="no progress lines")
     b.add_argument("--stats", type=Path, help="write stage timings and peak memory as JSON (benchmarks)")
     b.set_defaults(func=cmd_build)

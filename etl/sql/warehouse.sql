@@ -80,9 +80,10 @@ create table incidents (                  -- one row per distinct ASB incident (
     source varchar not null,              -- source of the earliest report
     agency varchar not null,              -- agency of the earliest report
     agencies varchar not null,            -- every agency that had it, comma-separated, sorted
+    sources varchar,                      -- every source that had it, comma-separated, sorted
     report_count integer not null,        -- reports merged into this incident (>= 1)
-    reported_date date not null,
-    occurred_date date not null,
+    reported_date date not null,          -- the earliest reported_date of its reports
+    occurred_date date not null,          -- the anchor's (its first report's)
     asb_category varchar,                 -- null where the source does not record it (police files)
     asb_type varchar,
     latitude double, longitude double,    -- WGS84; null when only the authority is known
@@ -93,7 +94,7 @@ create table incidents (                  -- one row per distinct ASB incident (
     location_desc varchar,
     person_key varchar,                   -- keyed hash of person_ref; null = anonymous
     victim_type varchar,
-    is_hate boolean not null,
+    is_hate boolean not null,             -- true when any of its reports says so
     case_ref varchar,
     source_lsoa_code varchar,             -- LSOA code as the source gave it (police files)
     source_lsoa_authority_code varchar,   -- district named by the source's LSOA name

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 from pathlib import Path
 
 ENV_VAR = "ASB_PSEUDONYM_KEY"
@@ -35,24 +36,65 @@ def load_key(key_file: Path | None) -> bytes:
     return key
 
 
+def resolve_key(key_file: Path | None, default_file: Path) -> tuple[bytes, str | None]:
+    """The key for a build, and a note when one was made: $ASB_PSEUDONYM_KEY, else the configured
+    key file, else `default_file` (beside the warehouse, outside the inputs folder), which the
+    first build creates (random, readable by the owner only) and later builds reuse."""
+    if os.environ.get(ENV_VAR) or key_file is not None:
+        return load_key(key_file), None
+    note = None
+    if not default_file.exists():
+        generate_key_file(default_file)
+        note = (f"no pseudonymisation key was configured, so a new one was created at {default_file}: "
+                "back it up and keep it out of git; builds reuse it, and a new key changes every person_key")
+    return load_key(default_file), note
+
+
 def fingerprint(key: bytes) -> str:
     """A short, non-reversible id of the key, so a build can tell that person keys changed."""
     return hashlib.sha256(b"asb-key-id:" + key).hexdigest()[:12]
 
 
-def person_key(key: bytes, person_ref: str) -> str:
+def normalise_ref(person_ref: str, pattern: str | None = None) -> str | None:
+    """A person reference as it is hashed: upper case, letters and digits only ("ecn-00540 " and
+    "ECN00540" are one person). With a source's `person_ref_pattern` (a regular expression over
+    the upper-cased reference), the text of its capture groups (or of the whole match) is
+    normalised instead; a reference the pattern does not match is normalised whole."""
+    text = person_ref.upper()
+    if pattern:
+        found = re.search(pattern, text)
+        if found:
+            text = "".join(g for g in found.groups() if g) if found.groups() else found.group(0)
+    norm = re.sub(r"[^A-Z0-9]", "", text)
+    return norm or None
+
+
+def person_key(key: bytes, person_ref: str, pattern: str | None = None) -> str:
     """Keyed hash of one normalised reference ("p_" + 20 hex digits)."""
-    norm = " ".join(person_ref.upper().split())
+    norm = normalise_ref(person_ref, pattern) or ""
     return "p_" + hmac.new(key, norm.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
 
 
-def person_key_sql(column: str) -> str:
-    """The same HMAC-SHA256 as `person_key`, as a DuckDB expression over `column`.
+def normalise_ref_sql(column: str, pattern: str | None = None) -> str:
+    """`normalise_ref` as a DuckDB expression (null when nothing is left)."""
+    text = f"upper({column})"
+    if pattern:
+        quoted = pattern.replace("'", "''")
+        groups = re.compile(pattern).groups
+        picked = (" || ".join(f"coalesce(regexp_extract({text}, '{quoted}', {i}), '')" for i in range(1, groups + 1))
+                  if groups else f"regexp_extract({text}, '{quoted}', 0)")
+        text = f"(case when regexp_matches({text}, '{quoted}') then {picked} else {text} end)"
+    return f"nullif(regexp_replace({text}, '[^A-Z0-9]', '', 'g'), '')"
+
+
+def person_key_sql(column: str, pattern: str | None = None) -> str:
+    """The same HMAC-SHA256 as `person_key`, as a DuckDB expression over `column` (null when the
+    reference is empty after normalisation: an anonymous report).
 
     It takes two BLOB parameters, the key's inner and outer pads (`hmac_pads`), so ten million
     references hash inside the database and the key never appears in SQL text.
     """
-    norm = f"upper(trim(regexp_replace({column}, '\\s+', ' ', 'g')))"
+    norm = normalise_ref_sql(column, pattern)
     return f"'p_' || left(sha256($opad::blob || unhex(sha256($ipad::blob || encode({norm})))), 20)"
 
 

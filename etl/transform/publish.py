@@ -107,19 +107,6 @@ def keyed_reports(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
         where l.loc_reject is null""")
 
 
-def deduplicate(con: duckdb.DuckDBPyConnection, distance_m: float) -> None:
-    """Fold reports of one incident to several agencies into the earliest one (`_root`)."""
-    con.execute("create or replace temp table _match as " + sqlfile.read("int_incidents_deduplicated"),
-                {"distance_m": float(distance_m)})
-    # A report may match one that itself matched an earlier one: follow chains to the first.
-    con.execute("create or replace temp table _root as select report_id, first_match as root from _match")
-    while True:
-        changed = con.execute("""update _root set root = m.first_match from _match m
-            where _root.root = m.report_id""").fetchall()[0][0]
-        if not changed:
-            break
-
-
 def publish_incidents(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
     """incident_reports, incidents and etl_merged for incidents."""
     con.execute("""insert into incident_reports
@@ -127,7 +114,7 @@ def publish_incidents(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
                m.root is not null, r.source_file, r.source_row
         from _reports r left join _root m using (report_id)""")
     con.execute(f"""insert into etl_merged
-        select '{load_id}', r.kind, r.source, r.source_file, r.source_row, m.root, 'cross_agency'
+        select '{load_id}', r.kind, r.source, r.source_file, r.source_row, m.root, m.rule
         from _reports r join _root m using (report_id)
         union all
         select '{load_id}', p.kind, p.source, p.source_file, p.source_row,

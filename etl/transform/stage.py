@@ -43,24 +43,55 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
-def date_sql(column: str, fmt: str) -> str:
-    """The one date parser: the declared format first, then ISO (unambiguous) as a fallback."""
-    iso = f"try_cast(case when regexp_matches({column}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}') then left({column}, 10) end as date)"
+LOCAL_ZONE = "Europe/London"  # the day a timestamp falls on is the day in England (DESIGN.md contract)
+_ZONED = "(Z|[+-]\\d{2}(:?\\d{2})?)$"  # a timestamp that names its zone or offset
+_SERIAL = "^\\d{5}(\\.\\d+)?$"  # an Excel serial day number (1927-2173), as a General cell gives it
+
+
+def _local_day(timestamp_sql: str, zone: str) -> str:
+    """The England date of a zone-less timestamp written in `zone`."""
+    if zone == LOCAL_ZONE:
+        return f"cast({timestamp_sql} as date)"
+    return f"cast(timezone('{LOCAL_ZONE}', timezone('{zone}', {timestamp_sql})) as date)"
+
+
+def iso_sql(column: str, zone: str = LOCAL_ZONE) -> str:
+    """ISO dates and timestamps: a value with a zone or offset ('2025-03-31T23:30:00Z') is moved to
+    Europe/London before its date is taken (1 April); one without is in `zone` (the source's
+    `timezone`, default Europe/London)."""
+    has_time = f"regexp_matches({column}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}[T ]\\d{{2}}:\\d{{2}}')"
+    zoned = f"cast(timezone('{LOCAL_ZONE}', try_cast({column} as timestamptz)) as date)"
+    naive = _local_day(f"try_cast(regexp_replace({column}, '{_ZONED}', '') as timestamp)", zone)
+    plain = f"try_cast(case when regexp_matches({column}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}') then left({column}, 10) end as date)"
+    return (f"(case when {has_time} and regexp_matches({column}, '{_ZONED}') then {zoned} "
+            f"when {has_time} then {naive} else {plain} end)")
+
+
+def serial_sql(column: str) -> str:
+    """An Excel serial day number (a General cell holding a date) as a date."""
+    serial = f"try_cast({column} as double)"
+    return (f"case when {serial} between 1 and 2958465 "
+            f"then date '1899-12-30' + cast(floor({serial}) as integer) end")
+
+
+def date_sql(column: str, fmt: str, zone: str = LOCAL_ZONE) -> str:
+    """The one date parser: the declared format first, then ISO (unambiguous, zones honoured),
+    then an Excel serial wherever a date is expected."""
+    iso = iso_sql(column, zone)
+    serial = f"case when regexp_matches({column}, '{_SERIAL}') then {serial_sql(column)} end"
     if fmt == "iso":
-        return iso
+        return f"coalesce({iso}, {serial})"
     if fmt == "month":
         return f"try_cast(case when regexp_matches({column}, '^\\d{{4}}-\\d{{2}}$') then {column} || '-01' end as date)"
     if fmt == "excel":
-        serial = f"try_cast({column} as double)"
-        return (f"coalesce(case when {serial} between 1 and 2958465 "
-                f"then date '1899-12-30' + cast(floor({serial}) as integer) end, {iso})")
+        return f"coalesce({serial_sql(column)}, {iso})"
     fmts = f"['{fmt}', '{fmt} %H:%M', '{fmt} %H:%M:%S']"
-    return f"coalesce(cast(try_strptime({column}, {fmts}) as date), {iso})"
+    return f"coalesce(cast(try_strptime({column}, {fmts}) as date), {iso}, {serial})"
 
 
-def _typed_column(f: schema.Field, fmt: str) -> str:
+def _typed_column(f: schema.Field, fmt: str, zone: str = LOCAL_ZONE) -> str:
     if f.type == "DATE":
-        return f"{date_sql(f.name, fmt)} as {f.name}"
+        return f"{date_sql(f.name, fmt, zone)} as {f.name}"
     if f.type == "INTEGER":
         return f"try_cast({f.name} as integer) as {f.name}"
     if f.type == "DOUBLE":
@@ -71,7 +102,7 @@ def _typed_column(f: schema.Field, fmt: str) -> str:
 def _typed_select(table: str, source, fields: tuple[schema.Field, ...]) -> str:
     """Typed columns of one raw table; formats are constants, so each source gets its own select."""
     raw = ", ".join(f"{f.name} as raw__{f.name}" for f in fields)
-    typed = ", ".join(_typed_column(f, source.date_format_for(f.name)) for f in fields)
+    typed = ", ".join(_typed_column(f, source.date_format_for(f.name), source.timezone) for f in fields)
     fmts = ", ".join(f"'{source.date_format_for(f.name)}' as fmt__{f.name}"
                      for f in fields if f.type == "DATE")
     return (f"select load_id, source, source_file, source_row, file_problem, {raw}, {typed}, {fmts} "

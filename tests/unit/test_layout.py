@@ -142,7 +142,7 @@ def test__registry__every_mart_has_ddl_and_every_model_a_source():
 def test__registry__every_mart_sql_file_is_registered():
     files = {p.stem for p in (ROOT / "etl" / "sql" / "marts").glob("*.sql")}
     files |= {p.stem for p in (ROOT / "etl" / "sql" / "intermediate").glob("int_*.sql")}
-    assert files - set(registry.BY_NAME) <= {"int_incidents_deduplicated"}  # run by etl/transform/publish.py
+    assert files - set(registry.BY_NAME) <= {"int_incident_candidates"}  # run by etl/transform/dedupe.py
 
 
 def test__registry__live_sql_inlines_what_a_mart_reads():

@@ -8,14 +8,39 @@ import pytest
 from etl.transform import pseudonym
 
 
-@pytest.mark.parametrize("ref", ["ECN-0001234", "  ecn-0001234 ", "ECN  0001234", "Müller/7", "x"])
-def test__person_key_sql__equals_python_hmac(ref):
-    """The in-database hash is the RFC 2104 HMAC-SHA256 that Python computes."""
+@pytest.mark.parametrize(("ref", "pattern"), [
+    ("ECN-0001234", None), ("  ecn-0001234 ", None), ("ECN  0001234", None), ("Müller/7", None), ("x", None),
+    ("ECN-00540", r"ECN-?0*([0-9]+)"), ("ecn00540", r"ECN-?0*([0-9]+)"), ("REF 12/AB", r"([0-9]+)/([A-Z]+)"),
+    ("no digits", r"ECN-?0*([0-9]+)"), ("C-77", r"C-[0-9]+"),
+])
+def test__person_key_sql__equals_python_hmac(ref, pattern):
+    """The in-database hash is the RFC 2104 HMAC-SHA256 that Python computes, after the same
+    normalisation (with or without a source's person_ref_pattern)."""
     key = b"test-key-0123456789abcdef"
     con = duckdb.connect()
-    got = con.execute(f"select {pseudonym.person_key_sql('$ref')}",
+    got = con.execute(f"select {pseudonym.person_key_sql('$ref', pattern)}",
                       {**pseudonym.hmac_pads(key), "ref": ref}).fetchall()[0][0]
-    assert got == pseudonym.person_key(key, ref)
+    assert got == pseudonym.person_key(key, ref, pattern)
+
+
+@pytest.mark.parametrize(("refs", "pattern", "same"), [
+    (("ECN00540", "ECN-00540", "ecn 00540", " Ecn.00540 "), None, True),      # typed four ways
+    (("ECN00540", "ECN00541"), None, False),
+    (("ECN00540", "ECN540"), None, False),                                      # leading zeros matter by default
+    (("ECN00540", "ECN540", "ecn-0540"), r"ECN-?0*([0-9]+)", True),            # ... unless the source says not
+    (("HP/123/A", "hp 123 a"), None, True),
+])
+def test__normalise_ref__one_person_however_the_reference_is_typed(refs, pattern, same):
+    keys = {pseudonym.person_key(b"k" * 16, r, pattern) for r in refs}
+    assert (len(keys) == 1) == same
+
+
+@pytest.mark.parametrize("ref", ["---", " / ", ""])
+def test__person_key_sql__a_reference_of_no_letters_or_digits_is_anonymous(ref):
+    con = duckdb.connect()
+    got = con.execute(f"select {pseudonym.person_key_sql('$ref')}",
+                      {**pseudonym.hmac_pads(b"k" * 16), "ref": ref}).fetchall()[0][0]
+    assert got is None and pseudonym.normalise_ref(ref) is None
 
 
 def test__person_key__normalises_case_and_spaces_and_depends_on_key():

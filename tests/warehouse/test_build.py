@@ -107,28 +107,37 @@ path = "police/*.csv"
 """
 
 
+# GOOD occurred on 27 Feb (reported 1 Mar): matching compares occurred dates (DESIGN.md contract).
 @pytest.mark.parametrize(("police_row", "merged"), [
-    ("P1,police,,2025-03-02,2025-03-02,personal,noise,,,,,NG10 1AA,,ECN-1,,", True),    # next day
-    ("P1,police,,2025-03-01,2025-03-01,personal,noise,,,,,NG10 1AA,,ecn-1 ,,", True),   # ref as typed
-    ("P1,police,,2025-03-03,2025-03-03,personal,noise,,,,,NG10 1AA,,ECN-1,,", False),   # two days
-    ("P1,police,,2025-03-01,2025-03-01,personal,graffiti,,,,,NG10 1AA,,ECN-1,,", False),  # other type
-    ("P1,police,,2025-03-01,2025-03-01,personal,noise,,,,,NG10 1AA,,ECN-2,,", False),   # other person
-    ("P1,police,,2025-03-01,2025-03-01,personal,noise,,,,,NG10 1AA,,,,", False),        # anonymous
-    ("P1,police,,2025-03-01,2025-03-01,personal,noise,,,,,DE1 1AN,,ECN-1,,", False),    # 15 km away
-    ("P1,council,,2025-03-01,2025-03-01,personal,noise,,,,,NG10 1AA,,ECN-1,,", False),  # same agency
-    ("P1,police,Erewash,2025-03-01,2025-03-01,personal,noise,,,,,,,ECN-1,,", True),     # no point
+    ("P1,police,,2025-02-28,2025-02-28,personal,noise,,,,,NG10 1AA,,ECN-1,,", True),    # next day
+    ("P1,police,,2025-02-27,2025-02-27,personal,noise,,,,,NG10 1AA,,ecn-1 ,,", True),   # ref as typed
+    ("P1,police,,2025-03-01,2025-03-01,personal,noise,,,,,NG10 1AA,,ECN-1,,", False),   # two days
+    ("P1,police,,2025-03-04,2025-02-27,personal,noise,,,,,NG10 1AA,,ECN-1,,", True),    # told days later
+    ("P1,police,,2025-02-27,2025-02-27,personal,graffiti,,,,,NG10 1AA,,ECN-1,,", False),  # other type
+    ("P1,police,,2025-02-27,2025-02-27,personal,noise,,,,,NG10 1AA,,ECN-2,,", False),   # other person
+    ("P1,police,,2025-02-27,2025-02-27,personal,noise,,,,,NG10 1AA,,,,", False),        # anonymous
+    ("P1,police,,2025-02-27,2025-02-27,personal,noise,,,,,DE1 1AN,,ECN-1,,", False),    # 15 km away
+    ("P1,council,,2025-02-27,2025-02-27,personal,noise,,,,,NG10 1AA,,ECN-1,,", True),   # another organisation
+    ("P1,police,Erewash,2025-02-27,2025-02-27,personal,noise,,,,,,,ECN-1,,", True),     # no point
 ])
 def test__build__same_incident_to_two_agencies_counts_once(tmp_path, police_row, merged):
-    """Same person, type, other agency, within a day (and 250 m when both placed) -> one incident."""
+    """Same person, type, another organisation (source, agency), occurred within a day (and 250 m
+    when both placed) -> one incident, with the earliest reported date."""
     inputs = write_inputs(tmp_path / "in", DEDUP_TOML, {
         "erewash/e.csv": f"{HEADER}\n{GOOD}\n", "police/p.csv": f"{HEADER}\n{police_row}\n"})
     _, con = run_build(inputs)
     incidents = con.execute("select incident_id, agencies, report_count, reported_date from incidents "
                             "order by all").fetchall()
     if merged:
-        assert incidents == [("erewash_council:A1", "council,police", 2, dt.date(2025, 3, 1))]
+        police_reported, police_occurred = (dt.date.fromisoformat(v) for v in police_row.split(",")[3:5])
+        # the anchor is the first by (occurred, reported): A1 occurred 27 Feb and was told on 1 Mar
+        anchor = "police:P1" if (police_occurred, police_reported) < (dt.date(2025, 2, 27), dt.date(2025, 3, 1)) \
+            else "erewash_council:A1"
+        agencies = "council,police" if ",police," in police_row else "council"
+        assert incidents == [(anchor, agencies, 2, min(dt.date(2025, 3, 1), police_reported))]
+        other = "erewash_council" if anchor.startswith("police") else "police"
         assert con.execute("select source, rule, merged_into from etl_merged").fetchall() == [
-            ("police", "cross_agency", "erewash_council:A1")]
+            (other, "cross_agency", anchor)]
     else:
         assert len(incidents) == 2
     loads = con.execute("select sum(rows_read), sum(rows_loaded + rows_rejected + rows_merged) "
@@ -136,14 +145,40 @@ def test__build__same_incident_to_two_agencies_counts_once(tmp_path, police_row,
     assert loads == (2, 2)
 
 
-def test__build__merged_incident_keeps_earliest_report(tmp_path):
-    """Police heard first: the merged incident carries the police report's dates and source."""
-    police = "P1,police,,2025-02-28,2025-02-28,personal,noise,,,,,NG10 1AA,,ECN-1,,"
+def test__build__merged_incident_takes_the_anchor_and_the_earliest_report(tmp_path):
+    """The council's report (occurred 27 Feb, told 1 Mar) anchors; the police heard on 28 Feb of the
+    next day's incident: one incident with the anchor's occurred date and the earliest reported date."""
+    police = "P1,police,,2025-02-28,2025-02-28,personal,noise,,,,,NG10 1AA,,ECN-1,,Y"
     inputs = write_inputs(tmp_path / "in", DEDUP_TOML, {
         "erewash/e.csv": f"{HEADER}\n{GOOD}\n", "police/p.csv": f"{HEADER}\n{police}\n"})
     _, con = run_build(inputs)
-    assert con.execute("select incident_id, source, reported_date, agencies from incidents").fetchall() == [
-        ("police:P1", "police", dt.date(2025, 2, 28), "council,police")]
+    assert con.execute("select incident_id, source, sources, occurred_date, reported_date, agencies, is_hate "
+                       "from incidents").fetchall() == [
+        ("erewash_council:A1", "erewash_council", "erewash_council,police", dt.date(2025, 2, 27),
+         dt.date(2025, 2, 28), "council,police", True)]
+
+
+def test__build__one_organisation_never_merges_its_own_reports(tmp_path):
+    """Two refs from the same council on the same night are two incidents (DESIGN.md contract)."""
+    second = GOOD.replace("A1,", "A2,", 1)
+    _, con = _incidents(tmp_path, GOOD, second)
+    assert con.execute("select count(*) from incidents").fetchall() == [(2,)]
+
+
+def test__build__six_daily_reports_alternating_police_and_council_are_three_incidents(tmp_path):
+    """Anchored, never chained: a victim keeps three complaints, not one."""
+    rows = {"erewash": [], "police": []}
+    for day in range(6):
+        date = f"2025-03-{day + 1:02d}"
+        source = "police" if day % 2 else "erewash"
+        rows[source].append(f"R{day},{'police' if day % 2 else 'council'},,{date},{date},personal,noise,"
+                            ",,,,NG10 1AA,,ECN-1,,N")
+    inputs = write_inputs(tmp_path / "in", DEDUP_TOML, {
+        "erewash/e.csv": "\n".join([HEADER, *rows["erewash"]]) + "\n",
+        "police/p.csv": "\n".join([HEADER, *rows["police"]]) + "\n"})
+    _, con = run_build(inputs)
+    assert con.execute("select count(*), sum(report_count) from incidents").fetchall() == [(3, 6)]
+    assert con.execute("select count(*) from etl_merged where rule = 'cross_agency'").fetchall() == [(3,)]
 
 
 def test__build__config_errors_name_the_source(tmp_path):

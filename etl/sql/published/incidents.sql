@@ -1,10 +1,14 @@
--- Published incidents: one row per first report, with every agency that had the incident.
--- Only merged incidents need the member aggregate; the rest had one report from one agency.
+-- Published incidents: one row per anchor (a report no other report joined), with what its
+-- members add (DESIGN.md contract): the earliest reported_date, hate if any report says so, and
+-- every agency and source that had it; the rest (occurred date, place, category, type) is the
+-- anchor's. Only merged incidents need the member aggregate; the rest had one report.
 -- No final sort: ten million wide rows would cost a minute, and files arrive roughly by date.
-insert into incidents
+insert into incidents by name
 with members as (
     select m.root as incident_id, string_agg(distinct r.agency, ',' order by r.agency) as agencies,
-           count(*) + 1 as report_count
+           string_agg(distinct r.source, ',' order by r.source) as sources,
+           count(*) + 1 as report_count, min(r.reported_date) as first_reported_date,
+           bool_or(r.is_hate) as any_hate
     from _root m join _reports r using (report_id)
     group by m.root
 ),
@@ -13,17 +17,23 @@ firsts as (
 ),
 final as (
     select f.report_id as incident_id, f.authority_code, f.source, f.agency,
-           case when m.agencies is null or contains(m.agencies, f.agency) then coalesce(m.agencies, f.agency)
+           case when m.agencies is null or list_contains(string_split(m.agencies, ','), f.agency)
+                then coalesce(m.agencies, f.agency)
                 else array_to_string(list_sort(string_split(m.agencies || ',' || f.agency, ',')), ',')
            end as agencies,
-           coalesce(m.report_count, 1) as report_count, f.reported_date, f.occurred_date,
-           f.asb_category, f.asb_type,
+           case when m.sources is null or list_contains(string_split(m.sources, ','), f.source)
+                then coalesce(m.sources, f.source)
+                else array_to_string(list_sort(string_split(m.sources || ',' || f.source, ',')), ',')
+           end as sources,
+           coalesce(m.report_count, 1) as report_count,
+           least(f.reported_date, coalesce(m.first_reported_date, f.reported_date)) as reported_date,
+           f.occurred_date, f.asb_category, f.asb_type,
            coalesce(f.in_latitude, f.latitude) as latitude,
            coalesce(f.in_longitude, f.longitude) as longitude,
            f.pt_easting as easting, f.pt_northing as northing,
            f.lsoa_code, f.ward_code, f.h3_r8, f.h3_r9, f.h3_r10, f.location_desc, f.person_key,
-           f.victim_type, f.is_hate, f.case_ref, f.source_lsoa_code, f.source_lsoa_authority_code,
-           f.source_file, f.source_row
+           f.victim_type, f.is_hate or coalesce(m.any_hate, false) as is_hate, f.case_ref,
+           f.source_lsoa_code, f.source_lsoa_authority_code, f.source_file, f.source_row
     from firsts f left join members m on m.incident_id = f.report_id
 )
 select * from final

@@ -1,0 +1,70 @@
+"""The one date parser (etl/transform/stage.py `date_sql`) in DuckDB: declared formats, ISO with
+zones moved to Europe/London before the date is taken (DESIGN.md contract), a source's time zone
+for timestamps written without one, and Excel serials wherever a date is expected."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from etl.transform.stage import date_sql
+
+D = dt.date
+
+
+def parse(value: str | None, fmt: str = "iso", zone: str = "Europe/London") -> dt.date | None:
+    con = duckdb.connect()
+    con.execute("create table t (v varchar)")
+    con.execute("insert into t values (?)", [value])
+    return con.execute(f"select {date_sql('v', fmt, zone)} from t").fetchall()[0][0]
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2025-03-31", D(2025, 3, 31)),
+    ("2025-03-31T23:30:00Z", D(2025, 4, 1)),              # 00:30 BST on 1 April: next month, next year
+    ("2025-03-31T22:30:00Z", D(2025, 3, 31)),             # 23:30 BST
+    ("2025-03-31T23:30:00-05:00", D(2025, 4, 1)),         # 04:30 UTC = 05:30 BST
+    ("2025-03-30T00:30:00Z", D(2025, 3, 30)),             # before the spring change: GMT
+    ("2025-03-29T23:30:00+00:00", D(2025, 3, 29)),
+    ("2025-10-25T23:30:00Z", D(2025, 10, 26)),            # 00:30 BST on the autumn change day
+    ("2025-10-26T23:30:00Z", D(2025, 10, 26)),            # GMT again: 23:30 the same day
+    ("2024-09-30T23:30:00Z", D(2024, 10, 1)),             # DESIGN.md's example
+    ("2024-12-31T23:59:59+01:00", D(2024, 12, 31)),       # 22:59 GMT
+    ("2025-03-31 23:30:00", D(2025, 3, 31)),              # no zone: local time
+    ("2025-03-31T23:30", D(2025, 3, 31)),
+    ("45747", D(2025, 3, 31)),                            # an Excel serial in a General cell
+    ("45747.75", D(2025, 3, 31)),
+    ("31/03/2025", None),                                 # not ISO, and no format declared
+    ("2025-02-30", None),
+    ("", None),
+])
+def test__date_sql__iso_with_zones_moved_to_london(value, expected):
+    assert parse(value) == expected
+
+
+@pytest.mark.parametrize(("value", "zone", "expected"), [
+    ("2025-03-31 23:30:00", "UTC", D(2025, 4, 1)),
+    ("2025-01-15 23:30:00", "UTC", D(2025, 1, 15)),       # GMT = UTC in winter
+    ("2025-06-30 20:00:00", "America/New_York", D(2025, 7, 1)),
+    ("2025-06-30T20:00:00Z", "America/New_York", D(2025, 6, 30)),  # a zone in the value wins: 21:00 BST
+    ("2025-06-30", "UTC", D(2025, 6, 30)),                # a date alone has no time to move
+])
+def test__date_sql__a_source_time_zone_for_naive_timestamps(value, zone, expected):
+    assert parse(value, zone=zone) == expected
+
+
+@pytest.mark.parametrize(("value", "fmt", "expected"), [
+    ("31/03/2025", "%d/%m/%Y", D(2025, 3, 31)),
+    ("31/03/2025 23:30", "%d/%m/%Y", D(2025, 3, 31)),
+    ("2025-03-31T23:30:00Z", "%d/%m/%Y", D(2025, 4, 1)),   # ISO still understood, zone honoured
+    ("45747", "%d/%m/%Y", D(2025, 3, 31)),                 # a serial among text dates (mixed XLSX)
+    ("31-Mar-25", "%d-%b-%y", D(2025, 3, 31)),
+    ("45747", "excel", D(2025, 3, 31)),
+    ("2025-03-31", "excel", D(2025, 3, 31)),
+    ("2025-03", "month", D(2025, 3, 1)),
+    ("45747", "month", None),
+])
+def test__date_sql__declared_formats_then_iso_then_serials(value, fmt, expected):
+    assert parse(value, fmt) == expected
