@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import sqlfile, validate
+from etl import gates, sqlfile, validate
 from etl.marts import registry, reviews, threshold
 from etl.progress import Progress
 from etl.rules import authorities, settings
@@ -92,11 +92,12 @@ def _stage_all(con, cfg: config.BuildConfig, loads, load_id: str, as_of: dt.date
         con.execute(f"create temp table stg_{kind} as {stage.stage_sql(kind, tables, by_table, as_of)}")
         publish.reject_from(con, load_id, f"'{kind}'", f"stg_{kind} where reject_code is not null",
                             "reject_code", "reject_reason", "raw_values")
-    broken = [(x.source.slug, x.source.kind, x.path, row, msg) for x in loads for row, msg in x.broken]
+    broken = [(x.source.slug, x.source.kind, x.path, row, msg, raw) for x in loads for row, msg, raw in x.broken]
     if broken:
-        con.register("_broken", pd.DataFrame(broken, columns=["source", "kind", "file", "row", "msg"]))
+        con.register("_broken", pd.DataFrame(broken, columns=["source", "kind", "file", "row", "msg", "raw"]))
         con.execute(f"""insert into etl_rejects select '{load_id}', source, kind, file, row,
-            'malformed_row', 'the record could not be split into the header''s columns: ' || msg, null
+            'malformed_row', 'the record could not be split into the header''s columns: ' || msg,
+            to_json(struct_pack(line := raw))::varchar
             from _broken""")
 
 
@@ -147,8 +148,8 @@ def latest_data_date(con) -> dt.date | None:
     return con.execute("select max(reported_date) from incidents").fetchall()[0][0]
 
 
-def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes,
-           progress: Progress) -> tuple[str, dt.date]:
+def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progress: Progress,
+           previous: dict[str, int], notes: list[str]) -> tuple[str, dt.date]:
     """Fill the temporary warehouse; returns the load id and the as-of date used (`as_of`, else
     the latest data date; staging rejects dates after `as_of`, else after today)."""
     load_id = _load_id(cfg, hashes, as_of)
@@ -180,6 +181,12 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes,
     progress.stage("marts, accounting and checks")
     registry.build(con, "quality", context)
     accounting.record(con, load_id, loads)
+    fired = gates.check(con, cfg.sources, previous)
+    errors = [str(f) for f in fired if f.level == "error"]
+    if errors:
+        raise BuildError("a build gate fired, warehouse not published (the previous one is kept):\n  "
+                         + "\n  ".join(errors))
+    notes.extend(str(f) for f in fired)
     con.execute("insert into etl_builds (load_id, built_at, as_of_date, inputs_path, boundaries, "
                 "key_fingerprint) values (?, now()::timestamp, ?, ?, ?, ?)",
                 [load_id, as_of, str(cfg.inputs), bounds.name, pseudonym.fingerprint(key)])
@@ -201,8 +208,10 @@ def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = Non
     cfg = config.load(inputs)
     warehouse = Path(warehouse).resolve()
     key, key_note = pseudonym.resolve_key(cfg.pseudonym_key_file, default_key_file(warehouse))
+    notes = [key_note] if key_note else []
     if key_note:
         progress.say(key_note)
+    previous = gates.previous_rows(warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(warehouse)
     progress.stage("hash inputs")
@@ -215,7 +224,7 @@ def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = Non
         # lets DuckDB insert in parallel with less memory; the CSV reader asks for it where needed.
         con.execute(f"set memory_limit = '{memory_limit}'; set global preserve_insertion_order = false")
         con.execute(f"set temp_directory = '{tmp}.spill'")
-        load_id, as_of = _write(con, cfg, tmp, as_of, key, hashes, progress)
+        load_id, as_of = _write(con, cfg, tmp, as_of, key, hashes, progress, previous, notes)
         seconds = time.perf_counter() - started
         con.execute("update etl_builds set build_seconds = ?", [round(seconds, 2)])
         counts = dict(zip(("incidents", "reports", "applications", "appeals", "rejects"), con.execute(
@@ -232,4 +241,4 @@ def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = Non
     finally:
         Path(f"{tmp}.wal").unlink(missing_ok=True)
     return BuildResult(warehouse, load_id, as_of, counts, round(time.perf_counter() - started, 2),
-                       progress.stages, requested_as_of is None, [key_note] if key_note else [])
+                       progress.stages, requested_as_of is None, notes)

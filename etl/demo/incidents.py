@@ -204,13 +204,14 @@ def plant_twins(rng: np.random.Generator, reports: pd.DataFrame, last_day: int) 
 def isolate_reports(reports: pd.DataFrame) -> int:
     """Anonymise background reports that look like a duplicate of another; return intact twin pairs.
 
-    Two reports by one person of one ASB type within a day of each other are merged by the ETL;
-    only the planted pairs may look like that. Broken pairs lose their pair id.
+    Two reports by one person of one ASB type that occurred within a day of each other may be
+    merged by the ETL (DESIGN.md: other organisations, within 250 m; this check is stricter and
+    ignores both); only the planted pairs may look like that. Broken pairs lose their pair id.
     """
     for _ in range(10):
-        ident = reports[reports.person >= 0].sort_values(["person", "atype", "rep", "pair"])
-        person, atype, rep, pair = (ident[c].to_numpy() for c in ("person", "atype", "rep", "pair"))
-        close = (person[1:] == person[:-1]) & (atype[1:] == atype[:-1]) & (rep[1:] - rep[:-1] <= 1)
+        ident = reports[reports.person >= 0].sort_values(["person", "atype", "occ", "pair"])
+        person, atype, occ, pair = (ident[c].to_numpy() for c in ("person", "atype", "occ", "pair"))
+        close = (person[1:] == person[:-1]) & (atype[1:] == atype[:-1]) & (occ[1:] - occ[:-1] <= 1)
         clash = close & ~((pair[1:] == pair[:-1]) & (pair[1:] >= 0))
         if not clash.any():
             break

@@ -31,7 +31,7 @@ final as (
         -- police street files give a month, which covers its last day too
         (select case when f.kind = 'police_uk' then last_day(max(d)) else max(d) end
          from dated x where x.source = f.source and x.source_file = f.source_file),
-        f.ignored_columns
+        f.ignored_columns, f.file_error
     from _files f
 )
 select * from final order by source, source_file
@@ -46,6 +46,7 @@ def record(con: duckdb.DuckDBPyConnection, load_id: str, loads: list[FileLoad]) 
         "source_file": [x.path for x in loads], "file_sha256": [x.sha256 for x in loads],
         "rows_read": pd.array([x.rows_read for x in loads], dtype="int64"),
         "ignored_columns": [", ".join(x.ignored_columns) or None for x in loads],
+        "file_error": [x.error for x in loads],
     }, dtype="object").astype({"rows_read": "int64"})
     con.register("_files_frame", files)
     con.execute("create or replace temp table _files as select * from _files_frame")

@@ -33,6 +33,8 @@ incident_ref = "Case No"
 "Personal (targeted)" = "personal"
 [source.constants]                        # canonical column -> value for every row
 agency = "housing"
+[source.gates]                            # error (default) | warn | off, see etl/gates.py
+reject_share = "warn"                     # also max_reject_share = 0.5 on the source
 ```
 Headers that already carry a canonical name need no entry; matching ignores case and spaces,
 and so do the keys of value maps.
@@ -75,6 +77,8 @@ class Source:
     constants: dict = field(default_factory=dict)
     person_ref_pattern: str | None = None
     timezone: str = "Europe/London"
+    gates: dict = field(default_factory=dict)          # gate -> error | warn | off (etl/gates.py)
+    max_reject_share: float = 0.5
 
     @property
     def table(self) -> str:
@@ -111,7 +115,7 @@ class BuildConfig:
 
 _SOURCE_KEYS = {"slug", "kind", "path", "authority", "encoding", "delimiter", "sheet", "skip_rows",
                 "date_format", "date_formats", "columns", "values", "constants", "person_ref_pattern",
-                "timezone"}
+                "timezone", "gates", "max_reject_share"}
 _ENCODINGS = {"utf-8", "utf8", "utf-8-sig", "cp1252", "windows-1252", "latin-1", "iso-8859-1"}
 
 
@@ -151,7 +155,18 @@ def _source(entry: dict, n: int) -> Source:
         constants=dict(entry.get("constants", {})),
         person_ref_pattern=_pattern(entry.get("person_ref_pattern"), where),
         timezone=_timezone(entry.get("timezone", "Europe/London"), where),
+        gates=_gates(entry.get("gates", {}), where),
+        max_reject_share=float(entry.get("max_reject_share", 0.5)),
     )
+
+
+def _gates(value: dict, where: str) -> dict:
+    from etl.gates import GATES, LEVELS
+
+    bad = {k: v for k, v in value.items() if k not in GATES or v not in LEVELS}
+    if bad:
+        raise ConfigError(f"{where}: [source.gates] takes {', '.join(GATES)} = {' | '.join(LEVELS)}, not {bad}")
+    return dict(value)
 
 
 def _pattern(value: str | None, where: str) -> str | None:

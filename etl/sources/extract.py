@@ -27,7 +27,8 @@ class FileLoad:
     sha256: str
     rows_read: int
     ignored_columns: list[str]
-    broken: list[tuple[int, str]] = field(default_factory=list)
+    broken: list[tuple[int, str, str]] = field(default_factory=list)  # (source_row, reason, raw text)
+    error: str | None = None     # the file could not be read at all: why
 
 
 def sha256_file(path: Path) -> str:
@@ -142,7 +143,12 @@ def extract(con: duckdb.DuckDBPyConnection, cfg: BuildConfig, load_id: str, key:
         if not files:
             progress.say(f"{source.slug}: no files match {source.path!r}")
         for n, path in enumerate(files, 1):
-            load = _load_file(con, cfg, source, path, load_id, key, hashes[path])
+            try:
+                load = _load_file(con, cfg, source, path, load_id, key, hashes[path])
+            except readers.ReadError as exc:  # one unreadable file never stops the others
+                load = FileLoad(source, cfg.display_path(path), hashes[path], 0, [],
+                                error=str(exc).replace(str(path), cfg.display_path(path)))
+                progress.say(f"{source.slug}: {load.error}")
             progress.file_read(source.slug, n, len(files), path.name, load.rows_read)
             loads.append(load)
     return loads

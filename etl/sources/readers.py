@@ -1,9 +1,16 @@
-"""One generic reader: any declared CSV or XLSX file into a DuckDB table of text, numbered by row.
+"""One generic reader: any declared CSV or XLSX file into a DuckDB table of text, numbered by record.
 
 Every file becomes a table of its header columns as text plus a way to number its records
-(`FileRead.row_sql`); `source_row` is the record number in
-the file with the header as 1, so a reject can be found in the partner's own file. Structurally
-broken CSV records (too many or too few fields) come back separately, with their line numbers.
+(`FileRead.row_sql`); `source_row` is the record's number in the partner's file with the header
+as 1 (a quoted field with a line break is one record; a blank line is no record), so a reject
+can be found in the partner's own file.
+
+CSV goes through DuckDB's reader first (fast, the usual case). When that reader reports any
+malformed record, or refuses the file (its sniffer gives up on mixed line endings plus a
+truncated row, a stray quote, NUL bytes), the file is read again record by record with Python's
+`csv` module: each well-formed record loads, and each broken one (too few or too many fields: a
+"Total,12" row, a truncated last line) comes back once, with its record number, the reason and
+its raw text.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ class ReadError(ValueError):
 class FileRead:
     table: str                 # temp table: source_row BIGINT + one VARCHAR column per header
     headers: list[str]
-    broken: list[tuple[int, str]]   # (source_row, reason) for structurally broken records
+    broken: list[tuple[int, str, str]]   # (source_row, reason, raw text) of structurally broken records
     rows_read: int
     row_sql: str                    # SQL giving each record's source_row in `table`
 
@@ -58,6 +65,7 @@ def _to_utf8(path: Path, encoding: str) -> Path:
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table: str) -> FileRead:
     encoding = source.encoding.replace("windows-1252", "cp1252").replace("iso-8859-1", "latin-1")
     real = path if encoding in ("utf-8", "utf8", "utf-8-sig") else _to_utf8(path, encoding)
+    keep, delim = None, source.delimiter or ","
     try:
         with open(real, encoding="utf-8-sig", errors="replace") as fh:
             lines = [fh.readline() for _ in range(source.skip_rows + 1)]
@@ -75,34 +83,79 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
             f" null_padding=false, store_rejects=true, rejects_table='{table}_rej',"
             f" rejects_scan='{table}_scan')", [str(real), delim])
         con.execute(f"set preserve_insertion_order = {str(keep).lower()}")
-        if real != path and os.path.exists(real):
-            os.unlink(real)
         headers = [r[0] for r in con.execute(f"describe {table}").fetchall()]
-        broken = con.execute(f"select line, error_type || ': ' || error_message from {table}_rej "
-                             "order by line").fetchall()
+        malformed = con.execute(f"select count(*) from {table}_rej").fetchall()[0][0]
+        if malformed:  # record numbers and raw text need the careful reader
+            return _read_csv_records(con, real, path, delim, source.skip_rows, table)
     except UnicodeDecodeError as exc:
         raise ReadError(f"{path}: not valid {encoding}; declare its encoding in sources.toml") from exc
-    except duckdb.Error as exc:
-        raise ReadError(f"{path}: cannot be read as CSV ({str(exc).splitlines()[0]})") from exc
+    except duckdb.Error:  # DuckDB's sniffer refused the file: read it record by record
+        if keep is not None:
+            con.execute(f"set preserve_insertion_order = {str(keep).lower()}")
+        return _read_csv_records(con, real, path, delim, source.skip_rows, table)
     finally:
         if real != path and os.path.exists(real):
             os.unlink(real)
     first = source.skip_rows + 2  # record number of the first data row
     rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
-    if not broken:  # the usual case: record number = position in the table (insertion order kept)
-        return FileRead(table, headers, [], rows, f"rowid + {first}")
-    # Good records keep file order; shift their numbers past the broken ones.
-    con.execute(f"create or replace temp table {table}_b as select unnest(?::bigint[]) as line",
-                [[b[0] for b in broken]])
-    con.execute(f"""
-        create or replace temp table {table} as
-        with numbered as (select *, row_number() over (order by rowid) - 1 as k from {table}),
-        gaps as (select line - {first} - (row_number() over (order by line) - 1) as k_at
-                 from {table}_b)
-        select * exclude (k), k + {first} + (select count(*) from gaps where k_at <= numbered.k) as _source_row
-        from numbered""")
-    return FileRead(table, headers, [(int(line), msg) for line, msg in broken], rows + len(broken),
-                    "_source_row")
+    # record number = position in the table (insertion order kept)
+    return FileRead(table, headers, [], rows, f"rowid + {first}")
+
+
+def _lines(path: Path, skip_rows: int):
+    """The file's text after `skip_rows` lines, NUL bytes dropped, any line ending kept for csv."""
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        for _ in range(skip_rows):
+            fh.readline()
+        for line in fh:
+            yield line.replace("\0", "")
+
+
+def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, delim: str, skip_rows: int,
+                      table: str) -> FileRead:
+    """Read a CSV record by record (see the module docstring): good records into `table`, broken
+    ones returned with their record numbers, reasons and raw text."""
+    import csv
+    import io
+
+    reader = csv.reader(_lines(real, skip_rows), delimiter=delim, quotechar='"', doublequote=True, strict=False)
+    try:
+        headers = next(r for r in reader if any(cell.strip() for cell in r))
+    except StopIteration:
+        raise ReadError(f"{path}: no header row (file empty?)") from None
+    except csv.Error as exc:
+        raise ReadError(f"{path}: cannot be read as CSV ({exc})") from exc
+    headers = [h.strip() or f"column{i}" for i, h in enumerate(headers, 1)]
+    good, numbers, broken = [], [], []
+    number = skip_rows + 1  # the header's record number
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a field larger than the csv module's limit
+            number += 1
+            broken.append((number, f"the record could not be read: {exc}", ""))
+            continue
+        if not record or not any(cell.strip() for cell in record):
+            continue  # a blank line is not a record
+        number += 1
+        if len(record) != len(headers):
+            raw = io.StringIO()
+            csv.writer(raw, delimiter=delim, lineterminator="").writerow(record)
+            broken.append((number, f"the record has {len(record)} field{'s' * (len(record) != 1)}, "
+                                   f"the header has {len(headers)}", raw.getvalue()))
+            continue
+        good.append(record)
+        numbers.append(number)
+    frame = pd.DataFrame(good, columns=headers, dtype="object")
+    frame["_source_row"] = pd.array(numbers, dtype="int64")
+    con.register("_csv_frame", frame)
+    cols = ", ".join(f'cast("{h.replace(chr(34), chr(34) * 2)}" as varchar) as "{h.replace(chr(34), chr(34) * 2)}"'
+                     for h in headers)
+    con.execute(f"create or replace temp table {table} as select {cols}, _source_row from _csv_frame")
+    con.unregister("_csv_frame")
+    return FileRead(table, headers, broken, len(good) + len(broken), "_source_row")
 
 
 def _cell(value) -> str | None:

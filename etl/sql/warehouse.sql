@@ -49,7 +49,8 @@ create table etl_loads (
     rows_merged bigint not null,          -- merged into another report of the same incident
     rows_context bigint not null,         -- of rows_loaded: police non-ASB rows kept for context
     first_date date, last_date date,      -- range of reported/received dates loaded
-    ignored_columns varchar               -- headers not read (personal data, unmapped)
+    ignored_columns varchar,              -- headers not read (personal data, unmapped)
+    file_error varchar                    -- why the file could not be read at all (then nothing of it loaded)
 );
 
 create table etl_rejects (

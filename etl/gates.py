@@ -1,0 +1,81 @@
+"""Build gates: whole-build checks that stop a bad build from replacing a good warehouse.
+
+Each gate is "error" (the build fails, the previous warehouse stays byte-identical), "warn" (the
+build publishes and its summary says what fired) or "off", set per source in sources.toml
+(`[source.gates]`, e.g. `reject_share = "warn"`); the defaults below are errors, because a
+published warehouse that silently lost a partner's data is worse than yesterday's warehouse.
+
+- `unreadable_file`: a file of the source could not be read at all (etl_loads.file_error).
+- `reject_share`: more than `max_reject_share` (default half) of a file's records were rejected,
+  counted only for files of at least MIN_RECORDS records: a wrong encoding or a missing
+  `skip_rows` rejects nearly everything.
+- `source_vanished`: the source loaded rows in the previous build and none now.
+- `no_incidents` (build-wide): incident or police sources are declared and the warehouse would
+  hold no incident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+GATES = ("unreadable_file", "reject_share", "source_vanished", "no_incidents")
+LEVELS = ("error", "warn", "off")
+MIN_RECORDS = 10
+MAX_REJECT_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Fired:
+    gate: str
+    level: str  # error or warn
+    message: str
+
+    def __str__(self) -> str:
+        return f"gate {self.gate} ({self.level}): {self.message}"
+
+
+def previous_rows(warehouse: Path) -> dict[str, int]:
+    """Rows loaded per source by the build now in `warehouse` (empty when there is none)."""
+    if not warehouse.exists():
+        return {}
+    try:
+        con = duckdb.connect(":memory:")
+        quoted = str(warehouse).replace("'", "''")
+        con.execute(f"attach '{quoted}' as old (read_only)")
+        rows = con.execute("select source, sum(rows_loaded) from old.etl_loads group by 1").fetchall()
+        con.close()
+    except duckdb.Error:
+        return {}
+    return {source: int(n) for source, n in rows}
+
+
+def check(con: duckdb.DuckDBPyConnection, sources, previous: dict[str, int]) -> list[Fired]:
+    """Every gate that fires on the build in `con` (etl_loads filled), at its source's level."""
+    fired: list[Fired] = []
+    files = con.execute("""select source, source_file, rows_read, rows_rejected, file_error
+        from etl_loads order by source, source_file""").fetchall()
+    now = dict(con.execute("select source, sum(rows_loaded) from etl_loads group by 1").fetchall())
+    for s in sources:
+        level = {g: s.gates.get(g, "error") for g in GATES}
+        share = s.max_reject_share
+        for source, name, read, rejected, error in files:
+            if source != s.slug:
+                continue
+            if error and level["unreadable_file"] != "off":
+                fired.append(Fired("unreadable_file", level["unreadable_file"], f"{s.slug}: {error}"))
+            if read >= MIN_RECORDS and rejected > share * read and level["reject_share"] != "off":
+                fired.append(Fired("reject_share", level["reject_share"],
+                                   f"{s.slug}: {name}: {rejected:,} of {read:,} records rejected (more than "
+                                   f"{share:.0%}); check its encoding, skip_rows and column map with asb check"))
+        if previous.get(s.slug, 0) > 0 and not now.get(s.slug) and level["source_vanished"] != "off":
+            fired.append(Fired("source_vanished", level["source_vanished"],
+                               f"{s.slug}: loaded {previous[s.slug]:,} rows last build and none now"))
+    incident_sources = [s for s in sources if s.kind in ("incidents", "police_uk")]
+    levels = {s.gates.get("no_incidents", "error") for s in incident_sources}
+    level = "error" if "error" in levels else "warn" if "warn" in levels else "off"
+    if incident_sources and level != "off" and not con.execute("select count(*) from incidents").fetchall()[0][0]:
+        fired.append(Fired("no_incidents", level, "the warehouse would hold no incident"))
+    return fired

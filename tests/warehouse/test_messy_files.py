@@ -1,0 +1,208 @@
+"""Messy partner CSVs through the real build (issue 12): every record loaded, merged or rejected
+exactly once, numbered as it is in the partner's file, a broken record one reject with its raw
+text, and no single bad record, line ending, stray quote, NUL byte or BOM stopping a file.
+
+    record 1   incident_ref,agency,...          (header)
+    record 2   A1,council,...                    loaded, source_row 2
+    record 3   Total,12                          one malformed_row reject, raw text "Total,12"
+    record 4   A2,council,...                    loaded, source_row 4 (not shifted)
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import pytest
+from conftest import run_build, write_inputs
+
+HEADER = ["incident_ref", "agency", "authority", "reported_date", "occurred_date", "asb_category", "asb_type",
+          "latitude", "longitude", "easting", "northing", "postcode", "location_desc", "person_ref",
+          "victim_type", "is_hate"]
+TOML = """
+[[source]]
+slug = "erewash-council"
+kind = "incidents"
+path = "erewash/*.csv"
+authority = "E07000036"
+"""
+
+
+def good(n: int, desc: str = "Market Place") -> list[str]:
+    return [f"A{n}", "council", "", f"2025-03-{1 + n % 27:02d}", "", "personal", "noise", "", "", "", "",
+            "NG10 1AA", desc, f"ECN-{n}", "individual", "N"]
+
+
+def text(records: list[list[str] | str], delimiter: str = ",", ending: str = "\n") -> str:
+    """CSV text: lists are written by the csv module, strings go in as they are."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=ending)
+    for r in records:
+        if isinstance(r, str):
+            out.write(r + ending)
+        else:
+            writer.writerow(r)
+    return out.getvalue()
+
+
+def build_file(tmp_path, content: str | bytes, toml: str = TOML):
+    inputs = write_inputs(tmp_path / "in", toml, {"erewash/export.csv": content})
+    _, con = run_build(inputs)
+    loads = con.execute("select rows_read, rows_loaded, rows_rejected, rows_merged from etl_loads").fetchall()
+    loaded = [r[0] for r in con.execute("select source_row from incident_reports order by 1").fetchall()]
+    rejects = con.execute("select source_row, reason_code, raw_values from etl_rejects order by 1").fetchall()
+    return loads[0], loaded, rejects
+
+
+CASES = {
+    # name: (records, expected loaded source_rows, expected reject rows)
+    "total row": ([HEADER, good(1), good(2), "Total,12"], [2, 3], [4]),
+    "short row in the middle": ([HEADER, good(1), "Total,12", good(2), good(3)], [2, 4, 5], [3]),
+    "long row": ([HEADER, good(1), good(2) + ["extra", "more"], good(3)], [2, 4], [3]),
+    "truncated last line": ([HEADER, good(1), good(2), "A3,council,,2025-0"], [2, 3], [4]),
+    "blank lines are no records": ([HEADER, "", good(1), "", "", good(2)], [2, 3], []),
+    "quoted line break is one record": ([HEADER, good(1, "Corner of\nHigh St"), good(2), "Total,1"], [2, 3], [4]),
+    "stray quote": ([HEADER, good(1), 'A2,council,,2025-03-02,,personal,noise,,,,,NG10 1AA,12" pipe,ECN-2,'
+                                        'individual,N', good(3)], [2, 3, 4], []),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test__read__every_record_once_with_its_own_number(tmp_path, name, ending):
+    records, loaded, rejected = CASES[name]
+    content = text(records, ending=ending)
+    (read, n_loaded, n_rejected, n_merged), got_loaded, rejects = build_file(tmp_path, content)
+    assert read == n_loaded + n_rejected + n_merged == len(loaded) + len(rejected)
+    # rows read = the records Python's csv module finds (blank lines are no records)
+    found = [r for r in csv.reader(io.StringIO(content, newline="")) if any(c.strip() for c in r)]
+    assert read == len(found) - 1
+    assert got_loaded == loaded
+    assert [r[0] for r in rejects] == rejected
+    for _, code, raw in rejects:
+        assert code == "malformed_row" and json.loads(raw)["line"]
+
+
+def test__read__a_total_row_is_one_reject_carrying_its_text(tmp_path):
+    records = [HEADER, *[good(n) for n in range(1, 501)], "Total,12"]
+    (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, text(records))
+    assert (read, rejected) == (501, 1) and loaded + merged == 500
+    assert rejects == [(502, "malformed_row", json.dumps({"line": "Total,12"}, separators=(",", ":")))]
+
+
+def test__read__mixed_line_endings_with_a_truncated_row_load_the_rest(tmp_path):
+    lines = [",".join(HEADER), ",".join(good(1)), ",".join(good(2)), "A3,council,,2025-0", ",".join(good(4))]
+    content = lines[0] + "\r\n" + lines[1] + "\n" + lines[2] + "\r" + lines[3] + "\r\n" + lines[4]
+    (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, content)
+    assert (read, loaded + merged, rejected) == (4, 3, 1)
+    assert rows == [2, 3, 5] and [r[0] for r in rejects] == [4]
+
+
+def test__read__nul_bytes_and_a_bom_do_not_stop_the_file(tmp_path):
+    content = ("\ufeff" + text([HEADER, good(1), good(2)], ending="\r\n")).encode("utf-8")
+    content = content.replace(b"Market Place", b"Market\x00 Place", 1)
+    (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, content)
+    assert (read, loaded, rejected) == (2, 2, 0) and rows == [2, 3]
+
+
+def test__read__cp1252_semicolons_pounds_accents_and_a_line_break(tmp_path):
+    toml = TOML + 'encoding = "cp1252"\ndelimiter = ";"\n'
+    records = [HEADER, good(1, "Café £5 shop"), good(2, "Rue\nde l'Église"), good(3), "Total;3"]
+    content = text(records, delimiter=";", ending="\r\n").encode("cp1252")
+    (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, content, toml)
+    assert (read, loaded, rejected) == (4, 3, 1) and rows == [2, 3, 4] and rejects[0][0] == 5
+    _, con = run_build(tmp_path / "in")
+    assert con.execute("select location_desc from incidents order by source_row").fetchall()[0] == ("Café £5 shop",)
+
+
+def test__read__numbers_follow_the_header_after_skip_rows(tmp_path):
+    toml = TOML + "skip_rows = 2\n"
+    content = "Erewash ASB export\nRun 01/04/2025\n" + text([HEADER, good(1), "Total,1", good(2)])
+    (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, content, toml)
+    assert rows == [4, 6] and [r[0] for r in rejects] == [5] and read == 3
+
+
+def test__read__a_good_file_keeps_the_fast_path_numbers(tmp_path):
+    records = [HEADER, *[good(n) for n in range(1, 40)]]
+    (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, text(records))
+    assert read == 39 and rows == list(range(2, 41)) and rejects == []
+
+
+@pytest.mark.parametrize("as_of", [dt.date(2025, 6, 30)])
+def test__read__an_unreadable_file_is_recorded_and_the_others_load(tmp_path, as_of):
+    # the gate set to warn, so the build publishes (by default an unreadable file fails the build)
+    toml = TOML.replace('path = "erewash/*.csv"', 'path = "erewash/*"') + '[source.gates]\nunreadable_file = "warn"\n'
+    inputs = write_inputs(tmp_path / "in", toml, {
+        "erewash/a.csv": text([HEADER, good(1)]), "erewash/b.csv": b"", "erewash/c.csv": text([HEADER, good(2)])})
+    _, con = run_build(inputs, as_of=as_of)
+    assert con.execute("select count(*) from incidents").fetchall() == [(2,)]
+    files = con.execute("select source_file, rows_read, file_error from etl_loads order by 1").fetchall()
+    assert files[0][:2] == ("erewash/a.csv", 1) and files[2][:2] == ("erewash/c.csv", 1)
+    assert files[1][0] == "erewash/b.csv" and files[1][1] == 0 and "no header" in files[1][2]
+
+
+# --- build gates (etl/gates.py): a bad build never replaces a good warehouse ----------------------
+
+def _sha(path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _rebuild(tmp_path, toml: str, files: dict):
+    """A good warehouse first, then the inputs replaced by `files` and built again."""
+    import shutil
+
+    from etl import build
+
+    warehouse = tmp_path / "w.duckdb"
+    run_build(write_inputs(tmp_path / "in", TOML, {"erewash/export.csv": text([HEADER, *[good(n) for n in range(1, 30)]])}),
+              warehouse)[1].close()
+    before = _sha(warehouse)
+    shutil.rmtree(tmp_path / "in")
+    inputs = write_inputs(tmp_path / "in", toml, files)
+    return lambda: build.build(inputs, warehouse, dt.date(2025, 6, 30)), warehouse, before
+
+
+GATE_CASES = {
+    "wrong encoding and no skip_rows": (TOML, {"erewash/export.csv": (
+        "ASB export;run 01/04/2025\n" + text([HEADER, *[good(n, "Café £5") for n in range(1, 30)]], ";")
+    ).encode("cp1252")}, "reject_share|unreadable_file|no_incidents"),
+    "an unreadable file": (TOML, {"erewash/export.csv": b""}, "unreadable_file"),
+    "the source sent nothing": (TOML.replace("*.csv", "*.none"), {"erewash/export.csv": "x"},
+                                "source_vanished"),
+    "mostly rejects": (TOML, {"erewash/export.csv": text([HEADER, *[good(n)[:3] + ["not a date"] + good(n)[4:]
+                                                                   for n in range(1, 30)]])}, "reject_share"),
+}
+
+
+@pytest.mark.parametrize("name", list(GATE_CASES))
+def test__gates__an_error_gate_keeps_the_old_warehouse_byte_identical(tmp_path, name):
+    from etl import build
+
+    toml, files, gate = GATE_CASES[name]
+    rebuild, warehouse, before = _rebuild(tmp_path, toml, files)
+    with pytest.raises(build.BuildError, match=gate):
+        rebuild()
+    assert _sha(warehouse) == before
+    import duckdb
+    assert duckdb.connect(str(warehouse), read_only=True).execute("select count(*) from incidents").fetchall() == [(29,)]
+
+
+def test__gates__set_to_warn_the_build_publishes_and_says_so(tmp_path):
+    toml = TOML + '[source.gates]\nreject_share = "warn"\n'
+    files = {"erewash/export.csv": text([HEADER, good(1), *[good(n)[:3] + ["bad"] + good(n)[4:] for n in range(2, 30)]])}
+    rebuild, warehouse, before = _rebuild(tmp_path, toml, files)
+    result = rebuild()
+    assert _sha(warehouse) != before and any("reject_share (warn)" in n for n in result.notes)
+
+
+def test__gates__a_misconfigured_gate_is_a_config_error(tmp_path):
+    from etl import build
+    from etl.sources import config
+
+    inputs = write_inputs(tmp_path / "in", TOML + '[source.gates]\nreject_share = "maybe"\n', {})
+    with pytest.raises(config.ConfigError, match="gates"):
+        build.build(inputs, tmp_path / "w.duckdb", dt.date(2025, 6, 30))
