@@ -10,6 +10,8 @@ published warehouse that silently lost a partner's data is worse than yesterday'
   counted only for files of at least MIN_RECORDS records: a wrong encoding or a missing
   `skip_rows` rejects nearly everything.
 - `source_vanished`: the source loaded rows in the previous build and none now.
+- `same_file`: the same file (by its SHA-256) is read by this source and another one: a copy
+  saved into a second partner's folder would count its records twice.
 - `no_incidents` (build-wide): incident or police sources are declared and the warehouse would
   hold no incident.
 """
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-GATES = ("unreadable_file", "reject_share", "source_vanished", "no_incidents")
+GATES = ("unreadable_file", "reject_share", "source_vanished", "same_file", "no_incidents")
 LEVELS = ("error", "warn", "off")
 MIN_RECORDS = 10
 MAX_REJECT_SHARE = 0.5
@@ -70,6 +72,12 @@ def check(con: duckdb.DuckDBPyConnection, sources, previous: dict[str, int]) -> 
                 fired.append(Fired("reject_share", level["reject_share"],
                                    f"{s.slug}: {name}: {rejected:,} of {read:,} records rejected (more than "
                                    f"{share:.0%}); check its encoding, skip_rows and column map with asb check"))
+        for name, other, other_name in con.execute("""select a.source_file, b.source, b.source_file
+                from etl_loads a join etl_loads b on a.file_sha256 = b.file_sha256 and a.source < b.source
+                where a.source = ? order by all""", [s.slug]).fetchall():
+            if level["same_file"] != "off":
+                fired.append(Fired("same_file", level["same_file"],
+                                   f"{s.slug}: {name} is the same file as {other}: {other_name}"))
         if previous.get(s.slug, 0) > 0 and not now.get(s.slug) and level["source_vanished"] != "off":
             fired.append(Fired("source_vanished", level["source_vanished"],
                                f"{s.slug}: loaded {previous[s.slug]:,} rows last build and none now"))

@@ -20,6 +20,17 @@ REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 TEST_KEY = "test-key-0123456789abcdef"
 AS_OF = dt.date(2025, 6, 30)
 DEMO_SCALE = float(os.environ.get("ASB_TEST_DEMO_SCALE", "0.1"))
+# The canonical incidents template (DESIGN.md) and one Erewash council source using it.
+INCIDENT_COLUMNS = ["incident_ref", "agency", "authority", "reported_date", "occurred_date", "asb_category",
+                    "asb_type", "latitude", "longitude", "easting", "northing", "postcode", "location_desc",
+                    "person_ref", "victim_type", "is_hate"]
+EREWASH_TOML = """
+[[source]]
+slug = "erewash-council"
+kind = "incidents"
+path = "erewash/*.csv"
+authority = "E07000036"
+"""
 
 
 def real_data(*parts: str) -> Path:

@@ -92,6 +92,38 @@ def _match_headers(source: Source, headers: list[str]) -> tuple[dict[str, str | 
     return mapped, [h for h in headers if h not in used]
 
 
+def _fit(source: Source, headers: list[str]) -> int:
+    """How many of the source's canonical columns these headers supply."""
+    return sum(1 for h in _match_headers(source, headers)[0].values() if h)
+
+
+def _misfit(cfg: BuildConfig, source: Source, path: Path, headers: list[str], missing: bool) -> str | None:
+    """Why a file is refused as a file, or None: its header fits none of its source's columns, or
+    it lacks required ones while another declared source (a file saved in the wrong folder) or
+    another kind's template fits better. The message says what would fit, or that the header
+    sits a few lines further down (a title row: `skip_rows`)."""
+    own = _fit(source, headers)
+    others = [(s, _fit(s, headers)) for s in cfg.sources if s.slug != source.slug]
+    templates = [(Source("", kind, ""), _fit(Source("", kind, ""), headers)) for kind in schema.INPUTS
+                 if kind != source.kind]
+    best = max(others + templates, key=lambda x: x[1], default=(None, 0))
+    if own and not (missing and best[1] > own):
+        return None
+    message = (f"{cfg.display_path(path)}: its header fits "
+               f"{'none' if not own else f'only {own}'} of the {source.kind} columns of source {source.slug}")
+    if best[1] >= 2 and best[1] > own:
+        name = f"source {best[0].slug} ({best[0].kind})" if best[0].slug else f"the {best[0].kind} template"
+        return f"{message}; it fits {name}: was it saved in the wrong folder?"
+    if path.suffix.lower() in (".csv", ".txt", ".tsv"):
+        with open(path, encoding=source.encoding.replace("windows-1252", "cp1252"), errors="replace") as fh:
+            lines = [fh.readline() for _ in range(source.skip_rows + 20)]
+        for k in range(source.skip_rows + 1, len(lines)):
+            cells = [c.strip().strip('"') for c in lines[k].replace(";", ",").replace("\t", ",").split(",")]
+            if _fit(source, cells) >= 2:
+                return f"{message}; its header looks like line {k + 1}: set skip_rows = {k} in sources.toml"
+    return f"{message} (headers: {', '.join(headers[:8])}); map them under [source.columns]"
+
+
 def _file_problem(source: Source, mapped: dict[str, str | None]) -> str | None:
     missing = []
     for f in schema.INPUTS[source.kind]:
@@ -108,6 +140,9 @@ def _load_file(con, cfg: BuildConfig, source: Source, path: Path, load_id: str, 
     read = readers.read_file(con, path, source, "_file")
     mapped, ignored = _match_headers(source, read.headers)
     problem = _file_problem(source, mapped)
+    misfit = _misfit(cfg, source, path, read.headers, problem is not None)
+    if misfit:
+        raise readers.ReadError(misfit)
     exprs = {f.name: _value_expr(source, f, mapped[f.name]) for f in schema.INPUTS[source.kind]}
     params = {}
     if "person_ref" in exprs:

@@ -86,12 +86,16 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
         headers = [r[0] for r in con.execute(f"describe {table}").fetchall()]
         malformed = con.execute(f"select count(*) from {table}_rej").fetchall()[0][0]
         if malformed:  # record numbers and raw text need the careful reader
+            if real == path:
+                _check_utf8(path)
             return _read_csv_records(con, real, path, delim, source.skip_rows, table)
     except UnicodeDecodeError as exc:
         raise ReadError(f"{path}: not valid {encoding}; declare its encoding in sources.toml") from exc
     except duckdb.Error:  # DuckDB's sniffer refused the file: read it record by record
         if keep is not None:
             con.execute(f"set preserve_insertion_order = {str(keep).lower()}")
+        if real == path:
+            _check_utf8(path)
         return _read_csv_records(con, real, path, delim, source.skip_rows, table)
     finally:
         if real != path and os.path.exists(real):
@@ -100,6 +104,24 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
     rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
     # record number = position in the table (insertion order kept)
     return FileRead(table, headers, [], rows, f"rowid + {first}")
+
+
+def _check_utf8(path: Path) -> None:
+    """Refuse a file declared UTF-8 whose lines are often not (more than 3 and more than 1%),
+    naming the encoding it reads as; a few stray bytes are read as U+FFFD and the file loads."""
+    lines = bad = 0
+    first = None
+    with open(path, "rb") as fh:
+        for n, line in enumerate(fh, 1):
+            lines += 1
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                bad += 1
+                first = first or n
+    if bad > 3 and bad > 0.01 * lines:
+        raise ReadError(f"{path}: {bad:,} of {lines:,} lines are not valid UTF-8 (the first is line {first}); "
+                        'it reads as Windows-1252: declare encoding = "cp1252" for its source in sources.toml')
 
 
 def _lines(path: Path, skip_rows: int):

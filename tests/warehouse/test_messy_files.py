@@ -16,18 +16,9 @@ import io
 import json
 
 import pytest
-from conftest import run_build, write_inputs
+from conftest import EREWASH_TOML, INCIDENT_COLUMNS, run_build, write_inputs
 
-HEADER = ["incident_ref", "agency", "authority", "reported_date", "occurred_date", "asb_category", "asb_type",
-          "latitude", "longitude", "easting", "northing", "postcode", "location_desc", "person_ref",
-          "victim_type", "is_hate"]
-TOML = """
-[[source]]
-slug = "erewash-council"
-kind = "incidents"
-path = "erewash/*.csv"
-authority = "E07000036"
-"""
+HEADER, TOML = INCIDENT_COLUMNS, EREWASH_TOML
 
 
 def good(n: int, desc: str = "Market Place") -> list[str]:
@@ -205,4 +196,59 @@ def test__gates__a_misconfigured_gate_is_a_config_error(tmp_path):
 
     inputs = write_inputs(tmp_path / "in", TOML + '[source.gates]\nreject_share = "maybe"\n', {})
     with pytest.raises(config.ConfigError, match="gates"):
+        build.build(inputs, tmp_path / "w.duckdb", dt.date(2025, 6, 30))
+
+
+# --- whole-file checks: a file is refused as a file, saying what would fit -----------------------
+
+APPEALS_HEADER = "appeal_ref,application_ref,authority,received_date,appellant,consent_letter,grounds,outcome,decision_date"
+TWO_SOURCES = TOML + """
+[[source]]
+slug = "opcc-appeals"
+kind = "appeals"
+path = "opcc/*.csv"
+"""
+
+
+@pytest.mark.parametrize(("files", "message"), [
+    ({"erewash/export.csv": APPEALS_HEADER + "\nAP1,CT1,Erewash,2025-03-01,victim,Y,review_process,pending,\n",
+      "opcc/a.csv": APPEALS_HEADER + "\n"}, "it fits source opcc_appeals"),
+    ({"erewash/export.csv": "Erewash ASB export\nRun 01/04/2025\n" + text([HEADER, good(1)]),
+      "opcc/a.csv": APPEALS_HEADER + "\n"}, "set skip_rows = 2"),
+    ({"erewash/export.csv": "colour,size\nred,2\n", "opcc/a.csv": APPEALS_HEADER + "\n"}, "map them under"),
+])
+def test__whole_file__a_header_that_fits_nothing_is_refused_as_a_file(tmp_path, files, message):
+    toml = TWO_SOURCES + '\n[source.gates]\nunreadable_file = "warn"\nno_incidents = "off"\n'
+    toml = toml.replace('path = "erewash/*.csv"\nauthority = "E07000036"\n',
+                        'path = "erewash/*.csv"\nauthority = "E07000036"\n[source.gates]\nunreadable_file = "warn"\n'
+                        'no_incidents = "off"\n', 1)
+    inputs = write_inputs(tmp_path / "in", toml, files)
+    result, con = run_build(inputs)
+    error = con.execute("select file_error from etl_loads where source = 'erewash_council'").fetchall()[0][0]
+    assert message in error
+    assert con.execute("select count(*) from etl_rejects where source = 'erewash_council'").fetchall() == [(0,)]
+    assert any("unreadable_file (warn)" in n for n in result.notes)
+
+
+def test__whole_file__cp1252_declared_as_utf8_is_refused_naming_the_encoding(tmp_path):
+    content = text([HEADER, *[good(n, "Café £5") for n in range(1, 20)]]).encode("cp1252")
+    inputs = write_inputs(tmp_path / "in", TOML + '[source.gates]\nunreadable_file = "warn"\nno_incidents = "off"\n',
+                          {"erewash/export.csv": content})
+    _, con = run_build(inputs)
+    assert 'encoding = "cp1252"' in con.execute("select file_error from etl_loads").fetchall()[0][0]
+
+
+def test__whole_file__one_stray_byte_does_not_stop_the_file(tmp_path):
+    content = text([HEADER, *[good(n) for n in range(1, 20)]]).encode("utf-8").replace(b"Market", b"Mark\xe9t", 1)
+    (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, content)
+    assert (read, loaded + merged, rejected) == (19, 19, 0)
+
+
+def test__whole_file__the_same_file_under_two_sources_fails_the_build(tmp_path):
+    from etl import build
+
+    toml = TOML + TOML.replace("erewash-council", "erewash-copy").replace("erewash/*.csv", "copy/*.csv")
+    content = text([HEADER, good(1), good(2)])
+    inputs = write_inputs(tmp_path / "in", toml, {"erewash/export.csv": content, "copy/export.csv": content})
+    with pytest.raises(build.BuildError, match="same_file.*copy/export.csv"):
         build.build(inputs, tmp_path / "w.duckdb", dt.date(2025, 6, 30))

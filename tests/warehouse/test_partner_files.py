@@ -8,20 +8,12 @@ import datetime as dt
 import os
 
 import pytest
-from conftest import run_build, write_inputs
+from conftest import EREWASH_TOML, INCIDENT_COLUMNS, run_build, write_inputs
 
 from etl import build
 from etl.transform import pseudonym
 
-HEADER = ("incident_ref,agency,authority,reported_date,occurred_date,asb_category,asb_type,"
-          "latitude,longitude,easting,northing,postcode,location_desc,person_ref,victim_type,is_hate")
-TOML = """
-[[source]]
-slug = "erewash-council"
-kind = "incidents"
-path = "erewash/*.csv"
-authority = "E07000036"
-"""
+HEADER, TOML = ",".join(INCIDENT_COLUMNS), EREWASH_TOML
 
 
 def _row(ref: str, reported: str, person: str = "ECN-1", category: str = "personal", occurred: str = "") -> str:
