@@ -82,9 +82,9 @@ class Planted:
         return make_reports(rng, places, agency, auth, cols.pop("rep"), **cols)
 
 
-def _days(rng, lo: int, hi: int, k: int) -> np.ndarray:
-    """k distinct days in [lo, hi] at least three days apart (no two look like one incident), shuffled."""
-    grid = np.arange(lo, hi + 1, 3)
+def _days(rng, lo: int, hi: int, k: int, step: int = 3) -> np.ndarray:
+    """k distinct days in [lo, hi] at least `step` days apart (no two look like one incident), shuffled."""
+    grid = np.arange(lo, hi + 1, step)
     return rng.choice(grid, size=min(k, len(grid)), replace=False)
 
 
@@ -141,8 +141,13 @@ def _applicant_history(rng, places, span, planted, person, received, is_met) -> 
     k = int(rng.integers(3, 7)) if is_met else int(rng.integers(0, 3))
     late = 0 if is_met else int(rng.integers(1, 3))  # complaints they mention that do not count
     atype = int(rng.integers(0, 12))
-    days = _days(rng, lo, hi, k + late)
-    planted.add(person, days, _lags(rng, len(days) - late, late)[:len(days)], atype)
+    days = _days(rng, lo, hi, k + late, step=5)
+    for _ in range(50):  # occurred dates at least two days apart: none may look like one incident
+        lags = _lags(rng, len(days) - late, late)[:len(days)]
+        occurred = np.sort(days - lags)
+        if len(occurred) < 2 or np.diff(occurred).min() >= 2:
+            break
+    planted.add(person, days, lags, atype)
     old = received - int(rng.integers(190, 300))
     if not is_met and old >= span.first:
         planted.add(person, [old], [0], atype)

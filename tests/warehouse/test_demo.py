@@ -261,9 +261,10 @@ def complaints(cfg, tables):
 
 
 def _merge_duplicates(reports: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(distinct reports, merged pairs): same person and type, within a day and 250 m."""
-    r = reports.reset_index(drop=True)
-    gap = pd.to_datetime(r.reported).diff().dt.days
+    """(distinct reports, merged pairs): same person and type, occurred within a day and 250 m
+    (DESIGN.md's rule; the demo plants no look-alike of another organisation otherwise)."""
+    r = reports.sort_values(["person_ref", "asb_type", "occurred", "reported"]).reset_index(drop=True)
+    gap = pd.to_datetime(r.occurred).diff().dt.days
     near = np.hypot(r.east.diff(), r.north.diff()) <= 250
     same = (r.person_ref == r.person_ref.shift()) & (r.asb_type == r.asb_type.shift()) & (gap <= 1) & near
     pairs = pd.DataFrame({"first": r.agency.shift()[same], "second": r.agency[same]})

@@ -104,7 +104,8 @@ agency = "housing"
 
 def test__build__missing_required_column_rejects_every_row_with_the_reason(tmp_path):
     """A file without a required column: each row is kept as a reject naming the column."""
-    toml = MAPPED.format(encoding="utf-8", delimiter=",", date_format="iso")
+    # every row is a reject, so the warehouse holds no incident: that gate is off for this test
+    toml = MAPPED.format(encoding="utf-8", delimiter=",", date_format="iso") + '[source.gates]\nno_incidents = "off"\n'
     text = _mapped_file(",", "2025-03-04").replace("Date Reported", "Reported On")
     _, con = run_build(write_inputs(tmp_path / "in", toml, {"hp/export.csv": text}))
     assert con.execute("select source_row, reason_code, reason from etl_rejects").fetchall() == [
