@@ -82,9 +82,9 @@ class Planted:
         return make_reports(rng, places, agency, auth, cols.pop("rep"), **cols)
 
 
-def _days(rng, lo: int, hi: int, k: int, step: int = 3) -> np.ndarray:
-    """k distinct days in [lo, hi] at least `step` days apart (no two look like one incident), shuffled."""
-    grid = np.arange(lo, hi + 1, step)
+def _days(rng, lo: int, hi: int, k: int) -> np.ndarray:
+    """k distinct days in [lo, hi] at least three days apart (no two look like one incident), shuffled."""
+    grid = np.arange(lo, hi + 1, 3)
     return rng.choice(grid, size=min(k, len(grid)), replace=False)
 
 
@@ -141,16 +141,24 @@ def _applicant_history(rng, places, span, planted, person, received, is_met) -> 
     k = int(rng.integers(3, 7)) if is_met else int(rng.integers(0, 3))
     late = 0 if is_met else int(rng.integers(1, 3))  # complaints they mention that do not count
     atype = int(rng.integers(0, 12))
-    days = _days(rng, lo, hi, k + late, step=5)
-    for _ in range(50):  # occurred dates at least two days apart: none may look like one incident
-        lags = _lags(rng, len(days) - late, late)[:len(days)]
-        occurred = np.sort(days - lags)
-        if len(occurred) < 2 or np.diff(occurred).min() >= 2:
-            break
+    days = _days(rng, lo, hi, k + late)
+    lags = _separate(days, _lags(rng, len(days) - late, late)[:len(days)], len(days) - late)
     planted.add(person, days, lags, atype)
     old = received - int(rng.integers(190, 300))
     if not is_met and old >= span.first:
         planted.add(person, [old], [0], atype)
+
+
+def _separate(days: np.ndarray, lags: np.ndarray, qualifying: int) -> np.ndarray:
+    """Lags such that no two complaints occurred within a day of each other (so none may look like
+    one incident to the de-duplication, which compares occurred dates): a qualifying complaint that
+    would is reported on the day it happened, a late one two days later. No random draw, so the
+    rest of the demo is unchanged."""
+    lags = lags.copy()
+    for i in range(len(days)):
+        while any(abs((days[i] - lags[i]) - (days[j] - lags[j])) <= 1 for j in range(i)):
+            lags[i] = 0 if i < qualifying and lags[i] else lags[i] + 2
+    return lags
 
 
 def _gap(rng, n: int, usual: tuple[int, int], late: tuple[int, int], p_late: float) -> np.ndarray:
