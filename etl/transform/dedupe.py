@@ -45,7 +45,7 @@ def anchored_groups(reports: pd.DataFrame, days: int, distance_m: float) -> dict
     joined: dict[str, str] = {}
     ordered = reports.sort_values(["person_key", "authority_code", "occurred_date", "reported_date",
                                    "source", "incident_ref"], kind="stable")
-    for _, group in ordered.groupby(["person_key", "authority_code"], sort=False):
+    for _, group in ordered.groupby(["person_key", "authority_code"], sort=False, dropna=False):
         open_incidents: list[tuple[object, set]] = []  # (anchor row, organisations in it), oldest first
         for report in group.itertuples(index=False):
             # Reports come by occurred date, so an anchor more than `days` older can take no more.
