@@ -212,10 +212,9 @@ def _accuracy(con, per_resolution: dict[int, dict[str, list[str]]], as_of: dt.da
 
 
 def _district_cells_cached(context, resolution: int) -> dict[str, list[str]]:
-    cache = context.params.setdefault("_district_cells", {})
-    if resolution not in cache:
-        cache[resolution] = district_cells(context.districts, resolution)
-    return cache[resolution]
+    if resolution not in context.cells:
+        context.cells[resolution] = district_cells(context.districts, resolution)
+    return context.cells[resolution]
 
 
 def cells_frame(con: duckdb.DuckDBPyConnection, context) -> pd.DataFrame:

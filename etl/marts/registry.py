@@ -33,6 +33,7 @@ class Context:
     as_of: dt.date
     districts: object = None
     params: dict = field(default_factory=dict)  # extra parameters, e.g. at_risk_days
+    cells: dict = field(default_factory=dict, repr=False)  # H3 cells per district by resolution, made once
 
 
 @dataclass(frozen=True)
