@@ -1,7 +1,8 @@
-"""Data quality: builds, per-file row accounting, rejects (summary, browser, download), freshness
-and the month-by-source coverage heatmap.
+"""Data quality: files that could not be read at all (first, when there are any), builds, per-file
+row accounting, rejects (summary, browser, download), freshness and the month-by-source coverage
+heatmap.
 
-Layout only: every table comes from insight.queries.overview and every chart from insight.charts.base. These views
+Layout only: every table comes from insight.queries.quality and every chart from insight.charts.base. These views
 cover the whole warehouse; only the as-of date of the sidebar applies (to freshness). The rejected
 rows themselves are person-level (partner records): OPCC analysts only, and every view is logged.
 """
@@ -18,6 +19,15 @@ st.title("Data quality")
 st.caption("What the latest build read, kept, rejected and merged. The authority and period "
            "filters do not apply here; freshness is measured at the sidebar's as-of date.")
 
+unreadable = ui.load(quality.unreadable_files)
+if not unreadable.empty:
+    n = len(unreadable)
+    listed = "\n".join(f"- `{r.source_file}` ({ui.plain(r.source)}): {ui.plain(r.reason)}"
+                        for r in unreadable.itertuples())
+    st.error(f"**{n} file{'s' * (n != 1)} could not be read at all**, so nothing of "
+             f"{'them' if n != 1 else 'it'} is in the warehouse; fix the file or its entry in sources.toml "
+             f"and build again:\n\n{listed}", icon=":material/block:")
+
 st.subheader("Builds")
 st.dataframe(ui.load(quality.builds), hide_index=True, column_config={
     "built_at": st.column_config.DatetimeColumn("built at", format="D MMM YYYY, HH:mm"),
@@ -27,17 +37,25 @@ st.dataframe(ui.load(quality.builds), hide_index=True, column_config={
 
 st.subheader("Rows per file")
 files = ui.load(quality.file_accounting)
-unbalanced = files[~files["is_balanced"]]
+read = files[files["file_error"].isna()]
+unbalanced = read[~read["is_balanced"]]
 if files.empty:
     st.info("The latest build loaded no files.")
-elif unbalanced.empty:
+elif not unbalanced.empty:
+    st.error(f"{len(unbalanced)} of {len(read)} files read do not add up (read ≠ loaded + rejected + "
+             f"merged): {', '.join(unbalanced['source_file'])}.", icon=":material/error:")
+elif len(read) < len(files):
+    st.warning(f"{'All ' * (len(read) > 1)}{len(read)} file{'s' * (len(read) != 1)} read "
+               f"add{'s' * (len(read) == 1)} up: rows read = loaded + rejected + merged; "
+               f"{len(files) - len(read)} could not be read (listed at the top of the page).",
+               icon=":material/warning:")
+else:
     st.success(f"All {len(files)} files add up: rows read = loaded + rejected + merged.",
                icon=":material/check_circle:")
-else:
-    st.error(f"{len(unbalanced)} of {len(files)} files do not add up (read ≠ loaded + rejected + "
-             f"merged): {', '.join(unbalanced['source_file'])}.", icon=":material/error:")
 st.dataframe(files, hide_index=True, column_config={
     "source_file": st.column_config.TextColumn("file"),
+    "status": st.column_config.TextColumn("status", help="could not be read (nothing of the file "
+                                          "loaded), does not add up, or adds up"),
     "rows_read": st.column_config.NumberColumn("read"),
     "rows_loaded": st.column_config.NumberColumn("loaded"),
     "rows_rejected": st.column_config.NumberColumn("rejected"),
@@ -49,6 +67,7 @@ st.dataframe(files, hide_index=True, column_config={
                                                   "non-ASB rows kept for context only"),
     "first_date": st.column_config.DateColumn("first date", format="D MMM YYYY"),
     "last_date": st.column_config.DateColumn("last date", format="D MMM YYYY"),
+    "file_error": st.column_config.TextColumn("why not read"),
 })
 
 st.subheader("Rejects by reason")

@@ -90,6 +90,7 @@ def _stage_all(con, cfg: config.BuildConfig, loads, load_id: str, as_of: dt.date
             extract.empty_raw(con, f"_empty_{kind}", kind, temp=True)
             tables, by_table[f"_empty_{kind}"] = [f"_empty_{kind}"], config.Source("none", kind, "")
         con.execute(f"create temp table stg_{kind} as {stage.stage_sql(kind, tables, by_table, as_of)}")
+        stage.explain_unmapped(con, kind)
         publish.reject_from(con, load_id, f"'{kind}'", f"stg_{kind} where reject_code is not null",
                             "reject_code", "reject_reason", "raw_values")
     broken = [(x.source.slug, x.source.kind, x.path, row, msg, raw) for x in loads for row, msg, raw in x.broken]
@@ -134,8 +135,15 @@ def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:
     progress.count(con.execute("select count(*) from incident_reports").fetchall()[0][0])
     progress.stage("applications and appeals")
     publish.publish_cases(con, load_id, "applications", "source, source_file, source_row")
+    # An appeal whose application was itself rejected says so (and why), not just "not loaded".
     con.execute("""update stg_appeals set reject_code = 'unknown_application',
-            reject_reason = format('application_ref ''{}'' is not a loaded application', application_ref),
+            reject_reason = coalesce((select format('application_ref ''{}'' was rejected ({} row {}: {})',
+                                                    stg_appeals.application_ref, r.source_file, r.source_row, r.reason)
+                                      from etl_rejects r where r.kind = 'applications'
+                                        and json_extract_string(r.raw_values, '$.application_ref')
+                                            = stg_appeals.application_ref
+                                      order by r.source_file, r.source_row limit 1),
+                                     format('application_ref ''{}'' is not in any applications file', application_ref)),
             raw_values = to_json(struct_pack(appeal_ref, application_ref))::varchar
         where reject_code is null and application_ref not in (select application_ref from applications)""")
     publish.reject_from(con, load_id, "'appeals'", "stg_appeals where reject_code = 'unknown_application'",

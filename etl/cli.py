@@ -1,5 +1,6 @@
-"""The write side's commands: `asb build` (inputs folder -> warehouse) and `asb demo` (synthetic
-inputs, built). The `asb` command itself (insight/cli.py) adds the read side's `asb report` and
+"""The write side's commands: `asb build` (inputs folder -> warehouse), `asb check` (what a build
+would make of each input file, before loading; writes nothing) and `asb demo` (synthetic inputs,
+built). The `asb` command itself (insight/cli.py) adds the read side's `asb report` and
 `asb users` to these; `python -m etl.cli` runs the write side alone."""
 
 from __future__ import annotations
@@ -46,6 +47,17 @@ def cmd_build(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    from etl.sources import check
+
+    reports = check.check(args.inputs, args.source)
+    if args.json:
+        print(json.dumps(reports, indent=1, ensure_ascii=False))
+    else:
+        print(check.render(reports))
+    return check.exit_code(reports)
+
+
 def cmd_demo(args) -> int:
     from etl.demo import generator as demo
 
@@ -62,7 +74,7 @@ ERRORS = (config.ConfigError, readers.ReadError, pseudonym.KeyError_, build_mod.
 
 
 def add_commands(sub) -> None:
-    """Add `build` and `demo` to an argparse subparsers object."""
+    """Add `build`, `check` and `demo` to an argparse subparsers object."""
     b = sub.add_parser("build", help="build the warehouse from an inputs folder with sources.toml")
     b.add_argument("--inputs", type=Path, required=True, help="folder holding sources.toml")
     b.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to (re)place")
@@ -71,6 +83,16 @@ def add_commands(sub) -> None:
     b.add_argument("--quiet", action="store_true", help="no progress lines")
     b.add_argument("--stats", type=Path, help="write stage timings and peak memory as JSON (benchmarks)")
     b.set_defaults(func=cmd_build)
+    c = sub.add_parser("check", help="before a build: how each input file would be read, what would be rejected "
+                                     "and what to change in sources.toml (writes nothing)",
+                       description="Read every file of every declared source (or of one) as the build would, "
+                                   "and report its header, column mapping, sample values, the rows staging would "
+                                   "reject and sources.toml lines to paste. Exit 0 when every file would load "
+                                   "without a file-level problem, 1 otherwise.")
+    c.add_argument("--inputs", type=Path, required=True, help="folder holding sources.toml")
+    c.add_argument("--source", help="check only this source (its slug)")
+    c.add_argument("--json", action="store_true", help="print the report as JSON (a list of per-file reports)")
+    c.set_defaults(func=cmd_check)
     d = sub.add_parser("demo", help="generate realistic synthetic partner exports and build them")
     d.add_argument("--seed", type=int, default=7)
     d.add_argument("--scale", type=float, default=1.0, help="1 = Derbyshire-sized; 55 ~ 10M incidents")

@@ -54,8 +54,9 @@ CHECKS: dict[str, str] = {
     "incidents occurred on or before reported, not after the as-of date":
         "select incident_id from incidents, (select max(as_of_date) d from etl_builds) b "
         "where occurred_date > reported_date or reported_date > b.d",
-    "applications decided on or after receipt":
-        "select application_ref from applications where decision_date < received_date",
+    "applications decided before receipt are listed as data errors":
+        "select application_ref from mart_review_turnaround where decision_date < received_date "
+        "and coalesce(data_errors, '') not like '%decision_date%'",
     "ref_working_days: one row per day, the index counting the working days before it":
         "select calendar_date from (select *, coalesce(sum(is_working_day::int) over (order by calendar_date "
         "rows between unbounded preceding and 1 preceding), 0) as expected, calendar_date - lag(calendar_date) "

@@ -1,4 +1,4 @@
-"""The `asb` command: the write side's `build` and `demo` (etl/cli.py) and the read side's
+"""The `asb` command: the write side's `build`, `check` and `demo` (etl/cli.py) and the read side's
 `report` (the board pack, insight/board_pack/cli.py) and `users` (insight/access/users_cli.py)."""
 
 from __future__ import annotations

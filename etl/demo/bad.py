@@ -20,7 +20,10 @@ from etl.rules.authorities import CODES
 
 KINDS = ("bad_date", "future_date", "too_old_date", "missing_key", "duplicate_key", "unknown_authority",
          "outside_area", "unplaceable", "bad_value", "occurred_after_reported", "date_order",
-         "unknown_application")
+         "unknown_application", "stage_order")
+# Not rejects: an application whose decision predates its receipt is kept in the statutory counts
+# and listed as a data error on the turnaround page (etl/transform/stage.py SOFT_DATES).
+DATA_ERROR_KINDS = ("stage_order",)
 PLAN = {
     "amber_valley_council": ("bad_value", "bad_value", "missing_key", "future_date"),
     "bolsover_council": ("missing_key", "duplicate_key"),
@@ -31,8 +34,8 @@ PLAN = {
     "derbyshire_police": ("occurred_after_reported", "occurred_after_reported", "duplicate_key",
                           "missing_key", "future_date", "too_old_date", "outside_area", "bad_value"),
     "trent_peak_homes": ("unknown_authority", "unknown_authority", "bad_date", "unplaceable", "too_old_date"),
-    "derby_case_reviews": ("date_order", "duplicate_key", "bad_value"),
-    "chesterfield_case_reviews": ("bad_date", "date_order", "missing_key"),
+    "derby_case_reviews": ("stage_order", "duplicate_key", "bad_value"),
+    "chesterfield_case_reviews": ("bad_date", "stage_order", "missing_key"),
     "district_case_reviews": ("future_date", "too_old_date", "bad_value", "unknown_authority", "missing_key"),
     "opcc_appeals": ("unknown_application", "unknown_application", "missing_key", "bad_value", "date_order",
                      "bad_date", "duplicate_key"),
@@ -72,7 +75,7 @@ def plant_bad_copies(rng, table: pd.DataFrame, kinds_by_auth: list[tuple[list, t
     for auths, kinds in kinds_by_auth:
         pool = table[table.auth.isin(auths) & (table.bad == 0)]
         for kind in kinds:
-            ok = pool[~np.isnan(pool.decision_date.to_numpy())] if kind == "date_order" else pool
+            ok = pool[~np.isnan(pool.decision_date.to_numpy())] if kind in ("date_order", "stage_order") else pool
             row = ok.iloc[[int(rng.integers(len(ok)))]].copy()
             row["bad"] = code(kind)
             row["template"] = row.index
@@ -137,7 +140,8 @@ def patch_row(bad: str, row: dict, ctx: PatchContext) -> dict:
         future = bad == "future_date"
         day = ctx.as_of_day + 20 + 17 * ctx.nth if future else day_number(date(1999, 3 + ctx.nth, 14))
         present = [c for c, d in ctx.days.items() if not np.isnan(d)]
-        column = main if ctx.kind == "incidents" or bad == "too_old_date" else max(present, key=ctx.days.get)
+        # applications: on the received date (a stage date in the future is a data error, not a reject)
+        column = main if ctx.kind != "appeals" or bad == "too_old_date" else max(present, key=ctx.days.get)
         _set_day(row, ctx, column, day)
         if ctx.kind == "incidents":
             _set_day(row, ctx, "occurred_date", day)
@@ -158,7 +162,7 @@ def patch_row(bad: str, row: dict, ctx: PatchContext) -> dict:
         row[column] = text.capitalize() if ctx.layout.values.get(column) and ctx.kind == "incidents" else text
     elif bad == "occurred_after_reported":
         _set_day(row, ctx, "occurred_date", ctx.days["reported_date"] + 5 + ctx.nth)
-    elif bad == "date_order":
+    elif bad in ("date_order", "stage_order"):
         _set_day(row, ctx, "decision_date", ctx.days["received_date"] - 4 - ctx.nth)
     elif bad == "unknown_application":
         row["application_ref"] = f"DCC-CT-19-{901 + ctx.nth}"

@@ -56,6 +56,7 @@ class DemoSummary:
     layouts: dict[str, str] = field(default_factory=dict)  # slug -> layout description
     bad_rows: dict[str, int] = field(default_factory=dict)  # reject kind -> rows planted
     bad_rows_by_source: dict[str, dict[str, int]] = field(default_factory=dict)
+    data_errors: dict[str, int] = field(default_factory=dict)  # kept rows with a planted data error
     cross_agency_duplicates: int = 0  # report pairs (police + council) the ETL should merge
     personal_data_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # slug -> headers
     personal_data_samples: tuple[str, ...] = ()  # fake values that must never reach the warehouse
@@ -153,14 +154,16 @@ def _record(summary: DemoSummary, spec, written: dict[str, int]) -> None:
     if spec.layout.personal_headers:
         summary.personal_data_columns[spec.slug] = spec.layout.personal_headers
     kinds = Counter(demo_bad.PLAN.get(spec.slug, ()))
-    summary.bad_rows_by_source[spec.slug] = dict(kinds)
+    summary.bad_rows_by_source[spec.slug] = {k: n for k, n in kinds.items() if k not in demo_bad.DATA_ERROR_KINDS}
     for kind in demo_bad.KINDS:
-        summary.bad_rows[kind] = summary.bad_rows.get(kind, 0) + kinds.get(kind, 0)
+        target = summary.data_errors if kind in demo_bad.DATA_ERROR_KINDS else summary.bad_rows
+        target[kind] = target.get(kind, 0) + kinds.get(kind, 0)
 
 
 def _summarise_cases(summary: DemoSummary, apps: pd.DataFrame, appeals: pd.DataFrame, people: People,
                      sample: np.ndarray) -> None:
-    summary.applications = apps[apps.bad == 0].decision.value_counts().sort_index().to_dict()
+    kept = apps.bad.isin([0, *(demo_bad.code(k) for k in demo_bad.DATA_ERROR_KINDS)])  # loaded, errors and all
+    summary.applications = apps[kept].decision.value_counts().sort_index().to_dict()
     summary.appeals = appeals[appeals.bad == 0].outcome.value_counts().sort_index().to_dict()
     summary.personal_data_samples = tuple(v for what in ("_name", "_phone", "_email", "_address")
                                           for v in people.personal(sample, what).to_pylist())

@@ -121,7 +121,10 @@ def _misfit(cfg: BuildConfig, source: Source, path: Path, headers: list[str], mi
             cells = [c.strip().strip('"') for c in lines[k].replace(";", ",").replace("\t", ",").split(",")]
             if _fit(source, cells) >= 2:
                 return f"{message}; its header looks like line {k + 1}: set skip_rows = {k} in sources.toml"
-    return f"{message} (headers: {', '.join(headers[:8])}); map them under [source.columns]"
+    # The header names are not repeated here: a file without a header row would put its first
+    # record (names, places) on the Data quality page; `asb check` shows them to whoever runs it.
+    return (f"{message} ({len(headers)} columns; `asb check --inputs DIR --source {source.slug}` lists them): "
+            f"map them under [source.columns]")
 
 
 def _file_problem(source: Source, mapped: dict[str, str | None]) -> str | None:

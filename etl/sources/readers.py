@@ -3,14 +3,18 @@
 Every file becomes a table of its header columns as text plus a way to number its records
 (`FileRead.row_sql`); `source_row` is the record's number in the partner's file with the header
 as 1 (a quoted field with a line break is one record; a blank line is no record), so a reject
-can be found in the partner's own file.
+can be found in the partner's own file. In a workbook it is the row number Excel shows: rows are
+counted from row 1 of the sheet (title rows above the header included, as skipped lines are in a
+CSV), and a row with no value in any cell is no record although Excel still numbers it.
 
 CSV goes through DuckDB's reader first (fast, the usual case). When that reader reports any
 malformed record, or refuses the file (its sniffer gives up on mixed line endings plus a
 truncated row, a stray quote, NUL bytes), the file is read again record by record with Python's
 `csv` module: each well-formed record loads, and each broken one (too few or too many fields: a
 "Total,12" row, a truncated last line) comes back once, with its record number, the reason and
-its raw text.
+its raw text. A UTF-16 file (Excel's "Unicode Text", known by its byte-order mark) is decoded as
+UTF-16 whatever encoding is declared; a workbook, an old .xls or a PDF named .csv is refused
+saying what it is.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from etl import schema
 from etl.sources.config import Source
 
 
@@ -39,6 +44,8 @@ class FileRead:
     broken: list[tuple[int, str, str]]   # (source_row, reason, raw text) of structurally broken records
     rows_read: int
     row_sql: str                    # SQL giving each record's source_row in `table`
+    delimiter: str | None = None    # CSV: the delimiter used (declared or sniffed)
+    sheet: str | None = None        # XLSX: the sheet read
 
 
 def _sniff_delimiter(first_line: str) -> str:
@@ -62,8 +69,25 @@ def _to_utf8(path: Path, encoding: str) -> Path:
     return Path(tmp)
 
 
+# Files that are not text at all, by their first bytes: refused saying what they are (decoding
+# one as Windows-1252 "succeeds" and the advice would be wrong).
+_NOT_TEXT = ((b"PK\x03\x04", "an Excel workbook (or another ZIP archive): rename it .xlsx, and make sure "
+                             "the source's path matches .xlsx files"),
+             (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+              "an old Excel workbook (.xls): open it in Excel and save it as .xlsx"),
+             (b"%PDF", "a PDF: ask the partner for the CSV or XLSX export"))
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Excel's "Unicode Text": UTF-16, decoded whatever is declared
+
+
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table: str) -> FileRead:
     encoding = source.encoding.replace("windows-1252", "cp1252").replace("iso-8859-1", "latin-1")
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    for magic, what in _NOT_TEXT:
+        if head.startswith(magic):
+            raise ReadError(f"{path}: not CSV text but {what}")
+    if head.startswith(_UTF16_BOMS):
+        encoding = "utf-16"
     real = path if encoding in ("utf-8", "utf8", "utf-8-sig") else _to_utf8(path, encoding)
     keep, delim = None, source.delimiter or ","
     try:
@@ -103,7 +127,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
     first = source.skip_rows + 2  # record number of the first data row
     rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
     # record number = position in the table (insertion order kept)
-    return FileRead(table, headers, [], rows, f"rowid + {first}")
+    return FileRead(table, headers, [], rows, f"rowid + {first}", delimiter=delim)
 
 
 def _check_utf8(path: Path) -> None:
@@ -177,7 +201,7 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
                      for h in headers)
     con.execute(f"create or replace temp table {table} as select {cols}, _source_row from _csv_frame")
     con.unregister("_csv_frame")
-    return FileRead(table, headers, broken, len(good) + len(broken), "_source_row")
+    return FileRead(table, headers, broken, len(good) + len(broken), "_source_row", delimiter=delim)
 
 
 def _cell(value) -> str | None:
@@ -185,6 +209,9 @@ def _cell(value) -> str | None:
         return value.strip() or None
     if value is None:
         return None
+    if isinstance(value, dt.datetime) and value.time() != dt.time():
+        # the time decides the day where the source declares a timezone other than England's
+        return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.datetime | dt.date):
         return value.strftime("%Y-%m-%d")
     if isinstance(value, float) and value.is_integer():
@@ -208,19 +235,41 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table
     rows = rows[source.skip_rows:]
     if not rows:
         raise ReadError(f"{path}: sheet {name!r} is empty")
+    below = _header_below(source, rows)
+    if below:
+        # worded as extract._misfit words it for a CSV (that check reads only CSV lines)
+        raise ReadError(f"{path}: its header fits none of the {source.kind} columns of source {source.slug}; "
+                        f"its header looks like line {source.skip_rows + below + 1} of sheet {name!r}: "
+                        f"set skip_rows = {source.skip_rows + below} in sources.toml")
     headers = [str(h).strip() if h not in (None, "") else f"column{i}" for i, h in enumerate(rows[0], 1)]
     body = [r for r in rows[1:]]
     frame = pd.DataFrame([[_cell(v) for v in r] for r in body], columns=headers, dtype="object")
+    # source_row = the row number Excel shows (rows are read from A1 on, title rows included)
     frame["_source_row"] = range(source.skip_rows + 2, source.skip_rows + 2 + len(frame))
-    # Trailing blank rows are formatting, not records.
-    blank = frame[headers].isna().all(axis=1)
-    frame = frame[~blank | (blank[::-1].cumprod()[::-1] == 0)]
+    # A row with no value is no record (trailing formatting, a spacer between blocks), as a blank
+    # CSV line is none; the records after it keep their Excel row numbers.
+    frame = frame[~frame[headers].isna().all(axis=1)]
     con.register("_xlsx_frame", frame)
     cols = ", ".join(f'cast("{h.replace(chr(34), chr(34) * 2)}" as varchar) as "{h.replace(chr(34), chr(34) * 2)}"'
                      for h in headers)
     con.execute(f"create or replace temp table {table} as select {cols}, _source_row from _xlsx_frame")
     con.unregister("_xlsx_frame")
-    return FileRead(table, headers, [], len(frame), "_source_row")
+    return FileRead(table, headers, [], len(frame), "_source_row", sheet=name)
+
+
+def _header_below(source: Source, rows: list[list], look: int = 20) -> int | None:
+    """When the first row names none of the source's columns (a title above the header) and one
+    of the next `look` rows names at least two, that row's offset; else None. Names are matched as
+    extract matches headers: the declared header of a mapped column, else the canonical name."""
+    wanted = {normalise_header(source.columns.get(f.name, f.name))
+              for f in schema.INPUTS.get(source.kind, ())}
+
+    def fit(row) -> int:
+        return len(wanted & {normalise_header(str(v)) for v in row if v not in (None, "")})
+
+    if not rows or fit(rows[0]):
+        return None
+    return next((k for k in range(1, min(len(rows), look + 1)) if fit(rows[k]) >= 2), None)
 
 
 def read_file(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table: str) -> FileRead:

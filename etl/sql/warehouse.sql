@@ -95,7 +95,8 @@ create table incidents (                  -- one row per distinct ASB incident (
     location_desc varchar,
     person_key varchar,                   -- keyed hash of person_ref; null = anonymous
     victim_type varchar,
-    is_hate boolean not null,             -- true when any of its reports says so
+    is_hate boolean,                      -- true if any report says so; false if one says no and
+                                          -- none yes; null (unknown) when none says either
     case_ref varchar,
     source_lsoa_code varchar,             -- LSOA code as the source gave it (police files)
     source_lsoa_authority_code varchar,   -- district named by the source's LSOA name
@@ -128,6 +129,7 @@ create table applications (
     recommendations_count integer,
     outcome_notified_date date, action_plan_closed_date date,
     independent_chair boolean, victim_attended boolean,
+    date_errors varchar,                  -- stage dates that could not be used, '; ' (kept, not rejected)
     source varchar not null, source_file varchar not null, source_row bigint not null
 );
 

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import replace
 
 from etl import schema
+from etl.rules import vocabulary
 
 MIN_DATE = "2000-01-01"
 
@@ -21,20 +22,9 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
         ("occurred_date > reported_date", "occurred_after_reported",
          "format('occurred_date {} is after reported_date {}', occurred_date, reported_date)"),
     ],
-    "applications": [
-        *[(f"{c} < received_date", "date_order",
-           f"format('{c} {{}} is before received_date {{}}', {c}, received_date)")
-          for c in ("acknowledged_date", "decision_date", "decision_notified_date", "review_date",
-                    "outcome_notified_date", "action_plan_closed_date")],
-        ("decision_notified_date < decision_date", "date_order",
-         "format('decision_notified_date {} is before decision_date {}', decision_notified_date, decision_date)"),
-        ("review_date < decision_date", "date_order",
-         "format('review_date {} is before decision_date {}', review_date, decision_date)"),
-        ("outcome_notified_date < review_date", "date_order",
-         "format('outcome_notified_date {} is before review_date {}', outcome_notified_date, review_date)"),
-        ("decision in ('met', 'not_met') and decision_date is null", "missing_value",
-         "format('decision is {} but decision_date is empty', decision)"),
-    ],
+    # Applications keep their stage dates' problems as data errors (SOFT_DATES, mart_review_turnaround),
+    # never as a reason to drop the application from the statutory counts.
+    "applications": [],
     "appeals": [
         ("decision_date < received_date", "date_order",
          "format('decision_date {} is before received_date {}', decision_date, received_date)"),
@@ -42,6 +32,15 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
     "police_uk": [],
 }
 
+
+# Columns whose values must come from a closed list in settings (after the source's value map).
+VOCABULARIES = {"asb_type": vocabulary.ASB_TYPES}
+
+# Stage dates of an application: a bad one is a data error on that stage (shown on the turnaround
+# page), not a reject. Only review_date may lie in the future (a meeting can be booked ahead).
+SOFT_DATES = {"applications": ("acknowledged_date", "decision_date", "decision_notified_date", "review_date",
+                               "outcome_notified_date", "action_plan_closed_date")}
+BOOKABLE_DATES = ("review_date",)
 
 LOCAL_ZONE = "Europe/London"  # the day a timestamp falls on is the day in England (DESIGN.md contract)
 _ZONED = "(Z|[+-]\\d{2}(:?\\d{2})?)$"  # a timestamp that names its zone or offset
@@ -96,6 +95,8 @@ def _typed_column(f: schema.Field, fmt: str, zone: str = LOCAL_ZONE) -> str:
         return f"try_cast({f.name} as integer) as {f.name}"
     if f.type == "DOUBLE":
         return f"try_cast({f.name} as double) as {f.name}"
+    if f.name in VOCABULARIES:
+        return f"{vocabulary.normalise_sql(f.name)} as {f.name}"
     return f.name
 
 
@@ -118,7 +119,7 @@ def _checks(kind: str, key: str | None) -> list[tuple[str, str, str]]:
         raw, name = f"raw__{f.name}", f.name
         if f.required and f.name != key:
             out.append((f"{raw} is null", "missing_value", f"'{name} is empty'"))
-        if f.type == "DATE":
+        if f.type == "DATE" and f.name not in SOFT_DATES.get(kind, ()):
             out += [
                 (f"{raw} is not null and {name} is null", "bad_date",
                  f"format('{name} ''{{}}'' is not a valid date (format {{}})', {raw}, fmt__{name})"),
@@ -134,10 +135,31 @@ def _checks(kind: str, key: str | None) -> list[tuple[str, str, str]]:
             allowed = ", ".join(f"'{v}'" for v in f.allowed)
             out.append((f"{name} is not null and {name} not in ({allowed})", "bad_value",
                         f"format('{name} ''{{}}'' is not one of {'/'.join(f.allowed)}', {raw})"))
+        if f.name in VOCABULARIES:
+            listed = ", ".join(f"'{v}'" for v in VOCABULARIES[f.name])
+            out.append((f"{name} is not null and {name} not in ({listed})", "unmapped_value",
+                        f"format('{name} ''{{}}'' is not one of the partnership''s {name} values "
+                        f"(etl/rules/asb_types.toml): map it under [source.values.{name}] in sources.toml', "
+                        f"{raw})"))
     if _has_authority(kind):
         out.append(("raw__authority is not null and authority_code is null", "unknown_authority",
                     "format('authority ''{}'' is not one of the nine Derbyshire authorities', raw__authority)"))
     out += ROW_RULES[kind]
+    return out
+
+
+def _soft_date_checks(kind: str) -> list[tuple[str, str, str]]:
+    """(column, condition, message) for stage dates: the column is nulled when its date is unusable
+    (unreadable, before 2000) and the message kept; a future date is kept and reported."""
+    out = []
+    for name in SOFT_DATES.get(kind, ()):
+        raw = f"raw__{name}"
+        out += [(name, f"{raw} is not null and {name} is null",
+                 f"format('{name} ''{{}}'' is not a valid date (format {{}})', {raw}, fmt__{name})"),
+                (name, f"{name} < date '{MIN_DATE}'", f"format('{name} {{}} is before {MIN_DATE}', {name})")]
+        if name not in BOOKABLE_DATES:
+            out.append((None, f"{name} > today_date",
+                        f"format('{name} {{}} is in the future (the build ran on {{}})', {name}, today_date)"))
     return out
 
 
@@ -151,14 +173,24 @@ def stored_fields(kind: str) -> tuple[schema.Field, ...]:
                  for f in schema.INPUTS[kind])
 
 
-def stage_sql(kind: str, tables: list[str], sources: dict, as_of: dt.date) -> str:
-    """The SQL that builds stg_<kind> from raw tables of that kind (`sources`: table -> Source)."""
+def stage_sql(kind: str, tables: list[str], sources: dict, as_of: dt.date, today: dt.date | None = None) -> str:
+    """The SQL that builds stg_<kind> from raw tables of that kind (`sources`: table -> Source);
+    `today` (default: the calendar date) judges stage dates, which may lie after an earlier as-of."""
     fields = stored_fields(kind)
     by_table = sources
     union = "\n    union all by name\n    ".join(_typed_select(t, by_table[t], fields) for t in tables)
     case = "\n        ".join(f"when {c} then {{'code': '{code}', 'reason': {r}}}"
                              for c, code, r in _checks(kind, schema.KEYS[kind]))
     raw_json = ", ".join(f"{f.name} := raw__{f.name}" for f in fields)
+    soft = _soft_date_checks(kind)
+    unusable = {}
+    for column, condition, _ in soft:
+        if column:
+            unusable.setdefault(column, []).append(condition)
+    columns = ", ".join(f"case when {' or '.join(unusable[f.name])} then null else {f.name} end as {f.name}"
+                        if f.name in unusable else f.name for f in fields)
+    date_errors = (f"nullif(concat_ws('; ', {', '.join(f'case when {c} then {m} end' for _, c, m in soft)}), '')"
+                   if soft else "null::varchar")
     auth_join = ("left join _authority_map am on am.authority_value = typed.raw__authority"
                  if _has_authority(kind) else "")
     auth_col = "am.authority_code" if _has_authority(kind) else "null::varchar as authority_code"
@@ -167,7 +199,8 @@ with typed as (
     {union}
 ),
 judged as (
-    select typed.*, {auth_col}, date '{as_of.isoformat()}' as as_of_date
+    select typed.*, {auth_col}, date '{as_of.isoformat()}' as as_of_date,
+           date '{(today or dt.date.today()).isoformat()}' as today_date
     from typed {auth_join}
 ),
 checked as (
@@ -177,9 +210,26 @@ checked as (
     from judged
 ),
 final as (
-    select load_id, source, source_file, source_row, {", ".join(f.name for f in fields)},
-           authority_code, reject.code as reject_code, reject.reason as reject_reason,
+    select load_id, source, source_file, source_row, {columns},
+           authority_code, {date_errors} as date_errors, reject.code as reject_code, reject.reason as reject_reason,
            case when reject is not null then to_json(struct_pack({raw_json}))::varchar end as raw_values
     from checked
 )
 select * from final"""
+
+
+def explain_unmapped(con, kind: str) -> None:
+    """Add the nearest canonical values to each `unmapped_value` reject of stg_<kind> (few
+    distinct labels, so they are matched in Python with `vocabulary.nearest`)."""
+    for name in VOCABULARIES:
+        if name not in {f.name for f in stored_fields(kind)}:
+            continue
+        labels = [r[0] for r in con.execute(
+            f"select distinct json_extract_string(raw_values, '$.{name}') from stg_{kind} "
+            f"where reject_code = 'unmapped_value' and starts_with(reject_reason, '{name} ')").fetchall()]
+        hints = [(label, "; nearest: " + ", ".join(vocabulary.nearest(label)) if vocabulary.nearest(label)
+                  else "") for label in labels if label is not None]
+        if hints:
+            con.executemany(
+                f"update stg_{kind} set reject_reason = reject_reason || ? where reject_code = 'unmapped_value' "
+                f"and json_extract_string(raw_values, '$.{name}') = ?", [(h, label) for label, h in hints])

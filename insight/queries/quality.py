@@ -37,18 +37,47 @@ def builds(con) -> pd.DataFrame:
 
 
 def file_accounting(con) -> pd.DataFrame:
-    """Per file of the latest build: rows read, loaded, rejected, merged, and whether they add up."""
+    """Per file of the latest build: rows read, loaded, rejected, merged, whether they add up, and
+    a status: "could not be read" (nothing of the file loaded; `file_error` says why), "does not
+    add up" or "adds up"."""
+    return run(con, """
+        with latest as (
+            select load_id from etl_builds order by built_at desc limit 1
+        ),
+        accounted as (
+            select l.source, l.kind, l.source_file, l.rows_read, l.rows_loaded, l.rows_rejected,
+                   l.rows_merged, l.rows_context, l.first_date, l.last_date,
+                   l.rows_read = l.rows_loaded + l.rows_rejected + l.rows_merged as is_balanced,
+                   l.ignored_columns, l.file_error
+            from etl_loads as l
+            join latest using (load_id)
+        ),
+        final as (
+            select source, kind, source_file,
+                   case when file_error is not null then 'could not be read'
+                        when not is_balanced then 'does not add up'
+                        else 'adds up' end as status,
+                   * exclude (source, kind, source_file)
+            from accounted
+        )
+        select * from final order by source, source_file
+    """)
+
+
+def unreadable_files(con) -> pd.DataFrame:
+    """Files of the latest build that could not be read at all (nothing of them loaded), with why
+    (the reason without the file's name, which the ETL puts first)."""
     return run(con, """
         with latest as (
             select load_id from etl_builds order by built_at desc limit 1
         ),
         final as (
-            select l.source, l.kind, l.source_file, l.rows_read, l.rows_loaded, l.rows_rejected,
-                   l.rows_merged, l.rows_context, l.first_date, l.last_date,
-                   l.rows_read = l.rows_loaded + l.rows_rejected + l.rows_merged as is_balanced,
-                   l.ignored_columns
+            select l.source_file, l.source, l.kind,
+                   case when starts_with(l.file_error, l.source_file || ': ')
+                        then l.file_error[length(l.source_file) + 3:] else l.file_error end as reason
             from etl_loads as l
             join latest using (load_id)
+            where l.file_error is not null
         )
         select * from final order by source, source_file
     """)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -235,6 +236,14 @@ def measure_table(headline: pd.DataFrame) -> None:
         columns += [m.column, f"{m.column}_change"]
     st.dataframe(headline[headline["authority_code"].notna()], column_order=columns,
                  column_config=config, hide_index=True)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
+
+
+def plain(text) -> str:
+    """Text shown as it is inside Streamlit markdown: no emphasis, links, HTML or maths ($)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 def fmt_int(value) -> str:

@@ -25,7 +25,7 @@ authority = "Erewash"
 """
 CSV = """incident_ref,agency,reported_date,asb_category,asb_type,postcode,person_ref
 E1,council,2025-03-01,personal,noise,NG10 1AA,ECN-1
-E2,council,2025-03-02,nuisance,litter,DE7 5AB,
+E2,council,2025-03-02,nuisance,littering,DE7 5AB,
 """
 
 

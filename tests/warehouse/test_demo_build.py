@@ -22,6 +22,13 @@ def test__demo_build__every_planted_bad_row_is_a_reject_with_its_reason(demo_bui
     assert got == summary.bad_rows
 
 
+def test__demo_build__applications_decided_before_receipt_are_kept_with_a_data_error(demo_build, con):
+    _, _, summary = demo_build
+    n = con.execute("select count(*) from mart_review_turnaround where data_errors like "
+                    "'%decision_date % is before received_date%'").fetchall()[0][0]
+    assert n == summary.data_errors["stage_order"] > 0
+
+
 def test__demo_build__planted_cross_agency_duplicates_merge(demo_build, con):
     _, _, summary = demo_build
     merged = con.execute("select count(*) from etl_merged where rule = 'cross_agency'").fetchall()[0][0]

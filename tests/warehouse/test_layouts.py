@@ -60,7 +60,7 @@ def test__build__declared_csv_layouts(tmp_path, encoding, delimiter, date_format
     _, con = run_build(inputs)
     assert con.execute("select incident_id, authority_code, reported_date, asb_category, asb_type, "
                        "location_desc from incidents").fetchall() == [
-        ("high_peak:HP-1", "E07000037", dt.date(2025, 3, 4), "personal", "Noise", "Café on Spring Gardens")]
+        ("high_peak:HP-1", "E07000037", dt.date(2025, 3, 4), "personal", "noise", "Café on Spring Gardens")]
     assert con.execute("select ignored_columns from etl_loads").fetchall() == [("Reporter Name, Contact Phone",)]
 
 
@@ -138,14 +138,19 @@ AP-3,CT-1,E06000015,2025-02-01,review_process,not_upheld,2025-01-20
 
 
 def test__build__applications_and_appeals_rules(tmp_path):
-    """Date order, decided-without-date, bad enum and unknown application are rejects with reasons."""
+    """A bad enum and an unknown application are rejects with reasons; an application's stage dates out
+    of order or a decision without its date are data errors on a kept application."""
     _, con = run_build(write_inputs(tmp_path / "in", CASES_TOML, {"apps.csv": APPS, "appeals.csv": APPEALS}))
     assert con.execute("select application_ref, decision, review_date from applications order by 1").fetchall() == [
-        ("CT-1", "met", dt.date(2025, 1, 24)), ("CT-5", "pending", None)]
+        ("CT-1", "met", dt.date(2025, 1, 24)), ("CT-2", "not_met", None), ("CT-3", "met", None),
+        ("CT-5", "pending", None)]
+    errors = dict(con.execute("select application_ref, data_errors from mart_review_turnaround").fetchall())
+    assert errors["CT-2"] == "decision_date 2024-12-31 is before received_date 2025-01-02"
+    assert errors["CT-3"] == "the threshold decision has no decision_date"
+    assert errors["CT-1"] is None and errors["CT-5"] is None
     assert con.execute("select appeal_ref, application_ref from appeals").fetchall() == [("AP-1", "CT-1")]
     rejects = con.execute("select source_file, source_row, reason_code from etl_rejects order by 1, 2").fetchall()
     assert rejects == [("appeals.csv", 3, "unknown_application"), ("appeals.csv", 4, "date_order"),
-                       ("apps.csv", 3, "date_order"), ("apps.csv", 4, "missing_value"),
                        ("apps.csv", 5, "bad_value")]
     assert con.execute("select count(*) from etl_loads where rows_read <> rows_loaded + rows_rejected "
                        "+ rows_merged").fetchall()[0][0] == 0

@@ -37,7 +37,7 @@ APPLICATIONS = [
     "CT-XMAS21,Erewash,P3,2021-12-24,2021-12-29,victim,not_met,2022-01-05,2022-01-05,,,,,",
     "CT-ORDER,Erewash,P4,2025-05-01,2025-05-06,victim,met,2025-05-02,2025-05-20,2025-05-15,recommendations,2,"
     "2025-05-22,2025-05-21",
-    "CT-REJECT,Erewash,P5,2025-04-10,,victim,not_met,2025-04-09,,,,,,",
+    "CT-BACKWARDS,Erewash,P5,2025-04-10,,victim,not_met,2025-04-09,,,,,,",
     "CT-PENDING,Erewash,P6,2025-06-18,,victim,pending,,,,,,,",
     "CT-NO-REVIEW,Erewash,P7,2025-05-27,2025-05-28,victim,met,2025-05-30,2025-06-02,,,,,",
     "CT-CONTRA,Erewash,P8,2025-01-06,2025-01-07,victim,not_met,2025-01-10,2025-01-13,2025-02-03,recommendations,2,"
@@ -146,17 +146,17 @@ def test__turnaround__out_of_order_stages_are_flagged_never_negative(con):
     frame = con.execute("select * from mart_review_turnaround").df()
     days = frame[[c for c in frame.columns if c.endswith("_working_days")]]
     assert (days.fillna(0) >= 0).all().all()
-    assert not frame.loc[frame["application_ref"] != "CT-ORDER", "has_data_error"].any()
+    assert not frame.loc[~frame["application_ref"].isin(["CT-ORDER", "CT-BACKWARDS"]), "has_data_error"].any()
 
 
-def test__turnaround__whole_row_date_order_rejects_stay_rejects(con):
-    """A decision before receipt is a staging reject (etl_rejects), so the mart never sees it."""
-    assert con.execute("select count(*) from mart_review_turnaround where application_ref = 'CT-REJECT'"
-                       ).fetchall()[0][0] == 0
-    assert con.execute("select reason_code, reason from etl_rejects where source_row = 6").fetchall() == [
-        ("date_order", "decision_date 2025-04-09 is before received_date 2025-04-10")]
+def test__turnaround__a_decision_before_receipt_is_a_data_error_not_a_reject(con):
+    """The application stays in the statutory counts; the backwards stage is listed and has no duration."""
+    row = _row(con, "mart_review_turnaround", "application_ref", "CT-BACKWARDS")
+    assert row["data_errors"] == "decision_date 2025-04-09 is before received_date 2025-04-10"
+    assert pd.isna(row["decision_working_days"])
+    assert con.execute("select count(*) from etl_rejects where kind = 'applications'").fetchall()[0][0] == 0
     assert con.execute("select count(*) from mart_review_turnaround").fetchall()[0][0] == \
-        con.execute("select count(*) from applications").fetchall()[0][0] == len(APPLICATIONS) - 1
+        con.execute("select count(*) from applications").fetchall()[0][0] == len(APPLICATIONS)
 
 
 @pytest.mark.parametrize(("ref", "rule_id", "limit", "days", "within"), [
@@ -208,7 +208,8 @@ RETURN_COLUMNS = ["applications_received", "threshold_not_met", "reviews_carried
     # reviews: CONTRA (a contradiction), DISCRETION (allowed, a note); CARRY decided next year (a note)
     (EREWASH, "2024/25", [5, 3, 2, 1, 0, True, 1, 2, False, True]),
     # reviews of ON-TIME and CARRY (carried in) and ORDER; NOREC: recommendations, no review
-    (EREWASH, "2025/26", [4, 0, 3, 2, 2, True, 1, 2, False, False]),
+    # BACKWARDS: received 10 April, "decided" (not met) the day before: counted, and a data error
+    (EREWASH, "2025/26", [5, 1, 3, 2, 2, True, 1, 2, False, False]),
     # the published-style contradiction: 2 received, 1 not met, 2 reviews: 1 + 2 > 2
     (BOLSOVER, "2024/25", [2, 1, 2, 1, 0, False, 2, 0, False, True]),
     (DERBY, "2024/25", [2, 1, 0, 0, 0, True, 0, 0, True, True]),
@@ -224,7 +225,7 @@ def test__statutory_returns__every_authority_every_year_zeros_included(con):
     assert [y for (y,) in years] == ["2021/22", "2022/23", "2023/24", "2024/25", "2025/26"]
     assert con.execute("select count(*) from mart_statutory_returns").fetchall()[0][0] == 9 * 5
     totals = con.execute("select sum(applications_received) from mart_statutory_returns").fetchall()[0][0]
-    assert totals == len(APPLICATIONS) - 1
+    assert totals == len(APPLICATIONS)
     bounds = con.execute("""select year_start_date, year_end_date from mart_statutory_returns
                             where financial_year = '2024/25' limit 1""").fetchall()[0]
     assert bounds == (D(2024, 4, 1), D(2025, 3, 31))

@@ -8,7 +8,7 @@ with events as (
     select person_authority_id, authority_code,
            unnest([reported_date, drops_out_date]) as event_date,
            unnest([1, -1]) as delta,
-           unnest([is_hate::int, -(is_hate::int)]) as hate_delta
+           unnest([coalesce(is_hate, false)::int, -(coalesce(is_hate, false)::int)]) as hate_delta
     from int_complaints where is_qualifying
     union all
     select distinct c.person_authority_id, c.authority_code, r.effective_from, 0, 0

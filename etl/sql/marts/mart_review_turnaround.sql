@@ -3,13 +3,14 @@
 -- index(B) - index(A) in ref_working_days (numpy.busday_count semantics: A counts, B does not).
 -- An event dated after $as_of has not happened yet on that date, so the same SQL evaluates any
 -- as-of date. The SLA limits are the rule in force on the day the application was received.
--- Staging already rejects whole rows whose stages run backwards (a stage before receipt, told
--- before decided, meeting before decision, outcome told before meeting); the orderings it keeps
--- (acknowledged after the decision, meeting before the applicant was told, action plan closed
--- before the outcome was told, a stage without the one before it) are listed in data_errors,
--- and a stage that ends before it starts has no duration, never a negative one.
+-- Staging never drops an application for its stage dates: a date it could not use (unreadable,
+-- before 2000, in the future) comes as applications.date_errors; stages out of order (a stage
+-- before receipt, told before decided, meeting before decision, a stage without the one before
+-- it, a decision without its date) are found here. All are listed in data_errors, and a stage
+-- that ends before it starts has no duration, never a negative one.
 with apps as (
-    select a.application_ref, a.authority_code, a.threshold_route, a.received_date,
+    select a.application_ref, a.authority_code, a.threshold_route, a.received_date, a.date_errors,
+        a.decision in ('met', 'not_met') and a.decision_date is null as is_undated_decision,
         case when a.acknowledged_date <= $as_of then a.acknowledged_date end as acknowledged_date,
         case when a.decision_date <= $as_of then a.decision_date end as decision_date,
         case when a.decision_notified_date <= $as_of then a.decision_notified_date end as decision_notified_date,
@@ -60,11 +61,17 @@ durations as (   -- null where a stage has not happened, or ends before it start
     from indexed
 ),
 checked as (
-    select *, nullif(concat_ws('; ',
+    select *, nullif(concat_ws('; ', date_errors,
+        case when is_undated_decision then 'the threshold decision has no decision_date' end,
         case when acknowledged_date < received_date
              then format('acknowledged_date {} is before received_date {}', acknowledged_date, received_date) end,
         case when decision_date < received_date
              then format('decision_date {} is before received_date {}', decision_date, received_date) end,
+        case when review_date < received_date
+             then format('review_date {} is before received_date {}', review_date, received_date) end,
+        case when outcome_notified_date < received_date
+             then format('outcome_notified_date {} is before received_date {}', outcome_notified_date,
+                         received_date) end,
         case when acknowledged_date > decision_date
              then format('acknowledged_date {} is after decision_date {}', acknowledged_date, decision_date) end,
         case when decision_notified_date < decision_date

@@ -7,6 +7,7 @@ with final as (
            decision_notified_date, review_date, outcome, recommendations_count,
            outcome_notified_date, action_plan_closed_date,
            independent_chair = 'Y' as independent_chair, victim_attended = 'Y' as victim_attended,
+           date_errors,
            source, source_file, source_row
     from _keyed where key_rank = 1
 )

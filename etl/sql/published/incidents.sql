@@ -1,5 +1,6 @@
 -- Published incidents: one row per anchor (a report no other report joined), with what its
--- members add (DESIGN.md contract): the earliest reported_date, hate if any report says so, and
+-- members add (DESIGN.md contract): the earliest reported_date, hate if any report says so (not
+-- hate if one says no and none yes, unknown if none says either), and
 -- every agency and source that had it; the rest (occurred date, place, category, type) is the
 -- anchor's. Only merged incidents need the member aggregate; the rest had one report.
 -- No final sort: ten million wide rows would cost a minute, and files arrive roughly by date.
@@ -32,7 +33,9 @@ final as (
            coalesce(f.in_longitude, f.longitude) as longitude,
            f.pt_easting as easting, f.pt_northing as northing,
            f.lsoa_code, f.ward_code, f.h3_r8, f.h3_r9, f.h3_r10, f.location_desc, f.person_key,
-           f.victim_type, f.is_hate or coalesce(m.any_hate, false) as is_hate, f.case_ref,
+           f.victim_type,
+           case when f.is_hate or m.any_hate then true
+                when f.is_hate = false or m.any_hate = false then false end as is_hate, f.case_ref,
            f.source_lsoa_code, f.source_lsoa_authority_code, f.source_file, f.source_row
     from firsts f left join members m on m.incident_id = f.report_id
 )

@@ -1,0 +1,334 @@
+"""`asb check --inputs DIR`: what the build would make of every declared file, before loading.
+
+Each messy folder below is made in tmp_path (a canonical CSV, an ECINS-style XLSX under a title,
+a Windows-1252 file declared UTF-8, unmapped ASB types, dates in another format, a file saved
+under the wrong source); the check names the same reason the build would give, counts what would
+be rejected, suggests sources.toml lines that can be pasted, never prints a person reference or
+location text, and writes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import tempfile
+import tomllib
+
+import xlsxwriter
+from conftest import EREWASH_TOML, INCIDENT_COLUMNS, write_inputs
+
+from etl import cli as etl_cli
+from insight import cli as asb_cli
+
+HEADER, TOML = INCIDENT_COLUMNS, EREWASH_TOML
+PERSON = "ECN00540"
+PLACE = "Flat 3 Acacia Avenue"
+
+
+def good(n: int, asb_type: str = "noise", reported: str | None = None, occurred: str = "") -> list[str]:
+    return [f"A{n}", "council", "", reported or f"2025-03-{1 + n % 27:02d}", occurred, "personal", asb_type,
+            "", "", "", "", "DE7 5RP", PLACE, PERSON if n % 2 else f"ECN-{n:05d}", "individual", "N"]
+
+
+def text(records: list[list[str] | str], delimiter: str = ",") -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    for r in records:
+        if isinstance(r, str):
+            out.write(r + "\n")
+        else:
+            writer.writerow(r)
+    return out.getvalue()
+
+
+def check(inputs, *args: str, capsys) -> tuple[int, str]:
+    code = etl_cli.main(["check", "--inputs", str(inputs), *args])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+def snapshot(folder) -> dict[str, str]:
+    """Every path under `folder` with its bytes' SHA-256 ("dir" for folders)."""
+    return {str(p.relative_to(folder)) + "/" * p.is_dir():
+            "dir" if p.is_dir() else hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*"))}
+
+
+def assert_private(output: str) -> None:
+    assert PERSON not in output and "ECN-0" not in output and "00540" not in output
+    assert PLACE not in output and "Acacia" not in output
+
+
+# --- the command ---------------------------------------------------------------------------------
+
+def test__check__is_an_asb_command():
+    assert "check" in asb_cli.parser().format_help()
+    assert "check" in etl_cli.parser().format_help()
+
+
+def test__check__a_canonical_csv_passes_and_shows_how_it_is_read(tmp_path, capsys):
+    content = text([HEADER, *[good(n) for n in range(1, 21)]])
+    inputs = write_inputs(tmp_path / "in", TOML, {"erewash/export.csv": content})
+    code, out = check(inputs, capsys=capsys)
+    assert code == 0, out
+    assert "erewash/export.csv" in out and "erewash_council" in out
+    assert "utf-8" in out and 'delimiter ","' in out and "header on line 1" in out and "20 records" in out
+    assert "2025-03-02 -> 2025-03-02" in out           # a date as written and as the build parses it
+    assert "constant E07000036" in out                 # authority comes from the source
+    assert "1 file ok, 0 with problems" in out
+    assert_private(out)
+
+
+def test__check__writes_nothing_and_needs_no_key(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("ASB_PSEUDONYM_KEY", raising=False)
+    files = {"erewash/export.csv": text([HEADER, *[good(n, "Noise Nuisance") for n in range(1, 21)]]),
+             "erewash/legacy.csv": text([HEADER, *[good(n) for n in range(1, 20)]]).replace(PLACE, "Café £5")
+             .encode("cp1252")}
+    inputs = write_inputs(tmp_path / "in", TOML.replace("erewash/*.csv", "erewash/*"), files)
+    _xlsx(inputs / "erewash" / "extra.xlsx", title=True)
+    monkeypatch.chdir(inputs)                           # nothing spills into the working folder either
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))   # transcoded copies, DuckDB's spill
+    before = snapshot(inputs)
+    for args in ((), ("--json",)):
+        code, out = check(inputs, *args, capsys=capsys)
+        assert code == 1 and "legacy.csv" in out and "extra.xlsx" in out
+    assert snapshot(inputs) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "tmp"]   # no warehouse, no key file beside it
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+# --- file-level problems: the build's reason and what to change ----------------------------------
+
+ECINS_TOML = """
+[[source]]
+slug = "ecins"
+kind = "incidents"
+path = "ecins/*.xlsx"
+authority = "Erewash"
+{extra}
+[source.columns]
+incident_ref = "Case Reference"
+reported_date = "Date Reported"
+asb_type = "Incident Type"
+asb_category = "Category"
+person_ref = "ECINS Ref"
+location_desc = "Location"
+[source.constants]
+agency = "council"
+"""
+ECINS_HEADER = ["Case Reference", "Date Reported", "Incident Type", "Category", "ECINS Ref", "Location",
+                "Reporter Name"]
+
+
+def _xlsx(path, title: bool, rows: int = 12) -> None:
+    """An ECINS-style export: optionally two title lines above the header, real date cells."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Cases")
+    date = book.add_format({"num_format": "dd/mm/yyyy"})
+    top = 0
+    if title:
+        sheet.write(0, 0, "ECINS - ASB cases export")
+        sheet.write(1, 0, "Run on 01/04/2025")
+        top = 2
+    sheet.write_row(top, 0, ECINS_HEADER)
+    for n in range(1, rows + 1):
+        sheet.write_row(top + n, 0, [f"EC-{n}", None, "Rowdy/Inconsiderate Behaviour", "Nuisance",
+                                     PERSON, PLACE, "Jane Doe"])
+        sheet.write_datetime(top + n, 1, dt.datetime(2025, 3, n), date)
+    book.close()
+
+
+def test__check__an_xlsx_under_a_title_suggests_skip_rows(tmp_path, capsys):
+    inputs = write_inputs(tmp_path / "in", ECINS_TOML.format(extra=""), {})
+    _xlsx(inputs / "ecins" / "cases.xlsx", title=True)
+    code, out = check(inputs, capsys=capsys)
+    assert code == 1, out
+    assert "its header fits none of the incidents columns of source ecins" in out   # the build's own reason
+    assert "with skip_rows = 2 the file reads: header on line 3, 6 of the 17 incidents columns found" in out
+    assert "\n    skip_rows = 2\n" in out                   # the line to paste
+    assert "0 files ok, 1 with problems" in out
+    assert_private(out)
+    # with the suggestion applied the file reads, and its sheet and header line are shown
+    (inputs / "sources.toml").write_text(ECINS_TOML.format(extra="skip_rows = 2"), encoding="utf-8")
+    code, out = check(inputs, capsys=capsys)
+    assert "sheet Cases" in out and "header on line 3" in out and "12 records" in out
+    assert "2025-03-01 -> 2025-03-01" in out
+    assert "Reporter Name" in out                       # a header that will not be read
+    assert "Jane Doe" not in out
+    assert_private(out)
+
+
+def test__check__cp1252_declared_utf8_suggests_the_encoding(tmp_path, capsys):
+    content = text([HEADER, *[good(n) for n in range(1, 20)]]).replace(PLACE, "Café £5 shop").encode("cp1252")
+    inputs = write_inputs(tmp_path / "in", TOML, {"erewash/export.csv": content})
+    code, out = check(inputs, capsys=capsys)
+    assert code == 1, out
+    assert "not valid UTF-8" in out                     # the reader's own message
+    assert 'with encoding = "cp1252" the file reads' in out and '\n    encoding = "cp1252"\n' in out
+    assert "Café" not in out and "£5" not in out
+    assert_private(out)
+    inputs2 = write_inputs(tmp_path / "in2", TOML + 'encoding = "cp1252"\n', {"erewash/export.csv": content})
+    code, out = check(inputs2, capsys=capsys)
+    assert code == 0, out
+    assert "cp1252" in out
+
+
+TWO_SOURCES = TOML + """
+[[source]]
+slug = "opcc-appeals"
+kind = "appeals"
+path = "opcc/*.csv"
+"""
+APPEALS_HEADER = "appeal_ref,application_ref,authority,received_date,appellant,consent_letter,grounds,outcome,decision_date"
+APPEAL = "AP1,CT1,Erewash,2025-03-01,victim,Y,review_process,pending,"
+
+
+def test__check__a_file_saved_under_the_wrong_source(tmp_path, capsys):
+    inputs = write_inputs(tmp_path / "in", TWO_SOURCES, {
+        "erewash/export.csv": text([HEADER, good(1), good(2)]),
+        "erewash/appeals.csv": f"{APPEALS_HEADER}\n{APPEAL.replace('AP1', 'AP2')}\n",
+        "opcc/a.csv": f"{APPEALS_HEADER}\n{APPEAL}\n"})
+    code, out = check(inputs, capsys=capsys)
+    assert code == 1, out
+    assert "it fits source opcc_appeals (appeals): was it saved in the wrong folder?" in out
+    assert "move erewash/appeals.csv into opcc/" in out
+    assert "2 files ok, 1 with problems" in out
+
+
+def test__check__the_same_file_under_two_sources_and_a_source_without_files(tmp_path, capsys):
+    toml = (TOML + TOML.replace("erewash-council", "erewash-copy").replace("erewash/*.csv", "copy/*.csv")
+            + TWO_SOURCES.split(TOML)[1])
+    content = text([HEADER, good(1), good(2)])
+    inputs = write_inputs(tmp_path / "in", toml, {"erewash/export.csv": content, "copy/export.csv": content})
+    code, out = check(inputs, capsys=capsys)
+    assert code == 1, out
+    assert "the same file as copy/export.csv of source erewash_copy" in out and "gate same_file" in out
+    assert "no file matches path 'opcc/*.csv'" in out
+    assert "0 files ok, 2 with problems; no files for opcc_appeals" in out
+
+
+def test__check__a_missing_required_column_suggests_a_similar_header(tmp_path, capsys):
+    header = [("Date Reported" if h == "reported_date" else h) for h in HEADER]
+    inputs = write_inputs(tmp_path / "in", TOML, {"erewash/export.csv": text([header, good(1), good(2)])})
+    code, out = check(inputs, capsys=capsys)
+    assert code == 1, out
+    assert "file has no column for reported_date" in out       # the build's reason
+    assert "missing (required)" in out
+    assert "[source.columns]" in out and 'reported_date = "Date Reported"' in out
+    assert "0 files ok, 1 with problems" in out
+
+
+def test__check__source_filters_to_one_source(tmp_path, capsys):
+    inputs = write_inputs(tmp_path / "in", TWO_SOURCES, {
+        "erewash/export.csv": text([HEADER, good(1)]), "opcc/a.csv": f"{APPEALS_HEADER}\n{APPEAL}\n"})
+    code, out = check(inputs, "--source", "opcc-appeals", capsys=capsys)
+    assert code == 0, out
+    assert "opcc/a.csv" in out and "erewash/export.csv" not in out
+    assert "1 file ok, 0 with problems" in out
+    code, out = check(inputs, "--source", "nobody", capsys=capsys)
+    assert code == 2 and "nobody" in out and "erewash_council" in out
+
+
+# --- values: what would be rejected, and value maps to paste ---------------------------------------
+
+def test__check__unmapped_asb_types_are_counted_with_nearest_types_and_a_value_map(tmp_path, capsys):
+    rows = ([good(n, "Noise Nuisance") for n in range(1, 4)]
+            + [good(n, "Rowdy/Inconsiderate Behaviour") for n in range(4, 6)]
+            + [good(n, "noise") for n in range(6, 21)] + [good(21, "Neighbour  Dispute"), good(22, "rowdy_behaviour")])
+    inputs = write_inputs(tmp_path / "in", TOML, {"erewash/export.csv": text([HEADER, *rows])})
+    code, out = check(inputs, capsys=capsys)
+    assert code == 0, out                                # row rejects only, 5 of 22: the file loads
+    assert '"Noise Nuisance"' in out and "nearest: noise" in out
+    assert '"Rowdy/Inconsiderate Behaviour"' in out and "nearest: rowdy behaviour" in out
+    report = json.loads(check(inputs, "--json", capsys=capsys)[1])[0]
+    asb = next(p for p in report["problems"] if p["column"] == "asb_type")
+    assert [(v["value"], v["count"], v["nearest"][0]) for v in asb["values"]] == [
+        ("Noise Nuisance", 3, "noise"), ("Rowdy/Inconsiderate Behaviour", 2, "rowdy behaviour")]
+    assert asb["count"] == 5
+    snippet = _snippet(out, "[source.values.asb_type]")
+    assert tomllib.loads(snippet)["source"]["values"]["asb_type"] == {
+        "Noise Nuisance": "noise", "Rowdy/Inconsiderate Behaviour": "rowdy behaviour"}
+    assert "guess" in snippet
+    # pasted into sources.toml, the next check finds no unmapped label
+    (inputs / "sources.toml").write_text(TOML + snippet, encoding="utf-8")
+    code, out = check(inputs, "--json", capsys=capsys)
+    report = json.loads(out)
+    assert not [p for p in report[0]["problems"] if p["column"] == "asb_type"]
+
+
+def _snippet(out: str, header: str) -> str:
+    """The TOML block under `header` in the suggestions (indented lines until a blank line)."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == header)
+    block = []
+    for line in lines[start:]:
+        if not line.strip():
+            break
+        block.append(line.strip())
+    return "\n".join(block) + "\n"
+
+
+def test__check__dates_that_would_not_parse_are_counted_with_examples_and_a_format(tmp_path, capsys):
+    rows = [good(n, occurred=(dt.date(2025, 3, 1) + dt.timedelta(days=n)).strftime("%d-%b-%y")) for n in range(1, 21)]
+    rows[4][3], rows[9][3] = "31/02/2025", "yesterday"
+    inputs = write_inputs(tmp_path / "in", TOML, {"erewash/export.csv": text([HEADER, *rows])})
+    code, out = check(inputs, capsys=capsys)
+    report = json.loads(check(inputs, "--json", capsys=capsys)[1])[0]
+    reported = next(p for p in report["problems"] if p["column"] == "reported_date")
+    assert reported["count"] == 2 and {e["value"] for e in reported["examples"]} == {"31/02/2025", "yesterday"}
+    assert {e["row"] for e in reported["examples"]} == {6, 11}
+    occurred = next(p for p in report["problems"] if p["column"] == "occurred_date")
+    assert occurred["count"] == 20
+    assert "02-Mar-25 -> (not a date)" in out
+    assert "31/02/2025" in out and "yesterday" in out
+    assert 'occurred_date = "%d-%b-%y"' in out
+    # every row rejected: the reject_share gate would stop the build, so the file has a problem
+    assert code == 1 and "reject_share" in out
+
+
+def test__check__values_outside_the_allowed_list_and_broken_records(tmp_path, capsys):
+    rows = [good(n) for n in range(1, 21)]
+    rows[0][5] = "Personal (targeted)"
+    rows[1][1] = "Police"                                 # allowed after lower-casing: no problem
+    rows[2][14] = "Unknown"
+    inputs = write_inputs(tmp_path / "in", TOML, {"erewash/export.csv": text([HEADER, *rows[:10], f"Total,{PERSON}",
+                                                                               *rows[10:]])})
+    code, out = check(inputs, capsys=capsys)
+    assert code == 0, out
+    report = json.loads(check(inputs, "--json", capsys=capsys)[1])[0]
+    problems = {p["column"]: p for p in report["problems"]}
+    assert problems["asb_category"]["count"] == 1 and "agency" not in problems
+    assert problems["victim_type"]["count"] == 1
+    assert report["read"]["broken_records"] == 1 and problems[None]["examples"][0]["row"] == 12
+    snippet = _snippet(out, "[source.values.asb_category]")
+    assert tomllib.loads(snippet)["source"]["values"]["asb_category"] == {"Personal (targeted)": "personal"}
+    assert_private(out)
+
+
+# --- JSON and privacy ------------------------------------------------------------------------------
+
+def test__check__json_is_a_list_of_file_reports_without_personal_data(tmp_path, capsys):
+    inputs = write_inputs(tmp_path / "in", TWO_SOURCES, {
+        "erewash/export.csv": text([HEADER, *[good(n, "Noise Nuisance") for n in range(1, 6)]]),
+        "opcc/a.csv": f"{APPEALS_HEADER}\n{APPEAL}\n"})
+    code, out = check(inputs, "--json", capsys=capsys)
+    report = json.loads(out)
+    assert code == 0
+    assert [(r["source"], r["file"], r["ok"]) for r in report] == [
+        ("erewash_council", "erewash/export.csv", True), ("opcc_appeals", "opcc/a.csv", True)]
+    first = report[0]
+    assert first["read"]["rows"] == 5 and first["read"]["delimiter"] == ","
+    columns = {c["column"]: c for c in first["columns"]}
+    assert columns["person_ref"]["header"] == "person_ref" and columns["person_ref"]["filled"] == 5
+    assert columns["person_ref"]["samples"] == [] and columns["location_desc"]["samples"] == []
+    assert columns["reported_date"]["samples"][0] == {"raw": "2025-03-02", "value": "2025-03-02"}
+    assert columns["authority"]["constant"] == "E07000036"
+    asb = next(p for p in first["problems"] if p["column"] == "asb_type")
+    assert asb["values"] == [{"value": "Noise Nuisance", "count": 5, "nearest": ["noise", "animal nuisance",
+                                                                                  "vehicle nuisance"]}]
+    assert any("[source.values.asb_type]" in s["toml"] for s in first["suggestions"])
+    assert_private(out)
