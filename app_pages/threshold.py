@@ -28,9 +28,9 @@ PERSON_COLUMNS = {
     "oldest_complaint_date": st.column_config.DateColumn("oldest complaint", **DATE),
     "latest_complaint_date": st.column_config.DateColumn("latest complaint", **DATE),
     "window_expires_date": st.column_config.DateColumn(
-        "window expires", help="When the oldest qualifying complaint drops out of the window", **DATE),
+        "window expires", help="The last day the oldest qualifying complaint still counts", **DATE),
     "days_left": st.column_config.NumberColumn(
-        "days left", help="Days from the as-of date to the window expiry: the time left to act"),
+        "days left", help="Days from the as-of date to the window expiry (0 = its last day is today)"),
     "first_met_date": st.column_config.DateColumn("first met", **DATE),
     "met_since_date": st.column_config.DateColumn("met since", help="Start of the current spell at or "
                                                   "over the threshold", **DATE),

@@ -53,6 +53,8 @@ INPUTS: dict[str, tuple[Field, ...]] = {
         Field("victim_type", "VARCHAR", "Who was affected", allowed=VICTIM_TYPES),
         Field("is_hate", "VARCHAR", "Hate incident (Y/N)", allowed=YES_NO),
         Field("case_ref", "VARCHAR", "Case the report belongs to"),
+        Field("review_explained_date", "DATE",
+              "When the agency explained the ASB Case Review to the person (2025 guidance; optional)"),
     ),
     "applications": (
         Field("application_ref", "VARCHAR", "Case review application reference", True),

@@ -54,6 +54,7 @@ MODELS: tuple[Model, ...] = (
     Model("mart_threshold_status", "threshold"),
     Model("mart_community_status", "threshold"),
     Model("mart_threshold_history", "threshold", live=False),
+    Model("mart_second_reports", "threshold"),
     # hotspots (etl/marts/hotspots.py)
     Model("mart_hotspot_cells", "hotspots", python=hotspots.cells_frame, live=False),
     Model("mart_repeat_locations", "hotspots"),

@@ -21,10 +21,18 @@ DEFAULT_PATH = Path(__file__).resolve().with_name("authorities.toml")
 ENV_VAR = "ASB_SETTINGS"
 FAR_FUTURE = dt.date(9999, 12, 31)
 INT_KEYS = ("victim_threshold", "window_months", "qualifying_report_months", "hate_threshold",
-            "community_threshold", "community_h3_resolution", "sla_acknowledge_days", "sla_decision_days",
-            "sla_decision_notice_days", "sla_review_days", "sla_outcome_days", "sla_appeal_window_days",
-            "sla_appeal_decision_days")
+            "hate_window_months", "community_threshold", "community_h3_resolution", "sla_acknowledge_days",
+            "sla_decision_days", "sla_decision_notice_days", "sla_review_days", "sla_outcome_days",
+            "sla_appeal_window_days", "sla_appeal_decision_days", "sla_explain_days")
 BOOL_KEYS = ("community_route",)
+# Text settings and the values each may take ("" for lead_agency: the agency with most complaints).
+CHOICE_KEYS = {"related_by": ("any", "category", "case"),
+               "lead_agency": ("", "police", "council", "housing", "health", "other")}
+H3_RESOLUTIONS = (8, 9, 10)  # the cells every incident carries (incidents.h3_r8/9/10)
+# ASB, Crime and Policing Act 2014 s.104: local procedures may set the number of complaints (its
+# Explanatory Notes: no higher than three); s.104(11) fixes the one month and the six months.
+STATUTE = {"victim_threshold": (3, "at most"), "window_months": (6, "exactly"),
+           "qualifying_report_months": (1, "exactly")}
 
 
 class SettingsError(ValueError):
@@ -36,6 +44,24 @@ class Rules:
     path: Path
     table: pd.DataFrame  # one row per authority version: rule_id, authority_code, effective_from/to, ...
 
+    @property
+    def warnings(self) -> list[str]:
+        """One line per rule version that departs from the statute (printed by every build)."""
+        flagged = self.table[self.table.statute_note.notna()]
+        return [f"{r.authority_code} rule {r.rule_id} (from {r.effective_from.isoformat()}): {r.statute_note}"
+                for r in flagged.itertuples()]
+
+
+def statute_note(version: dict) -> str | None:
+    """Why a rule version departs from s.104 (a victim threshold above three, a window or
+    qualifying period other than six months and one month), or None."""
+    out = []
+    for key, (limit, how) in STATUTE.items():
+        value = version[key]
+        if (how == "at most" and value > limit) or (how == "exactly" and value != limit):
+            out.append(f"{key} = {value} (statute: {how} {limit})")
+    return "; ".join(out) or None
+
 
 def settings_path(path: Path | str | None = None) -> Path:
     """The settings file: the argument, else $ASB_SETTINGS, else etl/rules/authorities.toml."""
@@ -43,7 +69,7 @@ def settings_path(path: Path | str | None = None) -> Path:
 
 
 def _check(entry: dict, where: str, defaults: dict | None) -> dict:
-    known = set(INT_KEYS) | set(BOOL_KEYS) | {"effective_from", "authority"}
+    known = set(INT_KEYS) | set(BOOL_KEYS) | set(CHOICE_KEYS) | {"effective_from", "authority"}
     unknown = set(entry) - known
     if unknown:
         raise SettingsError(f"{where}: unknown setting(s) {sorted(unknown)}")
@@ -54,13 +80,19 @@ def _check(entry: dict, where: str, defaults: dict | None) -> dict:
     for key in BOOL_KEYS:
         if key in out and not isinstance(out[key], bool):
             raise SettingsError(f"{where}: {key} must be true or false")
+    for key, choices in CHOICE_KEYS.items():
+        if key in out and out[key] not in choices:
+            raise SettingsError(f"{where}: {key} must be one of {list(choices)}, not {out[key]!r}")
+    if "community_h3_resolution" in out and out["community_h3_resolution"] not in H3_RESOLUTIONS:
+        raise SettingsError(f"{where}: community_h3_resolution must be one of {list(H3_RESOLUTIONS)} "
+                            f"(the H3 cells every incident carries), not {out['community_h3_resolution']}")
     if "effective_from" in out:
         try:
             out["effective_from"] = dt.date.fromisoformat(str(out["effective_from"]))
         except ValueError as exc:
             raise SettingsError(f"{where}: effective_from must be a date (YYYY-MM-DD)") from exc
     if defaults is None:
-        missing = (set(INT_KEYS) | set(BOOL_KEYS) | {"effective_from"}) - set(out)
+        missing = (set(INT_KEYS) | set(BOOL_KEYS) | set(CHOICE_KEYS) | {"effective_from"}) - set(out)
         if missing:
             raise SettingsError(f"{where}: [defaults] must set {sorted(missing)}")
     return out
@@ -73,7 +105,11 @@ def load(path: Path | str | None = None) -> Rules:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise SettingsError(f"{path}: {exc}") from exc
-    defaults = _check(doc.get("defaults", {}), f"{path} [defaults]", None)
+    given = doc.get("defaults", {})
+    # settings added later default here, so an older settings file still loads
+    later = {"hate_window_months": given.get("window_months", 6), "related_by": "any", "lead_agency": "",
+             "sla_explain_days": 5}
+    defaults = _check({**later, **given}, f"{path} [defaults]", None)
     rules: dict[str, list[dict]] = {a.code: [] for a in authorities.AUTHORITIES}
     for n, entry in enumerate(doc.get("rule", []), 1):
         where = f"{path} [[rule]] #{n}"
@@ -93,5 +129,6 @@ def load(path: Path | str | None = None) -> Rules:
             if end == start:
                 continue  # a rule on the defaults' own date replaces them
             rows.append({"rule_id": f"{code}@{start.isoformat()}", "authority_code": code,
-                         **current, "effective_from": start, "effective_to": end})
+                         **current, "effective_from": start, "effective_to": end,
+                         "statute_note": statute_note(current)})
     return Rules(path, pd.DataFrame(rows))

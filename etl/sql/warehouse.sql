@@ -98,6 +98,8 @@ create table incidents (                  -- one row per distinct ASB incident (
     is_hate boolean,                      -- true if any report says so; false if one says no and
                                           -- none yes; null (unknown) when none says either
     case_ref varchar,
+    review_explained_date date,           -- earliest date a partner explained the case review (optional)
+    date_errors varchar,                  -- the first report's dates that could not be used (kept)
     source_lsoa_code varchar,             -- LSOA code as the source gave it (police files)
     source_lsoa_authority_code varchar,   -- district named by the source's LSOA name
     source_file varchar not null,
@@ -177,6 +179,13 @@ create table ref_working_days (           -- the one working-day calendar, 2000-
 
 -- A date's working-day index (null for a null date): the marts count the working days from A to B
 -- as working_day_index(B) - working_day_index(A), so the lookup is written once.
+-- The last evaluation date on which a complaint made on `reported` still counts in a window of
+-- `months`: the last E with E - months < reported (DESIGN.md, contract). 15 Mar -> 14 Sep;
+-- 31 Aug -> 28 Feb (28 Feb - 6 months = 28 Aug, still before 31 Aug); 29 Feb -> 28 Aug.
+create macro last_counting_day(reported, months) as
+    cast(reported + to_months(months) as date)
+    - case when day(reported + to_months(months)) <> day(reported) then 0 else 1 end;
+
 create macro working_day_index(day) as (
     select w.working_day_index from ref_working_days as w where w.calendar_date = day
 );
@@ -303,17 +312,25 @@ create table mart_threshold_status (      -- contract: one row per person and au
     qualifying_hate_complaints bigint,
     is_threshold_met boolean,
     is_near_miss boolean,
-    window_expires_date date,             -- see sql/marts/mart_threshold_status.sql
+    window_expires_date date,             -- the last day the oldest qualifying complaint counts
     first_met_date date,
     met_since_date date,
-    has_application boolean,
+    has_application boolean,              -- applied on or after the oldest qualifying complaint
     oldest_complaint_date date,
     latest_complaint_date date,
     victim_threshold bigint,
     hate_threshold bigint,
     window_months bigint,
     rule_id varchar,
-    as_of_date date
+    as_of_date date,
+    is_hate_threshold_met boolean,        -- the hate rule (its own count and window) alone
+    is_hate_near_miss boolean,            -- one hate complaint short (hate threshold 2 or more)
+    hate_window_months bigint,
+    related_by varchar,                   -- any | category | case: which complaints count together
+    related_group varchar,                -- the category or case counted ('' for any)
+    lead_agency varchar,                  -- who should make contact (rule, else most complaints)
+    agencies varchar,                     -- every agency among the qualifying complaints
+    statute_note varchar                  -- why the rule departs from s.104, else null
 );
 
 create table mart_community_status (      -- community-route clusters (H3 cell and ASB category)
@@ -330,6 +347,25 @@ create table mart_community_status (      -- community-route clusters (H3 cell a
     is_near_miss boolean,
     window_expires_date date,
     community_threshold bigint,
+    rule_id varchar,
+    as_of_date date
+);
+
+create table mart_second_reports (        -- contract: one row per second-report event (July 2025 guidance)
+    person_key varchar not null,
+    authority_code varchar not null,
+    second_report_date date not null,     -- the second qualifying complaint's reported_date
+    incident_id varchar not null,         -- the incident behind it
+    first_report_date date not null,      -- the one earlier qualifying complaint in the window
+    first_incident_id varchar not null,
+    lead_agency varchar,                  -- who should explain it (rule, else most complaints)
+    agencies varchar,                     -- agencies that had the two reports
+    review_explained_date date,           -- earliest explanation recorded on or after the event
+    explained_working_days integer,       -- working days from the event to the explanation
+    is_explained boolean not null,
+    is_explained_in_time boolean,         -- within sla_explain_days (null while still in time)
+    is_overdue boolean not null,          -- unexplained and past the limit on the as-of date
+    sla_explain_days integer,
     rule_id varchar,
     as_of_date date
 );

@@ -40,7 +40,7 @@ def candidates(con: duckdb.DuckDBPyConnection) -> None:
         select source, source_file, source_row, 'incidents' as kind, incident_ref, agency, authority_code,
             reported_date, coalesce(occurred_date, reported_date) as occurred_date, asb_category,
             asb_type, latitude, longitude, easting, northing, postcode, location_desc, person_key,
-            victim_type, is_hate = 'Y' as is_hate, case_ref,  -- blank: unknown (null)
+            victim_type, is_hate = 'Y' as is_hate, case_ref, review_explained_date, date_errors,  -- blank hate: unknown
             null::varchar as source_lsoa_code, null::varchar as source_lsoa_name,
             null::varchar as source_lsoa_authority_code, md5(concat_ws('|', {hash_cols})) as row_hash
         from stg_incidents where reject_code is null
@@ -49,7 +49,7 @@ def candidates(con: duckdb.DuckDBPyConnection) -> None:
             'police' as agency, null as authority_code, month as reported_date, month as occurred_date,
             null as asb_category, null as asb_type, latitude, longitude, null as easting,
             null as northing, null as postcode, location as location_desc, null as person_key,
-            null as victim_type, null::boolean as is_hate, null as case_ref, lsoa_code as source_lsoa_code,
+            null as victim_type, null::boolean as is_hate, null as case_ref, null::date as review_explained_date, null::varchar as date_errors, lsoa_code as source_lsoa_code,
             lsoa_name as source_lsoa_name, lsoa_authority_code as source_lsoa_authority_code,
             content_key as row_hash
         from _police where crime_type = '{schema.POLICE_ASB_TYPE}'""")

@@ -36,10 +36,13 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
 # Columns whose values must come from a closed list in settings (after the source's value map).
 VOCABULARIES = {"asb_type": vocabulary.ASB_TYPES}
 
-# Stage dates of an application: a bad one is a data error on that stage (shown on the turnaround
-# page), not a reject. Only review_date may lie in the future (a meeting can be booked ahead).
+# Stage dates of an application (and an incident's review_explained_date): a bad one is a data
+# error on that stage (date_errors; the turnaround and data quality pages show them), not a
+# reject. Only review_date may lie in the future (a meeting can be booked ahead).
 SOFT_DATES = {"applications": ("acknowledged_date", "decision_date", "decision_notified_date", "review_date",
-                               "outcome_notified_date", "action_plan_closed_date")}
+                               "outcome_notified_date", "action_plan_closed_date"),
+              # when the case review was explained: a bad one never costs the victim a complaint
+              "incidents": ("review_explained_date",)}
 BOOKABLE_DATES = ("review_date",)
 
 LOCAL_ZONE = "Europe/London"  # the day a timestamp falls on is the day in England (DESIGN.md contract)

@@ -65,7 +65,7 @@ def _cells(clusters: pd.DataFrame) -> list[dict]:
     lines = (clusters["asb_category"].astype(str) + ": " + clusters["distinct_reporters"].astype(str)
              + " reporters (threshold " + clusters["community_threshold"].astype(str) + ", " + status + "), "
              + clusters["incidents"].astype(str) + " incidents (" + clusters["anonymous_reports"].astype(str)
-             + " anonymous); count drops on " + drops + " (" + clusters["days_left"].astype(str)
+             + " anonymous); counts until " + drops + " (" + clusters["days_left"].astype(str)
              + clusters["days_left"].map(lambda n: " day)" if n == 1 else " days)"))
     cells = clusters.assign(line=lines).groupby("cluster_cell", sort=False).agg(
         is_met=("is_threshold_met", "any"), details=("line", "\n".join),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 
 import duckdb
 import pandas as pd
@@ -16,10 +17,11 @@ from conftest import run_build, write_inputs
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from threshold_reference import Complaint, Rule
+from threshold_reference import second_reports as reference_second_reports
 from threshold_reference import status as reference_status
 
 from etl import sqlfile
-from etl.marts import registry, threshold
+from etl.marts import registry, reviews, threshold
 from etl.rules import settings as rule_settings
 
 D = dt.date
@@ -40,10 +42,12 @@ def _rules_toml(tmp_path, extra: str = "", **defaults) -> rule_settings.Rules:
 
 
 def incident(person, authority, reported, occurred=None, *, is_hate=False, category="personal", cell=CELL,
-             agencies="council") -> dict:
-    return {"incident_id": f"t:{next(_ids)}", "person_key": person, "authority_code": authority,
+             agencies="council", case_ref=None, explained=None) -> dict:
+    return {"incident_id": f"t:{next(_ids):05d}", "person_key": person, "authority_code": authority,
             "reported_date": reported, "occurred_date": occurred or reported, "is_hate": is_hate,
-            "asb_category": category, "asb_type": "noise", "agencies": agencies, "h3_r9": cell}
+            "asb_category": category, "asb_type": "noise", "agencies": agencies, "h3_r9": cell,
+            "agency": agencies.split(",")[0], "case_ref": case_ref, "review_explained_date": explained,
+            "h3_r8": None, "h3_r10": None}
 
 
 def engine(tmp_path, incidents: list[dict], as_of: dt.date, rules: rule_settings.Rules | None = None,
@@ -53,9 +57,10 @@ def engine(tmp_path, incidents: list[dict], as_of: dt.date, rules: rule_settings
     con.execute(sqlfile.read("warehouse"))
     frame = pd.DataFrame(incidents, columns=["incident_id", "person_key", "authority_code", "reported_date",
                                              "occurred_date", "is_hate", "asb_category", "asb_type",
-                                             "agencies", "h3_r9"])
+                                             "agencies", "h3_r9", "agency", "case_ref",
+                                             "review_explained_date", "h3_r8", "h3_r10"])
     con.register("_inc", frame)
-    con.execute("""insert into incidents by name select *, 'test' as source, 'council' as agency,
+    con.execute("""insert into incidents by name select *, 'test' as source,
         1 as report_count, 'f.csv' as source_file, 1 as source_row from _inc""")
     apps = pd.DataFrame(applications or [], columns=["application_ref", "authority_code", "person_key",
                                                      "received_date"])
@@ -65,6 +70,7 @@ def engine(tmp_path, incidents: list[dict], as_of: dt.date, rules: rule_settings
     con.execute("insert into authorities (authority_code, authority_name, authority_kind) "
                 "values ('E07000036', 'Erewash', 'district')")
     threshold.store_rules(con, rules or _rules_toml(tmp_path))
+    reviews.store_calendar(con)
     registry.build(con, "threshold", registry.Context(as_of))
     return con
 
@@ -78,11 +84,17 @@ def rows(con, mart: str = "mart_threshold_status") -> dict:
 # --- table tests -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("reported", "as_of", "counts", "expires"), [
+    # window_expires_date = the last day the complaint counts (DESIGN.md contract examples)
     (D(2025, 8, 31), D(2026, 2, 28), True, D(2026, 2, 28)),   # 31 Aug + 6 months = 28 Feb, still counts
     (D(2025, 8, 31), D(2026, 3, 1), False, None),             # ... gone the next day
+    (D(2024, 8, 31), D(2024, 9, 1), True, D(2025, 2, 28)),    # contract: 31 Aug 2024 -> 28 Feb 2025
+    (D(2024, 8, 28), D(2024, 9, 1), True, D(2025, 2, 27)),    # contract: 28 Aug 2024 -> 27 Feb 2025
+    (D(2024, 8, 28), D(2025, 2, 27), True, D(2025, 2, 27)),   # ... counts on its last day
+    (D(2024, 8, 28), D(2025, 2, 28), False, None),            # ... and not the day after
     (D(2023, 8, 31), D(2024, 2, 29), True, D(2024, 2, 29)),   # leap year: 29 Feb
-    (D(2024, 2, 29), D(2024, 8, 28), True, D(2024, 8, 29)),   # a leap day + 6 months = 29 Aug
-    (D(2025, 3, 15), D(2025, 9, 14), True, D(2025, 9, 15)),   # mid-month: window (D - 6m, D]
+    (D(2024, 2, 29), D(2024, 8, 28), True, D(2024, 8, 28)),   # contract: a leap day -> 28 Aug
+    (D(2024, 2, 29), D(2024, 8, 29), False, None),
+    (D(2025, 3, 15), D(2025, 9, 14), True, D(2025, 9, 14)),   # contract: 15 Mar -> 14 Sep, its last day
     (D(2025, 3, 15), D(2025, 9, 15), False, None),
     (D(2025, 3, 15), D(2025, 3, 14), False, None),            # not yet made
 ])
@@ -117,7 +129,7 @@ def test__threshold__met_near_miss_expiry_and_first_met(tmp_path):
     assert (met["qualifying_complaints"], met["is_threshold_met"], met["is_near_miss"]) == (3, True, False)
     assert met["first_met_date"].date() == met["met_since_date"].date() == D(2025, 3, 10)
     assert (near["qualifying_complaints"], near["is_threshold_met"], near["is_near_miss"]) == (2, False, True)
-    assert near["window_expires_date"].date() == D(2025, 8, 1) and pd.isna(near["first_met_date"])
+    assert near["window_expires_date"].date() == D(2025, 7, 31) and pd.isna(near["first_met_date"])
     assert (one["is_threshold_met"], one["is_near_miss"]) == (False, False)
     assert met["rule_id"] == "E07000036@2014-10-20" and met["victim_threshold"] == 3
 
@@ -180,7 +192,7 @@ def test__community__distinct_reporters_related_by_cell_and_category(tmp_path):
     met, near = got[CELL, "personal"], got[other, "personal"]
     assert (met["distinct_reporters"], met["incidents"], met["anonymous_reports"]) == (5, 8, 3)
     assert met["is_threshold_met"] and not met["is_near_miss"]
-    assert met["window_expires_date"].date() == D(2025, 9, 1)  # r0's report drops out first
+    assert met["window_expires_date"].date() == D(2025, 8, 31)  # r0's report (1 March) counts until 31 August
     assert (near["distinct_reporters"], near["is_near_miss"], near["is_threshold_met"]) == (3, True, False)
     assert got[CELL, "environmental"]["distinct_reporters"] == 1
     assert {r["authority_code"] for r in got.values()} == {BOLSOVER}
@@ -229,14 +241,20 @@ def histories(draw):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(history=histories(), as_of=st.one_of(st.dates(D(2025, 1, 1), D(2025, 12, 31)), EDGY),
        rule=st.builds(Rule, victim_threshold=st.integers(2, 4), window_months=st.sampled_from([3, 6]),
-                      qualifying_report_months=st.sampled_from([1, 2]), hate_threshold=st.sampled_from([0, 0, 1, 2])))
+                      qualifying_report_months=st.sampled_from([1, 2]),
+                      hate_threshold=st.sampled_from([0, 0, 1, 2, 3]), hate_window_months=st.sampled_from([3, 6, 12])))
 def test__threshold__engine_equals_reference(tmp_path, history, as_of, rule):
     rules = _rules_toml(tmp_path, victim_threshold=rule.victim_threshold, window_months=rule.window_months,
                         qualifying_report_months=rule.qualifying_report_months,
-                        hate_threshold=rule.hate_threshold, effective_from='"2000-01-01"')
+                        hate_threshold=rule.hate_threshold, hate_window_months=rule.hate_window_months,
+                        effective_from='"2000-01-01"')
     inc = [incident(c.person, c.authority, c.reported, c.occurred, is_hate=c.is_hate) for c in history]
-    got = rows(engine(tmp_path, inc, as_of, rules))
+    con = engine(tmp_path, inc, as_of, rules)
+    got = rows(con)
     want = reference_status(history, as_of, rule)
+    events = con.execute("select person_key, authority_code, second_report_date from mart_second_reports "
+                         "order by all").fetchall()
+    assert [(p, a, d) for p, a, d in events] == sorted(reference_second_reports(history, as_of, rule))
     for row in want.values():
         event("met" if row["is_threshold_met"] else "near-miss" if row["is_near_miss"] else "below")
         event("has first_met_date" if row["first_met_date"] else "never met")
@@ -247,3 +265,111 @@ def test__threshold__engine_equals_reference(tmp_path, history, as_of, rule):
             a = actual[field]
             a = None if pd.isna(a) else (a.date() if hasattr(a, "date") else a)
             assert a == value, (key, field, a, value)
+
+
+# --- issue 13: the contract's corrections and the new rules ------------------------------------
+
+@pytest.mark.parametrize(("received", "has"), [
+    (D(2025, 1, 4), False),    # the day before the oldest counted complaint: an earlier spell
+    (D(2025, 1, 5), True),     # the same day
+    (D(2025, 3, 31), True),
+    (D(2025, 4, 2), False),    # after the as-of date: not yet made
+])
+def test__threshold__has_application_only_since_the_oldest_counted_complaint(tmp_path, received, has):
+    inc = [incident("a", EREWASH, d) for d in (D(2024, 6, 1), D(2025, 1, 5), D(2025, 2, 5), D(2025, 3, 5))]
+    apps = [{"application_ref": "CT-1", "authority_code": EREWASH, "person_key": "a", "received_date": received}]
+    got = rows(engine(tmp_path, inc, D(2025, 4, 1), applications=apps))["a", EREWASH]
+    assert got["oldest_complaint_date"].date() == D(2025, 1, 5)
+    assert bool(got["has_application"]) == has
+
+
+def test__settings__above_the_statute_warns_and_is_flagged(tmp_path):
+    rules = _rules_toml(tmp_path, '[[rule]]\nauthority = "Erewash"\neffective_from = "2025-01-01"\n'
+                                  'victim_threshold = 5\nwindow_months = 3\n')
+    assert rules.warnings == [
+        "E07000036 rule E07000036@2025-01-01 (from 2025-01-01): victim_threshold = 5 (statute: at most 3); "
+        "window_months = 3 (statute: exactly 6)"]
+    inc = [incident("a", EREWASH, D(2025, 3, 1))]
+    got = rows(engine(tmp_path, inc, D(2025, 4, 1), rules))["a", EREWASH]
+    assert got["statute_note"] == "victim_threshold = 5 (statute: at most 3); window_months = 3 (statute: exactly 6)"
+    assert _rules_toml(tmp_path, victim_threshold=2).warnings == []   # a lower count is allowed
+
+
+@pytest.mark.parametrize(("setting", "message"), [
+    ("community_h3_resolution = 7", "community_h3_resolution must be one of [8, 9, 10]"),
+    ('related_by = "street"', "related_by must be one of"),
+    ('lead_agency = "fire"', "lead_agency must be one of"),
+])
+def test__settings__values_the_engine_cannot_honour_are_refused(tmp_path, setting, message):
+    with pytest.raises(rule_settings.SettingsError, match=re.escape(message)):
+        _rules_toml(tmp_path, f'[[rule]]\nauthority = "Bolsover"\neffective_from = "2020-01-01"\n{setting}\n')
+
+
+@pytest.mark.parametrize(("resolution", "column"), [(8, "h3_r8"), (9, "h3_r9"), (10, "h3_r10")])
+def test__community__uses_the_resolution_it_names(tmp_path, resolution, column):
+    rules = _rules_toml(tmp_path, '[[rule]]\nauthority = "Bolsover"\neffective_from = "2020-01-01"\n'
+                                  f'community_route = true\ncommunity_h3_resolution = {resolution}\n')
+    inc = [dict(incident(f"r{i}", BOLSOVER, D(2025, 3, i + 1)), h3_r8="R8", h3_r9="R9", h3_r10="R10")
+           for i in range(5)]
+    con = engine(tmp_path, inc, D(2025, 4, 1), rules)
+    cell, res = con.execute("select cluster_cell, h3_resolution from mart_community_status").fetchall()[0]
+    assert (cell, res) == (column.replace("h3_r", "R"), resolution)
+
+
+@pytest.mark.parametrize(("related_by", "count", "met", "group"), [
+    ("any", 3, True, ""),              # the most victim-protective: every complaint counts together
+    ("category", 2, False, "personal"),
+    ("case", 2, False, "CASE-1"),
+])
+def test__threshold__related_by(tmp_path, related_by, count, met, group):
+    rules = _rules_toml(tmp_path, related_by=f'"{related_by}"')
+    inc = [incident("a", EREWASH, D(2025, 1, 5), case_ref="CASE-1"),
+           incident("a", EREWASH, D(2025, 2, 5), case_ref="CASE-1"),
+           incident("a", EREWASH, D(2025, 3, 5), category="environmental", case_ref="CASE-2")]
+    got = rows(engine(tmp_path, inc, D(2025, 4, 1), rules))["a", EREWASH]
+    assert (got["qualifying_complaints"], got["is_threshold_met"], got["related_by"], got["related_group"]) == (
+        count, met, related_by, group)
+    assert got["is_near_miss"] == (not met)
+
+
+def test__threshold__hate_rule_has_its_own_window_and_near_miss(tmp_path):
+    rules = _rules_toml(tmp_path, hate_threshold=2, hate_window_months=12)
+    old_hate = incident("h", EREWASH, D(2024, 6, 1), is_hate=True)       # out of 6 months, in 12
+    near = rows(engine(tmp_path, [old_hate], D(2025, 4, 1), rules))["h", EREWASH]
+    assert (near["qualifying_complaints"], near["qualifying_hate_complaints"]) == (0, 1)
+    assert near["is_hate_near_miss"] and not near["is_threshold_met"]
+    assert near["window_expires_date"].date() == D(2025, 5, 31)   # the hate window's last day
+    met = rows(engine(tmp_path, [old_hate, incident("h", EREWASH, D(2025, 3, 1), is_hate=True)],
+                      D(2025, 4, 1), rules))["h", EREWASH]
+    assert met["is_threshold_met"] and met["is_hate_threshold_met"] and met["qualifying_complaints"] == 1
+
+
+def test__threshold__lead_agency_most_complaints_or_the_rule(tmp_path):
+    inc = [incident("a", EREWASH, D(2025, 1, 5), agencies="police"),
+           incident("a", EREWASH, D(2025, 2, 5), agencies="police,council"),
+           incident("a", EREWASH, D(2025, 3, 5), agencies="council")]
+    got = rows(engine(tmp_path, inc, D(2025, 4, 1)))["a", EREWASH]
+    assert (got["lead_agency"], got["agencies"]) == ("police", "council,police")
+    ruled = rows(engine(tmp_path, inc, D(2025, 4, 1), _rules_toml(tmp_path, lead_agency='"council"')))
+    assert ruled["a", EREWASH]["lead_agency"] == "council"
+
+
+def test__second_reports__events_explanations_and_limits(tmp_path):
+    """p: 1st 6 Jan, 2nd 3 Feb (explained 7 Feb: 4 working days, in time), 3rd 3 Mar (not an event);
+    q: 2nd report 20 Mar never explained (overdue by 1 Apr); r: 2nd on 31 Mar (still in time);
+    s: two reports seven months apart (no event); t: the 2nd report was late (not qualifying)."""
+    inc = [incident("p", EREWASH, D(2025, 1, 6)), incident("p", EREWASH, D(2025, 2, 3), agencies="housing"),
+           incident("p", EREWASH, D(2025, 3, 3), explained=D(2025, 2, 7)),
+           incident("q", EREWASH, D(2025, 3, 1)), incident("q", EREWASH, D(2025, 3, 20)),
+           incident("r", EREWASH, D(2025, 3, 1)), incident("r", EREWASH, D(2025, 3, 31)),
+           incident("s", EREWASH, D(2024, 8, 1)), incident("s", EREWASH, D(2025, 3, 3)),
+           incident("t", EREWASH, D(2025, 3, 1)), incident("t", EREWASH, D(2025, 3, 20), D(2025, 1, 2))]
+    con = engine(tmp_path, inc, D(2025, 4, 1))
+    got = {r[0]: r[1:] for r in con.execute("""
+        select person_key, second_report_date, first_report_date, lead_agency, review_explained_date,
+               explained_working_days, is_explained, is_explained_in_time, is_overdue, sla_explain_days
+        from mart_second_reports order by 1""").fetchall()}
+    assert got == {
+        "p": (D(2025, 2, 3), D(2025, 1, 6), "housing", D(2025, 2, 7), 4, True, True, False, 5),
+        "q": (D(2025, 3, 20), D(2025, 3, 1), "council", None, None, False, False, True, 5),
+        "r": (D(2025, 3, 31), D(2025, 3, 1), "council", None, None, False, None, False, 5)}

@@ -28,19 +28,49 @@ class Rule:
     window_months: int = 6
     qualifying_report_months: int = 1
     hate_threshold: int = 0
+    hate_window_months: int = 6
 
 
-def counting(cs: list[Complaint], day: dt.date, rule: Rule) -> list[Complaint]:
-    """The complaints that count on `day`."""
+def counting(cs: list[Complaint], day: dt.date, rule: Rule, months: int | None = None) -> list[Complaint]:
+    """The complaints that count on `day` (in a window of `months`, default the rule's)."""
+    months = rule.window_months if months is None else months
     return [c for c in cs
             if c.reported <= c.occurred + relativedelta(months=rule.qualifying_report_months)
-            and day - relativedelta(months=rule.window_months) < c.reported <= day]
+            and day - relativedelta(months=months) < c.reported <= day]
+
+
+def hate_counting(cs: list[Complaint], day: dt.date, rule: Rule) -> list[Complaint]:
+    """The hate complaints that count on `day`, in the hate rule's own window."""
+    return [c for c in counting(cs, day, rule, rule.hate_window_months) if c.is_hate]
 
 
 def is_met(cs: list[Complaint], day: dt.date, rule: Rule) -> bool:
-    q = counting(cs, day, rule)
-    hate = sum(c.is_hate for c in q)
-    return len(q) >= rule.victim_threshold or (rule.hate_threshold > 0 and hate >= rule.hate_threshold)
+    hate = len(hate_counting(cs, day, rule))
+    return (len(counting(cs, day, rule)) >= rule.victim_threshold
+            or (rule.hate_threshold > 0 and hate >= rule.hate_threshold))
+
+
+def last_counting_day(reported: dt.date, months: int) -> dt.date:
+    """The last day E with E - months < reported, found by walking forward one day at a time."""
+    day = reported
+    while (day + dt.timedelta(1)) - relativedelta(months=months) < reported:
+        day += dt.timedelta(1)
+    return day
+
+
+def second_reports(complaints: list[Complaint], as_of: dt.date, rule: Rule) -> list[tuple]:
+    """(person, authority, reported) of each second-report event up to `as_of`: a qualifying
+    complaint with exactly one earlier qualifying complaint in the window before it."""
+    out = []
+    for key in sorted({(c.person, c.authority) for c in complaints}):
+        q = sorted((c for c in complaints if (c.person, c.authority) == key and c.reported <= as_of
+                    and c.reported <= c.occurred + relativedelta(months=rule.qualifying_report_months)),
+                   key=lambda c: c.reported)  # stable: ties keep the list's (incident id) order
+        for i, c in enumerate(q):
+            earlier = [e for e in q[:i] if e.reported > c.reported - relativedelta(months=rule.window_months)]
+            if len(earlier) == 1:
+                out.append((*key, c.reported))
+    return out
 
 
 def status(complaints: list[Complaint], as_of: dt.date, rule: Rule) -> dict[tuple[str, str], dict]:
@@ -48,8 +78,8 @@ def status(complaints: list[Complaint], as_of: dt.date, rule: Rule) -> dict[tupl
     out = {}
     for key in sorted({(c.person, c.authority) for c in complaints}):
         cs = [c for c in complaints if (c.person, c.authority) == key]
-        q = counting(cs, as_of, rule)
-        if not q:
+        q, hate = counting(cs, as_of, rule), hate_counting(cs, as_of, rule)
+        if not q and not hate:
             continue
         met = is_met(cs, as_of, rule)
         start = min(c.reported for c in cs)
@@ -60,7 +90,10 @@ def status(complaints: list[Complaint], as_of: dt.date, rule: Rule) -> dict[tupl
             "qualifying_complaints": len(q),
             "is_threshold_met": met,
             "is_near_miss": not met and len(q) == rule.victim_threshold - 1,
-            "window_expires_date": min(c.reported for c in q) + relativedelta(months=rule.window_months),
+            "qualifying_hate_complaints": len(hate),
+            "window_expires_date": (last_counting_day(min(c.reported for c in q), rule.window_months) if q else
+                                    last_counting_day(min(c.reported for c in hate), rule.hate_window_months)),
+            "is_hate_near_miss": not met and rule.hate_threshold >= 2 and len(hate) == rule.hate_threshold - 1,
             "first_met_date": met_days[0] if met_days else None,
             "met_since_date": spells[-1] if met else None,
         }

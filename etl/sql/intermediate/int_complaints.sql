@@ -1,18 +1,21 @@
 -- Complaints: incidents (after cross-agency de-duplication) with an identified person, each with
 -- the rule in force on the day it was made. Anonymous reports are never a person's complaint.
 -- drops_out_date is the first evaluation date whose window (D - window, D] no longer holds it:
--- reported_date + window months, one day later when month-end clamping shortened it
--- (31 August + 6 months = 28 February, which still counts it; 1 March does not).
--- person_authority_id is a 64-bit hash of (person_key, authority_code), a cheap key to sort on.
+-- the day after last_counting_day (warehouse.sql); hate_drops_out_date the same for the hate
+-- rule's own window. related_group is what the rule relates complaints by (related_by: any = '',
+-- category = its ASB category, case = its case_ref, else the incident itself: a complaint with no
+-- case relates to no other). person_authority_id is a 64-bit hash of (person_key,
+-- authority_code, related_group), a cheap key to sort on.
 -- Stored as a view: computed in a second from incidents, so ten million rows are not written twice.
 with complaints as (
     select incident_id, person_key, authority_code, reported_date, occurred_date, asb_category,
-           asb_type, agencies, is_hate, h3_r9
+           asb_type, agency, agencies, is_hate, h3_r9, case_ref, review_explained_date
     from incidents
     where person_key is not null
 ),
 ruled as (   -- the rule version in force on the day (a range join: far faster than asof here)
-    select c.*, r.rule_id, r.window_months, r.qualifying_report_months
+    select c.*, r.rule_id, r.window_months, r.qualifying_report_months, r.hate_window_months,
+           r.related_by
     from complaints c
     join settings_rules r
       on r.authority_code = c.authority_code
@@ -20,11 +23,13 @@ ruled as (   -- the rule version in force on the day (a range join: far faster t
 ),
 final as (
     select *,
-        hash(person_key, authority_code) as person_authority_id,
+        case related_by when 'category' then coalesce(asb_category, '')
+                        when 'case' then coalesce(case_ref, 'incident ' || incident_id)
+                        else '' end as related_group,
+        hash(person_key, authority_code, related_group) as person_authority_id,
         reported_date <= occurred_date + to_months(qualifying_report_months) as is_qualifying,
-        cast(reported_date + to_months(window_months) as date)
-            + case when day(reported_date + to_months(window_months)) <> day(reported_date) then 1 else 0 end
-            as drops_out_date
+        last_counting_day(reported_date, window_months) + 1 as drops_out_date,
+        last_counting_day(reported_date, hate_window_months) + 1 as hate_drops_out_date
     from ruled
 )
 select * from final

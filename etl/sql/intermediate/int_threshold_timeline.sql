@@ -1,25 +1,28 @@
--- Each person's qualifying count through time, per authority: a row per interval in which the
--- count is constant, from a complaint (+1) or a complaint dropping out of the window (-1) to the
--- next such day, or a change of rule (a zero event, so a new threshold applies from its date).
+-- Each person's qualifying count through time, per authority (and related group, see
+-- int_complaints): a row per interval in which the counts are constant, from a complaint (+1) or a
+-- complaint dropping out of its window (-1; the hate count has its own window) to the next such
+-- day, or a change of rule (a zero event, so a new threshold applies from its date).
 -- is_met uses the rule in force on the interval's first day; is_crossing marks the first day of
 -- a spell at or above the threshold (met now, not met with the day before's count and rule).
 -- Only intervals at the threshold or one short are kept: all that status and history need.
 with events as (
-    select person_authority_id, authority_code,
-           unnest([reported_date, drops_out_date]) as event_date,
-           unnest([1, -1]) as delta,
-           unnest([coalesce(is_hate, false)::int, -(coalesce(is_hate, false)::int)]) as hate_delta
-    from int_complaints where is_qualifying
+    select person_authority_id, person_key, authority_code,
+           unnest([reported_date, drops_out_date, reported_date, hate_drops_out_date]) as event_date,
+           unnest([1, -1, 0, 0]) as delta,
+           unnest([0, 0, is_hate::int, -(is_hate::int)]) as hate_delta
+    from (select * replace (coalesce(is_hate, false) as is_hate) from int_complaints where is_qualifying)
     union all
-    select distinct c.person_authority_id, c.authority_code, r.effective_from, 0, 0
+    select distinct c.person_authority_id, c.person_key, c.authority_code, r.effective_from, 0, 0
     from int_complaints c
     join settings_rules r
       on r.authority_code = c.authority_code
-     and r.effective_from > c.reported_date and r.effective_from < c.drops_out_date
+     and r.effective_from > c.reported_date
+     and r.effective_from < greatest(c.drops_out_date, c.hate_drops_out_date)
     where c.is_qualifying
 ),
 daily as (
     select person_authority_id, event_date, any_value(authority_code) as authority_code,
+           any_value(person_key) as person_key,
            sum(delta)::integer as delta, sum(hate_delta)::integer as hate_delta
     from events group by person_authority_id, event_date
 ),
@@ -53,7 +56,8 @@ judged as (
     from ruled
 ),
 final as (
-    select person_authority_id, authority_code, event_date as from_date, next_date as to_date,
+    select person_authority_id, hash(person_key, authority_code) as person_id, authority_code,
+        event_date as from_date, next_date as to_date,
         qualifying_count, hate_count, is_met, is_met and not was_met as is_crossing,
         victim_threshold, rule_id
     from judged

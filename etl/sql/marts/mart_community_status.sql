@@ -3,8 +3,8 @@
 -- as the same H3 cell at the rule's resolution (res 9: about 0.1 km2) and the same ASB
 -- category. Anonymous reports count for the place (incidents) but are never a distinct
 -- reporter. Met at community_threshold reporters, near-miss one or two short. The cluster's
--- window_expires_date is the day its reporter count next drops: the earliest among each
--- reporter's latest qualifying report, plus the window.
+-- window_expires_date is the last day before its reporter count drops: the last counting day of
+-- the earliest among each reporter's latest qualifying report.
 with rules as (
     select * from settings_rules
     where community_route and $as_of >= effective_from and $as_of < effective_to
@@ -12,7 +12,8 @@ with rules as (
 reports as (
     select i.authority_code, i.asb_category, i.person_key, i.reported_date, r.rule_id,
         r.community_threshold, r.window_months, r.community_h3_resolution,
-        case r.community_h3_resolution when 8 then i.h3_r8 when 9 then i.h3_r9 else i.h3_r10 end as cluster_cell
+        case r.community_h3_resolution when 8 then i.h3_r8 when 9 then i.h3_r9 when 10 then i.h3_r10 end
+            as cluster_cell  -- settings allow only 8, 9, 10 (etl/rules/settings.py)
     from incidents i
     join rules r using (authority_code)
     where i.reported_date <= $as_of
@@ -48,7 +49,7 @@ final as (
         rc.distinct_reporters >= c.community_threshold as is_threshold_met,
         rc.distinct_reporters < c.community_threshold
             and rc.distinct_reporters >= c.community_threshold - 2 as is_near_miss,
-        cast(rc.earliest_latest_report + to_months(c.window_months) as date) as window_expires_date,
+        last_counting_day(rc.earliest_latest_report, c.window_months) as window_expires_date,
         c.community_threshold, c.rule_id, cast($as_of as date) as as_of_date
     from clusters c
     join reporter_counts rc using (authority_code, cluster_cell, asb_category)

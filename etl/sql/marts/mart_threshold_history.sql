@@ -12,10 +12,11 @@ month_ends as (
 relevant as (   -- the timeline keeps only spells near or at a threshold, so the join is small
     select * from int_threshold_timeline
 ),
-status as (
-    select t.authority_code, m.month_end, t.person_authority_id, t.is_met
+status as (   -- a person (whatever related group took them there) is met if any group is
+    select t.authority_code, m.month_end, t.person_id, bool_or(t.is_met) as is_met
     from relevant t
     join month_ends m on m.month_end >= t.from_date and m.month_end < t.to_date
+    group by all
 ),
 at_month_end as (
     select authority_code, month_end,
@@ -24,7 +25,7 @@ at_month_end as (
     from status group by all
 ),
 crossed as (
-    select t.authority_code, m.month_end, count(distinct t.person_authority_id) as newly_met_people
+    select t.authority_code, m.month_end, count(distinct t.person_id) as newly_met_people
     from int_threshold_timeline t
     join month_ends m on t.from_date between m.month_start and m.month_end
     where t.is_crossing

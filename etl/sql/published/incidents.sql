@@ -9,7 +9,7 @@ with members as (
     select m.root as incident_id, string_agg(distinct r.agency, ',' order by r.agency) as agencies,
            string_agg(distinct r.source, ',' order by r.source) as sources,
            count(*) + 1 as report_count, min(r.reported_date) as first_reported_date,
-           bool_or(r.is_hate) as any_hate
+           bool_or(r.is_hate) as any_hate, min(r.review_explained_date) as first_explained_date
     from _root m join _reports r using (report_id)
     group by m.root
 ),
@@ -36,6 +36,7 @@ final as (
            f.victim_type,
            case when f.is_hate or m.any_hate then true
                 when f.is_hate = false or m.any_hate = false then false end as is_hate, f.case_ref,
+           least(f.review_explained_date, m.first_explained_date) as review_explained_date, f.date_errors,
            f.source_lsoa_code, f.source_lsoa_authority_code, f.source_file, f.source_row
     from firsts f left join members m on m.incident_id = f.report_id
 )
