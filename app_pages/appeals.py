@@ -1,8 +1,10 @@
 """Appeals: OPCC appeals by authority, grounds and outcome, time to decision against the limit, the
-upheld rate, and the applications appealed against (route, decision, turnaround).
+upheld rate, the applications appealed against (route, decision, turnaround) and the appeals flagged
+(naming another authority than their application's, or appealing a met threshold decision).
 
 Layout only: figures come from insight.queries.appeals, charts from insight.charts.reviews. The list of
-appeals is application-level, so it is asked for with the codes from ui.person_level_codes.
+appeals and the flagged ones are application-level, so they are asked for with the codes from
+ui.person_level_codes.
 """
 
 import streamlit as st
@@ -19,7 +21,8 @@ SHARE = {"format": "percent"}
 st.title("Appeals")
 st.caption(f"Appeals to the OPCC received in {ui.fmt_period(f.start_date, f.end_date)}, as they stood on "
            f"{ui.fmt_date(f.as_of_date)}. Upheld counts partially upheld too, of the appeals decided "
-           "(withdrawn and pending ones are not decisions). Time in working days (England).")
+           "(withdrawn and pending ones are not decisions). Time in working days (England), against the "
+           "limits of the authority whose application is appealed.")
 
 summary = ui.load(qa.summary, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
 total = summary[summary["authority_code"].isna()].iloc[0]
@@ -88,7 +91,7 @@ else:
         "lodged_working_days", "is_within_appeal_window", "application_ref", "application_route",
         "application_decision", "application_outcome", "application_decision_working_days",
         "application_decision_within_sla", "application_total_working_days", "application_total_within_sla",
-        "data_errors"], column_config={
+        "flags", "data_errors"], column_config={
         "appeal_ref": st.column_config.TextColumn("appeal"),
         "received_date": st.column_config.DateColumn("received", **DATE),
         "authority_name": st.column_config.TextColumn("authority"),
@@ -108,7 +111,30 @@ else:
         "application_decision_within_sla": st.column_config.CheckboxColumn("decision in time"),
         "application_total_working_days": st.column_config.NumberColumn("whole process (working days)"),
         "application_total_within_sla": st.column_config.CheckboxColumn("process in time"),
+        "flags": st.column_config.TextColumn("flag"),
         "data_errors": st.column_config.TextColumn("problem"),
     })
     ui.download_csv(f"Download {len(rows):,} appeals as CSV", rows, key="ap_list_dl",
                     file_name=f"opcc_appeals_{f.start_date.isoformat()}_{f.end_date.isoformat()}.csv")
+
+st.subheader("Flagged appeals")
+st.caption(f"{ui.fmt_int(total['flagged'])} of the appeals received in the period are flagged. An appeal is "
+           "flagged when it names another authority than the application it is about (it is counted, and held "
+           "to the limits, under the application's authority), or when it appeals a threshold decision that "
+           "was \"met\" on threshold_decision grounds (a met decision cannot be appealed on those grounds).")
+if not person_codes:
+    st.info("Application-level lists are not available to you for the selected authorities.")
+else:
+    flagged = ui.load(qa.flagged_appeals, f.as_of_date, person_codes, f.start_date, f.end_date)
+    if flagged.empty:
+        st.success("No appeal received in the period is flagged.", icon=":material/check_circle:")
+    else:
+        st.dataframe(flagged, hide_index=True, key="ap_flagged", placeholder="–", column_order=[
+            "appeal_ref", "received_date", "authority_name", "application_ref", "grounds", "outcome", "flags"],
+            column_config={
+            "appeal_ref": st.column_config.TextColumn("appeal"),
+            "received_date": st.column_config.DateColumn("received", **DATE),
+            "authority_name": st.column_config.TextColumn("authority (of the application)"),
+            "application_ref": st.column_config.TextColumn("application"),
+            "flags": st.column_config.TextColumn("why", width="large"),
+        })

@@ -97,6 +97,16 @@ else:
         ui.download_csv(f"Download {len(rows):,} rows as CSV", rows, file_name="rejected_rows.csv",
                         key="dq_download")
 
+kept = ui.load(quality.kept_with_errors)
+if not kept.empty:
+    st.subheader("Kept with a data error")
+    st.caption("Loaded and counted, but one date could not be used and was left empty: an "
+               "application's stage date (also listed on the Case review turnaround page) or when "
+               "the case review was explained to a victim. The partner should correct the export.")
+    st.dataframe(kept, hide_index=True, column_config={
+        "rows_kept": st.column_config.NumberColumn("rows"),
+        "example": st.column_config.TextColumn("example", width="large")})
+
 st.subheader("Freshness")
 st.dataframe(ui.load(quality.source_freshness, f.as_of_date), hide_index=True, column_config={
     "first_date": st.column_config.DateColumn("first date", format="D MMM YYYY"),

@@ -3,7 +3,8 @@
 The partnership table colours every cell by one rule, shown when hovering it: days to decision
 against the authority's limit, the other measures against the county median of the nine. The
 statutory returns are the four figures each council publishes per financial year (s.104), with the
-checks that they agree with each other and the applications behind any that fail. Layout only:
+checks that they agree with each other, the applications behind any that fail, and, for a year frozen
+as published, the published figures beside today's ("published 12, now 13"). Layout only:
 figures from insight.queries.partnership, charts from insight.charts.reviews.
 """
 
@@ -31,33 +32,50 @@ with st.expander("What each column counts"):
 st.subheader("Statutory returns")
 st.caption("The four figures each council must publish at least yearly (ASB, Crime and Policing Act "
            "2014 s.104), per financial year (April to March), counted as recorded. A year is consistent "
-           "when its counts add up as a reader would check them (not met + reviews ≤ received) and no "
-           "application contradicts itself; the checks below list the applications behind each.")
+           "when its intake adds up (of the applications received in the year, not met + reviewed ≤ "
+           "received, wherever the decision or review fell) and no application contradicts itself, "
+           "a threshold met without a review included; the checks below list the applications behind each.")
 returns = ui.load(qp.statutory_returns, f.as_of_date, f.authority_codes)
 st.dataframe(returns, hide_index=True, key="pt_returns", placeholder="–", column_order=[
     "authority_name", "financial_year", "applications_received", "threshold_not_met", "reviews_carried_out",
-    "reviews_with_recommendations", "is_consistent", "counts_add_up", "contradictions", "notes",
-    "carried_in_applications", "is_complete_year"], column_config={
+    "reviews_with_recommendations", "is_consistent", "intake_adds_up", "met_without_review", "contradictions",
+    "notes", "counts_add_up", "carried_in_applications", "is_frozen", "restatement", "is_complete_year"],
+    column_config={
     "authority_name": st.column_config.TextColumn("authority"),
     "financial_year": st.column_config.TextColumn("year"),
     "applications_received": st.column_config.NumberColumn("applications received"),
     "threshold_not_met": st.column_config.NumberColumn("threshold not met"),
     "reviews_carried_out": st.column_config.NumberColumn("reviews carried out"),
     "reviews_with_recommendations": st.column_config.NumberColumn("reviews with recommendations"),
+    "intake_adds_up": st.column_config.CheckboxColumn(
+        "intake adds up", help="Of the applications received in the year: not met + reviewed ≤ received, "
+        "wherever the decision or review fell (one reviewed by discretion counts once)"),
+    "met_without_review": st.column_config.NumberColumn(
+        "met, no review", help="Threshold met in the year, no review although the limit has passed or the "
+        "case was closed (s.104(1) makes the review mandatory)"),
+    "counts_add_up": st.column_config.CheckboxColumn(
+        "counts add up by date", help="The year's column as a reader checks it: not met + reviews ≤ received. "
+        "Cases carried in from an earlier year can fail it for right figures (see the notes)"),
     "carried_in_applications": st.column_config.NumberColumn(
         "carried in", help="Received in an earlier year, not met or reviewed in this one"),
     "is_complete_year": st.column_config.CheckboxColumn("year complete"),
-    "counts_add_up": st.column_config.CheckboxColumn("counts add up"),
     "contradictions": st.column_config.NumberColumn("contradictions"),
     "notes": st.column_config.NumberColumn("notes", help="Applications that explain counts not adding "
                                            "up: carried in, decided after the year, reviewed by discretion"),
     "is_consistent": st.column_config.CheckboxColumn("consistent"),
+    "is_frozen": st.column_config.CheckboxColumn("frozen", help="Published figures frozen for the year "
+                                                 "(asb returns freeze)"),
+    "restatement": st.column_config.TextColumn("restated since published", width="large"),
 })
+restated = charts_reviews.restated_sentence(returns)
+if restated:
+    st.warning(restated, icon=":material/history:")
 
 pick = st.selectbox("Published table for", f.authority_codes, format_func=authorities.NAME_BY_CODE.get,
                     key="pt_authority")
 published = ui.load(qp.published_returns, f.as_of_date, pick)
 st.dataframe(published, hide_index=True, key="pt_published")
+st.caption(charts_reviews.frozen_sentence(returns[returns["authority_code"] == pick]))
 ui.download_csv(f"Download the {authorities.NAME_BY_CODE[pick]} return as CSV", published, key="pt_published_dl",
                 file_name=f"asb_case_review_return_{pick}_{f.as_of_date.isoformat()}.csv")
 

@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from etl import gates, sqlfile, validate
-from etl.marts import registry, reviews, threshold
+from etl.marts import registry, returns_file, reviews, threshold
 from etl.progress import Progress
 from etl.rules import authorities, settings
 from etl.sources import accounting, config, extract
@@ -52,6 +52,10 @@ class BuildResult:
 def _load_id(cfg: config.BuildConfig, hashes: dict[Path, str], as_of: dt.date | None) -> str:
     digest = hashlib.sha256((cfg.inputs / "sources.toml").read_bytes())
     digest.update(as_of.isoformat().encode() if as_of else b"latest data date")
+    # the rules and the frozen returns change the marts, so they are part of the build's identity
+    for extra in (settings.settings_path(cfg.settings_path), cfg.published_returns):
+        if extra is not None and Path(extra).is_file():
+            digest.update(Path(extra).read_bytes())
     for path, sha in sorted(hashes.items()):
         digest.update(f"{cfg.display_path(path)}:{sha}".encode())
     return digest.hexdigest()[:16]
@@ -190,6 +194,10 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progr
     progress.stage("hotspots")
     registry.build(con, "hotspots", context)
     progress.stage("case review performance")
+    frozen_note = returns_file.load(con, cfg.published_returns)  # statutory returns as published
+    if frozen_note:
+        notes.append(frozen_note)
+        progress.say(frozen_note)
     registry.build(con, "reviews", context)
     progress.stage("marts, accounting and checks")
     registry.build(con, "quality", context)

@@ -1,7 +1,7 @@
 """The write side's commands: `asb build` (inputs folder -> warehouse), `asb check` (what a build
 would make of each input file, before loading; writes nothing) and `asb demo` (synthetic inputs,
-built). The `asb` command itself (insight/cli.py) adds the read side's `asb report` and
-`asb users` to these; `python -m etl.cli` runs the write side alone."""
+built). The `asb` command itself (insight/cli.py) adds the read side's `asb report`, `asb users`
+and `asb returns freeze` to these; `python -m etl.cli` runs the write side alone."""
 
 from __future__ import annotations
 

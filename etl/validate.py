@@ -74,6 +74,12 @@ CHECKS: dict[str, str] = {
     "every file: read = loaded + rejected + merged":
         "select source_file, rows_read, rows_loaded, rows_rejected, rows_merged from etl_loads "
         "where rows_read <> rows_loaded + rows_rejected + rows_merged",
+    "mart_second_reports: one event per incident, after the one earlier report it pairs with":
+        "select incident_id from mart_second_reports group by incident_id "
+        "having count(*) > 1 or min(first_report_date) > min(second_report_date)",
+    "mart_threshold_status: window_expires_date is a day the oldest counted complaint still counts":
+        "select person_key from mart_threshold_status where window_expires_date < oldest_complaint_date "
+        "or window_expires_date < as_of_date",
     "no column names personal data": f"""select table_name, column_name from information_schema.columns
         where table_catalog <> 'temp' and column_name not in ({_in(PLACE_NAME_COLUMNS)})
           and (regexp_matches(lower(column_name), '{PERSONAL_COLUMN_PATTERN}') or column_name = 'person_ref')""",

@@ -90,6 +90,8 @@ def incident_columns(rows, refs: pa.Array, spec, ctx: Context) -> dict[str, pa.A
     for _, column in lay.fields:
         if column == "incident_ref":
             out[column] = refs
+        elif column == "review_explained_date":
+            out[column] = format_days(rows.explained.to_numpy(float), lay.date_format_for(column))
         elif column in ("reported_date", "occurred_date"):
             days = rows.rep if column == "reported_date" else rows.occ
             minutes = rows.minute.to_numpy() if column == "reported_date" else None

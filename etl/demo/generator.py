@@ -31,7 +31,7 @@ from etl.demo.cases import (
     plant_as_of,
 )
 from etl.demo.formats import Context
-from etl.demo.incidents import Span, background, isolate_reports, plant_twins, threshold_truth
+from etl.demo.incidents import Span, background, explanations, isolate_reports, plant_twins, threshold_truth
 from etl.demo.layouts import SOURCES, toml_entry
 from etl.demo.people import People
 from etl.demo.places import build_places, foreign_places
@@ -97,6 +97,7 @@ def generate(out_dir: Path, seed: int = 7, scale: float = 1.0,
     summary = DemoSummary(out_dir, as_of, seed, scale)
     summary.cross_agency_duplicates = isolate_reports(reports)
     summary.expected_threshold = threshold_truth(reports, span.last)
+    reports["explained"] = explanations(_rng(seed, "explained"), reports)
     people = People(_rng(seed, "people"), len(homes) + len(planted.homes),
                     np.concatenate([homes, np.asarray(planted.homes, dtype=homes.dtype)]))
     ctx = Context(places, people, span.last)

@@ -72,7 +72,8 @@ DERBY = Layout(
     (("Case No", "incident_ref"), ("Date Reported", "reported_date"), ("Date of Incident", "occurred_date"),
      ("Category", "asb_category"), ("Incident Type", "asb_type"), ("Easting", "easting"),
      ("Northing", "northing"), ("Location", "location_desc"), ("ECINS Ref", "person_ref"),
-     ("Victim", "victim_type"), ("Hate Related", "is_hate"), ("Reporter Name", "_name"),
+     ("Victim", "victim_type"), ("Hate Related", "is_hate"), ("Case Review Explained", "review_explained_date"),
+     ("Reporter Name", "_name"),
      ("Contact Phone", "_phone"), ("Email", "_email"), ("Home Address", "_address")),
     date_format="%d/%m/%Y", encoding="utf-8-sig", delimiter=";", constants={"agency": "council"},
     values={"asb_category": CATEGORY_PERSONAL, "victim_type": VICTIM_WORDS, "is_hate": YES_NO_WORDS})
@@ -93,9 +94,10 @@ UNIFORM = Layout(
     (("Reference", "incident_ref"), ("Received", "reported_date"), ("Incident Date", "occurred_date"),
      ("Category", "asb_category"), ("Sub Type", "asb_type"), ("Postcode", "postcode"),
      ("Where", "location_desc"), ("Customer Ref", "person_ref"), ("Affected", "victim_type"),
-     ("Hate Crime/Incident", "is_hate"),
+     ("Hate Crime/Incident", "is_hate"), ("CT Explained", "review_explained_date"),
      ("Status", "_status")),
-    date_format="%Y-%m-%d %H:%M", date_formats={"occurred_date": "iso"}, constants={"agency": "council"})
+    date_format="%Y-%m-%d %H:%M", date_formats={"occurred_date": "iso", "review_explained_date": "iso"},
+    constants={"agency": "council"})
 POLICE = Layout(
     "police case-system export (dd/mm/yyyy hh:mm, lat/lon, policing area)",
     (("Incident No", "incident_ref"), ("Created", "reported_date"), ("Occurred From", "occurred_date"),
@@ -113,7 +115,8 @@ HOUSING = Layout(
     (("Case Reference", "incident_ref"), ("Local Authority", "authority"), ("Date Opened", "reported_date"),
      ("Incident Date", "occurred_date"), ("ASB Category", "asb_category"), ("ASB Type", "asb_type"),
      ("Postcode", "postcode"), ("Location Details", "location_desc"), ("ECINS Reference", "person_ref"),
-     ("Victim Type", "victim_type"), ("Hate Incident", "is_hate"), ("Tenant Name", "_name"),
+     ("Victim Type", "victim_type"), ("Hate Incident", "is_hate"),
+     ("Case Review Explained", "review_explained_date"), ("Tenant Name", "_name"),
      ("Contact Phone", "_phone"), ("Email", "_email"), ("Home Address", "_address")),
     date_format="excel", sheet="ASB Cases", authority_style="council", postcode_style="display",
     constants={"agency": "housing"},

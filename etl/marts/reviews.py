@@ -3,15 +3,21 @@
 The build stores the working-day calendar (`ref_working_days`, etl/rules/workdays.py); the
 marts are registered in etl/marts/registry.py (what each reads, its parameters), which fills
 them as of the build's as-of date in dependency order and evaluates the same SQL for any other
-as-of date, so a page can age open cases to another day. Each is a SQL file in etl/sql/marts. The SLA limits are the per-authority settings (`settings_rules`, sla_*_days) in force when
-the application (or the appeal) was received.
+as-of date, so a page can age open cases to another day. Each is a SQL file in etl/sql/marts. The
+SLA limits are the per-authority settings (`settings_rules`, sla_*_days) in force when the
+application was received; an appeal is held to its application's authority's settings (the
+decision limit in force when the appeal was received, the window in force on the letter appealed).
 
 - `mart_review_turnaround` (contract): one row per application, each stage's working days and
   whether it met its limit, open cases aged, stage dates out of order listed in data_errors.
 - `mart_review_open_stages`: the stages whose clock is running, with due dates; overdue and at risk.
 - `mart_statutory_exceptions` and `mart_statutory_returns` (contract): the four published figures
-  per authority and financial year, with consistency checks and the applications behind them.
-- `mart_appeals`: OPCC appeals with time to decision and the application appealed against.
+  per authority and financial year, with consistency checks (each year's intake adds up, no
+  application contradicts itself, a met threshold is reviewed) and the applications behind them,
+  and, for a year frozen as published (`published_returns`, loaded by the build from the file
+  etl/marts/returns_file.py reads), the published figures beside the current ones.
+- `mart_appeals`: OPCC appeals with time to decision and the application appealed against, with
+  flags (another authority than the application's; a met threshold decision appealed).
 """
 
 from __future__ import annotations

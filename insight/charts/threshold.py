@@ -1,6 +1,8 @@
-"""Chart builders for the "Threshold near-misses" page: the monthly trend and the cluster map.
+"""Chart builders for the "Threshold near-misses" page: the monthly trend, the second-report trend,
+the cluster map and the sentences that word them.
 
-Colours follow insight.charts.base (Okabe-Ito): near-miss orange, met vermillion, newly eligible blue.
+Colours follow insight.charts.base (Okabe-Ito): near-miss orange, met vermillion, newly eligible blue;
+second reports explained in time bluish green, late orange, not explained vermillion, awaiting grey.
 The map draws the authority outlines as its base layer (no basemap, so it works offline) and
 the community-route clusters as H3 hexagons at their true size, each with a dot that stays
 visible when the map is zoomed out. Builders take the frames of insight.queries.threshold and only
@@ -17,6 +19,12 @@ import pydeck as pdk
 from insight.charts import base as charts
 
 NEAR_MISS_COLOUR, MET_COLOUR, NEWLY_MET_COLOUR = charts.OKABE_ITO[1], charts.OKABE_ITO[5], charts.OKABE_ITO[0]
+SECOND_REPORT_SERIES = (  # column, legend, colour: the stack of second-report events per month
+    ("explained_in_time", "Explained in time", charts.OKABE_ITO[2]),
+    ("explained_late", "Explained late", charts.OKABE_ITO[1]),
+    ("not_explained", "Not explained, past the limit", charts.OKABE_ITO[5]),
+    ("awaiting", "Not explained yet, still in time", "#BBBBBB"),
+)
 _ROUTE_FILL = [235, 235, 225, 255]  # selected authority with the community route
 _PLAIN_FILL = [250, 250, 250, 255]  # selected, no community route
 _OTHER_FILL = [215, 215, 215, 255]  # not selected
@@ -54,6 +62,52 @@ def history_sentence(history: pd.DataFrame) -> str:
     return (f"{who} became eligible (reached the threshold) in {pd.Timestamp(last['month_end']):%B %Y}. "
             f"At {_fmt_date(last['month_end'])}, {int(last['near_miss_people']):,} were one complaint "
             f"short and {int(last['met_people']):,} were at or over the threshold.")
+
+
+def second_report_chart(trend: pd.DataFrame) -> go.Figure:
+    """Second-report events per month, stacked by what became of them (explained in time, late,
+    not explained past the limit, not explained yet), the month's total above each bar."""
+    fig = go.Figure()
+    for column, name, colour in SECOND_REPORT_SERIES:
+        fig.add_bar(x=trend["month"], y=trend[column], name=name, marker_color=colour,
+                    hovertemplate=f"%{{y:,}} {name.lower()}<extra></extra>")
+    fig.add_scatter(x=trend["month"], y=trend["events"], mode="text", text=trend["events"].map("{:,}".format),
+                    textposition="top center", name="Second reports in the month", showlegend=False,
+                    hovertemplate="%{y:,} second reports<extra></extra>")
+    fig.update_layout(barmode="stack", hovermode="x unified", margin={"t": 10}, yaxis_title="Second reports",
+                      legend={"orientation": "h", "y": -0.2})
+    fig.update_xaxes(tickformat="%b %Y", dtick="M1")
+    return fig
+
+
+def second_report_sentence(share: pd.DataFrame) -> str:
+    """The 'All selected' row of queries.threshold.second_report_share in words."""
+    total = share[share["authority_code"].isna()].iloc[0]
+    events, passed, in_time = int(total["events"]), int(total["limit_passed"]), int(total["explained_in_time"])
+    if not events:
+        return "No second report was made in the period."
+    said = f"{events:,} second report{'s' if events != 1 else ''} in the period."
+    if not passed:
+        return said + " None has reached its limit yet."
+    return (said + f" Of the {passed:,} whose limit has passed, {in_time:,} ({in_time / passed:.0%}) were "
+            f"explained in time, {int(total['explained_late']):,} late and {int(total['not_explained']):,} "
+            f"not at all; {int(total['awaiting']):,} are not explained yet but still in time.")
+
+
+def queue_sentence(queue: pd.DataFrame) -> str:
+    """Per authority, what this week's queue holds, one markdown bullet each ('- **Erewash**: 2 new
+    second reports, 1 newly met, 14 open second reports')."""
+    if queue.empty:
+        return "Nothing new this week and no open second report."
+    parts = []
+    for name, rows in queue.groupby("authority_name", sort=True):
+        new = rows[rows["is_new"].astype(bool)]
+        reports = int(new["incident_id"].notna().sum())
+        met = len(new) - reports
+        still = len(rows) - len(new)
+        parts.append(f"- **{name}**: {reports:,} new second report{'s' if reports != 1 else ''}, "
+                     f"{met:,} newly met, {still:,} open second report{'s' if still != 1 else ''}")
+    return "\n".join(parts)
 
 
 def _cells(clusters: pd.DataFrame) -> list[dict]:

@@ -6,7 +6,8 @@ authorities, so the county median does not move with the sidebar's choice; each 
 coloured by one rule, which travels with it as text for the tooltip: days to decision against the
 authority's limit in force on the period's last day, every other measure against the county
 median (better or worse where higher is clearly good or bad, otherwise only above or below).
-Statutory figures come from mart_statutory_returns (live for another as-of date).
+Statutory figures come from mart_statutory_returns (live for another as-of date), with the
+figures frozen as published beside them where a year was frozen (`asb returns freeze`).
 """
 
 from __future__ import annotations
@@ -147,11 +148,19 @@ def statutory_returns(con, as_of: date, codes: tuple[str, ...]) -> pd.DataFrame:
 
 
 def published_returns(con, as_of: date, authority_code: str) -> pd.DataFrame:
-    """One authority's returns in the published shape: four rows (the figures), a column per year."""
+    """One authority's returns in the published shape: four rows (the figures), a column per year.
+    A year frozen as published (mart_statutory_returns.is_frozen) shows its published figures; a
+    figure that has changed since reads "published 12, now 13" (that year's column is then text)."""
     returns = statutory_returns(con, as_of, (authority_code,)).sort_values("financial_year")
     table = pd.DataFrame({"figure": [label for _, label in FIGURES]})
     for row in returns.itertuples():
-        table[row.financial_year] = [int(getattr(row, column)) for column, _ in FIGURES]
+        current = [int(getattr(row, column)) for column, _ in FIGURES]
+        if not row.is_frozen:
+            table[row.financial_year] = current
+            continue
+        published = [int(getattr(row, f"published_{column}")) for column, _ in FIGURES]
+        table[row.financial_year] = published if not row.is_restated else [
+            str(p) if p == c else f"published {p}, now {c}" for p, c in zip(published, current, strict=True)]
     return table
 
 

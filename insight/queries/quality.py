@@ -83,6 +83,24 @@ def unreadable_files(con) -> pd.DataFrame:
     """)
 
 
+def kept_with_errors(con) -> pd.DataFrame:
+    """Rows loaded although one of their dates could not be used (an application's stage date, a
+    report's review_explained_date): per source, how many, and one example reason. These rows
+    count in every figure; only the unusable date is left empty (etl/transform/stage.py)."""
+    return run(con, """
+        with kept as (
+            select source, 'incidents' as kind, date_errors from incidents where date_errors is not null
+            union all
+            select source, 'applications', date_errors from applications where date_errors is not null
+        ),
+        final as (
+            select source, kind, count(*) as rows_kept, min(date_errors) as example
+            from kept group by all
+        )
+        select * from final order by rows_kept desc, source
+    """)
+
+
 def rejects_by_reason(con) -> pd.DataFrame:
     """Rejected rows of the latest build counted by source and reason code."""
     return run(con, """

@@ -6,15 +6,18 @@ Each page loads without an exception box and shows its key text; full-page scree
 tests/artifacts/ and must not be blank; the maps draw on a canvas and show a tooltip on hover
 (the threshold and hotspot maps draw their H3 hexagons over the outlines, on the demo and on the
 real police.uk data); a click on a map area opens it; selecting a row of the threshold
-work list opens that person's complaints; the sidebar's choices survive a click to another page
-and stay in the URL.
+work list opens that person's complaints; a council manager sees the second-report list and
+the partners' references of their own authority only; the sidebar's choices survive a click to
+another page and stay in the URL.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 from PIL import Image
 from support import ARTIFACTS, EXCEPTION, MAP_CANVAS, assert_page_shows
@@ -35,7 +38,8 @@ PAGES = [  # (url path, file stem for the screenshot, texts that must show)
     ("/maps", "maps", ["Hotspots and repeat locations", "Statistical hot spots (Getis-Ord Gi*)",
                        "Repeat locations", "Concentration", "Hotspot accuracy", "Near repeats (Knox test)"]),
     ("/threshold", "threshold", ["Threshold near-misses", "Near-miss people", "Met, no application",
-                                 "Work list: one complaint short", "Met the threshold, no application",
+                                 "This week", "Work list: one complaint short", "Met the threshold, no application",
+                                 "Second reports: explaining the case review", "Victims owed an explanation",
                                  "Near-miss and met people over time",
                                  "Community route: clusters near and at the threshold"]),
 ]
@@ -215,3 +219,45 @@ def test__maps__real_police_wards_and_knox_refusal(police_server, page):
     page.get_by_role("button", name="Run the near-repeat test").click()
     page.get_by_text("Not computed", exact=False).wait_for(timeout=30_000)
     assert "month" in page.get_by_text("Not computed", exact=False).inner_text()
+
+
+EREWASH = "E07000036"
+REF = re.compile(r"([A-Za-z0-9_.-]+): ([^;()]+?)(?: \(case [^)]+\))?(?:; |$)")
+
+
+def _grid_cells(tab, key: str) -> list[str]:
+    """The texts of a table's cells as the grid renders them (its accessible cells: the rows and
+    columns in view)."""
+    block = tab.locator(f".st-key-{key}")
+    block.scroll_into_view_if_needed()
+    tab.wait_for_timeout(1500)
+    cells = block.locator('[role="gridcell"]')
+    return [cells.nth(i).text_content() or "" for i in range(cells.count())]
+
+
+def test__threshold__a_council_manager_sees_second_reports_and_only_their_own_references(
+        server, page, demo_warehouse):
+    _signed_in(page, server + "/threshold", user="erewash")
+    assert page.locator(EXCEPTION).count() == 0
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        owner = dict(con.execute("""select r.report_id, i.authority_code from incident_reports r
+                                    join incidents i using (incident_id)""").fetchall())
+    others = {r.split(":", 1)[1] for r, a in owner.items() if a != EREWASH}
+    sources = {r.split(":", 1)[0] for r in owner}
+    seen = []
+    for key in ("thr_queue", "thr_worklist", "thr_met", "thr_second"):
+        refs = [f"{s}:{r}" for text in _grid_cells(page, key) for s, r in REF.findall(text) if s in sources]
+        assert refs, f"no partner reference in view in {key}"
+        assert {owner[r] for r in refs} == {EREWASH}, key
+        seen += refs
+    second = page.locator('.st-key-thr_second [data-testid="stDataFrame"]')
+    assert second.is_visible()
+    page.set_viewport_size({"width": 1400, "height": 1800})
+    page.get_by_role("heading", name="Second reports: explaining the case review").evaluate(
+        "e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "threshold_second_reports.png"))
+    _assert_not_blank(ARTIFACTS / "threshold_second_reports.png")
+    text = page.locator('[data-testid="stMain"]').text_content()
+    assert not set(re.findall(r"[A-Za-z0-9/_-]+", text)) & others  # no other authority's reference anywhere
+    assert len(set(seen)) > 5

@@ -24,7 +24,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from support import ARTIFACTS, assert_not_blank
 from test_report_suppression import small_people_counts
 
-from etl.rules import authorities
+from etl.rules import authorities, workdays
 from insight.board_pack import data as report_data
 from insight.board_pack import pack as report
 
@@ -163,6 +163,22 @@ def test__threshold__chart_holds_mart_counts_or_hides_them(deck, con, month):
             assert shown is None or shown == counts[s], (name, s, shown, counts[s])
             if 0 < counts[s] < 5:
                 assert shown is None, (name, s)
+
+
+def test__threshold__second_reports_of_the_month_and_the_share_explained_in_time(deck, con, month):
+    """The threshold slide's table: second-report events in the month and, of those whose limit had
+    passed by the month's end, the share explained in time (counted again here; its denominator is
+    not printed, so the share cannot give away a small count)."""
+    events = con.execute("""select second_report_date, sla_explain_days, is_explained_in_time
+        from mart_second_reports where second_report_date between ? and ?""", [month.start, month.end]).df()
+    passed = events[[workdays.working_days(d.date(), month.end) > s
+                     for d, s in zip(events["second_report_date"], events["sla_explain_days"], strict=True)]]
+    in_time = int(passed["is_explained_in_time"].fillna(False).sum())
+    assert len(events) >= 5 and len(passed) >= 5 and 5 <= in_time <= len(passed) - 5  # shown on the demo
+    table = next(s.table for s in _slide(deck, "one complaint short of a case review").shapes if s.has_table)
+    cells = {r.cells[0].text: r.cells[1].text for r in table.rows}
+    assert cells[f"Second reports in {month.name}"] == f"{len(events):,}"
+    assert cells["Explained in time"] == f"{in_time / len(passed):.0%}"
 
 
 def test__newly_eligible__line_chart_from_threshold_history(deck, con, month):

@@ -106,6 +106,10 @@ def test__appeals_page__figures_equal_the_mart(demo_warehouse, monkeypatch, con,
     assert set(listed["appeal_ref"]) == set(mart["appeal_ref"])
     assert listed["application_decision"].notna().all() and "person_key" not in listed
     assert len(at.get("plotly_chart")) == 2
+    # the demo's appeals name their application's authority and fit its decision: none flagged
+    assert "Flagged appeals" in [h.value for h in at.subheader] and not mart["is_flagged"].any()
+    assert "No appeal received in the period is flagged." in [m.value for m in at.success]
+    assert "flags" in listed.columns
 
 
 def test__partnership_page__table_returns_and_checks(demo_warehouse, monkeypatch, con):
@@ -119,6 +123,9 @@ def test__partnership_page__table_returns_and_checks(demo_warehouse, monkeypatch
     assert list(published.columns[1:]) == sorted(returns["financial_year"])
     assert set(_frame(at, "check_code")["authority_name"]) <= {"Erewash"}
     assert [m.value[:48] for m in at.success] == ["No application contradicts the published figures"]
+    assert {"intake_adds_up", "met_without_review", "is_frozen", "restatement"} <= set(returns.columns)
+    assert not returns["is_frozen"].any()
+    assert any(c.value.startswith("No year is frozen as published yet") for c in at.caption)
     assert len(at.get("plotly_chart")) == 1 and at.get("download_button")
 
 

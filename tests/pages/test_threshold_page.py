@@ -6,23 +6,37 @@ selected person, the met-but-not-applied list, the trend and the map; another as
 URL gives the live engine's figures. The queries agree with the marts at the build's as-of
 date, with `registry.evaluate` at any other date, and never return a person-level row outside
 the authorities they are given.
+
+Issue 13 (lists a manager can act on, the second-report duty), each checked against the marts
+counted again here: this week's queue (new second reports and newly met people first, then the
+open second reports, oldest first); the second-report list's order, the share explained in time
+(working days counted with etl.rules.workdays) and which sources send review_explained_date; the
+met list newest first; lead agency, agencies and "contact: police"; search by a real incident
+reference and by a postcode district; a council manager's lists and CSV files holding the
+partners' references of their own authority and none of another's; a rule above the statute
+flagged (a small real build with such a settings file).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import EREWASH_TOML, INCIDENT_COLUMNS, run_build, write_inputs
 from streamlit.testing.v1 import AppTest
 from support import open_app
 
 from etl.marts import registry
-from etl.rules import authorities
+from etl.rules import authorities, workdays
+from etl.rules import settings as rule_settings
 from insight import db, ui
 from insight.access import roles as access
 from insight.queries import threshold as qt
+from insight.ui import session as ui_access
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "app_pages/threshold.py"
@@ -65,6 +79,13 @@ def _engine_counts(con, as_of: dt.date) -> pd.DataFrame:
     return victims.join(places).reindex(list(ALL)).fillna(0).astype(int)
 
 
+def _hate_only_near_misses(con) -> int:
+    """People one hate complaint short who are not also one short on the victim count (the work
+    list holds both; the near-miss count is the victim route's)."""
+    return con.execute("select count(*) from mart_threshold_status where is_hate_near_miss "
+                       "and not is_near_miss").fetchall()[0][0]
+
+
 def _per_authority(summary: pd.DataFrame) -> pd.DataFrame:
     rows = summary[summary["authority_code"].notna()].set_index("authority_code")
     return rows[COUNTS].reindex(list(ALL)).fillna(0).astype(int)
@@ -84,25 +105,25 @@ def test__threshold_page__shows_counts_work_list_met_list_trend_and_map(app, con
                      "Met clusters": expected["met_clusters"]}
     assert expected["near_miss_people"] > 0 and expected["near_miss_clusters"] > 0  # the demo plants them
     work = _frame(at, "thr_worklist")
-    assert len(work) == expected["near_miss_people"]
+    assert len(work) == expected["near_miss_people"] + _hate_only_near_misses(con)
     assert work["window_expires_date"].is_monotonic_increasing
     assert (work["days_left"] == (work["window_expires_date"] - pd.Timestamp(build_date)).dt.days).all()
     met = _frame(at, "thr_met")
     assert len(met) == expected["met_without_application_people"]
     assert [s.value for s in at.subheader] == [
-        "At and near the threshold, by authority", "Work list: one complaint short",
-        "Met the threshold, no application", "Near-miss and met people over time",
-        "Community route: clusters near and at the threshold"]
+        "At and near the threshold, by authority", "This week", "Work list: one complaint short",
+        "Met the threshold, no application", "Second reports: explaining the case review",
+        "Near-miss and met people over time", "Community route: clusters near and at the threshold"]
     rules = next(d.value for d in at.dataframe if "victim_rule" in d.value.columns)
     assert set(rules["rule_id"]) == set(qt.summary(con, build_date, ALL)["rule_id"].dropna())
-    assert len(at.get("plotly_chart")) == 1 and len(at.get("deck_gl_json_chart")) == 1
+    assert len(at.get("plotly_chart")) == 2 and len(at.get("deck_gl_json_chart")) == 1
     assert any("became eligible" in c.value for c in at.caption)
 
 
 def test__threshold_page__selected_row_opens_that_persons_complaints(app):
     at = _open(app)
-    for key in ("thr_worklist", "thr_met"):
-        assert sum(c.value.startswith("Select a row") for c in at.caption) == 2
+    for key in ("thr_queue", "thr_worklist", "thr_met", "thr_second"):
+        assert sum(c.value.startswith("Select a row") for c in at.caption) == 4
         rows = _frame(at, key)
         at.session_state[key] = {"selection": {"rows": [1]}}
         at.run()
@@ -111,7 +132,12 @@ def test__threshold_page__selected_row_opens_that_persons_complaints(app):
         heading = next(m.value for m in at.markdown if m.value.startswith("**Complaints behind"))
         assert person["person_key"] in heading and person["authority_name"] in heading
         complaints = next(d.value for d in at.dataframe if "drops_out_date" in d.value.columns)
-        assert complaints["is_qualifying"].sum() == person["qualifying_complaints"]
+        refs = next(c.value for c in at.caption if c.value.startswith("Partners' references:"))
+        if key in ("thr_worklist", "thr_met"):
+            assert complaints["is_qualifying"].sum() == person["qualifying_complaints"]
+            # the row's references are those of its counted complaints, spelled out in text too
+            assert {r for _, r, _ in _refs(person["partner_refs"])} <= {r for _, r, _ in _refs(
+                refs.removeprefix("Partners' references: ").replace("\\", ""))}
         at.session_state[key] = {"selection": {"rows": []}}
         at.run()
 
@@ -169,8 +195,8 @@ def test__summary__equals_the_live_engine_on_other_dates(con, as_of):
 
 @pytest.mark.parametrize("code, as_of, victim_rule, community_rule", [
     (DERBY, dt.date(2025, 3, 31), "3 qualifying complaints in 6 months, reported within 1 month", "not used"),
-    (DERBY, dt.date(2025, 4, 1), "3 qualifying complaints in 6 months, reported within 1 month; hate: 1",
-     "not used"),
+    (DERBY, dt.date(2025, 4, 1), "3 qualifying complaints in 6 months, reported within 1 month; hate: 1 in "
+     "6 months", "not used"),
     (BOLSOVER, dt.date(2025, 4, 1), "3 qualifying complaints in 6 months, reported within 1 month",
      "5 distinct reporters of related ASB in 6 months (same H3 cell at resolution 9, same category); "
      "near-miss at 3-4"),
@@ -191,12 +217,14 @@ def test__summary__before_any_rule_only_a_zero_total(con):
 
 def test__near_miss_work_list__soonest_expiry_first_with_days_left(con, build_date):
     work = qt.near_miss_work_list(con, build_date, ALL)
-    mart = con.execute("select person_key, authority_code from mart_threshold_status where is_near_miss").df()
+    mart = con.execute("""select person_key, authority_code from mart_threshold_status
+                          where is_near_miss or is_hate_near_miss""").df()
     assert sorted(zip(work["person_key"], work["authority_code"], strict=True)) == sorted(
         zip(mart["person_key"], mart["authority_code"], strict=True))
     assert work["window_expires_date"].is_monotonic_increasing
-    assert (work["days_left"] > 0).all()
-    assert (work["qualifying_complaints"] == work["victim_threshold"] - 1).all()
+    assert (work["days_left"] >= 0).all()
+    victims = work["route"].str.contains("victim")
+    assert (work.loc[victims, "qualifying_complaints"] == work.loc[victims, "victim_threshold"] - 1).all()
     assert len(qt.near_miss_work_list(con, build_date, ALL, limit=5)) == 5
 
 
@@ -206,11 +234,13 @@ def test__met_without_application__met_and_never_applied(con, build_date):
                           where is_threshold_met and not has_application""").df()
     assert len(met) == len(mart) > 0
     assert met["met_since_date"].notna().all() and (met["first_met_date"] <= met["met_since_date"]).all()
-    assert met["met_since_date"].is_monotonic_increasing
+    assert met["met_since_date"].is_monotonic_decreasing  # the most recently met first
 
 
-@pytest.mark.parametrize("query", [qt.near_miss_work_list, qt.met_without_application])
-def test__person_level_queries__only_the_authorities_given(con, build_date, query):
+@pytest.mark.parametrize("name", ["near_miss_work_list", "met_without_application", "week_queue",
+                                  "second_reports"])
+def test__person_level_queries__only_the_authorities_given(con, build_date, name):
+    query = getattr(qt, name)
     assert set(query(con, build_date, (EREWASH,))["authority_code"]) == {EREWASH}
     assert query(con, build_date, ()).empty
 
@@ -259,3 +289,224 @@ def test__person_level_codes__every_selected_authority_for_an_opcc_analyst():
 def test__load__refuses_a_function_that_is_not_a_named_query():
     with pytest.raises(ValueError, match="not a named query"):
         ui.load(registry.evaluate, "mart_threshold_status", dt.date(2025, 1, 1))
+
+
+# --- issue 13: lists a manager can act on, the second-report duty --------------------------------
+
+WEEK = 7  # the queue's "this week": the 7 days to the as-of date
+REF_TOKEN = re.compile(r"([A-Za-z0-9_.-]+): ([^;()]+?)(?: \(case ([^)]+)\))?(?:; |$)")
+
+
+def _refs(text) -> list[tuple[str, str, str | None]]:
+    """(source, incident_ref, case_ref) of every reference in a partner_refs cell."""
+    return [(s, r, c or None) for s, r, c in REF_TOKEN.findall(text or "")]
+
+
+def _dates(values) -> list:
+    return [None if pd.isna(v) else pd.Timestamp(v).date() for v in values]
+
+
+def _mart(con, table: str) -> pd.DataFrame:
+    return con.execute(f"select s.*, a.authority_name from {table} s join authorities a using (authority_code)").df()
+
+
+def test__threshold_page__this_week_queue_new_first_then_open_second_reports_oldest_first(app, con, build_date):
+    at = _open(app)
+    queue = _frame(at, "thr_queue")
+    since = pd.Timestamp(build_date) - pd.Timedelta(days=WEEK)
+    events, status = _mart(con, "mart_second_reports"), _mart(con, "mart_threshold_status")
+    new_events = events[events["second_report_date"] > since]
+    newly_met = status[status["is_threshold_met"] & (status["met_since_date"] > since)]
+    open_events = events[~events["is_explained"] & (events["second_report_date"] <= since)
+                         & (events["second_report_date"] > pd.Timestamp(build_date) - pd.DateOffset(months=6))]
+    assert len(new_events) and len(newly_met) and len(open_events)  # the demo has each kind
+    second, met = "second report: explain the case review", "met the threshold: case review due"
+    expected = sorted([(r.authority_name, True, r.second_report_date, second, r.person_key)
+                       for r in new_events.itertuples()]
+                      + [(r.authority_name, True, r.met_since_date, met, r.person_key) for r in newly_met.itertuples()]
+                      + [(r.authority_name, False, r.second_report_date, second, r.person_key)
+                         for r in open_events.itertuples()])
+    shown = list(zip(queue["authority_name"], queue["is_new"], queue["happened_date"], queue["what"],
+                     queue["person_key"], strict=True))
+    assert sorted(shown) == expected
+    # per authority: this week's first, then the open second reports, each oldest first
+    assert queue["authority_name"].is_monotonic_increasing
+    for _, rows in queue.groupby("authority_name", sort=False):
+        assert rows["is_new"].tolist() == sorted(rows["is_new"], reverse=True)
+        for _, part in rows.groupby("is_new"):
+            assert part["happened_date"].is_monotonic_increasing
+    reports = queue[queue["what"] == second].merge(events, on=["person_key", "authority_code", "incident_id"])
+    assert len(reports) == len(new_events) + len(open_events)
+    assert (reports["lead_agency_x"] == reports["lead_agency_y"]).all()
+    assert _dates(reports["review_explained_date_x"]) == _dates(reports["review_explained_date_y"])
+    assert (reports["is_overdue_x"] == reports["is_overdue_y"]).all()
+    assert queue["partner_refs"].notna().all()
+
+
+def test__threshold_page__second_reports_list_share_in_time_and_trend(app, con, build_date):
+    at = _open(app)
+    start = build_date.replace(year=build_date.year - 1) + dt.timedelta(days=1)  # the default period
+    events = _mart(con, "mart_second_reports")
+    events = events[events["second_report_date"].between(pd.Timestamp(start), pd.Timestamp(build_date))]
+    shown = _frame(at, "thr_second")
+    assert sorted(zip(shown["person_key"], shown["incident_id"], strict=True)) == sorted(
+        zip(events["person_key"], events["incident_id"], strict=True))
+    # unexplained first, the oldest of them first; then the explained, newest first
+    explained = shown["is_explained"].tolist()
+    assert explained == sorted(explained) and 0 < sum(explained) < len(explained)
+    assert shown.loc[~shown["is_explained"], "second_report_date"].is_monotonic_increasing
+    assert shown.loc[shown["is_explained"], "second_report_date"].is_monotonic_decreasing
+    assert shown["partner_refs"].notna().all()
+    # the share explained in time, counted again here: events whose limit has passed on the as-of
+    # date (more than sla_explain_days working days since the second report), explained in time
+    passed = events[[workdays.working_days(d.date(), build_date) > s
+                     for d, s in zip(events["second_report_date"], events["sla_explain_days"], strict=True)]]
+    share = next(d.value for d in at.dataframe if "share_in_time" in d.value.columns).set_index("authority_name")
+    for name, rows in passed.groupby("authority_name"):
+        in_time = int(rows["is_explained_in_time"].fillna(False).sum())
+        assert (share.at[name, "limit_passed"], share.at[name, "explained_in_time"]) == (len(rows), in_time)
+        assert share.at[name, "share_in_time"] == pytest.approx(in_time / len(rows))
+    total = share.loc["All selected"]
+    assert total["limit_passed"] == len(passed) and total["events"] == len(events)
+    trend = [c for c in at.get("plotly_chart") if "explained in time" in c.proto.spec]
+    assert len(trend) == 1
+    # which partners send review_explained_date, worked out from the data (an incident only they reported)
+    senders = sorted(r for (r,) in con.execute("""select distinct source from incidents
+        where review_explained_date is not null and coalesce(sources, source) = source""").fetchall())
+    note = next(c.value for c in at.caption if "review_explained_date" in c.value)
+    sends = note.split("Sources that send it:")[1].split(".")[0]
+    assert senders and set(re.findall(r"`([^`]+)`", sends)) == set(senders)
+    assert "derbyshire_police" not in sends
+
+
+def test__threshold_page__met_list_newest_first_near_misses_show_agencies_and_police_contact(app, con):
+    at = _open(app)
+    met = _frame(at, "thr_met")
+    assert met["met_since_date"].is_monotonic_decreasing
+    work = _frame(at, "thr_worklist")
+    status = con.execute("select person_key, authority_code, lead_agency, agencies from mart_threshold_status").df()
+    merged = work.merge(status, on=["person_key", "authority_code"], suffixes=("", "_mart"))
+    assert len(merged) == len(work)
+    assert (merged["lead_agency"] == merged["lead_agency_mart"]).all()
+    assert (merged["agencies"] == merged["agencies_mart"]).all()
+    police = work["agencies"] == "police"
+    assert police.any() and (~police).any()
+    assert (work.loc[police, "contact"] == "contact: " + work.loc[police, "lead_agency"]).all()
+    assert work.loc[~police, "contact"].isna().all()
+    assert work["partner_refs"].notna().all() and set(work["route"]) <= {"victim", "hate", "victim, hate"}
+
+
+def _counted(con, as_of: dt.date, authority_code: str, person_key: str) -> pd.DataFrame:
+    """A person's complaints that count on `as_of`, with every partner report behind each."""
+    return con.execute("""
+        select c.incident_id, i.postcode_district, i.case_ref, r.source, r.report_id
+        from int_complaints c join incidents i using (incident_id) join incident_reports r using (incident_id)
+        where c.person_key = ? and c.authority_code = ? and c.is_qualifying
+          and c.reported_date <= ? and c.drops_out_date > ?""",
+                       [person_key, authority_code, as_of, as_of]).df()
+
+
+def test__threshold_page__search_by_a_partner_reference_and_by_a_postcode_district(app, con, build_date):
+    at = _open(app)
+    work = _frame(at, "thr_worklist")
+    person = work.iloc[len(work) // 2]
+    counted = _counted(con, build_date, person["authority_code"], person["person_key"])
+    ref = counted["report_id"].iloc[-1].split(":", 1)[1]
+    at.text_input(key="thr_search").input(f"  {ref.lower()} ").run()
+    assert not at.exception
+    found = _frame(at, "thr_worklist")
+    assert person["person_key"] in set(found["person_key"])
+    assert all(any(ref.lower() in f"{r} {c or ''}".lower() for _, r, c in _refs(t))
+               for t in found["partner_refs"])
+    # a postcode district (the outward code a partner sent), matched whole and without regard to case
+    districts = con.execute("""select s.person_key, s.authority_code, i.postcode_district
+        from mart_threshold_status s join int_complaints c using (person_key, authority_code)
+        join incidents i using (incident_id)
+        where s.is_near_miss and i.postcode_district is not null and c.is_qualifying
+          and c.reported_date <= ? and c.drops_out_date > ?""", [build_date, build_date]).df()
+    district = districts["postcode_district"].mode().iloc[0]
+    at.text_input(key="thr_search").input(district.lower()).run()
+    found = _frame(at, "thr_worklist")
+    expected = set(districts.loc[districts["postcode_district"] == district, "person_key"])
+    assert set(found["person_key"]) == expected
+    assert all(district in t.split(", ") for t in found["postcode_districts"])
+    at.text_input(key="thr_search").input("no-such-reference-xyz").run()
+    assert _frame(at, "thr_worklist").empty and _frame(at, "thr_second").empty
+
+
+def _person_frames(at: AppTest) -> dict[str, pd.DataFrame]:
+    return {d.key: d.value for d in at.dataframe if "partner_refs" in d.value.columns}
+
+
+def test__threshold_page__council_manager_sees_own_references_never_another_authority_s(
+        monkeypatch, demo_warehouse, con):
+    exported: dict[str, bytes] = {}
+    original = ui_access.export_data
+
+    def capture(frame, file_name, to_bytes):
+        served = original(frame, file_name, to_bytes)
+        exported[file_name] = served() if callable(served) else served
+        return served
+
+    monkeypatch.setattr(ui_access, "export_data", capture)
+    at = open_app(monkeypatch, demo_warehouse, PAGE, user="erewash")
+    frames = _person_frames(at)
+    assert {"thr_queue", "thr_worklist", "thr_met", "thr_second"} <= set(frames)
+    owner = dict(con.execute("""select r.report_id, i.authority_code from incident_reports r
+                                join incidents i using (incident_id)""").fetchall())
+    cases = {c: a for c, a in con.execute("select case_ref, authority_code from incidents "
+                                          "where case_ref is not null").fetchall()}
+    shown = [tok for f in frames.values() for t in f["partner_refs"] for tok in _refs(t)]
+    assert shown, "no reference shown"
+    assert {owner[f"{s}:{r}"] for s, r, _ in shown} == {EREWASH}
+    assert {cases[c] for _, _, c in shown if c} <= {EREWASH}
+    for frame in frames.values():
+        assert set(frame["authority_code"]) <= {EREWASH}
+    # the files as downloaded: the same references, none of another authority
+    files = {name: pd.read_csv(io.BytesIO(data), encoding="utf-8-sig") for name, data in exported.items()}
+    listed = [f for f in files.values() if "partner_refs" in f.columns]
+    assert len(listed) >= 4
+    downloaded = [tok for f in listed for t in f["partner_refs"].dropna() for tok in _refs(t)]
+    assert downloaded and {owner[f"{s}:{r}"] for s, r, _ in downloaded} == {EREWASH}
+    assert all(set(f["authority_code"]) <= {EREWASH} for f in listed)
+    others = {r.split(":", 1)[1] for r, a in owner.items() if a != EREWASH}
+    others |= {c for c, a in cases.items() if a != EREWASH}
+    for data in exported.values():
+        words = set(re.findall(r"[A-Za-z0-9/_-]+", data.decode("utf-8-sig")))
+        assert not words & others
+
+
+@pytest.fixture(scope="module")
+def departing_warehouse(tmp_path_factory) -> Path:
+    """A small real build whose settings set Erewash's victim threshold to 4 from 2025-01-01 (above
+    the statute's three): Erewash person A has three complaints, one short under that rule."""
+    root = tmp_path_factory.mktemp("statute")
+    settings = root / "rules.toml"
+    settings.write_text(rule_settings.DEFAULT_PATH.read_text(encoding="utf-8")
+                        + '\n[[rule]]\nauthority = "Erewash"\neffective_from = "2025-01-01"\nvictim_threshold = 4\n',
+                        encoding="utf-8")
+    rows = [",".join(INCIDENT_COLUMNS)]
+    for n, day in enumerate(("2025-04-02", "2025-05-06", "2025-06-10"), start=1):
+        rows.append(f"EBC-{n},council,,{day},{day},personal,noise,,,,,NG10 1AA,Market Place,ECN-A,individual,N")
+    inputs = write_inputs(root / "inputs", f'[build]\nsettings = "{settings}"\n' + EREWASH_TOML,
+                          {"erewash/asb.csv": "\n".join(rows) + "\n"})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ASB_PSEUDONYM_KEY", "test-key-0123456789abcdef")
+        _, small = run_build(inputs, root / "warehouse.duckdb", dt.date(2025, 6, 30))
+    small.close()
+    return root / "warehouse.duckdb"
+
+
+def test__threshold_page__a_rule_that_departs_from_the_statute_is_flagged(monkeypatch, departing_warehouse):
+    at = open_app(monkeypatch, departing_warehouse, PAGE, authority=EREWASH)
+    rule = f"{EREWASH}@2025-01-01"
+    warning = next(w.value for w in at.warning if "s.104" in w.value)
+    assert rule in warning and "victim_threshold = 4 (statute: at most 3)" in warning
+    rules = next(d.value for d in at.dataframe if "victim_rule" in d.value.columns)
+    row = rules[rules["rule_id"] == rule].iloc[0]
+    assert row["rule"].startswith("⚠️") and row["statute_note"] == "victim_threshold = 4 (statute: at most 3)"
+    assert row["related_by"] == "any"
+    work = _frame(at, "thr_worklist")
+    assert len(work) == 1 and work.iloc[0]["qualifying_complaints"] == 3
+    assert work.iloc[0]["rule"].startswith("⚠️") and "statute" in work.iloc[0]["statute_note"]
+    assert _refs(work.iloc[0]["partner_refs"]) == [("erewash_council", f"EBC-{n}", None) for n in (1, 2, 3)]

@@ -23,6 +23,7 @@ from etl import schema
 from etl.demo.generator import generate
 from etl.rules import authorities
 from etl.sources import config
+from etl.transform import stage
 
 SCALE = 0.05
 AS_OF = date(2026, 10, 31)
@@ -124,7 +125,7 @@ def _problems(frame: pd.DataFrame, s: config.Source, application_refs: set) -> p
     dates = {}
     for column in (c for c in schema.date_fields(s.kind) if c in frame):
         dates[column], bad = _dates(frame[column], s.date_format_for(column))
-        if s.kind == "applications" and column != "received_date":
+        if column in stage.SOFT_DATES.get(s.kind, ()):
             continue  # a stage date's problem is a data error, never a reject
         found.bad_date |= bad
         found.future_date |= dates[column] > pd.Timestamp(AS_OF)

@@ -165,3 +165,12 @@ def test_an_appeal_on_a_rejected_application_says_so(cases):
     assert "application_ref 'A6' was rejected (apps/a.csv row 7: received_date 'not a date'" in reasons["X1"]
     assert reasons["X2"] == "application_ref 'A9' is not in any applications file"
     assert cases.execute("select appeal_ref from appeals").fetchall() == [("X3",)]
+
+
+def test_rows_kept_with_a_date_error_are_counted_for_the_data_quality_page(cases):
+    from insight.queries import quality
+
+    kept = quality.kept_with_errors(cases)
+    assert kept[["source", "kind", "rows_kept"]].values.tolist() == [["apps", "applications", 3]]
+    assert "is not a valid date" in kept["example"].iloc[0] or "is in the future" in kept["example"].iloc[0] \
+        or "before 2000" in kept["example"].iloc[0]

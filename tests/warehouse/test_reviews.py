@@ -9,6 +9,8 @@ in this build's settings, to show the limit in force at receipt applies.
     CT-ORDER    acknowledged after the decision, met before being told, plan closed before the
                 outcome letter: kept by staging, flagged with reasons, no negative duration
     CT-CONTRA   "not met" but a review was held: the contradiction published tables show
+    CT-NO-REVIEW  threshold met, no review though the limit has passed: a contradiction (s.104(1));
+                more on the statutory checks in tests/warehouse/test_statutory.py
 """
 
 from __future__ import annotations
@@ -207,12 +209,14 @@ RETURN_COLUMNS = ["applications_received", "threshold_not_met", "reviews_carried
     # received: ON-TIME, LATE, CONTRA, DISCRETION, CARRY; not met: LATE, CONTRA, DISCRETION;
     # reviews: CONTRA (a contradiction), DISCRETION (allowed, a note); CARRY decided next year (a note)
     (EREWASH, "2024/25", [5, 3, 2, 1, 0, True, 1, 2, False, True]),
-    # reviews of ON-TIME and CARRY (carried in) and ORDER; NOREC: recommendations, no review
+    # reviews of ON-TIME and CARRY (carried in) and ORDER; NOREC: recommendations, no review, and
+    # met without a review (closed: an outcome recorded); NO-REVIEW: met 30 May, review due 27 Jun
     # BACKWARDS: received 10 April, "decided" (not met) the day before: counted, and a data error
-    (EREWASH, "2025/26", [5, 1, 3, 2, 2, True, 1, 2, False, False]),
+    (EREWASH, "2025/26", [5, 1, 3, 2, 2, True, 3, 2, False, False]),
     # the published-style contradiction: 2 received, 1 not met, 2 reviews: 1 + 2 > 2
     (BOLSOVER, "2024/25", [2, 1, 2, 1, 0, False, 2, 0, False, True]),
-    (DERBY, "2024/25", [2, 1, 0, 0, 0, True, 0, 0, True, True]),
+    # OLD met on 11 Dec 2024 and never reviewed (due 13 Jan 2025): s.104(1) makes the review mandatory
+    (DERBY, "2024/25", [2, 1, 0, 0, 0, True, 1, 0, False, True]),
 ])
 def test__statutory_returns__hand_counted(con, code, year, expected):
     row = con.execute(f"select {', '.join(RETURN_COLUMNS)} from mart_statutory_returns "
@@ -235,6 +239,9 @@ def test__statutory_exceptions__the_offending_applications_with_reasons(con):
     got = con.execute("""select authority_code, financial_year, application_ref, check_code, severity, reason
                          from mart_statutory_exceptions order by 1, 2, 3, 4""").fetchall()
     assert got == [
+        (DERBY, "2024/25", "DCC-OLD", "met_without_review", "contradiction",
+         "threshold met on 2024-12-11 but no review held by 2025-06-30, though due within 20 working days "
+         "(by 2025-01-13)"),
         (BOLSOVER, "2024/25", "BDC-COUNT", "recommendations_count_mismatch", "contradiction",
          "outcome recommendations but recommendations_count is 0"),
         (BOLSOVER, "2024/25", "BDC-TWICE", "review_without_threshold_met", "contradiction",
@@ -247,6 +254,11 @@ def test__statutory_exceptions__the_offending_applications_with_reasons(con):
          "threshold not met on 2025-02-10, reviewed by discretion on 2025-03-03: counted as not met and as a review"),
         (EREWASH, "2025/26", "CT-CARRY", "carried_in", "note",
          "reviewed on 2025-04-24, received on 2025-03-24 (2024/25)"),
+        (EREWASH, "2025/26", "CT-NO-REVIEW", "met_without_review", "contradiction",
+         "threshold met on 2025-05-30 but no review held by 2025-06-30, though due within 20 working days "
+         "(by 2025-06-27)"),
+        (EREWASH, "2025/26", "CT-NOREC", "met_without_review", "contradiction",
+         "threshold met on 2025-04-07 but closed without a review (outcome recommendations)"),
         (EREWASH, "2025/26", "CT-NOREC", "recommendations_without_review", "contradiction",
          "outcome recommendations with 2 recommendation(s) but no review date"),
         (EREWASH, "2025/26", "CT-ON-TIME", "carried_in", "note",
@@ -314,10 +326,11 @@ def test__evaluate__an_earlier_date_has_not_seen_later_events(con):
 def test__partnership_page__names_the_contradictions(warehouse, monkeypatch):
     at = open_app(monkeypatch, warehouse, "app_pages/partnership.py", authority=[EREWASH, BOLSOVER],
                   start="2024-07-01", end="2025-06-30")
+    # Erewash 2024/25 and 2025/26, Bolsover 2024/25
     assert [e.value for e in at.error] == [
-        "4 applications contradict the published figures; 1 authority-year whose counts do not add up."]  # Bolsover 2024/25
+        "5 applications contradict the published figures; 3 authority-years inconsistent."]
     checks = next(d.value for d in at.dataframe if "check_code" in d.value.columns)
     assert list(checks.loc[checks["severity"] == "contradiction", "application_ref"]) == [
-        "CT-NOREC", "BDC-COUNT", "BDC-TWICE", "CT-CONTRA"]
+        "CT-NO-REVIEW", "CT-NOREC", "CT-NOREC", "BDC-COUNT", "BDC-TWICE", "CT-CONTRA"]
     published = next(d.value for d in at.dataframe if "figure" in d.value.columns)
     assert published["2024/25"].tolist() == [2, 1, 2, 1]  # Bolsover: the first in the sidebar's order

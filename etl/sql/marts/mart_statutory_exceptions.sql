@@ -5,7 +5,13 @@
 --   discretion was applied (real published tables show this);
 -- - recommendations_without_review: recommendations recorded with no review date, so they count
 --   in no year's "reviews with recommendations";
--- - recommendations_count_mismatch: the outcome and recommendations_count disagree.
+-- - recommendations_count_mismatch: the outcome and recommendations_count disagree;
+-- - met_without_review: the threshold was met, so a review must follow (s.104(1)), but none was held
+--   though the review limit (sla_review_days working days from the decision, the rule in force at
+--   receipt, as in mart_review_turnaround) has passed on $as_of (more working days than the limit,
+--   as "overdue" in mart_review_open_stages), or the case was closed without one (an outcome
+--   recorded or told, or an action plan closed, with no review date). In the year of the decision
+--   (of receipt when the decision has no date): the year whose "met" it leaves unreviewed.
 -- Notes (the figures are right, but explain why a year's counts need not add up):
 -- - decided_after_year_end: received in the year, threshold decision in a later year (or still
 --   none after the year ended): "decisions inside the year" fails for it;
@@ -17,8 +23,19 @@ with apps as (
         year(received_date) - (month(received_date) < 4)::int as received_year,
         year(decision_date) - (month(decision_date) < 4)::int as decision_year,
         year(review_date) - (month(review_date) < 4)::int as review_year,
-        year(cast($as_of as date)) - (month(cast($as_of as date)) < 4)::int as as_of_year
+        year(cast($as_of as date)) - (month(cast($as_of as date)) < 4)::int as as_of_year,
+        working_day_index(t.decision_date) as i_decision,
+        working_day_index(cast($as_of as date)) as i_as_of
     from mart_review_turnaround as t
+),
+unreviewed as (   -- threshold met, no review (yet) on $as_of: closed without one, or past the limit
+    select a.*, a.i_as_of - a.i_decision as review_days_elapsed, due.calendar_date as review_due_date,
+        a.outcome in ('recommendations', 'no_further_action') or a.outcome_notified_date is not null
+            or a.action_plan_closed_date is not null as is_closed
+    from apps as a
+    left join ref_working_days as due
+        on due.working_day_index = a.i_decision + a.sla_review_days and due.is_working_day
+    where a.decision = 'met' and a.review_date is null
 ),
 found as (
     select authority_code, review_year as fy, application_ref, 'review_without_threshold_met' as check_code,
@@ -44,6 +61,20 @@ found as (
     where review_date is not null
         and ((outcome = 'recommendations' and coalesce(recommendations_count, 0) = 0)
              or (outcome = 'no_further_action' and recommendations_count > 0))
+    union all
+    select authority_code, coalesce(decision_year, received_year), application_ref, 'met_without_review',
+        'contradiction',
+        case when is_closed
+             then format('threshold met on {} but closed without a review ({})',
+                         coalesce(decision_date::varchar, 'an unrecorded date'), concat_ws(', ',
+                             case when outcome in ('recommendations', 'no_further_action')
+                                  then 'outcome ' || outcome end,
+                             'outcome told ' || outcome_notified_date,
+                             'action plan closed ' || action_plan_closed_date))
+             else format('threshold met on {} but no review held by {}, though due within {} working days '
+                         '(by {})', decision_date, cast($as_of as date), sla_review_days, review_due_date) end
+    from unreviewed
+    where is_closed or review_days_elapsed > sla_review_days
     union all
     select authority_code, received_year, application_ref, 'decided_after_year_end', 'note',
         case when decision_year is not null
