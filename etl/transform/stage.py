@@ -230,8 +230,8 @@ def explain_unmapped(con, kind: str) -> None:
         labels = [r[0] for r in con.execute(
             f"select distinct json_extract_string(raw_values, '$.{name}') from stg_{kind} "
             f"where reject_code = 'unmapped_value' and starts_with(reject_reason, '{name} ')").fetchall()]
-        hints = [(label, "; nearest: " + ", ".join(vocabulary.nearest(label)) if vocabulary.nearest(label)
-                  else "") for label in labels if label is not None]
+        nearest = {label: vocabulary.nearest(label) for label in labels if label is not None}
+        hints = [(label, "; nearest: " + ", ".join(near) if near else "") for label, near in nearest.items()]
         if hints:
             con.executemany(
                 f"update stg_{kind} set reject_reason = reject_reason || ? where reject_code = 'unmapped_value' "
