@@ -20,7 +20,9 @@ from pathlib import Path
 import duckdb
 
 from etl.marts import registry, threshold
-from etl.rules import settings
+from etl.rules import authorities, settings
+from insight import db
+from insight.queries import threshold as qt
 
 
 def _timed(label: str, fn, results: list) -> object:
@@ -60,8 +62,37 @@ def main() -> None:
         _timed(f"live status as of {other}", lambda d=other: registry.evaluate(con, "mart_threshold_status", d), results)
         _timed(f"live community as of {other}",
                lambda d=other: registry.evaluate(con, "mart_community_status", d), results)
+        _timed(f"live second reports as of {other}",
+               lambda d=other: registry.evaluate(con, "mart_second_reports", d), results)
     con.close()
+    for label, when in (("build's date", as_of), ("another date", as_of - dt.timedelta(days=120))):
+        _timed(f"threshold page's queries, {label}", lambda d=when: page_queries(copy, d), results)
     shutil.rmtree(work)
+
+
+def page_queries(path: Path, as_of: dt.date) -> None:
+    """Every query the threshold page runs, on a fresh read-only connection (as a new server
+    process would), each on its own cursor as ui.load runs them."""
+    con = db.connect(path)
+
+    def cursor():
+        c = con.cursor()
+        c.execute("use wh")
+        return c
+
+    codes = authorities.CODES
+    try:
+        qt.summary(cursor(), as_of, codes)
+        qt.week_queue(cursor(), as_of, codes)
+        qt.near_miss_work_list(cursor(), as_of, codes)
+        qt.met_without_application(cursor(), as_of, codes)
+        qt.second_report_share(cursor(), as_of, codes)
+        qt.second_report_trend(cursor(), as_of, codes)
+        qt.second_reports(cursor(), as_of, codes)
+        qt.history(cursor(), as_of, codes)
+        qt.community_clusters(cursor(), as_of, codes)
+    finally:
+        con.close()
 
 
 if __name__ == "__main__":

@@ -362,7 +362,8 @@ create table mart_threshold_status (      -- contract: one row per person and au
     related_group varchar,                -- the category or case counted ('' for any)
     lead_agency varchar,                  -- who should make contact (rule, else most complaints)
     agencies varchar,                     -- every agency among the qualifying complaints
-    statute_note varchar                  -- why the rule departs from s.104, else null
+    statute_note varchar,                 -- why the rule departs from s.104, else null
+    counted_incident_ids varchar[]        -- the incidents counted (the row's group), oldest first
 );
 
 create table mart_community_status (      -- community-route clusters (H3 cell and ASB category)

@@ -6,7 +6,11 @@
   `$person_codes` for person-level rows, see insight/access/roles.py); tests/unit/test_layout.py
   fails on any other form.
 - `source(con, as_of, mart)`: the stored mart when `as_of` is the build's as-of date, else the
-  mart's registered SQL (etl/marts/registry.py) as a subquery evaluated for `$as_of`.
+  mart's registered SQL (etl/marts/registry.py) evaluated for that date once per connection and
+  kept in its scratch database (`memory` of insight.db.connect, else `temp`), so the several
+  queries of a page that read it pay for it once. At most `LIVE_TABLES` such evaluations are kept;
+  the oldest-named beyond that are dropped. A mart with parameters other than the date (e.g.
+  at_risk_days) is evaluated as a subquery each time.
 """
 
 from __future__ import annotations
@@ -14,12 +18,15 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import duckdb
 import pandas as pd
 
 from etl.marts import registry
 from insight import db
 
 LIST_LIMIT = 5_000  # rows per person-level list; a page says when a list was cut
+LIVE_TABLES = 12  # live mart evaluations kept per connection (a few as-of dates of the threshold marts)
+_LIVE_PREFIX = "live_"
 
 
 def run(con, sql: str, params: dict | None = None) -> pd.DataFrame:
@@ -36,4 +43,38 @@ def source(con, as_of: date, mart: str, built: date | None = None) -> str:
         raise ValueError(f"{mart} is stored for the build's as-of date only")
     if as_of == (built if built is not None else db.build_as_of(con)):
         return mart
-    return f"({registry.live_sql(mart)})"
+    if set(registry.model(mart).params) - {"as_of"}:
+        return f"({registry.live_sql(mart)})"
+    return _live_table(con, mart, as_of)
+
+
+def _scratch(con) -> str:
+    """Where live evaluations are kept: the connection's in-memory database when it has one (shared
+    by the cursors of insight.db.connect), else the connection's temp catalogue."""
+    has_memory = con.execute("select count(*) from duckdb_databases() where database_name = 'memory'").fetchone()[0]
+    return "memory" if has_memory else "temp"
+
+
+def _live_tables(con, scratch: str) -> list[str]:
+    return [r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where database_name = $db and starts_with(table_name, $prefix) "
+        "order by table_name", {"db": scratch, "prefix": _LIVE_PREFIX}).fetchall()]
+
+
+def _live_table(con, mart: str, as_of: date) -> str:
+    """`mart` evaluated as of `as_of`, made once per connection: the name of its table."""
+    scratch = _scratch(con)
+    name = f"{_LIVE_PREFIX}{as_of:%Y%m%d}_{mart}"
+    qualified = f"{scratch}.main.{name}"
+    kept = _live_tables(con, scratch)
+    if name in kept:
+        return qualified
+    try:
+        con.execute(f"create table {qualified} as {registry.live_sql(mart)}",
+                    registry.parameters(mart, registry.Context(as_of)))
+    except duckdb.Error:
+        if name not in _live_tables(con, scratch):  # not another cursor making the same table
+            raise
+    for old in [t for t in kept if not t.startswith(name[:len(_LIVE_PREFIX) + 8])][:max(0, len(kept) + 1 - LIVE_TABLES)]:
+        con.execute(f"drop table if exists {scratch}.main.{old}")
+    return qualified

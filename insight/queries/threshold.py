@@ -216,60 +216,33 @@ def _references(members: str) -> str:
         )"""
 
 
-def _their_incidents(rows: str) -> str:
-    """CTE `their`: every incident of the people (person_key, authority_code) of `rows` (rows of
-    the viewer's authorities), read in one scan of incidents, so that a list needing both a second
-    report's two complaints and a met person's counted ones scans incidents once. `_references`
-    applies `$person_codes` again on what it shows."""
+def _members(*parts: str) -> str:
+    """CTE `members`: the complaints behind each item, with what `_references` needs of each, in
+    one join of incidents. `parts` are SELECTs of (item, incident_id): a met or near person's
+    counted complaints (`_counted_ids`), a second report's two complaints (`_event_ids`)."""
+    ids = "\n            union all\n            ".join(parts)
     return f"""
-        people as materialized (
-            select distinct person_key, authority_code from {rows}
+        member_ids as (
+            {ids}
         ),
-        their as materialized (
-            select c.incident_id, c.person_key, c.authority_code, c.reported_date, c.occurred_date, c.is_hate,
-                   c.asb_category, c.case_ref, c.postcode_district
-            from incidents as c
-            semi join people as p on p.person_key = c.person_key and p.authority_code = c.authority_code
+        members as materialized (
+            select m.item, i.authority_code, i.incident_id, i.reported_date, i.case_ref, i.postcode_district
+            from member_ids as m
+            join incidents as i using (incident_id)
         )"""
 
 
-def _counted(rows: str, incidents: str = "incidents") -> str:
-    """CTE `counted`: the complaints behind each row of `rows` (rows of mart_threshold_status with
-    an `item`), as the engine counted them on $as_of with the rule in force that day: reported
-    within its reporting limit of the behaviour, inside its window (or, hate incidents, its hate
-    window), in the row's related group; with what `_references` needs of each. `incidents`: the
-    relation to read them from (incidents, or `their` of `_their_incidents`)."""
-    return f"""
-        counted as materialized (
-            select s.item, c.authority_code, c.incident_id, c.reported_date, c.case_ref, c.postcode_district
-            from {rows} as s
-            join settings_rules as r on r.rule_id = s.rule_id
-            join {incidents} as c on c.person_key = s.person_key and c.authority_code = s.authority_code
-            where c.reported_date <= $as_of::date
-              and c.reported_date <= c.occurred_date + to_months(r.qualifying_report_months)
-              and (c.reported_date > $as_of::date - to_months(r.window_months)
-                   or (c.is_hate and c.reported_date > $as_of::date - to_months(r.hate_window_months)))
-              and case r.related_by when 'category' then coalesce(c.asb_category, '')
-                                    when 'case' then coalesce(c.case_ref, 'incident ' || c.incident_id)
-                                    else '' end = s.related_group
-        )"""
+def _counted_ids(rows: str) -> str:
+    """(item, incident_id) of the complaints the engine counted for each row of `rows` (rows of
+    mart_threshold_status: its counted_incident_ids), so the lists never restate the rule."""
+    return f"select item, unnest(counted_incident_ids) as incident_id from {rows}"
 
 
-def _event_incidents(events: str, incidents: str = "incidents") -> str:
-    """CTE `event_members`: the two complaints (first and second report) of each row of `events`
-    (rows of mart_second_reports with an `item`), with what `_references` needs of each, read
-    from `incidents` (incidents, or `their` of `_their_incidents`)."""
-    return f"""
-        event_ids as (
-            select item, incident_id from {events}
-            union all
-            select item, first_incident_id from {events}
-        ),
-        event_members as materialized (
-            select e.item, i.authority_code, i.incident_id, i.reported_date, i.case_ref, i.postcode_district
-            from event_ids as e
-            join {incidents} as i using (incident_id)
-        )"""
+def _event_ids(events: str) -> str:
+    """(item, incident_id) of each second-report event's two complaints (rows of
+    mart_second_reports with an `item`)."""
+    return (f"select item, incident_id from {events} "
+            f"union all select item, first_incident_id from {events}")
 
 
 # Columns every list of people (rows of mart_threshold_status as `s`) shows.
@@ -292,17 +265,17 @@ def _person_list(con, as_of: date, person_codes: tuple[str, ...], limit: int, co
     return run(con, f"""
         with rows as materialized (
             select s.authority_code, a.authority_name, s.person_key, s.qualifying_complaints, {columns},
-                   {_PERSON_COLUMNS}, s.related_group, s.authority_code || '|' || s.person_key as item
+                   {_PERSON_COLUMNS}, s.counted_incident_ids, s.authority_code || '|' || s.person_key as item
             from {status} as s
             join authorities as a using (authority_code)
             where ({where}) and s.authority_code = any($person_codes)
             order by {order}
             limit $first
         ),
-        {_counted("rows")},
-        {_references("counted")},
+        {_members(_counted_ids("rows"))},
+        {_references("members")},
         final as (
-            select s.* exclude (item, related_group), f.partner_refs, f.postcode_districts
+            select s.* exclude (item, counted_incident_ids), f.partner_refs, f.postcode_districts
             from rows as s
             left join refs as f using (item)
             where $search = '' or f.is_match
@@ -376,7 +349,7 @@ def week_queue(con, as_of: date, person_codes: tuple[str, ...], search: str = ""
                    '{NEW_REPORT}' as what, e.incident_id, e.first_incident_id, e.first_report_date,
                    {_EXPLAIN_COLUMNS},
                    null::boolean as has_application, null::date as window_expires_date, null::bigint as days_left,
-                   null::varchar as route, null::varchar as related_group
+                   null::varchar as route, null::varchar[] as counted_incident_ids
             from {events} as e
             join settings_rules as r on r.rule_id = e.rule_id
             join authorities as a on a.authority_code = e.authority_code
@@ -390,7 +363,7 @@ def week_queue(con, as_of: date, person_codes: tuple[str, ...], search: str = ""
                    case when s.agencies = 'police' then 'contact: ' || s.lead_agency end as contact,
                    s.has_application, s.window_expires_date,
                    date_diff('day', $as_of::date, s.window_expires_date) as days_left, {_MET_ROUTE} as route,
-                   s.related_by, s.rule_id, {_RULE_LABEL.format(t="s")} as rule, s.statute_note, s.related_group
+                   s.related_by, s.rule_id, {_RULE_LABEL.format(t="s")} as rule, s.statute_note, s.counted_incident_ids
             from {status} as s
             join authorities as a using (authority_code)
             where s.authority_code = any($person_codes) and s.is_threshold_met
@@ -405,15 +378,11 @@ def week_queue(con, as_of: date, person_codes: tuple[str, ...], search: str = ""
         met as (
             select * from picked where incident_id is null
         ),
-        {_their_incidents("picked")},
-        {_counted("met", "their")},
-        {_event_incidents("reports", "their")},
-        members as materialized (
-            select * from event_members union all by name select * from counted
-        ),
+        {_members(_event_ids("reports"), _counted_ids("met"))},
         {_references("members")},
         final as (
-            select i.* exclude (item, first_incident_id, related_group), f.partner_refs, f.postcode_districts
+            select i.* exclude (item, first_incident_id, counted_incident_ids), f.partner_refs,
+                   f.postcode_districts
             from picked as i
             left join refs as f using (item)
             where $search = '' or f.is_match
@@ -448,8 +417,8 @@ def second_reports(con, as_of: date, person_codes: tuple[str, ...], start: date 
             order by {_SECOND_ORDER}
             limit $first
         ),
-        {_event_incidents("rows")},
-        {_references("event_members")},
+        {_members(_event_ids("rows"))},
+        {_references("members")},
         final as (
             select e.* exclude (item), f.partner_refs, f.postcode_districts
             from rows as e

@@ -35,6 +35,7 @@ from etl.rules import authorities, workdays
 from etl.rules import settings as rule_settings
 from insight import db, ui
 from insight.access import roles as access
+from insight.queries import run as qrun
 from insight.queries import threshold as qt
 from insight.ui import session as ui_access
 
@@ -213,6 +214,36 @@ def test__summary__before_any_rule_only_a_zero_total(con):
     frame = qt.summary(con, dt.date(2014, 1, 1), ALL)
     assert list(frame["authority_name"]) == ["All selected"]
     assert frame.iloc[0][["near_miss_people", "met_people", "community_route"]].tolist() == [0, 0, False]
+
+
+def test__source__another_date_is_evaluated_once_per_connection_and_kept_bounded(demo_warehouse, build_date):
+    """A page's several queries of one live mart pay for it once: the first evaluation is kept in
+    the connection's in-memory database (shared by its cursors), equal to registry.evaluate; a mart
+    with other parameters stays a subquery; at most LIVE_TABLES evaluations are kept."""
+    con = db.connect(demo_warehouse)
+
+    def cursor():   # as ui.load runs a query: a cursor of the shared connection, in the warehouse
+        c = con.cursor()
+        c.execute("use wh")
+        return c
+
+    try:
+        assert qrun.source(con, build_date, "mart_second_reports") == "mart_second_reports"
+        name = qrun.source(cursor(), LIVE_DATE, "mart_second_reports")
+        assert name.startswith("memory.main.live_")
+        assert qrun.source(cursor(), LIVE_DATE, "mart_second_reports") == name
+        kept = "select count(*) from duckdb_tables() where database_name = 'memory'"
+        assert con.execute(kept).fetchone()[0] == 1
+        stored = con.execute(f"select * from {name} order by all").df()
+        live = registry.evaluate(con, "mart_second_reports", LIVE_DATE)
+        pd.testing.assert_frame_equal(stored, live.sort_values(list(live.columns), ignore_index=True),
+                                      check_dtype=False)
+        assert qrun.source(con, LIVE_DATE, "mart_review_open_stages").startswith("(")
+        for n in range(qrun.LIVE_TABLES + 3):
+            qrun.source(con, LIVE_DATE - dt.timedelta(days=n + 1), "mart_threshold_status")
+        assert con.execute(kept).fetchone()[0] <= qrun.LIVE_TABLES
+    finally:
+        con.close()
 
 
 def test__near_miss_work_list__soonest_expiry_first_with_days_left(con, build_date):

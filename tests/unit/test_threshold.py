@@ -6,6 +6,7 @@ plain day-by-day reference in threshold_reference.py on random histories.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import re
@@ -234,7 +235,8 @@ def histories(draw):
         delay = draw(st.sampled_from([0, 0, 1, 15, 28, 30, 31, 45]))
         authority = draw(st.sampled_from([EREWASH, EREWASH, DERBY]))
         out.append(Complaint(person, authority, reported, reported - dt.timedelta(delay),
-                             draw(st.booleans())))
+                             draw(st.booleans()), draw(st.sampled_from(["personal", "personal", "nuisance"])),
+                             draw(st.sampled_from([None, "C1", "C1", "C2"]))))
     return out
 
 
@@ -242,13 +244,17 @@ def histories(draw):
 @given(history=histories(), as_of=st.one_of(st.dates(D(2025, 1, 1), D(2025, 12, 31)), EDGY),
        rule=st.builds(Rule, victim_threshold=st.integers(2, 4), window_months=st.sampled_from([3, 6]),
                       qualifying_report_months=st.sampled_from([1, 2]),
-                      hate_threshold=st.sampled_from([0, 0, 1, 2, 3]), hate_window_months=st.sampled_from([3, 6, 12])))
+                      hate_threshold=st.sampled_from([0, 0, 1, 2, 3]), hate_window_months=st.sampled_from([3, 6, 12]),
+                      related_by=st.sampled_from(["any", "any", "category", "case"])))
 def test__threshold__engine_equals_reference(tmp_path, history, as_of, rule):
+    """Every figure of mart_threshold_status and every second-report event, under each related_by."""
     rules = _rules_toml(tmp_path, victim_threshold=rule.victim_threshold, window_months=rule.window_months,
                         qualifying_report_months=rule.qualifying_report_months,
                         hate_threshold=rule.hate_threshold, hate_window_months=rule.hate_window_months,
-                        effective_from='"2000-01-01"')
-    inc = [incident(c.person, c.authority, c.reported, c.occurred, is_hate=c.is_hate) for c in history]
+                        related_by=f'"{rule.related_by}"', effective_from='"2000-01-01"')
+    inc = [incident(c.person, c.authority, c.reported, c.occurred, is_hate=c.is_hate, category=c.category,
+                    case_ref=c.case) for c in history]
+    history = [dataclasses.replace(c, incident=i["incident_id"]) for c, i in zip(history, inc, strict=True)]
     con = engine(tmp_path, inc, as_of, rules)
     got = rows(con)
     want = reference_status(history, as_of, rule)
@@ -258,6 +264,7 @@ def test__threshold__engine_equals_reference(tmp_path, history, as_of, rule):
     for row in want.values():
         event("met" if row["is_threshold_met"] else "near-miss" if row["is_near_miss"] else "below")
         event("has first_met_date" if row["first_met_date"] else "never met")
+        event(f"related_by {rule.related_by}, group {'named' if row['related_group'] else 'any'}")
     assert set(got) == set(want)
     for key, expected in want.items():
         actual = got[key]
@@ -373,3 +380,18 @@ def test__second_reports__events_explanations_and_limits(tmp_path):
         "p": (D(2025, 2, 3), D(2025, 1, 6), "housing", D(2025, 2, 7), 4, True, True, False, 5),
         "q": (D(2025, 3, 20), D(2025, 3, 1), "council", None, None, False, False, True, 5),
         "r": (D(2025, 3, 31), D(2025, 3, 1), "council", None, None, False, None, False, 5)}
+
+
+@pytest.mark.parametrize(("related_by", "first", "since", "group"), [
+    # two groups met at different times: the row is the group furthest on (the oldest complaint
+    # breaks the tie), met since *its* crossing; first_met_date is the person's first crossing
+    ("category", D(2025, 2, 3), D(2025, 2, 3), "personal"),
+    ("case", D(2025, 2, 3), D(2025, 2, 3), "CASE-1"),
+    ("any", D(2025, 2, 3), D(2025, 2, 3), ""),
+])
+def test__threshold__met_since_is_the_shown_groups_crossing(tmp_path, related_by, first, since, group):
+    rules = _rules_toml(tmp_path, related_by=f'"{related_by}"')
+    inc = [incident("a", EREWASH, D(2025, 2, d), case_ref="CASE-1") for d in (1, 2, 3)]
+    inc += [incident("a", EREWASH, D(2025, 3, d), category="environmental", case_ref="CASE-2") for d in (1, 2, 3)]
+    got = rows(engine(tmp_path, inc, D(2025, 4, 1), rules))["a", EREWASH]
+    assert (got["first_met_date"].date(), got["met_since_date"].date(), got["related_group"]) == (first, since, group)

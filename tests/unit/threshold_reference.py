@@ -20,6 +20,9 @@ class Complaint:
     reported: dt.date
     occurred: dt.date
     is_hate: bool = False
+    category: str = "personal"
+    case: str | None = None
+    incident: str = ""  # the incident id (what a complaint with no case relates by, related_by = case)
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,17 @@ class Rule:
     qualifying_report_months: int = 1
     hate_threshold: int = 0
     hate_window_months: int = 6
+    related_by: str = "any"  # any | category | case: which complaints count together
+
+
+def group(c: Complaint, rule: Rule) -> str:
+    """What `c` counts together with: every complaint (any), its category, or its case (a
+    complaint with no case relates to no other)."""
+    if rule.related_by == "category":
+        return c.category or ""
+    if rule.related_by == "case":
+        return c.case if c.case is not None else f"incident {c.incident}"
+    return ""
 
 
 def counting(cs: list[Complaint], day: dt.date, rule: Rule, months: int | None = None) -> list[Complaint]:
@@ -73,28 +87,56 @@ def second_reports(complaints: list[Complaint], as_of: dt.date, rule: Rule) -> l
     return out
 
 
+def _figures(cs: list[Complaint], as_of: dt.date, rule: Rule) -> dict | None:
+    """The mart's figures for one group of related complaints, or None when none counts."""
+    q, hate = counting(cs, as_of, rule), hate_counting(cs, as_of, rule)
+    if not q and not hate:
+        return None
+    met = is_met(cs, as_of, rule)
+    start = min(c.reported for c in cs)
+    days = [start + dt.timedelta(n) for n in range((as_of - start).days + 1)]
+    met_days = [d for d in days if is_met(cs, d, rule)]
+    spells = [d for d in met_days if not is_met(cs, d - dt.timedelta(1), rule)]
+    oldest = min(c.reported for c in q) if q else min(c.reported for c in hate)
+    return {
+        "qualifying_complaints": len(q),
+        "is_threshold_met": met,
+        "is_near_miss": not met and len(q) == rule.victim_threshold - 1,
+        "qualifying_hate_complaints": len(hate),
+        "window_expires_date": (last_counting_day(oldest, rule.window_months) if q else
+                                last_counting_day(oldest, rule.hate_window_months)),
+        "is_hate_near_miss": not met and rule.hate_threshold >= 2 and len(hate) == rule.hate_threshold - 1,
+        "met_since_date": spells[-1] if met else None,
+        "oldest_complaint_date": oldest,
+    }
+
+
 def status(complaints: list[Complaint], as_of: dt.date, rule: Rule) -> dict[tuple[str, str], dict]:
-    """(person, authority) -> the mart's figures, for everyone with a qualifying complaint."""
+    """(person, authority) -> the mart's figures, for everyone with a qualifying complaint. Under
+    related_by category or case the row is the group furthest on (met first, then most complaints,
+    most hate complaints, the oldest complaint, the group's name); its first_met_date is the
+    first day any of the person's groups met the threshold there."""
     out = {}
     for key in sorted({(c.person, c.authority) for c in complaints}):
         cs = [c for c in complaints if (c.person, c.authority) == key]
-        q, hate = counting(cs, as_of, rule), hate_counting(cs, as_of, rule)
-        if not q and not hate:
+        groups = {}
+        for name in sorted({group(c, rule) for c in cs}):
+            figures = _figures([c for c in cs if group(c, rule) == name], as_of, rule)
+            if figures is not None:
+                groups[name] = dict(figures, related_group=name)
+        if not groups:
             continue
-        met = is_met(cs, as_of, rule)
-        start = min(c.reported for c in cs)
-        days = [start + dt.timedelta(n) for n in range((as_of - start).days + 1)]
-        met_days = [d for d in days if is_met(cs, d, rule)]
-        spells = [d for d in met_days if not is_met(cs, d - dt.timedelta(1), rule)]
-        out[key] = {
-            "qualifying_complaints": len(q),
-            "is_threshold_met": met,
-            "is_near_miss": not met and len(q) == rule.victim_threshold - 1,
-            "qualifying_hate_complaints": len(hate),
-            "window_expires_date": (last_counting_day(min(c.reported for c in q), rule.window_months) if q else
-                                    last_counting_day(min(c.reported for c in hate), rule.hate_window_months)),
-            "is_hate_near_miss": not met and rule.hate_threshold >= 2 and len(hate) == rule.hate_threshold - 1,
-            "first_met_date": met_days[0] if met_days else None,
-            "met_since_date": spells[-1] if met else None,
-        }
+        best = min(groups.values(), key=lambda g: (not g["is_threshold_met"], -g["qualifying_complaints"],
+                                                    -g["qualifying_hate_complaints"], g["oldest_complaint_date"],
+                                                    g["related_group"]))
+        firsts = [d for d in (_first_met([c for c in cs if group(c, rule) == n], as_of, rule)
+                              for n in {group(c, rule) for c in cs}) if d is not None]
+        out[key] = dict(best, first_met_date=min(firsts) if firsts else None)
     return out
+
+
+def _first_met(cs: list[Complaint], as_of: dt.date, rule: Rule) -> dt.date | None:
+    """The first day up to `as_of` on which these related complaints met the threshold."""
+    start = min(c.reported for c in cs)
+    return next((start + dt.timedelta(n) for n in range((as_of - start).days + 1)
+                 if is_met(cs, start + dt.timedelta(n), rule)), None)

@@ -14,25 +14,33 @@ with q as (
     from int_complaints
     where is_qualifying and reported_date <= $as_of
 ),
-pairs as (
-    select c.incident_id, c.person_key, c.authority_code, c.reported_date, c.agency, c.agencies,
-           c.rule_id, count(*) as earlier, any_value(e.reported_date) as first_report_date,
-           any_value(e.incident_id) as first_incident_id, any_value(e.agencies) as first_agencies
-    from q c
-    join q e
-      on e.person_key = c.person_key and e.authority_code = c.authority_code
-     and e.reported_date > c.reported_date - to_months(c.window_months)
-     and (e.reported_date < c.reported_date
-          or (e.reported_date = c.reported_date and e.incident_id < c.incident_id))
-    group by c.incident_id, c.person_key, c.authority_code, c.reported_date, c.agency, c.agencies, c.rule_id
-    having count(*) = 1
+ordered as (   -- each complaint with the person's two before it (reported_date, then incident id)
+    select *,
+        lag(reported_date, 1) over w as prev_date, lag(incident_id, 1) over w as prev_incident_id,
+        lag(agencies, 1) over w as prev_agencies, lag(reported_date, 2) over w as prev2_date
+    from q
+    window w as (partition by person_key, authority_code order by reported_date, incident_id)
+),
+pairs as (   -- the earlier ones inside c's window are the latest few: exactly one when the one
+             -- before is inside and the one before that is not
+    select incident_id, person_key, authority_code, reported_date, agency, agencies, rule_id,
+           prev_date as first_report_date, prev_incident_id as first_incident_id,
+           prev_agencies as first_agencies
+    from ordered
+    where prev_date > reported_date - to_months(window_months)
+      and (prev2_date is null or prev2_date <= reported_date - to_months(window_months))
+),
+told as (   -- the few incidents that carry an explanation date, read once
+    select person_key, authority_code, review_explained_date
+    from incidents
+    where review_explained_date is not null and review_explained_date <= $as_of and person_key is not null
 ),
 explained as (
     select p.incident_id, min(i.review_explained_date) as review_explained_date
     from pairs p
-    join incidents i
+    join told i
       on i.person_key = p.person_key and i.authority_code = p.authority_code
-     and i.review_explained_date >= p.reported_date and i.review_explained_date <= $as_of
+     and i.review_explained_date >= p.reported_date
     group by p.incident_id
 ),
 ruled as (

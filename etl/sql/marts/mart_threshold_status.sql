@@ -8,12 +8,14 @@
 -- day the oldest counted complaint still counts (last_counting_day). has_application: an
 -- application by the person to the authority received on or after that oldest complaint and on
 -- or before $as_of (an older one concerned an earlier spell). lead_agency: the rule's, else the
--- agency that took most of the counted complaints (ties: alphabetical).
+-- agency that took most of the counted complaints (ties: alphabetical). first_met_date: the
+-- first day any of the person's groups met it; met_since_date: the row's group's latest crossing.
+-- counted_incident_ids: the row's counted complaints (the lists show their partners' references).
 with rules as (
     select * from settings_rules where $as_of >= effective_from and $as_of < effective_to
 ),
 counted as (
-    select c.person_key, c.authority_code, c.reported_date, c.agency, c.agencies, r.rule_id,
+    select c.incident_id, c.person_key, c.authority_code, c.reported_date, c.agency, c.agencies, r.rule_id,
            r.victim_threshold, r.hate_threshold, r.window_months, r.hate_window_months, r.related_by,
            r.lead_agency as rule_lead_agency, r.statute_note,
            case r.related_by when 'category' then coalesce(c.asb_category, '')
@@ -43,7 +45,8 @@ groups as (
         min(reported_date) filter (where in_window) as oldest_in_window,
         min(reported_date) filter (where is_hate_counted) as oldest_hate,
         max(reported_date) as latest_complaint_date,
-        string_agg(distinct agencies, ',') as agency_lists
+        string_agg(distinct agencies, ',') as agency_lists,
+        list(incident_id order by reported_date, incident_id) as counted_incident_ids
     from counted
     group by person_key, authority_code, related_group
 ),
@@ -72,11 +75,12 @@ lead as (
     join best b using (person_key, authority_code, related_group)
     group by all
 ),
-crossings as (
-    select person_id, min(from_date) as first_met_date, max(from_date) as latest_crossing_date
+crossings as (   -- per related group (person_authority_id): its latest crossing, and the person's first
+    select person_id, person_authority_id, max(from_date) as latest_crossing_date,
+           min(min(from_date)) over (partition by person_id) as first_met_date
     from int_threshold_timeline
     where is_crossing and from_date <= $as_of
-    group by person_id
+    group by person_id, person_authority_id
 ),
 applied as (   -- an application about these complaints: on or after the oldest counted one
     select distinct a.person_key, a.authority_code
@@ -90,7 +94,7 @@ final as (
         b.is_threshold_met,
         not b.is_threshold_met and b.qualifying_complaints = b.victim_threshold - 1 as is_near_miss,
         b.window_expires_date,
-        c.first_met_date,
+        f.first_met_date,
         case when b.is_threshold_met then c.latest_crossing_date end as met_since_date,
         ap.person_key is not null as has_application,
         b.oldest_complaint_date, b.latest_complaint_date, b.victim_threshold, b.hate_threshold,
@@ -101,10 +105,12 @@ final as (
         b.hate_window_months, b.related_by, b.related_group,
         coalesce(nullif(b.rule_lead_agency, ''), l.top_agency) as lead_agency,
         array_to_string(list_sort(list_distinct(string_split(b.agency_lists, ','))), ',') as agencies,
-        b.statute_note
+        b.statute_note, b.counted_incident_ids
     from best b
     left join lead l using (person_key, authority_code)
-    left join crossings c on c.person_id = hash(b.person_key, b.authority_code)
+    left join (select distinct person_id, first_met_date from crossings) f
+           on f.person_id = hash(b.person_key, b.authority_code)
+    left join crossings c on c.person_authority_id = hash(b.person_key, b.authority_code, b.related_group)
     left join applied ap using (person_key, authority_code)
 )
 select * from final
