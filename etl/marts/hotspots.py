@@ -19,13 +19,14 @@ built: the installed esda (2.9) has no space-time trend test. Resolution 10 is l
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
-import warnings
 
 import duckdb
 import h3
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from etl.rules.periods import months_before
 
@@ -41,15 +42,28 @@ LEVELS = ((3, 0.01), (2, 0.05), (1, 0.10))
 
 
 def district_cells(districts, resolution: int) -> dict[str, list[str]]:
-    """H3 cells whose centre lies in each district (`districts`: authority_code, EPSG:27700)."""
-    wgs = districts.to_crs(4326)
-    return {code: sorted(h3.geo_to_cells(geom.__geo_interface__, resolution))
-            for code, geom in zip(wgs["authority_code"], wgs.geometry, strict=True)}
+    """H3 cells whose centre lies in each district (`districts`: authority_code, EPSG:27700). Kept
+    for the process per outline and resolution: every build over the same districts asks again."""
+    key = tuple(zip(districts["authority_code"], districts.geometry.to_wkb(), strict=True))
+    return {code: list(cells) for code, cells in _district_cells(key, districts.crs.to_string(), resolution).items()}
+
+
+@functools.lru_cache(maxsize=8)
+def _district_cells(key: tuple[tuple[str, bytes], ...], crs: str, resolution: int) -> dict[str, tuple[str, ...]]:
+    import geopandas as gpd
+    import shapely
+
+    wgs = gpd.GeoSeries([shapely.from_wkb(wkb) for _, wkb in key], crs=crs).to_crs(4326)
+    return {code: tuple(sorted(h3.geo_to_cells(geom.__geo_interface__, resolution)))
+            for (code, _), geom in zip(key, wgs, strict=True)}
 
 
 def gi_star(cells: list[str], counts: np.ndarray, permutations: int = PERMUTATIONS,
             seed: int = SEED) -> dict[str, np.ndarray]:
-    """Gi* (esda G_Local, star, binary k=1 H3 weights, conditional permutations, fixed seed).
+    """Gi* (esda G_Local, star, binary k=1 H3 weights, conditional permutations, fixed seed),
+    computed here on arrays over all cells at once: esda's own per-cell loop and its weights
+    objects took 9 s of every build over the nine districts (issue 15). tests/unit/test_hotspots.py
+    holds it to esda run directly: the same p-values, z-scores within 1e-9, the same classes.
 
     Returns the columns of `mart_hotspot_cells`: `gi_z` (esda's analytical `Zs`) and `gi_p`
     (esda's pseudo p-value `p_sim`) as the DESIGN.md contract says; `gi_z_perm` (esda's `z_sim`:
@@ -62,21 +76,100 @@ def gi_star(cells: list[str], counts: np.ndarray, permutations: int = PERMUTATIO
     incidents nearby (G = 0, as are many simulated values) gets p_sim = 0.001. On the demo
     that made 18,000 of 28,000 cells "99% cold spots" and let hot cells through only on their
     back. The permutation z-score has no floor and no tie artefact."""
-    from esda.getisord import G_Local
-    from libpysal.weights import W
-
-    index = {c: i for i, c in enumerate(cells)}
-    neighbours = {i: [index[n] for n in h3.grid_disk(c, 1) if n != c and n in index] for c, i in index.items()}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        w = W(neighbours, silence_warnings=True)
-        g = G_Local(np.asarray(counts, dtype=float), w, transform="B", star=True,
-                    permutations=permutations, seed=seed, keep_simulations=True)
-    finite = np.isfinite(g.z_sim)  # a cell whose permutations never vary gives no evidence
-    z_perm = np.where(finite, g.z_sim, 0.0)
-    p_perm = np.where(finite, 2 * g.p_z_sim, 1.0)
-    return {"gi_z": g.Zs, "gi_p": g.p_sim, "gi_class": gi_classes(g.Zs, g.p_sim, z_perm, p_perm),
+    y = np.asarray(counts, dtype=float)
+    others = _neighbour_table(tuple(cells))            # (n, 6): the k=1 ring's indices, -1 padded
+    present = others >= 0
+    ring_sum = np.where(present, y[np.where(present, others, 0)], 0.0).sum(axis=1)
+    cardinality = present.sum(axis=1)
+    gs, zs = _analytical_star(y, ring_sum, cardinality)
+    if permutations and y.sum() > 0:
+        p_sim, z_perm = _conditional_permutations(y, gs, cardinality, permutations, seed)
+    else:
+        p_sim, z_perm = np.ones(len(cells)), np.full(len(cells), np.nan)
+    finite = np.isfinite(z_perm)  # a cell whose permutations never vary gives no evidence
+    p_perm = np.where(finite, 2 * stats.norm.sf(np.abs(np.where(finite, z_perm, 0.0))), 1.0)
+    z_perm = np.where(finite, z_perm, 0.0)
+    return {"gi_z": zs, "gi_p": p_sim, "gi_class": gi_classes(zs, p_sim, z_perm, p_perm),
             "gi_z_perm": z_perm, "gi_p_perm": p_perm}
+
+
+@functools.lru_cache(maxsize=4)
+def _neighbour_table(cells: tuple[str, ...]) -> np.ndarray:
+    """For each cell, the indices of its k=1 ring that are in `cells` (-1 padded to 6). Kept for
+    the process: every build over the real districts asks for the same cells."""
+    index = {c: i for i, c in enumerate(cells)}
+    table = np.full((len(cells), 6), -1, dtype=np.int64)
+    for i, cell in enumerate(cells):
+        ring = [index[n] for n in h3.grid_ring(cell, 1) if n in index]
+        table[i, :len(ring)] = sorted(ring)
+    return table
+
+
+def _analytical_star(y: np.ndarray, ring_sum: np.ndarray, ring_size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gi* and its analytical z-score (esda's G_Local.calc, star, binary weights with a self-weight
+    of 1, written out on the ring sums, in esda's order of operations): (Gs, Zs)."""
+    n = len(y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        statistic = (ring_sum + y) / y.sum()
+        empirical_mean = y.sum() / n
+        empirical_variance = (y ** 2).sum() / n - empirical_mean ** 2
+        cardinality = (ring_size + 1).astype(float)
+        expected_value = cardinality / n
+        expected_variance = cardinality * (n - cardinality)
+        expected_variance /= n - 1
+        expected_variance *= 1 / n ** 2
+        expected_variance *= empirical_variance / (empirical_mean ** 2)
+        return statistic, (statistic - expected_value) / np.sqrt(expected_variance)
+
+
+def _conditional_permutations(y: np.ndarray, observed: np.ndarray, cardinality: np.ndarray,
+                              permutations: int, seed: int, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    """esda's conditional randomisation of Gi* (crand with `_g_local_star_crand`, binary weights,
+    alternative 'directed'), for all cells at once instead of one at a time. The same permuted ids
+    (esda's `vec_permutations`: per permutation, max-cardinality ids drawn from the n - 1 other
+    cells, shared by every cell; id j of "the others of cell i" is cell j below i, j + 1 from i
+    on); the same statistic (the first k_i drawn values plus the cell's own, over the total; an
+    island, k_i = 0, gets 0 as in esda); the same folded pseudo p-value stored as float32; the
+    mean and spread of the simulations reduced in esda's order. Returns (p_sim, z_sim).
+
+    How: for cells with k neighbours, the drawn sum is the permutation's prefix sum of the
+    values at the ids (one per permutation, shared by the group) plus, for each drawn id t, the
+    step y[t + 1] - y[t] for every cell i <= t: a cumulative sum over the group's cells. Counts
+    are whole numbers, so every sum is exact and the statistics equal esda's bit for bit."""
+    from esda.crand import vec_permutations
+
+    n = len(y)
+    ids = vec_permutations(int(cardinality.max()) if n else 0, n, permutations, seed)   # (P, K)
+    width = ids.shape[1]
+    below = y[ids]
+    step_up = y[np.minimum(ids + 1, n - 1)] - below
+    prefix = np.concatenate([np.zeros((permutations, 1)), np.cumsum(below, axis=1)], axis=1)  # (P, K + 1)
+    sums = np.empty((n, permutations))
+    for k in range(width + 1):
+        group = np.flatnonzero(cardinality == k)
+        if not len(group):
+            continue
+        steps = np.zeros((len(group) + 1, permutations))
+        for c in range(k):
+            moved = np.flatnonzero(step_up[:, c])
+            reach = np.searchsorted(group, ids[moved, c], side="right")   # the group's cells i <= t
+            steps[0, moved] += step_up[moved, c]
+            np.add.at(steps, (reach, moved), -step_up[moved, c])
+        sums[group] = prefix[:, k][None, :] + np.cumsum(steps[:-1], axis=0)
+    own = np.where(cardinality > 0, y, 0.0)
+    total = y.sum()
+    p_sim = np.empty(n, dtype=np.float32)
+    z_sim = np.empty(n)
+    for start in range(0, n, chunk):
+        cells = slice(start, min(start + chunk, n))
+        sims = (sums[cells] + own[cells, None]) / total                      # (cells, P)
+        larger = (sims >= observed[cells, None]).sum(axis=1)
+        larger = np.where(permutations - larger < larger, permutations - larger, larger)
+        p_sim[cells] = (larger + 1.0) / (permutations + 1.0)
+        by_permutation = sims.T   # esda reduces (P, n) over axis 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z_sim[cells] = (observed[cells] - by_permutation.mean(axis=0)) / by_permutation.std(axis=0)
+    return p_sim.astype(float), z_sim
 
 
 def gi_classes(z: np.ndarray, p_sim: np.ndarray, z_perm: np.ndarray, p_perm: np.ndarray) -> np.ndarray:
@@ -135,14 +228,22 @@ def share_of_places_for(counts, target: float) -> float:
 def pai(current: dict[str, int], following: dict[str, int], cells: list[str], top_share: float) -> dict:
     """Hit rate n/N and PAI = (n/N)/(a/A): the top `top_share` of `cells` by `current` counts
     (ties by cell id) tested on `following` counts; areas are equal for cells of one resolution."""
-    ranked = sorted(cells, key=lambda c: (-current.get(c, 0), c))
-    a = max(1, int(round(top_share * len(cells))))
-    top = set(ranked[:a])
-    n_total = sum(following.get(c, 0) for c in cells)
-    n = sum(following.get(c, 0) for c in top)
+    cells = sorted(cells)
+    now = np.array([current.get(c, 0) for c in cells], dtype=float)
+    nxt = np.array([following.get(c, 0) for c in cells], dtype=float)
+    return _pai(now, nxt, top_share)
+
+
+def _pai(now: np.ndarray, nxt: np.ndarray, top_share: float, order: np.ndarray | None = None) -> dict:
+    """`pai` on count arrays over cells sorted by id (`order`: their ranking, most first, ties by
+    id, when already made)."""
+    order = np.argsort(-now, kind="stable") if order is None else order
+    a = max(1, int(round(top_share * len(now))))
+    n_total = int(nxt.sum())
+    n = int(nxt[order[:a]].sum())
     hit = n / n_total if n_total else float("nan")
-    return {"cells": a, "all_cells": len(cells), "captured": n, "incidents": n_total,
-            "hit_rate": hit, "pai": hit / (a / len(cells)) if n_total else float("nan")}
+    return {"cells": a, "all_cells": len(now), "captured": n, "incidents": n_total,
+            "hit_rate": hit, "pai": hit / (a / len(now)) if n_total else float("nan")}
 
 
 CHANGE_Z_LIMIT = 2.0
@@ -201,11 +302,14 @@ def _accuracy(con, per_resolution: dict[int, dict[str, list[str]]], as_of: dt.da
                 count(*) filter (where reported_date > $mid) as next
             from incidents where h3_r{res} is not null and reported_date > $start and reported_date <= $as_of
             group by 1""", {"mid": mid, "start": start, "as_of": as_of}).df()
-        now, nxt = dict(zip(found["cell"], found["now"], strict=True)), dict(zip(found["cell"], found["next"], strict=True))
+        found = found.set_index("cell")
         for code, cells in {**per, "all": sorted(set().union(*per.values()))}.items():
+            counts = found.reindex(sorted(cells), fill_value=0)
+            now, nxt = counts["now"].to_numpy(dtype=float), counts["next"].to_numpy(dtype=float)
+            order = np.argsort(-now, kind="stable")
             for share in ACCURACY_TOP_SHARES:
                 rows.append({"authority_code": code, "h3_resolution": res, "top_share": share,
-                             **pai(now, nxt, cells, share)})
+                             **_pai(now, nxt, share, order)})
     out = pd.DataFrame(rows)
     out["period_start"], out["period_mid"], out["period_end"] = start + dt.timedelta(days=1), mid, as_of
     return out
