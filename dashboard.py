@@ -4,7 +4,9 @@ Run with `streamlit run dashboard.py`. Every page sees the same sidebar (authori
 as-of date), whose choices persist across pages and in the URL. The warehouse is read from
 $ASB_WAREHOUSE or ./data/warehouse.duckdb; to add a page, add one line to PAGES and classify it
 in insight/access/roles.py (PAGES there): each role's navigation holds only the pages it may open, and a
-signed-out visitor gets the sign-in page whatever the address.
+signed-out visitor gets the sign-in page whatever the address. At start-up of each run, files
+that hold secrets or personal data and are readable by other users are named in a warning to the
+OPCC analyst and in the server log (insight/ui/session.py, warn_loose_files).
 """
 
 import streamlit as st
@@ -35,6 +37,7 @@ if viewer is None:
     st.stop()
 st.sidebar.caption("ASB and ASB Case Review (Community Trigger), Derbyshire partnership")
 ui_access.account_box(viewer)
+ui_access.warn_loose_files(viewer)  # secrets or data readable by other users: say so (README)
 ui.require_warehouse()
 ui.sidebar()
 page.run()

@@ -20,11 +20,18 @@ st.title("Audit log")
 st.caption(f"Every view and export of person-level data, appended to `{path.name}` (beside the "
            "warehouse), which the application cannot change or delete. Times are UTC.")
 
-checked, broken = audit.verify(path)
-if broken is None:
-    st.success(f"Hash chain intact over {checked:,} entries.", icon=":material/verified:")
+found = audit.verify(path)
+if found.problem:
+    st.error(f"The hash chain cannot be checked: {found.problem}.", icon=":material/gpp_bad:")
+elif found.broken is None:
+    unkeyed = (f" The first {found.unkeyed:,} were written before the chain was keyed (plain SHA-256): "
+               "they show the order, but someone who could write the file could have rebuilt them."
+               if found.unkeyed else "")
+    st.success(f"Hash chain intact over {found.entries:,} entries (keyed with the audit key).{unkeyed} "
+               "Entries cut off the end are found against a checkpoint kept elsewhere: `asb audit "
+               "checkpoint`, then `asb audit verify --checkpoint FILE` (README).", icon=":material/verified:")
 else:
-    st.error(f"The hash chain breaks at entry {broken:,}: the file was edited outside the "
+    st.error(f"The hash chain breaks at entry {found.broken:,}: the file was edited outside the "
              "application from there on.", icon=":material/gpp_bad:")
 
 options = audit.choices(path, viewer)

@@ -10,8 +10,8 @@ import streamlit as st
 
 from etl.rules import authorities
 from insight import db, ui
+from insight.access import disclosure as report_disclosure
 from insight.board_pack import data as report_data
-from insight.board_pack import disclosure as report_disclosure
 from insight.board_pack import pack as report
 from insight.queries import maps as queries_maps
 

@@ -107,6 +107,23 @@ if not kept.empty:
         "rows_kept": st.column_config.NumberColumn("rows"),
         "example": st.column_config.TextColumn("example", width="large")})
 
+st.subheader("Personal data removed from free text")
+scrubbed = ui.load(quality.scrubbed)
+if scrubbed.empty:
+    st.success("No name, phone number, e-mail, house number or full postcode was found in the "
+               "free-text columns.", icon=":material/check_circle:")
+else:
+    st.caption(f"{int(scrubbed['items'].sum()):,} items were removed at ingest and replaced by "
+               "[name], [phone], [email] or [address]; a full postcode was cut to its district. Only "
+               "these counts are kept, never the text. The partner should stop writing personal data "
+               "into these columns.")
+    st.dataframe(scrubbed, hide_index=True, column_config={
+        "source_file": st.column_config.TextColumn("file"),
+        "field": st.column_config.TextColumn("column", help="line: a record that could not be split"),
+        "removed": st.column_config.TextColumn("removed"),
+        "items": st.column_config.NumberColumn("items"),
+        "rows_changed": st.column_config.NumberColumn("rows")})
+
 st.subheader("Freshness")
 st.dataframe(ui.load(quality.source_freshness, f.as_of_date), hide_index=True, column_config={
     "first_date": st.column_config.DateColumn("first date", format="D MMM YYYY"),

@@ -54,9 +54,12 @@ if pd.notna(span["first_date"]) and pd.Timestamp(span["first_date"]).date() > pr
 # --- the map -------------------------------------------------------------------------------
 left, middle, right = st.columns([2, 2, 3])
 view = left.radio("Map", list(VIEWS), format_func=VIEWS.get, horizontal=True, key="mp_view")
-resolution = middle.selectbox("Hexagon size", list(qm.RESOLUTIONS), index=1, format_func=qm.RESOLUTIONS.get,
+finest = ui.coarsest_resolution(f)  # none finer for authorities whose incident rows the viewer may not see
+sizes = [r for r in qm.RESOLUTIONS if finest is None or r <= finest]
+resolution = middle.selectbox("Hexagon size", sizes, index=1, format_func=qm.RESOLUTIONS.get,
                               key="mp_res", disabled=view != "h3", help="H3 resolution: 8 for rural areas, "
-                              "9 for towns, 10 for streets")
+                              "9 for towns, 10 for streets" + ("" if finest is None else " (10 only for the "
+                              "authorities whose incident rows your role may see)"))
 measure = right.radio("Colour by", list(cm.MEASURES), format_func=cm.MEASURES.get, horizontal=True,
                       key="mp_measure")
 kind = f"h3_{resolution}" if view == "h3" else view
@@ -72,7 +75,7 @@ if view == "h3":
     frame = ui.load(qm.hex_counts, f.authority_codes, f.start_date, f.end_date, resolution)
     frame = frame.assign(code=frame["h3_cell"], name="H3 cell " + frame["h3_cell"])
     deck = cm.hex_map(frame, measure, outlines)
-    if len(frame) and frame["cells_total"].iloc[0] > len(frame):
+    if len(frame) and frame["cells_total"].iloc[0] > qm.HEX_LIMIT:  # capped (not: cells left out by disclosure)
         st.caption(f"Showing the busiest {len(frame):,} of {frame['cells_total'].iloc[0]:,} cells; "
                    "choose fewer authorities or a larger hexagon to see every cell.")
 else:
@@ -102,7 +105,7 @@ if chosen:
         tiles = st.columns(3)
         tiles[0].metric("Incidents", ui.fmt_int(row["incidents"]), ui.fmt_change(row["change"], row["previous"]),
                         delta_color="inverse", border=True, delta_description="on the previous period")
-        tiles[1].metric("Per km²", f"{row['per_km2']:,.1f}", border=True)
+        tiles[1].metric("Per km²", "–" if pd.isna(row["per_km2"]) else f"{row['per_km2']:,.1f}", border=True)
         tiles[2].metric("Area", f"{row['area_km2']:,.3f} km²", border=True)
     trend_col, top_col = st.columns([3, 2])
     with trend_col:
@@ -112,8 +115,9 @@ if chosen:
     with top_col:
         st.markdown("**Busiest places** (H3 resolution-10 cells)")
         top = ui.load(qm.area_top_locations, f.authority_codes, f.start_date, f.end_date, kind, chosen)
-        st.dataframe(top, hide_index=True, column_config={
+        st.dataframe(top, hide_index=True, key="mp_top", column_config={
             "h3_cell": None, "incidents": st.column_config.NumberColumn("incidents"),
+            "reporters": st.column_config.NumberColumn("reporters", help="Distinct pseudonymised people"),
             "main_location": st.column_config.TextColumn("most given location"),
             "main_asb_type": st.column_config.TextColumn("main type"),
             "first_report": st.column_config.DateColumn("first", **DATE),
@@ -151,7 +155,7 @@ else:
 st.subheader("Repeat locations")
 repeats = ui.load(qm.repeat_locations, f.authority_codes, f.as_of_date, build_as_of)
 only_changed = st.toggle("Only places whose last 90 days changed significantly", key="mp_changed")
-shown = repeats[repeats["changed"]] if only_changed else repeats
+shown = repeats[repeats["changed"].fillna(False).astype(bool)] if only_changed else repeats
 st.dataframe(shown, hide_index=True, key="mp_repeats", column_order=[
     "authority_name", "rank", "main_location", "incidents_30d", "incidents_90d", "incidents_180d",
     "incidents_365d", "change_z", "changed", "first_report", "last_report", "main_asb_types",
@@ -173,7 +177,10 @@ st.dataframe(shown, hide_index=True, key="mp_repeats", column_order=[
     "h3_cell": st.column_config.TextColumn("H3 cell")})
 st.caption(f"A place is an H3 resolution-10 cell (about 15,000 m², 130 m across): police points are "
            f"snapped, so a cell gathers a street's points. Counts are the last 30/90/180/365 days to "
-           f"{ui.fmt_date(f.as_of_date)} (the sidebar's as-of date); the top 50 per authority.")
+           f"{ui.fmt_date(f.as_of_date)} (the sidebar's as-of date); the top 50 per authority"
+           + ("." if not ui.restricted(f) else f"; for authorities whose incident rows your role may not see, "
+              f"places with at least {ui.disclosure_k()} incidents in the year, no dates of single "
+              "incidents, and a description only where that many people reported."))
 ui.download_csv(f"Download {len(shown):,} places as CSV", shown, key="mp_repeats_dl",
                 file_name=f"repeat_locations_{f.as_of_date.isoformat()}.csv")
 

@@ -23,7 +23,7 @@ from etl.marts import registry, returns_file, reviews, threshold
 from etl.progress import Progress
 from etl.rules import authorities, settings
 from etl.sources import accounting, config, extract
-from etl.transform import dedupe, geo, locate, pseudonym, publish, stage
+from etl.transform import dedupe, geo, locate, private, pseudonym, publish, scrub, stage
 
 TEMP_MARK = ".building-"
 
@@ -87,6 +87,7 @@ def _register_maps(con: duckdb.DuckDBPyConnection, cfg: config.BuildConfig) -> N
 
 
 def _stage_all(con, cfg: config.BuildConfig, loads, load_id: str, as_of: dt.date) -> None:
+    scrub.scrub_raw(con, cfg.sources, load_id)  # free text without names, phones, addresses (counts kept)
     by_table = {s.table: s for s in cfg.sources}
     for kind in config.KINDS:
         tables = [s.table for s in cfg.sources if s.kind == kind]
@@ -97,12 +98,13 @@ def _stage_all(con, cfg: config.BuildConfig, loads, load_id: str, as_of: dt.date
         stage.explain_unmapped(con, kind)
         publish.reject_from(con, load_id, f"'{kind}'", f"stg_{kind} where reject_code is not null",
                             "reject_code", "reject_reason", "raw_values")
-    broken = [(x.source.slug, x.source.kind, x.path, row, msg, raw) for x in loads for row, msg, raw in x.broken]
+    broken = [(x.source.slug, x.source.kind, x.path, row, msg, scrub.line_shape(raw))
+              for x in loads for row, msg, raw in x.broken]
     if broken:
-        con.register("_broken", pd.DataFrame(broken, columns=["source", "kind", "file", "row", "msg", "raw"]))
+        con.register("_broken", pd.DataFrame(broken, columns=["source", "kind", "file", "row", "msg", "shape"]))
         con.execute(f"""insert into etl_rejects select '{load_id}', source, kind, file, row,
             'malformed_row', 'the record could not be split into the header''s columns: ' || msg,
-            to_json(struct_pack(line := raw))::varchar
+            to_json(struct_pack(line_shape := shape))::varchar
             from _broken""")
 
 
@@ -211,6 +213,9 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progr
     con.execute("insert into etl_builds (load_id, built_at, as_of_date, inputs_path, boundaries, "
                 "key_fingerprint) values (?, now()::timestamp, ?, ?, ?, ?)",
                 [load_id, as_of, str(cfg.inputs), bounds.name, pseudonym.fingerprint(key)])
+    # A demo build (sources.toml [build] demo = true, written by `asb demo` only) lets the demo users
+    # sign in (insight/access/auth.py).
+    con.execute("update etl_builds set demo = ?", [cfg.demo])
     con.execute("""update etl_builds set incidents = (select count(*) from incidents),
         reports = (select count(*) from incident_reports), applications = (select count(*) from applications),
         appeals = (select count(*) from appeals), rejects = (select count(*) from etl_rejects)""")
@@ -239,13 +244,16 @@ def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = Non
     hashes = {p: extract.sha256_file(p) for s in cfg.sources for p in s.files(cfg.inputs)}
     tmp = warehouse.with_name(f".{warehouse.name}{TEMP_MARK}{os.getpid()}")
     tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    with private.owner_only():  # the warehouse, its WAL and spill files: readable by the owner only
+        con = duckdb.connect(str(tmp))
+        tmp.chmod(private.OWNER_ONLY)
     try:
         # Row order in the published tables carries no meaning (readers sort), and not keeping it
         # lets DuckDB insert in parallel with less memory; the CSV reader asks for it where needed.
         con.execute(f"set memory_limit = '{memory_limit}'; set global preserve_insertion_order = false")
         con.execute(f"set temp_directory = '{tmp}.spill'")
-        load_id, as_of = _write(con, cfg, tmp, as_of, key, hashes, progress, previous, notes)
+        with private.owner_only():
+            load_id, as_of = _write(con, cfg, tmp, as_of, key, hashes, progress, previous, notes)
         seconds = time.perf_counter() - started
         con.execute("update etl_builds set build_seconds = ?", [round(seconds, 2)])
         counts = dict(zip(("incidents", "reports", "applications", "appeals", "rejects"), con.execute(

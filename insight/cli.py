@@ -1,5 +1,6 @@
 """The `asb` command: the write side's `build`, `check` and `demo` (etl/cli.py) and the read side's
-`report` (the board pack, insight/board_pack/cli.py), `users` (insight/access/users_cli.py) and
+`report` (the board pack, insight/board_pack/cli.py), `users` (insight/access/users_cli.py), `audit`
+(insight/access/audit_cli.py) and
 `returns freeze` (statutory returns as published, insight/returns_cli.py)."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import sys
 
 from etl import cli as etl_cli
 from insight import returns_cli
-from insight.access import users_cli
+from insight.access import audit_cli, users_cli
 from insight.board_pack import cli as report_cli
 
 
@@ -19,6 +20,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     etl_cli.add_commands(sub)
     users_cli.add_parser(sub)
+    audit_cli.add_parser(sub)
     report_cli.add_parser(sub)
     returns_cli.add_parser(sub)
     return p

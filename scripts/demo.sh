@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run the dashboard on demonstration data: set up, build the demo warehouse if there is none
 # (asb demo writes data/warehouse.duckdb), write the demo users if there is no users file
-# (asb users --demo writes data/users.toml), then serve dashboard.py on port 8501.
+# (asb users --demo writes data/users.toml), then serve dashboard.py on port 8501 of 127.0.0.1
+# only: set ASB_ADDRESS (e.g. ASB_ADDRESS=0.0.0.0) to listen on other interfaces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,7 @@ fi
 say "sign in as opcc.analyst / demo-opcc, erewash.manager / demo-erewash, derby.manager / demo-derby or board.viewer / demo-board"
 
 PORT=${PORT:-8501}
-say "starting the dashboard: open http://localhost:$PORT (Ctrl+C to stop)"
+ADDRESS=${ASB_ADDRESS:-127.0.0.1}
+say "starting the dashboard on $ADDRESS: open http://localhost:$PORT (Ctrl+C to stop)"
 exec .venv/bin/python -m streamlit run dashboard.py --server.headless true --server.port "$PORT" \
-    --browser.gatherUsageStats false --client.toolbarMode viewer
+    --server.address "$ADDRESS"

@@ -61,6 +61,9 @@ def run_build(inputs: Path, warehouse: Path | None = None, as_of: dt.date = AS_O
 
 # Gi* permutations per build: 999 in production; 99 keeps the suite's many builds fast.
 os.environ.setdefault("ASB_GI_PERMUTATIONS", "99")
+# The demo users sign in to the hand-made and police warehouses too (not demo builds); the tests of
+# that refusal unset it (tests/pages/test_sign_in_hardening.py).
+os.environ.setdefault("ASB_ALLOW_DEMO_USERS", "1")
 
 
 @pytest.fixture(autouse=True)
@@ -83,6 +86,16 @@ def demo_build(tmp_path_factory):
 def demo_warehouse(demo_build) -> Path:
     """Path of the demo warehouse (read it read-only)."""
     return demo_build[1]
+
+
+@pytest.fixture
+def audit_file(tmp_path, monkeypatch):
+    """A fresh audit log for the test ($ASB_AUDIT)."""
+    from insight.access import audit
+
+    path = tmp_path / "audit.sqlite"
+    monkeypatch.setenv(audit.AUDIT_ENV, str(path))
+    return path
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ rows and the planted people are declared in etl/demo/layouts.py, demo_bad.py and
 
 from __future__ import annotations
 
-import secrets
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from etl.demo.people import People
 from etl.demo.places import build_places, foreign_places
 from etl.demo.write import write_case_source, write_incident_source
 from etl.rules import authorities
+from etl.transform import pseudonym
 
 KEY_FILE = "secrets/pseudonym.key"
 APP_DATES = ["received_date", "acknowledged_date", "decision_date", "decision_notified_date", "review_date",
@@ -172,12 +172,11 @@ def _summarise_cases(summary: DemoSummary, apps: pd.DataFrame, appeals: pd.DataF
 
 def _sources_toml() -> str:
     head = ("# Demo inputs written by etl/demo/generator.py (synthetic data; the people and their details are fake).\n"
-            "[build]\n" f'pseudonym_key_file = "{KEY_FILE}"\n' "duplicate_distance_m = 250\n")
+            "[build]\n" f'pseudonym_key_file = "{KEY_FILE}"\n' "duplicate_distance_m = 250\n"
+            "demo = true  # a demo build: the demo users may sign in to its warehouse\n")
     return head + "".join("\n" + toml_entry(spec) for spec in SOURCES)
 
 
 def _ensure_key(path: Path) -> None:
-    """A random 32-byte key (hex), created once and never overwritten."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
+    """A random 32-byte key (hex), created once (owner-only) and never overwritten."""
+    pseudonym.generate_key_file(path)

@@ -69,7 +69,11 @@ def check(inputs: Path | str, source: str | None = None) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="asb-check-") as spill, _connect(spill) as con:
         for s in sources:
             files = s.files(cfg.inputs)
-            if not files:
+            for path, why in s.refused(cfg.inputs):  # never opened
+                report = _report(s, cfg.display_path(path))
+                _fail(report, "refused", why)
+                reports.append(report)
+            if not files and not s.refused(cfg.inputs):
                 reports.append(_report(s, None) | {
                     "status": "no_files", "notes": [f"no file matches path {s.path!r}"]})
             for path in files:

@@ -14,11 +14,15 @@ published_returns = "published/returns.csv" # optional: statutory returns frozen
                                           # etl/marts/returns_file.py), written by `asb returns freeze`;
                                           # each frozen year is shown beside today's figures. A file
                                           # not there yet is a note, not an error
+demo = true                               # only `asb demo` writes this: the warehouse is a demo
+                                          # build, so the demo users may sign in to it
 
 [[source]]
 slug = "erewash-council"                  # [a-z0-9_]+ after lower-casing; names raw_<slug>__<kind>
 kind = "incidents"                        # incidents | applications | appeals | police_uk
-path = "erewash/*.csv"                    # glob inside the inputs folder; .csv or .xlsx
+path = "erewash/*.csv"                    # glob inside the inputs folder; .csv or .xlsx. A file
+                                          # that is a symbolic link (or in a linked folder), or a
+                                          # relative path leading out of the folder, is refused
 authority = "E07000036"                   # optional: code or name, for files covering one authority
 encoding = "cp1252"                       # utf-8 (default; a BOM is accepted) | cp1252 | latin-1
 delimiter = ";"                           # default: sniffed from the header (, ; tab |)
@@ -92,9 +96,55 @@ class Source:
         return self.date_formats.get(column, self.date_format)
 
     def files(self, inputs: Path) -> list[Path]:
-        """Files the source's glob matches, in a stable order."""
-        return sorted(Path(p) for p in glob.glob(str(inputs / self.path), recursive=True)
-                      if Path(p).is_file())
+        """Files the source's glob matches and may be read, in a stable order."""
+        return [p for p, why in self.matches(inputs) if why is None]
+
+    def refused(self, inputs: Path) -> list[tuple[Path, str]]:
+        """Files the source's glob matches that are not read, each with the reason."""
+        return [(p, why) for p, why in self.matches(inputs) if why is not None]
+
+    def matches(self, inputs: Path) -> list[tuple[Path, str | None]]:
+        """Every file (or link) the glob matches, with the reason it is refused or None. A
+        relative `path` must stay inside the inputs folder, an absolute one inside its folder
+        before the first wildcard; a symbolic link, or a file inside a linked folder, is refused
+        (a link in a partner's folder could point at the key or any file the build can read)."""
+        pattern = Path(self.path) if Path(self.path).is_absolute() else Path(inputs) / self.path
+        root = Path(inputs) if not Path(self.path).is_absolute() else _fixed_prefix(pattern)
+        out = []
+        for name in sorted(glob.glob(str(pattern), recursive=True)):
+            path = Path(name)
+            why = _refusal(path, root)
+            if why is not None or path.is_file():
+                out.append((path, why))
+        return out
+
+
+def _fixed_prefix(pattern: Path) -> Path:
+    """The folder of an absolute glob before its first wildcard."""
+    parts = []
+    for part in pattern.parts[:-1]:
+        if glob.has_magic(part):
+            break
+        parts.append(part)
+    return Path(*parts)
+
+
+def _refusal(path: Path, root: Path) -> str | None:
+    """Why a matched file may not be read (a link, or outside `root`), else None. The reason
+    never names where a link points."""
+    lexical = Path(os.path.normpath(os.path.abspath(path)))
+    base = Path(os.path.normpath(os.path.abspath(root)))
+    if not lexical.is_relative_to(base):
+        return "refused: the file is outside the inputs folder (paths must stay inside it)"
+    inner = lexical.relative_to(base)
+    here = base
+    for part in inner.parts:
+        here = here / part
+        if here.is_symlink():
+            what = "the file is a symbolic link" if here == lexical else "the file is inside a linked folder"
+            return (f"refused: {what}, and links are never followed (copy the file itself into the "
+                    "inputs folder)")
+    return None
 
 
 @dataclass(frozen=True)
@@ -110,12 +160,16 @@ class BuildConfig:
     settings_path: Path | None = None       # per-authority rules; default etl/rules/authorities.toml
     published_returns: Path | None = None   # frozen published statutory returns (CSV), outside the warehouse
 
+    demo: bool = False                      # the demo's synthetic inputs (asb demo): demo users may sign in
+
     def display_path(self, path: Path) -> str:
-        """A file's name as recorded: relative to the inputs folder, or absolute if outside it."""
+        """A file's name as recorded: relative to the inputs folder, or absolute if outside it.
+        Links are not resolved, so a refused link is named by where it sits, never its target."""
+        lexical = Path(os.path.normpath(os.path.abspath(path)))
         try:
-            return str(path.resolve().relative_to(self.inputs.resolve()))
+            return str(lexical.relative_to(os.path.normpath(os.path.abspath(self.inputs))))
         except ValueError:
-            return str(path.resolve())
+            return str(lexical)
 
 
 _SOURCE_KEYS = {"slug", "kind", "path", "authority", "encoding", "delimiter", "sheet", "skip_rows",
@@ -231,4 +285,5 @@ def load(inputs: Path | str) -> BuildConfig:
         duplicate_days=int(build.get("duplicate_days", 1)),
         settings_path=_path("settings"),
         published_returns=_path("published_returns"),
+        demo=build.get("demo") is True,
     )

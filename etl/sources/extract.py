@@ -24,7 +24,7 @@ from etl.transform import pseudonym
 class FileLoad:
     source: Source
     path: str                    # relative to the inputs folder
-    sha256: str
+    sha256: str | None           # None: the file was refused unopened (a link, outside the folder)
     rows_read: int
     ignored_columns: list[str]
     broken: list[tuple[int, str, str]] = field(default_factory=list)  # (source_row, reason, raw text)
@@ -188,5 +188,9 @@ def extract(con: duckdb.DuckDBPyConnection, cfg: BuildConfig, load_id: str, key:
                                 error=str(exc).replace(str(path), cfg.display_path(path)))
                 progress.say(f"{source.slug}: {load.error}")
             progress.file_read(source.slug, n, len(files), path.name, load.rows_read)
+            loads.append(load)
+        for path, why in source.refused(cfg.inputs):  # never opened: recorded, with the reason
+            load = FileLoad(source, cfg.display_path(path), None, 0, [], error=why)
+            progress.say(f"{source.slug}: {load.path}: {why}")
             loads.append(load)
     return loads

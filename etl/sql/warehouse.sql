@@ -34,7 +34,8 @@ create table etl_builds (
     boundaries varchar,                   -- which boundary layer assigned authorities and LSOAs
     incidents bigint, reports bigint, applications bigint, appeals bigint, rejects bigint,
     build_seconds double,
-    key_fingerprint varchar               -- id of the pseudonymisation key (not the key)
+    key_fingerprint varchar,              -- id of the pseudonymisation key (not the key)
+    demo boolean default false            -- built by `asb demo`: the demo users may sign in
 );
 
 create table etl_loads (
@@ -62,6 +63,18 @@ create table etl_rejects (
     reason_code varchar not null,         -- e.g. bad_date, future_date, missing_key, ...
     reason varchar not null,              -- readable sentence naming the column and value
     raw_values varchar                    -- JSON of the canonical values (people pseudonymised)
+);
+
+create table etl_scrubbed (               -- personal data removed from free text at ingest (counts only,
+                                          -- never the text; etl/transform/scrub.py)
+    load_id varchar not null,
+    source varchar not null,
+    kind varchar not null,                -- incidents | police_uk | ...
+    source_file varchar not null,
+    field varchar not null,               -- the free-text column (location_desc, ...), or line (a malformed record)
+    removed varchar not null,             -- name | phone | email | address | postcode
+    items bigint not null,                -- how many were removed
+    rows_changed bigint not null          -- rows in which at least one was removed
 );
 
 create table etl_merged (                 -- rows folded into another row, so none is lost

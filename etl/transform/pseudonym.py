@@ -12,6 +12,8 @@ import os
 import re
 from pathlib import Path
 
+from etl.transform import private
+
 ENV_VAR = "ASB_PSEUDONYM_KEY"
 MIN_KEY_BYTES = 16
 
@@ -40,9 +42,11 @@ def resolve_key(key_file: Path | None, default_file: Path) -> tuple[bytes, str |
     """The key for a build, and a note when one was made: $ASB_PSEUDONYM_KEY, else the configured
     key file, else `default_file` (beside the warehouse, outside the inputs folder), which the
     first build creates (random, readable by the owner only) and later builds reuse."""
-    if os.environ.get(ENV_VAR) or key_file is not None:
+    if os.environ.get(ENV_VAR):
         return load_key(key_file), None
-    note = None
+    if key_file is not None:
+        return load_key(key_file), private.loose(key_file)
+    note = private.loose(default_file)
     if not default_file.exists():
         generate_key_file(default_file)
         note = (f"no pseudonymisation key was configured, so a new one was created at {default_file}: "
@@ -106,11 +110,14 @@ def hmac_pads(key: bytes) -> dict[str, bytes]:
 
 
 def generate_key_file(path: Path) -> Path:
-    """Write a fresh random key (readable by the owner only) unless one exists."""
+    """Write a fresh random key unless one exists: created owner-only (0600) in one step, and
+    never through a link planted where the key goes (that raises FileExistsError)."""
     import secrets
 
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32) + "\n", encoding="utf-8")
-        path.chmod(0o600)
+    if path.is_symlink():
+        raise FileExistsError(f"{path} is a symbolic link, not a key file: remove it")
+    try:
+        private.write(path, secrets.token_hex(32) + "\n")
+    except FileExistsError:
+        pass  # an existing key is kept
     return path

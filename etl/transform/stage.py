@@ -4,6 +4,10 @@ The checks come from the column declarations in `schema` (required, dates, allow
 each kind's row rules; the first failing check names the row's reason. The result, `stg_<kind>`,
 holds typed columns, `reject_code` and `reject_reason` (null for good rows) and, for rejected
 rows only, `raw_values` (the canonical text as read, as JSON).
+
+The raw tables' free-text columns arrive scrubbed (`etl/transform/scrub.py`, run first by the
+build's staging step): no name, phone number, e-mail, house number with its street or full
+postcode reaches a staged row, a reject's raw values or a published table.
 """
 
 from __future__ import annotations

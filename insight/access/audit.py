@@ -7,23 +7,36 @@ page and query, with which filters (JSON) and how many rows. Triggers abort ever
 DELETE and any INSERT that is not the next entry of the chain; each entry carries the SHA-256
 of the previous entry's hash and its own fields, so an edit made outside the application (with
 the triggers dropped) breaks the chain at that entry and `verify` names it. No Streamlit here.
+
+The chain is keyed: an entry's hash is an HMAC-SHA256 under the audit key (`$ASB_AUDIT_KEY`, else
+the file `secrets/audit.key` beside the log, made 0600 on first use), stored as "h1:<hex>", so
+someone who can write the file but not read the key cannot rebuild the chain. Entries written
+before the key (plain SHA-256) still verify, and are counted as unkeyed; an unkeyed entry after a
+keyed one breaks the chain. Cutting entries off the end leaves a valid chain, so `checkpoint`
+exports the newest hash with the count and the time, and `verify_checkpoint` finds a log that
+no longer reaches it (`asb audit checkpoint`, `asb audit verify --checkpoint FILE`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from etl.transform import private
 from insight.access import roles as access
 
-AUDIT_ENV = "ASB_AUDIT"
+AUDIT_ENV, AUDIT_KEY_ENV = "ASB_AUDIT", "ASB_AUDIT_KEY"
+KEYED = "h1:"  # the prefix of a keyed entry's hash (HMAC-SHA256 under the audit key)
 ACTIONS = ("view", "export", "sign_in", "sign_out", "denied")
 FIELDS = ("seq", "at_utc", "user_id", "role", "authority_code", "action", "page", "what", "filters",
           "row_count")
@@ -61,16 +74,72 @@ def audit_path(warehouse: Path) -> Path:
     return Path(os.environ.get(AUDIT_ENV) or warehouse.parent / "audit.sqlite").resolve()
 
 
+def key_path(path: Path) -> Path:
+    """The audit key's file: secrets/audit.key beside the audit log."""
+    return Path(path).parent / "secrets" / "audit.key"
+
+
+def audit_key(path: Path, create: bool = True) -> bytes | None:
+    """The key of the chain: $ASB_AUDIT_KEY, else the key file (made owner-only if missing and
+    `create`), else None."""
+    value = os.environ.get(AUDIT_KEY_ENV)
+    if value:
+        return value.encode("utf-8")
+    lines = _key_lines(path, create)
+    return lines[0].strip().encode("utf-8") if lines and lines[0].strip() else None
+
+
+def _key_lines(path: Path, create: bool) -> list[str]:
+    file = key_path(path)
+    if create and not file.exists():
+        # The key file also says how many entries the log held when it was made: those, and only
+        # those, may be unkeyed (so a log rebuilt later with plain hashes does not verify).
+        try:
+            private.write(file, f"{secrets.token_hex(32)}\nunkeyed_entries = {_entries(path)}\n")
+        except FileExistsError:
+            pass  # made meanwhile by another writer
+    try:
+        return file.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+
+
+def _unkeyed_limit(path: Path) -> int | None:
+    """How many first entries may be unkeyed, when the key file says so (None: not known)."""
+    if os.environ.get(AUDIT_KEY_ENV):
+        return None
+    for line in _key_lines(path, create=False)[1:]:
+        name, _, value = line.partition("=")
+        if name.strip() == "unkeyed_entries" and value.strip().isdigit():
+            return int(value)
+    return None
+
+
+def _entries(path: Path) -> int:
+    if not Path(path).exists() or Path(path).stat().st_size == 0:
+        return 0
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return con.execute("select coalesce(max(seq), 0) from audit_log").fetchone()[0]
+    except sqlite3.OperationalError:  # no table yet
+        return 0
+    finally:
+        con.close()
+
+
 def _connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private.create_empty(path)  # owner-only before SQLite writes anything (its journal copies the mode)
     con = sqlite3.connect(path, timeout=30, isolation_level=None)
     con.executescript(_DDL)
     return con
 
 
-def entry_hash(prev_hash: str, fields: dict) -> str:
-    """SHA-256 over the previous hash and the entry's fields (canonical JSON)."""
+def entry_hash(prev_hash: str, fields: dict, key: bytes | None = None) -> str:
+    """The hash of an entry over the previous hash and its fields (canonical JSON): HMAC-SHA256
+    under `key` ("h1:" + hex), or plain SHA-256 (entries written before the chain was keyed)."""
     body = json.dumps([prev_hash, *(fields[f] for f in FIELDS)], separators=(",", ":"), default=str)
+    if key is not None:
+        return KEYED + hmac.new(key, body.encode("utf-8"), hashlib.sha256).hexdigest()
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -92,6 +161,7 @@ def record(path: Path, viewer: access.Viewer | None, action: str, page: str, wha
     """Append one entry and return its sequence number."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
+    key = audit_key(path)
     con = _connect(path)
     try:
         con.execute("begin immediate")  # one writer at a time, so the chain stays a chain
@@ -103,7 +173,7 @@ def record(path: Path, viewer: access.Viewer | None, action: str, page: str, wha
                   "page": page, "what": what, "filters": filters, "row_count": int(row_count)}
         con.execute(f"insert into audit_log ({', '.join(FIELDS)}, prev_hash, row_hash) "
                     f"values ({', '.join('?' * (len(FIELDS) + 2))})",
-                    [*fields.values(), prev_hash, entry_hash(prev_hash, fields)])
+                    [*fields.values(), prev_hash, entry_hash(prev_hash, fields, key)])
         con.execute("commit")
         return seq
     finally:
@@ -147,21 +217,97 @@ def choices(path: Path, viewer: access.Viewer | None) -> dict[str, list[str]]:
         con.close()
 
 
-def verify(path: Path) -> tuple[int, int | None]:
-    """(entries checked, seq of the first entry whose hash or link is wrong, or None when intact)."""
+@dataclass(frozen=True)
+class Verified:
+    """What `verify` found: entries checked, the first entry whose hash or link is wrong (None when
+    intact), how many entries are unkeyed (written before the chain was keyed), the newest entry's
+    number and hash, and why the chain could not be checked (e.g. no key for keyed entries)."""
+    entries: int
+    broken: int | None
+    unkeyed: int = 0
+    last_seq: int = 0
+    last_hash: str = GENESIS
+    problem: str | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken is None and self.problem is None
+
+
+def verify(path: Path, key: bytes | None = None) -> Verified:
+    """Check every entry's number, link and hash (keyed entries under `key`, default the audit key)."""
     if not path.exists():
-        return 0, None
+        return Verified(0, None)
+    key = key if key is not None else audit_key(path, create=False)
+    limit = _unkeyed_limit(path)
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         rows = con.execute(f"select {', '.join(FIELDS)}, prev_hash, row_hash from audit_log order by seq")
-        prev, count, expected_seq = GENESIS, 0, 1
+        prev, count, expected_seq, unkeyed, keyed_seen = GENESIS, 0, 1, 0, False
         for row in rows:
             fields = dict(zip(FIELDS, row[:-2], strict=True))
             count += 1
-            if (fields["seq"] != expected_seq or row[-2] != prev
-                    or row[-1] != entry_hash(prev, fields)):
-                return count, fields["seq"]
-            prev, expected_seq = row[-1], expected_seq + 1
-        return count, None
+            row_hash = row[-1]
+            if row_hash.startswith(KEYED):
+                if key is None:
+                    return Verified(count, None, unkeyed, expected_seq - 1, prev,
+                                    f"entry {fields['seq']} on is keyed and the audit key is missing "
+                                    f"(${AUDIT_KEY_ENV} or {key_path(path)})")
+                good, keyed_seen = hmac.compare_digest(row_hash, entry_hash(prev, fields, key)), True
+            else:  # unkeyed (plain SHA-256): only before the first keyed entry and the key file
+                good = (not keyed_seen and row_hash == entry_hash(prev, fields)
+                        and (limit is None or fields["seq"] <= limit))
+                unkeyed += 1
+            if fields["seq"] != expected_seq or row[-2] != prev or not good:
+                return Verified(count, fields["seq"], unkeyed, expected_seq - 1, prev)
+            prev, expected_seq = row_hash, expected_seq + 1
+        return Verified(count, None, unkeyed, expected_seq - 1, prev)
+    finally:
+        con.close()
+
+
+def checkpoint(path: Path) -> dict:
+    """The log's newest entry as a checkpoint to keep somewhere else (JSON): its number, hash and
+    the time, signed with the audit key. Raises ValueError when the chain is not intact."""
+    found = verify(path)
+    if not found.intact:
+        raise ValueError(found.problem or f"the audit chain breaks at entry {found.broken}")
+    point = {"file": str(path), "entries": found.entries, "last_seq": found.last_seq,
+             "last_hash": found.last_hash, "at_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    key = audit_key(path, create=False)
+    if key is not None:
+        point["mac"] = _checkpoint_mac(point, key)
+    return point
+
+
+def _checkpoint_mac(point: dict, key: bytes) -> str:
+    body = json.dumps([point[k] for k in ("entries", "last_seq", "last_hash", "at_utc")], separators=(",", ":"))
+    return hmac.new(key, b"asb-audit-checkpoint:" + body.encode(), hashlib.sha256).hexdigest()
+
+
+def verify_checkpoint(path: Path, point: dict) -> list[str]:
+    """Why the log no longer matches a checkpoint taken earlier (empty when it still does): the
+    chain must be intact, still hold the checkpoint's newest entry with the same hash, and hold
+    at least as many entries."""
+    found, problems = verify(path), []
+    if not found.intact:
+        problems.append(found.problem or f"the hash chain breaks at entry {found.broken}")
+    key = audit_key(path, create=False)
+    if "mac" in point and key is not None and not hmac.compare_digest(str(point["mac"]), _checkpoint_mac(point, key)):
+        problems.append("the checkpoint's signature does not match the audit key: it was not made from this log")
+    seq, at = int(point.get("last_seq", 0)), point.get("at_utc", "?")
+    if found.entries < int(point.get("entries", 0)) or found.last_seq < seq:
+        problems.append(f"the log ends at entry {found.last_seq}, but the checkpoint of {at} recorded "
+                        f"{point.get('entries')} entries: entries were cut off or the log was replaced")
+    elif seq and _hash_of(path, seq) != point.get("last_hash"):
+        problems.append(f"entry {seq} differs from the checkpoint of {at}: the log was rewritten")
+    return problems
+
+
+def _hash_of(path: Path, seq: int) -> str | None:
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = con.execute("select row_hash from audit_log where seq = ?", [seq]).fetchone()
+        return row[0] if row else None
     finally:
         con.close()

@@ -7,27 +7,51 @@ A local sign-in puts in the session a token signed (itsdangerous, HMAC) with a s
 that is never in the session; every run turns the token, or Streamlit's verified `st.user`
 claims, back into a `Viewer` by reading the file again, so a role cannot be written in from
 outside and a changed role applies at the next run. No Streamlit here.
+
+Hardening (README "Roles, sign-in and audit"): failed password sign-ins are counted per account
+and per client, and either is locked out for a while after too many (`Throttle`); at most
+`MAX_CONCURRENT_HASHES` argon2 checks run at once (64 MiB each); the demo users' published
+passwords work only on a demo build of the warehouse; an OpenID Connect identity maps to an
+account by (issuer, subject), or by (issuer, e-mail) when the provider says the e-mail is verified;
+every sign-in, password or OpenID Connect, ends after `SESSION_MAX_AGE_SECONDS` and after
+`IDLE_TIMEOUT_SECONDS` without a run (`SESSIONS`, kept on the server).
 """
 
 from __future__ import annotations
 
+import collections
 import functools
+import hashlib
 import json
 import os
 import secrets
+import threading
+import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import argon2
+import duckdb
 import itsdangerous
 
 from etl.rules import authorities
+from etl.transform import private
+from insight import db
 from insight.access import roles as access
 
 USERS_ENV, SECRET_ENV = "ASB_USERS", "ASB_SESSION_SECRET"
+DEMO_USERS_ENV = "ASB_ALLOW_DEMO_USERS"  # "1": the demo users may sign in to any warehouse (tests)
 DEFAULT_USERS = Path("data") / "users.toml"
-TOKEN_MAX_AGE_SECONDS = 12 * 3600
+SESSION_MAX_AGE_SECONDS = 12 * 3600     # a sign-in ends this long after it was made, whatever happens
+TOKEN_MAX_AGE_SECONDS = SESSION_MAX_AGE_SECONDS
+IDLE_TIMEOUT_SECONDS = 30 * 60          # ... and after this long without a run of the app
+FAILURE_WINDOW_SECONDS = 15 * 60        # failed password sign-ins are counted over this window:
+ACCOUNT_MAX_FAILURES = 5                #   this many for one user id (from any client) locks the id,
+CLIENT_MAX_FAILURES = 20                #   this many from one client (any user ids) locks the client,
+LOCKOUT_SECONDS = 15 * 60               #   for this long
+MAX_CONCURRENT_HASHES = 2               # argon2id checks at once (64 MiB of memory each) ...
+HASH_WAIT_SECONDS = 10.0                # ... and how long a sign-in waits for a free slot
 _SALT = "asb-dashboard-session"
 _HASHER = argon2.PasswordHasher()  # argon2id with the library's recommended parameters
 _FAST_HASHER = argon2.PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)  # tests only
@@ -54,6 +78,7 @@ class Account:
     password_hash: str = ""
     email: str = ""
     subject: str = ""
+    issuer: str = ""             # OpenID Connect: the provider's issuer (`iss`) for subject / email
 
     def viewer(self) -> access.Viewer:
         return access.Viewer(self.user_id, self.role, self.authority_code, self.name or self.user_id)
@@ -74,7 +99,7 @@ def _account(entry: dict) -> Account:
         raise UsersFileError(f"user {user_id}: {authority!r} is not one of the nine authorities")
     account = Account(user_id, str(entry.get("role", "")), code, str(entry.get("name", "")),
                       str(entry.get("password_hash", "")), str(entry.get("email", "")).strip().lower(),
-                      str(entry.get("subject", "")).strip())
+                      str(entry.get("subject", "")).strip(), str(entry.get("issuer", "")).strip())
     try:
         account.viewer()
     except ValueError as exc:
@@ -116,15 +141,195 @@ def _dummy_hash() -> str:
     return _HASHER.hash(secrets.token_hex(16))
 
 
+class Busy(RuntimeError):
+    """Every password-check slot stayed taken for HASH_WAIT_SECONDS."""
+
+
+_HASH_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_HASHES)
+
+
+def _verify(password_hash: str, password: str) -> None:
+    _HASHER.verify(password_hash, password)  # the parameters (memory, time) come from the hash
+
+
 def authenticate(path: Path, user_id: str, password: str) -> Account | None:
-    """The account when the id exists, has a password and the password matches; else None."""
+    """The account when the id exists, has a password and the password matches; else None. At most
+    MAX_CONCURRENT_HASHES checks run at once (raises Busy when no slot frees in time)."""
     account = load_accounts(path).get(user_id.strip())
     known = bool(account and account.password_hash)
+    if not _HASH_SLOTS.acquire(timeout=HASH_WAIT_SECONDS):
+        raise Busy("too many sign-ins at once")
     try:
-        _HASHER.verify(account.password_hash if known else _dummy_hash(), password)  # params from the hash
+        _verify(account.password_hash if known else _dummy_hash(), password)
     except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
         return None
+    finally:
+        _HASH_SLOTS.release()
     return account if known else None
+
+
+# --- throttling ----------------------------------------------------------------------------------
+
+class Throttle:
+    """Failures per key (a user id, a client) in a sliding window; `max_failures` of them lock the
+    key for `lockout` seconds. In the server's memory: a restart forgets it."""
+
+    def __init__(self, max_failures: int, window: float, lockout: float, max_keys: int = 10_000):
+        self.max_failures, self.window, self.lockout, self.max_keys = max_failures, window, lockout, max_keys
+        self._failures: dict[str, collections.deque] = {}
+        self._locked: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def locked_for(self, key: str, now: float | None = None) -> float:
+        """Seconds the key stays locked (0 when it is not)."""
+        now = time.time() if now is None else now
+        with self._lock:
+            return max(0.0, self._locked.get(key, 0.0) - now)
+
+    def fail(self, key: str, now: float | None = None) -> bool:
+        """Count a failure; True when it locks the key."""
+        now = time.time() if now is None else now
+        with self._lock:
+            if len(self._failures) >= self.max_keys:
+                self._prune(now)
+            recent = self._failures.setdefault(key, collections.deque())
+            recent.append(now)
+            while recent and recent[0] <= now - self.window:
+                recent.popleft()
+            if len(recent) >= self.max_failures:
+                recent.clear()
+                self._locked[key] = now + self.lockout
+                return True
+            return False
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._failures.pop(key, None)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._failures.clear()
+            self._locked.clear()
+
+    def _prune(self, now: float) -> None:
+        for key in [k for k, v in self._failures.items() if not v or v[-1] <= now - self.window]:
+            del self._failures[key]
+        for key in [k for k, until in self._locked.items() if until <= now]:
+            del self._locked[key]
+        while len(self._failures) >= self.max_keys:  # still full: forget the oldest
+            del self._failures[next(iter(self._failures))]
+
+
+ACCOUNTS = Throttle(ACCOUNT_MAX_FAILURES, FAILURE_WINDOW_SECONDS, LOCKOUT_SECONDS)
+CLIENTS = Throttle(CLIENT_MAX_FAILURES, FAILURE_WINDOW_SECONDS, LOCKOUT_SECONDS)
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """What a password sign-in came to. `outcome`: ok, wrong (unknown user or wrong password),
+    locked (the user id or the client is locked out), busy (no free check slot) or demo (a demo
+    user on a warehouse that is not a demo build). `locked_now`: this failure locked something."""
+    outcome: str
+    account: Account | None = None
+    message: str = ""
+    locked_now: tuple[str, ...] = ()
+
+
+def _minutes(seconds: float) -> int:
+    return max(1, int(-(-seconds // 60)))
+
+
+def is_demo_sign_in(user_id: str, password: str) -> bool:
+    """A demo user with its published password (README)."""
+    return any(user_id.strip() == uid and secrets.compare_digest(password, pw)
+               for uid, pw, *_ in DEMO_USERS.values())
+
+
+def demo_users_allowed(warehouse: Path) -> bool:
+    """The demo users may sign in: the warehouse is a demo build, or $ASB_ALLOW_DEMO_USERS is 1."""
+    return os.environ.get(DEMO_USERS_ENV) == "1" or demo_build(warehouse)
+
+
+def sign_in(path: Path, user_id: str, password: str, client: str, warehouse: Path,
+            now: float | None = None) -> SignIn:
+    """A password sign-in, throttled per user id and per client (see the constants above)."""
+    user_key, client_key = user_id.strip().lower(), client or "unknown"
+    wait = max(CLIENTS.locked_for(client_key, now), ACCOUNTS.locked_for(user_key, now))
+    if wait:
+        return SignIn("locked", message=f"Too many failed sign-ins: try again in {_minutes(wait)} minutes, "
+                      "or ask the OPCC to check your account.")
+    if is_demo_sign_in(user_id, password) and not demo_users_allowed(warehouse):
+        return SignIn("demo", message="The demo users can sign in to the demo warehouse only. Ask the "
+                      "OPCC for an account.")
+    try:
+        account = authenticate(path, user_id, password)
+    except Busy:
+        return SignIn("busy", message="Many people are signing in at once: try again in a minute.")
+    if account is None:
+        locked = tuple(what for what, throttle, key in (("user", ACCOUNTS, user_key), ("client", CLIENTS, client_key))
+                       if throttle.fail(key, now))
+        message = "Unknown user or wrong password."
+        if locked:
+            message += f" Too many failed sign-ins: try again in {_minutes(LOCKOUT_SECONDS)} minutes."
+        return SignIn("wrong", message=message, locked_now=locked)
+    ACCOUNTS.clear(user_key)
+    return SignIn("ok", account)
+
+
+@functools.lru_cache(maxsize=8)
+def _demo_build(key: tuple[str, int, int]) -> bool:
+    try:
+        con = db.connect(Path(key[0]))
+    except duckdb.Error:
+        return False
+    try:
+        return bool(con.execute("select demo from etl_builds order by built_at desc limit 1").fetchall()[0][0])
+    except (duckdb.Error, IndexError):  # an older warehouse without the column, or no build
+        return False
+    finally:
+        con.close()
+
+
+def demo_build(warehouse: Path) -> bool:
+    """The warehouse's latest build was made from the demo's inputs (etl_builds.demo)."""
+    key = db.build_key(Path(warehouse))
+    return key is not None and _demo_build(key)
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+class Sessions:
+    """The last run of each signed-in session, on the server: a session ends SESSION_MAX_AGE_SECONDS
+    after its sign-in and IDLE_TIMEOUT_SECONDS after its last run."""
+
+    def __init__(self):
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def ended(self, key: str, started: float, now: float | None = None, touch: bool = True) -> str | None:
+        """None while the session lives (and records this run); else "expired" or "idle"."""
+        now = time.time() if now is None else now
+        if now - started > SESSION_MAX_AGE_SECONDS or started > now + 300:
+            return "expired"
+        with self._lock:
+            last = self._seen.get(key)
+            if last is not None and now - last > IDLE_TIMEOUT_SECONDS:
+                return "idle"
+            if touch:
+                if len(self._seen) > 10_000:
+                    self._seen = {k: t for k, t in self._seen.items() if now - t <= IDLE_TIMEOUT_SECONDS}
+                self._seen[key] = now
+        return None
+
+    def end(self, key: str) -> None:
+        with self._lock:
+            self._seen.pop(key, None)
+
+
+SESSIONS = Sessions()
+ENDED = {"expired": f"Your sign-in has ended: a sign-in lasts at most {SESSION_MAX_AGE_SECONDS // 3600} hours. "
+                    "Sign in again.",
+         "idle": f"You were signed out after {IDLE_TIMEOUT_SECONDS // 60} minutes without activity. Sign in again."}
 
 
 @functools.cache
@@ -135,57 +340,119 @@ def _serializer() -> itsdangerous.URLSafeTimedSerializer:
     return itsdangerous.URLSafeTimedSerializer(secret, salt=_SALT)
 
 
-def issue_token(user_id: str) -> str:
-    """A signed, timestamped token naming the user (no role: that is read from the file)."""
-    return _serializer().dumps({"user": user_id})
+def issue_token(user_id: str, demo: bool = False) -> str:
+    """A signed, timestamped token naming the user (no role: that is read from the file);
+    `demo`: signed in with a demo user's published password."""
+    return _serializer().dumps({"user": user_id, "demo": demo, "n": secrets.token_hex(8)})
+
+
+def _token_payload(token: object) -> tuple[dict, float] | None:
+    if not isinstance(token, str):
+        return None
+    try:
+        payload, signed_at = _serializer().loads(token, max_age=TOKEN_MAX_AGE_SECONDS, return_timestamp=True)
+    except itsdangerous.BadData:
+        return None
+    return (payload, signed_at.timestamp()) if isinstance(payload, dict) else None
+
+
+def _session_key(*parts: object) -> str:
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
 
 
 def token_user(token: object) -> str | None:
     """The user id inside a token this server signed in the last TOKEN_MAX_AGE_SECONDS, else None."""
+    found = _token_payload(token)
+    return found[0].get("user") if found else None
+
+
+def token_ended(token: object, now: float | None = None) -> str | None:
+    """"expired" or "idle" when a token this server signed belongs to a session that has ended."""
     if not isinstance(token, str):
         return None
     try:
-        payload = _serializer().loads(token, max_age=TOKEN_MAX_AGE_SECONDS)
+        _, signed_at = _serializer().loads(token, return_timestamp=True)
     except itsdangerous.BadData:
         return None
-    return payload.get("user") if isinstance(payload, dict) else None
+    return SESSIONS.ended(_session_key("token", token), signed_at.timestamp(), now, touch=False)
 
 
-def viewer_for_token(path: Path, token: object) -> access.Viewer | None:
-    """The viewer a local sign-in token stands for (None if invalid, expired or no longer a user)."""
-    user_id = token_user(token)
-    account = load_accounts(path).get(user_id) if user_id else None
-    return account.viewer() if account and account.password_hash else None
+def viewer_for_token(path: Path, token: object, warehouse: Path | None = None,
+                     now: float | None = None) -> access.Viewer | None:
+    """The viewer a local sign-in token stands for (None if invalid, expired, idle too long, a demo
+    sign-in on a warehouse that is not a demo build, or no longer a user)."""
+    found = _token_payload(token)
+    if found is None:
+        return None
+    payload, signed_at = found
+    if payload.get("demo") and warehouse is not None and not demo_users_allowed(warehouse):
+        return None
+    account = load_accounts(path).get(payload.get("user")) if payload.get("user") else None
+    if not (account and account.password_hash):
+        return None
+    if SESSIONS.ended(_session_key("token", token), signed_at, now):
+        return None
+    return account.viewer()
+
+
+def end_session(token: object = None, claims: dict | None = None) -> None:
+    """Forget a session's last run (sign-out)."""
+    if isinstance(token, str):
+        SESSIONS.end(_session_key("token", token))
+    if claims:
+        SESSIONS.end(_session_key("oidc", claims.get("iss"), claims.get("sub"), claims.get("iat")))
 
 
 def account_for_claims(path: Path, claims: dict) -> Account | None:
-    """The account an OpenID Connect identity maps to: by `sub`, else by a verified e-mail."""
-    accounts = load_accounts(path).values()
-    subject, email = str(claims.get("sub") or ""), str(claims.get("email") or "").strip().lower()
-    by_subject = [a for a in accounts if a.subject and a.subject == subject]
+    """The account an OpenID Connect identity maps to: by (issuer, subject), else by (issuer,
+    e-mail) when the provider says the e-mail is verified (`email_verified` true)."""
+    issuer, subject = str(claims.get("iss") or "").strip(), str(claims.get("sub") or "").strip()
+    email = str(claims.get("email") or "").strip().lower()
+    if not issuer:
+        return None
+    accounts = [a for a in load_accounts(path).values() if a.issuer and a.issuer == issuer]
+    by_subject = [a for a in accounts if subject and a.subject == subject]
     if by_subject:
         return by_subject[0]
-    if email and claims.get("email_verified") is not False:
+    if email and claims.get("email_verified") is True:
         return next((a for a in accounts if a.email and a.email == email), None)
     return None
+
+
+def claims_ended(claims: dict, now: float | None = None, touch: bool = True) -> str | None:
+    """"expired" or "idle" when an OpenID Connect sign-in has ended: at most SESSION_MAX_AGE_SECONDS
+    after the ID token was issued (`iat`; Streamlit's cookie itself lasts 30 days), and after
+    IDLE_TIMEOUT_SECONDS without a run. Claims without `iat` are treated as expired."""
+    try:
+        issued = float(claims.get("iat"))
+    except (TypeError, ValueError):
+        return "expired"
+    return SESSIONS.ended(_session_key("oidc", claims.get("iss"), claims.get("sub"), claims.get("iat")),
+                          issued, now, touch)
+
+
+def viewer_for_claims(path: Path, claims: dict, now: float | None = None) -> access.Viewer | None:
+    """The viewer of a live OpenID Connect sign-in (None when unmapped or ended)."""
+    account = account_for_claims(path, claims)
+    if account is None or claims_ended(claims, now):
+        return None
+    return account.viewer()
 
 
 def _toml_entry(account: Account) -> str:
     fields = {"id": account.user_id, "name": account.name, "role": account.role,
               "authority": account.authority_code, "password_hash": account.password_hash,
-              "email": account.email, "subject": account.subject}
+              "email": account.email, "subject": account.subject, "issuer": account.issuer}
     lines = [f"{k} = {json.dumps(v)}" for k, v in fields.items() if v]
     return "[[user]]\n" + "\n".join(lines) + "\n"
 
 
 def write_accounts(path: Path, accounts: list[Account]) -> Path:
-    """Write a users file (readable by the owner only)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write a users file, readable by the owner only: a new file made 0600 and moved over the old
+    one (a link at `path` is replaced, never followed)."""
     header = ("# Users of the ASB dashboard: role, authority (council managers), and a password hash\n"
-              "# (argon2id) for local sign-in or the OpenID Connect subject/e-mail. See README.md.\n\n")
-    path.write_text(header + "\n".join(_toml_entry(a) for a in accounts), encoding="utf-8")
-    path.chmod(0o600)
-    return path
+              "# (argon2id) for local sign-in or the OpenID Connect issuer with subject/e-mail. See README.md.\n\n")
+    return private.write(path, header + "\n".join(_toml_entry(a) for a in accounts), replace=True)
 
 
 def demo_accounts(fast: bool = False) -> list[Account]:
@@ -200,4 +467,16 @@ def add_account(path: Path, account: Account) -> Path:
     if any(a.user_id == account.user_id for a in existing):
         raise UsersFileError(f"user {account.user_id} already exists in {path}")
     account.viewer()  # validates role and authority
+    if (account.subject or account.email) and not account.issuer:
+        raise UsersFileError(f"user {account.user_id}: an OpenID Connect subject or e-mail needs the "
+                             "provider's issuer (--issuer, the `iss` of its tokens)")
     return write_accounts(path, [*existing, account])
+
+
+def loose_files(warehouse: Path, audit_file: Path, audit_key: Path) -> list[str]:
+    """The secret and data files that others can read or write, each with the fix: the users file,
+    the warehouse, the audit log and its key, the build's default pseudonymisation key, and
+    Streamlit's .streamlit/secrets.toml (the OpenID Connect client and cookie secrets)."""
+    files = [users_path(), warehouse, audit_file, audit_key, warehouse.parent / "secrets" / "pseudonym.key",
+             Path(".streamlit") / "secrets.toml"]
+    return [why for why in (private.loose(f) for f in files) if why]

@@ -1,13 +1,14 @@
-"""Who may see what: the three roles, the signed-in viewer, and the one table of pages and
-person-level queries they reach.
+"""Who may see what: the three roles, the signed-in viewer, and the one table of pages and the
+one table of named queries (person-level, protected aggregate or open) they reach.
 
 An OPCC analyst sees every authority's person-level rows; a council manager sees person-level
 rows of their own authority only and every other authority as aggregates; a board viewer sees
 aggregates only. A *person-level* row is one row per person, application, appeal, complaint,
 incident or rejected partner row (pseudonymised keys, never names). `PAGES` classifies every
-page of the dashboard and `PERSON_LEVEL_QUERIES` every named query that returns such rows; the
-dashboard builds each role's navigation from the first and `ui.load` refuses, from the second,
-any person-level query for an authority outside the viewer's rights. No Streamlit here.
+page of the dashboard and `QUERIES` every named query; the dashboard builds each role's
+navigation from the first, and `ui.load` refuses, from the second, any person-level query for an
+authority outside the viewer's rights and passes every protected aggregate through the
+disclosure rule (`shown`, insight/access/disclosure.py) for the rows outside them. No Streamlit here.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from etl.rules import authorities
+from insight.access import disclosure
 
 OPCC_ANALYST, COUNCIL_MANAGER, BOARD_VIEWER = "opcc_analyst", "council_manager", "board_viewer"
 ROLE_LABELS = {OPCC_ANALYST: "OPCC analyst", COUNCIL_MANAGER: "Council manager",
@@ -84,23 +86,166 @@ PAGES: dict[str, PageRule] = {
     "audit": PageRule(OPCC_ONLY, "the audit log: who looked at which rows"),
 }
 
-# Named queries that return person-level rows -> the argument holding the authority codes asked
-# for (ALL_AUTHORITIES when the rows are not tied to an authority). Convention: such a query takes
-# its codes as `person_codes`; tests/unit/test_access.py fails when one is missing here.
-PERSON_LEVEL_QUERIES: dict[str, str] = {
-    "insight.queries.threshold.near_miss_work_list": "person_codes",
-    "insight.queries.threshold.met_without_application": "person_codes",
-    "insight.queries.threshold.person_complaints": "person_codes",
-    "insight.queries.threshold.week_queue": "person_codes",
-    "insight.queries.threshold.second_reports": "person_codes",
-    "insight.queries.maps.area_incidents": "person_codes",
-    "insight.queries.turnaround.at_risk": "person_codes",
-    "insight.queries.turnaround.data_errors": "person_codes",
-    "insight.queries.appeals.appeal_list": "person_codes",
-    "insight.queries.appeals.flagged_appeals": "person_codes",
-    "insight.queries.partnership.statutory_exceptions": "person_codes",
-    "insight.queries.quality.rejects": ALL_AUTHORITIES,
+@dataclass(frozen=True)
+class PersonLevel:
+    """A query returning a row per person, complaint, incident, application, appeal or rejected
+    row: `argument` holds the authority codes asked for (ALL_AUTHORITIES: not tied to one)."""
+    argument: str = "person_codes"
+
+
+@dataclass(frozen=True)
+class Open:
+    """A query whose result describes no person or incident (reference data, builds, files, rules,
+    outlines, published figures): shown as it is. `opcc_only_columns`: raw text that only an OPCC
+    analyst sees (e.g. the header text of partner files): for every other role a value there
+    reads RAW_TEXT_HIDDEN (an empty one stays empty)."""
+    why: str
+    opcc_only_columns: tuple[str, ...] = ()
+
+
+_BOX = {"counts": ("cases",), "min_rows": "cases", "single": ("min_days", "max_days"), "authority": "authority_code",
+        "at_least_k": {c: "cases" for c in ("q1_days", "median_days", "q3_days")}, "period": ("start", "end")}
+_PERIOD = ("start", "end")
+_PLACE_TEXT = {"main_location": "reporters", "main_asb_type": "reporters"}
+_OUTCOMES = ("upheld", "partially_upheld", "not_upheld", "withdrawn", "pending")
+_HEADLINE = ("incidents", "reporting_persons", "repeat_locations", "applications", "threshold_met", "appeals")
+
+# Every named query (a public function of insight/queries/* taking the connection first), in ONE
+# table: person-level (ui.load refuses other authorities' rows and logs every view), a protected
+# aggregate (ui.load applies the disclosure rule of insight/access/disclosure.py to every row the
+# viewer has no person-level right over) or open. tests/unit/test_access.py fails when a query is
+# missing here, and when a name here is no query.
+QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
+    # threshold (the lead engineer's module: names as of issue 14)
+    "insight.queries.threshold.near_miss_work_list": PersonLevel(),
+    "insight.queries.threshold.met_without_application": PersonLevel(),
+    "insight.queries.threshold.person_complaints": PersonLevel(),
+    "insight.queries.threshold.week_queue": PersonLevel(),
+    "insight.queries.threshold.second_reports": PersonLevel(),
+    "insight.queries.threshold.summary": disclosure.Aggregate(
+        counts=("near_miss_people", "hate_near_miss_people", "met_people", "met_without_application_people",
+                "near_miss_clusters", "met_clusters"), total_by=()),
+    "insight.queries.threshold.second_report_share": disclosure.Aggregate(
+        counts=("events", "explained", "limit_passed", "explained_in_time", "explained_late", "not_explained",
+                "awaiting"), total_by=(), shares={"share_in_time": ("explained_in_time", "limit_passed")}),
+    "insight.queries.threshold.second_report_trend": disclosure.Aggregate(
+        counts=("events", "explained_in_time", "explained_late", "not_explained", "awaiting"), authority=None,
+        column_totals={"events": ("explained_in_time", "explained_late", "not_explained", "awaiting")}),
+    "insight.queries.threshold.history": disclosure.Aggregate(
+        counts=("near_miss_people", "met_people", "newly_met_people"), authority=None),
+    "insight.queries.threshold.community_clusters": disclosure.Aggregate(
+        counts=("distinct_reporters", "incidents", "anonymous_reports"), min_rows="distinct_reporters",
+        places={"cluster_cell": "distinct_reporters"},
+        single=("first_report_date", "last_report_date", "window_expires_date", "days_left")),
+    "insight.queries.threshold.authority_outlines": Open("outlines and the rules in force"),
+    "insight.queries.threshold.explanation_sources": Open("which partner sources send a date"),
+    # maps
+    "insight.queries.maps.area_incidents": PersonLevel(),
+    "insight.queries.maps.hex_counts": disclosure.Aggregate(
+        counts=("incidents", "previous"), authority=None, min_rows="incidents",
+        derived={"change": ("incidents", "previous"), "change_pct": ("incidents", "previous"),
+                 "per_km2": ("incidents",)}, period=_PERIOD, resolution="resolution"),
+    "insight.queries.maps.area_counts": disclosure.Aggregate(
+        counts=("incidents", "previous"), derived={"change": ("incidents", "previous"),
+                                                  "change_pct": ("incidents", "previous"), "per_km2": ("incidents",)},
+        period=_PERIOD),
+    "insight.queries.maps.area_trend": disclosure.Aggregate(
+        counts=("incidents",), authority=None, known_total_by=("period",), period=_PERIOD, resolution="kind",
+        audit=True),
+    "insight.queries.maps.area_top_locations": disclosure.Aggregate(
+        counts=("incidents", "reporters"), authority=None, min_rows="incidents", places=_PLACE_TEXT,
+        single=("first_report", "last_report"), period=_PERIOD, resolution="kind", audit=True),
+    "insight.queries.maps.repeat_locations": disclosure.Aggregate(
+        counts=("incidents_30d", "incidents_90d", "incidents_180d", "incidents_365d", "incidents_prev_90d",
+                "distinct_reporters"), min_rows="incidents_365d",
+        derived={"change_z": ("incidents_90d", "incidents_prev_90d"),
+                 "changed": ("incidents_90d", "incidents_prev_90d")},
+        places={"main_location": "distinct_reporters", "main_asb_types": "distinct_reporters"},
+        single=("first_report", "last_report")),
+    "insight.queries.maps.hotspot_cells": disclosure.Aggregate(
+        counts=("incidents",), derived={"gi_z": ("incidents",)}, resolution="resolution"),
+    "insight.queries.maps.hotspot_summary": disclosure.Aggregate(counts=("incidents",), authority=None),
+    "insight.queries.maps.concentration": disclosure.Aggregate(counts=("incidents",)),
+    "insight.queries.maps.hotspot_accuracy": disclosure.Aggregate(
+        counts=("incidents", "captured", "captured_1", "captured_5", "captured_10"), authority=None,
+        derived={f"{m}_{s}": (f"captured_{s}",) for m in ("hit_rate", "pai") for s in (1, 5, 10)}),
+    "insight.queries.maps.near_repeats": disclosure.Aggregate(
+        counts=("observed",), authority=None, derived={"ratio": ("observed",), "p_value": ("observed",)},
+        period=_PERIOD),
+    "insight.queries.maps.data_span": Open("the first and last date of the feeds"),
+    "insight.queries.maps.has_wards": Open("whether the build has a ward layer"),
+    "insight.queries.maps.outlines": Open("the authorities' outlines"),
+    # overview
+    "insight.queries.overview.headline": disclosure.Aggregate(
+        counts=(*_HEADLINE, *(f"{m}_previous" for m in _HEADLINE)), total_by=(),
+        derived={f"{m}_change": (m, f"{m}_previous") for m in _HEADLINE}, period=_PERIOD),
+    "insight.queries.overview.monthly_incidents": disclosure.Aggregate(
+        counts=("incidents",), known_total_by=("authority_code",), period=_PERIOD),
+    "insight.queries.overview.incident_density": disclosure.Aggregate(
+        counts=("incidents",), derived={"incidents_per_km2": ("incidents",)}, period=_PERIOD),
+    # case reviews
+    "insight.queries.turnaround.at_risk": PersonLevel(),
+    "insight.queries.turnaround.data_errors": PersonLevel(),
+    "insight.queries.turnaround.stage_summary": disclosure.Aggregate(
+        counts=("finished", "within_sla"), total_by=("stage",),
+        at_least_k={"median_working_days": "finished", "p90_working_days": "finished"},
+        shares={"share_within_sla": ("within_sla", "finished")}, period=_PERIOD),
+    "insight.queries.turnaround.stage_durations": disclosure.Aggregate(**_BOX),
+    "insight.queries.turnaround.monthly_compliance": disclosure.Aggregate(
+        counts=("finished", "within_sla", "over_sla"), authority=None, known_total_by=("stage",),
+        column_totals={"finished": ("within_sla", "over_sla")}, at_least_k={"median_working_days": "finished"},
+        shares={"share_within_sla": ("within_sla", "finished")}, period=_PERIOD),
+    "insight.queries.turnaround.backlog": disclosure.Aggregate(counts=("open_cases",), known_total_by=()),
+    "insight.queries.turnaround.open_summary": disclosure.Aggregate(
+        counts=("open_cases", "open_action_plans", "overdue_stages", "at_risk_stages"), authority=None),
+    "insight.queries.turnaround.funnel": disclosure.Aggregate(counts=("applications",), authority=None,
+                                                              period=_PERIOD),
+    "insight.queries.appeals.appeal_list": PersonLevel(),
+    "insight.queries.appeals.flagged_appeals": PersonLevel(),
+    "insight.queries.appeals.summary": disclosure.Aggregate(
+        counts=("appeals", *_OUTCOMES, "decided", "overdue", "flagged"), total_by=(),
+        column_totals={"appeals": _OUTCOMES, "decided": ("upheld", "partially_upheld", "not_upheld")},
+        shares={"upheld_rate": (("upheld", "partially_upheld"), "decided")},
+        at_least_k={"median_decision_working_days": "decided", "share_within_sla": "decided"}, period=_PERIOD),
+    "insight.queries.appeals.grounds_outcomes": disclosure.Aggregate(
+        counts=("appeals",), authority=None, known_total_by=("outcome",), period=_PERIOD),
+    "insight.queries.appeals.decision_times": disclosure.Aggregate(**_BOX),
+    "insight.queries.appeals.by_original_decision": disclosure.Aggregate(
+        counts=("appeals", "decided", "upheld"), authority=None, known_total_by=(),
+        shares={"upheld_rate": ("upheld", "decided")}, period=_PERIOD),
+    "insight.queries.partnership.partnership": disclosure.Aggregate(
+        counts=("cases",), at_least_k={"value": "cases", "display": "cases", "rule": "cases", "colour": "cases"}, period=_PERIOD),
+    "insight.queries.partnership.statutory_exceptions": PersonLevel(),
+    "insight.queries.partnership.statutory_returns": Open("the statutory returns (s.104), published by law"),
+    "insight.queries.partnership.published_returns": Open("the statutory returns (s.104), published by law"),
+    # data quality
+    "insight.queries.quality.rejects": PersonLevel(ALL_AUTHORITIES),
+    "insight.queries.quality.latest_build": Open("the build", opcc_only_columns=("inputs_path",)),
+    "insight.queries.quality.builds": Open("the builds", opcc_only_columns=("inputs_path",)),
+    "insight.queries.quality.file_accounting": Open("rows per file",
+                                                     opcc_only_columns=("ignored_columns", "file_error")),
+    "insight.queries.quality.unreadable_files": Open("files not read", opcc_only_columns=("reason",)),
+    "insight.queries.quality.kept_with_errors": Open("rows kept with an unusable date, counted",
+                                                      opcc_only_columns=("example",)),
+    "insight.queries.quality.rejects_by_reason": Open("rejected rows counted by source and reason"),
+    "insight.queries.quality.scrubbed": Open("personal data removed from free text, counted per file"),
+    "insight.queries.quality.source_freshness": Open("the last date of each feed"),
+    "insight.queries.quality.source_months": Open("rows per feed and month (data coverage)"),
 }
+
+# The person-level part of QUERIES: query -> the argument holding the authority codes asked for
+# (ALL_AUTHORITIES when the rows are not tied to an authority). Convention: such a query takes
+# its codes as `person_codes`; tests/unit/test_access.py fails when one is missing.
+PERSON_LEVEL_QUERIES: dict[str, str] = {
+    name: rule.argument for name, rule in QUERIES.items() if isinstance(rule, PersonLevel)}
+
+
+RAW_TEXT_HIDDEN = "(raw file text: shown to OPCC analysts only)"
+
+
+def rule_of(query) -> PersonLevel | disclosure.Aggregate | Open | None:
+    """How a named query is classified (None: it is not in QUERIES)."""
+    return QUERIES.get(f"{query.__module__}.{query.__name__}")
 
 
 def person_level_authorities(viewer: Viewer | None) -> tuple[str, ...]:
@@ -128,15 +273,63 @@ def check_codes(viewer: Viewer | None, codes: Iterable[str] | str) -> None:
         raise AccessDenied(f"{who} may not see person-level rows of {', '.join(refused) or 'any authority'}")
 
 
-def requested_codes(query, args: tuple, kwargs: dict) -> tuple[str, ...] | str | None:
-    """The authority codes a call of `query(con, *args, **kwargs)` asks person-level rows of, or
-    None when the query is not person-level."""
-    argument = PERSON_LEVEL_QUERIES.get(f"{query.__module__}.{query.__name__}")
-    if argument is None or argument == ALL_AUTHORITIES:
-        return argument
+def _arguments(query, args: tuple, kwargs: dict) -> dict:
+    """The arguments of a call `query(con, *args, **kwargs)` by name, defaults included."""
     bound = inspect.signature(query).bind(None, *args, **kwargs)
     bound.apply_defaults()
-    return tuple(bound.arguments[argument])
+    return dict(list(bound.arguments.items())[1:])
+
+
+def requested_codes(query, args: tuple, kwargs: dict) -> tuple[str, ...] | str | None:
+    """The authority codes a call of `query(con, *args, **kwargs)` asks person-level rows of, or
+    None when the query is not person-level. A query missing from QUERIES counts as person-level
+    rows of all nine authorities (fail closed: for the OPCC analyst only, and logged)."""
+    rule = rule_of(query)
+    if rule is None:
+        return ALL_AUTHORITIES
+    if not isinstance(rule, PersonLevel):
+        return None
+    if rule.argument == ALL_AUTHORITIES:
+        return ALL_AUTHORITIES
+    return tuple(_arguments(query, args, kwargs)[rule.argument])
+
+
+def restricted(viewer: Viewer | None, query, args: tuple, kwargs: dict) -> bool:
+    """Whether a call of a protected aggregate asks for an authority whose person-level rows the
+    viewer may not see (its figures then come under the disclosure rule)."""
+    rule = rule_of(query)
+    if not isinstance(rule, disclosure.Aggregate):
+        return False
+    allowed = set(person_level_authorities(viewer))
+    codes = _arguments(query, args, kwargs).get(rule.codes)
+    return bool(set(authorities.CODES if codes is None else codes) - allowed)
+
+
+def check_request(viewer: Viewer | None, query, args: tuple, kwargs: dict) -> None:
+    """Raise disclosure.TooDetailed when a protected aggregate is asked, for authorities outside
+    the viewer's person-level rights, for a period or a hexagon finer than the rule allows."""
+    rule = rule_of(query)
+    if isinstance(rule, disclosure.Aggregate):
+        disclosure.check_request(rule, _arguments(query, args, kwargs), restricted(viewer, query, args, kwargs))
+
+
+def shown(viewer: Viewer | None, query, args: tuple, kwargs: dict, frame, k: int | None = None):
+    """What of a named query's frame this viewer may see: a protected aggregate under the
+    disclosure rule (insight/access/disclosure.py; k = the board pack's suppress_below) for every
+    row outside the viewer's person-level rights; an open query's OPCC-only columns blanked for
+    the other roles; person-level rows as they are (ui.load refused them before)."""
+    rule = rule_of(query)
+    if isinstance(rule, Open) and rule.opcc_only_columns and (viewer is None or viewer.role != OPCC_ANALYST):
+        frame = frame.copy()
+        for column in rule.opcc_only_columns:
+            if column in frame.columns:
+                frame[column] = frame[column].where(frame[column].isna(), RAW_TEXT_HIDDEN)
+        return frame
+    if not isinstance(rule, disclosure.Aggregate):
+        return frame
+    codes = _arguments(query, args, kwargs).get(rule.codes)
+    return disclosure.protect_result(rule, frame, person_level_authorities(viewer), codes,
+                                     k if k is not None else disclosure.suppress_below())
 
 
 def may_load(viewer: Viewer | None, query, *args, **kwargs) -> bool:

@@ -1,10 +1,10 @@
 """`asb users`: write the demo users, or add one user, to the users file (insight/access/auth.py).
 
 `asb users --demo` writes the four demo users (demo passwords, see README) unless the file
-exists; `asb users --add ID --role ROLE [--authority A] [--name N] [--email E] [--subject S]`
-adds a user, asking for a password (twice, not echoed) unless `--no-password` (an OpenID
-Connect user, matched by e-mail or subject). The file is `--file`, else $ASB_USERS, else
-data/users.toml.
+exists; `asb users --add ID --role ROLE [--authority A] [--name N] [--issuer URL] [--email E]
+[--subject S]` adds a user, asking for a password (twice, not echoed) unless `--no-password` (an
+OpenID Connect user, matched by the issuer with the subject, or with a verified e-mail). The
+file is `--file`, else $ASB_USERS, else data/users.toml.
 """
 
 from __future__ import annotations
@@ -35,14 +35,15 @@ def cmd_users(args) -> int:
                 print(f"{path} exists: left as it is (delete it to write the demo users again)")
                 return 0
             auth.write_accounts(path, auth.demo_accounts())
-            print(f"wrote the {len(auth.DEMO_USERS)} demo users to {path}")
+            print(f"wrote the {len(auth.DEMO_USERS)} demo users to {path} (their passwords are published: "
+                  "they can sign in to a demo build only, made by `asb demo`)")
             return 0
         code = authorities.resolve(args.authority) if args.authority else None
         if args.authority and code is None:
             raise auth.UsersFileError(f"{args.authority!r} is not one of the nine authorities")
         password_hash = "" if args.no_password else auth.hash_password(_password())
         account = auth.Account(args.add, args.role, code, args.name or args.add, password_hash,
-                               (args.email or "").lower(), args.subject or "")
+                               (args.email or "").lower(), args.subject or "", args.issuer or "")
         auth.add_account(path, account)
         print(f"added {account.user_id} ({account.viewer().label}) to {path}")
         return 0
@@ -61,6 +62,7 @@ def add_parser(sub) -> None:
     u.add_argument("--role", choices=sorted(access.ROLE_LABELS), default=access.BOARD_VIEWER)
     u.add_argument("--authority", help="a council manager's authority (code or name)")
     u.add_argument("--name", help="the name shown when signed in")
+    u.add_argument("--issuer", help="OpenID Connect: the provider's issuer (the `iss` of its tokens)")
     u.add_argument("--email", help="OpenID Connect: the verified e-mail that maps to this user")
     u.add_argument("--subject", help="OpenID Connect: the subject (sub) that maps to this user")
     u.add_argument("--no-password", action="store_true", help="no local password (OpenID Connect only)")

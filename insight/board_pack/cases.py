@@ -6,7 +6,7 @@ Figures come from the case review marts through their own query functions
 insight.queries.partnership.statutory_returns), evaluated as of the month's last day. Case reviews
 are few (a district has a handful a year), so turnaround and appeals cover the 12 months to the
 month's end and the statutory figures the financial year to it. Every count here is of cases
-brought by people, so all pass through disclosure control (insight.board_pack.disclosure).
+brought by people, so all pass through disclosure control (insight.access.disclosure).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ import pandas as pd
 
 from etl.marts import reviews
 from etl.schema import APPEAL_OUTCOME_LABELS, DECIDED_APPEAL_OUTCOMES
+from insight.access.disclosure import protect, share_or_none
 from insight.board_pack import slides as rs
 from insight.board_pack.content import Context
-from insight.board_pack.disclosure import protect, share_or_none
 from insight.charts.base import OKABE_ITO
 from insight.queries import appeals as queries_appeals
 from insight.queries import partnership as queries_partnership

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from etl.rules.authorities import CODES
+from insight.access.disclosure import protect_one, small_as_blank
 from insight.board_pack import map_slide as report_map
 from insight.board_pack import slides as rs
 from insight.board_pack import words as w
 from insight.board_pack.data import PEOPLE, PackData
-from insight.board_pack.disclosure import protect_one
 from insight.charts.base import AUTHORITY_NAME_COLOURS
 
 
@@ -65,15 +65,20 @@ def slide_headline(deck, ctx: Context) -> None:
     d, h = ctx.data, ctx.data.headline
     month, prev, ly = d.month, d.month.shift(-1), d.month.shift(-12)
     inc = h.loc["incidents"]
-    title = w.change_phrase("ASB", inc["current"], inc["previous"], "last month")
-    year = w.change_phrase("it", inc["current"], inc["last_year"], f"{ly.start:%B %Y}")
-    subtitle = f"{w.num(inc['current'])} incidents in {month.label}; {year}"
+    if any(protect_one(inc[c], ctx.k) for c in ("current", "previous", "last_year")):
+        # a percentage change between small counts would give them away
+        title = f"ASB in {month.label}: counts under {ctx.k} are not shown"
+        subtitle = f"{ctx.person_count(inc['current'])} incidents in {month.label}"
+    else:
+        title = w.change_phrase("ASB", inc["current"], inc["previous"], "last month")
+        year = w.change_phrase("it", inc["current"], inc["last_year"], f"{ly.start:%B %Y}")
+        subtitle = f"{w.num(inc['current'])} incidents in {month.label}; {year}"
     slide = ctx.slide(deck, title, subtitle, notes="\n".join(
         f"{row.label}: {row.definition}" for row in h.itertuples()) + "\n" + SIGNIFICANCE_NOTE)
     rows, emphasis = [], {}
     for i, (measure, row) in enumerate(h.iterrows()):
         cells = [row["current"], row["previous"], row["last_year"]]
-        if measure in PEOPLE and any(protect_one(v, ctx.k) for v in cells):
+        if (measure in PEOPLE or measure == "incidents") and any(protect_one(v, ctx.k) for v in cells):
             shown = [ctx.person_count(v) for v in cells]
             rows.append([row["label"], shown[0], shown[1], "–", shown[2], "–"])
             continue
@@ -91,7 +96,8 @@ def slide_headline(deck, ctx: Context) -> None:
     rs.text(slide, rs.box(0.5, 5.6, 12.33, 1.2), [
         f"{w.UP} {w.DOWN} and colour: a change beyond normal variation (Poisson change Z = "
         "2(√this − √that), |Z| > 2). Other changes are within the month-to-month noise.",
-        f"Counts of people from 1 to {ctx.k - 1} are shown as <{ctx.k}, with no change beside them."],
+        f"Counts of people or incidents from 1 to {ctx.k - 1} are shown as <{ctx.k}, with no change beside "
+        "them, and are left out of the charts."],
         rs.SMALL_PT + 2, rs.MUTED)
 
 
@@ -115,8 +121,9 @@ def slide_authorities(deck, ctx: Context) -> None:
                       "month beyond normal variation", notes=SIGNIFICANCE_NOTE)
     labels = [f"{n} {w.arrow(directions[n])}".strip() for n in frame.index]
     rs.bar_chart(slide, rs.BODY, labels, {
-        d.month.label: frame["current"].tolist(), d.month.shift(-1).label: frame["previous"].tolist(),
-        d.month.shift(-12).label: frame["last_year"].tolist()},
+        d.month.label: small_as_blank(frame["current"], ctx.k),
+        d.month.shift(-1).label: small_as_blank(frame["previous"], ctx.k),
+        d.month.shift(-12).label: small_as_blank(frame["last_year"], ctx.k)},
         [rs.SERIES["current"], rs.SERIES["previous"], rs.SERIES["last_year"]], font_pt=14)
 
 
@@ -127,7 +134,7 @@ def slide_trend(deck, ctx: Context) -> None:
     slide = ctx.slide(deck, title, "Incidents per month over the last 13 months", notes=SIGNIFICANCE_NOTE + " ASB is seasonal: compare a month "
                       "with the same month a year earlier before reading a trend into it.")
     months = [pd.Timestamp(m).strftime("%b %y") for m in trend["month"]]
-    rs.line_chart(slide, rs.BODY, months, {"Incidents": trend["incidents"].tolist()},
+    rs.line_chart(slide, rs.BODY, months, {"Incidents": small_as_blank(trend["incidents"], ctx.k)},
                   [rs.SERIES["current"]], label_points=(0, len(months) - 1))
 
 
@@ -147,7 +154,8 @@ def slide_map(deck, ctx: Context) -> None:
     png = report_map.to_png(report_map.hotspot_figure(cells, d.outlines, d.codes))
     shape = rs.picture(slide, png, rs.box(0.3, 1.75, 7.0, 5.15))
     left = (shape.left + shape.width) / 914400 + 0.3
-    rows = [[name, w.num(r.cells), w.num(r.incidents)] for name, r in per.head(9).iterrows()]
+    rows = [[name, w.num(r.cells), protect_one(r.incidents, ctx.k) or w.num(r.incidents)]
+            for name, r in per.head(9).iterrows()]
     rs.table(slide, rs.box(left, 1.9, 12.83 - left, 4.5), ["Authority", "hot cells", "incidents in them"],
              rows or [["none", "0", "0"]], [(12.83 - left) * f for f in (0.48, 0.22, 0.30)], font_pt=16)
 
@@ -177,8 +185,8 @@ def slide_repeats(deck, ctx: Context) -> None:
                       f"{ctx.k} different people reported there.")
     labels = [f"{_place(r, ctx.k)} {w.arrow(int(r.changed) * (1 if r.change_z > 0 else -1))}".strip()
               for r in top.itertuples()]
-    rs.bar_chart(slide, rs.BODY, labels, {"last 90 days": top["incidents_90d"].tolist(),
-                                          "the 90 days before": top["incidents_prev_90d"].tolist()},
+    rs.bar_chart(slide, rs.BODY, labels, {"last 90 days": small_as_blank(top["incidents_90d"], ctx.k),
+                                          "the 90 days before": small_as_blank(top["incidents_prev_90d"], ctx.k)},
                  [rs.SERIES["current"], rs.SERIES["previous"]], font_pt=14)
 
 

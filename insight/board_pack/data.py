@@ -6,7 +6,7 @@ for one month and the selected authorities, and returns a `PackData` of small ag
 frames: no frame here holds a row per person. Comparisons are with the previous month and the
 same month a year earlier; threshold figures are taken at the month's last day (the engine runs
 live when that is not the build's as-of date). Which figures count people, and so are
-suppressed by insight.board_pack.disclosure, is `PEOPLE`.
+suppressed by insight.access.disclosure, is `PEOPLE`.
 """
 
 from __future__ import annotations

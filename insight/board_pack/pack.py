@@ -23,10 +23,10 @@ import duckdb
 
 from etl.rules.authorities import CODES
 from insight import db
+from insight.access import disclosure as report_disclosure
 from insight.board_pack import cases as report_cases
 from insight.board_pack import content as report_content
 from insight.board_pack import data as report_data
-from insight.board_pack import disclosure as report_disclosure
 from insight.board_pack import people as report_people
 from insight.board_pack import slides as rs
 

@@ -3,7 +3,7 @@ Community Trigger threshold, people newly eligible, data caveats and the present
 
 Threshold figures are counts only (never a row per person) and pass through disclosure control:
 a per-authority table of people with its total row is protected with secondary suppression
-(insight.board_pack.disclosure.protect), a lone total with primary suppression. Community-route
+(insight.access.disclosure.protect), a lone total with primary suppression. Community-route
 clusters are places, not people, and are shown as they are. The threshold slide also gives the
 month's second reports (each one person's) as a lone count, and the share of them explained in
 time only when it rests on k or more and its number of second reports is not printed
@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from insight.access.disclosure import Protected, protect, protect_one, share_or_none
 from insight.board_pack import slides as rs
 from insight.board_pack import words as w
 from insight.board_pack.content import Context
 from insight.board_pack.data import LATE_DAYS
-from insight.board_pack.disclosure import Protected, protect, protect_one, share_or_none
 from insight.charts.base import OKABE_ITO
 from insight.charts.threshold import MET_COLOUR, NEAR_MISS_COLOUR, NEWLY_MET_COLOUR
 

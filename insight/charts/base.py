@@ -96,7 +96,7 @@ def density_map(density: pd.DataFrame, height_px: int = 520) -> pdk.Deck | None:
         fill = ramp_colour(row.incidents_per_km2, top) if row.is_selected else _UNSELECTED_FILL
         per_km2 = "–" if pd.isna(row.incidents_per_km2) else f"{row.incidents_per_km2:,.1f}"
         features.append({"type": "Feature", "geometry": row.geometry.__geo_interface__, "properties": {
-            "authority_name": row.authority_name, "incidents": f"{int(row.incidents):,}",
+            "authority_name": row.authority_name, "incidents": "–" if pd.isna(row.incidents) else f"{int(row.incidents):,}",
             "per_km2": per_km2, "area_km2": f"{row.area_km2:,.0f}", "fill": fill}})
         point = row.geometry.representative_point()
         labels.append({"name": row.authority_name, "position": [point.x, point.y]})

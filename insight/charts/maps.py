@@ -206,7 +206,7 @@ def knox_heatmap(table: pd.DataFrame) -> go.Figure:
     spatial = list(dict.fromkeys(table["spatial_band"]))
     temporal = list(dict.fromkeys(table["temporal_band"]))
     ratio = table.pivot(index="spatial_band", columns="temporal_band", values="ratio").loc[spatial, temporal]
-    text = table.assign(t=[f"{r:.2f}<br>obs {o:,}, p {p:.3f}" if pd.notna(r) else f"obs {o:,}"
+    text = table.assign(t=[f"{r:.2f}<br>obs {_fmt(o)}, p {p:.3f}" if pd.notna(r) and pd.notna(p) else f"obs {_fmt(o)}"
                            for r, o, p in zip(table["ratio"], table["observed"], table["p_value"], strict=True)]
                         ).pivot(index="spatial_band", columns="temporal_band", values="t").loc[spatial, temporal]
     top = max(2.0, float(np.nanmax(ratio.to_numpy())) if ratio.notna().any().any() else 2.0)

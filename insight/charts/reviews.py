@@ -124,10 +124,15 @@ def frozen_sentence(returns: pd.DataFrame) -> str:
             "has changed since reads \"published 12, now 13\". Other years are today's counts.")
 
 
+def _count(value) -> str:
+    """A count as text; '–' where the disclosure rule hid it (insight/access/disclosure.py)."""
+    return "–" if pd.isna(value) else f"{int(value):,}"
+
+
 def median_table(summary: pd.DataFrame) -> pd.DataFrame:
     """Median working days per authority (rows) and stage (columns), 'median (finished)'."""
-    rows = summary.assign(cell=summary["median_working_days"].map(lambda v: f"{v:g}")
-                          + " (" + summary["finished"].astype(str) + ")")
+    rows = summary.assign(cell=summary["median_working_days"].map(lambda v: "–" if pd.isna(v) else f"{v:g}")
+                          + " (" + summary["finished"].map(_count) + ")")
     table = rows.pivot(index="authority_name", columns="stage", values="cell")
     table = table.reindex(columns=[s.name for s in reviews.STAGES if s.name in table.columns])
     names = [n for n in table.index if n != "All selected"] + [n for n in table.index if n == "All selected"]
@@ -153,11 +158,14 @@ def _limit_lines(fig: go.Figure, limits) -> None:
 
 def _boxes(fig: go.Figure, stats: pd.DataFrame) -> None:
     """One box per authority from statistics computed in SQL (queries_turnaround.box_stats_sql):
-    box = the middle half, line = the median, whiskers = the shortest and the longest."""
+    box = the middle half, line = the median, whiskers = the shortest and the longest (none where
+    the disclosure rule hides single cases: the whiskers then end at the box)."""
     for row in stats.sort_values("authority_name").itertuples():
-        label = f"{row.authority_name} ({row.cases})"
+        label = f"{row.authority_name} ({_count(row.cases)})"
+        low = row.q1_days if pd.isna(row.min_days) else row.min_days
+        high = row.q3_days if pd.isna(row.max_days) else row.max_days
         fig.add_trace(go.Box(x=[label], q1=[row.q1_days], median=[row.median_days], q3=[row.q3_days],
-                             lowerfence=[row.min_days], upperfence=[row.max_days], name=label,
+                             lowerfence=[low], upperfence=[high], name=label,
                              marker_color=charts.AUTHORITY_NAME_COLOURS.get(row.authority_name)))
     _limit_lines(fig, pd.concat([stats["limit_min"], stats["limit_max"]]))
     fig.update_layout(showlegend=False, margin={"t": 10}, yaxis_rangemode="tozero")
@@ -180,8 +188,8 @@ def compliance_heatmap(summary: pd.DataFrame) -> go.Figure:
     share = share.reindex(columns=[c for c in order if c in share.columns])
     names = [n for n in share.index if n != "All selected"] + (["All selected"] if "All selected" in share.index else [])
     share = share.reindex(names)
-    detail = rows.assign(text=rows["within_sla"].astype(int).astype(str) + " of "
-                         + rows["finished"].astype(str) + " within " + rows["limits_in_force"].fillna("?")
+    detail = rows.assign(text=rows["within_sla"].map(_count) + " of "
+                         + rows["finished"].map(_count) + " within " + rows["limits_in_force"].fillna("?")
                          + " working days").pivot(index="authority_name", columns="stage_label", values="text")
     detail = detail.reindex(index=share.index, columns=share.columns)
     fig = go.Figure(go.Heatmap(
@@ -252,6 +260,8 @@ def funnel_chart(funnel: pd.DataFrame) -> go.Figure:
 def partnership_heatmap(cells: pd.DataFrame, labels: list[str]) -> go.Figure:
     """The partnership table: authorities by measures, each cell coloured by its rule (on hover)."""
     classes = list(CELL_COLOURS)
+    cells = cells.assign(colour=cells["colour"].fillna("none"), display=cells["display"].fillna("–"),
+                         rule=cells["rule"].fillna("not shown: too few cases behind it (disclosure control)"))
     colour = cells.pivot(index="authority_name", columns="label", values="colour").reindex(columns=labels)
     text = cells.pivot(index="authority_name", columns="label", values="display").reindex(columns=labels)
     rule = cells.pivot(index="authority_name", columns="label", values="rule").reindex(columns=labels)

@@ -57,11 +57,16 @@ def history_sentence(history: pd.DataFrame) -> str:
     if history.empty:
         return "No month end on or before the as-of date has any threshold history."
     last = history.iloc[-1]
-    newly = int(last["newly_met_people"])
-    who = "1 person" if newly == 1 else f"{newly:,} people"
+    newly = last["newly_met_people"]
+    who = ("A few people (not shown: disclosure control)" if pd.isna(newly)
+           else "1 person" if newly == 1 else f"{int(newly):,} people")
+
+    def people(value) -> str:
+        return "a few (not shown)" if pd.isna(value) else f"{int(value):,}"
+
     return (f"{who} became eligible (reached the threshold) in {pd.Timestamp(last['month_end']):%B %Y}. "
-            f"At {_fmt_date(last['month_end'])}, {int(last['near_miss_people']):,} were one complaint "
-            f"short and {int(last['met_people']):,} were at or over the threshold.")
+            f"At {_fmt_date(last['month_end'])}, {people(last['near_miss_people'])} were one complaint "
+            f"short and {people(last['met_people'])} were at or over the threshold.")
 
 
 def second_report_chart(trend: pd.DataFrame) -> go.Figure:
@@ -81,17 +86,23 @@ def second_report_chart(trend: pd.DataFrame) -> go.Figure:
 
 
 def second_report_sentence(share: pd.DataFrame) -> str:
-    """The 'All selected' row of queries.threshold.second_report_share in words."""
+    """The 'All selected' row of queries.threshold.second_report_share in words ("a few" where the
+    disclosure rule hid a figure, insight/access/disclosure.py)."""
     total = share[share["authority_code"].isna()].iloc[0]
-    events, passed, in_time = int(total["events"]), int(total["limit_passed"]), int(total["explained_in_time"])
-    if not events:
+
+    def n(column: str) -> str:
+        return "a few (not shown)" if pd.isna(total[column]) else f"{int(total[column]):,}"
+
+    events, passed, in_time = total["events"], total["limit_passed"], total["explained_in_time"]
+    if events == 0:
         return "No second report was made in the period."
-    said = f"{events:,} second report{'s' if events != 1 else ''} in the period."
-    if not passed:
+    said = f"{n('events')} second report{'' if events == 1 else 's'} in the period."
+    if passed == 0:
         return said + " None has reached its limit yet."
-    return (said + f" Of the {passed:,} whose limit has passed, {in_time:,} ({in_time / passed:.0%}) were "
-            f"explained in time, {int(total['explained_late']):,} late and {int(total['not_explained']):,} "
-            f"not at all; {int(total['awaiting']):,} are not explained yet but still in time.")
+    share_text = "" if pd.isna(in_time) or pd.isna(passed) else f" ({in_time / passed:.0%})"
+    return (said + f" Of the {n('limit_passed')} whose limit has passed, {n('explained_in_time')}{share_text} "
+            f"were explained in time, {n('explained_late')} late and {n('not_explained')} "
+            f"not at all; {n('awaiting')} are not explained yet but still in time.")
 
 
 def queue_sentence(queue: pd.DataFrame) -> str:
@@ -110,16 +121,22 @@ def queue_sentence(queue: pd.DataFrame) -> str:
     return "\n".join(parts)
 
 
+def _n(value) -> str:
+    """A whole number as text; '–' where the disclosure rule hid it."""
+    return "–" if pd.isna(value) else str(int(value))
+
+
 def _cells(clusters: pd.DataFrame) -> list[dict]:
     """One record per H3 cell (a cell may hold clusters of several categories), with its tooltip."""
     if clusters.empty:
         return []
     status = clusters["is_threshold_met"].map({True: "met", False: "near-miss"})
-    drops = pd.to_datetime(clusters["window_expires_date"]).dt.strftime("%-d %b %Y")
-    lines = (clusters["asb_category"].astype(str) + ": " + clusters["distinct_reporters"].astype(str)
-             + " reporters (threshold " + clusters["community_threshold"].astype(str) + ", " + status + "), "
-             + clusters["incidents"].astype(str) + " incidents (" + clusters["anonymous_reports"].astype(str)
-             + " anonymous); counts until " + drops + " (" + clusters["days_left"].astype(str)
+    # "–" where the disclosure rule hid a figure (insight/access/disclosure.py)
+    drops = pd.to_datetime(clusters["window_expires_date"]).dt.strftime("%-d %b %Y").fillna("–")
+    lines = (clusters["asb_category"].astype(str) + ": " + clusters["distinct_reporters"].map(_n)
+             + " reporters (threshold " + clusters["community_threshold"].map(_n) + ", " + status + "), "
+             + clusters["incidents"].map(_n) + " incidents (" + clusters["anonymous_reports"].map(_n)
+             + " anonymous); counts until " + drops + " (" + clusters["days_left"].map(_n)
              + clusters["days_left"].map(lambda n: " day)" if n == 1 else " days)"))
     cells = clusters.assign(line=lines).groupby("cluster_cell", sort=False).agg(
         is_met=("is_threshold_met", "any"), details=("line", "\n".join),

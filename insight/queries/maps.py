@@ -148,17 +148,17 @@ def area_trend(con, codes: tuple[str, ...], start: date, end: date, kind: str, k
 def area_top_locations(con, codes: tuple[str, ...], start: date, end: date, kind: str, key: str,
                        limit: int = 10) -> pd.DataFrame:
     """The busiest street-level places (H3 resolution-10 cells) inside one area in the period:
-    `h3_cell`, `incidents`, `main_location` (most frequent description), `main_asb_type`,
-    `first_report`, `last_report`."""
+    `h3_cell`, `incidents`, `reporters` (distinct pseudonymised people), `main_location` (most
+    frequent description), `main_asb_type`, `first_report`, `last_report`."""
     column = _column(kind)
     return run(con, f"""
         with picked as (
-            select h3_r10, location_desc, asb_type, reported_date
+            select h3_r10, location_desc, asb_type, reported_date, person_key
             from incidents
             where authority_code = any($codes) and {column} = $key
               and reported_date between $start and $end and h3_r10 is not null
         ), final as (
-            select h3_r10 as h3_cell, count(*) as incidents,
+            select h3_r10 as h3_cell, count(*) as incidents, count(distinct person_key) as reporters,
                    mode(location_desc order by location_desc) as main_location,
                    mode(asb_type order by asb_type) as main_asb_type,
                    min(reported_date) as first_report, max(reported_date) as last_report

@@ -43,6 +43,13 @@ MEASURES = (
 )
 
 
+_CASES = {  # measure -> the count of cases it rests on
+    "applications": "applications", "share_met": "decisions", "median_decision_days": "decisions",
+    "share_decisions_in_time": "decisions_timed", "reviews": "reviews", "share_action_plans": "reviews",
+    "appeals": "appeals", "share_upheld": "appeals_decided",
+}
+
+
 def _wide(con, as_of: date, start: date, end: date) -> pd.DataFrame:
     turnaround = source(con, as_of, "mart_review_turnaround")
     appeals = source(con, as_of, "mart_appeals")
@@ -78,7 +85,8 @@ def _wide(con, as_of: date, start: date, end: date) -> pd.DataFrame:
                 p.median_decision_days, p.decisions_in_time / nullif(p.decisions_timed, 0) as share_decisions_in_time,
                 coalesce(p.reviews, 0) as reviews, p.action_plans / nullif(p.reviews, 0) as share_action_plans,
                 coalesce(q.appeals, 0) as appeals, q.upheld / nullif(q.decided, 0) as share_upheld,
-                coalesce(p.decisions, 0) as decisions, coalesce(q.decided, 0) as appeals_decided
+                coalesce(p.decisions, 0) as decisions, coalesce(p.decisions_timed, 0) as decisions_timed,
+                coalesce(q.decided, 0) as appeals_decided
             from authorities as a
             left join apps as p using (authority_code)
             left join appealed as q using (authority_code)
@@ -117,8 +125,9 @@ def judge(m: Measure, value, median, limit=None, rule_id=None) -> tuple[str, str
 
 
 def partnership(con, as_of: date, codes: tuple[str, ...], start: date, end: date) -> pd.DataFrame:
-    """One row per selected authority and measure: value, display text, colour class and the rule
-    that coloured it (medians over all nine authorities)."""
+    """One row per selected authority and measure: value, display text, colour class, the rule
+    that coloured it (medians over all nine authorities) and `cases`, how many applications,
+    decisions, reviews or appeals the value rests on (the disclosure rule reads it)."""
     wide = _wide(con, as_of, start, end)
     rows = []
     for m in MEASURES:
@@ -130,9 +139,10 @@ def partnership(con, as_of: date, codes: tuple[str, ...], start: date, end: date
             colour, rule = judge(m, value, median, r.sla_decision_days, r.rule_id)
             rows.append({"authority_code": r.authority_code, "authority_name": r.authority_name,
                          "measure": m.column, "label": m.label, "value": value, "display": _show(m, value),
-                         "county_median": median, "colour": colour, "rule": rule})
+                         "county_median": median, "colour": colour, "rule": rule,
+                         "cases": getattr(r, _CASES[m.column])})
     return pd.DataFrame(rows, columns=["authority_code", "authority_name", "measure", "label", "value",
-                                       "display", "county_median", "colour", "rule"])
+                                       "display", "county_median", "colour", "rule", "cases"])
 
 
 def statutory_returns(con, as_of: date, codes: tuple[str, ...]) -> pd.DataFrame:

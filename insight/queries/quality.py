@@ -101,6 +101,28 @@ def kept_with_errors(con) -> pd.DataFrame:
     """)
 
 
+def scrubbed(con) -> pd.DataFrame:
+    """Personal data removed from free text at ingest (etl/transform/scrub.py), per file of the
+    latest build, column and kind: how many were removed and from how many rows. Counts only; the
+    removed text is kept nowhere. Empty for a warehouse built before the scrubber existed."""
+    if con.execute("select count(*) from information_schema.tables where table_name = 'etl_scrubbed'"
+                   ).fetchall()[0][0] == 0:
+        return pd.DataFrame(columns=["source", "source_file", "field", "removed", "items", "rows_changed"])
+    return run(con, """
+        with latest as (
+            select load_id from etl_builds order by built_at desc limit 1
+        ),
+        final as (
+            select s.source, s.source_file, s.field, s.removed, sum(s.items) as items,
+                   sum(s.rows_changed) as rows_changed
+            from etl_scrubbed as s
+            join latest using (load_id)
+            group by all
+        )
+        select * from final order by source, source_file, field, removed
+    """)
+
+
 def rejects_by_reason(con) -> pd.DataFrame:
     """Rejected rows of the latest build counted by source and reason code."""
     return run(con, """

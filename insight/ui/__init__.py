@@ -16,7 +16,7 @@ import importlib
 import inspect
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -25,6 +25,7 @@ import streamlit as st
 
 from etl.rules import authorities, periods
 from insight import db
+from insight.access import disclosure
 from insight.access import roles as access
 from insight.queries import overview
 from insight.ui import session as ui_access
@@ -36,6 +37,7 @@ ATTRIBUTION = "Contains public sector information licensed under the Open Govern
 
 _STATE = {"authority": "flt_authority", "start": "flt_start", "end": "flt_end", "as_of": "flt_as_of"}
 _FILTERS_KEY = "flt_filters"
+_SUPPRESSED_KEY = "flt_suppressed"  # a figure was hidden by the disclosure rule on this run
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -68,27 +70,61 @@ def _run(query_name: str, key: tuple[str, int, int], args: tuple, kwargs: tuple)
 
 
 def load(query, *args, **kwargs) -> pd.DataFrame:
-    """Run a named query (a function of a module in insight/queries) on the current warehouse
-    build, cached."""
+    """Run a named query (a function of a module in insight/queries, classified in
+    insight/access/roles.py QUERIES) on the current warehouse build, cached, and return what this
+    viewer may see: a person-level query is refused outside the viewer's authorities and every
+    view is logged; a protected aggregate passes through the disclosure rule for the rows outside
+    them (and a period or hexagon finer than the rule allows is refused); an unclassified query
+    is for the OPCC analyst only."""
     if not query.__module__.startswith("insight.queries."):
         raise ValueError(f"{query.__module__}.{query.__name__} is not a named query")
     key = db.build_key(db.warehouse_path())
     if key is None:
         require_warehouse()
+    viewer = ui_access.viewer()
     codes = access.requested_codes(query, args, kwargs)  # None unless person-level rows
     if codes is not None:
         ui_access.check_rows(query, codes)
     try:
+        access.check_request(viewer, query, args, kwargs)
+    except disclosure.TooDetailed as exc:
+        st.info(f"Not shown: {exc}.", icon=":material/lock:")
+        st.stop()
+    try:
         frame = _run(f"{query.__module__}.{query.__name__}", key, args, tuple(sorted(kwargs.items())))
     except duckdb.CatalogException as exc:
-        st.error(f"The warehouse at `{db.warehouse_path()}` lacks what this page needs; it was "
-                 f"probably built by an older version. Rebuild it with `asb build` or `asb demo`."
-                 f"\n\n{exc}", icon=":material/database_off:")
-        st.stop()
-    if codes is None:
+        ui_access.outdated_warehouse(exc)  # says what to do; the SQL error goes to the server log
+    frame = access.shown(viewer, query, args, kwargs, frame)
+    attrs = getattr(frame, "attrs", {})  # a few named queries answer with a value, not a frame
+    if attrs.get("hidden") or attrs.get("dropped"):
+        st.session_state[_SUPPRESSED_KEY] = True
+    rule = access.rule_of(query)
+    restricted_view = access.restricted(viewer, query, args, kwargs)
+    audited = isinstance(rule, disclosure.Aggregate) and rule.audit and restricted_view
+    if codes is None and not audited and not (restricted_view and isinstance(frame, pd.DataFrame)):
         return frame
     arguments = inspect.signature(query).bind(None, *args, **kwargs).arguments
-    return ui_access.record_view(query.__name__, {k: v for k, v in list(arguments.items())[1:]}, frame)
+    arguments = {k: v for k, v in list(arguments.items())[1:]}
+    if codes is None and not audited:   # another authority's figures: their download is logged
+        return ui_access.tag_export(arguments, frame)
+    return ui_access.record_view(query.__name__, arguments, frame)
+
+
+def restricted(filters: Filters) -> bool:
+    """Whether the selection holds an authority whose person-level rows this viewer may not see:
+    its figures then come under the disclosure rule (insight/access/disclosure.py)."""
+    return set(person_level_codes(filters)) != set(filters.authority_codes)
+
+
+def disclosure_k() -> int:
+    """k of the disclosure rule: the fewest people or incidents a figure outside the viewer's
+    person-level rights may describe (the board pack's suppress_below)."""
+    return disclosure.suppress_below()
+
+
+def coarsest_resolution(filters: Filters) -> int | None:
+    """The finest H3 resolution this viewer may ask for over the selection (None: any)."""
+    return disclosure.COARSEST_RESOLUTION if restricted(filters) else None
 
 
 def require_warehouse() -> None:
@@ -179,6 +215,13 @@ def sidebar() -> Filters:
             st.warning("'From' is after 'To': the dates were swapped.")
             start, end = end, start
     filters = Filters(tuple(codes) or authorities.CODES, start, end, as_of)
+    if restricted(filters) and (end - start).days + 1 < disclosure.MIN_PERIOD_DAYS:
+        start = end - timedelta(days=disclosure.MIN_PERIOD_DAYS - 1)
+        filters = Filters(filters.authority_codes, start, end, as_of)
+        st.sidebar.info(f"Figures of authorities whose person-level rows you may not see cover at least "
+                        f"{disclosure.MIN_PERIOD_DAYS} days: the period is {fmt_period(start, end)}.",
+                        icon=":material/lock:")
+    st.session_state[_SUPPRESSED_KEY] = False
     _write_url(filters, default_as_of)
     st.session_state[_FILTERS_KEY] = filters
     return filters
@@ -206,7 +249,13 @@ def may_load(query, *args, **kwargs) -> bool:
 
 
 def footer() -> None:
-    """The data attribution line shown under every page."""
+    """The disclosure note when a figure was hidden on this run, and the data attribution line
+    shown under every page."""
+    if st.session_state.get(_SUPPRESSED_KEY):
+        st.caption(f"Disclosure control: a figure that describes fewer than {disclosure.suppress_below()} "
+                   "people or incidents of an authority whose person-level rows you may not see is not "
+                   "shown (empty or –), nor one that would give such a figure away, nor a place's "
+                   "description without that many reporters.")
     st.divider()
     st.caption(ATTRIBUTION)
 

@@ -7,11 +7,17 @@ sign-in left in the session (see insight/access/auth.py); nothing a URL or a wid
 address, so a link still opens its page once signed in); `sign_in_panel()` and `account_box()`
 draw the sign-in page and the sidebar's "signed in as"; `check_rows()`, `record_view()` and
 `export_data()` are what `ui.load` and `ui.download_csv` use to refuse and to audit.
+Password sign-ins are throttled per user id and per client (`auth.sign_in`), and every sign-in,
+failed sign-in and lockout is audited; a sign-in ends after its maximum age or when idle, for an
+OpenID Connect sign-in too (Streamlit's own cookie lasts 30 days). `warn_loose_files()` tells
+the OPCC analyst (and the server log) when a secret or data file can be read by other users.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -22,8 +28,12 @@ from insight.access import audit, auth
 from insight.access import roles as access
 
 SIGN_IN_PAGE = "app_pages/sign_in.py"
+CLIENT_HEADER_ENV = "ASB_CLIENT_HEADER"  # e.g. X-Forwarded-For, set by a reverse proxy in front
 _TOKEN_KEY, _PAGE_KEY, _SEEN_KEY = "auth_token", "auth_page", "auth_audited"
+_ENDED_KEY, _OIDC_KEY = "auth_ended", "auth_oidc_audited"
 _AUDIT_ATTR = "asb_audit"
+_LOG = logging.getLogger("asb.dashboard")
+_WARNED: set[str] = set()
 
 
 def _claims() -> dict:
@@ -34,15 +44,50 @@ def _claims() -> dict:
 
 
 def viewer() -> access.Viewer | None:
-    """The signed-in viewer of this run, or None."""
+    """The signed-in viewer of this run, or None (also when the sign-in has ended)."""
     claims = _claims()
     try:
         if claims.get("is_logged_in"):
-            account = auth.account_for_claims(auth.users_path(), claims)
-            return account.viewer() if account else None
-        return auth.viewer_for_token(auth.users_path(), st.session_state.get(_TOKEN_KEY))
+            found = auth.viewer_for_claims(auth.users_path(), claims)
+            _audit_openid_connect(claims, found)
+            return found
+        found = auth.viewer_for_token(auth.users_path(), st.session_state.get(_TOKEN_KEY), db.warehouse_path())
+        if found is None and _TOKEN_KEY in st.session_state:
+            ended = auth.token_ended(st.session_state.pop(_TOKEN_KEY))
+            if ended:
+                st.session_state[_ENDED_KEY] = ended
+        return found
     except auth.UsersFileError:
         return None
+
+
+def _audit_openid_connect(claims: dict, found: access.Viewer | None) -> None:
+    """Log an OpenID Connect sign-in once per session: as sign_in, or as denied when it maps to no
+    account or has ended."""
+    if st.session_state.get(_OIDC_KEY) == (claims.get("sub"), found is not None):
+        return
+    st.session_state[_OIDC_KEY] = (claims.get("sub"), found is not None)
+    details = audit.filters_json({"issuer": claims.get("iss"), "subject": claims.get("sub"), "client": client()})
+    if found is not None:
+        audit.record(_audit_file(), found, "sign_in", st.session_state.get(_PAGE_KEY, ""), "openid_connect", details)
+    else:
+        why = auth.claims_ended(claims, touch=False) if auth.account_for_claims(auth.users_path(), claims) else None
+        audit.record(_audit_file(), None, "denied", st.session_state.get(_PAGE_KEY, ""),
+                     f"openid_connect: {'sign-in ' + why if why else 'no account'}", details)
+
+
+def client() -> str:
+    """Who is asking, for throttling and the audit log: the header a reverse proxy sets
+    ($ASB_CLIENT_HEADER), else the connection's address, else "local" (localhost or unknown)."""
+    try:
+        header = os.environ.get(CLIENT_HEADER_ENV)
+        value = st.context.headers.get(header) if header else None
+        if isinstance(value, str) and value.strip():
+            return value.split(",")[0].strip()[:100]
+        address = st.context.ip_address
+        return address if isinstance(address, str) and address else "local"
+    except Exception:  # no script run context
+        return "local"
 
 
 def navigation(pages: list, viewer_: access.Viewer | None):
@@ -70,11 +115,21 @@ def sign_in_panel() -> None:
     """OpenID Connect buttons and/or the local user-file form; signs in and reruns."""
     claims = _claims()
     if claims.get("is_logged_in"):
-        who = claims.get("email") or claims.get("sub")
-        st.warning(f"You are signed in as {who}, but no role is assigned to that account. Ask the "
-                   "OPCC to add you to the users file.", icon=":material/person_off:")
+        account = _account_for_claims(claims)
+        ended = auth.claims_ended(claims, touch=False) if account else None
+        if ended:
+            st.info(auth.ENDED[ended], icon=":material/schedule:")
+            st.button("Sign in again", on_click=st.logout, key="sign_in_logout", type="primary")
+            return
+        st.warning(f"You are signed in as {claims.get('email') or claims.get('sub')}, but no role is assigned "
+                   "to that account. Ask the OPCC to add you to the users file, giving them your "
+                   f"issuer `{claims.get('iss') or '?'}` and subject `{claims.get('sub') or '?'}`.",
+                   icon=":material/person_off:")
         st.button("Sign out", on_click=st.logout, key="sign_in_logout")
         return
+    ended = st.session_state.pop(_ENDED_KEY, None)
+    if ended:
+        st.info(auth.ENDED[ended], icon=":material/schedule:")
     for provider in _providers():
         label = "Sign in with your organisation account" + ("" if provider == "default" else f" ({provider})")
         if st.button(label, icon=":material/key:", key=f"sign_in_oidc_{provider}", type="primary"):
@@ -89,6 +144,13 @@ def sign_in_panel() -> None:
         _password_form()
 
 
+def _account_for_claims(claims: dict):
+    try:
+        return auth.account_for_claims(auth.users_path(), claims)
+    except auth.UsersFileError:
+        return None
+
+
 def _password_form() -> None:
     with st.form("sign_in", clear_on_submit=True):
         user_id = st.text_input("User", key="sign_in_user", autocomplete="username")
@@ -97,28 +159,56 @@ def _password_form() -> None:
         submitted = st.form_submit_button("Sign in", icon=":material/login:", key="sign_in_submit")
     if not submitted:
         return
-    account = auth.authenticate(auth.users_path(), user_id, password)
-    if account is None:
-        st.error("Unknown user or wrong password.", icon=":material/error:")
+    users, who = auth.users_path(), client()
+    result = auth.sign_in(users, user_id, password, who, db.warehouse_path())
+    page = st.session_state.get(_PAGE_KEY, "")
+    if result.outcome != "ok":
+        # The user id is logged only when it names an account (a password typed into the user
+        # box must not reach the log).
+        target = auth.load_accounts(users).get(user_id.strip())
+        details = audit.filters_json({"user": target.user_id if target else "(unknown user)", "client": who})
+        audit.record(_audit_file(), target.viewer() if target else None, "denied", page,
+                     f"password sign-in: {result.outcome}", details)
+        for what in result.locked_now:
+            audit.record(_audit_file(), target.viewer() if target else None, "denied", page,
+                         f"password sign-in: lockout of the {what}", details)
+        st.error(result.message, icon=":material/error:")
         return
-    start_session(st.session_state, account.user_id)
+    start_session(st.session_state, result.account.user_id, auth.is_demo_sign_in(user_id, password))
     st.session_state[_SEEN_KEY] = set()
-    audit.record(_audit_file(), account.viewer(), "sign_in", st.session_state.get(_PAGE_KEY, ""), "password")
+    audit.record(_audit_file(), result.account.viewer(), "sign_in", page, "password",
+                 audit.filters_json({"client": who}))
     st.rerun()
 
 
-def start_session(session_state, user_id: str) -> None:
+def start_session(session_state, user_id: str, demo: bool = False) -> None:
     """Put a signed local sign-in token for `user_id` into `session_state` (the sign-in form, and
     the benchmarks that drive AppTest without spending a run on the form)."""
-    session_state[_TOKEN_KEY] = auth.issue_token(user_id)
+    session_state[_TOKEN_KEY] = auth.issue_token(user_id, demo)
 
 
 def _sign_out(viewer_: access.Viewer) -> None:
     audit.record(_audit_file(), viewer_, "sign_out", st.session_state.get(_PAGE_KEY, ""), "")
-    for key in (_TOKEN_KEY, _SEEN_KEY):
+    auth.end_session(st.session_state.get(_TOKEN_KEY), _claims())
+    for key in (_TOKEN_KEY, _SEEN_KEY, _OIDC_KEY):
         st.session_state.pop(key, None)
     if _claims().get("is_logged_in"):
         st.logout()
+
+
+def warn_loose_files(viewer_: access.Viewer) -> None:
+    """Warn (the server log, once per file and process; and the OPCC analyst on every page) when the
+    users file, the warehouse, the audit log, its key or the build's key can be read by other users.
+    The service still starts: refusing would lock everyone out over a file mode (README)."""
+    warehouse = db.warehouse_path()
+    problems = auth.loose_files(warehouse, _audit_file(), audit.key_path(_audit_file()))
+    for problem in problems:
+        if problem not in _WARNED:
+            _WARNED.add(problem)
+            _LOG.warning("file mode: %s", problem)
+    if problems and viewer_.role == access.OPCC_ANALYST:
+        st.warning("Files that hold secrets or personal data can be read by other users of the server: "
+                   + "; ".join(problems) + ".", icon=":material/lock_open:")
 
 
 def account_box(viewer_: access.Viewer) -> None:
@@ -158,6 +248,15 @@ def record_view(what: str, arguments: dict, frame: pd.DataFrame) -> pd.DataFrame
     return frame
 
 
+def tag_export(arguments: dict, frame: pd.DataFrame) -> pd.DataFrame:
+    """Tag a protected aggregate's frame, shown to a viewer without person-level rights over some
+    of its authorities, so that its download is logged as an export (the view is not: aggregate
+    pages log nothing until something leaves the dashboard)."""
+    frame.attrs[_AUDIT_ATTR] = {"page": st.session_state.get(_PAGE_KEY, ""),
+                                "filters": audit.filters_json(arguments)}
+    return frame
+
+
 def export_data(frame: pd.DataFrame, file_name: str, to_bytes):
     """What a download button serves: the bytes, or for person-level rows a callable that
     Streamlit runs when the button is clicked, logging the export before it returns the bytes."""
@@ -171,3 +270,12 @@ def export_data(frame: pd.DataFrame, file_name: str, to_bytes):
         return to_bytes(frame)
 
     return make
+
+
+def outdated_warehouse(exc: Exception) -> None:
+    """Stop the run: the warehouse lacks a table or column a query needs. The screen says what to
+    do; the database's message (SQL names) goes to the server log only."""
+    _LOG.warning("query against an outdated warehouse %s: %s", db.warehouse_path(), exc)
+    st.error("The warehouse lacks what this page needs; it was probably built by an older version. "
+             "Rebuild it with `asb build` or `asb demo`.", icon=":material/database_off:")
+    st.stop()

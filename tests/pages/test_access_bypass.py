@@ -10,6 +10,7 @@ password gets nothing; signing out ends the session's access.
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import itsdangerous
 import pytest
@@ -17,18 +18,12 @@ from streamlit.testing.v1 import AppTest
 from support import APP, open_app, sign_in, users_file
 
 from insight import db
-from insight.access import audit, auth
+from insight.access import auth
 from insight.access import roles as access
 
 THRESHOLD, EREWASH, DERBY = "app_pages/threshold.py", "E07000036", "E06000015"
 OPCC = access.Viewer("opcc.analyst", access.OPCC_ANALYST, name="x")
-
-
-@pytest.fixture
-def audit_file(tmp_path, monkeypatch):
-    path = tmp_path / "audit.sqlite"
-    monkeypatch.setenv(audit.AUDIT_ENV, str(path))
-    return path
+ISSUER = "https://login.example.org/v2.0"
 
 
 def _actions(path) -> list[tuple[str, str, str]]:
@@ -137,23 +132,26 @@ def test__load__refuses_person_level_rows_outside_the_role_and_logs_it(
 @pytest.fixture
 def oidc_users(tmp_path, monkeypatch):
     path = auth.write_accounts(tmp_path / "users.toml", [
-        auth.Account("pat", access.COUNCIL_MANAGER, DERBY, "Pat", email="pat@derby.example", subject="s-1")])
+        auth.Account("pat", access.COUNCIL_MANAGER, DERBY, "Pat", email="pat@derby.example", subject="s-1",
+                     issuer=ISSUER)])
     monkeypatch.setenv(auth.USERS_ENV, str(path))
     return path
 
 
 @pytest.mark.parametrize("user, signed_in", [
-    ({"is_logged_in": True, "sub": "s-1", "email": "other@x.example"}, True),
-    ({"is_logged_in": True, "sub": "s-9", "email": "PAT@derby.example", "email_verified": True}, True),
-    ({"is_logged_in": True, "sub": "s-9", "email": "pat@derby.example", "email_verified": False}, False),
-    ({"is_logged_in": True, "sub": "s-9", "email": "stranger@x.example"}, False),
-    ({"is_logged_in": False, "sub": "s-1"}, False),
+    ({"is_logged_in": True, "iss": ISSUER, "sub": "s-1", "email": "other@x.example"}, True),
+    ({"is_logged_in": True, "iss": ISSUER, "sub": "s-9", "email": "PAT@derby.example", "email_verified": True}, True),
+    ({"is_logged_in": True, "iss": ISSUER, "sub": "s-9", "email": "pat@derby.example", "email_verified": False}, False),
+    ({"is_logged_in": True, "iss": ISSUER, "sub": "s-9", "email": "pat@derby.example"}, False),
+    ({"is_logged_in": True, "iss": "https://other.example", "sub": "s-1"}, False),
+    ({"is_logged_in": True, "iss": ISSUER, "sub": "s-9", "email": "stranger@x.example"}, False),
+    ({"is_logged_in": False, "iss": ISSUER, "sub": "s-1"}, False),
 ])
 def test__openid_connect__identity_maps_to_a_role_through_the_users_file(
         monkeypatch, demo_warehouse, oidc_users, user, signed_in):
     monkeypatch.setenv(db.WAREHOUSE_ENV, str(demo_warehouse))
     at = AppTest.from_file(str(APP), default_timeout=120)
-    at.user = user
+    at.user = user | {"iat": int(time.time())}
     at.run()
     assert not at.exception
     if signed_in:

@@ -22,7 +22,7 @@ from support import APP, open_app, sign_in, users_file
 
 from etl.rules import authorities
 from insight import db
-from insight.access import audit, auth
+from insight.access import auth
 from insight.access import roles as access
 
 THRESHOLD, MAPS, DQ, AUDIT, OVERVIEW = (f"app_pages/{p}.py" for p in
@@ -38,13 +38,6 @@ MATRIX = {  # page file -> title, roles that get it
     DQ: ("Data quality", {"opcc", "erewash", "derby", "board"}),
     AUDIT: ("Audit log", {"opcc"}),
 }
-
-
-@pytest.fixture
-def audit_file(tmp_path, monkeypatch):
-    path = tmp_path / "audit.sqlite"
-    monkeypatch.setenv(audit.AUDIT_ENV, str(path))
-    return path
 
 
 def _log(path) -> pd.DataFrame:
@@ -233,6 +226,43 @@ def test__audit__an_export_is_logged_when_the_file_is_made(monkeypatch, demo_war
     export = log.iloc[1]
     assert (export["what"], export["user_id"]) == ("near_misses.csv", "erewash.manager")
     assert texts[1] == f"bytes {export['row_count']} rows" and export["filters"] == log.iloc[0]["filters"]
+
+
+def _export_repeat_locations():
+    import datetime as dt
+
+    import streamlit as st
+
+    from insight import ui
+    from insight.queries import maps as qm
+    from insight.ui import session as ui_access
+
+    as_of = dt.date(2026, 10, 31)
+    for code in ("E06000015", "E07000036"):   # Derby (another authority's), then Erewash (own)
+        rows = ui.load(qm.repeat_locations, (code,), as_of, as_of)
+        shown = rows[rows["incidents_365d"].notna()]   # a page narrows the frame before its download
+        served = ui_access.export_data(shown, f"repeat_locations_{code}.csv", ui.safe_csv)
+        st.write(f"{code} callable {callable(served)}")
+        if callable(served):
+            served()
+
+
+def test__audit__another_authoritys_aggregate_download_is_logged_not_its_view(monkeypatch, demo_warehouse,
+                                                                               audit_file):
+    """Issue 14: an Erewash manager downloads Derby's repeat locations: the file is logged as an
+    export (aggregates of another authority leave a trace); viewing them logs nothing, and the
+    manager's own authority's aggregate is not tagged."""
+    monkeypatch.setenv(db.WAREHOUSE_ENV, str(demo_warehouse))
+    monkeypatch.setenv(auth.USERS_ENV, str(users_file()))
+    at = AppTest.from_function(_export_repeat_locations, default_timeout=120)
+    at.session_state["auth_token"] = auth.issue_token("erewash.manager")
+    at.run()
+    assert not at.exception
+    assert [m.value for m in at.markdown] == ["E06000015 callable True", "E07000036 callable False"]
+    log = _log(audit_file)
+    assert list(log["action"]) == ["export"]
+    assert (log.iloc[0]["what"], log.iloc[0]["user_id"]) == ("repeat_locations_E06000015.csv", "erewash.manager")
+    assert "E06000015" in log.iloc[0]["filters"]
 
 
 def test__audit_page__opcc_analyst_filters_the_entries_and_sees_the_chain(monkeypatch, demo_warehouse, audit_file):

@@ -40,6 +40,9 @@ def _rows() -> list[str]:
             date = dt.date(2025, 6, 2 + 7 * day + n % 5).isoformat()
             place = f",,,,{EREWASH_POSTCODE}" if where == "erewash" else f"{DERBY_POINT[0]},{DERBY_POINT[1]},,,"
             rows.append(f"R{n},council,,{date},{date},personal,noise,{place},Market Place,ECN-{person},individual,N")
+    # two anonymous reports at one place in Ilkeston: a place of 2 incidents, never a figure on its own
+    rows += [f"A{d},council,,2025-06-{d:02d},2025-06-{d:02d},personal,noise,52.9706,-1.3095,,,,Bath Street,,,N"
+             for d in (10, 17)]
     return rows
 
 
@@ -133,9 +136,30 @@ def _headline_rows(deck) -> dict[str, list[str]]:
     return {r.cells[0].text: [c.text for c in list(r.cells)[1:]] for r in table.rows}
 
 
+def test__pack__no_count_of_incidents_from_1_to_4_in_any_chart_or_table(small_pack):
+    """Issue 14: one rule for people and incidents. Bath Street, Ilkeston holds 2 incidents: no
+    chart workbook holds a count from 1 to 4, and the busiest-places chart leaves it blank."""
+    pack, deck = small_pack[0], small_pack[1]
+    with zipfile.ZipFile(io.BytesIO(pack.pptx)) as archive:
+        books = [openpyxl.load_workbook(io.BytesIO(archive.read(n))) for n in archive.namelist()
+                 if n.endswith(".xlsx")]
+    small = []
+    for book in books:
+        header = [str(c.value or "") for c in next(book.active.iter_rows(max_row=1))]
+        if any("share" in h.lower() for h in header):
+            continue   # shares of places, not counts
+        small += [(header, c.value) for row in book.active.iter_rows(min_row=2) for c in row[1:]
+                  if isinstance(c.value, (int, float)) and 0 < c.value < 5]
+    assert small == []
+    repeats = next(s for s in deck.slides if "busiest places" in s.shapes.title.text_frame.text)
+    chart = next(sh.chart for sh in repeats.shapes if sh.has_chart)
+    values = [v for series in chart.plots[0].series for v in series.values]
+    assert None in values and all(v is None or v == 0 or v >= 5 for v in values), values
+
+
 def test__headline__people_shown_incidents_never_hidden(small_pack):
     rows = _headline_rows(small_pack[1])
-    assert rows["ASB incidents"][0] == "38"  # incidents are not people: never hidden
+    assert rows["ASB incidents"][0] == "40"  # 40 incidents: at least k, shown
     assert rows["Reporting persons"][0] == "16"
     assert rows["Case review applications"][:2] == ["0", "0"]
 
@@ -148,5 +172,5 @@ def test__headline__the_limit_is_a_setting(small_pack, tmp_path, monkeypatch):
     deck = Presentation(io.BytesIO(report.make_pack(small_pack[2], "2025-06").pptx))
     rows = _headline_rows(deck)
     assert rows["Reporting persons"][:4] == ["<20", "0", "–", "0"]
-    assert rows["ASB incidents"][0] == "38"
+    assert rows["ASB incidents"][0] == "40"
     assert _threshold_slide(deck).shapes.title.text_frame.text.startswith("Fewer than 20 people were")

@@ -37,7 +37,7 @@ def test__record__numbers_entries_and_chains_them(log):
     rows = con.execute("select seq, prev_hash, row_hash from audit_log order by seq").fetchall()
     assert [r[0] for r in rows] == [1, 2, 3]
     assert rows[0][1] == audit.GENESIS and rows[1][1] == rows[0][2] and rows[2][1] == rows[1][2]
-    assert audit.verify(log) == (3, None)
+    assert (audit.verify(log).entries, audit.verify(log).broken) == (3, None)
 
 
 def test__record__keeps_who_when_what_filters_and_rows(log):
@@ -66,7 +66,7 @@ def test__audit_log__refuses_edits_whoever_connects(log, sql):
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         con.execute(sql)
     con.rollback()
-    assert audit.verify(log) == (3, None)
+    assert (audit.verify(log).entries, audit.verify(log).broken) == (3, None)
     assert len(audit.entries(log, OPCC)) == 3
 
 
@@ -74,18 +74,18 @@ def test__verify__finds_an_edit_made_with_the_triggers_dropped(log):
     con = sqlite3.connect(log)
     con.executescript("drop trigger audit_log_no_update; update audit_log set row_count = 0 where seq = 2;")
     con.close()
-    assert audit.verify(log) == (2, 2)
+    assert (audit.verify(log).entries, audit.verify(log).broken) == (2, 2)
 
 
 def test__verify__finds_a_deleted_entry(log):
     con = sqlite3.connect(log)
     con.executescript("drop trigger audit_log_no_delete; delete from audit_log where seq = 2;")
     con.close()
-    assert audit.verify(log)[1] == 3
+    assert audit.verify(log).broken == 3
 
 
 def test__verify__an_absent_log_is_empty(tmp_path):
-    assert audit.verify(tmp_path / "none.sqlite") == (0, None)
+    assert audit.verify(tmp_path / "none.sqlite") == audit.Verified(0, None)
 
 
 def test__record__refuses_an_unknown_action(log):
@@ -124,3 +124,93 @@ def test__audit_path__env_else_beside_the_warehouse(tmp_path, monkeypatch):
     assert audit.audit_path(tmp_path / "w.duckdb") == tmp_path / "audit.sqlite"
     monkeypatch.setenv(audit.AUDIT_ENV, str(tmp_path / "elsewhere.sqlite"))
     assert audit.audit_path(tmp_path / "w.duckdb") == tmp_path / "elsewhere.sqlite"
+
+
+# --- the keyed chain and checkpoints -------------------------------------------------------------
+
+def _rebuild_chain_without_the_key(path, key=None):
+    """What someone who can write the file does: drop the triggers, change an entry and recompute
+    every hash after it (with plain SHA-256, or with a key of their own)."""
+    con = sqlite3.connect(path)
+    con.executescript("drop trigger audit_log_no_update; update audit_log set row_count = 0 where seq = 1;")
+    rows = con.execute(f"select {', '.join(audit.FIELDS)} from audit_log order by seq").fetchall()
+    prev = audit.GENESIS
+    for row in rows:
+        fields = dict(zip(audit.FIELDS, row, strict=True))
+        row_hash = audit.entry_hash(prev, fields, key)
+        con.execute("update audit_log set prev_hash = ?, row_hash = ? where seq = ?", [prev, row_hash, fields["seq"]])
+        prev = row_hash
+    con.commit()
+    con.close()
+
+
+def test__record__hashes_are_keyed_with_a_secret_kept_outside_the_log(log):
+    hashes = [r[0] for r in sqlite3.connect(log).execute("select row_hash from audit_log")]
+    assert all(h.startswith(audit.KEYED) for h in hashes)
+    assert audit.key_path(log).exists() and audit.verify(log).intact and audit.verify(log).unkeyed == 0
+
+
+@pytest.mark.parametrize("key", [None, b"a key of the attacker's own"])
+def test__verify__a_chain_rebuilt_without_the_audit_key_breaks(log, key):
+    _rebuild_chain_without_the_key(log, key)
+    assert audit.verify(log).broken == 1
+
+
+def test__verify__a_log_from_before_the_key_still_verifies_and_is_counted_unkeyed(tmp_path, monkeypatch):
+    path = tmp_path / "old.sqlite"
+    monkeypatch.setattr(audit, "audit_key", lambda path, create=True: None)  # as the code before keying wrote it
+    audit.record(path, OPCC, "view", "threshold", "q")
+    audit.record(path, OPCC, "sign_out", "", "")
+    monkeypatch.undo()
+    audit.record(path, OPCC, "view", "maps", "q2")  # the first keyed entry
+    found = audit.verify(path)
+    assert found.intact and (found.entries, found.unkeyed) == (3, 2)
+
+
+def test__verify__an_unkeyed_entry_after_keyed_ones_breaks_the_chain(log, monkeypatch):
+    monkeypatch.setattr(audit, "audit_key", lambda path, create=True: None)
+    audit.record(log, OPCC, "view", "threshold", "q")  # appended by someone without the key
+    monkeypatch.undo()
+    assert audit.verify(log).broken == 4
+
+
+def test__verify__keyed_entries_without_the_key_are_reported(log):
+    audit.key_path(log).unlink()
+    found = audit.verify(log)
+    assert not found.intact and "audit key is missing" in found.problem
+
+
+def _truncate(path, keep: int) -> None:
+    con = sqlite3.connect(path)
+    con.executescript(f"drop trigger audit_log_no_delete; delete from audit_log where seq > {keep};")
+    con.close()
+
+
+def test__checkpoint__cutting_entries_off_the_end_is_found(log):
+    point = audit.checkpoint(log)
+    assert (point["entries"], point["last_seq"]) == (3, 3) and point["last_hash"].startswith(audit.KEYED)
+    audit.record(log, OPCC, "view", "maps", "later")  # the log grows after the checkpoint: fine
+    assert audit.verify_checkpoint(log, point) == []
+    _truncate(log, 2)
+    assert audit.verify(log).intact  # the chain alone cannot tell
+    problems = audit.verify_checkpoint(log, point)
+    assert problems and "cut off" in problems[0]
+
+
+def test__checkpoint__a_rewritten_log_is_found(log, tmp_path):
+    point = audit.checkpoint(log)
+    _rebuild_chain_without_the_key(log, audit.audit_key(log))  # even with the key
+    assert any("rewritten" in p for p in audit.verify_checkpoint(log, point))
+
+
+def test__asb_audit__checkpoint_then_verify(log, tmp_path, capsys):
+    from insight import cli
+
+    point = tmp_path / "checkpoint.json"
+    assert cli.main(["audit", "checkpoint", "--file", str(log), "--out", str(point)]) == 0
+    assert json.loads(point.read_text())["entries"] == 3
+    assert cli.main(["audit", "verify", "--file", str(log), "--checkpoint", str(point)]) == 0
+    assert "intact over 3 entries" in capsys.readouterr().out
+    _truncate(log, 1)
+    assert cli.main(["audit", "verify", "--file", str(log), "--checkpoint", str(point)]) == 1
+    assert "cut off" in capsys.readouterr().err

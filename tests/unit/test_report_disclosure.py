@@ -1,4 +1,4 @@
-"""Disclosure control of the board pack (insight/board_pack/disclosure.py), on small inline tables.
+"""Disclosure control of the board pack (insight/access/disclosure.py), on small inline tables.
 
     counts (k = 5)        shown
     a    3   10           a   <5   *        <- 3 hidden (primary); 10 would give 3 by subtraction,
@@ -18,7 +18,7 @@ import itertools
 import pandas as pd
 import pytest
 
-from insight.board_pack import disclosure as rd
+from insight.access import disclosure as rd
 
 
 def _table(rows: dict[str, list[int]], columns=("x", "y")) -> pd.DataFrame:

@@ -4,7 +4,7 @@ text, and no single bad record, line ending, stray quote, NUL byte or BOM stoppi
 
     record 1   incident_ref,agency,...          (header)
     record 2   A1,council,...                    loaded, source_row 2
-    record 3   Total,12                          one malformed_row reject, raw text "Total,12"
+    record 3   Total,12                          one malformed_row reject, its shape "Aaaaa,99"
     record 4   A2,council,...                    loaded, source_row 4 (not shifted)
 """
 
@@ -73,14 +73,16 @@ def test__read__every_record_once_with_its_own_number(tmp_path, name, ending):
     assert got_loaded == loaded
     assert [r[0] for r in rejects] == rejected
     for _, code, raw in rejects:
-        assert code == "malformed_row" and json.loads(raw)["line"]
+        assert code == "malformed_row" and json.loads(raw)["line_shape"]
 
 
-def test__read__a_total_row_is_one_reject_carrying_its_text(tmp_path):
+def test__read__a_total_row_is_one_reject_carrying_its_shape(tmp_path):
+    """A record that cannot be split keeps its shape, not its text (it may hold a person's
+    reference, which cannot be pseudonymised in a record that cannot be split)."""
     records = [HEADER, *[good(n) for n in range(1, 501)], "Total,12"]
     (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, text(records))
     assert (read, rejected) == (501, 1) and loaded + merged == 500
-    assert rejects == [(502, "malformed_row", json.dumps({"line": "Total,12"}, separators=(",", ":")))]
+    assert rejects == [(502, "malformed_row", json.dumps({"line_shape": "Aaaaa,99"}, separators=(",", ":")))]
 
 
 def test__read__mixed_line_endings_with_a_truncated_row_load_the_rest(tmp_path):

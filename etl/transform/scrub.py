@@ -1,0 +1,304 @@
+"""Free text scrubbed at ingest: names, phone numbers, e-mail addresses, house numbers with their
+street, and full postcodes come out of every free-text value before anything reads it.
+
+A partner's "Where" field may say "Outside 12 Meadow Close - Jane Doe 07700 900123". The build's
+staging step (`etl/build.py` `_stage_all`, before `etl/transform/stage.py` judges any row) scrubs
+the free-text columns of every raw table in place, so the raw tables, staging, the rejects' raw
+values and the published tables only ever see
+"Outside [address] - [name] [phone]". A record the reader could not split (a `malformed_row`
+reject) keeps its raw line, scrubbed the same way. What was removed is kept only as a count per
+file, column and kind in `etl_scrubbed`, never as text.
+
+What is removed, in this order (each kind is replaced by its placeholder):
+- e-mail addresses -> `[email]`;
+- phone numbers -> `[phone]`: UK and international numbers found by `phonenumbers` (Google's
+  libphonenumber; its metadata ships inside the package) at POSSIBLE leniency, so numbers in
+  Ofcom's drama ranges count too, with at least 10 digits (9 after a `+`), never a date;
+- full unit postcodes -> their district: `DE1 2AB` and `de12ab` become `DE1`. A unit postcode
+  covers about 15 homes; the district is what the published tables keep (`postcode_district`);
+- house numbers with their street -> `[address]`: "12 Meadow Close", "12a Meadow Close", "12-14
+  Station Road", "Flat 2, 14 Meadow Close", "no. 27 acacia avenue". The street goes too: in a
+  short close the street alone points at a few homes, and the place words around it stay;
+- names -> `[name]`: a title and a name ("Mr Smith", "Mrs J. Patel", "Dr Amina Okafor"); a
+  contact word and the name after it ("neighbour Gary Thompson", "contact: Wojciech Nowak",
+  "complainant jane doe - [phone]"); one to three words right before a phone number or e-mail
+  ("Kowalski - [phone]"); a common UK forename followed by a capitalised word ("Jane Doe"); an
+  initial and a common surname ("J. Smith"). The forenames and surnames are `etl/rules/names.toml`.
+  A word that is a street or place word (`PLACE_WORDS`) is never taken for a name, so "Victoria
+  Street", "Grace Green Park" and "Amber Valley" stay.
+
+Place descriptions stay as they are: "Play area, The Crescent", "Outside Co-op, Market Place",
+"Car park behind Tesco". Detection works on the distinct values of a column (a few hundred in the
+demo's 180,000 reports), each scrubbed once in Python; the table is updated only where a value
+changed.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import phonenumbers
+
+# Free-text columns per kind (scrubbed); every other text column of schema.INPUTS is structured
+# (a reference, a code, a closed list); tests/unit/test_scrub.py fails on a column that is neither.
+FREE_TEXT: dict[str, tuple[str, ...]] = {
+    "incidents": ("location_desc",),
+    "applications": (),
+    "appeals": (),
+    "police_uk": ("location", "context"),
+}
+STRUCTURED: dict[str, tuple[str, ...]] = {
+    "incidents": ("incident_ref", "authority", "asb_type", "postcode", "case_ref"),
+    "applications": ("application_ref", "authority"),
+    "appeals": ("appeal_ref", "application_ref", "authority"),
+    "police_uk": ("crime_id", "reported_by", "falls_within", "lsoa_code", "lsoa_name", "crime_type",
+                  "last_outcome_category"),
+}
+KINDS = ("email", "phone", "postcode", "address", "name")
+PLACEHOLDER = {"email": "[email]", "phone": "[phone]", "address": "[address]", "name": "[name]"}
+NAMES_FILE = Path(__file__).resolve().parents[1] / "rules" / "names.toml"
+
+STREET_WORDS = (
+    "street", "st", "road", "rd", "avenue", "ave", "close", "cl", "lane", "ln", "drive", "dr", "way",
+    "court", "ct", "grove", "walk", "row", "crescent", "cres", "place", "pl", "terrace", "terr",
+    "gardens", "gdns", "green", "hill", "rise", "mews", "view", "park", "square", "sq", "parade",
+    "croft", "fold", "gate", "meadow", "meadows", "vale", "wharf", "yard", "bank", "brow", "chase",
+    "end", "side", "top", "nook", "dale", "field", "fields", "boulevard", "approach", "circus",
+    "copse", "embankment", "hollow", "lea", "ley", "orchard", "pastures", "quay", "ridge", "wynd",
+)
+# Words that describe places: never taken for (part of) a person's name.
+PLACE_WORDS = frozenset(STREET_WORDS) | frozenset((
+    "valley", "peak", "dales", "bridge", "moor", "wood", "woods", "brook", "farm", "estate", "centre",
+    "center", "station", "stop", "shop", "shops", "store", "market", "hall", "house", "common",
+    "heath", "cross", "bottom", "rec", "recreation", "ground", "pitch", "club", "pub", "inn", "arms",
+    "hotel", "church", "chapel", "school", "academy", "college", "library", "surgery", "hospital",
+    "garage", "garages", "flats", "flat", "tower", "towers", "memorial", "precinct", "arcade", "quarter",
+    "village", "town", "city", "bus", "car", "play", "area", "playground", "co-op", "coop", "tesco",
+    "asda", "aldi", "lidl", "morrisons", "sainsbury's", "sainsburys", "spar", "mcdonald's", "post",
+    "office", "council", "borough", "district", "county", "derbyshire", "derby", "police", "north",
+    "south", "east", "west", "upper", "lower", "old", "new", "great", "little", "saint", "bath",
+    "canal", "river", "riverside", "lake", "reservoir", "castle", "abbey", "cathedral", "museum",
+    "cemetery", "allotments", "alley", "underpass", "subway", "bypass", "junction", "roundabout",
+    "airport", "retail", "industrial", "business", "leisure", "sports", "community", "youth",
+    "nursery", "primary", "infant", "junior", "high", "grammar", "medical", "health", "care", "home",
+    "lodge", "cottage", "cottages", "barn", "mill", "works", "depot", "marina", "forest",
+    "country", "nature", "reserve", "trail", "path", "footpath", "bridleway", "falls", "wells",
+    "mount", "head", "heights", "hole", "vine", "edge", "cliff", "tor", "well", "spring", "springs",
+))
+# Short words and counted things that are never a name nor a street's name.
+STOP_WORDS = frozenset((
+    "the", "a", "an", "and", "or", "of", "on", "at", "in", "to", "by", "for", "from", "with", "near",
+    "outside", "behind", "opposite", "rear", "front", "off", "into", "onto", "over", "under", "between",
+    "beside", "next", "back", "side", "corner", "entrance", "exit", "around", "along", "across",
+    "is", "are", "was", "were", "has", "have", "had", "says", "said", "rang", "called", "call", "ring",
+    "tel", "telephone", "phone", "mobile", "mob", "landline", "number", "no", "email", "e-mail", "mail",
+    "re", "ref", "reference", "contact", "again", "twice", "daily", "weekly", "nightly", "today",
+    "youths", "youth", "kids", "children", "people", "persons", "males", "females", "men", "women",
+    "boys", "girls", "lads", "teenagers", "adults", "cars", "vehicles", "bikes", "motorbikes",
+    "dogs", "times", "houses", "properties", "homes", "weeks", "days", "months", "hours", "mins",
+    "minutes", "pm", "am", "am.", "pm.", "approx", "about", "after", "before", "until", "since",
+    "unknown", "anon", "anonymous", "n/a", "na", "none", "not", "known", "same", "as", "above",
+))
+CONTACT_WORDS = ("contact", "caller", "complainant", "reporter", "reported by", "resident", "tenant",
+                 "neighbour", "neighbor", "victim", "witness", "occupant", "occupier", "landlord",
+                 "spoke to", "spoken to", "c/o", "name", "named", "client", "customer", "perpetrator",
+                 "suspect", "owner")
+TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev", "Revd", "Sir", "Dame", "Lady", "Lord")
+
+EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE_HINT = re.compile(r"\d(?:[\s().-]*\d){8,}")  # nine digits or more, possibly spaced out
+DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$")
+POSTCODE = re.compile(r"(?<![\w-])([A-Za-z]{1,2}\d[A-Za-z\d]?)\s*(\d[ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2})(?![\w-])")
+_STREET = "|".join(sorted(STREET_WORDS, key=len, reverse=True))
+_STOP = "|".join(re.escape(w) for w in sorted(STOP_WORDS | {"flat", "unit"}, key=len, reverse=True))
+ADDRESS = re.compile(
+    r"(?<![\w.:/£$-])"
+    r"(?:(?:flat|apartment|apt|unit|room)\s*\d{1,4}[a-z]?\s*,?\s*)?"     # Flat 2,
+    r"(?:no\.?\s*|number\s+)?\d{1,4}[a-z]?(?:\s*[-/]\s*\d{1,4}[a-z]?)?"  # 12, 12a, 12-14, no. 12
+    rf",?\s+(?:(?!(?:{_STOP})\b)[a-z][\w'’.-]*\s+){{0,3}}"             # Meadow / St Mary's
+    rf"(?:{_STREET})\b\.?",                                              # Close
+    re.IGNORECASE)
+_UPPER = "".join(c for c in map(chr, range(0x41, 0x250)) if c.isupper())  # Latin letters, accented too
+_LOWER = "".join(c for c in map(chr, range(0x61, 0x250)) if c.islower())
+_WORD = f"[{_UPPER}][{_LOWER}'’]+(?:-[{_UPPER}][{_LOWER}'’]+)?"
+TITLE_NAME = re.compile(rf"\b(?:{'|'.join(TITLES)})\b\.?\s+(?:[A-Z]\.?\s+){{0,2}}{_WORD}(?:\s+{_WORD})?")
+CONTACT = re.compile(rf"(?i:\b(?:{'|'.join(re.escape(w) for w in CONTACT_WORDS)})\b)\s*[:=-]?\s*"
+                     rf"((?:{_WORD})(?:\s+{_WORD}){{0,2}})")
+FLAT = re.compile(r"(?<![\w.-])(?:flat|apartment|apt)\s*\d{1,4}[a-z]?\b(?:,?\s+(?:[A-Z][\w'’-]*\s+){0,3}"
+                  r"(?:House|Court|Lodge|Mansions|Heights|Buildings|Tower|Towers|Block|Apartments|Cottages?)\b)?",
+                  re.IGNORECASE)
+NAME_WORD = re.compile(r"[^\W\d_][^\W\d_'’]*(?:-[^\W\d_][^\W\d_'’]*)?")
+BEFORE_CONTACT = re.compile(r"((?:[^\W\d_][\w'’-]*\s+){0,2}[^\W\d_][\w'’-]*)(\s*[-:,(]?\s*)\[(?:phone|email)\]")
+DIGIT = re.compile(r"\d")
+STREET_AFTER = re.compile(rf"(?:\s+(?!(?i:{_STOP})\b)[{_UPPER}][\w'’-]*){{0,2}}\s+(?=[{_UPPER}])"
+                          rf"(?i:{'|'.join(sorted(PLACE_WORDS, key=len, reverse=True))})\b")
+CAPITALISED = re.compile(f"[{_UPPER}][{_LOWER}]+")
+KEYWORD_BEFORE = re.compile(rf"\b(?:{'|'.join(re.escape(w) for w in CONTACT_WORDS)})\s*[:=-]?\s*$", re.IGNORECASE)
+
+
+@functools.cache
+def _names() -> tuple[frozenset[str], re.Pattern, re.Pattern]:
+    """The forenames, and the (forename + capitalised word, initial + surname) patterns, from
+    etl/rules/names.toml."""
+    names = tomllib.loads(NAMES_FILE.read_text(encoding="utf-8"))
+    forenames = "|".join(sorted(names["forenames"], key=len, reverse=True))
+    surnames = "|".join(sorted(names["surnames"], key=len, reverse=True))
+    pair = re.compile(rf"\b(?:{forenames})\s+({_WORD})\b")
+    initial = re.compile(rf"(?<![\w.'’])[B-HJ-Z]\.?\s+(?:{surnames})\b(?![\w'’-])")
+    return frozenset(names["forenames"]), pair, initial
+
+
+def _is_name_word(word: str) -> bool:
+    low = word.lower()
+    return (low not in PLACE_WORDS and low not in STOP_WORDS and low not in CONTACT_WORDS
+            and NAME_WORD.fullmatch(word) is not None)
+
+
+def _not_a_street(m: re.Match) -> bool:
+    """False for a name that is part of a street's or place's name ("John Twells Way", "Lady Mantle
+    Close", "Mary Ann Street"): a street or place word follows within two words."""
+    return STREET_AFTER.match(m.string, m.end()) is None
+
+
+def _sub(pattern: re.Pattern, text: str, kind: str, counts: Counter, keep=None) -> str:
+    """Replace the matches of `pattern` that `keep(match)` accepts (all by default) by the kind's
+    placeholder, counting them."""
+    def replace(m: re.Match) -> str:
+        if keep is not None and not keep(m):
+            return m.group(0)
+        counts[kind] += 1
+        return PLACEHOLDER[kind]
+    return pattern.sub(replace, text)
+
+
+def _phones(text: str, counts: Counter) -> str:
+    if not PHONE_HINT.search(text):
+        return text
+    spans = []
+    for m in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
+        digits = sum(c.isdigit() for c in m.raw_string)
+        if DATE_LIKE.search(m.raw_string) or digits < (9 if m.raw_string.startswith("+") else 10):
+            continue
+        spans.append((m.start, m.end))
+    for start, end in reversed(spans):
+        text = text[:start] + PLACEHOLDER["phone"] + text[end:]
+    counts["phone"] += len(spans)
+    return text
+
+
+def _postcodes(text: str, counts: Counter) -> str:
+    def district(m: re.Match) -> str:
+        whole = m.group(0)
+        if whole not in (whole.upper(), whole.lower()):  # "A6 2nd" is a road and an ordinal
+            return whole
+        counts["postcode"] += 1
+        return m.group(1).upper()
+    return POSTCODE.sub(district, text)
+
+
+def _names_removed(text: str, counts: Counter) -> str:
+    text = _sub(TITLE_NAME, text, "name", counts,
+                keep=lambda m: _not_a_street(m) and all(_is_name_word(w.rstrip(".")) for w in m.group(0).split()[1:]))
+
+    def contact(m: re.Match) -> str:  # the name words after a contact word
+        words = list(re.finditer(r"\S+", m.group(1)))
+        n = next((i for i, w in enumerate(words) if not _is_name_word(w.group())), len(words))
+        if n == 0:
+            return m.group(0)
+        counts["name"] += 1
+        offset = m.start(1) - m.start(0)
+        return m.group(0)[:offset] + PLACEHOLDER["name"] + m.group(0)[offset + words[n - 1].end():]
+    low = text.lower()
+    if any(w in low for w in CONTACT_WORDS):
+        text = CONTACT.sub(contact, text)
+
+    def before(m: re.Match) -> str:  # the name words right before a phone number or e-mail
+        words = list(re.finditer(r"\S+", m.group(1)))
+        n = len(words)
+        while n > 0 and _is_name_word(words[n - 1].group()):
+            n -= 1
+        if n == len(words):
+            return m.group(0)
+        head = m.group(1)[:words[n].start()]
+        taken = [w.group() for w in words[n:]]
+        if not (any(w[0].isupper() for w in taken) or KEYWORD_BEFORE.search(text[:m.start(0)] + head)):
+            return m.group(0)
+        counts["name"] += 1
+        return head + PLACEHOLDER["name"] + m.group(0)[len(m.group(1)):]
+    if "[phone]" in text or "[email]" in text:
+        text = BEFORE_CONTACT.sub(before, text)
+    forenames, pair, initial = _names()
+    if not forenames.isdisjoint(CAPITALISED.findall(text)):  # most values hold no forename at all
+        text = _sub(pair, text, "name", counts, keep=lambda m: _is_name_word(m.group(1)) and _not_a_street(m))
+    return _sub(initial, text, "name", counts, keep=_not_a_street)
+
+
+def scrub_text(text: str) -> tuple[str, dict[str, int]]:
+    """`text` without names, phone numbers, e-mails, house numbers with their street and full
+    postcodes, and how many of each kind were removed (kinds with none are left out)."""
+    counts: Counter = Counter()
+    text = _sub(EMAIL, text, "email", counts)
+    text = _phones(text, counts)
+    text = _postcodes(text, counts)
+    if DIGIT.search(text):  # a house number, a flat number
+        text = _sub(ADDRESS, text, "address", counts)
+        text = _sub(FLAT, text, "address", counts)
+    text = _names_removed(text, counts)
+    return text, {k: counts[k] for k in KINDS if counts[k]}
+
+
+def scrub_values(values: Iterable[str | None]) -> dict[str, tuple[str, dict[str, int]]]:
+    """Each distinct non-null value scrubbed once: value -> (scrubbed text, counts per kind)."""
+    return {v: scrub_text(v) for v in set(values) if v is not None}
+
+
+def _record(con: duckdb.DuckDBPyConnection, changed: dict, record_sql: str) -> None:
+    """Register the changed values (`_scrub_map`: original -> cleaned; `_scrub_counts`: original,
+    removed kind, items) and insert the counts `record_sql` selects into etl_scrubbed."""
+    con.register("_scrub_counts_frame", pd.DataFrame(
+        [(v, kind, n) for v, (_, counts) in changed.items() for kind, n in counts.items()],
+        columns=["original", "removed", "items"], dtype="object").astype({"items": "int64"}))
+    con.register("_scrub_map_frame", pd.DataFrame(
+        {"original": list(changed), "cleaned": [c for c, _ in changed.values()]}, dtype="object"))
+    con.execute("create or replace temp table _scrub_counts as select * from _scrub_counts_frame")
+    con.execute("create or replace temp table _scrub_map as select * from _scrub_map_frame")
+    con.unregister("_scrub_counts_frame")
+    con.unregister("_scrub_map_frame")
+    con.execute(f"insert into etl_scrubbed {record_sql}")
+
+
+def scrub_raw(con: duckdb.DuckDBPyConnection, sources: Iterable, load_id: str) -> None:
+    """Scrub the free-text columns of every source's raw table in place (`sources`: objects with
+    `table` and `kind`, as etl.sources.config.Source), recording counts in etl_scrubbed."""
+    for source in sources:
+        for column in FREE_TEXT.get(source.kind, ()):
+            values = [r[0] for r in con.execute(
+                f"select distinct {column} from {source.table} where {column} is not null").fetchall()]
+            changed = {v: r for v, r in scrub_values(values).items() if r[1]}
+            if not changed:
+                continue
+            _record(con, changed, f"""
+                select '{load_id}', r.source, '{source.kind}', r.source_file, '{column}', c.removed,
+                       sum(c.items), count(*)
+                from {source.table} r join _scrub_counts c on r.{column} = c.original group by all""")
+            con.execute(f"""update {source.table} set {column} = m.cleaned from _scrub_map m
+                            where {source.table}.{column} = m.original""")
+
+
+def line_shape(raw: str | None) -> str | None:
+    """What a `malformed_row` reject keeps of a record that could not be split into columns: its
+    shape, not its text. Upper-case letters become A, lower-case a, digits 9; separators, quotes
+    and spaces stay, so the reason (a stray delimiter, an unclosed quote) can still be seen:
+    'ECN-7,"Smith, J",07700 900123' -> 'AAA-9,"Aaaaa, A",99999 999999'. The line cannot be split,
+    so its person reference cannot be pseudonymised and its free text cannot be scrubbed field by
+    field: nothing of it is kept (the file and row number find it in the partner's file)."""
+    if raw is None:
+        return None
+    return "".join("A" if ch.isupper() else "a" if ch.isalpha() else "9" if ch.isdigit() else ch for ch in raw)

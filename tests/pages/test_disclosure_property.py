@@ -1,0 +1,173 @@
+"""Property test of the disclosure rule (issue 14) at the query level, on the demo warehouse.
+
+Hypothesis draws a viewer (a board viewer, or the Erewash council manager), a selection of
+authorities, a period (1 to 400 days), a hexagon size and an area, and runs every protected
+aggregate of insight/access/roles.py QUERIES the way ui.load does (`access.check_request`, the
+query, `access.shown`). For every row outside the viewer's person-level rights it finds:
+
+- no count of people or incidents from 1 to k-1, and no integer column the table does not
+  declare (a new count column must be classified before it can pass);
+- no row about fewer than k (`min_rows`), no statistic over fewer than k cases, no value of a
+  single case, no place description without k distinct reporters, and, checked against the
+  incidents table itself, no busiest place with fewer than k incidents or described with fewer
+  than k reporters;
+- no line whose shown total pins a single hidden cell;
+- a refusal (TooDetailed) for a period under MIN_PERIOD_DAYS or a hexagon finer than
+  COARSEST_RESOLUTION, and only then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from etl.rules import authorities
+from insight import db
+from insight.access import disclosure
+from insight.access import roles as access
+
+K = disclosure.suppress_below()
+EREWASH = "E07000036"
+VIEWERS = [access.Viewer("board.viewer", access.BOARD_VIEWER),
+           access.Viewer("erewash.manager", access.COUNCIL_MANAGER, EREWASH)]
+# Integer columns that count neither people nor incidents: ranks, resolutions, classes, limits,
+# thresholds, orders, numbers of map cells.
+NOT_COUNTS = {"rank", "h3_resolution", "gi_class", "limit_min", "limit_max", "sla_days", "age_order",
+              "community_threshold", "cells", "all_cells", "cells_1", "cells_5", "cells_10", "places",
+              "point", "cells_total", "sla_explain_days", "sla_appeal_decision_days", "top_share",
+              "sla_decision_days", "days_left", "points", "month_only_excluded"}
+PROTECTED = {name: rule for name, rule in access.QUERIES.items() if isinstance(rule, disclosure.Aggregate)}
+
+
+def _function(name: str):
+    module, _, function = name.rpartition(".")
+    return getattr(importlib.import_module(module), function)
+
+
+def _arguments(query, values: dict) -> tuple:
+    import inspect
+
+    names = list(inspect.signature(query).parameters)[1:]
+    return tuple(values[n] for n in names if n in values)
+
+
+def _closed_rows(rule: disclosure.Aggregate, frame: pd.DataFrame, allowed: set, codes) -> pd.Series:
+    """The rows the viewer has no person-level right over."""
+    whole_allowed = set(codes) <= allowed
+    if rule.authority and rule.authority in frame.columns:
+        authority = frame[rule.authority]
+        return ~(authority.isin(allowed) | (authority.isna() & whole_allowed))
+    return pd.Series(not whole_allowed, index=frame.index)
+
+
+def _small(series: pd.Series) -> pd.Series:
+    values = pd.to_numeric(series, errors="coerce")
+    return (values > 0) & (values < K)
+
+
+def _check_frame(name: str, rule: disclosure.Aggregate, before: pd.DataFrame, shown: pd.DataFrame,
+                 allowed: set, codes) -> None:
+    closed = _closed_rows(rule, shown, allowed, codes)
+    rows = shown[closed]
+    for column in rule.counts:
+        if column in rows.columns:
+            assert not _small(rows[column]).any(), (name, column, rows[column].tolist())
+    for column in before.columns:
+        if pd.api.types.is_integer_dtype(before[column]) and column not in NOT_COUNTS:
+            declared = {*rule.counts, *rule.derived, *rule.at_least_k, *rule.single, *rule.shares}
+            assert column in declared, (
+                f"{name}: integer column {column} is not classified as a count")
+    if rule.min_rows and rule.min_rows in rows.columns:
+        assert not _small(rows[rule.min_rows]).any(), (name, rule.min_rows)
+    for column in rule.single:
+        if column in rows.columns:
+            assert rows[column].isna().all(), (name, column)
+    for column, reporters in rule.places.items():
+        if column in rows.columns:
+            described = rows[column].notna()
+            assert (pd.to_numeric(rows.loc[described, reporters], errors="coerce") >= K).all(), (name, column)
+    for column, base in rule.at_least_k.items():
+        if column in rows.columns and base in rows.columns:
+            shown_stat = rows[column].notna()
+            assert (pd.to_numeric(rows.loc[shown_stat, base], errors="coerce") >= K).all(), (name, column)
+    if rule.total_by is not None and rule.authority in shown.columns:
+        keys = [c for c in rule.total_by if c in shown.columns]
+        for _, block in shown.groupby(keys or (lambda _: 0), dropna=False):
+            totals, parts = block[block[rule.authority].isna()], block[block[rule.authority].notna()]
+            for column in rule.counts:
+                if column not in block.columns or totals.empty or totals[column].isna().all():
+                    continue
+                hidden = parts[column].isna() & before.loc[parts.index, column].fillna(0).gt(0) \
+                    if len(before) == len(shown) else parts[column].isna()
+                assert hidden.sum() != 1, (name, column, "a single hidden cell beside a shown total")
+
+
+def _check_places(con, shown: pd.DataFrame, codes, start, end, allowed: set) -> None:
+    """The busiest places against the incidents table: >= k incidents, described only with >= k people."""
+    if set(codes) <= allowed:
+        return
+    for row in shown.itertuples():
+        incidents, people = con.execute(
+            "select count(*), count(distinct person_key) from incidents where h3_r10 = ? and "
+            "authority_code = any(?) and reported_date between ? and ?",
+            [row.h3_cell, list(codes), start, end]).fetchall()[0]
+        assert incidents >= K, row
+        if pd.notna(row.main_location) or pd.notna(row.main_asb_type):
+            assert people >= K, row
+
+
+@st.composite
+def _draws(draw):
+    viewer = draw(st.sampled_from(VIEWERS))
+    codes = tuple(draw(st.lists(st.sampled_from(authorities.CODES), min_size=1, max_size=4, unique=True)))
+    days_back = draw(st.integers(min_value=0, max_value=500))
+    length = draw(st.sampled_from([1, 2, 7, 27, 28, 31, 90, 365]) | st.integers(min_value=1, max_value=400))
+    resolution = draw(st.sampled_from([8, 9, 10]))
+    kind = draw(st.sampled_from(["h3_8", "h3_9", "h3_10", "lsoa", "authority"]))
+    area = draw(st.integers(min_value=0, max_value=5))
+    return viewer, codes, days_back, length, resolution, kind, area
+
+
+@settings(max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(draw=_draws())
+def test__protected_aggregates__show_nothing_about_fewer_than_k_outside_the_viewer_s_rights(con, draw):
+    viewer, codes, days_back, length, resolution, kind, area = draw
+    as_of = db.build_as_of(con)
+    end = as_of - dt.timedelta(days=days_back)
+    start = end - dt.timedelta(days=length - 1)
+    allowed = set(access.person_level_authorities(viewer))
+    restricted = bool(set(codes) - allowed)
+    from insight.queries import maps as qm
+
+    areas = qm.area_counts(con, codes, start, end, kind) if not kind.startswith("h3") else \
+        qm.hex_counts(con, codes, start, end, int(kind[3:])).rename(columns={"h3_cell": "code"})
+    key = areas["code"].iloc[min(area, len(areas) - 1)] if len(areas) else "none"
+    values = {"codes": codes, "start": start, "end": end, "as_of": as_of, "build_as_of": as_of,
+              "resolution": resolution, "kind": kind, "key": key, "at_risk_days": 5,
+              "spatial_bands_m": (0.0, 100.0), "temporal_bands_days": (0, 7), "permutations": 9}
+    for name, rule in PROTECTED.items():
+        query = _function(name)
+        area_kind = kind if kind in qm.AREA_KINDS or not name.endswith("area_counts") else "lsoa"
+        args = _arguments(query, {**values, "kind": area_kind})
+        too_short = rule.period is not None and length < disclosure.MIN_PERIOD_DAYS
+        too_fine = rule.resolution is not None and (
+            (rule.resolution == "resolution" and resolution > disclosure.COARSEST_RESOLUTION)
+            or (rule.resolution == "kind" and area_kind == "h3_10"))
+        try:
+            access.check_request(viewer, query, args, {})
+        except disclosure.TooDetailed:
+            assert restricted and (too_short or too_fine), name
+            continue
+        assert not (restricted and (too_short or too_fine)), name
+        try:
+            before = query(con, *args)
+        except (qm.TooManyPoints, qm.knox.NeedsDayLevelDates):
+            continue
+        shown = access.shown(viewer, query, args, {}, before)
+        _check_frame(name, rule, before, shown, allowed, codes)
+        if name.endswith("area_top_locations"):
+            _check_places(con, shown, codes, start, end, allowed)

@@ -1,0 +1,67 @@
+"""The disclosure rule for the pages (insight/access/disclosure.py protect_result), on small inline
+frames: rows the viewer has rights over stay as they are; others lose small counts, cells a shown
+total would give away (never by hiding a cell the viewer may see anyway), rows about fewer than
+k, statistics over fewer than k, single cases and place descriptions without k reporters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from insight.access import disclosure
+
+A, B, C = "E07000032", "E07000033", "E07000034"
+COUNTS = disclosure.Aggregate(counts=("people",), total_by=())
+
+
+def _table() -> pd.DataFrame:
+    return pd.DataFrame({"authority_code": [A, B, C, None], "people": [3, 10, 12, 25]})
+
+
+def test__protect_result__a_board_viewer_loses_the_small_cell_and_the_one_that_gives_it_away():
+    shown = disclosure.protect_result(COUNTS, _table(), allowed=(), requested=(A, B, C), k=5)
+    assert shown["people"].isna().tolist() == [True, True, False, False]  # 3 (primary), 10 (secondary)
+
+
+def test__protect_result__a_manager_sees_their_own_row_and_the_secondary_cell_is_another():
+    own = disclosure.protect_result(COUNTS, _table(), allowed=(A,), requested=(A, B, C), k=5)
+    assert own["people"].tolist() == [3, 10, 12, 25]  # only A is small, and A is theirs
+    other = disclosure.protect_result(COUNTS, _table(), allowed=(B,), requested=(A, B, C), k=5)
+    assert other["people"].isna().tolist() == [True, False, True, False]  # B (theirs) is never the cover
+
+
+def test__protect_result__everything_asked_is_the_viewer_s_own():
+    frame = _table().iloc[[0, 3]].assign(people=[3, 3])
+    assert disclosure.protect_result(COUNTS, frame, allowed=(A,), requested=(A,), k=5) is frame
+
+
+def test__protect_result__places_rows_statistics_and_single_cases():
+    rule = disclosure.Aggregate(counts=("incidents", "reporters"), authority=None, min_rows="incidents",
+                                places={"place": "reporters"}, single=("first",),
+                                at_least_k={"median": "incidents"})
+    frame = pd.DataFrame({"incidents": [1, 6, 9], "reporters": [1, 2, 7], "place": ["Play area", "Park", "Shops"],
+                          "first": [dt.date(2026, 3, 3)] * 3, "median": [1.0, 2.0, 3.0]})
+    shown = disclosure.protect_result(rule, frame, allowed=(), requested=(A,), k=5)
+    assert shown["incidents"].tolist() == [6, 9] and shown.attrs["dropped"] == 1
+    assert shown["place"].tolist() == [None, "Shops"] and shown["first"].isna().all()
+    assert pd.isna(shown["reporters"].iloc[0]) and shown["median"].tolist() == [2.0, 3.0]
+
+
+@pytest.mark.parametrize("arguments, refused", [
+    ({"start": dt.date(2026, 3, 3), "end": dt.date(2026, 3, 3), "resolution": 9}, True),
+    ({"start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 28), "resolution": 9}, False),
+    ({"start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 31), "resolution": 10}, True),
+    ({"start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 31), "resolution": "h3_10"}, True),
+    ({"start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 31), "resolution": "lsoa"}, False),
+])
+def test__check_request__a_month_at_least_and_no_street_hexagons(arguments, refused):
+    rule = disclosure.Aggregate(period=("start", "end"), resolution="resolution")
+    if refused:
+        with pytest.raises(disclosure.TooDetailed):
+            disclosure.check_request(rule, arguments, restricted=True)
+    else:
+        disclosure.check_request(rule, arguments, restricted=True)
+    disclosure.check_request(rule, arguments, restricted=False)  # the viewer's own authorities: any
