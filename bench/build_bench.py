@@ -45,7 +45,7 @@ def main() -> None:
     inputs, warehouse, stats = work / "inputs", work / "warehouse.duckdb", work / "stats.json"
     env = dict(os.environ, ASB_PSEUDONYM_KEY="bench-key-0123456789abcdef", CI="1")
     py = sys.executable
-    gen = ("from etl import demo; import sys; s = demo.generate(__import__('pathlib').Path(sys.argv[1]), "
+    gen = ("from etl.demo import generator; import sys; s = generator.generate(__import__('pathlib').Path(sys.argv[1]), "
            "seed=int(sys.argv[2]), scale=float(sys.argv[3])); print(s.as_of)")
     gen_s, gen_mib = _run([py, "-c", gen, str(inputs), str(args.seed), str(args.scale)], env)
     size_mib = sum(p.stat().st_size for p in inputs.rglob("*") if p.is_file()) / 2**20
