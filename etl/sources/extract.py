@@ -116,11 +116,12 @@ def _misfit(cfg: BuildConfig, source: Source, path: Path, headers: list[str], mi
         return f"{message}; it fits {name}: was it saved in the wrong folder?"
     if path.suffix.lower() in (".csv", ".txt", ".tsv"):
         with open(path, encoding=source.encoding.replace("windows-1252", "cp1252"), errors="replace") as fh:
-            lines = [fh.readline() for _ in range(source.skip_rows + 20)]
-        for k in range(source.skip_rows + 1, len(lines)):
-            cells = [c.strip().strip('"') for c in lines[k].replace(";", ",").replace("\t", ",").split(",")]
-            if _fit(source, cells) >= 2:
-                return f"{message}; its header looks like line {k + 1}: set skip_rows = {k} in sources.toml"
+            lines = [fh.readline() for _ in range(source.skip_rows + 21)][source.skip_rows:]
+        rows = [[c.strip().strip('"') for c in line.replace(";", ",").replace("\t", ",").split(",")] for line in lines]
+        below = readers.header_below(source, rows)
+        if below:
+            k = source.skip_rows + below
+            return f"{message}; its header looks like line {k + 1}: set skip_rows = {k} in sources.toml"
     # The header names are not repeated here: a file without a header row would put its first
     # record (names, places) on the Data quality page; `asb check` shows them to whoever runs it.
     return (f"{message} ({len(headers)} columns; `asb check --inputs DIR --source {source.slug}` lists them): "

@@ -235,7 +235,7 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table
     rows = rows[source.skip_rows:]
     if not rows:
         raise ReadError(f"{path}: sheet {name!r} is empty")
-    below = _header_below(source, rows)
+    below = header_below(source, rows)
     if below:
         # worded as extract._misfit words it for a CSV (that check reads only CSV lines)
         raise ReadError(f"{path}: its header fits none of the {source.kind} columns of source {source.slug}; "
@@ -257,10 +257,11 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table
     return FileRead(table, headers, [], len(frame), "_source_row", sheet=name)
 
 
-def _header_below(source: Source, rows: list[list], look: int = 20) -> int | None:
+def header_below(source: Source, rows: list[list], look: int = 20) -> int | None:
     """When the first row names none of the source's columns (a title above the header) and one
     of the next `look` rows names at least two, that row's offset; else None. Names are matched as
-    extract matches headers: the declared header of a mapped column, else the canonical name."""
+    extract matches headers: the declared header of a mapped column, else the canonical name.
+    Used for workbooks here and for CSV lines by extract's refusal message."""
     wanted = {normalise_header(source.columns.get(f.name, f.name))
               for f in schema.INPUTS.get(source.kind, ())}
 
