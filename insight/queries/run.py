@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 
 import duckdb
@@ -69,12 +70,17 @@ def _live_table(con, mart: str, as_of: date) -> str:
     kept = _live_tables(con, scratch)
     if name in kept:
         return qualified
-    try:
-        con.execute(f"create table {qualified} as {registry.live_sql(mart)}",
-                    registry.parameters(mart, registry.Context(as_of)))
-    except duckdb.Error:
-        if name not in _live_tables(con, scratch):  # not another cursor making the same table
-            raise
+    for attempt in range(3):
+        try:
+            con.execute(f"create table {qualified} as {registry.live_sql(mart)}",
+                        registry.parameters(mart, registry.Context(as_of)))
+            break
+        except duckdb.Error:
+            if name in _live_tables(con, scratch):  # another cursor made the same table first
+                break
+            if attempt == 2:
+                raise
+            time.sleep(0.2)  # its transaction may not have committed yet
     for old in [t for t in kept if not t.startswith(name[:len(_LIVE_PREFIX) + 8])][:max(0, len(kept) + 1 - LIVE_TABLES)]:
         con.execute(f"drop table if exists {scratch}.main.{old}")
     return qualified

@@ -246,6 +246,30 @@ def test__source__another_date_is_evaluated_once_per_connection_and_kept_bounded
         con.close()
 
 
+def test__source__two_sessions_asking_the_same_date_at_once_share_one_evaluation(demo_warehouse):
+    """Two users open the page for the same other date at the same moment: each cursor gets the
+    one kept table, neither fails on the other's creation."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    con = db.connect(demo_warehouse)
+
+    def ask(_):
+        c = con.cursor()
+        c.execute("use wh")
+        try:
+            return qrun.source(c, dt.date(2026, 5, 31), "mart_second_reports")
+        finally:
+            c.close()
+
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            names = set(pool.map(ask, range(4)))
+        assert len(names) == 1
+        assert con.execute(f"select count(*) from {names.pop()}").fetchone()[0] > 0
+    finally:
+        con.close()
+
+
 def test__near_miss_work_list__soonest_expiry_first_with_days_left(con, build_date):
     work = qt.near_miss_work_list(con, build_date, ALL)
     mart = con.execute("""select person_key, authority_code from mart_threshold_status
