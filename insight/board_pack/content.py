@@ -42,7 +42,7 @@ class Context:
         return slide
 
     def person_count(self, value) -> str:
-        """A count of people as printed: '<k' when hidden."""
+        """A count of people (or incidents) as printed: '<k' when hidden."""
         return protect_one(value, self.k) or w.num(value)
 
 

@@ -81,6 +81,7 @@ def _live_table(con, mart: str, as_of: date) -> str:
             if attempt == 2:
                 raise
             time.sleep(0.2)  # its transaction may not have committed yet
-    for old in [t for t in kept if not t.startswith(name[:len(_LIVE_PREFIX) + 8])][:max(0, len(kept) + 1 - LIVE_TABLES)]:
+    other_dates = [t for t in kept if not t.startswith(f"{_LIVE_PREFIX}{as_of:%Y%m%d}_")]
+    for old in other_dates[:max(0, len(kept) + 1 - LIVE_TABLES)]:   # names sort oldest date first
         con.execute(f"drop table if exists {scratch}.main.{old}")
     return qualified
