@@ -70,7 +70,9 @@ def test__overview__map_draws_and_answers_hover(server, page):
 
 def test__sidebar__choices_survive_page_switch_and_stay_in_url(server, page):
     _signed_in(page, server + "/?authority=E07000036&start=2025-01-01&end=2025-03-31")
+    _wait_for_run(page)
     sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("Erewash").wait_for(timeout=30_000)   # the first run after sign-in may still be drawing
     assert sidebar.get_by_text("Erewash").is_visible()
     assert page.get_by_text("1 Jan 2025 – 31 Mar 2025", exact=False).first.is_visible()
     sidebar.get_by_text("Data quality").click()
