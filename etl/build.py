@@ -92,12 +92,12 @@ def _stage_all(con, cfg: config.BuildConfig, loads, load_id: str, as_of: dt.date
     for kind in config.KINDS:
         tables = [s.table for s in cfg.sources if s.kind == kind]
         if not tables:
-            extract.empty_raw(con, f"_empty_{kind}", kind, temp=True)
+            extract.empty_raw(con, f"_empty_{kind}", kind)
             tables, by_table[f"_empty_{kind}"] = [f"_empty_{kind}"], config.Source("none", kind, "")
         con.execute(f"create temp table stg_{kind} as {stage.stage_sql(kind, tables, by_table, as_of)}")
         stage.explain_unmapped(con, kind)
         publish.reject_from(con, load_id, f"'{kind}'", f"stg_{kind} where reject_code is not null",
-                            "reject_code", "reject_reason", "raw_values")
+                            "reject_code", "reject_reason", "raw_values", expand=True)
     broken = [(x.source.slug, x.source.kind, x.path, row, msg, scrub.line_shape(raw))
               for x in loads for row, msg, raw in x.broken]
     if broken:
@@ -132,7 +132,7 @@ def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:
     publish.candidates(con)
     publish.police_context(con, load_id)
     locate.locate(con, bounds)
-    progress.count(con.execute("select count(*) from _located").fetchall()[0][0])
+    progress.count(con.execute("select coalesce(sum(coalesce(len(source_rows), 1)), 0) from _located").fetchall()[0][0])
     progress.stage("keys and cross-agency de-duplication")
     publish.keyed_reports(con, load_id)
     dedupe.deduplicate(con, cfg.duplicate_distance_m, cfg.duplicate_days)

@@ -42,8 +42,13 @@ CHECKS: dict[str, str] = {
         f"select application_ref from applications where authority_code not in ({NINE})",
     "appeals.application_ref resolves to an application":
         "select appeal_ref from appeals a anti join applications p using (application_ref)",
+    # incident_reports is incidents of one report plus incident_merged_reports (warehouse.sql)
     "incident_reports.incident_id resolves to an incident":
-        "select report_id from incident_reports r anti join incidents i using (incident_id)",
+        "select report_id from incident_merged_reports r anti join incidents i using (incident_id)",
+    "a merged incident has as many reports as its report_count":
+        "select incident_id from (select incident_id, report_count from incidents where report_count > 1) i "
+        "full join (select incident_id, count(*) as n from incident_merged_reports group by all) m "
+        "using (incident_id) where i.report_count is distinct from m.n",
     "incidents.asb_category allowed":
         f"select incident_id from incidents where asb_category not in ({_in(schema.ASB_CATEGORIES)})",
     "incidents.agency allowed": f"select incident_id from incidents where agency not in ({_in(schema.AGENCIES)})",

@@ -136,8 +136,6 @@ def _conditional_permutations(y: np.ndarray, observed: np.ndarray, cardinality: 
     values at the ids (one per permutation, shared by the group) plus, for each drawn id t, the
     step y[t + 1] - y[t] for every cell i <= t: a cumulative sum over the group's cells. Counts
     are whole numbers, so every sum is exact and the statistics equal esda's bit for bit."""
-    from esda.crand import vec_permutations
-
     n = len(y)
     ids = vec_permutations(int(cardinality.max()) if n else 0, n, permutations, seed)   # (P, K)
     width = ids.shape[1]
@@ -172,12 +170,31 @@ def _conditional_permutations(y: np.ndarray, observed: np.ndarray, cardinality: 
     return p_sim.astype(float), z_sim
 
 
+def vec_permutations(max_card: int, n: int, permutations: int, seed: int) -> np.ndarray:
+    """esda.crand.vec_permutations without numba (as esda runs it here): per permutation,
+    `max_card` ids drawn from range(n - 1) without replacement, after seeding numpy's legacy
+    generator with `seed`. Written out because importing esda (and libpysal) costs every build
+    1.5 s; tests/unit/test_hotspots.py holds the two equal."""
+    rng = np.random.RandomState(seed)
+    out = np.empty((permutations, max_card), dtype=np.int64)
+    for k in range(permutations):
+        out[k] = rng.choice(n - 1, size=max_card, replace=False)
+    return out
+
+
+def fdr(pvalues: np.ndarray, alpha: float = 0.05) -> float:
+    """esda.fdr: the Benjamini-Hochberg p-value cut-off at `alpha` (alpha / n when none passes)."""
+    n = len(pvalues)
+    p_sort = np.sort(pvalues)[::-1]
+    p_fdr = np.arange(n, 0, -1) * alpha / n
+    passed = np.flatnonzero(p_sort < p_fdr)
+    return alpha / n if len(passed) == 0 else p_fdr[passed[0]]
+
+
 def gi_classes(z: np.ndarray, p_sim: np.ndarray, z_perm: np.ndarray, p_perm: np.ndarray) -> np.ndarray:
     """-3..3: hot (+) / cold (-) at 99/95/90% confidence, else 0. A cell reaches a level when
     `p_perm` passes the Benjamini-Hochberg threshold at that alpha (esda's `fdr` over all cells
     of the resolution), `p_sim` <= alpha too, and `z` and `z_perm` agree in sign."""
-    from esda import fdr
-
     z, p_sim, z_perm, p_perm = (np.asarray(a, dtype=float) for a in (z, p_sim, z_perm, p_perm))
     sign = np.where(np.sign(z) == np.sign(z_perm), np.sign(z), 0).astype(int)
     out = np.zeros(len(p_perm), dtype=int)

@@ -266,8 +266,7 @@ def _same_files(cfg: BuildConfig) -> dict[Path, list[tuple[Source, Path]]]:
 
 # --- a file that reads: columns, values, what staging would reject --------------------------------
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+_ident = readers.quote_ident
 
 
 def _columns(con, source: Source, read: readers.FileRead, mapped: dict, report: dict) -> None:

@@ -31,6 +31,15 @@ class FileLoad:
     error: str | None = None     # the file could not be read at all: why
 
 
+# Kinds whose identical records in one file are stored once, with every record number in
+# `source_rows` (`source_row` is the first): a police.uk street file gives ASB rows no id, and many
+# are identical (same month, snapped point and LSOA; 29% of the 22 Derbyshire months' ASB rows),
+# so typing, checking, placing and keying each distinct record once and expanding to one row per
+# record only when publishing (etl/transform/publish.py) does the same work on far fewer rows.
+# Every other kind keeps one row per record (`source_rows` null).
+GROUPED_KINDS = ("police_uk",)
+
+
 def sha256_file(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
     digest = hashlib.sha256()
@@ -44,8 +53,7 @@ def _q(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _ident(header: str) -> str:
-    return '"' + header.replace('"', '""') + '"'
+_ident = readers.quote_ident
 
 
 def _value_expr(source: Source, f: schema.Field, header: str | None) -> str:
@@ -154,20 +162,30 @@ def _load_file(con, cfg: BuildConfig, source: Source, path: Path, load_id: str, 
         exprs["person_key"] = pseudonym.person_key_sql(exprs.pop("person_ref"), source.person_ref_pattern)
         params = pseudonym.hmac_pads(key)
     cols = ", ".join(f"{expr} as {name}" for name, expr in exprs.items())
-    con.execute(f"""insert into {source.table} by name
-        select {_q(load_id)} as load_id, {_q(source.slug)} as source, {_q(rel)} as source_file,
-               {read.row_sql} as source_row, {_q(problem) if problem else 'null::varchar'} as file_problem,
-               {cols}
-        from {read.table}""", params)
+    head = (f"{_q(load_id)} as load_id, {_q(source.slug)} as source, {_q(rel)} as source_file, "
+            f"{_q(problem) if problem else 'null::varchar'} as file_problem")
+    if source.kind in GROUPED_KINDS:
+        # Identical records of one file are one row with their record numbers (see GROUPED_KINDS):
+        # grouped on the file's own text first, so the value expressions run once per group.
+        used = sorted({h for h in mapped.values() if h})
+        inner = ", ".join(readers.quote_ident(h) for h in used)
+        con.execute(f"""insert into {source.table} by name
+            select {head}, first_row as source_row, source_rows, {cols}
+            from (select {inner}, min({read.row_sql}) as first_row, list({read.row_sql}) as source_rows
+                  from {read.table} group by all)""", params)
+    else:
+        con.execute(f"""insert into {source.table} by name
+            select {head}, {read.row_sql} as source_row, {cols} from {read.table}""", params)
     return FileLoad(source, rel, sha256, read.rows_read, ignored, read.broken)
 
 
-def empty_raw(con: duckdb.DuckDBPyConnection, table: str, kind: str, temp: bool = False) -> None:
-    """An empty raw table of a kind, so staging has a table even when no file matched."""
+def empty_raw(con: duckdb.DuckDBPyConnection, table: str, kind: str) -> None:
+    """An empty raw table of a kind (a temporary table: the source files and their hashes are the
+    raw record, so the warehouse keeps no copy of their text; rejected rows keep their values)."""
     cols = ", ".join(f"null::varchar as {f.name}" for f in schema.INPUTS[kind])
-    con.execute(f"""create or replace {'temp ' if temp else ''}table {table} as select null::varchar as load_id,
+    con.execute(f"""create or replace temp table {table} as select null::varchar as load_id,
         null::varchar as source, null::varchar as source_file, null::bigint as source_row,
-        null::varchar as file_problem, {cols} limit 0""")
+        null::bigint[] as source_rows, null::varchar as file_problem, {cols} limit 0""")
     if any(f.name in schema.PERSON_COLUMNS for f in schema.INPUTS[kind]):
         con.execute(f"alter table {table} rename person_ref to person_key")
 

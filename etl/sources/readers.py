@@ -283,6 +283,11 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
     raise ReadError(f"{path}: unsupported file type {suffix!r} (use .csv or .xlsx)")
 
 
+def quote_ident(header: str) -> str:
+    """A file's header as a quoted SQL identifier."""
+    return '"' + header.replace('"', '""') + '"'
+
+
 def normalise_header(header: str) -> str:
     """Header comparison key: case, spaces, underscores and punctuation ignored."""
     return "".join(ch for ch in header.lower() if ch.isalnum())

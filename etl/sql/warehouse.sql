@@ -120,16 +120,27 @@ create table incidents (                  -- one row per distinct ASB incident (
     source_row bigint not null
 );
 
-create table incident_reports (           -- every loaded report, merged or not
+create table incident_merged_reports (    -- every report of the incidents with more than one report
     incident_id varchar not null,         -- the incident it counts toward
     report_id varchar not null,           -- <source>:<incident_ref>
     source varchar not null,
     agency varchar not null,
     reported_date date not null,
-    is_merged boolean not null,           -- true when folded into an earlier report
+    is_merged boolean not null,           -- true when folded into an earlier report (false: the anchor)
     source_file varchar not null,
     source_row bigint not null
 );
+
+-- Every loaded report, merged or not (contract). An incident of one report is that report, so
+-- its row is read from `incidents`; only merged incidents' reports are stored apart. Ten million
+-- police rows are then written once, not twice.
+create view incident_reports as
+    select incident_id, incident_id as report_id, source, agency, reported_date, false as is_merged,
+           source_file, source_row
+    from incidents where report_count = 1
+    union all
+    select incident_id, report_id, source, agency, reported_date, is_merged, source_file, source_row
+    from incident_merged_reports;
 
 create table applications (
     application_ref varchar primary key,

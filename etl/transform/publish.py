@@ -12,28 +12,62 @@ from etl import schema, sqlfile
 from etl.transform.stage import stored_fields
 
 
-def reject_from(con, load_id: str, kind: str, relation: str, code: str, reason: str, raw: str) -> None:
-    """Append rows of `relation` to etl_rejects (`kind`, `code`, `reason`, `raw` are SQL expressions)."""
+def reject_from(con, load_id: str, kind: str, relation: str, code: str, reason: str, raw: str,
+                expand: bool = False) -> None:
+    """Append rows of `relation` to etl_rejects (`kind`, `code`, `reason`, `raw` are SQL expressions).
+    With `expand`, a row standing for identical records (`source_rows`, etl/sources/extract.py
+    GROUPED_KINDS) is one reject per record."""
+    row = "unnest(coalesce(source_rows, [source_row]))" if expand else "source_row"
     con.execute(f"""insert into etl_rejects select '{load_id}', source, {kind}, source_file,
-        source_row, {code}, {reason}, {raw} from {relation}""")
+        {row}, {code}, {reason}, {raw} from {relation}""")
+
+
+# The fields that make a police.uk row's content key: identical content in one file is told apart
+# only by its place in the file (the n-th copy is ref <key>-<n>).
+_POLICE_CONTENT = "concat_ws('|', crime_type, falls_within, month, longitude, latitude, location, lsoa_code, lsoa_name, crime_id)"
 
 
 def police_rows(con: duckdb.DuckDBPyConnection) -> None:
-    """`_police`: good street-level rows with a content key; the n-th identical row of a file is
-    `<key>-<n>`, so a month published twice (a re-download) repeats the same refs."""
-    con.execute("""create or replace temp table _police as
+    """Good street-level rows, keyed by content: the n-th row of a file with a given content key is
+    ref `<key>-<n>` (n by record number), so a month published twice (a re-download) repeats the
+    same refs, and the later file's rows merge (`police_republished`).
+
+    `_police_asb`: one row per file and content key of the ASB rows, with every record number in
+    `source_rows` (sorted) and `first_new`, the first n that no earlier file (by name) of the
+    source already holds; copies before it are republished. `_police_context`: the other crime
+    types, one row per record, ranked the same way.
+    """
+    asb = f"'{schema.POLICE_ASB_TYPE}'"
+    con.execute(f"""create or replace temp table _police_asb as
+        with keyed as (
+            select *, left(md5({_POLICE_CONTENT}), 16) as content_key
+            from stg_police_uk where reject_code is null and crime_type = {asb}
+        ),
+        grouped as (
+            select source, source_file, content_key, list_sort(flatten(list(source_rows))) as source_rows,
+                   any_value(month) as month, any_value(latitude) as latitude,
+                   any_value(longitude) as longitude, any_value(location) as location,
+                   any_value(lsoa_code) as lsoa_code, any_value(lsoa_name) as lsoa_name
+            from keyed group by source, source_file, content_key
+        )
+        select g.*, l.authority_code as lsoa_authority_code,
+               1 + coalesce(max(len(g.source_rows)) over (partition by g.source, g.content_key order by g.source_file
+                                                          rows between unbounded preceding and 1 preceding), 0)
+                   as first_new
+        from grouped g left join _lsoa_name_map l using (lsoa_name)""")
+    con.execute(f"""create or replace temp table _police_context as
         select p.*, l.authority_code as lsoa_authority_code,
                content_key || '-' || row_number() over (partition by source_file, content_key
                                                         order by source_row) as police_ref
-        from (select *, left(md5(concat_ws('|', crime_type, falls_within, month, longitude, latitude,
-                                              location, lsoa_code, lsoa_name, crime_id)), 16) as content_key,
-                     null as row_hash
-              from stg_police_uk where reject_code is null) p
+        from (select * exclude (source_row, source_rows), unnest(source_rows) as source_row,
+                     left(md5({_POLICE_CONTENT}), 16) as content_key, null as row_hash
+              from stg_police_uk where reject_code is null and crime_type <> {asb}) p
         left join _lsoa_name_map l using (lsoa_name)""")
 
 
 def candidates(con: duckdb.DuckDBPyConnection) -> None:
-    """`_cand`: good incident rows from canonical sources and ASB rows from police street files."""
+    """`_cand`: good incident rows from canonical sources and ASB rows from police street files
+    (one row per file and content key: `incident_ref` is the key, `source_rows` the records)."""
     inc = stored_fields("incidents")
     hash_cols = ", ".join(f"coalesce(cast({f.name} as varchar), '')" for f in inc if f.name != "incident_ref")
     con.execute(f"""create or replace temp view _cand as
@@ -41,24 +75,25 @@ def candidates(con: duckdb.DuckDBPyConnection) -> None:
             reported_date, coalesce(occurred_date, reported_date) as occurred_date, asb_category,
             asb_type, latitude, longitude, easting, northing, postcode, location_desc, person_key,
             victim_type, is_hate = 'Y' as is_hate, case_ref, review_explained_date, date_errors,  -- blank hate: unknown
+            null::bigint[] as source_rows, null::bigint as first_new,
             null::varchar as source_lsoa_code, null::varchar as source_lsoa_name,
             null::varchar as source_lsoa_authority_code, md5(concat_ws('|', {hash_cols})) as row_hash
         from stg_incidents where reject_code is null
         union all by name
-        select source, source_file, source_row, 'police_uk' as kind, police_ref as incident_ref,
+        select source, source_file, source_rows[1] as source_row, 'police_uk' as kind, content_key as incident_ref,
             'police' as agency, null as authority_code, month as reported_date, month as occurred_date,
             null as asb_category, null as asb_type, latitude, longitude, null as easting,
             null as northing, null as postcode, location as location_desc, null as person_key,
-            null as victim_type, null::boolean as is_hate, null as case_ref, null::date as review_explained_date, null::varchar as date_errors, lsoa_code as source_lsoa_code,
+            null as victim_type, null::boolean as is_hate, null as case_ref, null::date as review_explained_date,
+            null::varchar as date_errors, source_rows, first_new, lsoa_code as source_lsoa_code,
             lsoa_name as source_lsoa_name, lsoa_authority_code as source_lsoa_authority_code,
             content_key as row_hash
-        from _police where crime_type = '{schema.POLICE_ASB_TYPE}'""")
+        from _police_asb""")
 
 
 def police_context(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
     """Non-ASB street-level rows, loaded for context only (a republished row merges)."""
-    _split_keys(con, f"_police where crime_type <> '{schema.POLICE_ASB_TYPE}'", "source, police_ref",
-                "source_file, source_row")
+    _split_keys(con, "_police_context", "source, police_ref", "source_file, source_row")
     con.execute("""insert into police_crimes
         select source, month, crime_type, falls_within, latitude, longitude, lsoa_code,
                lsoa_authority_code, last_outcome_category, source_file, source_row
@@ -78,41 +113,66 @@ def _split_keys(con, relation: str, key: str, order: str) -> None:
         window w as (partition by {key} order by {order})""")
 
 
+def _police_copies(where: str, first: str, last: str) -> str:
+    """One row per record of the located police groups matching `where`: copies `first`..`last`
+    (SQL over the group), each with its ref `<key>-<n>` and its own record number."""
+    return f"""select * exclude (source_rows, first_new, incident_ref, source_row, k),
+               incident_ref || '-' || k as incident_ref, source_rows[k] as source_row
+        from (select *, unnest(generate_series({first}, {last})) as k from _located
+              where source_rows is not null and {where})"""
+
+
 def keyed_reports(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
     """Repeated keys: identical repeats merge into the first row, conflicting ones are rejects.
 
     Keys repeat rarely, so the repeated ones are found with a hash aggregate first and only their
-    rows are ranked; `_reports` is a view over the located rows minus those repeats.
+    rows are ranked; `_reports` is a view over the located rows minus those repeats. Police groups
+    (`source_rows`) were keyed by `police_rows`: their republished copies are repeats, the rest
+    reports, one row per record.
     """
-    reject_from(con, load_id, "kind", "_located where loc_reject is not null",
+    every = "len(source_rows)"
+    located_rows = ("select * exclude (source_rows, first_new) from _located where source_rows is null "
+                    f"union all by name {_police_copies('true', '1', every)}")
+    reject_from(con, load_id, "kind", f"({located_rows}) where loc_reject is not null",
                 "loc_reject.code", "loc_reject.reason", "to_json(struct_pack(incident_ref, agency, "
                 "reported_date, postcode, latitude := in_latitude, longitude := in_longitude, "
                 "easting := in_easting, northing := in_northing, location_desc, source_lsoa_name))::varchar")
     con.execute("""create or replace temp table _repeated as
-        select source, incident_ref from _located where loc_reject is null
+        select source, incident_ref from _located where loc_reject is null and source_rows is null
         group by all having count(*) > 1""")
-    _split_keys(con, "_located l semi join _repeated r using (source, incident_ref) where loc_reject is null",
+    _split_keys(con, "_located l semi join _repeated r using (source, incident_ref) "
+                "where loc_reject is null and source_rows is null",
                 "source, incident_ref", "source_file, source_row")
     reject_from(con, load_id, "kind", "_keyed where key_rank > 1 and row_hash <> first_hash",
                 "'duplicate_key'", "format('incident_ref ''{}'' already used in {} row {} with other values', "
                 "incident_ref, first_file, first_row)",
                 "to_json(struct_pack(incident_ref, agency, reported_date, asb_type))::varchar")
-    con.execute("""create or replace temp table _repeats as
+    republished = _police_copies("loc_reject is null and first_new > 1", "1", f"least(first_new - 1, {every})")
+    con.execute(f"""create or replace temp table _repeats as
         select source || ':' || incident_ref as report_id, source, source_file, source_row, kind,
                row_hash = first_hash as is_repeat
-        from _keyed where key_rank > 1""")
-    con.execute("""create or replace temp view _reports as
-        select l.*, l.source || ':' || l.incident_ref as report_id
+        from _keyed where key_rank > 1
+        union all
+        select source || ':' || incident_ref, source, source_file, source_row, kind, true
+        from ({republished})""")
+    con.execute(f"""create or replace temp view _reports as
+        select l.* exclude (source_rows, first_new), l.source || ':' || l.incident_ref as report_id
         from _located l anti join _repeats r using (source_file, source_row)
-        where l.loc_reject is null""")
+        where l.loc_reject is null and l.source_rows is null
+        union all by name
+        select *, source || ':' || incident_ref as report_id
+        from ({_police_copies(f"loc_reject is null and first_new <= {every}", "first_new", every)})""")
 
 
 def publish_incidents(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
-    """incident_reports, incidents and etl_merged for incidents."""
-    con.execute("""insert into incident_reports
+    """incidents, the reports of merged incidents (the rest of `incident_reports` is read from
+    incidents) and etl_merged for incidents. Only reports with a person merge (dedupe)."""
+    con.execute("""insert into incident_merged_reports
         select coalesce(m.root, r.report_id), r.report_id, r.source, r.agency, r.reported_date,
                m.root is not null, r.source_file, r.source_row
-        from _reports r left join _root m using (report_id)""")
+        from _reports r left join _root m using (report_id)
+        where r.person_key is not null
+          and (m.root is not null or r.report_id in (select root from _root))""")
     con.execute(f"""insert into etl_merged
         select '{load_id}', r.kind, r.source, r.source_file, r.source_row, m.root, m.rule
         from _reports r join _root m using (report_id)

@@ -113,7 +113,7 @@ def _typed_select(table: str, source, fields: tuple[schema.Field, ...]) -> str:
     typed = ", ".join(_typed_column(f, source.date_format_for(f.name), source.timezone) for f in fields)
     fmts = ", ".join(f"'{source.date_format_for(f.name)}' as fmt__{f.name}"
                      for f in fields if f.type == "DATE")
-    return (f"select load_id, source, source_file, source_row, file_problem, {raw}, {typed}, {fmts} "
+    return (f"select load_id, source, source_file, source_row, source_rows, file_problem, {raw}, {typed}, {fmts} "
             f"from {table}")
 
 
@@ -217,7 +217,7 @@ checked as (
     from judged
 ),
 final as (
-    select load_id, source, source_file, source_row, {columns},
+    select load_id, source, source_file, source_row, source_rows, {columns},
            authority_code, {date_errors} as date_errors, reject.code as reject_code, reject.reason as reject_reason,
            case when reject is not null then to_json(struct_pack({raw_json}))::varchar end as raw_values
     from checked

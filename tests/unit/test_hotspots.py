@@ -69,6 +69,20 @@ def test__gi_star__vectorised_permutations_equal_esda_exactly(rings, seed, permu
                                                               np.where(finite, 2 * g.p_z_sim, 1.0)))
 
 
+@pytest.mark.parametrize(("max_card", "n", "permutations", "seed"), [(6, 28_000, 99, 12345), (3, 8, 50, 1), (1, 2, 9, 7)])
+def test__gi_star__its_permutations_and_fdr_are_esdas(max_card, n, permutations, seed):
+    """The build does not import esda (1.5 s): its copies of vec_permutations and fdr equal esda's."""
+    import esda
+    from esda.crand import vec_permutations
+
+    assert np.array_equal(hotspots.vec_permutations(max_card, n, permutations, seed),
+                          vec_permutations(max_card, n, permutations, seed))
+    rng = np.random.default_rng(seed)
+    for p in (rng.random(500) ** 3, np.full(40, 0.001), np.linspace(0.2, 1, 30)):
+        for alpha in (0.01, 0.05, 0.1):
+            assert hotspots.fdr(p, alpha) == esda.fdr(p, alpha)
+
+
 def test__gi_star__quiet_cells_are_not_cold_spots():
     """esda's p_sim gives every all-zero neighbourhood p = 0.001 (ties fold to the low tail);
     the classes must not call them 99% cold spots."""

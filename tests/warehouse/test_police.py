@@ -115,3 +115,45 @@ def test__police_uk__month_without_asb_is_a_gap_and_republished_month_merges(tmp
     assert con.execute("select rows_read, rows_loaded, rows_merged from etl_loads where source_file like "
                        "'police/again/%'").fetchall() == [(8884, 0, 8884 - 11)]
     assert con.execute("select count(*) from incidents where reported_date = '2023-01-01'").fetchall()[0][0] == 1269
+
+
+def test__police_uk__identical_rows_each_count_with_their_own_row_numbers(tmp_path):
+    """Identical ASB rows of a file are separate incidents (refs <key>-1..-n by row number, a row
+    differing only in a column outside the key ranks among them); a later file repeating the
+    month merges its first copies and adds the rest; every rejected copy is its own reject."""
+    folder = real_data("police_uk", "derbyshire")
+    with open(folder / "2023-01-derbyshire-street.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    header, asb = rows[0], next(r for r in rows[1:] if r[9] == "Anti-social behaviour")
+    other = next(r for r in rows[1:] if r[9] == "Anti-social behaviour" and r[4:6] != asb[4:6])
+    context = [*asb[:11], "a note the key leaves out"]
+    outside = [*asb[:4], "-1.1", "51.5", *asb[6:]]          # Oxfordshire: outside the nine
+    bad_month = [asb[0], "2023-13", *asb[2:]]
+
+    def text(body):
+        return "\n".join(",".join(f'"{c}"' for c in r) for r in [header, *body]) + "\n"
+
+    # file a: rows 2-4 asb, 5 its context variant, 6 other, 7-8 outside, 9-10 bad month, 11 asb again
+    a = [asb, asb, asb, context, other, outside, outside, bad_month, bad_month, asb]
+    b = [asb] * 7 + [other]          # rows 2-8: the first 5 repeat file a's five, 2 are new; 9 repeats
+    inputs = write_inputs(tmp_path / "in", POLICE_TOML.format(path="police/*.csv"),
+                          {"police/a.csv": text(a), "police/b.csv": text(b)})
+    _, con = run_build(inputs, as_of=dt.date(2024, 11, 30))
+    reports = con.execute("""select source_file, source_row, report_id, is_merged from incident_reports
+        order by source_file, source_row""").fetchall()
+    key = next(rid for f, n, rid, _ in reports if (f, n) == ("police/a.csv", 2)).rsplit("-", 1)[0]
+    assert [(f, n, rid.removeprefix(key)) for f, n, rid, _ in reports if rid.startswith(key + "-")] == [
+        ("police/a.csv", 2, "-1"), ("police/a.csv", 3, "-2"), ("police/a.csv", 4, "-3"),
+        ("police/a.csv", 5, "-4"), ("police/a.csv", 11, "-5"), ("police/b.csv", 7, "-6"), ("police/b.csv", 8, "-7")]
+    assert [(f, n) for f, n, rid, _ in reports if not rid.startswith(key + "-")] == [("police/a.csv", 6)]
+    assert not any(m for *_, m in reports)
+    merged = con.execute("select source_file, source_row, merged_into, rule from etl_merged order by 2").fetchall()
+    other_key = next(rid for f, n, rid, _ in reports if (f, n) == ("police/a.csv", 6))
+    assert merged == [*(("police/b.csv", n, f"{key}-{n - 1}", "police_republished") for n in range(2, 7)),
+                      ("police/b.csv", 9, other_key, "police_republished")]
+    rejects = con.execute("select source_file, source_row, reason_code from etl_rejects order by 2").fetchall()
+    assert rejects == [("police/a.csv", 7, "outside_area"), ("police/a.csv", 8, "outside_area"),
+                       ("police/a.csv", 9, "bad_date"), ("police/a.csv", 10, "bad_date")]
+    assert con.execute("""select source_file, rows_read, rows_loaded, rows_rejected, rows_merged
+        from etl_loads order by 1""").fetchall() == [("police/a.csv", 10, 6, 4, 0), ("police/b.csv", 8, 2, 0, 6)]
+    assert con.execute("select count(*) from incidents").fetchall()[0][0] == 8

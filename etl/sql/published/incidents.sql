@@ -11,6 +11,7 @@ with members as (
            count(*) + 1 as report_count, min(r.reported_date) as first_reported_date,
            bool_or(r.is_hate) as any_hate, min(r.review_explained_date) as first_explained_date
     from _root m join _reports r using (report_id)
+    where r.person_key is not null  -- only reports with a person merge (etl/transform/dedupe.py)
     group by m.root
 ),
 firsts as (
