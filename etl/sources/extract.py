@@ -147,9 +147,9 @@ def _file_problem(source: Source, mapped: dict[str, str | None]) -> str | None:
 
 
 def _load_file(con, cfg: BuildConfig, source: Source, path: Path, load_id: str, key: bytes,
-               sha256: str) -> FileLoad:
+               sha256: str, read: readers.FileRead | None = None) -> FileLoad:
     rel = cfg.display_path(path)
-    read = readers.read_file(con, path, source, "_file")
+    read = read or readers.read_file(con, path, source, "_file")
     mapped, ignored = _match_headers(source, read.headers)
     problem = _file_problem(source, mapped)
     misfit = _misfit(cfg, source, path, read.headers, problem is not None)
@@ -199,15 +199,18 @@ def extract(con: duckdb.DuckDBPyConnection, cfg: BuildConfig, load_id: str, key:
         empty_raw(con, source.table, source.kind)
         if not files:
             progress.say(f"{source.slug}: no files match {source.path!r}")
+        batch = readers.read_batch(con, files, source, "_batch")
         for n, path in enumerate(files, 1):
             try:
-                load = _load_file(con, cfg, source, path, load_id, key, hashes[path])
+                load = _load_file(con, cfg, source, path, load_id, key, hashes[path], batch.get(path))
             except readers.ReadError as exc:  # one unreadable file never stops the others
                 load = FileLoad(source, cfg.display_path(path), hashes[path], 0, [],
                                 error=str(exc).replace(str(path), cfg.display_path(path)))
                 progress.say(f"{source.slug}: {load.error}")
             progress.file_read(source.slug, n, len(files), path.name, load.rows_read)
             loads.append(load)
+        for table in {read.batch for read in batch.values()}:
+            con.execute(f"drop table {table}")
         for path, why in source.refused(cfg.inputs):  # never opened: recorded, with the reason
             load = FileLoad(source, cfg.display_path(path), None, 0, [], error=why)
             progress.say(f"{source.slug}: {load.path}: {why}")

@@ -46,6 +46,7 @@ class FileRead:
     row_sql: str                    # SQL giving each record's source_row in `table`
     delimiter: str | None = None    # CSV: the delimiter used (declared or sniffed)
     sheet: str | None = None        # XLSX: the sheet read
+    batch: str | None = None        # the temp table of several files read together (`read_batch`)
 
 
 def _sniff_delimiter(first_line: str) -> str:
@@ -271,6 +272,78 @@ def header_below(source: Source, rows: list[list], look: int = 20) -> int | None
     if not rows or fit(rows[0]):
         return None
     return next((k for k in range(1, min(len(rows), look + 1)) if fit(rows[k]) >= 2), None)
+
+
+BATCH_BYTES = 256 << 20  # files read together by `read_batch`, at most this much text at a time
+
+
+def _plain_header(path: Path, source: Source) -> tuple[str, str] | None:
+    """(header line, delimiter) of a CSV that DuckDB can read as it is (UTF-8, no byte-order
+    mark or other magic, a header row), else None."""
+    if path.suffix.lower() not in (".csv", ".txt", ".tsv") or source.encoding not in ("utf-8", "utf8"):
+        return None
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+        fh.seek(0)
+        lines = [fh.readline() for _ in range(source.skip_rows + 1)]
+    if head.startswith(_UTF16_BOMS + (b"\xef\xbb\xbf",)) or any(head.startswith(m) for m, _ in _NOT_TEXT):
+        return None
+    try:
+        header = lines[-1].decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        return None
+    return (header, source.delimiter or _sniff_delimiter(header)) if header.strip() else None
+
+
+def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Source, table: str) -> dict[Path, FileRead]:
+    """Read several CSV files of a source in one DuckDB scan when they share a header line and a
+    delimiter (a partner's monthly files): reading 22 files at once takes about half the time of
+    22 reads. Each file's records are a row range of `table` (`FileRead.table` selects it, with
+    the file's own record numbers). Returns the files read this way; a file left out (another
+    layout, another encoding) or a batch DuckDB finds any malformed record in is read on its own
+    by `read_file`, which gives broken records their numbers and reasons."""
+    groups: dict[tuple[str, str, int], list[Path]] = {}
+    size: dict[tuple[str, str], tuple[int, int]] = {}  # (header, delimiter) -> (batch number, bytes)
+    for path in paths:
+        key = _plain_header(path, source)
+        if key:
+            number, held = size.get(key, (0, 0))
+            if held and held + path.stat().st_size > BATCH_BYTES:  # a batch's text in memory stays small
+                number, held = number + 1, 0
+            size[key] = (number, held + path.stat().st_size)
+            groups.setdefault((*key, number), []).append(path)
+    out: dict[Path, FileRead] = {}
+    for n, ((_, delim, _), files) in enumerate(groups.items()):
+        if len(files) < 2:
+            continue
+        name = f"{table}_{n}"
+        keep = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
+        try:
+            con.execute(f"drop table if exists {name}; drop table if exists {name}_rej; drop table if exists {name}_scan")
+            con.execute("set preserve_insertion_order = true")  # each file's rows in order, files in order
+            con.execute(
+                f"create temp table {name} as select * from read_csv(?, all_varchar=true, header=true,"
+                f" delim=?, quote='\"', escape='\"', skip={source.skip_rows}, null_padding=false,"
+                f" filename='_file_name', union_by_name=false, store_rejects=true,"
+                f" rejects_table='{name}_rej', rejects_scan='{name}_scan')", [[str(p) for p in files], delim])
+            malformed = con.execute(f"select count(*) from {name}_rej").fetchall()[0][0]
+        except duckdb.Error:
+            continue
+        finally:
+            con.execute(f"set preserve_insertion_order = {str(keep).lower()}")
+        if malformed:
+            con.execute(f"drop table {name}")
+            continue
+        headers = [r[0] for r in con.execute(f"describe {name}").fetchall() if r[0] != "_file_name"]
+        ranges = dict((f, (lo, hi)) for f, lo, hi in con.execute(
+            f"select _file_name, min(rowid), max(rowid) from {name} group by 1").fetchall())
+        first = source.skip_rows + 2
+        for path in files:
+            lo, hi = ranges.get(str(path), (0, -1))
+            relation = (f"(select * exclude (_file_name), rowid - {lo} + {first} as _source_row from {name} "
+                        f"where rowid between {lo} and {hi})")
+            out[path] = FileRead(relation, headers, [], hi - lo + 1, "_source_row", delimiter=delim, batch=name)
+    return out
 
 
 def read_file(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table: str) -> FileRead:

@@ -254,3 +254,31 @@ def test__whole_file__the_same_file_under_two_sources_fails_the_build(tmp_path):
     inputs = write_inputs(tmp_path / "in", toml, {"erewash/export.csv": content, "copy/export.csv": content})
     with pytest.raises(build.BuildError, match="same_file.*copy/export.csv"):
         build.build(inputs, tmp_path / "w.duckdb", dt.date(2025, 6, 30))
+
+
+@pytest.mark.parametrize("name", ["total row", "blank lines are no records", "quoted line break is one record",
+                                  "stray quote", "clean"])
+def test__read__files_read_together_keep_their_own_numbers(tmp_path, name):
+    """A source's files with one header are read in one scan (issue 15): each file's records keep
+    their numbers in that file, and a malformed record anywhere sends the files back to the
+    file-by-file reader, so it is still one reject with its number. A file with another column
+    order, a BOM, a title row or no records at all is read on its own, beside them."""
+    records, loaded, rejected = CASES.get(name, ([HEADER, good(1), good(2)], [2, 3], []))
+    files = {"erewash/a.csv": text([HEADER, *[good(n) for n in range(100, 104)]]),
+             "erewash/b.csv": text(records),
+             "erewash/c.csv": text([HEADER, *[good(n) for n in range(200, 203)]], ending="\r\n"),
+             "erewash/d.csv": text([HEADER[::-1], *[good(n)[::-1] for n in range(300, 302)]]),
+             "erewash/e.csv": ("\ufeff" + text([HEADER, good(400)])).encode("utf-8"),
+             "erewash/f.csv": text([HEADER]),
+             "erewash/g.csv": text([HEADER, *[good(n) for n in range(500, 503)]])}
+    _, con = run_build(write_inputs(tmp_path / "in", TOML, files))
+    got = {}
+    for file, row in con.execute("select source_file, source_row from incident_reports order by all").fetchall():
+        got.setdefault(file, []).append(row)
+    assert got == {"erewash/a.csv": [2, 3, 4, 5], "erewash/b.csv": loaded, "erewash/c.csv": [2, 3, 4],
+                   "erewash/d.csv": [2, 3], "erewash/e.csv": [2], "erewash/g.csv": [2, 3, 4]}
+    assert con.execute("select source_file, source_row from etl_rejects order by all").fetchall() == [
+        ("erewash/b.csv", n) for n in rejected]
+    assert con.execute("select source_file, rows_read from etl_loads order by 1").fetchall() == [
+        ("erewash/a.csv", 4), ("erewash/b.csv", len(loaded) + len(rejected)), ("erewash/c.csv", 3),
+        ("erewash/d.csv", 2), ("erewash/e.csv", 1), ("erewash/f.csv", 0), ("erewash/g.csv", 3)]
