@@ -64,6 +64,11 @@ os.environ.setdefault("ASB_GI_PERMUTATIONS", "99")
 # The demo users sign in to the hand-made and police warehouses too (not demo builds); the tests of
 # that refusal unset it (tests/pages/test_sign_in_hardening.py).
 os.environ.setdefault("ASB_ALLOW_DEMO_USERS", "1")
+# The boundary cache (etl/transform/geo.py) of this run, not the user's ~/.cache
+if "ASB_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["ASB_CACHE_DIR"] = tempfile.mkdtemp(prefix="asb-test-cache-")
 
 
 @pytest.fixture(autouse=True)

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from etl import cache
 from etl.rules.periods import months_before
 
 GI_RESOLUTIONS = (8, 9)
@@ -50,12 +51,16 @@ def district_cells(districts, resolution: int) -> dict[str, list[str]]:
 
 @functools.lru_cache(maxsize=8)
 def _district_cells(key: tuple[tuple[str, bytes], ...], crs: str, resolution: int) -> dict[str, tuple[str, ...]]:
-    import geopandas as gpd
-    import shapely
+    def compute() -> dict[str, np.ndarray]:
+        import geopandas as gpd
+        import shapely
 
-    wgs = gpd.GeoSeries([shapely.from_wkb(wkb) for _, wkb in key], crs=crs).to_crs(4326)
-    return {code: tuple(sorted(h3.geo_to_cells(geom.__geo_interface__, resolution)))
-            for (code, _), geom in zip(key, wgs, strict=True)}
+        wgs = gpd.GeoSeries([shapely.from_wkb(wkb) for _, wkb in key], crs=crs).to_crs(4326)
+        return {code: np.array(sorted(h3.geo_to_cells(geom.__geo_interface__, resolution)), dtype=str)
+                for (code, _), geom in zip(key, wgs, strict=True)}
+
+    found = cache.arrays(f"h3-cells-r{resolution}", (crs, resolution, *(p for pair in key for p in pair)), compute)
+    return {code: tuple(str(c) for c in found[code]) for code, _ in key}
 
 
 def gi_star(cells: list[str], counts: np.ndarray, permutations: int = PERMUTATIONS,
@@ -97,12 +102,15 @@ def gi_star(cells: list[str], counts: np.ndarray, permutations: int = PERMUTATIO
 def _neighbour_table(cells: tuple[str, ...]) -> np.ndarray:
     """For each cell, the indices of its k=1 ring that are in `cells` (-1 padded to 6). Kept for
     the process: every build over the real districts asks for the same cells."""
-    index = {c: i for i, c in enumerate(cells)}
-    table = np.full((len(cells), 6), -1, dtype=np.int64)
-    for i, cell in enumerate(cells):
-        ring = [index[n] for n in h3.grid_ring(cell, 1) if n in index]
-        table[i, :len(ring)] = sorted(ring)
-    return table
+    def compute() -> dict[str, np.ndarray]:
+        index = {c: i for i, c in enumerate(cells)}
+        table = np.full((len(cells), 6), -1, dtype=np.int64)
+        for i, cell in enumerate(cells):
+            ring = [index[n] for n in h3.grid_ring(cell, 1) if n in index]
+            table[i, :len(ring)] = sorted(ring)
+        return {"table": table}
+
+    return cache.arrays("h3-rings", ("\n".join(cells),), compute)["table"]
 
 
 def _analytical_star(y: np.ndarray, ring_sum: np.ndarray, ring_size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -174,12 +182,16 @@ def vec_permutations(max_card: int, n: int, permutations: int, seed: int) -> np.
     """esda.crand.vec_permutations without numba (as esda runs it here): per permutation,
     `max_card` ids drawn from range(n - 1) without replacement, after seeding numpy's legacy
     generator with `seed`. Written out because importing esda (and libpysal) costs every build
-    1.5 s; tests/unit/test_hotspots.py holds the two equal."""
-    rng = np.random.RandomState(seed)
-    out = np.empty((permutations, max_card), dtype=np.int64)
-    for k in range(permutations):
-        out[k] = rng.choice(n - 1, size=max_card, replace=False)
-    return out
+    1.5 s; tests/unit/test_hotspots.py holds the two equal. The draws depend on the four numbers
+    only and take 0.7 s for the resolution-9 cells, so they are cached (etl/cache.py)."""
+    def compute() -> dict[str, np.ndarray]:
+        rng = np.random.RandomState(seed)
+        out = np.empty((permutations, max_card), dtype=np.int64)
+        for k in range(permutations):
+            out[k] = rng.choice(n - 1, size=max_card, replace=False)
+        return {"ids": out}
+
+    return cache.arrays("permutations", (max_card, n, permutations, seed), compute)["ids"]
 
 
 def fdr(pvalues: np.ndarray, alpha: float = 0.05) -> float:

