@@ -111,19 +111,24 @@ def _stage_all(con, cfg: config.BuildConfig, loads, load_id: str, as_of: dt.date
 def _reference_tables(con, bounds: geo.Boundaries) -> None:
     outlines = geo.outlines_geojson(bounds.districts, "authority_code", 50.0)
     areas = dict(zip(bounds.districts["authority_code"], bounds.districts.area / 1e6, strict=True))
-    con.executemany("insert into authorities values (?, ?, ?, ?, ?)",
-                    [(a.code, a.name, a.kind, areas.get(a.code), outlines.get(a.code))
-                     for a in authorities.AUTHORITIES])
+    _insert(con, "authorities", [(a.code, a.name, a.kind, areas.get(a.code), outlines.get(a.code))
+                                 for a in authorities.AUTHORITIES])
     lsoa_geo = geo.outlines_geojson(bounds.lsoa, "lsoa_code", 10.0)
-    con.executemany("insert into ref_lsoa values (?, ?, ?, ?, ?)",
-                    [(r.lsoa_code, r.lsoa_name, r.authority_code, r.geometry.area / 1e6, lsoa_geo[r.lsoa_code])
-                     for r in bounds.lsoa.itertuples()])
+    _insert(con, "ref_lsoa", [(r.lsoa_code, r.lsoa_name, r.authority_code, r.geometry.area / 1e6, lsoa_geo[r.lsoa_code])
+                              for r in bounds.lsoa.itertuples()])
     if bounds.wards is not None:
         wards = geo.ward_districts(bounds)
         ward_geo = geo.outlines_geojson(wards, "ward_code", 10.0)
-        con.executemany("insert into ref_ward values (?, ?, ?, ?, ?)",
-                        [(r.ward_code, r.ward_name, r.authority_code, r.geometry.area / 1e6, ward_geo[r.ward_code])
-                         for r in wards.itertuples()])
+        _insert(con, "ref_ward", [(r.ward_code, r.ward_name, r.authority_code, r.geometry.area / 1e6,
+                                   ward_geo[r.ward_code]) for r in wards.itertuples()])
+
+
+def _insert(con, table: str, rows: list[tuple]) -> None:
+    """Append rows (code, name, authority or kind, km2, GeoJSON) in one statement: executemany
+    took 0.8 s for the 642 LSOAs."""
+    con.register("_rows_frame", pd.DataFrame(rows, columns=["a", "b", "c", "d", "e"], dtype="object"))
+    con.execute(f"insert into {table} select a, b, c, cast(d as double), e from _rows_frame")
+    con.unregister("_rows_frame")
 
 
 def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:
