@@ -274,7 +274,7 @@ def header_below(source: Source, rows: list[list], look: int = 20) -> int | None
     return next((k for k in range(1, min(len(rows), look + 1)) if fit(rows[k]) >= 2), None)
 
 
-BATCH_BYTES = 256 << 20  # files read together by `read_batch`, at most this much text at a time
+BATCH_BYTES = 2 << 30  # files read together by `read_batch`, at most this much text at a time (DuckDB spills beyond its memory limit)
 
 
 def _plain_header(path: Path, source: Source) -> tuple[str, str] | None:
@@ -297,8 +297,8 @@ def _plain_header(path: Path, source: Source) -> tuple[str, str] | None:
 
 def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Source, table: str) -> dict[Path, FileRead]:
     """Read several CSV files of a source in one DuckDB scan when they share a header line and a
-    delimiter (a partner's monthly files): reading 22 files at once takes about half the time of
-    22 reads. Each file's records are a row range of `table` (`FileRead.table` selects it, with
+    delimiter (a partner's monthly files): the 22 files of the national bench (1.4 GiB) take
+    12.0 s at once against 15.5 s one by one. Each file's records are a row range of `table` (`FileRead.table` selects it, with
     the file's own record numbers). Returns the files read this way; a file left out (another
     layout, another encoding) or a batch DuckDB finds any malformed record in is read on its own
     by `read_file`, which gives broken records their numbers and reasons."""
