@@ -286,7 +286,7 @@ def scrub_raw(con: duckdb.DuckDBPyConnection, sources: Iterable, load_id: str) -
                 continue
             _record(con, changed, f"""
                 select '{load_id}', r.source, '{source.kind}', r.source_file, '{column}', c.removed,
-                       sum(c.items), count(*)
+                       sum(c.items * coalesce(len(r.source_rows), 1)), sum(coalesce(len(r.source_rows), 1))
                 from {source.table} r join _scrub_counts c on r.{column} = c.original group by all""")
             con.execute(f"""update {source.table} set {column} = m.cleaned from _scrub_map m
                             where {source.table}.{column} = m.original""")

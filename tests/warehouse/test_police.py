@@ -157,3 +157,19 @@ def test__police_uk__identical_rows_each_count_with_their_own_row_numbers(tmp_pa
     assert con.execute("""select source_file, rows_read, rows_loaded, rows_rejected, rows_merged
         from etl_loads order by 1""").fetchall() == [("police/a.csv", 10, 6, 4, 0), ("police/b.csv", 8, 2, 0, 6)]
     assert con.execute("select count(*) from incidents").fetchall()[0][0] == 8
+
+
+def test__police_uk__scrub_counts_every_identical_record(tmp_path):
+    """Free text scrubbed once per distinct record still counts each record it changed."""
+    folder = real_data("police_uk", "derbyshire")
+    with open(folder / "2023-01-derbyshire-street.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    header, asb = rows[0], next(r for r in rows[1:] if r[9] == "Anti-social behaviour")
+    phoned = [*asb[:6], "On or near Park Road, call 07700 900123", *asb[7:]]
+    body = "\n".join(",".join(f'"{c}"' for c in r) for r in [header, phoned, asb, phoned, phoned]) + "\n"
+    inputs = write_inputs(tmp_path / "in", POLICE_TOML.format(path="police/*.csv"), {"police/a.csv": body})
+    _, con = run_build(inputs, as_of=dt.date(2024, 11, 30))
+    assert con.execute("select field, removed, items, rows_changed from etl_scrubbed").fetchall() == [
+        ("location", "phone", 3, 3)]
+    assert con.execute("select count(*) from incidents where location_desc like '%07700%'").fetchall()[0][0] == 0
+    assert con.execute("select count(*) from incidents").fetchall()[0][0] == 4
