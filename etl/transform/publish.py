@@ -118,9 +118,11 @@ def _police_copies(where: str) -> str:
     matching `where` (SQL over the group `g` and the copy number `c.k`), each with its ref
     `<key>-<n>` and its own record number.
 
-    The copies are a table of their own rather than an `unnest` over the groups: DuckDB runs a
-    scan's work in parallel per row group, and 24,000 groups are one row group, so expanding
-    them in place wrote ten million incidents on one core."""
+    The copies are a table of their own (`keyed_reports`) rather than an `unnest` over the
+    groups: DuckDB runs a scan's work in parallel per row group, and 24,000 groups are one row
+    group, so expanding them in place made ten million incidents on one core. Each copy carries
+    its record number, and the groups lose their lists: a list carried through the join is
+    copied into every row it expands to (28 s of CPU at ten million)."""
     return f"""select g.* exclude (gid, first_new, incident_ref, source_row),
                g.incident_ref || '-' || c.k as incident_ref, c.source_row
         from _copies c join _groups g using (gid) where {where}"""
@@ -136,8 +138,6 @@ def keyed_reports(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
     """
     con.execute("""create or replace temp table _groups as
         select row_number() over () as gid, * from _located where source_rows is not null""")
-    # the record numbers go with the copies: a list carried through the join would be copied
-    # into every one of its ten million output rows (28 s of CPU)
     con.execute("""create or replace temp table _copies as
         select gid, unnest(generate_series(1, len(source_rows))) as k, unnest(source_rows) as source_row
         from _groups""")
