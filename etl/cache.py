@@ -45,14 +45,28 @@ def arrays(name: str, parts: tuple, compute: Callable[[], dict[str, np.ndarray]]
     except (OSError, ValueError, EOFError, zipfile.BadZipFile):
         pass
     out = compute()
+    keep(path, lambda tmp: np.savez(tmp, **out), suffix=".npz")
+    return out
+
+
+def keep(path: Path, write: Callable[[Path], object], suffix: str = "") -> None:
+    """Store an entry whole or not at all: `write(tmp)` makes it (a file or a folder) under a
+    temporary name, owner-only, which then replaces `path` (an unreadable old entry goes). A
+    cache that cannot be written (a read-only home) is no error: it is computed again next time."""
+    import shutil
+
     from etl.transform import private
 
-    tmp = path.with_name(f"{path.stem}.{os.getpid()}.npz")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}{suffix}")
     try:
         with private.owner_only():
             path.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(tmp, **out)
+            write(tmp)
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
         os.replace(tmp, path)
-    except OSError:  # a read-only home: computed again next time
-        tmp.unlink(missing_ok=True)
-    return out
+    except OSError:
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)

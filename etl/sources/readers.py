@@ -90,26 +90,15 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
     if head.startswith(_UTF16_BOMS):
         encoding = "utf-16"
     real = path if encoding in ("utf-8", "utf8", "utf-8-sig") else _to_utf8(path, encoding)
-    keep, delim = None, source.delimiter or ","
+    delim = source.delimiter or ","
     try:
         with open(real, encoding="utf-8-sig", errors="replace") as fh:
             lines = [fh.readline() for _ in range(source.skip_rows + 1)]
         if not lines[-1].strip():
             raise ReadError(f"{path}: no header row (file empty?)")
         delim = source.delimiter or _sniff_delimiter(lines[-1])
-        con.execute(f"drop table if exists {table}; drop table if exists {table}_rej; "
-                    f"drop table if exists {table}_scan")
-        # Record numbers come from table order, so this read must keep the file's order.
-        keep = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
-        con.execute("set preserve_insertion_order = true")
-        con.execute(
-            f"create temp table {table} as select * from read_csv(?, all_varchar=true, header=true,"
-            f" delim=?, quote='\"', escape='\"', skip={source.skip_rows},"
-            f" null_padding=false, store_rejects=true, rejects_table='{table}_rej',"
-            f" rejects_scan='{table}_scan')", [str(real), delim])
-        con.execute(f"set preserve_insertion_order = {str(keep).lower()}")
+        malformed = _scan_csv(con, table, str(real), delim, source.skip_rows)
         headers = [r[0] for r in con.execute(f"describe {table}").fetchall()]
-        malformed = con.execute(f"select count(*) from {table}_rej").fetchall()[0][0]
         if malformed:  # record numbers and raw text need the careful reader
             if real == path:
                 _check_utf8(path)
@@ -117,8 +106,6 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
     except UnicodeDecodeError as exc:
         raise ReadError(f"{path}: not valid {encoding}; declare its encoding in sources.toml") from exc
     except duckdb.Error:  # DuckDB's sniffer refused the file: read it record by record
-        if keep is not None:
-            con.execute(f"set preserve_insertion_order = {str(keep).lower()}")
         if real == path:
             _check_utf8(path)
         return _read_csv_records(con, real, path, delim, source.skip_rows, table)
@@ -129,6 +116,25 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
     rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
     # record number = position in the table (insertion order kept)
     return FileRead(table, headers, [], rows, f"rowid + {first}", delimiter=delim)
+
+
+def _scan_csv(con: duckdb.DuckDBPyConnection, table: str, paths: str | list[str], delim: str, skip: int,
+              filename: str | None = None) -> int:
+    """DuckDB's reader: `paths` into temp table `table` as text, in the files' order (record numbers
+    come from table order), the malformed records into `<table>_rej`; returns how many there
+    were. `filename` names a column holding each row's file."""
+    con.execute(f"drop table if exists {table}; drop table if exists {table}_rej; drop table if exists {table}_scan")
+    keep = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
+    con.execute("set preserve_insertion_order = true")
+    named = f" filename='{filename}', union_by_name=false," if filename else ""
+    try:
+        con.execute(
+            f"create temp table {table} as select * from read_csv(?, all_varchar=true, header=true,"
+            f" delim=?, quote='\"', escape='\"', skip={skip}, null_padding=false,{named}"
+            f" store_rejects=true, rejects_table='{table}_rej', rejects_scan='{table}_scan')", [paths, delim])
+    finally:
+        con.execute(f"set preserve_insertion_order = {str(keep).lower()}")
+    return con.execute(f"select count(*) from {table}_rej").fetchall()[0][0]
 
 
 def _check_utf8(path: Path) -> None:
@@ -317,20 +323,10 @@ def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Source
         if len(files) < 2:
             continue
         name = f"{table}_{n}"
-        keep = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
         try:
-            con.execute(f"drop table if exists {name}; drop table if exists {name}_rej; drop table if exists {name}_scan")
-            con.execute("set preserve_insertion_order = true")  # each file's rows in order, files in order
-            con.execute(
-                f"create temp table {name} as select * from read_csv(?, all_varchar=true, header=true,"
-                f" delim=?, quote='\"', escape='\"', skip={source.skip_rows}, null_padding=false,"
-                f" filename='_file_name', union_by_name=false, store_rejects=true,"
-                f" rejects_table='{name}_rej', rejects_scan='{name}_scan')", [[str(p) for p in files], delim])
-            malformed = con.execute(f"select count(*) from {name}_rej").fetchall()[0][0]
+            malformed = _scan_csv(con, name, [str(p) for p in files], delim, source.skip_rows, "_file_name")
         except duckdb.Error:
             continue
-        finally:
-            con.execute(f"set preserve_insertion_order = {str(keep).lower()}")
         if malformed:
             con.execute(f"drop table {name}")
             continue

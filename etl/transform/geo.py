@@ -82,24 +82,16 @@ def load_boundaries(lsoa_path: str | None = None, ward_path: str | None = None) 
     except (OSError, ValueError, ImportError, RuntimeError):  # no cache yet, or an unreadable one
         pass
     bounds = _read_boundaries(path, lsoa_path, ward_path)
-    import os
-    import shutil
 
-    from etl.transform import private
+    def write(work: Path) -> None:
+        work.mkdir(exist_ok=True)
+        bounds.lsoa.to_parquet(work / "lsoa.parquet")
+        bounds.districts.to_parquet(work / "districts.parquet")
+        if bounds.wards is not None:
+            bounds.wards.to_parquet(work / "wards.parquet")
+        (work / "label.txt").write_text(bounds.name, encoding="utf-8")
 
-    work = folder.with_name(f"{folder.name}.{os.getpid()}")
-    try:
-        with private.owner_only():
-            work.mkdir(parents=True, exist_ok=True)
-            bounds.lsoa.to_parquet(work / "lsoa.parquet")
-            bounds.districts.to_parquet(work / "districts.parquet")
-            if bounds.wards is not None:
-                bounds.wards.to_parquet(work / "wards.parquet")
-            (work / "label.txt").write_text(bounds.name, encoding="utf-8")
-        shutil.rmtree(folder, ignore_errors=True)  # an unreadable cache
-        os.replace(work, folder)  # whole or not at all: a build never reads a half-written cache
-    except OSError:
-        shutil.rmtree(work, ignore_errors=True)  # read-only home, or another build got there first
+    cache.keep(folder, write)
     return bounds
 
 
