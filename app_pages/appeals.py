@@ -18,15 +18,49 @@ person_codes = ui.person_level_codes(f)
 DATE = {"format": "D MMM YYYY"}
 SHARE = {"format": "percent"}
 
+DUE_WITHIN_DAYS = 10  # working days: an appeal due this soon is listed with the overdue ones
+
 st.title("Appeals")
 st.caption(f"Appeals to the OPCC received in {ui.fmt_period(f.start_date, f.end_date)}, as they stood on "
            f"{ui.fmt_date(f.as_of_date)}. Upheld counts partially upheld too, of the appeals decided "
            "(withdrawn and pending ones are not decisions). Time in working days (England), against the "
-           "limits of the authority whose application is appealed.")
+           "limits of the authority whose application is appealed. Pending now and pending past the limit "
+           f"are the appeals waiting for a decision on {ui.fmt_date(f.as_of_date)}, whenever received.")
 
 summary = ui.load(qa.summary, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
 total = summary[summary["authority_code"].isna()].iloc[0]
-tiles = st.columns(6)
+
+st.subheader("Needs action")
+if not person_codes:
+    st.caption(f"{ui.fmt_int(total['overdue'])} appeals pending past the limit on {ui.fmt_date(f.as_of_date)}. "
+               "The appeals themselves are listed for the authorities' own staff and the OPCC.")
+else:
+    action = ui.load(qa.needs_action, f.as_of_date, person_codes, DUE_WITHIN_DAYS)
+    if action.empty:
+        st.success(f"No appeal is pending past its limit or due within {DUE_WITHIN_DAYS} working days on "
+                   f"{ui.fmt_date(f.as_of_date)}.", icon=":material/check_circle:")
+    else:
+        st.caption(f"Appeals waiting for the OPCC's decision on {ui.fmt_date(f.as_of_date)}, whenever received, "
+                   f"past the limit or due within {DUE_WITHIN_DAYS} working days; the least time left first.")
+        st.dataframe(action, hide_index=True, key="ap_action", placeholder="–", column_order=[
+            "status", "appeal_ref", "application_ref", "authority_name", "received_date", "due_date",
+            "open_working_days", "working_days_left", "grounds", "application_decision", "flags"],
+            column_config={
+            "status": st.column_config.TextColumn("status"),
+            "appeal_ref": st.column_config.TextColumn("appeal"),
+            "application_ref": st.column_config.TextColumn("application"),
+            "authority_name": st.column_config.TextColumn("authority"),
+            "received_date": st.column_config.DateColumn("received", **DATE),
+            "due_date": st.column_config.DateColumn("decision due", **DATE),
+            "open_working_days": st.column_config.NumberColumn("pending for (working days)"),
+            "working_days_left": st.column_config.NumberColumn(
+                "working days left", help="Limit minus working days pending; negative = past the limit by that many"),
+            "application_decision": st.column_config.TextColumn("threshold decision appealed"),
+            "flags": st.column_config.TextColumn("flag"),
+        })
+
+st.subheader("In the period")
+tiles = st.columns(7)
 tiles[0].metric("Appeals received", ui.fmt_int(total["appeals"]), border=True)
 tiles[1].metric("Decided", ui.fmt_int(total["decided"]), border=True,
                 help="Upheld, partially upheld or not upheld")
@@ -38,20 +72,28 @@ tiles[3].metric("Median days to decision", "–" if total.isna()["median_decisio
 tiles[4].metric("Decided in time", "–" if total.isna()["share_within_sla"]
                 else f"{total['share_within_sla']:.0%}", border=True,
                 help=f"Within the appeal-decision limit in force ({total['limits_in_force'] or '–'} working days)")
-tiles[5].metric("Pending past the limit", ui.fmt_int(total["overdue"]), border=True)
+tiles[5].metric("Pending now", ui.fmt_int(total["pending_now"]), border=True,
+                help=f"Appeals waiting for a decision on {ui.fmt_date(f.as_of_date)}, whenever received")
+tiles[6].metric("Pending past the limit", ui.fmt_int(total["overdue"]), border=True,
+                help=f"Appeals waiting for a decision on {ui.fmt_date(f.as_of_date)} for longer than the "
+                     "limit, whenever received")
 
 st.subheader("By authority")
 st.dataframe(summary, hide_index=True, placeholder="–", column_order=[
     "authority_name", "appeals", "upheld", "partially_upheld", "not_upheld", "withdrawn", "pending",
-    "upheld_rate", "median_decision_working_days", "share_within_sla", "overdue", "limits_in_force"],
+    "upheld_rate", "median_decision_working_days", "share_within_sla", "pending_now", "overdue", "limits_in_force"],
     column_config={
     "authority_name": st.column_config.TextColumn("authority"),
     "partially_upheld": st.column_config.NumberColumn("partially upheld"),
     "not_upheld": st.column_config.NumberColumn("not upheld"),
+    "pending": st.column_config.NumberColumn("still pending", help="Of the appeals received in the period"),
+    "pending_now": st.column_config.NumberColumn(
+        "pending now", help=f"Waiting for a decision on {ui.fmt_date(f.as_of_date)}, whenever received"),
     "upheld_rate": st.column_config.NumberColumn("upheld rate", help="Fully or partly, of decided", **SHARE),
     "median_decision_working_days": st.column_config.NumberColumn("median working days to decision"),
     "share_within_sla": st.column_config.NumberColumn("decided within the limit", **SHARE),
-    "overdue": st.column_config.NumberColumn("pending past the limit"),
+    "overdue": st.column_config.NumberColumn(
+        "pending past the limit", help=f"On {ui.fmt_date(f.as_of_date)}, whenever received"),
     "limits_in_force": st.column_config.TextColumn("limit (working days)"),
 })
 

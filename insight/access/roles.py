@@ -202,8 +202,9 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
                                                               period=_PERIOD),
     "insight.queries.appeals.appeal_list": PersonLevel(),
     "insight.queries.appeals.flagged_appeals": PersonLevel(),
+    "insight.queries.appeals.needs_action": PersonLevel(),
     "insight.queries.appeals.summary": disclosure.Aggregate(
-        counts=("appeals", *_OUTCOMES, "decided", "overdue", "flagged"), total_by=(),
+        counts=("appeals", *_OUTCOMES, "decided", "pending_now", "overdue", "flagged"), total_by=(),
         column_totals={"appeals": _OUTCOMES, "decided": ("upheld", "partially_upheld", "not_upheld")},
         shares={"upheld_rate": (("upheld", "partially_upheld"), "decided")},
         at_least_k={"median_decision_working_days": "decided", "share_within_sla": "decided"}, period=_PERIOD),

@@ -141,7 +141,9 @@ def slide_appeals(deck, ctx: Context) -> None:
 
 
 APPEALS_NOTE = ("Appeals to the OPCC received in the period (mart_appeals). Upheld in full or part is of "
-                "the appeals decided (withdrawn and pending ones are not decisions). Counts of appeals "
+                "the appeals decided (withdrawn and pending ones are not decisions). Pending past the limit is "
+                "a state on the month's last day: every appeal then waiting for a decision for longer than its "
+                "limit, whenever it was received. Counts of appeals "
                 "are counts of people and are protected: a hidden outcome cannot be worked out from the "
                 "total.")
 

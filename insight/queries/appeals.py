@@ -1,7 +1,9 @@
 """Named, read-only queries behind the "Appeals" page: OPCC appeals by authority, grounds and outcome,
 time to decision against the limit, the upheld rate and the applications appealed against.
 
-Every figure follows the appeals received in the period (pending ones as of the as-of date). The
+Every figure follows the appeals received in the period, except the states on the as-of date:
+pending now and pending past the limit (`pending_now`, `overdue`, `needs_action`) count every appeal
+pending that day, whatever the date it was received, since they are work owed today. The
 upheld rate is upheld or partially upheld, of the appeals decided (withdrawn and pending are not
 decisions). An appeal belongs to its application's authority (mart_appeals.authority_code), whatever
 authority the appeal itself names. Reads mart_appeals at the build's as-of date, its SQL live for
@@ -26,25 +28,30 @@ def _appeals(con, as_of: date) -> str:
 
 def summary(con, as_of: date, codes: tuple[str, ...], start: date, end: date) -> pd.DataFrame:
     """Per authority and for all selected (authority_code null): appeals received in the period,
-    each outcome, the upheld rate, median working days to decision, the share decided within the
-    limit (shares rounded to 0.1%), pending ones past it, the flagged ones and the limits in force."""
-    counts = ", ".join(f"count(*) filter (where outcome = '{o}') as {o}" for o in APPEAL_OUTCOMES)
+    each outcome (`pending`: of those received in the period, still pending), the upheld rate,
+    median working days to decision, the share decided within the limit (shares rounded to 0.1%),
+    the flagged ones and the limits in force; and two states on the as-of date, whatever the date
+    received: `pending_now` and `overdue` (pending past the limit)."""
+    counts = ", ".join(f"count(*) filter (where in_period and outcome = '{o}') as {o}" for o in APPEAL_OUTCOMES)
     return run(con, f"""
-        with chosen as (
-            select * from {_appeals(con, as_of)}
-            where authority_code = any($codes) and received_date between $start and $end
+        with chosen as (  -- received in the period, or pending on the as-of date
+            select *, received_date between $start and $end as in_period
+            from {_appeals(con, as_of)}
+            where authority_code = any($codes) and (received_date between $start and $end or is_open)
         ),
         grouped as (
-            select authority_code, count(*) as appeals, {counts},
-                   count(*) filter (where is_decided) as decided,
-                   round(count(*) filter (where is_decided and is_upheld)
-                         / nullif(count(*) filter (where is_decided), 0), 3) as upheld_rate,
-                   median(decision_working_days) as median_decision_working_days,
-                   round(count(*) filter (where decision_within_sla) / nullif(count(decision_within_sla), 0), 3)
-                       as share_within_sla,
-                   count(*) filter (where is_overdue) as overdue,
-                   count(*) filter (where is_flagged) as flagged,
-                   string_agg(distinct sla_appeal_decision_days::varchar, ', ') as limits_in_force
+            select authority_code, count(*) filter (where in_period) as appeals, {counts},
+                   count(*) filter (where in_period and is_decided) as decided,
+                   round(count(*) filter (where in_period and is_decided and is_upheld)
+                         / nullif(count(*) filter (where in_period and is_decided), 0), 3) as upheld_rate,
+                   median(decision_working_days) filter (where in_period) as median_decision_working_days,
+                   round(count(*) filter (where in_period and decision_within_sla)
+                         / nullif(count(decision_within_sla) filter (where in_period), 0), 3) as share_within_sla,
+                   count(*) filter (where in_period and is_flagged) as flagged,
+                   string_agg(distinct sla_appeal_decision_days::varchar, ', ') filter (where in_period)
+                       as limits_in_force,
+                   count(*) filter (where is_open) as pending_now,
+                   count(*) filter (where is_overdue) as overdue
             from chosen
             group by grouping sets ((authority_code), ())
         ),
@@ -141,3 +148,25 @@ def flagged_appeals(con, as_of: date, person_codes: tuple[str, ...], start: date
         select * from final order by received_date desc, appeal_ref
         limit $limit
     """, {"as_of": as_of, "person_codes": list(person_codes), "start": start, "end": end, "limit": limit})
+
+
+def needs_action(con, as_of: date, person_codes: tuple[str, ...], due_within_days: int,
+                 limit: int = LIST_LIMIT) -> pd.DataFrame:
+    """Appeals pending on the as-of date that are past their decision limit or due within
+    `due_within_days` working days, whatever the date received, the least time left first: the
+    appeal, its application, authority, received and due dates, working days pending and left."""
+    return run(con, f"""
+        with final as (
+            select p.appeal_ref, p.application_ref, a.authority_name, p.authority_code, p.received_date,
+                   p.grounds, p.due_date, p.open_working_days, p.sla_appeal_decision_days,
+                   p.sla_appeal_decision_days - p.open_working_days as working_days_left,
+                   case when p.is_overdue then 'past the limit' else 'due soon' end as status,
+                   p.application_decision, p.flags
+            from {_appeals(con, as_of)} as p join authorities as a using (authority_code)
+            where p.is_open and p.authority_code = any($person_codes)
+              and (p.is_overdue or p.sla_appeal_decision_days - p.open_working_days <= $due_within_days)
+        )
+        select * from final order by working_days_left, received_date, appeal_ref
+        limit $limit
+    """, {"as_of": as_of, "person_codes": list(person_codes), "due_within_days": due_within_days,
+          "limit": limit})

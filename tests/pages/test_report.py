@@ -256,6 +256,19 @@ def test__appeals__received_in_twelve_months(deck, con, month):
     assert table.cell(1, 1).text == (f"{count:,}" if count >= 5 or count == 0 else "<5")
 
 
+def test__appeals__pending_past_the_limit_whenever_received(deck, con, month):
+    """A state on the month's last day (issue 16, item 1): the demo's Derby appeal was received
+    long before the twelve months and is still pending past its limit."""
+    assert con.execute("select max(as_of_date) from etl_builds").fetchall()[0][0] == month.end
+    overdue, before = con.execute("select count(*), count(*) filter (where received_date < ?) from mart_appeals "
+                                  "where is_overdue", [month.shift(-11).start]).fetchall()[0]
+    assert overdue >= 1 and before >= 1
+    slide = _slide(deck, "appeals to the OPCC in the 12 months to")
+    table = next(s.table for s in slide.shapes if s.has_table and s.table.cell(1, 0).text == "Appeals received")
+    cells = {table.cell(i, 0).text: table.cell(i, 1).text for i in range(len(table.rows))}
+    assert cells["Pending past the limit"] == (f"{overdue:,}" if overdue >= 5 else "<5")
+
+
 def test__pack__no_count_of_people_from_1_to_4_on_the_demo(deck):
     """The demo has many small case review counts per authority: none may show."""
     assert small_people_counts(deck) == []

@@ -102,7 +102,7 @@ def test__appeals_page__figures_equal_the_mart(demo_warehouse, monkeypatch, con,
     decided = mart[mart["is_decided"]]
     assert shown["Upheld rate"] == f"{decided['is_upheld'].mean():.0%}"
     assert shown["Median days to decision"] == f"{decided['decision_working_days'].median():g}"
-    listed = _frame(at, "appeal_ref")
+    listed = _frame(at, "lodged_working_days")  # the list of appeals (the first table is "Needs action")
     assert set(listed["appeal_ref"]) == set(mart["appeal_ref"])
     assert listed["application_decision"].notna().all() and "person_key" not in listed
     assert len(at.get("plotly_chart")) == 2
@@ -252,3 +252,49 @@ def test__spread_queries__box_statistics_not_case_rows(con, period):
         assert row["q3_days"] == pytest.approx(days.quantile(0.75))
     times = qa.decision_times(con, as_of, ALL, start, end)
     assert not times.duplicated(["authority_code"]).any() and "cases" in times.columns
+
+
+# --- states on the as-of date (issue 16, item 1) -------------------------------------------------------
+
+def _pending_on(con, codes) -> tuple[int, int]:
+    """(pending, pending past the limit) on the as-of date, whatever the date received."""
+    return con.execute("""select count(*) filter (where is_open), count(*) filter (where is_overdue)
+                          from mart_appeals where authority_code = any(?)""", [list(codes)]).fetchone()
+
+
+def test__appeals_summary__pending_is_a_state_on_the_as_of_date(con, period):
+    """An appeal pending past its limit counts whatever period the sidebar shows: it is work owed
+    today. The demo's Derby appeal was received long before the default period."""
+    as_of, start, end = period
+    pending, overdue = _pending_on(con, ALL)
+    received_before = con.execute("select count(*) from mart_appeals where is_overdue and received_date < ?",
+                                  [start]).fetchone()[0]
+    assert overdue >= 1 and received_before >= 1, "the demo must hold an appeal overdue from before the period"
+    for first, last in [(start, end), (end, end), (start - dt.timedelta(days=3 * 365), end)]:
+        total = qa.summary(con, as_of, ALL, first, last).set_index("authority_name").loc["All selected"]
+        assert (total["pending_now"], total["overdue"]) == (pending, overdue), (first, last)
+    derby = qa.summary(con, as_of, (DERBY,), end, end).set_index("authority_code")
+    assert derby.loc[DERBY, "overdue"] == _pending_on(con, (DERBY,))[1] >= 1
+
+
+def test__appeals_needs_action__overdue_first_whatever_the_period(con, period):
+    as_of, *_ = period
+    rows = qa.needs_action(con, as_of, ALL, due_within_days=10)
+    mart = con.execute("select appeal_ref from mart_appeals where is_overdue").df()
+    assert set(mart["appeal_ref"]) <= set(rows["appeal_ref"]) and len(mart) >= 1
+    assert rows["status"].iloc[0] == "past the limit"
+    assert (rows["working_days_left"].diff().dropna() >= 0).all()
+    assert "person_key" not in rows
+    assert qa.needs_action(con, as_of, (EREWASH,), due_within_days=10)["authority_code"].eq(EREWASH).all()
+
+
+def test__appeals_page__overdue_appeal_shown_on_the_default_view(demo_warehouse, monkeypatch, con):
+    at = open_app(monkeypatch, demo_warehouse, APPEALS)
+    overdue = con.execute("select appeal_ref from mart_appeals where is_overdue").df()["appeal_ref"]
+    shown = _metrics(at)
+    assert shown["Pending past the limit"] == str(len(overdue)) != "0"
+    assert shown["Pending now"] == str(_pending_on(con, ALL)[0])
+    first = at.subheader[0].value
+    assert first.startswith("Needs action"), first
+    listed = _frame(at, "working_days_left")
+    assert set(overdue) <= set(listed["appeal_ref"])
