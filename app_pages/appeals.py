@@ -40,24 +40,25 @@ else:
         st.success(f"No appeal is pending past its limit or due within {DUE_WITHIN_DAYS} working days on "
                    f"{ui.fmt_date(f.as_of_date)}.", icon=":material/check_circle:")
     else:
-        st.caption(f"Appeals waiting for the OPCC's decision on {ui.fmt_date(f.as_of_date)}, whenever received, "
-                   f"past the limit or due within {DUE_WITHIN_DAYS} working days; the least time left first.")
-        st.dataframe(action, hide_index=True, key="ap_action", placeholder="–", column_order=[
-            "status", "appeal_ref", "application_ref", "authority_name", "received_date", "due_date",
-            "open_working_days", "working_days_left", "grounds", "application_decision", "flags"],
-            column_config={
-            "status": st.column_config.TextColumn("status"),
-            "appeal_ref": st.column_config.TextColumn("appeal"),
-            "application_ref": st.column_config.TextColumn("application"),
-            "authority_name": st.column_config.TextColumn("authority"),
-            "received_date": st.column_config.DateColumn("received", **DATE),
-            "due_date": st.column_config.DateColumn("decision due", **DATE),
-            "open_working_days": st.column_config.NumberColumn("pending for (working days)"),
-            "working_days_left": st.column_config.NumberColumn(
-                "working days left", help="Limit minus working days pending; negative = past the limit by that many"),
-            "application_decision": st.column_config.TextColumn("threshold decision appealed"),
-            "flags": st.column_config.TextColumn("flag"),
-        })
+        with st.container(key="ap_action"):
+            st.caption(f"Appeals waiting for the OPCC's decision on {ui.fmt_date(f.as_of_date)}, whenever received, "
+                       f"past the limit or due within {DUE_WITHIN_DAYS} working days; the least time left first.")
+            st.dataframe(action, hide_index=True, key="ap_action_list", placeholder="–", column_order=[
+                "status", "appeal_ref", "application_ref", "authority_name", "received_date", "due_date",
+                "open_working_days", "working_days_left", "grounds", "application_decision", "flags"],
+                column_config={
+                "status": st.column_config.TextColumn("status"),
+                "appeal_ref": st.column_config.TextColumn("appeal"),
+                "application_ref": st.column_config.TextColumn("application"),
+                "authority_name": st.column_config.TextColumn("authority"),
+                "received_date": st.column_config.DateColumn("received", **DATE),
+                "due_date": st.column_config.DateColumn("decision due", **DATE),
+                "open_working_days": st.column_config.NumberColumn("pending for (working days)"),
+                "working_days_left": st.column_config.NumberColumn(
+                    "working days left", help="Limit minus working days pending; negative = past the limit by that many"),
+                "application_decision": st.column_config.TextColumn("threshold decision appealed"),
+                "flags": st.column_config.TextColumn("flag"),
+            })
 
 st.subheader("In the period")
 tiles = st.columns(7)

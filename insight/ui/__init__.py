@@ -168,22 +168,38 @@ def _parse_date(text: str | None) -> date | None:
     return parsed if parsed and EARLIEST_DATE <= parsed <= LATEST_DATE else None
 
 
+ALL_PARAM = "all"  # ?authority=all: all nine, for a viewer whose default is their own authority
+
+
+def default_codes() -> list[str]:
+    """The authorities a session starts with when the URL names none: a council manager's own (their
+    figures whole, their lists complete), everyone else all nine ([] = all nine)."""
+    own = list(access.person_level_codes(ui_access.viewer(), authorities.CODES))
+    return own if 0 < len(own) < len(authorities.CODES) else []
+
+
 def _seed_from_url(default_as_of: date) -> None:
     """Fill the sidebar's session state from the query string (first run of a session)."""
     params = st.query_params
-    codes = [authorities.resolve(v) for raw in params.get_all("authority") for v in raw.split(",")]
+    raw = [v for value in params.get_all("authority") for v in value.split(",")]
+    codes = [authorities.resolve(v) for v in raw if v.strip().lower() != ALL_PARAM]
     start, end = periods.default_period(default_as_of)
-    st.session_state[_STATE["authority"]] = sorted({c for c in codes if c}, key=authorities.CODES.index)
+    chosen = sorted({c for c in codes if c}, key=authorities.CODES.index)
+    st.session_state[_STATE["authority"]] = chosen if raw else default_codes()
     st.session_state[_STATE["start"]] = _parse_date(params.get("start")) or start
     st.session_state[_STATE["end"]] = _parse_date(params.get("end")) or end
     st.session_state[_STATE["as_of"]] = _parse_date(params.get("as_of")) or default_as_of
 
 
 def _write_url(filters: Filters, default_as_of: date) -> None:
-    """Mirror the filters in the query string; all nine authorities and the default as-of are implied."""
+    """Mirror the filters in the query string; the viewer's default authorities and the default
+    as-of are implied (all nine is written `all` when the viewer's default is their own)."""
     every = set(filters.authority_codes) == set(authorities.CODES)
+    default = set(default_codes() or authorities.CODES)
+    authority = (None if set(filters.authority_codes) == default
+                 else [ALL_PARAM] if every else list(filters.authority_codes))
     wanted = {
-        "authority": None if every else list(filters.authority_codes),
+        "authority": authority,
         "start": [filters.start_date.isoformat()],
         "end": [filters.end_date.isoformat()],
         "as_of": None if filters.as_of_date == default_as_of else [filters.as_of_date.isoformat()],
@@ -194,6 +210,24 @@ def _write_url(filters: Filters, default_as_of: date) -> None:
             del params[name]
         elif values is not None and params.get_all(name) != values:
             params[name] = values
+
+
+def scope_note(filters: Filters) -> str:
+    """What the selection shows this viewer, in words: which authorities, and where lists of people
+    and the disclosure rule apply ("Erewash only: your authority, with its lists of people")."""
+    names = [authorities.NAME_BY_CODE[c] for c in filters.authority_codes]
+    shown = ("All nine authorities" if len(names) == len(authorities.CODES)
+             else names[0] + " only" if len(names) == 1 else f"{len(names)} authorities")
+    own = person_level_codes(filters)
+    if len(own) == len(names):
+        return f"{shown}, with the lists of people (your access)."
+    if not own:
+        home = getattr(ui_access.viewer(), "authority_code", None)
+        lists = f"lists of people for {authorities.NAME_BY_CODE[home]} only" if home else "no lists of people"
+        return f"{shown}: totals only, small numbers hidden (your access: {lists})."
+    own_names = ", ".join(authorities.NAME_BY_CODE[c] for c in own)
+    return (f"{shown}: lists of people for {own_names} (your access); the others' figures are totals "
+            "with small numbers hidden.")
 
 
 def sidebar() -> Filters:
@@ -207,6 +241,7 @@ def sidebar() -> Filters:
         codes = st.multiselect(
             "Authorities", authorities.CODES, format_func=authorities.NAME_BY_CODE.get,
             key=_STATE["authority"], placeholder="All nine authorities", persist_state="session")
+        scope = st.empty()
         start = st.date_input("From", key=_STATE["start"], **dates)
         end = st.date_input("To", key=_STATE["end"], **dates)
         as_of = st.date_input("As of", key=_STATE["as_of"], help="Date that threshold status and "
@@ -221,6 +256,7 @@ def sidebar() -> Filters:
         st.sidebar.info(f"Figures of authorities whose person-level rows you may not see cover at least "
                         f"{disclosure.MIN_PERIOD_DAYS} days: the period is {fmt_period(start, end)}.",
                         icon=":material/lock:")
+    scope.caption(scope_note(filters))
     st.session_state[_SUPPRESSED_KEY] = False
     _write_url(filters, default_as_of)
     st.session_state[_FILTERS_KEY] = filters

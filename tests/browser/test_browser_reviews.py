@@ -24,7 +24,7 @@ PAGES = [  # (url path, screenshot name, texts that must show)
     ("/turnaround", "turnaround", ["Review turnaround", "Working days per stage", "Within the limits in force",
                                    "One stage in detail", "Open cases by age", "At risk of breach",
                                    "From application to appeal"]),
-    ("/appeals", "appeals", ["Appeals", "By authority", "Grounds and outcome", "Time to decision",
+    ("/appeals", "appeals", ["Appeals", "Needs action", "By authority", "Grounds and outcome", "Time to decision",
                              "Upheld by the original decision", "Appeals and the applications behind them"]),
     ("/partnership", "partnership", ["Partnership", "The authorities side by side", "Statutory returns",
                                      "Consistency checks"]),
@@ -66,3 +66,17 @@ def test__turnaround__another_stage_redraws_and_lists_download(server, page):
     assert page.get_by_role("button", name="Download", exact=False).first.is_visible()
     page.get_by_text("At risk of breach", exact=True).scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "turnaround_at_risk.png"))
+
+
+@pytest.mark.parametrize("user, shown", [("opcc", "1"), ("derby", "1"), ("erewash", "0"), ("board", "–")])
+def test__appeals__overdue_appeal_on_the_default_view(server, page, user, shown):
+    """Issue 16, item 1: the demo's Derby appeal, received long before the default period and
+    pending past its limit, counts on the default view. A Derby manager and the OPCC see it, and
+    its row heads the Needs action list; for the board one appeal is fewer than 5 (hidden)."""
+    signed_in(page, server + "/appeals", user)
+    assert page.locator(EXCEPTION).count() == 0
+    tile = page.locator('[data-testid="stMetric"]').filter(has_text="Pending past the limit")
+    assert tile.locator('[data-testid="stMetricValue"]').inner_text() == shown
+    assert page.get_by_text("Needs action", exact=True).first.is_visible()
+    if user in ("opcc", "derby"):  # their own authority by default (item 4)
+        assert page.locator(".st-key-ap_action").is_visible()  # the list (a keyed container)

@@ -120,7 +120,7 @@ def test__threshold__opcc_analyst_sees_every_authority_s_people(monkeypatch, dem
 
 
 def test__threshold__council_manager_sees_own_people_and_every_authority_s_counts(monkeypatch, demo_warehouse):
-    at = open_app(monkeypatch, demo_warehouse, THRESHOLD, user="erewash")
+    at = open_app(monkeypatch, demo_warehouse, THRESHOLD, user="erewash", authority="all")
     assert set(_frame(at, "thr_worklist")["authority_code"]) == {EREWASH}
     assert set(_frame(at, "thr_met")["authority_code"]) == {EREWASH}
     counts = next(d.value for d in at.dataframe if "near_miss_people" in d.value.columns)
@@ -150,7 +150,7 @@ def test__threshold__choosing_another_council_in_the_sidebar_gives_no_people(mon
 @pytest.mark.parametrize("user, shown", [("opcc", {EREWASH}), ("erewash", {EREWASH}), ("derby", set()),
                                          ("board", None)])
 def test__maps__incident_rows_of_an_area_only_for_the_role_s_authorities(monkeypatch, demo_warehouse, user, shown):
-    at = open_app(monkeypatch, demo_warehouse, MAPS, user=user)
+    at = open_app(monkeypatch, demo_warehouse, MAPS, user=user, authority="all")
     at.radio(key="mp_view").set_value("authority").run()
     at.selectbox(key="mp_area_authority").set_value(EREWASH).run()
     assert not at.exception and at.subheader[0].value == "Erewash"
@@ -281,3 +281,26 @@ def test__audit_page__opcc_analyst_filters_the_entries_and_sees_the_chain(monkey
     con.close()
     at.run()
     assert "breaks at entry 2" in at.error[0].value
+
+
+@pytest.mark.parametrize("user, default, note", [
+    ("erewash", [EREWASH], "Erewash only, with the lists of people (your access)."),
+    ("derby", [DERBY], "Derby only, with the lists of people (your access)."),
+    ("opcc", [], "All nine authorities, with the lists of people (your access)."),
+    ("board", [], "All nine authorities: totals only, small numbers hidden (your access: no lists of people)."),
+])
+def test__sidebar__starts_on_the_viewer_s_own_authority_and_says_so(monkeypatch, demo_warehouse, user, default, note):
+    """Issue 16, item 4: a council manager lands on their own authority, every session; the sidebar
+    says what is shown; `?authority=all` (written when they choose all nine) gives all nine."""
+    at = open_app(monkeypatch, demo_warehouse, OVERVIEW, user=user)
+    assert at.multiselect(key="flt_authority").value == default
+    assert note in [c.value for c in at.sidebar.caption]
+    assert "authority" not in at.query_params
+    every = open_app(monkeypatch, demo_warehouse, OVERVIEW, user=user, authority="all")
+    assert every.multiselect(key="flt_authority").value == []
+    if default:  # all nine is not their default: the URL says so, and the note says whose lists
+        assert every.query_params["authority"] in ("all", ["all"])
+        assert any("lists of people for" in c.value and "the others' figures are totals" in c.value
+                   for c in every.sidebar.caption)
+        at.multiselect(key="flt_authority").set_value([]).run()
+        assert at.query_params["authority"] in ("all", ["all"])
