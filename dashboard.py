@@ -1,6 +1,7 @@
 """The dashboard's frame and router: page list, shared sidebar filters, footer.
 
-Run with `streamlit run dashboard.py`. Every page sees the same sidebar (authorities, period,
+Run with `streamlit run serve.py` (this script plus the session cookie's routes, so a reload keeps
+the sign-in) or `streamlit run dashboard.py` (no cookie: a reload signs out). Every page sees the same sidebar (authorities, period,
 as-of date), whose choices persist across pages and in the URL. The warehouse is read from
 $ASB_WAREHOUSE or ./data/warehouse.duckdb; to add a page, add one line to PAGES and classify it
 in insight/access/roles.py (PAGES there): each role's navigation holds only the pages it may open, and a
@@ -32,6 +33,7 @@ PAGES = [
 st.set_page_config(page_title="ASB and Case Review – Derbyshire", page_icon="🛡️", layout="wide")
 viewer = ui_access.viewer()
 page = ui_access.navigation(PAGES, viewer)
+ui_access.keep_cookie()  # set the session cookie after a sign-in, clear it after a sign-out (serve.py)
 if viewer is None:
     page.run()  # the sign-in page
     st.stop()

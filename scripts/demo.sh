@@ -28,5 +28,5 @@ say "sign in as opcc.analyst / demo-opcc, erewash.manager / demo-erewash, derby.
 PORT=${PORT:-8501}
 ADDRESS=${ASB_ADDRESS:-127.0.0.1}
 say "starting the dashboard on $ADDRESS: open http://localhost:$PORT (Ctrl+C to stop)"
-exec .venv/bin/python -m streamlit run dashboard.py --server.headless true --server.port "$PORT" \
+exec .venv/bin/python -m streamlit run serve.py --server.headless true --server.port "$PORT" \
     --server.address "$ADDRESS"

@@ -104,10 +104,11 @@ def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, seconds: float = 
 
 
 def serve(warehouse: Path, log: Path, env: dict | None = None):
-    """Yield the base URL of `streamlit run dashboard.py` on a free port, reading `warehouse`."""
+    """Yield the base URL of `streamlit run serve.py` (the dashboard and its session-cookie routes) on a
+    free port, reading `warehouse`."""
     port = _free_port()
     env = {**os.environ, auth.USERS_ENV: str(users_file()), **(env or {}), db.WAREHOUSE_ENV: str(warehouse)}
-    command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+    command = [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1",
                "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer"]
     with open(log, "wb") as out:
@@ -126,7 +127,10 @@ def serve(warehouse: Path, log: Path, env: dict | None = None):
 
 def signed_in(tab, url: str, user: str | None = "opcc") -> None:
     """Open `url` in the tab and sign in there as a demo user (see `sign_in`); the page the address
-    names then runs, and this waits for it. A reload or a new address signs out again."""
+    names then runs, and this waits for it. The tab's session cookie is cleared first, so this
+    always shows the sign-in form (a reload or a new address in the same tab otherwise keeps the
+    sign-in: tests/browser/test_browser_sign_in.py)."""
+    tab.context.clear_cookies()
     tab.goto(url)
     submit = tab.get_by_role("button", name="Sign in", exact=True)
     if not user:

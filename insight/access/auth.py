@@ -300,18 +300,22 @@ def demo_build(warehouse: Path) -> bool:
 
 class Sessions:
     """The last run of each signed-in session, on the server: a session ends SESSION_MAX_AGE_SECONDS
-    after its sign-in and IDLE_TIMEOUT_SECONDS after its last run."""
+    after its sign-in, IDLE_TIMEOUT_SECONDS after its last run, and for good when its person signs
+    out (`end`: the token, kept in the browser's session cookie too, is refused from then on)."""
 
     def __init__(self):
         self._seen: dict[str, float] = {}
+        self._ended: dict[str, float] = {}  # signed out: key -> when
         self._lock = threading.Lock()
 
     def ended(self, key: str, started: float, now: float | None = None, touch: bool = True) -> str | None:
-        """None while the session lives (and records this run); else "expired" or "idle"."""
+        """None while the session lives (and records this run); else "expired", "idle" or "signed_out"."""
         now = time.time() if now is None else now
         if now - started > SESSION_MAX_AGE_SECONDS or started > now + 300:
             return "expired"
         with self._lock:
+            if key in self._ended:
+                return "signed_out"
             last = self._seen.get(key)
             if last is not None and now - last > IDLE_TIMEOUT_SECONDS:
                 return "idle"
@@ -321,14 +325,19 @@ class Sessions:
                 self._seen[key] = now
         return None
 
-    def end(self, key: str) -> None:
+    def end(self, key: str, now: float | None = None) -> None:
+        now = time.time() if now is None else now
         with self._lock:
             self._seen.pop(key, None)
+            if len(self._ended) > 10_000:  # a token is refused after its maximum age anyway
+                self._ended = {k: t for k, t in self._ended.items() if now - t <= SESSION_MAX_AGE_SECONDS}
+            self._ended[key] = now
 
 
 SESSIONS = Sessions()
 ENDED = {"expired": f"Your sign-in has ended: a sign-in lasts at most {SESSION_MAX_AGE_SECONDS // 3600} hours. "
                     "Sign in again.",
+         "signed_out": "You signed out. Sign in again.",
          "idle": f"You were signed out after {IDLE_TIMEOUT_SECONDS // 60} minutes without activity. Sign in again."}
 
 
@@ -401,6 +410,41 @@ def end_session(token: object = None, claims: dict | None = None) -> None:
         SESSIONS.end(_session_key("token", token))
     if claims:
         SESSIONS.end(_session_key("oidc", claims.get("iss"), claims.get("sub"), claims.get("iat")))
+
+
+# --- the session cookie (a reload, a new tab or an opened link keeps the sign-in) -----------------
+
+COOKIE_NAME = "asb_session"    # HttpOnly, SameSite=Strict; holds the local sign-in token (see serve.py)
+TICKET_SECONDS = 60            # a page has this long to trade its ticket for the cookie
+
+
+class Tickets:
+    """One-time tickets, each standing for a sign-in token, so that the page can ask the server to
+    put the token into an HttpOnly cookie without the token itself ever reaching the page's script."""
+
+    def __init__(self):
+        self._tickets: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def issue(self, token: str, now: float | None = None) -> str:
+        now = time.time() if now is None else now
+        ticket = secrets.token_urlsafe(32)
+        with self._lock:
+            self._tickets = {k: v for k, v in self._tickets.items() if now - v[1] <= TICKET_SECONDS}
+            self._tickets[ticket] = (token, now)
+        return ticket
+
+    def redeem(self, ticket: object, now: float | None = None) -> str | None:
+        """The token of an unused ticket issued in the last TICKET_SECONDS (the ticket is then spent)."""
+        now = time.time() if now is None else now
+        if not isinstance(ticket, str):
+            return None
+        with self._lock:
+            found = self._tickets.pop(ticket, None)
+        return found[0] if found and now - found[1] <= TICKET_SECONDS else None
+
+
+TICKETS = Tickets()
 
 
 def account_for_claims(path: Path, claims: dict) -> Account | None:

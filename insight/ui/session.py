@@ -31,6 +31,8 @@ SIGN_IN_PAGE = "app_pages/sign_in.py"
 CLIENT_HEADER_ENV = "ASB_CLIENT_HEADER"  # e.g. X-Forwarded-For, set by a reverse proxy in front
 _TOKEN_KEY, _PAGE_KEY, _SEEN_KEY = "auth_token", "auth_page", "auth_audited"
 _ENDED_KEY, _OIDC_KEY = "auth_ended", "auth_oidc_audited"
+_COOKIE_KEY = "auth_cookie"  # what the page must still ask the server to do with the cookie: a ticket, or "end"
+_RESUMED_KEY = "auth_cookie_tried"  # this session already looked at the cookie
 _AUDIT_ATTR = "asb_audit"
 _LOG = logging.getLogger("asb.dashboard")
 _WARNED: set[str] = set()
@@ -51,6 +53,8 @@ def viewer() -> access.Viewer | None:
             found = auth.viewer_for_claims(auth.users_path(), claims)
             _audit_openid_connect(claims, found)
             return found
+        if _TOKEN_KEY not in st.session_state:
+            _resume_from_cookie()
         found = auth.viewer_for_token(auth.users_path(), st.session_state.get(_TOKEN_KEY), db.warehouse_path())
         if found is None and _TOKEN_KEY in st.session_state:
             ended = auth.token_ended(st.session_state.pop(_TOKEN_KEY))
@@ -59,6 +63,41 @@ def viewer() -> access.Viewer | None:
         return found
     except auth.UsersFileError:
         return None
+
+
+def _resume_from_cookie() -> None:
+    """A new session (a reload, a new tab, an opened link) takes the sign-in its browser's HttpOnly
+    session cookie holds, once, when that token still passes every check of `viewer_for_token`;
+    logged as a sign-in ("session cookie")."""
+    if st.session_state.get(_RESUMED_KEY):
+        return
+    st.session_state[_RESUMED_KEY] = True
+    try:
+        token = st.context.cookies.get(auth.COOKIE_NAME)
+    except Exception:  # no script run context (bare mode)
+        return
+    found = auth.viewer_for_token(auth.users_path(), token, db.warehouse_path()) if token else None
+    if found is None:
+        return
+    st.session_state[_TOKEN_KEY] = token
+    st.session_state[_SEEN_KEY] = set()
+    audit.record(_audit_file(), found, "sign_in", st.session_state.get(_PAGE_KEY, ""), "session cookie",
+                 audit.filters_json({"client": client()}))
+
+
+def keep_cookie() -> None:
+    """Ask the server (serve.py) to set the session cookie after a sign-in, or to clear it after a
+    sign-out: a script posts the one-time ticket, never the token. Called on every run; draws nothing
+    when there is nothing to do, or when the app runs without serve.py (the post then fails quietly)."""
+    pending = st.session_state.pop(_COOKIE_KEY, None)
+    if pending is None:
+        return
+    if pending == "end":
+        script = "fetch('/_asb/session/end', {method: 'POST', credentials: 'same-origin'}).catch(() => {});"
+    else:
+        script = ("fetch('/_asb/session', {method: 'POST', credentials: 'same-origin', body: new URLSearchParams("
+                  f"{{ticket: '{pending}'}})}}).catch(() => {{}});")
+    st.html(f"<script>{script}</script>", unsafe_allow_javascript=True, width="content")
 
 
 def _audit_openid_connect(claims: dict, found: access.Viewer | None) -> None:
@@ -175,6 +214,7 @@ def _password_form() -> None:
         st.error(result.message, icon=":material/error:")
         return
     start_session(st.session_state, result.account.user_id, auth.is_demo_sign_in(user_id, password))
+    st.session_state[_COOKIE_KEY] = auth.TICKETS.issue(st.session_state[_TOKEN_KEY])
     st.session_state[_SEEN_KEY] = set()
     audit.record(_audit_file(), result.account.viewer(), "sign_in", page, "password",
                  audit.filters_json({"client": who}))
@@ -192,6 +232,7 @@ def _sign_out(viewer_: access.Viewer) -> None:
     auth.end_session(st.session_state.get(_TOKEN_KEY), _claims())
     for key in (_TOKEN_KEY, _SEEN_KEY, _OIDC_KEY):
         st.session_state.pop(key, None)
+    st.session_state[_COOKIE_KEY] = "end"
     if _claims().get("is_logged_in"):
         st.logout()
 

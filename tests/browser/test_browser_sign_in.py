@@ -62,3 +62,79 @@ def test__sign_in__repeated_wrong_passwords_lock_the_user_out(site, page):
     whats = _denied(path)
     assert whats.count("password sign-in: wrong") == auth.ACCOUNT_MAX_FAILURES
     assert "password sign-in: lockout of the user" in whats and whats[-1] == "password sign-in: locked"
+
+
+def _cookie(page) -> dict | None:
+    return next((c for c in page.context.cookies() if c["name"] == auth.COOKIE_NAME), None)
+
+
+def _signed_in_as(page, name: str) -> None:
+    page.get_by_text("Signed in as").first.wait_for(timeout=60_000)
+    assert name in page.locator('[data-testid="stSidebar"]').inner_text()
+
+
+def test__session__a_reload_a_new_tab_and_a_link_keep_the_sign_in_until_sign_out(site, page):
+    """Issue 16, item 6: the sign-in lives in an HttpOnly, SameSite=Strict cookie that no script
+    can read; a reload, a second tab and an opened link keep it (audited as a sign-in by session
+    cookie); sign-out ends it on the server and clears the cookie, and the old cookie value is
+    refused afterwards."""
+    url, path = site
+    signed_in(page, url + "/appeals", user="derby")
+    for _ in range(40):
+        if _cookie(page):
+            break
+        page.wait_for_timeout(250)
+    cookie = _cookie(page)
+    assert cookie and cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["expires"] > 0
+    assert auth.COOKIE_NAME not in page.evaluate("() => document.cookie")
+    name = auth.DEMO_USERS["derby"][4]
+    page.reload()
+    _signed_in_as(page, name)
+    assert page.get_by_text("Needs action", exact=True).first.is_visible()  # the page the address names
+    other = page.context.new_page()  # a second tab, a shared link to another page
+    other.goto(url + "/turnaround?start=2026-01-01&end=2026-06-30")
+    _signed_in_as(other, name)
+    other.get_by_text("Review turnaround", exact=True).first.wait_for(timeout=60_000)
+    con = sqlite3.connect(path)
+    resumed = con.execute("select count(*) from audit_log where action = 'sign_in' and what = 'session cookie' "
+                          "and user_id = ?", [auth.DEMO_USERS["derby"][0]]).fetchone()[0]
+    con.close()
+    assert resumed >= 2
+    other.close()
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign in", exact=True).wait_for(timeout=60_000)
+    for _ in range(40):
+        if _cookie(page) is None:
+            break
+        page.wait_for_timeout(250)
+    assert _cookie(page) is None
+    page.context.add_cookies([cookie])  # the old value, replayed: ended on the server
+    page.reload()
+    page.get_by_role("button", name="Sign in", exact=True).wait_for(timeout=60_000)
+    assert page.get_by_text("Signed in as").count() == 0
+
+
+def test__session__a_ticket_is_needed_and_spent_once(site):
+    """The cookie route sets nothing without a live ticket, and refuses another site's request."""
+    import urllib.error
+    import urllib.request
+
+    url, _ = site
+    token = auth.issue_token(auth.DEMO_USERS["opcc"][0])
+
+    def post(path: str, data: bytes, origin: str | None = None) -> tuple[int, str]:
+        request = urllib.request.Request(url + path, data=data, method="POST")
+        if origin:
+            request.add_header("Origin", origin)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.headers.get("Set-Cookie") or ""
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers.get("Set-Cookie") or ""
+
+    assert post("/_asb/session", b"ticket=made-up") == (403, "")
+    assert post("/_asb/session", b"") == (403, "")
+    assert post("/_asb/session", b"ticket=x", origin="https://evil.example") == (403, "")
+    assert post("/_asb/session/end", b"", origin="https://evil.example")[0] == 403
+    # a ticket issued in this test process is unknown to the server's process: refused too
+    assert post("/_asb/session", b"ticket=" + auth.TICKETS.issue(token).encode())[0] == 403

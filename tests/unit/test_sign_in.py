@@ -187,3 +187,24 @@ def test__account_for_claims__issuer_with_subject_or_verified_email(users_file, 
 def test__add_account__an_openid_connect_user_needs_the_issuer(tmp_path):
     with pytest.raises(auth.UsersFileError, match="issuer"):
         auth.add_account(tmp_path / "u.toml", auth.Account("x", access.BOARD_VIEWER, subject="s"))
+
+
+def test__token__refused_for_good_after_sign_out(users_file):
+    """A token kept in the browser's session cookie must not outlive a sign-out (issue 16, item 6)."""
+    token = auth.issue_token("opcc.analyst")
+    assert auth.viewer_for_token(users_file, token) is not None
+    auth.end_session(token)
+    assert auth.viewer_for_token(users_file, token) is None
+    assert auth.token_ended(token) == "signed_out" and "signed out" in auth.ENDED["signed_out"]
+    other = auth.issue_token("opcc.analyst")  # a new sign-in of the same person lives
+    assert auth.viewer_for_token(users_file, other) is not None
+
+
+def test__ticket__spent_once_and_only_while_fresh():
+    tickets = auth.Tickets()
+    ticket = tickets.issue("token-a", now=1000.0)
+    assert tickets.redeem(ticket, now=1000.0 + auth.TICKET_SECONDS) == "token-a"
+    assert tickets.redeem(ticket, now=1001.0) is None  # spent
+    late = tickets.issue("token-b", now=1000.0)
+    assert tickets.redeem(late, now=1001.0 + auth.TICKET_SECONDS) is None
+    assert tickets.redeem(None) is None and tickets.redeem("made-up") is None

@@ -1,0 +1,58 @@
+"""The dashboard as an ASGI app: `streamlit run serve.py` (scripts/demo.sh, the browser tests).
+
+Streamlit serves dashboard.py as always; this adds two small routes for the session cookie, so a
+reload, a new tab or an opened link keeps a password sign-in (insight/access/auth.py):
+
+- `POST /_asb/session` with a one-time `ticket` (the page gets one right after signing in) sets
+  `asb_session`: the sign-in token itself, HttpOnly (no script can read it), SameSite=Strict,
+  Secure over HTTPS, for at most the sign-in's maximum age. A new session of the dashboard reads it
+  and applies the same checks as any sign-in token (signature, maximum age, idle time, the account
+  still in the users file, demo users only on a demo warehouse, not signed out).
+- `POST /_asb/session/end` clears the cookie (sign-out ends the token on the server first).
+
+Both refuse a request whose Origin is another site. `streamlit run dashboard.py` still works, without
+the cookie (every reload then signs out, as before).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from insight.access import auth
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    host = request.headers.get("host")
+    return origin is None or (host is not None and origin.split("://", 1)[-1] == host)
+
+
+async def remember(request: Request) -> Response:
+    """Trade a one-time ticket for the HttpOnly session cookie."""
+    if not _same_origin(request):
+        return Response(status_code=403)
+    form = await request.form()
+    token = auth.TICKETS.redeem(form.get("ticket"))
+    if token is None:
+        return Response(status_code=403)
+    response = Response(status_code=204, headers={"Cache-Control": "no-store"})
+    response.set_cookie(auth.COOKIE_NAME, token, max_age=auth.SESSION_MAX_AGE_SECONDS, path="/",
+                        httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    return response
+
+
+async def forget(request: Request) -> Response:
+    """Clear the session cookie (and end its token, in case the page could not)."""
+    if not _same_origin(request):
+        return Response(status_code=403)
+    auth.end_session(request.cookies.get(auth.COOKIE_NAME))
+    response = Response(status_code=204, headers={"Cache-Control": "no-store"})
+    response.delete_cookie(auth.COOKIE_NAME, path="/", httponly=True, samesite="strict")
+    return response
+
+
+app = st.App("dashboard.py", routes=[Route("/_asb/session", remember, methods=["POST"]),
+                                     Route("/_asb/session/end", forget, methods=["POST"])])
