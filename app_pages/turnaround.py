@@ -48,7 +48,10 @@ tiles[5].metric("At risk", ui.fmt_int(open_now["at_risk_stages"]), border=True,
 st.subheader("Working days per stage")
 st.caption("Median working days of the stages finished in the period, by authority (how many finished "
            "in brackets).")
-st.dataframe(charts_reviews.median_table(summary), hide_index=True, placeholder="–", key="rt_medians")
+if summary.empty:
+    st.info("No stage of a case review finished in the period.")
+else:
+    st.dataframe(charts_reviews.median_table(summary), hide_index=True, placeholder="–", key="rt_medians")
 
 st.subheader("Within the limits in force")
 st.plotly_chart(charts_reviews.compliance_heatmap(summary), key="rt_compliance")

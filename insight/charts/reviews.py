@@ -129,10 +129,17 @@ def _count(value) -> str:
     return "–" if pd.isna(value) else f"{int(value):,}"
 
 
+def _texts(values, *more, fmt) -> pd.Series:
+    """`fmt` of each row's values as text (object dtype, also with no rows: a Series.map of an
+    empty numeric column stays numeric, and adding text to it raises)."""
+    return pd.Series([fmt(*row) for row in zip(values, *more, strict=True)], index=values.index, dtype=object)
+
+
 def median_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """Median working days per authority (rows) and stage (columns), 'median (finished)'."""
-    rows = summary.assign(cell=summary["median_working_days"].map(lambda v: "–" if pd.isna(v) else f"{v:g}")
-                          + " (" + summary["finished"].map(_count) + ")")
+    """Median working days per authority (rows) and stage (columns), 'median (finished)'; no rows
+    when no stage finished in the period."""
+    rows = summary.assign(cell=_texts(summary["median_working_days"], summary["finished"],
+                                      fmt=lambda v, n: f"{'–' if pd.isna(v) else f'{v:g}'} ({_count(n)})"))
     table = rows.pivot(index="authority_name", columns="stage", values="cell")
     table = table.reindex(columns=[s.name for s in reviews.STAGES if s.name in table.columns])
     names = [n for n in table.index if n != "All selected"] + [n for n in table.index if n == "All selected"]
@@ -188,9 +195,9 @@ def compliance_heatmap(summary: pd.DataFrame) -> go.Figure:
     share = share.reindex(columns=[c for c in order if c in share.columns])
     names = [n for n in share.index if n != "All selected"] + (["All selected"] if "All selected" in share.index else [])
     share = share.reindex(names)
-    detail = rows.assign(text=rows["within_sla"].map(_count) + " of "
-                         + rows["finished"].map(_count) + " within " + rows["limits_in_force"].fillna("?")
-                         + " working days").pivot(index="authority_name", columns="stage_label", values="text")
+    detail = rows.assign(text=_texts(rows["within_sla"], rows["finished"], rows["limits_in_force"].fillna("?"),
+                                     fmt=lambda w, n, lim: f"{_count(w)} of {_count(n)} within {lim} working days")
+                         ).pivot(index="authority_name", columns="stage_label", values="text")
     detail = detail.reindex(index=share.index, columns=share.columns)
     fig = go.Figure(go.Heatmap(
         z=share.values, x=share.columns, y=share.index, customdata=detail.values,
