@@ -127,30 +127,6 @@ if chosen:
     else:
         incident_rows(kind, chosen)
 
-# --- Gi* hot spots ---------------------------------------------------------------------------
-st.subheader("Statistical hot spots (Getis-Ord Gi*)")
-summary = ui.load(qm.hotspot_summary, f.authority_codes)
-if summary.empty:
-    st.info("The warehouse holds no hot spot cells; rebuild it.")
-else:
-    period = ui.fmt_period(summary["period_start"].min(), summary["period_end"].max())
-    gi_res = st.radio("Resolution", [9, 8], format_func=qm.RESOLUTIONS.get, horizontal=True, key="mp_gi_res")
-    cells = ui.load(qm.hotspot_cells, f.authority_codes, gi_res)
-    counts = summary[summary["h3_resolution"] == gi_res].set_index("gi_class")["cells"]
-    tiles = st.columns(4)
-    for tile, (label, classes) in zip(tiles, [("Hot, 99%", [3]), ("Hot, 95%", [2]), ("Hot, 90%", [1]),
-                                              ("Cold (any level)", [-1, -2, -3])], strict=True):
-        tile.metric(label, ui.fmt_int(sum(int(counts.get(c, 0)) for c in classes)), border=True)
-    st.pydeck_chart(cm.gi_map(cells, outlines), height=520, key="mp_gi_map")
-    st.caption(
-        f"Cells of the 12 months {period} (the build's as-of date; the sidebar period does not change "
-        "this map). Gi* compares each cell plus its six neighbours with 999 random rearrangements of "
-        "the counts (fixed seed); classes survive a false-discovery-rate correction over all cells, so "
-        "a hot cell is part of a cluster of busy cells, not just one busy cell. Red = hot at 90/95/99%; "
-        "blue would be cold, but with most cells empty a quiet neighbourhood is never unusual, so "
-        "cold spots are rare. Emerging hot spots (a trend test per cell across months) are not shown: "
-        "the installed esda has no space-time trend test.")
-
 # --- repeat locations ------------------------------------------------------------------------
 st.subheader("Repeat locations")
 repeats = ui.load(qm.repeat_locations, f.authority_codes, f.as_of_date, build_as_of)
@@ -184,69 +160,110 @@ st.caption(f"A place is an H3 resolution-10 cell (about 15,000 m², 130 m across
 ui.download_csv(f"Download {len(shown):,} places as CSV", shown, key="mp_repeats_dl",
                 file_name=f"repeat_locations_{f.as_of_date.isoformat()}.csv")
 
-# --- concentration and accuracy --------------------------------------------------------------
-st.subheader("Concentration")
-conc = ui.load(qm.concentration, f.authority_codes)
-if not conc.empty:
-    firsts = conc.groupby("authority_name", sort=False).first().reset_index()
-    sentences = [f"**{r.authority_name}**: {r.places_for_50pct:.2%} of places produced half of ASB, "
-                 f"{r.places_for_25pct:.2%} a quarter ({r.incidents:,} incidents, {r.places:,} places)"
-                 for r in firsts.itertuples()]
-    st.markdown("\n".join(f"- {s}" for s in sentences))
-    st.plotly_chart(cm.lorenz_chart(conc), key="mp_lorenz")
-    st.caption(f"Places are H3 resolution-10 cells whose centre lies in the authority, counting those "
-               f"with no incidents; 12 months {ui.fmt_period(conc['period_start'].min(), conc['period_end'].max())}.")
 
-st.subheader("Hotspot accuracy")
-acc_res = st.radio("Cells", [9, 10], format_func=qm.RESOLUTIONS.get, horizontal=True, key="mp_acc_res")
-accuracy = ui.load(qm.hotspot_accuracy, f.authority_codes, acc_res)
-if not accuracy.empty:
-    columns = {"authority_name": st.column_config.TextColumn("authority"),
-               "all_cells": st.column_config.NumberColumn("cells (A)", help="Cells whose centre lies in the authority"),
-               "incidents": st.column_config.NumberColumn("later incidents (N)")}
-    for share in ("1", "5", "10"):
-        columns[f"hit_rate_{share}"] = st.column_config.NumberColumn(
-            f"top {share}%: hit rate", format="percent", help=f"Share of later incidents (n/N) in the busiest "
-            f"{share}% of cells (a) of the earlier period")
-        columns[f"pai_{share}"] = st.column_config.NumberColumn(
-            f"top {share}%: PAI", format="%.1f", help="Predictive Accuracy Index (n/N)/(a/A): how many times "
-            "better than as many cells picked at random")
-    st.dataframe(accuracy, hide_index=True, column_order=list(columns), column_config=columns, key="mp_accuracy")
-    first = accuracy.iloc[0]
-    st.caption(f"The busiest cells of {ui.fmt_period(first['period_start'], first['period_mid'])} tested on "
-               f"where ASB happened in the six months after, up to {ui.fmt_date(first['period_end'])} "
-               "(the build's as-of date).")
-
-# --- near repeats ----------------------------------------------------------------------------
-st.subheader("Near repeats (Knox test)")
-with st.form("mp_knox"):
-    cols = st.columns(5)
-    s_width = cols[0].number_input("Distance band (m)", 25, 1000, 100, 25)
-    s_count = cols[1].number_input("Distance bands", 1, 6, 3)
-    t_width = cols[2].number_input("Time band (days)", 1, 60, 7)
-    t_count = cols[3].number_input("Time bands", 1, 6, 3)
-    perms = cols[4].selectbox("Permutations", [99, 999], help="999 is slower but resolves p-values to 0.001")
-    ran = st.form_submit_button("Run the near-repeat test", icon=":material/play_arrow:")
-if ran:
-    st.session_state["mp_knox_args"] = (f.authority_codes, f.start_date, f.end_date,
-                                        tuple(float(s_width * k) for k in range(int(s_count) + 1)),
-                                        tuple(int(t_width * k) for k in range(int(t_count) + 1)), int(perms))
-args = st.session_state.get("mp_knox_args")
-if args is None:
-    st.caption("Counts pairs of incidents close in space and time against random re-dating (Monte Carlo); "
-               "runs on demand over the sidebar's authorities and period.")
-else:
-    try:
-        table = ui.load(qm.near_repeats, *args)
-    except knox.NeedsDayLevelDates as exc:
-        st.warning(f"Not computed: {exc}.", icon=":material/event_busy:")
-    except qm.TooManyPoints as exc:
-        st.warning(f"Not computed: {exc}.", icon=":material/warning:")
+def gi_section() -> None:
+    """Getis-Ord Gi* hot spots of the build's 12 months."""
+    summary = ui.load(qm.hotspot_summary, f.authority_codes)
+    if summary.empty:
+        st.info("The warehouse holds no hot spot cells; rebuild it.")
     else:
-        st.plotly_chart(cm.knox_heatmap(table), key="mp_knox_chart")
-        excluded = int(table["month_only_excluded"].iloc[0])
-        st.caption(f"{int(table['points'].iloc[0]):,} incidents with day-level dates"
-                   + (f"; {excluded:,} police.uk incidents (month-only dates) left out" if excluded else "")
-                   + ". Bands are half-open: [0,100) m includes 0 and excludes 100. Pairs at the same spot "
-                   "form their own band. Ratio above 1 (red) = more pairs than chance; p from the permutations.")
-        st.dataframe(table.drop(columns=["points", "month_only_excluded"]), hide_index=True, key="mp_knox_table")
+        period = ui.fmt_period(summary["period_start"].min(), summary["period_end"].max())
+        gi_res = st.radio("Resolution", [9, 8], format_func=qm.RESOLUTIONS.get, horizontal=True, key="mp_gi_res")
+        cells = ui.load(qm.hotspot_cells, f.authority_codes, gi_res)
+        counts = summary[summary["h3_resolution"] == gi_res].set_index("gi_class")["cells"]
+        tiles = st.columns(4)
+        for tile, (label, classes) in zip(tiles, [("Hot, 99%", [3]), ("Hot, 95%", [2]), ("Hot, 90%", [1]),
+                                                  ("Cold (any level)", [-1, -2, -3])], strict=True):
+            tile.metric(label, ui.fmt_int(sum(int(counts.get(c, 0)) for c in classes)), border=True)
+        st.pydeck_chart(cm.gi_map(cells, outlines), height=520, key="mp_gi_map")
+        st.caption(
+            f"Cells of the 12 months {period} (the build's as-of date; the sidebar period does not change "
+            "this map). Gi* compares each cell plus its six neighbours with 999 random rearrangements of "
+            "the counts (fixed seed); classes survive a false-discovery-rate correction over all cells, so "
+            "a hot cell is part of a cluster of busy cells, not just one busy cell. Red = hot at 90/95/99%; "
+            "blue would be cold, but with most cells empty a quiet neighbourhood is never unusual, so "
+            "cold spots are rare. Emerging hot spots (a trend test per cell across months) are not shown: "
+            "the installed esda has no space-time trend test.")
+
+
+
+def concentration_section() -> None:
+    """The Lorenz curve: how few places produce half of ASB."""
+    conc = ui.load(qm.concentration, f.authority_codes)
+    if not conc.empty:
+        firsts = conc.groupby("authority_name", sort=False).first().reset_index()
+        sentences = [f"**{r.authority_name}**: {r.places_for_50pct:.2%} of places produced half of ASB, "
+                     f"{r.places_for_25pct:.2%} a quarter ({r.incidents:,} incidents, {r.places:,} places)"
+                     for r in firsts.itertuples()]
+        st.markdown("\n".join(f"- {s}" for s in sentences))
+        st.plotly_chart(cm.lorenz_chart(conc), key="mp_lorenz")
+        st.caption(f"Places are H3 resolution-10 cells whose centre lies in the authority, counting those "
+                   f"with no incidents; 12 months {ui.fmt_period(conc['period_start'].min(), conc['period_end'].max())}.")
+
+
+
+def accuracy_section() -> None:
+    """Hit rate and PAI of the busiest cells on the six months after."""
+    acc_res = st.radio("Cells", [9, 10], format_func=qm.RESOLUTIONS.get, horizontal=True, key="mp_acc_res")
+    accuracy = ui.load(qm.hotspot_accuracy, f.authority_codes, acc_res)
+    if not accuracy.empty:
+        columns = {"authority_name": st.column_config.TextColumn("authority"),
+                   "all_cells": st.column_config.NumberColumn("cells (A)", help="Cells whose centre lies in the authority"),
+                   "incidents": st.column_config.NumberColumn("later incidents (N)")}
+        for share in ("1", "5", "10"):
+            columns[f"hit_rate_{share}"] = st.column_config.NumberColumn(
+                f"top {share}%: hit rate", format="percent", help=f"Share of later incidents (n/N) in the busiest "
+                f"{share}% of cells (a) of the earlier period")
+            columns[f"pai_{share}"] = st.column_config.NumberColumn(
+                f"top {share}%: PAI", format="%.1f", help="Predictive Accuracy Index (n/N)/(a/A): how many times "
+                "better than as many cells picked at random")
+        st.dataframe(accuracy, hide_index=True, column_order=list(columns), column_config=columns, key="mp_accuracy")
+        first = accuracy.iloc[0]
+        st.caption(f"The busiest cells of {ui.fmt_period(first['period_start'], first['period_mid'])} tested on "
+                   f"where ASB happened in the six months after, up to {ui.fmt_date(first['period_end'])} "
+                   "(the build's as-of date).")
+
+
+
+def knox_section() -> None:
+    """The Knox near-repeat test, run on demand."""
+    with st.form("mp_knox"):
+        cols = st.columns(5)
+        s_width = cols[0].number_input("Distance band (m)", 25, 1000, 100, 25)
+        s_count = cols[1].number_input("Distance bands", 1, 6, 3)
+        t_width = cols[2].number_input("Time band (days)", 1, 60, 7)
+        t_count = cols[3].number_input("Time bands", 1, 6, 3)
+        perms = cols[4].selectbox("Permutations", [99, 999], help="999 is slower but resolves p-values to 0.001")
+        ran = st.form_submit_button("Run the near-repeat test", icon=":material/play_arrow:")
+    if ran:
+        st.session_state["mp_knox_args"] = (f.authority_codes, f.start_date, f.end_date,
+                                            tuple(float(s_width * k) for k in range(int(s_count) + 1)),
+                                            tuple(int(t_width * k) for k in range(int(t_count) + 1)), int(perms))
+    args = st.session_state.get("mp_knox_args")
+    if args is None:
+        st.caption("Counts pairs of incidents close in space and time against random re-dating (Monte Carlo); "
+                   "runs on demand over the sidebar's authorities and period.")
+    else:
+        try:
+            table = ui.load(qm.near_repeats, *args)
+        except knox.NeedsDayLevelDates as exc:
+            st.warning(f"Not computed: {exc}.", icon=":material/event_busy:")
+        except qm.TooManyPoints as exc:
+            st.warning(f"Not computed: {exc}.", icon=":material/warning:")
+        else:
+            st.plotly_chart(cm.knox_heatmap(table), key="mp_knox_chart")
+            excluded = int(table["month_only_excluded"].iloc[0])
+            st.caption(f"{int(table['points'].iloc[0]):,} incidents with day-level dates"
+                       + (f"; {excluded:,} police.uk incidents (month-only dates) left out" if excluded else "")
+                       + ". Bands are half-open: [0,100) m includes 0 and excludes 100. Pairs at the same spot "
+                       "form their own band. Ratio above 1 (red) = more pairs than chance; p from the permutations.")
+            st.dataframe(table.drop(columns=["points", "month_only_excluded"]), hide_index=True, key="mp_knox_table")
+
+# --- the analysis behind the lists, one tab at a time (only the open tab runs; the tab is in the URL)
+st.subheader("Analysis")
+ANALYSES = {"Hot spots": gi_section, "Concentration": concentration_section, "Accuracy": accuracy_section,
+            "Near repeats": knox_section}
+for tab, show in zip(st.tabs(list(ANALYSES), key="analysis", bind="query-params"), ANALYSES.values(), strict=True):
+    with tab:
+        if tab.open:
+            show()

@@ -45,47 +45,12 @@ tiles[4].metric("Overdue stages", ui.fmt_int(open_now["overdue_stages"]), border
 tiles[5].metric("At risk", ui.fmt_int(open_now["at_risk_stages"]), border=True,
                 help=f"Stages of open cases not yet overdue with {margin} working days or fewer left")
 
-st.subheader("Working days per stage")
-st.caption("Median working days of the stages finished in the period, by authority (how many finished "
-           "in brackets).")
-if summary.empty:
-    st.info("No stage of a case review finished in the period.")
-else:
-    st.dataframe(charts_reviews.median_table(summary), hide_index=True, placeholder="–", key="rt_medians")
-
-st.subheader("Within the limits in force")
-st.plotly_chart(charts_reviews.compliance_heatmap(summary), key="rt_compliance")
-st.caption(charts_reviews.limits_sentence(summary))
-
-st.subheader("One stage in detail")
-stage = st.selectbox("Stage", [s.name for s in reviews.STAGES], index=1, key="rt_stage",
-                     format_func=lambda n: f"{reviews.STAGE_BY_NAME[n].label} ({reviews.STAGE_BY_NAME[n].description})")
-spread, trend = st.columns(2)
-durations = ui.load(qt.stage_durations, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
-spread.plotly_chart(charts_reviews.stage_distribution(durations, stage), key="rt_distribution")
-spread.caption("Cases finished in the period, by authority (in brackets: how many; box: the middle half, "
-               "line: the median, whiskers: the shortest and longest); dashed: the limit in force.")
-monthly = ui.load(qt.monthly_compliance, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
-trend.plotly_chart(charts_reviews.monthly_chart(monthly, stage), key="rt_trend")
-trend.caption("By month of finishing, the selected authorities together: cases within and over the "
-              "limit, and the median working days.")
-
-st.subheader("Open cases by age")
-backlog = ui.load(qt.backlog, f.as_of_date, f.authority_codes)
-if backlog.empty:
-    st.info("No case is open on the as-of date.")
-else:
-    st.plotly_chart(charts_reviews.backlog_chart(backlog, qt.AGE_BANDS), key="rt_backlog")
-    st.caption(f"Working days since receipt on {ui.fmt_date(f.as_of_date)}. "
-               f"{ui.fmt_int(open_now['open_action_plans'])} action plans are also still being delivered "
-               "(no limit is set for them).")
-
 st.subheader("At risk of breach")
-st.columns(3)[0].slider("Warn this many working days before the limit", 0, 10, key="rt_margin",
-                        value=reviews.AT_RISK_WORKING_DAYS)
 if not person_codes:
     st.info("Application-level lists are not available to you for the selected authorities.")
 else:
+    st.columns(3)[0].slider("Warn this many working days before the limit", 0, 10, key="rt_margin",
+                            value=reviews.AT_RISK_WORKING_DAYS)
     risky = ui.load(qt.at_risk, f.as_of_date, person_codes, margin)
     st.caption("Stages of open cases that are overdue or due soon, the least time left first. "
                "Due: the last day the stage can finish within its limit.")
@@ -107,10 +72,61 @@ else:
     ui.download_csv(f"Download {len(risky):,} rows as CSV", risky, key="rt_at_risk_dl",
                     file_name=f"case_reviews_at_risk_{f.as_of_date.isoformat()}.csv")
 
-st.subheader("From application to appeal")
-funnel = ui.load(qt.funnel, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
-st.plotly_chart(charts_reviews.funnel_chart(funnel), key="rt_funnel")
-st.caption("Applications received in the period and how far they had gone by the as-of date.")
+
+def medians_section() -> None:
+    st.caption("Median working days of the stages finished in the period, by authority (how many finished "
+               "in brackets).")
+    if summary.empty:
+        st.info("No stage of a case review finished in the period.")
+    else:
+        st.dataframe(charts_reviews.median_table(summary), hide_index=True, placeholder="–", key="rt_medians")
+
+
+def compliance_section() -> None:
+    st.plotly_chart(charts_reviews.compliance_heatmap(summary), key="rt_compliance")
+    st.caption(charts_reviews.limits_sentence(summary))
+
+
+def stage_section() -> None:
+    stage = st.selectbox("Stage", [s.name for s in reviews.STAGES], index=1, key="rt_stage",
+                         format_func=lambda n: f"{reviews.STAGE_BY_NAME[n].label} ({reviews.STAGE_BY_NAME[n].description})")
+    spread, trend = st.columns(2)
+    durations = ui.load(qt.stage_durations, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
+    spread.plotly_chart(charts_reviews.stage_distribution(durations, stage), key="rt_distribution")
+    spread.caption("Cases finished in the period, by authority (in brackets: how many; box: the middle half, "
+                   "line: the median, whiskers: the shortest and longest); dashed: the limit in force.")
+    monthly = ui.load(qt.monthly_compliance, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
+    trend.plotly_chart(charts_reviews.monthly_chart(monthly, stage), key="rt_trend")
+    trend.caption("By month of finishing, the selected authorities together: cases within and over the "
+                  "limit, and the median working days.")
+
+
+def backlog_section() -> None:
+    backlog = ui.load(qt.backlog, f.as_of_date, f.authority_codes)
+    if backlog.empty:
+        st.info("No case is open on the as-of date.")
+    else:
+        st.plotly_chart(charts_reviews.backlog_chart(backlog, qt.AGE_BANDS), key="rt_backlog")
+        st.caption(f"Working days since receipt on {ui.fmt_date(f.as_of_date)}. "
+                   f"{ui.fmt_int(open_now['open_action_plans'])} action plans are also still being delivered "
+                   "(no limit is set for them).")
+
+
+def funnel_section() -> None:
+    funnel = ui.load(qt.funnel, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
+    st.plotly_chart(charts_reviews.funnel_chart(funnel), key="rt_funnel")
+    st.caption("Applications received in the period and how far they had gone by the as-of date.")
+
+
+# --- the analysis behind the list, one tab at a time (only the open tab runs; the tab is in the URL)
+st.subheader("Analysis")
+ANALYSES = {"Within the limits": compliance_section, "Working days per stage": medians_section,
+            "One stage in detail": stage_section, "Open cases by age": backlog_section,
+            "From application to appeal": funnel_section}
+for tab, show in zip(st.tabs(list(ANALYSES), key="rt_analysis", bind="query-params"), ANALYSES.values(), strict=True):
+    with tab:
+        if tab.open:
+            show()
 
 with st.expander("Stage dates out of order"):
     if not person_codes:

@@ -35,8 +35,8 @@ PAGES = [  # (url path, file stem for the screenshot, texts that must show)
                        "Incidents per km²"]),
     ("/data_quality", "data_quality", ["Data quality", "Builds", "Rows per file",
                                        "Freshness", "Rows loaded per month"]),
-    ("/maps", "maps", ["Hotspots and repeat locations", "Statistical hot spots (Getis-Ord Gi*)",
-                       "Repeat locations", "Concentration", "Hotspot accuracy", "Near repeats (Knox test)"]),
+    ("/maps", "maps", ["Hotspots and repeat locations", "Repeat locations", "Analysis", "Hot spots",
+                       "Concentration", "Accuracy", "Near repeats"]),
     ("/threshold", "threshold", ["Threshold near-misses", "Near-miss people", "Met, no application",
                                  "This week", "Work list: one complaint short", "Met the threshold, no application",
                                  "Second reports: explaining the case review", "Victims owed an explanation",
@@ -72,14 +72,15 @@ def test__sidebar__choices_survive_page_switch_and_stay_in_url(server, page):
     _signed_in(page, server + "/?authority=E07000036&start=2025-01-01&end=2025-03-31")
     _wait_for_run(page)
     sidebar = page.locator('[data-testid="stSidebar"]')
-    sidebar.get_by_text("Erewash").wait_for(timeout=30_000)   # the first run after sign-in may still be drawing
-    assert sidebar.get_by_text("Erewash").is_visible()
+    sidebar.get_by_text("Erewash", exact=True).wait_for(timeout=30_000)   # the first run after sign-in may still be drawing
+    assert sidebar.get_by_text("Erewash", exact=True).is_visible()
     assert page.get_by_text("1 Jan 2025 – 31 Mar 2025", exact=False).first.is_visible()
     sidebar.get_by_text("Data quality").click()
     page.get_by_role("heading", name="Data quality").wait_for(timeout=30_000)
     _wait_for_run(page)
     assert "authority=E07000036" in page.url and "start=2025-01-01" in page.url
-    assert sidebar.get_by_text("Erewash").is_visible()
+    assert sidebar.get_by_text("Erewash", exact=True).is_visible()
+    assert sidebar.get_by_text("Erewash only, with the lists of people (your access).").is_visible()
     assert page.locator(EXCEPTION).count() == 0
 
 
@@ -218,6 +219,7 @@ def test__maps__real_police_wards_and_knox_refusal(police_server, page):
     tooltip = page.locator(".deck-tooltip").filter(has_text="incidents")  # the second map's is empty
     tooltip.wait_for(state="visible", timeout=10_000)
     assert "per km²" in tooltip.inner_text()
+    page.get_by_role("tab", name="Near repeats").click()  # the analysis runs when its tab opens
     page.get_by_role("button", name="Run the near-repeat test").click()
     page.get_by_text("Not computed", exact=False).wait_for(timeout=30_000)
     assert "month" in page.get_by_text("Not computed", exact=False).inner_text()

@@ -21,8 +21,8 @@ from support import (
 pytestmark = pytest.mark.browser
 
 PAGES = [  # (url path, screenshot name, texts that must show)
-    ("/turnaround", "turnaround", ["Review turnaround", "Working days per stage", "Within the limits in force",
-                                   "One stage in detail", "Open cases by age", "At risk of breach",
+    ("/turnaround", "turnaround", ["Review turnaround", "At risk of breach", "Analysis", "Within the limits",
+                                   "Working days per stage", "One stage in detail", "Open cases by age",
                                    "From application to appeal"]),
     ("/appeals", "appeals", ["Appeals", "Needs action", "By authority", "Grounds and outcome", "Time to decision",
                              "Upheld by the original decision", "Appeals and the applications behind them"]),
@@ -54,7 +54,10 @@ def test__partnership__hovering_a_cell_shows_its_rule(server, page):
 
 def test__turnaround__another_stage_redraws_and_lists_download(server, page):
     signed_in(page, server + "/turnaround")
-    page.get_by_text("One stage in detail", exact=True).scroll_into_view_if_needed()  # far: a skeleton
+    assert page.get_by_text("At risk of breach", exact=True).is_visible()  # the list first (issue 16, item 3)
+    page.get_by_role("tab", name="One stage in detail").click()  # the analysis runs when its tab opens
+    wait_for_run(page)
+    assert "rt_analysis=One" in page.url  # the open tab is in the address
     page.get_by_role("combobox", name="Stage").click()
     page.get_by_role("option", name="Review meeting", exact=False).first.click()
     page.wait_for_timeout(500)
@@ -64,7 +67,6 @@ def test__turnaround__another_stage_redraws_and_lists_download(server, page):
     detail.scroll_into_view_if_needed()
     assert "limit 20 working days" in detail.text_content()
     assert page.get_by_role("button", name="Download", exact=False).first.is_visible()
-    page.get_by_text("At risk of breach", exact=True).scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "turnaround_at_risk.png"))
 
 

@@ -167,15 +167,21 @@ def test__turnaround__one_day_with_one_decision_shows_a_board_viewer_no_single_c
                         "null group by 1 having count(*) = 1 order by 1 desc")
     at = open_app(monkeypatch, demo_warehouse, TURNAROUND, user="board", start=day.isoformat(),
                   end=day.isoformat())
+    at.session_state["rt_analysis"] = "Working days per stage"  # each analysis runs in its own tab
+    at.run()
     medians = _frame(at, "Authority")
     counts = [int(n) for cell in medians.drop(columns="Authority").stack() if isinstance(cell, str)
               for n in re.findall(r"\((\d+)\)", cell)]
     assert counts and _small(counts) == []
+    at.session_state["rt_analysis"] = "One stage in detail"
+    at.run()
     for stage in ("decision", "acknowledge"):
         at.selectbox(key="rt_stage").set_value(stage).run()
         for trace in _plotly(at, "rt_distribution")["data"]:
             cases = int(re.search(r"\(([\d,]+)\)", trace["name"]).group(1).replace(",", ""))
             assert cases >= K and trace["lowerfence"] == trace["q1"] and trace["upperfence"] == trace["q3"]
+    at.session_state["rt_analysis"] = "Open cases by age"
+    at.run()
     for trace in _plotly(at, "rt_backlog")["data"]:
         assert _small(trace["x"]) == []
 

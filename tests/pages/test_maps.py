@@ -169,10 +169,23 @@ def _layers(at: AppTest, index: int = 0) -> dict[str, str]:
 
 def test__maps_page__demo_sections_map_and_drilldown(monkeypatch, demo_warehouse):
     at = _app(monkeypatch, demo_warehouse)
-    assert [s.value for s in at.subheader] == ["Statistical hot spots (Getis-Ord Gi*)", "Repeat locations",
-                                               "Concentration", "Hotspot accuracy", "Near repeats (Knox test)"]
+    # the list a manager acts on first, the analysis behind it in tabs (issue 16, item 3)
+    assert [s.value for s in at.subheader] == ["Repeat locations", "Analysis"]
+    assert [t.label for t in at.tabs] == ["Hot spots", "Concentration", "Accuracy", "Near repeats"]
     assert _layers(at) == {"outlines": "GeoJsonLayer", "areas": "H3HexagonLayer", "names": "TextLayer"}
-    assert _layers(at, 1)["areas"] == "H3HexagonLayer"  # the Gi* map
+    assert _layers(at, 1)["areas"] == "H3HexagonLayer"  # the Gi* map, the first tab
+    assert not at.get("plotly_chart")  # the other tabs run only when opened
+    for label, shown in [("Concentration", lambda: at.get("plotly_chart")),
+                         ("Accuracy", lambda: [d for d in at.dataframe if "pai_1" in d.value.columns])]:
+        at.session_state["analysis"] = label
+        at.run()
+        assert not at.exception and shown(), label
+        assert len(at.get("deck_gl_json_chart")) == 1  # the Gi* map is not drawn behind another tab
+    at.session_state["analysis"] = "Near repeats"
+    at.run()
+    assert not at.exception and "Run the near-repeat test" in [b.label for b in at.button]
+    at.session_state["analysis"] = "Hot spots"
+    at.run()
     options = at.selectbox(key="mp_area_h3_9").options
     at.selectbox(key="mp_area_h3_9").select_index(0).run()
     assert not at.exception
@@ -189,6 +202,7 @@ def test__maps_page__knox_on_demand_on_demo_data(monkeypatch, demo_warehouse):
     at = _app(monkeypatch, demo_warehouse)
     at.query_params["authority"] = EREWASH
     at.session_state["flt_authority"] = [EREWASH]
+    at.session_state["analysis"] = "Near repeats"  # its tab
     at.run()
     button = next(b for b in at.button if "near-repeat" in str(b.label))
     button.click().run()
@@ -204,6 +218,8 @@ def test__maps_page__real_police_data(monkeypatch, police_warehouse):
     assert not at.exception and _layers(at)["areas"] == "GeoJsonLayer" and not at.info
     at.selectbox(key="mp_area_ward").select_index(0).run()
     assert not at.exception and at.metric[0].label == "Incidents"
+    at.session_state["analysis"] = "Near repeats"  # its tab
+    at.run()
     button = next(b for b in at.button if "near-repeat" in str(b.label))
     button.click().run()
     assert any("Not computed" in w.value and "month" in w.value for w in at.warning)

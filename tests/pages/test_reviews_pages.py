@@ -54,9 +54,9 @@ def test__turnaround_page__figures_equal_the_mart(demo_warehouse, monkeypatch, c
     as_of, start, end = period
     at = open_app(monkeypatch, demo_warehouse, TURNAROUND)
     assert [t.value for t in at.title] == ["Review turnaround"]
-    assert [s.value for s in at.subheader] == [
-        "Working days per stage", "Within the limits in force", "One stage in detail", "Open cases by age",
-        "At risk of breach", "From application to appeal"]
+    # the list a manager acts on first, the analysis behind it in tabs (issue 16, item 3)
+    assert [s.value for s in at.subheader] == ["At risk of breach", "Analysis"]
+    assert [t.label for t in at.tabs] == list(TURNAROUND_TABS)
     mart = con.execute("select * from mart_review_turnaround").df()
     decided = mart[mart["decision_date"].between(pd.Timestamp(start), pd.Timestamp(end))]
     shown = _metrics(at)
@@ -68,13 +68,23 @@ def test__turnaround_page__figures_equal_the_mart(demo_warehouse, monkeypatch, c
     risky = _frame(at, "working_days_left")
     assert len(risky) == int(stages["is_overdue"].sum() + stages["is_at_risk"].sum())
     assert risky["working_days_left"].is_monotonic_increasing and "person_key" not in risky
-    assert len(at.get("plotly_chart")) == 5 and at.get("download_button")
+    assert at.get("download_button")
+    for label, charts in TURNAROUND_TABS.items():  # only the open tab runs
+        at.session_state["rt_analysis"] = label
+        at.run()
+        assert not at.exception and len(at.get("plotly_chart")) == charts, label
+
+
+TURNAROUND_TABS = {"Within the limits": 1, "Working days per stage": 0, "One stage in detail": 2,
+                   "Open cases by age": 1, "From application to appeal": 1}
 
 
 def test__turnaround_page__margin_and_stage_choices(demo_warehouse, monkeypatch, con):
     at = open_app(monkeypatch, demo_warehouse, TURNAROUND)
     before = len(_frame(at, "working_days_left"))
     at.slider(key="rt_margin").set_value(10).run()
+    at.session_state["rt_analysis"] = "One stage in detail"
+    at.run()
     at.selectbox(key="rt_stage").set_value("review").run()
     assert not at.exception, [e.value for e in at.exception]
     wider = _frame(at, "working_days_left")
