@@ -76,7 +76,7 @@ if by_reason.empty:
     st.success("No rows were rejected.", icon=":material/check_circle:")
 else:
     chart, table = st.columns(2)
-    chart.plotly_chart(charts.rejects_chart(by_reason), key="dq_rejects_chart")
+    ui.plotly_chart(charts.rejects_chart(by_reason), key="dq_rejects_chart", where=chart)
     table.dataframe(by_reason, hide_index=True, column_config={
         "reason_code": st.column_config.TextColumn("reason"),
         "rows_rejected": st.column_config.NumberColumn("rows")})
@@ -138,6 +138,6 @@ months = ui.load(quality.source_months)
 if months.empty:
     st.info("No monthly counts in the warehouse (mart_source_months is empty).")
 else:
-    st.plotly_chart(charts.source_month_heatmap(months), key="dq_heatmap")
+    ui.plotly_chart(charts.source_month_heatmap(months), key="dq_heatmap")
     st.caption("Each row is shaded against that source's busiest month, so a thin month stands "
                "out; × marks a gap, a month inside the source's span with no rows at all.")

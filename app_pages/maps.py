@@ -53,7 +53,9 @@ if pd.notna(span["first_date"]) and pd.Timestamp(span["first_date"]).date() > pr
 
 # --- the map -------------------------------------------------------------------------------
 left, middle, right = st.columns([2, 2, 3])
-view = left.radio("Map", list(VIEWS), format_func=VIEWS.get, horizontal=True, key="mp_view")
+# only the maps this warehouse can draw: one built before the wards were shipped has no ward layer
+views = [v for v in VIEWS if v != "ward" or ui.load(qm.has_wards)]
+view = left.radio("Map", views, format_func=VIEWS.get, horizontal=True, key="mp_view")
 finest = ui.coarsest_resolution(f)  # none finer for authorities whose incident rows the viewer may not see
 sizes = [r for r in qm.RESOLUTIONS if finest is None or r <= finest]
 resolution = middle.selectbox("Hexagon size", sizes, index=1, format_func=qm.RESOLUTIONS.get,
@@ -64,12 +66,6 @@ measure = right.radio("Colour by", list(cm.MEASURES), format_func=cm.MEASURES.ge
                       key="mp_measure")
 kind = f"h3_{resolution}" if view == "h3" else view
 outlines = ui.load(qm.outlines)
-
-if view == "ward" and not ui.load(qm.has_wards):
-    st.info("This warehouse was built without a ward layer, so there is no ward map. Point "
-            "`[build] ward_path` in sources.toml at an ONS ward boundary file (for example "
-            "`wards_may2025_bgc_derbyshire.geojson`) and rebuild.", icon=":material/info:")
-    st.stop()
 
 if view == "h3":
     frame = ui.load(qm.hex_counts, f.authority_codes, f.start_date, f.end_date, resolution)
@@ -111,7 +107,7 @@ if chosen:
     with trend_col:
         st.markdown("**Incidents per month**")
         monthly = ui.load(qm.area_trend, f.authority_codes, f.start_date, f.end_date, kind, chosen)
-        st.plotly_chart(cm.area_trend_chart(monthly), key="mp_trend")
+        ui.plotly_chart(cm.area_trend_chart(monthly), key="mp_trend")
     with top_col:
         st.markdown("**Busiest places** (H3 resolution-10 cells)")
         top = ui.load(qm.area_top_locations, f.authority_codes, f.start_date, f.end_date, kind, chosen)
@@ -196,7 +192,7 @@ def concentration_section() -> None:
                      f"{r.places_for_25pct:.2%} a quarter ({r.incidents:,} incidents, {r.places:,} places)"
                      for r in firsts.itertuples()]
         st.markdown("\n".join(f"- {s}" for s in sentences))
-        st.plotly_chart(cm.lorenz_chart(conc), key="mp_lorenz")
+        ui.plotly_chart(cm.lorenz_chart(conc), key="mp_lorenz")
         st.caption(f"Places are H3 resolution-10 cells whose centre lies in the authority, counting those "
                    f"with no incidents; 12 months {ui.fmt_period(conc['period_start'].min(), conc['period_end'].max())}.")
 
@@ -251,7 +247,7 @@ def knox_section() -> None:
         except qm.TooManyPoints as exc:
             st.warning(f"Not computed: {exc}.", icon=":material/warning:")
         else:
-            st.plotly_chart(cm.knox_heatmap(table), key="mp_knox_chart")
+            ui.plotly_chart(cm.knox_heatmap(table), key="mp_knox_chart")
             excluded = int(table["month_only_excluded"].iloc[0])
             st.caption(f"{int(table['points'].iloc[0]):,} incidents with day-level dates"
                        + (f"; {excluded:,} police.uk incidents (month-only dates) left out" if excluded else "")

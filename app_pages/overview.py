@@ -26,7 +26,7 @@ ui.measure_table(headline)
 
 st.subheader("Incidents per month")
 monthly = ui.load(overview.monthly_incidents, f.authority_codes, f.start_date, f.end_date)
-st.plotly_chart(charts.trend_chart(monthly), key="ov_trend")
+ui.plotly_chart(charts.trend_chart(monthly), key="ov_trend")
 st.caption("The first and last months count only the days inside the period.")
 
 st.subheader("Incidents per km²")

@@ -294,7 +294,7 @@ st.dataframe(share, hide_index=True, key="thr_second_share", placeholder="–", 
 })
 st.caption(charts_threshold.second_report_sentence(share))
 trend = ui.load(qt.second_report_trend, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
-st.plotly_chart(charts_threshold.second_report_chart(trend), key="thr_second_trend")
+ui.plotly_chart(charts_threshold.second_report_chart(trend), key="thr_second_trend")
 if person_codes:
     second = narrowed(ui.load(qt.second_reports, f.as_of_date, list_codes, f.start_date, f.end_date, search))
     st.markdown("**Victims owed an explanation**")
@@ -308,7 +308,7 @@ if person_codes:
 
 st.subheader("Near-miss and met people over time")
 history = ui.load(qt.history, f.as_of_date, f.authority_codes)
-st.plotly_chart(charts_threshold.history_chart(history), key="thr_history")
+ui.plotly_chart(charts_threshold.history_chart(history), key="thr_history")
 st.caption(charts_threshold.history_sentence(history) + " Month ends up to the as-of date, each "
            "counted with the rule in force that day.")
 

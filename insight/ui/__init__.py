@@ -27,6 +27,7 @@ from etl.rules import authorities, periods
 from insight import db
 from insight.access import disclosure
 from insight.access import roles as access
+from insight.charts import base as charts_base
 from insight.queries import overview
 from insight.ui import session as ui_access
 
@@ -282,6 +283,41 @@ def may_load(query, *args, **kwargs) -> bool:
     """Whether this viewer may run `load(query, *args, **kwargs)` (a page asks before it offers
     a person-level section)."""
     return access.may_load(ui_access.viewer(), query, *args, **kwargs)
+
+
+# Printing a page (Ctrl+P, or "Save as PDF" to attach to an e-mail): no sidebar, header, buttons
+# or tabs bar; the page is not clipped to the window; tiles keep whole words; charts, maps and
+# tables are not split across sheets. Long tables print the rows in view: their CSV download has all.
+PRINT_CSS = """
+@media print {
+  @page { size: A4 landscape; margin: 12mm; }
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+  [data-testid="stToolbar"], [data-testid="stStatusWidget"], [data-testid="stDecoration"],
+  [data-testid="stDownloadButton"], [data-testid="stBaseButton-secondary"],
+  [data-testid="stExpandSidebarButton"] { display: none !important; }
+  html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
+    height: auto !important; overflow: visible !important; position: static !important; }
+  [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 0 !important; }
+  [data-testid="stHorizontalBlock"] { flex-wrap: wrap !important; gap: 0.5rem !important; }
+  [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] { min-width: 9rem !important; }
+  [data-testid="stMetric"] *, [data-testid="stMetricLabel"] * {
+    white-space: normal !important; word-break: normal !important; overflow-wrap: normal !important;
+    text-overflow: clip !important; overflow: visible !important; }
+  [data-testid="stMetric"], .stPlotlyChart, [data-testid="stDeckGlJsonChart"], [data-testid="stDataFrame"],
+  [data-testid="stTable"] { break-inside: avoid; page-break-inside: avoid; }
+  h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
+}
+"""
+
+
+def print_style() -> None:
+    """The print stylesheet (PRINT_CSS), once per run."""
+    st.html(f"<style>{PRINT_CSS}</style>")
+
+
+def plotly_chart(figure, key: str, where=None, **kwargs) -> None:
+    """A plotly chart with readable text (charts.base.readable), in `where` (a column) or the page."""
+    (where or st).plotly_chart(charts_base.readable(figure), key=key, **kwargs)
 
 
 def footer() -> None:
