@@ -25,9 +25,14 @@ CELL_COLOURS = {  # partnership colour class -> (fill, text colour)
     "above": ("#0072B2", "white"), "below": ("#9ECAE9", "black"),
     "median": ("#DDDDDD", "black"), "none": ("#FFFFFF", "black"),
 }
+# A symbol before each partnership cell's value, so the judgement does not rest on colour alone
+CELL_SYMBOLS = {"better": "✓ ", "within": "✓ ", "worse": "✗ ", "over": "✗ ", "above": "▲ ", "below": "▼ ",
+                "median": "= ", "none": ""}
 OUTCOME_COLOURS = {"upheld": charts.OKABE_ITO[5], "partially_upheld": charts.OKABE_ITO[1],
                    "not_upheld": charts.OKABE_ITO[0], "withdrawn": "#999999", "pending": charts.OKABE_ITO[4]}
-AGE_COLOURS = tuple(charts.YLORBR[i] for i in (2, 4, 5, 7, 8))  # young to old open cases
+# young to old open cases: lightness and hue both change, so neighbouring bands stay apart (Tol's
+# "sunset" ends; the YlOrBr oranges used before were five near-identical shades)
+AGE_COLOURS = ("#C2E4EF", "#6EA6CD", "#364B9A", "#F67E4B", "#A50026")
 STAGE_LABELS = {s.name: s.label for s in reviews.STAGES}
 FUNNEL_LABELS = {"applications": "Applications received", "threshold_met": "Threshold met",
                  "reviews": "Reviews held", "recommendations": "Reviews with recommendations",
@@ -47,10 +52,10 @@ DEFINITIONS = """
 - **Funnel**: applications received in the period; each later step counts those applications only.
 """
 PARTNERSHIP_LEGEND = (
-    "Green: better than the county median of the nine authorities (days to decision: within the "
-    "authority's limit); vermillion: worse (over the limit). For measures that are neither good nor "
-    "bad (how many applications, reviews, appeals; % met; % with action plans), dark blue is above "
-    "the county median and light blue below. Grey: at the median; white: no data in the period.")
+    "✓ green: better than the county median of the nine authorities (days to decision: within the "
+    "authority's limit); ✗ vermillion: worse (over the limit). For measures that are neither good nor "
+    "bad (how many applications, reviews, appeals; % met; % with action plans), ▲ dark blue is above "
+    "the county median and ▼ light blue below. = grey: at the median; white: no data in the period.")
 CHECKS = """
 Contradictions (the year is inconsistent):
 - **review_without_threshold_met**: a review was held although the threshold decision was not
@@ -281,7 +286,7 @@ def partnership_heatmap(cells: pd.DataFrame, labels: list[str]) -> go.Figure:
         colorscale=scale, showscale=False, xgap=3, ygap=3, customdata=rule.values,
         hovertemplate="<b>%{y}</b><br>%{customdata}<extra></extra>"))
     labels_on_cells = [  # annotations, so the text colour can follow the fill (set at once: fast)
-        {"x": column, "y": name, "text": text.iat[row, col], "showarrow": False,
+        {"x": column, "y": name, "text": CELL_SYMBOLS[colour.iat[row, col]] + text.iat[row, col], "showarrow": False,
          "font": {"size": 14, "color": CELL_COLOURS[colour.iat[row, col]][1]}}
         for row, name in enumerate(colour.index) for col, column in enumerate(columns)]
     fig.update_layout(annotations=labels_on_cells, margin={"t": 10, "l": 10, "b": 10},

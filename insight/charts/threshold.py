@@ -1,8 +1,8 @@
 """Chart builders for the "Threshold near-misses" page: the monthly trend, the second-report trend,
 the cluster map and the sentences that word them.
 
-Colours follow insight.charts.base (Okabe-Ito): near-miss orange, met vermillion, newly eligible blue;
-second reports explained in time bluish green, late orange, not explained vermillion, awaiting grey.
+Colours follow insight.charts.base (Okabe-Ito): near-miss orange, met wine, newly eligible blue;
+second reports explained in time bluish green, late orange, not explained wine, awaiting grey.
 The map draws the authority outlines as its base layer (no basemap, so it works offline) and
 the community-route clusters as H3 hexagons at their true size, each with a dot that stays
 visible when the map is zoomed out. Builders take the frames of insight.queries.threshold and only
@@ -18,11 +18,12 @@ import pydeck as pdk
 
 from insight.charts import base as charts
 
-NEAR_MISS_COLOUR, MET_COLOUR, NEWLY_MET_COLOUR = charts.OKABE_ITO[1], charts.OKABE_ITO[5], charts.OKABE_ITO[0]
+# near-miss orange and met wine (Tol): apart in hue and lightness (orange and vermillion were not)
+NEAR_MISS_COLOUR, MET_COLOUR, NEWLY_MET_COLOUR = charts.OKABE_ITO[1], "#882255", charts.OKABE_ITO[0]
 SECOND_REPORT_SERIES = (  # column, legend, colour: the stack of second-report events per month
     ("explained_in_time", "Explained in time", charts.OKABE_ITO[2]),
     ("explained_late", "Explained late", charts.OKABE_ITO[1]),
-    ("not_explained", "Not explained, past the limit", charts.OKABE_ITO[5]),
+    ("not_explained", "Not explained, past the limit", MET_COLOUR),
     ("awaiting", "Not explained yet, still in time", "#BBBBBB"),
 )
 _ROUTE_FILL = [235, 235, 225, 255]  # selected authority with the community route
@@ -153,7 +154,7 @@ def _cells(clusters: pd.DataFrame) -> list[dict]:
 
 
 def cluster_map(clusters: pd.DataFrame, outlines: pd.DataFrame, height_px: int = 520) -> pdk.Deck | None:
-    """Community-route clusters (near-miss orange, met vermillion) over the authority outlines;
+    """Community-route clusters (near-miss orange, met wine) over the authority outlines;
     None when the warehouse holds no outlines."""
     rows = outlines.assign(geometry=outlines["boundary_geojson"].map(charts._geometry))
     rows = rows[rows["geometry"].notna()]
@@ -191,7 +192,7 @@ def cluster_map(clusters: pd.DataFrame, outlines: pd.DataFrame, height_px: int =
 def cluster_legend(clusters: pd.DataFrame) -> str:
     """One line explaining the map's marks."""
     levels = ", ".join(str(v) for v in sorted(clusters["h3_resolution"].unique())) or "none"
-    return (f"Orange: near-miss cluster; vermillion: met. Each hexagon is one H3 cell (resolution {levels}) "
+    return (f"Orange: near-miss cluster; wine (dark red): met. Each hexagon is one H3 cell (resolution {levels}) "
             "drawn at its true size, with a dot so it shows when zoomed out; hover for reporters, "
             "incidents and the date the reporter count next drops. Darker grey areas are not "
             "selected; outlines only, no basemap, so the map works offline.")

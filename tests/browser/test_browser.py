@@ -43,8 +43,8 @@ PAGES = [  # (url path, file stem for the screenshot, texts that must show)
                                  "Near-miss and met people over time",
                                  "Community route: clusters near and at the threshold"]),
 ]
-# Hexagon fills on the threshold map as drawn (Okabe-Ito orange / vermillion over their halo).
-NEAR_MISS_HEX, MET_HEX = (231, 168, 26), (215, 110, 26)
+# Hexagon fills on the threshold map as drawn (Okabe-Ito orange / Tol wine over their halo).
+NEAR_MISS_HEX, MET_HEX = (231, 168, 26), (150, 60, 104)
 
 
 @pytest.mark.parametrize("path, name, texts", PAGES, ids=[p[1] for p in PAGES])

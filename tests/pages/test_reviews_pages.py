@@ -214,6 +214,20 @@ def test__partnership__every_cell_coloured_by_its_rule(con, period):
                                   cells[cells["authority_code"] == EREWASH].reset_index(drop=True))
 
 
+def test__partnership__each_cell_says_its_judgement_in_a_symbol_not_colour_alone(con, period):
+    """Issue 16, item 9: ✓ better or within, ✗ worse or over, ▲▼ above or below, = at the median."""
+    from insight.charts import reviews as charts_reviews
+
+    as_of, start, end = period
+    cells = qp.partnership(con, as_of, ALL, start, end)
+    figure = charts_reviews.partnership_heatmap(cells, [m.label for m in qp.MEASURES])
+    shown = {(a.y, a.text) for a in figure.layout.annotations}
+    symbol = {"better": "✓", "within": "✓", "worse": "✗", "over": "✗", "above": "▲", "below": "▼", "median": "="}
+    for row in cells[cells["colour"].isin(list(symbol))].itertuples():
+        assert (row.authority_name, f"{symbol[row.colour]} {row.display}") in shown, row
+    assert {"✓", "✗"} <= {text.split()[0] for _, text in shown if text.strip()}
+
+
 MEASURE = {m.column: m for m in qp.MEASURES}
 
 
