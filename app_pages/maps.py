@@ -100,7 +100,8 @@ if chosen:
     if row is not None:
         tiles = st.columns(3)
         tiles[0].metric("Incidents", ui.fmt_int(row["incidents"]), ui.fmt_change(row["change"], row["previous"]),
-                        delta_color="inverse", border=True, delta_description="on the previous period")
+                        delta_color=ui.change_colour(-1, row["change"], row["previous"]), border=True,
+                        delta_description=ui.change_words(row["change"], row["previous"]))
         tiles[1].metric("Per km²", "–" if pd.isna(row["per_km2"]) else f"{row['per_km2']:,.1f}", border=True)
         tiles[2].metric("Area", f"{row['area_km2']:,.3f} km²", border=True)
     trend_col, top_col = st.columns([3, 2])

@@ -337,12 +337,11 @@ def measure_tiles(headline: pd.DataFrame, per_row: int = 3) -> None:
     total = headline[headline["authority_code"].isna()].iloc[0]
     tiles = st.columns(per_row)
     for i, m in enumerate(overview.MEASURES):
-        colour = {0: "off", -1: "inverse", 1: "normal"}[m.direction]
+        change, previous = total[f"{m.column}_change"], total[f"{m.column}_previous"]
         tiles[i % per_row].metric(
-            m.label, fmt_int(total[m.column]),
-            fmt_change(total[f"{m.column}_change"], total[f"{m.column}_previous"]),
-            delta_color=colour, help=m.definition, border=True,
-            delta_description="on the previous period")
+            m.label, fmt_int(total[m.column]), fmt_change(change, previous),
+            delta_color=change_colour(m.direction, change, previous), help=m.definition, border=True,
+            delta_description=change_words(change, previous))
 
 
 def measure_table(headline: pd.DataFrame) -> None:
@@ -373,12 +372,41 @@ def fmt_int(value) -> str:
 
 
 def fmt_change(change, previous) -> str:
-    """A change on the previous period as '+12 (+5%)'; '+3 (new)' when the previous was zero."""
+    """A change on the previous period as '+12 (+5%)' ('+112 (+0.4%)' under 1%, never '+0%');
+    '+3 (new)' when the previous was zero."""
     if pd.isna(change) or pd.isna(previous):
         return "–"
     if previous == 0:
         return "0" if change == 0 else f"{int(change):+,} (new)"
-    return f"{int(change):+,} ({change / previous:+.0%})"
+    share = change / previous
+    return f"{int(change):+,} ({share:+.1%})" if 0 < abs(share) < 0.01 else f"{int(change):+,} ({share:+.0%})"
+
+
+CHANGE_Z = 2.0  # the repeat locations' rule too: a change of counts beyond ±2 Poisson Z is not chance
+
+
+def is_significant(change, previous) -> bool:
+    """Whether a count moving from `previous` to `previous + change` is more than chance: Poisson
+    Z = 2(√now − √before) beyond ±CHANGE_Z (the variance-stabilised difference of two counts)."""
+    if pd.isna(change) or pd.isna(previous) or previous + change < 0:
+        return False
+    return abs(2 * ((previous + change) ** 0.5 - previous ** 0.5)) > CHANGE_Z
+
+
+def change_colour(direction: int, change, previous) -> str:
+    """st.metric's delta_color: green or red only for a significant change of a measure that has a
+    good direction (1 up, -1 down); grey otherwise, so noise never looks like an alarm."""
+    if direction == 0 or not is_significant(change, previous):
+        return "off"
+    return "normal" if direction > 0 else "inverse"
+
+
+def change_words(change, previous) -> str:
+    """The tile's words under a change: whether it is more than chance."""
+    if pd.isna(change) or pd.isna(previous) or change == 0:
+        return "on the previous period"
+    return ("on the previous period: more than chance" if is_significant(change, previous)
+            else "on the previous period: within chance")
 
 
 def fmt_date(value) -> str:
