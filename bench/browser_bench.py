@@ -1,0 +1,185 @@
+"""Click-to-render times in a real browser: a fixed tour of clicks per role on a demo warehouse.
+
+    .venv/bin/python bench/browser_bench.py --warehouse data/warehouse.duckdb [--rounds 2] [--roles opcc board]
+
+Starts the dashboard as users run it (`streamlit run serve.py`, the demo users), drives Debian's
+Chromium through Playwright and, for each step of each role's tour (sign in, open a page from the
+sidebar, change the map type or colour, open an analysis tab, choose authorities), measures from
+the click to the end of the run it starts: the moment Streamlit's server says the script finished
+(its `script_finished` message on the page's WebSocket) and the browser has then painted twice.
+That is what a person waits for before the page answers. Round 1 is the first visit of a fresh
+server (caches cold); later rounds repeat the tour in a new browser context (caches warm), which
+is the everyday case. Prints one line per click and a summary; the target is every click under
+1.5 s. Needs the warehouse built first (`asb demo` writes data/warehouse.duckdb).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from insight import db
+from insight.access import auth
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+TARGET_SECONDS = 1.5
+_DONE = {ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY,
+         ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
+
+# Each role's tour: (step name, kind, argument). kind: "nav" clicks a sidebar page link, "radio"
+# clicks a radio option by its label, "tab" an analysis tab, "authority" picks one authority in the
+# sidebar, "all" clears the authorities.
+TOURS = {
+    "opcc": [("Hotspots and maps", "nav", "Hotspots and maps"), ("map: authorities", "radio", "Authorities"),
+             ("colour: change", "radio", "Change on the previous period"), ("map: hexagons", "radio", "Hexagons (H3)"),
+             ("tab: concentration", "tab", "Concentration"), ("Review turnaround", "nav", "Review turnaround"),
+             ("tab: one stage", "tab", "One stage in detail"), ("Appeals", "nav", "Appeals"),
+             ("Threshold near-misses", "nav", "Threshold near-misses"), ("Partnership", "nav", "Partnership"),
+             ("Data quality", "nav", "Data quality"), ("Overview", "nav", "Overview"),
+             ("authority: Erewash", "authority", "Erewash")],
+    "erewash": [("Threshold near-misses", "nav", "Threshold near-misses"), ("Hotspots and maps", "nav", "Hotspots and maps"),
+                ("map: authorities", "radio", "Authorities"), ("Review turnaround", "nav", "Review turnaround"),
+                ("Appeals", "nav", "Appeals"), ("all nine authorities", "all", ""), ("Overview", "nav", "Overview")],
+    "board": [("Hotspots and maps", "nav", "Hotspots and maps"), ("tab: accuracy", "tab", "Accuracy"),
+              ("Review turnaround", "nav", "Review turnaround"), ("Partnership", "nav", "Partnership"),
+              ("Overview", "nav", "Overview")],
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(warehouse: Path, folder: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    users = auth.write_accounts(folder / "users.toml", auth.demo_accounts(fast=True))
+    env = {**os.environ, db.WAREHOUSE_ENV: str(warehouse), auth.USERS_ENV: str(users),
+           auth.DEMO_USERS_ENV: "1", "ASB_AUDIT": str(folder / "audit.sqlite")}
+    command = [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("the dashboard did not start")
+
+
+class Timer:
+    """Times a click to the end of the script run it starts, from the page's WebSocket."""
+
+    def __init__(self, page):
+        self.page = page
+        self.sockets = []
+        page.on("websocket", lambda socket_: self.sockets.append(socket_))
+
+    def _finished(self, payload) -> bool:
+        if not isinstance(payload, bytes | bytearray):
+            return False
+        try:
+            message = ForwardMsg.FromString(bytes(payload))
+        except Exception:  # not a ForwardMsg
+            return False
+        return message.WhichOneof("type") == "script_finished" and message.script_finished in _DONE
+
+    def click(self, action) -> float:
+        socket_ = self.sockets[-1]
+        with socket_.expect_event("framereceived", predicate=self._finished, timeout=120_000):
+            start = time.perf_counter()
+            action()
+        self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        return time.perf_counter() - start
+
+
+def sign_in(page, url: str, user: str) -> tuple[float, Timer]:
+    user_id, password, *_ = auth.DEMO_USERS[user]
+    timer = Timer(page)
+    page.goto(url)
+    page.get_by_label("User", exact=True).fill(user_id)
+    page.get_by_label("Password", exact=True).fill(password)
+    button = page.get_by_role("button", name="Sign in", exact=True)
+    seconds = timer.click(button.click)
+    page.get_by_text("Signed in as").first.wait_for(timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    return seconds, timer
+
+
+def step(page, timer: Timer, kind: str, argument: str) -> float:
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    if kind == "nav":
+        return timer.click(lambda: sidebar.get_by_role("link", name=argument).click())
+    if kind == "radio":
+        return timer.click(lambda: page.get_by_text(argument, exact=True).first.click())
+    if kind == "tab":
+        return timer.click(lambda: page.get_by_role("tab", name=argument).click())
+    if kind == "authority":
+        def pick():
+            sidebar.get_by_role("combobox").first.click()
+            page.get_by_role("option", name=argument, exact=True).click()
+        seconds = timer.click(pick)
+        page.keyboard.press("Escape")
+        return seconds
+    if kind == "all":
+        return timer.click(lambda: sidebar.get_by_role("button", name="Clear all").first.click())
+    raise ValueError(kind)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--warehouse", type=Path, default=ROOT / "data" / "warehouse.duckdb")
+    parser.add_argument("--rounds", type=int, default=2, help="round 1 cold, the rest warm")
+    parser.add_argument("--roles", nargs="+", default=list(TOURS), choices=list(TOURS))
+    args = parser.parse_args()
+    if not args.warehouse.exists():
+        raise SystemExit(f"no warehouse at {args.warehouse}: build one with `asb demo` first")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="asb-browser-bench-") as folder:
+        proc, url = start_server(args.warehouse.resolve(), Path(folder))
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+                for round_ in range(1, args.rounds + 1):
+                    for role in args.roles:
+                        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                        page = context.new_page()
+                        seconds, timer = sign_in(page, url, role)
+                        rows.append((round_, role, "sign in (Overview)", seconds))
+                        print(f"round {round_}  {role:8} {'sign in (Overview)':28} {seconds:6.2f} s", flush=True)
+                        for name, kind, argument in TOURS[role]:
+                            seconds = step(page, timer, kind, argument)
+                            rows.append((round_, role, name, seconds))
+                            print(f"round {round_}  {role:8} {name:28} {seconds:6.2f} s", flush=True)
+                        context.close()
+                browser.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+    for round_ in range(1, args.rounds + 1):
+        times = [r[3] for r in rows if r[0] == round_]
+        over = [f"{r[1]}: {r[2]} {r[3]:.2f} s" for r in rows if r[0] == round_ and r[3] > TARGET_SECONDS]
+        print(f"round {round_} ({'cold' if round_ == 1 else 'warm'}): {len(times)} clicks, median "
+              f"{statistics.median(times):.2f} s, max {max(times):.2f} s; over {TARGET_SECONDS} s: "
+              + ("none" if not over else "; ".join(over)))
+
+
+if __name__ == "__main__":
+    main()
