@@ -12,6 +12,7 @@ gaps in calendar days; anything that would fall after the as-of date has not hap
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain, count
 
 import numpy as np
 import pandas as pd
@@ -50,12 +51,15 @@ class Planted:
     home_place: dict = field(default_factory=dict)
     next_pair: int = 1_500_000_000  # pair ids of planted duplicates, apart from the background's
     parts: list = field(default_factory=list)
+    cdf: dict = field(default_factory=dict, repr=False)  # authority -> cumulative place weights
 
     def person(self, rng, places: Places, auth: int) -> int:
         """A new person living in the authority, at a place drawn by popularity."""
         self.homes.append(auth)
         s = places.of(auth)
-        cdf = np.cumsum(places.weight[s])
+        if auth not in self.cdf:
+            self.cdf[auth] = np.cumsum(places.weight[s])
+        cdf = self.cdf[auth]
         person = self.first_person + len(self.homes) - 1
         pick = min(int(np.searchsorted(cdf, rng.random() * cdf[-1])), len(cdf) - 1)
         self.home_place[person] = s.start + pick
@@ -152,13 +156,18 @@ def _applicant_history(rng, places, span, planted, person, received, is_met) -> 
 def _separate(days: np.ndarray, lags: np.ndarray, qualifying: int) -> np.ndarray:
     """Lags such that no two complaints occurred within a day of each other (so none may look like
     one incident to the de-duplication, which compares occurred dates): a qualifying complaint that
-    would is reported on the day it happened, a late one two days later. No random draw, so the
-    rest of the demo is unchanged."""
-    lags = lags.copy()
-    for i in range(len(days)):
-        while any(abs((days[i] - lags[i]) - (days[j] - lags[j])) <= 1 for j in range(i)):
-            lags[i] = 0 if i < qualifying and lags[i] else lags[i] + 2
-    return lags
+    would is reported on the day it happened, else two days later, else after the fewest days that
+    keep it apart (at most 3 per earlier complaint, well within the month that keeps it qualifying);
+    a late one two days later each time. No random draw, so the rest of the demo is unchanged.
+
+    (Trying only "the same day" and "two days later" could alternate for ever when both clash:
+    the demo hung at scale 20 and above, where some applicant always has such a history.)"""
+    out, occurred = lags.copy(), []
+    for i, (day, lag) in enumerate(zip(days.tolist(), lags.tolist(), strict=True)):
+        tries = chain(dict.fromkeys((lag, 0, 2)), count()) if i < qualifying else count(lag, 2)
+        out[i] = lag = next(t for t in tries if all(abs(day - t - o) > 1 for o in occurred))
+        occurred.append(day - lag)
+    return out
 
 
 def _gap(rng, n: int, usual: tuple[int, int], late: tuple[int, int], p_late: float) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache, lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -69,12 +70,28 @@ def format_days(days, fmt: str, minutes=None) -> pa.Array:
     whole = np.where(empty, 0, days).astype(np.int64)
     date_fmt, _, time_fmt = fmt.partition(" ")
     lo = int(whole[~empty].min()) if (~empty).any() else 0
-    table = pa.array([format_day(d, date_fmt) for d in range(lo, int(whole.max(initial=lo)) + 1)])
-    out = table.take(pa.array(whole - lo, mask=empty))
+    first, table = _day_texts(date_fmt, lo, int(whole.max(initial=lo)))
+    out = table.take(pa.array(whole - first, mask=empty))
     if time_fmt and minutes is not None:
-        times = pa.array([f"{m // 60:02d}:{m % 60:02d}" for m in range(1440)])
-        out = pc.binary_join_element_wise(out, times.take(pa.array(np.asarray(minutes))), " ")
+        out = pc.binary_join_element_wise(out, _minute_texts().take(pa.array(np.asarray(minutes))), " ")
     return out
+
+
+def _day_texts(fmt: str, lo: int, hi: int) -> tuple[int, pa.Array]:
+    """(first day, texts of days first..) in the format, covering lo..hi; kept per format and
+    block of 512 days, since every file of every source asks for much the same days."""
+    block = (lo // 512, hi // 512)
+    return block[0] * 512, _day_block_texts(fmt, *block)
+
+
+@lru_cache(maxsize=1)
+def _minute_texts() -> pa.Array:
+    return pa.array([f"{m // 60:02d}:{m % 60:02d}" for m in range(1440)])
+
+
+@lru_cache(maxsize=64)
+def _day_block_texts(fmt: str, first_block: int, last_block: int) -> pa.Array:
+    return pa.array([format_day(d, fmt) for d in range(first_block * 512, (last_block + 1) * 512)])
 
 
 def lookup(layout: Layout, column: str, texts, codes) -> pa.Array:
@@ -86,48 +103,57 @@ def lookup(layout: Layout, column: str, texts, codes) -> pa.Array:
 def incident_columns(rows, refs: pa.Array, spec, ctx: Context) -> dict[str, pa.Array]:
     """Every field of an incident layout for the rows (a slice of the report table)."""
     lay = spec.layout
+    col = _column_cache(rows)
     out = {}
     for _, column in lay.fields:
         if column == "incident_ref":
             out[column] = refs
         elif column == "review_explained_date":
-            out[column] = format_days(rows.explained.to_numpy(float), lay.date_format_for(column))
+            out[column] = format_days(col("explained").astype(float), lay.date_format_for(column))
         elif column in ("reported_date", "occurred_date"):
-            days = rows.rep if column == "reported_date" else rows.occ
-            minutes = rows.minute.to_numpy() if column == "reported_date" else None
-            out[column] = format_days(days.to_numpy(), lay.date_format_for(column), minutes)
+            days = col("rep") if column == "reported_date" else col("occ")
+            minutes = col("minute") if column == "reported_date" else None
+            out[column] = format_days(days, lay.date_format_for(column), minutes)
         elif column in ctx.place_text:
             key = "postcode_display" if column == "postcode" and lay.postcode_style == "display" else column
-            out[column] = ctx.place_text[key].take(pa.array(rows.place.to_numpy()))
+            out[column] = ctx.place_text[key].take(col("place", arrow=True))
         elif column == "person_ref":
-            out[column] = ctx.people.refs(rows.person.to_numpy())
+            out[column] = ctx.people.refs(col("person"))
         elif column == "case_ref":
-            out[column] = ctx.people.case_refs(rows.person.to_numpy(), spec.case_prefix)
+            out[column] = ctx.people.case_refs(col("person"), spec.case_prefix)
         elif column in PERSONAL:
-            out[column] = ctx.people.personal(rows.person.to_numpy(), column)
+            out[column] = ctx.people.personal(col("person"), column)
         else:
-            out[column] = lookup(lay, column, *_coded(column, rows, lay, ctx))
+            out[column] = lookup(lay, column, *_coded(column, col, lay, ctx))
     return out
 
 
-def _coded(column: str, rows, lay: Layout, ctx: Context):
+def _column_cache(rows):
+    """col(name) -> the rows' column as a numpy array (or pyarrow array), each converted once."""
+    @cache
+    def col(name: str, arrow: bool = False):
+        return pa.array(col(name)) if arrow else rows[name].to_numpy()
+    return col
+
+
+def _coded(column: str, col, lay: Layout, ctx: Context):
     """(texts, codes) of a coded incident field."""
     if column == "agency":
-        return AGENCIES, rows.agency.to_numpy()
+        return AGENCIES, col("agency")
     if column == "authority":
-        return AUTHORITY_TEXTS[lay.authority_style], rows.auth.to_numpy()
+        return AUTHORITY_TEXTS[lay.authority_style], col("auth")
     if column == "asb_category":
-        return CATEGORIES, TYPE_CATEGORY[rows.atype.to_numpy()]
+        return CATEGORIES, TYPE_CATEGORY[col("atype")]
     if column == "asb_type":
-        return [t for t, _ in ASB_TYPES], rows.atype.to_numpy()
+        return [t for t, _ in ASB_TYPES], col("atype")
     if column == "victim_type":
-        return VICTIM_TYPES, rows.victim.to_numpy()
+        return VICTIM_TYPES, col("victim")
     if column == "is_hate":
-        return YES_NO, rows.hate.to_numpy().astype(np.int8)
+        return YES_NO, col("hate").astype(np.int8)
     if column == "_status":
-        return ("Closed", "Open"), (rows.rep.to_numpy() >= ctx.last_day - 45).astype(np.int8)
+        return ("Closed", "Open"), (col("rep") >= ctx.last_day - 45).astype(np.int8)
     if column == "_disposal":
-        return DISPOSALS, (rows.rep.to_numpy() + rows.place.to_numpy()) % len(DISPOSALS)
+        return DISPOSALS, (col("rep") + col("place")) % len(DISPOSALS)
     raise KeyError(f"no demo value for incident column {column!r}")
 
 

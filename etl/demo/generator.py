@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import zlib
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -30,11 +31,19 @@ from etl.demo.cases import (
     plant_as_of,
 )
 from etl.demo.formats import Context
-from etl.demo.incidents import Span, background, explanations, isolate_reports, plant_twins, threshold_truth
+from etl.demo.incidents import (
+    Span,
+    background,
+    explanations,
+    isolate_reports,
+    plant_twins,
+    sort_order,
+    threshold_truth,
+)
 from etl.demo.layouts import SOURCES, toml_entry
 from etl.demo.people import People
 from etl.demo.places import build_places, foreign_places
-from etl.demo.write import write_case_source, write_incident_source
+from etl.demo.write import Writer, write_case_source, write_incident_source
 from etl.rules import authorities
 from etl.transform import pseudonym
 
@@ -96,23 +105,26 @@ def generate(out_dir: Path, seed: int = 7, scale: float = 1.0,
     reports = pd.concat([reports, planted.frame(_rng(seed, "planted"), places), bad], ignore_index=True)
     summary = DemoSummary(out_dir, as_of, seed, scale)
     summary.cross_agency_duplicates = isolate_reports(reports)
-    summary.expected_threshold = threshold_truth(reports, span.last)
-    reports["explained"] = explanations(_rng(seed, "explained"), reports)
-    people = People(_rng(seed, "people"), len(homes) + len(planted.homes),
-                    np.concatenate([homes, np.asarray(planted.homes, dtype=homes.dtype)]))
+    with ThreadPoolExecutor(1) as pool:  # independent of each other (own random streams), so side by side
+        explained = pool.submit(explanations, _rng(seed, "explained"), reports)
+        summary.expected_threshold = threshold_truth(reports, span.last)
+        people = People(_rng(seed, "people"), len(homes) + len(planted.homes),
+                        np.concatenate([homes, np.asarray(planted.homes, dtype=homes.dtype)]))
+        reports["explained"] = explained.result()
     ctx = Context(places, people, span.last)
     apps, appeals = _cases(seed, apps, span)
     foreign, samples = foreign_places(), []
-    for spec in SOURCES:
-        if spec.kind == "incidents":
-            rows = _source_rows(reports, spec)
-            written = write_incident_source(out_dir, spec, rows, ctx, foreign, as_of)
-            if spec.layout.personal_headers:
-                samples += list(rows.person[rows.person >= 0].drop_duplicates().iloc[:2])
-        else:
-            table = appeals if spec.kind == "appeals" else apps[apps.source == spec.slug]
-            written = write_case_source(out_dir, spec, table, ctx, foreign, as_of)
-        _record(summary, spec, written)
+    with Writer() as writer:  # files written in the background while the next are formatted
+        for spec in SOURCES:
+            if spec.kind == "incidents":
+                rows = _source_rows(reports, spec)
+                written = write_incident_source(out_dir, spec, rows, ctx, foreign, as_of, writer)
+                if spec.layout.personal_headers:
+                    samples += list(rows.person[rows.person >= 0].drop_duplicates().iloc[:2])
+            else:
+                table = appeals if spec.kind == "appeals" else apps[apps.source == spec.slug]
+                written = write_case_source(out_dir, spec, table, ctx, foreign, as_of, writer)
+            _record(summary, spec, written)
     _summarise_cases(summary, apps, appeals, people, np.array(samples))
     (out_dir / "sources.toml").write_text(_sources_toml(), encoding="utf-8")
     _ensure_key(out_dir / KEY_FILE)
@@ -141,11 +153,12 @@ def _cases(seed: int, apps: pd.DataFrame, span: Span) -> tuple[pd.DataFrame, pd.
 
 def _source_rows(reports: pd.DataFrame, spec) -> pd.DataFrame:
     """The reports one incident source holds, ordered by reported day, time and place."""
-    mine = reports.agency == spec.agency
+    mine = reports.agency.to_numpy() == spec.agency
     if spec.authority:
-        mine &= reports.auth == authorities.CODES.index(spec.authority)
-    order = ["rep", "minute", "place", "person"]
-    return reports[mine].sort_values(order, kind="stable").reset_index(drop=True)
+        mine &= reports.auth.to_numpy() == authorities.CODES.index(spec.authority)
+    rows = np.flatnonzero(mine)
+    rows = rows[sort_order(*(reports[c].to_numpy()[rows] for c in ("rep", "minute", "place", "person")))]
+    return reports.take(rows).reset_index(drop=True)
 
 
 def _record(summary: DemoSummary, spec, written: dict[str, int]) -> None:

@@ -9,6 +9,8 @@ reserved example.* ones, so no value can belong to a real person.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -34,27 +36,34 @@ class People:
     def __init__(self, rng: np.random.Generator, n: int, home_authority: np.ndarray):
         self.number = rng.choice(10**7 - 1, size=n, replace=False).astype(np.int64) + 1
         self.home_authority = home_authority
-        self._refs = None
+        self._per_person: dict[str, pa.Array] = {}  # computed once (millions of people at scale 55)
+        self._lock = threading.Lock()  # files are formatted in several threads
+
+    def _once(self, name: str, make) -> pa.Array:
+        with self._lock:
+            if name not in self._per_person:
+                self._per_person[name] = make()
+            return self._per_person[name]
 
     def __len__(self) -> int:
         return len(self.number)
 
     def refs(self, ids: np.ndarray) -> pa.Array:
         """Shared references for ids; null where the id is negative (anonymous)."""
-        if self._refs is None:
-            digits = pc.utf8_lpad(pc.cast(pa.array(self.number), pa.string()), 7, "0")
-            self._refs = pc.binary_join_element_wise("ECN-", digits, "")
-        return self._refs.take(_masked(ids))
+        refs = self._once("refs", lambda: pc.binary_join_element_wise(
+            "ECN-", pc.utf8_lpad(pc.cast(pa.array(self.number), pa.string()), 7, "0"), ""))
+        return refs.take(_masked(ids))
 
     def case_refs(self, ids: np.ndarray, prefix: str) -> pa.Array:
         """A case reference per person (all of one person's reports to one agency form a case)."""
-        digits = pc.cast(pa.array(_mix(self.number, 48_271) % 900_000 + 100_000), pa.string())
-        return pc.binary_join_element_wise(prefix, digits, "").take(_masked(ids))
+        digits = self._once("case", lambda: pc.cast(pa.array(_mix(self.number, 48_271) % 900_000 + 100_000),
+                                                    pa.string()))
+        return pc.binary_join_element_wise(prefix, digits.take(_masked(ids)), "")
 
     def personal(self, ids: np.ndarray, what: str) -> pa.Array:
         """One fake personal-data column (what: _name, _phone, _email or _address) for the given ids."""
         idx = _masked(ids)
-        num = pc.take(pa.array(_mix(self.number, 2_654_435_761)), idx)
+        num = pc.take(self._once("hash", lambda: pa.array(_mix(self.number, 2_654_435_761))), idx)
         first = pa.array(FIRST).take(pc.remainder(num, len(FIRST)))
         last = pa.array(LAST).take(pc.remainder(pc.divide(num, 41), len(LAST)))
         if what == "_name":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -97,10 +98,13 @@ def usable_postcodes() -> pd.DataFrame:
     """Directory rows of the nine districts that lie well inside their own district."""
     import shapely
 
-    df = directory()
+    with ThreadPoolExecutor(1) as pool:  # the directory is read while the outlines are read and shrunk
+        reading = pool.submit(directory)
+        insets = _district_insets()
+        df = reading.result()
     df = df[df.laua.isin(authorities.CODES)]
     keep = np.zeros(len(df), dtype=bool)
-    for code, shape in _district_insets().items():
+    for code, shape in insets.items():
         mine = (df.laua == code).to_numpy()
         keep[mine] = shapely.contains_xy(shape, df.oseast1m.to_numpy()[mine], df.osnrth1m.to_numpy()[mine])
     return df[keep].sort_values("pcd").reset_index(drop=True)
