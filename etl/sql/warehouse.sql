@@ -18,7 +18,8 @@ create table ref_lsoa (
     boundary_geojson varchar
 );
 
-create table ref_ward (                  -- filled only when [build] ward_path names a ward layer
+create table ref_ward (                  -- the wards of [build] ward_path, by default the May 2025 wards
+                                         -- of the nine districts shipped in etl/reference/ (empty in older builds)
     ward_code varchar primary key,
     ward_name varchar,
     authority_code varchar,      -- the district holding most of the ward
@@ -103,7 +104,7 @@ create table incidents (                  -- one row per distinct ASB incident (
     latitude double, longitude double,    -- WGS84; null when only the authority is known
     easting double, northing double,      -- British National Grid
     lsoa_code varchar,                    -- from point-in-polygon on the boundary layer in use
-    ward_code varchar,                    -- when a ward layer is configured
+    ward_code varchar,                    -- from point-in-polygon on the ward layer (ref_ward)
     h3_r8 varchar, h3_r9 varchar, h3_r10 varchar,
     location_desc varchar,
     person_key varchar,                   -- keyed hash of person_ref; null = anonymous

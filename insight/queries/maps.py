@@ -5,7 +5,8 @@ or area, never a row per incident (the busiest view, resolution 10, is capped at
 `HEX_LIMIT` cells, the busiest first). The incident list behind a selected area is capped at
 `INCIDENT_LIMIT` rows and asked for with the viewer's person-level authority codes.
 
-Areas ("kinds"): `authority`, `ward` (only when the build had a ward layer), `lsoa`, and H3
+Areas ("kinds"): `authority`, `ward` (every build since the wards were shipped in etl/reference/;
+`has_wards` says whether this one has them), `lsoa`, and H3
 cells `h3_8`, `h3_9`, `h3_10`. Counts are distinct incidents by reported date in the chosen
 period; "previous" is the period of equal length just before (etl/rules/periods.py).
 """

@@ -72,14 +72,14 @@ def test__hex_counts__cap_at_the_busiest_cells(demo_con, monkeypatch):
     assert cells["incidents"].is_monotonic_decreasing
 
 
-@pytest.mark.parametrize("kind", ["authority", "lsoa"])
+@pytest.mark.parametrize("kind", ["authority", "ward", "lsoa"])
 def test__area_counts__every_area_with_none_included(demo_con, kind):
     start, end = _period(demo_con)
     areas = qm.area_counts(demo_con, (EREWASH,), start, end, kind)
-    table = {"authority": "authorities", "lsoa": "ref_lsoa"}[kind]
+    table = {"authority": "authorities", "ward": "ref_ward", "lsoa": "ref_lsoa"}[kind]
     expected = demo_con.execute(f"select count(*) from {table} where authority_code = ?", [EREWASH]).fetchall()[0][0]
-    assert len(areas) == expected and (areas["authority_code"] == EREWASH).all()
-    column = {"authority": "authority_code", "lsoa": "lsoa_code"}[kind]
+    assert len(areas) == expected > 0 and (areas["authority_code"] == EREWASH).all()
+    column = {"authority": "authority_code", "ward": "ward_code", "lsoa": "lsoa_code"}[kind]
     assert areas["incidents"].sum() == _count(
         demo_con, f"authority_code = ? and reported_date between ? and ? and {column} is not null", [EREWASH, start, end])
     assert areas["boundary_geojson"].notna().all()
@@ -191,11 +191,40 @@ def test__maps_page__demo_sections_map_and_drilldown(monkeypatch, demo_warehouse
     assert not at.exception
     assert at.subheader[0].value == options[0]
     assert [m.label for m in at.metric][:3] == ["Incidents", "Per km²", "Area"]
-    for view, layer in [("authority", "GeoJsonLayer"), ("lsoa", "GeoJsonLayer")]:
+    assert at.radio(key="mp_view").options == ["Hexagons (H3)", "Authorities", "Wards", "LSOAs"]
+    for view, layer in [("authority", "GeoJsonLayer"), ("lsoa", "GeoJsonLayer"), ("ward", "GeoJsonLayer")]:
         at.radio(key="mp_view").set_value(view).run()
         assert not at.exception and _layers(at)["areas"] == layer
-    at.radio(key="mp_view").set_value("ward").run()
-    assert "without a ward layer" in at.info[0].value
+    # the wards shipped with the package: a choropleth of the 176 wards (issue 16, item 5)
+    assert not at.info and len(_features(at)) == 176
+    at.selectbox(key="mp_area_ward").select_index(0).run()
+    assert not at.exception and at.metric[0].label == "Incidents"
+
+
+def _features(at: AppTest) -> list[dict]:
+    """The features of the map's area layer (a choropleth)."""
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    data = next(layer for layer in spec["layers"] if layer["id"] == "areas")["data"]
+    return data["features"] if isinstance(data, dict) else data
+
+
+def test__maps_page__no_wards_option_on_a_warehouse_without_wards(monkeypatch, demo_warehouse, tmp_path):
+    """A warehouse built before wards were shipped (ref_ward empty) does not offer "Wards" at all,
+    rather than print an instruction."""
+    import shutil
+
+    import duckdb
+
+    old = tmp_path / "old.duckdb"
+    shutil.copy(demo_warehouse, old)
+    with duckdb.connect(str(old)) as con:
+        con.execute("update incidents set ward_code = null")
+        con.execute("delete from ref_ward")
+    at = _app(monkeypatch, old)
+    assert at.radio(key="mp_view").options == ["Hexagons (H3)", "Authorities", "LSOAs"]
+    assert not at.info and _layers(at)["areas"] == "H3HexagonLayer"
+    at.radio(key="mp_view").set_value("lsoa").run()
+    assert not at.exception and not at.info and _layers(at)["areas"] == "GeoJsonLayer"
 
 
 def test__maps_page__knox_on_demand_on_demo_data(monkeypatch, demo_warehouse):
