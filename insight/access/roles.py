@@ -142,7 +142,8 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     # maps
     "insight.queries.maps.area_incidents": PersonLevel(),
     "insight.queries.maps.hex_counts": disclosure.Aggregate(
-        counts=("incidents", "previous"), authority=None, min_rows="incidents",
+        counts=("incidents", "previous", "reporters"), authority=None, min_rows="incidents",
+        places={"main_location": "reporters"},
         derived={"change": ("incidents", "previous"), "change_pct": ("incidents", "previous"),
                  "per_km2": ("incidents",)}, period=_PERIOD, resolution="resolution"),
     "insight.queries.maps.area_counts": disclosure.Aggregate(

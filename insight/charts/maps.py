@@ -96,6 +96,9 @@ _TOOLTIP = ("<b>{label}</b><br/>{incidents} incidents ({previous} in the previou
             "<br/>{per_km2} per km² · area {area} km²")
 
 
+_HEX_TOOLTIP = _TOOLTIP.replace("</b><br/>", "</b><br/>{where}<br/>", 1)
+
+
 def _tooltip_fields(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "incidents": [_fmt(v) for v in frame["incidents"]],
@@ -107,16 +110,29 @@ def _tooltip_fields(frame: pd.DataFrame) -> pd.DataFrame:
     }, index=frame.index)
 
 
+def _place(row) -> tuple[str, str]:
+    """A hexagon's name in its tooltip, as (first line, second line): its busiest location
+    description (where the viewer may see it), then its ward and authority; the H3 index only when
+    nothing names it. deck.gl inserts the values into the tooltip as text, not HTML."""
+    where = ", ".join(v for v in (getattr(row, "ward_name", None), getattr(row, "authority_name", None))
+                      if isinstance(v, str) and v)
+    street = getattr(row, "main_location", None)
+    if isinstance(street, str) and street:
+        return street, where
+    return where or f"H3 cell {row.h3_cell}", ""
+
+
 def hex_map(cells: pd.DataFrame, measure: str, outlines: pd.DataFrame, height_px: int = 600) -> pdk.Deck:
     """H3 cells coloured by `measure` over the authority outlines."""
     base, geometries = _base_layers(outlines)
     data = pd.concat([cells[["h3_cell"]].rename(columns={"h3_cell": "id"}), _tooltip_fields(cells)], axis=1)
-    data["label"] = "H3 cell " + cells["h3_cell"]
+    names = [_place(row) for row in cells.itertuples()]
+    data["label"], data["where"] = [n[0] for n in names], [n[1] for n in names]
     data["fill"] = fill_colours(cells[measure], measure)
     hexes = pdk.Layer("H3HexagonLayer", data.to_dict("records"), id=LAYER_ID, get_hexagon="id",
                       get_fill_color="fill", extruded=False, stroked=False, pickable=True,
                       auto_highlight=True, highlight_color=[0, 0, 0, 90])
-    return _deck([*base, hexes, _labels(outlines)], geometries, {"html": _TOOLTIP}, height_px)
+    return _deck([*base, hexes, _labels(outlines)], geometries, {"html": _HEX_TOOLTIP}, height_px)
 
 
 def area_map(areas: pd.DataFrame, measure: str, outlines: pd.DataFrame, height_px: int = 600) -> pdk.Deck:

@@ -74,16 +74,34 @@ def _with_change(frame: pd.DataFrame) -> pd.DataFrame:
 def hex_counts(con, codes: tuple[str, ...], start: date, end: date, resolution: int) -> pd.DataFrame:
     """One row per H3 cell with an incident in the period or the previous one: `h3_cell`,
     `incidents`, `previous`, `change`, `change_pct`, `area_km2`, `per_km2`, `lat`, `lon`, `rank`
-    (1 = busiest). At most HEX_LIMIT rows, the busiest first; `cells_total` says how many there
-    were."""
+    (1 = busiest), and what names the place in the period: `main_location` (the most frequent
+    location description), `reporters` (distinct pseudonymised people, which the disclosure rule
+    needs before it shows a description), `ward_name` and `authority_name` (the most frequent).
+    At most HEX_LIMIT rows, the busiest first; `cells_total` says how many there were."""
     column = _column(f"h3_{int(resolution)}")
     frame = run(con, f"""
-        with counted as ({_counted_sql(column, "h3_cell")}), final as (
+        with counted as ({_counted_sql(column, "h3_cell")}), ranked as (
             select *, row_number() over (order by incidents desc, previous desc, h3_cell) as rank,
                    count(*) over () as cells_total
             from counted
+        ),
+        shown as (select * from ranked where rank <= {HEX_LIMIT}),
+        named as (
+            select i.{column} as h3_cell, mode(i.location_desc order by i.location_desc) as main_location,
+                   count(distinct i.person_key) as reporters, mode(i.ward_code order by i.ward_code) as ward_code,
+                   mode(i.authority_code order by i.authority_code) as authority_code
+            from incidents as i semi join shown as s on s.h3_cell = i.{column}
+            where i.authority_code = any($codes) and i.reported_date between $start and $end
+            group by 1
+        ),
+        final as (
+            select s.*, n.main_location, coalesce(n.reporters, 0) as reporters, w.ward_name, a.authority_name
+            from shown as s
+            left join named as n using (h3_cell)
+            left join ref_ward as w on w.ward_code = n.ward_code
+            left join authorities as a on a.authority_code = n.authority_code
         )
-        select * from final where rank <= {HEX_LIMIT} order by rank
+        select * from final order by rank
     """, {**_periods(start, end), "codes": list(codes)})
     frame["area_km2"] = [h3.cell_area(c, "km^2") for c in frame["h3_cell"]]
     centres = [h3.cell_to_latlng(c) for c in frame["h3_cell"]]

@@ -37,7 +37,7 @@ PAGES = [  # (url path, file stem for the screenshot, texts that must show)
                                        "Freshness", "Rows loaded per month"]),
     ("/maps", "maps", ["Hotspots and repeat locations", "Repeat locations", "Analysis", "Hot spots",
                        "Concentration", "Accuracy", "Near repeats"]),
-    ("/threshold", "threshold", ["Threshold near-misses", "Near-miss people", "Met, no application",
+    ("/threshold", "threshold", ["Threshold near-misses", "One complaint short", "Met, no application",
                                  "This week", "Work list: one complaint short", "Met the threshold, no application",
                                  "Second reports: explaining the case review", "Victims owed an explanation",
                                  "Near-miss and met people over time",
@@ -190,6 +190,33 @@ def test__maps__hexagons_over_outlines(request, page, where):
     assert len(_pixels(shot, (60, 60, 60), tolerance=20)) > 300, "no authority outlines drawn"
     assert _warm_pixels(shot) > 200, "no hexagons drawn"
     _assert_not_blank(_screenshot(page, f"maps_{where}"))
+
+
+def test__maps__a_hexagon_s_tooltip_names_its_street(server, page, demo_warehouse):
+    """Issue 16, item 5: hovering a hexagon names the place (the busiest location description),
+    then its ward and authority, not an H3 index."""
+    _signed_in(page, server + "/maps")
+    shot, box = _map_shot(page, "maps_tooltip_street")
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        streets = {r[0] for r in con.execute("select distinct location_desc from incidents "
+                                             "where location_desc is not null").fetchall()}
+        wards = {r[0] for r in con.execute("select ward_name from ref_ward").fetchall()}
+    with Image.open(shot) as image:
+        rgb = image.convert("RGB")
+        width, height = rgb.size
+        warm = [(x, y) for y in range(0, height, 6) for x in range(0, width, 6)
+                if (lambda r, g, b: r > 150 and r - b > 70 and g > 40)(*rgb.getpixel((x, y)))]
+    assert warm, "no hexagons drawn"
+    tooltip = page.locator(".deck-tooltip").filter(has_text="incidents")
+    for x, y in warm[:: max(1, len(warm) // 25)]:
+        page.mouse.move(box["x"] + x, box["y"] + y)
+        page.wait_for_timeout(300)
+        if tooltip.count() and tooltip.first.is_visible():
+            break
+    text = tooltip.first.inner_text()
+    first = text.splitlines()[0]
+    assert first in streets and "H3 cell" not in text, text
+    assert any(w in text for w in wards), text
 
 
 def test__maps__click_on_an_authority_opens_it(server, page):

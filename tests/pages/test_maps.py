@@ -190,7 +190,7 @@ def test__maps_page__demo_sections_map_and_drilldown(monkeypatch, demo_warehouse
     at.selectbox(key="mp_area_h3_9").select_index(0).run()
     assert not at.exception
     assert at.subheader[0].value == options[0]
-    assert [m.label for m in at.metric][:3] == ["Incidents", "Per km²", "Area"]
+    assert [m.label for m in at.metric][:3] == ["ASB incidents", "Incidents per km²", "Area (km²)"]
     assert at.radio(key="mp_view").options == ["Hexagons (H3)", "Authorities", "Wards", "LSOAs"]
     for view, layer in [("authority", "GeoJsonLayer"), ("lsoa", "GeoJsonLayer"), ("ward", "GeoJsonLayer")]:
         at.radio(key="mp_view").set_value(view).run()
@@ -198,7 +198,7 @@ def test__maps_page__demo_sections_map_and_drilldown(monkeypatch, demo_warehouse
     # the wards shipped with the package: a choropleth of the 176 wards (issue 16, item 5)
     assert not at.info and len(_features(at)) == 176
     at.selectbox(key="mp_area_ward").select_index(0).run()
-    assert not at.exception and at.metric[0].label == "Incidents"
+    assert not at.exception and at.metric[0].label == "ASB incidents"
 
 
 def _features(at: AppTest) -> list[dict]:
@@ -246,9 +246,58 @@ def test__maps_page__real_police_data(monkeypatch, police_warehouse):
     at.radio(key="mp_view").set_value("ward").run()
     assert not at.exception and _layers(at)["areas"] == "GeoJsonLayer" and not at.info
     at.selectbox(key="mp_area_ward").select_index(0).run()
-    assert not at.exception and at.metric[0].label == "Incidents"
+    assert not at.exception and at.metric[0].label == "ASB incidents"
     at.session_state["analysis"] = "Near repeats"  # its tab
     at.run()
     button = next(b for b in at.button if "near-repeat" in str(b.label))
     button.click().run()
     assert any("Not computed" in w.value and "month" in w.value for w in at.warning)
+
+
+# --- a hexagon names its street (issue 16, item 5) --------------------------------------------------
+
+def test__hex_counts__each_cell_names_its_busiest_place_ward_and_authority(demo_con):
+    end = db.build_as_of(demo_con)
+    start = end - dt.timedelta(days=364)
+    cells = qm.hex_counts(demo_con, ALL, start, end, 9)
+    busiest = cells.iloc[0]
+    expected = demo_con.execute("""
+        select location_desc from incidents
+        where h3_r9 = ? and reported_date between ? and ? and location_desc is not null
+        group by 1 order by count(*) desc, location_desc limit 1""", [busiest["h3_cell"], start, end]).fetchone()[0]
+    assert busiest["main_location"] == expected
+    named = cells[cells["incidents"] > 0]
+    assert named["authority_name"].notna().all() and named["ward_name"].notna().mean() > 0.95
+    assert (named["reporters"] >= 0).all()
+
+
+def test__hex_map__the_tooltip_leads_with_the_street():
+    from insight.charts import maps as cm
+
+    cells = qm._with_change(__import__("pandas").DataFrame({
+        "h3_cell": ["89195c96327ffff", "89195c96323ffff"], "incidents": [9, 4], "previous": [3, 1],
+        "area_km2": [0.1, 0.1], "main_location": ["Outside <b onmouseover=alert(1)>High Street</b>", None],
+        "reporters": [6, 0], "ward_name": ["Ilkeston Central", None], "authority_name": ["Erewash", None]}))
+    square = json.dumps({"type": "Polygon", "coordinates": [[[-1.4, 52.9], [-1.2, 52.9], [-1.2, 53.0], [-1.4, 52.9]]]})
+    outlines = __import__("pandas").DataFrame({"authority_code": ["E07000036"], "authority_name": ["Erewash"],
+                                               "boundary_geojson": [square]})
+    deck = json.loads(cm.hex_map(cells, "incidents", outlines).to_json())
+    data = next(layer["data"] for layer in deck["layers"] if layer["id"] == cm.LAYER_ID)
+    # deck.gl puts values into the tooltip as text: the description stays as it is, markup and all
+    assert (data[0]["label"], data[0]["where"]) == ("Outside <b onmouseover=alert(1)>High Street</b>",
+                                                    "Ilkeston Central, Erewash")
+    assert (data[1]["label"], data[1]["where"]) == ("H3 cell 89195c96323ffff", "")
+
+
+def test__hex_counts__a_board_viewer_gets_a_street_only_with_enough_reporters(monkeypatch, demo_warehouse):
+    at = open_app(monkeypatch, demo_warehouse, MAPS, user="board")
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    data = next(layer["data"] for layer in spec["layers"] if layer["id"] == "areas")
+    assert data and all("H3 cell" not in d["label"] for d in data[:20])  # named by ward and authority at least
+    with db.connect(demo_warehouse) as con:
+        end = db.build_as_of(con)
+        cells = qm.hex_counts(con, ALL, end - dt.timedelta(days=364), end, 9).set_index("h3_cell")
+    for row in data:
+        street = cells.at[row["id"], "main_location"] if row["id"] in cells.index else None
+        if isinstance(street, str) and cells.at[row["id"], "reporters"] < 5:
+            assert street not in row["label"], row
