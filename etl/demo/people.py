@@ -64,20 +64,23 @@ class People:
         """One fake personal-data column (what: _name, _phone, _email or _address) for the given ids."""
         idx = _masked(ids)
         num = pc.take(self._once("hash", lambda: pa.array(_mix(self.number, 2_654_435_761))), idx)
-        first = pa.array(FIRST).take(pc.remainder(num, len(FIRST)))
-        last = pa.array(LAST).take(pc.remainder(pc.divide(num, 41), len(LAST)))
+
+        def first_last():
+            return (pa.array(FIRST).take(pc.remainder(num, len(FIRST))),
+                    pa.array(LAST).take(pc.remainder(pc.divide(num, 41), len(LAST))))
+
         if what == "_name":
-            return pc.binary_join_element_wise(first, last, " ")
+            return pc.binary_join_element_wise(*first_last(), " ")
         if what == "_phone":
             return pc.binary_join_element_wise("07700 900", _digits(pc.remainder(num, 1000), 3), "")
         if what == "_email":
-            user = pc.utf8_lower(pc.binary_join_element_wise(first, last, "."))
+            user = pc.utf8_lower(pc.binary_join_element_wise(*first_last(), "."))
             domain = pa.array(EMAIL_DOMAINS).take(pc.remainder(num, len(EMAIL_DOMAINS)))
             return pc.binary_join_element_wise(user, _digits(pc.remainder(num, 97), 2), "@", domain, "")
         if what == "_address":
             house = pc.cast(pc.add(pc.remainder(num, 180), 1), pa.string())
             street = pa.array(HOME_STREETS).take(pc.remainder(pc.divide(num, 7), len(HOME_STREETS)))
-            town = pa.array(TOWNS).take(pa.array(self.home_authority).take(idx))
+            town = pa.array(TOWNS).take(self._once("home", lambda: pa.array(self.home_authority)).take(idx))
             return pc.binary_join_element_wise(pc.binary_join_element_wise(house, street, " "), town, ", ")
         raise ValueError(f"unknown personal field {what!r}")
 
