@@ -9,6 +9,7 @@ ui.person_level_codes.
 
 import streamlit as st
 
+from etl.schema import APPEAL_OUTCOME_LABELS, DECIDED_APPEAL_OUTCOMES
 from insight import ui
 from insight.charts import reviews as charts_reviews
 from insight.queries import appeals as qa
@@ -62,22 +63,14 @@ else:
 
 st.subheader("In the period")
 tiles = st.columns(7)
-tiles[0].metric("Appeals received", ui.fmt_int(total["appeals"]), border=True)
-tiles[1].metric("Decided", ui.fmt_int(total["decided"]), border=True,
-                help="Upheld, partially upheld or not upheld")
-tiles[2].metric("Upheld rate", "–" if total.isna()["upheld_rate"] else f"{total['upheld_rate']:.0%}",
-                border=True, help="Upheld or partially upheld, of the appeals decided")
-tiles[3].metric("Median days to decision", "–" if total.isna()["median_decision_working_days"]
-                else f"{total['median_decision_working_days']:g}", border=True,
-                help="Working days from the OPCC receiving the appeal to its decision")
-tiles[4].metric("Decided in time", "–" if total.isna()["share_within_sla"]
-                else f"{total['share_within_sla']:.0%}", border=True,
-                help=f"Within the appeal-decision limit in force ({total['limits_in_force'] or '–'} working days)")
-tiles[5].metric("Pending now", ui.fmt_int(total["pending_now"]), border=True,
-                help=f"Appeals waiting for a decision on {ui.fmt_date(f.as_of_date)}, whenever received")
-tiles[6].metric("Pending past the limit", ui.fmt_int(total["overdue"]), border=True,
-                help=f"Appeals waiting for a decision on {ui.fmt_date(f.as_of_date)} for longer than the "
-                     "limit, whenever received")
+ui.tile(tiles[0], "appeals", ui.fmt_int(total["appeals"]))
+ui.tile(tiles[1], "appeals_decided", ui.fmt_int(total["decided"]))
+ui.tile(tiles[2], "upheld_rate", "–" if total.isna()["upheld_rate"] else f"{total['upheld_rate']:.0%}")
+ui.tile(tiles[3], "appeal_median_days", "–" if total.isna()["median_decision_working_days"]
+        else f"{total['median_decision_working_days']:g}")
+ui.tile(tiles[4], "appeals_in_time", "–" if total.isna()["share_within_sla"] else f"{total['share_within_sla']:.0%}")
+ui.tile(tiles[5], "appeals_pending", ui.fmt_int(total["pending_now"]))
+ui.tile(tiles[6], "appeals_overdue", ui.fmt_int(total["overdue"]))
 
 st.subheader("By authority")
 st.dataframe(summary, hide_index=True, placeholder="–", column_order=[
@@ -85,16 +78,15 @@ st.dataframe(summary, hide_index=True, placeholder="–", column_order=[
     "upheld_rate", "median_decision_working_days", "share_within_sla", "pending_now", "overdue", "limits_in_force"],
     column_config={
     "authority_name": st.column_config.TextColumn("authority"),
-    "partially_upheld": st.column_config.NumberColumn("partially upheld"),
-    "not_upheld": st.column_config.NumberColumn("not upheld"),
+    "appeals": ui.measure_column("appeals"),
+    **{o: st.column_config.NumberColumn(APPEAL_OUTCOME_LABELS[o].lower()) for o in DECIDED_APPEAL_OUTCOMES},
+    "withdrawn": st.column_config.NumberColumn(APPEAL_OUTCOME_LABELS["withdrawn"].lower()),
     "pending": st.column_config.NumberColumn("still pending", help="Of the appeals received in the period"),
-    "pending_now": st.column_config.NumberColumn(
-        "pending now", help=f"Waiting for a decision on {ui.fmt_date(f.as_of_date)}, whenever received"),
-    "upheld_rate": st.column_config.NumberColumn("upheld rate", help="Fully or partly, of decided", **SHARE),
-    "median_decision_working_days": st.column_config.NumberColumn("median working days to decision"),
-    "share_within_sla": st.column_config.NumberColumn("decided within the limit", **SHARE),
-    "overdue": st.column_config.NumberColumn(
-        "pending past the limit", help=f"On {ui.fmt_date(f.as_of_date)}, whenever received"),
+    "pending_now": ui.measure_column("appeals_pending"),
+    "upheld_rate": ui.measure_column("upheld_rate", **SHARE),
+    "median_decision_working_days": ui.measure_column("appeal_median_days"),
+    "share_within_sla": ui.measure_column("appeals_in_time", **SHARE),
+    "overdue": ui.measure_column("appeals_overdue"),
     "limits_in_force": st.column_config.TextColumn("limit (working days)"),
 })
 

@@ -99,11 +99,9 @@ if chosen:
     st.subheader(labels.get(chosen, chosen))
     if row is not None:
         tiles = st.columns(3)
-        tiles[0].metric("Incidents", ui.fmt_int(row["incidents"]), ui.fmt_change(row["change"], row["previous"]),
-                        delta_color=ui.change_colour(-1, row["change"], row["previous"]), border=True,
-                        delta_description=ui.change_words(row["change"], row["previous"]))
-        tiles[1].metric("Per km²", "–" if pd.isna(row["per_km2"]) else f"{row['per_km2']:,.1f}", border=True)
-        tiles[2].metric("Area", f"{row['area_km2']:,.3f} km²", border=True)
+        ui.tile(tiles[0], "incidents", ui.fmt_int(row["incidents"]), row["change"], row["previous"], -1)
+        ui.tile(tiles[1], "incidents_per_km2", "–" if pd.isna(row["per_km2"]) else f"{row['per_km2']:,.1f}")
+        ui.tile(tiles[2], "area_km2", f"{row['area_km2']:,.3f}")
     trend_col, top_col = st.columns([3, 2])
     with trend_col:
         st.markdown("**Incidents per month**")
@@ -169,9 +167,9 @@ def gi_section() -> None:
         cells = ui.load(qm.hotspot_cells, f.authority_codes, gi_res)
         counts = summary[summary["h3_resolution"] == gi_res].set_index("gi_class")["cells"]
         tiles = st.columns(4)
-        for tile, (label, classes) in zip(tiles, [("Hot, 99%", [3]), ("Hot, 95%", [2]), ("Hot, 90%", [1]),
-                                                  ("Cold (any level)", [-1, -2, -3])], strict=True):
-            tile.metric(label, ui.fmt_int(sum(int(counts.get(c, 0)) for c in classes)), border=True)
+        for tile, (term, classes) in zip(tiles, [("hot_99", [3]), ("hot_95", [2]), ("hot_90", [1]),
+                                                 ("cold", [-1, -2, -3])], strict=True):
+            ui.tile(tile, term, ui.fmt_int(sum(int(counts.get(c, 0)) for c in classes)))
         st.pydeck_chart(cm.gi_map(cells, outlines), height=520, key="mp_gi_map")
         st.caption(
             f"Cells of the 12 months {period} (the build's as-of date; the sidebar period does not change "

@@ -27,7 +27,7 @@ cells = ui.load(qp.partnership, f.as_of_date, f.authority_codes, f.start_date, f
 ui.plotly_chart(charts_reviews.partnership_heatmap(cells, [m.label for m in qp.MEASURES]), key="pt_table")
 st.caption(charts_reviews.PARTNERSHIP_LEGEND)
 with st.expander("What each column counts"):
-    st.markdown("\n".join(f"- **{m.label}**: {m.definition}." for m in qp.MEASURES))
+    st.markdown("\n".join(f"- **{m.label}**: {m.definition}" for m in qp.MEASURES))
 
 st.subheader("Statutory returns")
 st.caption("The four figures each council must publish at least yearly (ASB, Crime and Policing Act "

@@ -149,31 +149,23 @@ if len(departing):
                + "\n".join(f"- **{ui.plain(r.authority_name)}**, rule `{r.rule_id}`: `{r.statute_note}`"
                            for r in departing.itertuples()), icon="⚠️")
 tiles = st.columns(5)
-tiles[0].metric("Near-miss people", ui.fmt_int(total["near_miss_people"]), border=True,
-                help="People one qualifying complaint short of the victim threshold")
-tiles[1].metric("Met people", ui.fmt_int(total["met_people"]), border=True,
-                help="People whose qualifying complaints meet the victim threshold")
-tiles[2].metric("Met, no application", ui.fmt_int(total["met_without_application_people"]), border=True,
-                help="People who meet the threshold and have not applied: candidates for an "
-                "automatic case review")
-tiles[3].metric("Near-miss clusters", ui.fmt_int(total["near_miss_clusters"]), border=True,
-                help="Community route, where it applies: clusters one or two reporters short")
-tiles[4].metric("Met clusters", ui.fmt_int(total["met_clusters"]), border=True,
-                help="Community route, where it applies: clusters at or over the threshold")
+for tile, key in zip(tiles, ("near_miss_people", "met_people", "met_without_application_people", "near_miss_clusters",
+                             "met_clusters"), strict=True):
+    ui.tile(tile, key, ui.fmt_int(total[key]))
 
 st.subheader("At and near the threshold, by authority")
 st.dataframe(per_authority, hide_index=True, placeholder="–", column_order=[
     "authority_name", "near_miss_people", "hate_near_miss_people", "met_people",
     "met_without_application_people", "near_miss_clusters", "met_clusters", "rule"], column_config={
     "authority_name": st.column_config.TextColumn("authority"),
-    "near_miss_people": st.column_config.NumberColumn("near-miss people"),
+    "near_miss_people": ui.measure_column("near_miss_people"),
     "hate_near_miss_people": st.column_config.NumberColumn(
-        "hate near-miss", help="One hate complaint short, where the rule's hate threshold is 2 or more"),
-    "met_people": st.column_config.NumberColumn("met people"),
-    "met_without_application_people": st.column_config.NumberColumn("met, no application"),
-    "near_miss_clusters": st.column_config.NumberColumn(
-        "near-miss clusters", help="– where the authority does not use the community route"),
-    "met_clusters": st.column_config.NumberColumn("met clusters"),
+        "one hate complaint short", help="People one hate complaint short of the hate threshold on the as-of "
+        "date, where the rule's hate threshold is 2 or more"),
+    "met_people": ui.measure_column("met_people"),
+    "met_without_application_people": ui.measure_column("met_without_application_people"),
+    "near_miss_clusters": ui.measure_column("near_miss_clusters"),  # – where the route is not used
+    "met_clusters": ui.measure_column("met_clusters"),
     "rule": st.column_config.TextColumn("rule", help="The rule in force on the as-of date that produced "
                                         "the row: authority code @ the date it applies from; ⚠️ = it "
                                         "departs from the statute"),

@@ -31,19 +31,13 @@ summary = ui.load(qt.stage_summary, f.as_of_date, f.authority_codes, f.start_dat
 open_now = ui.load(qt.open_summary, f.as_of_date, f.authority_codes, margin).iloc[0]
 overall = summary[summary["authority_code"].isna()].set_index("stage")
 tiles = st.columns(6)
-for tile, stage in zip(tiles[:3], ("decision", "review", "total"), strict=True):
+for tile, (stage, term) in zip(tiles[:3], (("decision", "decisions_in_time"), ("review", "reviews_in_time"),
+                                           ("total", "process_in_time")), strict=True):
     row = overall.loc[stage] if stage in overall.index else None
-    share = "–" if row is None or row.isna()["share_within_sla"] else f"{row['share_within_sla']:.0%}"
-    tile.metric(f"{reviews.STAGE_BY_NAME[stage].label} in time", share, border=True,
-                help=f"{reviews.STAGE_BY_NAME[stage].description}: share finished in the period within "
-                "the limit in force when the application was received")
-tiles[3].metric("Open cases", ui.fmt_int(open_now["open_cases"]), border=True,
-                help="Applications whose applicant has not yet been told the decision (not met) or the "
-                "outcome (met), on the as-of date")
-tiles[4].metric("Overdue stages", ui.fmt_int(open_now["overdue_stages"]), border=True,
-                help="Stages of open cases already past their limit")
-tiles[5].metric("At risk", ui.fmt_int(open_now["at_risk_stages"]), border=True,
-                help=f"Stages of open cases not yet overdue with {margin} working days or fewer left")
+    ui.tile(tile, term, "–" if row is None or row.isna()["share_within_sla"] else f"{row['share_within_sla']:.0%}")
+ui.tile(tiles[3], "open_cases", ui.fmt_int(open_now["open_cases"]))
+ui.tile(tiles[4], "overdue_stages", ui.fmt_int(open_now["overdue_stages"]))
+ui.tile(tiles[5], "at_risk_stages", ui.fmt_int(open_now["at_risk_stages"]))
 
 st.subheader("At risk of breach")
 if not person_codes:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from etl.marts import reviews
 from etl.schema import APPEAL_OUTCOME_LABELS, DECIDED_APPEAL_OUTCOMES
+from insight import glossary
 from insight.access.disclosure import protect, share_or_none
 from insight.board_pack import slides as rs
 from insight.board_pack.content import Context
@@ -130,18 +131,18 @@ def slide_appeals(deck, ctx: Context) -> None:
         rs.table(slide, rs.box(0.5, 1.9, 7.0, 3.0), ["Outcome", "appeals"],
                  [[label, table.text(TOTAL, o)] for o, label in APPEAL_OUTCOME_LABELS.items()], [4.5, 2.5], font_pt=16)
     median = row.get("median_decision_working_days") if values["decided"] >= ctx.k else None
-    lines = [["Appeals received", appeals], ["Decided", table.text(TOTAL, "decided")],
-             ["Upheld in full or part", "–" if rate is None else f"{rate:.0%}"],
-             ["Median working days to decision", "–" if median is None or pd.isna(median) else f"{median:.0f}"],
-             ["Pending past the limit", ctx.person_count(row.get("overdue", 0))]]
+    lines = [[glossary.name("appeals"), appeals], [glossary.name("appeals_decided"), table.text(TOTAL, "decided")],
+             [glossary.name("upheld_rate"), "–" if rate is None else f"{rate:.0%}"],
+             [glossary.name("appeal_median_days"), "–" if median is None or pd.isna(median) else f"{median:.0f}"],
+             [glossary.name("appeals_overdue"), ctx.person_count(row.get("overdue", 0))]]
     rs.table(slide, rs.box(8.4, 1.9, 4.43, 3.0), [TOTAL, ""], lines, [3.13, 1.3], font_pt=15)
     rs.text(slide, rs.box(8.4, 5.3, 4.43, 1.2), [
         f"<{ctx.k}: fewer than {ctx.k} appeals; *: hidden so that a small count cannot be worked out."],
         rs.SMALL_PT, rs.MUTED)
 
 
-APPEALS_NOTE = ("Appeals to the OPCC received in the period (mart_appeals). Upheld in full or part is of "
-                "the appeals decided (withdrawn and pending ones are not decisions). Pending past the limit is "
+APPEALS_NOTE = ("Appeals to the OPCC received in the period (mart_appeals). The upheld rate (upheld in full "
+                "or part) is of the appeals decided (withdrawn and pending ones are not decisions). Pending past the limit is "
                 "a state on the month's last day: every appeal then waiting for a decision for longer than its "
                 "limit, whenever it was received. Counts of appeals "
                 "are counts of people and are protected: a hidden outcome cannot be worked out from the "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from insight import glossary
 from insight.access.disclosure import Protected, protect, protect_one, share_or_none
 from insight.board_pack import slides as rs
 from insight.board_pack import words as w
@@ -22,8 +23,8 @@ from insight.board_pack.data import LATE_DAYS
 from insight.charts.base import OKABE_ITO
 from insight.charts.threshold import MET_COLOUR, NEAR_MISS_COLOUR, NEWLY_MET_COLOUR
 
-THRESHOLD_COLUMNS = {"near_miss_people": "One complaint short", "met_people": "At or over the threshold",
-                     "met_without_application_people": "Met, no application"}
+# the threshold slide's people, named as on the threshold page (insight/glossary.py)
+THRESHOLD_COLUMNS = {c: glossary.name(c) for c in ("near_miss_people", "met_people", "met_without_application_people")}
 THRESHOLD_COLOURS = [NEAR_MISS_COLOUR, MET_COLOUR, NEWLY_MET_COLOUR]
 TOTAL = "All selected"
 COMMENTARY_NAME = "Commentary"
@@ -63,8 +64,7 @@ def slide_threshold(deck, ctx: Context) -> None:
     clusters = d.threshold.loc[TOTAL, ["near_miss_clusters", "met_clusters"]]
     lines = [[label, table.text(TOTAL, column)] for column, label in THRESHOLD_COLUMNS.items()]
     if d.threshold["community_route"].any():
-        lines += [["Community clusters near", w.num(clusters["near_miss_clusters"])],
-                  ["Community clusters met", w.num(clusters["met_clusters"])]]
+        lines += [[glossary.name(c), w.num(clusters[c])] for c in ("near_miss_clusters", "met_clusters")]
     lines += second_report_lines(ctx)
     rs.table(slide, rs.box(8.4, 1.75, 4.43, 0.4 * (len(lines) + 1)), ["All selected", "count"], lines,
              [3.13, 1.3], font_pt=14, row_height=0.4)
@@ -102,8 +102,9 @@ def slide_newly_eligible(deck, ctx: Context) -> None:
     if history.empty:
         ctx.slide(deck, "No threshold history up to this month")
         return
-    series = {"One complaint short (month end)": "near_miss_people",
-              "At or over the threshold (month end)": "met_people", "Became eligible in the month": "newly_met_people"}
+    series = {f"{glossary.name('near_miss_people')} (month end)": "near_miss_people",
+              f"{glossary.name('met_people')} (month end)": "met_people",
+              f"{glossary.name('newly_met_people')} in the month": "newly_met_people"}
     newly = history["newly_met_people"].iloc[-1]
     shown_newly = ctx.person_count(newly)
     if shown_newly.startswith("<"):

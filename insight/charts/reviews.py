@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from etl.marts import reviews
+from insight import glossary
 from insight.charts import base as charts
 
 WITHIN_COLOUR, OVER_COLOUR = charts.OKABE_ITO[2], charts.OKABE_ITO[5]
@@ -34,9 +35,11 @@ OUTCOME_COLOURS = {"upheld": charts.OKABE_ITO[5], "partially_upheld": charts.OKA
 # "sunset" ends; the YlOrBr oranges used before were five near-identical shades)
 AGE_COLOURS = ("#C2E4EF", "#6EA6CD", "#364B9A", "#F67E4B", "#A50026")
 STAGE_LABELS = {s.name: s.label for s in reviews.STAGES}
-FUNNEL_LABELS = {"applications": "Applications received", "threshold_met": "Threshold met",
-                 "reviews": "Reviews held", "recommendations": "Reviews with recommendations",
-                 "appealed": "Appealed to the OPCC", "appeals_upheld": "Appeal upheld (fully or partly)"}
+# the funnel's steps (insight.queries.turnaround.funnel) as glossary terms: their names and definitions
+FUNNEL_TERMS = {"applications": "applications", "threshold_met": "funnel_met", "reviews": "funnel_reviewed",
+                "recommendations": "funnel_recommendations", "appealed": "funnel_appealed",
+                "appeals_upheld": "funnel_upheld"}
+FUNNEL_LABELS = {step: glossary.name(term) for step, term in FUNNEL_TERMS.items()}
 
 
 DEFINITIONS = """
@@ -262,9 +265,12 @@ def backlog_chart(backlog: pd.DataFrame, bands: tuple) -> go.Figure:
 
 def funnel_chart(funnel: pd.DataFrame) -> go.Figure:
     """From applications received to appeals upheld, with each step as a share of applications."""
+    definitions = funnel["step"].map(lambda step: "<br>".join(textwrap.wrap(
+        glossary.definition(FUNNEL_TERMS[step]), 60)))
     fig = go.Figure(go.Funnel(y=funnel["step"].map(FUNNEL_LABELS), x=funnel["applications"],
-                              textinfo="value+percent initial", marker_color=charts.OKABE_ITO[0],
-                              hovertemplate="%{y}: %{x}<extra></extra>"))
+                              customdata=definitions, textinfo="value+percent initial",
+                              marker_color=charts.OKABE_ITO[0],
+                              hovertemplate="%{y}: %{x}<br>%{customdata}<extra></extra>"))
     fig.update_layout(margin={"t": 10, "l": 10, "b": 10}, height=300)
     return fig
 

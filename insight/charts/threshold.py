@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
 
+from insight import glossary
 from insight.charts import base as charts
 
 # near-miss orange and met wine (Tol): apart in hue and lightness (orange and vermillion were not)
@@ -38,14 +39,15 @@ def _fmt_date(value) -> str:
 def history_chart(history: pd.DataFrame) -> go.Figure:
     """People near and at the threshold at each month end (lines) and newly eligible per month (bars)."""
     fig = go.Figure()
-    fig.add_bar(x=history["month_end"], y=history["newly_met_people"], name="Newly eligible in the month",
+    fig.add_bar(x=history["month_end"], y=history["newly_met_people"],
+                name=f"{glossary.name('newly_met_people')} in the month",
                 marker_color=NEWLY_MET_COLOUR, opacity=0.55,
                 hovertemplate="%{y:,} newly eligible<extra></extra>")
     fig.add_scatter(x=history["month_end"], y=history["near_miss_people"], mode="lines+markers",
-                    name="One complaint short (at month end)", line_color=NEAR_MISS_COLOUR,
+                    name=f"{glossary.name('near_miss_people')} (at month end)", line_color=NEAR_MISS_COLOUR,
                     hovertemplate="%{y:,} one complaint short<extra></extra>")
     fig.add_scatter(x=history["month_end"], y=history["met_people"], mode="lines+markers",
-                    name="At or over the threshold (at month end)", line_color=MET_COLOUR,
+                    name=f"{glossary.name('met_people')} (at month end)", line_color=MET_COLOUR,
                     hovertemplate="%{y:,} at or over<extra></extra>")
     fig.update_layout(hovermode="x unified", margin={"t": 10}, yaxis_title="People",
                       legend={"orientation": "h", "y": -0.2})

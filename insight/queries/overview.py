@@ -3,7 +3,7 @@ the previous period, incidents per month and per km².
 
 Each function takes an open DuckDB connection (or cursor) on the warehouse and plain filter
 values, runs one readable SQL statement (lower-case, a chain of CTEs ending in `final`) through
-`run` and returns a pandas DataFrame. The measures' names and definitions are `MEASURES`.
+`run` and returns a pandas DataFrame. The measures are `MEASURES`, named and defined in insight/glossary.py.
 """
 
 from __future__ import annotations
@@ -17,20 +17,14 @@ from etl.rules.periods import previous_period
 from insight.queries.measures import Measure
 from insight.queries.run import run
 
-MEASURES: tuple[Measure, ...] = (
-    Measure("incidents", "ASB incidents", "Distinct incidents (after cross-agency de-duplication) "
-            "by reported date.", -1),
-    Measure("reporting_persons", "Reporting persons", "Distinct pseudonymised people who reported "
-            "an incident in the period (anonymous reports excluded).", 0),
-    Measure("repeat_locations", "Repeat locations", "Repeat locations (street-level map cells of about "
-            f"0.015 km², H3 resolution {REPEAT_LOCATION_RESOLUTION}, as in the repeat locations table) with "
-            f"{REPEAT_LOCATION_MIN_INCIDENTS} or more incidents in the period.", -1),
-    Measure("applications", "Case review applications", "Applications received in the period.", 0),
-    Measure("threshold_met", "Threshold met", "Applications whose threshold decision, dated in the "
-            "period, was 'met'.", 0),
-    Measure("appeals", "Appeals to the OPCC", "Appeals received by the OPCC in the period.", 0),
+MEASURES: tuple[Measure, ...] = (  # names and definitions: insight/glossary.py
+    Measure("incidents", -1),
+    Measure("reporting_persons", 0),
+    Measure("repeat_locations", -1),
+    Measure("applications", 0),
+    Measure("threshold_met", 0),
+    Measure("appeals", 0),
 )
-
 
 
 _REPEAT_CELL = f"h3_r{REPEAT_LOCATION_RESOLUTION}"  # the repeat-location cell column
@@ -71,8 +65,9 @@ case_events as (
     select 'applications' as measure, authority_code, received_date as event_date from applications
     union all
     select 'threshold_met', authority_code, decision_date from applications where decision = 'met'
-    union all
-    select 'appeals', authority_code, received_date from appeals
+    union all  -- an appeal counts under its application's authority, as on the Appeals page (mart_appeals)
+    select 'appeals', coalesce(a.authority_code, p.authority_code), p.received_date
+    from appeals as p left join applications as a using (application_ref)
 ),
 case_counts as (
     select p.period, e.authority_code,

@@ -27,19 +27,15 @@ FIGURES = (  # the four published figures (s.104), in the published order
 )
 
 
-MEASURES = (
-    Measure("applications", "Applications", "applications received in the period", 0),
-    Measure("share_met", "% met", "threshold met, of the threshold decisions made in the period", 0, True),
-    Measure("median_decision_days", "Median days to decision",
-            "median working days from receipt to threshold decision, decisions made in the period", -1),
-    Measure("share_decisions_in_time", "% decisions in time",
-            "threshold decisions made in the period within the authority's limit", 1, True),
-    Measure("reviews", "Reviews", "case review meetings held in the period", 0),
-    Measure("share_action_plans", "% with action plans",
-            "reviews held in the period that made recommendations (an action plan)", 0, True),
-    Measure("appeals", "Appeals", "appeals to the OPCC received in the period", 0),
-    Measure("share_upheld", "% upheld",
-            "appeals received in the period and decided that were upheld or partially upheld", -1, True),
+MEASURES = (  # names and definitions: insight/glossary.py (the same terms as the other pages')
+    Measure("applications", 0),
+    Measure("share_met", 0, True),
+    Measure("median_decision_days", -1),
+    Measure("share_decisions_in_time", 1, True, term="decisions_in_time"),
+    Measure("reviews", 0),
+    Measure("share_action_plans", 0, True),
+    Measure("appeals", 0),
+    Measure("share_upheld", -1, True, term="upheld_rate"),
 )
 
 
@@ -108,7 +104,7 @@ def judge(m: Measure, value, median, limit=None, rule_id=None) -> tuple[str, str
     """The colour class of one cell and the rule that gave it, in words."""
     shown = _show(m, value)
     if pd.isna(value):
-        return "none", f"{m.label}: no data in the period ({m.definition})"
+        return "none", f"{m.label}: no data in the period. {m.definition}"
     if m.column == "median_decision_days" and limit is not None and not pd.isna(limit):
         over = value > limit
         return ("over" if over else "within",

@@ -24,7 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from etl.rules import authorities, periods
-from insight import db
+from insight import db, glossary
 from insight.access import disclosure
 from insight.access import roles as access
 from insight.charts import base as charts_base
@@ -332,16 +332,31 @@ def footer() -> None:
     st.caption(ATTRIBUTION)
 
 
+def tile(where, key: str, value: str, change=None, previous=None, direction: int = 0) -> None:
+    """A tile (st.metric) in `where` (a column) for the glossary term `key`: its name as the label,
+    its definition as the help (insight/glossary.py), bordered. With `change` and `previous` (a
+    count and the previous period's), the change under it, coloured only when significant for a
+    measure with a good `direction` (see change_colour)."""
+    term = glossary.TERMS[key]
+    delta = {}
+    if previous is not None:
+        delta = {"delta": fmt_change(change, previous), "delta_color": change_colour(direction, change, previous),
+                 "delta_description": change_words(change, previous)}
+    where.metric(term.name, value, help=term.definition, border=True, **delta)
+
+
+def measure_column(key: str, **kwargs):
+    """A table column of a glossary term: its name as the header, its definition as the help."""
+    return st.column_config.NumberColumn(glossary.name(key), help=glossary.definition(key), **kwargs)
+
+
 def measure_tiles(headline: pd.DataFrame, per_row: int = 3) -> None:
-    """One st.metric tile per headline measure for the 'All selected' row of queries.headline."""
+    """One tile per headline measure for the 'All selected' row of queries.headline."""
     total = headline[headline["authority_code"].isna()].iloc[0]
     tiles = st.columns(per_row)
     for i, m in enumerate(overview.MEASURES):
-        change, previous = total[f"{m.column}_change"], total[f"{m.column}_previous"]
-        tiles[i % per_row].metric(
-            m.label, fmt_int(total[m.column]), fmt_change(change, previous),
-            delta_color=change_colour(m.direction, change, previous), help=m.definition, border=True,
-            delta_description=change_words(change, previous))
+        tile(tiles[i % per_row], m.key, fmt_int(total[m.column]), total[f"{m.column}_change"],
+             total[f"{m.column}_previous"], m.direction)
 
 
 def measure_table(headline: pd.DataFrame) -> None:
@@ -349,8 +364,7 @@ def measure_table(headline: pd.DataFrame) -> None:
     config = {"authority_name": st.column_config.TextColumn("Authority")}
     columns = ["authority_name"]
     for m in overview.MEASURES:
-        config[m.column] = st.column_config.NumberColumn(m.label, help=m.definition,
-                                                         format="localized")
+        config[m.column] = measure_column(m.key, format="localized")
         config[f"{m.column}_change"] = st.column_config.NumberColumn(
             "change", help=f"{m.label}: change on the previous period", format="%+d")
         columns += [m.column, f"{m.column}_change"]

@@ -102,9 +102,9 @@ def _numbers(deck) -> list[tuple[str, float]]:
     return out
 
 
-PEOPLE_PLACES = ("one complaint short", "became eligible", "Reporting persons", "Threshold met",
-                 "Case review applications", "case review applications so far", "appeals to the OPCC",
-                 "At or over", "Met, no application")
+PEOPLE_PLACES = ("One complaint short", "one complaint short", "Became eligible", "became eligible",
+                 "Reporting persons", "Threshold met", "Applications received", "case review applications so far",
+                 "appeals to the OPCC", "Appeals received", "At or over", "Met, no application")
 
 
 def small_people_counts(deck) -> list[tuple[str, float]]:
@@ -161,7 +161,7 @@ def test__headline__people_shown_incidents_never_hidden(small_pack):
     rows = _headline_rows(small_pack[1])
     assert rows["ASB incidents"][0] == "40"  # 40 incidents: at least k, shown
     assert rows["Reporting persons"][0] == "16"
-    assert rows["Case review applications"][:2] == ["0", "0"]
+    assert rows["Applications received"][:2] == ["0", "0"]
 
 
 def test__headline__the_limit_is_a_setting(small_pack, tmp_path, monkeypatch):

@@ -60,11 +60,11 @@ def test__turnaround_page__figures_equal_the_mart(demo_warehouse, monkeypatch, c
     mart = con.execute("select * from mart_review_turnaround").df()
     decided = mart[mart["decision_date"].between(pd.Timestamp(start), pd.Timestamp(end))]
     shown = _metrics(at)
-    assert shown["Threshold decision in time"] == _share(decided["decision_within_sla"].dropna().astype(bool))
+    assert shown["Decisions in time"] == _share(decided["decision_within_sla"].dropna().astype(bool))
     assert shown["Open cases"] == str(int(mart["is_open"].sum())) and int(mart["is_open"].sum()) > 0
     stages = con.execute("select * from mart_review_open_stages").df()
     assert shown["Overdue stages"] == str(int(stages["is_overdue"].sum()))
-    assert shown["At risk"] == str(int(stages["is_at_risk"].sum()))
+    assert shown["Stages at risk"] == str(int(stages["is_at_risk"].sum()))
     risky = _frame(at, "working_days_left")
     assert len(risky) == int(stages["is_overdue"].sum() + stages["is_at_risk"].sum())
     assert risky["working_days_left"].is_monotonic_increasing and "person_key" not in risky
@@ -111,7 +111,7 @@ def test__appeals_page__figures_equal_the_mart(demo_warehouse, monkeypatch, con,
     assert shown["Appeals received"] == str(len(mart)) and len(mart) > 10
     decided = mart[mart["is_decided"]]
     assert shown["Upheld rate"] == f"{decided['is_upheld'].mean():.0%}"
-    assert shown["Median days to decision"] == f"{decided['decision_working_days'].median():g}"
+    assert shown["Median days per appeal"] == f"{decided['decision_working_days'].median():g}"
     listed = _frame(at, "lodged_working_days")  # the list of appeals (the first table is "Needs action")
     assert set(listed["appeal_ref"]) == set(mart["appeal_ref"])
     assert listed["application_decision"].notna().all() and "person_key" not in listed
@@ -317,7 +317,7 @@ def test__appeals_page__overdue_appeal_shown_on_the_default_view(demo_warehouse,
     overdue = con.execute("select appeal_ref from mart_appeals where is_overdue").df()["appeal_ref"]
     shown = _metrics(at)
     assert shown["Pending past the limit"] == str(len(overdue)) != "0"
-    assert shown["Pending now"] == str(_pending_on(con, ALL)[0])
+    assert shown["Appeals pending now"] == str(_pending_on(con, ALL)[0])
     first = at.subheader[0].value
     assert first.startswith("Needs action"), first
     listed = _frame(at, "working_days_left")

@@ -33,7 +33,7 @@ from support import open_app
 from etl.marts import registry
 from etl.rules import authorities, workdays
 from etl.rules import settings as rule_settings
-from insight import db, ui
+from insight import db, glossary, ui
 from insight.access import roles as access
 from insight.queries import run as qrun
 from insight.queries import threshold as qt
@@ -100,10 +100,8 @@ def test__threshold_page__shows_counts_work_list_met_list_trend_and_map(app, con
     assert "from the build's threshold marts" in at.caption[0].value
     expected = _per_authority(qt.summary(con, build_date, ALL)).sum()
     shown = {m.label: int(m.value.replace(",", "")) for m in at.metric}
-    assert shown == {"Near-miss people": expected["near_miss_people"], "Met people": expected["met_people"],
-                     "Met, no application": expected["met_without_application_people"],
-                     "Near-miss clusters": expected["near_miss_clusters"],
-                     "Met clusters": expected["met_clusters"]}
+    assert shown == {glossary.name(key): expected[key] for key in (  # the tiles, named by the glossary
+        "near_miss_people", "met_people", "met_without_application_people", "near_miss_clusters", "met_clusters")}
     assert expected["near_miss_people"] > 0 and expected["near_miss_clusters"] > 0  # the demo plants them
     work = _frame(at, "thr_worklist")
     assert len(work) == expected["near_miss_people"] + _hate_only_near_misses(con)
@@ -148,11 +146,11 @@ def test__threshold_page__another_as_of_date_shows_the_live_engine(app, con, bui
     assert "evaluated live for this date" in at.caption[0].value
     expected = _engine_counts(con, LIVE_DATE).sum()
     shown = {m.label: int(m.value.replace(",", "")) for m in at.metric}
-    assert shown["Near-miss people"] == expected["near_miss_people"]
+    assert shown["One complaint short"] == expected["near_miss_people"]
     assert shown["Met, no application"] == expected["met_without_application_people"]
     assert shown["Near-miss clusters"] == expected["near_miss_clusters"]
     built = _per_authority(qt.summary(con, build_date, ALL)).sum()
-    assert shown["Near-miss people"] != built["near_miss_people"]
+    assert shown["One complaint short"] != built["near_miss_people"]
     live = registry.evaluate(con, "mart_threshold_status", LIVE_DATE)
     work = _frame(at, "thr_worklist")
     assert set(work["person_key"]) == set(live.loc[live["is_near_miss"], "person_key"])
