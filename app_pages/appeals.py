@@ -44,7 +44,7 @@ else:
         with st.container(key="ap_action"):
             st.caption(f"Appeals waiting for the OPCC's decision on {ui.fmt_date(f.as_of_date)}, whenever received, "
                        f"past the limit or due within {DUE_WITHIN_DAYS} working days; the least time left first.")
-            st.dataframe(action, hide_index=True, key="ap_action_list", placeholder="–", column_order=[
+            ui.dataframe(action, hide_index=True, key="ap_action_list", placeholder="–", column_order=[
                 "status", "appeal_ref", "application_ref", "authority_name", "received_date", "due_date",
                 "open_working_days", "working_days_left", "grounds", "application_decision", "flags"],
                 column_config={
@@ -73,7 +73,7 @@ ui.tile(tiles[5], "appeals_pending", ui.fmt_int(total["pending_now"]))
 ui.tile(tiles[6], "appeals_overdue", ui.fmt_int(total["overdue"]))
 
 st.subheader("By authority")
-st.dataframe(summary, hide_index=True, placeholder="–", column_order=[
+ui.dataframe(summary, hide_index=True, placeholder="–", column_order=[
     "authority_name", "appeals", "upheld", "partially_upheld", "not_upheld", "withdrawn", "pending",
     "upheld_rate", "median_decision_working_days", "share_within_sla", "pending_now", "overdue", "limits_in_force"],
     column_config={
@@ -106,7 +106,7 @@ with times_col:
                "longest); dashed: the limit in force.")
 
 st.subheader("Upheld by the original decision")
-st.dataframe(ui.load(qa.by_original_decision, f.as_of_date, f.authority_codes, f.start_date, f.end_date),
+ui.dataframe(ui.load(qa.by_original_decision, f.as_of_date, f.authority_codes, f.start_date, f.end_date),
              hide_index=True, placeholder="–", column_config={
     "application_decision": st.column_config.TextColumn("threshold decision appealed"),
     "application_route": st.column_config.TextColumn("route of the application"),
@@ -120,7 +120,7 @@ else:
     rows = ui.load(qa.appeal_list, f.as_of_date, person_codes, f.start_date, f.end_date)
     st.caption("Newest first. Each appeal with the application it is about: its route, decision, "
                "outcome and turnaround (working days, and whether within the limits).")
-    st.dataframe(rows, hide_index=True, key="ap_list", placeholder="–", column_order=[
+    ui.dataframe(rows, hide_index=True, key="ap_list", placeholder="–", column_order=[
         "appeal_ref", "received_date", "authority_name", "grounds", "outcome", "decision_date",
         "decision_working_days", "decision_within_sla", "open_working_days", "due_date",
         "lodged_working_days", "is_within_appeal_window", "application_ref", "application_route",
@@ -149,14 +149,15 @@ else:
         "flags": st.column_config.TextColumn("flag"),
         "data_errors": st.column_config.TextColumn("problem"),
     })
-    ui.download_csv(f"Download {len(rows):,} appeals as CSV", rows, key="ap_list_dl",
+    ui.download_csv(rows, one="appeal", key="ap_list_dl",
                     file_name=f"opcc_appeals_{f.start_date.isoformat()}_{f.end_date.isoformat()}.csv")
 
 st.subheader("Flagged appeals")
 st.caption(f"{ui.fmt_int(total['flagged'])} of the appeals received in the period are flagged. An appeal is "
            "flagged when it names another authority than the application it is about (it is counted, and held "
            "to the limits, under the application's authority), or when it appeals a threshold decision that "
-           "was \"met\" on threshold_decision grounds (a met decision cannot be appealed on those grounds).")
+           "was \"met\" on the grounds \"Threshold decision\" (a met decision cannot be appealed on those "
+           "grounds).")
 if not person_codes:
     st.info("Application-level lists are not available to you for the selected authorities.")
 else:
@@ -164,7 +165,7 @@ else:
     if flagged.empty:
         st.success("No appeal received in the period is flagged.", icon=":material/check_circle:")
     else:
-        st.dataframe(flagged, hide_index=True, key="ap_flagged", placeholder="–", column_order=[
+        ui.dataframe(flagged, hide_index=True, key="ap_flagged", placeholder="–", column_order=[
             "appeal_ref", "received_date", "authority_name", "application_ref", "grounds", "outcome", "flags"],
             column_config={
             "appeal_ref": st.column_config.TextColumn("appeal"),

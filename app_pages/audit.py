@@ -49,7 +49,7 @@ start, end = (tuple(period) + (None, None))[:2]
 rows = audit.entries(path, viewer, start, end or start, picked_users, picked_actions, picked_pages, needle)
 rows = ui_access.record_view("audit_entries", {"start": start, "end": end or start, "users": picked_users,
                              "actions": picked_actions, "pages": picked_pages, "text": needle}, rows)
-st.dataframe(rows, hide_index=True, key="au_rows", placeholder="–", column_config={
+ui.dataframe(rows, hide_index=True, key="au_rows", placeholder="–", column_config={
     "seq": st.column_config.NumberColumn("#"),
     "at_utc": st.column_config.DatetimeColumn("when (UTC)", format="D MMM YYYY, HH:mm:ss"),
     "user_id": st.column_config.TextColumn("user"),
@@ -58,4 +58,4 @@ st.dataframe(rows, hide_index=True, key="au_rows", placeholder="–", column_con
     "filters": st.column_config.TextColumn("filters", width="large"),
     "row_count": st.column_config.NumberColumn("rows"),
 })
-ui.download_csv(f"Download {len(rows):,} entries as CSV", rows, "audit_log.csv", key="au_download")
+ui.download_csv(rows, "audit_log.csv", key="au_download", one="entry", many="entries")

@@ -9,7 +9,7 @@ rows themselves are person-level (partner records): OPCC analysts only, and ever
 
 import streamlit as st
 
-from insight import ui
+from insight import labels, ui
 from insight.charts import base as charts
 from insight.queries import quality
 
@@ -22,14 +22,17 @@ st.caption("What the latest build read, kept, rejected and merged. The authority
 unreadable = ui.load(quality.unreadable_files)
 if not unreadable.empty:
     n = len(unreadable)
-    listed = "\n".join(f"- `{r.source_file}` ({ui.plain(r.source)}): {ui.plain(r.reason)}"
+    listed = "\n".join(f"- `{r.source_file}` ({ui.plain(labels.source_name(r.source))}): {ui.plain(r.reason)}"
                         for r in unreadable.itertuples())
     st.error(f"**{n} file{'s' * (n != 1)} could not be read at all**, so nothing of "
              f"{'them' if n != 1 else 'it'} is in the warehouse; fix the file or its entry in sources.toml "
              f"and build again:\n\n{listed}", icon=":material/block:")
 
 st.subheader("Builds")
-st.dataframe(ui.load(quality.builds), hide_index=True, column_config={
+ui.dataframe(ui.load(quality.builds), hide_index=True, column_config={
+    "load_id": st.column_config.TextColumn("build", help="The build's identifier (the board pack's cover "
+                                           "names the build its figures come from)"),
+    "inputs_path": st.column_config.TextColumn("inputs folder"),
     "built_at": st.column_config.DatetimeColumn("built at", format="D MMM YYYY, HH:mm"),
     "as_of_date": st.column_config.DateColumn("as of", format="D MMM YYYY"),
     "build_seconds": st.column_config.NumberColumn("seconds", format="%.1f"),
@@ -52,7 +55,7 @@ elif len(read) < len(files):
 else:
     st.success(f"All {len(files)} files add up: rows read = loaded + rejected + merged.",
                icon=":material/check_circle:")
-st.dataframe(files, hide_index=True, column_config={
+ui.dataframe(files, hide_index=True, column_config={
     "source_file": st.column_config.TextColumn("file"),
     "status": st.column_config.TextColumn("status", help="could not be read (nothing of the file "
                                           "loaded), does not add up, or adds up"),
@@ -77,7 +80,7 @@ if by_reason.empty:
 else:
     chart, table = st.columns(2)
     ui.plotly_chart(charts.rejects_chart(by_reason), key="dq_rejects_chart", where=chart)
-    table.dataframe(by_reason, hide_index=True, column_config={
+    ui.dataframe(by_reason, where=table, hide_index=True, column_config={
         "reason_code": st.column_config.TextColumn("reason"),
         "rows_rejected": st.column_config.NumberColumn("rows")})
 
@@ -88,14 +91,14 @@ else:
     else:
         pick_source, pick_reason, pick_text = st.columns(3)
         sources = pick_source.multiselect("Source", sorted(by_reason["source"].unique()), key="dq_source",
-                                          placeholder="All sources")
+                                          placeholder="All sources", format_func=labels.source_name)
         reasons = pick_reason.multiselect("Reason", sorted(by_reason["reason_code"].unique()),
-                                          key="dq_reason", placeholder="All reasons")
+                                          key="dq_reason", placeholder="All reasons",
+                                          format_func=lambda code: labels.word("reason_code", code))
         text = pick_text.text_input("Contains", key="dq_text", placeholder="text in the reason or values")
         rows = ui.load(quality.rejects, tuple(sources), tuple(reasons), text)
-        st.dataframe(rows, hide_index=True, height=320)
-        ui.download_csv(f"Download {len(rows):,} rows as CSV", rows, file_name="rejected_rows.csv",
-                        key="dq_download")
+        ui.dataframe(rows, hide_index=True, height=320)
+        ui.download_csv(rows, file_name="rejected_rows.csv", key="dq_download")
 
 kept = ui.load(quality.kept_with_errors)
 if not kept.empty:
@@ -103,7 +106,7 @@ if not kept.empty:
     st.caption("Loaded and counted, but one date could not be used and was left empty: an "
                "application's stage date (also listed on the Case review turnaround page) or when "
                "the case review was explained to a victim. The partner should correct the export.")
-    st.dataframe(kept, hide_index=True, column_config={
+    ui.dataframe(kept, hide_index=True, column_config={
         "rows_kept": st.column_config.NumberColumn("rows"),
         "example": st.column_config.TextColumn("example", width="large")})
 
@@ -117,7 +120,7 @@ else:
                "[name], [phone], [email] or [address]; a full postcode was cut to its district. Only "
                "these counts are kept, never the text. The partner should stop writing personal data "
                "into these columns.")
-    st.dataframe(scrubbed, hide_index=True, column_config={
+    ui.dataframe(scrubbed, hide_index=True, column_config={
         "source_file": st.column_config.TextColumn("file"),
         "field": st.column_config.TextColumn("column", help="line: a record that could not be split"),
         "removed": st.column_config.TextColumn("removed"),
@@ -125,7 +128,7 @@ else:
         "rows_changed": st.column_config.NumberColumn("rows")})
 
 st.subheader("Freshness")
-st.dataframe(ui.load(quality.source_freshness, f.as_of_date), hide_index=True, column_config={
+ui.dataframe(ui.load(quality.source_freshness, f.as_of_date), hide_index=True, column_config={
     "first_date": st.column_config.DateColumn("first date", format="D MMM YYYY"),
     "last_date": st.column_config.DateColumn("last date loaded", format="D MMM YYYY"),
     "days_behind": st.column_config.NumberColumn(

@@ -30,15 +30,14 @@ def incident_rows(kind: str, area: str) -> None:
     """The incident rows behind the selected area (person-level: only the viewer's authorities)."""
     incidents = ui.load(qm.area_incidents, person_codes, f.start_date, f.end_date, kind, area)
     with st.expander(f"Incidents ({len(incidents):,}{'+' if len(incidents) >= qm.INCIDENT_LIMIT else ''})"):
-        st.dataframe(incidents, hide_index=True, column_config={
+        ui.dataframe(incidents, hide_index=True, column_config={
             "reported_date": st.column_config.DateColumn("reported", **DATE),
             "occurred_date": st.column_config.DateColumn("occurred", **DATE),
             "is_hate": st.column_config.CheckboxColumn("hate"),
             "report_count": st.column_config.NumberColumn("reports", help="Reports merged into this incident")})
         if len(incidents) >= qm.INCIDENT_LIMIT:
             st.caption(f"The newest {qm.INCIDENT_LIMIT:,}; shorten the period to see older ones.")
-        ui.download_csv(f"Download {len(incidents):,} incidents as CSV", incidents,
-                        file_name=f"incidents_{area}.csv", key="mp_inc_dl")
+        ui.download_csv(incidents, one="incident", file_name=f"incidents_{area}.csv", key="mp_inc_dl")
 
 
 st.title("Hotspots and repeat locations")
@@ -110,7 +109,7 @@ if chosen:
     with top_col:
         st.markdown("**Busiest places** (H3 resolution-10 cells)")
         top = ui.load(qm.area_top_locations, f.authority_codes, f.start_date, f.end_date, kind, chosen)
-        st.dataframe(top, hide_index=True, key="mp_top", column_config={
+        ui.dataframe(top, hide_index=True, key="mp_top", column_config={
             "h3_cell": None, "incidents": st.column_config.NumberColumn("incidents"),
             "reporters": st.column_config.NumberColumn("reporters", help="Distinct pseudonymised people"),
             "main_location": st.column_config.TextColumn("most given location"),
@@ -127,7 +126,7 @@ st.subheader("Repeat locations")
 repeats = ui.load(qm.repeat_locations, f.authority_codes, f.as_of_date, build_as_of)
 only_changed = st.toggle("Only places whose last 90 days changed significantly", key="mp_changed")
 shown = repeats[repeats["changed"].fillna(False).astype(bool)] if only_changed else repeats
-st.dataframe(shown, hide_index=True, key="mp_repeats", column_order=[
+ui.dataframe(shown, hide_index=True, key="mp_repeats", column_order=[
     "authority_name", "rank", "main_location", "incidents_30d", "incidents_90d", "incidents_180d",
     "incidents_365d", "change_z", "changed", "first_report", "last_report", "main_asb_types",
     "distinct_reporters", "h3_cell"], column_config={
@@ -138,9 +137,8 @@ st.dataframe(shown, hide_index=True, key="mp_repeats", column_order=[
     "incidents_90d": st.column_config.NumberColumn("90 days"),
     "incidents_180d": st.column_config.NumberColumn("180 days"),
     "incidents_365d": st.column_config.NumberColumn("365 days"),
-    "change_z": st.column_config.NumberColumn("change Z", format="%+.1f", help="Poisson Z = 2(√last 90 days − "
-                                              "√the 90 days before); beyond ±2 is flagged"),
-    "changed": st.column_config.CheckboxColumn("changed"),
+    "change_z": ui.measure_column("change_z", format="%+.1f"),
+    "changed": st.column_config.CheckboxColumn("changed", help="The change score is beyond ±2: more than chance"),
     "first_report": st.column_config.DateColumn("first", **DATE),
     "last_report": st.column_config.DateColumn("last", **DATE),
     "main_asb_types": st.column_config.TextColumn("main types"),
@@ -152,7 +150,7 @@ st.caption(f"A place is an H3 resolution-10 cell (about 15,000 m², 130 m across
            + ("." if not ui.restricted(f) else f"; for authorities whose incident rows your role may not see, "
               f"places with at least {ui.disclosure_k()} incidents in the year, no dates of single "
               "incidents, and a description only where that many people reported."))
-ui.download_csv(f"Download {len(shown):,} places as CSV", shown, key="mp_repeats_dl",
+ui.download_csv(shown, one="place", key="mp_repeats_dl",
                 file_name=f"repeat_locations_{f.as_of_date.isoformat()}.csv")
 
 
@@ -212,7 +210,7 @@ def accuracy_section() -> None:
             columns[f"pai_{share}"] = st.column_config.NumberColumn(
                 f"top {share}%: PAI", format="%.1f", help="Predictive Accuracy Index (n/N)/(a/A): how many times "
                 "better than as many cells picked at random")
-        st.dataframe(accuracy, hide_index=True, column_order=list(columns), column_config=columns, key="mp_accuracy")
+        ui.dataframe(accuracy, hide_index=True, column_order=list(columns), column_config=columns, key="mp_accuracy")
         first = accuracy.iloc[0]
         st.caption(f"The busiest cells of {ui.fmt_period(first['period_start'], first['period_mid'])} tested on "
                    f"where ASB happened in the six months after, up to {ui.fmt_date(first['period_end'])} "
@@ -252,7 +250,7 @@ def knox_section() -> None:
                        + (f"; {excluded:,} police.uk incidents (month-only dates) left out" if excluded else "")
                        + ". Bands are half-open: [0,100) m includes 0 and excludes 100. Pairs at the same spot "
                        "form their own band. Ratio above 1 (red) = more pairs than chance; p from the permutations.")
-            st.dataframe(table.drop(columns=["points", "month_only_excluded"]), hide_index=True, key="mp_knox_table")
+            ui.dataframe(table.drop(columns=["points", "month_only_excluded"]), hide_index=True, key="mp_knox_table")
 
 # --- the analysis behind the lists, one tab at a time (only the open tab runs; the tab is in the URL)
 st.subheader("Analysis")

@@ -36,7 +36,7 @@ st.caption("The four figures each council must publish at least yearly (ASB, Cri
            "received, wherever the decision or review fell) and no application contradicts itself, "
            "a threshold met without a review included; the checks below list the applications behind each.")
 returns = ui.load(qp.statutory_returns, f.as_of_date, f.authority_codes)
-st.dataframe(returns, hide_index=True, key="pt_returns", placeholder="–", column_order=[
+ui.dataframe(returns, hide_index=True, key="pt_returns", placeholder="–", column_order=[
     "authority_name", "financial_year", "applications_received", "threshold_not_met", "reviews_carried_out",
     "reviews_with_recommendations", "is_consistent", "intake_adds_up", "met_without_review", "contradictions",
     "notes", "counts_add_up", "carried_in_applications", "is_frozen", "restatement", "is_complete_year"],
@@ -74,9 +74,10 @@ if restated:
 pick = st.selectbox("Published table for", f.authority_codes, format_func=authorities.NAME_BY_CODE.get,
                     key="pt_authority")
 published = ui.load(qp.published_returns, f.as_of_date, pick)
-st.dataframe(published, hide_index=True, key="pt_published")
+ui.dataframe(published, hide_index=True, key="pt_published")
 st.caption(charts_reviews.frozen_sentence(returns[returns["authority_code"] == pick]))
-ui.download_csv(f"Download the {authorities.NAME_BY_CODE[pick]} return as CSV", published, key="pt_published_dl",
+ui.download_csv(published, label=f"Download the {authorities.NAME_BY_CODE[pick]} return as CSV",
+                key="pt_published_dl",
                 file_name=f"asb_case_review_return_{pick}_{f.as_of_date.isoformat()}.csv")
 
 st.subheader("Consistency checks")
@@ -90,7 +91,7 @@ else:
         st.success(sentence, icon=":material/check_circle:")
     else:
         st.error(sentence, icon=":material/error:")
-    st.dataframe(exceptions, hide_index=True, key="pt_exceptions", placeholder="–", column_order=[
+    ui.dataframe(exceptions, hide_index=True, key="pt_exceptions", placeholder="–", column_order=[
         "financial_year", "authority_name", "application_ref", "severity", "check_code", "reason"],
         column_config={"financial_year": st.column_config.TextColumn("year"),
                        "authority_name": st.column_config.TextColumn("authority"),

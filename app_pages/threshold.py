@@ -17,7 +17,7 @@ views and downloads are logged in the audit log.
 import streamlit as st
 
 from etl.rules import authorities
-from insight import ui
+from insight import labels, ui
 from insight.charts import threshold as charts_threshold
 from insight.queries import threshold as qt
 
@@ -88,11 +88,11 @@ RULE_COLUMNS = ["related_by", "rule", "statute_note"]
 
 def person_list(rows, key: str, file_stem: str, columns: list[str]):
     """A selectable list of people with its row-limit note and CSV download; returns the selection."""
-    picked = st.dataframe(rows, hide_index=True, placeholder="–", key=key, on_select="rerun",
+    picked = ui.dataframe(rows, hide_index=True, placeholder="–", key=key, on_select="rerun",
                           selection_mode="single-row", column_config=PERSON_COLUMNS, column_order=columns)
     if len(rows) >= qt.LIST_LIMIT:
         st.caption(f"Showing the first {qt.LIST_LIMIT:,} rows; choose fewer authorities to see the rest.")
-    ui.download_csv(f"Download {len(rows):,} rows as CSV", rows, key=f"{key}_dl",
+    ui.download_csv(rows, key=f"{key}_dl",
                     file_name=f"{file_stem}_{ui.current_filters().as_of_date.isoformat()}.csv")
     return picked.selection
 
@@ -108,7 +108,7 @@ def complaints_of(rows, selection, key: str) -> None:
                          person["person_key"])
     st.markdown(f"**Complaints behind `{person['person_key']}`** ({person['authority_name']}), "
                 f"in the window on {ui.fmt_date(f.as_of_date)}")
-    st.dataframe(complaints, hide_index=True, key=key, placeholder="–", column_config={
+    ui.dataframe(complaints, hide_index=True, key=key, placeholder="–", column_config={
         "reported_date": st.column_config.DateColumn("reported", **DATE),
         "occurred_date": st.column_config.DateColumn("occurred", **DATE),
         "days_to_report": st.column_config.NumberColumn("days to report"),
@@ -125,7 +125,7 @@ def complaints_of(rows, selection, key: str) -> None:
     }, column_order=["reported_date", "occurred_date", "days_to_report", "is_qualifying", "asb_category",
                      "asb_type", "agencies", "is_hate", "drops_out_date", "partner_refs", "postcode_district",
                      "rule_id"])
-    refs = "; ".join(r for r in complaints["partner_refs"].dropna())
+    refs = "; ".join(labels.partner_refs(r) for r in complaints["partner_refs"].dropna())
     st.caption(f"Partners' references: {ui.plain(refs) if refs else 'none'}")
 
 
@@ -154,7 +154,7 @@ for tile, key in zip(tiles, ("near_miss_people", "met_people", "met_without_appl
     ui.tile(tile, key, ui.fmt_int(total[key]))
 
 st.subheader("At and near the threshold, by authority")
-st.dataframe(per_authority, hide_index=True, placeholder="–", column_order=[
+ui.dataframe(per_authority, hide_index=True, placeholder="–", column_order=[
     "authority_name", "near_miss_people", "hate_near_miss_people", "met_people",
     "met_without_application_people", "near_miss_clusters", "met_clusters", "rule"], column_config={
     "authority_name": st.column_config.TextColumn("authority"),
@@ -171,7 +171,7 @@ st.dataframe(per_authority, hide_index=True, placeholder="–", column_order=[
                                         "departs from the statute"),
 })
 st.markdown("**The rules behind the figures**")
-st.dataframe(per_authority, hide_index=True, key="thr_rules", column_order=[
+ui.dataframe(per_authority, hide_index=True, key="thr_rules", column_order=[
     "rule", "authority_name", "victim_rule", "related", "lead_agency", "sla_explain_days", "community_rule",
     "statute_note"], column_config={
     "rule": st.column_config.TextColumn("rule", help="⚠️ = it departs from the statute (s.104)"),
@@ -259,8 +259,8 @@ else:
 st.subheader("Second reports: explaining the case review")
 share = ui.load(qt.second_report_share, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
 senders = ui.load(qt.explanation_sources)
-sending = ", ".join(f"`{s}`" for s in senders.loc[senders["sends_explained_date"], "source"]) or "none"
-silent = ", ".join(f"`{s}`" for s in senders.loc[~senders["sends_explained_date"], "source"]) or "none"
+sending = ", ".join(map(labels.source_name, senders.loc[senders["sends_explained_date"], "source"])) or "none"
+silent = ", ".join(map(labels.source_name, senders.loc[~senders["sends_explained_date"], "source"])) or "none"
 st.caption(f"Statutory guidance (July 2025): the case review must be explained to every victim who makes "
            f"a second report of ASB in a six-month period, whether or not the threshold is met. Second "
            f"reports made {ui.fmt_period(f.start_date, f.end_date)}, as of {ui.fmt_date(f.as_of_date)}. "
@@ -269,7 +269,7 @@ st.caption(f"Statutory guidance (July 2025): the case review must be explained t
 st.caption(f"Only partners that send `review_explained_date` can show explanations. Sources that send it: "
            f"{sending}. Sources that do not (an incident only they reported never carries one): {silent}; "
            "their victims' second reports show as not explained unless another partner records it.")
-st.dataframe(share, hide_index=True, key="thr_second_share", placeholder="–", column_order=[
+ui.dataframe(share, hide_index=True, key="thr_second_share", placeholder="–", column_order=[
     "authority_name", "events", "limit_passed", "explained_in_time", "explained_late", "not_explained",
     "awaiting", "share_in_time"], column_config={
     "authority_name": st.column_config.TextColumn("authority"),
@@ -317,7 +317,7 @@ else:
     else:
         st.pydeck_chart(deck, height=520, key="thr_map")
         st.caption(charts_threshold.cluster_legend(clusters))
-    st.dataframe(clusters, hide_index=True, column_order=[
+    ui.dataframe(clusters, hide_index=True, column_order=[
         "days_left", "window_expires_date", "authority_name", "cluster_cell", "asb_category",
         "distinct_reporters", "community_threshold", "incidents", "anonymous_reports",
         "is_threshold_met", "rule", "statute_note"], column_config={
@@ -335,5 +335,5 @@ else:
         "rule": PERSON_COLUMNS["rule"],
         "statute_note": PERSON_COLUMNS["statute_note"],
     })
-    ui.download_csv(f"Download {len(clusters):,} clusters as CSV", clusters, key="thr_dl_clusters",
+    ui.download_csv(clusters, one="cluster", key="thr_dl_clusters",
                     file_name=f"community_clusters_{f.as_of_date.isoformat()}.csv")

@@ -48,7 +48,7 @@ else:
     risky = ui.load(qt.at_risk, f.as_of_date, person_codes, margin)
     st.caption("Stages of open cases that are overdue or due soon, the least time left first. "
                "Due: the last day the stage can finish within its limit.")
-    st.dataframe(risky, hide_index=True, key="rt_at_risk", placeholder="–", column_order=[
+    ui.dataframe(risky, hide_index=True, key="rt_at_risk", placeholder="–", column_order=[
         "status", "working_days_left", "due_date", "application_ref", "authority_name", "stage_label",
         "started_date", "sla_days", "working_days_elapsed", "rule_id"], column_config={
         "status": st.column_config.TextColumn("status"),
@@ -63,7 +63,7 @@ else:
         "working_days_elapsed": st.column_config.NumberColumn("elapsed"),
         "rule_id": st.column_config.TextColumn("rule"),
     })
-    ui.download_csv(f"Download {len(risky):,} rows as CSV", risky, key="rt_at_risk_dl",
+    ui.download_csv(risky, key="rt_at_risk_dl",
                     file_name=f"case_reviews_at_risk_{f.as_of_date.isoformat()}.csv")
 
 
@@ -73,7 +73,7 @@ def medians_section() -> None:
     if summary.empty:
         st.info("No stage of a case review finished in the period.")
     else:
-        st.dataframe(charts_reviews.median_table(summary), hide_index=True, placeholder="–", key="rt_medians")
+        ui.dataframe(charts_reviews.median_table(summary), hide_index=True, placeholder="–", key="rt_medians")
 
 
 def compliance_section() -> None:
@@ -131,7 +131,7 @@ with st.expander("Stage dates out of order"):
                    "stage has no duration (never a negative one). Rows with a stage before receipt, "
                    "a decision told before it was made, a meeting before the decision or an outcome "
                    "told before the meeting are rejected by the build (Data quality page).")
-        st.dataframe(errors, hide_index=True, key="rt_errors", placeholder="–", column_order=[
+        ui.dataframe(errors, hide_index=True, key="rt_errors", placeholder="–", column_order=[
             "application_ref", "authority_name", "received_date", "decision", "data_errors"], column_config={
             "received_date": st.column_config.DateColumn("received", **DATE),
             "data_errors": st.column_config.TextColumn("problem", width="large")})

@@ -1,7 +1,10 @@
 """Every column declared once: canonical input templates and warehouse tables.
 
 The generic reader maps each source onto the canonical columns below; staging SQL casts them;
-validation checks types, allowed values and keys; pages take labels and help text from here.
+validation checks types, allowed values and keys; pages take labels and help text from here. A
+closed list is declared with the words a person reads for each code (`*_LABELS`, in the list's
+order; the codes are its keys), and so are the kinds of source and the build's reject reasons:
+insight/labels.py shows these words wherever a table, a download or a chart would show the code.
 """
 
 from __future__ import annotations
@@ -21,16 +24,24 @@ class Field:
 
 AGENCIES = ("police", "council", "housing", "health", "other")
 ASB_CATEGORIES = ("personal", "nuisance", "environmental")
-VICTIM_TYPES = ("individual", "business", "community_group")
+VICTIM_TYPE_LABELS = {"individual": "Individual", "business": "Business", "community_group": "Community group"}
+VICTIM_TYPES = tuple(VICTIM_TYPE_LABELS)
 YES_NO = ("Y", "N")
-ROUTES = ("victim", "community", "discretion")
-DECISIONS = ("met", "not_met", "withdrawn", "pending")
-REVIEW_OUTCOMES = ("recommendations", "no_further_action", "pending")
-APPELLANTS = ("victim", "representative", "group")
-GROUNDS = ("threshold_decision", "review_process", "action_plan_delivery")
-APPEAL_OUTCOMES = ("upheld", "partially_upheld", "not_upheld", "withdrawn", "pending")
-APPEAL_OUTCOME_LABELS = dict(zip(APPEAL_OUTCOMES, ("Upheld", "Partially upheld", "Not upheld", "Withdrawn", "Pending"),
-                                 strict=True))
+ROUTE_LABELS = {"victim": "Victim", "community": "Community", "discretion": "Discretion"}
+ROUTES = tuple(ROUTE_LABELS)
+DECISION_LABELS = {"met": "Met", "not_met": "Not met", "withdrawn": "Withdrawn", "pending": "Pending"}
+DECISIONS = tuple(DECISION_LABELS)
+REVIEW_OUTCOME_LABELS = {"recommendations": "Recommendations", "no_further_action": "No further action",
+                         "pending": "Pending"}
+REVIEW_OUTCOMES = tuple(REVIEW_OUTCOME_LABELS)
+APPELLANT_LABELS = {"victim": "Victim", "representative": "Representative", "group": "Group"}
+APPELLANTS = tuple(APPELLANT_LABELS)
+GROUNDS_LABELS = {"threshold_decision": "Threshold decision", "review_process": "Review process",
+                  "action_plan_delivery": "Action plan delivery"}
+GROUNDS = tuple(GROUNDS_LABELS)
+APPEAL_OUTCOME_LABELS = {"upheld": "Upheld", "partially_upheld": "Partially upheld", "not_upheld": "Not upheld",
+                         "withdrawn": "Withdrawn", "pending": "Pending"}
+APPEAL_OUTCOMES = tuple(APPEAL_OUTCOME_LABELS)
 DECIDED_APPEAL_OUTCOMES = APPEAL_OUTCOMES[:3]  # withdrawn and pending are not decisions
 
 # Canonical input templates (DESIGN.md "Sources and the canonical input templates").
@@ -105,6 +116,29 @@ INPUTS["police_uk"] = (
     Field("context", "VARCHAR", "Context"),
 )
 POLICE_ASB_TYPE = "Anti-social behaviour"
+KIND_LABELS = {"incidents": "Incidents", "applications": "Case review applications", "appeals": "Appeals",
+               "police_uk": "police.uk"}
+
+# Why the build refused a row (etl_rejects.reason_code; etl/transform/stage.py, locate.py, publish.py
+# and build.py write them), in words; etl_rejects.reason says what exactly was wrong with the row.
+REJECT_REASONS = {
+    "missing_column": "Column missing from the file",
+    "malformed_row": "Record not split into columns",
+    "missing_key": "Reference missing",
+    "missing_value": "Required value missing",
+    "bad_date": "Not a date",
+    "future_date": "Date after the as-of date",
+    "too_old_date": "Date before 2000",
+    "bad_value": "Value not allowed",
+    "unmapped_value": "ASB type not mapped",
+    "unknown_authority": "Not a Derbyshire authority",
+    "occurred_after_reported": "Happened after reported",
+    "date_order": "Decided before received",
+    "unplaceable": "Location not found",
+    "outside_area": "Outside the nine districts",
+    "duplicate_key": "Reference reused, other values",
+    "unknown_application": "Application not loaded",
+}
 
 KEYS = {"incidents": "incident_ref", "applications": "application_ref", "appeals": "appeal_ref",
         "police_uk": None}

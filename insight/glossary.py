@@ -38,6 +38,9 @@ _TERMS = (
     Term("incidents_per_km2", "Incidents per km²", "ASB incidents in the period per square kilometre of the "
          "area."),
     Term("area_km2", "Area (km²)", "The size of the area in square kilometres."),
+    Term("change_z", "90-day change score", "How far a place's last 90 days differ from the 90 days before, "
+         "in standard errors of chance: the Poisson Z score 2(√last 90 days − √the 90 days before). Beyond ±2 "
+         "the change is more than chance, and the place is flagged as changed."),
     Term("hot_99", "Hot cells, 99%", "Map cells in a cluster of busy cells at 99% confidence (Getis-Ord Gi*, "
          "after a false-discovery-rate correction), over the build's 12 months."),
     Term("hot_95", "Hot cells, 95%", "Map cells in a cluster of busy cells at 95% (but not 99%) confidence "

@@ -59,6 +59,18 @@ STAGES = (
 )
 STAGE_BY_NAME = {s.name: s for s in STAGES}
 
+# The checks of mart_statutory_exceptions (check_code), in words: contradictions first, then notes
+# (insight/charts/reviews.py CHECKS says what each means).
+STATUTORY_CHECKS = {
+    "review_without_threshold_met": "Review without threshold met",
+    "recommendations_without_review": "Recommendations without review",
+    "recommendations_count_mismatch": "Recommendations miscounted",
+    "met_without_review": "Met, no review",
+    "carried_in": "Carried in from an earlier year",
+    "reviewed_by_discretion": "Reviewed by discretion",
+    "decided_after_year_end": "Decided after the year",
+}
+
 
 def store_calendar(con: duckdb.DuckDBPyConnection) -> None:
     """Store the working-day calendar the review marts count with (`ref_working_days`)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from insight import glossary
+from insight import glossary, labels
 from insight.access.disclosure import Protected, protect, protect_one, share_or_none
 from insight.board_pack import slides as rs
 from insight.board_pack import words as w
@@ -132,7 +132,8 @@ def slide_caveats(deck, ctx: Context) -> None:
                       "Data caveats: sources late, missing or with empty months; rows the build refused "
                       "(all months)", notes=CAVEATS_NOTE)
     if len(problems):
-        rows = [[r.source, w.num(r.rows_in_month), "–" if r.last_date is None else f"{r.last_date:%-d %b %Y}",
+        rows = [[labels.source_name(r.source), w.num(r.rows_in_month),
+                 "–" if r.last_date is None else f"{r.last_date:%-d %b %Y}",
                  r.problem] for r in problems.head(8).itertuples()]
         rs.table(slide, rs.box(0.5, 1.9, 7.6, 4.5), ["Source", "rows", "last record", "problem"], rows,
                  [2.6, 0.9, 1.6, 2.5], font_pt=13, align_right_from=1)
@@ -144,7 +145,8 @@ def slide_caveats(deck, ctx: Context) -> None:
             "a gap."], rs.BODY_PT + 2)
     if rejected:
         reasons = d.rejects.groupby("reason_code")["rows_rejected"].sum().sort_values(ascending=False)
-        rs.bar_chart(slide, rs.RIGHT, [r.replace("_", " ") for r in reasons.index], {"rows rejected": reasons.tolist()},
+        rs.bar_chart(slide, rs.RIGHT, [labels.word("reason_code", r) for r in reasons.index],
+                     {"rows rejected": reasons.tolist()},
                      [OKABE_ITO[5]], font_pt=12)
 
 

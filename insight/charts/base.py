@@ -18,6 +18,7 @@ import pydeck as pdk
 from shapely.geometry import shape
 
 from etl.rules import authorities
+from insight import labels as in_words
 
 TOL_MUTED = ("#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE", "#882255", "#44AA99",
              "#999933", "#AA4499")
@@ -130,9 +131,11 @@ def density_map(density: pd.DataFrame, height_px: int = 520) -> pdk.Deck | None:
 
 
 def rejects_chart(by_reason: pd.DataFrame) -> go.Figure:
-    """Rejected rows per reason, stacked by kind of source (the table beside names each source)."""
-    fig = px.bar(by_reason, x="rows_rejected", y="reason_code", color="kind", orientation="h",
-                 color_discrete_map=category_colours(by_reason["kind"]), hover_data=["source"],
+    """Rejected rows per reason, stacked by kind of source (the table beside names each source);
+    reasons, kinds and sources in words (insight/labels.py)."""
+    shown = in_words.readable(by_reason)
+    fig = px.bar(shown, x="rows_rejected", y="reason_code", color="kind", orientation="h",
+                 color_discrete_map=category_colours(shown["kind"]), hover_data=["source"],
                  labels={"rows_rejected": "Rows rejected", "reason_code": "Reason", "kind": "Kind",
                          "source": "Source"})
     fig.update_layout(barmode="stack", yaxis={"categoryorder": "total ascending"}, margin={"t": 10})
@@ -140,7 +143,10 @@ def rejects_chart(by_reason: pd.DataFrame) -> go.Figure:
 
 
 def source_month_heatmap(months: pd.DataFrame) -> go.Figure:
-    """Rows loaded per source and month, shaded against each source's busiest month; gaps crossed."""
+    """Rows loaded per source and month, shaded against each source's busiest month; gaps crossed.
+    A row is a source and kind in words ('Amber Valley council (Incidents)', insight/labels.py)."""
+    months = months.assign(source_label=[f"{in_words.source_name(s)} ({in_words.word('kind', k)})"
+                                         for s, k in zip(months["source"], months["kind"], strict=True)])
     share = months.pivot(index="source_label", columns="month", values="share_of_peak")
     rows = months.pivot(index="source_label", columns="month", values="rows_loaded")
     fig = go.Figure(go.Heatmap(

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from etl.marts import reviews
-from insight import glossary
+from insight import glossary, labels
 from insight.charts import base as charts
 
 WITHIN_COLOUR, OVER_COLOUR = charts.OKABE_ITO[2], charts.OKABE_ITO[5]
@@ -59,13 +59,14 @@ PARTNERSHIP_LEGEND = (
     "authority's limit); ✗ vermillion: worse (over the limit). For measures that are neither good nor "
     "bad (how many applications, reviews, appeals; % met; % with action plans), ▲ dark blue is above "
     "the county median and ▼ light blue below. = grey: at the median; white: no data in the period.")
-CHECKS = """
+_CHECKS = reviews.STATUTORY_CHECKS  # the checks' words (etl/marts/reviews.py)
+CHECKS = f"""
 Contradictions (the year is inconsistent):
-- **review_without_threshold_met**: a review was held although the threshold decision was not
+- **{_CHECKS['review_without_threshold_met']}**: a review was held although the threshold decision was not
   "met" and no discretion was applied, the contradiction real published tables often show.
-- **recommendations_without_review**: recommendations recorded with no review date.
-- **recommendations_count_mismatch**: the outcome and the number of recommendations disagree.
-- **met_without_review**: the threshold was met, so a review must follow (s.104(1)), but none was
+- **{_CHECKS['recommendations_without_review']}**: recommendations recorded with no review date.
+- **{_CHECKS['recommendations_count_mismatch']}**: the outcome and the number of recommendations disagree.
+- **{_CHECKS['met_without_review']}**: the threshold was met, so a review must follow (s.104(1)), but none was
   held although the review limit (working days from the decision, the rule in force) has passed,
   or the case was closed without one. Counted in the year of the decision (column "met, no
   review"), the gap published tables often show as more "met" than reviews.
@@ -78,10 +79,10 @@ and no application contradicts itself.
 The four figures themselves are counted by date (received, decided, reviewed), so a reader's
 check on one year's column (not met + reviews ≤ received, "counts add up") can fail for right
 figures. Notes (the figures are right) explain such a year:
-- **carried_in**: counted as not met or reviewed this year, received in an earlier year (an
+- **{_CHECKS['carried_in']}**: counted as not met or reviewed this year, received in an earlier year (an
   application received late in March and decided in April).
-- **reviewed_by_discretion**: not met, yet reviewed by discretion: counted in both figures.
-- **decided_after_year_end** (decisions inside the year): received this year, decided in a later
+- **{_CHECKS['reviewed_by_discretion']}**: not met, yet reviewed by discretion: counted in both figures.
+- **{_CHECKS['decided_after_year_end']}** (decisions inside the year): received this year, decided in a later
   one or still undecided, so it counts in two years' figures.
 
 **Frozen returns**: a year frozen as published (`asb returns freeze`) keeps its published
@@ -308,9 +309,10 @@ def grounds_chart(grounds: pd.DataFrame) -> go.Figure:
     for outcome, colour in OUTCOME_COLOURS.items():
         rows = grounds[grounds["outcome"] == outcome]
         if not rows.empty:
-            fig.add_bar(y=rows["grounds"].str.replace("_", " "), x=rows["appeals"], orientation="h",
-                        name=outcome.replace("_", " "), marker_color=colour,
-                        hovertemplate="%{y}: %{x} " + outcome.replace("_", " ") + "<extra></extra>")
+            name = labels.word("appeal_outcome", outcome)
+            fig.add_bar(y=rows["grounds"].map(lambda g: labels.word("grounds", g)), x=rows["appeals"],
+                        orientation="h", name=name, marker_color=colour,
+                        hovertemplate="%{y}: %{x} " + name.lower() + "<extra></extra>")
     fig.update_layout(barmode="stack", margin={"t": 10}, xaxis_title="Appeals", height=280,
                       legend={"orientation": "h", "y": -0.3})
     return fig

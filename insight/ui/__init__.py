@@ -8,6 +8,9 @@ string (so a link reproduces the view): `?authority=E07000036&start=2025-01-01&e
 Person-level rows are asked for with `person_level_codes()`, which the viewer's role narrows;
 `load` refuses a person-level query outside the role and logs every view, and `download_csv`
 logs every export (insight/access/roles.py, insight/ui/session.py, insight/access/audit.py).
+Words: a tile is a glossary term (`tile`, insight/glossary.py); a table (`dataframe`) and its CSV
+(`download_csv`) show coded values in words (insight/labels.py), and a download button counts its
+rows in the right number ("Download 1 row as CSV").
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import pandas as pd
 import streamlit as st
 
 from etl.rules import authorities, periods
-from insight import db, glossary
+from insight import db, glossary, labels
 from insight.access import disclosure
 from insight.access import roles as access
 from insight.charts import base as charts_base
@@ -433,16 +436,34 @@ def fmt_period(start: date, end: date) -> str:
     return f"{fmt_date(start)} – {fmt_date(end)}"
 
 
-def download_csv(label: str, frame: pd.DataFrame, file_name: str, key: str, **kwargs) -> None:
-    """A CSV download button (formulas defused); for person-level rows from `load` the file is
-    made when the button is clicked, and that export is logged first."""
-    st.download_button(label, ui_access.export_data(frame, file_name, safe_csv), file_name=file_name,
+def dataframe(frame: pd.DataFrame, where=None, **kwargs):
+    """st.dataframe of `frame` with its coded values in words (labels.readable), in `where` (a
+    column) or the page; returns what st.dataframe returns (a selection, when asked for). Rows keep
+    their order, so a selected row's position is its position in `frame`."""
+    return (where or st).dataframe(labels.readable(frame), **kwargs)
+
+
+def download_label(count: int, one: str = "row", many: str | None = None) -> str:
+    """A download button's label that counts in the right number: 'Download 1 row as CSV',
+    'Download 1,234 rows as CSV' (`many` when the plural is not `one` + 's': 'entries')."""
+    return f"Download {labels.counted(count, one, many)} as CSV"
+
+
+def download_csv(frame: pd.DataFrame, file_name: str, key: str, one: str = "row", many: str | None = None,
+                 label: str | None = None, **kwargs) -> None:
+    """A CSV download button of `frame`, labelled with its row count (download_label; `label` when
+    it is not a count of rows), coded values in words as the table shows them, formulas defused; for
+    person-level rows from `load` the file is made when the button is clicked, and that export is
+    logged first."""
+    st.download_button(label or download_label(len(frame), one, many),
+                       ui_access.export_data(frame, file_name, safe_csv), file_name=file_name,
                        mime="text/csv", key=key, icon=":material/download:", on_click="ignore", **kwargs)
 
 
 def safe_csv(frame: pd.DataFrame) -> bytes:
-    """CSV bytes for download, with text cells that a spreadsheet would run as a formula defused."""
-    out = frame.copy()
+    """CSV bytes for download, with coded values in words (labels.readable) and text cells that a
+    spreadsheet would run as a formula defused."""
+    out = labels.readable(frame).copy()
     for column in out.columns:
         if not pd.api.types.is_numeric_dtype(out[column]):
             out[column] = out[column].map(

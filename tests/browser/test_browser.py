@@ -27,6 +27,7 @@ from support import signed_in as _signed_in
 from support import wait_for_run as _wait_for_run
 
 from etl.rules import authorities
+from insight import labels
 
 pytestmark = pytest.mark.browser
 
@@ -253,7 +254,7 @@ def test__maps__real_police_wards_and_knox_refusal(police_server, page):
 
 
 EREWASH = "E07000036"
-REF = re.compile(r"([A-Za-z0-9_.-]+): ([^;()]+?)(?: \(case [^)]+\))?(?:; |$)")
+REF = re.compile(r"([A-Za-z0-9_. -]+?): ([^;()]+?)(?: \(case [^)]+\))?(?:; |$)")  # source named in words
 
 
 def _grid_cells(tab, key: str) -> list[str]:
@@ -271,8 +272,9 @@ def test__threshold__a_council_manager_sees_second_reports_and_only_their_own_re
     _signed_in(page, server + "/threshold", user="erewash")
     assert page.locator(EXCEPTION).count() == 0
     with duckdb.connect(str(demo_warehouse), read_only=True) as con:
-        owner = dict(con.execute("""select r.report_id, i.authority_code from incident_reports r
-                                    join incidents i using (incident_id)""").fetchall())
+        owner = {f"{labels.source_name(rid.split(':', 1)[0])}:{rid.split(':', 1)[1]}": code
+                 for rid, code in con.execute("""select r.report_id, i.authority_code from incident_reports r
+                                                 join incidents i using (incident_id)""").fetchall()}
     others = {r.split(":", 1)[1] for r, a in owner.items() if a != EREWASH}
     sources = {r.split(":", 1)[0] for r in owner}
     seen = []

@@ -19,6 +19,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+import duckdb
 import pandas as pd
 import pytest
 from support import open_app
@@ -137,6 +138,20 @@ def walks(demo_warehouse):
         return {user: _walk(monkeypatch, demo_warehouse, user) for user in ("opcc", "board")}
 
 
+@pytest.fixture(scope="module")
+def raw_codes(demo_warehouse) -> set[str]:
+    """Every code a person must not see: the issue's, the declared vocabularies', and the reject
+    reasons and source names this warehouse holds."""
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        found = {r[0] for r in con.execute("select reason_code from etl_rejects union select source from etl_loads")
+                 .fetchall()}
+    return SEEN | DECLARED | {c for c in found if "_" in c}
+
+
+def _codes_in(text: str, codes: set[str]) -> set[str]:
+    return {t for t in re.split(r"[^A-Za-z0-9_]+", text) if t in codes}
+
+
 # --- one name and one definition per measure -------------------------------------------------------
 
 @pytest.mark.parametrize("user", ["opcc", "board"])
@@ -170,3 +185,58 @@ def test__threshold_met__three_measures_three_names():
     """The Overview's decisions, the funnel's applications and the threshold page's people (issue 16)."""
     names = {glossary.name(k) for k in ("threshold_met", "funnel_met", "met_people")}
     assert len(names) == 3 and "Threshold met" not in names
+
+
+# --- words, not codes -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("user", ["opcc", "board"])
+def test__no_table__shows_a_raw_code(walks, raw_codes, user):
+    found = []
+    for page, headers, frame in walks[user].tables:
+        if page in AS_RECORDED:
+            continue
+        found += [(page, "header", h) for h in headers if _codes_in(h, raw_codes)]
+        columns = list(frame.columns)
+        for marker, first in RAW_VALUES_FROM.items():
+            if marker in columns and first in columns:
+                columns = columns[:columns.index(first)]
+        for column in columns:
+            if IDENTIFIER.search(str(column)):
+                continue
+            if frame[column].dtype != object and not pd.api.types.is_string_dtype(frame[column]):
+                continue
+            for cell in frame[column].dropna().astype(str).unique():
+                if codes := _codes_in(cell, raw_codes):
+                    found.append((page, column, cell[:80], sorted(codes)))
+    found = list({(f[0], f[1]): f for f in found}.values())  # one example per page and column
+    assert found == []
+
+
+@pytest.mark.parametrize("user", ["opcc", "board"])
+def test__no_chart__shows_a_raw_code(walks, raw_codes, user):
+    found = []
+    for page, spec in walks[user].charts:
+        figure = json.loads(spec)
+        for trace in figure.get("data", []):
+            for part in ("x", "y", "name", "text", "labels"):
+                values = trace.get(part)
+                values = [values] if isinstance(values, str) else values if isinstance(values, list) else []
+                found += [(page, part, v) for v in values if isinstance(v, str) and _codes_in(v, raw_codes)]
+    found = list({(f[0], f[1]): f for f in found}.values())  # one example per page and part
+    assert found == []
+
+
+# --- downloads count in the right number ----------------------------------------------------------
+
+COUNTED = re.compile(r"^Download ([\d,]+) (\S+)")
+
+
+@pytest.mark.parametrize("user", ["opcc", "board"])
+def test__download_buttons__count_in_the_right_number(walks, user):
+    counted = [(page, label, COUNTED.match(label)) for page, label in walks[user].downloads]
+    counted = [(page, label, int(m.group(1).replace(",", "")), m.group(2)) for page, label, m in counted if m]
+    if user == "opcc":
+        assert any(n == 1 for _, _, n, _ in counted), "the walk met no list of one row"
+    wrong = [(page, label) for page, label, n, noun in counted
+             if (n == 1) == (noun.endswith("s") or noun == "entries")]
+    assert wrong == []

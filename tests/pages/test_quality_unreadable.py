@@ -76,7 +76,7 @@ def test__quality_page__lists_unreadable_files_at_the_top(warehouse, monkeypatch
     assert box.startswith("**2 files could not be read at all**")
     shown = box.replace("\\", "")  # the reasons are escaped for markdown
     for file, reason in errors.items():
-        assert f"`{file}` (erewash_council): {reason.removeprefix(f'{file}: ')}\n" in shown + "\n"
+        assert f"`{file}` (Erewash council): {reason.removeprefix(f'{file}: ')}\n" in shown + "\n"
     # at the top: the box comes before the first section of the page
     nodes = list(at.main)
     box_at = next(i for i, n in enumerate(nodes) if n is at.error[0])

@@ -25,6 +25,7 @@ from support import ARTIFACTS, assert_not_blank
 from test_report_suppression import small_people_counts
 
 from etl.rules import authorities, workdays
+from insight import labels
 from insight.board_pack import data as report_data
 from insight.board_pack import pack as report
 
@@ -209,7 +210,7 @@ def test__caveats__rejected_rows_by_reason(deck, con):
     slide = _slide(deck, "incident feed")
     chart = _charts(slide)[0]
     got = dict(zip(chart.plots[0].categories, _series(chart)["rows rejected"], strict=True))
-    assert got == {k.replace("_", " "): float(v) for k, v in expected.items()}
+    assert got == {labels.word("reason_code", k): float(v) for k, v in expected.items()}  # in words
     assert f"{sum(expected.values()):,} rows rejected" in slide.shapes.title.text_frame.text
 
 

@@ -33,7 +33,7 @@ from support import open_app
 from etl.marts import registry
 from etl.rules import authorities, workdays
 from etl.rules import settings as rule_settings
-from insight import db, glossary, ui
+from insight import db, glossary, labels, ui
 from insight.access import roles as access
 from insight.queries import run as qrun
 from insight.queries import threshold as qt
@@ -347,11 +347,12 @@ def test__load__refuses_a_function_that_is_not_a_named_query():
 # --- issue 13: lists a manager can act on, the second-report duty --------------------------------
 
 WEEK = 7  # the queue's "this week": the 7 days to the as-of date
-REF_TOKEN = re.compile(r"([A-Za-z0-9_.-]+): ([^;()]+?)(?: \(case ([^)]+)\))?(?:; |$)")
+REF_TOKEN = re.compile(r"([A-Za-z0-9_. -]+?): ([^;()]+?)(?: \(case ([^)]+)\))?(?:; |$)")
 
 
 def _refs(text) -> list[tuple[str, str, str | None]]:
-    """(source, incident_ref, case_ref) of every reference in a partner_refs cell."""
+    """(source, incident_ref, case_ref) of every reference in a partner_refs cell (the source as the
+    cell names it: its slug in a query's frame, its name on the page, labels.source_name)."""
     return [(s, r, c or None) for s, r, c in REF_TOKEN.findall(text or "")]
 
 
@@ -428,8 +429,8 @@ def test__threshold_page__second_reports_list_share_in_time_and_trend(app, con, 
         where review_explained_date is not null and coalesce(sources, source) = source""").fetchall())
     note = next(c.value for c in at.caption if "review_explained_date" in c.value)
     sends = note.split("Sources that send it:")[1].split(".")[0]
-    assert senders and set(re.findall(r"`([^`]+)`", sends)) == set(senders)
-    assert "derbyshire_police" not in sends
+    assert senders and {s.strip() for s in sends.split(",")} == {labels.source_name(s) for s in senders}
+    assert labels.source_name("derbyshire_police") not in sends
 
 
 def test__threshold_page__met_list_newest_first_near_misses_show_agencies_and_police_contact(app, con):
@@ -487,6 +488,12 @@ def test__threshold_page__search_by_a_partner_reference_and_by_a_postcode_distri
     assert _frame(at, "thr_worklist").empty and _frame(at, "thr_second").empty
 
 
+def _shown_id(report_id: str) -> str:
+    """A report's id ('erewash_council:EBC-1') as the page's references name it ('Erewash council:EBC-1')."""
+    source, ref = report_id.split(":", 1)
+    return f"{labels.source_name(source)}:{ref}"
+
+
 def _person_frames(at: AppTest) -> dict[str, pd.DataFrame]:
     return {d.key: d.value for d in at.dataframe if "partner_refs" in d.value.columns}
 
@@ -505,8 +512,9 @@ def test__threshold_page__council_manager_sees_own_references_never_another_auth
     at = open_app(monkeypatch, demo_warehouse, PAGE, user="erewash")
     frames = _person_frames(at)
     assert {"thr_queue", "thr_worklist", "thr_met", "thr_second"} <= set(frames)
-    owner = dict(con.execute("""select r.report_id, i.authority_code from incident_reports r
-                                join incidents i using (incident_id)""").fetchall())
+    owner = {_shown_id(report_id): code for report_id, code in con.execute(
+        """select r.report_id, i.authority_code from incident_reports r join incidents i using (incident_id)""")
+        .fetchall()}
     cases = {c: a for c, a in con.execute("select case_ref, authority_code from incidents "
                                           "where case_ref is not null").fetchall()}
     shown = [tok for f in frames.values() for t in f["partner_refs"] for tok in _refs(t)]
@@ -562,4 +570,4 @@ def test__threshold_page__a_rule_that_departs_from_the_statute_is_flagged(monkey
     work = _frame(at, "thr_worklist")
     assert len(work) == 1 and work.iloc[0]["qualifying_complaints"] == 3
     assert work.iloc[0]["rule"].startswith("⚠️") and "statute" in work.iloc[0]["statute_note"]
-    assert _refs(work.iloc[0]["partner_refs"]) == [("erewash_council", f"EBC-{n}", None) for n in (1, 2, 3)]
+    assert _refs(work.iloc[0]["partner_refs"]) == [("Erewash council", f"EBC-{n}", None) for n in (1, 2, 3)]

@@ -1,0 +1,107 @@
+"""Words for codes: what a person reads where the warehouse holds `not_met`, `partially_upheld`,
+`review_process`, `bad_date`, `decision_notice` or `amber_valley_council`.
+
+The words come from the declarations, never from a parallel list here: the closed lists of the
+canonical columns and the build's reject reasons and source kinds (etl/schema.py, `*_LABELS` and
+`REJECT_REASONS`), the case review stages (etl/marts/reviews.py STAGES) and statutory checks
+(`STATUTORY_CHECKS`). A source is named from its slug in sources.toml (`source_name`), an
+authority's part in its own spelling ("Amber Valley council"). `COLUMNS` says which vocabulary a
+column of the queries' output holds, wherever it appears.
+
+Applied just before display, not in the queries: `readable(frame)` is what `ui.dataframe` shows and
+what `ui.download_csv` writes (so a table and its CSV read the same), and the chart builders and the
+board pack word their categories with `word`. The queries keep the codes, which the page filters,
+the disclosure rule and the tests compare with the warehouse. A code no declaration knows is shown
+with spaces for its underscores, never as it is.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from etl import schema
+from etl.marts import reviews
+from etl.rules import authorities
+
+VOCABULARIES: dict[str, dict[str, str]] = {
+    "decision": schema.DECISION_LABELS,
+    "route": schema.ROUTE_LABELS,
+    "review_outcome": schema.REVIEW_OUTCOME_LABELS,
+    "appeal_outcome": schema.APPEAL_OUTCOME_LABELS,
+    # an `outcome` column is an appeal's or an application's review's: the codes do not clash
+    "outcome": {**schema.REVIEW_OUTCOME_LABELS, **schema.APPEAL_OUTCOME_LABELS},
+    "grounds": schema.GROUNDS_LABELS,
+    "appellant": schema.APPELLANT_LABELS,
+    "victim_type": schema.VICTIM_TYPE_LABELS,
+    "kind": schema.KIND_LABELS,
+    "reason_code": schema.REJECT_REASONS,
+    "stage": {s.name: s.label for s in reviews.STAGES},
+    "check_code": reviews.STATUTORY_CHECKS,
+}
+# A column of the queries' output -> the vocabulary of its values ("source": a source's name)
+COLUMNS: dict[str, str] = {
+    "decision": "decision", "application_decision": "decision",
+    "threshold_route": "route", "application_route": "route",
+    "outcome": "outcome", "application_outcome": "review_outcome",
+    "grounds": "grounds", "appellant": "appellant", "victim_type": "victim_type", "kind": "kind",
+    "reason_code": "reason_code", "stage": "stage", "open_stage": "stage", "check_code": "check_code",
+    "source": "source",
+}
+_SOURCE_WORDS = {"opcc": "OPCC", "uk": "UK", "asb": "ASB"}
+_AUTHORITY_SLUGS = sorted(((n.lower().replace(" ", "_"), n) for n in authorities.NAME_BY_CODE.values()),
+                          key=lambda pair: -len(pair[0]))  # "north_east_derbyshire" before "derby"
+
+
+def word(vocabulary: str, code) -> str:
+    """The words for `code` of a vocabulary (a key of VOCABULARIES, or "source"); a missing value
+    stays missing, an unknown code is shown with spaces for its underscores."""
+    if code is None or (not isinstance(code, str) and pd.isna(code)):
+        return code
+    if vocabulary == "source":
+        return source_name(code)
+    return VOCABULARIES[vocabulary].get(code) or str(code).replace("_", " ")
+
+
+def source_name(slug: str) -> str:
+    """A source's name from its slug: 'amber_valley_council' -> 'Amber Valley council',
+    'opcc_appeals' -> 'OPCC appeals', 'trent_peak_homes' -> 'Trent peak homes'."""
+    text = str(slug)
+    for part, name in _AUTHORITY_SLUGS:
+        if text == part or text.startswith(part + "_"):
+            return name + text[len(part):].replace("_", " ")
+    words = [_SOURCE_WORDS.get(w, w) for w in text.split("_")]
+    return " ".join(words)[:1].upper() + " ".join(words)[1:]
+
+
+_REF_SOURCE = re.compile(r"(^|; )([a-z0-9_]+): ")
+
+
+def partner_refs(text):
+    """A list of partners' references ('derby_council: DCC/1; derbyshire_police: INC-2') with each
+    source named in words ('Derby council: DCC/1; Derbyshire police: INC-2')."""
+    if not isinstance(text, str):
+        return text
+    return _REF_SOURCE.sub(lambda m: f"{m.group(1)}{source_name(m.group(2))}: ", text)
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` with every coded column (COLUMNS) in words, and the partners' references
+    with their sources named; columns, order and index unchanged."""
+    coded = [c for c in frame.columns if c in COLUMNS or c == "partner_refs"]
+    if not coded:
+        return frame
+    out = frame.copy()
+    for column in coded:
+        if column == "partner_refs":
+            out[column] = out[column].map(partner_refs)
+        else:
+            vocabulary = COLUMNS[column]
+            out[column] = out[column].map(lambda code, v=vocabulary: word(v, code))
+    return out
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """'1 row', '12 rows', '1,234 entries' (`many` when the plural is not `one` + 's')."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
