@@ -103,7 +103,7 @@ class Timer:
 
     def click(self, action) -> float:
         socket_ = self.sockets[-1]
-        with socket_.expect_event("framereceived", predicate=self._finished, timeout=120_000):
+        with socket_.expect_event("framereceived", predicate=self._finished, timeout=60_000):
             start = time.perf_counter()
             action()
         self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
@@ -128,7 +128,8 @@ def step(page, timer: Timer, kind: str, argument: str) -> float:
     if kind == "nav":
         return timer.click(lambda: sidebar.get_by_role("link", name=argument).click())
     if kind == "radio":
-        return timer.click(lambda: page.get_by_text(argument, exact=True).first.click())
+        main = page.locator('[data-testid="stMain"]')  # not the sidebar's "Authorities"
+        return timer.click(lambda: main.get_by_text(argument, exact=True).first.click())
     if kind == "tab":
         return timer.click(lambda: page.get_by_role("tab", name=argument).click())
     if kind == "authority":
