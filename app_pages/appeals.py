@@ -19,7 +19,7 @@ person_codes = ui.person_level_codes(f)
 DATE = {"format": "D MMM YYYY"}
 SHARE = {"format": "percent"}
 
-DUE_WITHIN_DAYS = 10  # working days: an appeal due this soon is listed with the overdue ones
+DUE_WITHIN_DAYS = qa.DUE_WITHIN_WORKING_DAYS
 
 st.title("Appeals")
 st.caption(f"Appeals to the OPCC received in {ui.fmt_period(f.start_date, f.end_date)}, as they stood on "
@@ -33,10 +33,11 @@ total = summary[summary["authority_code"].isna()].iloc[0]
 
 st.subheader("Needs action")
 if not person_codes:
-    st.caption(f"{ui.fmt_int(total['overdue'])} appeals pending past the limit on {ui.fmt_date(f.as_of_date)}. "
-               "The appeals themselves are listed for the authorities' own staff and the OPCC.")
+    st.caption(f"Appeals pending past the limit on {ui.fmt_date(f.as_of_date)}: {ui.fmt_int(total['overdue'])} "
+               "(– when fewer than the disclosure rule allows). The appeals themselves are listed for the "
+               "authorities' own staff and the OPCC.")
 else:
-    action = ui.load(qa.needs_action, f.as_of_date, person_codes, DUE_WITHIN_DAYS)
+    action = ui.load(qa.needs_action, f.as_of_date, person_codes)
     if action.empty:
         st.success(f"No appeal is pending past its limit or due within {DUE_WITHIN_DAYS} working days on "
                    f"{ui.fmt_date(f.as_of_date)}.", icon=":material/check_circle:")

@@ -21,6 +21,8 @@ from etl.schema import APPEAL_OUTCOMES
 from insight.queries.run import LIST_LIMIT, run, source
 from insight.queries.turnaround import box_stats_sql
 
+DUE_WITHIN_WORKING_DAYS = 10  # an appeal due this soon is listed with the overdue ones (Needs action)
+
 
 def _appeals(con, as_of: date) -> str:
     return source(con, as_of, "mart_appeals")
@@ -150,8 +152,8 @@ def flagged_appeals(con, as_of: date, person_codes: tuple[str, ...], start: date
     """, {"as_of": as_of, "person_codes": list(person_codes), "start": start, "end": end, "limit": limit})
 
 
-def needs_action(con, as_of: date, person_codes: tuple[str, ...], due_within_days: int,
-                 limit: int = LIST_LIMIT) -> pd.DataFrame:
+def needs_action(con, as_of: date, person_codes: tuple[str, ...],
+                 due_within_days: int = DUE_WITHIN_WORKING_DAYS, limit: int = LIST_LIMIT) -> pd.DataFrame:
     """Appeals pending on the as-of date that are past their decision limit or due within
     `due_within_days` working days, whatever the date received, the least time left first: the
     appeal, its application, authority, received and due dates, working days pending and left."""

@@ -150,6 +150,7 @@ def test__review_pages__application_rows_follow_the_role(demo_warehouse, monkeyp
     assert not [d for d in board.dataframe if column in d.value.columns]
     assert any("not available to you" in i.value for i in board.info)
     assert board.get("plotly_chart")
+    assert "rt_margin" not in [s.key for s in board.slider]  # no control that changes nothing they see
     rows = _frame(open_app(monkeypatch, demo_warehouse, page, user=manager, start="2023-11-01"), column)
     assert set(rows["authority_name"]) == {name}
 
