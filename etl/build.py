@@ -143,7 +143,7 @@ def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:
     progress.stage("publish incidents")
     publish.publish_incidents(con, load_id)
     progress.count(con.execute("select count(*) from incident_reports").fetchall()[0][0])
-    progress.stage("applications and appeals")
+    progress.stage("applications and appeals")  # and action plans
     publish.publish_cases(con, load_id, "applications", "source, source_file, source_row")
     # An appeal whose application was itself rejected says so (and why), not just "not loaded".
     con.execute("""update stg_appeals set reject_code = 'unknown_application',
@@ -159,6 +159,25 @@ def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:
     publish.reject_from(con, load_id, "'appeals'", "stg_appeals where reject_code = 'unknown_application'",
                         "reject_code", "reject_reason", "raw_values")
     publish.publish_cases(con, load_id, "appeals", "source, source_file, source_row")
+    _unknown_applications(con, load_id, "actions", "action_ref")
+    publish.publish_cases(con, load_id, "actions", "source, source_file, source_row")
+
+
+def _unknown_applications(con, load_id: str, kind: str, key: str) -> None:
+    """Rows of stg_<kind> whose application is not loaded become `unknown_application` rejects,
+    saying which row rejected the application (and why) when it was rejected, as for appeals."""
+    con.execute(f"""update stg_{kind} set reject_code = 'unknown_application',
+            reject_reason = coalesce((select format('application_ref ''{{}}'' was rejected ({{}} row {{}}: {{}})',
+                                                    stg_{kind}.application_ref, r.source_file, r.source_row, r.reason)
+                                      from etl_rejects r where r.kind = 'applications'
+                                        and json_extract_string(r.raw_values, '$.application_ref')
+                                            = stg_{kind}.application_ref
+                                      order by r.source_file, r.source_row limit 1),
+                                     format('application_ref ''{{}}'' is not in any applications file', application_ref)),
+            raw_values = to_json(struct_pack({key}, application_ref))::varchar
+        where reject_code is null and application_ref not in (select application_ref from applications)""")
+    publish.reject_from(con, load_id, f"'{kind}'", f"stg_{kind} where reject_code = 'unknown_application'",
+                        "reject_code", "reject_reason", "raw_values")
 
 
 def latest_data_date(con) -> dt.date | None:
@@ -222,7 +241,8 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progr
     con.execute("update etl_builds set demo = ?", [cfg.demo])
     con.execute("""update etl_builds set incidents = (select count(*) from incidents),
         reports = (select count(*) from incident_reports), applications = (select count(*) from applications),
-        appeals = (select count(*) from appeals), rejects = (select count(*) from etl_rejects)""")
+        appeals = (select count(*) from appeals), rejects = (select count(*) from etl_rejects),
+        actions = (select count(*) from actions)""")
     failures = validate.run(con)
     if failures:
         raise BuildError("validation failed, warehouse not published:\n  " + "\n  ".join(failures))
@@ -260,8 +280,8 @@ def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = Non
             load_id, as_of = _write(con, cfg, tmp, as_of, key, hashes, progress, previous, notes)
         seconds = time.perf_counter() - started
         con.execute("update etl_builds set build_seconds = ?", [round(seconds, 2)])
-        counts = dict(zip(("incidents", "reports", "applications", "appeals", "rejects"), con.execute(
-            "select incidents, reports, applications, appeals, rejects from etl_builds").fetchall()[0],
+        counts = dict(zip(("incidents", "reports", "applications", "appeals", "rejects", "actions"), con.execute(
+            "select incidents, reports, applications, appeals, rejects, actions from etl_builds").fetchall()[0],
             strict=True))
         con.execute("checkpoint")
         con.close()

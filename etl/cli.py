@@ -33,7 +33,8 @@ def _summary(result: build_mod.BuildResult) -> str:
     notes = "".join(f"\nnote: {n}" for n in result.notes)
     return (f"warehouse {result.warehouse} built in {result.seconds:.1f}s (as of {as_of}, "
             f"load {result.load_id}): {c['incidents']:,} incidents from {c['reports']:,} reports, "
-            f"{c['applications']:,} applications, {c['appeals']:,} appeals, {c['rejects']:,} rejected rows"
+            f"{c['applications']:,} applications, {c['appeals']:,} appeals, {c['actions']:,} actions, "
+            f"{c['rejects']:,} rejected rows"
             f"{notes}")
 
 

@@ -43,6 +43,22 @@ APPEAL_OUTCOME_LABELS = {"upheld": "Upheld", "partially_upheld": "Partially uphe
                          "withdrawn": "Withdrawn", "pending": "Pending"}
 APPEAL_OUTCOMES = tuple(APPEAL_OUTCOME_LABELS)
 DECIDED_APPEAL_OUTCOMES = APPEAL_OUTCOMES[:3]  # withdrawn and pending are not decisions
+# Action plans (the case review's recommendations, one row per action): who delivers each and what.
+# The agencies are wider than the incident agencies: a plan often names fire, social care or schools.
+ACTION_AGENCY_LABELS = {"police": "Police", "council": "Council", "housing": "Housing provider",
+                        "health": "Health", "fire": "Fire and rescue", "social_care": "Social care",
+                        "education": "Education", "probation": "Probation", "victim_services": "Victim services",
+                        "other": "Other"}
+ACTION_AGENCIES = tuple(ACTION_AGENCY_LABELS)
+ACTION_TYPE_LABELS = {"mediation": "Mediation",
+                      "warning_or_acceptable_behaviour_contract": "Warning or acceptable behaviour contract",
+                      "injunction_or_order": "Injunction, order or closure",
+                      "housing_action": "Housing action", "environmental_works": "Environmental works",
+                      "support_referral": "Referral to support", "enforcement_patrols": "Patrols and enforcement",
+                      "case_management": "Case management", "other": "Other"}
+ACTION_TYPES = tuple(ACTION_TYPE_LABELS)
+ACTION_STATUS_LABELS = {"open": "Open", "completed": "Completed", "cancelled": "Cancelled"}
+ACTION_STATUSES = tuple(ACTION_STATUS_LABELS)
 
 # Canonical input templates (DESIGN.md "Sources and the canonical input templates").
 INPUTS: dict[str, tuple[Field, ...]] = {
@@ -98,6 +114,18 @@ INPUTS: dict[str, tuple[Field, ...]] = {
         Field("outcome", "VARCHAR", "Outcome of the appeal", True, APPEAL_OUTCOMES),
         Field("decision_date", "DATE", "Date the OPCC decided"),
     ),
+    "actions": (
+        Field("action_ref", "VARCHAR", "Reference of one action of a case review's action plan", True),
+        Field("application_ref", "VARCHAR", "Application whose review agreed the action", True),
+        Field("authority", "VARCHAR", "Authority of the application (defaults to the application's)"),
+        Field("agency", "VARCHAR", "Agency that delivers the action", True, ACTION_AGENCIES),
+        Field("action_type", "VARCHAR", "What kind of action", True, ACTION_TYPES),
+        Field("agreed_date", "DATE", "Date the action was agreed (usually the review meeting)", True),
+        Field("due_date", "DATE", "Date the action is due (may lie after the as-of date)", True),
+        Field("completed_date", "DATE", "Date the action was completed"),
+        Field("status", "VARCHAR", "Status as recorded (blank: completed when completed_date is given, else open)",
+              allowed=ACTION_STATUSES),
+    ),
 }
 
 # The data.police.uk street-level CSV, as published (headers match these names ignoring case/spaces).
@@ -117,7 +145,7 @@ INPUTS["police_uk"] = (
 )
 POLICE_ASB_TYPE = "Anti-social behaviour"
 KIND_LABELS = {"incidents": "Incidents", "applications": "Case review applications", "appeals": "Appeals",
-               "police_uk": "police.uk"}
+               "police_uk": "police.uk", "actions": "Action plans"}
 
 # Why the build refused a row (etl_rejects.reason_code; etl/transform/stage.py, locate.py, publish.py
 # and build.py write them), in words; etl_rejects.reason says what exactly was wrong with the row.
@@ -138,10 +166,12 @@ REJECT_REASONS = {
     "outside_area": "Outside the nine districts",
     "duplicate_key": "Reference reused, other values",
     "unknown_application": "Application not loaded",
+    "action_date_order": "Due or done before agreed",
+    "action_status": "Status and completion disagree",
 }
 
 KEYS = {"incidents": "incident_ref", "applications": "application_ref", "appeals": "appeal_ref",
-        "police_uk": None}
+        "police_uk": None, "actions": "action_ref"}
 # Columns whose values are people: replaced by a keyed hash at ingest, never stored as given.
 PERSON_COLUMNS = ("person_ref",)
 # Header words that mark personal data a partner export may carry; such columns are never read.

@@ -36,6 +36,13 @@ CHECKS: dict[str, str] = {
     "incidents.incident_id unique, not null": _unique("incidents", "incident_id"),
     "applications.application_ref unique, not null": _unique("applications", "application_ref"),
     "appeals.appeal_ref unique, not null": _unique("appeals", "appeal_ref"),
+    "actions.action_ref unique, not null": _unique("actions", "action_ref"),
+    "actions.application_ref resolves to an application":
+        "select action_ref from actions a anti join applications p using (application_ref)",
+    "actions: agency, type and status allowed, due and done on or after agreed":
+        f"select action_ref from actions where agency not in ({_in(schema.ACTION_AGENCIES)}) "
+        f"or action_type not in ({_in(schema.ACTION_TYPES)}) or status not in ({_in(schema.ACTION_STATUSES)}) "
+        "or due_date < agreed_date or completed_date < agreed_date",
     "incidents.authority_code is one of the nine":
         f"select incident_id, authority_code from incidents where authority_code not in ({NINE})",
     "applications.authority_code is one of the nine":

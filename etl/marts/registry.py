@@ -67,6 +67,9 @@ MODELS: tuple[Model, ...] = (
     Model("mart_statutory_exceptions", "reviews", reads=("mart_review_turnaround",)),
     Model("mart_statutory_returns", "reviews", reads=("mart_review_turnaround", "mart_statutory_exceptions")),
     Model("mart_appeals", "reviews", reads=("mart_review_turnaround",)),
+    # action plans and re-triggers (etl/marts/actions.py)
+    Model("mart_actions", "reviews"),
+    Model("mart_retriggers", "reviews", reads=("mart_actions",)),
     # data quality
     Model("mart_source_months", "quality", params=()),
 )

@@ -13,12 +13,14 @@ with loaded as (
     select source, source_file, count(*) as n, 0 as ctx from incidents group by all
     union all select source, source_file, count(*), 0 from applications group by all
     union all select source, source_file, count(*), 0 from appeals group by all
+    union all select source, source_file, count(*), 0 from actions group by all
     union all select source, source_file, count(*), count(*) from police_crimes group by all
 ),
 dated as (
     select source, source_file, reported_date as d from incident_reports
     union all select source, source_file, received_date from applications
     union all select source, source_file, received_date from appeals
+    union all select source, source_file, agreed_date from actions
     union all select source, source_file, month from police_crimes
 ),
 final as (

@@ -20,7 +20,7 @@ demo = true                               # only `asb demo` writes this: the war
 
 [[source]]
 slug = "erewash-council"                  # [a-z0-9_]+ after lower-casing; names raw_<slug>__<kind>
-kind = "incidents"                        # incidents | applications | appeals | police_uk
+kind = "incidents"                        # incidents | applications | appeals | police_uk | actions
 path = "erewash/*.csv"                    # glob inside the inputs folder; .csv or .xlsx. A file
                                           # that is a symbolic link (or in a linked folder), or a
                                           # relative path leading out of the folder, is refused
@@ -62,7 +62,7 @@ from pathlib import Path
 from etl import schema
 from etl.rules import authorities
 
-KINDS = ("incidents", "applications", "appeals", "police_uk")
+KINDS = ("incidents", "applications", "appeals", "police_uk", "actions")
 
 
 class ConfigError(ValueError):

@@ -36,13 +36,14 @@ create table etl_builds (
     incidents bigint, reports bigint, applications bigint, appeals bigint, rejects bigint,
     build_seconds double,
     key_fingerprint varchar,              -- id of the pseudonymisation key (not the key)
-    demo boolean default false            -- built by `asb demo`: the demo users may sign in
+    demo boolean default false,           -- built by `asb demo`: the demo users may sign in
+    actions bigint                        -- action plan rows loaded (null in older builds)
 );
 
 create table etl_loads (
     load_id varchar not null,
     source varchar not null,              -- source slug
-    kind varchar not null,                -- incidents | applications | appeals | police_uk
+    kind varchar not null,                -- incidents | applications | appeals | police_uk | actions
     source_file varchar not null,         -- path relative to the inputs folder
     file_sha256 varchar,
     rows_read bigint not null,
@@ -170,6 +171,19 @@ create table appeals (
     grounds varchar not null,
     outcome varchar not null,
     decision_date date,
+    source varchar not null, source_file varchar not null, source_row bigint not null
+);
+
+create table actions (                   -- one row per action of a case review's action plan
+    action_ref varchar primary key,
+    application_ref varchar not null,     -- resolves to applications (the review that agreed it)
+    authority_code varchar,               -- as the action file gave it, else the application's
+    agency varchar not null,              -- who delivers it (schema.ACTION_AGENCIES)
+    action_type varchar not null,         -- schema.ACTION_TYPES
+    agreed_date date not null,
+    due_date date not null,               -- may lie after the as-of date
+    completed_date date,
+    status varchar not null,              -- open | completed | cancelled (blank in the file: from completed_date)
     source varchar not null, source_file varchar not null, source_row bigint not null
 );
 
@@ -346,6 +360,60 @@ create table mart_appeals (               -- one row per OPCC appeal, linked to 
     application_received_date date,
     application_decision_working_days integer, application_decision_within_sla boolean,
     application_total_working_days integer, application_total_within_sla boolean,
+    as_of_date date not null
+);
+
+create table mart_actions (               -- one row per action agreed by the as-of date (mart_actions.sql)
+    action_ref varchar primary key,
+    application_ref varchar not null,
+    authority_code varchar,               -- the application's authority (lists and filters follow it)
+    action_authority_code varchar,        -- the authority as the action file gave it
+    agency varchar not null,
+    action_type varchar not null,
+    agreed_date date not null,
+    due_date date not null,
+    completed_date date,                  -- null when completed after the as-of date
+    status varchar not null,              -- as recorded: open | completed | cancelled
+    state varchar not null,               -- on the as-of date: completed_on_time | completed_late | overdue |
+                                          -- pending (open, not past due) | cancelled
+    is_completed boolean not null, is_completed_on_time boolean not null,
+    is_overdue boolean not null, is_open boolean not null,
+    working_days_overdue integer,         -- overdue: due date -> as-of date
+    days_overdue integer,                 -- overdue: calendar days past the due date
+    working_days_late integer,            -- completed late: due date -> completed
+    working_days_left integer,            -- pending: as-of date -> due date
+    working_days_to_complete integer,     -- completed: agreed -> completed
+    application_received_date date, review_date date, review_outcome varchar,
+    recommendations_count integer, outcome_notified_date date,
+    plan_actions bigint,                  -- actions of the same application's plan (all of them)
+    is_authority_mismatch boolean not null,
+    data_errors varchar,                  -- '; ': agreed before receipt, no recommendations, count differs,
+                                          -- another authority named
+    as_of_date date not null
+);
+
+create table mart_retriggers (            -- one row per case review held by the as-of date, with a person
+    application_ref varchar primary key,  -- the reviewed application
+    authority_code varchar,
+    rule_id varchar,                      -- settings in force on outcome_date: retrigger_months
+    review_date date,
+    review_outcome varchar,
+    recommendations_count integer,
+    outcome_date date not null,           -- outcome letter, else the review meeting
+    retrigger_months integer,
+    window_end_date date,                 -- the last day a new application or crossing re-triggers it
+    is_window_closed boolean,             -- window_end_date before the as-of date
+    applied_again_date date,              -- first later application by the person to the authority
+    next_application_ref varchar,
+    later_applications bigint,
+    met_again_date date,                  -- first new crossing of the threshold in the window
+    threshold_crossings bigint,
+    retrigger_date date,                  -- the earlier of the two
+    is_retriggered boolean not null,
+    retrigger_kind varchar,               -- application | threshold | both
+    plan_actions bigint,                  -- the plan's actions (not cancelled), completed, overdue (mart_actions)
+    actions_completed bigint,
+    actions_overdue bigint,
     as_of_date date not null
 );
 

@@ -197,7 +197,7 @@ def publish_incidents(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
 
 
 def publish_cases(con: duckdb.DuckDBPyConnection, load_id: str, kind: str, order_sql: str) -> None:
-    """applications or appeals: the first row of each ref loads, identical repeats merge."""
+    """applications, appeals or actions: the first row of each ref loads, identical repeats merge."""
     key = schema.KEYS[kind]
     cols = [f.name for f in stored_fields(kind)]
     hashed = ", ".join(f"coalesce(cast({c} as varchar), '')" for c in cols if c != key)

@@ -53,6 +53,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "applications": (),
     "appeals": (),
     "police_uk": ("location", "context"),
+    "actions": (),
 }
 STRUCTURED: dict[str, tuple[str, ...]] = {
     "incidents": ("incident_ref", "authority", "asb_type", "postcode", "case_ref"),
@@ -60,6 +61,7 @@ STRUCTURED: dict[str, tuple[str, ...]] = {
     "appeals": ("appeal_ref", "application_ref", "authority"),
     "police_uk": ("crime_id", "reported_by", "falls_within", "lsoa_code", "lsoa_name", "crime_type",
                   "last_outcome_category"),
+    "actions": ("action_ref", "application_ref", "authority"),
 }
 KINDS = ("email", "phone", "postcode", "address", "name")
 PLACEHOLDER = {"email": "[email]", "phone": "[phone]", "address": "[address]", "name": "[name]"}

@@ -34,6 +34,18 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
          "format('decision_date {} is before received_date {}', decision_date, received_date)"),
     ],
     "police_uk": [],
+    # An action plan's dates: due and done on or after the day agreed; the status agrees with the
+    # completion date (blank status: completed when a completion date is given, else open).
+    "actions": [
+        ("due_date < agreed_date", "action_date_order",
+         "format('due_date {} is before agreed_date {}', due_date, agreed_date)"),
+        ("completed_date < agreed_date", "action_date_order",
+         "format('completed_date {} is before agreed_date {}', completed_date, agreed_date)"),
+        ("status = 'completed' and completed_date is null", "action_status",
+         "'status completed but completed_date is empty'"),
+        ("status in ('open', 'cancelled') and completed_date is not null", "action_status",
+         "format('status {} but completed_date {} is given', status, completed_date)"),
+    ],
 }
 
 
@@ -48,6 +60,8 @@ SOFT_DATES = {"applications": ("acknowledged_date", "decision_date", "decision_n
               # when the case review was explained: a bad one never costs the victim a complaint
               "incidents": ("review_explained_date",)}
 BOOKABLE_DATES = ("review_date",)
+# Dates that are plans, so may lie after the as-of date: an action's due date.
+PLANNED_DATES = {"actions": ("due_date",)}
 
 LOCAL_ZONE = "Europe/London"  # the day a timestamp falls on is the day in England (DESIGN.md contract)
 _ZONED = "(Z|[+-]\\d{2}(:?\\d{2})?)$"  # a timestamp that names its zone or offset
@@ -127,14 +141,13 @@ def _checks(kind: str, key: str | None) -> list[tuple[str, str, str]]:
         if f.required and f.name != key:
             out.append((f"{raw} is null", "missing_value", f"'{name} is empty'"))
         if f.type == "DATE" and f.name not in SOFT_DATES.get(kind, ()):
-            out += [
-                (f"{raw} is not null and {name} is null", "bad_date",
-                 f"format('{name} ''{{}}'' is not a valid date (format {{}})', {raw}, fmt__{name})"),
-                (f"{name} > as_of_date", "future_date",
-                 f"format('{name} {{}} is after the as-of date {{}}', {name}, as_of_date)"),
-                (f"{name} < date '{MIN_DATE}'", "too_old_date",
-                 f"format('{name} {{}} is before {MIN_DATE}', {name})"),
-            ]
+            out.append((f"{raw} is not null and {name} is null", "bad_date",
+                        f"format('{name} ''{{}}'' is not a valid date (format {{}})', {raw}, fmt__{name})"))
+            if f.name not in PLANNED_DATES.get(kind, ()):
+                out.append((f"{name} > as_of_date", "future_date",
+                            f"format('{name} {{}} is after the as-of date {{}}', {name}, as_of_date)"))
+            out.append((f"{name} < date '{MIN_DATE}'", "too_old_date",
+                        f"format('{name} {{}} is before {MIN_DATE}', {name})"))
         elif f.type in ("INTEGER", "DOUBLE"):
             out.append((f"{raw} is not null and {name} is null", "bad_value",
                         f"format('{name} ''{{}}'' is not a number', {raw})"))

@@ -47,7 +47,7 @@ def test__build__rebuild_gives_the_same_warehouse(tmp_path):
     assert first.load_id == second.load_id
     assert _tables(con1) == _tables(con2)
     assert first.counts == second.counts == {"incidents": 2, "reports": 2, "applications": 0, "appeals": 0,
-                                             "rejects": 0}
+                                             "rejects": 0, "actions": 0}
 
 
 def test__build__failed_build_leaves_old_warehouse_and_readers_working(tmp_path):

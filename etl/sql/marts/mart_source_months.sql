@@ -1,6 +1,6 @@
 -- Freshness and gaps: rows loaded per source and month. For incident feeds, a month inside the
 -- source's span with no rows is a gap (for police files: a month whose file had no ASB rows);
--- case review applications and appeals are rare, so an empty month there is not a gap.
+-- case review applications, appeals and action plans are rare, so an empty month there is not a gap.
 with counted as (
     select source, 'incidents' as kind, date_trunc('month', reported_date) as month, count(*) as n
     from incident_reports group by all
@@ -8,6 +8,8 @@ with counted as (
     select source, 'applications', date_trunc('month', received_date), count(*) from applications group by all
     union all
     select source, 'appeals', date_trunc('month', received_date), count(*) from appeals group by all
+    union all
+    select source, 'actions', date_trunc('month', agreed_date), count(*) from actions group by all
 ),
 seen as (   -- months a source covered, whatever the rows were (police context rows included)
     select source, kind, month from counted
