@@ -106,6 +106,23 @@ _TERMS = (
          "date, whenever received: a state on that day."),
     Term("appeals_overdue", "Pending past the limit", "Appeals waiting for the OPCC's decision on the as-of "
          "date for longer than their limit, whenever received: a state on that day."),
+    # --- action plans and re-triggers ------------------------------------------------------------------
+    Term("action_plans", "Action plans agreed", "Case reviews with at least one action agreed in the period "
+         "(by the date each action was agreed): the plans behind the recommendations."),
+    Term("actions_agreed", "Actions agreed", "Actions of the case reviews' action plans agreed in the period, "
+         "cancelled ones included, under the authority of the application reviewed."),
+    Term("actions_per_plan", "Actions per plan", "Actions agreed in the period divided by the action plans "
+         "they belong to."),
+    Term("actions_on_time", "Done by the due date", "Of the actions due in the period whose result is known "
+         "on the as-of date (completed, or past their due date), those completed on or before their due "
+         "date, as a share. Cancelled actions are left out."),
+    Term("actions_open", "Actions open now", "Actions neither completed nor cancelled on the as-of date, "
+         "whenever agreed: a state on that day."),
+    Term("actions_overdue", "Actions overdue now", "Open actions whose due date had passed on the as-of date, "
+         "whenever agreed: a state on that day (an action due that day is not yet overdue)."),
+    Term("retriggers", "Re-triggers", "Case reviews re-triggered in the period: the person applied again to "
+         "the same authority, or met the threshold again there, within the authority's re-trigger months "
+         "(12 unless set otherwise) of the review's outcome. Counted on the date of the first such event."),
     # --- the threshold engine: people and places on the as-of date ----------------------------------
     Term("near_miss_people", "One complaint short", "People one qualifying complaint short of the victim "
          "threshold on the as-of date, by the rule in force for their authority (those one hate complaint "

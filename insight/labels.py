@@ -22,7 +22,7 @@ import re
 import pandas as pd
 
 from etl import schema
-from etl.marts import reviews
+from etl.marts import actions, reviews
 from etl.rules import authorities
 
 VOCABULARIES: dict[str, dict[str, str]] = {
@@ -39,6 +39,10 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     "reason_code": schema.REJECT_REASONS,
     "stage": {s.name: s.label for s in reviews.STAGES},
     "check_code": reviews.STATUTORY_CHECKS,
+    "action_agency": schema.ACTION_AGENCY_LABELS,
+    "action_type": schema.ACTION_TYPE_LABELS,
+    "action_state": actions.ACTION_STATES,
+    "retrigger_kind": actions.RETRIGGER_KINDS,
 }
 # A column of the queries' output -> the vocabulary of its values ("source": a source's name)
 COLUMNS: dict[str, str] = {
@@ -48,6 +52,8 @@ COLUMNS: dict[str, str] = {
     "grounds": "grounds", "appellant": "appellant", "victim_type": "victim_type", "kind": "kind",
     "reason_code": "reason_code", "stage": "stage", "open_stage": "stage", "check_code": "check_code",
     "source": "source",
+    "action_agency": "action_agency", "action_type": "action_type", "action_state": "action_state",
+    "retrigger_kind": "retrigger_kind", "review_outcome": "review_outcome",
 }
 _SOURCE_WORDS = {"opcc": "OPCC", "uk": "UK", "asb": "ASB"}
 _AUTHORITY_SLUGS = sorted(((n.lower().replace(" ", "_"), n) for n in authorities.NAME_BY_CODE.values()),

@@ -39,9 +39,12 @@ PLAN = {
     "district_case_reviews": ("future_date", "too_old_date", "bad_value", "unknown_authority", "missing_key"),
     "opcc_appeals": ("unknown_application", "unknown_application", "missing_key", "bad_value", "date_order",
                      "bad_date", "duplicate_key"),
+    "action_plans": ("unknown_application", "missing_key"),
 }
-KEYS = {"incidents": "incident_ref", "applications": "application_ref", "appeals": "appeal_ref"}
-MAIN_DATE = {"incidents": "reported_date", "applications": "received_date", "appeals": "received_date"}
+KEYS = {"incidents": "incident_ref", "applications": "application_ref", "appeals": "appeal_ref",
+        "actions": "action_ref"}
+MAIN_DATE = {"incidents": "reported_date", "applications": "received_date", "appeals": "received_date",
+             "actions": "agreed_date"}
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 UNKNOWN_AUTHORITY = "Nottingham City Council"
 UNKNOWN_POSTCODE = "ZZ99 9ZZ"
@@ -158,7 +161,7 @@ def patch_row(bad: str, row: dict, ctx: PatchContext) -> dict:
         _location(row, ctx, bad == "outside_area")
     elif bad == "bad_value":
         column, text = {"incidents": ("asb_category", "misc"), "applications": ("decision", "maybe"),
-                        "appeals": ("grounds", "Unhappy with result")}[ctx.kind]
+                        "appeals": ("grounds", "Unhappy with result"), "actions": ("action_type", "leaflet")}[ctx.kind]
         row[column] = text.capitalize() if ctx.layout.values.get(column) and ctx.kind == "incidents" else text
     elif bad == "occurred_after_reported":
         _set_day(row, ctx, "occurred_date", ctx.days["reported_date"] + 5 + ctx.nth)

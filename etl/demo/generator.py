@@ -43,6 +43,7 @@ from etl.demo.incidents import (
 from etl.demo.layouts import SOURCES, toml_entry
 from etl.demo.people import People
 from etl.demo.places import build_places, foreign_places
+from etl.demo.plans import plant_actions, plant_retriggers
 from etl.demo.write import Writer, write_case_source, write_incident_source
 from etl.rules import authorities
 from etl.transform import pseudonym
@@ -50,6 +51,9 @@ from etl.transform import pseudonym
 KEY_FILE = "secrets/pseudonym.key"
 APP_DATES = ["received_date", "acknowledged_date", "decision_date", "decision_notified_date", "review_date",
              "outcome_notified_date", "action_plan_closed_date"]
+# The case review registers and the authorities (authorities.CODES positions) each one holds.
+CASE_SOURCES = {"derby_case_reviews": [3], "chesterfield_case_reviews": [2],
+                "district_case_reviews": [0, 1, 4, 5, 6, 7, 8]}
 
 
 @dataclass
@@ -74,6 +78,8 @@ class DemoSummary:
     expected_threshold: dict[str, dict[str, int]] = field(default_factory=dict)
     applications: dict[str, int] = field(default_factory=dict)  # good rows by decision
     appeals: dict[str, int] = field(default_factory=dict)  # good rows by outcome
+    actions: dict[str, int] = field(default_factory=dict)  # good action rows by status ("" = left blank)
+    second_applications: int = 0  # people who applied again within a year of their review's outcome
 
     @property
     def incident_rows(self) -> int:
@@ -101,8 +107,15 @@ def generate(out_dir: Path, seed: int = 7, scale: float = 1.0,
     planted = Planted(first_person=len(homes))
     plant_as_of(_rng(seed, "as-of"), places, span, planted)
     apps = plant_applicants(_rng(seed, "applicants"), places, span, planted, scale)
+    apps, appeals = _cases(seed, apps, span)  # own random streams: independent of the reports
+    again_reports, again = plant_retriggers(_rng(seed, "retriggers"), span, planted, apps)
+    apps = _with_second_applications(apps, again)
+    actions = _actions(seed, apps, span)
     bad = demo_bad.plant_bad_reports(_rng(seed, "bad"), places, span, SOURCES)
-    reports = pd.concat([reports, planted.frame(_rng(seed, "planted"), places), bad], ignore_index=True)
+    parts = [reports, planted.frame(_rng(seed, "planted"), places), bad]
+    if again_reports.parts:  # last, so the other reports are drawn as without them
+        parts.append(again_reports.frame(_rng(seed, "retrigger-reports"), places))
+    reports = pd.concat(parts, ignore_index=True)
     summary = DemoSummary(out_dir, as_of, seed, scale)
     summary.cross_agency_duplicates = isolate_reports(reports)
     with ThreadPoolExecutor(1) as pool:  # independent of each other (own random streams), so side by side
@@ -112,7 +125,6 @@ def generate(out_dir: Path, seed: int = 7, scale: float = 1.0,
                         np.concatenate([homes, np.asarray(planted.homes, dtype=homes.dtype)]))
         reports["explained"] = explained.result()
     ctx = Context(places, people, span.last)
-    apps, appeals = _cases(seed, apps, span)
     foreign, samples = foreign_places(), []
     with Writer() as writer:  # files written in the background while the next are formatted
         for spec in SOURCES:
@@ -122,10 +134,13 @@ def generate(out_dir: Path, seed: int = 7, scale: float = 1.0,
                 if spec.layout.personal_headers:
                     samples += list(rows.person[rows.person >= 0].drop_duplicates().iloc[:2])
             else:
-                table = appeals if spec.kind == "appeals" else apps[apps.source == spec.slug]
+                table = {"appeals": appeals, "actions": actions}.get(spec.kind)
+                table = apps[apps.source == spec.slug] if table is None else table
                 written = write_case_source(out_dir, spec, table, ctx, foreign, as_of, writer)
             _record(summary, spec, written)
     _summarise_cases(summary, apps, appeals, people, np.array(samples))
+    summary.actions = actions[actions.bad == 0].status.fillna("").value_counts().sort_index().to_dict()
+    summary.second_applications = len(again)
     (out_dir / "sources.toml").write_text(_sources_toml(), encoding="utf-8")
     _ensure_key(out_dir / KEY_FILE)
     return summary
@@ -135,13 +150,11 @@ def _cases(seed: int, apps: pd.DataFrame, span: Span) -> tuple[pd.DataFrame, pd.
     """Applications (with their bad copies and refs) and appeals (with theirs)."""
     apps = application_timeline(_rng(seed, "timeline"), apps, span.last).assign(bad=0, template=-1)
     rng = _rng(seed, "bad-cases")
-    groups = {"derby_case_reviews": [3], "chesterfield_case_reviews": [2],
-              "district_case_reviews": [0, 1, 4, 5, 6, 7, 8]}
-    copies = demo_bad.plant_bad_copies(rng, apps, [(a, demo_bad.PLAN[s]) for s, a in groups.items()])
+    copies = demo_bad.plant_bad_copies(rng, apps, [(a, demo_bad.PLAN[s]) for s, a in CASE_SOURCES.items()])
     apps = pd.concat([apps, demo_bad.shift_copy_dates(copies, APP_DATES, 2)], ignore_index=True)
     apps = apps.sort_values(["received_date", "auth"], kind="stable")
     apps["application_ref"] = application_refs(apps)
-    apps["source"] = [next(s for s, a in groups.items() if x in a) for x in apps.auth]
+    apps["source"] = _case_source(apps)
     appeals = plant_appeals(rng, apps[apps.bad == 0], span.last).assign(bad=0, template=-1)
     copies = demo_bad.plant_bad_copies(rng, appeals, [(list(range(9)), demo_bad.PLAN["opcc_appeals"])])
     year = copies.received_date.to_numpy().astype("int64").astype("datetime64[D]").astype("datetime64[Y]")
@@ -149,6 +162,31 @@ def _cases(seed: int, apps: pd.DataFrame, span: Span) -> tuple[pd.DataFrame, pd.
     appeals = pd.concat([appeals, demo_bad.shift_copy_dates(copies, ["received_date", "decision_date"], 2)],
                         ignore_index=True)
     return apps, appeals.sort_values("received_date", kind="stable")
+
+
+def _case_source(apps: pd.DataFrame) -> list[str]:
+    return [next(s for s, a in CASE_SOURCES.items() if x in a) for x in apps.auth]
+
+
+def _with_second_applications(apps: pd.DataFrame, again: pd.DataFrame) -> pd.DataFrame:
+    """The applications with the second ones (etl/demo/plans.py) in their registers, in order of receipt."""
+    if again.empty:
+        return apps
+    again = again.assign(source=_case_source(again))
+    both = pd.concat([apps, again.set_axis(range(len(apps) + 1_000_000, len(apps) + 1_000_000 + len(again)))])
+    return both.sort_values(["received_date", "auth"], kind="stable")
+
+
+def _actions(seed: int, apps: pd.DataFrame, span: Span) -> pd.DataFrame:
+    """The action plans (one row per action) with their bad copies (new refs), agreed-date order."""
+    actions = plant_actions(_rng(seed, "actions"), apps, span.last)
+    if actions.empty:
+        return actions
+    copies = demo_bad.plant_bad_copies(_rng(seed, "bad-actions"), actions,
+                                       [(list(range(9)), demo_bad.PLAN["action_plans"])])
+    copies["action_ref"] = [f"{r.rpartition('-')[0]}-A9{i}" for i, r in enumerate(copies.action_ref)]
+    actions = pd.concat([actions, copies], ignore_index=True)
+    return actions.sort_values(["agreed_date", "action_ref"], kind="stable")
 
 
 def _source_rows(reports: pd.DataFrame, spec) -> pd.DataFrame:

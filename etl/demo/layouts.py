@@ -174,6 +174,10 @@ OPCC_APPEALS = Layout(
             "outcome": {"upheld": "Upheld - referred back", "partially_upheld": "Partially upheld",
                         "not_upheld": "Not upheld", "withdrawn": "Withdrawn", "pending": "Open"}})
 
+CANON_ACTIONS = Layout("canonical action plans", _canonical(
+    "action_ref", "application_ref", "authority", "agency", "action_type", "agreed_date", "due_date",
+    "completed_date", "status"))
+
 
 @dataclass(frozen=True)
 class SourceSpec:
@@ -228,6 +232,7 @@ SOURCES: tuple[SourceSpec, ...] = (
     SourceSpec("district_case_reviews", "applications", DISTRICT_APPS, "district_case_reviews",
                "ASB case review register.xlsx", split="none"),
     SourceSpec("opcc_appeals", "appeals", OPCC_APPEALS, "opcc", "appeals_register.csv", split="none"),
+    SourceSpec("action_plans", "actions", CANON_ACTIONS, "action_plans", "action_plans.csv", split="none"),
 )
 
 

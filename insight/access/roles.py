@@ -81,6 +81,8 @@ PAGES: dict[str, PageRule] = {
                         "for board viewers)"),
     "partnership": PageRule(EVERY_ROLE, "the statutory-return exceptions (per application; none for "
                             "board viewers)"),
+    "actions": PageRule(EVERY_ROLE, "the actions overdue or due soon, every action agreed and the reviews "
+                        "re-triggered (per application; none for board viewers)"),
     "board_pack": PageRule(EVERY_ROLE, ""),  # counts only, small counts of people suppressed
     "data_quality": PageRule(EVERY_ROLE, "the rejected partner rows (OPCC analyst only)"),
     "audit": PageRule(OPCC_ONLY, "the audit log: who looked at which rows"),
@@ -215,6 +217,24 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     "insight.queries.appeals.by_original_decision": disclosure.Aggregate(
         counts=("appeals", "decided", "upheld"), authority=None, known_total_by=(),
         shares={"upheld_rate": ("upheld", "decided")}, period=_PERIOD),
+    # action plans and re-triggers
+    "insight.queries.actions.needs_action": PersonLevel(),
+    "insight.queries.actions.action_list": PersonLevel(),
+    "insight.queries.actions.retrigger_list": PersonLevel(),
+    "insight.queries.actions.summary": disclosure.Aggregate(
+        counts=("plans", "actions", "cancelled", "due", "on_time", "late", "missed", "open_now", "overdue_now"),
+        total_by=(), column_totals={"due": ("on_time", "late", "missed")},
+        shares={"share_on_time": ("on_time", "due")}, derived={"actions_per_plan": ("actions", "plans")},
+        period=_PERIOD),
+    "insight.queries.actions.by_agency": disclosure.Aggregate(
+        counts=("actions", "due", "on_time", "late", "missed", "open_now", "overdue_now"), authority=None,
+        known_total_by=(), column_totals={"due": ("on_time", "late", "missed")},
+        shares={"share_on_time": ("on_time", "due")}, period=_PERIOD),
+    "insight.queries.actions.by_type": disclosure.Aggregate(
+        counts=("actions",), authority=None, known_total_by=(), period=_PERIOD),
+    "insight.queries.actions.retrigger_summary": disclosure.Aggregate(
+        counts=("reviews", "retriggers", "by_application", "by_threshold", "in_window"), total_by=(),
+        period=_PERIOD),
     "insight.queries.partnership.partnership": disclosure.Aggregate(
         counts=("cases",), at_least_k={"value": "cases", "display": "cases", "rule": "cases", "colour": "cases"}, period=_PERIOD),
     "insight.queries.partnership.statutory_exceptions": PersonLevel(),

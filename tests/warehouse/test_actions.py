@@ -279,3 +279,29 @@ def test__evaluate__at_the_build_date_equals_the_stored_mart(con, mart):
     key = list(stored.columns[:1])
     pd.testing.assert_frame_equal(live.sort_values(key).reset_index(drop=True),
                                   stored[live.columns].sort_values(key).reset_index(drop=True), check_dtype=False)
+
+
+# --- the demo -----------------------------------------------------------------------------------------
+
+def test__demo__plausible_plans_and_retriggers(demo_build):
+    """Every review with recommendations has one action per recommendation, from several agencies;
+    on the as-of date some are late, some overdue, a few cancelled; people came back after their
+    review both ways; the planted bad rows are the only action rejects."""
+    _, warehouse, summary = demo_build
+    with db.connect(warehouse) as connection:
+        plans = connection.execute("""select a.application_ref, a.recommendations_count, count(m.action_ref) as n
+            from applications a left join mart_actions m using (application_ref)
+            where a.outcome = 'recommendations' and a.review_date is not null
+            group by all""").df()
+        states = dict(connection.execute("select state, count(*) from mart_actions group by 1").fetchall())
+        agencies = connection.execute("select count(distinct agency) from mart_actions").fetchall()[0][0]
+        kinds = dict(connection.execute("""select retrigger_kind, count(*) from mart_retriggers
+            where is_retriggered group by 1""").fetchall())
+        rejects = dict(connection.execute("""select reason_code, count(*) from etl_rejects
+            where kind = 'actions' group by 1""").fetchall())
+    assert len(plans) > 20 and (plans["n"] == plans["recommendations_count"]).all()
+    assert set(states) == {"completed_on_time", "completed_late", "overdue", "pending", "cancelled"}
+    assert states["completed_on_time"] > states["completed_late"] > 0 and states["cancelled"] < states["overdue"]
+    assert agencies >= 6
+    assert kinds.get("application", 0) + kinds.get("both", 0) > 0 and kinds.get("threshold", 0) > 0
+    assert summary.second_applications > 0 and rejects == {"unknown_application": 1, "missing_key": 1}

@@ -128,7 +128,8 @@ def _problems(frame: pd.DataFrame, s: config.Source, application_refs: set) -> p
         if column in stage.SOFT_DATES.get(s.kind, ()):
             continue  # a stage date's problem is a data error, never a reject
         found.bad_date |= bad
-        found.future_date |= dates[column] > pd.Timestamp(AS_OF)
+        if column not in stage.PLANNED_DATES.get(s.kind, ()):  # a due date may lie ahead
+            found.future_date |= dates[column] > pd.Timestamp(AS_OF)
         found.too_old_date |= dates[column] < pd.Timestamp("2000-01-01")
     key = frame[schema.KEYS[s.kind]]
     found.missing_key = key.isna()
@@ -147,9 +148,9 @@ def _problems(frame: pd.DataFrame, s: config.Source, application_refs: set) -> p
     elif s.kind == "applications":
         # a data error only on an application that is otherwise loaded
         found.stage_order = (dates["decision_date"] < dates["received_date"]) & ~found[list(REJECT_KINDS)].any(axis=1)
-    else:
+    elif s.kind == "appeals":
         found.date_order = dates["decision_date"] < dates["received_date"]
-    if s.kind == "appeals":
+    if s.kind in ("appeals", "actions"):
         refs = frame.application_ref
         found.unknown_application = refs.notna() & ~refs.isin(application_refs)
     return found
@@ -158,7 +159,7 @@ def _problems(frame: pd.DataFrame, s: config.Source, application_refs: set) -> p
 def test__generate__config_parses(demo, cfg):
     out, summary = demo
     assert [s.slug for s in cfg.sources] == list(summary.sources)
-    assert {s.kind for s in cfg.sources} == {"incidents", "applications", "appeals"}
+    assert {s.kind for s in cfg.sources} == {"incidents", "applications", "appeals", "actions"}
     assert len({s.path.split("/")[0] for s in cfg.sources}) == len(cfg.sources), "one folder per source"
     assert cfg.pseudonym_key_file == (out / "secrets" / "pseudonym.key").resolve()
     assert re.fullmatch(r"[0-9a-f]{64}", cfg.pseudonym_key_file.read_text().strip())

@@ -30,7 +30,7 @@ import pytest
 from etl.sources import config
 
 LOADED_TABLE = {"incidents": "incident_reports", "applications": "applications", "appeals": "appeals",
-                "police_uk": None}
+                "police_uk": None, "actions": "actions"}
 
 
 def csv_record_numbers(path: Path, source: config.Source) -> list[int]:
@@ -128,4 +128,4 @@ def test__demo_accounting__the_demo_has_merges_and_rejects_to_account_for(demo):
     merged = dict(con.execute("select kind, count(*) from etl_merged group by 1").fetchall())
     rejected = dict(con.execute("select kind, count(*) from etl_rejects group by 1").fetchall())
     assert merged.get("incidents", 0) > 0
-    assert all(rejected.get(k, 0) > 0 for k in ("incidents", "applications", "appeals"))
+    assert all(rejected.get(k, 0) > 0 for k in ("incidents", "applications", "appeals", "actions"))
