@@ -76,7 +76,8 @@ else:
             ui.download_csv(action, one="action", key="ax_action_dl",
                             file_name=f"actions_overdue_{f.as_of_date.isoformat()}.csv")
 
-tiles = st.columns(7)
+# two rows: the period's flows, then the states on the as-of date (and the period's re-triggers)
+tiles = st.columns(4) + st.columns(4)[:3]
 ui.tile(tiles[0], "action_plans", ui.fmt_int(total["plans"]))
 ui.tile(tiles[1], "actions_agreed", ui.fmt_int(total["actions"]))
 ui.tile(tiles[2], "actions_per_plan", "–" if total.isna()["actions_per_plan"] else f"{total['actions_per_plan']:g}")

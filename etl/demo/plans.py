@@ -7,8 +7,8 @@ reports go into a `Planted` of their own and their applications get a timeline a
 their own (own random streams), so the rest of the demo (applications, appeals, bad rows) is the
 same as without them. `plant_actions` writes one action per recommendation of every review with
 recommendations: several agencies, due dates weeks to months ahead, most done on time, some late,
-some overdue on the as-of date, a few cancelled; a plan closed on the register has every action
-done by then, and a plan still open keeps at least one action open.
+some overdue on the as-of date (by weeks or months, not years), a few cancelled; a plan closed on
+the register has every action done by then, and a recent plan still open keeps an action open.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ AGENCY_TYPES = {
     "fire": ("environmental_works", "other"), "education": ("support_referral", "mediation"),
     "probation": ("case_management",), "victim_services": ("support_referral",)}
 DUE_DAYS = np.array([14, 28, 42, 56, 84, 120])  # from the review meeting
+STALLED_DAYS = 240  # an action can still be stalled (overdue, not done) when due this close to the as-of date
 
 
 def plant_retriggers(rng, span: Span, planted: Planted, apps: pd.DataFrame) -> tuple[Planted, pd.DataFrame]:
@@ -109,11 +110,12 @@ def plant_actions(rng, apps: pd.DataFrame, last: int) -> pd.DataFrame:
             cancelled = rng.random() < 0.05
             if not np.isnan(closed):
                 done = min(done, closed)
-            elif rng.random() < 0.15 or done > last:
-                done = np.nan  # stalled, or not yet done
+            elif done > last or (due > last - STALLED_DAYS and rng.random() < 0.5):
+                done = np.nan  # not yet done, or stalled (lately: older plans were chased up)
             plan.append([f"{app.application_ref}-A{i + 1}", app.application_ref, app.auth, agency, kind,
                          float(app.review_date), float(due), np.nan if cancelled else done, cancelled])
-        _keep_one_open(plan, closed)
+        if app.review_date > last - 365:  # an older plan left open on the register is a register not updated
+            _keep_one_open(plan, closed)
         rows += plan
     frame = pd.DataFrame(rows, columns=["action_ref", "application_ref", "auth", "agency", "action_type",
                                         "agreed_date", "due_date", "completed_date", "cancelled"])

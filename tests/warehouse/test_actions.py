@@ -301,7 +301,8 @@ def test__demo__plausible_plans_and_retriggers(demo_build):
             where kind = 'actions' group by 1""").fetchall())
     assert len(plans) > 20 and (plans["n"] == plans["recommendations_count"]).all()
     assert set(states) == {"completed_on_time", "completed_late", "overdue", "pending", "cancelled"}
-    assert states["completed_on_time"] > states["completed_late"] > 0 and states["cancelled"] < states["overdue"]
+    assert states["completed_on_time"] > states["completed_late"] > 0 and states["overdue"] >= 5
+    assert 0 < states["cancelled"] <= 0.1 * sum(states.values())  # a few
     assert agencies >= 6
     assert kinds.get("application", 0) + kinds.get("both", 0) > 0 and kinds.get("threshold", 0) > 0
     assert summary.second_applications > 0 and rejects == {"unknown_application": 1, "missing_key": 1}
