@@ -73,7 +73,7 @@ def test__actions_page__the_opcc_analyst_sees_figures_equal_to_the_marts(demo_wa
     shown = _metrics(at)
     assert shown["Actions agreed"] == f"{len(agreed):,}" and len(agreed) > 0
     assert shown["Action plans agreed"] == str(agreed["application_ref"].nunique())
-    assert shown["Done by the due date"] == f"{(due['state'] == 'completed_on_time').mean():.0%}"
+    assert shown["Done by the due date"] == f"{round((due['state'] == 'completed_on_time').mean(), 3):.0%}"
     assert shown["Actions overdue now"] == str(int(mart["is_overdue"].sum())) != "0"
     assert shown["Actions open now"] == str(int(mart["is_open"].sum()))
     retriggers = con.execute("select * from mart_retriggers").df()

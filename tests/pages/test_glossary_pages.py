@@ -25,7 +25,7 @@ import pytest
 from support import open_app
 
 from etl import schema
-from etl.marts import reviews
+from etl.marts import actions, reviews
 from insight import glossary
 from insight.access import auth
 from insight.access import roles as access
@@ -38,7 +38,8 @@ ANALYSIS_TABS = {"app_pages/maps.py": ("analysis", ("Hot spots", "Concentration"
 # already a plain word (the reject reasons and sources are read from the warehouse below).
 SEEN = {"not_met", "review_process", "partially_upheld", "amber_valley_council", "bad_date", "load_id"}
 DECLARED = {c for vocabulary in (schema.DECISIONS, schema.REVIEW_OUTCOMES, schema.GROUNDS, schema.APPEAL_OUTCOMES,
-                                 schema.VICTIM_TYPES, tuple(schema.INPUTS), tuple(s.name for s in reviews.STAGES))
+                                 schema.VICTIM_TYPES, tuple(schema.INPUTS), tuple(s.name for s in reviews.STAGES),
+                                 schema.ACTION_AGENCIES, schema.ACTION_TYPES, tuple(actions.ACTION_STATES))
             for c in vocabulary if "_" in c}
 # Columns of identifiers and references, shown as the systems hold them ("derby_council:DCC/1")
 IDENTIFIER = re.compile(r"(_id|_ids|_ref|_key|_file|_cell)$")
