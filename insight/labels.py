@@ -39,6 +39,10 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     "reason_code": schema.REJECT_REASONS,
     "stage": {s.name: s.label for s in reviews.STAGES},
     "check_code": reviews.STATUTORY_CHECKS,
+    "review_type": schema.REVIEW_TYPE_LABELS,
+    "decision_reviewed": schema.DECISION_REVIEWED_LABELS,
+    "referral_result": schema.REFERRAL_RESULT_LABELS,
+    "referral_result_source": {"recorded": "The register", "applications": "The applications"},
 }
 # A column of the queries' output -> the vocabulary of its values ("source": a source's name)
 COLUMNS: dict[str, str] = {
@@ -47,7 +51,8 @@ COLUMNS: dict[str, str] = {
     "outcome": "outcome", "application_outcome": "review_outcome",
     "grounds": "grounds", "appellant": "appellant", "victim_type": "victim_type", "kind": "kind",
     "reason_code": "reason_code", "stage": "stage", "open_stage": "stage", "check_code": "check_code",
-    "source": "source",
+    "source": "source", "review_type": "review_type", "decision_reviewed": "decision_reviewed",
+    "referral_result": "referral_result", "referral_result_source": "referral_result_source",
 }
 _SOURCE_WORDS = {"opcc": "OPCC", "uk": "UK", "asb": "ASB"}
 _AUTHORITY_SLUGS = sorted(((n.lower().replace(" ", "_"), n) for n in authorities.NAME_BY_CODE.values()),

@@ -77,8 +77,8 @@ PAGES: dict[str, PageRule] = {
                           "references of them"),
     "turnaround": PageRule(EVERY_ROLE, "the applications at risk of missing a limit, data errors (per "
                            "application; none for board viewers)"),
-    "appeals": PageRule(EVERY_ROLE, "the list of appeals and the flagged ones (per application; none "
-                        "for board viewers)"),
+    "appeals": PageRule(EVERY_ROLE, "the list of appeals and PCC reviews, the cases referred back and the "
+                        "flagged ones (per application; none for board viewers)"),
     "partnership": PageRule(EVERY_ROLE, "the statutory-return exceptions (per application; none for "
                             "board viewers)"),
     "board_pack": PageRule(EVERY_ROLE, ""),  # counts only, small counts of people suppressed

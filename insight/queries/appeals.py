@@ -118,8 +118,9 @@ def appeal_list(con, as_of: date, person_codes: tuple[str, ...], start: date, en
     any flag with its reason."""
     return run(con, f"""
         with final as (
-            select p.appeal_ref, p.application_ref, a.authority_name, p.authority_code, p.received_date,
-                   p.appellant, p.grounds, p.outcome, p.decision_date, p.decision_working_days,
+            select p.appeal_ref, p.review_type, p.application_ref, a.authority_name, p.authority_code,
+                   p.received_date, p.appellant, p.grounds, p.decision_reviewed, p.outcome, p.decision_date,
+                   p.decision_working_days, p.referral_result,
                    p.sla_appeal_decision_days, p.decision_within_sla, p.open_working_days, p.due_date,
                    p.is_overdue, p.lodged_working_days, p.is_within_appeal_window, p.application_route,
                    p.application_decision, p.application_outcome, p.application_decision_working_days,
@@ -159,8 +160,8 @@ def needs_action(con, as_of: date, person_codes: tuple[str, ...],
     appeal, its application, authority, received and due dates, working days pending and left."""
     return run(con, f"""
         with final as (
-            select p.appeal_ref, p.application_ref, a.authority_name, p.authority_code, p.received_date,
-                   p.grounds, p.due_date, p.open_working_days, p.sla_appeal_decision_days,
+            select p.appeal_ref, p.review_type, p.application_ref, a.authority_name, p.authority_code,
+                   p.received_date, p.grounds, p.due_date, p.open_working_days, p.sla_appeal_decision_days,
                    p.sla_appeal_decision_days - p.open_working_days as working_days_left,
                    case when p.is_overdue then 'past the limit' else 'due soon' end as status,
                    p.application_decision, p.flags
