@@ -27,9 +27,9 @@ from etl.demo.cases import (
     application_refs,
     application_timeline,
     plant_appeals,
-    plant_pcc_reviews,
     plant_applicants,
     plant_as_of,
+    plant_pcc_reviews,
 )
 from etl.demo.formats import Context
 from etl.demo.incidents import (
