@@ -2,7 +2,7 @@
 -- Raw tables raw_<source>__<kind> hold the canonical columns as text plus load_id, source_file,
 -- source_row; person_ref is replaced by person_key there too (pseudonymised at ingest).
 
-create table authorities (
+create table authorities (               -- the nine authorities: code, name, kind, area, outline
     authority_code varchar primary key,   -- ONS GSS code
     authority_name varchar not null,      -- the authority's name as the council writes it
     authority_kind varchar not null,      -- district | unitary

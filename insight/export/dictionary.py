@@ -54,8 +54,9 @@ def _declared() -> tuple[dict[str, dict[str, str]], dict[str, str]]:
 
 
 def table_description(table: str) -> str:
-    """The comment that opens the table's declaration in warehouse.sql ('' when none)."""
-    return _declared()[1].get(table, "")
+    """The comment that opens the table's declaration in warehouse.sql ('' when none), without the
+    'contract:' mark that tells the project's developers the table is relied on."""
+    return re.sub(r"^contract:\s*", "", _declared()[1].get(table, ""))
 
 
 def column_description(table: str, column: str) -> str:
