@@ -19,6 +19,7 @@ from pathlib import Path
 from etl.marts import returns_file
 from etl.rules import authorities
 from insight import db
+from insight.export.folder import FolderRefused
 
 
 def _year(text: str) -> str:
@@ -62,7 +63,7 @@ def cmd_parquet(args) -> int:
             raise parquet.ExportRefused("--key-file and --user are for --with-person-keys only")
         result = parquet.export(warehouse, args.out, tuple(args.table or ()), args.with_person_keys, viewer,
                                 args.force)
-    except parquet.ExportRefused as exc:
+    except FolderRefused as exc:  # parquet.ExportRefused too
         print(f"asb: error: {exc}", file=sys.stderr)
         return 2
     keys = "with person keys" if args.with_person_keys else "without person keys"
@@ -81,7 +82,7 @@ def cmd_return(args) -> int:
     try:
         written = data_return.export(warehouse, args.out, args.year, codes, k=args.suppress_below,
                                      allow_incomplete=args.allow_incomplete_year, force=args.force)
-    except data_return.ReturnError as exc:
+    except (data_return.ReturnError, FolderRefused) as exc:
         print(f"asb: error: {exc}", file=sys.stderr)
         return 2
     n = len(codes)

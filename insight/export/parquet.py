@@ -37,19 +37,16 @@ import datetime as dt
 import getpass
 import hmac
 import json
-import os
 import re
-import secrets
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from etl.transform import private, pseudonym
+from etl.transform import pseudonym
 from insight import db
 from insight.access import audit, auth
 from insight.access import roles as access
 from insight.export import dictionary
+from insight.export import folder as outdir
 
 PERSON_COLUMN = re.compile(r"person(_\w+)?_(key|id)")
 BASE_TABLES = ("incidents", "authorities")  # besides every mart_* table
@@ -59,7 +56,7 @@ PARTITION_AUTHORITY = "authority_code"
 COMPRESSION = "snappy"  # read by every Parquet reader, Power BI's included
 
 
-class ExportRefused(ValueError):
+class ExportRefused(outdir.FolderRefused):
     """The export was refused before anything was written; the message says why."""
 
 
@@ -192,30 +189,6 @@ def _check(con, folder: Path, tables: list[Table], rows: dict[str, int]) -> None
             raise RuntimeError(f"{table.name}: {got} rows read back, {rows[table.name]} in the warehouse")
 
 
-def _refuse_existing(out: Path, force: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise ExportRefused(f"{out} is a file, not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise ExportRefused(f"{out} is not empty: choose a new folder, or pass --force to replace it")
-
-
-def _move_into_place(tmp: Path, out: Path) -> None:
-    """Rename the finished folder to `out`; an old `out` (--force) is moved aside first and
-    removed only once the new one is in place."""
-    aside = None
-    if out.is_dir() and any(out.iterdir()):
-        aside = out.with_name(f".{out.name}.{secrets.token_hex(4)}.old")
-        out.rename(aside)
-    try:
-        os.replace(tmp, out)  # onto a missing or empty folder
-    except BaseException:
-        if aside is not None:
-            aside.rename(out)
-        raise
-    if aside is not None:
-        shutil.rmtree(aside, ignore_errors=True)
-
-
 def login() -> str:
     """Who runs the command (the login name), for the audit log."""
     try:
@@ -229,26 +202,19 @@ def export(warehouse: Path, out: Path, tables: tuple[str, ...] | None = None, wi
     """Write the export to `out` (see the module docstring); the caller checked the right to person
     keys (`check_person_key_rights`) when `with_person_keys`."""
     out = Path(out).resolve()
-    _refuse_existing(out, force)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    outdir.refuse_existing(out, force)
     con = db.connect(warehouse)
     try:
         chosen = plan(con, tables, with_person_keys)
         build = con.execute("select load_id, as_of_date from etl_builds order by built_at desc limit 1").fetchall()
-        with private.owner_only():
-            tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial"))
-            try:
-                rows = {t.name: con.execute(f'select count(*) from "{t.name}"').fetchone()[0] for t in chosen}
-                # an empty table is one file (DuckDB writes no file for no partition)
-                chosen = [t if rows[t.name] else dataclasses.replace(t, partition_by=()) for t in chosen]
-                for table in chosen:
-                    _write_table(con, table, tmp)
-                _check(con, tmp, chosen, rows)
-                _write_docs(tmp, chosen, rows, build[0] if build else None, with_person_keys)
-                _move_into_place(tmp, out)
-            except BaseException:
-                shutil.rmtree(tmp, ignore_errors=True)
-                raise
+        rows = {t.name: con.execute(f'select count(*) from "{t.name}"').fetchone()[0] for t in chosen}
+        # an empty table is one file (DuckDB writes no file for no partition)
+        chosen = [t if rows[t.name] else dataclasses.replace(t, partition_by=()) for t in chosen]
+        with outdir.writing(out, force) as tmp:
+            for table in chosen:
+                _write_table(con, table, tmp)
+            _check(con, tmp, chosen, rows)
+            _write_docs(tmp, chosen, rows, build[0] if build else None, with_person_keys)
     finally:
         con.close()
     result = Result(out, chosen, rows)
