@@ -2,8 +2,8 @@
 
     asb export parquet --out DIR [--table NAME ...] [--with-person-keys --key-file FILE --user ID]
                        [--users FILE] [--warehouse FILE] [--force]
-    asb export return --year 2025/26 --out DIR [--authority CODE ...] [--warehouse FILE]
-                      [--suppress-below N] [--allow-incomplete-year] [--force]
+    asb export return --year 2025/26 --out DIR [--authority CODE ...] [--fields FILE]
+                      [--suppress-below N] [--allow-incomplete-year] [--force] [--warehouse FILE]
 
 `parquet` (insight/export/parquet.py) writes the marts and the incidents table as Hive-partitioned
 Parquet with a data dictionary; `return` (insight/export/data_return.py) writes the yearly data
@@ -81,7 +81,8 @@ def cmd_return(args) -> int:
     codes = tuple(sorted(set(args.authority), key=authorities.CODES.index)) if args.authority else authorities.CODES
     try:
         written = data_return.export(warehouse, args.out, args.year, codes, k=args.suppress_below,
-                                     allow_incomplete=args.allow_incomplete_year, force=args.force)
+                                     fields=args.fields, allow_incomplete=args.allow_incomplete_year,
+                                     force=args.force)
     except (data_return.ReturnError, FolderRefused) as exc:
         print(f"asb: error: {exc}", file=sys.stderr)
         return 2
@@ -117,6 +118,8 @@ def add_parser(sub) -> None:
                    help="authorities, GSS code or name (default: all nine)")
     r.add_argument("--warehouse", type=Path, default=None,
                    help="the warehouse file (default: $ASB_WAREHOUSE, else data/warehouse.duckdb)")
+    r.add_argument("--fields", type=Path, default=None,
+                   help="the field list (default: insight/export/return.toml)")
     r.add_argument("--suppress-below", type=_positive, default=None,
                    help="hide counts below this (default: insight/board_pack/report.toml, 5)")
     r.add_argument("--allow-incomplete-year", action="store_true",
