@@ -258,3 +258,13 @@ def test__an_incomplete_year_when_asked_and_a_non_empty_folder_refused(warehouse
     assert _return(warehouse, out, "--year", "2025/26", "--authority", EREWASH, "--force") == 0
     assert (out / "E07000036_erewash_2025-26_return.csv").exists()
     assert not (out / "E07000036_erewash_2026-27_return.csv").exists()
+
+
+def test__readme__every_field_listed_with_its_basis():
+    """The README's "Exports" section lists every field of the field list, statutory or not."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Exports"):readme.index("## The demo data")]
+    for field in data_return.load_fields().fields:
+        assert f"| `{field.name}` | {field.basis} |" in section, field.name
+    for words in ("asb export parquet", "asb export return", "--with-person-keys", "[c]", "data_dictionary.csv"):
+        assert words in section
