@@ -170,6 +170,11 @@ create table appeals (
     grounds varchar not null,
     outcome varchar not null,
     decision_date date,
+    review_type varchar not null,         -- appeal (local procedure) | pcc_review (Crime and Policing Act 2026)
+    decision_reviewed varchar not null,   -- threshold_decision | review_outcome | action_plan (default: the grounds')
+    referred_back boolean,                -- the OPCC referred the case back to the relevant bodies
+    referral_result varchar,              -- threshold_met | action_plan_changed | no_change | pending (as recorded)
+    referral_result_date date,
     source varchar not null, source_file varchar not null, source_row bigint not null
 );
 
@@ -319,15 +324,22 @@ create table mart_appeals (               -- one row per OPCC appeal, linked to 
     appeal_authority_code varchar,        -- the authority as the appeal recorded it
     rule_id varchar,                      -- the application authority's settings in force on received_date
     received_date date not null,
+    review_type varchar not null,         -- appeal (local procedure) | pcc_review (Crime and Policing Act 2026)
+    decision_reviewed varchar not null,   -- threshold_decision | review_outcome | action_plan
     appellant varchar,
     grounds varchar not null,
     outcome varchar not null,             -- as of the as-of date: decided later = 'pending'
     decision_date date,
+    referred_back boolean,                -- decided and referred back to the relevant bodies (null: undecided)
+    referral_result varchar,              -- referred back: threshold_met | action_plan_changed | no_change | pending
+    referral_result_source varchar,       -- recorded (the register) | applications (a later met decision)
+    referral_result_date date,
+    referral_working_days integer,        -- OPCC decision -> the bodies' result
     is_decided boolean not null,          -- upheld, partially upheld or not upheld
     is_upheld boolean not null,           -- upheld or partially upheld
     is_open boolean not null,             -- pending
     decision_working_days integer,        -- received -> decision (decided appeals)
-    sla_appeal_decision_days integer,     -- the limit for the OPCC's decision (working days, settings)
+    sla_appeal_decision_days integer,     -- the limit that applies: sla_pcc_review_decision_days for PCC reviews
     decision_within_sla boolean,          -- decision_working_days <= the limit
     open_working_days integer,            -- pending: received -> as-of date
     due_date date,                        -- last day to decide within the limit

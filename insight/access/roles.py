@@ -209,6 +209,13 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
         column_totals={"appeals": _OUTCOMES, "decided": ("upheld", "partially_upheld", "not_upheld")},
         shares={"upheld_rate": (("upheld", "partially_upheld"), "decided")},
         at_least_k={"median_decision_working_days": "decided", "share_within_sla": "decided"}, period=_PERIOD),
+    "insight.queries.appeals.referrals": PersonLevel(),
+    "insight.queries.appeals.by_review_type": disclosure.Aggregate(
+        counts=("cases", "decided", "upheld", "withdrawn", "referred_back", "threshold_then_met",
+                "action_plan_changed", "no_change", "awaiting_bodies", "pending_now", "overdue"),
+        authority=None, known_total_by=(),
+        column_totals={"referred_back": ("threshold_then_met", "action_plan_changed", "no_change", "awaiting_bodies")},
+        at_least_k={"median_decision_working_days": "decided", "share_within_sla": "decided"}, period=_PERIOD),
     "insight.queries.appeals.grounds_outcomes": disclosure.Aggregate(
         counts=("appeals",), authority=None, known_total_by=("outcome",), period=_PERIOD),
     "insight.queries.appeals.decision_times": disclosure.Aggregate(**_BOX),
