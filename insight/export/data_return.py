@@ -14,7 +14,7 @@ all nine) the folder gets:
 - `<code>_<name>_<yyyy-yy>_return.csv`: one row per field and breakdown (long format: `field`,
   `basis`, the breakdown columns `review_type`, `outcome`, `month`, `asb_type`, where 'all' marks a
   total and an empty cell a breakdown the field does not have, and `value`);
-- `<code>_<name>_<yyyy-yy>_s104.csv` and `.html`: the four s.104 figures in the shape councils put
+- `<code>_<name>_<yyyy-yy>_s104.csv` and `.html` (insight/export/s104.py): the four s.104 figures in the shape councils put
   on their websites (a plain, escaped HTML table: no script, no styling to strip);
 - beside them `fields.csv` (the field list as used) and `README.md`.
 
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import html
 import math
 import re
 import tomllib
@@ -46,6 +45,7 @@ from etl.rules import authorities, vocabulary
 from insight import db
 from insight.access import disclosure
 from insight.export import folder as outdir
+from insight.export import s104
 from insight.queries import threshold
 
 FIELDS_PATH = Path(__file__).resolve().with_name("return.toml")
@@ -283,41 +283,6 @@ def _write_csv(path: Path, header, rows) -> None:
         writer.writerows(rows)
 
 
-def s104_rows(spec: Spec, figures: dict[str, int]) -> list[tuple[str, str]]:
-    """(label, figure) of the statutory s.104 fields, in the field list's order."""
-    return [(f.label, str(figures[f.measure])) for f in spec.fields if f.measure.startswith("s104.")]
-
-
-def s104_html(spec: Spec, code: str, year: Year, figures: dict[str, int], as_of: dt.date) -> str:
-    """The s.104 table as a plain HTML page: every text escaped, no script, no styling."""
-    e = html.escape
-    name = authorities.NAME_BY_CODE[code]
-    body = "\n".join(f'      <tr><th scope="row">{e(label)}</th><td>{e(value)}</td></tr>'
-                     for label, value in s104_rows(spec, figures))
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <title>{e(f"ASB Case Review figures {year.text}: {name}")}</title>
-</head>
-<body>
-  <table>
-    <caption>{e(f"ASB Case Review (Community Trigger) figures for {name}, "
-                f"{year.start:%-d %B %Y} to {year.end:%-d %B %Y}")}</caption>
-    <thead>
-      <tr><th scope="col">Measure</th><th scope="col">{e(year.text)}</th></tr>
-    </thead>
-    <tbody>
-{body}
-    </tbody>
-  </table>
-  <p>{e("Published under section 104 of the Anti-social Behaviour, Crime and Policing Act 2014. "
-        f"Figures as recorded on {as_of:%-d %B %Y}.")}</p>
-</body>
-</html>
-"""
-
-
 def _year_checked(con, year: str, allow_incomplete: bool) -> dt.date:
     """The warehouse's as-of date, once the year is known to it (and over, unless allowed)."""
     years = con.execute("""select financial_year, bool_and(is_complete_year) from mart_statutory_returns
@@ -351,8 +316,8 @@ def export(warehouse: Path, out: Path, year: str, codes: tuple[str, ...], k: int
             _write_csv(tmp / f"{stem}_return.csv", COLUMNS, return_rows(cells, spec, code, fy, k))
             mine = cells[(cells["authority_code"] == code) & cells["measure"].str.startswith("s104.")]
             figures = {m: int(v) for m, v in zip(mine["measure"], mine["value"], strict=True)}
-            _write_csv(tmp / f"{stem}_s104.csv", ["Measure", fy.text], s104_rows(spec, figures))
-            (tmp / f"{stem}_s104.html").write_text(s104_html(spec, code, fy, figures, as_of), encoding="utf-8")
+            _write_csv(tmp / f"{stem}_s104.csv", ["Measure", fy.text], s104.rows(spec, figures))
+            (tmp / f"{stem}_s104.html").write_text(s104.page(spec, code, fy, figures, as_of), encoding="utf-8")
             written += [f"{stem}_return.csv", f"{stem}_s104.csv", f"{stem}_s104.html"]
         _write_csv(tmp / "fields.csv", _FIELD_KEYS, [[getattr(f, key) for key in _FIELD_KEYS] for f in spec.fields])
         (tmp / "README.md").write_text(readme(spec, fy, as_of, k), encoding="utf-8")
