@@ -107,8 +107,8 @@ def test__return__small_counts_written_as_the_marker_never_as_zero(erewash):
     assert incidents[("", "", "all", "all")] == "35"                    # the year's total is shown
     assert _cells(erewash, "second_report_events")[("", "", "", "")] == "[c]"   # one event
     assert _cells(erewash, "second_reports_share_explained_in_time")[("", "", "", "")] == "[c]"
-    assert _cells(erewash, "pcc_reviews", review_type="appeal")[("appeal", "not_upheld", "", "")] == "[c]"
-    assert _cells(erewash, "pcc_reviews")[("pcc_review", "all", "", "")] == "0"
+    assert _cells(erewash, "opcc_cases", review_type="appeal")[("appeal", "not_upheld", "", "")] == "[c]"
+    assert _cells(erewash, "opcc_cases")[("pcc_review", "all", "", "")] == "0"
 
 
 def test__return__no_hidden_count_can_be_worked_out_from_a_total(erewash):
@@ -165,7 +165,7 @@ def test__return__totals_equal_the_marts_when_nothing_is_small(demo_warehouse, t
         assert int(_cells(rows, "second_report_events")[("", "", "", "")]) == events
         appeals = con.execute("""select count(*) from mart_appeals where authority_code = ?
                                  and received_date between ? and ?""", [code, start, end]).fetchone()[0]
-        assert int(_cells(rows, "pcc_reviews")[("all", "all", "", "")]) == appeals
+        assert int(_cells(rows, "opcc_cases")[("all", "all", "", "")]) == appeals
         figures = con.execute("""select applications_received, threshold_not_met, reviews_carried_out,
                                         reviews_with_recommendations from mart_statutory_returns
                                  where authority_code = ? and financial_year = '2025/26'""", [code]).fetchone()
@@ -188,7 +188,7 @@ def test__return__default_k_hides_the_demo_s_small_counts(demo_warehouse, tmp_pa
 def _by_type(out: Path) -> dict[str, int]:
     got = {"appeal": 0, "pcc_review": 0}
     for path in out.glob("*_return.csv"):
-        for (review_type, outcome, _, _), value in _cells(_read(path), "pcc_reviews").items():
+        for (review_type, outcome, _, _), value in _cells(_read(path), "opcc_cases").items():
             if review_type != "all" and outcome == "all":
                 got[review_type] += int(value)
     return got
