@@ -140,7 +140,7 @@ def test__pcc_reviews__bad_rows_rejected_with_row_numbers_and_contradictions_fla
     rejects = con.execute("""select source_row, reason_code from etl_rejects where source = 'opcc_register'
                              order by source_row""").fetchall()
     assert rejects == [(9, "bad_value"), (10, "date_order")]
-    assert "referred back, but the outcome is not_upheld" in _row(con, "AP-BADREF")["data_errors"]
+    assert 'referred back, but the outcome is "not upheld"' in _row(con, "AP-BADREF")["data_errors"]
     loads = con.execute("""select rows_read, rows_loaded, rows_rejected from etl_loads
                            where source = 'opcc_register'""").fetchone()
     assert loads == (9, 7, 2)

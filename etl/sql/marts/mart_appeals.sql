@@ -111,7 +111,7 @@ flagged as (
     select t.*,
         nullif(concat_ws('; ',
             case when t.is_grounds_mismatch
-                 then format('grounds threshold_decision, but the threshold of {} was met (decided {}): a met '
+                 then format('appealed on the grounds "threshold decision", but the threshold of {} was met (decided {}): a met '
                              'threshold decision cannot be appealed on those grounds', t.application_ref,
                              coalesce(t.application_decision_date::varchar, 'on an unrecorded date')) end,
             case when t.is_authority_mismatch
@@ -144,9 +144,9 @@ final as (
                  then format('appeal received on {}, before the {} letter it appeals against ({})', t.received_date,
                              case t.grounds when 'threshold_decision' then 'decision' else 'outcome' end,
                              t.notice_date) end,
-            case when t.is_decided and t.decision_date is null then format('outcome {} but no decision_date', t.outcome) end,
+            case when t.is_decided and t.decision_date is null then format('outcome "{}" but no decision date', replace(t.outcome, '_', ' ')) end,
             case when t.referred_back and t.outcome not in ('upheld', 'partially_upheld')
-                 then format('referred back, but the outcome is {}', t.outcome) end
+                 then format('referred back, but the outcome is "{}"', replace(t.outcome, '_', ' ')) end
         ), '') as data_errors,
         t.is_authority_mismatch, t.is_grounds_mismatch, t.is_authority_mismatch or t.is_grounds_mismatch as is_flagged,
         t.flags,
