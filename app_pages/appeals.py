@@ -46,7 +46,8 @@ if not person_codes:
 else:
     action = ui.load(qa.needs_action, f.as_of_date, person_codes)
     if action.empty:
-        st.success(f"No appeal is pending past its limit or due within {DUE_WITHIN_DAYS} working days on "
+        st.success(f"{ui.list_scope(f, person_codes)}No appeal is pending past its limit or due within "
+                   f"{DUE_WITHIN_DAYS} working days on "
                    f"{ui.fmt_date(f.as_of_date)}.", icon=":material/check_circle:")
     else:
         with st.container(key="ap_action"):
@@ -139,7 +140,8 @@ if not person_codes:
 else:
     referrals = ui.load(qa.referrals, f.as_of_date, person_codes, f.start_date, f.end_date)
     if referrals.empty:
-        st.caption("No case decided in the period was referred back to the relevant bodies.")
+        st.caption(f"{ui.list_scope(f, person_codes)}No case decided in the period was referred back to the "
+                   "relevant bodies.")
     else:
         st.caption("Cases the OPCC decided in the period and referred back, those still awaiting the relevant "
                    "bodies first, then the newest.")
@@ -241,7 +243,8 @@ if not person_codes:
 else:
     flagged = ui.load(qa.flagged_appeals, f.as_of_date, person_codes, f.start_date, f.end_date)
     if flagged.empty:
-        st.success("No appeal received in the period is flagged.", icon=":material/check_circle:")
+        st.success(f"{ui.list_scope(f, person_codes)}No appeal received in the period is flagged.",
+                   icon=":material/check_circle:")
     else:
         ui.dataframe(flagged, hide_index=True, key="ap_flagged", placeholder="–", column_order=[
             "appeal_ref", "received_date", "authority_name", "application_ref", "grounds", "outcome", "flags"],

@@ -356,3 +356,15 @@ def test__appeals_page__pcc_reviews_by_type_and_referrals_followed(demo_warehous
     for column in ("cases", "decided", "referred_back", "threshold_then_met", "awaiting_bodies", "overdue"):
         shown = counts[column].dropna()
         assert not shown.between(1, disclosure.suppress_below() - 1).any(), (column, list(shown))
+
+
+@pytest.mark.parametrize("page", [APPEALS, PARTNERSHIP])
+def test__banners__about_lists_name_the_authorities_they_cover(demo_warehouse, monkeypatch, page):
+    """Issue 16, item 4: an Erewash manager looking at all nine authorities reads a banner about the
+    lists of people they may see, Erewash's, never one that sounds like the county's; the OPCC
+    analyst's banners cover what the figures cover, so they need no such words."""
+    manager = open_app(monkeypatch, demo_warehouse, page, user="erewash", authority="all")
+    banners = [b.value for b in (*manager.success, *manager.error)]
+    assert banners and all(b.startswith("For Erewash (the lists you may see): ") for b in banners), banners
+    analyst = open_app(monkeypatch, demo_warehouse, page, authority="all")
+    assert not any(b.value.startswith("For ") for b in (*analyst.success, *analyst.error))
