@@ -22,7 +22,7 @@ PAGES = [
     st.Page("app_pages/threshold.py", title="Threshold near-misses", icon=":material/notification_important:",
             url_path="threshold"),
     st.Page("app_pages/turnaround.py", title="Review turnaround", icon=":material/timer:", url_path="turnaround"),
-    st.Page("app_pages/appeals.py", title="Appeals", icon=":material/gavel:", url_path="appeals"),
+    st.Page("app_pages/appeals.py", title="Appeals and PCC reviews", icon=":material/gavel:", url_path="appeals"),
     st.Page("app_pages/actions.py", title="Action plans", icon=":material/checklist:", url_path="actions"),
     st.Page("app_pages/partnership.py", title="Partnership", icon=":material/groups:", url_path="partnership"),
     st.Page("app_pages/board_pack.py", title="Board pack", icon=":material/slideshow:", url_path="board_pack"),

@@ -1,6 +1,12 @@
-"""Appeals: OPCC appeals by authority, grounds and outcome, time to decision against the limit, the
-upheld rate, the applications appealed against (route, decision, turnaround) and the appeals flagged
+"""Appeals and PCC reviews: the OPCC's register of appeals under the local procedure and statutory
+PCC reviews (Crime and Policing Act 2026), by authority, type, grounds and outcome, time to decision
+against each type's limit, the upheld rate, cases referred back to the relevant bodies followed to
+their result, the applications behind them (route, decision, turnaround) and the cases flagged
 (naming another authority than their application's, or appealing a met threshold decision).
+
+One register, not two pages: the same OPCC team decides both, against the same applications, and a
+victim may use either route, so every figure counts both and the "By type" table splits them (the
+choice is written in the README's "Appeals and PCC reviews").
 
 Layout only: figures come from insight.queries.appeals, charts from insight.charts.reviews. The list of
 appeals and the flagged ones are application-level, so they are asked for with the codes from
@@ -21,8 +27,9 @@ SHARE = {"format": "percent"}
 
 DUE_WITHIN_DAYS = qa.DUE_WITHIN_WORKING_DAYS
 
-st.title("Appeals")
-st.caption(f"Appeals to the OPCC received in {ui.fmt_period(f.start_date, f.end_date)}, as they stood on "
+st.title("Appeals and PCC reviews")
+st.caption(f"Appeals and statutory PCC reviews received by the OPCC in {ui.fmt_period(f.start_date, f.end_date)}, "
+           f"as they stood on "
            f"{ui.fmt_date(f.as_of_date)}. Upheld counts partially upheld too, of the appeals decided "
            "(withdrawn and pending ones are not decisions). Time in working days (England), against the "
            "limits of the authority whose application is appealed. Pending now and pending past the limit "
@@ -39,18 +46,20 @@ if not person_codes:
 else:
     action = ui.load(qa.needs_action, f.as_of_date, person_codes)
     if action.empty:
-        st.success(f"No appeal is pending past its limit or due within {DUE_WITHIN_DAYS} working days on "
+        st.success(f"{ui.list_scope(f, person_codes)}No appeal is pending past its limit or due within "
+                   f"{DUE_WITHIN_DAYS} working days on "
                    f"{ui.fmt_date(f.as_of_date)}.", icon=":material/check_circle:")
     else:
         with st.container(key="ap_action"):
             st.caption(f"Appeals waiting for the OPCC's decision on {ui.fmt_date(f.as_of_date)}, whenever received, "
                        f"past the limit or due within {DUE_WITHIN_DAYS} working days; the least time left first.")
             ui.dataframe(action, hide_index=True, key="ap_action_list", placeholder="–", column_order=[
-                "status", "appeal_ref", "application_ref", "authority_name", "received_date", "due_date",
+                "status", "appeal_ref", "review_type", "application_ref", "authority_name", "received_date", "due_date",
                 "open_working_days", "working_days_left", "grounds", "application_decision", "flags"],
                 column_config={
                 "status": st.column_config.TextColumn("status"),
-                "appeal_ref": st.column_config.TextColumn("appeal"),
+                "appeal_ref": st.column_config.TextColumn("case"),
+                "review_type": st.column_config.TextColumn("type"),
                 "application_ref": st.column_config.TextColumn("application"),
                 "authority_name": st.column_config.TextColumn("authority"),
                 "received_date": st.column_config.DateColumn("received", **DATE),
@@ -91,6 +100,73 @@ ui.dataframe(summary, hide_index=True, placeholder="–", column_order=[
     "limits_in_force": st.column_config.TextColumn("limit (working days)"),
 })
 
+st.subheader("By type: appeals and PCC reviews")
+by_type = ui.load(qa.by_review_type, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
+types = by_type.set_index("review_type")
+type_tiles = st.columns(4)
+ui.tile(type_tiles[0], "pcc_reviews", ui.fmt_int(types["cases"].get("pcc_review", 0)))
+ui.tile(type_tiles[1], "referred_back", ui.fmt_int(by_type["referred_back"].sum(min_count=len(by_type))))
+ui.tile(type_tiles[2], "referral_met", ui.fmt_int(by_type["threshold_then_met"].sum(min_count=len(by_type))))
+ui.tile(type_tiles[3], "awaiting_bodies", ui.fmt_int(by_type["awaiting_bodies"].sum(min_count=len(by_type))))
+st.caption("Each type against its own limit (the settings' sla_appeal_decision_days and "
+           "sla_pcc_review_decision_days, per authority and dated). Referred back: decided, upheld in full or in "
+           "part and sent back to the relevant bodies; what they then did is the register's record, or a later "
+           "met decision found in the applications; awaiting: neither yet.")
+with st.container(key="ap_by_type_box"):
+    ui.dataframe(by_type, hide_index=True, key="ap_by_type", placeholder="–", column_order=[
+        "review_type", "cases", "decided", "upheld", "withdrawn", "median_decision_working_days", "share_within_sla",
+        "referred_back", "threshold_then_met", "action_plan_changed", "no_change", "awaiting_bodies", "pending_now",
+        "overdue"], column_config={
+        "review_type": st.column_config.TextColumn("type"),
+        "cases": st.column_config.NumberColumn("received", help="Received in the period"),
+        "decided": ui.measure_column("appeals_decided"),
+        "upheld": st.column_config.NumberColumn("upheld (in full or in part)"),
+        "withdrawn": st.column_config.NumberColumn("withdrawn"),
+        "median_decision_working_days": ui.measure_column("appeal_median_days"),
+        "share_within_sla": ui.measure_column("appeals_in_time", **SHARE),
+        "referred_back": ui.measure_column("referred_back"),
+        "threshold_then_met": ui.measure_column("referral_met"),
+        "action_plan_changed": st.column_config.NumberColumn("action plan changed"),
+        "no_change": st.column_config.NumberColumn("no change"),
+        "awaiting_bodies": ui.measure_column("awaiting_bodies"),
+        "pending_now": ui.measure_column("appeals_pending"),
+        "overdue": ui.measure_column("appeals_overdue"),
+    })
+
+st.subheader("Referred back, followed to the result")
+if not person_codes:
+    st.info("The cases referred back are listed for the authorities' own staff and the OPCC; the counts are in "
+            "the table above.")
+else:
+    referrals = ui.load(qa.referrals, f.as_of_date, person_codes, f.start_date, f.end_date)
+    if referrals.empty:
+        st.caption(f"{ui.list_scope(f, person_codes)}No case decided in the period was referred back to the "
+                   "relevant bodies.")
+    else:
+        st.caption("Cases the OPCC decided in the period and referred back, those still awaiting the relevant "
+                   "bodies first, then the newest.")
+        with st.container(key="ap_referrals_box"):
+            ui.dataframe(referrals, hide_index=True, key="ap_referrals", placeholder="–", column_order=[
+                "referral_result", "appeal_ref", "review_type", "application_ref", "authority_name", "decision_reviewed",
+                "outcome", "decision_date", "working_days_since_referral", "referral_result_date",
+                "referral_working_days", "referral_result_source", "data_errors"], column_config={
+                "referral_result": st.column_config.TextColumn("result"),
+                "appeal_ref": st.column_config.TextColumn("case"),
+                "review_type": st.column_config.TextColumn("type"),
+                "application_ref": st.column_config.TextColumn("application"),
+                "authority_name": st.column_config.TextColumn("authority"),
+                "decision_reviewed": st.column_config.TextColumn("decision reviewed"),
+                "decision_date": st.column_config.DateColumn("referred back on", **DATE),
+                "working_days_since_referral": st.column_config.NumberColumn("working days since"),
+                "referral_result_date": st.column_config.DateColumn("result on", **DATE),
+                "referral_working_days": st.column_config.NumberColumn("working days to the result"),
+                "referral_result_source": st.column_config.TextColumn(
+                    "result from", help="recorded: the OPCC's register; applications: a later met decision"),
+                "data_errors": st.column_config.TextColumn("problem"),
+            })
+        ui.download_csv(referrals, one="case referred back", many="cases referred back", key="ap_referrals_dl",
+                        file_name=f"opcc_referrals_{f.start_date.isoformat()}_{f.end_date.isoformat()}.csv")
+
 grounds_col, times_col = st.columns(2)
 with grounds_col:
     st.subheader("Grounds and outcome")
@@ -122,16 +198,19 @@ else:
     st.caption("Newest first. Each appeal with the application it is about: its route, decision, "
                "outcome and turnaround (working days, and whether within the limits).")
     ui.dataframe(rows, hide_index=True, key="ap_list", placeholder="–", column_order=[
-        "appeal_ref", "received_date", "authority_name", "grounds", "outcome", "decision_date",
+        "appeal_ref", "review_type", "received_date", "authority_name", "grounds", "outcome", "decision_date",
+        "referral_result",
         "decision_working_days", "decision_within_sla", "open_working_days", "due_date",
         "lodged_working_days", "is_within_appeal_window", "application_ref", "application_route",
         "application_decision", "application_outcome", "application_decision_working_days",
         "application_decision_within_sla", "application_total_working_days", "application_total_within_sla",
         "flags", "data_errors"], column_config={
-        "appeal_ref": st.column_config.TextColumn("appeal"),
+        "appeal_ref": st.column_config.TextColumn("case"),
+        "review_type": st.column_config.TextColumn("type"),
         "received_date": st.column_config.DateColumn("received", **DATE),
         "authority_name": st.column_config.TextColumn("authority"),
         "decision_date": st.column_config.DateColumn("decided", **DATE),
+        "referral_result": st.column_config.TextColumn("after referral back"),
         "decision_working_days": st.column_config.NumberColumn("working days to decision"),
         "decision_within_sla": st.column_config.CheckboxColumn("in time"),
         "open_working_days": st.column_config.NumberColumn("pending for (working days)"),
@@ -164,7 +243,8 @@ if not person_codes:
 else:
     flagged = ui.load(qa.flagged_appeals, f.as_of_date, person_codes, f.start_date, f.end_date)
     if flagged.empty:
-        st.success("No appeal received in the period is flagged.", icon=":material/check_circle:")
+        st.success(f"{ui.list_scope(f, person_codes)}No appeal received in the period is flagged.",
+                   icon=":material/check_circle:")
     else:
         ui.dataframe(flagged, hide_index=True, key="ap_flagged", placeholder="–", column_order=[
             "appeal_ref", "received_date", "authority_name", "application_ref", "grounds", "outcome", "flags"],

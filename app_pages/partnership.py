@@ -87,6 +87,7 @@ else:
     exceptions = ui.load(qp.statutory_exceptions, f.as_of_date, person_codes)
     is_clean, sentence = charts_reviews.checks_sentence(
         ui.load(qp.statutory_returns, f.as_of_date, person_codes), exceptions)
+    sentence = ui.list_scope(f, person_codes) + sentence
     if is_clean:
         st.success(sentence, icon=":material/check_circle:")
     else:

@@ -43,6 +43,20 @@ APPEAL_OUTCOME_LABELS = {"upheld": "Upheld", "partially_upheld": "Partially uphe
                          "withdrawn": "Withdrawn", "pending": "Pending"}
 APPEAL_OUTCOMES = tuple(APPEAL_OUTCOME_LABELS)
 DECIDED_APPEAL_OUTCOMES = APPEAL_OUTCOMES[:3]  # withdrawn and pending are not decisions
+# What the OPCC case is: an appeal under the local procedure (Derbyshire's 2015 memorandum), or a
+# statutory local policing body review (Crime and Policing Act 2026). Empty = appeal.
+REVIEW_TYPE_LABELS = {"appeal": "Appeal (local procedure)", "pcc_review": "PCC review (2026 Act)"}
+REVIEW_TYPES = tuple(REVIEW_TYPE_LABELS)
+# The decision of the relevant bodies the case asks the OPCC to look at again. Empty = the one the
+# grounds name (threshold_decision -> threshold_decision, review_process -> review_outcome,
+# action_plan_delivery -> action_plan).
+DECISION_REVIEWED_LABELS = {"threshold_decision": "Threshold decision", "review_outcome": "Review outcome",
+                            "action_plan": "Action plan"}
+DECISIONS_REVIEWED = tuple(DECISION_REVIEWED_LABELS)
+# Where the OPCC referred the case back to the relevant bodies: what they then did.
+REFERRAL_RESULT_LABELS = {"threshold_met": "Threshold then met", "action_plan_changed": "Action plan changed",
+                          "no_change": "No change", "pending": "Awaiting the bodies"}
+REFERRAL_RESULTS = tuple(REFERRAL_RESULT_LABELS)
 # Action plans (the case review's recommendations, one row per action): who delivers each and what.
 # The agencies are wider than the incident agencies: a plan often names fire, social care or schools.
 ACTION_AGENCY_LABELS = {"police": "Police", "council": "Council", "housing": "Housing provider",
@@ -113,6 +127,14 @@ INPUTS: dict[str, tuple[Field, ...]] = {
         Field("grounds", "VARCHAR", "Grounds of the appeal", True, GROUNDS),
         Field("outcome", "VARCHAR", "Outcome of the appeal", True, APPEAL_OUTCOMES),
         Field("decision_date", "DATE", "Date the OPCC decided"),
+        Field("review_type", "VARCHAR", "Appeal under the local procedure or statutory PCC review (empty = appeal)",
+              allowed=REVIEW_TYPES),
+        Field("decision_reviewed", "VARCHAR", "Decision of the relevant bodies reviewed (empty = the grounds')",
+              allowed=DECISIONS_REVIEWED),
+        Field("referred_back", "VARCHAR", "The OPCC referred the case back to the relevant bodies", allowed=YES_NO),
+        Field("referral_result", "VARCHAR", "What the relevant bodies did after the referral back",
+              allowed=REFERRAL_RESULTS),
+        Field("referral_result_date", "DATE", "Date of the relevant bodies' new decision or changed plan"),
     ),
     "actions": (
         Field("action_ref", "VARCHAR", "Reference of one action of a case review's action plan", True),

@@ -1,7 +1,8 @@
 """The `asb` command: the write side's `build`, `check` and `demo` (etl/cli.py) and the read side's
 `report` (the board pack, insight/board_pack/cli.py), `users` (insight/access/users_cli.py), `audit`
-(insight/access/audit_cli.py) and
-`returns freeze` (statutory returns as published, insight/returns_cli.py)."""
+(insight/access/audit_cli.py),
+`returns freeze` (statutory returns as published, insight/returns_cli.py) and `export` (Parquet and
+the yearly data return, insight/export/)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import argparse
 import sys
 
 from etl import cli as etl_cli
+from insight import export as export_cli
 from insight import returns_cli
 from insight.access import audit_cli, users_cli
 from insight.board_pack import cli as report_cli
@@ -23,6 +25,7 @@ def parser() -> argparse.ArgumentParser:
     audit_cli.add_parser(sub)
     report_cli.add_parser(sub)
     returns_cli.add_parser(sub)
+    export_cli.add_parser(sub)
     return p
 
 

@@ -91,7 +91,9 @@ _TERMS = (
          "with an appeal upheld in full or in part by the as-of date."),
     # --- appeals to the OPCC ------------------------------------------------------------------------
     Term("appeals", "Appeals received", "Appeals to the OPCC received in the period, under the authority "
-         "of the application appealed against."),
+         "of the application appealed against; the OPCC's register holds appeals under the local procedure "
+         "and statutory PCC reviews (Crime and Policing Act 2026) alike, and these figures count both (the "
+         "table by type splits them)."),
     Term("appeals_decided", "Appeals decided", "Appeals received in the period that the OPCC has decided "
          "(upheld, partially upheld or not upheld) by the as-of date; withdrawn and pending ones are not "
          "decisions."),
@@ -106,6 +108,17 @@ _TERMS = (
          "date, whenever received: a state on that day."),
     Term("appeals_overdue", "Pending past the limit", "Appeals waiting for the OPCC's decision on the as-of "
          "date for longer than their limit, whenever received: a state on that day."),
+    Term("pcc_reviews", "PCC reviews received", "Statutory local policing body reviews (Crime and Policing "
+         "Act 2026) received by the OPCC in the period: a victim asks the PCC to review how the relevant "
+         "bodies handled a case review, such as a threshold not met decision."),
+    Term("referred_back", "Referred back", "Appeals and PCC reviews received in the period that the OPCC "
+         "decided and referred back to the relevant bodies (upheld in full or in part) by the as-of date."),
+    Term("referral_met", "Threshold then met", "Of the cases referred back, those where the relevant bodies "
+         "then found the threshold met: as the register records it, or a later met decision on the "
+         "application (or a new application of the same person) after the OPCC's decision."),
+    Term("awaiting_bodies", "Awaiting the bodies", "Of the cases referred back, those with no result from "
+         "the relevant bodies by the as-of date: no new decision or changed action plan recorded, and no "
+         "later met decision in the applications."),
     # --- action plans and re-triggers ------------------------------------------------------------------
     Term("action_plans", "Action plans agreed", "Case reviews with at least one action agreed in the period "
          "(by the date each action was agreed): the plans behind the recommendations."),

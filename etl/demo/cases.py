@@ -253,3 +253,54 @@ def plant_appeals(rng, apps: pd.DataFrame, last: int) -> pd.DataFrame:
     seq = appeals.groupby(year).cumcount() + 1
     refs = [f"OPCC/CT/{y}/{s:03d}" for y, s in zip(year.astype(int) + 1970, seq, strict=True)]
     return appeals.assign(appeal_ref=refs).reset_index(drop=True)
+
+
+PCC_REVIEWS_FROM = np.datetime64("2026-05-01").astype(int)  # the demo's commencement of the 2026 Act's reviews
+PCC_REVIEW_SHARE = 0.45  # of the appeals-like OPCC cases received from then
+PCC_REVIEW_RATE = 0.35  # of the not-met decisions told from then, not appealed: a PCC review asked for
+
+
+def plant_pcc_reviews(rng, appeals: pd.DataFrame, apps: pd.DataFrame, last: int) -> pd.DataFrame:
+    """Statutory PCC reviews from PCC_REVIEWS_FROM: some of the OPCC cases received since become
+    PCC reviews, and victims ask the PCC to review more not-met decisions (the route ministers
+    described). Upheld cases are mostly referred back to the relevant bodies, whose result the
+    register records some weeks later (threshold met or no change for a threshold decision, the
+    action plan changed or not for the others), or leaves blank for the build to find in the
+    applications."""
+    told = apps.decision_notified_date.to_numpy(float)
+    asked = apps[(apps.decision == "not_met") & (told >= PCC_REVIEWS_FROM)
+                 & ~apps.application_ref.isin(appeals.application_ref)]
+    asked = asked[rng.random(len(asked)) < PCC_REVIEW_RATE]
+    k = len(asked)
+    received = asked.decision_notified_date.to_numpy(float) + rng.integers(3, 30, k)
+    planned = rng.choice(["upheld", "partially_upheld", "not_upheld", "withdrawn", "pending"], k,
+                         p=[0.3, 0.15, 0.4, 0.05, 0.1])
+    decided_on = received + rng.integers(10, 36, k)
+    outcome = np.where((planned != "withdrawn") & (decided_on > last), "pending", planned)
+    new = pd.DataFrame({
+        "auth": asked.auth.to_numpy(), "person": asked.person.to_numpy(),
+        "application_ref": asked.application_ref.to_numpy(), "received_date": received,
+        "appellant": np.where(asked.on_behalf == "Y", "representative", "victim"),
+        "consent_letter": np.where(asked.on_behalf == "Y", "Y", None), "grounds": "threshold_decision",
+        "outcome": outcome,
+        "decision_date": np.where(np.isin(outcome, ["withdrawn", "pending"]), np.nan, decided_on),
+        "by_name": rng.random(k) < 0.4, "bad": 0, "template": -1,
+        "appeal_ref": [f"OPCC/PR/2026/{i:03d}" for i in range(1, k + 1)]})
+    new = new[new.received_date <= last]
+    n = len(appeals)
+    pcc = np.concatenate([(appeals.received_date.to_numpy(float) >= PCC_REVIEWS_FROM)
+                          & (rng.random(n) < PCC_REVIEW_SHARE), np.ones(len(new), bool)])
+    both = pd.concat([appeals, new], ignore_index=True)
+    n = len(both)
+    outcome = both.outcome.to_numpy()
+    back = ((outcome == "upheld") & (rng.random(n) < 0.9)) | ((outcome == "partially_upheld") & (rng.random(n) < 0.6))
+    decided = ~np.isin(outcome, ["pending", "withdrawn"])
+    threshold = both.grounds.to_numpy() == "threshold_decision"
+    result = np.where(rng.random(n) < 0.65, np.where(threshold, "threshold_met", "action_plan_changed"), "no_change")
+    result_date = both.decision_date.to_numpy(float) + rng.integers(7, 45, n)
+    recorded = back & (result_date <= last) & (rng.random(n) < 0.8)
+    return both.assign(
+        review_type=np.where(pcc, "pcc_review", "appeal"),
+        referred_back=np.where(decided, np.where(back, "Y", "N"), None),
+        referral_result=np.where(recorded, result, np.where(back, "pending", None)),
+        referral_result_date=np.where(recorded, result_date, np.nan))

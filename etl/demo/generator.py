@@ -29,6 +29,7 @@ from etl.demo.cases import (
     plant_appeals,
     plant_applicants,
     plant_as_of,
+    plant_pcc_reviews,
 )
 from etl.demo.formats import Context
 from etl.demo.incidents import (
@@ -156,6 +157,7 @@ def _cases(seed: int, apps: pd.DataFrame, span: Span) -> tuple[pd.DataFrame, pd.
     apps["application_ref"] = application_refs(apps)
     apps["source"] = _case_source(apps)
     appeals = plant_appeals(rng, apps[apps.bad == 0], span.last).assign(bad=0, template=-1)
+    appeals = plant_pcc_reviews(_rng(seed, "pcc-reviews"), appeals, apps[apps.bad == 0], span.last)
     copies = demo_bad.plant_bad_copies(rng, appeals, [(list(range(9)), demo_bad.PLAN["opcc_appeals"])])
     year = copies.received_date.to_numpy().astype("int64").astype("datetime64[D]").astype("datetime64[Y]")
     copies["appeal_ref"] = [f"OPCC/CT/{y + 1970}/9{i:02d}" for i, y in enumerate(year.astype(int))]

@@ -165,14 +165,19 @@ OPCC_APPEALS = Layout(
     (("Appeal No", "appeal_ref"), ("CT Reference", "application_ref"), ("Authority", "authority"),
      ("Date Received", "received_date"), ("Appellant", "appellant"), ("Appellant Name", "_name"),
      ("Consent Letter", "consent_letter"), ("Grounds", "grounds"), ("Outcome", "outcome"),
-     ("Date of Decision", "decision_date")),
+     ("Date of Decision", "decision_date"), ("Case Type", "review_type"), ("Referred Back", "referred_back"),
+     ("Result After Referral", "referral_result"), ("Date of Result", "referral_result_date")),
     date_format="%d/%m/%Y", authority_style="mixed",
     values={"appellant": {"victim": "Victim", "representative": "Representative", "group": "Group"},
             "consent_letter": YES_NO_WORDS,
             "grounds": {"threshold_decision": "Threshold decision", "review_process": "Review process",
                         "action_plan_delivery": "Action plan delivery"},
             "outcome": {"upheld": "Upheld - referred back", "partially_upheld": "Partially upheld",
-                        "not_upheld": "Not upheld", "withdrawn": "Withdrawn", "pending": "Open"}})
+                        "not_upheld": "Not upheld", "withdrawn": "Withdrawn", "pending": "Open"},
+            "review_type": {"appeal": "Appeal", "pcc_review": "PCC review (statutory)"},
+            "referred_back": YES_NO_WORDS,
+            "referral_result": {"threshold_met": "Threshold met", "action_plan_changed": "Plan changed",
+                                "no_change": "No change", "pending": "Awaited"}})
 
 CANON_ACTIONS = Layout("canonical action plans", _canonical(
     "action_ref", "application_ref", "authority", "agency", "action_type", "agreed_date", "due_date",

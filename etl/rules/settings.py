@@ -23,7 +23,8 @@ FAR_FUTURE = dt.date(9999, 12, 31)
 INT_KEYS = ("victim_threshold", "window_months", "qualifying_report_months", "hate_threshold",
             "hate_window_months", "community_threshold", "community_h3_resolution", "sla_acknowledge_days",
             "sla_decision_days", "sla_decision_notice_days", "sla_review_days", "sla_outcome_days",
-            "sla_appeal_window_days", "sla_appeal_decision_days", "sla_explain_days", "retrigger_months")
+            "sla_appeal_window_days", "sla_appeal_decision_days", "sla_pcc_review_decision_days",
+            "sla_explain_days", "retrigger_months")
 BOOL_KEYS = ("community_route",)
 # Text settings and the values each may take ("" for lead_agency: the agency with most complaints).
 CHOICE_KEYS = {"related_by": ("any", "category", "case"),
@@ -108,7 +109,9 @@ def load(path: Path | str | None = None) -> Rules:
     given = doc.get("defaults", {})
     # settings added later default here, so an older settings file still loads
     later = {"hate_window_months": given.get("window_months", 6), "related_by": "any", "lead_agency": "",
-             "sla_explain_days": 5, "retrigger_months": 12}
+             "sla_explain_days": 5,
+             "sla_pcc_review_decision_days": given.get("sla_appeal_decision_days", 20),
+             "retrigger_months": 12}
     defaults = _check({**later, **given}, f"{path} [defaults]", None)
     rules: dict[str, list[dict]] = {a.code: [] for a in authorities.AUTHORITIES}
     for n, entry in enumerate(doc.get("rule", []), 1):

@@ -2,9 +2,9 @@
 -- Raw tables raw_<source>__<kind> hold the canonical columns as text plus load_id, source_file,
 -- source_row; person_ref is replaced by person_key there too (pseudonymised at ingest).
 
-create table authorities (
+create table authorities (               -- the nine authorities: code, name, kind, area, outline
     authority_code varchar primary key,   -- ONS GSS code
-    authority_name varchar not null,
+    authority_name varchar not null,      -- the authority's name as the council writes it
     authority_kind varchar not null,      -- district | unitary
     area_km2 double,                      -- from the boundary layer in use
     boundary_geojson varchar              -- simplified outline (WGS84), base layer for offline maps
@@ -106,7 +106,7 @@ create table incidents (                  -- one row per distinct ASB incident (
     easting double, northing double,      -- British National Grid
     lsoa_code varchar,                    -- from point-in-polygon on the boundary layer in use
     ward_code varchar,                    -- from point-in-polygon on the ward layer (ref_ward)
-    h3_r8 varchar, h3_r9 varchar, h3_r10 varchar,
+    h3_r8 varchar, h3_r9 varchar, h3_r10 varchar, -- H3 cell (hex text) of the point at resolutions 8, 9 and 10; null when not located
     location_desc varchar,
     person_key varchar,                   -- keyed hash of person_ref; null = anonymous
     victim_type varchar,
@@ -171,6 +171,11 @@ create table appeals (
     grounds varchar not null,
     outcome varchar not null,
     decision_date date,
+    review_type varchar not null,         -- appeal (local procedure) | pcc_review (Crime and Policing Act 2026)
+    decision_reviewed varchar not null,   -- threshold_decision | review_outcome | action_plan (default: the grounds')
+    referred_back boolean,                -- the OPCC referred the case back to the relevant bodies
+    referral_result varchar,              -- threshold_met | action_plan_changed | no_change | pending (as recorded)
+    referral_result_date date,
     source varchar not null, source_file varchar not null, source_row bigint not null
 );
 
@@ -244,25 +249,25 @@ create table mart_review_turnaround (     -- one row per application (contract);
     acknowledge_working_days integer,     -- received -> acknowledged
     acknowledge_within_sla boolean,       -- working days <= the limit in force
     decision_working_days integer,        -- received -> threshold decision
-    decision_within_sla boolean,
+    decision_within_sla boolean,          -- decision working days <= the limit in force
     decision_notice_working_days integer, -- decision -> applicant told
-    decision_notice_within_sla boolean,
+    decision_notice_within_sla boolean,   -- decision notice working days <= the limit in force
     review_working_days integer,          -- decision -> review meeting
-    review_within_sla boolean,
+    review_within_sla boolean,            -- review working days <= the limit in force
     outcome_notice_working_days integer,  -- review meeting -> outcome told
-    outcome_notice_within_sla boolean,
+    outcome_notice_within_sla boolean,    -- outcome notice working days <= the limit in force
     total_working_days integer,           -- received -> outcome told
     total_within_sla boolean,             -- limit: decision + review + outcome limits
     action_plan_working_days integer,     -- outcome told -> action plan closed (no limit set)
-    sla_acknowledge_days integer, sla_decision_days integer, sla_decision_notice_days integer,
-    sla_review_days integer, sla_outcome_days integer,
+    sla_acknowledge_days integer, sla_decision_days integer, sla_decision_notice_days integer, -- the limits in force (working days, rule_id's settings) of these stages
+    sla_review_days integer, sla_outcome_days integer, -- the limits in force (working days, rule_id's settings) of these stages
     sla_total_days integer,               -- sla_decision_days + sla_review_days + sla_outcome_days
     is_open boolean not null,             -- review process not finished (not told the outcome / decision)
     open_working_days integer,            -- open cases: received -> as-of date
     open_stage varchar,                   -- open cases: decision | decision_notice | review | outcome_notice
     is_action_plan_open boolean,          -- recommendations told, action plan not closed
     data_errors varchar,                  -- stage dates out of order or a stage without the one before ('; ')
-    has_data_error boolean not null,
+    has_data_error boolean not null,      -- data_errors is not empty
     as_of_date date not null
 );
 
@@ -271,7 +276,7 @@ create table mart_review_open_stages (    -- open-case ageing and the at-risk li
     authority_code varchar,
     rule_id varchar,
     stage varchar not null,               -- acknowledge | decision | decision_notice | review | outcome_notice
-    started_date date not null,
+    started_date date not null,           -- when the stage's clock started (the stage before it ended)
     sla_days integer,                     -- the limit in force (working days)
     due_date date,                        -- last day it can finish within the limit
     working_days_elapsed integer not null,-- started -> as-of date
@@ -285,7 +290,7 @@ create table mart_review_open_stages (    -- open-case ageing and the at-risk li
 create table mart_statutory_returns (     -- contract: the four published figures per authority and financial year
     authority_code varchar,
     financial_year varchar not null,      -- '2024/25' = 1 April 2024 - 31 March 2025
-    year_start_date date not null, year_end_date date not null,
+    year_start_date date not null, year_end_date date not null, -- 1 April and 31 March of the financial year
     is_complete_year boolean not null,    -- the year ended on or before the as-of date
     applications_received integer not null,       -- by received_date
     threshold_not_met integer not null,           -- by decision_date
@@ -304,9 +309,9 @@ create table mart_statutory_returns (     -- contract: the four published figure
     notes integer not null,               -- ... with severity 'note'
     is_consistent boolean not null,       -- no contradiction and the year's intake adds up
     is_frozen boolean not null,           -- published_returns holds the figures as published for the year
-    published_applications_received integer, published_threshold_not_met integer,
-    published_reviews_carried_out integer, published_reviews_with_recommendations integer,
-    published_date date, published_by varchar,
+    published_applications_received integer, published_threshold_not_met integer, -- the figures as published (frozen); null when the year is not frozen
+    published_reviews_carried_out integer, published_reviews_with_recommendations integer, -- the figures as published (frozen); null when the year is not frozen
+    published_date date, published_by varchar, -- when and by whom they were published
     is_restated boolean not null,         -- frozen, and a current figure differs from the published one
     restatement varchar,                  -- e.g. 'reviews carried out: published 12, now 13' ('; ')
     as_of_date date not null,
@@ -333,33 +338,40 @@ create table mart_appeals (               -- one row per OPCC appeal, linked to 
     appeal_authority_code varchar,        -- the authority as the appeal recorded it
     rule_id varchar,                      -- the application authority's settings in force on received_date
     received_date date not null,
+    review_type varchar not null,         -- appeal (local procedure) | pcc_review (Crime and Policing Act 2026)
+    decision_reviewed varchar not null,   -- threshold_decision | review_outcome | action_plan
     appellant varchar,
     grounds varchar not null,
     outcome varchar not null,             -- as of the as-of date: decided later = 'pending'
     decision_date date,
+    referred_back boolean,                -- decided and referred back to the relevant bodies (null: undecided)
+    referral_result varchar,              -- referred back: threshold_met | action_plan_changed | no_change | pending
+    referral_result_source varchar,       -- recorded (the register) | applications (a later met decision)
+    referral_result_date date,
+    referral_working_days integer,        -- OPCC decision -> the bodies' result
     is_decided boolean not null,          -- upheld, partially upheld or not upheld
     is_upheld boolean not null,           -- upheld or partially upheld
     is_open boolean not null,             -- pending
     decision_working_days integer,        -- received -> decision (decided appeals)
-    sla_appeal_decision_days integer,
-    decision_within_sla boolean,
+    sla_appeal_decision_days integer,     -- the limit that applies: sla_pcc_review_decision_days for PCC reviews
+    decision_within_sla boolean,          -- decision_working_days <= the limit
     open_working_days integer,            -- pending: received -> as-of date
     due_date date,                        -- last day to decide within the limit
     is_overdue boolean,                   -- pending and past the limit
     notice_date date,                     -- the letter appealed against (decision or outcome told)
     lodged_working_days integer,          -- notice -> appeal received
     window_rule_id varchar,               -- the application authority's settings in force on notice_date
-    sla_appeal_window_days integer,
-    is_within_appeal_window boolean,
+    sla_appeal_window_days integer,       -- the limit for lodging an appeal after the notice (working days)
+    is_within_appeal_window boolean,      -- lodged_working_days <= the limit
     data_errors varchar,
     is_authority_mismatch boolean not null, -- the appeal names another authority than its application's
     is_grounds_mismatch boolean not null, -- grounds threshold_decision against a 'met' decision
     is_flagged boolean not null,          -- either of the two
     flags varchar,                        -- their reasons ('; ')
-    application_route varchar, application_decision varchar, application_outcome varchar,
-    application_received_date date,
-    application_decision_working_days integer, application_decision_within_sla boolean,
-    application_total_working_days integer, application_total_within_sla boolean,
+    application_route varchar, application_decision varchar, application_outcome varchar, -- the application's threshold route, decision and review outcome (as of the as-of date)
+    application_received_date date,       -- when the application appealed against was received
+    application_decision_working_days integer, application_decision_within_sla boolean, -- the application's decision time and whether within its limit
+    application_total_working_days integer, application_total_within_sla boolean, -- the application's whole-process time and whether within its limit
     as_of_date date not null
 );
 
@@ -433,24 +445,24 @@ create table published_returns (          -- frozen statutory returns as publish
 create table mart_threshold_status (      -- contract: one row per person and authority with a qualifying complaint
     person_key varchar,
     authority_code varchar,
-    qualifying_complaints bigint,
-    qualifying_hate_complaints bigint,
-    is_threshold_met boolean,
-    is_near_miss boolean,
+    qualifying_complaints bigint,         -- complaints counting in the window on the as-of date
+    qualifying_hate_complaints bigint,    -- of them, hate incidents
+    is_threshold_met boolean,             -- qualifying complaints >= victim_threshold
+    is_near_miss boolean,                 -- qualifying complaints = victim_threshold - 1
     window_expires_date date,             -- the last day the oldest qualifying complaint counts
-    first_met_date date,
-    met_since_date date,
+    first_met_date date,                  -- first date the threshold was met in this spell
+    met_since_date date,                  -- met continuously since this date
     has_application boolean,              -- applied on or after the oldest qualifying complaint
-    oldest_complaint_date date,
-    latest_complaint_date date,
-    victim_threshold bigint,
-    hate_threshold bigint,
-    window_months bigint,
+    oldest_complaint_date date,           -- reported_date of the oldest qualifying complaint
+    latest_complaint_date date,           -- reported_date of the latest qualifying complaint
+    victim_threshold bigint,              -- complaints needed (the rule in force)
+    hate_threshold bigint,                -- hate complaints needed
+    window_months bigint,                 -- the window (months)
     rule_id varchar,
     as_of_date date,
     is_hate_threshold_met boolean,        -- the hate rule (its own count and window) alone
     is_hate_near_miss boolean,            -- one hate complaint short (hate threshold 2 or more)
-    hate_window_months bigint,
+    hate_window_months bigint,            -- the hate rule's window (months)
     related_by varchar,                   -- any | category | case: which complaints count together
     related_group varchar,                -- the category or case counted ('' for any)
     lead_agency varchar,                  -- who should make contact (rule, else most complaints)
@@ -461,18 +473,18 @@ create table mart_threshold_status (      -- contract: one row per person and au
 
 create table mart_community_status (      -- community-route clusters (H3 cell and ASB category)
     authority_code varchar,
-    cluster_cell varchar,
-    h3_resolution bigint,
+    cluster_cell varchar,                 -- the H3 cell of the cluster (hex text)
+    h3_resolution bigint,                 -- the cell's H3 resolution
     asb_category varchar,
-    distinct_reporters bigint,
-    incidents bigint,
-    anonymous_reports bigint,
+    distinct_reporters bigint,            -- different people who reported related incidents in the window
+    incidents bigint,                     -- incidents in the cluster in the window
+    anonymous_reports bigint,             -- incidents with no person (not counted as reporters)
     first_report_date date,
-    last_report_date date,
-    is_threshold_met boolean,
-    is_near_miss boolean,
+    last_report_date date,                -- the latest incident's reported_date
+    is_threshold_met boolean,             -- distinct_reporters >= community_threshold
+    is_near_miss boolean,                 -- one or two reporters short of community_threshold
     window_expires_date date,
-    community_threshold bigint,
+    community_threshold bigint,           -- distinct reporters needed (the authority's setting)
     rule_id varchar,
     as_of_date date
 );
@@ -483,84 +495,84 @@ create table mart_second_reports (        -- contract: one row per second-report
     second_report_date date not null,     -- the second qualifying complaint's reported_date
     incident_id varchar not null,         -- the incident behind it
     first_report_date date not null,      -- the one earlier qualifying complaint in the window
-    first_incident_id varchar not null,
+    first_incident_id varchar not null,   -- the incident behind the first report
     lead_agency varchar,                  -- who should explain it (rule, else most complaints)
     agencies varchar,                     -- agencies that had the two reports
     review_explained_date date,           -- earliest explanation recorded on or after the event
     explained_working_days integer,       -- working days from the event to the explanation
-    is_explained boolean not null,
+    is_explained boolean not null,        -- review_explained_date is known
     is_explained_in_time boolean,         -- within sla_explain_days (null while still in time)
     is_overdue boolean not null,          -- unexplained and past the limit on the as-of date
-    sla_explain_days integer,
+    sla_explain_days integer,             -- working days allowed to explain the case review (settings)
     rule_id varchar,
     as_of_date date
 );
 
 create table mart_threshold_history (     -- people near and at the threshold at each month end
     authority_code varchar,
-    month_end date,
-    near_miss_people bigint,
-    met_people bigint,
-    newly_met_people bigint
+    month_end date,                       -- the month's last day (the date evaluated)
+    near_miss_people bigint,              -- people one complaint short on that day
+    met_people bigint,                    -- people at or over the threshold
+    newly_met_people bigint               -- people who first met the threshold in that month
 );
 
 -- Hotspot marts (etl/marts/hotspots.py).
 create table mart_hotspot_cells (         -- contract: Gi* per H3 cell of resolutions 8 and 9, zero counts included
-    h3_cell varchar,
-    h3_resolution bigint,
-    incidents bigint,
+    h3_cell varchar,                      -- H3 cell (hex text)
+    h3_resolution bigint,                 -- H3 resolution (8 or 9)
+    incidents bigint,                     -- incidents in the cell in the 12 months
     gi_z double,                          -- esda's analytical Zs
     gi_p float,                           -- esda's permutation pseudo p-value p_sim
     gi_class bigint,                      -- -3..3: cold/hot at 99/95/90% after the FDR correction
-    gi_z_perm double,
-    gi_p_perm double,
+    gi_z_perm double,                     -- esda's z_sim: G standardised by its permutations
+    gi_p_perm double,                     -- two-sided normal p-value of gi_z_perm
     authority_code varchar,
-    period_start date,
-    period_end date
+    period_start date,                    -- the 12 months counted: first day
+    period_end date                       -- the 12 months counted: last day (as-of date)
 );
 
 create table mart_repeat_locations (      -- repeat locations: H3 resolution-10 cells ranked per authority
     authority_code varchar,
-    rank bigint,
-    h3_cell varchar,
-    incidents_30d bigint,
-    incidents_90d bigint,
-    incidents_180d bigint,
-    incidents_365d bigint,
-    incidents_prev_90d bigint,
-    first_report date,
-    last_report date,
-    main_asb_types varchar,
-    distinct_reporters bigint,
-    main_location varchar,
-    change_z double,
-    changed boolean
+    rank bigint,                          -- rank within the authority (1 = most incidents in 365 days)
+    h3_cell varchar,                      -- H3 resolution-10 cell (hex text)
+    incidents_30d bigint,                 -- incidents in the cell in the 30 days to the as-of date
+    incidents_90d bigint,                 -- incidents in the cell in the 90 days to the as-of date
+    incidents_180d bigint,                -- incidents in the cell in the 180 days to the as-of date
+    incidents_365d bigint,                -- incidents in the cell in the 365 days to the as-of date
+    incidents_prev_90d bigint,            -- incidents in the cell in the 90 days to the as-of date before the last 90
+    first_report date,                    -- earliest reported_date in the 365 days
+    last_report date,                     -- latest reported_date in the 365 days
+    main_asb_types varchar,               -- the most frequent ASB types there
+    distinct_reporters bigint,            -- different people who reported there
+    main_location varchar,                -- the most frequent location description there
+    change_z double,                      -- 2 x (sqrt(incidents_90d) - sqrt(incidents_prev_90d)): the 90-day change score
+    changed boolean                       -- abs(change_z) > 2: a rise or fall beyond chance
 );
 
 create table mart_concentration (         -- Lorenz points and "X% of places" per authority and "all"
     authority_code varchar,
-    places bigint,
-    incidents bigint,
-    places_for_50pct double,
-    places_for_25pct double,
-    point bigint,
-    share_of_places double,
-    share_of_incidents double,
-    period_start date,
-    period_end date
+    places bigint,                        -- H3 resolution-10 cells in the area (with or without incidents)
+    incidents bigint,                     -- incidents in the period in those cells
+    places_for_50pct double,              -- share of places (0-1) that hold half of the incidents
+    places_for_25pct double,              -- share of places (0-1) that hold a quarter of the incidents
+    point bigint,                         -- order of the Lorenz-curve point (0 = first)
+    share_of_places double,               -- Lorenz curve: cumulative share of places (busiest first, 0-1)
+    share_of_incidents double,            -- Lorenz curve: cumulative share of incidents in them (0-1)
+    period_start date,                    -- the 12 months counted: first day
+    period_end date                       -- the 12 months counted: last day (as-of date)
 );
 
 create table mart_hotspot_accuracy (      -- hit rate and PAI of the top 1/5/10% of cells
     authority_code varchar,
-    h3_resolution bigint,
-    top_share double,
-    cells bigint,
-    all_cells bigint,
-    captured bigint,
-    incidents bigint,
-    hit_rate double,
-    pai double,
-    period_start date,
-    period_mid date,
-    period_end date
+    h3_resolution bigint,                 -- H3 resolution of the cells
+    top_share double,                     -- the busiest share of cells picked (0.01, 0.05, 0.10)
+    cells bigint,                         -- cells in that top share
+    all_cells bigint,                     -- cells in the area
+    captured bigint,                      -- incidents of the next six months in the picked cells
+    incidents bigint,                     -- incidents of the next six months in the area
+    hit_rate double,                      -- captured / incidents
+    pai double,                           -- predictive accuracy index: hit rate / share of area
+    period_start date,                    -- first day of the six months the cells were picked on
+    period_mid date,                      -- last day of those six months (the next six start the day after)
+    period_end date                       -- last day of the six months tested (as-of date)
 );

@@ -32,6 +32,9 @@ ROW_RULES: dict[str, list[tuple[str, str, str]]] = {
     "appeals": [
         ("decision_date < received_date", "date_order",
          "format('decision_date {} is before received_date {}', decision_date, received_date)"),
+        ("referral_result_date < decision_date", "date_order",
+         "format('referral_result_date {} is before the OPCC''s decision_date {}', referral_result_date, "
+         "decision_date)"),
     ],
     "police_uk": [],
     # An action plan's dates: due and done on or after the day agreed; the status agrees with the

@@ -77,8 +77,8 @@ PAGES: dict[str, PageRule] = {
                           "references of them"),
     "turnaround": PageRule(EVERY_ROLE, "the applications at risk of missing a limit, data errors (per "
                            "application; none for board viewers)"),
-    "appeals": PageRule(EVERY_ROLE, "the list of appeals and the flagged ones (per application; none "
-                        "for board viewers)"),
+    "appeals": PageRule(EVERY_ROLE, "the list of appeals and PCC reviews, the cases referred back and the "
+                        "flagged ones (per application; none for board viewers)"),
     "partnership": PageRule(EVERY_ROLE, "the statutory-return exceptions (per application; none for "
                             "board viewers)"),
     "actions": PageRule(EVERY_ROLE, "the actions overdue or due soon, every action agreed and the reviews "
@@ -210,6 +210,13 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
         counts=("appeals", *_OUTCOMES, "decided", "pending_now", "overdue", "flagged"), total_by=(),
         column_totals={"appeals": _OUTCOMES, "decided": ("upheld", "partially_upheld", "not_upheld")},
         shares={"upheld_rate": (("upheld", "partially_upheld"), "decided")},
+        at_least_k={"median_decision_working_days": "decided", "share_within_sla": "decided"}, period=_PERIOD),
+    "insight.queries.appeals.referrals": PersonLevel(),
+    "insight.queries.appeals.by_review_type": disclosure.Aggregate(
+        counts=("cases", "decided", "upheld", "withdrawn", "referred_back", "threshold_then_met",
+                "action_plan_changed", "no_change", "awaiting_bodies", "pending_now", "overdue"),
+        authority=None, known_total_by=(),
+        column_totals={"referred_back": ("threshold_then_met", "action_plan_changed", "no_change", "awaiting_bodies")},
         at_least_k={"median_decision_working_days": "decided", "share_within_sla": "decided"}, period=_PERIOD),
     "insight.queries.appeals.grounds_outcomes": disclosure.Aggregate(
         counts=("appeals",), authority=None, known_total_by=("outcome",), period=_PERIOD),

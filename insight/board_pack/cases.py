@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from etl.marts import reviews
-from etl.schema import APPEAL_OUTCOME_LABELS, DECIDED_APPEAL_OUTCOMES
+from etl.schema import APPEAL_OUTCOME_LABELS, DECIDED_APPEAL_OUTCOMES, REVIEW_TYPES
 from insight import glossary
 from insight.access.disclosure import protect, share_or_none
 from insight.board_pack import slides as rs
@@ -38,6 +38,7 @@ def gather(con, month, codes) -> dict:
         "period_start": start,
         "turnaround": queries_turnaround.stage_summary(con, month.end, codes, start, month.end),
         "appeals": queries_appeals.summary(con, month.end, codes, start, month.end),
+        "appeal_types": queries_appeals.by_review_type(con, month.end, codes, start, month.end),
         "financial_year": f"{fy.year}/{(fy.year + 1) % 100:02d}",
         "statutory": returns[pd.to_datetime(returns["year_start_date"]).dt.date == fy].reset_index(drop=True),
     }
@@ -103,6 +104,18 @@ def appeal_counts(ctx: Context):
     return protect(counts, columns, ctx.k, column_totals={"appeals": list(APPEAL_OUTCOME_LABELS), "decided": list(DECIDED_APPEAL_OUTCOMES)})
 
 
+def type_counts(ctx: Context):
+    """The all-selected OPCC cases received by type (appeals, statutory PCC reviews) with their total,
+    protected together so that neither type can be worked out from the total."""
+    types = ctx.data.cases.get("appeal_types")
+    by_type = (types.set_index("review_type")["cases"] if types is not None and not types.empty
+               else pd.Series(dtype=float))
+    row = pd.Series({t: float(by_type.get(t, 0)) for t in REVIEW_TYPES})
+    row["appeals"] = row.sum()
+    return protect(pd.DataFrame([row], index=[TOTAL]), [*REVIEW_TYPES, "appeals"], ctx.k,
+                   column_totals={"appeals": list(REVIEW_TYPES)})
+
+
 def slide_appeals(deck, ctx: Context) -> None:
     summary = ctx.data.cases["appeals"].set_index("authority_name")
     row = summary.loc[TOTAL] if TOTAL in summary.index else pd.Series(dtype=float)
@@ -134,14 +147,17 @@ def slide_appeals(deck, ctx: Context) -> None:
     lines = [[glossary.name("appeals"), appeals], [glossary.name("appeals_decided"), table.text(TOTAL, "decided")],
              [glossary.name("upheld_rate"), "–" if rate is None else f"{rate:.0%}"],
              [glossary.name("appeal_median_days"), "–" if median is None or pd.isna(median) else f"{median:.0f}"],
-             [glossary.name("appeals_overdue"), ctx.person_count(row.get("overdue", 0))]]
-    rs.table(slide, rs.box(8.4, 1.9, 4.43, 3.0), [TOTAL, ""], lines, [3.13, 1.3], font_pt=15)
-    rs.text(slide, rs.box(8.4, 5.3, 4.43, 1.2), [
+             [glossary.name("appeals_overdue"), ctx.person_count(row.get("overdue", 0))],
+             [glossary.name("pcc_reviews"), type_counts(ctx).text(TOTAL, "pcc_review")]]
+    rs.table(slide, rs.box(8.4, 1.9, 4.43, 3.4), [TOTAL, ""], lines, [3.13, 1.3], font_pt=15)
+    rs.text(slide, rs.box(8.4, 5.5, 4.43, 1.0), [
         f"<{ctx.k}: fewer than {ctx.k} appeals; *: hidden so that a small count cannot be worked out."],
         rs.SMALL_PT, rs.MUTED)
 
 
-APPEALS_NOTE = ("Appeals to the OPCC received in the period (mart_appeals). The upheld rate (upheld in full "
+APPEALS_NOTE = ("Appeals to the OPCC received in the period (mart_appeals), statutory PCC reviews (Crime and "
+                "Policing Act 2026) included: the PCC reviews line says how many of them were such reviews. "
+                "The upheld rate (upheld in full "
                 "or part) is of the appeals decided (withdrawn and pending ones are not decisions). Pending past the limit is "
                 "a state on the month's last day: every appeal then waiting for a decision for longer than its "
                 "limit, whenever it was received. Counts of appeals "

@@ -118,8 +118,9 @@ def appeal_list(con, as_of: date, person_codes: tuple[str, ...], start: date, en
     any flag with its reason."""
     return run(con, f"""
         with final as (
-            select p.appeal_ref, p.application_ref, a.authority_name, p.authority_code, p.received_date,
-                   p.appellant, p.grounds, p.outcome, p.decision_date, p.decision_working_days,
+            select p.appeal_ref, p.review_type, p.application_ref, a.authority_name, p.authority_code,
+                   p.received_date, p.appellant, p.grounds, p.decision_reviewed, p.outcome, p.decision_date,
+                   p.decision_working_days, p.referral_result,
                    p.sla_appeal_decision_days, p.decision_within_sla, p.open_working_days, p.due_date,
                    p.is_overdue, p.lodged_working_days, p.is_within_appeal_window, p.application_route,
                    p.application_decision, p.application_outcome, p.application_decision_working_days,
@@ -159,8 +160,8 @@ def needs_action(con, as_of: date, person_codes: tuple[str, ...],
     appeal, its application, authority, received and due dates, working days pending and left."""
     return run(con, f"""
         with final as (
-            select p.appeal_ref, p.application_ref, a.authority_name, p.authority_code, p.received_date,
-                   p.grounds, p.due_date, p.open_working_days, p.sla_appeal_decision_days,
+            select p.appeal_ref, p.review_type, p.application_ref, a.authority_name, p.authority_code,
+                   p.received_date, p.grounds, p.due_date, p.open_working_days, p.sla_appeal_decision_days,
                    p.sla_appeal_decision_days - p.open_working_days as working_days_left,
                    case when p.is_overdue then 'past the limit' else 'due soon' end as status,
                    p.application_decision, p.flags
@@ -172,3 +173,62 @@ def needs_action(con, as_of: date, person_codes: tuple[str, ...],
         limit $limit
     """, {"as_of": as_of, "person_codes": list(person_codes), "due_within_days": due_within_days,
           "limit": limit})
+
+
+def by_review_type(con, as_of: date, codes: tuple[str, ...], start: date, end: date) -> pd.DataFrame:
+    """Per type of OPCC case (an appeal under the local procedure, a statutory PCC review): cases
+    received in the period, decided, upheld (or partly), withdrawn, median working days to decision
+    and the share within the type's limit, referred back and what then happened (threshold met,
+    action plan changed, no change, awaiting the bodies); and the two states on the as-of date,
+    whatever the date received: pending now and pending past the limit."""
+    return run(con, f"""
+        with chosen as (
+            select *, received_date between $start and $end as in_period
+            from {_appeals(con, as_of)}
+            where authority_code = any($codes) and (received_date between $start and $end or is_open)
+        ),
+        final as (
+            select review_type,
+                   count(*) filter (where in_period) as cases,
+                   count(*) filter (where in_period and is_decided) as decided,
+                   count(*) filter (where in_period and is_upheld) as upheld,
+                   count(*) filter (where in_period and outcome = 'withdrawn') as withdrawn,
+                   median(decision_working_days) filter (where in_period) as median_decision_working_days,
+                   round(count(*) filter (where in_period and decision_within_sla)
+                         / nullif(count(decision_within_sla) filter (where in_period), 0), 3) as share_within_sla,
+                   count(*) filter (where in_period and referred_back) as referred_back,
+                   count(*) filter (where in_period and referral_result = 'threshold_met') as threshold_then_met,
+                   count(*) filter (where in_period and referral_result = 'action_plan_changed')
+                       as action_plan_changed,
+                   count(*) filter (where in_period and referral_result = 'no_change') as no_change,
+                   count(*) filter (where in_period and referral_result = 'pending') as awaiting_bodies,
+                   count(*) filter (where is_open) as pending_now,
+                   count(*) filter (where is_overdue) as overdue
+            from chosen
+            group by review_type
+        )
+        select * from final order by review_type
+    """, {"as_of": as_of, "codes": list(codes), "start": start, "end": end})
+
+
+def referrals(con, as_of: date, person_codes: tuple[str, ...], start: date, end: date,
+              limit: int = LIST_LIMIT) -> pd.DataFrame:
+    """Cases decided in the period that the OPCC referred back to the relevant bodies, each followed
+    to its result as of the as-of date (recorded in the register, or shown by a later 'met'
+    decision in the applications; else awaiting the bodies), awaiting first, then newest."""
+    return run(con, f"""
+        with final as (
+            select p.appeal_ref, p.application_ref, a.authority_name, p.authority_code, p.review_type,
+                   p.decision_reviewed, p.outcome, p.decision_date, p.referral_result, p.referral_result_source,
+                   p.referral_result_date, p.referral_working_days,
+                   working_day_index(cast($as_of as date)) - working_day_index(p.decision_date)
+                       as working_days_since_referral,
+                   p.application_decision, p.data_errors
+            from {_appeals(con, as_of)} as p join authorities as a using (authority_code)
+            where p.referred_back and p.authority_code = any($person_codes)
+              and p.decision_date between $start and $end
+        )
+        select * from final
+        order by referral_result <> 'pending', decision_date desc, appeal_ref
+        limit $limit
+    """, {"as_of": as_of, "person_codes": list(person_codes), "start": start, "end": end, "limit": limit})

@@ -234,6 +234,16 @@ def scope_note(filters: Filters) -> str:
             "with small numbers hidden.")
 
 
+def list_scope(filters: Filters, codes: tuple[str, ...]) -> str:
+    """The words that open a banner about lists of people when those lists cover fewer authorities
+    than the page's figures ("For Erewash (the lists you may see): "), else "": a banner is about
+    what is on screen, never the county's rows a viewer cannot see."""
+    if set(codes) >= set(filters.authority_codes) or not codes:
+        return ""
+    names = ", ".join(authorities.NAME_BY_CODE[c] for c in codes)
+    return f"For {names} (the lists you may see): "
+
+
 def sidebar() -> Filters:
     """Draw the shared filters in the sidebar and return the choices."""
     default_as_of = build_as_of()

@@ -24,7 +24,7 @@ PAGES = [  # (url path, screenshot name, texts that must show)
     ("/turnaround", "turnaround", ["Review turnaround", "At risk of breach", "Analysis", "Within the limits",
                                    "Working days per stage", "One stage in detail", "Open cases by age",
                                    "From application to appeal"]),
-    ("/appeals", "appeals", ["Appeals", "Needs action", "By authority", "Grounds and outcome", "Time to decision",
+    ("/appeals", "appeals", ["Appeals and PCC reviews", "Needs action", "By authority", "Grounds and outcome", "Time to decision",
                              "Upheld by the original decision", "Appeals and the applications behind them"]),
     ("/partnership", "partnership", ["Partnership", "The authorities side by side", "Statutory returns",
                                      "Consistency checks"]),
@@ -82,3 +82,27 @@ def test__appeals__overdue_appeal_on_the_default_view(server, page, user, shown)
     assert page.get_by_text("Needs action", exact=True).first.is_visible()
     if user in ("opcc", "derby"):  # their own authority by default (item 4)
         assert page.locator(".st-key-ap_action").is_visible()  # the list (a keyed container)
+
+
+@pytest.mark.parametrize("user", ["opcc", "erewash", "board"])
+def test__appeals__pcc_reviews_and_referrals_per_role(server, page, user):
+    """Issue 17, part 1: the register's two types side by side for every role; the cases referred
+    back, each with its result, listed for the OPCC and the authorities' own staff, counted only
+    (small numbers hidden) for the board."""
+    signed_in(page, server + "/appeals?start=2023-11-01&authority=all", user)  # Erewash has none of its own
+    assert page.locator(EXCEPTION).count() == 0
+    section = page.get_by_text("By type: appeals and PCC reviews", exact=True).first
+    section.scroll_into_view_if_needed()
+    assert section.is_visible()
+    assert page.locator(".st-key-ap_by_type_box").is_visible()
+    tile = page.locator('[data-testid="stMetric"]').filter(has_text="PCC reviews received")
+    assert tile.locator('[data-testid="stMetricValue"]').inner_text() not in ("", "0")
+    listed = page.locator(".st-key-ap_referrals_box")
+    if user == "board":
+        assert listed.count() == 0
+        assert page.get_by_text("The cases referred back are listed", exact=False).first.is_visible()
+    else:
+        listed.scroll_into_view_if_needed()
+        assert listed.is_visible()
+        if user == "opcc":
+            listed.screenshot(path=str(ARTIFACTS / "appeals_referrals.png"))

@@ -270,6 +270,18 @@ def test__appeals__pending_past_the_limit_whenever_received(deck, con, month):
     assert cells["Pending past the limit"] == (f"{overdue:,}" if overdue >= 5 else "<5")
 
 
+def test__appeals__pcc_reviews_protected_with_the_appeals(deck, con, month):
+    """Issue 17: the statutory PCC reviews among the OPCC's cases of the twelve months, shown only
+    when neither they nor the local-procedure appeals (the total minus them) are 1 to 4."""
+    pcc, total = con.execute("select count(*) filter (where review_type = 'pcc_review'), count(*) from mart_appeals "
+                             "where received_date between ? and ?", [month.shift(-11).start, month.end]).fetchall()[0]
+    assert pcc >= 5
+    slide = _slide(deck, "appeals to the OPCC in the 12 months to")
+    table = next(s.table for s in slide.shapes if s.has_table and s.table.cell(1, 0).text == "Appeals received")
+    cells = {table.cell(i, 0).text: table.cell(i, 1).text for i in range(len(table.rows))}
+    assert cells["PCC reviews received"] == (f"{pcc:,}" if 0 == total - pcc or total - pcc >= 5 else "*")
+
+
 def test__pack__no_count_of_people_from_1_to_4_on_the_demo(deck):
     """The demo has many small case review counts per authority: none may show."""
     assert small_people_counts(deck) == []

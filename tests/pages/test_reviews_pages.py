@@ -19,6 +19,7 @@ from support import open_app
 from etl.marts import registry, reviews
 from etl.rules import authorities, periods
 from insight import db, ui
+from insight.access import disclosure
 from insight.queries import appeals as qa
 from insight.queries import partnership as qp
 from insight.queries import turnaround as qt
@@ -104,7 +105,7 @@ def test__turnaround_page__another_as_of_date_ages_cases_live(demo_warehouse, mo
 def test__appeals_page__figures_equal_the_mart(demo_warehouse, monkeypatch, con, period):
     as_of, start, end = period
     at = open_app(monkeypatch, demo_warehouse, APPEALS, start=(end - dt.timedelta(days=3 * 365)).isoformat())
-    assert [t.value for t in at.title] == ["Appeals"]
+    assert [t.value for t in at.title] == ["Appeals and PCC reviews"]
     mart = con.execute("select * from mart_appeals where received_date between ? and ?",
                        [end - dt.timedelta(days=3 * 365), end]).df()
     shown = _metrics(at)
@@ -323,3 +324,47 @@ def test__appeals_page__overdue_appeal_shown_on_the_default_view(demo_warehouse,
     assert first.startswith("Needs action"), first
     listed = _frame(at, "working_days_left")
     assert set(overdue) <= set(listed["appeal_ref"])
+
+
+def test__appeals_page__pcc_reviews_by_type_and_referrals_followed(demo_warehouse, monkeypatch, con, period):
+    """Issue 17, part 1: the register's two types side by side, and the cases referred back listed with
+    their result for the OPCC; the board sees the counts under the disclosure rule, no list."""
+    as_of, start, end = period
+    start = end - dt.timedelta(days=3 * 365)
+    mart = con.execute("select * from mart_appeals where received_date between ? and ?", [start, end]).df()
+    assert (mart["review_type"] == "pcc_review").sum() >= 5 and mart["referred_back"].fillna(False).any()
+    at = open_app(monkeypatch, demo_warehouse, APPEALS, start=start.isoformat())
+    headers = [h.value for h in at.subheader]
+    assert {"By type: appeals and PCC reviews", "Referred back, followed to the result"} <= set(headers)
+    assert _metrics(at)["PCC reviews received"] == str((mart["review_type"] == "pcc_review").sum())
+    by_type = _frame(at, "threshold_then_met").set_index("review_type")
+    assert set(by_type.index) == {"Appeal (local procedure)", "PCC review (2026 Act)"}  # words, not codes
+    assert by_type["cases"].sum() == len(mart)
+    assert by_type.loc["PCC review (2026 Act)", "overdue"] == int(
+        con.execute("select count(*) from mart_appeals where is_overdue and review_type = 'pcc_review'").fetchone()[0])
+    referred = con.execute("select appeal_ref, referral_result from mart_appeals where referred_back "
+                           "and decision_date between ? and ?", [start, end]).df()
+    listed = _frame(at, "working_days_since_referral")
+    assert sorted(listed["appeal_ref"]) == sorted(referred["appeal_ref"])
+    awaiting = (referred["referral_result"] == "pending").sum()
+    assert list(listed["referral_result"][:awaiting]) == ["Awaiting the bodies"] * awaiting  # awaiting first
+
+    board = open_app(monkeypatch, demo_warehouse, APPEALS, user="board", start=start.isoformat())
+    assert not any("working_days_since_referral" in d.value.columns for d in board.dataframe)
+    assert any("cases referred back are listed" in i.value for i in board.info)
+    counts = _frame(board, "threshold_then_met").drop(columns=["review_type"])
+    for column in ("cases", "decided", "referred_back", "threshold_then_met", "awaiting_bodies", "overdue"):
+        shown = counts[column].dropna()
+        assert not shown.between(1, disclosure.suppress_below() - 1).any(), (column, list(shown))
+
+
+@pytest.mark.parametrize("page", [APPEALS, PARTNERSHIP])
+def test__banners__about_lists_name_the_authorities_they_cover(demo_warehouse, monkeypatch, page):
+    """Issue 16, item 4: an Erewash manager looking at all nine authorities reads a banner about the
+    lists of people they may see, Erewash's, never one that sounds like the county's; the OPCC
+    analyst's banners cover what the figures cover, so they need no such words."""
+    manager = open_app(monkeypatch, demo_warehouse, page, user="erewash", authority="all")
+    banners = [b.value for b in (*manager.success, *manager.error)]
+    assert banners and all(b.startswith("For Erewash (the lists you may see): ") for b in banners), banners
+    analyst = open_app(monkeypatch, demo_warehouse, page, authority="all")
+    assert not any(b.value.startswith("For ") for b in (*analyst.success, *analyst.error))

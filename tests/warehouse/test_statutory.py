@@ -230,7 +230,7 @@ def test__appeals__limits_of_the_application_s_authority(con, ref, expected):
 def test__appeals__flags_name_the_problem(con):
     got = con.execute("select appeal_ref, flags from mart_appeals order by appeal_ref").fetchall()
     assert got == [
-        ("AP-MET", "grounds threshold_decision, but the threshold of HP-APP2 was met (decided 2025-04-14): "
+        ("AP-MET", "appealed on the grounds \"threshold decision\", but the threshold of HP-APP2 was met (decided 2025-04-14): "
                    "a met threshold decision cannot be appealed on those grounds"),
         ("AP-MISMATCH", "the appeal names Erewash (E07000036), but HP-APP1 is an application to High Peak "
                         "(E07000037): High Peak's limits apply"),

@@ -13,13 +13,49 @@
 -- the appeal said. Flags (is_flagged, reasons in flags): the appeal names another authority than
 -- its application's; grounds threshold_decision against an application whose threshold was met
 -- (a met decision cannot be appealed on those grounds).
+-- Each case is an appeal under the local procedure or a statutory PCC review (review_type, Crime
+-- and Policing Act 2026); a PCC review's limit is sla_pcc_review_decision_days, an appeal's
+-- sla_appeal_decision_days (the column sla_appeal_decision_days holds the one that applies).
+-- A case the OPCC referred back (decided by $as_of) is followed to its result: the result the
+-- register records (a result dated after $as_of is still 'pending'), else one the applications
+-- show: for a reviewed threshold decision, the application, or a later one of the same person,
+-- decided 'met' on or after the OPCC's decision (referral_result_source 'applications'); else
+-- 'pending'. referral_working_days: OPCC decision -> the result.
 with appeals_as_of as (
     select p.appeal_ref, p.application_ref, p.authority_code as appeal_authority_code, p.received_date,
-        p.appellant, p.grounds,
+        p.appellant, p.grounds, p.review_type, p.decision_reviewed,
         case when p.decision_date > $as_of then 'pending' else p.outcome end as outcome,
-        case when p.decision_date <= $as_of then p.decision_date end as decision_date
+        case when p.decision_date <= $as_of then p.decision_date end as decision_date,
+        case when p.decision_date <= $as_of then coalesce(p.referred_back, false) end as referred_back,
+        case when p.decision_date <= $as_of and p.referred_back and p.referral_result <> 'pending'
+                  and coalesce(p.referral_result_date, p.decision_date) <= $as_of
+             then p.referral_result end as recorded_result,
+        case when p.decision_date <= $as_of and p.referred_back and p.referral_result_date <= $as_of
+             then p.referral_result_date end as recorded_result_date
     from appeals as p
     where p.received_date <= $as_of
+),
+met_again as (  -- referred-back threshold decisions the applications show met afterwards
+    select p.appeal_ref, min(b.decision_date) as met_date
+    from appeals_as_of as p
+    join applications as a using (application_ref)
+    join applications as b
+        on (b.application_ref = a.application_ref or b.person_key = a.person_key)
+        and b.decision = 'met' and b.decision_date >= p.decision_date and b.decision_date <= $as_of
+    where p.referred_back and p.decision_reviewed = 'threshold_decision' and p.recorded_result is null
+    group by p.appeal_ref
+),
+followed as (
+    select p.*,
+        case when not p.referred_back then null
+             when p.recorded_result is not null then p.recorded_result
+             when m.met_date is not null then 'threshold_met'
+             else 'pending' end as referral_result,
+        case when p.recorded_result is not null then 'recorded'
+             when m.met_date is not null then 'applications' end as referral_result_source,
+        case when p.recorded_result is not null then p.recorded_result_date else m.met_date end
+            as referral_result_date
+    from appeals_as_of as p left join met_again as m using (appeal_ref)
 ),
 linked as (
     select p.*, coalesce(a.authority_code, p.appeal_authority_code) as authority_code,
@@ -33,12 +69,15 @@ linked as (
         t.total_within_sla as application_total_within_sla,
         case p.grounds when 'threshold_decision' then t.decision_notified_date
                        when 'review_process' then t.outcome_notified_date end as notice_date
-    from appeals_as_of as p
+    from followed as p
     left join applications as a using (application_ref)
     left join mart_review_turnaround as t using (application_ref)
 ),
 ruled as (
-    select l.*, r.rule_id, r.sla_appeal_decision_days, w.rule_id as window_rule_id, w.sla_appeal_window_days
+    select l.*, r.rule_id,
+        case l.review_type when 'pcc_review' then r.sla_pcc_review_decision_days else r.sla_appeal_decision_days end
+            as sla_appeal_decision_days,
+        w.rule_id as window_rule_id, w.sla_appeal_window_days
     from linked as l
     left join settings_rules as r
         on r.authority_code = l.authority_code
@@ -52,7 +91,8 @@ indexed as (
     select l.*, outcome in ('upheld', 'partially_upheld', 'not_upheld') as is_decided,
         outcome = 'pending' as is_open,
         working_day_index(l.received_date) as i_received, working_day_index(l.decision_date) as i_decision,
-        working_day_index(l.notice_date) as i_notice, working_day_index(cast($as_of as date)) as i_as_of
+        working_day_index(l.notice_date) as i_notice, working_day_index(cast($as_of as date)) as i_as_of,
+        working_day_index(l.referral_result_date) as i_result
     from ruled as l
 ),
 timed as (
@@ -60,6 +100,7 @@ timed as (
         case when is_decided and decision_date >= received_date then i_decision - i_received end
             as decision_working_days,
         case when is_open then i_as_of - i_received end as open_working_days,
+        case when referral_result_date >= decision_date then i_result - i_decision end as referral_working_days,
         case when received_date >= notice_date then i_received - i_notice end as lodged_working_days,
         appeal_authority_code is distinct from application_authority_code
             and application_authority_code is not null as is_authority_mismatch,
@@ -70,7 +111,7 @@ flagged as (
     select t.*,
         nullif(concat_ws('; ',
             case when t.is_grounds_mismatch
-                 then format('grounds threshold_decision, but the threshold of {} was met (decided {}): a met '
+                 then format('appealed on the grounds "threshold decision", but the threshold of {} was met (decided {}): a met '
                              'threshold decision cannot be appealed on those grounds', t.application_ref,
                              coalesce(t.application_decision_date::varchar, 'on an unrecorded date')) end,
             case when t.is_authority_mismatch
@@ -85,7 +126,10 @@ flagged as (
 ),
 final as (
     select t.appeal_ref, t.application_ref, t.authority_code, t.appeal_authority_code, t.rule_id, t.received_date,
+        t.review_type, t.decision_reviewed,
         t.appellant, t.grounds, t.outcome, t.decision_date, t.is_decided,
+        t.referred_back, t.referral_result, t.referral_result_source, t.referral_result_date,
+        t.referral_working_days,
         t.outcome in ('upheld', 'partially_upheld') as is_upheld,
         t.is_open, t.decision_working_days, t.sla_appeal_decision_days,
         t.decision_working_days <= t.sla_appeal_decision_days as decision_within_sla,
@@ -100,7 +144,9 @@ final as (
                  then format('appeal received on {}, before the {} letter it appeals against ({})', t.received_date,
                              case t.grounds when 'threshold_decision' then 'decision' else 'outcome' end,
                              t.notice_date) end,
-            case when t.is_decided and t.decision_date is null then format('outcome {} but no decision_date', t.outcome) end
+            case when t.is_decided and t.decision_date is null then format('outcome "{}" but no decision date', replace(t.outcome, '_', ' ')) end,
+            case when t.referred_back and t.outcome not in ('upheld', 'partially_upheld')
+                 then format('referred back, but the outcome is "{}"', replace(t.outcome, '_', ' ')) end
         ), '') as data_errors,
         t.is_authority_mismatch, t.is_grounds_mismatch, t.is_authority_mismatch or t.is_grounds_mismatch as is_flagged,
         t.flags,

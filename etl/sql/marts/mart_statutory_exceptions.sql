@@ -40,8 +40,8 @@ unreviewed as (   -- threshold met, no review (yet) on $as_of: closed without on
 found as (
     select authority_code, review_year as fy, application_ref, 'review_without_threshold_met' as check_code,
         'contradiction' as severity,
-        format('review held on {} but the threshold decision is {} (route {})', review_date, decision,
-               coalesce(threshold_route, 'not recorded')) as reason
+        format('review held on {} but the threshold decision is "{}" (route {})', review_date,
+               replace(decision, '_', ' '), coalesce('"' || threshold_route || '"', 'not recorded')) as reason
     from apps
     where review_date is not null and decision <> 'met' and coalesce(threshold_route, '') <> 'discretion'
     union all
@@ -49,13 +49,14 @@ found as (
         year(coalesce(outcome_notified_date, decision_date, received_date))
             - (month(coalesce(outcome_notified_date, decision_date, received_date)) < 4)::int,
         application_ref, 'recommendations_without_review', 'contradiction',
-        format('outcome {} with {} recommendation(s) but no review date', coalesce(outcome, 'not recorded'),
+        format('outcome {} with {} recommendation(s) but no review date',
+               coalesce('"' || replace(outcome, '_', ' ') || '"', 'not recorded'),
                coalesce(recommendations_count::varchar, 'an unknown number of'))
     from apps
     where review_date is null and (outcome = 'recommendations' or recommendations_count > 0)
     union all
     select authority_code, review_year, application_ref, 'recommendations_count_mismatch', 'contradiction',
-        format('outcome {} but recommendations_count is {}', outcome,
+        format('outcome "{}" but the recommendations count is {}', replace(outcome, '_', ' '),
                coalesce(recommendations_count::varchar, 'empty'))
     from apps
     where review_date is not null
