@@ -145,27 +145,16 @@ def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:
     progress.count(con.execute("select count(*) from incident_reports").fetchall()[0][0])
     progress.stage("applications and appeals")  # and action plans
     publish.publish_cases(con, load_id, "applications", "source, source_file, source_row")
-    # An appeal whose application was itself rejected says so (and why), not just "not loaded".
-    con.execute("""update stg_appeals set reject_code = 'unknown_application',
-            reject_reason = coalesce((select format('application_ref ''{}'' was rejected ({} row {}: {})',
-                                                    stg_appeals.application_ref, r.source_file, r.source_row, r.reason)
-                                      from etl_rejects r where r.kind = 'applications'
-                                        and json_extract_string(r.raw_values, '$.application_ref')
-                                            = stg_appeals.application_ref
-                                      order by r.source_file, r.source_row limit 1),
-                                     format('application_ref ''{}'' is not in any applications file', application_ref)),
-            raw_values = to_json(struct_pack(appeal_ref, application_ref))::varchar
-        where reject_code is null and application_ref not in (select application_ref from applications)""")
-    publish.reject_from(con, load_id, "'appeals'", "stg_appeals where reject_code = 'unknown_application'",
-                        "reject_code", "reject_reason", "raw_values")
+    _unknown_applications(con, load_id, "appeals", "appeal_ref")
     publish.publish_cases(con, load_id, "appeals", "source, source_file, source_row")
     _unknown_applications(con, load_id, "actions", "action_ref")
     publish.publish_cases(con, load_id, "actions", "source, source_file, source_row")
 
 
 def _unknown_applications(con, load_id: str, kind: str, key: str) -> None:
-    """Rows of stg_<kind> whose application is not loaded become `unknown_application` rejects,
-    saying which row rejected the application (and why) when it was rejected, as for appeals."""
+    """Rows of stg_<kind> (appeals, actions) whose application is not loaded become
+    `unknown_application` rejects; one whose application was itself rejected says so, with that
+    row and its reason, not just "not loaded"."""
     con.execute(f"""update stg_{kind} set reject_code = 'unknown_application',
             reject_reason = coalesce((select format('application_ref ''{{}}'' was rejected ({{}} row {{}}: {{}})',
                                                     stg_{kind}.application_ref, r.source_file, r.source_row, r.reason)
