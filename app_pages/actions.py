@@ -63,8 +63,8 @@ if not person_codes:
 else:
     action = ui.load(qx.needs_action, f.as_of_date, person_codes)
     if action.empty:
-        st.success(f"No action is overdue or due within {DUE_SOON} working days on {ui.fmt_date(f.as_of_date)}.",
-                   icon=":material/check_circle:")
+        st.success(f"{ui.list_scope(f, person_codes)}No action is overdue or due within {DUE_SOON} working days on "
+                   f"{ui.fmt_date(f.as_of_date)}.", icon=":material/check_circle:")
     else:
         with st.container(key="ax_action"):
             st.caption(f"Open actions on {ui.fmt_date(f.as_of_date)}, whenever agreed, past their due date or due "
@@ -148,7 +148,8 @@ if not person_codes:
 else:
     rows = ui.load(qx.retrigger_list, f.as_of_date, person_codes, f.start_date, f.end_date)
     if rows.empty:
-        st.success("No case review was re-triggered in the period.", icon=":material/check_circle:")
+        st.success(f"{ui.list_scope(f, person_codes)}No case review was re-triggered in the period.",
+                   icon=":material/check_circle:")
     else:
         st.caption("The reviews re-triggered in the period, newest first, with how their plans stood.")
         ui.dataframe(rows, hide_index=True, key="ax_retriggers", placeholder="–", column_order=[

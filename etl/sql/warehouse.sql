@@ -180,16 +180,16 @@ create table appeals (
 );
 
 create table actions (                   -- one row per action of a case review's action plan
-    action_ref varchar primary key,
+    action_ref varchar primary key,       -- the action's reference in the partners' register
     application_ref varchar not null,     -- resolves to applications (the review that agreed it)
     authority_code varchar,               -- as the action file gave it, else the application's
     agency varchar not null,              -- who delivers it (schema.ACTION_AGENCIES)
     action_type varchar not null,         -- schema.ACTION_TYPES
-    agreed_date date not null,
+    agreed_date date not null,            -- the day it was agreed
     due_date date not null,               -- may lie after the as-of date
-    completed_date date,
+    completed_date date,                  -- the day it was completed (none yet: empty)
     status varchar not null,              -- open | completed | cancelled (blank in the file: from completed_date)
-    source varchar not null, source_file varchar not null, source_row bigint not null
+    source varchar not null, source_file varchar not null, source_row bigint not null -- where it was read
 );
 
 create table police_crimes (              -- non-ASB street-level rows, for context only
@@ -376,57 +376,62 @@ create table mart_appeals (               -- one row per OPCC appeal, linked to 
 );
 
 create table mart_actions (               -- one row per action agreed by the as-of date (mart_actions.sql)
-    action_ref varchar primary key,
-    application_ref varchar not null,
+    action_ref varchar primary key,       -- the action's reference in the partners' register
+    application_ref varchar not null,     -- the application whose case review agreed it
     authority_code varchar,               -- the application's authority (lists and filters follow it)
     action_authority_code varchar,        -- the authority as the action file gave it
-    agency varchar not null,
-    action_type varchar not null,
-    agreed_date date not null,
-    due_date date not null,
-    completed_date date,                  -- null when completed after the as-of date
+    agency varchar not null,              -- who delivers it (police, council, housing, health, fire, social care, ...)
+    action_type varchar not null,         -- what it is (mediation, warning or contract, injunction or order, ...)
+    agreed_date date not null,            -- the day it was agreed (usually the review meeting)
+    due_date date not null,               -- the day it is due (may lie after the as-of date)
+    completed_date date,                  -- the day it was completed; null when completed after the as-of date
     status varchar not null,              -- as recorded: open | completed | cancelled
     state varchar not null,               -- on the as-of date: completed_on_time | completed_late | overdue |
                                           -- pending (open, not past due) | cancelled
-    is_completed boolean not null, is_completed_on_time boolean not null,
-    is_overdue boolean not null, is_open boolean not null,
+    is_completed boolean not null,        -- completed by the as-of date (on time or late)
+    is_completed_on_time boolean not null, -- completed on or before the due date
+    is_overdue boolean not null,          -- open and its due date before the as-of date
+    is_open boolean not null,             -- neither completed nor cancelled on the as-of date
     working_days_overdue integer,         -- overdue: due date -> as-of date
     days_overdue integer,                 -- overdue: calendar days past the due date
     working_days_late integer,            -- completed late: due date -> completed
     working_days_left integer,            -- pending: as-of date -> due date
     working_days_to_complete integer,     -- completed: agreed -> completed
-    application_received_date date, review_date date, review_outcome varchar,
-    recommendations_count integer, outcome_notified_date date,
+    application_received_date date,       -- when the application was received
+    review_date date,                     -- the case review meeting
+    review_outcome varchar,               -- the review's outcome (recommendations, no further action, pending)
+    recommendations_count integer,        -- recommendations the review made
+    outcome_notified_date date,           -- when the outcome and action plan were told
     plan_actions bigint,                  -- actions of the same application's plan (all of them)
-    is_authority_mismatch boolean not null,
-    data_errors varchar,                  -- '; ': agreed before receipt, no recommendations, count differs,
-                                          -- another authority named
-    as_of_date date not null
+    is_authority_mismatch boolean not null, -- the action file names another authority than the application's
+    data_errors varchar,                  -- plan problems ('; '): agreed before receipt, no recommendations,
+                                          -- a count that differs, another authority named
+    as_of_date date not null              -- the date the states are evaluated on
 );
 
 create table mart_retriggers (            -- one row per case review held by the as-of date, with a person
     application_ref varchar primary key,  -- the reviewed application
-    authority_code varchar,
+    authority_code varchar,               -- the reviewed application's authority
     rule_id varchar,                      -- settings in force on outcome_date: retrigger_months
-    review_date date,
-    review_outcome varchar,
-    recommendations_count integer,
+    review_date date,                     -- the case review meeting
+    review_outcome varchar,               -- the review's outcome (recommendations, no further action, pending)
+    recommendations_count integer,        -- recommendations the review made
     outcome_date date not null,           -- outcome letter, else the review meeting
-    retrigger_months integer,
+    retrigger_months integer,             -- the window after the outcome (per-authority setting)
     window_end_date date,                 -- the last day a new application or crossing re-triggers it
     is_window_closed boolean,             -- window_end_date before the as-of date
     applied_again_date date,              -- first later application by the person to the authority
-    next_application_ref varchar,
-    later_applications bigint,
+    next_application_ref varchar,         -- that application's reference
+    later_applications bigint,            -- applications by the person to the authority in the window
     met_again_date date,                  -- first new crossing of the threshold in the window
-    threshold_crossings bigint,
+    threshold_crossings bigint,           -- new crossings of the threshold in the window
     retrigger_date date,                  -- the earlier of the two
-    is_retriggered boolean not null,
-    retrigger_kind varchar,               -- application | threshold | both
-    plan_actions bigint,                  -- the plan's actions (not cancelled), completed, overdue (mart_actions)
-    actions_completed bigint,
-    actions_overdue bigint,
-    as_of_date date not null
+    is_retriggered boolean not null,      -- a new application or crossing in the window by the as-of date
+    retrigger_kind varchar,               -- application | threshold | both (the same day)
+    plan_actions bigint,                  -- the plan's actions, not cancelled (mart_actions)
+    actions_completed bigint,             -- of which completed by the as-of date
+    actions_overdue bigint,               -- of which overdue on the as-of date
+    as_of_date date not null              -- the date it is evaluated on
 );
 
 create table published_returns (          -- frozen statutory returns as published (the build loads the file

@@ -103,6 +103,9 @@ def test__actions_page__an_erewash_manager_sees_erewash_rows_and_the_others_unde
     own = summary[summary["authority_name"] == "Erewash"].iloc[0]
     mart = con.execute("select * from mart_actions where authority_code = ?", [EREWASH]).df()
     assert own["overdue_now"] == int(mart["is_overdue"].sum())  # their own figures whole
+    soon = mart["is_open"] & (mart["is_overdue"] | (mart["working_days_left"] <= qx.DUE_SOON_WORKING_DAYS))
+    if not soon.any():  # the all-clear banner says whose lists it is about (issue 16, item 4)
+        assert any(b.value.startswith("For Erewash (the lists you may see): No action is overdue") for b in at.success)
 
 
 def test__actions_page__a_board_viewer_gets_counts_only_small_ones_hidden(demo_warehouse, monkeypatch, con):
