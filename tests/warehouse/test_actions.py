@@ -198,9 +198,9 @@ def test__mart_actions__plan_problems_are_data_errors(con):
     # the action names Derby, its application is Erewash's: filed under Erewash, flagged
     b1 = frame.loc["ACT-B1"]
     assert (b1["authority_code"], b1["action_authority_code"], b1["is_authority_mismatch"]) == (EREWASH, DERBY, True)
-    assert b1["data_errors"] == "the action names E06000015, the application is E07000036's"
+    assert b1["data_errors"] == "the action names Derby, the application is Erewash's"
     assert frame.loc["ACT-D1", "data_errors"] == ("the review of CT-D made no recommendations (outcome: "
-                                                  "no_further_action); 1 action(s) in the plan, 0 recommendation(s) "
+                                                  "no further action); 1 action(s) in the plan, 0 recommendation(s) "
                                                   "made by the review")
 
 

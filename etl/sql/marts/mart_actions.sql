@@ -33,6 +33,12 @@ stated as (
         working_day_index(completed_date) as i_completed, working_day_index(agreed_date) as i_agreed
     from known
 ),
+named as (  -- the authorities' names, for the reasons
+    select s.*, n.authority_name as action_authority_name, o.authority_name
+    from stated as s
+    left join authorities as n on n.authority_code = s.action_authority_code
+    left join authorities as o on o.authority_code = s.authority_code
+),
 final as (
     select action_ref, application_ref, authority_code, action_authority_code, agency, action_type,
         agreed_date, due_date, completed_date, status, state,
@@ -54,15 +60,16 @@ final as (
                              application_received_date) end,
             case when review_outcome is distinct from 'recommendations'
                  then format('the review of {} made no recommendations (outcome: {})', application_ref,
-                             coalesce(review_outcome, 'not recorded')) end,
+                             coalesce(replace(review_outcome, '_', ' '), 'not recorded')) end,
             case when recommendations_count is not null and plan_actions <> recommendations_count
                  then format('{} action(s) in the plan, {} recommendation(s) made by the review', plan_actions,
                              recommendations_count) end,
             case when action_authority_code is distinct from authority_code
-                 then format('the action names {}, the application is {}''s', action_authority_code,
-                             authority_code) end
+                 then format('the action names {}, the application is {}''s',
+                             coalesce(action_authority_name, action_authority_code, 'no authority'),
+                             coalesce(authority_name, authority_code)) end
         ), '') as data_errors,
         cast($as_of as date) as as_of_date
-    from stated
+    from named
 )
 select * from final
