@@ -148,12 +148,16 @@ def step(page, timer: Timer, kind: str, argument: str) -> float:
         return timer.click(lambda: main.get_by_text(argument, exact=True).first.click())
     if kind == "tab":
         return timer.click(lambda: page.get_by_role("tab", name=argument).click())
-    if kind == "hexagon":  # hover first, as a person does: deck.gl picks what is under the pointer
+    if kind == "hexagon":  # hover first, as a person does: the first point whose tooltip shows a hexagon
         box = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first.bounding_box()
-        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        page.mouse.move(x, y)
-        page.locator(".deck-tooltip").filter(has_text="incidents").wait_for(state="visible", timeout=30_000)
-        return timer.click(lambda: page.mouse.click(x, y))
+        tooltip = page.locator(".deck-tooltip").filter(has_text="incidents")
+        for fx, fy in [(x / 10, y / 10) for y in range(3, 8) for x in range(3, 8)]:
+            x, y = box["x"] + box["width"] * fx, box["y"] + box["height"] * fy
+            page.mouse.move(x, y)
+            page.wait_for_timeout(400)
+            if tooltip.count() and tooltip.first.is_visible():
+                return timer.click(lambda x=x, y=y: page.mouse.click(x, y))
+        raise RuntimeError("no hexagon under the pointer in the middle of the map")
     if kind == "authority":
         def pick():
             sidebar.get_by_role("combobox").first.click()
