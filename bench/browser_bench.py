@@ -48,7 +48,7 @@ _DONE = {ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY,
 TOURS = {
     "opcc": [("Hotspots and maps", "nav", "Hotspots and maps"), ("map: authorities", "radio", "Authorities"),
              ("colour: change", "radio", "Change on the previous period"), ("map: hexagons", "radio", "Hexagons (H3)"),
-             ("click on the map", "hexagon", ""), ("tab: hot spots", "tab", "Hot spots"), ("Review turnaround", "nav", "Review turnaround"),
+             ("tab: hot spots", "tab", "Hot spots"), ("Review turnaround", "nav", "Review turnaround"),
              ("tab: one stage", "tab", "One stage in detail"), ("Appeals", "nav", "Appeals"),
              ("Threshold near-misses", "nav", "Threshold near-misses"), ("Partnership", "nav", "Partnership"),
              ("Data quality", "nav", "Data quality"), ("Overview", "nav", "Overview"),
