@@ -2,9 +2,10 @@
 
 The map (H3 hexagons at resolution 8, 9 or 10, or a choropleth of authorities, wards or LSOAs)
 colours counts, per-km² density or change on the previous period; a click on a hexagon or area
-(or the chooser under the map) opens its monthly trend, its busiest street-level places and its
-incidents. Below: Getis-Ord Gi* hot spots, repeat locations, concentration (Lorenz), hotspot
-accuracy (PAI) and the Knox near-repeat test on demand. Layout only: figures come from
+(or the chooser beside the map) opens, beside the map, its monthly trend and busiest street-level
+places, and under it its incidents. Below: repeat locations, then tabs of concentration (Lorenz),
+Getis-Ord Gi* hot spots, hotspot accuracy (PAI) and the Knox near-repeat test on demand. The map
+part, the list and the tabs are fragments: a control reruns only its own part. Layout only: figures come from
 insight.queries.maps (aggregated in DuckDB), maps and charts from insight.charts.maps. Incident rows are
 asked for with ui.person_level_codes (none for a board viewer), never carry a person key,
 and their views and downloads are logged in the audit log.
