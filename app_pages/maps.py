@@ -2,9 +2,10 @@
 
 The map (H3 hexagons at resolution 8, 9 or 10, or a choropleth of authorities, wards or LSOAs)
 colours counts, per-km² density or change on the previous period; a click on a hexagon or area
-(or the chooser under the map) opens its monthly trend, its busiest street-level places and its
-incidents. Below: Getis-Ord Gi* hot spots, repeat locations, concentration (Lorenz), hotspot
-accuracy (PAI) and the Knox near-repeat test on demand. Layout only: figures come from
+(or the chooser beside the map) opens, beside the map, its monthly trend and busiest street-level
+places, and under it its incidents. Below: repeat locations, then tabs of concentration (Lorenz),
+Getis-Ord Gi* hot spots, hotspot accuracy (PAI) and the Knox near-repeat test on demand. The map
+part, the list and the tabs are fragments: a control reruns only its own part. Layout only: figures come from
 insight.queries.maps (aggregated in DuckDB), maps and charts from insight.charts.maps. Incident rows are
 asked for with ui.person_level_codes (none for a board viewer), never carry a person key,
 and their views and downloads are logged in the audit log.
@@ -50,50 +51,82 @@ if pd.notna(span["first_date"]) and pd.Timestamp(span["first_date"]).date() > pr
     st.warning(f"The data starts on {ui.fmt_date(span['first_date'])}, after the previous period begins: "
                "read \"change\" with care, or choose a later period.", icon=":material/history:")
 
-# --- the map -------------------------------------------------------------------------------
-left, middle, right = st.columns([2, 2, 3])
-# only the maps this warehouse can draw: one built before the wards were shipped has no ward layer
-views = [v for v in VIEWS if v != "ward" or ui.load(qm.has_wards)]
-view = left.radio("Map", views, format_func=VIEWS.get, horizontal=True, key="mp_view")
-finest = ui.coarsest_resolution(f)  # none finer for authorities whose incident rows the viewer may not see
-sizes = [r for r in qm.RESOLUTIONS if finest is None or r <= finest]
-resolution = middle.selectbox("Hexagon size", sizes, index=1, format_func=qm.RESOLUTIONS.get,
-                              key="mp_res", disabled=view != "h3", help="H3 resolution: 8 for rural areas, "
-                              "9 for towns, 10 for streets" + ("" if finest is None else " (10 only for the "
-                              "authorities whose incident rows your role may see)"))
-measure = right.radio("Colour by", list(cm.MEASURES), format_func=cm.MEASURES.get, horizontal=True,
-                      key="mp_measure")
-kind = f"h3_{resolution}" if view == "h3" else view
-outlines = ui.load(qm.outlines)
+# --- the map and the selected area: one fragment, so a control change or a click on the map reruns
+# only this part, and the map keeps one key (deck.gl updates it in place instead of starting a new
+# WebGL context for each map type, which costs seconds without a GPU: README, "Clicks in the browser")
+@st.cache_data(ttl=ui.QUERY_TTL_SECONDS, max_entries=64, show_spinner=False)
+def map_spec(view: str, frame: pd.DataFrame, measure: str, outlines: pd.DataFrame) -> tuple[str, dict]:
+    """The map's JSON, built once per frame and colour (a click on the map reruns with the same)."""
+    deck = cm.hex_map(frame, measure, outlines) if view == "h3" else cm.area_map(frame, measure, outlines)
+    return cm.frozen(deck)
 
-if view == "h3":
+
+def map_controls() -> tuple[str, int, str]:
+    """The map type, hexagon size and colour chosen above the map."""
+    left, middle, right = st.columns([2, 2, 3])
+    # only the maps this warehouse can draw: one built before the wards were shipped has no ward layer
+    views = [v for v in VIEWS if v != "ward" or ui.load(qm.has_wards)]
+    view = left.radio("Map", views, format_func=VIEWS.get, horizontal=True, key="mp_view")
+    finest = ui.coarsest_resolution(f)  # none finer for authorities whose incident rows the viewer may not see
+    sizes = [r for r in qm.RESOLUTIONS if finest is None or r <= finest]
+    resolution = middle.selectbox("Hexagon size", sizes, index=1, format_func=qm.RESOLUTIONS.get,
+                                  key="mp_res", disabled=view != "h3", help="H3 resolution: 8 for rural areas, "
+                                  "9 for towns, 10 for streets" + ("" if finest is None else " (10 only for the "
+                                  "authorities whose incident rows your role may see)"))
+    measure = right.radio("Colour by", list(cm.MEASURES), format_func=cm.MEASURES.get, horizontal=True,
+                          key="mp_measure")
+    return view, resolution, measure
+
+
+def map_frame(view: str, resolution: int) -> pd.DataFrame:
+    """The figures behind the map: one row per hexagon or area, with `code` and `name`."""
+    if view != "h3":
+        return ui.load(qm.area_counts, f.authority_codes, f.start_date, f.end_date, view)
     frame = ui.load(qm.hex_counts, f.authority_codes, f.start_date, f.end_date, resolution)
-    frame = frame.assign(code=frame["h3_cell"], name="H3 cell " + frame["h3_cell"])
-    deck = cm.hex_map(frame, measure, outlines)
     if len(frame) and frame["cells_total"].iloc[0] > qm.HEX_LIMIT:  # capped (not: cells left out by disclosure)
         st.caption(f"Showing the busiest {len(frame):,} of {frame['cells_total'].iloc[0]:,} cells; "
                    "choose fewer authorities or a larger hexagon to see every cell.")
-else:
-    frame = ui.load(qm.area_counts, f.authority_codes, f.start_date, f.end_date, view)
-    deck = cm.area_map(frame, measure, outlines)
-event = st.pydeck_chart(deck, height=600, on_select="rerun", selection_mode="single-object", key=f"mp_map_{kind}")
-st.caption(cm.legend(frame, measure) + " Boundaries are the base layer (no basemap), so the map "
-           "works offline. Hover for figures; click a hexagon or area to open it.")
+    return frame.assign(code=frame["h3_cell"], name="H3 cell " + frame["h3_cell"])
 
-# --- the selected area -----------------------------------------------------------------------
-labels = dict(zip(frame["code"], frame["name"], strict=True))
-picked = cm.picked_id(event)
-choice_key = f"mp_area_{kind}"
-if picked and picked != st.session_state.get(f"mp_last_{kind}"):
-    st.session_state[f"mp_last_{kind}"] = picked
-    st.session_state[choice_key] = picked
-options = list(frame["code"].head(300))
-if st.session_state.get(choice_key) and st.session_state[choice_key] not in options:
-    options.insert(0, st.session_state[choice_key])
-chosen = st.selectbox("Selected area", options, index=None, key=choice_key, placeholder="Click the map, or "
-                      "choose here (busiest first)", format_func=lambda c: labels.get(c, c))
 
-if chosen:
+@st.fragment
+def map_section() -> None:
+    """The map with its controls and, beside it, the area clicked or chosen."""
+    view, resolution, measure = map_controls()
+    kind = f"h3_{resolution}" if view == "h3" else view
+    frame = map_frame(view, resolution)
+    spec, tooltip = map_spec(view, frame, measure, ui.load(qm.outlines))
+    map_col, panel = st.columns([3, 2])
+    with map_col:
+        event = st.pydeck_chart(cm.PrebuiltDeck(spec, tooltip), height=560, on_select="rerun",
+                                selection_mode="single-object", key="mp_map")
+        st.caption(cm.legend(frame, measure) + " Boundaries are the base layer (no basemap), so the map "
+                   "works offline. Hover for figures; click a hexagon or area to open it beside the map.")
+    labels = dict(zip(frame["code"], frame["name"], strict=True))
+    picked = cm.picked_id(event)
+    choice_key = f"mp_area_{kind}"
+    # the map keeps its last selection across map types: take it only for an area of this map, once
+    if picked in labels and picked != st.session_state.get(f"mp_last_{kind}"):
+        st.session_state[f"mp_last_{kind}"] = picked
+        st.session_state[choice_key] = picked
+    options = list(frame["code"].head(300))
+    if st.session_state.get(choice_key) and st.session_state[choice_key] not in options:
+        options.insert(0, st.session_state[choice_key])
+    chosen = panel.selectbox("Selected area", options, index=None, key=choice_key, placeholder="Click the map, "
+                             "or choose here (busiest first)", format_func=lambda c: labels.get(c, c))
+    if chosen:
+        with panel:
+            selected_area(frame, labels, kind, chosen)
+        if not person_codes:
+            st.caption("Incident rows are not available to your role for the selected authorities.")
+        else:
+            incident_rows(kind, chosen)
+    ui.fragment_footer()
+
+
+def selected_area(frame: pd.DataFrame, labels: dict, kind: str, chosen: str) -> None:
+    """The chosen area's figures, monthly trend and busiest places (beside the map, so a click on
+    the map shows its answer without scrolling)."""
     row = frame[frame["code"] == chosen].iloc[0] if chosen in labels else None
     st.subheader(labels.get(chosen, chosen))
     if row is not None:
@@ -101,57 +134,59 @@ if chosen:
         ui.tile(tiles[0], "incidents", ui.fmt_int(row["incidents"]), row["change"], row["previous"], -1)
         ui.tile(tiles[1], "incidents_per_km2", "–" if pd.isna(row["per_km2"]) else f"{row['per_km2']:,.1f}")
         ui.tile(tiles[2], "area_km2", f"{row['area_km2']:,.3f}")
-    trend_col, top_col = st.columns([3, 2])
-    with trend_col:
-        st.markdown("**Incidents per month**")
-        monthly = ui.load(qm.area_trend, f.authority_codes, f.start_date, f.end_date, kind, chosen)
-        ui.plotly_chart(cm.area_trend_chart(monthly), key="mp_trend")
-    with top_col:
-        st.markdown("**Busiest places** (H3 resolution-10 cells)")
-        top = ui.load(qm.area_top_locations, f.authority_codes, f.start_date, f.end_date, kind, chosen)
-        ui.dataframe(top, hide_index=True, key="mp_top", column_config={
-            "h3_cell": None, "incidents": st.column_config.NumberColumn("incidents"),
-            "reporters": st.column_config.NumberColumn("reporters", help="Distinct pseudonymised people"),
-            "main_location": st.column_config.TextColumn("most given location"),
-            "main_asb_type": st.column_config.TextColumn("main type"),
-            "first_report": st.column_config.DateColumn("first", **DATE),
-            "last_report": st.column_config.DateColumn("last", **DATE)})
-    if not person_codes:
-        st.caption("Incident rows are not available to your role for the selected authorities.")
-    else:
-        incident_rows(kind, chosen)
+    st.markdown("**Incidents per month**")
+    monthly = ui.load(qm.area_trend, f.authority_codes, f.start_date, f.end_date, kind, chosen)
+    ui.plotly_chart(cm.area_trend_chart(monthly), key="mp_trend")
+    st.markdown("**Busiest places** (H3 resolution-10 cells)")
+    top = ui.load(qm.area_top_locations, f.authority_codes, f.start_date, f.end_date, kind, chosen)
+    ui.dataframe(top, hide_index=True, key="mp_top", column_config={
+        "h3_cell": None, "incidents": st.column_config.NumberColumn("incidents"),
+        "reporters": st.column_config.NumberColumn("reporters", help="Distinct pseudonymised people"),
+        "main_location": st.column_config.TextColumn("most given location"),
+        "main_asb_type": st.column_config.TextColumn("main type"),
+        "first_report": st.column_config.DateColumn("first", **DATE),
+        "last_report": st.column_config.DateColumn("last", **DATE)})
 
-# --- repeat locations ------------------------------------------------------------------------
-st.subheader("Repeat locations")
-repeats = ui.load(qm.repeat_locations, f.authority_codes, f.as_of_date, build_as_of)
-only_changed = st.toggle("Only places whose last 90 days changed significantly", key="mp_changed")
-shown = repeats[repeats["changed"].fillna(False).astype(bool)] if only_changed else repeats
-ui.dataframe(shown, hide_index=True, key="mp_repeats", column_order=[
-    "authority_name", "rank", "main_location", "incidents_30d", "incidents_90d", "incidents_180d",
-    "incidents_365d", "change_z", "changed", "first_report", "last_report", "main_asb_types",
-    "distinct_reporters", "h3_cell"], column_config={
-    "authority_name": st.column_config.TextColumn("authority"),
-    "main_location": st.column_config.TextColumn("most given location", help="The cell's most frequent "
-                                                 "location description"),
-    "incidents_30d": st.column_config.NumberColumn("30 days"),
-    "incidents_90d": st.column_config.NumberColumn("90 days"),
-    "incidents_180d": st.column_config.NumberColumn("180 days"),
-    "incidents_365d": st.column_config.NumberColumn("365 days"),
-    "change_z": ui.measure_column("change_z", format="%+.1f"),
-    "changed": st.column_config.CheckboxColumn("changed", help="The change score is beyond ±2: more than chance"),
-    "first_report": st.column_config.DateColumn("first", **DATE),
-    "last_report": st.column_config.DateColumn("last", **DATE),
-    "main_asb_types": st.column_config.TextColumn("main types"),
-    "distinct_reporters": st.column_config.NumberColumn("reporters", help="Distinct pseudonymised people"),
-    "h3_cell": st.column_config.TextColumn("H3 cell")})
-st.caption(f"A place is an H3 resolution-10 cell (about 15,000 m², 130 m across): police points are "
-           f"snapped, so a cell gathers a street's points. Counts are the last 30/90/180/365 days to "
-           f"{ui.fmt_date(f.as_of_date)} (the sidebar's as-of date); the top 50 per authority"
-           + ("." if not ui.restricted(f) else f"; for authorities whose incident rows your role may not see, "
-              f"places with at least {ui.disclosure_k()} incidents in the year, no dates of single "
-              "incidents, and a description only where that many people reported."))
-ui.download_csv(shown, one="place", key="mp_repeats_dl",
-                file_name=f"repeat_locations_{f.as_of_date.isoformat()}.csv")
+
+map_section()
+
+# --- repeat locations (a fragment: the toggle reruns only this list) ----------------------------
+@st.fragment
+def repeats_section() -> None:
+    """The busiest places and how their last 90 days changed."""
+    st.subheader("Repeat locations")
+    repeats = ui.load(qm.repeat_locations, f.authority_codes, f.as_of_date, build_as_of)
+    only_changed = st.toggle("Only places whose last 90 days changed significantly", key="mp_changed")
+    shown = repeats[repeats["changed"].fillna(False).astype(bool)] if only_changed else repeats
+    ui.dataframe(shown, hide_index=True, key="mp_repeats", column_order=[
+        "authority_name", "rank", "main_location", "incidents_30d", "incidents_90d", "incidents_180d",
+        "incidents_365d", "change_z", "changed", "first_report", "last_report", "main_asb_types",
+        "distinct_reporters", "h3_cell"], column_config={
+        "authority_name": st.column_config.TextColumn("authority"),
+        "main_location": st.column_config.TextColumn("most given location", help="The cell's most frequent "
+                                                     "location description"),
+        "incidents_30d": st.column_config.NumberColumn("30 days"),
+        "incidents_90d": st.column_config.NumberColumn("90 days"),
+        "incidents_180d": st.column_config.NumberColumn("180 days"),
+        "incidents_365d": st.column_config.NumberColumn("365 days"),
+        "change_z": ui.measure_column("change_z", format="%+.1f"),
+        "changed": st.column_config.CheckboxColumn("changed", help="The change score is beyond ±2: more than chance"),
+        "first_report": st.column_config.DateColumn("first", **DATE),
+        "last_report": st.column_config.DateColumn("last", **DATE),
+        "main_asb_types": st.column_config.TextColumn("main types"),
+        "distinct_reporters": st.column_config.NumberColumn("reporters", help="Distinct pseudonymised people"),
+        "h3_cell": st.column_config.TextColumn("H3 cell")})
+    st.caption(f"A place is an H3 resolution-10 cell (about 15,000 m², 130 m across): police points are "
+               f"snapped, so a cell gathers a street's points. Counts are the last 30/90/180/365 days to "
+               f"{ui.fmt_date(f.as_of_date)} (the sidebar's as-of date); the top 50 per authority"
+               + ("." if not ui.restricted(f) else f"; for authorities whose incident rows your role may not see, "
+                  f"places with at least {ui.disclosure_k()} incidents in the year, no dates of single "
+                  "incidents, and a description only where that many people reported."))
+    ui.download_csv(shown, one="place", key="mp_repeats_dl",
+                    file_name=f"repeat_locations_{f.as_of_date.isoformat()}.csv")
+
+
+repeats_section()
 
 
 def gi_section() -> None:
@@ -168,7 +203,7 @@ def gi_section() -> None:
         for tile, (term, classes) in zip(tiles, [("hot_99", [3]), ("hot_95", [2]), ("hot_90", [1]),
                                                  ("cold", [-1, -2, -3])], strict=True):
             ui.tile(tile, term, ui.fmt_int(sum(int(counts.get(c, 0)) for c in classes)))
-        st.pydeck_chart(cm.gi_map(cells, outlines), height=520, key="mp_gi_map")
+        st.pydeck_chart(cm.gi_map(cells, ui.load(qm.outlines)), height=520, key="mp_gi_map")
         st.caption(
             f"Cells of the 12 months {period} (the build's as-of date; the sidebar period does not change "
             "this map). Gi* compares each cell plus its six neighbours with 999 random rearrangements of "
@@ -252,11 +287,23 @@ def knox_section() -> None:
                        "form their own band. Ratio above 1 (red) = more pairs than chance; p from the permutations.")
             ui.dataframe(table.drop(columns=["points", "month_only_excluded"]), hide_index=True, key="mp_knox_table")
 
-# --- the analysis behind the lists, one tab at a time (only the open tab runs; the tab is in the URL)
-st.subheader("Analysis")
-ANALYSES = {"Hot spots": gi_section, "Concentration": concentration_section, "Accuracy": accuracy_section,
+# --- the analysis behind the lists, one tab at a time (only the open tab runs; the tab is in the URL).
+# A fragment, so opening a tab does not redraw the map above. The first tab is a chart: the Gi* map
+# (a second WebGL map) is drawn only when its tab is opened.
+ANALYSES = {"Concentration": concentration_section, "Hot spots": gi_section, "Accuracy": accuracy_section,
             "Near repeats": knox_section}
-for tab, show in zip(st.tabs(list(ANALYSES), key="analysis", bind="query-params"), ANALYSES.values(), strict=True):
-    with tab:
-        if tab.open:
-            show()
+
+
+@st.fragment
+def analysis_section() -> None:
+    """The tabs of analyses; only the open one runs."""
+    for tab, show in zip(st.tabs(list(ANALYSES), key="analysis", bind="query-params"), ANALYSES.values(),
+                         strict=True):
+        with tab:
+            if tab.open:
+                show()
+    ui.fragment_footer()
+
+
+st.subheader("Analysis")
+analysis_section()

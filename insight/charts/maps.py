@@ -19,6 +19,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 import pydeck as pdk
+import shapely
 
 from insight.charts.base import AUTHORITY_NAME_COLOURS, _geometry, _rgb, _view, ramp_colour
 
@@ -28,6 +29,12 @@ GI_LABELS = {3: "hot, 99%", 2: "hot, 95%", 1: "hot, 90%", 0: "not significant",
              -1: "cold, 90%", -2: "cold, 95%", -3: "cold, 99%"}
 MEASURES = {"incidents": "Incidents", "per_km2": "Incidents per km²", "change": "Change on the previous period"}
 _OUTLINE = [60, 60, 60, 255]
+_DECIMALS = 5  # degrees to 5 decimals is about a metre: the boundaries' JSON is a third shorter
+
+
+def _geojson(geometry) -> dict:
+    """A geometry as GeoJSON with coordinates to about a metre (what a map can show)."""
+    return shapely.transform(geometry, lambda xy: np.round(xy, _DECIMALS)).__geo_interface__
 
 
 def _fmt(value, digits: int = 0, sign: bool = False) -> str:
@@ -66,7 +73,7 @@ def legend(frame: pd.DataFrame, measure: str) -> str:
 
 def _base_layers(outlines: pd.DataFrame) -> tuple[list[pdk.Layer], list]:
     geometries = [g for g in outlines["boundary_geojson"].map(_geometry) if g is not None]
-    features = [{"type": "Feature", "geometry": g.__geo_interface__, "properties": {"name": n}}
+    features = [{"type": "Feature", "geometry": _geojson(g), "properties": {"name": n}}
                 for g, n in zip(geometries, outlines["authority_name"], strict=False)]
     layer = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": features}, id="outlines",
                       stroked=True, filled=True, get_fill_color=[232, 232, 228, 255], get_line_color=_OUTLINE,
@@ -145,7 +152,7 @@ def area_map(areas: pd.DataFrame, measure: str, outlines: pd.DataFrame, height_p
         geometry = _geometry(row.boundary_geojson)
         if geometry is None:
             continue
-        features.append({"type": "Feature", "geometry": geometry.__geo_interface__, "properties": {
+        features.append({"type": "Feature", "geometry": _geojson(geometry), "properties": {
             "id": row.code, "label": f"{row.name} ({row.authority_name})" if row.name != row.authority_name
             else row.name, "fill": fills[i], **fields.iloc[i].to_dict()}})
     choropleth = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": features}, id=LAYER_ID,
@@ -173,6 +180,24 @@ def gi_map(cells: pd.DataFrame, outlines: pd.DataFrame, height_px: int = 600) ->
     tooltip = {"html": "<b>{label}</b><br/>{gi}<br/>{incidents} incidents in the 12 months"
                        "<br/>Gi* z {z}, pseudo p {p}"}
     return _deck([*base, hexes, _labels(outlines)], geometries, tooltip, height_px)
+
+
+class PrebuiltDeck(pdk.Deck):
+    """A map whose JSON was built before (`frozen`), for st.pydeck_chart: a page caches the JSON of
+    a map between reruns (a click on the map reruns with the same map) instead of rebuilding and
+    re-serialising thousands of hexagons every time."""
+
+    def __init__(self, spec: str, tooltip: dict | None):
+        super().__init__(layers=[], map_provider=None, tooltip=tooltip)
+        self._spec = spec
+
+    def to_json(self) -> str:
+        return self._spec
+
+
+def frozen(deck: pdk.Deck) -> tuple[str, dict | None]:
+    """The deck's JSON and tooltip, the arguments of PrebuiltDeck (plain values, so they cache)."""
+    return deck.to_json(), deck._tooltip
 
 
 def picked_id(event) -> str | None:

@@ -42,6 +42,8 @@ ATTRIBUTION = "Contains public sector information licensed under the Open Govern
 _STATE = {"authority": "flt_authority", "start": "flt_start", "end": "flt_end", "as_of": "flt_as_of"}
 _FILTERS_KEY = "flt_filters"
 _SUPPRESSED_KEY = "flt_suppressed"  # a figure was hidden by the disclosure rule on this run
+_RUN_KEY = "flt_run"  # counts whole-page runs (a fragment's rerun does not draw the sidebar)
+_FOOTER_KEY = "flt_footer"  # (run, whether the footer gave the disclosure note)
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -272,6 +274,7 @@ def sidebar() -> Filters:
                         icon=":material/lock:")
     scope.caption(scope_note(filters))
     st.session_state[_SUPPRESSED_KEY] = False
+    st.session_state[_RUN_KEY] = st.session_state.get(_RUN_KEY, 0) + 1
     _write_url(filters, default_as_of)
     st.session_state[_FILTERS_KEY] = filters
     return filters
@@ -333,16 +336,30 @@ def plotly_chart(figure, key: str, where=None, **kwargs) -> None:
     (where or st).plotly_chart(charts_base.readable(figure), key=key, **kwargs)
 
 
+def _disclosure_note() -> None:
+    st.caption(f"Disclosure control: a figure that describes fewer than {disclosure.suppress_below()} "
+               "people or incidents of an authority whose person-level rows you may not see is not "
+               "shown (empty or –), nor one that would give such a figure away, nor a place's "
+               "description without that many reporters.")
+
+
 def footer() -> None:
     """The disclosure note when a figure was hidden on this run, and the data attribution line
     shown under every page."""
-    if st.session_state.get(_SUPPRESSED_KEY):
-        st.caption(f"Disclosure control: a figure that describes fewer than {disclosure.suppress_below()} "
-                   "people or incidents of an authority whose person-level rows you may not see is not "
-                   "shown (empty or –), nor one that would give such a figure away, nor a place's "
-                   "description without that many reporters.")
+    suppressed = bool(st.session_state.get(_SUPPRESSED_KEY))
+    if suppressed:
+        _disclosure_note()
+    st.session_state[_FOOTER_KEY] = (st.session_state.get(_RUN_KEY), suppressed)
     st.divider()
     st.caption(ATTRIBUTION)
+
+
+def fragment_footer() -> None:
+    """End of an st.fragment: when only the fragment reran (the page's footer stays as the last
+    whole run drew it) and a figure in it was hidden without the footer saying so, say it here."""
+    footer_run, noted = st.session_state.get(_FOOTER_KEY, (None, False))
+    if footer_run == st.session_state.get(_RUN_KEY) and st.session_state.get(_SUPPRESSED_KEY) and not noted:
+        _disclosure_note()
 
 
 def tile(where, key: str, value: str, change=None, previous=None, direction: int = 0) -> None:

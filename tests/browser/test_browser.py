@@ -234,8 +234,17 @@ def test__maps__click_on_an_authority_opens_it(server, page):
     names = [n for n in authorities.NAME_BY_CODE.values()
              if page.get_by_role("heading", name=n, exact=True).count()]
     assert len(names) == 1, names
-    page.get_by_text("Busiest places", exact=False).first.scroll_into_view_if_needed()
+    # the answer opens beside the map, in view, not below the fold (issue 16, item 8)
+    heading = page.get_by_role("heading", name=names[0], exact=True).bounding_box()
+    canvas = page.locator(MAP_CANVAS).first.bounding_box()
+    assert heading["x"] >= canvas["x"] + canvas["width"] and heading["y"] < canvas["y"] + canvas["height"], \
+        (heading, canvas)
     page.screenshot(path=str(ARTIFACTS / "maps_selection_demo.png"))
+    # the map keeps one key across types: its authority selection does not open on the hexagon map
+    _choose_view(page, "Hexagons (H3)")
+    assert page.locator(EXCEPTION).count() == 0
+    assert page.get_by_role("heading", name=names[0], exact=True).count() == 0
+    assert "Incidents per month" not in page.locator('[data-testid="stMain"]').inner_text()
 
 
 def test__maps__real_police_wards_and_knox_refusal(police_server, page):

@@ -171,30 +171,32 @@ def test__maps_page__demo_sections_map_and_drilldown(monkeypatch, demo_warehouse
     at = _app(monkeypatch, demo_warehouse)
     # the list a manager acts on first, the analysis behind it in tabs (issue 16, item 3)
     assert [s.value for s in at.subheader] == ["Repeat locations", "Analysis"]
-    assert [t.label for t in at.tabs] == ["Hot spots", "Concentration", "Accuracy", "Near repeats"]
+    assert [t.label for t in at.tabs] == ["Concentration", "Hot spots", "Accuracy", "Near repeats"]
     assert _layers(at) == {"outlines": "GeoJsonLayer", "areas": "H3HexagonLayer", "names": "TextLayer"}
-    assert _layers(at, 1)["areas"] == "H3HexagonLayer"  # the Gi* map, the first tab
-    assert not at.get("plotly_chart")  # the other tabs run only when opened
-    for label, shown in [("Concentration", lambda: at.get("plotly_chart")),
+    # the first tab is a chart: the Gi* map (a second WebGL map) only when its tab opens (issue 16, item 8)
+    assert len(at.get("deck_gl_json_chart")) == 1 and at.get("plotly_chart")
+    for label, shown in [("Hot spots", lambda: len(at.get("deck_gl_json_chart")) == 2
+                          and _layers(at, 1)["areas"] == "H3HexagonLayer"),  # the Gi* map
                          ("Accuracy", lambda: [d for d in at.dataframe if "pai_1" in d.value.columns])]:
         at.session_state["analysis"] = label
         at.run()
         assert not at.exception and shown(), label
-        assert len(at.get("deck_gl_json_chart")) == 1  # the Gi* map is not drawn behind another tab
     at.session_state["analysis"] = "Near repeats"
     at.run()
     assert not at.exception and "Run the near-repeat test" in [b.label for b in at.button]
-    at.session_state["analysis"] = "Hot spots"
-    at.run()
+    assert len(at.get("deck_gl_json_chart")) == 1  # the Gi* map is not drawn behind another tab
     options = at.selectbox(key="mp_area_h3_9").options
     at.selectbox(key="mp_area_h3_9").select_index(0).run()
     assert not at.exception
     assert at.subheader[0].value == options[0]
     assert [m.label for m in at.metric][:3] == ["ASB incidents", "Incidents per km²", "Area (km²)"]
     assert at.radio(key="mp_view").options == ["Hexagons (H3)", "Authorities", "Wards", "LSOAs"]
+    map_id = at.get("deck_gl_json_chart")[0].proto.id
     for view, layer in [("authority", "GeoJsonLayer"), ("lsoa", "GeoJsonLayer"), ("ward", "GeoJsonLayer")]:
         at.radio(key="mp_view").set_value(view).run()
         assert not at.exception and _layers(at)["areas"] == layer
+        # one map whatever its type: deck.gl updates it in place rather than start a new WebGL context
+        assert at.get("deck_gl_json_chart")[0].proto.id == map_id
     # the wards shipped with the package: a choropleth of the 176 wards (issue 16, item 5)
     assert not at.info and len(_features(at)) == 176
     at.selectbox(key="mp_area_ward").select_index(0).run()
