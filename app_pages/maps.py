@@ -225,8 +225,10 @@ def concentration_section() -> None:
                      for r in firsts.itertuples()]
         st.markdown("\n".join(f"- {s}" for s in sentences))
         ui.plotly_chart(cm.lorenz_chart(conc), key="mp_lorenz")
-        st.caption(f"Places are H3 resolution-10 cells whose centre lies in the authority, counting those "
-                   f"with no incidents; 12 months {ui.fmt_period(conc['period_start'].min(), conc['period_end'].max())}.")
+        st.caption(f"Places are the H3 resolution-10 cells (about 0.015 km²) whose centre lies in the authority "
+                   "and that had at least one incident, so a rural district's empty fields do not make it look "
+                   "concentrated and the authorities compare; 12 months "
+                   f"{ui.fmt_period(conc['period_start'].min(), conc['period_end'].max())}.")
 
 
 

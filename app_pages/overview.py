@@ -22,7 +22,9 @@ st.caption(f"{ui.fmt_period(f.start_date, f.end_date)}, compared with the period
 ui.measure_tiles(headline)
 
 st.subheader("By authority")
-ui.measure_table(headline)
+shown = st.segmented_control("Show", list(ui.TABLE_VIEWS), format_func=ui.TABLE_VIEWS.get, default="figures",
+                             key="ov_table_show", label_visibility="collapsed") or "figures"
+ui.measure_table(headline, shown)
 
 st.subheader("Incidents per month")
 monthly = ui.load(overview.monthly_incidents, f.authority_codes, f.start_date, f.end_date)

@@ -324,12 +324,15 @@ def _concentration(con, per: dict[str, list[str]], start: dt.date, as_of: dt.dat
     for code, cells in _with_all(per).items():
         sub = found if code == "all" else found[found["authority_code"] == code]
         (counts,) = _aligned(cells, sub["h3_r10"].to_numpy(dtype=str), sub["n"].to_numpy())
+        # places that had incidents: counting the empty cells too would make a rural district, most
+        # of whose cells are fields, look concentrated and no district comparable with another
+        counts = counts[counts > 0]
         places, share = lorenz(counts)
         # ~200 points spaced evenly on a log scale of places: the curve's shape is in its first 1%
         keep = np.unique(np.concatenate([[0, len(places) - 1], np.round(np.geomspace(1, len(places) - 1, 200))
                                          ])).astype(int) if len(places) > 1 else np.array([0])
         rows.append(pd.DataFrame({
-            "authority_code": code, "places": len(cells), "incidents": int(counts.sum()),
+            "authority_code": code, "places": len(counts), "incidents": int(counts.sum()),
             "places_for_50pct": share_of_places_for(counts, 0.5),
             "places_for_25pct": share_of_places_for(counts, 0.25),
             "point": range(len(keep)), "share_of_places": places[keep], "share_of_incidents": share[keep]}))

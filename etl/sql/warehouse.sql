@@ -556,7 +556,7 @@ create table mart_repeat_locations (      -- repeat locations: H3 resolution-10 
 
 create table mart_concentration (         -- Lorenz points and "X% of places" per authority and "all"
     authority_code varchar,
-    places bigint,                        -- H3 resolution-10 cells in the area (with or without incidents)
+    places bigint,                        -- H3 resolution-10 cells in the area with at least one incident in the period
     incidents bigint,                     -- incidents in the period in those cells
     places_for_50pct double,              -- share of places (0-1) that hold half of the incidents
     places_for_25pct double,              -- share of places (0-1) that hold a quarter of the incidents

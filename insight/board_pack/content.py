@@ -199,7 +199,7 @@ def slide_concentration(deck, ctx: Context) -> None:
         title = f"Half of {d.month.name}'s ASB happened in {w.plural(places, 'place')} ({w.share(share)} of them)"
     else:
         title = f"No located incidents in {d.month.name}"
-    slide = ctx.slide(deck, title, "Share of places (cells of about 0.015 km², every cell of the area counted) "
+    slide = ctx.slide(deck, title, "Share of places (cells of about 0.015 km² with at least one incident in the month) "
                       "holding half of the month's incidents", notes="Concentration: cells sorted busiest "
                       "first; the smallest share of them holding 50% of the located incidents.")
     rows = conc.sort_values("authority_code", key=lambda s: s == "all")

@@ -172,17 +172,29 @@ def _limit_lines(fig: go.Figure, limits) -> None:
                       annotation_text=f"limit {limit} working days", annotation_position="top left")
 
 
+BOX_MIN_CASES = 5  # fewer cases draw their points, not a box: a box of 1 to 4 values says nothing about spread
+
+
 def _boxes(fig: go.Figure, stats: pd.DataFrame) -> None:
     """One box per authority from statistics computed in SQL (queries_turnaround.box_stats_sql):
     box = the middle half, line = the median, whiskers = the shortest and the longest (none where
-    the disclosure rule hides single cases: the whiskers then end at the box)."""
+    the disclosure rule hides single cases: the whiskers then end at the box). An authority with
+    fewer than BOX_MIN_CASES cases gets no box (quartiles of two values are not a spread): its
+    median is drawn as a diamond, with the shortest and longest as dots where they are shown."""
     for row in stats.sort_values("authority_name").itertuples():
         label = f"{row.authority_name} ({_count(row.cases)})"
+        colour = charts.AUTHORITY_NAME_COLOURS.get(row.authority_name)
+        if pd.notna(row.cases) and row.cases < BOX_MIN_CASES:
+            ends = [v for v in dict.fromkeys((row.min_days, row.max_days)) if pd.notna(v)]
+            fig.add_trace(go.Scatter(
+                x=[label] * (1 + len(ends)), y=[row.median_days, *ends], name=label, mode="markers",
+                marker={"color": colour, "size": [12] + [7] * len(ends), "symbol": ["diamond"] + ["circle"] * len(ends)},
+                hovertemplate=f"{label}: too few cases for a box<br>%{{y}} working days<extra></extra>"))
+            continue
         low = row.q1_days if pd.isna(row.min_days) else row.min_days
         high = row.q3_days if pd.isna(row.max_days) else row.max_days
         fig.add_trace(go.Box(x=[label], q1=[row.q1_days], median=[row.median_days], q3=[row.q3_days],
-                             lowerfence=[low], upperfence=[high], name=label,
-                             marker_color=charts.AUTHORITY_NAME_COLOURS.get(row.authority_name)))
+                             lowerfence=[low], upperfence=[high], name=label, marker_color=colour))
     _limit_lines(fig, pd.concat([stats["limit_min"], stats["limit_max"]]))
     fig.update_layout(showlegend=False, margin={"t": 10}, yaxis_rangemode="tozero")
 

@@ -389,15 +389,24 @@ def measure_tiles(headline: pd.DataFrame, per_row: int = 3) -> None:
              total[f"{m.column}_previous"], m.direction)
 
 
-def measure_table(headline: pd.DataFrame) -> None:
-    """The per-authority rows of queries.headline: each measure and its change."""
+TABLE_VIEWS = {"figures": "Figures", "changes": "Change on the previous period"}
+
+
+def measure_table(headline: pd.DataFrame, show: str = "figures") -> None:
+    """The per-authority rows of queries.headline: each measure (show="figures") or its change on
+    the previous period (show="changes"), one column per measure. One table with both would be 13
+    columns, and the last measures (appeals) would sit off-screen at 1366 px (issue 16, item 11);
+    a switch above the table (TABLE_VIEWS) chooses."""
     config = {"authority_name": st.column_config.TextColumn("Authority")}
     columns = ["authority_name"]
     for m in overview.MEASURES:
-        config[m.column] = measure_column(m.key, format="localized")
-        config[f"{m.column}_change"] = st.column_config.NumberColumn(
-            "change", help=f"{m.label}: change on the previous period", format="%+d")
-        columns += [m.column, f"{m.column}_change"]
+        if show == "changes":
+            config[f"{m.column}_change"] = st.column_config.NumberColumn(
+                glossary.name(m.key), help=f"{glossary.name(m.key)}: change on the previous period", format="%+d")
+            columns.append(f"{m.column}_change")
+        else:
+            config[m.column] = measure_column(m.key, format="localized")
+            columns.append(m.column)
     st.dataframe(headline[headline["authority_code"].notna()], column_order=columns,
                  column_config=config, hide_index=True)
 

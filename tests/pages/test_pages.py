@@ -69,6 +69,19 @@ def test__overview__shows_tiles_table_trend_and_map(app):
     assert len(at.get("deck_gl_json_chart")) == 1
 
 
+def test__overview__table_fits_a_laptop_screen_figures_or_changes(app):
+    """Issue 16, item 11: the authority table showed 13 columns (each measure and its change), so
+    the appeals sat off-screen at 1366 px. It shows one column per measure, the figures or (one
+    click) the changes, so every measure, appeals included, is on screen."""
+    at = _open(app, OVERVIEW)
+    shown = list(at.dataframe[0].proto.column_order)
+    assert shown == ["authority_name", *[m.column for m in overview.MEASURES]]
+    at.get("button_group")[0].set_value("changes").run()
+    changes = list(at.dataframe[0].proto.column_order)
+    assert changes == ["authority_name", *[f"{m.column}_change" for m in overview.MEASURES]]
+    assert len(changes) <= 7 and changes[-1] == "appeals_change"
+
+
 def test__data_quality__shows_every_section(app):
     at = _open(app, DATA_QUALITY)
     assert _texts(at.subheader)[:3] == ["Builds", "Rows per file", "Rejects by reason"]

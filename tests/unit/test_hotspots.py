@@ -162,6 +162,23 @@ def test__lorenz_and_concentration_by_hand():
     assert hotspots.share_of_places_for([1, 1, 1, 1], 0.5) == 0.5
 
 
+def test__concentration__counts_places_with_incidents_so_empty_fields_change_nothing():
+    """Issue 16, item 11: two districts with the same streets, one with many more empty (rural)
+    cells, have the same concentration; places are the cells with at least one incident."""
+    con = duckdb.connect()
+    con.execute("create table incidents (authority_code varchar, h3_r10 varchar, reported_date date)")
+    rows = [("T", "a", "2026-05-01")] * 6 + [("T", "b", "2026-05-02")] * 3 + [("T", "c", "2026-05-03")]
+    rows += [("R", "d", "2026-05-01")] * 6 + [("R", "e", "2026-05-02")] * 3 + [("R", "f", "2026-05-03")]
+    con.executemany("insert into incidents values (?, ?, ?)", rows)
+    town = ["a", "b", "c", "t1"]
+    rural = ["d", "e", "f"] + [f"field{i}" for i in range(500)]
+    out = hotspots._concentration(con, {"T": town, "R": rural}, dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+    first = out.groupby("authority_code").first()
+    assert first.loc["T", "places"] == first.loc["R", "places"] == 3
+    assert first.loc["T", "places_for_50pct"] == first.loc["R", "places_for_50pct"] == pytest.approx(1 / 3)
+    assert first.loc["all", "places"] == 6
+
+
 def test__accuracy_mart_by_hand(tmp_path):
     """The mart's hit rate and PAI for one authority, recomputed from the incident rows."""
     con = duckdb.connect()
