@@ -55,9 +55,12 @@ if pd.notna(span["first_date"]) and pd.Timestamp(span["first_date"]).date() > pr
 # only this part, and the map keeps one key (deck.gl updates it in place instead of starting a new
 # WebGL context for each map type, which costs seconds without a GPU: README, "Clicks in the browser")
 @st.cache_data(ttl=ui.QUERY_TTL_SECONDS, max_entries=64, show_spinner=False)
-def map_spec(view: str, frame: pd.DataFrame, measure: str, outlines: pd.DataFrame) -> tuple[str, dict]:
-    """The map's JSON, built once per frame and colour (a click on the map reruns with the same)."""
-    deck = cm.hex_map(frame, measure, outlines) if view == "h3" else cm.area_map(frame, measure, outlines)
+def map_spec(view: str, frame: pd.DataFrame, measure: str, outlines: pd.DataFrame,
+             focus: tuple[str, ...]) -> tuple[str, dict]:
+    """The map's JSON, built once per frame and colour (a click on the map reruns with the same),
+    its view fitting the selected authorities."""
+    make = cm.hex_map if view == "h3" else cm.area_map
+    deck = make(frame, measure, outlines, focus=focus)
     return cm.frozen(deck)
 
 
@@ -95,7 +98,7 @@ def map_section() -> None:
     view, resolution, measure = map_controls()
     kind = f"h3_{resolution}" if view == "h3" else view
     frame = map_frame(view, resolution)
-    spec, tooltip = map_spec(view, frame, measure, ui.load(qm.outlines))
+    spec, tooltip = map_spec(view, frame, measure, ui.load(qm.outlines), tuple(f.authority_codes))
     map_col, panel = st.columns([3, 2])
     with map_col:
         event = st.pydeck_chart(cm.PrebuiltDeck(spec, tooltip), height=560, on_select="rerun",
@@ -203,7 +206,7 @@ def gi_section() -> None:
         for tile, (term, classes) in zip(tiles, [("hot_99", [3]), ("hot_95", [2]), ("hot_90", [1]),
                                                  ("cold", [-1, -2, -3])], strict=True):
             ui.tile(tile, term, ui.fmt_int(sum(int(counts.get(c, 0)) for c in classes)))
-        st.pydeck_chart(cm.gi_map(cells, ui.load(qm.outlines)), height=520, key="mp_gi_map")
+        st.pydeck_chart(cm.gi_map(cells, ui.load(qm.outlines), focus=tuple(f.authority_codes)), height=520, key="mp_gi_map")
         st.caption(
             f"Cells of the 12 months {period} (the build's as-of date; the sidebar period does not change "
             "this map). Gi* compares each cell plus its six neighbours with 999 random rearrangements of "

@@ -71,10 +71,14 @@ def legend(frame: pd.DataFrame, measure: str) -> str:
             f"({_fmt(top, 1 if measure == 'per_km2' else 0)}).")
 
 
-def _base_layers(outlines: pd.DataFrame) -> tuple[list[pdk.Layer], list]:
-    geometries = [g for g in outlines["boundary_geojson"].map(_geometry) if g is not None]
-    features = [{"type": "Feature", "geometry": _geojson(g), "properties": {"name": n}}
-                for g, n in zip(geometries, outlines["authority_name"], strict=False)]
+def _base_layers(outlines: pd.DataFrame, focus: tuple[str, ...] | None = None) -> tuple[list[pdk.Layer], list]:
+    """The nine outlines as the offline base layer, and the outlines the view fits: those of the
+    `focus` authorities (the sidebar's selection), so Erewash alone fills the map instead of
+    being a sliver of the county; every outline when `focus` is empty or names none of them."""
+    parsed = [(g, n, c) for g, n, c in zip(outlines["boundary_geojson"].map(_geometry), outlines["authority_name"],
+                                             outlines["authority_code"], strict=True) if g is not None]
+    geometries = [g for g, _, c in parsed if focus and c in focus] or [g for g, _, _ in parsed]
+    features = [{"type": "Feature", "geometry": _geojson(g), "properties": {"name": n}} for g, n, _ in parsed]
     layer = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": features}, id="outlines",
                       stroked=True, filled=True, get_fill_color=[232, 232, 228, 255], get_line_color=_OUTLINE,
                       line_width_min_pixels=1.5, pickable=False)
@@ -129,9 +133,10 @@ def _place(row) -> tuple[str, str]:
     return where or f"H3 cell {row.h3_cell}", ""
 
 
-def hex_map(cells: pd.DataFrame, measure: str, outlines: pd.DataFrame, height_px: int = 600) -> pdk.Deck:
-    """H3 cells coloured by `measure` over the authority outlines."""
-    base, geometries = _base_layers(outlines)
+def hex_map(cells: pd.DataFrame, measure: str, outlines: pd.DataFrame, height_px: int = 600,
+            focus: tuple[str, ...] | None = None) -> pdk.Deck:
+    """H3 cells coloured by `measure` over the authority outlines, the view fitting `focus`."""
+    base, geometries = _base_layers(outlines, focus)
     data = pd.concat([cells[["h3_cell"]].rename(columns={"h3_cell": "id"}), _tooltip_fields(cells)], axis=1)
     names = [_place(row) for row in cells.itertuples()]
     data["label"], data["where"] = [n[0] for n in names], [n[1] for n in names]
@@ -142,9 +147,11 @@ def hex_map(cells: pd.DataFrame, measure: str, outlines: pd.DataFrame, height_px
     return _deck([*base, hexes, _labels(outlines)], geometries, {"html": _HEX_TOOLTIP}, height_px)
 
 
-def area_map(areas: pd.DataFrame, measure: str, outlines: pd.DataFrame, height_px: int = 600) -> pdk.Deck:
-    """Areas (authorities, wards or LSOAs) coloured by `measure`, authority outlines on top."""
-    base, geometries = _base_layers(outlines)
+def area_map(areas: pd.DataFrame, measure: str, outlines: pd.DataFrame, height_px: int = 600,
+             focus: tuple[str, ...] | None = None) -> pdk.Deck:
+    """Areas (authorities, wards or LSOAs) coloured by `measure`, authority outlines on top, the
+    view fitting `focus`."""
+    base, geometries = _base_layers(outlines, focus)
     fields = _tooltip_fields(areas)
     fills = fill_colours(areas[measure], measure, alpha=220)
     features = []
@@ -165,9 +172,10 @@ def area_map(areas: pd.DataFrame, measure: str, outlines: pd.DataFrame, height_p
     return _deck([*base, choropleth, top_lines, _labels(outlines)], geometries, {"html": _TOOLTIP}, height_px)
 
 
-def gi_map(cells: pd.DataFrame, outlines: pd.DataFrame, height_px: int = 600) -> pdk.Deck:
+def gi_map(cells: pd.DataFrame, outlines: pd.DataFrame, height_px: int = 600,
+           focus: tuple[str, ...] | None = None) -> pdk.Deck:
     """Gi* classes of H3 cells (significant ones coloured, others with incidents pale grey)."""
-    base, geometries = _base_layers(outlines)
+    base, geometries = _base_layers(outlines, focus)
     data = pd.DataFrame({
         "id": cells["h3_cell"], "label": "H3 cell " + cells["h3_cell"],
         "incidents": [_fmt(v) for v in cells["incidents"]],

@@ -303,3 +303,17 @@ def test__hex_counts__a_board_viewer_gets_a_street_only_with_enough_reporters(mo
         street = cells.at[row["id"], "main_location"] if row["id"] in cells.index else None
         if isinstance(street, str) and cells.at[row["id"], "reporters"] < 5:
             assert street not in row["label"], row
+
+
+def test__maps_page__the_map_zooms_to_the_selected_authorities(monkeypatch, demo_warehouse):
+    """Issue 16, item 5: choosing Erewash fits the map to Erewash (a closer zoom, centred on it),
+    with the county's outlines still drawn around it; all nine fit the county."""
+    views = {}
+    for name, params in (("all", {"authority": "all"}), ("erewash", {"authority": EREWASH})):
+        at = open_app(monkeypatch, demo_warehouse, MAPS, **params)
+        spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+        views[name] = spec["initialViewState"]
+        outlines = next(layer for layer in spec["layers"] if layer["id"] == "outlines")
+        assert len(outlines["data"]["features"]) == 9
+    assert views["erewash"]["zoom"] > views["all"]["zoom"] + 1
+    assert 52.85 < views["erewash"]["latitude"] < 53.05 and -1.45 < views["erewash"]["longitude"] < -1.2
