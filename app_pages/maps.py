@@ -103,8 +103,8 @@ def map_section() -> None:
     with map_col:
         event = st.pydeck_chart(cm.PrebuiltDeck(spec, tooltip), height=560, on_select="rerun",
                                 selection_mode="single-object", key="mp_map")
-        st.caption(cm.legend(frame, measure) + " Boundaries are the base layer (no basemap), so the map "
-                   "works offline. Hover for figures; click a hexagon or area to open it beside the map.")
+        st.caption(f"{cm.legend(frame, measure)} {cm.basemap_note()} Hover for figures; click a hexagon or area "
+                   "to open it beside the map.")
     labels = dict(zip(frame["code"], frame["name"], strict=True))
     picked = cm.picked_id(event)
     choice_key = f"mp_area_{kind}"

@@ -1,9 +1,11 @@
 """Maps and charts for the Hotspots and maps page (pydeck, plotly), built from insight.queries.maps frames.
 
 Every map draws the nine authorities' outlines as its base layer and uses no basemap
-(`map_provider=None`), so it works offline; set ASB_MAP_STYLE to a basemap style URL (for
-example a CARTO or Mapbox style, with its key in the environment) to draw one underneath when the
-internet is there. The selectable layer of every map has the id `areas`; each of its objects
+(`map_provider=None`), so it works offline. An optional basemap is a setting: ASB_MAP_STYLE, the URL
+of a MapLibre style (an organisation's own tile server's style.json, whose raster source names its
+XYZ tile URL, or the OS Maps API's style with the organisation's key), and ASB_MAP_ATTRIBUTION, the
+words its licence asks to show (printed under the map: Streamlit's map hides the style's own
+attribution control). With a basemap the outlines are drawn unfilled, so the streets show through. The selectable layer of every map has the id `areas`; each of its objects
 carries an `id` (H3 cell or area code) that `picked_id` reads back from a selection event.
 
 Colours: counts and per-km² use the sequential YlOrBr ramp of insight.charts.base; change and Gi* classes
@@ -71,6 +73,18 @@ def legend(frame: pd.DataFrame, measure: str) -> str:
             f"({_fmt(top, 1 if measure == 'per_km2' else 0)}).")
 
 
+STYLE_ENV, ATTRIBUTION_ENV = "ASB_MAP_STYLE", "ASB_MAP_ATTRIBUTION"
+
+
+def basemap_note() -> str:
+    """The sentence under a map about what lies beneath it: the basemap's attribution, or the
+    offline outlines."""
+    if os.environ.get(STYLE_ENV):
+        attribution = os.environ.get(ATTRIBUTION_ENV, "").strip()
+        return f"Basemap: {attribution}." if attribution else "Basemap: see its provider's terms."
+    return "Boundaries are the base layer (no basemap), so the map works offline."
+
+
 def _base_layers(outlines: pd.DataFrame, focus: tuple[str, ...] | None = None) -> tuple[list[pdk.Layer], list]:
     """The nine outlines as the offline base layer, and the outlines the view fits: those of the
     `focus` authorities (the sidebar's selection), so Erewash alone fills the map instead of
@@ -80,7 +94,8 @@ def _base_layers(outlines: pd.DataFrame, focus: tuple[str, ...] | None = None) -
     geometries = [g for g, _, c in parsed if focus and c in focus] or [g for g, _, _ in parsed]
     features = [{"type": "Feature", "geometry": _geojson(g), "properties": {"name": n}} for g, n, _ in parsed]
     layer = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": features}, id="outlines",
-                      stroked=True, filled=True, get_fill_color=[232, 232, 228, 255], get_line_color=_OUTLINE,
+                      stroked=True, filled=not os.environ.get(STYLE_ENV), get_fill_color=[232, 232, 228, 255],
+                      get_line_color=_OUTLINE,
                       line_width_min_pixels=1.5, pickable=False)
     return [layer], geometries
 
@@ -98,7 +113,7 @@ def _labels(outlines: pd.DataFrame) -> pdk.Layer:
 
 
 def _deck(layers: list, geometries: list, tooltip: dict, height_px: int) -> pdk.Deck:
-    style = os.environ.get("ASB_MAP_STYLE")
+    style = os.environ.get(STYLE_ENV)
     return pdk.Deck(layers=layers, initial_view_state=_view(geometries, height_px=height_px),
                     map_provider="carto" if style else None, map_style=style or None, tooltip=tooltip)
 
