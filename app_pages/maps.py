@@ -89,7 +89,8 @@ def map_frame(view: str, resolution: int) -> pd.DataFrame:
     if len(frame) and frame["cells_total"].iloc[0] > qm.HEX_LIMIT:  # capped (not: cells left out by disclosure)
         st.caption(f"Showing the busiest {len(frame):,} of {frame['cells_total'].iloc[0]:,} cells; "
                    "choose fewer authorities or a larger hexagon to see every cell.")
-    return frame.assign(code=frame["h3_cell"], name="H3 cell " + frame["h3_cell"])
+    # named by place, so typing a street in the chooser beside the map finds its hexagon
+    return frame.assign(code=frame["h3_cell"], name=[cm.place_name(r) for r in frame.itertuples()])
 
 
 @st.fragment
@@ -116,7 +117,7 @@ def map_section() -> None:
     if st.session_state.get(choice_key) and st.session_state[choice_key] not in options:
         options.insert(0, st.session_state[choice_key])
     chosen = panel.selectbox("Selected area", options, index=None, key=choice_key, placeholder="Click the map, "
-                             "or choose here (busiest first)", format_func=lambda c: labels.get(c, c))
+                             "or type a street or choose here (busiest first)", format_func=lambda c: labels.get(c, c))
     if chosen:
         with panel:
             selected_area(frame, labels, kind, chosen)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+import h3
 import pydeck as pdk
 import shapely
 
@@ -148,9 +149,35 @@ def _place(row) -> tuple[str, str]:
     return where or f"H3 cell {row.h3_cell}", ""
 
 
+STREET_LABELS = 15  # street-level hexagons labelled with their place, busiest first
+STREET_RESOLUTION = 10
+
+
+def place_name(row) -> str:
+    """A hexagon's name in one line (the chooser beside the map, where typing a street finds it)."""
+    first, second = _place(row)
+    return f"{first} ({second})" if second else first
+
+
+def _street_labels(cells: pd.DataFrame) -> pdk.Layer | None:
+    """At street level (resolution 10) the busiest hexagons carry their place's words on the map
+    ("Outside High Street"), where the disclosure rule lets the viewer see them; None otherwise."""
+    if cells.empty or h3.get_resolution(cells["h3_cell"].iloc[0]) < STREET_RESOLUTION or "main_location" not in cells:
+        return None
+    named = cells[cells["main_location"].notna()].nlargest(STREET_LABELS, "incidents")
+    if named.empty:
+        return None
+    rows = [{"text": str(r.main_location), "position": list(h3.cell_to_latlng(r.h3_cell))[::-1]}
+            for r in named.itertuples()]
+    return pdk.Layer("TextLayer", rows, id="streets", get_position="position", get_text="text", get_size=11,
+                     get_color=[20, 20, 20, 255], background=True, get_background_color=[255, 255, 255, 200],
+                     background_padding=[2, 1], get_pixel_offset=[0, -14], character_set="auto")
+
+
 def hex_map(cells: pd.DataFrame, measure: str, outlines: pd.DataFrame, height_px: int = 600,
             focus: tuple[str, ...] | None = None) -> pdk.Deck:
-    """H3 cells coloured by `measure` over the authority outlines, the view fitting `focus`."""
+    """H3 cells coloured by `measure` over the authority outlines, the view fitting `focus`; at
+    street level the busiest cells labelled with their place (`_street_labels`)."""
     base, geometries = _base_layers(outlines, focus)
     data = pd.concat([cells[["h3_cell"]].rename(columns={"h3_cell": "id"}), _tooltip_fields(cells)], axis=1)
     names = [_place(row) for row in cells.itertuples()]
@@ -159,7 +186,9 @@ def hex_map(cells: pd.DataFrame, measure: str, outlines: pd.DataFrame, height_px
     hexes = pdk.Layer("H3HexagonLayer", data.to_dict("records"), id=LAYER_ID, get_hexagon="id",
                       get_fill_color="fill", extruded=False, stroked=False, pickable=True,
                       auto_highlight=True, highlight_color=[0, 0, 0, 90])
-    return _deck([*base, hexes, _labels(outlines)], geometries, {"html": _HEX_TOOLTIP}, height_px)
+    streets = _street_labels(cells)
+    return _deck([*base, hexes, _labels(outlines), *([streets] if streets else [])], geometries,
+                 {"html": _HEX_TOOLTIP}, height_px)
 
 
 def area_map(areas: pd.DataFrame, measure: str, outlines: pd.DataFrame, height_px: int = 600,

@@ -317,3 +317,23 @@ def test__maps_page__the_map_zooms_to_the_selected_authorities(monkeypatch, demo
         assert len(outlines["data"]["features"]) == 9
     assert views["erewash"]["zoom"] > views["all"]["zoom"] + 1
     assert 52.85 < views["erewash"]["latitude"] < 53.05 and -1.45 < views["erewash"]["longitude"] < -1.2
+
+
+def test__maps_page__streets_name_the_hexagons_on_the_map_and_in_the_chooser(monkeypatch, demo_warehouse, con):
+    """Issue 16, item 5 ("which streets?"): at street level the busiest hexagons carry their place's
+    words on the map, and the chooser beside the map lists hexagons by place, so typing a street
+    finds one; the OPCC analyst sees every place description."""
+    at = open_app(monkeypatch, demo_warehouse, MAPS, authority=EREWASH)
+    at.selectbox(key="mp_res").set_value(10).run()
+    assert not at.exception
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    streets = next(layer for layer in spec["layers"] if layer["id"] == "streets")
+    texts = [row["text"] for row in streets["data"]]
+    assert 0 < len(texts) <= 15 and all(t and "H3 cell" not in t for t in texts)
+    chooser = at.selectbox(key="mp_area_h3_10")
+    assert not [o for o in chooser.options[:50] if o.startswith("H3 cell")]  # the busiest are named
+    assert texts[0] in chooser.options[0]  # the busiest first in both
+    # coarser hexagons are not labelled on the map (too many streets in one)
+    at.selectbox(key="mp_res").set_value(9).run()
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    assert "streets" not in [layer["id"] for layer in spec["layers"]]
