@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import os
 
+import h3
 import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
-import h3
 import pydeck as pdk
 import shapely
 
