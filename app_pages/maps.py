@@ -69,15 +69,16 @@ def map_controls() -> tuple[str, int, str]:
     left, middle, right = st.columns([2, 2, 3])
     # only the maps this warehouse can draw: one built before the wards were shipped has no ward layer
     views = [v for v in VIEWS if v != "ward" or ui.load(qm.has_wards)]
-    view = left.radio("Map", views, format_func=VIEWS.get, horizontal=True, key="mp_view")
+    view = left.radio("Map", views, format_func=VIEWS.get, horizontal=True, key="mp_view",
+                    bind="query-params")
     finest = ui.coarsest_resolution(f)  # none finer for authorities whose incident rows the viewer may not see
     sizes = [r for r in qm.RESOLUTIONS if finest is None or r <= finest]
     resolution = middle.selectbox("Hexagon size", sizes, index=1, format_func=qm.RESOLUTIONS.get,
-                                  key="mp_res", disabled=view != "h3", help="H3 resolution: 8 for rural areas, "
+                                  key="mp_res", bind="query-params", disabled=view != "h3", help="H3 resolution: 8 for rural areas, "
                                   "9 for towns, 10 for streets" + ("" if finest is None else " (10 only for the "
                                   "authorities whose incident rows your role may see)"))
     measure = right.radio("Colour by", list(cm.MEASURES), format_func=cm.MEASURES.get, horizontal=True,
-                          key="mp_measure")
+                          key="mp_measure", bind="query-params")
     return view, resolution, measure
 
 
@@ -89,8 +90,12 @@ def map_frame(view: str, resolution: int) -> pd.DataFrame:
     if len(frame) and frame["cells_total"].iloc[0] > qm.HEX_LIMIT:  # capped (not: cells left out by disclosure)
         st.caption(f"Showing the busiest {len(frame):,} of {frame['cells_total'].iloc[0]:,} cells; "
                    "choose fewer authorities or a larger hexagon to see every cell.")
-    # named by place, so typing a street in the chooser beside the map finds its hexagon
-    return frame.assign(code=frame["h3_cell"], name=[cm.place_name(r) for r in frame.itertuples()])
+    # named by place, so typing a street in the chooser beside the map finds its hexagon; a name that
+    # repeats gets its rank ("#2"), since the URL keeps the chosen area by its name
+    names = pd.Series([cm.place_name(r) for r in frame.itertuples()], index=frame.index)
+    repeat = names.groupby(names).cumcount()
+    names = names.where(repeat == 0, names + " #" + (repeat + 1).astype(str))
+    return frame.assign(code=frame["h3_cell"], name=names)
 
 
 @st.fragment
@@ -116,7 +121,9 @@ def map_section() -> None:
     options = list(frame["code"].head(300))
     if st.session_state.get(choice_key) and st.session_state[choice_key] not in options:
         options.insert(0, st.session_state[choice_key])
-    chosen = panel.selectbox("Selected area", options, index=None, key=choice_key, placeholder="Click the map, "
+    # bound to the URL (?mp_area_h3_9=...), with the map type, size and colour: a shared link opens the same area
+    chosen = panel.selectbox("Selected area", options, index=None, key=choice_key, bind="query-params",
+                             placeholder="Click the map, "
                              "or type a street or choose here (busiest first)", format_func=lambda c: labels.get(c, c))
     if chosen:
         with panel:

@@ -247,6 +247,27 @@ def test__maps__click_on_an_authority_opens_it(server, page):
     assert "Incidents per month" not in page.locator('[data-testid="stMain"]').inner_text()
 
 
+def test__maps__the_address_keeps_the_map_and_the_selected_area(server, page, browser):
+    """Issue 16, item 6: the map type and the area chosen go in the address; the address opened in
+    another tab (a shared link, after signing in there) shows the same map and area beside it."""
+    _signed_in(page, server + "/maps")
+    _choose_view(page, "Authorities")
+    page.get_by_label("Selected area").first.click()
+    page.get_by_role("option", name="Erewash", exact=True).click()
+    page.get_by_role("heading", name="Erewash", exact=True).wait_for(timeout=90_000)
+    _wait_for_run(page)
+    address = page.url
+    assert "mp_view=" in address and "mp_area_authority=Erewash" in address, address
+    other = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        _signed_in(other, address)
+        other.get_by_role("heading", name="Erewash", exact=True).wait_for(timeout=90_000)
+        assert other.locator(EXCEPTION).count() == 0
+        assert other.get_by_text("Incidents per month", exact=True).first.is_visible()
+    finally:
+        other.close()
+
+
 def test__maps__real_police_wards_and_knox_refusal(police_server, page):
     _signed_in(page, police_server + "/maps")
     _choose_view(page, "Wards")
