@@ -11,20 +11,13 @@ import json
 import sys
 from pathlib import Path
 
-from etl import DEFAULT_WAREHOUSE
+from etl import DEFAULT_WAREHOUSE, argtypes
 from etl import build as build_mod
 from etl.progress import Progress, peak_rss_mib
 from etl.sources import config, readers
 from etl.transform import pseudonym
 
 DEFAULT_DEMO_INPUTS = Path("data/demo_inputs")
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
 
 
 def _summary(result: build_mod.BuildResult) -> str:
@@ -79,7 +72,7 @@ def add_commands(sub) -> None:
     b = sub.add_parser("build", help="build the warehouse from an inputs folder with sources.toml")
     b.add_argument("--inputs", type=Path, required=True, help="folder holding sources.toml")
     b.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to (re)place")
-    b.add_argument("--as-of", type=_date, default=None,
+    b.add_argument("--as-of", type=argtypes.date, default=None,
                    help="evaluation date (default: the latest date the incident data covers)")
     b.add_argument("--quiet", action="store_true", help="no progress lines")
     b.add_argument("--stats", type=Path, help="write stage timings and peak memory as JSON (benchmarks)")
@@ -99,7 +92,7 @@ def add_commands(sub) -> None:
     d.add_argument("--scale", type=float, default=1.0, help="1 = Derbyshire-sized; 55 ~ 10M incidents")
     d.add_argument("--out", type=Path, default=DEFAULT_DEMO_INPUTS, help="where the inputs are written")
     d.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
-    d.add_argument("--as-of", type=_date, default=dt.date(2026, 10, 31), help="last day of the demo data")
+    d.add_argument("--as-of", type=argtypes.date, default=dt.date(2026, 10, 31), help="last day of the demo data")
     d.add_argument("--quiet", action="store_true")
     d.set_defaults(func=cmd_demo)
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from etl import argtypes
 from etl.marts import returns_file
 from etl.rules import authorities
 from insight import db
@@ -30,26 +31,6 @@ from insight import db
 
 class FreezeError(ValueError):
     """A freeze that would store the wrong figures; nothing was written."""
-
-
-def _year(text: str) -> str:
-    if not returns_file.is_financial_year(text):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a financial year like 2024/25")
-    return text
-
-
-def _authority(text: str) -> str:
-    code = authorities.resolve(text)
-    if code is None:
-        raise argparse.ArgumentTypeError(f"{text!r} is not one of the nine authorities (code or name)")
-    return code
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
 
 
 def _user() -> str:
@@ -109,15 +90,15 @@ def add_parser(sub) -> None:
     actions = r.add_subparsers(dest="action", required=True)
     f = actions.add_parser("freeze", help="append a year's figures to the published-returns file",
                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    f.add_argument("--year", type=_year, required=True, help="the financial year, e.g. 2024/25")
+    f.add_argument("--year", type=argtypes.financial_year, required=True, help="the financial year, e.g. 2024/25")
     f.add_argument("--out", type=Path, required=True,
                    help="the published-returns CSV ([build] published_returns in sources.toml)")
-    f.add_argument("--authority", type=_authority, nargs="+", metavar="CODE",
+    f.add_argument("--authority", type=argtypes.authority, nargs="+", metavar="CODE",
                    help="authorities to freeze, GSS code or name (default: all nine)")
     f.add_argument("--warehouse", type=Path, default=None,
                    help="the warehouse file (default: $ASB_WAREHOUSE, else data/warehouse.duckdb)")
     f.add_argument("--published-by", default=None, help="who published them (default: your login name)")
-    f.add_argument("--published-date", type=_date, default=dt.date.today(),
+    f.add_argument("--published-date", type=argtypes.date, default=dt.date.today(),
                    help="when they were published (default: today)")
     f.add_argument("--force", action="store_true", help="replace figures already frozen for the year")
     f.add_argument("--allow-incomplete-year", action="store_true",

@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from etl import argtypes
 from etl.rules import authorities
 from insight import db
 
@@ -23,19 +24,6 @@ def _month(text: str) -> str:
         return Month.parse(text).key
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
-
-
-def _authority(text: str) -> str:
-    code = authorities.resolve(text)
-    if code is None:
-        raise argparse.ArgumentTypeError(f"{text!r} is not one of the nine authorities (code or name)")
-    return code
-
-
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
-    return int(text)
 
 
 def cmd_report(args) -> int:
@@ -75,11 +63,11 @@ def add_parser(sub) -> None:
     r.add_argument("--month", type=_month, required=True, help="the month, YYYY-MM")
     r.add_argument("--out", type=Path, required=True, help="the .pptx file to write")
     r.add_argument("--pdf", action="store_true", help="also write the PDF (LibreOffice) beside it")
-    r.add_argument("--authority", type=_authority, nargs="+", metavar="CODE",
+    r.add_argument("--authority", type=argtypes.authority, nargs="+", metavar="CODE",
                    help="authorities to include, GSS code or name (default: all nine)")
     r.add_argument("--warehouse", type=Path, default=None,
                    help="the warehouse file (default: $ASB_WAREHOUSE, else data/warehouse.duckdb)")
     r.add_argument("--commentary-file", type=Path, help="text for the commentary slide")
-    r.add_argument("--suppress-below", type=_positive, default=None,
+    r.add_argument("--suppress-below", type=argtypes.positive, default=None,
                    help="show counts of people below this as '<N' (default: insight/board_pack/report.toml, 5)")
     r.set_defaults(func=cmd_report)

@@ -16,29 +16,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from etl.marts import returns_file
+from etl import argtypes
 from etl.rules import authorities
 from insight import db
 from insight.export.folder import FolderRefused
-
-
-def _year(text: str) -> str:
-    if not returns_file.is_financial_year(text):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a financial year like 2025/26")
-    return text
-
-
-def _authority(text: str) -> str:
-    code = authorities.resolve(text)
-    if code is None:
-        raise argparse.ArgumentTypeError(f"{text!r} is not one of the nine authorities (code or name)")
-    return code
-
-
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
-    return int(text)
 
 
 def _warehouse(args) -> Path | None:
@@ -112,15 +93,15 @@ def add_parser(sub) -> None:
     p.set_defaults(func=cmd_parquet)
     r = actions.add_parser("return", help="the yearly data return and the published s.104 table",
                            description=_doc("data_return"), formatter_class=argparse.RawDescriptionHelpFormatter)
-    r.add_argument("--year", type=_year, required=True, help="the financial year, e.g. 2025/26")
+    r.add_argument("--year", type=argtypes.financial_year, required=True, help="the financial year, e.g. 2025/26")
     r.add_argument("--out", type=Path, required=True, help="the folder to write (new or empty)")
-    r.add_argument("--authority", type=_authority, nargs="+", metavar="CODE",
+    r.add_argument("--authority", type=argtypes.authority, nargs="+", metavar="CODE",
                    help="authorities, GSS code or name (default: all nine)")
     r.add_argument("--warehouse", type=Path, default=None,
                    help="the warehouse file (default: $ASB_WAREHOUSE, else data/warehouse.duckdb)")
     r.add_argument("--fields", type=Path, default=None,
                    help="the field list (default: insight/export/return.toml)")
-    r.add_argument("--suppress-below", type=_positive, default=None,
+    r.add_argument("--suppress-below", type=argtypes.positive, default=None,
                    help="hide counts below this (default: insight/board_pack/report.toml, 5)")
     r.add_argument("--allow-incomplete-year", action="store_true",
                    help="write a year that had not ended on the warehouse's as-of date")
