@@ -59,6 +59,19 @@ def run_build(inputs: Path, warehouse: Path | None = None, as_of: dt.date = AS_O
     return result, duckdb.connect(str(warehouse), read_only=True)
 
 
+TEST_KEY = "test-key-0123456789abcdef"
+
+
+def build_module_warehouse(inputs: Path, as_of: dt.date = AS_OF) -> Path:
+    """A hand-made inputs folder built with the real ETL under the tests' pseudonymisation key (set
+    for the build only, so a module fixture leaves the environment as it found it): the warehouse."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ASB_PSEUDONYM_KEY", TEST_KEY)
+        result, connection = run_build(inputs, as_of=as_of)
+    connection.close()
+    return result.warehouse
+
+
 # Gi* permutations per build: 999 in production; 99 keeps the suite's many builds fast.
 os.environ.setdefault("ASB_GI_PERMUTATIONS", "99")
 # The demo users sign in to the hand-made and police warehouses too (not demo builds); the tests of

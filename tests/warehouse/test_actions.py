@@ -27,7 +27,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from conftest import INCIDENT_COLUMNS, run_build, write_inputs
+from conftest import INCIDENT_COLUMNS, build_module_warehouse, run_build, write_inputs
 
 from etl.marts import registry
 from insight import db
@@ -109,11 +109,7 @@ def warehouse(tmp_path_factory):
     inputs = write_inputs(tmp_path_factory.mktemp("actions") / "inputs", TOML, {
         "applications.csv": "\n".join([APP_HEADER, *APPLICATIONS]) + "\n",
         "actions.csv": "\n".join([ACT_HEADER, *ACTIONS]) + "\n", "erewash.csv": _incidents()})
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ASB_PSEUDONYM_KEY", "test-key-0123456789abcdef")
-        result, connection = run_build(inputs, as_of=AS_OF)
-    connection.close()
-    return result.warehouse
+    return build_module_warehouse(inputs, AS_OF)
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import EREWASH_TOML, INCIDENT_COLUMNS, run_build, write_inputs
+from conftest import EREWASH_TOML, INCIDENT_COLUMNS, build_module_warehouse, write_inputs
 
 from etl.rules import authorities
 from insight import cli
@@ -66,11 +66,7 @@ def _incidents() -> str:
 def warehouse(tmp_path_factory) -> Path:
     inputs = write_inputs(tmp_path_factory.mktemp("return") / "inputs", TOML, {
         "erewash/incidents.csv": _incidents(), "applications.csv": APPLICATIONS, "appeals.csv": APPEALS})
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ASB_PSEUDONYM_KEY", "test-key-0123456789abcdef")
-        result, connection = run_build(inputs, as_of=AS_OF)
-    connection.close()
-    return result.warehouse
+    return build_module_warehouse(inputs, AS_OF)
 
 
 def _return(warehouse: Path, out: Path, *extra) -> int:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import run_build, write_inputs
+from conftest import build_module_warehouse, write_inputs
 
 from etl.rules import settings as rule_settings
 from insight import db
@@ -81,11 +81,7 @@ def con(tmp_path_factory):
     rules = rule_settings.DEFAULT_PATH.read_text(encoding="utf-8") + DERBY_RULES
     inputs = write_inputs(tmp_path_factory.mktemp("pcc") / "inputs", TOML, {
         "applications.csv": APPLICATIONS, "appeals.csv": APPEALS, "rules.toml": rules})
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ASB_PSEUDONYM_KEY", "test-key-0123456789abcdef")
-        result, connection = run_build(inputs, as_of=AS_OF)
-    connection.close()
-    connection = db.connect(result.warehouse)
+    connection = db.connect(build_module_warehouse(inputs, AS_OF))
     yield connection
     connection.close()
 

@@ -19,7 +19,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from conftest import run_build, write_inputs
+from conftest import build_module_warehouse, write_inputs
 from support import open_app
 
 from etl.marts import registry
@@ -86,11 +86,7 @@ def warehouse(tmp_path_factory):
     inputs = write_inputs(tmp_path_factory.mktemp("reviews") / "inputs", TOML, {
         "applications.csv": "\n".join([HEADER, *APPLICATIONS]) + "\n", "appeals.csv": APPEALS,
         "rules.toml": rules})
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ASB_PSEUDONYM_KEY", "test-key-0123456789abcdef")
-        result, connection = run_build(inputs, as_of=AS_OF)
-    connection.close()
-    return result.warehouse
+    return build_module_warehouse(inputs, AS_OF)
 
 
 @pytest.fixture(scope="module")

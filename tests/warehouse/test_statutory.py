@@ -29,7 +29,7 @@ import shutil
 import duckdb
 import pandas as pd
 import pytest
-from conftest import run_build, write_inputs
+from conftest import build_module_warehouse, run_build, write_inputs
 from support import open_app
 
 from etl import sqlfile
@@ -111,11 +111,7 @@ def warehouse(tmp_path_factory):
     inputs = write_inputs(tmp_path_factory.mktemp("statutory") / "inputs", TOML, {
         "applications.csv": "\n".join([HEADER, *APPLICATIONS]) + "\n", "appeals.csv": APPEALS,
         "rules.toml": rules, "published/returns.csv": PUBLISHED})
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ASB_PSEUDONYM_KEY", "test-key-0123456789abcdef")
-        result, connection = run_build(inputs, as_of=AS_OF)
-    connection.close()
-    return result.warehouse
+    return build_module_warehouse(inputs, AS_OF)
 
 
 @pytest.fixture(scope="module")
