@@ -11,9 +11,11 @@ asked for with ui.person_level_codes (none for a board viewer), never carry a pe
 and their views and downloads are logged in the audit log.
 """
 
+import h3
 import pandas as pd
 import streamlit as st
 
+from etl.marts.hotspots import REPEAT_LOCATION_RESOLUTION
 from etl.rules import periods
 from insight import ui
 from insight.charts import maps as cm
@@ -169,7 +171,8 @@ def repeats_section() -> None:
     repeats = ui.load(qm.repeat_locations, f.authority_codes, f.as_of_date, build_as_of)
     only_changed = st.toggle("Only places whose last 90 days changed significantly", key="mp_changed")
     shown = repeats[repeats["changed"].fillna(False).astype(bool)] if only_changed else repeats
-    ui.dataframe(shown, hide_index=True, key="mp_repeats", column_order=[
+    picked = ui.dataframe(shown, hide_index=True, key="mp_repeats", on_select="rerun", selection_mode="single-row",
+                          column_order=[
         "authority_name", "rank", "main_location", "incidents_30d", "incidents_90d", "incidents_180d",
         "incidents_365d", "change_z", "changed", "first_report", "last_report", "main_asb_types",
         "distinct_reporters", "h3_cell"], column_config={
@@ -187,7 +190,12 @@ def repeats_section() -> None:
         "main_asb_types": st.column_config.TextColumn("main types"),
         "distinct_reporters": st.column_config.NumberColumn("reporters", help="Distinct pseudonymised people"),
         "h3_cell": st.column_config.TextColumn("H3 cell")})
-    st.caption(f"A place is an H3 resolution-10 cell (about 15,000 m², 130 m across): police points are "
+    rows = [i for i in picked.selection.rows if i < len(shown)]
+    if rows:
+        show_on_map(shown.iloc[rows[0]]["h3_cell"])
+    st.caption("Select a row to open its place on the map above (hexagons at street level, or the finest "
+               "size your role may see). "
+               f"A place is an H3 resolution-10 cell (about 15,000 m², 130 m across): police points are "
                f"snapped, so a cell gathers a street's points. Counts are the last 30/90/180/365 days to "
                f"{ui.fmt_date(f.as_of_date)} (the sidebar's as-of date); the top 50 per authority"
                + ("." if not ui.restricted(f) else f"; for authorities whose incident rows your role may not see, "
@@ -195,6 +203,21 @@ def repeats_section() -> None:
                   "incidents, and a description only where that many people reported."))
     ui.download_csv(shown, one="place", key="mp_repeats_dl",
                     file_name=f"repeat_locations_{f.as_of_date.isoformat()}.csv")
+
+
+def show_on_map(cell: str) -> None:
+    """Open a repeat location on the map: hexagons at street level (or the finest size the viewer
+    may see, the location's parent hexagon), that hexagon chosen beside the map (so also in the
+    address), then the whole page runs again so the map fragment draws it. The table's selection
+    is cleared, so the same row can be chosen again after the map moved on."""
+    finest = ui.coarsest_resolution(f)
+    resolution = min(REPEAT_LOCATION_RESOLUTION, finest or REPEAT_LOCATION_RESOLUTION)
+    target = h3.cell_to_parent(cell, resolution) if resolution < h3.get_resolution(cell) else cell
+    st.session_state.update({"mp_view": "h3", "mp_res": resolution, f"mp_area_h3_{resolution}": target,
+                             f"mp_last_h3_{resolution}": target})
+    st.session_state.pop("mp_repeats", None)
+    st.toast("Opened on the map above.", icon=":material/map:")
+    st.rerun(scope="app")
 
 
 repeats_section()

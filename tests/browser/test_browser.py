@@ -268,6 +268,28 @@ def test__maps__the_address_keeps_the_map_and_the_selected_area(server, page, br
         other.close()
 
 
+def test__maps__a_repeat_location_row_opens_its_place_on_the_map(server, page):
+    """Issue 16, item 5 (table and map linked): selecting a repeat location opens its hexagon at
+    street level beside the map, and the address keeps it."""
+    _signed_in(page, server + "/maps?authority=E07000036")
+    grid = page.locator('.st-key-mp_repeats [data-testid="stDataFrame"]')
+    grid.first.scroll_into_view_if_needed()
+    for attempt in range(3):
+        box = _settled_box(page, grid.first)
+        page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
+        page.wait_for_timeout(1500)
+        _wait_for_run(page)
+        if "mp_area_h3_10=" in page.url:
+            break
+        if attempt == 2:
+            raise AssertionError(page.url)
+    _wait_for_run(page)
+    assert page.locator(EXCEPTION).count() == 0
+    assert "mp_res=10" in page.url, page.url  # hexagons are the default map type, so not in the address
+    page.get_by_text("Incidents per month", exact=True).first.wait_for(timeout=90_000)
+    page.screenshot(path=str(ARTIFACTS / "maps_repeat_location_opened.png"))
+
+
 def test__maps__real_police_wards_and_knox_refusal(police_server, page):
     _signed_in(page, police_server + "/maps")
     _choose_view(page, "Wards")
