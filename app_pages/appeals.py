@@ -105,9 +105,10 @@ by_type = ui.load(qa.by_review_type, f.as_of_date, f.authority_codes, f.start_da
 types = by_type.set_index("review_type")
 type_tiles = st.columns(4)
 ui.tile(type_tiles[0], "pcc_reviews", ui.fmt_int(types["cases"].get("pcc_review", 0)))
-ui.tile(type_tiles[1], "referred_back", ui.fmt_int(by_type["referred_back"].sum(min_count=len(by_type))))
-ui.tile(type_tiles[2], "referral_met", ui.fmt_int(by_type["threshold_then_met"].sum(min_count=len(by_type))))
-ui.tile(type_tiles[3], "awaiting_bodies", ui.fmt_int(by_type["awaiting_bodies"].sum(min_count=len(by_type))))
+for where, (term, column) in zip(type_tiles[1:], [("referred_back", "referred_back"), ("referral_met",
+                                  "threshold_then_met"), ("awaiting_bodies", "awaiting_bodies")], strict=True):
+    # both types together, hidden ("–") when either type's count is hidden
+    ui.tile(where, term, ui.fmt_int(by_type[column].sum(min_count=len(by_type))))
 st.caption("Each type against its own limit (the settings' sla_appeal_decision_days and "
            "sla_pcc_review_decision_days, per authority and dated). Referred back: decided, upheld in full or in "
            "part and sent back to the relevant bodies; what they then did is the register's record, or a later "

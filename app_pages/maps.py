@@ -92,12 +92,8 @@ def map_frame(view: str, resolution: int) -> pd.DataFrame:
     if len(frame) and frame["cells_total"].iloc[0] > qm.HEX_LIMIT:  # capped (not: cells left out by disclosure)
         st.caption(f"Showing the busiest {len(frame):,} of {frame['cells_total'].iloc[0]:,} cells; "
                    "choose fewer authorities or a larger hexagon to see every cell.")
-    # named by place, so typing a street in the chooser beside the map finds its hexagon; a name that
-    # repeats gets its rank ("#2"), since the URL keeps the chosen area by its name
-    names = pd.Series([cm.place_name(r) for r in frame.itertuples()], index=frame.index)
-    repeat = names.groupby(names).cumcount()
-    names = names.where(repeat == 0, names + " #" + (repeat + 1).astype(str))
-    return frame.assign(code=frame["h3_cell"], name=names)
+    # named by place, so typing a street in the chooser beside the map finds its hexagon
+    return frame.assign(code=frame["h3_cell"], name=cm.place_names(frame))
 
 
 @st.fragment

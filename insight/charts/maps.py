@@ -159,6 +159,14 @@ def place_name(row) -> str:
     return f"{first} ({second})" if second else first
 
 
+def place_names(cells: pd.DataFrame) -> pd.Series:
+    """Every hexagon's `place_name`, unique: a name that repeats gets its rank ("#2"), since the
+    address keeps the chosen area by its name."""
+    names = pd.Series([place_name(r) for r in cells.itertuples()], index=cells.index, dtype=object)
+    repeat = names.groupby(names).cumcount()
+    return names.where(repeat == 0, names + " #" + (repeat + 1).astype(str))
+
+
 def _street_labels(cells: pd.DataFrame) -> pdk.Layer | None:
     """At street level (resolution 10) the busiest hexagons carry their place's words on the map
     ("Outside High Street"), where the disclosure rule lets the viewer see them; None otherwise."""

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 
 import h3
+import pandas as pd
 import pytest
 from conftest import POLICE_AS_OF
 from streamlit.testing.v1 import AppTest
@@ -337,3 +338,16 @@ def test__maps_page__streets_name_the_hexagons_on_the_map_and_in_the_chooser(mon
     at.selectbox(key="mp_res").set_value(9).run()
     spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
     assert "streets" not in [layer["id"] for layer in spec["layers"]]
+
+
+def test__place_names__unique_for_the_address():
+    """Two hexagons on the same street of the same ward keep apart in the chooser and the address."""
+    cells = pd.DataFrame({"h3_cell": ["a", "b", "c", "d"],
+                          "main_location": ["Mill Lane", "Mill Lane", None, None],
+                          "ward_name": ["Kirk Hallam", "Kirk Hallam", "Kirk Hallam", None],
+                          "authority_name": ["Erewash", "Erewash", "Erewash", None]})
+    from insight.charts import maps as cm
+
+    assert list(cm.place_names(cells)) == ["Mill Lane (Kirk Hallam, Erewash)", "Mill Lane (Kirk Hallam, Erewash) #2",
+                                           "Kirk Hallam, Erewash", "H3 cell d"]
+    assert cm.place_names(cells.iloc[:0]).empty
