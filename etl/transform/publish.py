@@ -134,7 +134,8 @@ def keyed_reports(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
     Keys repeat rarely, so the repeated ones are found with a hash aggregate first and only their
     rows are ranked; `_reports` is a view over the located rows minus those repeats. Police groups
     (`source_rows`) were keyed by `police_rows`: their republished copies are repeats, the rest
-    reports, one row per record.
+    reports, one row per record in `_reports` (`_single_reports` holds the others); publishing
+    stores each group once with its copies (`publish_incidents`).
     """
     con.execute("""create or replace temp table _groups as
         select row_number() over () as gid, * from _located where source_rows is not null""")
@@ -167,10 +168,12 @@ def keyed_reports(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
         union all
         select source || ':' || incident_ref, source, source_file, source_row, kind, true
         from ({republished})""")
-    con.execute(f"""create or replace temp view _reports as
+    con.execute("""create or replace temp view _single_reports as
         select l.* exclude (source_rows, first_new), l.source || ':' || l.incident_ref as report_id
         from _located l anti join _repeats r using (source_file, source_row)
-        where l.loc_reject is null and l.source_rows is null
+        where l.loc_reject is null and l.source_rows is null""")
+    con.execute(f"""create or replace temp view _reports as
+        select * from _single_reports
         union all by name
         select *, source || ':' || incident_ref as report_id
         from ({_police_copies("g.loc_reject is null and c.k >= g.first_new")})""")
@@ -178,7 +181,9 @@ def keyed_reports(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
 
 def publish_incidents(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
     """incidents, the reports of merged incidents (the rest of `incident_reports` is read from
-    incidents) and etl_merged for incidents. Only reports with a person merge (dedupe)."""
+    incidents) and etl_merged for incidents. Only reports with a person merge (dedupe), so the
+    joins with the merge roots read those alone, and police.uk reports (no person) are published
+    as their distinct records and copies (etl/sql/published/incidents.sql)."""
     con.execute("""insert into incident_merged_reports
         select coalesce(m.root, r.report_id), r.report_id, r.source, r.agency, r.reported_date,
                m.root is not null, r.source_file, r.source_row
@@ -187,7 +192,7 @@ def publish_incidents(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
           and (m.root is not null or r.report_id in (select root from _root))""")
     con.execute(f"""insert into etl_merged
         select '{load_id}', r.kind, r.source, r.source_file, r.source_row, m.root, m.rule
-        from _reports r join _root m using (report_id)
+        from _reports r join _root m using (report_id) where r.person_key is not null
         union all
         select '{load_id}', p.kind, p.source, p.source_file, p.source_row,
                coalesce(m.root, p.report_id),

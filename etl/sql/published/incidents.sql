@@ -4,7 +4,10 @@
 -- every agency and source that had it; the rest (occurred date, place, category, type) is the
 -- anchor's. Only merged incidents need the member aggregate; the rest had one report.
 -- No final sort: ten million wide rows would cost a minute, and files arrive roughly by date.
-insert into incidents by name
+-- A police.uk file's identical records are published once each (`_groups`, gid set, no record
+-- number) with their copies apart (warehouse.sql `incidents`); police reports have no person, so
+-- they never merge and take no member aggregate.
+create or replace temp view _published as
 with members as (
     select m.root as incident_id, string_agg(distinct r.agency, ',' order by r.agency) as agencies,
            string_agg(distinct r.source, ',' order by r.source) as sources,
@@ -15,10 +18,14 @@ with members as (
     group by m.root
 ),
 firsts as (
-    select r.* from _reports r anti join _root m using (report_id)
+    select r.*, null::bigint as gid from _single_reports r anti join _root m using (report_id)
+    union all by name
+    select g.* exclude (source_row, first_new), null::bigint as source_row,
+           g.source || ':' || g.incident_ref as report_id
+    from _groups g where g.loc_reject is null
 ),
 final as (
-    select f.report_id as incident_id, f.authority_code, f.source, f.agency,
+    select f.gid, f.report_id as incident_id, f.authority_code, f.source, f.agency,
            case when m.agencies is null or list_contains(string_split(m.agencies, ','), f.agency)
                 then coalesce(m.agencies, f.agency)
                 else array_to_string(list_sort(string_split(m.agencies || ',' || f.agency, ',')), ',')
@@ -44,4 +51,11 @@ final as (
            f.source_lsoa_code, f.source_lsoa_authority_code, f.source_file, f.source_row
     from firsts f left join members m on m.incident_id = f.report_id
 )
-select * from final
+select * from final;
+
+insert into stored_incidents by name select * exclude (gid) from _published where gid is null;
+insert into police_incident_groups by name
+    select * exclude (incident_id, source_row), incident_id as incident_stem from _published where gid is not null;
+insert into police_incident_copies
+    select c.gid, c.k, c.source_row from _copies c join _groups g using (gid)
+    where g.loc_reject is null and c.k >= g.first_new;
