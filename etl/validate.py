@@ -33,15 +33,19 @@ def _unique(table: str, key: str) -> str:
 
 
 CHECKS: dict[str, str] = {
-    # `incidents` is stored in two parts (etl/sql/warehouse.sql): each part's ids unique, and no
-    # police id (`<stem>-<copy>`, a police source's) among the other sources' incidents; grouping
-    # ten million ids built as text would cost seconds for the same answer.
+    # `incidents` is stored in two parts (etl/sql/warehouse.sql); its ids are `stored_incidents`'
+    # and each police copy's `<incident_stem>-<k>`. They are unique when: the stored ids are; a
+    # group's copy numbers are; groups sharing a stem (a month downloaded twice) number their
+    # copies apart; and no police source's incident is among the stored ones. Grouping ten
+    # million ids built as text would take seconds for the same answer.
     "incidents.incident_id unique, not null": (
         f"{_unique('stored_incidents', 'incident_id')} union all "
-        "select g.incident_stem || '-' || c.k, count(*) from police_incident_copies c "
-        "join police_incident_groups g using (gid) group by g.incident_stem, c.k "
-        "having count(*) > 1 or g.incident_stem is null union all "
-        "select incident_id, 1 from stored_incidents semi join police_incident_groups using (source)"),
+        "select gid || '-' || k, count(*) from police_incident_copies group by gid, k having count(*) > 1 "
+        "union all select g.incident_stem || '-' || c.k, count(*) from police_incident_copies c "
+        "join (select gid, incident_stem from police_incident_groups qualify count(*) over "
+        "(partition by incident_stem) > 1) g using (gid) group by g.incident_stem, c.k having count(*) > 1 "
+        "union all select 'group ' || gid, 1 from police_incident_groups where incident_stem is null "
+        "union all select incident_id, 1 from stored_incidents semi join police_incident_groups using (source)"),
     "applications.application_ref unique, not null": _unique("applications", "application_ref"),
     "appeals.appeal_ref unique, not null": _unique("appeals", "appeal_ref"),
     "actions.action_ref unique, not null": _unique("actions", "action_ref"),
