@@ -33,7 +33,7 @@ from insight.access import roles as access
 from insight.charts import base as charts_base
 from insight.queries import overview
 from insight.ui import session as ui_access
-from insight.ui.dates import EARLIEST_DATE, LATEST_DATE, date_field
+from insight.ui.dates import EARLIEST_DATE, LATEST_DATE, date_field, in_order
 
 QUERY_TTL_SECONDS = 600
 ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
@@ -260,9 +260,7 @@ def sidebar() -> Filters:
         end = date_field("To", _STATE["end"])
         as_of = date_field("As of", _STATE["as_of"], help="Date that threshold status and freshness are "
                            "measured at; defaults to the build's as-of date.")
-        if start > end:
-            st.warning("'From' is after 'To': the dates were swapped.")
-            start, end = end, start
+        start, end = in_order(start, end)
     filters = Filters(tuple(codes) or authorities.CODES, start, end, as_of)
     if restricted(filters) and (end - start).days + 1 < disclosure.MIN_PERIOD_DAYS:
         start = end - timedelta(days=disclosure.MIN_PERIOD_DAYS - 1)

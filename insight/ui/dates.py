@@ -35,7 +35,7 @@ TYPING_HELP = ("Type a date, day first (03/03/2026, 3/3/26, 3 Mar 2026 or 2026-0
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
            "october", "november", "december")
 _SEPARATORS = re.compile(r"[\s/.,\-]+")
-_ORDINAL = re.compile(r"^(\d{1,2})(st|nd|rd|th)$")
+_ORDINAL = re.compile(r"^([0-9]{1,2})(st|nd|rd|th)$")
 
 
 def parse_day(text: str | None, first: date = EARLIEST_DATE, last: date = LATEST_DATE) -> date:
@@ -49,15 +49,15 @@ def parse_day(text: str | None, first: date = EARLIEST_DATE, last: date = LATEST
         raise ValueError(f"Type a date, e.g. {EXAMPLE}")
     if len(parts) != 3:
         raise ValueError(f"Not a date: type it day first, e.g. {EXAMPLE}")
-    if len(parts[0]) == 4 and parts[0].isdigit():
+    if len(parts[0]) == 4 and _digits(parts[0]):
         year, month, day = parts
-    elif not parts[0].isdigit() and _month(parts[0]):
+    elif not _digits(parts[0]) and _month(parts[0]):
         month, day, year = parts
     else:
         day, month, year = parts
-    day_number, month_number, year_number = _number(day, "day"), _month(month), _year(year)
+    day_number, month_number, year_number = _number(day), _month(month), _year(year)
     if not month_number:
-        raise ValueError(f"Not a date: there is no month {month}" if month.isdigit()
+        raise ValueError(f"Not a date: there is no month {month}" if _digits(month)
                          else f"Not a date: type it day first, e.g. {EXAMPLE}")
     days = calendar.monthrange(year_number, month_number)[1]
     if not 1 <= day_number <= days:
@@ -69,24 +69,29 @@ def parse_day(text: str | None, first: date = EARLIEST_DATE, last: date = LATEST
     return parsed
 
 
-def _number(part: str, what: str) -> int:
+def _digits(part: str) -> bool:
+    """Only 0-9 (str.isdigit would take ² or other scripts' digits, which int() refuses or misreads)."""
+    return part.isascii() and part.isdigit()
+
+
+def _number(part: str) -> int:
     ordinal = _ORDINAL.match(part)
     part = ordinal.group(1) if ordinal else part
-    if not part.isdigit() or len(part) > 2:
+    if not _digits(part) or len(part) > 2:
         raise ValueError(f"Not a date: type it day first, e.g. {EXAMPLE}")
     return int(part)
 
 
 def _month(part: str) -> int | None:
     """1..12 for a month number or an English month name or its first three letters, else None."""
-    if part.isdigit():
+    if _digits(part):
         return int(part) if len(part) <= 2 and 1 <= int(part) <= 12 else None
     names = [i for i, name in enumerate(_MONTHS, start=1) if len(part) >= 3 and name.startswith(part)]
     return names[0] if names else None
 
 
 def _year(part: str) -> int:
-    if not part.isdigit() or len(part) not in (2, 4):
+    if not _digits(part) or len(part) not in (2, 4) or part == "0000":
         raise ValueError("Not a date: write the year as 2026 or 26")
     return 2000 + int(part) if len(part) == 2 else int(part)
 
@@ -135,3 +140,11 @@ def date_field(label: str, key: str, default: date | None = None, help: str | No
     if error:
         st.error(error, icon=":material/event_busy:")
     return day
+
+
+def in_order(start: date, end: date) -> tuple[date, date]:
+    """(From, To) the right way round: typed the wrong way, they are swapped, and the page says so."""
+    if start <= end:
+        return start, end
+    st.warning("'From' is after 'To': the dates were swapped.")
+    return end, start
