@@ -36,7 +36,7 @@ else:
 
 options = audit.choices(path, viewer)
 today = dt.datetime.now(dt.UTC).date()
-first, last, users, actions, pages, text = st.columns([2, 2, 2, 2, 2, 2])
+first, last, users, actions, pages, text = st.columns([3, 3, 2, 2, 2, 2])
 with first:
     start = ui.date_field("From", "au_start", today - dt.timedelta(days=30))
 with last:

@@ -14,7 +14,9 @@ The chosen day lives in session state under the field's key (the calendar's key)
 kept it before, so URL seeding, page switches, `at.date_input(key=...)` in tests and code that sets
 `st.session_state[key]` keep working; the text box (key + "_typed") is redrawn from it on every run.
 A typed text that is not a date is left in the box with the reason under it, and the day stays
-what it was, so one slip never moves the page.
+what it was, so one slip never moves the page. `parse_day` is not the ETL's date parser
+(etl/transform/stage.py `date_sql`): that one reads a file in its declared format, in SQL, and turns
+a bad value into a reject; a person's text has no declared format and needs its reason in words.
 """
 
 from __future__ import annotations
@@ -129,8 +131,8 @@ def date_field(label: str, key: str, default: date | None = None, help: str | No
     typed, error = f"{key}_typed", st.session_state.get(f"{key}_error")
     if not error and st.session_state.get(typed) != shown(st.session_state[key]):
         st.session_state[typed] = shown(st.session_state[key])
-    box, picker = st.columns([5, 1], gap="small", vertical_alignment="bottom")
-    box.text_input(label, key=typed, on_change=_typed, args=(key, label, first, last), max_chars=40,
+    box, picker = st.columns([3, 1], gap="small", vertical_alignment="bottom")
+    box.text_input(label, key=typed, on_change=_typed, args=(key, label, first, last),
                    placeholder="dd/mm/yyyy", help=f"{help} {TYPING_HELP}" if help else TYPING_HELP,
                    persist_state="session")
     with picker.popover("", icon=":material/calendar_month:", help=f"{label}: pick a day from a calendar",
