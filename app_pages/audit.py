@@ -36,18 +36,20 @@ else:
 
 options = audit.choices(path, viewer)
 today = dt.datetime.now(dt.UTC).date()
-when, users, actions, pages, text = st.columns([2, 2, 2, 2, 2])
-period = when.date_input("Dates", (today - dt.timedelta(days=30), today), format="DD/MM/YYYY",
-                         key="au_dates")
+first, last, users, actions, pages, text = st.columns([3, 3, 2, 2, 2, 2])
+with first:
+    start = ui.date_field("From", "au_start", today - dt.timedelta(days=30))
+with last:
+    end = ui.date_field("To", "au_end", today)
+start, end = ui.in_order(start, end)
 picked_users = users.multiselect("Users", options["user_id"], key="au_users", placeholder="Everyone")
 picked_actions = actions.multiselect("Actions", options["action"], key="au_actions", placeholder="All")
 picked_pages = pages.multiselect("Pages", options["page"], key="au_pages", placeholder="All",
                                  format_func=lambda p: p or "overview")
 needle = text.text_input("Contains", key="au_text", placeholder="query, file or filter value")
-start, end = (tuple(period) + (None, None))[:2]
 
-rows = audit.entries(path, viewer, start, end or start, picked_users, picked_actions, picked_pages, needle)
-rows = ui_access.record_view("audit_entries", {"start": start, "end": end or start, "users": picked_users,
+rows = audit.entries(path, viewer, start, end, picked_users, picked_actions, picked_pages, needle)
+rows = ui_access.record_view("audit_entries", {"start": start, "end": end, "users": picked_users,
                              "actions": picked_actions, "pages": picked_pages, "text": needle}, rows)
 ui.dataframe(rows, hide_index=True, key="au_rows", placeholder="–", column_config={
     "seq": st.column_config.NumberColumn("#"),

@@ -33,10 +33,9 @@ from insight.access import roles as access
 from insight.charts import base as charts_base
 from insight.queries import overview
 from insight.ui import session as ui_access
+from insight.ui.dates import EARLIEST_DATE, LATEST_DATE, date_field, in_order
 
 QUERY_TTL_SECONDS = 600
-EARLIEST_DATE = date(2000, 1, 1)  # the ETL rejects anything older
-LATEST_DATE = date(2100, 12, 31)
 ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
 
 _STATE = {"authority": "flt_authority", "start": "flt_start", "end": "flt_end", "as_of": "flt_as_of"}
@@ -247,24 +246,21 @@ def list_scope(filters: Filters, codes: tuple[str, ...]) -> str:
 
 
 def sidebar() -> Filters:
-    """Draw the shared filters in the sidebar and return the choices."""
+    """Draw the shared filters in the sidebar and return the choices. A date is typed (applied on
+    Enter or Tab) or picked from a calendar: insight/ui/dates.py says why not st.date_input alone."""
     default_as_of = build_as_of()
     if _STATE["authority"] not in st.session_state:
         _seed_from_url(default_as_of)
-    dates = {"min_value": EARLIEST_DATE, "max_value": LATEST_DATE, "format": "DD/MM/YYYY",
-             "persist_state": "session"}
     with st.sidebar:
         codes = st.multiselect(
             "Authorities", authorities.CODES, format_func=authorities.NAME_BY_CODE.get,
             key=_STATE["authority"], placeholder="All nine authorities", persist_state="session")
         scope = st.empty()
-        start = st.date_input("From", key=_STATE["start"], **dates)
-        end = st.date_input("To", key=_STATE["end"], **dates)
-        as_of = st.date_input("As of", key=_STATE["as_of"], help="Date that threshold status and "
-                              "freshness are measured at; defaults to the build's as-of date.", **dates)
-        if start > end:
-            st.warning("'From' is after 'To': the dates were swapped.")
-            start, end = end, start
+        start = date_field("From", _STATE["start"])
+        end = date_field("To", _STATE["end"])
+        as_of = date_field("As of", _STATE["as_of"], help="Date that threshold status and freshness are "
+                           "measured at; defaults to the build's as-of date.")
+        start, end = in_order(start, end)
     filters = Filters(tuple(codes) or authorities.CODES, start, end, as_of)
     if restricted(filters) and (end - start).days + 1 < disclosure.MIN_PERIOD_DAYS:
         start = end - timedelta(days=disclosure.MIN_PERIOD_DAYS - 1)

@@ -1,0 +1,105 @@
+"""Issue 16, item 11: a date typed into the sidebar applies at once, in the real browser.
+
+A manager clicks one of the sidebar's date fields (From, To, As of), selects what is there, types a
+date as people write it (03/03/2026) and presses Enter, or Tab to move on: the page reruns for the
+new period and the address says so, for every role. Streamlit's own segmented date field
+(st.date_input) ignored Enter, swallowed the first Tab (it moves to its calendar button) and put the
+digits typed after a click in the middle of the field into the month and year parts, so the
+period silently stayed as it was. A date that does not exist is refused in words and changes
+nothing; the calendar beside each field still picks a day with the mouse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+from support import EXCEPTION, signed_in, wait_for_run
+
+from etl.rules import periods
+from insight import ui
+
+pytestmark = pytest.mark.browser
+SIDEBAR = '[data-testid="stSidebar"]'
+PARAM = {"From": "start", "To": "end", "As of": "as_of"}
+
+
+@pytest.fixture(scope="module")
+def as_of(demo_warehouse) -> dt.date:
+    con = duckdb.connect(str(demo_warehouse), read_only=True)
+    try:
+        return con.execute("select max(as_of_date) from etl_builds").fetchone()[0]
+    finally:
+        con.close()
+
+
+def _typed_day(field: str, as_of: dt.date) -> dt.date:
+    """A day inside the default period (the twelve months to the as-of date) for each field, so
+    the period stays the right way round."""
+    return as_of - dt.timedelta(days={"From": 200, "To": 30, "As of": 60}[field])
+
+
+def _type_into(page, field: str, text: str, key: str) -> None:
+    """Click the field as a person would (its middle), select what it holds, type, then press `key`."""
+    page.locator(SIDEBAR).get_by_label(field, exact=True).first.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+    page.keyboard.press(key)
+
+
+def _wait_for_param(page, name: str, value: str, timeout: float = 20_000) -> None:
+    page.wait_for_function("([n, v]) => new URL(location.href).searchParams.get(n) === v", arg=[name, value],
+                           timeout=timeout)
+
+
+@pytest.mark.parametrize("user, field, key, path", [
+    ("opcc", "From", "Enter", "/"),
+    ("erewash", "To", "Enter", "/"),
+    ("board", "As of", "Enter", "/appeals"),
+    ("derby", "From", "Tab", "/"),
+    ("board", "To", "Tab", "/"),
+    ("opcc", "As of", "Tab", "/appeals"),
+])
+def test__sidebar__typed_date_applies_on_enter_and_on_tab(server, page, as_of, user, field, key, path):
+    signed_in(page, server + path, user)
+    day = _typed_day(field, as_of)
+    _type_into(page, field, day.strftime("%d/%m/%Y"), key)
+    _wait_for_param(page, PARAM[field], day.isoformat())
+    wait_for_run(page)
+    assert page.locator(EXCEPTION).count() == 0
+    start, end = periods.default_period(as_of)
+    if field == "As of":
+        shown = f"on {ui.fmt_date(day)}"        # the appeals page counts what is pending on the as-of date
+    else:
+        start, end = (day, end) if field == "From" else (start, day)
+        shown = ui.fmt_period(start, end)       # the overview's caption names the period
+    assert page.get_by_text(shown, exact=False).first.is_visible(), shown
+
+
+@pytest.mark.parametrize("typed, words", [
+    ("31/02/2026", "February 2026 has 28 days"),
+    ("yesterday", "Not a date"),
+])
+def test__sidebar__impossible_typed_date_is_refused_in_words(server, page, typed, words):
+    signed_in(page, server + "/")
+    before = page.url
+    _type_into(page, "From", typed, "Enter")
+    page.locator(SIDEBAR).get_by_text(words, exact=False).wait_for(timeout=20_000)
+    wait_for_run(page)
+    assert page.url == before
+    assert page.locator(EXCEPTION).count() == 0
+    assert page.locator(SIDEBAR).get_by_label("From", exact=True).first.input_value() == typed
+
+
+def test__sidebar__calendar_beside_the_field_picks_a_day(server, page, as_of):
+    signed_in(page, server + "/")
+    sidebar = page.locator(SIDEBAR)
+    sidebar.locator(".st-key-flt_start_calendar").get_by_test_id("stPopoverButton").first.click()
+    page.get_by_role("button", name="Choose date").last.click()
+    picked = periods.default_period(as_of)[0].replace(day=15)  # the calendar opens on the month shown
+    page.get_by_role("grid").get_by_text("15", exact=True).first.click()
+    _wait_for_param(page, "start", picked.isoformat())
+    wait_for_run(page)
+    assert page.get_by_text(ui.fmt_period(picked, as_of), exact=False).first.is_visible()
+    assert sidebar.get_by_label("From", exact=True).first.input_value() == picked.strftime("%d/%m/%Y")
