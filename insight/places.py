@@ -13,6 +13,7 @@ its edge within a street or two. No Streamlit here.
 from __future__ import annotations
 
 import functools
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -23,7 +24,6 @@ import shapely
 
 from etl.rules import authorities
 from etl.transform import geo
-from insight.charts.base import _geometry
 
 MAX_QUERY = 100  # characters of a search kept: no street name is longer
 DISTRICT_RESOLUTION = 9
@@ -163,8 +163,14 @@ def inside(repeats: pd.DataFrame, selection: Selection, areas: pd.DataFrame | No
 
 
 def _shape(text):
-    """An area's boundary_geojson as a shape (None when it has none)."""
-    return _geometry(text) if isinstance(text, str) else None
+    """An area's boundary_geojson (a geometry, a Feature or a FeatureCollection) as a shape; None
+    when it has none."""
+    if not isinstance(text, str) or not text:
+        return None
+    doc = json.loads(text)
+    if doc.get("type") == "FeatureCollection":
+        return shapely.union_all([shapely.geometry.shape(f["geometry"]) for f in doc["features"]])
+    return shapely.geometry.shape(doc.get("geometry") if doc.get("type") == "Feature" else doc)
 
 
 def containing_area(areas: pd.DataFrame, latitude: float, longitude: float) -> str | None:
