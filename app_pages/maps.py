@@ -2,10 +2,12 @@
 
 The map (H3 hexagons at resolution 8, 9 or 10, or a choropleth of authorities, wards or LSOAs)
 colours counts, per-km² density or change on the previous period; a click on a hexagon or area
-(or the chooser beside the map) opens, beside the map, its monthly trend and busiest street-level
-places, and under it its incidents. Below: repeat locations, then tabs of concentration (Lorenz),
-Getis-Ord Gi* hot spots, hotspot accuracy (PAI) and the Knox near-repeat test on demand. The map
-part, the list and the tabs are fragments: a control reruns only its own part. Layout only: figures come from
+(or the chooser beside the map, or the search above it: a postcode, a postcode district or a street,
+insight/places.py) opens, beside the map, its monthly trend and busiest street-level places, and
+under it its incidents; the repeat-location list below keeps the places inside that area. Then tabs
+of concentration (Lorenz), Getis-Ord Gi* hot spots, hotspot accuracy (PAI) and the Knox
+near-repeat test on demand. The map with the list, and the tabs, are fragments: a control reruns
+only its own part. Layout only: figures come from
 insight.queries.maps (aggregated in DuckDB), maps and charts from insight.charts.maps. Incident rows are
 asked for with ui.person_level_codes (none for a board viewer), never carry a person key,
 and their views and downloads are logged in the audit log.
@@ -157,9 +159,10 @@ def open_cell(cell: str) -> None:
     st.toast("Opened on the map above.", icon=":material/map:")
 
 
-def search_box() -> None:
+def search_box():
     """The search above the map: a postcode, a postcode district or a street. What it finds is
-    selected as a click would; a line under the box says where it is, or why nothing was found.
+    selected as a click would; the slot returned, under the box, says where it is, or why nothing
+    was found (`found_note`).
     The text is never logged nor put in the address (a postcode may be a victim's home): only
     the area it selects is, as for a click."""
     with st.form("mp_find", border=False):
@@ -171,7 +174,23 @@ def search_box() -> None:
         go = right.form_submit_button("Find", key="mp_search_go", icon=":material/search:")
     if go:
         found, words = find(text)
-        (st.caption if found else st.warning)(words)
+        target = (st.session_state.get("mp_focus") or {}).get("target") if found else None
+        st.session_state["mp_found"] = {"words": words, "target": target, "fresh": True}
+    return st.empty()
+
+
+def found_note(slot, selection: places.Selection | None) -> None:
+    """Under the search box: where the search found its place, while that place stays selected;
+    why it found nothing, once."""
+    found = st.session_state.get("mp_found")
+    if not found:
+        return
+    if found["target"] is None:
+        if found["fresh"]:
+            slot.warning(found["words"], icon=":material/search_off:")
+    elif tuple(found["target"]) == target_of(selection):
+        slot.caption(found["words"])
+    found["fresh"] = False
 
 
 def find(text: str) -> tuple[bool, str]:
@@ -241,7 +260,7 @@ def map_section() -> None:
     pending = st.session_state.pop("mp_open", None)
     if pending:
         open_cell(pending)
-    search_box()
+    found_slot = search_box()
     view, resolution, measure = map_controls()
     kind = f"h3_{resolution}" if view == "h3" else view
     frame = map_frame(view, resolution)
@@ -254,6 +273,7 @@ def map_section() -> None:
         st.session_state[f"mp_last_{kind}"] = picked
         st.session_state[choice_key] = picked
     selection = current_selection(view, kind, st.session_state.get(choice_key), labels)
+    found_note(found_slot, selection)
     spec, tooltip = map_spec(view, frame, measure, ui.load(qm.outlines), tuple(f.authority_codes))
     map_col, panel = st.columns([3, 2])
     with map_col:
@@ -294,15 +314,20 @@ def current_selection(view: str, kind: str, chosen: str | None, labels: dict) ->
     return None
 
 
+def target_of(selection: places.Selection | None) -> tuple | None:
+    """What a search or an opened row selected, in the form `focus_on` keeps it."""
+    if selection is None:
+        return None
+    return ("district", selection.key) if selection.kind == "district" else ("area", selection.kind, selection.key)
+
+
 def focused(spec: str, selection: places.Selection | None) -> str:
     """The map's JSON, moved where the last search or opened row took it (while the sidebar's
     authorities stay), that area outlined while it stays selected."""
     focus = st.session_state.get("mp_focus")
     if not focus or tuple(focus["codes"]) != tuple(f.authority_codes):
         return spec
-    target = None if selection is None else ("district", selection.key) if selection.kind == "district" \
-        else ("area", selection.kind, selection.key)
-    outline = focus["outline"] if target == tuple(focus["target"]) else None
+    outline = focus["outline"] if target_of(selection) == tuple(focus["target"]) else None
     return focused_spec(spec, tuple(sorted(focus["view"].items())), outline)
 
 

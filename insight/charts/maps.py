@@ -261,7 +261,7 @@ def frozen(deck: pdk.Deck) -> tuple[str, dict | None]:
     return deck.to_json(), deck._tooltip
 
 
-FOCUS_MAX_ZOOM = 14.5  # a searched or opened place with its surrounding streets, not one hexagon filling the map
+FOCUS_MAX_ZOOM = 13.5  # a searched or opened place with its surrounding streets, not one hexagon filling the map
 SELECTED_LINE = [0, 90, 200, 255]  # the selected area's outline: blue, apart from the brown ramp
 
 

@@ -206,6 +206,11 @@ def test__search__a_full_postcode_selects_its_hexagon_and_moves_the_map(monkeypa
     assert all("DE7" not in str(v).upper().replace(" ", "")[:3] or k == "mp_area_h3_9"
                for k, v in at.query_params.items())
     assert not [v for v in at.query_params.values() if "5RP" in str(v).upper()]
+    # the line under the search box stays while its place stays selected
+    at.button(key="mp_show_all").click().run()
+    assert "DE7 5RP is in Erewash" in _messages(at) and len(_list(at)) == len(everything)
+    at.selectbox(key="mp_area_h3_9").select_index(0).run()
+    assert "DE7 5RP is in Erewash" not in _messages(at)
 
 
 def test__search__a_postcode_on_the_authorities_map_selects_its_authority(monkeypatch, demo_warehouse):
@@ -262,6 +267,8 @@ def test__search__nothing_found_says_so_and_keeps_the_page(monkeypatch, demo_war
     assert words in _messages(at), _messages(at)
     assert at.session_state["mp_area_h3_9"] is None and _note(at) is None
     assert len(_list(at)) == len(everything)
+    at.toggle(key="mp_changed").set_value(True).run()
+    assert words not in _messages(at) and not at.exception  # said once
 
 
 def test__search__a_street_name_selects_the_busiest_hexagon_named_so(monkeypatch, demo_warehouse):
