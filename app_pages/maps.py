@@ -2,22 +2,31 @@
 
 The map (H3 hexagons at resolution 8, 9 or 10, or a choropleth of authorities, wards or LSOAs)
 colours counts, per-km² density or change on the previous period; a click on a hexagon or area
-(or the chooser beside the map) opens, beside the map, its monthly trend and busiest street-level
-places, and under it its incidents. Below: repeat locations, then tabs of concentration (Lorenz),
-Getis-Ord Gi* hot spots, hotspot accuracy (PAI) and the Knox near-repeat test on demand. The map
-part, the list and the tabs are fragments: a control reruns only its own part. Layout only: figures come from
+(or the chooser beside the map, or the search above it: a postcode, a postcode district or a street,
+insight/places.py) opens, beside the map, its monthly trend and busiest street-level places, and
+under it its incidents; the repeat-location list below keeps the places inside that area. Then tabs
+of concentration (Lorenz), Getis-Ord Gi* hot spots, hotspot accuracy (PAI) and the Knox
+near-repeat test on demand. The map with the list, and the tabs, are fragments: a control reruns
+only its own part. Layout only: figures come from
 insight.queries.maps (aggregated in DuckDB), maps and charts from insight.charts.maps. Incident rows are
 asked for with ui.person_level_codes (none for a board viewer), never carry a person key,
 and their views and downloads are logged in the audit log.
 """
 
+import hashlib
+import json
+import re
+
 import h3
+import numpy as np
 import pandas as pd
+import shapely
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from etl.marts.hotspots import REPEAT_LOCATION_RESOLUTION
 from etl.rules import periods
-from insight import ui
+from insight import places, ui
 from insight.charts import maps as cm
 from insight.queries import knox
 from insight.queries import maps as qm
@@ -53,9 +62,11 @@ if pd.notna(span["first_date"]) and pd.Timestamp(span["first_date"]).date() > pr
     st.warning(f"The data starts on {ui.fmt_date(span['first_date'])}, after the previous period begins: "
                "read \"change\" with care, or choose a later period.", icon=":material/history:")
 
-# --- the map and the selected area: one fragment, so a control change or a click on the map reruns
-# only this part, and the map keeps one key (deck.gl updates it in place instead of starting a new
-# WebGL context for each map type, which costs seconds without a GPU: README, "Clicks in the browser")
+# --- the map, the selected area and the repeat-location list: one fragment, so a control change, a
+# click on the map, a search or a row of the list reruns only this part (the list is in it because
+# the area selected narrows it), and the map keeps one key (deck.gl updates it in place instead of
+# starting a new WebGL context for each map type, which costs seconds without a GPU: README,
+# "Clicks in the browser")
 @st.cache_data(ttl=ui.QUERY_TTL_SECONDS, max_entries=64, show_spinner=False)
 def map_spec(view: str, frame: pd.DataFrame, measure: str, outlines: pd.DataFrame,
              focus: tuple[str, ...]) -> tuple[str, dict]:
@@ -64,6 +75,12 @@ def map_spec(view: str, frame: pd.DataFrame, measure: str, outlines: pd.DataFram
     make = cm.hex_map if view == "h3" else cm.area_map
     deck = make(frame, measure, outlines, focus=focus)
     return cm.frozen(deck)
+
+
+@st.cache_data(ttl=ui.QUERY_TTL_SECONDS, max_entries=16, show_spinner=False)
+def focused_spec(spec: str, view: tuple, outline: str | None) -> str:
+    """The map's JSON moved to a searched or opened place, that area outlined (cm.with_focus)."""
+    return cm.with_focus(spec, dict(view), json.loads(outline) if outline else None)
 
 
 def map_controls() -> tuple[str, int, str]:
@@ -84,38 +101,186 @@ def map_controls() -> tuple[str, int, str]:
     return view, resolution, measure
 
 
-def map_frame(view: str, resolution: int) -> pd.DataFrame:
+def frame_for(view: str, resolution: int) -> pd.DataFrame:
     """The figures behind the map: one row per hexagon or area, with `code` and `name`."""
     if view != "h3":
         return ui.load(qm.area_counts, f.authority_codes, f.start_date, f.end_date, view)
     frame = ui.load(qm.hex_counts, f.authority_codes, f.start_date, f.end_date, resolution)
-    if len(frame) and frame["cells_total"].iloc[0] > qm.HEX_LIMIT:  # capped (not: cells left out by disclosure)
+    # named by place, so typing a street in the chooser beside the map (or the search) finds its hexagon
+    return frame.assign(code=frame["h3_cell"], name=cm.place_names(frame))
+
+
+def map_frame(view: str, resolution: int) -> pd.DataFrame:
+    """`frame_for`, saying so when the hexagons were capped."""
+    frame = frame_for(view, resolution)
+    if view == "h3" and len(frame) and frame["cells_total"].iloc[0] > qm.HEX_LIMIT:  # not: left out by disclosure
         st.caption(f"Showing the busiest {len(frame):,} of {frame['cells_total'].iloc[0]:,} cells; "
                    "choose fewer authorities or a larger hexagon to see every cell.")
-    # named by place, so typing a street in the chooser beside the map finds its hexagon
-    return frame.assign(code=frame["h3_cell"], name=cm.place_names(frame))
+    return frame
+
+
+# --- selecting a place: a search, a row of the list. Both run before the map's widgets are drawn
+# (the search box comes first; a row asks for a rerun), so they may set the map type, size and area.
+def current_view() -> tuple[str, int]:
+    """The map type and hexagon size as the controls will show them."""
+    finest = ui.coarsest_resolution(f) or max(qm.RESOLUTIONS)
+    return st.session_state.get("mp_view") or "h3", min(int(st.session_state.get("mp_res") or 9), finest)
+
+
+def cell_shape(cell: str):
+    """A hexagon as a shape (to fit the map to it and outline it)."""
+    return shapely.geometry.shape(places.cells_outline([cell]))
+
+
+def choose(kind: str, code: str, shape) -> None:
+    """Select an area of a map beside it (so also in the address), move the map to it and outline it."""
+    st.session_state[f"mp_area_{kind}"] = code
+    st.session_state.update(mp_district=None, mp_opened=None)
+    focus_on(shape, ("area", kind, code))
+
+
+def focus_on(shape, target: tuple) -> None:
+    """Move the map to a shape and outline it while `target` (what was selected) stays selected; the
+    view stays after that (the map does not jump back), until the sidebar's authorities change."""
+    nonce = (st.session_state.get("mp_focus") or {}).get("nonce", 0) + 1
+    st.session_state["mp_focus"] = {"codes": tuple(f.authority_codes), "view": cm.focus_view(shape, nonce=nonce),
+                                    "outline": json.dumps(shapely.geometry.mapping(shape)), "target": target,
+                                    "nonce": nonce}
+
+
+def open_cell(cell: str) -> None:
+    """Open a repeat location on the map: hexagons at street level (or the finest size the viewer
+    may see, the location's parent hexagon), that hexagon chosen and the map moved to it."""
+    resolution = min(REPEAT_LOCATION_RESOLUTION, ui.coarsest_resolution(f) or REPEAT_LOCATION_RESOLUTION)
+    target = h3.cell_to_parent(cell, resolution) if resolution < h3.get_resolution(cell) else cell
+    st.session_state.update(mp_view="h3", mp_res=resolution)
+    choose(f"h3_{resolution}", target, cell_shape(target))
+    st.session_state["mp_opened"] = cell
+    st.toast("Opened on the map above.", icon=":material/map:")
+
+
+def search_box():
+    """The search above the map: a postcode, a postcode district or a street. What it finds is
+    selected as a click would; the slot returned, under the box, says where it is, or why nothing
+    was found (`found_note`).
+    The text is never logged nor put in the address (a postcode may be a victim's home): only
+    the area it selects is, as for a click."""
+    with st.form("mp_find", border=False):
+        left, right = st.columns([6, 1], vertical_alignment="bottom")
+        text = left.text_input("Find a postcode or street", key="mp_search",
+                               placeholder="A postcode (DE7 5RP), a postcode district (DE7) or a street",
+                               help="Postcodes are looked up offline in the ONS Postcode Directory. What you "
+                                    "type is not logged and not kept in the address; the area found is.")
+        go = right.form_submit_button("Find", key="mp_search_go", icon=":material/search:")
+    if go:
+        found, words = find(text)
+        target = (st.session_state.get("mp_focus") or {}).get("target") if found else None
+        st.session_state["mp_found"] = {"words": words, "target": target, "fresh": True}
+    return st.empty()
+
+
+def found_note(slot, selection: places.Selection | None) -> None:
+    """Under the search box: where the search found its place, while that place stays selected;
+    why it found nothing, once."""
+    found = st.session_state.get("mp_found")
+    if not found:
+        return
+    if found["target"] is None:
+        if found["fresh"]:
+            slot.warning(found["words"], icon=":material/search_off:")
+    elif tuple(found["target"]) == target_of(selection):
+        slot.caption(found["words"])
+    found["fresh"] = False
+
+
+def find(text: str) -> tuple[bool, str]:
+    """Select what a search points at: (whether something was selected, the words to show)."""
+    kind, key = places.parse(text)
+    if kind == "empty":
+        return False, "Type a postcode (DE7 5RP), a postcode district (DE7) or a street."
+    if kind == "place":
+        return find_place(key)
+    found = places.locate(kind, key)
+    if found.status != "found" and kind == "district":  # "A1" is a road as well
+        by_name = find_place(text.strip())
+        if by_name[0]:
+            return by_name
+    if found.status != "found":
+        return False, places.describe(found)
+    points = found.points[found.points["authority_code"].isin(f.authority_codes)]
+    if points.empty:
+        return False, f"{places.describe(found)} Choose it in the sidebar to see it."
+    if kind == "district":
+        cells = places.district_cells(points)
+        for name in [k for k in st.session_state if str(k).startswith("mp_area_")]:
+            st.session_state[name] = None  # a district is no single area of the chooser
+        st.session_state.update(mp_view="h3", mp_opened=None, mp_district={"label": found.label, "cells": cells})
+        focus_on(shapely.geometry.shape(places.cells_outline(cells)), ("district", cells))
+        return True, f"{places.describe(found)} Its hexagons are outlined on the map and the list below keeps its repeat locations."
+    return find_point(points.iloc[0], places.describe(found))
+
+
+def find_point(point: pd.Series, words: str) -> tuple[bool, str]:
+    """Select the hexagon (at the size shown) or the area of the map holding a postcode."""
+    view, resolution = current_view()
+    if view == "h3":
+        cell = h3.latlng_to_cell(point["latitude"], point["longitude"], resolution)
+        choose(f"h3_{resolution}", cell, cell_shape(cell))
+        return True, f"{words} Its hexagon is selected on the map."
+    areas = frame_for(view, resolution)
+    code = places.containing_area(areas, point["latitude"], point["longitude"])
+    if code is None:
+        return False, f"{words} It lies in none of this map's areas."
+    choose(view, code, cm.area_shape(areas, code))
+    return True, f"{words} Its area is selected on the map."
+
+
+def find_place(text: str) -> tuple[bool, str]:
+    """Select the busiest hexagon or area of the map whose name holds every word typed."""
+    view, resolution = current_view()
+    frame = frame_for(view, resolution)
+    matches = places.matching_places(frame["name"], text)
+    shown = ui.plain(text)
+    if matches.empty:
+        return False, (f"No place on this map matches “{shown}”. Street names are on hexagons of size 10 "
+                       "(where your role may see them); a postcode finds any place.")
+    code = frame.loc[matches.index[0], "code"]
+    if view == "h3":
+        choose(f"h3_{resolution}", code, cell_shape(code))
+    else:
+        choose(view, code, cm.area_shape(frame, code))
+    more = f"; {len(matches) - 1:,} more match (type in “Selected area” to choose another)" if len(matches) > 1 else ""
+    return True, f"Selected the busiest place matching “{shown}”: {ui.plain(matches.iloc[0])}{more}."
 
 
 @st.fragment
 def map_section() -> None:
-    """The map with its controls and, beside it, the area clicked or chosen."""
+    """The search, the map with its controls and, beside it, the area clicked or chosen; under it
+    its incidents and the repeat locations inside it."""
+    pending = st.session_state.pop("mp_open", None)
+    if pending:
+        open_cell(pending)
+    found_slot = search_box()
     view, resolution, measure = map_controls()
     kind = f"h3_{resolution}" if view == "h3" else view
     frame = map_frame(view, resolution)
-    spec, tooltip = map_spec(view, frame, measure, ui.load(qm.outlines), tuple(f.authority_codes))
-    map_col, panel = st.columns([3, 2])
-    with map_col:
-        event = st.pydeck_chart(cm.PrebuiltDeck(spec, tooltip), height=560, on_select="rerun",
-                                selection_mode="single-object", key="mp_map")
-        st.caption(f"{cm.legend(frame, measure)} {cm.basemap_note()} Hover for figures; click a hexagon or area "
-                   "to open it beside the map.")
     labels = dict(zip(frame["code"], frame["name"], strict=True))
-    picked = cm.picked_id(event)
     choice_key = f"mp_area_{kind}"
+    # a click on the map, read before the map is drawn, so the outline of a searched place goes at once;
     # the map keeps its last selection across map types: take it only for an area of this map, once
+    picked = cm.picked_id(st.session_state.get("mp_map"))
     if picked in labels and picked != st.session_state.get(f"mp_last_{kind}"):
         st.session_state[f"mp_last_{kind}"] = picked
         st.session_state[choice_key] = picked
+    selection = current_selection(view, kind, st.session_state.get(choice_key), labels)
+    found_note(found_slot, selection)
+    spec, tooltip = map_spec(view, frame, measure, ui.load(qm.outlines), tuple(f.authority_codes))
+    map_col, panel = st.columns([3, 2])
+    with map_col:
+        st.pydeck_chart(cm.PrebuiltDeck(focused(spec, selection), tooltip), height=560, on_select="rerun",
+                        selection_mode="single-object", key="mp_map")
+        st.caption(f"{cm.legend(frame, measure)} {cm.basemap_note()} Hover for figures; click a hexagon or area "
+                   "to open it beside the map.")
     options = list(frame["code"].head(300))
     if st.session_state.get(choice_key) and st.session_state[choice_key] not in options:
         options.insert(0, st.session_state[choice_key])
@@ -130,7 +295,40 @@ def map_section() -> None:
             st.caption("Incident rows are not available to your role for the selected authorities.")
         else:
             incident_rows(kind, chosen)
+    elif selection is not None:
+        with panel:
+            district_panel(frame, selection)
+    repeats_section(selection, frame)
     ui.fragment_footer()
+
+
+def current_selection(view: str, kind: str, chosen: str | None, labels: dict) -> places.Selection | None:
+    """The area selected: the one chosen (a click, the chooser, a search, a row), else a postcode
+    district searched (hexagon maps only; a click or a choice ends it)."""
+    district = st.session_state.get("mp_district")
+    if chosen:
+        st.session_state["mp_district"] = None
+        return places.Selection(kind, chosen, labels.get(chosen, chosen))
+    if district and view == "h3":
+        return places.Selection("district", tuple(district["cells"]), district["label"])
+    return None
+
+
+def target_of(selection: places.Selection | None) -> tuple | None:
+    """What a search or an opened row selected, in the form `focus_on` keeps it."""
+    if selection is None:
+        return None
+    return ("district", selection.key) if selection.kind == "district" else ("area", selection.kind, selection.key)
+
+
+def focused(spec: str, selection: places.Selection | None) -> str:
+    """The map's JSON, moved where the last search or opened row took it (while the sidebar's
+    authorities stay), that area outlined while it stays selected."""
+    focus = st.session_state.get("mp_focus")
+    if not focus or tuple(focus["codes"]) != tuple(f.authority_codes):
+        return spec
+    outline = focus["outline"] if target_of(selection) == tuple(focus["target"]) else None
+    return focused_spec(spec, tuple(sorted(focus["view"].items())), outline)
 
 
 def selected_area(frame: pd.DataFrame, labels: dict, kind: str, chosen: str) -> None:
@@ -157,38 +355,58 @@ def selected_area(frame: pd.DataFrame, labels: dict, kind: str, chosen: str) -> 
         "last_report": st.column_config.DateColumn("last", **DATE)})
 
 
-map_section()
+def district_panel(frame: pd.DataFrame, selection: places.Selection) -> None:
+    """A postcode district searched: its hexagons on this map, busiest first (figures as the map
+    shows them, so nothing the map hides)."""
+    st.subheader(selection.label[0].upper() + selection.label[1:])
+    cells = frame[places.in_cells(frame["h3_cell"], selection.key)]
+    ui.tile(st, "incidents", ui.fmt_int(cells["incidents"].sum()))
+    st.markdown("**Busiest hexagons**")
+    ui.dataframe(cells.nlargest(10, "incidents")[["name", "incidents"]], hide_index=True, key="mp_district_top",
+                 column_config={"name": st.column_config.TextColumn("place")})
+    st.caption(f"The {len(cells):,} hexagons of this map with incidents that hold at least one of the district's "
+               "postcodes (ONS Postcode Directory). Click one on the map, or choose it above, to open it.")
 
-# --- repeat locations (a fragment: the toggle reruns only this list) ----------------------------
-@st.fragment
-def repeats_section() -> None:
-    """The busiest places and how their last 90 days changed."""
+
+# --- repeat locations, narrowed to the area selected on the map ----------------------------------
+def repeats_section(selection: places.Selection | None, areas: pd.DataFrame) -> None:
+    """The busiest places and how their last 90 days changed; only those inside the area selected
+    on the map, unless the viewer asks for all. The list is the one the viewer may see (ui.load
+    applied the disclosure rule): narrowing it shows nothing more."""
     st.subheader("Repeat locations")
     repeats = ui.load(qm.repeat_locations, f.authority_codes, f.as_of_date, build_as_of)
     only_changed = st.toggle("Only places whose last 90 days changed significantly", key="mp_changed")
-    shown = repeats[repeats["changed"].fillna(False).astype(bool)] if only_changed else repeats
-    picked = ui.dataframe(shown, hide_index=True, key="mp_repeats", on_select="rerun", selection_mode="single-row",
-                          column_order=[
-        "authority_name", "rank", "main_location", "incidents_30d", "incidents_90d", "incidents_180d",
-        "incidents_365d", "change_z", "changed", "first_report", "last_report", "main_asb_types",
-        "distinct_reporters", "h3_cell"], column_config={
-        "authority_name": st.column_config.TextColumn("authority"),
-        "main_location": st.column_config.TextColumn("most given location", help="The cell's most frequent "
-                                                     "location description"),
-        "incidents_30d": st.column_config.NumberColumn("30 days"),
-        "incidents_90d": st.column_config.NumberColumn("90 days"),
-        "incidents_180d": st.column_config.NumberColumn("180 days"),
-        "incidents_365d": st.column_config.NumberColumn("365 days"),
-        "change_z": ui.measure_column("change_z", format="%+.1f"),
-        "changed": st.column_config.CheckboxColumn("changed", help="The change score is beyond ±2: more than chance"),
-        "first_report": st.column_config.DateColumn("first", **DATE),
-        "last_report": st.column_config.DateColumn("last", **DATE),
-        "main_asb_types": st.column_config.TextColumn("main types"),
-        "distinct_reporters": st.column_config.NumberColumn("reporters", help="Distinct pseudonymised people"),
-        "h3_cell": st.column_config.TextColumn("H3 cell")})
-    rows = [i for i in picked.selection.rows if i < len(shown)]
-    if rows:
-        show_on_map(shown.iloc[rows[0]]["h3_cell"])
+    listed = repeats[repeats["changed"].fillna(False).astype(bool)] if only_changed else repeats
+    shown, mark = narrowed(listed, selection, areas)
+    rows = [i for i, cell in enumerate(shown["h3_cell"]) if cell == mark]
+    # a new table for each narrowing, so a row selected in one is not selected in the next
+    table = "mp_repeats_" + hashlib.sha1(repr((selection and (selection.kind, selection.key), len(shown),
+                                               only_changed, mark)).encode()).hexdigest()[:12]
+    with st.container(key="mp_repeats"):
+        picked = ui.dataframe(shown, hide_index=True, key=table, on_select="rerun", selection_mode="single-row",
+                              highlight=rows, column_order=[
+            "authority_name", "rank", "main_location", "incidents_30d", "incidents_90d", "incidents_180d",
+            "incidents_365d", "change_z", "changed", "first_report", "last_report", "main_asb_types",
+            "distinct_reporters", "h3_cell"], column_config={
+            "authority_name": st.column_config.TextColumn("authority"),
+            "main_location": st.column_config.TextColumn("most given location", help="The cell's most frequent "
+                                                         "location description"),
+            "incidents_30d": st.column_config.NumberColumn("30 days"),
+            "incidents_90d": st.column_config.NumberColumn("90 days"),
+            "incidents_180d": st.column_config.NumberColumn("180 days"),
+            "incidents_365d": st.column_config.NumberColumn("365 days"),
+            "change_z": ui.measure_column("change_z", format="%+.1f"),
+            "changed": st.column_config.CheckboxColumn("changed", help="The change score is beyond ±2: more than chance"),
+            "first_report": st.column_config.DateColumn("first", **DATE),
+            "last_report": st.column_config.DateColumn("last", **DATE),
+            "main_asb_types": st.column_config.TextColumn("main types"),
+            "distinct_reporters": st.column_config.NumberColumn("reporters", help="Distinct pseudonymised people"),
+            "h3_cell": st.column_config.TextColumn("H3 cell")})
+    picked_rows = [i for i in picked.selection.rows if i < len(shown)]
+    if picked_rows:  # open it on the map: the next run sets the map's controls before drawing them
+        st.session_state["mp_open"] = shown.iloc[picked_rows[0]]["h3_cell"]
+        st.session_state.pop(table, None)
+        rerun_here()
     st.caption("Select a row to open its place on the map above (hexagons at street level, or the finest "
                "size your role may see). "
                f"A place is an H3 resolution-10 cell (about 15,000 m², 130 m across): police points are "
@@ -197,26 +415,46 @@ def repeats_section() -> None:
                + ("." if not ui.restricted(f) else f"; for authorities whose incident rows your role may not see, "
                   f"places with at least {ui.disclosure_k()} incidents in the year, no dates of single "
                   "incidents, and a description only where that many people reported."))
+    suffix = "" if shown is listed else "_" + re.sub(r"\W+", "_", selection.label if selection.kind == "district"
+                                                      else str(selection.key))
     ui.download_csv(shown, one="place", key="mp_repeats_dl",
-                    file_name=f"repeat_locations_{f.as_of_date.isoformat()}.csv")
+                    file_name=f"repeat_locations_{f.as_of_date.isoformat()}{suffix}.csv")
 
 
-def show_on_map(cell: str) -> None:
-    """Open a repeat location on the map: hexagons at street level (or the finest size the viewer
-    may see, the location's parent hexagon), that hexagon chosen beside the map (so also in the
-    address), then the whole page runs again so the map fragment draws it. The table's selection
-    is cleared, so the same row can be chosen again after the map moved on."""
-    finest = ui.coarsest_resolution(f)
-    resolution = min(REPEAT_LOCATION_RESOLUTION, finest or REPEAT_LOCATION_RESOLUTION)
-    target = h3.cell_to_parent(cell, resolution) if resolution < h3.get_resolution(cell) else cell
-    st.session_state.update({"mp_view": "h3", "mp_res": resolution, f"mp_area_h3_{resolution}": target,
-                             f"mp_last_h3_{resolution}": target})
-    st.session_state.pop("mp_repeats", None)
-    st.toast("Opened on the map above.", icon=":material/map:")
-    st.rerun(scope="app")
+def narrowed(listed: pd.DataFrame, selection: places.Selection | None,
+             areas: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """The list inside the selected area, with a note "Repeat locations in <place>: N of M" and
+    "Show all" (or all of it, with the way back), and the cell to mark: the street-level cell
+    selected, or the row opened from the list, put first."""
+    if selection is None:
+        return listed, None
+    selection_id = (selection.kind, selection.key)
+    place = ui.plain(selection.label)
+    note, button = st.columns([5, 1], vertical_alignment="center")
+    if st.session_state.get("mp_list_all") == selection_id:
+        note.markdown(f"All {len(listed):,} repeat locations; the map has {place} selected.")
+        button.button("Only this area", key="mp_show_area", on_click=st.session_state.update,
+                      kwargs={"mp_list_all": None}, icon=":material/filter_alt:")
+        return listed, None
+    inside = listed[places.inside(listed, selection, areas)]
+    note.markdown(f"Repeat locations in {place}: {len(inside):,} of {len(listed):,}")
+    button.button("Show all", key="mp_show_all", on_click=st.session_state.update,
+                  kwargs={"mp_list_all": selection_id}, icon=":material/filter_alt_off:")
+    mark = selection.key if selection.kind == f"h3_{REPEAT_LOCATION_RESOLUTION}" else st.session_state.get("mp_opened")
+    if mark not in set(inside["h3_cell"]):
+        return inside, None
+    first = (inside["h3_cell"] != mark).to_numpy()
+    return inside.iloc[np.argsort(first, kind="stable")], mark
 
 
-repeats_section()
+def rerun_here() -> None:
+    """Rerun this fragment; the whole page when this run drew the whole page (Streamlit refuses a
+    fragment's own rerun there)."""
+    ctx = get_script_run_ctx()
+    st.rerun(scope="fragment" if ctx is not None and ctx.fragment_ids_this_run else "app")
+
+
+map_section()
 
 
 def gi_section() -> None:

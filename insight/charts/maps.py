@@ -14,6 +14,7 @@ use ColorBrewer's diverging RdBu (blue = fewer / cold, red = more / hot), colour
 
 from __future__ import annotations
 
+import json
 import os
 
 import h3
@@ -260,10 +261,48 @@ def frozen(deck: pdk.Deck) -> tuple[str, dict | None]:
     return deck.to_json(), deck._tooltip
 
 
+FOCUS_MAX_ZOOM = 13.5  # a searched or opened place with its surrounding streets, not one hexagon filling the map
+SELECTED_LINE = [0, 90, 200, 255]  # the selected area's outline: blue, apart from the brown ramp
+
+
+def focus_view(geometry, height_px: int = 560, nonce: int = 0) -> dict:
+    """The view (latitude, longitude, zoom) fitting a shape, no closer than FOCUS_MAX_ZOOM.
+
+    Streamlit's map moves only for the keys of the view that changed since the last run, so a
+    search for the same place after the user panned away would not move it back: `nonce` (a count
+    of searches) shifts every key by a billionth, far below a pixel."""
+    view = _view([geometry], height_px=height_px)
+    shift = nonce * 1e-9
+    return {"latitude": view.latitude + shift, "longitude": view.longitude + shift,
+            "zoom": min(view.zoom, FOCUS_MAX_ZOOM) + shift}
+
+
+def with_focus(spec: str, view: dict | None, outline: dict | None) -> str:
+    """A map's JSON (`frozen`) moved to `view` and with `outline` (a GeoJSON geometry: the selected
+    area) drawn on top as a line; the map's other layers as they were. Splicing the JSON costs far
+    less than rebuilding thousands of hexagons."""
+    doc = json.loads(spec)
+    if view:
+        doc["initialViewState"] = {**doc.get("initialViewState", {}), **view}
+    if outline:
+        layer = pdk.Layer("GeoJsonLayer", {"type": "Feature", "geometry": outline, "properties": {}},
+                          id="selected", stroked=True, filled=False, get_line_color=SELECTED_LINE,
+                          line_width_min_pixels=3, pickable=False)
+        doc["layers"].append(json.loads(pdk.Deck(layers=[layer], map_provider=None).to_json())["layers"][0])
+    return json.dumps(doc)
+
+
+def area_shape(areas: pd.DataFrame, code: str):
+    """An area's outline (its `boundary_geojson` in a frame of areas, by `code`) as a shape."""
+    return _geometry(areas.loc[areas["code"] == code, "boundary_geojson"].iloc[0])
+
+
 def picked_id(event) -> str | None:
-    """The `id` of the object selected on a map made here, from st.pydeck_chart's event."""
+    """The `id` of the object selected on a map made here, from st.pydeck_chart's event (or the
+    map's value in session state, read before the map is drawn)."""
     try:
-        objects = event.selection["objects"].get(LAYER_ID) or []
+        selection = event["selection"] if isinstance(event, dict) else event.selection
+        objects = selection["objects"].get(LAYER_ID) or []
     except (AttributeError, KeyError, TypeError):
         return None
     if not objects:

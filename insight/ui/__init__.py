@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -468,11 +469,19 @@ def fmt_period(start: date, end: date) -> str:
     return f"{fmt_date(start)} – {fmt_date(end)}"
 
 
-def dataframe(frame: pd.DataFrame, where=None, **kwargs):
+HIGHLIGHT = "background-color: rgba(0, 90, 200, 0.14)"  # a row the page points at (the map's selection)
+
+
+def dataframe(frame: pd.DataFrame, where=None, highlight: Iterable[int] = (), **kwargs):
     """st.dataframe of `frame` with its coded values in words (labels.readable), in `where` (a
-    column) or the page; returns what st.dataframe returns (a selection, when asked for). Rows keep
-    their order, so a selected row's position is its position in `frame`."""
-    return (where or st).dataframe(labels.readable(frame), **kwargs)
+    column) or the page, the rows at the positions `highlight` tinted; returns what st.dataframe
+    returns (a selection, when asked for). Rows keep their order, so a selected row's position is
+    its position in `frame`."""
+    data = labels.readable(frame)
+    marked = {data.index[i] for i in highlight if 0 <= i < len(data)}
+    if marked:
+        data = data.style.apply(lambda row: [HIGHLIGHT if row.name in marked else ""] * len(row), axis=1)
+    return (where or st).dataframe(data, **kwargs)
 
 
 def download_label(count: int, one: str = "row", many: str | None = None) -> str:

@@ -290,6 +290,30 @@ def test__maps__a_repeat_location_row_opens_its_place_on_the_map(server, page):
     page.screenshot(path=str(ARTIFACTS / "maps_repeat_location_opened.png"))
 
 
+def test__maps__a_postcode_searched_selects_its_area_and_narrows_the_list(server, page):
+    """Issue 16, item 5 (search, map and list linked): the Erewash manager types a postcode; the map
+    moves to its hexagon and outlines it, the panel beside the map opens it, the repeat-location
+    list keeps the places inside it, and the address keeps the hexagon, not the postcode."""
+    _signed_in(page, server + "/maps", user="erewash")
+    box = page.get_by_role("textbox", name="Find a postcode or street")
+    box.fill("de7 5rp")
+    box.press("Enter")
+    page.get_by_text("DE7 5RP is in Erewash", exact=False).wait_for(timeout=90_000)
+    _wait_for_run(page)
+    assert page.locator(EXCEPTION).count() == 0
+    assert "mp_area_h3_9=" in page.url and "5RP" not in page.url.upper() and "DE7" not in page.url.upper(), page.url
+    page.get_by_text("Incidents per month", exact=True).first.wait_for(timeout=90_000)
+    note = page.get_by_text(re.compile(r"^Repeat locations in .+: \d+ of \d+$"))
+    note.wait_for(timeout=30_000)
+    assert page.get_by_role("button", name="Show all").is_visible()
+    shot, _ = _map_shot(page, "maps_postcode_searched")
+    assert len(_pixels(shot, (0, 90, 200), tolerance=40)) > 30, "the searched hexagon is not outlined"
+    page.get_by_role("button", name="Show all").click()
+    page.get_by_role("button", name="Only this area").wait_for(timeout=60_000)
+    assert page.locator(EXCEPTION).count() == 0
+    _assert_not_blank(_screenshot(page, "maps_postcode_searched_page"))
+
+
 def test__maps__real_police_wards_and_knox_refusal(police_server, page):
     _signed_in(page, police_server + "/maps")
     _choose_view(page, "Wards")
