@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -254,7 +255,10 @@ def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = Non
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(warehouse)
     progress.stage("hash inputs")
-    hashes = {p: extract.sha256_file(p) for s in cfg.sources for p in s.files(cfg.inputs)}
+    paths = list(dict.fromkeys(p for s in cfg.sources for p in s.files(cfg.inputs)))
+    # hashlib releases the GIL, so the files are hashed on every core
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        hashes = dict(zip(paths, pool.map(extract.sha256_file, paths), strict=True))
     tmp = warehouse.with_name(f".{warehouse.name}{TEMP_MARK}{os.getpid()}")
     tmp.unlink(missing_ok=True)
     with private.owner_only():  # the warehouse, its WAL and spill files: readable by the owner only
