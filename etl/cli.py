@@ -36,9 +36,25 @@ def cmd_build(args) -> int:
     result = build_mod.build(args.inputs, args.warehouse, args.as_of, progress)
     print(_summary(result))
     if args.stats:
-        args.stats.write_text(json.dumps({"seconds": result.seconds, "counts": result.counts,
-                                          "stages": result.stages, "peak_rss_mib": peak_rss_mib()}, indent=1))
+        print(stage_table(result.stages, result.seconds))
+        if args.stats != "-":
+            Path(args.stats).write_text(json.dumps({"seconds": result.seconds, "counts": result.counts,
+                                                    "stages": result.stages, "peak_rss_mib": peak_rss_mib()},
+                                                   indent=1))
     return 0
+
+
+def stage_table(stages: list[dict], seconds: float) -> str:
+    """The build's stages as a Markdown table: seconds, share of the build, rows handled and rows a
+    second where a stage counts rows, and the process's peak memory when the stage ended."""
+    lines = ["| stage | seconds | share | rows | rows/s | peak memory |", "|---|---:|---:|---:|---:|---:|"]
+    for s in stages:
+        rows = f"{s['rows']:,}" if s["rows"] else ""
+        rate = f"{s['rows'] / s['seconds']:,.0f}" if s["rows"] and s["seconds"] else ""
+        lines.append(f"| {s['stage']} | {s['seconds']:.2f} | {s['seconds'] / seconds:.0%} | {rows} | {rate} "
+                     f"| {s['peak_rss_mib']:,.0f} MiB |")
+    lines.append(f"| **whole build** | **{seconds:.2f}** | | | | {peak_rss_mib():,.0f} MiB |")
+    return "\n".join(lines)
 
 
 def cmd_check(args) -> int:
@@ -75,7 +91,9 @@ def add_commands(sub) -> None:
     b.add_argument("--as-of", type=argtypes.date, default=None,
                    help="evaluation date (default: the latest date the incident data covers)")
     b.add_argument("--quiet", action="store_true", help="no progress lines")
-    b.add_argument("--stats", type=Path, help="write stage timings and peak memory as JSON (benchmarks)")
+    b.add_argument("--stats", nargs="?", const="-", metavar="FILE",
+                   help="print each stage's time, rows and peak memory as a table; with FILE, also write "
+                        "them there as JSON (benchmarks)")
     b.set_defaults(func=cmd_build)
     c = sub.add_parser("check", help="before a build: how each input file would be read, what would be rejected "
                                      "and what to change in sources.toml (writes nothing)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -99,3 +100,24 @@ def test__build__killed_midway_keeps_old_warehouse(tmp_path):
     assert not list(tmp_path.glob(".w.duckdb.building-*"))  # ... and cleared by the next build
     con = duckdb.connect(str(warehouse), read_only=True)
     assert con.execute("select count(*) from incidents").fetchall()[0][0] > 30_000
+
+
+def test__build_cli__stats_prints_the_stage_table_and_writes_json(tmp_path, monkeypatch, capsys):
+    """`asb build --stats` prints every stage with its time, rows and memory; `--stats FILE` also
+    writes them as JSON for the benchmarks."""
+    from etl import cli
+
+    monkeypatch.setenv("ASB_PSEUDONYM_KEY", TEST_KEY)
+    inputs = write_inputs(tmp_path / "in", TOML, {"e/a.csv": CSV})
+    args = ["build", "--inputs", str(inputs), "--warehouse", str(tmp_path / "w.duckdb"), "--quiet"]
+    assert cli.main([*args, "--stats"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    stages = [line.split("|")[1].strip() for line in table if line.startswith("| ") and "---" not in line]
+    assert stages[0] == "stage" and stages[-1] == "**whole build**"
+    assert {"hash inputs", "extract", "publish incidents", "hotspots", "marts, accounting and checks"} <= set(stages)
+    assert "| extract |" in "\n".join(table) and " MiB |" in table[-1]
+    stats = tmp_path / "stats.json"
+    assert cli.main([*args, "--stats", str(stats)]) == 0
+    written = json.loads(stats.read_text())
+    assert [s["stage"] for s in written["stages"]] == stages[1:-1]
+    assert written["counts"]["incidents"] == 2
