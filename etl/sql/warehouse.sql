@@ -89,14 +89,7 @@ create table etl_merged (                 -- rows folded into another row, so no
     rule varchar not null                 -- repeated_row | cross_agency | police_republished
 );
 
--- `incidents` (contract) is a view, below, over what is stored: `stored_incidents`, one row per
--- incident of every other source, and the police.uk incidents kept once per distinct street-level record
--- with their copies. A police file repeats identical records (same month, snapped point, LSOA:
--- 29% of the real Derbyshire ASB rows, nearly all of a national-scale set), and their incidents
--- differ only in the copy number of their id (`<key>-<n>`) and their record number, so ten
--- million police rows are 24,000 records and a table of (record, copy, row) numbers, not ten
--- million wide rows written out (that write was most of a 10 M-row build; issue 15).
-create table stored_incidents (           -- one row per distinct incident but police.uk street records
+create table incidents (                  -- one row per distinct ASB incident (after de-dup)
     incident_id varchar not null,         -- <source>:<incident_ref>; unique (checked by validation:
                                           -- an index over ten million keys would cost 40% of publishing)
     authority_code varchar,
@@ -129,23 +122,22 @@ create table stored_incidents (           -- one row per distinct incident but p
     source_row bigint not null
 );
 
--- A police.uk street file's identical ASB records (one row per file and record content, every
--- column of `incidents` but the id and the record number), and the copies published from each.
+-- A build stores police.uk street records apart (etl/sql/published/incidents.sql): a police file
+-- repeats identical records (same month, snapped point, LSOA: 29% of the real Derbyshire ASB rows,
+-- nearly all of a national-scale set), whose incidents differ only in the copy number of their id
+-- (`<key>-<n>`) and their record number. Each distinct record is one row here (every column of
+-- `incidents` but the id and the record number), and each copy published from it one row of
+-- numbers. Publishing then renames the table above `stored_incidents` and makes `incidents` a view
+-- of both, which reads as this table: ten million police rows are 24,000 records and a table of
+-- numbers, not ten million wide rows written out (that write was most of a 10 M-row build; issue 15).
 create table police_incident_groups as
     select null::bigint as gid, null::varchar as incident_stem, * exclude (incident_id, source_row)
-    from stored_incidents limit 0;
+    from incidents limit 0;
 create table police_incident_copies (
     gid bigint not null,                  -- police_incident_groups.gid
     k bigint not null,                    -- the copy's number: incident_id = <incident_stem>-<k>
     source_row bigint not null            -- the copy's own record number in its file
 );
-
--- One row per distinct ASB incident (after de-dup): the contract's table, read as ever.
-create view incidents as
-    select * from stored_incidents
-    union all by name
-    select g.* exclude (gid, incident_stem), g.incident_stem || '-' || c.k as incident_id, c.source_row
-    from police_incident_copies c join police_incident_groups g using (gid);
 
 create table incident_merged_reports (    -- every report of the incidents with more than one report
     incident_id varchar not null,         -- the incident it counts toward
