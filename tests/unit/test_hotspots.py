@@ -211,7 +211,7 @@ def test__concentration__counts_places_with_incidents_so_empty_fields_change_not
     con.executemany("insert into incidents values (?, ?, ?)", rows)
     town = ["a", "b", "c", "t1"]
     rural = ["d", "e", "f"] + [f"field{i}" for i in range(500)]
-    out = hotspots._concentration(con, {"T": town, "R": rural}, dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+    out = hotspots._concentration(con, hotspots._with_all({"T": town, "R": rural}), dt.date(2026, 5, 1), dt.date(2026, 5, 31))
     first = out.groupby("authority_code").first()
     assert first.loc["T", "places"] == first.loc["R", "places"] == 3
     assert first.loc["T", "places_for_50pct"] == first.loc["R", "places_for_50pct"] == pytest.approx(1 / 3)
@@ -227,7 +227,7 @@ def test__accuracy_mart_by_hand(tmp_path):
         + [(far, "2026-08-01")] * 1 + [("other", "2026-09-01")] * 4
     con.executemany("insert into incidents values (?, null, ?)", rows)
     cells = [near, far] + [f"z{i}" for i in range(98)]
-    out = hotspots._accuracy(con, {9: {"X": cells}}, dt.date(2026, 10, 31))
+    out = hotspots._accuracy(con, {9: hotspots._with_all({"X": cells})}, dt.date(2026, 10, 31))
     row = out[(out.authority_code == "X") & (out.top_share == 0.01)].iloc[0]
     # top 1% of 100 cells = the busiest cell of Nov 2025 - Apr 2026 (near: 6) captures 3 of the
     # 4 later incidents inside X's cells ("other" lies outside)
