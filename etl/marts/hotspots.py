@@ -26,7 +26,6 @@ import duckdb
 import h3
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr  # scipy.stats.norm.sf(x) is ndtr(-x); scipy.stats costs 0.8 s to import
 
 from etl import cache
 from etl.rules.periods import months_before
@@ -104,6 +103,10 @@ def gi_star(cells: list[str], counts: np.ndarray, permutations: int = PERMUTATIO
         p_sim, z_perm = _conditional_permutations(y, gs, cardinality, permutations, seed)
     else:
         p_sim, z_perm = np.ones(len(cells)), np.full(len(cells), np.nan)
+    # scipy.stats.norm.sf(x) is ndtr(-x); scipy.stats costs 0.8 s to import, scipy.special 0.2-0.4 s,
+    # so only here (`asb build` imports it in the background while it loads the files, etl/cli.py)
+    from scipy.special import ndtr
+
     finite = np.isfinite(z_perm)  # a cell whose permutations never vary gives no evidence
     p_perm = np.where(finite, 2 * ndtr(-np.abs(np.where(finite, z_perm, 0.0))), 1.0)
     z_perm = np.where(finite, z_perm, 0.0)
