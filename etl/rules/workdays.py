@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from pathlib import Path
 
 import duckdb
 import holidays
 import numpy as np
 import pandas as pd
-
-from etl import cache
 
 COUNTRY, SUBDIVISION = "GB", "ENG"
 FIRST_DATE = dt.date(2000, 1, 1)  # staging rejects older dates
@@ -91,23 +88,10 @@ def calendar(first: dt.date = FIRST_DATE, last: dt.date = LAST_DATE) -> pd.DataF
     })
 
 
-def store(con: duckdb.DuckDBPyConnection) -> None:
-    """Fill `ref_working_days` (declared in warehouse.sql) with the calendar.
-
-    Making it (a hundred years of bank holidays from the `holidays` package) took 0.2-0.3 s of
-    every build, so its columns are kept (etl/cache.py) under the package's version and the text
-    of this file: a new package or a changed rule makes it again."""
-    def compute() -> dict[str, np.ndarray]:
-        frame = calendar()
-        return {"calendar_date": frame["calendar_date"].to_numpy("datetime64[D]"),
-                "is_working_day": frame["is_working_day"].to_numpy(bool),
-                "bank_holiday": frame["bank_holiday"].fillna("").to_numpy(str),  # "": not a bank holiday
-                "working_day_index": frame["working_day_index"].to_numpy("int32")}
-
-    kept = cache.arrays("working-days", (holidays.__version__, Path(__file__).read_bytes()), compute)
-    names = kept["bank_holiday"].astype(object)
-    names[names == ""] = None
-    frame = pd.DataFrame({**kept, "bank_holiday": names})
+def store(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame | None = None) -> None:
+    """Fill `ref_working_days` (declared in warehouse.sql) with the calendar (`frame`, made by
+    `calendar` when not given: the build passes the one it keeps, etl/marts/reviews.py)."""
+    frame = calendar() if frame is None else frame
     con.register("_working_days", frame)
     con.execute("insert into ref_working_days by name select * from _working_days order by calendar_date")
     con.unregister("_working_days")

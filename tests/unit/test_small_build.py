@@ -17,7 +17,7 @@ import numpy as np
 from conftest import TEST_KEY, write_inputs
 
 from etl import cache, sqlfile
-from etl.marts import hotspots
+from etl.marts import hotspots, reviews
 from etl.rules import workdays
 from etl.transform import geo
 
@@ -81,11 +81,11 @@ def test__working_days__kept_calendar_equals_the_made_one(tmp_path, monkeypatch)
     monkeypatch.setenv("ASB_CACHE_DIR", str(tmp_path / "cache"))
     made = _working_days(_insert_made)
     assert len(made) > 36_000 and ("Christmas Day" in {r[2] for r in made})
-    assert _working_days(workdays.store) == made       # made and kept
+    assert _working_days(reviews.store_calendar) == made       # made and kept
     (entry,) = (tmp_path / "cache").glob("working-days-*")
-    assert _working_days(workdays.store) == made       # read back
+    assert _working_days(reviews.store_calendar) == made       # read back
     entry.write_bytes(b"spoilt")
-    assert _working_days(workdays.store) == made       # made again, and kept again
+    assert _working_days(reviews.store_calendar) == made       # made again, and kept again
     assert set(np.load(entry, allow_pickle=False).files) == {"calendar_date", "is_working_day", "bank_holiday",
                                                             "working_day_index"}
 
