@@ -6,6 +6,7 @@ warehouses built before and after are compared table by table with bench/same_wa
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pytest
 from conftest import TEST_KEY, write_inputs
 
 from etl import cache, sqlfile
@@ -119,3 +121,31 @@ def test__district_cells__arrays_hold_each_districts_cells_and_their_union():
     assert not arrays["all"].flags.writeable
     assert cache.cache_dir().is_dir() and np.array_equal(hotspots.district_cell_arrays(districts, 8)["all"],
                                                          arrays["all"])
+
+
+def _failing_frame(con, context):
+    raise RuntimeError("a model that fails")
+
+
+def test__registry__a_subject_is_written_in_one_transaction(tmp_path, monkeypatch):
+    """A subject's models are committed together: after `build` another connection sees them; a
+    model that fails leaves none of the subject's rows."""
+    from etl.marts import registry
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute(sqlfile.read("warehouse"))
+    con.execute("insert into police_crimes (source, month, crime_type, source_file, source_row) "
+                "values ('s', '2025-05-01', 'Burglary', 'f.csv', 2)")
+    context = registry.Context(dt.date(2025, 6, 30))
+
+    def months(connection) -> int:
+        return connection.execute("select count(*) from mart_source_months").fetchall()[0][0]
+
+    registry.build(con, "quality", context)
+    assert months(con.cursor()) == 1  # committed
+    con.execute("delete from mart_source_months")
+    monkeypatch.setattr(registry, "MODELS", (*registry.MODELS, registry.Model("mart_x", "quality",
+                                                                              python=_failing_frame)))
+    with pytest.raises(RuntimeError, match="a model that fails"):
+        registry.build(con, "quality", context)
+    assert months(con) == 0  # mart_source_months, made before the failure, rolled back with it
