@@ -23,10 +23,10 @@ decision limit in force when the appeal was received, the window in force on the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
-import holidays
 import numpy as np
 import pandas as pd
 
@@ -84,9 +84,9 @@ def store_calendar(con: duckdb.DuckDBPyConnection) -> None:
 
 def kept_calendar() -> pd.DataFrame:
     """`workdays.calendar()`, kept between builds (etl/cache.py): making it (a hundred years of bank
-    holidays from the `holidays` package) took 0.2-0.3 s of every build. The entry is named by the
-    package's version and the text of etl/rules/workdays.py, so a new package or a changed rule
-    makes it again."""
+    holidays from the `holidays` package, and importing it) took 0.2-0.3 s of every build. The
+    entry is named by the package's version and the text of etl/rules/workdays.py, so a new package
+    or a changed rule makes it again."""
     def compute() -> dict[str, np.ndarray]:
         frame = workdays.calendar()
         return {"calendar_date": frame["calendar_date"].to_numpy("datetime64[D]"),
@@ -94,7 +94,7 @@ def kept_calendar() -> pd.DataFrame:
                 "bank_holiday": frame["bank_holiday"].fillna("").to_numpy(str),  # "": not a bank holiday
                 "working_day_index": frame["working_day_index"].to_numpy("int32")}
 
-    kept = cache.arrays("working-days", (holidays.__version__, Path(workdays.__file__).read_bytes()), compute)
+    kept = cache.arrays("working-days", (version("holidays"), Path(workdays.__file__).read_bytes()), compute)
     names = kept["bank_holiday"].astype(object)
     names[names == ""] = None
     return pd.DataFrame({**kept, "bank_holiday": names})

@@ -17,7 +17,6 @@ import datetime as dt
 from functools import lru_cache
 
 import duckdb
-import holidays
 import numpy as np
 import pandas as pd
 
@@ -33,6 +32,8 @@ class OutOfOrder(ValueError):
 @lru_cache(maxsize=1)
 def bank_holidays() -> dict[dt.date, str]:
     """England and Wales bank holidays (substitute days included) from 2000 to 2100, with names."""
+    import holidays  # here, not at the top: a build reads the calendar it keeps (etl/marts/reviews.py)
+
     found = holidays.country_holidays(COUNTRY, subdiv=SUBDIVISION,
                                       years=range(FIRST_DATE.year, LAST_DATE.year + 1))
     return dict(sorted(found.items()))
