@@ -181,7 +181,7 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progr
     the latest data date; staging rejects dates after `as_of`, else after today)."""
     load_id = _load_id(cfg, hashes, as_of)
     requested, as_of = as_of, as_of or dt.date.today()
-    con.execute(sqlfile.read("warehouse"))
+    con.execute(f"begin transaction;\n{sqlfile.read('warehouse')};\ncommit")  # one commit, not one a table (0.1 s)
     progress.stage("extract")
     loads = extract.extract(con, cfg, load_id, key, hashes, progress)
     progress.stage("stage and validate rows")

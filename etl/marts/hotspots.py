@@ -26,7 +26,6 @@ import duckdb
 import h3
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr  # scipy.stats.norm.sf(x) is ndtr(-x); scipy.stats costs 0.8 s to import
 
 from etl import cache
 from etl.rules.periods import months_before
@@ -43,14 +42,22 @@ LEVELS = ((3, 0.01), (2, 0.05), (1, 0.10))
 
 
 def district_cells(districts, resolution: int) -> dict[str, list[str]]:
-    """H3 cells whose centre lies in each district (`districts`: authority_code, EPSG:27700). Kept
-    for the process per outline and resolution: every build over the same districts asks again."""
+    """H3 cells whose centre lies in each district (`districts`: authority_code, EPSG:27700)."""
+    cells = district_cell_arrays(districts, resolution)
+    return {code: cells[code].tolist() for code in districts["authority_code"]}
+
+
+def district_cell_arrays(districts, resolution: int) -> dict[str, np.ndarray]:
+    """`district_cells` as sorted, read-only arrays, and "all": their union, each cell once. Kept
+    for the process per outline and resolution (every build over the same districts asks again)
+    and between processes (etl/cache.py): the 196,000 resolution-10 cells as Python strings, and
+    their union, took 0.4 s of every build (issue 15)."""
     key = tuple(zip(districts["authority_code"], districts.geometry.to_wkb(), strict=True))
-    return {code: list(cells) for code, cells in _district_cells(key, districts.crs.to_string(), resolution).items()}
+    return _district_cells(key, districts.crs.to_string(), resolution)
 
 
 @functools.lru_cache(maxsize=8)
-def _district_cells(key: tuple[tuple[str, bytes], ...], crs: str, resolution: int) -> dict[str, tuple[str, ...]]:
+def _district_cells(key: tuple[tuple[str, bytes], ...], crs: str, resolution: int) -> dict[str, np.ndarray]:
     def compute() -> dict[str, np.ndarray]:
         import geopandas as gpd
         import shapely
@@ -59,8 +66,13 @@ def _district_cells(key: tuple[tuple[str, bytes], ...], crs: str, resolution: in
         return {code: np.array(sorted(h3.geo_to_cells(geom.__geo_interface__, resolution)), dtype=str)
                 for (code, _), geom in zip(key, wgs, strict=True)}
 
-    found = cache.arrays(f"h3-cells-r{resolution}", (crs, resolution, *(p for pair in key for p in pair)), compute)
-    return {code: tuple(found[code].tolist()) for code, _ in key}
+    parts = (crs, resolution, *(p for pair in key for p in pair))
+    found = cache.arrays(f"h3-cells-r{resolution}", parts, compute)
+    per = {code: found[code] for code, _ in key}
+    per["all"] = cache.arrays(f"h3-cells-all-r{resolution}", parts, lambda: {"all": _with_all(per)["all"]})["all"]
+    for cells in per.values():
+        cells.flags.writeable = False  # shared by every caller in the process
+    return per
 
 
 def gi_star(cells: list[str], counts: np.ndarray, permutations: int = PERMUTATIONS,
@@ -91,6 +103,10 @@ def gi_star(cells: list[str], counts: np.ndarray, permutations: int = PERMUTATIO
         p_sim, z_perm = _conditional_permutations(y, gs, cardinality, permutations, seed)
     else:
         p_sim, z_perm = np.ones(len(cells)), np.full(len(cells), np.nan)
+    # scipy.stats.norm.sf(x) is ndtr(-x); scipy.stats costs 0.8 s to import, scipy.special 0.2-0.4 s,
+    # so only here (`asb build` imports it in the background while it loads the files, etl/cli.py)
+    from scipy.special import ndtr
+
     finite = np.isfinite(z_perm)  # a cell whose permutations never vary gives no evidence
     p_perm = np.where(finite, 2 * ndtr(-np.abs(np.where(finite, z_perm, 0.0))), 1.0)
     z_perm = np.where(finite, z_perm, 0.0)
@@ -138,44 +154,78 @@ def _conditional_permutations(y: np.ndarray, observed: np.ndarray, cardinality: 
     cells, shared by every cell; id j of "the others of cell i" is cell j below i, j + 1 from i
     on); the same statistic (the first k_i drawn values plus the cell's own, over the total; an
     island, k_i = 0, gets 0 as in esda); the same folded pseudo p-value stored as float32; the
-    mean and spread of the simulations reduced in esda's order. Returns (p_sim, z_sim).
+    mean and spread of the simulations reduced in esda's layout. Returns (p_sim, z_sim).
 
-    How: for cells with k neighbours, the drawn sum is the permutation's prefix sum of the
-    values at the ids (one per permutation, shared by the group) plus, for each drawn id t, the
-    step y[t + 1] - y[t] for every cell i <= t: a cumulative sum over the group's cells. Counts
-    are whole numbers, so every sum is exact and the statistics equal esda's bit for bit."""
+    Cells that draw the same sums and have the same count simulate the same values, so each such
+    row of simulations is made once (`_drawn_sums`): over sparse counts (a month of police rows,
+    1,000 incidents in 28,000 cells) a few thousand rows instead of one per cell, which took 2 s
+    of a small build (issue 15). Each row is reduced as esda reduces it (a (permutations, cells)
+    view, mean and spread over axis 0, pairwise per row), so the figures are bit for bit those of
+    computing every cell; tests/unit/test_hotspots.py holds both."""
     n = len(y)
     ids = vec_permutations(int(cardinality.max()) if n else 0, n, permutations, seed)   # (P, K)
-    width = ids.shape[1]
+    sums, row = _drawn_sums(y, ids, cardinality)
+    own = np.where(cardinality > 0, y, 0.0)
+    total = y.sum()
+    # one row of simulations per distinct (drawn sums, own count); one count of "larger" per
+    # distinct (row of simulations, observed statistic)
+    (sim_row, sim_own), sim_of_cell = _distinct(row, own)
+    (test_sim, test_observed), test_of_cell = _distinct(sim_of_cell, observed)
+    larger = np.empty(len(test_sim), dtype=np.int64)
+    mean, spread = np.empty(len(sim_row)), np.empty(len(sim_row))
+    for start in range(0, len(sim_row), chunk):
+        rows = slice(start, min(start + chunk, len(sim_row)))
+        sims = (sums[sim_row[rows]] + sim_own[rows, None]) / total                 # (rows, P)
+        by_permutation = sims.T   # esda reduces (P, n) over axis 0
+        mean[rows], spread[rows] = by_permutation.mean(axis=0), by_permutation.std(axis=0)
+        tests = np.flatnonzero((test_sim >= rows.start) & (test_sim < rows.stop))
+        larger[tests] = (sims[test_sim[tests] - rows.start] >= test_observed[tests, None]).sum(axis=1)
+    larger = larger[test_of_cell]
+    larger = np.where(permutations - larger < larger, permutations - larger, larger)
+    p_sim = ((larger + 1.0) / (permutations + 1.0)).astype(np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z_sim = (observed - mean[sim_of_cell]) / spread[sim_of_cell]
+    return p_sim.astype(float), z_sim
+
+
+def _drawn_sums(y: np.ndarray, ids: np.ndarray, cardinality: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sums of the values each cell draws in each permutation, as distinct rows: (sums (m, P),
+    row of each cell). For cells with k neighbours, the drawn sum is the permutation's prefix sum
+    of the values at the ids (one per permutation, shared by the group) plus, for each drawn id t,
+    the step y[t + 1] - y[t] for every cell i <= t. A step is non-zero only next to a cell with
+    incidents, so along the group's cells the sums change only where such a step stops applying:
+    the group splits into runs of cells that share one row. Counts are whole numbers, so every
+    sum is exact in whatever order it is added."""
+    n, (permutations, width) = len(y), ids.shape
     below = y[ids]
     step_up = y[np.minimum(ids + 1, n - 1)] - below
     prefix = np.concatenate([np.zeros((permutations, 1)), np.cumsum(below, axis=1)], axis=1)  # (P, K + 1)
-    sums = np.empty((n, permutations))
+    blocks, row = [], np.empty(n, dtype=np.int64)
     for k in range(width + 1):
         group = np.flatnonzero(cardinality == k)
         if not len(group):
             continue
-        steps = np.zeros((len(group) + 1, permutations))
-        for c in range(k):
-            moved = np.flatnonzero(step_up[:, c])
-            reach = np.searchsorted(group, ids[moved, c], side="right")   # the group's cells i <= t
-            steps[0, moved] += step_up[moved, c]
-            np.add.at(steps, (reach, moved), -step_up[moved, c])
-        sums[group] = prefix[:, k][None, :] + np.cumsum(steps[:-1], axis=0)
-    own = np.where(cardinality > 0, y, 0.0)
-    total = y.sum()
-    p_sim = np.empty(n, dtype=np.float32)
-    z_sim = np.empty(n)
-    for start in range(0, n, chunk):
-        cells = slice(start, min(start + chunk, n))
-        sims = (sums[cells] + own[cells, None]) / total                      # (cells, P)
-        larger = (sims >= observed[cells, None]).sum(axis=1)
-        larger = np.where(permutations - larger < larger, permutations - larger, larger)
-        p_sim[cells] = (larger + 1.0) / (permutations + 1.0)
-        by_permutation = sims.T   # esda reduces (P, n) over axis 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z_sim[cells] = (observed[cells] - by_permutation.mean(axis=0)) / by_permutation.std(axis=0)
-    return p_sim.astype(float), z_sim
+        moved, column = np.nonzero(step_up[:, :k])
+        step = step_up[moved, column]
+        reach = np.searchsorted(group, ids[moved, column], side="right")   # the step applies to group[:reach]
+        starts = np.union1d([0], reach[reach < len(group)])               # where a run of equal sums begins
+        stops = np.searchsorted(starts, reach)                             # len(starts): every cell
+        changes = np.bincount(stops * permutations + moved, weights=-step, minlength=(len(starts) + 1) * permutations)
+        changes = changes.reshape(len(starts) + 1, permutations)
+        changes[0] += np.bincount(moved, weights=step, minlength=permutations)
+        row[group] = sum(len(b) for b in blocks) + np.searchsorted(starts, np.arange(len(group)), side="right") - 1
+        blocks.append(prefix[:, k][None, :] + np.cumsum(changes[:-1], axis=0))
+    return (np.concatenate(blocks) if blocks else np.zeros((0, permutations))), row
+
+
+def _distinct(first: np.ndarray, second: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """The distinct pairs (first[i], second[i]) as two arrays, and each i's pair."""
+    order = np.lexsort((second, first))
+    a, b = first[order], second[order]
+    new = np.concatenate([[True], (a[1:] != a[:-1]) | (b[1:] != b[:-1])]) if len(a) else np.zeros(0, bool)
+    of = np.empty(len(first), dtype=np.int64)
+    of[order] = np.cumsum(new) - 1
+    return (a[new], b[new]), of
 
 
 def vec_permutations(max_card: int, n: int, permutations: int, seed: int) -> np.ndarray:
@@ -223,15 +273,17 @@ def hotspot_cells(con, districts, as_of: dt.date, resolutions: tuple[int, ...] =
     start = start or months_before(as_of, 12) + dt.timedelta(days=1)
     frames = []
     for res in resolutions:
-        per = district_cells(districts, res)
-        cells = sorted(set().union(*per.values()))
-        district = {c: code for code, members in per.items() for c in members}
-        found = dict(con.execute(f"""select h3_r{res}, count(*) from incidents where h3_r{res} is not null
-            and reported_date between ? and ? group by 1""", [start, as_of]).fetchall())
-        counts = np.array([found.get(c, 0) for c in cells], dtype=float)
-        gi = gi_star(cells, counts, int(os.environ.get("ASB_GI_PERMUTATIONS", PERMUTATIONS)))
+        per = district_cell_arrays(districts, res)
+        cells = per["all"]
+        district = np.empty(len(cells), dtype=object)
+        for code in districts["authority_code"]:  # a cell in two outlines goes to the later one
+            district[np.searchsorted(cells, per[code])] = code
+        found = con.execute(f"""select h3_r{res} as cell, count(*) as n from incidents where h3_r{res} is not null
+            and reported_date between ? and ? group by 1""", [start, as_of]).fetchnumpy()
+        (counts,) = _aligned(cells, found["cell"].astype(str), found["n"])
+        gi = gi_star(cells.tolist(), counts, int(os.environ.get("ASB_GI_PERMUTATIONS", PERMUTATIONS)))
         frames.append(pd.DataFrame({"h3_cell": cells, "h3_resolution": res, "incidents": counts.astype(int),
-                                    **gi, "authority_code": [district[c] for c in cells]}))
+                                    **gi, "authority_code": district}))
     frame = pd.concat(frames, ignore_index=True)
     frame["period_start"], frame["period_end"] = start, as_of
     return frame
@@ -293,7 +345,7 @@ def is_significant_change(current, baseline):
 def concentration(con, districts, start: dt.date, end: dt.date) -> pd.DataFrame:
     """The `mart_concentration` frame (Lorenz points and "X% of places" per authority and "all")
     over [start, end], for any period (the board pack's month)."""
-    return _concentration(con, district_cells(districts, 10), start, end)
+    return _concentration(con, district_cell_arrays(districts, 10), start, end)
 
 
 def _with_all(per: dict[str, list[str]]) -> dict[str, np.ndarray]:
@@ -317,11 +369,12 @@ def _aligned(cells: np.ndarray, found: np.ndarray, *values: np.ndarray) -> list[
     return out
 
 
-def _concentration(con, per: dict[str, list[str]], start: dt.date, as_of: dt.date) -> pd.DataFrame:
+def _concentration(con, per: dict[str, np.ndarray], start: dt.date, as_of: dt.date) -> pd.DataFrame:
+    """`per`: each district's sorted cells and "all" (`_with_all`)."""
     found = con.execute("select authority_code, h3_r10, count(*) as n from incidents where h3_r10 is not null "
                         "and reported_date between ? and ? group by all", [start, as_of]).df()
     rows = []
-    for code, cells in _with_all(per).items():
+    for code, cells in per.items():
         sub = found if code == "all" else found[found["authority_code"] == code]
         (counts,) = _aligned(cells, sub["h3_r10"].to_numpy(dtype=str), sub["n"].to_numpy())
         # places that had incidents: counting the empty cells too would make a rural district, most
@@ -343,9 +396,10 @@ ACCURACY_RESOLUTIONS = (9, 10)
 ACCURACY_TOP_SHARES = (0.01, 0.05, 0.10)
 
 
-def _accuracy(con, per_resolution: dict[int, dict[str, list[str]]], as_of: dt.date) -> pd.DataFrame:
-    """Hotspot accuracy per authority (and "all"): the top cells of the six months
-    (D - 12 months, D - 6 months] tested on the next six months (D - 6 months, D]."""
+def _accuracy(con, per_resolution: dict[int, dict[str, np.ndarray]], as_of: dt.date) -> pd.DataFrame:
+    """Hotspot accuracy per authority (and "all": `per_resolution` holds `_with_all` of each
+    resolution's cells): the top cells of the six months (D - 12 months, D - 6 months] tested on
+    the next six months (D - 6 months, D]."""
     mid, start = months_before(as_of, 6), months_before(as_of, 12)
     rows = []
     for res, per in per_resolution.items():
@@ -353,7 +407,7 @@ def _accuracy(con, per_resolution: dict[int, dict[str, list[str]]], as_of: dt.da
                 count(*) filter (where reported_date > $mid) as next
             from incidents where h3_r{res} is not null and reported_date > $start and reported_date <= $as_of
             group by 1""", {"mid": mid, "start": start, "as_of": as_of}).df()
-        for code, cells in _with_all(per).items():
+        for code, cells in per.items():
             now, nxt = _aligned(cells, found["cell"].to_numpy(dtype=str), found["now"].to_numpy(), found["next"].to_numpy())
             order = np.argsort(-now, kind="stable")
             for share in ACCURACY_TOP_SHARES:
@@ -364,9 +418,9 @@ def _accuracy(con, per_resolution: dict[int, dict[str, list[str]]], as_of: dt.da
     return out
 
 
-def _district_cells_cached(context, resolution: int) -> dict[str, list[str]]:
+def _district_cells_cached(context, resolution: int) -> dict[str, np.ndarray]:
     if resolution not in context.cells:
-        context.cells[resolution] = district_cells(context.districts, resolution)
+        context.cells[resolution] = district_cell_arrays(context.districts, resolution)
     return context.cells[resolution]
 
 

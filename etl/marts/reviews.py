@@ -23,9 +23,14 @@ decision limit in force when the appeal was received, the window in force on the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
 
+from etl import cache
 from etl.rules import workdays
 
 AT_RISK_WORKING_DAYS = 3  # the build's margin for is_at_risk; the page lets a viewer choose
@@ -74,4 +79,22 @@ STATUTORY_CHECKS = {
 
 def store_calendar(con: duckdb.DuckDBPyConnection) -> None:
     """Store the working-day calendar the review marts count with (`ref_working_days`)."""
-    workdays.store(con)
+    workdays.store(con, kept_calendar())
+
+
+def kept_calendar() -> pd.DataFrame:
+    """`workdays.calendar()`, kept between builds (etl/cache.py): making it (a hundred years of bank
+    holidays from the `holidays` package, and importing it) took 0.2-0.3 s of every build. The
+    entry is named by the package's version and the text of etl/rules/workdays.py, so a new package
+    or a changed rule makes it again."""
+    def compute() -> dict[str, np.ndarray]:
+        frame = workdays.calendar()
+        return {"calendar_date": frame["calendar_date"].to_numpy("datetime64[D]"),
+                "is_working_day": frame["is_working_day"].to_numpy(bool),
+                "bank_holiday": frame["bank_holiday"].fillna("").to_numpy(str),  # "": not a bank holiday
+                "working_day_index": frame["working_day_index"].to_numpy("int32")}
+
+    kept = cache.arrays("working-days", (version("holidays"), Path(workdays.__file__).read_bytes()), compute)
+    names = kept["bank_holiday"].astype(object)
+    names[names == ""] = None
+    return pd.DataFrame({**kept, "bank_holiday": names})

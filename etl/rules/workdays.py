@@ -17,7 +17,6 @@ import datetime as dt
 from functools import lru_cache
 
 import duckdb
-import holidays
 import numpy as np
 import pandas as pd
 
@@ -33,6 +32,8 @@ class OutOfOrder(ValueError):
 @lru_cache(maxsize=1)
 def bank_holidays() -> dict[dt.date, str]:
     """England and Wales bank holidays (substitute days included) from 2000 to 2100, with names."""
+    import holidays  # here, not at the top: a build reads the calendar it keeps (etl/marts/reviews.py)
+
     found = holidays.country_holidays(COUNTRY, subdiv=SUBDIVISION,
                                       years=range(FIRST_DATE.year, LAST_DATE.year + 1))
     return dict(sorted(found.items()))
@@ -88,9 +89,10 @@ def calendar(first: dt.date = FIRST_DATE, last: dt.date = LAST_DATE) -> pd.DataF
     })
 
 
-def store(con: duckdb.DuckDBPyConnection) -> None:
-    """Fill `ref_working_days` (declared in warehouse.sql) with the calendar."""
-    frame = calendar()
+def store(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame | None = None) -> None:
+    """Fill `ref_working_days` (declared in warehouse.sql) with the calendar (`frame`, made by
+    `calendar` when not given: the build passes the one it keeps, etl/marts/reviews.py)."""
+    frame = calendar() if frame is None else frame
     con.register("_working_days", frame)
     con.execute("insert into ref_working_days by name select * from _working_days order by calendar_date")
     con.unregister("_working_days")

@@ -69,6 +69,45 @@ def test__gi_star__vectorised_permutations_equal_esda_exactly(rings, seed, permu
                                                               np.where(finite, 2 * g.p_z_sim, 1.0)))
 
 
+def _every_cell(y: np.ndarray, observed: np.ndarray, cardinality: np.ndarray, permutations: int, seed: int):
+    """The conditional permutations cell by cell, one row of simulations per cell, reduced in
+    esda's layout: what the build's shortcut over distinct rows must equal bit for bit."""
+    ids = hotspots.vec_permutations(int(cardinality.max()), len(y), permutations, seed)
+    sims = np.empty((len(y), permutations))
+    for i, k in enumerate(cardinality):
+        drawn = np.delete(y, i)[ids[:, :k]].sum(axis=1)
+        sims[i] = (drawn + (y[i] if k else 0.0)) / y.sum()
+    larger = (sims >= observed[:, None]).sum(axis=1)
+    larger = np.minimum(larger, permutations - larger)
+    p_sim = ((larger + 1.0) / (permutations + 1.0)).astype(np.float32).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return p_sim, (observed - sims.T.mean(axis=0)) / sims.T.std(axis=0)
+
+
+@pytest.mark.parametrize(("incidents", "islands", "chunk", "permutations"), [
+    (3, 0, 4096, 999),      # a quiet month: nearly every cell shares its row of simulations
+    (40, 2, 5, 199),        # rows made in small chunks, islands
+    (400, 1, 4096, 99),     # dense: most cells have a row of their own
+    (1, 0, 1, 9),           # one incident, one row per chunk
+])
+def test__gi_star__distinct_rows_equal_every_cell_bit_for_bit(incidents, islands, chunk, permutations):
+    """The permutations are simulated once per distinct (drawn sums, own count), not once per
+    cell (issue 15): p_sim and z_sim equal the cell-by-cell computation bit for bit, so the
+    mart is unchanged (gi_z_perm and gi_p_perm included)."""
+    centre = h3.latlng_to_cell(53.0, -1.5, 9)
+    far = [h3.latlng_to_cell(53.0 + 0.05 * k, -1.9, 9) for k in range(1, islands + 1)]
+    cells = sorted(set(h3.grid_disk(centre, 7)) | set(far))
+    rng = np.random.default_rng(incidents)
+    y = np.bincount(rng.integers(0, len(cells), incidents), minlength=len(cells)).astype(float)
+    table = hotspots._neighbour_table(tuple(cells))
+    cardinality = (table >= 0).sum(axis=1)
+    observed = (np.where(table >= 0, y[np.maximum(table, 0)], 0.0).sum(axis=1) + y) / y.sum()
+    got = hotspots._conditional_permutations(y, observed, cardinality, permutations, 12345, chunk=chunk)
+    want = _every_cell(y, observed, cardinality, permutations, 12345)
+    for a, b in zip(got, want, strict=True):
+        assert a.dtype == b.dtype and np.array_equal(a.view(np.int64), b.view(np.int64))
+
+
 @pytest.mark.parametrize(("max_card", "n", "permutations", "seed"), [(6, 28_000, 99, 12345), (3, 8, 50, 1), (1, 2, 9, 7)])
 def test__gi_star__its_permutations_and_fdr_are_esdas(max_card, n, permutations, seed):
     """The build does not import esda (1.5 s): its copies of vec_permutations and fdr equal esda's."""
@@ -172,7 +211,7 @@ def test__concentration__counts_places_with_incidents_so_empty_fields_change_not
     con.executemany("insert into incidents values (?, ?, ?)", rows)
     town = ["a", "b", "c", "t1"]
     rural = ["d", "e", "f"] + [f"field{i}" for i in range(500)]
-    out = hotspots._concentration(con, {"T": town, "R": rural}, dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+    out = hotspots._concentration(con, hotspots._with_all({"T": town, "R": rural}), dt.date(2026, 5, 1), dt.date(2026, 5, 31))
     first = out.groupby("authority_code").first()
     assert first.loc["T", "places"] == first.loc["R", "places"] == 3
     assert first.loc["T", "places_for_50pct"] == first.loc["R", "places_for_50pct"] == pytest.approx(1 / 3)
@@ -188,7 +227,7 @@ def test__accuracy_mart_by_hand(tmp_path):
         + [(far, "2026-08-01")] * 1 + [("other", "2026-09-01")] * 4
     con.executemany("insert into incidents values (?, null, ?)", rows)
     cells = [near, far] + [f"z{i}" for i in range(98)]
-    out = hotspots._accuracy(con, {9: {"X": cells}}, dt.date(2026, 10, 31))
+    out = hotspots._accuracy(con, {9: hotspots._with_all({"X": cells})}, dt.date(2026, 10, 31))
     row = out[(out.authority_code == "X") & (out.top_share == 0.01)].iloc[0]
     # top 1% of 100 cells = the busiest cell of Nov 2025 - Apr 2026 (near: 6) captures 3 of the
     # 4 later incidents inside X's cells ("other" lies outside)
