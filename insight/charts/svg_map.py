@@ -7,8 +7,8 @@ polygons (the nine authorities, the community-route clusters' hexagons) needs no
 plotly draws `go.Choropleth` and `go.Scattergeo` as SVG paths in the page, answers hover at once,
 and prints as vectors. Maps of thousands of hexagons stay on deck.gl (insight/charts/maps.py).
 
-The base map is the outlines only: `geo.visible` is off, so plotly neither draws nor fetches its
-world map (topojson from a CDN), and the map works offline as the deck.gl maps do. The view fits
+The base map is the outlines only: `geo.visible` is off, so plotly draws no world map, and CONFIG
+keeps it from fetching one (below), so the map works offline as the deck.gl maps do. The view fits
 the given outlines in a Mercator projection (the projection of the deck.gl maps); the map pans
 and zooms with the mouse. Not `choropleth_map`/`scattermap`: those are MapLibre, WebGL again.
 """
