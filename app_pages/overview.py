@@ -33,9 +33,10 @@ st.caption("The first and last months count only the days inside the period.")
 
 st.subheader("Incidents per km²")
 density = ui.load(overview.incident_density, f.authority_codes, f.start_date, f.end_date)
-deck = charts.density_map(density, height_px=520)
-if deck is None:
+density_map = charts.density_map(density, height_px=520)
+if density_map is None:
     st.info("The warehouse holds no authority outlines (authorities.boundary_geojson is empty).")
 else:
-    st.pydeck_chart(deck, height=520, key="ov_map")
+    ui.plotly_chart(density_map, key="ov_map", alt="Map of the nine authorities, each shaded by its incidents "
+                    "per km² in the period (the selected ones; the others grey); hover an area for its figures.")
     st.caption(charts.density_legend(density))

@@ -311,11 +311,12 @@ else:
     cluster_codes = f.authority_codes if list_codes == person_codes else list_codes  # the Authority filter
     clusters = narrowed(ui.load(qt.community_clusters, f.as_of_date, cluster_codes))
     outlines = ui.load(qt.authority_outlines, f.as_of_date, cluster_codes)
-    deck = charts_threshold.cluster_map(clusters, outlines, height_px=520)
-    if deck is None:
+    cluster_map = charts_threshold.cluster_map(clusters, outlines, height_px=520)
+    if cluster_map is None:
         st.info("The warehouse holds no authority outlines (authorities.boundary_geojson is empty).")
     else:
-        st.pydeck_chart(deck, height=520, key="thr_map")
+        ui.plotly_chart(cluster_map, key="thr_map", alt="Map of the community-route clusters near and at the "
+                        "threshold, as hexagons over the district outlines; the table below lists them.")
         st.caption(charts_threshold.cluster_legend(clusters))
     ui.dataframe(clusters, hide_index=True, column_order=[
         "days_left", "window_expires_date", "authority_name", "cluster_cell", "asb_category",

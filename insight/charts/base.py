@@ -1,4 +1,4 @@
-"""Chart builders (plotly figures and pydeck maps) with the project's colours set once.
+"""Chart builders (plotly figures, SVG maps) with the project's colours set once.
 
 Colours are colour-blind safe: each authority keeps one colour from Paul Tol's nine-colour
 "muted" scheme on every chart, other categories cycle through the Okabe-Ito palette, and
@@ -19,6 +19,7 @@ from shapely.geometry import shape
 
 from etl.rules import authorities
 from insight import labels as in_words
+from insight.charts import svg_map
 
 TOL_MUTED = ("#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE", "#882255", "#44AA99",
              "#999933", "#AA4499")
@@ -43,8 +44,7 @@ def readable(figure: go.Figure) -> go.Figure:
     return figure
 
 
-_UNSELECTED_FILL = [210, 210, 210, 90]
-_OUTLINE = [80, 80, 80, 255]
+UNSELECTED_FILL = "#EFEFEF"  # an authority not selected: light grey, apart from the ramp's palest
 
 
 def category_colours(values) -> dict[str, str]:
@@ -98,36 +98,40 @@ def _view(geometries, width_px: int = 700, height_px: int = 500) -> pdk.ViewStat
                          zoom=min(zoom_x, zoom_y) - 0.1)
 
 
-def density_map(density: pd.DataFrame, height_px: int = 520) -> pdk.Deck | None:
-    """Authority outlines coloured by incidents per km² (selected ones only), offline base layer;
-    None when the warehouse holds no outlines."""
+def ramp_scale(colours: tuple[str, ...] = YLORBR) -> list:
+    """The ramp as a stepped plotly colorscale: a value is drawn in the class `ramp_colour` gives
+    it (the share of the maximum rounded to one of the colours), and the colour bar shows the steps."""
+    edges = [0.0, *((i + 0.5) / (len(colours) - 1) for i in range(len(colours) - 1)), 1.0]
+    return [[edge, colour] for i, colour in enumerate(colours) for edge in (edges[i], edges[i + 1])]
+
+
+def density_map(density: pd.DataFrame, height_px: int = 520) -> go.Figure | None:
+    """Authority outlines coloured by incidents per km² (selected ones on the ramp, others grey),
+    named, each answering hover with its incidents, per km² and area; an SVG map with no basemap
+    (insight.charts.svg_map); None when the warehouse holds no outlines. A figure the disclosure
+    rule hid (null) reads "–" and is drawn at the foot of the ramp, never at its value."""
     rows = density.assign(geometry=density["boundary_geojson"].map(_geometry))
     rows = rows[rows["geometry"].notna()]
     if rows.empty:
         return None
     top = rows.loc[rows["is_selected"], "incidents_per_km2"].max()
-    features, labels = [], []
-    for row in rows.itertuples():
-        fill = ramp_colour(row.incidents_per_km2, top) if row.is_selected else _UNSELECTED_FILL
-        per_km2 = "–" if pd.isna(row.incidents_per_km2) else f"{row.incidents_per_km2:,.1f}"
-        features.append({"type": "Feature", "geometry": row.geometry.__geo_interface__, "properties": {
-            "authority_name": row.authority_name, "incidents": "–" if pd.isna(row.incidents) else f"{int(row.incidents):,}",
-            "per_km2": per_km2, "area_km2": f"{row.area_km2:,.0f}", "fill": fill}})
-        point = row.geometry.representative_point()
-        labels.append({"name": row.authority_name, "position": [point.x, point.y]})
-    outlines = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": features},
-                         id="authorities", pickable=True, stroked=True, filled=True,
-                         get_fill_color="properties.fill", get_line_color=_OUTLINE,
-                         line_width_min_pixels=1, auto_highlight=True,
-                         highlight_color=[0, 0, 0, 50])
-    names = pdk.Layer("TextLayer", labels, id="names", get_position="position", get_text="name",
-                      get_size=12, get_color=[30, 30, 30, 255], get_alignment_baseline="'center'",
-                      background=True, get_background_color=[255, 255, 255, 170],
-                      background_padding=[3, 1])
-    tooltip = {"html": "<b>{authority_name}</b><br/>{incidents} incidents<br/>{per_km2} per km²"
-                       "<br/>area {area_km2} km²"}
-    return pdk.Deck(layers=[outlines, names], initial_view_state=_view(rows["geometry"], height_px=height_px),
-                    map_provider=None, tooltip=tooltip)
+    hover = pd.DataFrame({
+        "name": rows["authority_name"],
+        "incidents": rows["incidents"].map(lambda n: "–" if pd.isna(n) else f"{int(n):,}"),
+        "per_km2": rows["incidents_per_km2"].map(lambda v: "–" if pd.isna(v) else f"{v:,.1f}"),
+        "area_km2": rows["area_km2"].map("{:,.0f}".format)})
+    template = ("<b>%{customdata[0]}</b><br>%{customdata[1]} incidents<br>%{customdata[2]} per km²"
+                "<br>area %{customdata[3]} km²<extra></extra>")
+    selected, other = rows["is_selected"].astype(bool), ~rows["is_selected"].astype(bool)
+    traces = [svg_map.polygons(rows.loc[other, "geometry"], hover[other].values, colour=UNSELECTED_FILL,
+                               hovertemplate=template, name="not selected", showlegend=False),
+              svg_map.polygons(rows.loc[selected, "geometry"], hover[selected].values,
+                               z=rows.loc[selected, "incidents_per_km2"].fillna(0), zmin=0,
+                               zmax=top if pd.notna(top) and top > 0 else 1, colorscale=ramp_scale(),
+                               colorbar={"title": {"text": "Incidents<br>per km²"}, "thickness": 14, "len": 0.7},
+                               hovertemplate=template, name="incidents per km²", showlegend=False),
+              svg_map.names(rows["geometry"], rows["authority_name"])]
+    return svg_map.figure(traces, rows["geometry"], height_px=height_px)
 
 
 def rejects_chart(by_reason: pd.DataFrame) -> go.Figure:

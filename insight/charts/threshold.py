@@ -14,10 +14,11 @@ from __future__ import annotations
 import h3
 import pandas as pd
 import plotly.graph_objects as go
-import pydeck as pdk
+from shapely.geometry import Polygon
 
 from insight import glossary
 from insight.charts import base as charts
+from insight.charts import svg_map
 
 # near-miss orange and met wine (Tol): apart in hue and lightness (orange and vermillion were not)
 NEAR_MISS_COLOUR, MET_COLOUR, NEWLY_MET_COLOUR = charts.OKABE_ITO[1], "#882255", charts.OKABE_ITO[0]
@@ -27,9 +28,9 @@ SECOND_REPORT_SERIES = (  # column, legend, colour: the stack of second-report e
     ("not_explained", "Not explained, past the limit", MET_COLOUR),
     ("awaiting", "Not explained yet, still in time", "#BBBBBB"),
 )
-_ROUTE_FILL = [235, 235, 225, 255]  # selected authority with the community route
-_PLAIN_FILL = [250, 250, 250, 255]  # selected, no community route
-_OTHER_FILL = [215, 215, 215, 255]  # not selected
+_ROUTE_FILL = "#EBEBE1"  # selected authority with the community route
+_PLAIN_FILL = "#FAFAFA"  # selected, no community route
+_OTHER_FILL = "#D7D7D7"  # not selected
 
 
 def _fmt_date(value) -> str:
@@ -129,10 +130,12 @@ def _n(value) -> str:
     return "–" if pd.isna(value) else str(int(value))
 
 
-def _cells(clusters: pd.DataFrame) -> list[dict]:
-    """One record per H3 cell (a cell may hold clusters of several categories), with its tooltip."""
+def _cells(clusters: pd.DataFrame) -> pd.DataFrame:
+    """One row per H3 cell (a cell may hold clusters of several categories): whether any is met,
+    its hexagon and centre, and its hover text, a line per cluster."""
+    columns = ["cell", "is_met", "hexagon", "lon", "lat", "title", "details", "rule"]
     if clusters.empty:
-        return []
+        return pd.DataFrame(columns=columns)
     status = clusters["is_threshold_met"].map({True: "met", False: "near-miss"})
     # "–" where the disclosure rule hid a figure (insight/access/disclosure.py)
     drops = pd.to_datetime(clusters["window_expires_date"]).dt.strftime("%-d %b %Y").fillna("–")
@@ -142,53 +145,56 @@ def _cells(clusters: pd.DataFrame) -> list[dict]:
              + " anonymous); counts until " + drops + " (" + clusters["days_left"].map(_n)
              + clusters["days_left"].map(lambda n: " day)" if n == 1 else " days)"))
     cells = clusters.assign(line=lines).groupby("cluster_cell", sort=False).agg(
-        is_met=("is_threshold_met", "any"), details=("line", "\n".join),
+        is_met=("is_threshold_met", "any"), details=("line", svg_map.lines),
         authority_name=("authority_name", "first"), rule=("rule_id", "first"))
-    near, met = charts._rgb(NEAR_MISS_COLOUR), charts._rgb(MET_COLOUR)
-    records = []
-    for cell, row in zip(cells.index, cells.itertuples(index=False), strict=True):
-        colour = met if row.is_met else near
-        latitude, longitude = h3.cell_to_latlng(cell)
-        records.append({"cell": cell, "position": [longitude, latitude], "fill": colour + [210],
-                        "halo": colour + [90], "title": f"{row.authority_name}, cell {cell}",
-                        "details": row.details, "rule": row.rule})
-    return records
+    centres = [h3.cell_to_latlng(cell) for cell in cells.index]
+    return pd.DataFrame({
+        "cell": cells.index, "is_met": cells["is_met"].to_numpy(),
+        "hexagon": [Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(cell)]) for cell in cells.index],
+        "lon": [lng for _, lng in centres], "lat": [lat for lat, _ in centres],
+        "title": [svg_map.lines([f"{name}, cell {cell}"]) for name, cell in zip(cells["authority_name"], cells.index,
+                                                                                 strict=True)],
+        "details": cells["details"].to_numpy(), "rule": cells["rule"].map(lambda r: svg_map.lines([r])).to_numpy()},
+        columns=columns)
 
 
-def cluster_map(clusters: pd.DataFrame, outlines: pd.DataFrame, height_px: int = 520) -> pdk.Deck | None:
-    """Community-route clusters (near-miss orange, met wine) over the authority outlines;
-    None when the warehouse holds no outlines."""
+def cluster_map(clusters: pd.DataFrame, outlines: pd.DataFrame, height_px: int = 520) -> go.Figure | None:
+    """Community-route clusters (near-miss orange, met wine) as H3 hexagons at their true size over
+    the authority outlines, each with a dot that stays visible when the hexagon is a pixel or two;
+    the community-route authorities named; fitted to them. An SVG map with no basemap
+    (insight.charts.svg_map); None when the warehouse holds no outlines."""
     rows = outlines.assign(geometry=outlines["boundary_geojson"].map(charts._geometry))
     rows = rows[rows["geometry"].notna()]
     if rows.empty:
         return None
-    features = []
-    for row in rows.itertuples():
-        fill = (_OTHER_FILL if not row.is_selected else _ROUTE_FILL if row.community_route else _PLAIN_FILL)
-        features.append({"type": "Feature", "geometry": row.geometry.__geo_interface__,
-                         "properties": {"authority_name": row.authority_name, "fill": fill}})
-    base = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": features}, id="authorities",
-                     pickable=False, stroked=True, filled=True, get_fill_color="properties.fill",
-                     get_line_color=[80, 80, 80, 255], line_width_min_pixels=1)
+    traces = []
+    for fill, chosen in ((_OTHER_FILL, ~rows["is_selected"]), (_ROUTE_FILL, rows["is_selected"] & rows["community_route"]),
+                         (_PLAIN_FILL, rows["is_selected"] & ~rows["community_route"])):
+        traces.append(svg_map.polygons(rows.loc[chosen, "geometry"], colour=fill, showlegend=False))
     focus = rows[rows["is_selected"] & rows["community_route"]]
-    view = charts._view((focus if not focus.empty else rows)["geometry"], height_px=height_px)
+    traces.append(svg_map.names(focus["geometry"], focus["authority_name"], colour="#3C3C3C"))
     cells = _cells(clusters)
-    halos = pdk.Layer("ScatterplotLayer", cells, id="cluster_dots", get_position="position",
-                      get_radius=150, radius_min_pixels=6, get_fill_color="halo", stroked=True,
-                      get_line_color="fill", line_width_min_pixels=1, pickable=True)
-    hexagons = pdk.Layer("H3HexagonLayer", cells, id="clusters", get_hexagon="cell", get_fill_color="fill",
-                         extruded=False, stroked=True, get_line_color=[40, 40, 40, 255],
-                         line_width_min_pixels=1, pickable=True, auto_highlight=True)
-    labels = [{"name": r.authority_name, "position": list(r.geometry.representative_point().coords[0])}
-              for r in focus.itertuples()]
-    names = pdk.Layer("TextLayer", labels, id="names", get_position="position", get_text="name", get_size=12,
-                      get_color=[60, 60, 60, 255], background=True,
-                      get_background_color=[255, 255, 255, 150])
-    # deck.gl escapes the values it puts into the template, so lines are split by pre-line.
-    tooltip = {"html": "<b>{title}</b><br/>{details}<br/>rule {rule}",
-               "style": {"white-space": "pre-line", "max-width": "460px", "font-size": "13px"}}
-    return pdk.Deck(layers=[base, names, halos, hexagons], initial_view_state=view, map_provider=None,
-                    tooltip=tooltip)
+    template = "<b>%{customdata[0]}</b><br>%{customdata[1]}<br>rule %{customdata[2]}<extra></extra>"
+    for is_met, colour, name in ((False, NEAR_MISS_COLOUR, "Near-miss cluster"), (True, MET_COLOUR, "Met the threshold")):
+        chosen = cells[cells["is_met"] == is_met]
+        hover = chosen[["title", "details", "rule"]].to_numpy()
+        traces.append(svg_map.polygons(chosen["hexagon"], hover, colour=colour, line_colour="#282828",
+                                       marker_opacity=0.82, hovertemplate=template, name=name, legendgroup=name,
+                                       showlegend=False))
+        traces.append(go.Scattergeo(lon=chosen["lon"], lat=chosen["lat"], mode="markers", name=name, legendgroup=name,
+                                    marker={"size": 12, "color": _halo(colour), "line": {"color": colour, "width": 1}},
+                                    customdata=hover, hovertemplate=template, showlegend=True))
+    fit = (focus if not focus.empty else rows)["geometry"]
+    fig = svg_map.figure(traces, fit, height_px=height_px)
+    fig.update_layout(legend={"x": 0.01, "y": 0.01, "xanchor": "left", "yanchor": "bottom",
+                              "bgcolor": "rgba(255,255,255,0.85)"})
+    return fig
+
+
+def _halo(hex_colour: str, alpha: float = 0.35) -> str:
+    """The colour, see-through: a dot's fill, so the hexagon under it still shows."""
+    red, green, blue = charts._rgb(hex_colour)
+    return f"rgba({red},{green},{blue},{alpha})"
 
 
 def cluster_legend(clusters: pd.DataFrame) -> str:

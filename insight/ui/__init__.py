@@ -32,6 +32,7 @@ from insight import db, glossary, labels
 from insight.access import disclosure
 from insight.access import roles as access
 from insight.charts import base as charts_base
+from insight.charts import svg_map
 from insight.queries import overview
 from insight.ui import session as ui_access
 from insight.ui.dates import EARLIEST_DATE, LATEST_DATE, date_field, in_order
@@ -329,7 +330,10 @@ def print_style() -> None:
 
 
 def plotly_chart(figure, key: str, where=None, **kwargs) -> None:
-    """A plotly chart with readable text (charts.base.readable), in `where` (a column) or the page."""
+    """A plotly chart with readable text (charts.base.readable), in `where` (a column) or the page;
+    plotly's world map given inline and empty (charts.svg_map.CONFIG), so a map never waits for
+    it from the internet."""
+    kwargs["config"] = {**svg_map.CONFIG, **(kwargs.get("config") or {})}
     (where or st).plotly_chart(charts_base.readable(figure), key=key, **kwargs)
 
 

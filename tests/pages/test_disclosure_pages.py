@@ -28,6 +28,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from support import open_app, users_file
 
+from etl.rules import authorities
 from insight import db
 from insight.access import auth, disclosure
 from insight.access import roles as access
@@ -192,6 +193,79 @@ def test__council_manager__own_authority_alone_keeps_short_periods_and_street_he
     at = open_app(monkeypatch, demo_warehouse, MAPS, user="erewash", authority=EREWASH, start=day.isoformat(),
                   end=day.isoformat())
     assert _sizes(at) == ["8", "9", "10"] and not at.sidebar.info
+
+
+# --- the SVG maps of the Overview and the Threshold page (issue 16, item 8) ----------------------------
+
+def _k_between(tmp_path, monkeypatch, counts) -> int:
+    """A disclosure k (a settings file, $ASB_REPORT_SETTINGS) that hides the smaller half of `counts`."""
+    k = sorted(counts)[len(counts) // 2] + 1
+    settings = tmp_path / "report.toml"
+    settings.write_text(f"[report]\nsuppress_below = {k}\n", encoding="utf-8")
+    monkeypatch.setenv(disclosure.SETTINGS_ENV, str(settings))
+    return k
+
+
+def test__overview__the_map_hides_a_board_viewer_s_small_counts(monkeypatch, demo_warehouse, con, tmp_path):
+    """The SVG map words each authority's incidents on hover as the deck.gl map did: a count the
+    rule hides (and its per km², computed from it) reads "–", and is drawn at the foot of the
+    scale, never at its real value."""
+    end = db.build_as_of(con)
+    start = end - dt.timedelta(days=59)
+    counts = dict(con.execute("select authority_code, count(*) from incidents where reported_date between ? and ? "
+                              "group by 1", [start, end]).fetchall())
+    k = _k_between(tmp_path, monkeypatch, list(counts.values()))
+    at = open_app(monkeypatch, demo_warehouse, "app_pages/overview.py", user="board", start=start.isoformat(),
+                  end=end.isoformat())
+    figure = _plotly(at, "ov_map")
+    hover, fill = {}, {}
+    for trace in figure["data"]:
+        if trace["type"] == "choropleth":
+            z = _values(trace["z"])
+            for row, value in zip(trace["customdata"], z, strict=True):
+                hover[row[0]], fill[row[0]] = row[1:3], value
+    hidden = [code for code, n in counts.items() if n < k]
+    assert hidden and len(hidden) < len(counts)
+    for code, n in counts.items():
+        name = authorities.NAME_BY_CODE[code]
+        if n < k:
+            assert hover[name] == ["–", "–"] and fill[name] == 0, (name, hover[name], fill[name])
+        else:
+            assert hover[name][0] == f"{n:,}"
+
+
+def test__threshold__the_map_shows_another_council_no_small_cluster_nor_its_dates(monkeypatch, demo_warehouse,
+                                                                                 con, tmp_path):
+    """The Erewash manager's cluster map: other authorities' clusters under k reporters are not
+    drawn, and their single-case dates read "–" on hover (counts until –), as on the deck.gl map."""
+    from insight.queries import threshold as qt
+
+    as_of = db.build_as_of(con)
+    clusters = qt.community_clusters(con, as_of, authorities.CODES)
+    others = clusters[clusters["authority_code"] != EREWASH]
+    k = _k_between(tmp_path, monkeypatch, others["distinct_reporters"].tolist())
+    at = open_app(monkeypatch, demo_warehouse, "app_pages/threshold.py", user="erewash",
+                  authority=list(authorities.CODES))
+    figure = _plotly(at, "thr_map")
+    shown = {}
+    for trace in figure["data"]:
+        if trace["type"] == "choropleth" and trace.get("hoverinfo") != "skip":
+            shown.update({row[0].split("cell ")[-1]: row[1] for row in trace["customdata"]})
+    small, large = others[others["distinct_reporters"] < k], others[others["distinct_reporters"] >= k]
+    assert not small.empty and not large.empty
+    for row in small.itertuples():
+        assert f"{row.asb_category}: " not in shown.get(row.cluster_cell, ""), row
+    assert set(large["cluster_cell"]) == set(shown)
+    for details in shown.values():
+        lines = details.split("<br>")
+        assert all(line.endswith("counts until – (– days)") for line in lines), details
+
+
+def _values(values) -> list[float]:
+    """A plotly array as floats (a list, or plotly's typed array)."""
+    if isinstance(values, dict) and "bdata" in values:
+        values = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return [float(v) for v in values]
 
 
 # --- raw header text ----------------------------------------------------------------------------------

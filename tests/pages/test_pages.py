@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import os
 import shutil
 from pathlib import Path
@@ -65,8 +66,42 @@ def test__overview__shows_tiles_table_trend_and_map(app):
     assert all(m.delta and m.delta != "–" for m in at.metric)
     assert _texts(at.subheader) == ["By authority", "Incidents per month", "Incidents per km²"]
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 9
-    assert len(at.get("plotly_chart")) == 1
-    assert len(at.get("deck_gl_json_chart")) == 1
+    assert len(at.get("plotly_chart")) == 2  # the trend and the map
+    assert not at.get("deck_gl_json_chart")
+
+
+def _figure(at, key: str) -> dict:
+    chart = next(c for c in at.get("plotly_chart") if c.proto.id.endswith(key) or key in c.proto.id)
+    return json.loads(chart.proto.spec)
+
+
+def test__overview__map_is_an_svg_choropleth_with_each_authority_s_figures(app, con):
+    """Issue 16, item 8: the map of the nine authorities is drawn by plotly as SVG (a `geo`
+    choropleth, no WebGL, no tiles), so this CPU-only browser draws it at once; it keeps what the
+    deck.gl map showed: each authority's name, incidents, incidents per km² and area on hover,
+    the names on the map, the colour scale and the outlines."""
+    at = _open(app, OVERVIEW)
+    figure = _figure(at, "ov_map")
+    types = {t["type"] for t in figure["data"]}
+    assert types == {"choropleth", "scattergeo"}, types  # not choroplethmap/scattermap (MapLibre, WebGL)
+    assert figure["layout"]["geo"]["visible"] is False  # no land, coasts or countries: offline
+    filters = at.session_state["flt_filters"]
+    density = overview.incident_density(con, filters.authority_codes, filters.start_date, filters.end_date)
+    hover = {row[0]: row[1:] for t in figure["data"] if t["type"] == "choropleth" for row in t["customdata"]}
+    assert set(hover) == set(authorities.NAME_BY_CODE.values())
+    for row in density.itertuples():
+        assert hover[row.authority_name] == [f"{row.incidents:,}", f"{row.incidents_per_km2:,.1f}",
+                                             f"{row.area_km2:,.0f}"]
+    template = next(t["hovertemplate"] for t in figure["data"] if t["type"] == "choropleth")
+    assert "incidents" in template and "per km²" in template and "area" in template
+    scaled = [t for t in figure["data"] if t["type"] == "choropleth" and t.get("showscale", True)]
+    assert len(scaled) == 1 and "per km²" in scaled[0]["colorbar"]["title"]["text"]
+    names = next(t for t in figure["data"] if t["type"] == "scattergeo")
+    assert sorted(names["text"]) == sorted(authorities.NAME_BY_CODE.values())
+    assert all(t["marker"]["line"]["width"] > 0 for t in figure["data"] if t["type"] == "choropleth")
+    chart = next(c for c in at.get("plotly_chart") if "ov_map" in c.proto.id)
+    assert "incidents per km²" in chart.proto.alt  # the map's accessible name
+    assert json.loads(chart.proto.config)["topojsonURL"].startswith("data:")  # plotly fetches no world map
 
 
 def test__overview__table_fits_a_laptop_screen_figures_or_changes(app):

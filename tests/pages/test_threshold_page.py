@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 from pathlib import Path
 
@@ -115,8 +116,45 @@ def test__threshold_page__shows_counts_work_list_met_list_trend_and_map(app, con
         "Near-miss and met people over time", "Community route: clusters near and at the threshold"]
     rules = next(d.value for d in at.dataframe if "victim_rule" in d.value.columns)
     assert set(rules["rule_id"]) == set(qt.summary(con, build_date, ALL)["rule_id"].dropna())
-    assert len(at.get("plotly_chart")) == 2 and len(at.get("deck_gl_json_chart")) == 1
+    assert len(at.get("plotly_chart")) == 3 and not at.get("deck_gl_json_chart")  # two trends, the map
     assert any("became eligible" in c.value for c in at.caption)
+
+
+def _figure(at: AppTest, key: str) -> dict:
+    return json.loads(next(c for c in at.get("plotly_chart") if key in c.proto.id).proto.spec)
+
+
+def test__threshold_page__cluster_map_is_svg_hexagons_over_the_outlines(app, con, build_date):
+    """Issue 16, item 8: the cluster map is drawn by plotly as SVG (a `geo` map, no WebGL): the
+    outlines, each cluster's H3 hexagon (near-miss orange, met wine) with a dot that shows when the
+    map is small, the names of the community-route authorities, a legend, and on hover the cell's
+    clusters in words as the deck.gl map worded them."""
+    from insight.charts import threshold as charts_threshold
+
+    at = _open(app)
+    figure = _figure(at, "thr_map")
+    assert {t["type"] for t in figure["data"]} == {"choropleth", "scattergeo"}
+    assert figure["layout"]["geo"]["visible"] is False
+    clusters = qt.community_clusters(con, build_date, ALL)
+    outlines = [t for t in figure["data"] if t["type"] == "choropleth" and t.get("hoverinfo") == "skip"]
+    assert sum(len(t["locations"]) for t in outlines) == len(authorities.CODES)
+    cells = {}
+    for trace in figure["data"]:
+        if trace["type"] == "choropleth" and trace.get("hoverinfo") != "skip":
+            colour = trace["colorscale"][0][1]
+            cells.update({row[0].split("cell ")[-1]: (colour, row[1]) for row in trace["customdata"]})
+    assert set(cells) == set(clusters["cluster_cell"])
+    for cell, rows in clusters.groupby("cluster_cell"):
+        colour, details = cells[cell]
+        assert colour == (charts_threshold.MET_COLOUR if rows["is_threshold_met"].any()
+                          else charts_threshold.NEAR_MISS_COLOUR)
+        for row in rows.itertuples():
+            assert f"{row.asb_category}: {row.distinct_reporters} reporters (threshold " in details
+    legend = [t["name"] for t in figure["data"] if t.get("showlegend")]
+    assert legend == ["Near-miss cluster", "Met the threshold"]
+    names = next(t for t in figure["data"] if t["type"] == "scattergeo" and t["mode"] == "text")
+    assert set(names["text"]) == set(qt.authority_outlines(con, build_date, ALL).query(
+        "community_route")["authority_name"])
 
 
 def test__threshold_page__selected_row_opens_that_persons_complaints(app):
@@ -161,7 +199,7 @@ def test__threshold_page__one_authority_without_the_community_route(app, con, bu
     at = _open(app, authority="Erewash")
     assert set(_frame(at, "thr_worklist")["authority_name"]) == {"Erewash"}
     assert any("None of the selected authorities uses the community route" in i.value for i in at.info)
-    assert not at.get("deck_gl_json_chart")
+    assert not [c for c in at.get("plotly_chart") if "thr_map" in c.proto.id]
 
 
 # --- the queries ---------------------------------------------------------------------------------
