@@ -17,8 +17,8 @@ import warnings
 import h3
 import pandas as pd
 import plotly.graph_objects as go
-from shapely.ops import polylabel
 
+from insight.charts import svg_map
 from insight.charts.base import _geometry
 from insight.charts.maps import GI_LABELS, RDBU
 
@@ -44,12 +44,6 @@ def _path(rings: list, stretch: float) -> tuple[list, list]:
         xs += [lon * stretch for lon, _ in ring] + [None]
         ys += [lat for _, lat in ring] + [None]
     return xs, ys
-
-
-def _label_point(geometry):
-    """The point of the largest part farthest from its edges: a name there stays inside."""
-    parts = getattr(geometry, "geoms", [geometry])
-    return polylabel(max(parts, key=lambda g: g.area), tolerance=0.001)
 
 
 def _cell_ring(cell: str) -> list:
@@ -98,7 +92,7 @@ def hotspot_figure(cells: pd.DataFrame, outlines: pd.DataFrame, codes: tuple[str
         fig.add_scatter(x=xs, y=ys, fill="toself", fillcolor=RDBU[level + 3], mode="lines",
                         line={"color": "#555555", "width": 0.6},
                         name=f"{GI_LABELS[level]} ({len(chosen)})")
-    points = [_label_point(g) for g in selected["geometry"]]  # names last: drawn over the cells
+    points = [svg_map.label_point(g) for g in selected["geometry"]]  # names last: drawn over the cells
     fig.add_scatter(x=[p.x * stretch for p in points], y=[p.y for p in points], mode="text",
                     text=selected["authority_name"].tolist(), hoverinfo="skip", showlegend=False,
                     textfont={"size": 20, "color": "#222222", "family": "Arial", "shadow": _HALO})
