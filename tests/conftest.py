@@ -78,10 +78,14 @@ os.environ.setdefault("ASB_GI_PERMUTATIONS", "99")
 # that refusal unset it (tests/pages/test_sign_in_hardening.py).
 os.environ.setdefault("ASB_ALLOW_DEMO_USERS", "1")
 # The boundary cache (etl/transform/geo.py) of this run, not the user's ~/.cache
+# (xdist's workers inherit it; the process that made it removes it when it ends).
 if "ASB_CACHE_DIR" not in os.environ:
+    import atexit
+    import shutil
     import tempfile
 
     os.environ["ASB_CACHE_DIR"] = tempfile.mkdtemp(prefix="asb-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["ASB_CACHE_DIR"], ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
