@@ -127,8 +127,8 @@ create table incidents (                  -- one row per distinct ASB incident (
 -- nearly all of a national-scale set), whose incidents differ only in the copy number of their id
 -- (`<key>-<n>`) and their record number. Each distinct record is one row here (every column of
 -- `incidents` but the id and the record number), and each copy published from it one row of
--- numbers. Publishing then renames the table above `stored_incidents` and makes `incidents` a view
--- of both, which reads as this table: ten million police rows are 24,000 records and a table of
+-- numbers. When a build holds such copies, publishing renames the table above `stored_incidents`
+-- and makes `incidents` a view of both (sql/published/incidents_view.sql), which reads as this table: ten million police rows are 24,000 records and a table of
 -- numbers, not ten million wide rows written out (that write was most of a 10 M-row build; issue 15).
 create table police_incident_groups as
     select null::bigint as gid, null::varchar as incident_stem, * exclude (incident_id, source_row)

@@ -199,6 +199,10 @@ def publish_incidents(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
                case when p.kind = 'police_uk' then 'police_republished' else 'repeated_row' end
         from _repeats p left join _root m using (report_id) where p.is_repeat""")
     con.execute(sqlfile.read("incidents"))
+    # Only a build with police copies turns `incidents` into a view; every other warehouse keeps
+    # the table the DDL declares (one a person or a script may update, as before).
+    if con.execute("select count(*) from police_incident_copies").fetchall()[0][0]:
+        con.execute(sqlfile.read("incidents_view"))
 
 
 def publish_cases(con: duckdb.DuckDBPyConnection, load_id: str, kind: str, order_sql: str) -> None:

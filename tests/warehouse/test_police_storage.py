@@ -89,3 +89,20 @@ def test__incident_id_check__fails_on_a_repeated_id_in_any_stored_part(built, tm
     rw.execute(tamper)
     failures = validate.run(rw)
     assert any(f.startswith(ID_CHECK) for f in failures), failures
+
+
+def test__incidents__stays_a_table_without_police_copies(tmp_path):
+    """A build with no police.uk copies keeps the table the DDL declares (updatable, as before)."""
+    inputs = write_inputs(tmp_path / "in", """
+[[source]]
+slug = "erewash"
+kind = "incidents"
+path = "e/*"
+authority = "Erewash"
+""", {"e/a.csv": "incident_ref,agency,reported_date,asb_category,asb_type,postcode\n"
+                 "E1,council,2025-03-01,personal,noise,DE7 5AB\nE2,council,2025-03-02,nuisance,littering,DE7 5AB\n"})
+    _, con = run_build(inputs)
+    kinds = dict(con.execute("select table_name, table_type from information_schema.tables").fetchall())
+    assert kinds["incidents"] == "BASE TABLE" and "stored_incidents" not in kinds
+    assert validate.run(con) == []
+    assert con.execute("select count(*) from incidents").fetchall()[0][0] == 2

@@ -59,11 +59,3 @@ insert into police_incident_groups by name
 insert into police_incident_copies
     select c.gid, c.k, c.source_row from _copies c join _groups g using (gid)
     where g.loc_reject is null and c.k >= g.first_new;
-
--- From here `incidents` is the view of both parts (etl/sql/warehouse.sql), as readers see it.
-alter table incidents rename to stored_incidents;
-create view incidents as
-    select * from stored_incidents
-    union all by name
-    select g.* exclude (gid, incident_stem), g.incident_stem || '-' || c.k as incident_id, c.source_row
-    from police_incident_copies c join police_incident_groups g using (gid);
