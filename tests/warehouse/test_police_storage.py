@@ -106,3 +106,29 @@ authority = "Erewash"
     assert kinds["incidents"] == "BASE TABLE" and "stored_incidents" not in kinds
     assert validate.run(con) == []
     assert con.execute("select count(*) from incidents").fetchall()[0][0] == 2
+
+
+def test__incidents__a_partner_file_and_police_copies_in_one_build(tmp_path):
+    """Both parts in one warehouse: the view holds the partner's incidents and every police copy,
+    the reports view follows it, and the accounting balances per file."""
+    folder = real_data("police_uk", "derbyshire")
+    with open(folder / "2023-01-derbyshire-street.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    header, asb = rows[0], next(r for r in rows[1:] if r[9] == "Anti-social behaviour")
+    police = "\n".join(",".join(f'"{c}"' for c in r) for r in [header, asb, asb, asb]) + "\n"
+    inputs = write_inputs(tmp_path / "in", POLICE_TOML + """
+[[source]]
+slug = "erewash"
+kind = "incidents"
+path = "e/*"
+authority = "Erewash"
+""", {"police/a.csv": police, "e/a.csv": "incident_ref,agency,reported_date,asb_category,asb_type,postcode,person_ref\n"
+                                            "E1,council,2025-03-01,personal,noise,DE7 5AB,ECN-1\n"})
+    _, con = run_build(inputs)
+    assert con.execute("select source, count(*) from incidents group by 1 order by 1").fetchall() == [
+        ("erewash", 1), ("police_uk", 3)]
+    assert con.execute("select count(*) from stored_incidents").fetchall()[0][0] == 1
+    assert con.execute("select count(*) from incident_reports").fetchall()[0][0] == 4
+    assert con.execute("select sum(rows_read) = sum(rows_loaded), sum(rows_loaded) from etl_loads").fetchall() == [
+        (True, 4)]
+    assert validate.run(con) == []
