@@ -143,7 +143,7 @@ def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:
     dedupe.deduplicate(con, cfg.duplicate_distance_m, cfg.duplicate_days)
     progress.stage("publish incidents")
     publish.publish_incidents(con, load_id)
-    progress.count(con.execute("select count(*) from incident_reports").fetchall()[0][0])
+    progress.count(publish.incident_files(con)[1])
     progress.stage("applications and appeals")  # and action plans
     publish.publish_cases(con, load_id, "applications", "source, source_file, source_row")
     _unknown_applications(con, load_id, "appeals", "appeal_ref")
@@ -216,7 +216,7 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progr
     registry.build(con, "reviews", context)
     progress.stage("marts, accounting and checks")
     registry.build(con, "quality", context)
-    accounting.record(con, load_id, loads)
+    incidents, reports = accounting.record(con, load_id, loads)
     fired = gates.check(con, cfg.sources, previous)
     errors = [str(f) for f in fired if f.level == "error"]
     if errors:
@@ -229,10 +229,9 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progr
     # A demo build (sources.toml [build] demo = true, written by `asb demo` only) lets the demo users
     # sign in (insight/access/auth.py).
     con.execute("update etl_builds set demo = ?", [cfg.demo])
-    con.execute("""update etl_builds set incidents = (select count(*) from incidents),
-        reports = (select count(*) from incident_reports), applications = (select count(*) from applications),
+    con.execute("""update etl_builds set incidents = ?, reports = ?, applications = (select count(*) from applications),
         appeals = (select count(*) from appeals), rejects = (select count(*) from etl_rejects),
-        actions = (select count(*) from actions)""")
+        actions = (select count(*) from actions)""", [incidents, reports])
     failures = validate.run(con)
     if failures:
         raise BuildError("validation failed, warehouse not published:\n  " + "\n  ".join(failures))

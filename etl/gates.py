@@ -84,6 +84,6 @@ def check(con: duckdb.DuckDBPyConnection, sources, previous: dict[str, int]) -> 
     incident_sources = [s for s in sources if s.kind in ("incidents", "police_uk")]
     levels = {s.gates.get("no_incidents", "error") for s in incident_sources}
     level = "error" if "error" in levels else "warn" if "warn" in levels else "off"
-    if incident_sources and level != "off" and not con.execute("select count(*) from incidents").fetchall()[0][0]:
+    if incident_sources and level != "off" and not con.execute("select exists (select 1 from incidents)").fetchall()[0][0]:
         fired.append(Fired("no_incidents", level, "the warehouse would hold no incident"))
     return fired

@@ -6,18 +6,22 @@ import duckdb
 import pandas as pd
 
 from etl.sources.extract import FileLoad
+from etl.transform.publish import incident_files
 
 ACCOUNTING_SQL = """
 insert into etl_loads
 with loaded as (
-    select source, source_file, count(*) as n, 0 as ctx from incidents group by all
+    select source, source_file, incidents as n, 0 as ctx from _incident_files
     union all select source, source_file, count(*), 0 from applications group by all
     union all select source, source_file, count(*), 0 from appeals group by all
     union all select source, source_file, count(*), 0 from actions group by all
     union all select source, source_file, count(*), count(*) from police_crimes group by all
 ),
 dated as (
-    select source, source_file, reported_date as d from incident_reports
+    -- incident_reports' dates: its incidents of one report, and the merged incidents' reports
+    select source, source_file, first_single as d from _incident_files
+    union all select source, source_file, last_single from _incident_files
+    union all select source, source_file, reported_date from incident_merged_reports
     union all select source, source_file, received_date from applications
     union all select source, source_file, received_date from appeals
     union all select source, source_file, agreed_date from actions
@@ -40,8 +44,10 @@ select * from final order by source, source_file
 """
 
 
-def record(con: duckdb.DuckDBPyConnection, load_id: str, loads: list[FileLoad]) -> None:
-    """Fill etl_loads for every file read in this build."""
+def record(con: duckdb.DuckDBPyConnection, load_id: str, loads: list[FileLoad]) -> tuple[int, int]:
+    """Fill etl_loads for every file read in this build; returns the rows of `incidents` and of
+    `incident_reports` (counted per file by `publish.incident_files`, on the stored parts)."""
+    counts = incident_files(con)
     files = pd.DataFrame({
         "load_id": load_id,
         "source": [x.source.slug for x in loads], "kind": [x.source.kind for x in loads],
@@ -54,3 +60,4 @@ def record(con: duckdb.DuckDBPyConnection, load_id: str, loads: list[FileLoad]) 
     con.execute("create or replace temp table _files as select * from _files_frame")
     con.unregister("_files_frame")
     con.execute(ACCOUNTING_SQL)
+    return counts

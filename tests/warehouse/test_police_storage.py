@@ -79,6 +79,13 @@ def test__incidents__a_view_with_the_stored_table_columns_and_one_row_per_record
     "insert into stored_incidents select * from incidents limit 1",
     "insert into stored_incidents select * replace ('x' as source) from incidents limit 1; "
     "insert into stored_incidents select * replace ('x' as source) from incidents limit 1",
+    # a copy renumbered onto another copy of its group (no row added: the count stays the same)
+    "update police_incident_copies c set k = k - 1 from (select gid, max(k) as top from police_incident_copies "
+    "group by gid having count(*) >= 3 order by gid limit 1) t where c.gid = t.gid and c.k = t.top",
+    # the middle copy renumbered onto the last: the group's smallest and largest numbers and its count stay
+    "update police_incident_copies c set k = t.top from (select gid, min(k) + 1 as mid, max(k) as top "
+    "from police_incident_copies group by gid having count(*) >= 3 order by gid limit 1) t "
+    "where c.gid = t.gid and c.k = t.mid",
 ])
 def test__incident_id_check__fails_on_a_repeated_id_in_any_stored_part(built, tmp_path, tamper):
     path, con = built
@@ -132,3 +139,42 @@ authority = "Erewash"
     assert con.execute("select sum(rows_read) = sum(rows_loaded), sum(rows_loaded) from etl_loads").fetchall() == [
         (True, 4)]
     assert validate.run(con) == []
+
+
+@pytest.mark.parametrize(("tamper", "check"), [
+    ("update police_incident_groups set occurred_date = reported_date + 1 where gid = (select min(gid) "
+     "from police_incident_groups)", "incidents occurred on or before reported, not after the as-of date"),
+    ("update police_incident_groups set authority_code = 'E99999999' where gid = (select max(gid) "
+     "from police_incident_groups)", "incidents.authority_code is one of the nine"),
+    ("update police_incident_groups set asb_category = 'other' where gid = (select min(gid) "
+     "from police_incident_groups)", "incidents.asb_category allowed"),
+    ("update police_incident_groups set agency = 'nobody' where gid = (select min(gid) "
+     "from police_incident_groups)", "incidents.agency allowed"),
+    ("update police_incident_groups set report_count = 2 where gid = (select min(gid) "
+     "from police_incident_groups)", "a merged incident has as many reports as its report_count"),
+])
+def test__row_checks__read_the_police_groups_where_incidents_is_the_view(built, tmp_path, tamper, check):
+    """The checks of an incident's own values read each stored row once: a bad value in a police
+    group (which stands for all its copies) still fails the build's checks."""
+    path, _ = built
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(path, copy)
+    rw = duckdb.connect(str(copy))
+    rw.execute(tamper)
+    failures = validate.run(rw)
+    assert any(f.startswith(check) for f in failures), failures
+
+
+def test__incident_files__counts_the_stored_parts_as_the_view(built, tmp_path):
+    """The accounting's per-file counts and dates, read from the parts, equal the views' own."""
+    from etl.transform import publish
+    path, _ = built
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(path, copy)
+    con = duckdb.connect(str(copy))
+    assert publish.incident_files(con) == con.execute(
+        "select (select count(*) from incidents), (select count(*) from incident_reports)").fetchall()[0]
+    assert con.execute("select source, source_file, incidents, first_single, last_single from _incident_files "
+                       "order by all").fetchall() == con.execute(
+        "select source, source_file, count(*), min(reported_date), max(reported_date) from incidents "
+        "group by all order by all").fetchall()
