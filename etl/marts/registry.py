@@ -94,7 +94,7 @@ def parameters(name: str, context: Context) -> dict:
     return {p: values[p] for p in model(name).params}
 
 
-def _dependencies(name: str) -> list[str]:
+def dependencies(name: str) -> list[str]:
     """Every mart `name` reads, directly or not, in registry order."""
     needed, stack = set(), list(model(name).reads)
     while stack:
@@ -105,15 +105,18 @@ def _dependencies(name: str) -> list[str]:
     return [m.name for m in MODELS if m.name in needed]
 
 
-def live_sql(name: str) -> str:
+def live_sql(name: str, made: dict[str, str] | None = None) -> str:
     """`name`'s SQL for its own parameters, with the marts it reads computed for the same
-    parameters as CTEs that shadow their stored tables."""
+    parameters as CTEs that shadow their stored tables; `made` maps a mart it reads to a relation
+    that already holds it for the same parameters (read instead of computing it again)."""
     if not model(name).live:
         raise ValueError(f"{name} is not evaluated live (it is stored for the build's as-of date only)")
-    deps = _dependencies(name)
+    deps = dependencies(name)
     if not deps:
         return sqlfile.read(name)
-    ctes = ",\n".join(f"{d} as (select * from ({sqlfile.read(d)}))" for d in deps)
+    made = made or {}
+    ctes = ",\n".join(f"{d} as (select * from {made[d]})" if d in made else
+                       f"{d} as (select * from ({sqlfile.read(d)}))" for d in deps)
     return f"with {ctes}\nselect * from ({sqlfile.read(name)})"
 
 

@@ -8,9 +8,11 @@
 - `source(con, as_of, mart)`: the stored mart when `as_of` is the build's as-of date, else the
   mart's registered SQL (etl/marts/registry.py) evaluated for that date once per connection and
   kept in its scratch database (`memory` of insight.db.connect, else `temp`), so the several
-  queries of a page that read it pay for it once. At most `LIVE_TABLES` such evaluations are kept;
-  the oldest-named beyond that are dropped. A mart with parameters other than the date (e.g.
-  at_risk_days) is evaluated as a subquery each time.
+  queries of a page that read it pay for it once; a mart that reads another (appeals, open
+  stages and returns read mart_review_turnaround) reads that one's kept evaluation. At most
+  `LIVE_TABLES` such evaluations are kept; the oldest-named beyond that are dropped. A mart with
+  parameters other than the date (e.g. at_risk_days) is evaluated as a subquery each time, over
+  the kept evaluations of the marts it reads.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from etl.marts import registry
 from insight import db
 
 LIST_LIMIT = 5_000  # rows per person-level list; a page says when a list was cut
-LIVE_TABLES = 12  # live mart evaluations kept per connection (a few as-of dates of the threshold marts)
+LIVE_TABLES = 24  # live mart evaluations kept per connection (two or three as-of dates of every page)
 _LIVE_PREFIX = "live_"
 
 
@@ -45,8 +47,16 @@ def source(con, as_of: date, mart: str, built: date | None = None) -> str:
     if as_of == (built if built is not None else db.build_as_of(con)):
         return mart
     if set(registry.model(mart).params) - {"as_of"}:
-        return f"({registry.live_sql(mart)})"
+        return f"({registry.live_sql(mart, _made(con, mart, as_of))})"
     return _live_table(con, mart, as_of)
+
+
+def _made(con, mart: str, as_of: date) -> dict[str, str]:
+    """The live tables of the marts `mart` reads (made now if need be), so that a mart read by
+    several others (mart_review_turnaround: appeals, open stages, exceptions, returns) is evaluated
+    once per date, not once per mart that reads it."""
+    return {d: _live_table(con, d, as_of) for d in registry.dependencies(mart)
+            if not set(registry.model(d).params) - {"as_of"}}
 
 
 def _scratch(con) -> str:
@@ -72,7 +82,7 @@ def _live_table(con, mart: str, as_of: date) -> str:
         return qualified
     for attempt in range(3):
         try:
-            con.execute(f"create table {qualified} as {registry.live_sql(mart)}",
+            con.execute(f"create table {qualified} as {registry.live_sql(mart, _made(con, mart, as_of))}",
                         registry.parameters(mart, registry.Context(as_of)))
             break
         except duckdb.Error:

@@ -282,6 +282,30 @@ def test__source__another_date_is_evaluated_once_per_connection_and_kept_bounded
         con.close()
 
 
+def test__source__a_mart_that_reads_another_reads_its_kept_evaluation(demo_warehouse):
+    """Appeals, open stages, exceptions and returns all read mart_review_turnaround: at another
+    date it is evaluated once and kept, each of them reads that table, and each equals its own
+    full evaluation (registry.evaluate)."""
+    con = db.connect(demo_warehouse)
+    try:
+        appeals = qrun.source(con, LIVE_DATE, "mart_appeals")
+        tables = {r[0] for r in con.execute("select table_name from duckdb_tables() "
+                                            "where database_name = 'memory'").fetchall()}
+        assert tables == {f"live_{LIVE_DATE:%Y%m%d}_mart_review_turnaround", f"live_{LIVE_DATE:%Y%m%d}_mart_appeals"}
+        stages = qrun.source(con, LIVE_DATE, "mart_review_open_stages")
+        assert f"live_{LIVE_DATE:%Y%m%d}_mart_review_turnaround" in stages
+        for relation, mart, params in ((appeals, "mart_appeals", {}),
+                                       (stages, "mart_review_open_stages", {"at_risk_days": 5})):
+            kept = con.execute(f"select * from {relation} order by all", {"as_of": LIVE_DATE, **params}
+                               if relation.startswith("(") else None).df()
+            live = registry.evaluate(con, mart, LIVE_DATE, **params)
+            assert len(live) > 0, mart
+            pd.testing.assert_frame_equal(kept, live.sort_values(list(live.columns), ignore_index=True),
+                                          check_dtype=False)
+    finally:
+        con.close()
+
+
 def test__source__two_sessions_asking_the_same_date_at_once_share_one_evaluation(demo_warehouse):
     """Two users open the page for the same other date at the same moment: each cursor gets the
     one kept table, neither fails on the other's creation."""
