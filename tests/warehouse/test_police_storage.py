@@ -68,6 +68,15 @@ def test__incidents__a_view_with_the_stored_table_columns_and_one_row_per_record
     assert con.execute("select count(*) from stored_incidents").fetchall()[0][0] == 0
 
 
+def tampered_failures(path, tmp_path, tamper: str) -> list[str]:
+    """The build's checks on a copy of the warehouse after `tamper` ran on it."""
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(path, copy)
+    rw = duckdb.connect(str(copy))
+    rw.execute(tamper)
+    return validate.run(rw)
+
+
 @pytest.mark.parametrize("tamper", [
     "insert into police_incident_copies select gid, k, source_row + 1000 from police_incident_copies limit 1",
     # a group sharing a stem publishes a copy number another group already used
@@ -90,11 +99,7 @@ def test__incidents__a_view_with_the_stored_table_columns_and_one_row_per_record
 def test__incident_id_check__fails_on_a_repeated_id_in_any_stored_part(built, tmp_path, tamper):
     path, con = built
     assert validate.run(con) == []
-    copy = tmp_path / "w.duckdb"
-    shutil.copy(path, copy)
-    rw = duckdb.connect(str(copy))
-    rw.execute(tamper)
-    failures = validate.run(rw)
+    failures = tampered_failures(path, tmp_path, tamper)
     assert any(f.startswith(ID_CHECK) for f in failures), failures
 
 
@@ -156,12 +161,7 @@ authority = "Erewash"
 def test__row_checks__read_the_police_groups_where_incidents_is_the_view(built, tmp_path, tamper, check):
     """The checks of an incident's own values read each stored row once: a bad value in a police
     group (which stands for all its copies) still fails the build's checks."""
-    path, _ = built
-    copy = tmp_path / "w.duckdb"
-    shutil.copy(path, copy)
-    rw = duckdb.connect(str(copy))
-    rw.execute(tamper)
-    failures = validate.run(rw)
+    failures = tampered_failures(built[0], tmp_path, tamper)
     assert any(f.startswith(check) for f in failures), failures
 
 
