@@ -1,13 +1,16 @@
 """Threshold near-misses: who is near or at the Community Trigger threshold on the as-of date.
 
-Counts per authority with the rule behind them (rules that depart from the statute flagged),
-then the lists a manager acts on: this week's queue (new second reports, people newly met, the
-open second reports), the work list of near-misses by the date the chance to act expires, people
-who met the threshold but never applied (most recently met first), and the second reports owed
-an explanation of the case review, with the share explained in time and its monthly trend; then
-the trend of people near and at the threshold and the map of community-route clusters. The lists
-show the partners' own references of the complaints behind each row, and a search box and
-filters narrow them. Select a row to see the complaints behind it.
+Tiles with the counts (a rule that departs from the statute warned about at the top), then the
+lists a manager acts on (issue 16, item 3: the action first): this week's queue (new second
+reports, people newly met, the open second reports), the work list of near-misses by the date the
+chance to act expires, people who met the threshold but never applied (most recently met first),
+and the second reports owed an explanation of the case review. The lists show the partners' own
+references of the complaints behind each row, and a search box and filters narrow them. Select a
+row to see the complaints behind it. Then the analysis, in tabs of which only the open one runs
+(kept in the URL, `?thr_analysis=Over+time`): the counts per authority with the rule behind them,
+the share of second reports explained in time and its monthly trend, the trend of people near and
+at the threshold, the community-route clusters (map and list), and the rules in full; so the page
+answers with the lists alone (issue 16, item 8: README, "Clicks in the browser").
 Layout only: figures come from insight.queries.threshold, charts from insight.charts.threshold.
 Person-level rows (pseudonymised keys, never names) are asked for with the authority codes
 from ui.person_level_codes, the one place that restricts them by role (insight/access/roles.py); their
@@ -153,41 +156,6 @@ for tile, key in zip(tiles, ("near_miss_people", "met_people", "met_without_appl
                              "met_clusters"), strict=True):
     ui.tile(tile, key, ui.fmt_int(total[key]))
 
-st.subheader("At and near the threshold, by authority")
-ui.dataframe(per_authority, hide_index=True, placeholder="–", column_order=[
-    "authority_name", "near_miss_people", "hate_near_miss_people", "met_people",
-    "met_without_application_people", "near_miss_clusters", "met_clusters", "rule"], column_config={
-    "authority_name": st.column_config.TextColumn("authority"),
-    "near_miss_people": ui.measure_column("near_miss_people"),
-    "hate_near_miss_people": st.column_config.NumberColumn(
-        "one hate complaint short", help="People one hate complaint short of the hate threshold on the as-of "
-        "date, where the rule's hate threshold is 2 or more"),
-    "met_people": ui.measure_column("met_people"),
-    "met_without_application_people": ui.measure_column("met_without_application_people"),
-    "near_miss_clusters": ui.measure_column("near_miss_clusters"),  # – where the route is not used
-    "met_clusters": ui.measure_column("met_clusters"),
-    "rule": st.column_config.TextColumn("rule", help="The rule in force on the as-of date that produced "
-                                        "the row: authority code @ the date it applies from; ⚠️ = it "
-                                        "departs from the statute"),
-})
-st.markdown("**The rules behind the figures**")
-ui.dataframe(per_authority, hide_index=True, key="thr_rules", column_order=[
-    "rule", "authority_name", "victim_rule", "related", "lead_agency", "sla_explain_days", "community_rule",
-    "statute_note"], column_config={
-    "rule": st.column_config.TextColumn("rule", help="⚠️ = it departs from the statute (s.104)"),
-    "authority_name": st.column_config.TextColumn("authority"),
-    "victim_rule": st.column_config.TextColumn("victim route (met at; near-miss one short)", width="large"),
-    "related": st.column_config.TextColumn("related by", help="Which complaints count together (related_by)"),
-    "lead_agency": st.column_config.TextColumn("lead agency", help="Empty: the agency with most of the "
-                                               "person's complaints"),
-    "sla_explain_days": st.column_config.NumberColumn(
-        "explain within", help="Working days to explain the case review after a second report"),
-    "community_rule": st.column_config.TextColumn("community route", width="large"),
-    "statute_note": st.column_config.TextColumn("⚠️ departs from s.104", width="medium"),
-})
-with st.expander("How these figures are defined"):
-    st.markdown("\n".join(f"- **{term}**: {text}" for term, text in qt.DEFINITIONS))
-
 # --- the lists a manager acts on -----------------------------------------------------------------
 routes, max_days_left, sort, list_codes, search = (), None, None, person_codes, ""
 
@@ -195,6 +163,16 @@ routes, max_days_left, sort, list_codes, search = (), None, None, person_codes, 
 def narrowed(rows):
     """A list as the search box's neighbours ask: route, days left, sort (queries.threshold.narrow)."""
     return qt.narrow(rows, routes, max_days_left, sort)
+
+
+def sources_note() -> None:
+    """Which partners send `review_explained_date`: only they can show a second report explained."""
+    senders = ui.load(qt.explanation_sources)
+    sending = ", ".join(map(labels.source_name, senders.loc[senders["sends_explained_date"], "source"])) or "none"
+    silent = ", ".join(map(labels.source_name, senders.loc[~senders["sends_explained_date"], "source"])) or "none"
+    st.caption(f"Only partners that send `review_explained_date` can show explanations. Sources that send it: "
+               f"{sending}. Sources that do not (an incident only they reported never carries one): {silent}; "
+               "their victims' second reports show as not explained unless another partner records it.")
 
 
 if not person_codes:
@@ -256,39 +234,13 @@ else:
         "days_left", "first_met_date", "latest_complaint_date", *RULE_COLUMNS])
     complaints_of(met, picked_met, "thr_met_complaints")
 
-st.subheader("Second reports: explaining the case review")
-share = ui.load(qt.second_report_share, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
-senders = ui.load(qt.explanation_sources)
-sending = ", ".join(map(labels.source_name, senders.loc[senders["sends_explained_date"], "source"])) or "none"
-silent = ", ".join(map(labels.source_name, senders.loc[~senders["sends_explained_date"], "source"])) or "none"
-st.caption(f"Statutory guidance (July 2025): the case review must be explained to every victim who makes "
-           f"a second report of ASB in a six-month period, whether or not the threshold is met. Second "
-           f"reports made {ui.fmt_period(f.start_date, f.end_date)}, as of {ui.fmt_date(f.as_of_date)}. "
-           "**Explained in time** = explained within the rule's limit (working days) ÷ second reports "
-           "whose limit has passed on the as-of date; those still inside their limit are left out.")
-st.caption(f"Only partners that send `review_explained_date` can show explanations. Sources that send it: "
-           f"{sending}. Sources that do not (an incident only they reported never carries one): {silent}; "
-           "their victims' second reports show as not explained unless another partner records it.")
-ui.dataframe(share, hide_index=True, key="thr_second_share", placeholder="–", column_order=[
-    "authority_name", "events", "limit_passed", "explained_in_time", "explained_late", "not_explained",
-    "awaiting", "share_in_time"], column_config={
-    "authority_name": st.column_config.TextColumn("authority"),
-    "events": st.column_config.NumberColumn("second reports"),
-    "limit_passed": st.column_config.NumberColumn("limit passed", help="Second reports more than the "
-                                                  "rule's limit of working days old on the as-of date"),
-    "explained_in_time": st.column_config.NumberColumn("explained in time", help="Of those whose limit passed"),
-    "explained_late": st.column_config.NumberColumn("explained late"),
-    "not_explained": st.column_config.NumberColumn("not explained", help="Past the limit, no explanation "
-                                                   "recorded"),
-    "awaiting": st.column_config.NumberColumn("still in time", help="Not explained yet, inside the limit"),
-    "share_in_time": st.column_config.NumberColumn(
-        "explained in time, %", format="percent", help="explained in time ÷ limit passed"),
-})
-st.caption(charts_threshold.second_report_sentence(share))
-trend = ui.load(qt.second_report_trend, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
-ui.plotly_chart(charts_threshold.second_report_chart(trend), key="thr_second_trend")
-if person_codes:
+    st.subheader("Second reports: explaining the case review")
     second = narrowed(ui.load(qt.second_reports, f.as_of_date, list_codes, f.start_date, f.end_date, search))
+    st.caption(f"Statutory guidance (July 2025): the case review must be explained to every victim who makes "
+               f"a second report of ASB in a six-month period, whether or not the threshold is met. Second "
+               f"reports made {ui.fmt_period(f.start_date, f.end_date)}, as of {ui.fmt_date(f.as_of_date)}. "
+               "The share explained in time, per authority and by month, is under Analysis, 'Explained in time'.")
+    sources_note()
     st.markdown("**Victims owed an explanation**")
     st.caption("Not explained first, the oldest first; then the explained, the newest first. The "
                "partners' references are those of the first and the second report.")
@@ -298,27 +250,84 @@ if person_codes:
         "lead_agency", "contact", "postcode_districts", "first_report_date", "agencies", *RULE_COLUMNS])
     complaints_of(second, picked_second, "thr_second_complaints")
 
-st.subheader("Near-miss and met people over time")
-history = ui.load(qt.history, f.as_of_date, f.authority_codes)
-ui.plotly_chart(charts_threshold.history_chart(history), key="thr_history")
-st.caption(charts_threshold.history_sentence(history) + " Month ends up to the as-of date, each "
-           "counted with the rule in force that day.")
 
-st.subheader("Community route: clusters near and at the threshold")
-if not total["community_route"]:
-    st.info("None of the selected authorities uses the community route on this date.")
-else:
+# --- the statistics behind the lists, one tab at a time ------------------------------------------
+def by_authority_section() -> None:
+    st.caption("People and community-route clusters at and near the threshold on the as-of date, per "
+               "authority, with the rule that produced each row (the Rules tab gives each rule in full).")
+    ui.dataframe(per_authority, hide_index=True, key="thr_counts", placeholder="–", column_order=[
+        "authority_name", "near_miss_people", "hate_near_miss_people", "met_people",
+        "met_without_application_people", "near_miss_clusters", "met_clusters", "rule"], column_config={
+        "authority_name": st.column_config.TextColumn("authority"),
+        "near_miss_people": ui.measure_column("near_miss_people"),
+        "hate_near_miss_people": st.column_config.NumberColumn(
+            "one hate complaint short", help="People one hate complaint short of the hate threshold on the as-of "
+            "date, where the rule's hate threshold is 2 or more"),
+        "met_people": ui.measure_column("met_people"),
+        "met_without_application_people": ui.measure_column("met_without_application_people"),
+        "near_miss_clusters": ui.measure_column("near_miss_clusters"),  # – where the route is not used
+        "met_clusters": ui.measure_column("met_clusters"),
+        "rule": st.column_config.TextColumn("rule", help="The rule in force on the as-of date that produced "
+                                            "the row: authority code @ the date it applies from; ⚠️ = it "
+                                            "departs from the statute"),
+    })
+
+
+def explained_section() -> None:
+    share = ui.load(qt.second_report_share, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
+    st.caption(f"Second reports made {ui.fmt_period(f.start_date, f.end_date)}, as of {ui.fmt_date(f.as_of_date)}. "
+               "**Explained in time** = explained within the rule's limit (working days) ÷ second reports "
+               "whose limit has passed on the as-of date; those still inside their limit are left out.")
+    sources_note()
+    ui.dataframe(share, hide_index=True, key="thr_second_share", placeholder="–", column_order=[
+        "authority_name", "events", "limit_passed", "explained_in_time", "explained_late", "not_explained",
+        "awaiting", "share_in_time"], column_config={
+        "authority_name": st.column_config.TextColumn("authority"),
+        "events": st.column_config.NumberColumn("second reports"),
+        "limit_passed": st.column_config.NumberColumn("limit passed", help="Second reports more than the "
+                                                      "rule's limit of working days old on the as-of date"),
+        "explained_in_time": st.column_config.NumberColumn("explained in time", help="Of those whose limit passed"),
+        "explained_late": st.column_config.NumberColumn("explained late"),
+        "not_explained": st.column_config.NumberColumn("not explained", help="Past the limit, no explanation "
+                                                       "recorded"),
+        "awaiting": st.column_config.NumberColumn("still in time", help="Not explained yet, inside the limit"),
+        "share_in_time": st.column_config.NumberColumn(
+            "explained in time, %", format="percent", help="explained in time ÷ limit passed"),
+    })
+    st.caption(charts_threshold.second_report_sentence(share))
+    trend = ui.load(qt.second_report_trend, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
+    ui.plotly_chart(charts_threshold.second_report_chart(trend), key="thr_second_trend")
+
+
+def history_section() -> None:
+    history = ui.load(qt.history, f.as_of_date, f.authority_codes)
+    ui.plotly_chart(charts_threshold.history_chart(history), key="thr_history")
+    st.caption(charts_threshold.history_sentence(history) + " Month ends up to the as-of date, each "
+               "counted with the rule in force that day.")
+
+
+@st.cache_data(ttl=ui.QUERY_TTL_SECONDS, max_entries=16, show_spinner=False)
+def cluster_figure(clusters, outlines):
+    """The cluster map, built once per clusters and outlines (0.2-1 s on the demo): a rerun with the
+    same, such as a row selected in a list above, reuses it."""
+    return charts_threshold.cluster_map(clusters, outlines, height_px=520)
+
+
+def community_section() -> None:
+    if not total["community_route"]:
+        st.info("None of the selected authorities uses the community route on this date.")
+        return
     cluster_codes = f.authority_codes if list_codes == person_codes else list_codes  # the Authority filter
     clusters = narrowed(ui.load(qt.community_clusters, f.as_of_date, cluster_codes))
     outlines = ui.load(qt.authority_outlines, f.as_of_date, cluster_codes)
-    cluster_map = charts_threshold.cluster_map(clusters, outlines, height_px=520)
+    cluster_map = cluster_figure(clusters, outlines)
     if cluster_map is None:
         st.info("The warehouse holds no authority outlines (authorities.boundary_geojson is empty).")
     else:
         ui.plotly_chart(cluster_map, key="thr_map", alt="Map of the community-route clusters near and at the "
                         "threshold, as hexagons over the district outlines; the table below lists them.")
         st.caption(charts_threshold.cluster_legend(clusters))
-    ui.dataframe(clusters, hide_index=True, column_order=[
+    ui.dataframe(clusters, hide_index=True, key="thr_clusters", column_order=[
         "days_left", "window_expires_date", "authority_name", "cluster_cell", "asb_category",
         "distinct_reporters", "community_threshold", "incidents", "anonymous_reports",
         "is_threshold_met", "rule", "statute_note"], column_config={
@@ -338,3 +347,47 @@ else:
     })
     ui.download_csv(clusters, one="cluster", key="thr_dl_clusters",
                     file_name=f"community_clusters_{f.as_of_date.isoformat()}.csv")
+
+
+def rules_section() -> None:
+    st.caption("The rules behind the figures: the rule in force on the as-of date for each authority.")
+    ui.dataframe(per_authority, hide_index=True, key="thr_rules", column_order=[
+        "rule", "authority_name", "victim_rule", "related", "lead_agency", "sla_explain_days", "community_rule",
+        "statute_note"], column_config={
+        "rule": st.column_config.TextColumn("rule", help="⚠️ = it departs from the statute (s.104)"),
+        "authority_name": st.column_config.TextColumn("authority"),
+        "victim_rule": st.column_config.TextColumn("victim route (met at; near-miss one short)", width="large"),
+        "related": st.column_config.TextColumn("related by", help="Which complaints count together (related_by)"),
+        "lead_agency": st.column_config.TextColumn("lead agency", help="Empty: the agency with most of the "
+                                                   "person's complaints"),
+        "sla_explain_days": st.column_config.NumberColumn(
+            "explain within", help="Working days to explain the case review after a second report"),
+        "community_rule": st.column_config.TextColumn("community route", width="large"),
+        "statute_note": st.column_config.TextColumn("⚠️ departs from s.104", width="medium"),
+    })
+
+
+# The analysis behind the lists (issue 16, item 3: the action first), one tab at a time: only the
+# open tab runs and is sent, so the page answers with the lists, one small table and no chart
+# (issue 16, item 8: each table is a canvas grid and each chart a plotly figure the browser draws).
+# A fragment, so opening a tab does not redraw the lists above; the tab is in the URL.
+ANALYSES = {"By authority": by_authority_section, "Explained in time": explained_section,
+            "Over time": history_section, "Community route": community_section, "Rules": rules_section}
+
+
+@st.fragment
+def analysis_section() -> None:
+    """The tabs of the analysis; only the open one runs."""
+    for tab, show in zip(st.tabs(list(ANALYSES), key="thr_analysis", bind="query-params"), ANALYSES.values(),
+                         strict=True):
+        with tab:
+            if tab.open:
+                show()
+    ui.fragment_footer()
+
+
+st.subheader("Analysis")
+analysis_section()
+
+with st.expander("How these figures are defined"):
+    st.markdown("\n".join(f"- **{term}**: {text}" for term, text in qt.DEFINITIONS))

@@ -5,8 +5,9 @@ what each role sees is in tests/browser/test_browser_access.py).
 Each page loads without an exception box and shows its key text; full-page screenshots go to
 tests/artifacts/ and must not be blank; the maps show a tooltip on hover (the Overview's and the
 threshold page's are SVG, with no WebGL canvas; the threshold and hotspot maps draw their H3
-hexagons over the outlines, on the demo and on the real police.uk data); a click on a map area opens it; selecting a row of the threshold
-work list opens that person's complaints; a council manager sees the second-report list and
+hexagons over the outlines, on the demo and on the real police.uk data); a click on a map area opens it; the threshold page opens on its lists and each
+analysis tab draws its tables and charts when clicked (and stays open on a reload); selecting a
+row of the threshold work list opens that person's complaints; a council manager sees the second-report list and
 the partners' references of their own authority only; the sidebar's choices survive a click to
 another page and stay in the URL.
 """
@@ -42,8 +43,8 @@ PAGES = [  # (url path, file stem for the screenshot, texts that must show)
     ("/threshold", "threshold", ["Threshold near-misses", "One complaint short", "Met, no application",
                                  "This week", "Work list: one complaint short", "Met the threshold, no application",
                                  "Second reports: explaining the case review", "Victims owed an explanation",
-                                 "Near-miss and met people over time",
-                                 "Community route: clusters near and at the threshold"]),
+                                 "Analysis", "By authority", "Explained in time", "Over time", "Community route",
+                                 "Rules"]),
 ]
 # Hexagon fills on the threshold map (Okabe-Ito orange, Tol wine: insight/charts/threshold.py).
 NEAR_MISS_HEX, MET_HEX = (230, 159, 0), (136, 34, 85)
@@ -129,6 +130,7 @@ def test__threshold__map_draws_hexagons_over_outlines_and_answers_hover(server, 
     """The cluster map is SVG too (issue 16, item 8): the outlines, then near-miss and met hexagons
     in their colours, a legend, and hover on a hexagon words its clusters."""
     _signed_in(page, server + "/threshold")
+    page.get_by_role("tab", name="Community route").click()  # the analysis behind the lists, in tabs
     chart = _svg_map(page, "thr_map")
     assert chart.locator("canvas").count() == 0 and page.locator(MAP_CANVAS).count() == 0
     fills = _fills(chart)
@@ -141,6 +143,50 @@ def test__threshold__map_draws_hexagons_over_outlines_and_answers_hover(server, 
     _assert_not_blank(shot, min_colours=10)
     text = _hover_label(page, chart, fills.index(near))
     assert "reporters" in text and "near-miss" in text, text
+
+
+THRESHOLD_TABS = {  # each analysis tab of the threshold page: a text, its tables, the keys of its charts
+    "Explained in time": ("whose limit has passed on the as-of date", 1, ["thr_second_trend"]),
+    "Over time": ("Month ends up to the as-of date", 0, ["thr_history"]),
+    "Community route": ("Each hexagon is one H3 cell", 1, ["thr_map"]),
+    "Rules": ("The rules behind the figures", 1, []),
+    "By authority": ("People and community-route clusters at and near the threshold", 1, [])}
+GRID = '[data-testid="stDataFrame"]'
+
+
+def test__threshold__the_lists_first_and_each_analysis_tab_draws_when_opened(server, page):
+    """Issue 16, items 3 and 8: the page opens on the four lists with the first tab's table and no
+    chart; each tab, clicked, draws its text, tables and charts (no other tab's), the lists stay,
+    and the tab is in the address, so a reload opens it again."""
+    _signed_in(page, server + "/threshold")
+    main = page.locator('[data-testid="stMain"]')
+    panel = page.locator('.st-key-thr_analysis [role="tabpanel"]:visible')
+    lists = [f".st-key-{key} {GRID}" for key in ("thr_queue", "thr_worklist", "thr_met", "thr_second")]
+    assert all(page.locator(grid).count() == 1 for grid in lists)
+    assert main.locator(PLOTLY_CHART).count() == 0 and main.locator(GRID).count() == len(lists) + 1
+    assert panel.locator(GRID).count() == 1 and panel.get_by_text(THRESHOLD_TABS["By authority"][0]).is_visible()
+    for label, (text, tables, charts) in THRESHOLD_TABS.items():
+        page.get_by_role("tab", name=label).click()
+        _wait_for_run(page)
+        assert page.locator(EXCEPTION).count() == 0, label
+        panel.get_by_text(text).first.scroll_into_view_if_needed()
+        assert panel.get_by_text(text).first.is_visible(), label
+        assert panel.locator(GRID).count() == tables and all(panel.locator(GRID).nth(i).is_visible()
+                                                             for i in range(tables)), label
+        for key in charts:
+            chart = panel.locator(f".st-key-{key} {PLOTLY_CHART}")
+            chart.locator(".main-svg").first.wait_for(timeout=30_000)
+            assert chart.is_visible(), (label, key)
+        assert main.locator(PLOTLY_CHART).count() == len(charts), label  # no other tab's
+        assert main.locator(GRID).count() == len(lists) + tables, label
+        assert all(page.locator(grid).count() == 1 for grid in lists), label
+    page.get_by_role("tab", name="Rules").click()
+    _wait_for_run(page)
+    assert "thr_analysis=Rules" in page.url
+    page.reload()
+    _wait_for_run(page)
+    assert page.get_by_role("tab", name="Rules").get_attribute("aria-selected") == "true"
+    assert panel.get_by_text(THRESHOLD_TABS["Rules"][0]).is_visible() and panel.locator(GRID).count() == 1
 
 
 def _settled_box(tab, locator, seconds: float = 30) -> dict:

@@ -103,7 +103,9 @@ def test__deep_link__a_board_viewer_lands_on_the_overview_with_no_person(site, p
 
 def test__council_manager__another_council_in_the_url_gives_counts_not_people(site, page):
     signed_in(page, f"{site[0]}/threshold?authority={DERBY}", user="erewash")
-    assert page.get_by_text("At and near the threshold, by authority").is_visible()
+    assert page.get_by_role("tab", name="By authority").get_attribute("aria-selected") == "true"
+    tab = page.locator('.st-key-thr_analysis [role="tabpanel"]:visible')
+    assert tab.locator('[data-testid="stDataFrame"]').is_visible()  # the counts, per authority
     assert page.get_by_text("Person-level lists are not available to you").is_visible()
     assert page.locator(".st-key-thr_worklist").count() == 0
     assert_not_blank(screenshot(page, "threshold_council_manager_other_council"))

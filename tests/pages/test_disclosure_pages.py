@@ -245,7 +245,7 @@ def test__threshold__the_map_shows_another_council_no_small_cluster_nor_its_date
     others = clusters[clusters["authority_code"] != EREWASH]
     k = _k_between(tmp_path, monkeypatch, others["distinct_reporters"].tolist())
     at = open_app(monkeypatch, demo_warehouse, "app_pages/threshold.py", user="erewash",
-                  authority=list(authorities.CODES))
+                  authority=list(authorities.CODES), thr_analysis="Community route")
     figure = _plotly(at, "thr_map")
     shown = {}
     for trace in figure["data"]:

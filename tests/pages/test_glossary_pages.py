@@ -33,7 +33,9 @@ from insight.access import roles as access
 ANALYSIS_TABS = {"app_pages/maps.py": ("analysis", ("Hot spots", "Concentration", "Accuracy", "Near repeats")),
                  "app_pages/turnaround.py": ("rt_analysis", ("Within the limits", "Working days per stage",
                                                              "One stage in detail", "Open cases by age",
-                                                             "From application to appeal"))}
+                                                             "From application to appeal")),
+                 "app_pages/threshold.py": ("thr_analysis", ("By authority", "Explained in time", "Over time",
+                                                             "Community route", "Rules"))}
 # The codes the issue saw on screen, and every other code of the closed vocabularies that is not
 # already a plain word (the reject reasons and sources are read from the warehouse below).
 SEEN = {"not_met", "review_process", "partially_upheld", "amber_valley_council", "bad_date", "load_id"}

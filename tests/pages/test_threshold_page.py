@@ -93,6 +93,22 @@ def _per_authority(summary: pd.DataFrame) -> pd.DataFrame:
     return rows[COUNTS].reindex(list(ALL)).fillna(0).astype(int)
 
 
+ANALYSIS = ["By authority", "Explained in time", "Over time", "Community route", "Rules"]
+LISTS = ["thr_queue", "thr_worklist", "thr_met", "thr_second"]
+CHARTS = ("thr_second_trend", "thr_history", "thr_map")
+TABLES = {"thr_counts": "hate_near_miss_people", "thr_second_share": "share_in_time", "thr_clusters": "cluster_cell",
+          "thr_rules": "victim_rule"}  # the analysis' tables (not widgets, so no key in AppTest): a column each shows
+
+
+def _tables(at: AppTest) -> list[str]:
+    """The tables on the page, in order: a list's key, else the analysis table's name (TABLES)."""
+    return [d.key or next(k for k, column in TABLES.items() if column in d.proto.column_order) for d in at.dataframe]
+
+
+def _table(at: AppTest, name: str) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if TABLES[name] in d.proto.column_order)
+
+
 # --- the page ------------------------------------------------------------------------------------
 
 def test__threshold_page__shows_counts_work_list_met_list_trend_and_map(app, con, build_date):
@@ -110,14 +126,54 @@ def test__threshold_page__shows_counts_work_list_met_list_trend_and_map(app, con
     assert (work["days_left"] == (work["window_expires_date"] - pd.Timestamp(build_date)).dt.days).all()
     met = _frame(at, "thr_met")
     assert len(met) == expected["met_without_application_people"]
-    assert [s.value for s in at.subheader] == [
-        "At and near the threshold, by authority", "This week", "Work list: one complaint short",
-        "Met the threshold, no application", "Second reports: explaining the case review",
-        "Near-miss and met people over time", "Community route: clusters near and at the threshold"]
-    rules = next(d.value for d in at.dataframe if "victim_rule" in d.value.columns)
+    counts = _table(at, "thr_counts")  # the first tab: per authority, as the tiles add up
+    assert _per_authority(counts).sum().to_dict() == expected.to_dict()
+    at.session_state["thr_analysis"] = "Rules"
+    at.run()
+    rules = _table(at, "thr_rules")
     assert set(rules["rule_id"]) == set(qt.summary(con, build_date, ALL)["rule_id"].dropna())
-    assert len(at.get("plotly_chart")) == 3 and not at.get("deck_gl_json_chart")  # two trends, the map
+    at.session_state["thr_analysis"] = "Over time"
+    at.run()
+    assert len(at.get("plotly_chart")) == 1 and not at.get("deck_gl_json_chart")  # the trend alone
     assert any("became eligible" in c.value for c in at.caption)
+
+
+def test__threshold_page__the_lists_first_the_analysis_in_tabs_that_run_when_opened(app, con, build_date):
+    """Issue 16, items 3 and 8: the page opens on the lists a manager acts on, then the analysis in
+    tabs of which only the open one runs and is sent (the first, a table per authority), so the
+    page answers with no chart and one small table besides the lists. Each tab, opened (in the
+    page or from the URL), shows what the page showed below the lists before, and the lists stay."""
+    at = _open(app)
+    assert [s.value for s in at.subheader] == [
+        "This week", "Work list: one complaint short", "Met the threshold, no application",
+        "Second reports: explaining the case review", "Analysis"]
+    assert [t.label for t in at.tabs] == ANALYSIS
+    assert _tables(at) == [*LISTS, "thr_counts"]
+    assert not at.get("plotly_chart") and not at.get("deck_gl_json_chart")
+    assert [e.label for e in at.expander] == ["How these figures are defined"]
+    assert next(e for e in at.expander).markdown[0].value.startswith("- **Qualifying complaint**")
+    shows = {  # what each tab shows besides the lists: its tables and its charts (by key)
+        "By authority": (["thr_counts"], []),
+        "Explained in time": (["thr_second_share"], ["thr_second_trend"]),
+        "Over time": ([], ["thr_history"]),
+        "Community route": (["thr_clusters"], ["thr_map"]),
+        "Rules": (["thr_rules"], []),
+    }
+    for label in [*ANALYSIS[1:], ANALYSIS[0]]:
+        at.session_state["thr_analysis"] = label
+        at.run()
+        assert not at.exception, label
+        tables, charts = shows[label]
+        assert _tables(at) == [*LISTS, *tables], label
+        assert [next((k for k in CHARTS if k in c.proto.id), c.proto.id) for c in at.get("plotly_chart")] == charts
+        assert all(not _table(at, name).empty for name in tables), label
+    # the community route's list with its download, and a tab opened from the URL
+    at = _open(app, thr_analysis="Community route")
+    clusters = _table(at, "thr_clusters")
+    assert len(clusters) == len(qt.community_clusters(con, build_date, ALL))
+    assert [b.proto.label for b in at.get("download_button") if "cluster" in b.proto.label] == [
+        f"Download {len(clusters):,} clusters as CSV"]
+    assert _tables(at) == [*LISTS, "thr_clusters"]
 
 
 def _figure(at: AppTest, key: str) -> dict:
@@ -131,7 +187,7 @@ def test__threshold_page__cluster_map_is_svg_hexagons_over_the_outlines(app, con
     clusters in words as the deck.gl map worded them."""
     from insight.charts import threshold as charts_threshold
 
-    at = _open(app)
+    at = _open(app, thr_analysis="Community route")
     figure = _figure(at, "thr_map")
     assert {t["type"] for t in figure["data"]} == {"choropleth", "scattergeo"}
     assert figure["layout"]["geo"]["visible"] is False
@@ -196,7 +252,7 @@ def test__threshold_page__another_as_of_date_shows_the_live_engine(app, con, bui
 
 
 def test__threshold_page__one_authority_without_the_community_route(app, con, build_date):
-    at = _open(app, authority="Erewash")
+    at = _open(app, authority="Erewash", thr_analysis="Community route")
     assert set(_frame(at, "thr_worklist")["authority_name"]) == {"Erewash"}
     assert any("None of the selected authorities uses the community route" in i.value for i in at.info)
     assert not [c for c in at.get("plotly_chart") if "thr_map" in c.proto.id]
@@ -460,7 +516,7 @@ def test__threshold_page__this_week_queue_new_first_then_open_second_reports_old
 
 
 def test__threshold_page__second_reports_list_share_in_time_and_trend(app, con, build_date):
-    at = _open(app)
+    at = _open(app, thr_analysis="Explained in time")
     start = build_date.replace(year=build_date.year - 1) + dt.timedelta(days=1)  # the default period
     events = _mart(con, "mart_second_reports")
     events = events[events["second_report_date"].between(pd.Timestamp(start), pd.Timestamp(build_date))]
@@ -621,7 +677,7 @@ def departing_warehouse(tmp_path_factory) -> Path:
 
 
 def test__threshold_page__a_rule_that_departs_from_the_statute_is_flagged(monkeypatch, departing_warehouse):
-    at = open_app(monkeypatch, departing_warehouse, PAGE, authority=EREWASH)
+    at = open_app(monkeypatch, departing_warehouse, PAGE, authority=EREWASH, thr_analysis="Rules")
     rule = f"{EREWASH}@2025-01-01"
     warning = next(w.value for w in at.warning if "s.104" in w.value)
     assert rule in warning and "victim_threshold = 4 (statute: at most 3)" in warning
