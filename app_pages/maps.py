@@ -1,7 +1,8 @@
 """Hotspots and repeat locations: where ASB concentrates, which places repeat, and how much.
 
-The map (H3 hexagons at resolution 8, 9 or 10, or a choropleth of authorities, wards or LSOAs)
-colours counts, per-km² density or change on the previous period; a click on a hexagon or area
+The map (H3 hexagons at resolution 8, 9 or 10, or a choropleth of authorities, wards or LSOAs;
+an SVG drawn on the server, insight.charts.vector_map, or on demand the deck.gl map of
+insight.charts.maps) colours counts, per-km² density or change on the previous period; a click on a hexagon or area
 (or the chooser beside the map, or the search above it: a postcode, a postcode district or a street,
 insight/places.py) opens, beside the map, its monthly trend and busiest street-level places, and
 under it its incidents; the repeat-location list below keeps the places inside that area. Then tabs
@@ -15,6 +16,7 @@ and their views and downloads are logged in the audit log.
 
 import hashlib
 import json
+import os
 import re
 
 import h3
@@ -28,8 +30,10 @@ from etl.marts.hotspots import REPEAT_LOCATION_RESOLUTION
 from etl.rules import periods
 from insight import places, ui
 from insight.charts import maps as cm
+from insight.charts import vector_map as vm
 from insight.queries import knox
 from insight.queries import maps as qm
+from insight.ui import vector_map as map_ui
 
 f = ui.current_filters()
 person_codes = ui.person_level_codes(f)
@@ -64,17 +68,39 @@ if pd.notna(span["first_date"]) and pd.Timestamp(span["first_date"]).date() > pr
 
 # --- the map, the selected area and the repeat-location list: one fragment, so a control change, a
 # click on the map, a search or a row of the list reruns only this part (the list is in it because
-# the area selected narrows it), and the map keeps one key (deck.gl updates it in place instead of
-# starting a new WebGL context for each map type, which costs seconds without a GPU: README,
-# "Clicks in the browser")
+# the area selected narrows it), and the map keeps one key (the browser swaps the drawing in place).
+# The map is an SVG drawn here (insight/charts/vector_map.py): no WebGL, which without a GPU costs
+# seconds per map (README, "Clicks in the browser"). The deck.gl map stays on demand ("WebGL map"),
+# and is the default with a basemap (ASB_MAP_STYLE), which only it can draw.
+GL_KEY = "mp_gl"
+
+
+def webgl() -> bool:
+    """Whether the viewer chose the deck.gl maps (the default only with a basemap)."""
+    return bool(st.session_state.get(GL_KEY, gl_default()))
+
+
+def gl_default() -> bool:
+    return bool(os.environ.get(cm.STYLE_ENV))
+
+
 @st.cache_data(ttl=ui.QUERY_TTL_SECONDS, max_entries=64, show_spinner=False)
 def map_spec(view: str, frame: pd.DataFrame, measure: str, outlines: pd.DataFrame,
              focus: tuple[str, ...]) -> tuple[str, dict]:
-    """The map's JSON, built once per frame and colour (a click on the map reruns with the same),
-    its view fitting the selected authorities."""
+    """The deck.gl map's JSON, built once per frame and colour (a click on the map reruns with the
+    same), its view fitting the selected authorities."""
     make = cm.hex_map if view == "h3" else cm.area_map
     deck = make(frame, measure, outlines, focus=focus)
     return cm.frozen(deck)
+
+
+@st.cache_data(ttl=ui.QUERY_TTL_SECONDS, max_entries=64, show_spinner=False)
+def svg_spec(view: str, frame: pd.DataFrame, measure: str, outlines: pd.DataFrame,
+             focus: tuple[str, ...]) -> vm.MapData:
+    """The SVG map, drawn once per frame and colour, its view fitting the selected authorities."""
+    if view == "h3":
+        return vm.hex_map(frame, measure, outlines, focus=focus)
+    return vm.area_map(frame, measure, outlines, focus=focus)
 
 
 @st.cache_data(ttl=ui.QUERY_TTL_SECONDS, max_entries=16, show_spinner=False)
@@ -144,6 +170,7 @@ def focus_on(shape, target: tuple) -> None:
     view stays after that (the map does not jump back), until the sidebar's authorities change."""
     nonce = (st.session_state.get("mp_focus") or {}).get("nonce", 0) + 1
     st.session_state["mp_focus"] = {"codes": tuple(f.authority_codes), "view": cm.focus_view(shape, nonce=nonce),
+                                    "svg_view": vm.focus_view(shape),
                                     "outline": json.dumps(shapely.geometry.mapping(shape)), "target": target,
                                     "nonce": nonce}
 
@@ -266,21 +293,23 @@ def map_section() -> None:
     frame = map_frame(view, resolution)
     labels = dict(zip(frame["code"], frame["name"], strict=True))
     choice_key = f"mp_area_{kind}"
-    # a click on the map, read before the map is drawn, so the outline of a searched place goes at once;
-    # the map keeps its last selection across map types: take it only for an area of this map, once
-    picked = cm.picked_id(st.session_state.get("mp_map"))
-    if picked in labels and picked != st.session_state.get(f"mp_last_{kind}"):
-        st.session_state[f"mp_last_{kind}"] = picked
-        st.session_state[choice_key] = picked
+    take_click(kind, labels, choice_key)
     selection = current_selection(view, kind, st.session_state.get(choice_key), labels)
     found_note(found_slot, selection)
-    spec, tooltip = map_spec(view, frame, measure, ui.load(qm.outlines), tuple(f.authority_codes))
+    outlines = ui.load(qm.outlines)
     map_col, panel = st.columns([3, 2])
     with map_col:
-        st.pydeck_chart(cm.PrebuiltDeck(focused(spec, selection), tooltip), height=560, on_select="rerun",
-                        selection_mode="single-object", key="mp_map")
+        if webgl():
+            spec, tooltip = map_spec(view, frame, measure, outlines, tuple(f.authority_codes))
+            st.pydeck_chart(cm.PrebuiltDeck(focused(spec, selection), tooltip), height=560, on_select="rerun",
+                            selection_mode="single-object", key="mp_map_gl")
+        else:
+            data = svg_spec(view, frame, measure, outlines, tuple(f.authority_codes))
+            map_ui.show(svg_focused(data, selection, frame), key="mp_map")
         st.caption(f"{cm.legend(frame, measure)} {cm.basemap_note()} Hover for figures; click a hexagon or area "
-                   "to open it beside the map.")
+                   "to open it beside the map" + ("." if webgl() else "; drag to pan, the wheel or the buttons "
+                                                  "to zoom."))
+        gl_toggle()
     options = list(frame["code"].head(300))
     if st.session_state.get(choice_key) and st.session_state[choice_key] not in options:
         options.insert(0, st.session_state[choice_key])
@@ -300,6 +329,54 @@ def map_section() -> None:
             district_panel(frame, selection)
     repeats_section(selection, frame)
     ui.fragment_footer()
+
+
+def take_click(kind: str, labels: dict, choice_key: str) -> None:
+    """A click on the map, read before the map is drawn, so the area opens (and is outlined) at
+    once. The SVG map keeps its last click, numbered: each click is taken once. The deck.gl map
+    keeps its last selection across map types: taken only for an area of this map, once."""
+    if webgl():
+        picked = cm.picked_id(st.session_state.get("mp_map_gl"))
+        if picked in labels and picked != st.session_state.get(f"mp_last_{kind}"):
+            st.session_state[f"mp_last_{kind}"] = picked
+            st.session_state[choice_key] = picked
+        return
+    click = map_ui.picked_id(st.session_state.get("mp_map"))
+    if click is not None and click != st.session_state.get("mp_last_click"):
+        st.session_state["mp_last_click"] = click
+        if click[0] in labels:
+            st.session_state[choice_key] = click[0]
+
+
+def gl_toggle() -> None:
+    """The choice of the deck.gl maps, under the map (read before the maps are drawn)."""
+    st.toggle("WebGL map", value=gl_default(), key=GL_KEY,
+              help="The same map drawn by deck.gl with WebGL: smoother zooming on a computer with a graphics "
+                   "card, and the basemap when one is set up; without a graphics card each new map takes "
+                   "seconds to draw.")
+
+
+def svg_focused(data: vm.MapData, selection: places.Selection | None, frame: pd.DataFrame) -> vm.MapData:
+    """The SVG map moved where the last search or opened row took it (while the sidebar's
+    authorities stay), the selected area outlined."""
+    focus = st.session_state.get("mp_focus")
+    view = nonce = None
+    if focus and tuple(focus["codes"]) == tuple(f.authority_codes):
+        view, nonce = focus["svg_view"], focus["nonce"]
+    return vm.with_focus(data, view, selected_outline(selection, frame), nonce or 0)
+
+
+def selected_outline(selection: places.Selection | None, frame: pd.DataFrame) -> str | None:
+    """The selected area's outline on the SVG map: a hexagon, an area, or a district's hexagons."""
+    if selection is None:
+        return None
+    if selection.kind == "district":
+        return vm.selected_outline(shapely.geometry.shape(places.cells_outline(list(selection.key))))
+    if selection.kind.startswith("h3_"):
+        return vm.selected_outline(cell_shape(selection.key))
+    if selection.key not in set(frame["code"]):
+        return None
+    return vm.selected_outline(cm.area_shape(frame, selection.key))
 
 
 def current_selection(view: str, kind: str, chosen: str | None, labels: dict) -> places.Selection | None:
@@ -471,7 +548,11 @@ def gi_section() -> None:
         for tile, (term, classes) in zip(tiles, [("hot_99", [3]), ("hot_95", [2]), ("hot_90", [1]),
                                                  ("cold", [-1, -2, -3])], strict=True):
             ui.tile(tile, term, ui.fmt_int(sum(int(counts.get(c, 0)) for c in classes)))
-        st.pydeck_chart(cm.gi_map(cells, ui.load(qm.outlines), focus=tuple(f.authority_codes)), height=520, key="mp_gi_map")
+        if webgl():
+            st.pydeck_chart(cm.gi_map(cells, ui.load(qm.outlines), focus=tuple(f.authority_codes)), height=520,
+                            key="mp_gi_map_gl")
+        else:
+            map_ui.show(gi_spec(cells, ui.load(qm.outlines), tuple(f.authority_codes)), key="mp_gi_map")
         st.caption(
             f"Cells of the 12 months {period} (the build's as-of date; the sidebar period does not change "
             "this map). Gi* compares each cell plus its six neighbours with 999 random rearrangements of "
@@ -481,6 +562,12 @@ def gi_section() -> None:
             "cold spots are rare. Emerging hot spots (a trend test per cell across months) are not shown: "
             "the installed esda has no space-time trend test.")
 
+
+
+@st.cache_data(ttl=ui.QUERY_TTL_SECONDS, max_entries=16, show_spinner=False)
+def gi_spec(cells: pd.DataFrame, outlines: pd.DataFrame, focus: tuple[str, ...]) -> vm.MapData:
+    """The Gi* map as SVG, drawn once per resolution and selection."""
+    return vm.gi_map(cells, outlines, focus=focus)
 
 
 def concentration_section() -> None:
@@ -559,7 +646,7 @@ def knox_section() -> None:
 
 # --- the analysis behind the lists, one tab at a time (only the open tab runs; the tab is in the URL).
 # A fragment, so opening a tab does not redraw the map above. The first tab is a chart: the Gi* map
-# (a second WebGL map) is drawn only when its tab is opened.
+# (a second map, SVG like the first) is drawn only when its tab is opened.
 ANALYSES = {"Concentration": concentration_section, "Hot spots": gi_section, "Accuracy": accuracy_section,
             "Near repeats": knox_section}
 

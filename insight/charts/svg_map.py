@@ -5,7 +5,8 @@ deck.gl's WebGL in software, and every new deck.gl map there costs seconds of CP
 shaders before it draws (README, Benchmarks → Clicks in the browser). A map of a few hundred
 polygons (the nine authorities, the community-route clusters' hexagons) needs none of that:
 plotly draws `go.Choropleth` and `go.Scattergeo` as SVG paths in the page, answers hover at once,
-and prints as vectors. Maps of thousands of hexagons stay on deck.gl (insight/charts/maps.py).
+and prints as vectors. Maps of thousands of hexagons are too many for plotly's JavaScript (1-1.5 s
+for 4,000): the Hotspots page writes their SVG itself (insight/charts/vector_map.py).
 
 The base map is the outlines only: `geo.visible` is off, so plotly draws no world map, and CONFIG
 keeps it from fetching one (below), so the map works offline as the deck.gl maps do. The view fits
