@@ -284,6 +284,8 @@ def find_place(text: str) -> tuple[bool, str]:
 def map_section() -> None:
     """The search, the map with its controls and, beside it, the area clicked or chosen; under it
     its incidents and the repeat locations inside it."""
+    if st.session_state.pop("mp_gl_changed", False):
+        rerun_here("app")
     pending = st.session_state.pop("mp_open", None)
     if pending:
         open_cell(pending)
@@ -349,8 +351,10 @@ def take_click(kind: str, labels: dict, choice_key: str) -> None:
 
 
 def gl_toggle() -> None:
-    """The choice of the deck.gl maps, under the map (read before the maps are drawn)."""
-    st.toggle("WebGL map", value=gl_default(), key=GL_KEY,
+    """The choice of the deck.gl maps, under the map (read before the maps are drawn). It changes
+    the Gi* map in its tab too, so a change reruns the whole page (`map_section` asks for it)."""
+    st.toggle("WebGL map", value=gl_default(), key=GL_KEY, on_change=st.session_state.update,
+              kwargs={"mp_gl_changed": True},
               help="The same map drawn by deck.gl with WebGL: smoother zooming on a computer with a graphics "
                    "card, and the basemap when one is set up; without a graphics card each new map takes "
                    "seconds to draw.")
@@ -524,11 +528,14 @@ def narrowed(listed: pd.DataFrame, selection: places.Selection | None,
     return inside.iloc[np.argsort(first, kind="stable")], mark
 
 
-def rerun_here() -> None:
-    """Rerun this fragment; the whole page when this run drew the whole page (Streamlit refuses a
-    fragment's own rerun there)."""
+def rerun_here(scope: str = "fragment") -> None:
+    """Rerun this fragment (or the whole page: `scope` "app"); the whole page when this run drew the
+    whole page (Streamlit refuses a fragment's own rerun there, and need not rerun it)."""
     ctx = get_script_run_ctx()
-    st.rerun(scope="fragment" if ctx is not None and ctx.fragment_ids_this_run else "app")
+    if ctx is not None and ctx.fragment_ids_this_run:
+        st.rerun(scope=scope)
+    elif scope == "fragment":
+        st.rerun(scope="app")
 
 
 map_section()

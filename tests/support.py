@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import json
 import os
 import shutil
 import socket
@@ -38,6 +39,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 EXCEPTION = '[data-testid="stException"]'
 MAP_CANVAS = '[data-testid="stDeckGlJsonChart"] canvas'
+SVG_MAP = ".asb-map"  # the Hotspots page's SVG map (insight/ui/vector_map.py) in the browser
 
 
 # --- signing in ----------------------------------------------------------------------------------
@@ -82,6 +84,13 @@ def open_app(monkeypatch, warehouse: Path, page: str | None = None, timeout: flo
 
 
 # --- the real server and browser -----------------------------------------------------------------
+
+def svg_maps(at: AppTest) -> list[dict]:
+    """The data of the page's SVG maps (insight.charts.vector_map: `svg`, `codes`, `tips`, `view`,
+    `selected`, ...) as the page gave them to the browser, in page order."""
+    return [json.loads(element.proto.json) for element in at.get("bidi_component")
+            if element.proto.component_name == "asb_vector_map"]
+
 
 def _free_port() -> int:
     with socket.socket() as sock:

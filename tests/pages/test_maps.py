@@ -12,11 +12,13 @@ import pandas as pd
 import pytest
 from conftest import POLICE_AS_OF
 from streamlit.testing.v1 import AppTest
-from support import open_app
+from support import open_app, svg_maps
 
 from etl.rules import authorities
 from etl.rules.periods import previous_period
 from insight import db
+from insight.charts import maps as cm
+from insight.charts import vector_map as vm
 from insight.queries import knox
 from insight.queries import maps as qm
 
@@ -163,9 +165,23 @@ def _app(monkeypatch, warehouse) -> AppTest:
 
 
 def _layers(at: AppTest, index: int = 0) -> dict[str, str]:
+    """The layers of a deck.gl map (the WebGL map, on demand): id -> type."""
     spec = json.loads(at.get("deck_gl_json_chart")[index].proto.json)
     assert "mapProvider" not in spec or spec["mapProvider"] is None  # offline: no basemap
     return {layer["id"]: layer["@@type"] for layer in spec["layers"]}
+
+
+def _map(at: AppTest, index: int = 0) -> dict:
+    """The data of the page's SVG map `index` (insight.charts.vector_map)."""
+    maps = svg_maps(at)
+    assert len(maps) > index, len(maps)
+    return maps[index]
+
+
+def _kind(data: dict) -> str:
+    """What an SVG map shows: "hexagons" (its areas are H3 cells) or "areas"; one path per area."""
+    assert data["svg"].count("<path class=\"f") == len(data["codes"]) == len(data["tips"]) > 0
+    return "hexagons" if all(h3.is_valid_cell(c) for c in data["codes"]) else "areas"
 
 
 def test__maps_page__demo_sections_map_and_drilldown(monkeypatch, demo_warehouse):
@@ -173,11 +189,13 @@ def test__maps_page__demo_sections_map_and_drilldown(monkeypatch, demo_warehouse
     # the list a manager acts on first, the analysis behind it in tabs (issue 16, item 3)
     assert [s.value for s in at.subheader] == ["Repeat locations", "Analysis"]
     assert [t.label for t in at.tabs] == ["Concentration", "Hot spots", "Accuracy", "Near repeats"]
-    assert _layers(at) == {"outlines": "GeoJsonLayer", "areas": "H3HexagonLayer", "names": "TextLayer"}
-    # the first tab is a chart: the Gi* map (a second WebGL map) only when its tab opens (issue 16, item 8)
-    assert len(at.get("deck_gl_json_chart")) == 1 and at.get("plotly_chart")
-    for label, shown in [("Hot spots", lambda: len(at.get("deck_gl_json_chart")) == 2
-                          and _layers(at, 1)["areas"] == "H3HexagonLayer"),  # the Gi* map
+    # the map is an SVG drawn here, no WebGL map (issue 16, item 8): hexagons over the outlines, named
+    assert not at.get("deck_gl_json_chart") and len(svg_maps(at)) == 1 and at.get("plotly_chart")
+    data = _map(at)
+    assert _kind(data) == "hexagons" and data["svg"].count("<text") >= len(ALL)
+    assert all(name in data["svg"] for name in authorities.NAME_BY_CODE.values())
+    for label, shown in [("Hot spots", lambda: len(svg_maps(at)) == 2 and _kind(_map(at, 1)) == "hexagons"
+                          and not _map(at, 1)["clickable"]),  # the Gi* map
                          ("Accuracy", lambda: [d for d in at.dataframe if "pai_1" in d.value.columns])]:
         at.session_state["analysis"] = label
         at.run()
@@ -185,30 +203,86 @@ def test__maps_page__demo_sections_map_and_drilldown(monkeypatch, demo_warehouse
     at.session_state["analysis"] = "Near repeats"
     at.run()
     assert not at.exception and "Run the near-repeat test" in [b.label for b in at.button]
-    assert len(at.get("deck_gl_json_chart")) == 1  # the Gi* map is not drawn behind another tab
+    assert len(svg_maps(at)) == 1  # the Gi* map is not drawn behind another tab
     options = at.selectbox(key="mp_area_h3_9").options
     at.selectbox(key="mp_area_h3_9").select_index(0).run()
     assert not at.exception
     assert at.subheader[0].value == options[0]
     assert [m.label for m in at.metric][:3] == ["ASB incidents", "Incidents per km²", "Area (km²)"]
     assert at.radio(key="mp_view").options == ["Hexagons (H3)", "Authorities", "Wards", "LSOAs"]
-    map_id = at.get("deck_gl_json_chart")[0].proto.id
-    for view, layer in [("authority", "GeoJsonLayer"), ("lsoa", "GeoJsonLayer"), ("ward", "GeoJsonLayer")]:
+    map_id = at.get("bidi_component")[0].proto.id
+    for view in ("authority", "lsoa", "ward"):
         at.radio(key="mp_view").set_value(view).run()
-        assert not at.exception and _layers(at)["areas"] == layer
-        # one map whatever its type: deck.gl updates it in place rather than start a new WebGL context
-        assert at.get("deck_gl_json_chart")[0].proto.id == map_id
+        assert not at.exception and _kind(_map(at)) == "areas"
+        # one map whatever its type: the browser swaps the drawing in place
+        assert at.get("bidi_component")[0].proto.id == map_id
     # the wards shipped with the package: a choropleth of the 176 wards (issue 16, item 5)
-    assert not at.info and len(_features(at)) == 176
+    assert not at.info and len(_map(at)["codes"]) == 176
     at.selectbox(key="mp_area_ward").select_index(0).run()
     assert not at.exception and at.metric[0].label == "ASB incidents"
 
 
-def _features(at: AppTest) -> list[dict]:
-    """The features of the map's area layer (a choropleth)."""
-    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    data = next(layer for layer in spec["layers"] if layer["id"] == "areas")["data"]
-    return data["features"] if isinstance(data, dict) else data
+def test__maps_page__the_webgl_map_on_demand(monkeypatch, demo_warehouse):
+    """The deck.gl maps stay a choice ("WebGL map"): the same map types as layers, the Gi* map too."""
+    at = _app(monkeypatch, demo_warehouse)
+    at.toggle(key="mp_gl").set_value(True).run()
+    assert not at.exception and not svg_maps(at)
+    assert _layers(at) == {"outlines": "GeoJsonLayer", "areas": "H3HexagonLayer", "names": "TextLayer"}
+    map_id = at.get("deck_gl_json_chart")[0].proto.id
+    for view in ("authority", "lsoa", "ward"):
+        at.radio(key="mp_view").set_value(view).run()
+        assert not at.exception and _layers(at)["areas"] == "GeoJsonLayer"
+        assert at.get("deck_gl_json_chart")[0].proto.id == map_id  # deck.gl updates the map in place
+    at.session_state["analysis"] = "Hot spots"
+    at.run()
+    assert not at.exception and len(at.get("deck_gl_json_chart")) == 2 and _layers(at, 1)["areas"] == "H3HexagonLayer"
+    at.toggle(key="mp_gl").set_value(False).run()
+    assert not at.exception and not at.get("deck_gl_json_chart") and len(svg_maps(at)) == 2
+
+
+def test__maps_page__with_a_basemap_the_webgl_map_is_the_default(monkeypatch, demo_warehouse):
+    """Only deck.gl draws a basemap (ASB_MAP_STYLE): with one set up, its map comes first."""
+    monkeypatch.setenv(cm.STYLE_ENV, "http://127.0.0.1:9/style.json")
+    at = _app(monkeypatch, demo_warehouse)
+    assert at.toggle(key="mp_gl").value and at.get("deck_gl_json_chart") and not svg_maps(at)
+
+
+def _outline_centre(selected: str) -> tuple[float, float]:
+    """The mean of the points of an SVG outline (`M x y l dx dy ...`), as longitude and latitude."""
+    import re
+
+    numbers = [int(n) for n in re.findall(r"-?\d+", selected.split('d="', 1)[1].split('"', 1)[0])]
+    first, steps = numbers[:2], list(zip(numbers[2::2], numbers[3::2], strict=True))
+    points = [tuple(first)]
+    for dx, dy in steps:
+        points.append((points[-1][0] + dx, points[-1][1] + dy))
+    return vm.lon_lat(sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))
+
+
+def test__maps_page__a_click_on_the_svg_map_opens_the_area_each_time(monkeypatch, demo_warehouse):
+    """A click on the SVG map (its state `picked`, as the browser sets it) opens the area beside the
+    map and outlines it; a later click on the same area opens it again after another was chosen."""
+    at = _app(monkeypatch, demo_warehouse)
+    data = _map(at)
+    code, label = data["codes"][2], at.selectbox(key="mp_area_h3_9").options[2]
+    at.session_state["mp_map"] = {"picked": {"id": code, "n": 1}}
+    at.run()
+    assert not at.exception and at.session_state["mp_area_h3_9"] == code and at.subheader[0].value == label
+    lon, lat = _outline_centre(_map(at)["selected"])
+    assert h3.latlng_to_cell(lat, lon, 9) == code  # the hexagon is outlined on the map
+    assert _map(at)["svg"] == data["svg"]  # the same drawing: the browser keeps it, only the outline is new
+    at.selectbox(key="mp_area_h3_9").select_index(0).run()
+    assert at.session_state["mp_area_h3_9"] != code
+    at.session_state["mp_map"] = {"picked": {"id": code, "n": 2}}
+    at.run()
+    assert not at.exception and at.session_state["mp_area_h3_9"] == code
+    # the authorities' map ignores a click it did not receive (a hexagon's code), then takes its own
+    at.radio(key="mp_view").set_value("authority").run()
+    assert not at.exception and at.session_state.get("mp_area_authority") is None
+    at.session_state["mp_map"] = {"picked": {"id": EREWASH, "n": 3}}
+    at.run()
+    assert not at.exception and at.session_state["mp_area_authority"] == EREWASH
+    assert at.subheader[0].value == "Erewash"
 
 
 def test__maps_page__no_wards_option_on_a_warehouse_without_wards(monkeypatch, demo_warehouse, tmp_path):
@@ -225,9 +299,9 @@ def test__maps_page__no_wards_option_on_a_warehouse_without_wards(monkeypatch, d
         con.execute("delete from ref_ward")
     at = _app(monkeypatch, old)
     assert at.radio(key="mp_view").options == ["Hexagons (H3)", "Authorities", "LSOAs"]
-    assert not at.info and _layers(at)["areas"] == "H3HexagonLayer"
+    assert not at.info and _kind(_map(at)) == "hexagons"
     at.radio(key="mp_view").set_value("lsoa").run()
-    assert not at.exception and not at.info and _layers(at)["areas"] == "GeoJsonLayer"
+    assert not at.exception and not at.info and _kind(_map(at)) == "areas"
 
 
 def test__maps_page__knox_on_demand_on_demo_data(monkeypatch, demo_warehouse):
@@ -245,9 +319,9 @@ def test__maps_page__knox_on_demand_on_demo_data(monkeypatch, demo_warehouse):
 def test__maps_page__real_police_data(monkeypatch, police_warehouse):
     at = _app(monkeypatch, police_warehouse)
     assert any("data starts on 1 Jan 2023" in w.value for w in at.warning)
-    assert _layers(at)["areas"] == "H3HexagonLayer"
+    assert _kind(_map(at)) == "hexagons"
     at.radio(key="mp_view").set_value("ward").run()
-    assert not at.exception and _layers(at)["areas"] == "GeoJsonLayer" and not at.info
+    assert not at.exception and _kind(_map(at)) == "areas" and not at.info
     at.selectbox(key="mp_area_ward").select_index(0).run()
     assert not at.exception and at.metric[0].label == "ASB incidents"
     at.session_state["analysis"] = "Near repeats"  # its tab
@@ -290,20 +364,51 @@ def test__hex_map__the_tooltip_leads_with_the_street():
     assert (data[0]["label"], data[0]["where"]) == ("Outside <b onmouseover=alert(1)>High Street</b>",
                                                     "Ilkeston Central, Erewash")
     assert (data[1]["label"], data[1]["where"]) == ("H3 cell 89195c96323ffff", "")
+    # the SVG map: the same words lead its hover label (the browser sets them as text, not HTML)
+    svg_map = vm.hex_map(cells, "incidents", outlines)
+    assert svg_map["tips"][0].split("\n")[:3] == ["Outside <b onmouseover=alert(1)>High Street</b>",
+                                                   "Ilkeston Central, Erewash",
+                                                   "9 incidents (3 in the previous period, +6, +200%)"]
+    assert svg_map["tips"][1].split("\n")[0] == "H3 cell 89195c96323ffff"
+    assert svg_map["codes"] == list(cells["h3_cell"])
+
+
+def _streets(data: dict) -> list[str]:
+    """The words written on the SVG map at street level (its "streets" labels), unescaped."""
+    import html
+    import re
+
+    group = re.search(r'<g class="labels streets"[^>]*>(.*?)</g>', data["svg"])
+    return [html.unescape(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", group.group(1))] if group else []
+
+
+def test__vector_map__data_words_are_text_not_markup():
+    """A place's description goes into the drawing escaped: it shows as words, never as markup."""
+    cells = qm._with_change(pd.DataFrame({
+        "h3_cell": ["8a195c963277fff"], "incidents": [9], "previous": [3], "area_km2": [0.015],
+        "main_location": ["<script>alert(1)</script> & <b>Lane</b>"], "reporters": [6],
+        "ward_name": ["Ilkeston Central"], "authority_name": ["Erewash"], "lat": [52.97], "lon": [-1.31]}))
+    square = json.dumps({"type": "Polygon", "coordinates": [[[-1.4, 52.9], [-1.2, 52.9], [-1.2, 53.0], [-1.4, 52.9]]]})
+    outlines = pd.DataFrame({"authority_code": ["E07000036"], "authority_name": ["Erewash <i>"],
+                             "boundary_geojson": [square]})
+    data = vm.hex_map(cells, "incidents", outlines)
+    assert "<script>" not in data["svg"] and "<b>" not in data["svg"] and "<i>" not in data["svg"]
+    assert _streets(data) == ["<script>alert(1)</script> & <b>Lane</b>"]
+    assert "Erewash &lt;i&gt;" in data["svg"]
 
 
 def test__hex_counts__a_board_viewer_gets_a_street_only_with_enough_reporters(monkeypatch, demo_warehouse):
     at = open_app(monkeypatch, demo_warehouse, MAPS, user="board")
-    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    data = next(layer["data"] for layer in spec["layers"] if layer["id"] == "areas")
-    assert data and all("H3 cell" not in d["label"] for d in data[:20])  # named by ward and authority at least
+    data = _map(at)
+    labels = [tip.split("\n")[0] for tip in data["tips"]]
+    assert labels and all("H3 cell" not in label for label in labels[:20])  # named by ward and authority at least
     with db.connect(demo_warehouse) as con:
         end = db.build_as_of(con)
         cells = qm.hex_counts(con, ALL, end - dt.timedelta(days=364), end, 9).set_index("h3_cell")
-    for row in data:
-        street = cells.at[row["id"], "main_location"] if row["id"] in cells.index else None
-        if isinstance(street, str) and cells.at[row["id"], "reporters"] < 5:
-            assert street not in row["label"], row
+    for code, tip in zip(data["codes"], data["tips"], strict=True):
+        street = cells.at[code, "main_location"] if code in cells.index else None
+        if isinstance(street, str) and cells.at[code, "reporters"] < 5:
+            assert street not in tip, tip
 
 
 def test__maps_page__the_map_zooms_to_the_selected_authorities(monkeypatch, demo_warehouse):
@@ -312,12 +417,14 @@ def test__maps_page__the_map_zooms_to_the_selected_authorities(monkeypatch, demo
     views = {}
     for name, params in (("all", {"authority": "all"}), ("erewash", {"authority": EREWASH})):
         at = open_app(monkeypatch, demo_warehouse, MAPS, **params)
-        spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-        views[name] = spec["initialViewState"]
-        outlines = next(layer for layer in spec["layers"] if layer["id"] == "outlines")
-        assert len(outlines["data"]["features"]) == 9
-    assert views["erewash"]["zoom"] > views["all"]["zoom"] + 1
-    assert 52.85 < views["erewash"]["latitude"] < 53.05 and -1.45 < views["erewash"]["longitude"] < -1.2
+        data = _map(at)
+        views[name] = data["view"]  # x, y, width, height (SVG units)
+        base = data["svg"].split('<g class="base">', 1)[1].split("</g>", 1)[0]
+        assert base.count("<path") == 9  # the county's outlines around it
+    assert views["erewash"][3] < views["all"][3] / 2  # more than twice as close
+    x, y, width, height = views["erewash"]
+    lon, lat = vm.lon_lat(x + width / 2, y + height / 2)
+    assert 52.85 < lat < 53.05 and -1.45 < lon < -1.2
 
 
 def test__maps_page__streets_name_the_hexagons_on_the_map_and_in_the_chooser(monkeypatch, demo_warehouse, con):
@@ -327,17 +434,14 @@ def test__maps_page__streets_name_the_hexagons_on_the_map_and_in_the_chooser(mon
     at = open_app(monkeypatch, demo_warehouse, MAPS, authority=EREWASH)
     at.selectbox(key="mp_res").set_value(10).run()
     assert not at.exception
-    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    streets = next(layer for layer in spec["layers"] if layer["id"] == "streets")
-    texts = [row["text"] for row in streets["data"]]
+    texts = _streets(_map(at))
     assert 0 < len(texts) <= 15 and all(t and "H3 cell" not in t for t in texts)
     chooser = at.selectbox(key="mp_area_h3_10")
     assert not [o for o in chooser.options[:50] if o.startswith("H3 cell")]  # the busiest are named
     assert texts[0] in chooser.options[0]  # the busiest first in both
     # coarser hexagons are not labelled on the map (too many streets in one)
     at.selectbox(key="mp_res").set_value(9).run()
-    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    assert "streets" not in [layer["id"] for layer in spec["layers"]]
+    assert _streets(_map(at)) == [] and 'class="labels streets"' not in _map(at)["svg"]
 
 
 def test__place_names__unique_for_the_address():
