@@ -43,12 +43,13 @@ _DONE = {ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY,
          ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 
 # Each role's tour: (step name, kind, argument). kind: "nav" clicks a sidebar page link, "radio"
-# clicks a radio option by its label, "tab" an analysis tab, "hexagon" clicks the middle of the map
-# (an area opens beside it), "authority" picks one authority in the sidebar, "all" clears the authorities.
+# clicks a radio option by its label, "tab" an analysis tab, "hexagon" clicks the busiest hexagon of
+# the map (its area opens beside it), "authority" picks one authority in the sidebar, "all" clears the
+# authorities.
 TOURS = {
     "opcc": [("Hotspots and maps", "nav", "Hotspots and maps"), ("map: authorities", "radio", "Authorities"),
              ("colour: change", "radio", "Change on the previous period"), ("map: hexagons", "radio", "Hexagons (H3)"),
-             ("tab: hot spots", "tab", "Hot spots"), ("Review turnaround", "nav", "Review turnaround"),
+             ("map: click a hexagon", "hexagon", ""), ("tab: hot spots", "tab", "Hot spots"), ("Review turnaround", "nav", "Review turnaround"),
              ("tab: one stage", "tab", "One stage in detail"), ("Appeals", "nav", "Appeals"),
              ("Threshold near-misses", "nav", "Threshold near-misses"), ("Partnership", "nav", "Partnership"),
              ("Data quality", "nav", "Data quality"), ("Overview", "nav", "Overview"),
@@ -148,7 +149,13 @@ def step(page, timer: Timer, kind: str, argument: str) -> float:
         return timer.click(lambda: main.get_by_text(argument, exact=True).first.click())
     if kind == "tab":
         return timer.click(lambda: page.get_by_role("tab", name=argument).click())
-    if kind == "hexagon":  # hover first, as a person does: the first point whose tooltip shows a hexagon
+    if kind == "hexagon" and page.locator(".asb-map g.areas > path").count():  # the SVG map: its busiest hexagon
+        box = page.locator(".asb-map g.areas > path").first.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(x, y)  # hover first, as a person does
+        page.locator(".asb-map-tip").filter(has_text="incidents").wait_for(state="visible", timeout=10_000)
+        return timer.click(lambda: page.mouse.click(x, y))
+    if kind == "hexagon":  # the deck.gl map: the first point whose tooltip shows a hexagon
         box = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first.bounding_box()
         tooltip = page.locator(".deck-tooltip").filter(has_text="incidents")
         for fx, fy in [(x / 10, y / 10) for y in range(3, 8) for x in range(3, 8)]:
