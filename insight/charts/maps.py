@@ -168,12 +168,18 @@ def place_names(cells: pd.DataFrame) -> pd.Series:
     return names.where(repeat == 0, names + " #" + (repeat + 1).astype(str))
 
 
-def _street_labels(cells: pd.DataFrame) -> pdk.Layer | None:
-    """At street level (resolution 10) the busiest hexagons carry their place's words on the map
-    ("Outside High Street"), where the disclosure rule lets the viewer see them; None otherwise."""
+def street_label_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    """The hexagons that carry their place's words on the map ("Outside High Street"): at street
+    level (resolution 10) the busiest STREET_LABELS with a location description the disclosure rule
+    lets the viewer see (the frame holds only those); none at coarser resolutions."""
     if cells.empty or h3.get_resolution(cells["h3_cell"].iloc[0]) < STREET_RESOLUTION or "main_location" not in cells:
-        return None
-    named = cells[cells["main_location"].notna()].nlargest(STREET_LABELS, "incidents")
+        return cells.iloc[:0]
+    return cells[cells["main_location"].notna()].nlargest(STREET_LABELS, "incidents")
+
+
+def _street_labels(cells: pd.DataFrame) -> pdk.Layer | None:
+    """The street-level words as a deck.gl text layer (street_label_cells); None without any."""
+    named = street_label_cells(cells)
     if named.empty:
         return None
     rows = [{"text": str(r.main_location), "position": list(h3.cell_to_latlng(r.h3_cell))[::-1]}

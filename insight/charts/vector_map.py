@@ -247,13 +247,9 @@ def hex_map(cells: pd.DataFrame, measure: str, outlines: pd.DataFrame, focus: tu
         tips.append(f"{first}\n{second}\n{numbers}" if second else f"{first}\n{numbers}")
     fills = [_rgb_hex(c) for c in cm.fill_colours(cells[measure], measure)]
     parts = cell_paths(cells["h3_cell"])
-    streets = ""
-    if (not cells.empty and h3.get_resolution(cells["h3_cell"].iloc[0]) >= cm.STREET_RESOLUTION
-            and "main_location" in cells):
-        named = cells[cells["main_location"].notna()].nlargest(cm.STREET_LABELS, "incidents")
-        if not named.empty:
-            streets = _labels([_point_xy(r.lon, r.lat) for r in named.itertuples()], named["main_location"],
-                              cls="labels streets", dy="-1em")
+    named = cm.street_label_cells(cells)
+    streets = "" if named.empty else _labels([_point_xy(r.lon, r.lat) for r in named.itertuples()],
+                                             named["main_location"], cls="labels streets", dy="-1em")
     svg = _svg(parts, fills, f"Map of {len(cells):,} hexagons coloured by {cm.MEASURES[measure].lower()}", view,
                bordered=False, outlines_on_top=False, base=base, lines=lines, names=names, extra=streets)
     return _data(svg, list(cells["h3_cell"]), tips, view, ramp_legend(cells[measure], measure, LEGEND_TITLES[measure]))

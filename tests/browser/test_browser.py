@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 from PIL import Image
 from support import ARTIFACTS, EXCEPTION, MAP_CANVAS, SVG_MAP, assert_page_shows
@@ -261,7 +262,9 @@ def _hover_cell(tab, index: int = 0) -> str:
 def _warm_pixels(path: Path) -> int:
     """Pixels in the yellow-orange-brown ramp (red well above blue), as hexagons and areas are filled."""
     with Image.open(path) as image:
-        return sum(1 for r, g, b in image.convert("RGB").getdata() if r > 150 and r - b > 70 and g > 40)
+        rgb = np.asarray(image.convert("RGB"), dtype=np.int16)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    return int(((r > 150) & (r - b > 70) & (g > 40)).sum())
 
 
 def _choose_view(tab, label: str) -> None:
