@@ -220,15 +220,16 @@ def found_note(slot, selection: places.Selection | None) -> None:
     found["fresh"] = False
 
 
-def find(text: str) -> tuple[bool, str]:
-    """Select what a search points at: (whether something was selected, the words to show)."""
+def find(text: str, by_name: bool = True) -> tuple[bool, str]:
+    """Select what a search points at: (whether something was selected, the words to show).
+    `by_name`: a postcode district not found may be a street's name ("A1" is a road as well)."""
     kind, key = places.parse(text)
     if kind == "empty":
         return False, "Type a postcode (DE7 5RP), a postcode district (DE7) or a street."
     if kind == "place":
         return find_place(key)
     found = places.locate(kind, key)
-    if found.status != "found" and kind == "district":  # "A1" is a road as well
+    if found.status != "found" and kind == "district" and by_name:
         by_name = find_place(text.strip())
         if by_name[0]:
             return by_name
@@ -241,7 +242,7 @@ def find(text: str) -> tuple[bool, str]:
         cells = places.district_cells(points)
         for name in [k for k in st.session_state if str(k).startswith("mp_area_")]:
             st.session_state[name] = None  # a district is no single area of the chooser
-        st.session_state.update(mp_view="h3", mp_opened=None, mp_district={"label": found.label, "cells": cells})
+        st.session_state.update(mp_view="h3", mp_opened=None, mp_district={"label": found.label, "cells": cells, "code": found.key})
         focus_on(shapely.geometry.shape(places.cells_outline(cells)), ("district", cells))
         return True, f"{places.describe(found)} Its hexagons are outlined on the map and the list below keeps its repeat locations."
     return find_point(points.iloc[0], places.describe(found))
@@ -289,6 +290,7 @@ def map_section() -> None:
     pending = st.session_state.pop("mp_open", None)
     if pending:
         open_cell(pending)
+    district_from_address()
     found_slot = search_box()
     view, resolution, measure = map_controls()
     kind = f"h3_{resolution}" if view == "h3" else view
@@ -297,6 +299,7 @@ def map_section() -> None:
     choice_key = f"mp_area_{kind}"
     take_click(kind, labels, choice_key)
     selection = current_selection(view, kind, st.session_state.get(choice_key), labels)
+    district_to_address()
     found_note(found_slot, selection)
     outlines = ui.load(qm.outlines)
     map_col, panel = st.columns([3, 2])
@@ -381,6 +384,31 @@ def selected_outline(selection: places.Selection | None, frame: pd.DataFrame) ->
     if selection.key not in set(frame["code"]):
         return None
     return vm.selected_outline(cm.area_shape(frame, selection.key))
+
+
+DISTRICT_PARAM = "mp_district"
+
+
+def district_from_address() -> None:
+    """A postcode district in the address (`?mp_district=DE7`: a reload, a shared link) selected as a
+    search for it would, once per session, where it lies in the sidebar's authorities. Only a
+    district is taken from there (an area of thousands of addresses; a full postcode, which may be
+    a victim's home, is never put in the address): anything else selects nothing and is dropped."""
+    if "mp_district" in st.session_state:
+        return
+    st.session_state["mp_district"] = None
+    value = st.query_params.get(DISTRICT_PARAM)
+    if value and len(value) <= 8 and places.parse(value)[0] == "district":
+        find(value, by_name=False)
+
+
+def district_to_address() -> None:
+    """The postcode district selected, in the address like a clicked area (none: taken out)."""
+    district = st.session_state.get("mp_district")
+    if district:
+        st.query_params[DISTRICT_PARAM] = district["code"]
+    elif DISTRICT_PARAM in st.query_params:
+        del st.query_params[DISTRICT_PARAM]
 
 
 def current_selection(view: str, kind: str, chosen: str | None, labels: dict) -> places.Selection | None:

@@ -251,6 +251,40 @@ def test__search__a_district_outlines_its_hexagons_and_narrows_the_list(monkeypa
     assert not at.exception and "postcode district DE7" not in (_note(at) or "")
 
 
+def test__search__a_district_is_kept_in_the_address_and_a_shared_link_opens_it(monkeypatch, demo_warehouse):
+    """Issue 16, item 6: a postcode district selected goes in the address like a clicked area
+    (`?mp_district=DE7`, an area of thousands of addresses, never a full postcode), so a reload or a
+    shared link opens it; a click on another area takes it out of the address."""
+    at = _open(monkeypatch, demo_warehouse)
+    _search(at, "de7")
+    assert at.query_params["mp_district"] == "DE7"
+    shown = _list(at)
+    link = open_app(monkeypatch, demo_warehouse, MAPS, mp_district="DE7")
+    assert "Postcode district DE7" in [s.value for s in link.subheader]
+    assert sorted(_list(link)["h3_cell"]) == sorted(shown["h3_cell"])
+    assert svg_maps(link)[0]["selected"].startswith("<path") and _view(link)["span"] < 0.5
+    link.selectbox(key="mp_area_h3_9").select_index(0).run()
+    assert not link.exception and "mp_district" not in link.query_params
+
+
+@pytest.mark.parametrize("value", ["DE7 5RP", "SW1A", "DE10", "x'; drop table incidents; --", "🙂", "d" * 3000])
+def test__search__a_district_in_the_address_that_is_no_district_here_selects_nothing(monkeypatch, demo_warehouse,
+                                                                                     value):
+    """A hand-made address: a full postcode, a district outside the nine authorities or unknown, or
+    garbage selects nothing, shows the page as usual and leaves the address."""
+    at = open_app(monkeypatch, demo_warehouse, MAPS, mp_district=value)
+    assert not [s.value for s in at.subheader if s.value.startswith("Postcode district")]
+    assert "mp_district" not in at.query_params and not svg_maps(at)[0]["selected"]
+
+
+def test__search__a_district_of_another_authority_in_the_address_shows_nothing_of_it(monkeypatch, demo_warehouse):
+    """A council manager's link to a district outside their authorities (S40: Chesterfield) selects
+    nothing (DE7 would: a few of its postcodes lie in Derby)."""
+    at = open_app(monkeypatch, demo_warehouse, MAPS, user="derby", mp_district="S40")
+    assert not [s.value for s in at.subheader if s.value.startswith("Postcode district")]
+    assert "mp_district" not in at.query_params
+
+
 @pytest.mark.parametrize("text, words", [
     ("DE7 0QQ", "not in the ONS Postcode Directory"),
     ("SW1A 1AA", "outside the nine Derbyshire authorities"),
