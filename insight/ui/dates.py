@@ -135,7 +135,8 @@ def date_field(label: str, key: str, default: date | None = None, help: str | No
     box.text_input(label, key=typed, on_change=_typed, args=(key, label, first, last),
                    placeholder="dd/mm/yyyy", help=f"{help} {TYPING_HELP}" if help else TYPING_HELP,
                    persist_state="session")
-    with picker.popover("", icon=":material/calendar_month:", help=f"{label}: pick a day from a calendar",
+    # an emoji, not an icon font: a screen reader names the button "calendar", not "calendar_month icon"
+    with picker.popover("", icon="📅", help=f"{label}: pick a day from a calendar",
                         key=f"{key}_calendar"):
         day = st.date_input(f"{label}: pick a day", key=key, min_value=first, max_value=last, format="DD/MM/YYYY",
                             on_change=_picked, args=(key,), persist_state="session")
