@@ -347,8 +347,15 @@ def shown(viewer: Viewer | None, query, args: tuple, kwargs: dict, frame, k: int
     disclosure rule (insight/access/disclosure.py; k = the board pack's suppress_below) for every
     row outside the viewer's person-level rights; an open query's OPCC-only columns blanked for
     the other roles; person-level rows as they are (ui.load refused them before)."""
+    return shown_as(viewer.role if viewer else None, person_level_authorities(viewer), query, args, kwargs, frame, k)
+
+
+def shown_as(role: str | None, allowed: tuple[str, ...], query, args: tuple, kwargs: dict, frame,
+             k: int | None = None):
+    """`shown` for a viewer of `role` with person-level rights over the `allowed` authorities: all
+    it depends on of the viewer, so the dashboard can keep its answer (ui.load)."""
     rule = rule_of(query)
-    if isinstance(rule, Open) and rule.opcc_only_columns and (viewer is None or viewer.role != OPCC_ANALYST):
+    if isinstance(rule, Open) and rule.opcc_only_columns and role != OPCC_ANALYST:
         frame = frame.copy()
         for column in rule.opcc_only_columns:
             if column in frame.columns:
@@ -357,8 +364,7 @@ def shown(viewer: Viewer | None, query, args: tuple, kwargs: dict, frame, k: int
     if not isinstance(rule, disclosure.Aggregate):
         return frame
     codes = _arguments(query, args, kwargs).get(rule.codes)
-    return disclosure.protect_result(rule, frame, person_level_authorities(viewer), codes,
-                                     k if k is not None else disclosure.suppress_below())
+    return disclosure.protect_result(rule, frame, allowed, codes, k if k is not None else disclosure.suppress_below())
 
 
 def may_load(viewer: Viewer | None, query, *args, **kwargs) -> bool:

@@ -64,6 +64,17 @@ def _connection(key: tuple[str, int, int]) -> duckdb.DuckDBPyConnection:
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=500, show_spinner=False)
+def _shown(query_name: str, key: tuple[str, int, int], args: tuple, kwargs: tuple, role: str | None,
+           allowed: tuple[str, ...], k: int) -> pd.DataFrame:
+    """A protected aggregate as a viewer of `role` with person-level rights over `allowed` may see
+    it (access.shown_as), kept: the disclosure rule over a few thousand rows (the board viewer's
+    hexagons, repeat locations) takes 0.1-0.7 s, and every rerun of a page asks for the same."""
+    module, _, function = query_name.rpartition(".")
+    query = getattr(importlib.import_module(module), function)
+    return access.shown_as(role, allowed, query, args, dict(kwargs), _run(query_name, key, args, kwargs), k)
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=500, show_spinner=False)
 def _run(query_name: str, key: tuple[str, int, int], args: tuple, kwargs: tuple) -> pd.DataFrame:
     # One cursor per call: a DuckDB connection must not be shared by concurrent threads.
     module, _, function = query_name.rpartition(".")
@@ -97,11 +108,15 @@ def load(query, *args, **kwargs) -> pd.DataFrame:
     except disclosure.TooDetailed as exc:
         st.info(f"Not shown: {exc}.", icon=":material/lock:")
         st.stop()
+    name, items = f"{query.__module__}.{query.__name__}", tuple(sorted(kwargs.items()))
     try:
-        frame = _run(f"{query.__module__}.{query.__name__}", key, args, tuple(sorted(kwargs.items())))
+        if isinstance(access.rule_of(query), disclosure.Aggregate):
+            frame = _shown(name, key, args, items, viewer.role if viewer else None,
+                           access.person_level_authorities(viewer), disclosure.suppress_below())
+        else:
+            frame = access.shown(viewer, query, args, kwargs, _run(name, key, args, items))
     except duckdb.CatalogException as exc:
         ui_access.outdated_warehouse(exc)  # says what to do; the SQL error goes to the server log
-    frame = access.shown(viewer, query, args, kwargs, frame)
     attrs = getattr(frame, "attrs", {})  # a few named queries answer with a value, not a frame
     if attrs.get("hidden") or attrs.get("dropped"):
         st.session_state[_SUPPRESSED_KEY] = True

@@ -411,6 +411,27 @@ def test__hex_counts__a_board_viewer_gets_a_street_only_with_enough_reporters(mo
             assert street not in tip, tip
 
 
+def test__maps_page__a_rerun_reuses_the_disclosed_figures(monkeypatch, demo_warehouse):
+    """Issue 16, item 8: the disclosure rule over the board viewer's hexagons and repeat locations
+    (0.1-0.7 s each) runs once per question and viewer, not on every rerun of the page; what the
+    rerun shows is the same."""
+    from insight.access import disclosure
+
+    calls = []
+    real = disclosure.protect_result
+
+    def counted(spec, frame, *args, **kwargs):
+        calls.append(len(frame))
+        return real(spec, frame, *args, **kwargs)
+
+    monkeypatch.setattr(disclosure, "protect_result", counted)
+    at = open_app(monkeypatch, demo_warehouse, MAPS, user="board")
+    assert calls, "the board viewer's figures pass the disclosure rule"
+    first, tips = len(calls), _map(at)["tips"]
+    at.run()
+    assert not at.exception and len(calls) == first and _map(at)["tips"] == tips
+
+
 def test__maps_page__the_map_zooms_to_the_selected_authorities(monkeypatch, demo_warehouse):
     """Issue 16, item 5: choosing Erewash fits the map to Erewash (a closer zoom, centred on it),
     with the county's outlines still drawn around it; all nine fit the county."""
