@@ -257,9 +257,10 @@ def hex_map(cells: pd.DataFrame, measure: str, outlines: pd.DataFrame, focus: tu
 
 def _figure_lines(fields: pd.DataFrame) -> list[str]:
     """The figures of each hover label (maps._TOOLTIP's words), two lines; "–" where a figure is
-    hidden (maps._tooltip_fields)."""
-    return (fields["incidents"] + " incidents (" + fields["previous"] + " in the previous period, "
-            + fields["change"] + ")\n" + fields["per_km2"] + " per km² · area " + fields["area"] + " km²").tolist()
+    hidden (maps._tooltip_fields). An empty frame's columns are not text (a day with no incident)."""
+    f = fields.astype(str)
+    return (f["incidents"] + " incidents (" + f["previous"] + " in the previous period, "
+            + f["change"] + ")\n" + f["per_km2"] + " per km² · area " + f["area"] + " km²").tolist()
 
 
 def area_map(areas: pd.DataFrame, measure: str, outlines: pd.DataFrame, focus: tuple[str, ...] | None = None) -> MapData:

@@ -382,6 +382,22 @@ def _streets(data: dict) -> list[str]:
     return [html.unescape(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", group.group(1))] if group else []
 
 
+def test__vector_map__an_empty_map_draws_the_outlines_alone():
+    """A period with no incident (one day, a police-only warehouse): no hexagon or area, no error."""
+    square = json.dumps({"type": "Polygon", "coordinates": [[[-1.4, 52.9], [-1.2, 52.9], [-1.2, 53.0], [-1.4, 52.9]]]})
+    outlines = pd.DataFrame({"authority_code": ["E07000036"], "authority_name": ["Erewash"],
+                             "boundary_geojson": [square]})
+    cells = qm._with_change(pd.DataFrame({
+        "h3_cell": pd.Series([], dtype=str), "incidents": pd.Series([], dtype="int64"),
+        "previous": pd.Series([], dtype="int64"), "area_km2": pd.Series([], dtype=float),
+        "lat": pd.Series([], dtype=float), "lon": pd.Series([], dtype=float)}))
+    for measure in cm.MEASURES:
+        data = vm.hex_map(cells, measure, outlines)
+        assert data["codes"] == [] and data["tips"] == [] and "Erewash" in data["svg"]
+    areas = cells.rename(columns={"h3_cell": "code"}).assign(name=[], authority_name=[], boundary_geojson=[])
+    assert vm.area_map(areas, "incidents", outlines)["codes"] == []
+
+
 def test__vector_map__data_words_are_text_not_markup():
     """A place's description goes into the drawing escaped: it shows as words, never as markup."""
     cells = qm._with_change(pd.DataFrame({
