@@ -10,6 +10,7 @@ import json
 import h3
 import pandas as pd
 import pytest
+import streamlit as st
 from conftest import POLICE_AS_OF
 from streamlit.testing.v1 import AppTest
 from support import open_app, svg_maps
@@ -441,6 +442,7 @@ def test__maps_page__a_rerun_reuses_the_disclosed_figures(monkeypatch, demo_ware
         return real(spec, frame, *args, **kwargs)
 
     monkeypatch.setattr(disclosure, "protect_result", counted)
+    st.cache_data.clear()  # another test of this process may have asked the same before
     at = open_app(monkeypatch, demo_warehouse, MAPS, user="board")
     assert calls, "the board viewer's figures pass the disclosure rule"
     first, tips = len(calls), _map(at)["tips"]
