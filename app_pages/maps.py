@@ -685,17 +685,5 @@ def knox_section() -> None:
 ANALYSES = {"Concentration": concentration_section, "Hot spots": gi_section, "Accuracy": accuracy_section,
             "Near repeats": knox_section}
 
-
-@st.fragment
-def analysis_section() -> None:
-    """The tabs of analyses; only the open one runs."""
-    for tab, show in zip(st.tabs(list(ANALYSES), key="analysis", bind="query-params"), ANALYSES.values(),
-                         strict=True):
-        with tab:
-            if tab.open:
-                show()
-    ui.fragment_footer()
-
-
 st.subheader("Analysis")
-analysis_section()
+ui.analysis_tabs(ANALYSES, key="analysis")

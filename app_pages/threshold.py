@@ -374,20 +374,8 @@ def rules_section() -> None:
 ANALYSES = {"By authority": by_authority_section, "Explained in time": explained_section,
             "Over time": history_section, "Community route": community_section, "Rules": rules_section}
 
-
-@st.fragment
-def analysis_section() -> None:
-    """The tabs of the analysis; only the open one runs."""
-    for tab, show in zip(st.tabs(list(ANALYSES), key="thr_analysis", bind="query-params"), ANALYSES.values(),
-                         strict=True):
-        with tab:
-            if tab.open:
-                show()
-    ui.fragment_footer()
-
-
 st.subheader("Analysis")
-analysis_section()
+ui.analysis_tabs(ANALYSES, key="thr_analysis")
 
 with st.expander("How these figures are defined"):
     st.markdown("\n".join(f"- **{term}**: {text}" for term, text in qt.DEFINITIONS))

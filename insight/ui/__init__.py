@@ -370,6 +370,19 @@ def footer() -> None:
     st.caption(ATTRIBUTION)
 
 
+@st.fragment
+def analysis_tabs(analyses: dict, key: str) -> None:
+    """A page's analysis behind its lists (issue 16, item 3: the action first), one tab per entry
+    of `analyses` (label -> function that draws it), of which only the open one runs and is sent
+    (issue 16, item 8); the tab open is in the URL (`?<key>=<label>`). A fragment, so opening a
+    tab does not redraw the rest of the page."""
+    for tab, show in zip(st.tabs(list(analyses), key=key, bind="query-params"), analyses.values(), strict=True):
+        with tab:
+            if tab.open:
+                show()
+    fragment_footer()
+
+
 def fragment_footer() -> None:
     """End of an st.fragment: when only the fragment reran (the page's footer stays as the last
     whole run drew it) and a figure in it was hidden without the footer saying so, say it here."""
