@@ -65,19 +65,27 @@ def police_rows(con: duckdb.DuckDBPyConnection) -> None:
         left join _lsoa_name_map l using (lsoa_name)""")
 
 
-def candidates(con: duckdb.DuckDBPyConnection) -> None:
-    """`_cand`: good incident rows from canonical sources and ASB rows from police street files
-    (one row per file and content key: `incident_ref` is the key, `source_rows` the records)."""
+def _incident_hash_sql() -> str:
+    """SQL over stg_incidents: a hash of a row's values but its ref (a repeated ref with the same
+    hash is the same record sent twice, with another a `duplicate_key`)."""
     inc = stored_fields("incidents")
     hash_cols = ", ".join(f"coalesce(cast({f.name} as varchar), '')" for f in inc if f.name != "incident_ref")
-    con.execute(f"""create or replace temp view _cand as
+    return f"md5(concat_ws('|', {hash_cols}))"
+
+
+def candidates(con: duckdb.DuckDBPyConnection) -> None:
+    """`_cand`: good incident rows from canonical sources and ASB rows from police street files
+    (one row per file and content key: `incident_ref` is the key, `source_rows` the records).
+    An incident row's `row_hash` is null here: only rows whose ref repeats need it, and
+    `keyed_reports` computes it for them alone (hashing ten million rows took seconds)."""
+    con.execute("""create or replace temp view _cand as
         select source, source_file, source_row, 'incidents' as kind, incident_ref, agency, authority_code,
             reported_date, coalesce(occurred_date, reported_date) as occurred_date, asb_category,
             asb_type, latitude, longitude, easting, northing, postcode, location_desc, person_key,
             victim_type, is_hate = 'Y' as is_hate, case_ref, review_explained_date, date_errors,  -- blank hate: unknown
             null::bigint[] as source_rows, null::bigint as first_new,
             null::varchar as source_lsoa_code, null::varchar as source_lsoa_name,
-            null::varchar as source_lsoa_authority_code, md5(concat_ws('|', {hash_cols})) as row_hash
+            null::varchar as source_lsoa_authority_code, null::varchar as row_hash
         from stg_incidents where reject_code is null
         union all by name
         select source, source_file, source_rows[1] as source_row, 'police_uk' as kind, content_key as incident_ref,
@@ -150,11 +158,24 @@ def keyed_reports(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
                 "loc_reject.code", "loc_reject.reason", "to_json(struct_pack(incident_ref, agency, "
                 "reported_date, postcode, latitude := in_latitude, longitude := in_longitude, "
                 "easting := in_easting, northing := in_northing, location_desc, source_lsoa_name))::varchar")
+    # Repeated refs: grouped by a 64-bit hash of the key first (ten million texts grouped took
+    # seconds), then the few rows whose hash repeats are grouped by the key itself.
     con.execute("""create or replace temp table _repeated as
-        select source, incident_ref from _located where loc_reject is null and source_rows is null
+        with keys as (select source, incident_ref, hash(source, incident_ref) as h from _located
+                      where loc_reject is null and source_rows is null)
+        select source, incident_ref from keys
+        where h in (select h from keys group by h having count(*) > 1)
         group by all having count(*) > 1""")
-    _split_keys(con, "_located l semi join _repeated r using (source, incident_ref) "
-                "where loc_reject is null and source_rows is null",
+    con.execute(f"""create or replace temp table _repeat_hashes as
+        select source, source_file, source_row, {_incident_hash_sql()} as row_hash
+        from stg_incidents semi join (select source, source_file, source_row from _located l
+                                      semi join _repeated r using (source, incident_ref)
+                                      where loc_reject is null and source_rows is null) k
+             using (source, source_file, source_row)
+        where reject_code is null""")
+    _split_keys(con, "(select l.* replace (h.row_hash as row_hash) from _located l join _repeat_hashes h "
+                "on h.source = l.source and h.source_file = l.source_file and h.source_row = l.source_row "
+                "where l.loc_reject is null and l.source_rows is null)",
                 "source, incident_ref", "source_file, source_row")
     reject_from(con, load_id, "kind", "_keyed where key_rank > 1 and row_hash <> first_hash",
                 "'duplicate_key'", "format('incident_ref ''{}'' already used in {} row {} with other values', "
