@@ -4,17 +4,23 @@
 -- apart and, when both have a point, within $distance_m metres. Only the person-and-authority
 -- groups holding such a pair are returned (every identified report of those groups), for the
 -- anchored grouping in etl/transform/dedupe.py. Anonymous reports never merge.
+-- The pairs are found by an equi-join on ($days + 1)-day buckets of the occurred date (a report
+-- meets the earlier ones of its own bucket and of the one before, the only buckets that can hold
+-- a date at most $days days before its own), then the exact conditions: a person's reports of
+-- one type are not all paired with each other (that self-join took most of the de-duplication).
 with reports as (
     select report_id, person_key, authority_code, source, agency, incident_ref, asb_type,
-           occurred_date, reported_date, pt_easting as easting, pt_northing as northing
+           occurred_date, reported_date, pt_easting as easting, pt_northing as northing,
+           date_diff('day', date '1970-01-01', occurred_date) // ($days + 1) as bucket
     from _reports
     where person_key is not null
 ),
 pairs as (
     select distinct r.person_key, r.authority_code
-    from reports as r
+    from (select *, unnest([bucket, bucket - 1]) as near_bucket from reports) as r
     join reports as a
       on a.person_key = r.person_key
+     and a.bucket = r.near_bucket
      and a.authority_code is not distinct from r.authority_code
      and a.asb_type is not distinct from r.asb_type
      and (a.source <> r.source or a.agency <> r.agency)
