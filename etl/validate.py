@@ -32,7 +32,11 @@ REVIEW_DAYS = ("acknowledge_working_days", "decision_working_days", "decision_no
 
 
 def _unique(table: str, key: str) -> str:
-    return f"select {key}, count(*) as n from {table} group by {key} having count(*) > 1 or {key} is null"
+    """The repeated or null values of `key`: the values are grouped by their 64-bit hash first and
+    only those whose hash repeats by the value (ten million ids grouped as text took seconds)."""
+    return (f"select {key}, count(*) as n from {table} "
+            f"where hash({key}) in (select hash({key}) from {table} group by 1 having count(*) > 1) "
+            f"or {key} is null group by {key} having count(*) > 1 or {key} is null")
 
 
 # `incidents` stored in two parts (etl/sql/warehouse.sql): its ids are `stored_incidents`' and each
