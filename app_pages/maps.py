@@ -16,7 +16,6 @@ and their views and downloads are logged in the audit log.
 
 import hashlib
 import json
-import os
 import re
 
 import h3
@@ -81,7 +80,7 @@ def webgl() -> bool:
 
 
 def gl_default() -> bool:
-    return bool(os.environ.get(cm.STYLE_ENV))
+    return cm.basemap_style() is not None
 
 
 @st.cache_data(ttl=ui.QUERY_TTL_SECONDS, max_entries=64, show_spinner=False)

@@ -78,25 +78,37 @@ def legend(frame: pd.DataFrame, measure: str) -> str:
 STYLE_ENV, ATTRIBUTION_ENV = "ASB_MAP_STYLE", "ASB_MAP_ATTRIBUTION"
 
 
+def basemap_style() -> str | None:
+    """The basemap's MapLibre style URL set up in settings ($ASB_MAP_STYLE), or None (the outlines
+    are the base layer, offline)."""
+    return os.environ.get(STYLE_ENV) or None
+
+
 def basemap_note() -> str:
     """The sentence under a map about what lies beneath it: the basemap's attribution, or the
     offline outlines."""
-    if os.environ.get(STYLE_ENV):
+    if basemap_style():
         attribution = os.environ.get(ATTRIBUTION_ENV, "").strip()
         return f"Basemap: {attribution}." if attribution else "Basemap: see its provider's terms."
     return "Boundaries are the base layer (no basemap), so the map works offline."
+
+
+def outline_shapes(outlines: pd.DataFrame, focus: tuple[str, ...] | None):
+    """The outlines' (shape, name, code) where the shape parses, and the shapes a view fits: the
+    `focus` authorities' (the sidebar's selection), or all when `focus` is empty or names none."""
+    parsed = [(g, n, c) for g, n, c in zip(outlines["boundary_geojson"].map(_geometry), outlines["authority_name"],
+                                             outlines["authority_code"], strict=True) if g is not None]
+    return parsed, [g for g, _, c in parsed if focus and c in focus] or [g for g, _, _ in parsed]
 
 
 def _base_layers(outlines: pd.DataFrame, focus: tuple[str, ...] | None = None) -> tuple[list[pdk.Layer], list]:
     """The nine outlines as the offline base layer, and the outlines the view fits: those of the
     `focus` authorities (the sidebar's selection), so Erewash alone fills the map instead of
     being a sliver of the county; every outline when `focus` is empty or names none of them."""
-    parsed = [(g, n, c) for g, n, c in zip(outlines["boundary_geojson"].map(_geometry), outlines["authority_name"],
-                                             outlines["authority_code"], strict=True) if g is not None]
-    geometries = [g for g, _, c in parsed if focus and c in focus] or [g for g, _, _ in parsed]
+    parsed, geometries = outline_shapes(outlines, focus)
     features = [{"type": "Feature", "geometry": _geojson(g), "properties": {"name": n}} for g, n, _ in parsed]
     layer = pdk.Layer("GeoJsonLayer", {"type": "FeatureCollection", "features": features}, id="outlines",
-                      stroked=True, filled=not os.environ.get(STYLE_ENV), get_fill_color=[232, 232, 228, 255],
+                      stroked=True, filled=not basemap_style(), get_fill_color=[232, 232, 228, 255],
                       get_line_color=_OUTLINE,
                       line_width_min_pixels=1.5, pickable=False)
     return [layer], geometries
@@ -115,7 +127,7 @@ def _labels(outlines: pd.DataFrame) -> pdk.Layer:
 
 
 def _deck(layers: list, geometries: list, tooltip: dict, height_px: int) -> pdk.Deck:
-    style = os.environ.get(STYLE_ENV)
+    style = basemap_style()
     return pdk.Deck(layers=layers, initial_view_state=_view(geometries, height_px=height_px),
                     map_provider="carto" if style else None, map_style=style or None, tooltip=tooltip)
 

@@ -93,17 +93,12 @@ def shape_path(shape) -> str:
     return "".join(_ring(ring.coords) for p in _polygons(shape) for ring in (p.exterior, *p.interiors))
 
 
-def cell_path(cell: str) -> str:
-    """An H3 cell as a path's `d`."""
-    return _ring([(lng, lat) for lat, lng in h3.cell_to_boundary(cell)])
-
-
 _HEXAGON = "M%d %dl" + " ".join(["%d %d"] * 5) + "z"
 
 
 def cell_paths(cells) -> list[str]:
     """Many H3 cells' paths at once (thousands on a map: projected together, a fraction of the
-    time of one by one); the same as `cell_path` for each."""
+    time of one by one); each the closed ring `_ring` writes for the cell's boundary."""
     rings = [h3.cell_to_boundary(c) for c in cells]
     paths: list[str] = [""] * len(rings)
     hexagons = [i for i, ring in enumerate(rings) if len(ring) == 6]  # the twelve pentagons aside
@@ -151,15 +146,6 @@ def _rgb_hex(rgba) -> str:
     return "#{:02X}{:02X}{:02X}".format(*[int(v) for v in rgba[:3]])
 
 
-def _outline_shapes(outlines: pd.DataFrame, focus: tuple[str, ...] | None):
-    """The outlines' shapes with their names, and those the view fits: the `focus` authorities' (the
-    sidebar's selection), or all when `focus` names none."""
-    parsed = [(g, n, c) for g, n, c in zip(outlines["boundary_geojson"].map(_geometry), outlines["authority_name"],
-                                             outlines["authority_code"], strict=True) if g is not None]
-    fit = [g for g, _, c in parsed if focus and c in focus] or [g for g, _, _ in parsed]
-    return parsed, fit
-
-
 def _labels(points, texts, cls: str = "labels", dy: str = "0.35em") -> str:
     rows = "".join(f'<text x="{x}" y="{y}" dy="{dy}">{html.escape(str(t), quote=False)}</text>'
                    for (x, y), t in zip(points, texts, strict=True))
@@ -194,7 +180,7 @@ def _data(svg: str, codes: list[str], tips: list[str], view: list[float], legend
 
 
 def _base(outlines: pd.DataFrame, focus: tuple[str, ...] | None) -> tuple[str, str, str, list[float]]:
-    parsed, fit = _outline_shapes(outlines, focus)
+    parsed, fit = cm.outline_shapes(outlines, focus)
     paths = "".join(f'<path d="{shape_path(g)}"/>' for g, _, _ in parsed)
     points = [svg_map.label_point(g) for g, _, _ in parsed]
     names = _labels([_point_xy(p.x, p.y) for p in points], [n for _, n, _ in parsed])
@@ -202,10 +188,6 @@ def _base(outlines: pd.DataFrame, focus: tuple[str, ...] | None) -> tuple[str, s
 
 
 # --- legends -----------------------------------------------------------------------------------------
-def _log_label(value: float, digits: int) -> str:
-    return f"{value:,.{digits}f}"
-
-
 def ramp_legend(values: pd.Series, measure: str, title: str) -> dict | None:
     """The colour bar: each colour of the ramp with the value it starts at (log scale, as
     maps.fill_colours colours), for counts and densities; the diverging steps for change."""
@@ -225,7 +207,7 @@ def ramp_legend(values: pd.Series, measure: str, title: str) -> dict | None:
     steps = []
     for k, colour in enumerate(YLORBR):
         start = 0.0 if k == 0 else float(np.expm1((k - 0.5) / (len(YLORBR) - 1) * top))
-        steps.append([colour, _log_label(start, digits)])
+        steps.append([colour, f"{start:,.{digits}f}"])
     return {"title": title, "steps": steps}
 
 

@@ -383,6 +383,14 @@ def _streets(data: dict) -> list[str]:
     return [html.unescape(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", group.group(1))] if group else []
 
 
+def test__vector_map__hexagons_drawn_together_as_one_by_one():
+    """`cell_paths` (thousands projected at once) writes each cell as `_ring` writes it alone, the
+    twelve pentagons included."""
+    cells = [h3.latlng_to_cell(52.97, -1.31, r) for r in (8, 9, 10)] + [h3.get_pentagons(9)[0]]
+    alone = [vm._ring([(lng, lat) for lat, lng in h3.cell_to_boundary(c)]) for c in cells]
+    assert vm.cell_paths(cells) == alone and all(p.startswith("M") and p.endswith("z") for p in alone)
+
+
 def test__vector_map__an_empty_map_draws_the_outlines_alone():
     """A period with no incident (one day, a police-only warehouse): no hexagon or area, no error."""
     square = json.dumps({"type": "Polygon", "coordinates": [[[-1.4, 52.9], [-1.2, 52.9], [-1.2, 53.0], [-1.4, 52.9]]]})
