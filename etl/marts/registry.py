@@ -51,6 +51,7 @@ MODELS: tuple[Model, ...] = (
     # threshold engine (etl/marts/threshold.py): complaints and spells do not depend on the date
     Model("int_complaints", "threshold", kind="view", params=(), live=False),
     Model("int_threshold_timeline", "threshold", kind="table", params=(), live=False),
+    Model("int_second_reports", "threshold", kind="table", params=(), live=False),
     Model("mart_threshold_status", "threshold"),
     Model("mart_community_status", "threshold"),
     Model("mart_threshold_history", "threshold", live=False),

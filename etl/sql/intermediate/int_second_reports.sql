@@ -1,0 +1,56 @@
+-- Every second-report event, whatever the as-of date (DESIGN.md threshold rules, contract;
+-- statutory guidance July 2025): a qualifying complaint c of a person with exactly one earlier
+-- qualifying complaint of theirs (ordered by reported_date, then incident id) in the same
+-- authority in (c.reported_date - window, c.reported_date], the window being the rule's in force
+-- that day. Whether c is an event depends only on complaints made on or before its own day, so the
+-- events as of a date D are the rows with second_report_date <= D (mart_second_reports), and a
+-- page asking for another date reads this table instead of ordering every complaint again.
+-- first_explained_date: the earliest review_explained_date (an optional incidents column) on any
+-- of the person's incidents in that authority on or after the event's day; as of D the
+-- explanation is that date when it is on or before D, else none yet (the earliest date in
+-- [event day, D] is that date when it is <= D, and there is none otherwise).
+with q as (
+    select incident_id, person_key, authority_code, reported_date, agency, agencies, window_months,
+           rule_id
+    from int_complaints
+    where is_qualifying
+),
+ordered as (   -- each complaint with the person's two before it (reported_date, then incident id)
+    select *,
+        lag(reported_date, 1) over w as prev_date, lag(incident_id, 1) over w as prev_incident_id,
+        lag(agencies, 1) over w as prev_agencies, lag(reported_date, 2) over w as prev2_date
+    from q
+    window w as (partition by person_key, authority_code order by reported_date, incident_id)
+),
+pairs as (   -- the earlier ones inside c's window are the latest few: exactly one when the one
+             -- before is inside and the one before that is not
+    select incident_id, person_key, authority_code, reported_date, agency, agencies, rule_id,
+           prev_date as first_report_date, prev_incident_id as first_incident_id,
+           prev_agencies as first_agencies
+    from ordered
+    where prev_date > reported_date - to_months(window_months)
+      and (prev2_date is null or prev2_date <= reported_date - to_months(window_months))
+),
+told as (   -- the few incidents that carry an explanation date, read once
+    select person_key, authority_code, review_explained_date
+    from incidents
+    where review_explained_date is not null and person_key is not null
+),
+explained as (
+    select p.incident_id, min(i.review_explained_date) as first_explained_date
+    from pairs p
+    join told i
+      on i.person_key = p.person_key and i.authority_code = p.authority_code
+     and i.review_explained_date >= p.reported_date
+    group by p.incident_id
+),
+final as (
+    select p.person_key, p.authority_code, p.reported_date as second_report_date, p.incident_id,
+        p.first_report_date, p.first_incident_id, p.agency,
+        array_to_string(list_sort(list_distinct(string_split(p.agencies || ',' || p.first_agencies, ','))), ',')
+            as agencies,
+        x.first_explained_date, p.rule_id
+    from pairs p
+    left join explained x using (incident_id)
+)
+select * from final
