@@ -45,6 +45,9 @@ class Model:
     reads: tuple[str, ...] = ()  # as-of-dependent marts its SQL reads (same as-of date)
     python: Callable[[duckdb.DuckDBPyConnection, Context], pd.DataFrame] | None = None
     live: bool = True  # a page may evaluate its SQL for another as-of date
+    # parameters a page's evaluation for another date sets (insight/queries/run.py): e.g. every_row
+    # False, when the pages read only some of the mart's rows and the rest are costly to make
+    live_params: dict = field(default_factory=dict)
 
 
 MODELS: tuple[Model, ...] = (
@@ -52,7 +55,7 @@ MODELS: tuple[Model, ...] = (
     Model("int_complaints", "threshold", kind="view", params=(), live=False),
     Model("int_threshold_timeline", "threshold", kind="table", params=(), live=False),
     Model("int_second_reports", "threshold", kind="table", params=(), live=False),
-    Model("mart_threshold_status", "threshold"),
+    Model("mart_threshold_status", "threshold", params=("as_of", "every_row"), live_params={"every_row": False}),
     Model("mart_community_status", "threshold"),
     Model("mart_threshold_history", "threshold", live=False),
     Model("mart_second_reports", "threshold"),
@@ -90,8 +93,10 @@ def names(subject: str, kind: str | None = "mart") -> tuple[str, ...]:
 
 
 def parameters(name: str, context: Context) -> dict:
-    """The values of the parameters `name`'s SQL takes."""
-    values = {"as_of": context.as_of, "at_risk_days": reviews.AT_RISK_WORKING_DAYS, **context.params}
+    """The values of the parameters `name`'s SQL takes (`every_row`: true, as the build stores it,
+    unless `context.params` says otherwise)."""
+    values = {"as_of": context.as_of, "at_risk_days": reviews.AT_RISK_WORKING_DAYS, "every_row": True,
+              **context.params}
     return {p: values[p] for p in model(name).params}
 
 

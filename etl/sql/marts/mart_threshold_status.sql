@@ -11,54 +11,52 @@
 -- agency that took most of the counted complaints (ties: alphabetical). first_met_date: the
 -- first day any of the person's groups met it; met_since_date: the row's group's latest crossing.
 -- counted_incident_ids: the row's counted complaints (the lists show their partners' references).
-with rules as (
-    select * from settings_rules where $as_of >= effective_from and $as_of < effective_to
+-- $every_row: the build stores every row (the contract); a page evaluating another date asks
+-- only for the rows it reads (met, near-miss, hate near-miss; etl/marts/registry.py `live_params`),
+-- so the complaints' lists are gathered for those groups alone.
+with rules as (   -- the rule in force on $as_of, with its windows' first days as dates
+    select *,
+        cast(cast($as_of as date) - to_months(window_months) as date) as window_after,
+        cast(cast($as_of as date) - to_months(hate_window_months) as date) as hate_window_after
+    from settings_rules where $as_of >= effective_from and $as_of < effective_to
 ),
 counted as (
-    select c.incident_id, c.person_key, c.authority_code, c.reported_date, c.agency, c.agencies, r.rule_id,
-           r.victim_threshold, r.hate_threshold, r.window_months, r.hate_window_months, r.related_by,
-           r.lead_agency as rule_lead_agency, r.statute_note,
+    select c.incident_id, c.person_key, c.authority_code, c.reported_date, c.agency, c.agencies,
            case r.related_by when 'category' then coalesce(c.asb_category, '')
                              when 'case' then coalesce(c.case_ref, 'incident ' || c.incident_id)
                              else '' end as related_group,
-           c.reported_date > $as_of - to_months(r.window_months) as in_window,
-           coalesce(c.is_hate, false) and c.reported_date > $as_of - to_months(r.hate_window_months) as is_hate_counted
+           c.reported_date > r.window_after as in_window,
+           coalesce(c.is_hate, false) and c.reported_date > r.hate_window_after as is_hate_counted
     from incidents c
     join rules r using (authority_code)
     where c.person_key is not null
       and c.reported_date <= $as_of
       -- a constant floor (the longest window in any rule) lets the scan skip old rows early
-      and c.reported_date > cast($as_of as date) - to_months((select max(greatest(window_months, hate_window_months))
-                                                               from settings_rules))
-      and (c.reported_date > $as_of - to_months(r.window_months)
-           or (c.is_hate and c.reported_date > $as_of - to_months(r.hate_window_months)))
+      and c.reported_date > (select cast(cast($as_of as date) - to_months(max(greatest(window_months, hate_window_months))) as date)
+                             from settings_rules)
+      and (c.reported_date > r.window_after or (c.is_hate and c.reported_date > r.hate_window_after))
       and c.reported_date <= c.occurred_date + to_months(r.qualifying_report_months)
 ),
 groups as (
     select person_key, authority_code, related_group,
-        any_value(rule_id) as rule_id, any_value(victim_threshold) as victim_threshold,
-        any_value(hate_threshold) as hate_threshold, any_value(window_months) as window_months,
-        any_value(hate_window_months) as hate_window_months, any_value(related_by) as related_by,
-        any_value(rule_lead_agency) as rule_lead_agency, any_value(statute_note) as statute_note,
         count(*) filter (where in_window) as qualifying_complaints,
         count(*) filter (where is_hate_counted) as qualifying_hate_complaints,
         min(reported_date) filter (where in_window) as oldest_in_window,
         min(reported_date) filter (where is_hate_counted) as oldest_hate,
-        max(reported_date) as latest_complaint_date,
-        string_agg(distinct agencies, ',') as agency_lists,
-        list(incident_id order by reported_date, incident_id) as counted_incident_ids
+        max(reported_date) as latest_complaint_date
     from counted
     group by person_key, authority_code, related_group
 ),
 judged as (
-    select *,
-        hate_threshold > 0 and qualifying_hate_complaints >= hate_threshold as is_hate_threshold_met,
-        qualifying_complaints >= victim_threshold
-            or (hate_threshold > 0 and qualifying_hate_complaints >= hate_threshold) as is_threshold_met,
-        coalesce(oldest_in_window, oldest_hate) as oldest_complaint_date,
-        case when oldest_in_window is not null then last_counting_day(oldest_in_window, window_months)
-             else last_counting_day(oldest_hate, hate_window_months) end as window_expires_date
-    from groups
+    select g.*, r.rule_id, r.victim_threshold, r.hate_threshold, r.window_months, r.hate_window_months,
+        r.related_by, r.lead_agency as rule_lead_agency, r.statute_note,
+        r.hate_threshold > 0 and g.qualifying_hate_complaints >= r.hate_threshold as is_hate_threshold_met,
+        g.qualifying_complaints >= r.victim_threshold
+            or (r.hate_threshold > 0 and g.qualifying_hate_complaints >= r.hate_threshold) as is_threshold_met,
+        coalesce(g.oldest_in_window, g.oldest_hate) as oldest_complaint_date,
+        case when g.oldest_in_window is not null then last_counting_day(g.oldest_in_window, r.window_months)
+             else last_counting_day(g.oldest_hate, r.hate_window_months) end as window_expires_date
+    from groups g join rules r using (authority_code)
 ),
 best as (   -- one row per person and authority: the group furthest on
     select * from judged
@@ -67,12 +65,19 @@ best as (   -- one row per person and authority: the group furthest on
                                         qualifying_hate_complaints desc, oldest_complaint_date,
                                         related_group) = 1
 ),
-lead as (
-    select c.person_key, c.authority_code,
-        first(c.agency order by c.n desc, c.agency) as top_agency
-    from (select person_key, authority_code, related_group, agency, count(*) as n
-          from counted group by all) c
-    join best b using (person_key, authority_code, related_group)
+kept as (   -- the rows a page reads ($every_row: all of them, as the build stores)
+    select * from best
+    where $every_row or is_threshold_met
+       or (not is_threshold_met and qualifying_complaints = victim_threshold - 1)
+       or (not is_threshold_met and hate_threshold >= 2 and qualifying_hate_complaints = hate_threshold - 1)
+),
+details as (   -- the kept rows' counted complaints: agencies and incident ids
+    select c.person_key, c.authority_code, c.related_group,
+        -- one list of the counted complaints, sorted once (oldest first, then by incident id)
+        list_sort(list({'reported': c.reported_date, 'id': c.incident_id, 'agency': c.agency,
+                        'agencies': c.agencies})) as complaints
+    from counted c
+    semi join kept k using (person_key, authority_code, related_group)
     group by all
 ),
 crossings as (   -- per related group (person_authority_id): its latest crossing, and the person's first
@@ -85,7 +90,7 @@ crossings as (   -- per related group (person_authority_id): its latest crossing
 applied as (   -- an application about these complaints: on or after the oldest counted one
     select distinct a.person_key, a.authority_code
     from applications a
-    join best b using (person_key, authority_code)
+    join kept b using (person_key, authority_code)
     where a.received_date <= $as_of
       and a.received_date >= b.oldest_complaint_date
 ),
@@ -103,11 +108,17 @@ final as (
         not b.is_threshold_met and b.hate_threshold >= 2
             and b.qualifying_hate_complaints = b.hate_threshold - 1 as is_hate_near_miss,
         b.hate_window_months, b.related_by, b.related_group,
-        coalesce(nullif(b.rule_lead_agency, ''), l.top_agency) as lead_agency,
-        array_to_string(list_sort(list_distinct(string_split(b.agency_lists, ','))), ',') as agencies,
-        b.statute_note, b.counted_incident_ids
-    from best b
-    left join lead l using (person_key, authority_code)
+        -- the rule's lead agency, else the agency with most counted complaints (ties: alphabetical)
+        coalesce(nullif(b.rule_lead_agency, ''),
+                 list_sort(list_transform(list_distinct(list_transform(d.complaints, lambda x: x.agency)),
+                                          lambda a: {'n': -len(list_filter(d.complaints, lambda x: x.agency = a)),
+                                                     'agency': a}))[1].agency)
+            as lead_agency,
+        array_to_string(list_sort(list_distinct(flatten(list_transform(d.complaints, lambda x: string_split(x.agencies, ','))))), ',')
+            as agencies,
+        b.statute_note, list_transform(d.complaints, lambda x: x.id) as counted_incident_ids
+    from kept b
+    join details d using (person_key, authority_code, related_group)
     left join (select distinct person_id, first_met_date from crossings) f
            on f.person_id = hash(b.person_key, b.authority_code)
     left join crossings c on c.person_authority_id = hash(b.person_key, b.authority_code, b.related_group)
