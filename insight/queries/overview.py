@@ -40,19 +40,33 @@ chosen as (
     union all
     select null, 'All selected'
 ),
-incident_counts as (
-    select p.period, i.authority_code, count(*) as incidents,
-           count(distinct i.person_key) as reporting_persons
+dated as (   -- each incident of the two periods with its period (previous_period ends the day
+             -- before $start): a CASE, not a range join of ten million rows to the periods
+    select case when i.reported_date >= $start::date then 'current' else 'previous' end as period,
+           i.authority_code, i.person_key, i.{_REPEAT_CELL} as cell
     from incidents as i
-    join periods as p on i.reported_date between p.start_date and p.end_date
     where i.authority_code = any($codes)
-    group by grouping sets ((p.period, i.authority_code), (p.period))
+      and i.reported_date between $prev_start::date and $end::date
+),
+people as (   -- distinct people per period and authority, counted below without a distinct aggregate
+    select period, authority_code, person_key from dated where person_key is not null group by all
+),
+incident_counts as (
+    select d.period, d.authority_code, count(*) as incidents
+    from dated as d
+    group by grouping sets ((d.period, d.authority_code), (d.period))
+),
+person_counts as (
+    select period, authority_code, count(*) as reporting_persons
+    from people
+    group by period, authority_code
+    union all   -- a person who reported in two authorities is one person of the whole selection
+    select period, null, count(distinct person_key) from people group by period
 ),
 cell_counts as (
-    select p.period, i.authority_code, i.{_REPEAT_CELL} as cell, count(*) as cell_incidents
-    from incidents as i
-    join periods as p on i.reported_date between p.start_date and p.end_date
-    where i.authority_code = any($codes) and i.{_REPEAT_CELL} is not null
+    select period, authority_code, cell, count(*) as cell_incidents
+    from dated
+    where cell is not null
     group by all
 ),
 repeat_counts as (
@@ -82,7 +96,7 @@ case_counts as (
 final as (
     select c.authority_code, c.authority_name, p.period,
            coalesce(ic.incidents, 0) as incidents,
-           coalesce(ic.reporting_persons, 0) as reporting_persons,
+           coalesce(pc.reporting_persons, 0) as reporting_persons,
            coalesce(rc.repeat_locations, 0) as repeat_locations,
            coalesce(cc.applications, 0) as applications,
            coalesce(cc.threshold_met, 0) as threshold_met,
@@ -91,6 +105,8 @@ final as (
     cross join periods as p
     left join incident_counts as ic
         on ic.period = p.period and ic.authority_code is not distinct from c.authority_code
+    left join person_counts as pc
+        on pc.period = p.period and pc.authority_code is not distinct from c.authority_code
     left join repeat_counts as rc
         on rc.period = p.period and rc.authority_code is not distinct from c.authority_code
     left join case_counts as cc
