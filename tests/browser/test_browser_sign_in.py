@@ -10,7 +10,7 @@ import sqlite3
 
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from support import serve, signed_in, wait_for_run
+from support import record_runs, serve, signed_in, wait_for_run
 
 from insight import ui
 from insight.access import audit, auth
@@ -71,12 +71,7 @@ def test__sign_in__one_script_run_draws_the_page(site, page):
     page again only to stop for a rerun (each run a round trip and a garbage collection). The session
     cookie is still set (its ticket posted by that one run)."""
     url, _ = site
-    runs = []
-
-    def on_socket(socket_):
-        socket_.on("framereceived", lambda payload: runs.extend(_finished(payload)))
-
-    page.on("websocket", on_socket)
+    runs = record_runs(page)
     signed_in(page, url + "/", user=None)
     runs.clear()
     user_id, password, *_ = auth.DEMO_USERS["erewash"]
@@ -91,17 +86,6 @@ def test__sign_in__one_script_run_draws_the_page(site, page):
             break
         page.wait_for_timeout(250)
     assert _cookie(page) and _cookie(page)["httpOnly"]
-
-
-def _finished(payload) -> list:
-    """The status of a script_finished message among the page's WebSocket frames, if it is one."""
-    if not isinstance(payload, bytes | bytearray):
-        return []
-    try:
-        message = ForwardMsg.FromString(bytes(payload))
-    except Exception:  # not a ForwardMsg
-        return []
-    return [message.script_finished] if message.WhichOneof("type") == "script_finished" else []
 
 
 def _cookie(page) -> dict | None:
