@@ -508,11 +508,7 @@ def dataframe(frame: pd.DataFrame, where=None, highlight: Iterable[int] = (), **
     """st.dataframe of `frame` with its coded values in words (labels.readable), in `where` (a
     column) or the page, the rows at the positions `highlight` tinted; returns what st.dataframe
     returns (a selection, when asked for). Rows keep their order, so a selected row's position is
-    its position in `frame`. With a `column_order`, only those columns are sent: the rest (keys,
-    codes the page keeps for itself) would only cost the browser time (issue 16, item 8)."""
-    order = kwargs.get("column_order")
-    if order is not None:
-        frame = frame[[c for c in order if c in frame.columns]]
+    its position in `frame`."""
     data = labels.readable(frame)
     marked = {data.index[i] for i in highlight if 0 <= i < len(data)}
     if marked:

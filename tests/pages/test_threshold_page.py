@@ -690,14 +690,3 @@ def test__threshold_page__a_rule_that_departs_from_the_statute_is_flagged(monkey
     assert work.iloc[0]["rule"].startswith("⚠️") and "statute" in work.iloc[0]["statute_note"]
     assert _refs(work.iloc[0]["partner_refs"]) == [("Erewash council", f"EBC-{n}", None) for n in (1, 2, 3)]
 
-
-def test__threshold_page__each_list_sends_only_the_columns_it_shows(app):
-    """Issue 16, item 8: the four lists (some 13,000 rows on the demo) send the browser only the
-    columns they show, not every column of the query (keys and codes the page keeps for itself):
-    about 5.8 MB were sent, parsed and drawn on every visit."""
-    at = _open(app)
-    for key in ("thr_queue", "thr_worklist", "thr_met", "thr_second"):
-        element = next(d for d in at.dataframe if d.key == key)
-        shown = list(element.proto.column_order)
-        assert shown and list(element.value.columns) == [c for c in shown if c in element.value.columns], key
-        assert "authority_code" not in element.value.columns and "person_key" in element.value.columns, key
