@@ -132,7 +132,13 @@ def frame_for(view: str, resolution: int) -> pd.DataFrame:
         return ui.load(qm.area_counts, f.authority_codes, f.start_date, f.end_date, view)
     frame = ui.load(qm.hex_counts, f.authority_codes, f.start_date, f.end_date, resolution)
     # named by place, so typing a street in the chooser beside the map (or the search) finds its hexagon
-    return frame.assign(code=frame["h3_cell"], name=cm.place_names(frame))
+    return frame.assign(code=frame["h3_cell"], name=place_names(frame))
+
+
+@st.cache_data(ttl=ui.QUERY_TTL_SECONDS, max_entries=16, show_spinner=False)
+def place_names(frame: pd.DataFrame) -> pd.Series:
+    """The hexagons' names (cm.place_names), worked out once per frame: every run of the map uses them."""
+    return cm.place_names(frame)
 
 
 def map_frame(view: str, resolution: int) -> pd.DataFrame:

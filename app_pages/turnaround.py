@@ -112,15 +112,13 @@ def funnel_section() -> None:
     st.caption("Applications received in the period and how far they had gone by the as-of date.")
 
 
-# --- the analysis behind the list, one tab at a time (only the open tab runs; the tab is in the URL)
-st.subheader("Analysis")
+# --- the analysis behind the list, one tab at a time (only the open tab runs; the tab is in the URL).
+# A fragment (ui.analysis_tabs), so opening a tab or choosing a stage does not redraw the list above.
 ANALYSES = {"Within the limits": compliance_section, "Working days per stage": medians_section,
             "One stage in detail": stage_section, "Open cases by age": backlog_section,
             "From application to appeal": funnel_section}
-for tab, show in zip(st.tabs(list(ANALYSES), key="rt_analysis", bind="query-params"), ANALYSES.values(), strict=True):
-    with tab:
-        if tab.open:
-            show()
+st.subheader("Analysis")
+ui.analysis_tabs(ANALYSES, key="rt_analysis")
 
 with st.expander("Stage dates out of order"):
     if not person_codes:

@@ -17,6 +17,7 @@ with spaces for its underscores, never as it is.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pandas as pd
@@ -75,6 +76,7 @@ def word(vocabulary: str, code) -> str:
     return VOCABULARIES[vocabulary].get(code) or str(code).replace("_", " ")
 
 
+@functools.lru_cache(maxsize=1024)
 def source_name(slug: str) -> str:
     """A source's name from its slug: 'amber_valley_council' -> 'Amber Valley council',
     'opcc_appeals' -> 'OPCC appeals', 'trent_peak_homes' -> 'Trent peak homes'."""

@@ -23,7 +23,6 @@ import pandas as pd
 import shapely
 
 from etl.rules import authorities
-from etl.transform import geo
 
 MAX_QUERY = 100  # characters of a search kept: no street name is longer
 DISTRICT_RESOLUTION = 9
@@ -55,6 +54,8 @@ def display(key: str) -> str:
 def _letter(letter: str) -> pd.DataFrame:
     """The located postcodes whose area begins with `letter`, with `outward` (the district) and
     WGS84 coordinates. A letter with no file (Q, V, X) gives no rows."""
+    from etl.transform import geo  # here: it imports geopandas and pyproj, which only a postcode search needs
+
     frame = geo.postcode_table({letter}).rename(columns={"postcode_authority_code": "authority_code"})
     frame = frame[frame["postcode_key"].str.startswith(letter)].reset_index(drop=True)
     lon, lat = geo.to_wgs84(frame["easting"].to_numpy(dtype=float), frame["northing"].to_numpy(dtype=float))

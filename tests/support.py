@@ -160,6 +160,28 @@ def wait_for_run(tab) -> None:
     tab.wait_for_timeout(1500)
 
 
+def record_runs(tab) -> list:
+    """The statuses of the script runs that finish in `tab` from now on (Streamlit's script_finished
+    messages on the page's WebSocket, in order: ForwardMsg.ScriptFinishedStatus), in a list that
+    grows as they arrive. Call it before the tab opens the address."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    runs = []
+
+    def finished(payload) -> None:
+        if not isinstance(payload, bytes | bytearray):
+            return
+        try:
+            message = ForwardMsg.FromString(bytes(payload))
+        except Exception:  # not a ForwardMsg
+            return
+        if message.WhichOneof("type") == "script_finished":
+            runs.append(message.script_finished)
+
+    tab.on("websocket", lambda socket_: socket_.on("framereceived", finished))
+    return runs
+
+
 def assert_no_exception(tab) -> None:
     """Fail with the exception's text when the page shows Streamlit's exception box."""
     boxes = tab.locator(EXCEPTION)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 
 class NeedsDayLevelDates(ValueError):
@@ -48,6 +47,8 @@ def knox(points_xy_m, days, spatial_bands_m, temporal_bands_days, permutations: 
     s_edges = np.asarray(spatial_bands_m, dtype=float)
     # Only pairs closer than the last spatial edge can fall in the table: find them with a k-d
     # tree instead of all n(n-1)/2 pairs, so tens of thousands of points stay quick.
+    from scipy.spatial import cKDTree  # here: importing it costs about 0.6 s, and only this test needs it
+
     pairs = cKDTree(xy).query_pairs(r=float(s_edges[-1]), output_type="ndarray") if len(xy) > 1 \
         else np.empty((0, 2), dtype=np.int64)
     i, j = pairs[:, 0], pairs[:, 1]

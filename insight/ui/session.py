@@ -33,6 +33,7 @@ _TOKEN_KEY, _PAGE_KEY, _SEEN_KEY = "auth_token", "auth_page", "auth_audited"
 _ENDED_KEY, _OIDC_KEY = "auth_ended", "auth_oidc_audited"
 _COOKIE_KEY = "auth_cookie"  # what the page must still ask the server to do with the cookie: a ticket, or "end"
 _RESUMED_KEY = "auth_cookie_tried"  # this session already looked at the cookie
+_REFUSED_KEY = "auth_refused"  # why the password form's last submission was refused, for the form to show
 _AUDIT_ATTR = "asb_audit"
 _LOG = logging.getLogger("asb.dashboard")
 _WARNED: set[str] = set()
@@ -151,7 +152,7 @@ def _providers() -> list[str]:
 
 
 def sign_in_panel() -> None:
-    """OpenID Connect buttons and/or the local user-file form; signs in and reruns."""
+    """OpenID Connect buttons and/or the local user-file form (which signs in before the next run)."""
     claims = _claims()
     if claims.get("is_logged_in"):
         account = _account_for_claims(claims)
@@ -191,13 +192,22 @@ def _account_for_claims(claims: dict):
 
 
 def _password_form() -> None:
+    """The user-file form. The button's callback signs in before the run that follows (so that run
+    draws the page the address names: one run, no rerun); a refusal is shown under the form."""
     with st.form("sign_in", clear_on_submit=True):
-        user_id = st.text_input("User", key="sign_in_user", autocomplete="username")
-        password = st.text_input("Password", type="password", key="sign_in_password",
-                                 autocomplete="current-password")
-        submitted = st.form_submit_button("Sign in", icon=":material/login:", key="sign_in_submit")
-    if not submitted:
-        return
+        st.text_input("User", key="sign_in_user", autocomplete="username")
+        st.text_input("Password", type="password", key="sign_in_password", autocomplete="current-password")
+        st.form_submit_button("Sign in", icon=":material/login:", key="sign_in_submit", on_click=_submit_password)
+    refused = st.session_state.pop(_REFUSED_KEY, None)
+    if refused:
+        st.error(refused, icon=":material/error:")
+
+
+def _submit_password() -> None:
+    """Check the submitted user and password (throttled, audited); on success start the session and
+    ask for its cookie, else leave the refusal for the form to show."""
+    user_id, password = st.session_state.get("sign_in_user") or "", st.session_state.get("sign_in_password") or ""
+    st.session_state["sign_in_password"] = ""  # not kept in the session past this check
     users, who = auth.users_path(), client()
     result = auth.sign_in(users, user_id, password, who, db.warehouse_path())
     page = st.session_state.get(_PAGE_KEY, "")
@@ -211,14 +221,13 @@ def _password_form() -> None:
         for what in result.locked_now:
             audit.record(_audit_file(), target.viewer() if target else None, "denied", page,
                          f"password sign-in: lockout of the {what}", details)
-        st.error(result.message, icon=":material/error:")
+        st.session_state[_REFUSED_KEY] = result.message
         return
     start_session(st.session_state, result.account.user_id, auth.is_demo_sign_in(user_id, password))
     st.session_state[_COOKIE_KEY] = auth.TICKETS.issue(st.session_state[_TOKEN_KEY])
     st.session_state[_SEEN_KEY] = set()
     audit.record(_audit_file(), result.account.viewer(), "sign_in", page, "password",
                  audit.filters_json({"client": who}))
-    st.rerun()
 
 
 def start_session(session_state, user_id: str, demo: bool = False) -> None:

@@ -10,10 +10,12 @@ turnaround page's detail charts; the at-risk list and the published return offer
 from __future__ import annotations
 
 import pytest
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from support import (
     ARTIFACTS,
     EXCEPTION,
     assert_page_shows,
+    record_runs,
     signed_in,
     wait_for_run,
 )
@@ -58,7 +60,10 @@ def test__turnaround__another_stage_redraws_and_lists_download(server, page):
     page.get_by_role("tab", name="One stage in detail").click()  # the analysis runs when its tab opens
     wait_for_run(page)
     assert "rt_analysis=One" in page.url  # the open tab is in the address
-    page.get_by_role("combobox", name="Stage").click()
+    stage = page.get_by_role("combobox", name="Stage")
+    stage.scroll_into_view_if_needed()  # as a person scrolls to it: a select scrolled while it opens closes again
+    page.wait_for_timeout(300)
+    stage.click()
     page.get_by_role("option", name="Review meeting", exact=False).first.click()
     page.wait_for_timeout(500)
     wait_for_run(page)
@@ -106,3 +111,16 @@ def test__appeals__pcc_reviews_and_referrals_per_role(server, page, user):
         assert listed.is_visible()
         if user == "opcc":
             listed.screenshot(path=str(ARTIFACTS / "appeals_referrals.png"))
+
+
+def test__turnaround__an_analysis_tab_reruns_only_the_analysis(server, page):
+    """Issue 16, item 8: the analysis tabs are one fragment (ui.analysis_tabs, as on the Threshold and
+    Hotspots pages): opening a tab or choosing a stage in it reruns that part only, not the page."""
+    runs = record_runs(page)
+    signed_in(page, server + "/turnaround")
+    runs.clear()
+    page.get_by_role("tab", name="Open cases by age").click()
+    page.locator(".st-key-rt_backlog .js-plotly-plot").first.wait_for(timeout=60_000)
+    wait_for_run(page)
+    assert runs == [ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY], runs
+    assert page.get_by_text("At risk of breach", exact=True).is_visible()

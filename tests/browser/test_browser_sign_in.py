@@ -9,7 +9,8 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from support import serve, signed_in
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from support import record_runs, serve, signed_in, wait_for_run
 
 from insight import ui
 from insight.access import audit, auth
@@ -62,6 +63,29 @@ def test__sign_in__repeated_wrong_passwords_lock_the_user_out(site, page):
     whats = _denied(path)
     assert whats.count("password sign-in: wrong") == auth.ACCOUNT_MAX_FAILURES
     assert "password sign-in: lockout of the user" in whats and whats[-1] == "password sign-in: locked"
+
+
+def test__sign_in__one_script_run_draws_the_page(site, page):
+    """Issue 16, item 8: a password sign-in is one script run, straight to the page the address
+    names: the form is handled in its button's callback, before the run, so no run draws the sign-in
+    page again only to stop for a rerun (each run a round trip and a garbage collection). The session
+    cookie is still set (its ticket posted by that one run)."""
+    url, _ = site
+    runs = record_runs(page)
+    signed_in(page, url + "/", user=None)
+    runs.clear()
+    user_id, password, *_ = auth.DEMO_USERS["erewash"]
+    page.get_by_label("User", exact=True).fill(user_id)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    _signed_in_as(page, auth.DEMO_USERS["erewash"][4])
+    wait_for_run(page)
+    assert runs == [ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY], runs
+    for _ in range(40):
+        if _cookie(page):
+            break
+        page.wait_for_timeout(250)
+    assert _cookie(page) and _cookie(page)["httpOnly"]
 
 
 def _cookie(page) -> dict | None:

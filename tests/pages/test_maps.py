@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import h3
 import pandas as pd
@@ -458,6 +462,24 @@ def test__maps_page__a_rerun_reuses_the_disclosed_figures(monkeypatch, demo_ware
     assert not at.exception and len(calls) == first and _map(at)["tips"] == tips
 
 
+def test__maps_page__a_rerun_names_the_hexagons_from_the_cache(monkeypatch, demo_warehouse):
+    """Issue 16, item 8: the hexagons' names (a street or town for each of some 4,000 cells) are
+    worked out once per frame, not on every run of the map; the names are the same."""
+    calls = []
+    real = cm.place_names
+
+    def counted(cells):
+        calls.append(len(cells))
+        return real(cells)
+
+    monkeypatch.setattr(cm, "place_names", counted)
+    st.cache_data.clear()  # another test of this process may have asked the same before
+    at = _app(monkeypatch, demo_warehouse)
+    assert calls
+    first, options = len(calls), at.selectbox(key="mp_area_h3_9").options
+    at.run()
+    assert not at.exception and len(calls) == first and at.selectbox(key="mp_area_h3_9").options == options
+
 def test__maps_page__the_map_zooms_to_the_selected_authorities(monkeypatch, demo_warehouse):
     """Issue 16, item 5: choosing Erewash fits the map to Erewash (a closer zoom, centred on it),
     with the county's outlines still drawn around it; all nine fit the county."""
@@ -502,3 +524,31 @@ def test__place_names__unique_for_the_address():
     assert list(cm.place_names(cells)) == ["Mill Lane (Kirk Hallam, Erewash)", "Mill Lane (Kirk Hallam, Erewash) #2",
                                            "Kirk Hallam, Erewash", "H3 cell d"]
     assert cm.place_names(cells.iloc[:0]).empty
+
+
+FIRST_OPEN = """
+import sys
+from pathlib import Path
+import pytest
+from support import open_app
+monkeypatch = pytest.MonkeyPatch()
+at = open_app(monkeypatch, Path(sys.argv[1]))
+before = set(sys.modules)
+at.switch_page("app_pages/maps.py").run()
+assert not at.exception, [e.value for e in at.exception]
+print(" ".join(sorted(set(sys.modules) - before)))
+"""
+
+
+def test__maps_page__opening_it_imports_neither_the_knox_test_nor_the_postcode_lookup(demo_warehouse):
+    """Issue 16, item 8: the page's first run (in a fresh server process) does not import scipy's
+    k-d tree (only the near-repeat test, run on demand, needs it: about 0.6 s) nor geopandas and
+    the postcode files' reader (only a postcode search needs them: about 0.2 s)."""
+    tests = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", FIRST_OPEN, str(demo_warehouse)], capture_output=True, text=True,
+                            cwd=tests.parent, env={**os.environ, "PYTHONPATH": f"{tests}{os.pathsep}{tests.parent}"},
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    imported = set(result.stdout.split())
+    assert "insight.places" in imported and "insight.queries.knox" in imported  # the page did run
+    assert not {"scipy.spatial", "etl.transform.geo", "geopandas.io.file"} & imported, sorted(imported)

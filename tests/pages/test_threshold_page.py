@@ -689,3 +689,4 @@ def test__threshold_page__a_rule_that_departs_from_the_statute_is_flagged(monkey
     assert len(work) == 1 and work.iloc[0]["qualifying_complaints"] == 3
     assert work.iloc[0]["rule"].startswith("⚠️") and "statute" in work.iloc[0]["statute_note"]
     assert _refs(work.iloc[0]["partner_refs"]) == [("Erewash council", f"EBC-{n}", None) for n in (1, 2, 3)]
+

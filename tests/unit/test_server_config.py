@@ -1,5 +1,5 @@
 """The server's settings: no error details or usage statistics leave it (.streamlit/config.toml),
-and the demo listens on 127.0.0.1 unless told otherwise (scripts/demo.sh)."""
+no forced garbage collection after each run, and the demo listens on 127.0.0.1 unless told otherwise (scripts/demo.sh)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,13 @@ def test__config__no_tracebacks_sql_or_paths_reach_the_browser_and_no_usage_stat
     assert config["client"]["showErrorDetails"] == "none"
     assert config["browser"]["gatherUsageStats"] is False
     assert config["client"]["disableDataExport"] is True
+
+
+def test__config__no_full_garbage_collection_after_each_run():
+    """Issue 16, item 8: Streamlit's forced gc.collect after every run delays the run's last
+    message, so every click, by about 0.1 s."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["runner"]["postScriptGC"] is False
 
 
 def test__demo_sh__binds_127_0_0_1_unless_asb_address_says_otherwise():
