@@ -429,3 +429,21 @@ def test__threshold__a_live_date_equals_a_build_on_that_date(tmp_path, mart):
         row = live.set_index("person_key").loc["p"]
         assert (bool(row["is_explained"]), bool(row["is_overdue"])) == (False, True)
         assert pd.Timestamp(stored.set_index("person_key").loc["p", "review_explained_date"]).date() == D(2025, 3, 14)
+
+
+def test__lists__references_reach_a_hate_complaint_older_than_the_victim_window(tmp_path):
+    """The lists read only the incidents from the longest window of any rule (a year for hate here):
+    a hate near-miss's complaint of ten months ago is one of its references, on the build's date and
+    on another."""
+    from insight.queries import threshold as queries
+
+    rules = _rules_toml(tmp_path, hate_threshold=3, hate_window_months=12)
+    old = incident("h", EREWASH, D(2024, 6, 3), is_hate=True)
+    inc = [old, incident("h", EREWASH, D(2025, 3, 3), is_hate=True),
+           incident("x", EREWASH, D(2023, 1, 5))]   # far older than any window: never read
+    con = engine(tmp_path, inc, D(2025, 4, 1), rules)
+    for as_of in (D(2025, 4, 1), D(2025, 4, 2)):
+        rows = queries.near_miss_work_list(con, as_of, (EREWASH,))
+        row = rows.set_index("person_key").loc["h"]
+        assert row["route"] == "hate"
+        assert old["incident_id"].split(":", 1)[1] in row["partner_refs"], row["partner_refs"]
