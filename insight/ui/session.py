@@ -16,8 +16,10 @@ the OPCC analyst (and the server log) when a secret or data file can be read by 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 import os
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -151,8 +153,40 @@ def _providers() -> list[str]:
     return named or (["default"] if section.get("client_id") else [])
 
 
+# The libraries and modules the pages use, imported once per server process while the sign-in
+# page waits for a password, so the first page a person opens after a server start does not pay for
+# them (about 0.3-0.5 s of the first sign-in's Overview, and the first Hotspots and Threshold pages).
+_WARM_MODULES = ("plotly.express", "plotly.graph_objects", "insight.charts.base", "insight.charts.svg_map",
+                 "insight.charts.maps", "insight.charts.vector_map", "insight.charts.threshold",
+                 "insight.charts.reviews", "insight.charts.actions", "insight.ui.vector_map",
+                 "insight.queries.overview", "insight.queries.maps", "insight.queries.threshold",
+                 "insight.queries.turnaround", "insight.queries.appeals", "insight.queries.partnership",
+                 "insight.queries.quality", "insight.queries.actions")
+_WARMED = threading.Event()
+
+
+def warm_up_imports() -> threading.Thread | None:
+    """Import `_WARM_MODULES` in a background thread, once per process (None when already started).
+    Importing is all it does: no query runs and nothing is cached for any viewer."""
+    if _WARMED.is_set():
+        return None
+    _WARMED.set()
+
+    def run() -> None:
+        for name in _WARM_MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception:   # a page imports it again and reports the error there
+                _LOG.warning("warm-up: could not import %s", name, exc_info=True)
+
+    thread = threading.Thread(target=run, name="asb-warm-up-imports", daemon=True)
+    thread.start()
+    return thread
+
+
 def sign_in_panel() -> None:
     """OpenID Connect buttons and/or the local user-file form (which signs in before the next run)."""
+    warm_up_imports()
     claims = _claims()
     if claims.get("is_logged_in"):
         account = _account_for_claims(claims)

@@ -552,3 +552,32 @@ def test__maps_page__opening_it_imports_neither_the_knox_test_nor_the_postcode_l
     imported = set(result.stdout.split())
     assert "insight.places" in imported and "insight.queries.knox" in imported  # the page did run
     assert not {"scipy.spatial", "etl.transform.geo", "geopandas.io.file"} & imported, sorted(imported)
+
+
+SIGN_IN_PAGE = """
+import sys, threading
+from pathlib import Path
+import pytest
+from support import open_app
+from insight.ui import session
+monkeypatch = pytest.MonkeyPatch()
+at = open_app(monkeypatch, Path(sys.argv[1]), user=None)
+assert "Sign in" in [t.value for t in at.title], [t.value for t in at.title]
+for thread in threading.enumerate():
+    if thread.name == "asb-warm-up-imports":
+        thread.join(120)
+print(" ".join(m for m in session._WARM_MODULES if m in sys.modules))
+"""
+
+
+def test__sign_in_page__imports_the_pages_libraries_while_it_waits(demo_warehouse):
+    """Issue 16, item 8: after a server start, the sign-in page imports the pages' charts and queries
+    (plotly included) in the background, so the first page opened after signing in does not wait
+    for them (a fresh process: nothing imported before). Imports only: no query runs."""
+    tests = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", SIGN_IN_PAGE, str(demo_warehouse)], capture_output=True,
+                            text=True, cwd=tests.parent,
+                            env={**os.environ, "PYTHONPATH": f"{tests}{os.pathsep}{tests.parent}"}, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    from insight.ui import session
+    assert result.stdout.split() == list(session._WARM_MODULES)
