@@ -83,6 +83,18 @@ def open_app(monkeypatch, warehouse: Path, page: str | None = None, timeout: flo
     return at
 
 
+def in_fresh_process(code: str, warehouse: Path) -> str:
+    """Run `code` (Python; `sys.argv[1]` is the warehouse) in a new interpreter that has imported
+    nothing yet, as a server just started has, with tests/ and the checkout importable; its stdout.
+    Fails with its stderr when it fails."""
+    tests = Path(__file__).resolve().parent
+    result = subprocess.run([sys.executable, "-c", code, str(warehouse)], capture_output=True, text=True,
+                            cwd=tests.parent, env={**os.environ, "PYTHONPATH": f"{tests}{os.pathsep}{tests.parent}"},
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
 # --- the real server and browser -----------------------------------------------------------------
 
 def svg_maps(at: AppTest) -> list[dict]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-from support import APP, open_app, sign_in, users_file
+from support import APP, in_fresh_process, open_app, sign_in, users_file
 
 from etl.rules import authorities
 from insight import db
@@ -304,3 +304,27 @@ def test__sidebar__starts_on_the_viewer_s_own_authority_and_says_so(monkeypatch,
                    for c in every.sidebar.caption)
         at.multiselect(key="flt_authority").set_value([]).run()
         assert at.query_params["authority"] in ("all", ["all"])
+
+
+SIGN_IN_PAGE = """
+import sys, threading
+from pathlib import Path
+import pytest
+from support import open_app
+from insight.ui import session
+monkeypatch = pytest.MonkeyPatch()
+at = open_app(monkeypatch, Path(sys.argv[1]), user=None)
+assert "Sign in" in [t.value for t in at.title], [t.value for t in at.title]
+for thread in threading.enumerate():
+    if thread.name == "asb-warm-up-imports":
+        thread.join(120)
+print(" ".join(m for m in session._WARM_MODULES if m in sys.modules))
+"""
+
+
+def test__sign_in_page__imports_the_pages_libraries_while_it_waits(demo_warehouse):
+    """Issue 16, item 8: after a server start, the sign-in page imports the pages' charts and queries
+    (plotly included) in the background, so the first page opened after signing in does not wait
+    for them (a fresh process: nothing imported before). Imports only: no query runs."""
+    from insight.ui import session
+    assert in_fresh_process(SIGN_IN_PAGE, demo_warehouse).split() == list(session._WARM_MODULES)

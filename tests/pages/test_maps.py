@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import h3
 import pandas as pd
@@ -17,7 +13,7 @@ import pytest
 import streamlit as st
 from conftest import POLICE_AS_OF
 from streamlit.testing.v1 import AppTest
-from support import open_app, svg_maps
+from support import in_fresh_process, open_app, svg_maps
 
 from etl.rules import authorities
 from etl.rules.periods import previous_period
@@ -527,16 +523,19 @@ def test__place_names__unique_for_the_address():
 
 
 FIRST_OPEN = """
-import sys
+import sys, threading
 from pathlib import Path
 import pytest
 from support import open_app
 monkeypatch = pytest.MonkeyPatch()
 at = open_app(monkeypatch, Path(sys.argv[1]))
+for thread in threading.enumerate():   # the sign-in page's warm-up imports too: counted with the page
+    if thread.name == "asb-warm-up-imports":
+        thread.join(120)
 before = set(sys.modules)
 at.switch_page("app_pages/maps.py").run()
 assert not at.exception, [e.value for e in at.exception]
-print(" ".join(sorted(set(sys.modules) - before)))
+print(" ".join(sorted(set(sys.modules) - before)), "|", " ".join(sorted(sys.modules)))
 """
 
 
@@ -544,40 +543,8 @@ def test__maps_page__opening_it_imports_neither_the_knox_test_nor_the_postcode_l
     """Issue 16, item 8: the page's first run (in a fresh server process) does not import scipy's
     k-d tree (only the near-repeat test, run on demand, needs it: about 0.6 s) nor geopandas and
     the postcode files' reader (only a postcode search needs them: about 0.2 s)."""
-    tests = Path(__file__).resolve().parents[1]
-    result = subprocess.run([sys.executable, "-c", FIRST_OPEN, str(demo_warehouse)], capture_output=True, text=True,
-                            cwd=tests.parent, env={**os.environ, "PYTHONPATH": f"{tests}{os.pathsep}{tests.parent}"},
-                            timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    imported = set(result.stdout.split())
-    assert "insight.places" in imported and "insight.queries.knox" in imported  # the page did run
-    assert not {"scipy.spatial", "etl.transform.geo", "geopandas.io.file"} & imported, sorted(imported)
+    new, everything = (set(part.split()) for part in in_fresh_process(FIRST_OPEN, demo_warehouse).split("|"))
+    assert "insight.places" in new   # the page did run
+    # ... and neither it nor the sign-in page's warm-up of the pages' modules imported them
+    assert not {"scipy.spatial", "etl.transform.geo", "geopandas.io.file"} & everything
 
-
-SIGN_IN_PAGE = """
-import sys, threading
-from pathlib import Path
-import pytest
-from support import open_app
-from insight.ui import session
-monkeypatch = pytest.MonkeyPatch()
-at = open_app(monkeypatch, Path(sys.argv[1]), user=None)
-assert "Sign in" in [t.value for t in at.title], [t.value for t in at.title]
-for thread in threading.enumerate():
-    if thread.name == "asb-warm-up-imports":
-        thread.join(120)
-print(" ".join(m for m in session._WARM_MODULES if m in sys.modules))
-"""
-
-
-def test__sign_in_page__imports_the_pages_libraries_while_it_waits(demo_warehouse):
-    """Issue 16, item 8: after a server start, the sign-in page imports the pages' charts and queries
-    (plotly included) in the background, so the first page opened after signing in does not wait
-    for them (a fresh process: nothing imported before). Imports only: no query runs."""
-    tests = Path(__file__).resolve().parents[1]
-    result = subprocess.run([sys.executable, "-c", SIGN_IN_PAGE, str(demo_warehouse)], capture_output=True,
-                            text=True, cwd=tests.parent,
-                            env={**os.environ, "PYTHONPATH": f"{tests}{os.pathsep}{tests.parent}"}, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    from insight.ui import session
-    assert result.stdout.split() == list(session._WARM_MODULES)
