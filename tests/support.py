@@ -172,6 +172,27 @@ def wait_for_run(tab) -> None:
     tab.wait_for_timeout(1500)
 
 
+def open_select(tab, select) -> None:
+    """Open a Streamlit select box (`select` is its locator) so that its options show.
+
+    A select scrolled into view while it opens closes again, and a click that lands while the
+    script still reruns can be lost; so scroll first, wait, click, and click again (at most three
+    times) until an option is visible."""
+    select.scroll_into_view_if_needed()
+    tab.wait_for_timeout(300)
+    options = tab.get_by_role("option").first
+    for attempt in range(3):
+        select.click()
+        try:
+            options.wait_for(timeout=5_000)
+            return
+        except Exception:
+            if attempt == 2:
+                raise
+            tab.keyboard.press("Escape")
+            wait_for_run(tab)
+
+
 def record_runs(tab) -> list:
     """The statuses of the script runs that finish in `tab` from now on (Streamlit's script_finished
     messages on the page's WebSocket, in order: ForwardMsg.ScriptFinishedStatus), in a list that

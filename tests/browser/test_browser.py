@@ -25,6 +25,7 @@ import pytest
 from PIL import Image
 from support import ARTIFACTS, EXCEPTION, MAP_CANVAS, SVG_MAP, assert_page_shows
 from support import assert_not_blank as _assert_not_blank
+from support import open_select as _open_select
 from support import screenshot as _screenshot
 from support import signed_in as _signed_in
 from support import wait_for_run as _wait_for_run
@@ -386,7 +387,7 @@ def test__maps__the_address_keeps_the_map_and_the_selected_area(server, page, br
     another tab (a shared link, after signing in there) shows the same map and area beside it."""
     _signed_in(page, server + "/maps")
     _choose_view(page, "Authorities")
-    page.get_by_label("Selected area").first.click()
+    _open_select(page, page.get_by_label("Selected area").first)
     page.get_by_role("option", name="Erewash", exact=True).click()
     page.get_by_role("heading", name="Erewash", exact=True).wait_for(timeout=90_000)
     _wait_for_run(page)

@@ -15,7 +15,7 @@ import re
 
 import duckdb
 import pytest
-from support import EXCEPTION, assert_not_blank, screenshot, signed_in
+from support import EXCEPTION, assert_not_blank, open_select, screenshot, signed_in
 
 from insight.access import disclosure
 
@@ -54,9 +54,8 @@ def test__maps__a_board_viewer_asking_for_one_day_gets_a_month_and_no_street_hex
     assert page.get_by_text("cover at least 28 days", exact=False).is_visible()
     start = re.search(r"start=([\d-]+)", page.url).group(1)
     assert (dt.date.fromisoformat(day) - dt.date.fromisoformat(start)).days == 27  # the URL says so too
-    page.locator(".st-key-mp_res").click()
+    open_select(page, page.locator(".st-key-mp_res").get_by_role("combobox"))
     options = page.get_by_role("option")
-    options.first.wait_for(timeout=10_000)
     labels = [options.nth(i).inner_text() for i in range(options.count())]
     assert labels and not [t for t in labels if t.startswith("10")], labels
     page.keyboard.press("Escape")

@@ -15,6 +15,7 @@ from support import (
     ARTIFACTS,
     EXCEPTION,
     assert_page_shows,
+    open_select,
     record_runs,
     signed_in,
     wait_for_run,
@@ -61,9 +62,7 @@ def test__turnaround__another_stage_redraws_and_lists_download(server, page):
     wait_for_run(page)
     assert "rt_analysis=One" in page.url  # the open tab is in the address
     stage = page.get_by_role("combobox", name="Stage")
-    stage.scroll_into_view_if_needed()  # as a person scrolls to it: a select scrolled while it opens closes again
-    page.wait_for_timeout(300)
-    stage.click()
+    open_select(page, stage)
     page.get_by_role("option", name="Review meeting", exact=False).first.click()
     page.wait_for_timeout(500)
     wait_for_run(page)
