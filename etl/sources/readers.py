@@ -336,18 +336,18 @@ BATCH_BYTES = 2 << 30  # files read together by `read_batch`, at most this much 
 
 
 def _plain_header(path: Path, source: Source) -> tuple[str, str] | None:
-    """(header line, delimiter) of a CSV that DuckDB can read as it is (UTF-8, no byte-order
-    mark or other magic, a header row), else None."""
+    """(header line, delimiter) of a CSV that DuckDB can read as it is (UTF-8 with or without its
+    byte-order mark, no other magic, a header row), else None."""
     if path.suffix.lower() not in (".csv", ".txt", ".tsv") or source.encoding not in ("utf-8", "utf8"):
         return None
     with open(path, "rb") as fh:
         head = fh.read(8)
         fh.seek(0)
         lines = [fh.readline() for _ in range(source.skip_rows + 1)]
-    if head.startswith(_UTF16_BOMS + (b"\xef\xbb\xbf",)) or any(head.startswith(m) for m, _ in _NOT_TEXT):
+    if head.startswith(_UTF16_BOMS) or any(head.startswith(m) for m, _ in _NOT_TEXT):
         return None
-    try:
-        header = lines[-1].decode("utf-8").rstrip("\r\n")
+    try:  # a UTF-8 byte-order mark (Excel's "CSV UTF-8") is skipped by DuckDB's reader in every file
+        header = lines[-1].decode("utf-8").removeprefix("\ufeff").rstrip("\r\n")
     except UnicodeDecodeError:
         return None
     return (header, source.delimiter or _sniff_delimiter(header)) if header.strip() else None
