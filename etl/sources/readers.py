@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import itertools
 import os
 import tempfile
 from dataclasses import dataclass
@@ -300,8 +301,9 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table
     headers = [str(h).strip() if h not in (None, "") else f"column{i}" for i, h in enumerate(rows[0], 1)]
     body = rows[1:]
     width = len(headers)
-    columns = list(zip(*body, strict=True)) if body else [() for _ in headers]
-    frame = pd.DataFrame({str(i): pd.Series(_cells(c), dtype="object") for i, c in enumerate(columns[:width])})
+    # a column at a time (calamine's rows are as wide as the header; a shorter row is padded)
+    columns = list(itertools.zip_longest(*body))[:width] if body else [() for _ in headers]
+    frame = pd.DataFrame({str(i): pd.Series(_cells(c), dtype="object") for i, c in enumerate(columns)})
     # source_row = the row number Excel shows (rows are read from A1 on, title rows included)
     frame["_source_row"] = range(source.skip_rows + 2, source.skip_rows + 2 + len(body))
     con.register("_xlsx_frame", frame)
