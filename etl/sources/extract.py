@@ -150,12 +150,13 @@ def _file_problem(source: Source, mapped: dict[str, str | None]) -> str | None:
 
 
 def _insert_sql(cfg: BuildConfig, source: Source, path: Path, read: readers.FileRead, load_id: str,
-                key: bytes, file_sql: str | None = None) -> tuple[str, dict]:
-    """The statement (and its parameters) that appends the records of `read` to the source's raw
-    table, after the file's header is checked (ReadError when it fits another source or none).
-    `file_sql`: SQL naming each record's file in `read.table` (a batch of files); else `path`'s."""
+                key: bytes, file_sql: str | None = None) -> tuple[str, dict, list[str]]:
+    """The statement and its parameters that append the records of `read` to the source's raw
+    table, and the headers not read; the file's header is checked first (ReadError when it fits
+    another source or none). `file_sql`: SQL naming each record's file in `read.table` (a batch
+    of files); else `path`'s."""
     rel = cfg.display_path(path)
-    mapped, _ = _match_headers(source, read.headers)
+    mapped, ignored = _match_headers(source, read.headers)
     problem = _file_problem(source, mapped)
     misfit = _misfit(cfg, source, path, read.headers, problem is not None)
     if misfit:
@@ -179,17 +180,17 @@ def _insert_sql(cfg: BuildConfig, source: Source, path: Path, read: readers.File
             select {head}, first_row as source_row, source_rows, {cols}
             from (select {inner}, {file_sql} as __asb_file, min({read.row_sql}) as first_row,
                          list({read.row_sql}) as source_rows
-                  from {read.table} group by all)""", params)
+                  from {read.table} group by all)""", params, ignored)
     return (f"""insert into {source.table} by name
         select {head}, __asb_row as source_row, {cols}
-        from (select *, {read.row_sql} as __asb_row, {file_sql} as __asb_file from {read.table})""", params)
+        from (select *, {read.row_sql} as __asb_row, {file_sql} as __asb_file from {read.table})""", params, ignored)
 
 
 def _load_file(con, cfg: BuildConfig, source: Source, path: Path, load_id: str, key: bytes,
                sha256: str, read: readers.FileRead | None = None, parsed=None) -> FileLoad:
     read = read or readers.read_file(con, path, source, "_file", parsed)
-    con.execute(*_insert_sql(cfg, source, path, read, load_id, key))
-    _, ignored = _match_headers(source, read.headers)
+    sql, params, ignored = _insert_sql(cfg, source, path, read, load_id, key)
+    con.execute(sql, params)
     return FileLoad(source, cfg.display_path(path), sha256, read.rows_read, ignored, read.broken)
 
 
@@ -205,17 +206,15 @@ def _load_batches(con, cfg: BuildConfig, source: Source, batch: dict[Path, reade
     for path, read in batch.items():
         by_table.setdefault(read.batch, []).append(path)
     for paths in by_table.values():
-        first = batch[paths[0]]
-        whole = first.whole
+        whole = batch[paths[0]].whole
         names = {str(p): cfg.display_path(p) for p in paths}
         cases = " ".join(f"when {_q(k)} then {_q(v)}" for k, v in names.items())
         try:
-            sql, params = _insert_sql(cfg, source, paths[0], whole, load_id, key,
-                                      file_sql=f"(case _file_name {cases} end)")
+            sql, params, ignored = _insert_sql(cfg, source, paths[0], whole, load_id, key,
+                                               file_sql=f"(case _file_name {cases} end)")
         except readers.ReadError:
             continue
         con.execute(sql, params)
-        _, ignored = _match_headers(source, first.headers)
         for path in paths:
             read = batch[path]
             loads[path] = FileLoad(source, cfg.display_path(path), hashes[path], read.rows_read, ignored, read.broken)

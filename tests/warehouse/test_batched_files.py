@@ -13,15 +13,9 @@ from __future__ import annotations
 import random
 
 import pytest
-from conftest import INCIDENT_COLUMNS, TEST_KEY, run_build, write_inputs
+from conftest import EREWASH_TOML, INCIDENT_COLUMNS, TEST_KEY, run_build, write_inputs
 
-TOML = """
-[[source]]
-slug = "erewash-council"
-kind = "incidents"
-path = "erewash/*.csv"
-authority = "E07000036"
-
+TOML = EREWASH_TOML + """
 [[source]]
 slug = "bolsover-council"
 kind = "incidents"
