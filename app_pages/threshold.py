@@ -90,11 +90,13 @@ RULE_COLUMNS = ["related_by", "rule", "statute_note"]
 
 
 def person_list(rows, key: str, file_stem: str, columns: list[str]):
-    """A selectable list of people with its row-limit note and CSV download; returns the selection."""
-    picked = ui.dataframe(rows, hide_index=True, placeholder="–", key=key, on_select="rerun",
+    """A selectable list of people, a page at a time (ui.list_page), with its row-limit note and CSV
+    download of every row; returns the selection."""
+    shown = ui.list_page(rows, key)
+    picked = ui.dataframe(shown, hide_index=True, placeholder="–", key=key, on_select="rerun",
                           selection_mode="single-row", column_config=PERSON_COLUMNS, column_order=columns)
-    if len(rows) >= qt.LIST_LIMIT:
-        st.caption(f"Showing the first {qt.LIST_LIMIT:,} rows; choose fewer authorities to see the rest.")
+    ui.list_more(rows, shown, key, f"The list stops at {qt.LIST_LIMIT:,} rows; choose fewer authorities to see "
+                 "the rest." if len(rows) >= qt.LIST_LIMIT else "")
     ui.download_csv(rows, key=f"{key}_dl",
                     file_name=f"{file_stem}_{ui.current_filters().as_of_date.isoformat()}.csv")
     return picked.selection

@@ -68,6 +68,16 @@ def _frame(at: AppTest, key: str) -> pd.DataFrame:
     return next(d.value for d in at.dataframe if d.key == key)
 
 
+def _whole(at: AppTest, *keys: str) -> AppTest:
+    """The page again with every row of the lists `keys` shown, as after pressing each one's "Show
+    more" until none is left (ui.list_page; the button itself: test__..._a_page_at_a_time)."""
+    for key in keys:
+        at.session_state[f"{key}_shown"] = qt.LIST_LIMIT
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def _engine_counts(con, as_of: dt.date) -> pd.DataFrame:
     """Per authority, the figures the page shows, counted from the live engine's rows."""
     people = registry.evaluate(con, "mart_threshold_status", as_of)
@@ -120,7 +130,7 @@ def test__threshold_page__shows_counts_work_list_met_list_trend_and_map(app, con
     assert shown == {glossary.name(key): expected[key] for key in (  # the tiles, named by the glossary
         "near_miss_people", "met_people", "met_without_application_people", "near_miss_clusters", "met_clusters")}
     assert expected["near_miss_people"] > 0 and expected["near_miss_clusters"] > 0  # the demo plants them
-    work = _frame(at, "thr_worklist")
+    work = _frame(_whole(at, "thr_worklist", "thr_met"), "thr_worklist")
     assert len(work) == expected["near_miss_people"] + _hate_only_near_misses(con)
     assert work["window_expires_date"].is_monotonic_increasing
     assert (work["days_left"] == (work["window_expires_date"] - pd.Timestamp(build_date)).dt.days).all()
@@ -235,6 +245,36 @@ def test__threshold_page__selected_row_opens_that_persons_complaints(app):
         at.run()
 
 
+def test__threshold_page__a_long_list_shows_a_page_at_a_time_and_downloads_every_row(app, con, build_date):
+    """Issue 16, item 8: a list of thousands of rows sends the browser its first ui.LIST_PAGE rows;
+    "Show more" adds as many again, the order kept, a row beyond the first page can be selected, and
+    the download button counts every row."""
+    at = _open(app)
+    full = qt.second_reports(con, build_date, ALL, build_date.replace(year=build_date.year - 1)
+                             + dt.timedelta(days=1), build_date)
+    assert len(full) > 2 * ui.LIST_PAGE  # the demo's second reports are a long list
+    first = _frame(at, "thr_second")
+    assert len(first) == ui.LIST_PAGE
+    assert list(first["incident_id"]) == list(full["incident_id"].head(ui.LIST_PAGE))
+    assert any(c.value.startswith(f"Showing the first {ui.LIST_PAGE:,} of {len(full):,} rows") for c in at.caption)
+    assert any(b.label == f"Download {len(full):,} rows as CSV" for b in at.get("download_button"))
+    short = _frame(at, "thr_met")  # a list that fits on its page has no button
+    assert not [b for b in at.button if b.key == "thr_met_more"] or len(short) == ui.LIST_PAGE
+    more = next(b for b in at.button if b.key == "thr_second_more")
+    assert more.label == f"Show {ui.LIST_PAGE:,} more"
+    more.click().run()
+    assert not at.exception
+    second = _frame(at, "thr_second")
+    assert list(second["incident_id"]) == list(full["incident_id"].head(2 * ui.LIST_PAGE))
+    # a row of the second page opens its person's complaints
+    row = ui.LIST_PAGE + 5
+    at.session_state["thr_second"] = {"selection": {"rows": [row]}}
+    at.run()
+    assert not at.exception
+    heading = next(m.value for m in at.markdown if m.value.startswith("**Complaints behind"))
+    assert second.iloc[row]["person_key"] in heading
+
+
 def test__threshold_page__another_as_of_date_shows_the_live_engine(app, con, build_date):
     at = _open(app, as_of=LIVE_DATE.isoformat())
     assert "evaluated live for this date" in at.caption[0].value
@@ -246,7 +286,7 @@ def test__threshold_page__another_as_of_date_shows_the_live_engine(app, con, bui
     built = _per_authority(qt.summary(con, build_date, ALL)).sum()
     assert shown["One complaint short"] != built["near_miss_people"]
     live = registry.evaluate(con, "mart_threshold_status", LIVE_DATE)
-    work = _frame(at, "thr_worklist")
+    work = _frame(_whole(at, "thr_worklist"), "thr_worklist")
     assert set(work["person_key"]) == set(live.loc[live["is_near_miss"], "person_key"])
     assert (work["days_left"] == (work["window_expires_date"] - pd.Timestamp(LIVE_DATE)).dt.days).all()
 
@@ -483,8 +523,7 @@ def _mart(con, table: str) -> pd.DataFrame:
 
 
 def test__threshold_page__this_week_queue_new_first_then_open_second_reports_oldest_first(app, con, build_date):
-    at = _open(app)
-    queue = _frame(at, "thr_queue")
+    queue = _frame(_whole(_open(app), "thr_queue"), "thr_queue")
     since = pd.Timestamp(build_date) - pd.Timedelta(days=WEEK)
     events, status = _mart(con, "mart_second_reports"), _mart(con, "mart_threshold_status")
     new_events = events[events["second_report_date"] > since]
@@ -520,7 +559,7 @@ def test__threshold_page__second_reports_list_share_in_time_and_trend(app, con, 
     start = build_date.replace(year=build_date.year - 1) + dt.timedelta(days=1)  # the default period
     events = _mart(con, "mart_second_reports")
     events = events[events["second_report_date"].between(pd.Timestamp(start), pd.Timestamp(build_date))]
-    shown = _frame(at, "thr_second")
+    shown = _frame(_whole(at, "thr_second"), "thr_second")
     assert sorted(zip(shown["person_key"], shown["incident_id"], strict=True)) == sorted(
         zip(events["person_key"], events["incident_id"], strict=True))
     # unexplained first, the oldest of them first; then the explained, newest first
