@@ -10,11 +10,16 @@ reload, a new tab or an opened link keeps a password sign-in (insight/access/aut
   still in the users file, demo users only on a demo warehouse, not signed out).
 - `POST /_asb/session/end` clears the cookie (sign-out ends the token on the server first).
 
-Both refuse a request whose Origin is another site. `streamlit run dashboard.py` still works, without
+Both refuse a request whose Origin is another site. At start the server imports what the pages use and
+draws plotly's sample figures in a background thread (insight.ui.session.warm_up_imports), so the
+first visitor after a start does not wait for them. `streamlit run dashboard.py` still works, without
 the cookie (every reload then signs out, as before).
 """
 
 from __future__ import annotations
+
+import importlib
+import threading
 
 import streamlit as st
 from starlette.requests import Request
@@ -54,5 +59,10 @@ async def forget(request: Request) -> Response:
     return response
 
 
+def _warm_up() -> None:
+    importlib.import_module("insight.ui.session").warm_up_imports()
+
+
+threading.Thread(target=_warm_up, name="asb-warm-up-start", daemon=True).start()
 app = st.App("dashboard.py", routes=[Route("/_asb/session", remember, methods=["POST"]),
                                      Route("/_asb/session/end", forget, methods=["POST"])])

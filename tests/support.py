@@ -165,11 +165,38 @@ def signed_in(tab, url: str, user: str | None = "opcc") -> None:
 
 
 def wait_for_run(tab) -> None:
-    """Wait until the script has finished: the footer comes last, then charts draw."""
+    """Wait until the script has finished (the footer comes last, the running man has gone), then
+    until the page has settled (`settle`: charts and grids drawn)."""
     tab.get_by_text(ui.ATTRIBUTION).wait_for(timeout=60_000)
     tab.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
                           timeout=60_000)
-    tab.wait_for_timeout(1500)
+    settle(tab)
+
+
+# True once the page's DOM has not changed for `quiet` ms (a MutationObserver set up on the first call
+# in a document, whose start counts as a change, so a call always waits at least `quiet` ms).
+_QUIET = """(quiet) => {
+    if (!window.__asbObserver) {
+        window.__asbChanged = performance.now();
+        window.__asbObserver = new MutationObserver(() => { window.__asbChanged = performance.now(); });
+        window.__asbObserver.observe(document.documentElement,
+                                     {subtree: true, childList: true, attributes: true, characterData: true});
+        return false;
+    }
+    return performance.now() - window.__asbChanged >= quiet;
+}"""
+
+
+def settle(tab, quiet_ms: int = 500, most_ms: int = 5_000) -> None:
+    """Wait until the page has stopped changing: no DOM change for `quiet_ms` (Streamlit's elements,
+    plotly's SVG, the data grids' and the maps' components arriving and laying out), at most `most_ms`.
+    Instead of a fixed pause after every run: most runs settle in well under a second."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        tab.wait_for_function(_QUIET, arg=quiet_ms, polling=100, timeout=most_ms)
+    except PlaywrightTimeout:
+        pass  # still changing (an animation): go on, as the fixed pause did
 
 
 def open_select(tab, select) -> None:
@@ -226,7 +253,7 @@ def screenshot(tab, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     height = tab.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     tab.set_viewport_size({"width": 1400, "height": max(1000, height + 40)})
-    tab.wait_for_timeout(1500)
+    settle(tab)
     path = ARTIFACTS / f"{name}.png"
     tab.screenshot(path=str(path), full_page=True)
     return path

@@ -44,6 +44,24 @@ def readable(figure: go.Figure) -> go.Figure:
     return figure
 
 
+def warm_up() -> None:
+    """Make one tiny figure of each kind the pages draw and serialise it, so that plotly builds its
+    property validators now (it does so on a figure's first use of each: 0.3 s for the first line
+    chart, as much for the first bar chart) rather than in the first page a person opens after a
+    server start. Synthetic values only; nothing is cached for anyone (insight.ui.session warm-up)."""
+    frame = pd.DataFrame({"x": [1, 2], "y": [3, 4], "c": ["a", "b"]})
+    figures = [px.line(frame, x="x", y="y", color="c", markers=True), px.bar(frame, x="x", y="y", color="c"),
+               go.Figure([go.Scatter(x=[1], y=[2]), go.Heatmap(z=[[1]]), go.Box(y=[1, 2])]),
+               go.Figure(go.Funnel(x=[2, 1], y=["a", "b"])),
+               go.Figure([go.Scattergeo(lon=[1], lat=[2], mode="text", text=["a"]),
+                          go.Choropleth(locations=["a"], z=[1], geojson={"type": "FeatureCollection",
+                                                                         "features": []})])]
+    for figure in figures:
+        readable(figure).update_layout(margin={"l": 0, "r": 0, "t": 30, "b": 0}, height=300,
+                                       legend={"orientation": "h", "title": {"text": ""}},
+                                       hoverlabel={"bgcolor": "white"}).to_json()
+
+
 UNSELECTED_FILL = "#EFEFEF"  # an authority not selected: light grey, apart from the ramp's palest
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import inspect
 import logging
 import os
 import threading
@@ -153,11 +154,13 @@ def _providers() -> list[str]:
     return named or (["default"] if section.get("client_id") else [])
 
 
-# The libraries and modules the pages use, imported once per server process while the sign-in
-# page waits for a password, so the first page a person opens after a server start does not pay for
-# them (about 0.3-0.5 s of the first sign-in's Overview, and the first Hotspots and Threshold pages).
-_WARM_MODULES = ("plotly.express", "plotly.graph_objects", "insight.charts.base", "insight.charts.svg_map",
-                 "insight.charts.maps", "insight.charts.vector_map", "insight.charts.threshold",
+# The libraries and modules the pages use, imported once per server process when the server starts
+# (serve.py) or, at the latest, while the sign-in page waits for a password, so the first page a
+# person opens after a server start does not pay for them (about 0.3-0.5 s of the first sign-in's
+# Overview, and the first Hotspots and Threshold pages); then plotly's validators and Streamlit's
+# first-element checks (`run` below; streamlit.emojis: the page icon, 0.15 s).
+_WARM_MODULES = ("streamlit.emojis", "plotly.express", "plotly.graph_objects", "insight.charts.base",
+                 "insight.charts.svg_map", "insight.charts.maps", "insight.charts.vector_map", "insight.charts.threshold",
                  "insight.charts.reviews", "insight.charts.actions", "insight.ui.vector_map",
                  "insight.queries.overview", "insight.queries.maps", "insight.queries.threshold",
                  "insight.queries.turnaround", "insight.queries.appeals", "insight.queries.partnership",
@@ -166,8 +169,9 @@ _WARMED = threading.Event()
 
 
 def warm_up_imports() -> threading.Thread | None:
-    """Import `_WARM_MODULES` in a background thread, once per process (None when already started).
-    Importing is all it does: no query runs and nothing is cached for any viewer."""
+    """Import `_WARM_MODULES` in a background thread, once per process (None when already started),
+    then draw plotly's sample figures (insight.charts.base.warm_up) and walk the call stack once. No
+    query runs and nothing is cached for any viewer."""
     if _WARMED.is_set():
         return None
     _WARMED.set()
@@ -178,6 +182,13 @@ def warm_up_imports() -> threading.Thread | None:
                 importlib.import_module(name)
             except Exception:   # a page imports it again and reports the error there
                 _LOG.warning("warm-up: could not import %s", name, exc_info=True)
+        try:
+            importlib.import_module("insight.charts.base").warm_up()
+            # Streamlit's first element of a process looks at the whole call stack (env_util.is_repl:
+            # inspect.stack, which maps every loaded module to its file, 0.15 s and more): map them now
+            inspect.stack()
+        except Exception:
+            _LOG.warning("warm-up: could not draw the sample figures", exc_info=True)
 
     thread = threading.Thread(target=run, name="asb-warm-up-imports", daemon=True)
     thread.start()

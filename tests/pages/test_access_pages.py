@@ -307,11 +307,14 @@ def test__sidebar__starts_on_the_viewer_s_own_authority_and_says_so(monkeypatch,
 
 
 SIGN_IN_PAGE = """
-import sys, threading
+import logging, sys, threading
 from pathlib import Path
 import pytest
 from support import open_app
 from insight.ui import session
+warnings = []
+logging.getLogger("insight.ui.session").addHandler(logging.Handler())
+logging.getLogger("insight.ui.session").handlers[-1].emit = warnings.append
 monkeypatch = pytest.MonkeyPatch()
 at = open_app(monkeypatch, Path(sys.argv[1]), user=None)
 assert "Sign in" in [t.value for t in at.title], [t.value for t in at.title]
@@ -319,6 +322,9 @@ for thread in threading.enumerate():
     if thread.name == "asb-warm-up-imports":
         thread.join(120)
 print(" ".join(m for m in session._WARM_MODULES if m in sys.modules))
+print(" ".join(m for m in ("plotly.graph_objs._funnel", "plotly.graph_objs._heatmap", "plotly.graph_objs._choropleth")
+               if m in sys.modules))
+print(len(warnings), "warnings")
 """
 
 
@@ -327,4 +333,8 @@ def test__sign_in_page__imports_the_pages_libraries_while_it_waits(demo_warehous
     (plotly included) in the background, so the first page opened after signing in does not wait
     for them (a fresh process: nothing imported before). Imports only: no query runs."""
     from insight.ui import session
-    assert in_fresh_process(SIGN_IN_PAGE, demo_warehouse).split() == list(session._WARM_MODULES)
+    modules, figures, warnings = in_fresh_process(SIGN_IN_PAGE, demo_warehouse).splitlines()
+    assert modules.split() == list(session._WARM_MODULES)
+    # then plotly's sample figures (insight.charts.base.warm_up): each kind of trace the pages draw
+    assert figures.split() == ["plotly.graph_objs._funnel", "plotly.graph_objs._heatmap", "plotly.graph_objs._choropleth"]
+    assert warnings.startswith("0 warnings"), warnings
