@@ -3,7 +3,7 @@
 The map (H3 hexagons at resolution 8, 9 or 10, or a choropleth of authorities, wards or LSOAs;
 an SVG drawn on the server, insight.charts.vector_map, or on demand the deck.gl map of
 insight.charts.maps) colours counts, per-km² density or change on the previous period; a click on a hexagon or area
-(or the chooser beside the map, or the search above it: a postcode, a postcode district or a street,
+(or the chooser beside the map, or the search above it: a postcode, a postcode sector or district or a street,
 insight/places.py) opens, beside the map, its monthly trend and busiest street-level places, and
 under it its incidents; the repeat-location list below keeps the places inside that area. Then tabs
 of concentration (Lorenz), Getis-Ord Gi* hot spots, hotspot accuracy (PAI) and the Knox
@@ -192,7 +192,7 @@ def open_cell(cell: str) -> None:
 
 
 def search_box():
-    """The search above the map: a postcode, a postcode district or a street. What it finds is
+    """The search above the map: a postcode, a postcode sector or district, or a street. What it finds is
     selected as a click would; the slot returned, under the box, says where it is, or why nothing
     was found (`found_note`).
     The text is never logged nor put in the address (a postcode may be a victim's home): only
@@ -200,7 +200,7 @@ def search_box():
     with st.form("mp_find", border=False):
         left, right = st.columns([6, 1], vertical_alignment="bottom")
         text = left.text_input("Find a postcode or street", key="mp_search",
-                               placeholder="A postcode (DE7 5RP), a postcode district (DE7) or a street",
+                               placeholder="A postcode (DE7 5RP), a sector (DE7 5), a district (DE7) or a street",
                                help="Postcodes are looked up offline in the ONS Postcode Directory. What you "
                                     "type is not logged and not kept in the address; the area found is.")
         go = right.form_submit_button("Find", key="mp_search_go", icon=":material/search:")
@@ -230,7 +230,7 @@ def find(text: str, by_name: bool = True) -> tuple[bool, str]:
     `by_name`: a postcode district not found may be a street's name ("A1" is a road as well)."""
     kind, key = places.parse(text)
     if kind == "empty":
-        return False, "Type a postcode (DE7 5RP), a postcode district (DE7) or a street."
+        return False, "Type a postcode (DE7 5RP), a postcode sector (DE7 5), a postcode district (DE7) or a street."
     if kind == "place":
         return find_place(key)
     found = places.locate(kind, key)
@@ -243,7 +243,7 @@ def find(text: str, by_name: bool = True) -> tuple[bool, str]:
     points = found.points[found.points["authority_code"].isin(f.authority_codes)]
     if points.empty:
         return False, f"{places.describe(found)} Choose it in the sidebar to see it."
-    if kind == "district":
+    if kind in places.AREA_KINDS:   # a district or a sector: its hexagons
         cells = places.district_cells(points)
         for name in [k for k in st.session_state if str(k).startswith("mp_area_")]:
             st.session_state[name] = None  # a district is no single area of the chooser
@@ -395,15 +395,16 @@ DISTRICT_PARAM = "mp_district"
 
 
 def district_from_address() -> None:
-    """A postcode district in the address (`?mp_district=DE7`: a reload, a shared link) selected as a
-    search for it would, once per session, where it lies in the sidebar's authorities. Only a
-    district is taken from there (an area of thousands of addresses; a full postcode, which may be
-    a victim's home, is never put in the address): anything else selects nothing and is dropped."""
+    """A postcode district or sector in the address (`?mp_district=DE7`, `?mp_district=DE7+5`: a reload,
+    a shared link) selected as a search for it would, once per session, where it lies in the sidebar's
+    authorities. Only a district or a sector is taken from there (an area of thousands of addresses; a
+    full postcode, which may be a victim's home, is never put in the address): anything else selects
+    nothing and is dropped."""
     if "mp_district" in st.session_state:
         return
     st.session_state["mp_district"] = None
     value = st.query_params.get(DISTRICT_PARAM)
-    if value and len(value) <= 8 and places.parse(value)[0] == "district":
+    if value and len(value) <= 8 and places.parse(value)[0] in places.AREA_KINDS:
         find(value, by_name=False)
 
 
@@ -470,7 +471,7 @@ def selected_area(frame: pd.DataFrame, labels: dict, kind: str, chosen: str) -> 
 
 
 def district_panel(frame: pd.DataFrame, selection: places.Selection) -> None:
-    """A postcode district searched: its hexagons on this map, busiest first (figures as the map
+    """A postcode district or sector searched: its hexagons on this map, busiest first (figures as the map
     shows them, so nothing the map hides)."""
     st.subheader(selection.label[0].upper() + selection.label[1:])
     cells = frame[places.in_cells(frame["h3_cell"], selection.key)]
@@ -478,8 +479,8 @@ def district_panel(frame: pd.DataFrame, selection: places.Selection) -> None:
     st.markdown("**Busiest hexagons**")
     ui.dataframe(cells.nlargest(10, "incidents")[["name", "incidents"]], hide_index=True, key="mp_district_top",
                  column_config={"name": st.column_config.TextColumn("place")})
-    st.caption(f"The {len(cells):,} hexagons of this map with incidents that hold at least one of the district's "
-               "postcodes (ONS Postcode Directory). Click one on the map, or choose it above, to open it.")
+    st.caption(f"The {len(cells):,} hexagons of this map with incidents that hold at least one of its postcodes "
+               "(ONS Postcode Directory). Click one on the map, or choose it above, to open it.")
 
 
 # --- repeat locations, narrowed to the area selected on the map ----------------------------------

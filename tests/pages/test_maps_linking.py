@@ -267,6 +267,32 @@ def test__search__a_district_is_kept_in_the_address_and_a_shared_link_opens_it(m
     assert not link.exception and "mp_district" not in link.query_params
 
 
+@pytest.mark.parametrize("text", ["de7 5", "DE7  5"])
+def test__search__a_postcode_sector_outlines_its_hexagons_and_is_kept_in_the_address(monkeypatch, demo_warehouse,
+                                                                                     text):
+    """Issue 16, item 5: a postcode sector ("DE7 5") is an area like a district, not a street's name: its
+    hexagons (those holding its postcodes) narrow the list, and it goes in the address (`?mp_district=DE7 5`,
+    thousands of addresses), so a shared link opens it."""
+    at = _open(monkeypatch, demo_warehouse)
+    everything = _list(at)
+    _search(at, text)
+    assert "postcode sector DE7 5" in _messages(at)
+    assert "Postcode sector DE7 5" in [s.value for s in at.subheader]
+    assert at.query_params["mp_district"] == "DE7 5"
+    book = Postcodes()
+    book.load_postcodes(("D",))
+    rows = book.dataframe[book.dataframe["pcd_abbr"].str.match(r"^DE75[A-Z]{2}$")]
+    lon, lat = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True).transform(
+        rows["oseast1m"].to_numpy(), rows["osnrth1m"].to_numpy())
+    cells = {h3.latlng_to_cell(a, b, 9) for a, b in zip(lat, lon, strict=True)}
+    shown = _list(at)
+    expected = everything[[h3.cell_to_parent(c, 9) in cells for c in everything["h3_cell"]]]
+    assert sorted(shown["h3_cell"]) == sorted(expected["h3_cell"]) and 0 < len(shown) < len(everything)
+    link = open_app(monkeypatch, demo_warehouse, MAPS, mp_district="DE7 5")
+    assert "Postcode sector DE7 5" in [s.value for s in link.subheader]
+    assert sorted(_list(link)["h3_cell"]) == sorted(shown["h3_cell"])
+
+
 @pytest.mark.parametrize("value", ["DE7 5RP", "SW1A", "DE10", "x'; drop table incidents; --", "🙂", "d" * 3000])
 def test__search__a_district_in_the_address_that_is_no_district_here_selects_nothing(monkeypatch, demo_warehouse,
                                                                                      value):

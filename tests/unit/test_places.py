@@ -35,6 +35,13 @@ def _directory(key: str) -> tuple[float, float, str]:
     ("NG10 1AA", ("postcode", "NG101AA")),
     ("DE7", ("district", "DE7")),
     ("de45", ("district", "DE45")),
+    ("DE7 5", ("sector", "DE7 5")),          # a sector: the district, a space, the inward code's digit
+    ("  de7   5 ", ("sector", "DE7 5")),
+    ("DE75", ("district", "DE75")),          # written together it is Heanor's district DE75
+    ("DE75 5", ("sector", "DE75 5")),
+    ("S40 1", ("sector", "S40 1")),
+    ("DE7 5R", ("place", "DE7 5R")),
+    ("DE7 55", ("place", "DE7 55")),
     ("S40", ("district", "S40")),
     ("High Street", ("place", "High Street")),
     ("  mill   lane ", ("place", "mill lane")),
@@ -87,6 +94,21 @@ def test__locate__a_district_partly_outside_keeps_the_nine_s_part():
     found = places.locate("district", "DE74")
     assert found.status == "found" and set(found.points["authority_code"]) <= set(places.authorities.CODES)
     assert found.elsewhere and "outside the nine" in places.describe(found)
+
+
+def test__locate__a_sector_holds_its_postcodes_only():
+    """Issue 16, item 5: "DE7 5" is the sector, not the place text "DE7 5" nor district DE75."""
+    district = places.locate("district", "DE7")
+    found = places.locate("sector", "DE7 5")
+    assert found.status == "found" and found.label == "postcode sector DE7 5"
+    assert found.points["postcode_key"].str.match(r"^DE75[A-Z]{2}$").all()
+    expected = set(district.points.loc[district.points["postcode_key"].str[3] == "5", "postcode_key"])
+    assert set(found.points["postcode_key"]) == expected and 0 < len(expected) < len(district.points)
+    assert places.describe(found).startswith("Postcode sector DE7 5 is in Erewash")
+    heanor = places.locate("sector", "DE75 7")
+    assert heanor.status == "found" and heanor.points["postcode_key"].str.match(r"^DE757[A-Z]{2}$").all()
+    assert places.locate("sector", "DE55 0").status == "unknown"  # no postcode DE55 0??
+    assert places.locate("sector", "SW1A 1").status == "outside"
 
 
 @pytest.mark.parametrize("key, status", [("SW1A", "outside"), ("DE10", "unknown"), ("QQ1", "unknown")])
