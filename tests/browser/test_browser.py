@@ -191,6 +191,25 @@ def test__threshold__the_lists_first_and_each_analysis_tab_draws_when_opened(ser
     assert panel.get_by_text(THRESHOLD_TABS["Rules"][0]).is_visible() and panel.locator(GRID).count() == 1
 
 
+def test__threshold__a_long_list_sends_a_page_and_shows_more_on_request(server, page):
+    """Issue 16, item 8: a list of hundreds of second reports sends the browser its first 200 rows
+    (the grid holds 200), says how many there are, and "Show 200 more" grows it in place."""
+    _signed_in(page, server + "/threshold")
+    grid = page.locator(f".st-key-thr_second {GRID} [role='grid']").first
+    assert grid.get_attribute("aria-rowcount") == "201"  # the header row and 200 rows
+    more = page.locator(".st-key-thr_second_more button")
+    note = page.locator('[data-testid="stHorizontalBlock"]').filter(has=more).get_by_text(
+        re.compile(r"^Showing the first 200 of [0-9,]+ rows, in the list's order"))
+    total = int(re.search(r"of ([0-9,]+) rows", note.inner_text())[1].replace(",", ""))
+    assert total > 200
+    assert more.inner_text().strip().endswith(f"Show {min(200, total - 200)} more")
+    more.click()
+    _wait_for_run(page)
+    assert page.locator(EXCEPTION).count() == 0
+    assert grid.get_attribute("aria-rowcount") == str(1 + min(400, total))
+    assert page.get_by_text(f"Download {total:,} rows as CSV").count() >= 1
+
+
 def _settled_box(tab, locator, seconds: float = 30) -> dict:
     """The element's bounding box once it has stayed put for a second (layout has settled)."""
     locator.scroll_into_view_if_needed()
