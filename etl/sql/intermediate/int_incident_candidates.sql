@@ -8,21 +8,28 @@
 -- meets the earlier ones of its own bucket and of the one before, the only buckets that can hold
 -- a date at most $days days before its own), then the exact conditions: a person's reports of
 -- one type are not all paired with each other (that self-join took most of the de-duplication).
+-- The join reads a narrow copy of the reports whose person, authority and type are 64-bit hashes
+-- (`keyed`): joining on the texts took 26 s of a ten-million build, this 14 s. Two groups whose
+-- hashes collide could only add a group to these candidates, never a merge: the anchored pass
+-- compares the person, authority and type themselves, and every other condition, again.
 with reports as (
     select report_id, person_key, authority_code, source, agency, incident_ref, asb_type,
-           occurred_date, reported_date, pt_easting as easting, pt_northing as northing,
-           date_diff('day', date '1970-01-01', occurred_date) // ($days + 1) as bucket
+           occurred_date, reported_date, pt_easting as easting, pt_northing as northing
     from _reports
     where person_key is not null
 ),
+keyed as (   -- what the pairs need, narrow: the person and authority (and type) as 64-bit hashes
+    select report_id, source, agency, occurred_date, easting, northing,
+           date_diff('day', date '1970-01-01', occurred_date) // ($days + 1) as bucket,
+           hash(person_key, authority_code) as pid, hash(person_key, authority_code, asb_type) as typed_pid
+    from reports
+),
 pairs as (
-    select distinct r.person_key, r.authority_code
-    from (select *, unnest([bucket, bucket - 1]) as near_bucket from reports) as r
-    join reports as a
-      on a.person_key = r.person_key
+    select distinct r.pid
+    from (select *, unnest([bucket, bucket - 1]) as near_bucket from keyed) as r
+    join keyed as a
+      on a.typed_pid = r.typed_pid
      and a.bucket = r.near_bucket
-     and a.authority_code is not distinct from r.authority_code
-     and a.asb_type is not distinct from r.asb_type
      and (a.source <> r.source or a.agency <> r.agency)
      and a.occurred_date between r.occurred_date - $days and r.occurred_date
      and a.report_id <> r.report_id
@@ -31,7 +38,6 @@ pairs as (
 ),
 final as (
     select r.* from reports as r
-    semi join pairs as p
-      on p.person_key = r.person_key and p.authority_code is not distinct from r.authority_code
+    semi join pairs as p on p.pid = hash(r.person_key, r.authority_code)
 )
 select * from final
