@@ -82,13 +82,22 @@ def ramp_colour(value: float, maximum: float, alpha: int = 200) -> list[int]:
 
 
 def trend_chart(monthly: pd.DataFrame) -> go.Figure:
-    """Incidents per month, one line per authority."""
-    fig = px.line(monthly, x="month", y="incidents", color="authority_name", markers=True,
-                  color_discrete_map=AUTHORITY_NAME_COLOURS,
-                  labels={"month": "Month", "incidents": "Incidents", "authority_name": "Authority"})
-    fig.update_layout(legend_title_text="", hovermode="x unified", margin={"t": 10})
-    fig.update_xaxes(dtick="M1", tickformat="%b %Y")
-    return fig
+    """Incidents per month, one line per authority (in the frame's order), hover unified by month.
+    Built with graph_objects, not plotly express: the landing page's chart took 0.13 s a run."""
+    names = monthly["authority_name"].to_numpy(dtype=object)
+    months, counts = monthly["month"].to_numpy(), monthly["incidents"].to_numpy()
+    traces = []
+    for name in dict.fromkeys(names):
+        rows = names == name
+        colour = AUTHORITY_NAME_COLOURS.get(name)
+        traces.append(go.Scatter(x=months[rows], y=counts[rows], mode="lines+markers", name=name, legendgroup=name,
+                                 line={"color": colour}, marker={"color": colour},
+                                 hovertemplate="Authority=" + str(name)
+                                 + "<br>Month=%{x}<br>Incidents=%{y}<extra></extra>"))
+    return go.Figure(traces, {"legend": {"title": {"text": ""}, "tracegroupgap": 0}, "hovermode": "x unified",
+                              "margin": {"t": 10},
+                              "xaxis": {"title": {"text": "Month"}, "dtick": "M1", "tickformat": "%b %Y"},
+                              "yaxis": {"title": {"text": "Incidents"}}})
 
 
 def _geometry(text: str | None):

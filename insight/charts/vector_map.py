@@ -218,14 +218,13 @@ LEGEND_TITLES = {"incidents": "Incidents (log scale), from", "per_km2": "Inciden
 # --- the maps ---------------------------------------------------------------------------------------
 def hex_map(cells: pd.DataFrame, measure: str, outlines: pd.DataFrame, focus: tuple[str, ...] | None = None) -> MapData:
     """H3 cells coloured by `measure` (maps.fill_colours) over the authority outlines, the view
-    fitting `focus`; hover names the place first (maps._place: the busiest location description the
+    fitting `focus`; hover names the place first (maps.places: the busiest location description the
     viewer may see, then ward and authority), then the figures; at street level the busiest cells
     carry their place's words on the map."""
     base, lines, names, view = _base(outlines, focus)
     figures = _figure_lines(cm._tooltip_fields(cells))
     tips = []
-    for row, numbers in zip(cells.itertuples(), figures, strict=True):
-        first, second = cm._place(row)
+    for (first, second), numbers in zip(cm.places(cells), figures, strict=True):
         tips.append(f"{first}\n{second}\n{numbers}" if second else f"{first}\n{numbers}")
     fills = [_rgb_hex(c) for c in cm.fill_colours(cells[measure], measure)]
     parts = cell_paths(cells["h3_cell"])

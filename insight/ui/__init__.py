@@ -555,9 +555,9 @@ def download_label(count: int, one: str = "row", many: str | None = None) -> str
 def download_csv(frame: pd.DataFrame, file_name: str, key: str, one: str = "row", many: str | None = None,
                  label: str | None = None, **kwargs) -> None:
     """A CSV download button of `frame`, labelled with its row count (download_label; `label` when
-    it is not a count of rows), coded values in words as the table shows them, formulas defused; for
-    person-level rows from `load` the file is made when the button is clicked, and that export is
-    logged first."""
+    it is not a count of rows), coded values in words as the table shows them, formulas defused. The
+    file is made when the button is clicked (ui_access.export_data), not on every run; an export of
+    person-level rows from `load` is logged first."""
     st.download_button(label or download_label(len(frame), one, many),
                        ui_access.export_data(frame, file_name, safe_csv), file_name=file_name,
                        mime="text/csv", key=key, icon=":material/download:", on_click="ignore", **kwargs)
