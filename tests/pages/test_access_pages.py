@@ -312,7 +312,11 @@ import logging, sys, threading
 from pathlib import Path
 import pytest
 from support import open_app
+from insight import db
 from insight.ui import session
+opened = []
+_connect = db.connect
+db.connect = lambda *a, **k: opened.append(a) or _connect(*a, **k)
 warnings = []
 logging.getLogger("insight.ui.session").addHandler(logging.Handler())
 logging.getLogger("insight.ui.session").handlers[-1].emit = warnings.append
@@ -326,16 +330,23 @@ print(" ".join(m for m in session._WARM_MODULES if m in sys.modules))
 print(" ".join(m for m in ("plotly.graph_objs._funnel", "plotly.graph_objs._heatmap", "plotly.graph_objs._choropleth")
                if m in sys.modules))
 print(len(warnings), "warnings")
+import insight.ui
+before = len(opened)
+insight.ui._connection(db.build_key(db.warehouse_path()))   # what the first page after sign-in asks for
+print(before, len(opened) - before, "connections")
 """
 
 
 def test__sign_in_page__imports_the_pages_libraries_while_it_waits(demo_warehouse):
     """Issue 16, item 8: after a server start, the sign-in page imports the pages' charts and queries
     (plotly included) in the background, so the first page opened after signing in does not wait
-    for them (a fresh process: nothing imported before). Imports only: no query runs."""
+    for them (a fresh process: nothing imported before), and opens the warehouse connection the
+    pages share, so the first page does not attach the file itself. No query of a page runs."""
     from insight.ui import session
-    modules, figures, warnings = in_fresh_process(SIGN_IN_PAGE, demo_warehouse).splitlines()
+    modules, figures, warnings, connections = in_fresh_process(SIGN_IN_PAGE, demo_warehouse).splitlines()
     assert modules.split() == list(session._WARM_MODULES)
     # then plotly's sample figures (insight.charts.base.warm_up): each kind of trace the pages draw
     assert figures.split() == ["plotly.graph_objs._funnel", "plotly.graph_objs._heatmap", "plotly.graph_objs._choropleth"]
     assert warnings.startswith("0 warnings"), warnings
+    opened_by_warm_up, opened_after = map(int, connections.split()[:2])
+    assert opened_by_warm_up >= 1 and opened_after == 0, connections

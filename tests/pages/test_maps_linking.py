@@ -228,18 +228,24 @@ def test__search__a_postcode_at_street_level_selects_the_street_hexagon(monkeypa
     assert at.session_state["mp_area_h3_10"] == h3.latlng_to_cell(lat, lon, 10)
 
 
+def _postcode_cells(pattern: str) -> set[str]:
+    """The H3 resolution-9 cells holding the Derbyshire postcodes whose compact form (no space)
+    matches `pattern`, read from the ONS postcode directory independently of the page's code."""
+    book = Postcodes()
+    book.load_postcodes(("D",))
+    rows = book.dataframe[book.dataframe["pcd_abbr"].str.match(pattern)]
+    lon, lat = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True).transform(
+        rows["oseast1m"].to_numpy(), rows["osnrth1m"].to_numpy())
+    return {h3.latlng_to_cell(a, b, 9) for a, b in zip(lat, lon, strict=True)}
+
+
 def test__search__a_district_outlines_its_hexagons_and_narrows_the_list(monkeypatch, demo_warehouse):
     at = _open(monkeypatch, demo_warehouse, view="ward")
     everything = _list(at)
     _search(at, "de7")
     assert at.session_state["mp_view"] == "h3"  # a district is hexagons, not one ward
     assert "postcode district DE7" in _messages(at) and "Erewash" in _messages(at)
-    book = Postcodes()
-    book.load_postcodes(("D",))
-    rows = book.dataframe[book.dataframe["pcd_abbr"].str.match(r"^DE7[0-9][A-Z]{2}$")]
-    lon, lat = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True).transform(
-        rows["oseast1m"].to_numpy(), rows["osnrth1m"].to_numpy())
-    cells = {h3.latlng_to_cell(a, b, 9) for a, b in zip(lat, lon, strict=True)}
+    cells = _postcode_cells(r"^DE7[0-9][A-Z]{2}$")
     shown = _list(at)
     expected = everything[[h3.cell_to_parent(c, 9) in cells for c in everything["h3_cell"]]]
     assert sorted(shown["h3_cell"]) == sorted(expected["h3_cell"]) and len(shown) > 0
@@ -279,12 +285,7 @@ def test__search__a_postcode_sector_outlines_its_hexagons_and_is_kept_in_the_add
     assert "postcode sector DE7 5" in _messages(at)
     assert "Postcode sector DE7 5" in [s.value for s in at.subheader]
     assert at.query_params["mp_district"] == "DE7 5"
-    book = Postcodes()
-    book.load_postcodes(("D",))
-    rows = book.dataframe[book.dataframe["pcd_abbr"].str.match(r"^DE75[A-Z]{2}$")]
-    lon, lat = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True).transform(
-        rows["oseast1m"].to_numpy(), rows["osnrth1m"].to_numpy())
-    cells = {h3.latlng_to_cell(a, b, 9) for a, b in zip(lat, lon, strict=True)}
+    cells = _postcode_cells(r"^DE75[A-Z]{2}$")
     shown = _list(at)
     expected = everything[[h3.cell_to_parent(c, 9) in cells for c in everything["h3_cell"]]]
     assert sorted(shown["h3_cell"]) == sorted(expected["h3_cell"]) and 0 < len(shown) < len(everything)
