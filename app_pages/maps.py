@@ -612,7 +612,10 @@ def gi_spec(cells: pd.DataFrame, outlines: pd.DataFrame, focus: tuple[str, ...])
 
 
 def concentration_section() -> None:
-    """The Lorenz curve: how few places produce half of ASB."""
+    """How few places produce half of ASB: a sentence per authority at once, the Lorenz curve
+    behind them when its expander is opened (it is in the URL). The curve is a plotly chart, the
+    costliest thing a first visit to this page drew in the browser (issue 16, item 8), and it
+    shows what the sentences already say."""
     conc = ui.load(qm.concentration, f.authority_codes)
     if not conc.empty:
         firsts = conc.groupby("authority_name", sort=False).first().reset_index()
@@ -620,7 +623,11 @@ def concentration_section() -> None:
                      f"{r.places_for_25pct:.2%} a quarter ({r.incidents:,} incidents, {r.places:,} places)"
                      for r in firsts.itertuples()]
         st.markdown("\n".join(f"- {s}" for s in sentences))
-        ui.plotly_chart(cm.lorenz_chart(conc), key="mp_lorenz")
+        curve = st.expander("Lorenz curve: the share of incidents in the busiest share of places",
+                            icon=":material/show_chart:", key="mp_lorenz", bind="query-params")
+        if curve.open:
+            with curve:
+                ui.plotly_chart(cm.lorenz_chart(conc), key="mp_lorenz_chart")
         st.caption(f"Places are the H3 resolution-10 cells (about 0.015 km²) whose centre lies in the authority "
                    "and that had at least one incident, so a rural district's empty fields do not make it look "
                    "concentrated and the authorities compare; 12 months "

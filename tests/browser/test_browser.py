@@ -308,7 +308,8 @@ def test__maps__hexagons_over_outlines(request, page, where):
 def test__maps__the_map_is_svg_pans_zooms_and_the_webgl_map_is_on_demand(server, page):
     """Issue 16, item 8: the Hotspots page's map is an SVG drawn on the server (no WebGL canvas, no
     request outside the dashboard): its buttons and wheel zoom and a drag pans it without a run of
-    the script; the Gi* map (its tab) is SVG too; the deck.gl map is a choice ("WebGL map")."""
+    the script; the Lorenz curve waits for its expander; the Gi* map (its tab) is SVG too; the
+    deck.gl map is a choice ("WebGL map")."""
     outside = []
     page.on("request", lambda request: outside.append(request.url)
             if not request.url.startswith((server, "data:", "blob:")) else None)
@@ -341,6 +342,11 @@ def test__maps__the_map_is_svg_pans_zooms_and_the_webgl_map_is_on_demand(server,
     assert page.get_by_text("Incidents per month", exact=True).count() == 0  # a drag opens nothing
     svg_map.get_by_role("button", name="Back to the whole view").click()
     assert width() == pytest.approx(home)
+    # the Lorenz curve (the page's one plotly chart) is drawn when its expander is opened
+    assert page.locator(PLOTLY_CHART).count() == 0
+    page.get_by_text("Lorenz curve:", exact=False).first.click()
+    page.locator(PLOTLY_CHART).first.wait_for(timeout=60_000)
+    _wait_for_run(page)
     page.get_by_role("tab", name="Hot spots").click()
     gi = page.locator(f"{SVG_MAP} .asb-map-frame").nth(1)
     gi.locator("g.areas > path").first.wait_for(state="attached", timeout=60_000)
