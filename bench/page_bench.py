@@ -11,7 +11,9 @@ evaluate it live). Every page runs signed in as the demo OPCC analyst, who may o
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -38,8 +40,9 @@ def signed_in_app() -> AppTest:
 def demo_users() -> None:
     """Point $ASB_USERS at a temporary file of the demo users unless it is set."""
     if not os.environ.get(auth.USERS_ENV):
-        users = Path(tempfile.mkdtemp(prefix="asb-bench-users-")) / "users.toml"
-        os.environ[auth.USERS_ENV] = str(auth.write_accounts(users, auth.demo_accounts(fast=True)))
+        folder = Path(tempfile.mkdtemp(prefix="asb-bench-users-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)  # not left behind in /tmp
+        os.environ[auth.USERS_ENV] = str(auth.write_accounts(folder / "users.toml", auth.demo_accounts(fast=True)))
 
 
 def _time_page(page: str, params: dict) -> tuple[float, float]:

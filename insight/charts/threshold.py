@@ -114,12 +114,12 @@ def queue_sentence(queue: pd.DataFrame) -> str:
     second reports, 1 newly met, 14 open second reports')."""
     if queue.empty:
         return "Nothing new this week and no open second report."
+    new = queue["is_new"].astype(bool)
+    counts = pd.DataFrame({"rows": 1, "new": new, "reports": new & queue["incident_id"].notna()}).groupby(
+        queue["authority_name"], sort=True).sum()   # one pass, not a selection per authority
     parts = []
-    for name, rows in queue.groupby("authority_name", sort=True):
-        new = rows[rows["is_new"].astype(bool)]
-        reports = int(new["incident_id"].notna().sum())
-        met = len(new) - reports
-        still = len(rows) - len(new)
+    for name, rows, new_rows, reports in counts[["rows", "new", "reports"]].itertuples(name=None):
+        met, still = new_rows - reports, rows - new_rows
         parts.append(f"- **{name}**: {reports:,} new second report{'s' if reports != 1 else ''}, "
                      f"{met:,} newly met, {still:,} open second report{'s' if still != 1 else ''}")
     return "\n".join(parts)
