@@ -25,7 +25,7 @@ import plotly.graph_objects as go
 import pydeck as pdk
 import shapely
 
-from insight.charts.base import AUTHORITY_NAME_COLOURS, _geometry, _rgb, _view, ramp_colour
+from insight.charts.base import AUTHORITY_NAME_COLOURS, YLORBR, _geometry, _rgb, _view
 
 LAYER_ID = "areas"
 RDBU = ("#2166AC", "#67A9CF", "#D1E5F0", "#F7F7F7", "#FDDBC7", "#EF8A62", "#B2182B")  # -3..3
@@ -50,15 +50,23 @@ def _fmt(value, digits: int = 0, sign: bool = False) -> str:
 def fill_colours(values: pd.Series, measure: str, alpha: int = 200) -> list[list[int]]:
     """RGBA per value on a logarithmic scale (ASB is heavily skewed: a linear scale leaves all
     but a few cells pale): the sequential ramp from 0 to the maximum for counts and densities,
-    the diverging ramp symmetric around zero for change."""
-    values = pd.Series(values, dtype=float)
-    if measure == "change":
-        top = float(np.log1p(values.abs().max())) if len(values) else 0.0
-        steps = [0 if not top or pd.isna(v) else int(np.clip(np.sign(v) * np.ceil(np.log1p(abs(v)) / top * 3), -3, 3))
-                 for v in values]
-        return [_rgb(RDBU[s + 3]) + [alpha] for s in steps]
-    top = float(np.log1p(values.max())) if len(values) else 0.0
-    return [ramp_colour(np.log1p(v), top, alpha) for v in values]
+    the diverging ramp symmetric around zero for change. Worked out for all values at once (a
+    value at a time took 0.2 s for the 4,000 hexagons of the default map): each value's class as
+    `ramp_colour` gives it (a value missing or hidden takes the palest, or the neutral middle for
+    change), then its colour."""
+    values = pd.Series(values, dtype=float).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if measure == "change":
+            top = float(np.log1p(np.nanmax(np.abs(values)))) if len(values) and not np.isnan(values).all() else 0.0
+            steps = (np.zeros(len(values), dtype=int) if not top or np.isnan(top) else np.nan_to_num(
+                np.clip(np.sign(values) * np.ceil(np.log1p(np.abs(values)) / top * 3), -3, 3)).astype(int))
+            palette = [_rgb(colour) + [alpha] for colour in RDBU]
+            return [list(palette[s + 3]) for s in steps.tolist()]
+        top = float(np.log1p(np.nanmax(values))) if len(values) and not np.isnan(values).all() else 0.0
+        share = (np.zeros(len(values)) if not top or np.isnan(top) else
+                 np.nan_to_num(np.clip(np.log1p(values) / top, 0.0, 1.0)))
+    palette = [_rgb(colour) + [alpha] for colour in YLORBR]
+    return [list(palette[k]) for k in np.round(share * (len(YLORBR) - 1)).astype(int).tolist()]
 
 
 def legend(frame: pd.DataFrame, measure: str) -> str:
