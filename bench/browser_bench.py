@@ -14,7 +14,9 @@ settled after the click ("settled": a map's WebGL drawing, which in this headles
 the CPU through SwiftShader, often ends after the run). Round 1 is the first visit of a fresh
 server (caches cold); later rounds repeat the tour in a new browser context (caches warm), which
 is the everyday case. Prints one line per click and a summary; the target is every click under
-1.5 s. Needs the warehouse built first (`asb demo` writes data/warehouse.duckdb).
+1.5 s. `--first-visits PAGE` instead opens one page in many new browser contexts (`--sessions`),
+to compare a page's first visit between two versions of the code. Needs the warehouse built
+first (`asb demo` writes data/warehouse.duckdb).
 """
 
 from __future__ import annotations
@@ -177,14 +179,47 @@ def step(page, timer: Timer, kind: str, argument: str) -> float:
     raise ValueError(kind)
 
 
+def first_visits(warehouse: Path, label: str, sessions: int) -> None:
+    """Open one page once in each of `sessions` new browser contexts on one server: the first is a
+    fresh server's first visit (cold), the others a person's first visit on a warm server (what a
+    page costs when the browser has not drawn it yet in that session). Prints each click and the
+    median of the warm ones."""
+    with tempfile.TemporaryDirectory(prefix="asb-browser-bench-") as folder:
+        proc, url = start_server(warehouse, Path(folder))
+        clicks = []
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+                for _ in range(sessions):
+                    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                    page = context.new_page()
+                    _, timer = sign_in(page, url, "opcc")
+                    clicks.append(step(page, timer, "nav", label))
+                    print(f"{label}: {clicks[-1]:.2f} s (settled {timer.settled:.2f} s)", flush=True)
+                    context.close()
+                browser.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+    warm = clicks[1:] or clicks
+    print(f"{label}: fresh server {clicks[0]:.2f} s; first visits on the warm server, median "
+          f"{statistics.median(warm):.2f} s ({len(warm)} sessions)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--warehouse", type=Path, default=ROOT / "data" / "warehouse.duckdb")
     parser.add_argument("--rounds", type=int, default=2, help="round 1 cold, the rest warm")
     parser.add_argument("--roles", nargs="+", default=list(TOURS), choices=list(TOURS))
+    parser.add_argument("--first-visits", metavar="PAGE", help="instead of the tours: sign in as the OPCC analyst "
+                        "in --sessions new browser contexts and open PAGE (a sidebar label) once in each")
+    parser.add_argument("--sessions", type=int, default=10)
     args = parser.parse_args()
     if not args.warehouse.exists():
         raise SystemExit(f"no warehouse at {args.warehouse}: build one with `asb demo` first")
+    if args.first_visits:
+        first_visits(args.warehouse.resolve(), args.first_visits, args.sessions)
+        return
     rows = []
     with tempfile.TemporaryDirectory(prefix="asb-browser-bench-") as folder:
         proc, url = start_server(args.warehouse.resolve(), Path(folder))
