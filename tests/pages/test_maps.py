@@ -555,3 +555,12 @@ def test__maps_page__opening_it_imports_neither_the_knox_test_nor_the_postcode_l
     # ... and neither it nor the sign-in page's warm-up of the pages' modules imported them
     assert not {"scipy.spatial", "etl.transform.geo", "geopandas.io.file"} & everything
 
+
+
+@pytest.mark.parametrize("value, drawn", [("true", True), ("false", False), ("<script>alert(1)</script>", False),
+                                          ("1' or '1'='1", False)])
+def test__maps_page__the_lorenz_curve_opens_from_the_address(monkeypatch, demo_warehouse, value, drawn):
+    """Issue 16, item 8: the Lorenz curve is drawn only when its expander is open, which a shared
+    link carries (?mp_lorenz=true); any other value leaves it closed, without an exception."""
+    at = open_app(monkeypatch, demo_warehouse, MAPS, mp_lorenz=value)
+    assert not at.exception and bool(at.get("plotly_chart")) is drawn
