@@ -87,6 +87,23 @@ def _run(query_name: str, key: tuple[str, int, int], args: tuple, kwargs: tuple)
         cursor.close()
 
 
+# The queries of the page a sign-in lands on (the Overview), run for its default view while the
+# sign-in page waits (`warm_default_view`).
+LANDING_QUERIES = (overview.headline, overview.monthly_incidents, overview.incident_density)
+
+
+def warm_default_view(key: tuple[str, int, int]) -> None:
+    """Run the landing page's queries (`LANDING_QUERIES`) for the view every viewer who starts on all
+    nine authorities (an OPCC analyst, a board viewer) first sees: every authority, the default
+    period to the build's as-of date, as `load` asks for them. Only the raw results are kept
+    (`_run`, the build's figures, the same for everyone): `load` still checks each viewer's access
+    and applies the disclosure rule before anything is shown. Called by the server's warm-up
+    (ui_access.warm_up_imports), so the first sign-in after a start does not wait for them."""
+    start, end = periods.default_period(_build_as_of(key) or date.today())
+    for query in LANDING_QUERIES:
+        _run(f"{query.__module__}.{query.__name__}", key, (authorities.CODES, start, end), ())
+
+
 def load(query, *args, **kwargs) -> pd.DataFrame:
     """Run a named query (a function of a module in insight/queries, classified in
     insight/access/roles.py QUERIES) on the current warehouse build, cached, and return what this

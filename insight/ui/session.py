@@ -170,10 +170,11 @@ _WARMED = threading.Event()
 
 def warm_up_imports() -> threading.Thread | None:
     """Import `_WARM_MODULES` in a background thread, once per process (None when already started),
-    then draw plotly's sample figures (insight.charts.base.warm_up), walk the call stack once and
+    then draw plotly's sample figures (insight.charts.base.warm_up), walk the call stack once,
     open the shared read-only connection to the warehouse (insight.ui._connection: attaching the
-    file took 0.13 s of the first sign-in after a start). No query of a page runs and nothing is
-    cached for any viewer."""
+    file took 0.13 s of the first sign-in after a start) and run the landing page's queries for
+    the default view (insight.ui.warm_default_view: raw results only; nothing is shown or cached
+    for a viewer, whose access checks and disclosure rule apply when a page loads them)."""
     if _WARMED.is_set():
         return None
     _WARMED.set()
@@ -194,7 +195,9 @@ def warm_up_imports() -> threading.Thread | None:
         try:
             key = db.build_key(db.warehouse_path())
             if key is not None:   # no warehouse yet: the pages say how to build one
-                importlib.import_module("insight.ui")._connection(key)
+                ui = importlib.import_module("insight.ui")
+                ui._connection(key)
+                ui.warm_default_view(key)
         except Exception:
             _LOG.warning("warm-up: could not open the warehouse", exc_info=True)
 

@@ -334,19 +334,33 @@ import insight.ui
 before = len(opened)
 insight.ui._connection(db.build_key(db.warehouse_path()))   # what the first page after sign-in asks for
 print(before, len(opened) - before, "connections")
+# then an OPCC analyst signs in and lands on the Overview: its queries for the default view ran
+# during the warm-up, so none runs now (counted from here on)
+from support import sign_in
+from insight.queries import overview
+ran = []
+_run_sql = overview.run   # every query of the Overview's module runs its SQL through it
+overview.run = lambda *a, **k: ran.append(sys._getframe(1).f_code.co_name) or _run_sql(*a, **k)
+sign_in(at, "opcc")
+assert not at.exception and "Overview" in [t.value for t in at.title], [t.value for t in at.title]
+print(len(ran), "overview queries", " ".join(ran))
 """
 
 
 def test__sign_in_page__imports_the_pages_libraries_while_it_waits(demo_warehouse):
     """Issue 16, item 8: after a server start, the sign-in page imports the pages' charts and queries
     (plotly included) in the background, so the first page opened after signing in does not wait
-    for them (a fresh process: nothing imported before), and opens the warehouse connection the
-    pages share, so the first page does not attach the file itself. No query of a page runs."""
+    for them (a fresh process: nothing imported before), opens the warehouse connection the
+    pages share, so the first page does not attach the file itself, and runs the landing page's
+    queries for the default view, so the first sign-in does not wait for them either."""
     from insight.ui import session
-    modules, figures, warnings, connections = in_fresh_process(SIGN_IN_PAGE, demo_warehouse).splitlines()
+    modules, figures, warnings, connections, queries = in_fresh_process(SIGN_IN_PAGE, demo_warehouse).splitlines()
     assert modules.split() == list(session._WARM_MODULES)
     # then plotly's sample figures (insight.charts.base.warm_up): each kind of trace the pages draw
     assert figures.split() == ["plotly.graph_objs._funnel", "plotly.graph_objs._heatmap", "plotly.graph_objs._choropleth"]
     assert warnings.startswith("0 warnings"), warnings
     opened_by_warm_up, opened_after = map(int, connections.split()[:2])
     assert opened_by_warm_up >= 1 and opened_after == 0, connections
+    # the Overview's default view (all nine authorities, the default period) was computed in the
+    # background: the first sign-in's page runs none of its queries
+    assert queries.startswith("0 overview queries"), queries
