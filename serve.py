@@ -10,9 +10,10 @@ reload, a new tab or an opened link keeps a password sign-in (insight/access/aut
   still in the users file, demo users only on a demo warehouse, not signed out).
 - `POST /_asb/session/end` clears the cookie (sign-out ends the token on the server first).
 
-Both refuse a request whose Origin is another site. At start the server imports what the pages use and
-draws plotly's sample figures in a background thread (insight.ui.session.warm_up_imports), so the
-first visitor after a start does not wait for them. `streamlit run dashboard.py` still works, without
+Both refuse a request whose Origin is another site. At start the server imports what the pages use,
+draws plotly's sample figures and runs the landing page's queries for the default view in a
+background thread (insight.ui.session.warm_up_imports), so the first visitor after a start does
+not wait for them. `streamlit run dashboard.py` still works, without
 the cookie (every reload then signs out, as before).
 """
 

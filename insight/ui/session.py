@@ -199,7 +199,7 @@ def warm_up_imports() -> threading.Thread | None:
                 ui._connection(key)
                 ui.warm_default_view(key)
         except Exception:
-            _LOG.warning("warm-up: could not open the warehouse", exc_info=True)
+            _LOG.warning("warm-up: could not open the warehouse or run the landing page's queries", exc_info=True)
 
     thread = threading.Thread(target=run, name="asb-warm-up-imports", daemon=True)
     thread.start()
