@@ -99,9 +99,14 @@ def warm_default_view(key: tuple[str, int, int]) -> None:
     (`_run`, the build's figures, the same for everyone): `load` still checks each viewer's access
     and applies the disclosure rule before anything is shown. Called by the server's warm-up
     (ui_access.warm_up_imports), so the first sign-in after a start does not wait for them."""
-    start, end = periods.default_period(_build_as_of(key) or date.today())
+    start, end = periods.default_period(_as_of_of(key))
     for query in LANDING_QUERIES:
-        _run(f"{query.__module__}.{query.__name__}", key, (authorities.CODES, start, end), ())
+        _run(_query_name(query), key, (authorities.CODES, start, end), ())
+
+
+def _query_name(query) -> str:
+    """A named query as the results' caches know it (`_run`, `_shown`)."""
+    return f"{query.__module__}.{query.__name__}"
 
 
 def load(query, *args, **kwargs) -> pd.DataFrame:
@@ -112,7 +117,7 @@ def load(query, *args, **kwargs) -> pd.DataFrame:
     them (and a period or hexagon finer than the rule allows is refused); an unclassified query
     is for the OPCC analyst only."""
     if not query.__module__.startswith("insight.queries."):
-        raise ValueError(f"{query.__module__}.{query.__name__} is not a named query")
+        raise ValueError(f"{_query_name(query)} is not a named query")
     key = db.build_key(db.warehouse_path())
     if key is None:
         require_warehouse()
@@ -125,7 +130,7 @@ def load(query, *args, **kwargs) -> pd.DataFrame:
     except disclosure.TooDetailed as exc:
         st.info(f"Not shown: {exc}.", icon=":material/lock:")
         st.stop()
-    name, items = f"{query.__module__}.{query.__name__}", tuple(sorted(kwargs.items()))
+    name, items = _query_name(query), tuple(sorted(kwargs.items()))
     try:
         if isinstance(access.rule_of(query), disclosure.Aggregate):
             frame = _shown(name, key, args, items, viewer.role if viewer else None,
@@ -186,6 +191,11 @@ def build_as_of() -> date:
     key = db.build_key(db.warehouse_path())
     if key is None:
         require_warehouse()
+    return _as_of_of(key)
+
+
+def _as_of_of(key: tuple[str, int, int]) -> date:
+    """The as-of date of the build `key` (today when the warehouse records none)."""
     return _build_as_of(key) or date.today()
 
 
