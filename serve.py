@@ -11,9 +11,12 @@ reload, a new tab or an opened link keeps a password sign-in (insight/access/aut
 - `POST /_asb/session/end` clears the cookie (sign-out ends the token on the server first).
 
 Both refuse a request whose Origin is another site. At start the server imports what the pages use,
-draws plotly's sample figures and runs the landing page's queries for the default view in a
+draws plotly's sample figures and runs the queries of the pages' first views (every authority,
+the default period: the Overview's first, then Threshold near-misses, Hotspots and the others) in a
 background thread (insight.ui.session.warm_up_imports), so the first visitor after a start does
-not wait for them. `streamlit run dashboard.py` still works, without
+not wait for them. Its HTML page names the front end's chunks that the first page after signing in
+draws with (insight/ui/chunks.py), so a new browser fetches them while the sign-in form is shown.
+`streamlit run dashboard.py` still works, without
 the cookie (every reload then signs out, as before).
 """
 
@@ -23,11 +26,13 @@ import importlib
 import threading
 
 import streamlit as st
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from insight.access import auth
+from insight.ui.chunks import PreloadChunks
 
 
 def _same_origin(request: Request) -> bool:
@@ -66,4 +71,5 @@ def _warm_up() -> None:
 
 threading.Thread(target=_warm_up, name="asb-warm-up-start", daemon=True).start()
 app = st.App("dashboard.py", routes=[Route("/_asb/session", remember, methods=["POST"]),
-                                     Route("/_asb/session/end", forget, methods=["POST"])])
+                                     Route("/_asb/session/end", forget, methods=["POST"])],
+             middleware=[Middleware(PreloadChunks)])

@@ -117,7 +117,8 @@ def map_controls() -> tuple[str, int, str]:
                     bind="query-params")
     finest = ui.coarsest_resolution(f)  # none finer for authorities whose incident rows the viewer may not see
     sizes = [r for r in qm.RESOLUTIONS if finest is None or r <= finest]
-    resolution = middle.selectbox("Hexagon size", sizes, index=1, format_func=qm.RESOLUTIONS.get,
+    default = sizes.index(min(qm.DEFAULT_RESOLUTION, sizes[-1]))
+    resolution = middle.selectbox("Hexagon size", sizes, index=default, format_func=qm.RESOLUTIONS.get,
                                   key="mp_res", bind="query-params", disabled=view != "h3", help="H3 resolution: 8 for rural areas, "
                                   "9 for towns, 10 for streets" + ("" if finest is None else " (10 only for the "
                                   "authorities whose incident rows your role may see)"))

@@ -26,6 +26,7 @@ from insight.queries.run import run, source
 HEX_LIMIT = 20_000
 INCIDENT_LIMIT = 1_000
 KNOX_POINT_LIMIT = 20_000
+DEFAULT_RESOLUTION = 9  # the map's hexagon size until a viewer picks another (towns)
 RESOLUTIONS = {8: "8 – rural (about 0.7 km²)", 9: "9 – town (about 0.1 km²)", 10: "10 – street (about 0.015 km²)"}
 
 # kind -> (incidents column, reference table, its key column, its name column)

@@ -172,9 +172,9 @@ def warm_up_imports() -> threading.Thread | None:
     """Import `_WARM_MODULES` in a background thread, once per process (None when already started),
     then draw plotly's sample figures (insight.charts.base.warm_up), walk the call stack once,
     open the shared read-only connection to the warehouse (insight.ui._connection: attaching the
-    file took 0.13 s of the first sign-in after a start) and run the landing page's queries for
-    the default view (insight.ui.warm_default_view: raw results only; nothing is shown or cached
-    for a viewer, whose access checks and disclosure rule apply when a page loads them)."""
+    file took 0.13 s of the first sign-in after a start) and run the queries of the pages' first
+    views, the Overview's first (insight.ui.warm_default_view: raw results only; nothing is shown
+    or cached for a viewer, whose access checks and disclosure rule apply when a page loads them)."""
     if _WARMED.is_set():
         return None
     _WARMED.set()
@@ -197,9 +197,12 @@ def warm_up_imports() -> threading.Thread | None:
             if key is not None:   # no warehouse yet: the pages say how to build one
                 ui = importlib.import_module("insight.ui")
                 ui._connection(key)
-                ui.warm_default_view(key)
+                failed = ui.warm_default_view(key)
+                if failed:
+                    _LOG.warning("warm-up: these queries of the pages' first views failed (each page "
+                                 "reports it when opened): %s", ", ".join(failed))
         except Exception:
-            _LOG.warning("warm-up: could not open the warehouse or run the landing page's queries", exc_info=True)
+            _LOG.warning("warm-up: could not open the warehouse", exc_info=True)
 
     thread = threading.Thread(target=run, name="asb-warm-up-imports", daemon=True)
     thread.start()
