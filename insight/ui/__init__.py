@@ -93,12 +93,12 @@ def default_view_requests(as_of: date) -> list[tuple[object, tuple]]:
     are among them), on the default period to `as_of`, nothing typed or chosen on the page. In the
     order a person meets them: the Overview (where a sign-in lands), Threshold near-misses (its
     summary and four lists), Hotspots (the hexagon map at its default size, the repeat locations
-    and the concentration), then the needs-action strips of Review turnaround, Appeals and
-    Partnership. Each page's test checks that its first view after `warm_default_view` runs none
+    and the concentration), then the needs-action strips and first tables of Review turnaround,
+    Appeals, Partnership, Actions and Data quality. Each page's test checks that its first view after `warm_default_view` runs none
     of its queries again (tests/pages/test_access_pages.py), so a page whose defaults change
     cannot drift from this list unnoticed."""
     from etl.marts.reviews import AT_RISK_WORKING_DAYS
-    from insight.queries import appeals, maps, partnership, threshold, turnaround
+    from insight.queries import actions, appeals, maps, partnership, quality, threshold, turnaround
 
     codes, (start, end) = authorities.CODES, periods.default_period(as_of)
     return [
@@ -121,6 +121,13 @@ def default_view_requests(as_of: date) -> list[tuple[object, tuple]]:
         (appeals.summary, (as_of, codes, start, end)),
         (appeals.needs_action, (as_of, codes)),
         (partnership.partnership, (as_of, codes, start, end)),
+        (actions.summary, (as_of, codes, start, end)),
+        (actions.retrigger_summary, (as_of, codes, start, end)),
+        (actions.needs_action, (as_of, codes)),
+        (quality.file_accounting, ()),
+        (quality.rejects_by_reason, ()),
+        (quality.rejects, ((), (), "")),
+        (quality.source_freshness, (as_of,)),
     ]
 
 

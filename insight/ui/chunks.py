@@ -1,9 +1,9 @@
 """The front end's chunks a new browser needs after signing in, fetched while it shows the sign-in.
 
 Streamlit's front end loads its element code lazily: the first page drawn after signing in fetched
-and compiled some 45 chunks (6.5 MB, PlotlyChart alone 4.6 MB) before it could show its charts and
-tables, which was most of a first sign-in in a new browser (issue 16, item 8: 1.1-1.6 s, then
-0.6-0.9 s with them preloaded, README "Clicks in the browser"). `PreloadChunks` names them in a
+some 45 chunks (6.5 MB, PlotlyChart alone 4.6 MB) from the server before it could show its charts
+and tables, a large part of a first sign-in in a new browser (issue 16, item 8: a median of about
+1.0 s, then about 0.8 s with all but PlotlyChart preloaded, README "Clicks in the browser"). `PreloadChunks` names them in a
 `Link: <...>; rel=modulepreload` header of the app's HTML page, so the browser fetches and compiles
 them while the person types their password; a browser that has them keeps them (Streamlit serves its
 chunks as immutable, for a year), so only a new browser, or one after a Streamlit upgrade, fetches
@@ -20,8 +20,11 @@ import streamlit as st
 # browser test tests/browser/test_browser_sign_in.py checks that it now fetches none of them then,
 # and tests/unit/test_preload_chunks.py that the installed Streamlit has each of them).
 PRELOADED_CHUNKS = (
-    # the largest first: the charts and the tables
-    "PlotlyChart", "DataFrame", "arrowFormatUtils", "serialization", "recordbatch", "reactJsonViewCompat",
+    # the largest first: the tables (not PlotlyChart, 4.6 MB: preloaded, a quarter of the first
+    # sign-ins then took 2.2-2.8 s instead of 0.6-0.9 s, the browser busy for 1.5 s after the page's
+    # last message, as if it compiled the chart's code again; left to load when first drawn, no
+    # sign-in of 24 took over 1.1 s, README "Clicks in the browser")
+    "DataFrame", "arrowFormatUtils", "serialization", "recordbatch", "reactJsonViewCompat",
     "moment", "Quiver", "dist", "pandasStylerUtils", "formatMoment", "withFullScreenWrapper",
     # the sidebar's widgets and the pages' tiles, downloads and help icons
     "Multiselect", "useMenuTrigger", "useLoadMoreSentinel", "_baseMap", "sortBy", "useFilter", "Button",

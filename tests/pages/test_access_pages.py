@@ -338,18 +338,18 @@ print(before, len(opened) - before, "connections")
 # their first views ran during the warm-up, so none of them runs again (counted from here on)
 from support import sign_in
 from insight import ui
-from insight.queries import appeals, maps, overview, partnership, threshold, turnaround
+from insight.queries import actions, appeals, maps, overview, partnership, quality, threshold, turnaround
 ran = []
 def counted(module):
     _run_sql = module.run   # every query of a module runs its SQL through it
     return lambda *a, **k: ran.append(f"{module.__name__}.{sys._getframe(1).f_code.co_name}") or _run_sql(*a, **k)
-for module in (appeals, maps, overview, partnership, threshold, turnaround):
+for module in (actions, appeals, maps, overview, partnership, quality, threshold, turnaround):
     module.run = counted(module)
 warmed = {ui._query_name(query) for query, _ in ui.default_view_requests(ui.build_as_of())}
 sign_in(at, "opcc")
 assert not at.exception and "Overview" in [t.value for t in at.title], [t.value for t in at.title]
 print(len(ran), "overview queries", " ".join(ran))
-for page in ("threshold", "maps", "turnaround", "appeals", "partnership"):
+for page in ("threshold", "maps", "turnaround", "appeals", "partnership", "actions", "data_quality"):
     ran.clear()
     at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, (page, at.exception)
@@ -378,5 +378,5 @@ def test__sign_in_page__imports_the_pages_libraries_while_it_waits(demo_warehous
     # and so were the other pages' first views: opening each runs none of the warmed queries again
     # (a query the page asks for with other arguments than insight.ui.default_view_requests would
     # run here: the list and the page have drifted apart)
-    assert [line.split(" warmed")[0] for line in pages] == [f"{page} 0" for page in
-                                                           ("threshold", "maps", "turnaround", "appeals", "partnership")], pages
+    assert [line.split(" warmed")[0] for line in pages] == [
+        f"{page} 0" for page in ("threshold", "maps", "turnaround", "appeals", "partnership", "actions", "data_quality")], pages

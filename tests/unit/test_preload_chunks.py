@@ -18,7 +18,10 @@ def test__chunks__every_name_is_a_chunk_of_the_installed_streamlit():
     for name in chunks.PRELOADED_CHUNKS:
         assert any(f.startswith(f"{name}.") and f.endswith(".js") for f in files), name
     assert len(files) == len(set(files)) >= len(chunks.PRELOADED_CHUNKS)
-    assert any(f.startswith("PlotlyChart.") for f in files)
+    assert any(f.startswith("DataFrame.") for f in files)
+    # plotly's chunk is left to load when first drawn (preloaded, it made a quarter of the first
+    # sign-ins slower: see insight/ui/chunks.py)
+    assert not any(f.startswith("PlotlyChart.") for f in files)
 
 
 def test__links__one_modulepreload_per_file_relative_to_the_page():
