@@ -20,8 +20,8 @@ import streamlit as st
 # browser test tests/browser/test_browser_sign_in.py checks that it now fetches none of them then,
 # and tests/unit/test_preload_chunks.py that the installed Streamlit has each of them).
 PRELOADED_CHUNKS = (
-    # the largest first: the tables (not PlotlyChart, 4.6 MB: preloaded, a quarter of the first
-    # sign-ins then took 2.2-2.8 s instead of 0.6-0.9 s, the browser busy for 1.5 s after the page's
+    # the largest first: the tables (not PlotlyChart, 4.6 MB: preloaded, one first sign-in in five
+    # (10 of 48) then took 2.2-2.8 s instead of 0.6-0.9 s, the browser busy for 1.5 s after the page's
     # last message, as if it compiled the chart's code again; left to load when first drawn, no
     # sign-in of 24 took over 1.1 s, README "Clicks in the browser")
     "DataFrame", "arrowFormatUtils", "serialization", "recordbatch", "reactJsonViewCompat",

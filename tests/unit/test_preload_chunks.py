@@ -19,8 +19,8 @@ def test__chunks__every_name_is_a_chunk_of_the_installed_streamlit():
         assert any(f.startswith(f"{name}.") and f.endswith(".js") for f in files), name
     assert len(files) == len(set(files)) >= len(chunks.PRELOADED_CHUNKS)
     assert any(f.startswith("DataFrame.") for f in files)
-    # plotly's chunk is left to load when first drawn (preloaded, it made a quarter of the first
-    # sign-ins slower: see insight/ui/chunks.py)
+    # plotly's chunk is left to load when first drawn (preloaded, it made one first sign-in in
+    # five slower: see insight/ui/chunks.py)
     assert not any(f.startswith("PlotlyChart.") for f in files)
 
 
