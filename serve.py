@@ -15,7 +15,8 @@ draws plotly's sample figures and runs the queries of the pages' first views (ev
 the default period: the Overview's first, then Threshold near-misses, Hotspots and the others) in a
 background thread (insight.ui.session.warm_up_imports), so the first visitor after a start does
 not wait for them. Its HTML page names the front end's chunks that the first page after signing in
-draws with (insight/ui/chunks.py), so a new browser fetches them while the sign-in form is shown.
+draws with, all but plotly's (insight/ui/chunks.py), so a new browser fetches them while the
+sign-in form is shown.
 `streamlit run dashboard.py` still works, without
 the cookie (every reload then signs out, as before).
 """

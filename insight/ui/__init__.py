@@ -94,9 +94,10 @@ def default_view_requests(as_of: date) -> list[tuple[object, tuple]]:
     order a person meets them: the Overview (where a sign-in lands), Threshold near-misses (its
     summary and four lists), Hotspots (the hexagon map at its default size, the repeat locations
     and the concentration), then the needs-action strips and first tables of Review turnaround,
-    Appeals, Partnership, Actions and Data quality. Each page's test checks that its first view after `warm_default_view` runs none
-    of its queries again (tests/pages/test_access_pages.py), so a page whose defaults change
-    cannot drift from this list unnoticed."""
+    Appeals, Partnership, Actions and Data quality. A test opens each page after
+    `warm_default_view` and finds none of these queries run again (tests/pages/test_access_pages.py),
+    so a page whose defaults change cannot drift from this list unnoticed. Running them all takes
+    0.7-0.9 s on the demo and 6.6 s on the ten-million-row warehouse, in the warm-up's thread."""
     from etl.marts.reviews import AT_RISK_WORKING_DAYS
     from insight.queries import actions, appeals, maps, partnership, quality, threshold, turnaround
 
