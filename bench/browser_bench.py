@@ -22,6 +22,7 @@ first (`asb demo` writes data/warehouse.duckdb).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import statistics
@@ -179,28 +180,36 @@ def step(page, timer: Timer, kind: str, argument: str) -> float:
     raise ValueError(kind)
 
 
+@contextlib.contextmanager
+def served(warehouse: Path):
+    """The dashboard served on `warehouse` and Debian's Chromium: yields (url, new_page), where
+    new_page() opens a tab in a new browser context (its own cookies and cache: a new person's
+    browser; close it with `page.context.close()`)."""
+    with tempfile.TemporaryDirectory(prefix="asb-browser-bench-") as folder:
+        proc, url = start_server(warehouse, Path(folder))
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+                yield url, lambda: browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+                browser.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
 def first_visits(warehouse: Path, label: str, sessions: int) -> None:
     """Open one page once in each of `sessions` new browser contexts on one server: the first is a
     fresh server's first visit (cold), the others a person's first visit on a warm server (what a
     page costs when the browser has not drawn it yet in that session). Prints each click and the
     median of the warm ones."""
-    with tempfile.TemporaryDirectory(prefix="asb-browser-bench-") as folder:
-        proc, url = start_server(warehouse, Path(folder))
-        clicks = []
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-                for _ in range(sessions):
-                    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-                    page = context.new_page()
-                    _, timer = sign_in(page, url, "opcc")
-                    clicks.append(step(page, timer, "nav", label))
-                    print(f"{label}: {clicks[-1]:.2f} s (settled {timer.settled:.2f} s)", flush=True)
-                    context.close()
-                browser.close()
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+    clicks = []
+    with served(warehouse) as (url, new_page):
+        for _ in range(sessions):
+            page = new_page()
+            _, timer = sign_in(page, url, "opcc")
+            clicks.append(step(page, timer, "nav", label))
+            print(f"{label}: {clicks[-1]:.2f} s (settled {timer.settled:.2f} s)", flush=True)
+            page.context.close()
     warm = clicks[1:] or clicks
     print(f"{label}: fresh server {clicks[0]:.2f} s; first visits on the warm server, median "
           f"{statistics.median(warm):.2f} s ({len(warm)} sessions)")
@@ -221,28 +230,19 @@ def main() -> None:
         first_visits(args.warehouse.resolve(), args.first_visits, args.sessions)
         return
     rows = []
-    with tempfile.TemporaryDirectory(prefix="asb-browser-bench-") as folder:
-        proc, url = start_server(args.warehouse.resolve(), Path(folder))
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-                for round_ in range(1, args.rounds + 1):
-                    for role in args.roles:
-                        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-                        page = context.new_page()
-                        seconds, timer = sign_in(page, url, role)
-                        rows.append((round_, role, "sign in (Overview)", seconds))
-                        print(f"round {round_}  {role:8} {'sign in (Overview)':28} {seconds:6.2f} s", flush=True)
-                        for name, kind, argument in TOURS[role]:
-                            seconds = step(page, timer, kind, argument)
-                            rows.append((round_, role, name, seconds))
-                            print(f"round {round_}  {role:8} {name:28} {seconds:6.2f} s  (settled "
-                                  f"{timer.settled:5.2f} s)", flush=True)
-                        context.close()
-                browser.close()
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+    with served(args.warehouse.resolve()) as (url, new_page):
+        for round_ in range(1, args.rounds + 1):
+            for role in args.roles:
+                page = new_page()
+                seconds, timer = sign_in(page, url, role)
+                rows.append((round_, role, "sign in (Overview)", seconds))
+                print(f"round {round_}  {role:8} {'sign in (Overview)':28} {seconds:6.2f} s", flush=True)
+                for name, kind, argument in TOURS[role]:
+                    seconds = step(page, timer, kind, argument)
+                    rows.append((round_, role, name, seconds))
+                    print(f"round {round_}  {role:8} {name:28} {seconds:6.2f} s  (settled "
+                          f"{timer.settled:5.2f} s)", flush=True)
+                page.context.close()
     for round_ in range(1, args.rounds + 1):
         times = [r[3] for r in rows if r[0] == round_]
         over = [f"{r[1]}: {r[2]} {r[3]:.2f} s" for r in rows if r[0] == round_ and r[3] > TARGET_SECONDS]

@@ -3,9 +3,9 @@
 Streamlit's front end loads its element code lazily: the first page drawn after signing in fetched
 some 45 chunks (6.5 MB, PlotlyChart alone 4.6 MB) from the server before it could show its charts
 and tables, a large part of a first sign-in in a new browser (issue 16, item 8: a median of about
-1.0 s, then about 0.8 s with all but PlotlyChart preloaded, README "Clicks in the browser"). `PreloadChunks` names them in a
-`Link: <...>; rel=modulepreload` header of the app's HTML page, so the browser fetches and compiles
-them while the person types their password; a browser that has them keeps them (Streamlit serves its
+1.0 s, then about 0.8 s with all but PlotlyChart preloaded, README "Clicks in the browser").
+`PreloadChunks` names them in a `Link: <...>; rel=modulepreload` header of the app's HTML page, so
+the browser fetches and compiles them while the person types their password; a browser that has them keeps them (Streamlit serves its
 chunks as immutable, for a year), so only a new browser, or one after a Streamlit upgrade, fetches
 them. serve.py installs it (`st.App(..., middleware=[Middleware(PreloadChunks)])`).
 """

@@ -362,8 +362,9 @@ def test__sign_in_page__imports_the_pages_libraries_while_it_waits(demo_warehous
     """Issue 16, item 8: after a server start, the sign-in page imports the pages' charts and queries
     (plotly included) in the background, so the first page opened after signing in does not wait
     for them (a fresh process: nothing imported before), opens the warehouse connection the
-    pages share, so the first page does not attach the file itself, and runs the landing page's
-    queries for the default view, so the first sign-in does not wait for them either."""
+    pages share, so the first page does not attach the file itself, and runs the queries of every
+    page's first view (insight.ui.default_view_requests), so neither the first sign-in nor the first
+    visit to a page waits for them."""
     from insight.ui import session
     modules, figures, warnings, connections, queries, *pages = in_fresh_process(SIGN_IN_PAGE, demo_warehouse).splitlines()
     assert modules.split() == list(session._WARM_MODULES)
