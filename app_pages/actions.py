@@ -123,7 +123,7 @@ with type_col:
     if by_type.empty:
         st.info("No action was agreed in the period.")
     else:
-        ui.plotly_chart(charts_actions.type_chart(by_type), key="ax_types")
+        ui.plotly_chart(ui.figure(charts_actions.type_chart, by_type), key="ax_types")
         st.caption(f"Actions agreed in the period, by what they are and how they stood on {ui.fmt_date(f.as_of_date)}.")
 
 st.subheader("Re-triggers")

@@ -172,13 +172,13 @@ grounds_col, times_col = st.columns(2)
 with grounds_col:
     st.subheader("Grounds and outcome")
     grounds = ui.load(qa.grounds_outcomes, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
-    ui.plotly_chart(charts_reviews.grounds_chart(grounds), key="ap_grounds")
+    ui.plotly_chart(ui.figure(charts_reviews.grounds_chart, grounds), key="ap_grounds")
     st.caption("What the appeals were about (threshold decision, how the review was done, delivery of "
                "the action plan) and how they ended.")
 with times_col:
     st.subheader("Time to decision")
     times = ui.load(qa.decision_times, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
-    ui.plotly_chart(charts_reviews.decision_time_chart(times), key="ap_times")
+    ui.plotly_chart(ui.figure(charts_reviews.decision_time_chart, times), key="ap_times")
     st.caption("Working days from receipt to the OPCC's decision of the appeals decided, by authority (in "
                "brackets: how many; box: the middle half, line: the median, whiskers: the shortest and "
                "longest); dashed: the limit in force.")

@@ -79,7 +79,7 @@ if by_reason.empty:
     st.success("No rows were rejected.", icon=":material/check_circle:")
 else:
     chart, table = st.columns(2)
-    ui.plotly_chart(charts.rejects_chart(by_reason), key="dq_rejects_chart", where=chart)
+    ui.plotly_chart(ui.figure(charts.rejects_chart, by_reason), key="dq_rejects_chart", where=chart)
     ui.dataframe(by_reason, where=table, hide_index=True, column_config={
         "reason_code": st.column_config.TextColumn("reason"),
         "rows_rejected": st.column_config.NumberColumn("rows")})
@@ -141,6 +141,6 @@ months = ui.load(quality.source_months)
 if months.empty:
     st.info("No monthly counts in the warehouse (mart_source_months is empty).")
 else:
-    ui.plotly_chart(charts.source_month_heatmap(months), key="dq_heatmap")
+    ui.plotly_chart(ui.figure(charts.source_month_heatmap, months), key="dq_heatmap")
     st.caption("Each row is shaded against that source's busiest month, so a thin month stands "
                "out; × marks a gap, a month inside the source's span with no rows at all.")

@@ -459,7 +459,7 @@ def selected_area(frame: pd.DataFrame, labels: dict, kind: str, chosen: str) -> 
         ui.tile(tiles[2], "area_km2", f"{row['area_km2']:,.3f}")
     st.markdown("**Incidents per month**")
     monthly = ui.load(qm.area_trend, f.authority_codes, f.start_date, f.end_date, kind, chosen)
-    ui.plotly_chart(cm.area_trend_chart(monthly), key="mp_trend")
+    ui.plotly_chart(ui.figure(cm.area_trend_chart, monthly), key="mp_trend")
     st.markdown("**Busiest places** (H3 resolution-10 cells)")
     top = ui.load(qm.area_top_locations, f.authority_codes, f.start_date, f.end_date, kind, chosen)
     ui.dataframe(top, hide_index=True, key="mp_top", column_config={
@@ -628,7 +628,7 @@ def concentration_section() -> None:
                             icon=":material/show_chart:", key="mp_lorenz", bind="query-params")
         if curve.open:
             with curve:
-                ui.plotly_chart(cm.lorenz_chart(conc), key="mp_lorenz_chart")
+                ui.plotly_chart(ui.figure(cm.lorenz_chart, conc), key="mp_lorenz_chart")
         st.caption(f"Places are the H3 resolution-10 cells (about 0.015 km²) whose centre lies in the authority "
                    "and that had at least one incident, so a rural district's empty fields do not make it look "
                    "concentrated and the authorities compare; 12 months "
@@ -685,7 +685,7 @@ def knox_section() -> None:
         except qm.TooManyPoints as exc:
             st.warning(f"Not computed: {exc}.", icon=":material/warning:")
         else:
-            ui.plotly_chart(cm.knox_heatmap(table), key="mp_knox_chart")
+            ui.plotly_chart(ui.figure(cm.knox_heatmap, table), key="mp_knox_chart")
             excluded = int(table["month_only_excluded"].iloc[0])
             st.caption(f"{int(table['points'].iloc[0]):,} incidents with day-level dates"
                        + (f"; {excluded:,} police.uk incidents (month-only dates) left out" if excluded else "")

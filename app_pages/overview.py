@@ -28,12 +28,12 @@ ui.measure_table(headline, shown)
 
 st.subheader("Incidents per month")
 monthly = ui.load(overview.monthly_incidents, f.authority_codes, f.start_date, f.end_date)
-ui.plotly_chart(charts.trend_chart(monthly), key="ov_trend")
+ui.plotly_chart(ui.figure(charts.trend_chart, monthly), key="ov_trend")
 st.caption("The first and last months count only the days inside the period.")
 
 st.subheader("Incidents per km²")
 density = ui.load(overview.incident_density, f.authority_codes, f.start_date, f.end_date)
-density_map = charts.density_map(density, height_px=520)
+density_map = ui.figure(charts.density_map, density, height_px=520)
 if density_map is None:
     st.info("The warehouse holds no authority outlines (authorities.boundary_geojson is empty).")
 else:

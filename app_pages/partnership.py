@@ -24,7 +24,7 @@ st.caption(f"Case reviews in {ui.fmt_period(f.start_date, f.end_date)}, as they 
 
 st.subheader("The authorities side by side")
 cells = ui.load(qp.partnership, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
-ui.plotly_chart(charts_reviews.partnership_heatmap(cells, [m.label for m in qp.MEASURES]), key="pt_table")
+ui.plotly_chart(ui.figure(charts_reviews.partnership_heatmap, cells, [m.label for m in qp.MEASURES]), key="pt_table")
 st.caption(charts_reviews.PARTNERSHIP_LEGEND)
 with st.expander("What each column counts"):
     st.markdown("\n".join(f"- **{m.label}**: {m.definition}" for m in qp.MEASURES))

@@ -298,21 +298,14 @@ def explained_section() -> None:
     })
     st.caption(charts_threshold.second_report_sentence(share))
     trend = ui.load(qt.second_report_trend, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
-    ui.plotly_chart(charts_threshold.second_report_chart(trend), key="thr_second_trend")
+    ui.plotly_chart(ui.figure(charts_threshold.second_report_chart, trend), key="thr_second_trend")
 
 
 def history_section() -> None:
     history = ui.load(qt.history, f.as_of_date, f.authority_codes)
-    ui.plotly_chart(charts_threshold.history_chart(history), key="thr_history")
+    ui.plotly_chart(ui.figure(charts_threshold.history_chart, history), key="thr_history")
     st.caption(charts_threshold.history_sentence(history) + " Month ends up to the as-of date, each "
                "counted with the rule in force that day.")
-
-
-@st.cache_data(ttl=ui.QUERY_TTL_SECONDS, max_entries=16, show_spinner=False)
-def cluster_figure(clusters, outlines):
-    """The cluster map, built once per clusters and outlines (0.2-1 s on the demo): a rerun with the
-    same, such as a row selected in a list above, reuses it."""
-    return charts_threshold.cluster_map(clusters, outlines, height_px=520)
 
 
 def community_section() -> None:
@@ -322,7 +315,7 @@ def community_section() -> None:
     cluster_codes = f.authority_codes if list_codes == person_codes else list_codes  # the Authority filter
     clusters = narrowed(ui.load(qt.community_clusters, f.as_of_date, cluster_codes))
     outlines = ui.load(qt.authority_outlines, f.as_of_date, cluster_codes)
-    cluster_map = cluster_figure(clusters, outlines)
+    cluster_map = ui.figure(charts_threshold.cluster_map, clusters, outlines, height_px=520)  # 0.2-1 s to build
     if cluster_map is None:
         st.info("The warehouse holds no authority outlines (authorities.boundary_geojson is empty).")
     else:

@@ -77,7 +77,7 @@ def medians_section() -> None:
 
 
 def compliance_section() -> None:
-    ui.plotly_chart(charts_reviews.compliance_heatmap(summary), key="rt_compliance")
+    ui.plotly_chart(ui.figure(charts_reviews.compliance_heatmap, summary), key="rt_compliance")
     st.caption(charts_reviews.limits_sentence(summary))
 
 
@@ -86,11 +86,11 @@ def stage_section() -> None:
                          format_func=lambda n: f"{reviews.STAGE_BY_NAME[n].label} ({reviews.STAGE_BY_NAME[n].description})")
     spread, trend = st.columns(2)
     durations = ui.load(qt.stage_durations, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
-    ui.plotly_chart(charts_reviews.stage_distribution(durations, stage), key="rt_distribution", where=spread)
+    ui.plotly_chart(ui.figure(charts_reviews.stage_distribution, durations, stage), key="rt_distribution", where=spread)
     spread.caption("Cases finished in the period, by authority (in brackets: how many; box: the middle half, "
                    "line: the median, whiskers: the shortest and longest); dashed: the limit in force.")
     monthly = ui.load(qt.monthly_compliance, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
-    ui.plotly_chart(charts_reviews.monthly_chart(monthly, stage), key="rt_trend", where=trend)
+    ui.plotly_chart(ui.figure(charts_reviews.monthly_chart, monthly, stage), key="rt_trend", where=trend)
     trend.caption("By month of finishing, the selected authorities together: cases within and over the "
                   "limit, and the median working days.")
 
@@ -100,7 +100,7 @@ def backlog_section() -> None:
     if backlog.empty:
         st.info("No case is open on the as-of date.")
     else:
-        ui.plotly_chart(charts_reviews.backlog_chart(backlog, qt.AGE_BANDS), key="rt_backlog")
+        ui.plotly_chart(ui.figure(charts_reviews.backlog_chart, backlog, qt.AGE_BANDS), key="rt_backlog")
         st.caption(f"Working days since receipt on {ui.fmt_date(f.as_of_date)}. "
                    f"{ui.fmt_int(open_now['open_action_plans'])} action plans are also still being delivered "
                    "(no limit is set for them).")
@@ -108,7 +108,7 @@ def backlog_section() -> None:
 
 def funnel_section() -> None:
     funnel = ui.load(qt.funnel, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
-    ui.plotly_chart(charts_reviews.funnel_chart(funnel), key="rt_funnel")
+    ui.plotly_chart(ui.figure(charts_reviews.funnel_chart, funnel), key="rt_funnel")
     st.caption("Applications received in the period and how far they had gone by the as-of date.")
 
 
