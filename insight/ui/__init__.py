@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import logging
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -38,6 +40,7 @@ from insight.ui import session as ui_access
 from insight.ui.dates import EARLIEST_DATE, LATEST_DATE, date_field, in_order
 
 QUERY_TTL_SECONDS = 600
+_LOG = logging.getLogger(__name__)
 ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
 
 _STATE = {"authority": "flt_authority", "start": "flt_start", "end": "flt_end", "as_of": "flt_as_of"}
@@ -87,10 +90,11 @@ def _run(query_name: str, key: tuple[str, int, int], args: tuple, kwargs: tuple)
         cursor.close()
 
 
-def default_view_requests(as_of: date) -> list[tuple[object, tuple]]:
-    """(named query, args) that the pages' first views ask `load` for, for a viewer of all nine
-    authorities with person-level rights over them (the OPCC analyst; a board viewer's aggregates
-    are among them), on the default period to `as_of`, nothing typed or chosen on the page. In the
+def default_view_requests(as_of: date, codes: tuple[str, ...] = authorities.CODES) -> list[tuple[object, tuple]]:
+    """(named query, args) that the pages' first views ask `load` for, for a viewer of the
+    authorities `codes` with person-level rights over them (all nine: the OPCC analyst, and a board
+    viewer's aggregates are among them; one: the council manager of that authority, whose sidebar
+    starts on it), on the default period to `as_of`, nothing typed or chosen on the page. In the
     order a person meets them: the Overview (where a sign-in lands), Threshold near-misses (its
     summary and four lists), Hotspots (the hexagon map at its default size, the repeat locations
     and the concentration), then the needs-action strips and first tables of Review turnaround,
@@ -101,7 +105,7 @@ def default_view_requests(as_of: date) -> list[tuple[object, tuple]]:
     from etl.marts.reviews import AT_RISK_WORKING_DAYS
     from insight.queries import actions, appeals, maps, partnership, quality, threshold, turnaround
 
-    codes, (start, end) = authorities.CODES, periods.default_period(as_of)
+    start, end = periods.default_period(as_of)
     return [
         (overview.headline, (codes, start, end)),
         (overview.monthly_incidents, (codes, start, end)),
@@ -132,22 +136,54 @@ def default_view_requests(as_of: date) -> list[tuple[object, tuple]]:
     ]
 
 
-def warm_default_view(key: tuple[str, int, int]) -> list[str]:
-    """Run `default_view_requests` for the build's as-of date, in their order, as `load` asks for
-    them, so the first person to open a page after the server starts does not wait for its
+def warm_default_view(key: tuple[str, int, int], codes: tuple[str, ...] = authorities.CODES) -> list[str]:
+    """Run `default_view_requests` for the build's as-of date and `codes`, in their order, as `load`
+    asks for them, so the first person to open a page after the server starts does not wait for its
     queries (an OPCC analyst's first visit to Threshold near-misses was 0.4-0.5 s slower than the
     next person's, its five queries). Only the raw results are kept (`_run`, the build's figures,
     the same for everyone): `load` still checks each viewer's access and applies the disclosure
     rule before anything is shown. Called by the server's warm-up (ui_access.warm_up_imports), in
-    its background thread. A query that fails is left for its page to report (to its viewer, in
-    words): the others still run, and the names of those that failed are returned for the log."""
+    its background thread, for all nine authorities, and by `warm_own_view` for a council manager's.
+    A query that fails is left for its page to report (to its viewer, in words): the others still
+    run, and the names of those that failed are returned for the log."""
     failed = []
-    for query, args in default_view_requests(_as_of_of(key)):
+    for query, args in default_view_requests(_as_of_of(key), codes):
         try:
             _run(_query_name(query), key, args, ())
         except Exception:
             failed.append(_query_name(query))
     return failed
+
+
+_OWN_VIEWS: set[tuple] = set()   # (build key, authorities) whose first views are warm or warming
+_OWN_VIEWS_LOCK = threading.Lock()
+
+
+def warm_own_view() -> threading.Thread | None:
+    """For a viewer whose sidebar starts on their own authority (a council manager: `default_codes`),
+    run the queries of every page's first view for that authority (`warm_default_view`) in a
+    background thread, once per build and authority in this process; None when there is nothing to
+    do. Called at the end of a page's run (`footer`), so it does not hold up the page just drawn: an
+    Erewash manager's first visit to Threshold near-misses ran 0.37 s of queries that the server's
+    warm-up, which is for all nine authorities, had not. Raw results only, as `warm_default_view`."""
+    codes = tuple(default_codes())
+    key = db.build_key(db.warehouse_path()) if codes else None
+    if key is None:
+        return None
+    with _OWN_VIEWS_LOCK:
+        if (key, codes) in _OWN_VIEWS:
+            return None
+        _OWN_VIEWS.add((key, codes))
+
+    def run() -> None:
+        failed = warm_default_view(key, codes)
+        if failed:
+            _LOG.warning("warm-up of %s: these queries failed (each page reports it when opened): %s",
+                         ", ".join(codes), ", ".join(failed))
+
+    thread = threading.Thread(target=run, name="asb-warm-own-view", daemon=True)
+    thread.start()
+    return thread
 
 
 def _query_name(query) -> str:
@@ -466,6 +502,7 @@ def footer() -> None:
     st.session_state[_FOOTER_KEY] = (st.session_state.get(_RUN_KEY), suppressed)
     st.divider()
     st.caption(ATTRIBUTION)
+    warm_own_view()
 
 
 @st.fragment

@@ -358,6 +358,55 @@ for page in ("threshold", "maps", "turnaround", "appeals", "partnership", "actio
 """
 
 
+OWN_VIEW = """
+import sys, threading
+from pathlib import Path
+import pytest
+from support import open_app, sign_in
+from insight import ui
+from insight.queries import actions, appeals, maps, overview, partnership, quality, threshold, turnaround
+def join(name):
+    for thread in threading.enumerate():
+        if thread.name == name:
+            thread.join(120)
+at = open_app(pytest.MonkeyPatch(), Path(sys.argv[1]), user=None)
+join("asb-warm-up-imports")   # the server's warm-up: all nine authorities
+ran = []
+def counted(module):
+    _run_sql = module.run
+    return lambda *a, **k: ran.append(f"{module.__name__}.{sys._getframe(1).f_code.co_name}") or _run_sql(*a, **k)
+for module in (actions, appeals, maps, overview, partnership, quality, threshold, turnaround):
+    module.run = counted(module)
+sign_in(at, "erewash")   # lands on the Overview, Erewash only; its end starts the warm-up of that view
+assert not at.exception and "Overview" in [t.value for t in at.title], [t.value for t in at.title]
+print(sorted(t.name for t in threading.enumerate() if t.name.startswith("asb-warm-own")))
+join("asb-warm-own-view")
+own = ("E07000036",)
+warmed = {ui._query_name(query) for query, _ in ui.default_view_requests(ui.build_as_of(), own)}
+for page in ("threshold", "maps", "turnaround", "appeals", "partnership", "actions"):
+    ran.clear()
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, (page, at.exception)
+    again = sorted(set(ran) & warmed)
+    print(page, len(again), "warmed queries ran again", " ".join(again), f"({len(ran)} others)")
+at.switch_page("app_pages/overview.py").run()   # a second Overview starts no second warm-up
+print(sorted(t.name for t in threading.enumerate() if t.name.startswith("asb-warm-own")))
+"""
+
+
+def test__sign_in__a_council_manager_s_own_view_is_warmed_after_the_landing_page(demo_warehouse):
+    """Issue 16, item 8: the server's warm-up is for all nine authorities; a council manager's
+    sidebar starts on their own authority, so the end of their first page starts a background run
+    of every page's first-view queries for it (insight.ui.warm_own_view), once: opening each page
+    afterwards runs none of them again (the Erewash manager's first Threshold visit ran 0.37 s of
+    them before)."""
+    started, *pages, again = in_fresh_process(OWN_VIEW, demo_warehouse).splitlines()
+    assert started == "['asb-warm-own-view']", started
+    assert [line.split(" warmed")[0] for line in pages] == [
+        f"{page} 0" for page in ("threshold", "maps", "turnaround", "appeals", "partnership", "actions")], pages
+    assert again == "[]", again
+
+
 def test__sign_in_page__imports_the_pages_libraries_while_it_waits(demo_warehouse):
     """Issue 16, item 8: after a server start, the sign-in page imports the pages' charts and queries
     (plotly included) in the background, so the first page opened after signing in does not wait
