@@ -36,10 +36,6 @@ GI_RESOLUTIONS = (8, 9)
 # names h3_r10), the Overview counts those with REPEAT_LOCATION_MIN_INCIDENTS or more.
 REPEAT_LOCATION_RESOLUTION = 10
 REPEAT_LOCATION_MIN_INCIDENTS = 3
-# A page evaluating mart_repeat_locations for another as-of date keeps each authority's top
-# LIVE_TOP cells (the page and the board pack show at most that many): at ten million incidents,
-# working out distinct reporters, main location and types for every cell of a year was 1.4 s.
-LIVE_TOP = 50
 PERMUTATIONS = 999
 SEED = 12345
 LEVELS = ((3, 0.01), (2, 0.05), (1, 0.10))

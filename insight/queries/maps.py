@@ -19,7 +19,6 @@ import h3
 import numpy as np
 import pandas as pd
 
-from etl.marts.hotspots import LIVE_TOP
 from etl.rules.periods import previous_period
 from insight.queries import knox
 from insight.queries.run import run, source
@@ -236,13 +235,10 @@ def hotspot_summary(con, codes: tuple[str, ...]) -> pd.DataFrame:
 
 
 def repeat_locations(con, codes: tuple[str, ...], as_of: date, build_as_of: date,
-                     per_authority: int = LIVE_TOP) -> pd.DataFrame:
+                     per_authority: int = 50) -> pd.DataFrame:
     """Repeat locations (H3 resolution-10 cells) ranked per authority as of `as_of`: the
     `mart_repeat_locations` rows when `as_of` is the build's as-of date, else the same SQL run
-    live for each authority's top LIVE_TOP cells (ValueError when `per_authority` asks for more).
-    The top `per_authority` per authority, with `authority_name`, `lat`, `lon`."""
-    if as_of != build_as_of and per_authority > LIVE_TOP:
-        raise ValueError(f"repeat locations at another as-of date: at most {LIVE_TOP} per authority")
+    live. The top `per_authority` per authority, with `authority_name`, `lat`, `lon`."""
     relation = source(con, as_of, "mart_repeat_locations", built=build_as_of)
     frame = run(con, f"""
         with final as (

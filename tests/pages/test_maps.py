@@ -123,29 +123,6 @@ def test__repeat_locations__live_run_matches_the_mart(demo_con):
     assert (earlier["last_report"] <= str(as_of - dt.timedelta(days=60))).all()
 
 
-def test__repeat_locations__another_date_names_only_the_cells_a_page_can_show(demo_con):
-    """At another as-of date the kept evaluation holds each authority's top LIVE_TOP cells, every
-    column as the build would store them on that date (the expensive ones, distinct reporters, the
-    main location and types, are worked out for those cells alone); asking for more is refused, not
-    cut short."""
-    from etl.marts import registry
-    from insight.queries import run as qrun
-
-    _, as_of = _period(demo_con)
-    earlier = as_of - dt.timedelta(days=45)
-    every = registry.evaluate(demo_con, "mart_repeat_locations", earlier)   # the build's SQL on that date
-    assert (every["rank"] > qm.LIVE_TOP).any()
-    kept = demo_con.execute(f"select * from {qrun.source(demo_con, earlier, 'mart_repeat_locations', built=as_of)}").df()
-    assert kept["rank"].max() == qm.LIVE_TOP
-    key = ["authority_code", "rank"]
-    expected = every[every["rank"] <= qm.LIVE_TOP].sort_values(key).reset_index(drop=True)
-    pd.testing.assert_frame_equal(kept.sort_values(key).reset_index(drop=True), expected, check_like=True)
-    assert len(qm.repeat_locations(demo_con, ALL, earlier, as_of, per_authority=qm.LIVE_TOP)) > 0
-    with pytest.raises(ValueError, match="at most"):
-        qm.repeat_locations(demo_con, ALL, earlier, as_of, per_authority=qm.LIVE_TOP + 1)
-    assert len(qm.repeat_locations(demo_con, ALL, as_of, as_of, per_authority=qm.LIVE_TOP + 1)) > 0  # the stored mart
-
-
 def test__hotspot_cells__one_authority_per_cell(demo_con):
     cells = qm.hotspot_cells(demo_con, (DERBY,), 9)
     assert len(cells) > 0 and (cells["authority_code"] == DERBY).all()

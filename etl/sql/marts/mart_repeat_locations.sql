@@ -3,50 +3,33 @@
 -- 365 days (as_of - 365 days, as_of]. Windows are "last N days" ending at as_of, inclusive.
 -- main_location: the cell's most frequent location description (ties: alphabetical first).
 -- change_z = 2(sqrt(last 90 days) - sqrt(the 90 days before)); changed when |z| > 2.
--- $top: null, the build stores every cell (the contract); a page evaluating another date asks for
--- each authority's top $top cells only (etl/marts/registry.py `live_params`), so the costly
--- columns (distinct reporters, main location, main types) are worked out for those cells alone:
--- the ranking needs only the counts.
 with base as (
     select authority_code, h3_r10 as h3_cell, reported_date, asb_type, person_key, location_desc,
            $as_of::date - reported_date as age
     from incidents
     where h3_r10 is not null and reported_date <= $as_of::date and reported_date > $as_of::date - 365
-), counts as (
+), types as (
+    select authority_code, h3_cell, string_agg(asb_type, ', ' order by n desc, asb_type) as main_asb_types
+    from (select authority_code, h3_cell, asb_type, count(*) as n,
+                 row_number() over (partition by authority_code, h3_cell order by count(*) desc, asb_type) as r
+          from base where asb_type is not null group by 1, 2, 3)
+    where r <= 3 group by 1, 2
+), cells as (
     select authority_code, h3_cell,
            count(*) filter (where age < 30) as incidents_30d,
            count(*) filter (where age < 90) as incidents_90d,
            count(*) filter (where age < 180) as incidents_180d,
            count(*) as incidents_365d,
            count(*) filter (where age >= 90 and age < 180) as incidents_prev_90d,
-           min(reported_date) as first_report, max(reported_date) as last_report
-    from base group by 1, 2
-), ranked as (
-    select *, row_number() over (partition by authority_code order by incidents_365d desc, incidents_90d desc, h3_cell) as rank
-    from counts
-), kept as (
-    select * from ranked where $top is null or rank <= $top
-), kept_base as (   -- the kept cells' incidents (every incident, with no join, when every cell is kept)
-    select * from base where $top is null
-    union all
-    select b.* from base b semi join kept k using (authority_code, h3_cell) where $top is not null
-), types as (
-    select authority_code, h3_cell, string_agg(asb_type, ', ' order by n desc, asb_type) as main_asb_types
-    from (select authority_code, h3_cell, asb_type, count(*) as n,
-                 row_number() over (partition by authority_code, h3_cell order by count(*) desc, asb_type) as r
-          from kept_base where asb_type is not null group by 1, 2, 3)
-    where r <= 3 group by 1, 2
-), named as (
-    select authority_code, h3_cell,
+           min(reported_date) as first_report, max(reported_date) as last_report,
            count(distinct person_key) as distinct_reporters,
            mode(location_desc order by location_desc) as main_location
-    from kept_base group by 1, 2
+    from base group by 1, 2
 )
-select c.authority_code, c.rank,
+select c.authority_code,
+       row_number() over (partition by c.authority_code order by incidents_365d desc, incidents_90d desc, c.h3_cell) as rank,
        c.h3_cell, incidents_30d, incidents_90d, incidents_180d, incidents_365d, incidents_prev_90d,
-       first_report, last_report, t.main_asb_types, n.distinct_reporters, n.main_location,
+       first_report, last_report, t.main_asb_types, distinct_reporters, main_location,
        2 * (sqrt(incidents_90d) - sqrt(incidents_prev_90d)) as change_z,
        abs(2 * (sqrt(incidents_90d) - sqrt(incidents_prev_90d))) > 2 as changed
-from kept c
-join named n using (authority_code, h3_cell)
-left join types t using (authority_code, h3_cell)
+from cells c left join types t using (authority_code, h3_cell)
