@@ -495,7 +495,8 @@ def _disclosure_note() -> None:
 
 def footer() -> None:
     """The disclosure note when a figure was hidden on this run, and the data attribution line
-    shown under every page."""
+    shown under every page; then, the page drawn, a council manager's own view warmed
+    (`warm_own_view`, once per build and authority)."""
     suppressed = bool(st.session_state.get(_SUPPRESSED_KEY))
     if suppressed:
         _disclosure_note()
