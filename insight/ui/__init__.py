@@ -15,9 +15,11 @@ rows in the right number ("Download 1 row as CSV").
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import inspect
 import logging
+import pickle
 import re
 import threading
 from collections.abc import Iterable
@@ -460,14 +462,33 @@ def figure(builder, *args, **kwargs):
     rerun where it draws charts (plotly's validation: a stacked bar of the rejects took 0.12 s, a
     heatmap 0.05 s, `readable` 0.02 s each), and the arguments are the frames `load` returned for
     the viewer, so a viewer whose figures differ (another period, another role's suppression) gets
-    a figure of its own data. The figure is shared: draw it, never change it."""
-    return _figure(f"{builder.__module__}.{builder.__qualname__}", args, tuple(sorted(kwargs.items())), builder)
+    a figure of its own data: frames are told apart by a hash of every row (`_fingerprint`), not
+    by Streamlit's hashing, which samples 10,000 rows of a frame of 50,000 or more. The figure is
+    shared: draw it, never change it."""
+    name = f"{builder.__module__}.{builder.__qualname__}"
+    items = tuple(sorted(kwargs.items()))
+    key = (tuple(_fingerprint(a) for a in args), tuple((k, _fingerprint(v)) for k, v in items))
+    return _figure(name, key, args, items, builder)
 
 
-@st.cache_resource(ttl=QUERY_TTL_SECONDS, max_entries=300, show_spinner=False)
-def _figure(builder_name: str, args: tuple, kwargs: tuple, _builder):
-    # kept by the builder's name and its arguments (Streamlit does not hash `_builder`)
-    built = _builder(*args, **dict(kwargs))
+def _fingerprint(value):
+    """`value` itself, or for a frame or series what tells it apart from any other: its columns,
+    types and a SHA-256 of every row (pandas' row hashes; pickled where a cell cannot be hashed)."""
+    if not isinstance(value, pd.DataFrame | pd.Series):
+        return value
+    try:
+        rows = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
+    except TypeError:   # a list or dict in a cell
+        rows = pickle.dumps(value, protocol=5)
+    shape = tuple(map(str, value.columns)) if isinstance(value, pd.DataFrame) else (str(value.name),)
+    types = tuple(map(str, value.dtypes)) if isinstance(value, pd.DataFrame) else (str(value.dtype),)
+    return type(value).__name__, shape, types, hashlib.sha256(rows).hexdigest()
+
+
+@st.cache_resource(ttl=QUERY_TTL_SECONDS, max_entries=100, show_spinner=False)
+def _figure(builder_name: str, key: tuple, _args: tuple, _kwargs: tuple, _builder):
+    # kept by the builder's name and `key` (figure): Streamlit hashes neither `_args` nor `_builder`
+    built = _builder(*_args, **dict(_kwargs))
     if built is not None:
         charts_base.readable(built)
         built._asb_readable = True

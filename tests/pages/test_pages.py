@@ -324,3 +324,25 @@ def test__charts__built_once_per_data_and_shared_across_reruns_and_viewers(app, 
     assert trend(whole) != trend(short)
     months = {x[:7] for trace in trend(short)["data"] for x in trace["x"]}
     assert months == {"2026-09"}
+
+
+def _total_chart(frame):
+    """A chart of one bar, the frame's total (for the test below)."""
+    import plotly.graph_objects as go
+    return go.Figure(go.Bar(x=["total"], y=[int(frame["n"].sum())]))
+
+
+def test__charts__a_large_frame_is_told_apart_by_every_row():
+    """Streamlit's own hashing looks at a sample of 10,000 rows of a frame of 50,000 or more, so two
+    viewers' frames that differ outside the sample (another role's suppressed cells) would share one
+    figure: ui.figure keys figures by a hash of every row."""
+    import numpy as np
+    ui.figure.clear()
+    base = pd.DataFrame({"n": np.ones(60_000, dtype="int64")})
+    assert ui.figure(_total_chart, base).data[0].y == (60_000,)
+    for row in (7, 12_345, 33_333, 45_678, 59_999):
+        changed = base.copy()
+        changed.loc[row, "n"] = 5
+        assert ui.figure(_total_chart, changed).data[0].y == (60_004,), row
+        assert ui.figure(_total_chart, changed.rename(columns={"n": "m"}).rename(columns={"m": "n"})).data[0].y == (60_004,)
+    assert ui.figure(_total_chart, frame=base).data[0].y == (60_000,)
