@@ -307,6 +307,29 @@ def test__sidebar__starts_on_the_viewer_s_own_authority_and_says_so(monkeypatch,
         assert at.query_params["authority"] in ("all", ["all"])
 
 
+# What both fresh-process scripts below count: every named query's SQL (`ran`, from here on), and
+# `open_pages`, which opens pages and prints, per page, how many of the `requests` ran again.
+COUNT_QUERIES = """
+from support import sign_in
+from insight import ui
+from insight.queries import actions, appeals, maps, overview, partnership, quality, threshold, turnaround
+ran = []
+def counted(module):
+    _run_sql = module.run   # every query of a module runs its SQL through it
+    return lambda *a, **k: ran.append(f"{module.__name__}.{sys._getframe(1).f_code.co_name}") or _run_sql(*a, **k)
+for module in (actions, appeals, maps, overview, partnership, quality, threshold, turnaround):
+    module.run = counted(module)
+def open_pages(at, pages, requests):
+    warmed = {ui._query_name(query) for query, _ in requests}
+    for page in pages:
+        ran.clear()
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert not at.exception, (page, at.exception)
+        again = sorted(set(ran) & warmed)
+        print(page, len(again), "warmed queries ran again", " ".join(again), f"({len(ran)} others)")
+"""
+
+
 SIGN_IN_PAGE = """
 import logging, sys, threading
 from pathlib import Path
@@ -336,25 +359,12 @@ insight.ui._connection(db.build_key(db.warehouse_path()))   # what the first pag
 print(before, len(opened) - before, "connections")
 # then an OPCC analyst signs in and lands on the Overview, and opens each page: the queries of
 # their first views ran during the warm-up, so none of them runs again (counted from here on)
-from support import sign_in
-from insight import ui
-from insight.queries import actions, appeals, maps, overview, partnership, quality, threshold, turnaround
-ran = []
-def counted(module):
-    _run_sql = module.run   # every query of a module runs its SQL through it
-    return lambda *a, **k: ran.append(f"{module.__name__}.{sys._getframe(1).f_code.co_name}") or _run_sql(*a, **k)
-for module in (actions, appeals, maps, overview, partnership, quality, threshold, turnaround):
-    module.run = counted(module)
-warmed = {ui._query_name(query) for query, _ in ui.default_view_requests(ui.build_as_of())}
+""" + COUNT_QUERIES + """
 sign_in(at, "opcc")
 assert not at.exception and "Overview" in [t.value for t in at.title], [t.value for t in at.title]
 print(len(ran), "overview queries", " ".join(ran))
-for page in ("threshold", "maps", "turnaround", "appeals", "partnership", "actions", "data_quality"):
-    ran.clear()
-    at.switch_page(f"app_pages/{page}.py").run()
-    assert not at.exception, (page, at.exception)
-    again = sorted(set(ran) & warmed)
-    print(page, len(again), "warmed queries ran again", " ".join(again), f"({len(ran)} others)")
+open_pages(at, ("threshold", "maps", "turnaround", "appeals", "partnership", "actions", "data_quality"),
+           ui.default_view_requests(ui.build_as_of()))
 """
 
 
@@ -362,33 +372,20 @@ OWN_VIEW = """
 import sys, threading
 from pathlib import Path
 import pytest
-from support import open_app, sign_in
-from insight import ui
-from insight.queries import actions, appeals, maps, overview, partnership, quality, threshold, turnaround
+from support import open_app
 def join(name):
     for thread in threading.enumerate():
         if thread.name == name:
             thread.join(120)
 at = open_app(pytest.MonkeyPatch(), Path(sys.argv[1]), user=None)
 join("asb-warm-up-imports")   # the server's warm-up: all nine authorities
-ran = []
-def counted(module):
-    _run_sql = module.run
-    return lambda *a, **k: ran.append(f"{module.__name__}.{sys._getframe(1).f_code.co_name}") or _run_sql(*a, **k)
-for module in (actions, appeals, maps, overview, partnership, quality, threshold, turnaround):
-    module.run = counted(module)
+""" + COUNT_QUERIES + """
 sign_in(at, "erewash")   # lands on the Overview, Erewash only; its end starts the warm-up of that view
 assert not at.exception and "Overview" in [t.value for t in at.title], [t.value for t in at.title]
 print(sorted(t.name for t in threading.enumerate() if t.name.startswith("asb-warm-own")))
 join("asb-warm-own-view")
-own = ("E07000036",)
-warmed = {ui._query_name(query) for query, _ in ui.default_view_requests(ui.build_as_of(), own)}
-for page in ("threshold", "maps", "turnaround", "appeals", "partnership", "actions"):
-    ran.clear()
-    at.switch_page(f"app_pages/{page}.py").run()
-    assert not at.exception, (page, at.exception)
-    again = sorted(set(ran) & warmed)
-    print(page, len(again), "warmed queries ran again", " ".join(again), f"({len(ran)} others)")
+open_pages(at, ("threshold", "maps", "turnaround", "appeals", "partnership", "actions"),
+           ui.default_view_requests(ui.build_as_of(), ("E07000036",)))
 at.switch_page("app_pages/overview.py").run()   # a second Overview starts no second warm-up
 print(sorted(t.name for t in threading.enumerate() if t.name.startswith("asb-warm-own")))
 """
