@@ -11,8 +11,8 @@ CSV goes through DuckDB's reader first (fast, the usual case). When that reader 
 malformed record, or refuses the file (its sniffer gives up on mixed line endings plus a
 truncated row, a stray quote, NUL bytes), the file is read again record by record with Python's
 `csv` module: each well-formed record loads, and each broken one (too few or too many fields: a
-"Total,12" row, a truncated last line) comes back once, with its record number, the reason and
-its raw text. A UTF-16 file (Excel's "Unicode Text", known by its byte-order mark) is decoded as
+"Total,12" row, a truncated last line; or unbalanced quotes: `"12" pipe"`, see `_broken_quotes`)
+comes back once, with its record number, the reason and its raw text. A UTF-16 file (Excel's "Unicode Text", known by its byte-order mark) is decoded as
 UTF-16 whatever encoding is declared; a workbook, an old .xls or a PDF named .csv is refused
 saying what it is.
 """
@@ -173,7 +173,15 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
     import csv
     import io
 
-    reader = csv.reader(_lines(real, skip_rows), delimiter=delim, quotechar='"', doublequote=True, strict=False)
+    consumed: list[str] = []   # the lines of the record being read (the reader never reads ahead)
+
+    def tracked(lines):
+        for line in lines:
+            consumed.append(line)
+            yield line
+
+    reader = csv.reader(tracked(_lines(real, skip_rows)), delimiter=delim, quotechar='"', doublequote=True,
+                        strict=False)
     try:
         headers = next(r for r in reader if any(cell.strip() for cell in r))
     except StopIteration:
@@ -184,6 +192,7 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
     good, numbers, broken = [], [], []
     number = skip_rows + 1  # the header's record number
     while True:
+        consumed.clear()
         try:
             record = next(reader)
         except StopIteration:
@@ -195,6 +204,9 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
         if not record or not any(cell.strip() for cell in record):
             continue  # a blank line is not a record
         number += 1
+        if quoting := _broken_quotes("".join(consumed), delim):
+            broken.append((number, quoting, "".join(consumed).rstrip("\r\n")))
+            continue
         if len(record) != len(headers):
             raw = io.StringIO()
             csv.writer(raw, delimiter=delim, lineterminator="").writerow(record)
@@ -211,6 +223,26 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
     con.execute(f"create or replace temp table {table} as select {cols}, _source_row from _csv_frame")
     con.unregister("_csv_frame")
     return FileRead(table, headers, broken, len(good) + len(broken), "_source_row", delimiter=delim)
+
+
+def _broken_quotes(text: str, delim: str) -> str | None:
+    """Why a record's quoting is broken, or None. The careful reader splits records as Python's
+    `csv` module does by default (leniently, so record numbers match what a spreadsheet shows), but
+    a lenient read of a quoted field whose inner quote was not doubled (`"12" pipe"`, `""A2"`)
+    silently drops or moves a quote: a reference would become another incident's ('A2"' beside
+    'A2'). Such a record is a reject, as DuckDB's strict reader on the fast path also finds it."""
+    if '"' not in text:
+        return None
+    import csv
+    import io
+
+    try:
+        for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delim, quotechar='"', doublequote=True,
+                            strict=True):
+            pass
+    except csv.Error as exc:
+        return f"its quotes are unbalanced ({exc}; a quote inside a quoted field is written twice)"
+    return None
 
 
 def _cell(value) -> str | None:
