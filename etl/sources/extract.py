@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import schema
+from etl import schema, sqlfile
 from etl.progress import Progress
 from etl.sources import readers
 from etl.sources.config import BuildConfig, Source
@@ -49,8 +49,7 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _q(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
+_q = sqlfile.literal
 
 
 _ident = readers.quote_ident

@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from etl import schema
 from etl.rules import vocabulary
+from etl.sqlfile import literal
 
 MIN_DATE = "2000-01-01"
 
@@ -108,7 +109,7 @@ def date_sql(column: str, fmt: str, zone: str = LOCAL_ZONE) -> str:
         return f"try_cast(case when regexp_matches({column}, '^\\d{{4}}-\\d{{2}}$') then {column} || '-01' end as date)"
     if fmt == "excel":
         return f"coalesce({serial_sql(column)}, {iso})"
-    fmts = f"['{fmt}', '{fmt} %H:%M', '{fmt} %H:%M:%S']"
+    fmts = f"[{literal(fmt)}, {literal(fmt + ' %H:%M')}, {literal(fmt + ' %H:%M:%S')}]"
     return f"coalesce(cast(try_strptime({column}, {fmts}) as date), {iso}, {serial})"
 
 
@@ -128,7 +129,7 @@ def _typed_select(table: str, source, fields: tuple[schema.Field, ...]) -> str:
     """Typed columns of one raw table; formats are constants, so each source gets its own select."""
     raw = ", ".join(f"{f.name} as raw__{f.name}" for f in fields)
     typed = ", ".join(_typed_column(f, source.date_format_for(f.name), source.timezone) for f in fields)
-    fmts = ", ".join(f"'{source.date_format_for(f.name)}' as fmt__{f.name}"
+    fmts = ", ".join(f"{literal(source.date_format_for(f.name))} as fmt__{f.name}"
                      for f in fields if f.type == "DATE")
     return (f"select load_id, source, source_file, source_row, source_rows, file_problem, {raw}, {typed}, {fmts} "
             f"from {table}")

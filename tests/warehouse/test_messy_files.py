@@ -57,6 +57,12 @@ CASES = {
     "quoted line break is one record": ([HEADER, good(1, "Corner of\nHigh St"), good(2), "Total,1"], [2, 3], [4]),
     "stray quote": ([HEADER, good(1), 'A2,council,,2025-03-02,,personal,noise,,,,,NG10 1AA,12" pipe,ECN-2,'
                                         'individual,N', good(3)], [2, 3, 4], []),
+    # a quoted field whose inner quote was not doubled: read leniently, its reference would become
+    # 'A2"' (a second incident beside record 2's A2) or its text lose a quote, so it is a reject
+    "unbalanced quotes in a reference": ([HEADER, good(1), good(2), '""A2",council,,2025-03-03,,personal,noise,,,,,'
+                                          'NG10 1AA,Market Place,ECN-2,individual,N', good(3)], [2, 3, 5], [4]),
+    "text after a closing quote": ([HEADER, good(1), 'A2,council,,2025-03-03,,personal,noise,,,,,NG10 1AA,'
+                                    '"12" pipe",ECN-2,individual,N', good(3)], [2, 4], [3]),
 }
 
 
@@ -282,3 +288,15 @@ def test__read__files_read_together_keep_their_own_numbers(tmp_path, name):
     assert con.execute("select source_file, rows_read from etl_loads order by 1").fetchall() == [
         ("erewash/a.csv", 4), ("erewash/b.csv", len(loaded) + len(rejected)), ("erewash/c.csv", 3),
         ("erewash/d.csv", 2), ("erewash/e.csv", 1), ("erewash/f.csv", 0), ("erewash/g.csv", 3)]
+
+
+def test__read__a_date_format_may_hold_a_quote(tmp_path):
+    """A declared format is part of the staging SQL's text: "03 Mar '25" read with %d %b '%y."""
+    toml = TOML + "date_format = \"%d %b '%y\"\n"
+    records = [HEADER, good(1), good(2)]
+    records[1][3], records[2][3] = "03 Mar '25", "4 Mar '25"
+    (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, text(records), toml)
+    assert (read, loaded, rejected) == (2, 2, 0), rejects
+    _, con = run_build(tmp_path / "in")
+    assert con.execute("select reported_date::varchar from incidents order by source_row").fetchall() == [
+        ("2025-03-03",), ("2025-03-04",)]

@@ -1,0 +1,89 @@
+"""sources.toml is written by hand by each partnership's administrator: every mistake in it is
+refused before anything is read, in one line naming the entry and the key (never a traceback from
+deep inside the build, nor a wrong value taken silently: `duplicate_days = 1.5` is not 1)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from etl.sources import config
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = '[[source]]\nslug = "erewash"\nkind = "incidents"\npath = "erewash/*.csv"\nauthority = "E07000036"\n'
+
+BAD_SOURCE = {
+    # extra lines of the [[source]] entry: the key the message must name
+    'skip_rows = "two"': "skip_rows",
+    "skip_rows = -1": "skip_rows",
+    "skip_rows = 1.5": "skip_rows",
+    "skip_rows = true": "skip_rows",
+    'max_reject_share = "half"': "max_reject_share",
+    "max_reject_share = 1.5": "max_reject_share",
+    'date_format = "%Q-%d"': "date_format",
+    "date_format = 20250101": "date_format",
+    '[source.date_formats]\nreported_date = "%Y-%Q"': "date_formats",
+    'delimiter = ";;"': "delimiter",
+    "delimiter = 59": "delimiter",
+    'columns = "Ref"': "columns",
+    '[source.columns]\nincident_ref = 5': "columns",
+    '[source.values]\nasb_category = "personal"': "values",
+    '[source.constants]\nagency = ["council"]': "constants",
+    "sheet = 3": "sheet",
+    "timezone = 5": "timezone",
+    "person_ref_pattern = 5": "person_ref_pattern",
+    'gates = "warn"': "gates",
+    "encoding = 5": "encoding",
+}
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "sources.toml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("line", list(BAD_SOURCE))
+def test__config__a_wrong_value_is_refused_naming_its_key(tmp_path, line):
+    with pytest.raises(config.ConfigError, match=rf"#1 \(erewash\).*{BAD_SOURCE[line]}"):
+        config.load(_write(tmp_path, SOURCE + line + "\n"))
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ('[[source]]\nslug = 5\nkind = "incidents"\npath = "a/*.csv"\n', "slug"),
+    ('[[source]]\nslug = "a"\nkind = "incidents"\npath = ["a/*.csv", "b/*.csv"]\n', "path"),
+    ('[[source]]\nslug = "a"\nkind = "incidents"\npath = "a/*.csv"\nauthority = 5\n', "authority"),
+    ("source = 5\n", "source"),
+    ('source = ["erewash"]\n', "source"),
+    (SOURCE + '[build]\nduplicate_distance_m = "far"\n', "duplicate_distance_m"),
+    (SOURCE + "[build]\nduplicate_distance_m = -5\n", "duplicate_distance_m"),
+    (SOURCE + "[build]\nduplicate_days = 1.5\n", "duplicate_days"),
+    (SOURCE + '[build]\ndemo = "yes"\n', "demo"),
+    (SOURCE + "[build]\nsettings = 5\n", "settings"),
+    (SOURCE + 'build = "fast"\n', "build"),
+])
+def test__config__a_wrong_entry_or_build_value_is_refused_naming_it(tmp_path, text, key):
+    with pytest.raises(config.ConfigError, match=key):
+        config.load(_write(tmp_path, text))
+
+
+@pytest.mark.parametrize("line", ['skip_rows = 2', 'max_reject_share = 0.2', 'max_reject_share = 1',
+                                  'date_format = "%d/%m/%Y"', 'delimiter = ";"', 'delimiter = "\\t"',
+                                  '[source.date_formats]\nreported_date = "%d-%b-%y"'])
+def test__config__good_values_still_load(tmp_path, line):
+    cfg = config.load(_write(tmp_path, SOURCE + line + "\n"))
+    assert cfg.sources[0].slug == "erewash"
+
+
+def test__cli__a_bad_sources_toml_is_one_line_and_exit_2(tmp_path):
+    inputs = _write(tmp_path / "in" if (tmp_path / "in").mkdir() is None else tmp_path, SOURCE + 'skip_rows = "two"\n')
+    done = subprocess.run([sys.executable, "-m", "insight.cli", "build", "--inputs", str(inputs), "--warehouse",
+                           str(tmp_path / "w.duckdb"), "--quiet"], cwd=ROOT, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "ASB_PSEUDONYM_KEY": "k" * 32,
+                               "HOME": str(tmp_path)})
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().startswith("asb: error:") and "skip_rows" in done.stderr
+    assert not (tmp_path / "w.duckdb").exists()
