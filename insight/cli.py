@@ -43,6 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     except etl_cli.ERRORS as exc:
         print(f"asb: error: {exc}", file=sys.stderr)
         return 2
+    except ValueError as exc:
+        # a warehouse file that cannot be opened (insight.db, imported only by the read side's commands)
+        db = sys.modules.get("insight.db")
+        if db is None or not isinstance(exc, db.WarehouseError):
+            raise
+        print(f"asb: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -34,14 +34,24 @@ def build_key(path: Path) -> tuple[str, int, int] | None:
     return str(path), stat.st_ino, stat.st_mtime_ns
 
 
+class WarehouseError(ValueError):
+    """The warehouse file cannot be opened (not a DuckDB file, unreadable); names the file."""
+
+
 def connect(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
     """Open the warehouse (default: `warehouse_path()`) read-only as database `wh` of a private
-    in-memory DuckDB."""
+    in-memory DuckDB; a file DuckDB cannot open is a `WarehouseError` naming it."""
     # duckdb.connect(path) reuses any live instance opened on the same path, so after a build
     # replaced the file it would keep serving the old one; ATTACH opens the file anew.
     con = duckdb.connect(":memory:")
-    quoted = str(path or warehouse_path()).replace("'", "''")
-    con.execute(f"attach '{quoted}' as wh (read_only)")
+    path = path or warehouse_path()
+    quoted = str(path).replace("'", "''")
+    try:
+        con.execute(f"attach '{quoted}' as wh (read_only)")
+    except duckdb.IOException as exc:
+        con.close()
+        raise WarehouseError(f"{path} cannot be opened as a warehouse: {str(exc).splitlines()[0]} "
+                             "(build one with `asb build` or `asb demo`)") from exc
     con.execute("use wh")
     return con
 

@@ -280,7 +280,7 @@ def sign_in(path: Path, user_id: str, password: str, client: str, warehouse: Pat
 def _demo_build(key: tuple[str, int, int]) -> bool:
     try:
         con = db.connect(Path(key[0]))
-    except duckdb.Error:
+    except (duckdb.Error, db.WarehouseError):
         return False
     try:
         return bool(con.execute("select demo from etl_builds order by built_at desc limit 1").fetchall()[0][0])

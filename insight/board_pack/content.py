@@ -178,7 +178,8 @@ def slide_repeats(deck, ctx: Context) -> None:
     d, top = ctx.data, ctx.data.repeats
     rising = top[top["changed"] & (top["change_z"] > 0)]
     title = (f"{len(rising)} of the {len(top)} busiest places {'is' if len(rising) == 1 else 'are'} rising "
-             "significantly" if len(rising) else f"None of the {len(top)} busiest places is rising significantly")
+             "significantly" if len(rising) else f"None of the {len(top)} busiest places is rising significantly"
+             if len(top) else f"No place had ASB in the year to {d.month.end:%-d %b %Y}")
     slide = ctx.slide(deck, title, f"The places (cells of about 0.015 km²) with most ASB in the year to "
                       f"{d.month.end:%-d %b %Y}: last 90 days against the 90 before; {w.UP}{w.DOWN}: significant",
                       notes=SIGNIFICANCE_NOTE + " A place is named only when at least "

@@ -132,13 +132,24 @@ def _legend(chart, show: bool, size: int) -> None:
         chart.legend.font.size, chart.legend.font.name = Pt(size), FONT
 
 
+NO_DATA = "Nothing to chart: the authorities chosen have no records for this in the month."
+
+
+def _no_data(slide, where, font_pt: int):
+    """A sentence where a chart would be: python-pptx cannot draw a chart of no categories, and a
+    partner with nothing in the month (one that joined later, an empty export) is no error."""
+    return text(slide, where, [NO_DATA], size=font_pt, colour=MUTED)
+
+
 def bar_chart(slide, where, categories: Sequence[str], series: dict[str, Sequence],
               colours: Sequence[str], horizontal: bool = True, number_format: str = "#,##0",
               point_colours: Sequence[str] | None = None, font_pt: int = 14, data_labels: bool = True,
               maximum: float | None = None):
     """A clustered bar (or column) chart, one series per entry of `series` (None = blank point,
     which draws nothing and has no label: say in words what is hidden); `point_colours` colours
-    the points of a single series one by one."""
+    the points of a single series one by one; with no categories, a sentence saying so (`NO_DATA`)."""
+    if not len(categories):
+        return _no_data(slide, where, font_pt)
     data = CategoryChartData(number_format=number_format)
     data.categories = list(categories)
     for name, values in series.items():
@@ -173,7 +184,10 @@ def bar_chart(slide, where, categories: Sequence[str], series: dict[str, Sequenc
 def line_chart(slide, where, categories: Sequence[str], series: dict[str, Sequence],
                colours: Sequence[str], number_format: str = "#,##0", font_pt: int = 14,
                label_points: Sequence[int] = ()):
-    """A line chart with markers, one line per series; the points at `label_points` labelled."""
+    """A line chart with markers, one line per series; the points at `label_points` labelled (with no
+    categories, a sentence saying so, as `bar_chart`)."""
+    if not len(categories):
+        return _no_data(slide, where, font_pt)
     data = CategoryChartData(number_format=number_format)
     data.categories = list(categories)
     for name, values in series.items():

@@ -256,10 +256,19 @@ def coarsest_resolution(filters: Filters) -> int | None:
 
 
 def require_warehouse() -> None:
-    """Stop the page with instructions when the warehouse file does not exist."""
+    """Stop the page with instructions when the warehouse file does not exist, or is no warehouse
+    DuckDB can open (a file copied in by hand, cut short, or of another program)."""
     path = db.warehouse_path()
-    if db.build_key(path) is not None:
-        return
+    key = db.build_key(path)
+    if key is not None:
+        try:
+            _connection(key)
+            return
+        except db.WarehouseError:
+            st.error(f"The file at `{path}` cannot be opened as a warehouse (it is not a DuckDB database "
+                     "this version can read).\n\nBuild it again: `asb build --inputs DIR --warehouse FILE` "
+                     "writes a new one in its place.", icon=":material/database_off:")
+            st.stop()
     st.error(
         f"No warehouse found at `{path}`.\n\n"
         "Build one first: `asb demo` makes a demonstration warehouse from generated data, "

@@ -152,3 +152,18 @@ def test__review_tables__no_stage_finished__empty_not_an_error(police_only_wareh
     assert summary.empty
     assert charts_reviews.median_table(summary).columns.tolist() == ["Authority"]
     assert len(charts_reviews.compliance_heatmap(summary).data[0].y) == 0
+
+
+@pytest.mark.parametrize("content", [b"", b"not a database\n"])
+def test__frame__a_file_that_is_no_warehouse_is_said_in_words(monkeypatch, tmp_path, content):
+    """A warehouse file DuckDB cannot open (copied in by hand, cut short): the frame says what to do
+    after sign-in, as for a missing one, instead of an error Streamlit redacts."""
+    bad = tmp_path / "warehouse.duckdb"
+    bad.write_bytes(content)
+    monkeypatch.setenv(db.WAREHOUSE_ENV, str(bad))
+    monkeypatch.setenv(auth.USERS_ENV, str(users_file()))
+    monkeypatch.setenv(auth.DEMO_USERS_ENV, "1")  # not a demo build: the demo users need leave
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    sign_in(at, "opcc")
+    assert not at.exception
+    assert any("cannot be opened as a warehouse" in e.value for e in at.error), [e.value for e in at.error]

@@ -5,6 +5,7 @@ refuses, with the reason; the month arithmetic behind --month.
 
 from __future__ import annotations
 
+import io
 import shutil
 from datetime import timedelta
 
@@ -15,6 +16,7 @@ from pptx import Presentation
 from insight import cli
 from insight.board_pack import data as report_data
 from insight.board_pack import pack as report
+from insight.board_pack import slides as report_slides
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +75,34 @@ def test__month__arithmetic_and_financial_year():
     assert report_data.Month.parse("2026-04").financial_year_start.isoformat() == "2026-04-01"
     assert report_data.default_month(m.end).key == "2026-01"
     assert report_data.default_month(m.end - timedelta(days=1)).key == "2025-12"
+
+
+def test__cli__a_month_before_the_first_incident_is_refused(demo_warehouse, tmp_path, capsys):
+    code = cli.main(["report", "--month", "1990-01", "--out", str(tmp_path / "x.pptx"),
+                     "--warehouse", str(demo_warehouse)])
+    assert code == 2 and "ends before the warehouse's first incident" in capsys.readouterr().err
+    assert not (tmp_path / "x.pptx").exists()
+
+
+def test__cli__a_file_that_is_no_warehouse_is_one_error_line(tmp_path, capsys):
+    for content in (b"", b"not a database\n"):
+        bad = tmp_path / "bad.duckdb"
+        bad.write_bytes(content)
+        code = cli.main(["report", "--month", "2026-01", "--out", str(tmp_path / "x.pptx"), "--warehouse", str(bad)])
+        assert code == 2 and "cannot be opened as a warehouse" in capsys.readouterr().err
+
+
+def test__pack__authorities_without_incidents_that_month_make_a_pack_that_says_so(demo_warehouse, month, tmp_path):
+    """A partner with nothing in the month (one that joined later, an empty export): every chart of
+    its pack is a sentence instead (python-pptx cannot draw a chart of no categories)."""
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(demo_warehouse, copy)
+    erewash = "E07000036"
+    with duckdb.connect(str(copy)) as con:
+        con.execute("delete from incidents where authority_code = ?", [erewash])
+    earlier = month.shift(-2)  # another month than the build's: its marts are evaluated from incidents
+    pack = report.make_pack(copy, earlier, (erewash,))
+    deck = Presentation(io.BytesIO(pack.pptx))
+    said = [s.text_frame.text for slide in deck.slides for s in slide.shapes if s.has_text_frame]
+    assert any(report_slides.NO_DATA in text for text in said)
+    assert f"No place had ASB in the year to {earlier.end:%-d %b %Y}" in said and not any(" the 0 " in t for t in said)
