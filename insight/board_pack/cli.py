@@ -35,8 +35,17 @@ def cmd_report(args) -> int:
         print(f"asb: error: no warehouse at {args.warehouse} (build one with `asb build` or `asb demo`)",
               file=sys.stderr)
         return 2
+    if args.out.is_dir():
+        print(f"asb: error: --out {args.out} is a folder: give the file to write, e.g. {args.out / 'pack.pptx'}",
+              file=sys.stderr)
+        return 2
     codes = tuple(sorted(set(args.authority), key=authorities.CODES.index)) if args.authority else authorities.CODES
-    commentary = args.commentary_file.read_text(encoding="utf-8") if args.commentary_file else ""
+    try:
+        commentary = args.commentary_file.read_text(encoding="utf-8-sig") if args.commentary_file else ""
+    except (OSError, UnicodeDecodeError) as exc:
+        why = "it is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else exc.strerror or str(exc)
+        print(f"asb: error: the commentary file {args.commentary_file} cannot be read: {why}", file=sys.stderr)
+        return 2
     try:
         with report_map.chromium_started():
             pack = report.make_pack(args.warehouse, args.month, codes, commentary, pdf=args.pdf,
@@ -44,13 +53,18 @@ def cmd_report(args) -> int:
     except report.ReportError as exc:
         print(f"asb: error: {exc}", file=sys.stderr)
         return 2
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(pack.pptx)
-    written = [str(args.out)]
-    if pack.pdf is not None:
-        pdf = args.out.with_suffix(".pdf")
-        pdf.write_bytes(pack.pdf)
-        written.append(str(pdf))
+    written = []
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_bytes(pack.pptx)
+        written.append(str(args.out))
+        if pack.pdf is not None:
+            pdf = args.out.with_suffix(".pdf")
+            pdf.write_bytes(pack.pdf)
+            written.append(str(pdf))
+    except OSError as exc:
+        print(f"asb: error: cannot write {exc.filename or args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     print(f"board pack for {pack.month.label}, {len(codes)} authorit{'y' if len(codes) == 1 else 'ies'}: "
           f"{len(pack.titles)} slides -> {' and '.join(written)} in {pack.seconds:.1f}s")
     return 0

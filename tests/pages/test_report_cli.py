@@ -106,3 +106,22 @@ def test__pack__authorities_without_incidents_that_month_make_a_pack_that_says_s
     said = [s.text_frame.text for slide in deck.slides for s in slide.shapes if s.has_text_frame]
     assert any(report_slides.NO_DATA in text for text in said)
     assert f"No place had ASB in the year to {earlier.end:%-d %b %Y}" in said and not any(" the 0 " in t for t in said)
+
+
+@pytest.mark.parametrize("case", ["commentary missing", "commentary not text", "out is a folder", "out unwritable"])
+def test__cli__files_it_cannot_read_or_write_are_one_error_line(demo_warehouse, month, tmp_path, capsys, case):
+    out, extra = tmp_path / "x.pptx", []
+    if case == "commentary missing":
+        extra = ["--commentary-file", str(tmp_path / "absent.txt")]
+    elif case == "commentary not text":
+        (tmp_path / "notes.txt").write_bytes(b"\xff\xfe\x00 not utf-8 \xc3")
+        extra = ["--commentary-file", str(tmp_path / "notes.txt")]
+    elif case == "out is a folder":
+        out = tmp_path
+    else:
+        (tmp_path / "file").write_text("a file, not a folder")
+        out = tmp_path / "file" / "x.pptx"
+    code = cli.main(["report", "--month", month.key, "--out", str(out), "--warehouse", str(demo_warehouse), *extra])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("asb: error:") and len(err.strip().splitlines()) == 1, err
+    assert not list(tmp_path.glob("*.pptx"))
