@@ -505,8 +505,12 @@ def demo_accounts(fast: bool = False) -> list[Account]:
             for uid, password, role, code, name in DEMO_USERS.values()]
 
 
-def add_account(path: Path, account: Account) -> Path:
-    """Add a user to a users file (created if missing); refuses an id that exists."""
+def check_new_account(path: Path, account: Account) -> list[Account]:
+    """Refuse an account that cannot be added to the users file at `path` (an empty id, one that
+    exists, a role without its authority, an OpenID Connect match without its issuer); returns
+    the file's accounts."""
+    if not account.user_id.strip():
+        raise UsersFileError("the user id is empty: give the name the user signs in with")
     existing = list(load_accounts(path).values()) if path.exists() else []
     if any(a.user_id == account.user_id for a in existing):
         raise UsersFileError(f"user {account.user_id} already exists in {path}")
@@ -514,7 +518,12 @@ def add_account(path: Path, account: Account) -> Path:
     if (account.subject or account.email) and not account.issuer:
         raise UsersFileError(f"user {account.user_id}: an OpenID Connect subject or e-mail needs the "
                              "provider's issuer (--issuer, the `iss` of its tokens)")
-    return write_accounts(path, [*existing, account])
+    return existing
+
+
+def add_account(path: Path, account: Account) -> Path:
+    """Add a user to a users file (created if missing); refuses what `check_new_account` refuses."""
+    return write_accounts(path, [*check_new_account(path, account), account])
 
 
 def loose_files(warehouse: Path, audit_file: Path, audit_key: Path) -> list[str]:

@@ -9,6 +9,7 @@ file is `--file`, else $ASB_USERS, else data/users.toml.
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import sys
 from pathlib import Path
@@ -19,10 +20,15 @@ from insight.access import roles as access
 
 
 def _password() -> str:
-    first = getpass.getpass("password: ")
-    if len(first) < 12:
-        raise auth.UsersFileError("a password needs at least 12 characters")
-    if getpass.getpass("again: ") != first:
+    try:
+        first = getpass.getpass("password: ")
+        if len(first) < 12:
+            raise auth.UsersFileError("a password needs at least 12 characters")
+        again = getpass.getpass("again: ")
+    except EOFError:  # no terminal (a script, a pipe): getpass read end-of-file
+        raise auth.UsersFileError("no password was typed: run `asb users --add` in a terminal, which asks for "
+                                  "it twice, or pass --no-password for an OpenID Connect user") from None
+    if again != first:
         raise auth.UsersFileError("the passwords differ")
     return first
 
@@ -41,9 +47,12 @@ def cmd_users(args) -> int:
         code = authorities.resolve(args.authority) if args.authority else None
         if args.authority and code is None:
             raise auth.UsersFileError(f"{args.authority!r} is not one of the nine authorities")
-        password_hash = "" if args.no_password else auth.hash_password(_password())
-        account = auth.Account(args.add, args.role, code, args.name or args.add, password_hash,
+        user_id = args.add.strip()
+        account = auth.Account(user_id, args.role, code, args.name or user_id, "",
                                (args.email or "").lower(), args.subject or "", args.issuer or "")
+        auth.check_new_account(path, account)  # before the password is asked for
+        if not args.no_password:
+            account = dataclasses.replace(account, password_hash=auth.hash_password(_password()))
         auth.add_account(path, account)
         print(f"added {account.user_id} ({account.viewer().label}) to {path}")
         return 0

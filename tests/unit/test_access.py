@@ -256,6 +256,38 @@ def test__asb_users__add_with_a_password_from_the_prompt(tmp_path, monkeypatch):
     assert auth.authenticate(path, "ana", "a long enough password").role == access.OPCC_ANALYST
 
 
+@pytest.mark.parametrize("user_id", ["", "   "])
+def test__asb_users__an_empty_id_is_refused_and_the_file_stays_usable(tmp_path, capsys, user_id):
+    path = tmp_path / "users.toml"
+    assert cli.main(["users", "--file", str(path), "--demo"]) == 0
+    assert cli.main(["users", "--file", str(path), "--add", user_id, "--role", "opcc_analyst", "--no-password"]) == 2
+    assert "user id is empty" in capsys.readouterr().err
+    assert set(auth.load_accounts(path)) == {u[0] for u in auth.DEMO_USERS.values()}
+
+
+def test__asb_users__an_id_is_kept_without_its_surrounding_spaces(tmp_path):
+    path = tmp_path / "users.toml"
+    assert cli.main(["users", "--file", str(path), "--add", "  kim  ", "--role", "opcc_analyst", "--no-password"]) == 0
+    assert set(auth.load_accounts(path)) == {"kim"}
+
+
+def test__asb_users__no_terminal_for_the_password_is_one_error_line(tmp_path, monkeypatch, capsys):
+    """Run from a script with no terminal (getpass reads end-of-file): said in words, nothing written;
+    and a council manager without an authority is refused before the password is asked for."""
+    path = tmp_path / "users.toml"
+
+    def no_terminal(prompt):
+        raise EOFError
+
+    monkeypatch.setattr(auth_cli.getpass, "getpass", no_terminal)
+    assert cli.main(["users", "--file", str(path), "--add", "ana", "--role", "opcc_analyst"]) == 2
+    assert "no password was typed" in capsys.readouterr().err and not path.exists()
+    asked = []
+    monkeypatch.setattr(auth_cli.getpass, "getpass", lambda prompt: asked.append(prompt) or "x" * 20)
+    assert cli.main(["users", "--file", str(path), "--add", "bo", "--role", "council_manager"]) == 2
+    assert "needs an authority" in capsys.readouterr().err and asked == []
+
+
 def test__readme__documents_the_demo_users_and_every_page_s_classification():
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## Roles, sign-in and audit")[1].split("\n## ")[0]
