@@ -235,11 +235,20 @@ class Verified:
 
 
 def verify(path: Path, key: bytes | None = None) -> Verified:
-    """Check every entry's number, link and hash (keyed entries under `key`, default the audit key)."""
+    """Check every entry's number, link and hash (keyed entries under `key`, default the audit key).
+    An absent log is empty (nothing logged yet); a file that is no audit log (another file, an empty
+    or cut-off one) is a problem, never a pass."""
     if not path.exists():
         return Verified(0, None)
     key = key if key is not None else audit_key(path, create=False)
     limit = _unkeyed_limit(path)
+    try:
+        return _verify_rows(path, key, limit)
+    except sqlite3.DatabaseError as exc:  # not SQLite, cut short, or no audit_log table
+        return Verified(0, None, problem=f"the file is not an audit log ({exc}): it was replaced or damaged")
+
+
+def _verify_rows(path: Path, key: bytes | None, limit: int | None) -> Verified:
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         rows = con.execute(f"select {', '.join(FIELDS)}, prev_hash, row_hash from audit_log order by seq")
@@ -289,14 +298,19 @@ def verify_checkpoint(path: Path, point: dict) -> list[str]:
     """Why the log no longer matches a checkpoint taken earlier (empty when it still does): the
     chain must be intact, still hold the checkpoint's newest entry with the same hash, and hold
     at least as many entries."""
+    if not (isinstance(point, dict) and all(isinstance(point.get(k), int) and not isinstance(point.get(k), bool)
+                                            for k in ("entries", "last_seq"))
+            and isinstance(point.get("last_hash"), str)):
+        return ["this is not a checkpoint written by `asb audit checkpoint` (it needs entries, last_seq and "
+                "last_hash): it proves nothing"]
     found, problems = verify(path), []
     if not found.intact:
         problems.append(found.problem or f"the hash chain breaks at entry {found.broken}")
     key = audit_key(path, create=False)
     if "mac" in point and key is not None and not hmac.compare_digest(str(point["mac"]), _checkpoint_mac(point, key)):
         problems.append("the checkpoint's signature does not match the audit key: it was not made from this log")
-    seq, at = int(point.get("last_seq", 0)), point.get("at_utc", "?")
-    if found.entries < int(point.get("entries", 0)) or found.last_seq < seq:
+    seq, at = point["last_seq"], point.get("at_utc", "?")
+    if found.entries < point["entries"] or found.last_seq < seq:
         problems.append(f"the log ends at entry {found.last_seq}, but the checkpoint of {at} recorded "
                         f"{point.get('entries')} entries: entries were cut off or the log was replaced")
     elif seq and _hash_of(path, seq) != point.get("last_hash"):

@@ -30,7 +30,12 @@ def cmd_checkpoint(args) -> int:
         return 1
     text = json.dumps(point, indent=2) + "\n"
     if args.out:
-        args.out.write_text(text, encoding="utf-8")
+        try:
+            args.out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"asb audit: error: cannot write the checkpoint to {args.out}: {exc.strerror or exc}",
+                  file=sys.stderr)
+            return 2
         print(f"checkpoint of {path}: {point['entries']} entries, newest {point['last_seq']}, written to {args.out}")
     else:
         sys.stdout.write(text)
@@ -39,12 +44,21 @@ def cmd_checkpoint(args) -> int:
 
 def cmd_verify(args) -> int:
     path = _path(args)
+    if not path.exists():  # a deleted log must not pass: there is nothing to vouch for
+        print(f"asb audit: no audit log at {path}: nothing has been logged there yet, or it was deleted",
+              file=sys.stderr)
+        return 1
     found = audit.verify(path)
     problems = [found.problem] if found.problem else []
     if found.broken is not None:
         problems.append(f"the hash chain breaks at entry {found.broken}: the file was edited outside the application")
     if args.checkpoint:
-        point = json.loads(args.checkpoint.read_text(encoding="utf-8"))
+        try:
+            point = json.loads(args.checkpoint.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            print(f"asb audit: the checkpoint {args.checkpoint} cannot be read: "
+                  f"{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+            return 1
         problems += [p for p in audit.verify_checkpoint(path, point) if p not in problems
                      and not p.startswith("the hash chain breaks")]
     for problem in problems:

@@ -214,3 +214,49 @@ def test__asb_audit__checkpoint_then_verify(log, tmp_path, capsys):
     _truncate(log, 1)
     assert cli.main(["audit", "verify", "--file", str(log), "--checkpoint", str(point)]) == 1
     assert "cut off" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", [b"not a database\n", b"", b"SQLite format 3\x00" + b"\x00" * 80])
+def test__verify__a_file_that_is_no_audit_log_is_a_problem_not_a_crash(tmp_path, capsys, content):
+    """A log replaced by something else (another file, an empty one, a cut-off SQLite file) fails
+    verification, in words."""
+    from insight import cli
+
+    bad = tmp_path / "audit.sqlite"
+    bad.write_bytes(content)
+    found = audit.verify(bad)
+    assert not found.intact and "not an audit log" in found.problem
+    assert cli.main(["audit", "verify", "--file", str(bad)]) == 1
+    assert "not an audit log" in capsys.readouterr().err
+    assert cli.main(["audit", "checkpoint", "--file", str(bad)]) == 1
+
+
+def test__asb_audit__verify_of_an_absent_log_fails(tmp_path, capsys):
+    """Deleting the log must not pass `asb audit verify`: there is nothing to vouch for."""
+    from insight import cli
+
+    assert cli.main(["audit", "verify", "--file", str(tmp_path / "deleted.sqlite")]) == 1
+    assert "no audit log at" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("point", [{}, {"x": 1}, {"entries": 3}, {"entries": "3", "last_seq": 3, "last_hash": "h"},
+                                   [1, 2], "text"])
+def test__checkpoint__a_checkpoint_missing_its_fields_is_refused(log, point):
+    """A checkpoint without its entry count, newest number and hash proves nothing: it never passes."""
+    problems = audit.verify_checkpoint(log, point)
+    assert problems and "not a checkpoint" in problems[0]
+
+
+@pytest.mark.parametrize("case", ["absent", "not json", "a folder as --out"])
+def test__asb_audit__checkpoint_files_it_cannot_use_are_one_error_line(log, tmp_path, capsys, case):
+    from insight import cli
+
+    if case == "a folder as --out":
+        code = cli.main(["audit", "checkpoint", "--file", str(log), "--out", str(tmp_path)])
+    else:
+        point = tmp_path / "checkpoint.json"
+        if case == "not json":
+            point.write_text("garbage")
+        code = cli.main(["audit", "verify", "--file", str(log), "--checkpoint", str(point)])
+    err = capsys.readouterr().err
+    assert code in (1, 2) and err.startswith("asb audit:") and len(err.strip().splitlines()) == 1, err
