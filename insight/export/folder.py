@@ -52,7 +52,10 @@ def writing(out: Path, force: bool = False) -> Iterator[Path]:
     """The hidden folder to write the export into (see the module docstring)."""
     out = Path(out).resolve()
     refuse_existing(out, force)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a folder should be, no permission
+        raise FolderRefused(f"cannot make the folder {out.parent}: {exc.strerror or exc}") from None
     with private.owner_only():
         tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial"))
         try:

@@ -227,6 +227,13 @@ def test__folder__non_empty_refused_empty_accepted_force_replaces(demo_warehouse
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+def test__folder__under_a_file_is_one_error_line(demo_warehouse, tmp_path, audit_file, capsys):
+    (tmp_path / "file").write_text("a file, not a folder", encoding="utf-8")
+    assert _export(demo_warehouse, tmp_path / "file" / "out", "--table", "authorities") == 2
+    err = capsys.readouterr().err
+    assert "cannot make the folder" in err and len(err.strip().splitlines()) == 1, err
+
+
 def test__folder__a_failed_export_leaves_nothing(demo_warehouse, tmp_path, audit_file, monkeypatch):
     def broken(*_):
         raise RuntimeError("disk full")
