@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
+from pathlib import Path
 
 from etl.marts import returns_file
 from etl.rules import authorities
@@ -39,3 +41,44 @@ def positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
     return int(text)
+
+
+def scale(text: str) -> float:
+    """A size factor of zero or more (the demo's --scale)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of zero or more")
+    return value
+
+
+def _file_in_the_way(path: Path) -> Path | None:
+    """The nearest existing ancestor of `path` when it is a file, not a folder (nothing can be made
+    under it)."""
+    for parent in path.parents:
+        if parent.exists():
+            return None if parent.is_dir() else parent
+    return None
+
+
+def file_to_write(text: str) -> Path:
+    """A file to (re)place, such as the warehouse: not a folder, and not under a file. Refused now,
+    not after a build of several minutes fails to move its result into place."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder: name the file, e.g. {path / 'warehouse.duckdb'}")
+    if (blocker := _file_in_the_way(path)) is not None:
+        raise argparse.ArgumentTypeError(f"{text} cannot be made: {blocker} is a file, not a folder")
+    return path
+
+
+def folder_to_write(text: str) -> Path:
+    """A folder to write files into: not an existing file, and not under one."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder")
+    if (blocker := _file_in_the_way(path)) is not None:
+        raise argparse.ArgumentTypeError(f"{text} cannot be made: {blocker} is a file, not a folder")
+    return path

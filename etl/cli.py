@@ -118,7 +118,8 @@ def add_commands(sub) -> None:
     """Add `build`, `check` and `demo` to an argparse subparsers object."""
     b = sub.add_parser("build", help="build the warehouse from an inputs folder with sources.toml")
     b.add_argument("--inputs", type=Path, required=True, help="folder holding sources.toml")
-    b.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help="DuckDB file to (re)place")
+    b.add_argument("--warehouse", type=argtypes.file_to_write, default=DEFAULT_WAREHOUSE,
+                   help="DuckDB file to (re)place")
     b.add_argument("--as-of", type=argtypes.date, default=None,
                    help="evaluation date (default: the latest date the incident data covers)")
     b.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -138,9 +139,10 @@ def add_commands(sub) -> None:
     c.set_defaults(func=cmd_check)
     d = sub.add_parser("demo", help="generate realistic synthetic partner exports and build them")
     d.add_argument("--seed", type=int, default=7)
-    d.add_argument("--scale", type=float, default=1.0, help="1 = Derbyshire-sized; 55 ~ 10M incidents")
-    d.add_argument("--out", type=Path, default=DEFAULT_DEMO_INPUTS, help="where the inputs are written")
-    d.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+    d.add_argument("--scale", type=argtypes.scale, default=1.0, help="1 = Derbyshire-sized; 55 ~ 10M incidents")
+    d.add_argument("--out", type=argtypes.folder_to_write, default=DEFAULT_DEMO_INPUTS,
+                   help="where the inputs are written")
+    d.add_argument("--warehouse", type=argtypes.file_to_write, default=DEFAULT_WAREHOUSE)
     d.add_argument("--as-of", type=argtypes.date, default=dt.date(2026, 10, 31), help="last day of the demo data")
     d.add_argument("--quiet", action="store_true")
     d.set_defaults(func=cmd_demo)

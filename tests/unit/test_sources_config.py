@@ -87,3 +87,25 @@ def test__cli__a_bad_sources_toml_is_one_line_and_exit_2(tmp_path):
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().startswith("asb: error:") and "skip_rows" in done.stderr
     assert not (tmp_path / "w.duckdb").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["build", "--inputs", "{in}", "--warehouse", "{tmp}"], "is a folder"),
+    (["build", "--inputs", "{in}", "--warehouse", "{file}/w.duckdb"], "is a file, not a folder"),
+    (["demo", "--out", "{file}", "--warehouse", "{tmp}/w.duckdb"], "is a file, not a folder"),
+    (["demo", "--out", "{tmp}/d", "--warehouse", "{file}/w.duckdb"], "is a file, not a folder"),
+    (["demo", "--scale", "-1", "--out", "{tmp}/d", "--warehouse", "{tmp}/w.duckdb"], "zero or more"),
+    (["demo", "--scale", "nan", "--out", "{tmp}/d", "--warehouse", "{tmp}/w.duckdb"], "zero or more"),
+])
+def test__cli__paths_and_sizes_it_cannot_use_are_refused_before_any_work(tmp_path, capsys, argv, message):
+    """A folder given as the warehouse was found only when the finished build moved its file into
+    place (minutes later, a traceback); now argparse refuses it first, in one line."""
+    from insight import cli
+
+    (tmp_path / "a file").write_text("x")
+    inputs = _write(tmp_path / "in" if (tmp_path / "in").mkdir() is None else tmp_path, SOURCE)
+    names = {"in": str(inputs), "tmp": str(tmp_path), "file": str(tmp_path / "a file")}
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([a.format(**names) for a in argv])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "d").exists() and not (tmp_path / "w.duckdb").exists()
