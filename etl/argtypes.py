@@ -21,6 +21,18 @@ def date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
 
 
+AS_OF_RANGE = (dt.date(2000, 1, 1), dt.date(2099, 12, 31))  # stage's oldest usable date; the calendars' reach
+
+
+def as_of(text: str) -> dt.date:
+    """A build's as-of date: an ISO date from 2000 (the oldest date staging accepts) to 2099 (bank
+    holidays and working days are laid out that far); 0001-01-01 or 9999-12-31 broke the build."""
+    value = date(text)
+    if not AS_OF_RANGE[0] <= value <= AS_OF_RANGE[1]:
+        raise argparse.ArgumentTypeError(f"{text!r} is outside {AS_OF_RANGE[0]:%Y} to {AS_OF_RANGE[1]:%Y}")
+    return value
+
+
 def financial_year(text: str) -> str:
     """A financial year written as councils publish it: 2025/26."""
     if not returns_file.is_financial_year(text):

@@ -120,7 +120,7 @@ def add_commands(sub) -> None:
     b.add_argument("--inputs", type=Path, required=True, help="folder holding sources.toml")
     b.add_argument("--warehouse", type=argtypes.file_to_write, default=DEFAULT_WAREHOUSE,
                    help="DuckDB file to (re)place")
-    b.add_argument("--as-of", type=argtypes.date, default=None,
+    b.add_argument("--as-of", type=argtypes.as_of, default=None,
                    help="evaluation date (default: the latest date the incident data covers)")
     b.add_argument("--quiet", action="store_true", help="no progress lines")
     b.add_argument("--stats", nargs="?", const="-", metavar="FILE",
@@ -143,7 +143,7 @@ def add_commands(sub) -> None:
     d.add_argument("--out", type=argtypes.folder_to_write, default=DEFAULT_DEMO_INPUTS,
                    help="where the inputs are written")
     d.add_argument("--warehouse", type=argtypes.file_to_write, default=DEFAULT_WAREHOUSE)
-    d.add_argument("--as-of", type=argtypes.date, default=dt.date(2026, 10, 31), help="last day of the demo data")
+    d.add_argument("--as-of", type=argtypes.as_of, default=dt.date(2026, 10, 31), help="last day of the demo data")
     d.add_argument("--quiet", action="store_true")
     d.set_defaults(func=cmd_demo)
 
