@@ -306,7 +306,7 @@ def _columns(con, source: Source, read: readers.FileRead, mapped: dict, report: 
     if read.broken:
         report["problems"].append({
             "column": None, "kind": "malformed_record", "count": len(read.broken),
-            "message": "records whose fields do not match the header (rejected as malformed_row)",
+            "message": "records that cannot be split into the header's columns (rejected as malformed_row)",
             "examples": [{"row": n, "reason": why} for n, why, _ in read.broken[:EXAMPLES]]})
     rejected = (rows if report["status"] == "missing_column" else counts[-1]) + len(read.broken)
     report["rejected_estimate"] = rejected
