@@ -57,6 +57,7 @@ value rounded or ignored in silence.
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import re
@@ -225,6 +226,7 @@ def _table(entry: dict, key: str, where: str, scalar: bool = False) -> dict:
     return dict(value)
 
 
+@functools.cache  # one check per format, however many sources declare it
 def date_format_error(fmt: str) -> str | None:
     """Why `fmt` is not a date format a source may declare (iso, excel, month or a strptime format
     DuckDB's strptime accepts), or None."""

@@ -232,8 +232,8 @@ def gather(con, month: Month, codes: tuple[str, ...], case_data=None) -> PackDat
     as_of = pd.Timestamp(build_row["as_of_date"]).date()
     if month.start > as_of:
         raise PackDataError(f"{month.label} starts after the warehouse's as-of date ({as_of:%-d %b %Y})")
-    first = con.execute("select min(reported_date) from incidents").fetchall()[0][0]
-    if first is not None and month.end < pd.Timestamp(first).date():
+    first = queries_maps.data_span(con, authorities.CODES)["first_date"].iloc[0]
+    if pd.notna(first) and month.end < pd.Timestamp(first).date():
         raise PackDataError(f"{month.label} ends before the warehouse's first incident "
                             f"({pd.Timestamp(first):%-d %b %Y}): choose a month from then on")
     outlines = queries_maps.outlines(con)
