@@ -85,5 +85,20 @@ def check(con: duckdb.DuckDBPyConnection, sources, previous: dict[str, int]) -> 
     levels = {s.gates.get("no_incidents", "error") for s in incident_sources}
     level = "error" if "error" in levels else "warn" if "warn" in levels else "off"
     if incident_sources and level != "off" and not con.execute("select exists (select 1 from incidents)").fetchall()[0][0]:
-        fired.append(Fired("no_incidents", level, "the warehouse would hold no incident"))
+        fired.append(Fired("no_incidents", level, "the warehouse would hold no incident" + _why_none(con)))
     return fired
+
+
+def _why_none(con: duckdb.DuckDBPyConnection) -> str:
+    """Why no incident was loaded, for the no_incidents gate: the incident records rejected, by
+    reason, with the first one's file, row and reason (a small file whose every record was
+    rejected is below reject_share's minimum, and this is then the only message)."""
+    rows = con.execute("""select reason_code, count(*) as n,
+            arg_min(source_file || ' row ' || source_row || ': ' || reason, (source_file, source_row))
+        from etl_rejects where kind in ('incidents', 'police_uk') group by 1 order by n desc, 1""").fetchall()
+    if not rows:
+        return " (no incident record was read)"
+    total = sum(n for _, n, _ in rows)
+    by_reason = ", ".join(f"{code} {n:,}" for code, n, _ in rows)
+    return (f": {total:,} incident record{'s were' if total != 1 else ' was'} rejected ({by_reason}), "
+            f"for example {rows[0][2]}")

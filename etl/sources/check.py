@@ -162,8 +162,8 @@ def _read_info(source: Source, path: Path, read: readers.FileRead) -> dict:
 # --- a refused file: what would make it load ------------------------------------------------------
 
 def _refusal_fixes(con, cfg: BuildConfig, source: Source, path: Path, read, reason: str) -> list[dict]:
-    """Settings that make a refused file load, each tried on the file: encoding, then skip_rows;
-    else where the file belongs, or how to map its headers."""
+    """Settings that make a refused file load, each tried on the file: encoding, then skip_rows
+    or the sheet; else where the file belongs, or how to map its headers."""
     fixes: dict[str, object] = {}
     trial = source
     for _ in range(2):
@@ -174,6 +174,8 @@ def _refusal_fixes(con, cfg: BuildConfig, source: Source, path: Path, read, reas
             fixes["encoding"] = found
         elif "skip_rows" not in fixes and (hint := re.search(r"set skip_rows = (\d+)", reason)):
             fixes["skip_rows"] = int(hint.group(1))   # the build's own hint (the readers and _misfit find it)
+        elif "sheet" not in fixes and (hint := re.search(r'set sheet = "([^"]+)"', reason)):
+            fixes["sheet"] = hint.group(1)            # the sheet behind a cover sheet (_misfit)
         else:
             break
         trial = replace(trial, **fixes)

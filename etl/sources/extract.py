@@ -124,6 +124,10 @@ def _misfit(cfg: BuildConfig, source: Source, path: Path, headers: list[str], mi
     if best[1] >= 2 and best[1] > own:
         name = f"source {best[0].slug} ({best[0].kind})" if best[0].slug else f"the {best[0].kind} template"
         return f"{message}; it fits {name}: was it saved in the wrong folder?"
+    if path.suffix.lower() in (".xlsx", ".xlsm") and not source.sheet:
+        sheet = readers.sheet_that_fits(path, source)
+        if sheet:
+            return f'{message}; sheet {sheet!r} fits: set sheet = "{sheet}" in sources.toml'
     if path.suffix.lower() in (".csv", ".txt", ".tsv"):
         with open(path, encoding=source.encoding.replace("windows-1252", "cp1252"), errors="replace") as fh:
             lines = [fh.readline() for _ in range(source.skip_rows + 21)][source.skip_rows:]

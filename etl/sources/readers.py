@@ -13,7 +13,8 @@ truncated row, a stray quote, NUL bytes), the file is read again record by recor
 `csv` module: each well-formed record loads, and each broken one (too few or too many fields: a
 "Total,12" row, a truncated last line; or unbalanced quotes: `"12" pipe"`, see `_broken_quotes`)
 comes back once, with its record number, the reason and its raw text. A UTF-16 file (Excel's "Unicode Text", known by its byte-order mark) is decoded as
-UTF-16 whatever encoding is declared; a workbook, an old .xls or a PDF named .csv is refused
+UTF-16 whatever encoding is declared, and one with UTF-8's byte-order mark (Excel's "CSV UTF-8") as
+UTF-8; a workbook, an old .xls or a PDF named .csv is refused
 saying what it is.
 """
 
@@ -91,33 +92,45 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
             raise ReadError(f"{path}: not CSV text but {what}")
     if head.startswith(_UTF16_BOMS):
         encoding = "utf-16"
+    elif head.startswith(codecs.BOM_UTF8):  # Excel's "CSV UTF-8": its byte-order mark wins over a declared legacy encoding
+        encoding = "utf-8-sig"
     real = path if encoding in ("utf-8", "utf8", "utf-8-sig") else _to_utf8(path, encoding)
-    delim = source.delimiter or ","
+    delim, skip = source.delimiter or ",", source.skip_rows
     try:
         with open(real, encoding="utf-8-sig", errors="replace") as fh:
-            lines = [fh.readline() for _ in range(source.skip_rows + 1)]
-        if not lines[-1].strip():
+            lines = [fh.readline() for _ in range(skip + 2)]
+        sep = sep_line(lines[skip])
+        skip += bool(sep)
+        if not lines[skip].strip():
             raise ReadError(f"{path}: no header row (file empty?)")
-        delim = source.delimiter or _sniff_delimiter(lines[-1])
-        malformed = _scan_csv(con, table, str(real), delim, source.skip_rows)
+        delim = sep or source.delimiter or _sniff_delimiter(lines[skip])
+        malformed = _scan_csv(con, table, str(real), delim, skip)
         headers = [r[0] for r in con.execute(f"describe {table}").fetchall()]
         if malformed:  # record numbers and raw text need the careful reader
             if real == path:
                 _check_utf8(path)
-            return _read_csv_records(con, real, path, delim, source.skip_rows, table)
+            return _read_csv_records(con, real, path, delim, skip, table)
     except UnicodeDecodeError as exc:
         raise ReadError(f"{path}: not valid {encoding}; declare its encoding in sources.toml") from exc
     except duckdb.Error:  # DuckDB's sniffer refused the file: read it record by record
         if real == path:
             _check_utf8(path)
-        return _read_csv_records(con, real, path, delim, source.skip_rows, table)
+        return _read_csv_records(con, real, path, delim, skip, table)
     finally:
         if real != path and os.path.exists(real):
             os.unlink(real)
-    first = source.skip_rows + 2  # record number of the first data row
+    first = skip + 2  # record number of the first data row
     rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
     # record number = position in the table (insertion order kept)
     return FileRead(table, headers, [], rows, f"rowid + {first}", delimiter=delim)
+
+
+def sep_line(line: str) -> str | None:
+    """The delimiter named by Excel's `sep=;` line (the first line of some exports, above the
+    header), else None. Such a line is skipped like a title row (it keeps its line number) and its
+    delimiter is used whatever sources.toml declares: the file says how it was written."""
+    text = line.lstrip("\ufeff").rstrip("\r\n")
+    return text[4] if len(text) == 5 and text[:4].lower() == "sep=" else None
 
 
 def _scan_csv(con: duckdb.DuckDBPyConnection, table: str, paths: str | list[str], delim: str, skip: int,
@@ -355,36 +368,58 @@ def header_below(source: Source, rows: list[list], look: int = 20) -> int | None
     of the next `look` rows names at least two, that row's offset; else None. Names are matched as
     extract matches headers: the declared header of a mapped column, else the canonical name.
     Used for workbooks here and for CSV lines by extract's refusal message."""
-    wanted = {normalise_header(source.columns.get(f.name, f.name))
-              for f in schema.INPUTS.get(source.kind, ())}
-
-    def fit(row) -> int:
-        return len(wanted & {normalise_header(str(v)) for v in row if v not in (None, "")})
-
-    if not rows or fit(rows[0]):
+    if not rows or _fit_row(source, rows[0]):
         return None
-    return next((k for k in range(1, min(len(rows), look + 1)) if fit(rows[k]) >= 2), None)
+    return next((k for k in range(1, min(len(rows), look + 1)) if _fit_row(source, rows[k]) >= 2), None)
+
+
+def _fit_row(source: Source, row) -> int:
+    """How many of the source's columns a row names: the declared header of a mapped column, else
+    the canonical name, matched as extract matches headers."""
+    wanted = {normalise_header(source.columns.get(f.name, f.name)) for f in schema.INPUTS.get(source.kind, ())}
+    return len(wanted & {normalise_header(str(v)) for v in row if v not in (None, "")})
+
+
+def sheet_that_fits(path: Path, source: Source) -> str | None:
+    """For a workbook read from its first sheet (no `sheet` declared) whose header fits nothing:
+    the first other sheet whose row after `skip_rows` names at least two of the source's columns
+    (the data behind a cover or notes sheet), else None. Only the refusal message reads this."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names[1:]:
+            rows = list(itertools.islice(book.get_sheet_by_name(name).iter_rows(), source.skip_rows + 1))
+            if len(rows) > source.skip_rows and _fit_row(source, rows[source.skip_rows]) >= 2:
+                return name
+    except Exception:  # noqa: BLE001 - a corrupt sheet gives no hint; the file is refused anyway
+        return None
+    return None
 
 
 BATCH_BYTES = 2 << 30  # files read together by `read_batch`, at most this much text at a time (DuckDB spills beyond its memory limit)
 
 
-def _plain_header(path: Path, source: Source) -> tuple[str, str] | None:
-    """(header line, delimiter) of a CSV that DuckDB can read as it is (UTF-8 with or without its
-    byte-order mark, no other magic, a header row), else None."""
+def _plain_header(path: Path, source: Source) -> tuple[str, str, int] | None:
+    """(header line, delimiter, lines before the header) of a CSV that DuckDB can read as it is
+    (UTF-8 with or without its byte-order mark, no other magic, a header row), else None."""
     if path.suffix.lower() not in (".csv", ".txt", ".tsv") or source.encoding not in ("utf-8", "utf8"):
         return None
     with open(path, "rb") as fh:
         head = fh.read(8)
         fh.seek(0)
-        lines = [fh.readline() for _ in range(source.skip_rows + 1)]
+        lines = [fh.readline() for _ in range(source.skip_rows + 2)]
     if head.startswith(_UTF16_BOMS) or any(head.startswith(m) for m, _ in _NOT_TEXT):
         return None
     try:  # a UTF-8 byte-order mark (Excel's "CSV UTF-8") is skipped by DuckDB's reader in every file
-        header = lines[-1].decode("utf-8").removeprefix("\ufeff").rstrip("\r\n")
+        text = [line.decode("utf-8").removeprefix("\ufeff") for line in lines]
     except UnicodeDecodeError:
         return None
-    return (header, source.delimiter or _sniff_delimiter(header)) if header.strip() else None
+    skip = source.skip_rows
+    sep = sep_line(text[skip])
+    skip += bool(sep)
+    header = text[skip].rstrip("\r\n")
+    return (header, sep or source.delimiter or _sniff_delimiter(header), skip) if header.strip() else None
 
 
 def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Source, table: str) -> dict[Path, FileRead]:
@@ -394,8 +429,8 @@ def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Source
     the file's own record numbers). Returns the files read this way; a file left out (another
     layout, another encoding) or a batch DuckDB finds any malformed record in is read on its own
     by `read_file`, which gives broken records their numbers and reasons."""
-    groups: dict[tuple[str, str, int], list[Path]] = {}
-    size: dict[tuple[str, str], tuple[int, int]] = {}  # (header, delimiter) -> (batch number, bytes)
+    groups: dict[tuple[str, str, int, int], list[Path]] = {}
+    size: dict[tuple[str, str, int], tuple[int, int]] = {}  # (header, delimiter, skip) -> (batch number, bytes)
     for path in paths:
         key = _plain_header(path, source)
         if key:
@@ -405,12 +440,12 @@ def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Source
             size[key] = (number, held + path.stat().st_size)
             groups.setdefault((*key, number), []).append(path)
     out: dict[Path, FileRead] = {}
-    for n, ((_, delim, _), files) in enumerate(groups.items()):
+    for n, ((_, delim, skip, _), files) in enumerate(groups.items()):
         if len(files) < 2:
             continue
         name = f"{table}_{n}"
         try:
-            malformed = _scan_csv(con, name, [str(p) for p in files], delim, source.skip_rows, "_file_name")
+            malformed = _scan_csv(con, name, [str(p) for p in files], delim, skip, "_file_name")
         except duckdb.Error:
             continue
         if malformed:
@@ -419,7 +454,7 @@ def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Source
         headers = [r[0] for r in con.execute(f"describe {name}").fetchall() if r[0] != "_file_name"]
         ranges = dict((f, (lo, hi)) for f, lo, hi in con.execute(
             f"select _file_name, min(rowid), max(rowid) from {name} group by 1").fetchall())
-        first = source.skip_rows + 2
+        first = skip + 2
         con.execute(f"create or replace temp table {name}_files (file varchar, lo bigint)")
         con.executemany(f"insert into {name}_files values (?, ?)", [(f, lo) for f, (lo, _) in ranges.items()])
         whole = FileRead(f"(select b.*, b.rowid - f.lo + {first} as _source_row from {name} b "

@@ -1,6 +1,7 @@
 """Place incident reports: coordinates or postcode -> BNG point -> district, LSOA, ward, H3.
 
-Priority per row: latitude/longitude, then easting/northing, then postcode. A point's district
+Priority per row: latitude/longitude, then easting/northing, then postcode; a pair that is exactly
+0, 0 is no location (a placeholder some case systems write), not a point off Africa. A point's district
 comes from the boundaries; a postcode's from the ONS Postcode Directory. A location that is given
 but cannot be used, or that lies outside the nine districts, makes the row a reject; a row with no
 location at all keeps the authority its source declared (and no point).
@@ -47,12 +48,20 @@ def locate(con: duckdb.DuckDBPyConnection, bounds: geo.Boundaries) -> None:
     nine = ", ".join(f"'{c}'" for c in authorities.CODES)
     # A view: its wide rows are materialised once, in _located, after the distinct points are placed.
     con.execute(f"""create or replace temp view _pointed as
-        with c as (
+        with z as (   -- 0, 0 is no location (case systems write it where nothing was geocoded)
+            select * replace (
+                case when latitude = 0 and longitude = 0 then null else latitude end as latitude,
+                case when latitude = 0 and longitude = 0 then null else longitude end as longitude,
+                case when easting = 0 and northing = 0 then null else easting end as easting,
+                case when easting = 0 and northing = 0 then null else northing end as northing)
+            from _cand
+        ),
+        c as (
             select c.*, upper(replace(postcode, ' ', '')) as postcode_key,
                 case when latitude is not null or longitude is not null then 'latlon'
                      when easting is not null or northing is not null then 'bng'
                      when postcode is not null then 'postcode' end as loc_kind
-            from _cand c
+            from z c
         )
         select c.*,
             case loc_kind when 'latlon' then ll.ll_easting when 'postcode' then pc.easting
@@ -98,8 +107,11 @@ def locate(con: duckdb.DuckDBPyConnection, bounds: geo.Boundaries) -> None:
                     'reason': format('postcode ''{{}}'' is not in the ONS Postcode Directory', postcode)}}
                 when loc_kind is not null and located_authority_code is null then {{'code': 'outside_area',
                     'reason': format('location ({{}}) is outside the nine Derbyshire districts',
-                                     coalesce(source_lsoa_name, postcode, printf('%.5f, %.5f', in_latitude, in_longitude),
-                                              printf('easting %.0f, northing %.0f', in_easting, in_northing)))}}
+                                     -- named by what placed it (a row may carry a postcode beside its point)
+                                     coalesce(source_lsoa_name, case loc_kind
+                                         when 'latlon' then printf('%.5f, %.5f', in_latitude, in_longitude)
+                                         when 'bng' then printf('easting %.0f, northing %.0f', in_easting, in_northing)
+                                         else postcode end))}}
                 when loc_kind is null and declared_authority_code is null then {{'code': 'unplaceable',
                     'reason': 'no location and no authority'}}
             end as loc_reject

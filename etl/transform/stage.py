@@ -146,7 +146,8 @@ def _checks(kind: str, key: str | None) -> list[tuple[str, str, str]]:
             out.append((f"{raw} is null", "missing_value", f"'{name} is empty'"))
         if f.type == "DATE" and f.name not in SOFT_DATES.get(kind, ()):
             out.append((f"{raw} is not null and {name} is null", "bad_date",
-                        f"format('{name} ''{{}}'' is not a valid date (format {{}})', {raw}, fmt__{name})"))
+                        f"format('{name} ''{{}}'' is not a valid date (format {{}})', {raw}, fmt__{name})"
+                        f" || {date_hint_sql(raw, f'fmt__{name}')}"))
             if f.name not in PLANNED_DATES.get(kind, ()):
                 out.append((f"{name} > as_of_date", "future_date",
                             f"format('{name} {{}} is after the as-of date {{}}', {name}, as_of_date)"))
@@ -172,6 +173,28 @@ def _checks(kind: str, key: str | None) -> list[tuple[str, str, str]]:
     return out
 
 
+def date_hint_sql(raw: str, fmt: str) -> str:
+    """SQL text to add to a bad date's reason: when the value reads as a day-first date with `/`,
+    `-` or `.` (25/03/2025, 25.03.25) under a format other than the declared one (`fmt`, a SQL
+    expression), the format to declare; else month-first (03/25/2025, a US export); else ''.
+    Evaluated only for the rows rejected."""
+    parts = (f"regexp_extract({raw}, '^(\\d{{1,2}})([/.-])(\\d{{1,2}})([/.-])(\\d{{4}}|\\d{{2}})(?:$|[ T])', "
+             "['d', 's', 'm', 't', 'y'])")
+    year = "(case when length(p.y) = 4 then '%Y' else '%y' end)"
+    day, month = f"'%d' || p.s || '%m' || p.s || {year}", f"'%m' || p.s || '%d' || p.s || {year}"
+    y = "(cast(p.y as integer) + case when length(p.y) = 2 then 2000 else 0 end)"
+    reads_day = f"try(make_date({y}, cast(p.m as integer), cast(p.d as integer))) is not null"
+    reads_month = f"try(make_date({y}, cast(p.d as integer), cast(p.m as integer))) is not null"
+    hint = ("format('; it reads as {{}}: declare date_format = \"{{}}\" for its source in sources.toml', "
+            "{}, {})")
+    return f"""list_transform([{parts}], lambda p: case
+        when p.s = '' or p.s <> p.t then ''
+        when {reads_day} and {day} <> {fmt} then {hint.format("'day/month/year'", day)}
+        when not ({reads_day}) and {reads_month} and {month} <> {fmt}
+            then {hint.format("'month/day/year'", month)}
+        else '' end)[1]"""
+
+
 def _soft_date_checks(kind: str) -> list[tuple[str, str, str]]:
     """(column, condition, message) for stage dates: the column is nulled when its date is unusable
     (unreadable, before 2000) and the message kept; a future date is kept and reported."""
@@ -179,7 +202,8 @@ def _soft_date_checks(kind: str) -> list[tuple[str, str, str]]:
     for name in SOFT_DATES.get(kind, ()):
         raw = f"raw__{name}"
         out += [(name, f"{raw} is not null and {name} is null",
-                 f"format('{name} ''{{}}'' is not a valid date (format {{}})', {raw}, fmt__{name})"),
+                 f"format('{name} ''{{}}'' is not a valid date (format {{}})', {raw}, fmt__{name})"
+                 f" || {date_hint_sql(raw, f'fmt__{name}')}"),
                 (name, f"{name} < date '{MIN_DATE}'", f"format('{name} {{}} is before {MIN_DATE}', {name})")]
         if name not in BOOKABLE_DATES:
             out.append((None, f"{name} > today_date",

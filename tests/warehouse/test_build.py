@@ -187,3 +187,24 @@ def test__build__config_errors_name_the_source(tmp_path):
     with pytest.raises(config.ConfigError, match=r"#1 \(x\): kind must be one of"):
         build.build(inputs, tmp_path / "w.duckdb", dt.date(2025, 1, 1))
     assert not (tmp_path / "w.duckdb").exists()
+
+
+@pytest.mark.parametrize(("place", "expected"), [
+    ("0,0,,,NG10 1AA", ("E07000036", True)),      # 0, 0 beside a postcode: placed by the postcode
+    ("0.0,0.000,,,", ("E07000036", False)),       # no other location: the source's authority, no point
+    (",,0,0,NG10 1AA", ("E07000036", True)),      # easting/northing 0, 0 likewise
+    ("0,-1.3,,,NG10 1AA", None),                  # one coordinate 0 is a point, and not a usable one
+])
+def test__build__zero_zero_coordinates_are_no_location(tmp_path, place, expected):
+    """Case systems write 0, 0 (a point in the Gulf of Guinea) where nothing was geocoded: that is no
+    location, so the row is placed by what else it gives, else keeps its source's authority,
+    instead of being rejected as unplaceable."""
+    row = f"A1,council,,2025-03-01,,personal,noise,{place},,,,"
+    _, con = _incidents(tmp_path, GOOD.replace("A1", "G1"), row)
+    got = con.execute("select authority_code, easting is not null, latitude from incidents "
+                      "where incident_id like '%:A1'").fetchall()
+    if expected is None:
+        assert got == [] and con.execute("select reason_code from etl_rejects").fetchall() == [("unplaceable",)]
+    else:
+        assert [g[:2] for g in got] == [expected] and got[0][2] != 0
+        assert con.execute("select count(*) from etl_rejects").fetchall() == [(0,)]

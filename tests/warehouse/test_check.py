@@ -124,10 +124,13 @@ ECINS_HEADER = ["Case Reference", "Date Reported", "Incident Type", "Category", 
                 "Reporter Name"]
 
 
-def _xlsx(path, title: bool, rows: int = 12) -> None:
-    """An ECINS-style export: optionally two title lines above the header, real date cells."""
+def _xlsx(path, title: bool, rows: int = 12, cover: bool = False) -> None:
+    """An ECINS-style export: optionally two title lines above the header, real date cells;
+    `cover`: a notes sheet before the data's."""
     path.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(str(path))
+    if cover:
+        book.add_worksheet("Notes").write(0, 0, "Exported from ECINS for the ASB partnership")
     sheet = book.add_worksheet("Cases")
     date = book.add_format({"num_format": "dd/mm/yyyy"})
     top = 0
@@ -161,6 +164,16 @@ def test__check__an_xlsx_under_a_title_suggests_skip_rows(tmp_path, capsys):
     assert "2025-03-01 -> 2025-03-01" in out
     assert "Reporter Name" in out                       # a header that will not be read
     assert "Jane Doe" not in out
+    assert_private(out)
+
+
+def test__check__a_cover_sheet_first_suggests_the_sheet(tmp_path, capsys):
+    inputs = write_inputs(tmp_path / "in", ECINS_TOML.format(extra=""), {})
+    _xlsx(inputs / "ecins" / "cases.xlsx", title=False, cover=True)
+    code, out = check(inputs, capsys=capsys)
+    assert code == 1, out
+    assert "sheet 'Cases' fits" in out                   # the build's own reason
+    assert 'with sheet = "Cases" the file reads: header on line 1' in out and '\n    sheet = "Cases"\n' in out
     assert_private(out)
 
 

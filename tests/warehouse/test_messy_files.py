@@ -300,3 +300,79 @@ def test__read__a_date_format_may_hold_a_quote(tmp_path):
     _, con = run_build(tmp_path / "in")
     assert con.execute("select reported_date::varchar from incidents order by source_row").fetchall() == [
         ("2025-03-03",), ("2025-03-04",)]
+
+
+# --- files as partners' systems really save them (session 34) ----------------------------------
+
+def test__read__a_utf8_bom_wins_over_a_declared_legacy_encoding(tmp_path):
+    """A partner whose export switched to Excel's "CSV UTF-8" keeps `encoding = "cp1252"` in
+    sources.toml: the byte-order mark says UTF-8, so the file reads as UTF-8 (as a UTF-16 one does),
+    instead of its first header becoming 'ï»¿incident_ref' and every record a missing_column reject."""
+    toml = TOML + 'encoding = "cp1252"\n'
+    content = b"\xef\xbb\xbf" + text([HEADER, good(1, "Café £5 shop"), good(2)], ending="\r\n").encode("utf-8")
+    (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, content, toml)
+    assert (read, loaded, rejected) == (2, 2, 0) and rows == [2, 3] and rejects == []
+    _, con = run_build(tmp_path / "in")
+    assert con.execute("select location_desc from incidents order by source_row").fetchall()[0] == ("Café £5 shop",)
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", ",", "|"])
+def test__read__excels_sep_line_names_the_delimiter(tmp_path, delimiter):
+    """Excel writes `sep=;` as the first line of some exports (and reads it back): the line names
+    the delimiter and is not the header; records keep their line numbers in the file (the sep
+    line is line 1, the header line 2)."""
+    content = f"sep={delimiter}\n" + text([HEADER, good(1), "Total" + delimiter + "2", good(2)], delimiter=delimiter)
+    (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, content)
+    assert (read, loaded, rejected) == (3, 2, 1) and rows == [3, 5] and [r[0] for r in rejects] == [4]
+
+
+def test__read__a_sep_line_after_skip_rows_and_in_a_batch(tmp_path):
+    """Several monthly files with a sep line are read together, each numbered in its own file."""
+    toml = TOML + "skip_rows = 1\n"
+    files = {f"erewash/m{k}.csv": "Erewash export\nsep=;\n" + text([HEADER, good(2 * k), good(2 * k + 1)], ";")
+             for k in range(1, 4)}
+    inputs = write_inputs(tmp_path / "in", toml, files)
+    _, con = run_build(inputs)
+    assert con.execute("select source_file, list(source_row order by source_row) from incident_reports "
+                       "group by 1 order by 1").fetchall() == [(f"erewash/m{k}.csv", [4, 5]) for k in range(1, 4)]
+    assert con.execute("select count(*) from etl_rejects").fetchall() == [(0,)]
+
+
+def test__gates__no_incidents_says_why_the_records_were_rejected(tmp_path):
+    """A small file whose every record is rejected (too few for reject_share) fails the build with
+    the reasons, not just "the warehouse would hold no incident"."""
+    from etl import build
+
+    content = text([HEADER, good(1)[:3] + ["25/03/2025"] + good(1)[4:], good(2)[:3] + ["26/03/2025"] + good(2)[4:]])
+    inputs = write_inputs(tmp_path / "in", TOML, {"erewash/export.csv": content})
+    with pytest.raises(build.BuildError) as caught:
+        build.build(inputs, tmp_path / "w.duckdb", dt.date(2025, 6, 30))
+    message = str(caught.value)
+    assert "no_incidents" in message and "2 incident records were rejected" in message
+    assert "bad_date" in message and "erewash/export.csv row 2" in message
+
+
+@pytest.mark.parametrize(("value", "hint"), [("25/03/2025", "%d/%m/%Y"), ("25-03-2025", "%d-%m-%Y"),
+                                              ("25/03/25", "%d/%m/%y"), ("25.03.2025", "%d.%m.%Y"),
+                                              ("25 Mar 2025", None), ("2025-13-45", None)])
+def test__stage__a_bad_date_that_reads_day_first_says_which_format(tmp_path, value, hint):
+    records = [HEADER, good(1), good(2)[:3] + [value] + good(2)[4:]]
+    (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, text(records))
+    _, con = run_build(tmp_path / "in")
+    [(why,)] = con.execute("select reason from etl_rejects").fetchall()
+    assert why.startswith(f"reported_date '{value}' is not a valid date")
+    if hint:
+        assert f'date_format = "{hint}"' in why
+    else:
+        assert "date_format =" not in why
+
+
+def test__locate__an_outside_point_is_named_by_what_placed_it(tmp_path):
+    """A point outside the districts is reported with the coordinates used, not with the postcode
+    the row also carries (which lies inside them)."""
+    row = good(1)
+    row[7], row[8] = "52.9", "0.1"   # latitude, longitude: Lincolnshire; the postcode is Erewash's
+    (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, text([HEADER, row, good(2)]))
+    _, con = run_build(tmp_path / "in")
+    [(why,)] = con.execute("select reason from etl_rejects").fetchall()
+    assert "52.90000, 0.10000" in why and "NG10" not in why

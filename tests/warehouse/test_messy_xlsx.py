@@ -103,6 +103,12 @@ VARIANTS: dict[str, Variant] = {
         {"a.xlsx": {"Read me": Sheet([["This workbook holds the ASB cases"], ["Do not edit"]]),
                     "Data": Sheet([HEADER, *_rows(2, "S")])}},
         {"a.xlsx": [2, 3]}),
+    # a cover or notes sheet first and no sheet declared: the refusal names the sheet that fits
+    "a cover sheet first, no sheet declared: refused, naming the sheet that fits": Variant(
+        '[source.gates]\nunreadable_file = "warn"\n',
+        {"a.xlsx": {"Cover": Sheet([["ASB cases export"], ["Generated 01/04/2025"]]),
+                    "Cases": Sheet([HEADER, *_rows(2, "V")])}},
+        {"a.xlsx": []}, refused={"a.xlsx": "sheet 'Cases' fits: set sheet = \"Cases\" in sources.toml"}),
     "a sheet that is not there: refused, naming the sheets": Variant(
         'sheet = "Cases"\n[source.gates]\nunreadable_file = "warn"\n',
         {"a.xlsx": {"Data": Sheet([HEADER, *_rows(2, "N")])}}, {"a.xlsx": []}, refused={"a.xlsx": "'Data'"}),
