@@ -116,8 +116,10 @@ def date_sql(column: str, fmt: str, zone: str = LOCAL_ZONE) -> str:
 def _typed_column(f: schema.Field, fmt: str, zone: str = LOCAL_ZONE) -> str:
     if f.type == "DATE":
         return f"{date_sql(f.name, fmt, zone)} as {f.name}"
-    if f.type == "INTEGER":
-        return f"try_cast({f.name} as integer) as {f.name}"
+    if f.type == "INTEGER":   # a count: a whole number of 0 or more (Excel's 3.0 is 3; 2.5 and -3 are not)
+        number = f"try_cast({f.name} as double)"
+        return (f"case when {number} >= 0 and {number} = floor({number}) and {number} <= 2147483647 "
+                f"then cast({number} as integer) end as {f.name}")
     if f.type == "DOUBLE":
         return f"try_cast({f.name} as double) as {f.name}"
     if f.name in VOCABULARIES:
@@ -154,8 +156,9 @@ def _checks(kind: str, key: str | None) -> list[tuple[str, str, str]]:
             out.append((f"{name} < date '{MIN_DATE}'", "too_old_date",
                         f"format('{name} {{}} is before {MIN_DATE}', {name})"))
         elif f.type in ("INTEGER", "DOUBLE"):
+            what = "a whole number of 0 or more" if f.type == "INTEGER" else "a number"
             out.append((f"{raw} is not null and {name} is null", "bad_value",
-                        f"format('{name} ''{{}}'' is not a number', {raw})"))
+                        f"format('{name} ''{{}}'' is not {what}', {raw})"))
         if f.allowed:
             allowed = ", ".join(f"'{v}'" for v in f.allowed)
             out.append((f"{name} is not null and {name} not in ({allowed})", "bad_value",

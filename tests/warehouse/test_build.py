@@ -208,3 +208,22 @@ def test__build__zero_zero_coordinates_are_no_location(tmp_path, place, expected
     else:
         assert [g[:2] for g in got] == [expected] and got[0][2] != 0
         assert con.execute("select count(*) from etl_rejects").fetchall() == [(0,)]
+
+
+@pytest.mark.parametrize(("value", "loaded"), [("3", 3), ("3.0", 3), ("0", 0), ("2.5", None), ("-3", None),
+                                               ("many", None), ("99999999999", None)])
+def test__build__a_count_is_a_whole_number_of_zero_or_more(tmp_path, value, loaded):
+    """recommendations_count: Excel's 3.0 is 3; 2.5 is not rounded to 3, nor -3 kept: both are
+    rejects with the reason, as a word is."""
+    header = "application_ref,authority,person_ref,received_date,decision,decision_date,outcome,recommendations_count"
+    toml = CANONICAL_TOML + '\n[[source]]\nslug = "reviews"\nkind = "applications"\npath = "reviews/*.csv"\n'
+    inputs = write_inputs(tmp_path / "in", toml, {
+        "erewash/export.csv": "\n".join([HEADER, GOOD]) + "\n",
+        "reviews/r.csv": f"{header}\nCT1,Erewash,ECN-1,2025-03-03,met,2025-03-10,recommendations,{value}\n"})
+    _, con = run_build(inputs)
+    got = con.execute("select recommendations_count from applications").fetchall()
+    rejects = con.execute("select reason_code, reason from etl_rejects").fetchall()
+    if loaded is None:
+        assert got == [] and rejects == [("bad_value", f"recommendations_count '{value}' is not a whole number of 0 or more")]
+    else:
+        assert got == [(loaded,)] and rejects == []
