@@ -25,6 +25,7 @@ INT_KEYS = ("victim_threshold", "window_months", "qualifying_report_months", "ha
             "sla_decision_days", "sla_decision_notice_days", "sla_review_days", "sla_outcome_days",
             "sla_appeal_window_days", "sla_appeal_decision_days", "sla_pcc_review_decision_days",
             "sla_explain_days", "retrigger_months")
+AT_LEAST_ONE = ("victim_threshold", "window_months", "hate_window_months")  # 0 would meet or count nothing
 BOOL_KEYS = ("community_route",)
 # Text settings and the values each may take ("" for lead_agency: the agency with most complaints).
 CHOICE_KEYS = {"related_by": ("any", "category", "case"),
@@ -78,6 +79,8 @@ def _check(entry: dict, where: str, defaults: dict | None) -> dict:
     for key in INT_KEYS:
         if key in out and (not isinstance(out[key], int) or isinstance(out[key], bool) or out[key] < 0):
             raise SettingsError(f"{where}: {key} must be a whole number >= 0, not {out[key]!r}")
+        if key in out and key in AT_LEAST_ONE and out[key] < 1:
+            raise SettingsError(f"{where}: {key} must be at least 1, not {out[key]}")
     for key in BOOL_KEYS:
         if key in out and not isinstance(out[key], bool):
             raise SettingsError(f"{where}: {key} must be true or false")
@@ -114,12 +117,21 @@ def load(path: Path | str | None = None) -> Rules:
              "retrigger_months": 12}
     defaults = _check({**later, **given}, f"{path} [defaults]", None)
     rules: dict[str, list[dict]] = {a.code: [] for a in authorities.AUTHORITIES}
+    dated: dict[tuple[str, dt.date], int] = {}   # (authority, effective_from) -> the rule's number
     for n, entry in enumerate(doc.get("rule", []), 1):
         where = f"{path} [[rule]] #{n}"
         entry = _check(entry, where, defaults)
         code = authorities.resolve(str(entry.get("authority", "")))
         if code is None or "effective_from" not in entry:
             raise SettingsError(f"{where}: needs authority (one of the nine) and effective_from")
+        if entry["effective_from"] < defaults["effective_from"]:
+            raise SettingsError(f"{where}: effective_from {entry['effective_from'].isoformat()} is before the "
+                                f"[defaults]' effective_from {defaults['effective_from'].isoformat()}: "
+                                "date the defaults as early as the oldest rule")
+        first = dated.setdefault((code, entry["effective_from"]), n)
+        if first != n:  # one date, one rule: which of two would hold is not for the order of the file to say
+            raise SettingsError(f"{path}: [[rule]] #{first} and #{n} are both for {code} from "
+                                f"{entry['effective_from'].isoformat()}: merge them into one")
         rules[code].append(entry)
     rows = []
     for code, entries in rules.items():

@@ -307,10 +307,28 @@ def test__settings__above_the_statute_warns_and_is_flagged(tmp_path):
     ("community_h3_resolution = 7", "community_h3_resolution must be one of [8, 9, 10]"),
     ('related_by = "street"', "related_by must be one of"),
     ('lead_agency = "fire"', "lead_agency must be one of"),
+    # a threshold of no complaint would put every person at the threshold; a window of no month holds none
+    ("victim_threshold = 0", "victim_threshold must be at least 1"),
+    ("window_months = 0", "window_months must be at least 1"),
+    ("hate_window_months = 0", "hate_window_months must be at least 1"),
 ])
 def test__settings__values_the_engine_cannot_honour_are_refused(tmp_path, setting, message):
     with pytest.raises(rule_settings.SettingsError, match=re.escape(message)):
         _rules_toml(tmp_path, f'[[rule]]\nauthority = "Bolsover"\neffective_from = "2020-01-01"\n{setting}\n')
+
+
+def test__settings__a_rule_before_the_defaults_date_is_refused(tmp_path):
+    """It left an inverted version behind (from 2014-10-20 to 2010-01-01)."""
+    with pytest.raises(rule_settings.SettingsError, match=re.escape("before the [defaults]' effective_from")):
+        _rules_toml(tmp_path, '[[rule]]\nauthority = "Erewash"\neffective_from = "2010-01-01"\nvictim_threshold = 2\n')
+
+
+def test__settings__two_rules_for_one_authority_on_one_date_are_refused(tmp_path):
+    """Before, the first was dropped without a word and the second applied."""
+    two = ('[[rule]]\nauthority = "Erewash"\neffective_from = "2025-01-01"\nvictim_threshold = 2\n\n'
+           '[[rule]]\nauthority = "E07000036"\neffective_from = "2025-01-01"\nwindow_months = 6\n')
+    with pytest.raises(rule_settings.SettingsError, match=r"\[\[rule\]\] #1 and #2 are both for E07000036 from 2025-01-01"):
+        _rules_toml(tmp_path, two)
 
 
 @pytest.mark.parametrize(("resolution", "column"), [(8, "h3_r8"), (9, "h3_r9"), (10, "h3_r10")])
