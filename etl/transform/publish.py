@@ -27,6 +27,16 @@ def reject_from(con, load_id: str, kind: str, relation: str, code: str, reason: 
 _POLICE_CONTENT = "concat_ws('|', crime_type, falls_within, month, longitude, latitude, location, lsoa_code, lsoa_name, crime_id)"
 
 
+def police_asb_sql(column: str) -> str:
+    """Whether a street row's crime type is anti-social behaviour: data.police.uk writes
+    'Anti-social behaviour'; a file re-saved by hand may change its case or drop the hyphen
+    ('Anti social behaviour', 'ANTI-SOCIAL BEHAVIOUR'), and is still ASB, not context."""
+    exact = sqlfile.literal(schema.POLICE_ASB_TYPE)
+    loose = sqlfile.literal("".join(ch for ch in schema.POLICE_ASB_TYPE.lower() if ch.isalpha()))
+    return (f"(case when {column} = {exact} then true "
+            f"else regexp_replace(lower({column}), '[^a-z]', '', 'g') = {loose} end)")
+
+
 def police_rows(con: duckdb.DuckDBPyConnection) -> None:
     """Good street-level rows, keyed by content: the n-th row of a file with a given content key is
     ref `<key>-<n>` (n by record number), so a month published twice (a re-download) repeats the
@@ -37,11 +47,11 @@ def police_rows(con: duckdb.DuckDBPyConnection) -> None:
     source already holds; copies before it are republished. `_police_context`: the other crime
     types, one row per record, ranked the same way.
     """
-    asb = f"'{schema.POLICE_ASB_TYPE}'"
+    asb = police_asb_sql("crime_type")
     con.execute(f"""create or replace temp table _police_asb as
         with keyed as (
             select *, left(md5({_POLICE_CONTENT}), 16) as content_key
-            from stg_police_uk where reject_code is null and crime_type = {asb}
+            from stg_police_uk where reject_code is null and {asb}
         ),
         grouped as (
             select source, source_file, content_key, list_sort(flatten(list(source_rows))) as source_rows,
@@ -61,7 +71,7 @@ def police_rows(con: duckdb.DuckDBPyConnection) -> None:
                                                         order by source_row) as police_ref
         from (select * exclude (source_row, source_rows), unnest(source_rows) as source_row,
                      left(md5({_POLICE_CONTENT}), 16) as content_key, null as row_hash
-              from stg_police_uk where reject_code is null and crime_type <> {asb}) p
+              from stg_police_uk where reject_code is null and not {asb}) p
         left join _lsoa_name_map l using (lsoa_name)""")
 
 

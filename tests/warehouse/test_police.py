@@ -173,3 +173,21 @@ def test__police_uk__scrub_counts_every_identical_record(tmp_path):
         ("location", "phone", 3, 3)]
     assert con.execute("select count(*) from incidents where location_desc like '%07700%'").fetchall()[0][0] == 0
     assert con.execute("select count(*) from incidents").fetchall()[0][0] == 4
+
+
+def test__police_uk__asb_is_known_however_a_resaved_file_writes_it(tmp_path):
+    """A street file re-saved by hand (a spreadsheet, a script) may write the crime type in another
+    case or without the hyphen: still anti-social behaviour, not a context row."""
+    folder = real_data("police_uk", "derbyshire")
+    with open(folder / "2023-01-derbyshire-street.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    header, asb = rows[0], next(r for r in rows[1:] if r[9] == "Anti-social behaviour")
+    spellings = ["Anti-social behaviour", "Anti social behaviour", "anti-social behaviour",
+                 "ANTI-SOCIAL BEHAVIOUR", " Anti-Social Behaviour "]
+    body = [[*asb[:4], asb[4][:-1] + str(k), *asb[5:9], s, *asb[10:]] for k, s in enumerate(spellings)]
+    body.append([*asb[:9], "Burglary", *asb[10:]])
+    text = "\n".join(",".join(f'"{c}"' for c in r) for r in [header, *body]) + "\n"
+    inputs = write_inputs(tmp_path / "in", POLICE_TOML.format(path="police/*.csv"), {"police/a.csv": text})
+    _, con = run_build(inputs, as_of=dt.date(2024, 11, 30))
+    assert con.execute("select rows_read, rows_loaded, rows_context from etl_loads").fetchall() == [(6, 6, 1)]  # context rows are loaded (police_context)
+    assert con.execute("select count(*) from incidents").fetchall() == [(5,)]
