@@ -118,12 +118,22 @@ class Source:
         pattern = Path(self.path) if Path(self.path).is_absolute() else Path(inputs) / self.path
         root = Path(inputs) if not Path(self.path).is_absolute() else _fixed_prefix(pattern)
         out = []
-        for name in sorted(glob.glob(str(pattern), recursive=True)):
+        for name in sorted(glob.glob(str(_any_case_extension(pattern)), recursive=True)):
             path = Path(name)
             why = _refusal(path, root)
             if why is not None or path.is_file():
                 out.append((path, why))
         return out
+
+
+def _any_case_extension(pattern: Path) -> Path:
+    """The glob with its file extension matched in any case (`*.csv` finds EXPORT.CSV, as Windows,
+    where partners' exports come from, would); folders and the rest of the name keep their case."""
+    stem, dot, extension = pattern.name.rpartition(".")
+    if not dot or not extension.isalnum() or glob.has_magic(extension):
+        return pattern
+    either = "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in extension)
+    return pattern.with_name(f"{stem}.{either}")
 
 
 def _fixed_prefix(pattern: Path) -> Path:

@@ -112,3 +112,20 @@ def test__cli__paths_and_sizes_it_cannot_use_are_refused_before_any_work(tmp_pat
         cli.main([a.format(**names) for a in argv])
     assert exit_.value.code == 2 and message in capsys.readouterr().err
     assert not (tmp_path / "d").exists() and not (tmp_path / "w.duckdb").exists()
+
+
+@pytest.mark.parametrize("pattern", ["erewash/*.csv", "erewash/*.CSV", "erewash/export*.Csv"])
+def test__config__a_files_extension_matches_in_any_case(tmp_path, pattern):
+    """Windows systems write EXPORT.CSV or export.Csv: `*.csv` finds them, as Explorer would (the
+    rest of the pattern, the folders and the name, keep their case)."""
+    from etl.sources import config
+
+    for name in ("export.csv", "EXPORT2.CSV", "export3.Csv", "notes.txt"):
+        (tmp_path / "erewash").mkdir(exist_ok=True)
+        (tmp_path / "erewash" / name).write_text("x", encoding="utf-8")
+    (tmp_path / "Erewash").mkdir()
+    (tmp_path / "Erewash" / "other.csv").write_text("x", encoding="utf-8")
+    source = config.Source("erewash", "incidents", pattern)
+    got = sorted(p.name for p in source.files(tmp_path))
+    expected = ["EXPORT2.CSV", "export.csv", "export3.Csv"]
+    assert got == (["export.csv", "export3.Csv"] if "export" in pattern else expected)
