@@ -33,6 +33,7 @@ _NOISE = re.compile(r"\b(borough|district|city|council|of|the|bc|dc|cc)\b")
 
 def _norm(text: str) -> str:
     text = text.lower().replace("&", " and ").replace("n.e.", "north east ")
+    text = re.sub(r"\b([a-z])\.", r"\1", text)   # initials: "B.C." is "bc", "N.E.D.D.C." is "neddc"
     text = re.sub(r"[^a-z0-9 ]", " ", text)
     return " ".join(_NOISE.sub(" ", text).split())
 
@@ -43,6 +44,10 @@ for _a in AUTHORITIES:
     _ALIASES[_norm(_a.name)] = _a.code
 _ALIASES.update({"ned": "E07000038", "ne derbyshire": "E07000038", "north east derbys": "E07000038",
                  "s derbyshire": "E07000039", "south derbys": "E07000039", "derbys dales": "E07000035"})
+# Each council's own initials, with or without dots ("N.E.D.D.C."); DCC is left out: it is Derby
+# City Council's and Derbyshire County Council's.
+_INITIALS = {"avbc": "E07000032", "bdc": "E07000033", "cbc": "E07000034", "dddc": "E07000035",
+             "ebc": "E07000036", "hpbc": "E07000037", "neddc": "E07000038", "sddc": "E07000039"}
 
 
 def resolve(value: str | None) -> str | None:
@@ -52,7 +57,7 @@ def resolve(value: str | None) -> str | None:
     key = value.strip().lower()
     if key in _ALIASES:
         return _ALIASES[key]
-    return _ALIASES.get(_norm(value))
+    return _INITIALS.get(re.sub(r"[^a-z]", "", key)) or _ALIASES.get(_norm(value))
 
 
 def from_lsoa_name(lsoa_name: str | None) -> str | None:
