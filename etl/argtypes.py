@@ -33,6 +33,19 @@ def as_of(text: str) -> dt.date:
     return value
 
 
+DEMO_FIRST_AS_OF = dt.date(2004, 1, 1)  # the demo's three years (and their occurrence dates) start after 2000
+
+
+def demo_as_of(text: str) -> dt.date:
+    """The demo's last day: an as-of date whose three years of data start after 2000 (staging's
+    oldest date), so `asb demo --as-of 2001-06-30` is refused here instead of failing its gates."""
+    value = as_of(text)
+    if value < DEMO_FIRST_AS_OF:
+        raise argparse.ArgumentTypeError(f"{text!r} is too early for the demo: its three years of data would start "
+                                         f"before 2000; use {DEMO_FIRST_AS_OF.isoformat()} or later")
+    return value
+
+
 def financial_year(text: str) -> str:
     """A financial year written as councils publish it: 2025/26."""
     if not returns_file.is_financial_year(text):

@@ -143,7 +143,7 @@ def add_commands(sub) -> None:
     d.add_argument("--out", type=argtypes.folder_to_write, default=DEFAULT_DEMO_INPUTS,
                    help="where the inputs are written")
     d.add_argument("--warehouse", type=argtypes.file_to_write, default=DEFAULT_WAREHOUSE)
-    d.add_argument("--as-of", type=argtypes.as_of, default=dt.date(2026, 10, 31), help="last day of the demo data")
+    d.add_argument("--as-of", type=argtypes.demo_as_of, default=dt.date(2026, 10, 31), help="last day of the demo data")
     d.add_argument("--quiet", action="store_true")
     d.set_defaults(func=cmd_demo)
 

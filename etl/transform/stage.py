@@ -110,7 +110,10 @@ def date_sql(column: str, fmt: str, zone: str = LOCAL_ZONE) -> str:
     if fmt == "excel":
         return f"coalesce({serial_sql(column)}, {iso})"
     fmts = f"[{literal(fmt)}, {literal(fmt + ' %H:%M')}, {literal(fmt + ' %H:%M:%S')}]"
-    return f"coalesce(cast(try_strptime({column}, {fmts}) as date), {iso}, {serial})"
+    parsed = f"cast(try_strptime({column}, {fmts}) as date)"
+    if "%y" in fmt:  # a two-digit year is 20yy: strptime's 1969-1999 are before any usable date (MIN_DATE)
+        parsed = f"(case when {parsed} < date '{MIN_DATE}' then cast({parsed} + interval 100 year as date) else {parsed} end)"
+    return f"coalesce({parsed}, {iso}, {serial})"
 
 
 def _typed_column(f: schema.Field, fmt: str, zone: str = LOCAL_ZONE) -> str:

@@ -99,6 +99,8 @@ def test__cli__a_bad_sources_toml_is_one_line_and_exit_2(tmp_path):
     (["build", "--inputs", "{in}", "--warehouse", "{tmp}/w.duckdb", "--as-of", "0001-01-01"], "outside 2000 to 2099"),
     (["build", "--inputs", "{in}", "--warehouse", "{tmp}/w.duckdb", "--as-of", "9999-12-31"], "outside 2000 to 2099"),
     (["demo", "--out", "{tmp}/d", "--warehouse", "{tmp}/w.duckdb", "--as-of", "1999-12-31"], "outside 2000 to 2099"),
+    # the demo's three years would start in 1998: refused here, not by its build's gates minutes later
+    (["demo", "--out", "{tmp}/d", "--warehouse", "{tmp}/w.duckdb", "--as-of", "2001-06-30"], "too early for the demo"),
 ])
 def test__cli__paths_and_sizes_it_cannot_use_are_refused_before_any_work(tmp_path, capsys, argv, message):
     """A folder given as the warehouse was found only when the finished build moved its file into
