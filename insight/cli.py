@@ -50,6 +50,13 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"asb: error: {exc}", file=sys.stderr)
         return 2
+    except RuntimeError as exc:
+        # an audit log that cannot be written (insight.access.audit): what it must log is not done
+        audit = sys.modules.get("insight.access.audit")
+        if audit is None or not isinstance(exc, audit.AuditUnavailable):
+            raise
+        print(f"asb: error: {exc}; nothing was exported", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -156,11 +156,24 @@ def filters_json(arguments: dict) -> str:
     return json.dumps({k: _json_value(v) for k, v in arguments.items()}, sort_keys=True)
 
 
+class AuditUnavailable(RuntimeError):
+    """The audit log cannot be written (its path a folder, a read-only or full disk, a locked or
+    corrupt file): what must be logged is not done (fail closed)."""
+
+
 def record(path: Path, viewer: access.Viewer | None, action: str, page: str, what: str,
            filters: str = "{}", row_count: int = 0) -> int:
-    """Append one entry and return its sequence number."""
+    """Append one entry and return its sequence number; AuditUnavailable when it cannot."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
+    try:
+        return _append(path, viewer, action, page, what, filters, row_count)
+    except (sqlite3.Error, OSError) as exc:
+        raise AuditUnavailable(f"the audit log {path} cannot be written: {exc}") from exc
+
+
+def _append(path: Path, viewer: access.Viewer | None, action: str, page: str, what: str, filters: str,
+            row_count: int) -> int:
     key = audit_key(path)
     con = _connect(path)
     try:

@@ -210,18 +210,20 @@ def export(warehouse: Path, out: Path, tables: tuple[str, ...] | None = None, wi
         rows = {t.name: con.execute(f'select count(*) from "{t.name}"').fetchone()[0] for t in chosen}
         # an empty table is one file (DuckDB writes no file for no partition)
         chosen = [t if rows[t.name] else dataclasses.replace(t, partition_by=()) for t in chosen]
+        result = Result(out, chosen, rows)
         with outdir.writing(out, force) as tmp:
             for table in chosen:
                 _write_table(con, table, tmp)
             _check(con, tmp, chosen, rows)
             _write_docs(tmp, chosen, rows, build[0] if build else None, with_person_keys)
+            # logged before the folder is moved into place: an export the log cannot hold is not
+            # released (audit.AuditUnavailable leaves nothing behind)
+            result.audit_seq = audit.record(
+                audit.audit_path(Path(warehouse).resolve()), viewer, "export", "asb export parquet", str(out),
+                audit.filters_json({"tables": [t.name for t in chosen], "with_person_keys": with_person_keys,
+                                    "login": login()}), sum(rows.values()))
     finally:
         con.close()
-    result = Result(out, chosen, rows)
-    result.audit_seq = audit.record(
-        audit.audit_path(Path(warehouse).resolve()), viewer, "export", "asb export parquet", str(out),
-        audit.filters_json({"tables": [t.name for t in chosen], "with_person_keys": with_person_keys,
-                            "login": login()}), sum(rows.values()))
     return result
 
 

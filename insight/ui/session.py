@@ -55,7 +55,9 @@ def viewer() -> access.Viewer | None:
     try:
         if claims.get("is_logged_in"):
             found = auth.viewer_for_claims(auth.users_path(), claims)
-            _audit_openid_connect(claims, found)
+            if not _audit_openid_connect(claims, found):
+                st.session_state[_REFUSED_KEY] = UNAUDITED  # no sign-in that the log does not hold
+                return None
             return found
         if _TOKEN_KEY not in st.session_state:
             _resume_from_cookie()
@@ -83,10 +85,12 @@ def _resume_from_cookie() -> None:
     found = auth.viewer_for_token(auth.users_path(), token, db.warehouse_path()) if token else None
     if found is None:
         return
+    if not _record(found, "sign_in", st.session_state.get(_PAGE_KEY, ""), "session cookie",
+                   audit.filters_json({"client": client()})):
+        st.session_state[_REFUSED_KEY] = UNAUDITED  # no sign-in that the log does not hold
+        return
     st.session_state[_TOKEN_KEY] = token
     st.session_state[_SEEN_KEY] = set()
-    audit.record(_audit_file(), found, "sign_in", st.session_state.get(_PAGE_KEY, ""), "session cookie",
-                 audit.filters_json({"client": client()}))
 
 
 def keep_cookie() -> None:
@@ -104,19 +108,21 @@ def keep_cookie() -> None:
     st.html(f"<script>{script}</script>", unsafe_allow_javascript=True, width="content")
 
 
-def _audit_openid_connect(claims: dict, found: access.Viewer | None) -> None:
+def _audit_openid_connect(claims: dict, found: access.Viewer | None) -> bool:
     """Log an OpenID Connect sign-in once per session: as sign_in, or as denied when it maps to no
-    account or has ended."""
+    account or has ended; False when the log cannot be written."""
     if st.session_state.get(_OIDC_KEY) == (claims.get("sub"), found is not None):
-        return
-    st.session_state[_OIDC_KEY] = (claims.get("sub"), found is not None)
+        return True
     details = audit.filters_json({"issuer": claims.get("iss"), "subject": claims.get("sub"), "client": client()})
     if found is not None:
-        audit.record(_audit_file(), found, "sign_in", st.session_state.get(_PAGE_KEY, ""), "openid_connect", details)
+        done = _record(found, "sign_in", st.session_state.get(_PAGE_KEY, ""), "openid_connect", details)
     else:
         why = auth.claims_ended(claims, touch=False) if auth.account_for_claims(auth.users_path(), claims) else None
-        audit.record(_audit_file(), None, "denied", st.session_state.get(_PAGE_KEY, ""),
-                     f"openid_connect: {'sign-in ' + why if why else 'no account'}", details)
+        done = _record(None, "denied", st.session_state.get(_PAGE_KEY, ""),
+                       f"openid_connect: {'sign-in ' + why if why else 'no account'}", details)
+    if done:  # logged once per session; until it is, every run tries again
+        st.session_state[_OIDC_KEY] = (claims.get("sub"), found is not None)
+    return done
 
 
 def client() -> str:
@@ -275,18 +281,19 @@ def _submit_password() -> None:
         # box must not reach the log).
         target = auth.load_accounts(users).get(user_id.strip())
         details = audit.filters_json({"user": target.user_id if target else "(unknown user)", "client": who})
-        audit.record(_audit_file(), target.viewer() if target else None, "denied", page,
-                     f"password sign-in: {result.outcome}", details)
+        _record(target.viewer() if target else None, "denied", page, f"password sign-in: {result.outcome}", details)
         for what in result.locked_now:
-            audit.record(_audit_file(), target.viewer() if target else None, "denied", page,
-                         f"password sign-in: lockout of the {what}", details)
+            _record(target.viewer() if target else None, "denied", page,
+                    f"password sign-in: lockout of the {what}", details)
         st.session_state[_REFUSED_KEY] = result.message
+        return
+    # logged first: a sign-in the log cannot hold does not happen (fail closed)
+    if not _record(result.account.viewer(), "sign_in", page, "password", audit.filters_json({"client": who})):
+        st.session_state[_REFUSED_KEY] = UNAUDITED
         return
     start_session(st.session_state, result.account.user_id, auth.is_demo_sign_in(user_id, password))
     st.session_state[_COOKIE_KEY] = auth.TICKETS.issue(st.session_state[_TOKEN_KEY])
     st.session_state[_SEEN_KEY] = set()
-    audit.record(_audit_file(), result.account.viewer(), "sign_in", page, "password",
-                 audit.filters_json({"client": who}))
 
 
 def start_session(session_state, user_id: str, demo: bool = False) -> None:
@@ -296,7 +303,7 @@ def start_session(session_state, user_id: str, demo: bool = False) -> None:
 
 
 def _sign_out(viewer_: access.Viewer) -> None:
-    audit.record(_audit_file(), viewer_, "sign_out", st.session_state.get(_PAGE_KEY, ""), "")
+    _record(viewer_, "sign_out", st.session_state.get(_PAGE_KEY, ""), "")  # a sign-out happens, logged or not
     auth.end_session(st.session_state.get(_TOKEN_KEY), _claims())
     for key in (_TOKEN_KEY, _SEEN_KEY, _OIDC_KEY):
         st.session_state.pop(key, None)
@@ -328,6 +335,23 @@ def account_box(viewer_: access.Viewer) -> None:
                   args=(viewer_,))
 
 
+UNAUDITED = ("The audit log cannot be written, so no one can sign in and no list of people is shown "
+             "(every sign-in and every such view must be logged). The server's log says why: ask the "
+             "dashboard's administrator.")
+
+
+def _record(viewer_: access.Viewer | None, action: str, page: str, what: str, filters: str = "{}",
+            row_count: int = 0) -> bool:
+    """`audit.record` in the audit file; False, with the reason in the server's log (not on screen:
+    it names a path), when the log cannot be written."""
+    try:
+        audit.record(_audit_file(), viewer_, action, page, what, filters, row_count)
+        return True
+    except audit.AuditUnavailable as exc:
+        _LOG.error("%s", exc)
+        return False
+
+
 def _audit_file() -> Path:
     return audit.audit_path(db.warehouse_path())
 
@@ -338,8 +362,8 @@ def check_rows(query, codes) -> None:
     try:
         access.check_codes(viewer_, codes)
     except access.AccessDenied as exc:
-        audit.record(_audit_file(), viewer_, "denied", st.session_state.get(_PAGE_KEY, ""),
-                     query.__name__, audit.filters_json({"codes": codes}))
+        _record(viewer_, "denied", st.session_state.get(_PAGE_KEY, ""), query.__name__,
+                audit.filters_json({"codes": codes}))
         st.error(f"Not available to you: {exc}.", icon=":material/lock:")
         st.stop()
 
@@ -351,7 +375,9 @@ def record_view(what: str, arguments: dict, frame: pd.DataFrame) -> pd.DataFrame
     fingerprint = hashlib.sha256(f"{page}|{what}|{filters}".encode()).hexdigest()
     seen = st.session_state.setdefault(_SEEN_KEY, set())
     if fingerprint not in seen:
-        audit.record(_audit_file(), viewer(), "view", page, what, filters, len(frame))
+        if not _record(viewer(), "view", page, what, filters, len(frame)):
+            st.error(UNAUDITED, icon=":material/error:")   # no person-level rows the log does not hold
+            st.stop()
         seen.add(fingerprint)
     frame.attrs[_AUDIT_ATTR] = {"page": page, "filters": filters}
     return frame

@@ -156,3 +156,33 @@ def test__errors__an_outdated_warehouse_says_what_to_do_not_the_sql(monkeypatch,
     message = at.error[0].value
     assert "Rebuild it with `asb build`" in message
     assert "Catalog" not in message and "does not exist" not in message and str(tmp_path) not in message
+
+
+def test__audit__an_unwritable_log_refuses_in_words_and_shows_nothing_unaudited(monkeypatch, demo_warehouse, tmp_path):
+    """Sign-in and every person-level view are audited, so with the log unwritable (its path a
+    folder, a full or read-only disk) the dashboard fails closed: before, Streamlit's redacted
+    error; now a sentence saying what is wrong, and still no sign-in and no list."""
+    from insight.access import audit
+
+    blocked = tmp_path / "audit.sqlite"
+    blocked.mkdir()                                   # a folder where the log should be: unwritable
+    monkeypatch.setenv(audit.AUDIT_ENV, str(blocked))
+    at = open_app(monkeypatch, demo_warehouse, user=None)
+    _try(at, "opcc.analyst", "demo-opcc")
+    assert not at.exception, [e.value for e in at.exception]
+    assert _titles(at) == ["Sign in"] and "auth_token" not in at.session_state
+    assert any("audit log cannot be written" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test__audit__a_log_that_fails_after_sign_in_stops_the_list_in_words(monkeypatch, demo_warehouse, tmp_path):
+    from insight.access import audit
+
+    path = tmp_path / "audit.sqlite"
+    monkeypatch.setenv(audit.AUDIT_ENV, str(path))
+    at = open_app(monkeypatch, demo_warehouse, user="erewash")
+    path.unlink()
+    path.mkdir()                                      # the log goes away under a signed-in session
+    at.switch_page("app_pages/threshold.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("audit log cannot be written" in e.value for e in at.error), [e.value for e in at.error]
+    assert not at.dataframe                           # no person-level list without its audit entry

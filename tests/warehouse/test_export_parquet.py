@@ -213,6 +213,21 @@ def test__person_keys__refused_and_nothing_written(demo_warehouse, tmp_path, use
     assert not out.exists() and not list(tmp_path.glob(".refused*"))
 
 
+def test__person_keys__an_unwritable_audit_log_refuses_and_writes_nothing(demo_warehouse, tmp_path, users_file,
+                                                                         key_file, monkeypatch, capsys):
+    """Person keys leave only with their audit entry: with the log unwritable the export is refused
+    in one line and no folder is left (before: a traceback after the files were in place)."""
+    blocked = tmp_path / "audit.sqlite"
+    blocked.mkdir()
+    monkeypatch.setenv("ASB_AUDIT", str(blocked))
+    out = tmp_path / "unaudited"
+    assert _export(demo_warehouse, out, "--table", "incidents", "--with-person-keys", "--key-file", key_file,
+                   "--user", "olivia") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("asb: error:") and "audit log" in err and "Traceback" not in err
+    assert not out.exists() and not list(tmp_path.glob(".unaudited*"))
+
+
 def test__folder__non_empty_refused_empty_accepted_force_replaces(demo_warehouse, tmp_path, audit_file, capsys):
     out = tmp_path / "out"
     out.mkdir()
