@@ -12,6 +12,8 @@ time only when it rests on k or more and its number of second reports is not pri
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from insight import glossary, labels
@@ -156,8 +158,19 @@ CAVEATS_NOTE = ("Late: an incident feed whose last record is more than 7 days be
                 "the Data quality page lists them.")
 
 
+# What pasted text may carry and a slide must not: ANSI colour codes, control characters (python-pptx
+# writes them as `_x0000_`) and the bidirectional embeddings, overrides and isolates that make text
+# read in another order than it is stored (tabs and line breaks are kept; splitlines takes the latter).
+_UNPRINTABLE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_commentary(text: str) -> list[str]:
+    """The presenter's commentary as the slide's paragraphs, without what a slide must not carry."""
+    return [_UNPRINTABLE.sub("", line) for line in (text or "").splitlines()]
+
+
 def slide_commentary(deck, ctx: Context, commentary: str = "") -> None:
     slide = ctx.slide(deck, f"Commentary on {ctx.data.month.label}",
                       notes="The text box is editable: the presenter's commentary for the board.")
-    paragraphs = [p for p in (commentary or "").splitlines()] or [COMMENTARY_PROMPT]
+    paragraphs = clean_commentary(commentary) or [COMMENTARY_PROMPT]
     rs.text(slide, rs.box(0.5, 1.75, 12.33, 5.0), paragraphs, rs.BODY_PT + 4, name=COMMENTARY_NAME)

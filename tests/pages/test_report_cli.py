@@ -125,3 +125,15 @@ def test__cli__files_it_cannot_read_or_write_are_one_error_line(demo_warehouse, 
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("asb: error:") and len(err.strip().splitlines()) == 1, err
     assert not list(tmp_path.glob("*.pptx"))
+
+
+def test__commentary__control_characters_do_not_reach_the_slide(demo_warehouse, month, tmp_path):
+    """Text pasted from a terminal or another program can hold control characters (NUL, a vertical
+    tab, an ANSI colour code) and bidirectional overrides: python-pptx wrote them as `_x0000_` and
+    `_x001B_[31m` on the slide, and an override can make the text read backwards. They are dropped;
+    line breaks, tabs, accents and emoji stay."""
+    notes = "Line one\x0bwith a tab\there\x00, a \x1b[31mcolour\x1b[0m and \u202eevil\u202c.\n\nCafé ✓ 😀"
+    pack = report.make_pack(demo_warehouse, month, ("E07000036",), notes)
+    deck = Presentation(io.BytesIO(pack.pptx))
+    box = next(s for slide in deck.slides for s in slide.shapes if s.name == "Commentary")
+    assert box.text_frame.text == "Line one\nwith a tab\there, a colour and evil.\n\nCafé ✓ 😀"
