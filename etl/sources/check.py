@@ -156,7 +156,8 @@ def _read_info(source: Source, path: Path, read: readers.FileRead) -> dict:
         bom = fh.read(3) == b"\xef\xbb\xbf"
     return {"format": "XLSX" if xlsx else "CSV", "encoding": None if xlsx else source.encoding,
             "bom": bom, "delimiter": read.delimiter, "sheet": read.sheet,
-            "header_line": source.skip_rows + 1, "rows": read.rows_read, "broken_records": len(read.broken)}
+            "header_line": read.header_line or source.skip_rows + 1, "rows": read.rows_read,
+            "broken_records": len(read.broken)}
 
 
 # --- a refused file: what would make it load ------------------------------------------------------

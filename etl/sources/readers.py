@@ -50,6 +50,7 @@ class FileRead:
     sheet: str | None = None        # XLSX: the sheet read
     batch: str | None = None        # the temp table of several files read together (`read_batch`)
     whole: FileRead | None = None   # a batch's records of every file, `_file_name` naming each one's file
+    header_line: int | None = None  # the header's line in the file (after skip_rows and a `sep=` line)
 
 
 def _sniff_delimiter(first_line: str) -> str:
@@ -122,7 +123,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
     first = skip + 2  # record number of the first data row
     rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
     # record number = position in the table (insertion order kept)
-    return FileRead(table, headers, [], rows, f"rowid + {first}", delimiter=delim)
+    return FileRead(table, headers, [], rows, f"rowid + {first}", delimiter=delim, header_line=skip + 1)
 
 
 def sep_line(line: str) -> str | None:
@@ -235,7 +236,8 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
                      for h in headers)
     con.execute(f"create or replace temp table {table} as select {cols}, _source_row from _csv_frame")
     con.unregister("_csv_frame")
-    return FileRead(table, headers, broken, len(good) + len(broken), "_source_row", delimiter=delim)
+    return FileRead(table, headers, broken, len(good) + len(broken), "_source_row", delimiter=delim,
+                    header_line=skip_rows + 1)
 
 
 def _broken_quotes(text: str, delim: str) -> str | None:
@@ -360,7 +362,7 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table
                 f"where {anything}")
     con.unregister("_xlsx_frame")
     rows_read = con.execute(f"select count(*) from {table}").fetchall()[0][0]
-    return FileRead(table, headers, [], rows_read, "_source_row", sheet=name)
+    return FileRead(table, headers, [], rows_read, "_source_row", sheet=name, header_line=source.skip_rows + 1)
 
 
 def header_below(source: Source, rows: list[list], look: int = 20) -> int | None:
@@ -465,6 +467,7 @@ def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Source
             relation = (f"(select * exclude (_file_name), rowid - {lo} + {first} as _source_row from {name} "
                         f"where rowid between {lo} and {hi})")
             out[path] = FileRead(relation, headers, [], hi - lo + 1, "_source_row", delimiter=delim, batch=name,
+                                 header_line=skip + 1,
                                  whole=whole)
     return out
 

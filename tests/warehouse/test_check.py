@@ -347,3 +347,16 @@ def test__check__json_is_a_list_of_file_reports_without_personal_data(tmp_path, 
                                                                                   "vehicle nuisance"]}]
     assert any("[source.values.asb_type]" in s["toml"] for s in first["suggestions"])
     assert_private(out)
+
+
+def test__check__a_sep_line_and_a_bom_read_as_the_build_reads_them(tmp_path, capsys):
+    """Excel's `sep=;` line: the header is on line 2; a UTF-8 byte-order mark under a declared
+    cp1252 reads as UTF-8 (the build's own readers)."""
+    files = {"erewash/a.csv": "sep=;\n" + text([HEADER, *[good(n) for n in range(1, 6)]], ";"),
+             "erewash/b.csv": b"\xef\xbb\xbf" + text([HEADER, *[good(n) for n in range(6, 9)]]).encode("utf-8")}
+    inputs = write_inputs(tmp_path / "in", TOML + 'encoding = "cp1252"\n', files)
+    code, out = check(inputs, capsys=capsys)
+    assert code == 0, out
+    assert "header on line 2" in out and "5 records" in out
+    assert "3 records" in out and "2 files ok" in out
+    assert_private(out)
