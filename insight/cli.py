@@ -43,21 +43,21 @@ def main(argv: list[str] | None = None) -> int:
     except etl_cli.ERRORS as exc:
         print(f"asb: error: {exc}", file=sys.stderr)
         return 2
-    except ValueError as exc:
-        # a warehouse file that cannot be opened (insight.db, imported only by the read side's commands)
-        db = sys.modules.get("insight.db")
-        if db is None or not isinstance(exc, db.WarehouseError):
+    except (ValueError, RuntimeError) as exc:
+        if not _read_side_refusal(exc):
             raise
         print(f"asb: error: {exc}", file=sys.stderr)
         return 2
-    except RuntimeError as exc:
-        # an audit log that cannot be written (insight.access.audit): what it must log is not done
-        audit = sys.modules.get("insight.access.audit")
-        if audit is None or not isinstance(exc, audit.AuditUnavailable):
-            raise
-        print(f"asb: error: {exc}; nothing was exported", file=sys.stderr)
-        return 2
 
+
+# The read side's refusals, by module and class: imported only by the read side's commands, so
+# looked up rather than imported (the write side's commands must not load them).
+_READ_SIDE_ERRORS = (("insight.db", "WarehouseError"),           # a file that cannot be opened as a warehouse
+                     ("insight.access.audit", "AuditUnavailable"))  # an audit log that cannot be written
+
+
+def _read_side_refusal(exc: Exception) -> bool:
+    return any(isinstance(exc, getattr(sys.modules[m], name)) for m, name in _READ_SIDE_ERRORS if m in sys.modules)
 
 if __name__ == "__main__":
     sys.exit(main())

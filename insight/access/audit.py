@@ -169,7 +169,8 @@ def record(path: Path, viewer: access.Viewer | None, action: str, page: str, wha
     try:
         return _append(path, viewer, action, page, what, filters, row_count)
     except (sqlite3.Error, OSError) as exc:
-        raise AuditUnavailable(f"the audit log {path} cannot be written: {exc}") from exc
+        raise AuditUnavailable(f"the audit log {path} cannot be written ({exc}): nothing that must be logged "
+                               "was done") from exc
 
 
 def _append(path: Path, viewer: access.Viewer | None, action: str, page: str, what: str, filters: str,

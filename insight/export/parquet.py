@@ -217,7 +217,7 @@ def export(warehouse: Path, out: Path, tables: tuple[str, ...] | None = None, wi
             _check(con, tmp, chosen, rows)
             _write_docs(tmp, chosen, rows, build[0] if build else None, with_person_keys)
             # logged before the folder is moved into place: an export the log cannot hold is not
-            # released (audit.AuditUnavailable leaves nothing behind)
+            # released (audit.AuditUnavailable leaves nothing behind: "nothing was exported")
             result.audit_seq = audit.record(
                 audit.audit_path(Path(warehouse).resolve()), viewer, "export", "asb export parquet", str(out),
                 audit.filters_json({"tables": [t.name for t in chosen], "with_person_keys": with_person_keys,
