@@ -58,6 +58,9 @@ _ident = readers.quote_ident
 def _value_expr(source: Source, f: schema.Field, header: str | None) -> str:
     """SQL for one canonical column: trimmed text, value map, built-in normalisation, constant."""
     expr = f"nullif(trim({_ident(header)}), '')" if header else "null::varchar"
+    if header:  # Excel's text formula ="00123" (written to keep leading zeros) is the value 00123
+        expr = (f"(case when starts_with({expr}, '=\"') and ends_with({expr}, '\"') and length({expr}) >= 3 "
+                f"then nullif(trim(substr({expr}, 3, length({expr}) - 3)), '') else {expr} end)")
     mapping = source.values.get(f.name)
     if mapping:  # matched ignoring case and runs of spaces: "ASBN ", "asbn" and "Asbn" are one label
         cases = " ".join(f"when {_q(normalise_value(k))} then {_q(v)}" for k, v in mapping.items())

@@ -387,3 +387,15 @@ def test__stage__a_two_digit_year_is_this_century(tmp_path):
     _, con = run_build(inputs, as_of=dt.date(2099, 12, 31))
     assert con.execute("select reported_date from incidents order by 1").fetchall() == [
         (dt.date(2025, 1, 4),), (dt.date(2099, 1, 4),)]
+
+
+def test__extract__excels_text_formula_wrapper_is_the_value(tmp_path):
+    """Some systems write ="00123" so that Excel keeps a reference's leading zeros: the value is
+    00123. Read as it stood, a month exported that way and a month without would hold one incident
+    under two references, counted twice."""
+    wrapped = ['="A1"', *good(1)[1:11], '="NG10 1AA"', *good(1)[12:]]
+    (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, text([HEADER, wrapped, good(1), good(2)]))
+    assert (read, loaded, rejected, merged) == (3, 2, 0, 1) and rejects == []
+    _, con = run_build(tmp_path / "in")
+    assert con.execute("select incident_id, lsoa_code is not null from incidents order by 1").fetchall() == [
+        ("erewash_council:A1", True), ("erewash_council:A2", True)]
