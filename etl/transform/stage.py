@@ -84,9 +84,16 @@ def iso_sql(column: str, zone: str = LOCAL_ZONE) -> str:
     Europe/London before its date is taken (1 April); one without is in `zone` (the source's
     `timezone`, default Europe/London)."""
     has_time = f"regexp_matches({column}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}[T ]\\d{{2}}:\\d{{2}}')"
-    zoned = f"cast(timezone('{LOCAL_ZONE}', try_cast({column} as timestamptz)) as date)"
+    # a space before the offset ('23:30:00 +0000', as some systems write it) is dropped first
+    zoned = (f"cast(timezone('{LOCAL_ZONE}', try_cast(regexp_replace({column}, '\\s+{_ZONED}', '\\1') "
+             "as timestamptz)) as date)")
     naive = _local_day(f"try_cast(regexp_replace({column}, '{_ZONED}', '') as timestamp)", zone)
-    plain = f"try_cast(case when regexp_matches({column}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}') then left({column}, 10) end as date)"
+    # the year first is unambiguous: 2025-03-31, 2025/03/31 and ISO's basic 20250331
+    plain = (f"try_cast(case when regexp_matches({column}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}') then left({column}, 10) "
+             f"when regexp_full_match({column}, '\\d{{4}}/\\d{{2}}/\\d{{2}}') then replace({column}, '/', '-') "
+             f"when regexp_full_match({column}, '(20|19)\\d{{6}}') "
+             f"then substr({column}, 1, 4) || '-' || substr({column}, 5, 2) || '-' || substr({column}, 7, 2) "
+             "end as date)")
     return (f"(case when {has_time} and regexp_matches({column}, '{_ZONED}') then {zoned} "
             f"when {has_time} then {naive} else {plain} end)")
 

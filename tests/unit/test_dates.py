@@ -36,6 +36,16 @@ def parse(value: str | None, fmt: str = "iso", zone: str = "Europe/London") -> d
     ("2025-03-31T23:30", D(2025, 3, 31)),
     ("45747", D(2025, 3, 31)),                            # an Excel serial in a General cell
     ("45747.75", D(2025, 3, 31)),
+    # the same instant as other systems write it: a space before the offset, no colon, fractions
+    ("2025-03-31 23:30:00 +0000", D(2025, 4, 1)),
+    ("2025-03-31 23:30:00+00", D(2025, 4, 1)),
+    ("2025-03-31T23:30:00.123456+00:00", D(2025, 4, 1)),
+    ("2025-03-31 23:30:00 Z", D(2025, 4, 1)),
+    # the year first is unambiguous, with slashes or in ISO's basic form
+    ("2025/03/31", D(2025, 3, 31)),
+    ("20250331", D(2025, 3, 31)),
+    ("2025/02/30", None),
+    ("20251301", None),
     ("31/03/2025", None),                                 # not ISO, and no format declared
     ("2025-02-30", None),
     ("", None),
