@@ -172,7 +172,8 @@ def _checks(kind: str, key: str | None) -> list[tuple[str, str, str]]:
         if f.allowed:
             allowed = ", ".join(f"'{v}'" for v in f.allowed)
             out.append((f"{name} is not null and {name} not in ({allowed})", "bad_value",
-                        f"format('{name} ''{{}}'' is not one of {'/'.join(f.allowed)}', {raw})"))
+                        f"format('{name} ''{{}}'' is not one of {'/'.join(f.allowed)}: map it under "
+                        f"[source.values.{name}] in sources.toml', {raw})"))
         if f.name in VOCABULARIES:
             listed = ", ".join(f"'{v}'" for v in VOCABULARIES[f.name])
             out.append((f"{name} is not null and {name} not in ({listed})", "unmapped_value",

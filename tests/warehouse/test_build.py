@@ -227,3 +227,17 @@ def test__build__a_count_is_a_whole_number_of_zero_or_more(tmp_path, value, load
         assert got == [] and rejects == [("bad_value", f"recommendations_count '{value}' is not a whole number of 0 or more")]
     else:
         assert got == [(loaded,)] and rejects == []
+
+
+def test__build__a_value_outside_its_list_says_where_to_map_it(tmp_path):
+    """A partner's own word for a listed value ("Threshold met") is a reject whose reason says how to
+    map it, as an unmapped ASB type's does."""
+    header = "application_ref,authority,person_ref,received_date,decision,decision_date,outcome"
+    toml = CANONICAL_TOML + '\n[[source]]\nslug = "reviews"\nkind = "applications"\npath = "reviews/*.csv"\n'
+    inputs = write_inputs(tmp_path / "in", toml, {
+        "erewash/export.csv": "\n".join([HEADER, GOOD]) + "\n",
+        "reviews/r.csv": f"{header}\nCT1,Erewash,ECN-1,2025-03-03,Threshold met,2025-03-10,pending\n"})
+    _, con = run_build(inputs)
+    assert con.execute("select reason_code, reason from etl_rejects").fetchall() == [
+        ("bad_value", "decision 'threshold_met' is not one of met/not_met/withdrawn/pending: map it under "
+                      "[source.values.decision] in sources.toml")]
