@@ -18,7 +18,9 @@ What is removed, in this order (each kind is replaced by its placeholder):
   covers about 15 homes; the district is what the published tables keep (`postcode_district`);
 - house numbers with their street -> `[address]`: "12 Meadow Close", "12a Meadow Close", "12-14
   Station Road", "Flat 2, 14 Meadow Close", "no. 27 acacia avenue". The street goes too: in a
-  short close the street alone points at a few homes, and the place words around it stay;
+  short close the street alone points at a few homes, and the place words around it stay; a
+  number named as a house number wherever it stands ("Meadow Close (number 14)", "house no 7",
+  "#14") goes on its own;
 - names -> `[name]`: a title and a name ("Mr Smith", "Mrs J. Patel", "Dr Amina Okafor"); a
   contact word and the name after it ("neighbour Gary Thompson", "contact: Wojciech Nowak",
   "complainant jane doe - [phone]"); one to three words right before a phone number or e-mail
@@ -136,6 +138,10 @@ CONTACT = re.compile(rf"(?i:\b(?:{'|'.join(re.escape(w) for w in CONTACT_WORDS)}
 FLAT = re.compile(r"(?<![\w.-])(?:flat|apartment|apt)\s*\d{1,4}[a-z]?\b(?:,?\s+(?:[A-Z][\w'’-]*\s+){0,3}"
                   r"(?:House|Court|Lodge|Mansions|Heights|Buildings|Tower|Towers|Block|Apartments|Cottages?)\b)?",
                   re.IGNORECASE)
+# A house number named as one, wherever it stands ("Meadow Close (number 14)", "house no 7", "#14"):
+# ADDRESS needs the street after the number.
+HOUSE_NUMBER = re.compile(r"(?<![\w.-])(?:(?:house|door)\s+)?(?:no\.?|number|num\.?|#)\s*\d{1,4}[a-z]?\b",
+                          re.IGNORECASE)
 NAME_WORD = re.compile(r"[^\W\d_][^\W\d_'’]*(?:-[^\W\d_][^\W\d_'’]*)?")
 BEFORE_CONTACT = re.compile(r"((?:[^\W\d_][\w'’-]*\s+){0,2}[^\W\d_][\w'’-]*)(\s*[-:,(]?\s*)\[(?:phone|email)\]")
 DIGIT = re.compile(r"\d")
@@ -252,6 +258,7 @@ def scrub_text(text: str) -> tuple[str, dict[str, int]]:
     if DIGIT.search(text):  # a house number, a flat number
         text = _sub(ADDRESS, text, "address", counts)
         text = _sub(FLAT, text, "address", counts)
+        text = _sub(HOUSE_NUMBER, text, "address", counts)
     text = _names_removed(text, counts)
     return text, {k: counts[k] for k in KINDS if counts[k]}
 

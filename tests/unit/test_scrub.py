@@ -51,6 +51,11 @@ HOSTILE = {
     "John Smith, 3 Oak Avenue, DE7 5AB, john.smith@example.com, 07700 900123":
         (["John", "Smith", "3 Oak", "5AB", "john.smith", "900123"],
          {"name": 1, "address": 1, "postcode": 1, "email": 1, "phone": 1}),
+    # a house number named as one, wherever it stands
+    "Meadow Close (number 14)": (["14"], {"address": 1}),
+    "house no 7, the one with the blue door": (["7"], {"address": 1}),
+    "Outside No.12 again": (["12"], {"address": 1}),
+    "Meadow Close #14 and #16": (["14", "16"], {"address": 2}),
     "Jane Doe (jane@example.org) 14 Meadow Close DE7 5AB":
         (["Jane", "Doe", "jane@", "14 Meadow", "5AB"], {"name": 1, "email": 1, "address": 1, "postcode": 1}),
 }
