@@ -210,17 +210,24 @@ def test__build__zero_zero_coordinates_are_no_location(tmp_path, place, expected
         assert con.execute("select count(*) from etl_rejects").fetchall() == [(0,)]
 
 
+def _with_application(tmp_path, extra_column: str, decision_and_after: str):
+    """A build of one good incident and one application (CT1, Erewash, received 3 March 2025)
+    whose decision, decision date, outcome and `extra_column` are `decision_and_after`."""
+    header = "application_ref,authority,person_ref,received_date,decision,decision_date,outcome"
+    header += f",{extra_column}" if extra_column else ""
+    toml = CANONICAL_TOML + '\n[[source]]\nslug = "reviews"\nkind = "applications"\npath = "reviews/*.csv"\n'
+    inputs = write_inputs(tmp_path / "in", toml, {
+        "erewash/export.csv": "\n".join([HEADER, GOOD]) + "\n",
+        "reviews/r.csv": f"{header}\nCT1,Erewash,ECN-1,2025-03-03,{decision_and_after}\n"})
+    return run_build(inputs)
+
+
 @pytest.mark.parametrize(("value", "loaded"), [("3", 3), ("3.0", 3), ("0", 0), ("2.5", None), ("-3", None),
                                                ("many", None), ("99999999999", None)])
 def test__build__a_count_is_a_whole_number_of_zero_or_more(tmp_path, value, loaded):
     """recommendations_count: Excel's 3.0 is 3; 2.5 is not rounded to 3, nor -3 kept: both are
     rejects with the reason, as a word is."""
-    header = "application_ref,authority,person_ref,received_date,decision,decision_date,outcome,recommendations_count"
-    toml = CANONICAL_TOML + '\n[[source]]\nslug = "reviews"\nkind = "applications"\npath = "reviews/*.csv"\n'
-    inputs = write_inputs(tmp_path / "in", toml, {
-        "erewash/export.csv": "\n".join([HEADER, GOOD]) + "\n",
-        "reviews/r.csv": f"{header}\nCT1,Erewash,ECN-1,2025-03-03,met,2025-03-10,recommendations,{value}\n"})
-    _, con = run_build(inputs)
+    _, con = _with_application(tmp_path, "recommendations_count", f"met,2025-03-10,recommendations,{value}")
     got = con.execute("select recommendations_count from applications").fetchall()
     rejects = con.execute("select reason_code, reason from etl_rejects").fetchall()
     if loaded is None:
@@ -232,12 +239,7 @@ def test__build__a_count_is_a_whole_number_of_zero_or_more(tmp_path, value, load
 def test__build__a_value_outside_its_list_says_where_to_map_it(tmp_path):
     """A partner's own word for a listed value ("Threshold met") is a reject whose reason says how to
     map it, as an unmapped ASB type's does."""
-    header = "application_ref,authority,person_ref,received_date,decision,decision_date,outcome"
-    toml = CANONICAL_TOML + '\n[[source]]\nslug = "reviews"\nkind = "applications"\npath = "reviews/*.csv"\n'
-    inputs = write_inputs(tmp_path / "in", toml, {
-        "erewash/export.csv": "\n".join([HEADER, GOOD]) + "\n",
-        "reviews/r.csv": f"{header}\nCT1,Erewash,ECN-1,2025-03-03,Threshold met,2025-03-10,pending\n"})
-    _, con = run_build(inputs)
+    _, con = _with_application(tmp_path, "", "Threshold met,2025-03-10,pending")
     assert con.execute("select reason_code, reason from etl_rejects").fetchall() == [
         ("bad_value", "decision 'threshold_met' is not one of met/not_met/withdrawn/pending: map it under "
                       "[source.values.decision] in sources.toml")]
