@@ -137,6 +137,8 @@ def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:
     publish.candidates(con)
     publish.police_context(con, load_id)
     locate.locate(con, bounds)
+    publish.ref_hashes(con)
+    _drop(con, ("_pointed", "_cand", "stg_incidents"))  # located: the staged rows are no longer read
     progress.count(con.execute("select coalesce(sum(coalesce(len(source_rows), 1)), 0) from _located").fetchall()[0][0])
     progress.stage("keys and cross-agency de-duplication")
     publish.keyed_reports(con, load_id)
@@ -144,12 +146,23 @@ def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:
     progress.stage("publish incidents")
     publish.publish_incidents(con, load_id)
     progress.count(publish.incident_files(con)[1])
+    _drop(con, publish.INCIDENT_WORK)
     progress.stage("applications and appeals")  # and action plans
     publish.publish_cases(con, load_id, "applications", "source, source_file, source_row")
     _unknown_applications(con, load_id, "appeals", "appeal_ref")
     publish.publish_cases(con, load_id, "appeals", "source, source_file, source_row")
     _unknown_applications(con, load_id, "actions", "action_ref")
     publish.publish_cases(con, load_id, "actions", "source, source_file, source_row")
+
+
+def _drop(con, names) -> None:
+    """Drop temporary tables and views a build no longer reads. At ten million rows each one is
+    gigabytes that would otherwise stay in memory (or spill to disk) until the build ends."""
+    kinds = dict(con.execute("select table_name, 'table' from duckdb_tables() where temporary union all "
+                             "select view_name, 'view' from duckdb_views() where temporary").fetchall())
+    for name in names:
+        if name in kinds:
+            con.execute(f"drop {kinds[name]} temp.{name}")
 
 
 def _unknown_applications(con, load_id: str, kind: str, key: str) -> None:
@@ -187,6 +200,7 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progr
     progress.stage("stage and validate rows")
     _register_maps(con, cfg)
     _stage_all(con, cfg, loads, load_id, as_of)
+    _drop(con, [s.table for s in cfg.sources])  # staged: the raw text is no longer read
     progress.count(sum(x.rows_read for x in loads))
     progress.stage("boundaries")
     bounds = geo.load_boundaries(str(cfg.lsoa_path) if cfg.lsoa_path else None,

@@ -11,6 +11,12 @@ import duckdb
 from etl import schema, sqlfile
 from etl.transform.stage import stored_fields
 
+# The working tables and views of the incidents' path, from staging to publishing: dropped once
+# `publish_incidents` has run (etl/build.py), as nothing after it reads them.
+INCIDENT_WORK = ("stg_incidents", "stg_police_uk", "_police_asb", "_police_context", "_cand", "_ll_bng",
+                 "_postcodes", "_pointed", "_placed", "_located", "_groups", "_copies", "_ref_hashes",
+                 "_keyed", "_repeats", "_single_reports", "_reports", "_published")
+
 
 def reject_from(con, load_id: str, kind: str, relation: str, code: str, reason: str, raw: str,
                 expand: bool = False) -> None:
@@ -146,6 +152,23 @@ def _police_copies(where: str) -> str:
         from _copies c join _groups g using (gid) where {where}"""
 
 
+def ref_hashes(con: duckdb.DuckDBPyConnection) -> None:
+    """`_ref_hashes`: the good staged incident rows whose (source, incident_ref) repeats, with the
+    hash of their values (`_incident_hash_sql`), so `keyed_reports` can tell a record sent twice
+    from a conflicting one once `stg_incidents` is dropped (at ten million rows it held gigabytes
+    through keying and publishing). Keys repeat rarely: they are grouped by a 64-bit hash first
+    (ten million texts grouped took seconds), then the few rows whose hash repeats by the key itself."""
+    con.execute(f"""create or replace temp table _ref_hashes as
+        with keys as (select source, incident_ref, hash(source, incident_ref) as h
+                      from stg_incidents where reject_code is null),
+        repeated as (select source, incident_ref from keys
+                     where h in (select h from keys group by h having count(*) > 1)
+                     group by all having count(*) > 1)
+        select source, source_file, source_row, {_incident_hash_sql()} as row_hash
+        from stg_incidents semi join repeated using (source, incident_ref)
+        where reject_code is null""")
+
+
 def keyed_reports(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
     """Repeated keys: identical repeats merge into the first row, conflicting ones are rejects.
 
@@ -168,22 +191,9 @@ def keyed_reports(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
                 "loc_reject.code", "loc_reject.reason", "to_json(struct_pack(incident_ref, agency, "
                 "reported_date, postcode, latitude := in_latitude, longitude := in_longitude, "
                 "easting := in_easting, northing := in_northing, location_desc, source_lsoa_name))::varchar")
-    # Repeated refs: grouped by a 64-bit hash of the key first (ten million texts grouped took
-    # seconds), then the few rows whose hash repeats are grouped by the key itself.
-    con.execute("""create or replace temp table _repeated as
-        with keys as (select source, incident_ref, hash(source, incident_ref) as h from _located
-                      where loc_reject is null and source_rows is null)
-        select source, incident_ref from keys
-        where h in (select h from keys group by h having count(*) > 1)
-        group by all having count(*) > 1""")
-    con.execute(f"""create or replace temp table _repeat_hashes as
-        select source, source_file, source_row, {_incident_hash_sql()} as row_hash
-        from stg_incidents semi join (select source, source_file, source_row from _located l
-                                      semi join _repeated r using (source, incident_ref)
-                                      where loc_reject is null and source_rows is null) k
-             using (source, source_file, source_row)
-        where reject_code is null""")
-    _split_keys(con, "(select l.* replace (h.row_hash as row_hash) from _located l join _repeat_hashes h "
+    # Only refs that repeat among the staged rows (`ref_hashes`) are ranked; one that repeats no
+    # more once located rows are rejected ranks 1 alone and is a report like any other.
+    _split_keys(con, "(select l.* replace (h.row_hash as row_hash) from _located l join _ref_hashes h "
                 "on h.source = l.source and h.source_file = l.source_file and h.source_row = l.source_row "
                 "where l.loc_reject is null and l.source_rows is null)",
                 "source, incident_ref", "source_file, source_row")

@@ -99,6 +99,26 @@ def test__build__duplicate_key_rejects_conflict_and_merges_repeat(tmp_path):
                        ).fetchall() == [(3, 1, 1, 1)]
 
 
+def test__build__a_ref_repeated_around_an_unplaceable_row_counts_among_the_placed(tmp_path):
+    """The ref's first row cannot be placed (a reject), the second loads, the third repeats the
+    second (merged), the fourth conflicts with it (duplicate_key, naming row 3, not the rejected
+    row 2); a ref whose only other row is unplaceable is a plain incident. Repeats are found on
+    the staged rows, before the staged table is dropped, and ranked among the placed rows alone."""
+    bad = GOOD.replace("NG10 1AA", "ZZ99 9ZZ")
+    _, con = _incidents(tmp_path, bad, GOOD, GOOD, GOOD.replace("noise", "graffiti"),
+                        bad.replace("A1", "B1"), GOOD.replace("A1", "B1"))
+    assert con.execute("select incident_id from incidents order by 1").fetchall() == [
+        ("erewash_council:A1",), ("erewash_council:B1",)]
+    assert con.execute("select source_row, incident_id from incidents order by 1").fetchall() == [
+        (3, "erewash_council:A1"), (7, "erewash_council:B1")]
+    assert con.execute("select source_row, rule from etl_merged").fetchall() == [(4, "repeated_row")]
+    assert con.execute("select source_row, reason_code, reason like '%row 3 %' from etl_rejects "
+                       "order by 1").fetchall() == [(2, "unplaceable", False), (5, "duplicate_key", True),
+                                                    (6, "unplaceable", False)]
+    assert con.execute("select rows_read, rows_loaded, rows_rejected, rows_merged from etl_loads"
+                       ).fetchall() == [(6, 2, 3, 1)]
+
+
 DEDUP_TOML = CANONICAL_TOML + """
 [[source]]
 slug = "police"
