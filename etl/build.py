@@ -138,7 +138,7 @@ def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:
     publish.police_context(con, load_id)
     locate.locate(con, bounds)
     publish.ref_hashes(con)
-    _drop(con, ("_pointed", "_cand", "stg_incidents"))  # located: the staged rows are no longer read
+    _drop(con, publish.STAGED_WORK)  # located: the staged rows are no longer read
     progress.count(con.execute("select coalesce(sum(coalesce(len(source_rows), 1)), 0) from _located").fetchall()[0][0])
     progress.stage("keys and cross-agency de-duplication")
     publish.keyed_reports(con, load_id)

@@ -11,11 +11,13 @@ import duckdb
 from etl import schema, sqlfile
 from etl.transform.stage import stored_fields
 
-# The working tables and views of the incidents' path, from staging to publishing: dropped once
-# `publish_incidents` has run (etl/build.py), as nothing after it reads them.
-INCIDENT_WORK = ("stg_incidents", "stg_police_uk", "_police_asb", "_police_context", "_cand", "_ll_bng",
-                 "_postcodes", "_pointed", "_placed", "_located", "_groups", "_copies", "_ref_hashes",
-                 "_keyed", "_repeats", "_single_reports", "_reports", "_published")
+# The working tables and views of the incidents' path, dropped by etl/build.py once nothing reads
+# them: the staged incidents once located and `ref_hashes` has run, the rest once
+# `publish_incidents` has.
+STAGED_WORK = ("_pointed", "_cand", "stg_incidents")
+INCIDENT_WORK = ("stg_police_uk", "_police_asb", "_police_context", "_ll_bng", "_postcodes", "_placed",
+                 "_located", "_groups", "_copies", "_ref_hashes", "_keyed", "_repeats", "_single_reports",
+                 "_reports", "_published")
 
 
 def reject_from(con, load_id: str, kind: str, relation: str, code: str, reason: str, raw: str,
@@ -172,8 +174,8 @@ def ref_hashes(con: duckdb.DuckDBPyConnection) -> None:
 def keyed_reports(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
     """Repeated keys: identical repeats merge into the first row, conflicting ones are rejects.
 
-    Keys repeat rarely, so the repeated ones are found with a hash aggregate first and only their
-    rows are ranked; `_reports` is a view over the located rows minus those repeats. Police groups
+    Keys repeat rarely, so only the rows of the keys that repeat among the staged rows
+    (`ref_hashes`) are ranked; `_reports` is a view over the located rows minus those repeats. Police groups
     (`source_rows`) were keyed by `police_rows`: their republished copies are repeats, the rest
     reports, one row per record in `_reports` (`_single_reports` holds the others); publishing
     stores each group once with its copies (`publish_incidents`).
