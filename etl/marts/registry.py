@@ -48,6 +48,11 @@ class Model:
     # parameters a page's evaluation for another date sets (insight/queries/run.py): e.g. every_row
     # False, when the pages read only some of the mart's rows and the rest are costly to make
     live_params: dict = field(default_factory=dict)
+    # a page keeps its evaluation for another date (one table per date and connection, read by the
+    # page's several queries); False for a mart that is a projection of a stored table, which each
+    # query reads inline so that its own filters (period, authority) reach the stored table: keeping
+    # mart_second_reports meant writing its 1.2 million events to read a few thousand (issue 15)
+    keep: bool = True
 
 
 MODELS: tuple[Model, ...] = (
@@ -58,7 +63,7 @@ MODELS: tuple[Model, ...] = (
     Model("mart_threshold_status", "threshold", params=("as_of", "every_row"), live_params={"every_row": False}),
     Model("mart_community_status", "threshold"),
     Model("mart_threshold_history", "threshold", live=False),
-    Model("mart_second_reports", "threshold"),
+    Model("mart_second_reports", "threshold", keep=False),
     # hotspots (etl/marts/hotspots.py)
     Model("mart_hotspot_cells", "hotspots", python=hotspots.cells_frame, live=False),
     Model("mart_repeat_locations", "hotspots"),

@@ -15,7 +15,9 @@
   the kept evaluations of the marts it reads. A mart's `live_params` (registry) are set for the
   kept evaluation: mart_threshold_status keeps only the rows the pages read (met, near-miss, hate
   near-miss; every query of insight/queries/threshold.py filters on them), so its complaints'
-  lists are gathered for a third of the people at ten million incidents.
+  lists are gathered for a third of the people at ten million incidents. A mart registered with
+  `keep=False` (mart_second_reports: a projection of the stored int_second_reports) is read as a
+  subquery each time, so each query's own filters (period, authorities) reach the stored table.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def source(con, as_of: date, mart: str, built: date | None = None) -> str:
         raise ValueError(f"{mart} is stored for the build's as-of date only")
     if as_of == (built if built is not None else db.build_as_of(con)):
         return mart
-    if _varies(mart):
+    if not _kept(mart):
         return f"({registry.live_sql(mart, _made(con, mart, as_of))})"
     return _live_table(con, mart, as_of)
 
@@ -58,14 +60,15 @@ def _made(con, mart: str, as_of: date) -> dict[str, str]:
     """The live tables of the marts `mart` reads (made now if need be), so that a mart read by
     several others (mart_review_turnaround: appeals, open stages, exceptions, returns) is evaluated
     once per date, not once per mart that reads it."""
-    return {d: _live_table(con, d, as_of) for d in registry.dependencies(mart) if not _varies(d)}
+    return {d: _live_table(con, d, as_of) for d in registry.dependencies(mart) if _kept(d)}
 
 
-def _varies(mart: str) -> bool:
-    """Whether `mart` takes parameters a page varies beyond the date (e.g. at_risk_days): then it is
-    evaluated each time, not kept. Its `live_params` are fixed, so they do not count."""
+def _kept(mart: str) -> bool:
+    """Whether a page keeps `mart`'s evaluation per date: not when the mart is registered with
+    `keep=False`, nor when it takes parameters a page varies beyond the date (e.g. at_risk_days),
+    since then it is evaluated each time. Its `live_params` are fixed, so they do not count."""
     model = registry.model(mart)
-    return bool(set(model.params) - {"as_of"} - set(model.live_params))
+    return model.keep and not set(model.params) - {"as_of"} - set(model.live_params)
 
 
 def _scratch(con) -> str:

@@ -351,7 +351,8 @@ def test__summary__before_any_rule_only_a_zero_total(con):
 def test__source__another_date_is_evaluated_once_per_connection_and_kept_bounded(demo_warehouse, build_date):
     """A page's several queries of one live mart pay for it once: the first evaluation is kept in
     the connection's in-memory database (shared by its cursors), equal to registry.evaluate; a mart
-    with other parameters stays a subquery; at most LIVE_TABLES evaluations are kept."""
+    with other parameters, or registered with keep=False (the second reports: each query's filters
+    reach int_second_reports), stays a subquery; at most LIVE_TABLES evaluations are kept."""
     con = db.connect(demo_warehouse)
 
     def cursor():   # as ui.load runs a query: a cursor of the shared connection, in the warehouse
@@ -360,16 +361,26 @@ def test__source__another_date_is_evaluated_once_per_connection_and_kept_bounded
         return c
 
     try:
-        assert qrun.source(con, build_date, "mart_second_reports") == "mart_second_reports"
-        name = qrun.source(cursor(), LIVE_DATE, "mart_second_reports")
+        assert qrun.source(con, build_date, "mart_community_status") == "mart_community_status"
+        name = qrun.source(cursor(), LIVE_DATE, "mart_community_status")
         assert name.startswith("memory.main.live_")
-        assert qrun.source(cursor(), LIVE_DATE, "mart_second_reports") == name
+        assert qrun.source(cursor(), LIVE_DATE, "mart_community_status") == name
         kept = "select count(*) from duckdb_tables() where database_name = 'memory'"
         assert con.execute(kept).fetchone()[0] == 1
         stored = con.execute(f"select * from {name} order by all").df()
-        live = registry.evaluate(con, "mart_second_reports", LIVE_DATE)
+        live = registry.evaluate(con, "mart_community_status", LIVE_DATE)
+        assert len(live) > 0
         pd.testing.assert_frame_equal(stored, live.sort_values(list(live.columns), ignore_index=True),
                                       check_dtype=False)
+        assert qrun.source(con, build_date, "mart_second_reports") == "mart_second_reports"
+        inline = qrun.source(cursor(), LIVE_DATE, "mart_second_reports")
+        assert inline.startswith("(")
+        second = con.execute(f"select * from {inline} order by all", {"as_of": LIVE_DATE}).df()
+        live = registry.evaluate(con, "mart_second_reports", LIVE_DATE)
+        assert len(live) > 0
+        pd.testing.assert_frame_equal(second, live.sort_values(list(live.columns), ignore_index=True),
+                                      check_dtype=False)
+        assert con.execute(kept).fetchone()[0] == 1   # nothing kept for the second reports
         assert qrun.source(con, LIVE_DATE, "mart_review_open_stages").startswith("(")
         for n in range(qrun.LIVE_TABLES + 3):
             qrun.source(con, LIVE_DATE - dt.timedelta(days=n + 1), "mart_threshold_status")
@@ -413,7 +424,7 @@ def test__source__two_sessions_asking_the_same_date_at_once_share_one_evaluation
         c = con.cursor()
         c.execute("use wh")
         try:
-            return qrun.source(c, dt.date(2026, 5, 31), "mart_second_reports")
+            return qrun.source(c, dt.date(2026, 5, 31), "mart_threshold_status")
         finally:
             c.close()
 

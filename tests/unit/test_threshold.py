@@ -438,7 +438,7 @@ def test__threshold__a_live_date_equals_a_build_on_that_date(tmp_path, mart):
     pd.testing.assert_frame_equal(norm(live), norm(built_early))
     assert not norm(live).equals(norm(stored))   # the dates differ, and so do the answers
     # what a page reads: the kept evaluation (met, near-miss and hate near-miss rows only)
-    kept = built_late.execute(f"select * from {run.source(built_late, early, mart, built=late)}").df()
+    kept = run.run(built_late, f"select * from {run.source(built_late, early, mart, built=late)}", {"as_of": early})
     if mart == "mart_threshold_status":
         built_early = built_early[built_early.is_threshold_met | built_early.is_near_miss | built_early.is_hate_near_miss]
         assert 0 < len(built_early) < len(live)
