@@ -69,7 +69,7 @@ if pd.notna(span["first_date"]) and pd.Timestamp(span["first_date"]).date() > pr
 # click on the map, a search or a row of the list reruns only this part (the list is in it because
 # the area selected narrows it), and the map keeps one key (the browser swaps the drawing in place).
 # The map is an SVG drawn here (insight/charts/vector_map.py): no WebGL, which without a GPU costs
-# seconds per map (README, "Clicks in the browser"). The deck.gl map stays on demand ("WebGL map"),
+# seconds per map (bench/HISTORY.md, "Clicks in the browser"). The deck.gl map stays on demand ("WebGL map"),
 # and is the default with a basemap (ASB_MAP_STYLE), which only it can draw.
 GL_KEY = "mp_gl"
 

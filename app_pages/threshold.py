@@ -10,7 +10,7 @@ row to see the complaints behind it. Then the analysis, in tabs of which only th
 (kept in the URL, `?thr_analysis=Over+time`): the counts per authority with the rule behind them,
 the share of second reports explained in time and its monthly trend, the trend of people near and
 at the threshold, the community-route clusters (map and list), and the rules in full; so the page
-answers with the lists alone (issue 16, item 8: README, "Clicks in the browser").
+answers with the lists alone (issue 16, item 8: bench/HISTORY.md, "Clicks in the browser").
 Layout only: figures come from insight.queries.threshold, charts from insight.charts.threshold.
 Person-level rows (pseudonymised keys, never names) are asked for with the authority codes
 from ui.person_level_codes, the one place that restricts them by role (insight/access/roles.py); their

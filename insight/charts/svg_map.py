@@ -2,7 +2,7 @@
 
 Why: a browser without a GPU (this machine's Chromium, a council laptop on a remote desktop) runs
 deck.gl's WebGL in software, and every new deck.gl map there costs seconds of CPU compiling its
-shaders before it draws (README, Benchmarks → Clicks in the browser). A map of a few hundred
+shaders before it draws (bench/HISTORY.md, "Clicks in the browser"). A map of a few hundred
 polygons (the nine authorities, the community-route clusters' hexagons) needs none of that:
 plotly draws `go.Choropleth` and `go.Scattergeo` as SVG paths in the page, answers hover at once,
 and prints as vectors. Maps of thousands of hexagons are too many for plotly's JavaScript (1-1.5 s

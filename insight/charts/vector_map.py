@@ -2,7 +2,7 @@
 
 Why: deck.gl draws with WebGL, and a browser without a GPU (this machine's Chromium, a council
 laptop on a remote desktop) runs WebGL in software, where every new map costs seconds of shader
-compiling (README, Benchmarks → Clicks in the browser). plotly's SVG maps (insight/charts/svg_map.py)
+compiling (bench/HISTORY.md, "Clicks in the browser"). plotly's SVG maps (insight/charts/svg_map.py)
 avoid that, but plotly's JavaScript takes 1-1.5 s to lay out the default view's 4,000 hexagons. The
 same shapes written here as SVG paths (in Web Mercator, coordinates as whole units of 1e-5 degree)
 and put in the page as they are take Chromium about 0.2 s.

@@ -3,7 +3,7 @@
 Streamlit's front end loads its element code lazily: the first page drawn after signing in fetched
 some 45 chunks (6.5 MB, PlotlyChart alone 4.6 MB) from the server before it could show its charts
 and tables, a large part of a first sign-in in a new browser (issue 16, item 8: a median of about
-1.0 s, then about 0.8 s with all but PlotlyChart preloaded, README "Clicks in the browser").
+1.0 s, then about 0.8 s with all but PlotlyChart preloaded, bench/HISTORY.md "Clicks in the browser").
 `PreloadChunks` names them in a `Link: <...>; rel=modulepreload` header of the app's HTML page, so
 the browser fetches and compiles them while the person types their password; a browser that has them keeps them (Streamlit serves its
 chunks as immutable, for a year), so only a new browser, or one after a Streamlit upgrade, fetches
@@ -23,7 +23,7 @@ PRELOADED_CHUNKS = (
     # the largest first: the tables (not PlotlyChart, 4.6 MB: preloaded, one first sign-in in five
     # (10 of 48) then took 2.2-2.8 s instead of 0.6-0.9 s, the browser busy for 1.5 s after the page's
     # last message, as if it compiled the chart's code again; left to load when first drawn, no
-    # sign-in of 24 took over 1.1 s, README "Clicks in the browser")
+    # sign-in of 24 took over 1.1 s, bench/HISTORY.md "Clicks in the browser")
     "DataFrame", "arrowFormatUtils", "serialization", "recordbatch", "reactJsonViewCompat",
     "moment", "Quiver", "dist", "pandasStylerUtils", "formatMoment", "withFullScreenWrapper",
     # the sidebar's widgets and the pages' tiles, downloads and help icons
