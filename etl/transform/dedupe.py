@@ -2,7 +2,8 @@
 
 Reports are grouped per person and authority, never across people; anonymous reports never
 merge. An *organisation* is a (source, agency) pair. Two reports can be one incident only when
-they come from different organisations, have the same `asb_type`, their `occurred_date`s are at
+they come from different organisations, have the same known `asb_type` (a report of type
+`other`, or with no type, matches nothing: when unsure, keep them apart), their `occurred_date`s are at
 most `duplicate_days` apart and, when both are located, they lie within `duplicate_distance_m`.
 
 Grouping is **anchored, never chained**: reports are taken in order of (occurred_date,
@@ -24,6 +25,7 @@ import pandas as pd
 from etl import sqlfile
 
 RULE = "cross_agency"
+UNMATCHED_TYPE = "other"   # README's type table: it never matches another agency's report
 
 
 # The candidates' columns the pass reads, in this order; rows come sorted by ORDER.
@@ -53,7 +55,8 @@ def anchored_groups(rows: list[tuple], days: int, distance_m: float) -> dict[str
         open_incidents = [(a, orgs) for a, orgs in open_incidents
                           if occurred is not None and a[6] is not None and (occurred - a[6]).days <= days]
         organisation = (source, agency)
-        for anchor, orgs in open_incidents:
+        typed = asb_type is not None and asb_type != UNMATCHED_TYPE
+        for anchor, orgs in (open_incidents if typed else ()):
             if organisation in orgs or anchor[5] != asb_type:
                 continue
             if anchor[7] is None or east is None or (

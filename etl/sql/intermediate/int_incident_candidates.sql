@@ -1,6 +1,7 @@
 -- The reports that could be one incident with another (DESIGN.md, "The same incident reported
 -- to several organisations"): identified reports of the same person and authority, from
--- different organisations (source, agency), with the same ASB type, occurred at most $days days
+-- different organisations (source, agency), with the same known ASB type (neither 'other' nor
+-- missing: those match nothing, etl/transform/dedupe.py), occurred at most $days days
 -- apart and, when both have a point, within $distance_m metres. Only the person-and-authority
 -- groups holding such a pair are returned (every identified report of those groups), for the
 -- anchored grouping in etl/transform/dedupe.py. Anonymous reports never merge.
@@ -23,6 +24,7 @@ keyed as (   -- what the pairs need, narrow: the person and authority (and type)
            date_diff('day', date '1970-01-01', occurred_date) // ($days + 1) as bucket,
            hash(person_key, authority_code) as pid, hash(person_key, authority_code, asb_type) as typed_pid
     from reports
+    where asb_type is not null and asb_type <> 'other'
 ),
 pairs as (
     select distinct r.pid
