@@ -70,6 +70,12 @@ PLANNED_DATES = {"actions": ("due_date",)}
 LOCAL_ZONE = "Europe/London"  # the day a timestamp falls on is the day in England (DESIGN.md contract)
 _ZONED = "(Z|[+-]\\d{2}(:?\\d{2})?)$"  # a timestamp that names its zone or offset
 _SERIAL = "^\\d{5}(\\.\\d+)?$"  # an Excel serial day number (1927-2173), as a General cell gives it
+# Zones some systems name by abbreviation after the time ('23:30:00 UTC'): read as the offsets
+# they stand for, so the timestamp is moved to Europe/London like any other with a zone.
+ZONE_WORDS = {"UTC": "+00:00", "GMT": "+00:00", "BST": "+01:00"}
+# strptime directives that read a time of day, and those that read a zone or offset
+_CLOCK = ("%H", "%I", "%M", "%S", "%p", "%X", "%T", "%R", "%c")
+_ZONE_DIRECTIVES = ("%z", "%Z")
 
 
 def _local_day(timestamp_sql: str, zone: str) -> str:
@@ -79,13 +85,22 @@ def _local_day(timestamp_sql: str, zone: str) -> str:
     return f"cast(timezone('{LOCAL_ZONE}', timezone('{zone}', {timestamp_sql})) as date)"
 
 
+def _zone_words(column: str) -> str:
+    """`column` with a trailing zone abbreviation (ZONE_WORDS, any case) written as its offset."""
+    out = column
+    for word, offset in ZONE_WORDS.items():
+        out = f"regexp_replace({out}, '(?i)\\s*{word}$', '{offset}')"
+    return out
+
+
 def iso_sql(column: str, zone: str = LOCAL_ZONE) -> str:
-    """ISO dates and timestamps: a value with a zone or offset ('2025-03-31T23:30:00Z') is moved to
-    Europe/London before its date is taken (1 April); one without is in `zone` (the source's
-    `timezone`, default Europe/London)."""
+    """ISO dates and timestamps: a value with a zone or offset ('2025-03-31T23:30:00Z', '... 23:30
+    UTC') is moved to Europe/London before its date is taken (1 April); one without is in `zone`
+    (the source's `timezone`, default Europe/London)."""
+    value = _zone_words(column)
     has_time = f"regexp_matches({column}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}[T ]\\d{{2}}:\\d{{2}}')"
     # a space before the offset ('23:30:00 +0000', as some systems write it) is dropped first
-    zoned = (f"cast(timezone('{LOCAL_ZONE}', try_cast(regexp_replace({column}, '\\s+{_ZONED}', '\\1') "
+    zoned = (f"cast(timezone('{LOCAL_ZONE}', try_cast(regexp_replace({value}, '\\s+{_ZONED}', '\\1') "
              "as timestamptz)) as date)")
     naive = _local_day(f"try_cast(regexp_replace({column}, '{_ZONED}', '') as timestamp)", zone)
     # the year first is unambiguous: 2025-03-31, 2025/03/31 and ISO's basic 20250331
@@ -94,30 +109,47 @@ def iso_sql(column: str, zone: str = LOCAL_ZONE) -> str:
              f"when regexp_full_match({column}, '(20|19)\\d{{6}}') "
              f"then substr({column}, 1, 4) || '-' || substr({column}, 5, 2) || '-' || substr({column}, 7, 2) "
              "end as date)")
-    return (f"(case when {has_time} and regexp_matches({column}, '{_ZONED}') then {zoned} "
+    return (f"(case when {has_time} and regexp_matches({value}, '{_ZONED}') then {zoned} "
             f"when {has_time} then {naive} else {plain} end)")
 
 
-def serial_sql(column: str) -> str:
-    """An Excel serial day number (a General cell holding a date) as a date."""
+def serial_sql(column: str, zone: str = LOCAL_ZONE) -> str:
+    """An Excel serial day number (a General cell holding a date) as a date; a fraction is the time
+    of day, in `zone` (the source's), so outside Europe/London it may fall on another day here."""
     serial = f"try_cast({column} as double)"
-    return (f"case when {serial} between 1 and 2958465 "
-            f"then date '1899-12-30' + cast(floor({serial}) as integer) end")
+    day = f"date '1899-12-30' + cast(floor({serial}) as integer)"
+    if zone != LOCAL_ZONE:
+        moment = f"timestamp '1899-12-30' + to_microseconds(cast(round({serial} * 86400000000) as bigint))"
+        day = f"case when {serial} = floor({serial}) then {day} else {_local_day(moment, zone)} end"
+    return f"case when {serial} between 1 and 2958465 then {day} end"
+
+
+def _strptime_sql(column: str, fmt: str, zone: str) -> str:
+    """`column` read with a declared strptime format: a format with an offset (%z) is moved to
+    Europe/London, one with a time of day is in `zone`; a format of a day alone also reads the
+    day followed by a time (' %H:%M', ' %H:%M:%S'), that time in `zone`. A day without a time is
+    that day whatever the zone (no midnight to move)."""
+    if any(d in fmt for d in _ZONE_DIRECTIVES):
+        return f"cast(timezone('{LOCAL_ZONE}', try_strptime({column}, {literal(fmt)})) as date)"
+    if any(d in fmt for d in _CLOCK):
+        return _local_day(f"try_strptime({column}, {literal(fmt)})", zone)
+    timed = _local_day(f"try_strptime({column}, [{literal(fmt + ' %H:%M')}, {literal(fmt + ' %H:%M:%S')}])", zone)
+    return f"coalesce(cast(try_strptime({column}, {literal(fmt)}) as date), {timed})"
 
 
 def date_sql(column: str, fmt: str, zone: str = LOCAL_ZONE) -> str:
     """The one date parser: the declared format first, then ISO (unambiguous, zones honoured),
-    then an Excel serial wherever a date is expected."""
+    then an Excel serial wherever a date is expected. Whatever reads a time of day, the time is
+    in the source's `zone` unless the value names its own."""
     iso = iso_sql(column, zone)
-    serial = f"case when regexp_matches({column}, '{_SERIAL}') then {serial_sql(column)} end"
+    serial = f"case when regexp_matches({column}, '{_SERIAL}') then {serial_sql(column, zone)} end"
     if fmt == "iso":
         return f"coalesce({iso}, {serial})"
     if fmt == "month":
         return f"try_cast(case when regexp_matches({column}, '^\\d{{4}}-\\d{{2}}$') then {column} || '-01' end as date)"
     if fmt == "excel":
-        return f"coalesce({serial_sql(column)}, {iso})"
-    fmts = f"[{literal(fmt)}, {literal(fmt + ' %H:%M')}, {literal(fmt + ' %H:%M:%S')}]"
-    parsed = f"cast(try_strptime({column}, {fmts}) as date)"
+        return f"coalesce({serial_sql(column, zone)}, {iso})"
+    parsed = _strptime_sql(column, fmt, zone)
     if "%y" in fmt:  # a two-digit year is 20yy: strptime's 1969-1999 are before any usable date (MIN_DATE)
         parsed = f"(case when {parsed} < date '{MIN_DATE}' then cast({parsed} + interval 100 year as date) else {parsed} end)"
     return f"coalesce({parsed}, {iso}, {serial})"

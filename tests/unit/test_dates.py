@@ -41,6 +41,13 @@ def parse(value: str | None, fmt: str = "iso", zone: str = "Europe/London") -> d
     ("2025-03-31 23:30:00+00", D(2025, 4, 1)),
     ("2025-03-31T23:30:00.123456+00:00", D(2025, 4, 1)),
     ("2025-03-31 23:30:00 Z", D(2025, 4, 1)),
+    # a zone named by its abbreviation is a zone too, never London time by default
+    ("2024-06-30 23:30:00 UTC", D(2024, 7, 1)),
+    ("2024-06-30 23:30:00 GMT", D(2024, 7, 1)),
+    ("2024-06-30T23:30:00UTC", D(2024, 7, 1)),
+    ("2024-06-30 23:30 utc", D(2024, 7, 1)),
+    ("2024-06-30 23:30:00 BST", D(2024, 6, 30)),            # British Summer Time: already local
+    ("2024-12-31 23:30:00 GMT", D(2024, 12, 31)),
     # the year first is unambiguous, with slashes or in ISO's basic form
     ("2025/03/31", D(2025, 3, 31)),
     ("20250331", D(2025, 3, 31)),
@@ -63,6 +70,29 @@ def test__date_sql__iso_with_zones_moved_to_london(value, expected):
 ])
 def test__date_sql__a_source_time_zone_for_naive_timestamps(value, zone, expected):
     assert parse(value, zone=zone) == expected
+
+
+@pytest.mark.parametrize(("value", "fmt", "zone", "expected"), [
+    # the source's zone applies whatever parsed the time: a declared format ...
+    ("30/06/2024 23:30", "%d/%m/%Y", "UTC", D(2024, 7, 1)),
+    ("30/06/2024 23:30:15", "%d/%m/%Y", "UTC", D(2024, 7, 1)),
+    ("30/06/2024 23:30", "%d/%m/%Y %H:%M", "UTC", D(2024, 7, 1)),
+    ("30/06/2024 22:30", "%d/%m/%Y %H:%M", "UTC", D(2024, 6, 30)),
+    ("30/06/2024", "%d/%m/%Y", "UTC", D(2024, 6, 30)),            # a day alone stays that day
+    ("30/06/2024", "%d/%m/%Y", "Europe/Berlin", D(2024, 6, 30)),  # even east of London
+    ("30/06/2024 00:30", "%d/%m/%Y", "Europe/Berlin", D(2024, 6, 29)),
+    ("30/06/2024 23:30", "%d/%m/%Y", "Europe/London", D(2024, 6, 30)),
+    ("30-Jun-24 23:30", "%d-%b-%y", "UTC", D(2024, 7, 1)),
+    ("30/06/2024 23:30 +00:00", "%d/%m/%Y %H:%M %z", "Europe/London", D(2024, 7, 1)),  # an offset in the format
+    # ... or an Excel serial with a time of day (45473.979166 = 30 June 2024 23:30)
+    ("45473.979166", "excel", "UTC", D(2024, 7, 1)),
+    ("45473.979166", "%d/%m/%Y", "UTC", D(2024, 7, 1)),
+    ("45473.979166", "iso", "UTC", D(2024, 7, 1)),
+    ("45473", "excel", "Europe/Berlin", D(2024, 6, 30)),          # a whole serial is a day
+    ("45473.979166", "excel", "Europe/London", D(2024, 6, 30)),
+])
+def test__date_sql__a_source_time_zone_whatever_parsed_the_time(value, fmt, zone, expected):
+    assert parse(value, fmt, zone) == expected
 
 
 @pytest.mark.parametrize(("value", "fmt", "expected"), [

@@ -40,6 +40,21 @@ def test__build__a_source_time_zone_for_timestamps_without_one(tmp_path):
     assert con.execute("select reported_date from incidents").fetchall() == [(dt.date(2025, 7, 1),)]
 
 
+@pytest.mark.parametrize(("extra", "reported"), [
+    ('date_format = "%d/%m/%Y %H:%M"\n', "30/06/2025 23:30"),   # a declared format with a time
+    ('date_format = "%d/%m/%Y"\n', "30/06/2025 23:30"),         # a day format followed by a time
+    ('date_format = "excel"\n', "45838.979166"),                # an Excel serial with a time
+    ("", "2025-06-30 23:30:00 UTC"),                             # the zone named after the time
+])
+def test__build__a_source_time_zone_whatever_reads_the_time(tmp_path, extra, reported):
+    """An evening UTC time in British Summer Time is the next day in England, however the
+    source writes it (the issue: UTC dates on the wrong day)."""
+    toml = TOML + 'timezone = "UTC"\n' + extra
+    inputs = write_inputs(tmp_path / "in", toml, {"erewash/e.csv": f"{HEADER}\n{_row('A1', reported)}\n"})
+    _, con = run_build(inputs, as_of=dt.date(2025, 12, 31))
+    assert con.execute("select reported_date from incidents").fetchall() == [(dt.date(2025, 7, 1),)]
+
+
 def test__build__person_references_typed_differently_are_one_person(tmp_path):
     rows = [_row("A1", "2025-03-01", "ECN00540"), _row("A2", "2025-03-05", "ECN-00540"),
             _row("A3", "2025-03-09", " ecn 00540 ")]
