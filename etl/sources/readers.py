@@ -2,7 +2,8 @@
 
 Every file becomes a table of its header columns as text plus a way to number its records
 (`FileRead.row_sql`); `source_row` is the record's number in the partner's file with the header
-as 1 (a quoted field with a line break is one record; a blank line is no record), so a reject
+as 1 (a quoted field with a line break is one record; a blank line, or a row of empty fields, is
+no record), so a reject
 can be found in the partner's own file. In a workbook it is the row number Excel shows: rows are
 counted from row 1 of the sheet (title rows above the header included, as skipped lines are in a
 CSV), and a row with no value in any cell is no record although Excel still numbers it.
@@ -107,7 +108,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
         delim = sep or source.delimiter or _sniff_delimiter(lines[skip])
         malformed = _scan_csv(con, table, str(real), delim, skip)
         headers = [r[0] for r in con.execute(f"describe {table}").fetchall()]
-        if malformed:  # record numbers and raw text need the careful reader
+        if malformed or _has_empty_records(con, table, headers):  # numbers and raw text need the careful reader
             if real == path:
                 _check_utf8(path)
             return _read_csv_records(con, real, path, delim, skip, table)
@@ -151,6 +152,16 @@ def _scan_csv(con: duckdb.DuckDBPyConnection, table: str, paths: str | list[str]
     finally:
         con.execute(f"set preserve_insertion_order = {str(keep).lower()}")
     return con.execute(f"select count(*) from {table}_rej").fetchall()[0][0]
+
+
+def _has_empty_records(con: duckdb.DuckDBPyConnection, table: str, headers: list[str]) -> bool:
+    """Whether DuckDB's reader kept a record whose every field is empty (`,,,,`: a spacer row an
+    export writes between blocks). Such a record is no record, as a blank line is none and as a
+    workbook row with no value is none: the careful reader skips it and numbers the records
+    after it as records (DuckDB numbers by position, so it would count it, and reject it as a
+    record without a reference)."""
+    empty = " and ".join(f"nullif(trim({quote_ident(h)}), '') is null" for h in headers)
+    return bool(headers) and con.execute(f"select exists (select 1 from {table} where {empty})").fetchall()[0][0]
 
 
 def _check_utf8(path: Path) -> None:
@@ -450,10 +461,10 @@ def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Source
             malformed = _scan_csv(con, name, [str(p) for p in files], delim, skip, "_file_name")
         except duckdb.Error:
             continue
-        if malformed:
+        headers = [r[0] for r in con.execute(f"describe {name}").fetchall() if r[0] != "_file_name"]
+        if malformed or _has_empty_records(con, name, headers):
             con.execute(f"drop table {name}")
             continue
-        headers = [r[0] for r in con.execute(f"describe {name}").fetchall() if r[0] != "_file_name"]
         ranges = dict((f, (lo, hi)) for f, lo, hi in con.execute(
             f"select _file_name, min(rowid), max(rowid) from {name} group by 1").fetchall())
         first = skip + 2

@@ -38,6 +38,7 @@ changed.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import tomllib
 from collections import Counter
@@ -65,6 +66,15 @@ STRUCTURED: dict[str, tuple[str, ...]] = {
                   "last_outcome_category"),
     "actions": ("action_ref", "application_ref", "authority"),
 }
+# Text of a staged row that came from raw values other than the free-text columns: a rejected
+# row's reason and raw values, a stage date's error ("review_explained_date 'ring Mrs Patel 07700
+# 900125' is not a valid date"), and references that are not a record's key (a key stays as sent:
+# two keys scrubbed to one placeholder would be one record). Scrubbed after staging (`scrub_staged`).
+MESSAGE_COLUMNS = ("reject_reason", "date_errors")
+LOOSE_REFERENCES: dict[str, tuple[str, ...]] = {"incidents": ("case_ref",)}
+# What makes a reference worth scrubbing (DuckDB regex, before Python sees the distinct values):
+# an @, a run of nine digits or more, a title or a space (a reference is one token, a name is not).
+MAYBE_PERSONAL_SQL = r"@|\d([\s().-]*\d){8,}|\s"
 KINDS = ("email", "phone", "postcode", "address", "name")
 PLACEHOLDER = {"email": "[email]", "phone": "[phone]", "address": "[address]", "name": "[name]"}
 NAMES_FILE = Path(__file__).resolve().parents[1] / "rules" / "names.toml"
@@ -132,9 +142,22 @@ ADDRESS = re.compile(
 _UPPER = "".join(c for c in map(chr, range(0x41, 0x250)) if c.isupper())  # Latin letters, accented too
 _LOWER = "".join(c for c in map(chr, range(0x61, 0x250)) if c.islower())
 _WORD = f"[{_UPPER}][{_LOWER}'’]+(?:-[{_UPPER}][{_LOWER}'’]+)?"
-TITLE_NAME = re.compile(rf"\b(?:{'|'.join(TITLES)})\b\.?\s+(?:[A-Z]\.?\s+){{0,2}}{_WORD}(?:\s+{_WORD})?")
+# A name as people type it after a title or a contact word: capitalised, in capitals, or with a
+# capital inside (McDonald, MacDonald, O'Brien); after Mr, Mrs, Ms or Mx (never anything else,
+# in any case: "mrs patel") in lower case too. Other titles are words too ("miss", "lady", "Dr"
+# for Drive), so only their capitalised form is a title.
+_CAP_NAME = (f"[{_UPPER}][{_UPPER}{_LOWER}'’]*[{_UPPER}{_LOWER}]"
+             f"(?:-[{_UPPER}][{_UPPER}{_LOWER}'’]*[{_UPPER}{_LOWER}])?")
+_ANY_NAME = (f"[{_UPPER}{_LOWER}][{_UPPER}{_LOWER}'’]*[{_UPPER}{_LOWER}]"
+             f"(?:-[{_UPPER}{_LOWER}][{_UPPER}{_LOWER}'’]*[{_UPPER}{_LOWER}])?")
+PLAIN_TITLES = ("Mr", "Mrs", "Ms", "Mx")
+_INITIALS = r"(?:[A-Z]\.?\s+){0,2}"
+TITLE_NAME = re.compile(
+    rf"(?:\b(?i:{'|'.join(PLAIN_TITLES)})\b\.?\s+{_INITIALS}{_ANY_NAME}"
+    rf"|\b(?:{'|'.join(t for t in TITLES if t not in PLAIN_TITLES)})\b\.?\s+{_INITIALS}{_CAP_NAME})"
+    rf"(?:\s+{_CAP_NAME})?")
 CONTACT = re.compile(rf"(?i:\b(?:{'|'.join(re.escape(w) for w in CONTACT_WORDS)})\b)\s*[:=-]?\s*"
-                     rf"((?:{_WORD})(?:\s+{_WORD}){{0,2}})")
+                     rf"((?:{_CAP_NAME})(?:\s+{_CAP_NAME}){{0,2}})")
 FLAT = re.compile(r"(?<![\w.-])(?:flat|apartment|apt)\s*\d{1,4}[a-z]?\b(?:,?\s+(?:[A-Z][\w'’-]*\s+){0,3}"
                   r"(?:House|Court|Lodge|Mansions|Heights|Buildings|Tower|Towers|Block|Apartments|Cottages?)\b)?",
                   re.IGNORECASE)
@@ -142,7 +165,7 @@ FLAT = re.compile(r"(?<![\w.-])(?:flat|apartment|apt)\s*\d{1,4}[a-z]?\b(?:,?\s+(
 # ADDRESS needs the street after the number.
 HOUSE_NUMBER = re.compile(r"(?<![\w.-])(?:(?:house|door)\s+)?(?:no\.?|number|num\.?|#)\s*\d{1,4}[a-z]?\b",
                           re.IGNORECASE)
-NAME_WORD = re.compile(r"[^\W\d_][^\W\d_'’]*(?:-[^\W\d_][^\W\d_'’]*)?")
+NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’](?=[^\W\d_]))*(?:-[^\W\d_](?:[^\W\d_]|['’](?=[^\W\d_]))*)?")
 BEFORE_CONTACT = re.compile(r"((?:[^\W\d_][\w'’-]*\s+){0,2}[^\W\d_][\w'’-]*)(\s*[-:,(]?\s*)\[(?:phone|email)\]")
 DIGIT = re.compile(r"\d")
 STREET_AFTER = re.compile(rf"(?:\s+(?!(?i:{_STOP})\b)[{_UPPER}][\w'’-]*){{0,2}}\s+(?=[{_UPPER}])"
@@ -213,7 +236,8 @@ def _postcodes(text: str, counts: Counter) -> str:
 
 def _names_removed(text: str, counts: Counter) -> str:
     text = _sub(TITLE_NAME, text, "name", counts,
-                keep=lambda m: _not_a_street(m) and all(_is_name_word(w.rstrip(".")) for w in m.group(0).split()[1:]))
+                keep=lambda m: _not_a_street(m) and all(_is_name_word(w.rstrip(".")) for w in m.group(0).split()[1:]
+                                                        if len(w.rstrip(".")) > 1))   # initials aside
 
     def contact(m: re.Match) -> str:  # the name words after a contact word
         words = list(re.finditer(r"\S+", m.group(1)))
@@ -299,6 +323,39 @@ def scrub_raw(con: duckdb.DuckDBPyConnection, sources: Iterable, load_id: str) -
                 from {source.table} r join _scrub_counts c on r.{column} = c.original group by all""")
             con.execute(f"""update {source.table} set {column} = m.cleaned from _scrub_map m
                             where {source.table}.{column} = m.original""")
+
+
+def _scrub_json(text: str) -> tuple[str, dict[str, int]]:
+    """A rejected row's raw values (a JSON object of text): each value scrubbed."""
+    values, counts = json.loads(text), Counter()
+    for key, value in values.items():
+        if isinstance(value, str):
+            values[key], found = scrub_text(value)
+            counts.update(found)
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":")), dict(counts)
+
+
+def scrub_staged(con: duckdb.DuckDBPyConnection, kind: str, table: str, load_id: str) -> None:
+    """Scrub, in the staged table `table` of `kind`, the text that quotes raw values outside the
+    free-text columns (MESSAGE_COLUMNS, `raw_values`, LOOSE_REFERENCES), recording counts in
+    etl_scrubbed as scrub_raw does. Only distinct values are scrubbed: rejected rows and errors are
+    few, and a loose reference is looked at only when it could hold personal data at all."""
+    columns = {c: scrub_text for c in MESSAGE_COLUMNS}
+    columns["raw_values"] = _scrub_json
+    columns.update({c: scrub_text for c in LOOSE_REFERENCES.get(kind, ())})
+    for column, scrubber in columns.items():
+        where = f"{column} is not null"
+        if column in LOOSE_REFERENCES.get(kind, ()):
+            where += f" and regexp_matches({column}, '{MAYBE_PERSONAL_SQL}')"
+        values = [r[0] for r in con.execute(f"select distinct {column} from {table} where {where}").fetchall()]
+        changed = {v: r for v in values if (r := scrubber(v))[1]}
+        if not changed:
+            continue
+        _record(con, changed, f"""
+            select '{load_id}', r.source, '{kind}', r.source_file, '{column}', c.removed,
+                   sum(c.items * coalesce(len(r.source_rows), 1)), sum(coalesce(len(r.source_rows), 1))
+            from {table} r join _scrub_counts c on r.{column} = c.original group by all""")
+        con.execute(f"update {table} set {column} = m.cleaned from _scrub_map m where {table}.{column} = m.original")
 
 
 def line_shape(raw: str | None) -> str | None:

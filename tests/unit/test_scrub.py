@@ -56,6 +56,15 @@ HOSTILE = {
     "house no 7, the one with the blue door": (["7"], {"address": 1}),
     "Outside No.12 again": (["12"], {"address": 1}),
     "Meadow Close #14 and #16": (["14", "16"], {"address": 2}),
+    # names as people type them: capitals, lower case, Mc/Mac and O' names, an initial
+    "Mr SMITH again": (["SMITH"], {"name": 1}),
+    "Mr McDonald rang": (["McDonald", "Donald"], {"name": 1}),
+    "Mr O'Brien at the shop": (["O'Brien", "Brien"], {"name": 1}),
+    "mrs patel says youths gather": (["patel"], {"name": 1}),
+    "MRS PATEL at the door": (["PATEL"], {"name": 1}),
+    "Mr A Smith at the shop": (["Smith"], {"name": 1}),
+    "neighbour GARY THOMPSON playing music": (["GARY", "THOMPSON"], {"name": 1}),
+    "complainant MacDonald again": (["MacDonald", "Donald"], {"name": 1}),
     "Jane Doe (jane@example.org) 14 Meadow Close DE7 5AB":
         (["Jane", "Doe", "jane@", "14 Meadow", "5AB"], {"name": 1, "email": 1, "address": 1, "postcode": 1}),
 }
@@ -88,6 +97,9 @@ SURVIVES = [
     "On or near Lord Street",
     "On or near Heather Falls",
     "Youths near Amber Valley Leisure Centre",
+    "Meadow Dr near the shops",
+    "youths miss the bus and shout",
+    "a lady shouting at cars",
     "Flats on Meadow Close",
     "Resident The Crescent",
     "rang twice",
