@@ -59,18 +59,26 @@ def fingerprint(key: bytes) -> str:
     return hashlib.sha256(b"asb-key-id:" + key).hexdigest()[:12]
 
 
+# What partners write in a person reference for nobody (after normalisation: upper case, letters
+# and digits): an anonymous report, never one person whose reports all count together ("N/A"
+# would otherwise meet the threshold, and merge anonymous reports across agencies).
+NOT_A_PERSON = ("NA", "NONE", "NULL", "NIL", "UNKNOWN", "UNK", "NK", "NOTKNOWN", "ANON", "ANONYMOUS",
+                "TBC", "TBA", "WITHHELD", "NOTGIVEN", "NOTRECORDED", "NOTSTATED", "REFUSED")
+
+
 def normalise_ref(person_ref: str, pattern: str | None = None) -> str | None:
     """A person reference as it is hashed: upper case, letters and digits only ("ecn-00540 " and
     "ECN00540" are one person). With a source's `person_ref_pattern` (a regular expression over
     the upper-cased reference), the text of its capture groups (or of the whole match) is
-    normalised instead; a reference the pattern does not match is normalised whole."""
+    normalised instead; a reference the pattern does not match is normalised whole. A placeholder
+    for nobody (NOT_A_PERSON, or zeros alone) is None: an anonymous report."""
     text = person_ref.upper()
     if pattern:
         found = re.search(pattern, text)
         if found:
             text = "".join(g for g in found.groups() if g) if found.groups() else found.group(0)
     norm = re.sub(r"[^A-Z0-9]", "", text)
-    return norm or None
+    return None if not norm or norm in NOT_A_PERSON or not norm.strip("0") else norm
 
 
 def person_key(key: bytes, person_ref: str, pattern: str | None = None) -> str:
@@ -88,7 +96,9 @@ def normalise_ref_sql(column: str, pattern: str | None = None) -> str:
         picked = (" || ".join(f"coalesce(regexp_extract({text}, '{quoted}', {i}), '')" for i in range(1, groups + 1))
                   if groups else f"regexp_extract({text}, '{quoted}', 0)")
         text = f"(case when regexp_matches({text}, '{quoted}') then {picked} else {text} end)"
-    return f"nullif(regexp_replace({text}, '[^A-Z0-9]', '', 'g'), '')"
+    norm = f"regexp_replace({text}, '[^A-Z0-9]', '', 'g')"
+    placeholders = ", ".join(f"'{p}'" for p in NOT_A_PERSON)
+    return f"(case when {norm} in ('', {placeholders}) or ltrim({norm}, '0') = '' then null else {norm} end)"
 
 
 def person_key_sql(column: str, pattern: str | None = None) -> str:

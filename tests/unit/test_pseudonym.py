@@ -35,12 +35,18 @@ def test__normalise_ref__one_person_however_the_reference_is_typed(refs, pattern
     assert (len(keys) == 1) == same
 
 
-@pytest.mark.parametrize("ref", ["---", " / ", ""])
+@pytest.mark.parametrize("ref", ["---", " / ", "", "N/A", "n/a", "NA", "None", "null", "Unknown", "not known",
+                                 "Anon", "anonymous", "TBC", "0", "000", "Withheld", "Not given", "NK"])
 def test__person_key_sql__a_reference_of_no_letters_or_digits_is_anonymous(ref):
     con = duckdb.connect()
     got = con.execute(f"select {pseudonym.person_key_sql('$ref')}",
                       {**pseudonym.hmac_pads(b"k" * 16), "ref": ref}).fetchall()[0][0]
     assert got is None and pseudonym.normalise_ref(ref) is None
+
+
+def test__normalise_ref__a_real_reference_near_a_placeholder_is_a_person():
+    for ref in ("NA1", "ANON-7", "0001", "TBC2025"):
+        assert pseudonym.normalise_ref(ref) is not None
 
 
 def test__person_key__normalises_case_and_spaces_and_depends_on_key():

@@ -65,6 +65,18 @@ def test__build__person_references_typed_differently_are_one_person(tmp_path):
         (3, True)]
 
 
+def test__build__a_placeholder_for_nobody_is_an_anonymous_report(tmp_path):
+    """'N/A', 'Unknown', 'anon' in the person column name nobody: three such reports are three
+    anonymous reports, never one person at the threshold."""
+    rows = [_row("A1", "2025-03-01", "N/A"), _row("A2", "2025-03-05", "unknown"), _row("A3", "2025-03-09", "n/a"),
+            _row("A4", "2025-03-10", "ECN-7")]
+    inputs = write_inputs(tmp_path / "in", TOML, {"erewash/e.csv": "\n".join([HEADER, *rows]) + "\n"})
+    _, con = run_build(inputs)
+    assert con.execute("select count(*) filter (where person_key is null), count(*) from incidents").fetchall() == [
+        (3, 4)]
+    assert con.execute("select count(*) from mart_threshold_status").fetchall() == [(1,)]
+
+
 def test__build__a_declared_person_ref_pattern_drops_what_does_not_name_the_person(tmp_path):
     toml = TOML + 'person_ref_pattern = "ECN-?0*([0-9]+)"\n'
     rows = [_row("A1", "2025-03-01", "ECN00540"), _row("A2", "2025-03-05", "ECN-540")]
