@@ -104,7 +104,7 @@ def iso_sql(column: str, zone: str = LOCAL_ZONE) -> str:
              "as timestamptz)) as date)")
     naive = _local_day(f"try_cast(regexp_replace({column}, '{_ZONED}', '') as timestamp)", zone)
     # the year first is unambiguous: 2025-03-31, 2025/03/31 and ISO's basic 20250331
-    plain = (f"try_cast(case when regexp_matches({column}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}') then left({column}, 10) "
+    plain = (f"try_cast(case when regexp_full_match({column}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') then {column} "
              f"when regexp_full_match({column}, '\\d{{4}}/\\d{{2}}/\\d{{2}}') then replace({column}, '/', '-') "
              f"when regexp_full_match({column}, '(20|19)\\d{{6}}') "
              f"then substr({column}, 1, 4) || '-' || substr({column}, 5, 2) || '-' || substr({column}, 7, 2) "

@@ -55,6 +55,8 @@ def parse(value: str | None, fmt: str = "iso", zone: str = "Europe/London") -> d
     ("20251301", None),
     ("31/03/2025", None),                                 # not ISO, and no format declared
     ("2025-02-30", None),
+    ("2024-03-01junk", None),                             # a date with more after it is not read as that date
+    ("2024-03-01 (approx)", None),
     ("", None),
 ])
 def test__date_sql__iso_with_zones_moved_to_london(value, expected):
