@@ -87,18 +87,32 @@ def _register_maps(con: duckdb.DuckDBPyConnection, cfg: config.BuildConfig) -> N
     con.execute("create temp table _lsoa_name_map as select * from _ln")
 
 
-def _stage_all(con, cfg: config.BuildConfig, loads, load_id: str, as_of: dt.date) -> None:
-    scrub.scrub_raw(con, cfg.sources, load_id)  # free text without names, phones, addresses (counts kept)
+# Incidents are staged and published first: without --as-of their latest date is the as-of date,
+# and the case records (applications, appeals, action plans) are then staged against that date, as
+# an explicit --as-of stages them (a date after it is a `future_date` reject either way).
+INCIDENT_KINDS = ("incidents", "police_uk")
+CASE_KINDS = ("applications", "appeals", "actions")
+assert sorted(INCIDENT_KINDS + CASE_KINDS) == sorted(config.KINDS)
+
+
+def _stage_all(con, cfg: config.BuildConfig, load_id: str, as_of: dt.date, kinds: tuple[str, ...]) -> None:
+    """stg_<kind> for each of `kinds` (every kind of config.KINDS), its rejects in etl_rejects."""
     by_table = {s.table: s for s in cfg.sources}
-    for kind in config.KINDS:
+    for kind in kinds:
         tables = [s.table for s in cfg.sources if s.kind == kind]
         if not tables:
             extract.empty_raw(con, f"_empty_{kind}", kind)
             tables, by_table[f"_empty_{kind}"] = [f"_empty_{kind}"], config.Source("none", kind, "")
         con.execute(f"create temp table stg_{kind} as {stage.stage_sql(kind, tables, by_table, as_of)}")
         stage.explain_unmapped(con, kind)
+        scrub.scrub_staged(con, kind, f"stg_{kind}", load_id)   # raw text quoted in reasons, errors, refs
         publish.reject_from(con, load_id, f"'{kind}'", f"stg_{kind} where reject_code is not null",
                             "reject_code", "reject_reason", "raw_values", expand=True)
+    _drop(con, [s.table for s in cfg.sources if s.kind in kinds])  # staged: the raw text is no longer read
+
+
+def _reject_broken(con, loads, load_id: str) -> None:
+    """Records that could not be split into the header's columns, of every file."""
     broken = [(x.source.slug, x.source.kind, x.path, row, msg, scrub.line_shape(raw))
               for x in loads for row, msg, raw in x.broken]
     if broken:
@@ -147,7 +161,10 @@ def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:
     publish.publish_incidents(con, load_id)
     progress.count(publish.incident_files(con)[1])
     _drop(con, publish.INCIDENT_WORK)
-    progress.stage("applications and appeals")  # and action plans
+
+
+def _publish_cases(con, load_id: str) -> None:
+    """applications, appeals and action plans (staged against the build's as-of date)."""
     publish.publish_cases(con, load_id, "applications", "source, source_file, source_row")
     _unknown_applications(con, load_id, "appeals", "appeal_ref")
     publish.publish_cases(con, load_id, "appeals", "source, source_file, source_row")
@@ -184,8 +201,25 @@ def _unknown_applications(con, load_id: str, kind: str, key: str) -> None:
 
 
 def latest_data_date(con) -> dt.date | None:
-    """The latest reported_date loaded: the default as-of date (DESIGN.md "The as-of date")."""
-    return con.execute("select max(reported_date) from incidents").fetchall()[0][0]
+    """The latest reported_date loaded: the default as-of date (DESIGN.md "The as-of date"). Every
+    loaded report counts, a report merged into an incident reported earlier too, so that
+    `--as-of` on this date loads the same reports."""
+    return con.execute("""select max(d) from (select max(reported_date) as d from incidents
+        union all select max(reported_date) from incident_merged_reports)""").fetchall()[0][0]
+
+
+def _after_latest_data_note(con, as_of: dt.date) -> str | None:
+    """What the build says when case records are rejects because they are dated after the default
+    as-of date (the incident data ends earlier than the registers)."""
+    rows = con.execute("""select kind, count(*) from etl_rejects where reason_code = 'future_date'
+        and kind in ('applications', 'appeals', 'actions') group by 1""").fetchall()
+    if not rows:
+        return None
+    words = {"applications": ("application", "applications"), "appeals": ("appeal", "appeals"),
+             "actions": ("action", "actions")}
+    listed = ", ".join(f"{n:,} {words[kind][n != 1]}" for kind, n in sorted(rows, key=lambda r: CASE_KINDS.index(r[0])))
+    return (f"{listed} dated after the as-of date {as_of.isoformat()} (the latest date the incident data "
+            "covers) rejected as future_date; give --as-of to evaluate on a later date")
 
 
 def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progress: Progress,
@@ -199,8 +233,9 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progr
     loads = extract.extract(con, cfg, load_id, key, hashes, progress)
     progress.stage("stage and validate rows")
     _register_maps(con, cfg)
-    _stage_all(con, cfg, loads, load_id, as_of)
-    _drop(con, [s.table for s in cfg.sources])  # staged: the raw text is no longer read
+    scrub.scrub_raw(con, cfg.sources, load_id)  # free text without names, phones, addresses (counts kept)
+    _reject_broken(con, loads, load_id)
+    _stage_all(con, cfg, load_id, as_of, INCIDENT_KINDS)
     progress.count(sum(x.rows_read for x in loads))
     progress.stage("boundaries")
     bounds = geo.load_boundaries(str(cfg.lsoa_path) if cfg.lsoa_path else None,
@@ -209,6 +244,12 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progr
     if requested is None:
         as_of = latest_data_date(con) or as_of
         progress.say(f"as of {as_of.isoformat()}: the latest date the incident data covers (--as-of to choose)")
+    progress.stage("applications and appeals")  # and action plans
+    _stage_all(con, cfg, load_id, as_of, CASE_KINDS)
+    _publish_cases(con, load_id)
+    if requested is None and (note := _after_latest_data_note(con, as_of)):
+        notes.append(note)
+        progress.say(note)
     progress.stage("threshold engine")
     _reference_tables(con, bounds)
     rules = settings.load(cfg.settings_path)
@@ -231,7 +272,7 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progr
     progress.stage("marts, accounting and checks")
     registry.build(con, "quality", context)
     incidents, reports = accounting.record(con, load_id, loads)
-    fired = gates.check(con, cfg.sources, previous)
+    fired = gates.check(con, cfg.sources, previous, as_of_is_latest_data=requested is None)
     errors = [str(f) for f in fired if f.level == "error"]
     if errors:
         raise BuildError("a build gate fired, warehouse not published (the previous one is kept):\n  "

@@ -8,7 +8,9 @@ published warehouse that silently lost a partner's data is worse than yesterday'
 - `unreadable_file`: a file of the source could not be read at all (etl_loads.file_error).
 - `reject_share`: more than `max_reject_share` (default half) of a file's records were rejected,
   counted only for files of at least MIN_RECORDS records: a wrong encoding or a missing
-  `skip_rows` rejects nearly everything.
+  `skip_rows` rejects nearly everything. Without `--as-of`, the applications, appeals and actions
+  dated after the latest incident date (`future_date` rejects) are not counted: the registers
+  being newer than the incident data says nothing about the file (the build names them in a note).
 - `source_vanished`: the source loaded rows in the previous build and none now.
 - `same_file`: the same file (by its SHA-256) is read by this source and another one: a copy
   saved into a second partner's folder would count its records twice.
@@ -54,11 +56,18 @@ def previous_rows(warehouse: Path) -> dict[str, int]:
     return {source: int(n) for source, n in rows}
 
 
-def check(con: duckdb.DuckDBPyConnection, sources, previous: dict[str, int]) -> list[Fired]:
-    """Every gate that fires on the build in `con` (etl_loads filled), at its source's level."""
+def check(con: duckdb.DuckDBPyConnection, sources, previous: dict[str, int],
+          as_of_is_latest_data: bool = False) -> list[Fired]:
+    """Every gate that fires on the build in `con` (etl_loads filled), at its source's level;
+    `as_of_is_latest_data`: the build had no --as-of (see reject_share)."""
     fired: list[Fired] = []
-    files = con.execute("""select source, source_file, rows_read, rows_rejected, file_error
-        from etl_loads order by source, source_file""").fetchall()
+    uncounted = ("select source, source_file, count(*) as n from etl_rejects where reason_code = 'future_date' "
+                 "and kind in ('applications', 'appeals', 'actions') group by all"
+                 if as_of_is_latest_data else "select null::varchar as source, null::varchar as source_file, 0 as n")
+    files = con.execute(f"""select l.source, l.source_file, l.rows_read - coalesce(u.n, 0),
+            l.rows_rejected - coalesce(u.n, 0), l.file_error
+        from etl_loads l left join ({uncounted}) u using (source, source_file)
+        order by l.source, l.source_file""").fetchall()
     now = dict(con.execute("select source, sum(rows_loaded) from etl_loads group by 1").fetchall())
     for s in sources:
         level = {g: s.gates.get(g, "error") for g in GATES}

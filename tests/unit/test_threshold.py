@@ -465,3 +465,29 @@ def test__lists__references_reach_a_hate_complaint_older_than_the_victim_window(
         row = rows.set_index("person_key").loc["h"]
         assert row["route"] == "hate"
         assert old["incident_id"].split(":", 1)[1] in row["partner_refs"], row["partner_refs"]
+
+
+@pytest.mark.parametrize(("hate_threshold", "oldest", "expires", "has"), [
+    # met on the hate route (two hate complaints in 12 months): the one of September 2024 is counted,
+    # so the chance runs to its last day in the hate window, and the March application is about it
+    (2, D(2024, 9, 1), D(2025, 8, 31), True),
+    # a hate threshold of 3 (two hate complaints are one short): the same
+    (3, D(2024, 9, 1), D(2025, 8, 31), True),
+    # no hate rule: only the complaint in the six months counts, and March is an earlier spell
+    (0, D(2025, 6, 1), D(2025, 11, 30), False),
+])
+def test__threshold__the_hate_route_counts_hate_complaints_older_than_the_victim_window(
+        tmp_path, hate_threshold, oldest, expires, has):
+    """hate_window_months (12) longer than window_months (6): for a person met or one short on the
+    hate route, window_expires_date and has_application follow the oldest counted complaint, the
+    hate complaint of ten months ago that counted_incident_ids lists first."""
+    rules = _rules_toml(tmp_path, hate_threshold=hate_threshold, hate_window_months=12)
+    old, new = (incident("h", EREWASH, D(2024, 9, 1), is_hate=True), incident("h", EREWASH, D(2025, 6, 1), is_hate=True))
+    apps = [{"application_ref": "CT-1", "authority_code": EREWASH, "person_key": "h", "received_date": D(2025, 3, 1)}]
+    got = rows(engine(tmp_path, [old, new], D(2025, 7, 15), rules, applications=apps))["h", EREWASH]
+    assert got["oldest_complaint_date"].date() == oldest
+    assert got["window_expires_date"].date() == expires
+    assert bool(got["has_application"]) == has
+    if hate_threshold:
+        assert list(got["counted_incident_ids"])[0] == old["incident_id"]
+        assert bool(got["is_threshold_met"] or got["is_hate_near_miss"])

@@ -97,14 +97,26 @@ def _figures(cs: list[Complaint], as_of: dt.date, rule: Rule) -> dict | None:
     days = [start + dt.timedelta(n) for n in range((as_of - start).days + 1)]
     met_days = [d for d in days if is_met(cs, d, rule)]
     spells = [d for d in met_days if not is_met(cs, d - dt.timedelta(1), rule)]
-    oldest = min(c.reported for c in q) if q else min(c.reported for c in hate)
+    # Met or one short on the hate route: the hate complaints of the hate window are counted too
+    # (older than the victim window when the hate window is the longer); else the complaints in
+    # the window, or the hate ones when none is.
+    hate_route = rule.hate_threshold > 0 and len(hate) >= max(rule.hate_threshold - 1, 1)
+    counted = q + [c for c in hate if c not in q] if hate_route else q or hate
+    oldest = min(c.reported for c in counted)
+    first = [c for c in counted if c.reported == oldest]
+
+    def still_counts(day: dt.date) -> bool:  # the oldest counted complaint, in a count it is counted in
+        return bool(counting(first, day, rule)) or ((hate_route or not q) and bool(hate_counting(first, day, rule)))
+
+    expires = as_of
+    while still_counts(expires + dt.timedelta(1)):
+        expires += dt.timedelta(1)
     return {
         "qualifying_complaints": len(q),
         "is_threshold_met": met,
         "is_near_miss": not met and len(q) == rule.victim_threshold - 1,
         "qualifying_hate_complaints": len(hate),
-        "window_expires_date": (last_counting_day(oldest, rule.window_months) if q else
-                                last_counting_day(oldest, rule.hate_window_months)),
+        "window_expires_date": expires,
         "is_hate_near_miss": not met and rule.hate_threshold >= 2 and len(hate) == rule.hate_threshold - 1,
         "met_since_date": spells[-1] if met else None,
         "oldest_complaint_date": oldest,

@@ -20,7 +20,9 @@
 -- register records (a result dated after $as_of is still 'pending'), else one the applications
 -- show: for a reviewed threshold decision, the application, or a later one of the same person,
 -- decided 'met' on or after the OPCC's decision (referral_result_source 'applications'); else
--- 'pending'. referral_working_days: OPCC decision -> the result.
+-- 'pending'. A case not referred back, or not decided by $as_of (pending, or withdrawn with no
+-- decision date: referred_back null), has no referral_result: it is never awaiting the bodies.
+-- referral_working_days: OPCC decision -> the result.
 with appeals_as_of as (
     select p.appeal_ref, p.application_ref, p.authority_code as appeal_authority_code, p.received_date,
         p.appellant, p.grounds, p.review_type, p.decision_reviewed,
@@ -47,7 +49,7 @@ met_again as (  -- referred-back threshold decisions the applications show met a
 ),
 followed as (
     select p.*,
-        case when not p.referred_back then null
+        case when p.referred_back is not true then null  -- not referred back, or not decided by $as_of
              when p.recorded_result is not null then p.recorded_result
              when m.met_date is not null then 'threshold_met'
              else 'pending' end as referral_result,

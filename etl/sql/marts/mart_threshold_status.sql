@@ -4,8 +4,11 @@
 -- (or hate_threshold hate complaints in the hate rule's own window, hate_window_months, where
 -- set), near-miss one short. The rule is the one in force on $as_of. Complaints count together
 -- as the rule's related_by says (any: all of them; category: the same ASB category; case: the
--- same case_ref): a person's row shows their furthest-on group. window_expires_date is the last
--- day the oldest counted complaint still counts (last_counting_day). has_application: an
+-- same case_ref): a person's row shows their furthest-on group. The counted complaints are those
+-- in the window, and where the person is met or one short on the hate route (is_hate_route) the
+-- hate complaints of the hate window too (older ones when hate_window_months is the longer).
+-- window_expires_date is the last day the oldest counted complaint still counts (last_counting_day,
+-- in the longer window of the counts it is in). has_application: an
 -- application by the person to the authority received on or after that oldest complaint and on
 -- or before $as_of (an older one concerned an earlier spell). lead_agency: the rule's, else the
 -- agency that took most of the counted complaints (ties: alphabetical). first_met_date: the
@@ -53,13 +56,25 @@ judged as (
         r.hate_threshold > 0 and g.qualifying_hate_complaints >= r.hate_threshold as is_hate_threshold_met,
         g.qualifying_complaints >= r.victim_threshold
             or (r.hate_threshold > 0 and g.qualifying_hate_complaints >= r.hate_threshold) as is_threshold_met,
-        coalesce(g.oldest_in_window, g.oldest_hate) as oldest_complaint_date,
-        case when g.oldest_in_window is not null then last_counting_day(g.oldest_in_window, r.window_months)
-             else last_counting_day(g.oldest_hate, r.hate_window_months) end as window_expires_date
+        -- met or one short on the hate route: the hate complaints of its own window are counted too
+        r.hate_threshold > 0 and g.qualifying_hate_complaints >= greatest(r.hate_threshold - 1, 1) as is_hate_route,
+        case when is_hate_route then least(g.oldest_in_window, g.oldest_hate)
+             else coalesce(g.oldest_in_window, g.oldest_hate) end as oldest_complaint_date
     from groups g join rules r using (authority_code)
 ),
+expiring as (   -- the last day the oldest counted complaint still counts, in any count it is counted in
+    select *,
+        case when is_hate_route
+             then greatest(case when oldest_in_window = oldest_complaint_date
+                                then last_counting_day(oldest_complaint_date, window_months) end,
+                           case when oldest_hate = oldest_complaint_date
+                                then last_counting_day(oldest_complaint_date, hate_window_months) end)
+             when oldest_in_window is not null then last_counting_day(oldest_in_window, window_months)
+             else last_counting_day(oldest_hate, hate_window_months) end as window_expires_date
+    from judged
+),
 best as (   -- one row per person and authority: the group furthest on
-    select * from judged
+    select * from expiring
     qualify row_number() over (partition by person_key, authority_code
                                order by is_threshold_met desc, qualifying_complaints desc,
                                         qualifying_hate_complaints desc, oldest_complaint_date,
