@@ -143,4 +143,6 @@ if months.empty:
 else:
     ui.plotly_chart(ui.figure(charts.source_month_heatmap, months), key="dq_heatmap")
     st.caption("Each row is shaded against that source's busiest month, so a thin month stands "
-               "out; × marks a gap, a month inside the source's span with no rows at all.")
+               "out; × marks a gap, a month inside the source's span with no rows at all."
+               + (" A blank month of a case-review register is hidden by the disclosure rule (1 to 4 cases, "
+                  "or a month that would give one away)." if months["rows_loaded"].isna().any() else ""))

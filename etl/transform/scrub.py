@@ -168,6 +168,7 @@ HOUSE_NUMBER = re.compile(r"(?<![\w.-])(?:(?:house|door)\s+)?(?:no\.?|number|num
 NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’](?=[^\W\d_]))*(?:-[^\W\d_](?:[^\W\d_]|['’](?=[^\W\d_]))*)?")
 BEFORE_CONTACT = re.compile(r"((?:[^\W\d_][\w'’-]*\s+){0,2}[^\W\d_][\w'’-]*)(\s*[-:,(]?\s*)\[(?:phone|email)\]")
 DIGIT = re.compile(r"\d")
+IN_REFERENCE = re.compile(r"[^\W_][-/]?$")   # what ends right before digits that belong to a reference
 STREET_AFTER = re.compile(rf"(?:\s+(?!(?i:{_STOP})\b)[{_UPPER}][\w'’-]*){{0,2}}\s+(?=[{_UPPER}])"
                           rf"(?i:{'|'.join(sorted(PLACE_WORDS, key=len, reverse=True))})\b")
 CAPITALISED = re.compile(f"[{_UPPER}][{_LOWER}]+")
@@ -217,6 +218,8 @@ def _phones(text: str, counts: Counter) -> str:
         digits = sum(c.isdigit() for c in m.raw_string)
         if DATE_LIKE.search(m.raw_string) or digits < (9 if m.raw_string.startswith("+") else 10):
             continue
+        if IN_REFERENCE.search(text[:m.start]) or text[m.end:m.end + 1].isalnum():
+            continue   # digits joined to letters ("AV-2024-196925", "HPBC/2024/121574"): a reference
         spans.append((m.start, m.end))
     for start, end in reversed(spans):
         text = text[:start] + PLACEHOLDER["phone"] + text[end:]
@@ -325,11 +328,16 @@ def scrub_raw(con: duckdb.DuckDBPyConnection, sources: Iterable, load_id: str) -
                             where {source.table}.{column} = m.original""")
 
 
+# Raw values kept as sent in a reject: the record's key (the published tables keep it as sent too),
+# the pseudonymised person and the postcode (a structured column, not free text).
+RAW_AS_SENT = ("incident_ref", "application_ref", "appeal_ref", "action_ref", "crime_id", "person_key", "postcode")
+
+
 def _scrub_json(text: str) -> tuple[str, dict[str, int]]:
-    """A rejected row's raw values (a JSON object of text): each value scrubbed."""
+    """A rejected row's raw values (a JSON object of text): each value scrubbed but RAW_AS_SENT."""
     values, counts = json.loads(text), Counter()
     for key, value in values.items():
-        if isinstance(value, str):
+        if isinstance(value, str) and key not in RAW_AS_SENT:
             values[key], found = scrub_text(value)
             counts.update(found)
     return json.dumps(values, ensure_ascii=False, separators=(",", ":")), dict(counts)

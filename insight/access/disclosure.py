@@ -70,18 +70,53 @@ def _bounds(cell: Key, primary: set, k: int) -> tuple[float, float]:
     return (1, k - 1) if cell in primary else (k, math.inf)
 
 
-def _pinned(group: Group, values: dict, primary: set, hidden: set, k: int) -> bool:
-    """Whether a hidden part of the group can be worked out exactly from its shown total, the
-    shown parts and the bounds of the other hidden parts."""
+def _residual(group: Group, values: dict, hidden: set) -> tuple[list[Key], float] | None:
+    """(the hidden parts, what they add up to) of a group whose total the reader sees, else None."""
+    if group.total in hidden or pd.isna(values.get(group.total)):
+        return None
     parts = [c for c in group.parts if pd.notna(values.get(c))]
     secret = [c for c in parts if c in hidden]
-    if not secret or group.total in hidden or pd.isna(values.get(group.total)):
+    return secret, values[group.total] - sum(values[c] for c in parts if c not in hidden)
+
+
+def _propagated(groups: list[Group], values: dict, primary: set, hidden: set, k: int,
+                rounds: int = 20) -> dict[Key, tuple[float, float]]:
+    """What a reader can tell of each hidden cell from every group at once: its bounds (`_bounds`)
+    narrowed, group after group, by the group's shown total less the bounds of its other hidden
+    parts (a hidden cell that one group pins is as good as shown in the others)."""
+    bounds = {c: _bounds(c, primary, k) for c in hidden}
+    lines = [(secret, residual) for secret, residual in filter(None, (_residual(g, values, hidden) for g in groups))
+             if secret]
+    for _ in range(rounds):
+        changed = False
+        for secret, residual in lines:
+            for c in secret:
+                lo, hi = bounds[c]
+                others_lo = sum(bounds[o][0] for o in secret if o != c)
+                others_hi = sum(bounds[o][1] for o in secret if o != c)
+                narrowed = (max(lo, residual - others_hi), min(hi, residual - others_lo))
+                if narrowed != (lo, hi):
+                    bounds[c] = narrowed
+                    changed = True
+        if not changed:
+            break
+    return bounds
+
+
+def _pinned(group: Group, values: dict, primary: set, hidden: set, k: int,
+            bounds: dict[Key, tuple[float, float]] | None = None) -> bool:
+    """Whether a hidden part of the group can be worked out exactly from its shown total, the
+    shown parts and what the reader can tell of the other hidden parts (`bounds`, by default what
+    the marks say: `_bounds`)."""
+    line = _residual(group, values, hidden)
+    if not line or not line[0]:
         return False
-    residual = values[group.total] - sum(values[c] for c in parts if c not in hidden)
-    bounds = {c: _bounds(c, primary, k) for c in secret}
-    for c, (lo, hi) in bounds.items():
-        others_lo = sum(b[0] for o, b in bounds.items() if o != c)
-        others_hi = sum(b[1] for o, b in bounds.items() if o != c)
+    secret, residual = line
+    known = {c: (bounds or {}).get(c) or _bounds(c, primary, k) for c in secret}
+    for c in secret:
+        lo, hi = _bounds(c, primary, k)
+        others_lo = sum(b[0] for o, b in known.items() if o != c)
+        others_hi = sum(b[1] for o, b in known.items() if o != c)
         if max(lo, residual - others_hi) >= min(hi, residual - others_lo):
             return True
     return False
@@ -91,23 +126,32 @@ def hidden_cells(values: dict[Key, float], groups: Iterable[Group], k: int,
                  exempt: Iterable[Key] = ()) -> tuple[set[Key], set[Key]]:
     """(primary, secondary): the cells to hide. Primary: 0 < value < k (except the `exempt` cells,
     which the reader may see anyway). Secondary: while a group has a hidden part that its shown
-    total pins down (`_pinned`), its smallest other non-zero part is hidden too (the total, when no
-    part is left)."""
+    total pins down (`_pinned`, with what the other groups tell of its other hidden parts:
+    `_propagated`), its smallest other non-zero part is hidden too (the total, when no part is left
+    and the total is not `exempt`)."""
     exempt = set(exempt)
     primary = {key for key, v in values.items() if pd.notna(v) and 0 < v < k and key not in exempt}
     hidden = set(primary)
     groups = list(groups)
+    stuck: set[int] = set()  # groups pinned with nothing left to hide (an exempt total and exempt parts)
     changed = True
     while changed:
         changed = False
-        for group in groups:
-            if not _pinned(group, values, primary, hidden, k):
+        bounds = _propagated(groups, values, primary, hidden, k)
+        for n, group in enumerate(groups):
+            if n in stuck or not _pinned(group, values, primary, hidden, k, bounds):
                 continue
             visible = [c for c in group.parts if c not in hidden and c not in exempt
                        and pd.notna(values.get(c)) and values[c] > 0]
-            pick = min(visible, key=lambda c: (values[c], group.parts.index(c))) if visible else group.total
-            hidden.add(pick)
+            if visible:
+                hidden.add(min(visible, key=lambda c: (values[c], group.parts.index(c))))
+            elif group.total not in exempt:
+                hidden.add(group.total)
+            else:
+                stuck.add(n)
+                continue
             changed = True
+            bounds = _propagated(groups, values, primary, hidden, k)
     return primary, hidden - primary
 
 
@@ -140,19 +184,32 @@ class Protected:
         return out
 
 
+def sums(parts) -> list[tuple[str, ...]]:
+    """The ways a total column adds up, as `column_totals` gives them: a sequence of column names
+    (one way), or a list of such sequences (several: appeals = the five outcomes = decided +
+    withdrawn + pending)."""
+    if isinstance(parts, str):
+        return [(parts,)]
+    parts = list(parts)
+    if all(isinstance(p, str) for p in parts):
+        return [tuple(parts)]
+    return [tuple(p) for p in parts]
+
+
 def protect(values: pd.DataFrame, people_columns: Sequence[str], k: int, total_row=None,
-            column_totals: dict[str, Sequence[str]] | None = None) -> Protected:
+            column_totals: dict[str, Sequence] | None = None) -> Protected:
     """Suppress the people columns of `values` (rows = e.g. authorities). `total_row`: the label
     of the row that is the sum of the others (a group per column); `column_totals`: total column
-    -> the columns it sums (a group per row). Other columns are left as they are."""
+    -> the columns it sums, or a list of such when it adds up in several ways (`sums`; a group
+    per row and way). Other columns are left as they are."""
     columns = [c for c in people_columns if c in values.columns]
     cells = {(r, c): values.at[r, c] for r in values.index for c in columns}
     groups: list[Group] = []
     if total_row is not None:
         parts = [r for r in values.index if r != total_row]
         groups += [Group((total_row, c), tuple((r, c) for r in parts)) for c in columns]
-    for total, parts in (column_totals or {}).items():
-        groups += [Group((r, total), tuple((r, p) for p in parts)) for r in values.index]
+    for total, ways in (column_totals or {}).items():
+        groups += [Group((r, total), tuple((r, p) for p in parts)) for parts in sums(ways) for r in values.index]
     primary, secondary = hidden_cells(cells, groups, k)
     return Protected(values, frozenset(primary), frozenset(secondary), k)
 
@@ -199,14 +256,15 @@ class Aggregate:
       frame without the column is protected unless every authority asked for is the viewer's.
     - `total_by`: the rows whose `authority` is null are totals of the other rows with the same
       values of these columns (a group per column and value: secondary suppression).
-    - `column_totals`: total column -> the columns it adds up (a group per row).
+    - `column_totals`: total column -> the columns it adds up (a group per row), or a list of such
+      when it adds up in several ways (appeals = the five outcomes = decided + withdrawn + pending).
     - `known_total_by`: the rows with the same values of these columns add up to a total shown
       elsewhere on the page (e.g. months of a stage whose total a table shows; () = all rows).
     - `min_rows`: a row whose value here is 1..k-1 describes fewer than k: it is dropped.
     - `at_least_k`: derived column -> the count it rests on: hidden when that is below k (medians,
       quartiles, rates over fewer than k cases).
     - `shares`: share column -> (part, whole): hidden unless whole >= k and part and whole - part are
-      each 0 or at least k.
+      each 0 or at least k (a frame of measures in rows gives a count or median the part = the whole).
     - `derived`: column -> the counts it is computed from: hidden when any of them is hidden.
     - `places`: place description column -> the distinct-reporters column: shown only with >= k.
     - `single`: columns that describe one case (the first or last date, the shortest or longest
@@ -214,13 +272,17 @@ class Aggregate:
     - `period`: the names of the (start, end) arguments (MIN_PERIOD_DAYS); `resolution`: the name of
       the H3 resolution argument, or of a `kind` argument such as "h3_10" (COARSEST_RESOLUTION).
     - `audit`: loads of it by a viewer without rights are logged (it narrows to one small area).
+    - `published`: counts the law requires published as they are (the four s.104 figures): shown
+      as they are, never hidden nor hidden as a cover.
+    - `only_rows`: column -> values: only the rows holding one of these values come under the rule
+      (the rows per month of the case-review registers, not of the incident feeds); None: every row.
     """
 
     counts: tuple[str, ...] = ()
     authority: str | None = "authority_code"
     codes: str = "codes"
     total_by: tuple[str, ...] | None = None
-    column_totals: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    column_totals: dict[str, tuple[str, ...] | list[tuple[str, ...]]] = field(default_factory=dict)
     known_total_by: tuple[str, ...] | None = None
     min_rows: str | None = None
     at_least_k: dict[str, str] = field(default_factory=dict)
@@ -231,6 +293,8 @@ class Aggregate:
     period: tuple[str, str] | None = None
     resolution: str | None = None
     audit: bool = False
+    only_rows: dict[str, tuple] | None = None
+    published: tuple[str, ...] = ()
 
 
 def _resolution(value) -> int | None:
@@ -280,6 +344,8 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
         open_rows = authority.isin(allowed) | (authority.isna() & whole_is_allowed)
     else:
         open_rows = pd.Series(whole_is_allowed, index=out.index)
+    for column, values in (spec.only_rows or {}).items():
+        open_rows = open_rows | ~out[column].isin(values) if column in out.columns else open_rows
     if open_rows.all():
         return frame
     dropped = 0
@@ -305,7 +371,7 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
     exempt = {(i, c) for i in out.index if open_rows[i] for c in counts}
     groups, totals = _groups(spec, out, counts, values)
     values.update(totals)
-    primary, secondary = hidden_cells(values, groups, k, exempt)
+    primary, secondary = hidden_cells(values, groups, k, exempt | set(totals))  # a known total is shown
     hidden = {key for key in primary | secondary if key[0] in out.index}
     blank: dict[str, set] = {}
     for i, column in hidden:
@@ -355,9 +421,10 @@ def _groups(spec: Aggregate, out: pd.DataFrame, counts: list[str], values: dict)
             parts = tuple(block.index[block[spec.authority].notna()])
             for total in totals:
                 groups += [Group((total, c), tuple((p, c) for p in parts)) for c in counts]
-    for total, parts in spec.column_totals.items():
+    for total, ways in spec.column_totals.items():
         if total in counts:
-            groups += [Group((i, total), tuple((i, p) for p in parts if p in counts)) for i in out.index]
+            groups += [Group((i, total), tuple((i, p) for p in parts if p in counts))
+                       for parts in sums(ways) for i in out.index]
     totals: dict = {}
     if spec.known_total_by is not None:
         keys = [c for c in spec.known_total_by if c in out.columns]

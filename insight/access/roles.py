@@ -110,6 +110,10 @@ _BOX = {"counts": ("cases",), "min_rows": "cases", "single": ("min_days", "max_d
 _PERIOD = ("start", "end")
 _PLACE_TEXT = {"main_location": "reporters", "main_asb_type": "reporters"}
 _OUTCOMES = ("upheld", "partially_upheld", "not_upheld", "withdrawn", "pending")
+_CELL = ("value", "display", "rule", "colour")  # a partnership cell: its figure, text, rule and colour
+_S104 = ("applications_received", "threshold_not_met", "reviews_carried_out",  # published by law (s.104)
+         "reviews_with_recommendations")
+_REGISTERS = ("applications", "appeals", "actions")  # the case-review registers' rows (a row per case)
 _HEADLINE = ("incidents", "reporting_persons", "repeat_locations", "applications", "threshold_met", "appeals")
 
 # Every named query (a public function of insight/queries/* taking the connection first), in ONE
@@ -129,10 +133,13 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
                 "near_miss_clusters", "met_clusters"), total_by=()),
     "insight.queries.threshold.second_report_share": disclosure.Aggregate(
         counts=("events", "explained", "limit_passed", "explained_in_time", "explained_late", "not_explained",
-                "awaiting"), total_by=(), shares={"share_in_time": ("explained_in_time", "limit_passed")}),
+                "awaiting"), total_by=(), shares={"share_in_time": ("explained_in_time", "limit_passed")},
+        column_totals={"limit_passed": ("explained_in_time", "explained_late", "not_explained"),
+                       "events": ("explained", "not_explained", "awaiting")}),
     "insight.queries.threshold.second_report_trend": disclosure.Aggregate(
         counts=("events", "explained_in_time", "explained_late", "not_explained", "awaiting"), authority=None,
-        column_totals={"events": ("explained_in_time", "explained_late", "not_explained", "awaiting")}),
+        column_totals={"events": ("explained_in_time", "explained_late", "not_explained", "awaiting")},
+        known_total_by=()),  # the months add up to the period's totals, shown by second_report_share
     "insight.queries.threshold.history": disclosure.Aggregate(
         counts=("near_miss_people", "met_people", "newly_met_people"), authority=None),
     "insight.queries.threshold.community_clusters": disclosure.Aggregate(
@@ -151,7 +158,7 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     "insight.queries.maps.area_counts": disclosure.Aggregate(
         counts=("incidents", "previous"), derived={"change": ("incidents", "previous"),
                                                   "change_pct": ("incidents", "previous"), "per_km2": ("incidents",)},
-        period=_PERIOD),
+        known_total_by=("authority_code",), period=_PERIOD),  # wards, LSOAs: their authority's total is shown
     "insight.queries.maps.area_trend": disclosure.Aggregate(
         counts=("incidents",), authority=None, known_total_by=("period",), period=_PERIOD, resolution="kind",
         audit=True),
@@ -166,7 +173,7 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
         places={"main_location": "distinct_reporters", "main_asb_types": "distinct_reporters"},
         single=("first_report", "last_report")),
     "insight.queries.maps.hotspot_cells": disclosure.Aggregate(
-        counts=("incidents",), derived={"gi_z": ("incidents",)}, resolution="resolution"),
+        counts=("incidents",), min_rows="incidents", derived={"gi_z": ("incidents",)}, resolution="resolution"),
     "insight.queries.maps.hotspot_summary": disclosure.Aggregate(counts=("incidents",), authority=None),
     "insight.queries.maps.concentration": disclosure.Aggregate(counts=("incidents",)),
     "insight.queries.maps.hotspot_accuracy": disclosure.Aggregate(
@@ -208,7 +215,8 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     "insight.queries.appeals.needs_action": PersonLevel(),
     "insight.queries.appeals.summary": disclosure.Aggregate(
         counts=("appeals", *_OUTCOMES, "decided", "pending_now", "overdue", "flagged"), total_by=(),
-        column_totals={"appeals": _OUTCOMES, "decided": ("upheld", "partially_upheld", "not_upheld")},
+        column_totals={"appeals": [_OUTCOMES, ("decided", "withdrawn", "pending")],
+                       "decided": ("upheld", "partially_upheld", "not_upheld")},
         shares={"upheld_rate": (("upheld", "partially_upheld"), "decided")},
         at_least_k={"median_decision_working_days": "decided", "share_within_sla": "decided"}, period=_PERIOD),
     "insight.queries.appeals.referrals": PersonLevel(),
@@ -243,9 +251,13 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
         counts=("reviews", "retriggers", "by_application", "by_threshold", "in_window"), total_by=(),
         period=_PERIOD),
     "insight.queries.partnership.partnership": disclosure.Aggregate(
-        counts=("cases",), at_least_k={"value": "cases", "display": "cases", "rule": "cases", "colour": "cases"}, period=_PERIOD),
+        counts=("cases", "counted_cases"), at_least_k={c: "cases" for c in _CELL},
+        shares={c: ("counted_cases", "cases") for c in _CELL}, period=_PERIOD),
     "insight.queries.partnership.statutory_exceptions": PersonLevel(),
-    "insight.queries.partnership.statutory_returns": Open("the statutory returns (s.104), published by law"),
+    "insight.queries.partnership.statutory_returns": disclosure.Aggregate(
+        counts=("met_without_review", "contradictions", "carried_in_applications", "notes", "threshold_met",
+                "intake_not_met", "intake_reviews", "intake_reviewed_by_discretion"),
+        published=(*_S104, *(f"published_{c}" for c in _S104))),
     "insight.queries.partnership.published_returns": Open("the statutory returns (s.104), published by law"),
     # data quality
     "insight.queries.quality.rejects": PersonLevel(ALL_AUTHORITIES),
@@ -259,7 +271,9 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     "insight.queries.quality.rejects_by_reason": Open("rejected rows counted by source and reason"),
     "insight.queries.quality.scrubbed": Open("personal data removed from free text, counted per file"),
     "insight.queries.quality.source_freshness": Open("the last date of each feed"),
-    "insight.queries.quality.source_months": Open("rows per feed and month (data coverage)"),
+    "insight.queries.quality.source_months": disclosure.Aggregate(  # incident feeds' rows: open
+        counts=("rows_loaded",), authority=None, only_rows={"kind": _REGISTERS}, known_total_by=("source", "kind"),
+        derived={"share_of_peak": ("rows_loaded",)}),
 }
 
 # The person-level part of QUERIES: query -> the argument holding the authority codes asked for
@@ -364,6 +378,7 @@ def shown_as(role: str | None, allowed: tuple[str, ...], query, args: tuple, kwa
     if not isinstance(rule, disclosure.Aggregate):
         return frame
     codes = _arguments(query, args, kwargs).get(rule.codes)
+    codes = authorities.CODES if codes is None else codes  # no codes: every authority (as `restricted`)
     return disclosure.protect_result(rule, frame, allowed, codes, k if k is not None else disclosure.suppress_below())
 
 

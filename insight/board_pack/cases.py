@@ -101,7 +101,9 @@ def appeal_counts(ctx: Context):
     columns = [*APPEAL_OUTCOME_LABELS, "decided", "appeals"]
     row = summary.loc[TOTAL, columns] if TOTAL in summary.index else pd.Series(0, index=columns)
     counts = pd.DataFrame([row.astype(float)], index=[TOTAL])
-    return protect(counts, columns, ctx.k, column_totals={"appeals": list(APPEAL_OUTCOME_LABELS), "decided": list(DECIDED_APPEAL_OUTCOMES)})
+    return protect(counts, columns, ctx.k, column_totals={  # appeals = the outcomes = decided + withdrawn + pending
+        "appeals": [list(APPEAL_OUTCOME_LABELS), ["decided", "withdrawn", "pending"]],
+        "decided": list(DECIDED_APPEAL_OUTCOMES)})
 
 
 def type_counts(ctx: Context):
@@ -123,6 +125,8 @@ def slide_appeals(deck, ctx: Context) -> None:
     values = table.values.loc[TOTAL]
     rate = share_or_none(values["upheld"] + values["partially_upheld"], values["decided"], ctx.k,
                          whole_is_shown=True)
+    if any(table.is_hidden(TOTAL, c) for c in ("upheld", "partially_upheld", "decided")):
+        rate = None  # a rate from a hidden cell would give it back (decided = not upheld / (1 - rate))
     appeals = table.text(TOTAL, "appeals")
     title = (f"Fewer than {ctx.k} appeals" if appeals.startswith("<") else f"{appeals} appeals") + \
         f" to the OPCC in the 12 months to {ctx.data.month.name}"

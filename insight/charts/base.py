@@ -179,12 +179,13 @@ def source_month_heatmap(months: pd.DataFrame) -> go.Figure:
     months = months.assign(source_label=[f"{in_words.source_name(s)} ({in_words.word('kind', k)})"
                                          for s, k in zip(months["source"], months["kind"], strict=True)])
     share = months.pivot(index="source_label", columns="month", values="share_of_peak")
-    rows = months.pivot(index="source_label", columns="month", values="rows_loaded")
+    rows = months.pivot(index="source_label", columns="month", values="rows_loaded").map(
+        lambda n: "–" if pd.isna(n) else f"{int(n):,}")  # '–': hidden by the disclosure rule
     fig = go.Figure(go.Heatmap(
         z=share.values, x=share.columns, y=share.index, customdata=rows.values,
         colorscale=list(YLORBR), zmin=0, zmax=1, xgap=1, ygap=1, hoverongaps=False,
         colorbar={"title": {"text": "share of<br>busiest month"}, "tickformat": ".0%"},
-        hovertemplate="%{y}<br>%{x|%b %Y}: %{customdata:,} rows<extra></extra>"))
+        hovertemplate="%{y}<br>%{x|%b %Y}: %{customdata} rows<extra></extra>"))
     gaps = months[months["is_gap"]]
     fig.add_trace(go.Scatter(
         x=gaps["month"], y=gaps["source_label"], mode="markers", name="gap (no rows)",

@@ -44,6 +44,10 @@ _CASES = {  # measure -> the count of cases it rests on
     "share_decisions_in_time": "decisions_timed", "reviews": "reviews", "share_action_plans": "reviews",
     "appeals": "appeals", "share_upheld": "appeals_decided",
 }
+_COUNTED = {  # share -> the count of cases on its counted side (the part; a count or median: all its cases)
+    "share_met": "met", "share_decisions_in_time": "decisions_in_time", "share_action_plans": "action_plans",
+    "share_upheld": "appeals_upheld",
+}
 
 
 def _wide(con, as_of: date, start: date, end: date) -> pd.DataFrame:
@@ -82,7 +86,9 @@ def _wide(con, as_of: date, start: date, end: date) -> pd.DataFrame:
                 coalesce(p.reviews, 0) as reviews, p.action_plans / nullif(p.reviews, 0) as share_action_plans,
                 coalesce(q.appeals, 0) as appeals, q.upheld / nullif(q.decided, 0) as share_upheld,
                 coalesce(p.decisions, 0) as decisions, coalesce(p.decisions_timed, 0) as decisions_timed,
-                coalesce(q.decided, 0) as appeals_decided
+                coalesce(q.decided, 0) as appeals_decided, coalesce(p.met, 0) as met,
+                coalesce(p.decisions_in_time, 0) as decisions_in_time, coalesce(p.action_plans, 0) as action_plans,
+                coalesce(q.upheld, 0) as appeals_upheld
             from authorities as a
             left join apps as p using (authority_code)
             left join appealed as q using (authority_code)
@@ -123,7 +129,9 @@ def judge(m: Measure, value, median, limit=None, rule_id=None) -> tuple[str, str
 def partnership(con, as_of: date, codes: tuple[str, ...], start: date, end: date) -> pd.DataFrame:
     """One row per selected authority and measure: value, display text, colour class, the rule
     that coloured it (medians over all nine authorities) and `cases`, how many applications,
-    decisions, reviews or appeals the value rests on (the disclosure rule reads it)."""
+    decisions, reviews or appeals the value rests on, and `counted_cases`, those of them a share
+    counts (met, in time, with action plans, upheld; all of them for a count or median): the
+    disclosure rule reads both."""
     wide = _wide(con, as_of, start, end)
     rows = []
     for m in MEASURES:
@@ -136,9 +144,10 @@ def partnership(con, as_of: date, codes: tuple[str, ...], start: date, end: date
             rows.append({"authority_code": r.authority_code, "authority_name": r.authority_name,
                          "measure": m.column, "label": m.label, "value": value, "display": _show(m, value),
                          "county_median": median, "colour": colour, "rule": rule,
-                         "cases": getattr(r, _CASES[m.column])})
+                         "cases": getattr(r, _CASES[m.column]),
+                         "counted_cases": getattr(r, _COUNTED.get(m.column, _CASES[m.column]))})
     return pd.DataFrame(rows, columns=["authority_code", "authority_name", "measure", "label", "value",
-                                       "display", "county_median", "colour", "rule", "cases"])
+                                       "display", "county_median", "colour", "rule", "cases", "counted_cases"])
 
 
 def statutory_returns(con, as_of: date, codes: tuple[str, ...]) -> pd.DataFrame:

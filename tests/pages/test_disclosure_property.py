@@ -78,7 +78,8 @@ def _check_frame(name: str, rule: disclosure.Aggregate, before: pd.DataFrame, sh
             assert not _small(rows[column]).any(), (name, column, rows[column].tolist())
     for column in before.columns:
         if pd.api.types.is_integer_dtype(before[column]) and column not in NOT_COUNTS:
-            declared = {*rule.counts, *rule.derived, *rule.at_least_k, *rule.single, *rule.shares}
+            declared = {*rule.counts, *rule.derived, *rule.at_least_k, *rule.single, *rule.shares,
+                        *rule.published}
             assert column in declared, (
                 f"{name}: integer column {column} is not classified as a count")
     if rule.min_rows and rule.min_rows in rows.columns:

@@ -98,6 +98,7 @@ SURVIVES = [
     "On or near Heather Falls",
     "Youths near Amber Valley Leisure Centre",
     "Meadow Dr near the shops",
+    "see case AV-2024-196925 and HPBC/2024/121574",   # a reference's digits are not a phone number
     "youths miss the bus and shout",
     "a lady shouting at cars",
     "Flats on Meadow Close",

@@ -1,0 +1,228 @@
+"""The disclosure rule against a reader who subtracts (insight/access/disclosure.py, the specs of
+insight/access/roles.py QUERIES), on small inline frames shaped like the demo warehouse's leaks:
+cells that add up to a total the reader sees (a row's parts, a column's months against the
+period's total, an authority's LSOAs against the authority), shares with a small side, and
+queries that were classified open although they count cases.
+
+`_worked_out` is the reader: it knows every relation the page implies (not only the ones a spec
+declares), narrows each hidden cell from 1..inf by every relation in turn, and lists the small
+cells (1..k-1) it can tell exactly.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from types import SimpleNamespace
+
+import pandas as pd
+
+from insight.access import disclosure
+from insight.access import roles as access
+from insight.board_pack import cases
+from insight.queries import appeals as qa
+from insight.queries import maps as qm
+from insight.queries import partnership as qp
+from insight.queries import quality as qq
+from insight.queries import threshold as qt
+
+K = 5
+A, B, C = "E07000032", "E07000033", "E07000036"  # Amber Valley, Bolsover, Erewash
+
+
+def _shown(query, frame: pd.DataFrame, allowed=(), codes=(A, B, C), **kwargs) -> pd.DataFrame:
+    """What a viewer with person-level rights over `allowed` sees of `frame` (ui.load's rule)."""
+    role = access.COUNCIL_MANAGER if allowed else access.BOARD_VIEWER
+    names = list(inspect.signature(query).parameters)[1:]  # the connection first
+    arguments = {name: None for name in names} | {"codes": codes, **kwargs}
+    return access.shown_as(role, tuple(allowed), query, (), {n: v for n, v in arguments.items() if n in names},
+                           frame, K)
+
+
+def _worked_out(true: pd.DataFrame, shown: pd.DataFrame, lines: list[tuple[float, list]]) -> list:
+    """The small hidden cells (row, column) a reader can tell exactly: `lines` are (total the
+    reader knows, the cells that add up to it)."""
+    bounds = {(r, c): (1.0, math.inf) for r in shown.index for c in shown.columns
+              if pd.isna(shown.at[r, c]) and pd.notna(true.at[r, c])}
+    for _ in range(50):
+        changed = False
+        for total, cells in lines:
+            secret = [x for x in cells if x in bounds]
+            residual = total - sum(shown.at[x] for x in cells if x not in bounds)
+            for x in secret:
+                lo = residual - sum(bounds[o][1] for o in secret if o != x)
+                hi = residual - sum(bounds[o][0] for o in secret if o != x)
+                narrowed = (max(bounds[x][0], lo), min(bounds[x][1], hi))
+                if narrowed != bounds[x]:
+                    bounds[x], changed = narrowed, True
+        if not changed:
+            break
+    return [x for x, (lo, hi) in bounds.items() if lo >= hi and 0 < true.at[x] < K]
+
+
+# --- 1. threshold: second reports explained in time -------------------------------------------------
+
+SHARE = ["events", "explained", "limit_passed", "explained_in_time", "explained_late", "not_explained", "awaiting"]
+
+
+def _share_table() -> pd.DataFrame:
+    rows = pd.DataFrame({"authority_code": [A, B, C], "authority_name": ["Amber Valley", "Bolsover", "Erewash"],
+                         "events": [66, 30, 20], "explained": [31, 12, 10], "limit_passed": [66, 30, 20],
+                         "explained_in_time": [27, 12, 8], "explained_late": [4, 0, 2], "not_explained": [35, 18, 10],
+                         "awaiting": [0, 0, 0]})
+    total = rows[SHARE].sum().to_frame().T.assign(authority_code=None, authority_name="All selected")
+    frame = pd.concat([rows, total], ignore_index=True)
+    return frame.assign(share_in_time=frame["explained_in_time"] / frame["limit_passed"])
+
+
+def test__second_report_share__limit_passed_is_in_time_plus_late_plus_not_explained():
+    """Amber Valley's 4 explained late = limit passed 66 - 27 in time - 35 not explained, seen by
+    Erewash's manager: a second cell of the row is hidden."""
+    true = _share_table()
+    shown = _shown(qt.second_report_share, true, allowed=(C,))
+    assert pd.isna(shown.at[0, "explained_late"])
+    lines = [(shown.at[i, "limit_passed"], [(i, "explained_in_time"), (i, "explained_late"), (i, "not_explained")])
+             for i in shown.index if pd.notna(shown.at[i, "limit_passed"])]
+    lines += [(shown.at[i, "events"], [(i, "explained"), (i, "not_explained"), (i, "awaiting")])
+              for i in shown.index if pd.notna(shown.at[i, "events"])]
+    lines += [(shown.at[3, c], [(i, c) for i in range(3)]) for c in SHARE if pd.notna(shown.at[3, c])]
+    assert _worked_out(true[SHARE], shown[SHARE], lines) == []
+
+
+def test__second_report_trend__the_months_add_up_to_the_period_s_totals_in_the_table():
+    """The table shows the period's totals; a hidden month (or one the row gives away once the
+    column's total has given its neighbour away) cannot be worked out by subtraction."""
+    true = pd.DataFrame({"month": pd.date_range("2026-07-01", periods=4, freq="MS").date,
+                         "events": [49, 41, 46, 64], "explained_in_time": [22, 20, 17, 33],
+                         "explained_late": [2, 6, 6, 1], "not_explained": [25, 15, 23, 18],
+                         "awaiting": [0, 0, 0, 12]})
+    counts = ["events", "explained_in_time", "explained_late", "not_explained", "awaiting"]
+    shown = _shown(qt.second_report_trend, true, allowed=(C,), as_of=None)
+    lines = [(shown.at[i, "events"], [(i, c) for c in counts[1:]]) for i in shown.index
+             if pd.notna(shown.at[i, "events"])]
+    lines += [(true[c].sum(), [(i, c) for i in shown.index]) for c in counts]  # the table's totals
+    assert shown[counts].isna().any().any()
+    assert _worked_out(true[counts], shown[counts], lines) == []
+
+
+# --- 2. appeals: the outcomes add up to the appeals received -------------------------------------------
+
+APPEALS = ["appeals", "upheld", "partially_upheld", "not_upheld", "withdrawn", "pending", "decided"]
+
+
+def test__appeals_summary__appeals_are_decided_plus_withdrawn_plus_pending():
+    """appeals 10, decided 9, withdrawn 0: a hidden pending of 1 was 10 - 9 - 0."""
+    rows = pd.DataFrame({"authority_code": [A, B], "appeals": [10, 20], "upheld": [3, 6], "partially_upheld": [1, 5],
+                         "not_upheld": [5, 6], "withdrawn": [0, 3], "pending": [1, 0], "decided": [9, 17]})
+    true = pd.concat([rows, rows[APPEALS].sum().to_frame().T.assign(authority_code=None)], ignore_index=True)
+    shown = _shown(qa.summary, true, codes=(A, B), as_of=None, start=None, end=None)
+    outcomes = ["upheld", "partially_upheld", "not_upheld", "withdrawn", "pending"]
+    lines = []
+    for i in shown.index:
+        for total, parts in [("appeals", outcomes), ("decided", outcomes[:3]), ("appeals", ["decided", *outcomes[3:]])]:
+            if pd.notna(shown.at[i, total]):
+                lines.append((shown.at[i, total], [(i, p) for p in parts]))
+    lines += [(shown.at[2, c], [(0, c), (1, c)]) for c in APPEALS if pd.notna(shown.at[2, c])]
+    assert pd.isna(shown.at[0, "pending"])
+    assert _worked_out(true[APPEALS], shown[APPEALS], lines) == []
+
+
+def _pack_appeals(**counts) -> disclosure.Protected:
+    summary = pd.DataFrame([{"authority_name": cases.TOTAL, **counts}])
+    return cases.appeal_counts(SimpleNamespace(data=SimpleNamespace(cases={"appeals": summary}), k=K))
+
+
+def test__board_pack_appeals__received_17_decided_15_does_not_give_away_withdrawn_and_pending():
+    """The pack's appeals slide: received 17, decided 15, withdrawn <5, pending <5 said both are 1."""
+    table = _pack_appeals(appeals=17, upheld=2, partially_upheld=4, not_upheld=9, withdrawn=1, pending=1, decided=15)
+    assert table.text(cases.TOTAL, "withdrawn") == "<5" and table.text(cases.TOTAL, "pending") == "<5"
+    assert table.is_hidden(cases.TOTAL, "decided")  # 17 - 15 = 2 = 1 + 1 otherwise
+
+
+# --- 3. partnership -------------------------------------------------------------------------------------
+
+def test__partnership__a_share_needs_0_or_k_on_each_side():
+    """80% of 5 reviews with action plans said 1 without."""
+    frame = pd.DataFrame({"authority_code": [A, B], "authority_name": ["Amber Valley", "Bolsover"],
+                          "measure": ["share_action_plans"] * 2, "label": ["% with action plans"] * 2,
+                          "value": [0.8, 0.5], "display": ["80%", "50%"], "county_median": [0.6] * 2,
+                          "colour": ["above", "below"], "rule": ["% 80% is above", "% 50% is below"],
+                          "cases": [5, 10], "counted_cases": [4, 5]})
+    shown = _shown(qp.partnership, frame, codes=(A, B), as_of=None, start=None, end=None)
+    assert shown.loc[0, ["value", "display", "rule", "colour"]].isna().all()
+    assert shown.loc[1, ["value", "display", "rule", "colour"]].tolist() == [0.5, "50%", "% 50% is below", "below"]
+
+
+def test__partnership__counts_and_medians_still_need_k_cases():
+    frame = pd.DataFrame({"authority_code": [A, B], "measure": ["reviews", "median_decision_days"],
+                          "value": [5, 12.0], "display": ["5", "12"], "colour": ["above", "below"],
+                          "rule": ["x", "y"], "cases": [5, 3], "counted_cases": [5, 3]})
+    shown = _shown(qp.partnership, frame, codes=(A, B), as_of=None, start=None, end=None)
+    assert shown.at[0, "display"] == "5" and pd.isna(shown.at[1, "display"])
+
+
+def test__statutory_returns__only_the_four_s104_figures_are_exempt():
+    frame = pd.DataFrame({"authority_code": [A, C], "authority_name": ["Amber Valley", "Erewash"],
+                          "financial_year": ["2025-26"] * 2, "applications_received": [3, 3],
+                          "threshold_not_met": [1, 1], "reviews_carried_out": [2, 2],
+                          "reviews_with_recommendations": [1, 1], "met_without_review": [1, 1],
+                          "contradictions": [2, 2], "carried_in_applications": [4, 4], "notes": [3, 3]})
+    shown = _shown(qp.statutory_returns, frame, allowed=(C,), codes=(A, C), as_of=None)
+    published = ["applications_received", "threshold_not_met", "reviews_carried_out", "reviews_with_recommendations"]
+    other = ["met_without_review", "contradictions", "carried_in_applications", "notes"]
+    assert shown[published].equals(frame[published])  # published by law, as they are
+    assert shown.loc[0, other].isna().all()  # Amber Valley's other counts: hidden
+    assert shown.loc[1, other].tolist() == [1, 2, 4, 3]  # the manager's own authority
+
+
+# --- 4. maps: an authority's LSOAs add up to the authority -------------------------------------------
+
+def test__area_counts__lsoas_add_up_to_their_authority_s_total():
+    """Bolsover's one hidden LSOA = the Authorities view's total - the shown LSOAs."""
+    true = pd.DataFrame({"code": ["L1", "L2", "L3", "L4", "L5"], "authority_code": [B, B, B, A, A],
+                         "incidents": [120, 80, 3, 40, 50], "previous": [100, 60, 9, 30, 45]})
+    shown = _shown(qm.area_counts, true, codes=(A, B), start=None, end=None, kind="lsoa")
+    assert pd.isna(shown.at[2, "incidents"])
+    lines = [(true.loc[true["authority_code"] == a, c].sum(), [(i, c) for i in true.index[true["authority_code"] == a]])
+             for a in (A, B) for c in ("incidents", "previous")]
+    assert _worked_out(true[["incidents", "previous"]], shown[["incidents", "previous"]], lines) == []
+
+
+# --- 5. maps: the Gi* map draws no hexagon of 1..k-1 incidents ------------------------------------------
+
+def test__hotspot_cells__hexagons_of_1_to_4_incidents_are_left_out():
+    frame = pd.DataFrame({"h3_cell": ["a", "b", "c"], "authority_code": [A, A, A], "gi_class": [3, 3, 0],
+                          "incidents": [0, 3, 12], "gi_z": [2.5, 3.1, 1.0]})
+    shown = _shown(qm.hotspot_cells, frame, codes=(A,), resolution=9)
+    assert shown["h3_cell"].tolist() == ["a", "c"] and shown.attrs["dropped"] == 1
+
+
+# --- 6. data quality: the month-by-source grid --------------------------------------------------------
+
+def _months() -> pd.DataFrame:
+    return pd.DataFrame({"source": ["erewash_council", "erewash_council", "derby_case_reviews", "derby_case_reviews",
+                                    "derby_case_reviews", "opcc_appeals", "opcc_appeals"],
+                         "kind": ["incidents", "incidents", "applications", "applications", "applications", "appeals",
+                                  "appeals"],
+                         "rows_loaded": [3, 60, 2, 0, 8, 1, 7], "is_gap": [False] * 7,
+                         "share_of_peak": [0.05, 1.0, 0.25, 0.0, 1.0, 1 / 7, 1.0]})
+
+
+def test__source_months__the_case_review_registers_months_of_1_to_4_are_hidden():
+    months = _months()
+    shown = _shown(qq.source_months, months)
+    assert shown["rows_loaded"].tolist()[:2] == [3, 60]  # incident feeds' rows: open (README)
+    registers = shown.iloc[2:]
+    assert not ((registers["rows_loaded"] > 0) & (registers["rows_loaded"] < K)).any()
+    assert registers["share_of_peak"].isna().tolist() == registers["rows_loaded"].isna().tolist()
+    lines = [(months.loc[months["source"] == s, "rows_loaded"].sum(), [(i, "rows_loaded") for i in
+                                                                        months.index[months["source"] == s]])
+             for s in months["source"].unique()]  # the files' rows loaded
+    assert _worked_out(months[["rows_loaded"]], shown[["rows_loaded"]], lines) == []
+
+
+def test__source_months__the_opcc_analyst_sees_every_count():
+    months = _months()
+    shown = access.shown_as(access.OPCC_ANALYST, access.person_level_authorities(
+        access.Viewer("a", access.OPCC_ANALYST)), qq.source_months, (), {}, months, K)
+    assert shown["rows_loaded"].tolist() == months["rows_loaded"].tolist()
