@@ -31,6 +31,19 @@ kind = "incidents"
 path = "erewash/*.csv"
 authority = "E07000036"
 """
+# Erewash's incidents with a case-review register (applications.csv) and the OPCC's appeals
+# (appeals.csv), as the case review tests write them
+CASES_TOML = EREWASH_TOML + """
+[[source]]
+slug = "case-reviews"
+kind = "applications"
+path = "applications.csv"
+
+[[source]]
+slug = "opcc-appeals"
+kind = "appeals"
+path = "appeals.csv"
+"""
 
 
 def real_data(*parts: str) -> Path:

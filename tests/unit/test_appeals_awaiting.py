@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import EREWASH_TOML, INCIDENT_COLUMNS, build_module_warehouse, write_inputs
+from conftest import CASES_TOML, INCIDENT_COLUMNS, build_module_warehouse, write_inputs
 
 from insight import db
 from insight.queries import appeals as q
@@ -30,17 +30,7 @@ NOT-UPHELD,A2,Erewash,2025-05-05,threshold_decision,not_upheld,2025-05-20,appeal
 BACK,A1,Erewash,2025-05-06,threshold_decision,upheld,2025-05-21,pcc_review,Y,
 BACK-LATER,A2,Erewash,2025-05-07,threshold_decision,upheld,2025-06-25,appeal,Y,
 """
-TOML = EREWASH_TOML + """
-[[source]]
-slug = "case-reviews"
-kind = "applications"
-path = "applications.csv"
-
-[[source]]
-slug = "opcc"
-kind = "appeals"
-path = "appeals.csv"
-"""
+TOML = CASES_TOML
 # (referred_back, referral_result) as of 30 June, and as of 10 June (BACK-LATER not decided yet)
 EXPECTED = {"PENDING": (None, None), "WITHDRAWN": (None, None), "WITHDRAWN-DATED": (False, None),
             "NOT-UPHELD": (False, None), "BACK": (True, "pending"), "BACK-LATER": (True, "pending")}

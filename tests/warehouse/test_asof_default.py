@@ -12,7 +12,7 @@ import datetime as dt
 
 import duckdb
 import pytest
-from conftest import EREWASH_TOML, INCIDENT_COLUMNS, write_inputs
+from conftest import CASES_TOML, EREWASH_TOML, INCIDENT_COLUMNS, write_inputs
 
 from etl import build
 
@@ -31,16 +31,7 @@ ACTIONS = """action_ref,application_ref,authority,agency,action_type,agreed_date
 ACT-BEFORE,A-BEFORE,,council,mediation,2025-03-08,2025-04-30,,
 ACT-AFTER,A-BEFORE,,council,mediation,2025-03-25,2025-04-30,,
 """
-TOML = EREWASH_TOML + """
-[[source]]
-slug = "case-reviews"
-kind = "applications"
-path = "applications.csv"
-
-[[source]]
-slug = "opcc-appeals"
-kind = "appeals"
-path = "appeals.csv"
+TOML = CASES_TOML + """
 
 [[source]]
 slug = "action-plans"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import EREWASH_TOML, INCIDENT_COLUMNS, build_module_warehouse, write_inputs
+from conftest import CASES_TOML, INCIDENT_COLUMNS, build_module_warehouse, write_inputs
 
 from etl.rules import authorities
 from insight import cli
@@ -37,17 +37,7 @@ ER-1,Erewash,P1,2025-05-01,2025-05-02,victim,met,2025-05-08,2025-05-09,2025-05-2
 APPEALS = """appeal_ref,application_ref,authority,received_date,appellant,grounds,outcome,decision_date
 AP-1,ER-1,Erewash,2025-07-01,victim,review_process,not_upheld,2025-07-20
 """
-TOML = EREWASH_TOML + """
-[[source]]
-slug = "case-reviews"
-kind = "applications"
-path = "applications.csv"
-
-[[source]]
-slug = "opcc-appeals"
-kind = "appeals"
-path = "appeals.csv"
-"""
+TOML = CASES_TOML
 
 
 def _incidents() -> str:
