@@ -31,9 +31,9 @@ kind = "incidents"
 path = "erewash/*.csv"
 authority = "E07000036"
 """
-# Erewash's incidents with a case-review register (applications.csv) and the OPCC's appeals
-# (appeals.csv), as the case review tests write them
-CASES_TOML = EREWASH_TOML + """
+# A case-review register (applications.csv) and the OPCC's appeals (appeals.csv), as the case
+# review tests write them; CASES_TOML with Erewash's incidents
+REGISTERS_TOML = """
 [[source]]
 slug = "case-reviews"
 kind = "applications"
@@ -44,6 +44,7 @@ slug = "opcc-appeals"
 kind = "appeals"
 path = "appeals.csv"
 """
+CASES_TOML = EREWASH_TOML + REGISTERS_TOML
 
 
 def real_data(*parts: str) -> Path:

@@ -11,15 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import run_build, write_inputs
+from conftest import EREWASH_TOML, run_build, write_inputs
 
-TOML = """
-[[source]]
-slug = "erewash-council"
-kind = "incidents"
-path = "erewash/*.csv"
-authority = "E07000036"
-
+TOML = EREWASH_TOML + """
 [[source]]
 slug = "erewash-reviews"
 kind = "applications"

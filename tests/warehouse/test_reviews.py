@@ -19,7 +19,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from conftest import build_module_warehouse, write_inputs
+from conftest import REGISTERS_TOML, build_module_warehouse, write_inputs
 from support import open_app
 
 from etl.marts import registry
@@ -65,17 +65,7 @@ OPCC-4,CT-ORDER,Erewash,2025-05-21,victim,review_process,withdrawn,
 TOML = """
 [build]
 settings = "rules.toml"
-
-[[source]]
-slug = "case-reviews"
-kind = "applications"
-path = "applications.csv"
-
-[[source]]
-slug = "opcc-appeals"
-kind = "appeals"
-path = "appeals.csv"
-"""
+""" + REGISTERS_TOML
 DERBY_RULE = '\n[[rule]]\nauthority = "Derby"\neffective_from = "2025-01-01"\nsla_decision_days = 5\n'
 
 

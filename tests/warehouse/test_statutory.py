@@ -29,7 +29,7 @@ import shutil
 import duckdb
 import pandas as pd
 import pytest
-from conftest import build_module_warehouse, run_build, write_inputs
+from conftest import REGISTERS_TOML, build_module_warehouse, run_build, write_inputs
 from support import open_app
 
 from etl import sqlfile
@@ -92,17 +92,7 @@ TOML = """
 [build]
 settings = "rules.toml"
 published_returns = "published/returns.csv"
-
-[[source]]
-slug = "case-reviews"
-kind = "applications"
-path = "applications.csv"
-
-[[source]]
-slug = "opcc-appeals"
-kind = "appeals"
-path = "appeals.csv"
-"""
+""" + REGISTERS_TOML
 
 
 @pytest.fixture(scope="module")
