@@ -468,7 +468,7 @@ create table mart_threshold_status (      -- contract: one row per person and au
     person_key varchar,
     authority_code varchar,
     qualifying_complaints bigint,         -- complaints counting in the window on the as-of date
-    qualifying_hate_complaints bigint,    -- of them, hate incidents
+    qualifying_hate_complaints bigint,    -- hate incidents counting: in the hate rule's window (hate_window_months), else in the window
     is_threshold_met boolean,             -- qualifying complaints >= victim_threshold
     is_near_miss boolean,                 -- qualifying complaints = victim_threshold - 1
     window_expires_date date,             -- the last day the oldest qualifying complaint counts

@@ -271,7 +271,10 @@ def test__threshold__engine_equals_reference(tmp_path, history, as_of, rule):
         actual = got[key]
         for field, value in expected.items():
             a = actual[field]
-            a = None if pd.isna(a) else (a.date() if hasattr(a, "date") else a)
+            if field == "counted_incident_ids":   # the complaints behind the row's references and agencies
+                a = list(a)
+            else:
+                a = None if pd.isna(a) else (a.date() if hasattr(a, "date") else a)
             assert a == value, (key, field, a, value)
 
 
@@ -491,3 +494,38 @@ def test__threshold__the_hate_route_counts_hate_complaints_older_than_the_victim
     if hate_threshold:
         assert list(got["counted_incident_ids"])[0] == old["incident_id"]
         assert bool(got["is_threshold_met"] or got["is_hate_near_miss"])
+
+
+def test__threshold__an_uncounted_hate_complaint_is_not_behind_a_row(tmp_path):
+    """A hate window (12 months) longer than the victim window (6): a hate complaint of ten months
+    ago counts only on the hate route. Off it, it is neither among the row's complaints (its
+    references, its agencies, its lead agency) nor, with no hate rule, a row of its own."""
+    old = incident("p", EREWASH, D(2024, 6, 3), is_hate=True, agencies="police")
+    recent = [incident("p", EREWASH, D(2025, 2, 3)), incident("p", EREWASH, D(2025, 3, 3), agencies="housing")]
+    lone = incident("q", EREWASH, D(2024, 6, 3), is_hate=True)
+    for hate_threshold in (0, 3):   # no hate rule; a hate rule the person is not near (1 of 3)
+        rules = _rules_toml(tmp_path, hate_threshold=hate_threshold, hate_window_months=12)
+        got = rows(engine(tmp_path, [old, *recent, lone], D(2025, 4, 1), rules))
+        row = got["p", EREWASH]
+        assert (row["qualifying_complaints"], bool(row["is_near_miss"])) == (2, True)
+        assert list(row["counted_incident_ids"]) == [c["incident_id"] for c in recent]
+        assert row["agencies"] == "council,housing" and row["lead_agency"] == "council"
+        assert row["oldest_complaint_date"].date() == D(2025, 2, 3)
+        # q's only complaint is a hate one outside the window: a row only where a hate rule counts it
+        assert (("q", EREWASH) in got) == (hate_threshold > 0), hate_threshold
+
+
+def test__threshold__a_complaint_qualifies_by_the_rule_of_the_day_it_was_made(tmp_path):
+    """Whether a complaint came within the qualifying period of the behaviour is settled when it is
+    made: a later rule with a longer period does not make an old late complaint count. The status,
+    the timeline (first met, met since) and the history agree."""
+    rules = _rules_toml(tmp_path, '[[rule]]\nauthority = "Erewash"\neffective_from = "2025-03-01"\n'
+                                  'qualifying_report_months = 2\n')
+    late = incident("a", EREWASH, D(2025, 2, 20), D(2024, 12, 25))   # 57 days late, under the one-month rule
+    inc = [late, incident("a", EREWASH, D(2025, 3, 10)), incident("a", EREWASH, D(2025, 3, 15)),
+           incident("a", EREWASH, D(2025, 3, 18), D(2025, 1, 25))]  # 52 days late, under the two-month rule
+    con = engine(tmp_path, inc, D(2025, 3, 20), rules)
+    row = rows(con)["a", EREWASH]
+    assert row["qualifying_complaints"] == 3 and bool(row["is_threshold_met"])
+    assert late["incident_id"] not in list(row["counted_incident_ids"])
+    assert row["first_met_date"].date() == row["met_since_date"].date() == D(2025, 3, 18)

@@ -54,8 +54,10 @@ def counting(cs: list[Complaint], day: dt.date, rule: Rule, months: int | None =
 
 
 def hate_counting(cs: list[Complaint], day: dt.date, rule: Rule) -> list[Complaint]:
-    """The hate complaints that count on `day`, in the hate rule's own window."""
-    return [c for c in counting(cs, day, rule, rule.hate_window_months) if c.is_hate]
+    """The hate complaints that count on `day`, in the hate rule's own window; with no hate rule
+    (hate_threshold 0), the hate complaints among those counting in the window."""
+    months = rule.hate_window_months if rule.hate_threshold > 0 else rule.window_months
+    return [c for c in counting(cs, day, rule, months) if c.is_hate]
 
 
 def is_met(cs: list[Complaint], day: dt.date, rule: Rule) -> bool:
@@ -120,6 +122,7 @@ def _figures(cs: list[Complaint], as_of: dt.date, rule: Rule) -> dict | None:
         "is_hate_near_miss": not met and rule.hate_threshold >= 2 and len(hate) == rule.hate_threshold - 1,
         "met_since_date": spells[-1] if met else None,
         "oldest_complaint_date": oldest,
+        "counted_incident_ids": [c.incident for c in sorted(counted, key=lambda c: (c.reported, c.incident))],
     }
 
 

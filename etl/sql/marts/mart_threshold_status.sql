@@ -1,9 +1,11 @@
 -- Who has met, or nearly met, the victim threshold as of $as_of (DESIGN.md threshold rules):
--- a complaint qualifies when made within qualifying_report_months of the behaviour and its
--- reported_date lies in ($as_of - window, $as_of]; met at victim_threshold qualifying complaints
--- (or hate_threshold hate complaints in the hate rule's own window, hate_window_months, where
--- set), near-miss one short. The rule is the one in force on $as_of. Complaints count together
--- as the rule's related_by says (any: all of them; category: the same ASB category; case: the
+-- a complaint qualifies when made within qualifying_report_months of the behaviour (the rule in
+-- force the day it was made: int_complaints.is_qualifying, as the timeline and second reports
+-- read it) and its reported_date lies in ($as_of - window, $as_of]; met at victim_threshold
+-- qualifying complaints (or hate_threshold hate complaints in the hate rule's own window,
+-- hate_window_months, where hate_threshold is set: 0 is no hate rule, and the hate count is then
+-- of the window's complaints), near-miss one short. Otherwise the rule is the one in force on
+-- $as_of. Complaints count together as the rule's related_by says (any: all of them; category: the same ASB category; case: the
 -- same case_ref): a person's row shows their furthest-on group. The counted complaints are those
 -- in the window, and where the person is met or one short on the hate route (is_hate_route) the
 -- hate complaints of the hate window too (older ones when hate_window_months is the longer).
@@ -23,22 +25,27 @@ with rules as (   -- the rule in force on $as_of, with its windows' first days a
         cast(cast($as_of as date) - to_months(hate_window_months) as date) as hate_window_after
     from settings_rules where $as_of >= effective_from and $as_of < effective_to
 ),
-counted as (
+counted as (   -- the complaints counted: qualifying (made within the qualifying period of the rule in
+               -- force the day each was made, int_complaints) and in the window, or hate ones in the
+               -- hate window where the rule has a hate threshold (0: no hate rule, and the hate
+               -- count is of the hate complaints in the window)
     select c.incident_id, c.person_key, c.authority_code, c.reported_date, c.agency, c.agencies,
            case r.related_by when 'category' then coalesce(c.asb_category, '')
                              when 'case' then coalesce(c.case_ref, 'incident ' || c.incident_id)
                              else '' end as related_group,
            c.reported_date > r.window_after as in_window,
-           coalesce(c.is_hate, false) and c.reported_date > r.hate_window_after as is_hate_counted
-    from incidents c
+           coalesce(c.is_hate, false)
+               and c.reported_date > (case when r.hate_threshold > 0 then r.hate_window_after else r.window_after end)
+               as is_hate_counted
+    from int_complaints c
     join rules r using (authority_code)
-    where c.person_key is not null
+    where c.is_qualifying
       and c.reported_date <= $as_of
       -- a constant floor (the longest window in any rule) lets the scan skip old rows early
       and c.reported_date > (select cast(cast($as_of as date) - to_months(max(greatest(window_months, hate_window_months))) as date)
                              from settings_rules)
-      and (c.reported_date > r.window_after or (c.is_hate and c.reported_date > r.hate_window_after))
-      and c.reported_date <= c.occurred_date + to_months(r.qualifying_report_months)
+      and (c.reported_date > r.window_after
+           or (r.hate_threshold > 0 and c.is_hate and c.reported_date > r.hate_window_after))
 ),
 groups as (
     select person_key, authority_code, related_group,
@@ -62,7 +69,7 @@ judged as (
              else coalesce(g.oldest_in_window, g.oldest_hate) end as oldest_complaint_date
     from groups g join rules r using (authority_code)
 ),
-expiring as (   -- the last day the oldest counted complaint still counts, in any count it is counted in
+expiring as materialized (   -- the last day the oldest counted complaint still counts, in any count it is counted in
     select *,
         case when is_hate_route
              then greatest(case when oldest_in_window = oldest_complaint_date
@@ -73,8 +80,11 @@ expiring as (   -- the last day the oldest counted complaint still counts, in an
              else last_counting_day(oldest_hate, hate_window_months) end as window_expires_date
     from judged
 ),
-best as (   -- one row per person and authority: the group furthest on
-    select * from expiring
+best as (   -- one row per person and authority: the group furthest on (a rule relating every
+            -- complaint, related_by any, makes one group per person and authority: no ranking)
+    select * from expiring where related_by = 'any'
+    union all
+    select * from expiring where related_by <> 'any'
     qualify row_number() over (partition by person_key, authority_code
                                order by is_threshold_met desc, qualifying_complaints desc,
                                         qualifying_hate_complaints desc, oldest_complaint_date,
@@ -92,7 +102,10 @@ details as (   -- the kept rows' counted complaints: agencies and incident ids
         list_sort(list({'reported': c.reported_date, 'id': c.incident_id, 'agency': c.agency,
                         'agencies': c.agencies})) as complaints
     from counted c
-    semi join kept k using (person_key, authority_code, related_group)
+    join kept k using (person_key, authority_code, related_group)
+    -- the complaints in the window; the hate window's too on the hate route, or when the group
+    -- has none in the window (as oldest_complaint_date counts them)
+    where c.in_window or (c.is_hate_counted and (k.is_hate_route or k.oldest_in_window is null))
     group by all
 ),
 crossings as (   -- per related group (person_authority_id): its latest crossing, and the person's first
