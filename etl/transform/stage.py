@@ -66,6 +66,12 @@ SOFT_DATES = {"applications": ("acknowledged_date", "decision_date", "decision_n
 BOOKABLE_DATES = ("review_date",)
 # Dates that are plans, so may lie after the as-of date: an action's due date.
 PLANNED_DATES = {"actions": ("due_date",)}
+# Later events of a case that exists on the as-of date (received or agreed by then): an appeal's
+# decision and the bodies' result after a referral back, an action's completion. One after the
+# as-of date has not happened yet on it (the marts read it so, as they do at any other date), so a
+# build as of D holds what the marts evaluated on D from a later build hold; only a date after the
+# day of the build is a future_date reject.
+LATER_DATES = {"appeals": ("decision_date", "referral_result_date"), "actions": ("completed_date",)}
 
 LOCAL_ZONE = "Europe/London"  # the day a timestamp falls on is the day in England (DESIGN.md contract)
 _ZONED = "(Z|[+-]\\d{2}(:?\\d{2})?)$"  # a timestamp that names its zone or offset
@@ -192,7 +198,10 @@ def _checks(kind: str, key: str | None) -> list[tuple[str, str, str]]:
             out.append((f"{raw} is not null and {name} is null", "bad_date",
                         f"format('{name} ''{{}}'' is not a valid date (format {{}})', {raw}, fmt__{name})"
                         f" || {date_hint_sql(raw, f'fmt__{name}')}"))
-            if f.name not in PLANNED_DATES.get(kind, ()):
+            if f.name in LATER_DATES.get(kind, ()):
+                out.append((f"{name} > today_date", "future_date",
+                            f"format('{name} {{}} is in the future (the build ran on {{}})', {name}, today_date)"))
+            elif f.name not in PLANNED_DATES.get(kind, ()):
                 out.append((f"{name} > as_of_date", "future_date",
                             f"format('{name} {{}} is after the as-of date {{}}', {name}, as_of_date)"))
             out.append((f"{name} < date '{MIN_DATE}'", "too_old_date",

@@ -8,8 +8,8 @@
 -- index($as_of), to complete index(completed) - index(agreed). data_errors: agreed before the
 -- application was received; a plan for a review that made no recommendations; a plan whose number
 -- of actions differs from the review's recommendations_count.
-with plans as (
-    select application_ref, count(*) as plan_actions from actions group by all
+with plans as (   -- the actions agreed by $as_of (a later one is not in the plan yet)
+    select application_ref, count(*) as plan_actions from actions where agreed_date <= $as_of group by all
 ),
 known as (
     select k.action_ref, k.application_ref, a.authority_code, k.authority_code as action_authority_code,

@@ -12,14 +12,17 @@
 -- and filter the appeal under the authority whose case it is; appeal_authority_code keeps what
 -- the appeal said. Flags (is_flagged, reasons in flags): the appeal names another authority than
 -- its application's; grounds threshold_decision against an application whose threshold was met
--- (a met decision cannot be appealed on those grounds).
+-- (a met decision cannot be appealed on those grounds; not when the application was decided
+-- again after the OPCC referred it back: that decision is the referral's result, and the letter
+-- appealed against is no longer in the register, so the appeal has no window days).
 -- Each case is an appeal under the local procedure or a statutory PCC review (review_type, Crime
 -- and Policing Act 2026); a PCC review's limit is sla_pcc_review_decision_days, an appeal's
 -- sla_appeal_decision_days (the column sla_appeal_decision_days holds the one that applies).
 -- A case the OPCC referred back (decided by $as_of) is followed to its result: the result the
 -- register records (a result dated after $as_of is still 'pending'), else one the applications
 -- show: for a reviewed threshold decision, the application, or a later one of the same person,
--- decided 'met' on or after the OPCC's decision (referral_result_source 'applications'); else
+-- (to the same authority: another authority's application is its own case) decided 'met' on or
+-- after the OPCC's decision (referral_result_source 'applications'); else
 -- 'pending'. A case not referred back, or not decided by $as_of (pending, or withdrawn with no
 -- decision date: referred_back null), has no referral_result: it is never awaiting the bodies.
 -- referral_working_days: OPCC decision -> the result.
@@ -42,7 +45,8 @@ met_again as (  -- referred-back threshold decisions the applications show met a
     from appeals_as_of as p
     join applications as a using (application_ref)
     join applications as b
-        on (b.application_ref = a.application_ref or b.person_key = a.person_key)
+        on (b.application_ref = a.application_ref
+            or (b.person_key = a.person_key and b.authority_code = a.authority_code))  -- another authority's is its case
         and b.decision = 'met' and b.decision_date >= p.decision_date and b.decision_date <= $as_of
     where p.referred_back and p.decision_reviewed = 'threshold_decision' and p.recorded_result is null
     group by p.appeal_ref
@@ -69,8 +73,13 @@ linked as (
         t.decision_within_sla as application_decision_within_sla,
         t.total_working_days as application_total_working_days,
         t.total_within_sla as application_total_within_sla,
-        case p.grounds when 'threshold_decision' then t.decision_notified_date
-                       when 'review_process' then t.outcome_notified_date end as notice_date
+        -- a case referred back whose application was decided again on or after the OPCC's decision:
+        -- the register holds the new decision (the referral's result), not the letter appealed
+        p.referred_back and p.grounds = 'threshold_decision' and t.decision_date >= p.decision_date
+            as is_decided_again,
+        case when is_decided_again then null
+             when p.grounds = 'threshold_decision' then t.decision_notified_date
+             when p.grounds = 'review_process' then t.outcome_notified_date end as notice_date
     from followed as p
     left join applications as a using (application_ref)
     left join mart_review_turnaround as t using (application_ref)
@@ -106,7 +115,8 @@ timed as (
         case when received_date >= notice_date then i_received - i_notice end as lodged_working_days,
         appeal_authority_code is distinct from application_authority_code
             and application_authority_code is not null as is_authority_mismatch,
-        grounds = 'threshold_decision' and application_decision = 'met' as is_grounds_mismatch
+        grounds = 'threshold_decision' and application_decision = 'met' and not coalesce(is_decided_again, false)
+            as is_grounds_mismatch
     from indexed
 ),
 flagged as (

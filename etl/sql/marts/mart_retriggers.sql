@@ -1,5 +1,5 @@
 -- Re-triggers as of $as_of: one row per case review held by $as_of with an identified person, dated
--- by its outcome (outcome_date: the outcome letter, else the meeting; on or before $as_of). The
+-- by its outcome (outcome_date: the outcome letter when sent by $as_of, else the meeting). The
 -- review is re-triggered when the same person, after that day and within retrigger_months of it
 -- (the setting of the application's authority in force on that day; window_end_date the last day)
 -- and by $as_of, applies again to the same authority (another application received) or meets the
@@ -9,10 +9,11 @@
 -- from mart_actions (same $as_of): actions not cancelled, completed, overdue.
 with reviews as (
     select a.application_ref, a.authority_code, a.person_key, a.review_date, a.outcome as review_outcome,
-        a.recommendations_count, coalesce(a.outcome_notified_date, a.review_date) as outcome_date
+        a.recommendations_count,
+        case when a.outcome_notified_date <= $as_of then a.outcome_notified_date else a.review_date end
+            as outcome_date   -- an outcome letter after $as_of has not been sent yet: the meeting
     from applications as a
-    where a.review_date is not null and a.person_key is not null
-      and coalesce(a.outcome_notified_date, a.review_date) <= $as_of
+    where a.review_date <= $as_of and a.person_key is not null
 ),
 ruled as (
     select r.*, s.rule_id, s.retrigger_months,

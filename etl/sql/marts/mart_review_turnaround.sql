@@ -11,9 +11,15 @@
 with apps as (
     select a.application_ref, a.authority_code, a.threshold_route, a.received_date, a.date_errors,
         a.decision in ('met', 'not_met') and a.decision_date is null as is_undated_decision,
+        -- a decision date on an application still pending is a contradiction (no stage is timed)
+        case when a.decision = 'pending' and a.decision_date is not null then a.decision_date end
+            as pending_decision_date,
         case when a.acknowledged_date <= $as_of then a.acknowledged_date end as acknowledged_date,
-        case when a.decision_date <= $as_of then a.decision_date end as decision_date,
-        case when a.decision_notified_date <= $as_of then a.decision_notified_date end as decision_notified_date,
+        -- the threshold decision is met or not met: a withdrawn or pending application's dates time no stage
+        case when a.decision in ('met', 'not_met') and a.decision_date <= $as_of then a.decision_date end
+            as decision_date,
+        case when a.decision in ('met', 'not_met') and a.decision_notified_date <= $as_of
+             then a.decision_notified_date end as decision_notified_date,
         case when a.review_date <= $as_of then a.review_date end as review_date,
         case when a.outcome_notified_date <= $as_of then a.outcome_notified_date end as outcome_notified_date,
         case when a.action_plan_closed_date <= $as_of then a.action_plan_closed_date end as action_plan_closed_date,
@@ -63,6 +69,8 @@ durations as (   -- null where a stage has not happened, or ends before it start
 checked as (
     select *, nullif(concat_ws('; ', date_errors,
         case when is_undated_decision then 'the threshold decision has no decision_date' end,
+        case when pending_decision_date is not null
+             then format('decision "pending" but decision_date {}', pending_decision_date) end,
         case when acknowledged_date < received_date
              then format('acknowledged_date {} is before received_date {}', acknowledged_date, received_date) end,
         case when decision_date < received_date
