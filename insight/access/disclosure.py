@@ -22,6 +22,13 @@ that describes fewer than k (a place, a box plot); no median, quartile or share 
 than k cases; no single case's value (the shortest and longest, first and last dates); and no
 place description unless k distinct people reported there. Such a viewer also gets no period
 shorter than `MIN_PERIOD_DAYS` and no hexagon finer than `COARSEST_RESOLUTION` (`check_request`).
+
+Secondary suppression treats every group as an equation (a hidden total is an unknown like a
+hidden part) and can take cells that are never shown but a reader gets by subtracting (`free`
+cells: the incidents between two nested windows, `Aggregate.differences`). A council manager who
+asks for their own authority with others, in a frame that sums them in one row (`mixed`), knows
+their own part: the others' part and the sum less the own part must each pass the rule too
+(`protect_result`'s `others` and `own`, run by roles.shown_as for such a selection only).
 """
 
 from __future__ import annotations
@@ -64,38 +71,55 @@ class Group:
     parts: tuple[Key, ...]
 
 
-def _bounds(cell: Key, primary: set, k: int) -> tuple[float, float]:
+def _bounds(cell: Key, primary: set, k: int, free: Iterable[Key] = ()) -> tuple[float, float]:
     """What a reader who knows the rule can tell of a hidden cell: '<k' is 1..k-1 (zeros are shown),
-    '*' is k or more (a smaller one would be '<k')."""
+    '*' is k or more (a smaller one would be '<k'); a `free` cell (a difference of two cells that
+    is never shown itself, `hidden_cells`) is only known to be 0 or more."""
+    if cell in free:
+        return 0, math.inf
     return (1, k - 1) if cell in primary else (k, math.inf)
 
 
-def _residual(group: Group, values: dict, hidden: set) -> tuple[list[Key], float] | None:
-    """(the hidden parts, what they add up to) of a group whose total the reader sees, else None."""
-    if group.total in hidden or pd.isna(values.get(group.total)):
+def _line(group: Group, values: dict, hidden: set) -> tuple[list[tuple[Key, int]], float] | None:
+    """The group as the reader sees it: parts - total = 0 with the shown cells moved to the right,
+    as ([(hidden cell, its sign: +1 a part, -1 the total)], what they add up to); None when the
+    total is missing (no line). A hidden total is an unknown like a hidden part: a reader who sees
+    every part adds them up."""
+    if pd.isna(values.get(group.total)):
         return None
     parts = [c for c in group.parts if pd.notna(values.get(c))]
-    secret = [c for c in parts if c in hidden]
-    return secret, values[group.total] - sum(values[c] for c in parts if c not in hidden)
+    secret = [(c, 1) for c in parts if c in hidden]
+    known = sum(values[c] for c in parts if c not in hidden)
+    if group.total in hidden:
+        secret.append((group.total, -1))
+        return secret, -known
+    return secret, values[group.total] - known
 
 
-def _propagated(groups: list[Group], values: dict, primary: set, hidden: set, k: int,
+def _narrowed(cell: Key, sign: int, secret: list[tuple[Key, int]], residual: float,
+              bounds: dict[Key, tuple[float, float]], prior: tuple[float, float]) -> tuple[float, float]:
+    """`prior` narrowed by the line sum(sign * cell) = residual and the bounds of its other cells."""
+    others_lo = sum(bounds[o][0] if s > 0 else -bounds[o][1] for o, s in secret if o != cell)
+    others_hi = sum(bounds[o][1] if s > 0 else -bounds[o][0] for o, s in secret if o != cell)
+    lo, hi = residual - others_hi, residual - others_lo  # sign * cell lies here
+    if sign < 0:
+        lo, hi = -hi, -lo
+    return max(prior[0], lo), min(prior[1], hi)
+
+
+def _propagated(groups: list[Group], values: dict, primary: set, hidden: set, k: int, free: set = frozenset(),
                 rounds: int = 20) -> dict[Key, tuple[float, float]]:
     """What a reader can tell of each hidden cell from every group at once: its bounds (`_bounds`)
-    narrowed, group after group, by the group's shown total less the bounds of its other hidden
-    parts (a hidden cell that one group pins is as good as shown in the others)."""
-    bounds = {c: _bounds(c, primary, k) for c in hidden}
-    lines = [(secret, residual) for secret, residual in filter(None, (_residual(g, values, hidden) for g in groups))
-             if secret]
+    narrowed, group after group, by the group's shown cells less the bounds of its other hidden
+    cells (a hidden cell that one group pins is as good as shown in the others)."""
+    lines = [line for line in filter(None, (_line(g, values, hidden) for g in groups)) if line[0]]
+    bounds = {c: _bounds(c, primary, k, free) for secret, _ in lines for c, _ in secret}
     for _ in range(rounds):
         changed = False
         for secret, residual in lines:
-            for c in secret:
-                lo, hi = bounds[c]
-                others_lo = sum(bounds[o][0] for o in secret if o != c)
-                others_hi = sum(bounds[o][1] for o in secret if o != c)
-                narrowed = (max(lo, residual - others_hi), min(hi, residual - others_lo))
-                if narrowed != (lo, hi):
+            for c, sign in secret:
+                narrowed = _narrowed(c, sign, secret, residual, bounds, bounds[c])
+                if narrowed != bounds[c]:
                     bounds[c] = narrowed
                     changed = True
         if not changed:
@@ -104,55 +128,84 @@ def _propagated(groups: list[Group], values: dict, primary: set, hidden: set, k:
 
 
 def _pinned(group: Group, values: dict, primary: set, hidden: set, k: int,
-            bounds: dict[Key, tuple[float, float]] | None = None) -> bool:
-    """Whether a hidden part of the group can be worked out exactly from its shown total, the
-    shown parts and what the reader can tell of the other hidden parts (`bounds`, by default what
-    the marks say: `_bounds`)."""
-    line = _residual(group, values, hidden)
+            bounds: dict[Key, tuple[float, float]] | None = None, free: set = frozenset()) -> bool:
+    """Whether a hidden cell of the group can be worked out exactly from its shown cells and what
+    the reader can tell of its other hidden cells (`bounds`, by default what the marks say:
+    `_bounds`). A `free` cell counts only when it is 1..k-1 (a difference of 0 or k or more may be
+    worked out)."""
+    line = _line(group, values, hidden)
     if not line or not line[0]:
         return False
     secret, residual = line
-    known = {c: (bounds or {}).get(c) or _bounds(c, primary, k) for c in secret}
-    for c in secret:
-        lo, hi = _bounds(c, primary, k)
-        others_lo = sum(b[0] for o, b in known.items() if o != c)
-        others_hi = sum(b[1] for o, b in known.items() if o != c)
-        if max(lo, residual - others_hi) >= min(hi, residual - others_lo):
+    known = {c: (bounds or {}).get(c) or _bounds(c, primary, k, free) for c, _ in secret}
+    for c, sign in secret:
+        if c in free and not (0 < values[c] < k):
+            continue
+        lo, hi = _narrowed(c, sign, secret, residual, known, _bounds(c, primary, k, free))
+        if lo >= hi:
             return True
     return False
 
 
 def hidden_cells(values: dict[Key, float], groups: Iterable[Group], k: int,
-                 exempt: Iterable[Key] = ()) -> tuple[set[Key], set[Key]]:
+                 exempt: Iterable[Key] = (), free: Iterable[Key] = ()) -> tuple[set[Key], set[Key]]:
     """(primary, secondary): the cells to hide. Primary: 0 < value < k (except the `exempt` cells,
-    which the reader may see anyway). Secondary: while a group has a hidden part that its shown
-    total pins down (`_pinned`, with what the other groups tell of its other hidden parts:
+    which the reader may see anyway). Secondary: while a group has a hidden cell that its shown
+    cells pin down (`_pinned`, with what the other groups tell of its other hidden cells:
     `_propagated`), its smallest other non-zero part is hidden too (the total, when no part is left
-    and the total is not `exempt`)."""
-    exempt = set(exempt)
-    primary = {key for key, v in values.items() if pd.notna(v) and 0 < v < k and key not in exempt}
-    hidden = set(primary)
-    groups = list(groups)
+    and the total is not `exempt`). `free` cells are never shown (a difference of two shown counts
+    that a reader can take, such as the incidents 31 to 90 days ago = 90 days - 30 days): they are
+    hidden from the start, a reader knows only that they are 0 or more, and a group that pins one
+    of 1..k-1 hides one of its shown cells; they are in neither set returned."""
+    exempt, free = set(exempt), set(free)
+    primary = {key for key, v in values.items()
+               if pd.notna(v) and 0 < v < k and key not in exempt and key not in free}
+    hidden = primary | free
+    for component in _components(list(groups)):  # groups that share no cell are settled apart: faster
+        _cover(component, values, primary, hidden, exempt, free, k)
+    return primary, hidden - primary - free
+
+
+def _components(groups: list[Group]) -> list[list[Group]]:
+    """The groups in sets that share no cell (a table's rows, when only column totals tie cells)."""
+    parent: dict = {}
+
+    def root(cell):
+        while parent.setdefault(cell, cell) != cell:
+            parent[cell] = parent[parent[cell]]
+            cell = parent[cell]
+        return cell
+
+    for group in groups:
+        for cell in group.parts:
+            parent[root(cell)] = root(group.total)
+    found: dict = {}
+    for group in groups:
+        found.setdefault(root(group.total), []).append(group)
+    return list(found.values())
+
+
+def _cover(groups: list[Group], values: dict, primary: set, hidden: set, exempt: set, free: set, k: int) -> None:
+    """`hidden_cells`' secondary suppression over one set of groups: adds the covers to `hidden`."""
     stuck: set[int] = set()  # groups pinned with nothing left to hide (an exempt total and exempt parts)
     changed = True
     while changed:
         changed = False
-        bounds = _propagated(groups, values, primary, hidden, k)
+        bounds = _propagated(groups, values, primary, hidden, k, free)
         for n, group in enumerate(groups):
-            if n in stuck or not _pinned(group, values, primary, hidden, k, bounds):
+            if n in stuck or not _pinned(group, values, primary, hidden, k, bounds, free):
                 continue
             visible = [c for c in group.parts if c not in hidden and c not in exempt
                        and pd.notna(values.get(c)) and values[c] > 0]
             if visible:
                 hidden.add(min(visible, key=lambda c: (values[c], group.parts.index(c))))
-            elif group.total not in exempt:
+            elif group.total not in exempt and group.total not in hidden:
                 hidden.add(group.total)
             else:
                 stuck.add(n)
                 continue
             changed = True
-            bounds = _propagated(groups, values, primary, hidden, k)
-    return primary, hidden - primary
+            bounds = _propagated(groups, values, primary, hidden, k, free)
 
 
 @dataclass(frozen=True)
@@ -276,6 +329,18 @@ class Aggregate:
       as they are, never hidden nor hidden as a cover.
     - `only_rows`: column -> values: only the rows holding one of these values come under the rule
       (the rows per month of the case-review registers, not of the incident feeds); None: every row.
+    - `differences`: name -> (larger, smaller): two count columns of a row whose difference counts
+      people or incidents too (nested windows: the incidents 31 to 90 days ago = 90 days - 30 days).
+      Never shown itself, but a reader subtracts: a difference of 1..k-1 is hidden by hiding one of
+      the two (and the rest of the rule follows, as for `column_totals`).
+    - `rows`: for a frame without per-authority rows (`authority` None): the columns that name a
+      row (a month, a stage, a hexagon; () for a single row). A viewer who asks for their own
+      authority with others sees the rows summed, and knows their own part: a cell is shown only
+      when the others' part (the same query for the others alone) and the sum less their own part
+      (the query for their own authorities alone) are each 0 or at least k (`protect_result`,
+      `others`, `own`). None: the query cannot be asked per authority.
+    - `limit`: the argument that caps the rows of a top-N list (`rows` then match only when the
+      others' and own lists are asked for without the cap: roles.shown_as lifts it).
     """
 
     counts: tuple[str, ...] = ()
@@ -295,6 +360,9 @@ class Aggregate:
     audit: bool = False
     only_rows: dict[str, tuple] | None = None
     published: tuple[str, ...] = ()
+    differences: dict[str, tuple[str, str]] = field(default_factory=dict)
+    rows: tuple[str, ...] | None = None
+    limit: str | None = None
 
 
 def _resolution(value) -> int | None:
@@ -329,15 +397,33 @@ def _number(value) -> float:
         return math.nan
 
 
+def mixed(spec: Aggregate, columns: Iterable[str], allowed: Iterable[str], requested: Iterable[str] | None) -> bool:
+    """Whether a frame of `spec` with these columns sums authorities the viewer has person-level
+    rights over with others in one row (no per-authority rows): the viewer knows their own part, so
+    the others' part must pass the rule on its own (`protect_result`, `others` and `own`)."""
+    if requested is None or (spec.authority and spec.authority in set(columns)):
+        return False
+    allowed, requested = set(allowed), set(requested)
+    return bool(requested & allowed) and bool(requested - allowed)
+
+
 def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str], requested: Iterable[str] | None,
-                   k: int) -> pd.DataFrame:
+                   k: int, others: pd.DataFrame | None = None, own: pd.DataFrame | None = None) -> pd.DataFrame:
     """The frame as a viewer may see it: rows of `allowed` authorities (those the viewer has
     person-level rights over) as they are; everything else under the rule of `spec` (see
     `Aggregate`). `requested`: the authorities the query was asked for (None: unknown, every row
     without an authority is protected). `attrs["hidden"]` counts the cells hidden, `attrs["dropped"]`
-    the rows left out."""
+    the rows left out.
+
+    A `mixed` selection (the viewer's own authorities and others summed in rows without an
+    authority): `others` is the same query for the requested authorities outside `allowed` alone,
+    `own` for those inside; rows match on `spec.rows`. Besides the rule on the sums, a cell is
+    hidden when the others' part or the sum less the own part is 1..k-1, with secondary suppression
+    of each of these as for the sums. Without `others` (when `spec.rows` says the query can be
+    split), every count is hidden: the sums cannot be checked."""
     allowed = set(allowed)
     whole_is_allowed = requested is not None and set(requested) <= allowed
+    split = mixed(spec, frame.columns, allowed, requested) and spec.rows is not None
     out = frame.copy()
     if spec.authority and spec.authority in out.columns:
         authority = out[spec.authority]
@@ -369,10 +455,17 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
 
     values = {(i, c): cell(i, c) for i in out.index for c in counts}
     exempt = {(i, c) for i in out.index if open_rows[i] for c in counts}
-    groups, totals = _groups(spec, out, counts, values)
-    values.update(totals)
-    primary, secondary = hidden_cells(values, groups, k, exempt | set(totals))  # a known total is shown
-    hidden = {key for key in primary | secondary if key[0] in out.index}
+    groups, totals, free = _groups(spec, out, counts, values, closed)
+    primary, secondary = hidden_cells({**values, **totals, **free}, groups, k, exempt | set(totals),
+                                      free)  # a known total is shown
+    hidden = {key for key in primary | secondary if key[0] in out.index and key[1] in counts}
+    parts_hidden: set = set()  # cells hidden for the others' part of a mixed selection
+    if split:
+        for part in _parts(spec, out, counts, values, others, own):
+            groups, totals, free = _groups(spec, out, counts, part, closed)
+            primary, secondary = hidden_cells({**part, **totals, **free}, groups, k, set(totals), free)
+            parts_hidden |= {key for key in primary | secondary if key[0] in out.index and key[1] in counts}
+        hidden |= parts_hidden
     blank: dict[str, set] = {}
     for i, column in hidden:
         blank.setdefault(column, set()).add(i)
@@ -394,7 +487,8 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
     for column, reporters in spec.places.items():
         if column in out.columns:
             blank.setdefault(column, set()).update(
-                i for i in closed if reporters not in out.columns or not cell(i, reporters) >= k)
+                i for i in closed if reporters not in out.columns or not cell(i, reporters) >= k
+                or (i, reporters) in parts_hidden)
     for column in spec.single:
         if column in out.columns:
             blank.setdefault(column, set()).update(closed)
@@ -409,10 +503,46 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
     return result
 
 
-def _groups(spec: Aggregate, out: pd.DataFrame, counts: list[str], values: dict) -> tuple[list[Group], dict]:
+def _parts(spec: Aggregate, out: pd.DataFrame, counts: list[str], values: dict, others: pd.DataFrame | None,
+           own: pd.DataFrame | None) -> list[dict]:
+    """The cells of a mixed selection's frame as the parts a viewer can tell apart: the others'
+    part (`others`, rows matched on `spec.rows`; a row they lack is 0) and the sum less the own
+    part (`own`). Without `others`, every count is taken as a part of 1 (all hidden)."""
+    if others is None:
+        return [{key: (1.0 if pd.notna(v) and v != 0 else v) for key, v in values.items()}]
+    found = [_matched(spec, out, counts, others)]
+    if own is not None:
+        mine = _matched(spec, out, counts, own)
+        found.append({key: v - mine[key] if pd.notna(v) else v for key, v in values.items()})
+    return found
+
+
+def _matched(spec: Aggregate, out: pd.DataFrame, counts: list[str], part: pd.DataFrame) -> dict:
+    """(row, column) of `out` -> the same cell of `part` (the same query for some of the
+    authorities), rows matched on `spec.rows` (0 where `part` has no such row)."""
+    keys = [c for c in spec.rows or () if c in out.columns and c in part.columns]
+    if len(keys) < len(spec.rows or ()) or (not keys and len(out) > 1):
+        raise ValueError(f"the rows of this frame are not told apart by {spec.rows!r}")
+    columns = [c for c in counts if c in part.columns]
+    numbers = part[keys + columns].copy()
+    for column in columns:
+        numbers[column] = numbers[column].map(_number)
+    if keys:
+        summed = numbers.groupby(keys, dropna=False, sort=False)[columns].sum(min_count=1).reset_index()
+        joined = out[keys].merge(summed, on=keys, how="left")
+    else:
+        joined = pd.DataFrame([numbers[columns].sum(min_count=1)] * len(out), columns=columns)
+    return {(i, c): (joined[c].iloc[i] if c in columns and pd.notna(joined[c].iloc[i]) else 0.0)
+            for i in out.index for c in counts}
+
+
+def _groups(spec: Aggregate, out: pd.DataFrame, counts: list[str], values: dict,
+            closed: Iterable[int] = ()) -> tuple[list[Group], dict, dict]:
     """The lines whose total a reader sees: a total row (authority null) over the rows with the same
-    `total_by` values, total columns over their parts, and `known_total_by` (a total shown elsewhere:
-    a synthetic total cell, always shown, holds the sum)."""
+    `total_by` values, total columns over their parts, `known_total_by` (a total shown elsewhere:
+    a synthetic total cell, always shown, holds the sum) and, in the `closed` rows, `differences`
+    (a synthetic cell, never shown, holds larger - smaller: larger = smaller + it). Returns
+    (groups, the known totals' cells, the differences' cells), the cells with their values."""
     groups: list[Group] = []
     if spec.total_by is not None and spec.authority in out.columns:
         keys = [c for c in spec.total_by if c in out.columns]
@@ -433,4 +563,11 @@ def _groups(spec: Aggregate, out: pd.DataFrame, counts: list[str], values: dict)
                 parts = tuple((i, c) for i in block.index)
                 totals[("known total", n, c)] = sum(v for v in (values[p] for p in parts) if pd.notna(v))
                 groups.append(Group(("known total", n, c), parts))
-    return groups, totals
+    free: dict = {}
+    for name, (larger, smaller) in spec.differences.items():
+        if larger in counts and smaller in counts:
+            for i in closed:
+                if pd.notna(values[(i, larger)]) and pd.notna(values[(i, smaller)]):
+                    free[(i, name)] = values[(i, larger)] - values[(i, smaller)]
+                    groups.append(Group((i, larger), ((i, smaller), (i, name))))
+    return groups, totals, free

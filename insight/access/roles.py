@@ -138,10 +138,10 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
                        "events": ("explained", "not_explained", "awaiting")}),
     "insight.queries.threshold.second_report_trend": disclosure.Aggregate(
         counts=("events", "explained_in_time", "explained_late", "not_explained", "awaiting"), authority=None,
-        column_totals={"events": ("explained_in_time", "explained_late", "not_explained", "awaiting")},
+        rows=("month",), column_totals={"events": ("explained_in_time", "explained_late", "not_explained", "awaiting")},
         known_total_by=()),  # the months add up to the period's totals, shown by second_report_share
     "insight.queries.threshold.history": disclosure.Aggregate(
-        counts=("near_miss_people", "met_people", "newly_met_people"), authority=None),
+        counts=("near_miss_people", "met_people", "newly_met_people"), authority=None, rows=("month_end",)),
     "insight.queries.threshold.community_clusters": disclosure.Aggregate(
         counts=("distinct_reporters", "incidents", "anonymous_reports"), min_rows="distinct_reporters",
         places={"cluster_cell": "distinct_reporters"},
@@ -151,7 +151,7 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     # maps
     "insight.queries.maps.area_incidents": PersonLevel(),
     "insight.queries.maps.hex_counts": disclosure.Aggregate(
-        counts=("incidents", "previous", "reporters"), authority=None, min_rows="incidents",
+        counts=("incidents", "previous", "reporters"), authority=None, rows=("h3_cell",), min_rows="incidents",
         places={"main_location": "reporters"},
         derived={"change": ("incidents", "previous"), "change_pct": ("incidents", "previous"),
                  "per_km2": ("incidents",)}, period=_PERIOD, resolution="resolution"),
@@ -160,27 +160,35 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
                                                   "change_pct": ("incidents", "previous"), "per_km2": ("incidents",)},
         known_total_by=("authority_code",), period=_PERIOD),  # wards, LSOAs: their authority's total is shown
     "insight.queries.maps.area_trend": disclosure.Aggregate(
-        counts=("incidents",), authority=None, known_total_by=("period",), period=_PERIOD, resolution="kind",
-        audit=True),
+        counts=("incidents",), authority=None, rows=("month", "period"), known_total_by=("period",),
+        period=_PERIOD, resolution="kind", audit=True),
     "insight.queries.maps.area_top_locations": disclosure.Aggregate(
-        counts=("incidents", "reporters"), authority=None, min_rows="incidents", places=_PLACE_TEXT,
+        counts=("incidents", "reporters"), authority=None, rows=("h3_cell",), limit="limit", min_rows="incidents",
+        places=_PLACE_TEXT,
         single=("first_report", "last_report"), period=_PERIOD, resolution="kind", audit=True),
     "insight.queries.maps.repeat_locations": disclosure.Aggregate(
         counts=("incidents_30d", "incidents_90d", "incidents_180d", "incidents_365d", "incidents_prev_90d",
                 "distinct_reporters"), min_rows="incidents_365d",
+        # nested windows: 180 days = the last 90 + the 90 before; the 30 days lie in the 90 and the
+        # 180 in the 365, so 90 - 30 and 365 - 180 count the incidents between (never shown)
+        column_totals={"incidents_180d": ("incidents_90d", "incidents_prev_90d")},
+        differences={"incidents_31_90d": ("incidents_90d", "incidents_30d"),
+                     "incidents_181_365d": ("incidents_365d", "incidents_180d")},
         derived={"change_z": ("incidents_90d", "incidents_prev_90d"),
                  "changed": ("incidents_90d", "incidents_prev_90d")},
         places={"main_location": "distinct_reporters", "main_asb_types": "distinct_reporters"},
         single=("first_report", "last_report")),
     "insight.queries.maps.hotspot_cells": disclosure.Aggregate(
         counts=("incidents",), min_rows="incidents", derived={"gi_z": ("incidents",)}, resolution="resolution"),
-    "insight.queries.maps.hotspot_summary": disclosure.Aggregate(counts=("incidents",), authority=None),
+    "insight.queries.maps.hotspot_summary": disclosure.Aggregate(counts=("incidents",), authority=None,
+                                                                 rows=("h3_resolution", "gi_class")),
     "insight.queries.maps.concentration": disclosure.Aggregate(counts=("incidents",)),
     "insight.queries.maps.hotspot_accuracy": disclosure.Aggregate(
         counts=("incidents", "captured", "captured_1", "captured_5", "captured_10"), authority=None,
-        derived={f"{m}_{s}": (f"captured_{s}",) for m in ("hit_rate", "pai") for s in (1, 5, 10)}),
+        rows=("authority_name",), derived={f"{m}_{s}": (f"captured_{s}",) for m in ("hit_rate", "pai") for s in (1, 5, 10)}),
     "insight.queries.maps.near_repeats": disclosure.Aggregate(
-        counts=("observed",), authority=None, derived={"ratio": ("observed",), "p_value": ("observed",)},
+        counts=("observed",), authority=None, rows=("spatial_band", "temporal_band"),
+        derived={"ratio": ("observed",), "p_value": ("observed",)},
         period=_PERIOD),
     "insight.queries.maps.data_span": Open("the first and last date of the feeds"),
     "insight.queries.maps.has_wards": Open("whether the build has a ward layer"),
@@ -202,14 +210,15 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
         shares={"share_within_sla": ("within_sla", "finished")}, period=_PERIOD),
     "insight.queries.turnaround.stage_durations": disclosure.Aggregate(**_BOX),
     "insight.queries.turnaround.monthly_compliance": disclosure.Aggregate(
-        counts=("finished", "within_sla", "over_sla"), authority=None, known_total_by=("stage",),
+        counts=("finished", "within_sla", "over_sla"), authority=None, rows=("month", "stage"),
+        known_total_by=("stage",),
         column_totals={"finished": ("within_sla", "over_sla")}, at_least_k={"median_working_days": "finished"},
         shares={"share_within_sla": ("within_sla", "finished")}, period=_PERIOD),
     "insight.queries.turnaround.backlog": disclosure.Aggregate(counts=("open_cases",), known_total_by=()),
     "insight.queries.turnaround.open_summary": disclosure.Aggregate(
-        counts=("open_cases", "open_action_plans", "overdue_stages", "at_risk_stages"), authority=None),
+        counts=("open_cases", "open_action_plans", "overdue_stages", "at_risk_stages"), authority=None, rows=()),
     "insight.queries.turnaround.funnel": disclosure.Aggregate(counts=("applications",), authority=None,
-                                                              period=_PERIOD),
+                                                              rows=("step",), period=_PERIOD),
     "insight.queries.appeals.appeal_list": PersonLevel(),
     "insight.queries.appeals.flagged_appeals": PersonLevel(),
     "insight.queries.appeals.needs_action": PersonLevel(),
@@ -223,14 +232,16 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     "insight.queries.appeals.by_review_type": disclosure.Aggregate(
         counts=("cases", "decided", "upheld", "withdrawn", "referred_back", "threshold_then_met",
                 "action_plan_changed", "no_change", "awaiting_bodies", "pending_now", "overdue"),
-        authority=None, known_total_by=(),
+        authority=None, rows=("review_type",), known_total_by=(),
         column_totals={"referred_back": ("threshold_then_met", "action_plan_changed", "no_change", "awaiting_bodies")},
         at_least_k={"median_decision_working_days": "decided", "share_within_sla": "decided"}, period=_PERIOD),
     "insight.queries.appeals.grounds_outcomes": disclosure.Aggregate(
-        counts=("appeals",), authority=None, known_total_by=("outcome",), period=_PERIOD),
+        counts=("appeals",), authority=None, rows=("grounds", "outcome"), known_total_by=("outcome",),
+        period=_PERIOD),
     "insight.queries.appeals.decision_times": disclosure.Aggregate(**_BOX),
     "insight.queries.appeals.by_original_decision": disclosure.Aggregate(
-        counts=("appeals", "decided", "upheld"), authority=None, known_total_by=(),
+        counts=("appeals", "decided", "upheld"), authority=None, rows=("application_decision", "application_route"),
+        known_total_by=(),
         shares={"upheld_rate": ("upheld", "decided")}, period=_PERIOD),
     # action plans and re-triggers
     "insight.queries.actions.needs_action": PersonLevel(),
@@ -243,10 +254,11 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
         period=_PERIOD),
     "insight.queries.actions.by_agency": disclosure.Aggregate(
         counts=("actions", "due", "on_time", "late", "missed", "open_now", "overdue_now"), authority=None,
-        known_total_by=(), column_totals={"due": ("on_time", "late", "missed")},
+        rows=("action_agency",), known_total_by=(), column_totals={"due": ("on_time", "late", "missed")},
         shares={"share_on_time": ("on_time", "due")}, period=_PERIOD),
     "insight.queries.actions.by_type": disclosure.Aggregate(
-        counts=("actions",), authority=None, known_total_by=(), period=_PERIOD),
+        counts=("actions",), authority=None, rows=("action_type", "action_state"), known_total_by=(),
+        period=_PERIOD),
     "insight.queries.actions.retrigger_summary": disclosure.Aggregate(
         counts=("reviews", "retriggers", "by_application", "by_threshold", "in_window"), total_by=(),
         period=_PERIOD),
@@ -356,18 +368,64 @@ def check_request(viewer: Viewer | None, query, args: tuple, kwargs: dict) -> No
         disclosure.check_request(rule, _arguments(query, args, kwargs), restricted(viewer, query, args, kwargs))
 
 
-def shown(viewer: Viewer | None, query, args: tuple, kwargs: dict, frame, k: int | None = None):
+def shown(viewer: Viewer | None, query, args: tuple, kwargs: dict, frame, k: int | None = None, rerun=None):
     """What of a named query's frame this viewer may see: a protected aggregate under the
     disclosure rule (insight/access/disclosure.py; k = the board pack's suppress_below) for every
     row outside the viewer's person-level rights; an open query's OPCC-only columns blanked for
-    the other roles; person-level rows as they are (ui.load refused them before)."""
-    return shown_as(viewer.role if viewer else None, person_level_authorities(viewer), query, args, kwargs, frame, k)
+    the other roles; person-level rows as they are (ui.load refused them before). `rerun(args,
+    kwargs)`: the same query with other arguments (`shown_as`)."""
+    return shown_as(viewer.role if viewer else None, person_level_authorities(viewer), query, args, kwargs, frame, k,
+                    rerun)
+
+
+NO_LIMIT = 1_000_000_000  # a top-N list's cap lifted (`with_codes`)
+
+
+def with_codes(query, args: tuple, kwargs: dict, codes: tuple[str, ...]) -> tuple[tuple, dict]:
+    """(args, kwargs) of the call `query(con, *args, **kwargs)` asked for `codes` instead (where the
+    call gave its codes, positionally or by name), and a top-N list's cap (`Aggregate.limit`)
+    lifted: the rows of a part then match every row of the whole."""
+    rule = rule_of(query)
+    names = list(inspect.signature(query).parameters)[1:]
+    args, kwargs = list(args), dict(kwargs)
+    changes = {rule.codes: tuple(codes)}
+    if isinstance(rule, disclosure.Aggregate) and rule.limit:
+        changes[rule.limit] = NO_LIMIT
+    for name, value in changes.items():
+        if name in names and names.index(name) < len(args):
+            args[names.index(name)] = value
+        elif name in names:
+            kwargs[name] = value
+    return tuple(args), kwargs
+
+
+def parts_needed(allowed: Iterable[str], query, args: tuple, kwargs: dict,
+                 columns: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(the others' codes, the own codes) when a protected aggregate's frame with these columns sums
+    the viewer's own authorities with others (disclosure.mixed) and the query can be asked for
+    each part (`Aggregate.rows` declared, and a codes argument); else None: no extra run."""
+    rule = rule_of(query)
+    if not isinstance(rule, disclosure.Aggregate) or rule.rows is None:
+        return None
+    arguments = _arguments(query, args, kwargs)
+    if rule.codes not in arguments:
+        return None
+    codes = authorities.CODES if arguments[rule.codes] is None else tuple(arguments[rule.codes])
+    allowed = set(allowed)
+    if not disclosure.mixed(rule, columns, allowed, codes):
+        return None
+    return tuple(c for c in codes if c not in allowed), tuple(c for c in codes if c in allowed)
 
 
 def shown_as(role: str | None, allowed: tuple[str, ...], query, args: tuple, kwargs: dict, frame,
-             k: int | None = None):
+             k: int | None = None, rerun=None):
     """`shown` for a viewer of `role` with person-level rights over the `allowed` authorities: all
-    it depends on of the viewer, so the dashboard can keep its answer (ui.load)."""
+    it depends on of the viewer, so the dashboard can keep its answer (ui.load). `rerun(args,
+    kwargs)` runs the same query with other arguments: when the frame sums the viewer's own
+    authorities with others in rows without an authority (`parts_needed`), it is asked for the
+    others alone and for the own alone, and a cell is shown only when the others' part passes the
+    rule too (disclosure.protect_result); without `rerun` such a frame shows no count at all. Only
+    such a mixed selection runs the query again."""
     rule = rule_of(query)
     if isinstance(rule, Open) and rule.opcc_only_columns and role != OPCC_ANALYST:
         frame = frame.copy()
@@ -379,7 +437,16 @@ def shown_as(role: str | None, allowed: tuple[str, ...], query, args: tuple, kwa
         return frame
     codes = _arguments(query, args, kwargs).get(rule.codes)
     codes = authorities.CODES if codes is None else codes  # no codes: every authority (as `restricted`)
-    return disclosure.protect_result(rule, frame, allowed, codes, k if k is not None else disclosure.suppress_below())
+    others = own = None
+    parts = parts_needed(allowed, query, args, kwargs, getattr(frame, "columns", ()))
+    if parts is not None and rerun is not None:
+        try:
+            others = rerun(*with_codes(query, args, kwargs, parts[0]))
+            own = rerun(*with_codes(query, args, kwargs, parts[1]))
+        except ValueError:  # a part the query refuses on its own (the Knox test on month-only dates)
+            others = own = None  # fail closed: no count of the sums is shown
+    return disclosure.protect_result(rule, frame, allowed, codes, k if k is not None else disclosure.suppress_below(),
+                                     others=others, own=own)
 
 
 def may_load(viewer: Viewer | None, query, *args, **kwargs) -> bool:

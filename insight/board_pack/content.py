@@ -176,6 +176,12 @@ def _place(row, k: int) -> str:
 
 def slide_repeats(deck, ctx: Context) -> None:
     d, top = ctx.data, ctx.data.repeats
+    # a flag (or a place counted as rising) beside a hidden count would say what it is: Z > 2 over
+    # 0 before says 2 to 4 now; so no flag when either 90-day count is hidden
+    hidden = [protect_one(now, ctx.k) is not None or protect_one(before, ctx.k) is not None
+              for now, before in zip(top["incidents_90d"], top["incidents_prev_90d"], strict=True)]
+    top = top.assign(changed=top["changed"].fillna(False).astype(bool) & ~pd.Series(hidden, index=top.index,
+                                                                                      dtype=bool))
     rising = top[top["changed"] & (top["change_z"] > 0)]
     title = (f"{len(rising)} of the {len(top)} busiest places {'is' if len(rising) == 1 else 'are'} rising "
              "significantly" if len(rising) else f"None of the {len(top)} busiest places is rising significantly"

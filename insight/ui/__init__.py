@@ -73,10 +73,18 @@ def _shown(query_name: str, key: tuple[str, int, int], args: tuple, kwargs: tupl
            allowed: tuple[str, ...], k: int) -> pd.DataFrame:
     """A protected aggregate as a viewer of `role` with person-level rights over `allowed` may see
     it (access.shown_as), kept: the disclosure rule over a few thousand rows (the board viewer's
-    hexagons, repeat locations) takes 0.1-0.7 s, and every rerun of a page asks for the same."""
+    hexagons, repeat locations) takes 0.1-0.7 s, and every rerun of a page asks for the same. A
+    selection that sums the viewer's own authorities with others in rows without an authority also
+    runs the query for each part (`_run`, kept under the part's own arguments): the answer still
+    depends only on this function's arguments, so its key holds."""
     module, _, function = query_name.rpartition(".")
     query = getattr(importlib.import_module(module), function)
-    return access.shown_as(role, allowed, query, args, dict(kwargs), _run(query_name, key, args, kwargs), k)
+
+    def rerun(part_args: tuple, part_kwargs: dict) -> pd.DataFrame:
+        return _run(query_name, key, tuple(part_args), tuple(sorted(part_kwargs.items())))
+
+    return access.shown_as(role, allowed, query, args, dict(kwargs), _run(query_name, key, args, kwargs), k,
+                           rerun=rerun)
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=500, show_spinner=False)
