@@ -93,7 +93,7 @@ def add_parser(sub) -> None:
     f.add_argument("--year", type=argtypes.financial_year, required=True, help="the financial year, e.g. 2024/25")
     f.add_argument("--out", type=Path, required=True,
                    help="the published-returns CSV ([build] published_returns in sources.toml)")
-    f.add_argument("--authority", type=argtypes.authority, nargs="+", metavar="CODE",
+    f.add_argument("--authority", type=argtypes.authority, nargs="+", action="extend", metavar="CODE",
                    help="authorities to freeze, GSS code or name (default: all nine)")
     f.add_argument("--warehouse", type=Path, default=None,
                    help="the warehouse file (default: $ASB_WAREHOUSE, else data/warehouse.duckdb)")

@@ -77,7 +77,7 @@ def add_parser(sub) -> None:
     r.add_argument("--month", type=_month, required=True, help="the month, YYYY-MM")
     r.add_argument("--out", type=Path, required=True, help="the .pptx file to write")
     r.add_argument("--pdf", action="store_true", help="also write the PDF (LibreOffice) beside it")
-    r.add_argument("--authority", type=argtypes.authority, nargs="+", metavar="CODE",
+    r.add_argument("--authority", type=argtypes.authority, nargs="+", action="extend", metavar="CODE",
                    help="authorities to include, GSS code or name (default: all nine)")
     r.add_argument("--warehouse", type=Path, default=None,
                    help="the warehouse file (default: $ASB_WAREHOUSE, else data/warehouse.duckdb)")

@@ -80,7 +80,7 @@ def add_parser(sub) -> None:
     p = actions.add_parser("parquet", help="the marts and incidents as Hive-partitioned Parquet",
                            description=_doc("parquet"), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", type=Path, required=True, help="the folder to write (new or empty)")
-    p.add_argument("--table", nargs="+", metavar="NAME", help="tables to export (default: every mart, incidents "
+    p.add_argument("--table", nargs="+", action="extend", metavar="NAME", help="tables to export (default: every mart, incidents "
                    "and authorities)")
     p.add_argument("--with-person-keys", action="store_true",
                    help="keep person_key and other person columns (needs --key-file and --user)")
@@ -95,7 +95,7 @@ def add_parser(sub) -> None:
                            description=_doc("data_return"), formatter_class=argparse.RawDescriptionHelpFormatter)
     r.add_argument("--year", type=argtypes.financial_year, required=True, help="the financial year, e.g. 2025/26")
     r.add_argument("--out", type=Path, required=True, help="the folder to write (new or empty)")
-    r.add_argument("--authority", type=argtypes.authority, nargs="+", metavar="CODE",
+    r.add_argument("--authority", type=argtypes.authority, nargs="+", action="extend", metavar="CODE",
                    help="authorities, GSS code or name (default: all nine)")
     r.add_argument("--warehouse", type=Path, default=None,
                    help="the warehouse file (default: $ASB_WAREHOUSE, else data/warehouse.duckdb)")
