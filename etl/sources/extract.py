@@ -17,7 +17,7 @@ from etl import schema, sqlfile
 from etl.progress import Progress
 from etl.sources import readers
 from etl.sources.config import BuildConfig, Source
-from etl.transform import pseudonym
+from etl.transform import pseudonym, scrub, stage
 
 
 @dataclass
@@ -55,8 +55,12 @@ _q = sqlfile.literal
 _ident = readers.quote_ident
 
 
-def _value_expr(source: Source, f: schema.Field, header: str | None) -> str:
-    """SQL for one canonical column: trimmed text, value map, built-in normalisation, constant."""
+def _value_expr(source: Source, f: schema.Field, header: str | None, normalise: bool = True) -> str:
+    """SQL for one canonical column: trimmed text, value map, built-in normalisation, constant.
+    Without `normalise`, a closed-list column (`allowed`) is its text after the value map, as
+    the raw tables hold it: staging normalises it (`stage.closed_list_sql`) and quotes a value
+    outside the list as sent, so that the scrub finds a name or phone in it ("Mrs Gupta", not
+    'mrs_gupta')."""
     expr = f"nullif(trim({_ident(header)}), '')" if header else "null::varchar"
     if header and (f.name.endswith("_ref") or f.name == "postcode"):
         # Excel's text formula ="00123" (written to keep a reference's leading zeros) is the value
@@ -72,11 +76,8 @@ def _value_expr(source: Source, f: schema.Field, header: str | None) -> str:
         # expression (the same answer: such a value is its own normalised form), which ran on
         # every row of every mapped column and was most of the extract's time.
         expr = f"(case lower({expr}) {cases} else (case {normalise_value_sql(expr)} {cases} else {expr} end) end)"
-    if f.allowed == schema.YES_NO:
-        expr = (f"(case upper({expr}) when 'YES' then 'Y' when 'NO' then 'N' when 'TRUE' then 'Y' "
-                f"when 'FALSE' then 'N' when '1' then 'Y' when '0' then 'N' else upper({expr}) end)")
-    elif f.allowed:
-        expr = f"replace(replace(lower({expr}), ' ', '_'), '-', '_')"
+    if f.allowed and normalise:
+        expr = stage.closed_list_sql(f, expr)
     constant = source.constants.get(f.name)
     if f.name == "authority" and source.authority:
         constant = constant or source.authority
@@ -171,7 +172,7 @@ def _insert_sql(cfg: BuildConfig, source: Source, path: Path, read: readers.File
     misfit = _misfit(cfg, source, path, read.headers, problem is not None)
     if misfit:
         raise readers.ReadError(misfit)
-    exprs = {f.name: _value_expr(source, f, mapped[f.name]) for f in schema.INPUTS[source.kind]}
+    exprs = {f.name: _value_expr(source, f, mapped[f.name], normalise=False) for f in schema.INPUTS[source.kind]}
     params = {}
     if "person_ref" in exprs:
         # Hashed on the way in: no table ever holds a person reference.
@@ -222,13 +223,21 @@ def _load_batches(con, cfg: BuildConfig, source: Source, batch: dict[Path, reade
         try:
             sql, params, ignored = _insert_sql(cfg, source, paths[0], whole, load_id, key,
                                                file_sql=f"(case _file_name {cases} end)")
-        except readers.ReadError:
+            con.execute(sql, params)
+        except (readers.ReadError, duckdb.Error):  # each file is read again, and fails, on its own
             continue
-        con.execute(sql, params)
         for path in paths:
             read = batch[path]
             loads[path] = FileLoad(source, cfg.display_path(path), hashes[path], read.rows_read, ignored, read.broken)
     return loads
+
+
+def _duckdb_failure(cfg: BuildConfig, path: Path, exc: duckdb.Error) -> str:
+    """A file's error when DuckDB failed while reading or loading it (`etl_loads.file_error`): the
+    first line of DuckDB's message, which may quote the file's text, scrubbed and cut short."""
+    message = (str(exc).splitlines() or [""])[0].replace(str(path), cfg.display_path(path))[:300]
+    return (f"{cfg.display_path(path)}: DuckDB could not read or load it ({type(exc).__name__}: "
+            f"{scrub.scrub_text(message)[0]}); the other files are loaded")
 
 
 def empty_raw(con: duckdb.DuckDBPyConnection, table: str, kind: str) -> None:
@@ -262,6 +271,10 @@ def extract(con: duckdb.DuckDBPyConnection, cfg: BuildConfig, load_id: str, key:
                 except readers.ReadError as exc:  # one unreadable file never stops the others
                     load = FileLoad(source, cfg.display_path(path), hashes[path], 0, [],
                                     error=str(exc).replace(str(path), cfg.display_path(path)))
+                    progress.say(f"{source.slug}: {load.error}")
+                except duckdb.Error as exc:  # nor does DuckDB failing on one file's reading or loading
+                    load = FileLoad(source, cfg.display_path(path), hashes[path], 0, [],
+                                    error=_duckdb_failure(cfg, path, exc))
                     progress.say(f"{source.slug}: {load.error}")
                 progress.file_read(source.slug, n, len(files), path.name, load.rows_read)
                 loads.append(load)

@@ -1,10 +1,11 @@
 """One generic reader: any declared CSV or XLSX file into a DuckDB table of text, numbered by record.
 
 Every file becomes a table of its header columns as text plus a way to number its records
-(`FileRead.row_sql`); `source_row` is the record's number in the partner's file with the header
-as 1 (a quoted field with a line break is one record; a blank line, or a row of empty fields, is
-no record), so a reject
-can be found in the partner's own file. In a workbook it is the row number Excel shows: rows are
+(`FileRead.row_sql`, a column named `ROW`); `source_row` is the row a spreadsheet shows the record
+on, with the first line as 1 (a quoted field with a line break stays in one row; a blank line, or
+a row of empty fields, is no record but is a row, so the records after it keep their rows), so a
+reject can be found in the partner's own file. Blank lines above the header are skipped (they
+count as lines, as title rows do). In a workbook it is the row number Excel shows: rows are
 counted from row 1 of the sheet (title rows above the header included, as skipped lines are in a
 CSV), and a row with no value in any cell is no record although Excel still numbers it.
 
@@ -23,8 +24,11 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import functools
 import itertools
 import os
+import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +46,7 @@ class ReadError(ValueError):
 
 @dataclass
 class FileRead:
-    table: str                 # temp table: source_row BIGINT + one VARCHAR column per header
+    table: str                 # temp table or relation: one VARCHAR column per header + ROW (BIGINT)
     headers: list[str]
     broken: list[tuple[int, str, str]]   # (source_row, reason, raw text) of structurally broken records
     rows_read: int
@@ -85,6 +89,85 @@ _NOT_TEXT = ((b"PK\x03\x04", "an Excel workbook (or another ZIP archive): rename
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Excel's "Unicode Text": UTF-16, decoded whatever is declared
 
 
+# The column giving each record's number (`source_row`) in every table or relation a reader
+# returns: a real column under a reserved name, never DuckDB's `rowid` pseudo-column, which a
+# partner's own column named RowID (any case) would shadow.
+ROW = "__asb_source_row"
+_PATTERN = re.compile(r"[*?\[\]{}]|^~")  # what DuckDB's readers take for a glob pattern (or a home folder)
+
+
+def _is_blank_line(line: str) -> bool:
+    """A line above the header holding nothing: empty, spaces, or only delimiters and quotes
+    (`,,,,`, an export's spacer)."""
+    return not line.strip(" \t\r\n\ufeff,;|\"")
+
+
+def _header_position(lines, skip_rows: int) -> tuple[str | None, int, str | None]:
+    """(delimiter named by a `sep=` line or None, lines above the header, the header line or None)
+    of a file's lines (an iterator of text lines): `skip_rows` lines, then blank lines (as a
+    spreadsheet shows them: rows, so the header keeps its line number) and Excel's `sep=` line."""
+    it = iter(lines)
+    above = 0
+    for _ in range(skip_rows):
+        if next(it, None) is None:
+            return None, above, None
+        above += 1
+    sep = None
+    for line in it:
+        if _is_blank_line(line) and not sep_line(line):
+            above += 1
+            continue
+        if sep is None and (named := sep_line(line)):
+            sep = named
+            above += 1
+            continue
+        return sep, above, line
+    return sep, above, None
+
+
+_BLANK_LINE = re.compile(rb"\n[\r\n]")   # an empty line in a LF or CRLF file ("\n\r" also: rare, checked carefully)
+_BLANK_LINE_CR = re.compile(rb"\r\r")     # in a file whose lines end with CR alone
+
+
+@functools.lru_cache(maxsize=4096)
+def _blank_line_inside(path: str, size: int, mtime_ns: int) -> bool:
+    """Whether a file has an empty line before its last non-blank byte: DuckDB's reader skips an
+    empty line without a word, so the records after it would be numbered one row too low (a
+    spreadsheet shows the empty row). Such a file is read by the careful reader, which numbers
+    records by the row they are on. A bytes scan in 4 MiB chunks: 1.05-1.2 s over the 1.85 GB of
+    CSV of the 10-million-row bench on its 2-core machine (reading them alone, `cat`: 0.5 s); a
+    blank line inside a quoted field also sends the file to the careful reader (slower, same
+    numbers)."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16)
+        pattern = _BLANK_LINE_CR if b"\n" not in head and b"\r" in head else _BLANK_LINE
+        fh.seek(0)
+        found, base, last = -1, 0, b""
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            if pattern.match(last + chunk[:1]):  # across two chunks (no copy of the chunk itself)
+                found = base - 1
+                break
+            if m := pattern.search(chunk):
+                found = base + m.start()
+                break
+            last, base = chunk[-1:], base + len(chunk)
+        if found < 0:
+            return False
+        fh.seek(found)
+        rest = fh.read(1 << 16)
+        return bool(rest.strip()) or len(rest) == 1 << 16 and _has_text_after(fh)
+
+
+def _has_text_after(fh) -> bool:
+    return any(chunk.strip() for chunk in iter(lambda: fh.read(1 << 22), b""))
+
+
+def blank_line_inside(path: Path) -> bool:
+    """`_blank_line_inside` of a file as it is now (cached by size and modification time)."""
+    st = os.stat(path)
+    return _blank_line_inside(str(path), st.st_size, st.st_mtime_ns)
+
+
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table: str) -> FileRead:
     encoding = source.encoding.replace("windows-1252", "cp1252").replace("iso-8859-1", "latin-1")
     with open(path, "rb") as fh:
@@ -100,15 +183,17 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
     delim, skip = source.delimiter or ",", source.skip_rows
     try:
         with open(real, encoding="utf-8-sig", errors="replace") as fh:
-            lines = [fh.readline() for _ in range(skip + 2)]
-        sep = sep_line(lines[skip])
-        skip += bool(sep)
-        if not lines[skip].strip():
+            sep, skip, header = _header_position(fh, source.skip_rows)
+        if header is None:
             raise ReadError(f"{path}: no header row (file empty?)")
-        delim = sep or source.delimiter or _sniff_delimiter(lines[skip])
-        malformed = _scan_csv(con, table, str(real), delim, skip)
-        headers = [r[0] for r in con.execute(f"describe {table}").fetchall()]
-        if malformed or _has_empty_records(con, table, headers):  # numbers and raw text need the careful reader
+        delim = sep or source.delimiter or _sniff_delimiter(header)
+        if blank_line_inside(real):  # DuckDB would skip it and number the records after it one row too low
+            if real == path:
+                _check_utf8(path)
+            return _read_csv_records(con, real, path, delim, skip, table)
+        malformed, _ = _scan_csv(con, table, [str(real)], delim, skip)
+        columns = _columns(con, table)
+        if malformed or _has_empty_records(con, table, [c for c, _ in columns]):  # the careful reader numbers them
             if real == path:
                 _check_utf8(path)
             return _read_csv_records(con, real, path, delim, skip, table)
@@ -121,10 +206,32 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
     finally:
         if real != path and os.path.exists(real):
             os.unlink(real)
-    first = skip + 2  # record number of the first data row
+    first = skip + 2  # record number of the first data row (no empty line inside: `blank_line_inside`)
     rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
     # record number = position in the table (insertion order kept)
-    return FileRead(table, headers, [], rows, f"rowid + {first}", delimiter=delim, header_line=skip + 1)
+    return FileRead(f"(select {_select(columns)}, rowid + {first} as {ROW} from {table})",
+                    [h for _, h in columns], [], rows, ROW, delimiter=delim, header_line=skip + 1)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    """(column of `table`, the file's header) for each header column of a table DuckDB read:
+    a header named rowid (any case), which would shadow DuckDB's `rowid` that numbers the
+    records, is renamed in the table and given its name back by `_select`."""
+    out = []
+    for n, (name,) in enumerate(con.execute(f"select column_name from (describe {table})").fetchall()):
+        if name == "_file_name":
+            continue
+        column = name
+        if name.lower() == "rowid":
+            column = f"__asb_rowid_{n}"
+            con.execute(f"alter table {table} rename column {quote_ident(name)} to {column}")
+        out.append((column, name))
+    return out
+
+
+def _select(columns: list[tuple[str, str]], alias: str = "") -> str:
+    """The select list giving each column of `_columns` its header's name."""
+    return ", ".join(f"{alias}{quote_ident(c)} as {quote_ident(h)}" for c, h in columns) or "null as column1"
 
 
 def sep_line(line: str) -> str | None:
@@ -135,33 +242,52 @@ def sep_line(line: str) -> str | None:
     return text[4] if len(text) == 5 and text[:4].lower() == "sep=" else None
 
 
-def _scan_csv(con: duckdb.DuckDBPyConnection, table: str, paths: str | list[str], delim: str, skip: int,
-              filename: str | None = None) -> int:
+def _scan_csv(con: duckdb.DuckDBPyConnection, table: str, paths: list[str], delim: str, skip: int,
+              filename: str | None = None) -> tuple[int, dict[str, str]]:
     """DuckDB's reader: `paths` into temp table `table` as text, in the files' order (record numbers
     come from table order), the malformed records into `<table>_rej`; returns how many there
-    were. `filename` names a column holding each row's file."""
+    were, and each file's name as DuckDB read it -> its path. `filename` names a column holding
+    each row's file (DuckDB's name). DuckDB takes every path for a glob pattern, so a file whose
+    path holds `[ ] ? * { }` (`e[1].csv` would read `e1.csv`) is read through a symbolic link
+    with a plain name in a private temporary folder."""
     con.execute(f"drop table if exists {table}; drop table if exists {table}_rej; drop table if exists {table}_scan")
-    keep = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
-    con.execute("set preserve_insertion_order = true")
-    named = f" filename='{filename}', union_by_name=false," if filename else ""
+    folder, names = None, {}
     try:
-        con.execute(
-            f"create temp table {table} as select * from read_csv(?, all_varchar=true, header=true,"
-            f" delim=?, quote='\"', escape='\"', skip={skip}, null_padding=false,{named}"
-            f" store_rejects=true, rejects_table='{table}_rej', rejects_scan='{table}_scan')", [paths, delim])
+        for n, p in enumerate(paths):
+            if _PATTERN.search(p):
+                folder = folder or tempfile.mkdtemp(prefix="asb-read-")
+                link = os.path.join(folder, f"file{n}.csv")
+                os.symlink(os.path.abspath(p), link)
+                names[link] = p
+            else:
+                names[p] = p
+        if any(_PATTERN.search(name) for name in names):  # the temporary folder's own path is a pattern
+            raise duckdb.IOException(f"cannot give DuckDB a plain name for {paths[0]!r}")
+        keep = con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
+        con.execute("set preserve_insertion_order = true")
+        named = f" filename='{filename}', union_by_name=false," if filename else ""
+        try:
+            con.execute(
+                f"create temp table {table} as select * from read_csv(?, all_varchar=true, header=true,"
+                f" delim=?, quote='\"', escape='\"', skip={skip}, null_padding=false,{named}"
+                f" store_rejects=true, rejects_table='{table}_rej', rejects_scan='{table}_scan')",
+                [list(names), delim])
+        finally:
+            con.execute(f"set preserve_insertion_order = {str(keep).lower()}")
     finally:
-        con.execute(f"set preserve_insertion_order = {str(keep).lower()}")
-    return con.execute(f"select count(*) from {table}_rej").fetchall()[0][0]
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+    return con.execute(f"select count(*) from {table}_rej").fetchall()[0][0], names
 
 
-def _has_empty_records(con: duckdb.DuckDBPyConnection, table: str, headers: list[str]) -> bool:
+def _has_empty_records(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> bool:
     """Whether DuckDB's reader kept a record whose every field is empty (`,,,,`: a spacer row an
     export writes between blocks). Such a record is no record, as a blank line is none and as a
-    workbook row with no value is none: the careful reader skips it and numbers the records
-    after it as records (DuckDB numbers by position, so it would count it, and reject it as a
-    record without a reference)."""
-    empty = " and ".join(f"nullif(trim({quote_ident(h)}), '') is null" for h in headers)
-    return bool(headers) and con.execute(f"select exists (select 1 from {table} where {empty})").fetchall()[0][0]
+    workbook row with no value is none: the careful reader skips it, and the records after it
+    keep the row numbers a spreadsheet shows (DuckDB would keep it as a record, and reject it as
+    a record without a reference)."""
+    empty = " and ".join(f"nullif(trim({quote_ident(h)}), '') is null" for h in columns)
+    return bool(columns) and con.execute(f"select exists (select 1 from {table} where {empty})").fetchall()[0][0]
 
 
 def _check_utf8(path: Path) -> None:
@@ -207,15 +333,23 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
 
     reader = csv.reader(tracked(_lines(real, skip_rows)), delimiter=delim, quotechar='"', doublequote=True,
                         strict=False)
+    # A record's number is the row a spreadsheet shows it on: every record counts, a blank line
+    # and a spacer row of empty fields too (they are rows there, though no record here), and a
+    # quoted line break stays inside its row.
+    number = skip_rows  # the row of the record last read
     try:
-        headers = next(r for r in reader if any(cell.strip() for cell in r))
+        while True:
+            headers = next(reader)
+            number += 1
+            if any(cell.strip() for cell in headers):
+                break
     except StopIteration:
         raise ReadError(f"{path}: no header row (file empty?)") from None
     except csv.Error as exc:
         raise ReadError(f"{path}: cannot be read as CSV ({exc})") from exc
+    header_line = number
     headers = [h.strip() or f"column{i}" for i, h in enumerate(headers, 1)]
     good, numbers, broken = [], [], []
-    number = skip_rows + 1  # the header's record number
     while True:
         consumed.clear()
         try:
@@ -226,9 +360,9 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
             number += 1
             broken.append((number, f"the record could not be read: {exc}", ""))
             continue
-        if not record or not any(cell.strip() for cell in record):
-            continue  # a blank line is not a record
         number += 1
+        if not record or not any(cell.strip() for cell in record):
+            continue  # a blank line or a spacer row is not a record (but it is a row)
         if quoting := _broken_quotes("".join(consumed), delim):
             broken.append((number, quoting, "".join(consumed).rstrip("\r\n")))
             continue
@@ -240,15 +374,14 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
             continue
         good.append(record)
         numbers.append(number)
-    frame = pd.DataFrame(good, columns=headers, dtype="object")
-    frame["_source_row"] = pd.array(numbers, dtype="int64")
+    frame = pd.DataFrame(good, columns=[f"c{i}" for i in range(len(headers))], dtype="object")
+    frame[ROW] = pd.array(numbers, dtype="int64")
     con.register("_csv_frame", frame)
-    cols = ", ".join(f'cast("{h.replace(chr(34), chr(34) * 2)}" as varchar) as "{h.replace(chr(34), chr(34) * 2)}"'
-                     for h in headers)
-    con.execute(f"create or replace temp table {table} as select {cols}, _source_row from _csv_frame")
+    cols = ", ".join(f"cast(c{i} as varchar) as {quote_ident(h)}" for i, h in enumerate(headers))
+    con.execute(f"create or replace temp table {table} as select {cols}, {ROW} from _csv_frame")
     con.unregister("_csv_frame")
-    return FileRead(table, headers, broken, len(good) + len(broken), "_source_row", delimiter=delim,
-                    header_line=skip_rows + 1)
+    return FileRead(table, headers, broken, len(good) + len(broken), ROW, delimiter=delim,
+                    header_line=header_line)
 
 
 def _broken_quotes(text: str, delim: str) -> str | None:
@@ -297,11 +430,95 @@ def parse_xlsx(path: Path, source: Source) -> tuple[str, list[list]]:
         name = source.sheet or book.sheet_names[0]
         if name not in book.sheet_names:
             raise ReadError(f"{path}: no sheet {name!r} (sheets: {book.sheet_names})")
-        return name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except ReadError:
         raise
     except Exception as exc:  # calamine raises its own error types for corrupt files
         raise ReadError(f"{path}: cannot be read as XLSX ({exc})") from exc
+    for (r, c), text in _error_cells(path, name).items():
+        # calamine gives a formula's error (#N/A, #REF!, #VALUE!, ...) as an empty cell: the cell
+        # holds that text, and staging rejects it as it rejects the text "#N/A" in a CSV
+        while len(rows) <= r:
+            rows.append([])
+        row = rows[r]
+        row.extend([""] * (c + 1 - len(row)))
+        if row[c] in ("", None):
+            row[c] = text
+    return name, rows
+
+
+_ERROR_MARKS = (b't="e"', b"t='e'")  # an error cell's type in the sheet's XML
+
+
+def _error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+    """(row, column) from A1 = (0, 0) -> text of each error cell (`t="e"`) of a workbook's sheet.
+    The sheet's XML is first scanned for the mark alone, decompressing it in chunks (the 46 MB of
+    XLSX of the 10-million-row bench: about 0.9 s, in `XlsxAhead`'s threads: zlib lets go of the
+    GIL); it is parsed only when one is there. An unreadable part gives none: calamine read it."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            part = _sheet_part(z, sheet)
+            if part is None:
+                return {}
+            with z.open(part) as fh:
+                tail, found = b"", False
+                for chunk in iter(lambda: fh.read(1 << 22), b""):
+                    if any(m in chunk or m in tail + chunk[:8] for m in _ERROR_MARKS):
+                        found = True
+                        break
+                    tail = chunk[-8:]
+            if not found:
+                return {}
+            with z.open(part) as fh:
+                return _parse_error_cells(fh)
+    except Exception:  # noqa: BLE001 - calamine read the sheet; a part it tolerates gives no error cells
+        return {}
+
+
+def _sheet_part(z, sheet: str) -> str | None:
+    """The path inside the workbook's ZIP of the sheet named `sheet`."""
+    from xml.etree import ElementTree
+
+    book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    rel_id = next((el.get(k) for el in book.iter() if el.tag.rsplit("}", 1)[-1] == "sheet"
+                   and el.get("name") == sheet for k in el.keys() if k.rsplit("}", 1)[-1] == "id"), None)
+    target = next((el.get("Target") for el in rels.iter() if el.get("Id") == rel_id), None)
+    if target is None:
+        return None
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _column_number(ref: str) -> int:
+    """The column of a cell reference from 1 (A1 -> 1, AB7 -> 28)."""
+    n = 0
+    for ch in ref:
+        if not ch.isalpha():
+            break
+        n = n * 26 + ord(ch.upper()) - 64
+    return n
+
+
+def _parse_error_cells(fh) -> dict[tuple[int, int], str]:
+    from xml.etree import ElementTree
+
+    out, row_number = {}, 0
+    for _, el in ElementTree.iterparse(fh, events=("end",)):
+        if el.tag.rsplit("}", 1)[-1] != "row":
+            continue
+        row_number = int(el.get("r") or row_number + 1)
+        column = 0
+        for cell in el:
+            if cell.tag.rsplit("}", 1)[-1] != "c":
+                continue
+            column = _column_number(cell.get("r")) if cell.get("r") else column + 1
+            if cell.get("t") == "e":
+                value = next((v.text for v in cell if v.tag.rsplit("}", 1)[-1] == "v"), None)
+                out[(row_number - 1, column - 1)] = (value or "").strip() or "#ERROR"
+        el.clear()
+    return out
 
 
 class XlsxAhead:
@@ -363,17 +580,17 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table
     columns = list(itertools.zip_longest(*body))[:width] if body else [() for _ in headers]
     frame = pd.DataFrame({str(i): pd.Series(_cells(c), dtype="object") for i, c in enumerate(columns)})
     # source_row = the row number Excel shows (rows are read from A1 on, title rows included)
-    frame["_source_row"] = range(source.skip_rows + 2, source.skip_rows + 2 + len(body))
+    frame[ROW] = range(source.skip_rows + 2, source.skip_rows + 2 + len(body))
     con.register("_xlsx_frame", frame)
     cols = ", ".join(f'cast("{i}" as varchar) as "{h.replace(chr(34), chr(34) * 2)}"' for i, h in enumerate(headers))
     # A row with no value is no record (trailing formatting, a spacer between blocks), as a blank
     # CSV line is none; the records after it keep their Excel row numbers.
     anything = " or ".join(f'"{i}" is not null' for i in range(width)) or "false"
-    con.execute(f"create or replace temp table {table} as select {cols}, _source_row from _xlsx_frame "
+    con.execute(f"create or replace temp table {table} as select {cols}, {ROW} from _xlsx_frame "
                 f"where {anything}")
     con.unregister("_xlsx_frame")
     rows_read = con.execute(f"select count(*) from {table}").fetchall()[0][0]
-    return FileRead(table, headers, [], rows_read, "_source_row", sheet=name, header_line=source.skip_rows + 1)
+    return FileRead(table, headers, [], rows_read, ROW, sheet=name, header_line=source.skip_rows + 1)
 
 
 def header_below(source: Source, rows: list[list], look: int = 20) -> int | None:
@@ -415,24 +632,32 @@ BATCH_BYTES = 2 << 30  # files read together by `read_batch`, at most this much 
 
 def _plain_header(path: Path, source: Source) -> tuple[str, str, int] | None:
     """(header line, delimiter, lines before the header) of a CSV that DuckDB can read as it is
-    (UTF-8 with or without its byte-order mark, no other magic, a header row), else None."""
+    (UTF-8 with or without its byte-order mark, no other magic, a header row, no empty line
+    among its records), else None."""
     if path.suffix.lower() not in (".csv", ".txt", ".tsv") or source.encoding not in ("utf-8", "utf8"):
         return None
     with open(path, "rb") as fh:
         head = fh.read(8)
-        fh.seek(0)
-        lines = [fh.readline() for _ in range(source.skip_rows + 2)]
     if head.startswith(_UTF16_BOMS) or any(head.startswith(m) for m, _ in _NOT_TEXT):
         return None
     try:  # a UTF-8 byte-order mark (Excel's "CSV UTF-8") is skipped by DuckDB's reader in every file
-        text = [line.decode("utf-8").removeprefix("\ufeff") for line in lines]
+        with open(path, encoding="utf-8-sig", errors="strict") as fh:
+            sep, skip, header = _header_position(itertools.islice(fh, source.skip_rows + 200), source.skip_rows)
     except UnicodeDecodeError:
         return None
-    skip = source.skip_rows
-    sep = sep_line(text[skip])
-    skip += bool(sep)
-    header = text[skip].rstrip("\r\n")
-    return (header, sep or source.delimiter or _sniff_delimiter(header), skip) if header.strip() else None
+    if header is None or blank_line_inside(path):
+        return None
+    header = header.rstrip("\r\n")
+    return header, sep or source.delimiter or _sniff_delimiter(header), skip
+
+
+def _only_header(path: Path, skip: int) -> bool:
+    """Whether a file holds nothing after its header line (`skip` lines above it) but blanks."""
+    with open(path, "rb") as fh:
+        for _ in range(skip + 1):
+            fh.readline()
+        rest = fh.read(1 << 20)
+        return not rest.strip() and len(rest) < 1 << 20
 
 
 def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Source, table: str) -> dict[Path, FileRead]:
@@ -440,7 +665,8 @@ def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Source
     delimiter (a partner's monthly files): the 22 files of the national bench (1.4 GiB) take
     12.0 s at once against 15.5 s one by one. Each file's records are a row range of `table` (`FileRead.table` selects it, with
     the file's own record numbers). Returns the files read this way; a file left out (another
-    layout, another encoding) or a batch DuckDB finds any malformed record in is read on its own
+    layout, another encoding, an empty line among its records) or a batch DuckDB finds any
+    malformed record in, or whose rows are not each requested file's own, is read on its own
     by `read_file`, which gives broken records their numbers and reasons."""
     groups: dict[tuple[str, str, int, int], list[Path]] = {}
     size: dict[tuple[str, str, int], tuple[int, int]] = {}  # (header, delimiter, skip) -> (batch number, bytes)
@@ -458,28 +684,49 @@ def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Source
             continue
         name = f"{table}_{n}"
         try:
-            malformed = _scan_csv(con, name, [str(p) for p in files], delim, skip, "_file_name")
+            read = _read_together(con, name, files, delim, skip)
         except duckdb.Error:
+            read = None
+        if read is None:
+            con.execute(f"drop table if exists {name}; drop table if exists {name}_files")
             continue
-        headers = [r[0] for r in con.execute(f"describe {name}").fetchall() if r[0] != "_file_name"]
-        if malformed or _has_empty_records(con, name, headers):
-            con.execute(f"drop table {name}")
-            continue
-        ranges = dict((f, (lo, hi)) for f, lo, hi in con.execute(
-            f"select _file_name, min(rowid), max(rowid) from {name} group by 1").fetchall())
-        first = skip + 2
-        con.execute(f"create or replace temp table {name}_files (file varchar, lo bigint)")
-        con.executemany(f"insert into {name}_files values (?, ?)", [(f, lo) for f, (lo, _) in ranges.items()])
-        whole = FileRead(f"(select b.*, b.rowid - f.lo + {first} as _source_row from {name} b "
-                         f"join {name}_files f on f.file = b._file_name)", headers, [],
-                         sum(hi - lo + 1 for lo, hi in ranges.values()), "_source_row", delimiter=delim, batch=name)
-        for path in files:
-            lo, hi = ranges.get(str(path), (0, -1))
-            relation = (f"(select * exclude (_file_name), rowid - {lo} + {first} as _source_row from {name} "
-                        f"where rowid between {lo} and {hi})")
-            out[path] = FileRead(relation, headers, [], hi - lo + 1, "_source_row", delimiter=delim, batch=name,
-                                 header_line=skip + 1,
-                                 whole=whole)
+        out.update(read)
+    return out
+
+
+def _read_together(con: duckdb.DuckDBPyConnection, name: str, files: list[Path], delim: str,
+                   skip: int) -> dict[Path, FileRead] | None:
+    """`read_batch`'s reading of one batch into table `name`, or None when it must be read file
+    by file: a malformed or empty record, or rows that are not each file's own (a file without
+    rows must hold no record)."""
+    malformed, names = _scan_csv(con, name, [str(p) for p in files], delim, skip, "_file_name")
+    columns = _columns(con, name)
+    if malformed or _has_empty_records(con, name, [c for c, _ in columns]):
+        return None
+    ranges = {names.get(f, f): (lo, hi) for f, lo, hi in con.execute(
+        f"select _file_name, min(rowid), max(rowid) from {name} group by 1").fetchall()}
+    wanted = {str(p) for p in files}
+    if not set(ranges) <= wanted or sum(hi - lo + 1 for lo, hi in ranges.values()) != \
+            con.execute(f"select count(*) from {name}").fetchall()[0][0]:
+        return None  # rows of a file not asked for, or one file's rows not in one range
+    if any(str(p) not in ranges and not _only_header(p, skip) for p in files):
+        return None  # a file with records got no rows: it was not what DuckDB read
+    first = skip + 2
+    duck = {path: duck for duck, path in names.items()}
+    con.execute(f"create or replace temp table {name}_files (file varchar, path varchar, lo bigint)")
+    con.executemany(f"insert into {name}_files values (?, ?, ?)",
+                    [(duck[f], f, lo) for f, (lo, _) in ranges.items()])
+    headers = [h for _, h in columns]
+    whole = FileRead(f"(select {_select(columns, 'b.')}, f.path as _file_name, b.rowid - f.lo + {first} as {ROW} "
+                     f"from {name} b join {name}_files f on f.file = b._file_name)", headers, [],
+                     sum(hi - lo + 1 for lo, hi in ranges.values()), ROW, delimiter=delim, batch=name)
+    out = {}
+    for path in files:
+        lo, hi = ranges.get(str(path), (0, -1))
+        relation = (f"(select {_select(columns)}, rowid - {lo} + {first} as {ROW} from {name} "
+                    f"where rowid between {lo} and {hi})")
+        out[path] = FileRead(relation, headers, [], hi - lo + 1, ROW, delimiter=delim, batch=name,
+                             header_line=skip + 1, whole=whole)
     return out
 
 

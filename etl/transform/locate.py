@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from etl.rules import authorities
-from etl.transform import geo
+from etl.transform import geo, scrub
 
 # Rough box around Great Britain, to catch swapped or garbage coordinates.
 GB_LAT, GB_LON = (49.8, 60.9), (-8.7, 1.8)
@@ -116,3 +116,31 @@ def locate(con: duckdb.DuckDBPyConnection, bounds: geo.Boundaries) -> None:
                     'reason': 'no location and no authority'}}
             end as loc_reject
         from p""")
+    _scrub_reasons(con)
+
+
+def _scrub_reasons(con: duckdb.DuckDBPyConnection) -> None:
+    """The text a location reject quotes, scrubbed as `scrub.scrub_staged` scrubs staging's
+    reasons (it ran before these were written): a postcode column holding no postcode ("ring
+    Mrs Patel 07700 900123", an e-mail) in the reason and in the row's postcode (its raw values),
+    and a police file's LSOA name. A postcode-shaped value stays as sent. Only rejected rows'
+    distinct values are looked at (a few); coordinates in a reason are numbers, never scrubbed."""
+    shaped = scrub.POSTCODE_SHAPE_SQL.format("postcode")
+    values = [r[0] for r in con.execute(f"""
+        select distinct postcode from _located
+        where loc_reject is not null and postcode is not null and not {shaped}
+        union select distinct source_lsoa_name from _located
+        where loc_reject.code = 'outside_area' and source_lsoa_name is not null""").fetchall()]
+    changed = {v: cleaned for v in values if (cleaned := scrub.scrub_text(v)[0]) != v}
+    if not changed:
+        return
+    _register(con, "_loc_scrub", pd.DataFrame({"original": list(changed), "cleaned": list(changed.values())},
+                                              dtype="object"))
+    con.execute("""update _located set loc_reject = {'code': loc_reject.code,
+                       'reason': replace(loc_reject.reason, m.original, m.cleaned)}
+                   from _loc_scrub m
+                   where _located.loc_reject is not null
+                     and m.original = coalesce(_located.postcode, _located.source_lsoa_name)""")
+    con.execute("""update _located set postcode = m.cleaned from _loc_scrub m
+                   where _located.loc_reject is not null and _located.postcode = m.original""")
+    con.execute("drop table _loc_scrub")

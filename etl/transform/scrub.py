@@ -329,15 +329,26 @@ def scrub_raw(con: duckdb.DuckDBPyConnection, sources: Iterable, load_id: str) -
 
 
 # Raw values kept as sent in a reject: the record's key (the published tables keep it as sent too),
-# the pseudonymised person and the postcode (a structured column, not free text).
+# the pseudonymised person and the postcode (a structured column, not free text) when it has a
+# postcode's shape (`is_postcode`); any other text in the postcode column is scrubbed.
 RAW_AS_SENT = ("incident_ref", "application_ref", "appeal_ref", "action_ref", "crime_id", "person_key", "postcode")
+POSTCODE_SHAPE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}")
+# the same test in DuckDB, on the column `{}`
+POSTCODE_SHAPE_SQL = "regexp_full_match(upper(replace(trim({}), ' ', '')), '[A-Z]{{1,2}}[0-9][A-Z0-9]?[0-9][A-Z]{{2}}')"
+
+
+def is_postcode(value: str) -> bool:
+    """Whether a value has a full unit postcode's shape (`DE7 5RP`, `de75rp`): kept as sent in a
+    reject, as the partner wrote it (the scrub would cut it to its district)."""
+    return POSTCODE_SHAPE.fullmatch(value.strip().replace(" ", "").upper()) is not None
 
 
 def _scrub_json(text: str) -> tuple[str, dict[str, int]]:
-    """A rejected row's raw values (a JSON object of text): each value scrubbed but RAW_AS_SENT."""
+    """A rejected row's raw values (a JSON object of text): each value scrubbed but RAW_AS_SENT
+    (a postcode only when it has a postcode's shape)."""
     values, counts = json.loads(text), Counter()
     for key, value in values.items():
-        if isinstance(value, str) and key not in RAW_AS_SENT:
+        if isinstance(value, str) and (key not in RAW_AS_SENT or key == "postcode" and not is_postcode(value)):
             values[key], found = scrub_text(value)
             counts.update(found)
     return json.dumps(values, ensure_ascii=False, separators=(",", ":")), dict(counts)

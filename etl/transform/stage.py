@@ -161,6 +161,16 @@ def date_sql(column: str, fmt: str, zone: str = LOCAL_ZONE) -> str:
     return f"coalesce({parsed}, {iso}, {serial})"
 
 
+def closed_list_sql(f: schema.Field, expr: str) -> str:
+    """A closed-list column's value (`allowed`) in its canonical form: Yes/No/TRUE/1 as Y/N, any
+    other list in lower case with '_' for spaces and hyphens ("Not Met" is not_met). The raw
+    tables keep the text as sent (after the value map), so a reject quotes it, scrubbed."""
+    if f.allowed == schema.YES_NO:
+        return (f"(case upper({expr}) when 'YES' then 'Y' when 'NO' then 'N' when 'TRUE' then 'Y' "
+                f"when 'FALSE' then 'N' when '1' then 'Y' when '0' then 'N' else upper({expr}) end)")
+    return f"replace(replace(lower({expr}), ' ', '_'), '-', '_')"
+
+
 def _typed_column(f: schema.Field, fmt: str, zone: str = LOCAL_ZONE) -> str:
     if f.type == "DATE":
         return f"{date_sql(f.name, fmt, zone)} as {f.name}"
@@ -172,6 +182,8 @@ def _typed_column(f: schema.Field, fmt: str, zone: str = LOCAL_ZONE) -> str:
         return f"try_cast({f.name} as double) as {f.name}"
     if f.name in VOCABULARIES:
         return f"{vocabulary.normalise_sql(f.name)} as {f.name}"
+    if f.allowed:
+        return f"{closed_list_sql(f, f.name)} as {f.name}"
     return f.name
 
 

@@ -258,8 +258,9 @@ def test__build__a_count_is_a_whole_number_of_zero_or_more(tmp_path, value, load
 
 def test__build__a_value_outside_its_list_says_where_to_map_it(tmp_path):
     """A partner's own word for a listed value ("Threshold met") is a reject whose reason says how to
-    map it, as an unmapped ASB type's does."""
+    map it, as an unmapped ASB type's does. The reason quotes the value as sent (the key to map it
+    under), not its normalised form."""
     _, con = _with_application(tmp_path, "", "Threshold met,2025-03-10,pending")
     assert con.execute("select reason_code, reason from etl_rejects").fetchall() == [
-        ("bad_value", "decision 'threshold_met' is not one of met/not_met/withdrawn/pending: map it under "
+        ("bad_value", "decision 'Threshold met' is not one of met/not_met/withdrawn/pending: map it under "
                       "[source.values.decision] in sources.toml")]

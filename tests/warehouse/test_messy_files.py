@@ -53,11 +53,13 @@ CASES = {
     "short row in the middle": ([HEADER, good(1), "Total,12", good(2), good(3)], [2, 4, 5], [3]),
     "long row": ([HEADER, good(1), good(2) + ["extra", "more"], good(3)], [2, 4], [3]),
     "truncated last line": ([HEADER, good(1), good(2), "A3,council,,2025-0"], [2, 3], [4]),
-    "blank lines are no records": ([HEADER, "", good(1), "", "", good(2)], [2, 3], []),
+    # a blank line is no record, but it is a row in a spreadsheet: the records after it keep the
+    # row numbers a spreadsheet shows (issue: source_row one too low after a blank line)
+    "blank lines are no records": ([HEADER, "", good(1), "", "", good(2)], [3, 6], []),
     # a spacer row of empty fields is no record either, whichever reader reads the file
     "spacer rows are no records": ([HEADER, good(1), ",,,,,,,,,,,,,,,", good(2), " , ,,,,,,,,,,,,,,", good(3)],
-                                   [2, 3, 4], []),
-    "spacer row beside a total row": ([HEADER, good(1), ",,,,,,,,,,,,,,,", good(2), "Total,2"], [2, 3], [4]),
+                                   [2, 4, 6], []),
+    "spacer row beside a total row": ([HEADER, good(1), ",,,,,,,,,,,,,,,", good(2), "Total,2"], [2, 4], [5]),
     "quoted line break is one record": ([HEADER, good(1, "Corner of\nHigh St"), good(2), "Total,1"], [2, 3], [4]),
     "stray quote": ([HEADER, good(1), 'A2,council,,2025-03-02,,personal,noise,,,,,NG10 1AA,12" pipe,ECN-2,'
                                         'individual,N', good(3)], [2, 3, 4], []),
