@@ -100,6 +100,11 @@ if "ASB_CACHE_DIR" not in os.environ:
 
     os.environ["ASB_CACHE_DIR"] = tempfile.mkdtemp(prefix="asb-test-cache-")
     atexit.register(shutil.rmtree, os.environ["ASB_CACHE_DIR"], ignore_errors=True)
+# The audit log (and the session store beside it: insight/access/auth.py sessions_path) of a test
+# that names none, in this run's folder, not data/ of the checkout (the audit_file fixture and the
+# servers set their own).
+if "ASB_AUDIT" not in os.environ:
+    os.environ["ASB_AUDIT"] = os.path.join(os.environ["ASB_CACHE_DIR"], "audit.sqlite")
 
 
 @pytest.fixture(autouse=True)

@@ -11,10 +11,14 @@ the triggers dropped) breaks the chain at that entry and `verify` names it. No S
 The chain is keyed: an entry's hash is an HMAC-SHA256 under the audit key (`$ASB_AUDIT_KEY`, else
 the file `secrets/audit.key` beside the log, made 0600 on first use), stored as "h1:<hex>", so
 someone who can write the file but not read the key cannot rebuild the chain. Entries written
-before the key (plain SHA-256) still verify, and are counted as unkeyed; an unkeyed entry after a
-keyed one breaks the chain. Cutting entries off the end leaves a valid chain, so `checkpoint`
-exports the newest hash with the count and the time, and `verify_checkpoint` finds a log that
-no longer reaches it (`asb audit checkpoint`, `asb audit verify --checkpoint FILE`).
+before the key (plain SHA-256) still verify, and are counted as unkeyed, but only as many as a
+record the forger cannot make says: the marker (`audit_keyed`, one row signed with the audit key)
+written into the log when the chain becomes keyed, else the count in the key file (not when the key
+is in $ASB_AUDIT_KEY), else $ASB_AUDIT_UNKEYED_ENTRIES set by the administrator. Unkeyed entries
+with no such record fail verification; an unkeyed entry after a keyed one breaks the chain.
+Cutting entries off the end leaves a valid chain, so `checkpoint` exports the newest hash with the
+count and the time, and `verify_checkpoint` finds a log that no longer reaches it (`asb audit
+checkpoint`, `asb audit verify --checkpoint FILE`).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from etl.transform import private
 from insight.access import roles as access
 
 AUDIT_ENV, AUDIT_KEY_ENV = "ASB_AUDIT", "ASB_AUDIT_KEY"
+UNKEYED_ENV = "ASB_AUDIT_UNKEYED_ENTRIES"  # an administrator's count of the entries from before the key
 KEYED = "h1:"  # the prefix of a keyed entry's hash (HMAC-SHA256 under the audit key)
 ACTIONS = ("view", "export", "sign_in", "sign_out", "denied")
 FIELDS = ("seq", "at_utc", "user_id", "role", "authority_code", "action", "page", "what", "filters",
@@ -66,6 +71,18 @@ when new.seq is not (select coalesce(max(seq), 0) + 1 from audit_log)
   or new.prev_hash is not (select coalesce((select row_hash from audit_log order by seq desc limit 1),
                                            '{GENESIS}'))
 begin select raise(abort, 'the audit log is append-only: only the next entry of the chain can be added'); end;
+create table if not exists audit_keyed (
+    unkeyed_entries integer not null,   -- entries written before the chain was keyed (plain SHA-256)
+    anchor text not null,               -- the row_hash of the last of them (zeros when none)
+    mac text not null                   -- HMAC-SHA256 of the two under the audit key
+);
+create trigger if not exists audit_keyed_no_update before update on audit_keyed
+begin select raise(abort, 'the audit log is append-only: entries cannot be changed'); end;
+create trigger if not exists audit_keyed_no_delete before delete on audit_keyed
+begin select raise(abort, 'the audit log is append-only: entries cannot be deleted'); end;
+create trigger if not exists audit_keyed_once before insert on audit_keyed
+when (select count(*) from audit_keyed) > 0
+begin select raise(abort, 'the audit log is append-only: the chain was keyed once'); end;
 """
 
 
@@ -104,15 +121,53 @@ def _key_lines(path: Path, create: bool) -> list[str]:
         return []
 
 
-def _unkeyed_limit(path: Path) -> int | None:
-    """How many first entries may be unkeyed, when the key file says so (None: not known)."""
-    if os.environ.get(AUDIT_KEY_ENV):
+def _marker_mac(key: bytes, unkeyed: int, anchor: str) -> str:
+    body = json.dumps([unkeyed, anchor], separators=(",", ":"))
+    return hmac.new(key, b"asb-audit-keyed:" + body.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _marker(con: sqlite3.Connection, key: bytes | None) -> tuple[int, str] | None:
+    """(unkeyed entries, hash of the last of them) from the log's keyed marker, when it is there
+    and signed with `key`."""
+    if key is None:
         return None
-    for line in _key_lines(path, create=False)[1:]:
-        name, _, value = line.partition("=")
-        if name.strip() == "unkeyed_entries" and value.strip().isdigit():
-            return int(value)
+    try:
+        rows = con.execute("select unkeyed_entries, anchor, mac from audit_keyed").fetchall()
+    except sqlite3.OperationalError:  # a log from before the marker
+        return None
+    for unkeyed, anchor, mac in rows:
+        if (isinstance(unkeyed, int) and isinstance(anchor, str) and isinstance(mac, str)
+                and hmac.compare_digest(mac, _marker_mac(key, unkeyed, anchor))):
+            return unkeyed, anchor
     return None
+
+
+def _recorded_counts(path: Path) -> list[int]:
+    """The counts of unkeyed entries recorded outside the log: the key file's (written when it was
+    made; not when the key is in $ASB_AUDIT_KEY, since the file is then no key of ours), then the
+    administrator's $ASB_AUDIT_UNKEYED_ENTRIES."""
+    counts = []
+    if not os.environ.get(AUDIT_KEY_ENV):
+        for line in _key_lines(path, create=False)[1:]:
+            name, _, value = line.partition("=")
+            if name.strip() == "unkeyed_entries" and value.strip().isdigit():
+                counts.append(int(value))
+                break
+    value = os.environ.get(UNKEYED_ENV, "").strip()
+    if value.isdigit():
+        counts.append(int(value))
+    return counts
+
+
+def _unkeyed_limit(path: Path, con: sqlite3.Connection, key: bytes | None) -> tuple[int, str | None] | None:
+    """How many first entries may be unkeyed, and the hash the last of them must have (None: not
+    checked), from a record someone without the key cannot make: the log's keyed marker, else a
+    count recorded outside the log (`_recorded_counts`). None when nothing says."""
+    marker = _marker(con, key)
+    if marker is not None:
+        return marker
+    counts = _recorded_counts(path)
+    return (counts[0], None) if counts else None
 
 
 def _entries(path: Path) -> int:
@@ -181,6 +236,13 @@ def _append(path: Path, viewer: access.Viewer | None, action: str, page: str, wh
         con.execute("begin immediate")  # one writer at a time, so the chain stays a chain
         last = con.execute("select seq, row_hash from audit_log order by seq desc limit 1").fetchone()
         seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        if key is not None and not prev_hash.startswith(KEYED) and seq - 1 in (0, *_recorded_counts(path)) \
+                and not con.execute("select count(*) from audit_keyed").fetchone()[0]:
+            # the chain becomes keyed with this entry: record, signed, how many came before it. Only
+            # a count known otherwise (none, the key file's, the administrator's): never merely what
+            # the log holds now, which someone without the key may have rewritten unkeyed
+            con.execute("insert into audit_keyed (unkeyed_entries, anchor, mac) values (?, ?, ?)",
+                        [seq - 1, prev_hash, _marker_mac(key, seq - 1, prev_hash)])
         fields = {"seq": seq, "at_utc": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
                   "user_id": viewer.user_id if viewer else "", "role": viewer.role if viewer else "",
                   "authority_code": viewer.authority_code if viewer else None, "action": action,
@@ -255,16 +317,17 @@ def verify(path: Path, key: bytes | None = None) -> Verified:
     if not path.exists():
         return Verified(0, None)
     key = key if key is not None else audit_key(path, create=False)
-    limit = _unkeyed_limit(path)
     try:
-        return _verify_rows(path, key, limit)
+        return _verify_rows(path, key)
     except sqlite3.DatabaseError as exc:  # not SQLite, cut short, or no audit_log table
         return Verified(0, None, problem=f"the file is not an audit log ({exc}): it was replaced or damaged")
 
 
-def _verify_rows(path: Path, key: bytes | None, limit: int | None) -> Verified:
+def _verify_rows(path: Path, key: bytes | None) -> Verified:
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
+        known = _unkeyed_limit(path, con, key)
+        limit, anchor = known if known is not None else (None, None)
         rows = con.execute(f"select {', '.join(FIELDS)}, prev_hash, row_hash from audit_log order by seq")
         prev, count, expected_seq, unkeyed, keyed_seen = GENESIS, 0, 1, 0, False
         for row in rows:
@@ -277,13 +340,20 @@ def _verify_rows(path: Path, key: bytes | None, limit: int | None) -> Verified:
                                     f"entry {fields['seq']} on is keyed and the audit key is missing "
                                     f"(${AUDIT_KEY_ENV} or {key_path(path)})")
                 good, keyed_seen = hmac.compare_digest(row_hash, entry_hash(prev, fields, key)), True
-            else:  # unkeyed (plain SHA-256): only before the first keyed entry and the key file
+            else:  # unkeyed (plain SHA-256): only before the first keyed entry, as many as recorded
                 good = (not keyed_seen and row_hash == entry_hash(prev, fields)
-                        and (limit is None or fields["seq"] <= limit))
+                        and (limit is None or fields["seq"] <= limit)
+                        and (anchor is None or fields["seq"] != limit or row_hash == anchor))
                 unkeyed += 1
             if fields["seq"] != expected_seq or row[-2] != prev or not good:
                 return Verified(count, fields["seq"], unkeyed, expected_seq - 1, prev)
             prev, expected_seq = row_hash, expected_seq + 1
+        if unkeyed and limit is None:
+            return Verified(count, None, unkeyed, expected_seq - 1, prev,
+                            f"{'all ' if unkeyed == count else ''}{unkeyed} entries are unkeyed (plain SHA-256) and "
+                            "nothing signed with the audit key says how many were written before the chain "
+                            "was keyed, so they prove nothing: anyone who can write the file could have "
+                            f"rewritten them (if they are genuine, set ${UNKEYED_ENV} to their number)")
         return Verified(count, None, unkeyed, expected_seq - 1, prev)
     finally:
         con.close()

@@ -14,7 +14,8 @@ and per client, and either is locked out for a while after too many (`Throttle`)
 passwords work only on a demo build of the warehouse; an OpenID Connect identity maps to an
 account by (issuer, subject), or by (issuer, e-mail) when the provider says the e-mail is verified;
 every sign-in, password or OpenID Connect, ends after `SESSION_MAX_AGE_SECONDS` and after
-`IDLE_TIMEOUT_SECONDS` without a run (`SESSIONS`, kept on the server).
+`IDLE_TIMEOUT_SECONDS` without a run, and for good at sign-out (`SESSIONS`, kept on the server in
+`sessions.sqlite` beside the audit log, shared by every server process and kept over a restart).
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ import collections
 import functools
 import hashlib
 import json
+import logging
 import os
 import secrets
+import sqlite3
 import threading
 import time
 import tomllib
@@ -52,7 +55,10 @@ CLIENT_MAX_FAILURES = 20                #   this many from one client (any user 
 LOCKOUT_SECONDS = 15 * 60               #   for this long
 MAX_CONCURRENT_HASHES = 2               # argon2id checks at once (64 MiB of memory each) ...
 HASH_WAIT_SECONDS = 10.0                # ... and how long a sign-in waits for a free slot
+SESSION_WRITE_SECONDS = 30             # a session's last run is written to the shared store at most this often
+SESSIONS_FILE = "sessions.sqlite"       # beside the audit log: ended sign-ins and last runs (see Sessions)
 _SALT = "asb-dashboard-session"
+_LOG = logging.getLogger("asb.dashboard")
 _HASHER = argon2.PasswordHasher()  # argon2id with the library's recommended parameters
 _FAST_HASHER = argon2.PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)  # tests only
 
@@ -298,15 +304,83 @@ def demo_build(warehouse: Path) -> bool:
 
 # --- sessions ------------------------------------------------------------------------------------
 
+def sessions_path() -> Path:
+    """The shared session store: sessions.sqlite in the audit log's folder ($ASB_AUDIT's, else the
+    warehouse's), a folder the server must be able to write anyway."""
+    from insight.access import audit  # not at import: `asb users` needs none of it
+
+    return audit.audit_path(db.warehouse_path()).with_name(SESSIONS_FILE)
+
+
+_STORE_DDL = """
+create table if not exists sessions (
+    key text primary key,   -- sha256 of the token (or of an OpenID Connect sign-in), never the token
+    last_seen real,         -- the last run of the app that this store heard of (Unix time)
+    ended_at real           -- when it was signed out: refused from then on
+);
+"""
+
+
 class Sessions:
     """The last run of each signed-in session, on the server: a session ends SESSION_MAX_AGE_SECONDS
     after its sign-in, IDLE_TIMEOUT_SECONDS after its last run, and for good when its person signs
-    out (`end`: the token, kept in the browser's session cookie too, is refused from then on)."""
+    out (`end`: the token, kept in the browser's session cookie too, is refused from then on).
 
-    def __init__(self):
+    Kept in memory and in an owner-only SQLite file (`sessions_path()`: beside the audit log) shared
+    by every server process, so a sign-out and the idle time hold after a restart and in a second
+    process. A session that no record knows of counts as idle once its sign-in is older than
+    IDLE_TIMEOUT_SECONDS. A run is written to the file at most every SESSION_WRITE_SECONDS; a last
+    run written by another process is taken when it is newer than this one's. When the file cannot
+    be used, the server's log says why and the memory alone decides."""
+
+    def __init__(self, path: Path | None = None):
+        self._path = path  # None: sessions_path() when used
         self._seen: dict[str, float] = {}
+        self._stored: dict[str, float] = {}  # the last run as the file held it when last read or written here
         self._ended: dict[str, float] = {}  # signed out: key -> when
         self._lock = threading.Lock()
+        self._con: sqlite3.Connection | None = None
+        self._con_path: Path | None = None
+
+    # the shared file (every method below is called with self._lock held)
+    def _store(self) -> sqlite3.Connection:
+        path = Path(self._path or sessions_path())
+        if self._con is not None and self._con_path == path:
+            return self._con
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+        private.create_empty(path)  # owner-only before SQLite writes anything (its journal copies the mode)
+        con = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+        try:
+            con.executescript(_STORE_DDL)
+            con.execute("delete from sessions where max(coalesce(last_seen, 0), coalesce(ended_at, 0)) < ?",
+                        [time.time() - SESSION_MAX_AGE_SECONDS - 3600])  # their tokens have expired anyway
+        except sqlite3.Error:
+            con.close()
+            raise
+        self._con, self._con_path = con, path
+        return con
+
+    def _stored_row(self, key: str) -> tuple[float | None, float | None] | None:
+        try:
+            return self._store().execute("select last_seen, ended_at from sessions where key = ?", [key]).fetchone()
+        except (sqlite3.Error, OSError) as exc:
+            self._unavailable(exc)
+            return None
+
+    def _write(self, sql: str, key: str, when: float) -> None:
+        try:
+            self._store().execute(sql, [key, when])
+        except (sqlite3.Error, OSError) as exc:
+            self._unavailable(exc)
+
+    def _unavailable(self, exc: Exception) -> None:
+        _LOG.warning("the session store %s cannot be used (%s): sign-outs and idle times are kept in this "
+                     "process's memory only", self._con_path or self._path or "sessions.sqlite", exc)
+        if self._con is not None:
+            self._con.close()
+        self._con = None
 
     def ended(self, key: str, started: float, now: float | None = None, touch: bool = True) -> str | None:
         """None while the session lives (and records this run); else "expired", "idle" or "signed_out"."""
@@ -316,22 +390,38 @@ class Sessions:
         with self._lock:
             if key in self._ended:
                 return "signed_out"
+            row = self._stored_row(key)
+            stored, ended_at = row if row else (None, None)
+            if ended_at is not None:  # signed out, here before a restart or in another process
+                self._ended[key] = ended_at
+                return "signed_out"
             last = self._seen.get(key)
-            if last is not None and now - last > IDLE_TIMEOUT_SECONDS:
-                return "idle"
+            if stored is not None and stored != self._stored.get(key):  # a run this process did not see
+                last = stored if last is None else max(last, stored)
+                self._stored[key] = stored
+            if now - (started if last is None else last) > IDLE_TIMEOUT_SECONDS:
+                return "idle"  # (no record anywhere: idle since it was signed)
             if touch:
                 if len(self._seen) > 10_000:
                     self._seen = {k: t for k, t in self._seen.items() if now - t <= IDLE_TIMEOUT_SECONDS}
+                    self._stored = {k: t for k, t in self._stored.items() if k in self._seen}
                 self._seen[key] = now
+                if stored is None or now - stored >= SESSION_WRITE_SECONDS:
+                    self._write("insert into sessions (key, last_seen) values (?, ?) on conflict (key) do update "
+                                "set last_seen = max(coalesce(last_seen, 0), excluded.last_seen)", key, now)
+                    self._stored[key] = max(now, stored or now)
         return None
 
     def end(self, key: str, now: float | None = None) -> None:
         now = time.time() if now is None else now
         with self._lock:
             self._seen.pop(key, None)
+            self._stored.pop(key, None)
             if len(self._ended) > 10_000:  # a token is refused after its maximum age anyway
                 self._ended = {k: t for k, t in self._ended.items() if now - t <= SESSION_MAX_AGE_SECONDS}
             self._ended[key] = now
+            self._write("insert into sessions (key, ended_at) values (?, ?) on conflict (key) do update "
+                        "set ended_at = coalesce(ended_at, excluded.ended_at)", key, now)
 
 
 SESSIONS = Sessions()

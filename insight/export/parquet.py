@@ -3,7 +3,9 @@ Excel, DuckDB, pandas and any other engine that reads Parquet.
 
 What is written (tables found in the warehouse, not listed here, so a mart added later is exported
 too): every `mart_*` table, `incidents` and `authorities` (the names and outlines the other tables'
-`authority_code` refers to), or the tables named with `--table`. Each table is a folder; a table
+`authority_code` refers to), or those of them named with `--table` (`exportable`: any other table,
+such as `etl_rejects` whose raw partner values hold person references and postcodes, is refused
+with the list of what may be exported). Each table is a folder; a table
 with an `authority_code` column is split into one folder per authority (`authority_code=E07000036/`)
 and `incidents` also per month of `reported_date` (`month=2025-04/`, a text column YYYY-MM that the
 export adds: `MONTH_FROM`). The partition columns are also written inside the files, so a tool that
@@ -22,6 +24,10 @@ export before anything is written. Even without person keys, some tables hold a 
 incident or application (pseudonymised, never names): the export is for the partnership, not for
 open publication, its files are readable by their owner only, and every export is written to the
 audit log (insight/access/audit.py) with who ran it, the tables and whether keys were included.
+Person keys hidden in text are caught too: before anything is written, every text column kept is
+searched for a value shaped like a person key (`PERSON_KEY_TEXT`, unless `--with-person-keys`) or a
+full postcode (`POSTCODE_TEXT`, always), such as inside JSON, and one found refuses the export,
+naming the table and column (never the value).
 
 Writing: into a hidden folder beside `--out`, checked (each table's rows read back and counted),
 then renamed into place, so a failed export leaves nothing behind; a folder that exists and is not
@@ -50,6 +56,11 @@ from insight.export import folder as outdir
 
 PERSON_COLUMN = re.compile(r"person(_\w+)?_(key|id)")
 BASE_TABLES = ("incidents", "authorities")  # besides every mart_* table
+# Text shaped like a pseudonymised person key (etl/transform/pseudonym.py: "p_" + 20 hex digits) or a
+# full UK postcode, searched for in every text column kept (DuckDB regular expressions, RE2)
+PERSON_KEY_TEXT = r"p_[0-9a-f]{20}"
+POSTCODE_TEXT = r"(^|[^A-Za-z0-9])[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}([^A-Za-z0-9]|$)"
+TEXT_TYPES = ("VARCHAR", "JSON", "STRUCT", "MAP", "UNION", "[]")  # types whose values may hold text
 MONTH_FROM = {"incidents": "reported_date"}  # tables also split by month: the date column it comes from
 WHOLE = frozenset({"authorities"})  # one row per authority: never split
 PARTITION_AUTHORITY = "authority_code"
@@ -91,20 +102,34 @@ def person_columns(columns) -> tuple[str, ...]:
     return tuple(c for c in columns if PERSON_COLUMN.fullmatch(c))
 
 
+def exportable(found) -> list[str]:
+    """What `--table` may name, of the warehouse's (name, type) tables: every mart_* base table,
+    then BASE_TABLES (README "asb export parquet")."""
+    names = {name for name, _ in found}
+    return (sorted(n for n, kind in found if n.startswith("mart_") and kind == "BASE TABLE")
+            + [t for t in BASE_TABLES if t in names])
+
+
 def plan(con, tables: tuple[str, ...] | None = None, with_person_keys: bool = False) -> list[Table]:
     """The tables to export as the warehouse holds them (default: every mart_* base table, then
-    BASE_TABLES); ExportRefused names a table asked for that the warehouse lacks."""
+    BASE_TABLES); ExportRefused names a table asked for that the warehouse lacks, or that is not
+    one of those (the build's own tables, the rejected partner rows and the intermediate tables
+    hold person references and postcodes in text no column name gives away)."""
     found = con.execute("""select table_name, table_type from information_schema.tables
                            where table_catalog = current_database() and table_schema = 'main'""").fetchall()
     names = {name for name, _ in found}
+    allowed = exportable(found)
     if tables:
         unknown = [t for t in tables if t not in names]
         if unknown:
             raise ExportRefused(f"no table {', '.join(unknown)} in the warehouse")
+        refused = [t for t in dict.fromkeys(tables) if t not in allowed]
+        if refused:
+            raise ExportRefused(f"{', '.join(refused)} cannot be exported: --table takes the marts (mart_*), "
+                                f"{' and '.join(BASE_TABLES)} only, here: {', '.join(allowed)}")
         chosen = list(dict.fromkeys(tables))
     else:
-        chosen = sorted(n for n, kind in found if n.startswith("mart_") and kind == "BASE TABLE")
-        chosen += [t for t in BASE_TABLES if t in names]
+        chosen = allowed
     return [_table(con, name, with_person_keys) for name in chosen]
 
 
@@ -189,6 +214,28 @@ def _check(con, folder: Path, tables: list[Table], rows: dict[str, int]) -> None
             raise RuntimeError(f"{table.name}: {got} rows read back, {rows[table.name]} in the warehouse")
 
 
+def _text_columns(table: Table) -> list[str]:
+    return [c for c, kind in table.columns if c != "month" and any(t in kind.upper() for t in TEXT_TYPES)]
+
+
+def refuse_hidden_person_data(con, tables: list[Table], with_person_keys: bool) -> None:
+    """ExportRefused when a text column kept holds a value shaped like a person key (unless
+    `with_person_keys`) or a full postcode, e.g. inside JSON: a column name alone does not tell."""
+    patterns = [("a full postcode", POSTCODE_TEXT)]
+    if not with_person_keys:
+        patterns.insert(0, ("a pseudonymised person key", PERSON_KEY_TEXT))
+    for table in tables:
+        for column in _text_columns(table):
+            text = f'cast("{column}" as varchar)'
+            for what, pattern in patterns:
+                hit = con.execute(f'select 1 from "{table.name}" where regexp_matches({text}, ?) limit 1',
+                                  [pattern]).fetchone()
+                if hit:
+                    keys = "" if with_person_keys or what.endswith("postcode") else " without --with-person-keys"
+                    raise ExportRefused(f"{table.name}.{column} holds text shaped like {what}: it cannot be "
+                                        f"exported{keys} (nothing was written)")
+
+
 def login() -> str:
     """Who runs the command (the login name), for the audit log."""
     try:
@@ -206,6 +253,7 @@ def export(warehouse: Path, out: Path, tables: tuple[str, ...] | None = None, wi
     con = db.connect(warehouse)
     try:
         chosen = plan(con, tables, with_person_keys)
+        refuse_hidden_person_data(con, chosen, with_person_keys)
         build = con.execute("select load_id, as_of_date from etl_builds order by built_at desc limit 1").fetchall()
         rows = {t.name: con.execute(f'select count(*) from "{t.name}"').fetchone()[0] for t in chosen}
         # an empty table is one file (DuckDB writes no file for no partition)

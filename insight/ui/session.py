@@ -6,7 +6,10 @@ sign-in left in the session (see insight/access/auth.py); nothing a URL or a wid
 `navigation()` gives each role its pages (a signed-out visitor gets the sign-in page at every
 address, so a link still opens its page once signed in); `sign_in_panel()` and `account_box()`
 draw the sign-in page and the sidebar's "signed in as"; `check_rows()`, `record_view()` and
-`export_data()` are what `ui.load` and `ui.download_csv` use to refuse and to audit.
+`export_data()` are what `ui.load` and `ui.download_csv` use to refuse and to audit. What a person
+types (a search box's text: a postcode, a name, a reference) never reaches the log: the arguments
+logged pass through `logged_arguments`, which keeps codes, dates and the person key and puts
+"(typed text, N characters)" in place of any other text.
 Password sign-ins are throttled per user id and per client (`auth.sign_in`), and every sign-in,
 failed sign-in and lockout is audited; a sign-in ends after its maximum age or when idle, for an
 OpenID Connect sign-in too (Streamlit's own cookie lasts 30 days). `warn_loose_files()` tells
@@ -368,11 +371,31 @@ def check_rows(query, codes) -> None:
         st.stop()
 
 
+# Text arguments of the named queries (and of the audit page's own view) that hold a code or a key
+# chosen from a list, never typed: logged as they are. Any other text argument (`search`, `text`, one
+# added later) is taken for what a person typed, and logged as its length only (`logged_arguments`).
+CODED_TEXT_ARGUMENTS = frozenset({"kind", "key", "authority_code", "person_key", "sort", "as_of", "start",
+                                  "end", "start_date", "end_date", "as_of_date"})
+
+
+def typed_text(value: str) -> str:
+    """What the audit log holds for text a person typed: its length, never the text."""
+    return f"(typed text, {len(value)} character{'' if len(value) == 1 else 's'})" if value else ""
+
+
+def logged_arguments(arguments: dict) -> dict:
+    """A query's arguments as the audit log holds them: codes, dates, numbers, lists chosen from
+    and the person key as they are; any other text (a search box's) as `typed_text`."""
+    return {name: typed_text(value) if isinstance(value, str) and name not in CODED_TEXT_ARGUMENTS else value
+            for name, value in arguments.items()}
+
+
 def record_view(what: str, arguments: dict, frame: pd.DataFrame) -> pd.DataFrame:
     """Log a view of person-level rows (once per session for the same page, query and arguments)
-    and tag the frame so that its download is logged as an export."""
-    page, filters = st.session_state.get(_PAGE_KEY, ""), audit.filters_json(arguments)
-    fingerprint = hashlib.sha256(f"{page}|{what}|{filters}".encode()).hexdigest()
+    and tag the frame so that its download is logged as an export. Typed text is logged as its
+    length only (`logged_arguments`); the once-per-session check still tells two searches apart."""
+    page, filters = st.session_state.get(_PAGE_KEY, ""), audit.filters_json(logged_arguments(arguments))
+    fingerprint = hashlib.sha256(f"{page}|{what}|{audit.filters_json(arguments)}".encode()).hexdigest()
     seen = st.session_state.setdefault(_SEEN_KEY, set())
     if fingerprint not in seen:
         if not _record(viewer(), "view", page, what, filters, len(frame)):
@@ -388,7 +411,7 @@ def tag_export(arguments: dict, frame: pd.DataFrame) -> pd.DataFrame:
     of its authorities, so that its download is logged as an export (the view is not: aggregate
     pages log nothing until something leaves the dashboard)."""
     frame.attrs[_AUDIT_ATTR] = {"page": st.session_state.get(_PAGE_KEY, ""),
-                                "filters": audit.filters_json(arguments)}
+                                "filters": audit.filters_json(logged_arguments(arguments))}
     return frame
 
 
