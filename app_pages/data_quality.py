@@ -33,7 +33,7 @@ ui.dataframe(ui.load(quality.builds), hide_index=True, column_config={
     "load_id": st.column_config.TextColumn("build", help="The build's identifier (the board pack's cover "
                                            "names the build its figures come from)"),
     "inputs_path": st.column_config.TextColumn("inputs folder"),
-    "built_at": st.column_config.DatetimeColumn("built at", format="D MMM YYYY, HH:mm"),
+    "built_at": st.column_config.DatetimeColumn("built at (UTC)", format="D MMM YYYY, HH:mm"),
     "as_of_date": st.column_config.DateColumn("as of", format="D MMM YYYY"),
     "build_seconds": st.column_config.NumberColumn("seconds", format="%.1f"),
 })

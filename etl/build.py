@@ -278,9 +278,11 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progr
         raise BuildError("a build gate fired, warehouse not published (the previous one is kept):\n  "
                          + "\n  ".join(errors))
     notes.extend(str(f) for f in fired)
+    # built_at in UTC, whatever the server's zone (the Data quality page says so)
+    built_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     con.execute("insert into etl_builds (load_id, built_at, as_of_date, inputs_path, boundaries, "
-                "key_fingerprint) values (?, now()::timestamp, ?, ?, ?, ?)",
-                [load_id, as_of, str(cfg.inputs), bounds.name, pseudonym.fingerprint(key)])
+                "key_fingerprint) values (?, ?, ?, ?, ?, ?)",
+                [load_id, built_at, as_of, str(cfg.inputs), bounds.name, pseudonym.fingerprint(key)])
     # A demo build (sources.toml [build] demo = true, written by `asb demo` only) lets the demo users
     # sign in (insight/access/auth.py).
     con.execute("update etl_builds set demo = ?", [cfg.demo])

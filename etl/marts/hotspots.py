@@ -85,14 +85,14 @@ def gi_star(cells: list[str], counts: np.ndarray, permutations: int = PERMUTATIO
     Returns the columns of `mart_hotspot_cells`: `gi_z` (esda's analytical `Zs`) and `gi_p`
     (esda's pseudo p-value `p_sim`) as the DESIGN.md contract says; `gi_z_perm` (esda's `z_sim`:
     G standardised by the mean and spread of its permutations) with `gi_p_perm`, its two-sided
-    normal p-value (2 x esda's `p_z_sim`); and `gi_class` from `gi_classes`.
+    normal p-value (2 x esda's `p_z_sim`), for reference; and `gi_class` from `gi_classes` (the
+    analytical z's p-values after the false-discovery-rate correction, `p_sim` too).
 
     Why the class does not come from `p_sim` alone: its floor of 1/(permutations + 1) = 0.001
     cannot pass a false-discovery-rate threshold over ~28,000 cells unless thousands of cells
     sit at the floor, and esda counts ties as "larger" before folding, so every cell with no
     incidents nearby (G = 0, as are many simulated values) gets p_sim = 0.001. On the demo
-    that made 18,000 of 28,000 cells "99% cold spots" and let hot cells through only on their
-    back. The permutation z-score has no floor and no tie artefact."""
+    that made 18,000 of 28,000 cells "99% cold spots". Nor from the permutation z (`gi_classes`)."""
     y = np.asarray(counts, dtype=float)
     others = _neighbour_table(tuple(cells))            # (n, 6): the k=1 ring's indices, -1 padded
     present = others >= 0
@@ -110,7 +110,7 @@ def gi_star(cells: list[str], counts: np.ndarray, permutations: int = PERMUTATIO
     finite = np.isfinite(z_perm)  # a cell whose permutations never vary gives no evidence
     p_perm = np.where(finite, 2 * ndtr(-np.abs(np.where(finite, z_perm, 0.0))), 1.0)
     z_perm = np.where(finite, z_perm, 0.0)
-    return {"gi_z": zs, "gi_p": p_sim, "gi_class": gi_classes(zs, p_sim, z_perm, p_perm),
+    return {"gi_z": zs, "gi_p": p_sim, "gi_class": gi_classes(zs, p_sim),
             "gi_z_perm": z_perm, "gi_p_perm": p_perm}
 
 
@@ -253,15 +253,26 @@ def fdr(pvalues: np.ndarray, alpha: float = 0.05) -> float:
     return alpha / n if len(passed) == 0 else p_fdr[passed[0]]
 
 
-def gi_classes(z: np.ndarray, p_sim: np.ndarray, z_perm: np.ndarray, p_perm: np.ndarray) -> np.ndarray:
-    """-3..3: hot (+) / cold (-) at 99/95/90% confidence, else 0. A cell reaches a level when
-    `p_perm` passes the Benjamini-Hochberg threshold at that alpha (esda's `fdr` over all cells
-    of the resolution), `p_sim` <= alpha too, and `z` and `z_perm` agree in sign."""
-    z, p_sim, z_perm, p_perm = (np.asarray(a, dtype=float) for a in (z, p_sim, z_perm, p_perm))
-    sign = np.where(np.sign(z) == np.sign(z_perm), np.sign(z), 0).astype(int)
-    out = np.zeros(len(p_perm), dtype=int)
+def gi_classes(z: np.ndarray, p_sim: np.ndarray) -> np.ndarray:
+    """-3..3: hot (+) / cold (-) at 99/95/90% confidence, else 0, by the sign of the analytical z.
+    A cell reaches a level when the two-sided normal p-value of its analytical z (`Zs`, as hot spot
+    analysis reads Gi*) passes the Benjamini-Hochberg threshold at that alpha (esda's `fdr` over all
+    cells of the resolution) and `p_sim` <= alpha too.
+
+    Not the permutation z: esda's conditional permutations keep a cell's own count and shuffle its
+    ring, so a busy cell among quiet ones scores about 0 (its own count is in every draw) while its
+    empty neighbours score high; classed on it, the cells holding the incidents were never hot and
+    their empty neighbours were. Not `p_sim` alone: its floor (0.001) cannot pass the FDR over
+    28,000 cells, and its ties make every empty neighbourhood p = 0.001."""
+    from scipy.special import ndtr
+
+    z, p_sim = np.asarray(z, dtype=float), np.asarray(p_sim, dtype=float)
+    finite = np.isfinite(z)
+    p_norm = np.where(finite, 2 * ndtr(-np.abs(np.where(finite, z, 0.0))), 1.0)
+    sign = np.where(finite, np.sign(np.where(finite, z, 0.0)), 0).astype(int)
+    out = np.zeros(len(z), dtype=int)
     for level, alpha in reversed(LEVELS):
-        significant = (p_perm <= fdr(p_perm, alpha)) & (p_sim <= alpha)
+        significant = (p_norm <= fdr(p_norm, alpha)) & (p_sim <= alpha)
         out[significant] = level * sign[significant]
     return out
 

@@ -20,12 +20,12 @@ def previous_period(start: date, end: date) -> tuple[date, date]:
 
 
 def default_period(as_of: date) -> tuple[date, date]:
-    """The twelve months that end on the as-of date."""
-    try:
-        year_before = as_of.replace(year=as_of.year - 1)
-    except ValueError:  # 29 February
-        year_before = as_of.replace(year=as_of.year - 1, day=28)
-    return year_before + timedelta(days=1), as_of
+    """The twelve months that end on the as-of date: on a month's last day, twelve whole months
+    (as of 28 February 2025: from 1 March 2024, not 29 February, which made 366 days and a
+    thirteenth month of one day); else from the day after the same day a year earlier."""
+    if (as_of + timedelta(days=1)).day == 1:
+        return months_before(as_of + timedelta(days=1), 12), as_of
+    return months_before(as_of, 12) + timedelta(days=1), as_of
 
 
 def months_before(day: date, months: int) -> date:

@@ -29,7 +29,7 @@ create table ref_ward (                  -- the wards of [build] ward_path, by d
 
 create table etl_builds (
     load_id varchar primary key,          -- deterministic: hash of inputs + as-of date
-    built_at timestamp not null,
+    built_at timestamp not null,          -- UTC
     as_of_date date not null,
     inputs_path varchar,
     boundaries varchar,                   -- which boundary layer assigned authorities and LSOAs

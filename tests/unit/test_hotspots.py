@@ -38,7 +38,7 @@ def test__gi_star__matches_esda_run_directly():
     g = G_Local(counts, w, transform="B", star=True, permutations=999, seed=7)
     assert np.allclose(gi["gi_z"], g.Zs) and np.allclose(gi["gi_p"], g.p_sim)
     assert np.allclose(gi["gi_z_perm"], g.z_sim) and np.allclose(gi["gi_p_perm"], 2 * g.p_z_sim)
-    assert np.array_equal(gi["gi_class"], hotspots.gi_classes(g.Zs, g.p_sim, g.z_sim, 2 * g.p_z_sim))
+    assert np.array_equal(gi["gi_class"], hotspots.gi_classes(g.Zs, g.p_sim))
 
 
 @pytest.mark.parametrize(("rings", "seed", "permutations", "islands"), [
@@ -65,8 +65,7 @@ def test__gi_star__vectorised_permutations_equal_esda_exactly(rings, seed, permu
     assert np.allclose(gi["gi_z"], g.Zs, rtol=0, atol=1e-9)
     finite = np.isfinite(g.z_sim)
     assert np.allclose(gi["gi_z_perm"][finite], g.z_sim[finite], rtol=0, atol=1e-9)
-    assert np.array_equal(gi["gi_class"], hotspots.gi_classes(g.Zs, g.p_sim, np.where(finite, g.z_sim, 0.0),
-                                                              np.where(finite, 2 * g.p_z_sim, 1.0)))
+    assert np.array_equal(gi["gi_class"], hotspots.gi_classes(g.Zs, g.p_sim))
 
 
 def _every_cell(y: np.ndarray, observed: np.ndarray, cardinality: np.ndarray, permutations: int, seed: int):
@@ -148,16 +147,38 @@ def test__gi_star__quiet_cells_are_not_cold_spots():
 
 
 def test__gi_classes__fdr_thresholds_by_hand():
-    # Benjamini-Hochberg over 5 p-values at alpha 0.05: sorted 0.001, 0.002, 0.02, 0.04, 0.5 against
-    # k * 0.05 / 5 = 0.01, 0.02, 0.03, 0.04, 0.05 -> the largest k passing is 4 (0.04 <= 0.04)
-    p_perm = np.array([0.001, 0.002, 0.02, 0.5, 0.04])
+    # the analytical z's two-sided normal p-values: z 3 -> 0.0027, 2.5 -> 0.0124, 2 -> 0.0455, 0.1 -> 0.92.
+    # Benjamini-Hochberg over the 5 at alpha 0.01 (k * 0.002): 0.0027, 0.0027 pass (<= 0.004) -> 99%;
+    # at 0.05 (k * 0.01) 0.0124 passes too (<= 0.03), but cell 4's p_sim 0.2 > 0.05; at 0.10 (k * 0.02)
+    # 0.0455 passes (<= 0.08) with p_sim 0.02 -> cell 2 at 90%; cell 4's p_sim fails 0.10 too -> 0
     z = np.array([3.0, -3.0, 2.0, 0.1, 2.5])
     p_sim = np.array([0.001, 0.001, 0.02, 0.4, 0.2])
-    # alpha 0.01: thresholds 0.002, 0.004...: k=2 (0.002 <= 0.004) -> cells 0 and 1 at 99%
-    # cell 2 at 95% (0.02 <= 0.04); cell 4 passes FDR at 95% but p_sim 0.2 > 0.10 -> 0
-    assert list(hotspots.gi_classes(z, p_sim, z, p_perm)) == [3, -3, 2, 0, 0]
-    # z and the permutation z disagreeing in sign -> no class
-    assert list(hotspots.gi_classes(z, p_sim, -z, p_perm)) == [0, 0, 0, 0, 0]
+    assert list(hotspots.gi_classes(z, p_sim)) == [3, -3, 1, 0, 0]
+    assert list(hotspots.gi_classes(z, np.full(5, 0.001))) == [3, -3, 1, 0, 2]
+
+
+def test__gi_star__a_cell_holding_a_cluster_is_hot_not_only_its_empty_neighbours():
+    """Isolated busy cells among empty ones (a shop front, a park): the conditional permutations keep
+    the cell's own count and shuffle its ring, so its permutation z is about 0 and its empty
+    neighbours' is high. Classed on the analytical z (with the FDR over its p-values), the busy cells
+    are hot spots, and every hot cell has incidents in it or beside it."""
+    centre = h3.latlng_to_cell(53.0, -1.5, 9)
+    cells = sorted(h3.grid_disk(centre, 10))
+    counts = np.zeros(len(cells))
+    rng = np.random.default_rng(11)
+    busy = [cells.index(c) for c in (centre, *rng.choice([c for c in cells if h3.grid_distance(c, centre) >= 4],
+                                                          3, replace=False))]
+    for k, n in zip(busy, (11, 8, 6, 4), strict=True):
+        counts[k] = n
+    gi = hotspots.gi_star(cells, counts, permutations=999, seed=5)
+    shown = [(counts[k], gi["gi_class"][k], gi["gi_z"][k]) for k in busy]
+    assert all(gi["gi_class"][k] > 0 for k in busy[:3]), shown   # 11, 8 and 6 incidents (z 4.7, 4.0, 3.0)
+    for k in busy[:3]:   # and at least as hot as any empty cell beside it
+        ring = [cells.index(n) for n in h3.grid_disk(cells[k], 1) if n in cells and counts[cells.index(n)] == 0]
+        assert gi["gi_class"][k] >= gi["gi_class"][ring].max(initial=0), shown
+    near = {cells.index(n) for k in busy for n in h3.grid_disk(cells[k], 1) if n in cells}
+    assert set(np.flatnonzero(gi["gi_class"] > 0)) <= near
+    assert not (gi["gi_class"] < 0).any()   # an empty map is never a cold spot
 
 
 def test__knox__counts_match_brute_force():
