@@ -279,7 +279,7 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progr
                          + "\n  ".join(errors))
     notes.extend(str(f) for f in fired)
     # built_at in UTC, whatever the server's zone (the Data quality page says so)
-    built_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    built_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     con.execute("insert into etl_builds (load_id, built_at, as_of_date, inputs_path, boundaries, "
                 "key_fingerprint) values (?, ?, ?, ?, ?, ?)",
                 [load_id, built_at, as_of, str(cfg.inputs), bounds.name, pseudonym.fingerprint(key)])

@@ -19,10 +19,10 @@ def test__build__built_at_is_utc_whatever_the_servers_zone(tmp_path):
     inputs = write_inputs(tmp_path / "inputs", EREWASH_TOML, {
         "erewash/e.csv": ",".join(INCIDENT_COLUMNS) + "\n" + ",".join(row.get(c, "") for c in INCIDENT_COLUMNS) + "\n"})
     warehouse = tmp_path / "w.duckdb"
-    before = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    before = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     subprocess.run([sys.executable, "-m", "etl.cli", "build", "--inputs", str(inputs), "--warehouse", str(warehouse),
                     "--as-of", "2025-06-30", "--quiet"], check=True, env=dict(os.environ, TZ="America/New_York"))
-    after = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    after = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         built_at = con.execute("select built_at from etl_builds").fetchone()[0]
     assert before - dt.timedelta(seconds=1) <= built_at <= after + dt.timedelta(seconds=1), (before, built_at, after)
