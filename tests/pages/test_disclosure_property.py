@@ -19,11 +19,11 @@ query, `access.shown`). For every row outside the viewer's person-level rights i
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reader import call_arguments, named_query
 
 from etl.rules import authorities
 from insight import db
@@ -43,25 +43,22 @@ NOT_COUNTS = {"rank", "h3_resolution", "gi_class", "limit_min", "limit_max", "sl
 PROTECTED = {name: rule for name, rule in access.QUERIES.items() if isinstance(rule, disclosure.Aggregate)}
 
 
-def _function(name: str):
-    module, _, function = name.rpartition(".")
-    return getattr(importlib.import_module(module), function)
-
-
-def _arguments(query, values: dict) -> tuple:
-    import inspect
-
-    names = list(inspect.signature(query).parameters)[1:]
-    return tuple(values[n] for n in names if n in values)
 
 
 def _closed_rows(rule: disclosure.Aggregate, frame: pd.DataFrame, allowed: set, codes) -> pd.Series:
-    """The rows the viewer has no person-level right over."""
+    """The rows the viewer has no person-level right over, of those the rule covers (`only_rows`:
+    the data-quality grid's case-register months; its incident feeds' months count file rows, shown
+    as the per-file table shows them)."""
     whole_allowed = set(codes) <= allowed
     if rule.authority and rule.authority in frame.columns:
         authority = frame[rule.authority]
-        return ~(authority.isin(allowed) | (authority.isna() & whole_allowed))
-    return pd.Series(not whole_allowed, index=frame.index)
+        closed = ~(authority.isin(allowed) | (authority.isna() & whole_allowed))
+    else:
+        closed = pd.Series(not whole_allowed, index=frame.index)
+    for column, values in (rule.only_rows or {}).items():
+        if column in frame.columns:
+            closed &= frame[column].isin(values)
+    return closed
 
 
 def _small(series: pd.Series) -> pd.Series:
@@ -151,9 +148,9 @@ def test__protected_aggregates__show_nothing_about_fewer_than_k_outside_the_view
               "resolution": resolution, "kind": kind, "key": key, "at_risk_days": 5,
               "spatial_bands_m": (0.0, 100.0), "temporal_bands_days": (0, 7), "permutations": 9}
     for name, rule in PROTECTED.items():
-        query = _function(name)
+        query = named_query(name)
         area_kind = kind if kind in qm.AREA_KINDS or not name.endswith("area_counts") else "lsoa"
-        args = _arguments(query, {**values, "kind": area_kind})
+        args = call_arguments(query, {**values, "kind": area_kind})
         too_short = rule.period is not None and length < disclosure.MIN_PERIOD_DAYS
         too_fine = rule.resolution is not None and (
             (rule.resolution == "resolution" and resolution > disclosure.COARSEST_RESOLUTION)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import importlib
 import inspect
 import json
 
@@ -25,6 +24,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reader import call_arguments, named_query
 from support import open_app
 
 from etl.rules import authorities
@@ -52,14 +52,6 @@ ROWS = {"threshold.second_report_trend": ("month",), "threshold.history": ("mont
 SPLIT = {f"insight.queries.{name}": (access.QUERIES[f"insight.queries.{name}"], rows) for name, rows in ROWS.items()}
 
 
-def _function(name: str):
-    module, _, function = name.rpartition(".")
-    return getattr(importlib.import_module(module), function)
-
-
-def _arguments(query, values: dict) -> tuple:
-    names = list(inspect.signature(query).parameters)[1:]
-    return tuple(values[n] for n in names if n in values)
 
 
 def _as_seen(name: str, warehouse, args: tuple) -> pd.DataFrame:
@@ -82,7 +74,7 @@ def test__every_aggregate_without_authority_rows_that_takes_codes_says_how_its_r
     (the quality grid, asked for no authorities, is the exception)."""
     for name, rule in access.QUERIES.items():
         if isinstance(rule, disclosure.Aggregate) and rule.authority is None:
-            takes_codes = rule.codes in inspect.signature(_function(name)).parameters
+            takes_codes = rule.codes in inspect.signature(named_query(name)).parameters
             assert (name in SPLIT) == takes_codes, name
             assert getattr(rule, "rows", None) == (SPLIT[name][1] if takes_codes else None), name
 
@@ -123,13 +115,13 @@ def test__own_alone_minus_own_with_others_never_gives_a_small_count(con, demo_wa
               "key": _area(con, kind, mixed_codes, start, end), "at_risk_days": 5,
               "spatial_bands_m": (0.0, 100.0, 200.0), "temporal_bands_days": (0, 7, 14), "permutations": 9}
     for name, (rule, rows) in SPLIT.items():
-        query = _function(name)
-        own_args = _arguments(query, {**values, "codes": own_codes})
-        mixed_args = _arguments(query, {**values, "codes": mixed_codes})
+        query = named_query(name)
+        own_args = call_arguments(query, {**values, "codes": own_codes})
+        mixed_args = call_arguments(query, {**values, "codes": mixed_codes})
         try:
             own = _as_seen(name, demo_warehouse, own_args)
             mixed = _as_seen(name, demo_warehouse, mixed_args)
-            alone = query(con, *_arguments(query, {**values, "codes": others}))
+            alone = query(con, *call_arguments(query, {**values, "codes": others}))
         except (qm.TooManyPoints, qm.knox.NeedsDayLevelDates):
             continue
         own, mixed, alone = (_by_rows(rows, f) for f in (own, mixed, alone))

@@ -16,6 +16,7 @@ import math
 from types import SimpleNamespace
 
 import pandas as pd
+from reader import tightened
 
 from insight.access import disclosure
 from insight.access import roles as access
@@ -44,19 +45,8 @@ def _worked_out(true: pd.DataFrame, shown: pd.DataFrame, lines: list[tuple[float
     reader knows, the cells that add up to it)."""
     bounds = {(r, c): (1.0, math.inf) for r in shown.index for c in shown.columns
               if pd.isna(shown.at[r, c]) and pd.notna(true.at[r, c])}
-    for _ in range(50):
-        changed = False
-        for total, cells in lines:
-            secret = [x for x in cells if x in bounds]
-            residual = total - sum(shown.at[x] for x in cells if x not in bounds)
-            for x in secret:
-                lo = residual - sum(bounds[o][1] for o in secret if o != x)
-                hi = residual - sum(bounds[o][0] for o in secret if o != x)
-                narrowed = (max(bounds[x][0], lo), min(bounds[x][1], hi))
-                if narrowed != bounds[x]:
-                    bounds[x], changed = narrowed, True
-        if not changed:
-            break
+    bounds = tightened(bounds, [(total - sum(shown.at[x] for x in cells if x not in bounds),
+                                 [x for x in cells if x in bounds]) for total, cells in lines])
     return [x for x, (lo, hi) in bounds.items() if lo >= hi and 0 < true.at[x] < K]
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from reader import tightened
 
 from etl.rules import authorities
 from insight import db
@@ -53,18 +54,7 @@ def _worked_out(row: pd.Series, shown: pd.Series) -> list[str]:
     sums = {"incidents_30d": ["b30"], "incidents_90d": ["b30", "b90"], "incidents_180d": ["b30", "b90", "b180"],
             "incidents_365d": ["b30", "b90", "b180", "b365"], "incidents_prev_90d": ["b180"]}
     lines = [(shown[w], parts) for w, parts in sums.items() if pd.notna(shown[w])]
-    bounds = {b: (0.0, math.inf) for b in true}
-    for _ in range(50):
-        changed = False
-        for total, parts in lines:
-            for p in parts:
-                lo = total - sum(bounds[o][1] for o in parts if o != p)
-                hi = total - sum(bounds[o][0] for o in parts if o != p)
-                narrowed = (max(bounds[p][0], lo), min(bounds[p][1], hi))
-                if narrowed != bounds[p]:
-                    bounds[p], changed = narrowed, True
-        if not changed:
-            break
+    bounds = tightened({b: (0.0, math.inf) for b in true}, lines)
     small = [b for b, (lo, hi) in bounds.items() if lo >= hi and 0 < true[b] < K]
     # and a window made of bands the reader knows (a hidden window worked out)
     for window, parts in sums.items():
