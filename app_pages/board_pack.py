@@ -32,6 +32,10 @@ span = ui.load(queries_maps.data_span, f.authority_codes)
 first = span["first_date"].iloc[0] if not span.empty else None
 months = report_data.month_options(None if pd.isna(first) else pd.Timestamp(first).date(), as_of)
 default = report_data.default_month(as_of)
+if not months:  # only whole months make a monthly pack
+    st.info(f"No month of the data has ended on its as-of date ({as_of:%-d %B %Y}): the pack is made for "
+            "whole months only.")
+    st.stop()
 month = st.selectbox("Month", months, index=months.index(default) if default in months else 0,
                      format_func=lambda m: m.label, key="bp_month")
 scope = ("all nine authorities" if set(f.authority_codes) == set(authorities.CODES)

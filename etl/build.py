@@ -22,7 +22,7 @@ import pandas as pd
 from etl import gates, sqlfile, validate
 from etl.marts import registry, returns_file, reviews, threshold
 from etl.progress import Progress
-from etl.rules import authorities, settings
+from etl.rules import authorities, periods, settings
 from etl.sources import accounting, config, extract
 from etl.transform import dedupe, geo, locate, private, pseudonym, publish, scrub, stage
 
@@ -227,7 +227,7 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progr
     """Fill the temporary warehouse; returns the load id and the as-of date used (`as_of`, else
     the latest data date; staging rejects dates after `as_of`, else after today)."""
     load_id = _load_id(cfg, hashes, as_of)
-    requested, as_of = as_of, as_of or dt.date.today()
+    requested, as_of = as_of, as_of or periods.london_today()
     con.execute(f"begin transaction;\n{sqlfile.read('warehouse')};\ncommit")  # one commit, not one a table (0.1 s)
     progress.stage("extract")
     loads = extract.extract(con, cfg, load_id, key, hashes, progress)

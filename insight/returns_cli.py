@@ -16,7 +16,6 @@ The file format is etl/marts/returns_file.py's.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import getpass
 import sys
 from pathlib import Path
@@ -26,6 +25,7 @@ import pandas as pd
 from etl import argtypes
 from etl.marts import returns_file
 from etl.rules import authorities
+from etl.rules.periods import london_today
 from insight import db
 
 
@@ -70,6 +70,8 @@ def cmd_freeze(args) -> int:
         return 2
     codes = tuple(dict.fromkeys(args.authority)) if args.authority else authorities.CODES
     args.published_by = _user() if args.published_by is None else args.published_by
+    # today in England, worked out now (a default in add_parser would be the server's date when the parser was built)
+    args.published_date = london_today() if args.published_date is None else args.published_date
     try:
         figures = current_figures(args.warehouse, args.year, codes, args.allow_incomplete_year)
         frozen = figures.assign(published_date=args.published_date, published_by=args.published_by)
@@ -98,8 +100,8 @@ def add_parser(sub) -> None:
     f.add_argument("--warehouse", type=Path, default=None,
                    help="the warehouse file (default: $ASB_WAREHOUSE, else data/warehouse.duckdb)")
     f.add_argument("--published-by", default=None, help="who published them (default: your login name)")
-    f.add_argument("--published-date", type=argtypes.date, default=dt.date.today(),
-                   help="when they were published (default: today)")
+    f.add_argument("--published-date", type=argtypes.date, default=None,
+                   help="when they were published (default: today's date in England)")
     f.add_argument("--force", action="store_true", help="replace figures already frozen for the year")
     f.add_argument("--allow-incomplete-year", action="store_true",
                    help="freeze a year that had not ended on the warehouse's as-of date")

@@ -3,9 +3,21 @@ equal length, the same day some months earlier."""
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def london_today() -> date:
+    """Today's date in England (Europe/London), whatever the server's time zone, worked out when
+    called: a pack made, a return frozen, a report dated or a build run at 00:30 BST on 1 August
+    on a server that runs on UTC is of 1 August, as the people who read it (and the partners'
+    timestamps, moved to Europe/London) have it."""
+    return dt.datetime.now(LONDON).date()
 
 
 def previous_period(start: date, end: date) -> tuple[date, date]:

@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import replace
 
 from etl import schema
-from etl.rules import vocabulary
+from etl.rules import periods, vocabulary
 from etl.sqlfile import literal
 
 MIN_DATE = "2000-01-01"
@@ -315,7 +315,7 @@ with typed as (
 ),
 judged as (
     select typed.*, {auth_col}, date '{as_of.isoformat()}' as as_of_date,
-           date '{(today or dt.date.today()).isoformat()}' as today_date
+           date '{(today or periods.london_today()).isoformat()}' as today_date
     from typed {auth_join}
 ),
 checked as (

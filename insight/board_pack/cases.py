@@ -18,6 +18,7 @@ from etl.schema import APPEAL_OUTCOME_LABELS, DECIDED_APPEAL_OUTCOMES, REVIEW_TY
 from insight import glossary
 from insight.access.disclosure import protect, share_or_none
 from insight.board_pack import slides as rs
+from insight.board_pack import words as w
 from insight.board_pack.content import Context
 from insight.charts.base import OKABE_ITO
 from insight.queries import appeals as queries_appeals
@@ -60,10 +61,25 @@ def slide_turnaround(deck, ctx: Context) -> None:
     share = {}
     for stage in STAGES:
         part = summary[summary["stage"] == stage].set_index("authority_name").reindex(rows)
-        share[stage] = [share_or_none(r.within_sla, r.finished, ctx.k, whole_is_shown=False)
-                        for r in part.itertuples()]
+        shown = part.at[TOTAL, "finished"] if TOTAL in part.index else None
+        # the table prints the all-selected number of cases: a bar over that same number (the total's,
+        # or an authority's that holds every case) is a rate beside a shown count
+        share[stage] = [share_or_none(r.within_sla, r.finished, ctx.k,
+                                      whole_is_shown=bool(name == TOTAL or (pd.notna(shown) and r.finished == shown)))
+                        for name, r in zip(rows, part.itertuples(), strict=True)]
+    lines, rates = [], {}
+    for stage in STAGES:
+        r = summary[(summary["authority_name"] == TOTAL) & (summary["stage"] == stage)]
+        finished, within = (r["finished"].iloc[0], r["within_sla"].iloc[0]) if not r.empty else (0, 0)
+        # the number of cases is printed beside the rate, so each side (in time, late) must be 0 or >= k
+        rates[stage] = rate = share_or_none(within, finished, ctx.k, whole_is_shown=True)
+        median = r["median_working_days"].iloc[0] if finished >= ctx.k else None
+        lines.append([reviews.STAGE_BY_NAME[stage].label, ctx.person_count(finished),
+                      "–" if rate is None else f"{rate:.0%}", w.days(median)])
     total = summary[(summary["authority_name"] == TOTAL) & (summary["stage"] == "decision")]
-    decision = share["decision"][-1] if rows else None
+    # the title's rate is the table's (all selected, beside its number of cases): one computed
+    # without the table's check would give a hidden late (or in-time) count back
+    decision = rates["decision"]
     limit = total["limits_in_force"].iloc[0] if not total.empty else "?"
     title = (f"{decision:.0%} of threshold decisions were made within {limit} working days"
              if decision is not None else "Too few threshold decisions to show a rate")
@@ -74,14 +90,6 @@ def slide_turnaround(deck, ctx: Context) -> None:
                  STAGE_COLOURS, number_format="0%", font_pt=13, maximum=1.0)
     rs.text(slide, rs.box(0.5, 6.35, 7.6, 0.5), [f"No bar: fewer than {ctx.k} cases finished that stage in "
                                                  "the period, too few for a rate."], rs.SMALL_PT, rs.MUTED)
-    lines = []
-    for stage in STAGES:
-        r = summary[(summary["authority_name"] == TOTAL) & (summary["stage"] == stage)]
-        finished, within = (r["finished"].iloc[0], r["within_sla"].iloc[0]) if not r.empty else (0, 0)
-        rate = share_or_none(within, finished, ctx.k, whole_is_shown=True)
-        median = r["median_working_days"].iloc[0] if finished >= ctx.k else None
-        lines.append([reviews.STAGE_BY_NAME[stage].label, ctx.person_count(finished),
-                      "–" if rate is None else f"{rate:.0%}", "–" if median is None else f"{median:.0f}"])
     rs.table(slide, rs.box(8.4, 1.9, 4.43, 2.5), [TOTAL, "cases", "in time", "median days"], lines,
              [1.9, 0.75, 0.85, 0.93], font_pt=13)
 
@@ -150,7 +158,7 @@ def slide_appeals(deck, ctx: Context) -> None:
     median = row.get("median_decision_working_days") if values["decided"] >= ctx.k else None
     lines = [[glossary.name("appeals"), appeals], [glossary.name("appeals_decided"), table.text(TOTAL, "decided")],
              [glossary.name("upheld_rate"), "–" if rate is None else f"{rate:.0%}"],
-             [glossary.name("appeal_median_days"), "–" if median is None or pd.isna(median) else f"{median:.0f}"],
+             [glossary.name("appeal_median_days"), w.days(median)],
              [glossary.name("appeals_overdue"), ctx.person_count(row.get("overdue", 0))],
              [glossary.name("pcc_reviews"), type_counts(ctx).text(TOTAL, "pcc_review")]]
     rs.table(slide, rs.box(8.4, 1.9, 4.43, 3.4), [TOTAL, ""], lines, [3.13, 1.3], font_pt=15)

@@ -45,6 +45,20 @@ class Context:
         """A count of people (or incidents) as printed: '<k' when hidden."""
         return protect_one(value, self.k) or w.num(value)
 
+    def hidden(self, *values) -> bool:
+        """Whether any of these counts of people or incidents is hidden ('<k'). The one test every
+        change, rise or fall, percentage and significance flag of the pack passes: none is computed
+        from a hidden count, since it would give the count back ("rose 267%" beside 11 says 3)."""
+        return any(protect_one(v, self.k) is not None for v in values)
+
+    def change_phrase(self, subject: str, current, baseline, versus: str) -> str | None:
+        """words.change_phrase, or None when either count is hidden."""
+        return None if self.hidden(current, baseline) else w.change_phrase(subject, current, baseline, versus)
+
+    def significance(self, current, baseline) -> int:
+        """words.significance, or 0 (no flag) when either count is hidden."""
+        return 0 if self.hidden(current, baseline) else w.significance(current, baseline)
+
 
 def slide_cover(deck, ctx: Context, made: dt.date) -> None:
     d = ctx.data
@@ -65,20 +79,20 @@ def slide_headline(deck, ctx: Context) -> None:
     d, h = ctx.data, ctx.data.headline
     month, prev, ly = d.month, d.month.shift(-1), d.month.shift(-12)
     inc = h.loc["incidents"]
-    if any(protect_one(inc[c], ctx.k) for c in ("current", "previous", "last_year")):
+    if ctx.hidden(inc["current"], inc["previous"], inc["last_year"]):
         # a percentage change between small counts would give them away
         title = f"ASB in {month.label}: counts under {ctx.k} are not shown"
         subtitle = f"{ctx.person_count(inc['current'])} incidents in {month.label}"
     else:
-        title = w.change_phrase("ASB", inc["current"], inc["previous"], "last month")
-        year = w.change_phrase("it", inc["current"], inc["last_year"], f"{ly.start:%B %Y}")
+        title = ctx.change_phrase("ASB", inc["current"], inc["previous"], "last month")
+        year = ctx.change_phrase("it", inc["current"], inc["last_year"], f"{ly.start:%B %Y}")
         subtitle = f"{w.num(inc['current'])} incidents in {month.label}; {year}"
     slide = ctx.slide(deck, title, subtitle, notes="\n".join(
         f"{row.label}: {row.definition}" for row in h.itertuples()) + "\n" + SIGNIFICANCE_NOTE)
     rows, emphasis = [], {}
     for i, (measure, row) in enumerate(h.iterrows()):
         cells = [row["current"], row["previous"], row["last_year"]]
-        if (measure in PEOPLE or measure == "incidents") and any(protect_one(v, ctx.k) for v in cells):
+        if (measure in PEOPLE or measure == "incidents") and ctx.hidden(*cells):
             shown = [ctx.person_count(v) for v in cells]
             rows.append([row["label"], shown[0], shown[1], "–", shown[2], "–"])
             continue
@@ -107,7 +121,8 @@ SIGNIFICANCE_NOTE = ("A change is flagged only when the Poisson change Z = 2(sqr
 
 def slide_authorities(deck, ctx: Context) -> None:
     d, frame = ctx.data, ctx.data.by_authority
-    directions = {n: w.significance(r.current, r.previous) for n, r in frame.iterrows()}
+    # no arrow, and no name in the title, for an authority whose count (this month or last) is hidden
+    directions = {n: ctx.significance(r.current, r.previous) for n, r in frame.iterrows()}
     rises = [n for n, v in directions.items() if v > 0]
     falls = [n for n, v in directions.items() if v < 0]
     of = len(frame)
@@ -130,7 +145,8 @@ def slide_authorities(deck, ctx: Context) -> None:
 def slide_trend(deck, ctx: Context) -> None:
     d, trend = ctx.data, ctx.data.trend
     current, year_before = trend["incidents"].iloc[-1], trend["incidents"].iloc[0]
-    title = w.change_phrase(f"ASB in {d.month.label}", current, year_before, d.month.shift(-12).label)
+    title = (ctx.change_phrase(f"ASB in {d.month.label}", current, year_before, d.month.shift(-12).label)
+             or f"ASB in {d.month.label} and {d.month.shift(-12).label}: counts under {ctx.k} are not shown")
     slide = ctx.slide(deck, title, "Incidents per month over the last 13 months", notes=SIGNIFICANCE_NOTE + " ASB is seasonal: compare a month "
                       "with the same month a year earlier before reading a trend into it.")
     months = [pd.Timestamp(m).strftime("%b %y") for m in trend["month"]]
@@ -178,8 +194,8 @@ def slide_repeats(deck, ctx: Context) -> None:
     d, top = ctx.data, ctx.data.repeats
     # a flag (or a place counted as rising) beside a hidden count would say what it is: Z > 2 over
     # 0 before says 2 to 4 now; so no flag when either 90-day count is hidden
-    hidden = [protect_one(now, ctx.k) is not None or protect_one(before, ctx.k) is not None
-              for now, before in zip(top["incidents_90d"], top["incidents_prev_90d"], strict=True)]
+    hidden = [ctx.hidden(now, before) for now, before in zip(top["incidents_90d"], top["incidents_prev_90d"],
+                                                            strict=True)]
     top = top.assign(changed=top["changed"].fillna(False).astype(bool) & ~pd.Series(hidden, index=top.index,
                                                                                       dtype=bool))
     rising = top[top["changed"] & (top["change_z"] > 0)]

@@ -2,7 +2,7 @@
 
 `gather(con, month, codes)` asks the existing query functions (insight.queries.overview, insight.queries.maps,
 insight.queries.threshold, the hotspot computations of etl.marts.hotspots and the case review queries)
-for one month and the selected authorities, and returns a `PackData` of small aggregate
+for one whole month (one that ended by the build's as-of date) and the selected authorities, and returns a `PackData` of small aggregate
 frames: no frame here holds a row per person. Comparisons are with the previous month and the
 same month a year earlier; threshold figures are taken at the month's last day (the engine runs
 live when that is not the build's as-of date). Which figures count people, and so are
@@ -88,9 +88,11 @@ def default_month(as_of: dt.date) -> Month:
 
 
 def month_options(first: dt.date | None, as_of: dt.date) -> list[Month]:
-    """Every month from the first data to the as-of date, newest first."""
-    last = Month(as_of.replace(day=1))
-    month = Month((first or as_of).replace(day=1))
+    """Every whole month from the first data's to the last one ended by the as-of date
+    (default_month), newest first; empty when none has ended yet. A month still running on the
+    as-of date is not offered: its figures would stop part-way through it (see gather)."""
+    last = default_month(as_of)
+    month = Month((first or last.start).replace(day=1))
     out = []
     while month.start <= last.start:
         out.append(month)
@@ -232,6 +234,11 @@ def gather(con, month: Month, codes: tuple[str, ...], case_data=None) -> PackDat
     as_of = pd.Timestamp(build_row["as_of_date"]).date()
     if month.start > as_of:
         raise PackDataError(f"{month.label} starts after the warehouse's as-of date ({as_of:%-d %b %Y})")
+    if month.end > as_of:
+        # the data stops part-way through the month: its counts, its comparisons with whole months
+        # and its month-end threshold figures would all be wrong, so the pack is for whole months only
+        raise PackDataError(f"{month.label} has not ended on the warehouse's as-of date ({as_of:%-d %b %Y}): "
+                            f"the pack is monthly, so choose {default_month(as_of).label} or an earlier month")
     first = queries_maps.data_span(con, authorities.CODES)["first_date"].iloc[0]
     if pd.notna(first) and month.end < pd.Timestamp(first).date():
         raise PackDataError(f"{month.label} ends before the warehouse's first incident "

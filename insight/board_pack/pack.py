@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from etl.rules import periods
 from etl.rules.authorities import CODES
 from insight import db
 from insight.access import disclosure as report_disclosure
@@ -56,13 +57,14 @@ class Pack:
 
 def build_deck(con, month: report_data.Month, codes: tuple[str, ...], k: int, commentary: str = "",
                made: dt.date | None = None):
-    """The python-pptx Presentation of the pack for `month` and the authorities `codes`."""
+    """The python-pptx Presentation of the pack for `month` and the authorities `codes`; the cover's
+    "pack made" is `made`, by default today's date in England (periods.london_today)."""
     data = report_data.gather(con, month, codes, report_cases.gather)
     ctx = report_content.Context(data, k)
     deck = rs.new_deck()
     for slide in SLIDES:
         if slide is report_content.slide_cover:
-            slide(deck, ctx, made or dt.date.today())
+            slide(deck, ctx, made or periods.london_today())
         elif slide is report_people.slide_commentary:
             slide(deck, ctx, commentary)
         else:

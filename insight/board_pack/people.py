@@ -83,7 +83,10 @@ def second_report_lines(ctx: Context) -> list[list[str]]:
     people) and the share explained in time (explained in time / limit passed by the month end);
     '–' where the share would rest on fewer than k second reports."""
     total = ctx.data.second_reports.loc[TOTAL]
-    share = share_or_none(total["explained_in_time"], total["limit_passed"], ctx.k, whole_is_shown=False)
+    # the slide prints the number of second reports: when every one's limit has passed, that number is
+    # the share's whole, and the share must then keep each side (in time, not) at 0 or k or more
+    share = share_or_none(total["explained_in_time"], total["limit_passed"], ctx.k,
+                          whole_is_shown=bool(total["limit_passed"] == total["events"]))
     return [[f"Second reports in {ctx.data.month.name}", ctx.person_count(total["events"])],
             ["Explained in time", "–" if share is None else f"{share:.0%}"]]
 
@@ -113,7 +116,7 @@ def slide_newly_eligible(deck, ctx: Context) -> None:
         title = f"Fewer than {ctx.k} people became eligible for a case review in {d.month.name}"
     else:
         title = f"{w.plural(int(newly), 'person', 'people')} became eligible for a case review in {d.month.name}"
-        if len(history) > 1 and not protect_one(history["newly_met_people"].iloc[-2], ctx.k):
+        if len(history) > 1 and not ctx.hidden(history["newly_met_people"].iloc[-2]):
             title = (f"{w.plural(int(newly), 'person', 'people')} became eligible in {d.month.name}, "
                      f"against {w.num(history['newly_met_people'].iloc[-2])} in {d.month.shift(-1).name}")
     slide = ctx.slide(deck, title, "People near and at the threshold at each month end, and people who "

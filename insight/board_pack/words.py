@@ -21,6 +21,13 @@ def num(value) -> str:
     return "–" if value is None or pd.isna(value) else f"{value:,.0f}"
 
 
+def days(value) -> str:
+    """A median of working days as the pages print it ('0.5', '3', '12.5': f"{v:g}", as in
+    insight.charts.reviews.median_table and app_pages/appeals.py); an en dash when missing. Never
+    rounded to a whole day: f"{0.5:.0f}" is '0' and f"{2.5:.0f}" is '2' (half to even)."""
+    return "–" if value is None or pd.isna(value) else f"{value:g}"
+
+
 def pct(change: float, base: float) -> str:
     """'+5%' / '−12%' (a real minus sign); 'new' when the base is zero."""
     if not base:

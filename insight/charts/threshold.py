@@ -38,21 +38,29 @@ def _fmt_date(value) -> str:
 
 
 def history_chart(history: pd.DataFrame) -> go.Figure:
-    """People near and at the threshold at each month end (lines) and newly eligible per month (bars)."""
+    """People near and at the threshold at each month end (lines) and newly eligible per month (bars).
+
+    Each month is drawn over its own name: at its first day, with period alignment (the bar or point
+    in the middle of the month's span on the axis), since plotly labels a "%b %Y" tick at the 1st,
+    so a point at 31 October sat on "Nov 2026". The hover still names the month end the counts are
+    taken on."""
+    months = pd.to_datetime(history["month_end"]).dt.to_period("M").dt.to_timestamp()
+    ends = [_fmt_date(v) for v in history["month_end"]]
+    period = {"xperiod": "M1", "xperiodalignment": "middle", "customdata": ends}
     fig = go.Figure()
-    fig.add_bar(x=history["month_end"], y=history["newly_met_people"],
+    fig.add_bar(x=months, y=history["newly_met_people"],
                 name=f"{glossary.name('newly_met_people')} in the month",
-                marker_color=NEWLY_MET_COLOUR, opacity=0.55,
-                hovertemplate="%{y:,} newly eligible<extra></extra>")
-    fig.add_scatter(x=history["month_end"], y=history["near_miss_people"], mode="lines+markers",
+                marker_color=NEWLY_MET_COLOUR, opacity=0.55, **period,
+                hovertemplate="%{y:,} newly eligible in the month to %{customdata}<extra></extra>")
+    fig.add_scatter(x=months, y=history["near_miss_people"], mode="lines+markers",
                     name=f"{glossary.name('near_miss_people')} (at month end)", line_color=NEAR_MISS_COLOUR,
-                    hovertemplate="%{y:,} one complaint short<extra></extra>")
-    fig.add_scatter(x=history["month_end"], y=history["met_people"], mode="lines+markers",
+                    **period, hovertemplate="%{y:,} one complaint short at %{customdata}<extra></extra>")
+    fig.add_scatter(x=months, y=history["met_people"], mode="lines+markers",
                     name=f"{glossary.name('met_people')} (at month end)", line_color=MET_COLOUR,
-                    hovertemplate="%{y:,} at or over<extra></extra>")
+                    **period, hovertemplate="%{y:,} at or over at %{customdata}<extra></extra>")
     fig.update_layout(hovermode="x unified", margin={"t": 10}, yaxis_title="People",
                       legend={"orientation": "h", "y": -0.2})
-    fig.update_xaxes(tickformat="%b %Y")
+    fig.update_xaxes(tickformat="%b %Y", hoverformat="%B %Y", ticklabelmode="period")  # a label under its month
     return fig
 
 

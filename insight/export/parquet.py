@@ -306,9 +306,12 @@ def readme(tables: list[Table], rows: dict[str, int], manifest: dict) -> str:
              f"{dictionary.table_description(t.name) or ''} |" for t in tables]
     keys = ("Person keys are included (`--with-person-keys`)." if manifest["with_person_keys"] else
             "Person keys (person_key and other pseudonymised person columns) are left out.")
+    # as_of_date is the data's date (its latest day), not when the build ran; the build time is
+    # named only when the manifest has it in UTC
+    built = f", built {manifest['built_at_utc']} (UTC)" if manifest.get("built_at_utc") else ""
     return f"""# ASB warehouse export (Parquet)
 
-Built {manifest['as_of_date']} (build {manifest['build_load_id']}), exported {manifest['exported_at_utc']}.
+Data as of {manifest['as_of_date']} (build {manifest['build_load_id']}{built}), exported {manifest['exported_at_utc']} (UTC).
 {keys} Some tables still hold a row per person, incident or application: keep this folder
 within the partnership. Every column is described in `data_dictionary.csv`; `manifest.json`
 lists the tables, their row counts and partitions.

@@ -297,7 +297,7 @@ def build_as_of() -> date:
 
 def _as_of_of(key: tuple[str, int, int]) -> date:
     """The as-of date of the build `key` (today when the warehouse records none)."""
-    return _build_as_of(key) or date.today()
+    return _build_as_of(key) or periods.london_today()
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=4, show_spinner=False)

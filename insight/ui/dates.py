@@ -27,6 +27,8 @@ from datetime import date
 
 import streamlit as st
 
+from etl.rules import periods
+
 EARLIEST_DATE = date(2000, 1, 1)  # the ETL rejects anything older
 LATEST_DATE = date(2100, 12, 31)
 SHOWN = "%d/%m/%Y"  # how a field shows its day: 03/03/2026
@@ -127,7 +129,7 @@ def date_field(label: str, key: str, default: date | None = None, help: str | No
     """A day typed into a text box (applied on Enter or when the box is left) or picked from the
     calendar beside it; its value is `st.session_state[key]` (seeded with `default` when absent)."""
     if key not in st.session_state:
-        st.session_state[key] = default or date.today()
+        st.session_state[key] = default or periods.london_today()
     typed, error = f"{key}_typed", st.session_state.get(f"{key}_error")
     if not error and st.session_state.get(typed) != shown(st.session_state[key]):
         st.session_state[typed] = shown(st.session_state[key])
