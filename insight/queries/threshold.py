@@ -595,10 +595,18 @@ def narrow(frame: pd.DataFrame, routes: tuple[str, ...] = (), max_days_left: int
 def person_complaints(con, as_of: date, person_codes: tuple[str, ...], authority_code: str,
                       person_key: str) -> pd.DataFrame:
     """One person's complaints to one authority that are inside the window on `as_of`
-    (reported on or before it, not yet dropped out), oldest first, with whether each qualifies
-    and the partners' own references of each (every report merged into it)."""
+    (reported on or before it, not yet dropped out), and every complaint the engine counted for
+    the person's row (counted_incident_ids: the hate window's too, on the hate route), oldest
+    first, with whether each qualifies and the partners' own references of each (every report
+    merged into it)."""
+    status = source(con, as_of, "mart_threshold_status")
     return run(con, f"""
-        with complaints as (
+        with counted as (
+            select unnest(counted_incident_ids) as incident_id
+            from {status} as s
+            where s.person_key = $person_key and s.authority_code = $authority_code
+        ),
+        complaints as (
             select c.incident_id as item, c.incident_id, c.reported_date, c.occurred_date,
                    date_diff('day', c.occurred_date, c.reported_date) as days_to_report,
                    c.is_qualifying, c.asb_category, c.asb_type, c.agencies, c.is_hate,
@@ -606,7 +614,8 @@ def person_complaints(con, as_of: date, person_codes: tuple[str, ...], authority
             from int_complaints as c
             where c.person_key = $person_key and c.authority_code = $authority_code
               and c.authority_code = any($person_codes)
-              and c.reported_date <= $as_of::date and c.drops_out_date > $as_of::date
+              and c.reported_date <= $as_of::date
+              and (c.drops_out_date > $as_of::date or c.incident_id in (select incident_id from counted))
         ),
         members as (
             select c.item, i.authority_code, i.incident_id, i.reported_date, i.case_ref, i.postcode_district

@@ -529,3 +529,51 @@ def test__threshold__a_complaint_qualifies_by_the_rule_of_the_day_it_was_made(tm
     assert row["qualifying_complaints"] == 3 and bool(row["is_threshold_met"])
     assert late["incident_id"] not in list(row["counted_incident_ids"])
     assert row["first_met_date"].date() == row["met_since_date"].date() == D(2025, 3, 18)
+
+
+def test__community__a_report_qualifies_by_the_rule_of_the_day_it_was_made(tmp_path):
+    """The community route settles a report's qualifying period as the victim route does: a later
+    rule with a longer period does not make an old late report count as a reporter."""
+    rules = _rules_toml(tmp_path, '[[rule]]\nauthority = "Erewash"\neffective_from = "2020-01-01"\n'
+                                  'community_route = true\n'
+                                  '[[rule]]\nauthority = "Erewash"\neffective_from = "2025-03-01"\n'
+                                  'qualifying_report_months = 2\n')
+    inc = [incident(f"r{n}", EREWASH, D(2025, 3, n + 1)) for n in range(4)]
+    inc.append(incident("late", EREWASH, D(2025, 2, 20), D(2024, 12, 25)))   # 57 days late, one-month rule
+    cluster = next(iter(rows(engine(tmp_path, inc, D(2025, 3, 20), rules), "mart_community_status").values()))
+    assert (cluster["distinct_reporters"], bool(cluster["is_threshold_met"]), bool(cluster["is_near_miss"])) == \
+        (4, False, True)
+
+
+def test__lists__a_person_s_complaints_hold_every_complaint_the_row_counts(tmp_path):
+    """The table under a selected row lists the hate route's complaint from the longer hate window
+    (counted_incident_ids), not only those in the victim window, on the build's date and another."""
+    from insight.queries import threshold as queries
+
+    rules = _rules_toml(tmp_path, hate_threshold=2, hate_window_months=12)
+    old = incident("h", EREWASH, D(2024, 9, 2), is_hate=True, case_ref="CASE-77")
+    new = incident("h", EREWASH, D(2025, 5, 2), is_hate=True)
+    con = engine(tmp_path, [old, new], D(2025, 6, 18), rules)
+    for as_of in (D(2025, 6, 18), D(2025, 6, 19)):
+        got = queries.person_complaints(con, as_of, (EREWASH,), EREWASH, "h")
+        assert list(got["incident_id"]) == [old["incident_id"], new["incident_id"]], as_of
+        assert "CASE-77" in got["partner_refs"].iloc[0]
+
+
+def test__second_reports__an_explanation_is_known_from_the_day_its_incident_was_reported(tmp_path):
+    """An explanation recorded on an incident reported after the as-of date is not known on that
+    date: a build as of it rejects that incident (future_date), so the marts evaluated on it from a
+    later build must not see it either; from the day it was reported, it is."""
+    first, second = incident("p", EREWASH, D(2025, 3, 3)), incident("p", EREWASH, D(2025, 3, 10))
+    later = incident("p", EREWASH, D(2025, 4, 2), explained=D(2025, 3, 12))
+    built_late = engine(tmp_path, [first, second, later], D(2025, 4, 30))
+    built_early = engine(tmp_path, [first, second], D(2025, 3, 20))   # what a build on 20 March loads
+    early = registry.evaluate(built_late, "mart_second_reports", D(2025, 3, 20)).set_index("incident_id")
+    stored = built_early.execute("select * from mart_second_reports").df().set_index("incident_id")
+    for frame in (early, stored):
+        row = frame.loc[second["incident_id"]]
+        assert not row["is_explained"] and pd.isna(row["review_explained_date"])
+    known = registry.evaluate(built_late, "mart_second_reports", D(2025, 4, 2)).set_index("incident_id")
+    row = known.loc[second["incident_id"]]
+    assert row["is_explained"] and row["review_explained_date"].date() == D(2025, 3, 12)
+    assert bool(row["is_explained_in_time"])   # 10 -> 12 March: 2 working days

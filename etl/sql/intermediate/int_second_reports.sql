@@ -6,9 +6,10 @@
 -- events as of a date D are the rows with second_report_date <= D (mart_second_reports), and a
 -- page asking for another date reads this table instead of ordering every complaint again.
 -- first_explained_date: the earliest review_explained_date (an optional incidents column) on any
--- of the person's incidents in that authority on or after the event's day; as of D the
--- explanation is that date when it is on or before D, else none yet (the earliest date in
--- [event day, D] is that date when it is <= D, and there is none otherwise).
+-- of the person's incidents in that authority on or after the event's day; explanations: each
+-- such date with the day its incident was reported, earliest first. As of D the explanation is
+-- the earliest one dated on or before D on an incident reported by D (a build as of D has no
+-- incident reported later: it would be a future_date reject there), else none yet.
 with q as (
     select incident_id, person_key, authority_code, reported_date, agency, agencies, window_months,
            rule_id
@@ -32,12 +33,14 @@ pairs as (   -- the earlier ones inside c's window are the latest few: exactly o
       and (prev2_date is null or prev2_date <= reported_date - to_months(window_months))
 ),
 told as (   -- the few incidents that carry an explanation date, read once
-    select person_key, authority_code, review_explained_date
+    select person_key, authority_code, review_explained_date, reported_date
     from incidents
     where review_explained_date is not null and person_key is not null
 ),
-explained as (
-    select p.incident_id, min(i.review_explained_date) as first_explained_date
+explained as (   -- and the day each was reported: as of D only those reported by D are known
+    select p.incident_id, min(i.review_explained_date) as first_explained_date,
+        list({'explained': i.review_explained_date, 'reported': i.reported_date}
+             order by i.review_explained_date, i.reported_date) as explanations
     from pairs p
     join told i
       on i.person_key = p.person_key and i.authority_code = p.authority_code
@@ -49,7 +52,7 @@ final as (
         p.first_report_date, p.first_incident_id, p.agency,
         array_to_string(list_sort(list_distinct(string_split(p.agencies || ',' || p.first_agencies, ','))), ',')
             as agencies,
-        x.first_explained_date, p.rule_id
+        x.first_explained_date, x.explanations, p.rule_id
     from pairs p
     left join explained x using (incident_id)
 )

@@ -16,10 +16,15 @@ reports as (
             as cluster_cell  -- settings allow only 8, 9, 10 (etl/rules/settings.py)
     from incidents i
     join rules r using (authority_code)
+    -- whether a report came within the qualifying period is settled the day it was made, by the
+    -- rule in force then (as int_complaints.is_qualifying): a later, longer period changes nothing
+    join settings_rules q
+      on q.authority_code = i.authority_code
+     and i.reported_date >= q.effective_from and i.reported_date < q.effective_to
     where i.reported_date <= $as_of
       and i.reported_date > cast($as_of as date) - to_months((select max(window_months) from settings_rules))
       and i.reported_date > $as_of - to_months(r.window_months)
-      and i.reported_date <= i.occurred_date + to_months(r.qualifying_report_months)
+      and i.reported_date <= i.occurred_date + to_months(q.qualifying_report_months)
       and i.asb_category is not null
 ),
 reporters as (

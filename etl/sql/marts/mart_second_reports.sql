@@ -6,11 +6,14 @@
 -- c.reported_date], the window being the rule's in force that day: the events of
 -- int_second_reports made on or before $as_of. The explanation is the earliest
 -- review_explained_date (an optional incidents column) on any of the person's incidents in that
--- authority from the event's day to $as_of; it is in time within sla_explain_days working days.
+-- authority reported by $as_of, from the event's day to $as_of; it is in time within
+-- sla_explain_days working days.
 -- lead_agency: the rule's, else the agency that took the second report (it owes the explanation).
 with events as (
     select e.*,
-        case when e.first_explained_date <= $as_of then e.first_explained_date end as review_explained_date
+        -- the earliest explanation by $as_of on an incident reported by then (int_second_reports)
+        list_filter(e.explanations, lambda x: x.explained <= $as_of and x.reported <= $as_of)[1].explained
+            as review_explained_date
     from int_second_reports e
     where e.second_report_date <= $as_of
 ),
