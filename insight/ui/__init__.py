@@ -201,6 +201,10 @@ def _query_name(query) -> str:
     return f"{query.__module__}.{query.__name__}"
 
 
+# DuckDB's words for a column a table lacks (a warehouse an older version built)
+_MISSING_COLUMN = re.compile(r"Referenced column .* not found|does not have a column named|Column .* not found")
+
+
 def load(query, *args, **kwargs) -> pd.DataFrame:
     """Run a named query (a function of a module in insight/queries, classified in
     insight/access/roles.py QUERIES) on the current warehouse build, cached, and return what this
@@ -231,6 +235,10 @@ def load(query, *args, **kwargs) -> pd.DataFrame:
             frame = access.shown(viewer, query, args, kwargs, _run(name, key, args, items))
     except duckdb.CatalogException as exc:
         ui_access.outdated_warehouse(exc)  # says what to do; the SQL error goes to the server log
+    except duckdb.BinderException as exc:
+        if not _MISSING_COLUMN.search(str(exc)):
+            raise
+        ui_access.outdated_warehouse(exc)  # a column an older build did not write
     attrs = getattr(frame, "attrs", {})  # a few named queries answer with a value, not a frame
     if attrs.get("hidden") or attrs.get("dropped"):
         st.session_state[_SUPPRESSED_KEY] = True

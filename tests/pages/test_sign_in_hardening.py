@@ -9,6 +9,7 @@ on screen says what to do, never the SQL.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import sqlite3
 import time
@@ -186,3 +187,17 @@ def test__audit__a_log_that_fails_after_sign_in_stops_the_list_in_words(monkeypa
     assert not at.exception, [e.value for e in at.exception]
     assert any("audit log cannot be written" in e.value for e in at.error), [e.value for e in at.error]
     assert not at.dataframe                           # no person-level list without its audit entry
+
+
+def test__errors__a_warehouse_lacking_a_newer_column_says_what_to_do(monkeypatch, demo_warehouse, tmp_path):
+    """A warehouse an older version built lacks a column the queries now read
+    (int_second_reports.explanations): the page asks for a rebuild instead of failing."""
+    path = tmp_path / "older.duckdb"
+    shutil.copy(demo_warehouse, path)
+    with duckdb.connect(str(path)) as con:
+        con.execute("alter table int_second_reports drop column explanations")
+        as_of = con.execute("select max(as_of_date) from etl_builds").fetchone()[0]
+    at = open_app(monkeypatch, path, page="app_pages/threshold.py", timeout=120,
+                  as_of=(as_of - dt.timedelta(days=30)).isoformat())
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Rebuild it with `asb build`" in e.value for e in at.error), [e.value for e in at.error]
