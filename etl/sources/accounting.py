@@ -6,6 +6,7 @@ import duckdb
 import pandas as pd
 
 from etl.sources.extract import FileLoad
+from etl.transform import scrub
 from etl.transform.publish import incident_files
 
 ACCOUNTING_SQL = """
@@ -53,7 +54,8 @@ def record(con: duckdb.DuckDBPyConnection, load_id: str, loads: list[FileLoad]) 
         "source": [x.source.slug for x in loads], "kind": [x.source.kind for x in loads],
         "source_file": [x.path for x in loads], "file_sha256": [x.sha256 for x in loads],
         "rows_read": pd.array([x.rows_read for x in loads], dtype="int64"),
-        "ignored_columns": [", ".join(x.ignored_columns) or None for x in loads],
+        # the headers of columns not read, as sent but scrubbed: a header can hold a name or a phone
+        "ignored_columns": [", ".join(scrub.scrub_text(h)[0] for h in x.ignored_columns) or None for x in loads],
         "file_error": [x.error for x in loads],
     }, dtype="object").astype({"rows_read": "int64"})
     con.register("_files_frame", files)

@@ -41,6 +41,7 @@ import functools
 import json
 import re
 import tomllib
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -66,6 +67,13 @@ STRUCTURED: dict[str, tuple[str, ...]] = {
                   "last_outcome_category"),
     "actions": ("action_ref", "application_ref", "authority"),
 }
+# Structured columns a file should fill from a short list or a code scheme (police.uk's force,
+# crime type, outcome, LSOA code and name), where a partner can still type anything: scrubbed as
+# free text is (every real value of 22 Derbyshire months is left as it is,
+# tests/unit/test_scrub.py), their distinct values gathered in one scan of the raw table.
+SCRUBBED_CODES: dict[str, tuple[str, ...]] = {
+    "police_uk": ("reported_by", "falls_within", "lsoa_code", "lsoa_name", "crime_type", "last_outcome_category"),
+}
 # Text of a staged row that came from raw values other than the free-text columns: a rejected
 # row's reason and raw values, a stage date's error ("review_explained_date 'ring Mrs Patel 07700
 # 900125' is not a valid date"), and references that are not a record's key (a key stays as sent:
@@ -73,8 +81,9 @@ STRUCTURED: dict[str, tuple[str, ...]] = {
 MESSAGE_COLUMNS = ("reject_reason", "date_errors")
 LOOSE_REFERENCES: dict[str, tuple[str, ...]] = {"incidents": ("case_ref",)}
 # What makes a reference worth scrubbing (DuckDB regex, before Python sees the distinct values):
-# an @, a run of nine digits or more, a title or a space (a reference is one token, a name is not).
-MAYBE_PERSONAL_SQL = r"@|\d([\s().-]*\d){8,}|\s"
+# an @, a run of nine digits or more, a space (a reference is one token, a name is not) or a title
+# and its dot ("Mr.Pemberton").
+MAYBE_PERSONAL_SQL = r"@|\d([\s().-]*\d){8,}|\s|(?i:\b(mr|mrs|ms|mx|miss|dr)\.)"
 KINDS = ("email", "phone", "postcode", "address", "name")
 PLACEHOLDER = {"email": "[email]", "phone": "[phone]", "address": "[address]", "name": "[name]"}
 NAMES_FILE = Path(__file__).resolve().parents[1] / "rules" / "names.toml"
@@ -152,9 +161,9 @@ _ANY_NAME = (f"[{_UPPER}{_LOWER}][{_UPPER}{_LOWER}'’]*[{_UPPER}{_LOWER}]"
              f"(?:-[{_UPPER}{_LOWER}][{_UPPER}{_LOWER}'’]*[{_UPPER}{_LOWER}])?")
 PLAIN_TITLES = ("Mr", "Mrs", "Ms", "Mx")
 _INITIALS = r"(?:[A-Z]\.?\s+){0,2}"
-TITLE_NAME = re.compile(
-    rf"(?:\b(?i:{'|'.join(PLAIN_TITLES)})\b\.?\s+{_INITIALS}{_ANY_NAME}"
-    rf"|\b(?:{'|'.join(t for t in TITLES if t not in PLAIN_TITLES)})\b\.?\s+{_INITIALS}{_CAP_NAME})"
+TITLE_NAME = re.compile(   # a title, then a space or a dot ("Mr.Pemberton" too)
+    rf"(?:\b(?i:{'|'.join(PLAIN_TITLES)})\b(?:\.\s*|\s+){_INITIALS}{_ANY_NAME}"
+    rf"|\b(?:{'|'.join(t for t in TITLES if t not in PLAIN_TITLES)})\b(?:\.\s*|\s+){_INITIALS}{_CAP_NAME})"
     rf"(?:\s+{_CAP_NAME})?")
 CONTACT = re.compile(rf"(?i:\b(?:{'|'.join(re.escape(w) for w in CONTACT_WORDS)})\b)\s*[:=-]?\s*"
                      rf"((?:{_CAP_NAME})(?:\s+{_CAP_NAME}){{0,2}})")
@@ -270,9 +279,29 @@ def _names_removed(text: str, counts: Counter) -> str:
     if "[phone]" in text or "[email]" in text:
         text = BEFORE_CONTACT.sub(before, text)
     forenames, pair, initial = _names()
-    if not forenames.isdisjoint(CAPITALISED.findall(text)):  # most values hold no forename at all
-        text = _sub(pair, text, "name", counts, keep=lambda m: _is_name_word(m.group(1)) and _not_a_street(m))
-    return _sub(initial, text, "name", counts, keep=_not_a_street)
+    folded = _folded(text)   # the lists are written without accents: "Zoë" is the listed "Zoe"
+    if not forenames.isdisjoint(CAPITALISED.findall(folded)):  # most values hold no forename at all
+        text, folded = _sub_folded(pair, text, folded, counts,
+                                   keep=lambda m: _is_name_word(m.group(1)) and _not_a_street(m))
+    return _sub_folded(initial, text, folded, counts, keep=_not_a_street)[0]
+
+
+def _folded(text: str) -> str:
+    """`text` with each accented letter as its base letter, position for position ("Zoë" -> "Zoe")."""
+    if text.isascii():
+        return text
+    return "".join(unicodedata.normalize("NFKD", ch)[0] if not ch.isascii() else ch for ch in text)
+
+
+def _sub_folded(pattern: re.Pattern, text: str, folded: str, counts: Counter, keep) -> tuple[str, str]:
+    """`_sub` of a name pattern matched on the accent-folded `folded`, replaced in `text` (the two
+    are position for position); both texts after the replacement."""
+    spans = [m.span() for m in pattern.finditer(folded) if keep(m)]
+    for start, end in reversed(spans):
+        text = text[:start] + PLACEHOLDER["name"] + text[end:]
+        folded = folded[:start] + PLACEHOLDER["name"] + folded[end:]
+    counts["name"] += len(spans)
+    return text, folded
 
 
 def scrub_text(text: str) -> tuple[str, dict[str, int]]:
@@ -311,13 +340,26 @@ def _record(con: duckdb.DuckDBPyConnection, changed: dict, record_sql: str) -> N
 
 
 def scrub_raw(con: duckdb.DuckDBPyConnection, sources: Iterable, load_id: str) -> None:
-    """Scrub the free-text columns of every source's raw table in place (`sources`: objects with
-    `table` and `kind`, as etl.sources.config.Source), recording counts in etl_scrubbed."""
+    """Scrub the free-text columns (and SCRUBBED_CODES) of every source's raw table in place
+    (`sources`: objects with `table` and `kind`, as etl.sources.config.Source), recording counts
+    in etl_scrubbed."""
     for source in sources:
-        for column in FREE_TEXT.get(source.kind, ()):
-            values = [r[0] for r in con.execute(
-                f"select distinct {column} from {source.table} where {column} is not null").fetchall()]
-            changed = {v: r for v, r in scrub_values(values).items() if r[1]}
+        codes = SCRUBBED_CODES.get(source.kind, ())
+        coded = {}
+        if codes:   # one scan for every code column: a few thousand distinct values, none changed normally
+            listed = ", ".join(codes)
+            coded = {v: r for v, r in scrub_values(r[0] for r in con.execute(
+                f"select distinct v from (select unnest([{listed}]) as v from {source.table}) "
+                "where v is not null").fetchall()).items() if r[1]}
+        for column in (*FREE_TEXT.get(source.kind, ()), *(codes if coded else ())):
+            if column in codes:
+                values = [r[0] for r in con.execute(
+                    f"select distinct {column} from {source.table} where {column} = any(?)", [list(coded)]).fetchall()]
+                changed = {v: coded[v] for v in values}
+            else:
+                values = [r[0] for r in con.execute(
+                    f"select distinct {column} from {source.table} where {column} is not null").fetchall()]
+                changed = {v: r for v, r in scrub_values(values).items() if r[1]}
             if not changed:
                 continue
             _record(con, changed, f"""
