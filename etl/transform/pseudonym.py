@@ -69,12 +69,13 @@ NOT_A_PERSON = ("NA", "NONE", "NULL", "NIL", "UNKNOWN", "UNK", "NK", "NOTKNOWN",
 def normalise_ref(person_ref: str, pattern: str | None = None) -> str | None:
     """A person reference as it is hashed: upper case, letters and digits only ("ecn-00540 " and
     "ECN00540" are one person). With a source's `person_ref_pattern` (a regular expression over
-    the upper-cased reference), the text of its capture groups (or of the whole match) is
-    normalised instead; a reference the pattern does not match is normalised whole. A placeholder
-    for nobody (NOT_A_PERSON, or zeros alone) is None: an anonymous report."""
+    the upper-cased reference, then, where it does not match, over its letters and digits alone:
+    "ecn 540" is ECN540 for `ECN-?0*([0-9]+)`), the text of its capture groups (or of the whole
+    match) is normalised instead; a reference the pattern matches neither way is normalised whole.
+    A placeholder for nobody (NOT_A_PERSON, or zeros alone) is None: an anonymous report."""
     text = person_ref.upper()
     if pattern:
-        found = re.search(pattern, text)
+        found = re.search(pattern, text) or re.search(pattern, re.sub(r"[^A-Z0-9]", "", text))
         if found:
             text = "".join(g for g in found.groups() if g) if found.groups() else found.group(0)
     norm = re.sub(r"[^A-Z0-9]", "", text)
@@ -93,9 +94,13 @@ def normalise_ref_sql(column: str, pattern: str | None = None) -> str:
     if pattern:
         quoted = pattern.replace("'", "''")
         groups = re.compile(pattern).groups
-        picked = (" || ".join(f"coalesce(regexp_extract({text}, '{quoted}', {i}), '')" for i in range(1, groups + 1))
-                  if groups else f"regexp_extract({text}, '{quoted}', 0)")
-        text = f"(case when regexp_matches({text}, '{quoted}') then {picked} else {text} end)"
+        reduced = f"regexp_replace({text}, '[^A-Z0-9]', '', 'g')"
+
+        def picked(t: str) -> str:
+            return (" || ".join(f"coalesce(regexp_extract({t}, '{quoted}', {i}), '')" for i in range(1, groups + 1))
+                    if groups else f"regexp_extract({t}, '{quoted}', 0)")
+        text = (f"(case when regexp_matches({text}, '{quoted}') then {picked(text)} "
+                f"when regexp_matches({reduced}, '{quoted}') then {picked(reduced)} else {text} end)")
     norm = f"regexp_replace({text}, '[^A-Z0-9]', '', 'g')"
     placeholders = ", ".join(f"'{p}'" for p in NOT_A_PERSON)
     return f"(case when {norm} in ('', {placeholders}) or ltrim({norm}, '0') = '' then null else {norm} end)"

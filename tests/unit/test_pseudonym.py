@@ -12,6 +12,7 @@ from etl.transform import pseudonym
     ("ECN-0001234", None), ("  ecn-0001234 ", None), ("ECN  0001234", None), ("Müller/7", None), ("x", None),
     ("ECN-00540", r"ECN-?0*([0-9]+)"), ("ecn00540", r"ECN-?0*([0-9]+)"), ("REF 12/AB", r"([0-9]+)/([A-Z]+)"),
     ("no digits", r"ECN-?0*([0-9]+)"), ("C-77", r"C-[0-9]+"),
+    ("ecn 540", r"ECN-?0*([0-9]+)"), ("ECN 00540", r"ECN-?0*([0-9]+)"), ("ECN/00540", r"ECN-?0*([0-9]+)"),
 ])
 def test__person_key_sql__equals_python_hmac(ref, pattern):
     """The in-database hash is the RFC 2104 HMAC-SHA256 that Python computes, after the same
@@ -28,6 +29,9 @@ def test__person_key_sql__equals_python_hmac(ref, pattern):
     (("ECN00540", "ECN00541"), None, False),
     (("ECN00540", "ECN540"), None, False),                                      # leading zeros matter by default
     (("ECN00540", "ECN540", "ecn-0540"), r"ECN-?0*([0-9]+)", True),            # ... unless the source says not
+    # the README's pattern, the reference typed with a space, a slash or an underscore (the pattern
+    # is tried on the reference as typed, then on its letters and digits alone)
+    (("ECN-00540", "ECN00540", "ecn 540", "ECN 00540", "ECN_00540", "ECN/00540"), r"ECN-?0*([0-9]+)", True),
     (("HP/123/A", "hp 123 a"), None, True),
 ])
 def test__normalise_ref__one_person_however_the_reference_is_typed(refs, pattern, same):
