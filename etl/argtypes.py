@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 
 from etl.marts import returns_file
-from etl.rules import authorities
+from etl.rules import authorities, periods
 
 
 def date(text: str) -> dt.date:
@@ -24,12 +24,23 @@ def date(text: str) -> dt.date:
 AS_OF_RANGE = (dt.date(2000, 1, 1), dt.date(2099, 12, 31))  # stage's oldest usable date; the calendars' reach
 
 
-def as_of(text: str) -> dt.date:
-    """A build's as-of date: an ISO date from 2000 (the oldest date staging accepts) to 2099 (bank
-    holidays and working days are laid out that far); 0001-01-01 or 9999-12-31 broke the build."""
+def _as_of_in_range(text: str) -> dt.date:
     value = date(text)
     if not AS_OF_RANGE[0] <= value <= AS_OF_RANGE[1]:
         raise argparse.ArgumentTypeError(f"{text!r} is outside {AS_OF_RANGE[0]:%Y} to {AS_OF_RANGE[1]:%Y}")
+    return value
+
+
+def as_of(text: str) -> dt.date:
+    """A build's as-of date: an ISO date from 2000 (the oldest date staging accepts) to 2099 (bank
+    holidays and working days are laid out that far; 0001-01-01 or 9999-12-31 broke the build),
+    and not after today in England: a later one loaded records dated in the future and counted
+    years not yet ended as complete."""
+    value = _as_of_in_range(text)
+    today = periods.london_today()
+    if value > today:
+        raise argparse.ArgumentTypeError(f"{text!r} is after today ({today.isoformat()} in England): the as-of date "
+                                         "is the day the data is evaluated on, today or earlier")
     return value
 
 
@@ -39,7 +50,7 @@ DEMO_FIRST_AS_OF = dt.date(2004, 1, 1)  # the demo's three years (and their occu
 def demo_as_of(text: str) -> dt.date:
     """The demo's last day: an as-of date whose three years of data start after 2000 (staging's
     oldest date), so `asb demo --as-of 2001-06-30` is refused here instead of failing its gates."""
-    value = as_of(text)
+    value = _as_of_in_range(text)  # synthetic data: a later date than today is the demo's to choose
     if value < DEMO_FIRST_AS_OF:
         raise argparse.ArgumentTypeError(f"{text!r} is too early for the demo: its three years of data would start "
                                          f"before 2000; use {DEMO_FIRST_AS_OF.isoformat()} or later")

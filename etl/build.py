@@ -8,9 +8,13 @@ the same tables and keys: the load id is a hash of the inputs and the as-of date
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import glob
 import hashlib
 import os
+import re
+import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -64,9 +68,14 @@ def _load_id(cfg: config.BuildConfig, hashes: dict[Path, str], as_of: dt.date | 
 
 def _remove_stale_temps(warehouse: Path) -> None:
     """Delete temp files of builds that were killed (their process is gone)."""
-    for tmp in warehouse.parent.glob(f".{warehouse.name}{TEMP_MARK}*"):
-        pid = tmp.name.rsplit("-", 1)[-1].split(".")[0]
-        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+    own = re.compile(rf"\.{re.escape(warehouse.name)}{re.escape(TEMP_MARK)}(\d+)(\.wal|\.spill)?")
+    for tmp in warehouse.parent.glob(f".{glob.escape(warehouse.name)}{TEMP_MARK}*"):
+        match = own.fullmatch(tmp.name)  # only the build's own names: the file, its WAL, its spill folder
+        if match is None or Path(f"/proc/{match.group(1)}").exists():
+            continue
+        if tmp.is_dir() and not tmp.is_symlink():  # a spill folder: DuckDB's temp_directory
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
             tmp.unlink(missing_ok=True)
 
 
@@ -223,7 +232,7 @@ def _after_latest_data_note(con, as_of: dt.date) -> str | None:
 
 
 def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progress: Progress,
-           previous: dict[str, int], notes: list[str]) -> tuple[str, dt.date]:
+           previous: dict[str, int], notes: list[str], rules: settings.Rules | None = None) -> tuple[str, dt.date]:
     """Fill the temporary warehouse; returns the load id and the as-of date used (`as_of`, else
     the latest data date; staging rejects dates after `as_of`, else after today)."""
     load_id = _load_id(cfg, hashes, as_of)
@@ -252,7 +261,7 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progr
         progress.say(note)
     progress.stage("threshold engine")
     _reference_tables(con, bounds)
-    rules = settings.load(cfg.settings_path)
+    rules = rules or settings.load(cfg.settings_path)
     for warning in rules.warnings:  # a rule above the statute: said on every build (DESIGN.md)
         note = f"rule departs from the statute: {warning}"
         notes.append(note)
@@ -295,6 +304,54 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progr
     return load_id, as_of
 
 
+def preflight(cfg: config.BuildConfig) -> settings.Rules:
+    """The files sources.toml names besides the sources, checked before any input is read (by
+    `asb build` and `asb check` alike): the rules file (SettingsError) and the published-returns
+    file when it exists (ReturnsFileError); the rules, loaded."""
+    rules = settings.load(cfg.settings_path)
+    if cfg.published_returns is not None and (cfg.published_returns.exists() or cfg.published_returns.is_symlink()):
+        returns_file.read(cfg.published_returns)
+    return rules
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        return a == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False
+
+
+def _refuse_input_as_warehouse(cfg: config.BuildConfig, warehouse: Path) -> None:
+    """BuildError when the warehouse (or its temporary file) would replace one of the build's own
+    inputs: sources.toml, a file of a source, the rules file, the published-returns file, the key
+    file or a boundaries file (`--warehouse inputs/applications.csv` overwrote it with the build)."""
+    inputs: list[tuple[Path, str]] = [(cfg.inputs / "sources.toml", "the inputs' sources.toml")]
+    inputs += [(path, f"a file of source {s.slug}") for s in cfg.sources for path, _ in s.matches(cfg.inputs)]
+    inputs += [(path, what) for path, what in ((settings.settings_path(cfg.settings_path), "the rules file"),
+                                               (cfg.published_returns, "the published-returns file"),
+                                               (cfg.pseudonym_key_file, "the pseudonymisation key file"),
+                                               (cfg.lsoa_path, "the LSOA boundaries file"),
+                                               (cfg.ward_path, "the ward boundaries file")) if path is not None]
+    tmp = warehouse.with_name(f".{warehouse.name}{TEMP_MARK}{os.getpid()}")
+    for path, what in inputs:
+        if _same_path(warehouse, path) or _same_path(tmp, path):
+            raise BuildError(f"--warehouse {warehouse} is {what}: the build would overwrite it; name another file")
+    if warehouse == (cfg.inputs / "secrets" / "pseudonym.key").resolve():
+        raise BuildError(f"--warehouse {warehouse} is where the key file is kept: name another file")
+
+
+def _cannot_write(what: Path, exc: Exception) -> BuildError:
+    reason = getattr(exc, "strerror", None) or str(exc).split("\n")[0]
+    return BuildError(f"cannot write the warehouse at {what}: {reason} (choose a folder you may write to)")
+
+
+def _no_files_notes(cfg: config.BuildConfig) -> list[str]:
+    """One note per source whose path matches no file (a misspelt folder loads nothing, and on a
+    first build no gate can tell)."""
+    return [f"source {s.slug}: no file matches path {s.path!r}, so nothing of it was loaded"
+            for s in cfg.sources if not s.matches(cfg.inputs)]
+
+
 def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = None,
           progress: Progress | None = None, memory_limit: str = "2GB") -> BuildResult:
     """Build the warehouse from an inputs folder; replace `warehouse` only when the build succeeds."""
@@ -302,13 +359,25 @@ def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = Non
     progress = progress or Progress()
     requested_as_of = as_of
     cfg = config.load(inputs)
+    rules = preflight(cfg)  # every setting checked before any input is read
     warehouse = Path(warehouse).resolve()
+    if warehouse.is_dir():
+        raise BuildError(f"--warehouse {warehouse} is a folder: name the file, e.g. {warehouse / 'warehouse.duckdb'}")
+    _refuse_input_as_warehouse(cfg, warehouse)
+    try:
+        warehouse.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _cannot_write(warehouse.parent, exc) from None
+    if not os.access(warehouse.parent, os.W_OK):
+        raise _cannot_write(warehouse.parent, PermissionError(13, "not writable (a read-only folder or no permission)"))
     key, key_note = pseudonym.resolve_key(cfg.pseudonym_key_file, default_key_file(warehouse))
     notes = [key_note] if key_note else []
     if key_note:
         progress.say(key_note)
+    for note in _no_files_notes(cfg):
+        notes.append(note)
+        progress.say(note)
     previous = gates.previous_rows(warehouse)
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(warehouse)
     progress.stage("hash inputs")
     paths = list(dict.fromkeys(p for s in cfg.sources for p in s.files(cfg.inputs)))
@@ -316,17 +385,23 @@ def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = Non
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         hashes = dict(zip(paths, pool.map(extract.sha256_file, paths), strict=True))
     tmp = warehouse.with_name(f".{warehouse.name}{TEMP_MARK}{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    with private.owner_only():  # the warehouse, its WAL and spill files: readable by the owner only
-        con = duckdb.connect(str(tmp))
-        tmp.chmod(private.OWNER_ONLY)
+    spill = Path(f"{tmp}.spill")
+    try:
+        tmp.unlink(missing_ok=True)
+        with private.owner_only():  # the warehouse, its WAL and spill files: readable by the owner only
+            con = duckdb.connect(str(tmp))
+            tmp.chmod(private.OWNER_ONLY)
+    except (OSError, duckdb.Error) as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise _cannot_write(warehouse, exc) from None
     try:
         # Row order in the published tables carries no meaning (readers sort), and not keeping it
         # lets DuckDB insert in parallel with less memory; the CSV reader asks for it where needed.
         con.execute(f"set memory_limit = '{memory_limit}'; set global preserve_insertion_order = false")
-        con.execute(f"set temp_directory = '{tmp}.spill'")
+        con.execute(f"set temp_directory = '{spill}'")
         with private.owner_only():
-            load_id, as_of = _write(con, cfg, tmp, as_of, key, hashes, progress, previous, notes)
+            load_id, as_of = _write(con, cfg, tmp, as_of, key, hashes, progress, previous, notes, rules)
         seconds = time.perf_counter() - started
         con.execute("update etl_builds set build_seconds = ?", [round(seconds, 2)])
         counts = dict(zip(("incidents", "reports", "applications", "appeals", "rejects", "actions"), con.execute(
@@ -335,12 +410,16 @@ def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = Non
         con.execute("checkpoint")
         con.close()
         progress.stage("")
-        os.replace(tmp, warehouse)  # atomic on one filesystem: readers see old or new, never half
+        try:
+            os.replace(tmp, warehouse)  # atomic on one filesystem: readers see old or new, never half
+        except OSError as exc:
+            raise _cannot_write(warehouse, exc) from None
     except BaseException:
         con.close()
         tmp.unlink(missing_ok=True)
         raise
     finally:
         Path(f"{tmp}.wal").unlink(missing_ok=True)
+        shutil.rmtree(spill, ignore_errors=True)  # DuckDB's spill folder, when the build spilled
     return BuildResult(warehouse, load_id, as_of, counts, round(time.perf_counter() - started, 2),
                        progress.stages, requested_as_of is None, notes)

@@ -18,6 +18,7 @@ from pathlib import Path
 from etl import DEFAULT_WAREHOUSE, argtypes
 from etl import build as build_mod
 from etl.progress import Progress, peak_rss_mib
+from etl.rules import settings
 from etl.sources import config, readers
 from etl.transform import pseudonym
 
@@ -90,6 +91,7 @@ def stage_table(stages: list[dict], seconds: float) -> str:
 def cmd_check(args) -> int:
     from etl.sources import check
 
+    build_mod.preflight(config.load(args.inputs))  # the rules and published-returns files, as the build checks them
     reports = check.check(args.inputs, args.source)
     if args.json:
         print(json.dumps(reports, indent=1, ensure_ascii=False))
@@ -111,7 +113,8 @@ def cmd_demo(args) -> int:
     return 0
 
 
-ERRORS = (config.ConfigError, readers.ReadError, pseudonym.KeyError_, build_mod.BuildError)
+ERRORS = (config.ConfigError, readers.ReadError, pseudonym.KeyError_, build_mod.BuildError,
+          settings.SettingsError)  # ReturnsFileError is a ConfigError
 
 
 def add_commands(sub) -> None:

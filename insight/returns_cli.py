@@ -16,6 +16,7 @@ The file format is etl/marts/returns_file.py's.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import sys
 from pathlib import Path
@@ -59,6 +60,10 @@ def current_figures(warehouse: Path, year: str, codes: tuple[str, ...], allow_in
     if not chosen["is_complete_year"].all() and not allow_incomplete:
         raise FreezeError(f"{year} has not ended on the warehouse's as-of date {as_of}: freeze a year's "
                           "published figures once it is over (or pass --allow-incomplete-year)")
+    today = london_today()
+    if dt.date(int(year[:4]) + 1, 3, 31) > today and not allow_incomplete:  # whatever the warehouse's date
+        raise FreezeError(f"{year} has not ended today ({today.isoformat()}): freeze a year's published figures "
+                          "once it is over (or pass --allow-incomplete-year)")
     order = {code: i for i, code in enumerate(authorities.CODES)}
     return chosen.assign(as_of_date=as_of).sort_values("authority_code", key=lambda s: s.map(order))
 

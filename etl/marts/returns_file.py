@@ -78,6 +78,17 @@ def _row(values: dict, where: str) -> dict:
 def read(path: Path | str) -> pd.DataFrame:
     """The frozen returns in `path`, checked (ReturnsFileError naming the line otherwise)."""
     path = Path(path)
+    try:
+        return _read(path)
+    except UnicodeDecodeError as exc:
+        raise ReturnsFileError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except IsADirectoryError:
+        raise ReturnsFileError(f"{path} is a folder, not a published-returns file (.csv)") from None
+    except (OSError, csv.Error) as exc:
+        raise ReturnsFileError(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
+
+
+def _read(path: Path) -> pd.DataFrame:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         header = [h.strip() for h in reader.fieldnames or []]
@@ -104,7 +115,7 @@ def load(con: duckdb.DuckDBPyConnection, path: Path | None) -> str | None:
     the person running the build when the declared file does not exist yet."""
     if path is None:
         return None
-    if not Path(path).exists():
+    if not Path(path).exists() and not Path(path).is_symlink():
         return f"no published returns frozen yet: {path} does not exist (asb returns freeze writes it)"
     con.register("_published_returns", read(path))
     con.execute("insert into published_returns by name select * from _published_returns")
@@ -124,8 +135,13 @@ def _text(value) -> str:
 def write(path: Path | str, frame: pd.DataFrame) -> None:
     """Write `frame` (the COLUMNS) to `path` atomically, rows in the order given."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if path.is_dir():
+        raise ReturnsFileError(f"{path} is a folder, not a published-returns file (.csv)")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ReturnsFileError(f"{path} cannot be written ({exc.strerror or exc})") from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out, lineterminator="\n")
@@ -133,6 +149,9 @@ def write(path: Path | str, frame: pd.DataFrame) -> None:
             for row in frame[list(COLUMNS)].itertuples(index=False):
                 writer.writerow([_text(v) for v in row])
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ReturnsFileError(f"{path} cannot be written ({exc.strerror or exc})") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -107,9 +107,27 @@ def load(path: Path | str | None = None) -> Rules:
     path = settings_path(path)
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except IsADirectoryError:
+        raise SettingsError(f"{path} is a folder, not a settings file") from None
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: the settings file does not exist ([build] settings in sources.toml, else "
+                            f"${ENV_VAR}, names it)") from None
+    except OSError as exc:
+        raise SettingsError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    unknown = sorted(set(doc) - {"defaults", "rule"})
+    if unknown:  # [[rules]] for [[rule]] would otherwise be dropped in silence
+        raise SettingsError(f"{path}: unknown top-level key(s) or section(s) {unknown}: a settings file holds "
+                            "a [defaults] table and [[rule]] tables")
     given = doc.get("defaults", {})
+    if not isinstance(given, dict):
+        raise SettingsError(f"{path}: defaults must be a [defaults] table, not {given!r}")
+    entries = doc.get("rule", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise SettingsError(f"{path}: rule must be [[rule]] tables, not {entries!r}")
     # settings added later default here, so an older settings file still loads
     later = {"hate_window_months": given.get("window_months", 6), "related_by": "any", "lead_agency": "",
              "sla_explain_days": 5,
@@ -118,12 +136,13 @@ def load(path: Path | str | None = None) -> Rules:
     defaults = _check({**later, **given}, f"{path} [defaults]", None)
     rules: dict[str, list[dict]] = {a.code: [] for a in authorities.AUTHORITIES}
     dated: dict[tuple[str, dt.date], int] = {}   # (authority, effective_from) -> the rule's number
-    for n, entry in enumerate(doc.get("rule", []), 1):
+    for n, entry in enumerate(entries, 1):
         where = f"{path} [[rule]] #{n}"
         entry = _check(entry, where, defaults)
         code = authorities.resolve(str(entry.get("authority", "")))
         if code is None or "effective_from" not in entry:
-            raise SettingsError(f"{where}: needs authority (one of the nine) and effective_from")
+            raise SettingsError(f"{where}: needs authority (one of the nine, not {entry.get('authority')!r}) "
+                                "and effective_from")
         if entry["effective_from"] < defaults["effective_from"]:
             raise SettingsError(f"{where}: effective_from {entry['effective_from'].isoformat()} is before the "
                                 f"[defaults]' effective_from {defaults['effective_from'].isoformat()}: "

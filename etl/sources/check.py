@@ -640,8 +640,12 @@ def summary(reports: list[dict]) -> str:
 
 
 def render(reports: list[dict]) -> str:
-    """The report as plain text, one block per file, then the summary line."""
-    return "\n\n".join(_render_file(r) for r in reports) + "\n\n" + summary(reports)
+    """The report as plain text, one block per file, then the summary line and a warning line per
+    source whose path matches no file (the build would load nothing from it, and say so only in a note)."""
+    warnings = "".join(f"\nwarning: source {r['source']}: {r['notes'][0] if r['notes'] else 'no file'}: the build "
+                       "would load nothing from it (check its path)"
+                       for r in reports if r["status"] == "no_files")
+    return "\n\n".join(_render_file(r) for r in reports) + "\n\n" + summary(reports) + warnings
 
 
 def _render_file(r: dict) -> str:

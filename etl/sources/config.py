@@ -300,8 +300,13 @@ def _source(entry: dict, n: int) -> Source:
             raise ConfigError(f"{where}: [source.values.{column}] must be a table of \"value in the file\" = "
                               f"\"canonical value\" lines, not {mapping!r}")
     date_formats = _table(entry, "date_formats", where)
+    dates = set(schema.date_fields(kind))
     for column, fmt in date_formats.items():
+        if column not in dates:
+            raise ConfigError(f"{where}: [source.date_formats] {column} is not a date column of {kind} (date "
+                              f"columns: {', '.join(sorted(dates))}): a date format there would never be used")
         _date_format(fmt, f"date_formats {column}", where)
+    _applies(entry, entry["path"], where)
     return Source(
         slug=slug, kind=kind, path=entry["path"],
         authority=authorities.resolve(authority) if authority else None,
@@ -317,6 +322,22 @@ def _source(entry: dict, n: int) -> Source:
         gates=_gates(entry.get("gates", {}), where),
         max_reject_share=_number(entry, "max_reject_share", where, 0.5, high=1),
     )
+
+
+def _applies(entry: dict, path: str, where: str) -> None:
+    """Refuse a setting that cannot apply to the files the glob can match: `sheet` when it matches
+    only .csv files, `encoding` or `delimiter` when it matches only .xlsx (an ignored setting would
+    look like one in force)."""
+    extension = path.rpartition(".")[2].lower() if "." in Path(path).name else ""
+    if glob.has_magic(extension):
+        return
+    if extension == "csv" and "sheet" in entry:
+        raise ConfigError(f"{where}: sheet applies to .xlsx files only, and path {path!r} matches .csv files: "
+                          "remove it")
+    for key in ("encoding", "delimiter"):
+        if extension == "xlsx" and key in entry:
+            raise ConfigError(f"{where}: {key} applies to .csv files only, and path {path!r} matches .xlsx files: "
+                              "remove it")
 
 
 def _gates(value: dict, where: str) -> dict:
@@ -360,6 +381,14 @@ def load(inputs: Path | str) -> BuildConfig:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    unknown = sorted(set(doc) - {"source", "build"})
+    if unknown:  # a misspelt [build] or a key above the first table would otherwise be dropped in silence
+        raise ConfigError(f"{path}: unknown top-level key(s) or section(s) {unknown}: sources.toml holds a "
+                          "[build] table and [[source]] tables")
     entries = doc.get("source", [])
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: source must be [[source]] tables, not {entries!r}")

@@ -13,7 +13,9 @@ all nine) the folder gets:
 
 - `<code>_<name>_<yyyy-yy>_return.csv`: one row per field and breakdown (long format: `field`,
   `basis`, the breakdown columns `review_type`, `outcome`, `month`, `asb_type`, where 'all' marks a
-  total and an empty cell a breakdown the field does not have, and `value`);
+  total and an empty cell a breakdown the field does not have, `value`, and the warehouse's
+  `as_of_date` and `is_complete_year` on every row; a month after the as-of date is "[x]", not
+  available, never 0);
 - `<code>_<name>_<yyyy-yy>_s104.csv` and `.html` (insight/export/s104.py): the four s.104 figures in the shape councils put
   on their websites (a plain, escaped HTML table: no script, no styling to strip);
 - beside them `fields.csv` (the field list as used) and `README.md`.
@@ -42,6 +44,7 @@ import pandas as pd
 
 from etl import schema
 from etl.rules import authorities, vocabulary
+from etl.rules.periods import london_today
 from insight import db
 from insight.access import disclosure
 from insight.export import folder as outdir
@@ -50,7 +53,10 @@ from insight.queries import threshold
 
 FIELDS_PATH = Path(__file__).resolve().with_name("return.toml")
 DIMENSIONS = ("review_type", "outcome", "month", "asb_type")
-COLUMNS = ("authority_code", "authority_name", "financial_year", "field", "basis", *DIMENSIONS, "value")
+# as_of_date and is_complete_year on every row: a return of a year not ended (--allow-incomplete-year)
+# cannot be taken for a whole year's
+COLUMNS = ("authority_code", "authority_name", "financial_year", "field", "basis", *DIMENSIONS, "value",
+           "as_of_date", "is_complete_year")
 BASES = {"statutory": "required by law", "partnership": "the partnership's own"}
 ALL = "all"  # a breakdown's total
 NOT_RECORDED = "not recorded"  # an incident without an ASB type
@@ -61,6 +67,7 @@ CROSS = {"pcc_reviews.received": ("review_type", "outcome"), "incidents.by_month
 SHARES = {"second_reports.share_in_time": ("second_reports.explained_in_time", "second_reports.limit_passed")}
 MEASURES = (*(f"s104.{m}" for m in S104), *(f"second_reports.{m}" for m in SECOND), *SHARES, *CROSS)
 _FIELD_KEYS = ("name", "measure", "label", "description", "basis", "legal_basis", "source", "unit", "suppress")
+_RETURN_KEYS = ("format", "suppressed", "not_applicable", "not_available")
 
 
 class ReturnError(ValueError):
@@ -87,31 +94,64 @@ class Spec:
     suppressed: str
     not_applicable: str
     fields: tuple[Field, ...]
+    not_available: str = "[x]"  # a month after the as-of date (GSS symbol: not available)
 
 
 def load_fields(path: Path | None = None) -> Spec:
-    """The field list in `path` (default return.toml), checked (ReturnError naming the problem)."""
+    """The field list in `path` (default return.toml), checked (ReturnError naming the file, the
+    field and the key): a [return] table of text and [[field]] tables of exactly the keys
+    `_FIELD_KEYS`, each text but `suppress` (true or false); nothing else. A statutory s.104 figure
+    may not be suppressed: the law requires it published as it is."""
     path = Path(path or FIELDS_PATH)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ReturnError(f"cannot read the field list {path}: not UTF-8 text (byte {exc.start})") from None
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ReturnError(f"cannot read the field list {path}: {exc}") from None
-    head, fields = data.get("return", {}), []
-    for n, entry in enumerate(data.get("field", []), 1):
+        raise ReturnError(f"cannot read the field list {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    unknown = sorted(set(data) - {"return", "field"})
+    if unknown:
+        raise ReturnError(f"{path}: unknown top-level key(s) or section(s) {unknown}: a field list holds a [return] "
+                          "table and [[field]] tables")
+    head, entries = data.get("return", {}), data.get("field", [])
+    if not isinstance(head, dict):
+        raise ReturnError(f"{path}: return must be a [return] table, not {head!r}")
+    if unknown := sorted(set(head) - set(_RETURN_KEYS)):
+        raise ReturnError(f"{path}: [return]: unknown key(s) {unknown} (keys: {', '.join(_RETURN_KEYS)})")
+    for key, value in head.items():
+        if not isinstance(value, str):
+            raise ReturnError(f"{path}: [return]: {key} must be text in quotes, not {value!r}")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ReturnError(f"{path}: field must be [[field]] tables (two brackets), one per field, not "
+                          f"{type(entries).__name__}")
+    fields = []
+    for n, entry in enumerate(entries, 1):
+        where = f"{path}: field {n} ({entry.get('name', '?')})"
         missing = [k for k in _FIELD_KEYS if k not in entry]
         if missing:
-            raise ReturnError(f"{path}: field {n} ({entry.get('name', '?')}) lacks {', '.join(missing)}")
+            raise ReturnError(f"{where} lacks {', '.join(missing)}")
+        if unknown := sorted(set(entry) - set(_FIELD_KEYS)):
+            raise ReturnError(f"{where}: unknown key(s) {unknown} (keys: {', '.join(_FIELD_KEYS)})")
+        for key in _FIELD_KEYS:
+            if key == "suppress":
+                if not isinstance(entry[key], bool):
+                    raise ReturnError(f"{where}: suppress must be true or false without quotes, not {entry[key]!r}")
+            elif not isinstance(entry[key], str):
+                raise ReturnError(f"{where}: {key} must be text in quotes, not {entry[key]!r}")
         if entry["measure"] not in MEASURES:
             raise ReturnError(f"{path}: field {entry['name']}: unknown measure {entry['measure']!r} "
                               f"(one of {', '.join(MEASURES)})")
         if entry["basis"] not in BASES:
             raise ReturnError(f"{path}: field {entry['name']}: basis must be one of {', '.join(BASES)}")
+        if entry["measure"].startswith("s104.") and entry["suppress"]:
+            raise ReturnError(f"{where}: an s104 figure cannot have suppress = true: the law requires the four "
+                              "s.104 figures published as they are")
         fields.append(Field(**{k: entry[k] for k in _FIELD_KEYS}))
     names = [f.name for f in fields]
     if not fields or len(set(names)) != len(names):
         raise ReturnError(f"{path}: the field list is empty or names a field twice")
-    return Spec(str(head.get("format", "")), str(head.get("suppressed", "[c]")),
-                str(head.get("not_applicable", "[z]")), tuple(fields))
+    return Spec(head.get("format", ""), head.get("suppressed", "[c]"), head.get("not_applicable", "[z]"),
+                tuple(fields), head.get("not_available", "[x]"))
 
 
 @dataclass(frozen=True)
@@ -228,7 +268,8 @@ def _groups(cells: pd.DataFrame) -> list[disclosure.Group]:
 def protect(cells: pd.DataFrame, spec: Spec, k: int) -> pd.Series:
     """The value of each cell as written: a whole number, a share with three decimals, or the
     suppressed / not-applicable marker (cells of one authority)."""
-    exempt_measures = {f.measure for f in spec.fields if not f.suppress}
+    # the s.104 figures are published as they are, whatever a field list says (load_fields refuses it too)
+    exempt_measures = {f.measure for f in spec.fields if not f.suppress} | {f"s104.{m}" for m in S104}
     counted = cells[~cells["measure"].isin(SHARES)]
     values = {(i, "value"): v for i, v in counted["value"].items()}
     exempt = {(i, "value") for i in counted.index[counted["measure"].isin(exempt_measures)]}
@@ -264,15 +305,24 @@ def _slug(code: str) -> str:
     return f"{code}_{re.sub(r'[^a-z0-9]+', '-', authorities.NAME_BY_CODE[code].lower()).strip('-')}"
 
 
-def return_rows(cells: pd.DataFrame, spec: Spec, code: str, year: Year, k: int) -> list[list[str]]:
-    """The return's rows for one authority, fields in the field list's order."""
+def return_rows(cells: pd.DataFrame, spec: Spec, code: str, year: Year, k: int,
+                as_of: dt.date | None = None) -> list[list[str]]:
+    """The return's rows for one authority, fields in the field list's order; with `as_of` (the
+    warehouse's date), a month after it is the not-available marker, not a zero, and every row
+    carries the date and whether the year had ended on it."""
     mine = cells[cells["authority_code"] == code].reset_index(drop=True)
     mine = mine.assign(text=protect(mine, spec, k))
+    after = f"{as_of:%Y-%m}" if as_of is not None else None
+    complete = as_of is not None and year.end <= as_of
     rows = []
     for f in spec.fields:
         for _, cell in mine[mine["measure"] == f.measure].iterrows():
+            text = cell["text"]
+            if after is not None and cell["month"] not in ("", ALL) and cell["month"] > after:
+                text = spec.not_available  # no data can be there yet: not a zero
             rows.append([code, authorities.NAME_BY_CODE[code], year.text, f.name, f.basis,
-                         *(cell[d] for d in DIMENSIONS), cell["text"]])
+                         *(cell[d] for d in DIMENSIONS), text,
+                         as_of.isoformat() if as_of else "", "true" if complete else "false"])
     return rows
 
 
@@ -295,6 +345,10 @@ def _year_checked(con, year: str, allow_incomplete: bool) -> dt.date:
     if not complete[year] and not allow_incomplete:
         raise ReturnError(f"{year} had not ended on the warehouse's as-of date {as_of}: a yearly return is "
                           "made once the year is over (or pass --allow-incomplete-year)")
+    today = london_today()
+    if Year.parse(year).end > today and not allow_incomplete:  # a warehouse built as of a later date than its day
+        raise ReturnError(f"{year} has not ended today ({today.isoformat()}): a yearly return is made once the year "
+                          "is over (or pass --allow-incomplete-year)")
     return as_of
 
 
@@ -310,13 +364,14 @@ def export(warehouse: Path, out: Path, year: str, codes: tuple[str, ...], k: int
     finally:
         con.close()
     written = []
-    with outdir.writing(out, force) as tmp:
+    with outdir.writing(out, force, keep=(warehouse,)) as tmp:
         for code in codes:
             stem = f"{_slug(code)}_{fy.slug}"
-            _write_csv(tmp / f"{stem}_return.csv", COLUMNS, return_rows(cells, spec, code, fy, k))
+            _write_csv(tmp / f"{stem}_return.csv", COLUMNS, return_rows(cells, spec, code, fy, k, as_of))
             mine = cells[(cells["authority_code"] == code) & cells["measure"].str.startswith("s104.")]
             figures = {m: int(v) for m, v in zip(mine["measure"], mine["value"], strict=True)}
-            _write_csv(tmp / f"{stem}_s104.csv", ["Measure", fy.text], s104.rows(spec, figures))
+            column = fy.text if fy.end <= as_of else f"{fy.text} (to {as_of.isoformat()})"  # a part year says so
+            _write_csv(tmp / f"{stem}_s104.csv", ["Measure", column], s104.rows(spec, figures))
             (tmp / f"{stem}_s104.html").write_text(s104.page(spec, code, fy, figures, as_of), encoding="utf-8")
             written += [f"{stem}_return.csv", f"{stem}_s104.csv", f"{stem}_s104.html"]
         _write_csv(tmp / "fields.csv", _FIELD_KEYS, [[getattr(f, key) for key in _FIELD_KEYS] for f in spec.fields])
@@ -329,9 +384,12 @@ def readme(spec: Spec, year: Year, as_of: dt.date, k: int) -> str:
     """The README.md written beside the return's files."""
     lines = "\n".join(f"| `{f.name}` | {f.basis} | {f.label} | {f.unit} | {'yes' if f.suppress else 'no'} |"
                       for f in spec.fields)
+    part = ("" if year.end <= as_of else
+            f"**Not a whole year**: {year.text} had not ended on that date, so every figure covers "
+            f"{year.start:%-d %B %Y} to {as_of:%-d %B %Y} only (`is_complete_year` false). ")
     return f"""# ASB data return {year.text} ({spec.format})
 
-From the warehouse as of {as_of:%-d %B %Y}. Per authority: `*_return.csv` (one row per field and
+{part}From the warehouse as of {as_of:%-d %B %Y}. Per authority: `*_return.csv` (one row per field and
 breakdown), `*_s104.csv` and `*_s104.html` (the four figures of s.104 as published). `fields.csv`
 describes every field: what it counts, its source, and whether it is statutory (required by law)
 or the partnership's own.
@@ -339,6 +397,9 @@ or the partnership's own.
 - `{spec.suppressed}`: a count of 1 to {k - 1} people or incidents, or a count hidden so that such a
   count cannot be worked out from a total (never 0: a zero is written as 0).
 - `{spec.not_applicable}`: a share with nothing to divide by.
+- `{spec.not_available}`: a month after the as-of date (no data yet: not a zero).
+- `as_of_date` and `is_complete_year` on every row: the warehouse's date, and whether the year had
+  ended on it.
 - In the breakdown columns (`review_type`, `outcome`, `month`, `asb_type`), `{ALL}` is a total and an
   empty cell means the field has no such breakdown.
 

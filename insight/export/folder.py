@@ -1,6 +1,8 @@
 """An export folder written whole or not at all.
 
-`writing(out, force)` refuses a folder that exists and is not empty (unless `force`), yields a
+`writing(out, force)` refuses a folder that exists and is not empty (unless `force`, which replaces
+only an earlier export of the same kind: never a folder holding anything else, the current folder or
+the warehouse read), yields a
 hidden folder beside it to write into, and on success renames that into place (an old folder,
 with `force`, is moved aside first and deleted once the new one stands); on any failure the
 hidden folder is removed, so no half-written export is ever left where a reader would look.
@@ -24,12 +26,59 @@ class FolderRefused(ValueError):
     """The output folder cannot be used; nothing was written."""
 
 
-def refuse_existing(out: Path, force: bool) -> None:
-    """FolderRefused when `out` is a file, or a folder that is not empty and `force` is not given."""
+# What an earlier export holds, by kind: the file that marks it and the names it may hold (top
+# level). `--force` replaces only a folder holding these and nothing else, so it can never remove a
+# warehouse, an inputs folder, a home folder or a checkout given as --out by mistake.
+_RETURN_FILES = ("*_return.csv", "*_s104.csv", "*_s104.html")
+EXPORTS = {"return": "fields.csv", "parquet": "manifest.json"}
+
+
+def _parquet_table(folder: Path) -> bool:
+    """A table folder of a Parquet export: folders (Hive partitions) and .parquet files only."""
+    return not folder.is_symlink() and all(
+        (p.is_dir() and not p.is_symlink()) or (p.is_file() and not p.is_symlink() and p.suffix == ".parquet")
+        for p in folder.rglob("*"))
+
+
+def export_kind(folder: Path) -> str | None:
+    """"return" or "parquet" when `folder` holds an export of that kind and nothing else, else None."""
+    names = {p.name: p for p in folder.iterdir()}
+    if "fields.csv" in names and "manifest.json" not in names:
+        return "return" if all(p.is_file() and not p.is_symlink() and
+                               (n in ("README.md", "fields.csv") or any(p.match(g) for g in _RETURN_FILES))
+                               for n, p in names.items()) else None
+    if "manifest.json" in names:
+        return "parquet" if all((n in ("README.md", "manifest.json", "data_dictionary.csv") and p.is_file()
+                                 and not p.is_symlink()) or (p.is_dir() and _parquet_table(p))
+                                for n, p in names.items()) else None
+    return None
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def refuse_existing(out: Path, force: bool, keep: tuple[Path, ...] = ()) -> str | None:
+    """FolderRefused when `out` is a file, or a folder that is not empty and `force` is not given.
+    With `force`, a non-empty folder is refused too unless it is an earlier export (`export_kind`)
+    that holds neither the current folder nor any of `keep` (the warehouse read); its kind, else None."""
+    out = Path(out).resolve()
     if out.exists() and not out.is_dir():
         raise FolderRefused(f"{out} is a file, not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
+    if not (out.is_dir() and any(out.iterdir())):
+        return None
+    if not force:
         raise FolderRefused(f"{out} is not empty: choose a new folder, or pass --force to replace it")
+    if _inside(Path.cwd().resolve(), out):
+        raise FolderRefused(f"{out} holds the current folder: --force would delete it; choose another --out")
+    for path in keep:
+        if _inside(Path(path).resolve(), out):
+            raise FolderRefused(f"{out} holds the warehouse {path}: --force would delete it; choose another --out")
+    kind = export_kind(out)
+    if kind is None:
+        raise FolderRefused(f"{out} is not an earlier export (it holds files an export does not write): --force "
+                            "replaces only an earlier export's folder; choose a new folder")
+    return kind
 
 
 def _move_into_place(tmp: Path, out: Path) -> None:
@@ -48,10 +97,11 @@ def _move_into_place(tmp: Path, out: Path) -> None:
 
 
 @contextlib.contextmanager
-def writing(out: Path, force: bool = False) -> Iterator[Path]:
-    """The hidden folder to write the export into (see the module docstring)."""
+def writing(out: Path, force: bool = False, keep: tuple[Path, ...] = ()) -> Iterator[Path]:
+    """The hidden folder to write the export into (see the module docstring). With `force`, the
+    folder replaced must be an earlier export of the kind just written (`refuse_existing`)."""
     out = Path(out).resolve()
-    refuse_existing(out, force)
+    old_kind = refuse_existing(out, force, keep)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file where a folder should be, no permission
@@ -60,6 +110,9 @@ def writing(out: Path, force: bool = False) -> Iterator[Path]:
         tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial"))
         try:
             yield tmp
+            if old_kind is not None and (new_kind := export_kind(tmp)) != old_kind:
+                raise FolderRefused(f"{out} is an earlier {old_kind} export, and this is {new_kind or 'another'} "
+                                    "export: --force replaces only an export of the same kind; choose a new folder")
             _move_into_place(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)

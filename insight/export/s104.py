@@ -30,7 +30,9 @@ def page(spec, code: str, year, figures: dict[str, int], as_of: dt.date) -> str:
 <body>
   <table>
     <caption>{e(f"ASB Case Review (Community Trigger) figures for {name}, "
-                f"{year.start:%-d %B %Y} to {year.end:%-d %B %Y}")}</caption>
+                f"{year.start:%-d %B %Y} to {min(year.end, as_of):%-d %B %Y}"
+                + ("" if year.end <= as_of else f" (the year had not ended: figures as recorded on "
+                                                f"{as_of:%-d %B %Y})"))}</caption>
     <thead>
       <tr><th scope="col">Measure</th><th scope="col">{e(year.text)}</th></tr>
     </thead>

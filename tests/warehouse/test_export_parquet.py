@@ -236,6 +236,10 @@ def test__folder__non_empty_refused_empty_accepted_force_replaces(demo_warehouse
     assert _export(demo_warehouse, out, "--table", "mart_appeals") == 2
     assert "is not empty" in capsys.readouterr().err
     assert (out / "notes.txt").exists() and not (out / "mart_appeals").exists()
+    # --force replaces an earlier export only: not one holding a file an export does not write
+    assert _export(demo_warehouse, out, "--table", "mart_appeals", "--force") == 2
+    assert "not an earlier export" in capsys.readouterr().err and (out / "notes.txt").exists()
+    (out / "notes.txt").unlink()
     assert _export(demo_warehouse, out, "--table", "mart_appeals", "--force") == 0
     assert sorted(p.name for p in out.iterdir()) == ["README.md", "data_dictionary.csv", "manifest.json",
                                                      "mart_appeals"]
