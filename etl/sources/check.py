@@ -37,10 +37,13 @@ from etl import gates, schema
 from etl.rules import authorities, vocabulary
 from etl.sources import config, extract, readers
 from etl.sources.config import BuildConfig, Source
-from etl.transform import pseudonym, stage
+from etl.transform import pseudonym, scrub, stage
 
-# Columns shown as counts only: references to people, and free text that may name them.
-COUNT_ONLY = (*schema.PERSON_COLUMNS, "location_desc", "postcode")  # may point at a home
+# Columns shown as counts only: references to people, the postcode (it may point at a home), and
+# every free-text column of any kind (scrub.FREE_TEXT: an incident's description, a police.uk
+# row's location and context), which may name them.
+COUNT_ONLY = (*schema.PERSON_COLUMNS, "postcode",
+              *sorted({column for columns in scrub.FREE_TEXT.values() for column in columns}))
 SAMPLES = 3
 EXAMPLES = 5
 MAX_LABELS = 25

@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import functools
 import glob
+import math
 import os
 import re
 import tomllib
@@ -218,9 +219,11 @@ def _whole(entry: dict, key: str, where: str, default: int) -> int:
 
 
 def _number(entry: dict, key: str, where: str, default: float, high: float | None = None) -> float:
-    """`key` as a number from 0 (to `high` where given)."""
+    """`key` as a number from 0 (to `high` where given; `nan` is no number: every comparison with
+    it is false, so `duplicate_distance_m = nan` silently stopped every located merge)."""
     value = entry.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or (high is not None and value > high):
+    if (isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value) or value < 0
+            or (high is not None and value > high)):
         span = f"between 0 and {high:g}" if high is not None else "0 or more"
         raise ConfigError(f"{where}: {key} must be a number {span}, not {value!r}")
     return float(value)

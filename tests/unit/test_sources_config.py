@@ -59,6 +59,7 @@ def test__config__a_wrong_value_is_refused_naming_its_key(tmp_path, line):
     ('source = ["erewash"]\n', "source"),
     (SOURCE + '[build]\nduplicate_distance_m = "far"\n', "duplicate_distance_m"),
     (SOURCE + "[build]\nduplicate_distance_m = -5\n", "duplicate_distance_m"),
+    (SOURCE + "[build]\nduplicate_distance_m = nan\n", "duplicate_distance_m"),   # no number: no merge at all
     (SOURCE + "[build]\nduplicate_days = 1.5\n", "duplicate_days"),
     (SOURCE + '[build]\ndemo = "yes"\n', "demo"),
     (SOURCE + "[build]\nsettings = 5\n", "settings"),

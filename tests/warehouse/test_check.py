@@ -360,3 +360,20 @@ def test__check__a_sep_line_and_a_bom_read_as_the_build_reads_them(tmp_path, cap
     assert "header on line 2" in out and "5 records" in out
     assert "3 records" in out and "2 files ok" in out
     assert_private(out)
+
+
+def test__check__police_free_text_is_counted_never_shown(tmp_path, capsys):
+    """A police.uk file's Location and Context are free text: `asb check` counts them and shows no
+    sample (a context can name a person), as it does an incidents file's location_desc."""
+    toml = '[[source]]\nslug = "police"\nkind = "police_uk"\npath = "police/*.csv"\n'
+    head = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
+            "Crime type,Last outcome category,Context")
+    row = (',2025-03,Derbyshire Constabulary,Derbyshire Constabulary,-1.377024,53.100783,'
+           f'"Outside 12 Meadow Close - {PERSON}",E01019400,Amber Valley 001A,Anti-social behaviour,,'
+           f'"{PLACE} - ring 07700 900130"')
+    inputs = write_inputs(tmp_path / "in", toml, {"police/2025-03.csv": f"{head}\n{row}\n"})
+    code, out = check(inputs, "--json", capsys=capsys)
+    columns = {c["column"]: c for c in json.loads(out)[0]["columns"]}
+    assert columns["location"]["filled"] == 1 and columns["location"]["samples"] == []
+    assert columns["context"]["samples"] == []
+    assert_private(out) and "07700" not in out
