@@ -76,6 +76,19 @@ def run_build(inputs: Path, warehouse: Path | None = None, as_of: dt.date = AS_O
 TEST_KEY = "test-key-0123456789abcdef"
 
 
+def made_pack(root: Path, toml: str, files: dict[str, str | bytes], as_of: dt.date, month: str, k: int = 5):
+    """(the board pack of `month` with the disclosure rule at `k`, the warehouse path): the inputs
+    built with the real ETL under the tests' key, then the real pack."""
+    from insight.board_pack import pack as report
+
+    inputs = write_inputs(root / "in", toml, files)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ASB_PSEUDONYM_KEY", TEST_KEY)
+        _, con = run_build(inputs, root / "warehouse.duckdb", as_of)
+    con.close()
+    return report.make_pack(root / "warehouse.duckdb", month, suppress_below=k), root / "warehouse.duckdb"
+
+
 def build_module_warehouse(inputs: Path, as_of: dt.date = AS_OF) -> Path:
     """A hand-made inputs folder built with the real ETL under the tests' pseudonymisation key (set
     for the build only, so a module fixture leaves the environment as it found it): the warehouse."""

@@ -17,10 +17,9 @@ import datetime as dt
 import io
 
 import pytest
-from conftest import run_build, write_inputs
+from conftest import made_pack
 from pptx import Presentation
 
-from insight.board_pack import pack as report
 from insight.board_pack import words as w
 
 HEADER = ("incident_ref,agency,authority,reported_date,occurred_date,asb_category,asb_type,"
@@ -46,13 +45,8 @@ def _rows() -> list[str]:
 
 @pytest.fixture(scope="module")
 def deck(tmp_path_factory):
-    root = tmp_path_factory.mktemp("arrow")
-    inputs = write_inputs(root / "in", TOML, {"p/june.csv": "\n".join([HEADER, *_rows()]) + "\n"})
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ASB_PSEUDONYM_KEY", "test-key-0123456789abcdef")
-        _, con = run_build(inputs, root / "warehouse.duckdb", AS_OF)
-    con.close()
-    pack = report.make_pack(root / "warehouse.duckdb", "2025-06", suppress_below=5)
+    pack, _ = made_pack(tmp_path_factory.mktemp("arrow"), TOML,
+                        {"p/june.csv": "\n".join([HEADER, *_rows()]) + "\n"}, AS_OF, "2025-06")
     return Presentation(io.BytesIO(pack.pptx))
 
 

@@ -17,7 +17,7 @@ import zipfile
 
 import openpyxl
 import pytest
-from conftest import run_build, write_inputs
+from conftest import made_pack
 from pptx import Presentation
 
 from insight.board_pack import pack as report
@@ -49,14 +49,9 @@ def _rows() -> list[str]:
 @pytest.fixture(scope="module")
 def small_pack(tmp_path_factory) -> tuple[report.Pack, object, object]:
     """(pack, its python-pptx deck, the warehouse path)."""
-    root = tmp_path_factory.mktemp("small")
-    inputs = write_inputs(root / "in", TOML, {"p/june.csv": "\n".join([HEADER, *_rows()]) + "\n"})
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ASB_PSEUDONYM_KEY", "test-key-0123456789abcdef")
-        _, con = run_build(inputs, root / "warehouse.duckdb", AS_OF)
-    con.close()
-    pack = report.make_pack(root / "warehouse.duckdb", "2025-06", suppress_below=5)
-    return pack, Presentation(io.BytesIO(pack.pptx)), root / "warehouse.duckdb"
+    pack, warehouse = made_pack(tmp_path_factory.mktemp("small"), TOML,
+                                {"p/june.csv": "\n".join([HEADER, *_rows()]) + "\n"}, AS_OF, "2025-06")
+    return pack, Presentation(io.BytesIO(pack.pptx)), warehouse
 
 
 def _threshold_slide(deck):

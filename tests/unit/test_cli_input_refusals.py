@@ -74,17 +74,10 @@ def test__config__settings_that_apply_are_still_accepted(tmp_path):
     (DEFAULTS + '[[rule]]\nauthority = "Derbyshire"\neffective_from = "2020-01-01"\n', "authority"),
 ])
 def test__settings__a_misspelt_section_or_a_wrong_shape_is_refused(tmp_path, text, words):
-    path = tmp_path / "rules.toml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(settings.SettingsError, match=rf"rules.toml.*{words}"):
-        settings.load(path)
+    _refused(tmp_path / "rules.toml", text, settings.load, settings.SettingsError, words)
 
 
-def test__settings__a_file_not_utf8_or_a_folder_is_a_settings_error(tmp_path):
-    latin = tmp_path / "latin.toml"
-    latin.write_bytes(b"# caf\xe9\n" + DEFAULTS.encode())
-    with pytest.raises(settings.SettingsError, match="latin.toml.*UTF-8"):
-        settings.load(latin)
+def test__settings__a_folder_or_a_missing_file_is_a_settings_error(tmp_path):
     with pytest.raises(settings.SettingsError, match="folder"):
         settings.load(tmp_path)
     with pytest.raises(settings.SettingsError, match="nope.toml"):
@@ -154,17 +147,17 @@ FIELDS = data_return.FIELDS_PATH.read_text(encoding="utf-8")
     (FIELDS.replace("suppress = false", "suppress = true", 1), "s104.*suppress"),
 ])
 def test__fields__a_wrong_shape_type_or_key_is_refused(tmp_path, text, words):
-    path = tmp_path / "fields.toml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(data_return.ReturnError, match=rf"fields.toml.*{words}"):
-        data_return.load_fields(path)
+    _refused(tmp_path / "fields.toml", text, data_return.load_fields, data_return.ReturnError, words)
 
 
-def test__fields__a_file_not_utf8_is_a_return_error(tmp_path):
-    path = tmp_path / "fields.toml"
-    path.write_bytes(b"# caf\xe9\n" + FIELDS.encode())
-    with pytest.raises(data_return.ReturnError, match="fields.toml.*UTF-8"):
-        data_return.load_fields(path)
+@pytest.mark.parametrize("which", ["rules", "fields"])
+def test__a_rules_or_fields_file_not_utf8_is_refused_in_words(tmp_path, which):
+    text, load, error = {"rules": (DEFAULTS, settings.load, settings.SettingsError),
+                         "fields": (FIELDS, data_return.load_fields, data_return.ReturnError)}[which]
+    path = tmp_path / f"{which}.toml"
+    path.write_bytes(b"# caf\xe9\n" + text.encode())
+    with pytest.raises(error, match=f"{which}.toml.*UTF-8"):
+        load(path)
 
 
 def test__fields__the_s104_figures_are_never_suppressed_whatever_the_field_list_says():
@@ -241,3 +234,10 @@ def test__export_force__refuses_a_folder_holding_the_warehouse_read(tmp_path):
     with pytest.raises(outdir.FolderRefused, match="warehouse"):
         with outdir.writing(out, True, keep=(out / "E07000036_erewash_2024-25_return.csv",)):
             pass
+
+
+def _refused(path, text: str, load, error, words: str) -> None:
+    """`load` refuses the file `path` holding `text` with `error`, naming the file and `words`."""
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(error, match=rf"{path.name}.*{words}"):
+        load(path)
