@@ -91,8 +91,9 @@ def stage_table(stages: list[dict], seconds: float) -> str:
 def cmd_check(args) -> int:
     from etl.sources import check
 
-    build_mod.preflight(config.load(args.inputs))  # the rules and published-returns files, as the build checks them
-    reports = check.check(args.inputs, args.source)
+    cfg = config.load(args.inputs)
+    build_mod.preflight(cfg)  # the rules and published-returns files, as the build checks them
+    reports = check.check(args.inputs, args.source, cfg)
     if args.json:
         print(json.dumps(reports, indent=1, ensure_ascii=False))
     else:

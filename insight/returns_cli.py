@@ -16,7 +16,6 @@ The file format is etl/marts/returns_file.py's.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import getpass
 import sys
 from pathlib import Path
@@ -28,6 +27,7 @@ from etl.marts import returns_file
 from etl.rules import authorities
 from etl.rules.periods import london_today
 from insight import db
+from insight.export.data_return import Year
 
 
 class FreezeError(ValueError):
@@ -61,7 +61,7 @@ def current_figures(warehouse: Path, year: str, codes: tuple[str, ...], allow_in
         raise FreezeError(f"{year} has not ended on the warehouse's as-of date {as_of}: freeze a year's "
                           "published figures once it is over (or pass --allow-incomplete-year)")
     today = london_today()
-    if dt.date(int(year[:4]) + 1, 3, 31) > today and not allow_incomplete:  # whatever the warehouse's date
+    if Year.parse(year).end > today and not allow_incomplete:  # whatever the warehouse's date (as the return)
         raise FreezeError(f"{year} has not ended today ({today.isoformat()}): freeze a year's published figures "
                           "once it is over (or pass --allow-incomplete-year)")
     order = {code: i for i, code in enumerate(authorities.CODES)}

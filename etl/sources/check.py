@@ -56,10 +56,11 @@ _TABLE = "_check_file"
 
 # --- running the check ---------------------------------------------------------------------------
 
-def check(inputs: Path | str, source: str | None = None) -> list[dict]:
+def check(inputs: Path | str, source: str | None = None, cfg: BuildConfig | None = None) -> list[dict]:
     """One report per file of every declared source (or of source `source`), in declaration order;
-    a source whose glob matches no file gets one report with `file` None."""
-    cfg = config.load(inputs)
+    a source whose glob matches no file gets one report with `file` None. `cfg`: the inputs'
+    configuration when the caller loaded it already (`asb check` checks its rules file first)."""
+    cfg = cfg or config.load(inputs)
     sources = cfg.sources
     if source is not None:
         slug = source.lower().replace("-", "_")

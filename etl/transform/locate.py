@@ -57,7 +57,10 @@ def locate(con: duckdb.DuckDBPyConnection, bounds: geo.Boundaries) -> None:
             from _cand
         ),
         c as (
-            select c.*, upper(replace(postcode, ' ', '')) as postcode_key,
+            select c.*,
+                -- only a postcode's shape is looked up and cut into a district ("JaneDoe" is neither)
+                case when {scrub.POSTCODE_SHAPE_SQL.format('postcode')} then upper(replace(postcode, ' ', ''))
+                end as postcode_key,
                 case when latitude is not null or longitude is not null then 'latlon'
                      when easting is not null or northing is not null then 'bng'
                      when postcode is not null then 'postcode' end as loc_kind

@@ -5,11 +5,11 @@
 -- that day. Whether c is an event depends only on complaints made on or before its own day, so the
 -- events as of a date D are the rows with second_report_date <= D (mart_second_reports), and a
 -- page asking for another date reads this table instead of ordering every complaint again.
--- first_explained_date: the earliest review_explained_date (an optional incidents column) on any
--- of the person's incidents in that authority on or after the event's day; explanations: each
--- such date with the day its incident was reported, earliest first. As of D the explanation is
--- the earliest one dated on or before D on an incident reported by D (a build as of D has no
--- incident reported later: it would be a future_date reject there), else none yet.
+-- explanations: each review_explained_date (an optional incidents column) on any of the person's
+-- incidents in that authority on or after the event's day, with the day its incident was
+-- reported, earliest first. As of D the explanation is the earliest one dated on or before D on
+-- an incident reported by D (a build as of D has no incident reported later: it would be a
+-- future_date reject there), else none yet.
 with q as (
     select incident_id, person_key, authority_code, reported_date, agency, agencies, window_months,
            rule_id
@@ -38,7 +38,7 @@ told as (   -- the few incidents that carry an explanation date, read once
     where review_explained_date is not null and person_key is not null
 ),
 explained as (   -- and the day each was reported: as of D only those reported by D are known
-    select p.incident_id, min(i.review_explained_date) as first_explained_date,
+    select p.incident_id,
         list({'explained': i.review_explained_date, 'reported': i.reported_date}
              order by i.review_explained_date, i.reported_date) as explanations
     from pairs p
@@ -52,7 +52,7 @@ final as (
         p.first_report_date, p.first_incident_id, p.agency,
         array_to_string(list_sort(list_distinct(string_split(p.agencies || ',' || p.first_agencies, ','))), ',')
             as agencies,
-        x.first_explained_date, x.explanations, p.rule_id
+        x.explanations, p.rule_id
     from pairs p
     left join explained x using (incident_id)
 )

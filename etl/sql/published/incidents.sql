@@ -46,10 +46,8 @@ final as (
                 when f.is_hate = false or m.any_hate = false then false end as is_hate, f.case_ref,
            least(f.review_explained_date, m.first_explained_date) as review_explained_date, f.date_errors,
            -- the outward code of the postcode the partner sent (DE7 of DE7 5RP), for searching lists
-           -- (only from a postcode's shape: "JaneDoe" in the postcode column is no district "JANE")
-           case when length(f.postcode_key) between 5 and 7
-                 and regexp_full_match(f.postcode_key, '[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}')
-                then left(f.postcode_key, length(f.postcode_key) - 3)
+           -- (postcode_key is set only for a postcode's shape: etl/transform/locate.py)
+           case when length(f.postcode_key) between 5 and 7 then left(f.postcode_key, length(f.postcode_key) - 3)
            end as postcode_district,
            f.source_lsoa_code, f.source_lsoa_authority_code, f.source_file, f.source_row
     from firsts f left join members m on m.incident_id = f.report_id
