@@ -1,12 +1,15 @@
 """Threshold near-misses: who is near or at the Community Trigger threshold on the as-of date.
 
 Tiles with the counts (a rule that departs from the statute warned about at the top), then the
-lists a manager acts on (issue 16, item 3: the action first): this week's queue (new second
-reports, people newly met, the open second reports), the work list of near-misses by the date the
-chance to act expires, people who met the threshold but never applied (most recently met first),
-and the second reports owed an explanation of the case review. The lists show the partners' own
-references of the complaints behind each row, and a search box and filters narrow them. Select a
-row to see the complaints behind it. Then the analysis, in tabs of which only the open one runs
+lists a manager acts on (issue 16, item 3: the action first), one tab at a time, of which only the
+open one runs (kept in the URL, `?thr_list=Second+reports`; issue 15: a first view at another
+as-of date evaluates the engine and this week's queue alone): this week's queue (new second
+reports, people newly met, the open second reports; the tab a page opens on), the work list of
+near-misses by the date the chance to act expires, people who met the threshold but never applied
+(most recently met first), and the second reports owed an explanation of the case review. The
+lists show the partners' own references of the complaints behind each row, and a search box and
+filters above the tabs narrow every list. Select a row to see the complaints behind it. Then the
+analysis, in tabs of which only the open one runs
 (kept in the URL, `?thr_analysis=Over+time`): the counts per authority with the rule behind them,
 the share of second reports explained in time and its monthly trend, the trend of people near and
 at the threshold, the community-route clusters (map and list), and the rules in full; so the page
@@ -180,6 +183,7 @@ def sources_note() -> None:
 if not person_codes:
     st.info("Person-level lists are not available to you for the selected authorities.")
 else:
+    st.subheader("Lists")
     with st.container(border=True):
         search = st.text_input(
             "Search the lists by a partner's reference or a postcode district", key="thr_search",
@@ -200,7 +204,9 @@ else:
                                           placeholder="every authority you may see")
             list_codes = tuple(c for c in person_codes if c in chosen) or person_codes
 
-    st.subheader("This week")
+
+# --- the lists, one tab at a time ------------------------------------------------------------------
+def week_section() -> None:
     queue = narrowed(ui.load(qt.week_queue, f.as_of_date, list_codes, search))
     st.caption(f"Per authority: first what happened in the 7 days to {ui.fmt_date(f.as_of_date)} (second "
                "reports, whose victim must be told about the case review, and people who met the threshold), "
@@ -214,7 +220,8 @@ else:
         "days_left", "route", "postcode_districts", "agencies", *RULE_COLUMNS])
     complaints_of(queue, picked_queue, "thr_queue_complaints")
 
-    st.subheader("Work list: one complaint short")
+
+def work_section() -> None:
     work = narrowed(ui.load(qt.near_miss_work_list, f.as_of_date, list_codes, search))
     st.caption("Soonest expiry first: after the window expires (the last day the oldest counted complaint "
                "counts) the person is no longer one complaint short. 'police only': every complaint came "
@@ -226,7 +233,8 @@ else:
         "oldest_complaint_date", "latest_complaint_date", "first_met_date", "has_application", *RULE_COLUMNS])
     complaints_of(work, picked, "thr_worklist_complaints")
 
-    st.subheader("Met the threshold, no application")
+
+def met_section() -> None:
     met = narrowed(ui.load(qt.met_without_application, f.as_of_date, list_codes, search))
     st.caption("Candidates for an automatic case review, the most recently met first: act on new ones "
                "first. An application counts only when received on or after the oldest counted complaint.")
@@ -236,7 +244,8 @@ else:
         "days_left", "first_met_date", "latest_complaint_date", *RULE_COLUMNS])
     complaints_of(met, picked_met, "thr_met_complaints")
 
-    st.subheader("Second reports: explaining the case review")
+
+def second_section() -> None:
     second = narrowed(ui.load(qt.second_reports, f.as_of_date, list_codes, f.start_date, f.end_date, search))
     st.caption(f"Statutory guidance (July 2025): the case review must be explained to every victim who makes "
                f"a second report of ASB in a six-month period, whether or not the threshold is met. Second "
@@ -251,6 +260,17 @@ else:
         "explain_working_days_left", "working_days_overdue", "review_explained_date", "explained_working_days",
         "lead_agency", "contact", "postcode_districts", "first_report_date", "agencies", *RULE_COLUMNS])
     complaints_of(second, picked_second, "thr_second_complaints")
+
+
+# The lists a manager acts on, one tab at a time (issue 15: only the open one runs, so a first view
+# at another as-of date evaluates the engine and this week's queue, not four lists; the tab open is
+# in the URL, `?thr_list=Second+reports`). A fragment, so selecting a row or opening a tab does not
+# redraw the counts above.
+LISTS = {"This week": week_section, "One complaint short": work_section,
+         "Met, no application": met_section, "Second reports": second_section}
+
+if person_codes:
+    ui.analysis_tabs(LISTS, key="thr_list")
 
 
 # --- the statistics behind the lists, one tab at a time ------------------------------------------

@@ -46,7 +46,9 @@ class Model:
     python: Callable[[duckdb.DuckDBPyConnection, Context], pd.DataFrame] | None = None
     live: bool = True  # a page may evaluate its SQL for another as-of date
     # parameters a page's evaluation for another date sets (insight/queries/run.py): e.g. every_row
-    # False, when the pages read only some of the mart's rows and the rest are costly to make
+    # False, when the pages read only some of the mart's rows and the rest are costly to make;
+    # with_lists False, when the columns a list reads for the rows it shows are costly for every
+    # row (`run.complete` gives those rows whole)
     live_params: dict = field(default_factory=dict)
     # a page keeps its evaluation for another date (one table per date and connection, read by the
     # page's several queries); False for a mart that is a projection of a stored table, which each
@@ -60,7 +62,8 @@ MODELS: tuple[Model, ...] = (
     Model("int_complaints", "threshold", kind="view", params=(), live=False),
     Model("int_threshold_timeline", "threshold", kind="table", params=(), live=False),
     Model("int_second_reports", "threshold", kind="table", params=(), live=False),
-    Model("mart_threshold_status", "threshold", params=("as_of", "every_row"), live_params={"every_row": False}),
+    Model("mart_threshold_status", "threshold", params=("as_of", "every_row", "with_lists", "persons"),
+          live_params={"every_row": False, "with_lists": False, "persons": None}),
     Model("mart_community_status", "threshold"),
     Model("mart_threshold_history", "threshold", live=False),
     Model("mart_second_reports", "threshold", keep=False),
@@ -98,10 +101,10 @@ def names(subject: str, kind: str | None = "mart") -> tuple[str, ...]:
 
 
 def parameters(name: str, context: Context) -> dict:
-    """The values of the parameters `name`'s SQL takes (`every_row`: true, as the build stores it,
-    unless `context.params` says otherwise)."""
+    """The values of the parameters `name`'s SQL takes (`every_row` and `with_lists`: true and
+    `persons`: null, everyone, as the build stores it, unless `context.params` says otherwise)."""
     values = {"as_of": context.as_of, "at_risk_days": reviews.AT_RISK_WORKING_DAYS, "every_row": True,
-              **context.params}
+              "with_lists": True, "persons": None, **context.params}
     return {p: values[p] for p in model(name).params}
 
 

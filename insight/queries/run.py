@@ -15,7 +15,10 @@
   the kept evaluations of the marts it reads. A mart's `live_params` (registry) are set for the
   kept evaluation: mart_threshold_status keeps only the rows the pages read (met, near-miss, hate
   near-miss; every query of insight/queries/threshold.py filters on them), so its complaints'
-  lists are gathered for a third of the people at ten million incidents. A mart registered with
+  lists are gathered for a third of the people at ten million incidents. Its kept evaluation leaves
+  the complaints' lists out (`with_lists` false): `complete(con, as_of, mart, pick, params)` gives
+  the rows a list shows whole, the stored mart on the build's date, else the mart's SQL evaluated
+  for the picked people alone. A mart registered with
   `keep=False` (mart_second_reports: a projection of the stored int_second_reports) is read as a
   subquery each time, so each query's own filters (period, authorities) reach the stored table.
 """
@@ -39,8 +42,13 @@ _LIVE_PREFIX = "live_"
 
 def run(con, sql: str, params: dict | None = None) -> pd.DataFrame:
     """Run `sql` with those of `params` it names as `$name`; a DataFrame."""
+    return con.execute(sql, _named(sql, params)).df()
+
+
+def _named(sql: str, params: dict | None) -> dict:
+    """Those of `params` that `sql` names as `$name` (DuckDB refuses others)."""
     named = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", sql))
-    return con.execute(sql, {k: v for k, v in (params or {}).items() if k in named}).df()
+    return {k: v for k, v in (params or {}).items() if k in named}
 
 
 def source(con, as_of: date, mart: str, built: date | None = None) -> str:
@@ -54,6 +62,25 @@ def source(con, as_of: date, mart: str, built: date | None = None) -> str:
     if not _kept(mart):
         return f"({registry.live_sql(mart, _made(con, mart, as_of))})"
     return _live_table(con, mart, as_of)
+
+
+def complete(con, as_of: date, mart: str, pick: str, params: dict, built: date | None = None) -> tuple[str, dict]:
+    """The relation holding `mart`'s complete rows (every column, the lists its kept evaluation
+    leaves out) for the people a query shows, and the parameters it takes: on the build's as-of
+    date the stored mart (every row is complete) and no parameter; else its SQL as a subquery for
+    the items ('<authority_code>|<person_key>') that `pick` selects from the kept evaluation (a
+    SELECT of one column over `{rows}`, run with `params`), so that a list of 5,000 people gathers
+    5,000 people's complaints, not those of everyone near or at the threshold (issue 15)."""
+    if as_of == (built if built is not None else db.build_as_of(con)):
+        return mart, {}
+    model = registry.model(mart)
+    if "persons" not in model.params:
+        raise ValueError(f"{mart} is not evaluated for some people")
+    sql = pick.format(rows=source(con, as_of, mart, built))
+    items = [r[0] for r in con.execute(sql, _named(sql, params)).fetchall()]
+    values = registry.parameters(mart, registry.Context(as_of, params={**model.live_params, "with_lists": True,
+                                                                       "persons": items}))
+    return f"({registry.live_sql(mart)})", {k: v for k, v in values.items() if k != "as_of"}
 
 
 def _made(con, mart: str, as_of: date) -> dict[str, str]:

@@ -23,7 +23,7 @@ from datetime import date
 
 import pandas as pd
 
-from insight.queries.run import LIST_LIMIT, run, source
+from insight.queries.run import LIST_LIMIT, complete, run, source
 
 WEEK_DAYS = 7  # "this week": the 7 days to the as-of date (as-of date - 6 .. as-of date)
 NEW_REPORT = "second report: explain the case review"
@@ -269,7 +269,14 @@ def _person_list(con, as_of: date, person_codes: tuple[str, ...], limit: int, co
                  order: str, search: str) -> pd.DataFrame:
     """Rows of mart_threshold_status (as of `as_of`) for the viewer's person-level authorities,
     with the partners' references of the complaints counted, narrowed by `search`."""
-    status = source(con, as_of, "mart_threshold_status")
+    params = _list_params(as_of, person_codes, limit, search)
+    status, more = complete(con, as_of, "mart_threshold_status", f"""
+        select s.authority_code || '|' || s.person_key
+        from {{rows}} as s
+        join authorities as a using (authority_code)
+        where ({where}) and s.authority_code = any($person_codes)
+        order by {order}
+        limit $first""", params)
     return run(con, f"""
         with rows as materialized (
             select s.authority_code, a.authority_name, s.person_key, s.qualifying_complaints, {columns},
@@ -289,7 +296,7 @@ def _person_list(con, as_of: date, person_codes: tuple[str, ...], limit: int, co
             where $search = '' or f.is_match
         )
         select * from final order by {order} limit $limit
-    """, _list_params(as_of, person_codes, limit, search))
+    """, {**params, **more})
 
 
 def near_miss_work_list(con, as_of: date, person_codes: tuple[str, ...], search: str = "",
@@ -348,7 +355,11 @@ def week_queue(con, as_of: date, person_codes: tuple[str, ...], search: str = ""
     happened, the lead agency, whether and when the victim was told, and the partners' references
     (a second report's two complaints; a met person's counted complaints)."""
     events = source(con, as_of, "mart_second_reports")
-    status = source(con, as_of, "mart_threshold_status")
+    params = _list_params(as_of, person_codes, limit, search)
+    status, more = complete(con, as_of, "mart_threshold_status", f"""
+        select s.authority_code || '|' || s.person_key from {{rows}} as s
+        where s.authority_code = any($person_codes) and s.is_threshold_met
+          and s.met_since_date > $as_of::date - {WEEK_DAYS}""", params)
     return run(con, f"""
         with items as (
             select e.authority_code, a.authority_name, e.person_key, 'r|' || e.authority_code || '|' || e.incident_id
@@ -396,7 +407,7 @@ def week_queue(con, as_of: date, person_codes: tuple[str, ...], search: str = ""
             where $search = '' or f.is_match
         )
         select * from final order by {_QUEUE_ORDER} limit $limit
-    """, _list_params(as_of, person_codes, limit, search))
+    """, {**params, **more})
 
 
 _SECOND_ORDER = ("is_explained, case when not is_explained then second_report_date end, second_report_date desc, "
@@ -599,7 +610,12 @@ def person_complaints(con, as_of: date, person_codes: tuple[str, ...], authority
     the person's row (counted_incident_ids: the hate window's too, on the hate route), oldest
     first, with whether each qualifies and the partners' own references of each (every report
     merged into it)."""
-    status = source(con, as_of, "mart_threshold_status")
+    params = {"as_of": as_of, "person_codes": list(person_codes), "authority_code": authority_code,
+              "person_key": person_key, "search": ""}
+    status, more = complete(con, as_of, "mart_threshold_status", """
+        select s.authority_code || '|' || s.person_key from {rows} as s
+        where s.person_key = $person_key and s.authority_code = $authority_code
+          and s.authority_code = any($person_codes)""", params)
     return run(con, f"""
         with counted as (
             select unnest(counted_incident_ids) as incident_id
@@ -630,8 +646,7 @@ def person_complaints(con, as_of: date, person_codes: tuple[str, ...], authority
             left join refs as f using (item)
         )
         select * from final order by reported_date, incident_id
-    """, {"as_of": as_of, "person_codes": list(person_codes), "authority_code": authority_code,
-          "person_key": person_key, "search": ""})
+    """, {**params, **more})
 
 
 def history(con, as_of: date, codes: tuple[str, ...]) -> pd.DataFrame:

@@ -554,10 +554,11 @@ def footer() -> None:
 
 @st.fragment
 def analysis_tabs(analyses: dict, key: str) -> None:
-    """A page's analysis behind its lists (issue 16, item 3: the action first), one tab per entry
-    of `analyses` (label -> function that draws it), of which only the open one runs and is sent
-    (issue 16, item 8); the tab open is in the URL (`?<key>=<label>`). A fragment, so opening a
-    tab does not redraw the rest of the page."""
+    """A page's sections in tabs: its analysis behind its lists (issue 16, item 3: the action
+    first), or its lists (the Threshold page), one tab per entry of `analyses` (label -> function
+    that draws it), of which only the open one runs and is sent (issue 16, item 8; issue 15: a
+    first view evaluates one list, not every list); the tab open is in the URL (`?<key>=<label>`).
+    A fragment, so opening a tab or selecting a row does not redraw the rest of the page."""
     for tab, show in zip(st.tabs(list(analyses), key=key, bind="query-params"), analyses.values(), strict=True):
         with tab:
             if tab.open:

@@ -43,9 +43,7 @@ PAGES = [  # (url path, file stem for the screenshot, texts that must show)
     ("/maps", "maps", ["Hotspots and repeat locations", "Repeat locations", "Analysis", "Hot spots",
                        "Concentration", "Accuracy", "Near repeats"]),
     ("/threshold", "threshold", ["Threshold near-misses", "One complaint short", "Met, no application",
-                                 "This week", "Work list: one complaint short", "Met the threshold, no application",
-                                 "Second reports: explaining the case review", "Victims owed an explanation",
-                                 "Analysis", "By authority", "Explained in time", "Over time", "Community route",
+                                 "Lists", "This week", "Second reports", "Analysis", "By authority", "Explained in time", "Over time", "Community route",
                                  "Rules"]),
 ]
 # Hexagon fills on the threshold map (Okabe-Ito orange, Tol wine: insight/charts/threshold.py).
@@ -156,17 +154,35 @@ THRESHOLD_TABS = {  # each analysis tab of the threshold page: a text, its table
 GRID = '[data-testid="stDataFrame"]'
 
 
+THRESHOLD_LISTS = {"This week": "thr_queue", "One complaint short": "thr_worklist",   # each list's tab: its key
+                   "Met, no application": "thr_met", "Second reports": "thr_second"}
+
+
+def _open_list(page, label: str) -> None:
+    """Click the Threshold page's list tab `label` and wait for its list (only the open one runs)."""
+    page.get_by_role("tab", name=label, exact=True).click()
+    _wait_for_run(page)
+    page.locator(f".st-key-{THRESHOLD_LISTS[label]} {GRID}").first.wait_for(timeout=30_000)
+
+
 def test__threshold__the_lists_first_and_each_analysis_tab_draws_when_opened(server, page):
-    """Issue 16, items 3 and 8: the page opens on the four lists with the first tab's table and no
-    chart; each tab, clicked, draws its text, tables and charts (no other tab's), the lists stay,
-    and the tab is in the address, so a reload opens it again."""
+    """Issue 16, items 3 and 8, and issue 15: the page opens on the lists, this week's queue open,
+    with the first analysis tab's table and no chart; each list tab, clicked, shows its list (no
+    other); each analysis tab, clicked, draws its text, tables and charts (no other tab's), the
+    open list stays, and both tabs are in the address, so a reload opens them again."""
     _signed_in(page, server + "/threshold")
     main = page.locator('[data-testid="stMain"]')
     panel = page.locator('.st-key-thr_analysis [role="tabpanel"]:visible')
-    lists = [f".st-key-{key} {GRID}" for key in ("thr_queue", "thr_worklist", "thr_met", "thr_second")]
-    assert all(page.locator(grid).count() == 1 for grid in lists)
-    assert main.locator(PLOTLY_CHART).count() == 0 and main.locator(GRID).count() == len(lists) + 1
+    lists = {key: f".st-key-{key} {GRID}" for key in THRESHOLD_LISTS.values()}
+    assert [page.locator(grid).count() for grid in lists.values()] == [1, 0, 0, 0]
+    assert main.locator(PLOTLY_CHART).count() == 0 and main.locator(GRID).count() == 2
     assert panel.locator(GRID).count() == 1 and panel.get_by_text(THRESHOLD_TABS["By authority"][0]).is_visible()
+    for label, key in [*list(THRESHOLD_LISTS.items())[1:], *list(THRESHOLD_LISTS.items())[:1]]:
+        _open_list(page, label)
+        assert page.locator(EXCEPTION).count() == 0, label
+        assert [page.locator(grid).count() for grid in lists.values()] == [int(k == key) for k in lists], label
+        assert page.locator(lists[key]).first.is_visible() and main.locator(GRID).count() == 2, label
+    _open_list(page, "Met, no application")
     for label, (text, tables, charts) in THRESHOLD_TABS.items():
         page.get_by_role("tab", name=label).click()
         _wait_for_run(page)
@@ -180,21 +196,24 @@ def test__threshold__the_lists_first_and_each_analysis_tab_draws_when_opened(ser
             chart.locator(".main-svg").first.wait_for(timeout=30_000)
             assert chart.is_visible(), (label, key)
         assert main.locator(PLOTLY_CHART).count() == len(charts), label  # no other tab's
-        assert main.locator(GRID).count() == len(lists) + tables, label
-        assert all(page.locator(grid).count() == 1 for grid in lists), label
+        assert main.locator(GRID).count() == 1 + tables, label
+        assert page.locator(lists["thr_met"]).count() == 1, label   # the open list stays
     page.get_by_role("tab", name="Rules").click()
     _wait_for_run(page)
-    assert "thr_analysis=Rules" in page.url
+    assert "thr_analysis=Rules" in page.url and "thr_list=Met" in page.url
     page.reload()
     _wait_for_run(page)
     assert page.get_by_role("tab", name="Rules").get_attribute("aria-selected") == "true"
+    assert page.get_by_role("tab", name="Met, no application").get_attribute("aria-selected") == "true"
     assert panel.get_by_text(THRESHOLD_TABS["Rules"][0]).is_visible() and panel.locator(GRID).count() == 1
+    assert page.locator(lists["thr_met"]).count() == 1
 
 
 def test__threshold__a_long_list_sends_a_page_and_shows_more_on_request(server, page):
     """Issue 16, item 8: a list of hundreds of second reports sends the browser its first 200 rows
     (the grid holds 200), says how many there are, and "Show 200 more" grows it in place."""
     _signed_in(page, server + "/threshold")
+    _open_list(page, "Second reports")
     grid = page.locator(f".st-key-thr_second {GRID} [role='grid']").first
     assert grid.get_attribute("aria-rowcount") == "201"  # the header row and 200 rows
     more = page.locator(".st-key-thr_second_more button")
@@ -225,6 +244,7 @@ def _settled_box(tab, locator, seconds: float = 30) -> dict:
 
 def test__threshold__selecting_a_work_list_row_opens_the_complaints(server, page):
     _signed_in(page, server + "/threshold")
+    _open_list(page, "One complaint short")
     grid = page.locator('.st-key-thr_worklist [data-testid="stDataFrame"]')
     grid.scroll_into_view_if_needed()
     heading = page.locator("strong", has_text="Complaints behind")
@@ -513,19 +533,21 @@ def test__threshold__a_council_manager_sees_second_reports_and_only_their_own_re
     others = {r.split(":", 1)[1] for r, a in owner.items() if a != EREWASH}
     sources = {r.split(":", 1)[0] for r in owner}
     seen = []
-    for key in ("thr_queue", "thr_worklist", "thr_met", "thr_second"):
+    shown_text = ""   # the page's text with each list open
+    for label, key in THRESHOLD_LISTS.items():
+        _open_list(page, label)
         refs = [f"{s}:{r}" for text in _grid_cells(page, key) for s, r in REF.findall(text) if s in sources]
         assert refs, f"no partner reference in view in {key}"
         assert {owner[r] for r in refs} == {EREWASH}, key
         seen += refs
+        shown_text += page.locator('[data-testid="stMain"]').text_content()
     second = page.locator('.st-key-thr_second [data-testid="stDataFrame"]')
     assert second.is_visible()
     page.set_viewport_size({"width": 1400, "height": 1800})
-    page.get_by_role("heading", name="Second reports: explaining the case review").evaluate(
+    page.get_by_role("tab", name="Second reports", exact=True).evaluate(
         "e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / "threshold_second_reports.png"))
     _assert_not_blank(ARTIFACTS / "threshold_second_reports.png")
-    text = page.locator('[data-testid="stMain"]').text_content()
-    assert not set(re.findall(r"[A-Za-z0-9/_-]+", text)) & others  # no other authority's reference anywhere
+    assert not set(re.findall(r"[A-Za-z0-9/_-]+", shown_text)) & others  # no other authority's reference anywhere
     assert len(set(seen)) > 5

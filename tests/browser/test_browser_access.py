@@ -76,7 +76,7 @@ def test__sign_in__a_wrong_password_gets_nothing(site, page):
     page.get_by_label("Password", exact=True).fill("guess")
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.get_by_text("Unknown user or wrong password").wait_for(timeout=30_000)
-    assert page.get_by_text("Work list: one complaint short").count() == 0
+    assert page.get_by_role("tab", name="This week", exact=True).count() == 0
 
 
 @pytest.mark.parametrize("user, label", [("opcc", "OPCC analyst"), ("erewash", "Council manager, Erewash"),
@@ -95,8 +95,9 @@ def test__navigation__each_role_s_sidebar_lists_its_pages(site, page, user, labe
 def test__deep_link__a_board_viewer_lands_on_the_overview_with_no_person(site, page, path):
     signed_in(page, site[0] + path, user="board")
     assert page.get_by_role("heading", name="Overview").is_visible()
-    for text in ("Work list: one complaint short", "Met the threshold, no application", "Audit log",
-                 "Hash chain intact"):
+    for tab in ("This week", "One complaint short", "Met, no application", "Second reports"):
+        assert page.get_by_role("tab", name=tab, exact=True).count() == 0, tab   # the lists' tabs
+    for text in ("Audit log", "Hash chain intact"):
         assert page.get_by_text(text).count() == 0, text
     assert not [a for a in _log(site[1]) if a[0] == "board.viewer" and a[1] in ("view", "export")]
 
@@ -112,7 +113,9 @@ def test__council_manager__another_council_in_the_url_gives_counts_not_people(si
 
 
 def test__council_manager__the_downloaded_work_list_holds_their_authority_only_and_is_logged(site, page):
-    signed_in(page, site[0] + "/threshold", user="erewash")
+    signed_in(page, site[0] + "/threshold?thr_list=One+complaint+short", user="erewash")   # the list's tab
+    assert page.get_by_role("tab", name="One complaint short").get_attribute("aria-selected") == "true"
+    assert page.locator(".st-key-thr_worklist").count() == 1 and page.locator(".st-key-thr_queue").count() == 0
     button = page.get_by_role("button", name=re.compile(r"Download [\d,]+ rows? as CSV")).first
     rows_shown = int(re.search(r"Download ([\d,]+) rows?", button.inner_text()).group(1).replace(",", ""))
     with page.expect_download(timeout=60_000) as info:

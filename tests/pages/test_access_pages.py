@@ -44,11 +44,22 @@ def _log(path) -> pd.DataFrame:
     return pd.read_sql_query("select * from audit_log order by seq", sqlite3.connect(path))
 
 
+LIST_TABS = {"thr_queue": "This week", "thr_worklist": "One complaint short", "thr_met": "Met, no application",
+             "thr_second": "Second reports"}   # the Threshold page's lists, one tab each
+
+
 def _frame(at: AppTest, key: str) -> pd.DataFrame | None:
-    """A selectable table by its key; the audit page's table ("au_rows") by its columns."""
+    """A selectable table by its key, a Threshold list's tab opened first if the page has it (only
+    the open one runs); the audit page's table ("au_rows") by its columns."""
     if key == "au_rows":
         return next((d.value for d in at.dataframe if "row_count" in d.value.columns), None)
-    return next((d.value for d in at.dataframe if d.key == key), None)
+    shown = next((d.value for d in at.dataframe if d.key == key), None)
+    if shown is None and key in LIST_TABS and LIST_TABS[key] in [t.label for t in at.tabs]:
+        at.session_state["thr_list"] = LIST_TABS[key]
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        shown = next((d.value for d in at.dataframe if d.key == key), None)
+    return shown
 
 
 def _titles(at: AppTest) -> list[str]:
@@ -175,17 +186,23 @@ def test__data_quality__rejected_rows_for_the_opcc_analyst_only(monkeypatch, dem
 
 def test__audit__each_view_of_person_level_rows_is_logged_once(monkeypatch, demo_warehouse, audit_file):
     at = open_app(monkeypatch, demo_warehouse, THRESHOLD, user="erewash")
+    assert list(_log(audit_file)["what"])[1:] == ["week_queue"]   # the open tab's list, the only one run
+    for key in ("thr_met", "thr_second"):
+        _frame(at, key)
     work = _frame(at, "thr_worklist")
     log = _log(audit_file)
     assert list(log["action"]) == ["sign_in", "view", "view", "view", "view"]
-    assert list(log["what"])[1:] == ["week_queue", "near_miss_work_list", "met_without_application",
-                                     "second_reports"]  # every list of people on the page
+    assert list(log["what"])[1:] == ["week_queue", "met_without_application", "second_reports",
+                                     "near_miss_work_list"]  # every list of people, as each tab opened
     view = log[log["what"] == "near_miss_work_list"].iloc[0]
     assert (view["user_id"], view["role"], view["authority_code"], view["page"], view["row_count"]) == (
         "erewash.manager", "council_manager", EREWASH, "threshold", len(work))
     assert '"person_codes": ["E07000036"]' in view["filters"]
     at.run()
+    at.session_state["thr_list"] = "This week"
+    at.run()
     assert len(_log(audit_file)) == 5  # the same rows again in this session: not a new view
+    at.session_state["thr_list"] = "One complaint short"
     at.session_state["thr_worklist"] = {"selection": {"rows": [0]}}
     at.run()
     last = _log(audit_file).iloc[-1]
@@ -274,8 +291,8 @@ def test__audit_page__opcc_analyst_filters_the_entries_and_sees_the_chain(monkey
     assert {"derby.manager", "opcc.analyst"} <= set(rows["user_id"]) and rows["seq"].is_monotonic_decreasing
     at.multiselect(key="au_users").set_value(["derby.manager"]).run()
     at.multiselect(key="au_actions").set_value(["view"]).run()
-    rows = _frame(at, "au_rows")
-    assert set(rows["user_id"]) == {"derby.manager"} and set(rows["page"]) == {"threshold"} and len(rows) == 4
+    rows = _frame(at, "au_rows")   # the list of the tab the page opens on (only the open one runs)
+    assert set(rows["user_id"]) == {"derby.manager"} and set(rows["page"]) == {"threshold"} and len(rows) == 1
     assert _log(audit_file).iloc[-1]["what"] == "audit_entries"  # looking at the log is logged too
     con = sqlite3.connect(audit_file)
     con.executescript("drop trigger audit_log_no_update; update audit_log set user_id = 'x' where seq = 2;")

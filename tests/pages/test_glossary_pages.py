@@ -100,7 +100,12 @@ def _walk(monkeypatch, warehouse, user: str) -> Seen:
         if page == "app_pages/maps.py":  # a selected area: its tiles, trend and busiest places
             at.selectbox(key="mp_area_h3_9").select_index(0).run()
             _keep(seen, page, at)
-        if page == "app_pages/threshold.py":  # a selected person: the complaints behind them
+        if page == "app_pages/threshold.py":  # each list's tab, and a selected person's complaints
+            for label in ("One complaint short", "Met, no application", "Second reports"):
+                at.session_state["thr_list"] = label
+                at.run()
+                _keep(seen, page, at)
+            at.session_state["thr_list"] = "One complaint short"
             at.session_state["thr_worklist"] = {"selection": {"rows": [0]}}
             at.run()
             _keep(seen, page, at)

@@ -64,8 +64,21 @@ def _open(app, **params):
     return app(**params)
 
 
+LIST_TABS = {"thr_queue": "This week", "thr_worklist": "One complaint short", "thr_met": "Met, no application",
+             "thr_second": "Second reports"}
+
+
+def _open_list(at: AppTest, key: str) -> AppTest:
+    """The page with the tab of the list `key` open, as a user clicks it (only the open one runs)."""
+    if key in LIST_TABS and key not in [d.key for d in at.dataframe]:
+        at.session_state["thr_list"] = LIST_TABS[key]
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def _frame(at: AppTest, key: str) -> pd.DataFrame:
-    return next(d.value for d in at.dataframe if d.key == key)
+    return next(d.value for d in _open_list(at, key).dataframe if d.key == key)
 
 
 def _whole(at: AppTest, *keys: str) -> AppTest:
@@ -104,7 +117,6 @@ def _per_authority(summary: pd.DataFrame) -> pd.DataFrame:
 
 
 ANALYSIS = ["By authority", "Explained in time", "Over time", "Community route", "Rules"]
-LISTS = ["thr_queue", "thr_worklist", "thr_met", "thr_second"]
 CHARTS = ("thr_second_trend", "thr_history", "thr_map")
 TABLES = {"thr_counts": "hate_near_miss_people", "thr_second_share": "share_in_time", "thr_clusters": "cluster_cell",
           "thr_rules": "victim_rule"}  # the analysis' tables (not widgets, so no key in AppTest): a column each shows
@@ -149,32 +161,38 @@ def test__threshold_page__shows_counts_work_list_met_list_trend_and_map(app, con
 
 
 def test__threshold_page__the_lists_first_the_analysis_in_tabs_that_run_when_opened(app, con, build_date):
-    """Issue 16, items 3 and 8: the page opens on the lists a manager acts on, then the analysis in
-    tabs of which only the open one runs and is sent (the first, a table per authority), so the
-    page answers with no chart and one small table besides the lists. Each tab, opened (in the
-    page or from the URL), shows what the page showed below the lists before, and the lists stay."""
+    """Issue 16, items 3 and 8, and issue 15: the page opens on the lists a manager acts on, in tabs
+    (this week's queue open), then the analysis in tabs; of each only the open tab runs and is
+    sent (the first, a table per authority), so the page answers with one list, no chart and one
+    small table. Each tab, opened (in the page or from the URL), shows what the page showed there
+    before, and the other tab set stays as it was."""
     at = _open(app)
-    assert [s.value for s in at.subheader] == [
-        "This week", "Work list: one complaint short", "Met the threshold, no application",
-        "Second reports: explaining the case review", "Analysis"]
-    assert [t.label for t in at.tabs] == ANALYSIS
-    assert _tables(at) == [*LISTS, "thr_counts"]
+    assert [s.value for s in at.subheader] == ["Lists", "Analysis"]
+    assert [t.label for t in at.tabs] == [*LIST_TABS.values(), *ANALYSIS]
+    assert _tables(at) == ["thr_queue", "thr_counts"]
     assert not at.get("plotly_chart") and not at.get("deck_gl_json_chart")
     assert [e.label for e in at.expander] == ["How these figures are defined"]
     assert next(e for e in at.expander).markdown[0].value.startswith("- **Qualifying complaint**")
-    shows = {  # what each tab shows besides the lists: its tables and its charts (by key)
+    for key, label in [*list(LIST_TABS.items())[1:], *list(LIST_TABS.items())[:1]]:
+        at.session_state["thr_list"] = label
+        at.run()
+        assert not at.exception, label
+        assert _tables(at) == [key, "thr_counts"], label
+        assert _frame(at, key).equals(_frame(_open(app, thr_list=label), key))   # the same from the URL
+    shows = {  # what each tab shows besides the list: its tables and its charts (by key)
         "By authority": (["thr_counts"], []),
         "Explained in time": (["thr_second_share"], ["thr_second_trend"]),
         "Over time": ([], ["thr_history"]),
         "Community route": (["thr_clusters"], ["thr_map"]),
         "Rules": (["thr_rules"], []),
     }
+    at.session_state["thr_list"] = "Met, no application"
     for label in [*ANALYSIS[1:], ANALYSIS[0]]:
         at.session_state["thr_analysis"] = label
         at.run()
         assert not at.exception, label
         tables, charts = shows[label]
-        assert _tables(at) == [*LISTS, *tables], label
+        assert _tables(at) == ["thr_met", *tables], label
         assert [next((k for k in CHARTS if k in c.proto.id), c.proto.id) for c in at.get("plotly_chart")] == charts
         assert all(not _table(at, name).empty for name in tables), label
     # the community route's list with its download, and a tab opened from the URL
@@ -183,7 +201,7 @@ def test__threshold_page__the_lists_first_the_analysis_in_tabs_that_run_when_ope
     assert len(clusters) == len(qt.community_clusters(con, build_date, ALL))
     assert [b.proto.label for b in at.get("download_button") if "cluster" in b.proto.label] == [
         f"Download {len(clusters):,} clusters as CSV"]
-    assert _tables(at) == [*LISTS, "thr_clusters"]
+    assert _tables(at) == ["thr_queue", "thr_clusters"]
 
 
 def _figure(at: AppTest, key: str) -> dict:
@@ -226,8 +244,8 @@ def test__threshold_page__cluster_map_is_svg_hexagons_over_the_outlines(app, con
 def test__threshold_page__selected_row_opens_that_persons_complaints(app):
     at = _open(app)
     for key in ("thr_queue", "thr_worklist", "thr_met", "thr_second"):
-        assert sum(c.value.startswith("Select a row") for c in at.caption) == 4
-        rows = _frame(at, key)
+        rows = _frame(at, key)   # its tab opened: the one list shown, no selection yet
+        assert sum(c.value.startswith("Select a row") for c in at.caption) == 1
         at.session_state[key] = {"selection": {"rows": [1]}}
         at.run()
         assert not at.exception
@@ -258,8 +276,6 @@ def test__threshold_page__a_long_list_shows_a_page_at_a_time_and_downloads_every
     assert list(first["incident_id"]) == list(full["incident_id"].head(ui.LIST_PAGE))
     assert any(c.value.startswith(f"Showing the first {ui.LIST_PAGE:,} of {len(full):,} rows") for c in at.caption)
     assert any(b.label == f"Download {len(full):,} rows as CSV" for b in at.get("download_button"))
-    short = _frame(at, "thr_met")  # a list that fits on its page has no button
-    assert not [b for b in at.button if b.key == "thr_met_more"] or len(short) == ui.LIST_PAGE
     more = next(b for b in at.button if b.key == "thr_second_more")
     assert more.label == f"Show {ui.LIST_PAGE:,} more"
     more.click().run()
@@ -273,6 +289,8 @@ def test__threshold_page__a_long_list_shows_a_page_at_a_time_and_downloads_every
     assert not at.exception
     heading = next(m.value for m in at.markdown if m.value.startswith("**Complaints behind"))
     assert second.iloc[row]["person_key"] in heading
+    short = _frame(at, "thr_met")  # a list that fits on its page has no button
+    assert not [b for b in at.button if b.key == "thr_met_more"] or len(short) == ui.LIST_PAGE
 
 
 def test__threshold_page__another_as_of_date_shows_the_live_engine(app, con, build_date):
@@ -663,7 +681,11 @@ def _shown_id(report_id: str) -> str:
 
 
 def _person_frames(at: AppTest) -> dict[str, pd.DataFrame]:
-    return {d.key: d.value for d in at.dataframe if "partner_refs" in d.value.columns}
+    """Every list of people, each tab opened in turn."""
+    frames = {}
+    for key in LIST_TABS:
+        frames |= {d.key: d.value for d in _open_list(at, key).dataframe if "partner_refs" in d.value.columns}
+    return frames
 
 
 def test__threshold_page__council_manager_sees_own_references_never_another_authority_s(

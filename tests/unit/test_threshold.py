@@ -276,6 +276,25 @@ def test__threshold__engine_equals_reference(tmp_path, history, as_of, rule):
             else:
                 a = None if pd.isna(a) else (a.date() if hasattr(a, "date") else a)
             assert a == value, (key, field, a, value)
+    _partial_evaluations_agree(con, as_of)
+
+
+LISTS = ["lead_agency", "agencies", "counted_incident_ids"]
+
+
+def _partial_evaluations_agree(con, as_of: dt.date) -> None:
+    """What a page evaluates for another date: without the complaints' lists, every other column
+    equals the stored row; for some people (`persons`), their rows equal the stored ones whole."""
+    def norm(frame):
+        return frame.sort_values(["authority_code", "person_key"]).reset_index(drop=True).astype(str)
+    stored = con.execute("select * from mart_threshold_status").df()
+    bare = registry.evaluate(con, "mart_threshold_status", as_of, with_lists=False)
+    assert bare[LISTS].isna().all().all()
+    pd.testing.assert_frame_equal(norm(bare.drop(columns=LISTS)), norm(stored.drop(columns=LISTS)))
+    some = stored.iloc[::2]
+    items = list(some["authority_code"] + "|" + some["person_key"]) + ["E07000036|nobody"]
+    pd.testing.assert_frame_equal(norm(registry.evaluate(con, "mart_threshold_status", as_of, persons=items)),
+                                  norm(some))
 
 
 # --- issue 13: the contract's corrections and the new rules ------------------------------------
@@ -440,11 +459,17 @@ def test__threshold__a_live_date_equals_a_build_on_that_date(tmp_path, mart):
         return frame.sort_values(key).reset_index(drop=True).astype(str)
     pd.testing.assert_frame_equal(norm(live), norm(built_early))
     assert not norm(live).equals(norm(stored))   # the dates differ, and so do the answers
-    # what a page reads: the kept evaluation (met, near-miss and hate near-miss rows only)
+    # what a page reads: the kept evaluation (met, near-miss and hate near-miss rows only; their
+    # complaints' lists for the rows a list shows, run.complete)
     kept = run.run(built_late, f"select * from {run.source(built_late, early, mart, built=late)}", {"as_of": early})
     if mart == "mart_threshold_status":
         built_early = built_early[built_early.is_threshold_met | built_early.is_near_miss | built_early.is_hate_near_miss]
         assert 0 < len(built_early) < len(live)
+        pd.testing.assert_frame_equal(norm(kept.drop(columns=LISTS)), norm(built_early.drop(columns=LISTS)))
+        assert kept[LISTS].isna().all().all()
+        whole, params = run.complete(built_late, early, mart, "select authority_code || '|' || person_key from {rows}",
+                                     {}, built=late)
+        kept = run.run(built_late, f"select * from {whole}", {"as_of": early, **params})
     pd.testing.assert_frame_equal(norm(kept), norm(built_early))
     if mart == "mart_second_reports":
         row = live.set_index("person_key").loc["p"]

@@ -17,8 +17,14 @@
 -- first day any of the person's groups met it; met_since_date: the row's group's latest crossing.
 -- counted_incident_ids: the row's counted complaints (the lists show their partners' references).
 -- $every_row: the build stores every row (the contract); a page evaluating another date asks
--- only for the rows it reads (met, near-miss, hate near-miss; etl/marts/registry.py `live_params`),
--- so the complaints' lists are gathered for those groups alone.
+-- only for the rows it reads (met, near-miss, hate near-miss; etl/marts/registry.py `live_params`).
+-- $with_lists: the build gathers each row's complaints (lead_agency, agencies,
+-- counted_incident_ids); a page's kept evaluation for another date leaves them null (its counts,
+-- dates and order need none of them: gathering them was half the evaluation at ten million
+-- incidents) and asks for them for the rows a list shows, with $persons: the items
+-- ('<authority_code>|<person_key>') to evaluate, null for everyone (insight/queries/run.py
+-- `complete`). A person's row depends on their own complaints, crossings and applications only,
+-- so it is the same whoever else is evaluated with it.
 with rules as (   -- the rule in force on $as_of, with its windows' first days as dates
     select *,
         cast(cast($as_of as date) - to_months(window_months) as date) as window_after,
@@ -40,6 +46,7 @@ counted as (   -- the complaints counted: qualifying (made within the qualifying
     from int_complaints c
     join rules r using (authority_code)
     where c.is_qualifying
+      and ($persons is null or c.authority_code || '|' || c.person_key in (select unnest($persons)))
       and c.reported_date <= $as_of
       -- a constant floor (the longest window in any rule) lets the scan skip old rows early
       and c.reported_date > (select cast(cast($as_of as date) - to_months(max(greatest(window_months, hate_window_months))) as date)
@@ -105,7 +112,7 @@ details as (   -- the kept rows' counted complaints: agencies and incident ids
     join kept k using (person_key, authority_code, related_group)
     -- the complaints in the window; the hate window's too on the hate route, or when the group
     -- has none in the window (as oldest_complaint_date counts them)
-    where c.in_window or (c.is_hate_counted and (k.is_hate_route or k.oldest_in_window is null))
+    where $with_lists and (c.in_window or (c.is_hate_counted and (k.is_hate_route or k.oldest_in_window is null)))
     group by all
 ),
 crossings as (   -- per related group (person_authority_id): its latest crossing, and the person's first
@@ -113,6 +120,7 @@ crossings as (   -- per related group (person_authority_id): its latest crossing
            min(min(from_date)) over (partition by person_id) as first_met_date
     from int_threshold_timeline
     where is_crossing and from_date <= $as_of
+      and person_id in (select hash(person_key, authority_code) from kept)   -- the rows made only
     group by person_id, person_authority_id
 ),
 applied as (   -- an application about these complaints: on or after the oldest counted one
@@ -146,7 +154,7 @@ final as (
             as agencies,
         b.statute_note, list_transform(d.complaints, lambda x: x.id) as counted_incident_ids
     from kept b
-    join details d using (person_key, authority_code, related_group)
+    left join details d using (person_key, authority_code, related_group)   -- none without $with_lists
     left join (select distinct person_id, first_met_date from crossings) f
            on f.person_id = hash(b.person_key, b.authority_code)
     left join crossings c on c.person_authority_id = hash(b.person_key, b.authority_code, b.related_group)
