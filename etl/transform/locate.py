@@ -41,6 +41,13 @@ def _postcodes(con: duckdb.DuckDBPyConnection) -> None:
     _register(con, "_postcodes", geo.postcode_table(letters))
 
 
+def _shown(column: str) -> str:
+    """SQL quoting a coordinate in a reason, "empty" when the row gave only the other half of its
+    pair (a latitude without a longitude): DuckDB's `format` is null when any argument is, and a
+    reject without a reason failed the whole build (etl_rejects.reason is NOT NULL)."""
+    return f"coalesce({column}::varchar, 'empty')"
+
+
 def locate(con: duckdb.DuckDBPyConnection, bounds: geo.Boundaries) -> None:
     """`_cand` (candidate reports) -> `_located` with point, district, LSOA, H3 and reject reasons."""
     _latlon_to_bng(con)
@@ -102,10 +109,10 @@ def locate(con: duckdb.DuckDBPyConnection, bounds: geo.Boundaries) -> None:
             case
                 when loc_kind = 'latlon' and pt_easting is null then {{'code': 'unplaceable',
                     'reason': format('latitude/longitude {{}}, {{}} is not a usable point in Great Britain',
-                                     in_latitude, in_longitude)}}
+                                     {_shown('in_latitude')}, {_shown('in_longitude')})}}
                 when loc_kind = 'bng' and pt_easting is null then {{'code': 'unplaceable',
                     'reason': format('easting/northing {{}}, {{}} is not a usable British National Grid point',
-                                     in_easting, in_northing)}}
+                                     {_shown('in_easting')}, {_shown('in_northing')})}}
                 when loc_kind = 'postcode' and pt_easting is null then {{'code': 'unplaceable',
                     'reason': format('postcode ''{{}}'' is not in the ONS Postcode Directory', postcode)}}
                 when loc_kind is not null and located_authority_code is null then {{'code': 'outside_area',

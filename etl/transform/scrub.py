@@ -82,8 +82,9 @@ MESSAGE_COLUMNS = ("reject_reason", "date_errors")
 LOOSE_REFERENCES: dict[str, tuple[str, ...]] = {"incidents": ("case_ref",)}
 # What makes a reference worth scrubbing (DuckDB regex, before Python sees the distinct values):
 # an @, a run of nine digits or more, a space (a reference is one token, a name is not) or a title
-# and its dot ("Mr.Pemberton").
-MAYBE_PERSONAL_SQL = r"@|\d([\s().-]*\d){8,}|\s|(?i:\b(mr|mrs|ms|mx|miss|dr)\.)"
+# and its dot ("Mr.Pemberton"). A space is any Unicode one (`\pZ`): DuckDB's `\s` is ASCII's, and
+# "Mrs Patel" with a non-breaking space (pasted from a web page or a workbook) was left unscrubbed.
+MAYBE_PERSONAL_SQL = r"@|\d([\s().-]*\d){8,}|\s|\pZ|(?i:\b(mr|mrs|ms|mx|miss|dr)\.)"
 KINDS = ("email", "phone", "postcode", "address", "name")
 PLACEHOLDER = {"email": "[email]", "phone": "[phone]", "address": "[address]", "name": "[name]"}
 NAMES_FILE = Path(__file__).resolve().parents[1] / "rules" / "names.toml"
@@ -145,7 +146,8 @@ ADDRESS = re.compile(
     r"(?<![\w.:/£$-])"
     r"(?:(?:flat|apartment|apt|unit|room)\s*\d{1,4}[a-z]?\s*,?\s*)?"     # Flat 2,
     r"(?:no\.?\s*|number\s+)?\d{1,4}[a-z]?(?:\s*[-/]\s*\d{1,4}[a-z]?)?"  # 12, 12a, 12-14, no. 12
-    rf",?\s+(?:(?!(?:{_STOP})\b)[a-z][\w'’.-]*\s+){{0,3}}"             # Meadow / St Mary's
+    r",?\s+(?:the\s+)?"                                                 # 12 The Crescent
+    rf"(?:(?!(?:{_STOP})\b)[a-z][\w'’.-]*\s+){{0,3}}"                  # Meadow / St Mary's
     rf"(?:{_STREET})\b\.?",                                              # Close
     re.IGNORECASE)
 _UPPER = "".join(c for c in map(chr, range(0x41, 0x250)) if c.isupper())  # Latin letters, accented too
@@ -181,17 +183,21 @@ IN_REFERENCE = re.compile(r"[^\W_][-/]?$")   # what ends right before digits tha
 STREET_AFTER = re.compile(rf"(?:\s+(?!(?i:{_STOP})\b)[{_UPPER}][\w'’-]*){{0,2}}\s+(?=[{_UPPER}])"
                           rf"(?i:{'|'.join(sorted(PLACE_WORDS, key=len, reverse=True))})\b")
 CAPITALISED = re.compile(f"[{_UPPER}][{_LOWER}]+")
+IN_CAPITALS = re.compile(f"[{_UPPER}]{{2,}}")
 KEYWORD_BEFORE = re.compile(rf"\b(?:{'|'.join(re.escape(w) for w in CONTACT_WORDS)})\s*[:=-]?\s*$", re.IGNORECASE)
 
 
 @functools.cache
 def _names() -> tuple[frozenset[str], re.Pattern, re.Pattern]:
     """The forenames, and the (forename + capitalised word, initial + surname) patterns, from
-    etl/rules/names.toml."""
+    etl/rules/names.toml. The surname is written as after a title (`_CAP_NAME`): capitalised, in
+    capitals or with a capital inside ("Kyle O'Neil", "Jane McDonald", "John SMITH"), and the
+    forename may be in capitals too ("JOHN SMITH": police and housing systems write names so)."""
     names = tomllib.loads(NAMES_FILE.read_text(encoding="utf-8"))
-    forenames = "|".join(sorted(names["forenames"], key=len, reverse=True))
+    listed = sorted(names["forenames"], key=len, reverse=True)
+    forenames = "|".join(listed + [f.upper() for f in listed])
     surnames = "|".join(sorted(names["surnames"], key=len, reverse=True))
-    pair = re.compile(rf"\b(?:{forenames})\s+({_WORD})\b")
+    pair = re.compile(rf"\b(?:{forenames})\s+({_CAP_NAME})\b")
     initial = re.compile(rf"(?<![\w.'’])[B-HJ-Z]\.?\s+(?:{surnames})\b(?![\w'’-])")
     return frozenset(names["forenames"]), pair, initial
 
@@ -280,7 +286,8 @@ def _names_removed(text: str, counts: Counter) -> str:
         text = BEFORE_CONTACT.sub(before, text)
     forenames, pair, initial = _names()
     folded = _folded(text)   # the lists are written without accents: "Zoë" is the listed "Zoe"
-    if not forenames.isdisjoint(CAPITALISED.findall(folded)):  # most values hold no forename at all
+    if not (forenames.isdisjoint(CAPITALISED.findall(folded))  # most values hold no forename at all
+            and forenames.isdisjoint(w.capitalize() for w in IN_CAPITALS.findall(folded))):
         text, folded = _sub_folded(pair, text, folded, counts,
                                    keep=lambda m: _is_name_word(m.group(1)) and _not_a_street(m))
     return _sub_folded(initial, text, folded, counts, keep=_not_a_street)[0]

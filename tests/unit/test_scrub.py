@@ -72,6 +72,13 @@ HOSTILE = {
     "Mrs.Patel rang": (["Patel"], {"name": 1}),
     "Jane Doe (jane@example.org) 14 Meadow Close DE7 5AB":
         (["Jane", "Doe", "jane@", "14 Meadow", "5AB"], {"name": 1, "email": 1, "address": 1, "postcode": 1}),
+    # a street named with "The" (the ingest probe: "12 The Crescent" stayed whole)
+    "Outside 12 The Crescent, Ilkeston": (["12", "Crescent"], {"address": 1}),
+    "Flat 3b, 5 the green": (["3b", "5", "green"], {"address": 1}),
+    # a forename with its surname in capitals, or with a capital inside (they stayed whole)
+    "JOHN SMITH at the door": (["JOHN", "SMITH"], {"name": 1}),
+    "John SMITH rang": (["John", "SMITH"], {"name": 1}),
+    "Kyle O'Neil and Jane McDonald shouting": (["Kyle", "Neil", "Jane", "Donald"], {"name": 2}),
 }
 
 SURVIVES = [
@@ -110,6 +117,9 @@ SURVIVES = [
     "Resident The Crescent",
     "rang twice",
     "Victoria said the music was loud",
+    "ON OR NEAR JOHN STREET",
+    "JOHN LEWIS CAR PARK",
+    "ROBIN HOOD WAY",
     "",
 ]
 
