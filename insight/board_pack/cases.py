@@ -16,7 +16,7 @@ import pandas as pd
 from etl.marts import reviews
 from etl.schema import APPEAL_OUTCOME_LABELS, DECIDED_APPEAL_OUTCOMES, REVIEW_TYPES
 from insight import glossary
-from insight.access.disclosure import protect, share_or_none
+from insight.access.disclosure import SECONDARY, protect, share_or_none
 from insight.board_pack import slides as rs
 from insight.board_pack import words as w
 from insight.board_pack.content import Context
@@ -74,8 +74,10 @@ def slide_turnaround(deck, ctx: Context) -> None:
         # the number of cases is printed beside the rate, so each side (in time, late) must be 0 or >= k
         rates[stage] = rate = share_or_none(within, finished, ctx.k, whole_is_shown=True)
         median = r["median_working_days"].iloc[0] if finished >= ctx.k else None
-        lines.append([reviews.STAGE_BY_NAME[stage].label, ctx.person_count(finished),
-                      "–" if rate is None else f"{rate:.0%}", w.days(median)])
+        count = (SECONDARY if stage == "decision" and decisions_give_met_away(ctx, finished)
+                 else ctx.person_count(finished))
+        lines.append([reviews.STAGE_BY_NAME[stage].label, count, "–" if rate is None else f"{rate:.0%}",
+                      w.days(median)])
     total = summary[(summary["authority_name"] == TOTAL) & (summary["stage"] == "decision")]
     # the title's rate is the table's (all selected, beside its number of cases): one computed
     # without the table's check would give a hidden late (or in-time) count back
@@ -94,11 +96,27 @@ def slide_turnaround(deck, ctx: Context) -> None:
              [1.9, 0.75, 0.85, 0.93], font_pt=13)
 
 
+def decisions_give_met_away(ctx: Context, decisions) -> bool:
+    """Whether printing the all-selected threshold decisions of the turnaround slide would give away
+    a hidden count. In a March pack its 12 months are the financial year of the statutory slide, so
+    the decisions less the "not met" printed there are the year's "met" decisions, a count of
+    people: the pack must not show it as 1 to k-1 by a subtraction across slides."""
+    if ctx.data.cases.get("period_start") != ctx.data.month.financial_year_start:
+        return False
+    table = statutory_table(ctx)
+    if table.is_hidden(TOTAL, "threshold_not_met"):
+        return False
+    met = decisions - table.values.at[TOTAL, "threshold_not_met"]
+    return 0 < met < ctx.k
+
+
 TURNAROUND_NOTE = ("Working days (England and Wales bank holidays excluded) from mart_review_turnaround: "
                    "acknowledgement = received to acknowledged; threshold decision = received to decision; "
                    "whole process = received to outcome told. A stage counts in the month it finished. "
                    "Limits are each authority's settings. A share is shown only with 5 or more cases "
-                   "behind it, and, beside a count, with 0 or 5 or more on each side.")
+                   "behind it, and, beside a count, with 0 or 5 or more on each side. In a March pack the 12 "
+                   "months are the financial year of the statutory slide: the threshold decisions are then "
+                   "hidden (*) when they less its 'not met' would give a small number of 'met' decisions.")
 
 
 
@@ -180,13 +198,22 @@ FIGURE_HEADS = {"applications_received": "applications", "threshold_not_met": "n
                 "reviews_carried_out": "reviews held", "reviews_with_recommendations": "recommendations"}
 
 
+def statutory_table(ctx: Context):
+    """The statutory slide's four figures per authority and all selected, protected (the slide prints
+    them; the turnaround slide checks its own counts against them)."""
+    returns = ctx.data.cases["statutory"].set_index("authority_name").sort_index()
+    columns = list(FIGURE_HEADS)
+    frame = returns[columns].astype(float)
+    frame.loc[TOTAL] = frame.sum()
+    return protect(frame, columns, ctx.k, total_row=TOTAL)
+
+
 def slide_statutory(deck, ctx: Context) -> None:
     cases = ctx.data.cases
     returns = cases["statutory"].set_index("authority_name").sort_index()
     columns = list(FIGURE_HEADS)
-    frame = returns[columns].astype(float)
-    frame.loc[TOTAL] = frame.sum()
-    table = protect(frame, columns, ctx.k, total_row=TOTAL)
+    table = statutory_table(ctx)
+    frame = table.values
     apps, held = table.text(TOTAL, "applications_received"), table.text(TOTAL, "reviews_carried_out")
     fy = cases["financial_year"]
     slide = ctx.slide(deck, f"{apps} case review applications so far in {fy}, {held} reviews held",

@@ -66,6 +66,15 @@ SECOND = ("events", "limit_passed", "explained_in_time", "explained_late", "not_
 CROSS = {"pcc_reviews.received": ("review_type", "outcome"), "incidents.by_month_and_type": ("month", "asb_type")}
 SHARES = {"second_reports.share_in_time": ("second_reports.explained_in_time", "second_reports.limit_passed")}
 MEASURES = (*(f"s104.{m}" for m in S104), *(f"second_reports.{m}" for m in SECOND), *SHARES, *CROSS)
+# Lines of the return whose sum over the nine authorities the board pack prints for the same months
+# (a March pack's 12 months are the financial year): the OPCC cases received, by outcome and by type
+# (slide 11). The return hides a small cell of one authority from that total too (protect,
+# _county_groups). The pack's incidents per month (slide 4) are county totals too, but an authority's
+# month is never 1 to k-1 incidents in practice, so they are left out: a return of one authority's
+# incidents would otherwise be hidden whole.
+COUNTY_TOTALS = {
+    "pcc_reviews.received": lambda cell: cell["review_type"] == ALL or cell["outcome"] == ALL,
+}
 _FIELD_KEYS = ("name", "measure", "label", "description", "basis", "legal_basis", "source", "unit", "suppress")
 _RETURN_KEYS = ("format", "suppressed", "not_applicable", "not_available")
 
@@ -265,21 +274,45 @@ def _groups(cells: pd.DataFrame) -> list[disclosure.Group]:
     return groups
 
 
+def _county_groups(cells: pd.DataFrame, values: dict, exempt: set, k: int) -> list[disclosure.Group]:
+    """With all nine authorities' cells: each line whose county total the board pack prints for the
+    same months (`COUNTY_TOTALS`; the pack prints it when it is k or more) as a group of the nine
+    cells adding up to that total, which counts as shown (added to `values` and `exempt`). Without
+    them, one authority's hidden cell was the pack's county figure less the eight the return shows."""
+    if set(cells["authority_code"]) != set(authorities.CODES):
+        return []
+    groups = []
+    for measure, known in COUNTY_TOTALS.items():
+        block = cells[(cells["measure"] == measure) & cells.apply(known, axis=1)]
+        for dims, line in block.groupby(list(DIMENSIONS)):
+            if line["value"].sum() < k:  # the pack hides it (or it is 0, and so is every part)
+                continue
+            total = ("county " + "|".join((measure, *dims)), "value")  # keyed like the cells: (row, column)
+            values[total] = line["value"].sum()
+            exempt.add(total)
+            groups.append(disclosure.Group(total, tuple((int(i), "value") for i in line.index)))
+    return groups
+
+
 def protect(cells: pd.DataFrame, spec: Spec, k: int) -> pd.Series:
     """The value of each cell as written: a whole number, a share with three decimals, or the
-    suppressed / not-applicable marker (cells of one authority)."""
+    suppressed / not-applicable marker (cells of one authority, or of all nine protected together:
+    then also against the county totals the board pack prints, `_county_groups`)."""
     # the s.104 figures are published as they are, whatever a field list says (load_fields refuses it too)
     exempt_measures = {f.measure for f in spec.fields if not f.suppress} | {f"s104.{m}" for m in S104}
     counted = cells[~cells["measure"].isin(SHARES)]
     values = {(i, "value"): v for i, v in counted["value"].items()}
     exempt = {(i, "value") for i in counted.index[counted["measure"].isin(exempt_measures)]}
-    primary, secondary = disclosure.hidden_cells(values, _groups(cells), k, exempt)
+    groups = [g for _, mine in cells.groupby("authority_code", sort=False) for g in _groups(mine)]
+    groups += _county_groups(counted[~counted["measure"].isin(exempt_measures)], values, exempt, k)
+    primary, secondary = disclosure.hidden_cells(values, groups, k, exempt)
     hidden = {i for i, _ in primary | secondary}
     out = pd.Series("", index=cells.index, dtype=object)
     for i in counted.index:
         out[i] = spec.suppressed if i in hidden else f"{int(cells.at[i, 'value'])}"
-    by_measure = {m: i for i, m in counted["measure"].items()}
     for i in cells.index[cells["measure"].isin(SHARES)]:
+        mine = counted[counted["authority_code"] == cells.at[i, "authority_code"]]
+        by_measure = {m: j for j, m in mine["measure"].items()}
         part, whole = (by_measure.get(m) for m in SHARES[cells.at[i, "measure"]])
         if part is None or whole is None or cells.at[whole, "value"] == 0:
             out[i] = spec.not_applicable
@@ -309,9 +342,11 @@ def return_rows(cells: pd.DataFrame, spec: Spec, code: str, year: Year, k: int,
                 as_of: dt.date | None = None) -> list[list[str]]:
     """The return's rows for one authority, fields in the field list's order; with `as_of` (the
     warehouse's date), a month after it is the not-available marker, not a zero, and every row
-    carries the date and whether the year had ended on it."""
-    mine = cells[cells["authority_code"] == code].reset_index(drop=True)
-    mine = mine.assign(text=protect(mine, spec, k))
+    carries the date and whether the year had ended on it. `cells` holds the authority's cells, or
+    every authority's (all nine: protected together, so the same whatever authorities are written)."""
+    cells = cells.reset_index(drop=True)
+    mine = cells if "text" in cells else cells.assign(text=protect(cells, spec, k))  # export protects once
+    mine = mine[mine["authority_code"] == code].reset_index(drop=True)
     after = f"{as_of:%Y-%m}" if as_of is not None else None
     complete = as_of is not None and year.end <= as_of
     rows = []
@@ -360,9 +395,11 @@ def export(warehouse: Path, out: Path, year: str, codes: tuple[str, ...], k: int
     con = db.connect(warehouse)
     try:
         as_of = _year_checked(con, year, allow_incomplete)
-        cells = _with_shares(measures(con, fy, codes, as_of))
+        # every authority's cells, whichever are written: they are protected together (return_rows)
+        cells = _with_shares(measures(con, fy, authorities.CODES, as_of))
     finally:
         con.close()
+    cells = cells.assign(text=protect(cells, spec, k))
     written = []
     with outdir.writing(out, force, keep=(warehouse,)) as tmp:
         for code in codes:

@@ -7,7 +7,8 @@
 -- before 2000, in the future) comes as applications.date_errors; stages out of order (a stage
 -- before receipt, told before decided, meeting before decision, a stage without the one before
 -- it, a decision without its date) are found here. All are listed in data_errors, and a stage
--- that ends before it starts has no duration, never a negative one.
+-- that ends before it starts has no duration, never a negative one (nor does the whole process
+-- when its outcome letter is dated before the decision or the meeting).
 with apps as (
     select a.application_ref, a.authority_code, a.threshold_route, a.received_date, a.date_errors,
         a.decision in ('met', 'not_met') and a.decision_date is null as is_undated_decision,
@@ -60,8 +61,10 @@ durations as (   -- null where a stage has not happened, or ends before it start
         case when review_date >= decision_date then i_review - i_decision end as review_working_days,
         case when outcome_notified_date >= review_date then i_outcome_notified - i_review end
             as outcome_notice_working_days,
-        case when outcome_notified_date >= received_date then i_outcome_notified - i_received end
-            as total_working_days,
+        -- the whole process ends with the outcome letter, which follows the decision and the meeting
+        -- (greatest skips a stage not held): a letter dated before either ends no process
+        case when outcome_notified_date >= greatest(received_date, decision_date, review_date)
+             then i_outcome_notified - i_received end as total_working_days,
         case when action_plan_closed_date >= outcome_notified_date
              then i_action_plan_closed - i_outcome_notified end as action_plan_working_days
     from indexed
@@ -93,6 +96,9 @@ checked as (
         case when outcome_notified_date < review_date
              then format('outcome_notified_date {} is before review_date {}', outcome_notified_date,
                          review_date) end,
+        case when outcome_notified_date < decision_date and review_date is null
+             then format('outcome_notified_date {} is before decision_date {}', outcome_notified_date,
+                         decision_date) end,
         case when action_plan_closed_date < outcome_notified_date
              then format('action_plan_closed_date {} is before outcome_notified_date {}',
                          action_plan_closed_date, outcome_notified_date) end,
