@@ -8,6 +8,7 @@ import streamlit as st
 
 from etl.rules import periods
 from insight import ui
+from insight.access import disclosure
 from insight.charts import base as charts
 from insight.queries import overview
 
@@ -29,7 +30,9 @@ ui.measure_table(headline, shown)
 st.subheader("Incidents per month")
 monthly = ui.load(overview.monthly_incidents, f.authority_codes, f.start_date, f.end_date)
 ui.plotly_chart(ui.figure(charts.trend_chart, monthly), key="ov_trend")
-st.caption("The first and last months count only the days inside the period.")
+st.caption("The first and last months count only the days inside the period."
+           + (f" For authorities whose person-level rows you may not see, a month the period cuts to fewer "
+              f"than {disclosure.MIN_PERIOD_DAYS} days is not shown." if ui.restricted(f) else ""))
 
 st.subheader("Incidents per km²")
 density = ui.load(overview.incident_density, f.authority_codes, f.start_date, f.end_date)

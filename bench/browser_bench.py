@@ -46,7 +46,7 @@ _DONE = {ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY,
          ForwardMsg.ScriptFinishedStatus.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 
 # Each role's tour: (step name, kind, argument). kind: "nav" clicks a sidebar page link, "radio"
-# clicks a radio option by its label, "tab" an analysis tab, "hexagon" clicks the busiest hexagon of
+# clicks a radio option by its label, "tab" a tab (an analysis or a Threshold list), "hexagon" clicks the busiest hexagon of
 # the map (its area opens beside it), "authority" picks one authority in the sidebar, "all" clears the
 # authorities.
 TOURS = {
@@ -54,10 +54,12 @@ TOURS = {
              ("colour: change", "radio", "Change on the previous period"), ("map: hexagons", "radio", "Hexagons (H3)"),
              ("map: click a hexagon", "hexagon", ""), ("tab: hot spots", "tab", "Hot spots"), ("Review turnaround", "nav", "Review turnaround"),
              ("tab: one stage", "tab", "One stage in detail"), ("Appeals", "nav", "Appeals"),
-             ("Threshold near-misses", "nav", "Threshold near-misses"), ("Partnership", "nav", "Partnership"),
+             ("Threshold near-misses", "nav", "Threshold near-misses"),
+             ("tab: one complaint short", "tab", "One complaint short"), ("Partnership", "nav", "Partnership"),
              ("Data quality", "nav", "Data quality"), ("Overview", "nav", "Overview"),
              ("authority: Erewash", "authority", "Erewash")],
-    "erewash": [("Threshold near-misses", "nav", "Threshold near-misses"), ("Hotspots and maps", "nav", "Hotspots and maps"),
+    "erewash": [("Threshold near-misses", "nav", "Threshold near-misses"), ("tab: second reports", "tab", "Second reports"),
+                ("Hotspots and maps", "nav", "Hotspots and maps"),
                 ("map: authorities", "radio", "Authorities"), ("Review turnaround", "nav", "Review turnaround"),
                 ("Appeals", "nav", "Appeals"), ("all nine authorities", "all", ""), ("Overview", "nav", "Overview")],
     "board": [("Hotspots and maps", "nav", "Hotspots and maps"), ("tab: accuracy", "tab", "Accuracy"),

@@ -428,7 +428,8 @@ SESSIONS = Sessions()
 ENDED = {"expired": f"Your sign-in has ended: a sign-in lasts at most {SESSION_MAX_AGE_SECONDS // 3600} hours. "
                     "Sign in again.",
          "signed_out": "You signed out. Sign in again.",
-         "idle": f"You were signed out after {IDLE_TIMEOUT_SECONDS // 60} minutes without activity. Sign in again."}
+         "idle": f"You were signed out after {IDLE_TIMEOUT_SECONDS // 60} minutes without activity. Sign in again.",
+         "password_changed": "Your password has been changed since you signed in. Sign in again."}
 
 
 @functools.cache
@@ -439,10 +440,21 @@ def _serializer() -> itsdangerous.URLSafeTimedSerializer:
     return itsdangerous.URLSafeTimedSerializer(secret, salt=_SALT)
 
 
-def issue_token(user_id: str, demo: bool = False) -> str:
+def credential_mark(password_hash: str) -> str:
+    """What a token keeps of the password it was signed in with: a short SHA-256 of the account's
+    password hash (the hash itself, salted argon2, cannot be had back from it)."""
+    return hashlib.sha256(password_hash.encode("utf-8")).hexdigest()[:16]
+
+
+def issue_token(user_id: str, demo: bool = False, password_hash: str | None = None) -> str:
     """A signed, timestamped token naming the user (no role: that is read from the file);
-    `demo`: signed in with a demo user's published password."""
-    return _serializer().dumps({"user": user_id, "demo": demo, "n": secrets.token_hex(8)})
+    `demo`: signed in with a demo user's published password; `password_hash`: the account's hash
+    when it signed in (the sign-in form gives it), so a new password, or an account made again
+    under the same id, ends every sign-in made before it (`viewer_for_token`)."""
+    payload = {"user": user_id, "demo": demo, "n": secrets.token_hex(8)}
+    if password_hash is not None:
+        payload["c"] = credential_mark(password_hash)
+    return _serializer().dumps(payload)
 
 
 def _token_payload(token: object) -> tuple[dict, float] | None:
@@ -465,21 +477,32 @@ def token_user(token: object) -> str | None:
     return found[0].get("user") if found else None
 
 
-def token_ended(token: object, now: float | None = None) -> str | None:
-    """"expired" or "idle" when a token this server signed belongs to a session that has ended."""
+def token_ended(token: object, now: float | None = None, path: Path | None = None) -> str | None:
+    """"expired", "idle" or "signed_out" when a token this server signed belongs to a session that
+    has ended; with the users file `path`, "password_changed" when its account's password is no
+    longer the one it was signed in with."""
     if not isinstance(token, str):
         return None
     try:
-        _, signed_at = _serializer().loads(token, return_timestamp=True)
+        payload, signed_at = _serializer().loads(token, return_timestamp=True)
     except itsdangerous.BadData:
         return None
-    return SESSIONS.ended(_session_key("token", token), signed_at.timestamp(), now, touch=False)
+    ended = SESSIONS.ended(_session_key("token", token), signed_at.timestamp(), now, touch=False)
+    if ended is None and path is not None and isinstance(payload, dict) and "c" in payload:
+        try:
+            account = load_accounts(path).get(payload.get("user"))
+        except UsersFileError:
+            return None
+        if account and account.password_hash and credential_mark(account.password_hash) != payload["c"]:
+            return "password_changed"
+    return ended
 
 
 def viewer_for_token(path: Path, token: object, warehouse: Path | None = None,
                      now: float | None = None) -> access.Viewer | None:
     """The viewer a local sign-in token stands for (None if invalid, expired, idle too long, a demo
-    sign-in on a warehouse that is not a demo build, or no longer a user)."""
+    sign-in on a warehouse that is not a demo build, no longer a user, or signed in with a password
+    the account no longer has: a password reset ends the sign-ins, and session cookies, made before)."""
     found = _token_payload(token)
     if found is None:
         return None
@@ -488,6 +511,8 @@ def viewer_for_token(path: Path, token: object, warehouse: Path | None = None,
         return None
     account = load_accounts(path).get(payload.get("user")) if payload.get("user") else None
     if not (account and account.password_hash):
+        return None
+    if "c" in payload and payload["c"] != credential_mark(account.password_hash):
         return None
     if SESSIONS.ended(_session_key("token", token), signed_at, now):
         return None

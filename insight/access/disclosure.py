@@ -128,18 +128,22 @@ def _propagated(groups: list[Group], values: dict, primary: set, hidden: set, k:
 
 
 def _pinned(group: Group, values: dict, primary: set, hidden: set, k: int,
-            bounds: dict[Key, tuple[float, float]] | None = None, free: set = frozenset()) -> bool:
+            bounds: dict[Key, tuple[float, float]] | None = None, free: set = frozenset(),
+            forced: set = frozenset()) -> bool:
     """Whether a hidden cell of the group can be worked out exactly from its shown cells and what
     the reader can tell of its other hidden cells (`bounds`, by default what the marks say:
     `_bounds`). A `free` cell counts only when it is 1..k-1 (a difference of 0 or k or more may be
-    worked out)."""
+    worked out); a `forced` one (hidden whatever its value) whenever it is not 0."""
     line = _line(group, values, hidden)
     if not line or not line[0]:
         return False
     secret, residual = line
     known = {c: (bounds or {}).get(c) or _bounds(c, primary, k, free) for c, _ in secret}
     for c, sign in secret:
-        if c in free and not (0 < values[c] < k):
+        if c in forced:
+            if not values[c] > 0:
+                continue
+        elif c in free and not (0 < values[c] < k):
             continue
         lo, hi = _narrowed(c, sign, secret, residual, known, _bounds(c, primary, k, free))
         if lo >= hi:
@@ -148,7 +152,8 @@ def _pinned(group: Group, values: dict, primary: set, hidden: set, k: int,
 
 
 def hidden_cells(values: dict[Key, float], groups: Iterable[Group], k: int,
-                 exempt: Iterable[Key] = (), free: Iterable[Key] = ()) -> tuple[set[Key], set[Key]]:
+                 exempt: Iterable[Key] = (), free: Iterable[Key] = (),
+                 forced: Iterable[Key] = ()) -> tuple[set[Key], set[Key]]:
     """(primary, secondary): the cells to hide. Primary: 0 < value < k (except the `exempt` cells,
     which the reader may see anyway). Secondary: while a group has a hidden cell that its shown
     cells pin down (`_pinned`, with what the other groups tell of its other hidden cells:
@@ -156,14 +161,18 @@ def hidden_cells(values: dict[Key, float], groups: Iterable[Group], k: int,
     and the total is not `exempt`). `free` cells are never shown (a difference of two shown counts
     that a reader can take, such as the incidents 31 to 90 days ago = 90 days - 30 days): they are
     hidden from the start, a reader knows only that they are 0 or more, and a group that pins one
-    of 1..k-1 hides one of its shown cells; they are in neither set returned."""
-    exempt, free = set(exempt), set(free)
+    of 1..k-1 hides one of its shown cells; they are in neither set returned. `forced` cells are
+    hidden whatever their value (a count over too short a period: `Aggregate.row_span`): as `free`
+    cells, a reader knows only that they are 0 or more, but a group that pins one that is not 0
+    hides one of its shown cells; they are in the primary set returned."""
+    exempt, forced = set(exempt), set(forced) - set(exempt)
+    free = set(free) | forced
     primary = {key for key, v in values.items()
                if pd.notna(v) and 0 < v < k and key not in exempt and key not in free}
     hidden = primary | free
     for component in _components(list(groups)):  # groups that share no cell are settled apart: faster
-        _cover(component, values, primary, hidden, exempt, free, k)
-    return primary, hidden - primary - free
+        _cover(component, values, primary, hidden, exempt, free, k, forced)
+    return primary | forced, hidden - primary - free
 
 
 def _components(groups: list[Group]) -> list[list[Group]]:
@@ -185,7 +194,8 @@ def _components(groups: list[Group]) -> list[list[Group]]:
     return list(found.values())
 
 
-def _cover(groups: list[Group], values: dict, primary: set, hidden: set, exempt: set, free: set, k: int) -> None:
+def _cover(groups: list[Group], values: dict, primary: set, hidden: set, exempt: set, free: set, k: int,
+           forced: set = frozenset()) -> None:
     """`hidden_cells`' secondary suppression over one set of groups: adds the covers to `hidden`."""
     stuck: set[int] = set()  # groups pinned with nothing left to hide (an exempt total and exempt parts)
     changed = True
@@ -193,7 +203,7 @@ def _cover(groups: list[Group], values: dict, primary: set, hidden: set, exempt:
         changed = False
         bounds = _propagated(groups, values, primary, hidden, k, free)
         for n, group in enumerate(groups):
-            if n in stuck or not _pinned(group, values, primary, hidden, k, bounds, free):
+            if n in stuck or not _pinned(group, values, primary, hidden, k, bounds, free, forced):
                 continue
             visible = [c for c in group.parts if c not in hidden and c not in exempt
                        and pd.notna(values.get(c)) and values[c] > 0]
@@ -309,6 +319,11 @@ class Aggregate:
       frame without the column is protected unless every authority asked for is the viewer's.
     - `total_by`: the rows whose `authority` is null are totals of the other rows with the same
       values of these columns (a group per column and value: secondary suppression).
+    - `distinct`: count columns whose total row (`total_by`) counts distinct people, so a person
+      counted in two rows (who reported in two authorities) is one in the total: the total is the
+      rows' sum less those people, a count of people too, which a reader gets by subtracting the
+      total from the sum and which is never shown as 1..k-1 (a synthetic sum cell and an overlap
+      cell, never shown, as for `differences`).
     - `column_totals`: total column -> the columns it adds up (a group per row), or a list of such
       when it adds up in several ways (appeals = the five outcomes = decided + withdrawn + pending).
     - `known_total_by`: the rows with the same values of these columns add up to a total shown
@@ -339,6 +354,10 @@ class Aggregate:
       when the others' part (the same query for the others alone) and the sum less their own part
       (the query for their own authorities alone) are each 0 or at least k (`protect_result`,
       `others`, `own`). None: the query cannot be asked per authority.
+    - `row_span`: the columns holding the first and last day a row counts (a month cut by the
+      period's first or last day counts fewer days): a row over fewer than MIN_PERIOD_DAYS days has
+      every count hidden, whatever its value (a period of 28 days from 30 September is one day of
+      September), with secondary suppression against the totals it adds up to.
     - `limit`: the argument that caps the rows of a top-N list (`rows` then match only when the
       others' and own lists are asked for without the cap: roles.shown_as lifts it).
     """
@@ -347,6 +366,7 @@ class Aggregate:
     authority: str | None = "authority_code"
     codes: str = "codes"
     total_by: tuple[str, ...] | None = None
+    distinct: tuple[str, ...] = ()
     column_totals: dict[str, tuple[str, ...] | list[tuple[str, ...]]] = field(default_factory=dict)
     known_total_by: tuple[str, ...] | None = None
     min_rows: str | None = None
@@ -363,6 +383,7 @@ class Aggregate:
     differences: dict[str, tuple[str, str]] = field(default_factory=dict)
     rows: tuple[str, ...] | None = None
     limit: str | None = None
+    row_span: tuple[str, str] | None = None
 
 
 def _resolution(value) -> int | None:
@@ -455,15 +476,21 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
 
     values = {(i, c): cell(i, c) for i in out.index for c in counts}
     exempt = {(i, c) for i in out.index if open_rows[i] for c in counts}
+    # a row over fewer than MIN_PERIOD_DAYS days (a month cut by the period's first or last day)
+    short: set = set()
+    if spec.row_span and all(c in out.columns for c in spec.row_span):
+        first, last = (pd.to_datetime(out[c], errors="coerce") for c in spec.row_span)
+        days = ((last - first).dt.days + 1).tolist()
+        short = {(i, c) for i in closed if not days[i] >= MIN_PERIOD_DAYS for c in counts}
     groups, totals, free = _groups(spec, out, counts, values, closed)
     primary, secondary = hidden_cells({**values, **totals, **free}, groups, k, exempt | set(totals),
-                                      free)  # a known total is shown
+                                      free, short)  # a known total is shown
     hidden = {key for key in primary | secondary if key[0] in out.index and key[1] in counts}
     parts_hidden: set = set()  # cells hidden for the others' part of a mixed selection
     if split:
         for part in _parts(spec, out, counts, values, others, own):
             groups, totals, free = _groups(spec, out, counts, part, closed)
-            primary, secondary = hidden_cells({**part, **totals, **free}, groups, k, set(totals), free)
+            primary, secondary = hidden_cells({**part, **totals, **free}, groups, k, set(totals), free, short)
             parts_hidden |= {key for key in primary | secondary if key[0] in out.index and key[1] in counts}
         hidden |= parts_hidden
     blank: dict[str, set] = {}
@@ -539,18 +566,27 @@ def _matched(spec: Aggregate, out: pd.DataFrame, counts: list[str], part: pd.Dat
 def _groups(spec: Aggregate, out: pd.DataFrame, counts: list[str], values: dict,
             closed: Iterable[int] = ()) -> tuple[list[Group], dict, dict]:
     """The lines whose total a reader sees: a total row (authority null) over the rows with the same
-    `total_by` values, total columns over their parts, `known_total_by` (a total shown elsewhere:
-    a synthetic total cell, always shown, holds the sum) and, in the `closed` rows, `differences`
-    (a synthetic cell, never shown, holds larger - smaller: larger = smaller + it). Returns
-    (groups, the known totals' cells, the differences' cells), the cells with their values."""
+    `total_by` values (for a `distinct` column: the rows' sum, a synthetic cell never shown, is the
+    total plus the people counted in two rows, another such cell), total columns over their parts,
+    `known_total_by` (a total shown elsewhere: a synthetic total cell, always shown, holds the sum)
+    and, in the `closed` rows, `differences` (a synthetic cell, never shown, holds larger - smaller:
+    larger = smaller + it). Returns (groups, the known totals' cells, the synthetic cells never
+    shown), the cells with their values."""
     groups: list[Group] = []
+    free: dict = {}
     if spec.total_by is not None and spec.authority in out.columns:
         keys = [c for c in spec.total_by if c in out.columns]
         for _, block in out.groupby(keys or (lambda _: 0), dropna=False, sort=False):
             totals = block.index[block[spec.authority].isna()]
             parts = tuple(block.index[block[spec.authority].notna()])
             for total in totals:
-                groups += [Group((total, c), tuple((p, c) for p in parts)) for c in counts]
+                groups += [Group((total, c), tuple((p, c) for p in parts)) for c in counts if c not in spec.distinct]
+                for c in (c for c in counts if c in spec.distinct and pd.notna(values[(total, c)])):
+                    # rows' sum = the distinct total + the people counted in two rows (both never shown)
+                    summed, overlap = ("distinct sum", total, c), ("distinct overlap", total, c)
+                    free[summed] = sum(v for v in (values[(p, c)] for p in parts) if pd.notna(v))
+                    free[overlap] = free[summed] - values[(total, c)]
+                    groups += [Group(summed, tuple((p, c) for p in parts)), Group(summed, ((total, c), overlap))]
     for total, ways in spec.column_totals.items():
         if total in counts:
             groups += [Group((i, total), tuple((i, p) for p in parts if p in counts))
@@ -563,7 +599,6 @@ def _groups(spec: Aggregate, out: pd.DataFrame, counts: list[str], values: dict,
                 parts = tuple((i, c) for i in block.index)
                 totals[("known total", n, c)] = sum(v for v in (values[p] for p in parts) if pd.notna(v))
                 groups.append(Group(("known total", n, c), parts))
-    free: dict = {}
     for name, (larger, smaller) in spec.differences.items():
         if larger in counts and smaller in counts:
             for i in closed:

@@ -161,7 +161,8 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
         known_total_by=("authority_code",), period=_PERIOD),  # wards, LSOAs: their authority's total is shown
     "insight.queries.maps.area_trend": disclosure.Aggregate(
         counts=("incidents",), authority=None, rows=("month", "period"), known_total_by=("period",),
-        period=_PERIOD, resolution="kind", audit=True),
+        period=_PERIOD, resolution="kind", audit=True,
+        row_span=("first_day", "last_day")),
     "insight.queries.maps.area_top_locations": disclosure.Aggregate(
         counts=("incidents", "reporters"), authority=None, rows=("h3_cell",), limit="limit", min_rows="incidents",
         places=_PLACE_TEXT,
@@ -196,9 +197,12 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     # overview
     "insight.queries.overview.headline": disclosure.Aggregate(
         counts=(*_HEADLINE, *(f"{m}_previous" for m in _HEADLINE)), total_by=(),
+        # a person who reported in two authorities is one reporting person of "All selected"
+        distinct=("reporting_persons", "reporting_persons_previous"),
         derived={f"{m}_change": (m, f"{m}_previous") for m in _HEADLINE}, period=_PERIOD),
     "insight.queries.overview.monthly_incidents": disclosure.Aggregate(
-        counts=("incidents",), known_total_by=("authority_code",), period=_PERIOD),
+        counts=("incidents",), known_total_by=("authority_code",), period=_PERIOD,
+        row_span=("first_day", "last_day")),
     "insight.queries.overview.incident_density": disclosure.Aggregate(
         counts=("incidents",), derived={"incidents_per_km2": ("incidents",)}, period=_PERIOD),
     # case reviews

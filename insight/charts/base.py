@@ -134,7 +134,8 @@ def ramp_scale(colours: tuple[str, ...] = YLORBR) -> list:
 
 def density_map(density: pd.DataFrame, height_px: int = 520) -> go.Figure | None:
     """Authority outlines coloured by incidents per km² (selected ones on the ramp, others grey),
-    named, each answering hover with its incidents, per km² and area; an SVG map with no basemap
+    named, each selected one answering hover with its incidents, per km² and area (the others with
+    their area only: they have no figures here); an SVG map with no basemap
     (insight.charts.svg_map); None when the warehouse holds no outlines. A figure the disclosure
     rule hid (null) reads "–" and is drawn at the foot of the ramp, never at its value."""
     rows = density.assign(geometry=density["boundary_geojson"].map(_geometry))
@@ -149,15 +150,18 @@ def density_map(density: pd.DataFrame, height_px: int = 520) -> go.Figure | None
         "area_km2": rows["area_km2"].map("{:,.0f}".format)})
     template = ("<b>%{customdata[0]}</b><br>%{customdata[1]} incidents<br>%{customdata[2]} per km²"
                 "<br>area %{customdata[3]} km²<extra></extra>")
+    # an authority not selected has no figures here (queries.overview.incident_density counts only
+    # the selected ones): its hover says so rather than "– incidents", which reads as hidden
+    unselected = "<b>%{customdata[0]}</b><br>not selected<br>area %{customdata[3]} km²<extra></extra>"
     selected, other = rows["is_selected"].astype(bool), ~rows["is_selected"].astype(bool)
     traces = [svg_map.polygons(rows.loc[other, "geometry"], hover[other].values, colour=UNSELECTED_FILL,
-                               hovertemplate=template, name="not selected", showlegend=False),
-              svg_map.polygons(rows.loc[selected, "geometry"], hover[selected].values,
+                               hovertemplate=unselected, name="not selected", showlegend=False)] if other.any() else []
+    traces += [svg_map.polygons(rows.loc[selected, "geometry"], hover[selected].values,
                                z=rows.loc[selected, "incidents_per_km2"].fillna(0), zmin=0,
                                zmax=top if pd.notna(top) and top > 0 else 1, colorscale=ramp_scale(),
                                colorbar={"title": {"text": "Incidents<br>per km²"}, "thickness": 14, "len": 0.7},
                                hovertemplate=template, name="incidents per km²", showlegend=False),
-              svg_map.names(rows["geometry"], rows["authority_name"])]
+               svg_map.names(rows["geometry"], rows["authority_name"])]
     return svg_map.figure(traces, rows["geometry"], height_px=height_px)
 
 

@@ -149,7 +149,9 @@ def outlines(con) -> pd.DataFrame:
 
 def area_trend(con, codes: tuple[str, ...], start: date, end: date, kind: str, key: str) -> pd.DataFrame:
     """Incidents per month in one area over the previous and the current period: `month`,
-    `incidents`, `period` ('previous' or 'current'; a month split by the boundary is split)."""
+    `incidents`, `period` ('previous' or 'current'; a month split by the boundary is split) and
+    `first_day`, `last_day`, the days of the month that period holds (the disclosure rule hides a
+    row of fewer than 28 days from a viewer without person-level rights)."""
     column = _column(kind)
     return run(con, f"""
         with picked as (
@@ -158,8 +160,13 @@ def area_trend(con, codes: tuple[str, ...], start: date, end: date, kind: str, k
             from incidents
             where authority_code = any($codes) and {column} = $key
               and reported_date between $prev_start and $end
-        ), final as (
+        ), counted as (
             select month, period, count(*) as incidents from picked group by all
+        ), final as (
+            select month, period, incidents,
+                   greatest(month, if(period = 'current', $start::date, $prev_start::date)) as first_day,
+                   least(last_day(month), if(period = 'current', $end::date, $prev_end::date)) as last_day
+            from counted
         )
         select * from final order by month, period
     """, {**_periods(start, end), "codes": list(codes), "key": key})

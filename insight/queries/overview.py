@@ -135,7 +135,10 @@ def headline(con, codes: tuple[str, ...], start: date, end: date) -> pd.DataFram
 
 
 def monthly_incidents(con, codes: tuple[str, ...], start: date, end: date) -> pd.DataFrame:
-    """Incidents per calendar month and authority in the period, zero-filled."""
+    """Incidents per calendar month and authority in the period, zero-filled, with the first and
+    last day of the month that the period holds (`first_day`, `last_day`: the first and last months
+    may be cut; the disclosure rule hides a month of fewer than 28 days from a viewer without
+    person-level rights)."""
     return run(con, """
         with months as (
             select unnest(generate_series(date_trunc('month', $start::date),
@@ -156,7 +159,8 @@ def monthly_incidents(con, codes: tuple[str, ...], start: date, end: date) -> pd
         ),
         final as (
             select m.month, c.authority_code, c.authority_name,
-                   coalesce(n.incidents, 0) as incidents
+                   coalesce(n.incidents, 0) as incidents,
+                   greatest(m.month, $start::date) as first_day, least(last_day(m.month), $end::date) as last_day
             from months as m
             cross join chosen as c
             left join counts as n using (month, authority_code)
@@ -166,18 +170,24 @@ def monthly_incidents(con, codes: tuple[str, ...], start: date, end: date) -> pd
 
 
 def incident_density(con, codes: tuple[str, ...], start: date, end: date) -> pd.DataFrame:
-    """Every authority's outline with its incidents and incidents per km² in the period."""
+    """Every authority's outline with, for the selected ones (`is_selected`), its incidents and
+    incidents per km² in the period; the others' figures are null (drawn grey, no figures). Only
+    the selected authorities are counted: the access rules judge a call by the authorities it asks
+    for (insight/access/roles.py), so a council manager who selects their own authority alone, for
+    a period of a day, must not get the other eight's counts of that day beside it."""
     return run(con, """
         with counts as (
             select authority_code, count(*) as incidents
             from incidents
             where reported_date between $start and $end
+              and authority_code = any($codes)
             group by all
         ),
         final as (
             select a.authority_code, a.authority_name, a.area_km2, a.boundary_geojson,
-                   coalesce(c.incidents, 0) as incidents,
-                   coalesce(c.incidents, 0) / nullif(a.area_km2, 0) as incidents_per_km2,
+                   case when a.authority_code = any($codes) then coalesce(c.incidents, 0) end as incidents,
+                   case when a.authority_code = any($codes)
+                        then coalesce(c.incidents, 0) / nullif(a.area_km2, 0) end as incidents_per_km2,
                    a.authority_code = any($codes) as is_selected
             from authorities as a
             left join counts as c using (authority_code)

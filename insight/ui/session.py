@@ -66,7 +66,7 @@ def viewer() -> access.Viewer | None:
             _resume_from_cookie()
         found = auth.viewer_for_token(auth.users_path(), st.session_state.get(_TOKEN_KEY), db.warehouse_path())
         if found is None and _TOKEN_KEY in st.session_state:
-            ended = auth.token_ended(st.session_state.pop(_TOKEN_KEY))
+            ended = auth.token_ended(st.session_state.pop(_TOKEN_KEY), path=auth.users_path())
             if ended:
                 st.session_state[_ENDED_KEY] = ended
         return found
@@ -294,15 +294,23 @@ def _submit_password() -> None:
     if not _record(result.account.viewer(), "sign_in", page, "password", audit.filters_json({"client": who})):
         st.session_state[_REFUSED_KEY] = UNAUDITED
         return
-    start_session(st.session_state, result.account.user_id, auth.is_demo_sign_in(user_id, password))
+    start_session(st.session_state, result.account.user_id, auth.is_demo_sign_in(user_id, password),
+                  result.account.password_hash)
     st.session_state[_COOKIE_KEY] = auth.TICKETS.issue(st.session_state[_TOKEN_KEY])
     st.session_state[_SEEN_KEY] = set()
 
 
-def start_session(session_state, user_id: str, demo: bool = False) -> None:
+def start_session(session_state, user_id: str, demo: bool = False, password_hash: str | None = None) -> None:
     """Put a signed local sign-in token for `user_id` into `session_state` (the sign-in form, and
-    the benchmarks that drive AppTest without spending a run on the form)."""
-    session_state[_TOKEN_KEY] = auth.issue_token(user_id, demo)
+    the benchmarks that drive AppTest without spending a run on the form), bound to the account's
+    password (`password_hash`, else the users file's): a new password ends it (auth.viewer_for_token)."""
+    if password_hash is None:
+        try:
+            account = auth.load_accounts(auth.users_path()).get(user_id)
+        except auth.UsersFileError:
+            account = None
+        password_hash = account.password_hash if account else None
+    session_state[_TOKEN_KEY] = auth.issue_token(user_id, demo, password_hash)
 
 
 def _sign_out(viewer_: access.Viewer) -> None:
