@@ -139,7 +139,8 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     "insight.queries.threshold.second_report_trend": disclosure.Aggregate(
         counts=("events", "explained_in_time", "explained_late", "not_explained", "awaiting"), authority=None,
         rows=("month",), column_totals={"events": ("explained_in_time", "explained_late", "not_explained", "awaiting")},
-        known_total_by=()),  # the months add up to the period's totals, shown by second_report_share
+        known_total_by=(),  # the months add up to the period's totals, shown by second_report_share
+        row_span=("first_day", "last_day")),
     "insight.queries.threshold.history": disclosure.Aggregate(
         counts=("near_miss_people", "met_people", "newly_met_people"), authority=None, rows=("month_end",)),
     "insight.queries.threshold.community_clusters": disclosure.Aggregate(
@@ -217,7 +218,8 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
         counts=("finished", "within_sla", "over_sla"), authority=None, rows=("month", "stage"),
         known_total_by=("stage",),
         column_totals={"finished": ("within_sla", "over_sla")}, at_least_k={"median_working_days": "finished"},
-        shares={"share_within_sla": ("within_sla", "finished")}, period=_PERIOD),
+        shares={"share_within_sla": ("within_sla", "finished")}, period=_PERIOD,
+        row_span=("first_day", "last_day")),
     "insight.queries.turnaround.backlog": disclosure.Aggregate(counts=("open_cases",), known_total_by=()),
     "insight.queries.turnaround.open_summary": disclosure.Aggregate(
         counts=("open_cases", "open_action_plans", "overdue_stages", "at_risk_stages"), authority=None, rows=()),

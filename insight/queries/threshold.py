@@ -518,7 +518,10 @@ def second_report_trend(con, as_of: date, codes: tuple[str, ...], start: date | 
     """Second-report events per month (of the second report) in [`start`, `end`] on `as_of`,
     summed over the selected authorities, split by what became of them: explained in time,
     explained late, not explained past the limit (overdue), not explained yet but still in time
-    (awaiting). Every month of the period, empty ones as zeros."""
+    (awaiting). Every month of the period, empty ones as zeros, with the first and last day of it
+    the period holds (`first_day`, `last_day`: the first month may start, and the last end, inside
+    it; the disclosure rule hides a month of fewer than 28 days from a viewer without person-level
+    rights, as it hides a period that short)."""
     events = source(con, as_of, "mart_second_reports")
     return run(con, f"""
         with rows as (
@@ -549,7 +552,9 @@ def second_report_trend(con, as_of: date, codes: tuple[str, ...], start: date | 
             select m.month, coalesce(c.events, 0) as events,
                    coalesce(c.explained_in_time, 0) as explained_in_time,
                    coalesce(c.explained_late, 0) as explained_late,
-                   coalesce(c.not_explained, 0) as not_explained, coalesce(c.awaiting, 0) as awaiting
+                   coalesce(c.not_explained, 0) as not_explained, coalesce(c.awaiting, 0) as awaiting,
+                   greatest(m.month, coalesce($start::date, m.month)) as first_day,
+                   least(last_day(m.month), coalesce($end::date, $as_of::date), $as_of::date) as last_day
             from months as m
             left join counts as c using (month)
         )

@@ -91,7 +91,9 @@ def stage_summary(con, as_of: date, codes: tuple[str, ...], start: date, end: da
 
 def monthly_compliance(con, as_of: date, codes: tuple[str, ...], start: date, end: date) -> pd.DataFrame:
     """Per month and stage, over the selected authorities: stages finished, within and over the
-    limit (null where the stage has none), the share within and the median working days."""
+    limit (null where the stage has none), the share within and the median working days, with the
+    first and last day of the month the period holds (`first_day`, `last_day`: the disclosure rule
+    hides a month the period cuts to fewer than 28 days from a viewer without person-level rights)."""
     turnaround = source(con, as_of, "mart_review_turnaround")
     return run(con, f"""
         with stages as ({stage_rows_sql(turnaround)}),
@@ -100,10 +102,11 @@ def monthly_compliance(con, as_of: date, codes: tuple[str, ...], start: date, en
                    case when count(within_sla) > 0 then count(*) filter (where within_sla) end as within_sla,
                    case when count(within_sla) > 0 then count(*) filter (where not within_sla) end as over_sla,
                    count(*) filter (where within_sla) / nullif(count(within_sla), 0) as share_within_sla,
-                   median(working_days) as median_working_days
+                   median(working_days) as median_working_days,
+                   greatest(month, $start::date) as first_day, least(last_day(month), $end::date) as last_day
             from stages
             where authority_code = any($codes) and end_date between $start and $end
-            group by all
+            group by month, stage
         )
         select * from final order by month, {_stage_order()}
     """, {"as_of": as_of, "codes": list(codes), "start": start, "end": end})

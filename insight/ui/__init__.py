@@ -340,10 +340,16 @@ def _seed_from_url(default_as_of: date) -> None:
     """Fill the sidebar's session state from the query string (first run of a session)."""
     params = st.query_params
     raw = [v for value in params.get_all("authority") for v in value.split(",")]
-    codes = [authorities.resolve(v) for v in raw if v.strip().lower() != ALL_PARAM]
+    asked_all = any(v.strip().lower() == ALL_PARAM for v in raw)
+    codes = {v: authorities.resolve(v) for v in raw if v.strip().lower() != ALL_PARAM}
     start, end = periods.default_period(default_as_of)
-    chosen = sorted({c for c in codes if c}, key=authorities.CODES.index)
-    st.session_state[_STATE["authority"]] = chosen if raw else default_codes()
+    chosen = sorted({c for c in codes.values() if c}, key=authorities.CODES.index)
+    unknown = [v for v, c in codes.items() if not c]
+    if unknown:  # a link that names no authority this dashboard knows falls back to the viewer's own
+        st.sidebar.warning(f"The link names no authority called {plain(', '.join(v[:40] for v in unknown))}: "
+                           + ("showing the others it names." if chosen or asked_all else
+                              "showing your usual authorities."), icon=":material/link_off:")
+    st.session_state[_STATE["authority"]] = chosen if (chosen or asked_all) else default_codes()
     st.session_state[_STATE["start"]] = _parse_date(params.get("start")) or start
     st.session_state[_STATE["end"]] = _parse_date(params.get("end")) or end
     st.session_state[_STATE["as_of"]] = _parse_date(params.get("as_of")) or default_as_of

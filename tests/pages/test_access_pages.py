@@ -138,6 +138,20 @@ def test__threshold__council_manager_sees_own_people_and_every_authority_s_count
     assert len(counts) == len(authorities.CODES)
 
 
+@pytest.mark.parametrize("authority, shown", [("bogus", [EREWASH]), ("bogus,E07000033", ["E07000033"]),
+                                               ("all,nowhere", list(authorities.CODES))])
+def test__url__an_unknown_authority_falls_back_to_the_viewer_s_own_not_all_nine(
+        monkeypatch, demo_warehouse, authority, shown):
+    """A link naming no authority the dashboard knows opens the council manager's own authority (with
+    their lists), not all nine; the authorities it does name are kept, and the unknown ones named."""
+    at = open_app(monkeypatch, demo_warehouse, None, user="erewash", authority=authority)
+    assert (at.session_state["flt_authority"] or list(authorities.CODES)) == shown
+    assert any("no authority called" in w.value for w in at.sidebar.warning)
+    at.switch_page(THRESHOLD).run()
+    assert not at.exception
+    assert (_frame(at, "thr_worklist") is not None) == (shown == [EREWASH] or EREWASH in shown)
+
+
 @pytest.mark.parametrize("authority", [DERBY, f"{DERBY},{EREWASH}", "Derby"])
 def test__threshold__another_council_in_the_url_gives_its_counts_never_its_people(
         monkeypatch, demo_warehouse, authority):
