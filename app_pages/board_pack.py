@@ -14,6 +14,7 @@ from insight.access import disclosure as report_disclosure
 from insight.board_pack import data as report_data
 from insight.board_pack import pack as report
 from insight.queries import maps as queries_maps
+from insight.ui import session as ui_access
 
 f = ui.current_filters()
 as_of = ui.build_as_of()
@@ -65,12 +66,15 @@ if result and result[0] != choice:
 if result:
     _, pack, pages = result
     stem = f"asb_board_pack_{pack.month.key}"
+    made = {"month": pack.month.key, "codes": list(result[0][1])}   # each download is an export in the audit log
     left, right = st.columns(2)
-    left.download_button("Download the pptx", pack.pptx, file_name=f"{stem}.pptx", key="bp_dl_pptx",
+    left.download_button("Download the pptx", ui_access.export_file(pack.pptx, f"{stem}.pptx", made),
+                         file_name=f"{stem}.pptx", key="bp_dl_pptx",
                          mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                          icon=":material/download:", on_click="ignore")
     if pack.pdf:
-        right.download_button("Download the PDF", pack.pdf, file_name=f"{stem}.pdf", key="bp_dl_pdf",
+        right.download_button("Download the PDF", ui_access.export_file(pack.pdf, f"{stem}.pdf", made),
+                              file_name=f"{stem}.pdf", key="bp_dl_pdf",
                               mime="application/pdf", icon=":material/picture_as_pdf:", on_click="ignore")
     st.subheader(f"{pack.month.label}: {len(pack.titles)} slides")
     st.caption(f"Made in {pack.seconds:.1f} s. Charts are native PowerPoint charts, editable in PowerPoint "

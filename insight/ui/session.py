@@ -383,7 +383,7 @@ def check_rows(query, codes) -> None:
 # chosen from a list, never typed: logged as they are. Any other text argument (`search`, `text`, one
 # added later) is taken for what a person typed, and logged as its length only (`logged_arguments`).
 CODED_TEXT_ARGUMENTS = frozenset({"kind", "key", "authority_code", "person_key", "sort", "as_of", "start",
-                                  "end", "start_date", "end_date", "as_of_date"})
+                                  "end", "start_date", "end_date", "as_of_date", "month"})
 
 
 def typed_text(value: str) -> str:
@@ -436,6 +436,20 @@ def export_data(frame: pd.DataFrame, file_name: str, to_bytes):
     def make() -> bytes:
         audit.record(path, viewer_, "export", tag["page"], file_name, tag["filters"], rows)
         return to_bytes(frame)
+
+    return make
+
+
+def export_file(data: bytes, file_name: str, arguments: dict):
+    """What a download button of a made file (the board pack's pptx or PDF) serves: a callable that
+    logs the export (its choices as `arguments`) before it returns the bytes, whoever downloads:
+    the file leaves the dashboard for the board, as every protected aggregate downloaded does."""
+    path, viewer_ = _audit_file(), viewer()
+    page, filters = st.session_state.get(_PAGE_KEY, ""), audit.filters_json(logged_arguments(arguments))
+
+    def make() -> bytes:
+        audit.record(path, viewer_, "export", page, file_name, filters, 0)
+        return data
 
     return make
 

@@ -57,3 +57,39 @@ def test__page__makes_the_pack_with_previews_and_downloads(made):
 def test__page__a_changed_choice_asks_to_make_it_again(made):
     made.text_area(key="bp_commentary").input("Something else.").run()
     assert any("make it again" in w.value for w in made.warning)
+
+
+def test__page__each_download_of_the_pack_is_an_export_in_the_audit_log(made, monkeypatch, audit_file):
+    """The pptx and the PDF leave the dashboard for the board: each download is logged as an export
+    (user, page, file name, month and authorities) before the file is served."""
+    import sqlite3
+
+    from insight.ui import session as ui_access
+
+    def exports() -> list[dict]:
+        if not audit_file.exists():
+            return []
+        with sqlite3.connect(audit_file) as con:
+            con.row_factory = sqlite3.Row
+            return [dict(r) for r in con.execute("select * from audit_log where action = 'export' order by seq")]
+
+    served = {}
+    original = ui_access.export_file
+
+    def capture(data, file_name, arguments):
+        served[file_name] = original(data, file_name, arguments)
+        return served[file_name]
+
+    monkeypatch.setattr(ui_access, "export_file", capture)
+    made.text_area(key="bp_commentary").input("").run()
+    made.button(key="bp_make").click().run(timeout=300)
+    assert not made.exception
+    assert sorted(served) == sorted(["asb_board_pack_2026-10.pptx"]
+                                    + (["asb_board_pack_2026-10.pdf"] if report.libreoffice() else []))
+    assert not exports()   # made and shown: nothing has left the dashboard yet
+    for name, make in served.items():
+        assert make()[:4] in (b"PK\x03\x04", b"%PDF")   # the file itself
+    logged = exports()
+    assert sorted(r["what"] for r in logged) == sorted(served)
+    assert all(r["user_id"] == "opcc.analyst" and r["page"] == "board_pack" and '"2026-10"' in r["filters"]
+               and "E07000036" in r["filters"] for r in logged)
