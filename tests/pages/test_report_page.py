@@ -87,7 +87,7 @@ def test__page__each_download_of_the_pack_is_an_export_in_the_audit_log(made, mo
     assert sorted(served) == sorted(["asb_board_pack_2026-10.pptx"]
                                     + (["asb_board_pack_2026-10.pdf"] if report.libreoffice() else []))
     assert not exports()   # made and shown: nothing has left the dashboard yet
-    for name, make in served.items():
+    for make in served.values():
         assert make()[:4] in (b"PK\x03\x04", b"%PDF")   # the file itself
     logged = exports()
     assert sorted(r["what"] for r in logged) == sorted(served)
