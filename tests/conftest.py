@@ -55,6 +55,20 @@ def real_data(*parts: str) -> Path:
     return path
 
 
+def incident_row(ref: str, day: int = 1, **values) -> str:
+    """One canonical incidents CSV row (Erewash council, 2025-03-<day>, a postcode, a person), with
+    `values` replacing columns by name."""
+    d = dict(zip(INCIDENT_COLUMNS, [ref, "council", "", f"2025-03-{day:02d}", "", "personal", "noise", "", "", "",
+                                    "", "NG10 1AA", "Market Place", f"ECN-{ref}", "individual", "N"], strict=True))
+    d.update(values)
+    return ",".join(d.values())
+
+
+def csv_text(*lines: str) -> str:
+    """Lines as a CSV file's text, each ended by a newline."""
+    return "\n".join(lines) + "\n"
+
+
 def write_inputs(folder: Path, toml: str, files: dict[str, str | bytes]) -> Path:
     """An inputs folder: sources.toml plus files (text is written as UTF-8)."""
     folder.mkdir(parents=True, exist_ok=True)

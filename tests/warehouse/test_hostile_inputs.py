@@ -12,23 +12,12 @@ import json
 
 import duckdb
 import pytest
-from conftest import EREWASH_TOML, INCIDENT_COLUMNS, run_build, write_inputs
+from conftest import EREWASH_TOML, INCIDENT_COLUMNS, csv_text, incident_row, run_build, write_inputs
 
 from etl.sources import readers
 from etl.sources.config import Source
 
 HEADER = ",".join(INCIDENT_COLUMNS)
-
-
-def row(ref: str, day: int = 1, **values) -> str:
-    d = dict(zip(INCIDENT_COLUMNS, [ref, "council", "", f"2025-03-{day:02d}", "", "personal", "noise", "", "", "",
-                                    "", "NG10 1AA", "Market Place", f"ECN-{ref}", "individual", "N"], strict=True))
-    d.update(values)
-    return ",".join(d.values())
-
-
-def csv_text(*lines: str) -> str:
-    return "\n".join(lines) + "\n"
 
 
 def reports(con) -> dict[str, list[int]]:
@@ -48,12 +37,12 @@ def rejects_text(con) -> str:
 def test__glob_characters_in_a_file_name_read_that_file(tmp_path, other_layout):
     """`e[1].csv` is not the pattern matching `e1.csv`: its own records load, with its own numbers."""
     header = HEADER if not other_layout else ",".join(INCIDENT_COLUMNS[::-1])
-    b_rows = [row(f"B{n}", n) for n in (1, 2, 3)]
+    b_rows = [incident_row(f"B{n}", n) for n in (1, 2, 3)]
     if other_layout:
         b_rows = [",".join(r.split(",")[::-1]) for r in b_rows]
-    files = {"erewash/e1.csv": csv_text(HEADER, row("A1"), row("A2", 2)),
+    files = {"erewash/e1.csv": csv_text(HEADER, incident_row("A1"), incident_row("A2", 2)),
              "erewash/e[1].csv": csv_text(header, *b_rows),
-             "erewash/e?.csv": csv_text(HEADER, row("C1", 5))}
+             "erewash/e?.csv": csv_text(HEADER, incident_row("C1", 5))}
     _, con = run_build(write_inputs(tmp_path / "in", EREWASH_TOML, files))
     assert reports(con) == {"erewash/e1.csv": [2, 3], "erewash/e[1].csv": [2, 3, 4], "erewash/e?.csv": [2]}
     assert con.execute("select source_file, rows_read, rows_loaded from etl_loads order by 1").fetchall() == [
@@ -66,9 +55,9 @@ def test__glob_characters_in_a_file_name_read_that_file(tmp_path, other_layout):
 @pytest.mark.parametrize("name", ["RowID", "rowid", "ROWID"])
 def test__a_column_named_rowid_is_a_column_like_any_other(tmp_path, name):
     header = f"{name},{HEADER}"
-    files = {"erewash/good.csv": csv_text(HEADER, row("G1")),
-             "erewash/r1.csv": csv_text(header, "7," + row("R1"), "8," + row("R2", 2, reported_date="2025-13-45")),
-             "erewash/r2.csv": csv_text(header, "9," + row("R3", 3), "10," + row("R4", 4))}
+    files = {"erewash/good.csv": csv_text(HEADER, incident_row("G1")),
+             "erewash/r1.csv": csv_text(header, "7," + incident_row("R1"), "8," + incident_row("R2", 2, reported_date="2025-13-45")),
+             "erewash/r2.csv": csv_text(header, "9," + incident_row("R3", 3), "10," + incident_row("R4", 4))}
     _, con = run_build(write_inputs(tmp_path / "in", EREWASH_TOML, files))
     assert reports(con) == {"erewash/good.csv": [2], "erewash/r1.csv": [2], "erewash/r2.csv": [2, 3]}
     assert con.execute("select source_file, source_row, reason_code from etl_rejects").fetchall() == [
@@ -80,7 +69,7 @@ def test__a_column_named_rowid_is_a_column_like_any_other(tmp_path, name):
 def test__a_column_named_rowid_can_be_mapped(tmp_path):
     toml = EREWASH_TOML + '[source.columns]\nincident_ref = "RowID"\n'
     header = HEADER.replace("incident_ref", "RowID")
-    files = {"erewash/r.csv": csv_text(header, row("R1"), row("R2", 2))}
+    files = {"erewash/r.csv": csv_text(header, incident_row("R1"), incident_row("R2", 2))}
     _, con = run_build(write_inputs(tmp_path / "in", toml, files))
     assert con.execute("select incident_id, source_row from incident_reports order by 2").fetchall() == [
         ("erewash_council:R1", 2), ("erewash_council:R2", 3)]
@@ -98,8 +87,8 @@ def test__duckdb_failing_on_one_file_is_that_files_error(tmp_path, monkeypatch):
 
     monkeypatch.setattr(readers, "read_file", failing)
     toml = EREWASH_TOML + '[source.gates]\nunreadable_file = "warn"\n'
-    files = {"erewash/a.csv": csv_text(HEADER, row("A1")),
-             "erewash/bad.csv": csv_text(",".join(INCIDENT_COLUMNS[::-1]), ",".join(row("X1").split(",")[::-1]))}
+    files = {"erewash/a.csv": csv_text(HEADER, incident_row("A1")),
+             "erewash/bad.csv": csv_text(",".join(INCIDENT_COLUMNS[::-1]), ",".join(incident_row("X1").split(",")[::-1]))}
     _, con = run_build(write_inputs(tmp_path / "in", toml, files))
     loads = dict(con.execute("select source_file, file_error from etl_loads").fetchall())
     assert loads["erewash/a.csv"] is None
@@ -149,10 +138,10 @@ def test__xlsx_error_cells_are_rejected_as_their_csv_text_is(tmp_path):
 # --- 4 and 5. names and phones in closed-list and postcode columns ---------------------------------
 
 def test__a_name_or_phone_in_a_closed_list_column_is_scrubbed_in_the_reject(tmp_path):
-    files = {"erewash/e.csv": csv_text(HEADER, row("A1"), row("A2", 2, agency="Mrs Gupta"),
-                                       row("A3", 3, asb_category="Jane Doe 07700 900126"),
-                                       row("A4", 4, victim_type="Mrs Gupta 07700 900126"),
-                                       row("A5", 5, is_hate="Yes"), row("A6", 6, agency="Not Known"))}
+    files = {"erewash/e.csv": csv_text(HEADER, incident_row("A1"), incident_row("A2", 2, agency="Mrs Gupta"),
+                                       incident_row("A3", 3, asb_category="Jane Doe 07700 900126"),
+                                       incident_row("A4", 4, victim_type="Mrs Gupta 07700 900126"),
+                                       incident_row("A5", 5, is_hate="Yes"), incident_row("A6", 6, agency="Not Known"))}
     _, con = run_build(write_inputs(tmp_path / "in", EREWASH_TOML, files))
     text = rejects_text(con).lower()
     assert "gupta" not in text and "jane" not in text and "07700" not in text and "900126" not in text
@@ -166,10 +155,10 @@ def test__a_name_or_phone_in_a_closed_list_column_is_scrubbed_in_the_reject(tmp_
 
 
 def test__personal_data_in_the_postcode_column_is_scrubbed(tmp_path):
-    files = {"erewash/e.csv": csv_text(HEADER, row("A1"), row("A2", 2, postcode="ring Mrs Patel 07700 900123"),
-                                       row("A3", 3, postcode="jane.doe@example.com"),
-                                       row("A4", 4, postcode="ZZ99 9ZZ"),
-                                       row("A5", 5, postcode="Mr Smith 07700 900124", reported_date="2025-13-45"))}
+    files = {"erewash/e.csv": csv_text(HEADER, incident_row("A1"), incident_row("A2", 2, postcode="ring Mrs Patel 07700 900123"),
+                                       incident_row("A3", 3, postcode="jane.doe@example.com"),
+                                       incident_row("A4", 4, postcode="ZZ99 9ZZ"),
+                                       incident_row("A5", 5, postcode="Mr Smith 07700 900124", reported_date="2025-13-45"))}
     _, con = run_build(write_inputs(tmp_path / "in", EREWASH_TOML, files))
     text = rejects_text(con)
     for leak in ("Patel", "07700", "900123", "jane.doe", "example.com", "Smith", "900124"):
@@ -197,7 +186,7 @@ def test__scrub_json_keeps_only_a_postcode_shaped_postcode():
 @pytest.mark.parametrize("first", ["", "   ", ",,,,", "\t"])
 @pytest.mark.parametrize("ending", ["\n", "\r\n"])
 def test__a_blank_line_above_the_header_is_skipped_and_counted(tmp_path, first, ending):
-    content = ending.join([first, HEADER, row("A1"), row("A2", 2, reported_date="2025-13-45")]) + ending
+    content = ending.join([first, HEADER, incident_row("A1"), incident_row("A2", 2, reported_date="2025-13-45")]) + ending
     _, con = run_build(write_inputs(tmp_path / "in", EREWASH_TOML, {"erewash/e.csv": content}))
     assert con.execute("select rows_read, file_error from etl_loads").fetchall() == [(2, None)]
     assert reports(con) == {"erewash/e.csv": [3]}
@@ -206,13 +195,13 @@ def test__a_blank_line_above_the_header_is_skipped_and_counted(tmp_path, first, 
 
 CASES = {
     # records, loaded rows, rejected rows (a spreadsheet's row numbers)
-    "blank line": ([HEADER, row("A1"), "", row("A2", 2, reported_date="2025-13-45")], [2], [4]),
-    "blank lines": ([HEADER, "", row("A1"), "", "", row("A2", 2), row("A3", 3, reported_date="x")], [3, 6], [7]),
-    "spacer row": ([HEADER, row("A1"), ",,,,", row("A2", 2, reported_date="x")], [2], [4]),
+    "blank line": ([HEADER, incident_row("A1"), "", incident_row("A2", 2, reported_date="2025-13-45")], [2], [4]),
+    "blank lines": ([HEADER, "", incident_row("A1"), "", "", incident_row("A2", 2), incident_row("A3", 3, reported_date="x")], [3, 6], [7]),
+    "spacer row": ([HEADER, incident_row("A1"), ",,,,", incident_row("A2", 2, reported_date="x")], [2], [4]),
     "blank line and a quoted line break": (
-        [HEADER, row("A1", location_desc='"Corner of\nHigh St"'), "", row("A2", 2, reported_date="x")], [2], [4]),
-    "trailing blank lines": ([HEADER, row("A1"), row("A2", 2, reported_date="x"), "", ""], [2], [3]),
-    "blank line and a total row": ([HEADER, row("A1"), "", row("A2", 2), "Total,2"], [2, 4], [5]),
+        [HEADER, incident_row("A1", location_desc='"Corner of\nHigh St"'), "", incident_row("A2", 2, reported_date="x")], [2], [4]),
+    "trailing blank lines": ([HEADER, incident_row("A1"), incident_row("A2", 2, reported_date="x"), "", ""], [2], [3]),
+    "blank line and a total row": ([HEADER, incident_row("A1"), "", incident_row("A2", 2), "Total,2"], [2, 4], [5]),
 }
 
 
@@ -223,7 +212,7 @@ def test__records_keep_the_row_a_spreadsheet_shows_after_a_blank_line(tmp_path, 
     lines, loaded, rejected = CASES[name]
     files = {"erewash/b.csv": ending.join(lines) + ending}
     if together:
-        files |= {"erewash/a.csv": csv_text(HEADER, row("Z1"), row("Z2")), "erewash/c.csv": csv_text(HEADER, row("Y1"))}
+        files |= {"erewash/a.csv": csv_text(HEADER, incident_row("Z1"), incident_row("Z2")), "erewash/c.csv": csv_text(HEADER, incident_row("Y1"))}
     _, con = run_build(write_inputs(tmp_path / "in", EREWASH_TOML, files))
     got = reports(con)
     assert got.pop("erewash/b.csv", []) == loaded

@@ -7,7 +7,7 @@ reason, a bad record never takes the build down, and no personal data reaches th
 from __future__ import annotations
 
 import duckdb
-from conftest import EREWASH_TOML, INCIDENT_COLUMNS, run_build, write_inputs
+from conftest import EREWASH_TOML, INCIDENT_COLUMNS, csv_text, incident_row, run_build, write_inputs
 
 HEADER = ",".join(INCIDENT_COLUMNS)
 POLICE_HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
@@ -18,17 +18,6 @@ slug = "police"
 kind = "police_uk"
 path = "police/*.csv"
 """
-
-
-def row(ref: str, day: int = 1, **values) -> str:
-    d = dict(zip(INCIDENT_COLUMNS, [ref, "council", "", f"2025-03-{day:02d}", "", "personal", "noise", "", "", "",
-                                    "", "NG10 1AA", "Market Place", f"ECN-{ref}", "individual", "N"], strict=True))
-    d.update(values)
-    return ",".join(d.values())
-
-
-def csv_text(*lines: str) -> str:
-    return "\n".join(lines) + "\n"
 
 
 def accounted(con: duckdb.DuckDBPyConnection) -> list[tuple]:
@@ -48,8 +37,8 @@ def test__half_a_coordinate_pair_is_an_unplaceable_reject_not_a_failed_build(tmp
     police = csv_text(POLICE_HEADER.replace("Longitude,", ""),
                       ",2025-03,Derbyshire Constabulary,Derbyshire Constabulary,53.100783,On or near Meadow Lane,"
                       "E01019400,Amber Valley 001A,Anti-social behaviour,,")
-    files = {"erewash/e.csv": csv_text(HEADER, row("A1"), row("A2", 2, latitude="52.97", postcode=""),
-                                       row("A3", 3, northing="336456"), row("A4", 4, longitude="-1.3")),
+    files = {"erewash/e.csv": csv_text(HEADER, incident_row("A1"), incident_row("A2", 2, latitude="52.97", postcode=""),
+                                       incident_row("A3", 3, northing="336456"), incident_row("A4", 4, longitude="-1.3")),
              "police/2025-03-derbyshire-street.csv": police}
     _, con = run_build(write_inputs(tmp_path / "in", POLICE_TOML + '[source.gates]\nreject_share = "warn"\n', files))
     assert accounted(con) == [("erewash/e.csv", 4, 1, 3, 0), ("police/2025-03-derbyshire-street.csv", 1, 0, 1, 0)]
@@ -83,8 +72,8 @@ def test__names_and_house_numbers_in_capitals_or_with_a_non_breaking_space_never
     free-text column."""
     header = HEADER + ",case_ref"
     files = {"erewash/e.csv": csv_text(
-        header, row("A1") + ",Mrs\u00a0Patel", row("A2", 2, location_desc="Outside 12 The Crescent") + ",C-1",
-        row("A3", 3, location_desc="JOHN SMITH at the door") + ",C-2", row("A4", 4) + ",C-3")}
+        header, incident_row("A1") + ",Mrs\u00a0Patel", incident_row("A2", 2, location_desc="Outside 12 The Crescent") + ",C-1",
+        incident_row("A3", 3, location_desc="JOHN SMITH at the door") + ",C-2", incident_row("A4", 4) + ",C-3")}
     _, con = run_build(write_inputs(tmp_path / "in", EREWASH_TOML, files))
     assert accounted(con) == [("erewash/e.csv", 4, 4, 0, 0)]
     assert personal_text(con, ["Patel", "Crescent", "SMITH"]) == []
