@@ -80,3 +80,23 @@ def test__names_and_house_numbers_in_capitals_or_with_a_non_breaking_space_never
     assert con.execute("select source_row, case_ref, location_desc from incidents order by 1").fetchall() == [
         (2, "[name]", "Market Place"), (3, "C-1", "Outside [address]"), (4, "C-2", "[name] at the door"),
         (5, "C-3", "Market Place")]
+
+
+def test__a_record_with_one_field_too_many_and_an_empty_last_field_is_rejected_not_shifted(tmp_path):
+    """An unquoted comma in the text ("Market Place, Ilkeston") and an empty last field make one
+    field too many, which DuckDB's reader took for a trailing delimiter: every value after the comma
+    moved one column right, silently (the person reference read as the victim type). The record is
+    now rejected with its own row number and why, in one file and in a partner's monthly batch, and
+    the other records load as they are."""
+    shifted = incident_row("A2", 2, location_desc="Market Place, Ilkeston", is_hate="")
+    files = {"erewash/e1.csv": csv_text(HEADER, incident_row("A1"), shifted, incident_row("A3", 3, is_hate=""))}
+    for month in (2, 3):  # a batch of files sharing a header: read together unless one is broken
+        files[f"erewash/m{month}.csv"] = csv_text(HEADER, incident_row(f"M{month}", month))
+    files["erewash/m4.csv"] = csv_text(HEADER, incident_row("M4", 4), shifted.replace("A2", "M5"))
+    _, con = run_build(write_inputs(tmp_path / "in", EREWASH_TOML, files))
+    rejects = con.execute("select source_file, source_row, reason_code, reason from etl_rejects order by 1, 2").fetchall()
+    assert [(f.split("/")[-1], r) for f, r, _, _ in rejects] == [("e1.csv", 3), ("m4.csv", 3)]
+    assert all("17 fields, the header has 16" in reason for *_, reason in rejects), rejects
+    loaded = dict(con.execute("select split_part(incident_id, ':', 2), victim_type from incidents").fetchall())
+    assert set(loaded) == {"A1", "A3", "M2", "M3", "M4"} and set(loaded.values()) == {"individual"}
+    assert accounted(con)
