@@ -42,3 +42,13 @@ def test__config__no_source_file_watcher():
     assert config["server"]["fileWatcherType"] == "none"
     assert "server.fileWatcherType" in st_config._config_options_template
     assert "none" in st_config._config_options_template["server.fileWatcherType"].description
+
+
+def test__config__no_agent_api():
+    """Streamlit's agent API drives the pages over HTTP without a browser: off by default, pinned
+    off. The option must exist under this name, or the setting would silently do nothing."""
+    from streamlit import config as st_config
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["enableAgentApi"] is False
+    assert "server.enableAgentApi" in st_config._config_options_template
