@@ -65,6 +65,22 @@ def sign_in(at: AppTest, user: str) -> AppTest:
 
 # --- AppTest -----------------------------------------------------------------------------------
 
+# The Threshold page's lists, one tab each (app_pages/threshold.py LISTS): the list's key -> its tab.
+THRESHOLD_LIST_TABS = {"thr_queue": "This week", "thr_worklist": "One complaint short",
+                       "thr_met": "Met, no application", "thr_second": "Second reports"}
+
+
+def open_list(at: AppTest, key: str) -> AppTest:
+    """The Threshold page with the tab of the list `key` open, as a user clicks it (only the open
+    tab runs), when the page shows that list's tab and not the list yet; fails on an exception."""
+    tab = THRESHOLD_LIST_TABS.get(key)
+    if tab in [t.label for t in at.tabs] and key not in [d.key for d in at.dataframe]:
+        at.session_state["thr_list"] = tab
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def open_app(monkeypatch, warehouse: Path, page: str | None = None, timeout: float = 120,
              user: str | None = "opcc", **params) -> AppTest:
     """The dashboard in AppTest on `warehouse`, run once, signed in as `user` (a demo user, see

@@ -283,16 +283,17 @@ def _scan_csv(con: duckdb.DuckDBPyConnection, table: str, paths: list[str], deli
 
 def _long_records(con: duckdb.DuckDBPyConnection, paths: list[str], delim: str, skip: int, fields: int) -> bool:
     """Whether a line below the header holds more than `fields` fields (as many delimiters outside
-    quotes as there are fields, or more). DuckDB's reader takes a last field that is empty for a
-    trailing delimiter and drops it, so a record with an unquoted delimiter in its text and an
-    empty last field ("Market Place, Ilkeston,ECN-2,,") was read with every value after the
-    delimiter one column to the right, silently. Such a file goes to the careful reader, which
-    rejects the record with its number and why. The lines are scanned as plain text (1.4 s for the
-    1.4 GB of the national bench); the quoted parts are removed only from the lines that end with a delimiter (DuckDB drops
-    only an empty last field: a longer record is one of its malformed ones) and hold enough
-    delimiters in all. A quoted
-    line break splits a record over lines: its parts may look long (the careful reader then reads
-    a file that had none), never short. A line DuckDB cannot scan this way counts as long."""
+    quotes as there are fields, or more) and ends with a delimiter. DuckDB's reader takes an empty
+    last field for a trailing delimiter and drops it, so a record with an unquoted delimiter in its
+    text and an empty last field ("Market Place, Ilkeston,ECN-2,,") was read with every value after
+    the delimiter one column to the right, silently (a longer record, or one whose last field is
+    not empty, is one of DuckDB's malformed records already). Such a file goes to the careful
+    reader, which rejects the record with its number and why. The lines are scanned as plain text
+    (1.5 s for the 1.4 GB of the national bench); the quoted parts are removed only from the lines
+    with enough delimiters in all that end with one. A record with a quoted line break is scanned
+    as its lines: a part may look long (the careful reader then reads the file, for nothing), and a
+    long record whose last line alone holds too few delimiters is not seen. A file DuckDB cannot
+    scan this way counts as holding one."""
     if any(_PATTERN.search(p) for p in paths):  # DuckDB would read the path as a glob: not this scan
         return True
     try:

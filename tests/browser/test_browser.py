@@ -23,7 +23,7 @@ import duckdb
 import numpy as np
 import pytest
 from PIL import Image
-from support import ARTIFACTS, EXCEPTION, MAP_CANVAS, SVG_MAP, assert_page_shows
+from support import ARTIFACTS, EXCEPTION, MAP_CANVAS, SVG_MAP, THRESHOLD_LIST_TABS, assert_page_shows
 from support import assert_not_blank as _assert_not_blank
 from support import open_select as _open_select
 from support import screenshot as _screenshot
@@ -154,8 +154,7 @@ THRESHOLD_TABS = {  # each analysis tab of the threshold page: a text, its table
 GRID = '[data-testid="stDataFrame"]'
 
 
-THRESHOLD_LISTS = {"This week": "thr_queue", "One complaint short": "thr_worklist",   # each list's tab: its key
-                   "Met, no application": "thr_met", "Second reports": "thr_second"}
+THRESHOLD_LISTS = {tab: key for key, tab in THRESHOLD_LIST_TABS.items()}   # each list's tab: its key
 
 
 def _open_list(page, label: str) -> None:

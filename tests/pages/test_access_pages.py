@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-from support import APP, in_fresh_process, open_app, sign_in, users_file
+from support import APP, in_fresh_process, open_app, open_list, sign_in, users_file
 
 from etl.rules import authorities
 from insight import db
@@ -44,22 +44,12 @@ def _log(path) -> pd.DataFrame:
     return pd.read_sql_query("select * from audit_log order by seq", sqlite3.connect(path))
 
 
-LIST_TABS = {"thr_queue": "This week", "thr_worklist": "One complaint short", "thr_met": "Met, no application",
-             "thr_second": "Second reports"}   # the Threshold page's lists, one tab each
-
-
 def _frame(at: AppTest, key: str) -> pd.DataFrame | None:
     """A selectable table by its key, a Threshold list's tab opened first if the page has it (only
     the open one runs); the audit page's table ("au_rows") by its columns."""
     if key == "au_rows":
         return next((d.value for d in at.dataframe if "row_count" in d.value.columns), None)
-    shown = next((d.value for d in at.dataframe if d.key == key), None)
-    if shown is None and key in LIST_TABS and LIST_TABS[key] in [t.label for t in at.tabs]:
-        at.session_state["thr_list"] = LIST_TABS[key]
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        shown = next((d.value for d in at.dataframe if d.key == key), None)
-    return shown
+    return next((d.value for d in open_list(at, key).dataframe if d.key == key), None)
 
 
 def _titles(at: AppTest) -> list[str]:

@@ -29,7 +29,7 @@ import pandas as pd
 import pytest
 from conftest import EREWASH_TOML, INCIDENT_COLUMNS, run_build, write_inputs
 from streamlit.testing.v1 import AppTest
-from support import open_app
+from support import THRESHOLD_LIST_TABS, open_app, open_list
 
 from etl.marts import registry
 from etl.rules import authorities, workdays
@@ -64,21 +64,8 @@ def _open(app, **params):
     return app(**params)
 
 
-LIST_TABS = {"thr_queue": "This week", "thr_worklist": "One complaint short", "thr_met": "Met, no application",
-             "thr_second": "Second reports"}
-
-
-def _open_list(at: AppTest, key: str) -> AppTest:
-    """The page with the tab of the list `key` open, as a user clicks it (only the open one runs)."""
-    if key in LIST_TABS and key not in [d.key for d in at.dataframe]:
-        at.session_state["thr_list"] = LIST_TABS[key]
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def _frame(at: AppTest, key: str) -> pd.DataFrame:
-    return next(d.value for d in _open_list(at, key).dataframe if d.key == key)
+    return next(d.value for d in open_list(at, key).dataframe if d.key == key)
 
 
 def _whole(at: AppTest, *keys: str) -> AppTest:
@@ -168,12 +155,12 @@ def test__threshold_page__the_lists_first_the_analysis_in_tabs_that_run_when_ope
     before, and the other tab set stays as it was."""
     at = _open(app)
     assert [s.value for s in at.subheader] == ["Lists", "Analysis"]
-    assert [t.label for t in at.tabs] == [*LIST_TABS.values(), *ANALYSIS]
+    assert [t.label for t in at.tabs] == [*THRESHOLD_LIST_TABS.values(), *ANALYSIS]
     assert _tables(at) == ["thr_queue", "thr_counts"]
     assert not at.get("plotly_chart") and not at.get("deck_gl_json_chart")
     assert [e.label for e in at.expander] == ["How these figures are defined"]
     assert next(e for e in at.expander).markdown[0].value.startswith("- **Qualifying complaint**")
-    for key, label in [*list(LIST_TABS.items())[1:], *list(LIST_TABS.items())[:1]]:
+    for key, label in [*list(THRESHOLD_LIST_TABS.items())[1:], *list(THRESHOLD_LIST_TABS.items())[:1]]:
         at.session_state["thr_list"] = label
         at.run()
         assert not at.exception, label
@@ -683,8 +670,8 @@ def _shown_id(report_id: str) -> str:
 def _person_frames(at: AppTest) -> dict[str, pd.DataFrame]:
     """Every list of people, each tab opened in turn."""
     frames = {}
-    for key in LIST_TABS:
-        frames |= {d.key: d.value for d in _open_list(at, key).dataframe if "partner_refs" in d.value.columns}
+    for key in THRESHOLD_LIST_TABS:
+        frames |= {d.key: d.value for d in open_list(at, key).dataframe if "partner_refs" in d.value.columns}
     return frames
 
 
