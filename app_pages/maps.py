@@ -25,7 +25,7 @@ import shapely
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from etl.marts.hotspots import REPEAT_LOCATION_RESOLUTION
+from etl.marts.hotspots import REPEAT_LIST, REPEAT_LOCATION_RESOLUTION
 from etl.rules import periods
 from insight import places, ui
 from insight.charts import maps as cm
@@ -527,7 +527,7 @@ def repeats_section(selection: places.Selection | None, areas: pd.DataFrame) -> 
                "size your role may see). "
                f"A place is an H3 resolution-10 cell (about 15,000 m², 130 m across): police points are "
                f"snapped, so a cell gathers a street's points. Counts are the last 30/90/180/365 days to "
-               f"{ui.fmt_date(f.as_of_date)} (the sidebar's as-of date); the top 50 per authority"
+               f"{ui.fmt_date(f.as_of_date)} (the sidebar's as-of date); the top {REPEAT_LIST} per authority"
                + ("." if not ui.restricted(f) else f"; for authorities whose incident rows your role may not see, "
                   f"places with at least {ui.disclosure_k()} incidents in the year, no dates of single "
                   "incidents, and a description only where that many people reported."))

@@ -19,6 +19,8 @@ import h3
 import numpy as np
 import pandas as pd
 
+from etl.marts import registry
+from etl.marts.hotspots import REPEAT_LIST
 from etl.rules.periods import previous_period
 from insight.queries import knox
 from insight.queries.run import run, source
@@ -242,18 +244,23 @@ def hotspot_summary(con, codes: tuple[str, ...]) -> pd.DataFrame:
 
 
 def repeat_locations(con, codes: tuple[str, ...], as_of: date, build_as_of: date,
-                     per_authority: int = 50) -> pd.DataFrame:
+                     per_authority: int = REPEAT_LIST) -> pd.DataFrame:
     """Repeat locations (H3 resolution-10 cells) ranked per authority as of `as_of`: the
     `mart_repeat_locations` rows when `as_of` is the build's as-of date, else the same SQL run
-    live. The top `per_authority` per authority, with `authority_name`, `lat`, `lon`."""
-    relation = source(con, as_of, "mart_repeat_locations", built=build_as_of)
+    live (kept per date for the REPEAT_LIST busiest cells of each authority; a longer list is
+    evaluated on its own). The top `per_authority` per authority, with `authority_name`, `lat`, `lon`."""
+    mart, top = "mart_repeat_locations", {}
+    if as_of == build_as_of or per_authority <= registry.model(mart).live_params["top"]:
+        relation = source(con, as_of, mart, built=build_as_of)
+    else:
+        relation, top = f"({registry.live_sql(mart)})", {"top": int(per_authority)}
     frame = run(con, f"""
         with final as (
             select a.authority_name, m.* from {relation} m join authorities a using (authority_code)
             where m.authority_code = any($codes) and m.rank <= $limit
         )
         select * from final order by authority_name, rank
-    """, {"codes": list(codes), "limit": int(per_authority), "as_of": as_of})
+    """, {"codes": list(codes), "limit": int(per_authority), "as_of": as_of, **top})
     centres = [h3.cell_to_latlng(c) for c in frame["h3_cell"]]
     frame["lat"], frame["lon"] = [c[0] for c in centres], [c[1] for c in centres]
     return frame

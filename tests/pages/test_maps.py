@@ -123,6 +123,33 @@ def test__repeat_locations__live_run_matches_the_mart(demo_con):
     assert (earlier["last_report"] <= str(as_of - dt.timedelta(days=60))).all()
 
 
+def test__repeat_locations__top_cells_evaluation_equals_the_whole(demo_con):
+    """A page at another date keeps the busiest cells of each authority alone (`top`): their rows
+    are the whole evaluation's, column for column (reporters, location, types gathered for them
+    alone), and a list longer than the kept one is evaluated on its own, never cut short."""
+    from etl.marts import registry
+    from etl.marts.hotspots import REPEAT_LIST
+
+    _, as_of = _period(demo_con)
+    earlier = as_of - dt.timedelta(days=45)
+    assert registry.model("mart_repeat_locations").live_params == {"top": REPEAT_LIST}
+    whole = registry.evaluate(demo_con, "mart_repeat_locations", earlier)
+    cols = list(whole.columns)
+    for top in (1, 3, REPEAT_LIST):
+        kept = registry.evaluate(demo_con, "mart_repeat_locations", earlier, top=top)
+        expected = whole[whole["rank"] <= top].sort_values(["authority_code", "rank"]).reset_index(drop=True)
+        got = kept[cols].sort_values(["authority_code", "rank"]).reset_index(drop=True)
+        assert len(got) > 0 and got["rank"].max() == min(top, whole["rank"].max())
+        pd.testing.assert_frame_equal(got, expected)
+    longer = REPEAT_LIST + 20
+    assert (whole.groupby("authority_code")["rank"].max() > REPEAT_LIST).any(), "the demo has too few cells"
+    listed = qm.repeat_locations(demo_con, ALL, earlier, as_of, per_authority=longer)
+    stored_way = whole[whole["rank"] <= longer]
+    assert len(listed) == len(stored_way)
+    assert sorted(zip(listed["authority_code"], listed["h3_cell"], listed["distinct_reporters"], strict=True)) == \
+        sorted(zip(stored_way["authority_code"], stored_way["h3_cell"], stored_way["distinct_reporters"], strict=True))
+
+
 def test__hotspot_cells__one_authority_per_cell(demo_con):
     cells = qm.hotspot_cells(demo_con, (DERBY,), 9)
     assert len(cells) > 0 and (cells["authority_code"] == DERBY).all()
