@@ -15,6 +15,11 @@ reports as (
         case r.community_h3_resolution when 8 then i.h3_r8 when 9 then i.h3_r9 when 10 then i.h3_r10 end
             as cluster_cell  -- settings allow only 8, 9, 10 (etl/rules/settings.py)
     from incidents i
+    -- a floor, the longest window of any rule, as a one-row join: DuckDB passes the join's bound
+    -- down to the scan (a dynamic filter), which then skips the older row groups; as a scalar
+    -- subquery in WHERE it was applied after the scan (0.19 s against 0.11 s at ten million)
+    join (select cast(cast($as_of as date) - to_months(max(window_months)) as date) as floor
+          from settings_rules) fl on i.reported_date > fl.floor
     join rules r using (authority_code)
     -- whether a report came within the qualifying period is settled the day it was made, by the
     -- rule in force then (as int_complaints.is_qualifying): a later, longer period changes nothing
@@ -22,7 +27,6 @@ reports as (
       on q.authority_code = i.authority_code
      and i.reported_date >= q.effective_from and i.reported_date < q.effective_to
     where i.reported_date <= $as_of
-      and i.reported_date > cast($as_of as date) - to_months((select max(window_months) from settings_rules))
       and i.reported_date > $as_of - to_months(r.window_months)
       and i.reported_date <= i.occurred_date + to_months(q.qualifying_report_months)
       and i.asb_category is not null
