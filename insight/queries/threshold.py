@@ -372,6 +372,12 @@ def week_queue(con, as_of: date, person_codes: tuple[str, ...], search: str = ""
             from {events} as e
             join settings_rules as r on r.rule_id = e.rule_id
             join authorities as a on a.authority_code = e.authority_code
+            -- the earliest day either part below can reach, as a one-row join: DuckDB passes its
+            -- bound down to the events' scan, so the older events are never judged (0.08 s of
+            -- 0.54 s at ten million incidents, issue 15)
+            join (select least($as_of::date - {WEEK_DAYS},
+                               min(cast($as_of::date - to_months(window_months) as date))) as floor
+                  from settings_rules) as fl on e.second_report_date > fl.floor
             where e.authority_code = any($person_codes)
               and (e.second_report_date > $as_of::date - {WEEK_DAYS}
                    or (not e.is_explained and e.second_report_date > $as_of::date - to_months(r.window_months)))
