@@ -22,6 +22,7 @@ import logging
 import pickle
 import re
 import threading
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -39,7 +40,7 @@ from insight.charts import base as charts_base
 from insight.charts import svg_map
 from insight.queries import overview
 from insight.ui import session as ui_access
-from insight.ui.dates import EARLIEST_DATE, LATEST_DATE, date_field, in_order
+from insight.ui.dates import EARLIEST_DATE, date_field, in_order, link_day
 
 QUERY_TTL_SECONDS = 600
 _LOG = logging.getLogger(__name__)
@@ -318,12 +319,27 @@ def _build_as_of(key: tuple[str, int, int]) -> date | None:
         cursor.close()
 
 
-def _parse_date(text: str | None) -> date | None:
-    try:
-        parsed = date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-    return parsed if parsed and EARLIEST_DATE <= parsed <= LATEST_DATE else None
+_LINK_DATES = {"start": "From", "end": "To", "as_of": "As of"}   # query parameter -> the sidebar's field
+_SHOWN_NAMES = 3   # unknown authorities a link's warning names; the rest are counted
+
+
+def _visible(text: str) -> str:
+    """`text` without control or invisible characters (a zero-width space pasted with a link, a
+    right-to-left override that would turn the rest of a warning round) or surrounding spaces."""
+    return "".join(c for c in text if unicodedata.category(c)[0] != "C").strip()
+
+
+def _shown_text(text: str, most: int = 40) -> str:
+    """Text of a link shown back to its reader (already `_visible`): at most `most` characters,
+    markdown defused (`plain`)."""
+    return plain(text[:most] + ("…" if len(text) > most else ""))
+
+
+def _named(values: list[str]) -> str:
+    """Unknown values of a link, for a warning: the first few, then how many more."""
+    names = ", ".join(_shown_text(v) for v in values[:_SHOWN_NAMES])
+    more = len(values) - _SHOWN_NAMES
+    return names + (f" and {more:,} more" if more > 0 else "")
 
 
 ALL_PARAM = "all"  # ?authority=all: all nine, for a viewer whose default is their own authority
@@ -339,20 +355,30 @@ def default_codes() -> list[str]:
 def _seed_from_url(default_as_of: date) -> None:
     """Fill the sidebar's session state from the query string (first run of a session)."""
     params = st.query_params
-    raw = [v for value in params.get_all("authority") for v in value.split(",")]
-    asked_all = any(v.strip().lower() == ALL_PARAM for v in raw)
-    codes = {v: authorities.resolve(v) for v in raw if v.strip().lower() != ALL_PARAM}
+    # empty entries (`?authority=`, `?authority=a,,b`) name nothing: as if left out
+    raw = [v for value in params.get_all("authority") for v in map(_visible, value.split(",")) if v]
+    asked_all = any(v.lower() == ALL_PARAM for v in raw)
+    codes = {v: authorities.resolve(v) for v in raw if v.lower() != ALL_PARAM}
     start, end = periods.default_period(default_as_of)
     chosen = sorted({c for c in codes.values() if c}, key=authorities.CODES.index)
     unknown = [v for v, c in codes.items() if not c]
     if unknown:  # a link that names no authority this dashboard knows falls back to the viewer's own
-        st.sidebar.warning(f"The link names no authority called {plain(', '.join(v[:40] for v in unknown))}: "
+        st.sidebar.warning(f"The link names no authority called {_named(unknown)}: "
                            + ("showing the others it names." if chosen or asked_all else
                               "showing your usual authorities."), icon=":material/link_off:")
     st.session_state[_STATE["authority"]] = chosen if (chosen or asked_all) else default_codes()
-    st.session_state[_STATE["start"]] = _parse_date(params.get("start")) or start
-    st.session_state[_STATE["end"]] = _parse_date(params.get("end")) or end
-    st.session_state[_STATE["as_of"]] = _parse_date(params.get("as_of")) or default_as_of
+    defaults = {"start": start, "end": end, "as_of": default_as_of}
+    refused = []
+    for name, default in defaults.items():
+        text = params.get(name)
+        try:
+            st.session_state[_STATE[name]] = link_day(text) if text else default
+        except ValueError as exc:  # said, not silently replaced: the reader thinks the link's dates are shown
+            st.session_state[_STATE[name]] = default
+            field = _LINK_DATES[name]
+            refused.append(f"The link's {field} is not used ({exc}): {field} is {fmt_date(default)}.")
+    if refused:
+        st.sidebar.warning(" ".join(refused), icon=":material/event_busy:")
 
 
 def _write_url(filters: Filters, default_as_of: date) -> None:
@@ -423,6 +449,8 @@ def sidebar() -> Filters:
     filters = Filters(tuple(codes) or authorities.CODES, start, end, as_of)
     if restricted(filters) and (end - start).days + 1 < disclosure.MIN_PERIOD_DAYS:
         start = end - timedelta(days=disclosure.MIN_PERIOD_DAYS - 1)
+        if start < EARLIEST_DATE:  # widened forward: a period the address can hold and a link reopens
+            start, end = EARLIEST_DATE, EARLIEST_DATE + timedelta(days=disclosure.MIN_PERIOD_DAYS - 1)
         filters = Filters(filters.authority_codes, start, end, as_of)
         st.sidebar.info(f"Figures of authorities whose person-level rows you may not see cover at least "
                         f"{disclosure.MIN_PERIOD_DAYS} days: the period is {fmt_period(start, end)}.",

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date
+import unicodedata
+from datetime import date, datetime
 
 import streamlit as st
 
@@ -61,16 +62,43 @@ def parse_day(text: str | None, first: date = EARLIEST_DATE, last: date = LATEST
         day, month, year = parts
     day_number, month_number, year_number = _number(day), _month(month), _year(year)
     if not month_number:
-        raise ValueError(f"Not a date: there is no month {month}" if _digits(month)
+        # the number named only when it is one a person might mean (not a pasted run of digits)
+        raise ValueError(f"Not a date: there is no month {month}" if _digits(month) and len(month) <= 2
                          else f"Not a date: type it day first, e.g. {EXAMPLE}")
     days = calendar.monthrange(year_number, month_number)[1]
     if not 1 <= day_number <= days:
         raise ValueError(f"Not a date: {calendar.month_name[month_number]} {year_number} has {days} days")
-    parsed = date(year_number, month_number, day_number)
-    if not first <= parsed <= last:
-        edge = "before" if parsed < first else "after"
-        raise ValueError(f"{_words(parsed)} is {edge} the dates this covers ({_words(first)} to {_words(last)})")
-    return parsed
+    return in_range(date(year_number, month_number, day_number), first, last)
+
+
+def in_range(day: date, first: date = EARLIEST_DATE, last: date = LATEST_DATE) -> date:
+    """`day`, or ValueError saying it lies before `first` or after `last`."""
+    if not first <= day <= last:
+        edge = "before" if day < first else "after"
+        raise ValueError(f"{_words(day)} is {edge} the dates this covers ({_words(first)} to {_words(last)})")
+    return day
+
+
+def link_day(text: str) -> date:
+    """A day given in the address (`?start=2026-03-03`), or ValueError with the reason in words.
+
+    What the sidebar writes there is ISO (2026-03-03); a link typed or edited by hand may hold any
+    form a person types in the box (`parse_day`: 03/03/2026, 3 Mar 2026), or an ISO timestamp as
+    another system writes one (2026-03-03T09:00:00Z), whose day is taken in Europe/London as the
+    ETL takes a timestamp's (DESIGN.md). Anything else, or a day outside the dates this covers, is
+    refused, so the page can say why it shows another day instead of silently showing it. Invisible
+    characters (a zero-width space pasted with a link from a message) are dropped first."""
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
+    for read in (date.fromisoformat, datetime.fromisoformat):
+        try:
+            parsed = read(text)
+        except ValueError:
+            continue
+        if isinstance(parsed, datetime):   # its own day in range first: year 1 or 9999 cannot be moved
+            in_range(parsed.date())
+            parsed = (parsed.astimezone(periods.LONDON) if parsed.tzinfo else parsed).date()
+        return in_range(parsed)
+    return parse_day(text)
 
 
 def _digits(part: str) -> bool:
