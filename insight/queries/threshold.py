@@ -184,8 +184,10 @@ def _references(members: str) -> str:
     reports merged into it are incident_reports' merged rows. Only rows of `$person_codes` are
     read: another authority's references are never reached."""
     return f"""
-        merged_reports as materialized (   -- the few reports folded into an earlier one
-            select incident_id, report_id, source from incident_reports where is_merged
+        merged_reports as materialized (   -- the few reports folded into an earlier one, made by the
+                                           -- as-of date (a later one did not exist yet then)
+            select incident_id, report_id, source from incident_reports
+            where is_merged and reported_date <= $as_of::date
         ),
         member_reports as (
             select m.item, m.incident_id, m.reported_date, m.case_ref, m.postcode_district,
@@ -636,9 +638,18 @@ def person_complaints(con, as_of: date, person_codes: tuple[str, ...], authority
         complaints as (
             select c.incident_id as item, c.incident_id, c.reported_date, c.occurred_date,
                    date_diff('day', c.occurred_date, c.reported_date) as days_to_report,
-                   c.is_qualifying, c.asb_category, c.asb_type, c.agencies, c.is_hate,
-                   c.drops_out_date, c.rule_id
+                   c.is_qualifying, c.asb_category, c.asb_type, coalesce(k.agencies, c.agencies) as agencies,
+                   c.is_hate, c.drops_out_date, c.rule_id
             from int_complaints as c
+            -- the agencies that had each complaint by the as-of date (a report merged into it later
+            -- did not exist yet then); incident_merged_reports holds every report of an incident
+            -- with more than one, so only those another report was merged into later are read
+            left join (select incident_id, string_agg(distinct agency, ',' order by agency) as agencies
+                       from incident_merged_reports
+                       where reported_date <= $as_of::date
+                         and incident_id in (select incident_id from incident_merged_reports
+                                             where is_merged and reported_date > $as_of::date)
+                       group by all) as k using (incident_id)
             where c.person_key = $person_key and c.authority_code = $authority_code
               and c.authority_code = any($person_codes)
               and c.reported_date <= $as_of::date

@@ -52,6 +52,9 @@ final as (
         p.first_report_date, p.first_incident_id, p.agency,
         array_to_string(list_sort(list_distinct(string_split(p.agencies || ',' || p.first_agencies, ','))), ',')
             as agencies,
+        -- each incident's own, for a date before a report merged into one of them was made
+        -- (mart_second_reports)
+        p.first_agencies, p.agencies as second_agencies,
         x.explanations, p.rule_id
     from pairs p
     left join explained x using (incident_id)

@@ -103,13 +103,25 @@ kept as (   -- the rows a page reads ($every_row: all of them, as the build stor
        or (not is_threshold_met and qualifying_complaints = victim_threshold - 1)
        or (not is_threshold_met and hate_threshold >= 2 and qualifying_hate_complaints = hate_threshold - 1)
 ),
+known as (   -- incidents another organisation also reported after $as_of (merged into them later;
+             -- none on the build's date, whose build rejects later reports): their agencies as of
+             -- $as_of, from their reports made by then, as a build on that date has them
+    -- (incident_merged_reports holds every report of an incident with more than one)
+    select r.incident_id, string_agg(distinct r.agency, ',' order by r.agency) as agencies
+    from incident_merged_reports r
+    semi join (select incident_id from incident_merged_reports where is_merged and reported_date > $as_of) l
+           using (incident_id)
+    where $with_lists and r.reported_date <= $as_of
+    group by all
+),
 details as (   -- the kept rows' counted complaints: agencies and incident ids
     select c.person_key, c.authority_code, c.related_group,
         -- one list of the counted complaints, sorted once (oldest first, then by incident id)
         list_sort(list({'reported': c.reported_date, 'id': c.incident_id, 'agency': c.agency,
-                        'agencies': c.agencies})) as complaints
+                        'agencies': coalesce(n.agencies, c.agencies)})) as complaints
     from counted c
     join kept k using (person_key, authority_code, related_group)
+    left join known n using (incident_id)
     -- the complaints in the window; the hate window's too on the hate route, or when the group
     -- has none in the window (as oldest_complaint_date counts them)
     where $with_lists and (c.in_window or (c.is_hate_counted and (k.is_hate_route or k.oldest_in_window is null)))
