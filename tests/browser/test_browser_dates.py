@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import pytest
 from support import EXCEPTION, signed_in, wait_for_run
 
@@ -26,12 +25,9 @@ PARAM = {"From": "start", "To": "end", "As of": "as_of"}
 
 
 @pytest.fixture(scope="module")
-def as_of(demo_warehouse) -> dt.date:
-    con = duckdb.connect(str(demo_warehouse), read_only=True)
-    try:
-        return con.execute("select max(as_of_date) from etl_builds").fetchone()[0]
-    finally:
-        con.close()
+def as_of(demo_build) -> dt.date:
+    """The demo warehouse's as-of date (the build's: conftest's demo_build)."""
+    return demo_build[2].as_of
 
 
 def _typed_day(field: str, as_of: dt.date) -> dt.date:

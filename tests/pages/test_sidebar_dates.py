@@ -34,13 +34,9 @@ def app(demo_warehouse, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def as_of(demo_warehouse) -> dt.date:
-    from insight import db
-    con = db.connect(demo_warehouse)
-    try:
-        return db.build_as_of(con)
-    finally:
-        con.close()
+def as_of(demo_build) -> dt.date:
+    """The demo warehouse's as-of date (the build's: conftest's demo_build)."""
+    return demo_build[2].as_of
 
 
 def _type(at, key: str, text: str):

@@ -41,12 +41,9 @@ PERSON_COLUMNS = {"person_key", "incident_id", "application_ref", "appeal_ref", 
 
 
 @pytest.fixture(scope="module")
-def as_of(demo_warehouse) -> dt.date:
-    con = db.connect(demo_warehouse)
-    try:
-        return db.build_as_of(con)
-    finally:
-        con.close()
+def as_of(demo_build) -> dt.date:
+    """The demo warehouse's as-of date (the build's: conftest's demo_build)."""
+    return demo_build[2].as_of
 
 
 @pytest.fixture
