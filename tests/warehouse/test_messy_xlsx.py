@@ -305,3 +305,31 @@ def test__xlsx__merged_and_chosen_sheets_load_the_right_values(built):
     assert ignored == "column14"
     sheet = SLUGS["the data on the second sheet, chosen by sheet ="]
     assert con.execute("select count(*) from incidents where source = ?", [sheet]).fetchall() == [(2,)]
+
+
+def _cell_values():
+    from hypothesis import strategies as st
+
+    return st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=True, allow_infinity=True),
+                     st.sampled_from([0.0, 1.0, 2.5, -0.0]), st.text(max_size=4),
+                     st.dates(dt.date(1999, 12, 30), dt.date(2026, 12, 31)),
+                     st.datetimes(dt.datetime(1999, 12, 30), dt.datetime(2026, 12, 31)),
+                     st.sampled_from([dt.datetime(2025, 3, 31), dt.date(2025, 3, 31), dt.time(23, 30)]))
+
+
+def test__xlsx__a_column_s_texts_are_each_cell_s_whatever_it_mixes():
+    """A workbook column is converted a distinct value at a time (readers._cells): the texts are
+    the cell-by-cell conversion's, whatever the column mixes (True, 1 and 1.0, a date and the same
+    day at midnight as a datetime, NaN, times, text with spaces)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from etl.sources import readers
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(_cell_values(), max_size=30))
+    def check(values):
+        column = tuple(values)
+        assert readers._cells(column) == [readers._cell(v) for v in column]
+
+    check()
