@@ -10,7 +10,8 @@ reload, a new tab or an opened link keeps a password sign-in (insight/access/aut
   still in the users file, demo users only on a demo warehouse, not signed out).
 - `POST /_asb/session/end` clears the cookie (sign-out ends the token on the server first).
 
-Both refuse a request whose Origin is another site. At start the server imports what the pages use,
+Both refuse a request whose Origin is another site (`auth.same_site`: the request's own Host, or
+the public address $ASB_PUBLIC_ORIGIN names behind a reverse proxy that rewrites Host). At start the server imports what the pages use,
 draws plotly's sample figures and runs the queries of the pages' first views (every authority,
 the default period: the Overview's first, then Threshold near-misses, Hotspots and the others) in a
 background thread (insight.ui.session.warm_up_imports), so the first visitor after a start does
@@ -37,9 +38,7 @@ from insight.ui.chunks import PreloadChunks
 
 
 def _same_origin(request: Request) -> bool:
-    origin = request.headers.get("origin")
-    host = request.headers.get("host")
-    return origin is None or (host is not None and origin.split("://", 1)[-1] == host)
+    return auth.same_site(request.headers.get("origin"), request.headers.get("host"))
 
 
 async def remember(request: Request) -> Response:

@@ -45,6 +45,9 @@ from insight.access import roles as access
 
 USERS_ENV, SECRET_ENV = "ASB_USERS", "ASB_SESSION_SECRET"
 DEMO_USERS_ENV = "ASB_ALLOW_DEMO_USERS"  # "1": the demo users may sign in to any warehouse (tests)
+# The address people open the dashboard at, where a reverse proxy in front rewrites the Host header
+# (e.g. "https://asb.derbyshire.example"; several, comma-separated): see `same_site`.
+PUBLIC_ORIGIN_ENV = "ASB_PUBLIC_ORIGIN"
 DEFAULT_USERS = Path("data") / "users.toml"
 SESSION_MAX_AGE_SECONDS = 12 * 3600     # a sign-in ends this long after it was made, whatever happens
 TOKEN_MAX_AGE_SECONDS = SESSION_MAX_AGE_SECONDS
@@ -648,3 +651,23 @@ def loose_files(warehouse: Path, audit_file: Path, audit_key: Path) -> list[str]
     files = [users_path(), warehouse, audit_file, audit_key, warehouse.parent / "secrets" / "pseudonym.key",
              Path(".streamlit") / "secrets.toml"]
     return [why for why in (private.loose(f) for f in files) if why]
+
+
+def _origin_key(origin: str) -> str:
+    return origin.strip().rstrip("/").lower()
+
+
+def same_site(origin: str | None, host: str | None) -> bool:
+    """Whether a POST to serve.py's cookie routes comes from the dashboard's own page: no Origin
+    header (not a browser's cross-site request), or an Origin whose host is the request's Host, or
+    one that $ASB_PUBLIC_ORIGIN names exactly (scheme, host and port; ignoring case and a trailing
+    slash), for a server behind a reverse proxy that rewrites Host. A sandboxed page's Origin
+    ("null") is never accepted."""
+    if origin is None:
+        return True
+    if origin.strip().lower() == "null":
+        return False
+    if host is not None and origin.split("://", 1)[-1] == host:
+        return True
+    named = {_origin_key(o) for o in os.environ.get(PUBLIC_ORIGIN_ENV, "").split(",") if o.strip()}
+    return _origin_key(origin) in named

@@ -208,3 +208,30 @@ def test__ticket__spent_once_and_only_while_fresh():
     late = tickets.issue("token-b", now=1000.0)
     assert tickets.redeem(late, now=1001.0 + auth.TICKET_SECONDS) is None
     assert tickets.redeem(None) is None and tickets.redeem("made-up") is None
+
+
+@pytest.mark.parametrize(("origin", "host", "public", "allowed"), [
+    (None, "dash.local:8501", None, True),                         # no Origin: not a browser's cross-site post
+    ("http://dash.local:8501", "dash.local:8501", None, True),     # the page's own site
+    ("https://evil.example", "dash.local:8501", None, False),
+    ("https://dash.local:8501.evil.example", "dash.local:8501", None, False),
+    ("http://dash.local:8501", None, None, False),                 # no Host to compare with
+    # behind a reverse proxy that rewrites Host, the public address is named ($ASB_PUBLIC_ORIGIN)
+    ("https://asb.derbyshire.example", "127.0.0.1:8501", None, False),
+    ("https://asb.derbyshire.example", "127.0.0.1:8501", "https://asb.derbyshire.example", True),
+    ("https://ASB.Derbyshire.example/", "127.0.0.1:8501", "https://asb.derbyshire.example/", True),
+    ("https://asb.derbyshire.example", "127.0.0.1:8501", "https://other.example, https://asb.derbyshire.example", True),
+    ("http://asb.derbyshire.example", "127.0.0.1:8501", "https://asb.derbyshire.example", False),   # scheme counts
+    ("https://evil.example", "127.0.0.1:8501", "https://asb.derbyshire.example", False),
+    ("null", "127.0.0.1:8501", "null", False),                       # a sandboxed page's origin is never named
+])
+def test__session_cookie__posted_from_the_site_itself_or_its_named_public_address(monkeypatch, origin, host, public,
+                                                                                  allowed):
+    """serve.py's cookie routes accept a post from the page's own site (Origin's host is the request's
+    Host) or from an address $ASB_PUBLIC_ORIGIN names (a reverse proxy that rewrites Host made every
+    sign-in there lose its cookie: 403), and from nowhere else."""
+    if public is None:
+        monkeypatch.delenv(auth.PUBLIC_ORIGIN_ENV, raising=False)
+    else:
+        monkeypatch.setenv(auth.PUBLIC_ORIGIN_ENV, public)
+    assert auth.same_site(origin, host) is allowed
