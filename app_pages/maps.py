@@ -60,9 +60,13 @@ prev_start, prev_end = periods.previous_period(f.start_date, f.end_date)
 st.caption(f"Incidents reported {ui.fmt_period(f.start_date, f.end_date)}; change is on "
            f"{ui.fmt_period(prev_start, prev_end)}. Police.uk locations are snapped to anonymous map "
            "points and dated by month only, so police rows pile up on those points.")
+# the first incident's day; for a restricted viewer its month, or nothing when that month holds
+# fewer than k incidents (the disclosure rule: roles.QUERIES, data_span)
 span = ui.load(qm.data_span, f.authority_codes).iloc[0]
 if pd.notna(span["first_date"]) and pd.Timestamp(span["first_date"]).date() > prev_start:
-    st.warning(f"The data starts on {ui.fmt_date(span['first_date'])}, after the previous period begins: "
+    starts = (f"in {pd.Timestamp(span['first_date']):%B %Y}" if ui.restricted(f)
+              else f"on {ui.fmt_date(span['first_date'])}")
+    st.warning(f"The data starts {starts}, after the previous period begins: "
                "read \"change\" with care, or choose a later period.", icon=":material/history:")
 
 # --- the map, the selected area and the repeat-location list: one fragment, so a control change, a

@@ -41,11 +41,30 @@ def _postcodes(con: duckdb.DuckDBPyConnection) -> None:
     _register(con, "_postcodes", geo.postcode_table(letters))
 
 
-def _shown(column: str) -> str:
-    """SQL quoting a coordinate in a reason, "empty" when the row gave only the other half of its
+# How a location reject quotes a coordinate (in its reason and its raw values): only inside the
+# range any coordinate of its kind can take (degrees; metres of a national grid), and rounded so
+# it keeps fewer digits than any phone number (scrub: 10, or 9 after a "+"): latitude/longitude to
+# 6 decimals (at most 9 digits, never a "+"), easting/northing to 0.1 m (at most 8). A number
+# outside that range is not a coordinate but whatever a partner typed into the column, and
+# "07700900123" or "+447700900123" in a latitude cell reads as a number ("7700900123.0").
+SHOWN = {"latitude": (180, 6), "longitude": (180, 6), "easting": (10_000_000, 1), "northing": (10_000_000, 1)}
+NOT_SHOWN = "[not a coordinate]"
+
+
+def _coordinate(column: str, kind: str) -> str:
+    """SQL: the coordinate `column` (of `kind`, a key of SHOWN) as a reject may quote it, null when
+    it is outside its kind's range (see SHOWN)."""
+    limit, decimals = SHOWN[kind]
+    return f"case when abs({column}) < {limit} then round({column}, {decimals}) end"
+
+
+def _shown(column: str, kind: str) -> str:
+    """SQL quoting a coordinate in a reason: "empty" when the row gave only the other half of its
     pair (a latitude without a longitude): DuckDB's `format` is null when any argument is, and a
-    reject without a reason failed the whole build (etl_rejects.reason is NOT NULL)."""
-    return f"coalesce({column}::varchar, 'empty')"
+    reject without a reason failed the whole build (etl_rejects.reason is NOT NULL); NOT_SHOWN
+    when it is no coordinate at all (SHOWN)."""
+    return (f"case when {column} is null then 'empty' "
+            f"else coalesce(({_coordinate(column, kind)})::varchar, '{NOT_SHOWN}') end")
 
 
 def locate(con: duckdb.DuckDBPyConnection, bounds: geo.Boundaries) -> None:
@@ -109,10 +128,10 @@ def locate(con: duckdb.DuckDBPyConnection, bounds: geo.Boundaries) -> None:
             case
                 when loc_kind = 'latlon' and pt_easting is null then {{'code': 'unplaceable',
                     'reason': format('latitude/longitude {{}}, {{}} is not a usable point in Great Britain',
-                                     {_shown('in_latitude')}, {_shown('in_longitude')})}}
+                                     {_shown('in_latitude', 'latitude')}, {_shown('in_longitude', 'longitude')})}}
                 when loc_kind = 'bng' and pt_easting is null then {{'code': 'unplaceable',
                     'reason': format('easting/northing {{}}, {{}} is not a usable British National Grid point',
-                                     {_shown('in_easting')}, {_shown('in_northing')})}}
+                                     {_shown('in_easting', 'easting')}, {_shown('in_northing', 'northing')})}}
                 when loc_kind = 'postcode' and pt_easting is null then {{'code': 'unplaceable',
                     'reason': format('postcode ''{{}}'' is not in the ONS Postcode Directory', postcode)}}
                 when loc_kind is not null and located_authority_code is null then {{'code': 'outside_area',
@@ -134,7 +153,11 @@ def _scrub_reasons(con: duckdb.DuckDBPyConnection) -> None:
     reasons (it ran before these were written): a postcode column holding no postcode ("ring
     Mrs Patel 07700 900123", an e-mail) in the reason and in the row's postcode (its raw values),
     and a police file's LSOA name. A postcode-shaped value stays as sent. Only rejected rows'
-    distinct values are looked at (a few); coordinates in a reason are numbers, never scrubbed."""
+    distinct values are looked at (a few). A rejected row's coordinates (its raw values) are kept
+    as its reason quotes them (SHOWN): a phone number read as a number is no coordinate."""
+    kept = ", ".join(f"in_{c} = {_coordinate(f'in_{c}', c)}" for c in SHOWN)
+    changed = " or ".join(f"in_{c} is distinct from {_coordinate(f'in_{c}', c)}" for c in SHOWN)
+    con.execute(f"update _located set {kept} where loc_reject is not null and ({changed})")
     shaped = scrub.POSTCODE_SHAPE_SQL.format("postcode")
     values = [r[0] for r in con.execute(f"""
         select distinct postcode from _located

@@ -136,7 +136,9 @@ CONTACT_WORDS = ("contact", "caller", "complainant", "reporter", "reported by", 
                  "suspect", "owner")
 TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev", "Revd", "Sir", "Dame", "Lady", "Lord")
 
-EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+# an address starts with a letter, digit, + or - (not the quote a reason puts round a value:
+# "latitude 'jane@example.com'" kept its opening quote as "latitude [email]'")
+EMAIL = re.compile(r"[\w+-][\w.+'-]*@[\w-]+(?:\.[\w-]+)+")
 PHONE_HINT = re.compile(r"\d(?:[\s().-]*\d){8,}")  # nine digits or more, possibly spaced out
 DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$")
 POSTCODE = re.compile(r"(?<![\w-])([A-Za-z]{1,2}\d[A-Za-z\d]?)\s*(\d[ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2})(?![\w-])")

@@ -43,6 +43,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from etl.rules import authorities
+
 DEFAULT_SUPPRESS_BELOW = 5
 SETTINGS_PATH = Path(__file__).resolve().parents[1] / "board_pack" / "report.toml"  # the board pack's settings
 SETTINGS_ENV = "ASB_REPORT_SETTINGS"
@@ -337,6 +339,16 @@ class Aggregate:
     - `places`: place description column -> the distinct-reporters column: shown only with >= k.
     - `single`: columns that describe one case (the first or last date, the shortest or longest
       time): never shown.
+    - `county`: column -> (the column holding the fewest cases it rests on, the columns that quote
+      or compare with it): a figure over all nine authorities whatever was asked (the county median
+      of the partnership table, which is one authority's figure or the mean of two). A viewer
+      without person-level rights over all nine sees it, and what quotes it (a cell's colour and
+      rule), in no row, their own included, where the fewest cases are below k; the column of the
+      fewest cases (one authority's count) is never shown to such a viewer.
+    - `months`: date column -> the count of incidents in its month: a date that is one case's
+      (the first or last incident of a selection) shown as its month (the month's first day), and
+      only when that count is at least k and not hidden; else not at all. The day of one incident
+      is never shown, and its month only among k others.
     - `period`: the names of the (start, end) arguments (MIN_PERIOD_DAYS); `resolution`: the name of
       the H3 resolution argument, or of a `kind` argument such as "h3_10" (COARSEST_RESOLUTION).
     - `audit`: loads of it by a viewer without rights are logged (it narrows to one small area).
@@ -375,6 +387,8 @@ class Aggregate:
     derived: dict[str, tuple[str, ...]] = field(default_factory=dict)
     places: dict[str, str] = field(default_factory=dict)
     single: tuple[str, ...] = ()
+    months: dict[str, str] = field(default_factory=dict)
+    county: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     period: tuple[str, str] | None = None
     resolution: str | None = None
     audit: bool = False
@@ -443,6 +457,7 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
     of each of these as for the sums. Without `others` (when `spec.rows` says the query can be
     split), every count is hidden: the sums cannot be checked."""
     allowed = set(allowed)
+    frame, county_hidden = _county(spec, frame, allowed, k)
     whole_is_allowed = requested is not None and set(requested) <= allowed
     split = mixed(spec, frame.columns, allowed, requested) and spec.rows is not None
     out = frame.copy()
@@ -519,15 +534,53 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
     for column in spec.single:
         if column in out.columns:
             blank.setdefault(column, set()).update(closed)
+    for column, base in spec.months.items():
+        if column in out.columns:
+            blank.setdefault(column, set()).update(
+                i for i in closed if base not in out.columns or not cell(i, base) >= k or (i, base) in hidden)
     result = out.copy()
+    for column in spec.months:   # the closed rows' dates as their months (those left are blanked below)
+        if column in out.columns and closed:
+            dates = pd.to_datetime(result[column], errors="coerce")
+            result[column] = dates.where(open_rows, dates.dt.to_period("M").dt.to_timestamp())
     for column, rows in blank.items():
         if not rows:
             continue
         numeric = pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_bool_dtype(out[column])
         result[column] = result[column].astype("float64" if numeric else object)
         result.loc[sorted(rows), column] = math.nan if numeric else None
-    result.attrs = {**frame.attrs, "hidden": sum(len(rows) for rows in blank.values()), "dropped": dropped}
+    result.attrs = {**frame.attrs, "hidden": county_hidden + sum(len(rows) for rows in blank.values()),
+                    "dropped": dropped}
     return result
+
+
+def _blanked(frame: pd.DataFrame, column: str, rows) -> None:
+    """Blank `column` in `rows` of `frame` (in place): NaN in a column of numbers, else None."""
+    numeric = pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column])
+    frame[column] = frame[column].astype("float64" if numeric else object)
+    frame.loc[rows, column] = math.nan if numeric else None
+
+
+def _county(spec: Aggregate, frame: pd.DataFrame, allowed: set, k: int) -> tuple[pd.DataFrame, int]:
+    """(the frame with `spec.county` applied, the cells blanked): for a viewer without person-level
+    rights over all nine authorities, each county figure, and the columns quoting it, blanked in
+    every row where the fewest cases it rests on are below k, and the fewest cases in every row.
+    `attrs["hidden"]` of a frame that needs nothing else says so."""
+    if not spec.county or set(authorities.CODES) <= allowed:
+        return frame, 0
+    out, hidden = frame.copy(), 0
+    for column, (fewest, quoting) in spec.county.items():
+        if column not in out.columns or fewest not in out.columns:
+            continue
+        rows = out.index[out[column].notna() & ~(out[fewest].map(_number) >= k)]
+        for name in (column, *quoting):
+            if name in out.columns and len(rows):
+                hidden += int(out.loc[rows, name].notna().sum())
+                _blanked(out, name, rows)
+        _blanked(out, fewest, out.index)
+    if hidden:
+        out.attrs = {**frame.attrs, "hidden": hidden, "dropped": 0}
+    return out, hidden
 
 
 def _parts(spec: Aggregate, out: pd.DataFrame, counts: list[str], values: dict, others: pd.DataFrame | None,

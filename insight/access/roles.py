@@ -192,7 +192,10 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
         counts=("observed",), authority=None, rows=("spatial_band", "temporal_band"),
         derived={"ratio": ("observed",), "p_value": ("observed",)},
         period=_PERIOD),
-    "insight.queries.maps.data_span": Open("the first and last date of the feeds"),
+    # the first and last incident's date: a month of at least k incidents for a restricted viewer
+    "insight.queries.maps.data_span": disclosure.Aggregate(
+        counts=("first_month_incidents", "last_month_incidents"), authority=None, rows=(),
+        months={"first_date": "first_month_incidents", "last_date": "last_month_incidents"}),
     "insight.queries.maps.has_wards": Open("whether the build has a ward layer"),
     "insight.queries.maps.outlines": Open("the authorities' outlines"),
     # overview
@@ -270,7 +273,9 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
         period=_PERIOD),
     "insight.queries.partnership.partnership": disclosure.Aggregate(
         counts=("cases", "counted_cases"), at_least_k={c: "cases" for c in _CELL},
-        shares={c: ("counted_cases", "cases") for c in _CELL}, period=_PERIOD),
+        shares={c: ("counted_cases", "cases") for c in _CELL}, period=_PERIOD,
+        # the median of the nine is one authority's figure (or the mean of two): its cases count
+        county={"county_median": ("median_cases", ("colour", "rule"))}),
     "insight.queries.partnership.statutory_exceptions": PersonLevel(),
     "insight.queries.partnership.statutory_returns": disclosure.Aggregate(
         counts=("met_without_review", "contradictions", "carried_in_applications", "notes", "threshold_met",

@@ -133,9 +133,23 @@ def area_counts(con, codes: tuple[str, ...], start: date, end: date, kind: str) 
 
 
 def data_span(con, codes: tuple[str, ...]) -> pd.DataFrame:
-    """First and last reported date of the selected authorities' incidents (one row)."""
-    return run(con, "select min(reported_date) as first_date, max(reported_date) as last_date from incidents "
-                    "where authority_code = any($codes)", {"codes": list(codes)})
+    """First and last reported date of the selected authorities' incidents (one row), and the
+    incidents reported in the month of each (`first_month_incidents`, `last_month_incidents`):
+    each date is one incident's, so a viewer without person-level rights sees it as its month,
+    and only where that month holds at least k incidents (roles.QUERIES, `Aggregate.months`)."""
+    return run(con, """
+        with picked as (
+            select reported_date from incidents where authority_code = any($codes)
+        ), span as (
+            select min(reported_date) as first_date, max(reported_date) as last_date from picked
+        )
+        select s.first_date, s.last_date,
+               count(p.reported_date) filter (where p.reported_date < date_trunc('month', s.first_date)
+                                                                      + interval 1 month) as first_month_incidents,
+               count(p.reported_date) filter (where p.reported_date >= date_trunc('month', s.last_date))
+                   as last_month_incidents
+        from span s left join picked p on true
+        group by s.first_date, s.last_date""", {"codes": list(codes)})
 
 
 def has_wards(con) -> bool:

@@ -126,16 +126,44 @@ def judge(m: Measure, value, median, limit=None, rule_id=None) -> tuple[str, str
     return ("better" if good else "worse"), f"{m.label} {shown} is {relation}: {'better' if good else 'worse'}"
 
 
+def _fewest(cases, counted) -> float:
+    """The fewest cases on any side of a figure: all its cases, and for a share those it counts and
+    those it does not (a side of 0 aside). Below k exactly where the disclosure rule hides the
+    figure (`at_least_k` on the cases, `shares` on the two sides: disclosure.share_or_none)."""
+    sides = [cases] + [n for n in (counted, cases - counted) if n > 0]
+    return float(min(sides))
+
+
+def median_cases(values: pd.Series, fewest: pd.Series) -> float:
+    """The fewest cases (`_fewest`) the median of `values` rests on: the median is one authority's
+    figure (the middle one of an odd number) or the mean of two (an even number), so a reader who
+    sees the others' figures and the median works that one out. Of the authorities sharing a middle
+    value the best-founded counts (the value is shown for it anyway); the two middle values of an
+    even number must each be well founded. NaN when there is no median."""
+    known = values.notna()
+    ordered = values[known].sort_values(kind="stable")
+    n = len(ordered)
+    if n == 0:
+        return float("nan")
+    middle = {ordered.iloc[(n - 1) // 2], ordered.iloc[n // 2]}
+    return min(fewest[known & (values == v)].max() for v in middle)
+
+
 def partnership(con, as_of: date, codes: tuple[str, ...], start: date, end: date) -> pd.DataFrame:
     """One row per selected authority and measure: value, display text, colour class, the rule
     that coloured it (medians over all nine authorities) and `cases`, how many applications,
     decisions, reviews or appeals the value rests on, and `counted_cases`, those of them a share
     counts (met, in time, with action plans, upheld; all of them for a count or median): the
-    disclosure rule reads both."""
+    disclosure rule reads both. `median_cases`: the fewest cases on any side of the authorities'
+    figures the county median is made of (`median_cases`, `_fewest`): the median, and the colours
+    and rules that compare a cell with it, give those figures away, so the disclosure rule hides
+    them from every viewer without person-level rights over all nine when that is below k."""
     wide = _wide(con, as_of, start, end)
     rows = []
     for m in MEASURES:
         median = wide[m.column].median(skipna=True)
+        cases, counted = wide[_CASES[m.column]], wide[_COUNTED.get(m.column, _CASES[m.column])]
+        founded = median_cases(wide[m.column], pd.Series(map(_fewest, cases, counted), index=wide.index))
         for r in wide.itertuples():
             if r.authority_code not in codes:
                 continue
@@ -145,9 +173,11 @@ def partnership(con, as_of: date, codes: tuple[str, ...], start: date, end: date
                          "measure": m.column, "label": m.label, "value": value, "display": _show(m, value),
                          "county_median": median, "colour": colour, "rule": rule,
                          "cases": getattr(r, _CASES[m.column]),
-                         "counted_cases": getattr(r, _COUNTED.get(m.column, _CASES[m.column]))})
+                         "counted_cases": getattr(r, _COUNTED.get(m.column, _CASES[m.column])),
+                         "median_cases": founded})
     return pd.DataFrame(rows, columns=["authority_code", "authority_name", "measure", "label", "value",
-                                       "display", "county_median", "colour", "rule", "cases", "counted_cases"])
+                                       "display", "county_median", "colour", "rule", "cases", "counted_cases",
+                                       "median_cases"])
 
 
 def statutory_returns(con, as_of: date, codes: tuple[str, ...]) -> pd.DataFrame:
