@@ -43,6 +43,7 @@ MANAGER = access.Viewer("erewash.manager", access.COUNCIL_MANAGER, EREWASH)
 ROWS = {"threshold.second_report_trend": ("month",), "threshold.history": ("month_end",),
         "maps.hex_counts": ("h3_cell",), "maps.area_trend": ("month", "period"),
         "maps.area_top_locations": ("h3_cell",), "maps.hotspot_summary": ("h3_resolution", "gi_class"),
+        "maps.data_span": (),
         "maps.hotspot_accuracy": ("authority_name",), "maps.near_repeats": ("spatial_band", "temporal_band"),
         "turnaround.monthly_compliance": ("month", "stage"), "turnaround.open_summary": (),
         "turnaround.funnel": ("step",), "appeals.by_review_type": ("review_type",),
