@@ -58,6 +58,13 @@ def _coordinate(column: str, kind: str) -> str:
     return f"case when abs({column}) < {limit} then round({column}, {decimals}) end"
 
 
+def raw_coordinates_sql() -> str:
+    """The struct fields of a location reject's raw values (etl/transform/publish.py) holding its
+    coordinates (`_located`'s in_<kind> columns) as its reason quotes them (SHOWN): a phone number
+    read as a number is no coordinate. Evaluated for the rejected rows alone."""
+    return ", ".join(f"{kind} := {_coordinate(f'in_{kind}', kind)}" for kind in SHOWN)
+
+
 def _shown(column: str, kind: str) -> str:
     """SQL quoting a coordinate in a reason: "empty" when the row gave only the other half of its
     pair (a latitude without a longitude): DuckDB's `format` is null when any argument is, and a
@@ -153,11 +160,8 @@ def _scrub_reasons(con: duckdb.DuckDBPyConnection) -> None:
     reasons (it ran before these were written): a postcode column holding no postcode ("ring
     Mrs Patel 07700 900123", an e-mail) in the reason and in the row's postcode (its raw values),
     and a police file's LSOA name. A postcode-shaped value stays as sent. Only rejected rows'
-    distinct values are looked at (a few). A rejected row's coordinates (its raw values) are kept
-    as its reason quotes them (SHOWN): a phone number read as a number is no coordinate."""
-    kept = ", ".join(f"in_{c} = {_coordinate(f'in_{c}', c)}" for c in SHOWN)
-    changed = " or ".join(f"in_{c} is distinct from {_coordinate(f'in_{c}', c)}" for c in SHOWN)
-    con.execute(f"update _located set {kept} where loc_reject is not null and ({changed})")
+    distinct values are looked at (a few). A rejected row's coordinates go into its raw values as
+    its reason quotes them (`raw_coordinates_sql`)."""
     shaped = scrub.POSTCODE_SHAPE_SQL.format("postcode")
     values = [r[0] for r in con.execute(f"""
         select distinct postcode from _located

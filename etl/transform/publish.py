@@ -9,6 +9,7 @@ from __future__ import annotations
 import duckdb
 
 from etl import schema, sqlfile
+from etl.transform import locate
 from etl.transform.stage import stored_fields
 
 # The working tables and views of the incidents' path, dropped by etl/build.py once nothing reads
@@ -191,8 +192,7 @@ def keyed_reports(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
                     f"union all by name {_police_copies('g.loc_reject is not null')}")
     reject_from(con, load_id, "kind", f"({located_rows})",
                 "loc_reject.code", "loc_reject.reason", "to_json(struct_pack(incident_ref, agency, "
-                "reported_date, postcode, latitude := in_latitude, longitude := in_longitude, "
-                "easting := in_easting, northing := in_northing, location_desc, source_lsoa_name))::varchar")
+                f"reported_date, postcode, {locate.raw_coordinates_sql()}, location_desc, source_lsoa_name))::varchar")
     # Only refs that repeat among the staged rows (`ref_hashes`) are ranked; one that repeats no
     # more once located rows are rejected ranks 1 alone and is a report like any other.
     _split_keys(con, "(select l.* replace (h.row_hash as row_hash) from _located l join _ref_hashes h "

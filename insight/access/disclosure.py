@@ -544,11 +544,8 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
             dates = pd.to_datetime(result[column], errors="coerce")
             result[column] = dates.where(open_rows, dates.dt.to_period("M").dt.to_timestamp())
     for column, rows in blank.items():
-        if not rows:
-            continue
-        numeric = pd.api.types.is_numeric_dtype(out[column]) and not pd.api.types.is_bool_dtype(out[column])
-        result[column] = result[column].astype("float64" if numeric else object)
-        result.loc[sorted(rows), column] = math.nan if numeric else None
+        if rows:
+            _blanked(result, column, sorted(rows))
     result.attrs = {**frame.attrs, "hidden": county_hidden + sum(len(rows) for rows in blank.values()),
                     "dropped": dropped}
     return result
