@@ -252,6 +252,18 @@ create macro working_day_index(day) as (
     select w.working_day_index from ref_working_days as w where w.calendar_date = day
 );
 
+-- The agencies as of `day` of the incidents another organisation also reported after it (a report
+-- merged into them later), from their reports made by then, as a build on that date has them;
+-- none on the build's own date, whose build rejects later reports. incident_merged_reports holds
+-- every report of an incident with more than one. Read by the threshold status, the second reports
+-- and a person's complaints at another as-of date.
+create macro agencies_as_of(day) as table
+    select incident_id, string_agg(distinct agency, ',' order by agency) as agencies
+    from incident_merged_reports
+    where reported_date <= day
+      and incident_id in (select incident_id from incident_merged_reports where is_merged and reported_date > day)
+    group by all;
+
 create table mart_review_turnaround (     -- one row per application (contract); null where a stage has not happened
     application_ref varchar primary key,
     authority_code varchar,

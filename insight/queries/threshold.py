@@ -642,14 +642,8 @@ def person_complaints(con, as_of: date, person_codes: tuple[str, ...], authority
                    c.is_hate, c.drops_out_date, c.rule_id
             from int_complaints as c
             -- the agencies that had each complaint by the as-of date (a report merged into it later
-            -- did not exist yet then); incident_merged_reports holds every report of an incident
-            -- with more than one, so only those another report was merged into later are read
-            left join (select incident_id, string_agg(distinct agency, ',' order by agency) as agencies
-                       from incident_merged_reports
-                       where reported_date <= $as_of::date
-                         and incident_id in (select incident_id from incident_merged_reports
-                                             where is_merged and reported_date > $as_of::date)
-                       group by all) as k using (incident_id)
+            -- did not exist yet then: warehouse.sql agencies_as_of)
+            left join agencies_as_of($as_of::date) as k using (incident_id)
             where c.person_key = $person_key and c.authority_code = $authority_code
               and c.authority_code = any($person_codes)
               and c.reported_date <= $as_of::date

@@ -17,18 +17,11 @@ with events as (
     from int_second_reports e
     where e.second_report_date <= $as_of
 ),
--- known: the agencies as of $as_of of the incidents another organisation also reported after it
--- (merged into them later; none on the build's date, whose build rejects later reports), from
--- their reports made by then, as a build on that date has them (incident_merged_reports holds
--- every report of an incident with more than one). Marked not materialised: DuckDB materialises a
--- CTE read twice, and then no longer passed a reader's date bound down to int_second_reports'
--- scan (the week queue: 0.45 s -> 0.7 s at ten million incidents).
+-- known: agencies_as_of (warehouse.sql). Not materialised: DuckDB materialises a CTE read twice,
+-- and then no longer passed a reader's date bound down to int_second_reports' scan (the week
+-- queue: 0.45 s -> 0.7 s at ten million incidents).
 known as not materialized (
-    select incident_id, string_agg(distinct agency, ',' order by agency) as agencies
-    from incident_merged_reports
-    where incident_id in (select incident_id from incident_merged_reports where is_merged and reported_date > $as_of)
-      and reported_date <= $as_of
-    group by all
+    select * from agencies_as_of($as_of)
 ),
 ruled as (
     select e.* replace (case when k.incident_id is null and f.incident_id is null then e.agencies

@@ -103,16 +103,8 @@ kept as (   -- the rows a page reads ($every_row: all of them, as the build stor
        or (not is_threshold_met and qualifying_complaints = victim_threshold - 1)
        or (not is_threshold_met and hate_threshold >= 2 and qualifying_hate_complaints = hate_threshold - 1)
 ),
-known as (   -- incidents another organisation also reported after $as_of (merged into them later;
-             -- none on the build's date, whose build rejects later reports): their agencies as of
-             -- $as_of, from their reports made by then, as a build on that date has them
-    -- (incident_merged_reports holds every report of an incident with more than one)
-    select r.incident_id, string_agg(distinct r.agency, ',' order by r.agency) as agencies
-    from incident_merged_reports r
-    semi join (select incident_id from incident_merged_reports where is_merged and reported_date > $as_of) l
-           using (incident_id)
-    where $with_lists and r.reported_date <= $as_of
-    group by all
+known as (   -- the agencies as of $as_of of incidents another organisation also reported later
+    select * from agencies_as_of($as_of) where $with_lists
 ),
 details as (   -- the kept rows' counted complaints: agencies and incident ids
     select c.person_key, c.authority_code, c.related_group,
