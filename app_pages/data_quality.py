@@ -14,6 +14,30 @@ from insight.charts import base as charts
 from insight.queries import quality
 
 f = ui.current_filters()
+k = ui.disclosure_k()
+# the rows each source loaded in the month of a date: what the disclosure rule checks, not shown
+MONTH_ROWS = ["first_month_rows", "last_month_rows"]
+
+
+def as_months(frame) -> bool:
+    """Whether the disclosure rule gave `frame`'s first and last dates as months: for a viewer
+    without person-level rights over all nine authorities, a file's or source's date is one row's,
+    so it shows its month, and only among k rows (insight/access/roles.py QUERIES)."""
+    return "first_date" in frame.attrs.get("months", ())
+
+
+def date_columns(by_month: bool, first: str, last: str, among: str) -> dict:
+    """Column settings of the first and last date: the day, or the month (its label says so, its
+    help says when it is shown: `among`)."""
+    if not by_month:
+        return {"first_date": st.column_config.DateColumn(first, format="D MMM YYYY"),
+                "last_date": st.column_config.DateColumn(last, format="D MMM YYYY")}
+    return {column: st.column_config.DateColumn(
+                label.replace("date", "month"), format="MMM YYYY",
+                help=f"The month of the {end} row loaded, not its day (one incident's or case's); shown only "
+                     f"when {among}")
+            for column, label, end in (("first_date", first, "first"), ("last_date", last, "last"))}
+
 
 st.title("Data quality")
 st.caption("What the latest build read, kept, rejected and merged. The authority and period "
@@ -55,7 +79,8 @@ elif len(read) < len(files):
 else:
     st.success(f"All {len(files)} files add up: rows read = loaded + rejected + merged.",
                icon=":material/check_circle:")
-ui.dataframe(files, hide_index=True, column_config={
+by_month = as_months(files)
+ui.dataframe(files.drop(columns=MONTH_ROWS, errors="ignore"), hide_index=True, column_config={
     "source_file": st.column_config.TextColumn("file"),
     "status": st.column_config.TextColumn("status", help="could not be read (nothing of the file "
                                           "loaded), does not add up, or adds up"),
@@ -68,8 +93,8 @@ ui.dataframe(files, hide_index=True, column_config={
     "is_balanced": st.column_config.CheckboxColumn("adds up", help="read = loaded + rejected + merged"),
     "rows_context": st.column_config.NumberColumn("context rows", help="Of the loaded rows: police "
                                                   "non-ASB rows kept for context only"),
-    "first_date": st.column_config.DateColumn("first date", format="D MMM YYYY"),
-    "last_date": st.column_config.DateColumn("last date", format="D MMM YYYY"),
+    **date_columns(by_month, "first date", "last date",
+                   f"at least {k} rows were loaded from the file and its source loaded {k} or more that month"),
     "file_error": st.column_config.TextColumn("why not read"),
 })
 
@@ -128,12 +153,20 @@ else:
         "rows_changed": st.column_config.NumberColumn("rows")})
 
 st.subheader("Freshness")
-ui.dataframe(ui.load(quality.source_freshness, f.as_of_date), hide_index=True, column_config={
-    "first_date": st.column_config.DateColumn("first date", format="D MMM YYYY"),
-    "last_date": st.column_config.DateColumn("last date loaded", format="D MMM YYYY"),
+fresh = ui.load(quality.source_freshness, f.as_of_date)
+by_month = as_months(fresh)
+if by_month:  # ordered by what is shown (the query orders by the days behind, which a row's place would tell)
+    fresh = fresh.sort_values(["months_behind", "source"], ascending=[False, True], na_position="first")
+ui.dataframe(fresh.drop(columns=[*MONTH_ROWS, "days_behind" if by_month else "months_behind"], errors="ignore"),
+             hide_index=True, column_config={
+    **date_columns(by_month, "first date", "last date loaded", f"the source loaded at least {k} rows that month"),
     "days_behind": st.column_config.NumberColumn(
         "days behind",
         help=f"Days from the last date loaded to the as-of date ({ui.fmt_date(f.as_of_date)})"),
+    "months_behind": st.column_config.NumberColumn(
+        "months behind",
+        help=f"Calendar months from the last month loaded to the as-of date's month "
+             f"({ui.fmt_date(f.as_of_date)}); the days are not shown, as the last day is one incident's"),
 })
 
 st.subheader("Rows loaded per month")

@@ -348,7 +348,9 @@ class Aggregate:
     - `months`: date column -> the count of incidents in its month: a date that is one case's
       (the first or last incident of a selection) shown as its month (the month's first day), and
       only when that count is at least k and not hidden; else not at all. The day of one incident
-      is never shown, and its month only among k others.
+      is never shown, and its month only among k others. Several counts (a tuple) must each pass:
+      a file's first date needs k rows in the file and k rows of its source in that month.
+      `attrs["months"]` of the result names the date columns whose protected rows hold months.
     - `period`: the names of the (start, end) arguments (MIN_PERIOD_DAYS); `resolution`: the name of
       the H3 resolution argument, or of a `kind` argument such as "h3_10" (COARSEST_RESOLUTION).
     - `audit`: loads of it by a viewer without rights are logged (it narrows to one small area).
@@ -387,7 +389,7 @@ class Aggregate:
     derived: dict[str, tuple[str, ...]] = field(default_factory=dict)
     places: dict[str, str] = field(default_factory=dict)
     single: tuple[str, ...] = ()
-    months: dict[str, str] = field(default_factory=dict)
+    months: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
     county: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     period: tuple[str, str] | None = None
     resolution: str | None = None
@@ -534,10 +536,12 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
     for column in spec.single:
         if column in out.columns:
             blank.setdefault(column, set()).update(closed)
-    for column, base in spec.months.items():
+    for column, bases in spec.months.items():
         if column in out.columns:
+            bases = (bases,) if isinstance(bases, str) else tuple(bases)
             blank.setdefault(column, set()).update(
-                i for i in closed if base not in out.columns or not cell(i, base) >= k or (i, base) in hidden)
+                i for i in closed if any(b not in out.columns or not cell(i, b) >= k or (i, b) in hidden
+                                         for b in bases))
     result = out.copy()
     for column in spec.months:   # the closed rows' dates as their months (those left are blanked below)
         if column in out.columns and closed:
@@ -547,7 +551,7 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
         if rows:
             _blanked(result, column, sorted(rows))
     result.attrs = {**frame.attrs, "hidden": county_hidden + sum(len(rows) for rows in blank.values()),
-                    "dropped": dropped}
+                    "dropped": dropped, "months": tuple(c for c in spec.months if c in out.columns and closed)}
     return result
 
 

@@ -100,9 +100,13 @@ class Open:
     """A query whose result describes no person or incident (reference data, builds, files, rules,
     outlines, published figures): shown as it is. `opcc_only_columns`: raw text that only an OPCC
     analyst sees (e.g. the header text of partner files): for every other role a value there
-    reads RAW_TEXT_HIDDEN (an empty one stays empty)."""
+    reads RAW_TEXT_HIDDEN (an empty one stays empty). `protected`: the columns that do describe
+    an incident (a file's first and last date are each one row's), under the disclosure rule as
+    this protected aggregate declares them, for a viewer without person-level rights over all nine
+    authorities (the rows describe every authority's files); the other columns stay as they are."""
     why: str
     opcc_only_columns: tuple[str, ...] = ()
+    protected: disclosure.Aggregate | None = None
 
 
 _BOX = {"counts": ("cases",), "min_rows": "cases", "single": ("min_days", "max_days"), "authority": "authority_code",
@@ -115,6 +119,16 @@ _S104 = ("applications_received", "threshold_not_met", "reviews_carried_out",  #
          "reviews_with_recommendations")
 _REGISTERS = ("applications", "appeals", "actions")  # the case-review registers' rows (a row per case)
 _HEADLINE = ("incidents", "reporting_persons", "repeat_locations", "applications", "threshold_met", "appeals")
+# a file's or a source's first and last date (each one row's) as its month, and only among k rows of
+# the source in that month (a file: and k rows loaded from the file); the days behind, counted from
+# the last day, never, the months behind only with the last month
+_SOURCE_MONTHS = ("first_month_rows", "last_month_rows")
+_FILE_DATES = disclosure.Aggregate(
+    counts=_SOURCE_MONTHS, authority=None,
+    months={"first_date": ("first_month_rows", "rows_loaded"), "last_date": ("last_month_rows", "rows_loaded")})
+_SOURCE_DATES = disclosure.Aggregate(
+    counts=_SOURCE_MONTHS, authority=None, months={"first_date": "first_month_rows", "last_date": "last_month_rows"},
+    single=("days_behind",), at_least_k={"months_behind": "last_month_rows"})
 
 # Every named query (a public function of insight/queries/* taking the connection first), in ONE
 # table: person-level (ui.load refuses other authorities' rows and logs every view), a protected
@@ -286,14 +300,14 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     "insight.queries.quality.rejects": PersonLevel(ALL_AUTHORITIES),
     "insight.queries.quality.latest_build": Open("the build", opcc_only_columns=("inputs_path",)),
     "insight.queries.quality.builds": Open("the builds", opcc_only_columns=("inputs_path",)),
-    "insight.queries.quality.file_accounting": Open("rows per file",
-                                                     opcc_only_columns=("ignored_columns", "file_error")),
+    "insight.queries.quality.file_accounting": Open("rows per file", opcc_only_columns=("ignored_columns", "file_error"),
+                                                     protected=_FILE_DATES),
     "insight.queries.quality.unreadable_files": Open("files not read", opcc_only_columns=("reason",)),
     "insight.queries.quality.kept_with_errors": Open("rows kept with an unusable date, counted",
                                                       opcc_only_columns=("example",)),
     "insight.queries.quality.rejects_by_reason": Open("rejected rows counted by source and reason"),
     "insight.queries.quality.scrubbed": Open("personal data removed from free text, counted per file"),
-    "insight.queries.quality.source_freshness": Open("the last date of each feed"),
+    "insight.queries.quality.source_freshness": Open("the last date of each feed", protected=_SOURCE_DATES),
     "insight.queries.quality.source_months": disclosure.Aggregate(  # incident feeds' rows: open
         counts=("rows_loaded",), authority=None, only_rows={"kind": _REGISTERS}, known_total_by=("source", "kind"),
         derived={"share_of_peak": ("rows_loaded",)}),
@@ -383,8 +397,9 @@ def shown(viewer: Viewer | None, query, args: tuple, kwargs: dict, frame, k: int
     """What of a named query's frame this viewer may see: a protected aggregate under the
     disclosure rule (insight/access/disclosure.py; k = the board pack's suppress_below) for every
     row outside the viewer's person-level rights; an open query's OPCC-only columns blanked for
-    the other roles; person-level rows as they are (ui.load refused them before). `rerun(args,
-    kwargs)`: the same query with other arguments (`shown_as`)."""
+    the other roles, and its `protected` columns under the rule for a viewer without person-level
+    rights over all nine authorities; person-level rows as they are (ui.load refused them before).
+    `rerun(args, kwargs)`: the same query with other arguments (`shown_as`)."""
     return shown_as(viewer.role if viewer else None, person_level_authorities(viewer), query, args, kwargs, frame, k,
                     rerun)
 
@@ -438,11 +453,15 @@ def shown_as(role: str | None, allowed: tuple[str, ...], query, args: tuple, kwa
     rule too (disclosure.protect_result); without `rerun` such a frame shows no count at all. Only
     such a mixed selection runs the query again."""
     rule = rule_of(query)
-    if isinstance(rule, Open) and rule.opcc_only_columns and role != OPCC_ANALYST:
-        frame = frame.copy()
-        for column in rule.opcc_only_columns:
-            if column in frame.columns:
-                frame[column] = frame[column].where(frame[column].isna(), RAW_TEXT_HIDDEN)
+    if isinstance(rule, Open):
+        if rule.opcc_only_columns and role != OPCC_ANALYST:
+            frame = frame.copy()
+            for column in rule.opcc_only_columns:
+                if column in frame.columns:
+                    frame[column] = frame[column].where(frame[column].isna(), RAW_TEXT_HIDDEN)
+        if rule.protected is not None:
+            frame = disclosure.protect_result(rule.protected, frame, allowed, authorities.CODES,
+                                              k if k is not None else disclosure.suppress_below())
         return frame
     if not isinstance(rule, disclosure.Aggregate):
         return frame

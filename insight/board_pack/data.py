@@ -20,6 +20,7 @@ import pandas as pd
 
 from etl.marts import hotspots
 from etl.rules import authorities
+from insight.access import roles as access
 from insight.charts.base import _geometry
 from insight.queries import maps as queries_maps
 from insight.queries import overview, quality
@@ -239,10 +240,16 @@ def gather(con, month: Month, codes: tuple[str, ...], case_data=None) -> PackDat
         # and its month-end threshold figures would all be wrong, so the pack is for whole months only
         raise PackDataError(f"{month.label} has not ended on the warehouse's as-of date ({as_of:%-d %b %Y}): "
                             f"the pack is monthly, so choose {default_month(as_of).label} or an earlier month")
-    first = queries_maps.data_span(con, authorities.CODES)["first_date"].iloc[0]
+    span = queries_maps.data_span(con, authorities.CODES)
+    first = span["first_date"].iloc[0]
     if pd.notna(first) and month.end < pd.Timestamp(first).date():
-        raise PackDataError(f"{month.label} ends before the warehouse's first incident "
-                            f"({pd.Timestamp(first):%-d %b %Y}): choose a month from then on")
+        # its day is one incident's, and a board viewer may read this: the month, as the maps page
+        # shows the board viewer the data span (only a month of k incidents), else no date
+        shown = access.shown_as(access.BOARD_VIEWER, (), queries_maps.data_span, (authorities.CODES,), {},
+                                span)["first_date"].iloc[0]
+        raise PackDataError(f"{month.label} ends before the warehouse's first incident"
+                            + (f" ({pd.Timestamp(shown):%B %Y}): choose a month from then on" if pd.notna(shown)
+                               else ": choose a later month"))
     outlines = queries_maps.outlines(con)
     threshold, history, second_reports = _threshold(con, codes, month)
     headline, by_authority = _comparisons(con, codes, month)

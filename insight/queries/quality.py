@@ -36,11 +36,28 @@ def builds(con) -> pd.DataFrame:
     """)
 
 
+# The rows a source loaded in a month, as the month-by-source grid counts them (mart_source_months,
+# where police.uk's feeds count under 'incidents'): `{alias}` is joined on the month of `{day}` of
+# etl_loads `l`. A file's or source's first and last date is one row's: a viewer without
+# person-level rights over all nine authorities gets its month, and only among k rows of the
+# source in that month (roles.QUERIES, disclosure.Aggregate.months).
+_MONTH_ROWS = """
+    left join mart_source_months as {alias}
+        on {alias}.source = l.source and {alias}.month = date_trunc('month', l.{day})
+       and {alias}.kind = case when l.kind = 'police_uk' then 'incidents' else l.kind end"""
+
+
+def _month_rows(alias: str, day: str) -> str:
+    return _MONTH_ROWS.format(alias=alias, day=day)
+
+
 def file_accounting(con) -> pd.DataFrame:
     """Per file of the latest build: rows read, loaded, rejected, merged, whether they add up, and
     a status: "could not be read" (nothing of the file loaded; `file_error` says why), "does not
-    add up" or "adds up"."""
-    return run(con, """
+    add up" or "adds up". `first_month_rows`, `last_month_rows`: the rows its source loaded in the
+    month of its first and last date (the disclosure rule shows a restricted viewer that month only
+    when these, and the file's rows loaded, are at least k)."""
+    return run(con, f"""
         with latest as (
             select load_id from etl_builds order by built_at desc limit 1
         ),
@@ -48,9 +65,10 @@ def file_accounting(con) -> pd.DataFrame:
             select l.source, l.kind, l.source_file, l.rows_read, l.rows_loaded, l.rows_rejected,
                    l.rows_merged, l.rows_context, l.first_date, l.last_date,
                    l.rows_read = l.rows_loaded + l.rows_rejected + l.rows_merged as is_balanced,
-                   l.ignored_columns, l.file_error
+                   l.ignored_columns, l.file_error,
+                   coalesce(f.rows_loaded, 0) as first_month_rows, coalesce(t.rows_loaded, 0) as last_month_rows
             from etl_loads as l
-            join latest using (load_id)
+            join latest using (load_id){_month_rows("f", "first_date")}{_month_rows("t", "last_date")}
         ),
         final as (
             select source, kind, source_file,
@@ -177,8 +195,12 @@ def _spread_raw_values(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def source_freshness(con, as_of: date) -> pd.DataFrame:
-    """Per source of the latest build: the last date loaded and how many days it is behind."""
-    return run(con, """
+    """Per source of the latest build: the first and last date loaded, how many days the last is
+    behind `as_of` (`days_behind`) and how many calendar months its month is behind as-of's month
+    (`months_behind`, which tells nothing of the day); `first_month_rows`, `last_month_rows`: the
+    rows the source loaded in the month of each date (the disclosure rule shows a restricted
+    viewer that month only among k rows, and never the day nor the days behind)."""
+    return run(con, f"""
         with latest as (
             select load_id from etl_builds order by built_at desc limit 1
         ),
@@ -190,8 +212,10 @@ def source_freshness(con, as_of: date) -> pd.DataFrame:
             group by all
         ),
         final as (
-            select *, date_diff('day', last_date, $as_of::date) as days_behind
-            from per_source
+            select l.*, date_diff('day', l.last_date, $as_of::date) as days_behind,
+                   date_diff('month', l.last_date, $as_of::date) as months_behind,
+                   coalesce(f.rows_loaded, 0) as first_month_rows, coalesce(t.rows_loaded, 0) as last_month_rows
+            from per_source as l{_month_rows("f", "first_date")}{_month_rows("t", "last_date")}
         )
         select * from final order by days_behind desc nulls first, source
     """, {"as_of": as_of})
