@@ -46,7 +46,9 @@ counted as (   -- the complaints counted: qualifying (made within the qualifying
     from int_complaints c
     join rules r using (authority_code)
     where c.is_qualifying
-      and ($persons is null or c.authority_code || '|' || c.person_key in (select unnest($persons)))
+      -- the items as (person, authority) pairs: no text made for each complaint scanned
+      and ($persons is null or (c.person_key, c.authority_code)
+                               in (select (split_part(p, '|', 2), split_part(p, '|', 1)) from unnest(cast($persons as varchar[])) as t(p)))
       and c.reported_date <= $as_of
       -- a constant floor (the longest window in any rule) lets the scan skip old rows early
       and c.reported_date > (select cast(cast($as_of as date) - to_months(max(greatest(window_months, hate_window_months))) as date)
