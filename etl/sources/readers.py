@@ -35,6 +35,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl import schema
 from etl.sources.config import Source
@@ -583,16 +585,29 @@ class XlsxAhead:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _cells(column: tuple) -> list[str | None]:
-    """`_cell` of every value of a column; a column of text alone (most are) without a call per
-    cell. Other values (dates, times, numbers) repeat: each distinct one is converted once, keyed
-    by its type too (True, 1 and 1.0 are equal keys but three texts). A date column of a million
-    cells called strftime a million times: 1.5 s of the scale-55 build's extract."""
+# What Python's str.strip() removes (the characters whose str.isspace() is true), for pyarrow's
+# utf8_trim: a workbook's text cells trimmed in C++ as _cell trims one in Python
+# (tests/warehouse/test_messy_xlsx.py holds the two to the same set).
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+              "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
+def _texts(values) -> pa.Array:
+    """Text cells (str or None) as `_cell` gives them, in pyarrow: trimmed, an empty one null."""
+    array = pc.utf8_trim(pa.array(values, type=pa.string()), characters=WHITESPACE)
+    return pc.if_else(pc.equal(array, ""), pa.nulls(len(array), pa.string()), array)
+
+
+def _cells(column: tuple) -> pa.Array:
+    """`_cell` of every value of a column, as a pyarrow string array. A column of text alone (most
+    are) is trimmed in pyarrow, with no Python call per cell (7 million cells in the scale-55
+    demo's workbooks: 3 s as a list comprehension). Other values (dates, times, numbers) repeat:
+    each distinct one is converted once, keyed by its type too (True, 1 and 1.0 are equal keys but
+    three texts). A date column of a million cells called strftime a million times: 1.5 s of the
+    scale-55 build's extract."""
     kinds = set(map(type, column))
-    if kinds <= {str}:
-        return [v.strip() or None for v in column]
     if kinds <= {str, type(None)}:
-        return [v.strip() or None if v is not None else None for v in column]
+        return _texts(column)
     seen: dict = {}
     out: list[str | None] = []
     for v in column:
@@ -609,7 +624,7 @@ def _cells(column: tuple) -> list[str | None]:
             except TypeError:   # a value that cannot be a key
                 text = _cell(v)
             out.append(text)
-    return out
+    return pa.array(out, type=pa.string())
 
 
 def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table: str,
@@ -629,9 +644,9 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table
     width = len(headers)
     # a column at a time (calamine's rows are as wide as the header; a shorter row is padded)
     columns = list(itertools.zip_longest(*body))[:width] if body else [() for _ in headers]
-    frame = pd.DataFrame({str(i): pd.Series(_cells(c), dtype="object") for i, c in enumerate(columns)})
-    # source_row = the row number Excel shows (rows are read from A1 on, title rows included)
-    frame[ROW] = range(source.skip_rows + 2, source.skip_rows + 2 + len(body))
+    frame = pa.table({**{str(i): _cells(c) for i, c in enumerate(columns)},
+                      # source_row = the row number Excel shows (rows are read from A1 on, title rows included)
+                      ROW: pa.array(range(source.skip_rows + 2, source.skip_rows + 2 + len(body)), type=pa.int64())})
     con.register("_xlsx_frame", frame)
     cols = ", ".join(f'cast("{i}" as varchar) as "{h.replace(chr(34), chr(34) * 2)}"' for i, h in enumerate(headers))
     # A row with no value is no record (trailing formatting, a spacer between blocks), as a blank
