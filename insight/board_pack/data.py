@@ -197,8 +197,12 @@ def _threshold(con, codes, month: Month) -> tuple[pd.DataFrame, pd.DataFrame, pd
 
 def _sources(con, month: Month) -> pd.DataFrame:
     """Incident feeds that sent nothing for the month, stop before its end or have empty months
-    in the year to it (mart_source_months gaps), with the reason in words."""
+    in the year to it (mart_source_months gaps), with the reason in words. `last_date` is the
+    month of a feed's last record as a board viewer sees it on the Data quality page (its day is
+    one incident's: the month, only among k rows, else none); lateness is judged on the day."""
     fresh = quality.source_freshness(con, month.end)
+    shown = access.shown_as(access.BOARD_VIEWER, (), quality.source_freshness, (month.end,), {}, fresh)
+    last_month = dict(zip(shown["source"] + "|" + shown["kind"], shown["last_date"], strict=True))
     months = quality.source_months(con)
     months = months[months["kind"] == "incidents"]
     month_ts = pd.Timestamp(month.start)
@@ -216,11 +220,13 @@ def _sources(con, month: Month) -> pd.DataFrame:
         if in_month == 0:
             problems.append(f"no rows for {month.label}")
         elif kind != "police_uk" and last and last < month.end - dt.timedelta(days=LATE_DAYS):
-            problems.append(f"stops on {last:%-d %b %Y}")
+            problems.append(f"stops more than {LATE_DAYS} days before the month ends")
         if gaps:
             problems.append(f"{gaps} empty month{'s' if gaps > 1 else ''} in the year before")
         if problems:
-            rows.append({"source": source, "rows_in_month": in_month, "last_date": last,
+            month_shown = last_month.get(f"{source}|{kind}")
+            rows.append({"source": source, "rows_in_month": in_month,
+                         "last_date": pd.Timestamp(month_shown).date() if pd.notna(month_shown) else None,
                          "problem": "; ".join(problems)})
     return pd.DataFrame(rows, columns=["source", "rows_in_month", "last_date", "problem"])
 

@@ -138,9 +138,9 @@ def slide_caveats(deck, ctx: Context) -> None:
                       "(all months)", notes=CAVEATS_NOTE)
     if len(problems):
         rows = [[labels.source_name(r.source), w.num(r.rows_in_month),
-                 "–" if r.last_date is None else f"{r.last_date:%-d %b %Y}",
+                 "–" if r.last_date is None else f"{r.last_date:%b %Y}",
                  r.problem] for r in problems.head(8).itertuples()]
-        rs.table(slide, rs.box(0.5, 1.9, 7.6, 4.5), ["Source", "rows", "last record", "problem"], rows,
+        rs.table(slide, rs.box(0.5, 1.9, 7.6, 4.5), ["Source", "rows", "last record (month)", "problem"], rows,
                  [2.6, 0.9, 1.6, 2.5], font_pt=13, align_right_from=1)
     else:
         rs.text(slide, rs.box(0.5, 1.9, 7.4, 2.0), [
@@ -155,7 +155,9 @@ def slide_caveats(deck, ctx: Context) -> None:
                      [OKABE_ITO[5]], font_pt=12)
 
 
-CAVEATS_NOTE = ("Late: an incident feed whose last record is more than 7 days before the month's end. "
+CAVEATS_NOTE = ("Late: an incident feed whose last record is more than 7 days before the month's end; the "
+                "last record is given by its month, and only when its source sent at least the "
+                "disclosure limit of rows that month (its day is one incident's). "
                 "Missing: no rows for the month. Empty months: months inside the source's span with no "
                 "rows (mart_source_months). Rejected rows are rows the build refused, with a reason; "
                 "the Data quality page lists them.")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 
 import openpyxl
@@ -169,3 +170,24 @@ def test__headline__the_limit_is_a_setting(small_pack, tmp_path, monkeypatch):
     assert rows["Reporting persons"][:4] == ["<20", "0", "–", "0"]
     assert rows["ASB incidents"][0] == "40"
     assert _threshold_slide(deck).shapes.title.text_frame.text.startswith("Fewer than 20 people were")
+
+
+def _slide_text(slide) -> str:
+    parts = []
+    for shape in slide.shapes:
+        if shape.has_text_frame:
+            parts.append(shape.text_frame.text)
+        if getattr(shape, "has_table", False) and shape.has_table:
+            parts += [cell.text for row in shape.table.rows for cell in row.cells]
+    return "\n".join(parts)
+
+
+def test__caveats__a_late_feed_names_the_month_of_its_last_record_not_its_day(small_pack):
+    """The feed stops on 20 June, its last record's day (one incident's): the board reads that it
+    is late and the month it stops in, never the day (the disclosure rule, as the Data quality page
+    shows a restricted viewer a feed's last month)."""
+    _, deck, _ = small_pack
+    slide = next(s for s in deck.slides if "late or missing" in s.shapes.title.text_frame.text)
+    text = _slide_text(slide)
+    assert "Jun 2025" in text or "June 2025" in text
+    assert not re.search(r"\b\d{1,2} (Jun|June) 2025\b", text), text
