@@ -59,6 +59,7 @@ class Model:
 
 MODELS: tuple[Model, ...] = (
     # threshold engine (etl/marts/threshold.py): complaints and spells do not depend on the date
+    Model("int_complaint_rows", "threshold", kind="table", params=(), live=False),
     Model("int_complaints", "threshold", kind="view", params=(), live=False),
     Model("int_threshold_timeline", "threshold", kind="table", params=(), live=False),
     Model("int_second_reports", "threshold", kind="table", params=(), live=False),

@@ -6,12 +6,11 @@
 -- category = its ASB category, case = its case_ref, else the incident itself: a complaint with no
 -- case relates to no other). person_authority_id is a 64-bit hash of (person_key,
 -- authority_code, related_group), a cheap key to sort on.
--- Stored as a view: computed in a second from incidents, so ten million rows are not written twice.
-with complaints as (
+-- Stored as a view over int_complaint_rows: the rules are joined when it is read.
+with complaints as (   -- int_complaint_rows: these columns of incidents, sorted by reported_date
     select incident_id, person_key, authority_code, reported_date, occurred_date, asb_category,
            asb_type, agency, agencies, is_hate, h3_r9, case_ref, review_explained_date
-    from incidents
-    where person_key is not null
+    from int_complaint_rows
 ),
 ruled as (   -- the rule version in force on the day (a range join: far faster than asof here)
     select c.*, r.rule_id, r.window_months, r.qualifying_report_months, r.hate_window_months,
