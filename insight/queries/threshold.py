@@ -220,11 +220,13 @@ def _references(members: str) -> str:
 
 def _members(*parts: str) -> str:
     """CTE `members`: the complaints behind each item, with what `_references` needs of each, in
-    one join of incidents. `parts` are SELECTs of (item, incident_id, reported_from): a met or near
-    person's counted complaints (`_counted_ids`), a second report's two complaints (`_event_ids`);
-    reported_from is a day on or before the complaint's reported_date, so the join reads only the
-    incidents from the earliest of them to the as-of date (incidents are stored roughly in date
-    order: at ten million rows that is a tenth of the table, not all of it)."""
+    one join of the complaints' incidents (int_complaint_rows: every complaint is an identified
+    person's incident, stored in reported_date order). `parts` are SELECTs of (item, incident_id,
+    reported_from): a met or near person's counted complaints (`_counted_ids`), a second report's
+    two complaints (`_event_ids`); reported_from is a day on or before the complaint's
+    reported_date, so the join reads only the row groups from the earliest of them to the as-of
+    date (a one-row join: DuckDB passes its bound down to the scan, as it does not a scalar
+    subquery's)."""
     ids = "\n            union all\n            ".join(parts)
     return f"""
         member_ids as materialized (
@@ -233,9 +235,9 @@ def _members(*parts: str) -> str:
         members as materialized (
             select m.item, i.authority_code, i.incident_id, i.reported_date, i.case_ref, i.postcode_district
             from member_ids as m
-            join incidents as i using (incident_id)
-            where i.reported_date >= (select min(reported_from) from member_ids)
-              and i.reported_date <= $as_of::date
+            join int_complaint_rows as i using (incident_id)
+            join (select min(reported_from) as floor from member_ids) as fl on i.reported_date >= fl.floor
+            where i.reported_date <= $as_of::date
         )"""
 
 
