@@ -64,6 +64,35 @@ def incident_row(ref: str, day: int = 1, **values) -> str:
     return ",".join(d.values())
 
 
+# Two council feeds named by their authority (the disclosure probes' small warehouses: the
+# files go under erewash/ and derby/)
+EREWASH_DERBY_TOML = """
+[[source]]
+slug = "erewash-council"
+kind = "incidents"
+path = "erewash/*.csv"
+authority = "Erewash"
+
+[[source]]
+slug = "derby-council"
+kind = "incidents"
+path = "derby/*.csv"
+authority = "Derby"
+"""
+
+
+def dated_incidents(prefix: str, days: list[str]) -> str:
+    """A canonical incidents file of one report on each of `days`, with no location (the source's
+    authority), each by another person (references and people named from `prefix`)."""
+    rows = [",".join(INCIDENT_COLUMNS)]
+    for n, day in enumerate(days):
+        values = dict.fromkeys(INCIDENT_COLUMNS, "")
+        values.update(incident_ref=f"{prefix}-{n}", agency="council", reported_date=day, asb_category="personal",
+                      asb_type="noise", person_ref=f"P-{prefix}-{n}", victim_type="individual", is_hate="N")
+        rows.append(",".join(values[c] for c in INCIDENT_COLUMNS))
+    return "\n".join(rows) + "\n"
+
+
 def csv_text(*lines: str) -> str:
     """Lines as a CSV file's text, each ended by a newline."""
     return "\n".join(lines) + "\n"

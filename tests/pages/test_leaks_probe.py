@@ -24,7 +24,7 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import INCIDENT_COLUMNS, build_module_warehouse, write_inputs
+from conftest import EREWASH_DERBY_TOML, build_module_warehouse, dated_incidents, write_inputs
 from support import open_app
 
 from etl.rules import authorities
@@ -41,30 +41,11 @@ AS_OF = dt.date(2025, 6, 30)
 # Derby: five in February (its first month), three in May (its last).
 DAYS = {EREWASH: ["2025-01-15", *(f"2025-03-{d:02d}" for d in range(2, 8)), *(f"2025-06-{d:02d}" for d in range(2, 7))],
         DERBY: [*(f"2025-02-{d:02d}" for d in range(10, 15)), "2025-05-05", "2025-05-06", "2025-05-07"]}
-TOML = """
-[[source]]
-slug = "erewash-council"
-kind = "incidents"
-path = "erewash/*.csv"
-authority = "Erewash"
-
-[[source]]
-slug = "derby-council"
-kind = "incidents"
-path = "derby/*.csv"
-authority = "Derby"
-"""
+TOML = EREWASH_DERBY_TOML
 
 
 def _incidents(code: str) -> str:
-    """One report per day, no location (the source's authority), each by another person."""
-    rows = [",".join(INCIDENT_COLUMNS)]
-    for n, day in enumerate(DAYS[code]):
-        values = dict.fromkeys(INCIDENT_COLUMNS, "")
-        values.update(incident_ref=f"{code}-{n}", agency="council", reported_date=day, asb_category="personal",
-                      asb_type="noise", person_ref=f"P-{code}-{n}", victim_type="individual", is_hate="N")
-        rows.append(",".join(values[c] for c in INCIDENT_COLUMNS))
-    return "\n".join(rows) + "\n"
+    return dated_incidents(code, DAYS[code])
 
 
 @pytest.fixture(scope="module")

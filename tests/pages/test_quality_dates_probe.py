@@ -25,7 +25,7 @@ import json
 import duckdb
 import pandas as pd
 import pytest
-from conftest import INCIDENT_COLUMNS, build_module_warehouse, write_inputs
+from conftest import EREWASH_DERBY_TOML, build_module_warehouse, dated_incidents, write_inputs
 from support import open_app
 
 from insight import db
@@ -46,19 +46,7 @@ FILES = {"erewash/a_march.csv": (EREWASH, [f"2025-03-{d:02d}" for d in range(2, 
          "erewash/c_january.csv": (EREWASH, ["2025-01-20", *(f"2025-03-{d:02d}" for d in range(10, 14))]),
          "derby/d_april.csv": (DERBY, [f"2025-04-{d:02d}" for d in range(10, 15)])}
 LONE_DAYS = (dt.date(2025, 5, 15), dt.date(2025, 1, 20))  # each the only incident of its source's month
-TOML = """
-[[source]]
-slug = "erewash-council"
-kind = "incidents"
-path = "erewash/*.csv"
-authority = "Erewash"
-
-[[source]]
-slug = "derby-council"
-kind = "incidents"
-path = "derby/*.csv"
-authority = "Derby"
-"""
+TOML = EREWASH_DERBY_TOML
 BOARD = access.Viewer("board.viewer", access.BOARD_VIEWER)
 EREWASH_MANAGER = access.Viewer("erewash.manager", access.COUNCIL_MANAGER, EREWASH)
 DERBY_MANAGER = access.Viewer("derby.manager", access.COUNCIL_MANAGER, DERBY)
@@ -67,14 +55,7 @@ RESTRICTED = [BOARD, EREWASH_MANAGER, DERBY_MANAGER]
 
 
 def _incidents(name: str) -> str:
-    """One report a day, no location (the source's authority), each by another person."""
-    rows = [",".join(INCIDENT_COLUMNS)]
-    for n, day in enumerate(FILES[name][1]):
-        values = dict.fromkeys(INCIDENT_COLUMNS, "")
-        values.update(incident_ref=f"{name}-{n}", agency="council", reported_date=day, asb_category="personal",
-                      asb_type="noise", person_ref=f"P-{name}-{n}", victim_type="individual", is_hate="N")
-        rows.append(",".join(values[c] for c in INCIDENT_COLUMNS))
-    return "\n".join(rows) + "\n"
+    return dated_incidents(name, FILES[name][1])
 
 
 @pytest.fixture(scope="module")
