@@ -197,12 +197,12 @@ def _threshold(con, codes, month: Month) -> tuple[pd.DataFrame, pd.DataFrame, pd
 
 def _sources(con, month: Month) -> pd.DataFrame:
     """Incident feeds that sent nothing for the month, stop before its end or have empty months
-    in the year to it (mart_source_months gaps), with the reason in words. `last_date` is the
-    month of a feed's last record as a board viewer sees it on the Data quality page (its day is
-    one incident's: the month, only among k rows, else none); lateness is judged on the day."""
+    in the year to it (mart_source_months gaps), with the reason in words. `last_date` is a feed's
+    last record's day, by which lateness is judged; the slide shows its month, and only when the
+    feed sent k rows or more that month (`last_month_rows`): the day is one incident's, as the
+    Data quality page shows a board viewer (insight/access/roles.py QUERIES)."""
     fresh = quality.source_freshness(con, month.end)
-    shown = access.shown_as(access.BOARD_VIEWER, (), quality.source_freshness, (month.end,), {}, fresh)
-    last_month = dict(zip(shown["source"] + "|" + shown["kind"], shown["last_date"], strict=True))
+    last_month_rows = dict(zip(fresh["source"] + "|" + fresh["kind"], fresh["last_month_rows"], strict=True))
     months = quality.source_months(con)
     months = months[months["kind"] == "incidents"]
     month_ts = pd.Timestamp(month.start)
@@ -224,11 +224,9 @@ def _sources(con, month: Month) -> pd.DataFrame:
         if gaps:
             problems.append(f"{gaps} empty month{'s' if gaps > 1 else ''} in the year before")
         if problems:
-            month_shown = last_month.get(f"{source}|{kind}")
-            rows.append({"source": source, "rows_in_month": in_month,
-                         "last_date": pd.Timestamp(month_shown).date() if pd.notna(month_shown) else None,
-                         "problem": "; ".join(problems)})
-    return pd.DataFrame(rows, columns=["source", "rows_in_month", "last_date", "problem"])
+            rows.append({"source": source, "rows_in_month": in_month, "last_date": last,
+                         "last_month_rows": int(last_month_rows[f"{source}|{kind}"]), "problem": "; ".join(problems)})
+    return pd.DataFrame(rows, columns=["source", "rows_in_month", "last_date", "last_month_rows", "problem"])
 
 
 def gather(con, month: Month, codes: tuple[str, ...], case_data=None) -> PackData:

@@ -138,7 +138,8 @@ def slide_caveats(deck, ctx: Context) -> None:
                       "(all months)", notes=CAVEATS_NOTE)
     if len(problems):
         rows = [[labels.source_name(r.source), w.num(r.rows_in_month),
-                 "–" if r.last_date is None else f"{r.last_date:%b %Y}",
+                 # the month of the last record (its day is one incident's), among k rows or none
+                 f"{r.last_date:%b %Y}" if r.last_date is not None and r.last_month_rows >= ctx.k else "–",
                  r.problem] for r in problems.head(8).itertuples()]
         rs.table(slide, rs.box(0.5, 1.9, 7.6, 4.5), ["Source", "rows", "last record (month)", "problem"], rows,
                  [2.6, 0.9, 1.6, 2.5], font_pt=13, align_right_from=1)
