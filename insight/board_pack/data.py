@@ -202,12 +202,12 @@ def _sources(con, month: Month) -> pd.DataFrame:
     feed sent k rows or more that month (`last_month_rows`): the day is one incident's, as the
     Data quality page shows a board viewer (insight/access/roles.py QUERIES)."""
     fresh = quality.source_freshness(con, month.end)
-    last_month_rows = dict(zip(fresh["source"] + "|" + fresh["kind"], fresh["last_month_rows"], strict=True))
     months = quality.source_months(con)
     months = months[months["kind"] == "incidents"]
     month_ts = pd.Timestamp(month.start)
     rows = []
-    for source, kind, last in fresh[["source", "kind", "last_date"]].itertuples(index=False):
+    for source, kind, last, last_month_rows in fresh[["source", "kind", "last_date", "last_month_rows"]].itertuples(
+            index=False):
         if kind not in ("incidents", "police_uk"):
             continue
         own = months[months["source"] == source]
@@ -225,7 +225,7 @@ def _sources(con, month: Month) -> pd.DataFrame:
             problems.append(f"{gaps} empty month{'s' if gaps > 1 else ''} in the year before")
         if problems:
             rows.append({"source": source, "rows_in_month": in_month, "last_date": last,
-                         "last_month_rows": int(last_month_rows[f"{source}|{kind}"]), "problem": "; ".join(problems)})
+                         "last_month_rows": int(last_month_rows), "problem": "; ".join(problems)})
     return pd.DataFrame(rows, columns=["source", "rows_in_month", "last_date", "last_month_rows", "problem"])
 
 

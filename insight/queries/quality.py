@@ -36,19 +36,17 @@ def builds(con) -> pd.DataFrame:
     """)
 
 
-# The rows a source loaded in a month, as the month-by-source grid counts them (mart_source_months,
-# where police.uk's feeds count under 'incidents'): `{alias}` is joined on the month of `{day}` of
-# etl_loads `l`. A file's or source's first and last date is one row's: a viewer without
-# person-level rights over all nine authorities gets its month, and only among k rows of the
-# source in that month (roles.QUERIES, disclosure.Aggregate.months).
-_MONTH_ROWS = """
+# The rows a source loaded in the month of a file's or source's first and last date (of etl_loads
+# `l`), as the month-by-source grid counts them (mart_source_months, where police.uk's feeds count
+# under 'incidents'). Each date is one row's: a viewer without person-level rights over all nine
+# authorities gets its month, and only among k rows of the source in that month (roles.QUERIES,
+# disclosure.Aggregate.months).
+_MONTH_ROWS = "coalesce(f.rows_loaded, 0) as first_month_rows, coalesce(t.rows_loaded, 0) as last_month_rows"
+_MONTH_JOINS = "".join(f"""
     left join mart_source_months as {alias}
         on {alias}.source = l.source and {alias}.month = date_trunc('month', l.{day})
        and {alias}.kind = case when l.kind = 'police_uk' then 'incidents' else l.kind end"""
-
-
-def _month_rows(alias: str, day: str) -> str:
-    return _MONTH_ROWS.format(alias=alias, day=day)
+                       for alias, day in (("f", "first_date"), ("t", "last_date")))
 
 
 def file_accounting(con) -> pd.DataFrame:
@@ -66,9 +64,9 @@ def file_accounting(con) -> pd.DataFrame:
                    l.rows_merged, l.rows_context, l.first_date, l.last_date,
                    l.rows_read = l.rows_loaded + l.rows_rejected + l.rows_merged as is_balanced,
                    l.ignored_columns, l.file_error,
-                   coalesce(f.rows_loaded, 0) as first_month_rows, coalesce(t.rows_loaded, 0) as last_month_rows
+                   {_MONTH_ROWS}
             from etl_loads as l
-            join latest using (load_id){_month_rows("f", "first_date")}{_month_rows("t", "last_date")}
+            join latest using (load_id){_MONTH_JOINS}
         ),
         final as (
             select source, kind, source_file,
@@ -214,8 +212,8 @@ def source_freshness(con, as_of: date) -> pd.DataFrame:
         final as (
             select l.*, date_diff('day', l.last_date, $as_of::date) as days_behind,
                    date_diff('month', l.last_date, $as_of::date) as months_behind,
-                   coalesce(f.rows_loaded, 0) as first_month_rows, coalesce(t.rows_loaded, 0) as last_month_rows
-            from per_source as l{_month_rows("f", "first_date")}{_month_rows("t", "last_date")}
+                   {_MONTH_ROWS}
+            from per_source as l{_MONTH_JOINS}
         )
         select * from final order by days_behind desc nulls first, source
     """, {"as_of": as_of})
