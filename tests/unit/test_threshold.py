@@ -423,6 +423,29 @@ def test__second_reports__events_explanations_and_limits(tmp_path):
         "r": (D(2025, 3, 31), D(2025, 3, 1), "council", None, None, False, None, False, 5)}
 
 
+@pytest.mark.parametrize(("related_by", "since", "group"), [
+    ("category", D(2025, 3, 3), "environmental"),
+    ("case", D(2025, 3, 3), "CASE-2"),
+    ("any", D(2025, 2, 3), ""),
+])
+def test__threshold__first_met_is_the_persons_first_crossing_in_any_group(tmp_path, related_by, since, group):
+    """The row shown is the group with more complaints (met in March), yet the person first met the
+    threshold in February through another group: first_met_date is that crossing, met_since_date
+    the shown group's own (a join of the groups' crossings to the person, not to the group)."""
+    rules = _rules_toml(tmp_path, related_by=f'"{related_by}"')
+    inc = [incident("a", EREWASH, D(2025, 2, d), case_ref="CASE-1") for d in (1, 2, 3)]
+    inc += [incident("a", EREWASH, D(2025, 3, d), category="environmental", case_ref="CASE-2") for d in (1, 2, 3, 4)]
+    con = engine(tmp_path, inc, D(2025, 4, 1), rules)
+    stored = rows(con)["a", EREWASH]
+    # a page's evaluation for another date: the kept rows (no lists), then the shown rows complete
+    kept = run.run(con, f"select * from {run.source(con, D(2025, 3, 20), 'mart_threshold_status')}")
+    whole, params = run.complete(con, D(2025, 3, 20), "mart_threshold_status",
+                                 "select authority_code || '|' || person_key from {rows}", {})
+    for got in (stored, kept.iloc[0], run.run(con, f"select * from {whole}", {"as_of": D(2025, 3, 20), **params}).iloc[0]):
+        assert (got["first_met_date"].date(), got["met_since_date"].date(), got["related_group"]) == \
+            (D(2025, 2, 3), since, group)
+
+
 @pytest.mark.parametrize(("related_by", "first", "since", "group"), [
     # two groups met at different times: the row is the group furthest on (the oldest complaint
     # breaks the tie), met since *its* crossing; first_met_date is the person's first crossing

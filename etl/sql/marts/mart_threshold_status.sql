@@ -121,13 +121,28 @@ details as (   -- the kept rows' counted complaints: agencies and incident ids
     where $with_lists and (c.in_window or (c.is_hate_counted and (k.is_hate_route or k.oldest_in_window is null)))
     group by all
 ),
-crossings as (   -- per related group (person_authority_id): its latest crossing, and the person's first
+kept_ids as (   -- the kept rows' keys, each hash made once
+    select person_key, authority_code, related_group, hash(person_key, authority_code) as person_id,
+           hash(person_key, authority_code, related_group) as person_authority_id
+    from kept
+),
+group_crossings as (   -- per related group (person_authority_id): its first and latest crossing
     select person_id, person_authority_id, max(from_date) as latest_crossing_date,
-           min(min(from_date)) over (partition by person_id) as first_met_date
+           min(from_date) as first_crossing_date
     from int_threshold_timeline
     where is_crossing and from_date <= $as_of
-      and person_id in (select hash(person_key, authority_code) from kept)   -- the rows made only
+      and person_id in (select person_id from kept_ids)   -- the rows made only
     group by person_id, person_authority_id
+),
+crossed as (   -- per kept row: its group's latest crossing and the person's first (any group's);
+               -- joined to the kept rows by their own keys, not by hashes made again from them
+               -- (joining the wide kept rows to the crossings by hash: 0.58 s against 0.50 s for a page's
+               -- evaluation for another date at ten million incidents, issue 15)
+    select k.person_key, k.authority_code, k.related_group, g.latest_crossing_date,
+           (select min(p.first_crossing_date) from group_crossings p where p.person_id = k.person_id)
+               as first_met_date
+    from kept_ids k
+    left join group_crossings g using (person_authority_id)
 ),
 applied as (   -- an application about these complaints: on or after the oldest counted one
     select distinct a.person_key, a.authority_code
@@ -141,7 +156,7 @@ final as (
         b.is_threshold_met,
         not b.is_threshold_met and b.qualifying_complaints = b.victim_threshold - 1 as is_near_miss,
         b.window_expires_date,
-        f.first_met_date,
+        c.first_met_date,
         case when b.is_threshold_met then c.latest_crossing_date end as met_since_date,
         ap.person_key is not null as has_application,
         b.oldest_complaint_date, b.latest_complaint_date, b.victim_threshold, b.hate_threshold,
@@ -161,9 +176,7 @@ final as (
         b.statute_note, list_transform(d.complaints, lambda x: x.id) as counted_incident_ids
     from kept b
     left join details d using (person_key, authority_code, related_group)   -- none without $with_lists
-    left join (select distinct person_id, first_met_date from crossings) f
-           on f.person_id = hash(b.person_key, b.authority_code)
-    left join crossings c on c.person_authority_id = hash(b.person_key, b.authority_code, b.related_group)
+    left join crossed c using (person_key, authority_code, related_group)
     left join applied ap using (person_key, authority_code)
 )
 select * from final
