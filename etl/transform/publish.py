@@ -229,7 +229,7 @@ def publish_incidents(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
     as their distinct records and copies (etl/sql/published/incidents.sql)."""
     con.execute("""insert into incident_merged_reports
         select coalesce(m.root, r.report_id), r.report_id, r.source, r.agency, r.reported_date,
-               m.root is not null, r.source_file, r.source_row
+               m.root is not null, r.source_file, r.source_row, r.is_hate
         from _reports r left join _root m using (report_id)
         where r.person_key is not null
           and (m.root is not null or r.report_id in (select root from _root))""")

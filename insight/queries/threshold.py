@@ -641,7 +641,10 @@ def person_complaints(con, as_of: date, person_codes: tuple[str, ...], authority
             select c.incident_id as item, c.incident_id, c.reported_date, c.occurred_date,
                    date_diff('day', c.occurred_date, c.reported_date) as days_to_report,
                    c.is_qualifying, c.asb_category, c.asb_type, coalesce(k.agencies, c.agencies) as agencies,
-                   c.is_hate, c.drops_out_date, c.rule_id
+                   -- a hate incident from the day a report said so (int_complaint_rows hate_from)
+                   case when c.hate_from <= $as_of::date then true
+                        when c.hate_known_from <= $as_of::date then false end as is_hate,
+                   c.drops_out_date, c.rule_id
             from int_complaints as c
             -- the agencies that had each complaint by the as-of date (a report merged into it later
             -- did not exist yet then: warehouse.sql agencies_as_of)

@@ -15,7 +15,10 @@ One hand-made inputs folder, built once as of LATE and once as of each D:
   6 Derby cells (fewer than any list's length);
 - PD-MERGE: a second report on 31 Mar 2025 to the council that the police also took, reported to
   them on 3 Apr: as of 31 Mar the police report did not exist yet, so no list may show its
-  reference (the build as of 31 Mar rejects it as a future report).
+  reference (the build as of 31 Mar rejects it as a future report);
+- PD-HATE: an incident reported to the council on 10 Apr 2025 and to the police on 20 Apr, the
+  police saying it was a hate incident: before 20 Apr it was none (a build as of 15 Apr rejects
+  the police's report), and the person met the hate threshold on 20 Apr, not on 10 Apr.
 
 Each D is compared on: every live mart (registry MODELS with live=True and a date) evaluated at D
 against the D build's table, and its kept evaluation (the rows and parameters a page keeps);
@@ -165,6 +168,13 @@ def _incidents() -> dict[str, list[str]]:
                       _row("PD-MERGE-C", D(2025, 3, 31), "PD-MERGE", EREWASH, 5),
                       _row("PD-MERGE-P", D(2025, 4, 3), "PD-MERGE", EREWASH, 5, agency="police",
                            occurred=D(2025, 3, 31))]
+    # PD-HATE: a hate report on 1 Apr 2025, then one on 10 Apr that said nothing of hate, which the
+    # police also took, reported to them on 20 Apr as hate: before 20 Apr the incident was no hate
+    # incident (Erewash's hate threshold is 2 from 1 Mar: one short on 15 Apr, met from 20 Apr)
+    rows[EREWASH] += [_row("PH-FIRST", D(2025, 4, 1), "PD-HATE", EREWASH, 6, hate=True),
+                      _row("PH-C", D(2025, 4, 10), "PD-HATE", EREWASH, 6),
+                      _row("PH-P", D(2025, 4, 20), "PD-HATE", EREWASH, 6, agency="police",
+                           occurred=D(2025, 4, 10), hate=True)]
     return rows
 
 
@@ -263,3 +273,19 @@ def test__live_dates__a_list_never_shows_a_report_made_after_its_date(folder, la
     # from 3 Apr the police's reference is listed beside the council's
     refs = threshold.second_reports(late, D(2025, 4, 3), CODES, search="PD-MERGE-P")["partner_refs"]
     assert len(refs) == 1 and "PD-MERGE-P" in refs.iloc[0] and "PD-MERGE-C" in refs.iloc[0]
+
+
+def test__live_dates__a_hate_incident_is_one_from_the_day_a_report_said_so(folder, late):
+    """PD-HATE: on 15 Apr one of the person's two complaints was a hate incident (one short of
+    Erewash's hate threshold of 2); the police's report of 20 Apr made the other one too, so the
+    person met the threshold on 20 Apr: the later build says so, whatever the date it is asked."""
+    status = late.execute("""select s.* from mart_threshold_status s
+        where s.authority_code = $code and s.qualifying_hate_complaints = 2
+          and s.person_key in (select person_key from incidents where incident_id = 'erewash_ecins:PH-FIRST')""",
+                          {"code": EREWASH}).df()
+    assert len(status) == 1 and status["first_met_date"].iloc[0].date() == D(2025, 4, 20), status.T
+    key = status["person_key"].iloc[0]
+    for as_of, hate, met, near in ((D(2025, 4, 15), 1, False, True), (D(2025, 4, 20), 2, True, False)):
+        row = registry.evaluate(late, "mart_threshold_status", as_of).set_index("person_key").loc[key]
+        assert (row["qualifying_hate_complaints"], row["is_threshold_met"], row["is_hate_near_miss"]) == \
+            (hate, met, near), (as_of, row)

@@ -9,7 +9,8 @@
 -- Stored as a view over int_complaint_rows: the rules are joined when it is read.
 with complaints as (   -- int_complaint_rows: these columns of incidents, sorted by reported_date
     select incident_id, person_key, authority_code, reported_date, occurred_date, asb_category,
-           asb_type, agency, agencies, is_hate, h3_r9, case_ref, review_explained_date
+           asb_type, agency, agencies, is_hate, hate_from, hate_known_from, h3_r9, case_ref,
+           review_explained_date
     from int_complaint_rows
 ),
 ruled as (   -- the rule version in force on the day (a range join: far faster than asof here)

@@ -1,6 +1,7 @@
 -- Each person's qualifying count through time, per authority (and related group, see
 -- int_complaints): a row per interval in which the counts are constant, from a complaint (+1) or a
--- complaint dropping out of its window (-1; the hate count has its own window) to the next such
+-- complaint dropping out of its window (-1; the hate count has its own window, and counts a
+-- complaint from the day it became a hate incident: int_complaint_rows hate_from) to the next such
 -- day, or a change of rule (a zero event, so a new threshold applies from its date).
 -- is_met uses the rule in force on the interval's first day; is_crossing marks the first day of
 -- a spell at or above the threshold (met now, not met with the day before's count and rule).
@@ -8,12 +9,22 @@
 -- The person is carried as its 64-bit person_id, not the person_key text, and a complaint's
 -- count and hate count start in one event: grouping the events with the text, four a complaint,
 -- took most of the build's threshold stage at ten million incidents (it spilled).
-with events as (
+-- hated is read twice and not materialised (a table of six million complaints: 2-3 s more).
+with hated as not materialized (   -- hate_counted: a hate incident on some day of its hate window
+                                   -- (from hate_from, the day a report said so: mostly its own
+                                   -- reported_date, else that of a report merged into it later)
+    select *, coalesce(hate_from < hate_drops_out_date, false) as hate_counted
+    from int_complaints where is_qualifying
+),
+events as (
     select person_authority_id, hash(person_key, authority_code) as person_id, authority_code,
            unnest([reported_date, drops_out_date, hate_drops_out_date]) as event_date,
            unnest([1, -1, 0]) as delta,
-           unnest([is_hate::int, 0, -(is_hate::int)]) as hate_delta
-    from (select * replace (coalesce(is_hate, false) as is_hate) from int_complaints where is_qualifying)
+           unnest([(hate_counted and hate_from = reported_date)::int, 0, -(hate_counted::int)]) as hate_delta
+    from hated
+    union all   -- a complaint that became a hate incident after it was made: +1 on that day
+    select person_authority_id, hash(person_key, authority_code), authority_code, hate_from, 0, 1
+    from hated where hate_counted and hate_from > reported_date
     union all
     select distinct c.person_authority_id, hash(c.person_key, c.authority_code), c.authority_code, r.effective_from, 0, 0
     from int_complaints c

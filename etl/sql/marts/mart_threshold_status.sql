@@ -40,7 +40,7 @@ counted as (   -- the complaints counted: qualifying (made within the qualifying
                              when 'case' then coalesce(c.case_ref, 'incident ' || c.incident_id)
                              else '' end as related_group,
            c.reported_date > r.window_after as in_window,
-           coalesce(c.is_hate, false)
+           coalesce(c.hate_from <= $as_of, false)   -- a hate incident by $as_of (int_complaint_rows)
                and c.reported_date > (case when r.hate_threshold > 0 then r.hate_window_after else r.window_after end)
                as is_hate_counted
     from int_complaints c
@@ -54,7 +54,7 @@ counted as (   -- the complaints counted: qualifying (made within the qualifying
       and c.reported_date > (select cast(cast($as_of as date) - to_months(max(greatest(window_months, hate_window_months))) as date)
                              from settings_rules)
       and (c.reported_date > r.window_after
-           or (r.hate_threshold > 0 and c.is_hate and c.reported_date > r.hate_window_after))
+           or (r.hate_threshold > 0 and c.hate_from <= $as_of and c.reported_date > r.hate_window_after))
 ),
 groups as (
     select person_key, authority_code, related_group,
