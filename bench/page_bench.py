@@ -5,7 +5,9 @@
 After a start-up run (imports, the first connection and Streamlit's scan of the installed packages
 for components, each paid once per server process), for each page: the first run (cold: its query results not cached yet) and the mean of three reruns (warm: what a user switching back to the page, or changing a widget, waits for).
 `--as-of` asks the pages for a date other than the build's (the threshold and case review pages
-evaluate it live). Every page runs signed in as the demo OPCC analyst, who may open all of them.
+evaluate it live); several dates are measured one after another in the same server process, each
+page's first run at each date cold (nothing of that date cached), and the slowest first run of
+each page over the dates is printed last: `--as-of 2024-03-15 2024-12-31 ...` checks "any date". Every page runs signed in as the demo OPCC analyst, who may open all of them.
 
 `--server-warm-up` first runs what the server runs in a background thread when it starts
 (`insight.ui.session.warm_up_imports`: the imports, the sample figures and the queries of every
@@ -91,14 +93,14 @@ def _time_page(page: str, params: dict) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--warehouse", type=Path, required=True)
-    ap.add_argument("--as-of", default=None, help="sidebar as-of date (default: the build's)")
+    ap.add_argument("--as-of", nargs="+", default=[None], metavar="DATE",
+                    help="sidebar as-of date(s) (default: the build's)")
     ap.add_argument("--server-warm-up", action="store_true",
                     help="run the server's start-up warm-up first and wait for it (see above)")
     args = ap.parse_args()
     os.environ["ASB_WAREHOUSE"] = str(args.warehouse)
     demo_users()
-    params = {"as_of": args.as_of} if args.as_of else {}
-    print(f"warehouse {args.warehouse}{' as of ' + args.as_of if args.as_of else ''}")
+    print(f"warehouse {args.warehouse}")
     print(f"{'start-up (imports, first connection)':<32} {start_up():6.2f} s")
     if args.server_warm_up:
         started = time.perf_counter()
@@ -106,9 +108,19 @@ def main() -> None:
         if thread is not None:
             thread.join()
         print(f"{'server warm-up (waited for)':<32} {time.perf_counter() - started:6.2f} s")
-    for page in PAGES:
-        cold, warm = _time_page(page, params)
-        print(f"{page:<32} cold {cold:6.2f} s   warm {warm:6.2f} s")
+    slowest: dict[str, tuple[float, float, str]] = {}
+    for as_of in args.as_of:
+        print(f"as of {as_of or 'the build date'}")
+        for page in PAGES:
+            cold, warm = _time_page(page, {"as_of": as_of} if as_of else {})
+            print(f"{page:<32} cold {cold:6.2f} s   warm {warm:6.2f} s")
+            before = slowest.get(page, (0.0, 0.0, ""))
+            slowest[page] = (max(before[0], cold), max(before[1], warm),
+                             as_of or "the build date" if cold > before[0] else before[2])
+    if len(args.as_of) > 1:
+        print(f"slowest over {len(args.as_of)} dates")
+        for page, (cold, warm, at) in slowest.items():
+            print(f"{page:<32} cold {cold:6.2f} s ({at})   warm {warm:6.2f} s")
 
 
 if __name__ == "__main__":
