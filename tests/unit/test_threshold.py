@@ -53,8 +53,11 @@ def incident(person, authority, reported, occurred=None, *, is_hate=False, categ
 
 
 def engine(tmp_path, incidents: list[dict], as_of: dt.date, rules: rule_settings.Rules | None = None,
-           applications: list[dict] | None = None) -> duckdb.DuckDBPyConnection:
-    """A real DuckDB warehouse holding just these rows, with the engine built as of `as_of`."""
+           applications: list[dict] | None = None,
+           merged: list[tuple] | None = None) -> duckdb.DuckDBPyConnection:
+    """A real DuckDB warehouse holding just these rows, with the engine built as of `as_of`;
+    `merged`: (incident_id, report_id, reported_date, is_hate) of the reports of incidents with
+    several (incident_merged_reports, the first of each incident its anchor)."""
     con = duckdb.connect(str(tmp_path / f"w{next(_ids)}.duckdb"))
     con.execute(sqlfile.read("warehouse"))
     frame = pd.DataFrame(incidents, columns=["incident_id", "person_key", "authority_code", "reported_date",
@@ -71,6 +74,11 @@ def engine(tmp_path, incidents: list[dict], as_of: dt.date, rules: rule_settings
         'a.csv' as source_file, 1 as source_row from _apps""")
     con.execute("insert into authorities (authority_code, authority_name, authority_kind) "
                 "values ('E07000036', 'Erewash', 'district')")
+    seen: set[str] = set()
+    for incident_id, report_id, reported, is_hate in merged or []:
+        con.execute("insert into incident_merged_reports values (?, ?, 'test', 'council', ?, ?, 'f.csv', 1, ?)",
+                    [incident_id, report_id, reported, incident_id in seen, is_hate])
+        seen.add(incident_id)
     threshold.store_rules(con, rules or _rules_toml(tmp_path))
     reviews.store_calendar(con)
     registry.build(con, "threshold", registry.Context(as_of))
@@ -625,3 +633,28 @@ def test__second_reports__an_explanation_is_known_from_the_day_its_incident_was_
     row = known.loc[second["incident_id"]]
     assert row["is_explained"] and row["review_explained_date"].date() == D(2025, 3, 12)
     assert bool(row["is_explained_in_time"])   # 10 -> 12 March: 2 working days
+
+
+def test__threshold__a_merged_incident_is_hate_from_the_day_a_report_said_so(tmp_path):
+    """Three reports of one incident: the first said nothing of hate (10 Jan), the second no
+    (1 Feb), the third yes (1 Mar; the incident's is_hate is true). With a hate threshold of 1,
+    the person meets the threshold on 1 Mar, not 10 Jan: the counts, the crossing and the
+    person's complaints read the incident as unknown, then not hate, then hate."""
+    from insight.queries import threshold as queries
+
+    rules = _rules_toml(tmp_path, hate_threshold=1)
+    x = incident("h", EREWASH, D(2025, 1, 10), is_hate=True)
+    merged = [(x["incident_id"], x["incident_id"], D(2025, 1, 10), None),
+              (x["incident_id"], "t:second", D(2025, 2, 1), False),
+              (x["incident_id"], "t:third", D(2025, 3, 1), True)]
+    con = engine(tmp_path, [x], D(2025, 4, 1), rules, merged=merged)
+    assert con.execute("select hate_from, hate_known_from from int_complaint_rows").fetchall() == \
+        [(D(2025, 3, 1), D(2025, 2, 1))]
+    stored = rows(con)["h", EREWASH]
+    assert (stored["qualifying_hate_complaints"], bool(stored["is_threshold_met"]),
+            stored["first_met_date"].date()) == (1, True, D(2025, 3, 1))
+    for as_of, hate, shown in ((D(2025, 1, 20), 0, None), (D(2025, 2, 15), 0, False), (D(2025, 3, 5), 1, True)):
+        row = registry.evaluate(con, "mart_threshold_status", as_of).set_index("person_key").loc["h"]
+        assert (row["qualifying_hate_complaints"], bool(row["is_threshold_met"])) == (hate, bool(hate)), as_of
+        got = queries.person_complaints(con, as_of, (EREWASH,), EREWASH, "h")["is_hate"].iloc[0]
+        assert (None if pd.isna(got) else bool(got)) == shown, as_of
