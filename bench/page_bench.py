@@ -116,7 +116,7 @@ def main() -> None:
             print(f"{page:<32} cold {cold:6.2f} s   warm {warm:6.2f} s")
             before = slowest.get(page, (0.0, 0.0, ""))
             slowest[page] = (max(before[0], cold), max(before[1], warm),
-                             as_of or "the build date" if cold > before[0] else before[2])
+                             (as_of or "the build date") if cold > before[0] else before[2])
     if len(args.as_of) > 1:
         print(f"slowest over {len(args.as_of)} dates")
         for page, (cold, warm, at) in slowest.items():

@@ -168,9 +168,9 @@ def _incidents() -> dict[str, list[str]]:
                       _row("PD-MERGE-C", D(2025, 3, 31), "PD-MERGE", EREWASH, 5),
                       _row("PD-MERGE-P", D(2025, 4, 3), "PD-MERGE", EREWASH, 5, agency="police",
                            occurred=D(2025, 3, 31))]
-    # PD-HATE: a hate report on 1 Apr 2025, then one on 10 Apr that said nothing of hate, which the
-    # police also took, reported to them on 20 Apr as hate: before 20 Apr the incident was no hate
-    # incident (Erewash's hate threshold is 2 from 1 Mar: one short on 15 Apr, met from 20 Apr)
+    # PD-HATE: a hate report on 1 Apr 2025, then one on 10 Apr that the council said was no hate,
+    # which the police also took, reported to them on 20 Apr as hate: before 20 Apr the incident was
+    # no hate incident (Erewash's hate threshold is 2 from 1 Mar: one short on 15 Apr, met from 20 Apr)
     rows[EREWASH] += [_row("PH-FIRST", D(2025, 4, 1), "PD-HATE", EREWASH, 6, hate=True),
                       _row("PH-C", D(2025, 4, 10), "PD-HATE", EREWASH, 6),
                       _row("PH-P", D(2025, 4, 20), "PD-HATE", EREWASH, 6, agency="police",
