@@ -161,8 +161,7 @@ def _transform(con, cfg, bounds, load_id: str, progress: Progress) -> None:
     publish.police_context(con, load_id)
     locate.locate(con, bounds)
     publish.ref_hashes(con)
-    _drop(con, publish.STAGED_WORK)  # located: the staged rows are no longer read
-    progress.count(con.execute("select coalesce(sum(coalesce(len(source_rows), 1)), 0) from _located").fetchall()[0][0])
+    progress.count(con.execute("select coalesce(sum(coalesce(len(source_rows), 1)), 0) from _cand").fetchall()[0][0])
     progress.stage("keys and cross-agency de-duplication")
     publish.keyed_reports(con, load_id)
     dedupe.deduplicate(con, cfg.duplicate_distance_m, cfg.duplicate_days)

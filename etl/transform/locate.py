@@ -28,7 +28,7 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) ->
 
 
 def _latlon_to_bng(con: duckdb.DuckDBPyConnection) -> None:
-    pts = con.execute(f"""select distinct latitude, longitude from _cand
+    pts = con.execute(f"""select distinct latitude, longitude from _loc_keys
         where latitude between {GB_LAT[0]} and {GB_LAT[1]}
           and longitude between {GB_LON[0]} and {GB_LON[1]}""").df()
     e, n = geo.to_bng(pts["longitude"].to_numpy(), pts["latitude"].to_numpy())
@@ -37,7 +37,7 @@ def _latlon_to_bng(con: duckdb.DuckDBPyConnection) -> None:
 
 def _postcodes(con: duckdb.DuckDBPyConnection) -> None:
     letters = {r[0] for r in con.execute(
-        "select distinct upper(left(trim(postcode), 1)) from _cand where postcode is not null").fetchall()}
+        "select distinct upper(left(trim(postcode), 1)) from _loc_keys where postcode is not null").fetchall()}
     _register(con, "_postcodes", geo.postcode_table(letters))
 
 
@@ -74,20 +74,35 @@ def _shown(column: str, kind: str) -> str:
             f"else coalesce(({_coordinate(column, kind)})::varchar, '{NOT_SHOWN}') end")
 
 
+# What a row's place depends on: its coordinates, postcode, declared authority and (a police.uk
+# row) LSOA name, which its reject reason may quote. `_located`'s own columns come from `_loc`
+# (one row per distinct set of these) and every other column from the row itself.
+LOCATION_INPUTS = ("latitude", "longitude", "easting", "northing", "postcode", "authority_code", "source_lsoa_name")
+
+
 def locate(con: duckdb.DuckDBPyConnection, bounds: geo.Boundaries) -> None:
-    """`_cand` (candidate reports) -> `_located` with point, district, LSOA, H3 and reject reasons."""
+    """`_cand` (candidate reports) -> `_located` with point, district, LSOA, H3 and reject reasons.
+
+    A row's place depends on LOCATION_INPUTS alone, and ten million reports hold a few tens of
+    thousands of distinct ones (34,171 in the scale-55 demo; police.uk snaps its points). Each
+    distinct set is placed once, in `_loc`, and `_located` is a view joining it back to the rows
+    on those columns (`is not distinct from`: a missing value is a value, as `distinct` groups
+    it). The view is read a few times (keying, de-duplication, publishing), each read scanning the
+    staged rows and probing a small hash table; materialising ten million wide located rows took
+    8-11 s of the scale-55 build and their scans were slower than the staged rows'."""
+    keys = ", ".join(LOCATION_INPUTS)
+    con.execute(f"create or replace temp table _loc_keys as select distinct {keys} from _cand")
     _latlon_to_bng(con)
     _postcodes(con)
     nine = ", ".join(f"'{c}'" for c in authorities.CODES)
-    # A view: its wide rows are materialised once, in _located, after the distinct points are placed.
     con.execute(f"""create or replace temp view _pointed as
         with z as (   -- 0, 0 is no location (case systems write it where nothing was geocoded)
-            select * replace (
+            select {", ".join(f"{k} as k_{k}" for k in LOCATION_INPUTS)}, * replace (
                 case when latitude = 0 and longitude = 0 then null else latitude end as latitude,
                 case when latitude = 0 and longitude = 0 then null else longitude end as longitude,
                 case when easting = 0 and northing = 0 then null else easting end as easting,
                 case when easting = 0 and northing = 0 then null else northing end as northing)
-            from _cand
+            from _loc_keys
         ),
         c as (
             select c.*,
@@ -118,7 +133,7 @@ def locate(con: duckdb.DuckDBPyConnection, bounds: geo.Boundaries) -> None:
     placed = geo.place_points(pts["pt_easting"].to_numpy(float), pts["pt_northing"].to_numpy(float), bounds)
     placed = placed.rename(columns={"easting": "pt_easting", "northing": "pt_northing"})
     _register(con, "_placed", placed)
-    con.execute(f"""create or replace temp table _located as
+    con.execute(f"""create or replace temp table _loc as
         with p as (
             select t.* exclude (latitude, longitude, easting, northing, authority_code),
                 t.latitude as in_latitude, t.longitude as in_longitude,
@@ -152,6 +167,10 @@ def locate(con: duckdb.DuckDBPyConnection, bounds: geo.Boundaries) -> None:
                     'reason': 'no location and no authority'}}
             end as loc_reject
         from p""")
+    conditions = " and ".join(f"c.{k} is not distinct from l.k_{k}" for k in LOCATION_INPUTS)
+    con.execute(f"""create or replace temp view _located as
+        select c.* exclude ({keys}), l.* exclude ({", ".join(f"k_{k}" for k in LOCATION_INPUTS)})
+        from _cand c join _loc l on {conditions}""")
     _scrub_reasons(con)
 
 
@@ -164,20 +183,20 @@ def _scrub_reasons(con: duckdb.DuckDBPyConnection) -> None:
     its reason quotes them (`raw_coordinates_sql`)."""
     shaped = scrub.POSTCODE_SHAPE_SQL.format("postcode")
     values = [r[0] for r in con.execute(f"""
-        select distinct postcode from _located
+        select distinct postcode from _loc
         where loc_reject is not null and postcode is not null and not {shaped}
-        union select distinct source_lsoa_name from _located
+        union select distinct source_lsoa_name from _loc
         where loc_reject.code = 'outside_area' and source_lsoa_name is not null""").fetchall()]
     changed = {v: cleaned for v in values if (cleaned := scrub.scrub_text(v)[0]) != v}
     if not changed:
         return
     _register(con, "_loc_scrub", pd.DataFrame({"original": list(changed), "cleaned": list(changed.values())},
                                               dtype="object"))
-    con.execute("""update _located set loc_reject = {'code': loc_reject.code,
+    con.execute("""update _loc set loc_reject = {'code': loc_reject.code,
                        'reason': replace(loc_reject.reason, m.original, m.cleaned)}
                    from _loc_scrub m
-                   where _located.loc_reject is not null
-                     and m.original = coalesce(_located.postcode, _located.source_lsoa_name)""")
-    con.execute("""update _located set postcode = m.cleaned from _loc_scrub m
-                   where _located.loc_reject is not null and _located.postcode = m.original""")
+                   where _loc.loc_reject is not null
+                     and m.original = coalesce(_loc.postcode, _loc.source_lsoa_name)""")
+    con.execute("""update _loc set postcode = m.cleaned from _loc_scrub m
+                   where _loc.loc_reject is not null and _loc.postcode = m.original""")
     con.execute("drop table _loc_scrub")

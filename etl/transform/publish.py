@@ -12,13 +12,11 @@ from etl import schema, sqlfile
 from etl.transform import locate
 from etl.transform.stage import stored_fields
 
-# The working tables and views of the incidents' path, dropped by etl/build.py once nothing reads
-# them: the staged incidents once located and `ref_hashes` has run, the rest once
-# `publish_incidents` has.
-STAGED_WORK = ("_pointed", "_cand", "stg_incidents")
-INCIDENT_WORK = ("stg_police_uk", "_police_asb", "_police_context", "_ll_bng", "_postcodes", "_placed",
-                 "_located", "_groups", "_copies", "_ref_hashes", "_keyed", "_repeats", "_single_reports",
-                 "_reports", "_published")
+# The working tables and views of the incidents' path, dropped by etl/build.py once
+# `publish_incidents` has run (`_located` is a view over the staged rows: etl/transform/locate.py).
+INCIDENT_WORK = ("_published", "_reports", "_single_reports", "_located", "_pointed", "_cand", "stg_incidents",
+                 "stg_police_uk", "_police_asb", "_police_context", "_loc_keys", "_loc", "_ll_bng", "_postcodes",
+                 "_placed", "_groups", "_copies", "_ref_hashes", "_keyed", "_repeats", "_merge_rows")
 
 
 def reject_from(con, load_id: str, kind: str, relation: str, code: str, reason: str, raw: str,
@@ -158,9 +156,8 @@ def _police_copies(where: str) -> str:
 def ref_hashes(con: duckdb.DuckDBPyConnection) -> None:
     """`_ref_hashes`: the good staged incident rows whose (source, incident_ref) repeats, with the
     hash of their values (`_incident_hash_sql`), so `keyed_reports` can tell a record sent twice
-    from a conflicting one once `stg_incidents` is dropped (at ten million rows it held gigabytes
-    through keying and publishing). Keys repeat rarely: they are grouped by a 64-bit hash first
-    (ten million texts grouped took seconds), then the few rows whose hash repeats by the key itself."""
+    from a conflicting one. Keys repeat rarely: they are grouped by a 64-bit hash first (ten
+    million texts grouped took seconds), then the few rows whose hash repeats by the key itself."""
     con.execute(f"""create or replace temp table _ref_hashes as
         with keys as (select source, incident_ref, hash(source, incident_ref) as h
                       from stg_incidents where reject_code is null),
@@ -227,15 +224,21 @@ def publish_incidents(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
     incidents) and etl_merged for incidents. Only reports with a person merge (dedupe), so the
     joins with the merge roots read those alone, and police.uk reports (no person) are published
     as their distinct records and copies (etl/sql/published/incidents.sql)."""
-    con.execute("""insert into incident_merged_reports
-        select coalesce(m.root, r.report_id), r.report_id, r.source, r.agency, r.reported_date,
-               m.root is not null, r.source_file, r.source_row, r.is_hate
+    # The reports of merged incidents (their anchors too), read once: the merged reports, etl_merged
+    # and the incidents' member aggregate each scanned every report with a person for them.
+    con.execute("""create or replace temp table _merge_rows as
+        select r.report_id, r.kind, r.source, r.agency, r.reported_date, r.is_hate, r.review_explained_date,
+               r.source_file, r.source_row, m.root, m.rule
         from _reports r left join _root m using (report_id)
         where r.person_key is not null
           and (m.root is not null or r.report_id in (select root from _root))""")
+    con.execute("""insert into incident_merged_reports
+        select coalesce(root, report_id), report_id, source, agency, reported_date,
+               root is not null, source_file, source_row, is_hate
+        from _merge_rows""")
     con.execute(f"""insert into etl_merged
-        select '{load_id}', r.kind, r.source, r.source_file, r.source_row, m.root, m.rule
-        from _reports r join _root m using (report_id) where r.person_key is not null
+        select '{load_id}', kind, source, source_file, source_row, root, rule
+        from _merge_rows where root is not null
         union all
         select '{load_id}', p.kind, p.source, p.source_file, p.source_row,
                coalesce(m.root, p.report_id),

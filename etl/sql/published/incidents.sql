@@ -9,13 +9,14 @@
 -- they never merge and take no member aggregate.
 create or replace temp view _published as
 with members as (
-    select m.root as incident_id, string_agg(distinct r.agency, ',' order by r.agency) as agencies,
-           string_agg(distinct r.source, ',' order by r.source) as sources,
-           count(*) + 1 as report_count, min(r.reported_date) as first_reported_date,
-           bool_or(r.is_hate) as any_hate, min(r.review_explained_date) as first_explained_date
-    from _root m join _reports r using (report_id)
-    where r.person_key is not null  -- only reports with a person merge (etl/transform/dedupe.py)
-    group by m.root
+    -- the merged reports (only reports with a person merge: etl/transform/dedupe.py), without anchors
+    select root as incident_id, string_agg(distinct agency, ',' order by agency) as agencies,
+           string_agg(distinct source, ',' order by source) as sources,
+           count(*) + 1 as report_count, min(reported_date) as first_reported_date,
+           bool_or(is_hate) as any_hate, min(review_explained_date) as first_explained_date
+    from _merge_rows
+    where root is not null
+    group by root
 ),
 firsts as (
     select r.*, null::bigint as gid from _single_reports r anti join _root m using (report_id)
