@@ -159,8 +159,8 @@ def ref_hashes(con: duckdb.DuckDBPyConnection) -> None:
     from a conflicting one. Keys repeat rarely: they are grouped by a 64-bit hash first (ten
     million texts grouped took seconds), then the few rows whose hash repeats by the key itself."""
     con.execute(f"""create or replace temp table _ref_hashes as
-        with keys as (select source, incident_ref, hash(source, incident_ref) as h
-                      from stg_incidents where reject_code is null),
+        with keys as not materialized (select source, incident_ref, hash(source, incident_ref) as h
+                                       from stg_incidents where reject_code is null),
         repeated as (select source, incident_ref from keys
                      where h in (select h from keys group by h having count(*) > 1)
                      group by all having count(*) > 1)

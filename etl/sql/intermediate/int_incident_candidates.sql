@@ -15,7 +15,7 @@
 -- compares the person, authority and type themselves, and every other condition, again. A report
 -- never pairs with itself: its own organisation is excluded (and report_id is unique), so the
 -- narrow copy carries no report_id (a 30-character text on six million rows).
-with reports as (
+with reports as not materialized (   -- read twice: the pairs' narrow copy, then the paired groups' rows
     select report_id, person_key, authority_code, source, agency, incident_ref, asb_type,
            occurred_date, reported_date, pt_easting as easting, pt_northing as northing
     from _reports
