@@ -79,6 +79,18 @@ def _shown(column: str, kind: str) -> str:
 # (one row per distinct set of these) and every other column from the row itself.
 LOCATION_INPUTS = ("latitude", "longitude", "easting", "northing", "postcode", "authority_code", "source_lsoa_name")
 
+# A view joining the places back costs each of its reads a hash table of every distinct set:
+# nothing at 34,171 sets, but 11 s a read when each of ten million rows had its own (measured on
+# the scale-55 rows, each joined by a key of its own), where one write of the joined rows serves every read.
+MATERIALISE_FLOOR = 250_000   # never for fewer distinct sets than this
+MATERIALISE_SHARE = 8         # nor for fewer than one set in this many rows
+
+
+def materialise_located(distinct_inputs: int, rows: int) -> bool:
+    """Whether `_located` is written once as a table rather than kept a view: when the rows hold
+    many distinct location inputs (partners geocoding every incident to its own point)."""
+    return distinct_inputs > max(MATERIALISE_FLOOR, rows // MATERIALISE_SHARE)
+
 
 def locate(con: duckdb.DuckDBPyConnection, bounds: geo.Boundaries) -> None:
     """`_cand` (candidate reports) -> `_located` with point, district, LSOA, H3 and reject reasons.
@@ -89,7 +101,8 @@ def locate(con: duckdb.DuckDBPyConnection, bounds: geo.Boundaries) -> None:
     on those columns (`is not distinct from`: a missing value is a value, as `distinct` groups
     it). The view is read a few times (keying, de-duplication, publishing), each read scanning the
     staged rows and probing a small hash table; materialising ten million wide located rows took
-    8-11 s of the scale-55 build and their scans were slower than the staged rows'."""
+    8-11 s of the scale-55 build and their scans were slower than the staged rows'. When the
+    sets are many (`materialise_located`), the joined rows are written once instead."""
     keys = ", ".join(LOCATION_INPUTS)
     con.execute(f"create or replace temp table _loc_keys as select distinct {keys} from _cand")
     _latlon_to_bng(con)
@@ -167,11 +180,14 @@ def locate(con: duckdb.DuckDBPyConnection, bounds: geo.Boundaries) -> None:
                     'reason': 'no location and no authority'}}
             end as loc_reject
         from p""")
+    _scrub_reasons(con)
     conditions = " and ".join(f"c.{k} is not distinct from l.k_{k}" for k in LOCATION_INPUTS)
-    con.execute(f"""create or replace temp view _located as
+    distinct_inputs, rows = con.execute("select (select count(*) from _loc_keys), (select count(*) from _cand)"
+                                        ).fetchall()[0]
+    kind = "table" if materialise_located(distinct_inputs, rows) else "view"
+    con.execute(f"""create or replace temp {kind} _located as
         select c.* exclude ({keys}), l.* exclude ({", ".join(f"k_{k}" for k in LOCATION_INPUTS)})
         from _cand c join _loc l on {conditions}""")
-    _scrub_reasons(con)
 
 
 def _scrub_reasons(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,6 +1,7 @@
 """Locating by distinct location inputs (etl/transform/locate.py): each distinct set of a row's
 coordinates, postcode, declared authority and LSOA name is placed once and joined back to its
-rows. Every row must find its own place exactly once, whatever its inputs hold: nothing at all,
+rows (through a view, or a table written once when the sets are many). Every row must find its
+own place exactly once, whatever its inputs hold: nothing at all,
 a 0, 0 placeholder (-0.0 too), NaN, the same point under two declared authorities, the same
 unusable postcode text under two authorities. A lost row fails the accounting; a row joined to
 two places would be counted twice; a place borrowed from another set of inputs shows here."""
@@ -9,7 +10,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import INCIDENT_COLUMNS, run_build, write_inputs
+
+from etl.transform import locate
 
 COUNTY_TOML = """
 [[source]]
@@ -54,11 +58,21 @@ COPIES = {f"COPY-{n}": (_row(f"COPY-{n}", "Erewash" if n % 2 else "Derby", *ILKE
 COPIES |= {f"BARE-{n}": (_row(f"BARE-{n}", "Chesterfield"), "E07000034") for n in range(30)}
 
 
-def test__locate__every_row_takes_the_place_of_its_own_inputs_once(tmp_path):
+def test__locate__a_view_until_the_rows_hold_many_distinct_places():
+    assert not locate.materialise_located(34_171, 10_080_953)    # the scale-55 demo
+    assert not locate.materialise_located(3_000, 3_000)           # a small build: every row its own
+    assert locate.materialise_located(2_000_000, 10_000_000)      # partners geocoding each incident
+
+
+@pytest.mark.parametrize("materialise", [False, True], ids=["view", "table"])
+def test__locate__every_row_takes_the_place_of_its_own_inputs_once(tmp_path, monkeypatch, materialise):
+    asked = []
+    monkeypatch.setattr(locate, "materialise_located", lambda keys, rows: asked.append((keys, rows)) or materialise)
     rows = ROWS | COPIES
     text = "\n".join([",".join(INCIDENT_COLUMNS), *(r for r, _ in rows.values())]) + "\n"
     inputs = write_inputs(tmp_path / "in", COUNTY_TOML, {"county/feed.csv": text})
     _, con = run_build(inputs)
+    assert len(asked) == 1 and asked[0][1] == len(rows) and asked[0][0] < len(rows)
     published = dict(con.execute("select incident_id, authority_code from incidents").fetchall())
     rejects = con.execute("select json_extract_string(raw_values, '$.incident_ref'), reason_code, reason, "
                           "raw_values from etl_rejects").fetchall()
