@@ -76,15 +76,19 @@ def cmd_build(args) -> int:
 
 
 def stage_table(stages: list[dict], seconds: float) -> str:
-    """The build's stages as a Markdown table: seconds, share of the build, rows handled and rows a
-    second where a stage counts rows, and the process's peak memory when the stage ended."""
-    lines = ["| stage | seconds | share | rows | rows/s | peak memory |", "|---|---:|---:|---:|---:|---:|"]
+    """The build's stages as a Markdown table: seconds, share of the build, CPU seconds (every
+    thread: on two cores up to twice the seconds), rows handled and rows a second where a stage
+    counts rows, and the process's peak memory when the stage ended."""
+    lines = ["| stage | seconds | share | CPU seconds | rows | rows/s | peak memory |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for s in stages:
         rows = f"{s['rows']:,}" if s["rows"] else ""
         rate = f"{s['rows'] / s['seconds']:,.0f}" if s["rows"] and s["seconds"] else ""
-        lines.append(f"| {s['stage']} | {s['seconds']:.2f} | {s['seconds'] / seconds:.0%} | {rows} | {rate} "
+        cpu = f"{s['cpu_seconds']:.1f}" if "cpu_seconds" in s else ""
+        lines.append(f"| {s['stage']} | {s['seconds']:.2f} | {s['seconds'] / seconds:.0%} | {cpu} | {rows} | {rate} "
                      f"| {s['peak_rss_mib']:,.0f} MiB |")
-    lines.append(f"| **whole build** | **{seconds:.2f}** | | | | {peak_rss_mib():,.0f} MiB |")
+    total = sum(s.get("cpu_seconds", 0) for s in stages)
+    lines.append(f"| **whole build** | **{seconds:.2f}** | | {total:.1f} | | | {peak_rss_mib():,.0f} MiB |")
     return "\n".join(lines)
 
 

@@ -17,11 +17,19 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> float:
+    """CPU time (user and system) of this process so far, every thread counted: against a stage's
+    wall time it shows how busy the cores were (on 2 cores a stage can use up to twice its time)."""
+    times = os.times()
+    return times.user + times.system
+
+
 @dataclass
 class Progress:
     enabled: bool = field(default_factory=lambda: sys.stderr.isatty() and not os.environ.get("CI"))
     stages: list[dict] = field(default_factory=list)
     _t0: float = field(default_factory=time.perf_counter)
+    _cpu0: float = field(default_factory=cpu_seconds)
     _stage: str | None = None
     _rows: int = 0
 
@@ -34,13 +42,14 @@ class Progress:
         self.say(f"{source}: file {n}/{total} {name}: {rows:,} rows")
 
     def stage(self, name: str) -> None:
-        """Close the running stage (recording seconds, rows, peak memory) and open `name`."""
-        now = time.perf_counter()
+        """Close the running stage (recording seconds, CPU seconds, rows, peak memory) and open `name`."""
+        now, cpu = time.perf_counter(), cpu_seconds()
         if self._stage is not None:
             self.stages.append({"stage": self._stage, "seconds": round(now - self._t0, 3),
+                                "cpu_seconds": round(cpu - self._cpu0, 2),
                                 "rows": self._rows, "peak_rss_mib": round(peak_rss_mib(), 1)})
             self.say(f"{self._stage} done in {now - self._t0:.1f}s")
-        self._stage, self._t0, self._rows = name, now, 0
+        self._stage, self._t0, self._cpu0, self._rows = name, now, cpu, 0
         if name:
             self.say(f"{name} ...")
 

@@ -267,35 +267,45 @@ def extract(con: duckdb.DuckDBPyConnection, cfg: BuildConfig, load_id: str, key:
             hashes: dict[Path, str], progress: Progress) -> list[FileLoad]:
     """Read every source's files into raw tables; returns what was read from each file."""
     loads: list[FileLoad] = []
-    for source in cfg.sources:
-        files = source.files(cfg.inputs)
-        empty_raw(con, source.table, source.kind)
-        if not files:
-            progress.say(f"{source.slug}: no files match {source.path!r}")
-        batch = readers.read_batch(con, files, source, "_batch")
-        done = _load_batches(con, cfg, source, batch, load_id, key, hashes)
-        ahead = readers.XlsxAhead([p for p in files if p.suffix.lower() in (".xlsx", ".xlsm")], source)
+    # every source's workbooks prepared in a background thread from the start (`readers.XlsxAhead`)
+    ahead = readers.XlsxAhead([(p, s) for s in cfg.sources for p in s.files(cfg.inputs)
+                               if p.suffix.lower() in (".xlsx", ".xlsm")])
+    try:
+        for source in cfg.sources:
+            loads += _extract_source(con, cfg, source, load_id, key, hashes, progress, ahead)
+    finally:
+        ahead.close()
+    return loads
+
+
+def _extract_source(con: duckdb.DuckDBPyConnection, cfg: BuildConfig, source: Source, load_id: str, key: bytes,
+                    hashes: dict[Path, str], progress: Progress, ahead: readers.XlsxAhead) -> list[FileLoad]:
+    """`extract` of one source: its raw table filled from each of its files, or a reason per file."""
+    loads: list[FileLoad] = []
+    files = source.files(cfg.inputs)
+    empty_raw(con, source.table, source.kind)
+    if not files:
+        progress.say(f"{source.slug}: no files match {source.path!r}")
+    batch = readers.read_batch(con, files, source, "_batch")
+    done = _load_batches(con, cfg, source, batch, load_id, key, hashes)
+    for n, path in enumerate(files, 1):
         try:
-            for n, path in enumerate(files, 1):
-                try:
-                    load = done.get(path) or _load_file(con, cfg, source, path, load_id, key, hashes[path],
-                                                        batch.get(path), ahead.take(path))
-                except readers.ReadError as exc:  # one unreadable file never stops the others
-                    load = FileLoad(source, cfg.display_path(path), hashes[path], 0, [],
-                                    error=str(exc).replace(str(path), cfg.display_path(path)))
-                    progress.say(f"{source.slug}: {load.error}")
-                except duckdb.Error as exc:  # nor does DuckDB failing on one file's reading or loading
-                    load = FileLoad(source, cfg.display_path(path), hashes[path], 0, [],
-                                    error=_duckdb_failure(cfg, path, exc))
-                    progress.say(f"{source.slug}: {load.error}")
-                progress.file_read(source.slug, n, len(files), path.name, load.rows_read)
-                loads.append(load)
-        finally:
-            ahead.close()
-        for table in {read.batch for read in batch.values()}:
-            con.execute(f"drop table {table}; drop table {table}_files")
-        for path, why in source.refused(cfg.inputs):  # never opened: recorded, with the reason
-            load = FileLoad(source, cfg.display_path(path), None, 0, [], error=why)
-            progress.say(f"{source.slug}: {load.path}: {why}")
-            loads.append(load)
+            load = done.get(path) or _load_file(con, cfg, source, path, load_id, key, hashes[path],
+                                                batch.get(path), ahead.take(path, source))
+        except readers.ReadError as exc:  # one unreadable file never stops the others
+            load = FileLoad(source, cfg.display_path(path), hashes[path], 0, [],
+                            error=str(exc).replace(str(path), cfg.display_path(path)))
+            progress.say(f"{source.slug}: {load.error}")
+        except duckdb.Error as exc:  # nor does DuckDB failing on one file's reading or loading
+            load = FileLoad(source, cfg.display_path(path), hashes[path], 0, [],
+                            error=_duckdb_failure(cfg, path, exc))
+            progress.say(f"{source.slug}: {load.error}")
+        progress.file_read(source.slug, n, len(files), path.name, load.rows_read)
+        loads.append(load)
+    for table in {read.batch for read in batch.values()}:
+        con.execute(f"drop table {table}; drop table {table}_files")
+    for path, why in source.refused(cfg.inputs):  # never opened: recorded, with the reason
+        load = FileLoad(source, cfg.display_path(path), None, 0, [], error=why)
+        progress.say(f"{source.slug}: {load.path}: {why}")
+        loads.append(load)
     return loads

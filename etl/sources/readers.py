@@ -556,27 +556,34 @@ def _parse_error_cells(fh) -> dict[tuple[int, int], str]:
 
 
 class XlsxAhead:
-    """The workbooks of a source parsed `ahead` at a time in threads (`parse_xlsx`), in order:
-    `take(path)` gives a path's future and starts the next. 4 workbooks of 500,000 rows took
-    31.6 s one after another, most of it calamine's parse."""
+    """Workbooks prepared ahead (`prepare_xlsx`: calamine's parse and the conversion to Arrow) in
+    a background thread, in the order given, while the build reads the CSV files of the sources
+    before them: `take(path, source)` gives a workbook's future and starts the next one. The
+    extract makes one for every workbook of every source when it starts (`extract.extract`):
+    the scale-55 demo's 500,000 workbook rows took 9.7 s of the extract after the CSV sources
+    (the parse and conversion hold one core while DuckDB's CSV reading leaves part of the
+    other two threads' time idle). At most `ahead` prepared frames wait, so memory stays bounded
+    whatever the number of workbooks; a source reading a workbook not given here prepares it
+    itself."""
 
-    def __init__(self, paths: list[Path], source: Source, ahead: int = 2):
+    def __init__(self, items: list[tuple[Path, Source]], ahead: int = 4, workers: int = 1):
         from concurrent.futures import ThreadPoolExecutor
 
-        self._paths, self._source, self._ahead, self._next = list(paths), source, ahead, 0
-        self._pool = ThreadPoolExecutor(max_workers=ahead) if len(self._paths) > 1 else None
+        self._items, self._ahead, self._next = list(items), ahead, 0
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asb-xlsx") if self._items else None
         self._futures: dict = {}
         self._fill()
 
     def _fill(self) -> None:
-        while self._pool and self._next < len(self._paths) and len(self._futures) < self._ahead:
-            path = self._paths[self._next]
-            self._futures[path] = self._pool.submit(parse_xlsx, path, self._source)
+        while self._pool and self._next < len(self._items) and len(self._futures) < self._ahead:
+            path, source = self._items[self._next]
+            self._futures[(path, source.slug)] = self._pool.submit(prepare_xlsx, path, source)
             self._next += 1
 
-    def take(self, path: Path):
-        """The future of `path`'s parse, or None when it is not parsed ahead."""
-        future = self._futures.pop(path, None)
+    def take(self, path: Path, source: Source):
+        """The future of a workbook's `prepare_xlsx` for `source`, or None when it is not prepared
+        ahead (not given, or given for another source)."""
+        future = self._futures.pop((path, source.slug), None)
         self._fill()
         return future
 
@@ -627,9 +634,20 @@ def _cells(column: tuple) -> pa.Array:
     return pa.array(out, type=pa.string())
 
 
-def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table: str,
-               parsed: tuple[str, list[list]] | None = None) -> FileRead:
-    name, rows = parsed if parsed is not None else parse_xlsx(path, source)
+@dataclass
+class XlsxFrame:
+    """A workbook's sheet ready to load (`prepare_xlsx`): its text cells as an Arrow table of
+    columns "0", "1", ... and ROW, and the header's names."""
+    sheet: str
+    headers: list[str]
+    frame: pa.Table
+
+
+def prepare_xlsx(path: Path, source: Source) -> XlsxFrame:
+    """A workbook's sheet (`parse_xlsx`) as text columns in Arrow, its header checked (ReadError:
+    an empty sheet, a title row above the header). Pure Python and Arrow, no database: it runs in
+    `XlsxAhead`'s thread while the build reads other files."""
+    name, rows = parse_xlsx(path, source)
     rows = rows[source.skip_rows:]
     if not rows:
         raise ReadError(f"{path}: sheet {name!r} is empty")
@@ -641,13 +659,26 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table
                         f"set skip_rows = {source.skip_rows + below} in sources.toml")
     headers = [str(h).strip() if h not in (None, "") else f"column{i}" for i, h in enumerate(rows[0], 1)]
     body = rows[1:]
+    del rows
     width = len(headers)
     # a column at a time (calamine's rows are as wide as the header; a shorter row is padded)
     columns = list(itertools.zip_longest(*body))[:width] if body else [() for _ in headers]
-    frame = pa.table({**{str(i): _cells(c) for i, c in enumerate(columns)},
-                      # source_row = the row number Excel shows (rows are read from A1 on, title rows included)
-                      ROW: pa.array(range(source.skip_rows + 2, source.skip_rows + 2 + len(body)), type=pa.int64())})
-    con.register("_xlsx_frame", frame)
+    count = len(body)
+    del body
+    arrays = {}
+    for i in range(len(columns)):
+        arrays[str(i)] = _cells(columns[i])
+        columns[i] = None  # each column's Python values freed once converted
+    # source_row = the row number Excel shows (rows are read from A1 on, title rows included)
+    arrays[ROW] = pa.array(range(source.skip_rows + 2, source.skip_rows + 2 + count), type=pa.int64())
+    return XlsxFrame(name, headers, pa.table(arrays))
+
+
+def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table: str,
+               prepared: XlsxFrame | None = None) -> FileRead:
+    prepared = prepared or prepare_xlsx(path, source)
+    headers, width = prepared.headers, len(prepared.headers)
+    con.register("_xlsx_frame", prepared.frame)
     cols = ", ".join(f'cast("{i}" as varchar) as "{h.replace(chr(34), chr(34) * 2)}"' for i, h in enumerate(headers))
     # A row with no value is no record (trailing formatting, a spacer between blocks), as a blank
     # CSV line is none; the records after it keep their Excel row numbers.
@@ -656,7 +687,7 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table
                 f"where {anything}")
     con.unregister("_xlsx_frame")
     rows_read = con.execute(f"select count(*) from {table}").fetchall()[0][0]
-    return FileRead(table, headers, [], rows_read, ROW, sheet=name, header_line=source.skip_rows + 1)
+    return FileRead(table, headers, [], rows_read, ROW, sheet=prepared.sheet, header_line=source.skip_rows + 1)
 
 
 def header_below(source: Source, rows: list[list], look: int = 20) -> int | None:
@@ -800,7 +831,7 @@ def _read_together(con: duckdb.DuckDBPyConnection, name: str, files: list[Path],
 def read_file(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table: str,
               parsed=None) -> FileRead:
     """Read one file of a source into temp table `table` (text columns plus source_row);
-    `parsed`: a workbook's `parse_xlsx` future (`XlsxAhead`), else it is parsed here."""
+    `parsed`: a workbook's `prepare_xlsx` future (`XlsxAhead`), else it is prepared here."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(con, path, source, table, parsed.result() if parsed is not None else None)

@@ -121,3 +121,7 @@ def test__build_cli__stats_prints_the_stage_table_and_writes_json(tmp_path, monk
     written = json.loads(stats.read_text())
     assert [s["stage"] for s in written["stages"]] == stages[1:-1]
     assert written["counts"]["incidents"] == 2
+    # CPU seconds per stage (every thread), so a stage's use of the cores shows beside its wall time
+    assert all(s["cpu_seconds"] >= 0 for s in written["stages"])
+    assert sum(s["cpu_seconds"] for s in written["stages"]) > 0
+    assert next(line for line in table if line.startswith("| stage |")).split("|")[4].strip() == "CPU seconds"
