@@ -1,8 +1,9 @@
 """Derived reference data kept between processes, so a build does not recompute what only
 depends on fixed inputs: the nine districts' LSOAs and the outlines shipped to maps
 (etl/transform/geo.py), their H3 cells, the cells' neighbours and the Gi* permutation draws
-(etl/marts/hotspots.py), the working-day calendar (etl/marts/reviews.py). Together these took
-about 6 s of every build, small or large (issue 15).
+(etl/marts/hotspots.py), the working-day calendar (etl/marts/reviews.py), the ONS Postcode
+Directory's rows by first letter (etl/transform/geo.py). Together these took about 8 s of every
+build, small or large (issue 15).
 
 Kept in `cache_dir()`, owner-only, each entry named by a hash of everything it depends on, so a
 changed input is another entry; an entry is written whole or not at all (a temporary name, then

@@ -16,11 +16,14 @@ with hated as not materialized (   -- hate_counted: a hate incident on some day 
     select *, coalesce(hate_from < hate_drops_out_date, false) as hate_counted
     from int_complaints where is_qualifying
 ),
-events as (
+events as (   -- a complaint's hate drop-out is an event only when it counted as hate (else it changes
+              -- nothing: 5.6 million of the scale-55 demo's 17 million events, for 28,678 hate ones)
     select person_authority_id, hash(person_key, authority_code) as person_id, authority_code,
-           unnest([reported_date, drops_out_date, hate_drops_out_date]) as event_date,
-           unnest([1, -1, 0]) as delta,
-           unnest([(hate_counted and hate_from = reported_date)::int, 0, -(hate_counted::int)]) as hate_delta
+           unnest(case when hate_counted then [reported_date, drops_out_date, hate_drops_out_date]
+                       else [reported_date, drops_out_date] end) as event_date,
+           unnest(case when hate_counted then [1, -1, 0] else [1, -1] end) as delta,
+           unnest(case when hate_counted then [(hate_from = reported_date)::int, 0, -1] else [0, 0] end)
+               as hate_delta
     from hated
     union all   -- a complaint that became a hate incident after it was made: +1 on that day
     select person_authority_id, hash(person_key, authority_code), authority_code, hate_from, 0, 1
