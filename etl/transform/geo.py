@@ -204,7 +204,8 @@ def _postcode_arrays(letter: str) -> dict[str, np.ndarray]:
 
         book = Postcodes()
         book.load_postcodes((letter,))
-        df = book.dataframe.dropna(subset=["oseast1m", "osnrth1m"])
+        # a row without a postcode could match nothing (a null key): left out, so none becomes "nan"
+        df = book.dataframe.dropna(subset=["oseast1m", "osnrth1m", "pcd_abbr"])
         return {"postcode_key": df["pcd_abbr"].str.upper().to_numpy(dtype=str),
                 "easting": df["oseast1m"].to_numpy(dtype=float), "northing": df["osnrth1m"].to_numpy(dtype=float),
                 "postcode_authority_code": df["laua"].astype(str).to_numpy(dtype=str)}

@@ -94,7 +94,7 @@ def test__postcodes__cached_by_letter_equal_to_the_directory(tmp_path, monkeypat
     monkeypatch.setenv("ASB_CACHE_DIR", str(tmp_path / "c"))
     book = Postcodes()
     book.load_postcodes(("D", "N"))
-    df = book.dataframe.dropna(subset=["oseast1m", "osnrth1m"])
+    df = book.dataframe.dropna(subset=["oseast1m", "osnrth1m", "pcd_abbr"])
     expected = pd.DataFrame({"postcode_key": df["pcd_abbr"].str.upper(), "easting": df["oseast1m"],
                              "northing": df["osnrth1m"], "postcode_authority_code": df["laua"].astype(str)})
 
