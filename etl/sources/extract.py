@@ -271,13 +271,14 @@ def extract(con: duckdb.DuckDBPyConnection, cfg: BuildConfig, load_id: str, key:
     # one thread while DuckDB reads the CSV files (two threads there took longer: 37.0-37.2 s
     # against 36.0-36.5 s for the scale-55 demo's extract), in two when the workbooks are most of
     # the input (calamine's parse lets go of the GIL, so two parse at once)
-    files = [(p, s) for s in cfg.sources for p in s.files(cfg.inputs)]
-    books = [(p, s) for p, s in files if p.suffix.lower() in (".xlsx", ".xlsm")]
+    files = {s.slug: s.files(cfg.inputs) for s in cfg.sources}   # each source's folder listed once
+    books = [(p, s) for s in cfg.sources for p in files[s.slug] if p.suffix.lower() in (".xlsx", ".xlsm")]
     book_bytes = sum(_size(p) for p, _ in books)
-    ahead = readers.XlsxAhead(books, workers=2 if 2 * book_bytes > sum(_size(p) for p, _ in files) else 1)
+    every_byte = sum(_size(p) for listed in files.values() for p in listed)
+    ahead = readers.XlsxAhead(books, workers=2 if 2 * book_bytes > every_byte else 1)
     try:
         for source in cfg.sources:
-            loads += _extract_source(con, cfg, source, load_id, key, hashes, progress, ahead)
+            loads += _extract_source(con, cfg, source, files[source.slug], load_id, key, hashes, progress, ahead)
     finally:
         ahead.close()
     return loads
@@ -290,11 +291,11 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _extract_source(con: duckdb.DuckDBPyConnection, cfg: BuildConfig, source: Source, load_id: str, key: bytes,
-                    hashes: dict[Path, str], progress: Progress, ahead: readers.XlsxAhead) -> list[FileLoad]:
-    """`extract` of one source: its raw table filled from each of its files, or a reason per file."""
+def _extract_source(con: duckdb.DuckDBPyConnection, cfg: BuildConfig, source: Source, files: list[Path],
+                    load_id: str, key: bytes, hashes: dict[Path, str], progress: Progress,
+                    ahead: readers.XlsxAhead) -> list[FileLoad]:
+    """`extract` of one source: its raw table filled from each of its `files`, or a reason per file."""
     loads: list[FileLoad] = []
-    files = source.files(cfg.inputs)
     empty_raw(con, source.table, source.kind)
     if not files:
         progress.say(f"{source.slug}: no files match {source.path!r}")
