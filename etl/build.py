@@ -80,20 +80,13 @@ def _remove_stale_temps(warehouse: Path) -> None:
 
 
 def _register_maps(con: duckdb.DuckDBPyConnection, cfg: config.BuildConfig) -> None:
-    """Authorities as partners write them, and districts named by LSOA names, resolved in Python."""
-    values, names = set(), set()
+    """Authorities as partners write them, and districts named by LSOA names, resolved in Python,
+    for the raw tables (the kinds staged as they are read registered theirs while read)."""
+    stage.maps(con)
     for s in cfg.sources:
         col = "lsoa_name" if s.kind == "police_uk" else "authority"
-        found = {r[0] for r in con.execute(f"select distinct {col} from {s.table}").fetchall()}
-        (names if s.kind == "police_uk" else values).update(v for v in found if v)
-    con.register("_am", pd.DataFrame({"authority_value": sorted(values),
-                                      "authority_code": [authorities.resolve(v) for v in sorted(values)]},
-                                     dtype="object"))
-    con.register("_ln", pd.DataFrame({"lsoa_name": sorted(names),
-                                      "authority_code": [authorities.from_lsoa_name(v) for v in sorted(names)]},
-                                     dtype="object"))
-    con.execute("create temp table _authority_map as select * from _am")
-    con.execute("create temp table _lsoa_name_map as select * from _ln")
+        found = [r[0] for r in con.execute(f"select distinct {col} from {s.table}").fetchall()]
+        (stage.add_lsoa_names if s.kind == "police_uk" else stage.add_authorities)(con, found)
 
 
 # Incidents are staged and published first: without --as-of their latest date is the as-of date,
@@ -105,14 +98,16 @@ assert sorted(INCIDENT_KINDS + CASE_KINDS) == sorted(config.KINDS)
 
 
 def _stage_all(con, cfg: config.BuildConfig, load_id: str, as_of: dt.date, kinds: tuple[str, ...]) -> None:
-    """stg_<kind> for each of `kinds` (every kind of config.KINDS), its rejects in etl_rejects."""
+    """stg_<kind> for each of `kinds` (every kind of config.KINDS; those staged as they were read,
+    extract.STAGED_ON_READ, already are), its rejects in etl_rejects."""
     by_table = {s.table: s for s in cfg.sources}
     for kind in kinds:
         tables = [s.table for s in cfg.sources if s.kind == kind]
         if not tables:
             extract.empty_raw(con, f"_empty_{kind}", kind)
             tables, by_table[f"_empty_{kind}"] = [f"_empty_{kind}"], config.Source("none", kind, "")
-        con.execute(f"create temp table stg_{kind} as {stage.stage_sql(kind, tables, by_table, as_of)}")
+        if kind not in extract.STAGED_ON_READ:
+            con.execute(f"create temp table stg_{kind} as {stage.stage_sql(kind, tables, by_table, as_of)}")
         stage.explain_unmapped(con, kind)
         scrub.scrub_staged(con, kind, f"stg_{kind}", load_id)   # raw text quoted in reasons, errors, refs
         publish.reject_from(con, load_id, f"'{kind}'", f"stg_{kind} where reject_code is not null",
@@ -238,7 +233,8 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progr
     requested, as_of = as_of, as_of or periods.london_today()
     con.execute(f"begin transaction;\n{sqlfile.read('warehouse')};\ncommit")  # one commit, not one a table (0.1 s)
     progress.stage("extract")
-    loads = extract.extract(con, cfg, load_id, key, hashes, progress)
+    # the incidents are staged as they are read (extract.STAGED_ON_READ), against `as_of`
+    loads = extract.extract(con, cfg, load_id, key, hashes, progress, staged_as_of=as_of)
     progress.stage("stage and validate rows")
     _register_maps(con, cfg)
     scrub.scrub_raw(con, cfg.sources, load_id)  # free text without names, phones, addresses (counts kept)

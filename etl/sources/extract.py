@@ -7,6 +7,7 @@ keyed hash before anything is stored. Columns that are neither canonical nor map
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,16 @@ class FileLoad:
 # record only when publishing (etl/transform/publish.py) does the same work on far fewer rows.
 # Every other kind keeps one row per record (`source_rows` null).
 GROUPED_KINDS = ("police_uk",)
+
+# Kinds staged as they are read: the statement that reads a file's (or a batch's) records puts
+# their canonical values straight through `stage.stage_sql` into stg_<kind>, so no raw table holds
+# them (writing ten million records' text and reading it back to stage them was a third of the
+# extract and staging of the scale-55 demo). Their free text is scrubbed (`scrub.ReadScrub`) and
+# their authorities mapped (`stage.add_authorities`) first, from the distinct values read, as
+# `scrub.scrub_raw` and the build's maps do for a raw table. police_uk keeps its raw table (its
+# identical records grouped, its codes scrubbed in place), and so do the case kinds: they are
+# staged against the as-of date the incidents give.
+STAGED_ON_READ = ("incidents",)
 
 
 def sha256_file(path: Path) -> str:
@@ -161,11 +172,13 @@ def _file_problem(source: Source, mapped: dict[str, str | None]) -> str | None:
 
 
 def _insert_sql(cfg: BuildConfig, source: Source, path: Path, read: readers.FileRead, load_id: str,
-                key: bytes, file_sql: str | None = None) -> tuple[str, dict, list[str]]:
+                key: bytes, file_sql: str | None = None,
+                staged: tuple[duckdb.DuckDBPyConnection, dt.date] | None = None) -> tuple[str, dict, list[str], Read]:
     """The statement and its parameters that append the records of `read` to the source's raw
-    table, and the headers not read; the file's header is checked first (ReadError when it fits
-    another source or none). `file_sql`: SQL naming each record's file in `read.table` (a batch
-    of files); else `path`'s."""
+    table, the headers not read, and what to do once it ran; the file's header is checked first
+    (ReadError when it fits another source or none). `file_sql`: SQL naming each record's file in
+    `read.table` (a batch of files); else `path`'s. `staged` (the connection and the as-of date):
+    a kind of STAGED_ON_READ is appended to stg_<kind> instead, staged."""
     rel = cfg.display_path(path)
     mapped, ignored = _match_headers(source, read.headers)
     problem = _file_problem(source, mapped)
@@ -189,10 +202,26 @@ def _insert_sql(cfg: BuildConfig, source: Source, path: Path, read: readers.File
                     f"on __asb_keys.__asb_ref is not distinct from __asb_records.{ref}")
             hashed = "__asb_keys.__asb_person_key"
         exprs["person_key"] = hashed
-    cols = ", ".join(f"{expr} as {name}" for name, expr in exprs.items())
     file_sql = file_sql or _q(rel)
+    done = Read(file_sql)
+    if staged is not None and source.kind in STAGED_ON_READ:
+        con, as_of = staged
+        free = {c: exprs[c] for c in scrub.FREE_TEXT[source.kind]}
+        done.scrubbed = scrub.ReadScrub(con, read.table, free)
+        done.scrubbed.prepare()
+        exprs.update({c: done.scrubbed.expr(c, e) for c, e in free.items()})
+        keys += done.scrubbed.joins()
+        stage.add_authorities(con, [r[0] for r in con.execute(
+            f"select distinct {exprs['authority']} from {read.table}").fetchall()])
+    cols = ", ".join(f"{expr} as {name}" for name, expr in exprs.items())
     head = (f"{_q(load_id)} as load_id, {_q(source.slug)} as source, __asb_file as source_file, "
             f"{_q(problem) if problem else 'null::varchar'} as file_problem")
+    if done.scrubbed is not None:
+        records = (f"(select {head}, __asb_row as source_row, null::bigint[] as source_rows, {cols} "
+                   f"from (select *, {read.row_sql} as __asb_row, {file_sql} as __asb_file from {read.table}) "
+                   f"as __asb_records{keys}) as __asb_raw")
+        return (f"insert into stg_{source.kind} by name "
+                f"{stage.stage_sql(source.kind, [records], {records: source}, staged[1])}", params, ignored, done)
     if source.kind in GROUPED_KINDS:
         # Identical records of one file are one row with their record numbers (see GROUPED_KINDS):
         # grouped on the file's own text first, so the value expressions run once per group.
@@ -202,23 +231,50 @@ def _insert_sql(cfg: BuildConfig, source: Source, path: Path, read: readers.File
             select {head}, first_row as source_row, source_rows, {cols}
             from (select {inner}, {file_sql} as __asb_file, min({read.row_sql}) as first_row,
                          list({read.row_sql}) as source_rows
-                  from {read.table} group by all)""", params, ignored)
+                  from {read.table} group by all)""", params, ignored, done)
     return (f"""insert into {source.table} by name
         select {head}, __asb_row as source_row, {cols}
         from (select *, {read.row_sql} as __asb_row, {file_sql} as __asb_file from {read.table}) as __asb_records{keys}""",
-            params, ignored)
+            params, ignored, done)
+
+
+@dataclass
+class Read:
+    """What follows the statement of `_insert_sql`: the counts of the text scrubbed as it was read
+    (a kind of STAGED_ON_READ), recorded once the statement loaded the records."""
+    file_sql: str
+    scrubbed: scrub.ReadScrub | None = None
+
+    def loaded(self, load_id: str, source: Source) -> None:
+        if self.scrubbed is not None:
+            self.scrubbed.record(load_id, source.slug, source.kind, self.file_sql)
+
+    def close(self) -> None:
+        if self.scrubbed is not None:
+            self.scrubbed.close()
+
+
+def _run_insert(con, cfg: BuildConfig, source: Source, path: Path, read: readers.FileRead, load_id: str,
+                key: bytes, file_sql: str | None = None, staged=None) -> list[str]:
+    """`_insert_sql`'s statement run, and what follows it; the headers not read."""
+    sql, params, ignored, done = _insert_sql(cfg, source, path, read, load_id, key, file_sql, staged)
+    try:
+        con.execute(sql, params)
+        done.loaded(load_id, source)
+    finally:
+        done.close()
+    return ignored
 
 
 def _load_file(con, cfg: BuildConfig, source: Source, path: Path, load_id: str, key: bytes,
-               sha256: str, read: readers.FileRead | None = None, parsed=None) -> FileLoad:
+               sha256: str, read: readers.FileRead | None = None, parsed=None, staged=None) -> FileLoad:
     read = read or readers.read_file(con, path, source, "_file", parsed)
-    sql, params, ignored = _insert_sql(cfg, source, path, read, load_id, key)
-    con.execute(sql, params)
+    ignored = _run_insert(con, cfg, source, path, read, load_id, key, staged=staged)
     return FileLoad(source, cfg.display_path(path), sha256, read.rows_read, ignored, read.broken)
 
 
 def _load_batches(con, cfg: BuildConfig, source: Source, batch: dict[Path, readers.FileRead], load_id: str,
-                  key: bytes, hashes: dict[Path, str]) -> dict[Path, FileLoad]:
+                  key: bytes, hashes: dict[Path, str], staged=None) -> dict[Path, FileLoad]:
     """The files read together (`readers.read_batch`) loaded with one statement per batch: its
     files share a header line, so one mapping serves them all, and each record takes its file's
     name and number from the batch's table (`readers.FileRead.whole`). Loading file by file
@@ -233,9 +289,8 @@ def _load_batches(con, cfg: BuildConfig, source: Source, batch: dict[Path, reade
         names = {str(p): cfg.display_path(p) for p in paths}
         cases = " ".join(f"when {_q(k)} then {_q(v)}" for k, v in names.items())
         try:
-            sql, params, ignored = _insert_sql(cfg, source, paths[0], whole, load_id, key,
-                                               file_sql=f"(case _file_name {cases} end)")
-            con.execute(sql, params)
+            ignored = _run_insert(con, cfg, source, paths[0], whole, load_id, key,
+                                  file_sql=f"(case _file_name {cases} end)", staged=staged)
         except (readers.ReadError, duckdb.Error):  # each file is read again, and fails, on its own
             continue
         for path in paths:
@@ -264,9 +319,20 @@ def empty_raw(con: duckdb.DuckDBPyConnection, table: str, kind: str) -> None:
 
 
 def extract(con: duckdb.DuckDBPyConnection, cfg: BuildConfig, load_id: str, key: bytes,
-            hashes: dict[Path, str], progress: Progress) -> list[FileLoad]:
-    """Read every source's files into raw tables; returns what was read from each file."""
+            hashes: dict[Path, str], progress: Progress, staged_as_of: dt.date | None = None) -> list[FileLoad]:
+    """Read every source's files into raw tables; returns what was read from each file. With
+    `staged_as_of`, the kinds of STAGED_ON_READ are staged as of that date as they are read
+    (into stg_<kind>, made here, with the lookups it joins: `stage.maps`), not kept raw."""
     loads: list[FileLoad] = []
+    staged = None
+    if staged_as_of is not None:
+        staged = (con, staged_as_of)
+        stage.maps(con)
+        for kind in STAGED_ON_READ:
+            empty_raw(con, f"_empty_{kind}", kind)
+            con.execute(f"create temp table stg_{kind} as "
+                        f"{stage.stage_sql(kind, [f'_empty_{kind}'], {f'_empty_{kind}': Source('none', kind, '')}, staged_as_of)}")
+            con.execute(f"drop table _empty_{kind}")
     # every source's workbooks prepared in the background from the start (`readers.XlsxAhead`): in
     # one thread while DuckDB reads the CSV files (two threads there took longer: 37.0-37.2 s
     # against 36.0-36.5 s for the scale-55 demo's extract), in two when the workbooks are most of
@@ -278,7 +344,8 @@ def extract(con: duckdb.DuckDBPyConnection, cfg: BuildConfig, load_id: str, key:
     ahead = readers.XlsxAhead(books, workers=2 if 2 * book_bytes > every_byte else 1)
     try:
         for source in cfg.sources:
-            loads += _extract_source(con, cfg, source, files[source.slug], load_id, key, hashes, progress, ahead)
+            loads += _extract_source(con, cfg, source, files[source.slug], load_id, key, hashes, progress, ahead,
+                                     staged)
     finally:
         ahead.close()
     return loads
@@ -293,18 +360,18 @@ def _size(path: Path) -> int:
 
 def _extract_source(con: duckdb.DuckDBPyConnection, cfg: BuildConfig, source: Source, files: list[Path],
                     load_id: str, key: bytes, hashes: dict[Path, str], progress: Progress,
-                    ahead: readers.XlsxAhead) -> list[FileLoad]:
+                    ahead: readers.XlsxAhead, staged=None) -> list[FileLoad]:
     """`extract` of one source: its raw table filled from each of its `files`, or a reason per file."""
     loads: list[FileLoad] = []
     empty_raw(con, source.table, source.kind)
     if not files:
         progress.say(f"{source.slug}: no files match {source.path!r}")
     batch = readers.read_batch(con, files, source, "_batch")
-    done = _load_batches(con, cfg, source, batch, load_id, key, hashes)
+    done = _load_batches(con, cfg, source, batch, load_id, key, hashes, staged)
     for n, path in enumerate(files, 1):
         try:
             load = done.get(path) or _load_file(con, cfg, source, path, load_id, key, hashes[path],
-                                                batch.get(path), ahead.take(path, source))
+                                                batch.get(path), ahead.take(path, source), staged)
         except readers.ReadError as exc:  # one unreadable file never stops the others
             load = FileLoad(source, cfg.display_path(path), hashes[path], 0, [],
                             error=str(exc).replace(str(path), cfg.display_path(path)))

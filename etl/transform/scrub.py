@@ -348,6 +348,64 @@ def _record(con: duckdb.DuckDBPyConnection, changed: dict, record_sql: str) -> N
     con.execute(f"insert into etl_scrubbed {record_sql}")
 
 
+class ReadScrub:
+    """The free-text columns of rows being read, scrubbed on the way in (the kinds staged as they
+    are read, etl/sources/extract.py `STAGED_ON_READ`, have no raw table for `scrub_raw` to update):
+    `prepare` scrubs each column's distinct values and registers the changed ones (original ->
+    cleaned); `expr` and `joins` give the column's scrubbed value in the reading statement; `record`
+    adds the counts to etl_scrubbed once that statement has loaded the rows, as `scrub_raw` does."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, relation: str, columns: dict[str, str]) -> None:
+        """`columns`: free-text column -> its SQL over `relation` (the file's or batch's rows)."""
+        self.con, self.relation, self.columns = con, relation, columns
+        self.changed: dict[str, str] = {}   # column -> the name of its map of changed values
+
+    def prepare(self) -> None:
+        for n, (column, expr) in enumerate(self.columns.items()):
+            values = [r[0] for r in self.con.execute(
+                f"select distinct {expr} from {self.relation} where {expr} is not null").fetchall()]
+            changed = {v: r for v, r in scrub_values(values).items() if r[1]}
+            if not changed:
+                continue
+            name = f"_read_scrub_{n}"
+            self.con.register(f"{name}_frame", pd.DataFrame(
+                {"__asb_original": list(changed), "__asb_cleaned": [c for c, _ in changed.values()]}, dtype="object"))
+            self.con.register(f"{name}_counts_frame", pd.DataFrame(
+                [(v, kind, k) for v, (_, counts) in changed.items() for kind, k in counts.items()],
+                columns=["__asb_original", "removed", "items"], dtype="object").astype({"items": "int64"}))
+            self.con.execute(f"create or replace temp table {name} as select * from {name}_frame")
+            self.con.execute(f"create or replace temp table {name}_counts as select * from {name}_counts_frame")
+            self.con.unregister(f"{name}_frame")
+            self.con.unregister(f"{name}_counts_frame")
+            self.changed[column] = name
+
+    def expr(self, column: str, expr: str) -> str:
+        """`column`'s value in the reading statement: scrubbed where its text changed."""
+        name = self.changed.get(column)
+        if name is None:
+            return expr
+        return f"(case when {name}.__asb_original is not null then {name}.__asb_cleaned else {expr} end)"
+
+    def joins(self) -> str:
+        """The joins `expr` reads (each changed column's map, on its value as read)."""
+        return "".join(f" left join {name} on {name}.__asb_original = {self.columns[column]}"
+                       for column, name in self.changed.items())
+
+    def record(self, load_id: str, source: str, kind: str, file_sql: str) -> None:
+        """The counts of the rows read (each file's by `file_sql` over the relation) into etl_scrubbed."""
+        quoted = [str(v).replace("'", "''") for v in (load_id, source, kind)]
+        for column, name in self.changed.items():
+            self.con.execute(f"""insert into etl_scrubbed
+                select '{quoted[0]}', '{quoted[1]}', '{quoted[2]}', {file_sql}, '{column}', c.removed, sum(c.items),
+                       count(*)
+                from {self.relation} join {name}_counts as c on c.__asb_original = {self.columns[column]}
+                group by all""")
+
+    def close(self) -> None:
+        for name in self.changed.values():
+            self.con.execute(f"drop table if exists {name}; drop table if exists {name}_counts")
+
+
 def scrub_raw(con: duckdb.DuckDBPyConnection, sources: Iterable, load_id: str) -> None:
     """Scrub the free-text columns (and SCRUBBED_CODES) of every source's raw table in place
     (`sources`: objects with `table` and `kind`, as etl.sources.config.Source), recording counts

@@ -15,8 +15,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+import pandas as pd
+
 from etl import schema
-from etl.rules import periods, vocabulary
+from etl.rules import authorities, periods, vocabulary
 from etl.sqlfile import literal
 
 MIN_DATE = "2000-01-01"
@@ -286,6 +288,34 @@ def stored_fields(kind: str) -> tuple[schema.Field, ...]:
     """The canonical fields as raw tables store them: person_ref is already person_key there."""
     return tuple(replace(f, name="person_key") if f.name in schema.PERSON_COLUMNS else f
                  for f in schema.INPUTS[kind])
+
+
+def maps(con) -> None:
+    """The lookups staging joins, empty: `_authority_map` (an authority as partners write it ->
+    its code) and `_lsoa_name_map` (a police.uk LSOA name -> its district's code); the values are
+    added as they are read (`add_authorities`, `add_lsoa_names`)."""
+    con.execute("create temp table if not exists _authority_map (authority_value varchar, authority_code varchar)")
+    con.execute("create temp table if not exists _lsoa_name_map (lsoa_name varchar, authority_code varchar)")
+
+
+def add_authorities(con, values) -> None:
+    """Add the authorities as partners write them (`values`) that `_authority_map` lacks, each
+    resolved in Python (etl/rules/authorities.py): one row per value, so the join never repeats a row."""
+    _add(con, "_authority_map", "authority_value", values, authorities.resolve)
+
+
+def add_lsoa_names(con, values) -> None:
+    """Add the police.uk LSOA names (`values`) that `_lsoa_name_map` lacks, with their district."""
+    _add(con, "_lsoa_name_map", "lsoa_name", values, authorities.from_lsoa_name)
+
+
+def _add(con, table: str, column: str, values, resolve) -> None:
+    known = {r[0] for r in con.execute(f"select {column} from {table}").fetchall()}
+    new = sorted({v for v in values if v} - known)
+    if new:   # one statement (executemany took 0.8 s for 642 values)
+        con.register("_map_frame", pd.DataFrame({"v": new, "code": [resolve(v) for v in new]}, dtype="object"))
+        con.execute(f"insert into {table} select v, code from _map_frame")
+        con.unregister("_map_frame")
 
 
 def stage_sql(kind: str, tables: list[str], sources: dict, as_of: dt.date, today: dt.date | None = None) -> str:
