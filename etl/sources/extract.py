@@ -205,14 +205,18 @@ def _insert_sql(cfg: BuildConfig, source: Source, path: Path, read: readers.File
     file_sql = file_sql or _q(rel)
     done = Read(file_sql)
     if staged is not None and source.kind in STAGED_ON_READ:
-        con, as_of = staged
+        con = staged[0]
         free = {c: exprs[c] for c in scrub.FREE_TEXT[source.kind]}
         done.scrubbed = scrub.ReadScrub(con, read.table, free)
-        done.scrubbed.prepare()
+        try:
+            done.scrubbed.prepare()
+            stage.add_authorities(con, [r[0] for r in con.execute(
+                f"select distinct {exprs['authority']} from {read.table}").fetchall()])
+        except BaseException:
+            done.close()
+            raise
         exprs.update({c: done.scrubbed.expr(c, e) for c, e in free.items()})
         keys += done.scrubbed.joins()
-        stage.add_authorities(con, [r[0] for r in con.execute(
-            f"select distinct {exprs['authority']} from {read.table}").fetchall()])
     cols = ", ".join(f"{expr} as {name}" for name, expr in exprs.items())
     head = (f"{_q(load_id)} as load_id, {_q(source.slug)} as source, __asb_file as source_file, "
             f"{_q(problem) if problem else 'null::varchar'} as file_problem")
@@ -361,7 +365,8 @@ def _size(path: Path) -> int:
 def _extract_source(con: duckdb.DuckDBPyConnection, cfg: BuildConfig, source: Source, files: list[Path],
                     load_id: str, key: bytes, hashes: dict[Path, str], progress: Progress,
                     ahead: readers.XlsxAhead, staged=None) -> list[FileLoad]:
-    """`extract` of one source: its raw table filled from each of its `files`, or a reason per file."""
+    """`extract` of one source: its raw table (or, for a kind staged as read, stg_<kind>) filled
+    from each of its `files`, or a reason per file."""
     loads: list[FileLoad] = []
     empty_raw(con, source.table, source.kind)
     if not files:
