@@ -351,20 +351,20 @@ def _record(con: duckdb.DuckDBPyConnection, changed: dict, record_sql: str) -> N
 class ReadScrub:
     """The free-text columns of rows being read, scrubbed on the way in (the kinds staged as they
     are read, etl/sources/extract.py `STAGED_ON_READ`, have no raw table for `scrub_raw` to update):
-    `prepare` scrubs each column's distinct values and registers the changed ones (original ->
-    cleaned); `expr` and `joins` give the column's scrubbed value in the reading statement; `record`
-    adds the counts to etl_scrubbed once that statement has loaded the rows, as `scrub_raw` does."""
+    `prepare` scrubs each column's distinct values (read by the caller, with whatever else it needs,
+    in one scan) and registers the changed ones (original -> cleaned); `expr` and `joins` give the
+    column's scrubbed value in the reading statement; `record` adds the counts to etl_scrubbed once
+    that statement has loaded the rows, as `scrub_raw` does."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, relation: str, columns: dict[str, str]) -> None:
         """`columns`: free-text column -> its SQL over `relation` (the file's or batch's rows)."""
         self.con, self.relation, self.columns = con, relation, columns
         self.changed: dict[str, str] = {}   # column -> the name of its map of changed values
 
-    def prepare(self) -> None:
-        for n, (column, expr) in enumerate(self.columns.items()):
-            values = [r[0] for r in self.con.execute(
-                f"select distinct {expr} from {self.relation} where {expr} is not null").fetchall()]
-            changed = {v: r for v, r in scrub_values(values).items() if r[1]}
+    def prepare(self, values: dict[str, Iterable[str | None]]) -> None:
+        """`values`: each column's distinct values in the relation."""
+        for n, column in enumerate(self.columns):
+            changed = {v: r for v, r in scrub_values(values[column]).items() if r[1]}
             if not changed:
                 continue
             name = f"_read_scrub_{n}"
