@@ -210,8 +210,8 @@ def _insert_sql(cfg: BuildConfig, source: Source, path: Path, read: readers.File
         done.scrubbed = scrub.ReadScrub(con, read.table, free)
         try:   # the distinct values of the free text and the authority in one scan (two took twice as long)
             wanted = [*free.values(), exprs["authority"]]
-            found = con.execute(f"select {', '.join(f'list(distinct {e})' for e in wanted)} "
-                                f"from {read.table}").fetchall()[0]
+            found = [values or [] for values in con.execute(   # no record: null lists
+                f"select {', '.join(f'list(distinct {e})' for e in wanted)} from {read.table}").fetchall()[0]]
             done.scrubbed.prepare(dict(zip(free, found, strict=False)))
             stage.add_authorities(con, found[-1])
         except BaseException:

@@ -3,7 +3,7 @@ that reads a file's or a batch's records stages them into stg_incidents, so no r
 their text. The staged rows, the rejects' raw values and the scrub's counts must be what the
 raw-table path gives (extract into raw tables, map the authorities, scrub in place, stage):
 checked here on hostile files read every way the extract reads (a batch of monthly files, a
-cp1252 file on its own, a workbook), with names, phone numbers and house numbers in the free
+cp1252 file on its own, a file with a header and no record, a workbook), with names, phone numbers and house numbers in the free
 text, authorities written several ways, a header named like the statement's own columns, bad
 dates and a missing column."""
 
@@ -92,7 +92,8 @@ def inputs(tmp_path):
     folder = write_inputs(tmp_path / "in", TOML, {
         "monthly/2025-03.csv": _monthly(3, 60), "monthly/2025-04.csv": _monthly(4, 45),
         "monthly/2025-05.csv": _monthly(5, 1, file_name_column=True),
-        "old/export.csv": _old_system()})
+        "old/export.csv": _old_system(),
+        "old/nothing-this-month.csv": _old_system().split(b"\r\n")[0] + b"\r\n"})   # a header, no record
     book = openpyxl.Workbook()
     ws = book.active
     ws.append(["incident_ref", "agency", "reported_date", "occurred_date", "asb_category", "asb_type",
@@ -133,7 +134,8 @@ def test__incidents_staged_as_read__same_rows_rejects_and_scrub_counts_as_raw_ta
     assert [(x.path, x.rows_read, x.error) for x in staged_loads] == \
         [(x.path, x.rows_read, x.error) for x in raw_loads]
     assert {x.path for x in staged_loads} == {"monthly/2025-03.csv", "monthly/2025-04.csv", "monthly/2025-05.csv",
-                                               "old/export.csv", "book/landlord.xlsx"}
+                                               "old/export.csv", "old/nothing-this-month.csv", "book/landlord.xlsx"}
+    assert not any(x.error for x in staged_loads)
     every = "select * exclude (load_id) from stg_incidents"
     assert _rows(staged, every) == _rows(raw, every)
     assert staged.execute("select count(*) from stg_incidents").fetchall()[0][0] == 60 + 45 + 1 + 30 + 20
