@@ -251,6 +251,11 @@ class Read:
     file_sql: str
     scrubbed: scrub.ReadScrub | None = None
 
+    @property
+    def follows(self) -> bool:
+        """Whether something is recorded after the statement (it and that are then one transaction)."""
+        return self.scrubbed is not None and bool(self.scrubbed.changed)
+
     def loaded(self, load_id: str, source: Source) -> None:
         if self.scrubbed is not None:
             self.scrubbed.record(load_id, source.slug, source.kind, self.file_sql)
@@ -265,8 +270,18 @@ def _run_insert(con, cfg: BuildConfig, source: Source, path: Path, read: readers
     """`_insert_sql`'s statement run, and what follows it; the headers not read."""
     sql, params, ignored, done = _insert_sql(cfg, source, path, read, load_id, key, file_sql, staged)
     try:
-        con.execute(sql, params)
-        done.loaded(load_id, source)
+        if not done.follows:
+            con.execute(sql, params)
+            return ignored
+        # the records and the scrub's counts of them go in together, or neither (the file's error)
+        con.begin()
+        try:
+            con.execute(sql, params)
+            done.loaded(load_id, source)
+        except BaseException:
+            con.rollback()
+            raise
+        con.commit()
     finally:
         done.close()
     return ignored

@@ -354,7 +354,8 @@ class ReadScrub:
     `prepare` scrubs each column's distinct values (read by the caller, with whatever else it needs,
     in one scan) and registers the changed ones (original -> cleaned); `expr` and `joins` give the
     column's scrubbed value in the reading statement; `record` adds the counts to etl_scrubbed once
-    that statement has loaded the rows, as `scrub_raw` does."""
+    that statement has loaded the rows, as `scrub_raw` does. Its own columns are named `__asb_...`,
+    so a partner's header (`items`, `removed`) never makes a reference ambiguous."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, relation: str, columns: dict[str, str]) -> None:
         """`columns`: free-text column -> its SQL over `relation` (the file's or batch's rows)."""
@@ -372,7 +373,7 @@ class ReadScrub:
                 {"__asb_original": list(changed), "__asb_cleaned": [c for c, _ in changed.values()]}, dtype="object"))
             self.con.register(f"{name}_counts_frame", pd.DataFrame(
                 [(v, kind, k) for v, (_, counts) in changed.items() for kind, k in counts.items()],
-                columns=["__asb_original", "removed", "items"], dtype="object").astype({"items": "int64"}))
+                columns=["__asb_original", "__asb_removed", "__asb_items"], dtype="object").astype({"__asb_items": "int64"}))
             self.con.execute(f"create or replace temp table {name} as select * from {name}_frame")
             self.con.execute(f"create or replace temp table {name}_counts as select * from {name}_counts_frame")
             self.con.unregister(f"{name}_frame")
@@ -396,9 +397,9 @@ class ReadScrub:
         quoted = [str(v).replace("'", "''") for v in (load_id, source, kind)]
         for column, name in self.changed.items():
             self.con.execute(f"""insert into etl_scrubbed
-                select '{quoted[0]}', '{quoted[1]}', '{quoted[2]}', {file_sql}, '{column}', c.removed, sum(c.items),
-                       count(*)
-                from {self.relation} join {name}_counts as c on c.__asb_original = {self.columns[column]}
+                select '{quoted[0]}', '{quoted[1]}', '{quoted[2]}', {file_sql}, '{column}', __asb_c.__asb_removed,
+                       sum(__asb_c.__asb_items), count(*)
+                from {self.relation} join {name}_counts as __asb_c on __asb_c.__asb_original = {self.columns[column]}
                 group by all""")
 
     def close(self) -> None:

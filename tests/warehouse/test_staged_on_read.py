@@ -43,7 +43,7 @@ reported_date = "Logged"
 occurred_date = "Occurred"
 asb_category = "Group"
 asb_type = "Type"
-location_desc = "Where"
+location_desc = "items"   # named like a column of the scrub's own counts
 person_ref = "Partnership Ref"
 authority = "District"
 [source.constants]
@@ -79,7 +79,7 @@ def _monthly(month: int, n: int, file_name_column: bool = False) -> str:
 
 
 def _old_system() -> bytes:
-    lines = ["Ref,Logged,Occurred,Group,Type,Where,Partnership Ref,District,Complainant Name"]
+    lines = ["Ref,Logged,Occurred,Group,Type,items,Partnership Ref,District,Complainant Name"]
     for i in range(30):
         lines.append(f'O-{i},{1 + i % 28:02d}/03/2025,{1 + i % 28:02d}/03/2025,PERSONAL,noise,'
                      f'"{["Café on the Green", "No. 4 Rose Lane (Mr Brown)", "the market"][i % 3]}",'
@@ -175,4 +175,23 @@ def test__incidents_staged_as_read__a_file_that_fails_leaves_no_rows_or_counts(i
     assert [x.path for x in failed] == ["old/export.csv"]
     assert con.execute("select count(*) from stg_incidents where source_file = 'old/export.csv'").fetchall()[0][0] == 0
     assert con.execute("select count(*) from etl_scrubbed where source_file = 'old/export.csv'").fetchall()[0][0] == 0
+    assert con.execute("select count(*) from stg_incidents").fetchall()[0][0] == 60 + 45 + 1 + 20
+
+
+def test__incidents_staged_as_read__counts_that_fail_take_the_rows_back(inputs, monkeypatch):
+    """The records and the scrub's counts of them go in together: when recording the counts fails
+    after the records went in, the file is an error with nothing of it staged (never rows read = 0
+    with its rows loaded)."""
+    cfg = config.load(inputs)
+    real = scrub.ReadScrub.record
+
+    def failing(self, load_id, source, kind, file_sql):
+        if "old/export.csv" in file_sql:
+            raise duckdb.BinderException("counts failed")
+        return real(self, load_id, source, kind, file_sql)
+
+    monkeypatch.setattr(scrub.ReadScrub, "record", failing)
+    con, loads = _extract(cfg, AS_OF)
+    assert [x.path for x in loads if x.error] == ["old/export.csv"]
+    assert con.execute("select count(*) from stg_incidents where source_file = 'old/export.csv'").fetchall()[0][0] == 0
     assert con.execute("select count(*) from stg_incidents").fetchall()[0][0] == 60 + 45 + 1 + 20
