@@ -103,10 +103,11 @@ def _stage_all(con, cfg: config.BuildConfig, load_id: str, as_of: dt.date, kinds
     by_table = {s.table: s for s in cfg.sources}
     for kind in kinds:
         tables = [s.table for s in cfg.sources if s.kind == kind]
-        if not tables:
-            extract.empty_raw(con, f"_empty_{kind}", kind)
-            tables, by_table[f"_empty_{kind}"] = [f"_empty_{kind}"], config.Source("none", kind, "")
-        if kind not in extract.STAGED_ON_READ:
+        if kind in extract.STAGED_ON_READ:
+            pass   # made by the extract
+        elif not tables:
+            extract.empty_staged(con, kind, as_of)
+        else:
             con.execute(f"create temp table stg_{kind} as {stage.stage_sql(kind, tables, by_table, as_of)}")
         stage.explain_unmapped(con, kind)
         scrub.scrub_staged(con, kind, f"stg_{kind}", load_id)   # raw text quoted in reasons, errors, refs

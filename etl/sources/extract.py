@@ -339,6 +339,14 @@ def empty_raw(con: duckdb.DuckDBPyConnection, table: str, kind: str) -> None:
         con.execute(f"alter table {table} rename person_ref to person_key")
 
 
+def empty_staged(con: duckdb.DuckDBPyConnection, kind: str, as_of: dt.date) -> None:
+    """stg_<kind> with no row (staging's columns and types: stage.stage_sql over an empty raw table)."""
+    empty_raw(con, f"_empty_{kind}", kind)
+    con.execute(f"create temp table stg_{kind} as "
+                f"{stage.stage_sql(kind, [f'_empty_{kind}'], {f'_empty_{kind}': Source('none', kind, '')}, as_of)}")
+    con.execute(f"drop table _empty_{kind}")
+
+
 def extract(con: duckdb.DuckDBPyConnection, cfg: BuildConfig, load_id: str, key: bytes,
             hashes: dict[Path, str], progress: Progress, staged_as_of: dt.date | None = None) -> list[FileLoad]:
     """Read every source's files into raw tables; returns what was read from each file. With
@@ -350,10 +358,7 @@ def extract(con: duckdb.DuckDBPyConnection, cfg: BuildConfig, load_id: str, key:
         staged = (con, staged_as_of)
         stage.maps(con)
         for kind in STAGED_ON_READ:
-            empty_raw(con, f"_empty_{kind}", kind)
-            con.execute(f"create temp table stg_{kind} as "
-                        f"{stage.stage_sql(kind, [f'_empty_{kind}'], {f'_empty_{kind}': Source('none', kind, '')}, staged_as_of)}")
-            con.execute(f"drop table _empty_{kind}")
+            empty_staged(con, kind, staged_as_of)
     # every source's workbooks prepared in the background from the start (`readers.XlsxAhead`): in
     # one thread while DuckDB reads the CSV files (two threads there took longer: 37.0-37.2 s
     # against 36.0-36.5 s for the scale-55 demo's extract), in two when the workbooks are most of

@@ -333,18 +333,25 @@ def scrub_values(values: Iterable[str | None]) -> dict[str, tuple[str, dict[str,
     return {v: scrub_text(v) for v in set(values) if v is not None}
 
 
-def _record(con: duckdb.DuckDBPyConnection, changed: dict, record_sql: str) -> None:
-    """Register the changed values (`_scrub_map`: original -> cleaned; `_scrub_counts`: original,
-    removed kind, items) and insert the counts `record_sql` selects into etl_scrubbed."""
-    con.register("_scrub_counts_frame", pd.DataFrame(
+def _register_changed(con: duckdb.DuckDBPyConnection, changed: dict, name: str) -> None:
+    """The changed values as two temporary tables: `name` (__asb_original -> __asb_cleaned) and
+    `name`_counts (__asb_original, __asb_removed: the kind removed, __asb_items: how many). Their
+    columns are named `__asb_...`, so that no partner header joined with them is made ambiguous."""
+    con.register(f"{name}_frame", pd.DataFrame(
+        {"__asb_original": list(changed), "__asb_cleaned": [c for c, _ in changed.values()]}, dtype="object"))
+    con.register(f"{name}_counts_frame", pd.DataFrame(
         [(v, kind, n) for v, (_, counts) in changed.items() for kind, n in counts.items()],
-        columns=["original", "removed", "items"], dtype="object").astype({"items": "int64"}))
-    con.register("_scrub_map_frame", pd.DataFrame(
-        {"original": list(changed), "cleaned": [c for c, _ in changed.values()]}, dtype="object"))
-    con.execute("create or replace temp table _scrub_counts as select * from _scrub_counts_frame")
-    con.execute("create or replace temp table _scrub_map as select * from _scrub_map_frame")
-    con.unregister("_scrub_counts_frame")
-    con.unregister("_scrub_map_frame")
+        columns=["__asb_original", "__asb_removed", "__asb_items"], dtype="object").astype({"__asb_items": "int64"}))
+    con.execute(f"create or replace temp table {name} as select * from {name}_frame")
+    con.execute(f"create or replace temp table {name}_counts as select * from {name}_counts_frame")
+    con.unregister(f"{name}_frame")
+    con.unregister(f"{name}_counts_frame")
+
+
+def _record(con: duckdb.DuckDBPyConnection, changed: dict, record_sql: str) -> None:
+    """Register the changed values (`_register_changed` as `_scrub_map`) and insert the counts
+    `record_sql` selects into etl_scrubbed."""
+    _register_changed(con, changed, "_scrub_map")
     con.execute(f"insert into etl_scrubbed {record_sql}")
 
 
@@ -354,8 +361,7 @@ class ReadScrub:
     `prepare` scrubs each column's distinct values (read by the caller, with whatever else it needs,
     in one scan) and registers the changed ones (original -> cleaned); `expr` and `joins` give the
     column's scrubbed value in the reading statement; `record` adds the counts to etl_scrubbed once
-    that statement has loaded the rows, as `scrub_raw` does. Its own columns are named `__asb_...`,
-    so a partner's header (`items`, `removed`) never makes a reference ambiguous."""
+    that statement has loaded the rows, as `scrub_raw` does (`_register_changed`'s tables)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, relation: str, columns: dict[str, str]) -> None:
         """`columns`: free-text column -> its SQL over `relation` (the file's or batch's rows)."""
@@ -369,15 +375,7 @@ class ReadScrub:
             if not changed:
                 continue
             name = f"_read_scrub_{n}"
-            self.con.register(f"{name}_frame", pd.DataFrame(
-                {"__asb_original": list(changed), "__asb_cleaned": [c for c, _ in changed.values()]}, dtype="object"))
-            self.con.register(f"{name}_counts_frame", pd.DataFrame(
-                [(v, kind, k) for v, (_, counts) in changed.items() for kind, k in counts.items()],
-                columns=["__asb_original", "__asb_removed", "__asb_items"], dtype="object").astype({"__asb_items": "int64"}))
-            self.con.execute(f"create or replace temp table {name} as select * from {name}_frame")
-            self.con.execute(f"create or replace temp table {name}_counts as select * from {name}_counts_frame")
-            self.con.unregister(f"{name}_frame")
-            self.con.unregister(f"{name}_counts_frame")
+            _register_changed(self.con, changed, name)
             self.changed[column] = name
 
     def expr(self, column: str, expr: str) -> str:
@@ -431,11 +429,11 @@ def scrub_raw(con: duckdb.DuckDBPyConnection, sources: Iterable, load_id: str) -
             if not changed:
                 continue
             _record(con, changed, f"""
-                select '{load_id}', r.source, '{source.kind}', r.source_file, '{column}', c.removed,
-                       sum(c.items * coalesce(len(r.source_rows), 1)), sum(coalesce(len(r.source_rows), 1))
-                from {source.table} r join _scrub_counts c on r.{column} = c.original group by all""")
-            con.execute(f"""update {source.table} set {column} = m.cleaned from _scrub_map m
-                            where {source.table}.{column} = m.original""")
+                select '{load_id}', r.source, '{source.kind}', r.source_file, '{column}', c.__asb_removed,
+                       sum(c.__asb_items * coalesce(len(r.source_rows), 1)), sum(coalesce(len(r.source_rows), 1))
+                from {source.table} r join _scrub_map_counts c on r.{column} = c.__asb_original group by all""")
+            con.execute(f"""update {source.table} set {column} = m.__asb_cleaned from _scrub_map m
+                            where {source.table}.{column} = m.__asb_original""")
 
 
 # Raw values kept as sent in a reject: the record's key (the published tables keep it as sent too),
@@ -481,10 +479,11 @@ def scrub_staged(con: duckdb.DuckDBPyConnection, kind: str, table: str, load_id:
         if not changed:
             continue
         _record(con, changed, f"""
-            select '{load_id}', r.source, '{kind}', r.source_file, '{column}', c.removed,
-                   sum(c.items * coalesce(len(r.source_rows), 1)), sum(coalesce(len(r.source_rows), 1))
-            from {table} r join _scrub_counts c on r.{column} = c.original group by all""")
-        con.execute(f"update {table} set {column} = m.cleaned from _scrub_map m where {table}.{column} = m.original")
+            select '{load_id}', r.source, '{kind}', r.source_file, '{column}', c.__asb_removed,
+                   sum(c.__asb_items * coalesce(len(r.source_rows), 1)), sum(coalesce(len(r.source_rows), 1))
+            from {table} r join _scrub_map_counts c on r.{column} = c.__asb_original group by all""")
+        con.execute(f"update {table} set {column} = m.__asb_cleaned from _scrub_map m "
+                    f"where {table}.{column} = m.__asb_original")
 
 
 def line_shape(raw: str | None) -> str | None:
