@@ -173,7 +173,26 @@ def closed_list_sql(f: schema.Field, expr: str) -> str:
     return f"replace(replace(lower({expr}), ' ', '_'), '-', '_')"
 
 
-def _typed_column(f: schema.Field, fmt: str, zone: str = LOCAL_ZONE) -> str:
+def value_typed(f: schema.Field) -> bool:
+    """Whether a field's typed value depends on its text alone, through a short list of values
+    (a closed list or a vocabulary): the extract then types each distinct text once
+    (`typed_value_sql`, etl/sources/extract.py) rather than every record's."""
+    return f.type == "VARCHAR" and bool(f.allowed or f.name in VOCABULARIES)
+
+
+def typed_value_sql(f: schema.Field, expr: str) -> str:
+    """The typed value of a `value_typed` field from its text `expr` (as `_typed_column` types it)."""
+    return vocabulary.normalise_sql(expr) if f.name in VOCABULARIES else closed_list_sql(f, expr)
+
+
+# The column of a relation staged by `stage_sql` that holds a field's value already typed
+# (`pretyped`): the extract's per-value maps (etl/sources/extract.py `_value_maps`).
+PRETYPED = "__asb_typed__{}"
+
+
+def _typed_column(f: schema.Field, fmt: str, zone: str = LOCAL_ZONE, pretyped: bool = False) -> str:
+    if pretyped:
+        return f"{PRETYPED.format(f.name)} as {f.name}"
     if f.type == "DATE":
         return f"{date_sql(f.name, fmt, zone)} as {f.name}"
     if f.type == "INTEGER":   # a count: a whole number of 0 or more (Excel's 3.0 is 3; 2.5 and -3 are not)
@@ -182,17 +201,17 @@ def _typed_column(f: schema.Field, fmt: str, zone: str = LOCAL_ZONE) -> str:
                 f"then cast({number} as integer) end as {f.name}")
     if f.type == "DOUBLE":
         return f"try_cast({f.name} as double) as {f.name}"
-    if f.name in VOCABULARIES:
-        return f"{vocabulary.normalise_sql(f.name)} as {f.name}"
-    if f.allowed:
-        return f"{closed_list_sql(f, f.name)} as {f.name}"
+    if value_typed(f):
+        return f"{typed_value_sql(f, f.name)} as {f.name}"
     return f.name
 
 
-def _typed_select(table: str, source, fields: tuple[schema.Field, ...]) -> str:
-    """Typed columns of one raw table; formats are constants, so each source gets its own select."""
+def _typed_select(table: str, source, fields: tuple[schema.Field, ...], pretyped: frozenset[str] = frozenset()) -> str:
+    """Typed columns of one raw table; formats are constants, so each source gets its own select.
+    A field of `pretyped` is read typed from the table's column PRETYPED."""
     raw = ", ".join(f"{f.name} as raw__{f.name}" for f in fields)
-    typed = ", ".join(_typed_column(f, source.date_format_for(f.name), source.timezone) for f in fields)
+    typed = ", ".join(_typed_column(f, source.date_format_for(f.name), source.timezone, f.name in pretyped)
+                      for f in fields)
     fmts = ", ".join(f"{literal(source.date_format_for(f.name))} as fmt__{f.name}"
                      for f in fields if f.type == "DATE")
     return (f"select load_id, source, source_file, source_row, source_rows, file_problem, {raw}, {typed}, {fmts} "
@@ -318,12 +337,14 @@ def _add(con, table: str, column: str, values, resolve) -> None:
         con.unregister("_map_frame")
 
 
-def stage_sql(kind: str, tables: list[str], sources: dict, as_of: dt.date, today: dt.date | None = None) -> str:
+def stage_sql(kind: str, tables: list[str], sources: dict, as_of: dt.date, today: dt.date | None = None,
+              pretyped: frozenset[str] = frozenset()) -> str:
     """The SQL that builds stg_<kind> from raw tables of that kind (`sources`: table -> Source);
-    `today` (default: the calendar date) judges stage dates, which may lie after an earlier as-of."""
+    `today` (default: the calendar date) judges stage dates, which may lie after an earlier as-of.
+    `pretyped`: fields the tables also hold typed (column PRETYPED; `value_typed` fields only)."""
     fields = stored_fields(kind)
     by_table = sources
-    union = "\n    union all by name\n    ".join(_typed_select(t, by_table[t], fields) for t in tables)
+    union = "\n    union all by name\n    ".join(_typed_select(t, by_table[t], fields, pretyped) for t in tables)
     case = "\n        ".join(f"when {c} then {{'code': '{code}', 'reason': {r}}}"
                              for c, code, r in _checks(kind, schema.KEYS[kind]))
     raw_json = ", ".join(f"{f.name} := raw__{f.name}" for f in fields)

@@ -30,6 +30,12 @@ slug = "monthly"
 kind = "incidents"
 path = "monthly/*.csv"
 authority = "E07000036"
+[source.values.asb_type]
+"Noise  Nuisance" = "noise"
+[source.values.is_hate]
+"Maybe" = "N"
+[source.constants]
+victim_type = "individual"   # a blank one is the source's constant
 
 [[source]]
 slug = "old-system"
@@ -57,10 +63,31 @@ authority = "E07000032"
 """
 
 HEADER = ("incident_ref,agency,authority,reported_date,occurred_date,asb_category,asb_type,easting,northing,"
-          "location_desc,person_ref,is_hate,__asb_original")
+          "location_desc,person_ref,is_hate,__asb_original,victim_type,__asb_text")
 PLACES = ["outside 12 Market Street, Ilkeston", "Mrs Patel's garden, ring 07700 900125", "the park",
           "near the shops", "email jo.bloggs@example.com about it", "", "  the park  ", "Victoria Park"]
 AUTHORITIES = ["Erewash", "erewash borough council", "E07000036", "", "Nowhere Council", "EREWASH"]
+# Closed-list and vocabulary columns written every way partners write them (typed once per
+# distinct text: extract._value_maps), blanks and values outside the lists among them; the
+# list lengths are coprime, so the combinations vary from record to record.
+AGENCIES = ["council", "Council", " COUNCIL ", "housing", "Parish"]
+CATEGORIES = ["personal", "PERSONAL", " Personal ", "nuisance", "Environmental", "bad cat", ""]
+TYPES = ["noise", "noise nuisance", "NOISE  NUISANCE", "rowdy_behaviour", "ROWDY   behaviour", "Not a type",
+         "", "fly-tipping", "Fly Tipping"]
+HATE = ["N", "Y", "yes", "TRUE", "0", "", "maybe", "n/a", "N", "No", "1"]
+VICTIMS = ["individual", "Business", "community group", "Community-Group", "", "alien", "INDIVIDUAL", "individual"]
+# what each label becomes (a label not here is outside its list, a reject): agency, asb_category,
+# asb_type, is_hate, victim_type; blank is no value
+CANONICAL = (
+    {"council": "council", "Council": "council", " COUNCIL ": "council", "housing": "housing"},
+    {"personal": "personal", "PERSONAL": "personal", " Personal ": "personal", "nuisance": "nuisance",
+     "Environmental": "environmental"},
+    {"noise": "noise", "noise nuisance": "noise", "NOISE  NUISANCE": "noise", "rowdy_behaviour": "rowdy behaviour",
+     "ROWDY   behaviour": "rowdy behaviour", "": None, "fly-tipping": "fly-tipping"},
+    {"N": "N", "Y": "Y", "yes": "Y", "TRUE": "Y", "0": "N", "": None, "maybe": "N", "No": "N", "1": "Y"},
+    {"individual": "individual", "Business": "business", "community group": "community_group",
+     "Community-Group": "community_group", "": "individual", "INDIVIDUAL": "individual"},
+)
 
 
 def _monthly(month: int, n: int, file_name_column: bool = False) -> str:
@@ -71,10 +98,10 @@ def _monthly(month: int, n: int, file_name_column: bool = False) -> str:
         day = f"2025-{month:02d}-{1 + i % 27:02d}"
         occurred = "31/02/2025" if i % 11 == 3 else day   # a bad date now and then
         lines.append(",".join([
-            f"M{month}-{i}", "council", AUTHORITIES[i % len(AUTHORITIES)], day, occurred, "personal",
-            "noise" if i % 5 else "Not a type", str(445000 + i), str(340000 + i),
-            f'"{PLACES[i % len(PLACES)]}"', f"ECN-{i % 9}", "Y" if i % 7 == 0 else "N",
-            "kept apart", *(["not the file"] if file_name_column else [])]))
+            f"M{month}-{i}", AGENCIES[i % len(AGENCIES)], AUTHORITIES[i % len(AUTHORITIES)], day, occurred,
+            CATEGORIES[i % len(CATEGORIES)], TYPES[i % len(TYPES)], str(445000 + i), str(340000 + i),
+            f'"{PLACES[i % len(PLACES)]}"', f"ECN-{i % 9}", HATE[i % len(HATE)],
+            "kept apart", VICTIMS[i % len(VICTIMS)], "not a label", *(["not the file"] if file_name_column else [])]))
     return "\n".join(lines) + "\n"
 
 
@@ -138,6 +165,29 @@ def test__incidents_staged_as_read__same_rows_rejects_and_scrub_counts_as_raw_ta
     assert not any(x.error for x in staged_loads)
     every = "select * exclude (load_id) from stg_incidents"
     assert _rows(staged, every) == _rows(raw, every)
+    # the labels as written became their canonical values (typed once per distinct text), and those
+    # outside the lists are rejects quoting them as sent (after the value maps)
+    loaded = dict(staged.execute("""select incident_ref, (agency, asb_category, asb_type, is_hate, victim_type)
+        from stg_incidents where source = 'monthly' and reject_code is null""").fetchall())
+    rejected = dict(staged.execute("""select incident_ref, reject_reason from stg_incidents
+        where source = 'monthly' and reject_code is not null""").fetchall())
+    checked = 0
+    for ref in [f"M3-{i}" for i in range(60)] + [f"M4-{i}" for i in range(45)]:
+        i = int(ref.split("-")[1])
+        labels = (AGENCIES[i % len(AGENCIES)], CATEGORIES[i % len(CATEGORIES)], TYPES[i % len(TYPES)],
+                  HATE[i % len(HATE)], VICTIMS[i % len(VICTIMS)])
+        outside = [(name, label) for name, label, canon in zip(
+            ("agency", "asb_category", "asb_type", "is_hate", "victim_type"), labels, CANONICAL, strict=True)
+            if label not in canon]
+        if ref in loaded:
+            assert not outside, (ref, outside)
+            assert loaded[ref] == tuple(canon[label] for label, canon in zip(labels, CANONICAL, strict=True)), ref
+            checked += 1
+        elif outside and rejected[ref].startswith(outside[0][0] + " "):   # the first failing check names it
+            name, label = outside[0]
+            assert (f"{name} is empty" if not label.strip() else f"{name} '{label}' is not one of") in rejected[ref]
+            checked += 1
+    assert checked >= 40 and len(set(loaded.values())) >= 10
     assert staged.execute("select count(*) from stg_incidents").fetchall()[0][0] == 60 + 45 + 1 + 30 + 20
     scrubbed = "select * from etl_scrubbed"
     assert _rows(staged, scrubbed) == _rows(raw, scrubbed)
@@ -164,8 +214,8 @@ def test__incidents_staged_as_read__a_file_that_fails_leaves_no_rows_or_counts(i
     cfg = config.load(inputs)
     real = stage.stage_sql
 
-    def failing(kind, tables, sources, as_of, today=None):
-        sql = real(kind, tables, sources, as_of, today)
+    def failing(kind, tables, sources, as_of, today=None, **options):
+        sql = real(kind, tables, sources, as_of, today, **options)
         # the cp1252 file's statement (it names its own file) fails inside DuckDB
         return sql.replace("from final", "from final where error('boom') is null") if "old/export.csv" in sql else sql
 
