@@ -103,7 +103,10 @@ def normalise_ref_sql(column: str, pattern: str | None = None) -> str:
                 f"when regexp_matches({reduced}, '{quoted}') then {picked(reduced)} else {text} end)")
     norm = f"regexp_replace({text}, '[^A-Z0-9]', '', 'g')"
     placeholders = ", ".join(f"'{p}'" for p in NOT_A_PERSON)
-    return f"(case when {norm} in ('', {placeholders}) or ltrim({norm}, '0') = '' then null else {norm} end)"
+    # the reduced text bound once (a lambda over a one-item list): written out three times, DuckDB
+    # ran the regular expression three times (1.04 against 0.40 CPU seconds for a million references)
+    return (f"list_transform([{norm}], lambda n: case when n in ('', {placeholders}) or ltrim(n, '0') = '' "
+            f"then null else n end)[1]")
 
 
 def person_key_sql(column: str, pattern: str | None = None) -> str:
