@@ -204,7 +204,8 @@ def _insert_sql(cfg: BuildConfig, source: Source, path: Path, read: readers.File
         exprs["person_key"] = hashed
     file_sql = file_sql or _q(rel)
     done, typed = Read(file_sql), frozenset()
-    if staged is not None and source.kind in STAGED_ON_READ:
+    staging = staged is not None and source.kind in STAGED_ON_READ
+    if staging:
         con = staged[0]
         free = {c: exprs[c] for c in scrub.FREE_TEXT[source.kind]}
         done.scrubbed = scrub.ReadScrub(con, read.table, free)
@@ -224,7 +225,7 @@ def _insert_sql(cfg: BuildConfig, source: Source, path: Path, read: readers.File
     cols = ", ".join(f"{expr} as {name}" for name, expr in exprs.items())
     head = (f"{_q(load_id)} as load_id, {_q(source.slug)} as source, __asb_file as source_file, "
             f"{_q(problem) if problem else 'null::varchar'} as file_problem")
-    if done.scrubbed is not None:
+    if staging:
         records = (f"(select {head}, __asb_row as source_row, null::bigint[] as source_rows, {cols} "
                    f"from (select *, {read.row_sql} as __asb_row, {file_sql} as __asb_file from {read.table}) "
                    f"as __asb_records{keys}) as __asb_raw")
