@@ -42,3 +42,12 @@ def literal(value) -> str:
     """A SQL string constant holding `value`'s text (quotes doubled), for the few values that are
     part of a statement's shape rather than a parameter: a declared date format, a value map."""
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def repeated_hashes(expr: str, relation: str) -> str:
+    """A query of the 64-bit hashes of `expr` that occur more than once in `relation` (a repeated
+    hash may be listed more than once). The hashes are sorted and each compared with the one before
+    it: at ten million mostly unique keys, grouping by them built a ten-million-entry hash table on
+    fresh memory (2.5-4 CPU seconds in a build), the sort about one."""
+    return (f"select h from (select h, lag(h) over (order by h) as before "
+            f"from (select hash({expr}) as h from {relation})) where h = before")

@@ -11,7 +11,7 @@ import re
 
 import duckdb
 
-from etl import schema
+from etl import schema, sqlfile
 from etl.rules import authorities
 from etl.transform.publish import incidents_in_parts
 
@@ -32,10 +32,11 @@ REVIEW_DAYS = ("acknowledge_working_days", "decision_working_days", "decision_no
 
 
 def _unique(table: str, key: str) -> str:
-    """The repeated or null values of `key`: the values are grouped by their 64-bit hash first and
-    only those whose hash repeats by the value (ten million ids grouped as text took seconds)."""
+    """The repeated or null values of `key`: the values whose 64-bit hash repeats are found first
+    (`sqlfile.repeated_hashes`), then only those are grouped by the value (ten million ids grouped
+    as text took seconds)."""
     return (f"select {key}, count(*) as n from {table} "
-            f"where hash({key}) in (select hash({key}) from {table} group by 1 having count(*) > 1) "
+            f"where hash({key}) in ({sqlfile.repeated_hashes(key, table)}) "
             f"or {key} is null group by {key} having count(*) > 1 or {key} is null")
 
 

@@ -6,6 +6,8 @@ reason) or `etl_merged` (folded into a row that is kept). `etl/sources/accountin
 
 from __future__ import annotations
 
+import contextlib
+
 import duckdb
 
 from etl import schema, sqlfile
@@ -153,16 +155,27 @@ def _police_copies(where: str) -> str:
         from _copies c join _groups g using (gid) where {where}"""
 
 
+@contextlib.contextmanager
+def optimizers_off(con: duckdb.DuckDBPyConnection, *names: str):
+    """DuckDB's optimizer passes `names` off for the statements inside, the setting restored after."""
+    before = con.execute("select current_setting('disabled_optimizers')").fetchall()[0][0]
+    con.execute("set disabled_optimizers = ?", [",".join(filter(None, [before, *names]))])
+    try:
+        yield
+    finally:
+        con.execute("set disabled_optimizers = ?", [before])
+
+
 def ref_hashes(con: duckdb.DuckDBPyConnection) -> None:
     """`_ref_hashes`: the good staged incident rows whose (source, incident_ref) repeats, with the
     hash of their values (`_incident_hash_sql`), so `keyed_reports` can tell a record sent twice
     from a conflicting one. Keys repeat rarely: they are grouped by a 64-bit hash first (ten
-    million texts grouped took seconds), then the few rows whose hash repeats by the key itself."""
+    million texts grouped took seconds: `sqlfile.repeated_hashes`), then the few rows whose hash
+    repeats by the key itself."""
     con.execute(f"""create or replace temp table _ref_hashes as
-        with keys as not materialized (select source, incident_ref, hash(source, incident_ref) as h
-                                       from stg_incidents where reject_code is null),
-        repeated as (select source, incident_ref from keys
-                     where h in (select h from keys group by h having count(*) > 1)
+        with good as not materialized (select source, incident_ref from stg_incidents where reject_code is null),
+        repeated as (select source, incident_ref from good
+                     where hash(source, incident_ref) in ({sqlfile.repeated_hashes('source, incident_ref', 'good')})
                      group by all having count(*) > 1)
         select source, source_file, source_row, {_incident_hash_sql()} as row_hash
         from stg_incidents semi join repeated using (source, incident_ref)
@@ -226,12 +239,18 @@ def publish_incidents(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
     as their distinct records and copies (etl/sql/published/incidents.sql)."""
     # The reports of merged incidents (their anchors too), read once: the merged reports, etl_merged
     # and the incidents' member aggregate each scanned every report with a person for them.
-    con.execute("""create or replace temp table _merge_rows as
-        select r.report_id, r.kind, r.source, r.agency, r.reported_date, r.is_hate, r.review_explained_date,
-               r.source_file, r.source_row, m.root, m.rule
-        from _reports r left join _root m using (report_id)
-        where r.person_key is not null
-          and (m.root is not null or r.report_id in (select root from _root))""")
+    # The few hundred thousand reports `_root` names, joined to it. DuckDB's estimate of `_reports`
+    # (a view over anti joins) is far too small, so its build-side choice hashed the six million
+    # reports with a person and probed them with `_root` (3.5 s of a ten-million build); with the
+    # choice off for this statement, `_root`'s ids are hashed and the reports probe them (1.5 s).
+    with optimizers_off(con, "build_side_probe_side"):
+        con.execute("""create or replace temp table _merge_rows as
+            select r.report_id, r.kind, r.source, r.agency, r.reported_date, r.is_hate, r.review_explained_date,
+                   r.source_file, r.source_row, m.root, m.rule
+            from (select * from _reports
+                  where person_key is not null
+                    and report_id in (select report_id from _root union all select root from _root)) r
+            left join _root m using (report_id)""")
     con.execute("""insert into incident_merged_reports
         select coalesce(root, report_id), report_id, source, agency, reported_date,
                root is not null, source_file, source_row, is_hate

@@ -18,6 +18,9 @@ from conftest import run_build, write_inputs
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from threshold_reference import Complaint, Rule
+from threshold_reference import counting as reference_counting
+from threshold_reference import group as reference_group
+from threshold_reference import is_met as reference_is_met
 from threshold_reference import second_reports as reference_second_reports
 from threshold_reference import status as reference_status
 
@@ -303,6 +306,61 @@ def _partial_evaluations_agree(con, as_of: dt.date) -> None:
     items = list(some["authority_code"] + "|" + some["person_key"]) + ["E07000036|nobody"]
     pd.testing.assert_frame_equal(norm(registry.evaluate(con, "mart_threshold_status", as_of, persons=items)),
                                   norm(some))
+
+
+# Days on which complaints collide: the same day, and a day on which an earlier one drops out of a
+# three- or six-month window (10 January counts until 9 April or 9 July; 31 August until 27 or 28
+# February), so one day holds several events of one person, +1 and -1 together.
+COLLIDING = st.sampled_from([D(2025, 1, 10), D(2025, 2, 1), D(2025, 4, 10), D(2025, 5, 1), D(2025, 7, 10),
+                             D(2025, 8, 1), D(2025, 8, 31), D(2025, 11, 30), D(2026, 2, 28), D(2026, 3, 1)])
+
+
+@st.composite
+def colliding_histories(draw):
+    out = []
+    for person in draw(st.lists(st.sampled_from(["a", "a", "a", "b"]), min_size=2, max_size=10)):
+        reported = draw(COLLIDING)
+        out.append(Complaint(person, EREWASH, reported, reported, draw(st.booleans()),
+                             draw(st.sampled_from(["personal", "nuisance"]))))
+    return out
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(history=colliding_histories(),
+       rule=st.builds(Rule, victim_threshold=st.integers(2, 4), window_months=st.sampled_from([3, 6]),
+                      hate_threshold=st.sampled_from([0, 0, 2, 3]), hate_window_months=st.sampled_from([3, 6, 12]),
+                      related_by=st.sampled_from(["any", "any", "category"])))
+def test__timeline__equals_reference_day_by_day(tmp_path, history, rule):
+    """int_threshold_timeline, which the status's met-since and first-met dates, the month-end
+    history and the re-triggers read: on every day, the interval holding it (if any) has the
+    reference's count and met, it exists exactly when the person is met or one short, and its
+    crossings are the days the person became met (met that day, not the day before)."""
+    rules = _rules_toml(tmp_path, victim_threshold=rule.victim_threshold, window_months=rule.window_months,
+                        hate_threshold=rule.hate_threshold, hate_window_months=rule.hate_window_months,
+                        related_by=f'"{rule.related_by}"', effective_from='"2000-01-01"')
+    inc = [incident(c.person, c.authority, c.reported, c.occurred, is_hate=c.is_hate, category=c.category)
+           for c in history]
+    con = engine(tmp_path, inc, D(2026, 3, 31), rules)
+    timeline = con.execute("""select c.person_key, c.related_group, t.from_date, t.to_date, t.qualifying_count,
+            t.is_met, t.is_crossing
+        from int_threshold_timeline t
+        join (select distinct person_authority_id, person_key, related_group from int_complaints) c
+          using (person_authority_id)""").fetchall()
+    days = [D(2025, 1, 1) + dt.timedelta(n) for n in range((D(2026, 10, 31) - D(2025, 1, 1)).days)]
+    for person, name in {(c.person, reference_group(c, rule)) for c in history}:
+        cs = [c for c in history if c.person == person and reference_group(c, rule) == name]
+        rows = [r for r in timeline if r[:2] == (person, name)]
+        assert all(r[2] < r[3] for r in rows), rows   # no empty interval
+        for day in days:
+            count, met = len(reference_counting(cs, day, rule)), reference_is_met(cs, day, rule)
+            holding = [r for r in rows if r[2] <= day < r[3]]
+            if met or count == rule.victim_threshold - 1:
+                assert [(r[4], r[5]) for r in holding] == [(count, met)], (person, name, day)
+            else:
+                assert holding == [], (person, name, day)
+        crossings = sorted(r[2] for r in rows if r[6])
+        assert crossings == [d for d in days if reference_is_met(cs, d, rule)
+                             and not reference_is_met(cs, d - dt.timedelta(1), rule)], (person, name)
 
 
 # --- issue 13: the contract's corrections and the new rules ------------------------------------
