@@ -122,6 +122,22 @@ def test__dedupe__joins_the_earliest_open_incident_whose_anchor_it_matches():
     assert frozenset({a["report_id"], c["report_id"]}) in groups
 
 
+def test__dedupe__reports_beside_a_pair_merge_only_within_their_person_authority_and_type():
+    """The pass reads only the groups holding a pair, but every report of them: the reports beside
+    the pair must still not merge across authorities, nor as 'other' or of no type. (P, Erewash)
+    and (P, Derby) each hold a pair; Erewash also holds two 'other' reports and two of no type
+    from two more organisations the same night; Derby's pair is of two organisations Erewash's
+    pair does not have, so a pass that took the person alone for a group would merge all four."""
+    erewash = [report("police"), report("council"), report("housing", asb_type="other"),
+               report("ecins/police", asb_type="other"), report("housing", day=1, asb_type=None),
+               report("ecins/council", day=1, asb_type=None)]
+    derby = [report("housing", authority="E06000015"), report("ecins/police", authority="E06000015")]
+    groups = grouped(erewash + derby)
+    assert groups == reference(erewash + derby)
+    assert sizes(groups) == [1, 1, 1, 1, 2, 2]
+    assert frozenset(r["report_id"] for r in derby) in groups
+
+
 @pytest.mark.parametrize("asb_type", ["other", None])
 def test__dedupe__a_report_of_type_other_or_of_no_type_never_merges(asb_type):
     """README: 'other' never matches another agency's report; an unknown type is not a match
