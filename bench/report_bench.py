@@ -6,7 +6,8 @@
 Each run is the real command in a fresh process (`asb report --month M --out ...`), timed by the
 wall clock from start to exit, first without and then with `--pdf`; the month defaults to the
 latest whole month of the warehouse. It prints every run, the median, the size of the files and
-the peak memory of the command. Target: under 15 s for a month of the demo.
+the peak memory of the command. Target: under 10 s for a month of the ten-million-row demo
+(issue 15; an earlier issue asked for 15 s).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import duckdb
 from insight.board_pack import data as report_data
 
 ASB = Path(sys.executable).with_name("asb")
-TARGET_SECONDS = 15.0
+TARGET_SECONDS = 10.0
 
 
 def _default_month(warehouse: Path) -> str:
