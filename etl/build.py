@@ -28,9 +28,11 @@ from etl.marts import registry, returns_file, reviews, threshold
 from etl.progress import Progress
 from etl.rules import authorities, periods, settings
 from etl.sources import accounting, config, extract
+from etl.sources.readers import quote_ident
 from etl.transform import dedupe, geo, locate, private, pseudonym, publish, scrub, stage
 
 TEMP_MARK = ".building-"
+SCRATCH_SUFFIX = ".scratch"   # the scratch database beside the temporary warehouse (`_attach_scratch`)
 
 
 def default_key_file(warehouse: Path) -> Path:
@@ -68,9 +70,10 @@ def _load_id(cfg: config.BuildConfig, hashes: dict[Path, str], as_of: dt.date | 
 
 def _remove_stale_temps(warehouse: Path) -> None:
     """Delete temp files of builds that were killed (their process is gone)."""
-    own = re.compile(rf"\.{re.escape(warehouse.name)}{re.escape(TEMP_MARK)}(\d+)(\.wal|\.spill)?")
+    own = re.compile(rf"\.{re.escape(warehouse.name)}{re.escape(TEMP_MARK)}(\d+)(\.wal|\.spill|{re.escape(SCRATCH_SUFFIX)}(\.wal)?)?")
     for tmp in warehouse.parent.glob(f".{glob.escape(warehouse.name)}{TEMP_MARK}*"):
-        match = own.fullmatch(tmp.name)  # only the build's own names: the file, its WAL, its spill folder
+        # only the build's own names: the file, its WAL, its spill folder, its scratch database
+        match = own.fullmatch(tmp.name)
         if match is None or Path(f"/proc/{match.group(1)}").exists():
             continue
         if tmp.is_dir() and not tmp.is_symlink():  # a spill folder: DuckDB's temp_directory
@@ -177,13 +180,31 @@ def _publish_cases(con, load_id: str) -> None:
 
 
 def _drop(con, names) -> None:
-    """Drop temporary tables and views a build no longer reads. At ten million rows each one is
-    gigabytes that would otherwise stay in memory (or spill to disk) until the build ends."""
-    kinds = dict(con.execute("select table_name, 'table' from duckdb_tables() where temporary union all "
-                             "select view_name, 'view' from duckdb_views() where temporary").fetchall())
+    """Drop temporary tables and views a build no longer reads, and the scratch database's tables
+    (`_attach_scratch`). At ten million rows each one is gigabytes that would otherwise stay in
+    memory (or spill to disk) until the build ends."""
+    kinds = dict(con.execute(
+        "select table_name, ('table', database_name) from duckdb_tables() where temporary or database_name = ? "
+        "union all select view_name, ('view', database_name) from duckdb_views() where temporary",
+        [extract.SCRATCH]).fetchall())
     for name in names:
         if name in kinds:
-            con.execute(f"drop {kinds[name]} temp.{name}")
+            kind, database = kinds[name]
+            con.execute(f"drop {kind} {quote_ident(database)}.main.{name}")
+
+
+def _attach_scratch(con, tmp: Path) -> None:
+    """Attach the build's scratch database (etl/sources/extract.py `SCRATCH`: the rows staged as
+    they are read) as a file beside the temporary warehouse, readable by its owner only; the build
+    deletes it with its WAL, and `_remove_stale_temps` one a killed build left. Unqualified names
+    still find temporary tables first, then the warehouse's (new tables go to the warehouse)."""
+    path = Path(f"{tmp}{SCRATCH_SUFFIX}")
+    for stale in (path, Path(f"{path}.wal")):
+        stale.unlink(missing_ok=True)
+    with private.owner_only():
+        con.execute(f"attach {sqlfile.literal(path)} as {quote_ident(extract.SCRATCH)}")
+    warehouse = con.execute("select current_database()").fetchall()[0][0]
+    con.execute(f"set search_path = {sqlfile.literal(quote_ident(warehouse) + ',' + quote_ident(extract.SCRATCH))}")
 
 
 def _unknown_applications(con, load_id: str, kind: str, key: str) -> None:
@@ -396,6 +417,7 @@ def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = Non
         # lets DuckDB insert in parallel with less memory; the CSV reader asks for it where needed.
         con.execute(f"set memory_limit = '{memory_limit}'; set global preserve_insertion_order = false")
         con.execute(f"set temp_directory = '{spill}'")
+        _attach_scratch(con, tmp)
         with private.owner_only():
             load_id, as_of = _write(con, cfg, tmp, as_of, key, hashes, progress, previous, notes, rules)
         seconds = time.perf_counter() - started
@@ -415,7 +437,8 @@ def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = Non
         tmp.unlink(missing_ok=True)
         raise
     finally:
-        Path(f"{tmp}.wal").unlink(missing_ok=True)
+        for done in (Path(f"{tmp}.wal"), Path(f"{tmp}{SCRATCH_SUFFIX}"), Path(f"{tmp}{SCRATCH_SUFFIX}.wal")):
+            done.unlink(missing_ok=True)
         shutil.rmtree(spill, ignore_errors=True)  # DuckDB's spill folder, when the build spilled
     return BuildResult(warehouse, load_id, as_of, counts, round(time.perf_counter() - started, 2),
                        progress.stages, requested_as_of is None, notes)

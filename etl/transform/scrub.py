@@ -391,10 +391,15 @@ class ReadScrub:
                        for column, name in self.changed.items())
 
     def record(self, load_id: str, source: str, kind: str, file_sql: str) -> None:
-        """The counts of the rows read (each file's by `file_sql` over the relation) into etl_scrubbed."""
+        """The counts of the rows read (each file's by `file_sql` over the relation), kept in a
+        temporary table until `flush_read` moves them into etl_scrubbed: the caller records them
+        in the transaction that stages the rows, and DuckDB lets a transaction write to one attached
+        database only (the build's scratch one holds the staged rows, etl_scrubbed is the
+        warehouse's), temporary tables aside."""
         quoted = [str(v).replace("'", "''") for v in (load_id, source, kind)]
+        self.con.execute(f"create temp table if not exists {READ_COUNTS} as select * from etl_scrubbed limit 0")
         for column, name in self.changed.items():
-            self.con.execute(f"""insert into etl_scrubbed
+            self.con.execute(f"""insert into {READ_COUNTS}
                 select '{quoted[0]}', '{quoted[1]}', '{quoted[2]}', {file_sql}, '{column}', __asb_c.__asb_removed,
                        sum(__asb_c.__asb_items), count(*)
                 from {self.relation} join {name}_counts as __asb_c on __asb_c.__asb_original = {self.columns[column]}
@@ -403,6 +408,16 @@ class ReadScrub:
     def close(self) -> None:
         for name in self.changed.values():
             self.con.execute(f"drop table if exists {name}; drop table if exists {name}_counts")
+
+
+READ_COUNTS = "_read_scrubbed"   # ReadScrub's counts until `flush_read`
+
+
+def flush_read(con: duckdb.DuckDBPyConnection) -> None:
+    """Move the counts `ReadScrub.record` kept into etl_scrubbed (once the files are read)."""
+    if con.execute("select count(*) from duckdb_tables() where temporary and table_name = ?",
+                   [READ_COUNTS]).fetchall()[0][0]:
+        con.execute(f"insert into etl_scrubbed select * from {READ_COUNTS}; drop table temp.{READ_COUNTS}")
 
 
 def scrub_raw(con: duckdb.DuckDBPyConnection, sources: Iterable, load_id: str) -> None:

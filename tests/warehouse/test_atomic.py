@@ -16,6 +16,7 @@ import pytest
 from conftest import TEST_KEY, real_data, run_build, write_inputs
 
 from etl import build
+from etl.sources import extract
 
 TOML = """
 [[source]]
@@ -125,3 +126,49 @@ def test__build_cli__stats_prints_the_stage_table_and_writes_json(tmp_path, monk
     assert all(s["cpu_seconds"] >= 0 for s in written["stages"])
     assert sum(s["cpu_seconds"] for s in written["stages"]) > 0
     assert next(line for line in table if line.startswith("| stage |")).split("|")[4].strip() == "CPU seconds"
+
+
+def test__build__stages_the_incidents_in_a_private_scratch_file_it_then_deletes(tmp_path, monkeypatch):
+    """The rows staged as read live in the build's scratch database (a file beside the temporary
+    warehouse, readable by its owner alone), not in the warehouse or the temporary catalogue; the
+    build deletes it whether it succeeds or fails. Free text with personal data is scrubbed and
+    counted, in the same transaction as the rows, though the counts go to the warehouse. The
+    warehouse is called scratch.duckdb: DuckDB names its database "scratch" after the file."""
+    csv = CSV + "E5,council,2025-03-03,personal,noise,DE7 5AB,ECN-2\n"
+    inputs = write_inputs(tmp_path / "in", TOML + '[source.columns]\nlocation_desc = "where"\n',
+                          {"e/a.csv": csv.replace("person_ref\n", "person_ref,where\n", 1)
+                                         .replace("ECN-1\n", "ECN-1,outside 12 Market Street call 07700 900123\n")
+                                         .replace(",\n", ",,\n").replace("ECN-2\n", "ECN-2,park\n")})
+    seen = {}
+    real_drop = build._drop
+
+    def watching(con, names):
+        if "stg_incidents" in names:
+            seen["where"] = con.execute("select database_name, temporary from duckdb_tables() "
+                                        "where table_name = 'stg_incidents'").fetchall()
+            seen["rows"] = con.execute("select count(*) from stg_incidents").fetchall()[0][0]
+            seen["files"] = {p.name: oct(p.stat().st_mode & 0o777) for p in tmp_path.glob(".scratch.duckdb.building-*")}
+        real_drop(con, names)
+        if "stg_incidents" in names:
+            seen["after"] = con.execute("select count(*) from duckdb_tables() "
+                                        "where table_name = 'stg_incidents'").fetchall()[0][0]
+
+    monkeypatch.setattr(build, "_drop", watching)
+    result, con = run_build(inputs, tmp_path / "scratch.duckdb")
+    assert seen["where"] == [(extract.SCRATCH, False)] and seen["rows"] == 3 and seen["after"] == 0
+    scratch = [name for name in seen["files"] if name.endswith(".scratch")]
+    assert len(scratch) == 1 and seen["files"][scratch[0]] == "0o600"
+    assert result.counts["incidents"] == 3
+    assert not list(tmp_path.glob(".scratch.duckdb.building-*"))
+    assert con.execute("select database_name from duckdb_databases() where not internal").fetchall() == [("scratch",)]
+    text = " ".join(str(v) for r in con.execute("select location_desc from incidents").fetchall() for v in r)
+    assert "07700" not in text and "12 Market" not in text and "park" in text
+    assert {r[0] for r in con.execute("select removed from etl_scrubbed where source_file = 'e/a.csv'").fetchall()} \
+        >= {"phone"}
+    assert not con.execute("select count(*) from etl_loads where file_error is not null").fetchall()[0][0]
+    # a build that fails deletes its scratch file too
+    con.close()
+    (inputs / "e" / "broken.xlsx").write_bytes(b"not a workbook")
+    with pytest.raises(build.BuildError):
+        build.build(inputs, tmp_path / "scratch.duckdb", dt.date(2025, 6, 30))
+    assert not list(tmp_path.glob(".scratch.duckdb.building-*"))
