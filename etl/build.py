@@ -416,7 +416,7 @@ def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = Non
         # Row order in the published tables carries no meaning (readers sort), and not keeping it
         # lets DuckDB insert in parallel with less memory; the CSV reader asks for it where needed.
         con.execute(f"set memory_limit = '{memory_limit}'; set global preserve_insertion_order = false")
-        con.execute(f"set temp_directory = '{spill}'")
+        con.execute(f"set temp_directory = {sqlfile.literal(spill)}")
         _attach_scratch(con, tmp)
         with private.owner_only():
             load_id, as_of = _write(con, cfg, tmp, as_of, key, hashes, progress, previous, notes, rules)

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import duckdb
 
-from etl import gates, schema
+from etl import gates, schema, sqlfile
 from etl.rules import authorities, vocabulary
 from etl.sources import config, extract, readers
 from etl.sources.config import BuildConfig, Source
@@ -115,7 +115,7 @@ def _fail(report: dict, status: str, error: str | None = None) -> None:
 
 def _connect(spill: str) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
-    con.execute(f"set temp_directory = '{spill.replace(chr(39), chr(39) * 2)}'")
+    con.execute(f"set temp_directory = {sqlfile.literal(spill)}")
     con.execute("set enable_progress_bar = false")
     return con
 

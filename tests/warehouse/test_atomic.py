@@ -172,3 +172,14 @@ def test__build__stages_the_incidents_in_a_private_scratch_file_it_then_deletes(
     with pytest.raises(build.BuildError):
         build.build(inputs, tmp_path / "scratch.duckdb", dt.date(2025, 6, 30))
     assert not list(tmp_path.glob(".scratch.duckdb.building-*"))
+
+
+def test__build__a_warehouse_named_with_quotes_and_a_comma_builds(tmp_path):
+    """The build's spill folder, its scratch database and the search path that names it quote the
+    warehouse's file name: an apostrophe, a double quote and a comma in it are no SQL."""
+    inputs = write_inputs(tmp_path / "in", TOML, {"e/a.csv": CSV})
+    warehouse = tmp_path / "O'Brien, \"ASB\".duckdb"
+    result, con = run_build(inputs, warehouse)
+    assert result.counts["incidents"] == 2
+    assert con.execute("select count(*) from incidents").fetchall()[0][0] == 2
+    assert [p.name for p in tmp_path.iterdir() if p.name != "in"] == [warehouse.name]
