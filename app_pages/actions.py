@@ -77,14 +77,15 @@ else:
                             file_name=f"actions_overdue_{f.as_of_date.isoformat()}.csv")
 
 # two rows: the period's flows, then the states on the as-of date (and the period's re-triggers)
-tiles = st.columns(4) + st.columns(4)[:3]
-ui.tile(tiles[0], "action_plans", ui.fmt_int(total["plans"]))
-ui.tile(tiles[1], "actions_agreed", ui.fmt_int(total["actions"]))
-ui.tile(tiles[2], "actions_per_plan", "–" if total.isna()["actions_per_plan"] else f"{total['actions_per_plan']:g}")
-ui.tile(tiles[3], "actions_on_time", "–" if total.isna()["share_on_time"] else f"{total['share_on_time']:.0%}")
-ui.tile(tiles[4], "actions_open", ui.fmt_int(total["open_now"]))
-ui.tile(tiles[5], "actions_overdue", ui.fmt_int(total["overdue_now"]))
-ui.tile(tiles[6], "retriggers", ui.fmt_int(retrigger_total["retriggers"]))
+flows = ui.tile_row()
+ui.tile(flows, "action_plans", ui.fmt_int(total["plans"]))
+ui.tile(flows, "actions_agreed", ui.fmt_int(total["actions"]))
+ui.tile(flows, "actions_per_plan", "–" if total.isna()["actions_per_plan"] else f"{total['actions_per_plan']:g}")
+ui.tile(flows, "actions_on_time", "–" if total.isna()["share_on_time"] else f"{total['share_on_time']:.0%}")
+states = ui.tile_row()
+ui.tile(states, "actions_open", ui.fmt_int(total["open_now"]))
+ui.tile(states, "actions_overdue", ui.fmt_int(total["overdue_now"]))
+ui.tile(states, "retriggers", ui.fmt_int(retrigger_total["retriggers"]))
 
 st.subheader("By authority")
 DELIVERY = {

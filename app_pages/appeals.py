@@ -72,15 +72,15 @@ else:
             })
 
 st.subheader("In the period")
-tiles = st.columns(7)
-ui.tile(tiles[0], "appeals", ui.fmt_int(total["appeals"]))
-ui.tile(tiles[1], "appeals_decided", ui.fmt_int(total["decided"]))
-ui.tile(tiles[2], "upheld_rate", "–" if total.isna()["upheld_rate"] else f"{total['upheld_rate']:.0%}")
-ui.tile(tiles[3], "appeal_median_days", "–" if total.isna()["median_decision_working_days"]
+tiles = ui.tile_row()
+ui.tile(tiles, "appeals", ui.fmt_int(total["appeals"]))
+ui.tile(tiles, "appeals_decided", ui.fmt_int(total["decided"]))
+ui.tile(tiles, "upheld_rate", "–" if total.isna()["upheld_rate"] else f"{total['upheld_rate']:.0%}")
+ui.tile(tiles, "appeal_median_days", "–" if total.isna()["median_decision_working_days"]
         else f"{total['median_decision_working_days']:g}")
-ui.tile(tiles[4], "appeals_in_time", "–" if total.isna()["share_within_sla"] else f"{total['share_within_sla']:.0%}")
-ui.tile(tiles[5], "appeals_pending", ui.fmt_int(total["pending_now"]))
-ui.tile(tiles[6], "appeals_overdue", ui.fmt_int(total["overdue"]))
+ui.tile(tiles, "appeals_in_time", "–" if total.isna()["share_within_sla"] else f"{total['share_within_sla']:.0%}")
+ui.tile(tiles, "appeals_pending", ui.fmt_int(total["pending_now"]))
+ui.tile(tiles, "appeals_overdue", ui.fmt_int(total["overdue"]))
 
 st.subheader("By authority")
 ui.dataframe(summary, hide_index=True, placeholder="–", column_order=[
@@ -103,12 +103,12 @@ ui.dataframe(summary, hide_index=True, placeholder="–", column_order=[
 st.subheader("By type: appeals and PCC reviews")
 by_type = ui.load(qa.by_review_type, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
 types = by_type.set_index("review_type")
-type_tiles = st.columns(4)
-ui.tile(type_tiles[0], "pcc_reviews", ui.fmt_int(types["cases"].get("pcc_review", 0)))
-for where, (term, column) in zip(type_tiles[1:], [("referred_back", "referred_back"), ("referral_met",
-                                  "threshold_then_met"), ("awaiting_bodies", "awaiting_bodies")], strict=True):
+type_tiles = ui.tile_row()
+ui.tile(type_tiles, "pcc_reviews", ui.fmt_int(types["cases"].get("pcc_review", 0)))
+for term, column in [("referred_back", "referred_back"), ("referral_met", "threshold_then_met"),
+                     ("awaiting_bodies", "awaiting_bodies")]:
     # both types together, hidden ("–") when either type's count is hidden
-    ui.tile(where, term, ui.fmt_int(by_type[column].sum(min_count=len(by_type))))
+    ui.tile(type_tiles, term, ui.fmt_int(by_type[column].sum(min_count=len(by_type))))
 st.caption("Each type against its own limit (the settings' sla_appeal_decision_days and "
            "sla_pcc_review_decision_days, per authority and dated). Referred back: decided, upheld in full or in "
            "part and sent back to the relevant bodies; what they then did is the register's record, or a later "

@@ -457,10 +457,10 @@ def selected_area(frame: pd.DataFrame, labels: dict, kind: str, chosen: str) -> 
     row = frame[frame["code"] == chosen].iloc[0] if chosen in labels else None
     st.subheader(labels.get(chosen, chosen))
     if row is not None:
-        tiles = st.columns(3)
-        ui.tile(tiles[0], "incidents", ui.fmt_int(row["incidents"]), row["change"], row["previous"], -1)
-        ui.tile(tiles[1], "incidents_per_km2", "–" if pd.isna(row["per_km2"]) else f"{row['per_km2']:,.1f}")
-        ui.tile(tiles[2], "area_km2", f"{row['area_km2']:,.3f}")
+        tiles = ui.tile_row()
+        ui.tile(tiles, "incidents", ui.fmt_int(row["incidents"]), row["change"], row["previous"], -1)
+        ui.tile(tiles, "incidents_per_km2", "–" if pd.isna(row["per_km2"]) else f"{row['per_km2']:,.1f}")
+        ui.tile(tiles, "area_km2", f"{row['area_km2']:,.3f}")
     st.markdown("**Incidents per month**")
     monthly = ui.load(qm.area_trend, f.authority_codes, f.start_date, f.end_date, kind, chosen)
     ui.plotly_chart(ui.figure(cm.area_trend_chart, monthly), key="mp_trend")
@@ -590,10 +590,9 @@ def gi_section() -> None:
         gi_res = st.radio("Resolution", [9, 8], format_func=qm.RESOLUTIONS.get, horizontal=True, key="mp_gi_res")
         cells = ui.load(qm.hotspot_cells, f.authority_codes, gi_res)
         counts = summary[summary["h3_resolution"] == gi_res].set_index("gi_class")["cells"]
-        tiles = st.columns(4)
-        for tile, (term, classes) in zip(tiles, [("hot_99", [3]), ("hot_95", [2]), ("hot_90", [1]),
-                                                 ("cold", [-1, -2, -3])], strict=True):
-            ui.tile(tile, term, ui.fmt_int(sum(int(counts.get(c, 0)) for c in classes)))
+        tiles = ui.tile_row()
+        for term, classes in [("hot_99", [3]), ("hot_95", [2]), ("hot_90", [1]), ("cold", [-1, -2, -3])]:
+            ui.tile(tiles, term, ui.fmt_int(sum(int(counts.get(c, 0)) for c in classes)))
         if webgl():
             st.pydeck_chart(cm.gi_map(cells, ui.load(qm.outlines), focus=tuple(f.authority_codes)), height=520,
                             key="mp_gi_map_gl")

@@ -156,10 +156,9 @@ if len(departing):
                "follow the local rule, marked ⚠️ wherever it is shown:\n"
                + "\n".join(f"- **{ui.plain(r.authority_name)}**, rule `{r.rule_id}`: `{r.statute_note}`"
                            for r in departing.itertuples()), icon="⚠️")
-tiles = st.columns(5)
-for tile, key in zip(tiles, ("near_miss_people", "met_people", "met_without_application_people", "near_miss_clusters",
-                             "met_clusters"), strict=True):
-    ui.tile(tile, key, ui.fmt_int(total[key]))
+tiles = ui.tile_row()
+for key in ("near_miss_people", "met_people", "met_without_application_people", "near_miss_clusters", "met_clusters"):
+    ui.tile(tiles, key, ui.fmt_int(total[key]))
 
 # --- the lists a manager acts on -----------------------------------------------------------------
 routes, max_days_left, sort, list_codes, search = (), None, None, person_codes, ""

@@ -30,14 +30,13 @@ st.caption(f"Stages finished in {ui.fmt_period(f.start_date, f.end_date)}; open 
 summary = ui.load(qt.stage_summary, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
 open_now = ui.load(qt.open_summary, f.as_of_date, f.authority_codes, margin).iloc[0]
 overall = summary[summary["authority_code"].isna()].set_index("stage")
-tiles = st.columns(6)
-for tile, (stage, term) in zip(tiles[:3], (("decision", "decisions_in_time"), ("review", "reviews_in_time"),
-                                           ("total", "process_in_time")), strict=True):
+tiles = ui.tile_row()
+for stage, term in (("decision", "decisions_in_time"), ("review", "reviews_in_time"), ("total", "process_in_time")):
     row = overall.loc[stage] if stage in overall.index else None
-    ui.tile(tile, term, "–" if row is None or row.isna()["share_within_sla"] else f"{row['share_within_sla']:.0%}")
-ui.tile(tiles[3], "open_cases", ui.fmt_int(open_now["open_cases"]))
-ui.tile(tiles[4], "overdue_stages", ui.fmt_int(open_now["overdue_stages"]))
-ui.tile(tiles[5], "at_risk_stages", ui.fmt_int(open_now["at_risk_stages"]))
+    ui.tile(tiles, term, "–" if row is None or row.isna()["share_within_sla"] else f"{row['share_within_sla']:.0%}")
+ui.tile(tiles, "open_cases", ui.fmt_int(open_now["open_cases"]))
+ui.tile(tiles, "overdue_stages", ui.fmt_int(open_now["overdue_stages"]))
+ui.tile(tiles, "at_risk_stages", ui.fmt_int(open_now["at_risk_stages"]))
 
 st.subheader("At risk of breach")
 if not person_codes:

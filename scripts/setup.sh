@@ -53,6 +53,16 @@ else
     apt_install chromium || say "could not install chromium (not root?): browser tests will be skipped"
 fi
 
+# the emoji the pages show (the date fields' calendar button, a warning's sign) drawn in the browser
+# tests' screenshots, not as empty boxes: Debian's Chromium has no emoji font of its own
+if fc-list 2>/dev/null | grep -qi "color emoji"; then
+    say "an emoji font is present (the browser tests' screenshots)"
+else
+    say "installing fonts-noto-color-emoji with apt-get (the emoji in the browser tests' screenshots)"
+    apt_install --no-install-recommends fonts-noto-color-emoji \
+        || say "could not install it (not root?): emoji show as empty boxes in the screenshots"
+fi
+
 if command -v libreoffice >/dev/null && command -v pdftoppm >/dev/null; then
     say "libreoffice and pdftoppm present (board pack PDF)"
 else

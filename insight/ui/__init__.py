@@ -608,8 +608,17 @@ def fragment_footer() -> None:
         _disclosure_note()
 
 
+def tile_row():
+    """Where a row of tiles goes: a horizontal container that wraps, so every tile keeps its whole
+    label and value. In `st.columns` of five to seven tiles (three in the panel beside the map) a
+    1400 px window cut the labels short ("Appeals …" four times over on the Appeals page) and the
+    panel's values too ("12…"); here a tile that does not fit moves to the next line and the tiles
+    of each line share its width."""
+    return st.container(horizontal=True, wrap=True, gap="small")
+
+
 def tile(where, key: str, value: str, change=None, previous=None, direction: int = 0) -> None:
-    """A tile (st.metric) in `where` (a column) for the glossary term `key`: its name as the label,
+    """A tile (st.metric) in `where` (a `tile_row`, or a column) for the glossary term `key`: its name as the label,
     its definition as the help (insight/glossary.py), bordered. With `change` and `previous` (a
     count and the previous period's), the change under it, coloured only when significant for a
     measure with a good `direction` (see change_colour)."""

@@ -487,6 +487,7 @@ def test__maps__a_postcode_searched_selects_its_area_and_narrows_the_list(server
     assert page.get_by_role("button", name="Show all").is_visible()
     shot, _ = _map_shot(page, "maps_postcode_searched")
     assert len(_pixels(shot, (0, 90, 200), tolerance=40)) > 30, "the searched hexagon is not outlined"
+    _assert_not_blank(_screenshot(page, "maps_postcode_searched_scoped"))   # the README's screenshot
     page.get_by_role("button", name="Show all").click()
     page.get_by_role("button", name="Only this area").wait_for(timeout=60_000)
     assert page.locator(EXCEPTION).count() == 0

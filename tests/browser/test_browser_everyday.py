@@ -86,3 +86,38 @@ def test__print__no_sidebar_not_clipped_whole_words(server, page):
     assert "Signed in as" not in text and "Authorities" not in text  # no sidebar
     for label in page.locator('[data-testid="stMetricLabel"] p').all_inner_texts()[:3]:
         assert label.split()[0] in text, label
+
+
+# Each tile's label and value elements that cut their text short (an ellipsis: wider content than
+# box, clipped), as "<the tile's text>": none may be on a laptop's screen.
+CUT_SHORT_JS = """
+() => {
+  const out = [];
+  for (const tile of document.querySelectorAll('[data-testid="stMetric"]')) {
+    const parts = tile.querySelectorAll('[data-testid="stMetricLabel"], [data-testid="stMetricValue"]');
+    const cut = Array.from(parts).flatMap((el) => [el, ...el.querySelectorAll('*')]).some((el) =>
+      el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible');
+    if (cut) out.push(tile.innerText.replace(/\\s+/g, ' ').trim().slice(0, 60));
+  }
+  return out;
+}
+"""
+
+
+@pytest.mark.parametrize("path", ["/", "/threshold", "/turnaround", "/appeals", "/actions", "/maps"])
+def test__tiles__whole_labels_and_values_on_a_laptop_screen(server, page, path):
+    """Every tile shows its whole label and value in a 1366 px window (the tiles wrap onto a second
+    line rather than cut "Appeals decided in time" to "Appeals …"); on the maps page, the tiles of
+    the area a postcode search opened, in the panel beside the map."""
+    page.set_viewport_size({"width": 1366, "height": 900})
+    signed_in(page, server + path, user="erewash" if path == "/maps" else "opcc")
+    if path == "/maps":
+        box = page.get_by_role("textbox", name="Find a postcode or street")
+        box.fill("de7 5rp")
+        box.press("Enter")
+        page.get_by_text("Incidents per month", exact=True).first.wait_for(timeout=90_000)
+    page.locator('[data-testid="stMetric"]').first.wait_for(timeout=60_000)
+    page.wait_for_timeout(500)
+    tiles = page.locator('[data-testid="stMetric"]').count()
+    assert tiles >= 3, tiles
+    assert page.evaluate(CUT_SHORT_JS) == []
