@@ -41,7 +41,7 @@ if viewer is None:
 st.sidebar.caption("ASB and ASB Case Review (Community Trigger), Derbyshire partnership")
 ui_access.account_box(viewer)
 ui_access.warn_loose_files(viewer)  # secrets or data readable by other users: say so (README)
-ui.print_style()  # a page prints without the sidebar, unclipped, tiles whole (insight/ui PRINT_CSS)
+ui.page_style()  # tiles' words whole; a page prints without the sidebar, unclipped (insight/ui TILE_CSS, PRINT_CSS)
 ui.require_warehouse()
 ui.sidebar()
 page.run()

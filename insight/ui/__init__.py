@@ -484,6 +484,15 @@ def may_load(query, *args, **kwargs) -> bool:
     return access.may_load(ui_access.viewer(), query, *args, **kwargs)
 
 
+# On screen, the words under a tile's change ("on the previous period: within chance", whether the
+# change is more than chance) wrap under it rather than end in "with…" in a narrow tile (three
+# tiles a row on the Overview, beside the sidebar, in a 1366 px window).
+TILE_CSS = """
+[data-testid="stMetric"] div:has(> [data-testid="stMetricDelta"]) { flex-wrap: wrap; }
+[data-testid="stMetricDeltaDescription"], [data-testid="stMetricDeltaDescription"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+"""
+
 # Printing a page (Ctrl+P, or "Save as PDF" to attach to an e-mail): no sidebar, header, buttons
 # or tabs bar; the page is not clipped to the window; tiles keep whole words; charts, maps and
 # tables are not split across sheets. Long tables print the rows in view: their CSV download has all.
@@ -509,9 +518,10 @@ PRINT_CSS = """
 """
 
 
-def print_style() -> None:
-    """The print stylesheet (PRINT_CSS), once per run."""
-    st.html(f"<style>{PRINT_CSS}</style>")
+def page_style() -> None:
+    """The pages' stylesheet, once per run: tiles' change descriptions whole (TILE_CSS) and the
+    print rules (PRINT_CSS)."""
+    st.html(f"<style>{TILE_CSS}{PRINT_CSS}</style>")
 
 
 def figure(builder, *args, **kwargs):

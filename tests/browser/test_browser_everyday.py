@@ -88,13 +88,14 @@ def test__print__no_sidebar_not_clipped_whole_words(server, page):
         assert label.split()[0] in text, label
 
 
-# Each tile's label and value elements that cut their text short (an ellipsis: wider content than
+# Each tile's label, value and change's words that cut their text short (an ellipsis: wider content than
 # box, clipped), as "<the tile's text>": none may be on a laptop's screen.
 CUT_SHORT_JS = """
 () => {
   const out = [];
   for (const tile of document.querySelectorAll('[data-testid="stMetric"]')) {
-    const parts = tile.querySelectorAll('[data-testid="stMetricLabel"], [data-testid="stMetricValue"]');
+    const parts = tile.querySelectorAll('[data-testid="stMetricLabel"], [data-testid="stMetricValue"], '
+                                        + '[data-testid="stMetricDeltaDescription"]');
     const cut = Array.from(parts).flatMap((el) => [el, ...el.querySelectorAll('*')]).some((el) =>
       el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible');
     if (cut) out.push(tile.innerText.replace(/\\s+/g, ' ').trim().slice(0, 60));
@@ -106,9 +107,10 @@ CUT_SHORT_JS = """
 
 @pytest.mark.parametrize("path", ["/", "/threshold", "/turnaround", "/appeals", "/actions", "/maps"])
 def test__tiles__whole_labels_and_values_on_a_laptop_screen(server, page, path):
-    """Every tile shows its whole label and value in a 1366 px window (the tiles wrap onto a second
-    line rather than cut "Appeals decided in time" to "Appeals …"); on the maps page, the tiles of
-    the area a postcode search opened, in the panel beside the map."""
+    """Every tile shows its whole label, value and the words under its change in a 1366 px window
+    (the tiles wrap onto a second line rather than cut "Appeals decided in time" to "Appeals …", and
+    "on the previous period: within chance" wraps under the change rather than end in "with…"); on
+    the maps page, the tiles of the area a postcode search opened, in the panel beside the map."""
     page.set_viewport_size({"width": 1366, "height": 900})
     signed_in(page, server + path, user="erewash" if path == "/maps" else "opcc")
     if path == "/maps":
