@@ -13,7 +13,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from support import ARTIFACTS, signed_in
+from support import ARTIFACTS, settle, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -119,7 +119,7 @@ def test__tiles__whole_labels_and_values_on_a_laptop_screen(server, page, path):
         box.press("Enter")
         page.get_by_text("Incidents per month", exact=True).first.wait_for(timeout=90_000)
     page.locator('[data-testid="stMetric"]').first.wait_for(timeout=60_000)
-    page.wait_for_timeout(500)
+    settle(page)
     tiles = page.locator('[data-testid="stMetric"]').count()
     assert tiles >= 3, tiles
     assert page.evaluate(CUT_SHORT_JS) == []
