@@ -272,7 +272,7 @@ def _scan_csv(con: duckdb.DuckDBPyConnection, table: str, paths: list[str], deli
         try:
             con.execute(
                 f"create temp table {table} as select * from read_csv(?, all_varchar=true, header=true,"
-                f" delim=?, quote='\"', escape='\"', skip={skip}, null_padding=false,{named}"
+                f" delim=?, quote='\"', escape='\"', skip={skip}, null_padding=false, max_line_size={LONGEST_LINE},{named}"
                 f" store_rejects=true, rejects_table='{table}_rej', rejects_scan='{table}_scan')",
                 [list(names), delim])
         finally:
@@ -358,6 +358,9 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
     import csv
     import io
 
+    # a field as long as DuckDB's reader takes (a line of up to LONGEST_LINE bytes), so a long note
+    # loads whichever reader reads its file (the csv module's default limit is 131,072 characters)
+    csv.field_size_limit(max(csv.field_size_limit(), LONGEST_LINE))
     consumed: list[str] = []   # the lines of the record being read (the reader never reads ahead)
 
     def tracked(lines):
@@ -723,6 +726,11 @@ def sheet_that_fits(path: Path, source: Source) -> str | None:
         return None
     return None
 
+
+# DuckDB's CSV reader refuses a line longer than this many bytes (`max_line_size`, set to it in
+# `_scan_csv`: DuckDB's default); such a file is read by the careful reader, which takes fields up
+# to the same length and rejects a longer one.
+LONGEST_LINE = 2_000_000
 
 BATCH_BYTES = 2 << 30  # files read together by `read_batch`, at most this much text at a time (DuckDB spills beyond its memory limit)
 

@@ -405,3 +405,19 @@ def test__extract__excels_text_formula_wrapper_is_the_value(tmp_path):
     _, con = run_build(tmp_path / "in")
     assert con.execute("select incident_id, lsoa_code is not null from incidents order by 1").fetchall() == [
         ("erewash_council:A1", True), ("erewash_council:A2", True)]
+
+
+@pytest.mark.parametrize(("blank_line", "huge"), [(False, False), (True, False), (False, True)])
+def test__read__a_long_note_loads_whichever_reader_reads_the_file(tmp_path, blank_line, huge):
+    """A 280 KB description (a pasted case history) loads, and a field of more than 2 MB is one
+    reject, whichever reader reads the file: DuckDB's (no blank line, no huge field), or the careful
+    one (a blank line among the records, or the huge field, which DuckDB's reader refuses). DuckDB's
+    reader takes a line of up to 2,000,000 bytes; the careful reader took a field of up to 131,072
+    characters only (the csv module's default), so the same note was a malformed_row there."""
+    note = "Caller reports loud music from the flat above again, most nights. " * 4_200
+    records = [HEADER, good(1), good(2, note), good(3), *([""] if blank_line else []), good(4),
+               *([good(5, "x" * 2_100_000)] if huge else [])]
+    (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, text(records))
+    shift = 1 if blank_line else 0
+    assert (read, loaded + merged, rejected) == (4 + huge, 4, int(huge))
+    assert rows == [2, 3, 4, 5 + shift] and [(r[0], r[1]) for r in rejects] == ([(6, "malformed_row")] if huge else [])
