@@ -193,6 +193,11 @@ STREET_AFTER = re.compile(rf"(?:\s+(?!(?i:{_STOP})\b)[{_UPPER}][\w'’-]*){{0,2}
 CAPITALISED = re.compile(f"[{_UPPER}][{_LOWER}]+")
 IN_CAPITALS = re.compile(f"[{_UPPER}]{{2,}}")
 KEYWORD_BEFORE = re.compile(rf"\b(?:{'|'.join(re.escape(w) for w in CONTACT_WORDS)})\s*[:=-]?\s*$", re.IGNORECASE)
+LONGEST_KEYWORD = max(len(w) for w in CONTACT_WORDS)
+# Where a match of BEFORE_CONTACT may begin (`_before_contact`): the first letter of a run of its
+# word characters.
+_WORD_RUN = re.compile(r"[\w'’-]+")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 @functools.cache
@@ -263,13 +268,24 @@ def _phones(text: str, counts: Counter) -> str:
         digits = sum(c.isdigit() for c in m.raw_string)
         if DATE_LIKE.search(m.raw_string) or digits < (9 if m.raw_string.startswith("+") else 10):
             continue
-        if IN_REFERENCE.search(text[:m.start]) or text[m.end:m.end + 1].isalnum():
+        # (IN_REFERENCE reads the three characters before the digits, all it can match with the
+        # newline `$` may stand before: not a copy of all the text before them, which made a field
+        # of many numbers quadratic)
+        if IN_REFERENCE.search(text[max(0, m.start - 3):m.start]) or text[m.end:m.end + 1].isalnum():
             continue   # digits joined to letters ("AV-2024-196925", "HPBC/2024/121574"): a reference
         spans.append((m.start, m.end))
-    for start, end in reversed(spans):
-        text = text[:start] + PLACEHOLDER["phone"] + text[end:]
     counts["phone"] += len(spans)
-    return text
+    return _replaced(text, spans, PLACEHOLDER["phone"])
+
+
+def _replaced(text: str, spans: list[tuple[int, int]], placeholder: str) -> str:
+    """`text` with each of the (start, end) `spans` (in order, not overlapping) replaced by
+    `placeholder`, in one pass (replacing them one by one copied the text each time)."""
+    parts, done = [], 0
+    for start, end in spans:
+        parts += [text[done:start], placeholder]
+        done = end
+    return "".join(parts) + text[done:]
 
 
 def _postcodes(text: str, counts: Counter) -> str:
@@ -308,12 +324,12 @@ def _names_removed(text: str, counts: Counter) -> str:
             return m.group(0)
         head = m.group(1)[:words[n].start()]
         taken = [w.group() for w in words[n:]]
-        if not (any(w[0].isupper() for w in taken) or KEYWORD_BEFORE.search(text[:m.start(0)] + head)):
+        if not (any(w[0].isupper() for w in taken) or KEYWORD_BEFORE.search(_tail(text, m.start(0), head))):
             return m.group(0)
         counts["name"] += 1
         return head + PLACEHOLDER["name"] + m.group(0)[len(m.group(1)):]
     if "[phone]" in text or "[email]" in text:
-        text = BEFORE_CONTACT.sub(before, text)
+        text = _before_contact(text, before)
     forenames, pair, initial = _names()
     folded = _folded(text)   # the lists are written without accents: "Zoë" is the listed "Zoe"
     if not (forenames.isdisjoint(CAPITALISED.findall(folded))  # most values hold no forename at all
@@ -321,6 +337,44 @@ def _names_removed(text: str, counts: Counter) -> str:
         text, folded = _sub_folded(pair, text, folded, counts,
                                    keep=lambda m: _is_name_word(m.group(1)) and _not_a_street(m))
     return _sub_folded(initial, text, folded, counts, keep=_not_a_street)[0]
+
+
+def _before_contact(text: str, replace) -> str:
+    """`BEFORE_CONTACT.sub(replace, text)` in time linear in the text. Searched for across a text,
+    the pattern tried every letter of a long run of word characters as a start, and from each
+    consumed the run and backed out of it (a 20 KB token then ". jane@example.com": 11 s). A match
+    can only begin at the first letter of a run: from any later letter of the same run it would
+    also match from that first one, which comes first (and where that one fails, it fails too). So
+    only those starts are tried, in order, each match's end the next search's floor, as `sub` does;
+    tests/unit/test_scrub.py holds it to the pattern, text for text."""
+    parts, done = [], 0
+    for run in _WORD_RUN.finditer(text):
+        if run.start() < done:
+            continue
+        letter = _LETTER.search(text, run.start(), run.end())
+        m = BEFORE_CONTACT.match(text, letter.start()) if letter else None
+        if m:
+            parts += [text[done:m.start()], replace(m)]
+            done = m.end()
+    return "".join(parts) + text[done:]
+
+
+def _tail(text: str, end: int, head: str) -> str:
+    """The end of `text[:end] + head` that KEYWORD_BEFORE can match in, without copying the rest
+    (each name before a phone number or e-mail copied all the text before it: quadratic in a field
+    of many): the whitespace, sign and whitespace it ends with, the longest contact word before them
+    and one character more, which decides the word boundary."""
+    def char(i: int) -> str:
+        return head[i - end] if i >= end else text[i]
+    i = end + len(head)
+    while i > 0 and char(i - 1).isspace():
+        i -= 1
+    if i > 0 and char(i - 1) in ":=-":
+        i -= 1
+    while i > 0 and char(i - 1).isspace():
+        i -= 1
+    start = max(0, i - LONGEST_KEYWORD - 1)
+    return text[start:end] + head if start < end else head[start - end:]
 
 
 def _folded(text: str) -> str:
@@ -334,11 +388,8 @@ def _sub_folded(pattern: re.Pattern, text: str, folded: str, counts: Counter, ke
     """`_sub` of a name pattern matched on the accent-folded `folded`, replaced in `text` (the two
     are position for position); both texts after the replacement."""
     spans = [m.span() for m in pattern.finditer(folded) if keep(m)]
-    for start, end in reversed(spans):
-        text = text[:start] + PLACEHOLDER["name"] + text[end:]
-        folded = folded[:start] + PLACEHOLDER["name"] + folded[end:]
     counts["name"] += len(spans)
-    return text, folded
+    return _replaced(text, spans, PLACEHOLDER["name"]), _replaced(folded, spans, PLACEHOLDER["name"])
 
 
 def scrub_text(text: str) -> tuple[str, dict[str, int]]:
