@@ -246,7 +246,7 @@ def _emails(text: str, counts: Counter) -> str:
     times. tests/unit/test_scrub.py holds it to EMAIL, text for text."""
     if "@" not in text:
         return text
-    parts, done = [], 0
+    found, done = [], 0
     for m in EMAIL_DOMAIN.finditer(text):
         start = m.start()
         while start > done and _LOCAL_CHAR.match(text, start - 1):
@@ -254,10 +254,10 @@ def _emails(text: str, counts: Counter) -> str:
         first = next((i for i in range(start, m.start()) if _LOCAL_START.match(text, i)), None)
         if first is None:
             continue   # no address before this '@': the characters after it may begin the next one
-        parts += [text[done:first], PLACEHOLDER["email"]]
-        counts["email"] += 1
+        found.append((first, m.end(), PLACEHOLDER["email"]))
         done = m.end()
-    return "".join(parts) + text[done:]
+    counts["email"] += len(found)
+    return _replaced(text, found)
 
 
 def _phones(text: str, counts: Counter) -> str:
@@ -273,17 +273,17 @@ def _phones(text: str, counts: Counter) -> str:
         # of many numbers quadratic)
         if IN_REFERENCE.search(text[max(0, m.start - 3):m.start]) or text[m.end:m.end + 1].isalnum():
             continue   # digits joined to letters ("AV-2024-196925", "HPBC/2024/121574"): a reference
-        spans.append((m.start, m.end))
+        spans.append((m.start, m.end, PLACEHOLDER["phone"]))
     counts["phone"] += len(spans)
-    return _replaced(text, spans, PLACEHOLDER["phone"])
+    return _replaced(text, spans)
 
 
-def _replaced(text: str, spans: list[tuple[int, int]], placeholder: str) -> str:
-    """`text` with each of the (start, end) `spans` (in order, not overlapping) replaced by
-    `placeholder`, in one pass (replacing them one by one copied the text each time)."""
+def _replaced(text: str, pieces: list[tuple[int, int, str]]) -> str:
+    """`text` with each (start, end, replacement) of `pieces` (in order, not overlapping) put in
+    place of text[start:end], in one pass (replacing them one by one copied the text each time)."""
     parts, done = [], 0
-    for start, end in spans:
-        parts += [text[done:start], placeholder]
+    for start, end, replacement in pieces:
+        parts += [text[done:start], replacement]
         done = end
     return "".join(parts) + text[done:]
 
@@ -347,16 +347,16 @@ def _before_contact(text: str, replace) -> str:
     also match from that first one, which comes first (and where that one fails, it fails too). So
     only those starts are tried, in order, each match's end the next search's floor, as `sub` does;
     tests/unit/test_scrub.py holds it to the pattern, text for text."""
-    parts, done = [], 0
+    found, done = [], 0
     for run in _WORD_RUN.finditer(text):
         if run.start() < done:
             continue
         letter = _LETTER.search(text, run.start(), run.end())
         m = BEFORE_CONTACT.match(text, letter.start()) if letter else None
         if m:
-            parts += [text[done:m.start()], replace(m)]
+            found.append((m.start(), m.end(), replace(m)))
             done = m.end()
-    return "".join(parts) + text[done:]
+    return _replaced(text, found)
 
 
 def _tail(text: str, end: int, head: str) -> str:
@@ -387,9 +387,9 @@ def _folded(text: str) -> str:
 def _sub_folded(pattern: re.Pattern, text: str, folded: str, counts: Counter, keep) -> tuple[str, str]:
     """`_sub` of a name pattern matched on the accent-folded `folded`, replaced in `text` (the two
     are position for position); both texts after the replacement."""
-    spans = [m.span() for m in pattern.finditer(folded) if keep(m)]
+    spans = [(*m.span(), PLACEHOLDER["name"]) for m in pattern.finditer(folded) if keep(m)]
     counts["name"] += len(spans)
-    return _replaced(text, spans, PLACEHOLDER["name"]), _replaced(folded, spans, PLACEHOLDER["name"])
+    return _replaced(text, spans), _replaced(folded, spans)
 
 
 def scrub_text(text: str) -> tuple[str, dict[str, int]]:

@@ -247,9 +247,9 @@ _FRAGMENTS = ["Jane", "Doe", "JANE", "AV-2024-", "HPBC/", "A-\n", "jane.doe@exam
               "Meadow Close", "Flat 2", "DE7 5RP", "AAAAAAAA", "x'y", "O’Neil", "-", ",", ".", "(", ":", "é", "1-2"]
 
 
-def _replaced_one_by_one(text, spans, placeholder):
-    for start, end in reversed(spans):
-        text = text[:start] + placeholder + text[end:]
+def _replaced_one_by_one(text, pieces):
+    for start, end, replacement in reversed(pieces):
+        text = text[:start] + replacement + text[end:]
     return text
 
 
