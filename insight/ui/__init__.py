@@ -486,8 +486,12 @@ def may_load(query, *args, **kwargs) -> bool:
 
 # On screen, the words under a tile's change ("on the previous period: within chance", whether the
 # change is more than chance) wrap under it rather than end in "with…" in a narrow tile (three
-# tiles a row on the Overview, beside the sidebar, in a 1366 px window).
+# tiles a row on the Overview, beside the sidebar, in a 1366 px window). In a `tile_row` the tiles
+# of a line share its width up to 16rem each: a tile alone on the second line (Turnaround's "Stages
+# at risk") is a tile, not a band across the page.
 TILE_CSS = """
+[data-testid="stHorizontalBlock"] > [data-testid="stElementContainer"]:has([data-testid="stMetric"]) {
+  max-width: 16rem; }
 [data-testid="stMetric"] div:has(> [data-testid="stMetricDelta"]) { flex-wrap: wrap; }
 [data-testid="stMetricDeltaDescription"], [data-testid="stMetricDeltaDescription"] * {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }

@@ -105,6 +105,14 @@ CUT_SHORT_JS = """
 """
 
 
+# Tiles in a row of tiles (`ui.tile_row`, a horizontal container) wider than 256 px, as "<text> <width>".
+WIDE_TILES_JS = """
+() => Array.from(document.querySelectorAll('[data-testid="stHorizontalBlock"] > [data-testid="stElementContainer"]'))
+  .filter((box) => box.querySelector('[data-testid="stMetric"]') && box.getBoundingClientRect().width > 257)
+  .map((box) => box.innerText.replace(/\\s+/g, ' ').trim().slice(0, 40) + ' ' + Math.round(box.getBoundingClientRect().width))
+"""
+
+
 @pytest.mark.parametrize("path", ["/", "/threshold", "/turnaround", "/appeals", "/actions", "/maps"])
 def test__tiles__whole_labels_and_values_on_a_laptop_screen(server, page, path):
     """Every tile shows its whole label, value and the words under its change in a 1366 px window
@@ -123,3 +131,6 @@ def test__tiles__whole_labels_and_values_on_a_laptop_screen(server, page, path):
     tiles = page.locator('[data-testid="stMetric"]').count()
     assert tiles >= 3, tiles
     assert page.evaluate(CUT_SHORT_JS) == []
+    # a tile alone on a wrapped line is a tile, not a band across the page (ui.TILE_CSS): at most
+    # 16rem (256 px) wide in a row of tiles
+    assert page.evaluate(WIDE_TILES_JS) == []
