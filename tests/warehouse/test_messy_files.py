@@ -421,3 +421,19 @@ def test__read__a_long_note_loads_whichever_reader_reads_the_file(tmp_path, blan
     shift = 1 if blank_line else 0
     assert (read, loaded + merged, rejected) == (4 + huge, 4, int(huge))
     assert rows == [2, 3, 4, 5 + shift] and [(r[0], r[1]) for r in rejects] == ([(6, "malformed_row")] if huge else [])
+
+
+@pytest.mark.parametrize("blank_line", [False, True])
+def test__read__a_nul_byte_is_dropped_whichever_reader_reads_the_file(tmp_path, blank_line):
+    """A NUL byte (a corrupt export: 'coun\\0cil') is dropped whichever reader reads the file, so the
+    record loads as 'council' in both. DuckDB's reader kept it ("agency 'coun\\0cil' is not one of
+    ...", a reject) while the careful reader, which a blank line elsewhere in the file sends it to,
+    dropped it: the same record loaded or not depending on an unrelated line."""
+    nul = ["A2", "coun\0cil", *good(2)[2:12], "Market\0 Place", *good(2)[13:]]
+    records = [HEADER, good(1), nul, *([""] if blank_line else []), good(3)]
+    (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, text(records))
+    assert (read, loaded + merged, rejected) == (3, 3, 0) and rejects == []
+    assert rows == [2, 3, 4 + blank_line]
+    _, con = run_build(tmp_path / "in")
+    assert con.execute("select agency, location_desc from incidents where incident_id like '%A2'").fetchall() == [
+        ("council", "Market Place")]
