@@ -46,10 +46,11 @@ from etl.demo.people import People
 from etl.demo.places import build_places, foreign_places
 from etl.demo.plans import plant_actions, plant_retriggers
 from etl.demo.write import Writer, write_case_source, write_incident_source
-from etl.rules import authorities
+from etl.rules import authorities, settings
 from etl.transform import pseudonym
 
 KEY_FILE = "secrets/pseudonym.key"
+SETTINGS_FILE = "rules.toml"   # the demo's settings (`_demo_settings`)
 APP_DATES = ["received_date", "acknowledged_date", "decision_date", "decision_notified_date", "review_date",
              "outcome_notified_date", "action_plan_closed_date"]
 # The case review registers and the authorities (authorities.CODES positions) each one holds.
@@ -143,6 +144,7 @@ def generate(out_dir: Path, seed: int = 7, scale: float = 1.0,
     summary.actions = actions[actions.bad == 0].status.fillna("").value_counts().sort_index().to_dict()
     summary.second_applications = len(again)
     (out_dir / "sources.toml").write_text(_sources_toml(), encoding="utf-8")
+    (out_dir / SETTINGS_FILE).write_text(_demo_settings(), encoding="utf-8")
     _ensure_key(out_dir / KEY_FILE)
     return summary
 
@@ -223,9 +225,28 @@ def _summarise_cases(summary: DemoSummary, apps: pd.DataFrame, appeals: pd.DataF
                                           for v in people.personal(sample, what).to_pylist())
 
 
+# The demo's rules: the shipped settings (etl/rules/authorities.toml) and a dated hate rule for
+# Derby, illustrative, so the demo shows a rule changing and the hate route. The shipped settings
+# assume no council's hate rule: a partnership's own build uses the statutory counts until its
+# settings say otherwise.
+DEMO_RULES = """
+# Written by etl/demo/generator.py, the demo's own and illustrative: a lower count for hate
+# incidents in Derby from April 2025.
+[[rule]]
+authority = "Derby"
+effective_from = "2025-04-01"
+hate_threshold = 1
+"""
+
+
+def _demo_settings() -> str:
+    return settings.DEFAULT_PATH.read_text(encoding="utf-8").rstrip("\n") + "\n" + DEMO_RULES
+
+
 def _sources_toml() -> str:
     head = ("# Demo inputs written by etl/demo/generator.py (synthetic data; the people and their details are fake).\n"
             "[build]\n" f'pseudonym_key_file = "{KEY_FILE}"\n' "duplicate_distance_m = 250\n"
+            f'settings = "{SETTINGS_FILE}"  # the shipped rules and an illustrative hate rule for Derby\n'
             "demo = true  # a demo build: the demo users may sign in to its warehouse\n")
     return head + "".join("\n" + toml_entry(spec) for spec in SOURCES)
 

