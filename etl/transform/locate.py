@@ -170,12 +170,15 @@ def locate(con: duckdb.DuckDBPyConnection, bounds: geo.Boundaries) -> None:
                 when loc_kind = 'postcode' and pt_easting is null then {{'code': 'unplaceable',
                     'reason': format('postcode ''{{}}'' is not in the ONS Postcode Directory', postcode)}}
                 when loc_kind is not null and located_authority_code is null then {{'code': 'outside_area',
-                    'reason': format('location ({{}}) is outside the nine Derbyshire districts',
-                                     -- named by what placed it (a row may carry a postcode beside its point)
-                                     coalesce(source_lsoa_name, case loc_kind
+                    'reason': format('location ({{}}{{}}) is outside the nine Derbyshire districts',
+                                     -- named by what placed it (a row may carry a postcode beside its
+                                     -- point), and a police.uk row's LSOA name beside it: the name
+                                     -- alone ("Amber Valley 001A") contradicted the reason
+                                     case loc_kind
                                          when 'latlon' then printf('%.5f, %.5f', in_latitude, in_longitude)
                                          when 'bng' then printf('easting %.0f, northing %.0f', in_easting, in_northing)
-                                         else postcode end))}}
+                                         else postcode end,
+                                     coalesce(', LSOA ' || source_lsoa_name, ''))}}
                 when loc_kind is null and declared_authority_code is null then {{'code': 'unplaceable',
                     'reason': 'no location and no authority'}}
             end as loc_reject

@@ -154,6 +154,10 @@ def test__police_uk__identical_rows_each_count_with_their_own_row_numbers(tmp_pa
     rejects = con.execute("select source_file, source_row, reason_code from etl_rejects order by 2").fetchall()
     assert rejects == [("police/a.csv", 7, "outside_area"), ("police/a.csv", 8, "outside_area"),
                        ("police/a.csv", 9, "bad_date"), ("police/a.csv", 10, "bad_date")]
+    # named by the point that placed it, the file's LSOA name beside it (here a Derbyshire one: the
+    # reason named only that, "location (Amber Valley 001A) is outside the nine ...")
+    why = con.execute("select reason from etl_rejects where source_row = 7").fetchall()[0][0]
+    assert why.startswith("location (51.50000, -1.10000, LSOA ") and f"LSOA {asb[8]})" in why, why
     assert con.execute("""select source_file, rows_read, rows_loaded, rows_rejected, rows_merged
         from etl_loads order by 1""").fetchall() == [("police/a.csv", 10, 6, 4, 0), ("police/b.csv", 8, 2, 0, 6)]
     assert con.execute("select count(*) from incidents").fetchall()[0][0] == 8
