@@ -235,8 +235,13 @@ def _checks(kind: str, key: str | None) -> list[tuple[str, str, str]]:
                 out.append((f"{name} > today_date", "future_date",
                             f"format('{name} {{}} is in the future (the build ran on {{}})', {name}, today_date)"))
             elif f.name not in PLANNED_DATES.get(kind, ()):
+                # without --as-of the incidents are staged against today (the latest data date is
+                # known once they are loaded): a date after it is in the future, not "after the
+                # as-of date <today>", which is not the as-of date the build then reports
                 out.append((f"{name} > as_of_date", "future_date",
-                            f"format('{name} {{}} is after the as-of date {{}}', {name}, as_of_date)"))
+                            f"case when as_of_date = today_date "
+                            f"then format('{name} {{}} is in the future (the build ran on {{}})', {name}, today_date) "
+                            f"else format('{name} {{}} is after the as-of date {{}}', {name}, as_of_date) end"))
             out.append((f"{name} < date '{MIN_DATE}'", "too_old_date",
                         f"format('{name} {{}} is before {MIN_DATE}', {name})"))
         elif f.type in ("INTEGER", "DOUBLE"):

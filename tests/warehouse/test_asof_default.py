@@ -15,6 +15,7 @@ import pytest
 from conftest import CASES_TOML, EREWASH_TOML, INCIDENT_COLUMNS, write_inputs
 
 from etl import build
+from etl.rules import periods
 
 D = dt.date
 LATEST = D(2025, 3, 10)  # the last incident: the default as-of date
@@ -144,3 +145,24 @@ def test__asof_default__is_the_latest_report_loaded_a_merged_one_too(tmp_path):
     assert con.execute("select count(*), max(reported_date) from incidents").fetchall() == [(2, LATEST)]
     assert con.execute("select count(*) from etl_merged where kind = 'incidents'").fetchall() == [(1,)]
     assert result.as_of == D(2025, 3, 12)
+
+
+def test__asof_default__an_incident_after_today_is_in_the_future_not_after_the_as_of_date(tmp_path, monkeypatch):
+    """Without --as-of the incidents are staged against today (the latest data date is not known
+    until they are loaded), so an incident dated 2099 is a future_date reject "in the future (the
+    build ran on <today>)". Its reason said "after the as-of date <today>", which is not the as-of
+    date the build then reports (the latest data date, 10 March 2025)."""
+    incidents = [",".join(INCIDENT_COLUMNS), _incident("C1", "2025-02-20"), _incident("C2", "2025-03-10"),
+                 _incident("C3", "2099-01-01")]
+    inputs = write_inputs(tmp_path / "in", EREWASH_TOML, {"erewash/e.csv": "\n".join(incidents) + "\n"})
+    monkeypatch.setenv("ASB_PSEUDONYM_KEY", "test-key-0123456789abcdef")
+    result = build.build(inputs, tmp_path / "w.duckdb")
+    assert result.as_of == LATEST
+    con = _connect(result.warehouse)
+    [(row, code, why)] = con.execute("select source_row, reason_code, reason from etl_rejects").fetchall()
+    today = periods.london_today().isoformat()
+    assert (row, code, why) == (4, "future_date", f"reported_date 2099-01-01 is in the future (the build ran on {today})")
+    # with --as-of, a date after it is after the as-of date
+    explicit = build.build(inputs, tmp_path / "x.duckdb", LATEST)
+    reasons = {r for (r,) in _connect(explicit.warehouse).execute("select reason from etl_rejects").fetchall()}
+    assert reasons == {"reported_date 2099-01-01 is after the as-of date 2025-03-10"}
