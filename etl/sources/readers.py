@@ -360,7 +360,6 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
     """Read a CSV record by record (see the module docstring): good records into `table`, broken
     ones returned with their record numbers, reasons and raw text."""
     import csv
-    import io
 
     # a field as long as DuckDB's reader takes (a line of up to LONGEST_LINE bytes), so a long note
     # loads whichever reader reads its file (the csv module's default limit is 131,072 characters)
@@ -407,11 +406,9 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
         if quoting := _broken_quotes("".join(consumed), delim):
             broken.append((number, quoting, "".join(consumed).rstrip("\r\n")))
             continue
-        if len(record) != len(headers):
-            raw = io.StringIO()
-            csv.writer(raw, delimiter=delim, lineterminator="").writerow(record)
+        if len(record) != len(headers):   # its lines as written (the reject keeps their shape)
             broken.append((number, f"the record has {len(record)} field{'s' * (len(record) != 1)}, "
-                                   f"the header has {len(headers)}", raw.getvalue()))
+                                   f"the header has {len(headers)}", "".join(consumed).rstrip("\r\n")))
             continue
         good.append(record)
         numbers.append(number)
