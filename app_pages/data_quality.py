@@ -79,6 +79,10 @@ elif len(read) < len(files):
 else:
     st.success(f"All {len(files)} files add up: rows read = loaded + rejected + merged.",
                icon=":material/check_circle:")
+noted = read[read["file_note"].notna()]
+if not noted.empty:
+    st.warning(f"{len(noted)} file{'s' * (len(noted) != 1)} loaded with a note (the note column says what "
+               f"to tell the partner): {', '.join(noted['source_file'])}.", icon=":material/warning:")
 by_month = as_months(files)
 ui.dataframe(files.drop(columns=MONTH_ROWS, errors="ignore"), hide_index=True, column_config={
     "source_file": st.column_config.TextColumn("file"),
@@ -96,6 +100,8 @@ ui.dataframe(files.drop(columns=MONTH_ROWS, errors="ignore"), hide_index=True, c
     **date_columns(by_month, "first date", "last date",
                    f"at least {k} rows were loaded from the file and its source loaded {k} or more that month"),
     "file_error": st.column_config.TextColumn("why not read"),
+    "file_note": st.column_config.TextColumn("note", help="What to know of a file that loaded: lines "
+                                             "holding bytes that are not valid UTF-8, read as �"),
 })
 
 st.subheader("Rejects by reason")

@@ -38,7 +38,7 @@ final as (
         -- police street files give a month, which covers its last day too
         (select case when f.kind = 'police_uk' then last_day(max(d)) else max(d) end
          from dated x where x.source = f.source and x.source_file = f.source_file),
-        f.ignored_columns, f.file_error
+        f.ignored_columns, f.file_error, f.file_note
     from _files f
 )
 select * from final order by source, source_file
@@ -57,6 +57,7 @@ def record(con: duckdb.DuckDBPyConnection, load_id: str, loads: list[FileLoad]) 
         # the headers of columns not read, as sent but scrubbed: a header can hold a name or a phone
         "ignored_columns": [", ".join(scrub.scrub_text(h)[0] for h in x.ignored_columns) or None for x in loads],
         "file_error": [x.error for x in loads],
+        "file_note": [x.note for x in loads],
     }, dtype="object").astype({"rows_read": "int64"})
     con.register("_files_frame", files)
     con.execute("create or replace temp table _files as select * from _files_frame")

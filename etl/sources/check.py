@@ -161,7 +161,7 @@ def _read_info(source: Source, path: Path, read: readers.FileRead) -> dict:
     return {"format": "XLSX" if xlsx else "CSV", "encoding": None if xlsx else source.encoding,
             "bom": bom, "delimiter": read.delimiter, "sheet": read.sheet,
             "header_line": read.header_line or source.skip_rows + 1, "rows": read.rows_read,
-            "broken_records": len(read.broken)}
+            "broken_records": len(read.broken), "note": read.note}
 
 
 # --- a refused file: what would make it load ------------------------------------------------------
@@ -701,6 +701,8 @@ def _read_line(read: dict) -> str:
     parts.append(f"header on line {read['header_line']}")
     parts.append(f"{read['rows']:,} record{'s' * (read['rows'] != 1)}"
                  + (f" ({read['broken_records']:,} malformed)" if read["broken_records"] else ""))
+    if read.get("note"):
+        parts.append(f"note: {read['note']}")
     return ", ".join(parts)
 
 

@@ -30,6 +30,7 @@ class FileLoad:
     ignored_columns: list[str]
     broken: list[tuple[int, str, str]] = field(default_factory=list)  # (source_row, reason, raw text)
     error: str | None = None     # the file could not be read at all: why
+    note: str | None = None      # something to know of a file that loaded (etl_loads.file_note)
 
 
 # Kinds whose identical records in one file are stored once, with every record number in
@@ -340,7 +341,7 @@ def _load_file(con, cfg: BuildConfig, source: Source, path: Path, load_id: str, 
                sha256: str, read: readers.FileRead | None = None, parsed=None, staged=None) -> FileLoad:
     read = read or readers.read_file(con, path, source, "_file", parsed)
     ignored = _run_insert(con, cfg, source, path, read, load_id, key, staged=staged)
-    return FileLoad(source, cfg.display_path(path), sha256, read.rows_read, ignored, read.broken)
+    return FileLoad(source, cfg.display_path(path), sha256, read.rows_read, ignored, read.broken, note=read.note)
 
 
 def _load_batches(con, cfg: BuildConfig, source: Source, batch: dict[Path, readers.FileRead], load_id: str,

@@ -58,6 +58,7 @@ class FileRead:
     batch: str | None = None        # the temp table of several files read together (`read_batch`)
     whole: FileRead | None = None   # a batch's records of every file, `_file_name` naming each one's file
     header_line: int | None = None  # the header's line in the file (after skip_rows and a `sep=` line)
+    note: str | None = None         # something the partner should know of a file that loaded (`_check_utf8`)
 
 
 def _sniff_delimiter(first_line: str) -> str:
@@ -194,22 +195,16 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
             raise ReadError(f"{path}: no header row (file empty?)")
         delim = sep or source.delimiter or _sniff_delimiter(header)
         if blank_line_inside(real):  # DuckDB would skip it and number the records after it one row too low
-            if real == path:
-                _check_utf8(path)
-            return _read_csv_records(con, real, path, delim, skip, table)
+            return _read_carefully(con, real, path, delim, skip, table)
         malformed, _ = _scan_csv(con, table, [str(real)], delim, skip)
         columns = _columns(con, table)
         if (malformed or _has_empty_records(con, table, [c for c, _ in columns])   # the careful reader numbers them
                 or _long_records(con, [str(real)], delim, skip, len(columns))):
-            if real == path:
-                _check_utf8(path)
-            return _read_csv_records(con, real, path, delim, skip, table)
+            return _read_carefully(con, real, path, delim, skip, table)
     except UnicodeDecodeError as exc:
         raise ReadError(f"{path}: not valid {encoding}; declare its encoding in sources.toml") from exc
-    except duckdb.Error:  # DuckDB's sniffer refused the file: read it record by record
-        if real == path:
-            _check_utf8(path)
-        return _read_csv_records(con, real, path, delim, skip, table)
+    except duckdb.Error:  # DuckDB's sniffer refused the file (or a byte not valid UTF-8): read it record by record
+        return _read_carefully(con, real, path, delim, skip, table)
     finally:
         if real != path and os.path.exists(real):
             os.unlink(real)
@@ -328,9 +323,19 @@ def _has_empty_records(con: duckdb.DuckDBPyConnection, table: str, columns: list
     return bool(columns) and con.execute(f"select exists (select 1 from {table} where {empty})").fetchall()[0][0]
 
 
-def _check_utf8(path: Path) -> None:
+def _read_carefully(con: duckdb.DuckDBPyConnection, real: Path, path: Path, delim: str, skip_rows: int,
+                    table: str) -> FileRead:
+    """`_read_csv_records`, a file declared UTF-8 (`real` is `path`) checked by `_check_utf8` first."""
+    note = _check_utf8(path) if real == path else None
+    read = _read_csv_records(con, real, path, delim, skip_rows, table)
+    read.note = note
+    return read
+
+
+def _check_utf8(path: Path) -> str | None:
     """Refuse a file declared UTF-8 whose lines are often not (more than 3 and more than 1%),
-    naming the encoding it reads as; a few stray bytes are read as U+FFFD and the file loads."""
+    naming the encoding it reads as; a few stray bytes are read as U+FFFD and the file loads, with
+    a note saying how many lines hold them and which first (etl_loads.file_note), else None."""
     lines = bad = 0
     first = None
     with open(path, "rb") as fh:
@@ -344,6 +349,11 @@ def _check_utf8(path: Path) -> None:
     if bad > 3 and bad > 0.01 * lines:
         raise ReadError(f"{path}: {bad:,} of {lines:,} lines are not valid UTF-8 (the first is line {first}); "
                         'it reads as Windows-1252: declare encoding = "cp1252" for its source in sources.toml')
+    if not bad:
+        return None
+    return (f"{bad} line{'s hold' if bad > 1 else ' holds'} bytes that are not valid UTF-8 "
+            f"({'the first is ' if bad > 1 else ''}line {first}), read as \ufffd: if the file is not UTF-8, "
+            'declare its encoding (e.g. encoding = "cp1252")')
 
 
 def _lines(path: Path, skip_rows: int):

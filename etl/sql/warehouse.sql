@@ -53,7 +53,8 @@ create table etl_loads (
     rows_context bigint not null,         -- of rows_loaded: police non-ASB rows kept for context
     first_date date, last_date date,      -- range of reported/received dates loaded
     ignored_columns varchar,              -- headers not read (personal data, unmapped)
-    file_error varchar                    -- why the file could not be read at all (then nothing of it loaded)
+    file_error varchar,                   -- why the file could not be read at all (then nothing of it loaded)
+    file_note varchar                     -- what to know of a file that loaded (bytes not valid UTF-8, read as U+FFFD)
 );
 
 create table etl_rejects (

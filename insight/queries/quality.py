@@ -52,7 +52,7 @@ _MONTH_JOINS = "".join(f"""
 def file_accounting(con) -> pd.DataFrame:
     """Per file of the latest build: rows read, loaded, rejected, merged, whether they add up, and
     a status: "could not be read" (nothing of the file loaded; `file_error` says why), "does not
-    add up" or "adds up". `first_month_rows`, `last_month_rows`: the rows its source loaded in the
+    add up" or "adds up"; `file_note`, what to know of a file that loaded (bytes not valid UTF-8). `first_month_rows`, `last_month_rows`: the rows its source loaded in the
     month of its first and last date (the disclosure rule shows a restricted viewer that month only
     when these, and the file's rows loaded, are at least k)."""
     return run(con, f"""
@@ -63,7 +63,7 @@ def file_accounting(con) -> pd.DataFrame:
             select l.source, l.kind, l.source_file, l.rows_read, l.rows_loaded, l.rows_rejected,
                    l.rows_merged, l.rows_context, l.first_date, l.last_date,
                    l.rows_read = l.rows_loaded + l.rows_rejected + l.rows_merged as is_balanced,
-                   l.ignored_columns, l.file_error,
+                   l.ignored_columns, l.file_error, l.file_note,
                    {_MONTH_ROWS}
             from etl_loads as l
             join latest using (load_id){_MONTH_JOINS}

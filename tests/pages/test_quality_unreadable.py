@@ -88,3 +88,20 @@ def test__quality_page__lists_unreadable_files_at_the_top(warehouse, monkeypatch
     # the file that was read still adds up, and the page says the others were not read
     notes = [w.value for w in at.warning]
     assert any("1 file read adds up" in n and "2 could not be read" in n for n in notes), notes
+
+
+def test__quality_page__a_file_with_bytes_not_utf8_loads_with_its_note_shown(tmp_path, monkeypatch):
+    """A file declared UTF-8 holding a few Windows-1252 bytes loads (each read as U+FFFD); the page
+    warns that it loaded with a note and its row says what to tell the partner."""
+    row = "A1,council,,2025-03-03,,personal,noise,,,,,NG10 1AA,Café,ECN-1,individual,N"
+    inputs = write_inputs(tmp_path / "in", EREWASH_TOML,
+                          {GOOD: (",".join(INCIDENT_COLUMNS) + "\n" + row + "\n").encode("cp1252")})
+    monkeypatch.setenv("ASB_PSEUDONYM_KEY", "test-key-0123456789abcdef")
+    _, con = run_build(inputs, tmp_path / "warehouse.duckdb")
+    con.close()
+    at = open_app(monkeypatch, tmp_path / "warehouse.duckdb", PAGE)
+    assert any("1 file loaded with a note" in w.value and GOOD in w.value for w in at.warning), [
+        w.value for w in at.warning]
+    files = next(d.value for d in at.dataframe if "status" in d.value.columns).set_index("source_file")
+    assert files.loc[GOOD, "status"] == "adds up"
+    assert files.loc[GOOD, "file_note"].startswith("1 line holds bytes that are not valid UTF-8 (line 2)")

@@ -192,6 +192,18 @@ def test__check__cp1252_declared_utf8_suggests_the_encoding(tmp_path, capsys):
     assert "cp1252" in out
 
 
+def test__check__a_few_bytes_not_utf8_are_named_in_a_note(tmp_path, capsys):
+    """One line of Windows-1252 in a file declared UTF-8 loads (read as U+FFFD): the check says so
+    with the build's note (etl_loads.file_note), as the refusal of many such lines is said."""
+    records = [HEADER, *[good(n) for n in range(1, 200)]]
+    content = text(records).encode("utf-8").replace(PLACE.encode(), "Café".encode("cp1252"), 1)
+    inputs = write_inputs(tmp_path / "in", TOML, {"erewash/export.csv": content})
+    code, out = check(inputs, capsys=capsys)
+    assert code == 0, out
+    assert "note: 1 line holds bytes that are not valid UTF-8 (line 2)" in out, out
+    assert_private(out)
+
+
 TWO_SOURCES = TOML + """
 [[source]]
 slug = "opcc-appeals"

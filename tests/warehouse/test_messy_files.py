@@ -441,3 +441,23 @@ def test__read__a_nul_byte_is_dropped_whichever_reader_reads_the_file(tmp_path, 
     _, con = run_build(tmp_path / "in")
     assert con.execute("select agency, location_desc from incidents where incident_id like '%A2'").fetchall() == [
         ("council", "Market Place")]
+
+
+@pytest.mark.parametrize("blank_line", [False, True])
+def test__read__stray_bytes_not_utf8_load_with_a_note_naming_the_lines(tmp_path, blank_line):
+    """A file declared UTF-8 with a few bytes that are not (a 'Café' pasted from Windows-1252) loads,
+    each such byte read as U+FFFD, and etl_loads.file_note says how many lines and which first, so
+    the Data quality page can tell the partner to declare the encoding. It loaded without a word;
+    only a file with many such lines (more than 3 and more than 1%) was refused."""
+    records = [HEADER, *[good(n) for n in range(1, 200)]]
+    records[5] = good(5, "PLACEHOLDER")
+    body = text(records[:150] + ([""] if blank_line else []) + records[150:]).encode("utf-8")
+    body = body.replace(b"PLACEHOLDER", "Caf\u00e9 \u00a35".encode("cp1252"))
+    (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, body)
+    assert (read, loaded + merged, rejected) == (199, 199, 0)
+    _, con = run_build(tmp_path / "in")
+    [(note, error)] = con.execute("select file_note, file_error from etl_loads").fetchall()
+    assert error is None and note == ("1 line holds bytes that are not valid UTF-8 (line 6), read as \ufffd: "
+                                      'if the file is not UTF-8, declare its encoding (e.g. encoding = "cp1252")'), note
+    assert con.execute("select location_desc from incidents where incident_id like '%:A5'").fetchall() == [
+        ("Caf\ufffd \ufffd5",)]
