@@ -63,7 +63,8 @@ def fingerprint(key: bytes) -> str:
 # and digits): an anonymous report, never one person whose reports all count together ("N/A"
 # would otherwise meet the threshold, and merge anonymous reports across agencies).
 NOT_A_PERSON = ("NA", "NONE", "NULL", "NIL", "UNKNOWN", "UNK", "NK", "NOTKNOWN", "ANON", "ANONYMOUS",
-                "TBC", "TBA", "WITHHELD", "NOTGIVEN", "NOTRECORDED", "NOTSTATED", "REFUSED")
+                "TBC", "TBA", "WITHHELD", "NOTGIVEN", "NOTRECORDED", "NOTSTATED", "REFUSED", "NONEGIVEN",
+                "NOTPROVIDED", "NOTAVAILABLE", "NOREF", "NOREFERENCE", "NOTAPPLICABLE", "DECLINED")
 
 
 def normalise_ref(person_ref: str, pattern: str | None = None) -> str | None:

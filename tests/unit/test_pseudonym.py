@@ -40,7 +40,11 @@ def test__normalise_ref__one_person_however_the_reference_is_typed(refs, pattern
 
 
 @pytest.mark.parametrize("ref", ["---", " / ", "", "N/A", "n/a", "NA", "None", "null", "Unknown", "not known",
-                                 "Anon", "anonymous", "TBC", "0", "000", "Withheld", "Not given", "NK"])
+                                 "Anon", "anonymous", "TBC", "0", "000", "Withheld", "Not given", "NK",
+                                 # as partners also write nobody (a black-box audit found "none given"
+                                 # counted as one person reaching the threshold)
+                                 "None given", "not provided", "Not available", "No ref", "no reference",
+                                 "Not applicable", "declined"])
 def test__person_key_sql__a_reference_of_no_letters_or_digits_is_anonymous(ref):
     con = duckdb.connect()
     got = con.execute(f"select {pseudonym.person_key_sql('$ref')}",
