@@ -91,11 +91,13 @@ create table etl_merged (                 -- rows folded into another row, so no
 );
 
 create table incidents (                  -- one row per distinct ASB incident (after de-dup)
-    incident_id varchar not null,         -- <source>:<incident_ref>; unique (checked by validation:
-                                          -- an index over ten million keys would cost 40% of publishing)
+    incident_id varchar not null,         -- <source>:<incident_ref> of its anchor (the report the others
+                                          -- joined: the first by occurred, reported, source, ref); unique
+                                          -- (checked by validation: an index over ten million keys would
+                                          -- cost 40% of publishing)
     authority_code varchar,
-    source varchar not null,              -- source of the earliest report
-    agency varchar not null,              -- agency of the earliest report
+    source varchar not null,              -- source of its anchor
+    agency varchar not null,              -- agency of its anchor
     agencies varchar not null,            -- every agency that had it, comma-separated, sorted
     sources varchar,                      -- every source that had it, comma-separated, sorted
     report_count integer not null,        -- reports merged into this incident (>= 1)
