@@ -133,7 +133,7 @@ _BLANK_LINE_CR = re.compile(rb"\r\r")     # in a file whose lines end with CR al
 
 
 @functools.lru_cache(maxsize=4096)
-def _blank_line_inside(path: str, size: int, mtime_ns: int) -> bool:
+def _blank_line_or_nul(path: str, size: int, mtime_ns: int) -> bool:
     """Whether a file has an empty line before its last non-blank byte, or a NUL byte anywhere:
     DuckDB's reader skips an empty line without a word, so the records after it would be numbered
     one row too low (a spreadsheet shows the empty row), and it keeps a NUL byte in its field
@@ -169,10 +169,10 @@ def _has_text_after(fh) -> bool:
     return any(chunk.strip() for chunk in iter(lambda: fh.read(1 << 22), b""))
 
 
-def blank_line_inside(path: Path) -> bool:
-    """`_blank_line_inside` of a file as it is now (cached by size and modification time)."""
+def blank_line_or_nul(path: Path) -> bool:
+    """`_blank_line_or_nul` of a file as it is now (cached by size and modification time)."""
     st = os.stat(path)
-    return _blank_line_inside(str(path), st.st_size, st.st_mtime_ns)
+    return _blank_line_or_nul(str(path), st.st_size, st.st_mtime_ns)
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table: str) -> FileRead:
@@ -194,7 +194,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
         if header is None:
             raise ReadError(f"{path}: no header row (file empty?)")
         delim = sep or source.delimiter or _sniff_delimiter(header)
-        if blank_line_inside(real):  # DuckDB would skip it and number the records after it one row too low
+        if blank_line_or_nul(real):  # DuckDB would skip the line (numbering the records after it one row too low) or keep the NUL
             return _read_carefully(con, real, path, delim, skip, table)
         malformed, _ = _scan_csv(con, table, [str(real)], delim, skip)
         columns = _columns(con, table)
@@ -208,7 +208,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
     finally:
         if real != path and os.path.exists(real):
             os.unlink(real)
-    first = skip + 2  # record number of the first data row (no empty line inside: `blank_line_inside`)
+    first = skip + 2  # record number of the first data row (no empty line inside: `blank_line_or_nul`)
     rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
     # record number = position in the table (insertion order kept)
     return FileRead(f"(select {_select(columns)}, rowid + {first} as {ROW} from {table})",
@@ -761,7 +761,7 @@ def _plain_header(path: Path, source: Source) -> tuple[str, str, int] | None:
             sep, skip, header = _header_position(itertools.islice(fh, source.skip_rows + 200), source.skip_rows)
     except UnicodeDecodeError:
         return None
-    if header is None or blank_line_inside(path):
+    if header is None or blank_line_or_nul(path):
         return None
     header = header.rstrip("\r\n")
     return header, sep or source.delimiter or _sniff_delimiter(header), skip

@@ -230,4 +230,4 @@ def test__records_keep_the_row_a_spreadsheet_shows_after_a_blank_line(tmp_path, 
 def test__blank_line_inside_looks_before_the_last_text(tmp_path, content, inside):
     path = tmp_path / "f.csv"
     path.write_bytes(content)
-    assert readers.blank_line_inside(path) is inside
+    assert readers.blank_line_or_nul(path) is inside
