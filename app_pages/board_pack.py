@@ -11,6 +11,7 @@ import streamlit as st
 from etl.rules import authorities
 from insight import db, ui
 from insight.access import disclosure as report_disclosure
+from insight.access import roles as access
 from insight.board_pack import data as report_data
 from insight.board_pack import pack as report
 from insight.queries import maps as queries_maps
@@ -39,19 +40,25 @@ if not months:  # only whole months make a monthly pack
     st.stop()
 month = st.selectbox("Month", months, index=months.index(default) if default in months else 0,
                      format_func=lambda m: m.label, key="bp_month")
-scope = ("all nine authorities" if set(f.authority_codes) == set(authorities.CODES)
-         else ", ".join(authorities.NAME_BY_CODE[c] for c in f.authority_codes))
+codes = access.pack_codes(ui_access.viewer(), f.authority_codes)
+scope = ("all nine authorities" if set(codes) == set(authorities.CODES)
+         else ", ".join(authorities.NAME_BY_CODE[c] for c in codes))
 k = report_disclosure.suppress_below()
 st.caption(f"For {scope} (choose them in the sidebar; the sidebar's dates are not used). The month is "
            f"compared with the month before and the same month a year earlier. Counts of people under "
            f"{k} are shown as \"<{k}\"; the pack holds no row about any person.")
+if codes != f.authority_codes:
+    st.info("This pack covers all nine authorities, not the sidebar's choice: packs for different choices of "
+            "authorities whose person-level rows you may not see could be subtracted to work out the counts each "
+            "one hides. A pack for some authorities is made by someone who may see their person-level rows.",
+            icon=":material/lock:")
 commentary = st.text_area("Commentary for the last slide", key="bp_commentary", height=120,
                           placeholder="The presenter's message for the board (it stays editable in the pptx).")
 if not has_pdf:
     st.info("LibreOffice is not installed here, so the pack comes as pptx only, without a preview of its "
             "pages (Debian: `apt-get install libreoffice-impress poppler-utils`).")
 
-choice = (month.key, f.authority_codes, commentary, has_pdf)
+choice = (month.key, codes, commentary, has_pdf)
 if st.button("Make the pack", key="bp_make", type="primary", icon=":material/slideshow:"):
     with st.spinner(f"Making the {month.label} pack (about ten seconds)…"):
         try:

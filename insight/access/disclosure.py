@@ -29,6 +29,13 @@ cells: the incidents between two nested windows, `Aggregate.differences`). A cou
 asks for their own authority with others, in a frame that sums them in one row (`mixed`), knows
 their own part: the others' part and the sum less the own part must each pass the rule too
 (`protect_result`'s `others` and `own`, run by roles.shown_as for such a selection only).
+
+Choices of authorities: all nine's "All selected" less the other eight's is the ninth's figure. A
+frame asked for fewer than the nine, holding an authority outside the viewer's rights, is judged
+against the authorities' own figures (the same query for all nine where it has a row per
+authority, `_choice_hidden`; for each authority alone where it sums them in rows,
+`_choice_hidden_rows`): a total over the choice is shown only when it is a sum of figures the
+viewer may see anyway, or a total they may see less such figures.
 """
 
 from __future__ import annotations
@@ -372,6 +379,9 @@ class Aggregate:
       period's first or last day counts fewer days): a row over fewer than MIN_PERIOD_DAYS days has
       every count hidden, whatever its value (a period of 28 days from 30 September is one day of
       September), with secondary suppression against the totals it adds up to.
+    - `choices`: False when the frame's counts are never shown, only what they decide (the data
+      span's months): two choices of authorities then have no count to subtract, and the frame is
+      not judged against each authority's part (`choice_needs_parts`).
     - `limit`: the argument that caps the rows of a top-N list (`rows` then match only when the
       others' and own lists are asked for without the cap: roles.shown_as lifts it).
     """
@@ -400,6 +410,7 @@ class Aggregate:
     rows: tuple[str, ...] | None = None
     limit: str | None = None
     row_span: tuple[str, str] | None = None
+    choices: bool = True
 
 
 def _resolution(value) -> int | None:
@@ -444,8 +455,160 @@ def mixed(spec: Aggregate, columns: Iterable[str], allowed: Iterable[str], reque
     return bool(requested & allowed) and bool(requested - allowed)
 
 
+def choice_needs_whole(spec: Aggregate, columns: Iterable[str], allowed: Iterable[str],
+                       requested: Iterable[str] | None) -> bool:
+    """Whether a frame of `spec` with these columns, asked for the `requested` authorities, is
+    judged against the same query for all nine (`protect_result`'s `whole`): a frame with a row per
+    authority and total rows (`total_by`), asked for fewer than the nine, holding an authority
+    outside the viewer's person-level rights (`allowed`)."""
+    if spec.total_by is None or not spec.authority or spec.authority not in set(columns) or requested is None:
+        return False
+    requested = set(requested)
+    return not requested >= set(authorities.CODES) and bool(requested - set(allowed))
+
+
+def choice_needs_parts(spec: Aggregate, columns: Iterable[str], allowed: Iterable[str],
+                       requested: Iterable[str] | None) -> bool:
+    """Whether a frame of `spec` with these columns, asked for the `requested` authorities, is
+    judged against each authority's part (`protect_result`'s `parts`): a frame that sums the chosen
+    authorities in rows without an authority (`rows` declared), asked for fewer than the nine,
+    holding an authority outside the viewer's person-level rights (`allowed`)."""
+    if not spec.choices or spec.rows is None or requested is None or (spec.authority and spec.authority in set(columns)):
+        return False
+    requested = set(requested)
+    return not requested >= set(authorities.CODES) and bool(requested - set(allowed))
+
+
+def _row_key(row: pd.Series, keys: Sequence[str]) -> tuple:
+    return tuple(None if pd.isna(row[c]) else row[c] for c in keys)
+
+
+def _choice_hidden_rows(spec: Aggregate, out: pd.DataFrame, counts: list[str], allowed: set,
+                        requested: Iterable[str], k: int, parts: dict[str, pd.DataFrame] | None) -> set:
+    """The cells of a frame of `spec` that sums the chosen authorities in rows without an authority
+    (`choice_needs_parts`) hidden so that no two choices of authorities can be subtracted: the
+    Threshold page's history for all nine less that for the other eight is Bolsover's month by month.
+
+    `parts`: the same query for each authority outside the viewer's rights alone. They make the
+    table a reader could at best build from many choices: per row, a cell per authority and their
+    total. Rows are judged in blocks: each row alone, or, where the rows add up to a total shown
+    elsewhere (`known_total_by`: the months of a period whose per-authority totals another table
+    shows), the rows of one such total together. In each block, H is the authorities with a part
+    of 1..k-1 in any of its rows and columns; when that is one authority, the one with the smallest
+    other non-zero part in the block joins it (and when there is none, the block's total counts as
+    hidden too). A cell of the frame is shown only when the chosen authorities outside the viewer's
+    rights hold none of H, or all of H and the block's total is not hidden: each shown sum is then
+    the sum of parts of authorities outside H, or the total less such parts, so no combination of
+    choices gives away an authority of H alone (its cells, and its cells less another's, are only
+    ever seen added to another authority's). Without `parts` (an authority's part could not be
+    asked for alone), no count is shown."""
+    chosen = set(requested) - allowed
+    if not chosen:
+        return set()
+    if parts is None:
+        return {(i, c) for i in out.index for c in counts}
+    keys = [c for c in spec.rows or () if c in out.columns]
+    outside = [c for c in authorities.CODES if c not in allowed]
+    at = ([keys.index(c) for c in spec.known_total_by if c in keys] if spec.known_total_by is not None
+          else list(range(len(keys))))
+
+    def block(row: pd.Series) -> tuple:
+        key = _row_key(row, keys)
+        return tuple(key[n] for n in at)
+
+    small: dict[tuple, set] = {}      # block -> authorities with a part of 1..k-1 there
+    size: dict[tuple, dict] = {}      # block -> authority -> the sum of its parts there
+    for code in outside:
+        frame = parts.get(code)
+        if frame is None or not len(frame):
+            continue
+        if any(c not in frame.columns for c in keys):
+            return {(i, c) for i in out.index for c in counts}
+        numbers = frame[[c for c in counts if c in frame.columns]].map(_number)
+        for n, (_, row) in enumerate(frame.iterrows()):
+            b = block(row)
+            values = [v for v in numbers.iloc[n].tolist() if pd.notna(v)]
+            size.setdefault(b, {})[code] = size.get(b, {}).get(code, 0.0) + sum(values)
+            if any(0 < v < k for v in values):
+                small.setdefault(b, set()).add(code)
+    hidden: set = set()
+    for i in out.index:
+        b = block(out.loc[i])
+        h = set(small.get(b, ()))
+        total_hidden = False
+        if len(h) == 1:
+            covers = [(v, code) for code, v in size.get(b, {}).items() if code not in h and v > 0]
+            if covers:
+                h.add(min(covers)[1])
+            else:
+                total_hidden = True
+        if (chosen & h) and not (chosen >= h and not total_hidden):
+            hidden.update((i, c) for c in counts)
+    return hidden
+
+
+def _choice_hidden(spec: Aggregate, out: pd.DataFrame, counts: list[str], allowed: set, requested: Iterable[str],
+                   k: int, whole: pd.DataFrame | None) -> set:
+    """The cells of a frame of `spec` (per-authority rows and total rows, asked for `requested`,
+    fewer than the nine) hidden so that no choice of authorities tells more than the nine together.
+
+    A reader who picks one choice of authorities, then another, and subtracts the totals reads an
+    authority's hidden figure (all nine less the other eight). So each frame is judged against
+    `whole`, the same query for all nine as this viewer sees it: an authority's cell hidden there
+    is hidden here, whatever the choice (one suppression pattern, H, per total row and column); a
+    total row's count is shown only when the chosen authorities outside the viewer's rights hold
+    none of H, or all of H and the nine's total is shown. Each shown value is then worked out from
+    the nine's view alone, so no combination of choices gives away what that view hides. A total
+    of distinct people (`distinct`) is no sum of the rows, and choices combined tell how many people
+    reported in exactly these authorities (inclusion and exclusion): it is shown for all nine (and
+    the viewer's own authorities alone) only. Without `whole`, no count of a total row of a choice
+    with another authority is shown."""
+    chosen = set(requested) - allowed
+    keys = [c for c in spec.total_by or () if c in out.columns]
+    total_rows = [i for i in out.index if pd.isna(out.at[i, spec.authority])]
+    hidden: set = set()
+    if not chosen:
+        return hidden
+    if whole is None:
+        return {(i, c) for i in total_rows for c in counts}
+    def by_row(frame: pd.DataFrame) -> dict:   # (group, authority or None) -> the row
+        return {(_row_key(row, keys), None if pd.isna(row[spec.authority]) else row[spec.authority]): row
+                for _, row in frame.iterrows()}
+
+    true_rows, seen_rows = by_row(whole), by_row(protect_result(spec, whole, allowed, authorities.CODES, k))
+    pattern: dict[tuple, set] = {}     # (group, column) -> H: the authorities hidden in the nine's view
+    nine_total: dict[tuple, bool] = {}  # (group, column) -> the nine's total is shown
+    for (group, authority), true in true_rows.items():
+        row = seen_rows.get((group, authority))   # a row the rule left out (`min_rows`) is hidden
+        for c in counts:
+            if c not in whole.columns:
+                continue
+            shown = row is not None and pd.notna(row[c])
+            if authority is None:
+                nine_total[(group, c)] = shown
+            elif not shown and pd.notna(true[c]):
+                pattern.setdefault((group, c), set()).add(authority)
+    for i in out.index:
+        group, authority = _row_key(out.loc[i], keys), out.at[i, spec.authority]
+        for c in counts:
+            if pd.notna(authority):
+                if authority not in allowed and authority in pattern.get((group, c), ()):
+                    hidden.add((i, c))
+                continue
+            if c in spec.distinct:
+                shown = False
+            else:
+                h = pattern.get((group, c), set())
+                shown = not (chosen & h) or (chosen >= h and nine_total.get((group, c), False))
+            if not shown:
+                hidden.add((i, c))
+    return hidden
+
+
 def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str], requested: Iterable[str] | None,
-                   k: int, others: pd.DataFrame | None = None, own: pd.DataFrame | None = None) -> pd.DataFrame:
+                   k: int, others: pd.DataFrame | None = None, own: pd.DataFrame | None = None,
+                   whole: pd.DataFrame | None = None, check_choices: bool = False,
+                   parts: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
     """The frame as a viewer may see it: rows of `allowed` authorities (those the viewer has
     person-level rights over) as they are; everything else under the rule of `spec` (see
     `Aggregate`). `requested`: the authorities the query was asked for (None: unknown, every row
@@ -457,7 +620,15 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
     `own` for those inside; rows match on `spec.rows`. Besides the rule on the sums, a cell is
     hidden when the others' part or the sum less the own part is 1..k-1, with secondary suppression
     of each of these as for the sums. Without `others` (when `spec.rows` says the query can be
-    split), every count is hidden: the sums cannot be checked."""
+    split), every count is hidden: the sums cannot be checked.
+
+    With `check_choices` (roles.shown_as, for every page), a frame with per-authority rows and total
+    rows asked for fewer than the nine authorities (`choice_needs_whole`) is judged against `whole`,
+    the same query for all nine, so that no two choices of authorities can be subtracted
+    (`_choice_hidden`); without `whole` its total rows show no count. A frame that sums the chosen
+    authorities in rows without an authority, asked for fewer than the nine (`choice_needs_parts`),
+    is judged against `parts`, the same query for each authority outside `allowed` alone
+    (`_choice_hidden_rows`); without them it shows no count."""
     allowed = set(allowed)
     frame, county_hidden = _county(spec, frame, allowed, k)
     whole_is_allowed = requested is not None and set(requested) <= allowed
@@ -510,6 +681,14 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
             primary, secondary = hidden_cells({**part, **totals, **free}, groups, k, set(totals), free, short)
             parts_hidden |= {key for key in primary | secondary if key[0] in out.index and key[1] in counts}
         hidden |= parts_hidden
+    if check_choices and choice_needs_whole(spec, out.columns, allowed, requested):
+        hidden |= _choice_hidden(spec, out, counts, allowed, requested, k, whole)
+    choice_hidden: set = set()
+    if check_choices and choice_needs_parts(spec, out.columns, allowed, requested):
+        # a place's description goes with its reporters' count (`places`)
+        choice_hidden = _choice_hidden_rows(spec, out, counts, allowed, requested, k, parts)
+        parts_hidden |= choice_hidden
+        hidden |= parts_hidden
     blank: dict[str, set] = {}
     for i, column in hidden:
         blank.setdefault(column, set()).add(i)
@@ -550,6 +729,9 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
     for column, rows in blank.items():
         if rows:
             _blanked(result, column, sorted(rows))
+    if spec.min_rows and choice_hidden:   # a listed place (a hexagon) shows its count: else it is left out
+        gone = [i for i in result.index if (i, spec.min_rows) in choice_hidden]
+        result, dropped = result.drop(index=gone).reset_index(drop=True), dropped + len(gone)
     result.attrs = {**frame.attrs, "hidden": county_hidden + sum(len(rows) for rows in blank.values()),
                     "dropped": dropped, "months": tuple(c for c in spec.months if c in out.columns and closed)}
     return result

@@ -209,7 +209,7 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     # the first and last incident's date: a month of at least k incidents for a restricted viewer
     "insight.queries.maps.data_span": disclosure.Aggregate(
         counts=("first_month_incidents", "last_month_incidents"), authority=None, rows=(),
-        months={"first_date": "first_month_incidents", "last_date": "last_month_incidents"}),
+        months={"first_date": "first_month_incidents", "last_date": "last_month_incidents"}, choices=False),
     "insight.queries.maps.has_wards": Open("whether the build has a ward layer"),
     "insight.queries.maps.outlines": Open("the authorities' outlines"),
     # overview
@@ -343,6 +343,19 @@ def person_level_codes(viewer: Viewer | None, selected: Iterable[str]) -> tuple[
     return tuple(code for code in selected if code in allowed)
 
 
+def pack_codes(viewer: Viewer | None, selected: Iterable[str]) -> tuple[str, ...]:
+    """The authorities a board pack made by this viewer covers when `selected` are chosen: the
+    choice itself when the viewer has person-level rights over all of it (the OPCC analyst any
+    choice, a council manager their own authority) or it is all nine; else all nine. The pack
+    shows a total and its "<k" counts for the authorities it covers, so two packs for two choices
+    (all nine, then the other eight) could be subtracted to read what each hides; all nine is the
+    partnership's one view."""
+    selected = tuple(selected)
+    if set(person_level_codes(viewer, selected)) == set(selected) or set(selected) >= set(authorities.CODES):
+        return selected
+    return authorities.CODES
+
+
 def check_codes(viewer: Viewer | None, codes: Iterable[str] | str) -> None:
     """Raise AccessDenied unless the viewer may see person-level rows of every code given
     (ALL_AUTHORITIES: of all nine)."""
@@ -451,7 +464,12 @@ def shown_as(role: str | None, allowed: tuple[str, ...], query, args: tuple, kwa
     authorities with others in rows without an authority (`parts_needed`), it is asked for the
     others alone and for the own alone, and a cell is shown only when the others' part passes the
     rule too (disclosure.protect_result); without `rerun` such a frame shows no count at all. Only
-    such a mixed selection runs the query again."""
+    such a mixed selection runs the query again, and a frame with per-authority rows and totals
+    asked for fewer than the nine (disclosure.choice_needs_whole), once more for all nine: its
+    totals are judged against theirs, so that two choices of authorities cannot be subtracted
+    (without `rerun` its totals show no count); a frame that sums the choice in rows without an
+    authority, asked for fewer than the nine (disclosure.choice_needs_parts), once for each
+    authority outside the viewer's rights alone (without `rerun` it shows no count)."""
     rule = rule_of(query)
     if isinstance(rule, Open):
         if rule.opcc_only_columns and role != OPCC_ANALYST:
@@ -467,7 +485,19 @@ def shown_as(role: str | None, allowed: tuple[str, ...], query, args: tuple, kwa
         return frame
     codes = _arguments(query, args, kwargs).get(rule.codes)
     codes = authorities.CODES if codes is None else codes  # no codes: every authority (as `restricted`)
-    others = own = None
+    others = own = whole = each = None
+    columns = getattr(frame, "columns", ())
+    if rerun is not None and disclosure.choice_needs_whole(rule, columns, allowed, codes):
+        try:   # the same query for all nine: what no choice of authorities may tell more than
+            whole = rerun(*with_codes(query, args, kwargs, authorities.CODES))
+        except ValueError:
+            whole = None   # fail closed: the total rows show no count
+    if rerun is not None and disclosure.choice_needs_parts(rule, columns, allowed, codes):
+        try:   # each authority outside the viewer's rights alone (kept: every choice reads the same)
+            each = {code: rerun(*with_codes(query, args, kwargs, (code,)))
+                    for code in authorities.CODES if code not in allowed}
+        except ValueError:
+            each = None   # fail closed: no count is shown
     parts = parts_needed(allowed, query, args, kwargs, getattr(frame, "columns", ()))
     if parts is not None and rerun is not None:
         try:
@@ -476,7 +506,7 @@ def shown_as(role: str | None, allowed: tuple[str, ...], query, args: tuple, kwa
         except ValueError:  # a part the query refuses on its own (the Knox test on month-only dates)
             others = own = None  # fail closed: no count of the sums is shown
     return disclosure.protect_result(rule, frame, allowed, codes, k if k is not None else disclosure.suppress_below(),
-                                     others=others, own=own)
+                                     others=others, own=own, whole=whole, check_choices=True, parts=each)
 
 
 def may_load(viewer: Viewer | None, query, *args, **kwargs) -> bool:

@@ -583,8 +583,9 @@ def plotly_chart(figure, key: str, where=None, **kwargs) -> None:
 def _disclosure_note() -> None:
     st.caption(f"Disclosure control: a figure that describes fewer than {disclosure.suppress_below()} "
                "people or incidents of an authority whose person-level rows you may not see is not "
-               "shown (empty or –), nor one that would give such a figure away, nor a place's "
-               "description without that many reporters.")
+               "shown (empty or –), nor one that would give such a figure away (a total over some of "
+               "the authorities included, when another choice's total could be subtracted from it), nor a "
+               "place's description without that many reporters.")
 
 
 def footer() -> None:

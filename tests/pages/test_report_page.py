@@ -93,3 +93,27 @@ def test__page__each_download_of_the_pack_is_an_export_in_the_audit_log(made, mo
     assert sorted(r["what"] for r in logged) == sorted(served)
     assert all(r["user_id"] == "opcc.analyst" and r["page"] == "board_pack" and '"2026-10"' in r["filters"]
                and "E07000036" in r["filters"] for r in logged)
+
+
+@pytest.mark.parametrize("user, chosen, covered", [
+    ("board", "E07000036,E07000032", "all"),          # a board viewer: any choice short of nine is all nine
+    ("erewash", "E07000036,E07000035", "all"),        # a manager with another council: all nine
+    ("erewash", "E07000036", "E07000036"),             # a manager's own authority alone: as chosen
+])
+def test__page__a_pack_for_a_choice_outside_the_viewer_s_rights_covers_all_nine(
+        demo_warehouse, monkeypatch, user, chosen, covered):
+    """Two packs for two choices (all nine, then the other eight) could be subtracted to read the
+    counts each hides ("<5"), as two choices on the pages could: a viewer without person-level rights
+    over the choice gets the partnership's pack of all nine (access.pack_codes), and is told why."""
+    from etl.rules import authorities
+    at = open_app(monkeypatch, demo_warehouse, PAGE, user=user, authority=chosen)
+    expected = authorities.CODES if covered == "all" else tuple(covered.split(","))
+    assert any(("For all nine authorities" if covered == "all" else "For Erewash (") in c.value for c in at.caption)
+    told = [i.value for i in at.info if "covers all nine authorities" in i.value]
+    assert bool(told) == (covered == "all")
+    at.text_area(key="bp_commentary").input(f"{user} {chosen}")   # a choice no earlier test made (cached)
+    seen = []
+    monkeypatch.setattr(report, "make_pack", lambda path, month, codes, *a, **kw: seen.append(tuple(codes)) or
+                        (_ for _ in ()).throw(report.ReportError("stopped here: the codes are what is tested")))
+    at.button(key="bp_make").click().run(timeout=300)
+    assert seen == [tuple(expected)]
