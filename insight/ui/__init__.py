@@ -642,6 +642,8 @@ def tile(where, key: str, value: str, change=None, previous=None, direction: int
     if previous is not None:
         delta = {"delta": fmt_change(change, previous), "delta_color": change_colour(direction, change, previous),
                  "delta_description": change_words(change, previous)}
+        if delta["delta"] == "–":   # a hidden change has no direction to point
+            delta["delta_arrow"] = "off"
     where.metric(term.name, value, help=term.definition, border=True, **delta)
 
 
@@ -678,7 +680,7 @@ def measure_table(headline: pd.DataFrame, show: str = "figures") -> None:
             config[m.column] = measure_column(m.key, format="localized")
             columns.append(m.column)
     st.dataframe(headline[headline["authority_code"].notna()], column_order=columns,
-                 column_config=config, hide_index=True)
+                 column_config=config, hide_index=True, placeholder="–")
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
@@ -749,7 +751,9 @@ def dataframe(frame: pd.DataFrame, where=None, highlight: Iterable[int] = (), **
     """st.dataframe of `frame` with its coded values in words (labels.readable), in `where` (a
     column) or the page, the rows at the positions `highlight` tinted; returns what st.dataframe
     returns (a selection, when asked for). Rows keep their order, so a selected row's position is
-    its position in `frame`."""
+    its position in `frame`. An empty cell (a figure the disclosure rule hides, or none) reads "–",
+    not "None", unless the call says otherwise (`placeholder`)."""
+    kwargs.setdefault("placeholder", "–")
     data = labels.readable(frame)
     marked = {data.index[i] for i in highlight if 0 <= i < len(data)}
     if marked:

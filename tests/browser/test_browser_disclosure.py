@@ -60,3 +60,48 @@ def test__maps__a_board_viewer_asking_for_one_day_gets_a_month_and_no_street_hex
     assert labels and not [t for t in labels if t.startswith("10")], labels
     page.keyboard.press("Escape")
     assert_not_blank(screenshot(page, "maps_board_viewer_one_day"))
+
+
+def _tiles(page) -> dict[str, str]:
+    """The Overview's tiles as shown: label -> value text."""
+    out = {}
+    tiles = page.locator('[data-testid="stMetric"]')
+    for i in range(tiles.count()):
+        tile = tiles.nth(i)
+        label = tile.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        out[label] = tile.locator('[data-testid="stMetricValue"]').inner_text().strip()
+    return out
+
+
+def _number(text: str) -> float | None:
+    return None if text in ("–", "-", "") else float(text.replace(",", ""))
+
+
+def test__overview__all_nine_less_the_other_eight_gives_no_hidden_count(server, page, demo_warehouse):
+    """The black-box audit's subtraction (5 December 2026), as a board viewer would do it: the
+    Overview's tiles for all nine authorities, then for the eight without one that has 1 to k-1
+    applications in the default period. No tile's difference is 1 to k-1 (one of the two is "–")."""
+    from etl.rules import authorities, periods
+    from insight.queries import overview
+    con = duckdb.connect(str(demo_warehouse), read_only=True)
+    try:
+        as_of = con.execute("select max(as_of_date) from etl_builds").fetchall()[0][0]
+        truth = overview.headline(con, authorities.CODES, *periods.default_period(as_of))
+    finally:
+        con.close()
+    small = truth[truth["authority_code"].notna() & truth["applications"].between(1, K - 1)]
+    if small.empty:
+        pytest.skip("no authority of the demo has 1 to k-1 applications in the default period")
+    left_out = small["authority_code"].iloc[0]
+    seen = []
+    for codes in (authorities.CODES, [c for c in authorities.CODES if c != left_out]):
+        signed_in(page, f"{server}/?authority={','.join(codes)}", user="board")
+        assert page.locator(EXCEPTION).count() == 0
+        seen.append(_tiles(page))
+    nine, eight = seen
+    assert "Applications received" in nine and set(nine) == set(eight)
+    differences = {label: (_number(nine[label]), _number(eight[label])) for label in nine}
+    for label, (a, b) in differences.items():
+        assert a is None or b is None or not 0 < a - b < K, (label, a, b)
+    assert None in differences["Applications received"], differences["Applications received"]
+    assert_not_blank(screenshot(page, "overview_board_eight_authorities"))
