@@ -494,14 +494,13 @@ def _choice_hidden_rows(spec: Aggregate, out: pd.DataFrame, counts: list[str], a
     total. Rows are judged in blocks: each row alone, or, where the rows add up to a total shown
     elsewhere (`known_total_by`: the months of a period whose per-authority totals another table
     shows), the rows of one such total together. In each block, H is the authorities with a part
-    of 1..k-1 in any of its rows and columns; when that is one authority, the one with the smallest
-    other non-zero part in the block joins it (and when there is none, the block's total counts as
-    hidden too). A cell of the frame is shown only when the chosen authorities outside the viewer's
-    rights hold none of H, or all of H and the block's total is not hidden: each shown sum is then
-    the sum of parts of authorities outside H, or the total less such parts, so no combination of
-    choices gives away an authority of H alone (its cells, and its cells less another's, are only
-    ever seen added to another authority's). Without `parts` (an authority's part could not be
-    asked for alone), no count is shown."""
+    of 1..k-1 in any of its rows and columns, and, for each column where only one of H has parts,
+    the authority with the smallest other non-zero total in that column (as that other table would
+    hide it beside a small one). A cell of the frame is shown only when the chosen authorities
+    outside the viewer's rights hold none of H: a shown sum is then of authorities whose every part
+    there the viewer may see alone, and the nine's row less such sums is the parts of H added
+    together, two or more of them, never one alone. Without `parts` (an authority's part could not
+    be asked for alone), no count is shown."""
     chosen = set(requested) - allowed
     if not chosen:
         return set()
@@ -516,33 +515,41 @@ def _choice_hidden_rows(spec: Aggregate, out: pd.DataFrame, counts: list[str], a
         key = _row_key(row, keys)
         return tuple(key[n] for n in at)
 
-    small: dict[tuple, set] = {}      # block -> authorities with a part of 1..k-1 there
-    size: dict[tuple, dict] = {}      # block -> authority -> the sum of its parts there
+    # block -> column -> authority -> its parts there (their sum, and whether one is 1..k-1)
+    size: dict[tuple, dict] = {}
+    small: dict[tuple, dict] = {}
     for code in outside:
         frame = parts.get(code)
         if frame is None or not len(frame):
             continue
         if any(c not in frame.columns for c in keys):
             return {(i, c) for i in out.index for c in counts}
-        numbers = frame[[c for c in counts if c in frame.columns]].map(_number)
+        columns = [c for c in counts if c in frame.columns]
+        numbers = frame[columns].map(_number)
         for n, (_, row) in enumerate(frame.iterrows()):
             b = block(row)
-            values = [v for v in numbers.iloc[n].tolist() if pd.notna(v)]
-            size.setdefault(b, {})[code] = size.get(b, {}).get(code, 0.0) + sum(values)
-            if any(0 < v < k for v in values):
-                small.setdefault(b, set()).add(code)
+            for c, v in zip(columns, numbers.iloc[n].tolist(), strict=True):
+                if pd.notna(v):
+                    per = size.setdefault(b, {}).setdefault(c, {})
+                    per[code] = per.get(code, 0.0) + v
+                    if 0 < v < k:
+                        small.setdefault(b, {}).setdefault(c, set()).add(code)
+    pattern: dict[tuple, set] = {}
+    for b in {block(out.loc[i]) for i in out.index}:
+        h = set().union(*small.get(b, {}).values())
+        changed = True
+        while changed:   # per column, a small part is never H's only part there: it would be pinned
+            changed = False
+            for c, per in size.get(b, {}).items():
+                inside = [code for code in h if per.get(code, 0) > 0]
+                covers = sorted((v, code) for code, v in per.items() if code not in h and v > 0)
+                if len(inside) == 1 and inside[0] in small.get(b, {}).get(c, ()) and covers:
+                    h.add(covers[0][1])
+                    changed = True
+        pattern[b] = h
     hidden: set = set()
     for i in out.index:
-        b = block(out.loc[i])
-        h = set(small.get(b, ()))
-        total_hidden = False
-        if len(h) == 1:
-            covers = [(v, code) for code, v in size.get(b, {}).items() if code not in h and v > 0]
-            if covers:
-                h.add(min(covers)[1])
-            else:
-                total_hidden = True
-        if (chosen & h) and not (chosen >= h and not total_hidden):
+        if chosen & pattern[block(out.loc[i])]:
             hidden.update((i, c) for c in counts)
     return hidden
 
@@ -571,6 +578,7 @@ def _choice_hidden(spec: Aggregate, out: pd.DataFrame, counts: list[str], allowe
         return hidden
     if whole is None:
         return {(i, c) for i in total_rows for c in counts}
+
     def by_row(frame: pd.DataFrame) -> dict:   # (group, authority or None) -> the row
         return {(_row_key(row, keys), None if pd.isna(row[spec.authority]) else row[spec.authority]): row
                 for _, row in frame.iterrows()}
