@@ -461,7 +461,14 @@ def choice_needs_whole(spec: Aggregate, columns: Iterable[str], allowed: Iterabl
     judged against the same query for all nine (`protect_result`'s `whole`): a frame with a row per
     authority and total rows (`total_by`), asked for fewer than the nine, holding an authority
     outside the viewer's person-level rights (`allowed`)."""
-    if spec.total_by is None or not spec.authority or spec.authority not in set(columns) or requested is None:
+    if spec.total_by is None or not spec.authority or spec.authority not in set(columns):
+        return False
+    return _short_choice(allowed, requested)
+
+
+def _short_choice(allowed: Iterable[str], requested: Iterable[str] | None) -> bool:
+    """Whether `requested` is a choice of fewer than the nine holding an authority outside `allowed`."""
+    if requested is None:
         return False
     requested = set(requested)
     return not requested >= set(authorities.CODES) and bool(requested - set(allowed))
@@ -473,10 +480,9 @@ def choice_needs_parts(spec: Aggregate, columns: Iterable[str], allowed: Iterabl
     judged against each authority's part (`protect_result`'s `parts`): a frame that sums the chosen
     authorities in rows without an authority (`rows` declared), asked for fewer than the nine,
     holding an authority outside the viewer's person-level rights (`allowed`)."""
-    if not spec.choices or spec.rows is None or requested is None or (spec.authority and spec.authority in set(columns)):
+    if not spec.choices or spec.rows is None or (spec.authority and spec.authority in set(columns)):
         return False
-    requested = set(requested)
-    return not requested >= set(authorities.CODES) and bool(requested - set(allowed))
+    return _short_choice(allowed, requested)
 
 
 def _row_key(row: pd.Series, keys: Sequence[str]) -> tuple:

@@ -498,7 +498,7 @@ def shown_as(role: str | None, allowed: tuple[str, ...], query, args: tuple, kwa
                     for code in authorities.CODES if code not in allowed}
         except ValueError:
             each = None   # fail closed: no count is shown
-    parts = parts_needed(allowed, query, args, kwargs, getattr(frame, "columns", ()))
+    parts = parts_needed(allowed, query, args, kwargs, columns)
     if parts is not None and rerun is not None:
         try:
             others = rerun(*with_codes(query, args, kwargs, parts[0]))
