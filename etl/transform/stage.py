@@ -76,11 +76,21 @@ PLANNED_DATES = {"actions": ("due_date",)}
 LATER_DATES = {"appeals": ("decision_date", "referral_result_date"), "actions": ("completed_date",)}
 
 LOCAL_ZONE = "Europe/London"  # the day a timestamp falls on is the day in England (DESIGN.md contract)
-_ZONED = "(Z|[+-]\\d{2}(:?\\d{2})?)$"  # a timestamp that names its zone or offset
 _SERIAL = "^\\d{5}(\\.\\d+)?$"  # an Excel serial day number (1927-2173), as a General cell gives it
 # Zones some systems name by abbreviation after the time ('23:30:00 UTC'): read as the offsets
-# they stand for, so the timestamp is moved to Europe/London like any other with a zone.
-ZONE_WORDS = {"UTC": "+00:00", "GMT": "+00:00", "BST": "+01:00"}
+# they stand for, so the timestamp is moved to Europe/London like any other with a zone. BST is
+# British Summer Time here (ICU reads it as Bangladesh's), and no other abbreviation is guessed:
+# IST is India's to ICU and Ireland's to a partner, EST and CET are a zone's winter half only.
+ZONE_WORDS = {"UTC": "+00:00", "GMT": "+00:00", "BST": "+01:00", "Z": "+00:00"}
+# An ISO date and time of day with nothing after it: local time, in the source's zone.
+_ISO_TIME = "\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}(:\\d{2}([.,]\\d+)?)?"
+# A timestamp, then what it names as its zone: Z (either case), an offset, RFC 9557's bracketed
+# zone after an offset (the offset wins) or alone (java.time writes '...+01:00[Europe/London]'),
+# or a word (an abbreviation or an IANA name such as America/New_York). `zone_suffix_sql` says
+# which of them a build knows; a value whose zone it does not know is no date (a reject).
+_ZONE_SPLIT = ("^(.*?\\d)\\s*([Zz](\\[[^\\]]*\\])?|[+-]\\d{2}(:?\\d{2})?(\\[[^\\]]*\\])?|\\[[^\\]]+\\]"
+               "|[A-Za-z][A-Za-z0-9_/+-]*)$")
+_IANA = "[A-Za-z_]+(/[A-Za-z0-9_+-]+)+"
 # strptime directives that read a time of day, and those that read a zone or offset
 _CLOCK = ("%H", "%I", "%M", "%S", "%p", "%X", "%T", "%R", "%c")
 _ZONE_DIRECTIVES = ("%z", "%Z")
@@ -93,32 +103,56 @@ def _local_day(timestamp_sql: str, zone: str) -> str:
     return f"cast(timezone('{LOCAL_ZONE}', timezone('{zone}', {timestamp_sql})) as date)"
 
 
-def _zone_words(column: str) -> str:
-    """`column` with a trailing zone abbreviation (ZONE_WORDS, any case) written as its offset."""
-    out = column
-    for word, offset in ZONE_WORDS.items():
-        out = f"regexp_replace({out}, '(?i)\\s*{word}$', '{offset}')"
-    return out
+def zone_suffix_sql(zone: str) -> str:
+    """The zone text `zone` (what follows a timestamp's time, `_ZONE_SPLIT`) as DuckDB's timestamptz
+    cast reads it after the time: an offset ('+01:00'), or a space and an IANA name; null for a
+    zone the build does not know (no such zone is then left to ICU to guess: the cast of an
+    unknown name is null too)."""
+    words = " ".join(f"when '{w}' then '{o}'" for w, o in ZONE_WORDS.items())
+    return (f"(case when regexp_full_match({zone}, '[+-]\\d{{2}}(:?\\d{{2}})?(\\[[^\\]]*\\])?') "
+            f"then regexp_extract({zone}, '^[+-]\\d{{2}}(:?\\d{{2}})?') "
+            f"when regexp_full_match({zone}, '[Zz]\\[[^\\]]*\\]') then '+00:00' "
+            f"when regexp_full_match({zone}, '\\[{_IANA}\\]') then ' ' || trim({zone}, '[]') "
+            f"when regexp_full_match({zone}, '{_IANA}') then ' ' || {zone} "
+            f"else (case upper({zone}) {words} end) end)")
+
+
+def _iso_timestamp(column: str) -> str:
+    """An ISO date and time of day with nothing after it (`_ISO_TIME`) as a TIMESTAMP, else null."""
+    return (f"(case when regexp_full_match({column}, '{_ISO_TIME}') "
+            f"then try_cast(replace({column}, ',', '.') as timestamp) end)")
 
 
 def iso_sql(column: str, zone: str = LOCAL_ZONE) -> str:
-    """ISO dates and timestamps: a value with a zone or offset ('2025-03-31T23:30:00Z', '... 23:30
-    UTC') is moved to Europe/London before its date is taken (1 April); one without is in `zone`
-    (the source's `timezone`, default Europe/London)."""
-    value = _zone_words(column)
+    """ISO dates, and timestamps without a zone, which are in `zone` (the source's `timezone`,
+    default Europe/London). A timestamp followed by its zone is `zoned_sql`'s."""
     has_time = f"regexp_matches({column}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}[T ]\\d{{2}}:\\d{{2}}')"
-    # a space before the offset ('23:30:00 +0000', as some systems write it) is dropped first
-    zoned = (f"cast(timezone('{LOCAL_ZONE}', try_cast(regexp_replace({value}, '\\s+{_ZONED}', '\\1') "
-             "as timestamptz)) as date)")
-    naive = _local_day(f"try_cast(regexp_replace({column}, '{_ZONED}', '') as timestamp)", zone)
     # the year first is unambiguous: 2025-03-31, 2025/03/31 and ISO's basic 20250331
     plain = (f"try_cast(case when regexp_full_match({column}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') then {column} "
              f"when regexp_full_match({column}, '\\d{{4}}/\\d{{2}}/\\d{{2}}') then replace({column}, '/', '-') "
              f"when regexp_full_match({column}, '(20|19)\\d{{6}}') "
              f"then substr({column}, 1, 4) || '-' || substr({column}, 5, 2) || '-' || substr({column}, 7, 2) "
              "end as date)")
-    return (f"(case when {has_time} and regexp_matches({value}, '{_ZONED}') then {zoned} "
-            f"when {has_time} then {naive} else {plain} end)")
+    return f"(case when {has_time} then {_local_day(_iso_timestamp(column), zone)} else {plain} end)"
+
+
+def zoned_sql(column: str, fmt: str) -> str:
+    """The England date of a timestamp followed by its zone (`_ZONE_SPLIT`: '2025-03-31T23:30:00Z',
+    '... 23:30 UTC', '... America/New_York', '...+01:00[Europe/London]', '31/03/2025 23:30 GMT'):
+    the part before the zone read as ISO or by the declared format `fmt` (a day format followed
+    by a time, as `_strptime_sql` reads it), placed in the zone, moved to Europe/London (1 April).
+    Null when the value names no zone, the part does not read, or the zone is not one the build
+    knows (`zone_suffix_sql`). Written once per date (`date_sql`, its last resort): DuckDB computes
+    an expression written twice once, for every row, where this one is reached by few."""
+    def naive(part: str) -> str:
+        if fmt in ("iso", "excel", "month") or any(d in fmt for d in _ZONE_DIRECTIVES):
+            return _iso_timestamp(part)
+        formats = literal(fmt) if any(d in fmt for d in _CLOCK) else \
+            f"[{literal(fmt + ' %H:%M')}, {literal(fmt + ' %H:%M:%S')}]"
+        return f"coalesce(try_strptime({part}, {formats}), {_iso_timestamp(part)})"
+    moment = f"strftime({naive('p.b')}, '%Y-%m-%d %H:%M:%S.%f') || {zone_suffix_sql('p.z')}"
+    return (f"list_transform([regexp_extract({column}, '{_ZONE_SPLIT}', ['b', 'z'])], lambda p: "
+            f"cast(timezone('{LOCAL_ZONE}', try_cast({moment} as timestamptz)) as date))[1]")
 
 
 def serial_sql(column: str, zone: str = LOCAL_ZONE) -> str:
@@ -146,21 +180,24 @@ def _strptime_sql(column: str, fmt: str, zone: str) -> str:
 
 
 def date_sql(column: str, fmt: str, zone: str = LOCAL_ZONE) -> str:
-    """The one date parser: the declared format first, then ISO (unambiguous, zones honoured),
-    then an Excel serial wherever a date is expected. Whatever reads a time of day, the time is
-    in the source's `zone` unless the value names its own."""
+    """The one date parser: the declared format first, then ISO (unambiguous), then an Excel serial
+    wherever a date is expected, then a timestamp followed by its zone (`zoned_sql`). Whatever
+    reads a time of day, the time is in the source's `zone` unless the value names its own; one
+    that names a zone the build does not know is no date (a reject whose reason says so)."""
     iso = iso_sql(column, zone)
     serial = f"case when regexp_matches({column}, '{_SERIAL}') then {serial_sql(column, zone)} end"
-    if fmt == "iso":
-        return f"coalesce({iso}, {serial})"
     if fmt == "month":
         return f"try_cast(case when regexp_matches({column}, '^\\d{{4}}-\\d{{2}}$') then {column} || '-01' end as date)"
+    zoned = zoned_sql(column, fmt)
+    if fmt == "iso":
+        return f"coalesce({iso}, {serial}, {zoned})"
     if fmt == "excel":
-        return f"coalesce({serial_sql(column, zone)}, {iso})"
+        return f"coalesce({serial_sql(column, zone)}, {iso}, {zoned})"
     parsed = _strptime_sql(column, fmt, zone)
     if "%y" in fmt:  # a two-digit year is 20yy: strptime's 1969-1999 are before any usable date (MIN_DATE)
         parsed = f"(case when {parsed} < date '{MIN_DATE}' then cast({parsed} + interval 100 year as date) else {parsed} end)"
-    return f"coalesce({parsed}, {iso}, {serial})"
+        zoned = f"list_transform([{zoned}], lambda d: case when d < date '{MIN_DATE}' then cast(d + interval 100 year as date) else d end)[1]"
+    return f"coalesce({parsed}, {iso}, {serial}, {zoned})"
 
 
 def closed_list_sql(f: schema.Field, expr: str) -> str:
@@ -280,12 +317,17 @@ def date_hint_sql(raw: str, fmt: str) -> str:
     reads_month = f"try(make_date({y}, cast(p.d as integer), cast(p.m as integer))) is not null"
     hint = ("format('; it reads as {{}}: declare date_format = \"{{}}\" for its source in sources.toml', "
             "{}, {})")
+    # a time followed by a zone the build does not know (`zone_suffix_sql`): say what it reads
+    zone = (f"list_transform([regexp_extract({raw}, '{_ZONE_SPLIT}', ['b', 'z'])], lambda z: case "
+            f"when regexp_matches(z.b, '\\d:\\d{{2}}(:\\d{{2}}([.,]\\d+)?)?$') and {zone_suffix_sql('z.z')} is null "
+            "then format('; ''{}'' after the time is not a time zone the build knows: write an offset "
+            "(+01:00), Z, UTC or a zone name (Europe/London)', z.z) else '' end)[1]")
     return f"""list_transform([{parts}], lambda p: case
         when p.s = '' or p.s <> p.t then ''
         when {reads_day} and {day} <> {fmt} then {hint.format("'day/month/year'", day)}
         when not ({reads_day}) and {reads_month} and {month} <> {fmt}
             then {hint.format("'month/day/year'", month)}
-        else '' end)[1]"""
+        else '' end)[1] || {zone}"""
 
 
 def _soft_date_checks(kind: str) -> list[tuple[str, str, str]]:

@@ -110,3 +110,50 @@ def test__date_sql__a_source_time_zone_whatever_parsed_the_time(value, fmt, zone
 ])
 def test__date_sql__declared_formats_then_iso_then_serials(value, fmt, expected):
     assert parse(value, fmt) == expected
+
+
+@pytest.mark.parametrize(("value", "fmt", "expected"), [
+    # a zone named in full (IANA) is that zone, never ignored for London time
+    ("2024-09-30T23:30:00 America/New_York", "iso", D(2024, 10, 1)),     # 03:30 UTC = 04:30 BST
+    ("2024-09-30 20:30 America/New_York", "iso", D(2024, 10, 1)),        # 00:30 UTC = 01:30 BST
+    ("2024-10-01T05:30:00 Asia/Tokyo", "iso", D(2024, 9, 30)),           # 20:30 UTC = 21:30 BST
+    ("2024-09-30T23:30:00 Europe/London", "iso", D(2024, 9, 30)),
+    ("2024-09-30T23:30:00 europe/london", "iso", D(2024, 9, 30)),
+    ("2025-01-15T23:30:00 Etc/UTC", "iso", D(2025, 1, 15)),
+    # RFC 3339 lets the Z (and the T) be written in lower case
+    ("2024-09-30T23:30:00z", "iso", D(2024, 10, 1)),
+    # RFC 9557 (java.time's ZonedDateTime): the offset wins, the bracketed name is a note ...
+    ("2024-09-30T23:30:00+01:00[Europe/London]", "iso", D(2024, 9, 30)),
+    ("2024-09-30T23:30:00Z[UTC]", "iso", D(2024, 10, 1)),
+    ("2024-09-30T23:30:00-04:00[America/New_York]", "iso", D(2024, 10, 1)),
+    # ... and a bracketed name alone is the zone
+    ("2024-09-30T23:30:00[America/New_York]", "iso", D(2024, 10, 1)),
+    # a fraction written with a comma (ISO 8601 allows it)
+    ("2024-09-30T23:30:00,250Z", "iso", D(2024, 10, 1)),
+    # a declared day-first format followed by a time and its zone
+    ("30/09/2024 23:30:00 Z", "%d/%m/%Y", D(2024, 10, 1)),
+    ("30/09/2024 23:30 UTC", "%d/%m/%Y", D(2024, 10, 1)),
+    ("30/09/2024 23:30:00+01:00", "%d/%m/%Y", D(2024, 9, 30)),
+    ("30/09/2024 20:30 America/New_York", "%d/%m/%Y", D(2024, 10, 1)),
+    ("30/09/2024 23:30 Z", "%d/%m/%Y %H:%M", D(2024, 10, 1)),
+    ("30-Sep-24 23:30 GMT", "%d-%b-%y %H:%M", D(2024, 10, 1)),
+    ("30-Sep-99 23:30 UTC", "%d-%b-%y %H:%M", D(2099, 10, 1)),      # a two-digit year is 20yy here too
+    ("2024-09-30T23:30:00Z", "excel", D(2024, 10, 1)),
+    # a zone the build cannot place is unreadable (a reject with its reason), never London time:
+    # no such zone, or an abbreviation that means different zones (IST: India to ICU, Ireland to a
+    # partner; BST is read as British Summer Time, ZONE_WORDS), or other words after the time
+    ("2024-09-30T23:30:00 Mars/Olympus", "iso", None),
+    ("2024-09-30T23:30:00 IST", "iso", None),
+    ("2024-09-30T23:30:00 EST", "iso", None),
+    ("2024-09-30 23:30:00 approx", "iso", None),
+    ("30/09/2024 23:30 IST", "%d/%m/%Y", None),
+    ("30/09/2024 23:30 Mars/Olympus", "%d/%m/%Y %H:%M", None),
+])
+def test__date_sql__a_zone_written_after_the_time_is_honoured_or_the_date_unreadable(value, fmt, expected):
+    assert parse(value, fmt) == expected
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/London", "America/New_York"])
+def test__date_sql__a_zone_in_the_value_wins_over_the_sources(zone):
+    assert parse("2024-10-01T05:30:00 Asia/Tokyo", zone=zone) == D(2024, 9, 30)
+    assert parse("30/09/2024 23:30 UTC", "%d/%m/%Y", zone) == D(2024, 10, 1)

@@ -377,6 +377,24 @@ def test__stage__a_bad_date_that_reads_day_first_says_which_format(tmp_path, val
         assert "date_format =" not in why
 
 
+def test__stage__a_zone_after_the_time_is_honoured_or_named_in_the_reject(tmp_path):
+    """Timestamps whose zone is written after the time, as other systems write it: an IANA name
+    (03:30 BST on 1 April from New York's evening), RFC 9557's '+01:00[Europe/London]' (java.time),
+    a lower-case Z, are moved to Europe/London before the day is taken; a zone the build cannot
+    place (IST: India to ICU, Ireland to a partner) is a reject that names what it read."""
+    values = {1: "2025-03-31T22:30:00 America/New_York", 2: "2025-03-31T23:30:00+01:00[Europe/London]",
+              3: "2025-03-31T23:30:00z", 4: "2025-03-31T23:30:00 IST"}
+    records = [HEADER] + [good(n)[:3] + [v] + good(n)[4:] for n, v in values.items()]
+    (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, text(records))
+    assert (read, loaded, rejected) == (4, 3, 1) and [r[0] for r in rejects] == [5]
+    _, con = run_build(tmp_path / "in")
+    assert con.execute("select source_row, reported_date from incident_reports order by 1").fetchall() == [
+        (2, dt.date(2025, 4, 1)), (3, dt.date(2025, 3, 31)), (4, dt.date(2025, 4, 1))]
+    [(why,)] = con.execute("select reason from etl_rejects").fetchall()
+    assert why.startswith("reported_date '2025-03-31T23:30:00 IST' is not a valid date")
+    assert "'IST' after the time is not a time zone the build knows" in why
+
+
 def test__locate__an_outside_point_is_named_by_what_placed_it(tmp_path):
     """A point outside the districts is reported with the coordinates used, not with the postcode
     the row also carries (which lies inside them)."""
