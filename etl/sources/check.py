@@ -434,10 +434,14 @@ def _checks(source: Source, f: schema.Field) -> list[dict]:
     if f.type == "DATE":
         fmt = source.date_format_for(name)
         bad = f"{col} is not null and {_parsed(source, name)} is null"
+        zone = f"{stage.unknown_zone_sql(col)} is not null"
         old = f"{_parsed(source, name)} < date '{stage.MIN_DATE}'"
-        out += [check("bad_date", bad, f"not a date (format {fmt})"
-                      + ("; the build keeps the row with the date empty" if soft else ""),
-                      _examples(bad, col), not soft),
+        kept = "; the build keeps the row with the date empty" if soft else ""
+        out += [check("unknown_zone", f"{bad} and {zone}", "a time zone after the time that the build does not "
+                      "know: write an offset (+01:00), Z, UTC or a zone name (Europe/London)" + kept,
+                      _examples(f"{bad} and {zone}", col), not soft),
+                check("bad_date", f"{bad} and not ({zone})", f"not a date (format {fmt})" + kept,
+                      _examples(f"{bad} and not ({zone})", col), not soft),
                 check("too_old_date", old, f"before {stage.MIN_DATE}", _examples(old, col), not soft)]
     elif f.type in ("INTEGER", "DOUBLE"):
         bad = f"{col} is not null and try_cast({col} as {f.type.lower()}) is null"

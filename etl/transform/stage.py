@@ -303,6 +303,15 @@ def _checks(kind: str, key: str | None) -> list[tuple[str, str, str]]:
     return out
 
 
+def unknown_zone_sql(column: str) -> str:
+    """What follows the time of day in `column` when it is no zone the build knows (`zone_suffix_sql`):
+    '2025-03-31 23:30 IST' gives 'IST'; null for any other value. Says why a date did not read."""
+    return (f"list_transform([regexp_extract({column}, '{_ZONE_SPLIT}', ['b', 'z'])], lambda z: case "
+            f"when regexp_matches(z.b, '\\d:\\d{{2}}(:\\d{{2}}([.,]\\d+)?)?$') "
+            f"and try_cast('2000-01-01 12:00:00' || {zone_suffix_sql('z.z')} as timestamptz) is null "
+            "then z.z end)[1]")
+
+
 def date_hint_sql(raw: str, fmt: str) -> str:
     """SQL text to add to a bad date's reason: when the value reads as a day-first date with `/`,
     `-` or `.` (25/03/2025, 25.03.25) under a format other than the declared one (`fmt`, a SQL
@@ -317,11 +326,8 @@ def date_hint_sql(raw: str, fmt: str) -> str:
     reads_month = f"try(make_date({y}, cast(p.d as integer), cast(p.m as integer))) is not null"
     hint = ("format('; it reads as {{}}: declare date_format = \"{{}}\" for its source in sources.toml', "
             "{}, {})")
-    # a time followed by a zone the build does not know (`zone_suffix_sql`): say what it reads
-    zone = (f"list_transform([regexp_extract({raw}, '{_ZONE_SPLIT}', ['b', 'z'])], lambda z: case "
-            f"when regexp_matches(z.b, '\\d:\\d{{2}}(:\\d{{2}}([.,]\\d+)?)?$') and {zone_suffix_sql('z.z')} is null "
-            "then format('; ''{}'' after the time is not a time zone the build knows: write an offset "
-            "(+01:00), Z, UTC or a zone name (Europe/London)', z.z) else '' end)[1]")
+    zone = (f"coalesce(format('; ''{{}}'' after the time is not a time zone the build knows: write an "
+            f"offset (+01:00), Z, UTC or a zone name (Europe/London)', {unknown_zone_sql(raw)}), '')")
     return f"""list_transform([{parts}], lambda p: case
         when p.s = '' or p.s <> p.t then ''
         when {reads_day} and {day} <> {fmt} then {hint.format("'day/month/year'", day)}

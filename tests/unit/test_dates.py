@@ -9,7 +9,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from etl.transform.stage import date_sql
+from etl.transform.stage import date_sql, unknown_zone_sql
 
 D = dt.date
 
@@ -157,3 +157,14 @@ def test__date_sql__a_zone_written_after_the_time_is_honoured_or_the_date_unread
 def test__date_sql__a_zone_in_the_value_wins_over_the_sources(zone):
     assert parse("2024-10-01T05:30:00 Asia/Tokyo", zone=zone) == D(2024, 9, 30)
     assert parse("30/09/2024 23:30 UTC", "%d/%m/%Y", zone) == D(2024, 10, 1)
+
+
+@pytest.mark.parametrize(("value", "named"), [
+    ("2024-09-30T23:30:00 IST", "IST"), ("2024-09-30 23:30 Mars/Olympus", "Mars/Olympus"),
+    ("30/09/2024 23:30:00 approx", "approx"), ("2024-09-30T23:30:00 America/New_York", None),
+    ("2024-09-30T23:30:00Z", None), ("2024-09-30T23:30:00 bst", None), ("2024-09-30T23:30:00+01:00[Europe/London]", None),
+    ("2024-03-01junk", None), ("yesterday", None), ("2024-09-30", None),
+])
+def test__unknown_zone_sql__names_what_follows_the_time_when_no_zone_is_known(value, named):
+    con = duckdb.connect()
+    assert con.execute(f"select {unknown_zone_sql('v')} from (select ?::varchar as v)", [value]).fetchall()[0][0] == named

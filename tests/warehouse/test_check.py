@@ -317,6 +317,24 @@ def test__check__dates_that_would_not_parse_are_counted_with_examples_and_a_form
     assert code == 1 and "reject_share" in out
 
 
+def test__check__a_time_zone_the_build_does_not_know_is_named_as_such(tmp_path, capsys):
+    """A zone after the time that the build cannot place (IST, a made-up name) is counted apart
+    from other bad dates, with what to write instead; a known one (an IANA name) reads, moved to
+    Europe/London as the build moves it."""
+    rows = [good(n) for n in range(1, 21)]
+    rows[2][3], rows[5][3] = "2025-03-03T23:30:00 IST", "2025-03-06T10:00:00 Mars/Olympus"
+    rows[7][3] = "2025-03-08T22:30:00 America/New_York"   # 03:30 GMT on 9 March: read, no problem
+    rows[9][3] = "yesterday"
+    inputs = write_inputs(tmp_path / "in", TOML, {"erewash/export.csv": text([HEADER, *rows])})
+    report = json.loads(check(inputs, "--json", capsys=capsys)[1])[0]
+    problems = {p["kind"]: p for p in report["problems"] if p["column"] == "reported_date"}
+    assert {e["value"] for e in problems["unknown_zone"]["examples"]} == {
+        "2025-03-03T23:30:00 IST", "2025-03-06T10:00:00 Mars/Olympus"}
+    assert problems["unknown_zone"]["count"] == 2 and problems["bad_date"]["count"] == 1
+    _, out = check(inputs, capsys=capsys)
+    assert "time zone after the time that the build does not know" in out
+
+
 def test__check__values_outside_the_allowed_list_and_broken_records(tmp_path, capsys):
     rows = [good(n) for n in range(1, 21)]
     rows[0][5] = "Personal (targeted)"
