@@ -88,7 +88,7 @@ _ISO_TIME = "\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}(:\\d{2}([.,]\\d+)?)?"
 # zone after an offset (the offset wins) or alone (java.time writes '...+01:00[Europe/London]'),
 # or a word (an abbreviation or an IANA name such as America/New_York). `zone_suffix_sql` says
 # which of them a build knows; a value whose zone it does not know is no date (a reject).
-_ZONE_SPLIT = ("^(.*?\\d)\\s*([Zz](\\[[^\\]]*\\])?|[+-]\\d{2}(:?\\d{2})?(\\[[^\\]]*\\])?|\\[[^\\]]+\\]"
+_ZONE_SPLIT = ("^(.*?(\\d|[AaPp][Mm]))\\s*([Zz](\\[[^\\]]*\\])?|[+-]\\d{2}(:?\\d{2})?(\\[[^\\]]*\\])?|\\[[^\\]]+\\]"
                "|[A-Za-z][A-Za-z0-9_/+-]*)$")
 _IANA = "[A-Za-z_]+(/[A-Za-z0-9_+-]+)+"
 # strptime directives that read a time of day, and those that read a zone or offset
@@ -145,13 +145,15 @@ def zoned_sql(column: str, fmt: str) -> str:
     knows (`zone_suffix_sql`). Written once per date (`date_sql`, its last resort): DuckDB computes
     an expression written twice once, for every row, where this one is reached by few."""
     def naive(part: str) -> str:
-        if fmt in ("iso", "excel", "month") or any(d in fmt for d in _ZONE_DIRECTIVES):
+        if _day_only(fmt):
+            formats = _formats(fmt, _DAY_TIMES + _DAY_TIMES_12)
+        elif any(d in fmt for d in _CLOCK) and not any(d in fmt for d in _ZONE_DIRECTIVES):
+            formats = literal(fmt)
+        else:
             return _iso_timestamp(part)
-        formats = literal(fmt) if any(d in fmt for d in _CLOCK) else \
-            f"[{literal(fmt + ' %H:%M')}, {literal(fmt + ' %H:%M:%S')}]"
         return f"coalesce(try_strptime({part}, {formats}), {_iso_timestamp(part)})"
     moment = f"strftime({naive('p.b')}, '%Y-%m-%d %H:%M:%S.%f') || {zone_suffix_sql('p.z')}"
-    return (f"list_transform([regexp_extract({column}, '{_ZONE_SPLIT}', ['b', 'z'])], lambda p: "
+    return (f"list_transform([regexp_extract({column}, '{_ZONE_SPLIT}', ['b', 'end', 'z'])], lambda p: "
             f"cast(timezone('{LOCAL_ZONE}', try_cast({moment} as timestamptz)) as date))[1]")
 
 
@@ -166,16 +168,33 @@ def serial_sql(column: str, zone: str = LOCAL_ZONE) -> str:
     return f"case when {serial} between 1 and 2958465 then {day} end"
 
 
+# The times of day that may follow a day format ('05/03/2025 9:05'), and those of a twelve-hour
+# clock ('... 09:05:00 PM'), tried last, on a value that ends in M (`date_sql`): a format that
+# fails costs about a microsecond a value, which every date not in its declared format would pay
+_DAY_TIMES = (" %H:%M", " %H:%M:%S")
+_DAY_TIMES_12 = (" %I:%M %p", " %I:%M:%S %p")
+
+
+def _formats(fmt: str, times: tuple[str, ...]) -> str:
+    """A DuckDB list of the day format `fmt` followed by each of `times`."""
+    return "[" + ", ".join(literal(fmt + t) for t in times) + "]"
+
+
+def _day_only(fmt: str) -> bool:
+    """Whether a declared strptime format reads a day alone (no time of day, no zone)."""
+    return fmt not in ("iso", "excel", "month") and not any(d in fmt for d in _CLOCK + _ZONE_DIRECTIVES)
+
+
 def _strptime_sql(column: str, fmt: str, zone: str) -> str:
     """`column` read with a declared strptime format: a format with an offset (%z) is moved to
     Europe/London, one with a time of day is in `zone`; a format of a day alone also reads the
-    day followed by a time (' %H:%M', ' %H:%M:%S'), that time in `zone`. A day without a time is
+    day followed by a time (`_DAY_TIMES`), that time in `zone`. A day without a time is
     that day whatever the zone (no midnight to move)."""
     if any(d in fmt for d in _ZONE_DIRECTIVES):
         return f"cast(timezone('{LOCAL_ZONE}', try_strptime({column}, {literal(fmt)})) as date)"
     if any(d in fmt for d in _CLOCK):
         return _local_day(f"try_strptime({column}, {literal(fmt)})", zone)
-    timed = _local_day(f"try_strptime({column}, [{literal(fmt + ' %H:%M')}, {literal(fmt + ' %H:%M:%S')}])", zone)
+    timed = _local_day(f"try_strptime({column}, {_formats(fmt, _DAY_TIMES)})", zone)
     return f"coalesce(cast(try_strptime({column}, {literal(fmt)}) as date), {timed})"
 
 
@@ -193,11 +212,15 @@ def date_sql(column: str, fmt: str, zone: str = LOCAL_ZONE) -> str:
         return f"coalesce({iso}, {serial}, {zoned})"
     if fmt == "excel":
         return f"coalesce({serial_sql(column, zone)}, {iso}, {zoned})"
-    parsed = _strptime_sql(column, fmt, zone)
+    parsed, late = _strptime_sql(column, fmt, zone), [zoned]
+    if _day_only(fmt):   # a twelve-hour time after the day ('30/06/2024 11:30 PM'), in the source's zone
+        twelve = _local_day(f"try_strptime({column}, {_formats(fmt, _DAY_TIMES_12)})", zone)
+        late.insert(0, f"case when lower(right({column}, 1)) = 'm' then {twelve} end")
     if "%y" in fmt:  # a two-digit year is 20yy: strptime's 1969-1999 are before any usable date (MIN_DATE)
         parsed = f"(case when {parsed} < date '{MIN_DATE}' then cast({parsed} + interval 100 year as date) else {parsed} end)"
-        zoned = f"list_transform([{zoned}], lambda d: case when d < date '{MIN_DATE}' then cast(d + interval 100 year as date) else d end)[1]"
-    return f"coalesce({parsed}, {iso}, {serial}, {zoned})"
+        late = [f"list_transform([{x}], lambda d: case when d < date '{MIN_DATE}' "
+                "then cast(d + interval 100 year as date) else d end)[1]" for x in late]
+    return f"coalesce({parsed}, {iso}, {serial}, {', '.join(late)})"
 
 
 def closed_list_sql(f: schema.Field, expr: str) -> str:
@@ -306,8 +329,8 @@ def _checks(kind: str, key: str | None) -> list[tuple[str, str, str]]:
 def unknown_zone_sql(column: str) -> str:
     """What follows the time of day in `column` when it is no zone the build knows (`zone_suffix_sql`):
     '2025-03-31 23:30 IST' gives 'IST'; null for any other value. Says why a date did not read."""
-    return (f"list_transform([regexp_extract({column}, '{_ZONE_SPLIT}', ['b', 'z'])], lambda z: case "
-            f"when regexp_matches(z.b, '\\d:\\d{{2}}(:\\d{{2}}([.,]\\d+)?)?$') "
+    return (f"list_transform([regexp_extract({column}, '{_ZONE_SPLIT}', ['b', 'end', 'z'])], lambda z: case "
+            f"when regexp_matches(z.b, '\\d:\\d{{2}}(:\\d{{2}}([.,]\\d+)?)?( ?[AaPp][Mm])?$') and upper(z.z) not in ('AM', 'PM') "
             f"and try_cast('2000-01-01 12:00:00' || {zone_suffix_sql('z.z')} as timestamptz) is null "
             "then z.z end)[1]")
 

@@ -85,6 +85,12 @@ def test__date_sql__a_source_time_zone_for_naive_timestamps(value, zone, expecte
     ("30/06/2024 00:30", "%d/%m/%Y", "Europe/Berlin", D(2024, 6, 29)),
     ("30/06/2024 23:30", "%d/%m/%Y", "Europe/London", D(2024, 6, 30)),
     ("30-Jun-24 23:30", "%d-%b-%y", "UTC", D(2024, 7, 1)),
+    # a twelve-hour time after the day, as US-style systems write it
+    ("30/06/2024 11:30 PM", "%d/%m/%Y", "UTC", D(2024, 7, 1)),
+    ("30/06/2024 11:30:00 AM", "%d/%m/%Y", "UTC", D(2024, 6, 30)),
+    ("30/06/2024 12:15 AM", "%d/%m/%Y", "Europe/London", D(2024, 6, 30)),
+    ("30/06/2024 11:30:00 PM UTC", "%d/%m/%Y", "Europe/London", D(2024, 7, 1)),
+    ("30-Jun-99 11:30 PM", "%d-%b-%y", "UTC", D(2099, 7, 1)),
     ("30/06/2024 23:30 +00:00", "%d/%m/%Y %H:%M %z", "Europe/London", D(2024, 7, 1)),  # an offset in the format
     # ... or an Excel serial with a time of day (45473.979166 = 30 June 2024 23:30)
     ("45473.979166", "excel", "UTC", D(2024, 7, 1)),
@@ -164,6 +170,7 @@ def test__date_sql__a_zone_in_the_value_wins_over_the_sources(zone):
     ("30/09/2024 23:30:00 approx", "approx"), ("2024-09-30T23:30:00 America/New_York", None),
     ("2024-09-30T23:30:00Z", None), ("2024-09-30T23:30:00 bst", None), ("2024-09-30T23:30:00+01:00[Europe/London]", None),
     ("2024-03-01junk", None), ("yesterday", None), ("2024-09-30", None),
+    ("31/02/2024 11:30 PM", None), ("30/06/2024 11:30 pm IST", "IST"),
 ])
 def test__unknown_zone_sql__names_what_follows_the_time_when_no_zone_is_known(value, named):
     con = duckdb.connect()
