@@ -71,6 +71,7 @@ STATUTORY_CHECKS = {
     "recommendations_without_review": "Recommendations without review",
     "recommendations_count_mismatch": "Recommendations miscounted",
     "met_without_review": "Met, no review",
+    "dated_before_receipt": "Dated before receipt",
     "carried_in": "Carried in from an earlier year",
     "reviewed_by_discretion": "Reviewed by discretion",
     "decided_after_year_end": "Decided after the year",

@@ -359,7 +359,7 @@ create table mart_statutory_exceptions (  -- the applications behind each failed
     application_ref varchar not null,
     check_code varchar not null,          -- contradictions: review_without_threshold_met |
                                           -- recommendations_without_review | recommendations_count_mismatch |
-                                          -- met_without_review;
+                                          -- met_without_review | dated_before_receipt;
                                           -- notes: decided_after_year_end | carried_in | reviewed_by_discretion
     severity varchar not null,            -- contradiction | note
     reason varchar not null,

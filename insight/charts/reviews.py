@@ -70,6 +70,9 @@ Contradictions (the year is inconsistent):
   held although the review limit (working days from the decision, the rule in force) has passed,
   or the case was closed without one. Counted in the year of the decision (column "met, no
   review"), the gap published tables often show as more "met" than reviews.
+- **{_CHECKS['dated_before_receipt']}**: a threshold decision or review dated before the application was
+  received. It counts in the year of that date, perhaps a year with nothing received, so that
+  year's figures cannot add up.
 
 Each year's **intake** must add up: of the applications received in the year, those not met plus
 those reviewed, wherever the decision or review fell, are at most the applications received (one

@@ -197,8 +197,9 @@ RETURN_COLUMNS = ["applications_received", "threshold_not_met", "reviews_carried
     (EREWASH, "2024/25", [5, 3, 2, 1, 0, True, 1, 2, False, True]),
     # reviews of ON-TIME and CARRY (carried in) and ORDER; NOREC: recommendations, no review, and
     # met without a review (closed: an outcome recorded); NO-REVIEW: met 30 May, review due 27 Jun
-    # BACKWARDS: received 10 April, "decided" (not met) the day before: counted, and a data error
-    (EREWASH, "2025/26", [5, 1, 3, 2, 2, True, 3, 2, False, False]),
+    # BACKWARDS: received 10 April, "decided" (not met) the day before: counted, a data error and
+    # a contradiction (dated_before_receipt)
+    (EREWASH, "2025/26", [5, 1, 3, 2, 2, True, 4, 2, False, False]),
     # the published-style contradiction: 2 received, 1 not met, 2 reviews: 1 + 2 > 2
     (BOLSOVER, "2024/25", [2, 1, 2, 1, 0, False, 2, 0, False, True]),
     # OLD met on 11 Dec 2024 and never reviewed (due 13 Jan 2025): s.104(1) makes the review mandatory
@@ -238,6 +239,8 @@ def test__statutory_exceptions__the_offending_applications_with_reasons(con):
          "review held on 2025-02-03 but the threshold decision is \"not met\" (route \"victim\")"),
         (EREWASH, "2024/25", "CT-DISCRETION", "reviewed_by_discretion", "note",
          "threshold not met on 2025-02-10, reviewed by discretion on 2025-03-03: counted as not met and as a review"),
+        (EREWASH, "2025/26", "CT-BACKWARDS", "dated_before_receipt", "contradiction",
+         "threshold decision (\"not met\") on 2025-04-09, before the application was received on 2025-04-10"),
         (EREWASH, "2025/26", "CT-CARRY", "carried_in", "note",
          "reviewed on 2025-04-24, received on 2025-03-24 (2024/25)"),
         (EREWASH, "2025/26", "CT-NO-REVIEW", "met_without_review", "contradiction",
@@ -314,9 +317,9 @@ def test__partnership_page__names_the_contradictions(warehouse, monkeypatch):
                   start="2024-07-01", end="2025-06-30")
     # Erewash 2024/25 and 2025/26, Bolsover 2024/25
     assert [e.value for e in at.error] == [
-        "5 applications contradict the published figures; 3 authority-years inconsistent."]
+        "6 applications contradict the published figures; 3 authority-years inconsistent."]
     checks = next(d.value for d in at.dataframe if "check_code" in d.value.columns)
     assert list(checks.loc[checks["severity"] == "contradiction", "application_ref"]) == [
-        "CT-NO-REVIEW", "CT-NOREC", "CT-NOREC", "BDC-COUNT", "BDC-TWICE", "CT-CONTRA"]
+        "CT-BACKWARDS", "CT-NO-REVIEW", "CT-NOREC", "CT-NOREC", "BDC-COUNT", "BDC-TWICE", "CT-CONTRA"]
     published = next(d.value for d in at.dataframe if "figure" in d.value.columns)
     assert published["2024/25"].tolist() == [2, 1, 2, 1]  # Bolsover: the first in the sidebar's order

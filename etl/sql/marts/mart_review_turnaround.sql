@@ -6,7 +6,7 @@
 -- Staging never drops an application for its stage dates: a date it could not use (unreadable,
 -- before 2000, in the future) comes as applications.date_errors; stages out of order (a stage
 -- before receipt, told before decided, meeting before decision, a stage without the one before
--- it, a decision without its date) are found here. All are listed in data_errors, and a stage
+-- it, a decision without its date, a receipt before any rule in force) are found here. All are listed in data_errors, and a stage
 -- that ends before it starts has no duration, never a negative one (nor does the whole process
 -- when its outcome letter is dated before the decision or the meeting).
 with apps as (
@@ -15,6 +15,11 @@ with apps as (
         -- a decision date on an application still pending is a contradiction (no stage is timed)
         case when a.decision = 'pending' and a.decision_date is not null then a.decision_date end
             as pending_decision_date,
+        -- the decision dates as recorded, whatever the decision: a withdrawn application's dated
+        -- before its receipt contradict it as a met one's would (they time no stage)
+        case when a.decision_date <= $as_of then a.decision_date end as recorded_decision_date,
+        case when a.decision_notified_date <= $as_of then a.decision_notified_date end
+            as recorded_decision_notified_date,
         case when a.acknowledged_date <= $as_of then a.acknowledged_date end as acknowledged_date,
         -- the threshold decision is met or not met: a withdrawn or pending application's dates time no stage
         case when a.decision in ('met', 'not_met') and a.decision_date <= $as_of then a.decision_date end
@@ -76,8 +81,17 @@ checked as (
              then format('decision "pending" but decision_date {}', pending_decision_date) end,
         case when acknowledged_date < received_date
              then format('acknowledged_date {} is before received_date {}', acknowledged_date, received_date) end,
-        case when decision_date < received_date
-             then format('decision_date {} is before received_date {}', decision_date, received_date) end,
+        case when rule_id is null
+             then format('received_date {} is before any rule in force for the authority (the case '
+                         'review began on 20 October 2014): no time limit applies', received_date) end,
+        case when recorded_decision_date < received_date
+             then format('decision_date {} is before received_date {}', recorded_decision_date, received_date) end,
+        case when decision not in ('met', 'not_met')
+                  and recorded_decision_notified_date < greatest(received_date, recorded_decision_date)
+             then format('decision_notified_date {} is before {} {}', recorded_decision_notified_date,
+                         case when recorded_decision_date > received_date then 'decision_date'
+                              else 'received_date' end,
+                         greatest(received_date, recorded_decision_date)) end,
         case when review_date < received_date
              then format('review_date {} is before received_date {}', review_date, received_date) end,
         case when outcome_notified_date < received_date

@@ -12,6 +12,10 @@
 --   as "overdue" in mart_review_open_stages), or the case was closed without one (an outcome
 --   recorded or told, or an action plan closed, with no review date). In the year of the decision
 --   (of receipt when the decision has no date): the year whose "met" it leaves unreviewed.
+-- - dated_before_receipt: a threshold decision or review dated before the application was received
+--   (mart_review_turnaround lists it in data_errors): counted in the year of that date, which may
+--   be a year with no such application received, so the year's counts cannot add up. In the
+--   year of the decision or review.
 -- Notes (the figures are right, but explain why a year's counts need not add up):
 -- - decided_after_year_end: received in the year, threshold decision in a later year (or still
 --   none after the year ended): "decisions inside the year" fails for it;
@@ -76,6 +80,15 @@ found as (
                          '(by {})', decision_date, cast($as_of as date), sla_review_days, review_due_date) end
     from unreviewed
     where is_closed or review_days_elapsed > sla_review_days
+    union all
+    select authority_code, decision_year, application_ref, 'dated_before_receipt', 'contradiction',
+        format('threshold decision ("{}") on {}, before the application was received on {}',
+               replace(decision, '_', ' '), decision_date, received_date)
+    from apps where decision_date < received_date
+    union all
+    select authority_code, review_year, application_ref, 'dated_before_receipt', 'contradiction',
+        format('review held on {}, before the application was received on {}', review_date, received_date)
+    from apps where review_date < received_date
     union all
     select authority_code, received_year, application_ref, 'decided_after_year_end', 'note',
         case when decision_year is not null
