@@ -21,14 +21,11 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from conftest import REGISTERS_TOML, build_module_warehouse, write_inputs
+from conftest import register_warehouse
 
 from insight import db
 
 AS_OF = dt.date(2026, 11, 30)
-HEADER = ("application_ref,authority,person_ref,received_date,acknowledged_date,threshold_route,decision,"
-          "decision_date,decision_notified_date,review_date,outcome,recommendations_count,"
-          "outcome_notified_date,action_plan_closed_date")
 APPLICATIONS = [
     "PR-SAT,Erewash,P1,2026-04-04,2026-04-07,victim,not_met,2026-04-07,2026-04-07,,,,,",
     "PR-GOODFRI,Erewash,P2,2026-04-03,2026-04-03,victim,not_met,2026-04-03,2026-04-03,,,,,",
@@ -39,14 +36,11 @@ APPLICATIONS = [
     "PR-OUTEARLY,Erewash,P6,2026-07-01,2026-07-02,victim,met,2026-07-10,2026-07-10,2026-07-30,"
     "no_further_action,0,2026-07-20,",
 ]
-APPEALS = "appeal_ref,application_ref,authority,received_date,appellant,grounds,outcome,decision_date\n"
 
 
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
-    inputs = write_inputs(tmp_path_factory.mktemp("probe_dates") / "inputs", REGISTERS_TOML, {
-        "applications.csv": "\n".join([HEADER, *APPLICATIONS]) + "\n", "appeals.csv": APPEALS})
-    connection = db.connect(build_module_warehouse(inputs, AS_OF))
+    connection = db.connect(register_warehouse(tmp_path_factory.mktemp("probe_dates"), APPLICATIONS, AS_OF))
     yield connection
     connection.close()
 

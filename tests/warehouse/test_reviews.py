@@ -19,7 +19,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from conftest import REGISTERS_TOML, build_module_warehouse, write_inputs
+from conftest import APPLICATIONS_HEADER, REGISTERS_TOML, build_module_warehouse, write_inputs
 from support import open_app
 
 from etl.marts import registry
@@ -29,9 +29,7 @@ from insight import db
 D = dt.date
 AS_OF = D(2025, 6, 30)
 EREWASH, DERBY, BOLSOVER = "E07000036", "E06000015", "E07000033"
-HEADER = ("application_ref,authority,person_ref,received_date,acknowledged_date,threshold_route,decision,"
-          "decision_date,decision_notified_date,review_date,outcome,recommendations_count,"
-          "outcome_notified_date,action_plan_closed_date")
+HEADER = APPLICATIONS_HEADER
 APPLICATIONS = [
     "CT-ON-TIME,Erewash,P1,2025-03-03,2025-03-05,victim,met,2025-03-14,2025-03-17,2025-04-10,recommendations,3,"
     "2025-04-17,2025-05-06",

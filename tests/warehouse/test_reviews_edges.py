@@ -16,16 +16,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import REGISTERS_TOML, build_module_warehouse, write_inputs
+from conftest import register_warehouse
 
 from insight import db
 
 D = dt.date
 AS_OF = D(2025, 6, 30)
 HIGH_PEAK, CHESTERFIELD, EREWASH = "E07000037", "E07000034", "E07000036"
-HEADER = ("application_ref,authority,person_ref,received_date,acknowledged_date,threshold_route,decision,"
-          "decision_date,decision_notified_date,review_date,outcome,recommendations_count,"
-          "outcome_notified_date,action_plan_closed_date")
 APPLICATIONS = [
     "A-WD1,Erewash,P1,2025-05-04,2025-05-14,victim,withdrawn,2025-05-03,,,,,,",
     "A-WD2,Erewash,P2,2025-04-15,,victim,withdrawn,2025-04-17,2025-04-10,,,,,",
@@ -35,14 +32,11 @@ APPLICATIONS = [
     "2023-04-28,",
     "D-2012,Derby,P6,2012-05-01,2012-05-02,victim,not_met,2012-05-10,2012-05-10,,,,,",
 ]
-APPEALS = "appeal_ref,application_ref,authority,received_date,appellant,grounds,outcome,decision_date\n"
 
 
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
-    inputs = write_inputs(tmp_path_factory.mktemp("edges") / "inputs", REGISTERS_TOML, {
-        "applications.csv": "\n".join([HEADER, *APPLICATIONS]) + "\n", "appeals.csv": APPEALS})
-    connection = db.connect(build_module_warehouse(inputs, AS_OF))
+    connection = db.connect(register_warehouse(tmp_path_factory.mktemp("edges"), APPLICATIONS, AS_OF))
     yield connection
     connection.close()
 

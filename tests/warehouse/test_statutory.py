@@ -29,7 +29,7 @@ import shutil
 import duckdb
 import pandas as pd
 import pytest
-from conftest import REGISTERS_TOML, build_module_warehouse, run_build, write_inputs
+from conftest import APPLICATIONS_HEADER, REGISTERS_TOML, build_module_warehouse, run_build, write_inputs
 from support import open_app
 
 from etl import sqlfile
@@ -41,9 +41,7 @@ D = dt.date
 AS_OF = D(2025, 6, 30)
 AMBER, CHESTERFIELD, HIGH_PEAK, SOUTH = "E07000032", "E07000034", "E07000037", "E07000039"
 EREWASH = "E07000036"
-HEADER = ("application_ref,authority,person_ref,received_date,acknowledged_date,threshold_route,decision,"
-          "decision_date,decision_notified_date,review_date,outcome,recommendations_count,"
-          "outcome_notified_date,action_plan_closed_date")
+HEADER = APPLICATIONS_HEADER
 APPLICATIONS = [
     # received Mon 24 Mar, met Thu 3 Apr, reviewed Thu 24 Apr (13 working days: in time)
     "AV-MAR1,Amber Valley,P21,2025-03-24,2025-03-25,victim,met,2025-04-03,2025-04-04,2025-04-24,"
