@@ -102,6 +102,9 @@ def _check(entry: dict, where: str, defaults: dict | None) -> dict:
     return out
 
 
+PCC_LIMIT = "sla_pcc_review_decision_days"  # added with PCC reviews (issue 17): an older file lacks it
+
+
 def load(path: Path | str | None = None) -> Rules:
     """Parse and validate the settings file into complete dated versions per authority."""
     path = settings_path(path)
@@ -131,7 +134,7 @@ def load(path: Path | str | None = None) -> Rules:
     # settings added later default here, so an older settings file still loads
     later = {"hate_window_months": given.get("window_months", 6), "related_by": "any", "lead_agency": "",
              "sla_explain_days": 5,
-             "sla_pcc_review_decision_days": given.get("sla_appeal_decision_days", 20),
+             PCC_LIMIT: given.get("sla_appeal_decision_days", 20),
              "retrigger_months": 12}
     defaults = _check({**later, **given}, f"{path} [defaults]", None)
     rules: dict[str, list[dict]] = {a.code: [] for a in authorities.AUTHORITIES}
@@ -155,10 +158,16 @@ def load(path: Path | str | None = None) -> Rules:
     rows = []
     for code, entries in rules.items():
         current = {**defaults}
+        # a file from before PCC reviews: each version holds them to its own appeals' limit, until a
+        # rule of the authority names theirs
+        pcc_named = PCC_LIMIT in given
         versions = [(defaults["effective_from"], {})] + sorted(
             ((e["effective_from"], e) for e in entries), key=lambda pair: pair[0])
         for i, (start, entry) in enumerate(versions):
             current = {**current, **{k: v for k, v in entry.items() if k != "authority"}}
+            pcc_named = pcc_named or PCC_LIMIT in entry
+            if not pcc_named:
+                current[PCC_LIMIT] = current["sla_appeal_decision_days"]
             end = versions[i + 1][0] if i + 1 < len(versions) else FAR_FUTURE
             if end == start:
                 continue  # a rule on the defaults' own date replaces them

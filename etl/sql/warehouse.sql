@@ -420,7 +420,7 @@ create table mart_actions (               -- one row per action agreed by the as
     agreed_date date not null,            -- the day it was agreed (usually the review meeting)
     due_date date not null,               -- the day it is due (may lie after the as-of date)
     completed_date date,                  -- the day it was completed; null when completed after the as-of date
-    status varchar not null,              -- as recorded: open | completed | cancelled
+    status varchar not null,              -- as recorded, on the as-of date: open | completed | cancelled
     state varchar not null,               -- on the as-of date: completed_on_time | completed_late | overdue |
                                           -- pending (open, not past due) | cancelled
     is_completed boolean not null,        -- completed by the as-of date (on time or late)
@@ -437,7 +437,7 @@ create table mart_actions (               -- one row per action agreed by the as
     review_outcome varchar,               -- the review's outcome (recommendations, no further action, pending)
     recommendations_count integer,        -- recommendations the review made
     outcome_notified_date date,           -- when the outcome and action plan were told
-    plan_actions bigint,                  -- actions of the same application's plan (all of them)
+    plan_actions bigint,                  -- actions of the same application's plan (all of them, cancelled too)
     is_authority_mismatch boolean not null, -- the action file names another authority than the application's
     data_errors varchar,                  -- plan problems ('; '): agreed before receipt, no recommendations,
                                           -- a count that differs, another authority named

@@ -29,11 +29,17 @@ WITHDRAWN-DATED,A2,Erewash,2025-05-02,threshold_decision,withdrawn,2025-05-09,ap
 NOT-UPHELD,A2,Erewash,2025-05-05,threshold_decision,not_upheld,2025-05-20,appeal,N,
 BACK,A1,Erewash,2025-05-06,threshold_decision,upheld,2025-05-21,pcc_review,Y,
 BACK-LATER,A2,Erewash,2025-05-07,threshold_decision,upheld,2025-06-25,appeal,Y,
+PENDING-DATED,A1,Erewash,2025-05-08,threshold_decision,pending,2025-05-20,appeal,,
+RESULT-NOT-BACK,A2,Erewash,2025-05-09,threshold_decision,not_upheld,2025-05-22,appeal,N,threshold_met
+WITHDRAWN-BACK,A2,Erewash,2025-05-09,threshold_decision,withdrawn,2025-05-22,appeal,Y,
 """
 TOML = CASES_TOML
 # (referred_back, referral_result) as of 30 June, and as of 10 June (BACK-LATER not decided yet)
-EXPECTED = {"PENDING": (None, None), "WITHDRAWN": (None, None), "WITHDRAWN-DATED": (False, None),
-            "NOT-UPHELD": (False, None), "BACK": (True, "pending"), "BACK-LATER": (True, "pending")}
+# a withdrawn or pending case was not decided by the OPCC, whatever dates the register gives it
+# (audit, 5 December 2026: a withdrawn one with a decision date was "not referred back")
+EXPECTED = {"PENDING": (None, None), "WITHDRAWN": (None, None), "WITHDRAWN-DATED": (None, None),
+            "NOT-UPHELD": (False, None), "BACK": (True, "pending"), "BACK-LATER": (True, "pending"),
+            "PENDING-DATED": (None, None), "RESULT-NOT-BACK": (False, None), "WITHDRAWN-BACK": (None, None)}
 EXPECTED_EARLIER = {**EXPECTED, "BACK-LATER": (None, None)}
 
 
@@ -71,3 +77,13 @@ def test__appeals__by_review_type_counts_awaiting_the_bodies(con, as_of, awaitin
     assert int(table["awaiting_bodies"].sum()) == awaiting
     assert int(table["referred_back"].sum()) == referred
     assert int(table.loc["pcc_review", "awaiting_bodies"]) == 1  # BACK, not PENDING
+
+
+@pytest.mark.parametrize(("ref", "error"), [
+    ("PENDING-DATED", 'outcome "pending" but decision_date 2025-05-20'),
+    ("RESULT-NOT-BACK", 'referral result "threshold met" recorded, but the case was not referred back'),
+    ("WITHDRAWN-BACK", 'referred back, but the outcome is "withdrawn"'),
+])
+def test__appeals__a_register_that_contradicts_itself_is_a_data_error(con, ref, error):
+    [(errors,)] = con.execute("select data_errors from mart_appeals where appeal_ref = ?", [ref]).fetchall()
+    assert error in errors

@@ -433,6 +433,29 @@ def test__settings__two_rules_for_one_authority_on_one_date_are_refused(tmp_path
         _rules_toml(tmp_path, two)
 
 
+def test__settings__an_older_file_gives_pcc_reviews_each_rules_appeal_limit(tmp_path):
+    """A settings file from before PCC reviews (no sla_pcc_review_decision_days anywhere) holds them
+    to the appeals' limit of the same authority and date, as the README says, not the county-wide
+    default's (audit, 5 December 2026: Erewash's 15 days for appeals, 25 for its PCC reviews)."""
+    head = "\n".join(line for line in rule_settings.DEFAULT_PATH.read_text(encoding="utf-8").split("\n[[rule]]")[0]
+                     .splitlines() if not line.startswith("sla_pcc_review_decision_days"))
+    head = head.replace("sla_appeal_decision_days = 20", "sla_appeal_decision_days = 25")
+    assert "sla_appeal_decision_days = 25" in head
+    path = tmp_path / "rules.toml"
+    path.write_text(head + '\n[[rule]]\nauthority = "Erewash"\neffective_from = "2025-06-01"\n'
+                    "sla_appeal_decision_days = 15\n\n[[rule]]\nauthority = \"Derby\"\n"
+                    'effective_from = "2025-06-01"\nsla_appeal_decision_days = 10\nsla_pcc_review_decision_days = 30\n'
+                    '\n[[rule]]\nauthority = "Derby"\neffective_from = "2026-01-01"\nsla_appeal_decision_days = 12\n',
+                    encoding="utf-8")
+    table = rule_settings.load(path).table.set_index("rule_id")
+    limits = table[["sla_appeal_decision_days", "sla_pcc_review_decision_days"]].astype(int)
+    assert limits.loc["E07000036@2025-06-01"].tolist() == [15, 15]
+    assert limits.loc["E07000033@2014-10-20"].tolist() == [25, 25]
+    # a rule that names the PCC limit keeps it, and later versions of that authority inherit it
+    assert limits.loc["E06000015@2025-06-01"].tolist() == [10, 30]
+    assert limits.loc["E06000015@2026-01-01"].tolist() == [12, 30]
+
+
 @pytest.mark.parametrize(("resolution", "column"), [(8, "h3_r8"), (9, "h3_r9"), (10, "h3_r10")])
 def test__community__uses_the_resolution_it_names(tmp_path, resolution, column):
     rules = _rules_toml(tmp_path, '[[rule]]\nauthority = "Bolsover"\neffective_from = "2020-01-01"\n'

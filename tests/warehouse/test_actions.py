@@ -211,6 +211,10 @@ def test__mart_actions__an_earlier_date_has_not_seen_later_events(con):
     assert "ACT-D1" not in early.index  # agreed on 28 May
     later = registry.evaluate(con, "mart_actions", D(2025, 3, 17)).set_index("action_ref")
     assert (later.loc["ACT-LATE", "state"], later.loc["ACT-LATE", "working_days_overdue"]) == ("overdue", 1)
+    # the register's status on that date too: completed on 19 March, so open on the 17th (audit,
+    # 5 December 2026: "completed" beside "overdue" in the export)
+    assert (early.loc["ACT-ONTIME", "status"], later.loc["ACT-LATE", "status"]) == ("completed", "open")
+    assert later.loc["ACT-CANCEL", "status"] == "cancelled"
 
 
 # --- mart_retriggers -----------------------------------------------------------------------------------

@@ -5,9 +5,12 @@
 -- date before $as_of) or pending (open, not yet past its due date; due today is not overdue). A
 -- completion after $as_of has not happened yet. Working days (England; A counts, B does not):
 -- overdue by index($as_of) - index(due), late by index(completed) - index(due), left index(due) -
--- index($as_of), to complete index(completed) - index(agreed). data_errors: agreed before the
--- application was received; a plan for a review that made no recommendations; a plan whose number
--- of actions differs from the review's recommendations_count.
+-- index($as_of), to complete index(completed) - index(agreed). status is the register's on
+-- $as_of: a completion after $as_of leaves the action open then. plan_actions: every action of
+-- the plan agreed by $as_of, cancelled ones included (each recommendation was given an action,
+-- whatever became of it; mart_retriggers' plan_actions, the plan's delivery, leaves them out).
+-- data_errors: agreed before the application was received; a plan for a review that made no
+-- recommendations; a plan whose number of actions differs from the review's recommendations_count.
 with plans as (   -- the actions agreed by $as_of (a later one is not in the plan yet)
     select application_ref, count(*) as plan_actions from actions where agreed_date <= $as_of group by all
 ),
@@ -15,7 +18,10 @@ known as (
     select k.action_ref, k.application_ref, a.authority_code, k.authority_code as action_authority_code,
         k.agency, k.action_type, k.agreed_date, k.due_date,
         case when k.completed_date <= $as_of then k.completed_date end as completed_date,
-        k.status, a.received_date as application_received_date, a.review_date,
+        -- completed after $as_of: still open on $as_of, whatever the register says now
+        case when k.status = 'completed' and not (k.completed_date <= $as_of) then 'open' else k.status end
+            as status,
+        a.received_date as application_received_date, a.review_date,
         a.outcome as review_outcome, a.recommendations_count, a.outcome_notified_date, p.plan_actions
     from actions as k
     join applications as a using (application_ref)

@@ -23,15 +23,22 @@
 -- show: for a reviewed threshold decision, the application, or a later one of the same person,
 -- (to the same authority: another authority's application is its own case) decided 'met' on or
 -- after the OPCC's decision (referral_result_source 'applications'); else
--- 'pending'. A case not referred back, or not decided by $as_of (pending, or withdrawn with no
--- decision date: referred_back null), has no referral_result: it is never awaiting the bodies.
+-- 'pending'. A case not referred back, or not decided by $as_of (pending or withdrawn, whatever
+-- dates the register gives it: referred_back null), has no referral_result: it is never awaiting
+-- the bodies. A register that says otherwise (referred back but not upheld, a result recorded for
+-- a case not referred back, a pending case with a decision date) is listed in data_errors.
 -- referral_working_days: OPCC decision -> the result.
 with appeals_as_of as (
     select p.appeal_ref, p.application_ref, p.authority_code as appeal_authority_code, p.received_date,
         p.appellant, p.grounds, p.review_type, p.decision_reviewed,
         case when p.decision_date > $as_of then 'pending' else p.outcome end as outcome,
         case when p.decision_date <= $as_of then p.decision_date end as decision_date,
-        case when p.decision_date <= $as_of then coalesce(p.referred_back, false) end as referred_back,
+        case when p.decision_date <= $as_of and p.outcome in ('upheld', 'partially_upheld', 'not_upheld')
+             then coalesce(p.referred_back, false) end as referred_back,
+        -- as the register has them, for its contradictions (data_errors)
+        case when p.decision_date <= $as_of then p.referred_back end as register_referred_back,
+        case when p.decision_date <= $as_of and p.referral_result <> 'pending' then p.referral_result end
+            as register_result,
         case when p.decision_date <= $as_of and p.referred_back and p.referral_result <> 'pending'
                   and coalesce(p.referral_result_date, p.decision_date) <= $as_of
              then p.referral_result end as recorded_result,
@@ -157,8 +164,13 @@ final as (
                              case t.grounds when 'threshold_decision' then 'decision' else 'outcome' end,
                              t.notice_date) end,
             case when t.is_decided and t.decision_date is null then format('outcome "{}" but no decision date', replace(t.outcome, '_', ' ')) end,
-            case when t.referred_back and t.outcome not in ('upheld', 'partially_upheld')
-                 then format('referred back, but the outcome is "{}"', replace(t.outcome, '_', ' ')) end
+            case when t.register_referred_back and t.outcome not in ('upheld', 'partially_upheld')
+                 then format('referred back, but the outcome is "{}"', replace(t.outcome, '_', ' ')) end,
+            case when t.register_result is not null and not coalesce(t.register_referred_back, false)
+                 then format('referral result "{}" recorded, but the case was not referred back',
+                             replace(t.register_result, '_', ' ')) end,
+            case when t.outcome = 'pending' and t.decision_date is not null
+                 then format('outcome "pending" but decision_date {}', t.decision_date) end
         ), '') as data_errors,
         t.is_authority_mismatch, t.is_grounds_mismatch, t.is_authority_mismatch or t.is_grounds_mismatch as is_flagged,
         t.flags,

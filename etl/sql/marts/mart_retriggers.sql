@@ -10,8 +10,10 @@
 with reviews as (
     select a.application_ref, a.authority_code, a.person_key, a.review_date, a.outcome as review_outcome,
         a.recommendations_count,
-        case when a.outcome_notified_date <= $as_of then a.outcome_notified_date else a.review_date end
-            as outcome_date   -- an outcome letter after $as_of has not been sent yet: the meeting
+        -- an outcome letter after $as_of has not been sent yet: the meeting; one dated before the
+        -- meeting (a data error of mart_review_turnaround) cannot end it: the meeting
+        case when a.outcome_notified_date <= $as_of then greatest(a.outcome_notified_date, a.review_date)
+             else a.review_date end as outcome_date
     from applications as a
     where a.review_date <= $as_of and a.person_key is not null
 ),
