@@ -224,7 +224,8 @@ create table police_crimes (              -- non-ASB street-level rows, for cont
     source_lsoa_code varchar,
     authority_code varchar,               -- district named by the LSOA name; null outside
     last_outcome_category varchar,
-    source_file varchar not null, source_row bigint not null
+    source_file varchar not null, source_row bigint not null,
+    police_ref varchar not null           -- its content key and copy number (a republished copy's etl_merged.merged_into)
 );
 
 create table mart_source_months (         -- freshness and gaps: loaded rows per source and month

@@ -123,7 +123,7 @@ def police_context(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
     _split_keys(con, "_police_context", "source, police_ref", "source_file, source_row")
     con.execute("""insert into police_crimes
         select source, month, crime_type, falls_within, latitude, longitude, lsoa_code,
-               lsoa_authority_code, last_outcome_category, source_file, source_row
+               lsoa_authority_code, last_outcome_category, source_file, source_row, police_ref
         from _keyed where key_rank = 1""")
     con.execute(f"""insert into etl_merged select '{load_id}', 'police_uk', source, source_file, source_row,
         police_ref, 'police_republished' from _keyed where key_rank > 1""")

@@ -134,8 +134,8 @@ def test__registry__a_subject_is_written_in_one_transaction(tmp_path, monkeypatc
 
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute(sqlfile.read("warehouse"))
-    con.execute("insert into police_crimes (source, month, crime_type, source_file, source_row) "
-                "values ('s', '2025-05-01', 'Burglary', 'f.csv', 2)")
+    con.execute("insert into police_crimes (source, month, crime_type, source_file, source_row, police_ref) "
+                "values ('s', '2025-05-01', 'Burglary', 'f.csv', 2, 'k-1')")
     context = registry.Context(dt.date(2025, 6, 30))
 
     def months(connection) -> int:

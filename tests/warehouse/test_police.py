@@ -115,6 +115,11 @@ def test__police_uk__month_without_asb_is_a_gap_and_republished_month_merges(tmp
     assert con.execute("select rows_read, rows_loaded, rows_merged from etl_loads where source_file like "
                        "'police/again/%'").fetchall() == [(8884, 0, 8884 - 11)]
     assert con.execute("select count(*) from incidents where reported_date = '2023-01-01'").fetchall()[0][0] == 1269
+    # every merged row names what it joined: an ASB row its incident, another crime type the row of
+    # police_crimes kept (audit, 5 December 2026: 7,600 of them named nothing in the warehouse)
+    assert con.execute("""select count(*) from etl_merged m where m.merged_into not in (select incident_id from incidents)
+                          and m.merged_into not in (select police_ref from police_crimes)""").fetchall() == [(0,)]
+    assert con.execute("select count(*) from police_crimes where police_ref is null").fetchall() == [(0,)]
 
 
 def test__police_uk__identical_rows_each_count_with_their_own_row_numbers(tmp_path):
