@@ -45,6 +45,16 @@ select * from final order by source, source_file
 """
 
 
+EMPTY_FILE_NOTE = "no records: the file holds its header alone (an export of an empty period, or cut short?)"
+
+
+def _note(load: FileLoad) -> str | None:
+    """What to know of a file that loaded: the reader's note, and that it held no record at all
+    (loaded without a word before: the partner may have sent the wrong period or a failed export)."""
+    empty = EMPTY_FILE_NOTE if load.error is None and load.rows_read == 0 else None
+    return "; ".join(n for n in (load.note, empty) if n) or None
+
+
 def record(con: duckdb.DuckDBPyConnection, load_id: str, loads: list[FileLoad]) -> tuple[int, int]:
     """Fill etl_loads for every file read in this build; returns the rows of `incidents` and of
     `incident_reports` (counted per file by `publish.incident_files`, on the stored parts)."""
@@ -57,7 +67,7 @@ def record(con: duckdb.DuckDBPyConnection, load_id: str, loads: list[FileLoad]) 
         # the headers of columns not read, as sent but scrubbed: a header can hold a name or a phone
         "ignored_columns": [", ".join(scrub.scrub_text(h)[0] for h in x.ignored_columns) or None for x in loads],
         "file_error": [x.error for x in loads],
-        "file_note": [x.note for x in loads],
+        "file_note": [_note(x) for x in loads],
     }, dtype="object").astype({"rows_read": "int64"})
     con.register("_files_frame", files)
     con.execute("create or replace temp table _files as select * from _files_frame")

@@ -395,6 +395,18 @@ def test__stage__a_zone_after_the_time_is_honoured_or_named_in_the_reject(tmp_pa
     assert "'IST' after the time is not a time zone the build knows" in why
 
 
+def test__read__a_file_of_its_header_alone_loads_with_a_note(tmp_path):
+    """A header with no record (a failed export, an empty period) loaded without a word (audit,
+    5 December 2026); it now carries a note the Data quality page shows, and adds up (0 = 0)."""
+    from etl.sources.accounting import EMPTY_FILE_NOTE
+
+    files = {"erewash/empty.csv": text([HEADER]), "erewash/export.csv": text([HEADER, good(1), good(2)])}
+    inputs = write_inputs(tmp_path / "in", TOML, files)
+    _, con = run_build(inputs)
+    assert con.execute("select source_file, rows_read, rows_loaded, file_note from etl_loads order by 1").fetchall() == [
+        ("erewash/empty.csv", 0, 0, EMPTY_FILE_NOTE), ("erewash/export.csv", 2, 2, None)]
+
+
 def test__locate__an_outside_point_is_named_by_what_placed_it(tmp_path):
     """A point outside the districts is reported with the coordinates used, not with the postcode
     the row also carries (which lies inside them)."""
