@@ -151,9 +151,11 @@ create table incident_merged_reports (    -- every report of the incidents with 
     is_merged boolean not null,           -- true when folded into an earlier report (false: the anchor)
     source_file varchar not null,
     source_row bigint not null,
-    is_hate boolean                       -- the report's own (the incident's is any of its reports'):
+    is_hate boolean,                      -- the report's own (the incident's is any of its reports'):
                                           -- a report merged in later makes it a hate incident from
                                           -- that report's day only (int_complaint_rows hate_from)
+    review_explained_date date            -- the report's own (the incident's is the earliest): each
+                                          -- partner's explanation counts (int_second_reports)
 );
 
 -- Every loaded report, merged or not (contract). An incident of one report is that report, so

@@ -253,7 +253,7 @@ def publish_incidents(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
             left join _root m using (report_id)""")
     con.execute("""insert into incident_merged_reports
         select coalesce(root, report_id), report_id, source, agency, reported_date,
-               root is not null, source_file, source_row, is_hate
+               root is not null, source_file, source_row, is_hate, review_explained_date
         from _merge_rows""")
     con.execute(f"""insert into etl_merged
         select '{load_id}', kind, source, source_file, source_row, root, rule

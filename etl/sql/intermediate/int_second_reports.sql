@@ -6,8 +6,8 @@
 -- events as of a date D are the rows with second_report_date <= D (mart_second_reports), and a
 -- page asking for another date reads this table instead of ordering every complaint again.
 -- explanations: each review_explained_date (an optional incidents column) on any of the person's
--- incidents in that authority on or after the event's day, with the day its incident was
--- reported, earliest first. As of D the explanation is the earliest one dated on or before D on
+-- incidents in that authority on or after the event's day (every partner's, on a merged incident),
+-- with the day its report was made, earliest first. As of D the explanation is the earliest one dated on or before D on
 -- an incident reported by D (a build as of D has no incident reported later: it would be a
 -- future_date reject there), else none yet.
 with q as (
@@ -32,10 +32,17 @@ pairs as (   -- the earlier ones inside c's window are the latest few: exactly o
     where prev_date > reported_date - to_months(window_months)
       and (prev2_date is null or prev2_date <= reported_date - to_months(window_months))
 ),
-told as (   -- the few incidents that carry an explanation date, read once
+told as (   -- the few incidents that carry an explanation date, read once: a merged incident's
+            -- from each of its reports (the incident keeps the earliest, which may predate the
+            -- event while a later partner's follows it), each known from its report's own day
     select person_key, authority_code, review_explained_date, reported_date
     from incidents
-    where review_explained_date is not null and person_key is not null
+    where review_explained_date is not null and person_key is not null and report_count = 1
+    union all
+    select i.person_key, i.authority_code, m.review_explained_date, m.reported_date
+    from incident_merged_reports as m
+    join incidents as i using (incident_id)
+    where m.review_explained_date is not null and i.person_key is not null
 ),
 explained as (   -- and the day each was reported: as of D only those reported by D are known
     select p.incident_id,
