@@ -28,7 +28,8 @@ DEFAULT_DEMO_INPUTS = Path("data/demo_inputs")
 def _summary(result: build_mod.BuildResult) -> str:
     c = result.counts
     as_of = f"{result.as_of}, the latest data date" if result.as_of_is_latest_data else str(result.as_of)
-    notes = "".join(f"\nnote: {n}" for n in result.notes)
+    notes = "".join(f"\n{'warning' if n.startswith(build_mod.STATUTE_WARNING) else 'note'}: {n}"
+                    for n in result.notes)
     return (f"warehouse {result.warehouse} built in {result.seconds:.1f}s (as of {as_of}, "
             f"load {result.load_id}): {c['incidents']:,} incidents from {c['reports']:,} reports, "
             f"{c['applications']:,} applications, {c['appeals']:,} appeals, {c['actions']:,} actions, "

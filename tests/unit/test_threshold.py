@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import re
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -403,6 +404,17 @@ def test__settings__above_the_statute_warns_and_is_flagged(tmp_path):
     got = rows(engine(tmp_path, inc, D(2025, 4, 1), rules))["a", EREWASH]
     assert got["statute_note"] == "victim_threshold = 5 (statute: at most 3); window_months = 3 (statute: exactly 6)"
     assert _rules_toml(tmp_path, victim_threshold=2).warnings == []   # a lower count is allowed
+
+
+def test__settings__a_rule_above_the_statute_is_a_warning_in_the_builds_summary():
+    """DESIGN.md: such a rule "makes every build warn"; the summary printed it as a note."""
+    from etl import build, cli
+
+    result = build.BuildResult(Path("w.duckdb"), "id", D(2025, 6, 30), dict.fromkeys(
+        ("incidents", "reports", "applications", "appeals", "actions", "rejects"), 0), 1.0,
+        notes=[f"{build.STATUTE_WARNING}Erewash from 2025-01-01: victim_threshold = 5", "another note"])
+    summary = cli._summary(result)
+    assert "\nwarning: rule departs from the statute: Erewash" in summary and "\nnote: another note" in summary
 
 
 @pytest.mark.parametrize(("setting", "message"), [
