@@ -80,7 +80,8 @@ def engine(tmp_path, incidents: list[dict], as_of: dt.date, rules: rule_settings
                 "values ('E07000036', 'Erewash', 'district')")
     seen: set[str] = set()
     for incident_id, report_id, reported, is_hate in merged or []:
-        con.execute("insert into incident_merged_reports values (?, ?, 'test', 'council', ?, ?, 'f.csv', 1, ?)",
+        con.execute("insert into incident_merged_reports (incident_id, report_id, source, agency, reported_date, "
+                    "is_merged, source_file, source_row, is_hate) values (?, ?, 'test', 'council', ?, ?, 'f.csv', 1, ?)",
                     [incident_id, report_id, reported, incident_id in seen, is_hate])
         seen.add(incident_id)
     threshold.store_rules(con, rules or _rules_toml(tmp_path))
