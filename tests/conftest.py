@@ -157,6 +157,14 @@ def register_warehouse(folder: Path, applications: list[str], as_of: dt.date = A
     return build_module_warehouse(inputs, as_of)
 
 
+def register_connection(folder: Path, applications: list[str], as_of: dt.date = AS_OF):
+    """`register_warehouse` opened read-only, as the dashboard opens it, for a module fixture to
+    `yield from`; closed after the module's tests."""
+    connection = db.connect(register_warehouse(folder, applications, as_of))
+    yield connection
+    connection.close()
+
+
 # Gi* permutations per build: 999 in production; 99 keeps the suite's many builds fast.
 os.environ.setdefault("ASB_GI_PERMUTATIONS", "99")
 # The demo users sign in to the hand-made and police warehouses too (not demo builds); the tests of

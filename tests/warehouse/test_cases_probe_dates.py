@@ -21,9 +21,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from conftest import register_warehouse
-
-from insight import db
+from conftest import register_connection
 
 AS_OF = dt.date(2026, 11, 30)
 APPLICATIONS = [
@@ -40,9 +38,7 @@ APPLICATIONS = [
 
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
-    connection = db.connect(register_warehouse(tmp_path_factory.mktemp("probe_dates"), APPLICATIONS, AS_OF))
-    yield connection
-    connection.close()
+    yield from register_connection(tmp_path_factory.mktemp("probe_dates"), APPLICATIONS, AS_OF)
 
 
 def _row(con, ref: str) -> dict:

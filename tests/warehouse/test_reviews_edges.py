@@ -16,9 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import register_warehouse
-
-from insight import db
+from conftest import register_connection
 
 D = dt.date
 AS_OF = D(2025, 6, 30)
@@ -36,9 +34,7 @@ APPLICATIONS = [
 
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
-    connection = db.connect(register_warehouse(tmp_path_factory.mktemp("edges"), APPLICATIONS, AS_OF))
-    yield connection
-    connection.close()
+    yield from register_connection(tmp_path_factory.mktemp("edges"), APPLICATIONS, AS_OF)
 
 
 def errors(con, ref: str) -> str | None:
