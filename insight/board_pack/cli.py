@@ -9,6 +9,7 @@ The PDF, when asked for, is written beside the pptx with the same name and `.pdf
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -26,6 +27,18 @@ def _month(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _replace(path: Path, data: bytes) -> None:
+    """Write `data` to a new file beside `path` and move it over `path` (atomic on one filesystem)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def cmd_report(args) -> int:
     from insight.board_pack import map_slide as report_map
     from insight.board_pack import pack as report
@@ -38,6 +51,10 @@ def cmd_report(args) -> int:
     if args.out.is_dir():
         print(f"asb: error: --out {args.out} is a folder: give the file to write, e.g. {args.out / 'pack.pptx'}",
               file=sys.stderr)
+        return 2
+    if args.out.suffix.lower() != ".pptx":  # a PowerPoint file under another name opens nowhere
+        print(f"asb: error: --out {args.out}: the board pack is a PowerPoint file: name it with .pptx "
+              f"(e.g. {args.out.with_suffix('.pptx')}; --pdf writes the PDF beside it)", file=sys.stderr)
         return 2
     codes = tuple(sorted(set(args.authority), key=authorities.CODES.index)) if args.authority else authorities.CODES
     try:
@@ -54,13 +71,12 @@ def cmd_report(args) -> int:
         print(f"asb: error: {exc}", file=sys.stderr)
         return 2
     written = []
-    try:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_bytes(pack.pptx)
+    try:   # each file written beside its name and moved over it: a reader never opens half a pack
+        _replace(args.out, pack.pptx)
         written.append(str(args.out))
         if pack.pdf is not None:
             pdf = args.out.with_suffix(".pdf")
-            pdf.write_bytes(pack.pdf)
+            _replace(pdf, pack.pdf)
             written.append(str(pdf))
     except OSError as exc:
         print(f"asb: error: cannot write {exc.filename or args.out}: {exc.strerror or exc}", file=sys.stderr)

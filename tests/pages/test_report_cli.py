@@ -108,7 +108,8 @@ def test__pack__authorities_without_incidents_that_month_make_a_pack_that_says_s
     assert f"No place had ASB in the year to {earlier.end:%-d %b %Y}" in said and not any(" the 0 " in t for t in said)
 
 
-@pytest.mark.parametrize("case", ["commentary missing", "commentary not text", "out is a folder", "out unwritable"])
+@pytest.mark.parametrize("case", ["commentary missing", "commentary not text", "out is a folder", "out unwritable",
+                                  "out not pptx", "out pdf"])
 def test__cli__files_it_cannot_read_or_write_are_one_error_line(demo_warehouse, month, tmp_path, capsys, case):
     out, extra = tmp_path / "x.pptx", []
     if case == "commentary missing":
@@ -118,13 +119,19 @@ def test__cli__files_it_cannot_read_or_write_are_one_error_line(demo_warehouse, 
         extra = ["--commentary-file", str(tmp_path / "notes.txt")]
     elif case == "out is a folder":
         out = tmp_path
+    elif case == "out not pptx":  # a PowerPoint file under another name: refused before the pack is made
+        out = tmp_path / "pack.txt"
+    elif case == "out pdf":  # the PDF is asked for with --pdf, beside the pptx
+        out = tmp_path / "pack.pdf"
     else:
         (tmp_path / "file").write_text("a file, not a folder")
         out = tmp_path / "file" / "x.pptx"
     code = cli.main(["report", "--month", month.key, "--out", str(out), "--warehouse", str(demo_warehouse), *extra])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("asb: error:") and len(err.strip().splitlines()) == 1, err
-    assert not list(tmp_path.glob("*.pptx"))
+    assert not list(tmp_path.glob("*.pptx")) and not list(tmp_path.glob("pack.*"))
+    if case.startswith("out ") and "folder" not in case and "unwritable" not in case:
+        assert "name it with .pptx" in err
 
 
 def test__commentary__control_characters_do_not_reach_the_slide(demo_warehouse, month, tmp_path):
