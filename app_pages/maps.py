@@ -602,7 +602,8 @@ def gi_section() -> None:
             f"Cells of the 12 months {period} (the build's as-of date; the sidebar period does not change "
             "this map). Gi* compares each cell plus its six neighbours with 999 random rearrangements of "
             "the counts (fixed seed); classes survive a false-discovery-rate correction over all cells, so "
-            "a hot cell is part of a cluster of busy cells, not just one busy cell. Red = hot at 90/95/99%; "
+            "a hot cell is one whose neighbourhood (the cell and its six neighbours) holds far more ASB than "
+            "the county's average cell: an empty cell beside a busy one can be hot. Red = hot at 90/95/99%; "
             "blue would be cold, but with most cells empty a quiet neighbourhood is never unusual, so "
             "cold spots are rare. Emerging hot spots (a trend test per cell across months) are not shown: "
             "the installed esda has no space-time trend test.")
@@ -622,9 +623,11 @@ def concentration_section() -> None:
     shows what the sentences already say."""
     conc = ui.load(qm.concentration, f.authority_codes)
     if not conc.empty:
-        firsts = conc.groupby("authority_name", sort=False).first().reset_index()
+        firsts = conc.drop_duplicates("authority_name").reset_index(drop=True)
         sentences = [f"**{r.authority_name}**: {r.places_for_50pct:.2%} of places produced half of ASB, "
-                     f"{r.places_for_25pct:.2%} a quarter ({r.incidents:,} incidents, {r.places:,} places)"
+                     f"{r.places_for_25pct:.2%} a quarter ({ui.fmt_int(r.incidents)} incidents, "
+                     f"{ui.fmt_int(r.places)} places)" if pd.notna(r.places_for_50pct) else
+                     f"**{r.authority_name}**: too few incidents to show how they spread (the disclosure rule)"
                      for r in firsts.itertuples()]
         st.markdown("\n".join(f"- {s}" for s in sentences))
         curve = st.expander("Lorenz curve: the share of incidents in the busiest share of places",

@@ -118,6 +118,17 @@ def gi_star(cells: list[str], counts: np.ndarray, permutations: int = PERMUTATIO
             "gi_z_perm": z_perm, "gi_p_perm": p_perm}
 
 
+def window_least(cells: list[str], counts: np.ndarray) -> np.ndarray:
+    """Per cell, the fewest incidents of a cell with any in its Gi* window (the cell and its k=1
+    ring among `cells`), 0 when none has any: a Z, p-value or class is computed from every count of
+    its window, so the disclosure rule shows them only where this is 0 or at least k."""
+    y = np.asarray(counts, dtype=float)
+    others = _neighbour_table(tuple(cells))
+    window = np.column_stack([y, np.where(others >= 0, y[np.where(others >= 0, others, 0)], 0.0)])
+    least = np.where(window > 0, window, np.inf).min(axis=1)
+    return np.where(np.isfinite(least), least, 0.0)
+
+
 @functools.lru_cache(maxsize=4)
 def _neighbour_table(cells: tuple[str, ...]) -> np.ndarray:
     """For each cell, the indices of its k=1 ring that are in `cells` (-1 padded to 6). Kept for
@@ -298,7 +309,8 @@ def hotspot_cells(con, districts, as_of: dt.date, resolutions: tuple[int, ...] =
         (counts,) = _aligned(cells, found["cell"].astype(str), found["n"])
         gi = gi_star(cells.tolist(), counts, int(os.environ.get("ASB_GI_PERMUTATIONS", PERMUTATIONS)))
         frames.append(pd.DataFrame({"h3_cell": cells, "h3_resolution": res, "incidents": counts.astype(int),
-                                    **gi, "authority_code": district}))
+                                    **gi, "authority_code": district,
+                                    "window_least_incidents": window_least(cells.tolist(), counts).astype(int)}))
     frame = pd.concat(frames, ignore_index=True)
     frame["period_start"], frame["period_end"] = start, as_of
     return frame
@@ -386,12 +398,13 @@ def _aligned(cells: np.ndarray, found: np.ndarray, *values: np.ndarray) -> list[
 
 def _concentration(con, per: dict[str, np.ndarray], start: dt.date, as_of: dt.date) -> pd.DataFrame:
     """`per`: each district's sorted cells and "all" (`_with_all`)."""
-    found = con.execute("select authority_code, h3_r10, count(*) as n from incidents where h3_r10 is not null "
+    # a place is the authority's whose outline holds its centre, and its ASB is every incident in
+    # it, whichever authority sent it (one sent from just over a border counted in no row before)
+    found = con.execute("select h3_r10, count(*) as n from incidents where h3_r10 is not null "
                         "and reported_date between ? and ? group by all", [start, as_of]).df()
     rows = []
     for code, cells in per.items():
-        sub = found if code == "all" else found[found["authority_code"] == code]
-        (counts,) = _aligned(cells, sub["h3_r10"].to_numpy(dtype=str), sub["n"].to_numpy())
+        (counts,) = _aligned(cells, found["h3_r10"].to_numpy(dtype=str), found["n"].to_numpy())
         # places that had incidents: counting the empty cells too would make a rural district, most
         # of whose cells are fields, look concentrated and no district comparable with another
         counts = counts[counts > 0]

@@ -571,7 +571,10 @@ create table mart_hotspot_cells (         -- contract: Gi* per H3 cell of resolu
     gi_p_perm double,                     -- two-sided normal p-value of gi_z_perm
     authority_code varchar,
     period_start date,                    -- the 12 months counted: first day
-    period_end date                       -- the 12 months counted: last day (as-of date)
+    period_end date,                      -- the 12 months counted: last day (as-of date)
+    window_least_incidents bigint         -- the fewest incidents of a cell with any in the cell's Gi* window
+                                          -- (itself and its six neighbours), 0 if none: the disclosure rule
+                                          -- shows a Z or class only where this is 0 or at least k
 );
 
 create table mart_repeat_locations (      -- repeat locations: H3 resolution-10 cells ranked per authority

@@ -384,6 +384,15 @@ class Aggregate:
       not judged against each authority's part (`choice_needs_parts`).
     - `limit`: the argument that caps the rows of a top-N list (`rows` then match only when the
       others' and own lists are asked for without the cap: roles.shown_as lifts it).
+    - `listed_for`: columns besides `min_rows` a row is listed for (a Gi* class: a hexagon with no
+      incident is listed when it is hot): a protected row whose `min_rows` count is 0 and whose
+      `listed_for` columns are all blanked is left out, since its presence alone would tell what
+      the blanks hide.
+    - `cumulative`: column -> the count it is a running share of, within each authority's rows in
+      the frame's order (a Lorenz curve: the share of incidents in the busiest places). Two
+      neighbouring points tell the count between them, so a point is shown only when what it adds
+      over the previous point shown is 0 or at least k, and the last point (the whole) only when
+      what it adds over the one before it shown is too (points before it are blanked until so).
     """
 
     counts: tuple[str, ...] = ()
@@ -411,6 +420,8 @@ class Aggregate:
     limit: str | None = None
     row_span: tuple[str, str] | None = None
     choices: bool = True
+    listed_for: tuple[str, ...] = ()
+    cumulative: dict[str, str] = field(default_factory=dict)
 
 
 def _resolution(value) -> int | None:
@@ -735,6 +746,9 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
             blank.setdefault(column, set()).update(
                 i for i in closed if any(b not in out.columns or not cell(i, b) >= k or (i, b) in hidden
                                          for b in bases))
+    for column, whole in spec.cumulative.items():
+        if column in out.columns and whole in out.columns:
+            blank.setdefault(column, set()).update(_cumulative_hidden(spec, out, closed, column, whole, hidden, k))
     result = out.copy()
     for column in spec.months:   # the closed rows' dates as their months (those left are blanked below)
         if column in out.columns and closed:
@@ -743,12 +757,45 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
     for column, rows in blank.items():
         if rows:
             _blanked(result, column, sorted(rows))
+    gone = []
     if spec.min_rows and choice_hidden:   # a listed place (a hexagon) shows its count: else it is left out
         gone = [i for i in result.index if (i, spec.min_rows) in choice_hidden]
+    listed = [c for c in spec.listed_for if c in out.columns]
+    if spec.min_rows in out.columns and listed:   # listed for a figure it no longer shows
+        gone += [i for i in closed if cell(i, spec.min_rows) == 0 and i not in gone
+                 and all(i in blank.get(c, ()) for c in listed)]
+    if gone:
         result, dropped = result.drop(index=gone).reset_index(drop=True), dropped + len(gone)
     result.attrs = {**frame.attrs, "hidden": county_hidden + sum(len(rows) for rows in blank.values()),
                     "dropped": dropped, "months": tuple(c for c in spec.months if c in out.columns and closed)}
     return result
+
+
+def _cumulative_hidden(spec: Aggregate, out: pd.DataFrame, closed: list[int], column: str, whole: str,
+                       hidden: set, k: int) -> set[int]:
+    """The closed rows whose running share `column` of `whole` must be blanked (`Aggregate.cumulative`)."""
+    blanked: set[int] = set()
+    rows = out.loc[closed]
+    keys = rows[spec.authority] if spec.authority in rows.columns else pd.Series(0, index=rows.index)
+    for _, block in rows.groupby(keys, sort=False, dropna=False):
+        index = block.index.tolist()
+        total = _number(block[whole].iloc[0])
+        if not total >= k or any((i, whole) in hidden for i in index):
+            blanked.update(index)   # the whole is hidden: so is every share of it
+            continue
+        running = [round(_number(v) * total) for v in block[column].tolist()]
+        kept: list[int] = []   # positions in `index` of the points shown
+        for n, value in enumerate(running):
+            before = running[kept[-1]] if kept else 0
+            last = n == len(running) - 1
+            while last and kept and 0 < value - before < k:   # the whole: blank points until its step is safe
+                blanked.add(index[kept.pop()])
+                before = running[kept[-1]] if kept else 0
+            if value - before == 0 or value - before >= k or (last and not kept):
+                kept.append(n)
+            else:
+                blanked.add(index[n])
+    return blanked
 
 
 def _blanked(frame: pd.DataFrame, column: str, rows) -> None:

@@ -194,11 +194,21 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
                  "changed": ("incidents_90d", "incidents_prev_90d")},
         places={"main_location": "distinct_reporters", "main_asb_types": "distinct_reporters"},
         single=("first_report", "last_report")),
+    # a Z, p-value or class rests on every count of its window (the cell and its six neighbours):
+    # blanked where one of them is hidden, and an empty cell listed for its class alone left out
     "insight.queries.maps.hotspot_cells": disclosure.Aggregate(
-        counts=("incidents",), min_rows="incidents", derived={"gi_z": ("incidents",)}, resolution="resolution"),
+        counts=("incidents", "window_least_incidents"), min_rows="incidents",
+        derived={c: ("incidents", "window_least_incidents") for c in ("gi_z", "gi_p", "gi_class", "gi_z_perm", "gi_p_perm")},
+        listed_for=("gi_class",), resolution="resolution"),
     "insight.queries.maps.hotspot_summary": disclosure.Aggregate(counts=("incidents",), authority=None,
                                                                  rows=("h3_resolution", "gi_class")),
-    "insight.queries.maps.concentration": disclosure.Aggregate(counts=("incidents",)),
+    # the places and shares of an authority rest on its incidents; each Lorenz point with the one
+    # before tells the incidents of the places between them
+    "insight.queries.maps.concentration": disclosure.Aggregate(
+        counts=("incidents",),
+        derived={c: ("incidents",) for c in ("places", "places_for_50pct", "places_for_25pct", "share_of_places",
+                                             "share_of_incidents")},
+        cumulative={"share_of_incidents": "incidents"}),
     "insight.queries.maps.hotspot_accuracy": disclosure.Aggregate(
         counts=("incidents", "captured", "captured_1", "captured_5", "captured_10"), authority=None,
         rows=("authority_name",), derived={f"{m}_{s}": (f"captured_{s}",) for m in ("hit_rate", "pai") for s in (1, 5, 10)}),
@@ -215,8 +225,9 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     # overview
     "insight.queries.overview.headline": disclosure.Aggregate(
         counts=(*_HEADLINE, *(f"{m}_previous" for m in _HEADLINE)), total_by=(),
-        # a person who reported in two authorities is one reporting person of "All selected"
-        distinct=("reporting_persons", "reporting_persons_previous"),
+        # a person who reported in two authorities is one reporting person of "All selected", and a
+        # place with incidents of two authorities one repeat location (not the rows' sum either way)
+        distinct=("reporting_persons", "reporting_persons_previous", "repeat_locations", "repeat_locations_previous"),
         derived={f"{m}_change": (m, f"{m}_previous") for m in _HEADLINE}, period=_PERIOD),
     "insight.queries.overview.monthly_incidents": disclosure.Aggregate(
         counts=("incidents",), known_total_by=("authority_code",), period=_PERIOD,

@@ -20,7 +20,7 @@ from insight.access.disclosure import protect_one, small_as_blank
 from insight.board_pack import map_slide as report_map
 from insight.board_pack import slides as rs
 from insight.board_pack import words as w
-from insight.board_pack.data import PEOPLE, PackData
+from insight.board_pack.data import HOTSPOT_RESOLUTION, PEOPLE, PackData
 from insight.charts.base import AUTHORITY_NAME_COLOURS
 
 
@@ -154,8 +154,21 @@ def slide_trend(deck, ctx: Context) -> None:
                   [rs.SERIES["current"]], label_points=(0, len(months) - 1))
 
 
+def hot_cells_shown(cells: pd.DataFrame, codes: tuple[str, ...], k: int) -> tuple[pd.DataFrame, int]:
+    """The significant cells as the Hotspots page shows them to a board viewer (the rule of
+    insight.queries.maps.hotspot_cells: no cell of 1..k-1 incidents, no class computed from one),
+    and how many hot cells that leaves out or shows without their class."""
+    from insight.access import roles as access
+    from insight.queries import maps as queries_maps
+
+    shown = access.shown_as(access.BOARD_VIEWER, (), queries_maps.hotspot_cells, (codes, HOTSPOT_RESOLUTION), {},
+                            cells, k)
+    return shown, int((cells["gi_class"] > 0).sum() - (shown["gi_class"] > 0).sum())
+
+
 def slide_map(deck, ctx: Context) -> None:
-    d, cells = ctx.data, ctx.data.hot_cells
+    d = ctx.data
+    cells, withheld = hot_cells_shown(d.hot_cells, d.codes, ctx.k)
     hot = cells[cells["gi_class"] > 0]
     per = hot.groupby("authority_code").agg(cells=("h3_cell", "size"), incidents=("incidents", "sum"))
     per.index = per.index.map(dict(zip(d.outlines["authority_code"], d.outlines["authority_name"], strict=True)))
@@ -165,8 +178,10 @@ def slide_map(deck, ctx: Context) -> None:
     else:
         title = (f"{w.plural(len(hot), 'hot-spot cell')} in {d.month.name}, "
                  f"{per['cells'].iloc[0]:,} of them in {per.index[0]}")
-    slide = ctx.slide(deck, title, "Getis-Ord Gi* on the month's incidents per H3 cell (about 0.7 km²), "
-                      "false-discovery-rate corrected", notes=MAP_NOTE)
+    subtitle = "Getis-Ord Gi* on the month's incidents per H3 cell (about 0.7 km²), false-discovery-rate corrected"
+    if withheld:
+        subtitle += f"; {withheld:,} more not drawn (next to a cell of under {ctx.k} incidents)"
+    slide = ctx.slide(deck, title, subtitle, notes=MAP_NOTE)
     png = report_map.to_png(report_map.hotspot_figure(cells, d.outlines, d.codes))
     shape = rs.picture(slide, png, rs.box(0.3, 1.75, 7.0, 5.15))
     left = (shape.left + shape.width) / 914400 + 0.3
@@ -180,7 +195,10 @@ MAP_NOTE = ("Hot spots: Getis-Ord Gi* over every H3 resolution-8 cell of the nin
             "counts included), the cell and its ring of neighbours, 999 permutations, classes at "
             "90/95/99% after the false-discovery-rate correction (the method of mart_hotspot_cells, "
             "here on the month's incidents). A hot cell may hold few incidents itself when its "
-            "neighbours hold many. The base map is the authorities' outlines: no online map is used.")
+            "neighbours hold many. As on the Hotspots page for a viewer without person-level rights, a "
+            "cell of 1 to k-1 incidents is not drawn, nor is any class computed from one (a cell next to "
+            "it): a ring of hot cells would mark the place. The base map is the authorities' outlines: "
+            "no online map is used.")
 
 
 def _place(row, k: int) -> str:

@@ -109,7 +109,7 @@ class PackData:
     headline: pd.DataFrame  # index measure column; current, previous, last_year (all selected)
     by_authority: pd.DataFrame  # index authority_name; incidents current, previous, last_year
     trend: pd.DataFrame  # month, incidents (13 months to the month, all selected)
-    hot_cells: pd.DataFrame  # h3_cell, incidents, gi_class, authority_code (selected, class <> 0)
+    hot_cells: pd.DataFrame  # h3_cell, incidents, gi_class, authority_code, window_least_incidents (selected, class <> 0)
     outlines: pd.DataFrame
     repeats: pd.DataFrame
     concentration: pd.DataFrame  # one row per authority (and 'all'): places, places_for_50pct
@@ -160,10 +160,11 @@ def _hot_cells(con, codes, month: Month, outlines: pd.DataFrame) -> pd.DataFrame
     """Gi* (etl.marts.hotspots, the mart's method) on the month's counts over every cell of the nine
     districts; the significant cells of the selected authorities."""
     if outlines.empty:
-        return pd.DataFrame(columns=["h3_cell", "incidents", "gi_class", "authority_code"])
+        return pd.DataFrame(columns=["h3_cell", "incidents", "gi_class", "authority_code", "window_least_incidents"])
     cells = hotspots.hotspot_cells(con, districts(outlines), month.end, (HOTSPOT_RESOLUTION,), month.start)
     keep = cells["authority_code"].isin(codes) & (cells["gi_class"] != 0)
-    return cells.loc[keep, ["h3_cell", "incidents", "gi_class", "authority_code"]].reset_index(drop=True)
+    return cells.loc[keep, ["h3_cell", "incidents", "gi_class", "authority_code",
+                            "window_least_incidents"]].reset_index(drop=True)
 
 
 def _repeats(con, codes, month: Month, build_as_of: dt.date) -> pd.DataFrame:

@@ -30,7 +30,19 @@ from insight.charts.base import AUTHORITY_NAME_COLOURS, YLORBR, _geometry, _rgb,
 LAYER_ID = "areas"
 RDBU = ("#2166AC", "#67A9CF", "#D1E5F0", "#F7F7F7", "#FDDBC7", "#EF8A62", "#B2182B")  # -3..3
 GI_LABELS = {3: "hot, 99%", 2: "hot, 95%", 1: "hot, 90%", 0: "not significant",
-             -1: "cold, 90%", -2: "cold, 95%", -3: "cold, 99%"}
+             -1: "cold, 90%", -2: "cold, 95%", -3: "cold, 99%",
+             None: "class not shown: a cell next to it has too few incidents to show"}
+
+
+def gi_class(value) -> int | None:
+    """A cell's Gi* class as a key of GI_LABELS: None where the disclosure rule blanked it."""
+    return None if pd.isna(value) else int(value)
+
+
+def gi_colour(value) -> str:
+    """The fill of a Gi* class: the diverging colours for a significant one, pale grey otherwise."""
+    c = gi_class(value)
+    return RDBU[c + 3] if c else "#C8C8C8"
 MEASURES = {"incidents": "Incidents", "per_km2": "Incidents per km²", "change": "Change on the previous period"}
 _OUTLINE = [60, 60, 60, 255]
 _DECIMALS = 5  # degrees to 5 decimals is about a metre: the boundaries' JSON is a third shorter
@@ -262,9 +274,9 @@ def gi_map(cells: pd.DataFrame, outlines: pd.DataFrame, height_px: int = 600,
     data = pd.DataFrame({
         "id": cells["h3_cell"], "label": "H3 cell " + cells["h3_cell"],
         "incidents": [_fmt(v) for v in cells["incidents"]],
-        "gi": [GI_LABELS[int(c)] for c in cells["gi_class"]],
+        "gi": [GI_LABELS[gi_class(c)] for c in cells["gi_class"]],
         "z": [_fmt(v, 2) for v in cells["gi_z"]], "p": [_fmt(v, 3) for v in cells["gi_p"]],
-        "fill": [_rgb(RDBU[int(c) + 3]) + [230] if c else [200, 200, 200, 110] for c in cells["gi_class"]]})
+        "fill": [_rgb(gi_colour(c)) + [230] if gi_class(c) else [200, 200, 200, 110] for c in cells["gi_class"]]})
     hexes = pdk.Layer("H3HexagonLayer", data.to_dict("records"), id=LAYER_ID, get_hexagon="id",
                       get_fill_color="fill", extruded=False, stroked=False, pickable=True,
                       auto_highlight=True, highlight_color=[0, 0, 0, 90])
@@ -360,7 +372,7 @@ def lorenz_chart(conc: pd.DataFrame) -> go.Figure:
     traces = [go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="equal spread",
                          line={"dash": "dot", "color": "#888888"})]
     for name in dict.fromkeys(names):
-        rows = names == name
+        rows = (names == name) & ~np.isnan(y.astype(float))   # a point the disclosure rule hides is not drawn
         traces.append(go.Scatter(x=x[rows], y=y[rows], mode="lines", name=name,
                                  line={"color": AUTHORITY_NAME_COLOURS.get(name, "#000000"),
                                        "width": 3 if name.startswith("All") else 1.5},

@@ -269,13 +269,14 @@ def gi_map(cells: pd.DataFrame, outlines: pd.DataFrame, focus: tuple[str, ...] |
     """Gi* classes of H3 cells (significant ones in the diverging colours, others pale grey), the
     colours and hover words of maps.gi_map."""
     base, lines, names, view = _base(outlines, focus)
-    fills = [cm.RDBU[int(c) + 3] if c else "#C8C8C8" for c in cells["gi_class"]]
-    tips = [f"H3 cell {cell}\n{cm.GI_LABELS[int(c)]}\n{cm._fmt(n)} incidents in the 12 months\n"
+    fills = [cm.gi_colour(c) for c in cells["gi_class"]]
+    tips = [f"H3 cell {cell}\n{cm.GI_LABELS[cm.gi_class(c)]}\n{cm._fmt(n)} incidents in the 12 months\n"
             f"Gi* z {cm._fmt(z, 2)}, pseudo p {cm._fmt(p, 3)}"
             for cell, c, n, z, p in zip(cells["h3_cell"], cells["gi_class"], cells["incidents"], cells["gi_z"],
                                         cells["gi_p"], strict=True)]
-    present = sorted({int(c) for c in cells["gi_class"]}, reverse=True)
-    legend = {"title": "Gi* class", "steps": [[cm.RDBU[c + 3] if c else "#C8C8C8", cm.GI_LABELS[c]] for c in present]}
+    classes = {cm.gi_class(c) for c in cells["gi_class"]}
+    present = sorted(classes - {None}, reverse=True) + ([None] if None in classes else [])
+    legend = {"title": "Gi* class", "steps": [[cm.gi_colour(c), cm.GI_LABELS[c]] for c in present]}
     svg = _svg(cell_paths(cells["h3_cell"]), fills, f"Map of {len(cells):,} hexagons by Gi* class",
                view, bordered=False, outlines_on_top=False, base=base, lines=lines, names=names)
     return {**_data(svg, list(cells["h3_cell"]), tips, view, legend), "clickable": False, "height": 520}

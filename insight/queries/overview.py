@@ -63,17 +63,19 @@ person_counts as (
     union all   -- a person who reported in two authorities is one person of the whole selection
     select period, null, count(distinct person_key) from people group by period
 ),
-cell_counts as (
+cell_counts as (   -- per authority, and per place over the whole selection (authority null): a
+                   -- place with incidents of two authorities is one place of the selection, a
+                   -- repeat location when its incidents together are $repeat_min or more
     select period, authority_code, cell, count(*) as cell_incidents
     from dated
     where cell is not null
-    group by all
+    group by grouping sets ((period, authority_code, cell), (period, cell))
 ),
 repeat_counts as (
     select period, authority_code,
            count(*) filter (where cell_incidents >= $repeat_min) as repeat_locations
     from cell_counts
-    group by grouping sets ((period, authority_code), (period))
+    group by period, authority_code
 ),
 case_events as (
     select 'applications' as measure, authority_code, received_date as event_date from applications

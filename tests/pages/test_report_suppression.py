@@ -203,3 +203,20 @@ def test__caveats__the_last_record_s_month_only_among_the_pack_s_k_rows(small_pa
     assert row[2] == "–" and "stops more than 7 days" in row[3], row
     cells = [cell.text for r in table.rows for cell in r.cells]
     assert not [c for c in cells if re.search(r"\b(Jun|June)\b", c)], cells
+
+
+def test__map__no_hot_cell_whose_class_rests_on_1_to_4_incidents():
+    """The map slide draws a hot cell only where the page would show its class to a board viewer
+    (insight/access/roles.py, hotspot_cells): a cell of 1..k-1 incidents is left out, and so is the
+    class of every cell whose window (itself and its six neighbours) holds one, so no ring of hot
+    empty cells marks a hidden place (found by a black-box audit). The slide says how many it leaves."""
+    import pandas as pd
+
+    from insight.board_pack import content
+
+    cells = pd.DataFrame({"h3_cell": ["hidden", "ring", "busy_near", "busy_far", "quiet_hot"],
+                          "authority_code": ["E07000033"] * 5, "incidents": [3, 0, 9, 20, 0],
+                          "window_least_incidents": [1, 1, 3, 20, 20], "gi_class": [3, 3, 3, 3, 2]})
+    shown, withheld = content.hot_cells_shown(cells, ("E07000033",), 5)
+    assert sorted(shown.loc[shown["gi_class"] > 0, "h3_cell"]) == ["busy_far", "quiet_hot"]
+    assert withheld == 3

@@ -182,9 +182,75 @@ def test__area_counts__lsoas_add_up_to_their_authority_s_total():
 
 def test__hotspot_cells__hexagons_of_1_to_4_incidents_are_left_out():
     frame = pd.DataFrame({"h3_cell": ["a", "b", "c"], "authority_code": [A, A, A], "gi_class": [3, 3, 0],
-                          "incidents": [0, 3, 12], "gi_z": [2.5, 3.1, 1.0]})
+                          "incidents": [0, 3, 12], "gi_z": [2.5, 3.1, 1.0], "window_least_incidents": [0, 3, 12]})
     shown = _shown(qm.hotspot_cells, frame, codes=(A,), resolution=9)
     assert shown["h3_cell"].tolist() == ["a", "c"] and shown.attrs["dropped"] == 1
+
+
+GI = ["gi_z", "gi_p", "gi_class", "gi_z_perm", "gi_p_perm"]
+
+
+def test__hotspot_cells__no_z_or_class_computed_from_a_hidden_hexagon():
+    """A hexagon of 1..k-1 incidents is left out, and so is every Gi* figure computed from it: the Z,
+    p-values and class of each cell whose window (itself and its six neighbours) holds it. Before,
+    the empty neighbours of two hidden hexagons (3 and 1 incidents) were listed as hot, a ring
+    around the hidden place, and their Z told its count (found by a black-box audit). An empty
+    cell listed only for its class is left out with the class; a busy one keeps its count."""
+    frame = pd.DataFrame({"h3_cell": ["hidden", "ring", "busy_near", "busy_far", "quiet_hot"],
+                          "authority_code": [A] * 5, "incidents": [3, 0, 9, 20, 0],
+                          "window_least_incidents": [1, 1, 3, 20, 20],
+                          "gi_z": [5.6, 4.2, 6.0, 7.0, 3.0], "gi_p": [0.001] * 5, "gi_class": [3, 3, 3, 3, 2],
+                          "gi_z_perm": [100.0] * 5, "gi_p_perm": [0.0] * 5})
+    shown = _shown(qm.hotspot_cells, frame, codes=(A,), resolution=9).set_index("h3_cell")
+    assert list(shown.index) == ["busy_near", "busy_far", "quiet_hot"]
+    assert shown.loc["busy_near", "incidents"] == 9 and shown.loc["busy_near", GI].isna().all()
+    assert shown.loc["busy_far", GI].notna().all() and shown.loc["quiet_hot", "gi_class"] == 2
+    # the viewer's own authority is shown whole
+    assert len(_shown(qm.hotspot_cells, frame, allowed=(A,), codes=(A,), resolution=9)) == 5
+
+
+def _concentration(totals: dict[str, list[int]]) -> pd.DataFrame:
+    """mart_concentration's rows for authorities with these place counts (etl.marts.hotspots)."""
+    import numpy as np
+
+    from etl.marts import hotspots
+    frames = []
+    for code, counts in totals.items():
+        places, share = hotspots.lorenz(counts)
+        frames.append(pd.DataFrame({"authority_code": code, "authority_name": code, "places": len(counts),
+                                    "incidents": sum(counts),
+                                    "places_for_50pct": hotspots.share_of_places_for(counts, 0.5),
+                                    "places_for_25pct": hotspots.share_of_places_for(counts, 0.25),
+                                    "point": np.arange(len(places)), "share_of_places": places,
+                                    "share_of_incidents": share}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test__concentration__no_share_or_place_count_of_an_authority_with_1_to_4_incidents():
+    """An authority whose incidents are hidden shows no places, no "X% of places" and no Lorenz
+    point: two places at 0.75 of four incidents are 3 and 1 (found by a black-box audit)."""
+    shown = _shown(qm.concentration, _concentration({A: [3, 1], B: [40, 20, 10]}), codes=(A, B))
+    small = shown[shown.authority_code == A]
+    for column in ("incidents", "places", "places_for_50pct", "places_for_25pct", "share_of_incidents"):
+        assert small[column].isna().all(), column
+    assert shown[shown.authority_code == B]["share_of_incidents"].notna().all()
+
+
+def test__concentration__no_lorenz_step_tells_1_to_4_incidents():
+    """Each Lorenz point adds the incidents of the places since the one before: a step of 1..k-1 (a
+    place or two of one incident each) is told by two neighbouring points. A point is shown only
+    when what it adds over the previous point shown, and what is left after the last, is 0 or at
+    least k."""
+    counts = [30, 12, 6, 2, 2, 1, 1, 1]
+    frame = _concentration({A: counts})
+    shown = _shown(qm.concentration, frame, codes=(A,))
+    total = sum(counts)
+    seen = [round(s * total) for s in shown["share_of_incidents"].dropna()]
+    assert seen[0] == 0 and seen[-1] == total
+    steps = [b - a for a, b in zip(seen, seen[1:], strict=False)]
+    assert all(step == 0 or step >= K for step in steps), steps
+    assert seen == [0, 30, 42, 48, total]  # the largest points kept
+    assert len(_shown(qm.concentration, frame, allowed=(A,), codes=(A,))["share_of_incidents"].dropna()) == 9
 
 
 # --- 6. data quality: the month-by-source grid --------------------------------------------------------

@@ -239,6 +239,41 @@ def test__concentration__counts_places_with_incidents_so_empty_fields_change_not
     assert first.loc["all", "places"] == 6
 
 
+def test__concentration__a_place_s_incidents_count_whichever_authority_sent_them():
+    """A place (a resolution-10 cell) belongs to the authority its centre lies in, and its ASB is
+    every incident in it: an incident an authority sent from just over its border counts in the
+    place's authority, as in the accuracy mart, so the authorities' rows add up to all nine's.
+    Before, such an incident counted in no authority's row (found by a black-box audit)."""
+    con = duckdb.connect()
+    con.execute("create table incidents (authority_code varchar, h3_r10 varchar, reported_date date)")
+    rows = [("D", "border", "2026-05-01")] * 3 + [("E", "border", "2026-05-02")] * 3 + [("E", "e1", "2026-05-03")] * 2
+    con.executemany("insert into incidents values (?, ?, ?)", rows)
+    out = hotspots._concentration(con, hotspots._with_all({"D": ["border", "d1"], "E": ["e1", "e2"]}),
+                                  dt.date(2026, 5, 1), dt.date(2026, 5, 31))
+    first = out.groupby("authority_code").first()
+    assert (first.loc["D", "incidents"], first.loc["D", "places"]) == (6, 1)
+    assert (first.loc["E", "incidents"], first.loc["E", "places"]) == (2, 1)
+    assert first.loc["all", "incidents"] == first.loc["D", "incidents"] + first.loc["E", "incidents"] == 8
+
+
+def test__hotspot_cells__each_cell_knows_the_fewest_incidents_of_a_busy_cell_in_its_window():
+    """`window_least_incidents`: the fewest incidents of a cell with any among the cell and its six
+    neighbours (the cells its Gi* is computed from), 0 when none has any. The disclosure rule
+    shows a Z only where that is 0 or at least k (insight/access/roles.py)."""
+    centre = h3.latlng_to_cell(53.0, -1.5, 9)
+    cells = sorted(h3.grid_disk(centre, 3))
+    counts = np.zeros(len(cells))
+    ring = sorted(h3.grid_ring(centre, 1))
+    counts[cells.index(centre)], counts[cells.index(ring[0])] = 12, 2
+    least = hotspots.window_least(cells, counts)
+    assert least[cells.index(centre)] == 2 and least[cells.index(ring[0])] == 2
+    far = next(c for c in cells if h3.grid_distance(c, centre) == 3 and h3.grid_distance(c, ring[0]) > 1)
+    assert least[cells.index(far)] == 0
+    # a cell next to the centre alone (not to the 2) sees 12
+    alone = next(c for c in ring[1:] if h3.grid_distance(c, ring[0]) > 1)
+    assert least[cells.index(alone)] == 12
+
+
 def test__accuracy_mart_by_hand(tmp_path):
     """The mart's hit rate and PAI for one authority, recomputed from the incident rows."""
     con = duckdb.connect()

@@ -43,3 +43,28 @@ def test__headline__periods_people_and_repeat_locations(tmp_path):
     assert got.loc["Derby", columns].tolist() == [1, 1, 0, 0, 0, 0]
     assert got.loc["All selected", columns].tolist() == [4, 1, 1, 2, 1, 0]   # p1 is one person
     assert got.loc["All selected", "incidents_change"] == 2
+
+
+def test__headline__a_place_is_one_repeat_location_of_the_selection(tmp_path):
+    """A place (one street-level cell) with incidents of two authorities is one repeat location of
+    "All selected" when its incidents together are 3 or more: 3 + 4 on a border counted 2 before,
+    and 2 + 1 counted none (found by a black-box audit). Each authority's row counts its own."""
+    con = _warehouse(tmp_path)
+    border, split = "8a195da49b47fff", "8a195da49b37fff"
+
+    def add(places: list[tuple[str, str]], name: str) -> pd.DataFrame:
+        frame = pd.DataFrame([{"incident_id": f"{name}:{n}", "person_key": None, "authority_code": a,
+                               "reported_date": D(2025, 3, 20), "occurred_date": D(2025, 3, 20), "h3_r10": cell,
+                               "source": "t", "agency": "council", "agencies": "council", "report_count": 1,
+                               "source_file": f"{name}.csv", "source_row": n} for n, (a, cell) in enumerate(places, 1)])
+        con.register("_more", frame)
+        con.execute("insert into incidents by name select * from _more")
+        con.unregister("_more")
+        return overview.headline(con, (EREWASH, DERBY), D(2025, 3, 1), D(2025, 3, 31)).set_index("authority_name")
+
+    got = add([(EREWASH, border)] * 3 + [(DERBY, border)] * 4, "border")
+    assert got.loc["Erewash", "repeat_locations"] == 2 and got.loc["Derby", "repeat_locations"] == 1
+    assert got.loc["All selected", "repeat_locations"] == 2   # A and the border place
+    got = add([(EREWASH, split)] * 2 + [(DERBY, split)], "split")
+    assert got.loc["Erewash", "repeat_locations"] == 2 and got.loc["Derby", "repeat_locations"] == 1
+    assert got.loc["All selected", "repeat_locations"] == 3   # and the split one
