@@ -118,6 +118,7 @@ _CELL = ("value", "display", "rule", "colour")  # a partnership cell: its figure
 _S104 = ("applications_received", "threshold_not_met", "reviews_carried_out",  # published by law (s.104)
          "reviews_with_recommendations")
 _REGISTERS = ("applications", "appeals", "actions")  # the case-review registers' rows (a row per case)
+_CAPTURED = ("captured_1", "captured_5", "captured_10", "incidents")  # nested, smallest first
 _HEADLINE = ("incidents", "reporting_persons", "repeat_locations", "applications", "threshold_met", "appeals")
 # a file's or a source's first and last date (each one row's) as its month, and only among k rows of
 # the source in that month (a file: and k rows loaded from the file); the days behind, counted from
@@ -209,9 +210,13 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
         derived={c: ("incidents",) for c in ("places", "places_for_50pct", "places_for_25pct", "share_of_places",
                                              "share_of_incidents")},
         cumulative={"share_of_incidents": "incidents"}),
+    # the incidents captured by the top 1%, 5% and 10% of cells are nested in the later six months'
+    # incidents: any two shown tell the incidents between them
     "insight.queries.maps.hotspot_accuracy": disclosure.Aggregate(
         counts=("incidents", "captured", "captured_1", "captured_5", "captured_10"), authority=None,
-        rows=("authority_name",), derived={f"{m}_{s}": (f"captured_{s}",) for m in ("hit_rate", "pai") for s in (1, 5, 10)}),
+        rows=("authority_name",), derived={f"{m}_{s}": (f"captured_{s}",) for m in ("hit_rate", "pai") for s in (1, 5, 10)},
+        differences={f"{large} - {small}": (large, small) for n, small in enumerate(_CAPTURED)
+                     for large in _CAPTURED[n + 1:]}),
     "insight.queries.maps.near_repeats": disclosure.Aggregate(
         counts=("observed",), authority=None, rows=("spatial_band", "temporal_band"),
         derived={"ratio": ("observed",), "p_value": ("observed",)},

@@ -282,3 +282,23 @@ def test__source_months__the_opcc_analyst_sees_every_count():
     shown = access.shown_as(access.OPCC_ANALYST, access.person_level_authorities(
         access.Viewer("a", access.OPCC_ANALYST)), qq.source_months, (), {}, months, K)
     assert shown["rows_loaded"].tolist() == months["rows_loaded"].tolist()
+
+
+def test__hotspot_accuracy__no_difference_of_1_to_4_between_its_counts():
+    """The incidents captured by the busiest 1%, 5% and 10% of cells are nested, and all lie in the
+    later six months' incidents: two of them shown tell the incidents between (7 later incidents, 5
+    in the top 1% and 6 in the top 10% say 1 fell in the cells ranked between; found by a
+    black-box audit). No such difference of 1..k-1 is shown."""
+    frame = pd.DataFrame({"authority_name": ["Derby", "Erewash"], "all_cells": [900, 800], "incidents": [7, 40],
+                          "captured_1": [5, 20], "captured_5": [5, 30], "captured_10": [6, 31],
+                          "hit_rate_1": [5 / 7, 0.5], "hit_rate_10": [6 / 7, 31 / 40]})
+    from etl.rules import authorities
+    shown = _shown(qm.hotspot_accuracy, frame, codes=authorities.CODES, resolution=9)
+    nested = ["captured_1", "captured_5", "captured_10", "incidents"]
+    for _, row in shown.iterrows():
+        values = [row[c] for c in nested]
+        for n, small in enumerate(values):
+            for large in values[n + 1:]:
+                if pd.notna(small) and pd.notna(large):
+                    assert not 0 < large - small < K, (row["authority_name"], values)
+    assert shown.loc[1, "incidents"] == 40 and pd.notna(shown.loc[1, "captured_1"])
