@@ -589,7 +589,8 @@ def gi_section() -> None:
         period = ui.fmt_period(summary["period_start"].min(), summary["period_end"].max())
         gi_res = st.radio("Resolution", [9, 8], format_func=qm.RESOLUTIONS.get, horizontal=True, key="mp_gi_res")
         cells = ui.load(qm.hotspot_cells, f.authority_codes, gi_res)
-        counts = summary[summary["h3_resolution"] == gi_res].set_index("gi_class")["cells"]
+        # the cells the map draws (a viewer under the disclosure rule: those whose class is shown)
+        counts = cells["gi_class"].value_counts()
         tiles = ui.tile_row()
         for term, classes in [("hot_99", [3]), ("hot_95", [2]), ("hot_90", [1]), ("cold", [-1, -2, -3])]:
             ui.tile(tiles, term, ui.fmt_int(sum(int(counts.get(c, 0)) for c in classes)))
