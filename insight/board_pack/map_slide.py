@@ -99,9 +99,14 @@ def hotspot_figure(cells: pd.DataFrame, outlines: pd.DataFrame, codes: tuple[str
     return fig
 
 
+# kaleido's one server answers two renders in flight in any order: a render in a thread (the
+# warm-up of `chromium_started`, a page's pictures) could get another's picture, so renders take turns
+_RENDERING = threading.Lock()
+
+
 def to_png(fig: go.Figure, scale: float = 2.5) -> bytes:
     """The figure as PNG bytes (kaleido, which starts Debian's Chromium by itself)."""
-    with warnings.catch_warnings():  # plotly notes that a running server ignores its options
+    with _RENDERING, warnings.catch_warnings():  # plotly notes that a running server ignores its options
         warnings.filterwarnings("ignore", "The kopts argument is ignored", UserWarning)
         return fig.to_image(format="png", scale=scale)
 

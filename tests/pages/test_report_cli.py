@@ -144,3 +144,31 @@ def test__commentary__control_characters_do_not_reach_the_slide(demo_warehouse, 
     deck = Presentation(io.BytesIO(pack.pptx))
     box = next(s for slide in deck.slides for s in slide.shapes if s.name == "Commentary")
     assert box.text_frame.text == "Line one\nwith a tab\there, a colour and evil.\n\nCafé ✓ 😀"
+
+
+def test__pictures__each_render_returns_its_own_figure_while_the_warm_up_runs():
+    """`asb report` warms Chromium up with a tiny figure in a thread while it gathers the figures;
+    kaleido's one server then took two renders at once and could hand the warm-up's 25x25 picture
+    to the map slide (a blank map in 6 of 17 packs, found by a black-box audit). Renders now take
+    turns: each call gets the picture of its own figure."""
+    import struct
+    import threading
+
+    import plotly.graph_objects as go
+
+    from insight.board_pack import map_slide
+
+    def size(png: bytes) -> tuple[int, int]:
+        return struct.unpack(">II", png[16:24])
+
+    got: list = []
+    with map_slide.chromium_started():
+        threads = [threading.Thread(target=lambda: got.append(("small", size(map_slide.to_png(
+            go.Figure(layout={"width": 10, "height": 10}), scale=1))))) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for _ in range(3):
+            got.append(("large", size(map_slide.to_png(go.Figure(layout={"width": 300, "height": 200}), scale=1))))
+        for thread in threads:
+            thread.join()
+    assert sorted(set(got)) == [("large", (300, 200)), ("small", (10, 10))], got
