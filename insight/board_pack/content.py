@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from etl.rules.authorities import CODES
-from insight.access.disclosure import protect_one, small_as_blank
+from insight.access.disclosure import Group, hidden_cells, protect_one, small_as_blank
 from insight.board_pack import map_slide as report_map
 from insight.board_pack import slides as rs
 from insight.board_pack import words as w
@@ -119,10 +119,28 @@ SIGNIFICANCE_NOTE = ("A change is flagged only when the Poisson change Z = 2(sqr
                      "beyond ±2, the rule the repeat-location flags use (etl.marts.hotspots.change_z).")
 
 
+BAR_MONTHS = ("current", "previous", "last_year")
+
+
+def authority_bars(frame: pd.DataFrame, k: int) -> tuple[dict[str, list], set[tuple[str, str]]]:
+    """Slide 3's bars: each month's counts per authority with 1..k-1 blanked, and, since they add
+    up to the selection's count that slides 2 and 4 print, one more (the smallest) where a hidden
+    bar would be that count less the others (`disclosure.hidden_cells`). Returns the bars per month
+    (None where hidden) and the hidden (authority, month) cells."""
+    cells = {(n, m): frame.at[n, m] for n in frame.index for m in BAR_MONTHS}
+    totals = {("total", m): frame[m].sum() for m in BAR_MONTHS}
+    groups = [Group(("total", m), tuple((n, m) for n in frame.index)) for m in BAR_MONTHS]
+    primary, secondary = hidden_cells({**cells, **totals}, groups, k, exempt=set(totals))
+    hidden = (primary | secondary) - set(totals)
+    return {m: [None if (n, m) in hidden else frame.at[n, m] for n in frame.index] for m in BAR_MONTHS}, hidden
+
+
 def slide_authorities(deck, ctx: Context) -> None:
     d, frame = ctx.data, ctx.data.by_authority
+    bars, hidden = authority_bars(frame, ctx.k)
     # no arrow, and no name in the title, for an authority whose count (this month or last) is hidden
-    directions = {n: ctx.significance(r.current, r.previous) for n, r in frame.iterrows()}
+    directions = {n: 0 if {(n, "current"), (n, "previous")} & hidden else ctx.significance(r.current, r.previous)
+                  for n, r in frame.iterrows()}
     rises = [n for n, v in directions.items() if v > 0]
     falls = [n for n, v in directions.items() if v < 0]
     of = len(frame)
@@ -130,15 +148,16 @@ def slide_authorities(deck, ctx: Context) -> None:
         title = f"ASB rose in {w.names(rises, 2, of)} and fell in {w.names(falls, 2, of)} on last month"
     elif rises or falls:
         title = f"ASB {'rose' if rises else 'fell'} on last month in {w.names(rises or falls, 3, of)}"
+    elif {m for _, m in hidden} & {"current", "previous"}:   # a hidden count may hide a change
+        title = f"ASB per authority on last month: counts under {ctx.k} are not shown"
     else:
         title = "No authority's ASB changed beyond normal variation on last month"
     slide = ctx.slide(deck, title, f"Incidents per authority; {w.UP}{w.DOWN} marks a change on last "
                       "month beyond normal variation", notes=SIGNIFICANCE_NOTE)
     labels = [f"{n} {w.arrow(directions[n])}".strip() for n in frame.index]
     rs.bar_chart(slide, rs.BODY, labels, {
-        d.month.label: small_as_blank(frame["current"], ctx.k),
-        d.month.shift(-1).label: small_as_blank(frame["previous"], ctx.k),
-        d.month.shift(-12).label: small_as_blank(frame["last_year"], ctx.k)},
+        d.month.label: bars["current"], d.month.shift(-1).label: bars["previous"],
+        d.month.shift(-12).label: bars["last_year"]},
         [rs.SERIES["current"], rs.SERIES["previous"], rs.SERIES["last_year"]], font_pt=14)
 
 

@@ -220,3 +220,20 @@ def test__map__no_hot_cell_whose_class_rests_on_1_to_4_incidents():
     shown, withheld = content.hot_cells_shown(cells, ("E07000033",), 5)
     assert sorted(shown.loc[shown["gi_class"] > 0, "h3_cell"]) == ["busy_far", "quiet_hot"]
     assert withheld == 3
+
+
+def test__authorities__no_bar_is_the_total_less_the_others():
+    """Slide 3's bars of the authorities add up to the county's count, which slides 2 and 4 print:
+    one hidden bar beside eight shown ones was the total less the others (198 - 195 = Bolsover's 3,
+    found by a black-box audit). One more bar is hidden in each such month, the smallest; and no
+    title says that no authority changed while a change is hidden."""
+    import pandas as pd
+
+    from insight.board_pack import content
+
+    frame = pd.DataFrame({"current": [3, 120, 75], "previous": [0, 118, 60], "last_year": [8, 100, 80]},
+                         index=["Bolsover", "Derby", "Erewash"])
+    bars, hidden = content.authority_bars(frame, 5)
+    assert bars["current"] == [None, 120, None] and bars["previous"] == [0, 118, 60]
+    assert bars["last_year"] == [8, 100, 80]
+    assert hidden == {("Bolsover", "current"), ("Erewash", "current")}

@@ -89,8 +89,7 @@ def test__return__small_counts_written_as_the_marker_never_as_zero(erewash):
     assert incidents[("", "", "2025-05", "graffiti")] == "[c]"          # 2
     assert incidents[("", "", "2025-08", "noise")] == "[c]"             # 2
     assert incidents[("", "", "2025-04", "noise")] == "0"               # none: a zero is a zero
-    assert incidents[("", "", "2025-07", "rowdy behaviour")] == "12"
-    assert incidents[("", "", "all", "all")] == "35"                    # the year's total is shown
+    assert incidents[("", "", "all", "noise")] == "15"
     assert _cells(erewash, "second_report_events")[("", "", "", "")] == "[c]"   # one event
     assert _cells(erewash, "second_reports_share_explained_in_time")[("", "", "", "")] == "[c]"
     assert _cells(erewash, "opcc_cases", review_type="appeal")[("appeal", "not_upheld", "", "")] == "[c]"
@@ -109,10 +108,13 @@ def test__return__no_hidden_count_can_be_worked_out_from_a_total(erewash):
             hidden = [k for k, v in line.items() if k[other] != "all" and v == "[c]"]
             assert total == "[c]" or len(hidden) != 1, (value, hidden)
     # May: graffiti 2 is hidden, so noise 7 is too; August's only type is hidden, so its total is
-    # too, and then another month's total, so that August's cannot be taken from the year's 35
+    # too. Every incident of this warehouse is Erewash's, so the county's months that the board pack
+    # prints (9, 12 and 12, not August's 2) are Erewash's own: the year's 35 less them would tell
+    # August's 2, so the year's total is hidden as well (found by a black-box audit: before, the
+    # return was protected as if the pack printed nothing of the same months)
     assert incidents[("", "", "2025-05", "noise")] == "[c]" and incidents[("", "", "2025-08", "all")] == "[c]"
     months = [v for k, v in incidents.items() if k[3] == "all" and k[2] != "all"]
-    assert months.count("[c]") >= 2 and incidents[("", "", "all", "all")] == "35"
+    assert months.count("[c]") >= 2 and incidents[("", "", "all", "all")] == "[c]"
 
 
 def test__return__statutory_figures_published_as_they_are(erewash, warehouse):
