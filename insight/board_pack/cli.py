@@ -27,16 +27,19 @@ def _month(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
-def _replace(path: Path, data: bytes) -> None:
-    """Write `data` to a new file beside `path` and move it over `path` (atomic on one filesystem)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+def _replace(files: dict[Path, bytes]) -> None:
+    """Write each file's bytes to a new file beside it, and once all are written move each over
+    its name (atomic on one filesystem): a failure replaces none of them."""
+    temps = {path: path.with_name(f".{path.name}.tmp") for path in files}
     try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        for path, data in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temps[path].write_bytes(data)
+        for path, tmp in temps.items():
+            os.replace(tmp, path)
+    finally:
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)
 
 
 def cmd_report(args) -> int:
@@ -51,6 +54,10 @@ def cmd_report(args) -> int:
     if args.out.is_dir():
         print(f"asb: error: --out {args.out} is a folder: give the file to write, e.g. {args.out / 'pack.pptx'}",
               file=sys.stderr)
+        return 2
+    if args.pdf and args.out.with_suffix(".pdf").is_dir():
+        print(f"asb: error: {args.out.with_suffix('.pdf')} is a folder: the PDF is written beside the pptx "
+              "under its name, so move the folder or name the pack otherwise", file=sys.stderr)
         return 2
     if args.out.suffix.lower() != ".pptx":  # a PowerPoint file under another name opens nowhere
         print(f"asb: error: --out {args.out}: the board pack is a PowerPoint file: name it with .pptx "
@@ -70,19 +77,14 @@ def cmd_report(args) -> int:
     except report.ReportError as exc:
         print(f"asb: error: {exc}", file=sys.stderr)
         return 2
-    written = []
-    try:   # each file written beside its name and moved over it: a reader never opens half a pack
-        _replace(args.out, pack.pptx)
-        written.append(str(args.out))
-        if pack.pdf is not None:
-            pdf = args.out.with_suffix(".pdf")
-            _replace(pdf, pack.pdf)
-            written.append(str(pdf))
+    files = {args.out: pack.pptx, **({args.out.with_suffix(".pdf"): pack.pdf} if pack.pdf is not None else {})}
+    try:   # each file written beside its name, then all moved over them: a reader never opens half a pack
+        _replace(files)
     except OSError as exc:
         print(f"asb: error: cannot write {exc.filename or args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     print(f"board pack for {pack.month.label}, {len(codes)} authorit{'y' if len(codes) == 1 else 'ies'}: "
-          f"{len(pack.titles)} slides -> {' and '.join(written)} in {pack.seconds:.1f}s")
+          f"{len(pack.titles)} slides -> {' and '.join(map(str, files))} in {pack.seconds:.1f}s")
     return 0
 
 

@@ -109,7 +109,7 @@ def test__pack__authorities_without_incidents_that_month_make_a_pack_that_says_s
 
 
 @pytest.mark.parametrize("case", ["commentary missing", "commentary not text", "out is a folder", "out unwritable",
-                                  "out not pptx", "out pdf"])
+                                  "out not pptx", "out pdf", "pdf is a folder"])
 def test__cli__files_it_cannot_read_or_write_are_one_error_line(demo_warehouse, month, tmp_path, capsys, case):
     out, extra = tmp_path / "x.pptx", []
     if case == "commentary missing":
@@ -123,6 +123,9 @@ def test__cli__files_it_cannot_read_or_write_are_one_error_line(demo_warehouse, 
         out = tmp_path / "pack.txt"
     elif case == "out pdf":  # the PDF is asked for with --pdf, beside the pptx
         out = tmp_path / "pack.pdf"
+    elif case == "pdf is a folder":   # refused before anything is made or replaced
+        (tmp_path / "x.pdf").mkdir()
+        extra = ["--pdf"]
     else:
         (tmp_path / "file").write_text("a file, not a folder")
         out = tmp_path / "file" / "x.pptx"
@@ -132,6 +135,8 @@ def test__cli__files_it_cannot_read_or_write_are_one_error_line(demo_warehouse, 
     assert not list(tmp_path.glob("*.pptx")) and not list(tmp_path.glob("pack.*"))
     if case.startswith("out ") and "folder" not in case and "unwritable" not in case:
         assert "name it with .pptx" in err
+    if case == "pdf is a folder":
+        assert "x.pdf is a folder" in err
 
 
 def test__commentary__control_characters_do_not_reach_the_slide(demo_warehouse, month, tmp_path):
