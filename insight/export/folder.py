@@ -5,17 +5,19 @@ only an earlier export of the same kind: never a folder holding anything else, t
 the warehouse read), yields a
 hidden folder beside it to write into, and on success renames that into place (an old folder,
 with `force`, is moved aside first and deleted once the new one stands); on any failure the
-hidden folder is removed, so no half-written export is ever left where a reader would look.
+hidden folder is removed, so no half-written export is ever left where a reader would look; one
+that a killed export left (nothing can run then) is removed by the next export to the same folder.
 Files and folders made inside are readable by their owner only (etl/transform/private.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import glob
 import os
 import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,9 +108,12 @@ def writing(out: Path, force: bool = False, keep: tuple[Path, ...] = ()) -> Iter
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file where a folder should be, no permission
         raise FolderRefused(f"cannot make the folder {out.parent}: {exc.strerror or exc}") from None
+    _remove_abandoned(out)
     with private.owner_only():
-        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial"))
+        tmp = out.parent / f".{out.name}.{secrets.token_hex(6)}.partial"
+        lock = _lock(tmp)   # before the folder: a folder with no lock held is an abandoned one
         try:
+            tmp.mkdir(mode=0o700)
             yield tmp
             if old_kind is not None and (new_kind := export_kind(tmp)) != old_kind:
                 raise FolderRefused(f"{out} is an earlier {old_kind} export, and this is {new_kind or 'another'} "
@@ -117,3 +122,40 @@ def writing(out: Path, force: bool = False, keep: tuple[Path, ...] = ()) -> Iter
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        finally:
+            _lock_path(tmp).unlink(missing_ok=True)
+            os.close(lock)
+
+
+def _lock_path(tmp: Path) -> Path:
+    return tmp.with_name(tmp.name + ".lock")
+
+
+def _lock(tmp: Path) -> int:
+    """A lock file beside the hidden folder, held (flock) while the export runs: the system drops it
+    when the process ends, however it ends, so a later export can tell an abandoned folder."""
+    fd = os.open(_lock_path(tmp), os.O_RDWR | os.O_CREAT | os.O_EXCL, private.OWNER_ONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def _remove_abandoned(out: Path) -> None:
+    """Remove the hidden folders that exports to `out` killed while writing (SIGKILL, a power cut)
+    left beside it, with rows in them: those whose lock no running export holds. An export that
+    fails any other way removes its own."""
+    for tmp in out.parent.glob(f".{glob.escape(out.name)}.*.partial"):
+        lock_path = _lock_path(tmp)
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, private.OWNER_ONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:   # held: an export still writing it
+            os.close(fd)
+            continue
+        try:
+            shutil.rmtree(tmp, ignore_errors=True)
+            lock_path.unlink(missing_ok=True)
+        finally:
+            os.close(fd)

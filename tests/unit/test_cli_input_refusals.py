@@ -241,3 +241,36 @@ def _refused(path, text: str, load, error, words: str) -> None:
     path.write_text(text, encoding="utf-8")
     with pytest.raises(error, match=rf"{path.name}.*{words}"):
         load(path)
+
+
+def test__export_folder__a_killed_export_s_hidden_folder_is_removed_by_the_next(tmp_path):
+    """An export killed while it wrote (SIGKILL, a power cut) leaves its hidden folder beside --out,
+    with incident rows in it: the next export to the same --out removes it, once no running export
+    holds it (its lock beside it), and leaves a running one's alone (found by a black-box audit)."""
+    import subprocess
+    import sys
+
+    from insight.export import folder
+
+    out = tmp_path / "out"
+    script = ("import sys, time; from pathlib import Path; from insight.export import folder\n"
+              "with folder.writing(Path(sys.argv[1])) as tmp:\n"
+              "    (tmp / 'rows.csv').write_text('secret'); print(tmp, flush=True); time.sleep(60)\n")
+    killed = subprocess.Popen([sys.executable, "-c", script, str(out)], stdout=subprocess.PIPE, text=True)
+    stale = Path(killed.stdout.readline().strip())
+    killed.kill()
+    killed.wait()
+    running = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "other")], stdout=subprocess.PIPE, text=True)
+    live = Path(running.stdout.readline().strip())
+    try:
+        assert stale.is_dir() and live.is_dir()
+        with folder.writing(out) as tmp:
+            (tmp / "fields.csv").write_text("x")
+            assert not stale.exists()
+        with folder.writing(tmp_path / "other") as tmp:
+            (tmp / "fields.csv").write_text("x")
+        assert live.is_dir() and (live / "rows.csv").exists()   # an export still running: not touched
+        assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")] == []
+    finally:
+        running.kill()
+        running.wait()
