@@ -56,6 +56,18 @@ def connect(path: Path | str | None = None) -> duckdb.DuckDBPyConnection:
     return con
 
 
+# what a warehouse an older version built lacks (a table, a column): `older_build` says so
+OLDER_BUILD_ERRORS = (duckdb.CatalogException, duckdb.BinderException)
+
+
+def older_build(warehouse: Path | str, needs: str, exc: Exception) -> str:
+    """The one line a command prints when the warehouse lacks a table or column it reads
+    (OLDER_BUILD_ERRORS): probably built by an older version, and the cure."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return (f"the warehouse {warehouse} lacks a table or column {needs} needs; it was probably built by an "
+            f"older version: rebuild it with `asb build` or `asb demo` ({first})")
+
+
 def build_as_of(con) -> date | None:
     """The as-of date the stored marts were built for (the latest build's), or None."""
     row = con.execute("select as_of_date from etl_builds order by built_at desc limit 1").fetchall()

@@ -19,8 +19,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from etl.rules import periods
 from etl.rules.authorities import CODES
 from insight import db
@@ -90,9 +88,8 @@ def make_pack(warehouse: Path, month: str | report_data.Month, codes: tuple[str,
         deck = build_deck(con, month, tuple(codes), k, commentary)
     except report_data.PackDataError as exc:
         raise ReportError(str(exc)) from exc
-    except duckdb.CatalogException as exc:
-        raise ReportError(f"the warehouse {warehouse} lacks a table the pack needs; it was probably built "
-                          f"by an older version: rebuild it with `asb build` or `asb demo` ({exc})") from exc
+    except db.OLDER_BUILD_ERRORS as exc:
+        raise ReportError(db.older_build(warehouse, "the pack", exc)) from exc
     finally:
         con.close()
     out = io.BytesIO()

@@ -47,6 +47,9 @@ def cmd_parquet(args) -> int:
     except FolderRefused as exc:  # parquet.ExportRefused too
         print(f"asb: error: {exc}", file=sys.stderr)
         return 2
+    except db.OLDER_BUILD_ERRORS as exc:
+        print(f"asb: error: {db.older_build(warehouse, 'the export', exc)}", file=sys.stderr)
+        return 2
     keys = "with person keys" if args.with_person_keys else "without person keys"
     print(f"exported {len(result.tables)} tables ({sum(result.rows.values()):,} rows, {keys}) -> {result.out} "
           f"(audit entry {result.audit_seq})")
@@ -66,6 +69,9 @@ def cmd_return(args) -> int:
                                      force=args.force)
     except (data_return.ReturnError, FolderRefused) as exc:
         print(f"asb: error: {exc}", file=sys.stderr)
+        return 2
+    except db.OLDER_BUILD_ERRORS as exc:
+        print(f"asb: error: {db.older_build(warehouse, 'the return', exc)}", file=sys.stderr)
         return 2
     n = len(codes)
     print(f"data return {args.year} for {n} authorit{'y' if n == 1 else 'ies'}: {len(written)} files -> {args.out}")

@@ -177,3 +177,22 @@ def test__pictures__each_render_returns_its_own_figure_while_the_warm_up_runs():
         for thread in threads:
             thread.join()
     assert sorted(set(got)) == [("large", (300, 200)), ("small", (10, 10))], got
+
+
+@pytest.mark.parametrize("command, change", [
+    (["export", "return", "--year", "2025/26"], "drop table mart_second_reports"),
+    (["export", "parquet"], "drop table etl_builds"),
+    (["report", "--month", "2026-03"], "alter table appeals drop column review_type"),
+])
+def test__cli__a_warehouse_of_an_older_build_is_one_error_line(demo_warehouse, tmp_path, capsys, command, change):
+    """A warehouse an older version built lacks a table or a column: each command says so in one
+    line with the cure, never a traceback (found by a black-box audit of the exports)."""
+    old = tmp_path / "old.duckdb"
+    shutil.copy(demo_warehouse, old)
+    with duckdb.connect(str(old)) as con:
+        con.execute(change)
+    out = tmp_path / ("x.pptx" if command[0] == "report" else "out")
+    code = cli.main([*command, "--out", str(out), "--warehouse", str(old)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("asb: error:") and "rebuild it with `asb build`" in err, err
+    assert not out.exists()
