@@ -156,6 +156,10 @@ def load_fields(path: Path | None = None) -> Spec:
         if entry["measure"].startswith("s104.") and entry["suppress"]:
             raise ReturnError(f"{where}: an s104 figure cannot have suppress = true: the law requires the four "
                               "s.104 figures published as they are")
+        if not entry["measure"].startswith("s104.") and not entry["suppress"]:
+            raise ReturnError(f"{where}: suppress = false would publish counts of 1 to k-1 people or incidents as "
+                              "they are: only the four s.104 figures, which the law requires published, are written "
+                              "so; set suppress = true")
         fields.append(Field(**{k: entry[k] for k in _FIELD_KEYS}))
     names = [f.name for f in fields]
     if not fields or len(set(names)) != len(names):

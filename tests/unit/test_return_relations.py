@@ -50,3 +50,20 @@ def test__incidents__one_authority_s_month_is_not_the_county_s_less_the_others()
     hidden = (~march["written"].str.isdigit()).sum()
     assert hidden == 0 or hidden >= 2, march[["authority_code", "written"]]
     assert march.iloc[1]["written"] != "3"
+
+
+def test__field_list__only_an_s104_figure_may_be_written_unsuppressed(tmp_path):
+    """`suppress = false` publishes counts of 1 to k-1 as they are: only for the four s.104 figures,
+    which the law requires published. A field list that sets it on another measure is refused
+    (before, it was accepted and the return printed appeal counts of 1 to 3)."""
+    import pytest
+
+    text = dr.FIELDS_PATH.read_text(encoding="utf-8")
+    field = 'measure = "second_reports.events"'
+    start = text.index(field)
+    end = text.index("suppress = true", start) + len("suppress = true")
+    changed = text[:end - len("true")] + "false" + text[end:]
+    path = tmp_path / "fields.toml"
+    path.write_text(changed, encoding="utf-8")
+    with pytest.raises(dr.ReturnError, match="only the four s.104 figures"):
+        dr.load_fields(path)
