@@ -411,6 +411,7 @@ def export(warehouse: Path, out: Path, year: str, codes: tuple[str, ...], k: int
         as_of = _year_checked(con, year, allow_incomplete)
         # every authority's cells, whichever are written: they are protected together (return_rows)
         cells = _with_shares(measures(con, fy, authorities.CODES, as_of))
+        notes = _restated(con, fy)
     finally:
         con.close()
     cells = cells.assign(text=protect(cells, spec, k))
@@ -422,13 +423,22 @@ def export(warehouse: Path, out: Path, year: str, codes: tuple[str, ...], k: int
             mine = cells[(cells["authority_code"] == code) & cells["measure"].str.startswith("s104.")]
             figures = {m: int(v) for m, v in zip(mine["measure"], mine["value"], strict=True)}
             column = fy.text if fy.end <= as_of else f"{fy.text} (to {as_of.isoformat()})"  # a part year says so
-            _write_csv(tmp / f"{stem}_s104.csv", ["Measure", column], s104.rows(spec, figures))
-            (tmp / f"{stem}_s104.html").write_text(s104.page(spec, code, fy, figures, as_of), encoding="utf-8")
+            note = notes.get(code)
+            _write_csv(tmp / f"{stem}_s104.csv", ["Measure", column], s104.rows(spec, figures, note))
+            (tmp / f"{stem}_s104.html").write_text(s104.page(spec, code, fy, figures, as_of, note), encoding="utf-8")
             written += [f"{stem}_return.csv", f"{stem}_s104.csv", f"{stem}_s104.html"]
         _write_csv(tmp / "fields.csv", _FIELD_KEYS, [[getattr(f, key) for key in _FIELD_KEYS] for f in spec.fields])
         (tmp / "README.md").write_text(readme(spec, fy, as_of, k), encoding="utf-8")
         written += ["fields.csv", "README.md"]
     return [Path(out).resolve() / name for name in written]
+
+
+def _restated(con, year: Year) -> dict[str, str]:
+    """Per authority, the words saying that the year's s.104 figures, frozen as published
+    (`asb returns freeze`), have changed since (s104.restated_note); none when not restated."""
+    found = con.execute("""select authority_code, restatement, published_date from mart_statutory_returns
+                           where financial_year = ? and is_restated""", [year.text]).fetchall()
+    return {code: s104.restated_note(text, published) for code, text, published in found}
 
 
 def readme(spec: Spec, year: Year, as_of: dt.date, k: int) -> str:

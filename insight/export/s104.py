@@ -7,18 +7,33 @@ from __future__ import annotations
 import datetime as dt
 import html
 
+import pandas as pd
+
 from etl.rules import authorities
 
 
-def rows(spec, figures: dict[str, int]) -> list[tuple[str, str]]:
-    """(label, figure) of the statutory s.104 fields, in the order of the field list `spec` (data_return.Spec)."""
-    return [(f.label, str(figures[f.measure])) for f in spec.fields if f.measure.startswith("s104.")]
+def rows(spec, figures: dict[str, int], note: str | None = None) -> list[tuple[str, str]]:
+    """(label, figure) of the statutory s.104 fields, in the order of the field list `spec`
+    (data_return.Spec), and a last row ("Note", `note`) when there is one (`restated_note`)."""
+    found = [(f.label, str(figures[f.measure])) for f in spec.fields if f.measure.startswith("s104.")]
+    return found + ([("Note", note)] if note else [])
 
 
-def page(spec, code: str, year, figures: dict[str, int], as_of: dt.date) -> str:
-    """The s.104 table as a plain HTML page: every text escaped, no script, no styling."""
+def restated_note(restatement: str | None, published_date) -> str | None:
+    """The words that say a year frozen as published has changed since (mart_statutory_returns
+    `restatement`, `published_date`), else None."""
+    if not restatement:
+        return None
+    when = f" on {published_date:%-d %B %Y}" if published_date is not None and not pd.isna(published_date) else ""
+    return f"Restated since these figures were published{when}: {restatement}"
+
+
+def page(spec, code: str, year, figures: dict[str, int], as_of: dt.date, note: str | None = None) -> str:
+    """The s.104 table as a plain HTML page: every text escaped, no script, no styling; `note` (a
+    restatement) in a paragraph under it."""
     e = html.escape
     name = authorities.NAME_BY_CODE[code]
+    restated = f"\n  <p>{e(note)}</p>" if note else ""
     body = "\n".join(f'      <tr><th scope="row">{e(label)}</th><td>{e(value)}</td></tr>'
                      for label, value in rows(spec, figures))
     return f"""<!DOCTYPE html>
@@ -41,7 +56,7 @@ def page(spec, code: str, year, figures: dict[str, int], as_of: dt.date) -> str:
     </tbody>
   </table>
   <p>{e("Published under section 104 of the Anti-social Behaviour, Crime and Policing Act 2014. "
-        f"Figures as recorded on {as_of:%-d %B %Y}.")}</p>
+        f"Figures as recorded on {as_of:%-d %B %Y}.")}</p>{restated}
 </body>
 </html>
 """

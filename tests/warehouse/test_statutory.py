@@ -391,3 +391,17 @@ def test__appeals_page__flagged_appeals_with_reasons(warehouse, monkeypatch):
     assert listed.set_index("appeal_ref")["flags"].notna().to_dict() == {
         "AP-OK": False, "AP-MET": True, "AP-MISMATCH": True}
     assert {"appeal_authority_code", "flags"} <= set(listed.columns)  # the CSV download is this frame
+
+
+def test__return__a_restated_year_says_so_in_its_s104_files(warehouse, tmp_path):
+    """A year frozen as published and changed since: the return's s.104 table, which a council puts
+    on its website, says the figures were restated and how, as the Partnership page does, rather
+    than printing the new figure alone (found by a black-box audit of the exports)."""
+    out = tmp_path / "return"
+    assert cli.main(["export", "return", "--warehouse", str(warehouse), "--out", str(out), "--year", "2024/25",
+                     "--authority", "Chesterfield", "--authority", "Amber Valley"]) == 0
+    chesterfield = next(out.glob("E07000034_*_s104.csv")).read_text(encoding="utf-8")
+    page = next(out.glob("E07000034_*_s104.html")).read_text(encoding="utf-8")
+    assert "reviews carried out: published 2, now 1" in chesterfield and "published 2, now 1" in page
+    assert "Restated" in chesterfield and "Restated" in page
+    assert "Restated" not in next(out.glob("E07000032_*_s104.csv")).read_text(encoding="utf-8")
