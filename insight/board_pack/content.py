@@ -79,13 +79,19 @@ def slide_headline(deck, ctx: Context) -> None:
     d, h = ctx.data, ctx.data.headline
     month, prev, ly = d.month, d.month.shift(-1), d.month.shift(-12)
     inc = h.loc["incidents"]
+    # a month before the warehouse's first incident holds no data, not no ASB: no change on it
+    no_prev, no_year = d.before_data(prev), d.before_data(ly)
     if ctx.hidden(inc["current"], inc["previous"], inc["last_year"]):
         # a percentage change between small counts would give them away
         title = f"ASB in {month.label}: counts under {ctx.k} are not shown"
         subtitle = f"{ctx.person_count(inc['current'])} incidents in {month.label}"
+    elif no_prev:
+        title = f"ASB in {month.label}: {w.num(inc['current'])} incidents; the data start this month"
+        subtitle = "No earlier month holds data to compare with"
     else:
         title = ctx.change_phrase("ASB", inc["current"], inc["previous"], "last month")
-        year = ctx.change_phrase("it", inc["current"], inc["last_year"], f"{ly.start:%B %Y}")
+        year = (f"no data for {ly.start:%B %Y}" if no_year else
+                ctx.change_phrase("it", inc["current"], inc["last_year"], f"{ly.start:%B %Y}"))
         subtitle = f"{w.num(inc['current'])} incidents in {month.label}; {year}"
     slide = ctx.slide(deck, title, subtitle, notes="\n".join(
         f"{row.label}: {row.definition}" for row in h.itertuples()) + "\n" + SIGNIFICANCE_NOTE)
@@ -96,8 +102,8 @@ def slide_headline(deck, ctx: Context) -> None:
             shown = [ctx.person_count(v) for v in cells]
             rows.append([row["label"], shown[0], shown[1], "–", shown[2], "–"])
             continue
-        on_month, dir_month = w.change_cell(row["current"], row["previous"])
-        on_year, dir_year = w.change_cell(row["current"], row["last_year"])
+        on_month, dir_month = ("–", 0) if no_prev else w.change_cell(row["current"], row["previous"])
+        on_year, dir_year = ("–", 0) if no_year else w.change_cell(row["current"], row["last_year"])
         rows.append([row["label"], w.num(row["current"]), w.num(row["previous"]), on_month,
                      w.num(row["last_year"]), on_year])
         for column, direction in ((3, dir_month), (5, dir_year)):
@@ -139,8 +145,9 @@ def slide_authorities(deck, ctx: Context) -> None:
     d, frame = ctx.data, ctx.data.by_authority
     bars, hidden = authority_bars(frame, ctx.k)
     # no arrow, and no name in the title, for an authority whose count (this month or last) is hidden
-    directions = {n: 0 if {(n, "current"), (n, "previous")} & hidden else ctx.significance(r.current, r.previous)
-                  for n, r in frame.iterrows()}
+    no_prev = d.before_data(d.month.shift(-1))   # no data then, not no ASB: no arrow
+    directions = {n: 0 if no_prev or {(n, "current"), (n, "previous")} & hidden
+                  else ctx.significance(r.current, r.previous) for n, r in frame.iterrows()}
     rises = [n for n, v in directions.items() if v > 0]
     falls = [n for n, v in directions.items() if v < 0]
     of = len(frame)
@@ -148,6 +155,8 @@ def slide_authorities(deck, ctx: Context) -> None:
         title = f"ASB rose in {w.names(rises, 2, of)} and fell in {w.names(falls, 2, of)} on last month"
     elif rises or falls:
         title = f"ASB {'rose' if rises else 'fell'} on last month in {w.names(rises or falls, 3, of)}"
+    elif no_prev:
+        title = f"Incidents per authority in {d.month.label}: the data start this month"
     elif {m for _, m in hidden} & {"current", "previous"}:   # a hidden count may hide a change
         title = f"ASB per authority on last month: counts under {ctx.k} are not shown"
     else:
@@ -164,8 +173,11 @@ def slide_authorities(deck, ctx: Context) -> None:
 def slide_trend(deck, ctx: Context) -> None:
     d, trend = ctx.data, ctx.data.trend
     current, year_before = trend["incidents"].iloc[-1], trend["incidents"].iloc[0]
-    title = (ctx.change_phrase(f"ASB in {d.month.label}", current, year_before, d.month.shift(-12).label)
-             or f"ASB in {d.month.label} and {d.month.shift(-12).label}: counts under {ctx.k} are not shown")
+    if d.before_data(d.month.shift(-12)):   # no data then, not no ASB
+        title = f"ASB per month since the data start (none for {d.month.shift(-12).label})"
+    else:
+        title = (ctx.change_phrase(f"ASB in {d.month.label}", current, year_before, d.month.shift(-12).label)
+                 or f"ASB in {d.month.label} and {d.month.shift(-12).label}: counts under {ctx.k} are not shown")
     slide = ctx.slide(deck, title, "Incidents per month over the last 13 months", notes=SIGNIFICANCE_NOTE + " ASB is seasonal: compare a month "
                       "with the same month a year earlier before reading a trend into it.")
     months = [pd.Timestamp(m).strftime("%b %y") for m in trend["month"]]
@@ -254,16 +266,26 @@ def slide_concentration(deck, ctx: Context) -> None:
     d, conc = ctx.data, ctx.data.concentration
     total = conc[conc["authority_code"] == "all"]
     share = total["places_for_50pct"].iloc[0] if not total.empty else float("nan")
-    if pd.notna(share):
+    located = int(total["incidents"].iloc[0]) if not total.empty else 0
+    everything = d.headline.loc["incidents", "current"] if "incidents" in d.headline.index else located
+    # the located incidents alone have a place: said when they are not all of the month's
+    what = f"{d.month.name}'s ASB" if located >= everything else f"{d.month.name}'s located ASB"
+    subtitle = ("Share of places (cells of about 0.015 km² with at least one incident in the month) holding half of "
+                "the month's incidents" + ("" if located >= everything else
+                                           f"; {ctx.person_count(located)} of {ctx.person_count(everything)} "
+                                           "incidents had a place"))
+    if pd.notna(share) and ctx.hidden(located):   # a spread of fewer than k incidents says what they are
+        title = f"Fewer than {ctx.k} located incidents in {d.month.name}: how they spread is not shown"
+    elif pd.notna(share):
         places = round(share * total["places"].iloc[0])
-        title = f"Half of {d.month.name}'s ASB happened in {w.plural(places, 'place')} ({w.share(share)} of them)"
+        title = f"Half of {what} happened in {w.plural(places, 'place')} ({w.share(share)} of them)"
     else:
         title = f"No located incidents in {d.month.name}"
-    slide = ctx.slide(deck, title, "Share of places (cells of about 0.015 km² with at least one incident in the month) "
-                      "holding half of the month's incidents", notes="Concentration: cells sorted busiest "
+    slide = ctx.slide(deck, title, subtitle, notes="Concentration: cells sorted busiest "
                       "first; the smallest share of them holding 50% of the located incidents.")
     rows = conc.sort_values("authority_code", key=lambda s: s == "all")
     names = rows["authority_name"].tolist()
     colours = [AUTHORITY_NAME_COLOURS.get(n, rs.INK) for n in names]
-    rs.bar_chart(slide, rs.BODY, names, {"Share of places": rows["places_for_50pct"].tolist()},
+    shares = [None if ctx.hidden(n) else v for n, v in zip(rows["incidents"], rows["places_for_50pct"], strict=True)]
+    rs.bar_chart(slide, rs.BODY, names, {"Share of places": shares},
                  [rs.SERIES["current"]], number_format="0.00%", point_colours=colours, font_pt=14)

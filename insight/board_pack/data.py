@@ -120,6 +120,12 @@ class PackData:
     cases: dict = field(default_factory=dict)  # turnaround, appeals, statutory frames
     # qt.second_report_share for the month's second reports at its end, index authority_name
     second_reports: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # the warehouse's first incident: a month before it holds no data, not no ASB (never printed)
+    first_date: dt.date | None = None
+
+    def before_data(self, month: Month) -> bool:
+        """Whether `month` ended before the warehouse's first incident (nothing to compare with)."""
+        return self.first_date is not None and month.end < self.first_date
 
     @property
     def names(self) -> list[str]:
@@ -266,4 +272,5 @@ def gather(con, month: Month, codes: tuple[str, ...], case_data=None) -> PackDat
         outlines=outlines, repeats=_repeats(con, codes, month, as_of),
         concentration=_concentration(con, codes, month, outlines), threshold=threshold,
         threshold_history=history, sources=_sources(con, month), rejects=quality.rejects_by_reason(con),
-        cases=case_data(con, month, codes) if case_data else {}, second_reports=second_reports)
+        cases=case_data(con, month, codes) if case_data else {}, second_reports=second_reports,
+        first_date=pd.Timestamp(first).date() if pd.notna(first) else None)

@@ -237,3 +237,18 @@ def test__authorities__no_bar_is_the_total_less_the_others():
     assert bars["current"] == [None, 120, None] and bars["previous"] == [0, 118, 60]
     assert bars["last_year"] == [8, 100, 80]
     assert hidden == {("Bolsover", "current"), ("Erewash", "current")}
+
+
+def test__headline__the_first_month_of_data_is_compared_with_nothing(small_pack):
+    """The warehouse's data start in the pack's month (June 2025): the month before and the same
+    month a year earlier hold no data, not no ASB, so no title says ASB "rose ... from none" and no
+    authority gets a rise arrow (found by a black-box audit)."""
+    _, deck, _ = small_pack
+    titles = [s.shapes.title.text_frame.text for s in deck.slides]
+    assert not any("from none" in t for t in titles), titles
+    assert "the data start this month" in titles[1], titles[1]
+    bars = next(s.chart for s in deck.slides[2].shapes if s.has_chart)
+    assert not any("▲" in c for c in bars.plots[0].categories), list(bars.plots[0].categories)
+    headline = next(s for s in deck.slides[1].shapes if s.has_table).table
+    changes = [headline.cell(r, c).text for r in range(1, len(headline.rows)) for c in (3, 5)]
+    assert set(changes) <= {"–"}, changes
