@@ -247,12 +247,20 @@ def slide_repeats(deck, ctx: Context) -> None:
                                                             strict=True)]
     top = top.assign(changed=top["changed"].fillna(False).astype(bool) & ~pd.Series(hidden, index=top.index,
                                                                                       dtype=bool))
+    # the 90 days before the last 90 all before the warehouse's first incident: none there says the
+    # data start, not that ASB rose, so no place is flagged
+    unknown_before = d.first_date is not None and d.first_date > d.month.end - dt.timedelta(days=90)
+    if unknown_before:
+        top = top.assign(changed=False)
     rising = top[top["changed"] & (top["change_z"] > 0)]
-    title = (f"{len(rising)} of the {len(top)} busiest places {'is' if len(rising) == 1 else 'are'} rising "
+    title = (f"The {len(top)} busiest places in the year to {d.month.end:%-d %b %Y}" if unknown_before and len(top)
+             else f"{len(rising)} of the {len(top)} busiest places {'is' if len(rising) == 1 else 'are'} rising "
              "significantly" if len(rising) else f"None of the {len(top)} busiest places is rising significantly"
              if len(top) else f"No place had ASB in the year to {d.month.end:%-d %b %Y}")
     slide = ctx.slide(deck, title, f"The places (cells of about 0.015 km²) with most ASB in the year to "
-                      f"{d.month.end:%-d %b %Y}: last 90 days against the 90 before; {w.UP}{w.DOWN}: significant",
+                      f"{d.month.end:%-d %b %Y}: last 90 days against the 90 before; "
+                      + ("the data start after the 90 days before, so no change is flagged" if unknown_before
+                         else f"{w.UP}{w.DOWN}: significant"),
                       notes=SIGNIFICANCE_NOTE + " A place is named only when at least "
                       f"{ctx.k} different people reported there.")
     labels = [f"{_place(r, ctx.k)} {w.arrow(int(r.changed) * (1 if r.change_z > 0 else -1))}".strip()
