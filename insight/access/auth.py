@@ -102,8 +102,8 @@ def _account(entry: dict) -> Account:
     user_id = str(entry.get("id", "")).strip()
     authority = entry.get("authority")
     code = authorities.resolve(str(authority)) if authority else None
-    if not user_id:
-        raise UsersFileError(f"a [[user]] entry has no id: {entry}")
+    if not user_id:   # never the entry itself: it may hold a password hash
+        raise UsersFileError(f"a [[user]] entry has no id (its name: {str(entry.get('name', ''))!r})")
     if authority and code is None:
         raise UsersFileError(f"user {user_id}: {authority!r} is not one of the nine authorities")
     account = Account(user_id, str(entry.get("role", "")), code, str(entry.get("name", "")),

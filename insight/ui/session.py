@@ -245,8 +245,12 @@ def sign_in_panel() -> None:
     try:
         accounts = auth.load_accounts(auth.users_path())
     except auth.UsersFileError as exc:
-        st.error(f"Nobody can sign in with a password: {exc}. Make one with `asb users --demo` (the "
-                 "demo users) or `asb users --add` (see README).", icon=":material/no_accounts:")
+        # anyone who reaches the server reads this page: the path, the entries and their password
+        # hashes go to the server's log only
+        _LOG.error("sign-in: the users file cannot be used: %s", exc)
+        st.error("Nobody can sign in with a password: the users file is missing or cannot be used (the "
+                 "server's log says which and why). Make one with `asb users --demo` (the demo users) or "
+                 "`asb users --add` (see README).", icon=":material/no_accounts:")
         return
     if any(a.password_hash for a in accounts.values()):
         _password_form()
@@ -282,7 +286,10 @@ def _submit_password() -> None:
     if result.outcome != "ok":
         # The user id is logged only when it names an account (a password typed into the user
         # box must not reach the log).
-        target = auth.load_accounts(users).get(user_id.strip())
+        try:
+            target = auth.load_accounts(users).get(user_id.strip())
+        except auth.UsersFileError:   # the file broke since the form was drawn
+            target = None
         details = audit.filters_json({"user": target.user_id if target else "(unknown user)", "client": who})
         _record(target.viewer() if target else None, "denied", page, f"password sign-in: {result.outcome}", details)
         for what in result.locked_now:

@@ -198,3 +198,23 @@ def test__sign_out__ends_access_and_is_logged(monkeypatch, demo_warehouse, audit
     sign_in(at, "board")  # the same session, another user: the board viewer's pages
     with pytest.raises(ValueError, match="navigation page"):
         at.switch_page(THRESHOLD)
+
+
+@pytest.mark.parametrize("content", [
+    '[[user]]\nname = "No Id"\nrole = "board_viewer"\npassword_hash = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"\n',
+    '[[user]]\nid = "pat"\nrole = "council_manager"\nauthority = "Nottingham"\n',
+    "not [ valid toml\n",
+])
+def test__sign_in__a_broken_users_file_tells_a_visitor_nothing_of_it(monkeypatch, demo_warehouse, tmp_path, content):
+    """The sign-in page is for anyone who reaches the server: an unusable users file is one short
+    sentence there, and its path, its entries and their password hashes go to the server's log
+    only (before, a visitor read an entry's password hash; found by a black-box audit)."""
+    users = tmp_path / "secret-users.toml"
+    users.write_text(content, encoding="utf-8")
+    monkeypatch.setenv(db.WAREHOUSE_ENV, str(demo_warehouse))
+    monkeypatch.setenv(auth.USERS_ENV, str(users))
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    said = " ".join(e.value for e in at.error)
+    assert _titles(at) == ["Sign in"] and "asb users" in said
+    for secret in ("argon2", "secret-users", str(tmp_path), "Nottingham", "pat", "line"):
+        assert secret not in said, said
