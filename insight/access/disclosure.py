@@ -388,6 +388,9 @@ class Aggregate:
       incident is listed when it is hot): a protected row whose `min_rows` count is 0 and whose
       `listed_for` columns are all blanked is left out, since its presence alone would tell what
       the blanks hide.
+    - `whole_by`: the rows with the same values of these columns count one whole (a place's months
+      of a period): when it is 1..k-1 (a place the map leaves out), every count of those rows is
+      hidden, zeros too, since which months had none tells when its few incidents fell.
     - `cumulative`: column -> the count it is a running share of, within each authority's rows in
       the frame's order (a Lorenz curve: the share of incidents in the busiest places). Two
       neighbouring points tell the count between them, so a point is shown only when what it adds
@@ -422,6 +425,7 @@ class Aggregate:
     choices: bool = True
     listed_for: tuple[str, ...] = ()
     cumulative: dict[str, str] = field(default_factory=dict)
+    whole_by: tuple[str, ...] | None = None
 
 
 def _resolution(value) -> int | None:
@@ -746,6 +750,11 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
             blank.setdefault(column, set()).update(
                 i for i in closed if any(b not in out.columns or not cell(i, b) >= k or (i, b) in hidden
                                          for b in bases))
+    if spec.whole_by is not None and all(c in out.columns for c in spec.whole_by):
+        for _, block in out.loc[closed].groupby(list(spec.whole_by) or (lambda _: 0), dropna=False, sort=False):
+            for column in counts:
+                if 0 < sum(v for v in (cell(i, column) for i in block.index) if pd.notna(v)) < k:
+                    blank.setdefault(column, set()).update(block.index)
     for column, whole in spec.cumulative.items():
         if column in out.columns and whole in out.columns:
             blank.setdefault(column, set()).update(_cumulative_hidden(spec, out, closed, column, whole, hidden, k))

@@ -177,6 +177,7 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
         known_total_by=("authority_code",), period=_PERIOD),  # wards, LSOAs: their authority's total is shown
     "insight.queries.maps.area_trend": disclosure.Aggregate(
         counts=("incidents",), authority=None, rows=("month", "period"), known_total_by=("period",),
+        whole_by=("period",),   # a place of 1..k-1 incidents in a period: none of its months shown
         period=_PERIOD, resolution="kind", audit=True,
         row_span=("first_day", "last_day")),
     "insight.queries.maps.area_top_locations": disclosure.Aggregate(

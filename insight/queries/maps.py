@@ -167,10 +167,18 @@ def area_trend(con, codes: tuple[str, ...], start: date, end: date, kind: str, k
     """Incidents per month in one area over the previous and the current period: `month`,
     `incidents`, `period` ('previous' or 'current'; a month split by the boundary is split) and
     `first_day`, `last_day`, the days of the month that period holds (the disclosure rule hides a
-    row of fewer than 28 days from a viewer without person-level rights)."""
+    row of fewer than 28 days from a viewer without person-level rights). Every month of the two
+    periods has its row, zeros included: which months have rows must not tell when a place's few
+    incidents fell."""
     column = _column(kind)
     return run(con, f"""
-        with picked as (
+        with months as (
+            select unnest(generate_series(date_trunc('month', $prev_start::date), date_trunc('month', $prev_end::date),
+                                          interval 1 month))::date as month, 'previous' as period
+            union all
+            select unnest(generate_series(date_trunc('month', $start::date), date_trunc('month', $end::date),
+                                          interval 1 month))::date, 'current'
+        ), picked as (
             select date_trunc('month', reported_date)::date as month,
                    case when reported_date >= $start then 'current' else 'previous' end as period
             from incidents
@@ -179,10 +187,11 @@ def area_trend(con, codes: tuple[str, ...], start: date, end: date, kind: str, k
         ), counted as (
             select month, period, count(*) as incidents from picked group by all
         ), final as (
-            select month, period, incidents,
-                   greatest(month, if(period = 'current', $start::date, $prev_start::date)) as first_day,
-                   least(last_day(month), if(period = 'current', $end::date, $prev_end::date)) as last_day
-            from counted
+            select m.month, m.period, coalesce(c.incidents, 0) as incidents,
+                   greatest(m.month, if(m.period = 'current', $start::date, $prev_start::date)) as first_day,
+                   least(last_day(m.month), if(m.period = 'current', $end::date, $prev_end::date)) as last_day
+            from months as m
+            left join counted as c using (month, period)
         )
         select * from final order by month, period
     """, {**_periods(start, end), "codes": list(codes), "key": key})

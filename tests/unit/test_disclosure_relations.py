@@ -302,3 +302,18 @@ def test__hotspot_accuracy__no_difference_of_1_to_4_between_its_counts():
                 if pd.notna(small) and pd.notna(large):
                     assert not 0 < large - small < K, (row["authority_name"], values)
     assert shown.loc[1, "incidents"] == 40 and pd.notna(shown.loc[1, "captured_1"])
+
+
+def test__area_trend__a_place_of_1_to_4_incidents_shows_no_month():
+    """A hexagon of fewer than k incidents in a period is left off the map, but a search or a link
+    can open its panel: every month of that period is hidden, zeros too, since which months had
+    none tells when its few incidents fell (found by a black-box audit). A busy period keeps its
+    months."""
+    months = pd.date_range("2026-01-01", periods=3, freq="MS")
+    frame = pd.DataFrame({"month": list(months) * 2, "period": ["previous"] * 3 + ["current"] * 3,
+                          "incidents": [0, 2, 0, 9, 0, 12],
+                          "first_day": list(months) * 2, "last_day": list(months + pd.offsets.MonthEnd(0)) * 2})
+    from etl.rules import authorities
+    shown = _shown(qm.area_trend, frame, codes=authorities.CODES, start=None, end=None, kind="h3_9", key="x")
+    assert shown.loc[shown.period == "previous", "incidents"].isna().all()
+    assert shown.loc[shown.period == "current", "incidents"].tolist() == [9, 0, 12]
