@@ -98,23 +98,33 @@ def key_path(path: Path) -> Path:
 
 def audit_key(path: Path, create: bool = True) -> bytes | None:
     """The key of the chain: $ASB_AUDIT_KEY, else the key file (made owner-only if missing and
-    `create`), else None."""
+    `create`: for a log with no entry, or one whose unkeyed entries the administrator counted,
+    $ASB_AUDIT_UNKEYED_ENTRIES; else OSError), else None."""
     value = os.environ.get(AUDIT_KEY_ENV)
     if value:
         return value.encode("utf-8")
     lines = _key_lines(path, create)
+    if create and not (lines and lines[0].strip()):   # a log that holds entries, without its key:
+        # fail closed (an entry written unkeyed, or a new key vouching for them, would accept a forgery)
+        raise OSError(f"it holds entries but its key ({key_path(path)}) is missing: restore the key file, or, for a "
+                      f"log from before the key, set ${UNKEYED_ENV} to the number of its entries")
     return lines[0].strip().encode("utf-8") if lines and lines[0].strip() else None
 
 
 def _key_lines(path: Path, create: bool) -> list[str]:
     file = key_path(path)
     if create and not file.exists():
-        # The key file also says how many entries the log held when it was made: those, and only
-        # those, may be unkeyed (so a log rebuilt later with plain hashes does not verify).
-        try:
-            private.write(file, f"{secrets.token_hex(32)}\nunkeyed_entries = {_entries(path)}\n")
-        except FileExistsError:
-            pass  # made meanwhile by another writer
+        # The key file also says how many entries may be unkeyed (so a log rebuilt later with plain
+        # hashes does not verify): none for a log with no entry; for a log that holds entries (one
+        # from before the key), only the count the administrator vouches for. Never merely what the
+        # log holds now: someone without the key who rewrote it unkeyed, dropped its marker and
+        # deleted the key file would have it vouched for (`_append` then writes nothing).
+        held, vouched = _entries(path), os.environ.get(UNKEYED_ENV, "").strip()
+        if held == 0 or vouched.isdigit():
+            try:
+                private.write(file, f"{secrets.token_hex(32)}\nunkeyed_entries = {vouched if held else 0}\n")
+            except FileExistsError:
+                pass  # made meanwhile by another writer
     try:
         return file.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:

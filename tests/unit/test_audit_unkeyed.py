@@ -123,3 +123,24 @@ def test__append__a_log_rewritten_unkeyed_is_not_vouched_for_by_the_next_entry(t
     audit.record(path, EREWASH, "view", "maps", "after the forgery")
     found = audit.verify(path)
     assert not found.intact and "unkeyed" in (found.problem or "")
+
+
+def test__append__a_lost_key_file_is_never_made_again_over_a_log_that_holds_entries(tmp_path, monkeypatch):
+    """Someone without the key rewrites the log unkeyed, drops the marker and deletes the key file:
+    the server made a new key file counting every entry then in the log as "from before the key",
+    so the rewritten log verified (found by a black-box audit). A key file is now made only for a
+    log with no entry, or for the count the administrator vouches for ($ASB_AUDIT_UNKEYED_ENTRIES);
+    otherwise nothing is written (nothing that must be logged happens) and `verify` says why."""
+    path = tmp_path / "audit.sqlite"
+    _write(path, 4)
+    _forge(path, drop="query_1")
+    con = sqlite3.connect(path)
+    con.execute("drop table audit_keyed")
+    con.commit()
+    con.close()
+    audit.key_path(path).unlink()
+    with pytest.raises(audit.AuditUnavailable, match="key"):
+        audit.record(path, EREWASH, "sign_in", "", "password")
+    assert not audit.key_path(path).exists()
+    found = audit.verify(path)
+    assert not found.intact and found.problem
