@@ -325,6 +325,7 @@ def _sign_out(viewer_: access.Viewer) -> None:
     auth.end_session(st.session_state.get(_TOKEN_KEY), _claims())
     for key in (_TOKEN_KEY, _SEEN_KEY, _OIDC_KEY):
         st.session_state.pop(key, None)
+    st.session_state[_ENDED_KEY] = "signed_out"   # the sign-in page says so
     st.session_state[_COOKIE_KEY] = "end"
     if _claims().get("is_logged_in"):
         st.logout()

@@ -192,6 +192,7 @@ def test__sign_out__ends_access_and_is_logged(monkeypatch, demo_warehouse, audit
     at = open_app(monkeypatch, demo_warehouse, THRESHOLD, user="erewash")
     at.button(key="auth_sign_out").click().run()
     assert _titles(at) == ["Sign in"] and "auth_token" not in at.session_state
+    assert [i.value for i in at.info] == ["You signed out. Sign in again."]   # the page says why
     assert not [d for d in at.dataframe if d.key == "thr_queue"]
     assert [a for _, a, _ in _actions(audit_file)][0] == "sign_in"
     assert [a for _, a, _ in _actions(audit_file)][-1] == "sign_out"
