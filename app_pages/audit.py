@@ -6,6 +6,8 @@ user, action, page and text; the chain check says whether the file was edited ou
 """
 
 import datetime as dt
+import logging
+import sqlite3
 
 import streamlit as st
 
@@ -34,7 +36,12 @@ else:
     st.error(f"The hash chain breaks at entry {found.broken:,}: the file was edited outside the "
              "application from there on.", icon=":material/gpp_bad:")
 
-options = audit.choices(path, viewer)
+try:
+    options = audit.choices(path, viewer)
+except (sqlite3.Error, OSError):   # its path a folder, an unreadable or corrupt file
+    logging.getLogger("asb.dashboard").error("audit page: cannot read %s", path, exc_info=True)
+    st.error("The audit log cannot be read here: the server's log says why.", icon=":material/gpp_bad:")
+    st.stop()
 today = dt.datetime.now(dt.UTC).date()
 first, last, users, actions, pages, text = st.columns([3, 3, 2, 2, 2, 2])
 with first:

@@ -189,6 +189,22 @@ def test__audit__a_log_that_fails_after_sign_in_stops_the_list_in_words(monkeypa
     assert not at.dataframe                           # no person-level list without its audit entry
 
 
+def test__audit__the_audit_page_of_an_unreadable_log_says_so(monkeypatch, demo_warehouse, tmp_path):
+    """The OPCC analyst signed in, then the log went (its path now a folder): the audit page says it
+    cannot read the log in words, not a traceback (found by a black-box audit)."""
+    from insight.access import audit
+
+    path = tmp_path / "audit.sqlite"
+    monkeypatch.setenv(audit.AUDIT_ENV, str(path))
+    at = open_app(monkeypatch, demo_warehouse)
+    path.unlink()
+    path.mkdir()
+    at.switch_page("app_pages/audit.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("audit log cannot be read" in e.value for e in at.error), [e.value for e in at.error]
+    assert not at.dataframe
+
+
 def test__errors__a_warehouse_lacking_a_newer_column_says_what_to_do(monkeypatch, demo_warehouse, tmp_path):
     """A warehouse an older version built lacks a column the queries now read
     (int_second_reports.explanations): the page asks for a rebuild instead of failing."""
