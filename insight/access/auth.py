@@ -630,8 +630,11 @@ def check_new_account(path: Path, account: Account) -> list[Account]:
     if not account.user_id.strip():
         raise UsersFileError("the user id is empty: give the name the user signs in with")
     existing = list(load_accounts(path).values()) if path.exists() else []
-    if any(a.user_id == account.user_id for a in existing):
-        raise UsersFileError(f"user {account.user_id} already exists in {path}")
+    # ids that differ only in case or spaces are one id to the lockout (and to a reader): refused
+    same = [a.user_id for a in existing if a.user_id.strip().casefold() == account.user_id.strip().casefold()]
+    if same:
+        raise UsersFileError(f"user {account.user_id} already exists in {path}"
+                             + ("" if same[0] == account.user_id else f" (as {same[0]})"))
     account.viewer()  # validates role and authority
     if (account.subject or account.email) and not account.issuer:
         raise UsersFileError(f"user {account.user_id}: an OpenID Connect subject or e-mail needs the "

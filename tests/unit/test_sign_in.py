@@ -235,3 +235,13 @@ def test__session_cookie__posted_from_the_site_itself_or_its_named_public_addres
     else:
         monkeypatch.setenv(auth.PUBLIC_ORIGIN_ENV, public)
     assert auth.same_site(origin, host) is allowed
+
+
+def test__add_account__an_id_that_differs_only_in_case_is_refused(tmp_path):
+    """Sign-in matches ids exactly, but the lockout counts `pat` and `Pat` as one: two accounts so
+    named would lock each other out, and which is which is easily mistaken. Refused (found by a
+    black-box audit)."""
+    path = tmp_path / "u.toml"
+    auth.add_account(path, auth.Account("pat", access.BOARD_VIEWER))
+    with pytest.raises(auth.UsersFileError, match="already exists"):
+        auth.add_account(path, auth.Account("Pat ", access.BOARD_VIEWER))
