@@ -83,7 +83,8 @@ def test__returns_freeze__published_date_defaults_when_the_command_runs():
 
 def _context(k: int, **data) -> report_content.Context:
     frame = types.SimpleNamespace(month=Month.parse("2024-05"), codes=("E07000036", "E06000015"),
-                                  names=["Erewash", "Derby"], cases={}, **data)
+                                  names=["Erewash", "Derby"], cases={}, first_date=None,
+                                  before_data=lambda month: False, **data)
     return report_content.Context(frame, k)
 
 
