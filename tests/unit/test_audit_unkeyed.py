@@ -109,10 +109,9 @@ def test__verify__entries_from_before_the_key_verify_once_their_number_is_declar
     assert audit.verify(path).broken == 3
 
 
-def test__append__a_log_rewritten_unkeyed_is_not_vouched_for_by_the_next_entry(tmp_path, monkeypatch):
-    """Someone without the key rewrites the log unkeyed and drops the marker; the server then
-    appends a keyed entry. That entry must not record the forged entries as "from before the key"."""
-    monkeypatch.setenv(audit.AUDIT_KEY_ENV, KEY)
+def _forged_without_marker(tmp_path):
+    """A log of four entries that someone without the key rewrote unkeyed (one entry dropped), its
+    keyed marker dropped too: its path."""
     path = tmp_path / "audit.sqlite"
     _write(path, 4)
     _forge(path, drop="query_1")
@@ -120,6 +119,14 @@ def test__append__a_log_rewritten_unkeyed_is_not_vouched_for_by_the_next_entry(t
     con.execute("drop table audit_keyed")
     con.commit()
     con.close()
+    return path
+
+
+def test__append__a_log_rewritten_unkeyed_is_not_vouched_for_by_the_next_entry(tmp_path, monkeypatch):
+    """Someone without the key rewrites the log unkeyed and drops the marker; the server then
+    appends a keyed entry. That entry must not record the forged entries as "from before the key"."""
+    monkeypatch.setenv(audit.AUDIT_KEY_ENV, KEY)
+    path = _forged_without_marker(tmp_path)
     audit.record(path, EREWASH, "view", "maps", "after the forgery")
     found = audit.verify(path)
     assert not found.intact and "unkeyed" in (found.problem or "")
@@ -131,13 +138,7 @@ def test__append__a_lost_key_file_is_never_made_again_over_a_log_that_holds_entr
     so the rewritten log verified (found by a black-box audit). A key file is now made only for a
     log with no entry, or for the count the administrator vouches for ($ASB_AUDIT_UNKEYED_ENTRIES);
     otherwise nothing is written (nothing that must be logged happens) and `verify` says why."""
-    path = tmp_path / "audit.sqlite"
-    _write(path, 4)
-    _forge(path, drop="query_1")
-    con = sqlite3.connect(path)
-    con.execute("drop table audit_keyed")
-    con.commit()
-    con.close()
+    path = _forged_without_marker(tmp_path)
     audit.key_path(path).unlink()
     with pytest.raises(audit.AuditUnavailable, match="key"):
         audit.record(path, EREWASH, "sign_in", "", "password")
