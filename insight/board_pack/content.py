@@ -16,12 +16,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from etl.rules.authorities import CODES
+from insight.access import roles as access
 from insight.access.disclosure import Group, hidden_cells, protect_one, small_as_blank
 from insight.board_pack import map_slide as report_map
 from insight.board_pack import slides as rs
 from insight.board_pack import words as w
 from insight.board_pack.data import HOTSPOT_RESOLUTION, PEOPLE, PackData
 from insight.charts.base import AUTHORITY_NAME_COLOURS
+from insight.queries import maps as queries_maps
 
 
 @dataclass(frozen=True)
@@ -189,9 +191,6 @@ def hot_cells_shown(cells: pd.DataFrame, codes: tuple[str, ...], k: int) -> tupl
     """The significant cells as the Hotspots page shows them to a board viewer (the rule of
     insight.queries.maps.hotspot_cells: no cell of 1..k-1 incidents, no class computed from one),
     and how many hot cells that leaves out or shows without their class."""
-    from insight.access import roles as access
-    from insight.queries import maps as queries_maps
-
     shown = access.shown_as(access.BOARD_VIEWER, (), queries_maps.hotspot_cells, (codes, HOTSPOT_RESOLUTION), {},
                             cells, k)
     return shown, int((cells["gi_class"] > 0).sum() - (shown["gi_class"] > 0).sum())
@@ -253,10 +252,14 @@ def slide_repeats(deck, ctx: Context) -> None:
     if unknown_before:
         top = top.assign(changed=False)
     rising = top[top["changed"] & (top["change_z"] > 0)]
-    title = (f"The {len(top)} busiest places in the year to {d.month.end:%-d %b %Y}" if unknown_before and len(top)
-             else f"{len(rising)} of the {len(top)} busiest places {'is' if len(rising) == 1 else 'are'} rising "
-             "significantly" if len(rising) else f"None of the {len(top)} busiest places is rising significantly"
-             if len(top) else f"No place had ASB in the year to {d.month.end:%-d %b %Y}")
+    if top.empty:
+        title = f"No place had ASB in the year to {d.month.end:%-d %b %Y}"
+    elif unknown_before:
+        title = f"The {len(top)} busiest places in the year to {d.month.end:%-d %b %Y}"
+    elif len(rising):
+        title = f"{len(rising)} of the {len(top)} busiest places {'is' if len(rising) == 1 else 'are'} rising significantly"
+    else:
+        title = f"None of the {len(top)} busiest places is rising significantly"
     slide = ctx.slide(deck, title, f"The places (cells of about 0.015 km²) with most ASB in the year to "
                       f"{d.month.end:%-d %b %Y}: last 90 days against the 90 before; "
                       + ("the data start after the 90 days before, so no change is flagged" if unknown_before
