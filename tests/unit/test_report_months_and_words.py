@@ -259,3 +259,27 @@ def test__second_reports__share_not_beside_a_whole_that_gives_a_hidden_side():
     assert lines == [["Second reports in May", "6"], ["Explained in time", "–"]]
     frame = pd.DataFrame({"events": [12], "limit_passed": [6], "explained_in_time": [5]}, index=["All selected"])
     assert report_people.second_report_lines(_context(5, second_reports=frame))[1] == ["Explained in time", "83%"]
+
+
+def _concentration_deck(located: int, month_total: int, k: int = 5):
+    conc = pd.DataFrame({"authority_code": ["E07000036", "all"], "authority_name": ["Erewash", "All selected"],
+                         "places": [1, 1], "incidents": [located, located],
+                         "places_for_50pct": [1.0, 1.0], "places_for_25pct": [1.0, 1.0]})
+    headline = pd.DataFrame({"current": [month_total]}, index=["incidents"])
+    deck = rs.new_deck()
+    report_content.slide_concentration(deck, _context(k, concentration=conc, headline=headline))
+    return deck
+
+
+def test__concentration__says_when_not_every_incident_had_a_place_and_nothing_of_fewer_than_k():
+    """Half of 6 located incidents "in 1 place" beside a month of 198 read as half of the month's ASB
+    (found by a black-box audit): the title says located ASB and the subtitle how many had a place;
+    under k located incidents, no spread is shown at all."""
+    deck = _concentration_deck(60, 198)
+    slide = deck.slides[0]
+    assert "located ASB" in _title(deck) and "60 of 198 incidents had a place" in " ".join(_texts(slide))
+    assert "located" not in _title(_concentration_deck(198, 198))
+    small = _concentration_deck(3, 198)
+    assert _title(small).startswith("Fewer than 5 located incidents")
+    chart = next(s.chart for s in small.slides[0].shapes if s.has_chart)
+    assert all(v is None for v in chart.plots[0].series[0].values)
