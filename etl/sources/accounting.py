@@ -55,6 +55,16 @@ def _note(load: FileLoad) -> str | None:
     return "; ".join(n for n in (load.note, empty) if n) or None
 
 
+def _scrubbed_error(load: FileLoad) -> str | None:
+    """Why a file could not be read, scrubbed after the file's name: the reason may quote the
+    partner's text (a workbook's sheet names, "sheet 'Jane Doe 07700 900123' fits"; DuckDB's
+    message is scrubbed where it is made). The name before it stays as sent, as everywhere."""
+    if load.error is None:
+        return None
+    head = f"{load.path}: " if load.error.startswith(f"{load.path}: ") else ""
+    return head + scrub.scrub_text(load.error[len(head):])[0]
+
+
 def record(con: duckdb.DuckDBPyConnection, load_id: str, loads: list[FileLoad]) -> tuple[int, int]:
     """Fill etl_loads for every file read in this build; returns the rows of `incidents` and of
     `incident_reports` (counted per file by `publish.incident_files`, on the stored parts)."""
@@ -66,7 +76,7 @@ def record(con: duckdb.DuckDBPyConnection, load_id: str, loads: list[FileLoad]) 
         "rows_read": pd.array([x.rows_read for x in loads], dtype="int64"),
         # the headers of columns not read, as sent but scrubbed: a header can hold a name or a phone
         "ignored_columns": [", ".join(scrub.scrub_text(h)[0] for h in x.ignored_columns) or None for x in loads],
-        "file_error": [x.error for x in loads],
+        "file_error": [_scrubbed_error(x) for x in loads],
         "file_note": [_note(x) for x in loads],
     }, dtype="object").astype({"rows_read": "int64"})
     con.register("_files_frame", files)

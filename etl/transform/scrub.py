@@ -188,6 +188,11 @@ NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’](?=[^\W\d_]))*(?:-[^\W\d_](?:
 BEFORE_CONTACT = re.compile(r"((?:[^\W\d_][\w'’-]*\s+){0,2}[^\W\d_][\w'’-]*)(\s*[-:,(]?\s*)\[(?:phone|email)\]")
 DIGIT = re.compile(r"\d")
 IN_REFERENCE = re.compile(r"[^\W_][-/]?$")   # what ends right before digits that belong to a reference
+# The digits of a UK number as dialled at home: a mobile (07) or a geographic or non-geographic
+# number (01, 02, 03), eleven digits. Joined to letters ("ring07700900123", "Smith07700900123")
+# they are still a phone number: a reference's digits are a year, a sequence or zero-padded
+# ("HPBC/2024/121574", "INC-20250701-00001", "AB00012345678"), never this shape.
+UK_NUMBER = re.compile(r"0[1237]\d{9}")
 STREET_AFTER = re.compile(rf"(?:\s+(?!(?i:{_STOP})\b)[{_UPPER}][\w'’-]*){{0,2}}\s+(?=[{_UPPER}])"
                           rf"(?i:{'|'.join(sorted(PLACE_WORDS, key=len, reverse=True))})\b")
 CAPITALISED = re.compile(f"[{_UPPER}][{_LOWER}]+")
@@ -271,7 +276,8 @@ def _phones(text: str, counts: Counter) -> str:
         # (IN_REFERENCE reads the three characters before the digits, all it can match with the
         # newline `$` may stand before: not a copy of all the text before them, which made a field
         # of many numbers quadratic)
-        if IN_REFERENCE.search(text[max(0, m.start - 3):m.start]) or text[m.end:m.end + 1].isalnum():
+        joined = IN_REFERENCE.search(text[max(0, m.start - 3):m.start]) or text[m.end:m.end + 1].isalnum()
+        if joined and not UK_NUMBER.fullmatch("".join(c for c in m.raw_string if c.isdigit())):
             continue   # digits joined to letters ("AV-2024-196925", "HPBC/2024/121574"): a reference
         spans.append((m.start, m.end, PLACEHOLDER["phone"]))
     counts["phone"] += len(spans)

@@ -84,6 +84,13 @@ HOSTILE = {
     "JOHN SMITH at the door": (["JOHN", "SMITH"], {"name": 1}),
     "John SMITH rang": (["John", "SMITH"], {"name": 1}),
     "Kyle O'Neil and Jane McDonald shouting": (["Kyle", "Neil", "Jane", "Donald"], {"name": 2}),
+    # a UK phone number's digits joined to letters (typed without a space): still a phone number,
+    # as no reference's digits are an eleven-digit UK number (the Data quality audit, 6 December)
+    "ring07700900123": (["07700", "900123"], {"phone": 1}),
+    "Smith07700900123 rang": (["Smith", "07700", "900123"], {"phone": 1, "name": 1}),
+    "mob07700-900-123 after 6": (["07700", "900-123"], {"phone": 1}),
+    "call 07700900123now": (["07700", "900123"], {"phone": 1}),
+    "tel01332123456 (landline)": (["01332", "123456"], {"phone": 1}),
 }
 
 SURVIVES = [
@@ -116,6 +123,8 @@ SURVIVES = [
     "Youths near Amber Valley Leisure Centre",
     "Meadow Dr near the shops",
     "see case AV-2024-196925 and HPBC/2024/121574",   # a reference's digits are not a phone number
+    "INC-20250701-00001 and DCC/ASB/25/000001 and ECN-1772459",
+    "ref AB00012345678 and X2024121574",  # zero-padded or year-led digits joined to letters: references
     "youths miss the bus and shout",
     "a lady shouting at cars",
     "Flats on Meadow Close",
