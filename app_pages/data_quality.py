@@ -15,8 +15,10 @@ from insight.queries import quality
 
 f = ui.current_filters()
 k = ui.disclosure_k()
-# the rows each source loaded in the month of a date: what the disclosure rule checks, not shown
-MONTH_ROWS = ["first_month_rows", "last_month_rows"]
+# what the disclosure rule checks, not shown: the rows each source loaded in the month of a date,
+# and the fewest rows a case-review register's counts rest on (quality.REGISTER_LEAST)
+MONTH_ROWS = ["first_month_rows", "last_month_rows", "register_least_rows"]
+BUILD_BASES = ["applications_least", "appeals_least"]
 
 
 def as_months(frame) -> bool:
@@ -53,7 +55,7 @@ if not unreadable.empty:
              f"and build again:\n\n{listed}", icon=":material/block:")
 
 st.subheader("Builds")
-ui.dataframe(ui.load(quality.builds), hide_index=True, column_config={
+ui.dataframe(ui.load(quality.builds).drop(columns=BUILD_BASES, errors="ignore"), hide_index=True, column_config={
     "load_id": st.column_config.TextColumn("build", help="The build's identifier (the board pack's cover "
                                            "names the build its figures come from)"),
     "inputs_path": st.column_config.TextColumn("inputs folder"),
@@ -128,6 +130,13 @@ else:
                                           format_func=lambda code: labels.word("reason_code", code))
         text = pick_text.text_input("Contains", key="dq_text", placeholder="text in the reason or values")
         rows = ui.load(quality.rejects, tuple(sources), tuple(reasons), text)
+        matching = rows.attrs.get("matching", len(rows))
+        if matching > len(rows):
+            st.warning(f"{matching:,} rejected rows match; the list and its download hold the first {len(rows):,} "
+                       "(by source, file and row). Choose a source or a reason to see the others.",
+                       icon=":material/filter_alt:")
+        st.caption("The values columns (\"as sent\") are the row's text as the partner's file held it, "
+                   "personal data removed: what the partner must find and correct.")
         ui.dataframe(rows, hide_index=True, height=320)
         ui.download_csv(rows, file_name="rejected_rows.csv", key="dq_download")
 
@@ -137,7 +146,7 @@ if not kept.empty:
     st.caption("Loaded and counted, but one date could not be used and was left empty: an "
                "application's stage date (also listed on the Case review turnaround page) or when "
                "the case review was explained to a victim. The partner should correct the export.")
-    ui.dataframe(kept, hide_index=True, column_config={
+    ui.dataframe(kept.drop(columns=MONTH_ROWS, errors="ignore"), hide_index=True, column_config={
         "rows_kept": st.column_config.NumberColumn("rows"),
         "example": st.column_config.TextColumn("example", width="large")})
 

@@ -23,6 +23,10 @@ def _path(args) -> Path:
 
 def cmd_checkpoint(args) -> int:
     path = _path(args)
+    if not path.exists():   # a mistyped path must not give a checkpoint of nothing that looks valid
+        print(f"asb audit: error: no audit log at {path}: nothing has been logged there yet, or it was deleted",
+              file=sys.stderr)
+        return 1
     try:
         point = audit.checkpoint(path)
     except ValueError as exc:

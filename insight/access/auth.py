@@ -137,6 +137,10 @@ def load_accounts(path: Path) -> dict[str, Account]:
         return _accounts(str(path), stat.st_mtime_ns, stat.st_size)
     except tomllib.TOMLDecodeError as exc:
         raise UsersFileError(f"{path} is not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise UsersFileError(f"{path} is not a users file (not UTF-8 text)") from exc
+    except OSError as exc:   # a folder, a file it may not read
+        raise UsersFileError(f"{path} cannot be read as a users file: {exc.strerror or exc}") from exc
 
 
 def hash_password(password: str, fast: bool = False) -> str:
@@ -639,6 +643,9 @@ def check_new_account(path: Path, account: Account) -> list[Account]:
     if (account.subject or account.email) and not account.issuer:
         raise UsersFileError(f"user {account.user_id}: an OpenID Connect subject or e-mail needs the "
                              "provider's issuer (--issuer, the `iss` of its tokens)")
+    if account.issuer and not (account.subject or account.email):
+        raise UsersFileError(f"user {account.user_id}: an OpenID Connect issuer matches a user by its "
+                             "--subject or --email: give one")
     return existing
 
 

@@ -106,7 +106,15 @@ class Open:
     authorities (the rows describe every authority's files); the other columns stay as they are."""
     why: str
     opcc_only_columns: tuple[str, ...] = ()
-    protected: disclosure.Aggregate | None = None
+    protected: disclosure.Aggregate | tuple[disclosure.Aggregate, ...] | None = None
+
+    @property
+    def protections(self) -> tuple[disclosure.Aggregate, ...]:
+        """`protected` as a tuple: each applies in turn (a file's dates as months, then its
+        register counts)."""
+        if self.protected is None:
+            return ()
+        return self.protected if isinstance(self.protected, tuple) else (self.protected,)
 
 
 _BOX = {"counts": ("cases",), "min_rows": "cases", "single": ("min_days", "max_days"), "authority": "authority_code",
@@ -130,6 +138,20 @@ _FILE_DATES = disclosure.Aggregate(
 _SOURCE_DATES = disclosure.Aggregate(
     counts=_SOURCE_MONTHS, authority=None, months={"first_date": "first_month_rows", "last_date": "last_month_rows"},
     single=("days_behind",), at_least_k={"months_behind": "last_month_rows"})
+# the Data quality page's counts of case-review register rows (a build's applications and appeals,
+# a register file's rows, a register source's rows, the applications kept with an unusable date):
+# they add up to one another and to the grid's months, so each is shown to a viewer without
+# person-level rights over all nine authorities only when the fewest rows any of them rests on is
+# at least k (insight/queries/quality.py REGISTER_LEAST)
+
+
+def _register_rows(*columns: str, kinds: tuple[str, ...] = _REGISTERS) -> disclosure.Aggregate:
+    return disclosure.Aggregate(authority=None, only_rows={"kind": kinds},
+                                at_least_k={c: "register_least_rows" for c in columns})
+
+
+_BUILD_REGISTERS = disclosure.Aggregate(
+    authority=None, at_least_k={"applications": "applications_least", "appeals": "appeals_least"})
 
 # Every named query (a public function of insight/queries/* taking the connection first), in ONE
 # table: person-level (ui.load refuses other authorities' rows and logs every view), a protected
@@ -315,16 +337,21 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     "insight.queries.partnership.published_returns": Open("the statutory returns (s.104), published by law"),
     # data quality
     "insight.queries.quality.rejects": PersonLevel(ALL_AUTHORITIES),
-    "insight.queries.quality.latest_build": Open("the build", opcc_only_columns=("inputs_path",)),
-    "insight.queries.quality.builds": Open("the builds", opcc_only_columns=("inputs_path",)),
-    "insight.queries.quality.file_accounting": Open("rows per file", opcc_only_columns=("ignored_columns", "file_error"),
-                                                     protected=_FILE_DATES),
+    "insight.queries.quality.latest_build": Open("the build", opcc_only_columns=("inputs_path",),
+                                                  protected=_BUILD_REGISTERS),
+    "insight.queries.quality.builds": Open("the builds", opcc_only_columns=("inputs_path",),
+                                            protected=_BUILD_REGISTERS),
+    "insight.queries.quality.file_accounting": Open(
+        "rows per file", opcc_only_columns=("ignored_columns", "file_error"),
+        protected=(_FILE_DATES, _register_rows("rows_read", "rows_loaded", "rows_merged"))),
     "insight.queries.quality.unreadable_files": Open("files not read", opcc_only_columns=("reason",)),
     "insight.queries.quality.kept_with_errors": Open("rows kept with an unusable date, counted",
-                                                      opcc_only_columns=("example",)),
+                                                      opcc_only_columns=("example",),
+                                                      protected=_register_rows("rows_kept", kinds=("applications",))),
     "insight.queries.quality.rejects_by_reason": Open("rejected rows counted by source and reason"),
     "insight.queries.quality.scrubbed": Open("personal data removed from free text, counted per file"),
-    "insight.queries.quality.source_freshness": Open("the last date of each feed", protected=_SOURCE_DATES),
+    "insight.queries.quality.source_freshness": Open("the last date of each feed",
+                                                      protected=(_SOURCE_DATES, _register_rows("rows_loaded"))),
     "insight.queries.quality.source_months": disclosure.Aggregate(  # incident feeds' rows: open
         counts=("rows_loaded",), authority=None, only_rows={"kind": _REGISTERS}, known_total_by=("source", "kind"),
         derived={"share_of_peak": ("rows_loaded",)}),
@@ -494,9 +521,14 @@ def shown_as(role: str | None, allowed: tuple[str, ...], query, args: tuple, kwa
             for column in rule.opcc_only_columns:
                 if column in frame.columns:
                     frame[column] = frame[column].where(frame[column].isna(), RAW_TEXT_HIDDEN)
-        if rule.protected is not None:
-            frame = disclosure.protect_result(rule.protected, frame, allowed, authorities.CODES,
+        for spec in rule.protections:
+            before = dict(frame.attrs)
+            shown = disclosure.protect_result(spec, frame, allowed, authorities.CODES,
                                               k if k is not None else disclosure.suppress_below())
+            if shown is not frame:   # what each protection hid and gave as months, together
+                shown.attrs.update({key: before.get(key, 0) + shown.attrs.get(key, 0) for key in ("hidden", "dropped")})
+                shown.attrs["months"] = tuple(dict.fromkeys((*before.get("months", ()), *shown.attrs["months"])))
+            frame = shown
         return frame
     if not isinstance(rule, disclosure.Aggregate):
         return frame

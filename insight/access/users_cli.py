@@ -36,6 +36,8 @@ def _password() -> str:
 def cmd_users(args) -> int:
     path = (args.file or auth.users_path()).resolve()
     try:
+        if path.is_dir():
+            raise auth.UsersFileError(f"{path} is a folder: give the users file's path (a .toml file)")
         if args.demo:
             if path.exists():
                 print(f"{path} exists: left as it is (delete it to write the demo users again)")
@@ -51,6 +53,9 @@ def cmd_users(args) -> int:
         account = auth.Account(user_id, args.role, code, args.name or user_id, "",
                                (args.email or "").lower(), args.subject or "", args.issuer or "")
         auth.check_new_account(path, account)  # before the password is asked for
+        if args.no_password and not account.issuer:   # it could never sign in
+            raise auth.UsersFileError("an account without a password signs in through OpenID Connect only: give the "
+                                      "provider's --issuer with --subject or --email")
         if not args.no_password:
             account = dataclasses.replace(account, password_hash=auth.hash_password(_password()))
         auth.add_account(path, account)
@@ -58,6 +63,9 @@ def cmd_users(args) -> int:
         return 0
     except (auth.UsersFileError, ValueError) as exc:
         print(f"asb users: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:   # a path under a file, a folder that cannot be written
+        print(f"asb users: error: cannot write the users file {path}: {exc.strerror or exc}", file=sys.stderr)
         return 2
 
 

@@ -12,12 +12,43 @@ import pandas as pd
 
 from insight.queries.run import run
 
+# Per case-review register kind (applications, appeals, actions): the fewest rows any count of it
+# on the Data quality page rests on: a source's month (the grid), a file's rows read or loaded, the
+# applications kept with an unusable date. Those counts add up to one another (months to a source's
+# rows, files to a source, sources to a build's total), so a viewer without person-level rights over
+# all nine authorities sees a kind's counts only when this is at least k (roles.QUERIES `at_least_k`):
+# three applications in one month were hidden in the grid and shown as the register file's rows.
+# A kind with no row has nothing to hide (its counts are 0): `REGISTER_LEAST_NONE`.
+REGISTER_LEAST = """register_least as (
+    select kind, min(n) as least_rows
+    from (
+        select kind, rows_loaded as n from mart_source_months where kind in ('applications', 'appeals', 'actions')
+        union all
+        select kind, unnest([rows_read, rows_loaded]) as n from etl_loads
+        where kind in ('applications', 'appeals', 'actions')
+          and load_id = (select load_id from etl_builds order by built_at desc limit 1)
+        union all
+        select 'applications', count(*) from applications where date_errors is not null group by source
+    )
+    where n > 0
+    group by kind
+)"""
+REGISTER_LEAST_NONE = 2147483647
+
+
+def _least(kind_sql: str) -> str:
+    """SQL of the fewest rows the counts of the register kind `kind_sql` rest on (REGISTER_LEAST)."""
+    return (f"coalesce((select least_rows from register_least where register_least.kind = {kind_sql}), "
+            f"{REGISTER_LEAST_NONE})")
+
 
 def latest_build(con) -> pd.DataFrame:
     """The most recent row of etl_builds (empty when the warehouse holds no build)."""
-    return run(con, """
-        with final as (
-            select * from etl_builds order by built_at desc limit 1
+    return run(con, f"""
+        with {REGISTER_LEAST},
+        final as (
+            select *, {_least("'applications'")} as applications_least, {_least("'appeals'")} as appeals_least
+            from etl_builds order by built_at desc limit 1
         )
         select * from final
     """)
@@ -25,11 +56,14 @@ def latest_build(con) -> pd.DataFrame:
 
 
 def builds(con) -> pd.DataFrame:
-    """Every build recorded in the warehouse, newest first."""
-    return run(con, """
-        with final as (
+    """Every build recorded in the warehouse, newest first; `applications_least`, `appeals_least`:
+    the fewest rows the register's counts rest on (REGISTER_LEAST), for the disclosure rule."""
+    return run(con, f"""
+        with {REGISTER_LEAST},
+        final as (
             select load_id, built_at, as_of_date, inputs_path, boundaries, incidents, reports,
-                   applications, appeals, rejects, build_seconds
+                   applications, appeals, rejects, build_seconds,
+                   {_least("'applications'")} as applications_least, {_least("'appeals'")} as appeals_least
             from etl_builds
         )
         select * from final order by built_at desc
@@ -54,9 +88,11 @@ def file_accounting(con) -> pd.DataFrame:
     a status: "could not be read" (nothing of the file loaded; `file_error` says why), "does not
     add up" or "adds up"; `file_note`, what to know of a file that loaded (bytes not valid UTF-8). `first_month_rows`, `last_month_rows`: the rows its source loaded in the
     month of its first and last date (the disclosure rule shows a restricted viewer that month only
-    when these, and the file's rows loaded, are at least k)."""
+    when these, and the file's rows loaded, are at least k); `register_least_rows`, for a
+    case-review register's file, the fewest rows its kind's counts rest on (REGISTER_LEAST)."""
     return run(con, f"""
-        with latest as (
+        with {REGISTER_LEAST},
+        latest as (
             select load_id from etl_builds order by built_at desc limit 1
         ),
         accounted as (
@@ -64,7 +100,7 @@ def file_accounting(con) -> pd.DataFrame:
                    l.rows_merged, l.rows_context, l.first_date, l.last_date,
                    l.rows_read = l.rows_loaded + l.rows_rejected + l.rows_merged as is_balanced,
                    l.ignored_columns, l.file_error, l.file_note,
-                   {_MONTH_ROWS}
+                   {_MONTH_ROWS}, {_least("l.kind")} as register_least_rows
             from etl_loads as l
             join latest using (load_id){_MONTH_JOINS}
         ),
@@ -102,15 +138,18 @@ def unreadable_files(con) -> pd.DataFrame:
 def kept_with_errors(con) -> pd.DataFrame:
     """Rows loaded although one of their dates could not be used (an application's stage date, a
     report's review_explained_date): per source, how many, and one example reason. These rows
-    count in every figure; only the unusable date is left empty (etl/transform/stage.py)."""
-    return run(con, """
-        with kept as (
+    count in every figure; only the unusable date is left empty (etl/transform/stage.py).
+    `register_least_rows`: for the applications, the fewest rows their counts rest on (REGISTER_LEAST)."""
+    return run(con, f"""
+        with {REGISTER_LEAST},
+        kept as (
             select source, 'incidents' as kind, date_errors from incidents where date_errors is not null
             union all
             select source, 'applications', date_errors from applications where date_errors is not null
         ),
         final as (
-            select source, kind, count(*) as rows_kept, min(date_errors) as example
+            select source, kind, count(*) as rows_kept, min(date_errors) as example,
+                   {_least("kept.kind")} as register_least_rows
             from kept group by all
         )
         select * from final order by rows_kept desc, source
@@ -155,16 +194,25 @@ def rejects_by_reason(con) -> pd.DataFrame:
     """)
 
 
+# The rejected rows a list holds at most (in order of source, file and row); `rejects` says how many
+# matched (`attrs["matching"]`), so the page says when its list stops short.
+REJECTS_LISTED = 50_000
+SENT = " (as sent)"   # the raw values' columns: the partner's text, never put in words (labels.readable)
+
+
 def rejects(con, sources: tuple[str, ...] = (), reason_codes: tuple[str, ...] = (),
-            text: str = "", limit: int = 50_000) -> pd.DataFrame:
-    """Rejected rows of the latest build, filtered, with their raw values spread into columns."""
+            text: str = "", limit: int | None = None) -> pd.DataFrame:
+    """Rejected rows of the latest build, filtered, with their raw values spread into columns
+    named `<column> (as sent)`; at most `limit` (REJECTS_LISTED) rows, and `attrs["matching"]`
+    how many matched."""
+    limit = REJECTS_LISTED if limit is None else limit
     frame = run(con, """
         with latest as (
             select load_id from etl_builds order by built_at desc limit 1
         ),
         final as (
             select r.source, r.kind, r.source_file, r.source_row, r.reason_code, r.reason,
-                   r.raw_values
+                   r.raw_values, count(*) over () as matching
             from etl_rejects as r
             join latest using (load_id)
             where (len($sources) = 0 or r.source = any($sources))
@@ -175,7 +223,10 @@ def rejects(con, sources: tuple[str, ...] = (), reason_codes: tuple[str, ...] = 
         select * from final order by source, source_file, source_row limit $limit
     """, {"sources": list(sources), "reasons": list(reason_codes), "text": text.strip(),
           "limit": limit})
-    return _spread_raw_values(frame)
+    matching = int(frame["matching"].iloc[0]) if len(frame) else 0
+    frame = _spread_raw_values(frame.drop(columns="matching"))
+    frame.attrs["matching"] = matching
+    return frame
 
 
 def _spread_raw_values(frame: pd.DataFrame) -> pd.DataFrame:
@@ -189,7 +240,7 @@ def _spread_raw_values(frame: pd.DataFrame) -> pd.DataFrame:
 
     raw = pd.DataFrame([parse(v) for v in frame["raw_values"]], index=frame.index)
     raw = raw.astype("object").where(raw.notna(), None).astype("string").dropna(axis=1, how="all")
-    return pd.concat([frame.drop(columns="raw_values"), raw], axis=1)
+    return pd.concat([frame.drop(columns="raw_values"), raw.add_suffix(SENT)], axis=1)
 
 
 def source_freshness(con, as_of: date) -> pd.DataFrame:
@@ -197,9 +248,11 @@ def source_freshness(con, as_of: date) -> pd.DataFrame:
     behind `as_of` (`days_behind`) and how many calendar months its month is behind as-of's month
     (`months_behind`, which tells nothing of the day); `first_month_rows`, `last_month_rows`: the
     rows the source loaded in the month of each date (the disclosure rule shows a restricted
-    viewer that month only among k rows, and never the day nor the days behind)."""
+    viewer that month only among k rows, and never the day nor the days behind);
+    `register_least_rows`, for a case-review register, the fewest rows its kind's counts rest on."""
     return run(con, f"""
-        with latest as (
+        with {REGISTER_LEAST},
+        latest as (
             select load_id from etl_builds order by built_at desc limit 1
         ),
         per_source as (
@@ -212,7 +265,7 @@ def source_freshness(con, as_of: date) -> pd.DataFrame:
         final as (
             select l.*, date_diff('day', l.last_date, $as_of::date) as days_behind,
                    date_diff('month', l.last_date, $as_of::date) as months_behind,
-                   {_MONTH_ROWS}
+                   {_MONTH_ROWS}, {_least("l.kind")} as register_least_rows
             from per_source as l{_MONTH_JOINS}
         )
         select * from final order by days_behind desc nulls first, source

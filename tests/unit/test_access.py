@@ -244,7 +244,7 @@ def test__asb_users__demo_then_add_an_openid_connect_user(tmp_path, capsys):
                                           "email_verified": True}).authority_code == BOLSOVER
     assert cli.main(["users", "--file", str(path), "--add", "pat", "--no-password"]) == 2
     assert cli.main(["users", "--file", str(path), "--add", "x", "--role", "council_manager",
-                     "--no-password"]) == 2
+                     "--issuer", ISSUER, "--subject", "x1", "--no-password"]) == 2
     assert "needs an authority" in capsys.readouterr().err
 
 
@@ -267,7 +267,8 @@ def test__asb_users__an_empty_id_is_refused_and_the_file_stays_usable(tmp_path, 
 
 def test__asb_users__an_id_is_kept_without_its_surrounding_spaces(tmp_path):
     path = tmp_path / "users.toml"
-    assert cli.main(["users", "--file", str(path), "--add", "  kim  ", "--role", "opcc_analyst", "--no-password"]) == 0
+    assert cli.main(["users", "--file", str(path), "--add", "  kim  ", "--role", "opcc_analyst", "--issuer", ISSUER,
+                     "--subject", "k1", "--no-password"]) == 0
     assert set(auth.load_accounts(path)) == {"kim"}
 
 

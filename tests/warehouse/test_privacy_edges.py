@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import io
 
-import duckdb
 import pytest
 import xlsxwriter
 from conftest import INCIDENT_COLUMNS, run_build, write_inputs
