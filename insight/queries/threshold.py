@@ -672,14 +672,51 @@ def person_complaints(con, as_of: date, person_codes: tuple[str, ...], authority
 
 def history(con, as_of: date, codes: tuple[str, ...]) -> pd.DataFrame:
     """People near and at the victim threshold at each month end up to `as_of`, and people newly
-    eligible (crossed the threshold) in each month, summed over the selected authorities."""
+    eligible (crossed the threshold) in each month, summed over the selected authorities; the last
+    point is `as_of` itself, with the people newly eligible from its month's first day, as a build
+    on that date stores it. The stored month ends serve; a date no stored point ends on (a
+    mid-month date of a warehouse built later) is read from the timeline, as the build's
+    mart_threshold_history reads it for its own last day."""
     return run(con, """
-        with final as (
+        with stored as (
+            select authority_code, month_end, near_miss_people, met_people, newly_met_people
+            from mart_threshold_history
+            where authority_code = any($codes)
+              and (month_end < date_trunc('month', $as_of::date) or month_end = $as_of::date)
+        ),
+        day as (   -- the as-of date's own point, when no stored one ends on it
+            select $as_of::date as month_end, date_trunc('month', $as_of::date)::date as month_start
+            where not exists (select 1 from mart_threshold_history where month_end = $as_of::date)
+              and $as_of::date >= date_trunc('month', (select min(month_end) from mart_threshold_history))
+        ),
+        status as (   -- a person (whatever related group took them there) is met if any group is
+            select t.authority_code, t.person_id, bool_or(t.is_met) as is_met
+            from int_threshold_timeline as t, day
+            where t.authority_code = any($codes) and day.month_end >= t.from_date and day.month_end < t.to_date
+            group by all
+        ),
+        crossed as (
+            select t.authority_code, count(distinct t.person_id) as newly_met_people
+            from int_threshold_timeline as t, day
+            where t.authority_code = any($codes) and t.is_crossing
+              and t.from_date between day.month_start and day.month_end
+            group by all
+        ),
+        live as (
+            select a.authority_code, day.month_end,
+                   (select count(*) from status s where s.authority_code = a.authority_code and not s.is_met)
+                       as near_miss_people,
+                   (select count(*) from status s where s.authority_code = a.authority_code and s.is_met) as met_people,
+                   coalesce((select c.newly_met_people from crossed c where c.authority_code = a.authority_code), 0)
+                       as newly_met_people
+            from authorities as a, day
+            where a.authority_code = any($codes)
+        ),
+        final as (
             select month_end, sum(near_miss_people)::bigint as near_miss_people,
                    sum(met_people)::bigint as met_people,
                    sum(newly_met_people)::bigint as newly_met_people
-            from mart_threshold_history
-            where authority_code = any($codes) and month_end <= $as_of::date
+            from (select * from stored union all select * from live)
             group by all
         )
         select * from final order by month_end

@@ -244,6 +244,10 @@ def test__live_dates__a_later_build_at_a_date_shows_what_a_build_on_that_date_st
                   maps.repeat_locations(late, CODES, as_of, LATE, per_authority),
                   maps.repeat_locations(early, CODES, as_of, as_of, per_authority))
         _same("summary", threshold.summary(late, as_of, CODES), threshold.summary(early, as_of, CODES))
+        # the Threshold page's "Over time": month ends, and a mid-month date's own point (the audit of
+        # 6 December: a later build dropped the date's month, a build on the date ends on it)
+        for codes in (CODES, (EREWASH,)):
+            _same(f"history {codes}", threshold.history(late, as_of, codes), threshold.history(early, as_of, codes))
         for name in LISTS:
             listed = getattr(threshold, name)(early, as_of, CODES)
             _same(name, getattr(threshold, name)(late, as_of, CODES), listed)
