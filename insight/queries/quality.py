@@ -246,7 +246,8 @@ def _spread_raw_values(frame: pd.DataFrame) -> pd.DataFrame:
 def source_freshness(con, as_of: date) -> pd.DataFrame:
     """Per source of the latest build: the first and last date loaded, how many days the last is
     behind `as_of` (`days_behind`) and how many calendar months its month is behind as-of's month
-    (`months_behind`, which tells nothing of the day); `first_month_rows`, `last_month_rows`: the
+    (`months_behind`, which tells nothing of the day), 0 when the last date is after `as_of` (a
+    warehouse viewed at an earlier date: the source was not behind then); `first_month_rows`, `last_month_rows`: the
     rows the source loaded in the month of each date (the disclosure rule shows a restricted
     viewer that month only among k rows, and never the day nor the days behind);
     `register_least_rows`, for a case-review register, the fewest rows its kind's counts rest on."""
@@ -263,8 +264,8 @@ def source_freshness(con, as_of: date) -> pd.DataFrame:
             group by all
         ),
         final as (
-            select l.*, date_diff('day', l.last_date, $as_of::date) as days_behind,
-                   date_diff('month', l.last_date, $as_of::date) as months_behind,
+            select l.*, greatest(date_diff('day', l.last_date, $as_of::date), 0) as days_behind,
+                   greatest(date_diff('month', l.last_date, $as_of::date), 0) as months_behind,
                    {_MONTH_ROWS}, {_least("l.kind")} as register_least_rows
             from per_source as l{_MONTH_JOINS}
         )

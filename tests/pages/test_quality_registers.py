@@ -181,3 +181,12 @@ def test__page__says_when_the_rejected_rows_stop_short(warehouse, monkeypatch):
     listed = next(d.value for d in at.dataframe if "reason_code" in d.value.columns and "source_row" in d.value.columns)
     assert len(listed) == 3 and any(c.endswith(quality.SENT) for c in listed.columns)
     st.cache_data.clear()
+
+
+def test__freshness__a_source_is_never_negative_days_behind_an_earlier_date(con):
+    """At an as-of date before a source's last date (a later warehouse viewed at an earlier date) the
+    source was not behind: 0 days and 0 months, not -18 (the as-of audit, 6 December)."""
+    fresh = quality.source_freshness(con, pd.Timestamp("2025-03-10").date()).set_index("source")
+    assert fresh.loc["erewash_council", "days_behind"] == 0 and fresh.loc["erewash_council", "months_behind"] == 0
+    later = quality.source_freshness(con, pd.Timestamp("2025-06-30").date()).set_index("source")
+    assert later.loc["erewash_council", "days_behind"] > 0
