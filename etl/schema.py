@@ -175,6 +175,7 @@ REJECT_REASONS = {
     "missing_column": "Column missing from the file",
     "malformed_row": "Record not split into columns",
     "missing_key": "Reference missing",
+    "personal_key": "Reference holds personal data",
     "missing_value": "Required value missing",
     "bad_date": "Not a date",
     "future_date": "Date after the as-of date",

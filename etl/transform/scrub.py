@@ -50,6 +50,8 @@ import duckdb
 import pandas as pd
 import phonenumbers
 
+from etl import schema
+
 # Free-text columns per kind (scrubbed); every other text column of schema.INPUTS is structured
 # (a reference, a code, a closed list); tests/unit/test_scrub.py fails on a column that is neither.
 FREE_TEXT: dict[str, tuple[str, ...]] = {
@@ -562,6 +564,41 @@ def _scrub_json(text: str) -> tuple[str, dict[str, int]]:
     return json.dumps(values, ensure_ascii=False, separators=(",", ":")), dict(counts)
 
 
+def personal_key_sql(column: str) -> str:
+    """Whether a record's own reference (`column`, its text as sent) holds a person's details: an
+    e-mail address; a UK phone number (eleven digits from 01, 02, 03 or 07, or +44) in a reference
+    with a space, or as the whole reference; a title and a name ("Mrs Patel 07700 900124"). Such a
+    row is a `personal_key` reject (etl/transform/stage.py): a reference is the partner's case
+    number, and a key is stored as sent. A reference a partner's system writes ("AV 2025 00017",
+    "HP-0123-456789", "INC-20250701-00001") is none of these. Cheap tests first: the regular
+    expressions run on the few references with an @, a space or a leading 0 or +."""
+    phone = "(\\+44\\s?|0)[1237]([\\s-]?[0-9]){9}"
+    spaced = f"(contains({column}, ' ') or contains({column}, chr(160)))"
+    return (f"((contains({column}, '@') and regexp_matches({column}, '[^@\\s]@[^@\\s]+\\.[A-Za-z]{{2,}}'))"
+            f" or ({spaced} and (regexp_matches({column}, '(^|[^0-9]){phone}([^0-9]|$)')"
+            f" or regexp_matches({column}, '(?i)(^|\\s)(mr|mrs|ms|miss|mx|dr)\\.?\\s+[a-z]')))"
+            f" or ((starts_with({column}, '0') or starts_with({column}, '+')) and regexp_full_match({column}, '{phone}')))")
+
+
+PERSONAL_KEY = "personal_key"   # the reject code of a reference holding a person's details
+
+
+def _scrub_key_json(key: str):
+    """A `personal_key` reject's raw values with its reference scrubbed too (RAW_AS_SENT keeps a
+    key as sent; this one holds a person's details), the other values as `_scrub_json` does."""
+    def scrub(text: str) -> tuple[str, dict[str, int]]:
+        values = json.loads(text)
+        found: Counter = Counter()
+        if isinstance(values.get(key), str):
+            cleaned, counts = scrub_text(values[key])
+            values[key] = cleaned if counts else "[personal data]"
+            found.update(counts or {})
+        rest, counts = _scrub_json(json.dumps(values, ensure_ascii=False, separators=(",", ":")))
+        found.update(counts)
+        return rest, dict(found)
+    return scrub
+
+
 def scrub_staged(con: duckdb.DuckDBPyConnection, kind: str, table: str, load_id: str) -> None:
     """Scrub, in the staged table `table` of `kind`, the text that quotes raw values outside the
     free-text columns (MESSAGE_COLUMNS, `raw_values`, LOOSE_REFERENCES), recording counts in
@@ -570,20 +607,33 @@ def scrub_staged(con: duckdb.DuckDBPyConnection, kind: str, table: str, load_id:
     columns = {c: scrub_text for c in MESSAGE_COLUMNS}
     columns["raw_values"] = _scrub_json
     columns.update({c: scrub_text for c in LOOSE_REFERENCES.get(kind, ())})
+    key = schema.KEYS.get(kind)
+    if key:   # first, so that the other raw values are scrubbed once, with it
+        _scrub_column(con, kind, table, load_id, "raw_values", _scrub_key_json(key),
+                      f"raw_values is not null and reject_code = '{PERSONAL_KEY}'")
     for column, scrubber in columns.items():
         where = f"{column} is not null"
         if column in LOOSE_REFERENCES.get(kind, ()):
             where += f" and regexp_matches({column}, '{MAYBE_PERSONAL_SQL}')"
-        values = [r[0] for r in con.execute(f"select distinct {column} from {table} where {where}").fetchall()]
-        changed = {v: r for v in values if (r := scrubber(v))[1]}
-        if not changed:
-            continue
-        _record(con, changed, f"""
-            select '{load_id}', r.source, '{kind}', r.source_file, '{column}', c.__asb_removed,
-                   sum(c.__asb_items * coalesce(len(r.source_rows), 1)), sum(coalesce(len(r.source_rows), 1))
-            from {table} r join _scrub_map_counts c on r.{column} = c.__asb_original group by all""")
-        con.execute(f"update {table} set {column} = m.__asb_cleaned from _scrub_map m "
-                    f"where {table}.{column} = m.__asb_original")
+        if column == "raw_values" and key:
+            where += f" and reject_code is distinct from '{PERSONAL_KEY}'"
+        _scrub_column(con, kind, table, load_id, column, scrubber, where)
+
+
+def _scrub_column(con: duckdb.DuckDBPyConnection, kind: str, table: str, load_id: str, column: str, scrubber,
+                  where: str) -> None:
+    """`scrub_staged` of one column of the rows `where` selects: each distinct value scrubbed once,
+    the counts recorded in etl_scrubbed, the changed values updated."""
+    values = [r[0] for r in con.execute(f"select distinct {column} from {table} where {where}").fetchall()]
+    changed = {v: r for v in values if (r := scrubber(v))[1] or r[0] != v}
+    if not changed:
+        return
+    _record(con, changed, f"""
+        select '{load_id}', r.source, '{kind}', r.source_file, '{column}', c.__asb_removed,
+               sum(c.__asb_items * coalesce(len(r.source_rows), 1)), sum(coalesce(len(r.source_rows), 1))
+        from {table} r join _scrub_map_counts c on r.{column} = c.__asb_original group by all""")
+    con.execute(f"update {table} set {column} = m.__asb_cleaned from _scrub_map m "
+                f"where {table}.{column} = m.__asb_original")
 
 
 def line_shape(raw: str | None) -> str | None:

@@ -20,6 +20,7 @@ import pandas as pd
 from etl import schema
 from etl.rules import authorities, periods, vocabulary
 from etl.sqlfile import literal
+from etl.transform import scrub
 
 MIN_DATE = "2000-01-01"
 
@@ -283,6 +284,9 @@ def _checks(kind: str, key: str | None) -> list[tuple[str, str, str]]:
     out = [("file_problem is not null", "missing_column", "file_problem")]
     if key:
         out.append((f"raw__{key} is null", "missing_key", f"'{key} is empty'"))
+        out.append((scrub.personal_key_sql(f"raw__{key}"), scrub.PERSONAL_KEY,
+                    f"'{key} holds personal data (an e-mail address, a phone number or a title and name): "
+                    "a reference must be the partner''s case number, never a person''s details'"))
     for f in stored_fields(kind):
         raw, name = f"raw__{f.name}", f.name
         if f.required and f.name != key:

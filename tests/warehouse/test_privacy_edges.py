@@ -17,7 +17,7 @@ import xlsxwriter
 from conftest import INCIDENT_COLUMNS, run_build, write_inputs
 
 PERSON = "Jane Doe 07700 900123"
-FORBIDDEN = ["Jane", "Doe", "07700", "900123", "Patel", "01332"]
+FORBIDDEN = ["Jane", "Doe", "07700", "900123", "Patel", "01332", "example.com"]
 
 TOML = """
 [[source]]
@@ -76,7 +76,17 @@ def _canonical() -> str:
     for n, (desc, case) in enumerate(texts, 1):
         w.writerow([f"E{n}", "council", "", "2025-03-03", "", "personal", "noise", "", "", "", "", "",
                     desc, f"ECN-{n}", "individual", "N", case])
+    # a record's own reference holding a person's details (the wrong column mapped, a typed note):
+    # rejected as personal_key, its reference scrubbed in the reject's raw values; the references a
+    # partner's system writes stay, spaces and hyphens included
+    for n, ref in enumerate(PERSONAL_KEYS + KEPT_KEYS, 10):
+        w.writerow([ref, "council", "", "2025-03-04", "", "personal", "noise", "", "", "", "", "",
+                    "Market Place", f"ECN-{n}", "individual", "N", ""])
     return out.getvalue()
+
+
+PERSONAL_KEYS = ["jane.doe@example.com", "Mrs Patel 07700 900124", "07700900125", "Ring Jane Doe 07700 900126"]
+KEPT_KEYS = ["AV 2025 00017", "HP-0123-456789", "INC-20250701-00001", "DCC/ASB/25/000001"]
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +131,13 @@ def test__no_text_column_of_any_table_holds_the_planted_details(built):
               for (v,) in built.execute(f'select distinct "{c}" from "{t}" where "{c}" is not null').fetchall()
               if any(piece.lower() in v.lower() for piece in FORBIDDEN)]
     assert leaked == []
+
+
+def test__keys__a_reference_holding_personal_data_is_rejected_and_scrubbed(built):
+    rejects = built.execute("""select source_row, reason_code, reason, raw_values from etl_rejects
+                               where reason_code = 'personal_key' order by source_row""").fetchall()
+    assert [r[0] for r in rejects] == [5, 6, 7, 8]   # the header is row 1, three rows before
+    assert all("personal data" in r[2] for r in rejects)
+    loaded = {r[0] for r in built.execute("select report_id from incident_reports").fetchall()}
+    loaded = {r.split(":", 1)[1] for r in loaded}
+    assert set(KEPT_KEYS) <= loaded and not set(PERSONAL_KEYS) & loaded
