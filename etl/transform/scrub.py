@@ -592,7 +592,7 @@ def _scrub_key_json(key: str):
         if isinstance(values.get(key), str):
             cleaned, counts = scrub_text(values[key])
             values[key] = cleaned if counts else "[personal data]"
-            found.update(counts or {})
+            found.update(counts)
         rest, counts = _scrub_json(json.dumps(values, ensure_ascii=False, separators=(",", ":")))
         found.update(counts)
         return rest, dict(found)

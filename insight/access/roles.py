@@ -138,14 +138,14 @@ _FILE_DATES = disclosure.Aggregate(
 _SOURCE_DATES = disclosure.Aggregate(
     counts=_SOURCE_MONTHS, authority=None, months={"first_date": "first_month_rows", "last_date": "last_month_rows"},
     single=("days_behind",), at_least_k={"months_behind": "last_month_rows"})
-# the Data quality page's counts of case-review register rows (a build's applications and appeals,
-# a register file's rows, a register source's rows, the applications kept with an unusable date):
-# they add up to one another and to the grid's months, so each is shown to a viewer without
-# person-level rights over all nine authorities only when the fewest rows any of them rests on is
-# at least k (insight/queries/quality.py REGISTER_LEAST)
 
 
 def _register_rows(*columns: str, kinds: tuple[str, ...] = _REGISTERS) -> disclosure.Aggregate:
+    """The Data quality page's counts of case-review register rows (a register file's rows, a
+    register source's rows, the applications kept with an unusable date; `_BUILD_REGISTERS`: a
+    build's applications and appeals): they add up to one another and to the grid's months, so
+    each is shown to a viewer without person-level rights over all nine authorities only when the
+    fewest rows any of them rests on is at least k (insight/queries/quality.py REGISTER_LEAST)."""
     return disclosure.Aggregate(authority=None, only_rows={"kind": kinds},
                                 at_least_k={c: "register_least_rows" for c in columns})
 
