@@ -25,7 +25,7 @@ import io
 import duckdb
 import pandas as pd
 import pytest
-from conftest import INCIDENT_COLUMNS, build_module_warehouse, write_inputs
+from conftest import EREWASH_TOML, INCIDENT_COLUMNS, build_module_warehouse, write_inputs
 from support import open_app
 
 from insight import labels, ui
@@ -34,13 +34,7 @@ from insight.queries import quality
 
 K = 5
 PAGE = "app_pages/data_quality.py"
-TOML = """
-[[source]]
-slug = "erewash-council"
-kind = "incidents"
-path = "erewash/*.csv"
-authority = "E07000036"
-
+TOML = EREWASH_TOML + """
 [[source]]
 slug = "register"
 kind = "applications"

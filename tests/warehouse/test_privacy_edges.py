@@ -14,18 +14,12 @@ import io
 
 import pytest
 import xlsxwriter
-from conftest import INCIDENT_COLUMNS, run_build, write_inputs
+from conftest import EREWASH_TOML, INCIDENT_COLUMNS, run_build, write_inputs
 
 PERSON = "Jane Doe 07700 900123"
 FORBIDDEN = ["Jane", "Doe", "07700", "900123", "Patel", "01332", "example.com"]
 
-TOML = """
-[[source]]
-slug = "erewash-council"
-kind = "incidents"
-path = "erewash/*.csv"
-authority = "E07000036"
-
+TOML = EREWASH_TOML + """
 [[source]]
 slug = "housing"
 kind = "incidents"
