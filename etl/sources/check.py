@@ -394,8 +394,12 @@ def _column(con, source: Source, f: schema.Field, header: str | None, rows: int,
         out |= {"people": distinct, "anonymous_after_normalising": anonymous, "without_digits": no_digit}
     if f.name in COUNT_ONLY or filled == 0:
         return out
-    out["samples"] = _samples(f, head[f.name])
-    if not out["samples"]:  # a sparse column: its first values lie further down
+    pairs = head[f.name]
+    if f.name == schema.KEYS.get(source.kind):   # never a reference that holds a person's details
+        pairs = con.execute(f"select {_sample_sql(source, f)} from _check_values where {col} is not null "
+                            f"and not coalesce({scrub.personal_key_sql(col)}, false) order by source_row limit 50").fetchall()
+    out["samples"] = _samples(f, pairs)
+    if not out["samples"] and f.name != schema.KEYS.get(source.kind):  # sparse: its first values lie further down
         out["samples"] = _samples(f, con.execute(
             f"select {_sample_sql(source, f)} from _check_values where {col} is not null "
             "order by source_row limit 50").fetchall())
@@ -431,6 +435,11 @@ def _checks(source: Source, f: schema.Field) -> list[dict]:
     out = []
     if f.required:
         out.append(check("empty", f"{col} is null", f"{name} is empty (required)", _rows(f"{col} is null")))
+    if name == schema.KEYS.get(source.kind):   # its rows by number alone: the value is a person's details
+        personal = f"coalesce({scrub.personal_key_sql(col)}, false)"
+        out.append(check(scrub.PERSONAL_KEY, personal, "holds personal data (an e-mail address, a phone number "
+                         "or a title and name): the build rejects the row; map the partner's case number instead",
+                         _rows(personal)))
     if f.type == "DATE":
         fmt = source.date_format_for(name)
         bad = f"{col} is not null and {_parsed(source, name)} is null"

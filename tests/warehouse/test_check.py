@@ -407,3 +407,19 @@ def test__check__police_free_text_is_counted_never_shown(tmp_path, capsys):
     assert columns["location"]["filled"] == 1 and columns["location"]["samples"] == []
     assert columns["context"]["samples"] == []
     assert_private(out) and "07700" not in out
+
+
+def test__check__a_reference_holding_personal_data_is_a_reject_shown_by_its_row_alone(tmp_path, capsys):
+    """A record's reference that holds an e-mail address or a phone number is a `personal_key`
+    reject of the build: the check counts it, names its row, and never prints it, in the
+    problems or in the column's samples (the audit of 6 December)."""
+    rows = [good(n) for n in range(1, 11)]
+    rows[2][0], rows[5][0] = "jane.doe@example.com", "Mrs Patel 07700 900124"
+    inputs = write_inputs(tmp_path / "in", TOML, {"erewash/export.csv": text([HEADER, *rows])})
+    code, out = check(inputs, "--json", capsys=capsys)
+    report = json.loads(out)[0]
+    problems = [p for p in report["problems"] if p.get("kind") == "personal_key"]
+    assert problems and problems[0]["count"] == 2 and [e["row"] for e in problems[0]["examples"]] == [4, 7]
+    assert "example.com" not in out and "Patel" not in out and "07700" not in out
+    code, out = check(inputs, capsys=capsys)
+    assert "personal data" in out and "example.com" not in out and "Patel" not in out and "07700" not in out
