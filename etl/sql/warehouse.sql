@@ -278,7 +278,7 @@ create table mart_review_turnaround (     -- one row per application (contract);
     authority_code varchar,
     rule_id varchar,                      -- settings version in force on received_date: the SLA limits used
     threshold_route varchar,
-    decision varchar not null,            -- as of the as-of date: met/not_met decided later are 'pending'
+    decision varchar not null,            -- as of the as-of date: met/not_met decided, or withdrawn, later are 'pending'
     outcome varchar,
     recommendations_count integer,
     received_date date not null,

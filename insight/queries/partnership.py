@@ -4,7 +4,9 @@ statutory returns with their consistency checks.
 The partnership table computes eight measures per authority over the period, over all nine
 authorities, so the county median does not move with the sidebar's choice; each cell is then
 coloured by one rule, which travels with it as text for the tooltip: days to decision against the
-authority's limit in force on the period's last day, every other measure against the county
+limit each of the period's decisions was held to (the rule in force the day its application was
+received: where that changed within the period, the median of each decision's days less its own
+limit), every other measure against the county
 median (better or worse where higher is clearly good or bad, otherwise only above or below).
 Statutory figures come from mart_statutory_returns (live for another as-of date), with the
 figures frozen as published beside them where a year was frozen (`asb returns freeze`).
@@ -65,6 +67,16 @@ def _wide(con, as_of: date, start: date, end: date) -> pd.DataFrame:
                 count(*) filter (where decision_within_sla and decision_date between $start and $end)
                     as decisions_in_time,
                 count(decision_within_sla) filter (where decision_date between $start and $end) as decisions_timed,
+                -- the limits the period's decisions were held to (the rule on each one's day of receipt)
+                min(sla_decision_days) filter (where decision_working_days is not null
+                                               and decision_date between $start and $end) as decided_limit,
+                max(sla_decision_days) filter (where decision_working_days is not null
+                                               and decision_date between $start and $end) as decided_limit_high,
+                median(decision_working_days - sla_decision_days) filter (where decision_date between $start and $end)
+                    as median_decision_margin,
+                string_agg(distinct rule_id, ', ' order by rule_id) filter (
+                    where decision_working_days is not null and sla_decision_days is not null
+                      and decision_date between $start and $end) as decided_rules,
                 count(*) filter (where review_date between $start and $end) as reviews,
                 count(*) filter (where review_date between $start and $end and outcome = 'recommendations')
                     as action_plans
@@ -80,7 +92,11 @@ def _wide(con, as_of: date, start: date, end: date) -> pd.DataFrame:
             where $end::date >= effective_from and $end::date < effective_to
         ),
         final as (
-            select a.authority_code, a.authority_name, l.rule_id, l.sla_decision_days,
+            select a.authority_code, a.authority_name,
+                -- no decision held to a limit in the period: the limit in force on its last day
+                coalesce(p.decided_rules, l.rule_id) as rule_id,
+                coalesce(p.decided_limit, l.sla_decision_days) as sla_decision_days,
+                p.decided_limit_high, p.median_decision_margin,
                 coalesce(p.applications, 0) as applications, p.met / nullif(p.decisions, 0) as share_met,
                 p.median_decision_days, p.decisions_in_time / nullif(p.decisions_timed, 0) as share_decisions_in_time,
                 coalesce(p.reviews, 0) as reviews, p.action_plans / nullif(p.reviews, 0) as share_action_plans,
@@ -106,11 +122,22 @@ def _show(m: Measure, value) -> str:
     return f"{value:,.1f}".removesuffix(".0") if isinstance(value, float) else f"{int(value):,}"
 
 
-def judge(m: Measure, value, median, limit=None, rule_id=None) -> tuple[str, str]:
-    """The colour class of one cell and the rule that gave it, in words."""
+def judge(m: Measure, value, median, limit=None, rule_id=None, limit_high=None, margin=None) -> tuple[str, str]:
+    """The colour class of one cell and the rule that gave it, in words. Days to decision: against
+    `limit`, the one the period's decisions were held to; where they were held to several (from
+    `limit` to `limit_high`), `margin`, the median of each decision's days less its own limit."""
     shown = _show(m, value)
     if pd.isna(value):
         return "none", f"{m.label}: no data in the period. {m.definition}"
+    if (m.column == "median_decision_days" and limit is not None and not pd.isna(limit)
+            and limit_high is not None and not pd.isna(limit_high) and limit_high != limit
+            and margin is not None and not pd.isna(margin)):
+        over = margin > 0
+        return ("over" if over else "within",
+                f"{m.label} {shown}: the limits changed in the period ({int(limit)} to {int(limit_high)} working "
+                f"days, each decision held to the rule in force when its application was received: {rule_id}); "
+                f"the median decision was {_show(m, abs(float(margin)))} working days "
+                f"{'over' if over else 'within'} its own limit")
     if m.column == "median_decision_days" and limit is not None and not pd.isna(limit):
         over = value > limit
         return ("over" if over else "within",
@@ -168,7 +195,8 @@ def partnership(con, as_of: date, codes: tuple[str, ...], start: date, end: date
             if r.authority_code not in codes:
                 continue
             value = getattr(r, m.column)
-            colour, rule = judge(m, value, median, r.sla_decision_days, r.rule_id)
+            colour, rule = judge(m, value, median, r.sla_decision_days, r.rule_id, r.decided_limit_high,
+                                 r.median_decision_margin)
             rows.append({"authority_code": r.authority_code, "authority_name": r.authority_name,
                          "measure": m.column, "label": m.label, "value": value, "display": _show(m, value),
                          "county_median": median, "colour": colour, "rule": rule,

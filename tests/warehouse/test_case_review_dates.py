@@ -12,6 +12,7 @@ Registers (Erewash unless said; working days in England):
               person then applies to Erewash (E-P11), decided met 10 Aug: Erewash's case, not Derby's
     PL        a plan of two recommendations, one action agreed 1 Jun, the other 15 Jul
     W-DATED   withdrawn, with a decision date; P-DATED still pending, with one: no threshold decision
+    W-LATER   received 15 Jun, withdrawn 20 Jul: on 1 Jul an open case awaiting its decision
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ E-P11,Erewash,P11,2026-08-03,2026-08-04,victim,met,2026-08-10,2026-08-11,2026-09
 PL,Erewash,Q4,2026-05-04,2026-05-05,victim,met,2026-05-11,2026-05-12,2026-06-01,recommendations,2,2026-06-05
 W-DATED,Erewash,Q3,2026-09-01,2026-09-02,victim,withdrawn,2026-10-30,2026-11-02,,,,
 P-DATED,Erewash,Q5,2026-09-01,2026-09-02,victim,pending,2026-10-30,,,,,
+W-LATER,Erewash,Q6,2026-06-15,2026-06-16,victim,withdrawn,2026-07-20,,,,,
 """
 APPEALS = """appeal_ref,application_ref,authority,received_date,appellant,grounds,outcome,decision_date,review_type,referred_back
 AP-REF,T-REF,Erewash,2026-06-15,victim,threshold_decision,upheld,2026-07-06,appeal,Y
@@ -136,3 +138,17 @@ def test__turnaround__only_a_met_or_not_met_decision_is_a_threshold_decision(war
         assert pd.isna(rows[ref]["decision_within_sla"]), ref
     assert not rows["W-DATED"]["is_open"] and pd.isna(rows["W-DATED"]["data_errors"])
     assert rows["P-DATED"]["is_open"] and "pending" in rows["P-DATED"]["data_errors"]
+
+
+def test__turnaround__a_withdrawal_after_the_date_leaves_the_case_open_on_it(warehouses):
+    """A withdrawal dated after the as-of date has not happened yet, as a decision has not (the
+    audit of 6 December: it closed the case at any earlier date)."""
+    late, early = warehouses
+    for frame in (early.execute("select * from mart_review_turnaround").df(),
+                  registry.evaluate(late, "mart_review_turnaround", EARLY)):
+        row = _rows(frame, "application_ref")["W-LATER"]
+        assert row["decision"] == "pending" and row["is_open"], row
+    stages = registry.evaluate(late, "mart_review_open_stages", EARLY)
+    assert "W-LATER" in set(stages["application_ref"])
+    row = _rows(late.execute("select * from mart_review_turnaround").df(), "application_ref")["W-LATER"]
+    assert row["decision"] == "withdrawn" and not row["is_open"]

@@ -321,3 +321,23 @@ def test__partnership_page__names_the_contradictions(warehouse, monkeypatch):
         "CT-BACKWARDS", "CT-NO-REVIEW", "CT-NOREC", "CT-NOREC", "BDC-COUNT", "BDC-TWICE", "CT-CONTRA"]
     published = next(d.value for d in at.dataframe if "figure" in d.value.columns)
     assert published["2024/25"].tolist() == [2, 1, 2, 1]  # Bolsover: the first in the sidebar's order
+
+
+@pytest.mark.parametrize(("start", "end", "colour", "words"), [
+    # DCC-OLD alone (decided 11 Dec, 7 days, held to 10): within its limit, though the period ends
+    # under the 5-day rule of 1 January (it was "over the limit of 5")
+    (D(2024, 12, 1), D(2025, 1, 31), "within", "within the limit of 10 working days (rule E06000015@2014-10-20)"),
+    # DCC-NEW alone (7 days, held to 5): over
+    (D(2025, 2, 1), D(2025, 3, 31), "over", "over the limit of 5 working days (rule E06000015@2025-01-01)"),
+    # both (7 days each, held to 10 and to 5): the limit changed; each against its own, the median
+    # decision is 0.5 working days inside it
+    (D(2024, 12, 1), D(2025, 3, 31), "within", "the limits changed in the period (5 to 10 working days"),
+])
+def test__partnership__days_to_decision_against_the_limit_each_decision_was_held_to(con, start, end, colour, words):
+    """The audit of 6 December: the median was judged against the limit in force on the period's
+    last day, not the one each application was received under (README, "Which limit")."""
+    from insight.queries import partnership
+
+    frame = partnership.partnership(con, AS_OF, (DERBY,), start, end).set_index("measure")
+    cell = frame.loc["median_decision_days"]
+    assert cell["display"] == "7" and cell["colour"] == colour and words in cell["rule"], cell["rule"]

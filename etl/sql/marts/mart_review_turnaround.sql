@@ -29,7 +29,8 @@ with apps as (
         case when a.review_date <= $as_of then a.review_date end as review_date,
         case when a.outcome_notified_date <= $as_of then a.outcome_notified_date end as outcome_notified_date,
         case when a.action_plan_closed_date <= $as_of then a.action_plan_closed_date end as action_plan_closed_date,
-        case when a.decision in ('met', 'not_met') and a.decision_date > $as_of then 'pending'
+        -- a decision or a withdrawal dated after $as_of has not happened yet: the case is pending
+        case when a.decision in ('met', 'not_met', 'withdrawn') and a.decision_date > $as_of then 'pending'
              else a.decision end as decision,
         case when a.review_date > $as_of then 'pending' else a.outcome end as outcome,
         case when a.review_date > $as_of then null else a.recommendations_count end as recommendations_count
