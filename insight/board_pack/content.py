@@ -208,9 +208,7 @@ def slide_map(deck, ctx: Context) -> None:
     else:
         title = (f"{w.plural(len(hot), 'hot-spot cell')} in {d.month.name}, "
                  f"{per['cells'].iloc[0]:,} of them in {per.index[0]}")
-    subtitle = "Getis-Ord Gi* on the month's incidents per H3 cell (about 0.7 km²), false-discovery-rate corrected"
-    if withheld:
-        subtitle += f"; {withheld:,} more not drawn (next to a cell of under {ctx.k} incidents)"
+    subtitle = "Getis-Ord Gi* of the month's incidents per H3 cell (about 0.7 km²), false-discovery corrected"
     slide = ctx.slide(deck, title, subtitle, notes=MAP_NOTE)
     png = report_map.to_png(report_map.hotspot_figure(cells, d.outlines, d.codes))
     shape = rs.picture(slide, png, rs.box(0.3, 1.75, 7.0, 5.15))
@@ -218,9 +216,20 @@ def slide_map(deck, ctx: Context) -> None:
     rows = [[name, w.num(r.cells), protect_one(r.incidents, ctx.k) or w.num(r.incidents)]
             for name, r in per.head(9).iterrows()]
     rs.table(slide, rs.box(left, 1.9, 12.83 - left, 4.5), ["Authority", "hot cells", "incidents in them"],
-             rows or [["none", "0", "0"]], [(12.83 - left) * f for f in (0.48, 0.22, 0.30)], font_pt=16)
+             rows or [["none", "0", "0"]], [(12.83 - left) * f for f in (0.48, 0.22, 0.30)], font_pt=16,
+             row_height=MAP_ROW)
+    # under the table (the subtitle's one line cannot hold them): what the map leaves out, and why a
+    # hot cell can hold no incident of its own
+    notes = [f"{withheld:,} more hot {'cell is' if withheld == 1 else 'cells are'} not drawn: next to a cell of "
+             f"under {ctx.k} incidents, {'its' if withheld == 1 else 'their'} class would mark it."] if withheld else []
+    if (per["incidents"] < per["cells"]).any():
+        notes.append("A hot cell may hold few or no incidents itself: it is hot for its neighbours.")
+    if notes:
+        top = 1.9 + MAP_ROW * (len(rows or [1]) + 1) + 0.15
+        rs.text(slide, rs.box(left, top, 12.83 - left, 6.9 - top), notes, rs.SMALL_PT, rs.MUTED)
 
 
+MAP_ROW = 0.4   # the hot-spot table's row height (in): ten rows leave room for its notes above the footer
 MAP_NOTE = ("Hot spots: Getis-Ord Gi* over every H3 resolution-8 cell of the nine districts (zero "
             "counts included), the cell and its ring of neighbours, 999 permutations, classes at "
             "90/95/99% after the false-discovery-rate correction (the method of mart_hotspot_cells, "
@@ -260,10 +269,9 @@ def slide_repeats(deck, ctx: Context) -> None:
         title = f"{len(rising)} of the {len(top)} busiest places {'is' if len(rising) == 1 else 'are'} rising significantly"
     else:
         title = f"None of the {len(top)} busiest places is rising significantly"
-    slide = ctx.slide(deck, title, f"The places (cells of about 0.015 km²) with most ASB in the year to "
-                      f"{d.month.end:%-d %b %Y}: last 90 days against the 90 before; "
-                      + ("the data start after the 90 days before, so no change is flagged" if unknown_before
-                         else f"{w.UP}{w.DOWN}: significant"),
+    slide = ctx.slide(deck, title, f"Places (about 0.015 km²) with most ASB, year to {d.month.end:%-d %b %Y}: "
+                      "last 90 days against the 90 before; "
+                      + ("data start too late to flag a change" if unknown_before else f"{w.UP}{w.DOWN}: significant"),
                       notes=SIGNIFICANCE_NOTE + " A place is named only when at least "
                       f"{ctx.k} different people reported there.")
     labels = [f"{_place(r, ctx.k)} {w.arrow(int(r.changed) * (1 if r.change_z > 0 else -1))}".strip()
@@ -281,10 +289,9 @@ def slide_concentration(deck, ctx: Context) -> None:
     everything = d.headline.loc["incidents", "current"] if "incidents" in d.headline.index else located
     # the located incidents alone have a place: said when they are not all of the month's
     what = f"{d.month.name}'s ASB" if located >= everything else f"{d.month.name}'s located ASB"
-    subtitle = ("Share of places (cells of about 0.015 km² with at least one incident in the month) holding half of "
-                "the month's incidents" + ("" if located >= everything else
-                                           f"; {ctx.person_count(located)} of {ctx.person_count(everything)} "
-                                           "incidents had a place"))
+    subtitle = ("Share of places (cells of about 0.015 km² with an incident in the month) holding half its incidents"
+                + ("" if located >= everything else
+                   f"; {ctx.person_count(located)} of {ctx.person_count(everything)} had a place"))
     if pd.notna(share) and ctx.hidden(located):   # a spread of fewer than k incidents says what they are
         title = f"Fewer than {ctx.k} located incidents in {d.month.name}: how they spread is not shown"
     elif pd.notna(share):

@@ -18,6 +18,8 @@ from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_MARKER_STYLE
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.oxml.ns import qn
+from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Emu, Inches, Pt
 
 from insight.charts.base import OKABE_ITO
@@ -29,6 +31,9 @@ SERIES = {"current": OKABE_ITO[0], "previous": OKABE_ITO[4], "last_year": OKABE_
 RISE, FALL = OKABE_ITO[5], OKABE_ITO[0]  # vermillion / blue, always with an arrow beside them
 TITLE_PT, SUBTITLE_PT, BODY_PT, SMALL_PT = 30, 17, 16, 12
 TITLE_FITS = 55  # characters on one line at TITLE_PT; a longer title is set smaller
+# characters on the subtitle's one line (its box is 0.45 in tall) at SUBTITLE_PT, and at SMALL_PT, the
+# size a longer subtitle is set in; a subtitle longer than that is the slide's to shorten
+SUBTITLE_FITS, SUBTITLE_FITS_SMALL = 95, 135
 TITLE_ONLY_LAYOUT = 5
 
 
@@ -72,7 +77,8 @@ def add_slide(deck: Presentation, title: str, subtitle: str | None = None, foote
     band.fill.fore_color.rgb = rgb(SERIES["current"])
     band.line.fill.background()
     if subtitle:
-        text(slide, box(0.5, 1.25, 12.33, 0.45), [subtitle], SUBTITLE_PT, MUTED)
+        text(slide, box(0.5, 1.25, 12.33, 0.45), [subtitle],
+             SUBTITLE_PT if len(subtitle) <= SUBTITLE_FITS else SMALL_PT, MUTED, name="subtitle")
     if footer:
         text(slide, box(0.5, 6.95, 12.33, 0.4), [footer], SMALL_PT, MUTED)
     return slide
@@ -177,8 +183,32 @@ def bar_chart(slide, where, categories: Sequence[str], series: dict[str, Sequenc
         chart.value_axis.maximum_scale = maximum
     if horizontal:
         chart.category_axis.reverse_order = True  # first category at the top, as read
+    _every_label(chart)
+    if horizontal and len(categories) >= MANY_LABELS and max(len(str(c)) for c in categories) > ONE_LINE_LABEL:
+        chart.category_axis.tick_labels.font.size = Pt(SMALL_PT)   # labels on two lines must fit their bars
     _legend(chart, len(series) > 1, font_pt)
     return chart
+
+
+# A horizontal chart of this many categories whose labels wrap (longer than ONE_LINE_LABEL characters:
+# "Bus stop on Beech Drive, North East Derbyshire") sets them at SMALL_PT, where two lines fit a bar
+MANY_LABELS, ONE_LINE_LABEL = 8, 24
+
+
+def _every_label(chart) -> None:
+    """Every category's label drawn (`c:tickLblSkip` 1): left to itself, a renderer that finds the
+    labels too tall for their bars skips every other one (LibreOffice's PDF of the busiest-places
+    slide named five of its ten places: the usability audit of 6 December)."""
+    axis = chart.category_axis._element
+    skip = axis.find(qn("c:tickLblSkip"))
+    if skip is None:
+        skip = OxmlElement("c:tickLblSkip")
+        after = axis.find(qn("c:noMultiLvlLbl"))
+        if after is not None:
+            after.addprevious(skip)
+        else:
+            axis.append(skip)
+    skip.set("val", "1")
 
 
 def line_chart(slide, where, categories: Sequence[str], series: dict[str, Sequence],

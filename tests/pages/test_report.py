@@ -21,6 +21,7 @@ from PIL import Image
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.enum.shapes import MSO_SHAPE_TYPE
+from pptx.oxml.ns import qn
 from support import ARTIFACTS, assert_not_blank
 from test_report_suppression import small_people_counts
 
@@ -28,6 +29,7 @@ from etl.rules import authorities, workdays
 from insight import labels
 from insight.board_pack import data as report_data
 from insight.board_pack import pack as report
+from insight.board_pack import slides
 
 COMMENTARY = "Summer peak is over.\nDerby city centre needs a joint patrol plan."
 PERSON_KEY = re.compile(rb"p_[0-9a-f]{20}")
@@ -335,3 +337,25 @@ def test__pdf__same_pages_rendered_and_not_blank(pack, deck):
         with Image.open(path) as image:
             grey = np.asarray(image.convert("L"))
         assert (grey < 200).mean() > 0.005, f"page {i} is nearly white"
+
+
+def test__pack__every_subtitle_fits_its_one_line(deck):
+    """A subtitle is one line above the slide's body (0.45 in): a longer one ran under the map
+    picture (the usability audit of 6 December: the map slide's "... more not drawn (next to a
+    cell of under 5 incidents)")."""
+    def fits(shape) -> int:   # a longer subtitle is set smaller
+        size = shape.text_frame.paragraphs[0].runs[0].font.size.pt
+        return slides.SUBTITLE_FITS if size == slides.SUBTITLE_PT else slides.SUBTITLE_FITS_SMALL
+
+    long = [(n, shape.text_frame.text) for n, slide in enumerate(deck.slides, 1) for shape in slide.shapes
+            if shape.name == "subtitle" and len(shape.text_frame.text) > fits(shape)]
+    subtitles = [shape for slide in deck.slides for shape in slide.shapes if shape.name == "subtitle"]
+    assert subtitles and long == []
+
+
+def test__pack__every_bar_chart_names_every_category(deck):
+    """A bar chart draws every category's label (`c:tickLblSkip` 1): LibreOffice's PDF named five of
+    the ten busiest places, every other bar unlabelled (the usability audit of 6 December)."""
+    axes = [chart._chartSpace.find(".//" + qn("c:catAx")) for slide in deck.slides for chart in _charts(slide)
+            if chart.chart_type in (XL_CHART_TYPE.BAR_CLUSTERED, XL_CHART_TYPE.COLUMN_CLUSTERED)]
+    assert axes and all(a.find(qn("c:tickLblSkip")).get("val") == "1" for a in axes)

@@ -277,7 +277,7 @@ def test__concentration__says_when_not_every_incident_had_a_place_and_nothing_of
     under k located incidents, no spread is shown at all."""
     deck = _concentration_deck(60, 198)
     slide = deck.slides[0]
-    assert "located ASB" in _title(deck) and "60 of 198 incidents had a place" in " ".join(_texts(slide))
+    assert "located ASB" in _title(deck) and "60 of 198 had a place" in " ".join(_texts(slide))
     assert "located" not in _title(_concentration_deck(198, 198))
     small = _concentration_deck(3, 198)
     assert _title(small).startswith("Fewer than 5 located incidents")
