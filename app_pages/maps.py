@@ -308,6 +308,7 @@ def map_section() -> None:
     labels = dict(zip(frame["code"], frame["name"], strict=True))
     choice_key = f"mp_area_{kind}"
     take_click(kind, labels, choice_key)
+    area_from_address(choice_key, labels)
     selection = current_selection(view, kind, st.session_state.get(choice_key), labels)
     district_to_address()
     found_note(found_slot, selection)
@@ -420,6 +421,19 @@ def district_to_address() -> None:
         st.query_params[DISTRICT_PARAM] = district["code"]
     elif DISTRICT_PARAM in st.query_params:
         del st.query_params[DISTRICT_PARAM]
+
+
+def area_from_address(choice_key: str, labels: dict) -> None:
+    """The area a shared link names (?mp_area_h3_9=..., the chooser's label as the chooser writes it
+    to the address) taken into the chooser's state before the map and the list are made: the
+    chooser reads the address only when it is drawn, below them, so a link opened the area's panel
+    over a map of the whole county and an unnarrowed list (the usability audit of 6 December)."""
+    if st.session_state.get(choice_key) is not None:
+        return
+    named = st.query_params.get(choice_key)
+    code = named if named in labels else next((c for c, label in labels.items() if label == named), None)
+    if code is not None:
+        st.session_state[choice_key] = code
 
 
 def current_selection(view: str, kind: str, chosen: str | None, labels: dict) -> places.Selection | None:

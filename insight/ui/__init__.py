@@ -382,12 +382,12 @@ def _seed_from_url(default_as_of: date) -> None:
 
 
 def _write_url(filters: Filters, default_as_of: date) -> None:
-    """Mirror the filters in the query string; the viewer's default authorities and the default
-    as-of are implied (all nine is written `all` when the viewer's default is their own)."""
+    """Mirror the filters in the query string; the default as-of is implied. The authorities are
+    always written (all nine as `all`): a viewer's default is their own, and a link sent on to
+    someone whose default differs (a council manager's to the OPCC, the OPCC's to a council
+    manager) opened the receiver's default, not the view sent (the usability audit of 6 December)."""
     every = set(filters.authority_codes) == set(authorities.CODES)
-    default = set(default_codes() or authorities.CODES)
-    authority = (None if set(filters.authority_codes) == default
-                 else [ALL_PARAM] if every else list(filters.authority_codes))
+    authority = [ALL_PARAM] if every else list(filters.authority_codes)
     wanted = {
         "authority": authority,
         "start": [filters.start_date.isoformat()],

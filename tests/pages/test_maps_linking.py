@@ -351,3 +351,16 @@ def test__search__a_restricted_viewer_gets_the_finest_hexagon_allowed(monkeypatc
     lat, lon = _directory("DE11AA")
     assert at.session_state["mp_area_h3_9"] == h3.latlng_to_cell(lat, lon, 9)
     _subset(_list(at), everything)
+
+
+@pytest.mark.parametrize("user", ["opcc", "board"])
+def test__shared_link__the_area_it_names_is_outlined_and_narrows_the_list_at_once(monkeypatch, demo_warehouse, user):
+    """A link naming an area (?mp_area_h3_9=..., as the chooser writes it) opens that area on its
+    first run: the list narrowed with its note, as when the area is chosen on the page. The chooser
+    reads the address only when it is drawn, after the map and the list: they opened on the whole
+    county (the usability audit of 6 December)."""
+    at = _open(monkeypatch, demo_warehouse, user)
+    label = at.selectbox(key="mp_area_h3_9").options[0]
+    shared = _open(monkeypatch, demo_warehouse, user, mp_area_h3_9=label)
+    assert shared.selectbox(key="mp_area_h3_9").value is not None
+    assert _note(shared) is not None and _note(shared).startswith(f"{NOTE}{label}"), _note(shared)
