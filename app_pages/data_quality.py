@@ -17,8 +17,7 @@ f = ui.current_filters()
 k = ui.disclosure_k()
 # what the disclosure rule checks, not shown: the rows each source loaded in the month of a date,
 # and the fewest rows a case-review register's counts rest on (quality.REGISTER_LEAST)
-MONTH_ROWS = ["first_month_rows", "last_month_rows", "register_least_rows"]
-BUILD_BASES = ["applications_least", "appeals_least"]
+RULE_BASES = ["first_month_rows", "last_month_rows", "register_least_rows", "applications_least", "appeals_least"]
 
 
 def as_months(frame) -> bool:
@@ -55,7 +54,7 @@ if not unreadable.empty:
              f"and build again:\n\n{listed}", icon=":material/block:")
 
 st.subheader("Builds")
-ui.dataframe(ui.load(quality.builds).drop(columns=BUILD_BASES, errors="ignore"), hide_index=True, column_config={
+ui.dataframe(ui.load(quality.builds).drop(columns=RULE_BASES, errors="ignore"), hide_index=True, column_config={
     "load_id": st.column_config.TextColumn("build", help="The build's identifier (the board pack's cover "
                                            "names the build its figures come from)"),
     "inputs_path": st.column_config.TextColumn("inputs folder"),
@@ -86,7 +85,7 @@ if not noted.empty:
     st.warning(f"{len(noted)} file{'s' * (len(noted) != 1)} loaded with a note (the note column says what "
                f"to tell the partner): {', '.join(noted['source_file'])}.", icon=":material/warning:")
 by_month = as_months(files)
-ui.dataframe(files.drop(columns=MONTH_ROWS, errors="ignore"), hide_index=True, column_config={
+ui.dataframe(files.drop(columns=RULE_BASES, errors="ignore"), hide_index=True, column_config={
     "source_file": st.column_config.TextColumn("file"),
     "status": st.column_config.TextColumn("status", help="could not be read (nothing of the file "
                                           "loaded), does not add up, or adds up"),
@@ -146,7 +145,7 @@ if not kept.empty:
     st.caption("Loaded and counted, but one date could not be used and was left empty: an "
                "application's stage date (also listed on the Case review turnaround page) or when "
                "the case review was explained to a victim. The partner should correct the export.")
-    ui.dataframe(kept.drop(columns=MONTH_ROWS, errors="ignore"), hide_index=True, column_config={
+    ui.dataframe(kept.drop(columns=RULE_BASES, errors="ignore"), hide_index=True, column_config={
         "rows_kept": st.column_config.NumberColumn("rows"),
         "example": st.column_config.TextColumn("example", width="large")})
 
@@ -172,7 +171,7 @@ fresh = ui.load(quality.source_freshness, f.as_of_date)
 by_month = as_months(fresh)
 if by_month:  # ordered by what is shown (the query orders by the days behind, which a row's place would tell)
     fresh = fresh.sort_values(["months_behind", "source"], ascending=[False, True], na_position="first")
-ui.dataframe(fresh.drop(columns=[*MONTH_ROWS, "days_behind" if by_month else "months_behind"], errors="ignore"),
+ui.dataframe(fresh.drop(columns=[*RULE_BASES, "days_behind" if by_month else "months_behind"], errors="ignore"),
              hide_index=True, column_config={
     **date_columns(by_month, "first date", "last date loaded", f"the source loaded at least {k} rows that month"),
     "days_behind": st.column_config.NumberColumn(
