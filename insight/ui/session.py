@@ -40,6 +40,7 @@ _ENDED_KEY, _OIDC_KEY = "auth_ended", "auth_oidc_audited"
 _COOKIE_KEY = "auth_cookie"  # what the page must still ask the server to do with the cookie: a ticket, or "end"
 _RESUMED_KEY = "auth_cookie_tried"  # this session already looked at the cookie
 _REFUSED_KEY = "auth_refused"  # why the password form's last submission was refused, for the form to show
+_CLOSED_KEY = "auth_closed_page"  # the title of a page just asked for that the role may not open
 _AUDIT_ATTR = "asb_audit"
 _LOG = logging.getLogger("asb.dashboard")
 _WARNED: set[str] = set()
@@ -149,9 +150,30 @@ def navigation(pages: list, viewer_: access.Viewer | None):
                              url_path=p.url_path or "sign_in", default=not p.url_path) for p in pages]
         page = st.navigation(stand_ins, position="hidden")
     else:
-        page = st.navigation([p for p in pages if access.may_open(viewer_, p.url_path)])
+        mine = [p for p in pages if access.may_open(viewer_, p.url_path)]
+        # a page of another role's, asked for by its address (a link, a bookmark): a hidden stand-in
+        # that logs the refusal and opens the first page of the viewer's own, saying why (without
+        # it Streamlit says "page not found", as for a mistyped address)
+        closed = [st.Page(_closed_page(viewer_, p, mine[0]), title=p.title, icon=p.icon, url_path=p.url_path,
+                          visibility="hidden") for p in pages if p not in mine and p.url_path]
+        page = st.navigation(mine + closed)
+        title = st.session_state.pop(_CLOSED_KEY, None)
+        if title and page in mine:
+            st.info(f"**{title}** is not open to your role ({viewer_.label}), so {page.title} is shown instead. "
+                    "The pages open to you are listed in the sidebar.", icon=":material/lock:")
     st.session_state[_PAGE_KEY] = page.url_path
     return page
+
+
+def _closed_page(viewer_: access.Viewer, page, instead):
+    """The stand-in run for `page` when this viewer may not open it: log the refusal and switch to
+    `instead`, whose run says why (`navigation`)."""
+    def closed() -> None:
+        _record(viewer_, "denied", page.url_path, "page not open to the role")
+        st.session_state[_CLOSED_KEY] = page.title
+        st.switch_page(instead)
+    closed.__name__ = f"closed_{page.url_path}"
+    return closed
 
 
 def _providers() -> list[str]:

@@ -97,9 +97,19 @@ def test__deep_link__a_board_viewer_lands_on_the_overview_with_no_person(site, p
     assert page.get_by_role("heading", name="Overview").is_visible()
     for tab in ("This week", "One complaint short", "Met, no application", "Second reports"):
         assert page.get_by_role("tab", name=tab, exact=True).count() == 0, tab   # the lists' tabs
-    for text in ("Audit log", "Hash chain intact"):
-        assert page.get_by_text(text).count() == 0, text
+    assert page.get_by_role("heading", name="Audit log").count() == 0
+    assert page.get_by_text("Hash chain intact").count() == 0
     assert not [a for a in _log(site[1]) if a[0] == "board.viewer" and a[1] in ("view", "export")]
+    # said on the page, not as Streamlit's "page not found"; the address is the Overview's (the root)
+    notice = page.get_by_text("is not open to your role")
+    expect(notice).to_be_visible()
+    assert ("Threshold near-misses" if "threshold" in path else "Audit log") in notice.inner_text()
+    assert page.get_by_text("Page not found").count() == 0 and path.split("?")[0] not in page.url
+    assert ("board.viewer", "denied", path.split("?")[0][1:], "page not open to the role") in \
+        [a[:4] for a in _log(site[1])]
+    page.get_by_role("link", name="Data quality").click()   # the next page no longer says it
+    expect(page.get_by_role("heading", name="Data quality")).to_be_visible()
+    assert page.get_by_text("is not open to your role").count() == 0
 
 
 def test__council_manager__another_council_in_the_url_gives_counts_not_people(site, page):

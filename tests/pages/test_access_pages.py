@@ -115,6 +115,20 @@ def test__deep_link__signing_in_opens_the_page_or_the_overview_when_the_role_lac
         assert _frame(at, "thr_worklist") is None and _frame(at, "au_rows") is None
 
 
+@pytest.mark.parametrize("page, user, title", [(THRESHOLD, "board", "Threshold near-misses"),
+                                               (AUDIT, "erewash", "Audit log")])
+def test__deep_link__a_page_the_role_lacks_says_so_and_the_refusal_is_logged(
+        monkeypatch, demo_warehouse, audit_file, page, user, title):
+    """Not Streamlit's "page not found" (as for a mistyped address): the Overview, saying which
+    page is not open to the role, and the refusal in the audit log."""
+    at = _deep_link(monkeypatch, demo_warehouse, page, user)
+    assert not at.exception and _titles(at) == ["Overview"]
+    said = [i.value for i in at.info if "not open to your role" in i.value]
+    assert len(said) == 1 and title in said[0] and "Overview is shown instead" in said[0], [i.value for i in at.info]
+    denied = _log(audit_file).query("action == 'denied'")
+    assert denied[["page", "what"]].values.tolist() == [[page.split("/")[1][:-3], "page not open to the role"]]
+
+
 def test__threshold__opcc_analyst_sees_every_authority_s_people(monkeypatch, demo_warehouse):
     at = open_app(monkeypatch, demo_warehouse, THRESHOLD, user="opcc")
     assert len(set(_frame(at, "thr_worklist")["authority_code"])) > 3
