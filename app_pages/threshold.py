@@ -23,7 +23,7 @@ views and downloads are logged in the audit log.
 import streamlit as st
 
 from etl.rules import authorities
-from insight import labels, ui
+from insight import glossary, labels, ui
 from insight.charts import threshold as charts_threshold
 from insight.queries import threshold as qt
 
@@ -90,6 +90,8 @@ PERSON_COLUMNS = {
     "is_overdue": st.column_config.CheckboxColumn("overdue", help="Not explained and past the limit"),
 }
 RULE_COLUMNS = ["related_by", "rule", "statute_note"]
+# a cluster column's blank has two meanings in the table (a tile says "not used" outright)
+CLUSTER_BLANK = "Empty (–) where the authority's rule does not use the community route, or where the count is hidden."
 
 
 def person_list(rows, key: str, file_stem: str, columns: list[str]):
@@ -158,7 +160,9 @@ if len(departing):
                            for r in departing.itertuples()), icon="⚠️")
 tiles = ui.tile_row()
 for key in ("near_miss_people", "met_people", "met_without_application_people", "near_miss_clusters", "met_clusters"):
-    ui.tile(tiles, key, ui.fmt_int(total[key]))
+    # "–" is a figure hidden (fewer than k): a route no selected authority's rule uses says so
+    unused = key.endswith("_clusters") and not total["community_route"]
+    ui.tile(tiles, key, "not used" if unused else ui.fmt_int(total[key]))
 
 # --- the lists a manager acts on -----------------------------------------------------------------
 routes, max_days_left, sort, list_codes, search = (), None, None, person_codes, ""
@@ -286,8 +290,8 @@ def by_authority_section() -> None:
             "date, where the rule's hate threshold is 2 or more"),
         "met_people": ui.measure_column("met_people"),
         "met_without_application_people": ui.measure_column("met_without_application_people"),
-        "near_miss_clusters": ui.measure_column("near_miss_clusters"),  # – where the route is not used
-        "met_clusters": ui.measure_column("met_clusters"),
+        **{key: st.column_config.NumberColumn(glossary.name(key), help=f"{glossary.definition(key)} {CLUSTER_BLANK}")
+           for key in ("near_miss_clusters", "met_clusters")},
         "rule": st.column_config.TextColumn("rule", help="The rule in force on the as-of date that produced "
                                             "the row: authority code @ the date it applies from; ⚠️ = it "
                                             "departs from the statute"),

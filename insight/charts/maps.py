@@ -74,11 +74,21 @@ def fill_colours(values: pd.Series, measure: str, alpha: int = 200) -> list[list
                 np.clip(np.sign(values) * np.ceil(np.log1p(np.abs(values)) / top * 3), -3, 3)).astype(int))
             palette = [_rgb(colour) + [alpha] for colour in RDBU]
             return [list(palette[s + 3]) for s in steps.tolist()]
-        top = float(np.log1p(np.nanmax(values))) if len(values) and not np.isnan(values).all() else 0.0
-        share = (np.zeros(len(values)) if not top or np.isnan(top) else
-                 np.nan_to_num(np.clip(np.log1p(values) / top, 0.0, 1.0)))
+        top = float(np.nanmax(values)) if len(values) and not np.isnan(values).all() else 0.0
     palette = [_rgb(colour) + [alpha] for colour in YLORBR]
-    return [list(palette[k]) for k in np.round(share * (len(YLORBR) - 1)).astype(int).tolist()]
+    return [list(palette[k]) for k in ramp_steps(values, top).tolist()]
+
+
+def ramp_steps(values, top: float) -> np.ndarray:
+    """The step of the sequential ramp (0 = palest .. len(YLORBR) - 1) of each value on a map whose
+    largest value is `top`: log1p(value) / log1p(top) in equal steps (a value missing takes the
+    palest). One rule for the fills and the legend's labels (vector_map.ramp_legend)."""
+    values = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = float(np.log1p(top)) if top and top > 0 else 0.0
+        share = (np.zeros(len(values)) if not scale or np.isnan(scale) else
+                 np.nan_to_num(np.clip(np.log1p(values) / scale, 0.0, 1.0)))
+    return np.round(share * (len(YLORBR) - 1)).astype(int)
 
 
 def legend(frame: pd.DataFrame, measure: str) -> str:

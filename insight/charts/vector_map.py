@@ -202,13 +202,30 @@ def ramp_legend(values: pd.Series, measure: str, title: str) -> dict | None:
         labels = [f"−{top:,.0f}", f"−{edge[0]:,.0f}", f"−{edge[1]:,.0f}", "0", f"+{edge[1]:,.0f}",
                   f"+{edge[0]:,.0f}", f"+{top:,.0f}"]
         return {"title": title, "steps": [[c, t] for c, t in zip(cm.RDBU, labels, strict=True)]}
-    top = float(np.log1p(values.max()))
-    digits = 1 if measure == "per_km2" else 0
-    steps = []
-    for k, colour in enumerate(YLORBR):
-        start = 0.0 if k == 0 else float(np.expm1((k - 0.5) / (len(YLORBR) - 1) * top))
-        steps.append([colour, f"{start:,.{digits}f}"])
-    return {"title": title, "steps": steps}
+    return {"title": title, "steps": _ramp_labels(float(values.max()), 1 if measure == "per_km2" else 0)}
+
+
+def _ramp_labels(top: float, digits: int) -> list[list[str]]:
+    """[colour, the smallest value shown with `digits` decimals that the map colours so] for each
+    step of the ramp (maps.ramp_steps) that a value up to `top` can take, each label different: a
+    few incidents' map reads "0 1 2 3 5", not "0 0 1 1 2 …". Counts (digits 0) are whole numbers; a
+    density's labels take up to three more decimals where fewer would repeat one."""
+    for places in range(digits, digits + 4):
+        unit = 10.0 ** -places
+        found: dict[int, float] = {0: 0.0}
+        for k in range(1, len(YLORBR)):
+            edge = float(np.expm1((k - 0.5) / (len(YLORBR) - 1) * np.log1p(top))) if top > 0 else math.inf
+            value = math.ceil(edge / unit - 1e-9) * unit if math.isfinite(edge) else math.inf
+            while value > 0 and cm.ramp_steps([value - unit], top)[0] >= k:   # the rounding's tie
+                value -= unit
+            while value <= top and cm.ramp_steps([value], top)[0] < k:
+                value += unit
+            if value <= top + 1e-9 and cm.ramp_steps([value], top)[0] == k:
+                found[k] = value
+        labels = {k: f"{v:,.{places}f}" for k, v in found.items()}
+        if len(set(labels.values())) == len(labels) or places == digits + 3:
+            break
+    return [[YLORBR[k], label] for k, label in labels.items()]
 
 
 LEGEND_TITLES = {"incidents": "Incidents (log scale), from", "per_km2": "Incidents per km² (log scale), from",

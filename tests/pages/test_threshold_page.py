@@ -301,6 +301,9 @@ def test__threshold_page__one_authority_without_the_community_route(app, con, bu
     assert set(_frame(at, "thr_worklist")["authority_name"]) == {"Erewash"}
     assert any("None of the selected authorities uses the community route" in i.value for i in at.info)
     assert not [c for c in at.get("plotly_chart") if "thr_map" in c.proto.id]
+    # the cluster tiles say the route is not used, not "–" (which means a figure hidden)
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Near-miss clusters"] == tiles["Clusters at threshold"] == "not used", tiles
 
 
 # --- the queries ---------------------------------------------------------------------------------
