@@ -93,11 +93,13 @@ ui.dataframe(files.drop(columns=RULE_BASES, errors="ignore"), hide_index=True, c
     "rows_loaded": st.column_config.NumberColumn("loaded"),
     "rows_rejected": st.column_config.NumberColumn("rejected"),
     "rows_merged": st.column_config.NumberColumn("merged", help="Merged into another report of "
-                                                 "the same incident or a repeated row"),
+                                                 "the same incident, a repeated row, or a police row of "
+                                                 "another crime type kept for context"),
     "ignored_columns": st.column_config.TextColumn("columns not read"),
     "is_balanced": st.column_config.CheckboxColumn("adds up", help="read = loaded + rejected + merged"),
-    "rows_context": st.column_config.NumberColumn("context rows", help="Of the loaded rows: police "
-                                                  "non-ASB rows kept for context only"),
+    "rows_context": st.column_config.NumberColumn("context rows", help="Of the merged rows: police "
+                                                  "rows of other crime types, kept for context only "
+                                                  "(never in an ASB figure)"),
     **date_columns(by_month, "first date", "last date",
                    f"at least {k} rows were loaded from the file and its source loaded {k} or more that month"),
     "file_error": st.column_config.TextColumn("why not read"),

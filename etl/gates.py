@@ -41,6 +41,11 @@ class Fired:
         return f"gate {self.gate} ({self.level}): {self.message}"
 
 
+# what a source delivered: the rows loaded, and a police file's crimes kept for context (counted
+# as merged since 6 December 2026, as loaded before: the sum is what it delivered either way)
+_DELIVERED = "sum(rows_loaded + rows_context)"
+
+
 def previous_rows(warehouse: Path) -> dict[str, int]:
     """Rows loaded per source by the build now in `warehouse` (empty when there is none)."""
     if not warehouse.exists():
@@ -49,7 +54,7 @@ def previous_rows(warehouse: Path) -> dict[str, int]:
         con = duckdb.connect(":memory:")
         quoted = str(warehouse).replace("'", "''")
         con.execute(f"attach '{quoted}' as old (read_only)")
-        rows = con.execute("select source, sum(rows_loaded) from old.etl_loads group by 1").fetchall()
+        rows = con.execute(f"select source, {_DELIVERED} from old.etl_loads group by 1").fetchall()
         con.close()
     except duckdb.Error:
         return {}
@@ -68,7 +73,7 @@ def check(con: duckdb.DuckDBPyConnection, sources, previous: dict[str, int],
             l.rows_rejected - coalesce(u.n, 0), l.file_error
         from etl_loads l left join ({uncounted}) u using (source, source_file)
         order by l.source, l.source_file""").fetchall()
-    now = dict(con.execute("select source, sum(rows_loaded) from etl_loads group by 1").fetchall())
+    now = dict(con.execute(f"select source, {_DELIVERED} from etl_loads group by 1").fetchall())
     for s in sources:
         level = {g: s.gates.get(g, "error") for g in GATES}
         share = s.max_reject_share

@@ -16,7 +16,8 @@ with loaded as (
     union all select source, source_file, count(*), 0 from applications group by all
     union all select source, source_file, count(*), 0 from appeals group by all
     union all select source, source_file, count(*), 0 from actions group by all
-    union all select source, source_file, count(*), count(*) from police_crimes group by all
+    -- police non-ASB rows: merged (etl_merged, police_context), of which rows_context says how many
+    union all select source, source_file, 0, count(*) from police_crimes group by all
 ),
 dated as (
     -- incident_reports' dates: its incidents of one report, and the merged incidents' reports

@@ -49,8 +49,9 @@ create table etl_loads (
     rows_read bigint not null,
     rows_loaded bigint not null,
     rows_rejected bigint not null,
-    rows_merged bigint not null,          -- merged into another report of the same incident
-    rows_context bigint not null,         -- of rows_loaded: police non-ASB rows kept for context
+    rows_merged bigint not null,          -- in etl_merged: merged into another report of the same incident,
+                                          -- repeated, or a police non-ASB row kept for context
+    rows_context bigint not null,         -- of rows_merged: police non-ASB rows kept for context (police_crimes)
     first_date date, last_date date,      -- range of reported/received dates loaded
     ignored_columns varchar,              -- headers not read (personal data, unmapped)
     file_error varchar,                   -- why the file could not be read at all (then nothing of it loaded)
@@ -87,7 +88,7 @@ create table etl_merged (                 -- rows folded into another row, so no
     source_file varchar not null,
     source_row bigint not null,
     merged_into varchar not null,         -- incident_id / application_ref / appeal_ref kept
-    rule varchar not null                 -- repeated_row | cross_agency | police_republished
+    rule varchar not null                 -- repeated_row | cross_agency | police_republished | police_context
 );
 
 create table incidents (                  -- one row per distinct ASB incident (after de-dup)

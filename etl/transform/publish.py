@@ -119,14 +119,17 @@ def candidates(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def police_context(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
-    """Non-ASB street-level rows, loaded for context only (a republished row merges)."""
+    """Non-ASB street-level rows, kept for context only, in `police_crimes`, never in an ASB
+    figure. Each record is accounted for in `etl_merged` too (DESIGN.md: every record of every file
+    is in exactly one of incident_reports, etl_merged and etl_rejects): `police_context`, naming the
+    `police_crimes.police_ref` kept, or `police_republished` for a later copy of a row kept."""
     _split_keys(con, "_police_context", "source, police_ref", "source_file, source_row")
     con.execute("""insert into police_crimes
         select source, month, crime_type, falls_within, latitude, longitude, lsoa_code,
                lsoa_authority_code, last_outcome_category, source_file, source_row, police_ref
         from _keyed where key_rank = 1""")
     con.execute(f"""insert into etl_merged select '{load_id}', 'police_uk', source, source_file, source_row,
-        police_ref, 'police_republished' from _keyed where key_rank > 1""")
+        police_ref, case when key_rank = 1 then 'police_context' else 'police_republished' end from _keyed""")
 
 
 def _split_keys(con, relation: str, key: str, order: str) -> None:

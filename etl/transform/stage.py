@@ -84,7 +84,7 @@ _SERIAL = "^\\d{5}(\\.\\d+)?$"  # an Excel serial day number (1927-2173), as a G
 # IST is India's to ICU and Ireland's to a partner, EST and CET are a zone's winter half only.
 ZONE_WORDS = {"UTC": "+00:00", "GMT": "+00:00", "BST": "+01:00", "Z": "+00:00"}
 # An ISO date and time of day with nothing after it: local time, in the source's zone.
-_ISO_TIME = "\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2}(:\\d{2}([.,]\\d+)?)?"
+_ISO_TIME = "\\d{4}-\\d{2}-\\d{2}[Tt ]\\d{2}:\\d{2}(:\\d{2}([.,]\\d+)?)?"
 # A timestamp, then what it names as its zone: Z (either case), an offset, RFC 9557's bracketed
 # zone after an offset (the offset wins) or alone (java.time writes '...+01:00[Europe/London]'),
 # or a word (an abbreviation or an IANA name such as America/New_York). `zone_suffix_sql` says
@@ -119,15 +119,16 @@ def zone_suffix_sql(zone: str) -> str:
 
 
 def _iso_timestamp(column: str) -> str:
-    """An ISO date and time of day with nothing after it (`_ISO_TIME`) as a TIMESTAMP, else null."""
+    """An ISO date and time of day with nothing after it (`_ISO_TIME`) as a TIMESTAMP, else null
+    (RFC 3339 lets the T be written in lower case, which DuckDB's cast does not read)."""
     return (f"(case when regexp_full_match({column}, '{_ISO_TIME}') "
-            f"then try_cast(replace({column}, ',', '.') as timestamp) end)")
+            f"then try_cast(replace(replace({column}, ',', '.'), 't', 'T') as timestamp) end)")
 
 
 def iso_sql(column: str, zone: str = LOCAL_ZONE) -> str:
     """ISO dates, and timestamps without a zone, which are in `zone` (the source's `timezone`,
     default Europe/London). A timestamp followed by its zone is `zoned_sql`'s."""
-    has_time = f"regexp_matches({column}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}[T ]\\d{{2}}:\\d{{2}}')"
+    has_time = f"regexp_matches({column}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}[Tt ]\\d{{2}}:\\d{{2}}')"
     # the year first is unambiguous: 2025-03-31, 2025/03/31 and ISO's basic 20250331
     plain = (f"try_cast(case when regexp_full_match({column}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') then {column} "
              f"when regexp_full_match({column}, '\\d{{4}}/\\d{{2}}/\\d{{2}}') then replace({column}, '/', '-') "

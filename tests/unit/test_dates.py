@@ -128,6 +128,10 @@ def test__date_sql__declared_formats_then_iso_then_serials(value, fmt, expected)
     ("2025-01-15T23:30:00 Etc/UTC", "iso", D(2025, 1, 15)),
     # RFC 3339 lets the Z (and the T) be written in lower case
     ("2024-09-30T23:30:00z", "iso", D(2024, 10, 1)),
+    ("2024-09-30t23:30:00z", "iso", D(2024, 10, 1)),
+    ("2024-09-30t23:30:00+01:00", "iso", D(2024, 9, 30)),
+    ("2024-09-30t23:30:00 UTC", "iso", D(2024, 10, 1)),
+    ("2024-09-30t23:30:00", "iso", D(2024, 9, 30)),
     # RFC 9557 (java.time's ZonedDateTime): the offset wins, the bracketed name is a note ...
     ("2024-09-30T23:30:00+01:00[Europe/London]", "iso", D(2024, 9, 30)),
     ("2024-09-30T23:30:00Z[UTC]", "iso", D(2024, 10, 1)),

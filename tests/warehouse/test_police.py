@@ -47,7 +47,7 @@ def test__police_uk__every_asb_row_is_an_incident_or_a_reject(police_build):
     asb = _asb_rows(folder)
     incidents = con.execute("select count(*) from incidents").fetchall()[0][0]
     rejects = con.execute("select count(*) from etl_rejects").fetchall()[0][0]
-    merged = con.execute("select count(*) from etl_merged").fetchall()[0][0]
+    merged = con.execute("select count(*) from etl_merged where rule <> 'police_context'").fetchall()[0][0]
     assert asb == 34_557
     assert incidents + rejects + merged == asb
     assert incidents > 34_000
@@ -95,6 +95,29 @@ def test__police_uk__no_gaps_in_22_months_and_context_rows_kept(police_build):
     assert context == 204_633 - 34_557
 
 
+def test__police_uk__every_record_of_every_file_is_in_exactly_one_contract_table(police_build):
+    """DESIGN.md (contract): every record of every file appears in exactly one of incident_reports,
+    etl_merged (when not also in incident_reports) and etl_rejects; the crimes of other types too
+    (before: in police_crimes alone, 170,076 of the 204,633 real records in none of the three)."""
+    _, _, con = police_build
+    wrong = con.execute("""
+        with placed as (
+            select source_file, source_row, 'reports' as home from incident_reports
+            union all select source_file, source_row, 'merged' from etl_merged m
+            where not exists (select 1 from incident_reports r
+                              where r.source_file = m.source_file and r.source_row = m.source_row)
+            union all select source_file, source_row, 'rejects' from etl_rejects
+        ),
+        counted as (select source_file, source_row, count(*) as n from placed group by all)
+        select l.source_file, l.rows_read, count(c.source_row), count(*) filter (where c.n <> 1),
+               min(c.source_row), max(c.source_row)
+        from etl_loads l left join counted c using (source_file)
+        group by all having count(c.source_row) <> l.rows_read or count(*) filter (where c.n <> 1) > 0
+            or min(c.source_row) <> 2 or max(c.source_row) <> l.rows_read + 1""").fetchall()
+    assert wrong == []
+    assert con.execute("select sum(rows_context) from etl_loads").fetchall()[0][0] == 204_633 - 34_557
+
+
 def test__police_uk__month_without_asb_is_a_gap_and_republished_month_merges(tmp_path):
     """Feb with only crimes -> a gap; January downloaded again with CRLF -> merged, not counted twice."""
     folder = real_data("police_uk", "derbyshire")
@@ -110,10 +133,17 @@ def test__police_uk__month_without_asb_is_a_gap_and_republished_month_merges(tmp
     _, con = run_build(inputs, as_of=dt.date(2024, 11, 30))
     gaps = con.execute("select month from mart_source_months where is_gap").fetchall()
     assert gaps == [(dt.date(2023, 2, 1),)]
-    merged = con.execute("select kind, rule, count(*) from etl_merged group by all order by 1").fetchall()
-    assert merged == [("police_uk", "police_republished", 8884 - 11)]  # all but 11 rejects (outside)
+    merged = con.execute("select rule, count(*) from etl_merged where source_file like 'police/again/%' "
+                         "group by all").fetchall()
+    assert merged == [("police_republished", 8884 - 11)]  # all but 11 rejects (outside)
     assert con.execute("select rows_read, rows_loaded, rows_merged from etl_loads where source_file like "
                        "'police/again/%'").fetchall() == [(8884, 0, 8884 - 11)]
+    # the first copy's crimes of other types: merged as context (police_crimes), none in an ASB figure
+    first = con.execute("""select count(*) filter (where rule = 'police_context'), count(*) from etl_merged
+                           where source_file = 'police/2023-01-derbyshire-street.csv'""").fetchall()
+    crimes = con.execute("""select count(*) from police_crimes
+                            where source_file = 'police/2023-01-derbyshire-street.csv'""").fetchall()[0][0]
+    assert first == [(crimes, crimes)] and crimes > 7000
     assert con.execute("select count(*) from incidents where reported_date = '2023-01-01'").fetchall()[0][0] == 1269
     # every merged row names what it joined: an ASB row its incident, another crime type the row of
     # police_crimes kept (audit, 5 December 2026: 7,600 of them named nothing in the warehouse)
@@ -198,5 +228,6 @@ def test__police_uk__asb_is_known_however_a_resaved_file_writes_it(tmp_path):
     text = "\n".join(",".join(f'"{c}"' for c in r) for r in [header, *body]) + "\n"
     inputs = write_inputs(tmp_path / "in", POLICE_TOML.format(path="police/*.csv"), {"police/a.csv": text})
     _, con = run_build(inputs, as_of=dt.date(2024, 11, 30))
-    assert con.execute("select rows_read, rows_loaded, rows_context from etl_loads").fetchall() == [(6, 6, 1)]  # context rows are loaded (police_context)
+    assert con.execute("select rows_read, rows_loaded, rows_merged, rows_context from etl_loads").fetchall() == [
+        (6, 5, 1, 1)]  # the context row is accounted for in etl_merged (police_context)
     assert con.execute("select count(*) from incidents").fetchall() == [(5,)]

@@ -5,7 +5,8 @@
 -- day, or a change of rule (a zero event, so a new threshold applies from its date).
 -- is_met uses the rule in force on the interval's first day; is_crossing marks the first day of
 -- a spell at or above the threshold (met now, not met with the day before's count and rule).
--- Only intervals at the threshold or one short are kept: all that status and history need.
+-- Only intervals at the threshold or one short are kept: all that status and history need (one
+-- short is at least one complaint: under a local threshold of one, no complaint is no near-miss).
 -- The person is carried as its 64-bit person_id, not the person_key text, and a complaint's
 -- count and hate count start in one event: grouping the events with the text, four a complaint,
 -- took most of the build's threshold stage at ten million incidents (it spilled).
@@ -77,6 +78,6 @@ final as (
         qualifying_count, hate_count, is_met, is_met and not was_met as is_crossing,
         victim_threshold, rule_id
     from judged
-    where is_met or qualifying_count = victim_threshold - 1
+    where is_met or (qualifying_count = victim_threshold - 1 and qualifying_count > 0)   -- one short: of 1 or more
 )
 select * from final
