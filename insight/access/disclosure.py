@@ -670,8 +670,6 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
         open_rows = pd.Series(whole_is_allowed, index=out.index)
     for column, values in (spec.only_rows or {}).items():
         open_rows = open_rows | ~out[column].isin(values) if column in out.columns else open_rows
-    if split and others is not None:   # a row the others have no part in is all the viewer's own
-        open_rows = open_rows | _own_only(spec, out, others)
     if open_rows.all():
         return frame
     dropped = 0
@@ -850,19 +848,6 @@ def _parts(spec: Aggregate, out: pd.DataFrame, counts: list[str], values: dict, 
         mine = _matched(spec, out, counts, own)
         found.append({key: v - mine[key] if pd.notna(v) else v for key, v in values.items()})
     return found
-
-
-def _own_only(spec: Aggregate, out: pd.DataFrame, others: pd.DataFrame) -> pd.Series:
-    """The rows of a mixed selection's frame (indexed as `out`) in which the others' part is 0 in
-    every count: sums of the viewer's own authorities alone, which they may see as they are (the
-    same query for their own authorities shows them). That the others' part there is 0 is no count
-    of 1..k-1; a row where it is 1..k-1 stays under the rule, as every row did before."""
-    counts = [c for c in spec.counts if c in out.columns]
-    if not counts or not len(out):
-        return pd.Series(False, index=out.index)
-    part = _matched(spec, out.reset_index(drop=True), counts, others)
-    empty = [all(part[(i, c)] == 0 for c in counts) for i in range(len(out))]
-    return pd.Series(empty, index=out.index)
 
 
 def _matched(spec: Aggregate, out: pd.DataFrame, counts: list[str], part: pd.DataFrame) -> dict:

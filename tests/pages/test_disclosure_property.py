@@ -45,41 +45,20 @@ PROTECTED = {name: rule for name, rule in access.QUERIES.items() if isinstance(r
 
 
 
-def _closed_rows(rule: disclosure.Aggregate, frame: pd.DataFrame, allowed: set, codes,
-                 others: pd.DataFrame | None = None) -> pd.Series:
+def _closed_rows(rule: disclosure.Aggregate, frame: pd.DataFrame, allowed: set, codes) -> pd.Series:
     """The rows the viewer has no person-level right over, of those the rule covers (`only_rows`:
     the data-quality grid's case-register months; its incident feeds' months count file rows, shown
-    as the per-file table shows them). `others`: for a frame that sums the viewer's own authorities
-    with others in rows without an authority, the same query for the others alone; a row they have
-    no part in (every count 0 or no row) is the viewer's own."""
+    as the per-file table shows them)."""
     whole_allowed = set(codes) <= allowed
     if rule.authority and rule.authority in frame.columns:
         authority = frame[rule.authority]
         closed = ~(authority.isin(allowed) | (authority.isna() & whole_allowed))
     else:
         closed = pd.Series(not whole_allowed, index=frame.index)
-        if others is not None:
-            closed &= ~_none_of_theirs(rule, frame, others)
     for column, values in (rule.only_rows or {}).items():
         if column in frame.columns:
             closed &= frame[column].isin(values)
     return closed
-
-
-def _none_of_theirs(rule: disclosure.Aggregate, frame: pd.DataFrame, others: pd.DataFrame) -> pd.Series:
-    """The rows of `frame` in which `others` (the same query for other authorities) has every count 0."""
-    keys = [c for c in rule.rows or () if c in frame.columns]
-    counts = [c for c in rule.counts if c in frame.columns and c in others.columns]
-    if not counts:
-        return pd.Series(False, index=frame.index)
-    theirs = others[keys + counts].copy()
-    theirs[counts] = theirs[counts].apply(pd.to_numeric, errors="coerce").fillna(0)
-    if keys:
-        summed = theirs.groupby(keys, dropna=False)[counts].sum().reset_index()
-        matched = frame[keys].merge(summed, on=keys, how="left")[counts].fillna(0)
-    else:
-        matched = pd.DataFrame([theirs[counts].sum()] * len(frame), columns=counts)
-    return pd.Series((matched == 0).all(axis=1).to_numpy(), index=frame.index)
 
 
 def _small(series: pd.Series) -> pd.Series:
@@ -88,8 +67,8 @@ def _small(series: pd.Series) -> pd.Series:
 
 
 def _check_frame(name: str, rule: disclosure.Aggregate, before: pd.DataFrame, shown: pd.DataFrame,
-                 allowed: set, codes, others: pd.DataFrame | None = None) -> None:
-    closed = _closed_rows(rule, shown, allowed, codes, others)
+                 allowed: set, codes) -> None:
+    closed = _closed_rows(rule, shown, allowed, codes)
     rows = shown[closed]
     for column in rule.counts:
         if column in rows.columns:
@@ -188,9 +167,6 @@ def test__protected_aggregates__show_nothing_about_fewer_than_k_outside_the_view
             continue
         shown = access.shown(viewer, query, args, {}, before,
                              rerun=lambda a, kw, query=query: query(con, *a, **kw))  # a mixed selection's parts
-        others = None   # a mixed selection: the others' part, to tell the rows all the viewer's own
-        if disclosure.mixed(rule, before.columns, allowed, codes) and rule.rows is not None:
-            others = query(con, *access.with_codes(query, args, {}, tuple(c for c in codes if c not in allowed))[0])
-        _check_frame(name, rule, before, shown, allowed, codes, others)
+        _check_frame(name, rule, before, shown, allowed, codes)
         if name.endswith("area_top_locations"):
             _check_places(con, shown, codes, start, end, allowed)

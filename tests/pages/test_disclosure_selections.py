@@ -212,23 +212,3 @@ def test__threshold_over_time__own_then_own_and_other_gives_no_small_count(monke
             if not np.isnan(value) and not np.isnan(mine):
                 differences.append(value - mine)
     assert differences and not [d for d in differences if 0 < d < K], differences
-
-
-def test__a_place_wholly_in_the_manager_s_own_authority_reads_the_same_with_all_nine(con, demo_warehouse):
-    """Erewash's manager opening an Erewash LSOA with all nine authorities chosen sees its busiest
-    places, months and counts as with Erewash alone: the others have no part in them, so nothing
-    of theirs is told (before: every place of 1 to 4 incidents was left out, the months "–")."""
-    as_of = db.build_as_of(con)
-    start, end = as_of - dt.timedelta(days=364), as_of
-    areas = qm.area_counts(con, (EREWASH,), start, end, "lsoa")
-    checked = small = 0
-    for key in areas.sort_values("incidents")["code"].head(12):
-        for name, args in (("insight.queries.maps.area_top_locations", (authorities.CODES, start, end, "lsoa", key)),
-                           ("insight.queries.maps.area_trend", (authorities.CODES, start, end, "lsoa", key))):
-            mixed = _as_seen(name, demo_warehouse, args)
-            alone = _as_seen(name, demo_warehouse, ((EREWASH,), *args[1:]))
-            pd.testing.assert_frame_equal(mixed.reset_index(drop=True), alone.reset_index(drop=True),
-                                          check_dtype=False)
-            small += int(((alone["incidents"] > 0) & (alone["incidents"] < K)).sum())
-            checked += 1
-    assert checked == 24 and small > 0   # places and months of 1 to 4 incidents among them
