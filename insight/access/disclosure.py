@@ -396,6 +396,11 @@ class Aggregate:
       neighbouring points tell the count between them, so a point is shown only when what it adds
       over the previous point shown is 0 or at least k, and the last point (the whole) only when
       what it adds over the one before it shown is too (points before it are blanked until so).
+    - `order`: the counts the query orders its rows by (busiest first). A row where one of them is
+      hidden would tell it by its place (between two rows of 6, it is 6), so such rows come after
+      the rows shown (of the same `order_within` value, where the list is ranked per authority), in
+      the order of their `rows` key, and a `rank` column counts the rows as they are then listed
+      (`_reordered`).
     """
 
     counts: tuple[str, ...] = ()
@@ -426,6 +431,8 @@ class Aggregate:
     listed_for: tuple[str, ...] = ()
     cumulative: dict[str, str] = field(default_factory=dict)
     whole_by: tuple[str, ...] | None = None
+    order: tuple[str, ...] = ()
+    order_within: str | None = None
 
 
 def _resolution(value) -> int | None:
@@ -766,6 +773,10 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
     for column, rows in blank.items():
         if rows:
             _blanked(result, column, sorted(rows))
+    moved = pd.Series(False, index=result.index)   # rows whose place in the list tells a hidden count
+    for column in spec.order:
+        if blank.get(column):
+            moved[sorted(blank[column])] = True
     gone = []
     if spec.min_rows and choice_hidden:   # a listed place (a hexagon) shows its count: else it is left out
         gone = [i for i in result.index if (i, spec.min_rows) in choice_hidden]
@@ -775,9 +786,39 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
                  and all(i in blank.get(c, ()) for c in listed)]
     if gone:
         result, dropped = result.drop(index=gone).reset_index(drop=True), dropped + len(gone)
+        moved = moved.drop(index=gone).reset_index(drop=True)
+    result = _reordered(spec, result, moved)
     result.attrs = {**frame.attrs, "hidden": county_hidden + sum(len(rows) for rows in blank.values()),
                     "dropped": dropped, "months": tuple(c for c in spec.months if c in out.columns and closed)}
     return result
+
+
+def _reordered(spec: Aggregate, result: pd.DataFrame, moved: pd.Series) -> pd.DataFrame:
+    """`result` with its `moved` rows (an `order` count hidden) after the rows shown of their block
+    (the rows of one `order_within` value, or the whole frame), those in their original order, the moved ones in
+    the order of their `rows` key; a `rank` column then counts each such block's rows 1, 2, ..."""
+    if not moved.any():
+        return result
+    keys = [c for c in (spec.rows or ()) if c in result.columns] or \
+        [c for c in ("h3_cell", "code") if c in result.columns]
+    if spec.order_within and spec.order_within in result.columns:
+        group = result[spec.order_within].fillna("").astype(str)
+        block = group.map({g: i for i, g in enumerate(dict.fromkeys(group))})
+    else:
+        block = pd.Series(0, index=result.index)
+    key = result[keys].astype(str).agg("|".join, axis=1) if keys else pd.Series("", index=result.index)
+    sort = pd.DataFrame({"block": block, "moved": moved.astype(bool),
+                         "place": pd.Series(range(len(result)), index=result.index).where(~moved, 0),
+                         "key": key.where(moved, "")})
+    order = sort.sort_values(["block", "moved", "place", "key"], kind="stable").index
+    out = result.loc[order].reset_index(drop=True)
+    if "rank" in out.columns:
+        blocks = block.loc[order].reset_index(drop=True)
+        touched = set(block[moved.astype(bool)])
+        ranks = blocks.groupby(blocks).cumcount() + 1
+        out["rank"] = out["rank"].where(~blocks.isin(touched), ranks.astype(out["rank"].dtype)
+                                        if pd.api.types.is_integer_dtype(out["rank"]) else ranks)
+    return out
 
 
 def _cumulative_hidden(spec: Aggregate, out: pd.DataFrame, closed: list[int], column: str, whole: str,

@@ -192,11 +192,13 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
         counts=("incidents", "previous", "reporters"), authority=None, rows=("h3_cell",), min_rows="incidents",
         places={"main_location": "reporters"},
         derived={"change": ("incidents", "previous"), "change_pct": ("incidents", "previous"),
-                 "per_km2": ("incidents",)}, period=_PERIOD, resolution="resolution"),
+                 "per_km2": ("incidents",)}, period=_PERIOD, resolution="resolution",
+        order=("incidents", "previous")),   # busiest first: the chooser beside the map lists them so
     "insight.queries.maps.area_counts": disclosure.Aggregate(
         counts=("incidents", "previous"), derived={"change": ("incidents", "previous"),
                                                   "change_pct": ("incidents", "previous"), "per_km2": ("incidents",)},
-        known_total_by=("authority_code",), period=_PERIOD),  # wards, LSOAs: their authority's total is shown
+        known_total_by=("authority_code",), period=_PERIOD,  # wards, LSOAs: their authority's total is shown
+        order=("incidents",)),
     "insight.queries.maps.area_trend": disclosure.Aggregate(
         counts=("incidents",), authority=None, rows=("month", "period"), known_total_by=("period",),
         whole_by=("period",),   # a place of 1..k-1 incidents in a period: none of its months shown
@@ -205,7 +207,8 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     "insight.queries.maps.area_top_locations": disclosure.Aggregate(
         counts=("incidents", "reporters"), authority=None, rows=("h3_cell",), limit="limit", min_rows="incidents",
         places=_PLACE_TEXT,
-        single=("first_report", "last_report"), period=_PERIOD, resolution="kind", audit=True),
+        single=("first_report", "last_report"), period=_PERIOD, resolution="kind", audit=True,
+        order=("incidents",)),
     "insight.queries.maps.repeat_locations": disclosure.Aggregate(
         counts=("incidents_30d", "incidents_90d", "incidents_180d", "incidents_365d", "incidents_prev_90d",
                 "distinct_reporters"), min_rows="incidents_365d",
@@ -217,13 +220,14 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
         derived={"change_z": ("incidents_90d", "incidents_prev_90d"),
                  "changed": ("incidents_90d", "incidents_prev_90d")},
         places={"main_location": "distinct_reporters", "main_asb_types": "distinct_reporters"},
-        single=("first_report", "last_report")),
+        single=("first_report", "last_report"),
+        order=("incidents_365d", "incidents_90d"), order_within="authority_name"),   # ranked per authority
     # a Z, p-value or class rests on every count of its window (the cell and its six neighbours):
     # blanked where one of them is hidden, and an empty cell listed for its class alone left out
     "insight.queries.maps.hotspot_cells": disclosure.Aggregate(
         counts=("incidents", "window_least_incidents"), min_rows="incidents",
         derived={c: ("incidents", "window_least_incidents") for c in ("gi_z", "gi_p", "gi_class", "gi_z_perm", "gi_p_perm")},
-        listed_for=("gi_class",), resolution="resolution"),
+        listed_for=("gi_class",), resolution="resolution", order=("gi_class", "incidents")),
     "insight.queries.maps.hotspot_summary": disclosure.Aggregate(counts=("incidents",), authority=None,
                                                                  rows=("h3_resolution", "gi_class")),
     # the places and shares of an authority rest on its incidents; each Lorenz point with the one
@@ -317,7 +321,7 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     "insight.queries.actions.by_agency": disclosure.Aggregate(
         counts=("actions", "due", "on_time", "late", "missed", "open_now", "overdue_now"), authority=None,
         rows=("action_agency",), known_total_by=(), column_totals={"due": ("on_time", "late", "missed")},
-        shares={"share_on_time": ("on_time", "due")}, period=_PERIOD),
+        shares={"share_on_time": ("on_time", "due")}, period=_PERIOD, order=("actions",)),
     "insight.queries.actions.by_type": disclosure.Aggregate(
         counts=("actions",), authority=None, rows=("action_type", "action_state"), known_total_by=(),
         period=_PERIOD),

@@ -81,6 +81,12 @@ def _check_frame(name: str, rule: disclosure.Aggregate, before: pd.DataFrame, sh
                 f"{name}: integer column {column} is not classified as a count")
     if rule.min_rows and rule.min_rows in rows.columns:
         assert not _small(rows[rule.min_rows]).any(), (name, rule.min_rows)
+    # a row whose ordering count is hidden never sits among rows shown: its place would tell it
+    blocks = shown.groupby(rule.order_within, sort=False) if rule.order_within in shown.columns else [(0, shown)]
+    for _, block in blocks:
+        moved = block[[c for c in rule.order if c in block.columns]].isna().any(axis=1) & closed[block.index]
+        if moved.any():
+            assert moved.loc[moved.idxmax():].all(), (name, "a hidden count between rows shown")
     for column in rule.single:
         if column in rows.columns:
             assert rows[column].isna().all(), (name, column)

@@ -79,3 +79,25 @@ def test__protect_result__a_mixed_row_wholly_the_viewer_s_own_is_hidden_like_any
     own = pd.DataFrame({"h3_cell": ["a", "ab", "big"], "incidents": [3, 3, 10]})
     shown = disclosure.protect_result(rule, summed, allowed=(A,), requested=(A, B), k=5, others=others, own=own)
     assert shown["h3_cell"].tolist() == ["big"] and shown.attrs["dropped"] == 2
+
+
+def test__protect_result__a_hidden_count_is_not_told_by_the_row_s_place_in_a_busiest_first_list():
+    """A list in the order of its counts (the map's hexagons and the chooser beside it, busiest
+    first) would tell a hidden count by where its row sits: between two of 6 it is 6 (a red-team
+    audit, 6 December 2026, read another authority's part of a border hexagon so). Rows whose
+    ordering count is hidden come after the rows shown, in the order of their key, and a rank
+    column counts the rows as listed."""
+    rule = disclosure.Aggregate(counts=("incidents",), authority=None, rows=("h3_cell",), min_rows="incidents",
+                                order=("incidents",))
+    frame = pd.DataFrame({"h3_cell": ["h9", "h1", "h5", "h2", "h7"], "incidents": [9, 6, 6, 6, 5],
+                          "rank": [1, 2, 3, 4, 5]})
+    others = pd.DataFrame({"h3_cell": ["h9", "h1", "h5", "h2", "h7"], "incidents": [5, 6, 2, 6, 3]})
+    own = pd.DataFrame({"h3_cell": ["h5", "h7"], "incidents": [4, 2]})
+    shown = disclosure.protect_result(rule, frame, allowed=(A,), requested=(A, B), k=5, others=others, own=own)
+    hidden = shown[shown["incidents"].isna()]
+    assert set(hidden["h3_cell"]) == {"h5", "h7"}   # the others' parts 2 and 3
+    assert shown["h3_cell"].tolist() == ["h9", "h1", "h2", "h5", "h7"]   # shown first, then by key
+    assert shown["rank"].tolist() == [1, 2, 3, 4, 5]
+    # a frame whose order no hidden count decides is left in its order
+    plain = disclosure.protect_result(rule, frame, allowed=(A, B), requested=(A, B), k=5)
+    assert plain["h3_cell"].tolist() == ["h9", "h1", "h5", "h2", "h7"]
