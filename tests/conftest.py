@@ -18,6 +18,31 @@ from insight import db
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 TEST_KEY = "test-key-0123456789abcdef"
+# every setting of a rules file (settings.toml's [defaults]), for a test that writes its own rules
+RULE_DEFAULTS = """
+[defaults]
+effective_from = "2014-10-20"
+victim_threshold = 3
+window_months = 6
+qualifying_report_months = 1
+hate_threshold = 0
+hate_window_months = 6
+related_by = "any"
+lead_agency = ""
+sla_explain_days = 5
+community_route = false
+community_threshold = 5
+community_h3_resolution = 9
+sla_acknowledge_days = 5
+sla_decision_days = 10
+sla_decision_notice_days = 5
+sla_review_days = 20
+sla_outcome_days = 5
+sla_appeal_window_days = 20
+sla_appeal_decision_days = 20
+sla_pcc_review_decision_days = 20
+retrigger_months = 12
+"""
 AS_OF = dt.date(2025, 6, 30)
 DEMO_SCALE = float(os.environ.get("ASB_TEST_DEMO_SCALE", "0.1"))
 # The canonical incidents template (DESIGN.md) and one Erewash council source using it.

@@ -33,7 +33,7 @@ import random
 
 import pandas as pd
 import pytest
-from conftest import INCIDENT_COLUMNS, TEST_KEY, run_build, write_inputs
+from conftest import INCIDENT_COLUMNS, RULE_DEFAULTS, TEST_KEY, run_build, write_inputs
 
 from etl.marts import registry
 from etl.marts.hotspots import REPEAT_LIST
@@ -64,30 +64,7 @@ path = "derby/*.csv"
 authority = "E06000015"
 max_reject_share = 1.0
 """
-RULES = """
-[defaults]
-effective_from = "2014-10-20"
-victim_threshold = 3
-window_months = 6
-qualifying_report_months = 1
-hate_threshold = 0
-hate_window_months = 6
-related_by = "any"
-lead_agency = ""
-sla_explain_days = 5
-community_route = false
-community_threshold = 5
-community_h3_resolution = 9
-sla_acknowledge_days = 5
-sla_decision_days = 10
-sla_decision_notice_days = 5
-sla_review_days = 20
-sla_outcome_days = 5
-sla_appeal_window_days = 20
-sla_appeal_decision_days = 20
-sla_pcc_review_decision_days = 20
-retrigger_months = 12
-
+RULES = RULE_DEFAULTS + """
 [[rule]]
 authority = "Erewash"
 effective_from = "2025-03-01"

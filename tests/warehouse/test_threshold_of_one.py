@@ -10,34 +10,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import EREWASH_TOML, INCIDENT_COLUMNS, TEST_KEY, run_build, write_inputs
+from conftest import EREWASH_TOML, INCIDENT_COLUMNS, RULE_DEFAULTS, TEST_KEY, run_build, write_inputs
 
 D = dt.date
 AS_OF = D(2024, 12, 31)
-DEFAULTS = """
-[defaults]
-effective_from = "2014-10-20"
-victim_threshold = 3
-window_months = 6
-qualifying_report_months = 1
-hate_threshold = 0
-hate_window_months = 6
-related_by = "any"
-lead_agency = ""
-sla_explain_days = 5
-community_route = false
-community_threshold = 5
-community_h3_resolution = 9
-sla_acknowledge_days = 5
-sla_decision_days = 10
-sla_decision_notice_days = 5
-sla_review_days = 20
-sla_outcome_days = 5
-sla_appeal_window_days = 20
-sla_appeal_decision_days = 20
-sla_pcc_review_decision_days = 20
-retrigger_months = 12
-
+DEFAULTS = RULE_DEFAULTS + """
 [[rule]]
 authority = "Erewash"
 effective_from = "2020-01-01"
