@@ -707,9 +707,10 @@ def knox_section() -> None:
             st.warning(f"Not computed: {exc}.", icon=":material/warning:")
         else:
             ui.plotly_chart(ui.figure(cm.knox_heatmap, table), key="mp_knox_chart")
-            excluded = int(table["month_only_excluded"].iloc[0])
-            st.caption(f"{int(table['points'].iloc[0]):,} incidents with day-level dates"
-                       + (f"; {excluded:,} police.uk incidents (month-only dates) left out" if excluded else "")
+            excluded = table["month_only_excluded"].iloc[0]   # counts: "–" where the rule hides them
+            st.caption(f"{ui.fmt_int(table['points'].iloc[0])} incidents with day-level dates"
+                       + (f"; {ui.fmt_int(excluded)} police.uk incidents (month-only dates) left out"
+                          if pd.isna(excluded) or excluded else "")
                        + ". Bands are half-open: [0,100) m includes 0 and excludes 100. Pairs at the same spot "
                        "form their own band. Ratio above 1 (red) = more pairs than chance; p from the permutations.")
             ui.dataframe(table.drop(columns=["points", "month_only_excluded"]), hide_index=True, key="mp_knox_table")

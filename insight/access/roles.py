@@ -167,7 +167,10 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     "insight.queries.threshold.second_reports": PersonLevel(),
     "insight.queries.threshold.summary": disclosure.Aggregate(
         counts=("near_miss_people", "hate_near_miss_people", "met_people", "met_without_application_people",
-                "near_miss_clusters", "met_clusters"), total_by=()),
+                "near_miss_clusters", "met_clusters"), total_by=(),
+        # nested counts: their difference counts people too (met and applied; near, not on hate)
+        differences={"met_with_application": ("met_people", "met_without_application_people"),
+                     "near_miss_not_hate": ("near_miss_people", "hate_near_miss_people")}),
     "insight.queries.threshold.second_report_share": disclosure.Aggregate(
         counts=("events", "explained", "limit_passed", "explained_in_time", "explained_late", "not_explained",
                 "awaiting"), total_by=(), shares={"share_in_time": ("explained_in_time", "limit_passed")},
@@ -244,8 +247,9 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
         rows=("authority_name",), derived={f"{m}_{s}": (f"captured_{s}",) for m in ("hit_rate", "pai") for s in (1, 5, 10)},
         differences={f"{large} - {small}": (large, small) for n, small in enumerate(_CAPTURED)
                      for large in _CAPTURED[n + 1:]}),
+    # `points` (the incidents tested) and `month_only_excluded` are counts of incidents too
     "insight.queries.maps.near_repeats": disclosure.Aggregate(
-        counts=("observed",), authority=None, rows=("spatial_band", "temporal_band"),
+        counts=("observed", "points", "month_only_excluded"), authority=None, rows=("spatial_band", "temporal_band"),
         derived={"ratio": ("observed",), "p_value": ("observed",)},
         period=_PERIOD),
     # the first and last incident's date: a month of at least k incidents for a restricted viewer
@@ -282,7 +286,9 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
         row_span=("first_day", "last_day")),
     "insight.queries.turnaround.backlog": disclosure.Aggregate(counts=("open_cases",), known_total_by=()),
     "insight.queries.turnaround.open_summary": disclosure.Aggregate(
-        counts=("open_cases", "open_action_plans", "overdue_stages", "at_risk_stages"), authority=None, rows=()),
+        counts=("open_cases", "open_action_plans", "overdue_stages", "at_risk_stages"), authority=None, rows=(),
+        differences={"open_not_overdue": ("open_cases", "overdue_stages"),
+                     "open_not_at_risk": ("open_cases", "at_risk_stages")}),
     "insight.queries.turnaround.funnel": disclosure.Aggregate(counts=("applications",), authority=None,
                                                               rows=("step",), period=_PERIOD),
     "insight.queries.appeals.appeal_list": PersonLevel(),
@@ -293,6 +299,7 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
         column_totals={"appeals": [_OUTCOMES, ("decided", "withdrawn", "pending")],
                        "decided": ("upheld", "partially_upheld", "not_upheld")},
         shares={"upheld_rate": (("upheld", "partially_upheld"), "decided")},
+        differences={"pending_in_time": ("pending_now", "overdue")},
         at_least_k={"median_decision_working_days": "decided", "share_within_sla": "decided"}, period=_PERIOD),
     "insight.queries.appeals.referrals": PersonLevel(),
     "insight.queries.appeals.by_review_type": disclosure.Aggregate(
@@ -300,6 +307,7 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
                 "action_plan_changed", "no_change", "awaiting_bodies", "pending_now", "overdue"),
         authority=None, rows=("review_type",), known_total_by=(),
         column_totals={"referred_back": ("threshold_then_met", "action_plan_changed", "no_change", "awaiting_bodies")},
+        differences={"pending_in_time": ("pending_now", "overdue")},
         at_least_k={"median_decision_working_days": "decided", "share_within_sla": "decided"}, period=_PERIOD),
     "insight.queries.appeals.grounds_outcomes": disclosure.Aggregate(
         counts=("appeals",), authority=None, rows=("grounds", "outcome"), known_total_by=("outcome",),
@@ -317,11 +325,12 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
         counts=("plans", "actions", "cancelled", "due", "on_time", "late", "missed", "open_now", "overdue_now"),
         total_by=(), column_totals={"due": ("on_time", "late", "missed")},
         shares={"share_on_time": ("on_time", "due")}, derived={"actions_per_plan": ("actions", "plans")},
-        period=_PERIOD),
+        differences={"open_not_overdue": ("open_now", "overdue_now")}, period=_PERIOD),
     "insight.queries.actions.by_agency": disclosure.Aggregate(
         counts=("actions", "due", "on_time", "late", "missed", "open_now", "overdue_now"), authority=None,
         rows=("action_agency",), known_total_by=(), column_totals={"due": ("on_time", "late", "missed")},
-        shares={"share_on_time": ("on_time", "due")}, period=_PERIOD, order=("actions",)),
+        shares={"share_on_time": ("on_time", "due")}, period=_PERIOD, order=("actions",),
+        differences={"open_not_overdue": ("open_now", "overdue_now")}),
     "insight.queries.actions.by_type": disclosure.Aggregate(
         counts=("actions",), authority=None, rows=("action_type", "action_state"), known_total_by=(),
         period=_PERIOD),

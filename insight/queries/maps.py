@@ -350,9 +350,9 @@ def near_repeats(con, codes: tuple[str, ...], start: date, end: date, spatial_ba
     """, {"start": start, "end": end, "codes": list(codes)})
     day_level = frame[~frame["month_only"]]
     if day_level.empty:
-        raise knox.NeedsDayLevelDates(
-            f"near repeats need day-level dates; all {len(frame):,} located incidents in this selection "
-            "come from police.uk files, which date every incident to the 1st of its month, so 'within 7 "
+        raise knox.NeedsDayLevelDates(   # no count in the words: it may be 1 to k-1 (the disclosure rule)
+            "near repeats need day-level dates; every located incident in this selection comes from "
+            "police.uk files, which date every incident to the 1st of its month, so 'within 7 "
             "days' cannot be measured" if len(frame) else
             "there are no located incidents in this selection")
     if len(day_level) > KNOX_POINT_LIMIT:

@@ -39,7 +39,7 @@ VIEWERS = [access.Viewer("board.viewer", access.BOARD_VIEWER),
 NOT_COUNTS = {"rank", "h3_resolution", "gi_class", "limit_min", "limit_max", "sla_days", "age_order",
               "community_threshold", "cells", "all_cells", "cells_1", "cells_5", "cells_10", "places",
               "point", "cells_total", "sla_explain_days", "sla_appeal_decision_days", "top_share",
-              "sla_decision_days", "days_left", "points", "month_only_excluded"}
+              "sla_decision_days", "days_left"}
 PROTECTED = {name: rule for name, rule in access.QUERIES.items() if isinstance(rule, disclosure.Aggregate)}
 
 

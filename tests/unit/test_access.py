@@ -297,3 +297,48 @@ def test__readme__documents_the_demo_users_and_every_page_s_classification():
     titles = re.findall(r'st\.Page\([^)]*?title="([^"]+)"', (ROOT / "dashboard.py").read_text(), re.S)
     assert len(titles) >= 5
     assert [t for t in titles if f"\n| {t}" not in section] == []
+
+
+def test__near_repeats__the_number_of_incidents_tested_is_a_count_under_the_rule():
+    """The near-repeat test's `points` (incidents with day-level dates) and `month_only_excluded`
+    are counts of incidents: a board viewer who chose one authority and a month holding 1 to 4
+    read them in the caption while the Overview hid the same figure (a red-team audit, 6 December
+    2026)."""
+    import pandas as pd
+
+    from insight.queries import maps as qm
+
+    table = pd.DataFrame({"spatial_band": ["[0,100)", "[0,100)"], "temporal_band": ["[0,7)", "[7,14)"],
+                          "observed": [0, 0], "ratio": [None, None], "p_value": [1.0, 1.0],
+                          "points": [3, 3], "month_only_excluded": [2, 2]})
+    args = ((EREWASH,), dt.date(2026, 9, 1), dt.date(2026, 9, 30), (0.0, 100.0), (0, 7, 14), 99)
+    shown = access.shown(BOARD, qm.near_repeats, args, {}, table)
+    assert shown["points"].isna().all() and shown["month_only_excluded"].isna().all()
+    assert access.shown(EREWASH_MANAGER, qm.near_repeats, args, {}, table)["points"].tolist() == [3, 3]
+
+
+@pytest.mark.parametrize("name, larger, smaller", [
+    ("threshold.summary", "met_people", "met_without_application_people"),
+    ("threshold.summary", "near_miss_people", "hate_near_miss_people"),
+    ("appeals.summary", "pending_now", "overdue"),
+    ("actions.summary", "open_now", "overdue_now"),
+])
+def test__nested_counts__their_difference_is_a_count_under_the_rule(name, larger, smaller):
+    """People at the threshold include those at it who never applied: 9 and 8 tell that 1 applied
+    (a red-team audit, 6 December 2026, read Derbyshire Dales' one so). A difference of 1 to 4
+    between nested counts of a row hides one of them."""
+    import pandas as pd
+
+    module, function = name.split(".")
+    query = getattr(importlib.import_module(f"insight.queries.{module}"), function)
+    rule = access.rule_of(query)
+    assert (larger, smaller) in rule.differences.values()
+    frame = pd.DataFrame({"authority_code": ["E07000035", "E07000032", None], larger: [9, 20, 29],
+                          smaller: [8, 6, 14]})
+    kwargs = {name: (("E07000035", "E07000032") if name == rule.codes else dt.date(2026, 9, 30))
+              for name, p in list(inspect.signature(query).parameters.items())[1:] if p.default is p.empty}
+    if rule.period:
+        kwargs[rule.period[0]] = dt.date(2026, 6, 1)
+    shown = access.shown_as(BOARD.role, (), query, (), kwargs, frame)
+    first = shown.iloc[0]
+    assert pd.isna(first[larger]) or pd.isna(first[smaller]), shown
