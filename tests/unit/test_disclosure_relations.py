@@ -172,6 +172,8 @@ def test__area_counts__lsoas_add_up_to_their_authority_s_total():
     true = pd.DataFrame({"code": ["L1", "L2", "L3", "L4", "L5"], "authority_code": [B, B, B, A, A],
                          "incidents": [120, 80, 3, 40, 50], "previous": [100, 60, 9, 30, 45]})
     shown = _shown(qm.area_counts, true, codes=(A, B), start=None, end=None, kind="lsoa")
+    assert shown["code"].tolist() == ["L1", "L4", "L5", "L2", "L3"]   # the hidden ones last: their place told them
+    shown = shown.set_index("code").loc[true["code"]].reset_index()
     assert pd.isna(shown.at[2, "incidents"])
     lines = [(true.loc[true["authority_code"] == a, c].sum(), [(i, c) for i in true.index[true["authority_code"] == a]])
              for a in (A, B) for c in ("incidents", "previous")]
@@ -202,7 +204,8 @@ def test__hotspot_cells__no_z_or_class_computed_from_a_hidden_hexagon():
                           "gi_z": [5.6, 4.2, 6.0, 7.0, 3.0], "gi_p": [0.001] * 5, "gi_class": [3, 3, 3, 3, 2],
                           "gi_z_perm": [100.0] * 5, "gi_p_perm": [0.0] * 5})
     shown = _shown(qm.hotspot_cells, frame, codes=(A,), resolution=9).set_index("h3_cell")
-    assert list(shown.index) == ["busy_near", "busy_far", "quiet_hot"]
+    # busy_near's class is hidden: listed after the rows shown (among the 3s it would say 3)
+    assert list(shown.index) == ["busy_far", "quiet_hot", "busy_near"]
     assert shown.loc["busy_near", "incidents"] == 9 and shown.loc["busy_near", GI].isna().all()
     assert shown.loc["busy_far", GI].notna().all() and shown.loc["quiet_hot", "gi_class"] == 2
     # the viewer's own authority is shown whole

@@ -43,7 +43,10 @@ def _frame(rows: list[tuple[int, int, int, int]]) -> pd.DataFrame:
 
 
 def _shown(frame: pd.DataFrame) -> pd.DataFrame:
-    return access.shown_as(access.BOARD_VIEWER, (), qm.repeat_locations, ((A,), None, None), {}, frame, K)
+    """What a board viewer sees, in the frame's order of cells (the rule lists a row whose ordering
+    window is hidden after the rows shown: `Aggregate.order`)."""
+    shown = access.shown_as(access.BOARD_VIEWER, (), qm.repeat_locations, ((A,), None, None), {}, frame, K)
+    return shown.set_index("h3_cell").loc[frame["h3_cell"]].reset_index()
 
 
 def _worked_out(row: pd.Series, shown: pd.Series) -> list[str]:
