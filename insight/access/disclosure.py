@@ -807,17 +807,14 @@ def _reordered(spec: Aggregate, result: pd.DataFrame, moved: pd.Series) -> pd.Da
     else:
         block = pd.Series(0, index=result.index)
     key = result[keys].astype(str).agg("|".join, axis=1) if keys else pd.Series("", index=result.index)
-    sort = pd.DataFrame({"block": block, "moved": moved.astype(bool),
-                         "place": pd.Series(range(len(result)), index=result.index).where(~moved, 0),
-                         "key": key.where(moved, "")})
-    order = sort.sort_values(["block", "moved", "place", "key"], kind="stable").index
+    moved = moved.astype(bool)
+    sort = pd.DataFrame({"block": block, "moved": moved, "key": key.where(moved, "")})
+    order = sort.sort_values(["block", "moved", "key"], kind="stable").index   # stable: the shown keep their order
     out = result.loc[order].reset_index(drop=True)
     if "rank" in out.columns:
         blocks = block.loc[order].reset_index(drop=True)
-        touched = set(block[moved.astype(bool)])
-        ranks = blocks.groupby(blocks).cumcount() + 1
-        out["rank"] = out["rank"].where(~blocks.isin(touched), ranks.astype(out["rank"].dtype)
-                                        if pd.api.types.is_integer_dtype(out["rank"]) else ranks)
+        renumbered = blocks.isin(set(block[moved]))
+        out.loc[renumbered, "rank"] = (blocks.groupby(blocks).cumcount() + 1)[renumbered]
     return out
 
 
