@@ -354,8 +354,8 @@ def week_queue(con, as_of: date, person_codes: tuple[str, ...], search: str = ""
     """What a manager acts on this week, per authority (authority_name order): first what happened
     in the 7 days to `as_of` (is_new) - second reports (the case review must be explained to the
     victim) and people who met the threshold (met_since_date; a case review is due) - then the
-    other second reports still open: not explained and inside the window (the second report is
-    less than the rule's window_months old). Each part oldest first (happened_date), with what
+    other second reports still open: not explained and less than six months old (the guidance's
+    period, which defines a second report, whatever the rule's window). Each part oldest first (happened_date), with what
     happened, the lead agency, whether and when the victim was told, and the partners' references
     (a second report's two complaints; a met person's counted complaints)."""
     events = source(con, as_of, "mart_second_reports")
@@ -379,12 +379,11 @@ def week_queue(con, as_of: date, person_codes: tuple[str, ...], search: str = ""
             -- the earliest day either part below can reach, as a one-row join: DuckDB passes its
             -- bound down to the events' scan, so the older events are never judged (0.08 s of
             -- 0.54 s at ten million incidents, issue 15)
-            join (select least($as_of::date - {WEEK_DAYS},
-                               min(cast($as_of::date - to_months(window_months) as date))) as floor
-                  from settings_rules) as fl on e.second_report_date > fl.floor
+            join (select least($as_of::date - {WEEK_DAYS}, cast($as_of::date - to_months(6) as date)) as floor)
+                 as fl on e.second_report_date > fl.floor
             where e.authority_code = any($person_codes)
               and (e.second_report_date > $as_of::date - {WEEK_DAYS}
-                   or (not e.is_explained and e.second_report_date > $as_of::date - to_months(r.window_months)))
+                   or (not e.is_explained and e.second_report_date > $as_of::date - to_months(6)))
             union all by name
             select s.authority_code, a.authority_name, s.person_key, 'm|' || s.authority_code || '|' || s.person_key
                        as item,

@@ -539,6 +539,28 @@ def test__second_reports__events_explanations_and_limits(tmp_path):
         "r": (D(2025, 3, 31), D(2025, 3, 1), "council", None, None, False, None, False, 5)}
 
 
+@pytest.mark.parametrize("window_months", [3, 6, 12])
+def test__second_reports__the_window_is_six_months_whatever_the_local_rule(tmp_path, window_months):
+    """DESIGN.md (contract; statutory guidance, July 2025): a second report is one with exactly one
+    earlier qualifying complaint in the six months before it, `(c - 6 months, c]`. A local rule's
+    window (non-statutory, warned) changes when the threshold is met, not which reports are second
+    reports. u: 1 Jan, 20 Jul (no earlier one in six months: not an event under 6 or 3, an event
+    under 12 if the window followed the rule), 1 Aug (the 20 Jul one alone in its six months: an
+    event; under 12 the two before it would leave none); v: 1 Jan, 1 May (the January one inside six
+    months, outside three: an event)."""
+    rules = _rules_toml(tmp_path, window_months=window_months)
+    inc = [incident("u", EREWASH, D(2025, 1, 1)), incident("u", EREWASH, D(2025, 7, 20)),
+           incident("u", EREWASH, D(2025, 8, 1)),
+           incident("v", EREWASH, D(2025, 1, 1)), incident("v", EREWASH, D(2025, 5, 1))]
+    con = engine(tmp_path, inc, D(2025, 9, 1), rules)
+    got = con.execute("select person_key, second_report_date, first_report_date from mart_second_reports "
+                      "order by all").fetchall()
+    assert got == [("u", D(2025, 8, 1), D(2025, 7, 20)), ("v", D(2025, 5, 1), D(2025, 1, 1))]
+    # the live evaluation for another date reads the same events
+    live = registry.evaluate(con, "mart_second_reports", D(2025, 6, 1))
+    assert list(zip(live.person_key, live.second_report_date.dt.date, strict=True)) == [("v", D(2025, 5, 1))]
+
+
 @pytest.mark.parametrize(("related_by", "since", "group"), [
     ("category", D(2025, 3, 3), "environmental"),
     ("case", D(2025, 3, 3), "CASE-2"),

@@ -76,14 +76,15 @@ def last_counting_day(reported: dt.date, months: int) -> dt.date:
 
 def second_reports(complaints: list[Complaint], as_of: dt.date, rule: Rule) -> list[tuple]:
     """(person, authority, reported) of each second-report event up to `as_of`: a qualifying
-    complaint with exactly one earlier qualifying complaint in the window before it."""
+    complaint with exactly one earlier qualifying complaint in the six months before it (the
+    statutory guidance's period, whatever the rule's window)."""
     out = []
     for key in sorted({(c.person, c.authority) for c in complaints}):
         q = sorted((c for c in complaints if (c.person, c.authority) == key and c.reported <= as_of
                     and c.reported <= c.occurred + relativedelta(months=rule.qualifying_report_months)),
                    key=lambda c: c.reported)  # stable: ties keep the list's (incident id) order
         for i, c in enumerate(q):
-            earlier = [e for e in q[:i] if e.reported > c.reported - relativedelta(months=rule.window_months)]
+            earlier = [e for e in q[:i] if e.reported > c.reported - relativedelta(months=6)]
             if len(earlier) == 1:
                 out.append((*key, c.reported))
     return out

@@ -1,18 +1,19 @@
 -- Every second-report event, whatever the as-of date (DESIGN.md threshold rules, contract;
 -- statutory guidance July 2025): a qualifying complaint c of a person with exactly one earlier
 -- qualifying complaint of theirs (ordered by reported_date, then incident id) in the same
--- authority in (c.reported_date - window, c.reported_date], the window being the rule's in force
--- that day. Whether c is an event depends only on complaints made on or before its own day, so the
--- events as of a date D are the rows with second_report_date <= D (mart_second_reports), and a
--- page asking for another date reads this table instead of ordering every complaint again.
+-- authority in (c.reported_date - 6 months, c.reported_date]: the guidance's six months, whatever
+-- the window of the rule in force (a local rule's other window, warned as non-statutory, changes
+-- when the threshold is met, not which reports are second reports). Whether c is an event depends
+-- only on complaints made on or before its own day, so the events as of a date D are the rows
+-- with second_report_date <= D (mart_second_reports), and a page asking for another date reads
+-- this table instead of ordering every complaint again.
 -- explanations: each review_explained_date (an optional incidents column) on any of the person's
 -- incidents in that authority on or after the event's day (every partner's, on a merged incident),
 -- with the day its report was made, earliest first. As of D the explanation is the earliest one dated on or before D on
 -- an incident reported by D (a build as of D has no incident reported later: it would be a
 -- future_date reject there), else none yet.
 with q as (
-    select incident_id, person_key, authority_code, reported_date, agency, agencies, window_months,
-           rule_id
+    select incident_id, person_key, authority_code, reported_date, agency, agencies, rule_id
     from int_complaints
     where is_qualifying
 ),
@@ -29,8 +30,8 @@ pairs as (   -- the earlier ones inside c's window are the latest few: exactly o
            prev_date as first_report_date, prev_incident_id as first_incident_id,
            prev_agencies as first_agencies
     from ordered
-    where prev_date > reported_date - to_months(window_months)
-      and (prev2_date is null or prev2_date <= reported_date - to_months(window_months))
+    where prev_date > reported_date - to_months(6)
+      and (prev2_date is null or prev2_date <= reported_date - to_months(6))
 ),
 told as (   -- the few incidents that carry an explanation date, read once: a merged incident's
             -- from each of its reports (the incident keeps the earliest, which may predate the
