@@ -8,7 +8,6 @@ import streamlit as st
 
 from etl.rules import periods
 from insight import ui
-from insight.access import disclosure
 from insight.charts import base as charts
 from insight.queries import overview
 
@@ -30,9 +29,9 @@ ui.measure_table(headline, shown)
 st.subheader("Incidents per month")
 monthly = ui.load(overview.monthly_incidents, f.authority_codes, f.start_date, f.end_date)
 ui.plotly_chart(ui.figure(charts.trend_chart, monthly), key="ov_trend")
-st.caption("The first and last months count only the days inside the period."
-           + (f" For authorities whose person-level rows you may not see, a month the period cuts to fewer "
-              f"than {disclosure.MIN_PERIOD_DAYS} days is not shown." if ui.restricted(f) else ""))
+st.caption("Whole calendar months: figures of authorities whose person-level rows you may not see are counted "
+           "over whole months." if ui.restricted(f) else "The first and last months count only the days inside "
+           "the period.")
 
 st.subheader("Incidents per km²")
 density = ui.load(overview.incident_density, f.authority_codes, f.start_date, f.end_date)

@@ -43,3 +43,23 @@ def default_period(as_of: date) -> tuple[date, date]:
 def months_before(day: date, months: int) -> date:
     """The same day `months` earlier (clamped to the month's end)."""
     return (pd.Timestamp(day) - pd.DateOffset(months=months)).date()
+
+
+def month_end(day: date) -> date:
+    """The last day of `day`'s month."""
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def is_month_end(day: date) -> bool:
+    return (day + timedelta(days=1)).day == 1
+
+
+def whole_months(start: date, end: date) -> tuple[date, date]:
+    """The calendar months that hold `start` to `end`: from the first day of start's month to the
+    last day of end's."""
+    return start.replace(day=1), month_end(end)
+
+
+def last_month_end(day: date) -> date:
+    """`day` when it is a month's last day, else the last day of the month before."""
+    return day if is_month_end(day) else day.replace(day=1) - timedelta(days=1)

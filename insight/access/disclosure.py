@@ -50,7 +50,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl.rules import authorities
+from etl.rules import authorities, periods
 
 DEFAULT_SUPPRESS_BELOW = 5
 SETTINGS_PATH = Path(__file__).resolve().parents[1] / "board_pack" / "report.toml"  # the board pack's settings
@@ -442,9 +442,27 @@ def _resolution(value) -> int | None:
     return None if value is None else int(value)
 
 
-def check_request(spec: Aggregate, arguments: dict, restricted: bool) -> None:
+def coarse_as_of(as_of: date, build_as_of: date | None) -> date:
+    """The as-of date a viewer without person-level rights over some authority asked for gets: the
+    build's own as-of date, or a month's last day (the last before a date that is neither). Two
+    as-of dates a day apart told how many people met the threshold, or reported at a place, on that
+    one day (the red-team audit of 6 December 2026); a month's end apart they tell a month's figure,
+    which the monthly trends show under the rule."""
+    return as_of if as_of == build_as_of else periods.last_month_end(as_of)
+
+
+def coarse_period(start: date, end: date) -> tuple[date, date]:
+    """The period such a viewer gets: the whole calendar months that hold it. Two periods a day apart
+    (each of at least MIN_PERIOD_DAYS) told one day's incidents by subtracting; whole months apart
+    they tell a month's, as the monthly trends do."""
+    return periods.whole_months(start, end)
+
+
+def check_request(spec: Aggregate, arguments: dict, restricted: bool, build_as_of: date | None = None) -> None:
     """Raise TooDetailed when a viewer without person-level rights over some authority asked for
-    (`restricted`) asks for a period shorter than MIN_PERIOD_DAYS or a hexagon finer than
+    (`restricted`) asks for a period other than whole calendar months (`coarse_period`; so never
+    shorter than MIN_PERIOD_DAYS), an as-of date other than the build's or a month's end
+    (`coarse_as_of`; `build_as_of` None: any month end), or a hexagon finer than
     COARSEST_RESOLUTION."""
     if not restricted:
         return
@@ -453,6 +471,13 @@ def check_request(spec: Aggregate, arguments: dict, restricted: bool) -> None:
         if isinstance(start, date) and isinstance(end, date) and (end - start).days + 1 < MIN_PERIOD_DAYS:
             raise TooDetailed(f"a period of at least {MIN_PERIOD_DAYS} days (a month) is needed to show "
                               "figures of authorities whose person-level rows you may not see")
+        if isinstance(start, date) and isinstance(end, date) and coarse_period(start, end) != (start, end):
+            raise TooDetailed("figures of authorities whose person-level rows you may not see are counted "
+                              "over whole calendar months")
+    as_of = arguments.get("as_of")
+    if isinstance(as_of, date) and coarse_as_of(as_of, build_as_of) != as_of:
+        raise TooDetailed("figures of authorities whose person-level rows you may not see are shown as of "
+                          "the build's date or a month's end")
     if spec.resolution:
         resolution = _resolution(arguments.get(spec.resolution))
         if resolution is not None and resolution > COARSEST_RESOLUTION:

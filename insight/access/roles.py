@@ -16,6 +16,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from etl.rules import authorities
 from insight.access import disclosure
@@ -455,12 +456,14 @@ def restricted(viewer: Viewer | None, query, args: tuple, kwargs: dict) -> bool:
     return bool(set(authorities.CODES if codes is None else codes) - allowed)
 
 
-def check_request(viewer: Viewer | None, query, args: tuple, kwargs: dict) -> None:
+def check_request(viewer: Viewer | None, query, args: tuple, kwargs: dict, build_as_of: date | None = None) -> None:
     """Raise disclosure.TooDetailed when a protected aggregate is asked, for authorities outside
-    the viewer's person-level rights, for a period or a hexagon finer than the rule allows."""
+    the viewer's person-level rights, for a period, an as-of date or a hexagon finer than the rule
+    allows (`build_as_of`: the warehouse's own as-of date, which such a viewer may always ask for)."""
     rule = rule_of(query)
     if isinstance(rule, disclosure.Aggregate):
-        disclosure.check_request(rule, _arguments(query, args, kwargs), restricted(viewer, query, args, kwargs))
+        disclosure.check_request(rule, _arguments(query, args, kwargs), restricted(viewer, query, args, kwargs),
+                                 build_as_of)
 
 
 def shown(viewer: Viewer | None, query, args: tuple, kwargs: dict, frame, k: int | None = None, rerun=None):

@@ -25,7 +25,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -40,7 +40,7 @@ from insight.charts import base as charts_base
 from insight.charts import svg_map
 from insight.queries import overview
 from insight.ui import session as ui_access
-from insight.ui.dates import EARLIEST_DATE, date_field, in_order, link_day
+from insight.ui.dates import date_field, in_order, link_day
 
 QUERY_TTL_SECONDS = 600
 _LOG = logging.getLogger(__name__)
@@ -223,7 +223,7 @@ def load(query, *args, **kwargs) -> pd.DataFrame:
     if codes is not None:
         ui_access.check_rows(query, codes)
     try:
-        access.check_request(viewer, query, args, kwargs)
+        access.check_request(viewer, query, args, kwargs, _as_of_of(key))
     except disclosure.TooDetailed as exc:
         st.info(f"Not shown: {exc}.", icon=":material/lock:")
         st.stop()
@@ -447,20 +447,34 @@ def sidebar() -> Filters:
                            "measured at; defaults to the build's as-of date.")
         start, end = in_order(start, end)
     filters = Filters(tuple(codes) or authorities.CODES, start, end, as_of)
-    if restricted(filters) and (end - start).days + 1 < disclosure.MIN_PERIOD_DAYS:
-        start = end - timedelta(days=disclosure.MIN_PERIOD_DAYS - 1)
-        if start < EARLIEST_DATE:  # widened forward: a period the address can hold and a link reopens
-            start, end = EARLIEST_DATE, EARLIEST_DATE + timedelta(days=disclosure.MIN_PERIOD_DAYS - 1)
-        filters = Filters(filters.authority_codes, start, end, as_of)
-        st.sidebar.info(f"Figures of authorities whose person-level rows you may not see cover at least "
-                        f"{disclosure.MIN_PERIOD_DAYS} days: the period is {fmt_period(start, end)}.",
-                        icon=":material/lock:")
+    if restricted(filters):
+        filters = _coarse_dates(filters, default_as_of)
     scope.caption(scope_note(filters))
     st.session_state[_SUPPRESSED_KEY] = False
     st.session_state[_RUN_KEY] = st.session_state.get(_RUN_KEY, 0) + 1
     _write_url(filters, default_as_of)
     st.session_state[_FILTERS_KEY] = filters
     return filters
+
+
+def _coarse_dates(filters: Filters, build_as_of: date) -> Filters:
+    """The dates a viewer without person-level rights over some authority chosen gets: whole
+    calendar months, as of the build's date or a month's end (disclosure.coarse_period and
+    coarse_as_of, which ui.load holds every protected aggregate to), and the sidebar says so when
+    they differ from the fields. The default period (twelve months to the as-of date) becomes the
+    twelve whole months to the last month end on or before the as-of date, so the board's view
+    compares whole months with whole months; a period typed becomes the months that hold it."""
+    as_of = disclosure.coarse_as_of(filters.as_of_date, build_as_of)
+    if (filters.start_date, filters.end_date) == periods.default_period(filters.as_of_date):
+        start, end = periods.default_period(periods.last_month_end(as_of))
+    else:
+        start, end = disclosure.coarse_period(filters.start_date, filters.end_date)
+    if (start, end, as_of) != (filters.start_date, filters.end_date, filters.as_of_date):
+        moved = f", as of {fmt_date(as_of)}" if as_of != filters.as_of_date else ""
+        st.sidebar.info("Figures of authorities whose person-level rows you may not see are counted over whole "
+                        "months, as of a month's end or the build's date: the period is "
+                        f"{fmt_period(start, end)}{moved}.", icon=":material/lock:")
+    return Filters(filters.authority_codes, start, end, as_of)
 
 
 def current_filters() -> Filters:

@@ -4,7 +4,7 @@ for viewers without person-level rights over the authority shown.
 An Erewash manager who puts Derby in the URL downloads Derby's repeat locations: the file holds
 no place with fewer than k incidents in the year, no count of 1..k-1, no date of a single
 incident and no description of a place with fewer than k reporters. A board viewer who asks for
-one day of Derby gets a period of at least 28 days and no street-level (resolution 10) hexagons.
+one day of Derby gets its whole month and no street-level (resolution 10) hexagons.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import duckdb
 import pytest
 from support import EXCEPTION, assert_not_blank, open_select, screenshot, signed_in
 
+from etl.rules import periods
 from insight.access import disclosure
 
 pytestmark = pytest.mark.browser
@@ -43,7 +44,7 @@ def test__maps__another_council_s_repeat_locations_csv_holds_no_single_incident(
             assert row["main_location"] == "" and row["main_asb_types"] == "", row
 
 
-def test__maps__a_board_viewer_asking_for_one_day_gets_a_month_and_no_street_hexagons(server, page,
+def test__maps__a_board_viewer_asking_for_one_day_gets_its_month_and_no_street_hexagons(server, page,
                                                                                        demo_warehouse):
     con = duckdb.connect(str(demo_warehouse), read_only=True)
     as_of = con.execute("select max(as_of_date) from etl_builds").fetchall()[0][0]
@@ -51,9 +52,11 @@ def test__maps__a_board_viewer_asking_for_one_day_gets_a_month_and_no_street_hex
     day = (as_of - dt.timedelta(days=28)).isoformat()
     signed_in(page, f"{server}/maps?authority={DERBY}&start={day}&end={day}", user="board")
     assert page.locator(EXCEPTION).count() == 0
-    assert page.get_by_text("cover at least 28 days", exact=False).is_visible()
+    assert page.get_by_text("counted over whole months", exact=False).is_visible()
     start = re.search(r"start=([\d-]+)", page.url).group(1)
-    assert (dt.date.fromisoformat(day) - dt.date.fromisoformat(start)).days == 27  # the URL says so too
+    end = re.search(r"end=([\d-]+)", page.url).group(1)
+    asked = dt.date.fromisoformat(day)   # the URL says so too: the day's whole month
+    assert (start, end) == (asked.replace(day=1).isoformat(), periods.month_end(asked).isoformat())
     open_select(page, page.locator(".st-key-mp_res").get_by_role("combobox"))
     options = page.get_by_role("option")
     labels = [options.nth(i).inner_text() for i in range(options.count())]

@@ -92,14 +92,18 @@ def test__area_trend__no_row_of_fewer_than_28_days_for_a_viewer_without_rights(c
     assert checked and hidden_large
 
 
-def test__overview_page__the_trend_of_a_cut_period_shows_no_short_month(monkeypatch, demo_build):
-    """The page as a board viewer, a period of 28 days from the last day of a month: the chart's
-    JSON holds no value for the one-day month nor for the 27 days after it."""
+def test__overview_page__a_cut_period_becomes_whole_months_for_a_board_viewer(monkeypatch, demo_build):
+    """The page as a board viewer, a period of 28 days from the last day of a month: before 6 December
+    2026 the chart held no value for the one-day month nor for the 27 days after it (`row_span`);
+    now the sidebar gives such a viewer the whole months that hold the period, so the chart has a
+    value for each whole month and no month is cut."""
     _, warehouse, summary = demo_build
     end = summary.as_of.replace(day=1) - dt.timedelta(days=4)
     start = end - dt.timedelta(days=27)
     assert start.month != end.month
     at = open_app(monkeypatch, warehouse, user="board", start=start.isoformat(), end=end.isoformat())
+    f = at.session_state["flt_filters"]
+    assert (f.start_date, f.end_date) == (start.replace(day=1), periods.month_end(end))
     chart = next(c for c in at.get("plotly_chart") if "ov_trend" in c.proto.id)
     values = []
     for trace in json.loads(chart.proto.spec)["data"]:
@@ -107,4 +111,4 @@ def test__overview_page__the_trend_of_a_cut_period_shows_no_short_month(monkeypa
         if isinstance(y, dict):
             y = np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"])
         values += [v for v in pd.Series(y, dtype="float64").tolist() if not np.isnan(v)]
-    assert values == [], values
+    assert values, "whole months are shown"

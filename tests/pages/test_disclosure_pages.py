@@ -77,7 +77,7 @@ def test__maps__a_board_viewer_on_one_day_gets_no_single_incident(monkeypatch, d
     at = open_app(monkeypatch, demo_warehouse, MAPS, user="board", authority=DERBY, start=day.isoformat(),
                   end=day.isoformat())
     assert _sizes(at) == ["8", "9"]  # no street-level hexagons
-    assert any("at least 28 days" in i.value for i in at.sidebar.info)  # the period was widened
+    assert any("whole months" in i.value for i in at.sidebar.info)  # the period was widened to its month
     box = at.selectbox(key="mp_area_h3_9")
     box.select_index(0).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -210,8 +210,8 @@ def test__overview__the_map_hides_a_board_viewer_s_small_counts(monkeypatch, dem
     """The SVG map words each authority's incidents on hover as the deck.gl map did: a count the
     rule hides (and its per km², computed from it) reads "–", and is drawn at the foot of the
     scale, never at its real value."""
-    end = db.build_as_of(con)
-    start = end - dt.timedelta(days=59)
+    end = db.build_as_of(con)   # the demo's, a month's end
+    start = (end - dt.timedelta(days=59)).replace(day=1)   # whole months, as the board viewer's sidebar gives
     counts = dict(con.execute("select authority_code, count(*) from incidents where reported_date between ? and ? "
                               "group by 1", [start, end]).fetchall())
     k = _k_between(tmp_path, monkeypatch, list(counts.values()))

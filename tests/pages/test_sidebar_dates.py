@@ -57,8 +57,11 @@ def test__sidebar__a_typed_date_applies_for_every_role(app, as_of, user, field):
     day = as_of - dt.timedelta(days={"From": 200, "To": 30, "As of": 60}[field])
     at = _type(app(user), key, f"{day.day}/{day.month}/{day:%y}")          # 3/3/26
     filters = at.session_state["flt_filters"]
-    assert getattr(filters, attribute) == day
-    assert at.query_params[param] == day.isoformat()
+    # a board viewer gets whole months as of a month's end (disclosure.coarse_period, coarse_as_of)
+    given = (day if user != "board" else day.replace(day=1) if field == "From"
+             else periods.month_end(day) if field == "To" else periods.last_month_end(day))
+    assert getattr(filters, attribute) == given
+    assert at.query_params[param] == given.isoformat()
     assert at.text_input(key=f"{key}_typed").value == day.strftime("%d/%m/%Y")
     assert at.date_input(key=key).value == day                               # the calendar agrees
     assert not _errors(at)
@@ -100,11 +103,12 @@ def test__sidebar__a_typed_from_after_to_is_swapped_as_before(app, as_of):
 
 
 def test__sidebar__a_short_typed_period_is_widened_for_a_board_viewer(app, as_of):
-    """The disclosure rule's shortest period holds for a typed date as for any other."""
+    """The disclosure rule's whole months hold for a typed date as for any other: one day is its month."""
     at = _type(app("board"), "flt_start", as_of.strftime("%d/%m/%Y"))
     filters = at.session_state["flt_filters"]
-    assert (filters.end_date - filters.start_date).days + 1 == disclosure.MIN_PERIOD_DAYS
-    assert any("cover at least" in i.value for i in at.sidebar.info)
+    assert (filters.start_date, filters.end_date) == (as_of.replace(day=1), periods.month_end(as_of))
+    assert (filters.end_date - filters.start_date).days + 1 >= disclosure.MIN_PERIOD_DAYS
+    assert any("whole months" in i.value for i in at.sidebar.info)
 
 
 def test__sidebar__the_calendar_sets_the_box_and_clears_a_refused_text(app, as_of):
