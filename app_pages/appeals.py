@@ -17,6 +17,7 @@ import streamlit as st
 
 from etl.schema import APPEAL_OUTCOME_LABELS, DECIDED_APPEAL_OUTCOMES
 from insight import ui
+from insight.access import disclosure
 from insight.charts import reviews as charts_reviews
 from insight.queries import appeals as qa
 
@@ -26,6 +27,10 @@ DATE = {"format": "D MMM YYYY"}
 SHARE = {"format": "percent"}
 
 DUE_WITHIN_DAYS = qa.DUE_WITHIN_WORKING_DAYS
+# the "By type" columns that add up to a column of the summary's "All selected" row (or rest on several)
+BY_TYPE_TOTALS = {"cases": "appeals", "decided": "decided", "withdrawn": "withdrawn", "pending": "pending",
+                  "upheld": ("upheld", "partially_upheld"), "pending_now": "pending_now", "overdue": "overdue",
+                  "within_sla": "within_sla", "with_sla": "with_sla", "share_within_sla": ("within_sla", "with_sla")}
 
 st.title("Appeals and PCC reviews")
 st.caption(f"Appeals and statutory PCC reviews received by the OPCC in {ui.fmt_period(f.start_date, f.end_date)}, "
@@ -102,6 +107,8 @@ ui.dataframe(summary, hide_index=True, placeholder="–", column_order=[
 
 st.subheader("By type: appeals and PCC reviews")
 by_type = ui.load(qa.by_review_type, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
+# the types add up to the "All selected" row above: none shown where it hides the total
+by_type = disclosure.hide_parts_of_hidden_totals(by_type, total, BY_TYPE_TOTALS)
 types = by_type.set_index("review_type")
 type_tiles = ui.tile_row()
 ui.tile(type_tiles, "pcc_reviews", ui.fmt_int(types["cases"].get("pcc_review", 0)))

@@ -442,6 +442,22 @@ def _resolution(value) -> int | None:
     return None if value is None else int(value)
 
 
+def hide_parts_of_hidden_totals(parts: pd.DataFrame, total: pd.Series,
+                                columns: dict[str, str | tuple[str, ...]]) -> pd.DataFrame:
+    """`parts` (rows of one table that add up to the total row of another on the same page: the
+    Appeals page's types to its "All selected" row) with, for each `columns` item (part column ->
+    the total column, or the total columns it rests on: a share on its part and whole, upheld in
+    full or in part on both), every part hidden where the page hides that total: parts all shown would add up
+    to it, and a total hidden as a cover for an authority's small count would then give that count
+    back (the download and totals audit of 6 December 2026). Zeros too: 0 and 7 add up to 7. A copy."""
+    out = parts.copy()
+    for part, whole in columns.items():
+        wholes = (whole,) if isinstance(whole, str) else whole
+        if part in out.columns and any(w in total.index and pd.isna(total[w]) for w in wholes):
+            out[part] = math.nan
+    return out
+
+
 def coarse_as_of(as_of: date, build_as_of: date | None) -> date:
     """The as-of date a viewer without person-level rights over some authority asked for gets: the
     build's own as-of date, or a month's last day (the last before a date that is neither). Two

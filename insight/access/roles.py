@@ -296,20 +296,31 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     "insight.queries.appeals.flagged_appeals": PersonLevel(),
     "insight.queries.appeals.needs_action": PersonLevel(),
     "insight.queries.appeals.summary": disclosure.Aggregate(
-        counts=("appeals", *_OUTCOMES, "decided", "pending_now", "overdue", "flagged"), total_by=(),
+        counts=("appeals", *_OUTCOMES, "decided", "pending_now", "overdue", "flagged", "within_sla", "with_sla"),
+        total_by=(),
         column_totals={"appeals": [_OUTCOMES, ("decided", "withdrawn", "pending")],
                        "decided": ("upheld", "partially_upheld", "not_upheld")},
-        shares={"upheld_rate": (("upheld", "partially_upheld"), "decided")},
-        differences={"pending_in_time": ("pending_now", "overdue")},
-        at_least_k={"median_decision_working_days": "decided", "share_within_sla": "decided"}, period=_PERIOD),
+        # a share shown beside its cases tells how many were late: two-sided (the audit of 6 December)
+        shares={"upheld_rate": (("upheld", "partially_upheld"), "decided"),
+                "share_within_sla": ("within_sla", "with_sla")},
+        differences={"pending_in_time": ("pending_now", "overdue"), "decided_without_limit": ("decided", "with_sla")},
+        at_least_k={"median_decision_working_days": "decided"}, period=_PERIOD),
     "insight.queries.appeals.referrals": PersonLevel(),
     "insight.queries.appeals.by_review_type": disclosure.Aggregate(
-        counts=("cases", "decided", "upheld", "withdrawn", "referred_back", "threshold_then_met",
-                "action_plan_changed", "no_change", "awaiting_bodies", "pending_now", "overdue"),
+        counts=("cases", "decided", "upheld", "withdrawn", "pending", "referred_back", "threshold_then_met",
+                "action_plan_changed", "no_change", "awaiting_bodies", "pending_now", "overdue", "within_sla",
+                "with_sla"),
         authority=None, rows=("review_type",), known_total_by=(),
-        column_totals={"referred_back": ("threshold_then_met", "action_plan_changed", "no_change", "awaiting_bodies")},
-        differences={"pending_in_time": ("pending_now", "overdue")},
-        at_least_k={"median_decision_working_days": "decided", "share_within_sla": "decided"}, period=_PERIOD),
+        column_totals={"referred_back": ("threshold_then_met", "action_plan_changed", "no_change", "awaiting_bodies"),
+                       "cases": ("decided", "withdrawn", "pending")},
+        # nested counts (received = decided + withdrawn + pending; decided > upheld > referred back)
+        # and a share beside its cases (in time / late) tell their differences: the audit of 6
+        # December read 3 PCC reviews not decided and 2 decided late so
+        shares={"share_within_sla": ("within_sla", "with_sla")},
+        differences={"pending_in_time": ("pending_now", "overdue"), "not_upheld": ("decided", "upheld"),
+                     "upheld_not_referred": ("upheld", "referred_back"),
+                     "decided_without_limit": ("decided", "with_sla")},
+        at_least_k={"median_decision_working_days": "decided"}, period=_PERIOD),
     "insight.queries.appeals.grounds_outcomes": disclosure.Aggregate(
         counts=("appeals",), authority=None, rows=("grounds", "outcome"), known_total_by=("outcome",),
         period=_PERIOD),

@@ -33,7 +33,8 @@ def summary(con, as_of: date, codes: tuple[str, ...], start: date, end: date) ->
     each outcome (`pending`: of those received in the period, still pending), the upheld rate,
     median working days to decision, the share decided within the limit (shares rounded to 0.1%),
     the flagged ones and the limits in force; and two states on the as-of date, whatever the date
-    received: `pending_now` and `overdue` (pending past the limit)."""
+    received: `pending_now` and `overdue` (pending past the limit). `within_sla` of `with_sla` (the
+    decided ones whose limit is known) make the share: the disclosure rule reads both."""
     counts = ", ".join(f"count(*) filter (where in_period and outcome = '{o}') as {o}" for o in APPEAL_OUTCOMES)
     return run(con, f"""
         with chosen as (  -- received in the period, or pending on the as-of date
@@ -47,8 +48,9 @@ def summary(con, as_of: date, codes: tuple[str, ...], start: date, end: date) ->
                    round(count(*) filter (where in_period and is_decided and is_upheld)
                          / nullif(count(*) filter (where in_period and is_decided), 0), 3) as upheld_rate,
                    median(decision_working_days) filter (where in_period) as median_decision_working_days,
-                   round(count(*) filter (where in_period and decision_within_sla)
-                         / nullif(count(decision_within_sla) filter (where in_period), 0), 3) as share_within_sla,
+                   count(*) filter (where in_period and decision_within_sla) as within_sla,
+                   count(decision_within_sla) filter (where in_period) as with_sla,
+                   round(within_sla / nullif(with_sla, 0), 3) as share_within_sla,
                    count(*) filter (where in_period and is_flagged) as flagged,
                    string_agg(distinct sla_appeal_decision_days::varchar, ', ') filter (where in_period)
                        as limits_in_force,
@@ -177,10 +179,12 @@ def needs_action(con, as_of: date, person_codes: tuple[str, ...],
 
 def by_review_type(con, as_of: date, codes: tuple[str, ...], start: date, end: date) -> pd.DataFrame:
     """Per type of OPCC case (an appeal under the local procedure, a statutory PCC review): cases
-    received in the period, decided, upheld (or partly), withdrawn, median working days to decision
+    received in the period, decided, upheld (or partly), withdrawn, still pending (of those received
+    in the period: cases = decided + withdrawn + pending), median working days to decision
     and the share within the type's limit, referred back and what then happened (threshold met,
     action plan changed, no change, awaiting the bodies); and the two states on the as-of date,
-    whatever the date received: pending now and pending past the limit."""
+    whatever the date received: pending now and pending past the limit. `within_sla` of `with_sla`
+    make the share, as in `summary`."""
     return run(con, f"""
         with chosen as (
             select *, received_date between $start and $end as in_period
@@ -193,9 +197,11 @@ def by_review_type(con, as_of: date, codes: tuple[str, ...], start: date, end: d
                    count(*) filter (where in_period and is_decided) as decided,
                    count(*) filter (where in_period and is_upheld) as upheld,
                    count(*) filter (where in_period and outcome = 'withdrawn') as withdrawn,
+                   count(*) filter (where in_period and outcome = 'pending') as pending,
                    median(decision_working_days) filter (where in_period) as median_decision_working_days,
-                   round(count(*) filter (where in_period and decision_within_sla)
-                         / nullif(count(decision_within_sla) filter (where in_period), 0), 3) as share_within_sla,
+                   count(*) filter (where in_period and decision_within_sla) as within_sla,
+                   count(decision_within_sla) filter (where in_period) as with_sla,
+                   round(within_sla / nullif(with_sla, 0), 3) as share_within_sla,
                    count(*) filter (where in_period and referred_back) as referred_back,
                    count(*) filter (where in_period and referral_result = 'threshold_met') as threshold_then_met,
                    count(*) filter (where in_period and referral_result = 'action_plan_changed')

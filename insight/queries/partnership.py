@@ -223,16 +223,19 @@ def statutory_returns(con, as_of: date, codes: tuple[str, ...]) -> pd.DataFrame:
 def published_returns(con, as_of: date, authority_code: str) -> pd.DataFrame:
     """One authority's returns in the published shape: four rows (the figures), a column per year.
     A year frozen as published (mart_statutory_returns.is_frozen) shows its published figures; a
-    figure that has changed since reads "published 12, now 13" (that year's column is then text)."""
+    figure that has changed since reads "published 12, now 13" (that year's column is then text). A
+    year not over on the as-of date is headed with it, "2026/27 (to 2026-10-31)", as `asb export
+    return` heads it: its figures are the year so far."""
     returns = statutory_returns(con, as_of, (authority_code,)).sort_values("financial_year")
     table = pd.DataFrame({"figure": [label for _, label in FIGURES]})
     for row in returns.itertuples():
+        year = row.financial_year if row.is_complete_year else f"{row.financial_year} (to {as_of.isoformat()})"
         current = [int(getattr(row, column)) for column, _ in FIGURES]
         if not row.is_frozen:
-            table[row.financial_year] = current
+            table[year] = current
             continue
         published = [int(getattr(row, f"published_{column}")) for column, _ in FIGURES]
-        table[row.financial_year] = published if not row.is_restated else [
+        table[year] = published if not row.is_restated else [
             str(p) if p == c else f"published {p}, now {c}" for p, c in zip(published, current, strict=True)]
     return table
 

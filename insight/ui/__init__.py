@@ -446,6 +446,7 @@ def sidebar() -> Filters:
         as_of = date_field("As of", _STATE["as_of"], help="Date that threshold status and freshness are "
                            "measured at; defaults to the build's as-of date.")
         start, end = in_order(start, end)
+        start, end = _ending_by(start, end, as_of, default_as_of)
     filters = Filters(tuple(codes) or authorities.CODES, start, end, as_of)
     if restricted(filters):
         filters = _coarse_dates(filters, default_as_of)
@@ -455,6 +456,24 @@ def sidebar() -> Filters:
     _write_url(filters, default_as_of)
     st.session_state[_FILTERS_KEY] = filters
     return filters
+
+
+def _ending_by(start: date, end: date, as_of: date, build_as_of: date) -> tuple[date, date]:
+    """The period, ending on the as-of date at the latest. A period that ended after it counted, on
+    the Overview, what the other pages do not know on that date (the downloads audit of 6 December
+    2026: 24 appeals received on the Overview, 8 on the Appeals page, for a period to 31 October as
+    of 30 June). The default period (twelve months to the build's date) follows the as-of date to
+    its own twelve months, as does a period that starts after it; another period is cut at it. The
+    sidebar says so."""
+    if end <= as_of:
+        return start, end
+    if (start, end) == periods.default_period(build_as_of) or start > as_of:
+        new = periods.default_period(as_of)
+    else:
+        new = (start, as_of)
+    st.sidebar.info(f"A period ends on the as-of date at the latest, so that every figure counts what was "
+                    f"known then: the period is {fmt_period(*new)}.", icon=":material/event:")
+    return new
 
 
 def _coarse_dates(filters: Filters, build_as_of: date) -> Filters:
@@ -467,8 +486,9 @@ def _coarse_dates(filters: Filters, build_as_of: date) -> Filters:
     as_of = disclosure.coarse_as_of(filters.as_of_date, build_as_of)
     if (filters.start_date, filters.end_date) == periods.default_period(filters.as_of_date):
         start, end = periods.default_period(periods.last_month_end(as_of))
-    else:
-        start, end = disclosure.coarse_period(filters.start_date, filters.end_date)
+    else:   # ending by the as-of date moved to a month's end (a month that holds it, at the build's date)
+        end = min(filters.end_date, as_of)
+        start, end = disclosure.coarse_period(min(filters.start_date, end), end)
     if (start, end, as_of) != (filters.start_date, filters.end_date, filters.as_of_date):
         moved = f", as of {fmt_date(as_of)}" if as_of != filters.as_of_date else ""
         st.sidebar.info("Figures of authorities whose person-level rows you may not see are counted over whole "
@@ -667,8 +687,12 @@ def measure_column(key: str, **kwargs):
 
 
 def measure_tiles(headline: pd.DataFrame, per_row: int = 3) -> None:
-    """One tile per headline measure for the 'All selected' row of queries.headline."""
-    total = headline[headline["authority_code"].isna()].iloc[0]
+    """One tile per headline measure for the 'All selected' row of queries.headline, or, with one
+    authority chosen, its own row: the same figures, but the rule hides a choice's distinct people
+    and places (`distinct`) unless all nine are chosen, so the tiles read "–" beside a row that
+    showed them (the downloads and totals audit of 6 December 2026)."""
+    rows = headline[headline["authority_code"].notna()]
+    total = rows.iloc[0] if len(rows) == 1 else headline[headline["authority_code"].isna()].iloc[0]
     tiles = st.columns(per_row)
     for i, m in enumerate(overview.MEASURES):
         tile(tiles[i % per_row], m.key, fmt_int(total[m.column]), total[f"{m.column}_change"],
@@ -800,8 +824,9 @@ def list_more(frame: pd.DataFrame, shown: pd.DataFrame, key: str, note: str = ""
         st.session_state[f"{key}_shown"] = len(shown) + LIST_PAGE
 
     left, right = st.columns([4, 1], vertical_alignment="center")
+    # "all N", not "them all": a list the query cut at its limit (`note` says so) is not every row
     left.caption(f"Showing the first {len(shown):,} of {len(frame):,} rows, in the list's order; the download "
-                 f"has them all. {note}".strip())
+                 f"has all {len(frame):,}. {note}".strip())
     right.button(f"Show {more:,} more", key=f"{key}_more", on_click=show_more, icon=":material/expand_more:")
 
 
@@ -822,12 +847,31 @@ def download_csv(frame: pd.DataFrame, file_name: str, key: str, one: str = "row"
                        mime="text/csv", key=key, icon=":material/download:", on_click="ignore", **kwargs)
 
 
+CSV_DECIMALS = 6  # a download's decimals: a Z or a rate to a millionth, a coordinate to about 0.1 m
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
 def safe_csv(frame: pd.DataFrame) -> bytes:
-    """CSV bytes for download, with coded values in words (labels.readable) and text cells that a
-    spreadsheet would run as a formula defused."""
+    """CSV bytes for download, with coded values in words (labels.readable), text cells that a
+    spreadsheet would run as a formula defused, and values as a spreadsheet reads them: a count with
+    a hidden (empty) cell as a whole number, not 88.0; other decimals to CSV_DECIMALS places, not 16;
+    a time to the second, in UTC without an offset (2026-12-06 08:52:06: a spreadsheet keeps
+    "...152163+00:00" as text); a text that is a plain number ("-1.283591" as a partner sent it) left
+    a number, since it runs nothing (the downloads audit of 6 December 2026)."""
     out = labels.readable(frame).copy()
     for column in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[column]):
-            out[column] = out[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_PREFIXES) else v)
+        values = out[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            if getattr(values.dt, "tz", None) is not None:
+                values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+            if (values.dropna() != values.dropna().dt.normalize()).any():   # times, not days alone
+                values = values.dt.strftime("%Y-%m-%d %H:%M:%S")
+            out[column] = values
+        elif pd.api.types.is_float_dtype(values):
+            known = values.dropna()
+            whole = known.size and (known == known.round()).all() and known.abs().max() < 2 ** 53
+            out[column] = values.astype("Int64") if whole else values.round(CSV_DECIMALS)
+        elif not pd.api.types.is_numeric_dtype(values):
+            out[column] = values.map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_PREFIXES)
+                                     and not _PLAIN_NUMBER.fullmatch(v) else v)
     return out.to_csv(index=False).encode("utf-8-sig")

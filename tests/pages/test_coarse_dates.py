@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import pytest
 from support import open_app
 
-from etl.rules import periods
+from etl.rules import authorities, periods
 from insight.access import disclosure, roles
-from insight.queries import maps, overview, threshold
+from insight.queries import appeals, maps, overview, threshold
 
 D = dt.date
 OVERVIEW = "app_pages/overview.py"
@@ -133,3 +134,45 @@ def test__sidebar__a_council_manager_with_another_authority_gets_whole_months(de
                   start="2025-01-02", end="2025-03-15")
     f = _filters(at)
     assert (f.start_date, f.end_date) == (D(2025, 1, 1), D(2025, 3, 31))
+
+
+# --- a period ends by the as-of date (the downloads audit of 6 December 2026) -------------------
+
+def test__sidebar__a_period_after_the_as_of_date_is_cut_at_it(demo_warehouse, monkeypatch, as_of):
+    """From 1 Nov, To the build's date, As of four months before: the Overview counted the appeals
+    received after the as-of date (24) where the Appeals page, as of that date, knew 8."""
+    asked = (as_of - dt.timedelta(days=120)).replace(day=15)
+    start = (as_of - dt.timedelta(days=330)).replace(day=1)
+    at = open_app(monkeypatch, demo_warehouse, OVERVIEW, user="opcc", start=start.isoformat(), end=as_of.isoformat(),
+                  as_of=asked.isoformat())
+    f = _filters(at)
+    assert (f.start_date, f.end_date, f.as_of_date) == (start, asked, asked)
+    assert any("ends on the as-of date" in i.value for i in at.sidebar.info)
+
+
+def test__sidebar__the_default_period_follows_the_as_of_date(demo_warehouse, monkeypatch, as_of):
+    asked = as_of - dt.timedelta(days=100)
+    f = _filters(open_app(monkeypatch, demo_warehouse, OVERVIEW, user="opcc", as_of=asked.isoformat()))
+    assert (f.start_date, f.end_date) == periods.default_period(asked)
+    f = _filters(open_app(monkeypatch, demo_warehouse, OVERVIEW, user="board", as_of=asked.isoformat()))
+    whole = periods.last_month_end(asked)   # a board viewer's: the twelve whole months to its month end
+    assert (f.start_date, f.end_date, f.as_of_date) == (*periods.default_period(whole), whole)
+
+
+def test__overview_and_appeals_page_count_the_same_appeals_as_of_an_earlier_date(demo_warehouse, monkeypatch,
+                                                                                   as_of, demo_build):
+    asked = (as_of - dt.timedelta(days=120)).replace(day=15)
+    params = {"start": (as_of - dt.timedelta(days=330)).replace(day=1).isoformat(), "end": as_of.isoformat(),
+              "as_of": asked.isoformat()}
+    f = _filters(open_app(monkeypatch, demo_warehouse, OVERVIEW, user="opcc", **params))
+    con = duckdb.connect(str(demo_warehouse), read_only=True)
+    try:
+        head = overview.headline(con, authorities.CODES, f.start_date, f.end_date)
+        summary = appeals.summary(con, f.as_of_date, authorities.CODES, f.start_date, f.end_date)
+        after = con.execute("select count(*) from appeals where received_date > ? and received_date <= ?",
+                            [asked, as_of]).fetchall()[0][0]
+    finally:
+        con.close()
+    assert after > 0   # the demo has appeals the period would have counted after the as-of date
+    total = head[head["authority_code"].isna()].iloc[0]
+    assert total["appeals"] == summary[summary["authority_code"].isna()].iloc[0]["appeals"]

@@ -232,6 +232,30 @@ def test__safe_csv__defuses_formulas(cell, written):
     assert csv.splitlines()[1] == (f'"{written}",-5' if '"' in written else f"{written},-5")
 
 
+@pytest.mark.parametrize("cell, written", [
+    ("-1.283591", "-1.283591"), ("+44", "+44"), ("-5e-3", "-5e-3"),      # a number as sent: no formula
+    ("-1.2+cmd|' /C calc'!A0", "'-1.2+cmd|' /C calc'!A0"), ("-", "'-"), ("+", "'+"),
+])
+def test__safe_csv__a_number_as_text_is_left_a_number(cell, written):
+    """A longitude "as sent" (text) read "'-1.283591" in a spreadsheet (the downloads audit of 6
+    December 2026): a cell that is a number and nothing else runs no formula."""
+    csv = ui.safe_csv(pd.DataFrame({"text": [cell]})).decode("utf-8-sig")
+    assert csv.splitlines()[1] == written
+
+
+def test__safe_csv__counts_whole_decimals_short_and_times_a_spreadsheet_reads():
+    """Counts with a hidden cell (NaN) came out as 88.0, a Z as 16 decimals and the audit log's time
+    as 2026-12-06 08:52:06.152163+00:00, which a spreadsheet keeps as text."""
+    frame = pd.DataFrame({"incidents": [88.0, float("nan")], "change_z": [1.2345678912345, -0.5],
+                          "lat": [52.9225101234, 53.1], "share": [0.857, None],
+                          "at_utc": pd.to_datetime(["2026-12-06 08:52:06.152163+00:00",
+                                                    "2026-06-01 23:30:00+00:00"], format="ISO8601")})
+    lines = ui.safe_csv(frame).decode("utf-8-sig").splitlines()
+    assert lines[0] == "incidents,change_z,lat,share,at_utc"
+    assert lines[1] == "88,1.234568,52.92251,0.857,2026-12-06 08:52:06"
+    assert lines[2] == ",-0.5,53.1,,2026-06-01 23:30:00"
+
+
 @pytest.mark.parametrize("start, end, previous", [
     ("2025-01-01", "2025-12-31", ("2024-01-01", "2024-12-31")),
     ("2025-03-01", "2025-03-31", ("2025-02-01", "2025-02-28")),

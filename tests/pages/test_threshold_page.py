@@ -262,6 +262,8 @@ def test__threshold_page__a_long_list_shows_a_page_at_a_time_and_downloads_every
     assert len(first) == ui.LIST_PAGE
     assert list(first["incident_id"]) == list(full["incident_id"].head(ui.LIST_PAGE))
     assert any(c.value.startswith(f"Showing the first {ui.LIST_PAGE:,} of {len(full):,} rows") for c in at.caption)
+    # the download's rows counted, never "them all" (a list cut at LIST_LIMIT is not every row)
+    assert any(f"the download has all {len(full):,}." in c.value for c in at.caption)
     assert any(b.label == f"Download {len(full):,} rows as CSV" for b in at.get("download_button"))
     more = next(b for b in at.button if b.key == "thr_second_more")
     assert more.label == f"Show {ui.LIST_PAGE:,} more"
