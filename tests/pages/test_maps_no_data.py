@@ -1,0 +1,26 @@
+"""The Hotspots page for a period with no incident says so (the downloads and totals audit of 6
+December 2026: for 2010 it said "The data starts on 1 Nov 2023, after the previous period begins:
+read 'change' with care", as if the period held some)."""
+
+from __future__ import annotations
+
+import pytest
+from support import open_app
+
+MAPS = "app_pages/maps.py"
+
+
+@pytest.mark.parametrize(("user", "start", "end"), [
+    ("opcc", "2010-01-01", "2010-12-31"), ("board", "2010-01-01", "2010-12-31"),
+    ("opcc", "2090-01-01", "2090-12-31"),
+])
+def test__maps__a_period_without_data_says_so(demo_warehouse, monkeypatch, user, start, end):
+    at = open_app(monkeypatch, demo_warehouse, MAPS, user=user, start=start, end=end, as_of=end)
+    infos = [i.value for i in at.info]
+    assert any(i.startswith("No incidents in this period: the data start") for i in infos), infos
+    assert not any("after the previous period begins" in w.value for w in at.warning)
+
+
+def test__maps__the_default_period_has_data_and_no_such_note(demo_warehouse, monkeypatch):
+    at = open_app(monkeypatch, demo_warehouse, MAPS, user="opcc")
+    assert not [i.value for i in at.info if i.value.startswith("No incidents in this period")]
