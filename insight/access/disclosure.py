@@ -227,20 +227,28 @@ def _cover(groups: list[Group], values: dict, primary: set, hidden: set, exempt:
             bounds = _propagated(groups, values, primary, hidden, k, free)
 
 
+WITHHELD = "[c]"  # a hidden cell whose mark would tell it: no range said (the ONS's "confidential")
+
+
 @dataclass(frozen=True)
 class Protected:
     """A table of counts with the cells to hide: `values` keeps the true numbers (never to be
-    written into the pack), `shown()` gives what may be printed or charted."""
+    written into the pack), `shown()` gives what may be printed or charted. `withheld`: hidden
+    cells printed WITHHELD rather than '<k' or '*', where those marks together would pin them
+    (`_withheld`)."""
     values: pd.DataFrame
     primary: frozenset
     secondary: frozenset
     k: int
+    withheld: frozenset = frozenset()
 
     def is_hidden(self, row, column) -> bool:
-        return (row, column) in self.primary or (row, column) in self.secondary
+        return (row, column) in self.primary or (row, column) in self.secondary or (row, column) in self.withheld
 
     def text(self, row, column, fmt: str = "{:,.0f}") -> str:
-        """The cell as printed: '<5', '*' or the number."""
+        """The cell as printed: '<5', '*', '[c]' or the number."""
+        if (row, column) in self.withheld:
+            return WITHHELD
         if (row, column) in self.primary:
             return f"<{self.k}"
         if (row, column) in self.secondary:
@@ -251,9 +259,26 @@ class Protected:
     def shown(self) -> pd.DataFrame:
         """The values with hidden cells as None (what a chart may hold)."""
         out = self.values.astype(object).copy()
-        for row, column in self.primary | self.secondary:
+        for row, column in self.primary | self.secondary | self.withheld:
             out.at[row, column] = None
         return out
+
+
+def _withheld(values: dict, groups: list[Group], primary: set, secondary: set, k: int) -> set[Key]:
+    """The hidden cells to print without a range: those of every group that the marks still pin
+    once secondary suppression has nothing left to hide (its other cells zeros or hidden). Four
+    "not met" of '<5' under a total of '<5' are four counts of at least 1 adding up to at most 4,
+    so 1 each (the red-team audit of 6 December 2026); printed '[c]' a reader knows only that they
+    are 0 or more. Repeated until no group pins a hidden cell of 1 to k-1."""
+    withheld: set[Key] = set()
+    hidden = primary | secondary
+    while True:
+        bounds = _propagated(groups, values, primary - withheld, hidden, k, withheld)
+        more = {c for g in groups if _pinned(g, values, primary - withheld, hidden, k, bounds, withheld)
+                for c in (g.total, *g.parts) if c in hidden} - withheld
+        if not more:
+            return withheld
+        withheld |= more
 
 
 def sums(parts) -> list[tuple[str, ...]]:
@@ -283,7 +308,8 @@ def protect(values: pd.DataFrame, people_columns: Sequence[str], k: int, total_r
     for total, ways in (column_totals or {}).items():
         groups += [Group((r, total), tuple((r, p) for p in parts)) for parts in sums(ways) for r in values.index]
     primary, secondary = hidden_cells(cells, groups, k)
-    return Protected(values, frozenset(primary), frozenset(secondary), k)
+    withheld = _withheld(cells, groups, primary, secondary, k)
+    return Protected(values, frozenset(primary), frozenset(secondary), k, frozenset(withheld))
 
 
 def protect_one(value, k: int) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from etl.marts import reviews
+from etl.rules import authorities
 from etl.schema import APPEAL_OUTCOME_LABELS, DECIDED_APPEAL_OUTCOMES, REVIEW_TYPES
 from insight import glossary
 from insight.access.disclosure import SECONDARY, protect, share_or_none
@@ -58,15 +59,7 @@ def slide_turnaround(deck, ctx: Context) -> None:
                           notes=TURNAROUND_NOTE)
         rs.text(slide, rs.BODY, ["No application was acknowledged, decided or completed in the period."])
         return
-    share = {}
-    for stage in STAGES:
-        part = summary[summary["stage"] == stage].set_index("authority_name").reindex(rows)
-        shown = part.at[TOTAL, "finished"] if TOTAL in part.index else None
-        # the table prints the all-selected number of cases: a bar over that same number (the total's,
-        # or an authority's that holds every case) is a rate beside a shown count
-        share[stage] = [share_or_none(r.within_sla, r.finished, ctx.k,
-                                      whole_is_shown=bool(name == TOTAL or (pd.notna(shown) and r.finished == shown)))
-                        for name, r in zip(rows, part.itertuples(), strict=True)]
+    rows, share = turnaround_shares(ctx, summary, ctx.k)
     lines, rates = [], {}
     for stage in STAGES:
         r = summary[(summary["authority_name"] == TOTAL) & (summary["stage"] == stage)]
@@ -83,17 +76,37 @@ def slide_turnaround(deck, ctx: Context) -> None:
     # without the table's check would give a hidden late (or in-time) count back
     decision = rates["decision"]
     limit = total["limits_in_force"].iloc[0] if not total.empty else "?"
-    title = (f"{decision:.0%} of threshold decisions were made within {limit} working days"
-             if decision is not None else "Too few threshold decisions to show a rate")
+    decided = total["finished"].iloc[0] if not total.empty else 0
+    title = (f"{decision:.0%} of threshold decisions were made within {limit} working days" if decision is not None
+             else "Too few threshold decisions to show a rate" if decided < ctx.k
+             else "Threshold decisions within the limit: not shown, too few were in time or late")
     slide = ctx.slide(deck, title, f"Share of case review stages finished within their limit, {_twelve_months(ctx)}",
                       notes=TURNAROUND_NOTE)
     rs.bar_chart(slide, rs.box(0.5, 1.75, 7.6, 4.6), rows, {reviews.STAGE_BY_NAME[s].label: share[s]
                                                              for s in STAGES},
                  STAGE_COLOURS, number_format="0%", font_pt=13, maximum=1.0)
-    rs.text(slide, rs.box(0.5, 6.35, 7.6, 0.5), [f"No bar: fewer than {ctx.k} cases finished that stage in "
-                                                 "the period, too few for a rate."], rs.SMALL_PT, rs.MUTED)
+    rs.text(slide, rs.box(0.5, 6.35, 7.6, 0.5), [f"No bar: no case finished that stage in the period, or fewer "
+                                                 f"than {ctx.k} in time or late, too few for a rate."],
+            rs.SMALL_PT, rs.MUTED)
     rs.table(slide, rs.box(8.4, 1.9, 4.43, 2.5), [TOTAL, "cases", "in time", "median days"], lines,
              [1.9, 0.75, 0.85, 0.93], font_pt=13)
+
+
+def turnaround_shares(ctx: Context, summary: pd.DataFrame, k: int) -> tuple[list[str], dict[str, list]]:
+    """The turnaround chart's rows (every authority of the pack, by name, then all selected) and,
+    per stage, each row's share finished in time, or None. A share is shown only with 0 or k or
+    more cases on each side (in time, late), every row alike: the table prints all selected's cases,
+    which bound an authority's, and 80% of at most 6 is 4 of 5, 1 late (the red-team audit of 6
+    December 2026). An authority with no case is a row too, with no bar, like one of too few: were
+    only those with cases listed, the rows would tell which had 1 to k-1."""
+    names = sorted(authorities.NAME_BY_CODE[c] for c in ctx.data.codes)
+    rows = [*names, TOTAL]
+    share = {}
+    for stage in STAGES:
+        part = summary[summary["stage"] == stage].set_index("authority_name").reindex(rows)
+        share[stage] = [None if pd.isna(r.finished) else share_or_none(r.within_sla, r.finished, k, whole_is_shown=True)
+                        for r in part.itertuples()]
+    return rows, share
 
 
 def decisions_give_met_away(ctx: Context, decisions) -> bool:
@@ -181,7 +194,8 @@ def slide_appeals(deck, ctx: Context) -> None:
              [glossary.name("pcc_reviews"), type_counts(ctx).text(TOTAL, "pcc_review")]]
     rs.table(slide, rs.box(8.4, 1.9, 4.43, 3.4), [TOTAL, ""], lines, [3.13, 1.3], font_pt=15)
     rs.text(slide, rs.box(8.4, 5.5, 4.43, 1.0), [
-        f"<{ctx.k}: fewer than {ctx.k} appeals; *: hidden so that a small count cannot be worked out."],
+        f"<{ctx.k}: fewer than {ctx.k} appeals; *: hidden so that a small count cannot be worked out"
+        + ("; [c]: not shown, as the marks together would tell it." if table.withheld else ".")],
         rs.SMALL_PT, rs.MUTED)
 
 
@@ -194,6 +208,7 @@ APPEALS_NOTE = ("Appeals to the OPCC received in the period (mart_appeals), stat
                 "are counts of people and are protected: a hidden outcome cannot be worked out from the "
                 "total.")
 
+WITHOUT_RECOMMENDATIONS = "reviews_without_recommendations"  # held less recommendations: never printed
 FIGURE_HEADS = {"applications_received": "applications", "threshold_not_met": "not met",
                 "reviews_carried_out": "reviews held", "reviews_with_recommendations": "recommendations"}
 
@@ -204,8 +219,12 @@ def statutory_table(ctx: Context):
     returns = ctx.data.cases["statutory"].set_index("authority_name").sort_index()
     columns = list(FIGURE_HEADS)
     frame = returns[columns].astype(float)
+    # reviews with recommendations are some of the reviews held: the rest, never printed, is a
+    # count a reader subtracts (the red-team audit of 6 December 2026), under the rule too
+    frame[WITHOUT_RECOMMENDATIONS] = frame["reviews_carried_out"] - frame["reviews_with_recommendations"]
     frame.loc[TOTAL] = frame.sum()
-    return protect(frame, columns, ctx.k, total_row=TOTAL)
+    return protect(frame, [*columns, WITHOUT_RECOMMENDATIONS], ctx.k, total_row=TOTAL, column_totals={
+        "reviews_carried_out": ("reviews_with_recommendations", WITHOUT_RECOMMENDATIONS)})
 
 
 def slide_statutory(deck, ctx: Context) -> None:
@@ -216,7 +235,10 @@ def slide_statutory(deck, ctx: Context) -> None:
     frame = table.values
     apps, held = table.text(TOTAL, "applications_received"), table.text(TOTAL, "reviews_carried_out")
     fy = cases["financial_year"]
-    slide = ctx.slide(deck, f"{apps} case review applications so far in {fy}, {held} reviews held",
+    title = (f"{apps} case review applications so far in {fy}, {held} reviews held"
+             if apps.replace(",", "").isdigit() and held.replace(",", "").isdigit()   # no title opens on a mark
+             else f"Case review applications and reviews held so far in {fy}: small counts not shown")
+    slide = ctx.slide(deck, title,
                       f"The four figures published each year (s.104), {fy} to {ctx.data.month.end:%-d %b %Y}",
                       notes=STATUTORY_NOTE)
     rows = [[name, *[table.text(name, c) for c in columns],
@@ -227,7 +249,9 @@ def slide_statutory(deck, ctx: Context) -> None:
              rows, [3.0, 1.9, 2.2, 1.8, 2.4, 1.03], font_pt=14, emphasis=emphasis, row_height=0.38)
     rs.text(slide, rs.box(0.5, 6.4, 12.33, 0.45), [
         f"Not met: threshold not met. Recommendations: reviews that made recommendations. <{ctx.k}: fewer than "
-        f"{ctx.k}; *: hidden so that a small count cannot be worked out. Agree: the figures are consistent."],
+        f"{ctx.k}; *: hidden so that a small count cannot be worked out"
+        + ("; [c]: not shown, as the marks together would tell it" if table.withheld else "")
+        + ". Agree: the figures are consistent."],
         rs.SMALL_PT, rs.MUTED)
 
 

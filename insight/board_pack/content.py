@@ -72,7 +72,8 @@ def slide_cover(deck, ctx: Context, made: dt.date) -> None:
         f"Data: warehouse build {d.build['load_id']} (as of {d.build['as_of']:%-d %B %Y}); pack made "
         f"{made:%-d %B %Y}.",
         f"Disclosure control: counts of people from 1 to {ctx.k - 1} are shown as \"<{ctx.k}\", and a "
-        f"cell marked \"*\" is hidden so that a small count cannot be worked out from a total. The "
+        f"cell marked \"*\" is hidden so that a small count cannot be worked out from a total; "
+        "\"[c]\" is a count not shown where those marks together would tell it. The "
         "pack holds no row about any person.",
     ], rs.BODY_PT + 2)
 

@@ -29,14 +29,19 @@ from insight.charts.threshold import MET_COLOUR, NEAR_MISS_COLOUR, NEWLY_MET_COL
 THRESHOLD_COLUMNS = {c: glossary.name(c) for c in ("near_miss_people", "met_people", "met_without_application_people")}
 THRESHOLD_COLOURS = [NEAR_MISS_COLOUR, MET_COLOUR, NEWLY_MET_COLOUR]
 TOTAL = "All selected"
+MET_WITH_APPLICATION = "met_with_application_people"  # met less met without one: never printed
 COMMENTARY_NAME = "Commentary"
 COMMENTARY_PROMPT = "Presenter: type the month's commentary here."
 
 
 def threshold_table(ctx: Context) -> Protected:
-    """The per-authority people counts at the month end with the total row, protected."""
+    """The per-authority people counts at the month end with the total row, protected. Met people
+    are those without an application and those with one: the latter, never printed, is a count a
+    reader subtracts (72 - 71 = 1 in Derbyshire Dales: the red-team audit of 6 December 2026)."""
     frame = ctx.data.threshold[list(THRESHOLD_COLUMNS)].astype(float)
-    return protect(frame, list(THRESHOLD_COLUMNS), ctx.k, total_row=TOTAL)
+    frame[MET_WITH_APPLICATION] = frame["met_people"] - frame["met_without_application_people"]
+    return protect(frame, [*THRESHOLD_COLUMNS, MET_WITH_APPLICATION], ctx.k, total_row=TOTAL,
+                   column_totals={"met_people": ("met_without_application_people", MET_WITH_APPLICATION)})
 
 
 def hidden_note(table: Protected, rows: list[str]) -> str:
@@ -74,7 +79,8 @@ def slide_threshold(deck, ctx: Context) -> None:
         "Met, no application: candidates for an automatic case review. Second reports: the case review "
         "must be explained to the victim; in time = within the rule's working days, of those whose limit "
         "had passed by the month's end.",
-        f"<{ctx.k}: fewer than {ctx.k} people; *: hidden so that a small count cannot be worked out."],
+        f"<{ctx.k}: fewer than {ctx.k} people; *: hidden so that a small count cannot be worked out"
+        + ("; [c]: not shown, as the marks together would tell it." if table.withheld else ".")],
         rs.SMALL_PT, rs.MUTED)
 
 
