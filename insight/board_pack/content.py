@@ -78,6 +78,9 @@ def slide_cover(deck, ctx: Context, made: dt.date) -> None:
     ], rs.BODY_PT + 2)
 
 
+NO_DATA = "no data"  # a month before the warehouse's first incident
+
+
 def slide_headline(deck, ctx: Context) -> None:
     d, h = ctx.data, ctx.data.headline
     month, prev, ly = d.month, d.month.shift(-1), d.month.shift(-12)
@@ -102,13 +105,15 @@ def slide_headline(deck, ctx: Context) -> None:
     for i, (measure, row) in enumerate(h.iterrows()):
         cells = [row["current"], row["previous"], row["last_year"]]
         if (measure in PEOPLE or measure == "incidents") and ctx.hidden(*cells):
-            shown = [ctx.person_count(v) for v in cells]
+            shown = [NO_DATA if none else ctx.person_count(v) for v, none in zip(cells, (False, no_prev, no_year),
+                                                                              strict=True)]
             rows.append([row["label"], shown[0], shown[1], "–", shown[2], "–"])
             continue
         on_month, dir_month = ("–", 0) if no_prev else w.change_cell(row["current"], row["previous"])
         on_year, dir_year = ("–", 0) if no_year else w.change_cell(row["current"], row["last_year"])
-        rows.append([row["label"], w.num(row["current"]), w.num(row["previous"]), on_month,
-                     w.num(row["last_year"]), on_year])
+        # a month before the data holds no figure, not 0 (the red-team audit of 6 December 2026)
+        rows.append([row["label"], w.num(row["current"]), NO_DATA if no_prev else w.num(row["previous"]), on_month,
+                     NO_DATA if no_year else w.num(row["last_year"]), on_year])
         for column, direction in ((3, dir_month), (5, dir_year)):
             if direction:
                 emphasis[(i, column)] = rs.RISE if direction > 0 else rs.FALL
@@ -167,6 +172,9 @@ def slide_authorities(deck, ctx: Context) -> None:
     slide = ctx.slide(deck, title, f"Incidents per authority; {w.UP}{w.DOWN} marks a change on last "
                       "month beyond normal variation", notes=SIGNIFICANCE_NOTE)
     labels = [f"{n} {w.arrow(directions[n])}".strip() for n in frame.index]
+    for key, shift in (("previous", -1), ("last_year", -12)):   # a month before the data: no bar, not 0
+        if d.before_data(d.month.shift(shift)):
+            bars[key] = [None] * len(frame.index)
     rs.bar_chart(slide, rs.BODY, labels, {
         d.month.label: bars["current"], d.month.shift(-1).label: bars["previous"],
         d.month.shift(-12).label: bars["last_year"]},
@@ -184,7 +192,11 @@ def slide_trend(deck, ctx: Context) -> None:
     slide = ctx.slide(deck, title, "Incidents per month over the last 13 months", notes=SIGNIFICANCE_NOTE + " ASB is seasonal: compare a month "
                       "with the same month a year earlier before reading a trend into it.")
     months = [pd.Timestamp(m).strftime("%b %y") for m in trend["month"]]
-    rs.line_chart(slide, rs.BODY, months, {"Incidents": small_as_blank(trend["incidents"], ctx.k)},
+    values = small_as_blank(trend["incidents"], ctx.k)
+    # a month that ended before the data start holds no point, not 0 (a flat line then a jump)
+    values = [None if d.first_date and (pd.Timestamp(m) + pd.offsets.MonthEnd(0)).date() < d.first_date else v
+              for m, v in zip(trend["month"], values, strict=True)]
+    rs.line_chart(slide, rs.BODY, months, {"Incidents": values},
                   [rs.SERIES["current"]], label_points=(0, len(months) - 1))
 
 
@@ -256,9 +268,10 @@ def slide_repeats(deck, ctx: Context) -> None:
                                                             strict=True)]
     top = top.assign(changed=top["changed"].fillna(False).astype(bool) & ~pd.Series(hidden, index=top.index,
                                                                                       dtype=bool))
-    # the 90 days before the last 90 all before the warehouse's first incident: none there says the
-    # data start, not that ASB rose, so no place is flagged
-    unknown_before = d.first_date is not None and d.first_date > d.month.end - dt.timedelta(days=90)
+    # the 90 days before the last 90 (from 179 days before the month's end) not all after the
+    # warehouse's first incident: what is missing there says the data start, not that ASB rose, so
+    # no place is flagged (254 against 9 from two days of data: the red-team audit of 6 December 2026)
+    unknown_before = d.first_date is not None and d.first_date > d.month.end - dt.timedelta(days=179)
     if unknown_before:
         top = top.assign(changed=False)
     rising = top[top["changed"] & (top["change_z"] > 0)]
@@ -269,7 +282,9 @@ def slide_repeats(deck, ctx: Context) -> None:
     elif len(rising):
         title = f"{len(rising)} of the {len(top)} busiest places {'is' if len(rising) == 1 else 'are'} rising significantly"
     else:
-        title = f"None of the {len(top)} busiest places is rising significantly"
+        falling = int((top["changed"] & (top["change_z"] < 0)).sum())
+        title = f"None of the {len(top)} busiest places is rising significantly" + (
+            f"; {falling} {'is' if falling == 1 else 'are'} falling" if falling else "")
     slide = ctx.slide(deck, title, f"Places (about 0.015 km²) with most ASB, year to {d.month.end:%-d %b %Y}: "
                       "last 90 days against the 90 before; "
                       + ("data start too late to flag a change" if unknown_before else f"{w.UP}{w.DOWN}: significant"),

@@ -29,6 +29,7 @@ from insight.charts.threshold import MET_COLOUR, NEAR_MISS_COLOUR, NEWLY_MET_COL
 THRESHOLD_COLUMNS = {c: glossary.name(c) for c in ("near_miss_people", "met_people", "met_without_application_people")}
 THRESHOLD_COLOURS = [NEAR_MISS_COLOUR, MET_COLOUR, NEWLY_MET_COLOUR]
 TOTAL = "All selected"
+CAVEAT_ROWS = 8  # incident feeds listed on the caveats slide
 MET_WITH_APPLICATION = "met_with_application_people"  # met less met without one: never printed
 COMMENTARY_NAME = "Commentary"
 COMMENTARY_PROMPT = "Presenter: type the month's commentary here."
@@ -146,7 +147,9 @@ def slide_caveats(deck, ctx: Context) -> None:
         rows = [[labels.source_name(r.source), w.num(r.rows_in_month),
                  # the month of the last record (its day is one incident's), among k rows or none
                  f"{r.last_date:%b %Y}" if r.last_date is not None and r.last_month_rows >= ctx.k else "–",
-                 r.problem] for r in problems.head(8).itertuples()]
+                 r.problem] for r in problems.head(CAVEAT_ROWS).itertuples()]
+        if len(problems) > CAVEAT_ROWS:   # the title counts them all: the table says where the rest are
+            rows.append([f"and {len(problems) - CAVEAT_ROWS} more: the Data quality page lists them", "", "", ""])
         rs.table(slide, rs.box(0.5, 1.9, 7.6, 4.5), ["Source", "rows", "last record (month)", "problem"], rows,
                  [2.6, 0.9, 1.6, 2.5], font_pt=13, align_right_from=1)
     else:

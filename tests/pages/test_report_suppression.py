@@ -252,3 +252,12 @@ def test__headline__the_first_month_of_data_is_compared_with_nothing(small_pack)
     headline = next(s for s in deck.slides[1].shapes if s.has_table).table
     changes = [headline.cell(r, c).text for r in range(1, len(headline.rows)) for c in (3, 5)]
     assert set(changes) <= {"–"}, changes
+    # the months before hold no figure, not 0 (the red-team audit of 6 December 2026): the
+    # headline's earlier columns say so, and the bars and the trend draw nothing for them
+    earlier = [headline.cell(r, c).text for r in range(1, len(headline.rows)) for c in (2, 4)]
+    assert set(earlier) == {"no data"}, earlier
+    for series in list(bars.plots[0].series)[1:]:
+        assert all(v is None for v in series.values), (series.name, list(series.values))
+    trend = next(s.chart for s in deck.slides[3].shapes if s.has_chart)
+    points = list(trend.plots[0].series[0].values)
+    assert all(v is None for v in points[:-1]) and points[-1] is not None, points

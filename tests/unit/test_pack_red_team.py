@@ -109,3 +109,35 @@ def test__turnaround__every_authority_of_the_pack_is_a_row():
     summary = _turnaround({"Derby": 5, cases.TOTAL: 5}, {"Derby": 5, cases.TOTAL: 5})
     rows, _ = cases.turnaround_shares(_ctx(codes=("E06000015", "E07000036", "E07000033")), summary, K)
     assert rows == ["Bolsover", "Derby", "Erewash", cases.TOTAL]
+
+
+def _repeats_title(first_date, z: float) -> str:
+    import datetime as dt
+
+    from etl.rules.authorities import CODES
+    from insight.board_pack import content
+    from insight.board_pack import slides as rs
+    from insight.board_pack.data import Month
+
+    top = pd.DataFrame({"incidents_90d": [254, 120], "incidents_prev_90d": [9, 300], "changed": [True, True],
+                        "change_z": [z, z if z < 0 else -z], "main_location": ["High St", "Market Pl"],
+                        "distinct_reporters": [40, 40], "authority_name": ["Derby", "Erewash"]})
+    data = SimpleNamespace(repeats=top, first_date=first_date, month=Month(dt.date(2024, 1, 1)), codes=CODES,
+                           names=["x"] * 9)
+    deck = rs.new_deck()
+    content.slide_repeats(deck, content.Context(data, K))
+    return deck.slides[-1].shapes.title.text_frame.text
+
+
+def test__repeats__no_rise_flagged_when_the_90_days_before_are_partly_before_the_data():
+    """January 2024, data from 1 November 2023: the 90 days before the last 90 start in August, so
+    "254 against 9" compares with two days of data, not a rise."""
+    import datetime as dt
+    assert "rising" not in _repeats_title(dt.date(2023, 11, 1), 8.0)
+    assert "1 of the 2 busiest places is rising significantly" == _repeats_title(dt.date(2023, 1, 1), 8.0)
+
+
+def test__repeats__a_falling_place_is_said_to_fall_not_only_not_to_rise():
+    import datetime as dt
+    title = _repeats_title(dt.date(2023, 1, 1), -8.0)
+    assert title == "None of the 2 busiest places is rising significantly; 2 are falling", title
