@@ -293,12 +293,34 @@ def sums(parts) -> list[tuple[str, ...]]:
     return [tuple(p) for p in parts]
 
 
+def cover_known(cells: dict, groups: list[Group], primary: set, secondary: set, k: int,
+                 known: list[set[Key]]) -> set[Key]:
+    """`secondary` with more covers, so that a reader who knows any one of the `known` sets of cells
+    exactly (a council manager, their own authority's row) pins no other hidden cell: for each set,
+    its cells count as shown and the groups are covered again, until no set adds a cover."""
+    hidden = primary | secondary
+    changed = True
+    while changed:
+        changed = False
+        for own in known:
+            view = hidden - own
+            for component in _components(groups):
+                _cover(component, cells, primary - own, view, set(own), set(), k)
+            if view - hidden:
+                hidden |= view
+                changed = True
+    return hidden - primary
+
+
 def protect(values: pd.DataFrame, people_columns: Sequence[str], k: int, total_row=None,
-            column_totals: dict[str, Sequence] | None = None) -> Protected:
+            column_totals: dict[str, Sequence] | None = None, known_rows: Iterable = ()) -> Protected:
     """Suppress the people columns of `values` (rows = e.g. authorities). `total_row`: the label
     of the row that is the sum of the others (a group per column); `column_totals`: total column
     -> the columns it sums, or a list of such when it adds up in several ways (`sums`; a group
-    per row and way). Other columns are left as they are."""
+    per row and way); `known_rows`: rows a reader may know exactly (an authority's row, to its own
+    manager, who gets the all-nine pack: the red-team audit of 6 December 2026 pinned 67 cells in 18
+    months' packs so), each alone: no other hidden cell follows from one of them (`cover_known`).
+    Other columns are left as they are."""
     columns = [c for c in people_columns if c in values.columns]
     cells = {(r, c): values.at[r, c] for r in values.index for c in columns}
     groups: list[Group] = []
@@ -308,6 +330,9 @@ def protect(values: pd.DataFrame, people_columns: Sequence[str], k: int, total_r
     for total, ways in (column_totals or {}).items():
         groups += [Group((r, total), tuple((r, p) for p in parts)) for parts in sums(ways) for r in values.index]
     primary, secondary = hidden_cells(cells, groups, k)
+    known = [{(r, c) for c in columns} for r in known_rows if r in values.index]
+    if known:
+        secondary = cover_known(cells, groups, primary, secondary, k, known)
     withheld = _withheld(cells, groups, primary, secondary, k)
     return Protected(values, frozenset(primary), frozenset(secondary), k, frozenset(withheld))
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from etl.rules.authorities import CODES
 from insight.access import roles as access
-from insight.access.disclosure import Group, hidden_cells, protect_one, small_as_blank
+from insight.access.disclosure import Group, cover_known, hidden_cells, protect_one, small_as_blank
 from insight.board_pack import map_slide as report_map
 from insight.board_pack import slides as rs
 from insight.board_pack import words as w
@@ -145,6 +145,9 @@ def authority_bars(frame: pd.DataFrame, k: int) -> tuple[dict[str, list], set[tu
     totals = {("total", m): frame[m].sum() for m in BAR_MONTHS}
     groups = [Group(("total", m), tuple((n, m) for n in frame.index)) for m in BAR_MONTHS]
     primary, secondary = hidden_cells({**cells, **totals}, groups, k, exempt=set(totals))
+    # an authority's manager knows its own bars: knowing them must pin no other hidden one
+    secondary = cover_known({**cells, **totals}, groups, primary, secondary, k,
+                            [{(n, m) for m in BAR_MONTHS} for n in frame.index])
     hidden = (primary | secondary) - set(totals)
     return {m: [None if (n, m) in hidden else frame.at[n, m] for n in frame.index] for m in BAR_MONTHS}, hidden
 

@@ -42,7 +42,8 @@ def threshold_table(ctx: Context) -> Protected:
     frame = ctx.data.threshold[list(THRESHOLD_COLUMNS)].astype(float)
     frame[MET_WITH_APPLICATION] = frame["met_people"] - frame["met_without_application_people"]
     return protect(frame, [*THRESHOLD_COLUMNS, MET_WITH_APPLICATION], ctx.k, total_row=TOTAL,
-                   column_totals={"met_people": ("met_without_application_people", MET_WITH_APPLICATION)})
+                   column_totals={"met_people": ("met_without_application_people", MET_WITH_APPLICATION)},
+                   known_rows=[r for r in frame.index if r != TOTAL])   # each authority's manager knows its row
 
 
 def hidden_note(table: Protected, rows: list[str]) -> str:

@@ -141,3 +141,20 @@ def test__repeats__a_falling_place_is_said_to_fall_not_only_not_to_rise():
     import datetime as dt
     title = _repeats_title(dt.date(2023, 1, 1), -8.0)
     assert title == "None of the 2 busiest places is rising significantly; 2 are falling", title
+
+
+def test__statutory__a_council_manager_who_knows_their_own_figures_pins_no_other():
+    """October 2026: applications 58 in all, the shown cells 54, Bolsover, Derbyshire Dales and High
+    Peak '<5'. High Peak's manager knows High Peak had 2, so the other two are 1 and 1. Every
+    authority's row may be known to a reader of the all-nine pack (its own manager), so the pack
+    hides one more where knowing one row would pin another."""
+    names = ["Amber Valley", "Bolsover", "Derbyshire Dales", "High Peak", "Derby"]
+    frame = pd.DataFrame({"authority_name": names, "applications_received": [20, 1, 1, 2, 34],
+                          "threshold_not_met": [5, 0, 0, 0, 9], "reviews_carried_out": [10, 0, 0, 0, 12],
+                          "reviews_with_recommendations": [10, 0, 0, 0, 12], "is_consistent": [True] * 5})
+    table = cases.statutory_table(_ctx(cases={"statutory": frame}))
+    shown = _readable(table, "applications_received")
+    for known in names:   # the reader knows one row exactly
+        cells = {r: (str(int(table.values.at[r, "applications_received"])) if r == known else t)
+                 for r, t in shown.items()}
+        assert [p for p in _pinned(cells) if p[0] != known] == [], (known, shown)
