@@ -227,7 +227,9 @@ def slide_map(deck, ctx: Context) -> None:
     subtitle = "Getis-Ord Gi* of the month's incidents per H3 cell (about 0.7 km²), false-discovery corrected"
     slide = ctx.slide(deck, title, subtitle, notes=MAP_NOTE)
     png = report_map.to_png(report_map.hotspot_figure(cells, d.outlines, d.codes))
-    shape = rs.picture(slide, png, rs.box(0.3, 1.75, 7.0, 5.15))
+    shape = rs.picture(slide, png, rs.box(0.3, 1.75, 7.0, 5.15),
+                       alt="Map of the authorities' outlines with the month's significant ASB hot and cold spots "
+                           "as hexagons; the table beside it gives the figures")
     left = (shape.left + shape.width) / 914400 + 0.3
     rows = [[name, w.num(r.cells), protect_one(r.incidents, ctx.k) or w.num(r.incidents)]
             for name, r in per.head(9).iterrows()]

@@ -67,6 +67,13 @@ def build_deck(con, month: report_data.Month, codes: tuple[str, ...], k: int, co
             slide(deck, ctx, commentary)
         else:
             slide(deck, ctx)
+    # the file's own properties: python-pptx's template says "Steve Canny", 2013 (the audit of 6 December 2026)
+    made_on = made or periods.london_today()
+    props = deck.core_properties
+    props.author = props.last_modified_by = "ASB and Community Trigger analytics, Derbyshire"
+    props.title, props.subject = f"ASB board pack: {month.label}", f"ASB and the ASB Case Review, {ctx.scope}"
+    props.created = props.modified = dt.datetime(made_on.year, made_on.month, made_on.day)
+    props.revision, props.keywords, props.comments, props.category = 1, "", "", ""
     return deck
 
 

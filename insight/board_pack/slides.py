@@ -102,9 +102,12 @@ def text(slide, where, paragraphs: Sequence[str], size: int = BODY_PT, colour: s
     return shape
 
 
-def picture(slide, png: bytes, where):
-    """A PNG image as large as fits in the rectangle, proportions kept, at its top left."""
+def picture(slide, png: bytes, where, alt: str = ""):
+    """A PNG image as large as fits in the rectangle, proportions kept, at its top left; `alt` its
+    text for a screen reader (python-pptx leaves the file's name, "image.png")."""
     shape = slide.shapes.add_picture(io.BytesIO(png), where[0], where[1], height=where[3])
+    if alt:
+        shape._element.nvPicPr.cNvPr.set("descr", alt)
     if shape.width > where[2]:
         shape.height = int(shape.height * where[2] / shape.width)
         shape.width = where[2]

@@ -263,3 +263,13 @@ def test__headline__the_first_month_of_data_is_compared_with_nothing(small_pack)
     trend = next(s.chart for s in deck.slides[3].shapes if s.has_chart)
     points = list(trend.plots[0].series[0].values)
     assert all(v is None for v in points[:-1]) and points[-1] is not None, points
+
+
+def test__pack__its_file_names_the_pack_not_the_library_s_template(small_pack):
+    """The file's properties said "Steve Canny", 2013 (python-pptx's template), and the map's alt
+    text "image.png" (the audit of 6 December 2026)."""
+    _, deck, _ = small_pack
+    props = deck.core_properties
+    assert props.author != "Steve Canny" and "board pack" in props.title and props.created.year >= 2025
+    pictures = [sh for s in deck.slides for sh in s.shapes if sh.shape_type == 13]
+    assert pictures and all(sh._element.nvPicPr.cNvPr.get("descr", "") not in ("", "image.png") for sh in pictures)
