@@ -56,9 +56,12 @@ def hidden_note(table: Protected, rows: list[str]) -> str:
 def slide_threshold(deck, ctx: Context) -> None:
     d, table = ctx.data, threshold_table(ctx)
     near = table.text(TOTAL, "near_miss_people")
-    who = f"Fewer than {ctx.k} people were" if near.startswith("<") else (
-        "1 person was" if near == "1" else f"{near} people were")
-    slide = ctx.slide(deck, f"{who} one complaint short of a case review on {d.month.end:%-d %B}",
+    # a title never opens on a mark: "*" or "[c]" (a cover) says the count is not shown
+    title = (f"Fewer than {ctx.k} people were" if near.startswith("<") else "1 person was" if near == "1"
+             else f"{near} people were" if near.replace(",", "").isdigit() else None)
+    title = (f"{title} one complaint short of a case review on {d.month.end:%-d %B}" if title else
+             f"People one complaint short of a case review on {d.month.end:%-d %B}: their number is not shown")
+    slide = ctx.slide(deck, title,
                       f"People near and at the victim threshold on {d.month.end:%-d %b %Y}, per authority "
                       "(counts only)", notes=THRESHOLD_NOTE)
     rows = [r for r in table.values.index if r != TOTAL]

@@ -131,7 +131,10 @@ def test__partnership_page__table_returns_and_checks(demo_warehouse, monkeypatch
     assert set(returns["authority_code"]) == {EREWASH}
     published = _frame(at, "figure")
     assert list(published["figure"]) == [label for _, label in qp.FIGURES]
-    assert list(published.columns[1:]) == sorted(returns["financial_year"])
+    # a year not over on the as-of date says to when (as `asb export return` heads it)
+    assert [c.split(" (to ")[0] for c in published.columns[1:]] == sorted(returns["financial_year"])
+    assert all(c.endswith(")") == (not whole) for c, whole in zip(
+        published.columns[1:], returns.sort_values("financial_year")["is_complete_year"], strict=True))
     assert set(_frame(at, "check_code")["authority_name"]) <= {"Erewash"}
     assert [m.value[:48] for m in at.success] == ["No application contradicts the published figures"]
     assert {"intake_adds_up", "met_without_review", "is_frozen", "restatement"} <= set(returns.columns)
