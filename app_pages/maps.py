@@ -64,19 +64,19 @@ st.caption(f"Incidents reported {ui.fmt_period(f.start_date, f.end_date)}; chang
 # fewer than k incidents (the disclosure rule: roles.QUERIES, data_span)
 span = ui.load(qm.data_span, f.authority_codes).iloc[0]
 first, last = (pd.Timestamp(span[c]).date() if pd.notna(span[c]) else None for c in ("first_date", "last_date"))
+where = qm.period_against_span(first, last, f.start_date, f.end_date, prev_start, ui.restricted(f))
 
 
 def _when(day) -> str:
     return f"in {day:%B %Y}" if ui.restricted(f) else f"on {ui.fmt_date(day)}"
 
 
-# a period wholly before the first incident or after the last has none: said so, not "read change
-# with care" (the downloads audit of 6 December 2026); a restricted viewer's last date is its month's
-if first and (f.end_date < first or (last and f.start_date > (periods.month_end(last) if ui.restricted(f) else last))):
+# a period with no incident says so, not "read change with care" (the downloads audit of 6 December 2026)
+if where == "outside":
     st.info(f"No incidents in this period: the data start {_when(first)}"
             + (f" and end {_when(last)}" if last else "") + ". Choose a period inside them.",
             icon=":material/event_busy:")
-elif first and first > prev_start:
+elif where == "starts_late":
     st.warning(f"The data starts {_when(first)}, after the previous period begins: "
                "read \"change\" with care, or choose a later period.", icon=":material/history:")
 

@@ -63,3 +63,16 @@ def whole_months(start: date, end: date) -> tuple[date, date]:
 def last_month_end(day: date) -> date:
     """`day` when it is a month's last day, else the last day of the month before."""
     return day if is_month_end(day) else day.replace(day=1) - timedelta(days=1)
+
+
+def ending_by(start: date, end: date, as_of: date, build_as_of: date) -> tuple[date, date]:
+    """The period, ending on the as-of date at the latest, so that every page counts what was known
+    on that date (a period to 31 October as of 30 June counted, on the Overview, 24 appeals where the
+    Appeals page knew 8: the downloads audit of 6 December 2026). The default period (twelve months
+    to the build's date) follows the as-of date to its own twelve months, as does a period that
+    starts after it; another period is cut at it."""
+    if end <= as_of:
+        return start, end
+    if (start, end) == default_period(build_as_of) or start > as_of:
+        return default_period(as_of)
+    return start, as_of

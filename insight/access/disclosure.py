@@ -245,6 +245,14 @@ class Protected:
     def is_hidden(self, row, column) -> bool:
         return (row, column) in self.primary or (row, column) in self.secondary or (row, column) in self.withheld
 
+    def is_shown(self, row, column) -> bool:
+        """Whether the cell prints as a number (not a mark, not missing): a title may open on it."""
+        return not self.is_hidden(row, column) and pd.notna(self.values.at[row, column])
+
+    def withheld_note(self) -> str:
+        """The key's words for '[c]', when the table prints it ('' otherwise)."""
+        return f"; {WITHHELD}: not shown, as the marks together would tell it" if self.withheld else ""
+
     def text(self, row, column, fmt: str = "{:,.0f}") -> str:
         """The cell as printed: '<5', '*', '[c]' or the number."""
         if (row, column) in self.withheld:
@@ -523,6 +531,19 @@ def coarse_period(start: date, end: date) -> tuple[date, date]:
     (each of at least MIN_PERIOD_DAYS) told one day's incidents by subtracting; whole months apart
     they tell a month's, as the monthly trends do."""
     return periods.whole_months(start, end)
+
+
+def coarse_dates(start: date, end: date, as_of: date, build_as_of: date | None) -> tuple[date, date, date]:
+    """(start, end, as_of) as such a viewer gets them: the as-of date `coarse_as_of`; the default
+    period (twelve months to the as-of date asked) the twelve whole months to the last month end on
+    or before the as-of date given, so whole months compare with whole months; another period the
+    whole months that hold it, ending by the as-of date given (a month that holds it, at the build's
+    date)."""
+    given = coarse_as_of(as_of, build_as_of)
+    if (start, end) == periods.default_period(as_of):
+        return (*periods.default_period(periods.last_month_end(given)), given)
+    end = min(end, given)
+    return (*coarse_period(min(start, end), end), given)
 
 
 def check_request(spec: Aggregate, arguments: dict, restricted: bool, build_as_of: date | None = None) -> None:

@@ -195,7 +195,7 @@ def slide_appeals(deck, ctx: Context) -> None:
     rs.table(slide, rs.box(8.4, 1.9, 4.43, 3.4), [TOTAL, ""], lines, [3.13, 1.3], font_pt=15)
     rs.text(slide, rs.box(8.4, 5.5, 4.43, 1.0), [
         f"<{ctx.k}: fewer than {ctx.k} appeals; *: hidden so that a small count cannot be worked out"
-        + ("; [c]: not shown, as the marks together would tell it." if table.withheld else ".")],
+        + table.withheld_note() + "."],
         rs.SMALL_PT, rs.MUTED)
 
 
@@ -236,14 +236,11 @@ def slide_statutory(deck, ctx: Context) -> None:
     frame = table.values
     apps, held = table.text(TOTAL, "applications_received"), table.text(TOTAL, "reviews_carried_out")
     fy = cases["financial_year"]
-    def shown(text: str) -> bool:
-        return text.replace(",", "").isdigit()
-
     # no title opens on a mark ("* case review applications"): the red-team audit of 6 December 2026
-    title = (f"{apps} case review applications so far in {fy}" if shown(apps) else
-             f"Fewer than {ctx.k} case review applications so far in {fy}" if apps.startswith("<") else
-             f"The case review applications so far in {fy}: their number is not shown")
-    if shown(held):
+    title = (f"{apps} case review applications so far in {fy}" if table.is_shown(TOTAL, "applications_received")
+             else f"Fewer than {ctx.k} case review applications so far in {fy}" if apps.startswith("<")
+             else f"The case review applications so far in {fy}: their number is not shown")
+    if table.is_shown(TOTAL, "reviews_carried_out"):
         title += f", {held} reviews held"
     slide = ctx.slide(deck, title,
                       f"The four figures published each year (s.104), {fy} to {ctx.data.month.end:%-d %b %Y}",
@@ -257,8 +254,7 @@ def slide_statutory(deck, ctx: Context) -> None:
     rs.text(slide, rs.box(0.5, 6.4, 12.33, 0.45), [
         f"Not met: threshold not met. Recommendations: reviews that made recommendations. <{ctx.k}: fewer than "
         f"{ctx.k}; *: hidden so that a small count cannot be worked out"
-        + ("; [c]: not shown, as the marks together would tell it" if table.withheld else "")
-        + ". Agree: the figures are consistent."],
+        + table.withheld_note() + ". Agree: the figures are consistent."],
         rs.SMALL_PT, rs.MUTED)
 
 

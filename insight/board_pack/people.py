@@ -58,7 +58,7 @@ def slide_threshold(deck, ctx: Context) -> None:
     near = table.text(TOTAL, "near_miss_people")
     # a title never opens on a mark: "*" or "[c]" (a cover) says the count is not shown
     title = (f"Fewer than {ctx.k} people were" if near.startswith("<") else "1 person was" if near == "1"
-             else f"{near} people were" if near.replace(",", "").isdigit() else None)
+             else f"{near} people were" if table.is_shown(TOTAL, "near_miss_people") else None)
     title = (f"{title} one complaint short of a case review on {d.month.end:%-d %B}" if title else
              f"People one complaint short of a case review on {d.month.end:%-d %B}: their number is not shown")
     slide = ctx.slide(deck, title,
@@ -85,7 +85,7 @@ def slide_threshold(deck, ctx: Context) -> None:
         "must be explained to the victim; in time = within the rule's working days, of those whose limit "
         "had passed by the month's end.",
         f"<{ctx.k}: fewer than {ctx.k} people; *: hidden so that a small count cannot be worked out"
-        + ("; [c]: not shown, as the marks together would tell it." if table.withheld else ".")],
+        + table.withheld_note() + "."],
         rs.SMALL_PT, rs.MUTED)
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from etl.marts import registry
 from etl.marts.hotspots import REPEAT_LIST
-from etl.rules.periods import previous_period
+from etl.rules.periods import month_end, previous_period
 from insight.queries import knox
 from insight.queries.run import run, source
 
@@ -150,6 +150,20 @@ def data_span(con, codes: tuple[str, ...]) -> pd.DataFrame:
                    as last_month_incidents
         from span s left join picked p on true
         group by s.first_date, s.last_date""", {"codes": list(codes)})
+
+
+def period_against_span(first: date | None, last: date | None, start: date, end: date, prev_start: date,
+                        months_only: bool) -> str | None:
+    """Where a period lies against the data's span (`data_span`'s first and last dates, the months'
+    first days when `months_only`: a restricted viewer's): "outside" when it holds no incident
+    (wholly before the first or after the last), "starts_late" when the data start after the
+    previous period begins (a change is then against part of it), else None."""
+    if first is None:
+        return None
+    after = last and start > (month_end(last) if months_only else last)
+    if end < first or after:
+        return "outside"
+    return "starts_late" if first > prev_start else None
 
 
 def has_wards(con) -> bool:

@@ -459,36 +459,21 @@ def sidebar() -> Filters:
 
 
 def _ending_by(start: date, end: date, as_of: date, build_as_of: date) -> tuple[date, date]:
-    """The period, ending on the as-of date at the latest. A period that ended after it counted, on
-    the Overview, what the other pages do not know on that date (the downloads audit of 6 December
-    2026: 24 appeals received on the Overview, 8 on the Appeals page, for a period to 31 October as
-    of 30 June). The default period (twelve months to the build's date) follows the as-of date to
-    its own twelve months, as does a period that starts after it; another period is cut at it. The
-    sidebar says so."""
-    if end <= as_of:
-        return start, end
-    if (start, end) == periods.default_period(build_as_of) or start > as_of:
-        new = periods.default_period(as_of)
-    else:
-        new = (start, as_of)
-    st.sidebar.info(f"A period ends on the as-of date at the latest, so that every figure counts what was "
-                    f"known then: the period is {fmt_period(*new)}.", icon=":material/event:")
+    """periods.ending_by, and the sidebar says so when it moves the period."""
+    new = periods.ending_by(start, end, as_of, build_as_of)
+    if new != (start, end):
+        st.sidebar.info(f"A period ends on the as-of date at the latest, so that every figure counts what was "
+                        f"known then: the period is {fmt_period(*new)}.", icon=":material/event:")
     return new
 
 
 def _coarse_dates(filters: Filters, build_as_of: date) -> Filters:
-    """The dates a viewer without person-level rights over some authority chosen gets: whole
-    calendar months, as of the build's date or a month's end (disclosure.coarse_period and
-    coarse_as_of, which ui.load holds every protected aggregate to), and the sidebar says so when
-    they differ from the fields. The default period (twelve months to the as-of date) becomes the
-    twelve whole months to the last month end on or before the as-of date, so the board's view
-    compares whole months with whole months; a period typed becomes the months that hold it."""
-    as_of = disclosure.coarse_as_of(filters.as_of_date, build_as_of)
-    if (filters.start_date, filters.end_date) == periods.default_period(filters.as_of_date):
-        start, end = periods.default_period(periods.last_month_end(as_of))
-    else:   # ending by the as-of date moved to a month's end (a month that holds it, at the build's date)
-        end = min(filters.end_date, as_of)
-        start, end = disclosure.coarse_period(min(filters.start_date, end), end)
+    """The dates a viewer without person-level rights over some authority chosen gets
+    (disclosure.coarse_dates: whole calendar months, as of the build's date or a month's end, which
+    ui.load holds every protected aggregate to), and the sidebar says so when they differ from the
+    fields."""
+    start, end, as_of = disclosure.coarse_dates(filters.start_date, filters.end_date, filters.as_of_date,
+                                                build_as_of)
     if (start, end, as_of) != (filters.start_date, filters.end_date, filters.as_of_date):
         moved = f", as of {fmt_date(as_of)}" if as_of != filters.as_of_date else ""
         st.sidebar.info("Figures of authorities whose person-level rows you may not see are counted over whole "

@@ -24,3 +24,19 @@ def test__maps__a_period_without_data_says_so(demo_warehouse, monkeypatch, user,
 def test__maps__the_default_period_has_data_and_no_such_note(demo_warehouse, monkeypatch):
     at = open_app(monkeypatch, demo_warehouse, MAPS, user="opcc")
     assert not [i.value for i in at.info if i.value.startswith("No incidents in this period")]
+
+
+def test__period_against_span__outside_starts_late_or_inside():
+    import datetime as dt
+
+    from insight.queries import maps as qm
+
+    D = dt.date
+    first, last = D(2023, 11, 1), D(2026, 10, 20)
+    assert qm.period_against_span(first, last, D(2010, 1, 1), D(2010, 12, 31), D(2009, 1, 1), False) == "outside"
+    assert qm.period_against_span(first, last, D(2026, 10, 25), D(2026, 11, 30), D(2026, 9, 19), False) == "outside"
+    # a restricted viewer's last date is its month's first day: October is still inside
+    assert qm.period_against_span(first, D(2026, 10, 1), D(2026, 10, 1), D(2026, 10, 31), D(2026, 9, 1),
+                                  True) is None
+    assert qm.period_against_span(first, last, D(2024, 1, 1), D(2024, 6, 30), D(2023, 7, 1), False) == "starts_late"
+    assert qm.period_against_span(None, None, D(2024, 1, 1), D(2024, 6, 30), D(2023, 7, 1), False) is None
