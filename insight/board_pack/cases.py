@@ -194,8 +194,7 @@ def slide_appeals(deck, ctx: Context) -> None:
              [glossary.name("pcc_reviews"), type_counts(ctx).text(TOTAL, "pcc_review")]]
     rs.table(slide, rs.box(8.4, 1.9, 4.43, 3.4), [TOTAL, ""], lines, [3.13, 1.3], font_pt=15)
     rs.text(slide, rs.box(8.4, 5.5, 4.43, 1.0), [
-        f"<{ctx.k}: fewer than {ctx.k} appeals; *: hidden so that a small count cannot be worked out"
-        + table.withheld_note() + "."],
+        w.marks_key(ctx.k, "appeals", table.withheld_note())],
         rs.SMALL_PT, rs.MUTED)
 
 
@@ -252,9 +251,8 @@ def slide_statutory(deck, ctx: Context) -> None:
     rs.table(slide, rs.box(0.5, 1.85, 12.33, 4.4), ["Authority", *FIGURE_HEADS.values(), "agree"],
              rows, [3.0, 1.9, 2.2, 1.8, 2.4, 1.03], font_pt=14, emphasis=emphasis, row_height=0.38)
     rs.text(slide, rs.box(0.5, 6.4, 12.33, 0.45), [
-        f"Not met: threshold not met. Recommendations: reviews that made recommendations. <{ctx.k}: fewer than "
-        f"{ctx.k}; *: hidden so that a small count cannot be worked out"
-        + table.withheld_note() + ". Agree: the figures are consistent."],
+        "Not met: threshold not met. Recommendations: reviews that made recommendations. "
+        + w.marks_key(ctx.k, "", table.withheld_note()) + " Agree: the figures are consistent."],
         rs.SMALL_PT, rs.MUTED)
 
 

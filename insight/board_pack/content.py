@@ -71,10 +71,11 @@ def slide_cover(deck, ctx: Context, made: dt.date) -> None:
         "same month a year earlier. Threshold figures are taken on the month's last day.",
         f"Data: warehouse build {d.build['load_id']} (as of {d.build['as_of']:%-d %B %Y}); pack made "
         f"{made:%-d %B %Y}.",
-        f"Disclosure control: counts of people from 1 to {ctx.k - 1} are shown as \"<{ctx.k}\", and a "
-        f"cell marked \"*\" is hidden so that a small count cannot be worked out from a total; "
-        "\"[c]\" is a count not shown where those marks together would tell it. The "
-        "pack holds no row about any person.",
+        (f"Disclosure control: a count of people below {ctx.k} but above 0 is shown as \"<{ctx.k}\", and a "
+         f"cell marked \"*\" is hidden so that a small count cannot be worked out from a total; "
+         "\"[c]\" is a count not shown where those marks together would tell it." if ctx.k > 1 else
+         "Disclosure control is off (the disclosure limit is 1): every count is shown.")
+        + " The pack holds no row about any person.",
     ], rs.BODY_PT + 2)
 
 
@@ -87,6 +88,7 @@ def slide_headline(deck, ctx: Context) -> None:
     inc = h.loc["incidents"]
     # a month before the warehouse's first incident holds no data, not no ASB: no change on it
     no_prev, no_year = d.before_data(prev), d.before_data(ly)
+    incomplete = d.incomplete()
     if ctx.hidden(inc["current"], inc["previous"], inc["last_year"]):
         # a percentage change between small counts would give them away
         title = f"ASB in {month.label}: counts under {ctx.k} are not shown"
@@ -94,6 +96,10 @@ def slide_headline(deck, ctx: Context) -> None:
     elif no_prev:
         title = f"ASB in {month.label}: {w.num(inc['current'])} incidents; the data start this month"
         subtitle = "No earlier month holds data to compare with"
+    elif incomplete:
+        # a feed that sent nothing for the month is no fall in ASB (the caveats slide names it)
+        title = f"ASB in {month.label}: {late_or_missing(len(incomplete))}, so the month's counts are not complete"
+        subtitle = f"{w.num(inc['current'])} incidents received for {month.label}; the data caveats slide names the feeds"
     else:
         title = ctx.change_phrase("ASB", inc["current"], inc["previous"], "last month")
         year = (f"no data for {ly.start:%B %Y}" if no_year else
@@ -109,8 +115,9 @@ def slide_headline(deck, ctx: Context) -> None:
                                                                               strict=True)]
             rows.append([row["label"], shown[0], shown[1], "–", shown[2], "–"])
             continue
-        on_month, dir_month = ("–", 0) if no_prev else w.change_cell(row["current"], row["previous"])
-        on_year, dir_year = ("–", 0) if no_year else w.change_cell(row["current"], row["last_year"])
+        flag = not incomplete   # an incomplete month's change is printed, never flagged
+        on_month, dir_month = ("–", 0) if no_prev else w.change_cell(row["current"], row["previous"], flag)
+        on_year, dir_year = ("–", 0) if no_year else w.change_cell(row["current"], row["last_year"], flag)
         # a month before the data holds no figure, not 0 (the red-team audit of 6 December 2026)
         rows.append([row["label"], w.num(row["current"]), NO_DATA if no_prev else w.num(row["previous"]), on_month,
                      NO_DATA if no_year else w.num(row["last_year"]), on_year])
@@ -123,10 +130,16 @@ def slide_headline(deck, ctx: Context) -> None:
              font_pt=17, emphasis=emphasis)
     rs.text(slide, rs.box(0.5, 5.6, 12.33, 1.2), [
         f"{w.UP} {w.DOWN} and colour: a change beyond normal variation (Poisson change Z = "
-        "2(√this − √that), |Z| > 2). Other changes are within the month-to-month noise.",
-        f"Counts of people or incidents from 1 to {ctx.k - 1} are shown as <{ctx.k}, with no change beside "
-        "them, and are left out of the charts."],
+        "2(√this − √that), |Z| > 2). Other changes are within the month-to-month noise."
+        + (f" None is flagged this month: {late_or_missing(len(incomplete))}." if incomplete else ""),
+        *([f"A count of people or incidents below {ctx.k} but above 0 is shown as <{ctx.k}, with no change "
+           "beside it, and is left out of the charts."] if ctx.k > 1 else [])],
         rs.SMALL_PT + 2, rs.MUTED)
+
+
+def late_or_missing(n: int) -> str:
+    """'1 incident feed is late or missing' / '3 incident feeds are late or missing'."""
+    return f"{w.plural(n, 'incident feed')} {'is' if n == 1 else 'are'} late or missing"
 
 
 SIGNIFICANCE_NOTE = ("A change is flagged only when the Poisson change Z = 2(sqrt(this) - sqrt(that)) is "
@@ -157,7 +170,9 @@ def slide_authorities(deck, ctx: Context) -> None:
     bars, hidden = authority_bars(frame, ctx.k)
     # no arrow, and no name in the title, for an authority whose count (this month or last) is hidden
     no_prev = d.before_data(d.month.shift(-1))   # no data then, not no ASB: no arrow
-    directions = {n: 0 if no_prev or {(n, "current"), (n, "previous")} & hidden
+    # an authority whose feeds are late or missing for the month: its count is not complete, no arrow
+    short = [n for n, r in frame.iterrows() if r.get("authority_code") and d.incomplete(r["authority_code"])]
+    directions = {n: 0 if no_prev or n in short or {(n, "current"), (n, "previous")} & hidden
                   else ctx.significance(r.current, r.previous) for n, r in frame.iterrows()}
     rises = [n for n, v in directions.items() if v > 0]
     falls = [n for n, v in directions.items() if v < 0]
@@ -168,12 +183,16 @@ def slide_authorities(deck, ctx: Context) -> None:
         title = f"ASB {'rose' if rises else 'fell'} on last month in {w.names(rises or falls, 3, of)}"
     elif no_prev:
         title = f"Incidents per authority in {d.month.label}: the data start this month"
+    elif short:
+        title = f"Incidents per authority in {d.month.label}: not complete for {w.names(short, 3, of)}"
     elif {m for _, m in hidden} & {"current", "previous"}:   # a hidden count may hide a change
         title = f"ASB per authority on last month: counts under {ctx.k} are not shown"
     else:
         title = "No authority's ASB changed beyond normal variation on last month"
     slide = ctx.slide(deck, title, f"Incidents per authority; {w.UP}{w.DOWN} marks a change on last "
-                      "month beyond normal variation", notes=SIGNIFICANCE_NOTE)
+                      "month beyond normal variation" + (f"; none for {w.names(short, 3, of)}, whose incident "
+                                                          "feeds are late or missing" if short else ""),
+                      notes=SIGNIFICANCE_NOTE)
     labels = [f"{n} {w.arrow(directions[n])}".strip() for n in frame.index]
     for key, shift in (("previous", -1), ("last_year", -12)):   # a month before the data: no bar, not 0
         if d.before_data(d.month.shift(shift)):
@@ -187,7 +206,10 @@ def slide_authorities(deck, ctx: Context) -> None:
 def slide_trend(deck, ctx: Context) -> None:
     d, trend = ctx.data, ctx.data.trend
     current, year_before = trend["incidents"].iloc[-1], trend["incidents"].iloc[0]
-    if d.before_data(d.month.shift(-12)):   # no data then, not no ASB
+    incomplete = d.incomplete()
+    if incomplete:   # a feed that sent nothing for the month is no fall in ASB
+        title = f"ASB per month: {d.month.label} is not complete ({late_or_missing(len(incomplete))})"
+    elif d.before_data(d.month.shift(-12)):   # no data then, not no ASB
         title = f"ASB per month since the data start (none for {d.month.shift(-12).label})"
     else:
         title = (ctx.change_phrase(f"ASB in {d.month.label}", current, year_before, d.month.shift(-12).label)
@@ -212,6 +234,17 @@ def hot_cells_shown(cells: pd.DataFrame, codes: tuple[str, ...], k: int) -> tupl
     return shown, int((cells["gi_class"] > 0).sum() - (shown["gi_class"] > 0).sum())
 
 
+def hotspot_title(cells: pd.Series, month: str) -> str:
+    """The map slide's title from the hot cells per authority (most first): '12 hot-spot cells in
+    October, 7 of them in Derby', '... all of them in Derby', '1 hot-spot cell in October, in Derby'."""
+    if cells.empty:
+        return f"No significant ASB hot spots in {month}"
+    total, most = int(cells.sum()), int(cells.iloc[0])
+    where = (f"in {cells.index[0]}" if total == 1 else f"all of them in {cells.index[0]}" if most == total
+             else f"{most:,} of them in {cells.index[0]}")
+    return f"{w.plural(total, 'hot-spot cell')} in {month}, {where}"
+
+
 def slide_map(deck, ctx: Context) -> None:
     d = ctx.data
     cells, withheld = hot_cells_shown(d.hot_cells, d.codes, ctx.k)
@@ -219,11 +252,7 @@ def slide_map(deck, ctx: Context) -> None:
     per = hot.groupby("authority_code").agg(cells=("h3_cell", "size"), incidents=("incidents", "sum"))
     per.index = per.index.map(dict(zip(d.outlines["authority_code"], d.outlines["authority_name"], strict=True)))
     per = per.sort_values(["cells", "incidents"], ascending=False)
-    if per.empty:
-        title = f"No significant ASB hot spots in {d.month.name}"
-    else:
-        title = (f"{w.plural(len(hot), 'hot-spot cell')} in {d.month.name}, "
-                 f"{per['cells'].iloc[0]:,} of them in {per.index[0]}")
+    title = hotspot_title(per["cells"], d.month.name)
     subtitle = "Getis-Ord Gi* of the month's incidents per H3 cell (about 0.7 km²), false-discovery corrected"
     slide = ctx.slide(deck, title, subtitle, notes=MAP_NOTE)
     png = report_map.to_png(report_map.hotspot_figure(cells, d.outlines, d.codes))

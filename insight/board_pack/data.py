@@ -123,6 +123,15 @@ class PackData:
     # the warehouse's first incident: a month before it holds no data, not no ASB (never printed)
     first_date: dt.date | None = None
 
+    def incomplete(self, code: str | None = None) -> list[str]:
+        """The incident feeds late or missing for the month that sent incidents of the selected
+        authorities (of authority `code` alone, when given) in the year before: their counts for
+        the month are not complete, so no change on it is called a rise or a fall."""
+        if self.sources.empty or "incomplete_for" not in self.sources:
+            return []
+        return [r.source for r in self.sources.itertuples()
+                if r.incomplete_for and (code is None or code in r.incomplete_for)]
+
     def before_data(self, month: Month) -> bool:
         """Whether `month` ended before the warehouse's first incident (nothing to compare with)."""
         return self.first_date is not None and month.end < self.first_date
@@ -202,12 +211,26 @@ def _threshold(con, codes, month: Month) -> tuple[pd.DataFrame, pd.DataFrame, pd
     return summary, history.reset_index(drop=True), second
 
 
-def _sources(con, month: Month) -> pd.DataFrame:
+def _feed_authorities(con, month: Month, codes: tuple[str, ...]) -> dict[str, set[str]]:
+    """Each incident feed (source) -> the selected authorities it sent incidents of in the twelve
+    months before `month`: the authorities whose counts for the month lack what it has not sent."""
+    frame = quality.feed_authorities(con, codes, month.shift(-12).start, month.start - dt.timedelta(days=1))
+    out: dict[str, set[str]] = {}
+    for source, code in frame.itertuples(index=False):
+        out.setdefault(source, set()).add(code)
+    return out
+
+
+def _sources(con, month: Month, codes: tuple[str, ...] = ()) -> pd.DataFrame:
     """Incident feeds that sent nothing for the month, stop before its end or have empty months
     in the year to it (mart_source_months gaps), with the reason in words. `last_date` is a feed's
     last record's day, by which lateness is judged; the slide shows its month, and only when the
     feed sent k rows or more that month (`last_month_rows`): the day is one incident's, as the
-    Data quality page shows a board viewer (insight/access/roles.py QUERIES)."""
+    Data quality page shows a board viewer (insight/access/roles.py QUERIES). `incomplete_for`:
+    the authorities of `codes` whose counts for the month are not complete because of the feed
+    (it sent nothing for the month, or stops early, and sent their incidents in the year before;
+    `_feed_authorities`): no change of theirs on the month is called a rise or a fall."""
+    fed = _feed_authorities(con, month, codes) if codes else {}
     fresh = quality.source_freshness(con, month.end)
     months = quality.source_months(con)
     months = months[months["kind"] == "incidents"]
@@ -228,12 +251,15 @@ def _sources(con, month: Month) -> pd.DataFrame:
             problems.append(f"no rows for {month.label}")
         elif kind != "police_uk" and last and last < month.end - dt.timedelta(days=LATE_DAYS):
             problems.append(f"stops more than {LATE_DAYS} days before the month ends")
+        incomplete = tuple(sorted(fed.get(source, ()))) if problems else ()
         if gaps:
             problems.append(f"{gaps} empty month{'s' if gaps > 1 else ''} in the year before")
         if problems:
             rows.append({"source": source, "rows_in_month": in_month, "last_date": last,
-                         "last_month_rows": int(last_month_rows), "problem": "; ".join(problems)})
-    return pd.DataFrame(rows, columns=["source", "rows_in_month", "last_date", "last_month_rows", "problem"])
+                         "last_month_rows": int(last_month_rows), "problem": "; ".join(problems),
+                         "incomplete_for": incomplete})
+    return pd.DataFrame(rows, columns=["source", "rows_in_month", "last_date", "last_month_rows", "problem",
+                                       "incomplete_for"])
 
 
 def gather(con, month: Month, codes: tuple[str, ...], case_data=None) -> PackData:
@@ -271,6 +297,6 @@ def gather(con, month: Month, codes: tuple[str, ...], case_data=None) -> PackDat
         trend=_trend(con, codes, month), hot_cells=_hot_cells(con, codes, month, outlines),
         outlines=outlines, repeats=_repeats(con, codes, month, as_of),
         concentration=_concentration(con, codes, month, outlines), threshold=threshold,
-        threshold_history=history, sources=_sources(con, month), rejects=quality.rejects_by_reason(con),
+        threshold_history=history, sources=_sources(con, month, tuple(codes)), rejects=quality.rejects_by_reason(con),
         cases=case_data(con, month, codes) if case_data else {}, second_reports=second_reports,
         first_date=pd.Timestamp(first).date() if pd.notna(first) else None)

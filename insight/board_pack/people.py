@@ -84,8 +84,7 @@ def slide_threshold(deck, ctx: Context) -> None:
         "Met, no application: candidates for an automatic case review. Second reports: the case review "
         "must be explained to the victim; in time = within the rule's working days, of those whose limit "
         "had passed by the month's end.",
-        f"<{ctx.k}: fewer than {ctx.k} people; *: hidden so that a small count cannot be worked out"
-        + table.withheld_note() + "."],
+        w.marks_key(ctx.k, "people", table.withheld_note())],
         rs.SMALL_PT, rs.MUTED)
 
 

@@ -33,12 +33,15 @@ def pct(change: float, base: float) -> str:
     if not base:
         return "new" if change else "0%"
     share = change / base
+    if share == 0:
+        return "0%"
     digits = 1 if 0 < abs(share) < 0.005 else 0  # "−0.2%", never "−0%"
     return f"{'+' if share >= 0 else '−'}{abs(share):.{digits}%}"
 
 
 def signed(value: float) -> str:
-    return f"{'+' if value >= 0 else '−'}{abs(value):,.0f}"
+    """'+5' / '−12' (a real minus sign); '0' without a sign."""
+    return "0" if value == 0 else f"{'+' if value > 0 else '−'}{abs(value):,.0f}"
 
 
 def significance(current: float, baseline: float) -> int:
@@ -52,15 +55,24 @@ def arrow(direction: int) -> str:
     return UP if direction > 0 else DOWN if direction < 0 else ""
 
 
-def change_cell(current: float, baseline: float) -> tuple[str, int]:
-    """('−785 (−13%) ▼', -1): the change for a table cell, with the arrow when significant."""
-    direction = significance(current, baseline)
+NONE_IN_EITHER = "none in either"  # a change between two zeros: no sign, no percentage
+
+
+def change_cell(current: float, baseline: float, flag: bool = True) -> tuple[str, int]:
+    """('−785 (−13%) ▼', -1): the change for a table cell, with the arrow when significant (and
+    `flag`: a month whose feeds are incomplete gets no arrow); 'none in either' for 0 against 0."""
+    if not current and not baseline:
+        return NONE_IN_EITHER, 0
+    direction = significance(current, baseline) if flag else 0
     text = f"{signed(current - baseline)} ({pct(current - baseline, baseline)})"
     return (f"{text} {arrow(direction)}" if direction else text), direction
 
 
 def change_phrase(subject: str, current: float, baseline: float, versus: str) -> str:
-    """'ASB fell 13% on last month' / 'ASB was about the same as last month (+2%)'."""
+    """'ASB fell 13% on last month' / 'ASB was about the same as last month (+2%)' / 'ASB was 0, as
+    it was last month'."""
+    if not current and not baseline:
+        return f"{subject} was 0, as it was {versus if versus.startswith('last') else 'in ' + versus}"
     direction = significance(current, baseline)
     if direction == 0:
         return f"{subject} was about the same as {versus} ({pct(current - baseline, baseline)})"
@@ -70,6 +82,15 @@ def change_phrase(subject: str, current: float, baseline: float, versus: str) ->
     amount = pct(current - baseline, baseline).lstrip("+−")
     preposition = "on" if versus.startswith("last") else "compared with"
     return f"{subject} {verb} {amount} {preposition} {versus}"
+
+
+def marks_key(k: int, what: str, withheld_note: str = "") -> str:
+    """The key under a protected table: '<5: fewer than 5 people; *: hidden so that a small count
+    cannot be worked out.'; with k = 1 (no disclosure control) no count is hidden, so no marks."""
+    if k <= 1:
+        return "Every count is shown: the disclosure limit is 1."
+    return (f"<{k}: fewer than {k}{' ' + what if what else ''}; *: hidden so that a small count cannot be "
+            f"worked out{withheld_note}.")
 
 
 def share(value: float) -> str:

@@ -273,6 +273,15 @@ def source_freshness(con, as_of: date) -> pd.DataFrame:
     """, {"as_of": as_of})
 
 
+def feed_authorities(con, codes, start: date, end: date) -> pd.DataFrame:
+    """(source, authority_code): the incident feeds that sent incidents of the authorities `codes`
+    reported from `start` to `end` (an incident counts under its first report's source)."""
+    return run(con, """select distinct source, authority_code from incidents
+                       where authority_code = any($codes) and reported_date between $start and $end
+                       order by source, authority_code""",
+               {"codes": list(codes), "start": start, "end": end})
+
+
 def source_months(con) -> pd.DataFrame:
     """Rows loaded per source and month (also as a share of the source's busiest month), gaps flagged."""
     return run(con, """

@@ -20,6 +20,7 @@ import pytest
 from insight.board_pack import cases as report_cases
 from insight.board_pack import content as report_content
 from insight.board_pack import slides as rs
+from insight.board_pack import words as w
 from insight.board_pack.data import Month, default_month, month_options
 from insight.charts import threshold as charts_threshold
 
@@ -82,9 +83,10 @@ def test__returns_freeze__published_date_defaults_when_the_command_runs():
 # --- hand-made pack data -----------------------------------------------------------------------------
 
 def _context(k: int, **data) -> report_content.Context:
-    frame = types.SimpleNamespace(month=Month.parse("2024-05"), codes=("E07000036", "E06000015"),
-                                  names=["Erewash", "Derby"], cases={}, first_date=None,
-                                  before_data=lambda month: False, **data)
+    fields = {"month": Month.parse("2024-05"), "codes": ("E07000036", "E06000015"), "names": ["Erewash", "Derby"],
+              "cases": {}, "first_date": None, "before_data": lambda month: False,
+              "incomplete": lambda code=None: []}
+    frame = types.SimpleNamespace(**{**fields, **data})
     return report_content.Context(frame, k)
 
 
@@ -194,6 +196,56 @@ def test__turnaround__title_rate_not_from_a_hidden_side():
     assert "%" not in _title(deck), _title(deck)
     lines = {row[0]: row for row in _table(deck.slides[0])}
     assert lines["Threshold decision"][1:3] == ["6", "–"]
+
+
+def _late(*codes: str):
+    """PackData.incomplete of a pack whose one feed (Derby's council) sent nothing for the month."""
+    return lambda code=None: ["derby_council"] if code is None or code in codes else []
+
+
+def _headline(current: float, previous: float, last_year: float) -> pd.DataFrame:
+    return pd.DataFrame({"label": ["Incidents"], "definition": ["x"], "current": [current],
+                         "previous": [previous], "last_year": [last_year]},
+                        index=pd.Index(["incidents"], name="measure"))
+
+
+def test__headline__a_month_whose_feed_is_missing_is_no_fall():
+    """A pack for a month one feed sent nothing for: 0 against 5,859 is no "fell 100%" (the build
+    has not got the month's data), the title says the counts are not complete, no arrow or colour."""
+    deck = rs.new_deck()
+    report_content.slide_headline(deck, _context(5, headline=_headline(0, 5859, 5600), incomplete=_late("E06000015")))
+    title = _title(deck)
+    assert title == ("ASB in May 2024: 1 incident feed is late or missing, so the month's counts are not "
+                     "complete"), title
+    row = _table(deck.slides[0])[1]
+    assert row[3] == "−5,859 (−100%)" and row[5] == "−5,600 (−100%)", row   # printed, never flagged ▼
+    assert any("None is flagged this month: 1 incident feed is late or missing" in t for t in _texts(deck.slides[0]))
+    # the same figures with every feed complete: a fall, flagged
+    deck = rs.new_deck()
+    report_content.slide_headline(deck, _context(5, headline=_headline(0, 5859, 5600)))
+    assert _title(deck) == "ASB fell 100% on last month" and _table(deck.slides[0])[1][3].endswith("▼")
+
+
+def test__authorities__no_arrow_for_an_authority_whose_feed_is_missing():
+    frame = pd.DataFrame({"authority_code": ["E06000015", "E07000036"], "current": [0.0, 90.0],
+                          "previous": [60.0, 40.0], "last_year": [61.0, 41.0]},
+                         index=pd.Index(["Derby", "Erewash"], name="authority_name"))
+    deck = rs.new_deck()
+    report_content.slide_authorities(deck, _context(5, by_authority=frame, incomplete=_late("E06000015")))
+    assert _title(deck) == "ASB rose on last month in Erewash", _title(deck)
+    chart = next(s.chart for s in deck.slides[0].shapes if s.has_chart)
+    assert list(chart.plots[0].categories) == ["Derby", f"Erewash {w.UP}"]
+    assert any("none for Derby, whose incident feeds are late or missing" in t for t in _texts(deck.slides[0]))
+    frame.loc["Erewash", "current"] = 41.0   # no other change: the title says why Derby has no arrow
+    deck = rs.new_deck()
+    report_content.slide_authorities(deck, _context(5, by_authority=frame, incomplete=_late("E06000015")))
+    assert _title(deck) == "Incidents per authority in May 2024: not complete for Derby"
+
+
+def test__trend__a_month_whose_feed_is_missing_is_no_fall():
+    deck = rs.new_deck()
+    report_content.slide_trend(deck, _context(5, trend=_trend(110, 0), incomplete=_late("E06000015")))
+    assert _title(deck) == "ASB per month: May 2024 is not complete (1 incident feed is late or missing)"
 
 
 def test__headline__protected_change_is_unchanged():
