@@ -370,7 +370,8 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
         "rows per file", opcc_only_columns=("ignored_columns", "file_error"),
         protected=(_FILE_DATES, _register_rows("rows_read", "rows_loaded", "rows_merged"))),
     "insight.queries.quality.unreadable_files": Open("files not read", opcc_only_columns=("reason",)),
-    "insight.queries.quality.feed_authorities": Open("which feeds sent incidents of which authorities (no count)"),
+    "insight.queries.quality.short_feeds": Open("which incident feeds are late or missing for a period, "
+                                                "and whose incidents they send (no count, no date)"),
     "insight.queries.quality.kept_with_errors": Open("rows kept with an unusable date, counted",
                                                       opcc_only_columns=("example",),
                                                       protected=_register_rows("rows_kept", kinds=("applications",))),

@@ -21,7 +21,7 @@ from insight.access.disclosure import Group, cover_known, hidden_cells, protect_
 from insight.board_pack import map_slide as report_map
 from insight.board_pack import slides as rs
 from insight.board_pack import words as w
-from insight.board_pack.data import HOTSPOT_RESOLUTION, PEOPLE, PackData
+from insight.board_pack.data import HOTSPOT_RESOLUTION, PEOPLE, REGISTER_OF, PackData
 from insight.charts.base import AUTHORITY_NAME_COLOURS
 from insight.queries import maps as queries_maps
 
@@ -110,12 +110,15 @@ def slide_headline(deck, ctx: Context) -> None:
     rows, emphasis = [], {}
     for i, (measure, row) in enumerate(h.iterrows()):
         cells = [row["current"], row["previous"], row["last_year"]]
+        # a register's measure from its own first record (no data before it, not none: REGISTER_OF)
+        no_prev, no_year = d.before_data(prev, measure), d.before_data(ly, measure)
         if (measure in PEOPLE or measure == "incidents") and ctx.hidden(*cells):
             shown = [NO_DATA if none else ctx.person_count(v) for v, none in zip(cells, (False, no_prev, no_year),
                                                                               strict=True)]
             rows.append([row["label"], shown[0], shown[1], "–", shown[2], "–"])
             continue
-        flag = not incomplete   # an incomplete month's change is printed, never flagged
+        # an incomplete month's change of the incident feeds' measures is printed, never flagged
+        flag = not (incomplete and measure not in REGISTER_OF)
         on_month, dir_month = ("–", 0) if no_prev else w.change_cell(row["current"], row["previous"], flag)
         on_year, dir_year = ("–", 0) if no_year else w.change_cell(row["current"], row["last_year"], flag)
         # a month before the data holds no figure, not 0 (the red-team audit of 6 December 2026)

@@ -32,9 +32,11 @@ PEOPLE = frozenset({
     "near_miss_people", "met_people", "met_without_application_people", "newly_met_people",
     "second_report_events",
 })
+# The headline measures counted from a register rather than the incident feeds: the register
+# (kind) whose first record starts their data (`PackData.before_data`).
+REGISTER_OF = {"applications": "applications", "threshold_met": "applications", "appeals": "appeals"}
 HOTSPOT_RESOLUTION = 8  # about 0.7 km² a cell: readable on a slide of the whole county
 REPEAT_TOP = 10
-LATE_DAYS = 7  # an incident feed whose last record is more than this before the month end is late
 
 
 class PackDataError(ValueError):
@@ -122,6 +124,8 @@ class PackData:
     second_reports: pd.DataFrame = field(default_factory=pd.DataFrame)
     # the warehouse's first incident: a month before it holds no data, not no ASB (never printed)
     first_date: dt.date | None = None
+    # each register's first record (kind -> date): its measures' data start there (REGISTER_OF)
+    register_first: dict = field(default_factory=dict)
 
     def incomplete(self, code: str | None = None) -> list[str]:
         """The incident feeds late or missing for the month that sent incidents of the selected
@@ -132,9 +136,13 @@ class PackData:
         return [r.source for r in self.sources.itertuples()
                 if r.incomplete_for and (code is None or code in r.incomplete_for)]
 
-    def before_data(self, month: Month) -> bool:
-        """Whether `month` ended before the warehouse's first incident (nothing to compare with)."""
-        return self.first_date is not None and month.end < self.first_date
+    def before_data(self, month: Month, measure: str | None = None) -> bool:
+        """Whether `month` ended before the warehouse's first incident (nothing to compare with);
+        for a headline `measure` of a register (REGISTER_OF), before that register's first record
+        (an applications register that starts a month after the incidents holds no data for that
+        month, not no applications: never "8 against 0, new")."""
+        first = self.register_first.get(REGISTER_OF.get(measure)) or self.first_date
+        return first is not None and month.end < first
 
     @property
     def names(self) -> list[str]:
@@ -211,26 +219,16 @@ def _threshold(con, codes, month: Month) -> tuple[pd.DataFrame, pd.DataFrame, pd
     return summary, history.reset_index(drop=True), second
 
 
-def _feed_authorities(con, month: Month, codes: tuple[str, ...]) -> dict[str, set[str]]:
-    """Each incident feed (source) -> the selected authorities it sent incidents of in the twelve
-    months before `month`: the authorities whose counts for the month lack what it has not sent."""
-    frame = quality.feed_authorities(con, codes, month.shift(-12).start, month.start - dt.timedelta(days=1))
-    out: dict[str, set[str]] = {}
-    for source, code in frame.itertuples(index=False):
-        out.setdefault(source, set()).add(code)
-    return out
-
-
 def _sources(con, month: Month, codes: tuple[str, ...] = ()) -> pd.DataFrame:
     """Incident feeds that sent nothing for the month, stop before its end or have empty months
     in the year to it (mart_source_months gaps), with the reason in words. `last_date` is a feed's
-    last record's day, by which lateness is judged; the slide shows its month, and only when the
-    feed sent k rows or more that month (`last_month_rows`): the day is one incident's, as the
-    Data quality page shows a board viewer (insight/access/roles.py QUERIES). `incomplete_for`:
-    the authorities of `codes` whose counts for the month are not complete because of the feed
-    (it sent nothing for the month, or stops early, and sent their incidents in the year before;
-    `_feed_authorities`): no change of theirs on the month is called a rise or a fall."""
-    fed = _feed_authorities(con, month, codes) if codes else {}
+    last record's day; the slide shows its month, and only when the feed sent k rows or more that
+    month (`last_month_rows`): the day is one incident's, as the Data quality page shows a board
+    viewer (insight/access/roles.py QUERIES). Late or missing is `quality.short_feeds`' rule (the
+    Overview's too); `incomplete_for`: the authorities of `codes` whose counts for the month lack
+    the feed's incidents (it sent theirs in the year before), so no change of theirs on the month
+    is called a rise or a fall."""
+    short = quality.short_feeds(con, authorities.CODES, month.end)
     fresh = quality.source_freshness(con, month.end)
     months = quality.source_months(con)
     months = months[months["kind"] == "incidents"]
@@ -246,18 +244,17 @@ def _sources(con, month: Month, codes: tuple[str, ...] = ()) -> pd.DataFrame:
                                                       inclusive="left")
         gaps = int(own.loc[window, "is_gap"].sum())
         last = pd.Timestamp(last).date() if pd.notna(last) else None
+        fed = set(short.loc[short["source"] == source, "authority_code"])
         problems = []
-        if in_month == 0:
-            problems.append(f"no rows for {month.label}")
-        elif kind != "police_uk" and last and last < month.end - dt.timedelta(days=LATE_DAYS):
-            problems.append(f"stops more than {LATE_DAYS} days before the month ends")
-        incomplete = tuple(sorted(fed.get(source, ()))) if problems else ()
+        if fed:
+            problems.append(f"no rows for {month.label}" if in_month == 0 else
+                            f"stops more than {quality.LATE_DAYS} days before the month ends")
         if gaps:
             problems.append(f"{gaps} empty month{'s' if gaps > 1 else ''} in the year before")
         if problems:
             rows.append({"source": source, "rows_in_month": in_month, "last_date": last,
                          "last_month_rows": int(last_month_rows), "problem": "; ".join(problems),
-                         "incomplete_for": incomplete})
+                         "incomplete_for": tuple(sorted(fed & set(codes)))})
     return pd.DataFrame(rows, columns=["source", "rows_in_month", "last_date", "last_month_rows", "problem",
                                        "incomplete_for"])
 
@@ -299,4 +296,12 @@ def gather(con, month: Month, codes: tuple[str, ...], case_data=None) -> PackDat
         concentration=_concentration(con, codes, month, outlines), threshold=threshold,
         threshold_history=history, sources=_sources(con, month, tuple(codes)), rejects=quality.rejects_by_reason(con),
         cases=case_data(con, month, codes) if case_data else {}, second_reports=second_reports,
-        first_date=pd.Timestamp(first).date() if pd.notna(first) else None)
+        first_date=pd.Timestamp(first).date() if pd.notna(first) else None,
+        register_first=_register_first(con, month))
+
+
+def _register_first(con, month: Month) -> dict:
+    """Each case register's (kind's) first record's date, from the files loaded (etl_loads)."""
+    fresh = quality.source_freshness(con, month.end)
+    firsts = fresh[fresh["kind"].isin(set(REGISTER_OF.values()))].groupby("kind")["first_date"].min().dropna()
+    return {kind: pd.Timestamp(day).date() for kind, day in firsts.items()}

@@ -21,9 +21,9 @@ from insight.access.disclosure import Protected, protect, protect_one, share_or_
 from insight.board_pack import slides as rs
 from insight.board_pack import words as w
 from insight.board_pack.content import Context
-from insight.board_pack.data import LATE_DAYS
 from insight.charts.base import OKABE_ITO
 from insight.charts.threshold import MET_COLOUR, NEAR_MISS_COLOUR, NEWLY_MET_COLOUR
+from insight.queries.quality import LATE_DAYS
 
 # the threshold slide's people, named as on the threshold page (insight/glossary.py)
 THRESHOLD_COLUMNS = {c: glossary.name(c) for c in ("near_miss_people", "met_people", "met_without_application_people")}

@@ -273,13 +273,48 @@ def source_freshness(con, as_of: date) -> pd.DataFrame:
     """, {"as_of": as_of})
 
 
-def feed_authorities(con, codes, start: date, end: date) -> pd.DataFrame:
-    """(source, authority_code): the incident feeds that sent incidents of the authorities `codes`
-    reported from `start` to `end` (an incident counts under its first report's source)."""
+# An incident feed whose last record is more than this many days before a period's end is late
+# for it (the board pack's caveats, the Overview's warning: `short_feeds`).
+LATE_DAYS = 7
+
+
+def short_feeds(con, codes, end: date) -> pd.DataFrame:
+    """(source, authority_code): the incident feeds not complete for a period ending `end`, with
+    each authority of `codes` whose incidents they sent in the year to `end` (so the period's
+    counts of that authority lack what the feed has not sent). A feed is short when it loaded no
+    row dated in `end`'s month, or its last record (in the latest build) is more than LATE_DAYS
+    days before `end` (a police.uk feed, dated by month: its last month is before `end`'s). The
+    one rule of the board pack's "not complete" and the Overview's warning. The incidents are
+    read only when some feed is short (most periods: none, and no scan of them)."""
+    short = run(con, """
+        with latest as (
+            select load_id from etl_builds order by built_at desc limit 1
+        ),
+        feeds as (
+            select l.source, bool_or(l.kind = 'police_uk') as by_month, max(l.last_date) as last_date
+            from etl_loads as l join latest using (load_id)
+            where l.kind in ('incidents', 'police_uk')
+            group by l.source
+        ),
+        in_month as (
+            select source, sum(rows_loaded) as rows_loaded
+            from mart_source_months
+            where month = date_trunc('month', $end::date)
+            group by source
+        )
+        select f.source
+        from feeds as f left join in_month as m using (source)
+        where coalesce(m.rows_loaded, 0) = 0 or f.last_date is null
+           or (case when f.by_month then date_trunc('month', f.last_date) < date_trunc('month', $end::date)
+                    else f.last_date < $end::date - $late::integer end)""", {"end": end, "late": LATE_DAYS})
+    if short.empty:
+        return pd.DataFrame({"source": pd.Series(dtype=object), "authority_code": pd.Series(dtype=object)})
+    # an incident counts under its first report's source
     return run(con, """select distinct source, authority_code from incidents
-                       where authority_code = any($codes) and reported_date between $start and $end
+                       where source = any($sources) and authority_code = any($codes)
+                         and reported_date > $end::date - interval 1 year and reported_date <= $end::date
                        order by source, authority_code""",
-               {"codes": list(codes), "start": start, "end": end})
+               {"sources": short["source"].tolist(), "codes": list(codes), "end": end})
 
 
 def source_months(con) -> pd.DataFrame:

@@ -119,6 +119,7 @@ def default_view_requests(as_of: date, codes: tuple[str, ...] = authorities.CODE
     start, end = periods.default_period(as_of)
     return [
         (overview.headline, (codes, start, end)),
+        (quality.short_feeds, (codes, end)),
         (overview.monthly_incidents, (codes, start, end)),
         (overview.incident_density, (codes, start, end)),
         (threshold.summary, (as_of, codes)),

@@ -95,3 +95,33 @@ def test__pack__a_feed_that_never_sent_the_authority_s_incidents_leaves_its_pack
     titles = _titles(pack)
     assert "ASB was about the same as last month (0%)" in titles, titles
     assert not any("not complete" in t for t in titles), titles
+
+
+def test__overview__warns_that_a_late_feed_s_period_is_not_complete(warehouse, monkeypatch):
+    """The Overview says it too (the same rule, `quality.short_feeds`): its default period ends on
+    the as-of date, 30 November, which Derby's feed has not reached."""
+    from support import open_app
+
+    at = open_app(monkeypatch, warehouse, "app_pages/overview.py")
+    warnings = [w.value for w in at.warning if w.value.startswith("Not complete")]
+    assert len(warnings) == 1 and "Derby council" in warnings[0] and "Erewash" not in warnings[0], warnings
+    at = open_app(monkeypatch, warehouse, "app_pages/overview.py", authority=EREWASH_CODE)
+    assert not [w.value for w in at.warning if w.value.startswith("Not complete")]
+
+
+def test__short_feeds__the_rule(warehouse):
+    """Late or missing for a period ending on a day: no row in that day's month, or the last record
+    more than 7 days before it; only with the authorities the feed sent incidents of in the year."""
+    import duckdb
+
+    from insight.queries import quality
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        def short(end, codes=("E06000015", EREWASH_CODE)):
+            return sorted(map(tuple, quality.short_feeds(con, codes, end).to_numpy()))
+
+        assert short(dt.date(2025, 11, 30)) == [("derby_council", "E06000015")]
+        assert short(dt.date(2025, 11, 30), (EREWASH_CODE,)) == []
+        assert short(dt.date(2025, 10, 31)) == []                       # both feeds reach 28 October
+        assert short(dt.date(2025, 11, 5)) == [("derby_council", "E06000015")]   # nothing in November
+        assert short(dt.date(2025, 10, 20)) == []

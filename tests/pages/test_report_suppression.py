@@ -190,7 +190,7 @@ def test__caveats__a_late_feed_names_the_month_of_its_last_record_not_its_day(sm
     is late and the month it stops in, never the day (the disclosure rule, as the Data quality page
     shows a restricted viewer a feed's last month)."""
     _, deck, _ = small_pack
-    slide = next(s for s in deck.slides if "late or missing" in s.shapes.title.text_frame.text)
+    slide = next(s for s in deck.slides if "late or missing for" in s.shapes.title.text_frame.text)   # the caveats
     text = _slide_text(slide)
     assert "Jun 2025" in text or "June 2025" in text
     assert not re.search(r"\b\d{1,2} (Jun|June) 2025\b", text), text
@@ -200,7 +200,7 @@ def test__caveats__the_last_record_s_month_only_among_the_pack_s_k_rows(small_pa
     """The feed sent 40 rows in June: with the disclosure limit at 50 its last month is not shown
     either (a dash), and the slide still says the feed is late."""
     deck = Presentation(io.BytesIO(report.make_pack(small_pack[2], "2025-06", suppress_below=50).pptx))
-    slide = next(s for s in deck.slides if "late or missing" in s.shapes.title.text_frame.text)
+    slide = next(s for s in deck.slides if "late or missing for" in s.shapes.title.text_frame.text)   # the caveats
     table = next(s.table for s in slide.shapes if getattr(s, "has_table", False) and s.has_table)
     row = [cell.text for cell in table.rows[1].cells]
     assert row[2] == "–" and "stops more than 7 days" in row[3], row

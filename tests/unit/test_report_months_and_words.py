@@ -21,7 +21,7 @@ from insight.board_pack import cases as report_cases
 from insight.board_pack import content as report_content
 from insight.board_pack import slides as rs
 from insight.board_pack import words as w
-from insight.board_pack.data import Month, default_month, month_options
+from insight.board_pack.data import Month, PackData, default_month, month_options
 from insight.charts import threshold as charts_threshold
 
 D = dt.date
@@ -84,7 +84,7 @@ def test__returns_freeze__published_date_defaults_when_the_command_runs():
 
 def _context(k: int, **data) -> report_content.Context:
     fields = {"month": Month.parse("2024-05"), "codes": ("E07000036", "E06000015"), "names": ["Erewash", "Derby"],
-              "cases": {}, "first_date": None, "before_data": lambda month: False,
+              "cases": {}, "first_date": None, "before_data": lambda month, measure=None: False,
               "incomplete": lambda code=None: []}
     frame = types.SimpleNamespace(**{**fields, **data})
     return report_content.Context(frame, k)
@@ -246,6 +246,30 @@ def test__trend__a_month_whose_feed_is_missing_is_no_fall():
     deck = rs.new_deck()
     report_content.slide_trend(deck, _context(5, trend=_trend(110, 0), incomplete=_late("E06000015")))
     assert _title(deck) == "ASB per month: May 2024 is not complete (1 incident feed is late or missing)"
+
+
+def test__before_data__a_register_s_measures_start_with_its_first_record():
+    """The applications register starts a month after the incidents: April 2024 holds incidents but
+    no register yet, so its applications are no data, not 0 (never "8 against 0, new")."""
+    data = types.SimpleNamespace(first_date=D(2024, 3, 5), register_first={"applications": D(2024, 4, 2)})
+    april, march = Month.parse("2024-04"), Month.parse("2024-03")
+    assert not PackData.before_data(data, march) and not PackData.before_data(data, march, "incidents")
+    assert PackData.before_data(data, march, "applications") and PackData.before_data(data, march, "threshold_met")
+    assert not PackData.before_data(data, april, "applications")
+    assert not PackData.before_data(data, march, "appeals")     # no appeals register: the incidents' start
+    assert PackData.before_data(data, Month.parse("2024-02"), "appeals")
+
+
+def test__headline__a_register_month_before_its_data_is_no_data():
+    headline = pd.DataFrame({"label": ["ASB incidents", "Applications received"], "definition": ["x", "y"],
+                             "current": [900.0, 8.0], "previous": [850.0, 0.0], "last_year": [0.0, 0.0]},
+                            index=pd.Index(["incidents", "applications"], name="measure"))
+    before = lambda month, measure=None: month.key == "2023-05" or (measure == "applications" and month.key <= "2024-04")  # noqa: E731
+    deck = rs.new_deck()
+    report_content.slide_headline(deck, _context(5, headline=headline, before_data=before))
+    rows = {r[0]: r for r in _table(deck.slides[0])}
+    assert rows["ASB incidents"][2:4] == ["850", "+50 (+6%)"], rows
+    assert rows["Applications received"][2:] == ["no data", "–", "no data", "–"], rows
 
 
 def test__headline__protected_change_is_unchanged():
