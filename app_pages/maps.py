@@ -60,25 +60,9 @@ prev_start, prev_end = periods.previous_period(f.start_date, f.end_date)
 st.caption(f"Incidents reported {ui.fmt_period(f.start_date, f.end_date)}; change is on "
            f"{ui.fmt_period(prev_start, prev_end)}. Police.uk locations are snapped to anonymous map "
            "points and dated by month only, so police rows pile up on those points.")
-# the first incident's day; for a restricted viewer its month, or nothing when that month holds
-# fewer than k incidents (the disclosure rule: roles.QUERIES, data_span)
-span = ui.load(qm.data_span, f.authority_codes).iloc[0]
-first, last = (pd.Timestamp(span[c]).date() if pd.notna(span[c]) else None for c in ("first_date", "last_date"))
-where = qm.period_against_span(first, last, f.start_date, f.end_date, prev_start, ui.restricted(f))
-
-
-def _when(day) -> str:
-    return f"in {day:%B %Y}" if ui.restricted(f) else f"on {ui.fmt_date(day)}"
-
-
-# a period with no incident says so, not "read change with care" (the downloads audit of 6 December 2026)
-if where == "outside":
-    st.info(f"No incidents in this period: the data start {_when(first)}"
-            + (f" and end {_when(last)}" if last else "") + ". Choose a period inside them.",
-            icon=":material/event_busy:")
-elif where == "starts_late":
-    st.warning(f"The data starts {_when(first)}, after the previous period begins: "
-               "read \"change\" with care, or choose a later period.", icon=":material/history:")
+# a period with no incident says so, and one whose data start after the previous period begins
+# says its change is against part of a period (insight.ui.span_notice: the Overview's too)
+ui.span_notice(f, prev_start)
 
 # --- the map, the selected area and the repeat-location list: one fragment, so a control change, a
 # click on the map, a search or a row of the list reruns only this part (the list is in it because

@@ -30,7 +30,9 @@ if not short.empty:
                "ends, so its counts lack their incidents and a fall on the previous period may be the data's, "
                "not ASB's. Data quality shows when each feed's data end.", icon=":material/schedule:")
 
-ui.measure_tiles(headline)
+# a previous period before the data start: its change is no change in ASB (as on Hotspots)
+where = ui.span_notice(f, prev_start)
+ui.measure_tiles(headline, judged=where != "starts_late")
 
 st.subheader("By authority")
 shown = st.segmented_control("Show", list(ui.TABLE_VIEWS), format_func=ui.TABLE_VIEWS.get, default="figures",

@@ -244,9 +244,9 @@ def _sources(con, month: Month, codes: tuple[str, ...] = ()) -> pd.DataFrame:
                                                       inclusive="left")
         gaps = int(own.loc[window, "is_gap"].sum())
         last = pd.Timestamp(last).date() if pd.notna(last) else None
-        fed = set(short.loc[short["source"] == source, "authority_code"])
+        short_for = set(short.loc[short["source"] == source, "authority_code"])
         problems = []
-        if fed:
+        if short_for:
             problems.append(f"no rows for {month.label}" if in_month == 0 else
                             f"stops more than {quality.LATE_DAYS} days before the month ends")
         if gaps:
@@ -254,7 +254,7 @@ def _sources(con, month: Month, codes: tuple[str, ...] = ()) -> pd.DataFrame:
         if problems:
             rows.append({"source": source, "rows_in_month": in_month, "last_date": last,
                          "last_month_rows": int(last_month_rows), "problem": "; ".join(problems),
-                         "incomplete_for": tuple(sorted(fed & set(codes)))})
+                         "incomplete_for": tuple(sorted(short_for & set(codes)))})
     return pd.DataFrame(rows, columns=["source", "rows_in_month", "last_date", "last_month_rows", "problem",
                                        "incomplete_for"])
 

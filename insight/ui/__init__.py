@@ -652,16 +652,19 @@ def tile_row():
     return st.container(horizontal=True, wrap=True, gap="small")
 
 
-def tile(where, key: str, value: str, change=None, previous=None, direction: int = 0) -> None:
+def tile(where, key: str, value: str, change=None, previous=None, direction: int = 0, judged: bool = True) -> None:
     """A tile (st.metric) in `where` (a `tile_row`, or a column) for the glossary term `key`: its name as the label,
     its definition as the help (insight/glossary.py), bordered. With `change` and `previous` (a
     count and the previous period's), the change under it, coloured only when significant for a
-    measure with a good `direction` (see change_colour)."""
+    measure with a good `direction` (see change_colour); without `judged` (the previous period is
+    partly before the data), grey and never called more than chance."""
     term = glossary.TERMS[key]
     delta = {}
     if previous is not None:
         delta = {"delta": fmt_change(change, previous), "delta_color": change_colour(direction, change, previous),
                  "delta_description": change_words(change, previous)}
+        if not judged:
+            delta.update(delta_color="off", delta_description="on the previous period, which the data start after")
         if delta["delta"] == "–":   # a hidden change has no direction to point
             delta["delta_arrow"] = "off"
     where.metric(term.name, value, help=term.definition, border=True, **delta)
@@ -672,17 +675,45 @@ def measure_column(key: str, **kwargs):
     return st.column_config.NumberColumn(glossary.name(key), help=glossary.definition(key), **kwargs)
 
 
-def measure_tiles(headline: pd.DataFrame, per_row: int = 3) -> None:
+def measure_tiles(headline: pd.DataFrame, per_row: int = 3, judged: bool = True) -> None:
     """One tile per headline measure for the 'All selected' row of queries.headline, or, with one
     authority chosen, its own row: the same figures, but the rule hides a choice's distinct people
     and places (`distinct`) unless all nine are chosen, so the tiles read "–" beside a row that
-    showed them (the downloads and totals audit of 6 December 2026)."""
+    showed them (the downloads and totals audit of 6 December 2026). Without `judged` (the data
+    start after the previous period begins: `span_notice`), no change is called more than chance."""
     rows = headline[headline["authority_code"].notna()]
     total = rows.iloc[0] if len(rows) == 1 else headline[headline["authority_code"].isna()].iloc[0]
     tiles = st.columns(per_row)
     for i, m in enumerate(overview.MEASURES):
         tile(tiles[i % per_row], m.key, fmt_int(total[m.column]), total[f"{m.column}_change"],
-             total[f"{m.column}_previous"], m.direction)
+             total[f"{m.column}_previous"], m.direction, judged)
+
+
+def span_notice(f: Filters, prev_start: date) -> str | None:
+    """Where the chosen period lies against the data of the chosen authorities
+    (`maps.period_against_span` on `maps.data_span`), said above a page's figures: "outside" (no
+    incident in it: an info naming the data's span) or "starts_late" (the data start after the
+    previous period begins: a change on it is against part of a period, a warning); returned.
+    The first incident's day, for a restricted viewer its month, or nothing when that month holds
+    fewer than k incidents (the disclosure rule: roles.QUERIES, data_span)."""
+    from insight.queries import maps
+
+    span = load(maps.data_span, f.authority_codes).iloc[0]
+    first, last = (pd.Timestamp(span[c]).date() if pd.notna(span[c]) else None for c in ("first_date", "last_date"))
+    where = maps.period_against_span(first, last, f.start_date, f.end_date, prev_start, restricted(f))
+
+    def when(day) -> str:
+        return f"in {day:%B %Y}" if restricted(f) else f"on {fmt_date(day)}"
+
+    # a period with no incident says so, not "read change with care" (the downloads audit of 6 December 2026)
+    if where == "outside":
+        st.info(f"No incidents in this period: the data start {when(first)}"
+                + (f" and end {when(last)}" if last else "") + ". Choose a period inside them.",
+                icon=":material/event_busy:")
+    elif where == "starts_late":
+        st.warning(f"The data starts {when(first)}, after the previous period begins: "
+                   "read \"change\" with care, or choose a later period.", icon=":material/history:")
+    return where
 
 
 TABLE_VIEWS = {"figures": "Figures", "changes": "Change on the previous period"}

@@ -125,3 +125,16 @@ def test__short_feeds__the_rule(warehouse):
         assert short(dt.date(2025, 10, 31)) == []                       # both feeds reach 28 October
         assert short(dt.date(2025, 11, 5)) == [("derby_council", "E06000015")]   # nothing in November
         assert short(dt.date(2025, 10, 20)) == []
+
+
+def test__overview__a_previous_period_before_the_data_is_no_change_in_asb(warehouse, monkeypatch):
+    """The data start in September 2025, inside the default period, after the previous period
+    (December 2023 to November 2024) begins: "+190 (new), more than chance" would call the data's
+    start a rise in ASB. The Overview says so as Hotspots does, and no tile judges its change."""
+    from support import open_app
+
+    at = open_app(monkeypatch, warehouse, "app_pages/overview.py")
+    assert any(w.value.startswith("The data starts on") for w in at.warning), [w.value for w in at.warning]
+    words = [m.proto.delta_description for m in at.metric]
+    assert words and not any("chance" in t for t in words), words
+    assert all(t == "on the previous period, which the data start after" for t in words if t), words
