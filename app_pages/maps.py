@@ -63,6 +63,7 @@ st.caption(f"Incidents reported {ui.fmt_period(f.start_date, f.end_date)}; chang
 # a period with no incident says so, and one whose data start after the previous period begins
 # says its change is against part of a period (insight.ui.span_notice: the Overview's too)
 ui.span_notice(f, prev_start)
+ui.short_feeds_notice(f)   # the repeat locations' last 90 days lack what a late feed has not sent
 
 # --- the map, the selected area and the repeat-location list: one fragment, so a control change, a
 # click on the map, a search or a row of the list reruns only this part (the list is in it because

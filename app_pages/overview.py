@@ -7,9 +7,9 @@ etl/rules/periods.py), the tiles and table from insight.ui, the charts from insi
 import streamlit as st
 
 from etl.rules import periods
-from insight import labels, ui
+from insight import ui
 from insight.charts import base as charts
-from insight.queries import overview, quality
+from insight.queries import overview
 
 f = ui.current_filters()
 headline = ui.load(overview.headline, f.authority_codes, f.start_date, f.end_date)
@@ -19,17 +19,7 @@ st.title("Overview")
 st.caption(f"{ui.fmt_period(f.start_date, f.end_date)}, compared with the period of the same "
            f"length just before it ({ui.fmt_period(prev_start, prev_end)}).")
 
-short = ui.load(quality.short_feeds, f.authority_codes, f.end_date)
-if not short.empty:
-    # a feed that has not sent the period's end is no fall in ASB (the board pack says the same)
-    feeds = sorted(short["source"].unique())
-    names = ", ".join(labels.source_name(s) for s in feeds)
-    st.warning(f"Not complete: {'the incident feed' if len(feeds) == 1 else 'the incident feeds'} {names} "
-               f"{'has' if len(feeds) == 1 else 'have'} sent nothing for {f.end_date:%B %Y} or "
-               f"{'stops' if len(feeds) == 1 else 'stop'} more than {quality.LATE_DAYS} days before the period "
-               "ends, so its counts lack their incidents and a fall on the previous period may be the data's, "
-               "not ASB's. Data quality shows when each feed's data end.", icon=":material/schedule:")
-
+ui.short_feeds_notice(f)
 # a previous period before the data start: its change is no change in ASB (as on Hotspots)
 where = ui.span_notice(f, prev_start)
 ui.measure_tiles(headline, judged=where != "starts_late")

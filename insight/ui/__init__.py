@@ -689,6 +689,24 @@ def measure_tiles(headline: pd.DataFrame, per_row: int = 3, judged: bool = True)
              total[f"{m.column}_previous"], m.direction, judged)
 
 
+def short_feeds_notice(f: Filters) -> None:
+    """A warning naming the incident feeds of the chosen authorities that have not reached the
+    period's end (`quality.short_feeds`, the board pack's rule): the period's counts lack their
+    incidents, so a fall may be the data's, not ASB's (the Overview, Hotspots)."""
+    from insight.queries import quality
+
+    short = load(quality.short_feeds, f.authority_codes, f.end_date)
+    if short.empty:
+        return
+    feeds = sorted(short["source"].unique())
+    one = len(feeds) == 1
+    st.warning(f"Not complete: {'the incident feed' if one else 'the incident feeds'} "
+               f"{', '.join(labels.source_name(s) for s in feeds)} {'has' if one else 'have'} sent nothing for "
+               f"{f.end_date:%B %Y} or {'stops' if one else 'stop'} more than {quality.LATE_DAYS} days before the "
+               "period ends, so the period's counts lack their incidents and a fall may be the data's, not "
+               "ASB's. Data quality shows when each feed's data end.", icon=":material/schedule:")
+
+
 def span_notice(f: Filters, prev_start: date) -> str | None:
     """Where the chosen period lies against the data of the chosen authorities
     (`maps.period_against_span` on `maps.data_span`), said above a page's figures: "outside" (no

@@ -98,15 +98,16 @@ def test__pack__a_feed_that_never_sent_the_authority_s_incidents_leaves_its_pack
 
 
 def test__overview__warns_that_a_late_feed_s_period_is_not_complete(warehouse, monkeypatch):
-    """The Overview says it too (the same rule, `quality.short_feeds`): its default period ends on
-    the as-of date, 30 November, which Derby's feed has not reached."""
+    """The Overview and Hotspots say it too (the same rule, `quality.short_feeds`): their default
+    period ends on the as-of date, 30 November, which Derby's feed has not reached."""
     from support import open_app
 
-    at = open_app(monkeypatch, warehouse, "app_pages/overview.py")
-    warnings = [w.value for w in at.warning if w.value.startswith("Not complete")]
-    assert len(warnings) == 1 and "Derby council" in warnings[0] and "Erewash" not in warnings[0], warnings
-    at = open_app(monkeypatch, warehouse, "app_pages/overview.py", authority=EREWASH_CODE)
-    assert not [w.value for w in at.warning if w.value.startswith("Not complete")]
+    for page in ("app_pages/overview.py", "app_pages/maps.py"):   # Hotspots too: its last 90 days lack them
+        at = open_app(monkeypatch, warehouse, page)
+        warnings = [w.value for w in at.warning if w.value.startswith("Not complete")]
+        assert len(warnings) == 1 and "Derby council" in warnings[0] and "Erewash" not in warnings[0], warnings
+        at = open_app(monkeypatch, warehouse, page, authority=EREWASH_CODE)
+        assert not [w.value for w in at.warning if w.value.startswith("Not complete")]
 
 
 def test__short_feeds__the_rule(warehouse):
