@@ -45,8 +45,10 @@ scope = ("all nine authorities" if set(codes) == set(authorities.CODES)
          else ", ".join(authorities.NAME_BY_CODE[c] for c in codes))
 k = report_disclosure.suppress_below()
 st.caption(f"For {scope} (choose them in the sidebar; the sidebar's dates are not used). The month is "
-           f"compared with the month before and the same month a year earlier. Counts of people under "
-           f"{k} are shown as \"<{k}\"; the pack holds no row about any person.")
+           "compared with the month before and the same month a year earlier. "
+           + (f"A count of people below {k} but above 0 is shown as \"<{k}\"; " if k > 1 else
+              "Every count is shown (the disclosure limit is 1); ")
+           + "the pack holds no row about any person.")
 if codes != f.authority_codes:
     st.info("This pack covers all nine authorities, not the sidebar's choice: packs for different choices of "
             "authorities whose person-level rows you may not see could be subtracted to work out the counts each "

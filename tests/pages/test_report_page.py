@@ -117,3 +117,18 @@ def test__page__a_pack_for_a_choice_outside_the_viewer_s_rights_covers_all_nine(
                         (_ for _ in ()).throw(report.ReportError("stopped here: the codes are what is tested")))
     at.button(key="bp_make").click().run(timeout=300)
     assert seen == [tuple(expected)]
+
+
+@pytest.mark.parametrize("k, words", [(1, "Every count is shown (the disclosure limit is 1)"),
+                                      (5, 'A count of people below 5 but above 0 is shown as "<5"')])
+def test__page__says_the_disclosure_limit_in_words_that_fit_it(demo_warehouse, monkeypatch, tmp_path, k, words):
+    """A partnership that sets suppress_below = 1 (no disclosure control) reads no "counts of people
+    under 1 are shown as <1"."""
+    from insight.access import disclosure
+
+    settings = tmp_path / "report.toml"
+    settings.write_text(f"[report]\nsuppress_below = {k}\n", encoding="utf-8")
+    monkeypatch.setenv(disclosure.SETTINGS_ENV, str(settings))
+    at = open_app(monkeypatch, demo_warehouse, PAGE)
+    captions = " ".join(c.value for c in at.caption)
+    assert words in captions and "<1" not in captions, captions
