@@ -259,6 +259,8 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progr
     progress.stage("extract")
     # the incidents are staged as they are read (extract.STAGED_ON_READ), against `as_of`
     loads = extract.extract(con, cfg, load_id, key, hashes, progress, staged_as_of=as_of)
+    # one person keyed as two by two sources' person_ref_pattern: said at the end of the build too
+    notes.extend(f"{load.path}: {load.scheme}" for load in loads if load.scheme)
     progress.stage("stage and validate rows")
     _register_maps(con, cfg)
     scrub.scrub_raw(con, cfg.sources, load_id)  # free text without names, phones, addresses (counts kept)

@@ -148,6 +148,8 @@ def _check_file(con, cfg: BuildConfig, source: Source, path: Path) -> dict:
         if problem:
             _fail(report, "missing_column", problem)
         _columns(con, source, read, mapped, report)
+        if scheme := extract.other_scheme_note(con, cfg, source, read):   # one person keyed as two
+            report["notes"].append(scheme)
         return report
     finally:  # the next file starts from an empty database
         for (table,) in con.execute("select table_name from duckdb_tables() where temporary").fetchall():

@@ -31,6 +31,7 @@ class FileLoad:
     broken: list[tuple[int, str, str]] = field(default_factory=list)  # (source_row, reason, raw text)
     error: str | None = None     # the file could not be read at all: why
     note: str | None = None      # something to know of a file that loaded (etl_loads.file_note)
+    scheme: str | None = None    # its person references keyed otherwise than another source's (`other_scheme_note`)
 
 
 # Kinds whose identical records in one file are stored once, with every record number in
@@ -341,7 +342,44 @@ def _load_file(con, cfg: BuildConfig, source: Source, path: Path, load_id: str, 
                sha256: str, read: readers.FileRead | None = None, parsed=None, staged=None) -> FileLoad:
     read = read or readers.read_file(con, path, source, "_file", parsed)
     ignored = _run_insert(con, cfg, source, path, read, load_id, key, staged=staged)
-    return FileLoad(source, cfg.display_path(path), sha256, read.rows_read, ignored, read.broken, note=read.note)
+    scheme = other_scheme_note(con, cfg, source, read)
+    note = "; ".join(filter(None, (read.note, scheme)))
+    return FileLoad(source, cfg.display_path(path), sha256, read.rows_read, ignored, read.broken, note=note or None,
+                    scheme=scheme)
+
+
+def other_scheme_note(con, cfg: BuildConfig, source: Source, read: readers.FileRead) -> str | None:
+    """A file's note when some of its person references match another source's
+    `person_ref_pattern` that its own source does not declare, and that pattern would key them
+    otherwise: "ECN-00540" is person 540 in a source declaring `ECN-?0*([0-9]+)` and ECN00540 in
+    one that does not, so the same person would count as two (the threshold missed). Checked only
+    when the sources' patterns differ; the count of such distinct references is given, never one
+    of them (a reference names a person)."""
+    others = {s.slug: s.person_ref_pattern for s in cfg.sources
+              if s.slug != source.slug and s.person_ref_pattern and s.person_ref_pattern != source.person_ref_pattern
+              and any(f.name == "person_ref" for f in schema.INPUTS[s.kind])}
+    header = _match_headers(source, read.headers)[0].get("person_ref") if others else None
+    if not header:
+        return None
+    ref = f"nullif(trim({_ident(header)}), '')"
+    own = pseudonym.normalise_ref_sql("r", source.person_ref_pattern)
+    counts = con.execute(
+        "select " + ", ".join(f"count(*) filter (where {pseudonym.normalise_ref_sql('r', p)} is distinct from {own})"
+                              for p in others.values())
+        + f" from (select distinct {ref} as r from {read.table}) where r is not null").fetchall()[0]
+    found = [(slug, n) for slug, n in zip(others, counts, strict=True) if n]
+    if not found:
+        return None
+    slug, n = found[0]
+    return (f"{n:,} distinct person reference{'s' if n != 1 else ''} here match{'' if n != 1 else 'es'} the "
+            f"person_ref_pattern of source {slug}, which source {source.slug} does not declare: the same reference "
+            f"sent by both is keyed as two people; declare person_ref_pattern = {_toml_string(others[slug])} "
+            f"for source {source.slug} too (sources.toml)")
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string of `text` (backslashes and quotes escaped)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _load_batches(con, cfg: BuildConfig, source: Source, batch: dict[Path, readers.FileRead], load_id: str,
@@ -366,7 +404,9 @@ def _load_batches(con, cfg: BuildConfig, source: Source, batch: dict[Path, reade
             continue
         for path in paths:
             read = batch[path]
-            loads[path] = FileLoad(source, cfg.display_path(path), hashes[path], read.rows_read, ignored, read.broken)
+            scheme = other_scheme_note(con, cfg, source, read)
+            loads[path] = FileLoad(source, cfg.display_path(path), hashes[path], read.rows_read, ignored, read.broken,
+                                   note=scheme, scheme=scheme)
     return loads
 
 
@@ -459,6 +499,8 @@ def _extract_source(con: duckdb.DuckDBPyConnection, cfg: BuildConfig, source: So
                             error=_duckdb_failure(cfg, path, exc))
             progress.say(f"{source.slug}: {load.error}")
         progress.file_read(source.slug, n, len(files), path.name, load.rows_read)
+        if load.note:   # what to know of a file that loaded (also on the Data quality page)
+            progress.say(f"{source.slug}: {load.path}: {load.note}")
         loads.append(load)
     for table in {read.batch for read in batch.values()}:
         con.execute(f"drop table {table}; drop table {table}_files")
