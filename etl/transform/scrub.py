@@ -24,8 +24,10 @@ What is removed, in this order (each kind is replaced by its placeholder):
 - names -> `[name]`: a title and a name ("Mr Smith", "Mrs J. Patel", "Dr Amina Okafor"); a
   contact word and the name after it ("neighbour Gary Thompson", "contact: Wojciech Nowak",
   "complainant jane doe - [phone]"); one to three words right before a phone number or e-mail
-  ("Kowalski - [phone]"); a common UK forename followed by a capitalised word ("Jane Doe"); an
-  initial and a common surname ("J. Smith"). The forenames and surnames are `etl/rules/names.toml`.
+  ("Kowalski - [phone]"); a common forename followed by a capitalised word ("Jane Doe", "Zoë-Mae
+  Smith"); an initial and a common surname ("J. Smith"); a capitalised word and a common surname
+  ("Aoife O'Sullivan"); a forename alone that is no common word ("Zoë rang", "outside Siân's").
+  The forenames and surnames are `etl/rules/names.toml`.
   A word that is a street or place word (`PLACE_WORDS`) is never taken for a name, so "Victoria
   Street", "Grace Green Park" and "Amber Valley" stay.
 
@@ -44,6 +46,7 @@ import tomllib
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -117,7 +120,14 @@ PLACE_WORDS = frozenset(STREET_WORDS) | frozenset((
     "lodge", "cottage", "cottages", "barn", "mill", "works", "depot", "marina", "forest",
     "country", "nature", "reserve", "trail", "path", "footpath", "bridleway", "falls", "wells",
     "mount", "head", "heights", "hole", "vine", "edge", "cliff", "tor", "well", "spring", "springs",
+    "corner",   # "White Hart Corner" (a real police.uk place)
 ))
+# Surnames that are also old words for a place (a wood, a bog, a field, a bank: "Cherry Holt",
+# "Bickley Moss", "Lowes Wong", "Sunny Banks", real police.uk places): a word before one is no
+# forename (`_names` before_surname). After a forename or a title they are still a surname
+# ("Kate Moss", "Mr Wong").
+PLACE_SURNAMES = frozenset(("holt", "moss", "wong", "banks", "hart", "field", "fields", "wood", "woods", "hill",
+                            "green", "brook", "marsh", "heath", "dale", "lane", "ford", "shaw", "bridge"))
 # Short words and counted things that are never a name nor a street's name.
 STOP_WORDS = frozenset((
     "the", "a", "an", "and", "or", "of", "on", "at", "in", "to", "by", "for", "from", "with", "near",
@@ -207,19 +217,47 @@ _WORD_RUN = re.compile(r"[\w'’-]+")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
+@dataclass(frozen=True)
+class _NamePatterns:
+    forenames: frozenset[str]   # as listed (capitalised), to tell quickly whether a text may hold one
+    pair: re.Pattern            # a forename (hyphenated too: "Zoe-Mae") and a capitalised word
+    initial: re.Pattern         # an initial and a surname ("J. Smith")
+    lone: re.Pattern            # a forename alone, possessive too ("Zoe rang", "outside Sian's")
+    before_surname: re.Pattern  # a name word and a surname ("Aoife O'Sullivan")
+
+
+# Words before a forename that make it part of a place's name ("St Helen", "King George", "Prince Albert")
+_PLACE_BEFORE = re.compile(r"(?i:\b(?:st|st\.|saint|king|queen|prince|princess|duke|duchess|lady|lord|sir|"
+                           r"mount|port|fort|the|ye|olde?|of|glen|east|west|north|south|upper|lower|great|"
+                           r"little|new|old)\s+)$")
+
+
 @functools.cache
-def _names() -> tuple[frozenset[str], re.Pattern, re.Pattern]:
-    """The forenames, and the (forename + capitalised word, initial + surname) patterns, from
-    etl/rules/names.toml. The surname is written as after a title (`_CAP_NAME`): capitalised, in
-    capitals or with a capital inside ("Kyle O'Neil", "Jane McDonald", "John SMITH"), and the
-    forename may be in capitals too ("JOHN SMITH": police and housing systems write names so)."""
+def _names() -> _NamePatterns:
+    """The name patterns from etl/rules/names.toml. The surname is written as after a title
+    (`_CAP_NAME`): capitalised, in capitals or with a capital inside ("Kyle O'Neil", "Jane
+    McDonald", "John SMITH"), and the forename may be in capitals too ("JOHN SMITH": police and
+    housing systems write names so). A forename alone is a name only when it is no common word
+    (`forenames_also_words`: "Holly Bush", "Rose and Crown" stay)."""
     names = tomllib.loads(NAMES_FILE.read_text(encoding="utf-8"))
     listed = sorted(names["forenames"], key=len, reverse=True)
     forenames = "|".join(listed + [f.upper() for f in listed])
+    words = set(names.get("forenames_also_words", ()))
+    alone = "|".join(f for f in listed if f not in words) + "|" + "|".join(f.upper() for f in listed if f not in words)
     surnames = "|".join(sorted(names["surnames"], key=len, reverse=True))
-    pair = re.compile(rf"\b(?:{forenames})\s+({_CAP_NAME})\b")
-    initial = re.compile(rf"(?<![\w.'’])[B-HJ-Z]\.?\s+(?:{surnames})\b(?![\w'’-])")
-    return frozenset(names["forenames"]), pair, initial
+    hyphen = f"(?:-{_CAP_NAME})?"
+    return _NamePatterns(
+        forenames=frozenset(names["forenames"]),
+        pair=re.compile(rf"\b(?:{forenames}){hyphen}\s+({_CAP_NAME})\b"),
+        initial=re.compile(rf"(?<![\w.'’])[B-HJ-Z]\.?\s+(?:{surnames})\b(?![\w'’-])"),
+        lone=re.compile(rf"(?<![\w'’-])(?:{alone}){hyphen}(?:['’]s)?(?![\w'’-])"),
+        before_surname=re.compile(rf"(?<![\w'’-])({_CAP_NAME})\s+(?:{surnames})(?:['’]s)?(?![\w'’-])"))
+
+
+def _not_after_place_word(m: re.Match) -> bool:
+    """False for a forename that is part of a place's name by the word before it ("St Helen's",
+    "King George")."""
+    return _PLACE_BEFORE.search(m.string, max(0, m.start() - 12), m.start()) is None
 
 
 def _is_name_word(word: str) -> bool:
@@ -338,13 +376,27 @@ def _names_removed(text: str, counts: Counter) -> str:
         return head + PLACEHOLDER["name"] + m.group(0)[len(m.group(1)):]
     if "[phone]" in text or "[email]" in text:
         text = _before_contact(text, before)
-    forenames, pair, initial = _names()
+    names = _names()
     folded = _folded(text)   # the lists are written without accents: "Zoë" is the listed "Zoe"
-    if not (forenames.isdisjoint(CAPITALISED.findall(folded))  # most values hold no forename at all
-            and forenames.isdisjoint(w.capitalize() for w in IN_CAPITALS.findall(folded))):
-        text, folded = _sub_folded(pair, text, folded, counts,
+    if not (names.forenames.isdisjoint(CAPITALISED.findall(folded))  # most values hold no forename at all
+            and names.forenames.isdisjoint(w.capitalize() for w in IN_CAPITALS.findall(folded))):
+        text, folded = _sub_folded(names.pair, text, folded, counts,
                                    keep=lambda m: _is_name_word(m.group(1)) and _not_a_street(m))
-    return _sub_folded(initial, text, folded, counts, keep=_not_a_street)[0]
+        # a forename alone ("Zoë rang [phone]", "outside Siân's", "called by Priya"), unless a
+        # street or place word follows ("Victoria Street") or precedes it ("St Helen's")
+        text, folded = _sub_folded(names.lone, text, folded, counts,
+                                   keep=lambda m: _not_a_street(m) and _not_after_place_word(m))
+    text, folded = _sub_folded(names.initial, text, folded, counts, keep=_not_a_street)
+    # a name word and a listed surname ("Aoife O'Sullivan", "Piotr Nowak"): not a street's name
+    return _sub_folded(names.before_surname, text, folded, counts,
+                       keep=lambda m: _is_name_word(m.group(1)) and _surname(m).lower() not in PLACE_SURNAMES
+                       and _is_name_word(_surname(m)) and _not_a_street(m) and _not_after_place_word(m))[0]
+
+
+def _surname(m: re.Match) -> str:
+    """The surname a `before_surname` match ends with, without its possessive ("Field" of
+    "Playing Field": a place word, so no name)."""
+    return re.sub(r"['’]s$", "", m.group(0).split()[-1])
 
 
 def _before_contact(text: str, replace) -> str:

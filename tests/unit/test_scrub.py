@@ -73,6 +73,19 @@ HOSTILE = {
     # a listed forename written with its accents, a title and a dot without a space
     "Zoë Brontë shouting": (["Zoë", "Brontë"], {"name": 1}),
     "Chloë Smith at the gate": (["Chloë", "Smith"], {"name": 1}),
+    # the partner-source audit of 6 December 2026: names that reached the warehouse
+    "Zoë rang 07700 900123": (["Zoë", "07700"], {"name": 1, "phone": 1}),      # a word between name and phone
+    "Youths outside Zoë's": (["Zoë"], {"name": 1}),                            # a forename alone, possessive
+    "Siân’s flat above the shop": (["Siân"], {"name": 1}),
+    "Zoë-Mae Smith complained": (["Zoë", "Mae", "Smith"], {"name": 1}),        # a hyphenated forename
+    "Gareth ap Rhys": (["Gareth", "Rhys"], {"name": 2}),
+    "Aoife O'Sullivan": (["Aoife", "Sullivan"], {"name": 1}),                   # Irish, Polish, Spanish...
+    "José Álvarez near the shop": (["José", "Álvarez"], {"name": 1}),
+    "Jean-Pierre Dubois": (["Jean", "Pierre", "Dubois"], {"name": 1}),
+    "Łukasz Wiśniewski rang": (["Łukasz", "Wiśniewski"], {"name": 1}),
+    "called by Priya": (["Priya"], {"name": 1}),
+    "Piotr Nowak and his dog": (["Piotr", "Nowak"], {"name": 1}),
+    "KATE MOSS rang": (["KATE", "MOSS"], {"name": 1}),                         # a place word after a forename
     "Mr.Pemberton at the shop": (["Pemberton"], {"name": 1}),
     "Mrs.Patel rang": (["Patel"], {"name": 1}),
     "Jane Doe (jane@example.org) 14 Meadow Close DE7 5AB":
@@ -94,6 +107,18 @@ HOSTILE = {
 }
 
 SURVIVES = [
+    # places with a forename or a surname in them (real police.uk places among them)
+    "King George Playing Field",
+    "Rose and Crown",
+    "St Helen's church",
+    "East Lindsey 001E",
+    "On or near Kimberley",
+    "On or near Bickley Moss",
+    "On or near Cherry Holt",
+    "On or near Lowes Wong",
+    "On or near Sunny Banks",
+    "On or near White Hart Corner",
+    "Forest of Dean 003D",
     "Play area, The Crescent",
     "Outside Co-op, Market Place",
     "Car park behind Tesco",
