@@ -76,7 +76,7 @@ create table etl_scrubbed (               -- personal data removed from free tex
     kind varchar not null,                -- incidents | police_uk | ...
     source_file varchar not null,
     field varchar not null,               -- the free-text column (location_desc, ...), or line (a malformed record)
-    removed varchar not null,             -- name | phone | email | address | postcode
+    removed varchar not null,             -- name | phone | email | address | postcode | vehicle | birth_date
     items bigint not null,                -- how many were removed
     rows_changed bigint not null          -- rows in which at least one was removed
 );

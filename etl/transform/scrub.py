@@ -1,5 +1,6 @@
 """Free text scrubbed at ingest: names, phone numbers, e-mail addresses, house numbers with their
-street, and full postcodes come out of every free-text value before anything reads it.
+street, full postcodes, vehicle registrations and dates of birth come out of every free-text value
+before anything reads it.
 
 A partner's "Where" field may say "Outside 12 Meadow Close - Jane Doe 07700 900123". The build's
 staging step (`etl/build.py` `_stage_all`, before `etl/transform/stage.py` judges any row) scrubs
@@ -90,8 +91,17 @@ LOOSE_REFERENCES: dict[str, tuple[str, ...]] = {"incidents": ("case_ref",)}
 # and its dot ("Mr.Pemberton"). A space is any Unicode one (`\pZ`): DuckDB's `\s` is ASCII's, and
 # "Mrs Patel" with a non-breaking space (pasted from a web page or a workbook) was left unscrubbed.
 MAYBE_PERSONAL_SQL = r"@|\d([\s().-]*\d){8,}|\s|\pZ|(?i:\b(mr|mrs|ms|mx|miss|dr)\.)"
-KINDS = ("email", "phone", "postcode", "address", "name")
-PLACEHOLDER = {"email": "[email]", "phone": "[phone]", "address": "[address]", "name": "[name]"}
+KINDS = ("email", "phone", "postcode", "address", "name", "vehicle", "birth_date")
+PLACEHOLDER = {"email": "[email]", "phone": "[phone]", "address": "[address]", "name": "[name]",
+               "vehicle": "[vehicle]", "birth_date": "[birth date]"}
+# A vehicle registration in the current UK format ("AB12 CDE", "AB12CDE": two letters, the age
+# identifier, three letters), as written on the plate: it names the keeper. A postcode's inward code
+# starts with a digit ("DE12 3AB"), so the two never meet.
+VEHICLE = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}\s?[A-Z]{3}(?![\w-])")
+# A date of birth after the words that name one ("DOB 12/03/1985", "d.o.b: 1.3.85", "born 12-03-1985"):
+# the date goes, the words stay.
+BIRTH_DATE = re.compile(r"(?i:\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|born(?:\s+on)?)\s*[:=-]?\s*)"
+                        r"(\d{1,2}[./-]\d{1,2}[./-]\d{2,4})(?![\d])")
 NAMES_FILE = Path(__file__).resolve().parents[1] / "rules" / "names.toml"
 
 STREET_WORDS = (
@@ -158,7 +168,8 @@ EMAIL_DOMAIN = re.compile(r"@[\w-]+(?:\.[\w-]+)+")
 _LOCAL_CHAR = re.compile(r"[\w.+'-]")   # EMAIL's characters before the '@'
 _LOCAL_START = re.compile(r"[\w+-]")    # and those it may start with
 PHONE_HINT = re.compile(r"\d(?:[\s().-]*\d){8,}")  # nine digits or more, possibly spaced out
-DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$")
+# a date, and a date with its time ("30-03-2025 23:30": never a phone number, the audit of 6 December 2026)
+DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?:[ T]\d{1,2}(?:[:.]\d{2}){0,2})?$")
 POSTCODE = re.compile(r"(?<![\w-])([A-Za-z]{1,2}\d[A-Za-z\d]?)\s*(\d[ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2})(?![\w-])")
 _STREET = "|".join(sorted(STREET_WORDS, key=len, reverse=True))
 _STOP = "|".join(re.escape(w) for w in sorted(STOP_WORDS | {"flat", "unit"}, key=len, reverse=True))
@@ -281,6 +292,12 @@ def _sub(pattern: re.Pattern, text: str, kind: str, counts: Counter, keep=None) 
         counts[kind] += 1
         return PLACEHOLDER[kind]
     return pattern.sub(replace, text)
+
+
+def _count(counts: Counter, kind: str) -> str:
+    """Count one item of `kind` removed; its placeholder."""
+    counts[kind] += 1
+    return PLACEHOLDER[kind]
 
 
 def _emails(text: str, counts: Counter) -> str:
@@ -457,6 +474,9 @@ def scrub_text(text: str) -> tuple[str, dict[str, int]]:
     postcodes, and how many of each kind were removed (kinds with none are left out)."""
     counts: Counter = Counter()
     text = _emails(text, counts)
+    if DIGIT.search(text):   # a date of birth before the phone numbers (its digits are no phone's)
+        text = BIRTH_DATE.sub(lambda m: m.group(0)[:m.start(1) - m.start(0)] + _count(counts, "birth_date"), text)
+        text = _sub(VEHICLE, text, "vehicle", counts)
     text = _phones(text, counts)
     text = _postcodes(text, counts)
     if DIGIT.search(text):  # a house number, a flat number

@@ -86,6 +86,8 @@ HOSTILE = {
     "called by Priya": (["Priya"], {"name": 1}),
     "Piotr Nowak and his dog": (["Piotr", "Nowak"], {"name": 1}),
     "KATE MOSS rang": (["KATE", "MOSS"], {"name": 1}),                         # a place word after a forename
+    "DOB 12/03/1985, rang twice": (["12/03/1985"], {"birth_date": 1}),          # the words stay, the date goes
+    "vehicle AB12 CDE parked on the verge": (["AB12", "CDE"], {"vehicle": 1}),  # a registration names its keeper
     "Mr.Pemberton at the shop": (["Pemberton"], {"name": 1}),
     "Mrs.Patel rang": (["Patel"], {"name": 1}),
     "Jane Doe (jane@example.org) 14 Meadow Close DE7 5AB":
@@ -107,6 +109,9 @@ HOSTILE = {
 }
 
 SURVIVES = [
+    "30-03-2025 23:30 Z",   # a date and its time is no phone number (a reject's reason quoted "[phone]:30 Z")
+    "reported 30/03/2025 23:30, again 31/03/2025 01:15",
+    "A38 junction, DE56 area",
     # places with a forename or a surname in them (real police.uk places among them)
     "King George Playing Field",
     "Rose and Crown",
