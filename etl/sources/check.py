@@ -484,7 +484,7 @@ def _label_problems(con, source: Source, f: schema.Field, report: dict, rejects:
     if f.allowed:
         bad = [x for x in _labels(con, source, name) if x[1] not in f.allowed]
         out.append(_value_problem(con, source, name, report, rejects, bad, "not_allowed",
-                                  f"not one of {'/'.join(f.allowed)}", lambda v: _nearest(v, f.allowed),
+                                  f"not one of {'/'.join(f.allowed)}", lambda v: _nearest(v, f.allowed, f.allowed == schema.YES_NO),
                                   choices="/".join(f.allowed)))
     if name == "asb_type":
         # a reject once staging checks the closed list (stage.VOCABULARIES); listed either way
@@ -497,7 +497,7 @@ def _label_problems(con, source: Source, f: schema.Field, report: dict, rejects:
         bad = [x for x in _labels(con, source, name) if authorities.resolve(x[1]) is None]
         names = [a.name for a in authorities.AUTHORITIES]
         out.append(_value_problem(con, source, name, report, rejects, bad, "unknown_authority",
-                                  "not one of the nine Derbyshire authorities", lambda v: _nearest(v, names),
+                                  "not one of the nine Derbyshire authorities", lambda v: _nearest_authority(v, names),
                                   choices="an authority's name or GSS code"))
     return [p for p in out if p]
 
@@ -526,12 +526,38 @@ def _value_problem(con, source: Source, name: str, report: dict, rejects: list[s
             "more_values": max(0, len(bad) - MAX_LABELS)}
 
 
-def _nearest(value: str, allowed) -> list[str]:
-    """Allowed values closest to a value: those it contains or that contain it, then difflib's."""
+# What a yes/no column holds for "not known" ("N/A" is not "N"): never a guess of Y or N, which
+# would change the hate counts (the partner-source audit of 6 December 2026)
+UNKNOWN_WORDS = frozenset(("na", "n/a", "n.a.", "unknown", "not known", "nk", "dk", "don't know", "dont know", "?",
+                           "tbc", "tba", "none", "not recorded", "not stated", "unsure", "maybe", "-"))
+
+
+def _nearest(value: str, allowed, yes_no: bool = False) -> list[str]:
+    """Allowed values closest to a value: those it contains or that contain it, then difflib's; for
+    a yes/no column (`yes_no`) none for a word that means not known (UNKNOWN_WORDS)."""
     text = str(value).lower()
+    if yes_no and " ".join(text.split()) in UNKNOWN_WORDS:
+        return []
     contained = [a for a in allowed if len(a) >= 3 and (a.lower() in text or text in a.lower())]
     close = difflib.get_close_matches(text, [a.lower() for a in allowed], n=3, cutoff=0.5)
     return list(dict.fromkeys(contained + [a for a in allowed if a.lower() in close]))[:3]
+
+
+def _nearest_authority(value: str, names: list[str]) -> list[str]:
+    """The authorities a partner's label may mean, never a guess that moves records to another
+    authority: "Derby" (the city) is no guess for a label saying Derbyshire ("NE Derbys",
+    "Derbyshire Dales DC"), and the county ("Derbyshire County Council", "DCC", "Derbyshire")
+    gets none: it covers all nine, so each record's district must come from elsewhere."""
+    text = " ".join(re.findall(r"[a-z]+", str(value).lower()))
+    county = re.sub(r"\b(county|council|cc|dcc|the|of)\b", " ", text)
+    if text in ("dcc", "cc") or " ".join(county.split()) in ("derbyshire", "derbys", ""):
+        return []
+    words = {"s": "south", "ne": "north east", "n": "north", "e": "east", "derbys": "derbyshire", "dc": "", "bc": "",
+             "council": "", "district": "", "borough": "", "city": ""}
+    found = _nearest(" ".join(words.get(w, w) for w in text.split()).strip() or value, names)
+    if re.search(r"\bderbys", text):
+        found = [n for n in found if n != "Derby"] or _nearest(value, [n for n in names if n != "Derby"])
+    return found
 
 
 def _date_format(con, source: Source, name: str) -> str | None:
@@ -609,13 +635,15 @@ def _column_fixes(source: Source, missing: list[str], columns: list[dict], ignor
     """[source.columns] lines for canonical columns the file lacks, when a header that is not read
     looks like them (never a header that names personal data)."""
     free = [h for h in ignored if not any(w in h.lower() for w in schema.PERSONAL_HEADER_WORDS)]
+    types = {f.name: f.type for f in schema.INPUTS[source.kind]}
     lines, taken = [], set()
     for c in columns:
         if c["status"] not in ("missing (required)", "not in file"):
             continue
         wanted = [c["column"], *([source.columns[c["column"]]] if c["column"] in source.columns else [])]
-        scored = sorted(((max(_similarity(w, h) for w in wanted), h) for h in free if h not in taken),
-                        reverse=True)
+        # a header naming a date is offered for a date column only ("Incident Date" is no incident_ref)
+        fits = [h for h in free if h not in taken and (types.get(c["column"]) == "DATE" or not _names_a_date(h))]
+        scored = sorted(((max(_similarity(w, h) for w in wanted), h) for h in fits), reverse=True)
         cutoff = 0.6 if c["column"] in missing else 0.85
         if scored and scored[0][0] >= cutoff:
             taken.add(scored[0][1])
@@ -634,6 +662,11 @@ def _column_fixes(source: Source, missing: list[str], columns: list[dict], ignor
                            f"value for every row under [source.constants] (headers not read: "
                            f"{', '.join(free) or 'none'})", "toml": ""})
     return out
+
+
+def _names_a_date(header: str) -> bool:
+    """Whether a header names a date or time ("Incident Date", "Date Logged", "Time", "DOB")."""
+    return bool(re.search(r"\b(date|dated|time|when|dob|day)\b", " ".join(re.findall(r"[a-z]+", header.lower()))))
 
 
 def _similarity(name: str, header: str) -> float:

@@ -423,3 +423,45 @@ def test__check__a_reference_holding_personal_data_is_a_reject_shown_by_its_row_
     assert "example.com" not in out and "Patel" not in out and "07700" not in out
     code, out = check(inputs, capsys=capsys)
     assert "personal data" in out and "example.com" not in out and "Patel" not in out and "07700" not in out
+
+
+# --- guesses that would move or change records (the partner-source audit of 6 December 2026) -------
+
+def test__check__a_date_header_is_never_offered_as_the_key(tmp_path, capsys):
+    """"Incident Date" looks like incident_ref to a string comparison; pasted, every reference was a
+    date and the second record of a day a duplicate_key reject."""
+    header = [("Incident Date" if h == "incident_ref" else h) for h in HEADER]
+    rows = [[f"2025-03-{n:02d}" if c == "Incident Date" else v for c, v in zip(header, good(n), strict=True)]
+            for n in (1, 2)]
+    inputs = write_inputs(tmp_path / "in", TOML, {"erewash/export.csv": text([header, *rows])})
+    code, out = check(inputs, capsys=capsys)
+    assert code == 1 and "file has no column for incident_ref" in out, out
+    assert 'incident_ref = "Incident Date"' not in out, out
+    assert "no header looks like incident_ref" in out, out
+
+
+def test__check__no_authority_guess_that_moves_records(tmp_path, capsys):
+    """The county council covers all nine (no guess); "NE Derbys" is North East Derbyshire, never Derby."""
+    rows = [good(1), good(2), good(3)]
+    for row, label in zip(rows, ("Derbyshire County Council", "NE Derbys", "DCC"), strict=True):
+        row[HEADER.index("authority")] = label
+    toml = TOML.replace('authority = "E07000036"\n', "")
+    inputs = write_inputs(tmp_path / "in", toml, {"erewash/export.csv": text([HEADER, *rows])})
+    report = json.loads(check(inputs, "--json", capsys=capsys)[1])[0]
+    values = {v["value"]: v["nearest"] for p in report["problems"] if p["column"] == "authority" for v in p["values"]}
+    assert values["Derbyshire County Council"] == []
+    assert values["NE Derbys"][0] == "North East Derbyshire" and "Derby" not in values["NE Derbys"]
+    assert values["DCC"] == []        # Derby City Council or Derbyshire County Council: no guess
+    toml_lines = "\n".join(s["toml"] for s in report["suggestions"])
+    assert '"Derbyshire County Council" = "?"' in toml_lines, toml_lines
+
+
+def test__check__not_known_is_never_guessed_as_no(tmp_path, capsys):
+    """A hate flag of "N/A" or "Unknown" is not "N": guessed so, it would change the hate counts."""
+    rows = [good(1), good(2), good(3)]
+    for row, label in zip(rows, ("N/A", "Unknown", "Nope"), strict=True):
+        row[HEADER.index("is_hate")] = label
+    inputs = write_inputs(tmp_path / "in", TOML, {"erewash/export.csv": text([HEADER, *rows])})
+    report = json.loads(check(inputs, "--json", capsys=capsys)[1])[0]
+    values = {v["value"]: v["nearest"] for p in report["problems"] if p["column"] == "is_hate" for v in p["values"]}
+    assert values["N/A"] == [] and values["Unknown"] == [], values
