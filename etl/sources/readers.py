@@ -328,7 +328,7 @@ def _read_carefully(con: duckdb.DuckDBPyConnection, real: Path, path: Path, deli
     """`_read_csv_records`, a file declared UTF-8 (`real` is `path`) checked by `_check_utf8` first."""
     note = _check_utf8(path) if real == path else None
     read = _read_csv_records(con, real, path, delim, skip_rows, table)
-    read.note = note
+    read.note = "; ".join(filter(None, (note, read.note))) or None
     return read
 
 
@@ -400,6 +400,8 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
     header_line = number
     headers = [h.strip() or f"column{i}" for i, h in enumerate(headers, 1)]
     good, numbers, broken = [], [], []
+    # records with one field more than the header, that field empty: a delimiter after the last field
+    trailing: list[tuple[int, list[str], str]] = []
     while True:
         consumed.clear()
         try:
@@ -416,12 +418,26 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
         if quoting := _broken_quotes("".join(consumed), delim):
             broken.append((number, quoting, "".join(consumed).rstrip("\r\n")))
             continue
+        if len(record) == len(headers) + 1 and not record[-1].strip():
+            trailing.append((number, record[:-1], "".join(consumed).rstrip("\r\n")))
+            continue
         if len(record) != len(headers):   # its lines as written (the reject keeps their shape)
             broken.append((number, f"the record has {len(record)} field{'s' * (len(record) != 1)}, "
                                    f"the header has {len(headers)}", "".join(consumed).rstrip("\r\n")))
             continue
         good.append(record)
         numbers.append(number)
+    note = None
+    if trailing and not good:
+        # every record ends with a delimiter the header lacks ("...;Market Place;"): an export's
+        # habit, not a field, so the records are read without it (and the file says so)
+        good, numbers = [r for _, r, _ in trailing], [n for n, _, _ in trailing]
+        note = (f"every record ends with a delimiter ({delim!r}) the header does not: read as no field "
+                f"({len(trailing):,} records)")
+    else:   # some records only: each is one field too long, a reject with its number
+        broken += [(n, f"the record has {len(headers) + 1} fields, the header has {len(headers)} (its last "
+                       f"field empty: a delimiter after the last value?)", raw) for n, _, raw in trailing]
+        broken.sort(key=lambda b: b[0])
     frame = pd.DataFrame(good, columns=[f"c{i}" for i in range(len(headers))], dtype="object")
     frame[ROW] = pd.array(numbers, dtype="int64")
     con.register("_csv_frame", frame)
@@ -429,7 +445,7 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
     con.execute(f"create or replace temp table {table} as select {cols}, {ROW} from _csv_frame")
     con.unregister("_csv_frame")
     return FileRead(table, headers, broken, len(good) + len(broken), ROW, delimiter=delim,
-                    header_line=header_line)
+                    header_line=header_line, note=note)
 
 
 def _broken_quotes(text: str, delim: str) -> str | None:
