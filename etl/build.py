@@ -54,6 +54,7 @@ class BuildResult:
     stages: list[dict] = field(default_factory=list)
     as_of_is_latest_data: bool = False  # no --as-of: the latest date the incident data covers
     notes: list[str] = field(default_factory=list)  # things the person who ran the build must know
+    reject_reasons: dict[str, int] = field(default_factory=dict)  # rejected rows per reason code, most first
 
 
 def _load_id(cfg: config.BuildConfig, hashes: dict[Path, str], as_of: dt.date | None) -> str:
@@ -429,6 +430,8 @@ def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = Non
         counts = dict(zip(("incidents", "reports", "applications", "appeals", "rejects", "actions"), con.execute(
             "select incidents, reports, applications, appeals, rejects, actions from etl_builds").fetchall()[0],
             strict=True))
+        reasons = dict(con.execute("select reason_code, count(*) from etl_rejects group by 1 "
+                                   "order by 2 desc, 1").fetchall())
         con.execute("checkpoint")
         con.close()
         progress.stage("")
@@ -445,4 +448,4 @@ def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = Non
             done.unlink(missing_ok=True)
         shutil.rmtree(spill, ignore_errors=True)  # DuckDB's spill folder, when the build spilled
     return BuildResult(warehouse, load_id, as_of, counts, round(time.perf_counter() - started, 2),
-                       progress.stages, requested_as_of is None, notes)
+                       progress.stages, requested_as_of is None, notes, reasons)

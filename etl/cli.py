@@ -33,8 +33,18 @@ def _summary(result: build_mod.BuildResult) -> str:
     return (f"warehouse {result.warehouse} built in {result.seconds:.1f}s (as of {as_of}, "
             f"load {result.load_id}): {c['incidents']:,} incidents from {c['reports']:,} reports, "
             f"{c['applications']:,} applications, {c['appeals']:,} appeals, {c['actions']:,} actions, "
-            f"{c['rejects']:,} rejected rows"
+            f"{c['rejects']:,} rejected rows{_reasons(result.reject_reasons)}"
             f"{notes}")
+
+
+def _reasons(reasons: dict[str, int], most: int = 4) -> str:
+    """' (3 malformed_row, 2 bad_date; etl_rejects and the Data quality page list them)' after the
+    count of rejected rows: what to look for, not only how many."""
+    if not reasons:
+        return ""
+    shown = ", ".join(f"{n:,} {code}" for code, n in list(reasons.items())[:most])
+    more = f" and {len(reasons) - most} more reasons" if len(reasons) > most else ""
+    return f" ({shown}{more}; etl_rejects and the Data quality page list them)"
 
 
 def _exit_without_freeing() -> None:

@@ -57,3 +57,16 @@ def test__some_records_one_field_too_long_stay_rejects(tmp_path, monkeypatch):
     (row, code, reason), = con.execute("select source_row, reason_code, reason from etl_rejects").fetchall()
     assert (row, code) == (10, "malformed_row")
     assert "its last field empty: a delimiter after the last value?" in reason
+
+
+def test__the_build_summary_names_the_reasons_of_its_rejects(tmp_path, monkeypatch):
+    """The summary said only "1 rejected rows": it now says which reasons, and where to look."""
+    from etl import build, cli
+
+    monkeypatch.setenv("ASB_PSEUDONYM_KEY", TEST_KEY)
+    lines = [_record(n, "") for n in range(1, 8)] + [_record(8), "AV-9;31/02/2025;Nuisance;noise;53.05;-1.40;Park"]
+    inputs = write_inputs(tmp_path / "in", TOML, {"f/a.csv": "\r\n".join([HEADER, *lines]) + "\r\n"})
+    result = build.build(inputs, tmp_path / "w.duckdb", dt.date(2025, 6, 30))
+    assert result.reject_reasons == {"bad_date": 1, "malformed_row": 1}
+    assert ("2 rejected rows (1 bad_date, 1 malformed_row; etl_rejects and the Data quality page list them)"
+            in cli._summary(result))
