@@ -84,12 +84,29 @@ def police_rows(con: duckdb.DuckDBPyConnection) -> None:
         left join _lsoa_name_map l using (lsoa_name)""")
 
 
+def _values_sql(columns: list[str]) -> tuple[str, str]:
+    """(hash, values): SQL for a row's values of `columns` as one hash (a repeated ref with the same
+    hash is the same record sent twice, with another a `duplicate_key`) and as a list of texts,
+    from which a duplicate_key's reason names the columns that differ (`_differing_sql`)."""
+    texts = [f"coalesce(cast({c} as varchar), '')" for c in columns]
+    return f"md5(concat_ws('|', {', '.join(texts)}))", f"[{', '.join(texts)}]"
+
+
+def _differing_sql(columns: list[str]) -> str:
+    """SQL over `_keyed` (`_split_keys` with values): the columns in which a row's values differ
+    from the first row's with its key, named ("is_hate, reported_date"): a partner correcting a
+    record in a later export sees which value the build did not take."""
+    names = "[" + ", ".join(sqlfile.literal(c) for c in columns) + "]"
+    return (f"array_to_string(list_transform(list_filter(range(1, {len(columns) + 1}), "
+            f"lambda i: row_values[i] is distinct from first_values[i]), lambda i: {names}[i]), ', ')")
+
+
+_INCIDENT_VALUES = [f.name for f in stored_fields("incidents") if f.name != "incident_ref"]
+
+
 def _incident_hash_sql() -> str:
-    """SQL over stg_incidents: a hash of a row's values but its ref (a repeated ref with the same
-    hash is the same record sent twice, with another a `duplicate_key`)."""
-    inc = stored_fields("incidents")
-    hash_cols = ", ".join(f"coalesce(cast({f.name} as varchar), '')" for f in inc if f.name != "incident_ref")
-    return f"md5(concat_ws('|', {hash_cols}))"
+    """SQL over stg_incidents: `_values_sql`'s hash of a row's values but its ref."""
+    return _values_sql(_INCIDENT_VALUES)[0]
 
 
 def candidates(con: duckdb.DuckDBPyConnection) -> None:
@@ -132,13 +149,15 @@ def police_context(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
         police_ref, case when key_rank = 1 then 'police_context' else 'police_republished' end from _keyed""")
 
 
-def _split_keys(con, relation: str, key: str, order: str) -> None:
-    """`_keyed`: rows of `relation` with key_rank and the first occurrence's file, row and hash."""
+def _split_keys(con, relation: str, key: str, order: str, values: bool = False) -> None:
+    """`_keyed`: rows of `relation` with key_rank and the first occurrence's file, row and hash
+    (and its `row_values` as `first_values`, with `values`)."""
+    firsts = ", first_value(row_values) over w as first_values" if values else ""
     con.execute(f"""create or replace temp table _keyed as
         select *, row_number() over w as key_rank,
                first_value(row_hash) over w as first_hash,
                first_value(source_file) over w as first_file,
-               first_value(source_row) over w as first_row
+               first_value(source_row) over w as first_row{firsts}
         from {relation}
         window w as (partition by {key} order by {order})""")
 
@@ -180,7 +199,8 @@ def ref_hashes(con: duckdb.DuckDBPyConnection) -> None:
         repeated as (select source, incident_ref from good
                      where hash(source, incident_ref) in ({sqlfile.repeated_hashes('source, incident_ref', 'good')})
                      group by all having count(*) > 1)
-        select source, source_file, source_row, {_incident_hash_sql()} as row_hash
+        select source, source_file, source_row, {_incident_hash_sql()} as row_hash,
+               {_values_sql(_INCIDENT_VALUES)[1]} as row_values
         from stg_incidents semi join repeated using (source, incident_ref)
         where reject_code is null""")
 
@@ -208,13 +228,13 @@ def keyed_reports(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
                 f"reported_date, postcode, {locate.raw_coordinates_sql()}, location_desc, source_lsoa_name))::varchar")
     # Only refs that repeat among the staged rows (`ref_hashes`) are ranked; one that repeats no
     # more once located rows are rejected ranks 1 alone and is a report like any other.
-    _split_keys(con, "(select l.* replace (h.row_hash as row_hash) from _located l join _ref_hashes h "
+    _split_keys(con, "(select l.* replace (h.row_hash as row_hash), h.row_values from _located l join _ref_hashes h "
                 "on h.source = l.source and h.source_file = l.source_file and h.source_row = l.source_row "
                 "where l.loc_reject is null and l.source_rows is null)",
-                "source, incident_ref", "source_file, source_row")
+                "source, incident_ref", "source_file, source_row", values=True)
     reject_from(con, load_id, "kind", "_keyed where key_rank > 1 and row_hash <> first_hash",
-                "'duplicate_key'", "format('incident_ref ''{}'' already used in {} row {} with other values', "
-                "incident_ref, first_file, first_row)",
+                "'duplicate_key'", "format('incident_ref ''{}'' already used in {} row {} with other values ({})', "
+                f"incident_ref, first_file, first_row, {_differing_sql(_INCIDENT_VALUES)})",
                 "to_json(struct_pack(incident_ref, agency, reported_date, asb_type))::varchar")
     republished = _police_copies("g.loc_reject is null and c.k < g.first_new")
     con.execute(f"""create or replace temp table _repeats as
@@ -316,14 +336,14 @@ def incident_files(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
 def publish_cases(con: duckdb.DuckDBPyConnection, load_id: str, kind: str, order_sql: str) -> None:
     """applications, appeals or actions: the first row of each ref loads, identical repeats merge."""
     key = schema.KEYS[kind]
-    cols = [f.name for f in stored_fields(kind)]
-    hashed = ", ".join(f"coalesce(cast({c} as varchar), '')" for c in cols if c != key)
+    cols = [f.name for f in stored_fields(kind) if f.name != key]
+    hashed, listed = _values_sql(cols)
     con.execute(f"""create or replace temp table _good as
-        select *, md5(concat_ws('|', {hashed})) as row_hash from stg_{kind} where reject_code is null""")
-    _split_keys(con, "_good", key, order_sql)
+        select *, {hashed} as row_hash, {listed} as row_values from stg_{kind} where reject_code is null""")
+    _split_keys(con, "_good", key, order_sql, values=True)
     reject_from(con, load_id, f"'{kind}'", "_keyed where key_rank > 1 and row_hash <> first_hash",
-                "'duplicate_key'", f"format('{key} ''{{}}'' already used in {{}} row {{}} with other values', "
-                f"{key}, first_file, first_row)", f"to_json(struct_pack({key}))::varchar")
+                "'duplicate_key'", f"format('{key} ''{{}}'' already used in {{}} row {{}} with other values ({{}})', "
+                f"{key}, first_file, first_row, {_differing_sql(cols)})", f"to_json(struct_pack({key}))::varchar")
     con.execute(f"""insert into etl_merged select '{load_id}', '{kind}', source, source_file, source_row,
         {key}, 'repeated_row' from _keyed where key_rank > 1 and row_hash = first_hash""")
     con.execute(sqlfile.read(kind))

@@ -70,3 +70,19 @@ def test__the_build_summary_names_the_reasons_of_its_rejects(tmp_path, monkeypat
     assert result.reject_reasons == {"bad_date": 1, "malformed_row": 1}
     assert ("2 rejected rows (1 bad_date, 1 malformed_row; etl_rejects and the Data quality page list them)"
             in cli._summary(result))
+
+
+def test__a_duplicate_key_names_the_values_it_did_not_take(tmp_path, monkeypatch):
+    """A cumulative export corrects a record (the hate flag, the type) in a later file: the build
+    keeps the first file's and rejects the correction; its reason names what differs, so the
+    partner sees which value was not taken (the partner-source audit)."""
+    monkeypatch.setenv("ASB_PSEUDONYM_KEY", TEST_KEY)
+    april = [_record(1, ""), _record(2, "")]
+    may = [_record(1, ""), _record(2, "").replace(";noise;", ";littering;")]
+    inputs = write_inputs(tmp_path / "in", TOML, {
+        "f/a_2025-04.csv": "\r\n".join([HEADER, *april]) + "\r\n",
+        "f/b_2025-05.csv": "\r\n".join([HEADER, *may]) + "\r\n"})
+    con = run_build(inputs, as_of=dt.date(2025, 6, 30))[1]
+    (reason,), = con.execute("select reason from etl_rejects where reason_code = 'duplicate_key'").fetchall()
+    assert reason == "incident_ref 'AV-2' already used in f/a_2025-04.csv row 3 with other values (asb_type)", reason
+    assert con.execute("select rule, count(*) from etl_merged group by 1").fetchall() == [("repeated_row", 1)]
