@@ -14,18 +14,12 @@ import datetime as dt
 import io
 
 import pytest
-from conftest import INCIDENT_COLUMNS, made_pack
+from conftest import EREWASH_TOML, INCIDENT_COLUMNS, made_pack
 from pptx import Presentation
 
 EREWASH_CODE = "E07000036"
 
-TOML = """
-[[source]]
-slug = "erewash-council"
-kind = "incidents"
-path = "erewash/*.csv"
-authority = "E07000036"
-
+TOML = EREWASH_TOML + """
 [[source]]
 slug = "derby-council"
 kind = "incidents"
