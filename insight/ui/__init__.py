@@ -699,9 +699,11 @@ def short_feeds_notice(f: Filters) -> None:
     if short.empty:
         return
     feeds = sorted(short["source"].unique())
-    one = len(feeds) == 1
-    st.warning(f"Not complete: {'the incident feed' if one else 'the incident feeds'} "
-               f"{', '.join(labels.source_name(s) for s in feeds)} {'has' if one else 'have'} sent nothing for "
+    one, most = len(feeds) == 1, 4
+    names = ", ".join(labels.source_name(s) for s in feeds[:most]) + (
+        f" and {len(feeds) - most} more" if len(feeds) > most else "")
+    st.warning(f"Not complete: {'the incident feed' if one else f'{len(feeds)} incident feeds,'} "
+               f"{names}{'' if one else ','} {'has' if one else 'have'} sent nothing for "
                f"{f.end_date:%B %Y} or {'stops' if one else 'stop'} more than {quality.LATE_DAYS} days before the "
                "period ends, so the period's counts lack their incidents and a fall may be the data's, not "
                "ASB's. Data quality shows when each feed's data end.", icon=":material/schedule:")
