@@ -239,7 +239,7 @@ class _NamePatterns:
 
 # Words before a forename that make it part of a place's name ("St Helen", "King George", "Prince Albert")
 _PLACE_BEFORE = re.compile(r"(?i:\b(?:st|st\.|saint|king|queen|prince|princess|duke|duchess|lady|lord|sir|"
-                           r"mount|port|fort|the|ye|olde?|of|glen|east|west|north|south|upper|lower|great|"
+                           r"mount|port|fort|the|ye|olde?|glen|east|west|north|south|upper|lower|great|"
                            r"little|new|old)\s+)$")
 
 

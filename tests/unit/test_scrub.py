@@ -84,6 +84,7 @@ HOSTILE = {
     "Jean-Pierre Dubois": (["Jean", "Pierre", "Dubois"], {"name": 1}),
     "Łukasz Wiśniewski rang": (["Łukasz", "Wiśniewski"], {"name": 1}),
     "called by Priya": (["Priya"], {"name": 1}),
+    "the mother of Priya rang": (["Priya"], {"name": 1}),                    # "of" is no place's word
     "Piotr Nowak and his dog": (["Piotr", "Nowak"], {"name": 1}),
     "KATE MOSS rang": (["KATE", "MOSS"], {"name": 1}),                         # a place word after a forename
     "DOB 12/03/1985, rang twice": (["12/03/1985"], {"birth_date": 1}),          # the words stay, the date goes
