@@ -14,6 +14,7 @@ from insight.access import disclosure as report_disclosure
 from insight.access import roles as access
 from insight.board_pack import data as report_data
 from insight.board_pack import pack as report
+from insight.board_pack import words as report_words
 from insight.queries import maps as queries_maps
 from insight.ui import session as ui_access
 
@@ -46,8 +47,7 @@ scope = ("all nine authorities" if set(codes) == set(authorities.CODES)
 k = report_disclosure.suppress_below()
 st.caption(f"For {scope} (choose them in the sidebar; the sidebar's dates are not used). The month is "
            "compared with the month before and the same month a year earlier. "
-           + (f"A count of people below {k} but above 0 is shown as \"<{k}\"; " if k > 1 else
-              "Every count is shown (the disclosure limit is 1); ")
+           + (f"{report_words.limit_rule(k).capitalize()}; " if k > 1 else "Every count is shown (the disclosure limit is 1); ")
            + "the pack holds no row about any person.")
 if codes != f.authority_codes:
     st.info("This pack covers all nine authorities, not the sidebar's choice: packs for different choices of "

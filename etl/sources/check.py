@@ -25,7 +25,6 @@ spills, if it must, to a temporary folder). `check` returns one dict per file (t
 from __future__ import annotations
 
 import difflib
-import json
 import re
 import tempfile
 from dataclasses import replace
@@ -582,7 +581,7 @@ def _date_format(con, source: Source, name: str) -> str | None:
 
 def _toml(value) -> str:
     """A TOML value: a basic string (JSON's escapes are TOML's) or a number."""
-    return str(value) if isinstance(value, int) else json.dumps(str(value), ensure_ascii=False)
+    return str(value) if isinstance(value, int) else config.toml_string(value)
 
 
 def _block(header: str, lines: list[tuple[str, str]], exists: bool) -> str:

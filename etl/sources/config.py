@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import functools
 import glob
+import json
 import math
 import os
 import re
@@ -199,6 +200,11 @@ _ENCODINGS = {"utf-8", "utf8", "utf-8-sig", "cp1252", "windows-1252", "latin-1",
 _BUILD_KEYS = {"boundaries", "lsoa_path", "ward_path", "pseudonym_key_file", "duplicate_distance_m",
                "duplicate_days", "settings", "published_returns", "demo"}
 _DATE_WORDS = ("iso", "excel", "month")
+
+
+def toml_string(text: str) -> str:
+    """`text` as a TOML basic string, for a line to paste into sources.toml (JSON's escapes are TOML's)."""
+    return json.dumps(str(text), ensure_ascii=False)
 
 
 def _text(entry: dict, key: str, where: str, default: str | None = None) -> str | None:

@@ -16,7 +16,7 @@ import duckdb
 
 from etl import schema, sqlfile
 from etl.progress import Progress
-from etl.sources import readers
+from etl.sources import config, readers
 from etl.sources.config import BuildConfig, Source
 from etl.transform import pseudonym, scrub, stage
 
@@ -373,13 +373,8 @@ def other_scheme_note(con, cfg: BuildConfig, source: Source, read: readers.FileR
     slug, n = found[0]
     return (f"{n:,} distinct person reference{'s' if n != 1 else ''} here match{'' if n != 1 else 'es'} the "
             f"person_ref_pattern of source {slug}, which source {source.slug} does not declare: the same reference "
-            f"sent by both is keyed as two people; declare person_ref_pattern = {_toml_string(others[slug])} "
+            f"sent by both is keyed as two people; declare person_ref_pattern = {config.toml_string(others[slug])} "
             f"for source {source.slug} too (sources.toml)")
-
-
-def _toml_string(text: str) -> str:
-    """A TOML basic string of `text` (backslashes and quotes escaped)."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _load_batches(con, cfg: BuildConfig, source: Source, batch: dict[Path, readers.FileRead], load_id: str,

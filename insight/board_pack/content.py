@@ -71,7 +71,7 @@ def slide_cover(deck, ctx: Context, made: dt.date) -> None:
         "same month a year earlier. Threshold figures are taken on the month's last day.",
         f"Data: warehouse build {d.build['load_id']} (as of {d.build['as_of']:%-d %B %Y}); pack made "
         f"{made:%-d %B %Y}.",
-        (f"Disclosure control: a count of people below {ctx.k} but above 0 is shown as \"<{ctx.k}\", and a "
+        (f"Disclosure control: {w.limit_rule(ctx.k)}, and a "
          f"cell marked \"*\" is hidden so that a small count cannot be worked out from a total; "
          "\"[c]\" is a count not shown where those marks together would tell it." if ctx.k > 1 else
          "Disclosure control is off (the disclosure limit is 1): every count is shown.")
@@ -111,19 +111,19 @@ def slide_headline(deck, ctx: Context) -> None:
     for i, (measure, row) in enumerate(h.iterrows()):
         cells = [row["current"], row["previous"], row["last_year"]]
         # a register's measure from its own first record (no data before it, not none: REGISTER_OF)
-        no_prev, no_year = d.before_data(prev, measure), d.before_data(ly, measure)
+        none_prev, none_year = d.before_data(prev, measure), d.before_data(ly, measure)
         if (measure in PEOPLE or measure == "incidents") and ctx.hidden(*cells):
-            shown = [NO_DATA if none else ctx.person_count(v) for v, none in zip(cells, (False, no_prev, no_year),
+            shown = [NO_DATA if none else ctx.person_count(v) for v, none in zip(cells, (False, none_prev, none_year),
                                                                               strict=True)]
             rows.append([row["label"], shown[0], shown[1], "–", shown[2], "–"])
             continue
         # an incomplete month's change of the incident feeds' measures is printed, never flagged
         flag = not (incomplete and measure not in REGISTER_OF)
-        on_month, dir_month = ("–", 0) if no_prev else w.change_cell(row["current"], row["previous"], flag)
-        on_year, dir_year = ("–", 0) if no_year else w.change_cell(row["current"], row["last_year"], flag)
+        on_month, dir_month = ("–", 0) if none_prev else w.change_cell(row["current"], row["previous"], flag)
+        on_year, dir_year = ("–", 0) if none_year else w.change_cell(row["current"], row["last_year"], flag)
         # a month before the data holds no figure, not 0 (the red-team audit of 6 December 2026)
-        rows.append([row["label"], w.num(row["current"]), NO_DATA if no_prev else w.num(row["previous"]), on_month,
-                     NO_DATA if no_year else w.num(row["last_year"]), on_year])
+        rows.append([row["label"], w.num(row["current"]), NO_DATA if none_prev else w.num(row["previous"]),
+                     on_month, NO_DATA if none_year else w.num(row["last_year"]), on_year])
         for column, direction in ((3, dir_month), (5, dir_year)):
             if direction:
                 emphasis[(i, column)] = rs.RISE if direction > 0 else rs.FALL
@@ -135,8 +135,8 @@ def slide_headline(deck, ctx: Context) -> None:
         f"{w.UP} {w.DOWN} and colour: a change beyond normal variation (Poisson change Z = "
         "2(√this − √that), |Z| > 2). Other changes are within the month-to-month noise."
         + (f" None is flagged this month: {late_or_missing(len(incomplete))}." if incomplete else ""),
-        *([f"A count of people or incidents below {ctx.k} but above 0 is shown as <{ctx.k}, with no change "
-           "beside it, and is left out of the charts."] if ctx.k > 1 else [])],
+        *([f"{w.limit_rule(ctx.k, 'people or incidents', quoted=False).capitalize()}, with no change beside it, and is left "
+           "out of the charts."] if ctx.k > 1 else [])],
         rs.SMALL_PT + 2, rs.MUTED)
 
 

@@ -219,7 +219,7 @@ def _threshold(con, codes, month: Month) -> tuple[pd.DataFrame, pd.DataFrame, pd
     return summary, history.reset_index(drop=True), second
 
 
-def _sources(con, month: Month, codes: tuple[str, ...] = ()) -> pd.DataFrame:
+def _sources(con, month: Month, codes: tuple[str, ...], fresh: pd.DataFrame) -> pd.DataFrame:
     """Incident feeds that sent nothing for the month, stop before its end or have empty months
     in the year to it (mart_source_months gaps), with the reason in words. `last_date` is a feed's
     last record's day; the slide shows its month, and only when the feed sent k rows or more that
@@ -227,9 +227,8 @@ def _sources(con, month: Month, codes: tuple[str, ...] = ()) -> pd.DataFrame:
     viewer (insight/access/roles.py QUERIES). Late or missing is `quality.short_feeds`' rule (the
     Overview's too); `incomplete_for`: the authorities of `codes` whose counts for the month lack
     the feed's incidents (it sent theirs in the year before), so no change of theirs on the month
-    is called a rise or a fall."""
+    is called a rise or a fall. `fresh`: `quality.source_freshness` at the month's end."""
     short = quality.short_feeds(con, authorities.CODES, month.end)
-    fresh = quality.source_freshness(con, month.end)
     months = quality.source_months(con)
     months = months[months["kind"] == "incidents"]
     month_ts = pd.Timestamp(month.start)
@@ -285,6 +284,7 @@ def gather(con, month: Month, codes: tuple[str, ...], case_data=None) -> PackDat
                             + (f" ({pd.Timestamp(shown):%B %Y}): choose a month from then on" if pd.notna(shown)
                                else ": choose a later month"))
     outlines = queries_maps.outlines(con)
+    fresh = quality.source_freshness(con, month.end)   # the feeds' caveats and the registers' first records
     threshold, history, second_reports = _threshold(con, codes, month)
     headline, by_authority = _comparisons(con, codes, month)
     return PackData(
@@ -294,14 +294,13 @@ def gather(con, month: Month, codes: tuple[str, ...], case_data=None) -> PackDat
         trend=_trend(con, codes, month), hot_cells=_hot_cells(con, codes, month, outlines),
         outlines=outlines, repeats=_repeats(con, codes, month, as_of),
         concentration=_concentration(con, codes, month, outlines), threshold=threshold,
-        threshold_history=history, sources=_sources(con, month, tuple(codes)), rejects=quality.rejects_by_reason(con),
+        threshold_history=history, sources=_sources(con, month, tuple(codes), fresh), rejects=quality.rejects_by_reason(con),
         cases=case_data(con, month, codes) if case_data else {}, second_reports=second_reports,
         first_date=pd.Timestamp(first).date() if pd.notna(first) else None,
-        register_first=_register_first(con, month))
+        register_first=_register_first(fresh))
 
 
-def _register_first(con, month: Month) -> dict:
-    """Each case register's (kind's) first record's date, from the files loaded (etl_loads)."""
-    fresh = quality.source_freshness(con, month.end)
+def _register_first(fresh: pd.DataFrame) -> dict:
+    """Each case register's (kind's) first record's date, from the files loaded (`source_freshness`)."""
     firsts = fresh[fresh["kind"].isin(set(REGISTER_OF.values()))].groupby("kind")["first_date"].min().dropna()
     return {kind: pd.Timestamp(day).date() for kind, day in firsts.items()}

@@ -84,6 +84,15 @@ def change_phrase(subject: str, current: float, baseline: float, versus: str) ->
     return f"{subject} {verb} {amount} {preposition} {versus}"
 
 
+def limit_rule(k: int, what: str = "people", quoted: bool = True) -> str | None:
+    """'a count of people below 5 but above 0 is shown as "<5"': the disclosure rule in words, for
+    any k (never "from 1 to 0"); None when k = 1 (no count is hidden)."""
+    if k <= 1:
+        return None
+    mark = f'"<{k}"' if quoted else f"<{k}"
+    return f"a count of {what} below {k} but above 0 is shown as {mark}"
+
+
 def marks_key(k: int, what: str, withheld_note: str = "") -> str:
     """The key under a protected table: '<5: fewer than 5 people; *: hidden so that a small count
     cannot be worked out.'; with k = 1 (no disclosure control) no count is hidden, so no marks."""
