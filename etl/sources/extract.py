@@ -130,17 +130,74 @@ def normalise_value_sql(expr: str) -> str:
 
 
 def _match_headers(source: Source, headers: list[str]) -> tuple[dict[str, str | None], list[str]]:
-    """Canonical column -> file header (or None), and the headers that will not be read."""
-    by_norm = {readers.normalise_header(h): h for h in headers}
+    """Canonical column -> file header (or None), and the headers that will not be read. A header
+    declared under [source.columns] is its exact name if the file has it, else the first header
+    matching it as a name is matched (case, spaces and punctuation ignored); a column that could be
+    several headers is judged by `header_choice`."""
+    by_norm: dict[str, str] = {}
+    for h in headers:
+        by_norm.setdefault(readers.normalise_header(h), h)
     mapped: dict[str, str | None] = {}
     for f in schema.INPUTS[source.kind]:
         declared = source.columns.get(f.name)
         if declared is not None:
-            mapped[f.name] = by_norm.get(readers.normalise_header(declared))
+            mapped[f.name] = declared if declared in headers else by_norm.get(readers.normalise_header(declared))
         else:
             mapped[f.name] = by_norm.get(readers.normalise_header(f.name))
     used = {h for h in mapped.values() if h}
     return mapped, [h for h in headers if h not in used]
+
+
+_ORDINALS = ("first", "second", "third", "fourth", "fifth")
+
+
+def header_choice(con: duckdb.DuckDBPyConnection, source: Source, read: readers.FileRead) -> str | None:
+    """Judge each column the build reads that the file's header gives more than once ("Date"
+    written twice, "Reported Date" beside "reported_date"): the same value in every record reads
+    the first, and says so (the file's note, returned); other values refuse the file (ReadError:
+    which one is meant is the partner's to say, under [source.columns], by the names `asb check`
+    lists, a repeated one's being "Date_1"). A column chosen there by its exact name is read, and
+    the note says which of the repeated columns it was."""
+    headers, written = read.headers, read.written()
+    norm = [readers.normalise_header(h) for h in headers]
+    norm_written = [readers.normalise_header(h) for h in written]
+    notes = []
+    for f in schema.INPUTS[source.kind]:
+        declared = source.columns.get(f.name)
+        wanted = readers.normalise_header(declared if declared is not None else f.name)
+        found = [i for i in range(len(headers)) if wanted in (norm[i], norm_written[i])]
+        if declared is not None and declared in headers:   # chosen by its exact name
+            i = headers.index(declared)
+            peers = [j for j in range(len(headers)) if j != i and (j in found or norm_written[j] == norm_written[i])]
+            if peers:
+                notes.append(f"{f.name} is read from column {i + 1} ({headers[i]!r}), as sources.toml says; "
+                             f"{_columns_named(peers)} the same header")
+            continue
+        if len(found) < 2:
+            continue
+        names = [readers.quote_ident(headers[i]) for i in found]
+        differ = " or ".join(f"nullif(trim({c}), '') is distinct from nullif(trim({names[0]}), '')" for c in names[1:])
+        other, records = con.execute(f"select count(*) filter (where {differ}), count(*) from {read.table}"
+                                     ).fetchall()[0]
+        parts = [f"{written[i]!r} in column {i + 1}" for i in found]
+        where = f"{', '.join(parts[:-1])} and {parts[-1]}"
+        could = f"its header has {len(found)} columns that could be {f.name} ({where})"
+        if not other:
+            notes.append(f"{could}, with the same value in every record: read once")
+            continue
+        choose = ", ".join(f'"{headers[i]}" for the {_ORDINALS[n] if n < len(_ORDINALS) else f"column {i + 1}"}'
+                           for n, i in enumerate(found))
+        raise readers.ReadError(f"{could}, with other values in {other:,} of {records:,} records: say which one is "
+                                f"{f.name} under [source.columns] ({f.name} = {choose})")
+    return "; ".join(notes) or None
+
+
+def _columns_named(columns: list[int]) -> str:
+    """"column 7 has" / "columns 4 and 7 have"."""
+    numbers = [str(j + 1) for j in columns]
+    if len(numbers) == 1:
+        return f"column {numbers[0]} has"
+    return f"columns {', '.join(numbers[:-1])} and {numbers[-1]} have"
 
 
 def _fit(source: Source, headers: list[str]) -> int:
@@ -317,13 +374,18 @@ class Read:
 
 
 def _run_insert(con, cfg: BuildConfig, source: Source, path: Path, read: readers.FileRead, load_id: str,
-                key: bytes, file_sql: str | None = None, staged=None) -> list[str]:
-    """`_insert_sql`'s statement run, and what follows it; the headers not read."""
+                key: bytes, file_sql: str | None = None, staged=None) -> tuple[list[str], str | None]:
+    """`_insert_sql`'s statement run, and what follows it; the headers not read, and the note of
+    a column the header gives more than once (`header_choice`, which may refuse the file)."""
     sql, params, ignored, done = _insert_sql(cfg, source, path, read, load_id, key, file_sql, staged)
     try:
+        try:
+            note = header_choice(con, source, read)
+        except readers.ReadError as exc:
+            raise readers.ReadError(f"{cfg.display_path(path)}: {exc}") from None
         if not done.follows:
             con.execute(sql, params)
-            return ignored
+            return ignored, note
         # the records and the scrub's counts of them go in together, or neither (the file's error)
         con.begin()
         try:
@@ -335,15 +397,15 @@ def _run_insert(con, cfg: BuildConfig, source: Source, path: Path, read: readers
         con.commit()
     finally:
         done.close()
-    return ignored
+    return ignored, note
 
 
 def _load_file(con, cfg: BuildConfig, source: Source, path: Path, load_id: str, key: bytes,
                sha256: str, read: readers.FileRead | None = None, parsed=None, staged=None) -> FileLoad:
     read = read or readers.read_file(con, path, source, "_file", parsed)
-    ignored = _run_insert(con, cfg, source, path, read, load_id, key, staged=staged)
+    ignored, twice = _run_insert(con, cfg, source, path, read, load_id, key, staged=staged)
     scheme = other_scheme_note(con, cfg, source, read)
-    note = "; ".join(filter(None, (read.note, scheme)))
+    note = "; ".join(filter(None, (read.note, twice, scheme)))
     return FileLoad(source, cfg.display_path(path), sha256, read.rows_read, ignored, read.broken, note=note or None,
                     scheme=scheme)
 
@@ -393,15 +455,15 @@ def _load_batches(con, cfg: BuildConfig, source: Source, batch: dict[Path, reade
         names = {str(p): cfg.display_path(p) for p in paths}
         cases = " ".join(f"when {_q(k)} then {_q(v)}" for k, v in names.items())
         try:
-            ignored = _run_insert(con, cfg, source, paths[0], whole, load_id, key,
-                                  file_sql=f"(case _file_name {cases} end)", staged=staged)
+            ignored, twice = _run_insert(con, cfg, source, paths[0], whole, load_id, key,
+                                         file_sql=f"(case _file_name {cases} end)", staged=staged)
         except (readers.ReadError, duckdb.Error):  # each file is read again, and fails, on its own
             continue
         for path in paths:
             read = batch[path]
             scheme = other_scheme_note(con, cfg, source, read)
             loads[path] = FileLoad(source, cfg.display_path(path), hashes[path], read.rows_read, ignored, read.broken,
-                                   note=scheme, scheme=scheme)
+                                   note="; ".join(filter(None, (twice, scheme))) or None, scheme=scheme)
     return loads
 
 

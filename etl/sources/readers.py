@@ -23,6 +23,7 @@ saying what it is.
 from __future__ import annotations
 
 import codecs
+import csv
 import datetime as dt
 import functools
 import itertools
@@ -59,6 +60,35 @@ class FileRead:
     whole: FileRead | None = None   # a batch's records of every file, `_file_name` naming each one's file
     header_line: int | None = None  # the header's line in the file (after skip_rows and a `sep=` line)
     note: str | None = None         # something the partner should know of a file that loaded (`_check_utf8`)
+    raw_headers: list[str] | None = None   # the header as written, a repeated name repeated (`unique_headers`)
+
+    def written(self) -> list[str]:
+        """Each column's header as the file writes it (`headers` holds them made unique)."""
+        return self.raw_headers if self.raw_headers and len(self.raw_headers) == len(self.headers) else self.headers
+
+
+def unique_headers(headers: list[str]) -> list[str]:
+    """A header's names made unique as DuckDB's CSV reader makes them (its names ignore case): a
+    repeated name takes `_1`, `_2`, ... ("Date", "Date" -> "Date", "Date_1"), so every reader names a
+    file's columns alike, and a column is chosen under [source.columns] by that name (`asb check`
+    lists them)."""
+    seen: set[str] = set()
+    out = []
+    for header in headers:
+        name, k = header, 0
+        while name.lower() in seen:
+            k += 1
+            name = f"{header}_{k}"
+        seen.add(name.lower())
+        out.append(name)
+    return out
+
+
+def header_cells(line: str, delimiter: str) -> list[str]:
+    """A CSV header line's names as written (trimmed; a blank one is `column<n>`, as the careful
+    reader names it)."""
+    cells = next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter, quotechar='"'), [])
+    return [c.strip() or f"column{i}" for i, c in enumerate(cells, 1)]
 
 
 def _sniff_delimiter(first_line: str) -> str:
@@ -212,7 +242,8 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
     rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
     # record number = position in the table (insertion order kept)
     return FileRead(f"(select {_select(columns)}, rowid + {first} as {ROW} from {table})",
-                    [h for _, h in columns], [], rows, ROW, delimiter=delim, header_line=skip + 1)
+                    [h for _, h in columns], [], rows, ROW, delimiter=delim, header_line=skip + 1,
+                    raw_headers=header_cells(header.lstrip("\ufeff"), delim))
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
@@ -369,8 +400,6 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
                       table: str) -> FileRead:
     """Read a CSV record by record (see the module docstring): good records into `table`, broken
     ones returned with their record numbers, reasons and raw text."""
-    import csv
-
     # a field as long as DuckDB's reader takes (a line of up to LONGEST_LINE bytes), so a long note
     # loads whichever reader reads its file (the csv module's default limit is 131,072 characters)
     csv.field_size_limit(max(csv.field_size_limit(), LONGEST_LINE))
@@ -398,7 +427,8 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
     except csv.Error as exc:
         raise ReadError(f"{path}: cannot be read as CSV ({exc})") from exc
     header_line = number
-    headers = [h.strip() or f"column{i}" for i, h in enumerate(headers, 1)]
+    written = [h.strip() or f"column{i}" for i, h in enumerate(headers, 1)]
+    headers = unique_headers(written)
     good, numbers, broken = [], [], []
     # records with one field more than the header, that field empty: a delimiter after the last field
     trailing: list[tuple[int, list[str], str]] = []
@@ -445,7 +475,7 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
     con.execute(f"create or replace temp table {table} as select {cols}, {ROW} from _csv_frame")
     con.unregister("_csv_frame")
     return FileRead(table, headers, broken, len(good) + len(broken), ROW, delimiter=delim,
-                    header_line=header_line, note=note)
+                    header_line=header_line, note=note, raw_headers=written)
 
 
 def _broken_quotes(text: str, delim: str) -> str | None:
@@ -456,7 +486,6 @@ def _broken_quotes(text: str, delim: str) -> str | None:
     'A2'). Such a record is a reject, as DuckDB's strict reader on the fast path also finds it."""
     if '"' not in text:
         return None
-    import csv
     import io
 
     try:
@@ -707,7 +736,7 @@ def prepare_xlsx(path: Path, source: Source) -> XlsxFrame:
 def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table: str,
                prepared: XlsxFrame | None = None) -> FileRead:
     prepared = prepared or prepare_xlsx(path, source)
-    headers, width = prepared.headers, len(prepared.headers)
+    headers, width = unique_headers(prepared.headers), len(prepared.headers)
     con.register("_xlsx_frame", prepared.frame)
     cols = ", ".join(f'cast("{i}" as varchar) as "{h.replace(chr(34), chr(34) * 2)}"' for i, h in enumerate(headers))
     # A row with no value is no record (trailing formatting, a spacer between blocks), as a blank
@@ -717,7 +746,8 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table
                 f"where {anything}")
     con.unregister("_xlsx_frame")
     rows_read = con.execute(f"select count(*) from {table}").fetchall()[0][0]
-    return FileRead(table, headers, [], rows_read, ROW, sheet=prepared.sheet, header_line=source.skip_rows + 1)
+    return FileRead(table, headers, [], rows_read, ROW, sheet=prepared.sheet, header_line=source.skip_rows + 1,
+                    raw_headers=prepared.headers)
 
 
 def header_below(source: Source, rows: list[list], look: int = 20) -> int | None:
@@ -811,12 +841,12 @@ def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Source
             size[key] = (number, held + path.stat().st_size)
             groups.setdefault((*key, number), []).append(path)
     out: dict[Path, FileRead] = {}
-    for n, ((_, delim, skip, _), files) in enumerate(groups.items()):
+    for n, ((header, delim, skip, _), files) in enumerate(groups.items()):
         if len(files) < 2:
             continue
         name = f"{table}_{n}"
         try:
-            read = _read_together(con, name, files, delim, skip)
+            read = _read_together(con, name, files, delim, skip, header_cells(header.lstrip("\ufeff"), delim))
         except duckdb.Error:
             read = None
         if read is None:
@@ -827,7 +857,7 @@ def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Source
 
 
 def _read_together(con: duckdb.DuckDBPyConnection, name: str, files: list[Path], delim: str,
-                   skip: int) -> dict[Path, FileRead] | None:
+                   skip: int, written: list[str] | None = None) -> dict[Path, FileRead] | None:
     """`read_batch`'s reading of one batch into table `name`, or None when it must be read file
     by file: a malformed or empty record, or rows that are not each file's own (a file without
     rows must hold no record)."""
@@ -852,14 +882,15 @@ def _read_together(con: duckdb.DuckDBPyConnection, name: str, files: list[Path],
     headers = [h for _, h in columns]
     whole = FileRead(f"(select {_select(columns, 'b.')}, f.path as _file_name, b.rowid - f.lo + {first} as {ROW} "
                      f"from {name} b join {name}_files f on f.file = b._file_name)", headers, [],
-                     sum(hi - lo + 1 for lo, hi in ranges.values()), ROW, delimiter=delim, batch=name)
+                     sum(hi - lo + 1 for lo, hi in ranges.values()), ROW, delimiter=delim, batch=name,
+                     raw_headers=written)
     out = {}
     for path in files:
         lo, hi = ranges.get(str(path), (0, -1))
         relation = (f"(select {_select(columns)}, rowid - {lo} + {first} as {ROW} from {name} "
                     f"where rowid between {lo} and {hi})")
         out[path] = FileRead(relation, headers, [], hi - lo + 1, ROW, delimiter=delim, batch=name,
-                             header_line=skip + 1, whole=whole)
+                             header_line=skip + 1, whole=whole, raw_headers=written)
     return out
 
 
