@@ -81,7 +81,8 @@ def check(con: duckdb.DuckDBPyConnection, sources, previous: dict[str, int],
             if source != s.slug:
                 continue
             if error and level["unreadable_file"] != "off":
-                fired.append(Fired("unreadable_file", level["unreadable_file"], f"{s.slug}: {error}"))
+                named = error if error.startswith(f"{name}: ") else f"{name}: {error}"   # a refusal names no file
+                fired.append(Fired("unreadable_file", level["unreadable_file"], f"{s.slug}: {named}"))
             if read >= MIN_RECORDS and rejected > share * read and level["reject_share"] != "off":
                 fired.append(Fired("reject_share", level["reject_share"],
                                    f"{s.slug}: {name}: {rejected:,} of {read:,} records rejected (more than "

@@ -63,6 +63,7 @@ import json
 import math
 import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,10 +123,36 @@ class Source:
         out = []
         for name in sorted(glob.glob(str(_any_case_extension(pattern)), recursive=True)):
             path = Path(name)
-            why = _refusal(path, root)
+            why = _refusal(path, root) or _unopenable(path)
             if why is not None or path.is_file():
                 out.append((path, why))
         return out
+
+
+def _unopenable(path: Path) -> str | None:
+    """Why a matched name that is no link and no folder cannot be read, else None: it is no regular
+    file (a named pipe would keep the build waiting for a writer), or opening it fails (no read
+    permission). Before, the first was left out without a word and the second stopped the build
+    and `asb check` with a traceback (the audit of 6 December 2026)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"refused: the file cannot be opened ({_os_reason(exc)})"
+    if stat.S_ISDIR(mode):
+        return None   # a folder the pattern matches is not one of its files
+    if not stat.S_ISREG(mode):
+        return "refused: not a regular file (a named pipe, a device or a socket)"
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        return f"refused: the file cannot be opened ({_os_reason(exc)})"
+    return None
+
+
+def _os_reason(exc: OSError) -> str:
+    """An OS error in words, without the path it names."""
+    return (exc.strerror or type(exc).__name__).lower()
 
 
 def _any_case_extension(pattern: Path) -> Path:
