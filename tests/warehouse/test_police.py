@@ -231,3 +231,33 @@ def test__police_uk__asb_is_known_however_a_resaved_file_writes_it(tmp_path):
     assert con.execute("select rows_read, rows_loaded, rows_merged, rows_context from etl_loads").fetchall() == [
         (6, 5, 1, 1)]  # the context row is accounted for in etl_merged (police_context)
     assert con.execute("select count(*) from incidents").fetchall() == [(5,)]
+
+
+@pytest.mark.parametrize("spelling", ["ANTI-SOCIAL BEHAVIOUR", "Anti social behaviour", "anti-social behaviour"])
+def test__police_uk__a_month_downloaded_again_and_re_saved_merges(tmp_path, spelling):
+    """A month downloaded twice, one copy re-saved by hand with the crime types' case changed (or
+    ASB's hyphen dropped): its ASB rows are still ASB (README), and they are the same records, so
+    the copy merges as `police_republished`, as an unchanged copy does. Before, its content keys
+    held the type as written, so the 30 ASB rows were 60 incidents (the partner-file audit)."""
+    folder = real_data("police_uk", "derbyshire")
+    lines = (folder / "2023-04-derbyshire-street.csv").read_text(encoding="utf-8").splitlines()
+    asb = [line for line in lines[1:] if "Anti-social behaviour" in line][:30]
+    other = [line for line in lines[1:] if "Anti-social behaviour" not in line][:10]
+    first = "\n".join([lines[0], *asb, *other]) + "\n"
+    shouted = []   # the other crime types' case changed too ("VIOLENCE AND SEXUAL OFFENCES")
+    for row in csv.reader(other):
+        row[9] = row[9].upper()
+        shouted.append(",".join(f'"{c}"' for c in row))
+    again = "\n".join([lines[0], *(line.replace("Anti-social behaviour", spelling) for line in asb), *shouted]) + "\n"
+    inputs = write_inputs(tmp_path / "in", POLICE_TOML.format(path="police/*.csv"),
+                          {"police/2023-04-derbyshire-street.csv": first,
+                           "police/2023-04-derbyshire-street_resaved.csv": again})
+    _, con = run_build(inputs, as_of=dt.date(2023, 4, 30))
+    loads = con.execute("select source_file, rows_read, rows_loaded, rows_merged from etl_loads "
+                        "order by 1").fetchall()
+    incidents = con.execute("select count(*) from incidents").fetchall()[0][0]
+    assert incidents == loads[0][2] <= 30
+    assert loads[1][2] == 0, loads
+    assert con.execute("""select count(*) from etl_merged where rule = 'police_republished'
+                          and source_file like '%resaved%'""").fetchall()[0][0] == loads[1][3]
+    assert con.execute("select count(*) from police_crimes").fetchall()[0][0] == 10   # the context once too
