@@ -18,7 +18,7 @@ from etl import schema, sqlfile
 from etl.progress import Progress
 from etl.sources import config, readers
 from etl.sources.config import BuildConfig, Source
-from etl.transform import pseudonym, scrub, stage
+from etl.transform import plain, pseudonym, scrub, stage
 
 
 @dataclass
@@ -96,10 +96,13 @@ def _value_expr(source: Source, f: schema.Field, header: str | None, normalise: 
     'mrs_gupta')."""
     expr = f"nullif(trim({_ident(header)}), '')" if header else "null::varchar"
     if header and (f.name.endswith("_ref") or f.name == "postcode"):
-        # Excel's text formula ="00123" (written to keep a reference's leading zeros) is the value
-        # 00123. Only references and postcodes, whose text is an identity, are unwrapped: on every
-        # column of every row the test cost 4-5 s of the extract at ten million rows.
-        raw, cut = _ident(header), f"trim({_ident(header)})"
+        # A reference or a postcode is an identity: read as it shows (`plain`: "AV-1" with a
+        # zero-width space, or in full-width letters, is AV-1). Excel's text formula ="00123"
+        # (written to keep a reference's leading zeros) is the value 00123. Only these are unwrapped:
+        # on every column of every row the test cost 4-5 s of the extract at ten million rows.
+        raw = plain.plain_sql(_ident(header))
+        cut = f"trim({raw})"
+        expr = f"nullif({cut}, '')"
         expr = (f"(case when starts_with({raw}, '=\"') and ends_with({cut}, '\"') and length({cut}) >= 3 "
                 f"then nullif(trim(substr({cut}, 3, length({cut}) - 3)), '') else {expr} end)")
     mapping = source.values.get(f.name)

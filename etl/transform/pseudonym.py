@@ -12,7 +12,7 @@ import os
 import re
 from pathlib import Path
 
-from etl.transform import private
+from etl.transform import plain, private
 
 ENV_VAR = "ASB_PSEUDONYM_KEY"
 MIN_KEY_BYTES = 16
@@ -81,7 +81,7 @@ def normalise_ref(person_ref: str, pattern: str | None = None) -> str | None:
     "ecn 540" is ECN540 for `ECN-?0*([0-9]+)`), the text of its capture groups (or of the whole
     match) is normalised instead; a reference the pattern matches neither way is normalised whole.
     A placeholder for nobody (NOT_A_PERSON, or zeros alone) is None: an anonymous report."""
-    text = person_ref.upper()
+    text = plain.without_accents(plain.plain(person_ref)).upper()
     if re.fullmatch(PLACEHOLDER_WORDS, text):
         return None
     if pattern:
@@ -100,7 +100,7 @@ def person_key(key: bytes, person_ref: str, pattern: str | None = None) -> str:
 
 def normalise_ref_sql(column: str, pattern: str | None = None) -> str:
     """`normalise_ref` as a DuckDB expression (null when nothing is left)."""
-    text = f"upper({column})"
+    text = f"upper(strip_accents({plain.plain_sql(column)}))"
     if pattern:
         quoted = pattern.replace("'", "''")
         groups = re.compile(pattern).groups

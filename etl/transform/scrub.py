@@ -55,6 +55,7 @@ import pandas as pd
 import phonenumbers
 
 from etl import schema
+from etl.transform import plain
 
 # Free-text columns per kind (scrubbed); every other text column of schema.INPUTS is structured
 # (a reference, a code, a closed list); tests/unit/test_scrub.py fails on a column that is neither.
@@ -473,6 +474,7 @@ def scrub_text(text: str) -> tuple[str, dict[str, int]]:
     """`text` without names, phone numbers, e-mails, house numbers with their street and full
     postcodes, and how many of each kind were removed (kinds with none are left out)."""
     counts: Counter = Counter()
+    text = _as_shown(text)
     text = _emails(text, counts)
     if DIGIT.search(text):   # a date of birth before the phone numbers (its digits are no phone's)
         text = BIRTH_DATE.sub(lambda m: m.group(0)[:m.start(1) - m.start(0)] + _count(counts, "birth_date"), text)
@@ -485,6 +487,20 @@ def scrub_text(text: str) -> tuple[str, dict[str, int]]:
         text = _sub(HOUSE_NUMBER, text, "address", counts)
     text = _names_removed(text, counts)
     return text, {k: counts[k] for k in KINDS if counts[k]}
+
+
+# an invisible character between a word and a capital letter: a word break ("Mrs\u200bPatel")
+_INVISIBLE_BREAK = re.compile(f"(?<=[^\\W\\d_])[{re.escape(plain.INVISIBLE)}]+(?=[A-Z])")
+
+
+def _as_shown(text: str) -> str:
+    """The text as a reader sees it (`plain.plain`), so that no invisible or full-width character, no
+    odd space or dash hides a phone number, an e-mail or a name from the patterns (the partner-file
+    audit: "07700 – 900145" and "Mrs\u200bPatel" reached the warehouse); an invisible character
+    between a word and a capital letter is the word break it shows as."""
+    if text.isascii():
+        return text
+    return plain.plain(_INVISIBLE_BREAK.sub(" ", text))
 
 
 def scrub_values(values: Iterable[str | None]) -> dict[str, tuple[str, dict[str, int]]]:
@@ -644,7 +660,7 @@ def personal_key_sql(column: str) -> str:
     number, and a key is stored as sent. A reference a partner's system writes ("AV 2025 00017",
     "HP-0123-456789", "INC-20250701-00001") is none of these. Cheap tests first: the regular
     expressions run on the few references with an @, a space or a leading 0 or +."""
-    phone = "(\\+44\\s?|0)[1237]([\\s-]?[0-9]){9}"
+    phone = "(\\+44\\s?|0)[1237]([\\s-]{0,3}[0-9]){9}"
     spaced = f"(contains({column}, ' ') or contains({column}, chr(160)))"
     return (f"((contains({column}, '@') and regexp_matches({column}, '[^@\\s]@[^@\\s]+\\.[A-Za-z]{{2,}}'))"
             f" or ({spaced} and (regexp_matches({column}, '(^|[^0-9]){phone}([^0-9]|$)')"

@@ -331,3 +331,43 @@ def test__scrub__one_long_token_does_not_stall_the_build(unit):
     worker.join(timeout=60)
     assert done, f"scrubbing a 1 MB field of {unit!r} took over a minute"
     assert done[0][0].count("[email]") == done[0][1].get("email", 0)
+
+
+# Personal data hidden from the patterns by characters a reader does not notice (the partner-file
+# audit of 6 December 2026): Word's en dash in a phone number, a thin or narrow no-break space, a
+# zero-width space or soft hyphen pasted in, full-width forms. The text is scrubbed as it shows.
+UNICODE_HIDDEN = {
+    "ring 07700 \u2013 900145": ("07700", "900145"),
+    "ring 01332 \u2013 123456 after 6": ("01332", "123456"),
+    "ring 07700\u202f900143": ("900143",),
+    "ring 07700\u2009900143 now": ("900143",),
+    "call 07700\u2011900\u2011143": ("900",),
+    "call 07700\u00ad900143": ("900143",),
+    "call 0770\u200b0900143": ("0900143",),
+    "ring\u200b07700900123": ("07700900123",),
+    "Mrs\u200bPatel complained": ("Patel",),
+    "Mrs\u00adPatel complained": ("Patel",),
+    "Jane\u200b Doe rang": ("Jane", "Doe"),
+    "mail jane\u200b.doe@example.com": ("jane", "doe@"),
+    "mail jane.doe\uff20example.com": ("jane", "example"),
+    "outside ＤＥ７ ５ＲＰ": ("５ＲＰ", "5RP"),
+    "Outside 12\u00a0Acacia\u00a0Avenue": ("12",),
+}
+
+
+@pytest.mark.parametrize("text", list(UNICODE_HIDDEN))
+def test__scrub__personal_data_behind_invisible_or_full_width_characters_is_removed(text):
+    clean, counts = scrub.scrub_text(text)
+    for piece in UNICODE_HIDDEN[text]:
+        assert piece.lower() not in clean.lower(), (text, clean)
+    assert counts, (text, clean)
+
+
+@pytest.mark.parametrize("ref", ["07700 \u2013 900501", "07700\u202f900501", "07700\u2011900\u2011501",
+                                 "\uff10\uff17\uff17\uff10\uff10\uff19\uff10\uff10\uff15\uff10\uff11"])
+def test__personal_key__a_phone_number_as_a_reference_however_written(ref):
+    import duckdb
+
+    from etl.transform import plain
+    con = duckdb.connect()
+    assert con.execute(f"select {scrub.personal_key_sql(plain.plain_sql('$ref'))}", {"ref": ref}).fetchall()[0][0]
