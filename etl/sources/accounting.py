@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from etl.sources import config
 from etl.sources.extract import FileLoad
 from etl.transform import scrub
 from etl.transform.publish import incident_files
@@ -53,7 +54,8 @@ def _note(load: FileLoad) -> str | None:
     """What to know of a file that loaded: the reader's note, and that it held no record at all
     (loaded without a word before: the partner may have sent the wrong period or a failed export)."""
     empty = EMPTY_FILE_NOTE if load.error is None and load.rows_read == 0 else None
-    return "; ".join(n for n in (load.note, empty) if n) or None
+    renamed = config.RENAMED_NOTE if config.RENAMED.search(load.path) else None
+    return "; ".join(n for n in (renamed, load.note, empty) if n) or None
 
 
 def _scrubbed_error(load: FileLoad) -> str | None:

@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import functools
 import glob
+import hashlib
 import json
 import math
 import os
@@ -70,6 +71,7 @@ from pathlib import Path
 
 from etl import schema
 from etl.rules import authorities
+from etl.transform import scrub
 
 KINDS = ("incidents", "applications", "appeals", "police_uk", "actions")
 
@@ -213,9 +215,37 @@ class BuildConfig:
         Links are not resolved, so a refused link is named by where it sits, never its target."""
         lexical = Path(os.path.normpath(os.path.abspath(path)))
         try:
-            return str(lexical.relative_to(os.path.normpath(os.path.abspath(self.inputs))))
+            return private_name(str(lexical.relative_to(os.path.normpath(os.path.abspath(self.inputs)))))
         except ValueError:
-            return str(lexical)
+            return private_name(str(lexical))
+
+
+RENAMED = re.compile(r" \(renamed [0-9a-f]{8}\)(\.[^./]*)?$")
+RENAMED_NOTE = ("the file's name holds personal data, so the warehouse records it without it: rename the file "
+                "(its SHA-256 in etl_loads finds it)")
+
+
+@functools.lru_cache(maxsize=4096)
+def private_name(name: str) -> str:
+    """A file's name as the warehouse records it: as sent, unless a folder's or the file's name
+    holds personal data (scrubbed as free text is: "Complaints Mrs Patel 07700 900218.csv", a
+    folder named by an e-mail address). Then each such part is its scrubbed text and the file's
+    name ends with a tag of the name it had ("Complaints [name] [phone] (renamed 3fa2c1d0).csv"),
+    so two such files never share a name; its note asks for it to be renamed (`RENAMED_NOTE`).
+    Before, the name was in source_file of every table and on the Data quality page (the
+    partner-file audit of 6 December 2026)."""
+    parts = name.split(os.sep)
+    changed = False
+    for i, part in enumerate(parts):
+        stem, dot, extension = part.rpartition(".") if i == len(parts) - 1 and "." in part[1:] else (part, "", "")
+        clean, found = scrub.scrub_text(stem.replace("_", " "))
+        if found:
+            parts[i], changed = f"{clean}{dot}{extension}", True
+    if not changed:
+        return name
+    stem, dot, extension = parts[-1].rpartition(".") if "." in parts[-1][1:] else (parts[-1], "", "")
+    parts[-1] = f"{stem} (renamed {hashlib.sha256(name.encode()).hexdigest()[:8]}){dot}{extension}"
+    return os.sep.join(parts)
 
 
 _SOURCE_KEYS = {"slug", "kind", "path", "authority", "encoding", "delimiter", "sheet", "skip_rows",
