@@ -64,7 +64,14 @@ def fingerprint(key: bytes) -> str:
 # would otherwise meet the threshold, and merge anonymous reports across agencies).
 NOT_A_PERSON = ("NA", "NONE", "NULL", "NIL", "UNKNOWN", "UNK", "NK", "NOTKNOWN", "ANON", "ANONYMOUS",
                 "TBC", "TBA", "WITHHELD", "NOTGIVEN", "NOTRECORDED", "NOTSTATED", "REFUSED", "NONEGIVEN",
-                "NOTPROVIDED", "NOTAVAILABLE", "NOREF", "NOREFERENCE", "NOTAPPLICABLE", "DECLINED")
+                "NOTPROVIDED", "NOTAVAILABLE", "NOREF", "NOREFERENCE", "NOTAPPLICABLE", "DECLINED",
+                # as partners also type them where a reference is asked for (the partner-file audit of
+                # 6 December 2026: ten such, each used three times, were ten people at the threshold);
+                # a letter alone or repeated (X, XXX, ZZZ, N) is one too (`_one_letter`)
+                "NFA", "DK", "DONTKNOW", "NO", "DITTO", "MOP", "CALLER", "PENDING", "AWAITING", "AWAITINGREF",
+                "NODETAILS", "NONAME", "NOTASKED", "TOFOLLOW", "REFTOFOLLOW", "SEENOTES", "SEEABOVE",
+                "SEEBELOW", "ASABOVE", "SAMEASABOVE", "MEMBEROFPUBLIC", "MEMBEROFTHEPUBLIC", "NOTSUPPLIED",
+                "UNDISCLOSED", "NOTDISCLOSED")
 
 
 # ... and a placeholder written with other words but no digit ("Anonymous caller", "Name withheld",
@@ -89,7 +96,12 @@ def normalise_ref(person_ref: str, pattern: str | None = None) -> str | None:
         if found:
             text = "".join(g for g in found.groups() if g) if found.groups() else found.group(0)
     norm = re.sub(r"[^A-Z0-9]", "", text)
-    return None if not norm or norm in NOT_A_PERSON or not norm.strip("0") else norm
+    return None if not norm or norm in NOT_A_PERSON or not norm.strip("0") or _one_letter(norm) else norm
+
+
+def _one_letter(norm: str) -> bool:
+    """A normalised reference that is one letter, alone or repeated (X, XXX, ZZZ): nobody's."""
+    return norm.isalpha() and norm == norm[0] * len(norm)
 
 
 def person_key(key: bytes, person_ref: str, pattern: str | None = None) -> str:
@@ -116,6 +128,8 @@ def normalise_ref_sql(column: str, pattern: str | None = None) -> str:
     # the reduced text bound once (a lambda over a one-item list): written out three times, DuckDB
     # ran the regular expression three times (1.04 against 0.40 CPU seconds for a million references)
     return (f"list_transform([{norm}], lambda n: case when n in ('', {placeholders}) or ltrim(n, '0') = '' "
+            # one letter, alone or repeated (`_one_letter`)
+            "or (left(n, 1) between 'A' and 'Z' and n = repeat(left(n, 1), length(n))) "
             # a reference ending in a digit holds one: the regular expression only for the others
             f"or (right({column}, 1) not between '0' and '9' "
             f"and regexp_full_match(upper({column}), '{PLACEHOLDER_WORDS}')) then null else n end)[1]")
