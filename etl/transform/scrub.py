@@ -106,7 +106,7 @@ BIRTH_DATE = re.compile(r"(?i:\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|born(?:\s+on
 NAMES_FILE = Path(__file__).resolve().parents[1] / "rules" / "names.toml"
 
 STREET_WORDS = (
-    "street", "st", "road", "rd", "avenue", "ave", "close", "cl", "lane", "ln", "drive", "dr", "way",
+    "street", "st", "road", "rd", "avenue", "ave", "av", "close", "cl", "lane", "ln", "drive", "dr", "way",
     "court", "ct", "grove", "walk", "row", "crescent", "cres", "place", "pl", "terrace", "terr",
     "gardens", "gdns", "green", "hill", "rise", "mews", "view", "park", "square", "sq", "parade",
     "croft", "fold", "gate", "meadow", "meadows", "vale", "wharf", "yard", "bank", "brow", "chase",
@@ -171,7 +171,7 @@ _LOCAL_START = re.compile(r"[\w+-]")    # and those it may start with
 PHONE_HINT = re.compile(r"\d(?:[\s().-]*\d){8,}")  # nine digits or more, possibly spaced out
 # a date, and a date with its time ("30-03-2025 23:30": never a phone number, the audit of 6 December 2026)
 DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?:[ T]\d{1,2}(?:[:.]\d{2}){0,2})?$")
-POSTCODE = re.compile(r"(?<![\w-])([A-Za-z]{1,2}\d[A-Za-z\d]?)\s*(\d[ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2})(?![\w-])")
+POSTCODE = re.compile(r"(?<![\w-])([A-Za-z]{1,2}\d[A-Za-z\d]?)(?:\s*|-)(\d[ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2})(?![\w-])")
 _STREET = "|".join(sorted(STREET_WORDS, key=len, reverse=True))
 _STOP = "|".join(re.escape(w) for w in sorted(STOP_WORDS | {"flat", "unit"}, key=len, reverse=True))
 ADDRESS = re.compile(
