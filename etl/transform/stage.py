@@ -307,8 +307,7 @@ def _checks(kind: str, key: str | None) -> list[tuple[str, str, str]]:
                             f"case when as_of_date = today_date "
                             f"then format('{name} {{}} is in the future (the build ran on {{}})', {name}, today_date) "
                             f"else format('{name} {{}} is after the as-of date {{}}', {name}, as_of_date) end"))
-            out.append((f"{name} < date '{MIN_DATE}'", "too_old_date",
-                        f"format('{name} {{}} is before {MIN_DATE}', {name})"))
+            out.append((f"{name} < date '{MIN_DATE}'", "too_old_date", _too_old_sql(name)))
         elif f.type in ("INTEGER", "DOUBLE"):
             what = "a whole number of 0 or more" if f.type == "INTEGER" else "a number"
             out.append((f"{raw} is not null and {name} is null", "bad_value",
@@ -364,6 +363,15 @@ def date_hint_sql(raw: str, fmt: str) -> str:
         else '' end)[1] || {zone}"""
 
 
+def _too_old_sql(name: str) -> str:
+    """A date before MIN_DATE in words: the value as sent, the date it reads as and the format, and
+    the format to declare when it reads as a day-first date with another (`date_hint_sql`): "10/03/25"
+    under %d/%m/%Y is the year 25 (the partner-file audit: the reason said only "0025-03-10 is
+    before 2000-01-01")."""
+    return (f"format('{name} ''{{}}'' reads as {{}} (format {{}}), before {MIN_DATE}', raw__{name}, {name}, "
+            f"fmt__{name}) || {date_hint_sql(f'raw__{name}', f'fmt__{name}')}")
+
+
 def _soft_date_checks(kind: str) -> list[tuple[str, str, str]]:
     """(column, condition, message) for stage dates: the column is nulled when its date is unusable
     (unreadable, before 2000) and the message kept; a future date is kept and reported."""
@@ -373,7 +381,7 @@ def _soft_date_checks(kind: str) -> list[tuple[str, str, str]]:
         out += [(name, f"{raw} is not null and {name} is null",
                  f"format('{name} ''{{}}'' is not a valid date (format {{}})', {raw}, fmt__{name})"
                  f" || {date_hint_sql(raw, f'fmt__{name}')}"),
-                (name, f"{name} < date '{MIN_DATE}'", f"format('{name} {{}} is before {MIN_DATE}', {name})")]
+                (name, f"{name} < date '{MIN_DATE}'", _too_old_sql(name))]
         if name not in BOOKABLE_DATES:
             out.append((None, f"{name} > today_date",
                         f"format('{name} {{}} is in the future (the build ran on {{}})', {name}, today_date)"))

@@ -147,7 +147,7 @@ def test_bad_stage_dates_keep_the_application_with_a_data_error(cases):
     assert "acknowledged_date 2025-01-07 is before received_date" in errors["A3"]
     assert "no decision_date" in errors["A4"]
     assert errors["A5"] is None            # a review meeting booked ahead is not an error
-    assert "acknowledged_date 1999-12-31 is before 2000-01-01" in errors["A7"]
+    assert "acknowledged_date '1999-12-31' reads as 1999-12-31 (format iso), before 2000-01-01" in errors["A7"]
     review = cases.execute("select review_date from applications where application_ref = 'A1'").fetchall()
     assert review == [(None,)]
 

@@ -1,0 +1,31 @@
+"""A two-digit year under a four-digit-year format ("10/03/25" where `%d/%m/%Y` is declared) reads
+as the year 25: the reject said "reported_date 0025-03-10 is before 2000-01-01", without the value
+as sent or the format that reads it, where a month-first date gets that hint (the partner-file
+audit of 6 December 2026). Now it quotes the value and the format to declare, for a rejected
+incident and for an application's stage date kept with a data error alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from conftest import EREWASH_TOML, INCIDENT_COLUMNS, TEST_KEY, run_build, write_inputs
+
+TOML = EREWASH_TOML + 'date_format = "%d/%m/%Y"\n[source.gates]\nreject_share = "warn"\n'
+
+
+def _row(ref: str, day: str) -> str:
+    return ",".join([ref, "council", "", day, "", "personal", "noise", "", "", "", "", "DE7 5RP", "Market Place",
+                     "ECN-1", "individual", "N"])
+
+
+def test__build__a_two_digit_year_under_a_four_digit_format_says_the_format_to_declare(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASB_PSEUDONYM_KEY", TEST_KEY)
+    text = "\n".join([",".join(INCIDENT_COLUMNS), _row("A1", "10/03/2025"), _row("A2", "10/03/25"),
+                      _row("A3", "31/12/1999")]) + "\n"
+    _, con = run_build(write_inputs(tmp_path / "in", TOML, {"erewash/e.csv": text}), as_of=dt.date(2025, 6, 30))
+    reasons = dict(con.execute("select source_row, reason from etl_rejects where reason_code = 'too_old_date'"
+                               ).fetchall())
+    assert reasons[3] == ("reported_date '10/03/25' reads as 0025-03-10 (format %d/%m/%Y), before 2000-01-01; "
+                          'it reads as day/month/year: declare date_format = "%d/%m/%y" for its source in '
+                          "sources.toml"), reasons
+    assert reasons[4] == "reported_date '31/12/1999' reads as 1999-12-31 (format %d/%m/%Y), before 2000-01-01"
