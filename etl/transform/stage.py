@@ -218,6 +218,9 @@ def date_sql(column: str, fmt: str, zone: str = LOCAL_ZONE) -> str:
     if _day_only(fmt):   # a twelve-hour time after the day ('30/06/2024 11:30 PM'), in the source's zone
         twelve = _local_day(f"try_strptime({column}, {_formats(fmt, _DAY_TIMES_12)})", zone)
         late.insert(0, f"case when lower(right({column}, 1)) = 'm' then {twelve} end")
+    if "%b" in fmt:   # September as Windows in English (United Kingdom) now abbreviates it: "10-Sept-25"
+        sep = f"regexp_replace({column}, '(?i)sept', 'Sep')"
+        late.insert(0, f"case when contains(lower({column}), 'sept') then {_strptime_sql(sep, fmt, zone)} end")
     if "%y" in fmt:  # a two-digit year is 20yy: strptime's 1969-1999 are before any usable date (MIN_DATE)
         parsed = f"(case when {parsed} < date '{MIN_DATE}' then cast({parsed} + interval 100 year as date) else {parsed} end)"
         late = [f"list_transform([{x}], lambda d: case when d < date '{MIN_DATE}' "

@@ -29,3 +29,15 @@ def test__build__a_two_digit_year_under_a_four_digit_format_says_the_format_to_d
                           'it reads as day/month/year: declare date_format = "%d/%m/%y" for its source in '
                           "sources.toml"), reasons
     assert reasons[4] == "reported_date '31/12/1999' reads as 1999-12-31 (format %d/%m/%Y), before 2000-01-01"
+
+
+def test__build__september_abbreviated_sept_reads_under_a_month_name_format(tmp_path, monkeypatch):
+    """Windows in English (United Kingdom) now abbreviates September "Sept": a month of
+    `%d-%b-%y` exports was all bad_date rejects (the partner-file audit)."""
+    monkeypatch.setenv("ASB_PSEUDONYM_KEY", TEST_KEY)
+    toml = EREWASH_TOML + 'date_format = "%d-%b-%y"\n'
+    text = "\n".join([",".join(INCIDENT_COLUMNS), _row("A1", "10-Sept-25"), _row("A2", "11-sept-25"),
+                      _row("A3", "12-Sep-25"), _row("A4", "13-SEPT-25 14:30")]) + "\n"
+    _, con = run_build(write_inputs(tmp_path / "in", toml, {"erewash/e.csv": text}), as_of=dt.date(2025, 9, 30))
+    assert [d.isoformat() for (d,) in con.execute("select reported_date from incidents order by 1").fetchall()] == \
+        ["2025-09-10", "2025-09-11", "2025-09-12", "2025-09-13"]
