@@ -186,9 +186,8 @@ with times_col:
     st.subheader("Time to decision")
     times = ui.load(qa.decision_times, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
     ui.plotly_chart(ui.figure(charts_reviews.decision_time_chart, times), key="ap_times")
-    st.caption("Working days from receipt to the OPCC's decision of the appeals decided, by authority (in "
-               "brackets: how many; box: the middle half, line: the median, whiskers: the shortest and "
-               "longest); dashed: the limit in force.")
+    st.caption("Working days from receipt to the OPCC's decision of the appeals decided, by authority "
+               f"({charts_reviews.BOX_KEY}); dashed: the limit in force.")
 
 st.subheader("Upheld by the original decision")
 ui.dataframe(ui.load(qa.by_original_decision, f.as_of_date, f.authority_codes, f.start_date, f.end_date),

@@ -86,8 +86,8 @@ def stage_section() -> None:
     spread, trend = st.columns(2)
     durations = ui.load(qt.stage_durations, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
     ui.plotly_chart(ui.figure(charts_reviews.stage_distribution, durations, stage), key="rt_distribution", where=spread)
-    spread.caption("Cases finished in the period, by authority (in brackets: how many; box: the middle half, "
-                   "line: the median, whiskers: the shortest and longest); dashed: the limit in force.")
+    spread.caption(f"Cases finished in the period, by authority ({charts_reviews.BOX_KEY}); dashed: the limit "
+                   "in force.")
     monthly = ui.load(qt.monthly_compliance, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
     ui.plotly_chart(ui.figure(charts_reviews.monthly_chart, monthly, stage), key="rt_trend", where=trend)
     trend.caption("By month of finishing, the selected authorities together: cases within and over the "

@@ -118,7 +118,11 @@ class Open:
         return self.protected if isinstance(self.protected, tuple) else (self.protected,)
 
 
-_BOX = {"counts": ("cases",), "min_rows": "cases", "single": ("min_days", "max_days"), "authority": "authority_code",
+# a box of k cases or more, without its count or single cases outside the viewer's rights: the
+# count beside the page's tables told what they hid ("Derby (9)" decided, where the table hid it to
+# protect 1 pending: the pages audit of 6 December 2026)
+_BOX = {"counts": ("cases",), "min_rows": "cases", "single": ("min_days", "max_days", "cases"),
+        "authority": "authority_code",
         "at_least_k": {c: "cases" for c in ("q1_days", "median_days", "q3_days")}, "period": ("start", "end")}
 _PERIOD = ("start", "end")
 _PLACE_TEXT = {"main_location": "reporters", "main_asb_type": "reporters"}
@@ -194,6 +198,9 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     "insight.queries.maps.area_incidents": PersonLevel(),
     "insight.queries.maps.hex_counts": disclosure.Aggregate(
         counts=("incidents", "previous", "reporters"), authority=None, rows=("h3_cell",), min_rows="incidents",
+        # a hexagon of no incident in the period is there for its previous count: left out when that is
+        # hidden (drawn "0 incidents (– in the previous period)", it marked a few incidents: the pages audit)
+        listed_for=("previous",),
         places={"main_location": "reporters"},
         derived={"change": ("incidents", "previous"), "change_pct": ("incidents", "previous"),
                  "per_km2": ("incidents",)}, period=_PERIOD, resolution="resolution",
@@ -328,7 +335,10 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     "insight.queries.appeals.by_original_decision": disclosure.Aggregate(
         counts=("appeals", "decided", "upheld"), authority=None, rows=("application_decision", "application_route"),
         known_total_by=(),
-        shares={"upheld_rate": ("upheld", "decided")}, period=_PERIOD),
+        shares={"upheld_rate": ("upheld", "decided")},
+        # nested: appeals 13 beside decided 11 told 2 withdrawn or pending (the pages audit)
+        differences={"not_decided": ("appeals", "decided"), "decided_not_upheld": ("decided", "upheld")},
+        period=_PERIOD),
     # action plans and re-triggers
     "insight.queries.actions.needs_action": PersonLevel(),
     "insight.queries.actions.action_list": PersonLevel(),

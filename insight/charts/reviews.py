@@ -175,6 +175,10 @@ def _limit_lines(fig: go.Figure, limits) -> None:
                       annotation_text=f"limit {limit} working days", annotation_position="top left")
 
 
+# a box's key, as the pages' captions give it: the count and the whiskers are left out for an
+# authority outside the viewer's rights (insight/access/roles.py `_BOX`)
+BOX_KEY = ("in brackets: how many; box: the middle half, line: the median, whiskers: the shortest and longest; "
+           "the count and the whiskers only where you may see single cases")
 BOX_MIN_CASES = 5  # fewer cases draw their points, not a box: a box of 1 to 4 values says nothing about spread
 
 
@@ -185,7 +189,8 @@ def _boxes(fig: go.Figure, stats: pd.DataFrame) -> None:
     fewer than BOX_MIN_CASES cases gets no box (quartiles of two values are not a spread): its
     median is drawn as a diamond, with the shortest and longest as dots where they are shown."""
     for row in stats.sort_values("authority_name").itertuples():
-        label = f"{row.authority_name} ({_count(row.cases)})"
+        # no count where the disclosure rule hid it (an authority outside the viewer's rights)
+        label = row.authority_name if pd.isna(row.cases) else f"{row.authority_name} ({_count(row.cases)})"
         colour = charts.AUTHORITY_NAME_COLOURS.get(row.authority_name)
         if pd.notna(row.cases) and row.cases < BOX_MIN_CASES:
             ends = [v for v in dict.fromkeys((row.min_days, row.max_days)) if pd.notna(v)]

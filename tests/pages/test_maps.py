@@ -18,6 +18,8 @@ from support import in_fresh_process, open_app, svg_maps
 from etl.rules import authorities
 from etl.rules.periods import previous_period
 from insight import db
+from insight.access import disclosure
+from insight.access import roles as access
 from insight.charts import maps as cm
 from insight.charts import vector_map as vm
 from insight.queries import knox
@@ -591,3 +593,23 @@ def test__maps_page__the_lorenz_curve_opens_from_the_address(monkeypatch, demo_w
     link carries (?mp_lorenz=true); any other value leaves it closed, without an exception."""
     at = open_app(monkeypatch, demo_warehouse, MAPS, mp_lorenz=value)
     assert not at.exception and bool(at.get("plotly_chart")) is drawn
+
+
+@pytest.mark.parametrize("resolution", [8, 9])
+def test__hex_counts__no_hexagon_is_drawn_for_a_hidden_previous_count_alone(demo_con, resolution):
+    """A hexagon with no incident in the period is drawn for a viewer without rights only when its
+    previous period's count is shown: one of 1..k-1 there, drawn as "0 incidents (– in the previous
+    period)", marked where a few incidents had been (the pages audit of 6 December 2026: 380 of the
+    board's 2,448 hexagons)."""
+    start, end = _period(demo_con)
+    args = (ALL, start, end, resolution)
+    frame = qm.hex_counts(demo_con, *args)
+    k = disclosure.suppress_below()
+    assert ((frame["incidents"] == 0) & frame["previous"].between(1, k - 1)).any()   # the case is there
+    shown = access.shown_as("board_viewer", (), qm.hex_counts, args, {}, frame, k,
+                            rerun=lambda a, kw: qm.hex_counts(demo_con, *a, **kw))
+    drawn = frame.set_index("h3_cell").loc[shown["h3_cell"]]
+    assert not ((drawn["incidents"] == 0) & drawn["previous"].between(1, k - 1)).any()
+    assert ((drawn["incidents"] == 0) & (drawn["previous"] >= k)).sum() == \
+        ((frame["incidents"] == 0) & (frame["previous"] >= k)).sum()   # a previous count shown: still drawn
+    assert (drawn["incidents"] >= k).sum() == (frame["incidents"] >= k).sum()
