@@ -73,7 +73,7 @@ if restated:
 
 pick = st.selectbox("Published table for", f.authority_codes, format_func=authorities.NAME_BY_CODE.get,
                     key="pt_authority")
-published = ui.load(qp.published_returns, f.as_of_date, pick)
+published = qp.published_table(returns[returns["authority_code"] == pick], f.as_of_date)   # as shown above
 ui.dataframe(published, hide_index=True, key="pt_published")
 st.caption(charts_reviews.frozen_sentence(returns[returns["authority_code"] == pick]))
 ui.download_csv(published, label=f"Download the {authorities.NAME_BY_CODE[pick]} return as CSV",

@@ -421,7 +421,9 @@ class Aggregate:
       the H3 resolution argument, or of a `kind` argument such as "h3_10" (COARSEST_RESOLUTION).
     - `audit`: loads of it by a viewer without rights are logged (it narrows to one small area).
     - `published`: counts the law requires published as they are (the four s.104 figures): shown
-      as they are, never hidden nor hidden as a cover.
+      as they are, never hidden nor hidden as a cover; with `published_when`, only in the rows where
+      that column is true (a financial year that is over: one not over is published by nobody yet,
+      and its figures in `counts` follow the rule, as the board pack's do).
     - `only_rows`: column -> values: only the rows holding one of these values come under the rule
       (the rows per month of the case-review registers, not of the incident feeds); None: every row.
     - `differences`: name -> (larger, smaller): two count columns of a row whose difference counts
@@ -482,6 +484,7 @@ class Aggregate:
     audit: bool = False
     only_rows: dict[str, tuple] | None = None
     published: tuple[str, ...] = ()
+    published_when: str | None = None
     differences: dict[str, tuple[str, str]] = field(default_factory=dict)
     rows: tuple[str, ...] | None = None
     limit: str | None = None
@@ -813,6 +816,9 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
 
     values = {(i, c): cell(i, c) for i in out.index for c in counts}
     exempt = {(i, c) for i in out.index if open_rows[i] for c in counts}
+    if spec.published_when in out.columns:   # published by law in these rows: never hidden, nor a cover
+        flags = out[spec.published_when].fillna(False).astype(bool).tolist()
+        exempt |= {(i, c) for i in out.index if flags[i] for c in spec.published if c in counts}
     # a row over fewer than MIN_PERIOD_DAYS days (a month cut by the period's first or last day)
     short: set = set()
     if spec.row_span and all(c in out.columns for c in spec.row_span):

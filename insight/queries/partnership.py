@@ -220,19 +220,22 @@ def statutory_returns(con, as_of: date, codes: tuple[str, ...]) -> pd.DataFrame:
     """, {"as_of": as_of, "codes": list(codes)})
 
 
-def published_returns(con, as_of: date, authority_code: str) -> pd.DataFrame:
-    """One authority's returns in the published shape: four rows (the figures), a column per year.
-    A year frozen as published (mart_statutory_returns.is_frozen) shows its published figures; a
-    figure that has changed since reads "published 12, now 13" (that year's column is then text). A
-    year not over on the as-of date is headed with it, "2026/27 (to 2026-10-31)", as `asb export
-    return` heads it: its figures are the year so far."""
-    returns = statutory_returns(con, as_of, (authority_code,)).sort_values("financial_year")
+def published_table(returns: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """One authority's rows of `statutory_returns` (as the viewer is shown them: a year not over is
+    under the disclosure rule, its hidden figures "–") in the published shape: four rows (the
+    figures), a column per year. A year frozen as published (mart_statutory_returns.is_frozen)
+    shows its published figures; a figure that has changed since reads "published 12, now 13"
+    (that year's column is then text). A year not over on the as-of date is headed with it,
+    "2026/27 (to 2026-10-31)", as `asb export return` heads it: its figures are the year so far.
+    Made from the rows the page shows, so the download holds no figure the table hides (the pages
+    audit of 6 December 2026: a board viewer's download held the year so far's 1 to 4s)."""
+    returns = returns.sort_values("financial_year")
     table = pd.DataFrame({"figure": [label for _, label in FIGURES]})
     for row in returns.itertuples():
         year = row.financial_year if row.is_complete_year else f"{row.financial_year} (to {as_of.isoformat()})"
-        current = [int(getattr(row, column)) for column, _ in FIGURES]
+        current = [int(v) if pd.notna(v) else "–" for v in (getattr(row, column) for column, _ in FIGURES)]
         if not row.is_frozen:
-            table[year] = current
+            table[year] = current if all(isinstance(v, int) for v in current) else [str(v) for v in current]
             continue
         published = [int(getattr(row, f"published_{column}")) for column, _ in FIGURES]
         table[year] = published if not row.is_restated else [

@@ -67,3 +67,36 @@ def test__appeals__nested_counts_by_original_decision_never_differ_by_a_small_nu
             gap = both[larger].astype(float) - both[smaller].astype(float)
             assert not gap.between(1, K - 1).any(), (start, larger, smaller, both)
     assert seen_small   # the demo has such rows: the test can fail
+
+
+@pytest.mark.parametrize("role, allowed", [("board_viewer", ()), ("council_manager", (EREWASH,))])
+def test__statutory_returns__a_year_not_over_is_under_the_rule_a_complete_year_as_published(con, role, allowed):
+    """The four s.104 figures are published by law for a year that is over: shown as they are. A
+    year not over (2026/27 to the as-of date) is published by nobody yet: a board viewer read
+    "Bolsover 1 application" on the Partnership page and in its download, where the board pack
+    hid it (the pages audit of 6 December 2026). Such a year's figures now follow the rule, in the
+    table and in the published table the page downloads, made from the rows it shows."""
+    from insight.queries import partnership as qp
+
+    as_of = con.execute("select max(as_of_date) from etl_builds").fetchall()[0][0]
+    frame, shown = _shown(con, role, allowed, qp.statutory_returns, (as_of, ALL))
+    figures = [column for column, _ in qp.FIGURES]
+    closed = ~shown["authority_code"].isin(allowed)
+    part = shown[closed & ~shown["is_complete_year"]]
+    raw = frame.set_index(["authority_code", "financial_year"])
+    assert (raw.loc[~raw["is_complete_year"], figures].stack().between(1, K - 1)).any()   # the case is there
+    values = part[figures].stack()
+    assert not values.dropna().astype(float).between(1, K - 1).any(), part[figures]
+    gap = (part["reviews_carried_out"] - part["reviews_with_recommendations"]).dropna()
+    assert not gap.between(1, K - 1).any()   # nested: reviews without recommendations
+    whole = shown[shown["is_complete_year"]].set_index(["authority_code", "financial_year"])
+    assert (whole[figures].astype(float) == raw.loc[whole.index, figures].astype(float)).all().all()  # as published
+    own = shown[~closed].set_index(["authority_code", "financial_year"])
+    assert (own[figures].astype(float) == raw.loc[own.index, figures].astype(float)).all().all()
+    for code in ("E07000033", EREWASH):   # Bolsover, Erewash
+        table = qp.published_table(shown[shown["authority_code"] == code], as_of)
+        year = [c for c in table.columns if "(to " in c]
+        assert year, table.columns
+        cells = [v for v in table[year[0]] if v not in ("–",)]
+        if code not in allowed:
+            assert not any(1 <= int(v) < K for v in cells), table

@@ -254,7 +254,7 @@ def test__judge__colour_and_rule(column, value, median, limit, colour, words):
 
 def test__published_returns__four_rows_a_column_per_year(con, period):
     as_of = period[0]
-    table = qp.published_returns(con, as_of, DERBY)
+    table = qp.published_table(qp.statutory_returns(con, as_of, (DERBY,)), as_of)
     mart = con.execute("""select * from mart_statutory_returns where authority_code = ?
                           order by financial_year""", [DERBY]).df()
     # a year not yet over says to when, as `asb export return` heads it (the downloads audit of 6

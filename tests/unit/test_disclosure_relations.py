@@ -151,17 +151,22 @@ def test__partnership__counts_and_medians_still_need_k_cases():
     assert shown.at[0, "display"] == "5" and pd.isna(shown.at[1, "display"])
 
 
-def test__statutory_returns__only_the_four_s104_figures_are_exempt():
-    frame = pd.DataFrame({"authority_code": [A, C], "authority_name": ["Amber Valley", "Erewash"],
-                          "financial_year": ["2025-26"] * 2, "applications_received": [3, 3],
-                          "threshold_not_met": [1, 1], "reviews_carried_out": [2, 2],
-                          "reviews_with_recommendations": [1, 1], "met_without_review": [1, 1],
-                          "contradictions": [2, 2], "carried_in_applications": [4, 4], "notes": [3, 3]})
+def test__statutory_returns__only_the_four_s104_figures_of_a_year_over_are_exempt():
+    """A year that is over is published by law: its four figures as they are. A year not over is
+    published by nobody yet: its figures follow the rule (the pages audit of 6 December 2026)."""
+    frame = pd.DataFrame({"authority_code": [A, C, A, C], "authority_name": ["Amber Valley", "Erewash"] * 2,
+                          "financial_year": ["2025-26"] * 2 + ["2026-27"] * 2, "applications_received": [3] * 4,
+                          "threshold_not_met": [1] * 4, "reviews_carried_out": [2] * 4,
+                          "reviews_with_recommendations": [1] * 4, "met_without_review": [1] * 4,
+                          "contradictions": [2] * 4, "carried_in_applications": [4] * 4, "notes": [3] * 4,
+                          "is_complete_year": [True, True, False, False]})
     shown = _shown(qp.statutory_returns, frame, allowed=(C,), codes=(A, C), as_of=None)
     published = ["applications_received", "threshold_not_met", "reviews_carried_out", "reviews_with_recommendations"]
     other = ["met_without_review", "contradictions", "carried_in_applications", "notes"]
-    assert shown[published].equals(frame[published])  # published by law, as they are
-    assert shown.loc[0, other].isna().all()  # Amber Valley's other counts: hidden
+    assert shown.loc[:1, published].astype(int).equals(frame.loc[:1, published])  # published by law, as they are
+    assert shown.loc[2, published].isna().all()   # Amber Valley's year so far: under the rule
+    assert shown.loc[3, published].tolist() == [3, 1, 2, 1]   # the manager's own authority
+    assert shown.loc[[0, 2], other].isna().all().all()  # Amber Valley's other counts: hidden
     assert shown.loc[1, other].tolist() == [1, 2, 4, 3]  # the manager's own authority
 
 
