@@ -447,10 +447,15 @@ def sidebar() -> Filters:
         as_of = date_field("As of", _STATE["as_of"], help="Date that threshold status and freshness are "
                            "measured at; defaults to the build's as-of date.")
         start, end = in_order(start, end)
-        start, end = _ending_by(start, end, as_of, default_as_of)
-    filters = Filters(tuple(codes) or authorities.CODES, start, end, as_of)
-    if restricted(filters):
-        filters = _coarse_dates(filters, default_as_of)
+        ended = periods.ending_by(start, end, as_of, default_as_of)
+    filters = Filters(tuple(codes) or authorities.CODES, *ended, as_of)
+    coarse = _coarse_dates(filters, default_as_of) if restricted(filters) else None
+    if coarse is None and ended != (start, end):
+        # one note of the period used: a restricted viewer's whole months say it (the pages audit read
+        # two periods, "16 Mar 2025 – 15 Mar 2026" and the one used, "1 Mar 2025 – 28 Feb 2026")
+        st.sidebar.info(f"A period ends on the as-of date at the latest, so that every figure counts what was "
+                        f"known then: the period is {fmt_period(*ended)}.", icon=":material/event:")
+    filters = coarse or filters
     scope.caption(scope_note(filters))
     st.session_state[_SUPPRESSED_KEY] = False
     st.session_state[_RUN_KEY] = st.session_state.get(_RUN_KEY, 0) + 1
@@ -459,27 +464,19 @@ def sidebar() -> Filters:
     return filters
 
 
-def _ending_by(start: date, end: date, as_of: date, build_as_of: date) -> tuple[date, date]:
-    """periods.ending_by, and the sidebar says so when it moves the period."""
-    new = periods.ending_by(start, end, as_of, build_as_of)
-    if new != (start, end):
-        st.sidebar.info(f"A period ends on the as-of date at the latest, so that every figure counts what was "
-                        f"known then: the period is {fmt_period(*new)}.", icon=":material/event:")
-    return new
-
-
-def _coarse_dates(filters: Filters, build_as_of: date) -> Filters:
+def _coarse_dates(filters: Filters, build_as_of: date) -> Filters | None:
     """The dates a viewer without person-level rights over some authority chosen gets
     (disclosure.coarse_dates: whole calendar months, as of the build's date or a month's end, which
-    ui.load holds every protected aggregate to), and the sidebar says so when they differ from the
-    fields."""
+    ui.load holds every protected aggregate to), and the sidebar says so, when they differ from the
+    fields; else None."""
     start, end, as_of = disclosure.coarse_dates(filters.start_date, filters.end_date, filters.as_of_date,
                                                 build_as_of)
-    if (start, end, as_of) != (filters.start_date, filters.end_date, filters.as_of_date):
-        moved = f", as of {fmt_date(as_of)}" if as_of != filters.as_of_date else ""
-        st.sidebar.info("Figures of authorities whose person-level rows you may not see are counted over whole "
-                        "months, as of a month's end or the build's date: the period is "
-                        f"{fmt_period(start, end)}{moved}.", icon=":material/lock:")
+    if (start, end, as_of) == (filters.start_date, filters.end_date, filters.as_of_date):
+        return None
+    moved = f", as of {fmt_date(as_of)}" if as_of != filters.as_of_date else ""
+    st.sidebar.info("Figures of authorities whose person-level rows you may not see are counted over whole "
+                    "months, as of a month's end or the build's date: the period is "
+                    f"{fmt_period(start, end)}{moved}.", icon=":material/lock:")
     return Filters(filters.authority_codes, start, end, as_of)
 
 

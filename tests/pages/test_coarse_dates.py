@@ -15,6 +15,7 @@ import pytest
 from support import open_app
 
 from etl.rules import authorities, periods
+from insight import ui
 from insight.access import disclosure, roles
 from insight.queries import appeals, maps, overview, threshold
 
@@ -176,3 +177,22 @@ def test__overview_and_appeals_page_count_the_same_appeals_as_of_an_earlier_date
     assert after > 0   # the demo has appeals the period would have counted after the as-of date
     total = head[head["authority_code"].isna()].iloc[0]
     assert total["appeals"] == summary[summary["authority_code"].isna()].iloc[0]["appeals"]
+
+
+def test__sidebar__one_note_names_the_period_used(demo_warehouse, monkeypatch, as_of):
+    """A board viewer asking for an as-of date mid-month without a period: the period ends on the
+    as-of date, and then falls to whole months as of the month's end before. The sidebar said both
+    ("the period is 16 Mar 2025 – 15 Mar 2026" and "... 1 Mar 2025 – 28 Feb 2026, as of 28 Feb
+    2026"): now it says the one used (the pages audit of 6 December 2026)."""
+    asked = periods.last_month_end(as_of) - dt.timedelta(days=200)
+    if periods.is_month_end(asked):
+        asked -= dt.timedelta(days=1)
+    at = open_app(monkeypatch, demo_warehouse, OVERVIEW, user="board", as_of=asked.isoformat())
+    f = _filters(at)
+    notes = [i.value for i in at.sidebar.info if "the period is" in i.value]
+    assert len(notes) == 1, notes
+    assert f"the period is {ui.fmt_period(f.start_date, f.end_date)}" in notes[0]
+    # a viewer with rights gets the note of the period ending on the as-of date, once
+    at = open_app(monkeypatch, demo_warehouse, OVERVIEW, user="opcc", as_of=asked.isoformat())
+    notes = [i.value for i in at.sidebar.info if "the period is" in i.value]
+    assert len(notes) <= 1, notes
