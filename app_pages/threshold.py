@@ -144,6 +144,7 @@ source = ("the build's threshold marts" if is_build_date
           else "the threshold engine, evaluated live for this date")
 st.caption(f"As of {ui.fmt_date(f.as_of_date)}, from {source}. Change the date under 'As of' in "
            "the sidebar. People are shown by pseudonymised key only.")
+ui.as_of_notice(f)   # an as-of date before or long after the data: its zeros are the data's
 
 summary = ui.load(qt.summary, f.as_of_date, f.authority_codes)
 total = summary[summary["authority_code"].isna()].iloc[0]

@@ -733,6 +733,38 @@ def span_notice(f: Filters, prev_start: date) -> str | None:
     return where
 
 
+AS_OF_AFTER_DAYS = 7   # an as-of date this many days after the data's last incident is "after the data"
+
+
+def as_of_notice(f: Filters) -> str | None:
+    """Where the as-of date lies against the data of the chosen authorities (`maps.data_span`),
+    said above a page whose figures are as of it: "before" (no incident yet: every figure is 0) or
+    "after" (more than AS_OF_AFTER_DAYS past the last incident: nothing after it is known, so the
+    counts fall as complaints leave their windows); returned, else None. Before, the Threshold page
+    showed confident zeros as of 2030 (the pages audit of 6 December 2026). Dates as `span_notice`
+    gives them (a month for a restricted viewer, nothing of a month of fewer than k incidents)."""
+    from insight.queries import maps
+
+    span = load(maps.data_span, f.authority_codes).iloc[0]
+    first, last = (pd.Timestamp(span[c]).date() if pd.notna(span[c]) else None for c in ("first_date", "last_date"))
+    if first is None:
+        return None
+
+    def when(day) -> str:
+        return f"in {day:%B %Y}" if restricted(f) else f"on {fmt_date(day)}"
+
+    if f.as_of_date < first:
+        st.info(f"The data start {when(first)}: as of {fmt_date(f.as_of_date)} no incident had been reported, "
+                "so every figure here is 0. Choose a later as-of date.", icon=":material/event_busy:")
+        return "before"
+    if (f.as_of_date - last).days > AS_OF_AFTER_DAYS:
+        st.warning(f"The data end {when(last)}: as of {fmt_date(f.as_of_date)} nothing after that is known, "
+                   "so complaints leave their windows and no new ones come in. Read these figures as the "
+                   "data's, not that day's.", icon=":material/event_busy:")
+        return "after"
+    return None
+
+
 TABLE_VIEWS = {"figures": "Figures", "changes": "Change on the previous period"}
 
 

@@ -196,3 +196,17 @@ def test__sidebar__one_note_names_the_period_used(demo_warehouse, monkeypatch, a
     at = open_app(monkeypatch, demo_warehouse, OVERVIEW, user="opcc", as_of=asked.isoformat())
     notes = [i.value for i in at.sidebar.info if "the period is" in i.value]
     assert len(notes) <= 1, notes
+
+
+@pytest.mark.parametrize("user", ["opcc", "erewash"])
+def test__threshold_page__an_as_of_date_outside_the_data_says_so(demo_warehouse, monkeypatch, as_of, user):
+    """As of 2030 or 2019 every tile read 0, "evaluated live for this date", with no word that the
+    data end (or start) years away (the pages audit of 6 December 2026)."""
+    page = "app_pages/threshold.py"
+    late = open_app(monkeypatch, demo_warehouse, page, user=user, as_of="2030-01-31")
+    assert any("The data end" in w.value and "nothing after that is known" in w.value for w in late.warning)
+    early = open_app(monkeypatch, demo_warehouse, page, user=user, as_of="2019-01-31")
+    assert any("The data start" in i.value and "every figure here is 0" in i.value for i in early.info)
+    now = open_app(monkeypatch, demo_warehouse, page, user=user)
+    assert not any("The data end" in w.value for w in now.warning)
+    assert not any("The data start" in i.value for i in now.info)
