@@ -26,7 +26,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from etl.marts.hotspots import REPEAT_LIST, REPEAT_LOCATION_RESOLUTION
-from etl.rules import periods
+from etl.rules import authorities, periods
 from insight import places, ui
 from insight.charts import maps as cm
 from insight.charts import vector_map as vm
@@ -44,7 +44,11 @@ VIEWS = {"h3": "Hexagons (H3)", "authority": "Authorities", "ward": "Wards", "ls
 def incident_rows(kind: str, area: str) -> None:
     """The incident rows behind the selected area (person-level: only the viewer's authorities)."""
     incidents = ui.load(qm.area_incidents, person_codes, f.start_date, f.end_date, kind, area)
-    with st.expander(f"Incidents ({len(incidents):,}{'+' if len(incidents) >= qm.INCIDENT_LIMIT else ''})"):
+    # the rows are of the viewer's own authorities: said when others are chosen ("Incidents (0)" beside a
+    # tile of 1,418 in Derby read as none there: the pages audit of 6 December 2026)
+    scope = ("" if set(f.authority_codes) <= set(person_codes)
+             else " in " + ", ".join(authorities.NAME_BY_CODE[c] for c in person_codes))
+    with st.expander(f"Incidents{scope} ({len(incidents):,}{'+' if len(incidents) >= qm.INCIDENT_LIMIT else ''})"):
         ui.dataframe(incidents, hide_index=True, column_config={
             "reported_date": st.column_config.DateColumn("reported", **DATE),
             "occurred_date": st.column_config.DateColumn("occurred", **DATE),
@@ -304,7 +308,7 @@ def map_section() -> None:
     labels = dict(zip(frame["code"], frame["name"], strict=True))
     choice_key = f"mp_area_{kind}"
     take_click(kind, labels, choice_key)
-    area_from_address(choice_key, labels)
+    area_from_address(choice_key, labels, kind)
     selection = current_selection(view, kind, st.session_state.get(choice_key), labels)
     district_to_address()
     found_note(found_slot, selection)
@@ -419,7 +423,7 @@ def district_to_address() -> None:
         del st.query_params[DISTRICT_PARAM]
 
 
-def area_from_address(choice_key: str, labels: dict) -> None:
+def area_from_address(choice_key: str, labels: dict, kind: str) -> None:
     """The area a shared link names (?mp_area_h3_9=..., the chooser's label as the chooser writes it
     to the address) taken into the chooser's state before the map and the list are made: the
     chooser reads the address only when it is drawn, below them, so a link opened the area's panel
@@ -427,9 +431,17 @@ def area_from_address(choice_key: str, labels: dict) -> None:
     if st.session_state.get(choice_key) is not None:
         return
     named = st.query_params.get(choice_key)
+    if not named:
+        return
     code = named if named in labels else next((c for c, label in labels.items() if label == named), None)
+    resolution = int(kind[3:]) if kind.startswith("h3_") else None
+    if code is None and resolution is not None and h3.is_valid_cell(named) and h3.get_resolution(named) == resolution:
+        code = named   # a hexagon left off the map opens all the same: its panel follows the rule (README)
     if code is not None:
         st.session_state[choice_key] = code
+    else:   # a link to an area not on this map was dropped without a word (the pages audit)
+        st.info(f"The area this link names ({ui.plain(named[:40])}) is not on this map: it lies outside the "
+                "authorities chosen, or it is not an area of this map's kind and size.", icon=":material/link_off:")
 
 
 def current_selection(view: str, kind: str, chosen: str | None, labels: dict) -> places.Selection | None:

@@ -613,3 +613,35 @@ def test__hex_counts__no_hexagon_is_drawn_for_a_hidden_previous_count_alone(demo
     assert ((drawn["incidents"] == 0) & (drawn["previous"] >= k)).sum() == \
         ((frame["incidents"] == 0) & (frame["previous"] >= k)).sum()   # a previous count shown: still drawn
     assert (drawn["incidents"] >= k).sum() == (frame["incidents"] >= k).sum()
+
+
+def test__maps_page__a_link_to_a_hexagon_left_off_the_map_opens_it_and_a_bogus_one_says_so(demo_warehouse,
+                                                                                          monkeypatch, demo_con):
+    """README: a hexagon left out of the map can still be opened by a link (its panel follows the
+    rule). A board viewer's link to one of 1 to 4 incidents was dropped without a word, and so was
+    a bogus one (the pages audit of 6 December 2026)."""
+    at = open_app(monkeypatch, demo_warehouse, MAPS, user="board")
+    f = at.session_state["flt_filters"]
+    small = demo_con.execute("""select h3_r9 from incidents where reported_date between ? and ? and h3_r9 is not null
+                                group by 1 having count(*) between 1 and 4 order by 1 limit 1""",
+                             [f.start_date, f.end_date]).fetchall()[0][0]
+    at = open_app(monkeypatch, demo_warehouse, MAPS, user="board", mp_area_h3_9=small)
+    assert at.session_state["mp_area_h3_9"] == small
+    assert not any("is not on this map" in i.value for i in at.info)
+    bogus = open_app(monkeypatch, demo_warehouse, MAPS, user="board", mp_area_h3_9="zzzz<b>")
+    assert bogus.session_state["mp_area_h3_9"] is None
+    assert any("The area this link names (zzzz" in i.value and "is not on this map" in i.value for i in bogus.info)
+
+
+def test__maps_page__another_authority_s_area_names_whose_incident_rows_are_listed(demo_warehouse, monkeypatch,
+                                                                                  demo_con):
+    """An Erewash manager choosing all nine and a Derby hexagon read "Incidents (0)" beside its
+    figures: the rows are Erewash's alone, and the expander now says so."""
+    at = open_app(monkeypatch, demo_warehouse, MAPS, user="erewash", authority="all")
+    f = at.session_state["flt_filters"]
+    derby = demo_con.execute("""select h3_r9 from incidents where reported_date between ? and ? and
+                                authority_code = ? group by 1 order by count(*) desc limit 1""",
+                             [f.start_date, f.end_date, DERBY]).fetchall()[0][0]
+    at = open_app(monkeypatch, demo_warehouse, MAPS, user="erewash", authority="all", mp_area_h3_9=derby)
+    labels = [e.label for e in at.expander if e.label.startswith("Incidents")]
+    assert labels and labels[0].startswith("Incidents in Erewash ("), labels
