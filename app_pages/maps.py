@@ -506,8 +506,10 @@ def district_panel(frame: pd.DataFrame, selection: places.Selection) -> None:
     st.markdown("**Busiest hexagons**")
     ui.dataframe(cells.nlargest(10, "incidents")[["name", "incidents"]], hide_index=True, key="mp_district_top",
                  column_config={"name": st.column_config.TextColumn("place")})
-    st.caption(f"The {len(cells):,} hexagons of this map with incidents that hold at least one of its postcodes "
-               "(ONS Postcode Directory). Click one on the map, or choose it above, to open it.")
+    which = (f"The {len(cells):,} hexagons of this map with incidents that hold" if len(cells) != 1
+             else "The one hexagon of this map with incidents that holds")
+    st.caption(f"{which} at least one of its postcodes (ONS Postcode Directory). Click one on the map, or choose "
+               "it above, to open it.")
 
 
 # --- repeat locations, narrowed to the area selected on the map ----------------------------------
