@@ -428,8 +428,8 @@ def area_from_address(choice_key: str, labels: dict, kind: str) -> None:
     to the address) taken into the chooser's state before the map and the list are made: the
     chooser reads the address only when it is drawn, below them, so a link opened the area's panel
     over a map of the whole county and an unnarrowed list (the usability audit of 6 December)."""
-    if st.session_state.get(choice_key) is not None:
-        return
+    if st.session_state.get(choice_key) is not None or st.session_state.get("mp_district"):
+        return   # a district searched is the selection: the address's old area is not taken back (the pages audit)
     named = st.query_params.get(choice_key)
     if not named:
         return

@@ -364,3 +364,16 @@ def test__shared_link__the_area_it_names_is_outlined_and_narrows_the_list_at_onc
     shared = _open(monkeypatch, demo_warehouse, user, mp_area_h3_9=label)
     assert shared.selectbox(key="mp_area_h3_9").value is not None
     assert _note(shared) is not None and _note(shared).startswith(f"{NOTE}{label}"), _note(shared)
+
+
+@pytest.mark.parametrize("district", ["DE7", "DE75", "DE7 5"])
+def test__search__a_district_after_a_hexagon_selects_the_district(monkeypatch, demo_warehouse, district):
+    """A postcode selects its hexagon; a district or sector searched next selected nothing, the
+    first hexagon staying selected without a word: the address still named it, and the page took
+    it back from there (the pages audit of 6 December 2026)."""
+    at = _search(_open(monkeypatch, demo_warehouse, user="erewash"), "DE7 5RP")
+    assert at.session_state["mp_area_h3_9"] is not None
+    at = _search(at, district)
+    assert at.session_state["mp_area_h3_9"] is None, at.session_state["mp_area_h3_9"]
+    assert at.session_state["mp_district"] and at.session_state["mp_district"]["cells"]
+    assert not at.query_params.get("mp_area_h3_9")
