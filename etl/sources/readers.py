@@ -513,7 +513,13 @@ def _cell(value) -> str | None:
 
 
 def parse_xlsx(path: Path, source: Source) -> tuple[str, list[list]]:
-    """The sheet a source reads from a workbook (its name) and its rows from A1 as Python values.
+    """The sheet a source reads from a workbook (its name) and its rows from A1 as Python values."""
+    name, rows, _ = parse_xlsx_noted(path, source)
+    return name, rows
+
+
+def parse_xlsx_noted(path: Path, source: Source) -> tuple[str, list[list], str | None]:
+    """`parse_xlsx`, and the note of its formulas with no saved result (`_special_cells`), or None.
     python-calamine parses in Rust without holding the GIL, so `XlsxAhead` parses the next files
     of a source in threads while the current one loads."""
     from python_calamine import CalamineWorkbook
@@ -528,7 +534,8 @@ def parse_xlsx(path: Path, source: Source) -> tuple[str, list[list]]:
         raise
     except Exception as exc:  # calamine raises its own error types for corrupt files
         raise ReadError(f"{path}: cannot be read as XLSX ({exc})") from exc
-    for (r, c), text in _error_cells(path, name).items():
+    errors, unsaved = _special_cells(path, name)
+    for (r, c), text in errors.items():
         # calamine gives a formula's error (#N/A, #REF!, #VALUE!, ...) as an empty cell: the cell
         # holds that text, and staging rejects it as it rejects the text "#N/A" in a CSV
         while len(rows) <= r:
@@ -537,37 +544,47 @@ def parse_xlsx(path: Path, source: Source) -> tuple[str, list[list]]:
         row.extend([""] * (c + 1 - len(row)))
         if row[c] in ("", None):
             row[c] = text
-    return name, rows
+    note = None
+    if unsaved:   # read as empty, whose rows said "... is empty" of a cell that is not (the partner-file audit)
+        note = (f"{len(unsaved):,} cell{'s hold' if len(unsaved) != 1 else ' holds'} a formula with no saved result "
+                f"(the first: {unsaved[0]}), read as empty: the workbook was saved by a program that does not "
+                "calculate formulas; open it in Excel (or LibreOffice) and save it again")
+    return name, rows, note
 
 
 _ERROR_MARKS = (b't="e"', b"t='e'")  # an error cell's type in the sheet's XML
+# a formula followed by an empty value, or by none (openpyxl writes <f>...</f><v></v>)
+_UNSAVED_MARKS = (b"</f><v></v>", b"</f><v/>", b"</f></c>")
 
 
-def _error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
-    """(row, column) from A1 = (0, 0) -> text of each error cell (`t="e"`) of a workbook's sheet.
-    The sheet's XML is first scanned for the mark alone, decompressing it in chunks (the 46 MB of
-    XLSX of the 10-million-row bench: about 0.9 s, in `XlsxAhead`'s threads: zlib lets go of the
-    GIL); it is parsed only when one is there. An unreadable part gives none: calamine read it."""
+def _special_cells(path: Path, sheet: str) -> tuple[dict[tuple[int, int], str], list[str]]:
+    """The sheet's error cells, (row, column) from A1 = (0, 0) -> their text, and the references of
+    its formulas with no saved result, in the order of the sheet (A3, B4, ...). The sheet's XML is
+    first scanned for their marks alone, decompressing it in chunks (the 46 MB of XLSX of the
+    10-million-row bench: about 0.9 s, in `XlsxAhead`'s threads: zlib lets go of the GIL); it is
+    parsed only when one is there. An unreadable part gives none: calamine read it."""
     import zipfile
 
     try:
         with zipfile.ZipFile(path) as z:
             part = _sheet_part(z, sheet)
             if part is None:
-                return {}
+                return {}, []
             with z.open(part) as fh:
-                tail, found = b"", False
+                tail, errors, unsaved = b"", False, False
                 for chunk in iter(lambda: fh.read(1 << 22), b""):
-                    if any(m in chunk or m in tail + chunk[:8] for m in _ERROR_MARKS):
-                        found = True
+                    joined = tail + chunk
+                    errors = errors or any(m in joined for m in _ERROR_MARKS)
+                    unsaved = unsaved or any(m in joined for m in _UNSAVED_MARKS)
+                    if errors and unsaved:
                         break
-                    tail = chunk[-8:]
-            if not found:
-                return {}
+                    tail = chunk[-16:]
+            if not (errors or unsaved):
+                return {}, []
             with z.open(part) as fh:
-                return _parse_error_cells(fh)
-    except Exception:  # noqa: BLE001 - calamine read the sheet; a part it tolerates gives no error cells
-        return {}
+                return _parse_special_cells(fh)
+    except Exception:  # noqa: BLE001 - calamine read the sheet; a part it tolerates gives no such cells
+        return {}, []
 
 
 def _sheet_part(z, sheet: str) -> str | None:
@@ -594,10 +611,12 @@ def _column_number(ref: str) -> int:
     return n
 
 
-def _parse_error_cells(fh) -> dict[tuple[int, int], str]:
+def _parse_special_cells(fh) -> tuple[dict[tuple[int, int], str], list[str]]:
+    """(row, column) from A1 = (0, 0) -> text of each error cell (`t="e"`: calamine reads #N/A as
+    empty), and the references of the cells holding a formula with no saved value."""
     from xml.etree import ElementTree
 
-    out, row_number = {}, 0
+    errors, unsaved, row_number = {}, [], 0
     for _, el in ElementTree.iterparse(fh, events=("end",)):
         if el.tag.rsplit("}", 1)[-1] != "row":
             continue
@@ -607,11 +626,23 @@ def _parse_error_cells(fh) -> dict[tuple[int, int], str]:
             if cell.tag.rsplit("}", 1)[-1] != "c":
                 continue
             column = _column_number(cell.get("r")) if cell.get("r") else column + 1
+            parts = {part.tag.rsplit("}", 1)[-1]: part for part in cell}
+            value = parts["v"].text if "v" in parts else None
             if cell.get("t") == "e":
-                value = next((v.text for v in cell if v.tag.rsplit("}", 1)[-1] == "v"), None)
-                out[(row_number - 1, column - 1)] = (value or "").strip() or "#ERROR"
+                errors[(row_number - 1, column - 1)] = (value or "").strip() or "#ERROR"
+            elif "f" in parts and not (value or "").strip() and "is" not in parts:
+                unsaved.append(cell.get("r") or f"{_column_name(column)}{row_number}")
         el.clear()
-    return out
+    return errors, unsaved
+
+
+def _column_name(number: int) -> str:
+    """A column's letters from its number from 1 (28 -> AB)."""
+    name = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        name = chr(65 + rest) + name
+    return name
 
 
 class XlsxAhead:
@@ -700,13 +731,14 @@ class XlsxFrame:
     sheet: str
     headers: list[str]
     frame: pa.Table
+    note: str | None = None   # formulas with no saved result (`parse_xlsx_noted`)
 
 
 def prepare_xlsx(path: Path, source: Source) -> XlsxFrame:
     """A workbook's sheet (`parse_xlsx`) as text columns in Arrow, its header checked (ReadError:
     an empty sheet, a title row above the header). Pure Python and Arrow, no database: it runs in
     `XlsxAhead`'s thread while the build reads other files."""
-    name, rows = parse_xlsx(path, source)
+    name, rows, note = parse_xlsx_noted(path, source)
     rows = rows[source.skip_rows:]
     if not rows:
         raise ReadError(f"{path}: sheet {name!r} is empty")
@@ -730,7 +762,7 @@ def prepare_xlsx(path: Path, source: Source) -> XlsxFrame:
         columns[i] = None  # each column's Python values freed once converted
     # source_row = the row number Excel shows (rows are read from A1 on, title rows included)
     arrays[ROW] = pa.array(range(source.skip_rows + 2, source.skip_rows + 2 + count), type=pa.int64())
-    return XlsxFrame(name, headers, pa.table(arrays))
+    return XlsxFrame(name, headers, pa.table(arrays), note)
 
 
 def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table: str,
@@ -747,7 +779,7 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table
     con.unregister("_xlsx_frame")
     rows_read = con.execute(f"select count(*) from {table}").fetchall()[0][0]
     return FileRead(table, headers, [], rows_read, ROW, sheet=prepared.sheet, header_line=source.skip_rows + 1,
-                    raw_headers=prepared.headers)
+                    raw_headers=prepared.headers, note=prepared.note)
 
 
 def header_below(source: Source, rows: list[list], look: int = 20) -> int | None:
