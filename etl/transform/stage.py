@@ -371,8 +371,10 @@ def _too_old_sql(name: str) -> str:
     the format to declare when it reads as a day-first date with another (`date_hint_sql`): "10/03/25"
     under %d/%m/%Y is the year 25 (the partner-file audit: the reason said only "0025-03-10 is
     before 2000-01-01")."""
-    return (f"format('{name} ''{{}}'' reads as {{}} (format {{}}), before {MIN_DATE}', raw__{name}, {name}, "
-            f"fmt__{name}) || {date_hint_sql(f'raw__{name}', f'fmt__{name}')}")
+    raw = f"raw__{name}"
+    two_digit_year = f"regexp_matches({raw}, '^\\d{{1,2}}[/.-]\\d{{1,2}}[/.-]\\d{{2}}(?:$|[ T])')"
+    return (f"format('{name} ''{{}}'' reads as {{}} (format {{}}), before {MIN_DATE}', {raw}, {name}, "
+            f"fmt__{name}) || (case when {two_digit_year} then {date_hint_sql(raw, f'fmt__{name}')} else '' end)")
 
 
 def _soft_date_checks(kind: str) -> list[tuple[str, str, str]]:

@@ -41,3 +41,14 @@ def test__build__september_abbreviated_sept_reads_under_a_month_name_format(tmp_
     _, con = run_build(write_inputs(tmp_path / "in", toml, {"erewash/e.csv": text}), as_of=dt.date(2025, 9, 30))
     assert [d.isoformat() for (d,) in con.execute("select reported_date from incidents order by 1").fetchall()] == \
         ["2025-09-10", "2025-09-11", "2025-09-12", "2025-09-13"]
+
+
+def test__build__a_four_digit_year_before_2000_gets_no_format_hint(tmp_path, monkeypatch):
+    """'14/03/1999 00:00' under %d/%m/%Y %H:%M is 1999: no other format reads it later, so none is
+    suggested (the scale-55 demo's reject had said 'declare date_format = "%d/%m/%Y"')."""
+    monkeypatch.setenv("ASB_PSEUDONYM_KEY", TEST_KEY)
+    toml = EREWASH_TOML + 'date_format = "%d/%m/%Y %H:%M"\n[source.gates]\nreject_share = "warn"\n'
+    text = "\n".join([",".join(INCIDENT_COLUMNS), _row("A1", "14/03/1999 00:00"), _row("A2", "10/03/2025 10:00")]) + "\n"
+    _, con = run_build(write_inputs(tmp_path / "in", toml, {"erewash/e.csv": text}), as_of=dt.date(2025, 6, 30))
+    assert con.execute("select reason from etl_rejects").fetchall() == [
+        ("reported_date '14/03/1999 00:00' reads as 1999-03-14 (format %d/%m/%Y %H:%M), before 2000-01-01",)]
