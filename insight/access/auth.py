@@ -436,7 +436,9 @@ ENDED = {"expired": f"Your sign-in has ended: a sign-in lasts at most {SESSION_M
                     "Sign in again.",
          "signed_out": "You signed out. Sign in again.",
          "idle": f"You were signed out after {IDLE_TIMEOUT_SECONDS // 60} minutes without activity. Sign in again.",
-         "password_changed": "Your password has been changed since you signed in. Sign in again."}
+         "password_changed": "Your password has been changed since you signed in. Sign in again.",
+         "removed": "Your sign-in has ended: your account is no longer in the users file. Ask the OPCC if "
+                    "that is a mistake."}
 
 
 @functools.cache
@@ -487,7 +489,8 @@ def token_user(token: object) -> str | None:
 def token_ended(token: object, now: float | None = None, path: Path | None = None) -> str | None:
     """"expired", "idle" or "signed_out" when a token this server signed belongs to a session that
     has ended; with the users file `path`, "password_changed" when its account's password is no
-    longer the one it was signed in with."""
+    longer the one it was signed in with, "removed" when the account is no longer there (or has no
+    password)."""
     if not isinstance(token, str):
         return None
     try:
@@ -495,12 +498,14 @@ def token_ended(token: object, now: float | None = None, path: Path | None = Non
     except itsdangerous.BadData:
         return None
     ended = SESSIONS.ended(_session_key("token", token), signed_at.timestamp(), now, touch=False)
-    if ended is None and path is not None and isinstance(payload, dict) and "c" in payload:
+    if ended is None and path is not None and isinstance(payload, dict) and payload.get("user"):
         try:
             account = load_accounts(path).get(payload.get("user"))
         except UsersFileError:
             return None
-        if account and account.password_hash and credential_mark(account.password_hash) != payload["c"]:
+        if not (account and account.password_hash):
+            return "removed"
+        if "c" in payload and credential_mark(account.password_hash) != payload["c"]:
             return "password_changed"
     return ended
 

@@ -70,3 +70,19 @@ def test__sign_in_form__a_password_reset_signs_the_session_out_and_says_why(monk
     assert [t.value for t in at.title] == ["Sign in"]
     assert auth.ENDED["password_changed"] in [i.value for i in at.info]
     assert not at.dataframe and not at.metric
+
+
+def test__sign_in_form__an_account_removed_signs_the_session_out_and_says_why(monkeypatch, demo_warehouse, own_users,
+                                                                            audit_file):
+    """Removed from the users file, a manager was signed out at the next click onto a sign-in page
+    that said nothing of why (the pages audit of 6 December 2026)."""
+    at = open_app(monkeypatch, demo_warehouse, user="erewash")
+    monkeypatch.setenv(auth.USERS_ENV, str(own_users))
+    at.run()
+    assert "Overview" in [t.value for t in at.title]
+    accounts = {k: v for k, v in auth.load_accounts(own_users).items() if k != "erewash.manager"}
+    auth.write_accounts(own_users, list(accounts.values()))
+    at.run()
+    assert [t.value for t in at.title] == ["Sign in"]
+    assert auth.ENDED["removed"] in [i.value for i in at.info]
+    assert not at.dataframe and not at.metric
