@@ -163,6 +163,21 @@ def made_pack(root: Path, toml: str, files: dict[str, str | bytes], as_of: dt.da
     return report.make_pack(root / "warehouse.duckdb", month, suppress_below=k), root / "warehouse.duckdb"
 
 
+def text_holding(con, pieces: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """(table, column, value) of every value, as text, of every column of every table of the
+    warehouse `con` (but the reference tables' names and outlines) that holds one of `pieces` (lower
+    case): what must never reach it."""
+    leaked = []
+    for table, column in con.execute("select table_name, column_name from information_schema.columns "
+                                     "where table_catalog <> 'temp'").fetchall():
+        if table in ("ref_lsoa", "ref_ward", "authorities"):
+            continue
+        values = con.execute(f'select distinct cast("{column}" as varchar) from "{table}" '
+                             f'where "{column}" is not null').fetchall()
+        leaked += [(table, column, v) for (v,) in values if any(p in v.lower() for p in pieces)]
+    return leaked
+
+
 def build_module_warehouse(inputs: Path, as_of: dt.date = AS_OF) -> Path:
     """A hand-made inputs folder built with the real ETL under the tests' pseudonymisation key (set
     for the build only, so a module fixture leaves the environment as it found it): the warehouse."""

@@ -126,21 +126,18 @@ def test__build__by_default_the_refused_file_keeps_the_previous_warehouse(tmp_pa
                        extra='[source.columns]\nreported_date = "date"'))
 
 
-def test__build__a_column_chosen_by_its_exact_name_is_read_and_the_note_says_which(tmp_path, monkeypatch):
+@pytest.mark.parametrize("chosen, column, other, days", [
+    ("Date_1", 7, 4, ["2025-05-01", "2025-05-02"]), ("Date", 4, 7, ["2025-04-20", "2025-04-21"])])
+def test__build__a_column_chosen_by_its_exact_name_is_read_and_the_note_says_which(tmp_path, monkeypatch, chosen,
+                                                                                   column, other, days):
     monkeypatch.setenv("ASB_PSEUDONYM_KEY", TEST_KEY)
-    header, rows = _header("Date", "Date"), _rows(same=False)
-    _, con = _build(_inputs(tmp_path / "second", header, rows, extra='[source.columns]\nreported_date = "Date_1"'))
+    _, con = _build(_inputs(tmp_path, _header("Date", "Date"), _rows(same=False),
+                            extra=f'[source.columns]\nreported_date = "{chosen}"'))
     assert [d.isoformat() for (d,) in con.execute(
-        "select reported_date from incidents where source = 'council' order by 1").fetchall()] == \
-        ["2025-05-01", "2025-05-02"]
+        "select reported_date from incidents where source = 'council' order by 1").fetchall()] == days
     note = con.execute("select file_note from etl_loads where source = 'council'").fetchall()[0][0]
-    assert "reported_date is read from column 7 ('Date_1'), as sources.toml says; column 4 has the same header" in note
-    _, con = _build(_inputs(tmp_path / "first", header, rows, extra='[source.columns]\nreported_date = "Date"'))
-    assert [d.isoformat() for (d,) in con.execute(
-        "select reported_date from incidents where source = 'council' order by 1").fetchall()] == \
-        ["2025-04-20", "2025-04-21"]
-    note = con.execute("select file_note from etl_loads where source = 'council'").fetchall()[0][0]
-    assert "reported_date is read from column 4 ('Date'), as sources.toml says; column 7 has the same header" in note
+    assert (f"reported_date is read from column {column} ({chosen!r}), as sources.toml says; column {other} has "
+            "the same header") in note
 
 
 def test__build__a_repeated_header_no_column_reads_changes_nothing(tmp_path, monkeypatch):
