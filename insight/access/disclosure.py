@@ -321,14 +321,17 @@ def cover_known(cells: dict, groups: list[Group], primary: set, secondary: set, 
 
 
 def protect(values: pd.DataFrame, people_columns: Sequence[str], k: int, total_row=None,
-            column_totals: dict[str, Sequence] | None = None, known_rows: Iterable = ()) -> Protected:
+            column_totals: dict[str, Sequence] | None = None, known_rows: Iterable = (),
+            hide: Iterable = ()) -> Protected:
     """Suppress the people columns of `values` (rows = e.g. authorities). `total_row`: the label
     of the row that is the sum of the others (a group per column); `column_totals`: total column
     -> the columns it sums, or a list of such when it adds up in several ways (`sums`; a group
     per row and way); `known_rows`: rows a reader may know exactly (an authority's row, to its own
     manager, who gets the all-nine pack: the red-team audit of 6 December 2026 pinned 67 cells in 18
     months' packs so), each alone: no other hidden cell follows from one of them (`cover_known`).
-    Other columns are left as they are."""
+    `hide`: (row, column) cells hidden besides (what another product shows of the same figures
+    hides: the pack hides what the pages hide from a board viewer, so that the two read together
+    tell no more than the page). Other columns are left as they are."""
     columns = [c for c in people_columns if c in values.columns]
     cells = {(r, c): values.at[r, c] for r in values.index for c in columns}
     groups: list[Group] = []
@@ -338,6 +341,7 @@ def protect(values: pd.DataFrame, people_columns: Sequence[str], k: int, total_r
     for total, ways in (column_totals or {}).items():
         groups += [Group((r, total), tuple((r, p) for p in parts)) for parts in sums(ways) for r in values.index]
     primary, secondary = hidden_cells(cells, groups, k)
+    secondary = set(secondary) | ({key for key in hide if key in cells} - set(primary))
     known = [{(r, c) for c in columns} for r in known_rows if r in values.index]
     if known:
         secondary = cover_known(cells, groups, primary, secondary, k, known)

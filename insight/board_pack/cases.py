@@ -17,6 +17,7 @@ from etl.marts import reviews
 from etl.rules import authorities
 from etl.schema import APPEAL_OUTCOME_LABELS, DECIDED_APPEAL_OUTCOMES, REVIEW_TYPES
 from insight import glossary
+from insight.access import roles as access
 from insight.access.disclosure import SECONDARY, protect, share_or_none
 from insight.board_pack import slides as rs
 from insight.board_pack import words as w
@@ -36,14 +37,43 @@ def gather(con, month, codes) -> dict:
     start = month.shift(-11).start
     fy = month.financial_year_start
     returns = queries_partnership.statutory_returns(con, month.end, codes)
+    args = (month.end, codes, start, month.end)
+    appeals, types = queries_appeals.summary(con, *args), queries_appeals.by_review_type(con, *args)
     return {
         "period_start": start,
         "turnaround": queries_turnaround.stage_summary(con, month.end, codes, start, month.end),
-        "appeals": queries_appeals.summary(con, month.end, codes, start, month.end),
-        "appeal_types": queries_appeals.by_review_type(con, month.end, codes, start, month.end),
+        "appeals": appeals,
+        "appeal_types": types,
+        # the same figures as the Appeals page shows them to a board viewer: the pack hides what it hides
+        "appeals_page": _as_board(con, queries_appeals.summary, args, appeals),
+        "appeal_types_page": _as_board(con, queries_appeals.by_review_type, args, types),
         "financial_year": f"{fy.year}/{(fy.year + 1) % 100:02d}",
         "statutory": returns[pd.to_datetime(returns["year_start_date"]).dt.date == fy].reset_index(drop=True),
     }
+
+
+def _as_board(con, query, args: tuple, frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` (query(con, *args)) as the pages show it to a board viewer (roles.shown_as)."""
+    return access.shown_as(access.BOARD_VIEWER, (), query, args, {}, frame,
+                           rerun=lambda a, kw: query(con, *a, **kw))
+
+
+def _page_hidden(ctx: Context, name: str, key: str | None, columns) -> list[tuple[str, str]]:
+    """The all-selected cells (TOTAL, column) of `columns` that the page's view of the same figures
+    (`gather`'s `<name>_page`) hides: a total row (`key` None) or the rows named by `key`. Read with
+    what the pack prints, a figure the page hides told what the page protects (the pages audit of 6
+    December 2026: all nine's appeals decided, printed by the pack, told 2 decided late)."""
+    page = ctx.data.cases.get(f"{name}_page")
+    if page is None or page.empty:
+        return []
+    if key is None:
+        total = page[page["authority_code"].isna()]
+        if total.empty:
+            return []
+        row = total.iloc[0]
+        return [(TOTAL, c) for c in columns if c in row.index and pd.isna(row[c])]
+    values = page.set_index(key)["cases"]
+    return [(TOTAL, c) for c in columns if c in values.index and pd.isna(values[c])]
 
 
 def _twelve_months(ctx: Context) -> str:
@@ -142,7 +172,7 @@ def appeal_counts(ctx: Context):
     counts = pd.DataFrame([row.astype(float)], index=[TOTAL])
     return protect(counts, columns, ctx.k, column_totals={  # appeals = the outcomes = decided + withdrawn + pending
         "appeals": [list(APPEAL_OUTCOME_LABELS), ["decided", "withdrawn", "pending"]],
-        "decided": list(DECIDED_APPEAL_OUTCOMES)})
+        "decided": list(DECIDED_APPEAL_OUTCOMES)}, hide=_page_hidden(ctx, "appeals", None, columns))
 
 
 def type_counts(ctx: Context):
@@ -154,7 +184,8 @@ def type_counts(ctx: Context):
     row = pd.Series({t: float(by_type.get(t, 0)) for t in REVIEW_TYPES})
     row["appeals"] = row.sum()
     return protect(pd.DataFrame([row], index=[TOTAL]), [*REVIEW_TYPES, "appeals"], ctx.k,
-                   column_totals={"appeals": list(REVIEW_TYPES)})
+                   column_totals={"appeals": list(REVIEW_TYPES)},
+                   hide=_page_hidden(ctx, "appeal_types", "review_type", REVIEW_TYPES))
 
 
 def slide_appeals(deck, ctx: Context) -> None:
@@ -186,7 +217,8 @@ def slide_appeals(deck, ctx: Context) -> None:
     else:  # too few to draw: the outcomes as a table
         rs.table(slide, rs.box(0.5, 1.9, 7.0, 3.0), ["Outcome", "appeals"],
                  [[label, table.text(TOTAL, o)] for o, label in APPEAL_OUTCOME_LABELS.items()], [4.5, 2.5], font_pt=16)
-    median = row.get("median_decision_working_days") if values["decided"] >= ctx.k else None
+    median = (row.get("median_decision_working_days")
+              if values["decided"] >= ctx.k and not table.is_hidden(TOTAL, "decided") else None)
     lines = [[glossary.name("appeals"), appeals], [glossary.name("appeals_decided"), table.text(TOTAL, "decided")],
              [glossary.name("upheld_rate"), "–" if rate is None else f"{rate:.0%}"],
              [glossary.name("appeal_median_days"), w.days(median)],
