@@ -747,17 +747,19 @@ def as_of_notice(f: Filters) -> str | None:
 
     span = load(maps.data_span, f.authority_codes).iloc[0]
     first, last = (pd.Timestamp(span[c]).date() if pd.notna(span[c]) else None for c in ("first_date", "last_date"))
-    if first is None:
-        return None
+    months = restricted(f)   # the dates are then their months' first days (or hidden: None)
 
     def when(day) -> str:
-        return f"in {day:%B %Y}" if restricted(f) else f"on {fmt_date(day)}"
+        return f"in {day:%B %Y}" if months else f"on {fmt_date(day)}"
 
-    if f.as_of_date < first:
+    if first is not None and f.as_of_date < first:
         st.info(f"The data start {when(first)}: as of {fmt_date(f.as_of_date)} no incident had been reported, "
                 "so every figure here is 0. Choose a later as-of date.", icon=":material/event_busy:")
         return "before"
-    if (f.as_of_date - last).days > AS_OF_AFTER_DAYS:
+    if last is None:
+        return None
+    last_day = periods.month_end(last) if months else last
+    if (f.as_of_date - last_day).days > AS_OF_AFTER_DAYS:
         st.warning(f"The data end {when(last)}: as of {fmt_date(f.as_of_date)} nothing after that is known, "
                    "so complaints leave their windows and no new ones come in. Read these figures as the "
                    "data's, not that day's.", icon=":material/event_busy:")

@@ -198,15 +198,16 @@ def test__sidebar__one_note_names_the_period_used(demo_warehouse, monkeypatch, a
     assert len(notes) <= 1, notes
 
 
-@pytest.mark.parametrize("user", ["opcc", "erewash"])
-def test__threshold_page__an_as_of_date_outside_the_data_says_so(demo_warehouse, monkeypatch, as_of, user):
+@pytest.mark.parametrize("user, authority", [("opcc", None), ("erewash", None), ("erewash", "all")])
+def test__threshold_page__an_as_of_date_outside_the_data_says_so(demo_warehouse, monkeypatch, as_of, user, authority):
     """As of 2030 or 2019 every tile read 0, "evaluated live for this date", with no word that the
     data end (or start) years away (the pages audit of 6 December 2026)."""
     page = "app_pages/threshold.py"
-    late = open_app(monkeypatch, demo_warehouse, page, user=user, as_of="2030-01-31")
+    chosen = {"authority": authority} if authority else {}   # all nine: a manager's whole months (restricted)
+    late = open_app(monkeypatch, demo_warehouse, page, user=user, as_of="2030-01-31", **chosen)
     assert any("The data end" in w.value and "nothing after that is known" in w.value for w in late.warning)
-    early = open_app(monkeypatch, demo_warehouse, page, user=user, as_of="2019-01-31")
+    early = open_app(monkeypatch, demo_warehouse, page, user=user, as_of="2019-01-31", **chosen)
     assert any("The data start" in i.value and "every figure here is 0" in i.value for i in early.info)
-    now = open_app(monkeypatch, demo_warehouse, page, user=user)
+    now = open_app(monkeypatch, demo_warehouse, page, user=user, **chosen)
     assert not any("The data end" in w.value for w in now.warning)
     assert not any("The data start" in i.value for i in now.info)
