@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 from etl.rules import authorities
-from insight import db
 from insight.access import disclosure
 from insight.access import roles as access
 from insight.queries import appeals as qa
@@ -23,13 +22,6 @@ from insight.queries import appeals as qa
 ALL = authorities.CODES
 EREWASH = "E07000036"
 K = disclosure.suppress_below()
-
-
-@pytest.fixture(scope="module")
-def con(demo_warehouse):
-    con = db.connect(demo_warehouse)
-    yield con
-    con.close()
 
 
 def _periods(con) -> list[tuple[dt.date, dt.date, dt.date]]:

@@ -8,10 +8,8 @@ the same selection, so what it prints is what the page shows, or less."""
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from etl.rules import authorities, periods
-from insight import db
 from insight.access import disclosure
 from insight.access import roles as access
 from insight.board_pack import cases as report_cases
@@ -21,13 +19,6 @@ from insight.queries import appeals as qa
 
 ALL = authorities.CODES
 K = disclosure.suppress_below()
-
-
-@pytest.fixture(scope="module")
-def con(demo_warehouse):
-    con = db.connect(demo_warehouse)
-    yield con
-    con.close()
 
 
 def _page(con, query, args):
