@@ -166,6 +166,21 @@ def period_against_span(first: date | None, last: date | None, start: date, end:
     return "starts_late" if first > prev_start else None
 
 
+AS_OF_AFTER_DAYS = 7   # an as-of date this many days after the data's last incident is "after the data"
+
+
+def as_of_against_span(first: date | None, last: date | None, as_of: date, months_only: bool) -> str | None:
+    """Where an as-of date lies against the data's span (as `period_against_span` reads it):
+    "before" the first incident (every figure as of it is 0), "after" when more than
+    AS_OF_AFTER_DAYS past the last (nothing after it is known), else None. A hidden date (None) is
+    no bound."""
+    if first is not None and as_of < first:
+        return "before"
+    if last is not None and (as_of - (month_end(last) if months_only else last)).days > AS_OF_AFTER_DAYS:
+        return "after"
+    return None
+
+
 def has_wards(con) -> bool:
     """True when the build had a ward layer (ref_ward holds rows)."""
     return bool(con.execute("select count(*) from ref_ward").fetchall()[0][0])

@@ -706,22 +706,30 @@ def short_feeds_notice(f: Filters) -> None:
                "ASB's. Data quality shows when each feed's data end.", icon=":material/schedule:")
 
 
-def span_notice(f: Filters, prev_start: date) -> str | None:
-    """Where the chosen period lies against the data of the chosen authorities
-    (`maps.period_against_span` on `maps.data_span`), said above a page's figures: "outside" (no
-    incident in it: an info naming the data's span) or "starts_late" (the data start after the
-    previous period begins: a change on it is against part of a period, a warning); returned.
-    The first incident's day, for a restricted viewer its month, or nothing when that month holds
-    fewer than k incidents (the disclosure rule: roles.QUERIES, data_span)."""
+def _data_span(f: Filters):
+    """The chosen authorities' first and last incident dates as this viewer may see them
+    (`maps.data_span`: a restricted viewer's are their months' first days, or None where that
+    month holds fewer than k incidents), and how to say one ("on 3 Nov 2023", "in November 2023")."""
     from insight.queries import maps
 
     span = load(maps.data_span, f.authority_codes).iloc[0]
     first, last = (pd.Timestamp(span[c]).date() if pd.notna(span[c]) else None for c in ("first_date", "last_date"))
-    where = maps.period_against_span(first, last, f.start_date, f.end_date, prev_start, restricted(f))
 
     def when(day) -> str:
         return f"in {day:%B %Y}" if restricted(f) else f"on {fmt_date(day)}"
 
+    return first, last, when
+
+
+def span_notice(f: Filters, prev_start: date) -> str | None:
+    """Where the chosen period lies against the data of the chosen authorities
+    (`maps.period_against_span` on `_data_span`), said above a page's figures: "outside" (no
+    incident in it: an info naming the data's span) or "starts_late" (the data start after the
+    previous period begins: a change on it is against part of a period, a warning); returned."""
+    from insight.queries import maps
+
+    first, last, when = _data_span(f)
+    where = maps.period_against_span(first, last, f.start_date, f.end_date, prev_start, restricted(f))
     # a period with no incident says so, not "read change with care" (the downloads audit of 6 December 2026)
     if where == "outside":
         st.info(f"No incidents in this period: the data start {when(first)}"
@@ -733,38 +741,24 @@ def span_notice(f: Filters, prev_start: date) -> str | None:
     return where
 
 
-AS_OF_AFTER_DAYS = 7   # an as-of date this many days after the data's last incident is "after the data"
-
-
 def as_of_notice(f: Filters) -> str | None:
-    """Where the as-of date lies against the data of the chosen authorities (`maps.data_span`),
-    said above a page whose figures are as of it: "before" (no incident yet: every figure is 0) or
-    "after" (more than AS_OF_AFTER_DAYS past the last incident: nothing after it is known, so the
-    counts fall as complaints leave their windows); returned, else None. Before, the Threshold page
-    showed confident zeros as of 2030 (the pages audit of 6 December 2026). Dates as `span_notice`
-    gives them (a month for a restricted viewer, nothing of a month of fewer than k incidents)."""
+    """Where the as-of date lies against the data of the chosen authorities
+    (`maps.as_of_against_span` on `_data_span`), said above a page whose figures are as of it:
+    "before" (no incident yet: every figure is 0) or "after" (nothing after the data's end is
+    known, so the counts fall as complaints leave their windows); returned. Before, the Threshold
+    page showed confident zeros as of 2030 (the pages audit of 6 December 2026)."""
     from insight.queries import maps
 
-    span = load(maps.data_span, f.authority_codes).iloc[0]
-    first, last = (pd.Timestamp(span[c]).date() if pd.notna(span[c]) else None for c in ("first_date", "last_date"))
-    months = restricted(f)   # the dates are then their months' first days (or hidden: None)
-
-    def when(day) -> str:
-        return f"in {day:%B %Y}" if months else f"on {fmt_date(day)}"
-
-    if first is not None and f.as_of_date < first:
+    first, last, when = _data_span(f)
+    where = maps.as_of_against_span(first, last, f.as_of_date, restricted(f))
+    if where == "before":
         st.info(f"The data start {when(first)}: as of {fmt_date(f.as_of_date)} no incident had been reported, "
                 "so every figure here is 0. Choose a later as-of date.", icon=":material/event_busy:")
-        return "before"
-    if last is None:
-        return None
-    last_day = periods.month_end(last) if months else last
-    if (f.as_of_date - last_day).days > AS_OF_AFTER_DAYS:
+    elif where == "after":
         st.warning(f"The data end {when(last)}: as of {fmt_date(f.as_of_date)} nothing after that is known, "
                    "so complaints leave their windows and no new ones come in. Read these figures as the "
                    "data's, not that day's.", icon=":material/event_busy:")
-        return "after"
-    return None
+    return where
 
 
 TABLE_VIEWS = {"figures": "Figures", "changes": "Change on the previous period"}

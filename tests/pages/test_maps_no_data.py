@@ -40,3 +40,18 @@ def test__period_against_span__outside_starts_late_or_inside():
                                   True) is None
     assert qm.period_against_span(first, last, D(2024, 1, 1), D(2024, 6, 30), D(2023, 7, 1), False) == "starts_late"
     assert qm.period_against_span(None, None, D(2024, 1, 1), D(2024, 6, 30), D(2023, 7, 1), False) is None
+
+
+def test__as_of_against_span__before_after_or_inside():
+    import datetime as dt
+
+    from insight.queries import maps as qm
+
+    D = dt.date
+    first, last = D(2023, 11, 1), D(2026, 10, 20)
+    assert qm.as_of_against_span(first, last, D(2019, 1, 31), False) == "before"
+    assert qm.as_of_against_span(first, last, D(2026, 10, 27), False) is None   # within a week of the end
+    assert qm.as_of_against_span(first, last, D(2026, 10, 28), False) == "after"
+    # a restricted viewer's last date is its month's first day: its month end is the bound
+    assert qm.as_of_against_span(first, D(2026, 10, 1), D(2026, 10, 31), True) is None
+    assert qm.as_of_against_span(None, None, D(2030, 1, 31), True) is None   # hidden dates: no bound
