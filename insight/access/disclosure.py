@@ -689,32 +689,24 @@ def _choice_hidden_rows(spec: Aggregate, out: pd.DataFrame, counts: list[str], a
     # before, was left off a map of Derby alone for its previous count (the pages audit of 6
     # December 2026: 141 of 463 such hexagons), though the nine's map shows it as it is.
     apart = not spec.column_totals and not spec.differences
-    pattern: dict[tuple, dict] = {}
+    pattern: dict[tuple, dict[str, set]] = {}   # block -> column -> H
     for b in {block(out.loc[i]) for i in out.index}:
-        columns = list(size.get(b, {})) if apart else [None]
+        sizes, smalls = size.get(b, {}), small.get(b, {})
         pattern[b] = {}
-        for column in columns:
-            smalls = small.get(b, {})
-            h = set(smalls.get(column, ())) if apart else set().union(*smalls.values())
+        for together in ([[c] for c in counts] if apart else [counts]):   # the columns judged as one
+            h = set().union(*(smalls.get(c, set()) for c in together))
             changed = True
             while changed:   # per column, a small part is never H's only part there: it would be pinned
                 changed = False
-                for c, per in size.get(b, {}).items():
-                    if apart and c != column:
-                        continue
+                for c in together:
+                    per = sizes.get(c, {})
                     inside = [code for code in h if per.get(code, 0) > 0]
                     covers = sorted((v, code) for code, v in per.items() if code not in h and v > 0)
                     if len(inside) == 1 and inside[0] in smalls.get(c, ()) and covers:
                         h.add(covers[0][1])
                         changed = True
-            pattern[b][column] = h
-    hidden: set = set()
-    for i in out.index:
-        of_block = pattern[block(out.loc[i])]
-        for c in counts:
-            if chosen & of_block.get(c if apart else None, set()):
-                hidden.add((i, c))
-    return hidden
+            pattern[b].update(dict.fromkeys(together, h))
+    return {(i, c) for i in out.index for c in counts if chosen & pattern[block(out.loc[i])][c]}
 
 
 def _choice_hidden(spec: Aggregate, out: pd.DataFrame, counts: list[str], allowed: set, requested: Iterable[str],

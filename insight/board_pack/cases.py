@@ -53,7 +53,8 @@ def gather(con, month, codes) -> dict:
 
 
 def _as_board(con, query, args: tuple, frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` (query(con, *args)) as the pages show it to a board viewer (roles.shown_as)."""
+    """`frame` (query(con, *args)) as the pages show it to a board viewer (roles.shown_as, at the
+    site's disclosure limit, the pages' own, whatever limit the pack is made with)."""
     return access.shown_as(access.BOARD_VIEWER, (), query, args, {}, frame,
                            rerun=lambda a, kw: query(con, *a, **kw))
 
