@@ -283,6 +283,67 @@ def test__whole_file__a_header_that_fits_nothing_is_refused_as_a_file(tmp_path, 
     assert any("unreadable_file (warn)" in n for n in result.notes)
 
 
+def _swapped(row: list[str]) -> list[str]:
+    """A record (or the header) with location_desc and person_ref in each other's place."""
+    i, j = HEADER.index("location_desc"), HEADER.index("person_ref")
+    out = list(row)
+    out[i], out[j] = row[j], row[i]
+    return out
+
+
+@pytest.mark.parametrize("xlsx", [False, True])
+@pytest.mark.parametrize("batched", [False, True])
+def test__whole_file__two_exports_pasted_with_the_columns_reordered_refuse_the_file(tmp_path, batched, xlsx):
+    """This month's export pasted below last month's, its columns in another order: the records
+    below the second header would be read under the first one's names (the audit of 6 December
+    2026: person references stored in clear as places, and a place hashed as one person who met
+    the threshold). The file is refused, saying at which row and what to do; the others load."""
+    import openpyxl
+
+    toml = TOML.replace('path = "erewash/*.csv"', 'path = "erewash/*.xlsx"' if xlsx else 'path = "erewash/*.csv"')
+    toml += '[source.gates]\nunreadable_file = "warn"\n'
+    records = [HEADER, good(1), good(2), _swapped(HEADER), *[_swapped(good(n, "Market Place")) for n in (3, 4, 5)]]
+    others = [[HEADER, good(10 + 3 * k), good(11 + 3 * k)] for k in range(2)]
+    files = {}
+    for name, rows in [("pasted", records), ("jan", others[0]), ("feb", others[1])][:3 if batched else 2]:
+        if xlsx:
+            book = openpyxl.Workbook()
+            for row in rows:
+                book.active.append(row)
+            buffer = io.BytesIO()
+            book.save(buffer)
+            files[f"erewash/{name}.xlsx"] = buffer.getvalue()
+        else:
+            files[f"erewash/{name}.csv"] = text(rows)
+    inputs = write_inputs(tmp_path / "in", toml, files)
+    _, con = run_build(inputs)
+    suffix = ".xlsx" if xlsx else ".csv"
+    [(rows_read, error)] = con.execute("select rows_read, file_error from etl_loads "
+                                       f"where source_file = 'erewash/pasted{suffix}'").fetchall()
+    assert rows_read == 0 and "row 4 is the header again with its columns in another order" in error, error
+    assert "save each export as its own file" in error
+    assert con.execute("select count(*) from incidents").fetchall() == [(2 * (2 if batched else 1),)]
+    assert con.execute("select count(*) from incidents where location_desc like 'ECN%'").fetchall() == [(0,)]
+
+
+def test__whole_file__the_same_header_pasted_again_is_one_reject_said_in_the_note(tmp_path):
+    """Two exports in the same column order: the records all read right; the second header line
+    is the one reject, and the file's note says what it is."""
+    (read, loaded, rejected, merged), rows, rejects = build_file(
+        tmp_path, text([HEADER, good(1), good(2), HEADER, good(3)]))
+    assert (read, loaded + merged, rejected) == (4, 3, 1) and rows == [2, 3, 5] and [r[0] for r in rejects] == [4]
+    _, con = run_build(tmp_path / "in")
+    [(note,)] = con.execute("select file_note from etl_loads").fetchall()
+    assert "row 4 is the header again (two exports pasted into one file?)" in note
+    # in a batch of monthly files, the note is the pasted file's alone
+    inputs = write_inputs(tmp_path / "in2", TOML, {"erewash/a.csv": text([HEADER, good(1), HEADER, good(2), HEADER]),
+                                                   "erewash/b.csv": text([HEADER, good(3)])})
+    _, con = run_build(inputs, tmp_path / "w2.duckdb")
+    assert con.execute("select source_file, file_note from etl_loads order by 1").fetchall() == [
+        ("erewash/a.csv", "rows 3, 5 are the header again (two exports pasted into one file?): rejected, the records "
+                          "around it read as they are"), ("erewash/b.csv", None)]
+
+
 def test__whole_file__cp1252_declared_as_utf8_is_refused_naming_the_encoding(tmp_path):
     content = text([HEADER, *[good(n, "Café £5") for n in range(1, 20)]]).encode("cp1252")
     inputs = write_inputs(tmp_path / "in", TOML + '[source.gates]\nunreadable_file = "warn"\nno_incidents = "off"\n',
