@@ -41,6 +41,7 @@ import pyarrow.compute as pc
 
 from etl import schema
 from etl.sources.config import Source
+from etl.transform import scrub
 
 
 class ReadError(ValueError):
@@ -526,7 +527,7 @@ def parse_xlsx_noted(path: Path, source: Source) -> tuple[str, list[list], str |
 
     try:
         book = CalamineWorkbook.from_path(str(path))
-        name = source.sheet or book.sheet_names[0]
+        name, passed = (source.sheet, None) if source.sheet else _first_shown_sheet(book)
         if name not in book.sheet_names:
             raise ReadError(f"{path}: no sheet {name!r} (sheets: {book.sheet_names})")
         rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
@@ -544,12 +545,36 @@ def parse_xlsx_noted(path: Path, source: Source) -> tuple[str, list[list], str |
         row.extend([""] * (c + 1 - len(row)))
         if row[c] in ("", None):
             row[c] = text
-    note = None
+    note = passed
     if unsaved:   # read as empty, whose rows said "... is empty" of a cell that is not (the partner-file audit)
-        note = (f"{len(unsaved):,} cell{'s hold' if len(unsaved) != 1 else ' holds'} a formula with no saved result "
-                f"(the first: {unsaved[0]}), read as empty: the workbook was saved by a program that does not "
-                "calculate formulas; open it in Excel (or LibreOffice) and save it again")
+        note = "; ".join(filter(None, (note, (
+            f"{len(unsaved):,} cell{'s hold' if len(unsaved) != 1 else ' holds'} a formula with no saved result "
+            f"(the first: {unsaved[0]}), read as empty: the workbook was saved by a program that does not "
+            "calculate formulas; open it in Excel (or LibreOffice) and save it again"))))
     return name, rows, note
+
+
+def _first_shown_sheet(book) -> tuple[str, str | None]:
+    """The sheet a workbook is read from when its source names none: the first worksheet Excel
+    shows, passing over hidden ("very hidden" too: an old copy a template keeps, which nobody can
+    see to check) and chart, macro or dialog sheets; else the first sheet. With the note of the
+    sheets passed over (their names scrubbed: a sheet may be named after a person)."""
+    from python_calamine import SheetTypeEnum, SheetVisibleEnum
+
+    sheets = list(book.sheets_metadata)
+    shown = next((n for n, m in enumerate(sheets)
+                  if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible), None)
+    if not shown:   # the first sheet is shown (or none is: the first is read, and judged, as before)
+        return book.sheet_names[0], None
+    kinds = [(SheetTypeEnum.ChartSheet, "a chart"), (SheetTypeEnum.MacroSheet, "a macro sheet"),
+             (SheetTypeEnum.DialogSheet, "a dialog sheet")]   # (calamine's enums cannot be dict keys)
+    why = [f"{scrub.scrub_text(m.name)[0]!r} ("
+           + next((what for typ, what in kinds if m.typ == typ),
+                  "hidden" if m.visible == SheetVisibleEnum.Hidden else "very hidden") + ")"
+           for m in sheets[:shown]]
+    name = sheets[shown].name
+    return name, (f"read sheet {scrub.scrub_text(name)[0]!r}, the first worksheet Excel shows; passed over: "
+                  f"{', '.join(why)}; set sheet = \"...\" in sources.toml to read another")
 
 
 _ERROR_MARKS = (b't="e"', b"t='e'")  # an error cell's type in the sheet's XML
@@ -807,7 +832,8 @@ def sheet_that_fits(path: Path, source: Source) -> str | None:
 
     try:
         book = CalamineWorkbook.from_path(str(path))
-        for name in book.sheet_names[1:]:
+        first = _first_shown_sheet(book)[0]
+        for name in [n for n in book.sheet_names if n != first]:
             rows = list(itertools.islice(book.get_sheet_by_name(name).iter_rows(), source.skip_rows + 1))
             if len(rows) > source.skip_rows and _fit_row(source, rows[source.skip_rows]) >= 2:
                 return name

@@ -346,3 +346,37 @@ def test__xlsx__text_cells_are_trimmed_of_what_python_strips():
     from etl.sources import readers
 
     assert readers.WHITESPACE == "".join(ch for ch in map(chr, range(sys.maxunicode + 1)) if ch.isspace())
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test__xlsx__a_hidden_first_sheet_is_passed_over_for_the_first_visible_one(tmp_path, state):
+    """With no `sheet` declared, the sheet read is the first one a partner sees in Excel: a hidden
+    (or "very hidden") first sheet, an old copy a template keeps, was read instead and its stale
+    record loaded at a row nobody could find (the audit of 6 December 2026), and a chart sheet
+    first was "empty". The file's note says which sheets were passed over."""
+    from conftest import EREWASH_TOML
+    from openpyxl.chart import BarChart, Reference
+
+    book = openpyxl.Workbook()
+    old = book.active
+    old.title, old.sheet_state = "Old", state
+    for row in (HEADER, record("STALE-1")):
+        old.append(row)
+    cases = book.create_sheet("Cases")
+    for row in (HEADER, record("NEW-1"), record("NEW-2", person="ECN-2")):
+        cases.append(row)
+    chart = book.create_chartsheet("Chart", 0)
+    bars = BarChart()
+    bars.add_data(Reference(cases, min_col=8, min_row=1, max_row=3))
+    chart.add_chart(bars)
+    (tmp_path / "erewash").mkdir()
+    inputs = write_inputs(tmp_path / "in", EREWASH_TOML.replace("erewash/*.csv", "erewash/*.xlsx"), {})
+    (inputs / "erewash").mkdir(exist_ok=True)
+    book.save(inputs / "erewash" / "cases.xlsx")
+    _, con = run_build(inputs)
+    assert con.execute("select incident_id, source_row from incident_reports order by 1").fetchall() == [
+        ("erewash_council:NEW-1", 2), ("erewash_council:NEW-2", 3)]
+    [(note,)] = con.execute("select file_note from etl_loads").fetchall()
+    assert note == ("read sheet 'Cases', the first worksheet Excel shows; passed over: 'Chart' (a chart), 'Old' "
+                    f"({'hidden' if state == 'hidden' else 'very hidden'}); set sheet = \"...\" in sources.toml "
+                    "to read another")
