@@ -374,6 +374,29 @@ def _no_files_notes(cfg: config.BuildConfig) -> list[str]:
             for s in cfg.sources if not s.matches(cfg.inputs)]
 
 
+def _stamp(path: Path) -> tuple[int, int, int, int] | None:
+    """A file's size, modification time, inode and device, or None when it cannot be stat'ed."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev
+
+
+def _unchanged(cfg: config.BuildConfig, stamps: dict[Path, tuple | None]) -> None:
+    """Fail the build (BuildError: the warehouse is not replaced) when a source file changed
+    between its hashing and now: the build opens a file several times (its hash, a scan for blank
+    lines, its reading), and a partner's upload still being written, or replaced, gave a hash of
+    one version, records of another, numbered by a scan of a third (the accounting audit of 6
+    December 2026)."""
+    changed = [p for p, stamp in stamps.items() if _stamp(p) != stamp]
+    if changed:
+        names = ", ".join(cfg.display_path(p) for p in changed[:5]) + (" ..." if len(changed) > 5 else "")
+        raise BuildError(f"{names} changed while the build read {'them' if len(changed) > 1 else 'it'} (an upload "
+                         "still being written, or a file replaced?): the warehouse is not replaced; build again once "
+                         "the files are complete")
+
+
 def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = None,
           progress: Progress | None = None, memory_limit: str = "2GB") -> BuildResult:
     """Build the warehouse from an inputs folder; replace `warehouse` only when the build succeeds."""
@@ -403,6 +426,7 @@ def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = Non
     _remove_stale_temps(warehouse)
     progress.stage("hash inputs")
     paths = list(dict.fromkeys(p for s in cfg.sources for p in s.files(cfg.inputs)))
+    stamps = {p: _stamp(p) for p in paths}   # before hashing: a change from here on fails the build
     # hashlib releases the GIL, so the files are hashed on every core
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         hashes = dict(zip(paths, pool.map(extract.sha256_file, paths), strict=True))
@@ -425,6 +449,7 @@ def build(inputs: Path | str, warehouse: Path | str, as_of: dt.date | None = Non
         _attach_scratch(con, tmp)
         with private.owner_only():
             load_id, as_of = _write(con, cfg, tmp, as_of, key, hashes, progress, previous, notes, rules)
+        _unchanged(cfg, stamps)
         seconds = time.perf_counter() - started
         con.execute("update etl_builds set build_seconds = ?", [round(seconds, 2)])
         counts = dict(zip(("incidents", "reports", "applications", "appeals", "rejects", "actions"), con.execute(

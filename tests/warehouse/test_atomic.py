@@ -183,3 +183,34 @@ def test__build__a_warehouse_named_with_quotes_and_a_comma_builds(tmp_path):
     assert result.counts["incidents"] == 2
     assert con.execute("select count(*) from incidents").fetchall()[0][0] == 2
     assert [p.name for p in tmp_path.iterdir() if p.name != "in"] == [warehouse.name]
+
+
+@pytest.mark.parametrize("how", ["rewritten", "replaced"])
+def test__a_file_changed_while_the_build_read_it_fails_the_build_and_keeps_the_old(tmp_path, monkeypatch, how):
+    """A partner's upload still being written (or replaced) while the build runs: the file's hash
+    (etl_loads.file_sha256) was of one version and its records of another, numbered by a
+    blank-line scan of a third (the audit of 6 December 2026). A file whose size, time or inode
+    changed between its hashing and the end of the build fails the build, naming it; the old
+    warehouse stays."""
+    inputs = write_inputs(tmp_path / "in", TOML, {"e/a.csv": CSV, "e/b.csv": CSV.replace("E1", "E3").replace("E2", "E4")})
+    warehouse = tmp_path / "w.duckdb"
+    run_build(inputs, warehouse)[1].close()
+    before = _sha(warehouse)
+    real = extract.extract
+
+    def changing(*args, **kwargs):
+        loads = real(*args, **kwargs)
+        target = inputs / "e" / "b.csv"
+        if how == "rewritten":
+            with open(target, "a", encoding="utf-8") as fh:
+                fh.write("E5,council,2025-03-05,personal,noise,NG10 1AA,ECN-5\n")
+        else:
+            new = inputs / "e" / "b.new"
+            new.write_text(CSV.replace("E1", "E7"), encoding="utf-8")
+            os.replace(new, target)
+        return loads
+
+    monkeypatch.setattr(extract, "extract", changing)
+    with pytest.raises(build.BuildError, match=r"e/b\.csv changed while the build read it"):
+        build.build(inputs, warehouse, dt.date(2025, 6, 30))
+    assert _sha(warehouse) == before
