@@ -97,8 +97,13 @@ def _sniff_delimiter(first_line: str) -> str:
     return max(counts, key=counts.get) if max(counts.values()) else ","
 
 
-def _to_utf8(path: Path, encoding: str) -> Path:
-    """Transcode a legacy-encoded CSV to a temporary UTF-8 file, streaming (fails on bad bytes)."""
+def _to_utf8(path: Path, encoding: str, lenient: bool = False) -> tuple[Path, str | None]:
+    """Transcode a legacy-encoded CSV to a temporary UTF-8 file, streaming; with the note of bytes
+    the encoding does not define. Such a byte fails it (ReadError) unless `lenient`: then, as in a
+    file declared UTF-8 (`_check_utf8`), a few lines holding them (3 at most, or 1% of the lines)
+    are read with each such byte as U+FFFD and the note says how many lines and which first (one
+    byte 0x81 in a cp1252 file refused the whole file, and the build: the accounting audit of 6
+    December 2026); more refuse the file, naming the first line."""
     fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="asb-utf8-")
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     try:
@@ -106,11 +111,38 @@ def _to_utf8(path: Path, encoding: str) -> Path:
             for chunk in iter(lambda: src.read(1 << 22), b""):
                 dst.write(decoder.decode(chunk))
             dst.write(decoder.decode(b"", final=True))
+        return Path(tmp), None
     except UnicodeDecodeError as exc:
+        if lenient and "\n".encode(encoding) == b"\n":   # lines split on b"\n" (cp1252, latin-1, ...)
+            try:
+                return Path(tmp), _to_utf8_by_line(path, Path(tmp), encoding)
+            except BaseException:
+                os.unlink(tmp)
+                raise
         os.unlink(tmp)
         raise ReadError(f"{path}: not valid {encoding} at byte {exc.start}; declare its encoding "
                         "in sources.toml") from exc
-    return Path(tmp)
+
+
+def _to_utf8_by_line(path: Path, tmp: Path, encoding: str) -> str:
+    """`_to_utf8`'s lenient transcoding, line by line; its note, or ReadError."""
+    lines = bad = 0
+    first = None
+    with open(path, "rb") as src, open(tmp, "w", encoding="utf-8", newline="") as dst:
+        for n, line in enumerate(src, 1):
+            lines += 1
+            try:
+                dst.write(line.decode(encoding))
+            except UnicodeDecodeError:
+                bad += 1
+                first = first or n
+                dst.write(line.decode(encoding, errors="replace"))
+    if bad > 3 and bad > 0.01 * lines:
+        raise ReadError(f"{path}: {bad:,} of {lines:,} lines are not valid {encoding} (the first is line {first}); "
+                        "declare its encoding in sources.toml")
+    return (f"{bad} line{'s hold' if bad > 1 else ' holds'} bytes that {encoding} does not define "
+            f"({'the first is ' if bad > 1 else ''}line {first}), read as \ufffd: if the file is not {encoding}, "
+            "declare its encoding in sources.toml")
 
 
 # Files that are not text at all, by their first bytes: refused saying what they are (decoding
@@ -217,7 +249,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
         encoding = "utf-16"
     elif head.startswith(codecs.BOM_UTF8):  # Excel's "CSV UTF-8": its byte-order mark wins over a declared legacy encoding
         encoding = "utf-8-sig"
-    real = path if encoding in ("utf-8", "utf8", "utf-8-sig") else _to_utf8(path, encoding)
+    real, note = (path, None) if encoding in ("utf-8", "utf8", "utf-8-sig") else _to_utf8(path, encoding, lenient=True)
     delim, skip = source.delimiter or ",", source.skip_rows
     try:
         with open(real, encoding="utf-8-sig", errors="replace") as fh:
@@ -226,16 +258,16 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
             raise ReadError(f"{path}: no header row (file empty?)")
         delim = sep or source.delimiter or _sniff_delimiter(header)
         if blank_line_or_nul(real):  # DuckDB would skip the line (numbering the records after it one row too low) or keep the NUL
-            return _read_carefully(con, real, path, delim, skip, table)
+            return _read_carefully(con, real, path, delim, skip, table, note)
         malformed, _ = _scan_csv(con, table, [str(real)], delim, skip)
         columns = _columns(con, table)
         if (malformed or _has_empty_records(con, table, [c for c, _ in columns])   # the careful reader numbers them
                 or _long_records(con, [str(real)], delim, skip, len(columns))):
-            return _read_carefully(con, real, path, delim, skip, table)
+            return _read_carefully(con, real, path, delim, skip, table, note)
     except UnicodeDecodeError as exc:
         raise ReadError(f"{path}: not valid {encoding}; declare its encoding in sources.toml") from exc
     except duckdb.Error:  # DuckDB's sniffer refused the file (or a byte not valid UTF-8): read it record by record
-        return _read_carefully(con, real, path, delim, skip, table)
+        return _read_carefully(con, real, path, delim, skip, table, note)
     finally:
         if real != path and os.path.exists(real):
             os.unlink(real)
@@ -244,7 +276,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
     # record number = position in the table (insertion order kept)
     return FileRead(f"(select {_select(columns)}, rowid + {first} as {ROW} from {table})",
                     [h for _, h in columns], [], rows, ROW, delimiter=delim, header_line=skip + 1,
-                    raw_headers=header_cells(header.lstrip("\ufeff"), delim))
+                    raw_headers=header_cells(header.lstrip("\ufeff"), delim), note=note)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
@@ -356,9 +388,10 @@ def _has_empty_records(con: duckdb.DuckDBPyConnection, table: str, columns: list
 
 
 def _read_carefully(con: duckdb.DuckDBPyConnection, real: Path, path: Path, delim: str, skip_rows: int,
-                    table: str) -> FileRead:
-    """`_read_csv_records`, a file declared UTF-8 (`real` is `path`) checked by `_check_utf8` first."""
-    note = _check_utf8(path) if real == path else None
+                    table: str, note: str | None = None) -> FileRead:
+    """`_read_csv_records`, a file declared UTF-8 (`real` is `path`) checked by `_check_utf8` first;
+    `note`: the transcoding's of another (`_to_utf8`)."""
+    note = _check_utf8(path) if real == path else note
     read = _read_csv_records(con, real, path, delim, skip_rows, table)
     read.note = "; ".join(filter(None, (note, read.note))) or None
     return read
@@ -890,7 +923,7 @@ def _utf8_copy(path: Path, source: Source) -> Path | None:
     if path.suffix.lower() not in (".csv", ".txt", ".tsv"):
         return None
     try:
-        return _to_utf8(path, _python_encoding(source))
+        return _to_utf8(path, _python_encoding(source))[0]
     except (ReadError, LookupError, OSError):
         return None
 
