@@ -173,6 +173,30 @@ def test__read__a_file_with_many_bytes_cp1252_does_not_define_is_refused_naming_
         readers.read_file(duckdb.connect(), inputs / "erewash/export.csv", cfg.sources[0], "_one")
 
 
+@pytest.mark.parametrize("together", [False, True])
+def test__read__a_quote_never_closed_swallows_no_record_silently(tmp_path, together):
+    """An export that quotes nothing, one of whose texts starts with a quote and a later one ends
+    with one: valid CSV reads the lines between as one field, the second record inside the first
+    one's text (the audit of 6 December 2026: a record gone without a word, its person reference
+    stored as a place). A field holding a line break and a whole record's delimiters is a reject
+    naming the quote; the records around keep their rows (the lines are one row in Excel too)."""
+    opened = ",".join(good(2)[:12]) + ',"Corner of High St,ECN-2,individual,N'
+    closed = ",".join(good(3)[:12]) + ',12 inch",ECN-3,individual,N'
+    content = text([HEADER, good(1), opened, closed, good(4)])
+    files = {"erewash/export.csv": content}
+    if together:   # read in one batch with another month's file
+        files["erewash/other.csv"] = text([HEADER, good(7)])
+    inputs = write_inputs(tmp_path / "in", TOML, files)
+    _, con = run_build(inputs)
+    assert con.execute("select source_row from incident_reports where source_file = 'erewash/export.csv' "
+                       "order by 1").fetchall() == [(2,), (4,)]
+    [(row, code, reason, raw)] = con.execute("select source_row, reason_code, reason, raw_values from etl_rejects"
+                                             ).fetchall()
+    assert (row, code) == (3, "malformed_row") and "a quote opened and never closed" in reason, reason
+    assert "ECN-3" not in raw and "High St" not in raw
+    assert con.execute("select count(*) from incidents where location_desc like '%ECN%'").fetchall() == [(0,)]
+
+
 def test__read__numbers_follow_the_header_after_skip_rows(tmp_path):
     toml = TOML + "skip_rows = 2\n"
     content = "Erewash ASB export\nRun 01/04/2025\n" + text([HEADER, good(1), "Total,1", good(2)])
