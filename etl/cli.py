@@ -11,6 +11,7 @@ import datetime as dt
 import gc
 import importlib
 import json
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -173,13 +174,43 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+_STOPPED: list[int] = []   # the signal that stopped the command
+
+
+def _stopped(signum, frame) -> None:
+    """SIGINT (Ctrl-C) or SIGTERM (a service stopped, a shell's `kill`): unwound as Ctrl-C is, so
+    a build deletes its temporary files (etl/build.py), and said in one line by `main`. DuckDB may
+    turn the interrupt of a running query into its own error: the signal noted here says why."""
+    _STOPPED.append(signum)
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; its exit code. An error is one line (2); Ctrl-C or SIGTERM is one line
+    too, with the usual 128 + the signal's number, a build leaving the previous warehouse as it was."""
     args = parser().parse_args(argv)
+    handled = (signal.SIGINT, signal.SIGTERM) if threading.current_thread() is threading.main_thread() else ()
+    previous = {sig: signal.signal(sig, _stopped) for sig in handled}
     try:
         return args.func(args)
     except ERRORS as exc:
-        print(f"asb: error: {exc}", file=sys.stderr)
-        return 2
+        if not _STOPPED:
+            print(f"asb: error: {exc}", file=sys.stderr)
+            return 2
+        return _say_stopped(args)
+    except BaseException:
+        if not _STOPPED:
+            raise
+        return _say_stopped(args)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _say_stopped(args) -> int:
+    kept = " the warehouse was not replaced (the previous one is kept)" if args.command in ("build", "demo") else ""
+    print(f"asb: stopped:{kept}" if kept else "asb: stopped", file=sys.stderr)
+    return 128 + _STOPPED[0]
 
 
 if __name__ == "__main__":

@@ -499,6 +499,8 @@ def _load_batches(con, cfg: BuildConfig, source: Source, batch: dict[Path, reade
         try:
             ignored, twice, again = _run_insert(con, cfg, source, paths[0], whole, load_id, key,
                                                 file_sql=f"(case _file_name {cases} end)", staged=staged)
+        except duckdb.InterruptException:   # Ctrl-C or SIGTERM (etl/cli.py): the build stops
+            raise
         except (readers.ReadError, duckdb.Error):  # each file is read again, and fails, on its own
             continue
         for path in paths:
@@ -594,6 +596,8 @@ def _extract_source(con: duckdb.DuckDBPyConnection, cfg: BuildConfig, source: So
             load = FileLoad(source, cfg.display_path(path), hashes[path], 0, [],
                             error=str(exc).replace(str(path), cfg.display_path(path)))
             progress.say(f"{source.slug}: {load.error}")
+        except duckdb.InterruptException:   # Ctrl-C or SIGTERM (etl/cli.py): the build stops
+            raise
         except duckdb.Error as exc:  # nor does DuckDB failing on one file's reading or loading
             load = FileLoad(source, cfg.display_path(path), hashes[path], 0, [],
                             error=_duckdb_failure(cfg, path, exc))

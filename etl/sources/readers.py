@@ -291,6 +291,8 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
             return _read_carefully(con, real, path, delim, skip, table, note)
     except UnicodeDecodeError as exc:
         raise ReadError(f"{path}: not valid {encoding}; declare its encoding in sources.toml") from exc
+    except duckdb.InterruptException:   # Ctrl-C or SIGTERM (etl/cli.py): stop
+        raise
     except duckdb.Error:  # DuckDB's sniffer refused the file (or a byte not valid UTF-8): read it record by record
         return _read_carefully(con, real, path, delim, skip, table, note)
     finally:
@@ -398,6 +400,8 @@ def _long_records(con: duckdb.DuckDBPyConnection, paths: list[str], delim: str, 
                           where ends_with(line, $delim) or ends_with(line, $delim || chr(13)))   -- an empty last field
                     where strlen(bare) - strlen(replace(bare, $delim, '')) >= $fields)""",
             {"paths": paths, "skip": skip + 1, "delim": delim, "fields": fields}).fetchall()[0][0])
+    except duckdb.InterruptException:   # Ctrl-C or SIGTERM (etl/cli.py): stop
+        raise
     except duckdb.Error:
         return True
 
@@ -1024,6 +1028,8 @@ def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Source
             try:
                 read = _read_together(con, name, files, delim, skip, header_cells(header.lstrip("\ufeff"), delim),
                                       copies)
+            except duckdb.InterruptException:   # Ctrl-C or SIGTERM (etl/cli.py): stop
+                raise
             except duckdb.Error:
                 read = None
             if read is None:

@@ -103,6 +103,35 @@ def test__build__killed_midway_keeps_old_warehouse(tmp_path):
     assert con.execute("select count(*) from incidents").fetchall()[0][0] > 30_000
 
 
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test__build__stopped_midway_says_so_in_one_line_and_leaves_nothing_behind(tmp_path, sig):
+    """Ctrl-C (SIGINT) or a service stop (SIGTERM) during a build: one line saying the previous
+    warehouse is kept, no traceback, exit code 128 + the signal, and none of its temporary files
+    left (a SIGKILL's are cleared by the next build, above)."""
+    folder = real_data("police_uk", "derbyshire")
+    inputs = write_inputs(tmp_path / "in", TOML, {"e/a.csv": CSV})
+    warehouse = tmp_path / "w.duckdb"
+    run_build(inputs, warehouse)[1].close()
+    before = _sha(warehouse)
+    (inputs / "sources.toml").write_text(
+        TOML + f'\n[[source]]\nslug = "police"\nkind = "police_uk"\npath = "{folder}/*.csv"\n', encoding="utf-8")
+    env = dict(os.environ, ASB_PSEUDONYM_KEY=TEST_KEY)
+    proc = subprocess.Popen([sys.executable, "-m", "etl.cli", "build", "--inputs", str(inputs), "--warehouse",
+                             str(warehouse), "--as-of", "2025-06-30", "--quiet"], env=env, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.time() + 60
+    while not list(tmp_path.glob(".w.duckdb.building-*")) and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.5)  # well into extraction, before publishing
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + sig, err
+    assert "Traceback" not in err and err.strip() == "asb: stopped: the warehouse was not replaced (the previous one " \
+        "is kept)", err
+    assert _sha(warehouse) == before
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".w.duckdb")]
+
+
 def test__build_cli__stats_prints_the_stage_table_and_writes_json(tmp_path, monkeypatch, capsys):
     """`asb build --stats` prints every stage with its time, rows and memory; `--stats FILE` also
     writes them as JSON for the benchmarks."""
