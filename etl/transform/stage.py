@@ -13,6 +13,7 @@ postcode reaches a staged row, a reject's raw values or a published table.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import replace
 
 import pandas as pd
@@ -92,6 +93,9 @@ _ISO_TIME = "\\d{4}-\\d{2}-\\d{2}[Tt ]\\d{2}:\\d{2}(:\\d{2}([.,]\\d+)?)?"
 _ZONE_SPLIT = ("^(.*?(\\d|[AaPp][Mm]))\\s*([Zz](\\[[^\\]]*\\])?|[+-]\\d{2}(:?\\d{2})?(\\[[^\\]]*\\])?|\\[[^\\]]+\\]"
                "|[A-Za-z][A-Za-z0-9_/+-]*)$")
 _IANA = "[A-Za-z_]+(/[A-Za-z0-9_+-]+)+"
+# An offset that can be: -12:00 to +14:59 (the zones' range), minutes 00-59. '+99:99' or '+25:00'
+# is no offset (DuckDB's cast read them, 99 hours away: the dates audit of 6 December 2026).
+_OFFSET = "[+-](0\\d|1[0-4])(:?[0-5]\\d)?"
 # strptime directives that read a time of day, and those that read a zone or offset
 _CLOCK = ("%H", "%I", "%M", "%S", "%p", "%X", "%T", "%R", "%c")
 _ZONE_DIRECTIVES = ("%z", "%Z")
@@ -110,7 +114,7 @@ def zone_suffix_sql(zone: str) -> str:
     zone the build does not know (no such zone is then left to ICU to guess: the cast of an
     unknown name is null too)."""
     words = " ".join(f"when '{w}' then '{o}'" for w, o in ZONE_WORDS.items())
-    return (f"(case when regexp_full_match({zone}, '[+-]\\d{{2}}(:?\\d{{2}})?(\\[[^\\]]*\\])?') "
+    return (f"(case when regexp_full_match({zone}, '{_OFFSET}(\\[[^\\]]*\\])?') "
             f"then regexp_extract({zone}, '^[+-]\\d{{2}}(:?\\d{{2}})?') "
             f"when regexp_full_match({zone}, '[Zz]\\[[^\\]]*\\]') then '+00:00' "
             f"when regexp_full_match({zone}, '\\[{_IANA}\\]') then ' ' || trim({zone}, '[]') "
@@ -204,7 +208,10 @@ def date_sql(column: str, fmt: str, zone: str = LOCAL_ZONE) -> str:
     """The one date parser: the declared format first, then ISO (unambiguous), then an Excel serial
     wherever a date is expected, then a timestamp followed by its zone (`zoned_sql`). Whatever
     reads a time of day, the time is in the source's `zone` unless the value names its own; one
-    that names a zone the build does not know is no date (a reject whose reason says so)."""
+    that names a zone the build does not know is no date (a reject whose reason says so). A zone
+    name in the declared format (%Z) is read as one written after the time (`zoned_sql`), never
+    by strptime, which guesses an abbreviation (IST as India's; README: never guessed)."""
+    fmt = re.sub(r"\s*%Z", "", fmt)
     iso = iso_sql(column, zone)
     serial = f"case when regexp_matches({column}, '{_SERIAL}') then {serial_sql(column, zone)} end"
     if fmt == "month":
@@ -219,8 +226,14 @@ def date_sql(column: str, fmt: str, zone: str = LOCAL_ZONE) -> str:
         twelve = _local_day(f"try_strptime({column}, {_formats(fmt, _DAY_TIMES_12)})", zone)
         late.insert(0, f"case when lower(right({column}, 1)) = 'm' then {twelve} end")
     if "%b" in fmt:   # September as Windows in English (United Kingdom) now abbreviates it: "10-Sept-25"
-        sep = f"regexp_replace({column}, '(?i)sept', 'Sep')"
-        late.insert(0, f"case when contains(lower({column}), 'sept') then {_strptime_sql(sep, fmt, zone)} end")
+        # read as "Sep" every way a date reads (a time, a twelve-hour time, a zone after it), the
+        # replaced text bound once (a lambda over a one-item list: DuckDB computes an expression
+        # written twice for every row)
+        ways = [_strptime_sql("s9", fmt, zone), zoned_sql("s9", fmt)]
+        if _day_only(fmt):
+            ways.insert(1, _local_day(f"try_strptime(s9, {_formats(fmt, _DAY_TIMES_12)})", zone))
+        late.insert(0, f"case when contains(lower({column}), 'sept') then list_transform("
+                       f"[regexp_replace({column}, '(?i)sept', 'Sep')], lambda s9: coalesce({', '.join(ways)}))[1] end")
     if "%y" in fmt:  # a two-digit year is 20yy: strptime's 1969-1999 are before any usable date (MIN_DATE)
         parsed = f"(case when {parsed} < date '{MIN_DATE}' then cast({parsed} + interval 100 year as date) else {parsed} end)"
         late = [f"list_transform([{x}], lambda d: case when d < date '{MIN_DATE}' "

@@ -179,3 +179,38 @@ def test__date_sql__a_zone_in_the_value_wins_over_the_sources(zone):
 def test__unknown_zone_sql__names_what_follows_the_time_when_no_zone_is_known(value, named):
     con = duckdb.connect()
     assert con.execute(f"select {unknown_zone_sql('v')} from (select ?::varchar as v)", [value]).fetchall()[0][0] == named
+
+
+# --- the dates audit of 6 December 2026 ----------------------------------------------------------
+
+@pytest.mark.parametrize(("value", "fmt", "expected"), [
+    # %Z in a declared format: DuckDB's strptime guesses an abbreviation (IST as India's); the
+    # build reads a zone after the time itself, guessing none (README: IST, EST are rejects)
+    ("01/10/2024 03:00 IST", "%d/%m/%Y %H:%M %Z", None),
+    ("30/09/2024 23:30 EST", "%d/%m/%Y %H:%M %Z", None),
+    ("30/09/2024 23:30 PST", "%d/%m/%Y %H:%M %Z", None),
+    ("30/09/2024 23:30 CET", "%d/%m/%Y %H:%M %Z", None),
+    ("30/09/2024 23:30 UTC", "%d/%m/%Y %H:%M %Z", D(2024, 10, 1)),
+    ("30/09/2024 23:30 BST", "%d/%m/%Y %H:%M %Z", D(2024, 9, 30)),
+    ("30/09/2024 23:30 Europe/London", "%d/%m/%Y %H:%M %Z", D(2024, 9, 30)),
+    ("30/09/2024 23:30", "%d/%m/%Y %H:%M %Z", D(2024, 9, 30)),   # no zone written: local time
+    # offsets that cannot be are no offsets: a reject, never a day moved by 99 hours
+    ("2024-09-30T23:30:00+99:99", "iso", None),
+    ("2024-09-30T23:30:00+25:00", "iso", None),
+    ("2024-09-30T23:30:00-25:00", "iso", None),
+    ("2024-09-30T23:30:00+24:00", "iso", None),
+    ("2024-09-30T23:30:00+01:60", "iso", None),
+    ("2024-09-30T23:30:00+14:00", "iso", D(2024, 9, 30)),
+    ("2024-09-30T23:30:00-12:00", "iso", D(2024, 10, 1)),
+    ("2024-09-30T23:30:00+05:30", "iso", D(2024, 9, 30)),
+    # September's "Sept" under a month-name format, with whatever may follow the time
+    ("30-Sept-24 23:30 UTC", "%d-%b-%y", D(2024, 10, 1)),
+    ("30-Sept-24 23:30 BST", "%d-%b-%y", D(2024, 9, 30)),
+    ("30-Sept-24 23:30 +00:00", "%d-%b-%y", D(2024, 10, 1)),
+    ("30-Sept-24 23:30 Europe/London", "%d-%b-%y", D(2024, 9, 30)),
+    ("30-Sept-24 11:30 PM", "%d-%b-%y", D(2024, 9, 30)),
+    ("30-SEPT-24 11:30 pm UTC", "%d-%b-%y", D(2024, 10, 1)),
+    ("30-Sep-24 23:30 UTC", "%d-%b-%y", D(2024, 10, 1)),
+])
+def test__date_sql__the_dates_audit(value, fmt, expected):
+    assert parse(value, fmt) == expected
