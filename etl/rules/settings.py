@@ -25,7 +25,8 @@ INT_KEYS = ("victim_threshold", "window_months", "qualifying_report_months", "ha
             "sla_decision_days", "sla_decision_notice_days", "sla_review_days", "sla_outcome_days",
             "sla_appeal_window_days", "sla_appeal_decision_days", "sla_pcc_review_decision_days",
             "sla_explain_days", "retrigger_months")
-AT_LEAST_ONE = ("victim_threshold", "window_months", "hate_window_months")  # 0 would meet or count nothing
+# 0 would meet or count nothing (a community threshold of 0: every cluster of one reporter met)
+AT_LEAST_ONE = ("victim_threshold", "window_months", "hate_window_months", "community_threshold")
 BOOL_KEYS = ("community_route",)
 # Text settings and the values each may take ("" for lead_agency: the agency with most complaints).
 CHOICE_KEYS = {"related_by": ("any", "category", "case"),
@@ -77,10 +78,12 @@ def _check(entry: dict, where: str, defaults: dict | None) -> dict:
         raise SettingsError(f"{where}: unknown setting(s) {sorted(unknown)}")
     out = dict(entry)
     for key in INT_KEYS:
-        if key in out and (not isinstance(out[key], int) or isinstance(out[key], bool) or out[key] < 0):
-            raise SettingsError(f"{where}: {key} must be a whole number >= 0, not {out[key]!r}")
-        if key in out and key in AT_LEAST_ONE and out[key] < 1:
-            raise SettingsError(f"{where}: {key} must be at least 1, not {out[key]}")
+        least = 1 if key in AT_LEAST_ONE else 0
+        if key in out and (not isinstance(out[key], int) or isinstance(out[key], bool)):
+            raise SettingsError(f"{where}: {key} must be a whole number of at least {least}, not {out[key]!r}")
+        if key in out and out[key] < least:
+            raise SettingsError(f"{where}: {key} must be {'at least 1' if least else 'a whole number of at least 0'}, "
+                                f"not {out[key]}")
     for key in BOOL_KEYS:
         if key in out and not isinstance(out[key], bool):
             raise SettingsError(f"{where}: {key} must be true or false")
@@ -143,9 +146,13 @@ def load(path: Path | str | None = None) -> Rules:
         where = f"{path} [[rule]] #{n}"
         entry = _check(entry, where, defaults)
         code = authorities.resolve(str(entry.get("authority", "")))
-        if code is None or "effective_from" not in entry:
-            raise SettingsError(f"{where}: needs authority (one of the nine, not {entry.get('authority')!r}) "
-                                "and effective_from")
+        if "authority" not in entry:
+            raise SettingsError(f"{where}: needs authority (one of the nine authorities, by name or GSS code)")
+        if code is None:
+            raise SettingsError(f"{where}: authority {entry['authority']!r} is not one of the nine Derbyshire "
+                                "authorities (a name or GSS code)")
+        if "effective_from" not in entry:
+            raise SettingsError(f"{where}: needs effective_from (the date it applies from, YYYY-MM-DD)")
         if entry["effective_from"] < defaults["effective_from"]:
             raise SettingsError(f"{where}: effective_from {entry['effective_from'].isoformat()} is before the "
                                 f"[defaults]' effective_from {defaults['effective_from'].isoformat()}: "

@@ -426,10 +426,25 @@ def test__settings__a_rule_above_the_statute_is_a_warning_in_the_builds_summary(
     ("victim_threshold = 0", "victim_threshold must be at least 1"),
     ("window_months = 0", "window_months must be at least 1"),
     ("hate_window_months = 0", "hate_window_months must be at least 1"),
+    # a community route of no reporter would put every cluster of one at it (the rules audit)
+    ("community_threshold = 0", "community_threshold must be at least 1"),
+    ('victim_threshold = "3"', "victim_threshold must be a whole number of at least 1, not '3'"),
+    ('hate_threshold = -1', "hate_threshold must be a whole number of at least 0, not -1"),
 ])
 def test__settings__values_the_engine_cannot_honour_are_refused(tmp_path, setting, message):
     with pytest.raises(rule_settings.SettingsError, match=re.escape(message)):
         _rules_toml(tmp_path, f'[[rule]]\nauthority = "Bolsover"\neffective_from = "2020-01-01"\n{setting}\n')
+
+
+@pytest.mark.parametrize(("entry", "message"), [
+    ('authority = "Erewash"\nvictim_threshold = 2', "needs effective_from (the date it applies from"),
+    ('effective_from = "2025-01-01"\nvictim_threshold = 2', "needs authority (one of the nine authorities"),
+    ('authority = "Derbyshire"\neffective_from = "2025-01-01"', "authority 'Derbyshire' is not one of the nine"),
+])
+def test__settings__a_rule_without_its_authority_or_date_says_which(tmp_path, entry, message):
+    """The message named a valid authority invalid when only the date was missing (the rules audit)."""
+    with pytest.raises(rule_settings.SettingsError, match=re.escape(message)):
+        _rules_toml(tmp_path, f"[[rule]]\n{entry}\n")
 
 
 def test__settings__a_rule_before_the_defaults_date_is_refused(tmp_path):
