@@ -221,7 +221,8 @@ def header_again(con: duckdb.DuckDBPyConnection, read: readers.FileRead) -> dict
         matched = sum(1 for v in values if v is not None and readers.normalise_header(v) in names)
         if matched < max(2, (len(written) + 1) // 2):
             continue
-        if [readers.normalise_header(v or "") for v in values] != [readers.normalise_header(h) for h in written]:
+        given = [(readers.normalise_header(v or ""), readers.normalise_header(h)) for v, h in zip(values, written, strict=False)]
+        if any(v and v != h for v, h in given):   # (a blank cell is no other name: a header's unnamed column)
             raise readers.ReadError(
                 f"row {row} is the header again with its columns in another order (two exports pasted into one "
                 "file?): the records below it would be read under the first header's names; save each export as "

@@ -73,41 +73,10 @@ def test__build__failed_build_leaves_old_warehouse_and_readers_working(tmp_path)
     assert fresh.execute("select count(*) from incidents").fetchall()[0][0] == 4
 
 
-def test__build__killed_midway_keeps_old_warehouse(tmp_path):
-    """SIGKILL during a build of the 22 real police months: the old file is unchanged and opens."""
-    folder = real_data("police_uk", "derbyshire")
-    inputs = write_inputs(tmp_path / "in", TOML, {"e/a.csv": CSV})
-    warehouse = tmp_path / "w.duckdb"
-    run_build(inputs, warehouse)[1].close()
-    before = _sha(warehouse)
-    (inputs / "sources.toml").write_text(
-        TOML + f'\n[[source]]\nslug = "police"\nkind = "police_uk"\npath = "{folder}/*.csv"\n', encoding="utf-8")
-    env = dict(os.environ, ASB_PSEUDONYM_KEY=TEST_KEY)
-    proc = subprocess.Popen([sys.executable, "-m", "etl.cli", "build", "--inputs", str(inputs), "--warehouse",
-                             str(warehouse), "--as-of", "2025-06-30", "--quiet"], env=env)
-    deadline = time.time() + 60
-    while not list(tmp_path.glob(".w.duckdb.building-*")) and time.time() < deadline:
-        time.sleep(0.05)
-    time.sleep(1.5)  # well into extraction, before publishing
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL
-    assert _sha(warehouse) == before
-    con = duckdb.connect(str(warehouse), read_only=True)
-    assert con.execute("select count(*) from incidents").fetchall()[0][0] == 2
-    con.close()
-    assert list(tmp_path.glob(".w.duckdb.building-*"))  # the dead build's temp file is left ...
-    build.build(inputs, warehouse, dt.date(2025, 6, 30))
-    assert not list(tmp_path.glob(".w.duckdb.building-*"))  # ... and cleared by the next build
-    con = duckdb.connect(str(warehouse), read_only=True)
-    assert con.execute("select count(*) from incidents").fetchall()[0][0] > 30_000
-
-
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test__build__stopped_midway_says_so_in_one_line_and_leaves_nothing_behind(tmp_path, sig):
-    """Ctrl-C (SIGINT) or a service stop (SIGTERM) during a build: one line saying the previous
-    warehouse is kept, no traceback, exit code 128 + the signal, and none of its temporary files
-    left (a SIGKILL's are cleared by the next build, above)."""
+def _big_build_running(tmp_path, sig: int):
+    """A warehouse of two incidents, then a build of the 22 real police months started in a
+    process and sent `sig` well into its extraction: (the process, its inputs, the warehouse, the
+    warehouse's hash before, the process's stderr)."""
     folder = real_data("police_uk", "derbyshire")
     inputs = write_inputs(tmp_path / "in", TOML, {"e/a.csv": CSV})
     warehouse = tmp_path / "w.duckdb"
@@ -125,6 +94,30 @@ def test__build__stopped_midway_says_so_in_one_line_and_leaves_nothing_behind(tm
     time.sleep(1.5)  # well into extraction, before publishing
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
+    return proc, inputs, warehouse, before, err
+
+
+def test__build__killed_midway_keeps_old_warehouse(tmp_path):
+    """SIGKILL during a build of the 22 real police months: the old file is unchanged and opens."""
+    proc, inputs, warehouse, before, _ = _big_build_running(tmp_path, signal.SIGKILL)
+    assert proc.returncode == -signal.SIGKILL
+    assert _sha(warehouse) == before
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("select count(*) from incidents").fetchall()[0][0] == 2
+    con.close()
+    assert list(tmp_path.glob(".w.duckdb.building-*"))  # the dead build's temp file is left ...
+    build.build(inputs, warehouse, dt.date(2025, 6, 30))
+    assert not list(tmp_path.glob(".w.duckdb.building-*"))  # ... and cleared by the next build
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("select count(*) from incidents").fetchall()[0][0] > 30_000
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test__build__stopped_midway_says_so_in_one_line_and_leaves_nothing_behind(tmp_path, sig):
+    """Ctrl-C (SIGINT) or a service stop (SIGTERM) during a build: one line saying the previous
+    warehouse is kept, no traceback, exit code 128 + the signal, and none of its temporary files
+    left (a SIGKILL's are cleared by the next build, above)."""
+    proc, _, warehouse, before, err = _big_build_running(tmp_path, sig)
     assert proc.returncode == 128 + sig, err
     assert "Traceback" not in err and err.strip() == "asb: stopped: the warehouse was not replaced (the previous one " \
         "is kept)", err

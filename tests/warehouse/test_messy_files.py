@@ -371,6 +371,11 @@ def test__whole_file__the_same_header_pasted_again_is_one_reject_said_in_the_not
     _, con = run_build(tmp_path / "in")
     [(note,)] = con.execute("select file_note from etl_loads").fetchall()
     assert "row 4 is the header again (two exports pasted into one file?)" in note
+    # a header with an unnamed column, pasted again: the same order
+    unnamed = [*HEADER, ""]
+    (read, loaded, rejected, merged), rows, rejects = build_file(
+        tmp_path / "unnamed", text([unnamed, [*good(1), "a"], unnamed, [*good(3), "b"]]))
+    assert (read, loaded + merged, rejected) == (3, 2, 1) and [r[0] for r in rejects] == [3]
     # in a batch of monthly files, the note is the pasted file's alone
     inputs = write_inputs(tmp_path / "in2", TOML, {"erewash/a.csv": text([HEADER, good(1), HEADER, good(2), HEADER]),
                                                    "erewash/b.csv": text([HEADER, good(3)])})
