@@ -95,16 +95,18 @@ def _value_expr(source: Source, f: schema.Field, header: str | None, normalise: 
     outside the list as sent, so that the scrub finds a name or phone in it ("Mrs Gupta", not
     'mrs_gupta')."""
     expr = f"nullif(trim({_ident(header)}), '')" if header else "null::varchar"
-    if header and (f.name.endswith("_ref") or f.name == "postcode"):
-        # A reference or a postcode is an identity: read as it shows (`plain`: "AV-1" with a
-        # zero-width space, or in full-width letters, is AV-1). Excel's text formula ="00123"
-        # (written to keep a reference's leading zeros) is the value 00123. Only these are unwrapped:
-        # on every column of every row the test cost 4-5 s of the extract at ten million rows.
+    if header and (f.name.endswith(("_ref", "_date")) or f.name == "postcode"):
+        # A reference, a postcode or a date is read as it shows (`plain`: "AV-1" with a zero-width
+        # space, or in full-width letters, is AV-1; a date with one pasted in read as no date, its
+        # reject quoting a value that looked valid). Excel's text formula ="00123" (written to keep
+        # a reference's leading zeros) is the value 00123. Only references and postcodes are
+        # unwrapped: on every column of every row the test cost 4-5 s of the extract at ten million rows.
         raw = plain.plain_sql(_ident(header))
         cut = f"trim({raw})"
         expr = f"nullif({cut}, '')"
-        expr = (f"(case when starts_with({raw}, '=\"') and ends_with({cut}, '\"') and length({cut}) >= 3 "
-                f"then nullif(trim(substr({cut}, 3, length({cut}) - 3)), '') else {expr} end)")
+        if not f.name.endswith("_date"):
+            expr = (f"(case when starts_with({raw}, '=\"') and ends_with({cut}, '\"') and length({cut}) >= 3 "
+                    f"then nullif(trim(substr({cut}, 3, length({cut}) - 3)), '') else {expr} end)")
     mapping = source.values.get(f.name)
     if mapping:  # matched ignoring case and runs of spaces: "ASBN ", "asbn" and "Asbn" are one label
         cases = " ".join(f"when {_q(normalise_value(k))} then {_q(v)}" for k, v in mapping.items())

@@ -499,6 +499,20 @@ def test__gates__no_incidents_says_why_the_records_were_rejected(tmp_path):
     assert "bad_date" in message and "erewash/export.csv row 2" in message
 
 
+@pytest.mark.parametrize("value", ["2025-03-04\u200b", "\ufeff2025-03-04", "2025\u201103\u201104", "2025-03-04\u00a0",
+                                   "\uff12\uff10\uff12\uff15-03-04", "2025-03-04\u200b 10:30"])
+def test__stage__a_date_is_read_as_it_shows(tmp_path, value):
+    """A zero-width space, a byte-order mark, a non-breaking hyphen or space, or full-width digits
+    pasted into a date: it read as no date, and the reject quoted a value that looked valid (the
+    dates audit of 6 December 2026). Dates are read as they show, as references are."""
+    records = [HEADER, good(1), good(2)[:3] + [value] + good(2)[4:]]
+    (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, text(records))
+    assert (read, loaded + merged, rejected) == (2, 2, 0), rejects
+    _, con = run_build(tmp_path / "in")
+    assert con.execute("select reported_date::varchar from incidents where source_row = 3").fetchall() == [
+        ("2025-03-04",)]
+
+
 @pytest.mark.parametrize(("value", "hint"), [("25/03/2025", "%d/%m/%Y"), ("25-03-2025", "%d-%m-%Y"),
                                               ("25/03/25", "%d/%m/%y"), ("25.03.2025", "%d.%m.%Y"),
                                               ("25 Mar 2025", None), ("2025-13-45", None)])
