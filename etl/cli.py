@@ -189,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; its exit code. An error is one line (2); Ctrl-C or SIGTERM is one line
     too, with the usual 128 + the signal's number, a build leaving the previous warehouse as it was."""
     args = parser().parse_args(argv)
+    _STOPPED.clear()
     handled = (signal.SIGINT, signal.SIGTERM) if threading.current_thread() is threading.main_thread() else ()
     previous = {sig: signal.signal(sig, _stopped) for sig in handled}
     try:

@@ -548,7 +548,7 @@ def _swallowed(record: list[str], delim: str, fields: int) -> str | None:
     with the records between inside it: they would vanish without a word (the accounting audit of
     6 December 2026). The fast readers send such a file here (`_swallows`)."""
     for i, cell in enumerate(record):
-        if ("\n" in cell or "\r" in cell) and cell.count(delim) >= fields - 1:
+        if ("\n" in cell or "\r" in cell) and cell.count(delim) >= _swallowing(fields):
             lines = len(cell.splitlines())
             return (f"field {i + 1} runs over {lines} lines holding {cell.count(delim)} delimiters: a quote opened "
                     f"and never closed (a text starting with a quote in an export that quotes nothing?) read the "
@@ -556,14 +556,19 @@ def _swallowed(record: list[str], delim: str, fields: int) -> str | None:
     return None
 
 
+def _swallowing(fields: int) -> int:
+    """The delimiters in a field with a line break that make it records run together: a whole
+    record's, and never fewer than 3 (in a file of two or three columns one comma in a two-line
+    address would do)."""
+    return max(fields - 1, 3)
+
+
 def _swallows(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], delim: str) -> bool:
     """Whether a record DuckDB read has a field `_swallowed` rejects (then the careful reader reads
     the file, and rejects it with its number)."""
-    if len(columns) < 2:
-        return False
     each = " or ".join(f"(contains({quote_ident(c)}, chr(10)) or contains({quote_ident(c)}, chr(13))) and "
-                       f"strlen({quote_ident(c)}) - strlen(replace({quote_ident(c)}, $d, '')) >= {len(columns) - 1}"
-                       for c in columns)
+                       f"strlen({quote_ident(c)}) - strlen(replace({quote_ident(c)}, $d, '')) >= "
+                       f"{_swallowing(len(columns))}" for c in columns)
     return con.execute(f"select exists (select 1 from {table} where {each})", {"d": delim}).fetchall()[0][0]
 
 

@@ -197,6 +197,16 @@ def test__read__a_quote_never_closed_swallows_no_record_silently(tmp_path, toget
     assert con.execute("select count(*) from incidents where location_desc like '%ECN%'").fetchall() == [(0,)]
 
 
+def test__read__a_two_line_address_in_a_narrow_file_is_no_swallowed_record():
+    """In a file of few columns a field with a line break and a comma or two is an address, not
+    records run together: at least 3 delimiters are asked for, whatever the columns."""
+    from etl.sources import readers
+
+    assert readers._swallowed(["A1", "Flat 2,\n12 High St, Ilkeston"], ",", 2) is None
+    assert readers._swallowed(["A1", "x,\ny,z,w"], ",", 2) is not None
+    assert readers._swallowed(["A1", "one line, with, commas, here"], ",", 2) is None
+
+
 def test__read__numbers_follow_the_header_after_skip_rows(tmp_path):
     toml = TOML + "skip_rows = 2\n"
     content = "Erewash ASB export\nRun 01/04/2025\n" + text([HEADER, good(1), "Total,1", good(2)])
