@@ -196,59 +196,49 @@ _BLANK_LINE_CR = re.compile(rb"\r\r")     # in a file whose lines end with CR al
 
 
 @functools.lru_cache(maxsize=4096)
-def _blank_line_or_nul(path: str, size: int, mtime_ns: int) -> bool:
-    """Whether a file has an empty line before its last non-blank byte, or a NUL byte anywhere:
-    DuckDB's reader skips an empty line without a word, so the records after it would be numbered
-    one row too low (a spreadsheet shows the empty row), and it keeps a NUL byte in its field
-    ('coun\\0cil', then a reject), which the careful reader drops. Such a file is read by the
+def _text_scan(path: str, size: int, mtime_ns: int) -> tuple[bool, int | None]:
+    """One bytes scan of a file in 4 MiB chunks: (whether it has an empty line before its last
+    non-blank byte, or a NUL byte anywhere; its lines, or None when the scan stopped at an empty
+    line). DuckDB's reader skips an empty line without a word, so the records after it would be
+    numbered one row too low (a spreadsheet shows the empty row), and it keeps a NUL byte in its
+    field ('coun\\0cil', then a reject), which the careful reader drops. Such a file is read by the
     careful reader, which numbers records by the row they are on, so a record loads the same
-    whichever line elsewhere in its file. A bytes scan in 4 MiB chunks: 1.05-1.2 s over the 1.85 GB
-    of CSV of the 10-million-row bench on its 2-core machine (reading them alone, `cat`: 0.5 s); a
-    blank line inside a quoted field also sends the file to the careful reader (slower, same
-    numbers)."""
+    whichever line elsewhere in its file; a blank line inside a quoted field also sends the file
+    there (slower, same numbers). The lines are its line ends (LF, or CR in a file whose lines
+    end with CR alone), and one more when its last line has none (`_one_line_records`). 1.05-1.2 s
+    over the 1.85 GB of CSV of the 10-million-row bench on its 2-core machine (reading them
+    alone, `cat`: 0.5 s), the count of line ends about 0.1 s a GB more."""
     with open(path, "rb") as fh:
         head = fh.read(1 << 16)
-        pattern = _BLANK_LINE_CR if b"\n" not in head and b"\r" in head else _BLANK_LINE
+        cr_only = b"\n" not in head and b"\r" in head
+        pattern, mark = (_BLANK_LINE_CR, b"\r") if cr_only else (_BLANK_LINE, b"\n")
         fh.seek(0)
-        found, base, last = -1, 0, b""
+        found, base, last, ends = -1, 0, b"", 0
         for chunk in iter(lambda: fh.read(1 << 22), b""):
             if b"\0" in chunk:
-                return True
+                return True, None
             if pattern.match(last + chunk[:1]):  # across two chunks (no copy of the chunk itself)
                 found = base - 1
                 break
             if m := pattern.search(chunk):
                 found = base + m.start()
                 break
+            ends += chunk.count(mark)
             last, base = chunk[-1:], base + len(chunk)
         if found < 0:
-            return False
+            return False, ends + (1 if last and last not in (b"\n", b"\r") else 0)
         fh.seek(found)
         rest = fh.read(1 << 16)
-        return bool(rest.strip()) or len(rest) == 1 << 16 and _has_text_after(fh)  # a NUL is no blank
-
-
-@functools.lru_cache(maxsize=4096)
-def _line_count(path: str, size: int, mtime_ns: int) -> int:
-    """The lines of a file: its line ends (LF, or CR in a file whose lines end with CR alone),
-    and one more when its last line has none. A bytes count (0.45 s for the 771 MB of the
-    scale-55 demo's police files)."""
-    ends = last = 0
-    with open(path, "rb") as fh:
-        head = fh.read(1 << 16)
-        mark = b"\r" if b"\n" not in head and b"\r" in head else b"\n"
-        fh.seek(0)
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            ends += chunk.count(mark)
-            last = chunk[-1:]
-    return ends + (1 if last and last not in (b"\n", b"\r") else 0)
+        return bool(rest.strip()) or len(rest) == 1 << 16 and _has_text_after(fh), None  # a NUL is no blank
 
 
 def _one_line_records(path: Path, skip: int, records: int) -> bool:
     """Whether a file's records are each one line (its lines are the header's, the lines above
-    it and one per record): then no field holds a line break, and `_swallows` need not look."""
+    it and one per record): then no field holds a line break, and `_swallows` need not look. A
+    file whose scan stopped at an empty line (at its end: others go to the careful reader) is
+    looked at."""
     st = os.stat(path)
-    return _line_count(str(path), st.st_size, st.st_mtime_ns) == skip + 1 + records
+    return _text_scan(str(path), st.st_size, st.st_mtime_ns)[1] == skip + 1 + records
 
 
 def _has_text_after(fh) -> bool:
@@ -256,9 +246,9 @@ def _has_text_after(fh) -> bool:
 
 
 def blank_line_or_nul(path: Path) -> bool:
-    """`_blank_line_or_nul` of a file as it is now (cached by size and modification time)."""
+    """`_text_scan`'s empty line or NUL byte of a file as it is now (cached by size and time)."""
     st = os.stat(path)
-    return _blank_line_or_nul(str(path), st.st_size, st.st_mtime_ns)
+    return _text_scan(str(path), st.st_size, st.st_mtime_ns)[0]
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table: str) -> FileRead:
@@ -284,10 +274,10 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
             return _read_carefully(con, real, path, delim, skip, table, note)
         malformed, _ = _scan_csv(con, table, [str(real)], delim, skip)
         columns = _columns(con, table)
+        rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
         if (malformed or _has_empty_records(con, table, [c for c, _ in columns])   # the careful reader numbers them
                 or _long_records(con, [str(real)], delim, skip, len(columns))
-                or (not _one_line_records(real, skip, con.execute(f"select count(*) from {table}").fetchall()[0][0])
-                    and _swallows(con, table, [c for c, _ in columns], delim))):
+                or (not _one_line_records(real, skip, rows) and _swallows(con, table, [c for c, _ in columns], delim))):
             return _read_carefully(con, real, path, delim, skip, table, note)
     except UnicodeDecodeError as exc:
         raise ReadError(f"{path}: not valid {encoding}; declare its encoding in sources.toml") from exc
@@ -299,7 +289,6 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
         if real != path and os.path.exists(real):
             os.unlink(real)
     first = skip + 2  # record number of the first data row (no empty line inside: `blank_line_or_nul`)
-    rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
     # record number = position in the table (insertion order kept)
     return FileRead(f"(select {_select(columns)}, rowid + {first} as {ROW} from {table})",
                     [h for _, h in columns], [], rows, ROW, delimiter=delim, header_line=skip + 1,
