@@ -36,7 +36,7 @@ from etl import gates, schema, sqlfile
 from etl.rules import authorities, vocabulary
 from etl.sources import config, extract, readers
 from etl.sources.config import BuildConfig, Source
-from etl.transform import pseudonym, scrub, stage
+from etl.transform import plain, pseudonym, scrub, stage
 
 # Columns shown as counts only: references to people, the postcode (it may point at a home), and
 # every free-text column of any kind (scrub.FREE_TEXT: an incident's description, a police.uk
@@ -336,7 +336,7 @@ def _columns(con, source: Source, read: readers.FileRead, mapped: dict, report: 
 
 
 def _raw(header: str | None) -> str:
-    return f"nullif(trim({_ident(header)}), '')" if header else "null::varchar"
+    return plain.blank_null_sql(_ident(header)) if header else "null::varchar"
 
 
 def _constant(source: Source, name: str) -> str | None:

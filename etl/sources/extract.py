@@ -94,7 +94,7 @@ def _value_expr(source: Source, f: schema.Field, header: str | None, normalise: 
     the raw tables hold it: staging normalises it (`stage.closed_list_sql`) and quotes a value
     outside the list as sent, so that the scrub finds a name or phone in it ("Mrs Gupta", not
     'mrs_gupta')."""
-    expr = f"nullif(trim({_ident(header)}), '')" if header else "null::varchar"
+    expr = plain.blank_null_sql(_ident(header)) if header else "null::varchar"
     if header and (f.name.endswith(("_ref", "_date")) or f.name == "postcode"):
         # A reference, a postcode or a date is read as it shows (`plain`: "AV-1" with a zero-width
         # space, or in full-width letters, is AV-1; a date with one pasted in read as no date, its
@@ -102,11 +102,12 @@ def _value_expr(source: Source, f: schema.Field, header: str | None, normalise: 
         # a reference's leading zeros) is the value 00123. Only references and postcodes are
         # unwrapped: on every column of every row the test cost 4-5 s of the extract at ten million rows.
         raw = plain.plain_sql(_ident(header))
-        cut = f"trim({raw})"
+        cut = plain.strip_sql(raw)
         expr = f"nullif({cut}, '')"
         if not f.name.endswith("_date"):
+            inner = plain.blank_null_sql(f"substr({cut}, 3, length({cut}) - 3)")
             expr = (f"(case when starts_with({raw}, '=\"') and ends_with({cut}, '\"') and length({cut}) >= 3 "
-                    f"then nullif(trim(substr({cut}, 3, length({cut}) - 3)), '') else {expr} end)")
+                    f"then {inner} else {expr} end)")
     mapping = source.values.get(f.name)
     if mapping:  # matched ignoring case and runs of spaces: "ASBN ", "asbn" and "Asbn" are one label
         cases = " ".join(f"when {_q(normalise_value(k))} then {_q(v)}" for k, v in mapping.items())
@@ -181,7 +182,8 @@ def header_choice(con: duckdb.DuckDBPyConnection, source: Source, read: readers.
         if len(found) < 2:
             continue
         names = [readers.quote_ident(headers[i]) for i in found]
-        differ = " or ".join(f"nullif(trim({c}), '') is distinct from nullif(trim({names[0]}), '')" for c in names[1:])
+        differ = " or ".join(f"{plain.blank_null_sql(c)} is distinct from {plain.blank_null_sql(names[0])}"
+                             for c in names[1:])
         other, records = con.execute(f"select count(*) filter (where {differ}), count(*) from {read.table}"
                                      ).fetchall()[0]
         parts = [f"{written[i]!r} in column {i + 1}" for i in found]
@@ -205,19 +207,26 @@ def header_again(con: duckdb.DuckDBPyConnection, read: readers.FileRead) -> dict
     order, or naming other columns, the records below it would be read under the first header's
     names (a person reference stored as a place, a place hashed as one person), so the file is
     refused (ReadError). A record is the header again when at least half of its values (and two)
-    are names of the file's columns; only records whose first or last value is one, as written
-    (an export repeats its header as it is), are looked at: one scan with an exact filter (0.28 s
-    for the 3.9 million records of the scale-55 demo's police files; lower-cased and trimmed, 0.52 s)."""
+    are names of the file's columns; only records whose first or last value is one, in any case
+    (an export repeats its header as it is, another report of the system in capitals), are
+    looked at: one scan, the values of a header's lengths alone lower-cased."""
     written = read.written()
     if len(written) < 2:
         return {}
     names = {readers.normalise_header(h) for h in written}
-    exact = ", ".join(_q(v) for v in sorted({*written, *(h.strip() for h in written)}))
+    # a header written again in another case, or with spaces for underscores ("INCIDENT_REF",
+    # "Incident ref"), as another report of the same system writes it: the byte lengths first,
+    # so that few values are lower-cased (0.13 s for four million records, 0.08 s as written)
+    forms = {v for h in written for s in (h, h.strip()) for v in (s.lower(), s.lower().replace("_", " "),
+                                                                  s.lower().replace(" ", "_"))}
+    lengths = ", ".join(str(n) for n in sorted({len(v.encode()) for h in written for v in (h, h.strip())}))
+    lowered = ", ".join(_q(v) for v in sorted(forms))
     ends = [_ident(read.headers[0]), _ident(read.headers[-1])]
     by_file = "_file_name" if read.batch and read.whole is None else "null"   # a batch's `whole` read
     found = con.execute(
         f"select {by_file}, {read.row_sql}, {', '.join(_ident(h) for h in read.headers)} from {read.table} "
-        f"where {' or '.join(f'{c} in ({exact})' for c in ends)} order by 1, 2 limit 50").fetchall()
+        f"where {' or '.join(f'(strlen({c}) in ({lengths}) and lower({c}) in ({lowered}))' for c in ends)} "
+        "order by 1, 2 limit 50").fetchall()
     again: dict[str | None, list[int]] = {}
     for file, row, *values in found:
         matched = sum(1 for v in values if v is not None and readers.normalise_header(v) in names)
@@ -468,7 +477,7 @@ def other_scheme_note(con, cfg: BuildConfig, source: Source, read: readers.FileR
     header = _match_headers(source, read.headers)[0].get("person_ref") if others else None
     if not header:
         return None
-    ref = f"nullif(trim({_ident(header)}), '')"
+    ref = plain.blank_null_sql(_ident(header))
     own = pseudonym.normalise_ref_sql("r", source.person_ref_pattern)
     counts = con.execute(
         "select " + ", ".join(f"count(*) filter (where {pseudonym.normalise_ref_sql('r', p)} is distinct from {own})"

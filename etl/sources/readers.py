@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 
 from etl import schema
 from etl.sources.config import Source
-from etl.transform import scrub
+from etl.transform import plain, scrub
 
 
 class ReadError(ValueError):
@@ -401,7 +401,7 @@ def _has_empty_records(con: duckdb.DuckDBPyConnection, table: str, columns: list
     workbook row with no value is none: the careful reader skips it, and the records after it
     keep the row numbers a spreadsheet shows (DuckDB would keep it as a record, and reject it as
     a record without a reference)."""
-    empty = " and ".join(f"nullif(trim({quote_ident(h)}), '') is null" for h in columns)
+    empty = " and ".join(f"{plain.blank_null_sql(quote_ident(h))} is null" for h in columns)
     return bool(columns) and con.execute(f"select exists (select 1 from {table} where {empty})").fetchall()[0][0]
 
 
@@ -789,16 +789,9 @@ class XlsxAhead:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-# What Python's str.strip() removes (the characters whose str.isspace() is true), for pyarrow's
-# utf8_trim: a workbook's text cells trimmed in C++ as _cell trims one in Python
-# (tests/warehouse/test_messy_xlsx.py holds the two to the same set).
-WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
-              "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
-
-
 def _texts(values) -> pa.Array:
     """Text cells (str or None) as `_cell` gives them, in pyarrow: trimmed, an empty one null."""
-    array = pc.utf8_trim(pa.array(values, type=pa.string()), characters=WHITESPACE)
+    array = pc.utf8_trim(pa.array(values, type=pa.string()), characters=plain.WHITESPACE)
     return pc.if_else(pc.equal(array, ""), pa.nulls(len(array), pa.string()), array)
 
 

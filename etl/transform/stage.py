@@ -119,7 +119,9 @@ def zone_suffix_sql(zone: str) -> str:
             f"when regexp_full_match({zone}, '[Zz]\\[[^\\]]*\\]') then '+00:00' "
             f"when regexp_full_match({zone}, '\\[{_IANA}\\]') then ' ' || trim({zone}, '[]') "
             f"when regexp_full_match({zone}, '{_IANA}') then ' ' || {zone} "
-            f"else (case upper({zone}) {words} end) end)")
+            # a word the build knows, or that word in brackets ('...T23:30:00[UTC]', RFC 9557's form)
+            f"else (case upper(case when regexp_full_match({zone}, '\\[[A-Za-z]+\\]') then trim({zone}, '[]') "
+            f"else {zone} end) {words} end) end)")
 
 
 def _iso_timestamp(column: str) -> str:

@@ -138,6 +138,12 @@ def test__date_sql__declared_formats_then_iso_then_serials(value, fmt, expected)
     ("2024-09-30T23:30:00-04:00[America/New_York]", "iso", D(2024, 10, 1)),
     # ... and a bracketed name alone is the zone
     ("2024-09-30T23:30:00[America/New_York]", "iso", D(2024, 10, 1)),
+    # ... as is a bracketed zone word the build knows (ZONE_WORDS), alone or after an offset
+    ("2024-09-30T23:30:00[UTC]", "iso", D(2024, 10, 1)),
+    ("2024-09-30T23:30:00[GMT]", "iso", D(2024, 10, 1)),
+    ("2024-09-30T23:30:00[bst]", "iso", D(2024, 9, 30)),
+    ("30/09/2024 23:30[UTC]", "%d/%m/%Y", D(2024, 10, 1)),
+    ("2024-09-30T23:30:00[IST]", "iso", None),
     # a fraction written with a comma (ISO 8601 allows it)
     ("2024-09-30T23:30:00,250Z", "iso", D(2024, 10, 1)),
     # a declared day-first format followed by a time and its zone

@@ -652,3 +652,45 @@ def test__read__stray_bytes_not_utf8_load_with_a_note_naming_the_lines(tmp_path,
                                       'if the file is not UTF-8, declare its encoding (e.g. encoding = "cp1252")'), note
     assert con.execute("select location_desc from incidents where incident_id like '%:A5'").fetchall() == [
         ("Caf\ufffd \ufffd5",)]
+
+
+@pytest.mark.parametrize("pad", ["\t", "\r", "\n", " \t", "\u00a0", "\x0b"])
+def test__extract__a_tab_or_line_end_around_a_value_is_trimmed_as_a_workbook_trims_it(tmp_path, pad):
+    """A value with a tab, CR or LF before or after it (an export that pads its columns with tabs,
+    a cell copied out of Excel with its line end): a workbook's cell is trimmed of every such
+    character, a CSV's value was trimmed of spaces alone, so "ECN-1\\t" was a second person beside
+    ECN-1 and "2025-03-02\\t" a bad_date reject. Every value is now trimmed as a workbook's is."""
+    padded = good(2)
+    for i in (1, 3, 5, 6, 12, 13, 14, 15):   # agency, reported date, category, type, place, person, victim, hate
+        padded[i] = pad + padded[i] + pad if i % 2 else padded[i] + pad
+    padded[13] = "ECN-1" + pad
+    out = io.StringIO()   # quoted: a CR outside quotes ends a line, as it does to Python's and pandas' readers
+    csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL if pad == "\r" else csv.QUOTE_MINIMAL).writerows(
+        [HEADER, good(1), padded])
+    (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, out.getvalue())
+    assert (read, loaded + merged, rejected) == (2, 2, 0), rejects
+    _, con = run_build(tmp_path / "in")
+    got = con.execute("""select agency, reported_date::varchar, asb_category, asb_type, location_desc, victim_type,
+                                is_hate from incidents where source_row = 3""").fetchall()
+    assert got == [("council", "2025-03-03", "personal", "noise", "Market Place", "individual", False)]
+    assert con.execute("select count(distinct person_key) from incidents").fetchall() == [(1,)]
+
+
+@pytest.mark.parametrize("case", [str.upper, str.title, lambda h: h.replace("_", " ").capitalize()])
+def test__whole_file__a_header_pasted_again_in_another_case_is_found(tmp_path, case):
+    """The second export's header written in another case ("INCIDENT_REF", "Incident Ref"), as
+    another report of the same system writes it: it was read as a record (in another order, the
+    records below it under the first header's names). Found whatever the case."""
+    other = [case(h) for h in HEADER]
+    (read, loaded, rejected, merged), rows, rejects = build_file(
+        tmp_path, text([HEADER, good(1), good(2), other, good(3)]))
+    assert (read, loaded + merged, rejected) == (4, 3, 1) and [r[0] for r in rejects] == [4]
+    _, con = run_build(tmp_path / "in")
+    [(note,)] = con.execute("select file_note from etl_loads").fetchall()
+    assert "row 4 is the header again" in note
+    inputs = write_inputs(tmp_path / "in2", TOML + '[source.gates]\nunreadable_file = "warn"\n',
+                          {"erewash/pasted.csv": text([HEADER, good(1), _swapped(other), _swapped(good(2))]),
+                           "erewash/jan.csv": text([HEADER, good(5)])})
+    _, con = run_build(inputs, tmp_path / "w2.duckdb")
+    [(error,)] = con.execute("select file_error from etl_loads where source_file = 'erewash/pasted.csv'").fetchall()
+    assert "row 3 is the header again with its columns in another order" in error

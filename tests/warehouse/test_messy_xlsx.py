@@ -341,11 +341,11 @@ def test__xlsx__a_column_s_texts_are_each_cell_s_whatever_it_mixes():
 
 
 def test__xlsx__text_cells_are_trimmed_of_what_python_strips():
-    """pyarrow trims a workbook's text cells (readers.WHITESPACE) of exactly the characters
-    Python's str.strip() removes, which `_cell` uses."""
-    from etl.sources import readers
+    """pyarrow trims a workbook's text cells (plain.WHITESPACE) of exactly the characters
+    Python's str.strip() removes, which `_cell` uses (and `plain.strip_sql` for a CSV's values)."""
+    from etl.transform import plain
 
-    assert readers.WHITESPACE == "".join(ch for ch in map(chr, range(sys.maxunicode + 1)) if ch.isspace())
+    assert plain.WHITESPACE == "".join(ch for ch in map(chr, range(sys.maxunicode + 1)) if ch.isspace())
 
 
 @pytest.mark.parametrize("state", ["hidden", "veryHidden"])
