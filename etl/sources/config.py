@@ -125,10 +125,20 @@ class Source:
         out = []
         for name in sorted(glob.glob(str(_any_case_extension(pattern)), recursive=True)):
             path = Path(name)
+            if path.name.startswith(OWNER_FILE):
+                continue
             why = _refusal(path, root) or _unopenable(path)
             if why is not None or path.is_file():
                 out.append((path, why))
         return out
+
+
+# Microsoft Office's owner file: "~$export.xlsx" lies beside a workbook (or CSV) open in Excel, a
+# few bytes holding the user's name, and goes when it is closed. It is no export: matched by the
+# source's glob it could not be read and failed the build (the gate unreadable_file), and were it
+# recorded, its going during a build would fail that build too (etl/build.py `_unchanged`), so it
+# is no file of any source. (LibreOffice's ".~lock.export.xlsx#" matches no glob of a source.)
+OWNER_FILE = "~$"
 
 
 def _unopenable(path: Path) -> str | None:

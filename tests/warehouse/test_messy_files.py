@@ -694,3 +694,31 @@ def test__whole_file__a_header_pasted_again_in_another_case_is_found(tmp_path, c
     _, con = run_build(inputs, tmp_path / "w2.duckdb")
     [(error,)] = con.execute("select file_error from etl_loads where source_file = 'erewash/pasted.csv'").fetchall()
     assert "row 3 is the header again with its columns in another order" in error
+
+
+@pytest.mark.parametrize("xlsx", [False, True])
+def test__whole_file__an_office_lock_file_beside_the_export_is_no_file_of_the_source(tmp_path, xlsx):
+    """A partner's export open in Excel on the shared folder leaves Excel's owner file beside it
+    ("~$export.xlsx", 162 bytes holding the user's name), and for a CSV too: it matched the
+    source's glob, could not be read and failed the build (the gate unreadable_file). It is no
+    file of the source: the export loads, and the owner file is not named."""
+    import openpyxl
+
+    suffix = ".xlsx" if xlsx else ".csv"
+    if xlsx:
+        book = openpyxl.Workbook()
+        for row in [HEADER, good(1), good(2)]:
+            book.active.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        content: str | bytes = buffer.getvalue()
+    else:
+        content = text([HEADER, good(1), good(2)])
+    owner = bytes([10]) + b"Jane Smith" + b" " * 43 + b"\x00" * 108
+    toml = TOML.replace('path = "erewash/*.csv"', f'path = "erewash/*{suffix}"')
+    inputs = write_inputs(tmp_path / "in", toml, {f"erewash/export{suffix}": content,
+                                                  f"erewash/~$export{suffix}": owner,
+                                                  f"erewash/~$EXPORT{suffix.upper()}": owner})
+    _, con = run_build(inputs)
+    assert con.execute("select source_file, rows_read, rows_loaded, file_error from etl_loads").fetchall() == [
+        (f"erewash/export{suffix}", 2, 2, None)]
