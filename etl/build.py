@@ -288,6 +288,9 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progr
         note = f"{STATUTE_WARNING}{warning}"
         notes.append(note)
         progress.say(note)
+    for note in rules.later_than(as_of):
+        notes.append(note)
+        progress.say(note)
     threshold.store_rules(con, rules)
     reviews.store_calendar(con)  # working days: second reports (threshold) and turnaround (reviews)
     context = registry.Context(as_of, bounds.districts)

@@ -55,6 +55,15 @@ class Rules:
                 for r in flagged.itertuples()]
 
 
+    def later_than(self, as_of: dt.date) -> list[str]:
+        """One line per rule version that takes effect after `as_of` (planned ahead, or a year
+        typed wrong: 2062 for 2026): no figure of a build as of `as_of` uses it yet."""
+        later = self.table[self.table.effective_from > as_of]
+        return [f"rule {r.rule_id} ({authorities.NAME_BY_CODE.get(r.authority_code, r.authority_code)}) takes "
+                f"effect on {r.effective_from.isoformat()}, after the as-of date {as_of.isoformat()}: no figure "
+                "of this build uses it yet" for r in later.itertuples()]
+
+
 def statute_note(version: dict) -> str | None:
     """Why a rule version departs from s.104 (a victim threshold above three, a window or
     qualifying period other than six months and one month), or None."""

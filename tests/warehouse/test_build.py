@@ -264,3 +264,25 @@ def test__build__a_value_outside_its_list_says_where_to_map_it(tmp_path):
     assert con.execute("select reason_code, reason from etl_rejects").fetchall() == [
         ("bad_value", "decision 'Threshold met' is not one of met/not_met/withdrawn/pending: map it under "
                       "[source.values.decision] in sources.toml")]
+
+
+def test__build__a_rule_dated_after_the_as_of_date_is_said(tmp_path):
+    """A rule that takes effect after the as-of date (planned ahead, or a year typed wrong:
+    2062 for 2026) applied to no figure without a word; the build now says so, naming the rule
+    and the date its figures use the rule before it to."""
+    from conftest import EREWASH_TOML, INCIDENT_COLUMNS
+
+    from etl.rules import settings as rule_settings
+
+    rules = rule_settings.DEFAULT_PATH.read_text(encoding="utf-8") + (
+        '\n[[rule]]\nauthority = "Erewash"\neffective_from = "2062-04-01"\nvictim_threshold = 2\n'
+        '\n[[rule]]\nauthority = "Derby"\neffective_from = "2025-01-01"\nvictim_threshold = 2\n')
+    record = ["A1", "council", "", "2025-03-02", "", "personal", "noise", "", "", "", "", "NG10 1AA",
+              "Market Place", "ECN-1", "individual", "N"]
+    inputs = write_inputs(tmp_path / "in", '[build]\nsettings = "rules.toml"\n' + EREWASH_TOML, {
+        "erewash/export.csv": ",".join(INCIDENT_COLUMNS) + "\n" + ",".join(record) + "\n", "rules.toml": rules})
+    result, con = run_build(inputs, as_of=dt.date(2025, 6, 30))
+    later = [n for n in result.notes if "2062-04-01" in n]
+    assert later == ["rule E07000036@2062-04-01 (Erewash) takes effect on 2062-04-01, after the as-of date "
+                     "2025-06-30: no figure of this build uses it yet"], result.notes
+    assert not [n for n in result.notes if "2025-01-01" in n and "after the as-of date" in n]
