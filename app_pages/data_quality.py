@@ -10,6 +10,7 @@ rows themselves are person-level (partner records): OPCC analysts only, and ever
 import streamlit as st
 
 from insight import labels, ui
+from insight.access.roles import RAW_TEXT_HIDDEN
 from insight.charts import base as charts
 from insight.queries import quality
 
@@ -40,6 +41,13 @@ def date_columns(by_month: bool, first: str, last: str, among: str) -> dict:
             for column, label, end in (("first_date", first, "first"), ("last_date", last, "last"))}
 
 
+def named(files) -> str:
+    """The files' names, listed after a colon: only for a viewer who may see them (a name is text
+    the partner typed: shown to OPCC analysts only, insight/access/roles.py), else nothing."""
+    shown = [n for n in files if n != RAW_TEXT_HIDDEN]
+    return f": {', '.join(shown)}" if shown else ""
+
+
 st.title("Data quality")
 st.caption("What the latest build read, kept, rejected and merged. The authority and period "
            "filters do not apply here; freshness is measured at the sidebar's as-of date.")
@@ -47,7 +55,8 @@ st.caption("What the latest build read, kept, rejected and merged. The authority
 unreadable = ui.load(quality.unreadable_files)
 if not unreadable.empty:
     n = len(unreadable)
-    listed = "\n".join(f"- `{r.source_file}` ({ui.plain(labels.source_name(r.source))}): {ui.plain(r.reason)}"
+    listed = "\n".join(f"- {'' if r.source_file == RAW_TEXT_HIDDEN else f'`{r.source_file}` '}"
+                        f"({ui.plain(labels.source_name(r.source))}): {ui.plain(r.reason)}"
                         for r in unreadable.itertuples())
     st.error(f"**{n} file{'s' * (n != 1)} could not be read at all**, so nothing of "
              f"{'them' if n != 1 else 'it'} is in the warehouse; fix the file or its entry in sources.toml "
@@ -71,7 +80,7 @@ if files.empty:
     st.info("The latest build loaded no files.")
 elif not unbalanced.empty:
     st.error(f"{len(unbalanced)} of {len(read)} files read do not add up (read ≠ loaded + rejected + "
-             f"merged): {', '.join(unbalanced['source_file'])}.", icon=":material/error:")
+             f"merged){named(unbalanced['source_file'])}.", icon=":material/error:")
 elif len(read) < len(files):
     st.warning(f"{'All ' * (len(read) > 1)}{len(read)} file{'s' * (len(read) != 1)} read "
                f"add{'s' * (len(read) == 1)} up: rows read = loaded + rejected + merged; "
@@ -83,7 +92,7 @@ else:
 noted = read[read["file_note"].notna()]
 if not noted.empty:
     st.warning(f"{len(noted)} file{'s' * (len(noted) != 1)} loaded with a note (the note column says what "
-               f"to tell the partner): {', '.join(noted['source_file'])}.", icon=":material/warning:")
+               f"to tell the partner){named(noted['source_file'])}.", icon=":material/warning:")
 by_month = as_months(files)
 ui.dataframe(files.drop(columns=RULE_BASES, errors="ignore"), hide_index=True, column_config={
     "source_file": st.column_config.TextColumn("file"),

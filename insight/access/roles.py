@@ -378,17 +378,21 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
                                                   protected=_BUILD_REGISTERS),
     "insight.queries.quality.builds": Open("the builds", opcc_only_columns=("inputs_path",),
                                             protected=_BUILD_REGISTERS),
+    # a file's name and its note (which names its sheets) are text the partner typed, as its headers
+    # are: "gary thompson.csv", a hidden sheet "Kowalczyk" (the personal-data audit of 6 December
+    # 2026: the scrub finds only the names it can tell from place words)
     "insight.queries.quality.file_accounting": Open(
-        "rows per file", opcc_only_columns=("ignored_columns", "file_error"),
+        "rows per file", opcc_only_columns=("source_file", "ignored_columns", "file_error", "file_note"),
         protected=(_FILE_DATES, _register_rows("rows_read", "rows_loaded", "rows_merged"))),
-    "insight.queries.quality.unreadable_files": Open("files not read", opcc_only_columns=("reason",)),
+    "insight.queries.quality.unreadable_files": Open("files not read", opcc_only_columns=("source_file", "reason")),
     "insight.queries.quality.short_feeds": Open("which incident feeds are late or missing for a period, "
                                                 "and whose incidents they send (no count, no date)"),
     "insight.queries.quality.kept_with_errors": Open("rows kept with an unusable date, counted",
                                                       opcc_only_columns=("example",),
                                                       protected=_register_rows("rows_kept", kinds=("applications",))),
     "insight.queries.quality.rejects_by_reason": Open("rejected rows counted by source and reason"),
-    "insight.queries.quality.scrubbed": Open("personal data removed from free text, counted per file"),
+    "insight.queries.quality.scrubbed": Open("personal data removed from free text, counted per file",
+                                             opcc_only_columns=("source_file",)),
     "insight.queries.quality.source_freshness": Open("the last date of each feed",
                                                       protected=(_SOURCE_DATES, _register_rows("rows_loaded"))),
     "insight.queries.quality.source_months": disclosure.Aggregate(  # incident feeds' rows: open

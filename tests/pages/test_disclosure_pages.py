@@ -278,3 +278,19 @@ def test__data_quality__raw_header_text_for_the_opcc_analyst_only(monkeypatch, d
     assert ("Complainant Name" in text) == (user == "opcc")
     if user != "opcc":
         assert set(files["ignored_columns"].dropna()) <= {access.RAW_TEXT_HIDDEN}
+
+
+@pytest.mark.parametrize("user", ["board", "erewash", "opcc"])
+def test__data_quality__file_names_and_notes_for_the_opcc_analyst_only(monkeypatch, demo_warehouse, user):
+    """A partner's file name, and the note on a file (which names its sheets), are text the partner
+    typed, as its headers are: "gary thompson.csv", a hidden sheet "Kowalczyk" were shown to a
+    board viewer on this page (the personal-data audit of 6 December 2026; the scrub finds only
+    the names it can tell from place words). The OPCC analyst alone sees them; the counts stay."""
+    at = open_app(monkeypatch, demo_warehouse, DQ, user=user)
+    frames = [frame for frame in (_frame(at, "rows_read"), _frame(at, "items")) if frame is not None]
+    names = {v for frame in frames for v in frame["source_file"].dropna()}
+    assert names and (names == {access.RAW_TEXT_HIDDEN}) == (user != "opcc"), names
+    notes = set(frames[0]["file_note"].dropna())
+    assert user == "opcc" or notes <= {access.RAW_TEXT_HIDDEN}
+    shown = " ".join(m.value for m in [*at.warning, *at.error, *at.success, *at.markdown, *at.caption])
+    assert user == "opcc" or ".csv" not in shown and ".xlsx" not in shown
