@@ -90,7 +90,26 @@ def check(inputs: Path | str, source: str | None = None, cfg: BuildConfig | None
                     if level == "error":
                         _fail(report, "same_file")
                 reports.append(report)
-    return reports
+    return [_scrubbed(r) for r in reports]
+
+
+# the fields of a report that are the check's own words, never a partner's
+_OWN_FIELDS = frozenset(("source", "kind", "status", "column", "type", "kind_hint"))
+
+
+def _scrubbed(value, field: str | None = None):
+    """A report with every text in it as the build would store it (`scrub.scrub_text`): a sample,
+    a label outside its list and the value map line offered for it, a date that would not parse, an
+    unread header, a sheet's or file's name. The personal-data audit of 6 December 2026 found names
+    and phone numbers printed as sent (a police record's Crime ID, a victim_type), and offered as a
+    line to paste into sources.toml."""
+    if isinstance(value, str):
+        return value if field in _OWN_FIELDS else scrub.scrub_text(value)[0]
+    if isinstance(value, dict):
+        return {k: _scrubbed(v, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_scrubbed(v, field) for v in value)
+    return value
 
 
 def exit_code(reports: list[dict]) -> int:

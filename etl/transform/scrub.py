@@ -92,17 +92,24 @@ LOOSE_REFERENCES: dict[str, tuple[str, ...]] = {"incidents": ("case_ref",)}
 # and its dot ("Mr.Pemberton"). A space is any Unicode one (`\pZ`): DuckDB's `\s` is ASCII's, and
 # "Mrs Patel" with a non-breaking space (pasted from a web page or a workbook) was left unscrubbed.
 MAYBE_PERSONAL_SQL = r"@|\d([\s().-]*\d){8,}|\s|\pZ|(?i:\b(mr|mrs|ms|mx|miss|dr)\.)"
-KINDS = ("email", "phone", "postcode", "address", "name", "vehicle", "birth_date")
+KINDS = ("email", "phone", "postcode", "address", "name", "vehicle", "birth_date", "ni_number")
 PLACEHOLDER = {"email": "[email]", "phone": "[phone]", "address": "[address]", "name": "[name]",
-               "vehicle": "[vehicle]", "birth_date": "[birth date]"}
+               "vehicle": "[vehicle]", "birth_date": "[birth date]", "ni_number": "[NI number]"}
 # A vehicle registration in the current UK format ("AB12 CDE", "AB12CDE": two letters, the age
 # identifier, three letters), as written on the plate: it names the keeper. A postcode's inward code
 # starts with a digit ("DE12 3AB"), so the two never meet.
 VEHICLE = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}\s?[A-Z]{3}(?![\w-])")
 # A date of birth after the words that name one ("DOB 12/03/1985", "d.o.b: 1.3.85", "born 12-03-1985"):
 # the date goes, the words stay.
+# Written as ISO ("DOB 1985-03-12") or in words ("born 12 March 1985", "dob 3rd Jan 85") too (the
+# personal-data audit of 6 December 2026).
+_MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 BIRTH_DATE = re.compile(r"(?i:\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|born(?:\s+on)?)\s*[:=-]?\s*)"
-                        r"(\d{1,2}[./-]\d{1,2}[./-]\d{2,4})(?![\d])")
+                        r"(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}"
+                        rf"|(?i:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH_WORD}\s+\d{{2,4}}))(?![\d])")
+# A National Insurance number ("AB123456C", "ab 12 34 56 c"): two letters (HMRC never issues D, F,
+# I, Q, U or V, nor O second), six digits, A to D.
+NI_NUMBER = re.compile(r"(?<![\w-])(?i:[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])\s?\d{2}\s?\d{2}\s?\d{2}\s?(?i:[A-D])(?![\w-])")
 NAMES_FILE = Path(__file__).resolve().parents[1] / "rules" / "names.toml"
 
 STREET_WORDS = (
@@ -152,11 +159,15 @@ STOP_WORDS = frozenset((
     "dogs", "times", "houses", "properties", "homes", "weeks", "days", "months", "hours", "mins",
     "minutes", "pm", "am", "am.", "pm.", "approx", "about", "after", "before", "until", "since",
     "unknown", "anon", "anonymous", "n/a", "na", "none", "not", "known", "same", "as", "above",
+    "dob",
 ))
 CONTACT_WORDS = ("contact", "caller", "complainant", "reporter", "reported by", "resident", "tenant",
                  "neighbour", "neighbor", "victim", "witness", "occupant", "occupier", "landlord",
                  "spoke to", "spoken to", "c/o", "name", "named", "client", "customer", "perpetrator",
-                 "suspect", "owner")
+                 "suspect", "owner",
+                 # the police's reporting person, a complaint's maker, a family member (the audit)
+                 "rp", "made by", "son", "daughter", "husband", "wife", "mum", "dad", "mother", "father",
+                 "brother", "sister", "grandson", "granddaughter", "boyfriend", "girlfriend")
 TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev", "Revd", "Sir", "Dame", "Lady", "Lord")
 
 # an address starts with a letter, digit, + or - (not the quote a reason puts round a value:
@@ -168,7 +179,16 @@ EMAIL = re.compile(r"[\w+-][\w.+'-]*@[\w-]+(?:\.[\w-]+)+")
 EMAIL_DOMAIN = re.compile(r"@[\w-]+(?:\.[\w-]+)+")
 _LOCAL_CHAR = re.compile(r"[\w.+'-]")   # EMAIL's characters before the '@'
 _LOCAL_START = re.compile(r"[\w+-]")    # and those it may start with
-PHONE_HINT = re.compile(r"\d(?:[\s().-]*\d){8,}")  # nine digits or more, possibly spaced out
+PHONE_HINT = re.compile(r"\d(?:[\s()./_-]*\d){8,}")  # nine digits or more, possibly spaced out
+# an underscore between digits, read as the space it stands for ("07700_900331"; libphonenumber
+# reads a slash as punctuation, not an underscore)
+_UNDERSCORE_IN_NUMBER = re.compile(r"(?<=\d)_(?=\d)")
+# An e-mail address written to dodge a search ("jo at example dot com", "jo(at)example(dot)com",
+# "jo [at] example [dot] co [dot] uk"): at least one "dot" after the "at".
+_AT = r"(?:\s*[(\[{]\s*at\s*[)\]}]\s*|\s+at\s+)"
+_DOT = r"(?:\s*[(\[{]\s*dot\s*[)\]}]\s*|\s+dot\s+)"
+OBFUSCATED_EMAIL = re.compile(rf"(?<![\w.+'-])(?i:[\w+-][\w.+'-]*{_AT}[\w-]+(?:{_DOT}[\w-]+)+)")
+_DOT_WORD = re.compile(r"(?i)\bdot\b")
 # a date, and a date with its time ("30-03-2025 23:30": never a phone number, the audit of 6 December 2026)
 DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?:[ T]\d{1,2}(?:[:.]\d{2}){0,2})?$")
 POSTCODE = re.compile(r"(?<![\w-])([A-Za-z]{1,2}\d[A-Za-z\d]?)(?:\s*|-)(\d[ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2})(?![\w-])")
@@ -178,7 +198,7 @@ ADDRESS = re.compile(
     r"(?<![\w.:/£$-])"
     r"(?:(?:flat|apartment|apt|unit|room)\s*\d{1,4}[a-z]?\s*,?\s*)?"     # Flat 2,
     r"(?:no\.?\s*|number\s+)?\d{1,4}[a-z]?(?:\s*[-/]\s*\d{1,4}[a-z]?)?"  # 12, 12a, 12-14, no. 12
-    r",?\s+(?:the\s+)?"                                                 # 12 The Crescent
+    r"(?:\s*,)?\s+(?:the\s+)?"                                            # 12 The Crescent, 12 , Meadow Close
     rf"(?:(?!(?:{_STOP})\b)[a-z][\w'’.-]*\s+){{0,3}}"                  # Meadow / St Mary's
     rf"(?:{_STREET})\b\.?",                                              # Close
     re.IGNORECASE)
@@ -201,13 +221,33 @@ TITLE_NAME = re.compile(   # a title, then a space or a dot ("Mr.Pemberton" too)
     rf"(?:\s+{_CAP_NAME})?")
 CONTACT = re.compile(rf"(?i:\b(?:{'|'.join(re.escape(w) for w in CONTACT_WORDS)})\b)\s*[:=-]?\s*"
                      rf"((?:{_CAP_NAME})(?:\s+{_CAP_NAME}){{0,2}})")
-FLAT = re.compile(r"(?<![\w.-])(?:flat|apartment|apt)\s*\d{1,4}[a-z]?\b(?:,?\s+(?:[A-Z][\w'’-]*\s+){0,3}"
+FLAT = re.compile(r"(?<![\w.-])(?:flat|apartment|apt)\s*(?:\d{1,4}[a-z]?|(?-i:[A-Z]))\b(?:,?\s+(?:[A-Z][\w'’-]*\s+){0,3}"
                   r"(?:House|Court|Lodge|Mansions|Heights|Buildings|Tower|Towers|Block|Apartments|Cottages?)\b)?",
                   re.IGNORECASE)
 # A house number named as one, wherever it stands ("Meadow Close (number 14)", "house no 7", "#14"):
 # ADDRESS needs the street after the number.
-HOUSE_NUMBER = re.compile(r"(?<![\w.-])(?:(?:house|door)\s+)?(?:no\.?|number|num\.?|#)\s*\d{1,4}[a-z]?\b",
-                          re.IGNORECASE)
+HOUSE_NUMBER = re.compile(r"(?<![\w.-])(?:(?:(?:house|door)\s+)?(?:no\.?|number|num\.?|#)|house|door)\s*\d{1,4}[a-z]?\b"
+                          r"(?!\s*(?:am|pm|[:.]\d))", re.IGNORECASE)
+# A house number written after its street ("Meadow Close, 14", "Meadow Close 16 - nightly"): the
+# number ends the text or a clause (a word after it is something counted: "London Road 2 youths")
+STREET_NUMBER = re.compile(rf"(?<![\w'’-])(?:[A-Z][\w'’.-]*\s+){{1,3}}(?i:{'|'.join(sorted(STREET_WORDS, key=len, reverse=True))})"
+                           r"\b\.?,?\s+\d{1,4}[a-z]?(?=\s*(?:$|[,;)–]|-\s))")
+# A house's name, which is its address ("Rose Cottage", "Ivy Bungalow"): a capitalised word before
+# a word only a home is named by
+HOUSE_NAME = re.compile(r"(?<![\w'’-])(?:[A-Z][a-z'’]+\s+){1,2}(?:Cottage|Bungalow|Farmhouse)\b")
+_HOME_WORD = re.compile(r"Cottage|Bungalow|Farmhouse")
+_FLAT_WORD = re.compile(r"(?i)flat|apartment|apt")
+SURNAME_FIRST = re.compile(f"(?<![\\w'’-])({_CAP_NAME})(?=,\\s*\\[name\\])")
+# A house number before one capitalised word that ends the text or a clause ("outside 14 Oakwood",
+# "14 Oakwood, noise": a street without a street word), unless that word is a place or counted
+# word ("2 Youths", "Platform 2 Derby") or the word before the number names what it numbers
+# ("Gate 3", "Level 3", "Junction 25"): `_numbered_home`
+NUMBERED_WORD = re.compile(r"(?<![\w.:/£$#-])\d{1,4}[a-z]?\s+([A-Z][a-z'’]+)(?=\s*(?:$|[,;.)–]|-\s))")
+NUMBERING_WORDS = frozenset(("gate", "level", "unit", "platform", "junction", "bay", "stand", "route", "bus",
+                             "page", "block", "floor", "room", "pitch", "court", "number", "no", "no.", "year",
+                             "aged", "age", "over", "under", "for", "of", "after", "about", "approx", "around",
+                             "top", "bus", "service", "exit", "door", "car", "van", "flat", "apartment", "apt",
+                             "item", "section", "zone", "area", "field", "lane", "pier", "berth", "stop"))
 NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’](?=[^\W\d_]))*(?:-[^\W\d_](?:[^\W\d_]|['’](?=[^\W\d_]))*)?")
 BEFORE_CONTACT = re.compile(r"((?:[^\W\d_][\w'’-]*\s+){0,2}[^\W\d_][\w'’-]*)(\s*[-:,(]?\s*)\[(?:phone|email)\]")
 DIGIT = re.compile(r"\d")
@@ -236,6 +276,7 @@ class _NamePatterns:
     initial: re.Pattern         # an initial and a surname ("J. Smith")
     lone: re.Pattern            # a forename alone, possessive too ("Zoe rang", "outside Sian's")
     before_surname: re.Pattern  # a name word and a surname ("Aoife O'Sullivan")
+    lower_pair: re.Pattern      # a forename and a surname in lower case ("gary thompson's house")
 
 
 # Words before a forename that make it part of a place's name ("St Helen", "King George", "Prince Albert")
@@ -257,13 +298,19 @@ def _names() -> _NamePatterns:
     words = set(names.get("forenames_also_words", ()))
     alone = "|".join(f for f in listed if f not in words) + "|" + "|".join(f.upper() for f in listed if f not in words)
     surnames = "|".join(sorted(names["surnames"], key=len, reverse=True))
+    # in lower case, only a forename that is no common word and a surname that is no place word
+    lower_forenames = "|".join(f.lower() for f in listed if f not in words)
+    lower_surnames = "|".join(n.lower() for n in sorted(names["surnames"], key=len, reverse=True)
+                              if n.lower() not in PLACE_WORDS | PLACE_SURNAMES | STOP_WORDS)
     hyphen = f"(?:-{_CAP_NAME})?"
     return _NamePatterns(
         forenames=frozenset(names["forenames"]),
         pair=re.compile(rf"\b(?:{forenames}){hyphen}\s+({_CAP_NAME})\b"),
-        initial=re.compile(rf"(?<![\w.'’])[B-HJ-Z]\.?\s+(?:{surnames})\b(?![\w'’-])"),
+        # ("J Smith", "J. Smith", "J.Smith"; A and I only with their dot: "A Smith" may be a word)
+        initial=re.compile(rf"(?<![\w.'’])(?:[B-HJ-Z]\.?\s+|[A-Z]\.\s*)(?:{surnames})\b(?![\w'’-])"),
         lone=re.compile(rf"(?<![\w'’-])(?:{alone}){hyphen}(?:['’]s)?(?![\w'’-])"),
-        before_surname=re.compile(rf"(?<![\w'’-])({_CAP_NAME})\s+(?:{surnames})(?:['’]s)?(?![\w'’-])"))
+        before_surname=re.compile(rf"(?<![\w'’-])({_CAP_NAME})\s+(?:{surnames})(?:['’]s)?(?![\w'’-])"),
+        lower_pair=re.compile(rf"(?<![\w'’-])(?:{lower_forenames})\s+(?:{lower_surnames})(?:['’]s)?(?![\w'’-])"))
 
 
 def _not_after_place_word(m: re.Match) -> bool:
@@ -276,6 +323,15 @@ def _is_name_word(word: str) -> bool:
     low = word.lower()
     return (low not in PLACE_WORDS and low not in STOP_WORDS and low not in CONTACT_WORDS
             and NAME_WORD.fullmatch(word) is not None)
+
+
+def _numbered_home(m: re.Match) -> bool:
+    """Whether a NUMBERED_WORD match is a house number and its street (see there)."""
+    word = m.group(1).lower()
+    if word in PLACE_WORDS or word in STOP_WORDS or word in CONTACT_WORDS:
+        return False
+    before = m.string[max(0, m.start() - 20):m.start()].split()
+    return not before or before[-1].lower().strip(",:;(") not in NUMBERING_WORDS
 
 
 def _not_a_street(m: re.Match) -> bool:
@@ -327,7 +383,10 @@ def _phones(text: str, counts: Counter) -> str:
     if not PHONE_HINT.search(text):
         return text
     spans = []
-    for m in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
+    # found in a copy with an underscore between digits as a space (the same length: the spans are
+    # the text's own)
+    read = _UNDERSCORE_IN_NUMBER.sub(" ", text) if "_" in text else text
+    for m in phonenumbers.PhoneNumberMatcher(read, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
         digits = sum(c.isdigit() for c in m.raw_string)
         if DATE_LIKE.search(m.raw_string) or digits < (9 if m.raw_string.startswith("+") else 10):
             continue
@@ -406,9 +465,17 @@ def _names_removed(text: str, counts: Counter) -> str:
                                    keep=lambda m: _not_a_street(m) and _not_after_place_word(m))
     text, folded = _sub_folded(names.initial, text, folded, counts, keep=_not_a_street)
     # a name word and a listed surname ("Aoife O'Sullivan", "Piotr Nowak"): not a street's name
-    return _sub_folded(names.before_surname, text, folded, counts,
-                       keep=lambda m: _is_name_word(m.group(1)) and _surname(m).lower() not in PLACE_SURNAMES
-                       and _is_name_word(_surname(m)) and _not_a_street(m) and _not_after_place_word(m))[0]
+    text, folded = _sub_folded(names.before_surname, text, folded, counts,
+                               keep=lambda m: _is_name_word(m.group(1)) and _surname(m).lower() not in PLACE_SURNAMES
+                               and _is_name_word(_surname(m)) and _not_a_street(m) and _not_after_place_word(m))
+    # a surname written before the name found after it ("Smith, [name]": a register's order)
+    if "[name]" in text:
+        text = _sub(SURNAME_FIRST, text, "name", counts, keep=lambda m: _is_name_word(m.group(1)))
+        text = text.replace("[name], [name]", "[name]")
+        folded = _folded(text)
+    # a listed forename and surname typed in lower case ("gary thompson's house": the audit)
+    return _sub_folded(names.lower_pair, text, folded, counts,
+                       keep=lambda m: _not_a_street(m) and _not_after_place_word(m))[0]
 
 
 def _surname(m: re.Match) -> str:
@@ -476,20 +543,29 @@ def scrub_text(text: str) -> tuple[str, dict[str, int]]:
     counts: Counter = Counter()
     text = _as_shown(text)
     text = _emails(text, counts)
+    if _DOT_WORD.search(text):
+        text = _sub(OBFUSCATED_EMAIL, text, "email", counts)
     if DIGIT.search(text):   # a date of birth before the phone numbers (its digits are no phone's)
         text = BIRTH_DATE.sub(lambda m: m.group(0)[:m.start(1) - m.start(0)] + _count(counts, "birth_date"), text)
         text = _sub(VEHICLE, text, "vehicle", counts)
+        text = _sub(NI_NUMBER, text, "ni_number", counts)
     text = _phones(text, counts)
     text = _postcodes(text, counts)
     if DIGIT.search(text):  # a house number, a flat number
         text = _sub(ADDRESS, text, "address", counts)
-        text = _sub(FLAT, text, "address", counts)
+        text = _sub(STREET_NUMBER, text, "address", counts)
+        text = _sub(NUMBERED_WORD, text, "address", counts, keep=_numbered_home)
         text = _sub(HOUSE_NUMBER, text, "address", counts)
+    if _FLAT_WORD.search(text):   # a flat by its number or letter ("Flat 2, Cedar House", "Flat A")
+        text = _sub(FLAT, text, "address", counts)
+    if _HOME_WORD.search(text):
+        text = _sub(HOUSE_NAME, text, "address", counts)
     text = _names_removed(text, counts)
     return text, {k: counts[k] for k in KINDS if counts[k]}
 
 
 # an invisible character between a word and a capital letter: a word break ("Mrs\u200bPatel")
+_REPLACED_IN_NUMBER = re.compile("(?<=\\d)\ufffd(?=\\d)")
 _INVISIBLE_BREAK = re.compile(f"(?<=[^\\W\\d_])[{re.escape(plain.INVISIBLE)}]+(?=[A-Z])")
 
 
@@ -500,6 +576,8 @@ def _as_shown(text: str) -> str:
     between a word and a capital letter is the word break it shows as."""
     if text.isascii():
         return text
+    if "\ufffd" in text:   # a byte the file's encoding did not define, between digits: a space in a number
+        text = _REPLACED_IN_NUMBER.sub(" ", text)
     return plain.plain(_INVISIBLE_BREAK.sub(" ", text))
 
 

@@ -17,6 +17,7 @@ import json
 import tempfile
 import tomllib
 
+import pytest
 import xlsxwriter
 from conftest import EREWASH_TOML, INCIDENT_COLUMNS, write_inputs
 
@@ -465,3 +466,27 @@ def test__check__not_known_is_never_guessed_as_no(tmp_path, capsys):
     report = json.loads(check(inputs, "--json", capsys=capsys)[1])[0]
     values = {v["value"]: v["nearest"] for p in report["problems"] if p["column"] == "is_hate" for v in p["values"]}
     assert values["N/A"] == [] and values["Unknown"] == [], values
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test__check__partner_values_are_shown_scrubbed(tmp_path, capsys, as_json):
+    """Values `asb check` quotes from a file (samples, labels outside a list with their nearest
+    values and the value map to paste, dates that would not parse, unread headers, a police
+    record's Crime ID and Reported by) are shown as the build would store them: the personal-data
+    audit of 6 December 2026 found names and phone numbers printed as sent, and offered as lines
+    to paste into sources.toml."""
+    person = "Mrs Patel 07700 900215"
+    rows = [good(n) for n in range(1, 6)]
+    rows[1][14] = person                                  # victim_type outside its list
+    rows[2][3] = "TBC ring Mrs Patel 07700 900216"         # a date that would not parse
+    files = {"erewash/export.csv": text([[*HEADER, "Mrs Patel 07700 900222"], *[[*r, "x"] for r in rows]])}
+    toml = TOML + '\n[[source]]\nslug = "police"\nkind = "police_uk"\npath = "police/*.csv"\n'
+    head = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
+            "Crime type,Last outcome category,Context")
+    files["police/2025-03.csv"] = (f"{head}\nMrs Patel 07700 900242,2025-03,PC Kowalczyk 07700900241,Derbyshire "
+                                   "Constabulary,-1.377024,53.100783,On or near Market Place,E01019400,"
+                                   "Amber Valley 001A,Anti-social behaviour,,\n")
+    inputs = write_inputs(tmp_path / "in", toml, files)
+    code, out = check(inputs, *(["--json"] if as_json else []), capsys=capsys)
+    assert "Patel" not in out and "Kowalczyk" not in out and "07700" not in out and "900241" not in out, out
+    assert "[name]" in out and "[phone]" in out
