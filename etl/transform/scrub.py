@@ -185,10 +185,11 @@ PHONE_HINT = re.compile(r"\d(?:[\s()./_-]*\d){8,}")  # nine digits or more, poss
 _UNDERSCORE_IN_NUMBER = re.compile(r"(?<=\d)_(?=\d)")
 # An e-mail address written to dodge a search ("jo at example dot com", "jo(at)example(dot)com",
 # "jo [at] example [dot] co [dot] uk"): at least one "dot" after the "at".
-_AT = r"(?:\s*[(\[{]\s*at\s*[)\]}]\s*|\s+at\s+)"
+_AT_BRACKETED = r"\s*[(\[{]\s*at\s*[)\]}]\s*"
 _DOT = r"(?:\s*[(\[{]\s*dot\s*[)\]}]\s*|\s+dot\s+)"
-OBFUSCATED_EMAIL = re.compile(rf"(?<![\w.+'-])(?i:[\w+-][\w.+'-]*{_AT}[\w-]+(?:{_DOT}[\w-]+)+)")
-_DOT_WORD = re.compile(r"(?i)\bdot\b")
+OBFUSCATED_EMAIL = re.compile(rf"(?<![\w.+'-])(?i:[\w+-][\w.+'-]*(?:{_AT_BRACKETED}[\w-]+(?:(?:{_DOT}|\.)[\w-]+)+"
+                              rf"|\s+at\s+[\w-]+(?:{_DOT}[\w-]+)+))")
+_DISGUISED = re.compile(rf"(?i)\bdot\b|{_AT_BRACKETED}")
 # a date, and a date with its time ("30-03-2025 23:30": never a phone number, the audit of 6 December 2026)
 DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?:[ T]\d{1,2}(?:[:.]\d{2}){0,2})?$")
 POSTCODE = re.compile(r"(?<![\w-])([A-Za-z]{1,2}\d[A-Za-z\d]?)(?:\s*|-)(\d[ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2})(?![\w-])")
@@ -543,7 +544,7 @@ def scrub_text(text: str) -> tuple[str, dict[str, int]]:
     counts: Counter = Counter()
     text = _as_shown(text)
     text = _emails(text, counts)
-    if _DOT_WORD.search(text):
+    if _DISGUISED.search(text):
         text = _sub(OBFUSCATED_EMAIL, text, "email", counts)
     if DIGIT.search(text):   # a date of birth before the phone numbers (its digits are no phone's)
         text = BIRTH_DATE.sub(lambda m: m.group(0)[:m.start(1) - m.start(0)] + _count(counts, "birth_date"), text)
@@ -737,13 +738,24 @@ def personal_key_sql(column: str) -> str:
     row is a `personal_key` reject (etl/transform/stage.py): a reference is the partner's case
     number, and a key is stored as sent. A reference a partner's system writes ("AV 2025 00017",
     "HP-0123-456789", "INC-20250701-00001") is none of these. Cheap tests first: the regular
-    expressions run on the few references with an @, a space or a leading 0 or +."""
+    expressions run on the few references with an @, a space, a leading 0 or +, a title's letters
+    or a mobile number's 07."""
     phone = "(\\+44\\s?|0)[1237]([\\s-]{0,3}[0-9]){9}"
     spaced = f"(contains({column}, ' ') or contains({column}, chr(160)))"
-    return (f"((contains({column}, '@') and regexp_matches({column}, '[^@\\s]@[^@\\s]+\\.[A-Za-z]{{2,}}'))"
+    # joined up (the personal-data audit of 6 December 2026): a title and a capitalised name
+    # ("Mrs.Patel", "Mr_Khan_..."), a mobile number among letters ("AV-07700900201"), with its
+    # country code alone ("447700900205"), an internal or disguised e-mail ("patel.s@derby",
+    # "jo(at)example.com")
+    titled = (f"((contains({column}, 'Mr') or contains({column}, 'Ms') or contains({column}, 'Mx')) and "
+              f"regexp_matches({column}, '(^|[^A-Za-z])(Mr|Mrs|Ms|Mx)[._][A-Z][a-z]+'))")
+    mobile = f"(contains({column}, '07') and regexp_matches({column}, '(^|[^0-9])07[1-9][0-9]{{8}}([^0-9]|$)'))"
+    country = f"(starts_with({column}, '447') and regexp_full_match({column}, '447[0-9]{{9}}'))"
+    disguised = f"(contains({column}, '(at)') or contains({column}, '(AT)') or contains({column}, '[at]'))"
+    return (f"((contains({column}, '@') and regexp_matches({column}, '[^@\\s]@[^@\\s]+\\.[A-Za-z]{{2,}}|[A-Za-z]@[A-Za-z]'))"
             f" or ({spaced} and (regexp_matches({column}, '(^|[^0-9]){phone}([^0-9]|$)')"
             f" or regexp_matches({column}, '(?i)(^|\\s)(mr|mrs|ms|miss|mx|dr)\\.?\\s+[a-z]')))"
-            f" or ((starts_with({column}, '0') or starts_with({column}, '+')) and regexp_full_match({column}, '{phone}')))")
+            f" or ((starts_with({column}, '0') or starts_with({column}, '+')) and regexp_full_match({column}, '{phone}'))"
+            f" or {titled} or {mobile} or {country} or {disguised})")
 
 
 PERSONAL_KEY = "personal_key"   # the reject code of a reference holding a person's details
