@@ -91,7 +91,11 @@ LOOSE_REFERENCES: dict[str, tuple[str, ...]] = {"incidents": ("case_ref",)}
 # an @, a run of nine digits or more, a space (a reference is one token, a name is not) or a title
 # and its dot ("Mr.Pemberton"). A space is any Unicode one (`\pZ`): DuckDB's `\s` is ASCII's, and
 # "Mrs Patel" with a non-breaking space (pasted from a web page or a workbook) was left unscrubbed.
-MAYBE_PERSONAL_SQL = r"@|\d([\s().-]*\d){8,}|\s|\pZ|(?i:\b(mr|mrs|ms|mx|miss|dr)\.)"
+# Also (the personal-data audit of 6 December 2026) digits spaced by a slash or an underscore
+# ("07700/900335"), a joined title ("Mr_Khan"), an initial and a name ("J.Smith"), a disguised
+# e-mail ("jo(at)example.com") and a National Insurance number's shape ("AB123456C").
+MAYBE_PERSONAL_SQL = (r"@|\d([\s()./_-]*\d){8,}|\s|\pZ|(?i:\b(mr|mrs|ms|mx|miss|dr)[._])|[A-Z]\.[A-Z][a-z]"
+                      r"|(?i:[(\[]at[)\]])|[A-Za-z]{2}\d{6}[A-Da-d]")
 KINDS = ("email", "phone", "postcode", "address", "name", "vehicle", "birth_date", "ni_number")
 PLACEHOLDER = {"email": "[email]", "phone": "[phone]", "address": "[address]", "name": "[name]",
                "vehicle": "[vehicle]", "birth_date": "[birth date]", "ni_number": "[NI number]"}
@@ -217,7 +221,7 @@ _ANY_NAME = (f"[{_UPPER}{_LOWER}][{_UPPER}{_LOWER}'’]*[{_UPPER}{_LOWER}]"
 PLAIN_TITLES = ("Mr", "Mrs", "Ms", "Mx")
 _INITIALS = r"(?:[A-Z]\.?\s+){0,2}"
 TITLE_NAME = re.compile(   # a title, then a space or a dot ("Mr.Pemberton" too)
-    rf"(?:\b(?i:{'|'.join(PLAIN_TITLES)})\b(?:\.\s*|\s+){_INITIALS}{_ANY_NAME}"
+    rf"(?:(?<![^\W_])(?i:{'|'.join(PLAIN_TITLES)})(?![^\W_])(?:\.\s*|\s+|_){_INITIALS}{_ANY_NAME}"
     rf"|\b(?:{'|'.join(t for t in TITLES if t not in PLAIN_TITLES)})\b(?:\.\s*|\s+){_INITIALS}{_CAP_NAME})"
     rf"(?:\s+{_CAP_NAME})?")
 CONTACT = re.compile(rf"(?i:\b(?:{'|'.join(re.escape(w) for w in CONTACT_WORDS)})\b)\s*[:=-]?\s*"
@@ -751,11 +755,14 @@ def personal_key_sql(column: str) -> str:
     mobile = f"(contains({column}, '07') and regexp_matches({column}, '(^|[^0-9])07[1-9][0-9]{{8}}([^0-9]|$)'))"
     country = f"(starts_with({column}, '447') and regexp_full_match({column}, '447[0-9]{{9}}'))"
     disguised = f"(contains({column}, '(at)') or contains({column}, '(AT)') or contains({column}, '[at]'))"
+    # two to four words of letters alone ("Jane Doe", "OLU ADEYEMI"): a name, never a case number
+    words = (f"({spaced} and not regexp_matches({column}, '[0-9]') "
+             f"and regexp_full_match({column}, '[A-Za-z''’.-]+([\\s\\xa0]+[A-Za-z''’.-]+){{1,3}}'))")
     return (f"((contains({column}, '@') and regexp_matches({column}, '[^@\\s]@[^@\\s]+\\.[A-Za-z]{{2,}}|[A-Za-z]@[A-Za-z]'))"
             f" or ({spaced} and (regexp_matches({column}, '(^|[^0-9]){phone}([^0-9]|$)')"
             f" or regexp_matches({column}, '(?i)(^|\\s)(mr|mrs|ms|miss|mx|dr)\\.?\\s+[a-z]')))"
             f" or ((starts_with({column}, '0') or starts_with({column}, '+')) and regexp_full_match({column}, '{phone}'))"
-            f" or {titled} or {mobile} or {country} or {disguised})")
+            f" or {titled} or {mobile} or {country} or {disguised} or {words})")
 
 
 PERSONAL_KEY = "personal_key"   # the reject code of a reference holding a person's details

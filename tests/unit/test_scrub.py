@@ -406,6 +406,7 @@ AUDIT_SHAPES = {
     "jo(at)example(dot)com rang": (["jo(at)", "example(dot)com"], {"email": 1}),
     "j.bloggs [at] example [dot] co [dot] uk": (["bloggs", "example"], {"email": 1}),
     "case jo(at)example.com": (["jo(at)", "example.com"], {"email": 1}),
+    "ref Mr_Khan_07700900208": (["Khan"], {"name": 1, "phone": 1}),
     "NI AB123456C": (["AB123456C"], {"ni_number": 1}),
     "ni no ab 12 34 56 c, rang": (["ab 12 34 56 c"], {"ni_number": 1}),
     "Meadow Close, 14": (["14", "Meadow Close"], {"address": 1}),
@@ -456,10 +457,11 @@ def test__scrub__a_street_without_its_word_and_a_surname_first(text, expected):
     # number with its country code, an internal or disguised e-mail address ...
     ("Mrs.Patel", True), ("Mr_Khan_07700900208", True), ("AV-07700900201", True), ("Kowalczyk07700900202", True),
     ("447700900205", True), ("patel.s@derby", True), ("jo.bloggs(at)example.com", True),
+    ("Jane Doe", True), ("OLU ADEYEMI", True), ("Priyanka Sharma", True),
     # ... and references partners' systems write, which stay
     ("HP-0123-456789", False), ("INC-20250701-00001", False), ("AB00012345678", False), ("AV 2025 00017", False),
     ("HPBC/2024/121574", False), ("MR-2025-001", False), ("DR_NOISE_0001", False), ("EBC-07-2025-0001", False),
-    ("440000123456", False), ("ECN-07", False)])
+    ("440000123456", False), ("ECN-07", False), ("AV 2025", False), ("Case 7", False)])
 def test__personal_key__a_reference_holding_a_name_or_number_joined_up(ref, personal):
     import duckdb
 
