@@ -16,6 +16,7 @@ The file format is etl/marts/returns_file.py's.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import sys
 from pathlib import Path
@@ -68,6 +69,21 @@ def current_figures(warehouse: Path, year: str, codes: tuple[str, ...], allow_in
     return chosen.assign(as_of_date=as_of).sort_values("authority_code", key=lambda s: s.map(order))
 
 
+def _check_published_date(published: dt.date, year: str, allow_incomplete: bool) -> None:
+    """A year's figures are published once it has ended (unless an incomplete year is frozen on
+    purpose), and never on a day still to come: either date would be quoted in every restatement
+    note (the returns audit of 6 December 2026 froze both)."""
+    end = Year.parse(year).end
+    if published < end and not allow_incomplete:
+        raise FreezeError(f"--published-date {published.isoformat()} is before {year} ended "
+                          f"({end.day} {end:%B %Y}): a year's figures are published once it is over "
+                          "(or pass --allow-incomplete-year)")
+    today = london_today()
+    if published > today:
+        raise FreezeError(f"--published-date {published.isoformat()} is after today ({today.isoformat()}): "
+                          "give the day the figures were published")
+
+
 def cmd_freeze(args) -> int:
     args.warehouse = args.warehouse or db.warehouse_path()
     if not args.warehouse.exists():
@@ -78,6 +94,7 @@ def cmd_freeze(args) -> int:
     # today in England, worked out now (a default in add_parser would be the server's date when the parser was built)
     args.published_date = london_today() if args.published_date is None else args.published_date
     try:
+        _check_published_date(args.published_date, args.year, args.allow_incomplete_year)
         figures = current_figures(args.warehouse, args.year, codes, args.allow_incomplete_year)
         frozen = figures.assign(published_date=args.published_date, published_by=args.published_by)
         returns_file.append(args.out, frozen, force=args.force)

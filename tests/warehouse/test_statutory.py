@@ -407,3 +407,33 @@ def test__return__a_restated_year_says_so_in_its_s104_files(warehouse, tmp_path)
     assert "reviews carried out: published 2, now 1" in chesterfield and "published 2, now 1" in page
     assert "Restated" in chesterfield and "Restated" in page
     assert "Restated" not in next(out.glob("E07000032_*_s104.csv")).read_text(encoding="utf-8")
+
+
+def test__published__a_running_year_is_frozen_only_from_its_published_date(con):
+    """Figures published after the year ended were shown as published, and "restated", as of a
+    date when the year was still running (the returns audit of 6 December 2026: a return for
+    2024/25 to 1 February 2025 carried "Restated since these figures were published on ...").
+    A year is frozen on a date once it has ended by then (its figures are those published) or
+    they were published by then."""
+    for day, frozen in ((D(2025, 2, 1), False), (D(2025, 3, 31), True), (D(2025, 5, 16), True)):
+        frame = registry.evaluate(con, "mart_statutory_returns", day).set_index(["authority_code", "financial_year"])
+        for code in (AMBER, CHESTERFIELD):
+            row = frame.loc[(code, "2024/25")]
+            assert bool(row["is_frozen"]) == frozen, (day, code)
+            if not frozen:
+                assert not bool(row["is_restated"]) and _none(row["restatement"]) is None
+                assert _none(row["published_date"]) is None
+
+
+@pytest.mark.parametrize(("published", "message"), [
+    ("2025-03-01", "--published-date 2025-03-01 is before 2024/25 ended (31 March 2025)"),
+    ("2099-05-01", "--published-date 2099-05-01 is after today"),
+])
+def test__freeze__refuses_a_published_date_that_cannot_be(warehouse, tmp_path, capsys, published, message):
+    """A year cannot be published before it ends, nor on a day still to come (the returns audit:
+    both were frozen, and quoted in every restatement note)."""
+    out = tmp_path / "returns.csv"
+    assert cli.main(_freeze("--warehouse", warehouse, "--year", "2024/25", "--out", out,
+                            "--published-date", published)) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()

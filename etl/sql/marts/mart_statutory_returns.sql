@@ -43,8 +43,17 @@ events as (
 dated as (
     select *, year(event_date) - (month(event_date) < 4)::int as fy from events
 ),
+published as (   -- the frozen figures known on $as_of: published by then, or of a year that had ended by
+                  -- then (a build's as-of date is its data's latest date, most often before the day
+                  -- a year's figures are frozen: they are the same figures). A year still running on
+                  -- $as_of and published later is not frozen, nor restated, on a page or in a return
+                  -- for that date (the returns audit of 6 December 2026).
+    select * from published_returns
+    where published_date <= $as_of
+       or make_date(cast(left(financial_year, 4) as integer) + 1, 3, 31) <= $as_of
+),
 frozen as (
-    select *, cast(left(financial_year, 4) as integer) as fy from published_returns
+    select *, cast(left(financial_year, 4) as integer) as fy from published
 ),
 span as (   -- from the first year with an application or a frozen return (or the as-of year) to the as-of year
     select least(coalesce((select min(fy) from dated), y.fy), coalesce((select min(fy) from frozen), y.fy), y.fy)
@@ -135,7 +144,7 @@ compared as (   -- the frozen published figures beside the current ones
                              p.reviews_with_recommendations, c.reviews_with_recommendations) end
         ), '') as restatement
     from counted as c
-    left join published_returns as p using (authority_code, financial_year)
+    left join published as p using (authority_code, financial_year)
 ),
 final as (
     select * exclude (restatement), restatement is not null as is_restated, restatement,
