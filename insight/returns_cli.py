@@ -94,8 +94,8 @@ def cmd_freeze(args) -> int:
     # today in England, worked out now (a default in add_parser would be the server's date when the parser was built)
     args.published_date = london_today() if args.published_date is None else args.published_date
     try:
-        _check_published_date(args.published_date, args.year, args.allow_incomplete_year)
         figures = current_figures(args.warehouse, args.year, codes, args.allow_incomplete_year)
+        _check_published_date(args.published_date, args.year, args.allow_incomplete_year)
         frozen = figures.assign(published_date=args.published_date, published_by=args.published_by)
         returns_file.append(args.out, frozen, force=args.force)
     except (FreezeError, returns_file.ReturnsFileError) as exc:
