@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -62,6 +63,7 @@ class FileRead:
     header_line: int | None = None  # the header's line in the file (after skip_rows and a `sep=` line)
     note: str | None = None         # something the partner should know of a file that loaded (`_check_utf8`)
     raw_headers: list[str] | None = None   # the header as written, a repeated name repeated (`unique_headers`)
+    padded: bool = True             # a value may have whitespace around it that DuckDB's trim leaves (`padded`)
 
     def written(self) -> list[str]:
         """Each column's header as the file writes it (`headers` holds them made unique)."""
@@ -196,40 +198,87 @@ _BLANK_LINE_CR = re.compile(rb"\r\r")     # in a file whose lines end with CR al
 
 
 @functools.lru_cache(maxsize=4096)
-def _text_scan(path: str, size: int, mtime_ns: int) -> tuple[bool, int | None]:
+def _text_scan(path: str, size: int, mtime_ns: int) -> tuple[bool, int | None, tuple[bool, bool]]:
     """One bytes scan of a file in 4 MiB chunks: (whether it has an empty line before its last
     non-blank byte, or a NUL byte anywhere; its lines, or None when the scan stopped at an empty
-    line). DuckDB's reader skips an empty line without a word, so the records after it would be
-    numbered one row too low (a spreadsheet shows the empty row), and it keeps a NUL byte in its
-    field ('coun\\0cil', then a reject), which the careful reader drops. Such a file is read by the
-    careful reader, which numbers records by the row they are on, so a record loads the same
-    whichever line elsewhere in its file; a blank line inside a quoted field also sends the file
-    there (slower, same numbers). The lines are its line ends (LF, or CR in a file whose lines
-    end with CR alone), and one more when its last line has none (`_one_line_records`). 1.05-1.2 s
-    over the 1.85 GB of CSV of the 10-million-row bench on its 2-core machine (reading them
-    alone, `cat`: 0.5 s), the count of line ends about 0.1 s a GB more."""
+    line; `_padding` of the chunks read). DuckDB's reader skips an empty line without a word, so
+    the records after it would be numbered one row too low (a spreadsheet shows the empty row), and
+    it keeps a NUL byte in its field ('coun\\0cil', then a reject), which the careful reader drops.
+    Such a file is read by the careful reader, which numbers records by the row they are on, so a
+    record loads the same whichever line elsewhere in its file; a blank line inside a quoted field
+    also sends the file there (slower, same numbers). The lines are its line ends (LF, or CR in a
+    file whose lines end with CR alone), and one more when its last line has none
+    (`_one_line_records`). 1.05-1.2 s over the 1.85 GB of CSV of the 10-million-row bench on its
+    2-core machine (reading them alone, `cat`: 0.5 s), the count of line ends about 0.1 s a GB
+    more, `_padding` about 0.15 s a GB."""
+    tab = other = False
     with open(path, "rb") as fh:
         head = fh.read(1 << 16)
         cr_only = b"\n" not in head and b"\r" in head
         pattern, mark = (_BLANK_LINE_CR, b"\r") if cr_only else (_BLANK_LINE, b"\n")
+        other = cr_only   # a CR may end a value as well as a line
         fh.seek(0)
         found, base, last, ends = -1, 0, b"", 0
         for chunk in iter(lambda: fh.read(1 << 22), b""):
             if b"\0" in chunk:
-                return True, None
+                return True, None, (True, True)
             if pattern.match(last + chunk[:1]):  # across two chunks (no copy of the chunk itself)
                 found = base - 1
                 break
             if m := pattern.search(chunk):
                 found = base + m.start()
                 break
-            ends += chunk.count(mark)
+            lines = chunk.count(mark)
+            ends += lines
+            if not (tab and other):
+                has_tab, has_other = _padding(chunk, lines, cr_only)
+                tab, other = tab or has_tab, other or has_other
             last, base = chunk[-1:], base + len(chunk)
         if found < 0:
-            return False, ends + (1 if last and last not in (b"\n", b"\r") else 0)
+            return False, ends + (1 if last and last not in (b"\n", b"\r") else 0), (tab, other)
         fh.seek(found)
         rest = fh.read(1 << 16)
-        return bool(rest.strip()) or len(rest) == 1 << 16 and _has_text_after(fh), None  # a NUL is no blank
+        return (bool(rest.strip()) or len(rest) == 1 << 16 and _has_text_after(fh), None,  # a NUL is no blank
+                (True, True))
+
+
+# What may stand around a value besides a space, as bytes: a control character other than a line
+# end (a tab, a vertical tab, a form feed, the separators), and the UTF-8 of the other whitespace
+# characters of plain.WHITESPACE: a non-breaking space or NEL (C2 A0, C2 85), U+1680 (E1 9A 80),
+# U+2000-U+200A, U+2028, U+2029, U+202F (E2 80 80-8A, A8, A9, AF), U+205F (E2 81 9F), U+3000
+# (E3 80 80). tests/unit/test_readers_padding.py holds the bytes to plain.WHITESPACE.
+_WIDE_LEADS = np.array([0xC2, 0xE1, 0xE2, 0xE3], dtype=np.uint8)
+
+
+def _padding(chunk: bytes, lines: int, cr_only: bool) -> tuple[bool, bool]:
+    """(whether `chunk` holds a tab, whether it holds another whitespace character than a space
+    and its line ends: a CR outside a CRLF, a vertical tab or form feed, a non-breaking space, ...)
+    `lines`: its LF count (its CR count in a file whose lines end with CR alone). A value of a file
+    with neither needs no trim but DuckDB's of spaces (`padded`). Counted with NumPy: a chunk of
+    plain text in one comparison, and a wide character by its lead byte, then the two after it."""
+    array = np.frombuffer(chunk, dtype=np.uint8)
+    controls = int(np.count_nonzero(array < 32))
+    tab = other = False
+    if controls != lines:
+        tabs = chunk.count(b"\t")
+        crs = 0 if cr_only else chunk.count(b"\r")
+        tab = tabs > 0
+        other = controls - lines - tabs - crs > 0 or crs not in (0, lines)
+    if other or chunk.isascii():
+        return tab, other
+    at = np.flatnonzero(np.isin(array, _WIDE_LEADS))
+    if not at.size:
+        return tab, False
+    if at[-1] >= len(array) - 2:   # a character cut by the chunk's end: taken as padding
+        return tab, True
+    lead, b1, b2 = array[at], array[at + 1], array[at + 2]
+    wide = (((lead == 0xC2) & ((b1 == 0xA0) | (b1 == 0x85)))
+            | ((lead == 0xE1) & (b1 == 0x9A) & (b2 == 0x80))
+            | ((lead == 0xE2) & (b1 == 0x80) & (((b2 >= 0x80) & (b2 <= 0x8A)) | (b2 == 0xA8) | (b2 == 0xA9)
+                                               | (b2 == 0xAF)))
+            | ((lead == 0xE2) & (b1 == 0x81) & (b2 == 0x9F))
+            | ((lead == 0xE3) & (b1 == 0x80) & (b2 == 0x80)))
+    return tab, bool(wide.any())
 
 
 def _one_line_records(path: Path, skip: int, records: int) -> bool:
@@ -243,6 +292,16 @@ def _one_line_records(path: Path, skip: int, records: int) -> bool:
 
 def _has_text_after(fh) -> bool:
     return any(chunk.strip() for chunk in iter(lambda: fh.read(1 << 22), b""))
+
+
+def padded(path: Path, delimiter: str | None, skip: int, records: int) -> bool:
+    """Whether a value of a CSV file may have whitespace around it that DuckDB's trim leaves (a tab
+    but as the delimiter, a CR, a non-breaking space, a line break inside a quoted field): its
+    values are then trimmed as a workbook's cells are (etl/sources/extract.py `stripped`), which
+    costs about 36 ns a value read record by record."""
+    st = os.stat(path)
+    _, _, (tab, other) = _text_scan(str(path), st.st_size, st.st_mtime_ns)
+    return other or (tab and delimiter != "\t") or not _one_line_records(path, skip, records)
 
 
 def blank_line_or_nul(path: Path) -> bool:
@@ -279,6 +338,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
                 or _long_records(con, [str(real)], delim, skip, len(columns))
                 or (not _one_line_records(real, skip, rows) and _swallows(con, table, [c for c, _ in columns], delim))):
             return _read_carefully(con, real, path, delim, skip, table, note)
+        spaced = padded(real, delim, skip, rows)
     except UnicodeDecodeError as exc:
         raise ReadError(f"{path}: not valid {encoding}; declare its encoding in sources.toml") from exc
     except duckdb.InterruptException:   # Ctrl-C or SIGTERM (etl/cli.py): stop
@@ -292,7 +352,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
     # record number = position in the table (insertion order kept)
     return FileRead(f"(select {_select(columns)}, rowid + {first} as {ROW} from {table})",
                     [h for _, h in columns], [], rows, ROW, delimiter=delim, header_line=skip + 1,
-                    raw_headers=header_cells(header.lstrip("\ufeff"), delim), note=note)
+                    raw_headers=header_cells(header.lstrip("\ufeff"), delim), note=note, padded=spaced)
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
@@ -879,6 +939,7 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table
     con.unregister("_xlsx_frame")
     rows_read = con.execute(f"select count(*) from {table}").fetchall()[0][0]
     return FileRead(table, headers, [], rows_read, ROW, sheet=prepared.sheet, header_line=source.skip_rows + 1,
+                    padded=False,   # its text cells are trimmed as read (`_texts`)
                     raw_headers=prepared.headers, note=prepared.note)
 
 
@@ -1058,17 +1119,19 @@ def _read_together(con: duckdb.DuckDBPyConnection, name: str, files: list[Path],
     con.executemany(f"insert into {name}_files values (?, ?, ?)",
                     [(duck[text[p]], str(p), ranges[text[p]][0]) for p in files if text[p] in ranges])
     headers = [h for _, h in columns]
+    spaced = {p: text[p] in ranges and padded(Path(text[p]), delim, skip, ranges[text[p]][1] - ranges[text[p]][0] + 1)
+              for p in files}
     whole = FileRead(f"(select {_select(columns, 'b.')}, f.path as _file_name, b.rowid - f.lo + {first} as {ROW} "
                      f"from {name} b join {name}_files f on f.file = b._file_name)", headers, [],
                      sum(hi - lo + 1 for lo, hi in ranges.values()), ROW, delimiter=delim, batch=name,
-                     raw_headers=written)
+                     raw_headers=written, padded=any(spaced.values()))
     out = {}
     for path in files:
         lo, hi = ranges.get(text[path], (0, -1))
         relation = (f"(select {_select(columns)}, rowid - {lo} + {first} as {ROW} from {name} "
                     f"where rowid between {lo} and {hi})")
         out[path] = FileRead(relation, headers, [], hi - lo + 1, ROW, delimiter=delim, batch=name,
-                             header_line=skip + 1, whole=whole, raw_headers=written)
+                             header_line=skip + 1, whole=whole, raw_headers=written, padded=spaced[path])
     return out
 
 

@@ -654,8 +654,9 @@ def test__read__stray_bytes_not_utf8_load_with_a_note_naming_the_lines(tmp_path,
         ("Caf\ufffd \ufffd5",)]
 
 
+@pytest.mark.parametrize("batched", [False, True])
 @pytest.mark.parametrize("pad", ["\t", "\r", "\n", " \t", "\u00a0", "\x0b"])
-def test__extract__a_tab_or_line_end_around_a_value_is_trimmed_as_a_workbook_trims_it(tmp_path, pad):
+def test__extract__a_tab_or_line_end_around_a_value_is_trimmed_as_a_workbook_trims_it(tmp_path, pad, batched):
     """A value with a tab, CR or LF before or after it (an export that pads its columns with tabs,
     a cell copied out of Excel with its line end): a workbook's cell is trimmed of every such
     character, a CSV's value was trimmed of spaces alone, so "ECN-1\\t" was a second person beside
@@ -667,13 +668,21 @@ def test__extract__a_tab_or_line_end_around_a_value_is_trimmed_as_a_workbook_tri
     out = io.StringIO()   # quoted: a CR outside quotes ends a line, as it does to Python's and pandas' readers
     csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL if pad == "\r" else csv.QUOTE_MINIMAL).writerows(
         [HEADER, good(1), padded])
-    (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, out.getvalue())
-    assert (read, loaded + merged, rejected) == (2, 2, 0), rejects
-    _, con = run_build(tmp_path / "in")
+    if batched:   # read with a file of plain values, in one batch
+        inputs = write_inputs(tmp_path / "in", TOML, {"erewash/export.csv": out.getvalue(),
+                                                      "erewash/plain.csv": text([HEADER, good(7)])})
+        _, con = run_build(inputs)
+        assert con.execute("select sum(rows_read), sum(rows_loaded + rows_merged), sum(rows_rejected) "
+                           "from etl_loads").fetchall() == [(3, 3, 0)]
+    else:
+        (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, out.getvalue())
+        assert (read, loaded + merged, rejected) == (2, 2, 0), rejects
+        _, con = run_build(tmp_path / "in")
     got = con.execute("""select agency, reported_date::varchar, asb_category, asb_type, location_desc, victim_type,
                                 is_hate from incidents where source_row = 3""").fetchall()
     assert got == [("council", "2025-03-03", "personal", "noise", "Market Place", "individual", False)]
-    assert con.execute("select count(distinct person_key) from incidents").fetchall() == [(1,)]
+    assert con.execute("select count(distinct person_key) from incidents where person_key is not null "
+                       "and source_row < 4 and source_file = 'erewash/export.csv'").fetchall() == [(1,)]
 
 
 @pytest.mark.parametrize("case", [str.upper, str.title, lambda h: h.replace("_", " ").capitalize()])
