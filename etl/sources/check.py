@@ -310,7 +310,8 @@ def _columns(con, source: Source, read: readers.FileRead, mapped: dict, report: 
         header = mapped[f.name]
         exprs.append(f"{_raw(header)} as {_ident('raw__' + f.name)}")
         exprs.append(f"{extract._value_expr(source, f, header)} as {_ident(f.name)}")
-    con.execute(f"create or replace temp table _check_values as select {', '.join(exprs)} from {read.table}")
+    table = extract.stripped(read, mapped, source.kind).table   # trimmed as the build trims it
+    con.execute(f"create or replace temp table _check_values as select {', '.join(exprs)} from {table}")
     present = [f for f in fields if mapped[f.name] is not None or _constant(source, f.name) is not None]
     rejects: list[str] = []      # SQL conditions of the rows staging would reject
     labels = {f.name: _label_problems(con, source, f, report, rejects) for f in present}

@@ -490,3 +490,15 @@ def test__check__partner_values_are_shown_scrubbed(tmp_path, capsys, as_json):
     code, out = check(inputs, *(["--json"] if as_json else []), capsys=capsys)
     assert "Patel" not in out and "Kowalczyk" not in out and "07700" not in out and "900241" not in out, out
     assert "[name]" in out and "[phone]" in out
+
+
+def test__check__a_tab_after_a_date_is_read_as_the_build_reads_it(tmp_path, capsys):
+    """`asb check` trims a value as the build does: a date with a tab after it loads, so check
+    predicts no reject for it."""
+    rows = [good(n) for n in range(1, 4)]
+    rows[1][3] = rows[1][3] + "\t"
+    inputs = write_inputs(tmp_path / "in", TOML, {"erewash/export.csv": text([HEADER, *rows])})
+    code, out = check(inputs, "--json", capsys=capsys)
+    report = json.loads(out)[0]
+    assert code == 0 and report["rejected_estimate"] in (0, None), report["rejected_estimate"]
+    assert not [p for p in report["problems"] if p["column"] == "reported_date"], report["problems"]
