@@ -231,7 +231,7 @@ def _text_scan(path: str, size: int, mtime_ns: int) -> tuple[bool, int | None, t
             lines = chunk.count(mark)
             ends += lines
             if not (tab and other):
-                has_tab, has_other = _padding(chunk, lines, cr_only)
+                has_tab, has_other = _padding(chunk, lines, cr_only, last == b"\r" and chunk[:1] == b"\n")
                 tab, other = tab or has_tab, other or has_other
             last, base = chunk[-1:], base + len(chunk)
         if found < 0:
@@ -250,12 +250,14 @@ def _text_scan(path: str, size: int, mtime_ns: int) -> tuple[bool, int | None, t
 _WIDE_LEADS = np.array([0xC2, 0xE1, 0xE2, 0xE3], dtype=np.uint8)
 
 
-def _padding(chunk: bytes, lines: int, cr_only: bool) -> tuple[bool, bool]:
+def _padding(chunk: bytes, lines: int, cr_only: bool, split_crlf: bool = False) -> tuple[bool, bool]:
     """(whether `chunk` holds a tab, whether it holds another whitespace character than a space
     and its line ends: a CR outside a CRLF, a vertical tab or form feed, a non-breaking space, ...)
     `lines`: its LF count (its CR count in a file whose lines end with CR alone). A value of a file
     with neither needs no trim but DuckDB's of spaces (`padded`). Counted with NumPy: a chunk of
-    plain text in one comparison, and a wide character by its lead byte, then the two after it."""
+    plain text in one comparison, and a wide character by its lead byte, then the two after it.
+    `split_crlf`: the chunk starts with the LF of a CRLF whose CR ended the chunk before (a CRLF
+    cut by the chunks' edge is a line end, not a CR in a value)."""
     array = np.frombuffer(chunk, dtype=np.uint8)
     controls = int(np.count_nonzero(array < 32))
     tab = other = False
@@ -263,7 +265,8 @@ def _padding(chunk: bytes, lines: int, cr_only: bool) -> tuple[bool, bool]:
         tabs = chunk.count(b"\t")
         crs = 0 if cr_only else chunk.count(b"\r")
         tab = tabs > 0
-        other = controls - lines - tabs - crs > 0 or crs not in (0, lines)
+        line_crs = lines - split_crlf + chunk.endswith(b"\r")   # the CRs of its CRLFs, when it has them
+        other = controls - lines - tabs - crs > 0 or crs not in (0, line_crs)
     if other or chunk.isascii():
         return tab, other
     at = np.flatnonzero(np.isin(array, _WIDE_LEADS))

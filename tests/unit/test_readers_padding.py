@@ -35,3 +35,18 @@ def test__padded__a_tab_is_padding_but_as_the_delimiter(tmp_path):
     quoted = tmp_path / "d.csv"   # a line break in a quoted field: its record spans two lines
     quoted.write_bytes(b'a,b\nx,"y\n"\n')
     assert readers.padded(quoted, ",", 0, 1)
+
+
+def test__padding__a_crlf_cut_by_the_chunks_edge_is_a_line_end():
+    first, second = b"a,b\r\nx,y\r", b"\nz,w\r\n"
+    assert readers._padding(first, first.count(b"\n"), False) == (False, False)
+    assert readers._padding(second, second.count(b"\n"), False, split_crlf=True) == (False, False)
+    assert readers._padding(b"a,b\r\nx,y\rz\r\n", 2, False) == (False, True)   # a CR inside a value
+
+
+def test__padded__a_crlf_file_of_many_chunks_is_plain(tmp_path):
+    crlf = tmp_path / "big.csv"
+    crlf.write_bytes(b"a,b\r\n" + b"x" * 8 + b",y\r\n" * 1_500_000)   # a CRLF cut by the first 4 MiB chunk's edge
+    with open(crlf, "rb") as fh:
+        assert fh.read(1 << 22).endswith(b"\r")
+    assert not readers.padded(crlf, ",", 0, 1_500_000)
