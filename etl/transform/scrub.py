@@ -243,16 +243,21 @@ HOUSE_NAME = re.compile(r"(?<![\w'’-])(?:[A-Z][a-z'’]+\s+){1,2}(?:Cottage|Bu
 _HOME_WORD = re.compile(r"Cottage|Bungalow|Farmhouse")
 _FLAT_WORD = re.compile(r"(?i)flat|apartment|apt")
 SURNAME_FIRST = re.compile(f"(?<![\\w'’-])({_CAP_NAME})(?=,\\s*\\[name\\])")
-# A house number before one capitalised word that ends the text or a clause ("outside 14 Oakwood",
-# "14 Oakwood, noise": a street without a street word), unless that word is a place or counted
-# word ("2 Youths", "Platform 2 Derby") or the word before the number names what it numbers
-# ("Gate 3", "Level 3", "Junction 25"): `_numbered_home`
-NUMBERED_WORD = re.compile(r"(?<![\w.:/£$#-])\d{1,4}[a-z]?\s+([A-Z][a-z'’]+)(?=\s*(?:$|[,;.)–]|-\s))")
+# A house number (1 to 3 digits: "2025 Erewash" is a year) before one capitalised word that ends
+# the text or a clause ("outside 14 Oakwood", "14 Oakwood, noise": a street without a street
+# word), unless that word is a place or counted word ("2 Youths", "Platform 2 Derby") or the word
+# before the number names what it numbers ("Gate 3", "Level 3", "Junction 25", "Mar 12"):
+# `_numbered_home`
+NUMBERED_WORD = re.compile(r"(?<![\w.:/£$#-])\d{1,3}[a-z]?\s+([A-Z][a-z'’]+)(?=\s*(?:$|[,;.)–]|-\s))")
 NUMBERING_WORDS = frozenset(("gate", "level", "unit", "platform", "junction", "bay", "stand", "route", "bus",
                              "page", "block", "floor", "room", "pitch", "court", "number", "no", "no.", "year",
                              "aged", "age", "over", "under", "for", "of", "after", "about", "approx", "around",
                              "top", "bus", "service", "exit", "door", "car", "van", "flat", "apartment", "apt",
-                             "item", "section", "zone", "area", "field", "lane", "pier", "berth", "stop"))
+                             "item", "section", "zone", "area", "field", "lane", "pier", "berth", "stop",
+                             # a day after its month ("Mar 12 Erewash")
+                             "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
+                             "dec", "january", "february", "march", "april", "june", "july", "august",
+                             "september", "october", "november", "december"))
 NAME_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’](?=[^\W\d_]))*(?:-[^\W\d_](?:[^\W\d_]|['’](?=[^\W\d_]))*)?")
 BEFORE_CONTACT = re.compile(r"((?:[^\W\d_][\w'’-]*\s+){0,2}[^\W\d_][\w'’-]*)(\s*[-:,(]?\s*)\[(?:phone|email)\]")
 DIGIT = re.compile(r"\d")

@@ -447,6 +447,7 @@ def test__scrub__beside_the_audit_shapes_places_and_numbers_stay(text):
     # and what a number before a word names stays
     ("Gate 3 Pride", "Gate 3 Pride"), ("Platform 2 Derby", "Platform 2 Derby"), ("2 Youths, again", "2 Youths, again"),
     ("Junction 25 Sandiacre", "Junction 25 Sandiacre"), ("Market Place, John Smith", "Market Place, [name]"),
+    ("Jan-Mar 2025 Erewash.csv", "Jan-Mar 2025 Erewash.csv"), ("cases Mar 12 Erewash", "cases Mar 12 Erewash"),
 ])
 def test__scrub__a_street_without_its_word_and_a_surname_first(text, expected):
     assert scrub.scrub_text(text)[0] == expected
