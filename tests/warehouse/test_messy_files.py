@@ -668,16 +668,12 @@ def test__extract__a_tab_or_line_end_around_a_value_is_trimmed_as_a_workbook_tri
     out = io.StringIO()   # quoted: a CR outside quotes ends a line, as it does to Python's and pandas' readers
     csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL if pad == "\r" else csv.QUOTE_MINIMAL).writerows(
         [HEADER, good(1), padded])
+    files = {"erewash/export.csv": out.getvalue()}
     if batched:   # read with a file of plain values, in one batch
-        inputs = write_inputs(tmp_path / "in", TOML, {"erewash/export.csv": out.getvalue(),
-                                                      "erewash/plain.csv": text([HEADER, good(7)])})
-        _, con = run_build(inputs)
-        assert con.execute("select sum(rows_read), sum(rows_loaded + rows_merged), sum(rows_rejected) "
-                           "from etl_loads").fetchall() == [(3, 3, 0)]
-    else:
-        (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, out.getvalue())
-        assert (read, loaded + merged, rejected) == (2, 2, 0), rejects
-        _, con = run_build(tmp_path / "in")
+        files["erewash/plain.csv"] = text([HEADER, good(7)])
+    _, con = run_build(write_inputs(tmp_path / "in", TOML, files))
+    assert con.execute("select sum(rows_read), sum(rows_loaded + rows_merged), sum(rows_rejected) "
+                       "from etl_loads").fetchall() == [(3 if batched else 2, 3 if batched else 2, 0)]
     got = con.execute("""select agency, reported_date::varchar, asb_category, asb_type, location_desc, victim_type,
                                 is_hate from incidents where source_row = 3""").fetchall()
     assert got == [("council", "2025-03-03", "personal", "noise", "Market Place", "individual", False)]
@@ -691,18 +687,17 @@ def test__whole_file__a_header_pasted_again_in_another_case_is_found(tmp_path, c
     another report of the same system writes it: it was read as a record (in another order, the
     records below it under the first header's names). Found whatever the case."""
     other = [case(h) for h in HEADER]
-    (read, loaded, rejected, merged), rows, rejects = build_file(
-        tmp_path, text([HEADER, good(1), good(2), other, good(3)]))
-    assert (read, loaded + merged, rejected) == (4, 3, 1) and [r[0] for r in rejects] == [4]
-    _, con = run_build(tmp_path / "in")
-    [(note,)] = con.execute("select file_note from etl_loads").fetchall()
-    assert "row 4 is the header again" in note
-    inputs = write_inputs(tmp_path / "in2", TOML + '[source.gates]\nunreadable_file = "warn"\n',
-                          {"erewash/pasted.csv": text([HEADER, good(1), _swapped(other), _swapped(good(2))]),
-                           "erewash/jan.csv": text([HEADER, good(5)])})
-    _, con = run_build(inputs, tmp_path / "w2.duckdb")
-    [(error,)] = con.execute("select file_error from etl_loads where source_file = 'erewash/pasted.csv'").fetchall()
-    assert "row 3 is the header again with its columns in another order" in error
+    inputs = write_inputs(tmp_path / "in", TOML + '[source.gates]\nunreadable_file = "warn"\n',
+                          {"erewash/again.csv": text([HEADER, good(1), good(2), other, good(3)]),
+                           "erewash/pasted.csv": text([HEADER, good(4), _swapped(other), _swapped(good(5))])})
+    _, con = run_build(inputs)
+    loads = {f: rest for f, *rest in con.execute(
+        "select source_file, rows_read, rows_loaded + rows_merged, rows_rejected, file_note, file_error "
+        "from etl_loads").fetchall()}
+    read, kept, rejected, note, _ = loads["erewash/again.csv"]
+    assert (read, kept, rejected) == (4, 3, 1) and "row 4 is the header again" in note
+    assert con.execute("select source_row from etl_rejects where source_file = 'erewash/again.csv'").fetchall() == [(4,)]
+    assert "row 3 is the header again with its columns in another order" in loads["erewash/pasted.csv"][4]
 
 
 @pytest.mark.parametrize("xlsx", [False, True])
