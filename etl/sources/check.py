@@ -94,7 +94,7 @@ def check(inputs: Path | str, source: str | None = None, cfg: BuildConfig | None
 
 
 # the fields of a report that are the check's own words, never a partner's
-_OWN_FIELDS = frozenset(("source", "kind", "status", "column", "type", "kind_hint"))
+_OWN_FIELDS = frozenset(("source", "kind", "status", "column", "type"))
 
 
 def _scrubbed(value, field: str | None = None):
