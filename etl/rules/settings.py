@@ -54,7 +54,6 @@ class Rules:
         return [f"{r.authority_code} rule {r.rule_id} (from {r.effective_from.isoformat()}): {r.statute_note}"
                 for r in flagged.itertuples()]
 
-
     def later_than(self, as_of: dt.date) -> list[str]:
         """One line per rule version that takes effect after `as_of` (planned ahead, or a year
         typed wrong: 2062 for 2026): no figure of a build as of `as_of` uses it yet."""
