@@ -252,7 +252,7 @@ NUMBERED_WORD = re.compile(r"(?<![\w.:/£$#-])\d{1,3}[a-z]?\s+([A-Z][a-z'’]+)(
 NUMBERING_WORDS = frozenset(("gate", "level", "unit", "platform", "junction", "bay", "stand", "route", "bus",
                              "page", "block", "floor", "room", "pitch", "court", "number", "no", "no.", "year",
                              "aged", "age", "over", "under", "for", "of", "after", "about", "approx", "around",
-                             "top", "bus", "service", "exit", "door", "car", "van", "flat", "apartment", "apt",
+                             "top", "service", "exit", "door", "car", "van", "flat", "apartment", "apt",
                              "item", "section", "zone", "area", "field", "lane", "pier", "berth", "stop",
                              # a day after its month ("Mar 12 Erewash")
                              "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
