@@ -211,12 +211,11 @@ def _text_scan(path: str, size: int, mtime_ns: int) -> tuple[bool, int | None, t
     (`_one_line_records`). 1.05-1.2 s over the 1.85 GB of CSV of the 10-million-row bench on its
     2-core machine (reading them alone, `cat`: 0.5 s), the count of line ends about 0.1 s a GB
     more, `_padding` about 0.15 s a GB."""
-    tab = other = False
     with open(path, "rb") as fh:
         head = fh.read(1 << 16)
         cr_only = b"\n" not in head and b"\r" in head
         pattern, mark = (_BLANK_LINE_CR, b"\r") if cr_only else (_BLANK_LINE, b"\n")
-        other = cr_only   # a CR may end a value as well as a line
+        tab, other = False, cr_only   # in a file of CR line ends, a CR may end a value as well as a line
         fh.seek(0)
         found, base, last, ends = -1, 0, b"", 0
         for chunk in iter(lambda: fh.read(1 << 22), b""):
