@@ -293,7 +293,9 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progr
         progress.say(note)
     threshold.store_rules(con, rules)
     reviews.store_calendar(con)  # working days: second reports (threshold) and turnaround (reviews)
-    context = registry.Context(as_of, bounds.districts)
+    # the police.uk sources, whose rows carry their month alone (mart_repeat_locations)
+    month_only = [s.slug for s in cfg.sources if s.kind == "police_uk"]
+    context = registry.Context(as_of, bounds.districts, params={"month_only": month_only})
     registry.build(con, "threshold", context)
     progress.stage("hotspots")
     registry.build(con, "hotspots", context)

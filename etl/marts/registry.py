@@ -70,8 +70,9 @@ MODELS: tuple[Model, ...] = (
     Model("mart_second_reports", "threshold", keep=False),
     # hotspots (etl/marts/hotspots.py)
     Model("mart_hotspot_cells", "hotspots", python=hotspots.cells_frame, live=False),
-    Model("mart_repeat_locations", "hotspots", params=("as_of", "top"),
-          live_params={"top": hotspots.REPEAT_LIST}),
+    # month_only: the police.uk sources of a build (etl_loads names them once written)
+    Model("mart_repeat_locations", "hotspots", params=("as_of", "top", "month_only"),
+          live_params={"top": hotspots.REPEAT_LIST, "month_only": []}),
     Model("mart_concentration", "hotspots", python=hotspots.concentration_frame, live=False),
     Model("mart_hotspot_accuracy", "hotspots", python=hotspots.accuracy_frame, live=False),
     # case review performance (etl/marts/reviews.py), in dependency order
@@ -104,10 +105,10 @@ def names(subject: str, kind: str | None = "mart") -> tuple[str, ...]:
 
 def parameters(name: str, context: Context) -> dict:
     """The values of the parameters `name`'s SQL takes (`every_row` and `with_lists`: true,
-    `persons` and `top`: null, everyone and every cell, as the build stores them, unless
-    `context.params` says otherwise)."""
+    `persons` and `top`: null, everyone and every cell, as the build stores them; `month_only`: no
+    source beyond etl_loads' police.uk ones, unless `context.params` says otherwise)."""
     values = {"as_of": context.as_of, "at_risk_days": reviews.AT_RISK_WORKING_DAYS, "every_row": True,
-              "with_lists": True, "persons": None, "top": None, **context.params}
+              "with_lists": True, "persons": None, "top": None, "month_only": [], **context.params}
     return {p: values[p] for p in model(name).params}
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 from etl import schema
 from etl.rules import authorities, periods, vocabulary
 from etl.sqlfile import literal
-from etl.transform import scrub
+from etl.transform import plain, scrub
 
 MIN_DATE = "2000-01-01"
 
@@ -279,8 +279,9 @@ def _typed_column(f: schema.Field, fmt: str, zone: str = LOCAL_ZONE, pretyped: b
         number = f"try_cast({f.name} as double)"
         return (f"case when {number} >= 0 and {number} = floor({number}) and {number} <= 2147483647 "
                 f"then cast({number} as integer) end as {f.name}")
-    if f.type == "DOUBLE":
-        return f"try_cast({f.name} as double) as {f.name}"
+    if f.type == "DOUBLE":   # a minus sign as Word writes it (U+2212, an en dash) is a minus: read as
+        # it shows (`plain`) when the value does not read as it is, so a number costs nothing more
+        return f"coalesce(try_cast({f.name} as double), try_cast({plain.plain_sql(f.name)} as double)) as {f.name}"
     if value_typed(f):
         return f"{typed_value_sql(f, f.name)} as {f.name}"
     return f.name

@@ -305,7 +305,8 @@ def repeat_locations(con, codes: tuple[str, ...], as_of: date, build_as_of: date
     if as_of == build_as_of or per_authority <= registry.model(mart).live_params["top"]:
         relation = source(con, as_of, mart, built=build_as_of)
     else:
-        relation, top = f"({registry.live_sql(mart)})", {"top": int(per_authority)}
+        relation = f"({registry.live_sql(mart)})"
+        top = registry.parameters(mart, registry.Context(as_of, params={"top": int(per_authority)}))
     frame = run(con, f"""
         with final as (
             select a.authority_name, m.* from {relation} m join authorities a using (authority_code)

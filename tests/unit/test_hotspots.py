@@ -340,9 +340,70 @@ def test__repeat_locations__match_raw_police_rows(tmp_path):
     raw = Counter()
     for path in sorted(folder.glob("*.csv")):
         with open(path, newline="", encoding="utf-8") as fh:
-            for r in csv.DictReader(fh):  # window (2023-12-01, 2024-11-30]: months 2024-01..2024-11
-                if r["Crime type"] == "Anti-social behaviour" and r["Longitude"] and "2024-01" <= r["Month"] <= "2024-11":
+            for r in csv.DictReader(fh):  # the 12 months to November 2024: 2023-12..2024-11
+                if r["Crime type"] == "Anti-social behaviour" and r["Longitude"] and "2023-12" <= r["Month"] <= "2024-11":
                     raw[h3.latlng_to_cell(float(r["Latitude"]), float(r["Longitude"]), 10)] += 1
     mart = dict(con.execute("select h3_cell, sum(incidents_365d) from mart_repeat_locations group by 1").fetchall())
     top = [c for c, _ in raw.most_common(50)]
     assert [mart.get(c) for c in top] == [raw[c] for c in top]
+
+
+POLICE_HEADER = ("Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,"
+                 "Crime type,Last outcome category,Context")
+
+
+def _police_months(counts: dict[str, int]) -> str:
+    """A police.uk street file: counts[month] ASB rows at one point in Ilkeston (Erewash), month by month."""
+    rows = [POLICE_HEADER]
+    for month, n in counts.items():
+        rows += [f",{month},Derbyshire Constabulary,Derbyshire Constabulary,-1.309900,52.970000,"
+                 f"On or near Market Place,,,Anti-social behaviour,," for _ in range(n)]
+    return "\n".join(rows) + "\n"
+
+
+def _months_back(day: dt.date, n: int) -> list[str]:
+    """'YYYY-MM' of the month of `day` and the n - 1 months before it, latest first."""
+    out, y, m = [], day.year, day.month
+    for _ in range(n):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return out
+
+
+def _whole_month_windows(counts: dict[str, int], as_of: dt.date) -> tuple[int, ...]:
+    """(30d, 90d, 180d, 365d, previous 90d) of month-only rows: the 1, 3, 6 and 12 months to the
+    as-of date's month, and the 3 months before the last 3."""
+    months = _months_back(as_of, 12)
+
+    def back(first: int, last: int) -> int:
+        return sum(counts.get(months[b], 0) for b in range(first, last + 1))
+
+    return back(0, 0), back(0, 2), back(0, 5), back(0, 11), back(3, 5)
+
+
+@pytest.mark.parametrize("as_of", [dt.date(2024, 10, 31), dt.date(2024, 10, 1), dt.date(2024, 10, 15),
+                                   dt.date(2024, 2, 29), dt.date(2024, 9, 30), dt.date(2025, 2, 28)])
+def test__repeat_locations__count_month_only_police_rows_by_whole_months(tmp_path, as_of):
+    """police.uk dates every incident to the 1st of its month: the 30/90/180/365-day windows read
+    it as the 1/3/6/12 months to the as-of date's month, at any day of that month (as of 31 October
+    the 30 days held none of October's rows, the 90 days two months against three before, the 365
+    days eleven months). The same at another as-of date on the page (the kept top 50 and a longer
+    list, evaluated live: the police sources then come from etl_loads)."""
+    from insight import db
+    from insight.queries import maps
+
+    counts = {month: back + 1 for back, month in enumerate(_months_back(as_of, 15))}  # m months back: m + 1 rows
+    inputs = write_inputs(tmp_path / "in", POLICE_TOML.format(path="police/*.csv"),
+                          {"police/street.csv": _police_months(counts)})
+    _, con = run_build(inputs, as_of=as_of)
+    row = con.execute("select incidents_30d, incidents_90d, incidents_180d, incidents_365d, incidents_prev_90d "
+                      "from mart_repeat_locations").fetchall()
+    con.close()
+    assert row == [_whole_month_windows(counts, as_of)]
+    earlier = as_of.replace(day=1) - dt.timedelta(days=1)   # the end of the month before
+    con = db.connect(tmp_path / "in" / ".." / "warehouse.duckdb")
+    windows = ["incidents_30d", "incidents_90d", "incidents_180d", "incidents_365d", "incidents_prev_90d"]
+    for per_authority in (hotspots.REPEAT_LIST, hotspots.REPEAT_LIST + 10):
+        live = maps.repeat_locations(con, ("E07000036",), earlier, as_of, per_authority=per_authority)
+        assert [tuple(r) for r in live[windows].itertuples(index=False)] == [_whole_month_windows(counts, earlier)]
+    con.close()

@@ -48,6 +48,11 @@ ROWS = {
     "PT-ER": (_row("PT-ER", "Erewash", *ILKESTON), "E07000036"),
     "PT-DE": (_row("PT-DE", "Derby", *ILKESTON), "E07000036"),     # a point outranks the declared authority
     "PT-NONE": (_row("PT-NONE", "", *ILKESTON), "E07000036"),
+    # a minus sign as Word or a web page writes it (U+2212, an en dash, a full-width hyphen-minus)
+    # is a minus: the same point, not "longitude '-1.309600' is not a number"
+    "PT-MINUS": (_row("PT-MINUS", "", ILKESTON[0], "\u2212" + ILKESTON[1][1:]), "E07000036"),
+    "PT-DASH": (_row("PT-DASH", "", ILKESTON[0], "\u2013" + ILKESTON[1][1:]), "E07000036"),
+    "PT-FULL": (_row("PT-FULL", "", ILKESTON[0], "\uff0d" + ILKESTON[1][1:]), "E07000036"),
     "BNG-ER": (_row("BNG-ER", "Derby", easting="446500", northing="341900"), "E07000036"),
     "BAD-PC-1": (_row("BAD-PC-1", "Erewash", postcode="ring 07700 900123"), "unplaceable"),
     "BAD-PC-2": (_row("BAD-PC-2", "Derby", postcode="ring 07700 900123"), "unplaceable"),

@@ -1,6 +1,12 @@
 -- Repeat locations as of $as_of: one row per authority and H3 resolution-10 cell (a cell of
 -- about 15,000 m²; police points are snapped, so a cell aggregates them) with an incident in the
 -- 365 days (as_of - 365 days, as_of]. Windows are "last N days" ending at as_of, inclusive.
+-- A police.uk row carries its month alone (dated the 1st): it counts by whole months, the 30, 90,
+-- 180 and 365 days read as the 1, 3, 6 and 12 months to the as-of date's month, on any day of it
+-- (by days, as of 31 October the 30 days held none of October's rows, the last 90 days two months
+-- against three in the 90 before, and the 365 days eleven months). Its `age` is then 15 days into
+-- its month's place: 15, 45, 75, ... 345. The police sources are those of etl_loads, and in the
+-- build (before etl_loads is written) those of $month_only.
 -- main_location: the cell's most frequent location description (ties: alphabetical first).
 -- change_z = 2(sqrt(last 90 days) - sqrt(the 90 days before)); changed when |z| > 2.
 -- $top: null for every cell (the build stores them all); n for the n busiest cells of each
@@ -8,11 +14,19 @@
 -- counted and ranked first, then the costly columns (distinct reporters, main location, main types)
 -- are gathered for the cells kept. `base` is read more than once but not materialised: scanning
 -- the year's incidents again is cheaper than writing them to a temporary result.
-with base as not materialized (
-    select authority_code, h3_r10 as h3_cell, reported_date, asb_type, person_key, location_desc,
-           $as_of::date - reported_date as age
-    from incidents
-    where h3_r10 is not null and reported_date <= $as_of::date and reported_date > $as_of::date - 365
+with month_only as (
+    select source from etl_loads where kind = 'police_uk'
+    union select unnest($month_only::varchar[])
+), base as not materialized (
+    select * from (
+        select authority_code, h3_r10 as h3_cell, reported_date, asb_type, person_key, location_desc,
+               case when source in (select source from month_only)
+                    then date_diff('month', reported_date, $as_of::date) * 30 + 15
+                    else $as_of::date - reported_date end as age
+        from incidents
+        where h3_r10 is not null and reported_date <= $as_of::date and reported_date > $as_of::date - 366
+    )
+    where age < 365
 ), counted as (
     select authority_code, h3_cell,
            count(*) filter (where age < 30) as incidents_30d,
