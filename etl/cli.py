@@ -11,6 +11,7 @@ import datetime as dt
 import gc
 import importlib
 import json
+import os
 import signal
 import sys
 import threading
@@ -194,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     previous = {sig: signal.signal(sig, _stopped) for sig in handled}
     try:
         return args.func(args)
+    except BrokenPipeError:
+        return broken_pipe()
     except ERRORS as exc:
         if not _STOPPED:
             print(f"asb: error: {exc}", file=sys.stderr)
@@ -206,6 +209,16 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def broken_pipe() -> int:
+    """A reader that stopped early (`asb check --json | head`): no traceback, the exit code of a
+    command killed by SIGPIPE (128 + 13); standard output goes nowhere, so that Python's flush of
+    it at exit fails no more."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 128 + signal.SIGPIPE
 
 
 def _say_stopped(args) -> int:

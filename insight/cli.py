@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser(argv[0] if argv else None).parse_args(argv)
     try:
         return args.func(args)
+    except BrokenPipeError:   # `asb check --json | head`
+        return etl_cli.broken_pipe()
     except etl_cli.ERRORS as exc:
         print(f"asb: error: {exc}", file=sys.stderr)
         return 2

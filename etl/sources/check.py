@@ -161,13 +161,13 @@ def _check_file(con, cfg: BuildConfig, source: Source, path: Path) -> dict:
             _fail(report, "refused", refused)
             report["suggestions"] += _refusal_fixes(con, cfg, source, path, read, refused)
             return report
-        try:   # a column the header gives twice, with other values: refused, as the build refuses it
-            twice = extract.header_choice(con, source, read)
+        try:   # a column the header gives twice, with other values, or the header pasted again in
+            # another order: refused, as the build refuses it (`extract._run_insert`)
+            twice, again = extract.header_choice(con, source, read), extract.header_again(con, read)
         except readers.ReadError as exc:
             _fail(report, "refused", f"{cfg.display_path(path)}: {exc}")
             return report
-        if twice:
-            report["notes"].append(twice)
+        report["notes"] += [note for note in (twice, *again.values()) if note]
         _, ignored = extract._match_headers(source, read.headers)
         report["ignored_headers"] = ignored
         if problem:

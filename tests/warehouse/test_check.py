@@ -502,3 +502,23 @@ def test__check__a_tab_after_a_date_is_read_as_the_build_reads_it(tmp_path, caps
     report = json.loads(out)[0]
     assert code == 0 and report["rejected_estimate"] in (0, None), report["rejected_estimate"]
     assert not [p for p in report["problems"] if p["column"] == "reported_date"], report["problems"]
+
+
+@pytest.mark.parametrize("case", ["same", "upper", "other_order"])
+def test__check__a_header_pasted_again_is_judged_as_the_build_judges_it(tmp_path, capsys, case):
+    """Two exports pasted into one file: the header again in the same order is a rejected record
+    (a note names its row); in another order the build refuses the file, and so must the check
+    (it said "ok" and exited 0, the build then failing on the unreadable_file gate: the fuzz audit
+    of 6 December 2026)."""
+    again = {"same": HEADER, "upper": [h.upper() for h in HEADER],
+             "other_order": [HEADER[1], HEADER[0], *HEADER[2:]]}[case]
+    content = text([HEADER, good(1), good(2), again, good(3)])
+    inputs = write_inputs(tmp_path / "in", TOML, {"erewash/export.csv": content})
+    code, out = check(inputs, "--json", capsys=capsys)
+    report = json.loads(out)[0]
+    if case == "other_order":
+        assert code == 1 and report["ok"] is False and report["status"] == "refused", report
+        assert "row 4 is the header again with its columns in another order" in report["error"]
+    else:
+        assert code == 0 and report["ok"] is True, report
+        assert any("row 4 is the header again" in n for n in report["notes"]), report["notes"]

@@ -242,3 +242,22 @@ def test__export__an_incomplete_year_is_marked_and_later_months_are_not_availabl
         rows = list(csv.DictReader(handle))
     assert {(r["as_of_date"], r["is_complete_year"]) for r in rows} == {("2025-06-30", "true")}
     assert "[x]" not in {r["value"] for r in rows}
+
+
+def test__check__a_reader_that_stops_early_ends_no_traceback(tmp_path):
+    """`asb check --json | head` (a reader closing the pipe before the report is written) ended in
+    a Python traceback (BrokenPipeError: the fuzz audit of 6 December 2026); it exits quietly with
+    128 + SIGPIPE, as a command piped into head does."""
+    import signal
+    import subprocess
+    import sys
+
+    inputs = _inputs(tmp_path / "in")
+    command = [sys.executable, "-c", "import sys; from insight.cli import main; sys.exit(main())",
+               "check", "--inputs", str(inputs), "--json"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    proc.stdout.close()   # before the command has written anything: it starts in over half a second
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 128 + signal.SIGPIPE, err
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
