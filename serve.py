@@ -10,7 +10,12 @@ reload, a new tab or an opened link keeps a password sign-in (insight/access/aut
   still in the users file, demo users only on a demo warehouse, not signed out).
 - `POST /_asb/session/end` clears the cookie (sign-out ends the token on the server first).
 
-Both refuse a request whose Origin is another site (`auth.same_site`: the request's own Host, or
+A file Streamlit serves at `/media/...` (what a download button made: a list of people, a
+board pack) is served only to a request whose sign-in still stands (insight/ui/media.py): its
+address stays in the browser's download history, and Streamlit kept serving it to anyone for
+minutes, with no cookie and after the sign-out (the sessions audit of 6 December 2026).
+
+Both routes refuse a request whose Origin is another site (`auth.same_site`: the request's own Host, or
 the public address $ASB_PUBLIC_ORIGIN names behind a reverse proxy that rewrites Host). At start the server imports what the pages use,
 draws plotly's sample figures and runs the queries of the pages' first views (every authority,
 the default period: the Overview's first, then Threshold near-misses, Hotspots and the others) in a
@@ -35,6 +40,7 @@ from starlette.routing import Route
 
 from insight.access import auth
 from insight.ui.chunks import PreloadChunks
+from insight.ui.media import SignedInMedia
 
 
 def _same_origin(request: Request) -> bool:
@@ -72,4 +78,4 @@ def _warm_up() -> None:
 threading.Thread(target=_warm_up, name="asb-warm-up-start", daemon=True).start()
 app = st.App("dashboard.py", routes=[Route("/_asb/session", remember, methods=["POST"]),
                                      Route("/_asb/session/end", forget, methods=["POST"])],
-             middleware=[Middleware(PreloadChunks)])
+             middleware=[Middleware(PreloadChunks), Middleware(SignedInMedia)])

@@ -291,7 +291,7 @@ def find_place(text: str) -> tuple[bool, str]:
     return True, f"Selected the busiest place matching “{shown}”: {ui.plain(matches.iloc[0])}{more}."
 
 
-@st.fragment
+@ui.fragment
 def map_section() -> None:
     """The search, the map with its controls and, beside it, the area clicked or chosen; under it
     its incidents and the repeat locations inside it."""

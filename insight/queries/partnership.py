@@ -240,6 +240,9 @@ def published_table(returns: pd.DataFrame, as_of: date) -> pd.DataFrame:
         published = [int(getattr(row, f"published_{column}")) for column, _ in FIGURES]
         table[year] = published if not row.is_restated else [
             str(p) if p == c else f"published {p}, now {c}" for p, c in zip(published, current, strict=True)]
+    # the rows' audit tag (another authority's figures: the download is logged as an export, as
+    # every such download is; the new frame had none, so the return's download went unlogged)
+    table.attrs.update(returns.attrs)
     return table
 
 

@@ -15,6 +15,7 @@ rows in the right number ("Download 1 row as CSV").
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import inspect
@@ -219,7 +220,7 @@ def load(query, *args, **kwargs) -> pd.DataFrame:
     key = db.build_key(db.warehouse_path())
     if key is None:
         require_warehouse()
-    viewer = ui_access.viewer()
+    viewer = ui_access.require_signed_in()   # a fragment's rerun passes no sign-in gate
     codes = access.requested_codes(query, args, kwargs)  # None unless person-level rows
     if codes is not None:
         ui_access.check_rows(query, codes)
@@ -618,7 +619,19 @@ def footer() -> None:
     warm_own_view()
 
 
-@st.fragment
+def fragment(func):
+    """`st.fragment`, whose own reruns check the sign-in first (`ui_access.require_signed_in`): a
+    fragment's rerun runs the fragment alone, not the dashboard's sign-in gate, so after a sign-out
+    in another tab a click on the map still drew its panel. Every fragment of the pages is one."""
+    @functools.wraps(func)
+    def signed_in(*args, **kwargs):
+        ui_access.require_signed_in()
+        return func(*args, **kwargs)
+
+    return st.fragment(signed_in)
+
+
+@fragment
 def analysis_tabs(analyses: dict, key: str) -> None:
     """A page's sections in tabs: its analysis behind its lists (issue 16, item 3: the action
     first), or its lists (the Threshold page), one tab per entry of `analyses` (label -> function

@@ -342,11 +342,23 @@ def start_session(session_state, user_id: str, demo: bool = False, password_hash
     session_state[_TOKEN_KEY] = auth.issue_token(user_id, demo, password_hash)
 
 
+# What a sign-out keeps of the session: that it looked at the cookie already (the cookie it clears
+# must not sign the tab in again before the page has cleared it)
+_KEPT_AT_SIGN_OUT = (_RESUMED_KEY,)
+
+
 def _sign_out(viewer_: access.Viewer) -> None:
+    """End the sign-in, and forget everything the session held for it: the next person to sign in
+    at this tab gets a tab as new, not the searched postcode, the choices of the sidebar, nor the
+    board pack made by the one before (the sessions audit of 6 December 2026: a board viewer
+    signing in after the OPCC analyst downloaded the analyst's Bolsover-only pack). The address's
+    choices go too."""
     _record(viewer_, "sign_out", st.session_state.get(_PAGE_KEY, ""), "")  # a sign-out happens, logged or not
     auth.end_session(st.session_state.get(_TOKEN_KEY), _claims())
-    for key in (_TOKEN_KEY, _SEEN_KEY, _OIDC_KEY):
-        st.session_state.pop(key, None)
+    kept = {key: st.session_state[key] for key in _KEPT_AT_SIGN_OUT if key in st.session_state}
+    st.session_state.clear()
+    st.session_state.update(kept)
+    st.query_params.clear()
     st.session_state[_ENDED_KEY] = "signed_out"   # the sign-in page says so
     st.session_state[_COOKIE_KEY] = "end"
     if _claims().get("is_logged_in"):
@@ -453,18 +465,54 @@ def tag_export(arguments: dict, frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+class SignInEnded(PermissionError):
+    """A download clicked after the sign-in that drew its button ended or changed."""
+
+
+def _still_signed_in():
+    """A check made now and run when a download is clicked: whether the sign-in of this run still
+    stands then, for the same viewer. The click runs the download's callable on a thread of its own,
+    with no script run (`on_click="ignore"`), so nothing else would ask: a button on screen served
+    its list after a sign-out in another tab, the account's removal or a new role (the sessions
+    audit of 6 December 2026). The token (or the OpenID Connect claims) is taken now; the users
+    file and the session store are read at the click, as every run reads them."""
+    users, warehouse, claims, drawn_for = auth.users_path(), db.warehouse_path(), _claims(), viewer()
+    if claims.get("is_logged_in"):
+        def now() -> access.Viewer | None:
+            return auth.viewer_for_claims(users, claims)
+    else:
+        token = st.session_state.get(_TOKEN_KEY)
+
+        def now() -> access.Viewer | None:
+            return auth.viewer_for_token(users, token, warehouse)
+
+    def check(path: Path, page: str, file_name: str, filters: str) -> access.Viewer:
+        try:
+            found = now()
+        except auth.UsersFileError:
+            found = None
+        if drawn_for is None or found != drawn_for:
+            audit.record(path, drawn_for, "denied", page, file_name, filters)   # whose button it was
+            raise SignInEnded("the sign-in that showed this download has ended or changed: sign in again")
+        return found
+
+    return check
+
+
 def export_data(frame: pd.DataFrame, file_name: str, to_bytes):
     """What a download button serves: a callable that Streamlit runs when the button is clicked,
     so no file is made on a run nobody downloads (a page's lists are made into CSV only on
-    demand); for person-level rows (and another authority's logged aggregates) it logs the
-    export before it returns the bytes."""
+    demand). At the click it checks the sign-in still stands for the viewer who saw the button
+    (`_still_signed_in`: else it logs the attempt as `denied` and serves nothing); for person-level
+    rows (and another authority's logged aggregates) it logs the export before it returns the bytes."""
     tag = frame.attrs.get(_AUDIT_ATTR)
-    if tag is None:
-        return lambda: to_bytes(frame)
-    path, viewer_, rows = _audit_file(), viewer(), len(frame)
+    path, page = _audit_file(), st.session_state.get(_PAGE_KEY, "")
+    still, rows = _still_signed_in(), len(frame)
 
     def make() -> bytes:
-        audit.record(path, viewer_, "export", tag["page"], file_name, tag["filters"], rows)
+        viewer_ = still(path, tag["page"] if tag else page, file_name, tag["filters"] if tag else "{}")
+        if tag is not None:
+            audit.record(path, viewer_, "export", tag["page"], file_name, tag["filters"], rows)
         return to_bytes(frame)
 
     return make
@@ -472,16 +520,36 @@ def export_data(frame: pd.DataFrame, file_name: str, to_bytes):
 
 def export_file(data: bytes, file_name: str, arguments: dict):
     """What a download button of a made file (the board pack's pptx or PDF) serves: a callable that
-    logs the export (its choices as `arguments`) before it returns the bytes, whoever downloads:
-    the file leaves the dashboard for the board, as every protected aggregate downloaded does."""
-    path, viewer_ = _audit_file(), viewer()
+    checks the sign-in still stands (`_still_signed_in`) and logs the export (its choices as
+    `arguments`) before it returns the bytes, whoever downloads: the file leaves the dashboard for
+    the board, as every protected aggregate downloaded does."""
+    path, still = _audit_file(), _still_signed_in()
     page, filters = st.session_state.get(_PAGE_KEY, ""), audit.filters_json(logged_arguments(arguments))
 
     def make() -> bytes:
+        viewer_ = still(path, page, file_name, filters)
         audit.record(path, viewer_, "export", page, file_name, filters, 0)
         return data
 
     return make
+
+
+def require_signed_in() -> access.Viewer:
+    """The viewer of this run; when the sign-in has ended (signed out in another tab, idle, the
+    account removed), no more of the page: a fragment's own rerun (a click on the map, a tab of
+    analyses), which does not pass through the dashboard's sign-in gate, reruns the whole app,
+    whose gate shows the sign-in page; any other run stops (the sessions audit of 6 December 2026:
+    a map fragment kept answering after a sign-out, its views logged with no user)."""
+    found = viewer()
+    if found is not None:
+        return found
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is not None and ctx.fragment_ids_this_run:
+        st.rerun(scope="app")
+    st.info("Your sign-in has ended: sign in again.", icon=":material/logout:")
+    st.stop()
 
 
 def outdated_warehouse(exc: Exception) -> None:

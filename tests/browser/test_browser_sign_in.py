@@ -6,6 +6,7 @@ of the dashboard shows, and the failures and the lockout are in the audit log.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
@@ -199,3 +200,66 @@ def test__session__a_ticket_is_needed_and_spent_once(site):
     assert post("/_asb/session/end", b"", origin="https://evil.example")[0] == 403
     # a ticket issued in this test process is unknown to the server's process: refused too
     assert post("/_asb/session", b"ticket=" + auth.TICKETS.issue(token).encode())[0] == 403
+
+
+def test__session__a_tab_left_open_after_a_sign_out_elsewhere_answers_nothing_more(site, page):
+    """A sign-out in one tab ends the sign-in of the other tabs that share its cookie: a click in a
+    fragment of a tab left open on Hotspots (a postcode search in the map's panel, which reruns the
+    fragment alone, not the dashboard's sign-in gate) drew the area's trend and busiest places, and
+    logged the views with no user (the sessions audit of 6 December 2026). It now shows the sign-in
+    page, and nothing is logged without a user."""
+    url, path = site
+    signed_in(page, url + "/", user="erewash")
+    for _ in range(40):
+        if _cookie(page):
+            break
+        page.wait_for_timeout(250)
+    other = page.context.new_page()
+    other.goto(url + "/maps")
+    _signed_in_as(other, auth.DEMO_USERS["erewash"][4])
+    wait_for_run(other)
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign in", exact=True).wait_for(timeout=60_000)
+    con = sqlite3.connect(path)
+    after = con.execute("select max(seq) from audit_log").fetchone()[0]
+    con.close()
+    other.get_by_role("textbox", name="Find a postcode or street").fill("DE7 5RP")
+    other.get_by_role("button", name="Find", exact=True).click()
+    other.get_by_role("button", name="Sign in", exact=True).wait_for(timeout=60_000)
+    assert other.get_by_text("Signed in as").count() == 0
+    assert other.get_by_text("is in Erewash").count() == 0
+    con = sqlite3.connect(path)
+    since = con.execute("select user_id, action, what from audit_log where seq > ?", [after]).fetchall()
+    con.close()
+    assert all(user for user, _, _ in since), since
+    other.close()
+
+
+def test__session__a_download_s_address_serves_nothing_without_the_sign_in(site, page):
+    """A download's file stays at its /media/ address (the browser's download history keeps it):
+    Streamlit served it to anyone for minutes, with no cookie and after the sign-out (the sessions
+    audit of 6 December 2026). Now only to the browser still signed in (insight/ui/media.py)."""
+    import urllib.error
+    import urllib.request
+
+    url, _ = site
+    signed_in(page, url + "/maps", user="erewash")
+    for _ in range(40):
+        if _cookie(page):
+            break
+        page.wait_for_timeout(250)
+    button = page.get_by_role("button", name=re.compile(r"Download [\d,]+ places? as CSV"))
+    button.scroll_into_view_if_needed()
+    with page.expect_download(timeout=60_000) as info:
+        button.click()
+    address = info.value.url
+    assert "/media/" in address and info.value.path().stat().st_size > 0
+    assert page.request.get(address).status == 200            # the signed-in browser
+    with pytest.raises(urllib.error.HTTPError) as refused:     # the address alone
+        urllib.request.urlopen(address, timeout=30)
+    assert refused.value.code == 403
+    cookie = _cookie(page)
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign in", exact=True).wait_for(timeout=60_000)
+    page.context.add_cookies([cookie])                         # the old cookie, replayed
+    assert page.request.get(address).status == 403

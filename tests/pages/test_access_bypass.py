@@ -201,6 +201,23 @@ def test__sign_out__ends_access_and_is_logged(monkeypatch, demo_warehouse, audit
         at.switch_page(THRESHOLD)
 
 
+def test__sign_out__leaves_nothing_of_the_session_to_the_next_person(monkeypatch, demo_warehouse, audit_file):
+    """The next person to sign in at a tab got the one before's searched postcode, sidebar choices
+    and board pack (the sessions audit of 6 December 2026): a sign-out now clears the session and
+    the address, keeping only that the cookie was looked at."""
+    at = open_app(monkeypatch, demo_warehouse, "app_pages/maps.py", user="opcc", authority=DERBY)
+    assert at.query_params.get("authority") == DERBY
+    at.session_state["mp_found"] = "DE7 5RP is in Erewash. Its hexagon is selected on the map."
+    at.session_state["bp_result"] = "the analyst's Bolsover-only pack"
+    at.button(key="auth_sign_out").click().run()
+    assert _titles(at) == ["Sign in"]
+    kept = {k for k in ("mp_found", "bp_result", "auth_token", "auth_audited") if k in at.session_state}
+    assert not kept and not dict(at.query_params)
+    assert at.session_state["auth_cookie_tried"] is True   # the cleared cookie is not read again
+    sign_in(at, "board")
+    assert "mp_found" not in at.session_state and at.query_params.get("authority") != DERBY
+
+
 @pytest.mark.parametrize("content", [
     '[[user]]\nname = "No Id"\nrole = "board_viewer"\npassword_hash = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"\n',
     '[[user]]\nid = "pat"\nrole = "council_manager"\nauthority = "Nottingham"\n',

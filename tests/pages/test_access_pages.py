@@ -263,6 +263,93 @@ def test__audit__an_export_is_logged_when_the_file_is_made(monkeypatch, demo_war
     assert texts[1] == f"bytes {export['row_count']} rows" and export["filters"] == log.iloc[0]["filters"]
 
 
+def _export_then_keep():
+    import datetime as dt
+
+    import streamlit as st
+
+    from insight import ui
+    from insight.queries import threshold as qt
+    from insight.ui import session as ui_access
+
+    rows = ui.load(qt.near_miss_work_list, dt.date(2026, 10, 31), ("E07000036",))
+    st.session_state["served"] = ui_access.export_data(rows, "near_misses.csv", ui.safe_csv)
+    st.session_state["aggregate"] = ui_access.export_data(rows[["authority_code"]].copy(), "codes.csv", ui.safe_csv)
+    st.session_state["pack"] = ui_access.export_file(b"a pack", "pack.pptx", {"month": "2026-10"})
+
+
+@pytest.mark.parametrize("ended", ["still signed in", "signed out", "removed", "made a board viewer"])
+def test__download__a_button_on_screen_serves_nothing_once_the_sign_in_ends(monkeypatch, demo_warehouse,
+                                                                            audit_file, tmp_path, ended):
+    """A download's click runs its callable with no script run: it served a list of people after a
+    sign-out in another tab, the account's removal or a new role, logged under the old role (the
+    sessions audit of 6 December 2026). Now the click finds the sign-in gone or changed: nothing
+    is served (any download, a list, an aggregate or the board pack) and the attempt is logged."""
+    import dataclasses
+
+    from insight.ui import session as ui_access
+
+    users = auth.write_accounts(tmp_path / "users.toml", list(auth.load_accounts(users_file()).values()))
+    monkeypatch.setenv(db.WAREHOUSE_ENV, str(demo_warehouse))
+    monkeypatch.setenv(auth.USERS_ENV, str(users))
+    token = auth.issue_token("erewash.manager")
+    at = AppTest.from_function(_export_then_keep, default_timeout=120)
+    at.session_state["auth_token"] = token
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    accounts = auth.load_accounts(users)
+    if ended == "signed out":
+        auth.end_session(token)
+    elif ended == "removed":
+        auth.write_accounts(users, [a for a in accounts.values() if a.user_id != "erewash.manager"])
+    elif ended == "made a board viewer":
+        auth.write_accounts(users, [dataclasses.replace(a, role=access.BOARD_VIEWER, authority_code=None)
+                                    if a.user_id == "erewash.manager" else a for a in accounts.values()])
+    downloads = [at.session_state[k] for k in ("served", "aggregate", "pack")]
+    if ended == "still signed in":
+        assert [len(d()) > 0 for d in downloads] == [True, True, True]
+        assert list(_log(audit_file)["action"]) == ["view", "export", "export", "export"]
+        return
+    for download in downloads:
+        with pytest.raises(ui_access.SignInEnded):
+            download()
+    log = _log(audit_file)
+    assert list(log["action"]) == ["view", "denied", "denied", "denied"]
+    assert list(log["what"])[1:] == ["near_misses.csv", "codes.csv", "pack.pptx"]
+    assert set(log["user_id"]) == {"erewash.manager"}
+
+
+def _export_published_return():
+    import datetime as dt
+
+    import streamlit as st
+
+    from insight import ui
+    from insight.queries import partnership as qp
+    from insight.ui import session as ui_access
+
+    as_of = dt.date(2026, 10, 31)
+    returns = ui.load(qp.statutory_returns, as_of, ("E07000033", "E07000036"))
+    table = qp.published_table(returns[returns["authority_code"] == "E07000033"], as_of)
+    st.write(f"rows {len(ui_access.export_data(table, 'return.csv', ui.safe_csv)().splitlines())}")
+
+
+def test__audit__the_partnership_return_download_is_logged_as_an_export(monkeypatch, demo_warehouse, audit_file):
+    """A board viewer's download of an authority's published return (the year so far under the
+    disclosure rule) left no trace: the table made from the rows lost their audit tag (the sessions
+    audit of 6 December 2026). Logged as an export, as every other such download."""
+    monkeypatch.setenv(db.WAREHOUSE_ENV, str(demo_warehouse))
+    monkeypatch.setenv(auth.USERS_ENV, str(users_file()))
+    at = AppTest.from_function(_export_published_return, default_timeout=120)
+    at.session_state["auth_token"] = auth.issue_token("board.viewer")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [m.value for m in at.markdown] == ["rows 5"]   # a header and the four figures
+    log = _log(audit_file)
+    assert list(log["action"]) == ["export"] and list(log["what"]) == ["return.csv"]
+    assert log.iloc[0]["user_id"] == "board.viewer" and "E07000033" in log.iloc[0]["filters"]
+
+
 def _export_repeat_locations():
     import datetime as dt
 

@@ -123,6 +123,17 @@ def test__folders__hold_at_most_twenty_modules(folder):
     assert len([p for p in folder.glob("*.py") if p.name != "__init__.py"]) <= 20
 
 
+def test__fragments__every_one_checks_the_sign_in_on_its_own_reruns():
+    """A fragment's rerun runs the fragment alone, not the dashboard's sign-in gate: every fragment
+    of the pages is `ui.fragment`, which checks the sign-in first (a bare `st.fragment` kept the
+    map's panel answering after a sign-out in another tab)."""
+    bare = [f"{path.relative_to(ROOT)}:{n}" for path in _python_files()
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if re.search(r"\bst\.fragment\b", line) and "return st.fragment(" not in line
+            and not line.lstrip().startswith(("#", '"', "`"))]
+    assert bare == []
+
+
 def test__queries__one_authority_filter_idiom():
     other = re.compile(r"list_contains\(\$\w*codes|unnest\(\$\w*codes|in \(\s*select unnest")
     offenders = [f"{p.name}: {m.group(0)}" for p in sorted((ROOT / "insight").rglob("*.py"))
