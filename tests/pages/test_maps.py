@@ -134,7 +134,7 @@ def test__repeat_locations__top_cells_evaluation_equals_the_whole(demo_con):
 
     _, as_of = _period(demo_con)
     earlier = as_of - dt.timedelta(days=45)
-    assert registry.model("mart_repeat_locations").live_params == {"top": REPEAT_LIST}
+    assert registry.model("mart_repeat_locations").live_params == {"top": REPEAT_LIST, "month_only": []}
     whole = registry.evaluate(demo_con, "mart_repeat_locations", earlier)
     cols = list(whole.columns)
     for top in (1, 3, REPEAT_LIST):
