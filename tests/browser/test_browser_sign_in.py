@@ -83,10 +83,7 @@ def test__sign_in__one_script_run_draws_the_page(site, page):
     _signed_in_as(page, auth.DEMO_USERS["erewash"][4])
     wait_for_run(page)
     assert runs == [ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY], runs
-    for _ in range(40):
-        if _cookie(page):
-            break
-        page.wait_for_timeout(250)
+    _wait_for_cookie(page)
     assert _cookie(page) and _cookie(page)["httpOnly"]
 
 
@@ -130,6 +127,15 @@ def _cookie(page) -> dict | None:
     return next((c for c in page.context.cookies() if c["name"] == auth.COOKIE_NAME), None)
 
 
+def _wait_for_cookie(page, present: bool = True) -> None:
+    """Wait (up to 10 s) until the session cookie is set (the page trades its ticket for it after
+    a sign-in), or gone (after a sign-out)."""
+    for _ in range(40):
+        if (_cookie(page) is not None) == present:
+            return
+        page.wait_for_timeout(250)
+
+
 def _signed_in_as(page, name: str) -> None:
     page.get_by_text("Signed in as").first.wait_for(timeout=60_000)
     assert name in page.locator('[data-testid="stSidebar"]').inner_text()
@@ -142,10 +148,7 @@ def test__session__a_reload_a_new_tab_and_a_link_keep_the_sign_in_until_sign_out
     refused afterwards."""
     url, path = site
     signed_in(page, url + "/appeals", user="derby")
-    for _ in range(40):
-        if _cookie(page):
-            break
-        page.wait_for_timeout(250)
+    _wait_for_cookie(page)
     cookie = _cookie(page)
     assert cookie and cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["expires"] > 0
     assert auth.COOKIE_NAME not in page.evaluate("() => document.cookie")
@@ -165,10 +168,7 @@ def test__session__a_reload_a_new_tab_and_a_link_keep_the_sign_in_until_sign_out
     other.close()
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("button", name="Sign in", exact=True).wait_for(timeout=60_000)
-    for _ in range(40):
-        if _cookie(page) is None:
-            break
-        page.wait_for_timeout(250)
+    _wait_for_cookie(page, present=False)
     assert _cookie(page) is None
     page.context.add_cookies([cookie])  # the old value, replayed: ended on the server
     page.reload()
@@ -210,10 +210,7 @@ def test__session__a_tab_left_open_after_a_sign_out_elsewhere_answers_nothing_mo
     page, and nothing is logged without a user."""
     url, path = site
     signed_in(page, url + "/", user="erewash")
-    for _ in range(40):
-        if _cookie(page):
-            break
-        page.wait_for_timeout(250)
+    _wait_for_cookie(page)
     other = page.context.new_page()
     other.goto(url + "/maps")
     _signed_in_as(other, auth.DEMO_USERS["erewash"][4])
@@ -244,10 +241,7 @@ def test__session__a_download_s_address_serves_nothing_without_the_sign_in(site,
 
     url, _ = site
     signed_in(page, url + "/maps", user="erewash")
-    for _ in range(40):
-        if _cookie(page):
-            break
-        page.wait_for_timeout(250)
+    _wait_for_cookie(page)
     button = page.get_by_role("button", name=re.compile(r"Download [\d,]+ places? as CSV"))
     button.scroll_into_view_if_needed()
     with page.expect_download(timeout=60_000) as info:
