@@ -9,6 +9,8 @@ reload, a new tab or an opened link keeps a password sign-in (insight/access/aut
   and applies the same checks as any sign-in token (signature, maximum age, idle time, the account
   still in the users file, demo users only on a demo warehouse, not signed out).
 - `POST /_asb/session/end` clears the cookie (sign-out ends the token on the server first).
+- `GET /overview` goes to the root, where Streamlit serves the default page (it answered the
+  Overview's own address with "Page not found").
 
 A file Streamlit serves at `/media/...` (what a download button made: a list of people, a
 board pack) is served only to a request whose sign-in still stands (insight/ui/media.py): its
@@ -35,7 +37,7 @@ import threading
 import streamlit as st
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from insight.access import auth
@@ -71,11 +73,19 @@ async def forget(request: Request) -> Response:
     return response
 
 
+async def overview(request: Request) -> Response:
+    """`/overview`, the Overview's address in PAGES: Streamlit serves its default page at the root
+    alone and answered this address with "Page not found"; sent to the root, its choices kept."""
+    query = request.url.query
+    return RedirectResponse("/" + (f"?{query}" if query else ""), status_code=307)
+
+
 def _warm_up() -> None:
     importlib.import_module("insight.ui.session").warm_up_imports()
 
 
 threading.Thread(target=_warm_up, name="asb-warm-up-start", daemon=True).start()
 app = st.App("dashboard.py", routes=[Route("/_asb/session", remember, methods=["POST"]),
-                                     Route("/_asb/session/end", forget, methods=["POST"])],
+                                     Route("/_asb/session/end", forget, methods=["POST"]),
+                                     Route("/overview", overview, methods=["GET", "HEAD"])],
              middleware=[Middleware(PreloadChunks), Middleware(SignedInMedia)])

@@ -153,3 +153,13 @@ def test__audit_page__the_opcc_analyst_reads_the_log_then_signs_out(site, page):
     # the signed-in page's elements linger (stale) until the sign-in page's run finishes
     expect(page.get_by_text(ui.ATTRIBUTION)).to_have_count(0, timeout=30_000)
     assert _log(site[1])[-1][:2] == ("opcc.analyst", "sign_out")
+
+
+def test__overview__its_own_address_opens_it_without_page_not_found(site, page):
+    """`/overview`, the Overview's address in PAGES beside `/maps` and `/threshold`, showed
+    Streamlit's "Page not found" (the default page lives at the root; the sessions audit of 6
+    December 2026): serve.py sends it to the root, its choices kept."""
+    signed_in(page, site[0] + "/overview?authority=E07000036", user="opcc")
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    assert page.get_by_text("Page not found").count() == 0
+    assert "authority=E07000036" in page.url and "/overview" not in page.url
