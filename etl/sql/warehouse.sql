@@ -494,7 +494,7 @@ create table mart_threshold_status (      -- contract: one row per person and au
     is_threshold_met boolean,             -- qualifying complaints >= victim_threshold
     is_near_miss boolean,                 -- qualifying complaints = victim_threshold - 1
     window_expires_date date,             -- the last day the oldest qualifying complaint counts
-    first_met_date date,                  -- first date the threshold was met in this spell
+    first_met_date date,                  -- first date the threshold was ever met there (met_since_date: this spell)
     met_since_date date,                  -- met continuously since this date
     has_application boolean,              -- applied on or after the oldest qualifying complaint
     oldest_complaint_date date,           -- reported_date of the oldest qualifying complaint
