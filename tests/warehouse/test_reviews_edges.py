@@ -3,6 +3,8 @@ its own built with the real ETL as of 30 June 2025:
 
     A-WD1     withdrawn, its decision dated the day before receipt: a data error, as a met one's is
     A-WD2     withdrawn, told on 10 April of a decision of 17 April: a data error
+    A-PT/WT   pending or withdrawn, told on 10 March of a decision with no date: a data error, as
+              a met one's (A-MT) is (the registers fuzz of 6 December 2026: none was listed)
     B-HP      High Peak's only application, received 3 April 2023, "not met" on 30 March 2023: the
               not-met counts in 2022/23, a year with nothing received; that year cannot add up, so
               the application contradicts itself there (dated_before_receipt), never a quiet year
@@ -25,6 +27,9 @@ APPLICATIONS = [
     "A-WD1,Erewash,P1,2025-05-04,2025-05-14,victim,withdrawn,2025-05-03,,,,,,",
     "A-WD2,Erewash,P2,2025-04-15,,victim,withdrawn,2025-04-17,2025-04-10,,,,,",
     "A-OK,Erewash,P3,2025-04-15,2025-04-16,victim,withdrawn,2025-04-17,2025-04-17,,,,,",
+    "A-PT,Erewash,P7,2025-03-03,,victim,pending,,2025-03-10,,,,,",
+    "A-WT,Erewash,P8,2025-03-03,,victim,withdrawn,,2025-03-10,,,,,",
+    "A-MT,Erewash,P9,2025-03-03,,victim,met,,2025-03-10,,,,,",
     "B-HP,High Peak,P4,2023-04-03,2023-04-04,victim,not_met,2023-03-30,2023-04-05,,,,,",
     "B-CH,Chesterfield,P5,2023-04-04,2023-04-05,victim,met,2023-04-06,2023-04-06,2023-03-20,no_further_action,0,"
     "2023-04-28,",
@@ -49,6 +54,11 @@ def test__turnaround__a_withdrawn_applications_dates_out_of_order_are_data_error
     # still no stage timed for a withdrawn application
     assert con.execute("select decision_working_days, decision_notice_working_days from mart_review_turnaround "
                        "where application_ref = 'A-WD1'").fetchall() == [(None, None)]
+
+
+@pytest.mark.parametrize("ref", ["A-PT", "A-WT", "A-MT"])
+def test__turnaround__told_of_a_decision_with_no_date_is_a_data_error_whatever_the_decision(con, ref):
+    assert "decision_notified_date 2025-03-10 but no decision_date" in (errors(con, ref) or "")
 
 
 def test__turnaround__received_before_any_rule_says_no_limit_applies(con):

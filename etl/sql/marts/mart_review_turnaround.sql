@@ -117,8 +117,11 @@ checked as (
         case when action_plan_closed_date < outcome_notified_date
              then format('action_plan_closed_date {} is before outcome_notified_date {}',
                          action_plan_closed_date, outcome_notified_date) end,
-        case when decision_notified_date is not null and decision_date is null
-             then format('decision_notified_date {} but no decision_date', decision_notified_date) end,
+        -- whatever the decision: a pending or withdrawn application told of a decision never dated too
+        case when coalesce(decision_notified_date, recorded_decision_notified_date) is not null
+                  and coalesce(decision_date, recorded_decision_date) is null
+             then format('decision_notified_date {} but no decision_date',
+                         coalesce(decision_notified_date, recorded_decision_notified_date)) end,
         case when review_date is not null and decision_date is null
              then format('review_date {} but no decision_date', review_date) end,
         case when outcome_notified_date is not null and review_date is null
