@@ -317,6 +317,8 @@ def _columns(con, source: Source, read: readers.FileRead, mapped: dict, report: 
     labels = {f.name: _label_problems(con, source, f, report, rejects) for f in present}
     checks = [c for f in present for c in _checks(source, f)]
     rejects += [c["cond"] for c in checks if c["reject"]]
+    rule_problems = _row_rules(con, source, fields)
+    rejects.append("source_row in (select source_row from _check_rules)")
     rejected = " or ".join(f"({c})" for c in rejects) or "false"
     counts = con.execute("select count(*), " + ", ".join(
         [f"count({_ident(f.name)})" for f in fields] + [f"count(*) filter ({c['cond']})" for c in checks]
@@ -335,6 +337,7 @@ def _columns(con, source: Source, read: readers.FileRead, mapped: dict, report: 
             by_column.setdefault(c["column"], []).append(problem)
     for f in fields:
         report["problems"] += by_column.get(f.name, []) + labels.get(f.name, [])
+    report["problems"] += rule_problems
     missing = [c["column"] for c in report["columns"] if c["status"] == "missing (required)"]
     report["suggestions"] += _column_fixes(source, missing, report["columns"], report["ignored_headers"])
     report["suggestions"] += _date_fixes(source, report)
@@ -480,10 +483,36 @@ def _checks(source: Source, f: schema.Field) -> list[dict]:
                 check("bad_date", f"{bad} and not ({zone})", f"not a date (format {fmt})" + kept,
                       _examples(f"{bad} and not ({zone})", col), not soft),
                 check("too_old_date", old, f"before {stage.MIN_DATE}", _examples(old, col), not soft)]
-    elif f.type in ("INTEGER", "DOUBLE"):
-        bad = f"{col} is not null and try_cast({col} as {f.type.lower()}) is null"
-        out.append(check("not_a_number", bad, "not a number", _examples(bad, col)))
+    elif f.type in ("INTEGER", "DOUBLE"):   # as staging reads it (Excel's 3.0 is a count, "−1.5" a number)
+        bad = f"{col} is not null and {stage.number_sql(f, col)} is null"
+        what = "not a whole number of 0 or more" if f.type == "INTEGER" else "not a number"
+        out.append(check("not_a_number", bad, what, _examples(bad, col)))
     return out
+
+
+def _row_rules(con, source: Source, fields: list[schema.Field]) -> list[dict]:
+    """The build's row rules (`stage.ROW_RULES`: occurred after reported, an appeal decided before
+    it was received, an action due before it was agreed, ...) on the file's typed values: per rule,
+    its rows in the temp table _check_rules (the first rule a row breaks, as staging gives one
+    reason) and a problem with its count and first rows. The check ignored them: it said "ok" of a
+    file the build then rejected whole (the registers fuzz of 6 December 2026)."""
+    rules = stage.ROW_RULES.get(source.kind, [])
+    typed = ", ".join(stage.typed_column(f, source.date_format_for(f.name), source.timezone) for f in fields)
+    codes = " ".join(f"when {cond} then {sqlfile.literal(code)}" for cond, code, _ in rules)
+    reasons = " ".join(f"when {cond} then {reason}" for cond, _, reason in rules)
+    con.execute(f"""create or replace temp table _check_rules as
+        select source_row, case {codes} end as rule_code, case {reasons} end as rule_reason
+        from (select source_row, {typed} from _check_values)
+        where case {codes} end is not null""" if rules else
+                "create or replace temp table _check_rules as select null::bigint as source_row, "
+                "null::varchar as rule_code, null::varchar as rule_reason limit 0")
+    return [{"column": None, "kind": code, "count": n,
+             "message": f"records the build rejects by its row rule {code}",
+             "examples": [{"row": r, "reason": why} for r, why in con.execute(
+                 "select source_row, rule_reason from _check_rules where rule_code = ? order by 1 "
+                 f"limit {EXAMPLES}", [code]).fetchall()]}
+            for code, n in con.execute("select rule_code, count(*) from _check_rules group by 1 "
+                                       "order by min(source_row)").fetchall()]
 
 
 def _labels(con, source: Source, name: str) -> list[tuple[str, str, int, int]]:

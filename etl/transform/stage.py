@@ -270,18 +270,27 @@ def typed_value_sql(f: schema.Field, expr: str) -> str:
 PRETYPED = "__asb_typed__{}"
 
 
-def _typed_column(f: schema.Field, fmt: str, zone: str = LOCAL_ZONE, pretyped: bool = False) -> str:
+def number_sql(f: schema.Field, column: str) -> str:
+    """The typed value of a number field (INTEGER or DOUBLE) from its text `column`; null when the
+    text is no such number (staging's `bad_value`, and `asb check`'s "not a number")."""
+    if f.type == "INTEGER":   # a count: a whole number of 0 or more (Excel's 3.0 is 3; 2.5 and -3 are not)
+        number = f"try_cast({column} as double)"
+        return (f"case when {number} >= 0 and {number} = floor({number}) and {number} <= 2147483647 "
+                f"then cast({number} as integer) end")
+    # a minus sign as Word writes it (U+2212, an en dash) is a minus: read as it shows (`plain`)
+    # when the value does not read as it is, so a number costs nothing more
+    return f"coalesce(try_cast({column} as double), try_cast({plain.plain_sql(column)} as double))"
+
+
+def typed_column(f: schema.Field, fmt: str, zone: str = LOCAL_ZONE, pretyped: bool = False) -> str:
+    """`f`'s typed value from its text column of the same name, as `<expr> as <name>` (staging's,
+    and `asb check`'s for the row rules)."""
     if pretyped:
         return f"{PRETYPED.format(f.name)} as {f.name}"
     if f.type == "DATE":
         return f"{date_sql(f.name, fmt, zone)} as {f.name}"
-    if f.type == "INTEGER":   # a count: a whole number of 0 or more (Excel's 3.0 is 3; 2.5 and -3 are not)
-        number = f"try_cast({f.name} as double)"
-        return (f"case when {number} >= 0 and {number} = floor({number}) and {number} <= 2147483647 "
-                f"then cast({number} as integer) end as {f.name}")
-    if f.type == "DOUBLE":   # a minus sign as Word writes it (U+2212, an en dash) is a minus: read as
-        # it shows (`plain`) when the value does not read as it is, so a number costs nothing more
-        return f"coalesce(try_cast({f.name} as double), try_cast({plain.plain_sql(f.name)} as double)) as {f.name}"
+    if f.type in ("INTEGER", "DOUBLE"):
+        return f"{number_sql(f, f.name)} as {f.name}"
     if value_typed(f):
         return f"{typed_value_sql(f, f.name)} as {f.name}"
     return f.name
@@ -291,7 +300,7 @@ def _typed_select(table: str, source, fields: tuple[schema.Field, ...], pretyped
     """Typed columns of one raw table; formats are constants, so each source gets its own select.
     A field of `pretyped` is read typed from the table's column PRETYPED."""
     raw = ", ".join(f"{f.name} as raw__{f.name}" for f in fields)
-    typed = ", ".join(_typed_column(f, source.date_format_for(f.name), source.timezone, f.name in pretyped)
+    typed = ", ".join(typed_column(f, source.date_format_for(f.name), source.timezone, f.name in pretyped)
                       for f in fields)
     fmts = ", ".join(f"{literal(source.date_format_for(f.name))} as fmt__{f.name}"
                      for f in fields if f.type == "DATE")

@@ -522,3 +522,32 @@ def test__check__a_header_pasted_again_is_judged_as_the_build_judges_it(tmp_path
     else:
         assert code == 0 and report["ok"] is True, report
         assert any("row 4 is the header again" in n for n in report["notes"]), report["notes"]
+
+
+ROW_RULE_FILES = {   # kind -> (sources.toml entry, header, a record breaking a row rule, the rule's code)
+    "incidents": (TOML, ",".join(HEADER), lambda n: ",".join(good(n, reported="2025-03-01", occurred="2025-03-05")),
+                  "occurred_after_reported"),
+    "appeals": ('[[source]]\nslug = "opcc-appeals"\nkind = "appeals"\npath = "erewash/*.csv"\n',
+                "appeal_ref,application_ref,authority,received_date,grounds,outcome,decision_date",
+                lambda n: f"AP-{n},CR-{n},Erewash,2025-03-10,threshold_decision,upheld,2025-03-01", "date_order"),
+    "actions": ('[[source]]\nslug = "action-plans"\nkind = "actions"\npath = "erewash/*.csv"\n',
+                "action_ref,application_ref,agency,action_type,agreed_date,due_date",
+                lambda n: f"AC-{n},CR-{n},council,mediation,2025-03-10,2025-03-01", "action_date_order"),
+}
+
+
+@pytest.mark.parametrize("kind", list(ROW_RULE_FILES))
+def test__check__the_row_rules_count_as_the_build_s_rejects(tmp_path, capsys, kind):
+    """The build rejects a record by its row rules too (occurred after reported, an appeal decided
+    before it was received, an action due before it was agreed): the check said "ok", 0 of 10 to
+    be rejected, and the build then stopped on the reject_share gate (the registers fuzz of 6
+    December 2026)."""
+    toml, header, record, code = ROW_RULE_FILES[kind]
+    content = "\n".join([header, *(record(n) for n in range(1, 11))]) + "\n"
+    inputs = write_inputs(tmp_path / "in", toml, {"erewash/export.csv": content})
+    code_, out = check(inputs, "--json", capsys=capsys)
+    report = json.loads(out)[0]
+    assert code_ == 1 and report["status"] == "reject_share", report
+    assert report["rejected_estimate"] == 10
+    [problem] = [p for p in report["problems"] if p["kind"] == code]
+    assert problem["count"] == 10 and problem["examples"][0]["row"] == 2 and problem["examples"][0]["reason"]
