@@ -551,3 +551,19 @@ def test__check__the_row_rules_count_as_the_build_s_rejects(tmp_path, capsys, ki
     assert report["rejected_estimate"] == 10
     [problem] = [p for p in report["problems"] if p["kind"] == code]
     assert problem["count"] == 10 and problem["examples"][0]["row"] == 2 and problem["examples"][0]["reason"]
+
+
+def test__check__numbers_read_as_the_build_reads_them(tmp_path, capsys):
+    """A longitude with a minus sign as Word writes it loads, so the check does not call it "not a
+    number"; a count written 3.0 (Excel) loads as 3; "2.5" and "-1" are no count, for both."""
+    incidents = text([HEADER, *[good(n)[:7] + ["52.9706", "\u22121.3096"] + good(n)[9:] for n in range(1, 4)]])
+    register = ("application_ref,authority,received_date,decision,recommendations_count\n"
+                "CR-1,Erewash,2025-01-06,met,3.0\nCR-2,Erewash,2025-01-07,met,2.5\nCR-3,Erewash,2025-01-08,met,-1\n")
+    toml = TOML + '\n[[source]]\nslug = "case-reviews"\nkind = "applications"\npath = "apps.csv"\n'
+    inputs = write_inputs(tmp_path / "in", toml, {"erewash/export.csv": incidents, "apps.csv": register})
+    _, out = check(inputs, "--json", capsys=capsys)
+    reports = {r["kind"]: r for r in json.loads(out)}
+    assert not [p for p in reports["incidents"]["problems"] if p["kind"] == "not_a_number"]
+    [count] = [p for p in reports["applications"]["problems"] if p["kind"] == "not_a_number"]
+    assert count["column"] == "recommendations_count" and count["count"] == 2
+    assert sorted(e["value"] for e in count["examples"]) == ["-1", "2.5"]
