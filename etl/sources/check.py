@@ -183,10 +183,8 @@ def _check_file(con, cfg: BuildConfig, source: Source, path: Path) -> dict:
 
 def _read_info(source: Source, path: Path, read: readers.FileRead) -> dict:
     xlsx = path.suffix.lower() in (".xlsx", ".xlsm")
-    with open(path, "rb") as fh:
-        bom = fh.read(3) == b"\xef\xbb\xbf"
-    return {"format": "XLSX" if xlsx else "CSV", "encoding": None if xlsx else source.encoding,
-            "bom": bom, "delimiter": read.delimiter, "sheet": read.sheet,
+    encoding, bom = (None, False) if xlsx else readers.encoding_shown(path, source.encoding)
+    return {"format": "XLSX" if xlsx else "CSV", "encoding": encoding, "bom": bom, "delimiter": read.delimiter, "sheet": read.sheet,
             "header_line": read.header_line or source.skip_rows + 1, "rows": read.rows_read,
             "broken_records": len(read.broken), "note": read.note}
 

@@ -312,6 +312,30 @@ def blank_line_or_nul(path: Path) -> bool:
     return _text_scan(str(path), st.st_size, st.st_mtime_ns)[0]
 
 
+def encoding_read(head: bytes, declared: str) -> str:
+    """The encoding a CSV file is read in, from its first bytes and the declared (Python) one: a
+    UTF-16 byte-order mark (Excel's "Unicode Text") gives "utf-16" and UTF-8's (Excel's "CSV
+    UTF-8") "utf-8-sig", whatever is declared; else the declared one."""
+    if head.startswith(_UTF16_BOMS):
+        return "utf-16"
+    if head.startswith(codecs.BOM_UTF8):  # its byte-order mark wins over a declared legacy encoding
+        return "utf-8-sig"
+    return declared
+
+
+def encoding_shown(path: Path, declared: str) -> tuple[str, bool]:
+    """(the encoding a CSV file is read in, as a partner would name it, and whether a byte-order
+    mark says so): what `asb check` reports of a file it read."""
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    read = encoding_read(head, declared)
+    if read == "utf-16":
+        return ("utf-16le" if head.startswith(b"\xff\xfe") else "utf-16be"), True
+    if read == "utf-8-sig":
+        return "utf-8", True
+    return declared, False
+
+
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table: str) -> FileRead:
     encoding = _python_encoding(source)
     with open(path, "rb") as fh:
@@ -319,10 +343,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
     for magic, what in _NOT_TEXT:
         if head.startswith(magic):
             raise ReadError(f"{path}: not CSV text but {what}")
-    if head.startswith(_UTF16_BOMS):
-        encoding = "utf-16"
-    elif head.startswith(codecs.BOM_UTF8):  # Excel's "CSV UTF-8": its byte-order mark wins over a declared legacy encoding
-        encoding = "utf-8-sig"
+    encoding = encoding_read(head, encoding)
     real, note = (path, None) if encoding in ("utf-8", "utf8", "utf-8-sig") else _to_utf8(path, encoding, lenient=True)
     delim, skip = source.delimiter or ",", source.skip_rows
     try:

@@ -567,3 +567,20 @@ def test__check__numbers_read_as_the_build_reads_them(tmp_path, capsys):
     [count] = [p for p in reports["applications"]["problems"] if p["kind"] == "not_a_number"]
     assert count["column"] == "recommendations_count" and count["count"] == 2
     assert sorted(e["value"] for e in count["examples"]) == ["-1", "2.5"]
+
+
+@pytest.mark.parametrize("declared, codec, bom, shown", [
+    ("utf-8", "utf-16", b"", "utf-16le with BOM"),           # Python writes its BOM, little-endian here
+    ("cp1252", "utf-16-be", b"\xfe\xff", "utf-16be with BOM"),
+    ("cp1252", "utf-8", b"\xef\xbb\xbf", "utf-8 with BOM"),   # Excel's "CSV UTF-8" under a legacy declaration
+    ("cp1252", "cp1252", b"", "cp1252,"),
+])
+def test__check__names_the_encoding_the_file_is_read_in(tmp_path, capsys, declared, codec, bom, shown):
+    """The check's "read" line names the encoding the build reads the file in: a byte-order mark
+    decides it whatever is declared (readers.encoding_read), so a UTF-16 file is not "utf-8"."""
+    content = bom + text([HEADER, *[good(n) for n in range(1, 12)]]).replace(PLACE, "Café").encode(codec)
+    inputs = write_inputs(tmp_path / "in", TOML + f'encoding = "{declared}"\n', {"erewash/export.csv": content})
+    code, out = check(inputs, capsys=capsys)
+    assert code == 0, out
+    assert f"CSV, {shown}" in out, out
+    assert "Café" not in out
