@@ -206,6 +206,21 @@ def _strptime_sql(column: str, fmt: str, zone: str) -> str:
     return f"coalesce(cast(try_strptime({column}, {literal(fmt)}) as date), {timed})"
 
 
+# A month's name written longer than strptime's %b reads (three letters): each group keeps them.
+# RE2 rewrites name at most nine groups (\1 to \9), so the months go in two passes.
+_MONTH_WORDS = "(?i)january|february|march|april|june|july|august|sept|october|november|december"
+_MONTH_PASSES = (("(?i)(jan)uary|(feb)ruary|(mar)ch|(apr)il|(jun)e|(jul)y", "\\1\\2\\3\\4\\5\\6"),
+                 ("(?i)(aug)ust|(sep)t(?:ember)?|(oct)ober|(nov)ember|(dec)ember", "\\1\\2\\3\\4\\5"))
+
+
+def _month_abbreviated(column: str) -> str:
+    """`column` with each month's whole name (or "Sept") cut to its three letters, as written
+    ("JUNE" is "JUN"): strptime's %b reads the three letters in any case."""
+    for pattern, groups in _MONTH_PASSES:
+        column = f"regexp_replace({column}, '{pattern}', '{groups}', 'g')"
+    return column
+
+
 def date_sql(column: str, fmt: str, zone: str = LOCAL_ZONE) -> str:
     """The one date parser: the declared format first, then ISO (unambiguous), then an Excel serial
     wherever a date is expected, then a timestamp followed by its zone (`zoned_sql`). Whatever
@@ -227,15 +242,16 @@ def date_sql(column: str, fmt: str, zone: str = LOCAL_ZONE) -> str:
     if _day_only(fmt):   # a twelve-hour time after the day ('30/06/2024 11:30 PM'), in the source's zone
         twelve = _local_day(f"try_strptime({column}, {_formats(fmt, _DAY_TIMES_12)})", zone)
         late.insert(0, f"case when lower(right({column}, 1)) = 'm' then {twelve} end")
-    if "%b" in fmt:   # September as Windows in English (United Kingdom) now abbreviates it: "10-Sept-25"
-        # read as "Sep" every way a date reads (a time, a twelve-hour time, a zone after it), the
-        # replaced text bound once (a lambda over a one-item list: DuckDB computes an expression
-        # written twice for every row)
+    if "%b" in fmt:   # a month's whole name ("10-June-25", "5 March 2025"), and September as Windows
+        # in English (United Kingdom) now abbreviates it ("10-Sept-25"): read as its three letters
+        # every way a date reads (a time, a twelve-hour time, a zone after it), the replaced text
+        # bound once (a lambda over a one-item list: DuckDB computes an expression written twice
+        # for every row); only a value no earlier way reads gets this far
         ways = [_strptime_sql("s9", fmt, zone), zoned_sql("s9", fmt)]
         if _day_only(fmt):
             ways.insert(1, _local_day(f"try_strptime(s9, {_formats(fmt, _DAY_TIMES_12)})", zone))
-        late.insert(0, f"case when contains(lower({column}), 'sept') then list_transform("
-                       f"[regexp_replace({column}, '(?i)sept', 'Sep')], lambda s9: coalesce({', '.join(ways)}))[1] end")
+        late.insert(0, f"case when regexp_matches({column}, '{_MONTH_WORDS}') then list_transform("
+                       f"[{_month_abbreviated(column)}], lambda s9: coalesce({', '.join(ways)}))[1] end")
     if "%y" in fmt:  # a two-digit year is 20yy: strptime's 1969-1999 are before any usable date (MIN_DATE)
         parsed = f"(case when {parsed} < date '{MIN_DATE}' then cast({parsed} + interval 100 year as date) else {parsed} end)"
         late = [f"list_transform([{x}], lambda d: case when d < date '{MIN_DATE}' "

@@ -217,6 +217,24 @@ def test__unknown_zone_sql__names_what_follows_the_time_when_no_zone_is_known(va
     ("30-Sept-24 11:30 PM", "%d-%b-%y", D(2024, 9, 30)),
     ("30-SEPT-24 11:30 pm UTC", "%d-%b-%y", D(2024, 10, 1)),
     ("30-Sep-24 23:30 UTC", "%d-%b-%y", D(2024, 10, 1)),
+    # a month's whole name under a three-letter format, in any case, with what may follow it
+    ("30-June-24", "%d-%b-%y", D(2024, 6, 30)),
+    ("01-JULY-2024", "%d-%b-%Y", D(2024, 7, 1)),
+    ("5 March 2025", "%d %b %Y", D(2025, 3, 5)),
+    ("28-february-25", "%d-%b-%y", D(2025, 2, 28)),
+    ("30-September-24 23:30 UTC", "%d-%b-%y", D(2024, 10, 1)),
+    ("31-December-24 11:30 PM", "%d-%b-%y", D(2024, 12, 31)),
+    ("12-January-25", "%d-%b-%y", D(2025, 1, 12)),
+    ("12-August-25", "%d-%b-%y", D(2025, 8, 12)),
+    ("12-April-25", "%d-%b-%y", D(2025, 4, 12)),
+    ("12-October-25", "%d-%b-%y", D(2025, 10, 12)),
+    ("12-November-25", "%d-%b-%y", D(2025, 11, 12)),
+    ("12-May-25", "%d-%b-%y", D(2025, 5, 12)),
+    # not a month's name: no date
+    ("12-Junk-25", "%d-%b-%y", None),
+    ("12-Juned-25", "%d-%b-%y", None),
+    ("31-June-24", "%d-%b-%y", None),        # no such day
+    ("12-Smarch-25", "%d-%b-%y", None),
 ])
 def test__date_sql__the_dates_audit(value, fmt, expected):
     assert parse(value, fmt) == expected

@@ -43,6 +43,23 @@ def test__build__september_abbreviated_sept_reads_under_a_month_name_format(tmp_
         ["2025-09-10", "2025-09-11", "2025-09-12", "2025-09-13"]
 
 
+def test__build__a_month_written_whole_reads_under_a_month_name_format(tmp_path, monkeypatch, capsys):
+    """A partner's export that writes the month's whole name ("10-June-25") under `%d-%b-%y` was
+    all bad_date rejects without a hint; it reads, in the build and in `asb check` alike."""
+    from etl import cli as etl_cli
+
+    monkeypatch.setenv("ASB_PSEUDONYM_KEY", TEST_KEY)
+    toml = EREWASH_TOML + 'date_format = "%d-%b-%y"\n'
+    text = "\n".join([",".join(INCIDENT_COLUMNS), _row("A1", "10-June-25"), _row("A2", "11-JULY-25"),
+                      _row("A3", "12-march-25 09:15"), _row("A4", "13-Jun-25")]) + "\n"
+    inputs = write_inputs(tmp_path / "in", toml, {"erewash/e.csv": text})
+    assert etl_cli.main(["check", "--inputs", str(inputs)]) == 0, capsys.readouterr().out
+    _, con = run_build(inputs, as_of=dt.date(2025, 9, 30))
+    assert [d.isoformat() for (d,) in con.execute("select reported_date from incidents order by 1").fetchall()] == \
+        ["2025-03-12", "2025-06-10", "2025-06-13", "2025-07-11"]
+    assert con.execute("select count(*) from etl_rejects").fetchall() == [(0,)]
+
+
 def test__build__a_four_digit_year_before_2000_gets_no_format_hint(tmp_path, monkeypatch):
     """'14/03/1999 00:00' under %d/%m/%Y %H:%M is 1999: no other format reads it later, so none is
     suggested (the scale-55 demo's reject had said 'declare date_format = "%d/%m/%Y"')."""
