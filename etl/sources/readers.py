@@ -700,15 +700,16 @@ def parse_xlsx_noted(path: Path, source: Source) -> tuple[str, list[list], str |
         raise
     except Exception as exc:  # calamine raises its own error types for corrupt files
         raise ReadError(f"{path}: cannot be read as XLSX ({exc})") from exc
-    errors, unsaved = _special_cells(path, name)
-    for (r, c), text in errors.items():
+    errors, unsaved, shown = _special_cells(path, name)
+    for (r, c), text in [*errors.items(), *shown.items()]:
         # calamine gives a formula's error (#N/A, #REF!, #VALUE!, ...) as an empty cell: the cell
-        # holds that text, and staging rejects it as it rejects the text "#N/A" in a CSV
+        # holds that text, and staging rejects it as it rejects the text "#N/A" in a CSV; and a
+        # number under a zero-padded format as the number (05001 as 5001): it is the text shown
         while len(rows) <= r:
             rows.append([])
         row = rows[r]
         row.extend([""] * (c + 1 - len(row)))
-        if row[c] in ("", None):
+        if row[c] in ("", None) or (r, c) in shown:
             row[c] = text
     note = passed
     if unsaved:   # read as empty, whose rows said "... is empty" of a cell that is not (the partner-file audit)
@@ -747,34 +748,71 @@ _ERROR_MARKS = (b't="e"', b"t='e'")  # an error cell's type in the sheet's XML
 _UNSAVED_MARKS = (b"</f><v></v>", b"</f><v/>", b"</f></c>")
 
 
-def _special_cells(path: Path, sheet: str) -> tuple[dict[tuple[int, int], str], list[str]]:
-    """The sheet's error cells, (row, column) from A1 = (0, 0) -> their text, and the references of
-    its formulas with no saved result, in the order of the sheet (A3, B4, ...). The sheet's XML is
-    first scanned for their marks alone, decompressing it in chunks (the 46 MB of XLSX of the
-    10-million-row bench: about 0.9 s, in `XlsxAhead`'s threads: zlib lets go of the GIL); it is
-    parsed only when one is there. An unreadable part gives none: calamine read it."""
+Cells = dict[tuple[int, int], str]
+
+
+def _special_cells(path: Path, sheet: str) -> tuple[Cells, list[str], Cells]:
+    """The sheet's error cells, (row, column) from A1 = (0, 0) -> their text; the references of
+    its formulas with no saved result, in the order of the sheet (A3, B4, ...); and its whole
+    numbers under a zero-padded format (`_padded_styles`) -> the text Excel shows (05001). The
+    sheet's XML is first scanned for their marks alone, decompressing it in chunks (the 46 MB of
+    XLSX of the 10-million-row bench: about 0.9 s, in `XlsxAhead`'s threads: zlib lets go of the
+    GIL); it is parsed only when one is there. An unreadable part gives none: calamine read it."""
     import zipfile
 
     try:
         with zipfile.ZipFile(path) as z:
             part = _sheet_part(z, sheet)
             if part is None:
-                return {}, []
+                return {}, [], {}
+            padded = _padded_styles(z)
+            marks = [m for style in padded for m in (f' s="{style}"'.encode(), f" s='{style}'".encode())]
             with z.open(part) as fh:
-                tail, errors, unsaved = b"", False, False
+                tail, errors, unsaved, pads = b"", False, False, False
                 for chunk in iter(lambda: fh.read(1 << 22), b""):
                     joined = tail + chunk
                     errors = errors or any(m in joined for m in _ERROR_MARKS)
                     unsaved = unsaved or any(m in joined for m in _UNSAVED_MARKS)
-                    if errors and unsaved:
+                    pads = pads or any(m in joined for m in marks)
+                    if errors and unsaved and (pads or not marks):
                         break
                     tail = chunk[-16:]
-            if not (errors or unsaved):
-                return {}, []
+            if not (errors or unsaved or pads):
+                return {}, [], {}
             with z.open(part) as fh:
-                return _parse_special_cells(fh)
+                return _parse_special_cells(fh, padded if pads else {})
     except Exception:  # noqa: BLE001 - calamine read the sheet; a part it tolerates gives no such cells
-        return {}, []
+        return {}, [], {}
+
+
+def _padded_styles(z) -> dict[str, int]:
+    """The workbook's cell styles (their index in the sheet's `s` attribute) whose number format is
+    zeros alone ("00000": a reference or a person's number shown with its leading zeros) -> the
+    number of digits shown. calamine gives such a cell as the number (5001), where the same
+    record exported as CSV reads 05001: one person or record would be two."""
+    from xml.etree import ElementTree
+
+    try:
+        styles = ElementTree.fromstring(z.read("xl/styles.xml"))
+    except KeyError:
+        return {}
+
+    def local(el) -> str:
+        return el.tag.rsplit("}", 1)[-1]
+
+    zeros = {}
+    for el in styles.iter():
+        if local(el) == "numFmt":
+            code = (el.get("formatCode") or "").split(";")[0].replace('"', "").replace("\\", "")
+            if len(code) >= 2 and set(code) == {"0"}:
+                zeros[el.get("numFmtId")] = len(code)
+    if not zeros:
+        return {}
+    xfs = next((el for el in styles.iter() if local(el) == "cellXfs"), None)
+    if xfs is None:
+        return {}
+    return {str(i): zeros[xf.get("numFmtId")] for i, xf in enumerate(x for x in xfs if local(x) == "xf")
+            if xf.get("numFmtId") in zeros}
 
 
 def _sheet_part(z, sheet: str) -> str | None:
@@ -801,12 +839,13 @@ def _column_number(ref: str) -> int:
     return n
 
 
-def _parse_special_cells(fh) -> tuple[dict[tuple[int, int], str], list[str]]:
+def _parse_special_cells(fh, padded: dict[str, int]) -> tuple[Cells, list[str], Cells]:
     """(row, column) from A1 = (0, 0) -> text of each error cell (`t="e"`: calamine reads #N/A as
-    empty), and the references of the cells holding a formula with no saved value."""
+    empty), the references of the cells holding a formula with no saved value, and (row, column)
+    -> the text shown of each whole number whose style is one of `padded` (style -> digits)."""
     from xml.etree import ElementTree
 
-    errors, unsaved, row_number = {}, [], 0
+    errors, unsaved, shown, row_number = {}, [], {}, 0
     for _, el in ElementTree.iterparse(fh, events=("end",)):
         if el.tag.rsplit("}", 1)[-1] != "row":
             continue
@@ -822,8 +861,12 @@ def _parse_special_cells(fh) -> tuple[dict[tuple[int, int], str], list[str]]:
                 errors[(row_number - 1, column - 1)] = (value or "").strip() or "#ERROR"
             elif "f" in parts and not (value or "").strip() and "is" not in parts:
                 unsaved.append(cell.get("r") or f"{_column_name(column)}{row_number}")
+            elif cell.get("s") in padded and cell.get("t") in (None, "n") and value:
+                number = float(value)
+                if number.is_integer() and number >= 0:
+                    shown[(row_number - 1, column - 1)] = str(int(number)).zfill(padded[cell.get("s")])
         el.clear()
-    return errors, unsaved
+    return errors, unsaved, shown
 
 
 def _column_name(number: int) -> str:
