@@ -128,12 +128,14 @@ def complaints_of(rows, selection, key: str) -> None:
         "asb_type": st.column_config.TextColumn("type"),
         "agencies": st.column_config.TextColumn("agencies", help="Every agency it was reported to"),
         "is_hate": st.column_config.CheckboxColumn("hate"),
-        "drops_out_date": st.column_config.DateColumn("stops counting on", **DATE),
+        # the last day it counts, as the lists' "window expires" is (DESIGN.md window_expires_date)
+        "counts_until": st.column_config.DateColumn(
+            "counts until", help="The last day it counts towards the threshold", **DATE),
         "partner_refs": st.column_config.TextColumn("partners' references", width="large"),
         "postcode_district": st.column_config.TextColumn("postcode district"),
         "rule_id": st.column_config.TextColumn("rule when made"),
     }, column_order=["reported_date", "occurred_date", "days_to_report", "is_qualifying", "asb_category",
-                     "asb_type", "agencies", "is_hate", "drops_out_date", "partner_refs", "postcode_district",
+                     "asb_type", "agencies", "is_hate", "counts_until", "partner_refs", "postcode_district",
                      "rule_id"])
     refs = "; ".join(labels.partner_refs(r) for r in complaints["partner_refs"].dropna())
     st.caption(f"Partners' references: {ui.plain(refs) if refs else 'none'}")

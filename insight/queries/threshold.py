@@ -643,7 +643,7 @@ def person_complaints(con, as_of: date, person_codes: tuple[str, ...], authority
                    -- a hate incident from the day a report said so (int_complaint_rows hate_from)
                    case when c.hate_from <= $as_of::date then true
                         when c.hate_known_from <= $as_of::date then false end as is_hate,
-                   c.drops_out_date, c.rule_id
+                   c.drops_out_date, c.drops_out_date - 1 as counts_until, c.rule_id
             from int_complaints as c
             -- the agencies that had each complaint by the as-of date (a report merged into it later
             -- did not exist yet then: warehouse.sql agencies_as_of)

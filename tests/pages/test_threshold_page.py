@@ -485,6 +485,15 @@ def test__person_complaints__the_qualifying_ones_add_up_to_the_mart(con, build_d
         assert complaints["is_qualifying"].sum() == person.qualifying_complaints
         assert complaints["reported_date"].min() <= pd.Timestamp(person.oldest_complaint_date)
         assert (complaints["drops_out_date"] > pd.Timestamp(build_date)).all()
+        # "counts until" (the page's column) is the last day, as the lists' "window expires" is:
+        # one date for one day, on both (the UX audit: "expires 31 Oct" beside "stops counting on 1 Nov")
+        assert (complaints["counts_until"] == complaints["drops_out_date"] - pd.Timedelta(days=1)).all()
+    for person in work.itertuples():
+        if person.qualifying_hate_complaints:   # the hate rule's own window may be the one that expires
+            continue
+        complaints = qt.person_complaints(con, build_date, ALL, person.authority_code, person.person_key)
+        counted = complaints[complaints["is_qualifying"] & (complaints["drops_out_date"] > pd.Timestamp(build_date))]
+        assert counted["counts_until"].min() == pd.Timestamp(person.window_expires_date), person
     elsewhere = work[work["authority_code"] != DERBY].iloc[0]
     assert qt.person_complaints(con, build_date, (DERBY,), elsewhere.authority_code,
                                 elsewhere.person_key).empty  # not a viewer's authority: no rows
