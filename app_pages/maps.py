@@ -493,8 +493,8 @@ def selected_area(frame: pd.DataFrame, labels: dict, kind: str, chosen: str) -> 
         "reporters": st.column_config.NumberColumn("reporters", help="Distinct pseudonymised people"),
         "main_location": st.column_config.TextColumn("most given location"),
         "main_asb_type": st.column_config.TextColumn("main type"),
-        "first_report": st.column_config.DateColumn("first", **DATE),
-        "last_report": st.column_config.DateColumn("last", **DATE)})
+        "first_report": st.column_config.DateColumn("first", help="The earliest report in the period", **DATE),
+        "last_report": st.column_config.DateColumn("last", help="The latest report in the period", **DATE)})
 
 
 def district_panel(frame: pd.DataFrame, selection: places.Selection) -> None:
@@ -541,7 +541,9 @@ def repeats_section(selection: places.Selection | None, areas: pd.DataFrame) -> 
             "incidents_365d": st.column_config.NumberColumn("365 days"),
             "change_z": ui.measure_column("change_z", format="%+.1f"),
             "changed": st.column_config.CheckboxColumn("changed", help="The change score is beyond ±2: more than chance"),
-            "first_report": st.column_config.DateColumn("first", **DATE),
+            "first_report": st.column_config.DateColumn(
+                "first in 365 days", help="The earliest report in the 365 days to the as-of date "
+                "(not the place's first ever)", **DATE),
             "last_report": st.column_config.DateColumn("last", **DATE),
             "main_asb_types": st.column_config.TextColumn("main types"),
             "distinct_reporters": st.column_config.NumberColumn("reporters", help="Distinct pseudonymised people"),
