@@ -58,9 +58,14 @@ def police_rows(con: duckdb.DuckDBPyConnection) -> None:
     same refs, and the later file's rows merge (`police_republished`).
 
     `_police_asb`: one row per file and content key of the ASB rows, with every record number in
-    `source_rows` (sorted) and `first_new`, the first n that no earlier file (by name) of the
-    source already holds; copies before it are republished. `_police_context`: the other crime
-    types, one row per record, ranked the same way.
+    `source_rows` (sorted) and `first_new`, the first n that no earlier file already holds;
+    copies before it are republished. Earlier is by source, then file name, over every police
+    source: the content names the force, month and point, so the same month saved into a second
+    police source's folder is the same records (the police-file audit: a copy re-saved with
+    other line endings, which the same_file gate cannot see, counted every record twice).
+    `_police_owners`: which source's file first holds the n-th copy of a content key (n from lo to
+    hi), the incident a republished copy merges into. `_police_context`: the other crime types,
+    one row per record, ranked the same way.
     """
     asb = police_asb_sql("crime_type")
     con.execute(f"""create or replace temp table _police_asb as
@@ -76,10 +81,13 @@ def police_rows(con: duckdb.DuckDBPyConnection) -> None:
             from keyed group by source, source_file, content_key
         )
         select g.*, l.authority_code as lsoa_authority_code,
-               1 + coalesce(max(len(g.source_rows)) over (partition by g.source, g.content_key order by g.source_file
+               1 + coalesce(max(len(g.source_rows)) over (partition by g.content_key order by g.source, g.source_file
                                                           rows between unbounded preceding and 1 preceding), 0)
                    as first_new
         from grouped g left join _lsoa_name_map l using (lsoa_name)""")
+    con.execute("""create or replace temp table _police_owners as
+        select content_key, source, first_new as lo, len(source_rows) as hi
+        from _police_asb where len(source_rows) >= first_new""")
     con.execute(f"""create or replace temp table _police_context as
         select p.*, l.authority_code as lsoa_authority_code,
                content_key || '-' || row_number() over (partition by source_file, content_key
@@ -146,7 +154,7 @@ def police_context(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
     figure. Each record is accounted for in `etl_merged` too (DESIGN.md: every record of every file
     is in exactly one of incident_reports, etl_merged and etl_rejects): `police_context`, naming the
     `police_crimes.police_ref` kept, or `police_republished` for a later copy of a row kept."""
-    _split_keys(con, "_police_context", "source, police_ref", "source_file, source_row")
+    _split_keys(con, "_police_context", "police_ref", "source, source_file, source_row")   # over every police source
     con.execute("""insert into police_crimes
         select source, month, crime_type, falls_within, latitude, longitude, lsoa_code,
                lsoa_authority_code, last_outcome_category, source_file, source_row, police_ref
@@ -242,14 +250,16 @@ def keyed_reports(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
                 "'duplicate_key'", "format('incident_ref ''{}'' already used in {} row {} with other values ({})', "
                 f"incident_ref, first_file, first_row, {_differing_sql(_INCIDENT_VALUES)})",
                 "to_json(struct_pack(incident_ref, agency, reported_date, asb_type))::varchar")
-    republished = _police_copies("g.loc_reject is null and c.k < g.first_new")
-    con.execute(f"""create or replace temp table _repeats as
+    # a republished copy merges into the incident of the source whose file first held it
+    con.execute("""create or replace temp table _repeats as
         select source || ':' || incident_ref as report_id, source, source_file, source_row, kind,
                row_hash = first_hash as is_repeat
         from _keyed where key_rank > 1
         union all
-        select source || ':' || incident_ref, source, source_file, source_row, kind, true
-        from ({republished})""")
+        select o.source || ':' || g.incident_ref || '-' || c.k, g.source, g.source_file, c.source_row, g.kind, true
+        from _copies c join _groups g using (gid)
+        join _police_owners o on o.content_key = g.incident_ref and c.k between o.lo and o.hi
+        where g.loc_reject is null and c.k < g.first_new""")
     con.execute("""create or replace temp view _single_reports as
         select l.* exclude (source_rows, first_new), l.source || ':' || l.incident_ref as report_id
         from _located l anti join _repeats r using (source_file, source_row)

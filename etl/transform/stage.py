@@ -231,8 +231,11 @@ def date_sql(column: str, fmt: str, zone: str = LOCAL_ZONE) -> str:
     fmt = re.sub(r"\s*%Z", "", fmt)
     iso = iso_sql(column, zone)
     serial = f"case when regexp_matches({column}, '{_SERIAL}') then {serial_sql(column, zone)} end"
-    if fmt == "month":
-        return f"try_cast(case when regexp_matches({column}, '^\\d{{4}}-\\d{{2}}$') then {column} || '-01' end as date)"
+    if fmt == "month":   # police.uk's YYYY-MM; else a date's month: a file re-saved by Excel writes
+        # "2025-03" as Mar-25 (or as a date), and one re-saved elsewhere as 2025-03-01
+        month = f"try_cast(case when regexp_matches({column}, '^\\d{{4}}-\\d{{2}}$') then {column} || '-01' end as date)"
+        named = f"try_strptime({_month_abbreviated(column)}, ['%b-%y', '%b-%Y', '%b %Y', '%d/%m/%Y'])"
+        return f"coalesce({month}, cast(date_trunc('month', coalesce({iso}, {named})) as date))"
     zoned = zoned_sql(column, fmt)
     if fmt == "iso":
         return f"coalesce({iso}, {serial}, {zoned})"

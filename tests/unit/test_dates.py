@@ -113,6 +113,20 @@ def test__date_sql__a_source_time_zone_whatever_parsed_the_time(value, fmt, zone
     ("2025-03-31", "excel", D(2025, 3, 31)),
     ("2025-03", "month", D(2025, 3, 1)),
     ("45747", "month", None),
+    # a police.uk month re-saved as a date (the police-file audit: all of a file's records were
+    # bad_date rejects): its month, whichever day the date names
+    ("2025-03-01", "month", D(2025, 3, 1)),
+    ("2025-03-15", "month", D(2025, 3, 1)),
+    ("2025-03-01 00:00:00", "month", D(2025, 3, 1)),
+    ("2025-03-01T00:00:00", "month", D(2025, 3, 1)),
+    ("01/03/2025", "month", D(2025, 3, 1)),                # a day-first date (Excel in English, UK)
+    ("Mar-25", "month", D(2025, 3, 1)),                    # Excel shows and saves "2025-03" as mmm-yy
+    ("Mar-2025", "month", D(2025, 3, 1)),
+    ("March 2025", "month", D(2025, 3, 1)),
+    ("Sept-25", "month", D(2025, 9, 1)),
+    ("2025-13", "month", None),
+    ("2025-02-30", "month", None),
+    ("Month", "month", None),
 ])
 def test__date_sql__declared_formats_then_iso_then_serials(value, fmt, expected):
     assert parse(value, fmt) == expected

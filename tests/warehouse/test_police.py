@@ -261,3 +261,62 @@ def test__police_uk__a_month_downloaded_again_and_re_saved_merges(tmp_path, spel
     assert con.execute("""select count(*) from etl_merged where rule = 'police_republished'
                           and source_file like '%resaved%'""").fetchall()[0][0] == loads[1][3]
     assert con.execute("select count(*) from police_crimes").fetchall()[0][0] == 10   # the context once too
+
+
+@pytest.mark.parametrize("written", ["2023-04-01", "Apr-23", "01/04/2023"])
+def test__police_uk__a_month_re_saved_as_a_date_reads_as_its_month(tmp_path, written):
+    """A street file re-saved by a spreadsheet writes its Month as a date ("2023-04-01", Excel's
+    "Apr-23" for 2023-04): every record was a bad_date reject and the reject_share gate stopped
+    the build (the police-file audit). It is the month: the copy beside the file as published
+    merges as the same records, and alone it loads the same incidents."""
+    folder = real_data("police_uk", "derbyshire")
+    lines = (folder / "2023-04-derbyshire-street.csv").read_text(encoding="utf-8").splitlines()
+    body = [line for line in lines[1:] if "Anti-social behaviour" in line][:40] + \
+        [line for line in lines[1:] if "Anti-social behaviour" not in line][:10]
+    assert all(line.startswith(",2023-04,") or line.split(",")[1] == "2023-04" for line in body)
+    resaved = [",".join([r[0], written, *r[2:]]) for r in csv.reader(body)]
+    files = {"police/2023-04-derbyshire-street.csv": "\n".join([lines[0], *body]) + "\n",
+             "police/2023-04-derbyshire-street_resaved.csv": "\n".join([lines[0], *resaved]) + "\n"}
+    _, con = run_build(write_inputs(tmp_path / "in", POLICE_TOML.format(path="police/*.csv"), files),
+                       as_of=dt.date(2023, 4, 30))
+    assert con.execute("select count(*) from etl_rejects where reason_code = 'bad_date'").fetchall() == [(0,)]
+    loads = con.execute("select rows_read, rows_loaded, rows_merged + rows_rejected from etl_loads "
+                        "order by source_file").fetchall()
+    assert loads[1] == (50, 0, 50), loads    # the re-saved copy: every record the published one's
+    assert con.execute("select count(*) from police_crimes").fetchall()[0][0] == 10
+    alone = write_inputs(tmp_path / "alone", POLICE_TOML.format(path="police/*.csv"),
+                         {"police/2023-04.csv": files["police/2023-04-derbyshire-street_resaved.csv"]})
+    _, con2 = run_build(alone, tmp_path / "alone.duckdb", as_of=dt.date(2023, 4, 30))
+    assert con2.execute("select count(*), min(reported_date), max(reported_date) from incidents").fetchall() == \
+        con.execute("select count(*), min(reported_date), max(reported_date) from incidents").fetchall()
+
+
+def test__police_uk__a_month_in_two_police_sources_counts_once(tmp_path):
+    """The same month saved into a second police source's folder, re-saved with CRLF (so not the
+    same bytes: the same_file gate does not see it): its records are the first source's, merged
+    as `police_republished`, never a second incident (the police-file audit: every figure of
+    that month doubled). Rows beyond the first source's copies (a later, fuller download) are
+    the second source's own."""
+    folder = real_data("police_uk", "derbyshire")
+    lines = (folder / "2023-01-derbyshire-street.csv").read_text(encoding="utf-8").splitlines()
+    asb = [line for line in lines[1:] if "Anti-social behaviour" in line]
+    other = [line for line in lines[1:] if "Anti-social behaviour" not in line][:20]
+    first = "\n".join([lines[0], *asb[:-5], *other]) + "\n"          # five ASB rows short
+    again = "\r\n".join([lines[0], *reversed(asb), *other]) + "\r\n"  # all of them, in another order
+    toml = POLICE_TOML.format(path="police/*.csv") + POLICE_TOML.format(path="police2/*.csv").replace(
+        'slug = "police-uk"', 'slug = "police-uk-archive"')
+    inputs = write_inputs(tmp_path / "in", toml, {"police/2023-01.csv": first, "police2/2023-01.csv": again.encode()})
+    _, con = run_build(inputs, as_of=dt.date(2023, 1, 31))
+    alone = write_inputs(tmp_path / "alone", POLICE_TOML.format(path="police/*.csv"),
+                         {"police/2023-01.csv": "\n".join([lines[0], *asb, *other]) + "\n"})
+    _, con1 = run_build(alone, tmp_path / "alone.duckdb", as_of=dt.date(2023, 1, 31))
+    per_authority = "select authority_code, count(*) from incidents group by 1 order by 1"
+    assert con.execute(per_authority).fetchall() == con1.execute(per_authority).fetchall()
+    assert con.execute("select count(*) from police_crimes").fetchall() == [(20,)]
+    loads = dict(con.execute("select source, rows_loaded from etl_loads").fetchall())
+    assert loads["police_uk_archive"] <= 5, loads   # only what the first source lacks
+    # every record once: loaded, merged or rejected, each merged one naming what it joined
+    assert con.execute("select count(*) from etl_loads where rows_read <> rows_loaded + rows_rejected "
+                       "+ rows_merged").fetchall() == [(0,)]
+    assert con.execute("""select count(*) from etl_merged m where m.merged_into not in (select incident_id from incidents)
+                          and m.merged_into not in (select police_ref from police_crimes)""").fetchall() == [(0,)]
