@@ -118,3 +118,12 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
 def counted(n: int, one: str, many: str | None = None) -> str:
     """'1 row', '12 rows', '1,234 entries' (`many` when the plural is not `one` + 's')."""
     return f"{n:,} {one if n == 1 else many or one + 's'}"
+
+
+def numbered(names: pd.Series) -> pd.Series:
+    """Names made unique in their order: a name that repeats gets its place among its namesakes
+    ("Alleyway behind Sherwood Street #2"), as the Hotspots page names its hexagons, so two places
+    of one name are never one to a reader (the board pack's busiest places)."""
+    names = pd.Series(names, dtype=object)
+    repeat = names.groupby(names).cumcount()
+    return names.where(repeat == 0, names + " #" + (repeat + 1).astype(str))

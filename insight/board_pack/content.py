@@ -23,6 +23,7 @@ from insight.board_pack import slides as rs
 from insight.board_pack import words as w
 from insight.board_pack.data import HOTSPOT_RESOLUTION, PEOPLE, REGISTER_OF, PackData
 from insight.charts.base import AUTHORITY_NAME_COLOURS
+from insight.labels import numbered
 from insight.queries import maps as queries_maps
 
 
@@ -327,8 +328,10 @@ def slide_repeats(deck, ctx: Context) -> None:
                       + ("data start too late to flag a change" if unknown_before else f"{w.UP}{w.DOWN}: significant"),
                       notes=SIGNIFICANCE_NOTE + " A place is named only when at least "
                       f"{ctx.k} different people reported there.")
-    labels = [f"{_place(r, ctx.k)} {w.arrow(int(r.changed) * (1 if r.change_z > 0 else -1))}".strip()
-              for r in top.itertuples()]
+    # two places of one name are told apart (the UX audit: "Alleyway behind Sherwood Street" twice)
+    names = numbered(pd.Series([_place(r, ctx.k) for r in top.itertuples()], dtype=object))
+    labels = [f"{name} {w.arrow(int(r.changed) * (1 if r.change_z > 0 else -1))}".strip()
+              for name, r in zip(names, top.itertuples(), strict=True)]
     rs.bar_chart(slide, rs.BODY, labels, {"last 90 days": small_as_blank(top["incidents_90d"], ctx.k),
                                           "the 90 days before": small_as_blank(top["incidents_prev_90d"], ctx.k)},
                  [rs.SERIES["current"], rs.SERIES["previous"]], font_pt=14)

@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 import pydeck as pdk
 import shapely
 
+from insight import labels
 from insight.charts.base import AUTHORITY_NAME_COLOURS, YLORBR, _geometry, _rgb, _view
 
 LAYER_ID = "areas"
@@ -208,10 +209,8 @@ def place_names(cells: pd.DataFrame) -> pd.Series:
     """Every hexagon's name in one line ("first (second)" of `places`: the chooser beside the map,
     where typing a street finds it), unique: a name that repeats gets its rank ("#2"), since the
     address keeps the chosen area by its name."""
-    names = pd.Series([f"{first} ({second})" if second else first for first, second in places(cells)],
-                      index=cells.index, dtype=object)
-    repeat = names.groupby(names).cumcount()
-    return names.where(repeat == 0, names + " #" + (repeat + 1).astype(str))
+    return labels.numbered(pd.Series([f"{first} ({second})" if second else first for first, second in places(cells)],
+                                     index=cells.index, dtype=object))
 
 
 def street_label_cells(cells: pd.DataFrame) -> pd.DataFrame:

@@ -149,6 +149,13 @@ def test__commentary__control_characters_do_not_reach_the_slide(demo_warehouse, 
     deck = Presentation(io.BytesIO(pack.pptx))
     box = next(s for slide in deck.slides for s in slide.shapes if s.name == "Commentary")
     assert box.text_frame.text == "Line one\nwith a tab\there, a colour and evil.\n\nCafé ✓ 😀"
+    # and in the same pack (one authority's): no chart names two of its bars alike; the demo's
+    # Erewash has two busiest places of one name (the UX audit of 7 December: "Alleyway behind
+    # Sherwood Street, Erewash" twice on the busiest places' slide)
+    for slide in deck.slides:
+        for chart in (shape.chart for shape in slide.shapes if shape.has_chart):
+            categories = [str(c) for c in chart.plots[0].categories]
+            assert len(categories) == len(set(categories)), categories
 
 
 def test__pictures__each_render_returns_its_own_figure_while_the_warm_up_runs():

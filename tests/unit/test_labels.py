@@ -117,3 +117,13 @@ def test__every_page__labels_its_downloads_with_the_one_helper():
         text = page.read_text(encoding="utf-8")
         assert not re.search(r"Download \{len\(", text), page.name
         assert "st.download_button(" not in text or page.name == "board_pack.py", page.name
+
+
+def test__numbered__a_repeated_name_gets_its_place_among_its_namesakes():
+    import pandas as pd
+
+    from insight.labels import numbered
+
+    got = numbered(pd.Series(["Alley, Erewash", "Park, Erewash", "Alley, Erewash", "Alley, Erewash"]))
+    assert got.tolist() == ["Alley, Erewash", "Park, Erewash", "Alley, Erewash #2", "Alley, Erewash #3"]
+    assert numbered(pd.Series([], dtype=object)).tolist() == []
