@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from etl.marts.hotspots import REPEAT_LIST, REPEAT_LOCATION_RESOLUTION
@@ -192,6 +193,13 @@ def open_cell(cell: str) -> None:
     target = h3.cell_to_parent(cell, resolution) if resolution < h3.get_resolution(cell) else cell
     st.session_state.update(mp_view="h3", mp_res=resolution)
     choose(f"h3_{resolution}", target, cell_shape(target))
+    # and into the address now: the chooser bound to it writes a choice once it has been drawn at
+    # this size, so the first place opened from the list (a size not drawn yet) was not there (the
+    # UX audit of 7 December: a reload or a shared link lost it; the later ones were)
+    try:
+        st.query_params[f"mp_area_h3_{resolution}"] = target
+    except StreamlitAPIException:   # the chooser of this size is drawn already: it writes the choice itself
+        pass
     st.session_state["mp_opened"] = cell
     st.toast("Opened on the map above.", icon=":material/map:")
 
