@@ -32,9 +32,11 @@ ui.measure_table(headline, shown)
 st.subheader("Incidents per month")
 monthly = ui.load(overview.monthly_incidents, f.authority_codes, f.start_date, f.end_date)
 ui.plotly_chart(ui.figure(charts.trend_chart, monthly), key="ov_trend")
-st.caption("Whole calendar months: figures of authorities whose person-level rows you may not see are counted "
-           "over whole months." if ui.restricted(f) else "The first and last months count only the days inside "
-           "the period.")
+st.caption(("Whole calendar months: figures of authorities whose person-level rows you may not see are counted "
+            "over whole months." if ui.restricted(f) else "A month the period cuts (an open marker) counts only "
+            "the days inside the period; hover it for them.")
+           + " A line starts at its authority's first month of data and ends at its last: no point is no data, "
+           "not no ASB.")
 
 st.subheader("Incidents per km²")
 density = ui.load(overview.incident_density, f.authority_codes, f.start_date, f.end_date)

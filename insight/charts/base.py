@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -81,19 +82,46 @@ def ramp_colour(value: float, maximum: float, alpha: int = 200) -> list[int]:
     return _rgb(YLORBR[round(share * (len(YLORBR) - 1))]) + [alpha]
 
 
+def _cut_month(first, last, month) -> str:
+    """" (20–31 Jan only)" for a month the period (or the data) holds only some days of, else ""."""
+    if pd.isna(first) or pd.isna(last):
+        return ""
+    first, last = pd.Timestamp(first), pd.Timestamp(last)
+    start = pd.Timestamp(month)
+    if first <= start and last >= start + pd.offsets.MonthEnd(0):
+        return ""
+    return f" ({first.day}–{last.day} {first:%b} only)"
+
+
 def trend_chart(monthly: pd.DataFrame) -> go.Figure:
     """Incidents per month, one line per authority (in the frame's order), hover unified by month.
-    Built with graph_objects, not plotly express: the landing page's chart took 0.13 s a run."""
+    A month outside the authority's data (`has_data` false: before its first incident or after its
+    last) is a gap, not a 0, and a month the period cuts (`first_day`, `last_day`: its first or last
+    month) an open marker whose hover names its days, so neither reads as a fall in ASB (both did:
+    the UX audit of 7 December 2026). Built with graph_objects, not plotly express: the landing
+    page's chart took 0.13 s a run."""
     names = monthly["authority_name"].to_numpy(dtype=object)
-    months, counts = monthly["month"].to_numpy(), monthly["incidents"].to_numpy()
+    months = monthly["month"].to_numpy()
+    counts = monthly["incidents"].astype(object).where(monthly["incidents"].notna(), None)
+    if "has_data" in monthly:
+        counts = counts.where(monthly["has_data"].fillna(True).astype(bool), None)
+    counts = counts.to_numpy(dtype=object)
+    if {"first_day", "last_day"} <= set(monthly.columns):
+        cut = [_cut_month(f, la, m) for f, la, m in zip(monthly["first_day"], monthly["last_day"], monthly["month"],
+                                                         strict=True)]
+    else:
+        cut = [""] * len(monthly)
+    cut = np.array(cut, dtype=object)
     traces = []
     for name in dict.fromkeys(names):
         rows = names == name
         colour = AUTHORITY_NAME_COLOURS.get(name)
+        symbols = ["circle-open" if c else "circle" for c in cut[rows]]
         traces.append(go.Scatter(x=months[rows], y=counts[rows], mode="lines+markers", name=name, legendgroup=name,
-                                 line={"color": colour}, marker={"color": colour},
+                                 line={"color": colour}, marker={"color": colour, "symbol": symbols, "size": 7},
+                                 customdata=cut[rows],
                                  hovertemplate="Authority=" + str(name)
-                                 + "<br>Month=%{x}<br>Incidents=%{y}<extra></extra>"))
+                                 + "<br>Month=%{x}<br>Incidents=%{y}%{customdata}<extra></extra>"))
     return go.Figure(traces, {"legend": {"title": {"text": ""}, "tracegroupgap": 0}, "hovermode": "x unified",
                               "margin": {"t": 10},
                               "xaxis": {"title": {"text": "Month"}, "dtick": "M1", "tickformat": "%b %Y"},

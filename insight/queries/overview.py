@@ -140,7 +140,10 @@ def monthly_incidents(con, codes: tuple[str, ...], start: date, end: date) -> pd
     """Incidents per calendar month and authority in the period, zero-filled, with the first and
     last day of the month that the period holds (`first_day`, `last_day`: the first and last months
     may be cut; the disclosure rule hides a month of fewer than 28 days from a viewer without
-    person-level rights)."""
+    person-level rights), and `has_data`: whether the month lies within the authority's data, from
+    the month of its first incident to that of its last (a month outside holds 0 incidents, which
+    is no data rather than no ASB: the chart draws it as a gap). The flag tells nothing a 0 does
+    not: the months before the first incident are those of 0 before the first month that has any."""
     return run(con, """
         with months as (
             select unnest(generate_series(date_trunc('month', $start::date),
@@ -159,13 +162,22 @@ def monthly_incidents(con, codes: tuple[str, ...], start: date, end: date) -> pd
               and authority_code = any($codes)
             group by all
         ),
+        spans as (   -- each authority's data, in months (any date, not the period's alone)
+            select authority_code, date_trunc('month', min(reported_date))::date as first_month,
+                   date_trunc('month', max(reported_date))::date as last_month
+            from incidents
+            where authority_code = any($codes)
+            group by authority_code
+        ),
         final as (
             select m.month, c.authority_code, c.authority_name,
                    coalesce(n.incidents, 0) as incidents,
-                   greatest(m.month, $start::date) as first_day, least(last_day(m.month), $end::date) as last_day
+                   greatest(m.month, $start::date) as first_day, least(last_day(m.month), $end::date) as last_day,
+                   coalesce(m.month between s.first_month and s.last_month, false) as has_data
             from months as m
             cross join chosen as c
             left join counts as n using (month, authority_code)
+            left join spans as s using (authority_code)
         )
         select * from final order by month, authority_name
     """, {"codes": list(codes), "start": start, "end": end})

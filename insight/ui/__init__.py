@@ -432,12 +432,43 @@ def list_scope(filters: Filters, codes: tuple[str, ...]) -> str:
     return f"For {names} (the lists you may see): "
 
 
+_ASKED_KEY = "flt_asked"   # (the period asked for, the period From and To were moved to): `_follow_as_of`
+
+
+def _follow_as_of(default_as_of: date) -> None:
+    """Put in From and To the period the figures use (`periods.ending_by`: it ends on the as-of
+    date at the latest, and the default period follows the as-of date), before they are drawn:
+    they showed the period asked for while every figure used another (the UX audit of 7 December
+    2026). The period asked for is kept while the boxes hold the one moved to, so an as-of date
+    moved back gives it back (what ending_by made of the boxes before); a day typed or picked in
+    From or To since is the period asked for from then on."""
+    state = st.session_state
+    if not all(_STATE[k] in state for k in ("start", "end", "as_of")):
+        return
+    shown = (state[_STATE["start"]], state[_STATE["end"]])
+    asked, moved = state.get(_ASKED_KEY, (shown, None))
+    if moved != shown:   # not moved, or changed by hand since
+        asked = shown
+    ordered = (min(asked), max(asked))
+    used = periods.ending_by(*ordered, state[_STATE["as_of"]], default_as_of)
+    if used == ordered:
+        state.pop(_ASKED_KEY, None)
+        target = asked   # as asked (a From after To stays so, and is swapped and said so below)
+    else:
+        state[_ASKED_KEY] = (asked, used)
+        target = used
+    if target != shown:
+        state[_STATE["start"]], state[_STATE["end"]] = target
+
+
 def sidebar() -> Filters:
     """Draw the shared filters in the sidebar and return the choices. A date is typed (applied on
-    Enter or Tab) or picked from a calendar: insight/ui/dates.py says why not st.date_input alone."""
+    Enter or Tab) or picked from a calendar: insight/ui/dates.py says why not st.date_input alone.
+    From and To show the period used (`_follow_as_of`)."""
     default_as_of = build_as_of()
     if _STATE["authority"] not in st.session_state:
         _seed_from_url(default_as_of)
+    _follow_as_of(default_as_of)
     with st.sidebar:
         codes = st.multiselect(
             "Authorities", authorities.CODES, format_func=authorities.NAME_BY_CODE.get,
@@ -451,11 +482,13 @@ def sidebar() -> Filters:
         ended = periods.ending_by(start, end, as_of, default_as_of)
     filters = Filters(tuple(codes) or authorities.CODES, *ended, as_of)
     coarse = _coarse_dates(filters, default_as_of) if restricted(filters) else None
-    if coarse is None and ended != (start, end):
+    if coarse is None and _ASKED_KEY in st.session_state:
         # one note of the period used: a restricted viewer's whole months say it (the pages audit read
         # two periods, "16 Mar 2025 – 15 Mar 2026" and the one used, "1 Mar 2025 – 28 Feb 2026")
-        st.sidebar.info(f"A period ends on the as-of date at the latest, so that every figure counts what was "
-                        f"known then: the period is {fmt_period(*ended)}.", icon=":material/event:")
+        asked = st.session_state[_ASKED_KEY][0]
+        st.sidebar.info(f"From and To moved: a period ends on the as-of date at the latest, so that every "
+                        f"figure counts what was known then: the period is {fmt_period(*ended)}, and a later as-of "
+                        f"date gives back {fmt_period(min(asked), max(asked))}.", icon=":material/event:")
     filters = coarse or filters
     scope.caption(scope_note(filters))
     st.session_state[_SUPPRESSED_KEY] = False

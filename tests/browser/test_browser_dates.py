@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from support import EXCEPTION, signed_in, wait_for_run
+from support import EXCEPTION, screenshot, signed_in, wait_for_run
 
 from etl.rules import periods
 from insight import ui
@@ -107,3 +107,32 @@ def test__sidebar__calendar_beside_the_field_picks_a_day(server, page, as_of):
     wait_for_run(page)
     assert page.get_by_text(ui.fmt_period(picked, as_of), exact=False).first.is_visible()
     assert sidebar.get_by_label("From", exact=True).first.input_value() == picked.strftime("%d/%m/%Y")
+
+
+def test__sidebar__an_earlier_as_of_date_moves_from_and_to_and_the_chart_marks_cut_months(server, page, as_of):
+    """The UX audit of 7 December 2026: after an earlier as-of date From and To still showed the
+    period asked for, and the Overview's monthly chart drew the cut first and last months as lows.
+    Now the boxes show the period used, and the chart's cut months are open markers (charts.base)."""
+    signed_in(page, server + "/")
+    earlier = as_of - dt.timedelta(days=100)
+    _type_into(page, "As of", earlier.strftime("%d/%m/%Y"), "Enter")
+    used = periods.default_period(earlier)
+    _wait_for_param(page, "start", used[0].isoformat())
+    wait_for_run(page)
+    sidebar = page.locator(SIDEBAR)
+    page.wait_for_function("v => [...document.querySelectorAll('[data-testid=\"stSidebar\"] input')]"
+                           ".some(i => i.value === v)", arg=used[1].strftime("%d/%m/%Y"), timeout=20_000)
+    assert sidebar.get_by_label("From", exact=True).first.input_value() == used[0].strftime("%d/%m/%Y")
+    assert sidebar.get_by_label("To", exact=True).first.input_value() == used[1].strftime("%d/%m/%Y")
+    assert sidebar.get_by_text(f"the period is {ui.fmt_period(*used)}", exact=False).first.is_visible()
+    assert page.locator(EXCEPTION).count() == 0
+    # the trend's traces as plotly drew them: a cut month (the period starts on used[0]) is open
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot')?.data?.length > 0", timeout=20_000)
+    traces = page.evaluate("() => document.querySelector('.js-plotly-plot').data.map("
+                           "t => ({symbols: t.marker.symbol, hover: t.customdata}))")
+    cut = used[0].day != 1 or not periods.is_month_end(used[1])
+    assert traces and all(len(t["symbols"]) == len(t["hover"]) for t in traces)
+    assert cut == any("circle-open" in t["symbols"] for t in traces)
+    screenshot(page, "overview_earlier_as_of")

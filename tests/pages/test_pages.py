@@ -295,6 +295,23 @@ def test__monthly_incidents__zero_fills_months(con):
     frame = overview.monthly_incidents(con, (EREWASH,), dt.date(1999, 11, 15), dt.date(2000, 2, 10))
     assert list(frame["incidents"]) == [0, 0, 0, 0]
     assert list(frame["month"].dt.month) == [11, 12, 1, 2]
+    assert not frame["has_data"].any()   # years before the data: no data, not a quiet month
+
+
+@pytest.mark.parametrize("code", [EREWASH, BOLSOVER])
+def test__monthly_incidents__months_outside_an_authoritys_data_are_marked(con, code):
+    """A month before an authority's first incident or after its last is no data, not a month of
+    no ASB: `has_data` is false there and true for every month between (a quiet month within the
+    data is a real 0). Worked out here from the incidents, per authority."""
+    first, last = con.execute("select min(reported_date), max(reported_date) from incidents "
+                              "where authority_code = ?", [code]).fetchall()[0]
+    start, end = first - dt.timedelta(days=75), last + dt.timedelta(days=70)
+    frame = overview.monthly_incidents(con, (code,), start, end)
+    month = frame["month"].dt.date
+    inside = (month >= first.replace(day=1)) & (month <= last.replace(day=1))
+    assert (~inside).sum() >= 4 and inside.sum() >= 2
+    assert list(frame["has_data"]) == list(inside)
+    assert (frame.loc[~inside, "incidents"] == 0).all()
 
 
 def test__file_accounting__every_file_adds_up(con):

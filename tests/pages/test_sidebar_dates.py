@@ -148,3 +148,46 @@ def test__audit__dates_are_typed_the_same_way(app):
     _type(at, "au_end", today.strftime("%d/%m/%Y"))
     rows = next(d.value for d in at.dataframe if "row_count" in d.value.columns)
     assert not rows.empty   # this session's sign-in at least
+
+
+def _boxes(at) -> list[str]:
+    return [at.text_input(key=f"{k}_typed").value for k in ("flt_start", "flt_end")]
+
+
+@pytest.mark.parametrize("user", ["opcc", "erewash"])
+def test__sidebar__from_and_to_show_the_period_an_earlier_as_of_date_uses(app, as_of, user):
+    """An earlier as-of date moves the period to end on it (periods.ending_by), and the boxes kept
+    showing the period asked for while the figures used another (the UX audit of 7 December 2026):
+    From and To now show the period used, and an as-of date moved back gives back the period asked."""
+    earlier = as_of - dt.timedelta(days=100)
+    at = _type(app(user), "flt_as_of", earlier.strftime("%d/%m/%Y"))
+    used = periods.default_period(earlier)            # the default period follows the as-of date
+    f = at.session_state["flt_filters"]
+    assert (f.start_date, f.end_date) == used
+    assert _boxes(at) == [d.strftime("%d/%m/%Y") for d in used]
+    assert any(f"the period is {ui.fmt_period(*used)}" in i.value for i in at.sidebar.info)
+    at.run()                                          # a rerun keeps it, and says it once
+    assert _boxes(at) == [d.strftime("%d/%m/%Y") for d in used]
+    assert len([i for i in at.sidebar.info if "the period is" in i.value]) == 1
+    at = _type(at, "flt_as_of", as_of.strftime("%d/%m/%Y"))   # back to the build's date
+    assert _boxes(at) == [d.strftime("%d/%m/%Y") for d in periods.default_period(as_of)]
+    assert not any("the period is" in i.value for i in at.sidebar.info)
+
+
+def test__sidebar__a_period_asked_for_is_cut_at_the_as_of_date_in_the_boxes_too(app, as_of):
+    start, end = as_of - dt.timedelta(days=300), as_of - dt.timedelta(days=20)
+    at = app(start=start.isoformat(), end=end.isoformat())
+    cut = as_of - dt.timedelta(days=60)
+    at = _type(at, "flt_as_of", cut.strftime("%d/%m/%Y"))
+    assert _boxes(at) == [start.strftime("%d/%m/%Y"), cut.strftime("%d/%m/%Y")]
+    f = at.session_state["flt_filters"]
+    assert (f.start_date, f.end_date, f.as_of_date) == (start, cut, cut)
+    assert at.query_params["end"] == cut.isoformat()
+    at = _type(at, "flt_as_of", as_of.strftime("%d/%m/%Y"))   # the period asked for comes back
+    assert _boxes(at) == [start.strftime("%d/%m/%Y"), end.strftime("%d/%m/%Y")]
+    # a To typed while the period was cut is the period asked for from then on
+    at = _type(at, "flt_as_of", cut.strftime("%d/%m/%Y"))
+    typed = cut - dt.timedelta(days=10)
+    at = _type(at, "flt_end", typed.strftime("%d/%m/%Y"))
+    at = _type(at, "flt_as_of", as_of.strftime("%d/%m/%Y"))
+    assert _boxes(at) == [start.strftime("%d/%m/%Y"), typed.strftime("%d/%m/%Y")]
