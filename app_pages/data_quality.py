@@ -133,12 +133,13 @@ else:
                 "the OPCC analyst role only.", icon=":material/lock:")
     else:
         pick_source, pick_reason, pick_text = st.columns(3)
-        sources = pick_source.multiselect("Source", sorted(by_reason["source"].unique()), key="dq_source",
+        sources = pick_source.multiselect("Source", sorted(by_reason["source"].unique()), key="dq_source", persist_state="session",
                                           placeholder="All sources", format_func=labels.source_name)
         reasons = pick_reason.multiselect("Reason", sorted(by_reason["reason_code"].unique()),
-                                          key="dq_reason", placeholder="All reasons",
+                                          key="dq_reason", placeholder="All reasons", persist_state="session",
                                           format_func=lambda code: labels.word("reason_code", code))
-        text = pick_text.text_input("Contains", key="dq_text", placeholder="text in the reason or values")
+        text = pick_text.text_input("Contains", key="dq_text", persist_state="session",
+                                   placeholder="text in the reason or values")
         rows = ui.load(quality.rejects, tuple(sources), tuple(reasons), text)
         matching = rows.attrs.get("matching", len(rows))
         if matching > len(rows):

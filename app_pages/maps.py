@@ -527,7 +527,8 @@ def repeats_section(selection: places.Selection | None, areas: pd.DataFrame) -> 
     applied the disclosure rule): narrowing it shows nothing more."""
     st.subheader("Repeat locations")
     repeats = ui.load(qm.repeat_locations, f.authority_codes, f.as_of_date, build_as_of)
-    only_changed = st.toggle("Only places whose last 90 days changed significantly", key="mp_changed")
+    only_changed = st.toggle("Only places whose last 90 days changed significantly", key="mp_changed",
+                             persist_state="session")
     listed = repeats[repeats["changed"].fillna(False).astype(bool)] if only_changed else repeats
     shown, mark = narrowed(listed, selection, areas)
     rows = [i for i, cell in enumerate(shown["h3_cell"]) if cell == mark]
@@ -621,7 +622,8 @@ def gi_section() -> None:
         st.info("The warehouse holds no hot spot cells; rebuild it.")
     else:
         period = ui.fmt_period(summary["period_start"].min(), summary["period_end"].max())
-        gi_res = st.radio("Resolution", [9, 8], format_func=qm.RESOLUTIONS.get, horizontal=True, key="mp_gi_res")
+        gi_res = st.radio("Resolution", [9, 8], format_func=qm.RESOLUTIONS.get, horizontal=True, key="mp_gi_res",
+                          persist_state="session")
         cells = ui.load(qm.hotspot_cells, f.authority_codes, gi_res)
         # the cells the map draws (a viewer under the disclosure rule: those whose class is shown)
         counts = cells["gi_class"].value_counts()
@@ -679,7 +681,8 @@ def concentration_section() -> None:
 
 def accuracy_section() -> None:
     """Hit rate and PAI of the busiest cells on the six months after."""
-    acc_res = st.radio("Cells", [9, 10], format_func=qm.RESOLUTIONS.get, horizontal=True, key="mp_acc_res")
+    acc_res = st.radio("Cells", [9, 10], format_func=qm.RESOLUTIONS.get, horizontal=True, key="mp_acc_res",
+                       persist_state="session")
     accuracy = ui.load(qm.hotspot_accuracy, f.authority_codes, acc_res)
     if not accuracy.empty:
         columns = {"authority_name": st.column_config.TextColumn("authority"),

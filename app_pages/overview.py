@@ -26,7 +26,8 @@ ui.measure_tiles(headline, judged=where != "starts_late")
 
 st.subheader("By authority")
 shown = st.segmented_control("Show", list(ui.TABLE_VIEWS), format_func=ui.TABLE_VIEWS.get, default="figures",
-                             key="ov_table_show", label_visibility="collapsed") or "figures"
+                             key="ov_table_show", label_visibility="collapsed",
+                             persist_state="session") or "figures"
 ui.measure_table(headline, shown)
 
 st.subheader("Incidents per month")

@@ -192,20 +192,20 @@ else:
     st.subheader("Lists")
     with st.container(border=True):
         search = st.text_input(
-            "Search the lists by a partner's reference or a postcode district", key="thr_search",
+            "Search the lists by a partner's reference or a postcode district", key="thr_search", persist_state="session",
             placeholder="an incident or case reference as your system holds it (or part of it), or DE7",
             help="Matches any of a row's complaint references or case references (any part, ignoring "
             "case), or a postcode district (whole, e.g. DE7) that a partner sent")
         boxes = st.columns(4 if len(person_codes) > 1 else 3)
         routes = tuple(boxes[0].multiselect(
-            "Route", [r for r in qt.ROUTES if r != "community" or total["community_route"]], key="thr_routes",
+            "Route", [r for r in qt.ROUTES if r != "community" or total["community_route"]], key="thr_routes", persist_state="session",
             placeholder="every route", help="Rows without a route (second reports) always show"))
         max_days_left = boxes[1].number_input(
-            "At most this many days left", min_value=0, value=None, step=7, key="thr_days_left",
+            "At most this many days left", min_value=0, value=None, step=7, key="thr_days_left", persist_state="session",
             placeholder="any", help="Lists with days left to the window expiry (people, clusters)")
-        sort = qt.SORTS[boxes[2].selectbox("Sort the lists by", list(qt.SORTS), key="thr_sort")]
+        sort = qt.SORTS[boxes[2].selectbox("Sort the lists by", list(qt.SORTS), key="thr_sort", persist_state="session")]
         if len(person_codes) > 1:
-            chosen = boxes[3].multiselect("Authority", person_codes, key="thr_authorities",
+            chosen = boxes[3].multiselect("Authority", person_codes, key="thr_authorities", persist_state="session",
                                           format_func=authorities.NAME_BY_CODE.get,
                                           placeholder="every authority you may see")
             list_codes = tuple(c for c in person_codes if c in chosen) or person_codes

@@ -43,7 +43,7 @@ if not person_codes:
     st.info("Application-level lists are not available to you for the selected authorities.")
 else:
     st.columns(3)[0].slider("Warn this many working days before the limit", 0, 10, key="rt_margin",
-                            value=reviews.AT_RISK_WORKING_DAYS)
+                            value=reviews.AT_RISK_WORKING_DAYS, persist_state="session")
     risky = ui.load(qt.at_risk, f.as_of_date, person_codes, margin)
     st.caption("Stages of open cases that are overdue or due soon, the least time left first. "
                "Due: the last day the stage can finish within its limit.")
@@ -81,7 +81,7 @@ def compliance_section() -> None:
 
 
 def stage_section() -> None:
-    stage = st.selectbox("Stage", [s.name for s in reviews.STAGES], index=1, key="rt_stage",
+    stage = st.selectbox("Stage", [s.name for s in reviews.STAGES], index=1, key="rt_stage", persist_state="session",
                          format_func=lambda n: f"{reviews.STAGE_BY_NAME[n].label} ({reviews.STAGE_BY_NAME[n].description})")
     spread, trend = st.columns(2)
     durations = ui.load(qt.stage_durations, f.as_of_date, f.authority_codes, f.start_date, f.end_date)

@@ -622,10 +622,48 @@ def _figure(builder_name: str, key: tuple, _args: tuple, _kwargs: tuple, _builde
 figure.clear = _figure.clear
 
 
-def plotly_chart(figure, key: str, where=None, **kwargs) -> None:
+_TRACE_VALUES = ("values", "z", "y", "x", "lat", "lon")   # what a trace plots, the first it has of these
+
+
+def _has_value(values) -> bool:
+    """Whether an array of a trace (nested for a heatmap's z) holds one value that is not null."""
+    if values is None:
+        return False
+    if isinstance(values, str):
+        return True
+    try:
+        items = list(values)
+    except TypeError:   # a scalar
+        return values is not None
+    return any(_has_value(v) if not isinstance(v, str | int | float) else v == v for v in items)
+
+
+def nothing_to_draw(figure) -> bool:
+    """Whether a plotly figure has no value to plot: no trace, or only traces whose values (the
+    first of `_TRACE_VALUES` a trace has: a heatmap's z, a line's y, a histogram's x) are empty or
+    all null (the months of a line before the data start). A bar of zeros is a figure of zeros."""
+    for trace in figure.data:
+        for name in _TRACE_VALUES:
+            values = getattr(trace, name, None) if name in trace else None
+            if values is not None:
+                if _has_value(values):
+                    return False
+                break
+    return True
+
+
+NOTHING_TO_DRAW = "Nothing to chart for the period and authorities chosen."
+
+
+def plotly_chart(figure, key: str, where=None, empty: str = NOTHING_TO_DRAW, **kwargs) -> None:
     """A plotly chart with readable text (charts.base.readable; a figure from `figure` has it), in
     `where` (a column) or the page; plotly's world map given inline and empty
-    (charts.svg_map.CONFIG), so a map never waits for it from the internet."""
+    (charts.svg_map.CONFIG), so a map never waits for it from the internet. A figure with nothing
+    to draw (`nothing_to_draw`) is the sentence `empty` instead: empty axes with a made-up scale
+    said nothing (the UX audit of 7 December 2026)."""
+    if nothing_to_draw(figure):
+        (where or st).caption(empty)
+        return
     kwargs["config"] = {**svg_map.CONFIG, **(kwargs.get("config") or {})}
     readable = figure if getattr(figure, "_asb_readable", False) else charts_base.readable(figure)
     (where or st).plotly_chart(readable, key=key, **kwargs)

@@ -387,3 +387,24 @@ def test__charts__a_large_frame_is_told_apart_by_every_row():
         assert ui.figure(_total_chart, changed).data[0].y == (60_004,), row
         assert ui.figure(_total_chart, changed.rename(columns={"n": "m"}).rename(columns={"m": "n"})).data[0].y == (60_004,)
     assert ui.figure(_total_chart, frame=base).data[0].y == (60_000,)
+
+
+@pytest.mark.parametrize("page, kind, key, value", [
+    (OVERVIEW, "segmented_control", "ov_table_show", "changes"),
+    ("app_pages/turnaround.py", "selectbox", "rt_stage", "review"),
+    ("app_pages/turnaround.py", "slider", "rt_margin", 9),
+    ("app_pages/maps.py", "toggle", "mp_changed", True),
+    (DATA_QUALITY, "text_input", "dq_text", "bad_date"),
+])
+def test__page_choices__survive_a_visit_to_another_page(app, page, kind, key, value):
+    """A choice on a page (the table's view, the stage, a list narrowed to the changed places) was
+    back to its default after a look at another page (the UX audit of 7 December 2026)."""
+    at = _open(app, page)
+    if key == "rt_stage":   # in a tab that runs when opened
+        at.session_state["rt_analysis"] = "One stage in detail"
+        at.run()
+    getattr(at, kind)(key=key).set_value(value).run()
+    at.switch_page(OVERVIEW if page == DATA_QUALITY else DATA_QUALITY).run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert getattr(at, kind)(key=key).value == value

@@ -376,3 +376,21 @@ def test__banners__about_lists_name_the_authorities_they_cover(demo_warehouse, m
     assert banners and all(b.startswith("For Erewash (the lists you may see): ") for b in banners), banners
     analyst = open_app(monkeypatch, demo_warehouse, page, authority="all")
     assert not any(b.value.startswith("For ") for b in (*analyst.success, *analyst.error))
+
+
+@pytest.mark.parametrize("page, drawn", [
+    ("app_pages/appeals.py", ("ap_grounds", "ap_times")),
+    ("app_pages/turnaround.py", ("rt_compliance",)),
+    ("app_pages/overview.py", ("ov_trend",)),
+])
+def test__pages__a_period_before_the_data_says_so_in_place_of_empty_charts(demo_warehouse, monkeypatch, page, drawn):
+    """As of 2019 (years before the demo's data) these charts were empty axes with a made-up scale
+    (the UX audit of 7 December 2026): each is a sentence now, and the page's other figures stay."""
+    at = open_app(monkeypatch, demo_warehouse, page, as_of="2019-01-31", start="2018-02-01", end="2019-01-31")
+    ids = [c.proto.id for c in at.get("plotly_chart")]
+    assert not [i for i in ids if any(i.endswith(key) for key in drawn)], ids
+    assert sum(ui.NOTHING_TO_DRAW in c.value for c in at.caption) >= len(drawn)
+    now = open_app(monkeypatch, demo_warehouse, page)   # the build's own dates draw them
+    ids = [c.proto.id for c in now.get("plotly_chart")]
+    assert all(any(i.endswith(key) for i in ids) for key in drawn), ids
+    assert not any(ui.NOTHING_TO_DRAW in c.value for c in now.caption)

@@ -763,3 +763,24 @@ def test__threshold_page__a_rule_that_departs_from_the_statute_is_flagged(monkey
     assert work.iloc[0]["rule"].startswith("⚠️") and "statute" in work.iloc[0]["statute_note"]
     assert _refs(work.iloc[0]["partner_refs"]) == [("Erewash council", f"EBC-{n}", None) for n in (1, 2, 3)]
 
+
+
+def test__threshold_page__the_lists_filters_survive_a_visit_to_another_page(app):
+    """A manager who narrowed the lists (a search, a route, days left, a sort, an authority), looked
+    at another page and came back found every filter reset (the UX audit of 7 December 2026): they
+    are kept for the session now, as the sidebar's choices are."""
+    at = app()
+    at.text_input(key="thr_search").input("DE7").run()
+    at.multiselect(key="thr_routes").set_value(["victim"]).run()
+    at.number_input(key="thr_days_left").set_value(14).run()
+    at.selectbox(key="thr_sort").set_value("days left, fewest first").run()
+    at.multiselect(key="thr_authorities").set_value([EREWASH]).run()
+    assert not at.exception
+    at.switch_page("app_pages/data_quality.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.text_input(key="thr_search").value == "DE7"
+    assert at.multiselect(key="thr_routes").value == ["victim"]
+    assert at.number_input(key="thr_days_left").value == 14
+    assert at.selectbox(key="thr_sort").value == "days left, fewest first"
+    assert at.multiselect(key="thr_authorities").value == [EREWASH]
