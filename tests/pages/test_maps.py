@@ -671,3 +671,19 @@ def test__hex_counts__one_authority_chosen_shows_the_hexagons_the_nine_show_for_
     missing = busy.index.difference(derby.index)
     assert missing.empty, f"{len(missing)} of {len(busy)} busy Derby hexagons left out"
     assert (derby.loc[busy.index, "incidents"].astype(float) == busy["incidents"].astype(float)).all()
+
+
+def test__maps_page__the_analysis_names_its_own_12_months_when_the_sidebar_asks_for_others(demo_warehouse,
+                                                                                         monkeypatch):
+    """Concentration, Hot spots and Accuracy are of the build's 12 months, whatever the sidebar's
+    period or as-of date; only a caption deep in the Hot spots tab said so, under a page whose header
+    named another period (the UX audit of 7 December 2026). The Analysis section now says it first."""
+    default = open_app(monkeypatch, demo_warehouse, MAPS)
+    f = default.session_state["flt_filters"]
+    assert not [i for i in default.info if "computed for the 12 months" in i.value]
+    start, end = f.start_date - dt.timedelta(days=200), f.end_date - dt.timedelta(days=200)
+    at = open_app(monkeypatch, demo_warehouse, MAPS, start=start.isoformat(), end=end.isoformat(),
+                  as_of=end.isoformat())
+    notes = [i.value for i in at.info if "computed for the 12 months" in i.value]
+    assert len(notes) == 1, [i.value for i in at.info]
+    assert "not the period chosen" in notes[0] and "Near repeats" in notes[0]
