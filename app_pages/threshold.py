@@ -69,7 +69,7 @@ PERSON_COLUMNS = {
         "related by", help="Which complaints count together under the rule: any, the same ASB category "
         "or the same case"),
     "rule": st.column_config.TextColumn(
-        "rule", help="The rule in force on the as-of date (authority code @ the date it applies from); "
+        "rule", help="The rule in force on the as-of date (the authority and the date it applies from); "
         "⚠️ = it departs from the statute (s.104)"),
     "statute_note": st.column_config.TextColumn("⚠️ departs from s.104", help="Why the rule departs from "
                                                 "the statute; empty when it does not"),
@@ -159,7 +159,7 @@ if len(departing):
     st.warning("These rules depart from the statute (s.104(4): no more than three complaints, per its "
                "Explanatory Notes; s.104(11): one month to report, a six-month window). Their figures "
                "follow the local rule, marked ⚠️ wherever it is shown:\n"
-               + "\n".join(f"- **{ui.plain(r.authority_name)}**, rule `{r.rule_id}`: `{r.statute_note}`"
+               + "\n".join(f"- **{ui.plain(r.authority_name)}**, {labels.rule_name(r.rule_id)}: `{r.statute_note}`"
                            for r in departing.itertuples()), icon="⚠️")
 tiles = ui.tile_row()
 for key in ("near_miss_people", "met_people", "met_without_application_people", "near_miss_clusters", "met_clusters"):
@@ -296,7 +296,7 @@ def by_authority_section() -> None:
         **{key: st.column_config.NumberColumn(glossary.name(key), help=f"{glossary.definition(key)} {CLUSTER_BLANK}")
            for key in ("near_miss_clusters", "met_clusters")},
         "rule": st.column_config.TextColumn("rule", help="The rule in force on the as-of date that produced "
-                                            "the row: authority code @ the date it applies from; ⚠️ = it "
+                                            "the row: the authority and the date it applies from; ⚠️ = it "
                                             "departs from the statute"),
     })
 

@@ -99,16 +99,36 @@ def partner_refs(text):
     return _REF_SOURCE.sub(lambda m: f"{m.group(1)}{source_name(m.group(2))}: ", text)
 
 
+_RULE_ID = re.compile(r"^(⚠️ )?([A-Z][0-9]{8})@([0-9]{4}-[0-9]{2}-[0-9]{2})$")
+RULE_COLUMNS = ("rule_id", "rule")   # a threshold or review rule's id (`rule` may carry ⚠️ first)
+
+
+def rule_name(text):
+    """A rule's id in words: 'E07000036@2014-10-20' -> 'Erewash rule from 20 Oct 2014' (the
+    authority and the day the version applies from; etl/rules/settings.py makes the ids), with a
+    leading ⚠️ kept. Any other text (another query's `rule` column: the Partnership page's colour
+    rule) or a missing value is returned as it is."""
+    found = _RULE_ID.match(text) if isinstance(text, str) else None
+    if not found:
+        return text
+    warn, code, day = found.groups()
+    year, month, date = map(int, day.split("-"))
+    when = pd.Timestamp(year=year, month=month, day=date)
+    return f"{warn or ''}{authorities.NAME_BY_CODE.get(code, code)} rule from {when.day} {when:%b %Y}"
+
+
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `frame` with every coded column (COLUMNS) in words, and the partners' references
-    with their sources named; columns, order and index unchanged."""
-    coded = [c for c in frame.columns if c in COLUMNS or c == "partner_refs"]
+    """A copy of `frame` with every coded column (COLUMNS) in words, the partners' references with
+    their sources named and the rule ids in words (`rule_name`); columns, order and index unchanged."""
+    coded = [c for c in frame.columns if c in COLUMNS or c == "partner_refs" or c in RULE_COLUMNS]
     if not coded:
         return frame
     out = frame.copy()
     for column in coded:
         if column == "partner_refs":
             out[column] = out[column].map(partner_refs)
+        elif column in RULE_COLUMNS:
+            out[column] = out[column].map(rule_name)
         else:
             vocabulary = COLUMNS[column]
             out[column] = out[column].map(lambda code, v=vocabulary: word(v, code))

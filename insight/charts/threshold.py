@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from shapely.geometry import Polygon
 
-from insight import glossary
+from insight import glossary, labels
 from insight.charts import base as charts
 from insight.charts import svg_map
 
@@ -162,7 +162,7 @@ def _cells(clusters: pd.DataFrame) -> pd.DataFrame:
         "lon": [lng for _, lng in centres], "lat": [lat for lat, _ in centres],
         "title": [svg_map.lines([f"{name}, cell {cell}"]) for name, cell in zip(cells["authority_name"], cells.index,
                                                                                  strict=True)],
-        "details": cells["details"].to_numpy(), "rule": cells["rule"].map(lambda r: svg_map.lines([r])).to_numpy()},
+        "details": cells["details"].to_numpy(), "rule": cells["rule"].map(lambda r: svg_map.lines([labels.rule_name(r)])).to_numpy()},
         columns=columns)
 
 
@@ -182,7 +182,7 @@ def cluster_map(clusters: pd.DataFrame, outlines: pd.DataFrame, height_px: int =
     focus = rows[rows["is_selected"] & rows["community_route"]]
     traces.append(svg_map.names(focus["geometry"], focus["authority_name"], colour="#3C3C3C"))
     cells = _cells(clusters)
-    template = "<b>%{customdata[0]}</b><br>%{customdata[1]}<br>rule %{customdata[2]}<extra></extra>"
+    template = "<b>%{customdata[0]}</b><br>%{customdata[1]}<br>%{customdata[2]}<extra></extra>"
     for is_met, colour, name in ((False, NEAR_MISS_COLOUR, "Near-miss cluster"), (True, MET_COLOUR, "Met the threshold")):
         chosen = cells[cells["is_met"] == is_met]
         hover = chosen[["title", "details", "rule"]].to_numpy()

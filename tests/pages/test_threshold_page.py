@@ -140,7 +140,9 @@ def test__threshold_page__shows_counts_work_list_met_list_trend_and_map(app, con
     at.session_state["thr_analysis"] = "Rules"
     at.run()
     rules = _table(at, "thr_rules")
-    assert set(rules["rule_id"]) == set(qt.summary(con, build_date, ALL)["rule_id"].dropna())
+    # the ids in words (labels.rule_name: "Erewash rule from 20 Oct 2014"), never as stored
+    assert set(rules["rule_id"]) == set(qt.summary(con, build_date, ALL)["rule_id"].dropna().map(labels.rule_name))
+    assert not rules["rule_id"].str.contains("@").any()
     at.session_state["thr_analysis"] = "Over time"
     at.run()
     assert len(at.get("plotly_chart")) == 1 and not at.get("deck_gl_json_chart")  # the trend alone
@@ -751,7 +753,8 @@ def departing_warehouse(tmp_path_factory) -> Path:
 
 def test__threshold_page__a_rule_that_departs_from_the_statute_is_flagged(monkeypatch, departing_warehouse):
     at = open_app(monkeypatch, departing_warehouse, PAGE, authority=EREWASH, thr_analysis="Rules")
-    rule = f"{EREWASH}@2025-01-01"
+    rule = labels.rule_name(f"{EREWASH}@2025-01-01")
+    assert rule == "Erewash rule from 1 Jan 2025"
     warning = next(w.value for w in at.warning if "s.104" in w.value)
     assert rule in warning and "victim_threshold = 4 (statute: at most 3)" in warning
     rules = next(d.value for d in at.dataframe if "victim_rule" in d.value.columns)

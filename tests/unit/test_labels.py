@@ -127,3 +127,24 @@ def test__numbered__a_repeated_name_gets_its_place_among_its_namesakes():
     got = numbered(pd.Series(["Alley, Erewash", "Park, Erewash", "Alley, Erewash", "Alley, Erewash"]))
     assert got.tolist() == ["Alley, Erewash", "Park, Erewash", "Alley, Erewash #2", "Alley, Erewash #3"]
     assert numbered(pd.Series([], dtype=object)).tolist() == []
+
+
+@pytest.mark.parametrize("code, words", [
+    ("E07000036@2014-10-20", "Erewash rule from 20 Oct 2014"),
+    ("⚠️ E06000015@2025-01-01", "⚠️ Derby rule from 1 Jan 2025"),
+    ("E09000001@2024-04-01", "E09000001 rule from 1 Apr 2024"),     # not one of the nine: its code
+    ("above the county median: green", "above the county median: green"),   # another `rule` column's text
+    (None, None),
+])
+def test__rule_name__a_rule_id_in_words(code, words):
+    """Rule ids (`E07000036@2014-10-20`) were shown as they are stored on the Threshold and
+    Turnaround pages (the UX audit of 7 December 2026)."""
+    assert labels.rule_name(code) == words
+
+
+def test__readable__rule_columns_in_words_other_rule_texts_unchanged():
+    frame = pd.DataFrame({"rule_id": ["E07000036@2014-10-20", None], "rule": ["⚠️ E07000033@2025-06-01", "x"]})
+    out = labels.readable(frame)
+    assert out["rule_id"].iloc[0] == "Erewash rule from 20 Oct 2014" and pd.isna(out["rule_id"].iloc[1])
+    assert list(out["rule"]) == ["⚠️ Bolsover rule from 1 Jun 2025", "x"]
+    assert frame["rule_id"].iloc[0] == "E07000036@2014-10-20"   # the query's frame keeps the ids
