@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import functools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,24 @@ AUTHORITIES: tuple[Authority, ...] = (
 )
 CODES: tuple[str, ...] = tuple(a.code for a in AUTHORITIES)
 NAME_BY_CODE: dict[str, str] = {a.code: a.name for a in AUTHORITIES}
+
+# Every UK local authority district's code and name since 2011 (ONS, via drkane/geo-lookups
+# la_all_codes.csv; Open Government Licence): the names of the authorities beyond the nine, which a
+# postcode search may name (a district such as NG16 lies partly in Broxtowe).
+OTHERS_PATH = Path(__file__).resolve().parents[1] / "reference" / "local_authorities.csv"
+
+
+@functools.lru_cache(maxsize=1)
+def _other_names() -> dict[str, str]:
+    with OTHERS_PATH.open(encoding="utf-8", newline="") as f:
+        return {row["code"]: row["name"] for row in csv.DictReader(f)}
+
+
+def any_name(code: str) -> str:
+    """The name of any UK local authority district by its GSS code (one of the nine's as this module
+    names it; another's from OTHERS_PATH); a code it does not know, as it is."""
+    return NAME_BY_CODE.get(code) or _other_names().get(code) or code
+
 
 # Words that partners add around a name in their exports ("Erewash Borough Council").
 _NOISE = re.compile(r"\b(borough|district|city|council|of|the|bc|dc|cc)\b")

