@@ -29,6 +29,8 @@ shown = st.segmented_control("Show", list(ui.TABLE_VIEWS), format_func=ui.TABLE_
                              key="ov_table_show", label_visibility="collapsed",
                              persist_state="session") or "figures"
 ui.measure_table(headline, shown)
+ui.download_csv(ui.measure_export(headline), one="row", key="ov_table_dl",
+                file_name=f"asb_by_authority_{f.start_date.isoformat()}_{f.end_date.isoformat()}.csv")
 
 st.subheader("Incidents per month")
 monthly = ui.load(overview.monthly_incidents, f.authority_codes, f.start_date, f.end_date)

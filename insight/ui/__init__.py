@@ -161,6 +161,8 @@ def warm_default_view(key: tuple[str, int, int], codes: tuple[str, ...] = author
     run, and the names of those that failed are returned for the log."""
     failed = []
     for query, args in default_view_requests(_as_of_of(key), codes):
+        if ui_access.WARM_UP_STOP.is_set():   # the process is ending (ui_access.stop_warm_up)
+            break
         try:
             _run(_query_name(query), key, args, ())
         except Exception:
@@ -194,9 +196,7 @@ def warm_own_view() -> threading.Thread | None:
             _LOG.warning("warm-up of %s: these queries failed (each page reports it when opened): %s",
                          ", ".join(codes), ", ".join(failed))
 
-    thread = threading.Thread(target=run, name="asb-warm-own-view", daemon=True)
-    thread.start()
-    return thread
+    return ui_access.start_warming(run, "asb-warm-own-view")
 
 
 def _query_name(query) -> str:
@@ -865,6 +865,18 @@ def measure_table(headline: pd.DataFrame, show: str = "figures") -> None:
             columns.append(m.column)
     st.dataframe(headline[headline["authority_code"].notna()], column_order=columns,
                  column_config=config, hide_index=True, placeholder="–")
+
+
+def measure_export(headline: pd.DataFrame) -> pd.DataFrame:
+    """The rows of queries.headline as the Overview's CSV gives them: the authority (or "All
+    selected"), then each measure, its previous period and its change, as the viewer sees them (a
+    figure the disclosure rule hid stays empty)."""
+    columns = {"authority_name": "authority"}
+    for m in overview.MEASURES:
+        columns.update({m.column: m.column, f"{m.column}_previous": f"{m.column}_previous",
+                        f"{m.column}_change": f"{m.column}_change"})
+    rows = pd.concat([headline[headline["authority_code"].notna()], headline[headline["authority_code"].isna()]])
+    return rows[list(columns)].rename(columns=columns).reset_index(drop=True).copy(deep=True)
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")

@@ -18,6 +18,7 @@ the OPCC analyst (and the server log) when a secret or data file can be read by 
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import importlib
 import inspect
@@ -199,6 +200,38 @@ _WARM_MODULES = ("streamlit.emojis", "plotly.express", "plotly.graph_objects", "
 _WARMED = threading.Event()
 
 
+WARM_UP_STOP = threading.Event()   # set at exit: a warm-up stops before its next query
+_WARMING: list[threading.Thread] = []
+_WARMING_LOCK = threading.Lock()
+WARM_UP_EXIT_WAIT_SECONDS = 30   # at most this long at exit for a warm-up's query under way
+
+
+def start_warming(target, name: str) -> threading.Thread:
+    """Run a warm-up (`target`) in a daemon thread that the process waits for at exit
+    (`stop_warm_up`)."""
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    with _WARMING_LOCK:
+        _WARMING[:] = [t for t in _WARMING if t.is_alive()]
+        _WARMING.append(thread)
+    thread.start()
+    return thread
+
+
+def stop_warm_up(timeout: float = WARM_UP_EXIT_WAIT_SECONDS) -> None:
+    """At exit (atexit): tell the warm-ups to stop before their next query and wait for the one
+    under way. A daemon thread still inside a DuckDB query when Python finalises is stopped there,
+    and the C++ library's unwinding aborted the whole process ("terminate called ... FATAL:
+    exception not rethrown", exit status 134): a server stopped just after its start, a test run."""
+    WARM_UP_STOP.set()
+    with _WARMING_LOCK:
+        threads = list(_WARMING)
+    for thread in threads:
+        thread.join(timeout)
+
+
+atexit.register(stop_warm_up)
+
+
 def warm_up_imports() -> threading.Thread | None:
     """Import `_WARM_MODULES` in a background thread, once per process (None when already started),
     then draw plotly's sample figures (insight.charts.base.warm_up), walk the call stack once,
@@ -212,6 +245,8 @@ def warm_up_imports() -> threading.Thread | None:
 
     def run() -> None:
         for name in _WARM_MODULES:
+            if WARM_UP_STOP.is_set():
+                return
             try:
                 importlib.import_module(name)
             except Exception:   # a page imports it again and reports the error there
@@ -235,9 +270,7 @@ def warm_up_imports() -> threading.Thread | None:
         except Exception:
             _LOG.warning("warm-up: could not open the warehouse", exc_info=True)
 
-    thread = threading.Thread(target=run, name="asb-warm-up-imports", daemon=True)
-    thread.start()
-    return thread
+    return start_warming(run, "asb-warm-up-imports")
 
 
 def sign_in_panel() -> None:

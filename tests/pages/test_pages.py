@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from support import open_app
+from support import in_fresh_process, open_app
 
 from etl.rules import authorities, periods
 from insight import db, ui
@@ -408,3 +408,47 @@ def test__page_choices__survive_a_visit_to_another_page(app, page, kind, key, va
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     assert getattr(at, kind)(key=key).value == value
+
+
+@pytest.mark.parametrize("user", ["opcc", "board", "erewash"])
+def test__overview__the_by_authority_table_downloads_as_csv(app, user):
+    """The Overview's table per authority had no CSV button (the UX audit of 7 December 2026): it
+    has one now, of every measure with its previous period and change, as each role sees them (a
+    board viewer's hidden counts empty, never the figure)."""
+    at = _open(app, OVERVIEW, user=user)
+    buttons = [b for b in at.get("download_button") if b.proto.id.endswith("ov_table_dl")]
+    rows = 2 if user == "erewash" else 10   # a manager starts on their own authority; all selected besides
+    assert len(buttons) == 1 and f"{rows} rows" in buttons[0].proto.label
+
+
+def test__measure_export__every_measure_with_its_previous_and_change(con):
+    as_of = pd.Timestamp(quality.latest_build(con)["as_of_date"].iloc[0]).date()
+    start, end = periods.default_period(as_of)
+    frame = overview.headline(con, authorities.CODES, start, end)
+    frame.loc[0, "incidents"] = None   # a figure the disclosure rule hid
+    out = ui.measure_export(frame)
+    assert list(out.columns[:4]) == ["authority", "incidents", "incidents_previous", "incidents_change"]
+    assert len(out) == 10 and out["authority"].iloc[-1] == "All selected"
+    assert pd.isna(out.loc[out["authority"] == frame.loc[0, "authority_name"], "incidents"]).all()
+    assert {f"{m.column}{s}" for m in overview.MEASURES for s in ("", "_previous", "_change")} <= set(out.columns)
+
+
+def test__process__exits_cleanly_while_the_warm_up_thread_runs(demo_warehouse):
+    """A process that signs in and ends at once (a server stopped just after its start, a test run)
+    aborted at exit ("terminate called ... FATAL: exception not rethrown", exit status 134): the
+    warm-up thread was inside a DuckDB query when Python's finalisation stopped it. The warm-up now
+    stops between queries at exit and is waited for (`session.stop_warm_up`)."""
+    code = """
+import os, sys
+from pathlib import Path
+from support import in_fresh_process, open_app
+
+class Env:
+    def setenv(self, name, value):
+        os.environ[name] = value
+
+at = open_app(Env(), Path(sys.argv[1]), "app_pages/overview.py")
+print("opened", len(at.get("plotly_chart")))
+"""
+    for _ in range(2):   # the abort did not happen every time
+        assert "opened" in in_fresh_process(code, demo_warehouse)
