@@ -210,10 +210,19 @@ def _attach_scratch(con, tmp: Path) -> None:
     con.execute(f"set search_path = {sqlfile.literal(quote_ident(warehouse) + ',' + quote_ident(extract.SCRATCH))}")
 
 
+def _ref_key(expr: str) -> str:
+    """A reference with case, spaces and punctuation set aside ("cr 001", "CR–001" -> CR001): what
+    `_unknown_applications` compares to name the application a reference likely means."""
+    return f"regexp_replace(upper({expr}), '[^A-Z0-9]', '', 'g')"
+
+
 def _unknown_applications(con, load_id: str, kind: str, key: str) -> None:
     """Rows of stg_<kind> (appeals, actions) whose application is not loaded become
     `unknown_application` rejects; one whose application was itself rejected says so, with that
-    row and its reason, not just "not loaded"."""
+    row and its reason, not just "not loaded". References are matched exactly (the partnership's
+    key: two references that differ are two cases); one written another way ("cr-001" for CR-001)
+    is still a reject, whose reason names the one loaded application it likely means, when exactly
+    one matches it with case, spaces and punctuation set aside (`_ref_key`)."""
     con.execute(f"""update stg_{kind} set reject_code = 'unknown_application',
             reject_reason = coalesce((select format('application_ref ''{{}}'' was rejected ({{}} row {{}}: {{}})',
                                                     stg_{kind}.application_ref, r.source_file, r.source_row, r.reason)
@@ -221,7 +230,14 @@ def _unknown_applications(con, load_id: str, kind: str, key: str) -> None:
                                         and json_extract_string(r.raw_values, '$.application_ref')
                                             = stg_{kind}.application_ref
                                       order by r.source_file, r.source_row limit 1),
-                                     format('application_ref ''{{}}'' is not in any applications file', application_ref)),
+                                     format('application_ref ''{{}}'' is not in any applications file', application_ref)
+                                     || coalesce((select format(': did you mean ''{{}}''? (references are matched '
+                                                                'exactly, so write it as the register does)',
+                                                                min(a.application_ref))
+                                                  from applications a
+                                                  where {_ref_key("a.application_ref")}
+                                                        = {_ref_key(f"stg_{kind}.application_ref")}
+                                                  having count(*) = 1), '')),
             raw_values = to_json(struct_pack({key}, application_ref))::varchar
         where reject_code is null and application_ref not in (select application_ref from applications)""")
     publish.reject_from(con, load_id, f"'{kind}'", f"stg_{kind} where reject_code = 'unknown_application'",
