@@ -79,8 +79,10 @@ def check(inputs: Path | str, source: str | None = None, cfg: BuildConfig | None
             if not files and not s.refused(cfg.inputs):
                 reports.append(_report(s, None) | {
                     "status": "no_files", "notes": [f"no file matches path {s.path!r}"]})
+            checked = []
             for path in files:
-                report = _check_file(con, cfg, s, path)
+                report = _check_file(con, cfg, s, path, tried=len(files) > 1)
+                checked.append(report)
                 for other, other_path in copies.get(path, []):
                     level = min((s, other), key=lambda x: x.slug).gates.get("same_file", "error")
                     if level != "off":
@@ -90,6 +92,9 @@ def check(inputs: Path | str, source: str | None = None, cfg: BuildConfig | None
                     if level == "error":
                         _fail(report, "same_file")
                 reports.append(report)
+            _date_fixes_across_files(checked)
+    for report in reports:
+        report.pop("_dates", None)   # the counts behind `_date_fixes_across_files`: not part of the report
     return [_scrubbed(r) for r in reports]
 
 
@@ -151,7 +156,9 @@ def _attempt(con, cfg: BuildConfig, source: Source, path: Path):
     return read, extract._misfit(cfg, source, path, read.headers, problem is not None), mapped, problem
 
 
-def _check_file(con, cfg: BuildConfig, source: Source, path: Path) -> dict:
+def _check_file(con, cfg: BuildConfig, source: Source, path: Path, tried: bool = False) -> dict:
+    """The report of one file; `tried`: the source has other files, so the file's dates are counted
+    under every format of DATE_FORMATS too (`_date_counts`), for `_date_fixes_across_files`."""
     report = _report(source, cfg.display_path(path))
     read, refused, mapped, problem = _attempt(con, cfg, source, path)
     try:
@@ -173,6 +180,8 @@ def _check_file(con, cfg: BuildConfig, source: Source, path: Path) -> dict:
         if problem:
             _fail(report, "missing_column", problem)
         _columns(con, source, read, mapped, report)
+        if tried:
+            report["_dates"] = _date_counts(con, source, report)
         if scheme := extract.other_scheme_note(con, cfg, source, read):   # one person keyed as two
             report["notes"].append(scheme)
         return report
@@ -631,6 +640,54 @@ def _date_format(con, source: Source, name: str) -> str | None:
     return best
 
 
+def _date_counts(con, source: Source, report: dict) -> dict[str, dict[str, int]]:
+    """For each date column of the file that has values: how many of them parse to a plausible date
+    under the declared format and under each of DATE_FORMATS (one scan of `_check_values`)."""
+    dated = [c["column"] for c in report["columns"]
+             if c["filled"] and schema.field(source.kind, c["column"]).type == "DATE"]
+    if not dated:
+        return {}
+    asked = [(name, fmt) for name in dated for fmt in dict.fromkeys((source.date_format_for(name), *DATE_FORMATS))]
+    counts = con.execute("select " + ", ".join(
+        f"count(*) filter (where {stage.date_sql(_ident(name), fmt, source.timezone)} "
+        f"between date '{stage.MIN_DATE}' and current_date + 366)" for name, fmt in asked)
+        + " from _check_values").fetchall()[0]
+    out: dict[str, dict[str, int]] = {}
+    for (name, fmt), n in zip(asked, counts, strict=True):
+        out.setdefault(name, {})[fmt] = n
+    return out
+
+
+def _date_fixes_across_files(reports: list[dict]) -> None:
+    """A date format suggested by one file of a source (`_date_fixes`), tried on the source's other
+    files (their `_dates` counts): the build reads every file of a source in one format per column,
+    so a format that suits one export but would stop another's dates parsing (a partner that
+    switched from day-first to month-first) is no fix. Its reason then says how many dates of which
+    file it would lose, and to split the files into two sources instead."""
+    for report in reports:
+        for fix in report["suggestions"]:
+            formats = fix.get("formats")
+            if not formats:
+                continue
+            lost = []
+            for other in reports:
+                counts = other.get("_dates") or {}
+                if other is report:
+                    continue
+                for column, fmt in formats.items():
+                    if column in counts:
+                        declared = next(iter(counts[column].values()))   # the declared format comes first
+                        n = declared - counts[column].get(fmt, declared)
+                        if n > 0:
+                            lost.append(f"{n:,} dates of {other['file']} ({column})")
+            if lost:
+                fix["why"] += (f"; but the other files of the source would no longer read under it: "
+                               f"{'; '.join(lost[:3])}{' ...' if len(lost) > 3 else ''} parse as declared now. "
+                               "The files write dates differently: split them into two sources (one "
+                               "[[source]] entry per format, each with the path of its files) rather than "
+                               "change the format")
+
+
 # --- suggestions ---------------------------------------------------------------------------------
 
 def _toml(value) -> str:
@@ -657,13 +714,14 @@ def _date_fixes(source: Source, report: dict) -> list[dict]:
     tried = "tried on the file with the build's date parser"
     if len(set(better.values())) == 1 and set(better) == dated and not source.date_formats:
         return [{"why": f"set in the [[source]] entry of {source.slug} (above its [source.*] tables): more dates "
-                        f"parse ({tried})", "toml": f"date_format = {_toml(next(iter(better.values())))}"}]
+                        f"parse ({tried})", "toml": f"date_format = {_toml(next(iter(better.values())))}",
+                 "formats": better}]
     exists = bool(source.date_formats)
     lines = [(f"{name} = {_toml(fmt)}", "") for name, fmt in better.items()]
     return [{"why": f"dates that parse in another format ({tried}): "
                     f"{'add to its [source.date_formats] table' if exists else 'add'} in the [[source]] entry "
                     f"of {source.slug}",
-             "toml": _block("[source.date_formats]", lines, exists)}]
+             "toml": _block("[source.date_formats]", lines, exists), "formats": better}]
 
 
 def _value_map(source: Source, name: str, values: list[dict], choices: str) -> dict:

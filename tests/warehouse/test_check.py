@@ -584,3 +584,38 @@ def test__check__names_the_encoding_the_file_is_read_in(tmp_path, capsys, declar
     assert code == 0, out
     assert f"CSV, {shown}" in out, out
     assert "Café" not in out
+
+
+def test__check__a_date_format_suggested_by_one_file_is_tried_on_the_source_s_other_files(tmp_path, capsys):
+    """`asb check` suggested a date format from one file alone (the police audit of 7 December
+    2026): a source whose newer export writes month first ("03/25/2025") got `%m/%d/%Y` offered,
+    which the build would then apply to every file of the source, turning the older files' good
+    day-first dates ("25/03/2025") into rejects. A suggestion is now tried on the source's other
+    files too: where it would lose dates that parse now, it says so and names the file."""
+    day_first = [good(n, reported=(dt.date(2025, 3, 13) + dt.timedelta(days=n)).strftime("%d/%m/%Y"))
+                 for n in range(1, 11)]
+    month_first = [good(n + 20, reported=(dt.date(2025, 4, 13) + dt.timedelta(days=n)).strftime("%m/%d/%Y"))
+                   for n in range(1, 11)]
+    toml = TOML + 'date_format = "%d/%m/%Y"\n'
+    inputs = write_inputs(tmp_path / "in", toml, {"erewash/2025-03.csv": text([HEADER, *day_first]),
+                                                 "erewash/2025-04.csv": text([HEADER, *month_first])})
+    reports = json.loads(check(inputs, "--json", capsys=capsys)[1])
+    by_file = {r["file"]: r for r in reports}
+    newer = by_file["erewash/2025-04.csv"]
+    fix = next(s for s in newer["suggestions"] if "%m/%d/%Y" in s["toml"])
+    assert "erewash/2025-03.csv" in fix["why"] and "10 dates" in fix["why"], fix
+    assert "split" in fix["why"]
+    assert not by_file["erewash/2025-03.csv"]["suggestions"]   # the older file reads as declared
+    _, out = check(inputs, capsys=capsys)
+    assert "erewash/2025-03.csv" in out and "would no longer" in out
+
+
+def test__check__a_date_format_that_suits_every_file_is_suggested_plainly(tmp_path, capsys):
+    month_first = [good(n, reported=(dt.date(2025, 4, 13) + dt.timedelta(days=n)).strftime("%m/%d/%Y"))
+                   for n in range(1, 11)]
+    iso = [good(n + 20) for n in range(1, 11)]   # ISO dates read under any declared format
+    inputs = write_inputs(tmp_path / "in", TOML + 'date_format = "%d/%m/%Y"\n',
+                          {"erewash/a.csv": text([HEADER, *month_first]), "erewash/b.csv": text([HEADER, *iso])})
+    reports = json.loads(check(inputs, "--json", capsys=capsys)[1])
+    fix = next(s for r in reports for s in r["suggestions"] if "%m/%d/%Y" in s["toml"])
+    assert "would no longer" not in fix["why"]
