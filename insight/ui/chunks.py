@@ -32,7 +32,7 @@ PRELOADED_CHUNKS = (
     "CustomTheme", "printWidthCap", "formatNumber", "sprintfjs", "loadVegaEmbed", "numbro", "ButtonGroup",
     "_baseIndexOf", "_hasUnicode", "range", "unzip", "isString", "isEmpty", "toConsumableArray", "Delete",
     "FileDownload", "_baseAssignValue", "resolveDefaultExport", "createDownloadLinkElement",
-    "checkboxIndicatorStyles")
+    "checkboxIndicatorStyles", "DownloadButton")   # the Overview's table has a CSV button
 
 STATIC = Path(st.__file__).parent / "static"
 
