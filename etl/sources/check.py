@@ -81,8 +81,8 @@ def check(inputs: Path | str, source: str | None = None, cfg: BuildConfig | None
                     "status": "no_files", "notes": [f"no file matches path {s.path!r}"]})
             checked = []
             for path in files:
-                report = _check_file(con, cfg, s, path, tried=len(files) > 1)
-                checked.append(report)
+                report = _check_file(con, cfg, s, path)
+                checked.append((path, report))
                 for other, other_path in copies.get(path, []):
                     level = min((s, other), key=lambda x: x.slug).gates.get("same_file", "error")
                     if level != "off":
@@ -92,9 +92,7 @@ def check(inputs: Path | str, source: str | None = None, cfg: BuildConfig | None
                     if level == "error":
                         _fail(report, "same_file")
                 reports.append(report)
-            _date_fixes_across_files(checked)
-    for report in reports:
-        report.pop("_dates", None)   # the counts behind `_date_fixes_across_files`: not part of the report
+            _date_fixes_across_files(con, cfg, s, checked)
     return [_scrubbed(r) for r in reports]
 
 
@@ -156,9 +154,7 @@ def _attempt(con, cfg: BuildConfig, source: Source, path: Path):
     return read, extract._misfit(cfg, source, path, read.headers, problem is not None), mapped, problem
 
 
-def _check_file(con, cfg: BuildConfig, source: Source, path: Path, tried: bool = False) -> dict:
-    """The report of one file; `tried`: the source has other files, so the file's dates are counted
-    under every format of DATE_FORMATS too (`_date_counts`), for `_date_fixes_across_files`."""
+def _check_file(con, cfg: BuildConfig, source: Source, path: Path) -> dict:
     report = _report(source, cfg.display_path(path))
     read, refused, mapped, problem = _attempt(con, cfg, source, path)
     try:
@@ -180,8 +176,6 @@ def _check_file(con, cfg: BuildConfig, source: Source, path: Path, tried: bool =
         if problem:
             _fail(report, "missing_column", problem)
         _columns(con, source, read, mapped, report)
-        if tried:
-            report["_dates"] = _date_counts(con, source, report)
         if scheme := extract.other_scheme_note(con, cfg, source, read):   # one person keyed as two
             report["notes"].append(scheme)
         return report
@@ -640,52 +634,85 @@ def _date_format(con, source: Source, name: str) -> str | None:
     return best
 
 
-def _date_counts(con, source: Source, report: dict) -> dict[str, dict[str, int]]:
-    """For each date column of the file that has values: how many of them parse to a plausible date
-    under the declared format and under each of DATE_FORMATS (one scan of `_check_values`)."""
-    dated = [c["column"] for c in report["columns"]
-             if c["filled"] and schema.field(source.kind, c["column"]).type == "DATE"]
-    if not dated:
+def _date_counts(con, cfg: BuildConfig, source: Source, path: Path,
+                 wanted: dict[str, set[str]]) -> dict[str, tuple[int, dict[str, int]]]:
+    """How many of a file's values of each date column in `wanted` parse to a plausible date under
+    the declared format, and under each format of `wanted[column]`: {column: (declared, {format:
+    n})}; {} when the file cannot be read. The file is read again, its date columns alone, as the
+    build reads them (only for a source whose other file was offered another format)."""
+    try:
+        read, refused, mapped, _ = _attempt(con, cfg, source, path)
+        if read is None or refused:
+            return {}
+        fields = [schema.field(source.kind, name) for name in wanted if mapped.get(name)]
+        if not fields:
+            return {}
+        table = extract.stripped(read, mapped, source.kind).table   # trimmed as the build trims it
+        con.execute("create or replace temp table _check_dates as select " + ", ".join(
+            f"{extract._value_expr(source, f, mapped[f.name])} as {_ident(f.name)}" for f in fields) + f" from {table}")
+        asked = [(f.name, fmt) for f in fields for fmt in (source.date_format_for(f.name), *sorted(wanted[f.name]))]
+        counts = con.execute("select " + ", ".join(
+            f"count(*) filter (where {stage.date_sql(_ident(name), fmt, source.timezone)} "
+            f"between date '{stage.MIN_DATE}' and current_date + 366)" for name, fmt in asked)
+            + " from _check_dates").fetchall()[0]
+    except (readers.ReadError, duckdb.Error):   # its own report says what is wrong with it
         return {}
-    asked = [(name, fmt) for name in dated for fmt in dict.fromkeys((source.date_format_for(name), *DATE_FORMATS))]
-    counts = con.execute("select " + ", ".join(
-        f"count(*) filter (where {stage.date_sql(_ident(name), fmt, source.timezone)} "
-        f"between date '{stage.MIN_DATE}' and current_date + 366)" for name, fmt in asked)
-        + " from _check_values").fetchall()[0]
-    out: dict[str, dict[str, int]] = {}
-    for (name, fmt), n in zip(asked, counts, strict=True):
-        out.setdefault(name, {})[fmt] = n
+    finally:
+        for (name,) in con.execute("select table_name from duckdb_tables() where temporary").fetchall():
+            con.execute(f"drop table {_ident(name)}")
+    out: dict[str, tuple[int, dict[str, int]]] = {}
+    position = 0
+    for f in fields:
+        formats = sorted(wanted[f.name])
+        declared, *others = counts[position:position + 1 + len(formats)]
+        out[f.name] = (declared, dict(zip(formats, others, strict=True)))
+        position += 1 + len(formats)
     return out
 
 
-def _date_fixes_across_files(reports: list[dict]) -> None:
+def _date_fixes_across_files(con, cfg: BuildConfig, source: Source, checked: list[tuple[Path, dict]]) -> None:
     """A date format suggested by one file of a source (`_date_fixes`), tried on the source's other
-    files (their `_dates` counts): the build reads every file of a source in one format per column,
-    so a format that suits one export but would stop another's dates parsing (a partner that
-    switched from day-first to month-first) is no fix. Its reason then says how many dates of which
-    file it would lose, and to split the files into two sources instead."""
-    for report in reports:
-        for fix in report["suggestions"]:
-            formats = fix.get("formats")
-            if not formats:
+    files: the build reads every file of a source in one format per column, so a format that suits
+    one export but would stop another's dates parsing (a partner that switched from day-first to
+    month-first) is no fix. Its reason then says how many dates of which file it would lose, and
+    to split the files into two sources instead. The other files are read again, their date
+    columns alone, and only when a file of the source was offered a format."""
+    fixes = [(path, report, fix) for path, report in checked for fix in report["suggestions"] if fix.get("formats")]
+    if not fixes or len(checked) < 2:
+        return
+    dated = {c["column"] for _, report in checked for c in report["columns"]
+             if c["filled"] and schema.field(source.kind, c["column"]).type == "DATE"}
+    wanted: dict[str, set[str]] = {}
+    for _, _, fix in fixes:   # a source-wide date_format is every date column's
+        for column, fmt in _fix_formats(fix, dated).items():
+            wanted.setdefault(column, set()).add(fmt)
+    counts = {path: _date_counts(con, cfg, source, path, wanted) for path, _ in checked}
+    for path, _, fix in fixes:
+        lost = []
+        for other, other_report in checked:
+            if other == path:
                 continue
-            lost = []
-            for other in reports:
-                counts = other.get("_dates") or {}
-                if other is report:
-                    continue
-                for column, fmt in formats.items():
-                    if column in counts:
-                        declared = next(iter(counts[column].values()))   # the declared format comes first
-                        n = declared - counts[column].get(fmt, declared)
-                        if n > 0:
-                            lost.append(f"{n:,} dates of {other['file']} ({column})")
-            if lost:
-                fix["why"] += (f"; but the other files of the source would no longer read under it: "
-                               f"{'; '.join(lost[:3])}{' ...' if len(lost) > 3 else ''} parse as declared now. "
-                               "The files write dates differently: split them into two sources (one "
-                               "[[source]] entry per format, each with the path of its files) rather than "
-                               "change the format")
+            for column, fmt in _fix_formats(fix, dated).items():
+                if column in counts[other]:
+                    declared, under = counts[other][column]
+                    if declared > under.get(fmt, declared):
+                        lost.append(f"{declared - under[fmt]:,} dates of {other_report['file']} ({column})")
+        if lost:
+            fix["why"] += (f"; but the other files of the source would no longer read under it: "
+                           f"{'; '.join(lost[:3])}{' ...' if len(lost) > 3 else ''} parse as declared now. "
+                           "The files write dates differently: split them into two sources (one "
+                           "[[source]] entry per format, each with the path of its files) rather than "
+                           "change the format")
+
+
+def _fix_formats(fix: dict, dated: set[str]) -> dict[str, str]:
+    """The date format a suggestion gives each column: a source-wide `date_format` is every date
+    column's (`dated`: those with values in any file of the source)."""
+    formats = fix["formats"]
+    if fix["toml"].startswith("date_format ="):
+        fmt = next(iter(formats.values()))
+        return dict.fromkeys(sorted(dated | set(formats)), fmt)
+    return formats
 
 
 # --- suggestions ---------------------------------------------------------------------------------

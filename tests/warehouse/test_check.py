@@ -619,3 +619,19 @@ def test__check__a_date_format_that_suits_every_file_is_suggested_plainly(tmp_pa
     reports = json.loads(check(inputs, "--json", capsys=capsys)[1])
     fix = next(s for r in reports for s in r["suggestions"] if "%m/%d/%Y" in s["toml"])
     assert "would no longer" not in fix["why"]
+
+
+def test__check__a_source_wide_date_format_is_tried_on_every_date_column_of_the_other_files(tmp_path, capsys):
+    """`date_format = ...` in the [[source]] entry is every date column's: a file whose only dates
+    are its reported dates (month first) must not be offered one that breaks another file's
+    occurred dates (day first)."""
+    month_first = [good(n, reported=(dt.date(2025, 4, 13) + dt.timedelta(days=n)).strftime("%m/%d/%Y"))
+                   for n in range(1, 11)]
+    occurred = [good(n + 20, occurred=(dt.date(2025, 2, 13) + dt.timedelta(days=n)).strftime("%d/%m/%Y"))
+                for n in range(1, 11)]   # reported ISO (reads under any format), occurred day first
+    inputs = write_inputs(tmp_path / "in", TOML + 'date_format = "%d/%m/%Y"\n',
+                          {"erewash/a.csv": text([HEADER, *month_first]), "erewash/b.csv": text([HEADER, *occurred])})
+    reports = json.loads(check(inputs, "--json", capsys=capsys)[1])
+    fix = next(s for r in reports for s in r["suggestions"] if "%m/%d/%Y" in s["toml"])
+    assert fix["toml"].startswith("date_format =")
+    assert "dates of erewash/b.csv (occurred_date)" in fix["why"], fix["why"]
