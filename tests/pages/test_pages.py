@@ -441,7 +441,7 @@ def test__process__exits_cleanly_while_the_warm_up_thread_runs(demo_warehouse):
     code = """
 import os, sys
 from pathlib import Path
-from support import in_fresh_process, open_app
+from support import open_app
 
 class Env:
     def setenv(self, name, value):
