@@ -236,3 +236,18 @@ def test__sign_in__a_broken_users_file_tells_a_visitor_nothing_of_it(monkeypatch
     assert _titles(at) == ["Sign in"] and "asb users" in said
     for secret in ("argon2", "secret-users", str(tmp_path), "Nottingham", "pat", "line"):
         assert secret not in said, said
+
+
+def test__sign_out__the_page_filters_kept_for_the_session_go_with_it(monkeypatch, demo_warehouse, audit_file):
+    """The Threshold lists' filters are kept for the session (`persist_state`, 7 December 2026): a
+    search holds a partner's reference or a postcode district, so the next person to sign in at the
+    tab must not find it, nor the route chosen."""
+    at = open_app(monkeypatch, demo_warehouse, "app_pages/threshold.py", user="opcc")
+    at.text_input(key="thr_search").input("DE7").run()
+    at.multiselect(key="thr_routes").set_value(["victim"]).run()
+    at.button(key="auth_sign_out").click().run()
+    assert _titles(at) == ["Sign in"] and "thr_search" not in at.session_state
+    sign_in(at, "erewash")
+    at.switch_page("app_pages/threshold.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.text_input(key="thr_search").value == "" and at.multiselect(key="thr_routes").value == []
