@@ -749,8 +749,8 @@ built_period = periods.default_period(build_as_of)
 if (f.start_date, f.end_date) != built_period:
     # these three are computed when the warehouse is built (Gi* over every cell of the nine districts
     # takes seconds), so they cannot follow the sidebar; said before the tabs, not in a caption inside one
-    st.info(f"Concentration, Hot spots and Accuracy are computed for the 12 months "
-            f"{ui.fmt_period(*built_period)} (the build's as-of date), not the period chosen "
+    st.info(f"Concentration, Hot spots and Accuracy are computed for the 12 months to the build's as-of "
+            f"date, {ui.fmt_date(build_as_of)} (each tab gives its dates), not the period chosen "
             f"({ui.fmt_period(f.start_date, f.end_date)}); Near repeats follows the period chosen.",
             icon=":material/info:")
 ui.analysis_tabs(ANALYSES, key="analysis")

@@ -135,6 +135,14 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def listed(items) -> str:
+    """'Ashfield', 'Ashfield and Broxtowe', 'Ashfield, Broxtowe and Gedling' ('' for none)."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def counted(n: int, one: str, many: str | None = None) -> str:
     """'1 row', '12 rows', '1,234 entries' (`many` when the plural is not `one` + 's')."""
     return f"{n:,} {one if n == 1 else many or one + 's'}"

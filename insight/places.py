@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 
 from etl.rules import authorities
+from insight import labels
 
 MAX_QUERY = 100  # characters of a search kept: no street name is longer
 DISTRICT_RESOLUTION = 9
@@ -101,23 +102,16 @@ def locate(kind: str, key: str) -> Located:
     return Located(kind, key, "found", rows.loc[nine, _COLUMNS].reset_index(drop=True), elsewhere)
 
 
-def _listed(names: list[str]) -> str:
-    """'Ashfield', 'Ashfield and Broxtowe', 'Ashfield, Broxtowe and Gedling'."""
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
-
-
 def describe(found: Located) -> str:
     """One sentence on where a postcode or district lies, for the line under the search box."""
     if found.status == "unknown":
         return (f"{found.label[0].upper()}{found.label[1:]} is not in the ONS Postcode Directory with a location: "
                 "check how it is typed (a very new postcode may not be there yet).")
-    others = _listed([authorities.any_name(c) for c in found.elsewhere])   # by name: the codes meant nothing
+    others = labels.listed([authorities.any_name(c) for c in found.elsewhere])   # by name: the codes meant nothing
     if found.status == "outside":
         return (f"{found.label[0].upper()}{found.label[1:]} lies outside the nine Derbyshire authorities "
                 f"({others}): this dashboard holds nothing there.")
-    where = _listed([authorities.NAME_BY_CODE[c] for c in dict.fromkeys(found.points["authority_code"])])
+    where = labels.listed([authorities.NAME_BY_CODE[c] for c in dict.fromkeys(found.points["authority_code"])])
     tail = f"; its postcodes in {others}, outside the nine, are left out." if found.elsewhere else "."
     return f"{found.label[0].upper()}{found.label[1:]} is in {where}{tail}"
 

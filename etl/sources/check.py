@@ -616,15 +616,19 @@ def _nearest_authority(value: str, names: list[str]) -> list[str]:
     return found
 
 
+def _plausible_sql(source: Source, name: str, fmt: str) -> str:
+    """SQL true where column `name` parses, under `fmt` with the staging parser, to a plausible
+    date (from stage.MIN_DATE to a year ahead): what a suggested date format is judged by."""
+    return (f"{stage.date_sql(_ident(name), fmt, source.timezone)} "
+            f"between date '{stage.MIN_DATE}' and current_date + 366")
+
+
 def _date_format(con, source: Source, name: str) -> str | None:
     """The format (of DATE_FORMATS) under which the most of a column's values parse to a plausible
     date, when that is more than under the declared one; tried with the staging parser."""
-    col = _ident(name)
-
     def parsed(fmt: str) -> int:
-        d = stage.date_sql(col, fmt, source.timezone)
-        return con.execute(f"select count(*) from _check_values where {d} between date '{stage.MIN_DATE}' "
-                           "and current_date + 366").fetchall()[0][0]
+        return con.execute(f"select count(*) from _check_values where {_plausible_sql(source, name, fmt)}"
+                           ).fetchall()[0][0]
 
     best, score = None, parsed(source.date_format_for(name))
     for fmt in DATE_FORMATS:
@@ -652,8 +656,7 @@ def _date_counts(con, cfg: BuildConfig, source: Source, path: Path,
             f"{extract._value_expr(source, f, mapped[f.name])} as {_ident(f.name)}" for f in fields) + f" from {table}")
         asked = [(f.name, fmt) for f in fields for fmt in (source.date_format_for(f.name), *sorted(wanted[f.name]))]
         counts = con.execute("select " + ", ".join(
-            f"count(*) filter (where {stage.date_sql(_ident(name), fmt, source.timezone)} "
-            f"between date '{stage.MIN_DATE}' and current_date + 366)" for name, fmt in asked)
+            f"count(*) filter (where {_plausible_sql(source, name, fmt)})" for name, fmt in asked)
             + " from _check_dates").fetchall()[0]
     except (readers.ReadError, duckdb.Error):   # its own report says what is wrong with it
         return {}
@@ -686,7 +689,9 @@ def _date_fixes_across_files(con, cfg: BuildConfig, source: Source, checked: lis
     for _, _, fix in fixes:   # a source-wide date_format is every date column's
         for column, fmt in _fix_formats(fix, dated).items():
             wanted.setdefault(column, set()).add(fmt)
-    counts = {path: _date_counts(con, cfg, source, path, wanted) for path, _ in checked}
+    # only the files some other file's suggestion is tried on (not a lone suggesting file itself)
+    counts = {path: _date_counts(con, cfg, source, path, wanted) for path, _ in checked
+              if any(path != offered for offered, _, _ in fixes)}
     for path, _, fix in fixes:
         lost = []
         for other, other_report in checked:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from etl.marts import hotspots
+from insight import labels
 
 UP, DOWN = "▲", "▼"
 
@@ -115,9 +116,7 @@ def names(items: Sequence[str], most: int = 3, of: int | None = None) -> str:
         return f"all {of} authorities"
     if len(items) > most:
         return f"{len(items)} of {of or len(items)} authorities"
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return labels.listed(items)
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:

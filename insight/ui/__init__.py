@@ -876,7 +876,7 @@ def measure_export(headline: pd.DataFrame) -> pd.DataFrame:
         columns.update({m.column: m.column, f"{m.column}_previous": f"{m.column}_previous",
                         f"{m.column}_change": f"{m.column}_change"})
     rows = pd.concat([headline[headline["authority_code"].notna()], headline[headline["authority_code"].isna()]])
-    return rows[list(columns)].rename(columns=columns).reset_index(drop=True).copy(deep=True)
+    return rows[list(columns)].rename(columns=columns).reset_index(drop=True)
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
