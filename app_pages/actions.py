@@ -22,7 +22,8 @@ DUE_SOON = qx.DUE_SOON_WORKING_DAYS
 NO_LIST = "Application-level lists are not available to you for the selected authorities."
 COLUMNS = {
     "status": st.column_config.TextColumn("status"),
-    "action_ref": st.column_config.TextColumn("action"),
+    # pinned: a list scrolled sideways on a laptop screen still shows which action a row is
+    "action_ref": st.column_config.TextColumn("action", pinned=True),
     "application_ref": st.column_config.TextColumn("application"),
     "authority_name": st.column_config.TextColumn("authority"),
     "action_agency": st.column_config.TextColumn("agency"),
@@ -70,8 +71,8 @@ else:
             st.caption(f"Open actions on {ui.fmt_date(f.as_of_date)}, whenever agreed, past their due date or due "
                        f"within {DUE_SOON} working days; the most overdue first, each with the application behind it.")
             ui.dataframe(action, hide_index=True, key="ax_action_list", placeholder="–", column_config=COLUMNS,
-                         column_order=["status", "working_days_overdue", "days_overdue", "due_date", "action_ref",
-                                       "application_ref", "authority_name", "action_agency", "action_type",
+                         column_order=["status", "working_days_overdue", "due_date", "action_ref", "action_type",
+                                       "action_agency", "application_ref", "authority_name", "days_overdue",
                                        "agreed_date", "review_date", "data_errors"])
             ui.download_csv(action, one="action", key="ax_action_dl",
                             file_name=f"actions_overdue_{f.as_of_date.isoformat()}.csv")
@@ -101,7 +102,7 @@ DELIVERY = {
 ui.dataframe(summary, hide_index=True, placeholder="–", key="ax_summary", column_order=[
     "authority_name", "plans", "actions", "actions_per_plan", "cancelled", "due", "on_time", "late", "missed",
     "share_on_time", "open_now", "overdue_now"], column_config={
-    "authority_name": st.column_config.TextColumn("authority"),
+    "authority_name": st.column_config.TextColumn("authority", pinned=True),
     "plans": ui.measure_column("action_plans"),
     "actions": ui.measure_column("actions_agreed"),
     "actions_per_plan": ui.measure_column("actions_per_plan"),
@@ -109,14 +110,15 @@ ui.dataframe(summary, hide_index=True, placeholder="–", key="ax_summary", colu
     **DELIVERY,
 })
 
-agency_col, type_col = st.columns(2)
+# one above the other: side by side, the agency table showed 4 of its 9 columns on a 1366 px screen
+agency_col, type_col = st.container(), st.container()
 with agency_col:
     st.subheader("By agency")
     agencies = ui.load(qx.by_agency, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
     st.caption("Who delivers the actions, over the selected authorities.")
     ui.dataframe(agencies, hide_index=True, placeholder="–", key="ax_agencies", column_order=[
         "action_agency", "actions", "due", "on_time", "late", "missed", "share_on_time", "open_now", "overdue_now"],
-        column_config={"action_agency": st.column_config.TextColumn("agency"),
+        column_config={"action_agency": st.column_config.TextColumn("agency", pinned=True),
                        "actions": ui.measure_column("actions_agreed"), **DELIVERY})
 with type_col:
     st.subheader("By type")
@@ -160,7 +162,7 @@ else:
             **COLUMNS,
             "retrigger_date": st.column_config.DateColumn("re-triggered", **DATE),
             "retrigger_kind": st.column_config.TextColumn("how"),
-            "application_ref": st.column_config.TextColumn("application reviewed"),
+            "application_ref": st.column_config.TextColumn("application reviewed", pinned=True),
             "outcome_date": st.column_config.DateColumn("outcome told", **DATE),
             "days_after_outcome": st.column_config.NumberColumn("days after the outcome"),
             "next_application_ref": st.column_config.TextColumn("new application"),
@@ -181,8 +183,8 @@ with st.expander("Every action agreed in the period"):
                    "its plan (agreed before the application, no recommendations, a count that differs from the "
                    "review's recommendations, another authority named).")
         ui.dataframe(every, hide_index=True, key="ax_every", placeholder="–", column_config=COLUMNS, column_order=[
-            "application_ref", "action_ref", "authority_name", "action_agency", "action_type", "agreed_date",
-            "due_date", "completed_date", "action_state", "working_days_overdue", "working_days_late",
+            "application_ref", "action_ref", "authority_name", "action_type", "action_state", "due_date",
+            "working_days_overdue", "action_agency", "agreed_date", "completed_date", "working_days_late",
             "working_days_to_complete", "review_outcome", "recommendations_count", "plan_actions", "data_errors"])
         ui.download_csv(every, one="action", key="ax_every_dl",
                         file_name=f"actions_{f.start_date.isoformat()}_{f.end_date.isoformat()}.csv")

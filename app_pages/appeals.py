@@ -59,11 +59,11 @@ else:
             st.caption(f"Appeals waiting for the OPCC's decision on {ui.fmt_date(f.as_of_date)}, whenever received, "
                        f"past the limit or due within {DUE_WITHIN_DAYS} working days; the least time left first.")
             ui.dataframe(action, hide_index=True, key="ap_action_list", placeholder="–", column_order=[
-                "status", "appeal_ref", "review_type", "application_ref", "authority_name", "received_date", "due_date",
-                "open_working_days", "working_days_left", "grounds", "application_decision", "flags"],
+                "status", "appeal_ref", "working_days_left", "due_date", "review_type", "authority_name",
+                "application_ref", "received_date", "open_working_days", "grounds", "application_decision", "flags"],
                 column_config={
                 "status": st.column_config.TextColumn("status"),
-                "appeal_ref": st.column_config.TextColumn("case"),
+                "appeal_ref": st.column_config.TextColumn("case", pinned=True),
                 "review_type": st.column_config.TextColumn("type"),
                 "application_ref": st.column_config.TextColumn("application"),
                 "authority_name": st.column_config.TextColumn("authority"),
@@ -92,7 +92,7 @@ ui.dataframe(summary, hide_index=True, placeholder="–", column_order=[
     "authority_name", "appeals", "upheld", "partially_upheld", "not_upheld", "withdrawn", "pending",
     "upheld_rate", "median_decision_working_days", "share_within_sla", "pending_now", "overdue", "limits_in_force"],
     column_config={
-    "authority_name": st.column_config.TextColumn("authority"),
+    "authority_name": st.column_config.TextColumn("authority", pinned=True),
     "appeals": ui.measure_column("appeals"),
     **{o: st.column_config.NumberColumn(APPEAL_OUTCOME_LABELS[o].lower()) for o in DECIDED_APPEAL_OUTCOMES},
     "withdrawn": st.column_config.NumberColumn(APPEAL_OUTCOME_LABELS["withdrawn"].lower()),
@@ -125,7 +125,7 @@ with st.container(key="ap_by_type_box"):
         "review_type", "cases", "decided", "upheld", "withdrawn", "median_decision_working_days", "share_within_sla",
         "referred_back", "threshold_then_met", "action_plan_changed", "no_change", "awaiting_bodies", "pending_now",
         "overdue"], column_config={
-        "review_type": st.column_config.TextColumn("type"),
+        "review_type": st.column_config.TextColumn("type", pinned=True),
         "cases": st.column_config.NumberColumn("received", help="Received in the period"),
         "decided": ui.measure_column("appeals_decided"),
         "upheld": st.column_config.NumberColumn("upheld (in full or in part)"),
@@ -159,7 +159,7 @@ else:
                 "outcome", "decision_date", "working_days_since_referral", "referral_result_date",
                 "referral_working_days", "referral_result_source", "data_errors"], column_config={
                 "referral_result": st.column_config.TextColumn("result"),
-                "appeal_ref": st.column_config.TextColumn("case"),
+                "appeal_ref": st.column_config.TextColumn("case", pinned=True),
                 "review_type": st.column_config.TextColumn("type"),
                 "application_ref": st.column_config.TextColumn("application"),
                 "authority_name": st.column_config.TextColumn("authority"),
@@ -206,13 +206,12 @@ else:
                "outcome and turnaround (working days, and whether within the limits).")
     ui.dataframe(rows, hide_index=True, key="ap_list", placeholder="–", column_order=[
         "appeal_ref", "review_type", "received_date", "authority_name", "grounds", "outcome", "decision_date",
-        "referral_result",
-        "decision_working_days", "decision_within_sla", "open_working_days", "due_date",
+        "decision_working_days", "decision_within_sla", "referral_result", "open_working_days", "due_date",
         "lodged_working_days", "is_within_appeal_window", "application_ref", "application_route",
         "application_decision", "application_outcome", "application_decision_working_days",
         "application_decision_within_sla", "application_total_working_days", "application_total_within_sla",
         "flags", "data_errors"], column_config={
-        "appeal_ref": st.column_config.TextColumn("case"),
+        "appeal_ref": st.column_config.TextColumn("case", pinned=True),
         "review_type": st.column_config.TextColumn("type"),
         "received_date": st.column_config.DateColumn("received", **DATE),
         "authority_name": st.column_config.TextColumn("authority"),

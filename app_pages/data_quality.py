@@ -63,7 +63,9 @@ if not unreadable.empty:
              f"and build again:\n\n{listed}", icon=":material/block:")
 
 st.subheader("Builds")
-ui.dataframe(ui.load(quality.builds).drop(columns=RULE_BASES, errors="ignore"), hide_index=True, column_config={
+builds = ui.load(quality.builds).drop(columns=RULE_BASES, errors="ignore")
+ui.dataframe(builds, hide_index=True,   # the long folder last: the counts in view first
+             column_order=sorted(builds.columns, key=lambda c: c == "inputs_path"), column_config={
     "load_id": st.column_config.TextColumn("build", help="The build's identifier (the board pack's cover "
                                            "names the build its figures come from)"),
     "inputs_path": st.column_config.TextColumn("inputs folder"),
@@ -95,7 +97,7 @@ if not noted.empty:
                f"to tell the partner){named(noted['source_file'])}.", icon=":material/warning:")
 by_month = as_months(files)
 ui.dataframe(files.drop(columns=RULE_BASES, errors="ignore"), hide_index=True, column_config={
-    "source_file": st.column_config.TextColumn("file"),
+    "source_file": st.column_config.TextColumn("file", pinned=True),   # in view when scrolled sideways
     "status": st.column_config.TextColumn("status", help="could not be read (nothing of the file "
                                           "loaded), does not add up, or adds up"),
     "rows_read": st.column_config.NumberColumn("read"),

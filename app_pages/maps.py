@@ -496,7 +496,9 @@ def selected_area(frame: pd.DataFrame, labels: dict, kind: str, chosen: str) -> 
     ui.plotly_chart(ui.figure(cm.area_trend_chart, monthly), key="mp_trend")
     st.markdown("**Busiest places** (H3 resolution-10 cells)")
     top = ui.load(qm.area_top_locations, f.authority_codes, f.start_date, f.end_date, kind, chosen)
-    ui.dataframe(top, hide_index=True, key="mp_top", column_config={
+    ui.dataframe(top, hide_index=True, key="mp_top", column_order=[   # the place and its counts first: the
+        "main_location", "incidents", "main_asb_type", "last_report", "reporters", "first_report"],  # panel is narrow
+        column_config={
         "h3_cell": None, "incidents": st.column_config.NumberColumn("incidents"),
         "reporters": st.column_config.NumberColumn("reporters", help="Distinct pseudonymised people"),
         "main_location": st.column_config.TextColumn("most given location"),
@@ -539,11 +541,11 @@ def repeats_section(selection: places.Selection | None, areas: pd.DataFrame) -> 
         picked = ui.dataframe(shown, hide_index=True, key=table, on_select="rerun", selection_mode="single-row",
                               highlight=rows, column_order=[
             "authority_name", "rank", "main_location", "incidents_30d", "incidents_90d", "incidents_180d",
-            "incidents_365d", "change_z", "changed", "first_report", "last_report", "main_asb_types",
+            "incidents_365d", "change_z", "changed", "last_report", "first_report", "main_asb_types",
             "distinct_reporters", "h3_cell"], column_config={
             "authority_name": st.column_config.TextColumn("authority"),
-            "main_location": st.column_config.TextColumn("most given location", help="The cell's most frequent "
-                                                         "location description"),
+            "main_location": st.column_config.TextColumn(   # pinned: in view when the table scrolls sideways
+                "most given location", pinned=True, help="The cell's most frequent location description"),
             "incidents_30d": st.column_config.NumberColumn("30 days"),
             "incidents_90d": st.column_config.NumberColumn("90 days"),
             "incidents_180d": st.column_config.NumberColumn("180 days"),

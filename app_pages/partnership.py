@@ -40,9 +40,9 @@ ui.dataframe(returns, hide_index=True, key="pt_returns", placeholder="–", colu
     "authority_name", "financial_year", "applications_received", "threshold_not_met", "reviews_carried_out",
     "reviews_with_recommendations", "is_consistent", "intake_adds_up", "met_without_review", "contradictions",
     "notes", "counts_add_up", "carried_in_applications", "is_frozen", "restatement", "is_complete_year"],
-    column_config={
-    "authority_name": st.column_config.TextColumn("authority"),
-    "financial_year": st.column_config.TextColumn("year"),
+    column_config={   # pinned: the row's authority and year stay in view when the table scrolls sideways
+    "authority_name": st.column_config.TextColumn("authority", pinned=True),
+    "financial_year": st.column_config.TextColumn("year", pinned=True),
     "applications_received": st.column_config.NumberColumn("applications received"),
     "threshold_not_met": st.column_config.NumberColumn("threshold not met"),
     "reviews_carried_out": st.column_config.NumberColumn("reviews carried out"),
@@ -98,6 +98,6 @@ else:
                        "authority_name": st.column_config.TextColumn("authority"),
                        "application_ref": st.column_config.TextColumn("application"),
                        "check_code": st.column_config.TextColumn("check"),
-                       "reason": st.column_config.TextColumn("reason", width="large")})
+                       "reason": st.column_config.TextColumn("reason", width=440)})   # the rest of a 1366 px screen
     with st.expander("The checks"):
         st.markdown(charts_reviews.CHECKS)

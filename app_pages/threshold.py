@@ -34,7 +34,8 @@ is_build_date = f.as_of_date == ui.build_as_of()
 DATE = {"format": "D MMM YYYY"}
 PERSON_COLUMNS = {
     "authority_name": st.column_config.TextColumn("authority"),
-    "person_key": st.column_config.TextColumn("person (pseudonymised)"),
+    # pinned: a list scrolled sideways on a laptop screen still shows whose row it is
+    "person_key": st.column_config.TextColumn("person (pseudonymised)", pinned=True),
     "qualifying_complaints": st.column_config.NumberColumn("qualifying complaints"),
     "qualifying_hate_complaints": st.column_config.NumberColumn("hate complaints"),
     "victim_threshold": st.column_config.NumberColumn("threshold"),
@@ -61,7 +62,7 @@ PERSON_COLUMNS = {
         "police only", help="Every complaint came from the police only: the council holds no reference of "
         "its own, so the lead agency makes contact"),
     "partner_refs": st.column_config.TextColumn(
-        "partners' references", width="large", help="The complaints' own references in the partners' "
+        "partners' references", width="medium", help="The complaints' own references in the partners' "
         "systems (source: incident reference, with the case reference where the source sent one), "
         "oldest first: open the case in your own system with them"),
     "postcode_districts": st.column_config.TextColumn("postcode districts"),
@@ -76,7 +77,7 @@ PERSON_COLUMNS = {
     # this week's queue and the second reports
     "is_new": st.column_config.CheckboxColumn("this week"),
     "happened_date": st.column_config.DateColumn("date", help="When it happened", **DATE),
-    "what": st.column_config.TextColumn("what happened", width="medium"),
+    "what": st.column_config.TextColumn("what happened", width=250),   # its words whole
     "second_report_date": st.column_config.DateColumn("second report", **DATE),
     "first_report_date": st.column_config.DateColumn("first report", **DATE),
     "review_explained_date": st.column_config.DateColumn(
@@ -220,9 +221,8 @@ def week_section() -> None:
                "first.")
     st.markdown(charts_threshold.queue_sentence(queue))
     picked_queue = person_list(queue, "thr_queue", "this_week", [
-        "authority_name", "is_new", "happened_date", "what", "person_key", "partner_refs", "lead_agency",
-        "contact", "review_explained_date", "explanation", "explain_working_days_left", "working_days_overdue",
-        "has_application",
+        "authority_name", "is_new", "happened_date", "what", "person_key", "explanation", "explain_working_days_left",
+        "working_days_overdue", "lead_agency", "contact", "partner_refs", "review_explained_date", "has_application",
         "days_left", "route", "postcode_districts", "agencies", *RULE_COLUMNS])
     complaints_of(queue, picked_queue, "thr_queue_complaints")
 
@@ -234,8 +234,8 @@ def work_section() -> None:
                "from the police, so the council has no reference of its own; the lead agency makes contact. "
                "Select a row to see the complaints behind it.")
     picked = person_list(work, "thr_worklist", "near_misses", [
-        "days_left", "window_expires_date", "authority_name", "person_key", "partner_refs", "route",
-        "qualifying_complaints", "victim_threshold", "lead_agency", "agencies", "contact", "postcode_districts",
+        "days_left", "window_expires_date", "authority_name", "person_key", "lead_agency", "contact", "route",
+        "qualifying_complaints", "victim_threshold", "partner_refs", "agencies", "postcode_districts",
         "oldest_complaint_date", "latest_complaint_date", "first_met_date", "has_application", *RULE_COLUMNS])
     complaints_of(work, picked, "thr_worklist_complaints")
 
@@ -245,8 +245,8 @@ def met_section() -> None:
     st.caption("Candidates for an automatic case review, the most recently met first: act on new ones "
                "first. An application counts only when received on or after the oldest counted complaint.")
     picked_met = person_list(met, "thr_met", "met_no_application", [
-        "met_since_date", "days_since_met", "authority_name", "person_key", "partner_refs", "route",
-        "qualifying_complaints", "victim_threshold", "lead_agency", "agencies", "contact", "postcode_districts",
+        "met_since_date", "days_since_met", "authority_name", "person_key", "lead_agency", "contact", "route",
+        "qualifying_complaints", "victim_threshold", "partner_refs", "agencies", "postcode_districts",
         "days_left", "first_met_date", "latest_complaint_date", *RULE_COLUMNS])
     complaints_of(met, picked_met, "thr_met_complaints")
 
@@ -262,9 +262,9 @@ def second_section() -> None:
     st.caption("Not explained first, the oldest first; then the explained, the newest first. The "
                "partners' references are those of the first and the second report.")
     picked_second = person_list(second, "thr_second", "second_reports", [
-        "authority_name", "second_report_date", "person_key", "partner_refs", "explanation",
-        "explain_working_days_left", "working_days_overdue", "review_explained_date", "explained_working_days",
-        "lead_agency", "contact", "postcode_districts", "first_report_date", "agencies", *RULE_COLUMNS])
+        "authority_name", "second_report_date", "person_key", "explanation", "explain_working_days_left",
+        "working_days_overdue", "lead_agency", "contact", "partner_refs", "review_explained_date",
+        "explained_working_days", "postcode_districts", "first_report_date", "agencies", *RULE_COLUMNS])
     complaints_of(second, picked_second, "thr_second_complaints")
 
 
@@ -373,8 +373,8 @@ def community_section() -> None:
 def rules_section() -> None:
     st.caption("The rules behind the figures: the rule in force on the as-of date for each authority.")
     ui.dataframe(per_authority, hide_index=True, key="thr_rules", column_order=[
-        "rule", "authority_name", "victim_rule", "related", "lead_agency", "sla_explain_days", "community_rule",
-        "statute_note"], column_config={
+        "rule", "authority_name", "statute_note", "victim_rule", "related", "lead_agency", "sla_explain_days",
+        "community_rule"], column_config={   # the departure from s.104 before the long routes' words
         "rule": st.column_config.TextColumn("rule", help="⚠️ = it departs from the statute (s.104)"),
         "authority_name": st.column_config.TextColumn("authority"),
         "victim_rule": st.column_config.TextColumn("victim route (met at; near-miss one short)", width="large"),

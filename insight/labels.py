@@ -135,6 +135,23 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# A column's header where a page gives it none (ui.dataframe): the queries' names that are not words
+HEADERS: dict[str, str] = {
+    "authority_name": "authority", "authority_code": "authority code", "asb_category": "category",
+    "asb_type": "type", "location_desc": "location", "lsoa_code": "LSOA", "ward_code": "ward",
+    "incident_id": "incident", "source_file": "file", "source_row": "row", "reason_code": "reject",
+    "is_hate": "hate", "report_count": "reports", "person_key": "person (pseudonymised)",
+}
+
+
+def header(column) -> str:
+    """The header of a query's column: HEADERS, else its name with spaces for its underscores
+    ("rows_loaded" -> "rows loaded"); a name that is not text, as it is."""
+    if not isinstance(column, str):
+        return column
+    return HEADERS.get(column, column.replace("_", " "))
+
+
 def listed(items) -> str:
     """'Ashfield', 'Ashfield and Broxtowe', 'Ashfield, Broxtowe and Gedling' ('' for none)."""
     items = list(items)

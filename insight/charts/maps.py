@@ -390,7 +390,8 @@ def lorenz_chart(conc: pd.DataFrame) -> go.Figure:
     return go.Figure(traces, {
         "margin": {"t": 10}, "height": 380, "legend": {"title": ""},
         "xaxis": {"title": "Share of places (H3 resolution-10 cells, busiest first, log scale)",
-                  "type": "log", "tickformat": ".1%", "range": [-4, 0]},
+                  "type": "log", "range": [-4, 0],   # ".1%" read 0.0% at 0.01%, 0.02%, 0.05%
+                  "tickvals": [1e-4, 1e-3, 1e-2, 0.1, 1], "ticktext": ["0.01%", "0.1%", "1%", "10%", "100%"]},
         "yaxis": {"title": "Share of incidents", "tickformat": ".0%", "range": [0, 1]},
         "shapes": [{"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": level, "y1": level,
                     "line": {"width": 0.5, "color": "#888888"}} for level in levels],

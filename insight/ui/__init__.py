@@ -541,6 +541,8 @@ def may_load(query, *args, **kwargs) -> bool:
 # of a line share its width up to 16rem each: a tile alone on the second line (Turnaround's "Stages
 # at risk") is a tile, not a band across the page.
 TILE_CSS = """
+@media screen {   /* Streamlit's 5rem each side and 6rem above: 160 px of a 1366 px laptop's width */
+  [data-testid="stMainBlockContainer"] { padding-left: 1.5rem; padding-right: 1.5rem; padding-top: 4rem; } }
 [data-testid="stHorizontalBlock"] > [data-testid="stElementContainer"]:has([data-testid="stMetric"]) {
   max-width: 16rem; }
 [data-testid="stMetric"] div:has(> [data-testid="stMetricDelta"]) { flex-wrap: wrap; }
@@ -950,11 +952,23 @@ def dataframe(frame: pd.DataFrame, where=None, highlight: Iterable[int] = (), **
     its position in `frame`. An empty cell (a figure the disclosure rule hides, or none) reads "–",
     not "None", unless the call says otherwise (`placeholder`)."""
     kwargs.setdefault("placeholder", "–")
+    kwargs["column_config"] = headed(frame, kwargs.get("column_config"))
     data = labels.readable(frame)
     marked = {data.index[i] for i in highlight if 0 <= i < len(data)}
     if marked:
         data = data.style.apply(lambda row: [HIGHLIGHT if row.name in marked else ""] * len(row), axis=1)
     return (where or st).dataframe(data, **kwargs)
+
+
+def headed(frame: pd.DataFrame, config: dict | None) -> dict:
+    """`config` (st.dataframe's column_config) with a header in words (`labels.header`) for each column
+    of `frame` it does not configure and whose name is not one: no table shows `authority_name` or
+    `source_row` (the laptop-screen audit of 7 December 2026 found them in four tables)."""
+    config = dict(config or {})
+    for column in frame.columns:
+        if column not in config and labels.header(column) != column:
+            config[column] = st.column_config.Column(labels.header(column))
+    return config
 
 
 LIST_PAGE = 200  # rows a long list sends the browser at first; "Show more" adds as many again

@@ -1,8 +1,10 @@
 """The "Board pack" page in the real browser: the real server (`streamlit run dashboard.py`) on the
 demo warehouse, driven by Debian's Chromium through Playwright, signed in as the OPCC analyst.
 
-Pressing "Make the pack" shows the slide previews; the pptx download button delivers a file that
-python-pptx opens, with one titled slide per preview. The page's screenshot must not be blank.
+Pressing "Make the pack" shows the slide previews, one a row, as wide as a 1366 px laptop's column
+and rendered at least that wide (two a row, their figures were 5 px high); the pptx download button
+delivers a file that python-pptx opens, with one titled slide per preview. The page's screenshot must
+not be blank.
 """
 
 from __future__ import annotations
@@ -38,4 +40,10 @@ def test__board_pack__download_gives_the_pptx(server, page, tmp_path):
     assert commentary.text_frame.text == "Made in the browser test."
     for title in titles[:3]:
         assert page.get_by_text(title, exact=False).first.is_visible(), title
+    if previews.count():   # on a laptop's screen a slide fills the column, at its own resolution: legible
+        page.set_viewport_size({"width": 1366, "height": 768})
+        page.wait_for_timeout(300)
+        shown, natural = previews.first.locator("img").evaluate(
+            "img => [img.getBoundingClientRect().width, img.naturalWidth]")
+        assert shown >= 900 and natural >= 0.95 * shown, (shown, natural)
     assert_not_blank(screenshot(page, "board_pack"))
