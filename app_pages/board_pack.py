@@ -5,6 +5,8 @@ then look through the slides and download the pptx (and the PDF when LibreOffice
 Layout only: insight.board_pack.pack makes the pack, insight.board_pack.data knows the months.
 """
 
+import base64
+
 import pandas as pd
 import streamlit as st
 
@@ -18,6 +20,8 @@ from insight.board_pack import words as report_words
 from insight.queries import maps as queries_maps
 from insight.ui import session as ui_access
 
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+PDF = "application/pdf"
 f = ui.current_filters()
 as_of = ui.build_as_of()
 has_pdf = report.libreoffice() is not None
@@ -78,21 +82,22 @@ if result:
     stem = f"asb_board_pack_{pack.month.key}"
     made = {"month": pack.month.key, "codes": list(result[0][1])}   # each download is an export in the audit log
     left, right = st.columns(2)
-    left.download_button("Download the pptx", ui_access.export_file(pack.pptx, f"{stem}.pptx", made),
-                         file_name=f"{stem}.pptx", key="bp_dl_pptx",
-                         mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    left.download_button("Download the pptx", ui_access.export_file(pack.pptx, f"{stem}.pptx", made, PPTX),
+                         file_name=f"{stem}.pptx", key="bp_dl_pptx", mime=PPTX,
                          icon=":material/download:", on_click="ignore")
     if pack.pdf:
-        right.download_button("Download the PDF", ui_access.export_file(pack.pdf, f"{stem}.pdf", made),
+        right.download_button("Download the PDF", ui_access.export_file(pack.pdf, f"{stem}.pdf", made, PDF),
                               file_name=f"{stem}.pdf", key="bp_dl_pdf",
-                              mime="application/pdf", icon=":material/picture_as_pdf:", on_click="ignore")
+                              mime=PDF, icon=":material/picture_as_pdf:", on_click="ignore")
     st.subheader(f"{pack.month.label}: {len(pack.titles)} slides")
     st.caption(f"Made in {pack.seconds:.1f} s. Charts are native PowerPoint charts, editable in PowerPoint "
                "or Impress; the map is a picture.")
     if pages:
-        # one a row: two a row, a slide's figures were 5 px high on a 1366 px laptop screen
+        # one a row: two a row, a slide's figures were 5 px high on a 1366 px laptop screen; as data
+        # URLs, sent with the page, not files at /media that another signed-in user could fetch
         for i, (title, png) in enumerate(zip(pack.titles, pages, strict=False)):
-            st.image(png, caption=f"{i + 1}. {title}", width="stretch")
+            st.image(f"data:image/png;base64,{base64.b64encode(png).decode()}", caption=f"{i + 1}. {title}",
+                     width="stretch")
     else:
         st.markdown("\n".join(f"{i}. {t}" for i, t in enumerate(pack.titles, start=1)))
 else:

@@ -33,6 +33,7 @@ import streamlit as st
 from insight import db
 from insight.access import audit, auth
 from insight.access import roles as access
+from insight.ui import media
 
 SIGN_IN_PAGE = "app_pages/sign_in.py"
 CLIENT_HEADER_ENV = "ASB_CLIENT_HEADER"  # e.g. X-Forwarded-For, set by a reverse proxy in front
@@ -534,12 +535,13 @@ def _still_signed_in():
     return check
 
 
-def export_data(frame: pd.DataFrame, file_name: str, to_bytes):
+def export_data(frame: pd.DataFrame, file_name: str, to_bytes, mimetype: str = "text/csv"):
     """What a download button serves: a callable that Streamlit runs when the button is clicked,
     so no file is made on a run nobody downloads (a page's lists are made into CSV only on
     demand). At the click it checks the sign-in still stands for the viewer who saw the button
     (`_still_signed_in`: else it logs the attempt as `denied` and serves nothing); for person-level
-    rows (and another authority's logged aggregates) it logs the export before it returns the bytes."""
+    rows (and another authority's logged aggregates) it logs the export before it returns the bytes,
+    which only that viewer may then fetch (`media.own`; `mimetype`: the button's)."""
     tag = frame.attrs.get(_AUDIT_ATTR)
     path, page = _audit_file(), st.session_state.get(_PAGE_KEY, "")
     still, rows = _still_signed_in(), len(frame)
@@ -548,22 +550,26 @@ def export_data(frame: pd.DataFrame, file_name: str, to_bytes):
         viewer_ = still(path, tag["page"] if tag else page, file_name, tag["filters"] if tag else "{}")
         if tag is not None:
             audit.record(path, viewer_, "export", tag["page"], file_name, tag["filters"], rows)
-        return to_bytes(frame)
+        data = to_bytes(frame)
+        media.own(data, mimetype, file_name, viewer_)
+        return data
 
     return make
 
 
-def export_file(data: bytes, file_name: str, arguments: dict):
+def export_file(data: bytes, file_name: str, arguments: dict, mimetype: str):
     """What a download button of a made file (the board pack's pptx or PDF) serves: a callable that
     checks the sign-in still stands (`_still_signed_in`) and logs the export (its choices as
     `arguments`) before it returns the bytes, whoever downloads: the file leaves the dashboard for
-    the board, as every protected aggregate downloaded does."""
+    the board, as every protected aggregate downloaded does. Only that viewer may fetch them
+    (`media.own`; `mimetype`: the button's)."""
     path, still = _audit_file(), _still_signed_in()
     page, filters = st.session_state.get(_PAGE_KEY, ""), audit.filters_json(logged_arguments(arguments))
 
     def make() -> bytes:
         viewer_ = still(path, page, file_name, filters)
         audit.record(path, viewer_, "export", page, file_name, filters, 0)
+        media.own(data, mimetype, file_name, viewer_)
         return data
 
     return make

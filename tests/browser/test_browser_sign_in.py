@@ -235,11 +235,16 @@ def test__session__a_tab_left_open_after_a_sign_out_elsewhere_answers_nothing_mo
 def test__session__a_download_s_address_serves_nothing_without_the_sign_in(site, page):
     """A download's file stays at its /media/ address (the browser's download history keeps it):
     Streamlit served it to anyone for minutes, with no cookie and after the sign-out (the sessions
-    audit of 6 December 2026). Now only to the browser still signed in (insight/ui/media.py)."""
+    audit of 6 December 2026). Now only to the browser still signed in (insight/ui/media.py), as the
+    user it was made for: another user signed in elsewhere gets nothing from the address."""
     import urllib.error
     import urllib.request
 
     url, _ = site
+    other = page.context.browser.new_context()   # another user, signed in elsewhere (a file unused by any
+    elsewhere = other.new_page()                 # session is pruned when the next run of any session ends)
+    signed_in(elsewhere, url + "/", user="derby")
+    _wait_for_cookie(elsewhere)
     signed_in(page, url + "/maps", user="erewash")
     _wait_for_cookie(page)
     button = page.get_by_role("button", name=re.compile(r"Download [\d,]+ places? as CSV"))
@@ -252,6 +257,8 @@ def test__session__a_download_s_address_serves_nothing_without_the_sign_in(site,
     with pytest.raises(urllib.error.HTTPError) as refused:     # the address alone
         urllib.request.urlopen(address, timeout=30)
     assert refused.value.code == 403
+    assert elsewhere.request.get(address).status == 403   # was 200 (the roles audit of 7 December 2026)
+    other.close()
     cookie = _cookie(page)
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("button", name="Sign in", exact=True).wait_for(timeout=60_000)

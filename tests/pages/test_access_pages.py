@@ -275,7 +275,7 @@ def _export_then_keep():
     rows = ui.load(qt.near_miss_work_list, dt.date(2026, 10, 31), ("E07000036",))
     st.session_state["served"] = ui_access.export_data(rows, "near_misses.csv", ui.safe_csv)
     st.session_state["aggregate"] = ui_access.export_data(rows[["authority_code"]].copy(), "codes.csv", ui.safe_csv)
-    st.session_state["pack"] = ui_access.export_file(b"a pack", "pack.pptx", {"month": "2026-10"})
+    st.session_state["pack"] = ui_access.export_file(b"a pack", "pack.pptx", {"month": "2026-10"}, "application/pdf")
 
 
 @pytest.mark.parametrize("ended", ["still signed in", "signed out", "removed", "made a board viewer"])

@@ -76,8 +76,8 @@ def test__page__each_download_of_the_pack_is_an_export_in_the_audit_log(made, mo
     served = {}
     original = ui_access.export_file
 
-    def capture(data, file_name, arguments):
-        served[file_name] = original(data, file_name, arguments)
+    def capture(data, file_name, arguments, mimetype):
+        served[file_name] = original(data, file_name, arguments, mimetype)
         return served[file_name]
 
     monkeypatch.setattr(ui_access, "export_file", capture)

@@ -65,9 +65,12 @@ def _identity(claims: dict) -> str:
     return starlette_app_utils.create_signed_value(SECRET, media.STREAMLIT_USER_COOKIE, json.dumps(claims)).decode()
 
 
+EREWASH = access.Viewer("erewash.manager", access.COUNCIL_MANAGER, "E07000036", "Evan")
+
+
 def test__media__only_with_a_sign_in_that_still_stands(users):
     token = auth.issue_token("erewash.manager")
-    file = "/media/0123abcd.csv"
+    file = f"/media/{media.own(b'a list', 'text/csv', 'list.csv', EREWASH)}.csv"
     assert _get(file) == 403                                     # the address alone, as from a history
     assert _get(file, {auth.COOKIE_NAME: "forged"}) == 403
     assert _get(file, {auth.COOKIE_NAME: token}) == 200
@@ -79,10 +82,37 @@ def test__media__only_with_a_sign_in_that_still_stands(users):
     assert _get(file, {auth.COOKIE_NAME: other}) == 403          # the account removed
 
 
+def test__media__only_for_the_sign_in_it_was_made_for(users):
+    """Any signed-in user was served another's file by its address (the roles audit of 7 December
+    2026: the OPCC analyst's list of people to a board viewer's cookie): a file is now served to the
+    user, in the role, it was made for, and a file made for no one to nobody."""
+    auth.write_accounts(users, [*auth.load_accounts(users).values(), auth.Account(
+        "derby.manager", access.COUNCIL_MANAGER, "E06000015", "Dee", auth.hash_password("another long one", fast=True))])
+    erewash, derby = auth.issue_token("erewash.manager"), auth.issue_token("derby.manager")
+    made = media.own(b"erewash's list", "text/csv", "list.csv", EREWASH)
+    assert made == media.file_id(b"erewash's list", "text/csv", "list.csv")
+    assert _get(f"/media/{made}.csv", {auth.COOKIE_NAME: erewash}) == 200
+    assert _get(f"/media/{made}.csv", {auth.COOKIE_NAME: derby}) == 403          # another user's cookie
+    assert _get("/media/0123abcd.csv", {auth.COOKIE_NAME: erewash}) == 403       # made for no one
+    same = media.own(b"erewash's list", "text/csv", "list.csv",
+                     access.Viewer("derby.manager", access.COUNCIL_MANAGER, "E06000015"))
+    assert same == made and _get(f"/media/{made}.csv", {auth.COOKIE_NAME: derby}) == 200  # the same bytes for both
+    # made for the same user in another role (a manager since made a board viewer): not that sign-in's
+    other_role = media.own(b"a pack", "application/pdf", "pack.pdf", access.Viewer("erewash.manager", access.BOARD_VIEWER))
+    assert _get(f"/media/{other_role}.pdf", {auth.COOKIE_NAME: erewash}) == 403
+
+
+def test__media__the_oldest_files_are_forgotten_past_the_limit(users, monkeypatch):
+    monkeypatch.setattr(media, "OWNED_MOST", 3)
+    token = auth.issue_token("erewash.manager")
+    made = [media.own(f"file {n}".encode(), "text/csv", "f.csv", EREWASH) for n in range(4)]
+    assert [_get(f"/media/{m}.csv", {auth.COOKIE_NAME: token}) for m in made] == [403, 200, 200, 200]
+
+
 def test__media__an_openid_connect_sign_in_by_streamlit_s_signed_cookie(users):
     claims = {"is_logged_in": True, "iss": ISSUER, "sub": "s-1", "email": "pat@derby.example",
               "iat": int(time.time()), "origin": "http://localhost"}
-    file = "/media/0123abcd.pdf"
+    file = f"/media/{media.own(b'a pack', 'application/pdf', 'pack.pdf', access.Viewer('pat', access.BOARD_VIEWER))}.pdf"
     assert _get(file, {media.STREAMLIT_USER_COOKIE: _identity(claims)}) == 200
     assert _get(file, {media.STREAMLIT_USER_COOKIE: _identity({**claims, "sub": "s-9", "email": "x@y.example"})}) == 403
     forged = starlette_app_utils.create_signed_value("another secret", media.STREAMLIT_USER_COOKIE,
