@@ -29,6 +29,8 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
+from streamlit.runtime.state import get_session_state
 
 from insight import db
 from insight.access import audit, auth
@@ -392,9 +394,17 @@ def _sign_out(viewer_: access.Viewer) -> None:
     kept = {key: st.session_state[key] for key in _KEPT_AT_SIGN_OUT if key in st.session_state}
     st.session_state.clear()
     st.session_state.update(kept)
-    st.query_params.clear()
     st.session_state[_ENDED_KEY] = "signed_out"   # the sign-in page says so
     st.session_state[_COOKIE_KEY] = "end"
+    for key in list(st.query_params):
+        try:
+            del st.query_params[key]
+        except StreamlitAPIException:
+            # a tab's parameter (`ui.analysis_tabs`) is bound to its tabs, whose removal Streamlit
+            # refuses from a page (clear() refused them all, and the sign-out stopped there: the roles
+            # audit of 7 December 2026): removed as Streamlit's binding itself removes a stale one
+            with get_session_state().query_params() as params:
+                params.remove_param(key)
     if _claims().get("is_logged_in"):
         st.logout()
 

@@ -251,3 +251,22 @@ def test__sign_out__the_page_filters_kept_for_the_session_go_with_it(monkeypatch
     at.switch_page("app_pages/threshold.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.text_input(key="thr_search").value == "" and at.multiselect(key="thr_routes").value == []
+
+
+@pytest.mark.parametrize(("page", "tab"), [(THRESHOLD, {"thr_list": "Second reports"}),
+                                           ("app_pages/maps.py", {"analysis": "Hot spots"})])
+def test__sign_out__with_a_tab_in_the_address(monkeypatch, demo_warehouse, audit_file, page, tab):
+    """A tab kept in the address (`ui.analysis_tabs`: a query parameter bound to the tabs) made the
+    sign-out fail half-way (the roles audit of 7 December 2026): Streamlit refuses to clear a bound
+    parameter, so the signed-out user saw an error, and the cookie's end and the "you signed out"
+    notice never came. Every part of the sign-out now happens; the tab's parameter goes when the
+    sign-in page, which has no tabs, has run."""
+    at = open_app(monkeypatch, demo_warehouse, page, user="opcc", authority=DERBY, **tab)
+    assert at.query_params.get(next(iter(tab))) == next(iter(tab.values()))
+    at.button(key="auth_sign_out").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _titles(at) == ["Sign in"] and "auth_token" not in at.session_state
+    assert [i.value for i in at.info] == ["You signed out. Sign in again."]
+    assert any("/_asb/session/end" in str(h.proto) for h in at.get("html"))   # the cookie is cleared
+    at.run()
+    assert not dict(at.query_params), dict(at.query_params)
