@@ -346,6 +346,10 @@ def protect(values: pd.DataFrame, people_columns: Sequence[str], k: int, total_r
     if known:
         secondary = cover_known(cells, groups, primary, secondary, k, known)
     withheld = _withheld(cells, groups, primary, secondary, k)
+    for own in known:   # the marks as read by one who knows the row (its cells as if shown): a '<5'
+        # that then follows from the others is printed '[c]' too (the roles audit of 7 December 2026:
+        # Derby '<5' = 2 to its manager, so two more '<5' under a total '<5' were 1 each)
+        withheld |= _withheld(cells, groups, set(primary) - own, set(secondary) - own, k) - own
     return Protected(values, frozenset(primary), frozenset(secondary), k, frozenset(withheld))
 
 
