@@ -58,8 +58,8 @@ needle = text.text_input("Contains", key="au_text", placeholder="query, file or 
 rows = audit.entries(path, viewer, start, end, picked_users, picked_actions, picked_pages, needle)
 rows = ui_access.record_view("audit_entries", {"start": start, "end": end, "users": picked_users,
                              "actions": picked_actions, "pages": picked_pages, "text": needle}, rows)
-ui.dataframe(rows.assign(role=rows["role"].map(lambda r: roles.ROLE_LABELS.get(r, r))), hide_index=True,
-             key="au_rows", placeholder="–", column_order=[   # the rows seen before the long filters
+rows = rows.assign(role=rows["role"].map(lambda r: roles.ROLE_LABELS.get(r, r)))   # in words, table and CSV
+ui.dataframe(rows, hide_index=True, key="au_rows", placeholder="–", column_order=[   # the rows seen before the long filters
     c for c in rows.columns if c != "filters"] + ["filters"], column_config={
     "seq": st.column_config.NumberColumn("#"),
     "at_utc": st.column_config.DatetimeColumn("when (UTC)", format="D MMM YYYY, HH:mm:ss"),
