@@ -208,6 +208,30 @@ def partnership(con, as_of: date, codes: tuple[str, ...], start: date, end: date
                                        "median_cases"])
 
 
+# Counts the Overview's table per authority gives too, with their total (its "All selected" tile)
+SHARED_WITH_OVERVIEW = ("applications", "appeals")
+HIDDEN_AS_ON_THE_OVERVIEW = "not shown: the Overview hides it beside its total (disclosure control)"
+
+
+def hidden_as_on_the_overview(cells: pd.DataFrame, headline: pd.DataFrame) -> pd.DataFrame:
+    """`cells` (`partnership` as the viewer is shown it) with each count of SHARED_WITH_OVERVIEW
+    hidden where the Overview's `headline` (as the same viewer is shown it, for the same period and
+    authorities) hides that authority's count. The Overview hides a second authority beside a count
+    of 1 to k-1 so that its total cannot give it away; shown here, that cover and the total pinned
+    the count (the roles audit of 7 December 2026: a board viewer read Derbyshire Dales' 2
+    applications so)."""
+    hidden = {(code, measure) for measure in SHARED_WITH_OVERVIEW
+              for code, value in zip(headline["authority_code"], headline[measure], strict=True)
+              if pd.notna(code) and pd.isna(value)}
+    mask = [(code, measure) in hidden for code, measure in zip(cells["authority_code"], cells["measure"], strict=True)]
+    if not any(mask):
+        return cells
+    out = cells.copy()
+    out.loc[mask, ["value", "display", "colour", "cases", "counted_cases"]] = None
+    out.loc[mask, "rule"] = HIDDEN_AS_ON_THE_OVERVIEW
+    return out
+
+
 def statutory_returns(con, as_of: date, codes: tuple[str, ...]) -> pd.DataFrame:
     """mart_statutory_returns for the selected authorities, newest year first, with names."""
     returns = source(con, as_of, "mart_statutory_returns")
