@@ -17,7 +17,7 @@ import pandas as pd
 
 from etl.rules.authorities import CODES
 from insight.access import roles as access
-from insight.access.disclosure import Group, cover_known, hidden_cells, protect_one, small_as_blank
+from insight.access.disclosure import SECONDARY, Group, cover_known, hidden_cells, protect_one, small_as_blank
 from insight.board_pack import map_slide as report_map
 from insight.board_pack import slides as rs
 from insight.board_pack import words as w
@@ -90,10 +90,10 @@ def slide_headline(deck, ctx: Context) -> None:
     # a month before the warehouse's first incident holds no data, not no ASB: no change on it
     no_prev, no_year = d.before_data(prev), d.before_data(ly)
     incomplete = d.incomplete()
-    if ctx.hidden(inc["current"], inc["previous"], inc["last_year"]):
+    if ctx.hidden(inc["current"], inc["previous"], inc["last_year"]) or any(page_hidden(inc)):
         # a percentage change between small counts would give them away
         title = f"ASB in {month.label}: counts under {ctx.k} are not shown"
-        subtitle = f"{ctx.person_count(inc['current'])} incidents in {month.label}"
+        subtitle = f"{headline_count(ctx, inc['current'], page_hidden(inc)[0])} incidents in {month.label}"
     elif no_prev:
         title = f"ASB in {month.label}: {w.num(inc['current'])} incidents; the data start this month"
         subtitle = "No earlier month holds data to compare with"
@@ -108,14 +108,16 @@ def slide_headline(deck, ctx: Context) -> None:
         subtitle = f"{w.num(inc['current'])} incidents in {month.label}; {year}"
     slide = ctx.slide(deck, title, subtitle, notes="\n".join(
         f"{row.label}: {row.definition}" for row in h.itertuples()) + "\n" + SIGNIFICANCE_NOTE)
-    rows, emphasis = [], {}
+    rows, emphasis, starred = [], {}, False
     for i, (measure, row) in enumerate(h.iterrows()):
         cells = [row["current"], row["previous"], row["last_year"]]
+        on_page = page_hidden(row)
         # a register's measure from its own first record (no data before it, not none: REGISTER_OF)
         none_prev, none_year = d.before_data(prev, measure), d.before_data(ly, measure)
-        if (measure in PEOPLE or measure == "incidents") and ctx.hidden(*cells):
-            shown = [NO_DATA if none else ctx.person_count(v) for v, none in zip(cells, (False, none_prev, none_year),
-                                                                              strict=True)]
+        if (measure in PEOPLE or measure == "incidents") and ctx.hidden(*cells) or any(on_page):
+            shown = [NO_DATA if none else headline_count(ctx, v, hide)
+                     for v, none, hide in zip(cells, (False, none_prev, none_year), on_page, strict=True)]
+            starred = starred or SECONDARY in shown
             rows.append([row["label"], shown[0], shown[1], "–", shown[2], "–"])
             continue
         # an incomplete month's change of the incident feeds' measures is printed, never flagged
@@ -137,8 +139,23 @@ def slide_headline(deck, ctx: Context) -> None:
         "2(√this − √that), |Z| > 2). Other changes are within the month-to-month noise."
         + (f" None is flagged this month: {late_or_missing(len(incomplete))}." if incomplete else ""),
         *([f"{w.limit_rule(ctx.k, 'people or incidents', quoted=False).capitalize()}, with no change beside it, and is left "
-           "out of the charts."] if ctx.k > 1 else [])],
+           "out of the charts."] if ctx.k > 1 else []),
+        *([f"{SECONDARY}: not shown, as the Overview page does not show it: read with the authorities' figures, it "
+           f"would tell a count under {ctx.k}."] if starred else [])],
         rs.SMALL_PT + 2, rs.MUTED)
+
+
+def page_hidden(row) -> list[bool]:
+    """Whether the Overview hides each of a headline row's current, previous and last-year figures
+    (data._page_hidden; a headline made without it hides none)."""
+    return [bool(row.get(f"{when}_hidden", False)) for when in ("current", "previous", "last_year")]
+
+
+def headline_count(ctx: Context, value, page_hides: bool) -> str:
+    """A headline figure as printed: '<k' when it is a small count, SECONDARY when the Overview hides
+    it (`page_hidden`), else the number."""
+    small = protect_one(value, ctx.k)
+    return small or (SECONDARY if page_hides else w.num(value))
 
 
 def late_or_missing(n: int) -> str:

@@ -149,17 +149,51 @@ class PackData:
         return [authorities.NAME_BY_CODE[c] for c in self.codes]
 
 
+def _page_hidden(con, codes, month: Month, frame: pd.DataFrame) -> set[str]:
+    """The columns of `frame`'s all-selected row (overview.headline for `codes` and `month`) that the
+    Overview hides for that choice from a board viewer, or from the manager of any authority of
+    `codes` (their own row known to them), at the site's disclosure limit. Read with the pack, such a
+    figure told what the page hides (the roles audit of 7 December 2026: five authorities' threshold
+    met decisions hidden, the others 0, and the pack's total 5; the reporting persons of the nine,
+    294, against the authorities' 295 the page shows: one person in two authorities)."""
+    runs: dict = {}
+
+    def rerun(args, kwargs):   # the same query for other authorities, once each
+        key = (args, tuple(sorted(kwargs.items())))
+        if key not in runs:
+            runs[key] = overview.headline(con, *args, **kwargs)
+        return runs[key]
+
+    args = (tuple(codes), month.start, month.end)
+    total = frame[frame["authority_code"].isna()].iloc[0]
+    hidden: set[str] = set()
+    for role, allowed in [(access.BOARD_VIEWER, ()), *((access.COUNCIL_MANAGER, (c,)) for c in codes)]:
+        shown = access.shown_as(role, allowed, overview.headline, args, {}, frame, rerun=rerun)
+        row = shown[shown["authority_code"].isna()].iloc[0]
+        hidden |= {c for c in row.index if c in total.index and pd.isna(row[c]) and pd.notna(total[c])}
+    return hidden
+
+
 def _comparisons(con, codes, month: Month) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(headline, by_authority): overview.headline for the month (which brings the previous month)
-    and for the same month a year earlier."""
+    and for the same month a year earlier; `<month>_hidden` (current, previous, last_year): the
+    Overview hides that figure (`_page_hidden`, for the month, the month before as a period of its
+    own or as this one's previous, and the month a year before), so the pack prints it not."""
     current = overview.headline(con, codes, month.start, month.end)
-    year_before = overview.headline(con, codes, month.shift(-12).start, month.shift(-12).end)
+    before, year_ago = month.shift(-1), month.shift(-12)
+    previous = overview.headline(con, codes, before.start, before.end)
+    year_before = overview.headline(con, codes, year_ago.start, year_ago.end)
     total = current[current["authority_code"].isna()].iloc[0]
     total_ly = year_before[year_before["authority_code"].isna()].iloc[0]
+    hidden_now, hidden_before = _page_hidden(con, codes, month, current), _page_hidden(con, codes, before, previous)
+    hidden_ly = _page_hidden(con, codes, year_ago, year_before)
     headline = pd.DataFrame([
         {"measure": m.column, "label": m.label, "definition": m.definition,
          "direction": m.direction, "current": int(total[m.column]),
-         "previous": int(total[f"{m.column}_previous"]), "last_year": int(total_ly[m.column])}
+         "previous": int(total[f"{m.column}_previous"]), "last_year": int(total_ly[m.column]),
+         "current_hidden": m.column in hidden_now,
+         "previous_hidden": f"{m.column}_previous" in hidden_now or m.column in hidden_before,
+         "last_year_hidden": m.column in hidden_ly}
         for m in overview.MEASURES]).set_index("measure")
     rows = current[current["authority_code"].notna()].set_index("authority_name")
     before = year_before[year_before["authority_code"].notna()].set_index("authority_name")
