@@ -526,6 +526,9 @@ def _grid_cells(tab, key: str) -> list[str]:
 
 def test__threshold__a_council_manager_sees_second_reports_and_only_their_own_references(
         server, page, demo_warehouse):
+    # wide enough for the grids to draw the partners' references (after the columns to act on: a grid
+    # draws only the columns in view)
+    page.set_viewport_size({"width": 2600, "height": 1400})
     _signed_in(page, server + "/threshold", user="erewash")
     assert page.locator(EXCEPTION).count() == 0
     with duckdb.connect(str(demo_warehouse), read_only=True) as con:
