@@ -42,7 +42,7 @@ def _page_hides(con, month: report_data.Month) -> set[str]:
     return hidden
 
 
-@pytest.mark.parametrize("month", ["2026-02", "2026-10", "2025-06", "2024-11"])
+@pytest.mark.parametrize("month", ["2026-02", "2026-10", "2025-06", "2024-11", "2026-07"])
 def test__pack__headline_prints_no_figure_the_overview_hides(con, month):
     month = report_data.Month(pd.Timestamp(f"{month}-01").date())
     data = report_data.gather(con, month, ALL)
