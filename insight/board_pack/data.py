@@ -180,12 +180,12 @@ def _comparisons(con, codes, month: Month) -> tuple[pd.DataFrame, pd.DataFrame]:
     Overview hides that figure (`_page_hidden`, for the month, the month before as a period of its
     own or as this one's previous, and the month a year before), so the pack prints it not."""
     current = overview.headline(con, codes, month.start, month.end)
-    before, year_ago = month.shift(-1), month.shift(-12)
-    previous = overview.headline(con, codes, before.start, before.end)
+    last_month, year_ago = month.shift(-1), month.shift(-12)
+    previous = overview.headline(con, codes, last_month.start, last_month.end)
     year_before = overview.headline(con, codes, year_ago.start, year_ago.end)
     total = current[current["authority_code"].isna()].iloc[0]
     total_ly = year_before[year_before["authority_code"].isna()].iloc[0]
-    hidden_now, hidden_before = _page_hidden(con, codes, month, current), _page_hidden(con, codes, before, previous)
+    hidden_now, hidden_before = _page_hidden(con, codes, month, current), _page_hidden(con, codes, last_month, previous)
     hidden_ly = _page_hidden(con, codes, year_ago, year_before)
     headline = pd.DataFrame([
         {"measure": m.column, "label": m.label, "definition": m.definition,

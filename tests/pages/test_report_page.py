@@ -48,7 +48,7 @@ def test__page__makes_the_pack_with_previews_and_downloads(made):
     chart = next(s.chart for s in deck.slides[2].shapes if s.has_chart)
     assert [c.split(" ")[0] for c in chart.plots[0].categories] == ["Erewash"]
     if report.libreoffice():
-        captions = sorted((c for image in made.image for c in image.captions),  # two columns
+        captions = sorted((c for image in made.image for c in image.captions),  # one a row
                           key=lambda c: int(c.split(".")[0]))
         assert len(pages) == len(pack.titles)
         assert captions == [f"{i}. {t}" for i, t in enumerate(pack.titles, start=1)]
