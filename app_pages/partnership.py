@@ -25,8 +25,9 @@ st.caption(f"Case reviews in {ui.fmt_period(f.start_date, f.end_date)}, as they 
 
 st.subheader("The authorities side by side")
 cells = ui.load(qp.partnership, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
-# what the Overview hides of the same counts, hidden here too (qp.hidden_as_on_the_overview)
-cells = qp.hidden_as_on_the_overview(cells, ui.load(overview.headline, f.authority_codes, f.start_date, f.end_date))
+if not set(f.authority_codes) <= set(person_codes):   # a viewer the Overview hides something from
+    # what the Overview hides of the same counts, hidden here too (qp.hidden_as_on_the_overview)
+    cells = qp.hidden_as_on_the_overview(cells, ui.load(overview.headline, f.authority_codes, f.start_date, f.end_date))
 ui.plotly_chart(ui.figure(charts_reviews.partnership_heatmap, cells, [m.label for m in qp.MEASURES]), key="pt_table")
 st.caption(charts_reviews.PARTNERSHIP_LEGEND)
 with st.expander("What each column counts"):
