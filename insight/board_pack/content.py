@@ -21,7 +21,7 @@ from insight.access.disclosure import SECONDARY, Group, cover_known, hidden_cell
 from insight.board_pack import map_slide as report_map
 from insight.board_pack import slides as rs
 from insight.board_pack import words as w
-from insight.board_pack.data import HOTSPOT_RESOLUTION, PEOPLE, REGISTER_OF, PackData
+from insight.board_pack.data import HOTSPOT_RESOLUTION, PEOPLE, REGISTER_OF, PackData, page_hides
 from insight.charts.base import AUTHORITY_NAME_COLOURS
 from insight.labels import numbered
 from insight.queries import maps as queries_maps
@@ -315,12 +315,20 @@ def _place(row, k: int) -> str:
     return f"{where}, {row.authority_name}"
 
 
+def repeat_counts(top: pd.DataFrame, k: int) -> tuple[list, list]:
+    """The busiest places' last 90 days and the 90 days before as the slide charts them: None for
+    a count of 1 to k-1, or one Hotspots hides for the same date (beside its 180 days, the other
+    would tell it: `data.mark_page_hidden`)."""
+    return tuple([None if hide else v for v, hide in zip(small_as_blank(top[c], k), page_hides(top, c), strict=True)]
+                 for c in ("incidents_90d", "incidents_prev_90d"))
+
+
 def slide_repeats(deck, ctx: Context) -> None:
     d, top = ctx.data, ctx.data.repeats
     # a flag (or a place counted as rising) beside a hidden count would say what it is: Z > 2 over
     # 0 before says 2 to 4 now; so no flag when either 90-day count is hidden
-    hidden = [ctx.hidden(now, before) for now, before in zip(top["incidents_90d"], top["incidents_prev_90d"],
-                                                            strict=True)]
+    now, before = repeat_counts(top, ctx.k)
+    hidden = [v is None or b is None for v, b in zip(now, before, strict=True)]
     top = top.assign(changed=top["changed"].fillna(False).astype(bool) & ~pd.Series(hidden, index=top.index,
                                                                                       dtype=bool))
     # the 90 days before the last 90 (from 179 days before the month's end) not all after the
@@ -349,8 +357,7 @@ def slide_repeats(deck, ctx: Context) -> None:
     names = numbered(pd.Series([_place(r, ctx.k) for r in top.itertuples()], dtype=object))
     labels = [f"{name} {w.arrow(int(r.changed) * (1 if r.change_z > 0 else -1))}".strip()
               for name, r in zip(names, top.itertuples(), strict=True)]
-    rs.bar_chart(slide, rs.BODY, labels, {"last 90 days": small_as_blank(top["incidents_90d"], ctx.k),
-                                          "the 90 days before": small_as_blank(top["incidents_prev_90d"], ctx.k)},
+    rs.bar_chart(slide, rs.BODY, labels, {"last 90 days": now, "the 90 days before": before},
                  [rs.SERIES["current"], rs.SERIES["previous"]], font_pt=14)
 
 

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from etl.marts import hotspots
@@ -37,6 +38,8 @@ PEOPLE = frozenset({
 REGISTER_OF = {"applications": "applications", "threshold_met": "applications", "appeals": "appeals"}
 HOTSPOT_RESOLUTION = 8  # about 0.7 km² a cell: readable on a slide of the whole county
 REPEAT_TOP = 10
+REPEAT_COUNTS = ("incidents_90d", "incidents_prev_90d")   # the busiest places slide's counts
+THRESHOLD_COUNTS = ("near_miss_people", "met_people", "met_without_application_people", "newly_met_people")
 
 
 class PackDataError(ValueError):
@@ -149,29 +152,71 @@ class PackData:
         return [authorities.NAME_BY_CODE[c] for c in self.codes]
 
 
-def _page_hidden(con, codes, month: Month, frame: pd.DataFrame) -> set[str]:
-    """The columns of `frame`'s all-selected row (overview.headline for `codes` and `month`) that the
-    Overview hides for that choice from a board viewer, or from the manager of any authority of
-    `codes` (their own row known to them), at the site's disclosure limit. Read with the pack, such a
-    figure told what the page hides (the roles audit of 7 December 2026: five authorities' threshold
-    met decisions hidden, the others 0, and the pack's total 5; the reporting persons of the nine,
-    294, against the authorities' 295 the page shows: one person in two authorities)."""
+TOTAL_KEY = "\0total"   # a total row's key (NaN) while `hidden_on_pages` matches rows
+PAGE_HIDDEN = "_page_hidden"   # a frame's `<count>_page_hidden` column: a page hides that count (`mark_page_hidden`)
+
+
+def hidden_on_pages(con, query, args: tuple, frame: pd.DataFrame, codes, key: str,
+                    columns=None, kwargs: dict | None = None) -> set[tuple]:
+    """(row, column): the counts of `frame` (query(con, *args, **kwargs), the query a page shows
+    for the same choice) that the page hides from a board viewer, or from the manager of any
+    authority of `codes` (their own authority's rows known to them), at the site's disclosure
+    limit; a row is named by its `key` value (None for a total row), and a row the page leaves out
+    has every count hidden and (row, None) besides; `key` names one row. The pack prints none of
+    them, so that a slide read with the page tells no more than the page (the roles audit of 7 December 2026: the pack printed all nine's threshold
+    met decisions, 5, where the Overview hid five authorities' counts and the others were 0; a
+    place's last 90 days, 25, beside the 180 days, 29, that Hotspots shows; a council's "met, no
+    application" that the Threshold page hides; all nine's threshold history, which less the
+    manager's own authority told the other eight's)."""
+    kwargs = kwargs or {}
     runs: dict = {}
 
-    def rerun(args, kwargs):   # the same query for other authorities, once each
-        key = (args, tuple(sorted(kwargs.items())))
-        if key not in runs:
-            runs[key] = overview.headline(con, *args, **kwargs)
-        return runs[key]
+    def rerun(a, kw):   # the same query for other authorities, once each
+        name = (a, tuple(sorted(kw.items())))
+        if name not in runs:
+            runs[name] = query(con, *a, **kw)
+        return runs[name]
 
-    args = (tuple(codes), month.start, month.end)
-    total = frame[frame["authority_code"].isna()].iloc[0]
-    hidden: set[str] = set()
+    def indexed(f: pd.DataFrame) -> pd.DataFrame:   # rows by their key, a total row's (NaN) as TOTAL_KEY
+        return f.set_index(f[key].astype(object).where(f[key].notna(), TOTAL_KEY))
+
+    columns = [c for c in (frame.columns if columns is None else columns) if c in frame.columns and c != key]
+    truth = indexed(frame)[columns]
+    hidden: set[tuple] = set()
     for role, allowed in [(access.BOARD_VIEWER, ()), *((access.COUNCIL_MANAGER, (c,)) for c in codes)]:
-        shown = access.shown_as(role, allowed, overview.headline, args, {}, frame, rerun=rerun)
-        row = shown[shown["authority_code"].isna()].iloc[0]
-        hidden |= {c for c in row.index if c in total.index and pd.isna(row[c]) and pd.notna(total[c])}
-    return hidden
+        shown = indexed(access.shown_as(role, allowed, query, args, kwargs, frame, rerun=rerun))
+        left_out = ~truth.index.isin(shown.index)
+        seen = shown[~shown.index.duplicated()].reindex(index=truth.index, columns=columns)
+        blank = truth.notna().to_numpy() & (seen.isna().to_numpy() | left_out[:, None])
+        hidden |= {(truth.index[r], columns[c]) for r, c in zip(*np.nonzero(blank), strict=True)}
+        hidden |= {(name, None) for name in truth.index[left_out]}
+    return {(None if name == TOTAL_KEY else name, c) for name, c in hidden}
+
+
+def mark_page_hidden(con, query, args: tuple, frame: pd.DataFrame, codes, key: str, columns,
+                     kwargs: dict | None = None) -> pd.DataFrame:
+    """`frame` with a boolean `<column>_page_hidden` for each of `columns`: the page showing the same
+    query hides that count from some viewer (`hidden_on_pages`), so the pack prints it not; and
+    `page_leaves_out`: the page lists not the row at all."""
+    columns = [c for c in columns if c in frame.columns]
+    hidden = hidden_on_pages(con, query, args, frame, codes, key, columns, kwargs)
+    names = [None if pd.isna(v) else v for v in frame[key]]
+    return frame.assign(**{f"{c}{PAGE_HIDDEN}": [(n, c) in hidden for n in names] for c in columns},
+                        page_leaves_out=[(n, None) in hidden for n in names])
+
+
+def page_hides(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Whether a page hides each row's `column` (`mark_page_hidden`; a frame made without the
+    marks, by hand in a test, hides none)."""
+    marks = f"{column}{PAGE_HIDDEN}"
+    return frame[marks].astype(bool) if marks in frame else pd.Series(False, index=frame.index)
+
+
+def _page_hidden(con, codes, month: Month, frame: pd.DataFrame) -> set[str]:
+    """The columns of `frame`'s all-selected row (overview.headline for `codes` and `month`) that the
+    Overview hides for that choice (`hidden_on_pages`)."""
+    return {c for name, c in hidden_on_pages(con, overview.headline, (tuple(codes), month.start, month.end),
+                                             frame, codes, "authority_code") if name is None and c is not None}
 
 
 def _comparisons(con, codes, month: Month) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -226,8 +271,13 @@ def _hot_cells(con, codes, month: Month, outlines: pd.DataFrame) -> pd.DataFrame
 
 def _repeats(con, codes, month: Month, build_as_of: dt.date) -> pd.DataFrame:
     """The busiest places in the 12 months to the month end, in the order of the mart's rank
-    (12 months, then 90 days, then cell), so each authority's top REPEAT_TOP hold them all."""
-    frame = queries_maps.repeat_locations(con, codes, month.end, build_as_of, per_authority=REPEAT_TOP)
+    (12 months, then 90 days, then cell), so each authority's top REPEAT_TOP hold them all; a place
+    Hotspots lists not (fewer than k incidents in the year) is not listed either."""
+    args, kwargs = (tuple(codes), month.end, build_as_of), {"per_authority": REPEAT_TOP}
+    frame = queries_maps.repeat_locations(con, *args, **kwargs)
+    frame = mark_page_hidden(con, queries_maps.repeat_locations, args, frame, codes, "h3_cell",
+                             REPEAT_COUNTS, kwargs)   # as Hotspots hides them for the same date
+    frame = frame[~frame["page_leaves_out"]]
     frame = frame.sort_values(["incidents_365d", "incidents_90d", "h3_cell"], ascending=[False, False, True])
     return frame.head(REPEAT_TOP).reset_index(drop=True)
 
@@ -246,9 +296,12 @@ def _concentration(con, codes, month: Month, outlines: pd.DataFrame) -> pd.DataF
 
 def _threshold(con, codes, month: Month) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(summary, history, second reports) at the month's end; second reports made in the month."""
-    summary = qt.summary(con, month.end, codes).set_index("authority_name")
-    history = qt.history(con, month.end, codes)
-    history = history[pd.to_datetime(history["month_end"]).dt.date >= month.shift(-12).end]
+    args = (month.end, tuple(codes))
+    summary = qt.summary(con, *args)   # each count marked where the Threshold page hides it
+    summary = mark_page_hidden(con, qt.summary, args, summary, codes, "authority_name", THRESHOLD_COUNTS)
+    history = qt.history(con, *args)
+    history = mark_page_hidden(con, qt.history, args, history, codes, "month_end", THRESHOLD_COUNTS)
+    summary, history = summary.set_index("authority_name"), history[pd.to_datetime(history["month_end"]).dt.date >= month.shift(-12).end]
     second = qt.second_report_share(con, month.end, codes, month.start, month.end).set_index("authority_name")
     return summary, history.reset_index(drop=True), second
 

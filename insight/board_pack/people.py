@@ -21,6 +21,7 @@ from insight.access.disclosure import Protected, protect, protect_one, share_or_
 from insight.board_pack import slides as rs
 from insight.board_pack import words as w
 from insight.board_pack.content import Context
+from insight.board_pack.data import page_hides
 from insight.charts.base import OKABE_ITO
 from insight.charts.threshold import MET_COLOUR, NEAR_MISS_COLOUR, NEWLY_MET_COLOUR
 from insight.queries.quality import LATE_DAYS
@@ -39,11 +40,15 @@ def threshold_table(ctx: Context) -> Protected:
     """The per-authority people counts at the month end with the total row, protected. Met people
     are those without an application and those with one: the latter, never printed, is a count a
     reader subtracts (72 - 71 = 1 in Derbyshire Dales: the red-team audit of 6 December 2026)."""
-    frame = ctx.data.threshold[list(THRESHOLD_COLUMNS)].astype(float)
+    threshold = ctx.data.threshold
+    frame = threshold[list(THRESHOLD_COLUMNS)].astype(float)
     frame[MET_WITH_APPLICATION] = frame["met_people"] - frame["met_without_application_people"]
+    # and every count the Threshold page hides for the same date, from a board viewer or a manager
+    on_page = [(row, c) for c in THRESHOLD_COLUMNS for row, hides in page_hides(threshold, c).items() if hides]
     return protect(frame, [*THRESHOLD_COLUMNS, MET_WITH_APPLICATION], ctx.k, total_row=TOTAL,
                    column_totals={"met_people": ("met_without_application_people", MET_WITH_APPLICATION)},
-                   known_rows=[r for r in frame.index if r != TOTAL])   # each authority's manager knows its row
+                   known_rows=[r for r in frame.index if r != TOTAL],   # each authority's manager knows its row
+                   hide=on_page)
 
 
 def hidden_note(table: Protected, rows: list[str]) -> str:
@@ -120,19 +125,23 @@ def slide_newly_eligible(deck, ctx: Context) -> None:
     series = {f"{glossary.name('near_miss_people')} (month end)": "near_miss_people",
               f"{glossary.name('met_people')} (month end)": "met_people",
               f"{glossary.name('newly_met_people')} in the month": "newly_met_people"}
-    newly = history["newly_met_people"].iloc[-1]
-    shown_newly = ctx.person_count(newly)
-    if shown_newly.startswith("<"):
+    # a month's figure of 1 to k-1, or one the Threshold page hides (all nine less a manager's own
+    # authority would tell the other eight's: the roles audit of 7 December 2026), is not drawn
+    values = {label: [None if protect_one(v, ctx.k) or hides else v
+                      for v, hides in zip(history[column], page_hides(history, column), strict=True)]
+              for label, column in series.items()}
+    newly, drawn = history["newly_met_people"].iloc[-1], values[next(reversed(series))]
+    if drawn[-1] is None and not ctx.hidden(newly):
+        title = f"People who became eligible for a case review in {d.month.name}: their number is not shown"
+    elif ctx.person_count(newly).startswith("<"):
         title = f"Fewer than {ctx.k} people became eligible for a case review in {d.month.name}"
     else:
         title = f"{w.plural(int(newly), 'person', 'people')} became eligible for a case review in {d.month.name}"
-        if len(history) > 1 and not ctx.hidden(history["newly_met_people"].iloc[-2]):
+        if len(history) > 1 and drawn[-2] is not None:
             title = (f"{w.plural(int(newly), 'person', 'people')} became eligible in {d.month.name}, "
                      f"against {w.num(history['newly_met_people'].iloc[-2])} in {d.month.shift(-1).name}")
     slide = ctx.slide(deck, title, "People near and at the threshold at each month end, and people who "
                       "crossed it in the month", notes=THRESHOLD_NOTE)
-    values = {label: [None if protect_one(v, ctx.k) else v for v in history[column]]
-              for label, column in series.items()}
     months = [pd.Timestamp(m).strftime("%b %y") for m in history["month_end"]]
     rs.line_chart(slide, rs.BODY, months, values, THRESHOLD_COLOURS, label_points=(len(months) - 1,))
 

@@ -1,0 +1,117 @@
+"""The board pack's threshold, threshold history and busiest places slides against the pages that
+show the same figures, for the same month and authorities (the roles audit of 7 December 2026, F3d-f).
+
+Each slide hid what its own rule asked, and each page what its own; read together they told what
+both hide:
+- the busiest places (Hotspots' repeat locations, June 2025): the page hid a place's last 90 days
+  and the 90 days before beside its 180 days (29); the pack printed the last 90 days (25): 4 before;
+- the threshold slide (the Threshold page, August 2026, Derby's manager): the page hid Chesterfield's
+  and Derbyshire Dales' "met, no application" beside the total (175); the pack hid Chesterfield's
+  but printed the Dales' 8: Chesterfield's 20 against 23 met told 3 people met and applied;
+- the threshold history (November 2024, Derby's manager): the pack printed all nine's month ends
+  (7, 7 and 6), the manager's own Derby figures (3, 3, 3) told the other eight's 4, 4 and 3, which
+  the Threshold page hides from that manager.
+The pack now prints none of these figures where a page hides it for the same choice, from a board
+viewer or from the manager of any of the authorities (their own row known to them)."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from etl.rules import authorities
+from insight.access import disclosure
+from insight.access import roles as access
+from insight.board_pack import content as report_content
+from insight.board_pack import data as report_data
+from insight.board_pack import people as report_people
+from insight.board_pack import slides as rs
+from insight.queries import maps as qm
+from insight.queries import threshold as qt
+
+ALL = authorities.CODES
+K = disclosure.suppress_below()
+VIEWERS = [(access.BOARD_VIEWER, ()), *((access.COUNCIL_MANAGER, (c,)) for c in ALL)]
+
+
+def _views(con, query, args):
+    """The page's frame of query(con, *args) as each viewer sees it, beside the true frame."""
+    frame = query(con, *args)
+    return frame, [access.shown_as(role, allowed, query, args, {}, frame, K,
+                                   rerun=lambda a, kw: query(con, *a, **kw)) for role, allowed in VIEWERS]
+
+
+def _hidden(frame, views, key, columns) -> set[tuple]:
+    """(key value, column) of every count some viewer's page hides (a true count shown as blank)."""
+    out = set()
+    truth = frame.set_index(key)
+    for view in views:
+        for k, row in view.set_index(key).iterrows():
+            out |= {(k, c) for c in columns if c in row.index and pd.isna(row[c]) and pd.notna(truth.at[k, c])}
+    return out
+
+
+def _month(text: str) -> report_data.Month:
+    return report_data.Month(pd.Timestamp(f"{text}-01").date())
+
+
+def _series(slide) -> dict[str, tuple]:
+    chart = next(s.chart for s in slide.shapes if s.has_chart)
+    return {s.name: tuple(s.values) for s in chart.plots[0].series}
+
+
+@pytest.mark.parametrize("month", ["2025-06", "2026-08", "2024-11", "2026-10", "2025-12"])
+def test__pack__busiest_places_print_no_count_hotspots_hides(con, month):
+    month = _month(month)
+    data = report_data.gather(con, month, ALL)
+    deck = rs.new_deck()
+    report_content.slide_repeats(deck, report_content.Context(data, K))
+    series = _series(deck.slides[-1])
+    build_as_of = data.build["as_of"]
+    frame, views = _views(con, qm.repeat_locations, (ALL, month.end, build_as_of))
+    hidden = _hidden(frame, views, "h3_cell", ("incidents_90d", "incidents_prev_90d"))
+    found = []
+    for i, cell in enumerate(data.repeats["h3_cell"]):
+        for column, name in (("incidents_90d", "last 90 days"), ("incidents_prev_90d", "the 90 days before")):
+            if (cell, column) in hidden and series[name][i] is not None:
+                found.append((month.label, cell, column, series[name][i]))
+    assert not found, found
+
+
+@pytest.mark.parametrize("month", ["2026-08", "2025-06", "2024-11", "2026-10", "2025-12"])
+def test__pack__threshold_slide_prints_no_count_the_threshold_page_hides(con, month):
+    month = _month(month)
+    data = report_data.gather(con, month, ALL)
+    table = report_people.threshold_table(report_content.Context(data, K))
+    frame, views = _views(con, qt.summary, (month.end, ALL))
+    hidden = _hidden(frame, views, "authority_name", list(report_people.THRESHOLD_COLUMNS))
+    found = [(month.label, row, column, table.text(row, column)) for row, column in sorted(hidden)
+             if not table.is_hidden(row, column)]
+    assert not found, found
+
+
+@pytest.mark.parametrize("month", ["2024-11", "2026-08", "2025-06", "2026-10"])
+def test__pack__threshold_history_prints_no_figure_the_page_hides(con, month):
+    month = _month(month)
+    data = report_data.gather(con, month, ALL)
+    deck = rs.new_deck()
+    report_people.slide_newly_eligible(deck, report_content.Context(data, K))
+    slide = deck.slides[-1]
+    values = list(_series(slide).values())
+    frame, views = _views(con, qt.history, (month.end, ALL))
+    columns = ("near_miss_people", "met_people", "newly_met_people")
+    hidden = _hidden(frame, views, "month_end", columns)
+    found = []
+    for i, month_end in enumerate(data.threshold_history["month_end"]):
+        for s, column in enumerate(columns):
+            if (month_end, column) in hidden and values[s][i] is not None:
+                found.append((str(month_end), column, values[s][i]))
+    title = slide.shapes.title.text_frame.text
+    last, before = data.threshold_history["month_end"].iloc[-1], data.threshold_history["month_end"].iloc[-2]
+    if (last, "newly_met_people") in hidden:
+        assert not re.match(r"\d", title), title
+    if (before, "newly_met_people") in hidden:
+        assert "against" not in title, title
+    assert not found, found
