@@ -40,6 +40,11 @@ st.caption("The four figures each council must publish at least yearly (ASB, Cri
            "received, wherever the decision or review fell) and no application contradicts itself, "
            "a threshold met without a review included; the checks below list the applications behind each.")
 returns = ui.load(qp.statutory_returns, f.as_of_date, f.authority_codes)
+year_start = qp.year_so_far(returns, f.as_of_date)
+if year_start is not None and not set(f.authority_codes) <= set(person_codes):
+    # the year so far's counts the Overview hides for that period, hidden here too
+    returns = qp.returns_hidden_as_on_the_overview(
+        returns, ui.load(overview.headline, f.authority_codes, year_start, f.as_of_date), year_start)
 ui.dataframe(returns, hide_index=True, key="pt_returns", placeholder="–", column_order=[
     "authority_name", "financial_year", "applications_received", "threshold_not_met", "reviews_carried_out",
     "reviews_with_recommendations", "is_consistent", "intake_adds_up", "met_without_review", "contradictions",

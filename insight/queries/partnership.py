@@ -220,15 +220,50 @@ def hidden_as_on_the_overview(cells: pd.DataFrame, headline: pd.DataFrame) -> pd
     of 1 to k-1 so that its total cannot give it away; shown here, that cover and the total pinned
     the count (the roles audit of 7 December 2026: a board viewer read Derbyshire Dales' 2
     applications so)."""
-    hidden = {(code, measure) for measure in SHARED_WITH_OVERVIEW
-              for code, value in zip(headline["authority_code"], headline[measure], strict=True)
-              if pd.notna(code) and pd.isna(value)}
+    hidden = _overview_hides(headline, SHARED_WITH_OVERVIEW)
     mask = [(code, measure) in hidden for code, measure in zip(cells["authority_code"], cells["measure"], strict=True)]
     if not any(mask):
         return cells
     out = cells.copy()
     out.loc[mask, ["value", "display", "colour", "cases", "counted_cases"]] = None
     out.loc[mask, "rule"] = HIDDEN_AS_ON_THE_OVERVIEW
+    return out
+
+
+def _overview_hides(headline: pd.DataFrame, measures) -> set[tuple[str, str]]:
+    """(authority code, measure) of every authority's count the Overview's `headline` hides."""
+    return {(code, measure) for measure in measures
+            for code, value in zip(headline["authority_code"], headline[measure], strict=True)
+            if pd.notna(code) and pd.isna(value)}
+
+
+# a statutory return's counts of the year so far that the Overview gives for the same period
+RETURNS_SHARED_WITH_OVERVIEW = {"applications_received": "applications", "threshold_met": "threshold_met"}
+
+
+def year_so_far(returns: pd.DataFrame, as_of: date) -> date | None:
+    """The start of the financial year not over on `as_of` among `returns` (`statutory_returns`)."""
+    running = returns[~returns["is_complete_year"].astype(bool)
+                      & (pd.to_datetime(returns["year_start_date"]).dt.date <= as_of)]
+    return None if running.empty else pd.Timestamp(running["year_start_date"].max()).date()
+
+
+def returns_hidden_as_on_the_overview(returns: pd.DataFrame, headline: pd.DataFrame, year_start: date) -> pd.DataFrame:
+    """`returns` (`statutory_returns` as the viewer is shown it) with the counts of the year that
+    started on `year_start` and is not over (RETURNS_SHARED_WITH_OVERVIEW) hidden where the Overview's
+    `headline` for that year so far (as the same viewer is shown it, for the same authorities) hides
+    that authority's count. A year not over is under the disclosure rule, which hid only its 1 to
+    k-1: the Overview's cover was shown here, and its total less the others told the count (the
+    roles audit of 7 December 2026: a board viewer read Derbyshire Dales' 3 applications by 28
+    February 2026 so). A year that is over is the published return, shown as it is."""
+    hidden = _overview_hides(headline, RETURNS_SHARED_WITH_OVERVIEW.values())
+    year = pd.to_datetime(returns["year_start_date"]).dt.date == year_start
+    out = returns
+    for column, measure in RETURNS_SHARED_WITH_OVERVIEW.items():
+        mask = year & returns["authority_code"].map(lambda code, m=measure: (code, m) in hidden)
+        if mask.any() and column in out:
+            out = out.copy() if out is returns else out
+            out.loc[mask, column] = None
     return out
 
 

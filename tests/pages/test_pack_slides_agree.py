@@ -115,3 +115,25 @@ def test__pack__threshold_history_prints_no_figure_the_page_hides(con, month):
     if (before, "newly_met_people") in hidden:
         assert "against" not in title, title
     assert not found, found
+
+
+@pytest.mark.parametrize("month", ["2026-02", "2025-11", "2026-10", "2025-01", "2026-06"])
+def test__pack__statutory_slide_prints_no_application_count_the_overview_hides(con, month):
+    """The statutory slide's applications of the year so far against the Overview for the same
+    period (financial year start to the month's end): the Overview's cover, printed by the pack,
+    with the Overview's total told the count it protects (the roles audit, F2b, on the pages)."""
+    from insight.board_pack import cases as report_cases
+    from insight.queries import overview
+
+    month = _month(month)
+    data = report_data.gather(con, month, ALL, report_cases.gather)
+    table = report_cases.statutory_table(report_content.Context(data, K))
+    frame, views = _views(con, overview.headline, (ALL, month.financial_year_start, month.end))
+    hidden = _hidden(frame.assign(authority_name=frame["authority_name"].fillna(report_cases.TOTAL)),
+                     views, "authority_code", ("applications",))
+    names = dict(zip(frame["authority_code"].fillna("total"), frame["authority_name"], strict=True))
+    found = [(month.label, names.get(code if pd.notna(code) else "total"), table.text(
+                 names.get(code) if pd.notna(code) else report_cases.TOTAL, "applications_received"))
+             for code, _ in hidden
+             if not table.is_hidden(names.get(code) if pd.notna(code) else report_cases.TOTAL, "applications_received")]
+    assert not found, found
