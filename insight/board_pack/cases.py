@@ -22,6 +22,7 @@ from insight.access.disclosure import SECONDARY, protect, share_or_none
 from insight.board_pack import slides as rs
 from insight.board_pack import words as w
 from insight.board_pack.content import Context
+from insight.board_pack.data import mark_page_hidden, page_hides
 from insight.charts.base import OKABE_ITO
 from insight.queries import appeals as queries_appeals
 from insight.queries import partnership as queries_partnership
@@ -29,6 +30,7 @@ from insight.queries import turnaround as queries_turnaround
 
 STAGES = ("acknowledge", "decision", "total")  # the stages the board follows, with their limits
 STAGE_COLOURS = [OKABE_ITO[4], OKABE_ITO[0], OKABE_ITO[1]]
+TURNAROUND_COUNTS = ("finished", "within_sla", "median_working_days", "share_within_sla")
 TOTAL = "All selected"
 
 
@@ -41,7 +43,7 @@ def gather(con, month, codes) -> dict:
     appeals, types = queries_appeals.summary(con, *args), queries_appeals.by_review_type(con, *args)
     return {
         "period_start": start,
-        "turnaround": queries_turnaround.stage_summary(con, month.end, codes, start, month.end),
+        "turnaround": _turnaround(con, month, codes, start),
         "appeals": appeals,
         "appeal_types": types,
         # the same figures as the Appeals page shows them to a board viewer: the pack hides what it hides
@@ -50,6 +52,17 @@ def gather(con, month, codes) -> dict:
         "financial_year": f"{fy.year}/{(fy.year + 1) % 100:02d}",
         "statutory": returns[pd.to_datetime(returns["year_start_date"]).dt.date == fy].reset_index(drop=True),
     }
+
+
+def _turnaround(con, month, codes, start) -> pd.DataFrame:
+    """stage_summary for the twelve months, each count marked where the Turnaround page hides it for
+    the same choice from a board viewer or a council manager (`data.mark_page_hidden`): all nine's
+    threshold decisions, 8, where the page hid them from Derby's manager, told the other eight's 3
+    (January 2024 in the demo)."""
+    args = (month.end, tuple(codes), start, month.end)
+    frame = queries_turnaround.stage_summary(con, *args)
+    return mark_page_hidden(con, queries_turnaround.stage_summary, args, frame, codes, ("authority_name", "stage"),
+                            TURNAROUND_COUNTS)
 
 
 def _as_board(con, query, args: tuple, frame: pd.DataFrame) -> pd.DataFrame:
@@ -95,10 +108,12 @@ def slide_turnaround(deck, ctx: Context) -> None:
     for stage in STAGES:
         r = summary[(summary["authority_name"] == TOTAL) & (summary["stage"] == stage)]
         finished, within = (r["finished"].iloc[0], r["within_sla"].iloc[0]) if not r.empty else (0, 0)
+        page = {c: bool(page_hides(r, c).any()) for c in TURNAROUND_COUNTS}   # what the page hides of it
         # the number of cases is printed beside the rate, so each side (in time, late) must be 0 or >= k
-        rates[stage] = rate = share_or_none(within, finished, ctx.k, whole_is_shown=True)
-        median = r["median_working_days"].iloc[0] if finished >= ctx.k else None
-        count = (SECONDARY if stage == "decision" and decisions_give_met_away(ctx, finished)
+        rates[stage] = rate = (None if page["within_sla"] or page["share_within_sla"] or page["finished"]
+                               else share_or_none(within, finished, ctx.k, whole_is_shown=True))
+        median = r["median_working_days"].iloc[0] if finished >= ctx.k and not page["median_working_days"] else None
+        count = (SECONDARY if page["finished"] or (stage == "decision" and decisions_give_met_away(ctx, finished))
                  else ctx.person_count(finished))
         lines.append([reviews.STAGE_BY_NAME[stage].label, count, "–" if rate is None else f"{rate:.0%}",
                       w.days(median)])
@@ -135,8 +150,12 @@ def turnaround_shares(ctx: Context, summary: pd.DataFrame, k: int) -> tuple[list
     share = {}
     for stage in STAGES:
         part = summary[summary["stage"] == stage].set_index("authority_name").reindex(rows)
-        share[stage] = [None if pd.isna(r.finished) else share_or_none(r.within_sla, r.finished, k, whole_is_shown=True)
-                        for r in part.itertuples()]
+        # and no share the Turnaround page hides (its count or its share) for the same choice
+        page = pd.concat([page_hides(part, c) for c in ("finished", "within_sla", "share_within_sla")],
+                         axis=1).any(axis=1)
+        share[stage] = [None if pd.isna(r.finished) or hides else share_or_none(r.within_sla, r.finished, k,
+                                                                                 whole_is_shown=True)
+                        for r, hides in zip(part.itertuples(), page, strict=True)]
     return rows, share
 
 

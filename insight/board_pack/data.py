@@ -156,12 +156,13 @@ TOTAL_KEY = "\0total"   # a total row's key (NaN) while `hidden_on_pages` matche
 PAGE_HIDDEN = "_page_hidden"   # a frame's `<count>_page_hidden` column: a page hides that count (`mark_page_hidden`)
 
 
-def hidden_on_pages(con, query, args: tuple, frame: pd.DataFrame, codes, key: str,
+def hidden_on_pages(con, query, args: tuple, frame: pd.DataFrame, codes, key: str | tuple[str, ...],
                     columns=None, kwargs: dict | None = None) -> set[tuple]:
     """(row, column): the counts of `frame` (query(con, *args, **kwargs), the query a page shows
     for the same choice) that the page hides from a board viewer, or from the manager of any
     authority of `codes` (their own authority's rows known to them), at the site's disclosure
-    limit; a row is named by its `key` value (None for a total row), and a row the page leaves out
+    limit; a row is named by its `key` value (None for a total row; a tuple of values when `key`
+    names several columns), and a row the page leaves out
     has every count hidden and (row, None) besides; `key` names one row. The pack prints none of
     them, so that a slide read with the page tells no more than the page (the roles audit of 7 December 2026: the pack printed all nine's threshold
     met decisions, 5, where the Overview hid five authorities' counts and the others were 0; a
@@ -178,9 +179,10 @@ def hidden_on_pages(con, query, args: tuple, frame: pd.DataFrame, codes, key: st
         return runs[name]
 
     def indexed(f: pd.DataFrame) -> pd.DataFrame:   # rows by their key, a total row's (NaN) as TOTAL_KEY
-        return f.set_index(f[key].astype(object).where(f[key].notna(), TOTAL_KEY))
+        return f.set_index(_row_names(f, key, TOTAL_KEY))
 
-    columns = [c for c in (frame.columns if columns is None else columns) if c in frame.columns and c != key]
+    keys = {key} if isinstance(key, str) else set(key)
+    columns = [c for c in (frame.columns if columns is None else columns) if c in frame.columns and c not in keys]
     truth = indexed(frame)[columns]
     hidden: set[tuple] = set()
     for role, allowed in [(access.BOARD_VIEWER, ()), *((access.COUNCIL_MANAGER, (c,)) for c in codes)]:
@@ -190,17 +192,29 @@ def hidden_on_pages(con, query, args: tuple, frame: pd.DataFrame, codes, key: st
         blank = truth.notna().to_numpy() & (seen.isna().to_numpy() | left_out[:, None])
         hidden |= {(truth.index[r], columns[c]) for r, c in zip(*np.nonzero(blank), strict=True)}
         hidden |= {(name, None) for name in truth.index[left_out]}
-    return {(None if name == TOTAL_KEY else name, c) for name, c in hidden}
+    return {(_untotalled(name), c) for name, c in hidden}
 
 
-def mark_page_hidden(con, query, args: tuple, frame: pd.DataFrame, codes, key: str, columns,
+def _row_names(frame: pd.DataFrame, key, blank=None) -> pd.Index:
+    """Each row's name: its `key` column's value, or the tuple of its `key` columns' (NaN as `blank`)."""
+    parts = [frame[c].astype(object).where(frame[c].notna(), blank) for c in ([key] if isinstance(key, str) else key)]
+    return pd.Index(parts[0]) if len(parts) == 1 else pd.MultiIndex.from_arrays(parts)
+
+
+def _untotalled(name):
+    if isinstance(name, tuple):
+        return tuple(_untotalled(part) for part in name)
+    return None if name == TOTAL_KEY else name
+
+
+def mark_page_hidden(con, query, args: tuple, frame: pd.DataFrame, codes, key: str | tuple[str, ...], columns,
                      kwargs: dict | None = None) -> pd.DataFrame:
     """`frame` with a boolean `<column>_page_hidden` for each of `columns`: the page showing the same
     query hides that count from some viewer (`hidden_on_pages`), so the pack prints it not; and
     `page_leaves_out`: the page lists not the row at all."""
     columns = [c for c in columns if c in frame.columns]
     hidden = hidden_on_pages(con, query, args, frame, codes, key, columns, kwargs)
-    names = [None if pd.isna(v) else v for v in frame[key]]
+    names = list(_row_names(frame, key))
     return frame.assign(**{f"{c}{PAGE_HIDDEN}": [(n, c) in hidden for n in names] for c in columns},
                         page_leaves_out=[(n, None) in hidden for n in names])
 
@@ -209,7 +223,7 @@ def page_hides(frame: pd.DataFrame, column: str) -> pd.Series:
     """Whether a page hides each row's `column` (`mark_page_hidden`; a frame made without the
     marks, by hand in a test, hides none)."""
     marks = f"{column}{PAGE_HIDDEN}"
-    return frame[marks].astype(bool) if marks in frame else pd.Series(False, index=frame.index)
+    return frame[marks].eq(True) if marks in frame else pd.Series(False, index=frame.index)
 
 
 def _page_hidden(con, codes, month: Month, frame: pd.DataFrame) -> set[str]:

@@ -137,3 +137,45 @@ def test__pack__statutory_slide_prints_no_application_count_the_overview_hides(c
              for code, _ in hidden
              if not table.is_hidden(names.get(code) if pd.notna(code) else report_cases.TOTAL, "applications_received")]
     assert not found, found
+
+
+@pytest.mark.parametrize("month", ["2024-01", "2024-02", "2025-06", "2026-10"])
+def test__pack__turnaround_slide_prints_no_figure_the_turnaround_page_hides(con, month):
+    """All selected's cases, share in time and median per stage against the Turnaround page for the
+    same twelve months: all nine's 8 threshold decisions of the year to January 2024, printed by the
+    pack where the page hid them from Derby's manager, told the other eight's 3."""
+    from insight.board_pack import cases as report_cases
+    from insight.queries import turnaround as qtn
+
+    month = _month(month)
+    data = report_data.gather(con, month, ALL, report_cases.gather)
+    deck = rs.new_deck()
+    report_cases.slide_turnaround(deck, report_content.Context(data, K))
+    table = next(s.table for s in deck.slides[-1].shapes if s.has_table)
+    printed = {r.cells[0].text: [c.text for c in r.cells] for r in table.rows}
+    frame, views = _views(con, qtn.stage_summary, (month.end, ALL, month.shift(-11).start, month.end))
+    def named(f):   # a row is an authority's (or all selected's) stage
+        return f.assign(row=f["authority_name"] + "|" + f["stage"])
+
+    hidden = _hidden(named(frame), [named(v) for v in views], "row",
+                     ("finished", "within_sla", "share_within_sla", "median_working_days"))
+    from etl.marts import reviews
+    found = []
+    for stage in report_cases.STAGES:
+        row = printed.get(reviews.STAGE_BY_NAME[stage].label)
+        if row is None:
+            continue
+        cell = f"{report_cases.TOTAL}|{stage}"
+        if (cell, "finished") in hidden and re.fullmatch(r"[0-9,]+", row[1]):
+            found.append((stage, "cases", row[1]))
+        if {(cell, "within_sla"), (cell, "share_within_sla")} & hidden and re.search(r"\d", row[2]):
+            found.append((stage, "in time", row[2]))
+        if (cell, "median_working_days") in hidden and re.search(r"\d", row[3]):
+            found.append((stage, "median", row[3]))
+    chart = next(s.chart for s in deck.slides[-1].shapes if s.has_chart)
+    for series in chart.plots[0].series:
+        stage = next(st for st in report_cases.STAGES if reviews.STAGE_BY_NAME[st].label == series.name)
+        for name, value in zip(chart.plots[0].categories, series.values, strict=True):
+            if {(f"{name}|{stage}", c) for c in ("finished", "within_sla", "share_within_sla")} & hidden and value is not None:
+                found.append((name, stage, "share", value))
+    assert not found, (month.label, found)
