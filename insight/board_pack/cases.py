@@ -17,7 +17,6 @@ from etl.marts import reviews
 from etl.rules import authorities
 from etl.schema import APPEAL_OUTCOME_LABELS, DECIDED_APPEAL_OUTCOMES, REVIEW_TYPES
 from insight import glossary
-from insight.access import roles as access
 from insight.access.disclosure import SECONDARY, protect, share_or_none
 from insight.board_pack import slides as rs
 from insight.board_pack import words as w
@@ -31,6 +30,7 @@ from insight.queries import turnaround as queries_turnaround
 STAGES = ("acknowledge", "decision", "total")  # the stages the board follows, with their limits
 STAGE_COLOURS = [OKABE_ITO[4], OKABE_ITO[0], OKABE_ITO[1]]
 TURNAROUND_COUNTS = ("finished", "within_sla", "median_working_days", "share_within_sla")
+APPEAL_COUNTS = (*APPEAL_OUTCOME_LABELS, "decided", "appeals", "overdue", "median_decision_working_days")
 TOTAL = "All selected"
 
 
@@ -39,16 +39,16 @@ def gather(con, month, codes) -> dict:
     start = month.shift(-11).start
     fy = month.financial_year_start
     returns = queries_partnership.statutory_returns(con, month.end, codes)
-    args = (month.end, codes, start, month.end)
-    appeals, types = queries_appeals.summary(con, *args), queries_appeals.by_review_type(con, *args)
+    args = (month.end, tuple(codes), start, month.end)
     return {
         "period_start": start,
         "turnaround": _turnaround(con, month, codes, start),
-        "appeals": appeals,
-        "appeal_types": types,
-        # the same figures as the Appeals page shows them to a board viewer: the pack hides what it hides
-        "appeals_page": _as_board(con, queries_appeals.summary, args, appeals),
-        "appeal_types_page": _as_board(con, queries_appeals.by_review_type, args, types),
+        # each count marked where the Appeals page hides it for the same choice, from a board viewer
+        # or a council manager: the pack hides it too (`data.mark_page_hidden`)
+        "appeals": mark_page_hidden(con, queries_appeals.summary, args, queries_appeals.summary(con, *args), codes,
+                                    "authority_name", APPEAL_COUNTS),
+        "appeal_types": mark_page_hidden(con, queries_appeals.by_review_type, args,
+                                         queries_appeals.by_review_type(con, *args), codes, "review_type", ("cases",)),
         "financial_year": f"{fy.year}/{(fy.year + 1) % 100:02d}",
         "statutory": returns[pd.to_datetime(returns["year_start_date"]).dt.date == fy].reset_index(drop=True),
     }
@@ -65,29 +65,26 @@ def _turnaround(con, month, codes, start) -> pd.DataFrame:
                             TURNAROUND_COUNTS)
 
 
-def _as_board(con, query, args: tuple, frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` (query(con, *args)) as the pages show it to a board viewer (roles.shown_as, at the
-    site's disclosure limit, the pages' own, whatever limit the pack is made with)."""
-    return access.shown_as(access.BOARD_VIEWER, (), query, args, {}, frame,
-                           rerun=lambda a, kw: query(con, *a, **kw))
-
-
-def _page_hidden(ctx: Context, name: str, key: str | None, columns) -> list[tuple[str, str]]:
-    """The all-selected cells (TOTAL, column) of `columns` that the page's view of the same figures
-    (`gather`'s `<name>_page`) hides: a total row (`key` None) or the rows named by `key`. Read with
-    what the pack prints, a figure the page hides told what the page protects (the pages audit of 6
-    December 2026: all nine's appeals decided, printed by the pack, told 2 decided late)."""
-    page = ctx.data.cases.get(f"{name}_page")
-    if page is None or page.empty:
+def _page_hidden(frame: pd.DataFrame, key: str, rows, columns) -> list[tuple[str, str]]:
+    """The all-selected cells (TOTAL, column) of `columns` that the page showing `frame` hides
+    (`data.page_hides`): its total row's (`rows` None) or, for each of `rows`, the `key` row's own
+    "cases". Read with what the pack prints, a figure the page hides told what the page protects
+    (the pages audit of 6 December 2026: all nine's appeals decided, printed by the pack, told 2
+    decided late)."""
+    if frame is None or frame.empty:
         return []
-    if key is None:
-        total = page[page["authority_code"].isna()]
-        if total.empty:
-            return []
-        row = total.iloc[0]
-        return [(TOTAL, c) for c in columns if c in row.index and pd.isna(row[c])]
-    values = page.set_index(key)["cases"]
-    return [(TOTAL, c) for c in columns if c in values.index and pd.isna(values[c])]
+    if rows is None:
+        total = frame[frame[key] == TOTAL]
+        return [(TOTAL, c) for c in columns if page_hides(total, c).any()]
+    hides = dict(zip(frame[key], page_hides(frame, "cases"), strict=True))
+    return [(TOTAL, c) for c in rows if hides.get(c, False)]
+
+
+def _count(ctx: Context, value, hidden: bool) -> str:
+    """A count of cases as printed: "<k" for 1 to k-1, else "*" where it is `hidden` besides (a page
+    hides it, or it would give another away), else the number."""
+    text = ctx.person_count(value)
+    return SECONDARY if hidden and not text.startswith("<") else text
 
 
 def _twelve_months(ctx: Context) -> str:
@@ -113,8 +110,7 @@ def slide_turnaround(deck, ctx: Context) -> None:
         rates[stage] = rate = (None if page["within_sla"] or page["share_within_sla"] or page["finished"]
                                else share_or_none(within, finished, ctx.k, whole_is_shown=True))
         median = r["median_working_days"].iloc[0] if finished >= ctx.k and not page["median_working_days"] else None
-        count = (SECONDARY if page["finished"] or (stage == "decision" and decisions_give_met_away(ctx, finished))
-                 else ctx.person_count(finished))
+        count = _count(ctx, finished, page["finished"] or (stage == "decision" and decisions_give_met_away(ctx, finished)))
         lines.append([reviews.STAGE_BY_NAME[stage].label, count, "–" if rate is None else f"{rate:.0%}",
                       w.days(median)])
     total = summary[(summary["authority_name"] == TOTAL) & (summary["stage"] == "decision")]
@@ -192,7 +188,7 @@ def appeal_counts(ctx: Context):
     counts = pd.DataFrame([row.astype(float)], index=[TOTAL])
     return protect(counts, columns, ctx.k, column_totals={  # appeals = the outcomes = decided + withdrawn + pending
         "appeals": [list(APPEAL_OUTCOME_LABELS), ["decided", "withdrawn", "pending"]],
-        "decided": list(DECIDED_APPEAL_OUTCOMES)}, hide=_page_hidden(ctx, "appeals", None, columns))
+        "decided": list(DECIDED_APPEAL_OUTCOMES)}, hide=_page_hidden(ctx.data.cases["appeals"], "authority_name", None, columns))
 
 
 def type_counts(ctx: Context):
@@ -205,7 +201,7 @@ def type_counts(ctx: Context):
     row["appeals"] = row.sum()
     return protect(pd.DataFrame([row], index=[TOTAL]), [*REVIEW_TYPES, "appeals"], ctx.k,
                    column_totals={"appeals": list(REVIEW_TYPES)},
-                   hide=_page_hidden(ctx, "appeal_types", "review_type", REVIEW_TYPES))
+                   hide=_page_hidden(types, "review_type", REVIEW_TYPES, ()))
 
 
 def slide_appeals(deck, ctx: Context) -> None:
@@ -237,12 +233,14 @@ def slide_appeals(deck, ctx: Context) -> None:
     else:  # too few to draw: the outcomes as a table
         rs.table(slide, rs.box(0.5, 1.9, 7.0, 3.0), ["Outcome", "appeals"],
                  [[label, table.text(TOTAL, o)] for o, label in APPEAL_OUTCOME_LABELS.items()], [4.5, 2.5], font_pt=16)
-    median = (row.get("median_decision_working_days")
-              if values["decided"] >= ctx.k and not table.is_hidden(TOTAL, "decided") else None)
+    total = summary.loc[[TOTAL]] if TOTAL in summary.index else summary.iloc[:0]
+    page = {c: bool(page_hides(total, c).any()) for c in ("median_decision_working_days", "overdue")}
+    median = (row.get("median_decision_working_days") if values["decided"] >= ctx.k
+              and not table.is_hidden(TOTAL, "decided") and not page["median_decision_working_days"] else None)
     lines = [[glossary.name("appeals"), appeals], [glossary.name("appeals_decided"), table.text(TOTAL, "decided")],
              [glossary.name("upheld_rate"), "–" if rate is None else f"{rate:.0%}"],
              [glossary.name("appeal_median_days"), w.days(median)],
-             [glossary.name("appeals_overdue"), ctx.person_count(row.get("overdue", 0))],
+             [glossary.name("appeals_overdue"), _count(ctx, row.get("overdue", 0), page["overdue"])],
              [glossary.name("pcc_reviews"), type_counts(ctx).text(TOTAL, "pcc_review")]]
     rs.table(slide, rs.box(8.4, 1.9, 4.43, 3.4), [TOTAL, ""], lines, [3.13, 1.3], font_pt=15)
     rs.text(slide, rs.box(8.4, 5.5, 4.43, 1.0), [

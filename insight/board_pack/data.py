@@ -160,15 +160,17 @@ def hidden_on_pages(con, query, args: tuple, frame: pd.DataFrame, codes, key: st
                     columns=None, kwargs: dict | None = None) -> set[tuple]:
     """(row, column): the counts of `frame` (query(con, *args, **kwargs), the query a page shows
     for the same choice) that the page hides from a board viewer, or from the manager of any
-    authority of `codes` (their own authority's rows known to them), at the site's disclosure
-    limit; a row is named by its `key` value (None for a total row; a tuple of values when `key`
-    names several columns), and a row the page leaves out
-    has every count hidden and (row, None) besides; `key` names one row. The pack prints none of
-    them, so that a slide read with the page tells no more than the page (the roles audit of 7 December 2026: the pack printed all nine's threshold
-    met decisions, 5, where the Overview hid five authorities' counts and the others were 0; a
-    place's last 90 days, 25, beside the 180 days, 29, that Hotspots shows; a council's "met, no
-    application" that the Threshold page hides; all nine's threshold history, which less the
-    manager's own authority told the other eight's)."""
+    authority of `codes` (their own authority's rows known to them), at the site's disclosure limit.
+    A row is named by its `key` value (None for a total row), or the tuple of its values when `key`
+    names several columns; the key names one row. A row the page leaves out has every count hidden,
+    and (row, None) besides.
+
+    The pack prints none of them, so that a slide read with the page tells no more than the page
+    (the roles audit of 7 December 2026: the pack printed all nine's threshold met decisions, 5,
+    where the Overview hid five authorities' counts and the others were 0; a place's last 90 days,
+    25, beside the 180 days, 29, that Hotspots shows; a council's "met, no application" that the
+    Threshold page hides; all nine's threshold history, which less the manager's own authority told
+    the other eight's)."""
     kwargs = kwargs or {}
     runs: dict = {}
 

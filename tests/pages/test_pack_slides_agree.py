@@ -179,3 +179,38 @@ def test__pack__turnaround_slide_prints_no_figure_the_turnaround_page_hides(con,
             if {(f"{name}|{stage}", c) for c in ("finished", "within_sla", "share_within_sla")} & hidden and value is not None:
                 found.append((name, stage, "share", value))
     assert not found, (month.label, found)
+
+
+@pytest.mark.parametrize("month", ["2024-03", "2024-06", "2025-06", "2026-10", "2024-12"])
+def test__pack__appeals_slide_prints_no_figure_the_appeals_page_hides_from_any_viewer(con, month):
+    """All selected's appeals by outcome, decided, overdue, the median and the PCC reviews against the
+    Appeals page for the same twelve months, as a board viewer and as each council manager sees it
+    (a manager's own authority known: all nine less it is the other eight's)."""
+    from etl.schema import APPEAL_OUTCOME_LABELS
+    from insight.board_pack import cases as report_cases
+    from insight.queries import appeals as qa
+
+    month = _month(month)
+    data = report_data.gather(con, month, ALL, report_cases.gather)
+    ctx = report_content.Context(data, K)
+    deck = rs.new_deck()
+    report_cases.slide_appeals(deck, ctx)
+    lines = {r.cells[0].text: r.cells[1].text for s in deck.slides[-1].shapes if s.has_table for r in s.table.rows}
+    args = (month.end, ALL, month.shift(-11).start, month.end)
+    frame, views = _views(con, qa.summary, args)
+    counts = [*APPEAL_OUTCOME_LABELS, "decided", "appeals"]
+    hidden = {c for name, c in _hidden(frame, views, "authority_name", [*counts, "overdue", "median_decision_working_days"])
+              if name == report_cases.TOTAL}
+    table = report_cases.appeal_counts(ctx)
+    found = [c for c in hidden & set(counts) if not table.is_hidden(report_cases.TOTAL, c)]
+    from insight import glossary
+    # a count the page hides may be printed "<k" (1 to k-1, the rule's own mark), never as a number
+    for column, label, number in (("overdue", "appeals_overdue", r"[0-9,]+"),
+                                  ("median_decision_working_days", "appeal_median_days", r".*\d.*")):
+        if column in hidden and re.fullmatch(number, lines.get(glossary.name(label), "")):
+            found.append((column, lines[glossary.name(label)]))
+    types_frame, type_views = _views(con, qa.by_review_type, args)
+    type_hidden = {name for name, c in _hidden(types_frame, type_views, "review_type", ("cases",))}
+    types = report_cases.type_counts(ctx)
+    found += [t for t in type_hidden if t in types.values.columns and not types.is_hidden(report_cases.TOTAL, t)]
+    assert not found, (month.label, found)
