@@ -217,8 +217,10 @@ def mark_page_hidden(con, query, args: tuple, frame: pd.DataFrame, codes, key: s
     columns = [c for c in columns if c in frame.columns]
     hidden = hidden_on_pages(con, query, args, frame, codes, key, columns, kwargs)
     names = list(_row_names(frame, key))
-    return frame.assign(**{f"{c}{PAGE_HIDDEN}": [(n, c) in hidden for n in names] for c in columns},
-                        page_leaves_out=[(n, None) in hidden for n in names])
+    def marks(column) -> pd.Series:   # boolean even for no row (an empty list would be object)
+        return pd.Series([(n, column) in hidden for n in names], index=frame.index, dtype=bool)
+
+    return frame.assign(**{f"{c}{PAGE_HIDDEN}": marks(c) for c in columns}, page_leaves_out=marks(None))
 
 
 def page_hides(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -293,7 +295,7 @@ def _repeats(con, codes, month: Month, build_as_of: dt.date) -> pd.DataFrame:
     frame = queries_maps.repeat_locations(con, *args, **kwargs)
     frame = mark_page_hidden(con, queries_maps.repeat_locations, args, frame, codes, "h3_cell",
                              REPEAT_COUNTS, kwargs)   # as Hotspots hides them for the same date
-    frame = frame[~frame["page_leaves_out"]]
+    frame = frame.loc[~frame["page_leaves_out"]]
     frame = frame.sort_values(["incidents_365d", "incidents_90d", "h3_cell"], ascending=[False, False, True])
     return frame.head(REPEAT_TOP).reset_index(drop=True)
 

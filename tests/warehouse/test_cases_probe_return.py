@@ -2,9 +2,11 @@
 `asb export return` and the real pack (read back with python-pptx).
 
 2025/26, built as of 31 March 2026: Erewash's OPCC received 2 statutory PCC reviews and 6 appeals,
-Derby's 5 and 5; no other authority had any. The March pack for the nine prints the county's "PCC
-reviews received" for the year (7). The return hid Erewash's 2 but printed Derby's 5 and zeros for
-the seven others, so Erewash's count was 7 - 5 across the two documents.
+Derby's 5 and 5, High Peak's 5 and 5; no other authority had any. The March pack for the nine prints
+the county's "PCC reviews received" for the year (12). The return hid Erewash's 2 but printed the
+others' 5s and zeros for the six others, so Erewash's count was 12 - 10 across the two documents.
+(With Derby's alone beside Erewash's, the pack now prints no county figure at all: Derby's manager,
+who knows Derby's 5, would read Erewash's 2 from it, and the Appeals page hides it from them.)
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from insight import cli
 
 HEADER = "application_ref,authority,person_ref,received_date,decision,decision_date,decision_notified_date"
 APPLICATIONS = ["ER-1,Erewash,P1,2025-04-01,not_met,2025-04-08,2025-04-08",
-                "DE-1,Derby,P2,2025-04-01,not_met,2025-04-08,2025-04-08"]
+                "DE-1,Derby,P2,2025-04-01,not_met,2025-04-08,2025-04-08",
+                "HP-1,High Peak,P3,2025-04-01,not_met,2025-04-08,2025-04-08"]
 APPEALS = ["appeal_ref,application_ref,authority,received_date,grounds,outcome,decision_date,review_type"]
 for n, (ref, kind) in enumerate([("ER-1", "pcc_review")] * 2 + [("ER-1", "appeal")] * 6
-                                + [("DE-1", "pcc_review")] * 5 + [("DE-1", "appeal")] * 5):
-    where = "Erewash" if ref == "ER-1" else "Derby"
+                                + [("DE-1", "pcc_review")] * 5 + [("DE-1", "appeal")] * 5
+                                + [("HP-1", "pcc_review")] * 5 + [("HP-1", "appeal")] * 5):
+    where = {"ER-1": "Erewash", "DE-1": "Derby", "HP-1": "High Peak"}[ref]
     APPEALS.append(f"AP-{n},{ref},{where},2025-05-{n + 1:02d},threshold_decision,not_upheld,2025-06-{n + 1:02d},"
                    f"{kind}")
 FILES = {"applications.csv": "\n".join([HEADER, *APPLICATIONS]) + "\n", "appeals.csv": "\n".join(APPEALS) + "\n"}
@@ -60,7 +64,7 @@ def test__return__no_authoritys_hidden_cell_is_the_packs_county_figure_less_the_
     table = next([[c.text for c in r.cells] for r in sh.table.rows] for sh in slide.shapes
                  if sh.has_table and sh.table.rows[0].cells[0].text == "All selected")
     county = next(r[1] for r in table if r[0] == "PCC reviews received")
-    assert county == "7"  # the pack prints the county's PCC reviews of the year
+    assert county == "12"  # the pack prints the county's PCC reviews of the year
     files = _export(warehouse, tmp_path / "all")
     shown = {code: _pcc_all(rows) for code, rows in files.items()}
     assert shown["E07000036"] == "[c]"  # Erewash's 2
