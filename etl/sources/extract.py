@@ -10,12 +10,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from etl import schema, sqlfile
+from etl import cache, schema, sqlfile
 from etl.progress import Progress
 from etl.sources import config, readers
 from etl.sources.config import BuildConfig, Source
@@ -576,12 +578,59 @@ def empty_raw(con: duckdb.DuckDBPyConnection, table: str, kind: str) -> None:
         con.execute(f"alter table {table} rename person_ref to person_key")
 
 
+# staging's columns and types per version of its SQL (`_staged_columns`): the SQL's hash -> columns
+_STAGED_COLUMNS: dict[str, list[tuple[str, str]]] = {}
+_COLUMN_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+_COLUMN_TYPE = re.compile(r"[A-Z][A-Za-z0-9_ ,()\[\]]*")   # VARCHAR, BIGINT[], STRUCT(code VARCHAR, ...)
+
+
 def empty_staged(con: duckdb.DuckDBPyConnection, kind: str, as_of: dt.date) -> None:
-    """stg_<kind> with no row (staging's columns and types: stage.stage_sql over an empty raw table)."""
-    empty_raw(con, f"_empty_{kind}", kind)
-    con.execute(f"create {_staged_target(con, kind)} as "
-                f"{stage.stage_sql(kind, [f'_empty_{kind}'], {f'_empty_{kind}': Source('none', kind, '')}, as_of)}")
-    con.execute(f"drop table _empty_{kind}")
+    """stg_<kind> with no row: staging's columns and types (`_staged_columns`)."""
+    columns = ", ".join(f"{readers.quote_ident(name)} {kind_}" for name, kind_ in _staged_columns(con, kind))
+    con.execute(f"create {_staged_target(con, kind)} ({columns})")
+
+
+def _staged_columns(con: duckdb.DuckDBPyConnection, kind: str) -> list[tuple[str, str]]:
+    """The columns and types of stage.stage_sql over an empty raw table of `kind`. Binding that SQL
+    took 0.1-0.5 s a kind, most of a small build's fixed cost (issue 15), for columns that change
+    only with the code: they are kept per version of the SQL (its text and DuckDB's version) in the
+    process and in the build's cache (etl/cache.py, as JSON); an entry that is not names and types
+    (`_valid_columns`) is made again, so a cache file never puts its text into SQL."""
+    sql = stage.stage_sql(kind, ["_empty_raw"], {"_empty_raw": Source("none", kind, "")}, _TYPES_DATE, _TYPES_DATE)
+    name = hashlib.sha256(f"{duckdb.__version__}\0{sql}".encode()).hexdigest()
+    if name in _STAGED_COLUMNS:
+        return _STAGED_COLUMNS[name]
+    path = cache.entry("staged-columns", name).with_suffix(".json")
+    try:
+        columns = _valid_columns(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        columns = None
+    if columns is None:
+        empty_raw(con, "_empty_raw", kind)
+        try:
+            columns = [(str(r[0]), str(r[1])) for r in con.execute(f"describe {sql}").fetchall()]
+        finally:
+            con.execute("drop table if exists _empty_raw")
+        made = json.dumps(columns)
+        cache.keep(path, lambda tmp: tmp.write_text(made, encoding="utf-8"), suffix=".json")
+    _STAGED_COLUMNS[name] = columns
+    return columns
+
+
+_TYPES_DATE = dt.date(2000, 1, 1)   # the as-of and today dates of the SQL whose columns are kept
+
+
+def _valid_columns(found) -> list[tuple[str, str]] | None:
+    """`found` (a cache entry's JSON) as [(name, type)], or None when it is anything else."""
+    if not isinstance(found, list) or not found:
+        return None
+    columns = []
+    for item in found:
+        if not (isinstance(item, list) and len(item) == 2 and all(isinstance(x, str) for x in item)
+                and _COLUMN_NAME.fullmatch(item[0]) and _COLUMN_TYPE.fullmatch(item[1])):
+            return None
+        columns.append((item[0], item[1]))
+    return columns
 
 
 def extract(con: duckdb.DuckDBPyConnection, cfg: BuildConfig, load_id: str, key: bytes,
