@@ -1037,8 +1037,13 @@ def _matched(spec: Aggregate, out: pd.DataFrame, counts: list[str], part: pd.Dat
         joined = out[keys].merge(summed, on=keys, how="left")
     else:
         joined = pd.DataFrame([numbers[columns].sum(min_count=1)] * len(out), columns=columns)
-    return {(i, c): (joined[c].iloc[i] if c in columns and pd.notna(joined[c].iloc[i]) else 0.0)
-            for i in out.index for c in counts}
+    arrays = {c: joined[c].to_numpy() for c in columns}   # read by position: .iloc per cell was most of the time
+
+    def cell(i, c):
+        value = arrays[c][i] if c in arrays else None
+        return value if value is not None and pd.notna(value) else 0.0
+
+    return {(i, c): cell(i, c) for i in out.index for c in counts}
 
 
 def _groups(spec: Aggregate, out: pd.DataFrame, counts: list[str], values: dict,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -21,6 +22,7 @@ import pandas as pd
 
 from etl.marts import hotspots
 from etl.rules import authorities
+from etl.sources.readers import quote_ident
 from insight.access import roles as access
 from insight.charts.base import _geometry
 from insight.queries import maps as queries_maps
@@ -172,13 +174,19 @@ def hidden_on_pages(con, query, args: tuple, frame: pd.DataFrame, codes, key: st
     Threshold page hides; all nine's threshold history, which less the manager's own authority told
     the other eight's)."""
     kwargs = kwargs or {}
-    runs: dict = {}
+    database = con.execute("select current_database()").fetchall()[0][0]
 
-    def rerun(a, kw):   # the same query for other authorities, once each
-        name = (a, tuple(sorted(kw.items())))
-        if name not in runs:
-            runs[name] = query(con, *a, **kw)
-        return runs[name]
+    def seen_by(viewer: tuple) -> pd.DataFrame:
+        """The page's frame as `viewer` (role, allowed) sees it; the queries it runs again (for the
+        others' and the own part of a choice) on a cursor of its own: the viewers are judged on two
+        threads, as DuckDB runs a query without Python's lock."""
+        cursor = con.cursor()
+        try:
+            cursor.execute(f"use {quote_ident(database)}")
+            return indexed(access.shown_as(*viewer, query, args, kwargs, frame,
+                                           rerun=lambda a, kw: query(cursor, *a, **kw)))
+        finally:
+            cursor.close()
 
     def indexed(f: pd.DataFrame) -> pd.DataFrame:   # rows by their key, a total row's (NaN) as TOTAL_KEY
         return f.set_index(_row_names(f, key, TOTAL_KEY))
@@ -187,8 +195,10 @@ def hidden_on_pages(con, query, args: tuple, frame: pd.DataFrame, codes, key: st
     columns = [c for c in (frame.columns if columns is None else columns) if c in frame.columns and c not in keys]
     truth = indexed(frame)[columns]
     hidden: set[tuple] = set()
-    for role, allowed in [(access.BOARD_VIEWER, ()), *((access.COUNCIL_MANAGER, (c,)) for c in codes)]:
-        shown = indexed(access.shown_as(role, allowed, query, args, kwargs, frame, rerun=rerun))
+    viewers = [(access.BOARD_VIEWER, ()), *((access.COUNCIL_MANAGER, (c,)) for c in codes)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        views = list(pool.map(seen_by, viewers))
+    for shown in views:
         left_out = ~truth.index.isin(shown.index)
         seen = shown[~shown.index.duplicated()].reindex(index=truth.index, columns=columns)
         blank = truth.notna().to_numpy() & (seen.isna().to_numpy() | left_out[:, None])
