@@ -121,7 +121,7 @@ def slide_turnaround(deck, ctx: Context) -> None:
     decided = total["finished"].iloc[0] if not total.empty else 0
     title = (f"{decision:.0%} of threshold decisions were made within {limit} working days" if decision is not None
              else "Too few threshold decisions to show a rate" if decided < ctx.k
-             else "Threshold decisions within the limit: not shown, too few were in time or late")
+             else "Threshold decisions within the limit: not shown (too few in time or late, or hidden as on the Turnaround page)")
     slide = ctx.slide(deck, title, f"Share of case review stages finished within their limit, {_twelve_months(ctx)}",
                       notes=TURNAROUND_NOTE)
     rs.bar_chart(slide, rs.box(0.5, 1.75, 7.6, 4.6), rows, {reviews.STAGE_BY_NAME[s].label: share[s]
