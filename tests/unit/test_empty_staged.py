@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 
 import duckdb
 import pytest
@@ -74,15 +73,31 @@ def test__empty_staged__a_cache_entry_that_is_no_columns_is_made_again(own_cache
         assert json.loads(entry.read_text()) == columns   # made again whole
 
 
-def test__empty_staged__costs_little_once_known(own_cache):
+class _Recorder:
+    """A connection that passes every statement on to DuckDB and keeps its text."""
+
+    def __init__(self, con):
+        self.con, self.statements = con, []
+
+    def execute(self, sql, *args):
+        self.statements.append(sql)
+        return self.con.execute(sql, *args)
+
+
+def test__empty_staged__binds_no_staging_sql_once_its_columns_are_known(own_cache, monkeypatch):
+    """The point of keeping the columns: once known (in the process, or in the cache folder for a
+    new process) no statement of staging's SQL (`describe` of it, or `create ... as` it) is run."""
     con = duckdb.connect()
     stage.maps(con)
-    for kind in KINDS:
-        extract.empty_staged(con, kind, dt.date(2025, 1, 31))
-        con.execute(f"drop table stg_{kind}")
-    started = time.perf_counter()
-    for kind in KINDS:
-        extract.empty_staged(con, kind, dt.date(2025, 1, 31))
-        con.execute(f"drop table stg_{kind}")
-    assert time.perf_counter() - started < 0.5   # binding staging's SQL took 0.1-0.5 s a kind
+    first = _Recorder(con)
+    extract.empty_staged(first, "applications", dt.date(2025, 1, 31))
+    assert any(sql.startswith("describe") for sql in first.statements)   # made once
+    for fresh_process in (False, True):
+        if fresh_process:
+            monkeypatch.setattr(extract, "_STAGED_COLUMNS", {})
+        con.execute("drop table stg_applications")
+        again = _Recorder(con)
+        extract.empty_staged(again, "applications", dt.date(2026, 2, 28))
+        assert not [sql for sql in again.statements if "regexp" in sql or sql.startswith("describe")], again.statements
+        assert _described(con, "stg_applications") == _from_sql("applications")
     assert cache.cache_dir() == own_cache
