@@ -369,9 +369,15 @@ def slide_concentration(deck, ctx: Context) -> None:
     everything = d.headline.loc["incidents", "current"] if "incidents" in d.headline.index else located
     # the located incidents alone have a place: said when they are not all of the month's
     what = f"{d.month.name}'s ASB" if located >= everything else f"{d.month.name}'s located ASB"
+    # both counts printed tell the incidents with no place: not when those are 1 to k-1 (the roles
+    # audit's S3), nor beside a month's count the Overview hides (the headline's `current_hidden`)
+    hidden_total = bool(d.headline.get("current_hidden", pd.Series(dtype=bool)).get("incidents", False))
+    told = ("" if located >= everything
+            else f"; all but fewer than {ctx.k} had a place" if everything - located < ctx.k
+            else "; not every incident had a place" if hidden_total
+            else f"; {ctx.person_count(located)} of {ctx.person_count(everything)} had a place")
     subtitle = ("Share of places (cells of about 0.015 km² with an incident in the month) holding half its incidents"
-                + ("" if located >= everything else
-                   f"; {ctx.person_count(located)} of {ctx.person_count(everything)} had a place"))
+                + told)
     if pd.notna(share) and ctx.hidden(located):   # a spread of fewer than k incidents says what they are
         title = f"Fewer than {ctx.k} located incidents in {d.month.name}: how they spread is not shown"
     elif pd.notna(share):

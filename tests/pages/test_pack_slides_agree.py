@@ -214,3 +214,25 @@ def test__pack__appeals_slide_prints_no_figure_the_appeals_page_hides_from_any_v
     types = report_cases.type_counts(ctx)
     found += [t for t in type_hidden if t in types.values.columns and not types.is_hidden(report_cases.TOTAL, t)]
     assert not found, (month.label, found)
+
+
+@pytest.mark.parametrize("unlocated", [1, 2, 4, 5, 40])
+def test__pack__concentration_subtitle_tells_no_count_of_1_to_k_minus_1_unlocated(con, unlocated):
+    """"{located} of {all} had a place": both printed, their difference counts the incidents with no
+    place, which may be 1 to k-1 (the roles audit's S3; every demo incident has a place, so the
+    month's headline is given that many more here)."""
+    import dataclasses
+
+    month = _month("2026-10")
+    data = report_data.gather(con, month, ALL)
+    located = int(data.concentration.loc[data.concentration["authority_code"] == "all", "incidents"].iloc[0])
+    headline = data.headline.copy()
+    headline.loc["incidents", "current"] = located + unlocated
+    deck = rs.new_deck()
+    report_content.slide_concentration(deck, report_content.Context(dataclasses.replace(data, headline=headline), K))
+    text = " ".join(s.text_frame.text for s in deck.slides[-1].shapes if s.has_text_frame)
+    numbers = {int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", text)}
+    if unlocated < K:
+        assert not {located, located + unlocated} <= numbers, text
+    else:
+        assert {located, located + unlocated} <= numbers, text   # no reason to hide them
