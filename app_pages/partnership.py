@@ -25,7 +25,8 @@ st.caption(f"Case reviews in {ui.fmt_period(f.start_date, f.end_date)}, as they 
 
 st.subheader("The authorities side by side")
 cells = ui.load(qp.partnership, f.as_of_date, f.authority_codes, f.start_date, f.end_date)
-if not set(f.authority_codes) <= set(person_codes):   # a viewer the Overview hides something from
+overview_hides = not set(f.authority_codes) <= set(person_codes)   # a viewer the Overview hides something from
+if overview_hides:
     # what the Overview hides of the same counts, hidden here too (qp.hidden_as_on_the_overview)
     cells = qp.hidden_as_on_the_overview(cells, ui.load(overview.headline, f.authority_codes, f.start_date, f.end_date))
 ui.plotly_chart(ui.figure(charts_reviews.partnership_heatmap, cells, [m.label for m in qp.MEASURES]), key="pt_table")
@@ -41,7 +42,7 @@ st.caption("The four figures each council must publish at least yearly (ASB, Cri
            "a threshold met without a review included; the checks below list the applications behind each.")
 returns = ui.load(qp.statutory_returns, f.as_of_date, f.authority_codes)
 year_start = qp.year_so_far(returns, f.as_of_date)
-if year_start is not None and not set(f.authority_codes) <= set(person_codes):
+if year_start is not None and overview_hides:
     # the year so far's counts the Overview hides for that period, hidden here too
     returns = qp.returns_hidden_as_on_the_overview(
         returns, ui.load(overview.headline, f.authority_codes, year_start, f.as_of_date), year_start)

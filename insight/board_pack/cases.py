@@ -17,7 +17,7 @@ from etl.marts import reviews
 from etl.rules import authorities
 from etl.schema import APPEAL_OUTCOME_LABELS, DECIDED_APPEAL_OUTCOMES, REVIEW_TYPES
 from insight import glossary
-from insight.access.disclosure import SECONDARY, protect, share_or_none
+from insight.access.disclosure import protect, share_or_none
 from insight.board_pack import slides as rs
 from insight.board_pack import words as w
 from insight.board_pack.content import Context
@@ -80,13 +80,6 @@ def _page_hidden(frame: pd.DataFrame, key: str, rows, columns) -> list[tuple[str
     return [(TOTAL, c) for c in rows if hides.get(c, False)]
 
 
-def _count(ctx: Context, value, hidden: bool) -> str:
-    """A count of cases as printed: "<k" for 1 to k-1, else "*" where it is `hidden` besides (a page
-    hides it, or it would give another away), else the number."""
-    text = ctx.person_count(value)
-    return SECONDARY if hidden and not text.startswith("<") else text
-
-
 def _twelve_months(ctx: Context) -> str:
     return f"the 12 months to {ctx.data.month.end:%-d %b %Y}"
 
@@ -110,7 +103,7 @@ def slide_turnaround(deck, ctx: Context) -> None:
         rates[stage] = rate = (None if page["within_sla"] or page["share_within_sla"] or page["finished"]
                                else share_or_none(within, finished, ctx.k, whole_is_shown=True))
         median = r["median_working_days"].iloc[0] if finished >= ctx.k and not page["median_working_days"] else None
-        count = _count(ctx, finished, page["finished"] or (stage == "decision" and decisions_give_met_away(ctx, finished)))
+        count = ctx.person_count(finished, page["finished"] or (stage == "decision" and decisions_give_met_away(ctx, finished)))
         lines.append([reviews.STAGE_BY_NAME[stage].label, count, "–" if rate is None else f"{rate:.0%}",
                       w.days(median)])
     total = summary[(summary["authority_name"] == TOTAL) & (summary["stage"] == "decision")]
@@ -240,7 +233,7 @@ def slide_appeals(deck, ctx: Context) -> None:
     lines = [[glossary.name("appeals"), appeals], [glossary.name("appeals_decided"), table.text(TOTAL, "decided")],
              [glossary.name("upheld_rate"), "–" if rate is None else f"{rate:.0%}"],
              [glossary.name("appeal_median_days"), w.days(median)],
-             [glossary.name("appeals_overdue"), _count(ctx, row.get("overdue", 0), page["overdue"])],
+             [glossary.name("appeals_overdue"), ctx.person_count(row.get("overdue", 0), page["overdue"])],
              [glossary.name("pcc_reviews"), type_counts(ctx).text(TOTAL, "pcc_review")]]
     rs.table(slide, rs.box(8.4, 1.9, 4.43, 3.4), [TOTAL, ""], lines, [3.13, 1.3], font_pt=15)
     rs.text(slide, rs.box(8.4, 5.5, 4.43, 1.0), [

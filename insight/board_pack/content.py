@@ -44,9 +44,10 @@ class Context:
             slide.notes_slide.notes_text_frame.text = notes
         return slide
 
-    def person_count(self, value) -> str:
-        """A count of people (or incidents) as printed: '<k' when hidden."""
-        return protect_one(value, self.k) or w.num(value)
+    def person_count(self, value, hidden: bool = False) -> str:
+        """A count of people (or incidents) as printed: '<k' when it is 1 to k-1, else SECONDARY
+        where it is `hidden` besides (a page hides it, or it would give another away), else the number."""
+        return protect_one(value, self.k) or (SECONDARY if hidden else w.num(value))
 
     def hidden(self, *values) -> bool:
         """Whether any of these counts of people or incidents is hidden ('<k'). The one test every
@@ -93,7 +94,7 @@ def slide_headline(deck, ctx: Context) -> None:
     if ctx.hidden(inc["current"], inc["previous"], inc["last_year"]) or any(page_hidden(inc)):
         # a percentage change between small counts would give them away
         title = f"ASB in {month.label}: counts under {ctx.k} are not shown"
-        subtitle = f"{headline_count(ctx, inc['current'], page_hidden(inc)[0])} incidents in {month.label}"
+        subtitle = f"{ctx.person_count(inc['current'], page_hidden(inc)[0])} incidents in {month.label}"
     elif no_prev:
         title = f"ASB in {month.label}: {w.num(inc['current'])} incidents; the data start this month"
         subtitle = "No earlier month holds data to compare with"
@@ -115,7 +116,7 @@ def slide_headline(deck, ctx: Context) -> None:
         # a register's measure from its own first record (no data before it, not none: REGISTER_OF)
         none_prev, none_year = d.before_data(prev, measure), d.before_data(ly, measure)
         if (measure in PEOPLE or measure == "incidents") and ctx.hidden(*cells) or any(on_page):
-            shown = [NO_DATA if none else headline_count(ctx, v, hide)
+            shown = [NO_DATA if none else ctx.person_count(v, hide)
                      for v, none, hide in zip(cells, (False, none_prev, none_year), on_page, strict=True)]
             starred = starred or SECONDARY in shown
             rows.append([row["label"], shown[0], shown[1], "–", shown[2], "–"])
@@ -149,13 +150,6 @@ def page_hidden(row) -> list[bool]:
     """Whether the Overview hides each of a headline row's current, previous and last-year figures
     (data._page_hidden; a headline made without it hides none)."""
     return [bool(row.get(f"{when}_hidden", False)) for when in ("current", "previous", "last_year")]
-
-
-def headline_count(ctx: Context, value, page_hides: bool) -> str:
-    """A headline figure as printed: '<k' when it is a small count, SECONDARY when the Overview hides
-    it (`page_hidden`), else the number."""
-    small = protect_one(value, ctx.k)
-    return small or (SECONDARY if page_hides else w.num(value))
 
 
 def late_or_missing(n: int) -> str:
@@ -371,7 +365,7 @@ def slide_concentration(deck, ctx: Context) -> None:
     what = f"{d.month.name}'s ASB" if located >= everything else f"{d.month.name}'s located ASB"
     # both counts printed tell the incidents with no place: not when those are 1 to k-1 (the roles
     # audit's S3), nor beside a month's count the Overview hides (the headline's `current_hidden`)
-    hidden_total = bool(d.headline.get("current_hidden", pd.Series(dtype=bool)).get("incidents", False))
+    hidden_total = "incidents" in d.headline.index and page_hidden(d.headline.loc["incidents"])[0]
     told = ("" if located >= everything
             else f"; all but fewer than {ctx.k} had a place" if everything - located < ctx.k
             else "; not every incident had a place" if hidden_total
