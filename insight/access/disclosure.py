@@ -405,6 +405,16 @@ class Aggregate:
     - `known_total_by`: the rows with the same values of these columns add up to a total shown
       elsewhere on the page (e.g. months of a stage whose total a table shows; () = all rows).
     - `min_rows`: a row whose value here is 1..k-1 describes fewer than k: it is dropped.
+    - `shown_whole`: count columns whose rows (those with the same `shown_whole_by` values), with
+      the rows left out (`min_rows`, `listed_for`), add up to a figure shown elsewhere for the same
+      choice and period (a map's hexagons: the Overview's incidents and previous incidents, every
+      incident located; the Gi* cells of an authority: its incidents in the concentration
+      sentence). A synthetic total cell, always shown, holds that figure, and the rows left out
+      are one more part of it, never shown (a reader knows it is 0 or more); when what the rows
+      left out add up to, or a count the choices of authorities hide (`choice_needs_parts`), would
+      follow from the rows shown, more are hidden. Choices are still judged row by row (unlike
+      `known_total_by`). A reader who counts the rows left out (a hexagon had at least one
+      incident) knows a little more than 0 or more: not modelled.
     - `at_least_k`: derived column -> the count it rests on: hidden when that is below k (medians,
       quartiles, rates over fewer than k cases).
     - `shares`: share column -> (part, whole): hidden unless whole >= k and part and whole - part are
@@ -480,6 +490,8 @@ class Aggregate:
     column_totals: dict[str, tuple[str, ...] | list[tuple[str, ...]]] = field(default_factory=dict)
     known_total_by: tuple[str, ...] | None = None
     min_rows: str | None = None
+    shown_whole: tuple[str, ...] = ()
+    shown_whole_by: tuple[str, ...] = ()
     at_least_k: dict[str, str] = field(default_factory=dict)
     shares: dict[str, tuple] = field(default_factory=dict)  # share -> (part or parts, whole)
     derived: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -811,10 +823,19 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
     if open_rows.all():
         return frame
     dropped = 0
+    left_out: dict[tuple, float] = {}   # `shown_whole`: (block, column) -> what the rows left out add up to
     if spec.min_rows and spec.min_rows in out.columns:
         value = out[spec.min_rows].map(_number)
         drop = ~open_rows & (value > 0) & (value < k)
+        listed = [c for c in spec.listed_for if c in out.columns]
+        whole = [c for c in spec.shown_whole if c in out.columns]
+        if whole and listed and set(listed) <= set(spec.counts):
+            # and a row listed for counts of 1..k-1 alone (as it would be left out below)
+            drop |= ~open_rows & (value == 0) & pd.concat(
+                [out[c].map(_number).between(1, k - 1) for c in listed], axis=1).all(axis=1)
         dropped = int(drop.sum())
+        if dropped:
+            left_out = _left_out(spec, out[drop], whole)
         out, open_rows = out[~drop], open_rows[~drop]
     out = out.reset_index(drop=True)
     open_rows = open_rows.reset_index(drop=True)
@@ -840,14 +861,15 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
         first, last = (pd.to_datetime(out[c], errors="coerce") for c in spec.row_span)
         days = ((last - first).dt.days + 1).tolist()
         short = {(i, c) for i in closed if not days[i] >= MIN_PERIOD_DAYS for c in counts}
-    groups, totals, free = _groups(spec, out, counts, values, closed)
+    groups, totals, free = _groups(spec, out, counts, values, closed, left_out)
     primary, secondary = hidden_cells({**values, **totals, **free}, groups, k, exempt | set(totals),
                                       free, short)  # a known total is shown
     hidden = {key for key in primary | secondary if key[0] in out.index and key[1] in counts}
+    first_primary = primary
     parts_hidden: set = set()  # cells hidden for the others' part of a mixed selection
     if split:
-        for part in _parts(spec, out, counts, values, others, own):
-            groups, totals, free = _groups(spec, out, counts, part, closed)
+        for part, part_left_out in _parts(spec, out, counts, values, others, own, left_out):
+            groups, totals, free = _groups(spec, out, counts, part, closed, part_left_out)
             primary, secondary = hidden_cells({**part, **totals, **free}, groups, k, set(totals), free, short)
             parts_hidden |= {key for key in primary | secondary if key[0] in out.index and key[1] in counts}
         hidden |= parts_hidden
@@ -859,6 +881,11 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
         choice_hidden = _choice_hidden_rows(spec, out, counts, allowed, requested, k, parts)
         parts_hidden |= choice_hidden
         hidden |= parts_hidden
+    if spec.shown_whole and choice_hidden:   # a count the choices hide, told by the whole less the rows shown
+        groups, totals, free = _groups(spec, out, counts, values, closed, left_out)
+        primary, secondary = hidden_cells({**values, **totals, **free}, groups, k, exempt | set(totals), free,
+                                          short | (hidden - first_primary))
+        hidden |= {key for key in primary | secondary if key[0] in out.index and key[1] in counts}
     blank: dict[str, set] = {}
     for i, column in hidden:
         blank.setdefault(column, set()).add(i)
@@ -1009,17 +1036,57 @@ def _county(spec: Aggregate, frame: pd.DataFrame, allowed: set, k: int) -> tuple
 
 
 def _parts(spec: Aggregate, out: pd.DataFrame, counts: list[str], values: dict, others: pd.DataFrame | None,
-           own: pd.DataFrame | None) -> list[dict]:
+           own: pd.DataFrame | None, left_out: dict[tuple, float]) -> list[tuple[dict, dict[tuple, float]]]:
     """The cells of a mixed selection's frame as the parts a viewer can tell apart: the others'
     part (`others`, rows matched on `spec.rows`; a row they lack is 0) and the sum less the own
-    part (`own`). Without `others`, every count is taken as a part of 1 (all hidden)."""
+    part (`own`). Without `others`, every count is taken as a part of 1 (all hidden). Each with
+    its part of what the rows left out add up to (`Aggregate.shown_whole`: `left_out`, the whole
+    frame's)."""
     if others is None:
-        return [{key: (1.0 if pd.notna(v) and v != 0 else v) for key, v in values.items()}]
-    found = [_matched(spec, out, counts, others)]
+        return [({key: (1.0 if pd.notna(v) and v != 0 else v) for key, v in values.items()},
+                 {key: float(v != 0) for key, v in left_out.items()})]
+    theirs = _matched(spec, out, counts, others)
+    found = [(theirs, _unmatched(spec, out, others, theirs, left_out))]
     if own is not None:
         mine = _matched(spec, out, counts, own)
-        found.append({key: v - mine[key] if pd.notna(v) else v for key, v in values.items()})
+        mine_left = _unmatched(spec, out, own, mine, left_out)
+        found.append(({key: v - mine[key] if pd.notna(v) else v for key, v in values.items()},
+                      {key: v - mine_left[key] for key, v in left_out.items()}))
     return found
+
+
+def _summed(column: pd.Series) -> float:
+    """A count column's sum (what `_number` makes of each cell; a blank adds nothing)."""
+    return float(sum(v for v in column.map(_number).tolist() if pd.notna(v)))
+
+
+def _whole_block(spec: Aggregate, frame: pd.DataFrame) -> list[tuple]:
+    """Each row's block of `Aggregate.shown_whole_by` (the values of those columns)."""
+    keys = [c for c in spec.shown_whole_by if c in frame.columns]
+    return [tuple(r) for r in frame[keys].astype(object).where(frame[keys].notna(), None).itertuples(index=False)]
+
+
+def _left_out(spec: Aggregate, rows: pd.DataFrame, columns: Iterable[str]) -> dict[tuple, float]:
+    """(block, column) -> what `rows` (the rows left out) add up to in that block (`shown_whole_by`)."""
+    found: dict[tuple, float] = {}
+    for block, (_, row) in zip(_whole_block(spec, rows), rows.iterrows(), strict=True):
+        for c in columns:
+            value = _number(row[c])
+            found[(block, c)] = found.get((block, c), 0.0) + (value if pd.notna(value) else 0.0)
+    return found
+
+
+def _unmatched(spec: Aggregate, out: pd.DataFrame, part: pd.DataFrame, matched: dict,
+               left_out: dict[tuple, float]) -> dict[tuple, float]:
+    """What `part` (the same query for some of the authorities) holds beyond the rows `matched` to
+    the frame's, per (block, column) of `left_out`: its part of the rows left out."""
+    columns = [c for c in dict.fromkeys(c for _, c in left_out) if c in part.columns]
+    found = _left_out(spec, part, columns)
+    blocks = _whole_block(spec, out)   # `out`'s index is 0..n-1: a row's label is its position
+    for (i, c), v in matched.items():
+        if c in columns:
+            found[(blocks[i], c)] = found.get((blocks[i], c), 0.0) - v
+    return {key: found.get(key, 0.0) for key in left_out}
 
 
 def _matched(spec: Aggregate, out: pd.DataFrame, counts: list[str], part: pd.DataFrame) -> dict:
@@ -1047,7 +1114,7 @@ def _matched(spec: Aggregate, out: pd.DataFrame, counts: list[str], part: pd.Dat
 
 
 def _groups(spec: Aggregate, out: pd.DataFrame, counts: list[str], values: dict,
-            closed: Iterable[int] = ()) -> tuple[list[Group], dict, dict]:
+            closed: Iterable[int] = (), left_out: dict[tuple, float] | None = None) -> tuple[list[Group], dict, dict]:
     """The lines whose total a reader sees: a total row (authority null) over the rows with the same
     `total_by` values (for a `distinct` column: the rows' sum, a synthetic cell never shown, is the
     total plus the people counted in two rows, another such cell), total columns over their parts,
@@ -1082,6 +1149,21 @@ def _groups(spec: Aggregate, out: pd.DataFrame, counts: list[str], values: dict,
                 parts = tuple((i, c) for i in block.index)
                 totals[("known total", n, c)] = sum(v for v in (values[p] for p in parts) if pd.notna(v))
                 groups.append(Group(("known total", n, c), parts))
+    whole = [c for c in spec.shown_whole if c in counts]
+    if whole:   # `shown_whole`: the rows of a block, with those left out, add up to a figure shown
+        rows: dict[tuple, list] = {}
+        for i, block in zip(out.index, _whole_block(spec, out), strict=True):
+            rows.setdefault(block, []).append(i)
+        for block in {*rows, *(b for b, _ in left_out or {})}:
+            for c in whole:
+                parts = tuple((i, c) for i in rows.get(block, ()))
+                total = ("shown whole", block, c)
+                totals[total] = sum(v for v in (values[p] for p in parts) if pd.notna(v))
+                if (block, c) in (left_out or {}):   # rows were left out: what they add up to is never shown
+                    free[("left out", block, c)] = left_out[(block, c)]
+                    totals[total] += left_out[(block, c)]
+                    parts += (("left out", block, c),)
+                groups.append(Group(total, parts))
     for name, (larger, smaller) in spec.differences.items():
         if larger in counts and smaller in counts:
             for i in closed:

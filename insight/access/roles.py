@@ -198,6 +198,9 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     "insight.queries.maps.area_incidents": PersonLevel(),
     "insight.queries.maps.hex_counts": disclosure.Aggregate(
         counts=("incidents", "previous", "reporters"), authority=None, rows=("h3_cell",), min_rows="incidents",
+        # every incident is located: the hexagons, with those left out, add up to the Overview's
+        # incidents of the same choice and period (the roles audit's S1: 24 - 12 - 10 told a left-out 2)
+        shown_whole=("incidents", "previous"),
         # a hexagon of no incident in the period is there for its previous count: left out when that is
         # hidden (drawn "0 incidents (– in the previous period)", it marked a few incidents: the pages audit)
         listed_for=("previous",),
@@ -237,6 +240,8 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     # blanked where one of them is hidden, and an empty cell listed for its class alone left out
     "insight.queries.maps.hotspot_cells": disclosure.Aggregate(
         counts=("incidents", "window_least_incidents"), min_rows="incidents",
+        # an authority's cells, with those left out, add up to its incidents in the concentration sentence
+        shown_whole=("incidents",), shown_whole_by=("authority_code",),
         derived={c: ("incidents", "window_least_incidents") for c in ("gi_z", "gi_p", "gi_class", "gi_z_perm", "gi_p_perm")},
         listed_for=("gi_class",), resolution="resolution", order=("gi_class", "incidents")),
     "insight.queries.maps.hotspot_summary": disclosure.Aggregate(counts=("incidents",), authority=None,

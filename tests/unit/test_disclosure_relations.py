@@ -18,6 +18,7 @@ from types import SimpleNamespace
 import pandas as pd
 from reader import tightened
 
+from etl.rules import authorities
 from insight.access import disclosure
 from insight.access import roles as access
 from insight.board_pack import cases
@@ -185,6 +186,86 @@ def test__area_counts__lsoas_add_up_to_their_authority_s_total():
     assert _worked_out(true[["incidents", "previous"]], shown[["incidents", "previous"]], lines) == []
 
 
+# --- 4b. maps: a period's hexagons add up to the Overview's incidents -------------------------------------
+
+HEX = ["incidents", "previous"]
+NINE = tuple(authorities.CODES)
+
+
+def _hexagons(incidents: list[int], previous: list[int]) -> pd.DataFrame:
+    """hex_counts' rows (the busiest first) for hexagons of these counts."""
+    frame = pd.DataFrame({"h3_cell": [f"h{n}" for n in range(len(incidents))], "incidents": incidents,
+                          "previous": previous, "reporters": incidents, "main_location": "Market Place",
+                          "cells_total": len(incidents)})
+    return frame.sort_values(["incidents", "previous"], ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _told_by_the_overview(true: pd.DataFrame, shown: pd.DataFrame) -> list:
+    """The small counts a reader can tell exactly from the map's hexagons and the Overview's
+    incidents of the same period and choice (every incident located: the hexagons add up to it):
+    a hidden hexagon's count, or the hexagons left off the map together (each was 1..k-1)."""
+    shown = shown.set_index("h3_cell")
+    bounds, values, lines = {}, {}, []
+    for c in HEX:
+        cells = []
+        for cell, value in zip(true["h3_cell"], true[c], strict=True):
+            if cell in shown.index and pd.notna(shown.at[cell, c]):
+                continue
+            if cell in shown.index:   # drawn with its count hidden
+                bounds[(cell, c)], values[(cell, c)] = (1.0 if value else 0.0, math.inf), value
+                cells.append((cell, c))
+        left = true.loc[~true["h3_cell"].isin(shown.index), c]
+        if len(left):   # the hexagons left off the map (1..k-1 incidents, or none and a hidden previous count)
+            bounds[("left out", c)] = (0.0, math.inf)
+            values[("left out", c)] = left.sum()
+            cells.append(("left out", c))
+        known = sum(v for v in shown[c].tolist() if pd.notna(v))
+        if not 0 < true[c].sum() < K:   # the Overview hides a total of 1..k-1 itself
+            lines.append((true[c].sum() - known, cells))
+    bounds = tightened(bounds, lines)
+    return [x for x, (lo, hi) in bounds.items() if lo >= hi and 0 < values[x] < K]
+
+
+def test__hex_counts__the_hexagons_left_off_add_up_to_no_small_count_beside_the_overview():
+    """Erewash's March: hexagons of 12, 10 and 2 incidents, the Overview's 24. The map left off the 2,
+    and 24 - 12 - 10 told it (the roles audit's suspicion S1, confirmed on a built warehouse)."""
+    true = _hexagons([12, 10, 2], [8, 7, 0])
+    shown = _shown(qm.hex_counts, true, codes=NINE, start=None, end=None, resolution=9)
+    assert "h2" not in set(shown["h3_cell"])
+    assert _told_by_the_overview(true, shown) == []
+    assert shown["incidents"].isna().sum() == 1   # one drawn hexagon's count hidden with it
+    assert shown.loc[shown["h3_cell"] == "h0", "incidents"].tolist() == [12]
+
+
+def test__hex_counts__left_off_hexagons_of_k_or_more_together_hide_nothing_more():
+    """Three hexagons left off with 2 incidents each: 6 together, no small count; every drawn
+    hexagon keeps its count."""
+    true = _hexagons([12, 10, 2, 2, 2], [8, 7, 0, 0, 0])
+    shown = _shown(qm.hex_counts, true, codes=NINE, start=None, end=None, resolution=9)
+    assert shown.set_index("h3_cell")["incidents"].to_dict() == {"h0": 12, "h1": 10}
+    assert _told_by_the_overview(true, shown) == []
+
+
+def test__hex_counts__no_small_count_beside_the_overview_on_any_map():
+    """Many random maps: the reader who knows the Overview's incidents and previous incidents tells
+    no hidden hexagon's count of 1..k-1, nor the left-off hexagons' together."""
+    import random
+
+    draw = random.Random(20261207)
+    told = []
+    for _ in range(150):
+        n = draw.randint(1, 7)
+        counts = [[draw.choice([0, 1, 2, 3, 4, draw.randint(5, 40)]) for _ in range(n)] for _ in HEX]
+        rows = [(i, p) for i, p in zip(*counts, strict=True) if i or p]
+        if not rows:
+            continue
+        true = _hexagons([i for i, _ in rows], [p for _, p in rows])
+        shown = _shown(qm.hex_counts, true, codes=NINE, start=None, end=None, resolution=9)
+        if found := _told_by_the_overview(true, shown):
+            told.append((rows, found))
+    assert told == []
+
+
 # --- 5. maps: the Gi* map draws no hexagon of 1..k-1 incidents ------------------------------------------
 
 def test__hotspot_cells__hexagons_of_1_to_4_incidents_are_left_out():
@@ -194,6 +275,23 @@ def test__hotspot_cells__hexagons_of_1_to_4_incidents_are_left_out():
     assert shown["h3_cell"].tolist() == ["a", "c"] and shown.attrs["dropped"] == 1
 
 
+
+def test__hotspot_cells__an_authority_s_cells_left_off_add_up_to_no_small_count():
+    """An authority's Gi* cells add up to its incidents in the concentration sentence beside the map
+    (the same 12 months): Amber Valley's cells of 12 and 10 shown beside its 24 told the 2 left
+    off. One more cell's count is hidden (with the figures computed from it); Bolsover's 6 left off
+    together hide nothing more."""
+    frame = pd.DataFrame({"h3_cell": ["a1", "a2", "a3", "b1", "b2", "b3"], "authority_code": [A, A, A, B, B, B],
+                          "gi_class": [3, 2, 0, 3, 0, 0], "incidents": [12, 10, 2, 20, 3, 3],
+                          "window_least_incidents": [10, 2, 2, 3, 3, 3], "gi_z": [4.0, 3.0, 0.5, 4.0, 0.1, 0.1]})
+    shown = _shown(qm.hotspot_cells, frame, codes=(A, B), resolution=9).set_index("h3_cell")
+    assert set(shown.index) == {"a1", "a2", "b1"}
+    for code, cells in ((A, ["a1", "a2"]), (B, ["b1"])):
+        total = frame.loc[frame["authority_code"] == code, "incidents"].sum()
+        left = total - shown.loc[cells, "incidents"].sum()   # a hidden count (NaN) adds nothing
+        assert not 0 < left < K or shown.loc[cells, "incidents"].isna().any(), (code, left)
+    assert shown.loc[["a1", "a2"], "incidents"].isna().sum() == 1 and shown.at["b1", "incidents"] == 20
+
 GI = ["gi_z", "gi_p", "gi_class", "gi_z_perm", "gi_p_perm"]
 
 
@@ -202,7 +300,7 @@ def test__hotspot_cells__no_z_or_class_computed_from_a_hidden_hexagon():
     p-values and class of each cell whose window (itself and its six neighbours) holds it. Before,
     the empty neighbours of two hidden hexagons (3 and 1 incidents) were listed as hot, a ring
     around the hidden place, and their Z told its count (found by a black-box audit). An empty
-    cell listed only for its class is left out with the class; a busy one keeps its count."""
+    cell listed only for its class is left out with the class; a busy one stays listed."""
     frame = pd.DataFrame({"h3_cell": ["hidden", "ring", "busy_near", "busy_far", "quiet_hot"],
                           "authority_code": [A] * 5, "incidents": [3, 0, 9, 20, 0],
                           "window_least_incidents": [1, 1, 3, 20, 20],
@@ -211,7 +309,9 @@ def test__hotspot_cells__no_z_or_class_computed_from_a_hidden_hexagon():
     shown = _shown(qm.hotspot_cells, frame, codes=(A,), resolution=9).set_index("h3_cell")
     # busy_near's class is hidden: listed after the rows shown (among the 3s it would say 3)
     assert list(shown.index) == ["busy_far", "quiet_hot", "busy_near"]
-    assert shown.loc["busy_near", "incidents"] == 9 and shown.loc["busy_near", GI].isna().all()
+    assert shown.loc["busy_near", GI].isna().all()
+    # and its count: with the authority's 32 incidents beside the map, 32 - 9 - 20 told the hidden 3
+    assert pd.isna(shown.loc["busy_near", "incidents"]) and shown.loc["busy_far", "incidents"] == 20
     assert shown.loc["busy_far", GI].notna().all() and shown.loc["quiet_hot", "gi_class"] == 2
     # the viewer's own authority is shown whole
     assert len(_shown(qm.hotspot_cells, frame, allowed=(A,), codes=(A,), resolution=9)) == 5
