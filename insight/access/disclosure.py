@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from etl.rules import authorities, periods
@@ -126,14 +127,60 @@ def _propagated(groups: list[Group], values: dict, primary: set, hidden: set, k:
     for _ in range(rounds):
         changed = False
         for secret, residual in lines:
-            for c, sign in secret:
-                narrowed = _narrowed(c, sign, secret, residual, bounds, bounds[c])
-                if narrowed != bounds[c]:
-                    bounds[c] = narrowed
-                    changed = True
+            changed |= _narrow_line(secret, residual, bounds)
         if not changed:
             break
     return bounds
+
+
+class _Sum:
+    """A sum of terms that may be infinite, less one of them, in O(1) (`_narrow_line`)."""
+
+    def __init__(self, terms) -> None:
+        self.finite, self.infinite = 0.0, 0   # infinite terms all of one sign (see _narrow_line)
+        for t in terms:
+            self.add(t)
+
+    def add(self, t: float, times: int = 1) -> None:
+        if math.isinf(t):
+            self.infinite += times
+        else:
+            self.finite += times * t
+
+    def without(self, t: float, infinity: float) -> float:
+        infinite = self.infinite - (1 if math.isinf(t) else 0)
+        return infinity if infinite else self.finite - (0.0 if math.isinf(t) else t)
+
+
+def _narrow_line(secret: list[tuple[Key, int]], residual: float, bounds: dict[Key, tuple[float, float]]) -> bool:
+    """`_narrowed` for each cell of a line in turn (each narrowing seen by the next), with the sums
+    of the other cells' bounds kept rather than added up again for each cell (a line of a few
+    hundred cells: an authority's LSOAs); whether a bound changed. A term of `lows` is a lower
+    bound or minus an upper one (finite or -inf), of `highs` an upper bound or minus a lower one
+    (finite or +inf)."""
+    def low(o, s):
+        return bounds[o][0] if s > 0 else -bounds[o][1]
+
+    def high(o, s):
+        return bounds[o][1] if s > 0 else -bounds[o][0]
+
+    lows, highs = _Sum(low(o, s) for o, s in secret), _Sum(high(o, s) for o, s in secret)
+    changed = False
+    for c, sign in secret:
+        before_low, before_high = low(c, sign), high(c, sign)
+        others_lo, others_hi = lows.without(before_low, -math.inf), highs.without(before_high, math.inf)
+        lo, hi = residual - others_hi, residual - others_lo
+        if sign < 0:
+            lo, hi = -hi, -lo
+        narrowed = (max(bounds[c][0], lo), min(bounds[c][1], hi))
+        if narrowed != bounds[c]:
+            bounds[c] = narrowed
+            changed = True
+            lows.add(before_low, -1)
+            lows.add(low(c, sign))
+            highs.add(before_high, -1)
+            highs.add(high(c, sign))
+    return changed
 
 
 def _pinned(group: Group, values: dict, primary: set, hidden: set, k: int,
@@ -415,6 +462,11 @@ class Aggregate:
       follow from the rows shown, more are hidden. Choices are still judged row by row (unlike
       `known_total_by`). A reader who counts the rows left out (a hexagon had at least one
       incident) knows a little more than 0 or more: not modelled.
+    - `crossed`: (argument, {its value: the other value}, column, key): the query asked with the
+      argument's other value divides the same incidents another way (an authority's wards and its
+      LSOAs), and `column` holds each row's counts per row of the other (a list of structs of the
+      other's `key`, null for none, and the counts): `crossed_hidden` judges the two maps
+      together, as a reader who sees both would (roles.shown_as); the column is never shown.
     - `at_least_k`: derived column -> the count it rests on: hidden when that is below k (medians,
       quartiles, rates over fewer than k cases).
     - `shares`: share column -> (part, whole): hidden unless whole >= k and part and whole - part are
@@ -492,6 +544,7 @@ class Aggregate:
     min_rows: str | None = None
     shown_whole: tuple[str, ...] = ()
     shown_whole_by: tuple[str, ...] = ()
+    crossed: tuple[str, dict[str, str], str, str] | None = None
     at_least_k: dict[str, str] = field(default_factory=dict)
     shares: dict[str, tuple] = field(default_factory=dict)  # share -> (part or parts, whole)
     derived: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -787,7 +840,8 @@ def _choice_hidden(spec: Aggregate, out: pd.DataFrame, counts: list[str], allowe
 def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str], requested: Iterable[str] | None,
                    k: int, others: pd.DataFrame | None = None, own: pd.DataFrame | None = None,
                    whole: pd.DataFrame | None = None, check_choices: bool = False,
-                   parts: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+                   parts: dict[str, pd.DataFrame] | None = None,
+                   forced: tuple[str, set] | None = None) -> pd.DataFrame:
     """The frame as a viewer may see it: rows of `allowed` authorities (those the viewer has
     person-level rights over) as they are; everything else under the rule of `spec` (see
     `Aggregate`). `requested`: the authorities the query was asked for (None: unknown, every row
@@ -807,7 +861,9 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
     (`_choice_hidden`); without `whole` its total rows show no count. A frame that sums the chosen
     authorities in rows without an authority, asked for fewer than the nine (`choice_needs_parts`),
     is judged against `parts`, the same query for each authority outside `allowed` alone
-    (`_choice_hidden_rows`); without them it shows no count."""
+    (`_choice_hidden_rows`); without them it shows no count. `forced`: (a key column, {(its value,
+    a count column)}): cells of protected rows hidden whatever their value, with the rest of the
+    rule following (`crossed_hidden`'s, for a map judged with another)."""
     allowed = set(allowed)
     frame, county_hidden = _county(spec, frame, allowed, k)
     whole_is_allowed = requested is not None and set(requested) <= allowed
@@ -861,6 +917,9 @@ def protect_result(spec: Aggregate, frame: pd.DataFrame, allowed: Iterable[str],
         first, last = (pd.to_datetime(out[c], errors="coerce") for c in spec.row_span)
         days = ((last - first).dt.days + 1).tolist()
         short = {(i, c) for i in closed if not days[i] >= MIN_PERIOD_DAYS for c in counts}
+    if forced and forced[0] in out.columns:
+        keys = out[forced[0]].tolist()
+        short |= {(i, c) for i in closed for c in counts if (keys[i], c) in forced[1]}
     groups, totals, free = _groups(spec, out, counts, values, closed, left_out)
     primary, secondary = hidden_cells({**values, **totals, **free}, groups, k, exempt | set(totals),
                                       free, short)  # a known total is shown
@@ -967,7 +1026,8 @@ def _reordered(spec: Aggregate, result: pd.DataFrame, moved: pd.Series) -> pd.Da
         block = group.map({g: i for i, g in enumerate(dict.fromkeys(group))})
     else:
         block = pd.Series(0, index=result.index)
-    key = result[keys].astype(str).agg("|".join, axis=1) if keys else pd.Series("", index=result.index)
+    texts = [result[c].astype(str) for c in keys]   # joined column by column (a row-wise join: 0.1 s a frame)
+    key = texts[0].str.cat(texts[1:], sep="|") if keys else pd.Series("", index=result.index)
     moved = moved.astype(bool)
     sort = pd.DataFrame({"block": block, "moved": moved, "key": key.where(moved, "")})
     order = sort.sort_values(["block", "moved", "key"], kind="stable").index   # stable: the shown keep their order
@@ -1111,6 +1171,87 @@ def _matched(spec: Aggregate, out: pd.DataFrame, counts: list[str], part: pd.Dat
         return value if value is not None and pd.notna(value) else 0.0
 
     return {(i, c): cell(i, c) for i in out.index for c in counts}
+
+
+def crossed_hidden(spec: Aggregate, k: int, allowed: Iterable[str], mine: tuple[pd.DataFrame, pd.DataFrame],
+                   theirs: tuple[pd.DataFrame, pd.DataFrame]) -> tuple[set, set]:
+    """The cells ({(key, count column)}) of two maps that divide the same incidents two ways
+    (`Aggregate.crossed`: an authority's wards and its LSOAs) to hide besides what each hides
+    alone, so that a reader who sees both (each as (true frame, shown frame)) tells no hidden count
+    of 1..k-1 from them, nor the incidents of one area of the one inside one of the other.
+
+    Each area of either map is the sum of its parts (its incidents inside each area of the other,
+    or in none), which neither map shows, and an authority's areas of either map add up to its
+    total: where a hidden count follows from the counts shown, more are hidden (the smallest
+    count of the authority's areas, or the area itself whose parts tell it), as `hidden_cells`
+    does within one map. A ward whose incidents all lie in LSOAs wholly inside it is their sum:
+    with the LSOAs' 6, 0 and a hidden one, a ward's 7 told the hidden 1 (the roles audit's S2)."""
+    _, _, column, key = spec.crossed
+    allowed = set(allowed)
+    counts = [c for c in spec.counts if c in mine[0].columns and c in theirs[0].columns]
+    values: dict = {}
+    groups: list[Group] = []
+    exempt: set = set()
+    free: set = set()
+    forced: set = set()
+    sides = {"mine": mine, "theirs": theirs}
+    within_of = {side: {code: [(part[key], part) for part in within] for code, within in zip(
+                     true[key], true[column], strict=True) if isinstance(within, (list, tuple, np.ndarray))}
+                 for side, (true, _) in sides.items()}   # NA: no incident
+
+    def piece(side: str, code, other, c: str):
+        """The cell holding `code`'s incidents inside `other` (an area of the other map, or None): the
+        area itself when they are all its incidents (an LSOA wholly inside one ward), else a part
+        never shown."""
+        parts = within_of[side].get(code, [])
+        if other is not None and len(parts) == 1:
+            return ((side, code), c)
+        other_side = "theirs" if side == "mine" else "mine"
+        if other is not None and len(within_of[other_side].get(other, [])) == 1:
+            return ((other_side, other), c)
+        return ("in", side, code, other) if other is None else ("in", *(sorted([(side, code), (other_side, other)]))), c
+
+    blank = {side: _blank_cells(shown, key, counts) for side, (_, shown) in sides.items()}   # what each map hides
+    for side, (true, _) in sides.items():
+        for code, authority, *numbers in true[[key, spec.authority, *counts]].itertuples(index=False):
+            for c, number in zip(counts, numbers, strict=True):
+                cell = ((side, code), c)
+                values[cell] = _number(number)
+                if authority in allowed:
+                    exempt.add(cell)
+                elif (code, c) in blank[side] and not 0 < values[cell] < k:
+                    forced.add(cell)   # hidden by the map's own rule
+                pieces = []
+                for other, part in within_of[side].get(code, []):
+                    found = piece(side, code, other, c)
+                    if found[0][0] == "in":
+                        values[found], _ = float(part[c]), free.add(found)
+                    pieces.append(found)
+                if pieces and pieces != [cell]:
+                    groups.append(Group(cell, tuple(dict.fromkeys(pieces))))
+    members: dict = {}   # an authority's areas of either map add up to its total
+    for side, (true, _) in sides.items():
+        for code, a in zip(true[key], true[spec.authority], strict=True):
+            for c in counts:
+                members.setdefault((("authority", side, a), c), []).append(((side, code), c))
+    for total, cells in members.items():
+        values[total] = sum(v for v in (values[x] for x in cells) if pd.notna(v))
+        exempt.add(total)
+        groups.append(Group(total, tuple(cells)))
+    primary, secondary = hidden_cells(values, groups, k, exempt, free, forced)
+    hidden = (primary | secondary) - exempt - free
+
+    def more(side: str, shown: pd.DataFrame) -> set:   # hidden now, shown by the map alone
+        listed = set(shown[key])
+        return {(where[1], c) for where, c in hidden if isinstance(where, tuple) and where[0] == side
+                and where[1] in listed and (where[1], c) not in blank[side]}
+
+    return more("mine", mine[1]), more("theirs", theirs[1])
+
+
+def _blank_cells(frame: pd.DataFrame, key: str, counts: list[str]) -> set:
+    """(key, column) of the counts `frame` shows blank."""
+    return {(code, c) for c in counts for code, value in zip(frame[key], frame[c].isna(), strict=True) if value}
 
 
 def _groups(spec: Aggregate, out: pd.DataFrame, counts: list[str], values: dict,

@@ -212,6 +212,8 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
         counts=("incidents", "previous"), derived={"change": ("incidents", "previous"),
                                                   "change_pct": ("incidents", "previous"), "per_km2": ("incidents",)},
         known_total_by=("authority_code",), period=_PERIOD,  # wards, LSOAs: their authority's total is shown
+        # an authority's wards and its LSOAs divide the same incidents: each map is judged with the other
+        crossed=("kind", {"ward": "lsoa", "lsoa": "ward"}, "within", "code"),
         order=("incidents",)),
     "insight.queries.maps.area_trend": disclosure.Aggregate(
         counts=("incidents",), authority=None, rows=("month", "period"), known_total_by=("period",),
@@ -519,17 +521,10 @@ def with_codes(query, args: tuple, kwargs: dict, codes: tuple[str, ...]) -> tupl
     call gave its codes, positionally or by name), and a top-N list's cap (`Aggregate.limit`)
     lifted: the rows of a part then match every row of the whole."""
     rule = rule_of(query)
-    names = list(inspect.signature(query).parameters)[1:]
-    args, kwargs = list(args), dict(kwargs)
     changes = {rule.codes: tuple(codes)}
     if isinstance(rule, disclosure.Aggregate) and rule.limit:
         changes[rule.limit] = NO_LIMIT
-    for name, value in changes.items():
-        if name in names and names.index(name) < len(args):
-            args[names.index(name)] = value
-        elif name in names:
-            kwargs[name] = value
-    return tuple(args), kwargs
+    return _with_arguments(query, args, kwargs, changes)
 
 
 def parts_needed(allowed: Iterable[str], query, args: tuple, kwargs: dict,
@@ -552,6 +547,60 @@ def parts_needed(allowed: Iterable[str], query, args: tuple, kwargs: dict,
 
 def shown_as(role: str | None, allowed: tuple[str, ...], query, args: tuple, kwargs: dict, frame,
              k: int | None = None, rerun=None):
+    """`_shown_as`, and for a query whose map is judged with another (`Aggregate.crossed`: the
+    wards and the LSOAs), both maps as `_shown_as` gives them, then, while a reader of both could
+    tell a hidden count, each with the cells `disclosure.crossed_hidden` adds hidden too (as a
+    count hidden by its own rule, with the rest of the rule following). Without `rerun` (the other
+    map cannot be asked for) such a frame shows no count. The column the judgement reads is never
+    shown."""
+    rule = rule_of(query)
+    crossed = rule.crossed if isinstance(rule, disclosure.Aggregate) else None
+    arguments = _arguments(query, args, kwargs) if crossed else {}
+    if not crossed or arguments.get(crossed[0]) not in crossed[1] or crossed[2] not in getattr(frame, "columns", ()):
+        return _shown_as(role, allowed, query, args, kwargs, frame, k, rerun)
+    k = k if k is not None else disclosure.suppress_below()
+    argument, other_value, column, key = crossed[0], crossed[1][arguments[crossed[0]]], crossed[2], crossed[3]
+    mine = _shown_as(role, allowed, query, args, kwargs, frame, k, rerun)
+    if rule.authority not in frame.columns or frame[rule.authority].isin(set(allowed)).all():
+        return mine.drop(columns=[column])   # every row the viewer's own: nothing is protected
+    if rerun is None:   # fail closed: the other map cannot be judged with this one
+        mine = mine.drop(columns=[column])
+        closed = ~mine[rule.authority].isin(set(allowed))
+        for c in (c for c in (*rule.counts, *rule.derived) if c in mine.columns):
+            mine[c] = mine[c].astype("float64").where(~closed)
+        return mine
+    other_args, other_kwargs = _with_arguments(query, args, kwargs, {argument: other_value})
+    other = rerun(other_args, other_kwargs)
+    theirs = _shown_as(role, allowed, query, other_args, other_kwargs, other, k, rerun)
+    forced_mine: set = set()
+    forced_theirs: set = set()
+    while True:   # each round hides counts a map showed, so it ends
+        more_mine, more_theirs = disclosure.crossed_hidden(rule, k, allowed, (frame, mine), (other, theirs))
+        if not more_mine and not more_theirs:
+            break
+        forced_mine |= more_mine
+        forced_theirs |= more_theirs
+        mine = _shown_as(role, allowed, query, args, kwargs, frame, k, rerun, (key, forced_mine))
+        theirs = _shown_as(role, allowed, query, other_args, other_kwargs, other, k, rerun, (key, forced_theirs))
+    return mine.drop(columns=[column])
+
+
+def _with_arguments(query, args: tuple, kwargs: dict, changes: dict) -> tuple[tuple, dict]:
+    """(args, kwargs) of the call `query(con, *args, **kwargs)` with the arguments `changes` names
+    set to their values (where the call gave them positionally, or by name; a parameter of the
+    query's it did not give, by name)."""
+    names = list(inspect.signature(query).parameters)[1:]
+    args, kwargs = list(args), dict(kwargs)
+    for name, value in changes.items():
+        if name in names and names.index(name) < len(args):
+            args[names.index(name)] = value
+        elif name in names:
+            kwargs[name] = value
+    return tuple(args), kwargs
+
+
+def _shown_as(role: str | None, allowed: tuple[str, ...], query, args: tuple, kwargs: dict, frame,
+              k: int | None = None, rerun=None, forced: tuple[str, set] | None = None):
     """`shown` for a viewer of `role` with person-level rights over the `allowed` authorities: all
     it depends on of the viewer, so the dashboard can keep its answer (ui.load). `rerun(args,
     kwargs)` runs the same query with other arguments: when the frame sums the viewer's own
@@ -605,7 +654,8 @@ def shown_as(role: str | None, allowed: tuple[str, ...], query, args: tuple, kwa
         except ValueError:  # a part the query refuses on its own (the Knox test on month-only dates)
             others = own = None  # fail closed: no count of the sums is shown
     return disclosure.protect_result(rule, frame, allowed, codes, k if k is not None else disclosure.suppress_below(),
-                                     others=others, own=own, whole=whole, check_choices=True, parts=each)
+                                     others=others, own=own, whole=whole, check_choices=True, parts=each,
+                                     forced=forced)
 
 
 def may_load(viewer: Viewer | None, query, *args, **kwargs) -> bool:

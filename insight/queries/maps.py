@@ -53,16 +53,17 @@ def _periods(start: date, end: date) -> dict:
     return {"start": start, "end": end, "prev_start": prev_start, "prev_end": prev_end}
 
 
-def _counted_sql(column: str, key: str) -> str:
-    """Incidents per value of `column` (as `key`) in the period and the previous one."""
+def _counted_sql(column: str, key: str, also: str | None = None) -> str:
+    """Incidents per value of `column` (as `key`) in the period and the previous one; with `also`
+    (a column as a name), per value of both."""
     return f"""
-            select {column} as {key},
+            select {column} as {key},{f" {also}," if also else ""}
                    count(*) filter (where reported_date between $start and $end) as incidents,
                    count(*) filter (where reported_date between $prev_start and $prev_end) as previous
             from incidents
             where authority_code = any($codes)
               and reported_date between $prev_start and $end and {column} is not null
-            group by 1
+            group by all
         """
 
 
@@ -112,16 +113,31 @@ def hex_counts(con, codes: tuple[str, ...], start: date, end: date, resolution: 
     return _with_change(frame)
 
 
+# wards and LSOAs both divide an authority's incidents: each kind's map is judged with the other's
+# (roles.QUERIES "insight.queries.maps.area_counts", `Aggregate.crossed`)
+CROSSED_KINDS = {"ward": "lsoa", "lsoa": "ward"}
+WITHIN = "within"   # area_counts' column of an area's incidents per area of the other kind
+
+
 def area_counts(con, codes: tuple[str, ...], start: date, end: date, kind: str) -> pd.DataFrame:
     """One row per area of the kind (authority, ward, lsoa) in the selected authorities, with
     none included: `code`, `name`, `authority_code`, `authority_name`, `area_km2`, `incidents`,
-    `previous`, `change`, `change_pct`, `per_km2`, `boundary_geojson`."""
+    `previous`, `change`, `change_pct`, `per_km2`, `boundary_geojson`; for a ward or an LSOA also
+    `within`: its incidents and previous incidents per area of the other kind (CROSSED_KINDS; a
+    null code for those without one), which the disclosure rule reads and never shows."""
     column, table, key, name = AREA_KINDS[kind]
+    other = AREA_KINDS[CROSSED_KINDS[kind]][0] if kind in CROSSED_KINDS else None
+    counted = _counted_sql(column, "code") if other is None else f"""
+            select code, sum(incidents)::bigint as incidents, sum(previous)::bigint as previous,
+                   list(struct_pack(code := other, incidents := incidents, previous := previous)
+                        order by other nulls last) as {WITHIN}
+            from ({_counted_sql(column, "code", also=f"{other} as other")})
+            group by 1"""
     frame = run(con, f"""
-        with counted as ({_counted_sql(column, "code")}), final as (
+        with counted as ({counted}), final as (
             select r.{key} as code, r.{name} as name, r.authority_code as authority_code, a.authority_name,
                    r.area_km2, coalesce(c.incidents, 0) as incidents, coalesce(c.previous, 0) as previous,
-                   r.boundary_geojson
+                   r.boundary_geojson{f", c.{WITHIN}" if other else ""}
             from {table} r
             join authorities a on a.authority_code = r.authority_code
             left join counted c on c.code = r.{key}

@@ -186,6 +186,56 @@ def test__area_counts__lsoas_add_up_to_their_authority_s_total():
     assert _worked_out(true[["incidents", "previous"]], shown[["incidents", "previous"]], lines) == []
 
 
+def _areas(rows: list[tuple[str, str, dict[str | None, int]]]) -> pd.DataFrame:
+    """area_counts' frame of wards or LSOAs: (code, authority, {area of the other kind: incidents})."""
+    return pd.DataFrame({"code": [r[0] for r in rows], "authority_code": [r[1] for r in rows],
+                         "incidents": [sum(r[2].values()) for r in rows], "previous": 0,
+                         "within": [[{"code": o, "incidents": n, "previous": 0} for o, n in r[2].items()] or None
+                                    for r in rows]})
+
+
+def test__area_counts__a_ward_less_its_lsoas_shown_tells_no_hidden_lsoa():
+    """A ward of 12 incidents, all in LSOAs wholly inside it (11 and 1), beside wards of 19 and 8: the
+    LSOA map hid the 1 (and, for the authority's total, its smallest other LSOA, of 10 in another
+    ward), but the ward map's 12 less the 11 shown told it (the roles audit's S2, confirmed on the demo warehouse). Judged together, the two maps
+    leave no hidden count that follows from what they show."""
+    lsoas = _areas([("X", B, {"W1": 11}), ("Y", B, {}), ("Z", B, {"W1": 1}), ("V", B, {"W2": 10}),
+                    ("U", B, {"W2": 9, "W3": 8})])
+    wards = _areas([("W1", B, {"X": 11, "Z": 1}), ("W2", B, {"V": 10, "U": 9}), ("W3", B, {"U": 8})])
+    frames = {"lsoa": lsoas, "ward": wards}
+
+    def seen(kind: str) -> pd.DataFrame:
+        return access.shown_as(access.BOARD_VIEWER, (), qm.area_counts, (NINE, None, None, kind), {}, frames[kind], K,
+                               rerun=lambda a, kw: frames[a[3]]).set_index("code")
+
+    shown = {kind: seen(kind) for kind in frames}
+    cells = {(kind, code): frames[kind].set_index("code").at[code, "incidents"]
+             for kind in frames for code in frames[kind]["code"]}
+    bounds = {x: (1.0, math.inf) for x in cells if pd.isna(shown[x[0]].at[x[1], "incidents"]) and cells[x]}
+
+    def line(total, members):
+        return (total - sum(shown[k].at[c, "incidents"] for k, c in members if (k, c) not in bounds),
+                [m for m in members if m in bounds])
+
+    lines = [line(39.0, [("lsoa", c) for c in "XYZVU"]), line(39.0, [("ward", w) for w in ("W1", "W2", "W3")])]
+    for ward, members in (("W1", "XZ"), ):   # a ward wholly of LSOAs inside it: their sum
+        if ("ward", ward) not in bounds:
+            lines.append(line(shown["ward"].at[ward, "incidents"], [("lsoa", c) for c in members]))
+    bounds = tightened(bounds, [ln for ln in lines if ln[1]])
+    assert [x for x, (lo, hi) in bounds.items() if lo >= hi and 0 < cells[x] < K] == []
+    assert pd.isna(shown["lsoa"].at["Z", "incidents"]) and shown["lsoa"].at["U", "incidents"] == 17
+    assert "within" not in shown["lsoa"].columns and "within" not in shown["ward"].columns   # read, never shown
+
+
+def test__area_counts__without_the_other_map_no_count_is_shown():
+    """A ward map that cannot be judged with the LSOA map (no way to ask for it) shows no count, nor
+    a change computed from one; the viewer's own authority is shown as it is."""
+    wards = _areas([("W1", B, {"X": 11, "Z": 1}), ("W2", A, {"V": 10})]).assign(change=[3, 2], per_km2=[1.0, 2.0])
+    shown = access.shown_as(access.COUNCIL_MANAGER, (A,), qm.area_counts, (NINE, None, None, "ward"), {}, wards, K)
+    assert shown.set_index("code").loc["W1", ["incidents", "previous", "change", "per_km2"]].isna().all()
+    assert shown.set_index("code").at["W2", "incidents"] == 10 and "within" not in shown.columns
+
+
 # --- 4b. maps: a period's hexagons add up to the Overview's incidents -------------------------------------
 
 HEX = ["incidents", "previous"]
