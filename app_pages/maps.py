@@ -493,7 +493,11 @@ def selected_area(frame: pd.DataFrame, labels: dict, kind: str, chosen: str) -> 
         ui.tile(tiles, "area_km2", f"{row['area_km2']:,.3f}")
     st.markdown("**Incidents per month**")
     monthly = ui.load(qm.area_trend, f.authority_codes, f.start_date, f.end_date, kind, chosen)
-    ui.plotly_chart(ui.figure(cm.area_trend_chart, monthly), key="mp_trend")
+    # a place whose count the map hides shows no month either (roles.FOLLOWS_MAP): say why, not "nothing"
+    hidden = bool(len(monthly)) and monthly["incidents"].isna().all()
+    ui.plotly_chart(ui.figure(cm.area_trend_chart, monthly), key="mp_trend",
+                    empty="Not shown: the map hides this area's count, so its months are hidden too (the "
+                          "disclosure rule)." if hidden else ui.NOTHING_TO_DRAW)
     st.markdown("**Busiest places** (H3 resolution-10 cells)")
     top = ui.load(qm.area_top_locations, f.authority_codes, f.start_date, f.end_date, kind, chosen)
     ui.dataframe(top, hide_index=True, key="mp_top", column_order=[   # the place and its counts first: the

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+import pandas as pd
+
 from etl.rules import authorities
 from insight.access import disclosure
 
@@ -502,15 +504,17 @@ def check_request(viewer: Viewer | None, query, args: tuple, kwargs: dict, build
                                  build_as_of)
 
 
-def shown(viewer: Viewer | None, query, args: tuple, kwargs: dict, frame, k: int | None = None, rerun=None):
+def shown(viewer: Viewer | None, query, args: tuple, kwargs: dict, frame, k: int | None = None, rerun=None,
+          on_map=None):
     """What of a named query's frame this viewer may see: a protected aggregate under the
     disclosure rule (insight/access/disclosure.py; k = the board pack's suppress_below) for every
     row outside the viewer's person-level rights; an open query's OPCC-only columns blanked for
     the other roles, and its `protected` columns under the rule for a viewer without person-level
     rights over all nine authorities; person-level rows as they are (ui.load refused them before).
-    `rerun(args, kwargs)`: the same query with other arguments (`shown_as`)."""
+    `rerun(args, kwargs)`: the same query with other arguments, `on_map`: a map as the viewer sees
+    it (`shown_as`)."""
     return shown_as(viewer.role if viewer else None, person_level_authorities(viewer), query, args, kwargs, frame, k,
-                    rerun)
+                    rerun, on_map)
 
 
 NO_LIMIT = 1_000_000_000  # a top-N list's cap lifted (`with_codes`)
@@ -545,8 +549,60 @@ def parts_needed(allowed: Iterable[str], query, args: tuple, kwargs: dict,
     return tuple(c for c in codes if c not in allowed), tuple(c for c in codes if c in allowed)
 
 
+def _trend_map(arguments: dict) -> tuple[str, tuple, str, object]:
+    """The map whose place an area's monthly trend (maps.area_trend) describes, for the same choice
+    and period: (its named query, its arguments, the column naming its places, the place)."""
+    codes, start, end, kind = (arguments[n] for n in ("codes", "start", "end", "kind"))
+    if kind.startswith("h3_"):
+        return "insight.queries.maps.hex_counts", (codes, start, end, int(kind[3:])), "h3_cell", arguments["key"]
+    return "insight.queries.maps.area_counts", (codes, start, end, kind), "code", arguments["key"]
+
+
+# Queries whose rows describe one place of a map, and which map (`_trend_map`): a count the map
+# hides (a cover: k or more, hidden so that another count does not follow) is hidden here too, in
+# the map column's period ("incidents": the current rows, "previous": the previous ones), else
+# opening the place beside the map undid the cover (the probe of 7 December 2026: all 19 covers of
+# two months' LSOA, ward and hexagon maps showed their month's count in the place's trend).
+FOLLOWS_MAP = {"insight.queries.maps.area_trend": (_trend_map, "period", {"current": "incidents",
+                                                                          "previous": "previous"})}
+
+
 def shown_as(role: str | None, allowed: tuple[str, ...], query, args: tuple, kwargs: dict, frame,
-             k: int | None = None, rerun=None):
+             k: int | None = None, rerun=None, on_map=None):
+    """`_crossed_shown_as`, and for a query whose rows describe one place of a map (FOLLOWS_MAP),
+    no count of a period in which the map, as the viewer sees it, hides that place's count or
+    leaves it out. `on_map(query name, args)` gives that map's (frame, frame as the viewer sees
+    it); without it (the map cannot be asked for) such a query shows no count to a viewer under
+    the rule."""
+    shown = _crossed_shown_as(role, allowed, query, args, kwargs, frame, k, rerun)
+    follows = FOLLOWS_MAP.get(f"{query.__module__}.{query.__name__}")
+    rule = rule_of(query)
+    if follows is None or not isinstance(shown, pd.DataFrame) or not len(shown):
+        return shown
+    arguments = _arguments(query, args, kwargs)
+    codes = authorities.CODES if arguments.get(rule.codes) is None else arguments[rule.codes]
+    if set(codes) <= set(allowed):
+        return shown
+    where, by, columns = follows
+    counts = [c for c in rule.counts if c in shown.columns]
+    if on_map is None:   # fail closed
+        hide = pd.Series(True, index=shown.index)
+    else:
+        name, map_args, key, place = where(arguments)
+        true, seen = on_map(name, map_args)
+        row, was = seen[seen[key] == place], true[true[key] == place]
+        hide = pd.Series(False, index=shown.index)
+        for period, column in columns.items():
+            hidden = (row.empty and not was.empty) or (not row.empty and row[column].isna().any())
+            hide |= hidden & (shown[by] == period)
+    shown = shown.copy()
+    for c in counts:
+        shown[c] = shown[c].astype("float64").where(~hide)
+    return shown
+
+
+def _crossed_shown_as(role: str | None, allowed: tuple[str, ...], query, args: tuple, kwargs: dict, frame,
+                      k: int | None = None, rerun=None):
     """`_shown_as`, and for a query whose map is judged with another (`Aggregate.crossed`: the
     wards and the LSOAs), both maps as `_shown_as` gives them, then, while a reader of both could
     tell a hidden count, each with the cells `disclosure.crossed_hidden` adds hidden too (as a

@@ -85,8 +85,12 @@ def _shown(query_name: str, key: tuple[str, int, int], args: tuple, kwargs: tupl
     def rerun(part_args: tuple, part_kwargs: dict) -> pd.DataFrame:
         return _run(query_name, key, tuple(part_args), tuple(sorted(part_kwargs.items())))
 
+    def on_map(map_name: str, map_args: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """A map as this viewer sees it (kept, as the page's own map is): what a place of it shows."""
+        return _run(map_name, key, tuple(map_args), ()), _shown(map_name, key, tuple(map_args), (), role, allowed, k)
+
     return access.shown_as(role, allowed, query, args, dict(kwargs), _run(query_name, key, args, kwargs), k,
-                           rerun=rerun)
+                           rerun=rerun, on_map=on_map)
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=500, show_spinner=False)

@@ -148,11 +148,11 @@ def test__a_restricted_choice_runs_the_query_again_and_only_then(con, demo_wareh
     calls = []
     real = access.shown_as
 
-    def counted(role, allowed, query, args, kwargs, frame, k=None, rerun=None):
+    def counted(role, allowed, query, args, kwargs, frame, k=None, rerun=None, on_map=None):
         def counting(a, kw):
             calls.append(access._arguments(query, a, kw)["codes"])
             return rerun(a, kw)
-        return real(role, allowed, query, args, kwargs, frame, k, counting if rerun else None)
+        return real(role, allowed, query, args, kwargs, frame, k, counting if rerun else None, on_map)
 
     monkeypatch.setattr(access, "shown_as", counted)
     key = db.build_key(demo_warehouse)

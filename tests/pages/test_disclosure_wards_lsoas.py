@@ -87,3 +87,48 @@ def test__ward_and_lsoa_maps__together_tell_no_small_count(con, viewer):
     assert len(nested) > 20   # the demo's LSOAs mostly lie in one ward
     told = [t for start, end in PERIODS for t in _told(con, viewer, start, end, nested)]
     assert told == []
+
+
+def _trend_values(at, period: str) -> list[float]:
+    """The monthly trend beside the map: the shown incidents of `period` ("current", "previous")."""
+    import base64
+    import json
+
+    import numpy as np
+
+    chart = next((c for c in at.get("plotly_chart") if "mp_trend" in c.proto.id), None)
+    if chart is None:   # nothing to draw: the page says why instead
+        assert any(c.value.startswith("Not shown: the map hides this area") for c in at.caption)
+        return []
+    values = []
+    for trace in json.loads(chart.proto.spec)["data"]:
+        if trace.get("name") != period:
+            continue
+        y = trace["y"]
+        if isinstance(y, dict):
+            y = np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"])
+        values += [v for v in pd.Series(y, dtype="float64").tolist() if not np.isnan(v)]
+    return values
+
+
+@pytest.mark.parametrize(("kind", "start", "end"), [("lsoa", "2025-11-01", "2025-11-30"), ("ward", "2025-11-01", "2025-11-30"),
+                                                    ("lsoa", "2026-04-01", "2026-04-30")])
+def test__an_area_whose_count_the_map_hides__shows_no_month_beside_it(monkeypatch, demo_warehouse, con, kind, start, end):
+    """The map hides an area's count as a cover (it has k or more: another count would follow from
+    it). Opened beside the map, its monthly trend showed the month's count, so the cover was undone:
+    in November 2025 every such LSOA (19 on the LSOA, ward and hexagon maps of two months) showed it."""
+    from support import open_app
+
+    codes = tuple(authorities.CODES)
+    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    shown = _seen(con, (access.BOARD_VIEWER, ()), codes, first, last, kind)
+    true = qm.area_counts(con, codes, first, last, kind).set_index("code")
+    covers = [c for c in shown.index[shown["incidents"].isna()] if true.at[c, "incidents"] >= K]
+    assert covers, "the month has a cover on this map"
+    for code in covers[:3]:   # chosen as a click on the map chooses it (the chooser lists the 300 busiest)
+        at = open_app(monkeypatch, demo_warehouse, None, user="board", authority="all", start=start, end=end)
+        at.session_state["mp_view"], at.session_state[f"mp_area_{kind}"] = kind, code
+        at.switch_page("app_pages/maps.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.subheader[0].value == true.at[code, "name"]
+        assert _trend_values(at, "current") == [], (code, true.at[code, "incidents"])

@@ -32,13 +32,13 @@ K = 5
 A, B, C = "E07000032", "E07000033", "E07000036"  # Amber Valley, Bolsover, Erewash
 
 
-def _shown(query, frame: pd.DataFrame, allowed=(), codes=(A, B, C), **kwargs) -> pd.DataFrame:
+def _shown(query, frame: pd.DataFrame, allowed=(), codes=(A, B, C), on_map=None, **kwargs) -> pd.DataFrame:
     """What a viewer with person-level rights over `allowed` sees of `frame` (ui.load's rule)."""
     role = access.COUNCIL_MANAGER if allowed else access.BOARD_VIEWER
     names = list(inspect.signature(query).parameters)[1:]  # the connection first
     arguments = {name: None for name in names} | {"codes": codes, **kwargs}
     return access.shown_as(role, tuple(allowed), query, (), {n: v for n, v in arguments.items() if n in names},
-                           frame, K)
+                           frame, K, on_map=on_map)
 
 
 def _worked_out(true: pd.DataFrame, shown: pd.DataFrame, lines: list[tuple[float, list]]) -> list:
@@ -471,7 +471,34 @@ def test__area_trend__a_place_of_1_to_4_incidents_shows_no_month():
     frame = pd.DataFrame({"month": list(months) * 2, "period": ["previous"] * 3 + ["current"] * 3,
                           "incidents": [0, 2, 0, 9, 0, 12],
                           "first_day": list(months) * 2, "last_day": list(months + pd.offsets.MonthEnd(0)) * 2})
-    from etl.rules import authorities
-    shown = _shown(qm.area_trend, frame, codes=authorities.CODES, start=None, end=None, kind="h3_9", key="x")
+    shown = _shown(qm.area_trend, frame, codes=NINE, start=None, end=None, kind="h3_9", key="x",
+                   on_map=_map_of({"x": (21, None)}))
     assert shown.loc[shown.period == "previous", "incidents"].isna().all()
     assert shown.loc[shown.period == "current", "incidents"].tolist() == [9, 0, 12]
+
+
+def _map_of(places: dict) -> object:
+    """`on_map` for a hexagon map whose places show these (incidents, previous) (None: hidden)."""
+    def on_map(name: str, args: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+        assert name == "insight.queries.maps.hex_counts" and args[3] == 9
+        seen = pd.DataFrame([(cell, i, p) for cell, (i, p) in places.items()], columns=["h3_cell", "incidents", "previous"])
+        return seen.fillna(3), seen
+    return on_map
+
+
+def test__area_trend__a_place_whose_count_the_map_hides_shows_no_month_of_that_period():
+    """The map hides a busy hexagon's count as a cover (k or more, hidden so that another count does
+    not follow from it). Opened beside the map, its trend showed the month's count: the cover was
+    undone (the probe of 7 December 2026). Its months of that period are hidden now, those of the
+    other period kept; without the map (it cannot be asked for) no month is shown."""
+    months = pd.date_range("2026-01-01", periods=2, freq="MS")
+    frame = pd.DataFrame({"month": list(months) * 2, "period": ["previous"] * 2 + ["current"] * 2,
+                          "incidents": [6, 7, 9, 12],
+                          "first_day": list(months) * 2, "last_day": list(months + pd.offsets.MonthEnd(0)) * 2})
+    arguments = {"codes": NINE, "start": None, "end": None, "kind": "h3_9", "key": "x"}
+    shown = _shown(qm.area_trend, frame, on_map=_map_of({"x": (None, 13)}), **arguments)
+    assert shown.loc[shown.period == "current", "incidents"].isna().all()
+    assert shown.loc[shown.period == "previous", "incidents"].tolist() == [6, 7]
+    assert _shown(qm.area_trend, frame, **arguments)["incidents"].isna().all()
+    # a manager's own authority alone: shown as it is
+    assert _shown(qm.area_trend, frame, allowed=(A,), **{**arguments, "codes": (A,)})["incidents"].tolist() == [6, 7, 9, 12]
