@@ -500,6 +500,9 @@ def selected_area(frame: pd.DataFrame, labels: dict, kind: str, chosen: str) -> 
                           "disclosure rule)." if hidden else ui.NOTHING_TO_DRAW)
     st.markdown("**Busiest places** (H3 resolution-10 cells)")
     top = ui.load(qm.area_top_locations, f.authority_codes, f.start_date, f.end_date, kind, chosen)
+    if top.empty and row is not None and pd.isna(row["incidents"]):
+        st.caption("Not shown: the map hides this area's count, so its places are not listed (the disclosure rule).")
+        return
     ui.dataframe(top, hide_index=True, key="mp_top", column_order=[   # the place and its counts first: the
         "main_location", "incidents", "main_asb_type", "last_report", "reporters", "first_report"],  # panel is narrow
         column_config={

@@ -560,11 +560,15 @@ def _trend_map(arguments: dict) -> tuple[str, tuple, str, object]:
 
 # Queries whose rows describe one place of a map, and which map (`_trend_map`): a count the map
 # hides (a cover: k or more, hidden so that another count does not follow) is hidden here too, in
-# the map column's period ("incidents": the current rows, "previous": the previous ones), else
-# opening the place beside the map undid the cover (the probe of 7 December 2026: all 19 covers of
-# two months' LSOA, ward and hexagon maps showed their month's count in the place's trend).
+# the map column's period (the trend's "current" rows: the map's incidents, its "previous" rows:
+# the previous incidents; every row of the busiest places: the incidents), else opening the place
+# beside the map undid the cover (the probe of 7 December 2026: all 19 covers of two months' LSOA,
+# ward and hexagon maps showed their month's count in the place's trend, and an LSOA's one busiest
+# place its 7). A trend's rows are blanked; a list's are left out (its places would still say
+# where the incidents were).
 FOLLOWS_MAP = {"insight.queries.maps.area_trend": (_trend_map, "period", {"current": "incidents",
-                                                                          "previous": "previous"})}
+                                                                          "previous": "previous"}),
+               "insight.queries.maps.area_top_locations": (_trend_map, None, {None: "incidents"})}
 
 
 def shown_as(role: str | None, allowed: tuple[str, ...], query, args: tuple, kwargs: dict, frame,
@@ -594,7 +598,9 @@ def shown_as(role: str | None, allowed: tuple[str, ...], query, args: tuple, kwa
         hide = pd.Series(False, index=shown.index)
         for period, column in columns.items():
             hidden = (row.empty and not was.empty) or (not row.empty and row[column].isna().any())
-            hide |= hidden & (shown[by] == period)
+            hide |= hidden & ((shown[by] == period) if by else True)
+    if by is None:   # a list: the rows about a hidden count are left out
+        return shown[~hide].reset_index(drop=True)
     shown = shown.copy()
     for c in counts:
         shown[c] = shown[c].astype("float64").where(~hide)

@@ -116,7 +116,8 @@ def _trend_values(at, period: str) -> list[float]:
 def test__an_area_whose_count_the_map_hides__shows_no_month_beside_it(monkeypatch, demo_warehouse, con, kind, start, end):
     """The map hides an area's count as a cover (it has k or more: another count would follow from
     it). Opened beside the map, its monthly trend showed the month's count, so the cover was undone:
-    in November 2025 every such LSOA (19 on the LSOA, ward and hexagon maps of two months) showed it."""
+    in November 2025 every such LSOA (19 on the LSOA, ward and hexagon maps of two months) showed it,
+    and one LSOA's single busiest place its 7."""
     from support import open_app
 
     codes = tuple(authorities.CODES)
@@ -132,3 +133,5 @@ def test__an_area_whose_count_the_map_hides__shows_no_month_beside_it(monkeypatc
         assert not at.exception, [e.value for e in at.exception]
         assert at.subheader[0].value == true.at[code, "name"]
         assert _trend_values(at, "current") == [], (code, true.at[code, "incidents"])
+        top = next((d.value for d in at.dataframe if d.key == "mp_top"), None)   # the busiest places in it
+        assert top is None or top.empty, (code, top)

@@ -500,5 +500,10 @@ def test__area_trend__a_place_whose_count_the_map_hides_shows_no_month_of_that_p
     assert shown.loc[shown.period == "current", "incidents"].isna().all()
     assert shown.loc[shown.period == "previous", "incidents"].tolist() == [6, 7]
     assert _shown(qm.area_trend, frame, **arguments)["incidents"].isna().all()
+    # the busiest places inside it: one place of 7 was the whole count the map hid (an LSOA of the
+    # demo's November 2025): no place is listed while the map hides the count
+    places = pd.DataFrame({"h3_cell": ["p"], "incidents": [13], "reporters": [9], "main_location": ["Market Place"]})
+    assert _shown(qm.area_top_locations, places, on_map=_map_of({"x": (None, 13)}), **arguments).empty
+    assert _shown(qm.area_top_locations, places, on_map=_map_of({"x": (13, None)}), **arguments)["incidents"].tolist() == [13]
     # a manager's own authority alone: shown as it is
     assert _shown(qm.area_trend, frame, allowed=(A,), **{**arguments, "codes": (A,)})["incidents"].tolist() == [6, 7, 9, 12]
