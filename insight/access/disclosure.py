@@ -1200,16 +1200,18 @@ def crossed_hidden(spec: Aggregate, k: int, allowed: Iterable[str], mine: tuple[
                  for side, (true, _) in sides.items()}   # NA: no incident
 
     def piece(side: str, code, other, c: str):
-        """The cell holding `code`'s incidents inside `other` (an area of the other map, or None): the
-        area itself when they are all its incidents (an LSOA wholly inside one ward), else a part
-        never shown."""
-        parts = within_of[side].get(code, [])
-        if other is not None and len(parts) == 1:
-            return ((side, code), c)
+        """The cell holding `code`'s incidents inside `other` (an area of the other map, or None):
+        `other` itself when they are all its incidents (a ward that is one LSOA's part), else `code`
+        itself when they are all `code`'s (an LSOA wholly inside one ward), else a part never shown.
+        `other` first: an LSOA that is a whole ward is then that ward's count in both groups."""
         other_side = "theirs" if side == "mine" else "mine"
-        if other is not None and len(within_of[other_side].get(other, [])) == 1:
-            return ((other_side, other), c)
-        return ("in", side, code, other) if other is None else ("in", *(sorted([(side, code), (other_side, other)]))), c
+        if other is None:
+            return ("in", side, code, None), c
+        if len(within_of[other_side].get(other, [])) == 1:
+            return (other_side, other), c
+        if len(within_of[side].get(code, [])) == 1:
+            return (side, code), c
+        return ("in", *sorted([(side, code), (other_side, other)])), c
 
     blank = {side: _blank_cells(shown, key, counts) for side, (_, shown) in sides.items()}   # what each map hides
     for side, (true, _) in sides.items():
@@ -1224,8 +1226,9 @@ def crossed_hidden(spec: Aggregate, k: int, allowed: Iterable[str], mine: tuple[
                 pieces = []
                 for other, part in within_of[side].get(code, []):
                     found = piece(side, code, other, c)
-                    if found[0][0] == "in":
-                        values[found], _ = float(part[c]), free.add(found)
+                    if found[0][0] == "in":   # a part never shown: a reader knows it is 0 or more
+                        values[found] = float(part[c])
+                        free.add(found)
                     pieces.append(found)
                 if pieces and pieces != [cell]:
                     groups.append(Group(cell, tuple(dict.fromkeys(pieces))))

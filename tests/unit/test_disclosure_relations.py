@@ -227,6 +227,22 @@ def test__area_counts__a_ward_less_its_lsoas_shown_tells_no_hidden_lsoa():
     assert "within" not in shown["lsoa"].columns and "within" not in shown["ward"].columns   # read, never shown
 
 
+def test__area_counts__an_lsoa_that_is_a_whole_ward_is_that_ward_s_count():
+    """An LSOA whose incidents are all its ward's, and the ward all its: the two counts are one. The
+    ward map hid that ward (8) to cover a ward of 3, the LSOA map hid another LSOA (6) to cover the
+    LSOA of 3: shown, the LSOA's 8 gave the ward's, and the authority's total less the wards shown
+    the 3."""
+    lsoas = _areas([("Z", B, {"W1": 3}), ("V", B, {"W2": 10}), ("Y", B, {"W2": 6}), ("U", B, {"W3": 8}),
+                    ("X", B, {"W4": 20})])
+    wards = _areas([("W1", B, {"Z": 3}), ("W2", B, {"V": 10, "Y": 6}), ("W3", B, {"U": 8}), ("W4", B, {"X": 20})])
+    frames = {"lsoa": lsoas, "ward": wards}
+    shown = {kind: access.shown_as(access.BOARD_VIEWER, (), qm.area_counts, (NINE, None, None, kind), {},
+                                   frames[kind], K, rerun=lambda a, kw: frames[a[3]]).set_index("code")
+             for kind in frames}
+    assert pd.isna(shown["ward"].at["W3", "incidents"]) == pd.isna(shown["lsoa"].at["U", "incidents"])
+    assert pd.isna(shown["ward"].at["W1", "incidents"]) and pd.isna(shown["lsoa"].at["Z", "incidents"])
+
+
 def test__area_counts__without_the_other_map_no_count_is_shown():
     """A ward map that cannot be judged with the LSOA map (no way to ask for it) shows no count, nor
     a change computed from one; the viewer's own authority is shown as it is."""
