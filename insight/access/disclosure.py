@@ -1115,11 +1115,6 @@ def _parts(spec: Aggregate, out: pd.DataFrame, counts: list[str], values: dict, 
     return found
 
 
-def _summed(column: pd.Series) -> float:
-    """A count column's sum (what `_number` makes of each cell; a blank adds nothing)."""
-    return float(sum(v for v in column.map(_number).tolist() if pd.notna(v)))
-
-
 def _whole_block(spec: Aggregate, frame: pd.DataFrame) -> list[tuple]:
     """Each row's block of `Aggregate.shown_whole_by` (the values of those columns)."""
     keys = [c for c in spec.shown_whole_by if c in frame.columns]
