@@ -1293,7 +1293,7 @@ def _groups(spec: Aggregate, out: pd.DataFrame, counts: list[str], values: dict,
         rows: dict[tuple, list] = {}
         for i, block in zip(out.index, _whole_block(spec, out), strict=True):
             rows.setdefault(block, []).append(i)
-        for block in {*rows, *(b for b, _ in left_out or {})}:
+        for block in sorted({*rows, *(b for b, _ in left_out or {})}, key=repr):   # one order, every run
             for c in whole:
                 parts = tuple((i, c) for i in rows.get(block, ()))
                 total = ("shown whole", block, c)
