@@ -493,7 +493,7 @@ def selected_area(frame: pd.DataFrame, labels: dict, kind: str, chosen: str) -> 
         ui.tile(tiles, "area_km2", f"{row['area_km2']:,.3f}")
     st.markdown("**Incidents per month**")
     monthly = ui.load(qm.area_trend, f.authority_codes, f.start_date, f.end_date, kind, chosen)
-    # a place whose count the map hides shows no month either (roles.FOLLOWS_MAP): say why, not "nothing"
+    # a place whose count the map hides shows no month either (`Aggregate.follows_map`): say why, not "nothing"
     hidden = bool(len(monthly)) and monthly["incidents"].isna().all()
     ui.plotly_chart(ui.figure(cm.area_trend_chart, monthly), key="mp_trend",
                     empty="Not shown: the map hides this area's count, so its months are hidden too (the "

@@ -43,7 +43,7 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -467,6 +467,13 @@ class Aggregate:
       LSOAs), and `column` holds each row's counts per row of the other (a list of structs of the
       other's `key`, null for none, and the counts): `crossed_hidden` judges the two maps
       together, as a reader who sees both would (roles.shown_as); the column is never shown.
+    - `follows_map`: (where, period column, {period: map column}): the rows describe one place of
+      a map, `where(arguments)` giving (the map's named query, its arguments, the column naming its
+      places, the place). Where the map, as the viewer sees it, hides that place's count (a cover:
+      k or more, hidden so that another count does not follow) or leaves the place out, the rows of
+      that period (the period column's value; every row when the column is None) show no count too:
+      a trend's are blanked, a list's left out (roles.shown_as). Else opening the place beside the
+      map undid the cover.
     - `at_least_k`: derived column -> the count it rests on: hidden when that is below k (medians,
       quartiles, rates over fewer than k cases).
     - `shares`: share column -> (part, whole): hidden unless whole >= k and part and whole - part are
@@ -545,6 +552,7 @@ class Aggregate:
     shown_whole: tuple[str, ...] = ()
     shown_whole_by: tuple[str, ...] = ()
     crossed: tuple[str, dict[str, str], str, str] | None = None
+    follows_map: tuple[Callable[[dict], tuple[str, tuple, str, object]], str | None, dict] | None = None
     at_least_k: dict[str, str] = field(default_factory=dict)
     shares: dict[str, tuple] = field(default_factory=dict)  # share -> (part or parts, whole)
     derived: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -1124,9 +1132,9 @@ def _whole_block(spec: Aggregate, frame: pd.DataFrame) -> list[tuple]:
 def _left_out(spec: Aggregate, rows: pd.DataFrame, columns: Iterable[str]) -> dict[tuple, float]:
     """(block, column) -> what `rows` (the rows left out) add up to in that block (`shown_whole_by`)."""
     found: dict[tuple, float] = {}
-    for block, (_, row) in zip(_whole_block(spec, rows), rows.iterrows(), strict=True):
-        for c in columns:
-            value = _number(row[c])
+    blocks = _whole_block(spec, rows)
+    for c in columns:
+        for block, value in zip(blocks, rows[c].map(_number).tolist(), strict=True):
             found[(block, c)] = found.get((block, c), 0.0) + (value if pd.notna(value) else 0.0)
     return found
 

@@ -165,6 +165,16 @@ _BUILD_REGISTERS = disclosure.Aggregate(
 # aggregate (ui.load applies the disclosure rule of insight/access/disclosure.py to every row the
 # viewer has no person-level right over) or open. tests/unit/test_access.py fails when a query is
 # missing here, and when a name here is no query.
+def _trend_map(arguments: dict) -> tuple[str, tuple, str, object]:
+    """The map whose place an area's monthly trend or busiest places (maps.area_trend,
+    maps.area_top_locations) describe, for the same choice and period: (its named query, its
+    arguments, the column naming its places, the place) (`Aggregate.follows_map`)."""
+    codes, start, end, kind = (arguments[n] for n in ("codes", "start", "end", "kind"))
+    if kind.startswith("h3_"):
+        return "insight.queries.maps.hex_counts", (codes, start, end, int(kind[3:])), "h3_cell", arguments["key"]
+    return "insight.queries.maps.area_counts", (codes, start, end, kind), "code", arguments["key"]
+
+
 QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     # threshold (the lead engineer's module: names as of issue 14)
     "insight.queries.threshold.near_miss_work_list": PersonLevel(),
@@ -219,12 +229,17 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
         order=("incidents",)),
     "insight.queries.maps.area_trend": disclosure.Aggregate(
         counts=("incidents",), authority=None, rows=("month", "period"), known_total_by=("period",),
+        # a place whose count the map hides as a cover shows no month of that period (the probe of 7
+        # December 2026: all 19 covers of two months' LSOA, ward and hexagon maps showed their count here)
+        follows_map=(_trend_map, "period", {"current": "incidents", "previous": "previous"}),
         whole_by=("period",),   # a place of 1..k-1 incidents in a period: none of its months shown
         period=_PERIOD, resolution="kind", audit=True,
         row_span=("first_day", "last_day")),
     "insight.queries.maps.area_top_locations": disclosure.Aggregate(
         counts=("incidents", "reporters"), authority=None, rows=("h3_cell",), limit="limit", min_rows="incidents",
         places=_PLACE_TEXT,
+        # no place listed while the map hides the area's count (one LSOA's single place told its 7)
+        follows_map=(_trend_map, None, {None: "incidents"}),
         single=("first_report", "last_report"), period=_PERIOD, resolution="kind", audit=True,
         order=("incidents",)),
     "insight.queries.maps.repeat_locations": disclosure.Aggregate(
@@ -549,38 +564,16 @@ def parts_needed(allowed: Iterable[str], query, args: tuple, kwargs: dict,
     return tuple(c for c in codes if c not in allowed), tuple(c for c in codes if c in allowed)
 
 
-def _trend_map(arguments: dict) -> tuple[str, tuple, str, object]:
-    """The map whose place an area's monthly trend (maps.area_trend) describes, for the same choice
-    and period: (its named query, its arguments, the column naming its places, the place)."""
-    codes, start, end, kind = (arguments[n] for n in ("codes", "start", "end", "kind"))
-    if kind.startswith("h3_"):
-        return "insight.queries.maps.hex_counts", (codes, start, end, int(kind[3:])), "h3_cell", arguments["key"]
-    return "insight.queries.maps.area_counts", (codes, start, end, kind), "code", arguments["key"]
-
-
-# Queries whose rows describe one place of a map, and which map (`_trend_map`): a count the map
-# hides (a cover: k or more, hidden so that another count does not follow) is hidden here too, in
-# the map column's period (the trend's "current" rows: the map's incidents, its "previous" rows:
-# the previous incidents; every row of the busiest places: the incidents), else opening the place
-# beside the map undid the cover (the probe of 7 December 2026: all 19 covers of two months' LSOA,
-# ward and hexagon maps showed their month's count in the place's trend, and an LSOA's one busiest
-# place its 7). A trend's rows are blanked; a list's are left out (its places would still say
-# where the incidents were).
-FOLLOWS_MAP = {"insight.queries.maps.area_trend": (_trend_map, "period", {"current": "incidents",
-                                                                          "previous": "previous"}),
-               "insight.queries.maps.area_top_locations": (_trend_map, None, {None: "incidents"})}
-
-
 def shown_as(role: str | None, allowed: tuple[str, ...], query, args: tuple, kwargs: dict, frame,
              k: int | None = None, rerun=None, on_map=None):
-    """`_crossed_shown_as`, and for a query whose rows describe one place of a map (FOLLOWS_MAP),
-    no count of a period in which the map, as the viewer sees it, hides that place's count or
-    leaves it out. `on_map(query name, args)` gives that map's (frame, frame as the viewer sees
-    it); without it (the map cannot be asked for) such a query shows no count to a viewer under
-    the rule."""
+    """`_crossed_shown_as`, and for a query whose rows describe one place of a map
+    (`Aggregate.follows_map`), no count of a period in which the map, as the viewer sees it, hides
+    that place's count or leaves it out. `on_map(query name, args)` gives that map's (frame, frame
+    as the viewer sees it); without it (the map cannot be asked for) such a query shows no count to
+    a viewer under the rule."""
     shown = _crossed_shown_as(role, allowed, query, args, kwargs, frame, k, rerun)
-    follows = FOLLOWS_MAP.get(f"{query.__module__}.{query.__name__}")
     rule = rule_of(query)
+    follows = rule.follows_map if isinstance(rule, disclosure.Aggregate) else None
     if follows is None or not isinstance(shown, pd.DataFrame) or not len(shown):
         return shown
     arguments = _arguments(query, args, kwargs)
