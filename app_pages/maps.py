@@ -1,6 +1,6 @@
 """Hotspots and repeat locations: where ASB concentrates, which places repeat, and how much.
 
-The map (H3 hexagons at resolution 8, 9 or 10, or a choropleth of authorities, wards or LSOAs;
+The map (H3 hexagons at resolution 8, 9 or 10, only 9 for a viewer under the disclosure rule, or a choropleth of authorities, wards or LSOAs;
 an SVG drawn on the server, insight.charts.vector_map, or on demand the deck.gl map of
 insight.charts.maps) colours counts, per-km² density or change on the previous period; a click on a hexagon or area
 (or the chooser beside the map, or the search above it: a postcode, a postcode sector or district or a street,
@@ -120,13 +120,16 @@ def map_controls() -> tuple[str, int, str]:
     views = [v for v in VIEWS if v != "ward" or ui.load(qm.has_wards)]
     view = left.radio("Map", views, format_func=VIEWS.get, horizontal=True, key="mp_view",
                     bind="query-params")
-    finest = ui.coarsest_resolution(f)  # none finer for authorities whose incident rows the viewer may not see
-    sizes = [r for r in qm.RESOLUTIONS if finest is None or r <= finest]
-    default = sizes.index(min(qm.DEFAULT_RESOLUTION, sizes[-1]))
+    only = ui.restricted_resolution(f)  # one size for authorities whose incident rows the viewer may not see
+    sizes = list(qm.RESOLUTIONS) if only is None else [only]
+    if st.session_state.get("mp_res") not in (None, *sizes):   # a size kept from another choice or address
+        st.session_state["mp_res"] = min(qm.DEFAULT_RESOLUTION, sizes[-1]) if only is None else only
+    default = sizes.index(min(qm.DEFAULT_RESOLUTION, sizes[-1]) if only is None else only)
     resolution = middle.selectbox("Hexagon size", sizes, index=default, format_func=qm.RESOLUTIONS.get,
                                   key="mp_res", bind="query-params", disabled=view != "h3", help="H3 resolution: 8 for rural areas, "
-                                  "9 for towns, 10 for streets" + ("" if finest is None else " (10 only for the "
-                                  "authorities whose incident rows your role may see)"))
+                                  "9 for towns, 10 for streets" + ("" if only is None else " (8 and 10 only for the "
+                                  "authorities whose incident rows your role may see: two sizes of the same "
+                                  "incidents would subtract; the ward and LSOA maps show rural areas)"))
     measure = right.radio("Colour by", list(cm.MEASURES), format_func=cm.MEASURES.get, horizontal=True,
                           key="mp_measure", bind="query-params")
     return view, resolution, measure
@@ -160,8 +163,8 @@ def map_frame(view: str, resolution: int) -> pd.DataFrame:
 # (the search box comes first; a row asks for a rerun), so they may set the map type, size and area.
 def current_view() -> tuple[str, int]:
     """The map type and hexagon size as the controls will show them."""
-    finest = ui.coarsest_resolution(f) or max(qm.RESOLUTIONS)
-    return st.session_state.get("mp_view") or "h3", min(int(st.session_state.get("mp_res") or 9), finest)
+    only = ui.restricted_resolution(f)
+    return st.session_state.get("mp_view") or "h3", only or int(st.session_state.get("mp_res") or 9)
 
 
 def cell_shape(cell: str):
@@ -187,9 +190,9 @@ def focus_on(shape, target: tuple) -> None:
 
 
 def open_cell(cell: str) -> None:
-    """Open a repeat location on the map: hexagons at street level (or the finest size the viewer
-    may see, the location's parent hexagon), that hexagon chosen and the map moved to it."""
-    resolution = min(REPEAT_LOCATION_RESOLUTION, ui.coarsest_resolution(f) or REPEAT_LOCATION_RESOLUTION)
+    """Open a repeat location on the map: hexagons at street level (or the one size the viewer may
+    see, the location's parent hexagon), that hexagon chosen and the map moved to it."""
+    resolution = ui.restricted_resolution(f) or REPEAT_LOCATION_RESOLUTION
     target = h3.cell_to_parent(cell, resolution) if resolution < h3.get_resolution(cell) else cell
     st.session_state.update(mp_view="h3", mp_res=resolution)
     choose(f"h3_{resolution}", target, cell_shape(target))
@@ -571,7 +574,7 @@ def repeats_section(selection: places.Selection | None, areas: pd.DataFrame) -> 
         st.session_state["mp_open"] = shown.iloc[picked_rows[0]]["h3_cell"]
         st.session_state.pop(table, None)
         rerun_here()
-    st.caption("Select a row to open its place on the map above (hexagons at street level, or the finest "
+    st.caption("Select a row to open its place on the map above (hexagons at street level, or at the one "
                "size your role may see). "
                f"A place is an H3 resolution-10 cell (about 15,000 m², 130 m across): police points are "
                f"snapped, so a cell gathers a street's points. Counts are the last 30/90/180/365 days to "
@@ -631,7 +634,11 @@ def gi_section() -> None:
         st.info("The warehouse holds no hot spot cells; rebuild it.")
     else:
         period = ui.fmt_period(summary["period_start"].min(), summary["period_end"].max())
-        gi_res = st.radio("Resolution", [9, 8], format_func=qm.RESOLUTIONS.get, horizontal=True, key="mp_gi_res",
+        only = ui.restricted_resolution(f)   # a viewer under the disclosure rule: one size (the hexagon map's)
+        gi_sizes = [9, 8] if only is None else [only]
+        if st.session_state.get("mp_gi_res") not in (None, *gi_sizes):
+            st.session_state["mp_gi_res"] = gi_sizes[0]
+        gi_res = st.radio("Resolution", gi_sizes, format_func=qm.RESOLUTIONS.get, horizontal=True, key="mp_gi_res",
                           persist_state="session")
         cells = ui.load(qm.hotspot_cells, f.authority_codes, gi_res)
         # the cells the map draws (a viewer under the disclosure rule: those whose class is shown)

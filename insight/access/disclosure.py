@@ -21,7 +21,7 @@ a total column, or a total shown elsewhere on the page) would give a hidden cell
 that describes fewer than k (a place, a box plot); no median, quartile or share resting on fewer
 than k cases; no single case's value (the shortest and longest, first and last dates); and no
 place description unless k distinct people reported there. Such a viewer also gets no period
-shorter than `MIN_PERIOD_DAYS` and no hexagon finer than `COARSEST_RESOLUTION` (`check_request`).
+shorter than `MIN_PERIOD_DAYS` and hexagons of one size only, `RESTRICTED_RESOLUTION` (`check_request`).
 
 Secondary suppression treats every group as an equation (a hidden total is an unknown like a
 hidden part) and can take cells that are never shown but a reader gets by subtracting (`free`
@@ -424,11 +424,16 @@ def share_or_none(part, whole, k: int, whole_is_shown: bool) -> float | None:
 # --- the pages: protected aggregates --------------------------------------------------------------
 
 MIN_PERIOD_DAYS = 28  # the shortest period a viewer without person-level rights may ask for (a month)
-COARSEST_RESOLUTION = 9  # the finest H3 hexagon such a viewer may ask for (8 rural, 9 town; not 10)
+# The one H3 hexagon size such a viewer may ask for (9, towns): not 10 (streets), and not 8 beside
+# it: a size-8 hexagon holds, nearly, seven size-9 ones, so the two maps subtract (on the demo, a
+# size-8 hexagon of 6 beside its two size-9 hexagons, 5 shown and one left out, told 1). Judging
+# both maps together, as the wards with the LSOAs, took ten times as long at ten million incidents.
+RESTRICTED_RESOLUTION = 9
 
 
 class TooDetailed(PermissionError):
-    """A protected aggregate asked for a period or a hexagon finer than the disclosure rule allows."""
+    """A protected aggregate asked for a period or a hexagon finer (or of another size) than the
+    disclosure rule allows."""
 
 
 @dataclass(frozen=True)
@@ -495,7 +500,7 @@ class Aggregate:
       a file's first date needs k rows in the file and k rows of its source in that month.
       `attrs["months"]` of the result names the date columns whose protected rows hold months.
     - `period`: the names of the (start, end) arguments (MIN_PERIOD_DAYS); `resolution`: the name of
-      the H3 resolution argument, or of a `kind` argument such as "h3_10" (COARSEST_RESOLUTION).
+      the H3 resolution argument, or of a `kind` argument such as "h3_10" (RESTRICTED_RESOLUTION).
     - `audit`: loads of it by a viewer without rights are logged (it narrows to one small area).
     - `published`: counts the law requires published as they are (the four s.104 figures): shown
       as they are, never hidden nor hidden as a cover; with `published_when`, only in the rows where
@@ -634,8 +639,8 @@ def check_request(spec: Aggregate, arguments: dict, restricted: bool, build_as_o
     """Raise TooDetailed when a viewer without person-level rights over some authority asked for
     (`restricted`) asks for a period other than whole calendar months (`coarse_period`; so never
     shorter than MIN_PERIOD_DAYS), an as-of date other than the build's or a month's end
-    (`coarse_as_of`; `build_as_of` None: any month end), or a hexagon finer than
-    COARSEST_RESOLUTION."""
+    (`coarse_as_of`; `build_as_of` None: any month end), or a hexagon of another size than
+    RESTRICTED_RESOLUTION (finer, or coarser beside it)."""
     if not restricted:
         return
     if spec.period:
@@ -652,9 +657,12 @@ def check_request(spec: Aggregate, arguments: dict, restricted: bool, build_as_o
                           "the build's date or a month's end")
     if spec.resolution:
         resolution = _resolution(arguments.get(spec.resolution))
-        if resolution is not None and resolution > COARSEST_RESOLUTION:
-            raise TooDetailed(f"hexagons finer than resolution {COARSEST_RESOLUTION} are not shown for "
+        if resolution is not None and resolution > RESTRICTED_RESOLUTION:
+            raise TooDetailed(f"hexagons finer than resolution {RESTRICTED_RESOLUTION} are not shown for "
                               "authorities whose person-level rows you may not see")
+        if resolution is not None and resolution != RESTRICTED_RESOLUTION:
+            raise TooDetailed(f"hexagons of one size only, resolution {RESTRICTED_RESOLUTION}, are shown for authorities whose "
+                              "person-level rows you may not see: two sizes of the same incidents subtract")
 
 
 def _number(value) -> float:

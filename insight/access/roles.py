@@ -511,8 +511,8 @@ def restricted(viewer: Viewer | None, query, args: tuple, kwargs: dict) -> bool:
 
 def check_request(viewer: Viewer | None, query, args: tuple, kwargs: dict, build_as_of: date | None = None) -> None:
     """Raise disclosure.TooDetailed when a protected aggregate is asked, for authorities outside
-    the viewer's person-level rights, for a period, an as-of date or a hexagon finer than the rule
-    allows (`build_as_of`: the warehouse's own as-of date, which such a viewer may always ask for)."""
+    the viewer's person-level rights, for a period, an as-of date or a hexagon size the rule
+    does not allow (`build_as_of`: the warehouse's own as-of date, which such a viewer may always ask for)."""
     rule = rule_of(query)
     if isinstance(rule, disclosure.Aggregate):
         disclosure.check_request(rule, _arguments(query, args, kwargs), restricted(viewer, query, args, kwargs),

@@ -217,7 +217,7 @@ def load(query, *args, **kwargs) -> pd.DataFrame:
     insight/access/roles.py QUERIES) on the current warehouse build, cached, and return what this
     viewer may see: a person-level query is refused outside the viewer's authorities and every
     view is logged; a protected aggregate passes through the disclosure rule for the rows outside
-    them (and a period or hexagon finer than the rule allows is refused); an unclassified query
+    them (and a period or hexagon size the rule does not allow is refused); an unclassified query
     is for the OPCC analyst only."""
     if not query.__module__.startswith("insight.queries."):
         raise ValueError(f"{_query_name(query)} is not a named query")
@@ -273,9 +273,10 @@ def disclosure_k() -> int:
     return disclosure.suppress_below()
 
 
-def coarsest_resolution(filters: Filters) -> int | None:
-    """The finest H3 resolution this viewer may ask for over the selection (None: any)."""
-    return disclosure.COARSEST_RESOLUTION if restricted(filters) else None
+def restricted_resolution(filters: Filters) -> int | None:
+    """The one H3 resolution this viewer may ask for over the selection (None: any): a viewer
+    without person-level rights over some of it gets hexagon counts at one size only."""
+    return disclosure.RESTRICTED_RESOLUTION if restricted(filters) else None
 
 
 def require_warehouse() -> None:

@@ -44,8 +44,7 @@ def test__maps__another_council_s_repeat_locations_csv_holds_no_single_incident(
             assert row["main_location"] == "" and row["main_asb_types"] == "", row
 
 
-def test__maps__a_board_viewer_asking_for_one_day_gets_its_month_and_no_street_hexagons(server, page,
-                                                                                       demo_warehouse):
+def test__maps__a_board_viewer_asking_for_one_day_gets_its_month_and_one_hexagon_size(server, page, demo_warehouse):
     con = duckdb.connect(str(demo_warehouse), read_only=True)
     as_of = con.execute("select max(as_of_date) from etl_builds").fetchall()[0][0]
     con.close()
@@ -60,7 +59,7 @@ def test__maps__a_board_viewer_asking_for_one_day_gets_its_month_and_no_street_h
     open_select(page, page.locator(".st-key-mp_res").get_by_role("combobox"))
     options = page.get_by_role("option")
     labels = [options.nth(i).inner_text() for i in range(options.count())]
-    assert labels and not [t for t in labels if t.startswith("10")], labels
+    assert [t.split()[0] for t in labels] == ["9"], labels   # one size: no street level, no size 8 to subtract
     page.keyboard.press("Escape")
     assert_not_blank(screenshot(page, "maps_board_viewer_one_day"))
 

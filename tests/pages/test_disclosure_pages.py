@@ -10,7 +10,7 @@ turnaround pages showed one appeal's or one case's figures (min = median = max).
 The rule (insight/access/disclosure.py, applied by ui.load from insight/access/roles.py QUERIES):
 no count of 1..k-1 people or incidents, no row about fewer than k, no statistic over fewer than
 k cases, no single case's value, no place description without k reporters, a period of at least
-MIN_PERIOD_DAYS and hexagons no finer than COARSEST_RESOLUTION, for every row outside the
+MIN_PERIOD_DAYS and hexagons of RESTRICTED_RESOLUTION only, for every row outside the
 viewer's person-level rights.
 """
 
@@ -81,7 +81,7 @@ def test__maps__a_board_viewer_on_one_day_gets_no_single_incident(monkeypatch, d
     day = db.build_as_of(con) - dt.timedelta(days=28)
     at = open_app(monkeypatch, demo_warehouse, MAPS, user="board", authority=DERBY, start=day.isoformat(),
                   end=day.isoformat())
-    assert _sizes(at) == ["8", "9"]  # no street-level hexagons
+    assert _sizes(at) == ["9"]  # one size: no street-level hexagons, none of size 8 to subtract
     assert any("whole months" in i.value for i in at.sidebar.info)  # the period was widened to its month
     box = at.selectbox(key="mp_area_h3_9")
     box.select_index(0).run()

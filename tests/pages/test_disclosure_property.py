@@ -12,8 +12,8 @@ query, `access.shown`). For every row outside the viewer's person-level rights i
   incidents table itself, no busiest place with fewer than k incidents or described with fewer
   than k reporters;
 - no line whose shown total pins a single hidden cell;
-- a refusal (TooDetailed) for a period under MIN_PERIOD_DAYS or a hexagon finer than
-  COARSEST_RESOLUTION, and only then.
+- a refusal (TooDetailed) for a period under MIN_PERIOD_DAYS or a hexagon of another size than
+  RESTRICTED_RESOLUTION, and only then.
 """
 
 from __future__ import annotations
@@ -171,8 +171,9 @@ def test__protected_aggregates__show_nothing_about_fewer_than_k_outside_the_view
         args = call_arguments(query, {**values, "kind": area_kind})
         too_short = rule.period is not None and (length < disclosure.MIN_PERIOD_DAYS or not_months)
         too_fine = rule.resolution is not None and (
-            (rule.resolution == "resolution" and resolution > disclosure.COARSEST_RESOLUTION)
-            or (rule.resolution == "kind" and area_kind == "h3_10"))
+            (rule.resolution == "resolution" and resolution != disclosure.RESTRICTED_RESOLUTION)
+            or (rule.resolution == "kind" and area_kind.startswith("h3_")
+                and area_kind != f"h3_{disclosure.RESTRICTED_RESOLUTION}"))
         try:
             access.check_request(viewer, query, args, {}, as_of)
         except disclosure.TooDetailed:

@@ -54,13 +54,15 @@ def test__protect_result__places_rows_statistics_and_single_cases():
     ({"start": dt.date(2026, 3, 3), "end": dt.date(2026, 3, 3), "resolution": 9}, True),
     ({"start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 28), "resolution": 9}, True),   # not a whole month
     ({"start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 31), "resolution": 9}, False),
-    ({"start": dt.date(2026, 2, 1), "end": dt.date(2026, 3, 31), "resolution": 8}, False),
-    ({"start": dt.date(2026, 2, 2), "end": dt.date(2026, 3, 31), "resolution": 8}, True),
+    ({"start": dt.date(2026, 2, 1), "end": dt.date(2026, 3, 31), "resolution": 9}, False),
+    ({"start": dt.date(2026, 2, 2), "end": dt.date(2026, 3, 31), "resolution": 9}, True),
+    ({"start": dt.date(2026, 2, 1), "end": dt.date(2026, 3, 31), "resolution": 8}, True),   # one size: 8 and 9 subtract
+    ({"start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 31), "resolution": "h3_8"}, True),
     ({"start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 31), "resolution": 10}, True),
     ({"start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 31), "resolution": "h3_10"}, True),
     ({"start": dt.date(2026, 3, 1), "end": dt.date(2026, 3, 31), "resolution": "lsoa"}, False),
 ])
-def test__check_request__whole_months_and_no_street_hexagons(arguments, refused):
+def test__check_request__whole_months_and_one_hexagon_size(arguments, refused):
     rule = disclosure.Aggregate(period=("start", "end"), resolution="resolution")
     if refused:
         with pytest.raises(disclosure.TooDetailed):
