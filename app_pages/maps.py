@@ -1,8 +1,8 @@
 """Hotspots and repeat locations: where ASB concentrates, which places repeat, and how much.
 
-The map (H3 hexagons at resolution 8, 9 or 10, only 9 for a viewer under the disclosure rule, or a choropleth of authorities, wards or LSOAs;
-an SVG drawn on the server, insight.charts.vector_map, or on demand the deck.gl map of
-insight.charts.maps) colours counts, per-km² density or change on the previous period; a click on a hexagon or area
+The map (H3 hexagons at resolution 8, 9 or 10, only 9 for a viewer under the disclosure rule, or a
+choropleth of authorities, wards or LSOAs; an SVG drawn on the server, insight.charts.vector_map, or
+on demand the deck.gl map of insight.charts.maps) colours counts, per-km² density or change on the previous period; a click on a hexagon or area
 (or the chooser beside the map, or the search above it: a postcode, a postcode sector or district or a street,
 insight/places.py) opens, beside the map, its monthly trend and busiest street-level places, and
 under it its incidents; the repeat-location list below keeps the places inside that area. Then tabs
@@ -121,10 +121,10 @@ def map_controls() -> tuple[str, int, str]:
     view = left.radio("Map", views, format_func=VIEWS.get, horizontal=True, key="mp_view",
                     bind="query-params")
     only = ui.restricted_resolution(f)  # one size for authorities whose incident rows the viewer may not see
-    sizes = list(qm.RESOLUTIONS) if only is None else [only]
+    sizes, first = (list(qm.RESOLUTIONS), qm.DEFAULT_RESOLUTION) if only is None else ([only], only)
     if st.session_state.get("mp_res") not in (None, *sizes):   # a size kept from another choice or address
-        st.session_state["mp_res"] = min(qm.DEFAULT_RESOLUTION, sizes[-1]) if only is None else only
-    default = sizes.index(min(qm.DEFAULT_RESOLUTION, sizes[-1]) if only is None else only)
+        st.session_state["mp_res"] = first
+    default = sizes.index(first)
     resolution = middle.selectbox("Hexagon size", sizes, index=default, format_func=qm.RESOLUTIONS.get,
                                   key="mp_res", bind="query-params", disabled=view != "h3", help="H3 resolution: 8 for rural areas, "
                                   "9 for towns, 10 for streets" + ("" if only is None else " (8 and 10 only for the "
@@ -624,6 +624,16 @@ def rerun_here(scope: str = "fragment") -> None:
         st.rerun(scope="app")
 
 
+def seed_map_controls() -> None:
+    """The map type, size and colour of a link, on the page's first draw in a session (before a
+    search or a row reads them: `current_view`); a size the viewer may not see is not taken."""
+    ui.seed_from_address("mp_view", VIEWS)
+    only = ui.restricted_resolution(f)
+    ui.seed_from_address("mp_res", list(qm.RESOLUTIONS) if only is None else [only], int)
+    ui.seed_from_address("mp_measure", cm.MEASURES)
+
+
+seed_map_controls()
 map_section()
 
 

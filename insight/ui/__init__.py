@@ -709,6 +709,23 @@ def fragment(func):
     return st.fragment(signed_in)
 
 
+def seed_from_address(key: str, options, parse=str) -> None:
+    """Give a widget bound to the address (`bind="query-params"`) the address's value on its first
+    draw in a session, when that is one of `options`. Streamlit seeds such a widget from the link
+    itself, but not on a session's first run that a signed-in browser's cookie resumes (a link
+    opened in a new tab): the map of a shared link came up at its defaults (size 9, hexagons),
+    its parameters dropped from the address. A value not among `options` is left to the default."""
+    if key in st.session_state:
+        return
+    raw = st.query_params.get(key)
+    try:
+        value = parse(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return
+    if value is not None and value in list(options):
+        st.session_state[key] = value
+
+
 @fragment
 def analysis_tabs(analyses: dict, key: str) -> None:
     """A page's sections in tabs: its analysis behind its lists (issue 16, item 3: the action
@@ -716,6 +733,7 @@ def analysis_tabs(analyses: dict, key: str) -> None:
     that draws it), of which only the open one runs and is sent (issue 16, item 8; issue 15: a
     first view evaluates one list, not every list); the tab open is in the URL (`?<key>=<label>`).
     A fragment, so opening a tab or selecting a row does not redraw the rest of the page."""
+    seed_from_address(key, analyses)
     for tab, show in zip(st.tabs(list(analyses), key=key, bind="query-params"), analyses.values(), strict=True):
         with tab:
             if tab.open:

@@ -4,7 +4,7 @@ for viewers without person-level rights over the authority shown.
 An Erewash manager who puts Derby in the URL downloads Derby's repeat locations: the file holds
 no place with fewer than k incidents in the year, no count of 1..k-1, no date of a single
 incident and no description of a place with fewer than k reporters. A board viewer who asks for
-one day of Derby gets its whole month and no street-level (resolution 10) hexagons.
+one day of Derby gets its whole month and hexagons of one size (9), also from a link of another size.
 """
 
 from __future__ import annotations
@@ -62,6 +62,25 @@ def test__maps__a_board_viewer_asking_for_one_day_gets_its_month_and_one_hexagon
     assert [t.split()[0] for t in labels] == ["9"], labels   # one size: no street level, no size 8 to subtract
     page.keyboard.press("Escape")
     assert_not_blank(screenshot(page, "maps_board_viewer_one_day"))
+
+
+@pytest.mark.parametrize("asked", ["8", "10"])
+def test__maps__a_link_of_another_hexagon_size_opens_at_size_9_for_a_board_viewer(server, page, asked):
+    """An OPCC analyst's link to a size-8 (or street-level) hexagon map, opened by a board viewer:
+    the map is drawn at size 9, the one size such a viewer gets, with nothing refused."""
+    from playwright.sync_api import expect
+
+    signed_in(page, f"{server}/maps", user="board")
+    page.locator(".st-key-mp_res").wait_for(timeout=60_000)
+    page.goto(f"{server}/maps?mp_view=h3&mp_res={asked}")   # signed in: the session cookie is kept
+    expect(page.locator(".st-key-mp_res").get_by_role("combobox")).to_have_value(re.compile(r"^9 – town"),
+                                                                               timeout=60_000)
+    page.locator(".st-key-mp_area_h3_9").wait_for(timeout=60_000)
+    assert page.locator(EXCEPTION).count() == 0
+    assert page.get_by_text("are not shown for", exact=False).count() == 0
+    assert page.get_by_text("of one size only", exact=False).count() == 0
+    assert page.locator(".st-key-mp_area_h3_9").count() == 1
+    assert page.locator(f".st-key-mp_area_h3_{asked}").count() == 0
 
 
 def _tiles(page) -> dict[str, str]:
