@@ -113,12 +113,15 @@ def focused_spec(spec: str, view: tuple, outline: str | None) -> str:
     return cm.with_focus(spec, dict(view), json.loads(outline) if outline else None)
 
 
+def map_views() -> list[str]:
+    """The maps this warehouse can draw: one built before the wards were shipped has no ward layer."""
+    return [v for v in VIEWS if v != "ward" or ui.load(qm.has_wards)]
+
+
 def map_controls() -> tuple[str, int, str]:
     """The map type, hexagon size and colour chosen above the map."""
     left, middle, right = st.columns([2, 2, 3])
-    # only the maps this warehouse can draw: one built before the wards were shipped has no ward layer
-    views = [v for v in VIEWS if v != "ward" or ui.load(qm.has_wards)]
-    view = left.radio("Map", views, format_func=VIEWS.get, horizontal=True, key="mp_view",
+    view = left.radio("Map", map_views(), format_func=VIEWS.get, horizontal=True, key="mp_view",
                     bind="query-params")
     only = ui.restricted_resolution(f)  # one size for authorities whose incident rows the viewer may not see
     sizes, first = (list(qm.RESOLUTIONS), qm.DEFAULT_RESOLUTION) if only is None else ([only], only)
@@ -627,7 +630,7 @@ def rerun_here(scope: str = "fragment") -> None:
 def seed_map_controls() -> None:
     """The map type, size and colour of a link, on the page's first draw in a session (before a
     search or a row reads them: `current_view`); a size the viewer may not see is not taken."""
-    ui.seed_from_address("mp_view", VIEWS)
+    ui.seed_from_address("mp_view", map_views())
     only = ui.restricted_resolution(f)
     ui.seed_from_address("mp_res", list(qm.RESOLUTIONS) if only is None else [only], int)
     ui.seed_from_address("mp_measure", cm.MEASURES)
