@@ -16,6 +16,7 @@ viewer or from the manager of any of the authorities (their own row known to the
 
 from __future__ import annotations
 
+import copy
 import re
 
 import pandas as pd
@@ -57,6 +58,21 @@ def _month(text: str) -> report_data.Month:
     return report_data.Month(pd.Timestamp(f"{text}-01").date())
 
 
+_GATHERED: dict[tuple, report_data.PackData] = {}
+
+
+def _gather(con, month: report_data.Month, cases: bool = False) -> report_data.PackData:
+    """`report_data.gather` of all nine for `month` (with the case review figures: `cases`), as
+    the pack gathers it; gathered once per month and connection (3-5 s each: the tests here read
+    the same months), a deep copy given to each test so none sees another's changes."""
+    from insight.board_pack import cases as report_cases
+
+    key = (id(con), month.start, cases)
+    if key not in _GATHERED:
+        _GATHERED[key] = report_data.gather(con, month, ALL, *([report_cases.gather] if cases else []))
+    return copy.deepcopy(_GATHERED[key])
+
+
 def _series(slide) -> dict[str, tuple]:
     chart = next(s.chart for s in slide.shapes if s.has_chart)
     return {s.name: tuple(s.values) for s in chart.plots[0].series}
@@ -65,7 +81,7 @@ def _series(slide) -> dict[str, tuple]:
 @pytest.mark.parametrize("month", ["2025-06", "2026-08", "2024-11", "2026-10", "2025-12"])
 def test__pack__busiest_places_print_no_count_hotspots_hides(con, month):
     month = _month(month)
-    data = report_data.gather(con, month, ALL)
+    data = _gather(con, month)
     deck = rs.new_deck()
     report_content.slide_repeats(deck, report_content.Context(data, K))
     series = _series(deck.slides[-1])
@@ -83,7 +99,7 @@ def test__pack__busiest_places_print_no_count_hotspots_hides(con, month):
 @pytest.mark.parametrize("month", ["2026-08", "2025-06", "2024-11", "2026-10", "2025-12"])
 def test__pack__threshold_slide_prints_no_count_the_threshold_page_hides(con, month):
     month = _month(month)
-    data = report_data.gather(con, month, ALL)
+    data = _gather(con, month)
     table = report_people.threshold_table(report_content.Context(data, K))
     frame, views = _views(con, qt.summary, (month.end, ALL))
     hidden = _hidden(frame, views, "authority_name", list(report_people.THRESHOLD_COLUMNS))
@@ -95,7 +111,7 @@ def test__pack__threshold_slide_prints_no_count_the_threshold_page_hides(con, mo
 @pytest.mark.parametrize("month", ["2024-11", "2026-08", "2025-06", "2026-10"])
 def test__pack__threshold_history_prints_no_figure_the_page_hides(con, month):
     month = _month(month)
-    data = report_data.gather(con, month, ALL)
+    data = _gather(con, month)
     deck = rs.new_deck()
     report_people.slide_newly_eligible(deck, report_content.Context(data, K))
     slide = deck.slides[-1]
@@ -126,7 +142,7 @@ def test__pack__statutory_slide_prints_no_application_count_the_overview_hides(c
     from insight.queries import overview
 
     month = _month(month)
-    data = report_data.gather(con, month, ALL, report_cases.gather)
+    data = _gather(con, month, cases=True)
     table = report_cases.statutory_table(report_content.Context(data, K))
     frame, views = _views(con, overview.headline, (ALL, month.financial_year_start, month.end))
     hidden = _hidden(frame.assign(authority_name=frame["authority_name"].fillna(report_cases.TOTAL)),
@@ -148,7 +164,7 @@ def test__pack__turnaround_slide_prints_no_figure_the_turnaround_page_hides(con,
     from insight.queries import turnaround as qtn
 
     month = _month(month)
-    data = report_data.gather(con, month, ALL, report_cases.gather)
+    data = _gather(con, month, cases=True)
     deck = rs.new_deck()
     report_cases.slide_turnaround(deck, report_content.Context(data, K))
     table = next(s.table for s in deck.slides[-1].shapes if s.has_table)
@@ -191,7 +207,7 @@ def test__pack__appeals_slide_prints_no_figure_the_appeals_page_hides_from_any_v
     from insight.queries import appeals as qa
 
     month = _month(month)
-    data = report_data.gather(con, month, ALL, report_cases.gather)
+    data = _gather(con, month, cases=True)
     ctx = report_content.Context(data, K)
     deck = rs.new_deck()
     report_cases.slide_appeals(deck, ctx)
@@ -224,7 +240,7 @@ def test__pack__concentration_subtitle_tells_no_count_of_1_to_k_minus_1_unlocate
     import dataclasses
 
     month = _month("2026-10")
-    data = report_data.gather(con, month, ALL)
+    data = _gather(con, month)
     located = int(data.concentration.loc[data.concentration["authority_code"] == "all", "incidents"].iloc[0])
     headline = data.headline.copy()
     headline.loc["incidents", "current"] = located + unlocated

@@ -41,13 +41,25 @@ def text(records: list[list[str] | str], delimiter: str = ",", ending: str = "\n
     return out.getvalue()
 
 
+_BUILT: dict[Path, duckdb.DuckDBPyConnection] = {}
+
+
 def build_file(tmp_path, content: str | bytes, toml: str = TOML):
+    """(etl_loads' counts, the loaded record numbers, the rejects) of one Erewash file built with
+    the real ETL; `built(tmp_path)` is that warehouse, open (one build serves a test's checks)."""
     inputs = write_inputs(tmp_path / "in", toml, {"erewash/export.csv": content})
     _, con = run_build(inputs)
+    _BUILT.clear()   # the latest build's alone
+    _BUILT[tmp_path] = con
     loads = con.execute("select rows_read, rows_loaded, rows_rejected, rows_merged from etl_loads").fetchall()
     loaded = [r[0] for r in con.execute("select source_row from incident_reports order by 1").fetchall()]
     rejects = con.execute("select source_row, reason_code, raw_values from etl_rejects order by 1").fetchall()
     return loads[0], loaded, rejects
+
+
+def built(tmp_path) -> duckdb.DuckDBPyConnection:
+    """The warehouse `build_file(tmp_path, ...)` built, open read-only."""
+    return _BUILT.pop(tmp_path)
 
 
 CASES = {
@@ -125,7 +137,7 @@ def test__read__cp1252_semicolons_pounds_accents_and_a_line_break(tmp_path):
     content = text(records, delimiter=";", ending="\r\n").encode("cp1252")
     (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, content, toml)
     assert (read, loaded, rejected) == (4, 3, 1) and rows == [2, 3, 4] and rejects[0][0] == 5
-    _, con = run_build(tmp_path / "in")
+    con = built(tmp_path)
     assert con.execute("select location_desc from incidents order by source_row").fetchall()[0] == ("Café £5 shop",)
 
 
@@ -378,7 +390,7 @@ def test__whole_file__the_same_header_pasted_again_is_one_reject_said_in_the_not
     (read, loaded, rejected, merged), rows, rejects = build_file(
         tmp_path, text([HEADER, good(1), good(2), HEADER, good(3)]))
     assert (read, loaded + merged, rejected) == (4, 3, 1) and rows == [2, 3, 5] and [r[0] for r in rejects] == [4]
-    _, con = run_build(tmp_path / "in")
+    con = built(tmp_path)
     [(note,)] = con.execute("select file_note from etl_loads").fetchall()
     assert "row 4 is the header again (two exports pasted into one file?)" in note
     # a header with an unnamed column, pasted again: the same order
@@ -454,7 +466,7 @@ def test__read__a_date_format_may_hold_a_quote(tmp_path):
     records[1][3], records[2][3] = "03 Mar '25", "4 Mar '25"
     (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, text(records), toml)
     assert (read, loaded, rejected) == (2, 2, 0), rejects
-    _, con = run_build(tmp_path / "in")
+    con = built(tmp_path)
     assert con.execute("select reported_date::varchar from incidents order by source_row").fetchall() == [
         ("2025-03-03",), ("2025-03-04",)]
 
@@ -469,7 +481,7 @@ def test__read__a_utf8_bom_wins_over_a_declared_legacy_encoding(tmp_path):
     content = b"\xef\xbb\xbf" + text([HEADER, good(1, "Café £5 shop"), good(2)], ending="\r\n").encode("utf-8")
     (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, content, toml)
     assert (read, loaded, rejected) == (2, 2, 0) and rows == [2, 3] and rejects == []
-    _, con = run_build(tmp_path / "in")
+    con = built(tmp_path)
     assert con.execute("select location_desc from incidents order by source_row").fetchall()[0] == ("Café £5 shop",)
 
 
@@ -518,7 +530,7 @@ def test__stage__a_date_is_read_as_it_shows(tmp_path, value):
     records = [HEADER, good(1), good(2)[:3] + [value] + good(2)[4:]]
     (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, text(records))
     assert (read, loaded + merged, rejected) == (2, 2, 0), rejects
-    _, con = run_build(tmp_path / "in")
+    con = built(tmp_path)
     assert con.execute("select reported_date::varchar from incidents where source_row = 3").fetchall() == [
         ("2025-03-04",)]
 
@@ -529,7 +541,7 @@ def test__stage__a_date_is_read_as_it_shows(tmp_path, value):
 def test__stage__a_bad_date_that_reads_day_first_says_which_format(tmp_path, value, hint):
     records = [HEADER, good(1), good(2)[:3] + [value] + good(2)[4:]]
     (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, text(records))
-    _, con = run_build(tmp_path / "in")
+    con = built(tmp_path)
     [(why,)] = con.execute("select reason from etl_rejects").fetchall()
     assert why.startswith(f"reported_date '{value}' is not a valid date")
     if hint:
@@ -548,7 +560,7 @@ def test__stage__a_zone_after_the_time_is_honoured_or_named_in_the_reject(tmp_pa
     records = [HEADER] + [good(n)[:3] + [v] + good(n)[4:] for n, v in values.items()]
     (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, text(records))
     assert (read, loaded, rejected) == (4, 3, 1) and [r[0] for r in rejects] == [5]
-    _, con = run_build(tmp_path / "in")
+    con = built(tmp_path)
     assert con.execute("select source_row, reported_date from incident_reports order by 1").fetchall() == [
         (2, dt.date(2025, 4, 1)), (3, dt.date(2025, 3, 31)), (4, dt.date(2025, 4, 1))]
     [(why,)] = con.execute("select reason from etl_rejects").fetchall()
@@ -574,7 +586,7 @@ def test__locate__an_outside_point_is_named_by_what_placed_it(tmp_path):
     row = good(1)
     row[7], row[8] = "52.9", "0.1"   # latitude, longitude: Lincolnshire; the postcode is Erewash's
     (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, text([HEADER, row, good(2)]))
-    _, con = run_build(tmp_path / "in")
+    con = built(tmp_path)
     [(why,)] = con.execute("select reason from etl_rejects").fetchall()
     assert "52.90000, 0.10000" in why and "NG10" not in why
 
@@ -597,7 +609,7 @@ def test__extract__excels_text_formula_wrapper_is_the_value(tmp_path):
     wrapped = ['="A1"', *good(1)[1:11], '="NG10 1AA"', *good(1)[12:]]
     (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, text([HEADER, wrapped, good(1), good(2)]))
     assert (read, loaded, rejected, merged) == (3, 2, 0, 1) and rejects == []
-    _, con = run_build(tmp_path / "in")
+    con = built(tmp_path)
     assert con.execute("select incident_id, lsoa_code is not null from incidents order by 1").fetchall() == [
         ("erewash_council:A1", True), ("erewash_council:A2", True)]
 
@@ -629,7 +641,7 @@ def test__read__a_nul_byte_is_dropped_whichever_reader_reads_the_file(tmp_path, 
     (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, text(records))
     assert (read, loaded + merged, rejected) == (3, 3, 0) and rejects == []
     assert rows == [2, 3, 4 + blank_line]
-    _, con = run_build(tmp_path / "in")
+    con = built(tmp_path)
     assert con.execute("select agency, location_desc from incidents where incident_id like '%A2'").fetchall() == [
         ("council", "Market Place")]
 
@@ -646,7 +658,7 @@ def test__read__stray_bytes_not_utf8_load_with_a_note_naming_the_lines(tmp_path,
     body = body.replace(b"PLACEHOLDER", "Caf\u00e9 \u00a35".encode("cp1252"))
     (read, loaded, rejected, merged), rows, rejects = build_file(tmp_path, body)
     assert (read, loaded + merged, rejected) == (199, 199, 0)
-    _, con = run_build(tmp_path / "in")
+    con = built(tmp_path)
     [(note, error)] = con.execute("select file_note, file_error from etl_loads").fetchall()
     assert error is None and note == ("1 line holds bytes that are not valid UTF-8 (line 6), read as \ufffd: "
                                       'if the file is not UTF-8, declare its encoding (e.g. encoding = "cp1252")'), note
