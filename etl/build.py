@@ -240,6 +240,7 @@ def _unknown_applications(con, load_id: str, kind: str, key: str) -> None:
                                                   having count(*) = 1), '')),
             raw_values = to_json(struct_pack({key}, application_ref))::varchar
         where reject_code is null and application_ref not in (select application_ref from applications)""")
+    scrub.scrub_rejects(con, kind, f"stg_{kind}", load_id, "unknown_application")   # the reason quotes the reference
     publish.reject_from(con, load_id, f"'{kind}'", f"stg_{kind} where reject_code = 'unknown_application'",
                         "reject_code", "reject_reason", "raw_values")
 
@@ -334,7 +335,8 @@ def _write(con, cfg, tmp: Path, as_of: dt.date | None, key: bytes, hashes, progr
     built_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     con.execute("insert into etl_builds (load_id, built_at, as_of_date, inputs_path, boundaries, "
                 "key_fingerprint) values (?, ?, ?, ?, ?, ?)",
-                [load_id, built_at, as_of, str(cfg.inputs), bounds.name, pseudonym.fingerprint(key)])
+                [load_id, built_at, as_of, config.private_name(str(cfg.inputs)), bounds.name,
+                 pseudonym.fingerprint(key)])
     # A demo build (sources.toml [build] demo = true, written by `asb demo` only) lets the demo users
     # sign in (insight/access/auth.py).
     con.execute("update etl_builds set demo = ?", [cfg.demo])

@@ -312,39 +312,101 @@ def blank_line_or_nul(path: Path) -> bool:
     return _text_scan(str(path), st.st_size, st.st_mtime_ns)[0]
 
 
+HEAD_BYTES = 4096   # the first bytes of a file that say how it is encoded (`encoding_read`)
+
+
 def encoding_read(head: bytes, declared: str) -> str:
-    """The encoding a CSV file is read in, from its first bytes and the declared (Python) one: a
-    UTF-16 byte-order mark (Excel's "Unicode Text") gives "utf-16" and UTF-8's (Excel's "CSV
-    UTF-8") "utf-8-sig", whatever is declared; else the declared one."""
+    """The encoding a CSV file is read in, from its first bytes (`HEAD_BYTES`) and the declared
+    (Python) one: a UTF-16 byte-order mark (Excel's "Unicode Text") gives "utf-16" and UTF-8's
+    (Excel's "CSV UTF-8") "utf-8-sig", whatever is declared; UTF-16 without a byte-order mark
+    (`utf16_without_bom`) "utf-16-le" or "utf-16-be"; else the declared one."""
     if head.startswith(_UTF16_BOMS):
         return "utf-16"
     if head.startswith(codecs.BOM_UTF8):  # its byte-order mark wins over a declared legacy encoding
         return "utf-8-sig"
+    if not declared.startswith("utf-16") and (order := utf16_without_bom(head)):
+        return order
     return declared
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" for a file written in UTF-16 without a byte-order mark, known by
+    its first bytes: a header and records in UTF-16 have a zero byte in every other position (the
+    high byte of each ASCII character) and almost none in the others; else None. Read as 8-bit text
+    with its zero bytes dropped, such a file split or swallowed records wherever a character's
+    bytes held a line feed, a carriage return, a comma or a quote (the ingest audit of 7 December
+    2026: U+200D is 0D 20, a line break; U+2022 is 22 20, a quote)."""
+    head = head[:len(head) - len(head) % 2]
+    if len(head) < 8:
+        return None
+    even, odd = head[0::2], head[1::2]
+    zeros_even, zeros_odd = even.count(0) / len(even), odd.count(0) / len(odd)
+    if zeros_odd > 0.4 and zeros_even < 0.05:
+        return "utf-16-le"
+    if zeros_even > 0.4 and zeros_odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def utf8_beyond_ascii(path: Path) -> bool:
+    """Whether a file is valid UTF-8 holding a character beyond ASCII: then it is UTF-8 whatever
+    legacy encoding its source declares (Windows-1252 text is almost never valid UTF-8 once it
+    holds an accented letter: 'Café' is 43 61 66 E9, and E9 must be followed by two bytes of 80-BF)."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    beyond = False
+    try:
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 22), b""):
+                decoder.decode(chunk)
+                beyond = beyond or max(chunk) > 0x7F
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return beyond
+
+
+def _encoding_note(path: Path, declared: str, read: str) -> str | None:
+    """The file's note when it is read in another encoding than its source declares (and no
+    byte-order mark says so), else None."""
+    if read in ("utf-16-le", "utf-16-be"):
+        return (f"read as UTF-16 ({read[-2:].upper()}): the file has no byte-order mark, but every other byte is "
+                f"zero; declare encoding = \"{read}\" for its source if this is wrong")
+    if read == "utf-8" and not declared.startswith("utf"):
+        return (f"read as UTF-8: sources.toml declares encoding = \"{declared}\", but the file is valid UTF-8 "
+                f"holding characters beyond ASCII (read as {declared}, 'É' would be 'Ã‰'); if the partner now "
+                "sends UTF-8, remove the encoding line")
+    return None
 
 
 def encoding_shown(path: Path, declared: str) -> tuple[str, bool]:
     """(the encoding a CSV file is read in, as a partner would name it, and whether a byte-order
     mark says so): what `asb check` reports of a file it read."""
     with open(path, "rb") as fh:
-        head = fh.read(4)
+        head = fh.read(HEAD_BYTES)
     read = encoding_read(head, declared)
     if read == "utf-16":
         return ("utf-16le" if head.startswith(b"\xff\xfe") else "utf-16be"), True
     if read == "utf-8-sig":
         return "utf-8", True
+    if read in ("utf-16-le", "utf-16-be"):
+        return read.replace("-le", "le").replace("-be", "be"), False
+    if not declared.startswith("utf") and utf8_beyond_ascii(path):
+        return "utf-8", False
     return declared, False
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table: str) -> FileRead:
-    encoding = _python_encoding(source)
+    declared = _python_encoding(source)
     with open(path, "rb") as fh:
-        head = fh.read(8)
+        head = fh.read(HEAD_BYTES)
     for magic, what in _NOT_TEXT:
         if head.startswith(magic):
             raise ReadError(f"{path}: not CSV text but {what}")
-    encoding = encoding_read(head, encoding)
+    encoding = encoding_read(head, declared)
+    if encoding == declared and not declared.startswith("utf") and utf8_beyond_ascii(path):
+        encoding = "utf-8"   # a partner's export changed to UTF-8, sources.toml not yet (the note says so)
     real, note = (path, None) if encoding in ("utf-8", "utf8", "utf-8-sig") else _to_utf8(path, encoding, lenient=True)
+    note = "; ".join(filter(None, (_encoding_note(path, source.encoding, encoding), note))) or None
     delim, skip = source.delimiter or ",", source.skip_rows
     try:
         with open(real, encoding="utf-8-sig", errors="replace") as fh:
@@ -434,7 +496,8 @@ def _scan_csv(con: duckdb.DuckDBPyConnection, table: str, paths: list[str], deli
         try:
             con.execute(
                 f"create temp table {table} as select * from read_csv(?, all_varchar=true, header=true,"
-                f" delim=?, quote='\"', escape='\"', skip={skip}, null_padding=false, max_line_size={LONGEST_LINE},{named}"
+                f" delim=?, quote='\"', escape='\"', comment='', skip={skip}, null_padding=false,"
+                f" max_line_size={LONGEST_LINE},{named}"
                 f" store_rejects=true, rejects_table='{table}_rej', rejects_scan='{table}_scan')",
                 [list(names), delim])
         finally:
@@ -467,7 +530,7 @@ def _long_records(con: duckdb.DuckDBPyConnection, paths: list[str], delim: str, 
                     from (select regexp_replace(line, '"[^"]*"', '', 'g') as bare   -- the quoted parts removed
                           from (select line   -- enough delimiters counting quoted ones (one character each)
                                 from read_csv($paths, columns={'line': 'VARCHAR'}, delim=E'\x01', quote='',
-                                              escape='', header=false, auto_detect=false, skip=$skip)
+                                              escape='', comment='', header=false, auto_detect=false, skip=$skip)
                                 where strlen(line) - strlen(replace(line, $delim, '')) >= $fields)
                           where ends_with(line, $delim) or ends_with(line, $delim || chr(13)))   -- an empty last field
                     where strlen(bare) - strlen(replace(bare, $delim, '')) >= $fields)""",
@@ -545,8 +608,11 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
             consumed.append(line)
             yield line
 
-    reader = csv.reader(tracked(_lines(real, skip_rows)), delimiter=delim, quotechar='"', doublequote=True,
-                        strict=False)
+    def read(lines):
+        return csv.reader(tracked(lines), delimiter=delim, quotechar='"', doublequote=True, strict=False)
+
+    pending = _lines(real, skip_rows)   # the lines not yet read (with those a broken quote took, read again)
+    reader = read(pending)
     # A record's number is the row a spreadsheet shows it on: every record counts, a blank line
     # and a spacer row of empty fields too (they are rows there, though no record here), and a
     # quoted line break stays inside its row.
@@ -581,6 +647,17 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
         if not record or not any(cell.strip() for cell in record):
             continue  # a blank line or a spacer row is not a record (but it is a row)
         if quoting := _broken_quotes("".join(consumed), delim) or _swallowed(record, delim, len(headers)):
+            if len(consumed) > 1 and (ends := _never_closed(consumed, delim)) is not None:
+                # a broken quote took the lines after its own into the record: the reject is its
+                # first line, and the lines after it are read again as records (the records between
+                # vanished inside one reject: twenty, when the quote was never closed)
+                rest = consumed[1:]
+                broken.append((number, f"its quotes are unbalanced: a quote opens in it and {ends} (the "
+                                       f"{len(rest):,} line{'s' * (len(rest) != 1)} it took in are read as records)",
+                               consumed[0].rstrip("\r\n")))
+                pending = itertools.chain(rest, pending)
+                reader = read(pending)
+                continue
             broken.append((number, quoting, "".join(consumed).rstrip("\r\n")))
             continue
         if len(record) == len(headers) + 1 and not record[-1].strip():
@@ -611,6 +688,23 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
     con.unregister("_csv_frame")
     return FileRead(table, headers, broken, len(good) + len(broken), ROW, delimiter=delim,
                     header_line=header_line, note=note, raw_headers=written)
+
+
+def _never_closed(lines: list[str], delim: str) -> str | None:
+    """How a quote of the record read from `lines` (several) went wrong, when the lenient reader
+    took lines that are records of their own into it, else None (a quoted line break, well formed):
+    a quote never closed before the end of the file, or one that a later line's quote closed."""
+    import io
+
+    try:
+        for _ in csv.reader(io.StringIO("".join(lines), newline=""), delimiter=delim, quotechar='"',
+                            doublequote=True, strict=True):
+            pass
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            return "is never closed before the end of the file"
+        return "a quote in a later line closes it"
+    return None
 
 
 def _swallowed(record: list[str], delim: str, fields: int) -> str | None:
@@ -1061,9 +1155,9 @@ def _plain_header(path: Path, source: Source, text: Path | None = None) -> tuple
     if path.suffix.lower() not in (".csv", ".txt", ".tsv") or (text is None and not _is_utf8(source)):
         return None
     with open(path, "rb") as fh:
-        head = fh.read(8)
+        head = fh.read(HEAD_BYTES)
     if head.startswith(_UTF16_BOMS) or any(head.startswith(m) for m, _ in _NOT_TEXT) or \
-            (text is not None and head.startswith(codecs.BOM_UTF8)):
+            (text is not None and head.startswith(codecs.BOM_UTF8)) or utf16_without_bom(head):
         return None
     text = text or path
     try:  # a UTF-8 byte-order mark (Excel's "CSV UTF-8") is skipped by DuckDB's reader in every file
@@ -1123,6 +1217,9 @@ def read_batch(con: duckdb.DuckDBPyConnection, paths: list[Path], source: Source
         for path in paths:
             copy = None
             if not _is_utf8(source):
+                if (not source.encoding.startswith("utf") and path.suffix.lower() in (".csv", ".txt", ".tsv")
+                        and utf8_beyond_ascii(path)):
+                    continue   # UTF-8 whatever is declared: read on its own (`_read_csv` notes it)
                 copy = _utf8_copy(path, source)
                 if copy is None:
                     continue

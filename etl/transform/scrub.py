@@ -184,6 +184,13 @@ EMAIL_DOMAIN = re.compile(r"@[\w-]+(?:\.[\w-]+)+")
 _LOCAL_CHAR = re.compile(r"[\w.+'-]")   # EMAIL's characters before the '@'
 _LOCAL_START = re.compile(r"[\w+-]")    # and those it may start with
 PHONE_HINT = re.compile(r"\d(?:[\s()./_-]*\d){8,}")  # nine digits or more, possibly spaced out
+# A UK number in its usual groups (0 or +44, then ten digits, one space, dot or hyphen at most
+# between two): found on its own as well, since libphonenumber reads a number beside it into the
+# same candidate ("07700 900501 2 days ago": twelve digits, no phone) and kept it whole (the
+# personal-data audit of 7 December 2026). Not inside a reference (a letter, digit, slash, dot or
+# hyphen just before it) nor followed by a letter or digit.
+UK_GROUPED = re.compile(r"(?<![\w+/.-])(?:(?:(?:\+|00)44[ ]?(?:\(0\)[ ]?)?|0(?=\d))(?:\d[ .-]?){8,9}\d"
+                        r"|\(0\d{2,4}\)[ ]?\d{3,4}[ .-]?\d{3,4})(?![\w])")
 # an underscore between digits, read as the space it stands for ("07700_900331"; libphonenumber
 # reads a slash as punctuation, not an underscore)
 _UNDERSCORE_IN_NUMBER = re.compile(r"(?<=\d)_(?=\d)")
@@ -407,6 +414,13 @@ def _phones(text: str, counts: Counter) -> str:
         if joined and not UK_NUMBER.fullmatch("".join(c for c in m.raw_string if c.isdigit())):
             continue   # digits joined to letters ("AV-2024-196925", "HPBC/2024/121574"): a reference
         spans.append((m.start, m.end, PLACEHOLDER["phone"]))
+    found, i = list(spans), 0   # (in order, not overlapping)
+    for m in UK_GROUPED.finditer(read):   # beside another number, which libphonenumber reads into it
+        while i < len(found) and found[i][1] <= m.start():
+            i += 1
+        if i == len(found) or found[i][0] >= m.end():   # overlaps none of libphonenumber's
+            spans.append((m.start(), m.end(), PLACEHOLDER["phone"]))
+    spans.sort()
     counts["phone"] += len(spans)
     return _replaced(text, spans)
 
@@ -729,12 +743,12 @@ def is_postcode(value: str) -> bool:
     return POSTCODE_SHAPE.fullmatch(value.strip().replace(" ", "").upper()) is not None
 
 
-def _scrub_json(text: str) -> tuple[str, dict[str, int]]:
-    """A rejected row's raw values (a JSON object of text): each value scrubbed but RAW_AS_SENT
-    (a postcode only when it has a postcode's shape)."""
+def _scrub_json(text: str, kept: tuple[str, ...] = RAW_AS_SENT) -> tuple[str, dict[str, int]]:
+    """A rejected row's raw values (a JSON object of text): each value scrubbed but those `kept`
+    (`as_sent`; a postcode only when it has a postcode's shape)."""
     values, counts = json.loads(text), Counter()
     for key, value in values.items():
-        if isinstance(value, str) and (key not in RAW_AS_SENT or key == "postcode" and not is_postcode(value)):
+        if isinstance(value, str) and (key not in kept or key == "postcode" and not is_postcode(value)):
             values[key], found = scrub_text(value)
             counts.update(found)
     return json.dumps(values, ensure_ascii=False, separators=(",", ":")), dict(counts)
@@ -773,6 +787,23 @@ def personal_key_sql(column: str) -> str:
 PERSONAL_KEY = "personal_key"   # the reject code of a reference holding a person's details
 
 
+def as_sent(kind: str) -> tuple[str, ...]:
+    """The raw values of a `kind` reject kept as sent (RAW_AS_SENT): a reference to another kind's
+    row is the kind's own key there only. An appeal's or an action plan's application_ref is what
+    the partner wrote, and one that names no application may be anything: it was quoted as sent
+    ('Mrs Quixtonbury 07700 900530', the personal-data audit of 7 December 2026)."""
+    return tuple(k for k in RAW_AS_SENT if k != "application_ref" or kind == "applications")
+
+
+def scrub_rejects(con: duckdb.DuckDBPyConnection, kind: str, table: str, load_id: str, code: str) -> None:
+    """`scrub_staged`'s scrub of the reason and raw values of the rows of `table` marked reject
+    `code` after it ran (build.py `_unknown_applications`, whose reasons quote a reference)."""
+    where = f"reject_code = '{code}'"
+    _scrub_column(con, kind, table, load_id, "reject_reason", scrub_text, f"reject_reason is not null and {where}")
+    _scrub_column(con, kind, table, load_id, "raw_values", functools.partial(_scrub_json, kept=as_sent(kind)),
+                  f"raw_values is not null and {where}")
+
+
 def _scrub_key_json(key: str):
     """A `personal_key` reject's raw values with its reference scrubbed too (RAW_AS_SENT keeps a
     key as sent; this one holds a person's details), the other values as `_scrub_json` does."""
@@ -795,7 +826,7 @@ def scrub_staged(con: duckdb.DuckDBPyConnection, kind: str, table: str, load_id:
     etl_scrubbed as scrub_raw does. Only distinct values are scrubbed: rejected rows and errors are
     few, and a loose reference is looked at only when it could hold personal data at all."""
     columns = {c: scrub_text for c in MESSAGE_COLUMNS}
-    columns["raw_values"] = _scrub_json
+    columns["raw_values"] = functools.partial(_scrub_json, kept=as_sent(kind))
     columns.update({c: scrub_text for c in LOOSE_REFERENCES.get(kind, ())})
     key = schema.KEYS.get(kind)
     if key:   # first, so that the other raw values are scrubbed once, with it
