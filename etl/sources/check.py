@@ -96,6 +96,19 @@ def check(inputs: Path | str, source: str | None = None, cfg: BuildConfig | None
     return [_scrubbed(r) for r in reports]
 
 
+def _scrubbed_text(text: str) -> str:
+    """`scrub.scrub_text` of a text of a report, its underscores read as spaces too when that finds
+    more: a label's normalised value joins its words with them ("visit_mrs_quixtonbury_07700_900453_
+    at_17_larkspur_crescent"), which hid the name, number and address (the personal-data audit of
+    7 December 2026: printed beside the label scrubbed)."""
+    cleaned, found = scrub.scrub_text(text)
+    if "_" in text:
+        spaced, found_spaced = scrub.scrub_text(text.replace("_", " "))
+        if sum(found_spaced.values()) > sum(found.values()):
+            return spaced
+    return cleaned
+
+
 # the fields of a report that are the check's own words, never a partner's
 _OWN_FIELDS = frozenset(("source", "kind", "status", "column", "type"))
 
@@ -107,7 +120,7 @@ def _scrubbed(value, field: str | None = None):
     and phone numbers printed as sent (a police record's Crime ID, a victim_type), and offered as a
     line to paste into sources.toml."""
     if isinstance(value, str):
-        return value if field in _OWN_FIELDS else scrub.scrub_text(value)[0]
+        return value if field in _OWN_FIELDS else _scrubbed_text(value)
     if isinstance(value, dict):
         return {k: _scrubbed(v, k) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -102,15 +102,21 @@ PLACEHOLDER = {"email": "[email]", "phone": "[phone]", "address": "[address]", "
 # A vehicle registration in the current UK format ("AB12 CDE", "AB12CDE": two letters, the age
 # identifier, three letters), as written on the plate: it names the keeper. A postcode's inward code
 # starts with a digit ("DE12 3AB"), so the two never meet.
-VEHICLE = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}\s?[A-Z]{3}(?![\w-])")
+# In capitals with a space or none ("AB12 CDE"), or joined up in any case or with a hyphen ("ab12
+# cde", "AB12-CDE": the personal-data audit of 7 December 2026). Not spaced between letters and
+# digits: "AT 10 AND" in a note written in capitals is no registration.
+VEHICLE = re.compile(r"(?<![\w-])(?:[A-Z]{2}\d{2}[\s-]?[A-Z]{3}|(?i:[a-z]{2}\d{2})[\s-]?(?i:[a-z]{3}))(?![\w-])")
 # A date of birth after the words that name one ("DOB 12/03/1985", "d.o.b: 1.3.85", "born 12-03-1985"):
 # the date goes, the words stay.
 # Written as ISO ("DOB 1985-03-12") or in words ("born 12 March 1985", "dob 3rd Jan 85") too (the
 # personal-data audit of 6 December 2026).
 _MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# Its month in words between hyphens or dots ("DOB 12-Mar-2009") or before the day ("DOB: March 12,
+# 1985") too (the personal-data audit of 7 December 2026).
 BIRTH_DATE = re.compile(r"(?i:\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|born(?:\s+on)?)\s*[:=-]?\s*)"
                         r"(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}"
-                        rf"|(?i:\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH_WORD}\s+\d{{2,4}}))(?![\d])")
+                        rf"|(?i:\d{{1,2}}(?:st|nd|rd|th)?(?:\s+|[./-]){_MONTH_WORD}(?:\s+|[./-])\d{{2,4}})"
+                        rf"|(?i:{_MONTH_WORD}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{2,4}}))(?![\d])")
 # A National Insurance number ("AB123456C", "ab 12 34 56 c"): two letters (HMRC never issues D, F,
 # I, Q, U or V, nor O second), six digits, A to D.
 NI_NUMBER = re.compile(r"(?<![\w-])(?i:[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])\s?\d{2}\s?\d{2}\s?\d{2}\s?(?i:[A-D])(?![\w-])")
@@ -200,6 +206,13 @@ _AT_BRACKETED = r"\s*[(\[{]\s*at\s*[)\]}]\s*"
 _DOT = r"(?:\s*[(\[{]\s*dot\s*[)\]}]\s*|\s+dot\s+)"
 OBFUSCATED_EMAIL = re.compile(rf"(?<![\w.+'-])(?i:[\w+-][\w.+'-]*(?:{_AT_BRACKETED}[\w-]+(?:(?:{_DOT}|\.)[\w-]+)+"
                               rf"|\s+at\s+[\w-]+(?:{_DOT}[\w-]+)+))")
+# An @ written as an HTML entity, URL-encoded or with a space beside it, between an address's
+# characters and a domain ("jo&#64;example.org", "jo%40example.org", "jo @ example.org"): read as
+# the @ it stands for (the personal-data audit of 7 December 2026: "jo&#64;example.org" became
+# "jo&[address];example.org", its "#64" a house number). The domain is looked for over 64
+# characters at most, so a long run after many of them stays linear.
+_AT_WRITTEN = re.compile(r"(?<=[\w.+-])(?:&#0*64;|&#x0*40;|&commat;|%40|[ \t]@[ \t]?|@[ \t])(?=[\w-]{1,64}\.[\w-])",
+                         re.IGNORECASE)
 _DISGUISED = re.compile(rf"(?i)\bdot\b|{_AT_BRACKETED}")
 # a date, and a date with its time ("30-03-2025 23:30": never a phone number, the audit of 6 December 2026)
 DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?:[ T]\d{1,2}(?:[:.]\d{2}){0,2})?$")
@@ -566,6 +579,8 @@ def scrub_text(text: str) -> tuple[str, dict[str, int]]:
     postcodes, and how many of each kind were removed (kinds with none are left out)."""
     counts: Counter = Counter()
     text = _as_shown(text)
+    if "@" in text or "&" in text or "%" in text:
+        text = _AT_WRITTEN.sub("@", text)
     text = _emails(text, counts)
     if _DISGUISED.search(text):
         text = _sub(OBFUSCATED_EMAIL, text, "email", counts)

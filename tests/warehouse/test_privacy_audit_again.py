@@ -87,3 +87,18 @@ def test__no_planted_personal_data_anywhere(built):
     assert text_holding(built, PIECES) == []
     [(path,)] = built.execute("select inputs_path from etl_builds").fetchall()
     assert "900535" not in path and "quixtonbury" not in path.lower(), path
+
+
+def test__check__a_label_s_normalised_value_is_scrubbed_as_the_label_is(tmp_path):
+    """`asb check` printed a label outside its list scrubbed, and beside it the value after
+    normalising, its words joined by underscores, whole: "visit [name] [phone] at [address] ->
+    visit_[name]_[phone]_at_17_larkspur_crescent"."""
+    import json
+
+    from etl.sources import check
+
+    label = "visit Mrs Quixtonbury 07700 900453 at 17 Larkspur Crescent"
+    inputs = write_inputs(tmp_path / "in", TOML, {"erewash/a.csv": "\n".join([
+        ",".join(INCIDENT_COLUMNS), incident_row("E1", 3, asb_type=label, victim_type=label)]) + "\n"})
+    text = json.dumps(check.check(inputs, "erewash-council")).lower()
+    assert not [p for p in ("quixtonbury", "900453", "larkspur") if p in text], text
