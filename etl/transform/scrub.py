@@ -792,11 +792,22 @@ def personal_key_sql(column: str) -> str:
     # two to four words of letters alone ("Jane Doe", "OLU ADEYEMI"): a name, never a case number
     words = (f"({spaced} and not regexp_matches({column}, '[0-9]') "
              f"and regexp_full_match({column}, '[A-Za-z''’.-]+([\\s\\xa0]+[A-Za-z''’.-]+){{1,3}}'))")
+    # an address, a date of birth, a National Insurance number, a registration or a full postcode
+    # (the personal-data audit of 7 December 2026: "Flat 3, 21 Larkspur Crescent", "J Smith DOB
+    # 22/03/1985", "JT123456D", "AB12 CDE", "DE7 5HQ" were stored as references)
+    streets = "street|st|road|rd|avenue|ave|close|lane|drive|crescent|way|court|grove|place|terrace|gardens|" \
+              "green|mews|view|park|square|walk|row|rise|hill"
+    address = (f"({spaced} and regexp_matches({column}, '(?i)(^|[\\s,])(flat\\s+[0-9]|[0-9]{{1,3}}[a-z]?,?\\s+"
+               f"([a-z''’-]+\\s+){{0,3}}({streets})([^a-z]|$))'))")
+    birth = f"({spaced} and regexp_matches({column}, '(?i)(^|[^a-z])(dob|d\\.o\\.b|date of birth)([^a-z]|$)'))"
+    shaped = (f"(length({column}) between 5 and 14 and regexp_full_match(upper(trim({column})), "
+              "'[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\\s?[0-9]{2}\\s?[0-9]{2}\\s?[0-9]{2}\\s?[A-D]"
+              "|[A-Z]{2}[0-9]{2}[\\s-]?[A-Z]{3}|[A-Z]{1,2}[0-9][A-Z0-9]?\\s?[0-9][ABD-HJLNP-UW-Z]{2}'))")
     return (f"((contains({column}, '@') and regexp_matches({column}, '[^@\\s]@[^@\\s]+\\.[A-Za-z]{{2,}}|[A-Za-z]@[A-Za-z]'))"
             f" or ({spaced} and (regexp_matches({column}, '(^|[^0-9]){phone}([^0-9]|$)')"
             f" or regexp_matches({column}, '(?i)(^|\\s)(mr|mrs|ms|miss|mx|dr)\\.?\\s+[a-z]')))"
             f" or ((starts_with({column}, '0') or starts_with({column}, '+')) and regexp_full_match({column}, '{phone}'))"
-            f" or {titled} or {mobile} or {country} or {disguised} or {words})")
+            f" or {titled} or {mobile} or {country} or {disguised} or {words} or {address} or {birth} or {shaped})")
 
 
 PERSONAL_KEY = "personal_key"   # the reject code of a reference holding a person's details
@@ -820,15 +831,16 @@ def scrub_rejects(con: duckdb.DuckDBPyConnection, kind: str, table: str, load_id
 
 
 def _scrub_key_json(key: str):
-    """A `personal_key` reject's raw values with its reference scrubbed too (RAW_AS_SENT keeps a
-    key as sent; this one holds a person's details), the other values as `_scrub_json` does."""
+    """A `personal_key` reject's raw values with its reference `[personal data]` (RAW_AS_SENT keeps
+    a key as sent; this one holds a person's details: scrubbed, "J Quixtonbury DOB 22/03/1985"
+    kept the unlisted surname, the personal-data audit of 7 December 2026), the other values as
+    `_scrub_json` does; the kinds the scrub finds in it are counted."""
     def scrub(text: str) -> tuple[str, dict[str, int]]:
         values = json.loads(text)
         found: Counter = Counter()
         if isinstance(values.get(key), str):
-            cleaned, counts = scrub_text(values[key])
-            values[key] = cleaned if counts else "[personal data]"
-            found.update(counts)
+            found.update(scrub_text(values[key])[1])
+            values[key] = "[personal data]"
         rest, counts = _scrub_json(json.dumps(values, ensure_ascii=False, separators=(",", ":")))
         found.update(counts)
         return rest, dict(found)

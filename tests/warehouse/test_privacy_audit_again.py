@@ -102,3 +102,37 @@ def test__check__a_label_s_normalised_value_is_scrubbed_as_the_label_is(tmp_path
         ",".join(INCIDENT_COLUMNS), incident_row("E1", 3, asb_type=label, victim_type=label)]) + "\n"})
     text = json.dumps(check.check(inputs, "erewash-council")).lower()
     assert not [p for p in ("quixtonbury", "900453", "larkspur") if p in text], text
+
+
+INCIDENTS_TOML = """
+[[source]]
+slug = "erewash-council"
+kind = "incidents"
+path = "erewash/*.csv"
+authority = "E07000036"
+[source.gates]
+reject_share = "warn"
+"""
+PERSONAL_REFS = ["Flat 3, 21 Larkspur Crescent", "JT123456D", "jt 12 34 56 c", "AB12 CDE", "ab12-cde", "DE7 5HQ",
+                 "de75hq", "J Quixtonbury DOB 22/03/1985", "17 Larkspur Crescent"]
+PARTNER_REFS = ["AV 2025 00017", "INC-20250701-00001", "HP-0123-456789", "CT-0001", "AV-2024-196925", "EBC 17 2025",
+                "ASB/2025/0017", "CR 2025 17", "AB12CDE1", "2025 Street Crime 12"]
+
+
+def test__keys__an_address_birth_date_ni_number_registration_or_postcode_is_a_personal_key(tmp_path):
+    """A reference holding an address, a date of birth, a National Insurance number, a registration
+    or a full postcode was stored as sent (incident_id, report_id, the threshold's tables); it is a
+    `personal_key` reject, as one holding an e-mail or a phone number was. Partners' reference
+    shapes still load."""
+    refs = PERSONAL_REFS + PARTNER_REFS
+    rows = [",".join(INCIDENT_COLUMNS)] + [incident_row(f'"{ref}"', 1 + n % 27, person_ref=f"P{n}") for n, ref in enumerate(refs)]
+    inputs = write_inputs(tmp_path / "in", INCIDENTS_TOML, {"erewash/a.csv": "\n".join(rows) + "\n"})
+    _, con = run_build(inputs)
+    rejected = {row for (row,) in con.execute(
+        "select source_row from etl_rejects where reason_code = 'personal_key'").fetchall()}
+    assert rejected == set(range(2, 2 + len(PERSONAL_REFS))), con.execute(
+        "select source_row, reason_code, reason from etl_rejects").fetchall()
+    loaded = {ref for (ref,) in con.execute("select split_part(report_id, ':', 2) from incident_reports").fetchall()}
+    assert loaded == set(PARTNER_REFS), loaded
+    assert text_holding(con, ("larkspur", "jt123456d", "jt 12 34", "ab12 cde", "ab12-cde", "de7 5hq", "de75hq",
+                              "quixtonbury")) == []
