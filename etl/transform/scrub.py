@@ -769,7 +769,7 @@ def _scrub_json(text: str, kept: tuple[str, ...] = RAW_AS_SENT) -> tuple[str, di
     return json.dumps(values, ensure_ascii=False, separators=(",", ":")), dict(counts)
 
 
-def personal_key_sql(column: str) -> str:
+def personal_key_sql(column: str, prefiltered: bool = True) -> str:
     """Whether a record's own reference (`column`, its text as sent) holds a person's details: an
     e-mail address; a UK phone number (eleven digits from 01, 02, 03 or 07, or +44) in a reference
     with a space, or as the whole reference; a title and a name ("Mrs Patel 07700 900124"). Such a
@@ -797,17 +797,30 @@ def personal_key_sql(column: str) -> str:
     # 22/03/1985", "JT123456D", "AB12 CDE", "DE7 5HQ" were stored as references)
     streets = "street|st|road|rd|avenue|ave|close|lane|drive|crescent|way|court|grove|place|terrace|gardens|" \
               "green|mews|view|park|square|walk|row|rise|hill"
-    address = (f"({spaced} and regexp_matches({column}, '(?i)(^|[\\s,])(flat\\s+[0-9]|[0-9]{{1,3}}[a-z]?,?\\s+"
-               f"([a-z''’-]+\\s+){{0,3}}({streets})([^a-z]|$))'))")
-    birth = f"({spaced} and regexp_matches({column}, '(?i)(^|[^a-z])(dob|d\\.o\\.b|date of birth)([^a-z]|$)'))"
-    shaped = (f"(length({column}) between 5 and 14 and regexp_full_match(upper(trim({column})), "
+    # (each regular expression in a CASE, run on the few references its cheap test lets through: in
+    # an OR, DuckDB ran them on all ten million, 3 s more)
+    address = (f"(case when {spaced} then regexp_matches({column}, '(?i)(^|[\\s,])(flat\\s+[0-9]|[0-9]{{1,3}}[a-z]?,?"
+               f"\\s+([a-z''’-]+\\s+){{0,3}}({streets})([^a-z]|$))|(^|[^a-z])(dob|d\\.o\\.b|date of birth)([^a-z]|$)') "
+               "else false end)")
+    digit_early = f"(substr({column}, 2, 1) between '0' and '9' or substr({column}, 3, 1) between '0' and '9')"
+    shaped = (f"(case when length({column}) between 5 and 14 and ({spaced} or {digit_early}) then "
+              f"regexp_full_match(upper(trim({column})), "
               "'[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\\s?[0-9]{2}\\s?[0-9]{2}\\s?[0-9]{2}\\s?[A-D]"
-              "|[A-Z]{2}[0-9]{2}[\\s-]?[A-Z]{3}|[A-Z]{1,2}[0-9][A-Z0-9]?\\s?[0-9][ABD-HJLNP-UW-Z]{2}'))")
-    return (f"((contains({column}, '@') and regexp_matches({column}, '[^@\\s]@[^@\\s]+\\.[A-Za-z]{{2,}}|[A-Za-z]@[A-Za-z]'))"
+              "|[A-Z]{2}[0-9]{2}[\\s-]?[A-Z]{3}|[A-Z]{1,2}[0-9][A-Z0-9]?\\s?[0-9][ABD-HJLNP-UW-Z]{2}') else false end)")
+    # every test above starts with a cheap one; a reference none of them lets through (almost all of
+    # them) is no personal key without any regular expression run on it (in an OR DuckDB ran each
+    # on every record: 5-6 s of CPU for the ten million references of the scale-55 demo)
+    cheap = (f"(contains({column}, '@') or {spaced} or starts_with({column}, '0') or starts_with({column}, '+') "
+             f"or contains({column}, 'Mr') or contains({column}, 'Ms') or contains({column}, 'Mx') "
+             f"or contains({column}, '07') or starts_with({column}, '447') or contains({column}, '(at)') "
+             f"or contains({column}, '(AT)') or contains({column}, '[at]') "
+             f"or (length({column}) between 5 and 14 and {digit_early}))")
+    tests = (f"((contains({column}, '@') and regexp_matches({column}, '[^@\\s]@[^@\\s]+\\.[A-Za-z]{{2,}}|[A-Za-z]@[A-Za-z]'))"
             f" or ({spaced} and (regexp_matches({column}, '(^|[^0-9]){phone}([^0-9]|$)')"
             f" or regexp_matches({column}, '(?i)(^|\\s)(mr|mrs|ms|miss|mx|dr)\\.?\\s+[a-z]')))"
             f" or ((starts_with({column}, '0') or starts_with({column}, '+')) and regexp_full_match({column}, '{phone}'))"
-            f" or {titled} or {mobile} or {country} or {disguised} or {words} or {address} or {birth} or {shaped})")
+            f" or {titled} or {mobile} or {country} or {disguised} or {words} or {address} or {shaped})")
+    return f"(case when {cheap} then {tests} else false end)" if prefiltered else tests
 
 
 PERSONAL_KEY = "personal_key"   # the reject code of a reference holding a person's details
