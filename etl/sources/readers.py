@@ -365,7 +365,7 @@ def utf8_beyond_ascii(path: Path) -> bool:
     return beyond
 
 
-def _encoding_note(path: Path, declared: str, read: str) -> str | None:
+def _encoding_note(declared: str, read: str) -> str | None:
     """The file's note when it is read in another encoding than its source declares (and no
     byte-order mark says so), else None."""
     if read in ("utf-16-le", "utf-16-be"):
@@ -406,7 +406,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
     if encoding == declared and not declared.startswith("utf") and utf8_beyond_ascii(path):
         encoding = "utf-8"   # a partner's export changed to UTF-8, sources.toml not yet (the note says so)
     real, note = (path, None) if encoding in ("utf-8", "utf8", "utf-8-sig") else _to_utf8(path, encoding, lenient=True)
-    note = "; ".join(filter(None, (_encoding_note(path, source.encoding, encoding), note))) or None
+    note = "; ".join(filter(None, (_encoding_note(source.encoding, encoding), note))) or None
     delim, skip = source.delimiter or ",", source.skip_rows
     try:
         with open(real, encoding="utf-8-sig", errors="replace") as fh:
@@ -652,9 +652,9 @@ def _read_csv_records(con: duckdb.DuckDBPyConnection, real: Path, path: Path, de
                 # first line, and the lines after it are read again as records (the records between
                 # vanished inside one reject: twenty, when the quote was never closed)
                 rest = consumed[1:]
-                broken.append((number, f"its quotes are unbalanced: a quote opens in it and {ends} (the "
-                                       f"{len(rest):,} line{'s' * (len(rest) != 1)} it took in are read as records)",
-                               consumed[0].rstrip("\r\n")))
+                took = f"the {len(rest):,} lines it took in are" if len(rest) != 1 else "the line it took in is"
+                broken.append((number, f"its quotes are unbalanced: a quote opens in it and {ends} ({took} read "
+                                       f"as records)", consumed[0].rstrip("\r\n")))
                 pending = itertools.chain(rest, pending)
                 reader = read(pending)
                 continue

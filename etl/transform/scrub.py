@@ -772,12 +772,15 @@ def _scrub_json(text: str, kept: tuple[str, ...] = RAW_AS_SENT) -> tuple[str, di
 def personal_key_sql(column: str, prefiltered: bool = True) -> str:
     """Whether a record's own reference (`column`, its text as sent) holds a person's details: an
     e-mail address; a UK phone number (eleven digits from 01, 02, 03 or 07, or +44) in a reference
-    with a space, or as the whole reference; a title and a name ("Mrs Patel 07700 900124"). Such a
-    row is a `personal_key` reject (etl/transform/stage.py): a reference is the partner's case
-    number, and a key is stored as sent. A reference a partner's system writes ("AV 2025 00017",
-    "HP-0123-456789", "INC-20250701-00001") is none of these. Cheap tests first: the regular
-    expressions run on the few references with an @, a space, a leading 0 or +, a title's letters
-    or a mobile number's 07."""
+    with a space, or as the whole reference; a title and a name ("Mrs Patel 07700 900124"); an
+    address or a date of birth in a reference with a space; a whole reference that is a National
+    Insurance number, a registration or a full postcode. Such a row is a `personal_key` reject
+    (etl/transform/stage.py): a reference is the partner's case number, and a key is stored as
+    sent. A reference a partner's system writes ("AV 2025 00017", "HP-0123-456789",
+    "INC-20250701-00001") is none of these. Cheap tests first: the regular expressions run only on
+    the few references with an @, a space, a leading 0 or +, a title's letters, a mobile number's
+    07 or a digit second or third (`prefiltered`; False gives the tests alone, which answer the
+    same: a property test holds them to it)."""
     phone = "(\\+44\\s?|0)[1237]([\\s-]{0,3}[0-9]){9}"
     spaced = f"(contains({column}, ' ') or contains({column}, chr(160)))"
     # joined up (the personal-data audit of 6 December 2026): a title and a capitalised name
