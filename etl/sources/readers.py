@@ -26,6 +26,7 @@ import codecs
 import csv
 import datetime as dt
 import functools
+import io
 import itertools
 import os
 import re
@@ -378,21 +379,27 @@ def _encoding_note(declared: str, read: str) -> str | None:
     return None
 
 
+def file_encoding(path: Path, head: bytes, declared: str) -> str:
+    """`encoding_read`, and UTF-8 for a file of a source declaring a legacy encoding that is valid
+    UTF-8 holding characters beyond ASCII (`utf8_beyond_ascii`: a partner's export changed to
+    UTF-8, sources.toml not yet; `_encoding_note` says so)."""
+    encoding = encoding_read(head, declared)
+    if encoding == declared and not declared.startswith("utf") and utf8_beyond_ascii(path):
+        return "utf-8"
+    return encoding
+
+
 def encoding_shown(path: Path, declared: str) -> tuple[str, bool]:
     """(the encoding a CSV file is read in, as a partner would name it, and whether a byte-order
     mark says so): what `asb check` reports of a file it read."""
     with open(path, "rb") as fh:
         head = fh.read(HEAD_BYTES)
-    read = encoding_read(head, declared)
+    read = file_encoding(path, head, declared)
     if read == "utf-16":
         return ("utf-16le" if head.startswith(b"\xff\xfe") else "utf-16be"), True
     if read == "utf-8-sig":
         return "utf-8", True
-    if read in ("utf-16-le", "utf-16-be"):
-        return read.replace("-le", "le").replace("-be", "be"), False
-    if not declared.startswith("utf") and utf8_beyond_ascii(path):
-        return "utf-8", False
-    return declared, False
+    return read.replace("-le", "le").replace("-be", "be"), False
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table: str) -> FileRead:
@@ -402,9 +409,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, table:
     for magic, what in _NOT_TEXT:
         if head.startswith(magic):
             raise ReadError(f"{path}: not CSV text but {what}")
-    encoding = encoding_read(head, declared)
-    if encoding == declared and not declared.startswith("utf") and utf8_beyond_ascii(path):
-        encoding = "utf-8"   # a partner's export changed to UTF-8, sources.toml not yet (the note says so)
+    encoding = file_encoding(path, head, declared)
     real, note = (path, None) if encoding in ("utf-8", "utf8", "utf-8-sig") else _to_utf8(path, encoding, lenient=True)
     note = "; ".join(filter(None, (_encoding_note(source.encoding, encoding), note))) or None
     delim, skip = source.delimiter or ",", source.skip_rows
@@ -694,17 +699,11 @@ def _never_closed(lines: list[str], delim: str) -> str | None:
     """How a quote of the record read from `lines` (several) went wrong, when the lenient reader
     took lines that are records of their own into it, else None (a quoted line break, well formed):
     a quote never closed before the end of the file, or one that a later line's quote closed."""
-    import io
-
-    try:
-        for _ in csv.reader(io.StringIO("".join(lines), newline=""), delimiter=delim, quotechar='"',
-                            doublequote=True, strict=True):
-            pass
-    except csv.Error as exc:
-        if "unexpected end of data" in str(exc):
-            return "is never closed before the end of the file"
-        return "a quote in a later line closes it"
-    return None
+    error = _strict_error("".join(lines), delim)
+    if error is None:
+        return None
+    return "is never closed before the end of the file" if "unexpected end of data" in error else \
+        "a quote in a later line closes it"
 
 
 def _swallowed(record: list[str], delim: str, fields: int) -> str | None:
@@ -746,14 +745,18 @@ def _broken_quotes(text: str, delim: str) -> str | None:
     'A2'). Such a record is a reject, as DuckDB's strict reader on the fast path also finds it."""
     if '"' not in text:
         return None
-    import io
+    error = _strict_error(text, delim)
+    return f"its quotes are unbalanced ({error}; a quote inside a quoted field is written twice)" if error else None
 
+
+def _strict_error(text: str, delim: str) -> str | None:
+    """The csv module's error reading `text` strictly (a quote not doubled, or never closed), else None."""
     try:
         for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delim, quotechar='"', doublequote=True,
                             strict=True):
             pass
     except csv.Error as exc:
-        return f"its quotes are unbalanced ({exc}; a quote inside a quoted field is written twice)"
+        return str(exc)
     return None
 
 
