@@ -106,14 +106,31 @@ PLACEHOLDER = {"email": "[email]", "phone": "[phone]", "address": "[address]", "
 # cde", "AB12-CDE": the personal-data audit of 7 December 2026). Not spaced between letters and
 # digits: "AT 10 AND" in a note written in capitals is no registration.
 VEHICLE = re.compile(r"(?<![\w-])(?:[A-Z]{2}\d{2}[\s-]?[A-Z]{3}|(?i:[a-z]{2}\d{2})[\s-]?(?i:[a-z]{3}))(?![\w-])")
+# The older formats, in capitals (8 December 2026): a prefix plate ("R123 ABC", 1983-2001: a year
+# letter, one to three digits, three letters) and a suffix plate ("ABC 123D", 1963-1983). Their
+# letters are never I, Q or Z, nor is a year letter O or U. A road and a word in capitals has the
+# prefix plate's shape ("A38 BUS", "A6 DAY"), so a match whose three letters are a word
+# (`PLATE_WORDS`) stays.
+OLD_VEHICLE = re.compile(r"(?<![\w-])(?:[A-HJ-NPR-Y]\d{1,3}[ -]?([A-HJ-PR-Y]{3})|([A-HJ-PR-Y]{3})[ -]?\d{1,3}[A-HJ-NPR-Y])"
+                         r"(?![\w-])")
+PLATE_WORDS = frozenset((
+    "AND", "THE", "BUS", "FOR", "NOT", "CAR", "VAN", "WAY", "JCT", "NOW", "YES", "OFF", "OUT", "TWO", "ONE",
+    "TEN", "ALL", "ANY", "ARE", "BUT", "CAN", "DAY", "GOT", "HAD", "HAS", "HER", "HOW", "LET", "MAN", "MEN",
+    "NEW", "OLD", "OUR", "OWN", "PUB", "RAN", "RED", "SAW", "SAY", "SEE", "SHE", "TOO", "TOP", "WAS", "WHO",
+    "WHY", "YOU", "AGO", "AGE", "BOY", "LOT", "HRS", "MPH", "APT", "BAY", "RUN", "SET", "PUT", "GET", "END",
+    "FAR", "FEW", "LOW", "BAD", "HOT", "WET", "DRY", "ODD", "PER", "APR", "AUG", "DEC", "FEB", "JAN", "JUN",
+    "JUL", "MAR", "MAY", "NOV", "OCT", "SEP", "MON", "TUE", "WED", "THU", "SAT", "SUN", "GMT", "BST", "YRS",
+    "NOR", "YET", "TAX", "MOT", "ATM", "ASB", "PCS", "ROW", "BOX", "MOB", "GAS", "DOG", "CAT", "EGG",
+    "STN", "RBT", "NTH", "STH", "EST", "NHS", "PCN", "CCT", "LHS", "RHS", "NSL"))
 # A date of birth after the words that name one ("DOB 12/03/1985", "d.o.b: 1.3.85", "born 12-03-1985"):
 # the date goes, the words stay.
 # Written as ISO ("DOB 1985-03-12") or in words ("born 12 March 1985", "dob 3rd Jan 85") too (the
 # personal-data audit of 6 December 2026).
 _MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# After "b." too ("youth b. 12/03/2009": 8 December 2026).
 # Its month in words between hyphens or dots ("DOB 12-Mar-2009") or before the day ("DOB: March 12,
 # 1985") too (the personal-data audit of 7 December 2026).
-BIRTH_DATE = re.compile(r"(?i:\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|born(?:\s+on)?)\s*[:=-]?\s*)"
+BIRTH_DATE = re.compile(r"(?i:\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|born(?:\s+on)?|b\.)\s*[:=-]?\s*)"
                         r"(\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}"
                         rf"|(?i:\d{{1,2}}(?:st|nd|rd|th)?(?:\s+|[./-]){_MONTH_WORD}(?:\s+|[./-])\d{{2,4}})"
                         rf"|(?i:{_MONTH_WORD}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{2,4}}))(?![\d])")
@@ -177,8 +194,22 @@ CONTACT_WORDS = ("contact", "caller", "complainant", "reporter", "reported by", 
                  "suspect", "owner",
                  # the police's reporting person, a complaint's maker, a family member (the audit)
                  "rp", "made by", "son", "daughter", "husband", "wife", "mum", "dad", "mother", "father",
-                 "brother", "sister", "grandson", "granddaughter", "boyfriend", "girlfriend")
-TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev", "Revd", "Sir", "Dame", "Lady", "Lord")
+                 "brother", "sister", "grandson", "granddaughter", "boyfriend", "girlfriend",
+                 # more family words (8 December 2026)
+                 "auntie", "aunty", "aunt", "uncle", "nephew", "niece", "cousin", "nan", "nana", "grandma",
+                 "grandad", "granddad", "grandmother", "grandfather", "stepson", "stepdaughter", "fiance",
+                 "fiancee", "ex-partner", "ex-husband", "ex-wife")
+TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev", "Revd", "Sir", "Dame", "Lady", "Lord",
+          # a boy's, a priest's, an officer's, a councillor's (8 December 2026: "Master Tyler Smith" kept
+          # "Smith"; "PCSO Bloggins", "Fr. Murphy")
+          "Master", "Mstr", "Fr", "PCSO", "Sgt", "Insp", "Supt", "Cllr", "Councillor")
+# Titles in capitals ("MISS SMITH", "DR PATEL": 8 December 2026). Those that are also words or a
+# street's abbreviation ("DID NOT MISS WORK", "PARK DR OUTSIDE") take a listed forename or surname
+# alone; the others any name word (`_caps_title_name`).
+TITLES_ALSO_WORDS = frozenset(("MISS", "DR", "LADY", "LORD", "SIR", "DAME", "MASTER", "FR", "REV", "PROF"))
+TITLE_CAPS = re.compile(rf"(?<![\w'’-])(?:{'|'.join(t.upper() for t in TITLES if t not in ('Mr', 'Mrs', 'Ms', 'Mx'))})"
+                        r"(?:\.\s*|\s+)((?:[A-Z]\.?\s+){0,2})([A-Z][A-Z'’-]*[A-Z])(?![\w'’-])")
+_CAPS_WORD_AFTER = re.compile(r"\s+([A-Z][A-Z'’-]*[A-Z])(?![\w'’-])")
 
 # an address starts with a letter, digit, + or - (not the quote a reason puts round a value:
 # "latitude 'jane@example.com'" kept its opening quote as "latitude [email]'")
@@ -204,8 +235,12 @@ _UNDERSCORE_IN_NUMBER = re.compile(r"(?<=\d)_(?=\d)")
 # "jo [at] example [dot] co [dot] uk"): at least one "dot" after the "at".
 _AT_BRACKETED = r"\s*[(\[{]\s*at\s*[)\]}]\s*"
 _DOT = r"(?:\s*[(\[{]\s*dot\s*[)\]}]\s*|\s+dot\s+)"
-OBFUSCATED_EMAIL = re.compile(rf"(?<![\w.+'-])(?i:[\w+-][\w.+'-]*(?:{_AT_BRACKETED}[\w-]+(?:(?:{_DOT}|\.)[\w-]+)+"
-                              rf"|\s+at\s+[\w-]+(?:{_DOT}[\w-]+)+))")
+# Its part before the "at" may be written out too ("jane dot smith at gmail dot com" kept "jane
+# dot": 8 December 2026), with three "dot"s at most, so a field of many stays linear; written with
+# words alone, its last part is letters ("meet at 5 dot 30" is a time).
+OBFUSCATED_EMAIL = re.compile(rf"(?<![\w.+'-])(?i:[\w+-][\w.+'-]*(?:{_DOT}[\w+-][\w.+'-]*){{0,3}}"
+                              rf"(?:{_AT_BRACKETED}[\w-]+(?:(?:{_DOT}|\.)[\w-]+)+"
+                              rf"|\s+at\s+[\w-]+(?:{_DOT}[\w-]+)*{_DOT}[a-z]{{2,}}(?![\w-])))")
 # An @ written as an HTML entity, URL-encoded or with a space beside it, between an address's
 # characters and a domain ("jo&#64;example.org", "jo%40example.org", "jo @ example.org"): read as
 # the @ it stands for (the personal-data audit of 7 December 2026: "jo&#64;example.org" became
@@ -307,6 +342,7 @@ class _NamePatterns:
     lone: re.Pattern            # a forename alone, possessive too ("Zoe rang", "outside Sian's")
     before_surname: re.Pattern  # a name word and a surname ("Aoife O'Sullivan")
     lower_pair: re.Pattern      # a forename and a surname in lower case ("gary thompson's house")
+    surnames: frozenset[str] = frozenset()   # as listed (capitalised)
 
 
 # Words before a forename that make it part of a place's name ("St Helen", "King George", "Prince Albert")
@@ -337,10 +373,12 @@ def _names() -> _NamePatterns:
         forenames=frozenset(names["forenames"]),
         pair=re.compile(rf"\b(?:{forenames}){hyphen}\s+({_CAP_NAME})\b"),
         # ("J Smith", "J. Smith", "J.Smith"; A and I only with their dot: "A Smith" may be a word)
-        initial=re.compile(rf"(?<![\w.'’])(?:[B-HJ-Z]\.?\s+|[A-Z]\.\s*)(?:{surnames})\b(?![\w'’-])"),
+        # the surname in capitals too ("J. SMITH", "K PATEL": 8 December 2026)
+        initial=re.compile(rf"(?<![\w.'’])(?:[B-HJ-Z]\.?\s+|[A-Z]\.\s*)(?:{surnames}|{surnames.upper()})\b(?![\w'’-])"),
         lone=re.compile(rf"(?<![\w'’-])(?:{alone}){hyphen}(?:['’]s)?(?![\w'’-])"),
         before_surname=re.compile(rf"(?<![\w'’-])({_CAP_NAME})\s+(?:{surnames})(?:['’]s)?(?![\w'’-])"),
-        lower_pair=re.compile(rf"(?<![\w'’-])(?:{lower_forenames})\s+(?:{lower_surnames})(?:['’]s)?(?![\w'’-])"))
+        lower_pair=re.compile(rf"(?<![\w'’-])(?:{lower_forenames})\s+(?:{lower_surnames})(?:['’]s)?(?![\w'’-])"),
+        surnames=frozenset(names["surnames"]))
 
 
 def _not_after_place_word(m: re.Match) -> bool:
@@ -362,6 +400,18 @@ def _numbered_home(m: re.Match) -> bool:
         return False
     before = m.string[max(0, m.start() - 20):m.start()].split()
     return not before or before[-1].lower().strip(",:;(") not in NUMBERING_WORDS
+
+
+# Words that number a place, not a home: a number after one is no house number, whatever street
+# or place word follows ("GATE 3 CAR PARK", "Platform 2 Station Road": 8 December 2026).
+NUMBERED_PLACES = frozenset(("gate", "level", "platform", "junction", "jct", "bay", "stand", "pitch", "pier", "berth",
+                             "exit", "route", "bus", "service", "stop", "page", "zone", "section", "item", "floor"))
+
+
+def _not_numbered_place(m: re.Match) -> bool:
+    """False for an ADDRESS match right after a word that numbers a place (`NUMBERED_PLACES`)."""
+    before = m.string[max(0, m.start() - 12):m.start()].split()
+    return not before or before[-1].lower().strip(",:;(") not in NUMBERED_PLACES
 
 
 def _not_a_street(m: re.Match) -> bool:
@@ -458,15 +508,52 @@ def _postcodes(text: str, counts: Counter) -> str:
     return POSTCODE.sub(district, text)
 
 
+def _title_name(m: re.Match) -> bool:
+    """Whether a TITLE_NAME match is a title and a name: no street's name ("Lady Lane") and every word
+    after the title (initials aside) a name word. After a title written with its dot ("Rev. Green",
+    "Dr. Wood") a surname that is also a place word (`PLACE_SURNAMES`) is a name too (8 December 2026)."""
+    title, *words = m.group(0).split()
+    dotted = title.endswith(".") or "." in m.group(0)[:len(title) + 1]
+    return _not_a_street(m) and all(_is_name_word(w) or (dotted and w.lower() in PLACE_SURNAMES)
+                                    for w in (w.rstrip(".") for w in words) if len(w) > 1)
+
+
+def _caps_titles(text: str, counts: Counter) -> str:
+    """TITLE_CAPS's matches replaced: the title and its name, and the word after it when that is a
+    listed name too ("MISS JANE SMITH"). A title that is also a word ("MISS", "DR") takes a listed
+    forename or surname; any other a name word; none before a street or place word ("SIR JOHN'S
+    PRIMARY SCHOOL")."""
+    names = _names()
+
+    def listed(word: str) -> bool:
+        word = _folded(re.sub(r"['’]S$", "", word)).capitalize()
+        return word in names.forenames or word in names.surnames
+
+    spans, done = [], 0
+    for m in TITLE_CAPS.finditer(text):
+        title, name = m.group(0).split()[0].rstrip("."), m.group(2)
+        if m.start() < done or not (listed(name) or (title not in TITLES_ALSO_WORDS and _is_name_word(name))):
+            continue
+        after = _CAPS_WORD_AFTER.match(text, m.end())
+        end = after.end() if after and listed(after.group(1)) else m.end()
+        if STREET_AFTER.match(text, end):
+            continue
+        spans.append((m.start(), end, PLACEHOLDER["name"]))
+        done = end
+    counts["name"] += len(spans)
+    return _replaced(text, spans)
+
+
 def _names_removed(text: str, counts: Counter) -> str:
-    text = _sub(TITLE_NAME, text, "name", counts,
-                keep=lambda m: _not_a_street(m) and all(_is_name_word(w.rstrip(".")) for w in m.group(0).split()[1:]
-                                                        if len(w.rstrip(".")) > 1))   # initials aside
+    text = _sub(TITLE_NAME, text, "name", counts, keep=_title_name)
+    if IN_CAPITALS.search(text):
+        text = _caps_titles(text, counts)
 
     def contact(m: re.Match) -> str:  # the name words after a contact word
         words = list(re.finditer(r"\S+", m.group(1)))
         n = next((i for i, w in enumerate(words) if not _is_name_word(w.group())), len(words))
-        if n == 0:
+        # none before a street or place word: a place named after someone ("Nan Gells Hill")
+        if n == 0 or STREET_AFTER.match(m.string, m.start(1) + words[n - 1].end()):
             return m.group(0)
         counts["name"] += 1
         offset = m.start(1) - m.start(0)
@@ -587,11 +674,12 @@ def scrub_text(text: str) -> tuple[str, dict[str, int]]:
     if DIGIT.search(text):   # a date of birth before the phone numbers (its digits are no phone's)
         text = BIRTH_DATE.sub(lambda m: m.group(0)[:m.start(1) - m.start(0)] + _count(counts, "birth_date"), text)
         text = _sub(VEHICLE, text, "vehicle", counts)
+        text = _sub(OLD_VEHICLE, text, "vehicle", counts, keep=lambda m: (m.group(1) or m.group(2)) not in PLATE_WORDS)
         text = _sub(NI_NUMBER, text, "ni_number", counts)
     text = _phones(text, counts)
     text = _postcodes(text, counts)
     if DIGIT.search(text):  # a house number, a flat number
-        text = _sub(ADDRESS, text, "address", counts)
+        text = _sub(ADDRESS, text, "address", counts, keep=_not_numbered_place)
         text = _sub(STREET_NUMBER, text, "address", counts)
         text = _sub(NUMBERED_WORD, text, "address", counts, keep=_numbered_home)
         text = _sub(HOUSE_NUMBER, text, "address", counts)

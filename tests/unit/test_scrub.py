@@ -307,7 +307,9 @@ def test__scrub__the_linear_searches_scrub_as_the_patterns_do(pieces):
 
 
 @pytest.mark.parametrize("unit", ["A", "1", "-", "1-", "+44", "a.", "a'", "a.a@", "é", "A:x a@b.co ",
-                                  "x a@b.co ", "Jane 07700 900123 "])
+                                  "x a@b.co ", "Jane 07700 900123 ",
+                                  # what the patterns of 8 December 2026 look for (tests/unit/test_scrub_audit_third.py)
+                                  "x dot ", "a dot b at ", "MISS ", "DR A. ", "R1 ", "MISS JANE "])
 def test__scrub__one_long_token_does_not_stall_the_build(unit):
     """A 1 MB field of one long token (a pasted attachment, a run of digits or dashes), then an
     e-mail address, or of many addresses or phone numbers: the search for e-mail addresses tried

@@ -1,0 +1,61 @@
+"""Free text the scrub let through, found by probing it with the ways case notes write people
+(8 December 2026): a title in capitals ("MISS SMITH", "DR PATEL"), a title the lists lacked
+("Master Tyler Smith" kept "Smith", "PCSO", "Fr."), a title with its dot before a name that is also
+a place word ("Rev. Green"), an initial and a surname in capitals ("J. SMITH"), a date of birth
+after "b.", a registration in the older formats ("R123 ABC", "ABC 123D"), an e-mail address
+written out with "dot" before its "at" ("jane dot smith at gmail dot com" kept "jane dot"), and
+a name after a family word the lists lacked ("auntie Bloggs"). Each is now removed; the ordinary
+text a note holds (roads, capitals, "Lady Lane", "PC World") stays."""
+
+from __future__ import annotations
+
+import pytest
+
+from etl.transform.scrub import scrub_text
+
+# (text, the words that must be gone, what it must become)
+LEAKS = [
+    ("MISS SMITH rang", ["SMITH"], "[name] rang"),
+    ("MISS JANE SMITH rang", ["JANE", "SMITH"], "[name] rang"),
+    ("LADY JONES complained", ["JONES"], "[name] complained"),
+    ("DR PATEL attended", ["PATEL"], "[name] attended"),
+    ("DR. PATEL attended", ["PATEL"], "[name] attended"),
+    ("SGT KOWALCZYK attended", ["KOWALCZYK"], "[name] attended"),
+    ("PCSO BLOGGINS spoke to them", ["BLOGGINS"], "[name] spoke to them"),
+    ("Master Tyler Smith on a bike", ["Tyler", "Smith"], "[name] on a bike"),
+    ("PCSO Bloggins spoke to them", ["Bloggins"], "[name] spoke to them"),
+    ("Fr. Murphy at the church", ["Murphy"], "[name] at the church"),
+    ("Rev. Green at the church", ["Green"], "[name] at the church"),
+    ("Cllr Okonkwo attended", ["Okonkwo"], "[name] attended"),
+    ("J. SMITH rang", ["SMITH"], "[name] rang"),
+    ("noise from K PATEL next door", ["PATEL"], "noise from [name] next door"),
+    ("youth b. 12/03/2009 on scooter", ["12/03/2009", "2009"], "youth b. [birth date] on scooter"),
+    ("youth (b.12-03-2009)", ["2009"], "youth (b.[birth date])"),
+    ("blue Fiesta R123 ABC doing doughnuts", ["R123", "ABC"], "blue Fiesta [vehicle] doing doughnuts"),
+    ("old Escort ABC 123D on the verge", ["123D"], "old Escort [vehicle] on the verge"),
+    ("van P12VBD parked", ["P12VBD"], "van [vehicle] parked"),
+    ("email jane dot smith at gmail dot com", ["jane", "smith", "gmail"], "email [email]"),
+    ("write to jo.anne dot b at example dot co dot uk please", ["jo.anne", "example"], "write to [email] please"),
+    ("her auntie Bloggins lives there", ["Bloggins"], "her auntie [name] lives there"),
+    ("his uncle Okonkwo shouting", ["Okonkwo"], "his uncle [name] shouting"),
+]
+
+
+@pytest.mark.parametrize(("text", "gone", "becomes"), LEAKS, ids=[t for t, _, _ in LEAKS])
+def test__scrub__the_third_probes_leak_nothing(text, gone, becomes):
+    cleaned, counts = scrub_text(text)
+    assert not [w for w in gone if w in cleaned], (text, cleaned)
+    assert cleaned == becomes, (text, cleaned)
+    assert sum(counts.values()) >= 1
+
+
+@pytest.mark.parametrize("text", [
+    "A38 BUS STOP", "ON THE A61 AND A38 JCT", "DID NOT MISS WORK", "PARK DR OUTSIDE THE SHOP",
+    "BY THE DR SURGERY", "PC World car park", "Lady Lane", "Lady Lane shops", "born and bred here",
+    "Master bedroom window", "BUS 12A STOP", "A6 DAY TRIP", "M1 J28 slip road", "GATE 3 CAR PARK",
+    "B5035 NEAR THE PUB", "the dot at the end", "meet at 5 dot 30", "Dr Surgery car park",
+    "MISS WORLD bar", "SIR JOHN'S PRIMARY SCHOOL", "uncle and aunt",
+    "Fr. Close shops", "Rev. Street corner", "b. 2009", "Flat b", "NEAR A52 OFF SLIP",
+])
+def test__scrub__ordinary_text_stays(text):
+    assert scrub_text(text) == (text, {}), scrub_text(text)
