@@ -22,7 +22,8 @@ What is removed, in this order (each kind is replaced by its placeholder):
   short close the street alone points at a few homes, and the place words around it stay; a
   number named as a house number wherever it stands ("Meadow Close (number 14)", "house no 7",
   "#14") goes on its own;
-- names -> `[name]`: a title and a name ("Mr Smith", "Mrs J. Patel", "Dr Amina Okafor"); a
+- names -> `[name]`: a title and a name ("Mr Smith", "Mrs J. Patel", "Dr Amina Okafor", "MISS
+  SMITH", "PCSO Bloggins"); a
   contact word and the name after it ("neighbour Gary Thompson", "contact: Wojciech Nowak",
   "complainant jane doe - [phone]"); one to three words right before a phone number or e-mail
   ("Kowalski - [phone]"); a common forename followed by a capitalised word ("Jane Doe", "Zoë-Mae
