@@ -113,6 +113,27 @@ def _scrubbed_text(text: str) -> str:
 _OWN_FIELDS = frozenset(("source", "kind", "status", "column", "type"))
 
 
+# How a label's value is read from its text (`stage.closed_list_sql`: a closed list's canonical
+# form; a yes/no column's in capitals), in Python: a sample's value is shown from its scrubbed text
+# by the same reading.
+_READINGS = (lambda t: t, str.lower, str.upper, lambda t: t.lower().replace(" ", "_").replace("-", "_"))
+
+
+def _scrubbed_sample(sample: dict) -> dict:
+    """A column's sample (the text as sent, the value the build reads from it) scrubbed: when the
+    text holds what the scrub removes, the value is read again from the scrubbed text. Scrubbed on
+    its own, a closed-list value ("jane_doe_[phone]" of "Jane Doe 07700 900703") kept the name the
+    text lost (the personal-data audit of 8 December 2026)."""
+    raw, value = sample["raw"], sample["value"]
+    clean = _scrubbed_text(raw) if isinstance(raw, str) else raw
+    if clean != raw and isinstance(value, str):
+        read = next((r for r in _READINGS if r(raw) == value), None)
+        value = read(clean) if read else _scrubbed_text(value)
+    else:
+        value = _scrubbed(value)
+    return {**sample, "raw": clean, "value": value}
+
+
 def _scrubbed(value, field: str | None = None):
     """A report with every text in it as the build would store it (`scrub.scrub_text`): a sample,
     a label outside its list and the value map line offered for it, a date that would not parse, an
@@ -122,6 +143,8 @@ def _scrubbed(value, field: str | None = None):
     if isinstance(value, str):
         return value if field in _OWN_FIELDS else _scrubbed_text(value)
     if isinstance(value, dict):
+        if value.keys() == {"raw", "value"}:
+            return _scrubbed_sample(value)
         return {k: _scrubbed(v, k) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return type(value)(_scrubbed(v, field) for v in value)

@@ -137,7 +137,8 @@ BIRTH_DATE = re.compile(r"(?i:\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|born(?:\s+on
                         rf"|(?i:{_MONTH_WORD}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{2,4}}))(?![\d])")
 # A National Insurance number ("AB123456C", "ab 12 34 56 c"): two letters (HMRC never issues D, F,
 # I, Q, U or V, nor O second), six digits, A to D.
-NI_NUMBER = re.compile(r"(?<![\w-])(?i:[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])\s?\d{2}\s?\d{2}\s?\d{2}\s?(?i:[A-D])(?![\w-])")
+NI_NUMBER = re.compile(r"(?<![\w-])(?i:[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])([\s-]?)\d{2}\1\d{2}\1\d{2}\1(?i:[A-D])"
+                       r"(?![\w-])")   # spaced or with dashes, the same between each group ("AB-12-34-56-C")
 NAMES_FILE = Path(__file__).resolve().parents[1] / "rules" / "names.toml"
 
 STREET_WORDS = (
@@ -167,13 +168,17 @@ PLACE_WORDS = frozenset(STREET_WORDS) | frozenset((
     "country", "nature", "reserve", "trail", "path", "footpath", "bridleway", "falls", "wells",
     "mount", "head", "heights", "hole", "vine", "edge", "cliff", "tor", "well", "spring", "springs",
     "corner",   # "White Hart Corner" (a real police.uk place)
+    # water and land a place is named by ("Willow Stream", a real police.uk place)
+    "stream", "pond", "ponds", "pool", "spinney", "plantation", "paddock", "woodland", "dam", "weir", "quarry",
+    "dell", "lakes",
 ))
 # Surnames that are also old words for a place (a wood, a bog, a field, a bank: "Cherry Holt",
 # "Bickley Moss", "Lowes Wong", "Sunny Banks", real police.uk places): a word before one is no
 # forename (`_names` before_surname). After a forename or a title they are still a surname
 # ("Kate Moss", "Mr Wong").
 PLACE_SURNAMES = frozenset(("holt", "moss", "wong", "banks", "hart", "field", "fields", "wood", "woods", "hill",
-                            "green", "brook", "marsh", "heath", "dale", "lane", "ford", "shaw", "bridge"))
+                            "green", "brook", "marsh", "heath", "dale", "lane", "ford", "shaw", "bridge",
+                            "bush"))   # "Holly Bush" (a pub: the audit of 8 December 2026)
 # Short words and counted things that are never a name nor a street's name.
 STOP_WORDS = frozenset((
     "the", "a", "an", "and", "or", "of", "on", "at", "in", "to", "by", "for", "from", "with", "near",
@@ -210,6 +215,7 @@ TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev", "Revd", "Sir", "
 TITLES_ALSO_WORDS = frozenset(("MISS", "DR", "LADY", "LORD", "SIR", "DAME", "MASTER", "FR", "REV", "PROF"))
 TITLE_CAPS = re.compile(rf"(?<![\w'’-])(?:{'|'.join(t.upper() for t in TITLES if t not in ('Mr', 'Mrs', 'Ms', 'Mx'))})"
                         r"(?:\.\s*|\s+)((?:[A-Z]\.?\s+){0,2})([A-Z][A-Z'’-]*[A-Z])(?![\w'’-])")
+_VOWEL = re.compile("[AEIOUY]")   # a word in capitals without one is an abbreviation ("PCSO SNT visit")
 _CAPS_WORD_AFTER = re.compile(r"\s+([A-Z][A-Z'’-]*[A-Z])(?![\w'’-])")
 
 # an address starts with a letter, digit, + or - (not the quote a reason puts round a value:
@@ -249,7 +255,13 @@ OBFUSCATED_EMAIL = re.compile(rf"(?<![\w.+'-])(?i:[\w+-][\w.+'-]*(?:{_DOT}[\w+-]
 # characters at most, so a long run after many of them stays linear.
 _AT_WRITTEN = re.compile(r"(?<=[\w.+-])(?:&#0*64;|&#x0*40;|&commat;|%40|[ \t]@[ \t]?|@[ \t])(?=[\w-]{1,64}\.[\w-])",
                          re.IGNORECASE)
-_DISGUISED = re.compile(rf"(?i)\bdot\b|{_AT_BRACKETED}")
+# An e-mail written with " at " and its domain's dots ("kayleigh.b at hotmail.co.uk", "t.smith AT
+# btinternet.com": 8 December 2026), ending in a top-level domain people's addresses end in, so
+# "at home.Then" stays.
+_TLD = r"(?:com|org|net|uk|ie|info|biz|me|io|eu|pl|ro|in|pk|de|fr|es|pt|it|nl|lt|lv|sk|cz|edu|gov)"
+SPOKEN_AT_EMAIL = re.compile(rf"(?<![\w.+'-])[\w+-][\w.+'-]{{0,63}}\s+(?i:at)\s+[\w-]{{1,63}}(?:\.[\w-]{{1,63}}){{0,3}}"
+                             rf"\.(?i:{_TLD})(?![\w-])")
+_DISGUISED = re.compile(rf"(?i)\bdot\b|{_AT_BRACKETED}|\sat\s+[\w-]+\.")
 # a date, and a date with its time ("30-03-2025 23:30": never a phone number, the audit of 6 December 2026)
 DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?:[ T]\d{1,2}(?:[:.]\d{2}){0,2})?$")
 POSTCODE = re.compile(r"(?<![\w-])([A-Za-z]{1,2}\d[A-Za-z\d]?)(?:\s*|-)(\d[ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2})(?![\w-])")
@@ -298,7 +310,24 @@ STREET_NUMBER = re.compile(rf"(?<![\w'’-])(?:[A-Z][\w'’.-]*\s+){{1,3}}(?i:{'
 HOUSE_NAME = re.compile(r"(?<![\w'’-])(?:[A-Z][a-z'’]+\s+){1,2}(?:Cottage|Bungalow|Farmhouse)\b")
 _HOME_WORD = re.compile(r"Cottage|Bungalow|Farmhouse")
 _FLAT_WORD = re.compile(r"(?i)flat|apartment|apt")
+# Where a name word starts and ends: not inside a word, nor inside "O'Brien" or "Smith-Jones", but
+# after an opening quote and before a closing one ("'rang Sandra'", "['Cases for Sandra']": every
+# message quoting a value kept a name that began or ended it, the personal-data audit of 8 December 2026)
+# (a quote doubled too: "reported_date ''Priya told by phone''" quotes a value that began with one)
+_WORD_START = r"(?:(?<![\w'’-])|(?<=^['’])|(?<=[^\w'’-]['’])|(?<=^['’]['’])|(?<=[^\w'’-]['’]['’]))"
+_WORD_END = r"(?:(?![\w'’-])|(?=['’]+(?![\w'’-])))"
 SURNAME_FIRST = re.compile(f"(?<![\\w'’-])({_CAP_NAME})(?=,\\s*\\[name\\])")
+# A surname in capitals right before the forename found after it ("WHITTAKER [name]"), not an
+# abbreviation a note writes so (`NOT_SURNAMES`); a surname before "family" ("the Thompson family");
+# an officer's rank, collar number and surname ("PC 1234 Haworth", "PCSO 6150 Kowalczyk"): the
+# personal-data audit of 8 December 2026.
+SURNAME_CAPS_FIRST = re.compile(f"{_WORD_START}([{_UPPER}][{_UPPER}'’-]*[{_UPPER}])(?=[ ]+\\[name\\])")
+NOT_SURNAMES = frozenset(("ASB", "CCTV", "PCSO", "PC", "DC", "DS", "RP", "NFA", "CPN", "CPW", "CBO", "ABC", "ASBO",
+                          "PSPO", "ECINS", "SNT", "OIC", "MP", "CID", "DV", "SMS", "TXT", "TEL", "MOB", "NB", "RE",
+                          "FAO", "CC", "BCC", "URGENT", "NOTE", "NOTES", "UPDATE", "INFO", "ACTION", "TO", "FROM"))
+FAMILY_NAME = re.compile(f"(?<![\\w'’-])(?<=[Tt]he )({_CAP_NAME})(?=[ ]+(?i:family|families|household)\\b)")
+OFFICER = re.compile(f"(?<![\\w'’-])(?:PC|PCSO|DC|DS|DI|DCI|PS|WPC|SC|Sgt|SGT|Insp|INSP)[ ]*\\d{{2,6}}[ ]+({_CAP_NAME})"
+                     f"(?![\\w'’-])")
 # A house number (1 to 3 digits: "2025 Erewash" is a year) before one capitalised word that ends
 # the text or a clause ("outside 14 Oakwood", "14 Oakwood, noise": a street without a street
 # word), unless that word is a place or counted word ("2 Youths", "Platform 2 Derby") or the word
@@ -323,7 +352,10 @@ IN_REFERENCE = re.compile(r"[^\W_][-/]?$")   # what ends right before digits tha
 # they are still a phone number: a reference's digits are a year, a sequence or zero-padded
 # ("HPBC/2024/121574", "INC-20250701-00001", "AB00012345678"), never this shape.
 UK_NUMBER = re.compile(r"0[1237]\d{9}")
-STREET_AFTER = re.compile(rf"(?:\s+(?!(?i:{_STOP})\b)[{_UPPER}][\w'’-]*){{0,2}}\s+(?=[{_UPPER}])"
+# (a word that is a street's part as well as a stop word may stand between: "Riley Back Lane")
+_STREET_PART = frozenset(("back", "side", "front", "rear"))
+_STOP_IN_STREET = "|".join(re.escape(w) for w in sorted(STOP_WORDS - _STREET_PART, key=len, reverse=True))
+STREET_AFTER = re.compile(rf"(?:\s+(?!(?i:{_STOP_IN_STREET})\b)[{_UPPER}][\w'’-]*){{0,2}}\s+(?=[{_UPPER}])"
                           rf"(?i:{'|'.join(sorted(PLACE_WORDS, key=len, reverse=True))})\b")
 CAPITALISED = re.compile(f"[{_UPPER}][{_LOWER}]+")
 IN_CAPITALS = re.compile(f"[{_UPPER}]{{2,}}")
@@ -344,6 +376,7 @@ class _NamePatterns:
     before_surname: re.Pattern  # a name word and a surname ("Aoife O'Sullivan")
     lower_pair: re.Pattern      # a forename and a surname in lower case ("gary thompson's house")
     surnames: frozenset[str] = frozenset()   # as listed (capitalised)
+    also_words: frozenset[str] = frozenset()   # forenames that are words too (`forenames_also_words`)
 
 
 # Words before a forename that make it part of a place's name ("St Helen", "King George", "Prince Albert")
@@ -376,10 +409,12 @@ def _names() -> _NamePatterns:
         # ("J Smith", "J. Smith", "J.Smith"; A and I only with their dot: "A Smith" may be a word)
         # the surname in capitals too ("J. SMITH", "K PATEL": 8 December 2026)
         initial=re.compile(rf"(?<![\w.'’])(?:[B-HJ-Z]\.?\s+|[A-Z]\.\s*)(?:{surnames}|{surnames.upper()})\b(?![\w'’-])"),
-        lone=re.compile(rf"(?<![\w'’-])(?:{alone}){hyphen}(?:['’]s)?(?![\w'’-])"),
+        # after an opening quote or before a closing one too ("'rang Sandra'", "['Cases for Sandra']":
+        # every message quoting a value so kept a name that began or ended it, 8 December 2026)
+        lone=re.compile(rf"{_WORD_START}(?:{alone}){hyphen}(?:['’]s)?{_WORD_END}"),
         before_surname=re.compile(rf"(?<![\w'’-])({_CAP_NAME})\s+(?:{surnames})(?:['’]s)?(?![\w'’-])"),
         lower_pair=re.compile(rf"(?<![\w'’-])(?:{lower_forenames})\s+(?:{lower_surnames})(?:['’]s)?(?![\w'’-])"),
-        surnames=frozenset(names["surnames"]))
+        surnames=frozenset(names["surnames"]), also_words=frozenset(words))
 
 
 def _not_after_place_word(m: re.Match) -> bool:
@@ -515,15 +550,17 @@ def _title_name(m: re.Match) -> bool:
     "Dr. Wood") a surname that is also a place word (`PLACE_SURNAMES`) is a name too (8 December 2026)."""
     title, *words = m.group(0).split()
     dotted = title.endswith(".") or "." in m.group(0)[:len(title) + 1]
-    return _not_a_street(m) and all(_is_name_word(w) or (dotted and w.lower() in PLACE_SURNAMES)
-                                    for w in (w.rstrip(".") for w in words) if len(w) > 1)
+    return _not_a_street(m) and all(
+        (_is_name_word(w) or (dotted and w.lower() in PLACE_SURNAMES))
+        and not (w.isupper() and (w in NOT_SURNAMES or not _VOWEL.search(w)))   # "PCSO SNT visit"
+        for w in (w.rstrip(".") for w in words) if len(w) > 1)
 
 
 def _caps_titles(text: str, counts: Counter) -> str:
     """TITLE_CAPS's matches replaced: the title and its name, and the word after it when that is a
     listed name too ("MISS JANE SMITH"). A title that is also a word ("MISS", "DR") takes a listed
-    forename or surname; any other a name word; none before a street or place word ("SIR JOHN'S
-    PRIMARY SCHOOL")."""
+    forename or surname; any other a name word with a vowel and no abbreviation (`NOT_SURNAMES`);
+    none before a street or place word ("SIR JOHN'S PRIMARY SCHOOL")."""
     names = _names()
 
     def listed(word: str) -> bool:
@@ -533,7 +570,8 @@ def _caps_titles(text: str, counts: Counter) -> str:
     spans, done = [], 0
     for m in TITLE_CAPS.finditer(text):
         title, name = m.group(0).split()[0].rstrip("."), m.group(2)
-        if m.start() < done or not (listed(name) or (title not in TITLES_ALSO_WORDS and _is_name_word(name))):
+        if m.start() < done or not (listed(name) or (title not in TITLES_ALSO_WORDS and _is_name_word(name)
+                                                     and name not in NOT_SURNAMES and _VOWEL.search(name))):
             continue
         after = _CAPS_WORD_AFTER.match(text, m.end())
         end = after.end() if after and listed(after.group(1)) else m.end()
@@ -546,6 +584,8 @@ def _caps_titles(text: str, counts: Counter) -> str:
 
 
 def _names_removed(text: str, counts: Counter) -> str:
+    if DIGIT.search(text):   # an officer's rank, collar number and surname ("PC 1234 Haworth")
+        text = _sub(OFFICER, text, "name", counts, keep=lambda m: _is_name_word(m.group(1)))
     text = _sub(TITLE_NAME, text, "name", counts, keep=_title_name)
     if IN_CAPITALS.search(text):
         text = _caps_titles(text, counts)
@@ -582,8 +622,11 @@ def _names_removed(text: str, counts: Counter) -> str:
     folded = _folded(text)   # the lists are written without accents: "Zoë" is the listed "Zoe"
     if not (names.forenames.isdisjoint(CAPITALISED.findall(folded))  # most values hold no forename at all
             and names.forenames.isdisjoint(w.capitalize() for w in IN_CAPITALS.findall(folded))):
+        # not a forename that is a word too before a surname that is a place word too ("Holly Bush")
         text, folded = _sub_folded(names.pair, text, folded, counts,
-                                   keep=lambda m: _is_name_word(m.group(1)) and _not_a_street(m))
+                                   keep=lambda m: _is_name_word(m.group(1)) and _not_a_street(m)
+                                   and not (m.group(0).split()[0] in names.also_words
+                                            and m.group(1).lower() in PLACE_SURNAMES))
         # a forename alone ("Zoë rang [phone]", "outside Siân's", "called by Priya"), unless a
         # street or place word follows ("Victoria Street") or precedes it ("St Helen's")
         text, folded = _sub_folded(names.lone, text, folded, counts,
@@ -593,10 +636,16 @@ def _names_removed(text: str, counts: Counter) -> str:
     text, folded = _sub_folded(names.before_surname, text, folded, counts,
                                keep=lambda m: _is_name_word(m.group(1)) and _surname(m).lower() not in PLACE_SURNAMES
                                and _is_name_word(_surname(m)) and _not_a_street(m) and _not_after_place_word(m))
-    # a surname written before the name found after it ("Smith, [name]": a register's order)
+    # a surname written before the name found after it ("Smith, [name]": a register's order; in
+    # capitals without the comma, as police and housing systems write it: "WHITTAKER [name]")
     if "[name]" in text:
         text = _sub(SURNAME_FIRST, text, "name", counts, keep=lambda m: _is_name_word(m.group(1)))
-        text = text.replace("[name], [name]", "[name]")
+        text = _sub(SURNAME_CAPS_FIRST, text, "name", counts,
+                    keep=lambda m: _is_name_word(m.group(1)) and m.group(1) not in NOT_SURNAMES)
+        text = text.replace("[name], [name]", "[name]").replace("[name] [name]", "[name]")
+        folded = _folded(text)
+    if "amily" in text:   # "the Thompson family"
+        text = _sub(FAMILY_NAME, text, "name", counts, keep=lambda m: _is_name_word(m.group(1)))
         folded = _folded(text)
     # a listed forename and surname typed in lower case ("gary thompson's house": the audit)
     return _sub_folded(names.lower_pair, text, folded, counts,
@@ -672,6 +721,7 @@ def scrub_text(text: str) -> tuple[str, dict[str, int]]:
     text = _emails(text, counts)
     if _DISGUISED.search(text):
         text = _sub(OBFUSCATED_EMAIL, text, "email", counts)
+        text = _sub(SPOKEN_AT_EMAIL, text, "email", counts)
     if DIGIT.search(text):   # a date of birth before the phone numbers (its digits are no phone's)
         text = BIRTH_DATE.sub(lambda m: m.group(0)[:m.start(1) - m.start(0)] + _count(counts, "birth_date"), text)
         text = _sub(VEHICLE, text, "vehicle", counts)
@@ -697,11 +747,18 @@ _REPLACED_IN_NUMBER = re.compile("(?<=\\d)\ufffd(?=\\d)")
 _INVISIBLE_BREAK = re.compile(f"(?<=[^\\W\\d_])[{re.escape(plain.INVISIBLE)}]+(?=[A-Z])")
 
 
+# a no-break space or a line break written in HTML (a web-based case system's export: the personal-data
+# audit of 8 December 2026 found "call 07700&nbsp;900112" and "Outside 16<br>Larch Way" kept whole)
+_HTML_BREAK = re.compile(r"(?i)&nbsp;|&#160;|&#x0*a0;|<br\s*/?>|</?p>")
+
+
 def _as_shown(text: str) -> str:
     """The text as a reader sees it (`plain.plain`), so that no invisible or full-width character, no
     odd space or dash hides a phone number, an e-mail or a name from the patterns (the partner-file
     audit: "07700 – 900145" and "Mrs\u200bPatel" reached the warehouse); an invisible character
     between a word and a capital letter is the word break it shows as."""
+    if "&" in text or "<" in text:   # HTML from a web-based case system: "07700&nbsp;900112", "16<br>Larch Way"
+        text = _HTML_BREAK.sub(" ", text)
     if text.isascii():
         return text
     if "\ufffd" in text:   # a byte the file's encoding did not define, between digits: a space in a number
@@ -832,10 +889,15 @@ def scrub_raw(con: duckdb.DuckDBPyConnection, sources: Iterable, load_id: str) -
                             where {source.table}.{column} = m.__asb_original""")
 
 
-# Raw values kept as sent in a reject: the record's key (the published tables keep it as sent too),
-# the pseudonymised person and the postcode (a structured column, not free text) when it has a
-# postcode's shape (`is_postcode`); any other text in the postcode column is scrubbed.
-RAW_AS_SENT = ("incident_ref", "application_ref", "appeal_ref", "action_ref", "crime_id", "person_key", "postcode")
+# Raw values kept as sent in a reject: a police record's Crime ID, the pseudonymised person and the
+# postcode (a structured column, not free text) when it has a postcode's shape (`is_postcode`); any
+# other text in the postcode column is scrubbed. The record's own reference is scrubbed too: a
+# rejected row is found by its file and row, and an export's footer in the reference column
+# ("Report run by Gary Thompson on 01/07/2025 09:14") was kept as sent (the personal-data audit of
+# 8 December 2026); a reference as partners write it has nothing the scrub removes. A loaded row's
+# reference is kept as sent (two scrubbed to one placeholder would be one record), or is a
+# `personal_key` reject.
+RAW_AS_SENT = ("crime_id", "person_key", "postcode")
 POSTCODE_SHAPE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}")
 # the same test in DuckDB, on the column `{}`
 POSTCODE_SHAPE_SQL = "regexp_full_match(upper(replace(trim({}), ' ', '')), '[A-Z]{{1,2}}[0-9][A-Z0-9]?[0-9][A-Z]{{2}}')"
@@ -849,7 +911,7 @@ def is_postcode(value: str) -> bool:
 
 def _scrub_json(text: str, kept: tuple[str, ...] = RAW_AS_SENT) -> tuple[str, dict[str, int]]:
     """A rejected row's raw values (a JSON object of text): each value scrubbed but those `kept`
-    (`as_sent`; a postcode only when it has a postcode's shape)."""
+    (a postcode only when it has a postcode's shape)."""
     values, counts = json.loads(text), Counter()
     for key, value in values.items():
         if isinstance(value, str) and (key not in kept or key == "postcode" and not is_postcode(value)):
@@ -918,20 +980,12 @@ def personal_key_sql(column: str, prefiltered: bool = True) -> str:
 PERSONAL_KEY = "personal_key"   # the reject code of a reference holding a person's details
 
 
-def as_sent(kind: str) -> tuple[str, ...]:
-    """The raw values of a `kind` reject kept as sent (RAW_AS_SENT): a reference to another kind's
-    row is the kind's own key there only. An appeal's or an action plan's application_ref is what
-    the partner wrote, and one that names no application may be anything: it was quoted as sent
-    ('Mrs Quixtonbury 07700 900530', the personal-data audit of 7 December 2026)."""
-    return tuple(k for k in RAW_AS_SENT if k != "application_ref" or kind == "applications")
-
-
 def scrub_rejects(con: duckdb.DuckDBPyConnection, kind: str, table: str, load_id: str, code: str) -> None:
     """`scrub_staged`'s scrub of the reason and raw values of the rows of `table` marked reject
     `code` after it ran (build.py `_unknown_applications`, whose reasons quote a reference)."""
     where = f"reject_code = '{code}'"
     _scrub_column(con, kind, table, load_id, "reject_reason", scrub_text, f"reject_reason is not null and {where}")
-    _scrub_column(con, kind, table, load_id, "raw_values", functools.partial(_scrub_json, kept=as_sent(kind)),
+    _scrub_column(con, kind, table, load_id, "raw_values", _scrub_json,
                   f"raw_values is not null and {where}")
 
 
@@ -958,7 +1012,7 @@ def scrub_staged(con: duckdb.DuckDBPyConnection, kind: str, table: str, load_id:
     etl_scrubbed as scrub_raw does. Only distinct values are scrubbed: rejected rows and errors are
     few, and a loose reference is looked at only when it could hold personal data at all."""
     columns = {c: scrub_text for c in MESSAGE_COLUMNS}
-    columns["raw_values"] = functools.partial(_scrub_json, kept=as_sent(kind))
+    columns["raw_values"] = _scrub_json
     columns.update({c: scrub_text for c in LOOSE_REFERENCES.get(kind, ())})
     key = schema.KEYS.get(kind)
     if key:   # first, so that the other raw values are scrubbed once, with it

@@ -59,3 +59,44 @@ def test__scrub__the_third_probes_leak_nothing(text, gone, becomes):
 ])
 def test__scrub__ordinary_text_stays(text):
     assert scrub_text(text) == (text, {}), scrub_text(text)
+
+
+# --- the personal-data audit of 8 December 2026 (black-box) ---------------------------------------
+AUDIT = [
+    ("Nominal THOMPSON Gary seen on bike", ["THOMPSON", "Gary"], "Nominal [name] seen on bike"),
+    ("THOMPSON Gary and EVANS Sandra shouting", ["THOMPSON", "EVANS"], "[name] and [name] shouting"),
+    ("lad known as 'Gary' on the green", ["Gary"], "lad known as '[name]' on the green"),
+    ("decision_notified_date 'letter returned - rang Sandra' is not a valid date",
+     ["Sandra"], "decision_notified_date 'letter returned - rang [name]' is not a valid date"),
+    ("reported_date ''Priya told by phone'' is not a valid date", ["Priya"],
+     "reported_date ''[name] told by phone'' is not a valid date"),
+    ("no sheet 'ASB Cases' (sheets: ['THOMPSON Gary', 'Cases for Sandra'])", ["THOMPSON", "Gary", "Sandra"],
+     "no sheet 'ASB Cases' (sheets: ['[name]', 'Cases for [name]'])"),
+    ("contact kayleigh.b at hotmail.co.uk", ["kayleigh", "hotmail"], "contact [email]"),
+    ("t.smith AT btinternet.com rang", ["smith", "btinternet"], "[email] rang"),
+    ("call 07700&nbsp;900112", ["900112"], "call [phone]"),
+    ("Outside 14&nbsp;Meadow Close", ["14", "Meadow"], "Outside [address]"),
+    ("Outside 16<br>Larch Way", ["16", "Larch"], "Outside [address]"),
+    ("PC 1234 Haworth attended", ["Haworth", "1234"], "[name] attended"),
+    ("PCSO 6150 Kowalczyk spoke to them", ["Kowalczyk"], "[name] spoke to them"),
+    ("youths - Tyler (15), Kai (14) and Riley", ["Tyler", "Kai", "Riley"], "youths - [name] (15), [name] (14) and [name]"),
+    ("Archie and Logan again", ["Archie", "Logan"], "[name] and [name] again"),
+    ("the Whittaker family at it again", ["Whittaker"], "the [name] family at it again"),
+    ("NI AB-12-34-56-C on file", ["AB-12"], "NI [NI number] on file"),
+]
+
+
+@pytest.mark.parametrize(("text", "gone", "becomes"), AUDIT, ids=[t for t, _, _ in AUDIT])
+def test__scrub__the_audit_s_leaks_are_closed(text, gone, becomes):
+    cleaned, counts = scrub_text(text)
+    assert not [w for w in gone if w in cleaned], (text, cleaned)
+    assert cleaned == becomes, (text, cleaned)
+
+
+@pytest.mark.parametrize("text", [
+    "Holly Bush pub", "On or near Riley Back Lane", "On or near Willow Stream", "arrived at home.Then left",
+    "meet at 5.30", "Fish &amp; Chips", "ASB team visited", "PC 1234 on scene", "O'Gary's", "PCSO SNT visit",
+    "OUTSIDE THE SHOP", "the Co-op family store", "Mason Arms pub",
+])
+def test__scrub__the_audit_s_ordinary_text_stays(text):
+    assert scrub_text(text) == (text, {}), scrub_text(text)
