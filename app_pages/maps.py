@@ -40,6 +40,7 @@ person_codes = ui.person_level_codes(f)
 build_as_of = ui.build_as_of()
 DATE = {"format": "D MMM YYYY"}
 VIEWS = {"h3": "Hexagons (H3)", "authority": "Authorities", "ward": "Wards", "lsoa": "LSOAs"}
+TOP_PLACES = 10   # the busiest places listed beside an area (judged over all of them first)
 
 
 def incident_rows(kind: str, area: str) -> None:
@@ -505,7 +506,10 @@ def selected_area(frame: pd.DataFrame, labels: dict, kind: str, chosen: str) -> 
                     empty="Not shown: the map hides this area's count, so its months are hidden too (the "
                           "disclosure rule)." if hidden else ui.NOTHING_TO_DRAW)
     st.markdown("**Busiest places** (H3 resolution-10 cells)")
-    top = ui.load(qm.area_top_locations, f.authority_codes, f.start_date, f.end_date, kind, chosen)
+    # every place judged (the places add up to the tile's count: what the list leaves out must not
+    # follow from it), then the busiest listed
+    top = ui.load(qm.area_top_locations, f.authority_codes, f.start_date, f.end_date, kind, chosen,
+                  limit=None).head(TOP_PLACES)
     if top.empty and row is not None and pd.isna(row["incidents"]):
         st.caption("Not shown: the map hides this area's count, so its places are not listed (the disclosure rule).")
         return

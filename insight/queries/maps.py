@@ -243,10 +243,12 @@ def area_trend(con, codes: tuple[str, ...], start: date, end: date, kind: str, k
 
 
 def area_top_locations(con, codes: tuple[str, ...], start: date, end: date, kind: str, key: str,
-                       limit: int = 10) -> pd.DataFrame:
+                       limit: int | None = 10) -> pd.DataFrame:
     """The busiest street-level places (H3 resolution-10 cells) inside one area in the period:
     `h3_cell`, `incidents`, `reporters` (distinct pseudonymised people), `main_location` (most
-    frequent description), `main_asb_type`, `first_report`, `last_report`."""
+    frequent description), `main_asb_type`, `first_report`, `last_report`; the `limit` busiest, or
+    every place (None). Every incident of an area has a place, so the places add up to the area's
+    incidents (the map's count beside them: insight/access/roles.py `shown_whole`)."""
     column = _column(kind)
     return run(con, f"""
         with picked as (
@@ -261,7 +263,7 @@ def area_top_locations(con, codes: tuple[str, ...], start: date, end: date, kind
                    min(reported_date) as first_report, max(reported_date) as last_report
             from picked group by 1
         )
-        select * from final order by incidents desc, h3_cell limit {int(limit)}
+        select * from final order by incidents desc, h3_cell {"" if limit is None else f"limit {int(limit)}"}
     """, {"start": start, "end": end, "codes": list(codes), "key": key})
 
 
