@@ -738,18 +738,27 @@ def accuracy_section() -> None:
 
 def knox_section() -> None:
     """The Knox near-repeat test, run on demand."""
+    # for a selection under the disclosure rule the bands are the standard ones (two runs with nested
+    # bands subtract to a band's pairs): the inputs are shown at them, fixed
+    fixed = ui.restricted(f)
     with st.form("mp_knox"):
         cols = st.columns(5)
-        s_width = cols[0].number_input("Distance band (m)", 25, 1000, 100, 25)
-        s_count = cols[1].number_input("Distance bands", 1, 6, 3)
-        t_width = cols[2].number_input("Time band (days)", 1, 60, 7)
-        t_count = cols[3].number_input("Time bands", 1, 6, 3)
+        s_width = cols[0].number_input("Distance band (m)", 25, 1000, 100, 25, disabled=fixed)
+        s_count = cols[1].number_input("Distance bands", 1, 6, 3, disabled=fixed)
+        t_width = cols[2].number_input("Time band (days)", 1, 60, 7, disabled=fixed)
+        t_count = cols[3].number_input("Time bands", 1, 6, 3, disabled=fixed)
         perms = cols[4].selectbox("Permutations", [99, 999], help="999 is slower but resolves p-values to 0.001")
         ran = st.form_submit_button("Run the near-repeat test", icon=":material/play_arrow:")
+    if fixed:
+        st.caption("The bands are the standard ones for a selection with authorities whose person-level rows you "
+                   "may not see: two runs with other bands would subtract to the pairs of one band.")
     if ran:
-        st.session_state["mp_knox_args"] = (f.authority_codes, f.start_date, f.end_date,
-                                            tuple(float(s_width * k) for k in range(int(s_count) + 1)),
-                                            tuple(int(t_width * k) for k in range(int(t_count) + 1)), int(perms))
+        spatial = tuple(float(s_width * k) for k in range(int(s_count) + 1))
+        temporal = tuple(int(t_width * k) for k in range(int(t_count) + 1))
+        if fixed:
+            spatial, temporal = ui.STANDARD_KNOX_BANDS
+        st.session_state["mp_knox_args"] = (f.authority_codes, f.start_date, f.end_date, spatial, temporal,
+                                            int(perms))
     args = st.session_state.get("mp_knox_args")
     if args is None:
         st.caption("Counts pairs of incidents close in space and time against random re-dating (Monte Carlo); "

@@ -77,7 +77,7 @@ _TERMS = (
          "date."),
     Term("at_risk_stages", "Stages at risk", "Stages of open cases not yet overdue on the as-of date with "
          "the warning margin or fewer working days left (the slider above the at-risk list; 3 working days "
-         "unless changed)."),
+         "unless changed, and always 3 when the selection holds authorities whose cases you cannot see)."),
     # --- the funnel: applications received in the period and how far they went ----------------------
     Term("funnel_met", "Of which threshold met", "Of the applications received in the period, those whose "
          "threshold decision was met by the as-of date, whenever decided."),

@@ -429,6 +429,11 @@ MIN_PERIOD_DAYS = 28  # the shortest period a viewer without person-level rights
 # size-8 hexagon of 6 beside its two size-9 hexagons, 5 shown and one left out, told 1). Judging
 # both maps together, as the wards with the LSOAs, took ten times as long at ten million incidents.
 RESTRICTED_RESOLUTION = 9
+# The near-repeat (Knox) test's bands for such a viewer: the page's standard ones (4 distance bands of
+# 100 m, 4 time bands of 7 days, edges from 0), since two runs with nested bands subtract to a band's
+# pairs (the disclosure audit of 8 December 2026: within 50 m less within 25 m told 2 pairs).
+STANDARD_SPATIAL_BANDS_M = (0.0, 100.0, 200.0, 300.0)
+STANDARD_TEMPORAL_BANDS_DAYS = (0, 7, 14, 21)
 
 
 class TooDetailed(PermissionError):
@@ -539,6 +544,10 @@ class Aggregate:
       neighbouring points tell the count between them, so a point is shown only when what it adds
       over the previous point shown is 0 or at least k, and the last point (the whole) only when
       what it adds over the one before it shown is too (points before it are blanked until so).
+    - `fixed`: argument -> the one value a viewer under the rule may ask it with: a free choice
+      whose two values subtract to a count (a warning margin: the stages at risk within 8 working
+      days less those within 5; a near-repeat test's bands: the pairs within 50 m less those within
+      25 m), refused otherwise (`check_request`; the disclosure audit of 8 December 2026).
     - `order`: the counts the query orders its rows by (busiest first). A row where one of them is
       hidden would tell it by its place (between two rows of 6, it is 6), so such rows come after
       the rows shown (of the same `order_within` value, where the list is ranked per authority), in
@@ -581,6 +590,7 @@ class Aggregate:
     whole_by: tuple[str, ...] | None = None
     order: tuple[str, ...] = ()
     order_within: str | None = None
+    fixed: dict[str, object] = field(default_factory=dict)
 
 
 def _resolution(value) -> int | None:
@@ -640,9 +650,13 @@ def check_request(spec: Aggregate, arguments: dict, restricted: bool, build_as_o
     (`restricted`) asks for a period other than whole calendar months (`coarse_period`; so never
     shorter than MIN_PERIOD_DAYS), an as-of date other than the build's or a month's end
     (`coarse_as_of`; `build_as_of` None: any month end), or a hexagon of another size than
-    RESTRICTED_RESOLUTION (finer, or coarser beside it)."""
+    RESTRICTED_RESOLUTION (finer, or coarser beside it), or a `fixed` argument with another value."""
     if not restricted:
         return
+    for name, value in spec.fixed.items():
+        if name in arguments and arguments[name] != value:
+            raise TooDetailed(f"{name.replace('_', ' ')} can only be the standard {value} for authorities whose "
+                              "person-level rows you may not see: two choices of it subtract")
     if spec.period:
         start, end = (arguments.get(name) for name in spec.period)
         if isinstance(start, date) and isinstance(end, date) and (end - start).days + 1 < MIN_PERIOD_DAYS:

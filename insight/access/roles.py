@@ -20,6 +20,7 @@ from datetime import date
 
 import pandas as pd
 
+from etl.marts import reviews
 from etl.rules import authorities
 from insight.access import disclosure
 
@@ -287,6 +288,9 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     "insight.queries.maps.near_repeats": disclosure.Aggregate(
         counts=("observed", "points", "month_only_excluded"), authority=None, rows=("spatial_band", "temporal_band"),
         derived={"ratio": ("observed",), "p_value": ("observed",)},
+        # nested bands subtract (pairs within 50 m less those within 25 m): the standard bands alone
+        fixed={"spatial_bands_m": disclosure.STANDARD_SPATIAL_BANDS_M,
+               "temporal_bands_days": disclosure.STANDARD_TEMPORAL_BANDS_DAYS},
         period=_PERIOD),
     # the first and last incident's date: a month of at least k incidents for a restricted viewer
     "insight.queries.maps.data_span": disclosure.Aggregate(
@@ -323,6 +327,7 @@ QUERIES: dict[str, PersonLevel | disclosure.Aggregate | Open] = {
     "insight.queries.turnaround.backlog": disclosure.Aggregate(counts=("open_cases",), known_total_by=()),
     "insight.queries.turnaround.open_summary": disclosure.Aggregate(
         counts=("open_cases", "open_action_plans", "overdue_stages", "at_risk_stages"), authority=None, rows=(),
+        fixed={"at_risk_days": reviews.AT_RISK_WORKING_DAYS},   # two margins subtract (app_pages/turnaround.py)
         differences={"open_not_overdue": ("open_cases", "overdue_stages"),
                      "open_not_at_risk": ("open_cases", "at_risk_stages")}),
     "insight.queries.turnaround.funnel": disclosure.Aggregate(counts=("applications",), authority=None,

@@ -273,6 +273,10 @@ def disclosure_k() -> int:
     return disclosure.suppress_below()
 
 
+# the near-repeat test's (distance, time) bands for a selection under the rule (`restricted`)
+STANDARD_KNOX_BANDS = (disclosure.STANDARD_SPATIAL_BANDS_M, disclosure.STANDARD_TEMPORAL_BANDS_DAYS)
+
+
 def restricted_resolution(filters: Filters) -> int | None:
     """The one H3 resolution this viewer may ask for over the selection (None: any): a viewer
     without person-level rights over some of it gets hexagon counts at one size only."""

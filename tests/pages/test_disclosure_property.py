@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reader import call_arguments, named_query
 
+from etl.marts import reviews
 from etl.rules import authorities
 from insight import db
 from insight.access import disclosure
@@ -163,8 +164,10 @@ def test__protected_aggregates__show_nothing_about_fewer_than_k_outside_the_view
         qm.hex_counts(con, codes, start, end, int(kind[3:])).rename(columns={"h3_cell": "code"})
     key = areas["code"].iloc[min(area, len(areas) - 1)] if len(areas) else "none"
     values = {"codes": codes, "start": start, "end": end, "as_of": as_of, "build_as_of": as_of,
-              "resolution": resolution, "kind": kind, "key": key, "at_risk_days": 5,
-              "spatial_bands_m": (0.0, 100.0), "temporal_bands_days": (0, 7), "permutations": 9}
+              "resolution": resolution, "kind": kind, "key": key,
+              # the one margin and bands such a viewer may ask for (disclosure.Aggregate.fixed)
+              "at_risk_days": reviews.AT_RISK_WORKING_DAYS, "spatial_bands_m": disclosure.STANDARD_SPATIAL_BANDS_M,
+              "temporal_bands_days": disclosure.STANDARD_TEMPORAL_BANDS_DAYS, "permutations": 9}
     for name, rule in PROTECTED.items():
         query = named_query(name)
         area_kind = kind if kind in qm.AREA_KINDS or not name.endswith("area_counts") else "lsoa"

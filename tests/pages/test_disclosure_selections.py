@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from reader import call_arguments, named_query
 from support import open_app
 
+from etl.marts import reviews
 from etl.rules import authorities
 from insight import db, ui
 from insight.access import disclosure
@@ -113,8 +114,10 @@ def test__own_alone_minus_own_with_others_never_gives_a_small_count(con, demo_wa
     start = end - dt.timedelta(days=length - 1)
     own_codes, mixed_codes = (EREWASH,), (EREWASH, *others)
     values = {"as_of": as_of, "start": start, "end": end, "resolution": resolution, "kind": kind,
-              "key": _area(con, kind, mixed_codes, start, end), "at_risk_days": 5,
-              "spatial_bands_m": (0.0, 100.0, 200.0), "temporal_bands_days": (0, 7, 14), "permutations": 9}
+              "key": _area(con, kind, mixed_codes, start, end),
+              # the one margin and bands such a viewer may ask for (disclosure.Aggregate.fixed)
+              "at_risk_days": reviews.AT_RISK_WORKING_DAYS, "spatial_bands_m": disclosure.STANDARD_SPATIAL_BANDS_M,
+              "temporal_bands_days": disclosure.STANDARD_TEMPORAL_BANDS_DAYS, "permutations": 9}
     for name, (rule, rows) in SPLIT.items():
         query = named_query(name)
         own_args = call_arguments(query, {**values, "codes": own_codes})
