@@ -293,3 +293,20 @@ def assert_page_shows(tab, url: str, texts: list[str], name: str, ready: str | N
     if ready:
         tab.locator(ready).first.wait_for(timeout=30_000)
     assert_not_blank(screenshot(tab, name))
+
+
+def workbook_bytes(sheets: dict[str, list[list]]) -> bytes:
+    """An XLSX file's bytes: a sheet of each name, in order, holding its rows."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -9,14 +9,11 @@ The unreadable_file gate is set to warn, so the build publishes.
 
 from __future__ import annotations
 
-import io
-
 import duckdb
-import openpyxl
 import pandas as pd
 import pytest
 from conftest import EREWASH_TOML, INCIDENT_COLUMNS, run_build, write_inputs
-from support import open_app
+from support import open_app, workbook_bytes
 
 from insight.queries import quality
 
@@ -24,14 +21,6 @@ PAGE = "app_pages/data_quality.py"
 GOOD = "erewash/a_good.csv"
 BINARY = "erewash/b_workbook_saved_as.csv"
 MISFIT = "erewash/c_colours.csv"
-
-
-def _workbook_bytes() -> bytes:
-    book = openpyxl.Workbook()
-    book.active.append(INCIDENT_COLUMNS)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +31,7 @@ def warehouse(tmp_path_factory):
     row = "A1,council,,2025-03-03,,personal,noise,,,,,NG10 1AA,Market Place,ECN-1,individual,N"
     inputs = write_inputs(root / "in", toml, {
         GOOD: ",".join(INCIDENT_COLUMNS) + "\n" + row + "\n",
-        BINARY: _workbook_bytes(),
+        BINARY: workbook_bytes({"Sheet": [INCIDENT_COLUMNS]}),
         MISFIT: "colour,size\nred,2\nblue,3\n",
     })
     with pytest.MonkeyPatch.context() as mp:
