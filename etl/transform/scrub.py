@@ -211,7 +211,7 @@ TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev", "Revd", "Sir", "
           "Master", "Mstr", "Fr", "PCSO", "Sgt", "Insp", "Supt", "Cllr", "Councillor")
 # Titles in capitals ("MISS SMITH", "DR PATEL": 8 December 2026). Those that are also words or a
 # street's abbreviation ("DID NOT MISS WORK", "PARK DR OUTSIDE") take a listed forename or surname
-# alone; the others any name word (`_caps_title_name`).
+# alone; the others any name word (`_caps_titles`).
 TITLES_ALSO_WORDS = frozenset(("MISS", "DR", "LADY", "LORD", "SIR", "DAME", "MASTER", "FR", "REV", "PROF"))
 TITLE_CAPS = re.compile(rf"(?<![\w'’-])(?:{'|'.join(t.upper() for t in TITLES if t not in ('Mr', 'Mrs', 'Ms', 'Mx'))})"
                         r"(?:\.\s*|\s+)((?:[A-Z]\.?\s+){0,2})([A-Z][A-Z'’-]*[A-Z])(?![\w'’-])")
