@@ -31,9 +31,8 @@ summary = ui.load(qt.stage_summary, f.as_of_date, f.authority_codes, f.start_dat
 # The tile counts the selected authorities' stages at risk: at the slider's margin only when every one
 # of them is the viewer's own; else at the standard margin, since two margins' tiles subtract to the
 # stages of the others between them (the disclosure audit of 8 December 2026: 6 - 5 told one stage).
-own_only = set(f.authority_codes) <= set(person_codes)
 open_now = ui.load(qt.open_summary, f.as_of_date, f.authority_codes,
-                   margin if own_only else reviews.AT_RISK_WORKING_DAYS).iloc[0]
+                   reviews.AT_RISK_WORKING_DAYS if ui.restricted(f) else margin).iloc[0]
 overall = summary[summary["authority_code"].isna()].set_index("stage")
 tiles = ui.tile_row()
 for stage, term in (("decision", "decisions_in_time"), ("review", "reviews_in_time"), ("total", "process_in_time")):

@@ -137,8 +137,8 @@ BIRTH_DATE = re.compile(r"(?i:\b(?:dob|d\.o\.b\.?|date\s+of\s+birth|born(?:\s+on
                         rf"|(?i:{_MONTH_WORD}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{2,4}}))(?![\d])")
 # A National Insurance number ("AB123456C", "ab 12 34 56 c"): two letters (HMRC never issues D, F,
 # I, Q, U or V, nor O second), six digits, A to D.
-NI_NUMBER = re.compile(r"(?<![\w-])(?i:[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])([\s-]?)\d{2}\1\d{2}\1\d{2}\1(?i:[A-D])"
-                       r"(?![\w-])")   # spaced or with dashes, the same between each group ("AB-12-34-56-C")
+NI_NUMBER = re.compile(r"(?<![\w-])(?i:[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])[\s-]?\d{2}[\s-]?\d{2}[\s-]?\d{2}[\s-]?"
+                       r"(?i:[A-D])(?![\w-])")   # spaced, or with dashes ("AB-12-34-56-C"), between any groups
 NAMES_FILE = Path(__file__).resolve().parents[1] / "rules" / "names.toml"
 
 STREET_WORDS = (
@@ -909,12 +909,12 @@ def is_postcode(value: str) -> bool:
     return POSTCODE_SHAPE.fullmatch(value.strip().replace(" ", "").upper()) is not None
 
 
-def _scrub_json(text: str, kept: tuple[str, ...] = RAW_AS_SENT) -> tuple[str, dict[str, int]]:
-    """A rejected row's raw values (a JSON object of text): each value scrubbed but those `kept`
-    (a postcode only when it has a postcode's shape)."""
+def _scrub_json(text: str) -> tuple[str, dict[str, int]]:
+    """A rejected row's raw values (a JSON object of text): each value scrubbed but those kept as
+    sent (RAW_AS_SENT; a postcode only when it has a postcode's shape)."""
     values, counts = json.loads(text), Counter()
     for key, value in values.items():
-        if isinstance(value, str) and (key not in kept or key == "postcode" and not is_postcode(value)):
+        if isinstance(value, str) and (key not in RAW_AS_SENT or key == "postcode" and not is_postcode(value)):
             values[key], found = scrub_text(value)
             counts.update(found)
     return json.dumps(values, ensure_ascii=False, separators=(",", ":")), dict(counts)

@@ -65,6 +65,8 @@ LEAKS += [
     ("Archie and Logan again", ["Archie", "Logan"], "[name] and [name] again"),
     ("the Whittaker family at it again", ["Whittaker"], "the [name] family at it again"),
     ("NI AB-12-34-56-C on file", ["AB-12"], "NI [NI number] on file"),
+    ("NI AB 123456 C on file", ["123456"], "NI [NI number] on file"),   # as HMRC's letters print it
+    ("NI AB123456 C on file", ["123456"], "NI [NI number] on file"),
 ]
 
 
