@@ -123,7 +123,9 @@ def _stage_all(con, cfg: config.BuildConfig, load_id: str, as_of: dt.date, kinds
 
 
 def _reject_broken(con, loads, load_id: str) -> None:
-    """Records that could not be split into the header's columns, of every file."""
+    """Records that could not be split into the header's columns, of every file; and the records
+    of a file refused as a whole (`extract.FileLoad.refused_rows`), with its error, scrubbed as
+    etl_loads.file_error is, and no value."""
     broken = [(x.source.slug, x.source.kind, x.path, row, msg, scrub.line_shape(raw))
               for x in loads for row, msg, raw in x.broken]
     if broken:
@@ -132,6 +134,14 @@ def _reject_broken(con, loads, load_id: str) -> None:
             'malformed_row', 'the record could not be split into the header''s columns: ' || msg,
             to_json(struct_pack(line_shape := shape))::varchar
             from _broken""")
+        con.unregister("_broken")
+    for x in loads:
+        if x.refused_rows:
+            reason = f"the file was refused as a whole, none of its values read: {accounting.error_cause(x)}"
+            con.register("_refused", pd.DataFrame({"row": pd.array(x.refused_rows, dtype="int64")}))
+            con.execute(f"""insert into etl_rejects select '{load_id}', ?, ?, ?, row, 'file_refused', ?,
+                null from _refused""", [x.source.slug, x.source.kind, x.path, reason])
+            con.unregister("_refused")
 
 
 def _reference_tables(con, bounds: geo.Boundaries) -> None:

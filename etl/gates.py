@@ -11,6 +11,7 @@ published warehouse that silently lost a partner's data is worse than yesterday'
   `skip_rows` rejects nearly everything. Without `--as-of`, the applications, appeals and actions
   dated after the latest incident date (`future_date` rejects) are not counted: the registers
   being newer than the incident data says nothing about the file (the build names them in a note).
+  A file refused as a whole, whose records are all `file_refused` rejects, is left to `unreadable_file`.
 - `source_vanished`: the source loaded rows in the previous build and none now.
 - `same_file`: the same file (by its SHA-256) is read by this source and another one: a copy
   saved into a second partner's folder would count its records twice.
@@ -83,7 +84,8 @@ def check(con: duckdb.DuckDBPyConnection, sources, previous: dict[str, int],
             if error and level["unreadable_file"] != "off":
                 named = error if error.startswith(f"{name}: ") else f"{name}: {error}"   # a refusal names no file
                 fired.append(Fired("unreadable_file", level["unreadable_file"], f"{s.slug}: {named}"))
-            if read >= MIN_RECORDS and rejected > share * read and level["reject_share"] != "off":
+            # a file refused as a whole (its records rejected as file_refused) is the unreadable_file gate's
+            if not error and read >= MIN_RECORDS and rejected > share * read and level["reject_share"] != "off":
                 fired.append(Fired("reject_share", level["reject_share"],
                                    f"{s.slug}: {name}: {rejected:,} of {read:,} records rejected (more than "
                                    f"{share:.0%}); check its encoding, skip_rows and column map with asb check"))

@@ -174,6 +174,7 @@ KIND_LABELS = {"incidents": "Incidents", "applications": "Case review applicatio
 REJECT_REASONS = {
     "missing_column": "Column missing from the file",
     "malformed_row": "Record not split into columns",
+    "file_refused": "File refused as a whole",
     "missing_key": "Reference missing",
     "personal_key": "Reference holds personal data",
     "missing_value": "Required value missing",

@@ -65,7 +65,13 @@ def _scrubbed_error(load: FileLoad) -> str | None:
     if load.error is None:
         return None
     head = f"{load.path}: " if load.error.startswith(f"{load.path}: ") else ""
-    return head + scrub.scrub_text(load.error[len(head):])[0]
+    return head + error_cause(load)
+
+
+def error_cause(load: FileLoad) -> str:
+    """`load.error` without the file's name in front, scrubbed (a refused file's records' reason)."""
+    head = f"{load.path}: " if load.error.startswith(f"{load.path}: ") else ""
+    return scrub.scrub_text(load.error[len(head):])[0]
 
 
 def record(con: duckdb.DuckDBPyConnection, load_id: str, loads: list[FileLoad]) -> tuple[int, int]:

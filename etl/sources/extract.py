@@ -35,6 +35,9 @@ class FileLoad:
     error: str | None = None     # the file could not be read at all: why
     note: str | None = None      # something to know of a file that loaded (etl_loads.file_note)
     scheme: str | None = None    # its person references keyed otherwise than another source's (`other_scheme_note`)
+    # a file refused as a whole once its records were read (`_load_file`): their rows, each a
+    # `file_refused` reject (etl/build.py `_reject_broken`), so that every record is accounted for
+    refused_rows: list[int] = field(default_factory=list)
 
 
 # Kinds whose identical records in one file are stored once, with every record number in
@@ -492,7 +495,19 @@ def _run_insert(con, cfg: BuildConfig, source: Source, path: Path, read: readers
 def _load_file(con, cfg: BuildConfig, source: Source, path: Path, load_id: str, key: bytes,
                sha256: str, read: readers.FileRead | None = None, parsed=None, staged=None) -> FileLoad:
     read = read or readers.read_file(con, path, source, "_file", parsed)
-    ignored, twice, again = _run_insert(con, cfg, source, path, read, load_id, key, staged=staged)
+    try:
+        ignored, twice, again = _run_insert(con, cfg, source, path, read, load_id, key, staged=staged)
+    except readers.ReadError as exc:
+        # Refused as a whole (its header fits another source or none, two exports pasted with their
+        # columns in another order, a column named twice with other values), but its records were
+        # read: each is rejected at its own row, so the file adds up (DESIGN.md: every record in
+        # exactly one of the three tables) when its source's unreadable_file gate lets the build
+        # publish; a record not split into the header's columns too (that header is not its own).
+        # No value is kept: under a header that is not theirs a person's reference could stand as a place.
+        rows = [r for (r,) in con.execute(f"select {read.row_sql} from {read.table}").fetchall()]
+        return FileLoad(source, cfg.display_path(path), sha256, read.rows_read, [],
+                        error=str(exc).replace(str(path), cfg.display_path(path)),
+                        refused_rows=sorted(rows + [row for row, _, _ in read.broken]))
     scheme = other_scheme_note(con, cfg, source, read)
     note = "; ".join(filter(None, (read.note, twice, again.get(None), scheme)))
     return FileLoad(source, cfg.display_path(path), sha256, read.rows_read, ignored, read.broken, note=note or None,
@@ -687,14 +702,14 @@ def _extract_source(con: duckdb.DuckDBPyConnection, cfg: BuildConfig, source: So
             load = done.get(path) or _load_file(con, cfg, source, path, load_id, key, hashes[path],
                                                 batch.get(path), ahead.take(path, source), staged)
         except readers.ReadError as exc:  # one unreadable file never stops the others
-            load = FileLoad(source, cfg.display_path(path), hashes[path], 0, [],
-                            error=str(exc).replace(str(path), cfg.display_path(path)))
-            progress.say(f"{source.slug}: {load.error}")
+            load = FileLoad(source, cfg.display_path(path), hashes[path], len(exc.rows), [],
+                            error=str(exc).replace(str(path), cfg.display_path(path)), refused_rows=exc.rows)
         except duckdb.InterruptException:   # Ctrl-C or SIGTERM (etl/cli.py): the build stops
             raise
         except duckdb.Error as exc:  # nor does DuckDB failing on one file's reading or loading
             load = FileLoad(source, cfg.display_path(path), hashes[path], 0, [],
                             error=_duckdb_failure(cfg, path, exc))
+        if load.error:
             progress.say(f"{source.slug}: {load.error}")
         progress.file_read(source.slug, n, len(files), path.name, load.rows_read)
         if load.note:   # what to know of a file that loaded (also on the Data quality page)

@@ -47,7 +47,13 @@ from etl.transform import plain, scrub
 
 
 class ReadError(ValueError):
-    """A file that cannot be read as declared (encoding, sheet, empty); names the file."""
+    """A file that cannot be read as declared (encoding, sheet, empty); names the file. `rows`:
+    the rows of the records it holds when they could be told apart though the file is refused (a
+    workbook's title row taken for its header), each then a `file_refused` reject."""
+
+    def __init__(self, message: str, rows: list[int] | None = None):
+        super().__init__(message)
+        self.rows = rows or []
 
 
 @dataclass
@@ -1067,10 +1073,12 @@ def prepare_xlsx(path: Path, source: Source) -> XlsxFrame:
         raise ReadError(f"{path}: sheet {name!r} is empty")
     below = header_below(source, rows)
     if below:
-        # worded as extract._misfit words it for a CSV (that check reads only CSV lines)
+        # worded as extract._misfit words it for a CSV (that check reads only CSV lines); the rows
+        # below the line taken for the header, as a CSV file's, are its records
+        records = [source.skip_rows + 2 + i for i, row in enumerate(rows[1:]) if any(_cell(v) for v in row)]
         raise ReadError(f"{path}: its header fits none of the {source.kind} columns of source {source.slug}; "
                         f"its header looks like line {source.skip_rows + below + 1} of sheet {name!r}: "
-                        f"set skip_rows = {source.skip_rows + below} in sources.toml")
+                        f"set skip_rows = {source.skip_rows + below} in sources.toml", records)
     headers = [str(h).strip() if h not in (None, "") else f"column{i}" for i, h in enumerate(rows[0], 1)]
     body = rows[1:]
     del rows

@@ -83,7 +83,8 @@ VARIANTS: dict[str, Variant] = {
         '[source.gates]\nunreadable_file = "warn"\n',
         {"a.xlsx": {"Sheet1": Sheet([TITLE, RUN, HEADER, *_rows(3, "V")], ("A1:P1",))},
          "b.xlsx": {"Sheet1": Sheet([HEADER, *_rows(2, "W")])}},
-        {"a.xlsx": [], "b.xlsx": [2, 3]}, refused={"a.xlsx": "set skip_rows = 2"}),
+        # refused, its records below the line taken for the header each a file_refused reject
+        {"a.xlsx": [], "b.xlsx": [2, 3]}, {"a.xlsx": [2, 3, 4, 5, 6]}, refused={"a.xlsx": "set skip_rows = 2"}),
     "group labels merged above the header, skip_rows = 1": Variant(
         "skip_rows = 1\n",
         {"a.xlsx": {"Sheet1": Sheet([["Report", None, None, None, None, None, None, "Place"] + [None] * 5
@@ -109,7 +110,8 @@ VARIANTS: dict[str, Variant] = {
         '[source.gates]\nunreadable_file = "warn"\n',
         {"a.xlsx": {"Cover": Sheet([["ASB cases export"], ["Generated 01/04/2025"]]),
                     "Cases": Sheet([HEADER, *_rows(2, "V")])}},
-        {"a.xlsx": []}, refused={"a.xlsx": "sheet 'Cases' fits: set sheet = \"Cases\" in sources.toml"}),
+        # the sheet read (the cover) has one record below its first line, rejected with the file
+        {"a.xlsx": []}, {"a.xlsx": [2]}, refused={"a.xlsx": "sheet 'Cases' fits: set sheet = \"Cases\" in sources.toml"}),
     "a sheet that is not there: refused, naming the sheets": Variant(
         'sheet = "Cases"\n[source.gates]\nunreadable_file = "warn"\n',
         {"a.xlsx": {"Data": Sheet([HEADER, *_rows(2, "N")])}}, {"a.xlsx": []}, refused={"a.xlsx": "'Data'"}),
@@ -233,8 +235,10 @@ def test__xlsx__every_record_once_numbered_as_excel_shows_it(built, name):
                                                   "source_file = ? order by 1", [slug, rel]).fetchall()]
         assert got_loaded == v.loaded[file], rel
         assert got_rejected == v.rejected.get(file, []), rel
-        if file in v.refused:
-            assert read == 0 and v.refused[file] in error, error
+        if file in v.refused:   # its records, if it could tell them, each rejected as file_refused
+            assert read == rejected == len(v.rejected.get(file, [])) and v.refused[file] in error, error
+            assert {r for (r,) in con.execute("select reason_code from etl_rejects where source = ? and "
+                                              "source_file = ?", [slug, rel]).fetchall()} <= {"file_refused"}
             continue
         assert error is None
         source = next(s for s in config.load(inputs).sources if s.slug == slug)
