@@ -70,6 +70,8 @@ if st.button("Make the pack", key="bp_make", type="primary", icon=":material/sli
     with st.spinner(f"Making the {month.label} pack (about ten seconds)…"):
         try:
             st.session_state["bp_result"] = (choice, *make(db.build_key(db.warehouse_path()), *choice))
+            if st.session_state["bp_result"][1].problems:
+                make.clear()   # not kept: making it again should try again (the map's picture)
         except report.ReportError as exc:
             st.session_state.pop("bp_result", None)
             st.error(str(exc))
@@ -89,6 +91,8 @@ if result:
         right.download_button("Download the PDF", ui_access.export_file(pack.pdf, f"{stem}.pdf", made, PDF),
                               file_name=f"{stem}.pdf", key="bp_dl_pdf",
                               mime=PDF, icon=":material/picture_as_pdf:", on_click="ignore")
+    for problem in pack.problems:
+        st.warning(f"This pack is not complete: {problem}.")
     st.subheader(f"{pack.month.label}: {len(pack.titles)} slides")
     st.caption(f"Made in {pack.seconds:.1f} s. Charts are native PowerPoint charts, editable in PowerPoint "
                "or Impress; the map is a picture.")

@@ -83,6 +83,8 @@ def cmd_report(args) -> int:
     except OSError as exc:
         print(f"asb: error: cannot write {exc.filename or args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    for problem in pack.problems:
+        print(f"asb: warning: {problem}", file=sys.stderr)
     print(f"board pack for {pack.month.label}, {len(codes)} authorit{'y' if len(codes) == 1 else 'ies'}: "
           f"{len(pack.titles)} slides -> {' and '.join(map(str, files))} in {pack.seconds:.1f}s")
     return 0

@@ -11,7 +11,7 @@ measures pass through disclosure control here.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -31,6 +31,8 @@ from insight.queries import maps as queries_maps
 class Context:
     data: PackData
     k: int
+    # what the pack could not do this time, for whoever makes it (pack.Pack.problems)
+    problems: list[str] = field(default_factory=list)
 
     @property
     def scope(self) -> str:
@@ -270,11 +272,17 @@ def slide_map(deck, ctx: Context) -> None:
     title = hotspot_title(per["cells"], d.month.name)
     subtitle = "Getis-Ord Gi* of the month's incidents per H3 cell (about 0.7 km²), false-discovery corrected"
     slide = ctx.slide(deck, title, subtitle, notes=MAP_NOTE)
-    png = report_map.to_png(report_map.hotspot_figure(cells, d.outlines, d.codes))
-    shape = rs.picture(slide, png, rs.box(0.3, 1.75, 7.0, 5.15),
-                       alt="Map of the authorities' outlines with the month's significant ASB hot and cold spots "
-                           "as hexagons; the table beside it gives the figures")
-    left = (shape.left + shape.width) / 914400 + 0.3
+    try:
+        png = report_map.to_png(report_map.hotspot_figure(cells, d.outlines, d.codes))
+        shape = rs.picture(slide, png, rs.box(0.3, 1.75, 7.0, 5.15),
+                           alt="Map of the authorities' outlines with the month's significant ASB hot and cold "
+                               "spots as hexagons; the table beside it gives the figures")
+        left = (shape.left + shape.width) / 914400 + 0.3
+    except report_map.MapPictureError as exc:   # the figures beside it stand; the pack says what is missing
+        ctx.problems.append(f"the hot-spot map was not drawn ({exc}): make the pack again for the map")
+        rs.text(slide, rs.box(0.3, 1.9, 6.6, 4.5), ["The map could not be drawn when this pack was made.",
+                                                    "The table gives the month's hot spots."], rs.BODY_PT, rs.MUTED)
+        left = 7.3
     rows = [[name, w.num(r.cells), protect_one(r.incidents, ctx.k) or w.num(r.incidents)]
             for name, r in per.head(9).iterrows()]
     rs.table(slide, rs.box(left, 1.9, 12.83 - left, 4.5), ["Authority", "hot cells", "incidents in them"],

@@ -9,10 +9,10 @@ map does not rely on colour alone to be read.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
 import threading
-import warnings
 
 import h3
 import pandas as pd
@@ -99,29 +99,109 @@ def hotspot_figure(cells: pd.DataFrame, outlines: pd.DataFrame, codes: tuple[str
     return fig
 
 
-# kaleido's one server answers two renders in flight in any order: a render in a thread (the
-# warm-up of `chromium_started`, a page's pictures) could get another's picture, so renders take turns
+# Renders take turns: one Chromium answers one picture at a time (a render in a thread, the
+# warm-up of `chromium_started` or a page's, could otherwise get another's picture).
 _RENDERING = threading.Lock()
+# How long opening Chromium, or drawing one picture, may take before it is given up and tried once
+# more in a new Chromium. A picture takes 1-3 s; kaleido's browser can stop answering for good,
+# rarely (plotly/Kaleido#441, open: `to_image` waits forever), and a test run of this suite was held
+# 50 minutes by one such picture (8 December 2026), which would hold `asb report` and the Board
+# pack page the same way.
+RENDER_SECONDS = 60.0
+
+
+class MapPictureError(RuntimeError):
+    """The map's picture could not be drawn: Chromium did not answer in time, twice."""
+
+
+class _Chromium:
+    """One kaleido browser in an event loop of its own thread; every call waits RENDER_SECONDS at
+    most (kaleido's own waits do not cover the browser's start or a tab's page), and a call given
+    up is cancelled in the loop, so the browser is closed as kaleido closes it."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="kaleido", daemon=True)
+        self._thread.start()
+        self._kaleido = None   # made in the loop (its locks and queues belong to it)
+        self._open = False
+
+    def _wait(self, coroutine, seconds: float):
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        try:
+            return future.result(timeout=seconds)
+        except TimeoutError:
+            future.cancel()
+            raise
+
+    async def _start(self) -> None:
+        import kaleido
+
+        self._kaleido = kaleido.Kaleido(n=1)
+        await self._kaleido.open()
+        self._open = True
+
+    def png(self, figure: dict, opts: dict, seconds: float) -> bytes:
+        if not self._open:
+            self._wait(self._start(), seconds)
+        return self._wait(self._kaleido.calc_fig(figure, opts=opts), seconds)
+
+    def close(self, seconds: float = 15.0) -> None:
+        """Close the browser (waiting `seconds` at most) and stop the loop; a browser that does not
+        close is left to its daemon thread, and ends with the process."""
+        if self._kaleido is not None:
+            with contextlib.suppress(Exception):
+                self._wait(self._kaleido.close(), seconds)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(seconds)
+
+
+_shared: _Chromium | None = None   # the browser of `chromium_started`, while it runs
 
 
 def to_png(fig: go.Figure, scale: float = 2.5) -> bytes:
-    """The figure as PNG bytes (kaleido, which starts Debian's Chromium by itself)."""
-    with _RENDERING, warnings.catch_warnings():  # plotly notes that a running server ignores its options
-        warnings.filterwarnings("ignore", "The kopts argument is ignored", UserWarning)
-        return fig.to_image(format="png", scale=scale)
+    """The figure as PNG bytes (kaleido drives Debian's Chromium, started here or by
+    `chromium_started`), as plotly's `to_image` draws it. A browser that does not answer in
+    RENDER_SECONDS is closed and the picture drawn once more in a new one; MapPictureError when
+    that one does not answer either."""
+    global _shared
+    figure = fig.to_dict()
+    layout = figure.get("layout", {})
+    opts = {"format": "png", "width": layout.get("width") or 700, "height": layout.get("height") or 500,
+            "scale": scale}
+    with _RENDERING:
+        for attempt in (1, 2):
+            browser = _shared if attempt == 1 and _shared is not None else _Chromium()
+            try:
+                return browser.png(figure, opts, RENDER_SECONDS)
+            except TimeoutError:
+                if browser is _shared:
+                    _shared = None   # the rest of the pack's pictures start their own
+                browser.close()
+                browser = None
+            finally:
+                if browser is not None and browser is not _shared:
+                    browser.close()
+    raise MapPictureError(f"Chromium (kaleido) did not draw the map in {RENDER_SECONDS:.0f} s, twice")
 
 
 @contextlib.contextmanager
 def chromium_started():
     """Within the block, one Chromium serves every picture, started at once in the background so
     that it starts while the figures are gathered (for one process making one pack: the command)."""
-    import kaleido
-
-    kaleido.start_sync_server(silence_warnings=True)
-    warm = threading.Thread(target=lambda: to_png(go.Figure(layout={"width": 10, "height": 10})), daemon=True)
+    global _shared
+    _shared = _Chromium()
+    warm = threading.Thread(target=_warm_up, daemon=True)
     warm.start()
     try:
         yield
     finally:
-        warm.join()
-        kaleido.stop_sync_server(silence_warnings=True)
+        warm.join(RENDER_SECONDS * 2 + 30)
+        browser, _shared = _shared, None
+        if browser is not None:
+            browser.close()
+
+
+def _warm_up() -> None:
+    with contextlib.suppress(MapPictureError):   # the pack's own picture says so, if it cannot be drawn
+        to_png(go.Figure(layout={"width": 10, "height": 10}))

@@ -51,6 +51,7 @@ class Pack:
     pdf: bytes | None
     suppress_below: int
     seconds: float
+    problems: tuple[str, ...] = ()   # what this pack could not do (a map not drawn): said where it is made
 
 
 def build_deck(con, month: report_data.Month, codes: tuple[str, ...], k: int, commentary: str = "",
@@ -60,6 +61,7 @@ def build_deck(con, month: report_data.Month, codes: tuple[str, ...], k: int, co
     data = report_data.gather(con, month, codes, report_cases.gather)
     ctx = report_content.Context(data, k)
     deck = rs.new_deck()
+    deck.problems = ctx.problems   # filled as the slides are made (make_pack reads it)
     for slide in SLIDES:
         if slide is report_content.slide_cover:
             slide(deck, ctx, made or periods.london_today())
@@ -103,7 +105,7 @@ def make_pack(warehouse: Path, month: str | report_data.Month, codes: tuple[str,
     deck.save(out)
     pptx = out.getvalue()
     return Pack(month, tuple(codes), pptx, titles(deck), to_pdf(pptx) if pdf else None, k,
-                time.perf_counter() - started)
+                time.perf_counter() - started, tuple(deck.problems))
 
 
 def libreoffice() -> str | None:
