@@ -113,7 +113,7 @@ found as (
     union all
     select authority_code, review_year, application_ref, 'reviewed_by_discretion', 'note',
         format('threshold not met on {}, reviewed by discretion on {}: counted as not met and as a review',
-               decision_date, review_date)
+               coalesce(decision_date::varchar, 'an unrecorded date'), review_date)
     from apps where decision = 'not_met' and threshold_route = 'discretion' and review_date is not null
 ),
 final as (
