@@ -12,7 +12,7 @@ import datetime as dt
 import itertools
 
 import pytest
-from conftest import APPLICATIONS_HEADER, register_connection
+from conftest import register_connection
 
 AS_OF = dt.date(2023, 3, 31)
 DECISIONS = ("met", "not_met", "pending", "")
