@@ -55,13 +55,13 @@ class Pack:
 
 
 def build_deck(con, month: report_data.Month, codes: tuple[str, ...], k: int, commentary: str = "",
-               made: dt.date | None = None):
+               made: dt.date | None = None, problems: list[str] | None = None):
     """The python-pptx Presentation of the pack for `month` and the authorities `codes`; the cover's
-    "pack made" is `made`, by default today's date in England (periods.london_today)."""
+    "pack made" is `made`, by default today's date in England (periods.london_today). `problems`
+    receives what the pack could not do (a map not drawn)."""
     data = report_data.gather(con, month, codes, report_cases.gather)
-    ctx = report_content.Context(data, k)
+    ctx = report_content.Context(data, k, problems if problems is not None else [])
     deck = rs.new_deck()
-    deck.problems = ctx.problems   # filled as the slides are made (make_pack reads it)
     for slide in SLIDES:
         if slide is report_content.slide_cover:
             slide(deck, ctx, made or periods.london_today())
@@ -94,7 +94,8 @@ def make_pack(warehouse: Path, month: str | report_data.Month, codes: tuple[str,
         raise ReportError("the PDF needs LibreOffice (Debian: apt-get install libreoffice-impress)")
     con = db.connect(warehouse)
     try:
-        deck = build_deck(con, month, tuple(codes), k, commentary)
+        problems: list[str] = []
+        deck = build_deck(con, month, tuple(codes), k, commentary, problems=problems)
     except report_data.PackDataError as exc:
         raise ReportError(str(exc)) from exc
     except db.OLDER_BUILD_ERRORS as exc:
@@ -105,7 +106,7 @@ def make_pack(warehouse: Path, month: str | report_data.Month, codes: tuple[str,
     deck.save(out)
     pptx = out.getvalue()
     return Pack(month, tuple(codes), pptx, titles(deck), to_pdf(pptx) if pdf else None, k,
-                time.perf_counter() - started, tuple(deck.problems))
+                time.perf_counter() - started, tuple(problems))
 
 
 def libreoffice() -> str | None:
